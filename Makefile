@@ -1,0 +1,35 @@
+# pbxagent — build, run, test, benchmark.
+GO      ?= go
+BIN     ?= bin/pbxagent
+PKGS    ?= ./...
+# Tests that start real peers share the machine's two cores; keep parallel packages modest.
+TESTFLAGS ?= -p 2 -timeout 12m
+
+.PHONY: all build run test bench lint fmt vet
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/pbxagent
+
+## run: build and start the daemon on embedded defaults (Badger under ./data, HTTP on 127.0.0.1:8080).
+run: build
+	./$(BIN) serve
+
+## test: the whole suite (unit, integration against real peers, fuzz seeds).
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test $(TESTFLAGS) $(PKGS)
+
+## bench: Go benchmarks plus the load scripts that compare against baselines.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PKGS)
+
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
