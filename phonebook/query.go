@@ -1,0 +1,39 @@
+package phonebook
+
+// Search limits.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// Query selects contacts for Search and Iterate.
+type Query struct {
+	// Q is the search text. Words match name tokens by prefix (case- and
+	// accent-folded), company and e-mail; text made of digits (with spaces,
+	// dashes, dots, parentheses) or starting with '+' searches numbers by
+	// digit prefix ("+387 61" finds "+38761111111"). Empty matches all.
+	Q string
+	// Scope restricts to global or personal contacts; empty means any.
+	Scope Scope
+	// Owner restricts personal contacts to one owner.
+	Owner string
+	// VisibleTo, when set, selects what that user (or that user's phone)
+	// may see: every global contact plus the user's own personal contacts.
+	// It overrides Scope and Owner.
+	VisibleTo string
+	// Source restricts to one source ("local", "csv" or a sync source).
+	Source string
+	// Limit is the page size: DefaultLimit when 0, at most MaxLimit.
+	Limit int
+	// Cursor continues a previous page (Page.NextCursor).
+	Cursor string
+}
+
+// Page is one page of search results, sorted by display name.
+type Page struct {
+	Contacts []*Contact `json:"contacts"`
+	// Total counts every contact the query matches, across pages.
+	Total int `json:"total"`
+	// NextCursor fetches the next page; empty on the last page.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
