@@ -1,0 +1,22 @@
+// Package number normalises telephone numbers for the phone book and turns a
+// calling number into the ordered index keys a reverse lookup tries
+// (notes/callerid.md §3.3).
+//
+// A stored number is normalised once, at write time, with
+// [Normalizer.Normalize]; the store indexes it under [Normalized.IndexKeys].
+// A calling number is turned into a [Probe] by [Normalizer.Probe] on the call
+// path; the store walks Probe.Levels in order and stops at the first level
+// whose keys name at least one contact (exactly one → hit of that level's
+// kind, several → ambiguous).
+//
+// Keys (one flat namespace, the store may prefix it):
+//
+//	x:<clean>       the cleaned string ("+38761111111", "061111111"); exact level
+//	ext:<digits>    an internal extension (no '+', at most ExtensionMaxLen digits)
+//	e164:<+digits>  the E.164 form of a valid number (or possible, with AcceptPossible)
+//	nsn:<cc>:<nsn>  country code and national significant number of a possible number
+//
+// Short numbers only ever get an ext: key and long numbers never get one, so
+// an extension matches exactly and never the tail of a longer number; no key
+// is a suffix or substring of a number.
+package number

@@ -1,0 +1,171 @@
+package number
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Kind classifies a normalised number.
+type Kind uint8
+
+// Kinds of Normalized, from "nothing usable" to "valid number".
+const (
+	// KindRejected: empty, a word (anonymous, restricted…), letters or other
+	// symbols; no index keys.
+	KindRejected Kind = iota
+	// KindExtension: digits only, no '+', at most ExtensionMaxLen digits.
+	KindExtension
+	// KindUnparsed: a digit string that is not a possible number in the
+	// default region (or no region is set); matches exactly only.
+	KindUnparsed
+	// KindPossible: parses to a possible but not valid number; has an nsn
+	// key (and an E.164 key when Config.AcceptPossible is set).
+	KindPossible
+	// KindValid: a valid number; has E.164 and nsn keys.
+	KindValid
+)
+
+var kindNames = [...]string{"rejected", "extension", "unparsed", "possible", "valid"}
+
+// String returns the kind's name.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Key prefixes (see the package comment).
+const (
+	PrefixExact     = "x:"
+	PrefixExtension = "ext:"
+	PrefixE164      = "e164:"
+	PrefixNational  = "nsn:"
+)
+
+// Normalized is a stored number after normalisation.
+type Normalized struct {
+	// Clean is the cleaned string: digits with an optional leading '+';
+	// "" when rejected.
+	Clean string
+	// E164 is "+<cc><nsn>" for a valid number (or a possible one with
+	// AcceptPossible); "" otherwise.
+	E164 string
+	// Extension holds the digits of an internal extension.
+	Extension string
+	// NSNKey is "<cc>:<nsn>" for a possible or valid number.
+	NSNKey string
+	// Kind classifies the number.
+	Kind Kind
+}
+
+// Value is what the store keeps in phonebook.Number.Normalized: the E.164
+// form, else the extension digits, else "".
+func (n Normalized) Value() string {
+	if n.E164 != "" {
+		return n.E164
+	}
+	return n.Extension
+}
+
+// IndexKeys returns the keys this stored number is found under, in level
+// order: an extension has only "ext:<digits>"; any other accepted number
+// has "x:<clean>" plus "e164:<+…>" and "nsn:<cc>:<nsn>" when they apply.
+// A rejected number has none.
+func (n Normalized) IndexKeys() []string {
+	switch n.Kind {
+	case KindRejected:
+		return nil
+	case KindExtension:
+		return []string{PrefixExtension + n.Extension}
+	}
+	keys := make([]string, 0, 3)
+	keys = append(keys, PrefixExact+n.Clean)
+	if n.E164 != "" {
+		keys = append(keys, PrefixE164+n.E164)
+	}
+	if n.NSNKey != "" {
+		keys = append(keys, PrefixNational+n.NSNKey)
+	}
+	return keys
+}
+
+// Normalize cleans and parses a stored number (write time; it may call the
+// phonenumbers parser). It never fails: unusable input gives KindRejected.
+func (n *Normalizer) Normalize(raw string) Normalized {
+	c, ok := clean(raw)
+	if !ok {
+		return Normalized{}
+	}
+	if !c.plus && len(c.s) <= n.extMax {
+		return Normalized{Clean: c.s, Extension: c.s, Kind: KindExtension}
+	}
+	p := n.parse(c.s, c.plus)
+	out := Normalized{Clean: c.s, Kind: p.kind, E164: p.e164}
+	if p.nsn != "" {
+		out.NSNKey = strconv.Itoa(p.cc) + ":" + p.nsn
+	}
+	return out
+}
+
+// parsed is the outcome of parsing a cleaned long number.
+type parsed struct {
+	kind Kind
+	e164 string // "" unless valid (or possible with AcceptPossible)
+	cc   int
+	nsn  string // "" unless possible
+}
+
+// parse runs step 4 of the algorithm on a cleaned number of more than
+// ExtensionMaxLen digits (or with '+'). Without '+', a number that does not
+// validate and starts with a configured trunk prefix is tried again without
+// the prefix.
+func (n *Normalizer) parse(s string, plus bool) parsed {
+	if !plus && n.region == "" {
+		return parsed{kind: KindUnparsed}
+	}
+	best := n.parseOnce(s)
+	if plus || best.kind == KindValid {
+		return best
+	}
+	for _, tp := range n.trunks {
+		if len(s)-len(tp) <= n.extMax || !strings.HasPrefix(s, tp) {
+			continue
+		}
+		if p := n.parseOnce(s[len(tp):]); p.kind > best.kind {
+			best = p
+			if p.kind == KindValid {
+				break
+			}
+		}
+	}
+	return best
+}
+
+func (n *Normalizer) parseOnce(s string) parsed {
+	region := n.region
+	if region == "" {
+		region = "ZZ"
+	}
+	pn, err := phonenumbers.Parse(s, region)
+	if err != nil {
+		return parsed{kind: KindUnparsed}
+	}
+	var p parsed
+	switch {
+	case phonenumbers.IsValidNumber(pn):
+		p.kind = KindValid
+	case phonenumbers.IsPossibleNumber(pn):
+		p.kind = KindPossible
+	default:
+		return parsed{kind: KindUnparsed}
+	}
+	p.cc = int(pn.GetCountryCode())
+	p.nsn = phonenumbers.GetNationalSignificantNumber(pn)
+	if p.kind == KindValid || n.acceptPoss {
+		p.e164 = "+" + strconv.Itoa(p.cc) + p.nsn
+	}
+	return p
+}
