@@ -1,0 +1,205 @@
+package provisioning
+
+import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// PhoneConfig is what a per-phone configuration file needs. The URLs are
+// built by the caller (agent/phones knows its routes and base URL) and may
+// already carry the phone's token.
+type PhoneConfig struct {
+	// MAC is the phone's MAC address, 12 lower-case hex digits.
+	MAC string
+	// Model is the phone's model, informational.
+	Model string
+	// BookName is the directory's name as the phone shows it.
+	BookName string
+	// BookURL is the vendor's phonebook URL: Yealink's search URL ending in
+	// "q=#SEARCH", Cisco's menu, Polycom's microbrowser page, Grandstream's
+	// download path prefix, Snom's input page, Fanvil's URL ending in "q=".
+	BookURL string
+	// DownloadURL is the full-book URL where the vendor also downloads one
+	// (Snom tbook, Fanvil PhoneBook); optional.
+	DownloadURL string
+	// Username and Password are the phone's HTTP credentials; empty when the
+	// phone authenticates with a token in the URL instead.
+	Username, Password string
+	// RefreshSeconds is the full-book refresh interval; see RefreshInterval.
+	RefreshSeconds int
+}
+
+// RefreshInterval spreads the refresh of a fleet over base..base+spread-1
+// seconds by the MAC, so phones rebooted together do not all refresh at
+// once (notes §9.10).
+func RefreshInterval(mac string, base, spread int) int {
+	if spread <= 0 {
+		return base
+	}
+	h := fnv.New32a()
+	h.Write([]byte(mac))
+	return base + int(h.Sum32()%uint32(spread))
+}
+
+// YealinkConfig renders the Yealink <mac>.cfg lines that point the phone at
+// its remote phonebook (notes §1.5): URL, name, credentials (V84+), the
+// lookup on incoming/outgoing calls and the refresh interval (clamped to
+// Yealink's 3600–2592000 s range).
+func YealinkConfig(c PhoneConfig) []byte {
+	var b bytes.Buffer
+	b.WriteString("#!version:1.0.0.1\n")
+	b.WriteString("## pbxagent remote phonebook for " + c.MAC + "\n")
+	kv := func(k, v string) { fmt.Fprintf(&b, "%s = %s\n", k, cfgValue(v)) }
+	kv("remote_phonebook.data.1.url", c.BookURL)
+	kv("remote_phonebook.data.1.name", Clean(c.BookName))
+	kv("remote_phonebook.data.1.username", c.Username)
+	kv("remote_phonebook.data.1.password", c.Password)
+	kv("features.remote_phonebook.enable", "1")
+	kv("features.remote_phonebook.flash_time", strconv.Itoa(min(max(c.RefreshSeconds, 3600), 2592000)))
+	kv("features.remote_phonebook.enter_update_enable", "1")
+	return b.Bytes()
+}
+
+// cfgValue keeps a key = value line on one line.
+func cfgValue(v string) string {
+	return strings.NewReplacer("\r", "", "\n", "").Replace(v)
+}
+
+// CiscoSEPConfig renders the enterprise SEP<MAC>.cnf.xml fragment with
+// directoryURL pointing at the directory menu (notes §2.5).
+func CiscoSEPConfig(c PhoneConfig) *etree.Document {
+	doc := newDocument(UTF8)
+	dev := doc.CreateElement("device")
+	dev.CreateElement("directoryURL").SetText(c.BookURL)
+	return doc
+}
+
+// CiscoMPPConfig renders the MPP/3PCC flat profile with the XML directory
+// service keys (notes §2.5): XML_Directory_Service_Name/URL and the
+// XML_User_Name/XML_Password pair the phone authenticates with.
+func CiscoMPPConfig(c PhoneConfig) *etree.Document {
+	doc := newDocument(UTF8)
+	fp := doc.CreateElement("flat-profile")
+	fp.CreateElement("XML_Directory_Service_Name").SetText(Clean(c.BookName))
+	fp.CreateElement("XML_Directory_Service_URL").SetText(c.BookURL)
+	fp.CreateElement("XML_User_Name").SetText(c.Username)
+	fp.CreateElement("XML_Password").SetText(c.Password)
+	return doc
+}
+
+// PolycomConfig renders the Polycom <mac>.cfg: the microbrowser home and a
+// Directory soft key on the search page (notes §3.3), and a read-only local
+// directory since pbxagent owns its content (notes §3.2).
+func PolycomConfig(c PhoneConfig) *etree.Document {
+	doc := newDocument(UTF8)
+	doc.Child = nil
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8" standalone="yes"`)
+	root := doc.CreateElement("polycomConfig")
+	mb := root.CreateElement("mb")
+	mb.CreateAttr("mb.main.home", c.BookURL)
+	sk := root.CreateElement("softkey")
+	sk.CreateAttr("softkey.1.action", c.BookURL)
+	sk.CreateAttr("softkey.1.label", Clean(c.BookName))
+	sk.CreateAttr("softkey.1.enable", "1")
+	sk.CreateAttr("softkey.1.use.idle", "1")
+	dir := root.CreateElement("dir")
+	dir.CreateAttr("dir.local.readonly", "1")
+	return doc
+}
+
+// GrandstreamConfig renders cfg<mac>.xml (notes §4.2): phonebook download
+// over HTTP or HTTPS (P330), server path without scheme (P331), interval in
+// minutes (P332, rounded to the GXP/GRP choices), keep no edited entries
+// (P333) and the download credentials (P6713/P6714).
+func GrandstreamConfig(c PhoneConfig) *etree.Document {
+	doc := newDocument(UTF8)
+	root := doc.CreateElement("gs_provision")
+	root.CreateAttr("version", "1")
+	root.CreateElement("mac").SetText(c.MAC)
+	cfg := root.CreateElement("config")
+	cfg.CreateAttr("version", "1")
+	mode, server := "1", c.BookURL
+	switch {
+	case strings.HasPrefix(server, "https://"):
+		mode, server = "3", strings.TrimPrefix(server, "https://")
+	case strings.HasPrefix(server, "http://"):
+		server = strings.TrimPrefix(server, "http://")
+	}
+	cfg.CreateElement("P330").SetText(mode)
+	cfg.CreateElement("P331").SetText(server)
+	cfg.CreateElement("P332").SetText(strconv.Itoa(grandstreamInterval(c.RefreshSeconds)))
+	cfg.CreateElement("P333").SetText("1")
+	cfg.CreateElement("P6713").SetText(c.Username)
+	cfg.CreateElement("P6714").SetText(c.Password)
+	return doc
+}
+
+// grandstreamInterval picks the smallest allowed GXP/GRP interval (minutes)
+// not below the wanted one: 120, 240, 360, 480 or 720.
+func grandstreamInterval(seconds int) int {
+	m := seconds / 60
+	for _, v := range []int{120, 240, 360, 480, 720} {
+		if m <= v {
+			return v
+		}
+	}
+	return 720
+}
+
+// SnomConfig renders the Snom <MAC>.xml settings (notes §5.3): the Directory
+// key opens the search input in the minibrowser, the tbook is downloaded as
+// a setting file, and the HTTP credentials the phone uses for both.
+func SnomConfig(c PhoneConfig) *etree.Document {
+	doc := newDocument(UTF8)
+	root := doc.CreateElement("settings")
+	ps := root.CreateElement("phone-settings")
+	ps.CreateAttr("e", "2")
+	dk := ps.CreateElement("dkey_directory")
+	dk.CreateAttr("perm", "R")
+	dk.SetText("url " + c.BookURL)
+	if c.Username != "" {
+		u := ps.CreateElement("http_user")
+		u.CreateAttr("perm", "R")
+		u.SetText(c.Username)
+		p := ps.CreateElement("http_pass")
+		p.CreateAttr("perm", "R")
+		p.SetText(c.Password)
+	}
+	if c.DownloadURL != "" {
+		sf := root.CreateElement("setting-files")
+		f := sf.CreateElement("file")
+		f.CreateAttr("url", c.DownloadURL)
+	}
+	return doc
+}
+
+// FanvilConfig renders the Fanvil <mac>.cfg (sysConf format, notes §6.2): an
+// XML phonebook entry (xmlContact) with the search URL ending in "q=" and
+// its credentials, and a soft DSS key of type 21 opening it. Etree escapes
+// the '&' of URLs, the mistake notes §6.2 warns about.
+func FanvilConfig(c PhoneConfig) *etree.Document {
+	doc := newDocument(UTF8)
+	root := doc.CreateElement("sysConf")
+	root.CreateElement("Version").SetText("2.0000000000")
+	xc := root.CreateElement("xmlContact")
+	xc.CreateAttr("index", "1")
+	xc.CreateElement("Name").SetText(Clean(c.BookName))
+	xc.CreateElement("Addr").SetText(c.BookURL)
+	xc.CreateElement("UserName").SetText(c.Username)
+	xc.CreateElement("PassWd").SetText(c.Password)
+	xc.CreateElement("Sipline").SetText("-1")
+	xc.CreateElement("BindLine").SetText("-1")
+	xc.CreateElement("PhonebookType").SetText("0")
+	ds := root.CreateElement("dsskey")
+	soft := ds.CreateElement("dssSoft")
+	soft.CreateAttr("index", "1")
+	soft.CreateElement("Type").SetText("21")
+	soft.CreateElement("Value").SetText(c.BookURL)
+	soft.CreateElement("Title").SetText(Clean(c.BookName))
+	return doc
+}
