@@ -1,0 +1,158 @@
+package phonebook
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const crashRows = 200_000
+
+// TestCrashHelperImport is the child process of TestCrashMidImport: it
+// replaces the csv source with crashRows contacts in one bulk operation,
+// reports progress on stdout and, half-way, waits for a line on stdin.
+func TestCrashHelperImport(t *testing.T) {
+	dir := os.Getenv("PBX_CRASH_DIR")
+	if dir == "" {
+		t.Skip("child process of TestCrashMidImport")
+	}
+	s, err := Open(context.Background(), Options{Dir: dir, Numbering: testNumbering{}, MemoryBudget: 64 << 20})
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(2)
+	}
+	in := bufio.NewReader(os.Stdin)
+	_, err = s.Bulk(context.Background(), func(b *Batch) error {
+		if _, err := b.DeleteSource(SourceCSV); err != nil {
+			return err
+		}
+		for i := 0; i < crashRows; i++ {
+			if _, err := b.Put(crashContact("New", i)); err != nil {
+				return err
+			}
+			if i == crashRows/2 {
+				fmt.Println("halfway")
+				if _, err := in.ReadString('\n'); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(2)
+	}
+	if err := s.Close(); err != nil {
+		fmt.Println("error", err)
+		os.Exit(2)
+	}
+	fmt.Println("done")
+	os.Exit(0)
+}
+
+func crashContact(prefix string, i int) *Contact {
+	return &Contact{FirstName: fmt.Sprintf("%s%06d", prefix, i), LastName: "Crash", Source: SourceCSV,
+		Emails:  []Email{{Address: fmt.Sprintf("c%d@example.com", i)}},
+		Numbers: []Number{{Type: NumberWork, Value: fmt.Sprintf("+3876%07d", i)}, {Type: NumberMobile, Value: fmt.Sprintf("+3876%07d", i+1)}}}
+}
+
+// TestCrashMidImport kills a process with SIGKILL in the middle of a
+// 200 k-row import and checks that the store reopens with exactly the old
+// set, indexes consistent; then lets an import finish and finds exactly
+// the new set.
+func TestCrashMidImport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test is not short")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	if _, err := s.Bulk(ctx, func(b *Batch) error {
+		for i := 0; i < 1000; i++ {
+			if _, err := b.Put(crashContact("Old", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	oldGen := s.Generation()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	run := func(kill bool) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperImport$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "PBX_CRASH_DIR="+dir)
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bufio.NewScanner(stdout)
+		waitFor := func(word string) {
+			for lines.Scan() {
+				if strings.HasPrefix(lines.Text(), word) {
+					return
+				}
+				if strings.HasPrefix(lines.Text(), "error") {
+					t.Fatalf("child: %s", lines.Text())
+				}
+			}
+			t.Fatalf("child ended before %q", word)
+		}
+		waitFor("halfway")
+		if kill {
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_ = cmd.Wait()
+			return
+		}
+		fmt.Fprintln(stdin, "go")
+		waitFor("done")
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("child: %v", err)
+		}
+	}
+
+	run(true)
+	s = openTest(t, dir)
+	if s.Generation() <= oldGen+1 {
+		t.Fatalf("no rollback happened (generation %d → %d): the kill came before any chunk was committed", oldGen, s.Generation())
+	}
+	r := mustVerify(t, s)
+	if r.Contacts != 1000 {
+		t.Fatalf("after SIGKILL: %d contacts, want the old 1000", r.Contacts)
+	}
+	if p, _ := s.Search(ctx, Query{Q: "new000001"}); p.Total != 0 {
+		t.Fatal("a contact of the killed import is visible")
+	}
+	if res, _ := s.Lookup(ctx, "+38760000500"); res.Name != "Old000500 Crash" && res.Match != MatchAmbiguous {
+		t.Fatalf("old number: %+v", res)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	run(false)
+	t.Logf("200k-row import took %v", time.Since(start))
+	s = openTest(t, dir)
+	r = mustVerify(t, s)
+	if r.Contacts != crashRows {
+		t.Fatalf("after import: %d contacts, want %d", r.Contacts, crashRows)
+	}
+	if p, _ := s.Search(ctx, Query{Q: "old000001"}); p.Total != 0 {
+		t.Fatal("old contact survived a replace")
+	}
+}

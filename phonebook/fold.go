@@ -1,0 +1,87 @@
+package phonebook
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// specialFold maps letters that do not decompose into a base letter plus a
+// combining mark (so NFD alone would keep them) to ASCII.
+var specialFold = map[rune]string{
+	'ß': "ss", 'ẞ': "ss", 'đ': "dj", 'Đ': "dj", 'ł': "l", 'Ł': "l", 'ø': "o", 'Ø': "o",
+	'æ': "ae", 'Æ': "ae", 'œ': "oe", 'Œ': "oe", 'þ': "th", 'Þ': "th", 'ð': "d", 'Ð': "d",
+	'ı': "i", 'ħ': "h", 'Ħ': "h",
+}
+
+// Fold lower-cases s and removes accents, so "Müller" and "muller" compare
+// equal. Letters outside Latin are kept (lower-cased).
+func Fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf || (s[i] >= 'A' && s[i] <= 'Z') {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		if rep, ok := specialFold[r]; ok {
+			b.WriteString(rep)
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// Tokens splits folded text into search tokens at anything that is not a
+// letter or digit.
+func Tokens(s string) []string {
+	return strings.FieldsFunc(Fold(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+}
+
+// Digits returns the decimal digits of s.
+func Digits(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+// IsNumberQuery reports whether a search text asks for a number: it starts
+// with '+' or consists of digits and visual separators only.
+func IsNumberQuery(q string) bool {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return false
+	}
+	if q[0] == '+' {
+		return true
+	}
+	digits := 0
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}

@@ -1,0 +1,84 @@
+package phonebook
+
+import (
+	"sort"
+	"strings"
+)
+
+// entries is everything a contact contributes to the indexes.
+type entries struct {
+	numKeys []string // ix/num keys (each maps to a list of ids)
+	keys    [][]byte // plain index keys (ix/dig, ix/tok, ix/sort, ix/src)
+	vals    [][]byte // values for keys (nil = empty)
+}
+
+// indexEntries computes the index entries of c. Numbers must already carry
+// their numKeys in nk (parallel to c.Numbers).
+func indexEntries(c *Contact, nk [][]string) entries {
+	var e entries
+	seen := map[string]bool{}
+	for _, ks := range nk {
+		for _, k := range ks {
+			if !seen[k] {
+				seen[k] = true
+				e.numKeys = append(e.numKeys, k)
+			}
+		}
+	}
+	sk := sortKey(c)
+	vis := visibility(c)
+	digSeen := map[string]bool{}
+	for _, n := range c.Numbers {
+		for _, d := range []string{Digits(n.Value), Digits(n.Normalized)} {
+			if d != "" && !digSeen[d] {
+				digSeen[d] = true
+				e.keys = append(e.keys, kDigits(d, c.ID))
+				e.vals = append(e.vals, vis)
+			}
+		}
+	}
+	for _, t := range contactTokens(c) {
+		e.keys = append(e.keys, kToken(t, sk, c.ID))
+		e.vals = append(e.vals, vis)
+	}
+	e.keys = append(e.keys, kSort(sk, c.ID))
+	e.vals = append(e.vals, vis)
+	e.keys = append(e.keys, kSource(c.Source, sourceExtID(c)))
+	e.vals = append(e.vals, []byte(c.ID))
+	return e
+}
+
+// contactTokens returns the distinct search tokens of a contact: its name
+// parts, display name, company and e-mail addresses (whole and split).
+func contactTokens(c *Contact) []string {
+	set := map[string]struct{}{}
+	add := func(s string) {
+		for _, t := range Tokens(s) {
+			if len(t) > 64 {
+				t = t[:64]
+			}
+			set[t] = struct{}{}
+		}
+	}
+	add(c.FirstName)
+	add(c.MiddleName)
+	add(c.LastName)
+	add(c.DisplayName)
+	add(c.Company)
+	for _, e := range c.Emails {
+		a := strings.ToLower(strings.TrimSpace(e.Address))
+		if a == "" {
+			continue
+		}
+		if len(a) <= 64 {
+			set[a] = struct{}{}
+		}
+		add(a)
+	}
+	out := make([]string, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}

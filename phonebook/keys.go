@@ -1,0 +1,126 @@
+package phonebook
+
+// Key layout (one Badger keyspace, namespaced by prefix; every index entry
+// is written in the same commit as the contact it indexes):
+//
+//	meta/schema                    schema version (uvarint)
+//	meta/pub                       the published commit timestamp (8 bytes BE)
+//	meta/bulk                      the timestamp of a bulk operation in flight
+//	c/<id>                         the effective contact (JSON)
+//	cn/<id>                        display name and source, for the lookup hot path
+//	sv/<id>                        a synced contact's source version (JSON), when an overlay exists
+//	ov/<id>                        the local overlay of a synced contact (JSON)
+//	ix/num/<numkey>                contact ids (comma separated) a number key leads to
+//	ix/dig/<digits>\x00<id>        digit prefixes for number search
+//	ix/tok/<token>\x00<sort>\x00<id>   name/company/e-mail tokens; value: visibility
+//	ix/sort/<sort>\x00<id>         every contact in display-name order; value: visibility
+//	ix/src/<source>\x00<extid>     (source, external id) → id
+//	x/<ns>/<key>                   small named key-value namespaces (phones, sources, sync state)
+const (
+	pfxContact = "c/"
+	pfxName    = "cn/"
+	pfxSrcVer  = "sv/"
+	pfxOverlay = "ov/"
+	pfxNum     = "ix/num/"
+	pfxDigits  = "ix/dig/"
+	pfxToken   = "ix/tok/"
+	pfxSort    = "ix/sort/"
+	pfxSource  = "ix/src/"
+	pfxKV      = "x/"
+
+	keySchema    = "meta/schema"
+	keyPublished = "meta/pub"
+	keyBulk      = "meta/bulk"
+)
+
+// SchemaVersion is the on-disk layout version this build writes.
+const SchemaVersion = 1
+
+const sep = "\x00"
+
+func kContact(id string) []byte { return []byte(pfxContact + id) }
+func kName(id string) []byte    { return []byte(pfxName + id) }
+func kSrcVer(id string) []byte  { return []byte(pfxSrcVer + id) }
+func kOverlay(id string) []byte { return []byte(pfxOverlay + id) }
+func kNum(numKey string) []byte { return []byte(pfxNum + numKey) }
+func kDigits(d, id string) []byte {
+	return []byte(pfxDigits + d + sep + id)
+}
+func kToken(tok, sortKey, id string) []byte {
+	return []byte(pfxToken + tok + sep + sortKey + sep + id)
+}
+func kSort(sortKey, id string) []byte { return []byte(pfxSort + sortKey + sep + id) }
+func kSource(source, extID string) []byte {
+	return []byte(pfxSource + source + sep + extID)
+}
+func kKV(ns, key string) []byte { return []byte(pfxKV + ns + "/" + key) }
+
+// sortKey orders contacts by folded display name; cut so keys stay small.
+func sortKey(c *Contact) string {
+	s := Fold(c.DisplayName)
+	if len(s) > 48 {
+		s = s[:48]
+	}
+	return s
+}
+
+// sourceExtID is the key a contact is found under in ix/src: its external
+// id, or "@"+id for contacts without one (local and CSV contacts).
+func sourceExtID(c *Contact) string {
+	if c.ExternalID != "" {
+		return c.ExternalID
+	}
+	return "@" + c.ID
+}
+
+// visibility is stored as the value of ix/tok and ix/sort entries so that
+// searches filter on scope, owner and source without reading contacts:
+// 'g' or 'p' + owner + \x00 + source.
+func visibility(c *Contact) []byte {
+	b := make([]byte, 0, 2+len(c.Owner)+len(c.Source))
+	if c.Scope == ScopePersonal {
+		b = append(b, 'p')
+		b = append(b, c.Owner...)
+	} else {
+		b = append(b, 'g')
+	}
+	b = append(b, 0)
+	b = append(b, c.Source...)
+	return b
+}
+
+// visible reports whether an index entry's visibility value passes q.
+func (q *Query) visible(v []byte) bool {
+	if len(v) == 0 {
+		return false
+	}
+	i := 0
+	for i < len(v) && v[i] != 0 {
+		i++
+	}
+	scope, owner := v[0], string(v[1:i])
+	src := ""
+	if i < len(v) {
+		src = string(v[i+1:])
+	}
+	if q.Source != "" && src != q.Source {
+		return false
+	}
+	if q.VisibleTo != "" {
+		return scope == 'g' || owner == q.VisibleTo
+	}
+	switch q.Scope {
+	case ScopeGlobal:
+		if scope != 'g' {
+			return false
+		}
+	case ScopePersonal:
+		if scope != 'p' {
+			return false
+		}
+	}
+	if q.Owner != "" && (scope != 'p' || owner != q.Owner) {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,101 @@
+package phonebook
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Lookup answers "who is calling from this number?" with the matching
+// order of notes/callerid.md §3.3: levels are tried in order (exact, then
+// E.164, then national; short numbers as extensions only); the first level
+// with a hit decides; several distinct contacts at that level make the
+// answer ambiguous (no name), never an arbitrary pick. Only global contacts
+// answer caller-ID lookups.
+func (s *Store) Lookup(ctx context.Context, number string) (LookupResult, error) {
+	levels, e164, skip := s.num.Probe(number)
+	if skip {
+		return LookupResult{Match: MatchSkipped}, nil
+	}
+	res := LookupResult{Match: MatchNone, E164: e164}
+	err := s.view(func(txn *badger.Txn) error {
+		for i, lv := range levels {
+			var hits []string
+			var name, source string
+			collect := func(keys []string) error {
+				for _, k := range keys {
+					item, err := txn.Get(kNum(k))
+					if err == badger.ErrKeyNotFound {
+						continue
+					}
+					if err != nil {
+						return err
+					}
+					err = item.Value(func(v []byte) error {
+						for _, id := range splitIDs(v) {
+							if slices.Contains(hits, id) {
+								continue
+							}
+							global, n, src, err := lookupName(txn, id)
+							if err != nil {
+								return err
+							}
+							if !global {
+								continue
+							}
+							if len(hits) == 0 {
+								name, source = n, src
+							}
+							hits = append(hits, id)
+						}
+						return nil
+					})
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if err := collect(lv.Keys); err != nil {
+				return err
+			}
+			// An exact hit is only a finer label of the same number: if the
+			// E.164 level names another contact too, the number is ambiguous.
+			if len(hits) > 0 && lv.Kind == MatchExact && i+1 < len(levels) && levels[i+1].Kind == MatchE164 {
+				if err := collect(levels[i+1].Keys); err != nil {
+					return err
+				}
+			}
+			switch {
+			case len(hits) == 1:
+				res.Name, res.ContactID, res.Source, res.Match = name, hits[0], source, lv.Kind
+				return nil
+			case len(hits) > 1:
+				res.Match = MatchAmbiguous
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return LookupResult{Match: MatchNone}, fmt.Errorf("lookup: %w", err)
+	}
+	return res, nil
+}
+
+func lookupName(txn *badger.Txn, id string) (global bool, name, source string, err error) {
+	item, err := txn.Get(kName(id))
+	if err == badger.ErrKeyNotFound {
+		return false, "", "", nil
+	}
+	if err != nil {
+		return false, "", "", err
+	}
+	err = item.Value(func(v []byte) error {
+		global, name, source = splitNameValue(v)
+		return nil
+	})
+	return global, name, source, err
+}

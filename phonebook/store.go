@@ -1,0 +1,391 @@
+package phonebook
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Dir is the data directory; ignored when InMemory is set.
+	Dir string
+	// InMemory keeps everything in memory (tests).
+	InMemory bool
+	// Numbering normalises stored numbers and probes calling numbers.
+	// Required.
+	Numbering Numbering
+	// Logger receives store events; slog.Default() when nil.
+	Logger *slog.Logger
+	// Now returns the time stamped on contacts; time.Now when nil.
+	Now func() time.Time
+	// MemoryBudget caps Badger's memtables and caches, in bytes (0: 256 MiB).
+	MemoryBudget int64
+}
+
+// Store is the contact directory on Badger.
+//
+// Visibility is built on Badger's own versions (managed mode): every write,
+// small or bulk, is committed at a timestamp above the published one, and
+// readers read at the published timestamp. A single write publishes its
+// timestamp in the same commit; a bulk operation writes many commits at one
+// timestamp and publishes it at the end, so readers see all of it or none
+// of it. A bulk operation that dies half-way is rolled back on the next
+// Open. Writers are serialised by one lock.
+type Store struct {
+	db   *badger.DB
+	opts Options
+	log  *slog.Logger
+	now  func() time.Time
+	num  Numbering
+
+	wmu  sync.Mutex    // serialises contact writers
+	kvmu sync.Mutex    // serialises key-value writes
+	pub  atomic.Uint64 // published commit timestamp
+
+	rmu     sync.Mutex
+	readers map[uint64]int // active read timestamps, for SetDiscardTs
+
+	closed atomic.Bool
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+// Open opens (or creates) the store, checks the schema version and rolls
+// back a bulk operation that did not finish.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Numbering == nil {
+		return nil, errors.New("open store: Options.Numbering is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	budget := opts.MemoryBudget
+	if budget <= 0 {
+		budget = 256 << 20
+	}
+	bo := badger.DefaultOptions(opts.Dir).
+		WithLogger(badgerLogger{opts.Logger}).
+		WithDetectConflicts(false).
+		WithNumMemtables(3).
+		WithMemTableSize(budget / 8).
+		WithBlockCacheSize(budget / 4).
+		WithIndexCacheSize(budget / 8).
+		WithNumCompactors(2).
+		WithValueThreshold(1 << 10)
+	if opts.InMemory {
+		bo = bo.WithInMemory(true).WithDir("").WithValueDir("")
+	}
+	db, err := badger.OpenManaged(bo)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
+	}
+	s := &Store{
+		db: db, opts: opts, log: opts.Logger, now: opts.Now, num: opts.Numbering,
+		readers: map[uint64]int{},
+		stop:    make(chan struct{}), done: make(chan struct{}),
+	}
+	if err := s.recover(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	go s.maintain()
+	return s, nil
+}
+
+// recover reads the schema and published timestamp and rolls back any
+// version above the published timestamp (a bulk operation that died).
+func (s *Store) recover(ctx context.Context) error {
+	txn := s.db.NewTransactionAt(math.MaxUint64, false)
+	defer txn.Discard()
+	schema, err := getUvarint(txn, keySchema)
+	if err != nil {
+		return fmt.Errorf("open store: read schema: %w", err)
+	}
+	switch {
+	case schema > SchemaVersion:
+		return fmt.Errorf("open store %s: schema version %d, this build reads up to %d: %w", s.opts.Dir, schema, SchemaVersion, ErrNewerSchema)
+	case schema == 0:
+		// New store: write the schema at ts 1 and publish it.
+		w := s.db.NewTransactionAt(0, true)
+		defer w.Discard()
+		if err := w.Set([]byte(keySchema), binary.AppendUvarint(nil, SchemaVersion)); err != nil {
+			return err
+		}
+		if err := w.Set([]byte(keyPublished), u64(1)); err != nil {
+			return err
+		}
+		if err := w.CommitAt(1, nil); err != nil {
+			return fmt.Errorf("open store: initialise: %w", err)
+		}
+		s.pub.Store(1)
+		return nil
+	}
+	pub, err := getU64(txn, keyPublished)
+	if err != nil {
+		return fmt.Errorf("open store: read published timestamp: %w", err)
+	}
+	s.pub.Store(pub)
+	if maxV := s.db.MaxVersion(); maxV > pub {
+		if err := s.rollback(ctx, pub, maxV); err != nil {
+			return fmt.Errorf("open store: roll back unfinished bulk operation: %w", err)
+		}
+	}
+	return nil
+}
+
+// rollback undoes every version above pub by writing, at maxV+1, each
+// touched key's value as of pub (or a delete), and publishes maxV+1.
+func (s *Store) rollback(ctx context.Context, pub, maxV uint64) error {
+	fix := maxV + 1
+	s.log.Warn("rolling back an unfinished bulk operation", "published", pub, "max_version", maxV)
+	rt := s.db.NewTransactionAt(math.MaxUint64, false)
+	defer rt.Discard()
+	it := rt.NewIterator(badger.IteratorOptions{AllVersions: true, PrefetchValues: false})
+	defer it.Close()
+	w := newChunkWriter(s.db, fix)
+	var cur []byte
+	var touched, handled bool
+	n := 0
+	for it.Rewind(); it.Valid(); it.Next() {
+		item := it.Item()
+		k := item.Key()
+		if cur == nil || string(k) != string(cur) {
+			if touched && !handled {
+				if err := w.del(cur); err != nil {
+					return err
+				}
+			}
+			cur = item.KeyCopy(nil)
+			touched, handled = false, false
+		}
+		if handled {
+			continue
+		}
+		if item.Version() > pub {
+			touched = true
+			continue
+		}
+		if !touched {
+			handled = true // newest version is published: untouched key
+			continue
+		}
+		// First version at or below pub of a touched key: restore it.
+		handled = true
+		if item.IsDeletedOrExpired() {
+			if err := w.del(cur); err != nil {
+				return err
+			}
+		} else {
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if err := w.set(cur, v); err != nil {
+				return err
+			}
+		}
+		if n++; n%10000 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if touched && !handled {
+		if err := w.del(cur); err != nil {
+			return err
+		}
+	}
+	if err := w.set([]byte(keyPublished), u64(fix)); err != nil {
+		return err
+	}
+	if err := w.del([]byte(keyBulk)); err != nil {
+		return err
+	}
+	if err := w.flush(); err != nil {
+		return err
+	}
+	s.pub.Store(fix)
+	return nil
+}
+
+// Close stops background work and closes Badger cleanly.
+func (s *Store) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	close(s.stop)
+	<-s.done
+	s.wmu.Lock() // wait for a writer in flight
+	defer s.wmu.Unlock()
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// Generation changes whenever the visible directory changes; use it in
+// ETags and cache keys.
+func (s *Store) Generation() uint64 { return s.pub.Load() }
+
+// maintain advances the discard timestamp and collects value-log garbage.
+func (s *Store) maintain() {
+	defer close(s.done)
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.db.SetDiscardTs(s.minReadTs())
+			if !s.opts.InMemory {
+				for s.db.RunValueLogGC(0.5) == nil {
+				}
+			}
+		}
+	}
+}
+
+func (s *Store) minReadTs() uint64 {
+	min := s.pub.Load()
+	s.rmu.Lock()
+	for ts := range s.readers {
+		if ts < min {
+			min = ts
+		}
+	}
+	s.rmu.Unlock()
+	return min
+}
+
+// view runs fn in a read transaction at the published timestamp.
+func (s *Store) view(fn func(txn *badger.Txn) error) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	ts := s.pub.Load()
+	s.rmu.Lock()
+	s.readers[ts]++
+	s.rmu.Unlock()
+	defer func() {
+		s.rmu.Lock()
+		if s.readers[ts]--; s.readers[ts] == 0 {
+			delete(s.readers, ts)
+		}
+		s.rmu.Unlock()
+	}()
+	txn := s.db.NewTransactionAt(ts, false)
+	defer txn.Discard()
+	return fn(txn)
+}
+
+// update runs fn in one write transaction and publishes it.
+func (s *Store) update(ctx context.Context, fn func(txn *badger.Txn) error) error {
+	if err := s.lockWriter(ctx); err != nil {
+		return err
+	}
+	defer s.wmu.Unlock()
+	pub := s.pub.Load()
+	next := pub + 1
+	txn := s.db.NewTransactionAt(pub, true)
+	defer txn.Discard()
+	if err := fn(txn); err != nil {
+		return err
+	}
+	if err := txn.Set([]byte(keyPublished), u64(next)); err != nil {
+		return err
+	}
+	if err := txn.CommitAt(next, nil); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	s.pub.Store(next)
+	return nil
+}
+
+// lockWriter takes the writer lock, giving up when ctx ends.
+func (s *Store) lockWriter(ctx context.Context) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	if s.wmu.TryLock() {
+		return nil
+	}
+	got := make(chan struct{})
+	go func() {
+		s.wmu.Lock()
+		close(got)
+	}()
+	select {
+	case <-got:
+		if s.closed.Load() {
+			s.wmu.Unlock()
+			return ErrClosed
+		}
+		return nil
+	case <-ctx.Done():
+		go func() { <-got; s.wmu.Unlock() }()
+		return fmt.Errorf("wait for the store's writer lock: %w", ctx.Err())
+	}
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func getU64(txn *badger.Txn, key string) (uint64, error) {
+	it, err := txn.Get([]byte(key))
+	if err != nil {
+		return 0, err
+	}
+	var v uint64
+	err = it.Value(func(b []byte) error {
+		if len(b) != 8 {
+			return fmt.Errorf("%s: bad length %d", key, len(b))
+		}
+		v = binary.BigEndian.Uint64(b)
+		return nil
+	})
+	return v, err
+}
+
+func getUvarint(txn *badger.Txn, key string) (uint64, error) {
+	it, err := txn.Get([]byte(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var v uint64
+	err = it.Value(func(b []byte) error {
+		x, n := binary.Uvarint(b)
+		if n <= 0 {
+			return fmt.Errorf("%s: bad varint", key)
+		}
+		v = x
+		return nil
+	})
+	return v, err
+}
+
+// badgerLogger sends Badger's log lines to slog.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any) {
+	b.l.Error(fmt.Sprintf(f, a...), "component", "badger")
+}
+func (b badgerLogger) Warningf(f string, a ...any) {
+	b.l.Warn(fmt.Sprintf(f, a...), "component", "badger")
+}
+func (b badgerLogger) Infof(f string, a ...any) {
+	b.l.Debug(fmt.Sprintf(f, a...), "component", "badger")
+}
+func (b badgerLogger) Debugf(f string, a ...any) {}
