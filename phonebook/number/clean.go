@@ -4,10 +4,13 @@ package number
 // internal dial strings a few more. Longer input is not a phone number.
 const maxDigits = 24
 
+// cleanBuf holds a cleaned number; it lives on the caller's stack.
+type cleanBuf [maxDigits + 16]byte
+
 // cleaned is the result of step 1 (clean) and 2 (reject) of the algorithm.
 type cleaned struct {
-	s    string // "+digits" or "digits"; "" when rejected
-	plus bool   // s starts with '+'
+	b    []byte // "+digits" or "digits", in the caller's cleanBuf
+	plus bool   // b starts with '+'
 	ctx  bool   // the '+' came from a phone-context parameter
 }
 
@@ -16,8 +19,8 @@ type cleaned struct {
 // part, drop parameters (reading phone-context=+CC first), drop visual
 // separators and keep digits and one leading '+'. Anything else left
 // (letters such as "anonymous", '*', '#', a second '+') rejects the number:
-// ok is false.
-func clean(raw string) (c cleaned, ok bool) {
+// ok is false. The result is written into buf.
+func clean(raw string, buf *cleanBuf) (c cleaned, ok bool) {
 	s := trimSpace(raw)
 	if i := indexByte(s, '<'); i >= 0 {
 		if j := indexByte(s[i+1:], '>'); j >= 0 {
@@ -44,8 +47,7 @@ func clean(raw string) (c cleaned, ok bool) {
 		s = s[:i]
 	}
 
-	var buf [maxDigits + 8]byte
-	out := buf[:0]
+	out := buf[len(buf)-maxDigits-2 : len(buf)-maxDigits-2]
 	plus := false
 	for i := 0; i < len(s); i++ {
 		b := s[i]
@@ -83,9 +85,12 @@ func clean(raw string) (c cleaned, ok bool) {
 		if digits+len(ctx)-1 > maxDigits {
 			return cleaned{}, false
 		}
-		return cleaned{s: ctx + string(out), plus: true, ctx: true}, true
+		// The digits sit at the end of buf; put the context in front.
+		start := len(buf) - maxDigits - 2 - len(ctx)
+		copy(buf[start:], ctx)
+		return cleaned{b: buf[start : start+len(ctx)+len(out)], plus: true, ctx: true}, true
 	}
-	return cleaned{s: string(out), plus: plus}, true
+	return cleaned{b: out, plus: plus}, true
 }
 
 // phoneContext returns "+digits" from a phone-context=+CC parameter among

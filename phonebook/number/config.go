@@ -2,6 +2,7 @@ package number
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -49,6 +50,11 @@ type Normalizer struct {
 	// path: known code, and its national (trunk) prefix if any.
 	cc    [1000]ccInfo
 	cache *lru // nil when disabled
+	// Parser-free national and international forms for the default region,
+	// set only when the region passes regionFastPaths' self-check.
+	regionCC string // the region's country code digits
+	ndd      string // national (trunk) prefix, e.g. "0"
+	idd      string // international prefix, e.g. "00"
 }
 
 type ccInfo struct {
@@ -97,7 +103,83 @@ func New(cfg Config) (*Normalizer, error) {
 		}
 		n.cc[c] = info
 	}
+	if n.region != "" {
+		n.regionFastPaths()
+	}
 	return n, nil
+}
+
+// exampleTypes are the number types regionFastPaths checks.
+var exampleTypes = []phonenumbers.PhoneNumberType{
+	phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE, phonenumbers.PREMIUM_RATE,
+	phonenumbers.SHARED_COST, phonenumbers.VOIP, phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER,
+	phonenumbers.UAN, phonenumbers.VOICEMAIL,
+}
+
+// regionFastPaths enables Probe's parser-free handling of "<national
+// prefix><nsn>" and "<IDD><cc><nsn>" for the default region, but only when
+// the parser itself reads every example number of the region the same way
+// in those forms (regions with carrier codes or conditional prefixes fail
+// the check and always use the parser).
+func (n *Normalizer) regionFastPaths() {
+	cc := phonenumbers.GetCountryCodeForRegion(n.region)
+	if cc <= 0 {
+		return
+	}
+	ccs := strconv.Itoa(cc)
+	same := func(s string, want *phonenumbers.PhoneNumber) bool {
+		got, err := phonenumbers.Parse(s, n.region)
+		return err == nil && got.GetCountryCode() == want.GetCountryCode() &&
+			phonenumbers.GetNationalSignificantNumber(got) == phonenumbers.GetNationalSignificantNumber(want)
+	}
+	if ndd := phonenumbers.GetNddPrefixForRegion(n.region, true); ndd != "" && strings.Trim(ndd, "0123456789") == "" {
+		ok, seen := true, 0
+		for _, t := range exampleTypes {
+			ex := phonenumbers.GetExampleNumberForType(n.region, t)
+			if ex == nil || int(ex.GetCountryCode()) != cc {
+				continue
+			}
+			seen++
+			nsn := phonenumbers.GetNationalSignificantNumber(ex)
+			if nsn == "" || nsn[0] == '0' || !same(ndd+nsn, ex) {
+				ok = false
+				break
+			}
+		}
+		if ok && seen > 0 {
+			n.ndd = ndd
+		}
+	}
+	if ex := phonenumbers.GetExampleNumber("CH"); ex != nil {
+		out := phonenumbers.FormatOutOfCountryCallingNumber(ex, n.region)
+		if cc == 41 {
+			out = phonenumbers.FormatOutOfCountryCallingNumber(phonenumbers.GetExampleNumber("DE"), n.region)
+		}
+		if i := strings.IndexByte(out, ' '); i > 0 && strings.Trim(out[:i], "0123456789") == "" {
+			// Some regions' IDD is a pattern (HK: 00, 001, 0080…): accept the
+			// prefix only if it reads an example of every country code right.
+			idd, ok := out[:i], true
+			for c := range phonenumbers.GetSupportedCallingCodes() {
+				ex := phonenumbers.GetExampleNumberForNonGeoEntity(c)
+				if r := phonenumbers.GetRegionCodeForCountryCode(c); ex == nil && r != "" && r != "001" {
+					ex = phonenumbers.GetExampleNumber(r)
+				}
+				if ex == nil {
+					continue
+				}
+				if !same(idd+strconv.Itoa(c)+phonenumbers.GetNationalSignificantNumber(ex), ex) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				n.idd = idd
+			}
+		}
+	}
+	if n.ndd != "" || n.idd != "" {
+		n.regionCC = ccs
+	}
 }
 
 // Region returns the configured default region ("" if none).

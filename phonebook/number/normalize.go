@@ -95,15 +95,17 @@ func (n Normalized) IndexKeys() []string {
 // Normalize cleans and parses a stored number (write time; it may call the
 // phonenumbers parser). It never fails: unusable input gives KindRejected.
 func (n *Normalizer) Normalize(raw string) Normalized {
-	c, ok := clean(raw)
+	var buf cleanBuf
+	c, ok := clean(raw, &buf)
 	if !ok {
 		return Normalized{}
 	}
-	if !c.plus && len(c.s) <= n.extMax {
-		return Normalized{Clean: c.s, Extension: c.s, Kind: KindExtension}
+	s := string(c.b)
+	if !c.plus && len(s) <= n.extMax {
+		return Normalized{Clean: s, Extension: s, Kind: KindExtension}
 	}
-	p := n.parse(c.s, c.plus)
-	out := Normalized{Clean: c.s, Kind: p.kind, E164: p.e164}
+	p := n.parse(s, c.plus)
+	out := Normalized{Clean: s, Kind: p.kind, E164: p.e164}
 	if p.nsn != "" {
 		out.NSNKey = strconv.Itoa(p.cc) + ":" + p.nsn
 	}

@@ -21,9 +21,8 @@ type Probe struct {
 	Skip bool
 	// Clean is the cleaned number ("" when skipped).
 	Clean string
-	// E164 is the calling number in E.164 form when known. For '+' input
-	// taken by the fast path it is the cleaned input as received (a known
-	// country code and at most 15 digits, not checked against ranges).
+	// E164 is the calling number in E.164 form when known. On the fast
+	// paths (see Probe) it is derived without checking number ranges.
 	E164 string
 	// Levels are tried in order; the first with at least one contact wins.
 	Levels []Level
@@ -41,13 +40,18 @@ var skipProbe = Probe{Skip: true}
 //   - Rejected input → Skip.
 //   - An extension (no '+', at most ExtensionMaxLen digits) → one level,
 //     extension [ext:<digits>]. Never parsed.
-//   - "+digits" with a known country code, at most 15 digits and no
-//     national prefix after the code → exact [x:…], e164 [e164:+…],
-//     national [nsn:cc:rest] built without the parser.
+//   - "+digits", "<IDD>digits" and "<national prefix>digits" (the last two
+//     for the default region, when it passed the self-check in New and the
+//     number does not start with a trunk prefix) with a known country code,
+//     at most 15 digits and no national prefix after the code → exact
+//     [x:…], e164 [e164:+…], national [nsn:cc:rest], built without the
+//     parser. A key built this way can only meet a stored key of the very
+//     same number; in odd cases it may miss where the parser would match.
 //   - Anything else is parsed as at write time → exact, then e164 and
 //     national when they apply.
 //
-// Results are cached (LRU) by raw input, so a repeat caller costs a map hit.
+// Results (except Skip) are cached in an LRU keyed by the raw input, so a
+// repeat caller costs a map hit.
 func (n *Normalizer) Probe(raw string) Probe {
 	if n.cache != nil {
 		if p, ok := n.cache.get(raw); ok {
@@ -63,35 +67,68 @@ func (n *Normalizer) Probe(raw string) Probe {
 
 // probe computes a Probe without the cache.
 func (n *Normalizer) probe(raw string) Probe {
-	c, ok := clean(raw)
+	var buf cleanBuf
+	c, ok := clean(raw, &buf)
 	if !ok {
 		return skipProbe
 	}
-	if !c.plus && len(c.s) <= n.extMax {
-		key := PrefixExtension + c.s
-		return Probe{Clean: c.s, Levels: []Level{{Kind: phonebook.MatchExtension, Keys: []string{key}}}}
+	b := c.b
+	if !c.plus && len(b) <= n.extMax {
+		k := make([]byte, 0, len(PrefixExtension)+len(b))
+		k = append(append(k, PrefixExtension...), b...)
+		key := string(k)
+		l := &probeLevels{}
+		l.keys[0] = key
+		l.levels[0] = Level{Kind: phonebook.MatchExtension, Keys: l.keys[0:1:1]}
+		return Probe{Clean: key[len(PrefixExtension):], Levels: l.levels[0:1:1]}
 	}
-	if c.plus && !c.ctx {
-		if p, ok := n.fastE164(c.s); ok {
-			return p
-		}
+	if p, ok := n.fast(c); ok {
+		return p
 	}
-	pr := n.parse(c.s, c.plus)
-	nsnKey := ""
-	if pr.nsn != "" {
-		nsnKey = PrefixNational + strconv.Itoa(pr.cc) + ":" + pr.nsn
+	s := string(b)
+	pr := n.parse(s, c.plus)
+	if pr.nsn == "" {
+		return buildProbe(b, pr.e164, "", "")
 	}
-	return buildProbe(c.s, pr.e164, nsnKey)
+	return buildProbe(b, pr.e164, strconv.Itoa(pr.cc), pr.nsn)
 }
 
-// fastE164 builds the levels for "+digits" without parsing. It declines
-// (ok false) when the country code is unknown, the number is longer than
-// E.164 allows, or the digits after the code start with the country's
-// national prefix (a non-canonical form such as +387 061… that the parser
-// would rewrite).
-func (n *Normalizer) fastE164(s string) (Probe, bool) {
-	d := s[1:]
-	if len(d) < 4 || len(d) > 15 {
+// fast tries the parser-free paths of Probe.
+func (n *Normalizer) fast(c cleaned) (Probe, bool) {
+	b := c.b
+	switch {
+	case c.plus && !c.ctx:
+		return n.fastE164(b, b[1:])
+	case c.plus:
+		return Probe{}, false
+	}
+	for _, tp := range n.trunks {
+		if len(b) >= len(tp) && string(b[:len(tp)]) == tp {
+			return Probe{}, false
+		}
+	}
+	if n.idd != "" && len(b) > len(n.idd) && string(b[:len(n.idd)]) == n.idd {
+		return n.fastE164(b, b[len(n.idd):])
+	}
+	if n.ndd != "" && len(b) > len(n.ndd) && string(b[:len(n.ndd)]) == n.ndd {
+		rest := b[len(n.ndd):]
+		if len(rest) > 0 && rest[0] == '0' {
+			return Probe{}, false
+		}
+		var e [maxDigits + 8]byte
+		d := append(append(e[:0], n.regionCC...), rest...)
+		return n.fastE164(b, d)
+	}
+	return Probe{}, false
+}
+
+// fastE164 builds the levels for the E.164 digits d (country code first)
+// of the cleaned input b without parsing. It declines (ok false) when the
+// country code is unknown, the number is longer than E.164 allows, or the
+// digits after the code start with that country's national prefix (a
+// non-canonical form such as +387 061… that the parser would rewrite).
+func (n *Normalizer) fastE164(b, d []byte) (Probe, bool) {
+	if len(d) < 4 || len(d) > 15 || d[0] == '0' {
 		return Probe{}, false
 	}
 	cc, ccLen := 0, 0
@@ -107,56 +144,71 @@ func (n *Normalizer) fastE164(s string) (Probe, bool) {
 		return Probe{}, false
 	}
 	rest := d[ccLen:]
-	if len(rest) < 2 || (info.ndd != "" && len(rest) >= len(info.ndd) && rest[:len(info.ndd)] == info.ndd) {
+	if len(rest) < 2 || (info.ndd != "" && len(rest) >= len(info.ndd) && string(rest[:len(info.ndd)]) == info.ndd) {
 		return Probe{}, false
 	}
-	return buildProbe(s, s, PrefixNational+d[:ccLen]+":"+rest), true
+	var e [maxDigits + 8]byte
+	e164 := append(append(e[:0], '+'), d...)
+	return buildProbeBytes(b, e164, d[:ccLen], rest), true
 }
 
-// buildProbe lays out the exact/e164/national levels with one allocation
-// for the key strings, one for the key slice and one for the levels.
-func buildProbe(cleanS, e164, nsnKey string) Probe {
-	size := len(PrefixExact) + len(cleanS)
-	if e164 != "" {
+// probeLevels backs the slices of one Probe with a single allocation.
+type probeLevels struct {
+	levels [3]Level
+	keys   [3]string
+}
+
+// buildProbe lays out the exact/e164/national levels; e164 and the nsn
+// parts may be empty.
+func buildProbe(cleanB []byte, e164, cc, nsn string) Probe {
+	var e [maxDigits + 8]byte
+	return buildProbeBytes(cleanB, append(e[:0], e164...), []byte(cc), []byte(nsn))
+}
+
+// buildProbeBytes is buildProbe on byte slices: one allocation for all key
+// strings and one for the levels and key slices.
+func buildProbeBytes(cleanB, e164, cc, nsn []byte) Probe {
+	size := len(PrefixExact) + len(cleanB)
+	if len(e164) > 0 {
 		size += len(PrefixE164) + len(e164)
 	}
-	size += len(nsnKey)
-	buf := make([]byte, 0, size)
-	buf = append(buf, PrefixExact...)
-	buf = append(buf, cleanS...)
-	if e164 != "" {
-		buf = append(buf, PrefixE164...)
-		buf = append(buf, e164...)
+	if len(nsn) > 0 {
+		size += len(PrefixNational) + len(cc) + 1 + len(nsn)
 	}
-	buf = append(buf, nsnKey...)
+	var stack [128]byte
+	buf := stack[:0]
+	if size > len(stack) {
+		buf = make([]byte, 0, size)
+	}
+	buf = append(append(buf, PrefixExact...), cleanB...)
+	if len(e164) > 0 {
+		buf = append(append(buf, PrefixE164...), e164...)
+	}
+	if len(nsn) > 0 {
+		buf = append(append(buf, PrefixNational...), cc...)
+		buf = append(append(buf, ':'), nsn...)
+	}
 	all := string(buf)
 
-	nLevels := 1
-	if e164 != "" {
-		nLevels++
-	}
-	if nsnKey != "" {
-		nLevels++
-	}
-	keys := make([]string, nLevels)
-	levels := make([]Level, nLevels)
-	off := len(PrefixExact) + len(cleanS)
-	keys[0] = all[:off]
-	levels[0] = Level{Kind: phonebook.MatchExact, Keys: keys[0:1:1]}
+	l := &probeLevels{}
+	off := len(PrefixExact) + len(cleanB)
+	l.keys[0] = all[:off]
+	l.levels[0] = Level{Kind: phonebook.MatchExact, Keys: l.keys[0:1:1]}
 	i := 1
 	p := Probe{Clean: all[len(PrefixExact):off]}
-	if e164 != "" {
+	if len(e164) > 0 {
 		end := off + len(PrefixE164) + len(e164)
-		keys[i] = all[off:end]
+		l.keys[i] = all[off:end]
 		p.E164 = all[off+len(PrefixE164) : end]
-		levels[i] = Level{Kind: phonebook.MatchE164, Keys: keys[i : i+1 : i+1]}
+		l.levels[i] = Level{Kind: phonebook.MatchE164, Keys: l.keys[i : i+1 : i+1]}
 		off = end
 		i++
 	}
-	if nsnKey != "" {
-		keys[i] = all[off:]
-		levels[i] = Level{Kind: phonebook.MatchNational, Keys: keys[i : i+1 : i+1]}
+	if len(nsn) > 0 {
+		l.keys[i] = all[off:]
+		l.levels[i] = Level{Kind: phonebook.MatchNational, Keys: l.keys[i : i+1 : i+1]}
+		i++
 	}
-	p.Levels = levels
+	p.Levels = l.levels[:i:i]
 	return p
 }
