@@ -1,0 +1,187 @@
+package sync
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/pbxagent/pbxagent/phonebook"
+)
+
+// AdminHandler serves the sources API. Mount it, without stripping the
+// prefix, at "/api/v1/sources" and "/api/v1/sources/" behind the admin auth:
+//
+//	GET    /api/v1/sources               list
+//	POST   /api/v1/sources               create (Input) → 201 View
+//	GET    /api/v1/sources/{id}          View with status and the last 20 runs
+//	PATCH  /api/v1/sources/{id}          update (Input)
+//	DELETE /api/v1/sources/{id}          same as erase
+//	POST   /api/v1/sources/{id}/sync     trigger (body SyncOptions, optional; ?wait=1 waits and returns the Run) → 202
+//	POST   /api/v1/sources/{id}/erase    remove config, contacts, state, status
+//	POST   /api/v1/sources/{id}/test     first 10 mapped contacts, nothing imported (SQL)
+//
+// Secrets are accepted in settings and never returned; "secrets_set" names those stored.
+func (e *Engine) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	const p = "/api/v1/sources"
+	mux.HandleFunc("GET "+p, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"sources": e.List()})
+	})
+	mux.HandleFunc("POST "+p, func(w http.ResponseWriter, r *http.Request) {
+		var in Input
+		if !readJSON(w, r, &in) {
+			return
+		}
+		v, err := e.Create(r.Context(), in)
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, v)
+	})
+	mux.HandleFunc("GET "+p+"/{id}", func(w http.ResponseWriter, r *http.Request) {
+		v, err := e.Get(r.PathValue("id"))
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	})
+	mux.HandleFunc("PATCH "+p+"/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var in Input
+		if !readJSON(w, r, &in) {
+			return
+		}
+		v, err := e.Update(r.Context(), r.PathValue("id"), in)
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	})
+	erase := func(w http.ResponseWriter, r *http.Request) {
+		n, err := e.Erase(r.Context(), r.PathValue("id"))
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"erased": true, "contacts_deleted": n})
+	}
+	mux.HandleFunc("DELETE "+p+"/{id}", erase)
+	mux.HandleFunc("POST "+p+"/{id}/erase", erase)
+	mux.HandleFunc("POST "+p+"/{id}/sync", func(w http.ResponseWriter, r *http.Request) {
+		var opts SyncOptions
+		if r.ContentLength != 0 && !readJSON(w, r, &opts) {
+			return
+		}
+		id := r.PathValue("id")
+		if wait, _ := strconv.ParseBool(r.URL.Query().Get("wait")); wait {
+			run, err := e.SyncNow(r.Context(), id, opts)
+			if err != nil {
+				writeErr(w, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, run)
+			return
+		}
+		if err := e.Trigger(id, opts); err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, map[string]any{"started": true})
+	})
+	mux.HandleFunc("POST "+p+"/{id}/test", func(w http.ResponseWriter, r *http.Request) {
+		cs, err := e.Test(r.Context(), r.PathValue("id"), 10)
+		if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNotTestable) {
+			writeJSON(w, http.StatusBadGateway, errBody(err.Error()))
+			return
+		}
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		if cs == nil {
+			cs = []*phonebook.Contact{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"contacts": cs})
+	})
+	return mux
+}
+
+// ContactsHandler serves the overlay endpoints of synced contacts when the
+// store implements Overlay. Mount at "/api/v1/contacts/" (no prefix strip):
+//
+//	GET  /api/v1/contacts/{id}/local   → {"id":…, "local_fields":[…]}
+//	POST /api/v1/contacts/{id}/revert  → the contact as the source has it
+func (e *Engine) ContactsHandler() http.Handler {
+	mux := http.NewServeMux()
+	ov, ok := e.store.(Overlay)
+	mux.HandleFunc("GET /api/v1/contacts/{id}/local", func(w http.ResponseWriter, r *http.Request) {
+		if !ok {
+			writeJSON(w, http.StatusNotImplemented, errBody("store has no overlay"))
+			return
+		}
+		f, err := ov.LocalFields(r.Context(), r.PathValue("id"))
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		if f == nil {
+			f = []string{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "local_fields": f})
+	})
+	mux.HandleFunc("POST /api/v1/contacts/{id}/revert", func(w http.ResponseWriter, r *http.Request) {
+		if !ok {
+			writeJSON(w, http.StatusNotImplemented, errBody("store has no overlay"))
+			return
+		}
+		c, err := ov.RevertToSource(r.Context(), r.PathValue("id"))
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, c)
+	})
+	return mux
+}
+
+func errBody(msg string) map[string]any { return map[string]any{"error": msg} }
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, errBody("body: "+err.Error()))
+		return false
+	}
+	return true
+}
+
+func writeErr(w http.ResponseWriter, err error) {
+	var fe *FieldError
+	var ve *phonebook.ValidationError
+	switch {
+	case errors.As(err, &fe):
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error(), "field": fe.Field})
+	case errors.As(err, &ve):
+		writeJSON(w, http.StatusBadRequest, errBody(err.Error()))
+	case errors.Is(err, ErrNotFound), errors.Is(err, phonebook.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, errBody(err.Error()))
+	case errors.Is(err, ErrRunning), errors.Is(err, ErrNameTaken), errors.Is(err, ErrEraseInProcess):
+		writeJSON(w, http.StatusConflict, errBody(err.Error()))
+	case errors.Is(err, ErrNotRunning):
+		writeJSON(w, http.StatusServiceUnavailable, errBody(err.Error()))
+	case errors.Is(err, ErrNotTestable):
+		writeJSON(w, http.StatusBadRequest, errBody(err.Error()))
+	default:
+		writeJSON(w, http.StatusInternalServerError, errBody(err.Error()))
+	}
+}

@@ -1,0 +1,229 @@
+package sync
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pbxagent/pbxagent/phonebook"
+)
+
+// Defaults for a source's schedule and guard.
+const (
+	DefaultIntervalHours    = 24
+	DefaultFullSyncHours    = 168 // weekly full sync repairs lossy deltas
+	DefaultMaxDeletePercent = 50
+)
+
+// Config is one source's stored configuration. Secrets are kept sealed and
+// never leave the engine.
+type Config struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Name    string `json:"name"`
+	Enabled bool   `json:"enabled"`
+	// IntervalHours between runs (default 24).
+	IntervalHours float64 `json:"interval_hours"`
+	// FullSyncHours: a delta source runs a full (mark-and-sweep) sync when the
+	// last full one is older than this (default 168; 0 = default).
+	FullSyncHours float64 `json:"full_sync_hours"`
+	// MaxDeletePercent: a full sync deleting more than this share of the
+	// source's contacts waits for confirmation (default 50; 100 disables).
+	MaxDeletePercent int `json:"max_delete_percent"`
+	// Settings are the type-specific settings without secrets.
+	Settings map[string]json.RawMessage `json:"settings"`
+	// Sealed holds the encrypted secrets by settings key.
+	Sealed    map[string]string `json:"sealed,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+func (c *Config) interval() time.Duration {
+	return time.Duration(c.IntervalHours * float64(time.Hour))
+}
+
+func (c *Config) fullEvery() time.Duration {
+	h := c.FullSyncHours
+	if h <= 0 {
+		h = DefaultFullSyncHours
+	}
+	return time.Duration(h * float64(time.Hour))
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$`)
+
+// validate checks the engine-level fields.
+func (c *Config) validate() error {
+	if !nameRE.MatchString(c.Name) {
+		return fieldErr("name", "1–64 letters, digits, space, '.', '_' or '-', starting with a letter or digit")
+	}
+	if c.Name == phonebook.SourceLocal || c.Name == phonebook.SourceCSV {
+		return fieldErr("name", fmt.Sprintf("%q is reserved", c.Name))
+	}
+	if c.IntervalHours < 0.25 || c.IntervalHours > 24*31 {
+		return fieldErr("interval_hours", "between 0.25 and 744")
+	}
+	if c.FullSyncHours < 0 || c.FullSyncHours > 24*366 {
+		return fieldErr("full_sync_hours", "between 0 (default) and 8784")
+	}
+	if c.MaxDeletePercent < 1 || c.MaxDeletePercent > 100 {
+		return fieldErr("max_delete_percent", "between 1 and 100")
+	}
+	return nil
+}
+
+// FieldError is an invalid API field.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+func fieldErr(field, msg string) error { return &FieldError{Field: field, Message: msg} }
+
+// Invalid reports an invalid setting; sources return it from Type.New.
+func Invalid(field, msg string) error { return &FieldError{Field: "settings." + field, Message: msg} }
+
+// View is a source as the API shows it: settings without secrets, the names
+// of the secrets that are set, and the status.
+type View struct {
+	ID               string                     `json:"id"`
+	Type             string                     `json:"type"`
+	Name             string                     `json:"name"`
+	Enabled          bool                       `json:"enabled"`
+	IntervalHours    float64                    `json:"interval_hours"`
+	FullSyncHours    float64                    `json:"full_sync_hours"`
+	MaxDeletePercent int                        `json:"max_delete_percent"`
+	Settings         map[string]json.RawMessage `json:"settings"`
+	SecretsSet       []string                   `json:"secrets_set"`
+	CreatedAt        time.Time                  `json:"created_at"`
+	UpdatedAt        time.Time                  `json:"updated_at"`
+	Status           *Status                    `json:"status,omitempty"`
+}
+
+func (c *Config) view(st *Status) View {
+	set := make([]string, 0, len(c.Sealed))
+	for k := range c.Sealed {
+		set = append(set, k)
+	}
+	slices.Sort(set)
+	settings := c.Settings
+	if settings == nil {
+		settings = map[string]json.RawMessage{}
+	}
+	return View{ID: c.ID, Type: c.Type, Name: c.Name, Enabled: c.Enabled, IntervalHours: c.IntervalHours,
+		FullSyncHours: c.FullSyncHours, MaxDeletePercent: c.MaxDeletePercent, Settings: settings,
+		SecretsSet: set, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Status: st}
+}
+
+// Input is the body of POST and PATCH /api/v1/sources[/{id}]. Absent fields
+// keep their value on PATCH; a secret sent as "" is removed, an absent one kept.
+type Input struct {
+	Type             *string                    `json:"type"`
+	Name             *string                    `json:"name"`
+	Enabled          *bool                      `json:"enabled"`
+	IntervalHours    *float64                   `json:"interval_hours"`
+	FullSyncHours    *float64                   `json:"full_sync_hours"`
+	MaxDeletePercent *int                       `json:"max_delete_percent"`
+	Settings         map[string]json.RawMessage `json:"settings"`
+}
+
+// splitSecrets moves the type's secret keys out of settings. Values must be
+// JSON strings.
+func splitSecrets(t *Type, settings map[string]json.RawMessage) (plain map[string]json.RawMessage, secrets map[string]*string, err error) {
+	plain = make(map[string]json.RawMessage, len(settings))
+	secrets = map[string]*string{}
+	for k, v := range settings {
+		if !slices.Contains(t.Secrets, k) {
+			plain[k] = v
+			continue
+		}
+		var s *string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return nil, nil, fieldErr("settings."+k, "must be a string")
+		}
+		if s == nil {
+			e := ""
+			s = &e
+		}
+		secrets[k] = s
+	}
+	return plain, secrets, nil
+}
+
+// RunStatus values of a run record.
+const (
+	ResultOK                = "ok"
+	ResultNotModified       = "not_modified"
+	ResultError             = "error"
+	ResultNeedsConfirmation = "needs_confirmation"
+	ResultCanceled          = "canceled"
+)
+
+// Run is one run's record.
+type Run struct {
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// Mode is "full" or "delta".
+	Mode string `json:"mode"`
+	// Trigger is "schedule", "manual" or "startup".
+	Trigger string `json:"trigger"`
+	// Result is ok, not_modified, error, needs_confirmation or canceled.
+	Result string `json:"result"`
+	// Synced counts contacts received; Changed those the store changed;
+	// Deleted those removed (by the source or by the sweep).
+	Synced  int    `json:"synced"`
+	Changed int    `json:"changed"`
+	Deleted int    `json:"deleted"`
+	Error   string `json:"error,omitempty"`
+	// Resynced reports a delta state rejected by the source (full run followed).
+	Resynced bool `json:"resynced,omitempty"`
+}
+
+// MaxRuns is how many runs a status keeps.
+const MaxRuns = 20
+
+// Pending describes a full sync held back by the mass-delete guard.
+type Pending struct {
+	Deletions int       `json:"deletions"`
+	Total     int       `json:"total"`
+	Percent   int       `json:"max_delete_percent"`
+	At        time.Time `json:"at"`
+}
+
+// Status is a source's sync status.
+type Status struct {
+	Running bool `json:"running"`
+	// LastSuccess is the end of the last successful run; LastSynced and
+	// LastDeleted its counts.
+	LastSuccess  time.Time `json:"last_success,omitzero"`
+	LastSynced   int       `json:"last_synced"`
+	LastDeleted  int       `json:"last_deleted"`
+	LastFull     time.Time `json:"last_full,omitzero"`
+	LastAttempt  time.Time `json:"last_attempt,omitzero"`
+	LastError    string    `json:"last_error,omitempty"`
+	Failures     int       `json:"consecutive_failures"`
+	NextRun      time.Time `json:"next_run,omitzero"`
+	Contacts     int       `json:"contacts"`
+	NeedsConfirm *Pending  `json:"needs_confirmation,omitempty"`
+	Runs         []Run     `json:"runs"`
+}
+
+func (s *Status) addRun(r Run) {
+	s.Runs = append([]Run{r}, s.Runs...)
+	if len(s.Runs) > MaxRuns {
+		s.Runs = s.Runs[:MaxRuns]
+	}
+}
+
+func safeErr(err error) string {
+	s := err.Error()
+	if len(s) > 500 {
+		s = s[:500] + "…"
+	}
+	return strings.ToValidUTF8(s, "?")
+}

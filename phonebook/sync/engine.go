@@ -1,0 +1,749 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	gosync "sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/pbxagent/pbxagent/phonebook"
+)
+
+// Errors callers branch on.
+var (
+	ErrNotFound       = errors.New("no such source")
+	ErrRunning        = errors.New("a sync of this source is already running")
+	ErrNotRunning     = errors.New("sync engine not running")
+	ErrNameTaken      = errors.New("a source with that name exists")
+	ErrUnknownType    = errors.New("unknown source type")
+	ErrNotTestable    = errors.New("this source type has no test")
+	ErrEraseInProcess = errors.New("source is being erased")
+)
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithTypes registers source types.
+func WithTypes(types ...Type) Option {
+	return func(e *Engine) {
+		for _, t := range types {
+			e.types[t.Name] = t
+		}
+	}
+}
+
+// WithClock replaces the wall clock (tests).
+func WithClock(c Clock) Option { return func(e *Engine) { e.clock = c } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.log = l } }
+
+// WithHTTPClient sets the client sources use (default: 60 s timeout).
+func WithHTTPClient(c *http.Client) Option { return func(e *Engine) { e.http = c } }
+
+// WithDataDir sets the directory of the secrets key file (required).
+func WithDataDir(dir string) Option { return func(e *Engine) { e.dataDir = dir } }
+
+// Engine owns the sources, their schedule and their runs.
+type Engine struct {
+	store   Store
+	types   map[string]Type
+	clock   Clock
+	log     *slog.Logger
+	http    *http.Client
+	dataDir string
+	seal    *sealer
+
+	mu      gosync.Mutex
+	sources map[string]*entry
+	runCtx  context.Context // set while Run runs
+	wake    chan struct{}
+	wg      gosync.WaitGroup
+}
+
+type entry struct {
+	cfg     *Config
+	status  *Status
+	running bool
+	erasing bool
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// NewEngine loads the stored sources. Runs start with Run.
+func NewEngine(store Store, opts ...Option) (*Engine, error) {
+	e := &Engine{store: store, types: map[string]Type{}, clock: RealClock{}, log: slog.Default(),
+		http: &http.Client{Timeout: 60 * time.Second}, sources: map[string]*entry{}, wake: make(chan struct{}, 1)}
+	for _, o := range opts {
+		o(e)
+	}
+	if e.dataDir == "" {
+		return nil, errors.New("sync engine: WithDataDir is required (secrets key file)")
+	}
+	s, err := loadKey(e.dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("sync engine: %w", err)
+	}
+	e.seal = s
+	ctx := context.Background()
+	statuses := map[string]*Status{}
+	err = store.Meta(nsStatus).List(ctx, func(k string, v []byte) error {
+		st := &Status{}
+		if err := json.Unmarshal(v, st); err != nil {
+			return fmt.Errorf("status %s: %w", k, err)
+		}
+		statuses[k] = st
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sync engine: load status: %w", err)
+	}
+	err = store.Meta(nsSources).List(ctx, func(k string, v []byte) error {
+		c := &Config{}
+		if err := json.Unmarshal(v, c); err != nil {
+			return fmt.Errorf("source %s: %w", k, err)
+		}
+		st := statuses[c.ID]
+		if st == nil {
+			st = &Status{}
+		}
+		if st.Running { // the process stopped during a run: nothing of it was committed
+			st.Running = false
+			st.addRun(Run{Started: st.LastAttempt, Finished: st.LastAttempt, Result: ResultCanceled,
+				Error: "interrupted: the process stopped during the run; nothing of it was applied"})
+		}
+		e.sources[c.ID] = &entry{cfg: c, status: st}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sync engine: load sources: %w", err)
+	}
+	return e, nil
+}
+
+func (e *Engine) poke() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs the scheduler until ctx ends, then cancels and waits for the runs
+// in progress. A source whose run is due (also one missed while the process
+// was down) runs at once.
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	if e.runCtx != nil {
+		e.mu.Unlock()
+		return errors.New("sync engine: already running")
+	}
+	e.runCtx = ctx
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.runCtx = nil
+		e.mu.Unlock()
+		e.wg.Wait()
+	}()
+	trigger := "startup"
+	for {
+		now := e.clock.Now()
+		next := now.Add(time.Hour)
+		e.mu.Lock()
+		for _, en := range e.sources {
+			if !en.cfg.Enabled || en.running || en.erasing {
+				continue
+			}
+			due := e.due(en)
+			en.status.NextRun = due
+			if !due.After(now) {
+				e.startLocked(en, trigger, SyncOptions{})
+				continue
+			}
+			if due.Before(next) {
+				next = due
+			}
+		}
+		e.mu.Unlock()
+		trigger = "schedule"
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-e.wake:
+		case <-e.clock.After(next.Sub(now)):
+		}
+	}
+}
+
+// due is when a source should run next.
+func (e *Engine) due(en *entry) time.Time {
+	st := en.status
+	if st.LastAttempt.IsZero() {
+		return time.Time{}
+	}
+	iv := en.cfg.interval()
+	if st.Failures > 0 {
+		back := 5 * time.Minute << min(st.Failures-1, 10)
+		return st.LastAttempt.Add(min(back, iv))
+	}
+	return st.LastAttempt.Add(iv)
+}
+
+// SyncOptions modify a triggered run.
+type SyncOptions struct {
+	// Full forces a full sync (mark-and-sweep) even when a delta is possible.
+	Full bool `json:"full"`
+	// ConfirmDeletions lets a full sync apply deletions above the guard.
+	ConfirmDeletions bool `json:"confirm_deletions"`
+}
+
+// Trigger starts a run of source id now and returns at once. It fails with
+// ErrRunning when one is under way.
+func (e *Engine) Trigger(id string, opts SyncOptions) error {
+	_, err := e.trigger(id, opts)
+	return err
+}
+
+// SyncNow runs source id now and waits for the run's record.
+func (e *Engine) SyncNow(ctx context.Context, id string, opts SyncOptions) (Run, error) {
+	done, err := e.trigger(id, opts)
+	if err != nil {
+		return Run{}, err
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return Run{}, ctx.Err()
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en := e.sources[id]
+	if en == nil || len(en.status.Runs) == 0 {
+		return Run{}, ErrNotFound
+	}
+	return en.status.Runs[0], nil
+}
+
+func (e *Engine) trigger(id string, opts SyncOptions) (<-chan struct{}, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.runCtx == nil {
+		return nil, ErrNotRunning
+	}
+	en := e.sources[id]
+	if en == nil {
+		return nil, ErrNotFound
+	}
+	if en.erasing {
+		return nil, ErrEraseInProcess
+	}
+	if en.running {
+		return nil, ErrRunning
+	}
+	return e.startLocked(en, "manual", opts), nil
+}
+
+// startLocked starts a run goroutine; e.mu is held.
+func (e *Engine) startLocked(en *entry, trigger string, opts SyncOptions) <-chan struct{} {
+	ctx, cancel := context.WithCancel(e.runCtx)
+	en.running, en.cancel, en.done = true, cancel, make(chan struct{})
+	en.status.Running = true
+	cfg := *en.cfg
+	done := en.done
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		defer close(done)
+		defer cancel()
+		rec := e.execute(ctx, &cfg, trigger, opts)
+		e.finish(en, rec)
+		e.poke()
+	}()
+	return done
+}
+
+// finish records a run in the status and persists it.
+func (e *Engine) finish(en *entry, r Run) {
+	e.mu.Lock()
+	st := en.status
+	st.Running = false
+	en.running = false
+	st.LastAttempt = r.Started
+	switch r.Result {
+	case ResultOK, ResultNotModified:
+		st.LastSuccess, st.LastSynced, st.LastDeleted = r.Finished, r.Synced, r.Deleted
+		st.LastError, st.Failures, st.NeedsConfirm = "", 0, nil
+		if r.Mode == "full" && r.Result == ResultOK {
+			st.LastFull = r.Started
+		}
+	case ResultNeedsConfirmation:
+		st.LastError = r.Error
+	default:
+		st.LastError = r.Error
+		st.Failures++
+	}
+	st.addRun(r)
+	b, _ := json.Marshal(st)
+	id, erasing := en.cfg.ID, en.erasing
+	e.mu.Unlock()
+	if erasing {
+		return
+	}
+	n, err := e.store.CountSource(context.Background(), en.cfg.Name)
+	if err == nil {
+		e.mu.Lock()
+		st.Contacts = n
+		b, _ = json.Marshal(st)
+		e.mu.Unlock()
+	}
+	if err := e.store.Meta(nsStatus).Put(context.Background(), id, b); err != nil {
+		e.log.Error("sync: persist status", "source_id", id, "err", err)
+	}
+}
+
+// ---- one run ----
+
+func (e *Engine) loadState(ctx context.Context, id string) (state, error) {
+	var st state
+	v, err := e.store.Meta(nsState).Get(ctx, id)
+	if errors.Is(err, phonebook.ErrNotFound) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(v, &st); err != nil {
+		return state{}, nil // unreadable state: start over with a full sync
+	}
+	return st, nil
+}
+
+// execute does one run (and a full one after a rejected delta state).
+func (e *Engine) execute(ctx context.Context, cfg *Config, trigger string, opts SyncOptions) Run {
+	start := e.clock.Now()
+	log := e.log.With("source_id", cfg.ID, "source", cfg.Name, "type", cfg.Type)
+	fail := func(mode string, err error) Run {
+		r := Run{Started: start, Finished: e.clock.Now(), Mode: mode, Trigger: trigger, Result: ResultError, Error: safeErr(err)}
+		if ctx.Err() != nil {
+			r.Result = ResultCanceled
+		}
+		log.Warn("sync run failed", "mode", mode, "err", r.Error)
+		return r
+	}
+	src, err := e.build(cfg, log)
+	if err != nil {
+		return fail("", err)
+	}
+	if c, ok := src.(Closer); ok {
+		defer c.Close()
+	}
+	typ := e.types[cfg.Type]
+	st, err := e.loadState(ctx, cfg.ID)
+	if err != nil {
+		return fail("", fmt.Errorf("load state: %w", err))
+	}
+	full := opts.Full || opts.ConfirmDeletions || !typ.Delta || st.Data == nil || start.Sub(st.LastFull) >= cfg.fullEvery()
+	reqState := st.Data
+	if opts.Full || opts.ConfirmDeletions {
+		reqState = nil
+	}
+	r, err := e.round(ctx, cfg, src, full, reqState, st, opts.ConfirmDeletions, start)
+	if err != nil && errors.Is(err, ErrResync) && !full {
+		log.Info("sync: delta state rejected, running a full sync", "err", err)
+		r, err = e.round(ctx, cfg, src, true, nil, st, opts.ConfirmDeletions, start)
+		r.Resynced = true
+	}
+	mode := "delta"
+	if full || r.Resynced {
+		mode = "full"
+	}
+	if err != nil {
+		var g *GuardError
+		if errors.As(err, &g) {
+			e.mu.Lock()
+			if en := e.sources[cfg.ID]; en != nil {
+				en.status.NeedsConfirm = &Pending{Deletions: g.Deletions, Total: g.Total, Percent: g.Percent, At: e.clock.Now()}
+			}
+			e.mu.Unlock()
+			log.Warn("sync: mass deletion held back", "deletions", g.Deletions, "total", g.Total)
+			return Run{Started: start, Finished: e.clock.Now(), Mode: mode, Trigger: trigger, Result: ResultNeedsConfirmation,
+				Synced: r.Synced, Error: safeErr(err), Resynced: r.Resynced}
+		}
+		rr := fail(mode, err)
+		rr.Resynced = r.Resynced
+		return rr
+	}
+	r.Started, r.Finished, r.Mode, r.Trigger = start, e.clock.Now(), mode, trigger
+	log.Info("sync run done", "mode", mode, "result", r.Result, "synced", r.Synced, "changed", r.Changed, "deleted", r.Deleted)
+	return r
+}
+
+// round runs the source inside one store round.
+func (e *Engine) round(ctx context.Context, cfg *Config, src Source, full bool, reqState []byte, prev state, confirmed bool, start time.Time) (Run, error) {
+	hashNS := nsHashPfx + cfg.ID
+	hashKV := e.store.Meta(hashNS)
+	hashes := map[string]uint64{}
+	if full {
+		err := hashKV.List(ctx, func(k string, v []byte) error {
+			hashes[k] = parseHash(v)
+			return nil
+		})
+		if err != nil {
+			return Run{}, fmt.Errorf("load hashes: %w", err)
+		}
+	}
+	var r Run
+	err := e.store.Bulk(ctx, func(b Batch) error {
+		sink := &roundSink{b: b, source: cfg.Name, hashNS: hashNS, hashKV: hashKV, full: full, hashes: hashes, seen: map[string]struct{}{}}
+		res, err := src.Sync(ctx, Request{Full: full, State: reqState}, sink)
+		r.Synced, r.Changed, r.Deleted = sink.synced, sink.changed, sink.deleted
+		if err != nil {
+			return fmt.Errorf("sync %s: %w", cfg.Name, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if res.NotModified {
+			r.Result = ResultNotModified
+			return errNotModified
+		}
+		if full {
+			if err := sink.sweep(cfg.MaxDeletePercent, confirmed); err != nil {
+				return err
+			}
+			r.Deleted = sink.deleted
+		}
+		ns := state{Data: res.State, LastFull: prev.LastFull}
+		if full {
+			ns.LastFull = start
+		}
+		v, _ := json.Marshal(ns)
+		r.Result = ResultOK
+		return b.SetMeta(nsState, cfg.ID, v)
+	})
+	if errors.Is(err, errNotModified) {
+		return r, nil
+	}
+	return r, err
+}
+
+// errNotModified rolls back an empty round (nothing to commit).
+var errNotModified = errors.New("not modified")
+
+// build makes the Source of a config, secrets merged in.
+func (e *Engine) build(cfg *Config, log *slog.Logger) (Source, error) {
+	t, ok := e.types[cfg.Type]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownType, cfg.Type)
+	}
+	raw, err := e.settingsJSON(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return t.New(raw, Env{HTTPClient: e.http, Clock: e.clock, Logger: log})
+}
+
+func (e *Engine) settingsJSON(cfg *Config) (json.RawMessage, error) {
+	m := make(map[string]json.RawMessage, len(cfg.Settings)+len(cfg.Sealed))
+	for k, v := range cfg.Settings {
+		m[k] = v
+	}
+	for k, sealed := range cfg.Sealed {
+		plain, err := e.seal.open(sealed, cfg.ID+"/"+k)
+		if err != nil {
+			return nil, fmt.Errorf("secret %s: %w", k, err)
+		}
+		v, _ := json.Marshal(plain)
+		m[k] = v
+	}
+	return json.Marshal(m)
+}
+
+// ---- configuration ----
+
+// List returns every source, sorted by name.
+func (e *Engine) List() []View {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]View, 0, len(e.sources))
+	for _, en := range e.sources {
+		st := *en.status
+		out = append(out, en.cfg.view(&st))
+	}
+	slices.SortFunc(out, func(a, b View) int {
+		switch {
+		case a.Name < b.Name:
+			return -1
+		case a.Name > b.Name:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// Get returns one source with its status.
+func (e *Engine) Get(id string) (View, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en := e.sources[id]
+	if en == nil {
+		return View{}, ErrNotFound
+	}
+	st := *en.status
+	st.Runs = slices.Clone(st.Runs)
+	return en.cfg.view(&st), nil
+}
+
+// Create adds a source; an enabled one syncs at once when the engine runs.
+func (e *Engine) Create(ctx context.Context, in Input) (View, error) {
+	if in.Type == nil || *in.Type == "" {
+		return View{}, fieldErr("type", "required")
+	}
+	t, ok := e.types[*in.Type]
+	if !ok {
+		return View{}, fieldErr("type", fmt.Sprintf("unknown type %q", *in.Type))
+	}
+	if in.Name == nil {
+		return View{}, fieldErr("name", "required")
+	}
+	now := e.clock.Now().UTC()
+	cfg := &Config{ID: ulid.Make().String(), Type: t.Name, Name: *in.Name, Enabled: true,
+		IntervalHours: DefaultIntervalHours, MaxDeletePercent: DefaultMaxDeletePercent,
+		Settings: map[string]json.RawMessage{}, Sealed: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+	if err := e.apply(cfg, &t, in); err != nil {
+		return View{}, err
+	}
+	e.mu.Lock()
+	for _, en := range e.sources {
+		if en.cfg.Name == cfg.Name {
+			e.mu.Unlock()
+			return View{}, ErrNameTaken
+		}
+	}
+	en := &entry{cfg: cfg, status: &Status{}}
+	e.sources[cfg.ID] = en
+	e.mu.Unlock()
+	if err := e.saveConfig(ctx, cfg); err != nil {
+		e.mu.Lock()
+		delete(e.sources, cfg.ID)
+		e.mu.Unlock()
+		return View{}, err
+	}
+	e.log.Info("sync: source created", "source_id", cfg.ID, "source", cfg.Name, "type", cfg.Type)
+	e.poke()
+	return e.Get(cfg.ID)
+}
+
+// Update changes a source (PATCH semantics).
+func (e *Engine) Update(ctx context.Context, id string, in Input) (View, error) {
+	e.mu.Lock()
+	en := e.sources[id]
+	if en == nil {
+		e.mu.Unlock()
+		return View{}, ErrNotFound
+	}
+	cfg := *en.cfg
+	cfg.Settings = cloneMap(en.cfg.Settings)
+	cfg.Sealed = cloneMap(en.cfg.Sealed)
+	e.mu.Unlock()
+	if in.Type != nil && *in.Type != cfg.Type {
+		return View{}, fieldErr("type", "cannot change; create a new source")
+	}
+	if in.Name != nil && *in.Name != cfg.Name {
+		return View{}, fieldErr("name", "cannot change (contacts are keyed by it); erase and re-create the source")
+	}
+	t := e.types[cfg.Type]
+	if err := e.apply(&cfg, &t, in); err != nil {
+		return View{}, err
+	}
+	cfg.UpdatedAt = e.clock.Now().UTC()
+	if err := e.saveConfig(ctx, &cfg); err != nil {
+		return View{}, err
+	}
+	e.mu.Lock()
+	if cur := e.sources[id]; cur != nil {
+		cur.cfg = &cfg
+	}
+	e.mu.Unlock()
+	e.poke()
+	return e.Get(id)
+}
+
+// apply merges an Input into cfg and validates it by building the source.
+func (e *Engine) apply(cfg *Config, t *Type, in Input) error {
+	if in.Name != nil {
+		cfg.Name = *in.Name
+	}
+	if in.Enabled != nil {
+		cfg.Enabled = *in.Enabled
+	}
+	if in.IntervalHours != nil {
+		cfg.IntervalHours = *in.IntervalHours
+	}
+	if in.FullSyncHours != nil {
+		cfg.FullSyncHours = *in.FullSyncHours
+	}
+	if in.MaxDeletePercent != nil {
+		cfg.MaxDeletePercent = *in.MaxDeletePercent
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	plain, secrets, err := splitSecrets(t, in.Settings)
+	if err != nil {
+		return err
+	}
+	for k, v := range plain {
+		if string(v) == "null" {
+			delete(cfg.Settings, k)
+		} else {
+			cfg.Settings[k] = v
+		}
+	}
+	for k, v := range secrets {
+		if *v == "" {
+			delete(cfg.Sealed, k)
+			continue
+		}
+		s, err := e.seal.seal(*v, cfg.ID+"/"+k)
+		if err != nil {
+			return err
+		}
+		cfg.Sealed[k] = s
+	}
+	src, err := e.build(cfg, e.log)
+	if err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return err
+		}
+		return &FieldError{Field: "settings", Message: err.Error()}
+	}
+	if c, ok := src.(Closer); ok {
+		c.Close()
+	}
+	return nil
+}
+
+func (e *Engine) saveConfig(ctx context.Context, cfg *Config) error {
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	if err := e.store.Meta(nsSources).Put(ctx, cfg.ID, b); err != nil {
+		return fmt.Errorf("save source %s: %w", cfg.Name, err)
+	}
+	return nil
+}
+
+// Erase stops a running sync and removes the source: its configuration,
+// every contact it brought, its delta state and its status and runs.
+func (e *Engine) Erase(ctx context.Context, id string) (deleted int, err error) {
+	e.mu.Lock()
+	en := e.sources[id]
+	if en == nil {
+		e.mu.Unlock()
+		return 0, ErrNotFound
+	}
+	if en.erasing {
+		e.mu.Unlock()
+		return 0, ErrEraseInProcess
+	}
+	en.erasing = true
+	done := en.done
+	if en.running {
+		en.cancel()
+	}
+	cfg := en.cfg
+	e.mu.Unlock()
+	defer func() {
+		if err != nil {
+			e.mu.Lock()
+			en.erasing = false
+			e.mu.Unlock()
+		}
+	}()
+	if done != nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	n, err := e.store.EraseSource(ctx, cfg.Name)
+	if err != nil {
+		return 0, fmt.Errorf("erase %s: %w", cfg.Name, err)
+	}
+	hashNS := nsHashPfx + cfg.ID
+	var keys []string
+	if err := e.store.Meta(hashNS).List(ctx, func(k string, _ []byte) error {
+		keys = append(keys, k)
+		return nil
+	}); err != nil {
+		return n, fmt.Errorf("erase %s: %w", cfg.Name, err)
+	}
+	err = e.store.Bulk(ctx, func(b Batch) error {
+		for _, k := range keys {
+			if err := b.DeleteMeta(hashNS, k); err != nil {
+				return err
+			}
+		}
+		if err := b.DeleteMeta(nsState, id); err != nil {
+			return err
+		}
+		if err := b.DeleteMeta(nsStatus, id); err != nil {
+			return err
+		}
+		return b.DeleteMeta(nsSources, id)
+	})
+	if err != nil {
+		return n, fmt.Errorf("erase %s: %w", cfg.Name, err)
+	}
+	e.mu.Lock()
+	delete(e.sources, id)
+	e.mu.Unlock()
+	e.log.Info("sync: source erased", "source_id", id, "source", cfg.Name, "contacts", n)
+	return n, nil
+}
+
+// Test returns the first n mapped contacts of a source that supports a dry run.
+func (e *Engine) Test(ctx context.Context, id string, n int) ([]*phonebook.Contact, error) {
+	e.mu.Lock()
+	en := e.sources[id]
+	var cfg Config
+	if en != nil {
+		cfg = *en.cfg
+	}
+	e.mu.Unlock()
+	if en == nil {
+		return nil, ErrNotFound
+	}
+	src, err := e.build(&cfg, e.log)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := src.(Closer); ok {
+		defer c.Close()
+	}
+	t, ok := src.(Tester)
+	if !ok {
+		return nil, ErrNotTestable
+	}
+	return t.Test(ctx, n)
+}
+
+func cloneMap[V any](m map[string]V) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,184 @@
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pbxagent/pbxagent/phonebook"
+)
+
+// Meta namespaces the engine uses.
+const (
+	nsSources = "sync.sources" // Config by source id
+	nsStatus  = "sync.status"  // Status by source id
+	nsState   = "sync.state"   // state record by source id (written in the round)
+	nsHashPfx = "sync.hash."   // + source id: contact hash by external id
+)
+
+// state is what a committed round leaves for the next one.
+type state struct {
+	Data     []byte    `json:"data,omitempty"`
+	LastFull time.Time `json:"last_full,omitzero"`
+}
+
+// GuardError reports a full sync held back by the mass-delete guard.
+type GuardError struct {
+	Deletions, Total, Percent int
+}
+
+func (e *GuardError) Error() string {
+	return fmt.Sprintf("full sync would delete %d of %d contacts (more than %d %%); confirm to apply",
+		e.Deletions, e.Total, e.Percent)
+}
+
+// contactHash is the row hash used to skip unchanged contacts.
+func contactHash(c *phonebook.Contact) uint64 {
+	d := *c
+	d.ID, d.CreatedAt, d.UpdatedAt = "", time.Time{}, time.Time{}
+	b, _ := json.Marshal(&d)
+	sum := sha256.Sum256(b)
+	h := binary.BigEndian.Uint64(sum[:8])
+	if h == 0 { // 0 means "absent" in roundSink.hashes
+		h = 1
+	}
+	return h
+}
+
+func hashBytes(h uint64) []byte { return binary.BigEndian.AppendUint64(nil, h) }
+
+func parseHash(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+// roundSink applies one run's stream to a Batch.
+type roundSink struct {
+	b      Batch
+	source string
+	hashNS string
+	hashKV KV
+	full   bool
+	// hashes: preloaded for a full round; filled lazily in a delta round.
+	// 0 = known absent.
+	hashes map[string]uint64
+	seen   map[string]struct{}
+
+	synced, changed, deleted int
+}
+
+func (s *roundSink) hash(ctx context.Context, ext string) (uint64, error) {
+	if h, ok := s.hashes[ext]; ok || s.full {
+		return h, nil
+	}
+	v, err := s.hashKV.Get(ctx, ext)
+	if errors.Is(err, phonebook.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read hash: %w", err)
+	}
+	return parseHash(v), nil
+}
+
+// Upsert implements Sink.
+func (s *roundSink) Upsert(ctx context.Context, c *phonebook.Contact) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.ExternalID == "" {
+		return errors.New("contact without external id")
+	}
+	c.Source, c.Scope, c.Owner = s.source, phonebook.ScopeGlobal, ""
+	s.synced++
+	if s.full {
+		s.seen[c.ExternalID] = struct{}{}
+	}
+	h := contactHash(c)
+	old, err := s.hash(ctx, c.ExternalID)
+	if err != nil {
+		return err
+	}
+	if old == h {
+		return nil
+	}
+	_, changed, err := s.b.UpsertFromSource(c)
+	if err != nil {
+		return fmt.Errorf("upsert %q: %w", c.ExternalID, err)
+	}
+	if changed {
+		s.changed++
+	}
+	if err := s.b.SetMeta(s.hashNS, c.ExternalID, hashBytes(h)); err != nil {
+		return err
+	}
+	s.hashes[c.ExternalID] = h
+	return nil
+}
+
+// Delete implements Sink.
+func (s *roundSink) Delete(ctx context.Context, ext string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ext == "" {
+		return nil
+	}
+	delete(s.seen, ext)
+	del, err := s.b.DeleteFromSource(s.source, ext)
+	if err != nil {
+		return fmt.Errorf("delete %q: %w", ext, err)
+	}
+	if del {
+		s.deleted++
+	}
+	if err := s.b.DeleteMeta(s.hashNS, ext); err != nil {
+		return err
+	}
+	s.hashes[ext] = 0
+	return nil
+}
+
+// sweep deletes the source's contacts not seen in a full round, subject to
+// the guard.
+func (s *roundSink) sweep(maxPercent int, confirmed bool) error {
+	var gone []string
+	total := 0
+	err := s.b.SourceIDs(s.source, func(ext, _ string) error {
+		total++
+		if _, ok := s.seen[ext]; !ok {
+			gone = append(gone, ext)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list source ids: %w", err)
+	}
+	if len(gone) > 0 && !confirmed && len(gone)*100 > maxPercent*total {
+		return &GuardError{Deletions: len(gone), Total: total, Percent: maxPercent}
+	}
+	for _, ext := range gone {
+		del, err := s.b.DeleteFromSource(s.source, ext)
+		if err != nil {
+			return fmt.Errorf("sweep %q: %w", ext, err)
+		}
+		if del {
+			s.deleted++
+		}
+	}
+	// Drop hashes of everything not seen (covers ids the store no longer has).
+	for ext, h := range s.hashes {
+		if _, ok := s.seen[ext]; !ok && h != 0 {
+			if err := s.b.DeleteMeta(s.hashNS, ext); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
