@@ -262,3 +262,25 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+func TestNumberingAdapter(t *testing.T) {
+	n, err := New(Config{DefaultRegion: "BA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	num := n.Numbering()
+	norm, keys := num.Index("061 111-111")
+	if norm != "+38761111111" || len(keys) != 3 {
+		t.Errorf("Index = %q %q", norm, keys)
+	}
+	if norm, keys := num.Index("1805"); norm != "1805" || len(keys) != 1 || keys[0] != "ext:1805" {
+		t.Errorf("Index(1805) = %q %q", norm, keys)
+	}
+	levels, e, skip := num.Probe("0038761111111")
+	if skip || e != "+38761111111" || len(levels) != 3 || levels[1].Keys[0] != "e164:+38761111111" {
+		t.Errorf("Probe = %+v %q %v", levels, e, skip)
+	}
+	if _, _, skip := num.Probe("anonymous"); !skip {
+		t.Error("Probe(anonymous) not skipped")
+	}
+}

@@ -7,11 +7,9 @@ import (
 )
 
 // Level is one step of a lookup: the keys to read and the match kind a
-// single contact found under them yields.
-type Level struct {
-	Kind phonebook.MatchKind
-	Keys []string
-}
+// single contact found under them yields. It is the store's ProbeLevel, so
+// Probe.Levels passes to the store without copying.
+type Level = phonebook.ProbeLevel
 
 // Probe is what a lookup for one calling number has to try. The slices are
 // shared with the cache: callers must not modify them.
