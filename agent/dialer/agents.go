@@ -1,0 +1,293 @@
+package dialer
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Login logs an agent into a campaign: the dialer calls the agent's
+// endpoint and parks the leg in a holding bridge; the agent becomes ready
+// when the leg is up (paused with reason "connecting" until then).
+func (d *Dialer) Login(agentID, campaignID, endpoint string) error {
+	if agentID == "" || endpoint == "" {
+		return fmt.Errorf("%w: agent id and endpoint are required", ErrInvalid)
+	}
+	var rerr error
+	d.run(func(now time.Time) {
+		c, err := d.campaignLocked(campaignID)
+		if err != nil {
+			rerr = err
+			return
+		}
+		a := d.agents[agentID]
+		if a != nil && a.state != AgentLoggedOut {
+			rerr = fmt.Errorf("agent %q already logged in to %q: %w", agentID, a.c.cfg.ID, ErrConflict)
+			return
+		}
+		if a == nil {
+			a = &agent{id: agentID}
+			d.agents[agentID] = a
+			d.aorder = append(d.aorder, a)
+		}
+		*a = agent{id: agentID, endpoint: endpoint, c: c, loginAt: now}
+		a.setState(AgentPaused, now)
+		a.reason = PauseConnecting
+		c.agents = append(c.agents, a)
+		d.queue("connect agent", func(ctx context.Context) error { return d.tel.ConnectAgent(ctx, agentID, endpoint) },
+			func(now time.Time, err error) {
+				if a.state != AgentLoggedOut && !a.legUp {
+					d.logout(a, now)
+				}
+			})
+	})
+	return rerr
+}
+
+// Logout logs an agent out, after the current call if there is one.
+func (d *Dialer) Logout(agentID string) error {
+	var rerr error
+	d.run(func(now time.Time) {
+		a, err := d.agentLocked(agentID)
+		if err != nil {
+			rerr = err
+			return
+		}
+		if a.state == AgentLoggedOut {
+			return
+		}
+		if a.state == AgentOnCall {
+			a.pendingLogout = true
+			return
+		}
+		d.logout(a, now)
+		d.queue("disconnect agent", func(ctx context.Context) error { return d.tel.DisconnectAgent(ctx, agentID) }, nil)
+	})
+	return rerr
+}
+
+// Pause pauses an agent with a reason; an agent on a call or in wrap-up is
+// paused when that ends.
+func (d *Dialer) Pause(agentID, reason string) error {
+	if reason == "" {
+		reason = "break"
+	}
+	var rerr error
+	d.run(func(now time.Time) {
+		a, err := d.agentLocked(agentID)
+		if err != nil {
+			rerr = err
+			return
+		}
+		switch a.state {
+		case AgentLoggedOut:
+			rerr = fmt.Errorf("agent %q is logged out: %w", agentID, ErrConflict)
+		case AgentReady:
+			a.setState(AgentPaused, now)
+			a.reason = reason
+		case AgentPaused:
+			a.reason = reason
+		default:
+			a.pendingPause = reason
+		}
+	})
+	return rerr
+}
+
+// Resume makes a paused agent ready.
+func (d *Dialer) Resume(agentID string) error {
+	var rerr error
+	d.run(func(now time.Time) {
+		a, err := d.agentLocked(agentID)
+		if err != nil {
+			rerr = err
+			return
+		}
+		switch {
+		case a.state == AgentLoggedOut:
+			rerr = fmt.Errorf("agent %q is logged out: %w", agentID, ErrConflict)
+		case a.pendingPause != "":
+			a.pendingPause = ""
+		case a.state == AgentPaused && a.legUp:
+			d.agentReady(a, now)
+		case a.state == AgentPaused:
+			rerr = fmt.Errorf("agent %q: leg not connected yet: %w", agentID, ErrConflict)
+		}
+	})
+	return rerr
+}
+
+// SetDisposition records the disposition of the agent's last call. An
+// opt-out puts the number on the do-not-call list at once. During wrap-up
+// it ends the wrap-up.
+func (d *Dialer) SetDisposition(agentID, disposition string, optOut bool) error {
+	var rerr error
+	d.run(func(now time.Time) {
+		a, err := d.agentLocked(agentID)
+		if err != nil {
+			rerr = err
+			return
+		}
+		l := a.lastLead
+		if a.state == AgentOnCall && a.call != nil {
+			l = a.call.lead
+		}
+		if l == nil {
+			rerr = fmt.Errorf("agent %q has no call to dispose: %w", agentID, ErrConflict)
+			return
+		}
+		l.Disposition = disposition
+		if optOut {
+			d.dnc.Add(l.Number, now)
+		}
+		d.saveLead(a.c, l)
+		if a.state == AgentWrapUp {
+			if a.wrapTimer != nil {
+				a.wrapTimer.Stop()
+			}
+			d.wrapDone(a, now)
+		}
+	})
+	return rerr
+}
+
+// NextCall (preview mode) reserves the agent and calls the next lead for it.
+func (d *Dialer) NextCall(agentID string) (Lead, error) {
+	var out Lead
+	var rerr error
+	d.run(func(now time.Time) {
+		a, err := d.agentLocked(agentID)
+		if err != nil {
+			rerr = err
+			return
+		}
+		c := a.c
+		switch {
+		case a.state != AgentReady || !a.legUp:
+			rerr = fmt.Errorf("agent %q is %s, not ready: %w", agentID, a.state, ErrConflict)
+			return
+		case c.cfg.Mode != ModePreview:
+			rerr = fmt.Errorf("campaign %q is %s, not preview: %w", c.cfg.ID, c.cfg.Mode, ErrConflict)
+			return
+		case c.state != CampaignRunning:
+			rerr = fmt.Errorf("campaign %q is %s: %w", c.cfg.ID, c.state, ErrConflict)
+			return
+		case c.channels >= c.cfg.MaxChannels:
+			rerr = fmt.Errorf("campaign %q: all %d channels busy: %w", c.cfg.ID, c.cfg.MaxChannels, ErrConflict)
+			return
+		}
+		l := d.nextLead(c, now)
+		if l == nil {
+			rerr = fmt.Errorf("campaign %q: no lead callable now: %w", c.cfg.ID, ErrNotFound)
+			return
+		}
+		d.place(c, l, a, now)
+		out = *l
+		out.zones, out.counts = nil, nil
+	})
+	return out, rerr
+}
+
+func (d *Dialer) agentUp(a *agent, now time.Time) {
+	if a.state == AgentLoggedOut || a.legUp {
+		return
+	}
+	a.legUp = true
+	if a.state == AgentPaused && a.reason == PauseConnecting {
+		d.agentReady(a, now)
+	}
+}
+
+// agentDown: the agent hung up the held leg, which logs the agent out.
+func (d *Dialer) agentDown(a *agent, now time.Time) {
+	if a.state == AgentLoggedOut {
+		return
+	}
+	a.legUp = false
+	if cl := a.call; cl != nil && a.state == AgentOnCall {
+		d.hangup(cl)
+	}
+	d.logout(a, now)
+}
+
+func (d *Dialer) logout(a *agent, now time.Time) {
+	if cl := a.call; cl != nil {
+		a.call = nil
+		if cl.state == callDialing && cl.agent == a {
+			cl.agent = nil // the call continues unreserved
+		} else if cl.agent == a && cl.state == callConnected {
+			cl.agent = nil
+		}
+	}
+	if a.wrapTimer != nil {
+		a.wrapTimer.Stop()
+	}
+	a.setState(AgentLoggedOut, now)
+	a.legUp, a.pendingLogout, a.pendingPause = false, false, ""
+	c := a.c
+	for i, x := range c.agents {
+		if x == a {
+			c.agents = append(c.agents[:i], c.agents[i+1:]...)
+			break
+		}
+	}
+	d.pace(c, now) // cancels ringing calls if nobody is left
+}
+
+// afterCall starts wrap-up (or honours a pending logout or pause).
+func (d *Dialer) afterCall(a *agent, now time.Time) {
+	if a.pendingLogout || !a.legUp {
+		id := a.id
+		d.logout(a, now)
+		d.queue("disconnect agent", func(ctx context.Context) error { return d.tel.DisconnectAgent(ctx, id) }, nil)
+		return
+	}
+	wrap := time.Duration(a.c.cfg.WrapUp)
+	a.setState(AgentWrapUp, now)
+	a.wrapEnd = now.Add(wrap)
+	a.wrapTimer = d.clk.AfterFunc(wrap, func() {
+		d.run(func(now time.Time) {
+			if a.state == AgentWrapUp {
+				d.wrapDone(a, now)
+			}
+		})
+	})
+}
+
+func (d *Dialer) wrapDone(a *agent, now time.Time) {
+	if a.pendingPause != "" {
+		r := a.pendingPause
+		a.pendingPause = ""
+		a.setState(AgentPaused, now)
+		a.reason = r
+		return
+	}
+	d.agentReady(a, now)
+}
+
+// agentReady makes the agent ready and hands it the longest-waiting
+// customer, if any.
+func (d *Dialer) agentReady(a *agent, now time.Time) {
+	if a.pendingPause != "" {
+		r := a.pendingPause
+		a.pendingPause = ""
+		a.setState(AgentPaused, now)
+		a.reason = r
+		return
+	}
+	if a.pendingLogout {
+		d.logout(a, now)
+		return
+	}
+	a.setState(AgentReady, now)
+	c := a.c
+	if len(c.waiting) > 0 && a.legUp {
+		cl := c.waiting[0]
+		c.waiting = c.waiting[1:]
+		d.connect(cl, a, now)
+		return
+	}
+	if c.cfg.Mode == ModeProgressive {
+		d.pace(c, now)
+	}
+}

@@ -1,0 +1,369 @@
+package dialer
+
+import (
+	"context"
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/clock"
+)
+
+type callState int
+
+const (
+	callDialing callState = iota + 1
+	callWaiting
+	callConnected
+	callMessaging
+	callEnded
+)
+
+// call is one customer leg.
+type call struct {
+	id     string
+	c      *campaign
+	lead   *Lead
+	number string
+	state  callState
+	agent  *agent // reserved (preview, progressive) or connected
+
+	dialedAt    time.Time
+	ringAt      time.Time
+	answeredAt  time.Time
+	connectedAt time.Time
+
+	grace      clock.Timer
+	cancel     clock.Timer
+	cancelling bool
+	hungUp     bool
+	machine    bool
+	outcome    Outcome
+}
+
+// place originates a call to l, reserved for agent a when a is not nil.
+func (d *Dialer) place(c *campaign, l *Lead, a *agent, now time.Time) *call {
+	cl := &call{id: d.newCallID(), c: c, lead: l, number: l.Number, state: callDialing, agent: a, dialedAt: now, ringAt: now}
+	l.Status = LeadDialing
+	l.Attempts++
+	d.calls[cl.id] = cl
+	d.inflight[l.Number] = true
+	c.ringing = append(c.ringing, cl)
+	c.channels++
+	c.maxChannelsSeen = max(c.maxChannelsSeen, c.channels)
+	c.dialed++
+	if a != nil {
+		a.call = cl
+		a.setState(AgentReserved, now)
+	}
+	req := OriginateRequest{CallID: cl.id, Campaign: c.cfg.ID, Number: l.Number, Endpoint: endpointFor(c, l.Number),
+		CallerID: c.cfg.CallerID, Timeout: time.Duration(c.cfg.DialTimeout), AMD: c.cfg.AMD.Enabled}
+	d.queue("originate", func(ctx context.Context) error { return d.tel.Originate(ctx, req) },
+		func(now time.Time, err error) {
+			if cl.state == callDialing {
+				d.ended(cl, 0, OutcomeFailed, now)
+			}
+		})
+	return cl
+}
+
+// HandleEvent applies an event from the Telephony.
+func (d *Dialer) HandleEvent(ev Event) {
+	d.run(func(now time.Time) {
+		switch ev.Kind {
+		case EventRinging:
+			if cl := d.calls[ev.CallID]; cl != nil && cl.state == callDialing {
+				cl.ringAt = now
+			}
+		case EventAnswered:
+			if cl := d.calls[ev.CallID]; cl != nil {
+				d.answered(cl, ev.AMD, now)
+			}
+		case EventEnded:
+			if cl := d.calls[ev.CallID]; cl != nil {
+				d.ended(cl, ev.Cause, "", now)
+			}
+		case EventAgentUp:
+			if a := d.agents[ev.AgentID]; a != nil {
+				d.agentUp(a, now)
+			}
+		case EventAgentDown:
+			if a := d.agents[ev.AgentID]; a != nil {
+				d.agentDown(a, now)
+			}
+		}
+	})
+}
+
+func removeCall(s []*call, cl *call) []*call {
+	for i, x := range s {
+		if x == cl {
+			copy(s[i:], s[i+1:])
+			s[len(s)-1] = nil
+			return s[:len(s)-1]
+		}
+	}
+	return s
+}
+
+func (d *Dialer) answered(cl *call, amd string, now time.Time) {
+	if cl.state != callDialing {
+		return
+	}
+	c := cl.c
+	c.ringing = removeCall(c.ringing, cl)
+	cl.answeredAt = now
+	if cl.cancel != nil {
+		cl.cancel.Stop()
+	}
+	c.est.answeredAfter(now.Sub(cl.dialedAt))
+	if amd == "MACHINE" {
+		c.est.attempt(false)
+		cl.machine = true
+		c.machines++
+		if a := cl.agent; a != nil {
+			cl.agent = nil
+			a.call = nil
+			d.agentReady(a, now)
+		}
+		if c.cfg.AMD.Action == "message" && c.cfg.AMD.Message != "" {
+			cl.state = callMessaging
+			msg := c.cfg.AMD.Message
+			d.queue("play machine message", func(ctx context.Context) error { return d.tel.PlayMessage(ctx, cl.id, msg) }, d.hangupOnErr(cl))
+		} else {
+			cl.state = callMessaging
+			d.hangup(cl)
+		}
+		return
+	}
+	c.est.attempt(true)
+	c.answered++
+	c.meter.answer(now)
+	if a := cl.agent; a != nil && a.state == AgentReserved && a.legUp {
+		d.connect(cl, a, now)
+		return
+	}
+	cl.agent = nil
+	if a := d.freeAgent(c); a != nil {
+		d.connect(cl, a, now)
+		return
+	}
+	cl.state = callWaiting
+	c.waiting = append(c.waiting, cl)
+	media := c.cfg.HoldWith
+	d.queue("hold", func(ctx context.Context) error { return d.tel.Hold(ctx, cl.id, media) }, nil)
+	cl.grace = d.clk.AfterFunc(time.Duration(c.cfg.Grace), func() {
+		d.run(func(now time.Time) { d.graceExpired(cl, now) })
+	})
+}
+
+// freeAgent returns the ready agent that has waited longest.
+func (d *Dialer) freeAgent(c *campaign) *agent {
+	var best *agent
+	for _, a := range c.agents {
+		if a.state == AgentReady && a.legUp && a.call == nil && (best == nil || a.since.Before(best.since)) {
+			best = a
+		}
+	}
+	return best
+}
+
+func (d *Dialer) connect(cl *call, a *agent, now time.Time) {
+	c := cl.c
+	if cl.grace != nil {
+		cl.grace.Stop()
+	}
+	cl.state = callConnected
+	cl.agent = a
+	cl.connectedAt = now
+	a.call = cl
+	a.calls++
+	a.setState(AgentOnCall, now)
+	c.connected++
+	c.tta.add(now.Sub(cl.answeredAt))
+	rec := c.cfg.Record
+	d.queue("join", func(ctx context.Context) error { return d.tel.Join(ctx, cl.id, a.id, rec) }, d.hangupOnErr(cl))
+}
+
+func (d *Dialer) graceExpired(cl *call, now time.Time) {
+	if cl.state != callWaiting {
+		return
+	}
+	c := cl.c
+	c.waiting = removeCall(c.waiting, cl)
+	cl.state = callMessaging
+	cl.outcome = OutcomeAbandoned
+	c.abandoned++
+	c.meter.abandon(now)
+	d.abandoned[cl.number] = now
+	msg := c.cfg.InfoMessage
+	d.queue("play info message", func(ctx context.Context) error { return d.tel.PlayMessage(ctx, cl.id, msg) }, d.hangupOnErr(cl))
+}
+
+func (d *Dialer) hangupOnErr(cl *call) func(time.Time, error) {
+	return func(now time.Time, err error) {
+		if cl.state != callEnded {
+			d.hangup(cl)
+		}
+	}
+}
+
+func (d *Dialer) hangup(cl *call) {
+	if cl.hungUp {
+		return
+	}
+	cl.hungUp = true
+	d.queue("hangup", func(ctx context.Context) error { return d.tel.Hangup(ctx, cl.id) }, nil)
+}
+
+// cancelRinging hangs up a campaign's unreserved ringing calls, each once it
+// has rung the minimum ring time.
+func (d *Dialer) cancelRinging(c *campaign, now time.Time) {
+	for _, cl := range c.ringing {
+		if cl.cancelling || cl.agent != nil {
+			continue
+		}
+		cl.cancelling = true
+		wait := cl.ringAt.Add(MinRing).Sub(now)
+		if wait <= 0 {
+			d.hangup(cl)
+			continue
+		}
+		cl.cancel = d.clk.AfterFunc(wait, func() {
+			d.run(func(now time.Time) {
+				if cl.state != callDialing {
+					return
+				}
+				if c.state == CampaignRunning {
+					for _, a := range c.agents {
+						if a.inService() {
+							cl.cancelling = false
+							return
+						}
+					}
+				}
+				d.hangup(cl)
+			})
+		})
+	}
+}
+
+// ended handles the end of a customer leg; forced, when set, overrides the
+// outcome the cause implies.
+func (d *Dialer) ended(cl *call, cause int, forced Outcome, now time.Time) {
+	if cl.state == callEnded {
+		return
+	}
+	c := cl.c
+	prev := cl.state
+	cl.state = callEnded
+	delete(d.calls, cl.id)
+	delete(d.inflight, cl.number)
+	c.channels--
+	if cl.grace != nil {
+		cl.grace.Stop()
+	}
+	if cl.cancel != nil {
+		cl.cancel.Stop()
+	}
+	var out Outcome
+	switch prev {
+	case callDialing:
+		c.ringing = removeCall(c.ringing, cl)
+		out = OutcomeForCause(cause)
+		if cl.hungUp {
+			out = OutcomeCancelled
+		}
+		if forced != "" {
+			out = forced
+		}
+		if out != OutcomeFailed && out != OutcomeLost {
+			c.est.attempt(false)
+			c.est.failedAfter(now.Sub(cl.dialedAt))
+		}
+		if out == OutcomeFailed {
+			c.failed++
+		}
+		if a := cl.agent; a != nil && a.call == cl {
+			a.call = nil
+			d.agentReady(a, now)
+		}
+	case callWaiting:
+		c.waiting = removeCall(c.waiting, cl)
+		out = OutcomeHungUp
+		c.hungUp++
+	case callConnected:
+		out = OutcomeConnected
+		c.est.talked(now.Sub(cl.connectedAt))
+		if a := cl.agent; a != nil && a.call == cl {
+			a.call = nil
+			a.lastLead, a.lastCall = cl.lead, cl.id
+			d.afterCall(a, now)
+		}
+	case callMessaging:
+		out = cl.outcome
+		if cl.machine {
+			out = OutcomeMachine
+		}
+	}
+	if out == OutcomeConfig {
+		d.log.Error("dialer: bearer capability not available, pausing campaign", "campaign", c.cfg.ID, "call", cl.id)
+		c.state = CampaignPaused
+	}
+	c.outcomes[out]++
+	d.finishLead(c, cl.lead, out, now)
+	if c.cfg.Mode != ModePredictive {
+		d.pace(c, now)
+	}
+}
+
+// finishLead records an attempt's outcome and schedules any retry.
+func (d *Dialer) finishLead(c *campaign, l *Lead, out Outcome, now time.Time) {
+	l.LastOutcome = out
+	if l.counts == nil {
+		l.counts = map[Outcome]int{}
+	}
+	l.counts[out]++
+	r := c.cfg.Retry
+	var retry bool
+	var delay time.Duration
+	rule := func(rr RetryRule) {
+		retry = l.counts[out] <= rr.Max
+		delay = time.Duration(rr.Delay)
+	}
+	switch out {
+	case OutcomeConnected:
+		l.Status = LeadDone
+	case OutcomeAbandoned:
+		retry, delay = true, AbandonQuarantine
+	case OutcomeBusy:
+		rule(r.Busy)
+	case OutcomeNoAnswer, OutcomeUnavail, OutcomeUnknown, OutcomeHungUp:
+		rule(r.NoAnswer)
+	case OutcomeCongestion, OutcomeNetwork, OutcomeFailed, OutcomeLost, OutcomeCancelled, OutcomeConfig:
+		rule(r.Congestion)
+	case OutcomeRejected:
+		retry, delay = l.counts[out] <= 1, time.Duration(r.NoAnswer.Delay)
+	case OutcomeMachine:
+		if c.cfg.AMD.Action == "message" {
+			l.Status = LeadDone
+		} else {
+			rule(r.NoAnswer)
+		}
+	case OutcomeInvalid:
+		l.Status = LeadBad
+	}
+	if out == OutcomeLost || out == OutcomeFailed {
+		retry = true // never counted as a real attempt outcome
+	}
+	if l.Attempts >= r.MaxAttempts {
+		retry = false
+	}
+	switch {
+	case retry:
+		l.Status = LeadPending
+		l.NextAt = now.Add(delay)
+		c.queue.push(l, now)
+	case l.Status == LeadDialing:
+		l.Status = LeadDone
+	}
+	d.saveLead(c, l)
+}

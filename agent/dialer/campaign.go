@@ -1,0 +1,327 @@
+package dialer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Mode is a campaign's dialling mode.
+type Mode string
+
+// Dialling modes (notes B1).
+const (
+	// ModePreview: the agent asks for the next call; one call per request.
+	ModePreview Mode = "preview"
+	// ModeProgressive: one call per free agent, the agent reserved while it rings.
+	ModeProgressive Mode = "progressive"
+	// ModeSpare: calls in flight = free agents + SpareCalls.
+	ModeSpare Mode = "spare"
+	// ModePredictive: adaptive pacing against the abandonment target.
+	ModePredictive Mode = "predictive"
+)
+
+// Regulatory and engineering constants.
+const (
+	// MinRing is the shortest ring before the dialer may give up on an
+	// unanswered call (Ofcom 15 s; TSR 15 s or four rings).
+	MinRing = 15 * time.Second
+	// MaxGrace is the longest an answered customer may wait for an agent
+	// before the information message (Ofcom and TSR: 2 s).
+	MaxGrace = 2 * time.Second
+	// AbandonQuarantine is how long a number that received an abandoned call
+	// is not called again (Ofcom: 72 h).
+	AbandonQuarantine = 72 * time.Hour
+)
+
+// Duration is a time.Duration that reads and writes JSON as a Go duration
+// string ("25s", "1h30m") and also accepts a number of seconds.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON accepts "25s" or 25 (seconds).
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if strings.HasPrefix(s, `"`) {
+		var str string
+		if err := json.Unmarshal(b, &str); err != nil {
+			return err
+		}
+		v, err := time.ParseDuration(str)
+		if err != nil {
+			return fmt.Errorf("duration %q: %w", str, err)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("duration %s: want a string like \"25s\" or seconds", s)
+	}
+	*d = Duration(f * float64(time.Second))
+	return nil
+}
+
+// RetryRule says when and how often an outcome is retried.
+type RetryRule struct {
+	// Delay before the next attempt.
+	Delay Duration `json:"delay"`
+	// Max is the most attempts that may end in this outcome (0: never retry).
+	Max int `json:"max"`
+}
+
+// RetryPolicy holds the retry rules per outcome.
+type RetryPolicy struct {
+	Busy       RetryRule `json:"busy"`
+	NoAnswer   RetryRule `json:"no_answer"`
+	Congestion RetryRule `json:"congestion"`
+	// MaxAttempts caps all attempts of one lead (default 5).
+	MaxAttempts int `json:"max_attempts"`
+}
+
+// CallingWindow is the local time of day when a lead may be called.
+type CallingWindow struct {
+	// Start and End as "HH:MM" in the lead's local time (default 08:00-21:00).
+	Start string `json:"start"`
+	End   string `json:"end"`
+	// DefaultTZ is used for leads whose zone is neither given nor derivable
+	// from the number (IANA name; default UTC).
+	DefaultTZ string `json:"default_tz"`
+}
+
+// AMDConfig enables answering-machine detection through the dialplan's AMD().
+type AMDConfig struct {
+	Enabled bool `json:"enabled"`
+	// Action on MACHINE: "hangup" or "message".
+	Action string `json:"action"`
+	// Message is the media played to a machine when Action is "message".
+	Message string `json:"message"`
+}
+
+// CampaignConfig is everything an administrator sets on a campaign.
+type CampaignConfig struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Mode Mode   `json:"mode"`
+	// MaxChannels caps simultaneous customer legs (trunk cap). Agent legs
+	// are not counted.
+	MaxChannels int `json:"max_channels"`
+	// DialTimeout is how long an unanswered call rings (>= 15 s; default 25 s).
+	DialTimeout Duration `json:"dial_timeout"`
+	// CallerID presented to customers (must be callable back).
+	CallerID string `json:"caller_id"`
+	// DialString turns a number into an endpoint; "{number}" is replaced,
+	// e.g. "PJSIP/{number}@trunk".
+	DialString string `json:"dial_string"`
+	// DefaultRegion is the ISO country for numbers without a "+" (e.g. "GB").
+	DefaultRegion string `json:"default_region"`
+	// SpareCalls is the number of extra calls in ModeSpare.
+	SpareCalls int `json:"spare_calls"`
+	// AbandonTarget is the abandoned/answered ceiling (default 0.03).
+	AbandonTarget float64 `json:"abandon_target"`
+	// AbandonWindow is the measuring window: 24h (UK) or 720h (US 30 days).
+	AbandonWindow Duration `json:"abandon_window"`
+	// Grace is how long an answered customer waits for an agent before the
+	// information message (<= 2 s, default 2 s).
+	Grace Duration `json:"grace"`
+	// WrapUp is the after-call work time of agents (default 10 s).
+	WrapUp   Duration      `json:"wrap_up"`
+	Retry    RetryPolicy   `json:"retry"`
+	Window   CallingWindow `json:"window"`
+	HoldWith HoldMedia     `json:"hold_with"`
+	// InfoMessage is the media played to abandoned customers (caller name
+	// and number to call back); required unless the mode is preview or
+	// progressive.
+	InfoMessage string    `json:"info_message"`
+	AMD         AMDConfig `json:"amd"`
+	// Record records the customer-agent bridge.
+	Record bool `json:"record"`
+	// ExpectedAnswerRate and ExpectedTalk seed the predictor before it has
+	// measured anything (defaults 0.25 and 120 s).
+	ExpectedAnswerRate float64  `json:"expected_answer_rate"`
+	ExpectedTalk       Duration `json:"expected_talk"`
+	// Predictor selects the predictive algorithm: "risk" (default) or
+	// "margin" (the notes' B5 fixed safety margin, a baseline).
+	Predictor string `json:"predictor,omitempty"`
+	// Margin is the safety margin in agents of the "margin" predictor.
+	Margin float64 `json:"margin,omitempty"`
+}
+
+// Predictors.
+const (
+	PredictorRisk   = "risk"
+	PredictorMargin = "margin"
+)
+
+// withDefaults fills unset fields.
+func (c CampaignConfig) withDefaults() CampaignConfig {
+	if c.Mode == "" {
+		c.Mode = ModePredictive
+	}
+	if c.DialTimeout == 0 {
+		c.DialTimeout = Duration(25 * time.Second)
+	}
+	if c.AbandonTarget == 0 {
+		c.AbandonTarget = 0.03
+	}
+	if c.AbandonWindow == 0 {
+		c.AbandonWindow = Duration(24 * time.Hour)
+	}
+	if c.Grace == 0 {
+		c.Grace = Duration(MaxGrace)
+	}
+	if c.WrapUp == 0 {
+		c.WrapUp = Duration(10 * time.Second)
+	}
+	if c.Retry == (RetryPolicy{}) {
+		c.Retry = RetryPolicy{
+			Busy:        RetryRule{Delay: Duration(20 * time.Minute), Max: 3},
+			NoAnswer:    RetryRule{Delay: Duration(2 * time.Hour), Max: 3},
+			Congestion:  RetryRule{Delay: Duration(5 * time.Minute), Max: 3},
+			MaxAttempts: 5,
+		}
+	}
+	if c.Retry.MaxAttempts == 0 {
+		c.Retry.MaxAttempts = 5
+	}
+	if c.Window.Start == "" {
+		c.Window.Start = "08:00"
+	}
+	if c.Window.End == "" {
+		c.Window.End = "21:00"
+	}
+	if c.Window.DefaultTZ == "" {
+		c.Window.DefaultTZ = "UTC"
+	}
+	if c.HoldWith == "" {
+		c.HoldWith = HoldMOH
+	}
+	if c.DialString == "" {
+		c.DialString = "PJSIP/{number}@trunk"
+	}
+	if c.AMD.Enabled && c.AMD.Action == "" {
+		c.AMD.Action = "hangup"
+	}
+	if c.ExpectedAnswerRate == 0 {
+		c.ExpectedAnswerRate = 0.25
+	}
+	if c.ExpectedTalk == 0 {
+		c.ExpectedTalk = Duration(120 * time.Second)
+	}
+	return c
+}
+
+// Validate checks the configuration and names the first bad field.
+func (c CampaignConfig) Validate() error {
+	var errs []error
+	bad := func(field, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("campaign %s: %s", field, fmt.Sprintf(format, a...)))
+	}
+	if c.ID == "" {
+		bad("id", "required")
+	} else if strings.ContainsAny(c.ID, "/ \t\n?#") {
+		bad("id", "%q must not contain '/', '?', '#' or spaces", c.ID)
+	}
+	switch c.Mode {
+	case ModePreview, ModeProgressive, ModeSpare, ModePredictive:
+	default:
+		bad("mode", "%q is not preview, progressive, spare or predictive", c.Mode)
+	}
+	if c.MaxChannels <= 0 {
+		bad("max_channels", "must be > 0, got %d", c.MaxChannels)
+	}
+	if time.Duration(c.DialTimeout) < MinRing {
+		bad("dial_timeout", "%s is below the minimum ring time %s", time.Duration(c.DialTimeout), MinRing)
+	}
+	if c.Mode == ModeSpare && c.SpareCalls < 0 {
+		bad("spare_calls", "must be >= 0, got %d", c.SpareCalls)
+	}
+	if c.AbandonTarget <= 0 || c.AbandonTarget > 0.2 {
+		bad("abandon_target", "must be in (0, 0.2], got %g", c.AbandonTarget)
+	}
+	if w := time.Duration(c.AbandonWindow); w < time.Hour || w > 31*24*time.Hour {
+		bad("abandon_window", "must be between 1h and 744h, got %s", w)
+	}
+	if g := time.Duration(c.Grace); g <= 0 || g > MaxGrace {
+		bad("grace", "must be in (0, 2s], got %s", g)
+	}
+	if c.WrapUp < 0 {
+		bad("wrap_up", "must be >= 0")
+	}
+	for _, r := range []struct {
+		name string
+		rule RetryRule
+	}{{"retry.busy", c.Retry.Busy}, {"retry.no_answer", c.Retry.NoAnswer}, {"retry.congestion", c.Retry.Congestion}} {
+		if r.rule.Max < 0 || r.rule.Delay < 0 {
+			bad(r.name, "delay and max must be >= 0")
+		}
+	}
+	if _, err := parseHHMM(c.Window.Start); err != nil {
+		bad("window.start", "%v", err)
+	}
+	if _, err := parseHHMM(c.Window.End); err != nil {
+		bad("window.end", "%v", err)
+	}
+	if _, err := time.LoadLocation(c.Window.DefaultTZ); err != nil {
+		bad("window.default_tz", "%v", err)
+	}
+	switch c.HoldWith {
+	case HoldMOH, HoldRingback:
+	default:
+		bad("hold_with", "%q is not moh or ringback", c.HoldWith)
+	}
+	if (c.Mode == ModeSpare || c.Mode == ModePredictive) && c.InfoMessage == "" {
+		bad("info_message", "required in %s mode (played to customers no agent can take)", c.Mode)
+	}
+	if !strings.Contains(c.DialString, "{number}") {
+		bad("dial_string", "%q has no {number}", c.DialString)
+	}
+	if c.AMD.Enabled {
+		switch c.AMD.Action {
+		case "hangup":
+		case "message":
+			if c.AMD.Message == "" {
+				bad("amd.message", "required when amd.action is message")
+			}
+		default:
+			bad("amd.action", "%q is not hangup or message", c.AMD.Action)
+		}
+	}
+	switch c.Predictor {
+	case "", PredictorRisk, PredictorMargin:
+	default:
+		bad("predictor", "%q is not risk or margin", c.Predictor)
+	}
+	if c.ExpectedAnswerRate < 0 || c.ExpectedAnswerRate > 1 {
+		bad("expected_answer_rate", "must be in [0, 1]")
+	}
+	return errors.Join(errs...)
+}
+
+// CampaignState is the run state of a campaign.
+type CampaignState string
+
+// Campaign states.
+const (
+	CampaignStopped CampaignState = "stopped"
+	CampaignRunning CampaignState = "running"
+	CampaignPaused  CampaignState = "paused"
+)
+
+func parseHHMM(s string) (time.Duration, error) {
+	h, m, ok := strings.Cut(s, ":")
+	if !ok {
+		return 0, fmt.Errorf("%q is not HH:MM", s)
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || hh > 24 || mm < 0 || mm > 59 || (hh == 24 && mm != 0) {
+		return 0, fmt.Errorf("%q is not HH:MM", s)
+	}
+	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
+}

@@ -1,0 +1,209 @@
+package dialer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/clock"
+)
+
+// Errors returned by the API methods; wrapped with detail.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	ErrInvalid  = errors.New("invalid")
+)
+
+// Dialer runs campaigns. Create one with New, Start it, and feed it the
+// Telephony's events through HandleEvent.
+type Dialer struct {
+	mu    sync.Mutex
+	clk   clock.Clock
+	tel   Telephony
+	log   *slog.Logger
+	store Store
+	dnc   *DNCList
+	zones *zoneCache
+	tick  time.Duration
+	idPfx string
+	ctx   context.Context
+
+	campaigns map[string]*campaign
+	corder    []*campaign
+	agents    map[string]*agent
+	aorder    []*agent
+	calls     map[string]*call
+	// abandoned: number -> time of its last abandoned call (72-hour rule)
+	abandoned map[string]time.Time
+	// inflight: numbers with a call in progress
+	inflight map[string]bool
+	seq      uint64
+	acts     []func()
+	timer    clock.Timer
+	started  bool
+	closed   bool
+
+	subMu sync.Mutex
+	subs  map[chan struct{}]struct{}
+
+	reconciles int
+}
+
+// Option configures a Dialer.
+type Option func(*Dialer)
+
+// WithClock sets the clock (default clock.Real).
+func WithClock(c clock.Clock) Option { return func(d *Dialer) { d.clk = c } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(d *Dialer) { d.log = l } }
+
+// WithStore sets where campaigns and leads are written (default: nowhere).
+func WithStore(s Store) Option { return func(d *Dialer) { d.store = s } }
+
+// WithDNC shares a do-not-call list (default: a new empty list).
+func WithDNC(l *DNCList) Option { return func(d *Dialer) { d.dnc = l } }
+
+// WithTick sets the pacing interval (default 1 s).
+func WithTick(t time.Duration) Option { return func(d *Dialer) { d.tick = t } }
+
+// WithCallIDPrefix sets the prefix of call ids. The default is derived
+// from the start time so ids never repeat across restarts.
+func WithCallIDPrefix(p string) Option { return func(d *Dialer) { d.idPfx = p } }
+
+// New returns a Dialer that places calls through tel.
+func New(tel Telephony, opts ...Option) *Dialer {
+	d := &Dialer{
+		clk: clock.Real{}, tel: tel, log: slog.Default(), store: nopStore{},
+		tick: time.Second, ctx: context.Background(),
+		zones:     newZoneCache(),
+		campaigns: map[string]*campaign{}, agents: map[string]*agent{}, calls: map[string]*call{},
+		abandoned: map[string]time.Time{}, inflight: map[string]bool{},
+		subs: map[chan struct{}]struct{}{},
+	}
+	for _, o := range opts {
+		o(d)
+	}
+	if d.dnc == nil {
+		d.dnc = NewDNCList()
+	}
+	if d.idPfx == "" {
+		d.idPfx = "dl" + strconv.FormatInt(d.clk.Now().UnixMilli(), 36) + "-"
+	}
+	return d
+}
+
+// Start begins pacing; ctx bounds the Telephony commands the dialer issues.
+func (d *Dialer) Start(ctx context.Context) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.started || d.closed {
+		return
+	}
+	d.started, d.ctx = true, ctx
+	d.timer = d.clk.AfterFunc(d.tick, d.onTick)
+}
+
+// Close stops pacing. Calls in progress are left to the telephone system.
+func (d *Dialer) Close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+}
+
+func (d *Dialer) onTick() {
+	d.run(func(now time.Time) {
+		for _, c := range d.corder {
+			c.meter.expire(now)
+			d.pace(c, now)
+		}
+	})
+	d.mu.Lock()
+	if !d.closed {
+		d.timer = d.clk.AfterFunc(d.tick, d.onTick)
+	}
+	d.mu.Unlock()
+}
+
+// run executes f under the lock, then the Telephony commands it queued.
+func (d *Dialer) run(f func(now time.Time)) {
+	d.mu.Lock()
+	f(d.clk.Now())
+	acts := d.acts
+	d.acts = nil
+	d.mu.Unlock()
+	for _, a := range acts {
+		a()
+	}
+	d.notify()
+}
+
+// queue adds a Telephony command; onErr (may be nil) runs under the lock if
+// the command fails.
+func (d *Dialer) queue(what string, cmd func(ctx context.Context) error, onErr func(now time.Time, err error)) {
+	d.acts = append(d.acts, func() {
+		ctx, cancel := context.WithTimeout(d.ctx, 10*time.Second)
+		err := cmd(ctx)
+		cancel()
+		if err != nil {
+			d.log.Warn("dialer: telephony command failed", "cmd", what, "err", err)
+			if onErr != nil {
+				d.run(func(now time.Time) { onErr(now, err) })
+			}
+		}
+	})
+}
+
+// Subscribe returns a channel poked (without blocking) after every change,
+// and a function that ends the subscription.
+func (d *Dialer) Subscribe() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	d.subMu.Lock()
+	d.subs[ch] = struct{}{}
+	d.subMu.Unlock()
+	return ch, func() {
+		d.subMu.Lock()
+		delete(d.subs, ch)
+		d.subMu.Unlock()
+	}
+}
+
+func (d *Dialer) notify() {
+	d.subMu.Lock()
+	defer d.subMu.Unlock()
+	for ch := range d.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (d *Dialer) newCallID() string {
+	d.seq++
+	return d.idPfx + strconv.FormatUint(d.seq, 10)
+}
+
+func (d *Dialer) campaignLocked(id string) (*campaign, error) {
+	c, ok := d.campaigns[id]
+	if !ok {
+		return nil, fmt.Errorf("campaign %q: %w", id, ErrNotFound)
+	}
+	return c, nil
+}
+
+func (d *Dialer) agentLocked(id string) (*agent, error) {
+	a, ok := d.agents[id]
+	if !ok {
+		return nil, fmt.Errorf("agent %q: %w", id, ErrNotFound)
+	}
+	return a, nil
+}

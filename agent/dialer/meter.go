@@ -1,0 +1,72 @@
+package dialer
+
+import "time"
+
+// meter counts live answers and abandoned calls in time buckets so the
+// abandonment rate over a rolling window (24 h or 30 days) is O(1).
+type meter struct {
+	bucket  time.Duration
+	buckets []meterBucket
+	answers int
+	aband   int
+	// since start, for reports
+	totalAnswers, totalAband int
+}
+
+type meterBucket struct {
+	idx            int64
+	answers, aband int
+}
+
+func newMeter(window time.Duration) *meter {
+	n := 1440
+	b := window / time.Duration(n)
+	if b < time.Second {
+		b = time.Second
+	}
+	return &meter{bucket: b, buckets: make([]meterBucket, n)}
+}
+
+func (m *meter) slot(t time.Time) *meterBucket {
+	idx := t.UnixNano() / int64(m.bucket)
+	s := &m.buckets[int(idx%int64(len(m.buckets)))]
+	if s.idx != idx {
+		m.answers -= s.answers
+		m.aband -= s.aband
+		*s = meterBucket{idx: idx}
+	}
+	return s
+}
+
+// expire drops buckets that left the window.
+func (m *meter) expire(now time.Time) {
+	cur := now.UnixNano() / int64(m.bucket)
+	for i := range m.buckets {
+		s := &m.buckets[i]
+		if s.idx <= cur-int64(len(m.buckets)) && (s.answers != 0 || s.aband != 0) {
+			m.answers -= s.answers
+			m.aband -= s.aband
+			*s = meterBucket{}
+		}
+	}
+}
+
+func (m *meter) answer(t time.Time) {
+	m.slot(t).answers++
+	m.answers++
+	m.totalAnswers++
+}
+
+func (m *meter) abandon(t time.Time) {
+	m.slot(t).aband++
+	m.aband++
+	m.totalAband++
+}
+
+// rate returns abandoned / answered over the window (0 with no answers).
+func (m *meter) rate() float64 {
+	if m.answers == 0 {
+		return 0
+	}
+	return float64(m.aband) / float64(m.answers)
+}

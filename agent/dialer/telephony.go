@@ -1,0 +1,87 @@
+package dialer
+
+import (
+	"context"
+	"time"
+)
+
+// Telephony is the dialer's port to the telephone system. Implementations
+// must not call back into the Dialer from inside these methods; events are
+// delivered later through Dialer.HandleEvent.
+type Telephony interface {
+	// Originate places a customer call with the caller-chosen id req.CallID.
+	// On answer the implementation reports EventAnswered; on failure or
+	// timeout EventEnded with a Q.850 cause.
+	Originate(ctx context.Context, req OriginateRequest) error
+	// ConnectAgent brings up the agent's held leg (calls the endpoint and
+	// parks it in a holding bridge); EventAgentUp follows.
+	ConnectAgent(ctx context.Context, agentID, endpoint string) error
+	// DisconnectAgent hangs up the agent's held leg.
+	DisconnectAgent(ctx context.Context, agentID string) error
+	// Join puts an answered customer into the agent's bridge, optionally
+	// recording the bridge.
+	Join(ctx context.Context, callID, agentID string, record bool) error
+	// Hold plays music on hold or ringback to a waiting customer.
+	Hold(ctx context.Context, callID string, media HoldMedia) error
+	// PlayMessage plays media to the customer and hangs up when it ends.
+	PlayMessage(ctx context.Context, callID, media string) error
+	// Hangup ends a customer call.
+	Hangup(ctx context.Context, callID string) error
+}
+
+// HoldMedia is what a waiting customer hears.
+type HoldMedia string
+
+// Hold media choices.
+const (
+	HoldMOH      HoldMedia = "moh"
+	HoldRingback HoldMedia = "ringback"
+)
+
+// OriginateRequest describes one customer call.
+type OriginateRequest struct {
+	// CallID is the channel id chosen by the dialer (unique, never reused).
+	CallID string
+	// Campaign is the campaign id, for labelling.
+	Campaign string
+	// Number is the customer's number in canonical form.
+	Number string
+	// Endpoint is the dial string, e.g. "PJSIP/+441234567890@trunk".
+	Endpoint string
+	// CallerID is the presented caller id.
+	CallerID string
+	// Timeout is the ring timeout (never below the minimum ring time).
+	Timeout time.Duration
+	// AMD asks for answering-machine detection through the dialplan's AMD().
+	AMD bool
+}
+
+// EventKind says what happened.
+type EventKind int
+
+// Event kinds.
+const (
+	// EventRinging: the customer's phone is ringing (optional; ring time is
+	// measured from originate when it is absent).
+	EventRinging EventKind = iota + 1
+	// EventAnswered: the customer answered and the call is under our control.
+	EventAnswered
+	// EventEnded: the customer leg is gone; Cause holds the Q.850 cause.
+	EventEnded
+	// EventAgentUp: the agent's held leg is up in its holding bridge.
+	EventAgentUp
+	// EventAgentDown: the agent's held leg hung up.
+	EventAgentDown
+)
+
+// Event is reported by a Telephony implementation to Dialer.HandleEvent.
+type Event struct {
+	Kind    EventKind
+	CallID  string
+	AgentID string
+	// Cause is the Q.850 hangup cause of EventEnded.
+	Cause int
+	// AMD is the AMDSTATUS (HUMAN, MACHINE, NOTSURE) of an answered call
+	// that went through answering-machine detection; empty otherwise.
+	AMD string
+}

@@ -1,0 +1,57 @@
+// Command dialsim runs the predictive-dialer simulation over several seeds
+// and prints one JSON object of figures (see testlab/dialsim).
+//
+//	go run ./testlab/cmd/dialsim -mode predictive -agents 20 -answer 0.2 -talk 120s -wrap 10s -hours 8 -seeds 20
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/dialer"
+	"github.com/pbxagent/pbxagent/testlab/dialsim"
+)
+
+func main() {
+	var (
+		mode      = flag.String("mode", "predictive", "preview, progressive, spare or predictive")
+		agents    = flag.Int("agents", 20, "agents logged in all shift")
+		answer    = flag.Float64("answer", 0.2, "answer probability per attempt")
+		after     = flag.Float64("answer-after", 0, "answer probability from -step-at on (0: no step)")
+		stepAt    = flag.Duration("step-at", 4*time.Hour, "when the answer rate steps")
+		talk      = flag.Duration("talk", 120*time.Second, "mean talk time (exponential)")
+		wrap      = flag.Duration("wrap", 10*time.Second, "wrap-up time")
+		hours     = flag.Float64("hours", 8, "simulated hours")
+		seeds     = flag.Int("seeds", 20, "seeds 1..n")
+		spare     = flag.Int("spare", 2, "spare calls (spare mode)")
+		predictor = flag.String("predictor", "risk", "predictive algorithm: risk or margin")
+		margin    = flag.Float64("margin", 2.8, "margin predictor's safety margin in agents")
+		channels  = flag.Int("channels", 0, "trunk cap (default 6 per agent)")
+		target    = flag.Float64("target", 0.03, "abandonment target")
+		logoutAt  = flag.Duration("logout-at", 0, "log every agent out at this time (0: never)")
+		runs      = flag.Bool("runs", false, "include per-seed results")
+	)
+	flag.Parse()
+	cfg := dialsim.Config{
+		Mode: dialer.Mode(*mode), Agents: *agents, Answer: *answer, AnswerAfter: *after, StepAt: *stepAt,
+		Talk: *talk, Wrap: *wrap, Duration: time.Duration(*hours * float64(time.Hour)), SpareCalls: *spare,
+		Predictor: *predictor, Margin: *margin, MaxChannels: *channels, Target: *target, LogoutAt: *logoutAt,
+	}
+	s, err := dialsim.RunSeeds(cfg, *seeds)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dialsim:", err)
+		os.Exit(1)
+	}
+	if !*runs {
+		s.Runs = nil
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		fmt.Fprintln(os.Stderr, "dialsim:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,256 @@
+package dialsim
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/clock"
+	"github.com/pbxagent/pbxagent/agent/dialer"
+)
+
+// Config is one simulation run.
+type Config struct {
+	Mode   dialer.Mode
+	Agents int
+	// Answer is the answer probability; AnswerAfter (if > 0) replaces it
+	// from StepAt on.
+	Answer      float64
+	AnswerAfter float64
+	StepAt      time.Duration
+	Talk        time.Duration
+	Wrap        time.Duration
+	Duration    time.Duration
+	Seed        uint64
+	SpareCalls  int
+	Predictor   string
+	Margin      float64
+	MaxChannels int     // default 6 per agent
+	Target      float64 // default 0.03
+	// LogoutAt, when > 0, logs every agent out at that time.
+	LogoutAt time.Duration
+	// Leads defaults to agents x hours x 80.
+	Leads int
+	// DNCShare of the leads are on the do-not-call list (default 0.02).
+	DNCShare float64
+}
+
+// Result is one run's figures.
+type Result struct {
+	Seed                 uint64  `json:"seed"`
+	Occupancy            float64 `json:"occupancy"`
+	AbandonRate          float64 `json:"abandon_rate"`
+	TalkMinPerAgentHour  float64 `json:"talk_minutes_per_agent_hour"`
+	ConnectsPerAgentHour float64 `json:"connects_per_agent_hour"`
+	DialsPerAgentHour    float64 `json:"dials_per_agent_hour"`
+	TimeToAgentP99ms     float64 `json:"time_to_agent_p99_ms"`
+	Within2s             float64 `json:"messaged_or_connected_within_2s"`
+	RingViolations       int     `json:"ring_time_violations"`
+	WindowViolations     int     `json:"window_violations"`
+	DNCViolations        int     `json:"dnc_violations"`
+	Redials72h           int     `json:"redials_within_72h"`
+	MaxChannels          int     `json:"max_channels_seen"`
+	ChannelCap           int     `json:"channel_cap"`
+	Answers              int     `json:"answers"`
+	Abandoned            int     `json:"abandoned"`
+	// After an answer-rate step: abandonment in the first 30 minutes after
+	// the step and from 30 minutes after it to the end.
+	AbandonFirst30mAfterStep float64 `json:"abandon_rate_first_30m_after_step,omitempty"`
+	AbandonAfter30mAfterStep float64 `json:"abandon_rate_after_30m_after_step,omitempty"`
+	// After LogoutAt: originates after the logout, and customer legs left
+	// MinRing+dial timeout later.
+	DialsAfterLogout int `json:"dials_after_logout"`
+	// Leaked is calls or channels the dialer still held after the campaign
+	// was stopped and everything drained (must be 0).
+	Leaked       int `json:"leaked"`
+	DuplicateIDs int `json:"duplicate_call_ids"`
+}
+
+var start = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+// Run runs one simulation.
+func Run(cfg Config) (Result, error) {
+	if cfg.MaxChannels == 0 {
+		cfg.MaxChannels = 6 * cfg.Agents
+	}
+	if cfg.Target == 0 {
+		cfg.Target = 0.03
+	}
+	if cfg.DNCShare == 0 {
+		cfg.DNCShare = 0.02
+	}
+	hours := cfg.Duration.Hours()
+	if cfg.Leads == 0 {
+		cfg.Leads = int(float64(cfg.Agents)*math.Max(hours, 0.5)*80) + 200
+	}
+	clk := clock.NewVirtual(start)
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
+	end := start.Add(cfg.Duration)
+
+	// Leads: 70 % London (zone from the number), 20 % New York, 10 % Los
+	// Angeles (zone given in the list), so some leads wait for their window.
+	london, _ := time.LoadLocation("Europe/London")
+	ny, _ := time.LoadLocation("America/New_York")
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	zones := map[string]*time.Location{}
+	dnc := map[string]bool{}
+	var leads []dialer.LeadInput
+	var dncList []string
+	for i := 0; i < cfg.Leads; i++ {
+		var li dialer.LeadInput
+		switch u := rng.Float64(); {
+		case u < 0.7:
+			li = dialer.LeadInput{Number: fmt.Sprintf("+44207%07d", i)}
+			zones[li.Number] = london
+		case u < 0.9:
+			li = dialer.LeadInput{Number: fmt.Sprintf("+1212%07d", 2000000+i), TZ: "America/New_York"}
+			zones[li.Number] = ny
+		default:
+			li = dialer.LeadInput{Number: fmt.Sprintf("+1310%07d", 2000000+i), TZ: "America/Los_Angeles"}
+			zones[li.Number] = la
+		}
+		li.Name = "Lead " + strconv.Itoa(i)
+		if rng.Float64() < cfg.DNCShare {
+			dnc[li.Number] = true
+			dncList = append(dncList, li.Number)
+		}
+		leads = append(leads, li)
+	}
+
+	cust := Customers{
+		AnswerProb: func(t time.Time) float64 {
+			if cfg.AnswerAfter > 0 && !t.Before(start.Add(cfg.StepAt)) {
+				return cfg.AnswerAfter
+			}
+			return cfg.Answer
+		},
+		RingMin: 5 * time.Second, RingMax: 25 * time.Second, Talk: cfg.Talk, Message: 8 * time.Second,
+	}
+	tel := NewTelephony(clk, rng, cust, zones, dnc)
+	tel.End = end
+	d := dialer.New(tel, dialer.WithClock(clk), dialer.WithCallIDPrefix("sim-"),
+		dialer.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	tel.Sink = d.HandleEvent
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d.Start(ctx)
+	defer d.Close()
+
+	cc := dialer.CampaignConfig{
+		ID: "sim", Mode: cfg.Mode, MaxChannels: cfg.MaxChannels, DialTimeout: dialer.Duration(25 * time.Second),
+		CallerID: "+442079460000", InfoMessage: "sound:pbxagent-info", WrapUp: dialer.Duration(cfg.Wrap),
+		SpareCalls: cfg.SpareCalls, AbandonTarget: cfg.Target, Predictor: cfg.Predictor, Margin: cfg.Margin,
+		ExpectedTalk: dialer.Duration(cfg.Talk),
+		Retry: dialer.RetryPolicy{
+			Busy:        dialer.RetryRule{Delay: dialer.Duration(20 * time.Minute), Max: 3},
+			NoAnswer:    dialer.RetryRule{Delay: dialer.Duration(2 * time.Hour), Max: 3},
+			Congestion:  dialer.RetryRule{Delay: dialer.Duration(5 * time.Minute), Max: 3},
+			MaxAttempts: 5,
+		},
+	}
+	if wrap := cfg.Wrap; wrap == 0 {
+		cc.WrapUp = dialer.Duration(time.Millisecond)
+	}
+	if _, err := d.CreateCampaign(cc); err != nil {
+		return Result{}, fmt.Errorf("sim: %w", err)
+	}
+	d.AddDNC(dncList)
+	if _, err := d.AddLeads("sim", leads); err != nil {
+		return Result{}, fmt.Errorf("sim: %w", err)
+	}
+	for i := 0; i < cfg.Agents; i++ {
+		if err := d.Login(agentName(i), "sim", "PJSIP/agent"+strconv.Itoa(i)); err != nil {
+			return Result{}, fmt.Errorf("sim: %w", err)
+		}
+	}
+	if err := d.StartCampaign("sim"); err != nil {
+		return Result{}, fmt.Errorf("sim: %w", err)
+	}
+	res := Result{Seed: cfg.Seed, ChannelCap: cfg.MaxChannels}
+	if cfg.LogoutAt > 0 && cfg.LogoutAt < cfg.Duration {
+		clk.AdvanceTo(start.Add(cfg.LogoutAt))
+		for i := 0; i < cfg.Agents; i++ {
+			_ = d.Logout(agentName(i))
+		}
+	}
+	clk.AdvanceTo(end)
+	snap := d.Snapshot()
+	occ := 0.0
+	for _, a := range snap.Agents {
+		occ += a.Occupancy
+	}
+	if n := len(snap.Agents); n > 0 {
+		occ /= float64(n)
+	}
+	// Drain: stop, let every call end, log everyone out; nothing may remain.
+	_ = d.StopCampaign("sim")
+	clk.AdvanceTo(end.Add(2 * time.Minute))
+	for i := 0; i < cfg.Agents; i++ {
+		_ = d.Logout(agentName(i))
+	}
+	for i := 0; i < 100 && tel.Active() > 0; i++ {
+		clk.Advance(time.Minute)
+	}
+	ck := &tel.Checks
+	res.Occupancy = occ
+	res.Answers, res.Abandoned = ck.Answers, ck.Messaged
+	if ck.Answers > 0 {
+		res.AbandonRate = float64(ck.Messaged) / float64(ck.Answers)
+		res.Within2s = float64(ck.Within2s) / float64(ck.Answers)
+	}
+	agentHours := float64(cfg.Agents) * hours
+	res.TalkMinPerAgentHour = ck.TalkSeconds / 60 / agentHours
+	res.ConnectsPerAgentHour = float64(ck.Connected) / agentHours
+	res.DialsPerAgentHour = float64(ck.Originates) / agentHours
+	tta := slices.Clone(ck.TimeToAgent)
+	slices.Sort(tta)
+	if len(tta) > 0 {
+		res.TimeToAgentP99ms = float64(tta[int(0.99*float64(len(tta)-1))]) / float64(time.Millisecond)
+	}
+	res.RingViolations, res.WindowViolations, res.DNCViolations = ck.RingViolations, ck.WindowViolations, ck.DNCViolations
+	res.Redials72h, res.MaxChannels, res.DuplicateIDs = ck.Redials72h, ck.MaxChannels, ck.DuplicateIDs
+	if cfg.AnswerAfter > 0 {
+		s := start.Add(cfg.StepAt)
+		res.AbandonFirst30mAfterStep = rateBetween(ck, s, s.Add(30*time.Minute))
+		res.AbandonAfter30mAfterStep = rateBetween(ck, s.Add(30*time.Minute), end)
+	}
+	if cfg.LogoutAt > 0 {
+		lo := start.Add(cfg.LogoutAt)
+		for _, t := range ck.OriginateTimes {
+			if t.After(lo) {
+				res.DialsAfterLogout++
+			}
+		}
+	}
+	final := d.Snapshot()
+	res.Leaked = final.Calls + tel.Active()
+	for _, c := range final.Campaigns {
+		res.Leaked += c.Channels + c.Ringing + c.Waiting + c.AgentsLoggedIn
+	}
+	return res, nil
+}
+
+func agentName(i int) string { return "agent" + strconv.Itoa(i) }
+
+func rateBetween(ck *Checks, from, to time.Time) float64 {
+	in := func(ts []time.Time) int {
+		n := 0
+		for _, t := range ts {
+			if !t.Before(from) && t.Before(to) {
+				n++
+			}
+		}
+		return n
+	}
+	a := in(ck.AnswerTimes)
+	if a == 0 {
+		return 0
+	}
+	return float64(in(ck.AbandonTimes)) / float64(a)
+}
