@@ -1,0 +1,226 @@
+package callerid
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pbxagent/pbxagent/phonebook"
+)
+
+// AGIMatchVariable is the channel variable the FastAGI server sets to the match kind.
+const AGIMatchVariable = "PBXAGENT_CID_MATCH"
+
+// DefaultAGIAddr is the FastAGI listen address when none is configured (Asterisk's AGI_PORT).
+const DefaultAGIAddr = "127.0.0.1:4573"
+
+// agiScripts are the script paths (agi://host/<script>) this server answers.
+var agiScripts = map[string]bool{"": true, "cid": true, "cnam": true}
+
+// ListenAGI listens on addr (TCP) and serves FastAGI until ctx ends. An empty addr disables
+// the server: ListenAGI returns nil at once.
+func (s *Service) ListenAGI(ctx context.Context, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("fastagi listen %s: %w", addr, err)
+	}
+	return s.ServeAGI(ctx, ln)
+}
+
+// ServeAGI serves FastAGI sessions (agi://host/cid) on ln until ctx ends, then closes ln, waits
+// for the sessions in flight (each bounded by the service timeout) and returns nil. Each session
+// reads the agi_* block, skips withheld numbers, looks the caller up and sends
+// `SET VARIABLE CALLERID(name) "…"` when ShouldOverwrite allows it and
+// `SET VARIABLE PBXAGENT_CID_MATCH <kind>`, then closes so Asterisk reports AGISTATUS=SUCCESS.
+//
+// The script's query may override the number (`cid?number=…`) and the policy
+// (`cid?overwrite=always|never|weak`).
+func (s *Service) ServeAGI(ctx context.Context, ln net.Listener) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
+	defer stop()
+	sem := make(chan struct{}, s.maxAGI)
+	var backoff time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("fastagi accept: %w", err)
+			}
+			// Transient (e.g. too many open files): back off like net/http.
+			if backoff == 0 {
+				backoff = 5 * time.Millisecond
+			} else if backoff *= 2; backoff > time.Second {
+				backoff = time.Second
+			}
+			s.log.Warn("fastagi accept failed; retrying", "error", err, "backoff", backoff)
+			t := time.NewTimer(backoff)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-t.C:
+			}
+			continue
+		}
+		backoff = 0
+		select {
+		case sem <- struct{}{}:
+		default:
+			s.metrics.agi.WithLabelValues("overload").Inc()
+			s.log.Warn("fastagi session refused: too many sessions", "max", s.maxAGI)
+			_ = c.Close()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			s.ServeAGIConn(ctx, c)
+		}()
+	}
+}
+
+var agiReaders = sync.Pool{New: func() any { return newAGIReader(nil) }}
+
+// ServeAGIConn runs one FastAGI session on c and closes it.
+func (s *Service) ServeAGIConn(ctx context.Context, c net.Conn) {
+	start := s.now()
+	deadline := start.Add(s.timeout)
+	_ = c.SetDeadline(deadline)
+	// The lookup leaves a little of the session deadline for the replies.
+	reserve := s.timeout / 10
+	if reserve > 10*time.Millisecond {
+		reserve = 10 * time.Millisecond
+	}
+	lctx, cancel := context.WithDeadline(ctx, deadline.Add(-reserve))
+	defer cancel()
+
+	br := agiReaders.Get().(*bufio.Reader)
+	br.Reset(c)
+	defer func() {
+		br.Reset(nil)
+		agiReaders.Put(br)
+	}()
+
+	outcome := s.agiSession(lctx, c, br)
+	s.metrics.agi.WithLabelValues(outcome).Inc()
+	s.closeAGI(c, br)
+}
+
+// agiSession does the work of one session and returns its outcome label.
+func (s *Service) agiSession(ctx context.Context, c net.Conn, br *bufio.Reader) string {
+	env, err := ReadAGIEnv(br)
+	if err != nil {
+		if isIOError(err) {
+			s.log.Debug("fastagi session ended before its environment", "error", err)
+			return "io_error"
+		}
+		s.log.Warn("fastagi protocol error", "remote", c.RemoteAddr().String(), "error", err)
+		return "protocol_error"
+	}
+	script := strings.TrimPrefix(env.Get("agi_network_script"), "/")
+	path, rawQuery, _ := strings.Cut(script, "?")
+	if !agiScripts[path] {
+		s.log.Warn("fastagi script not served", "script", path)
+		return "rejected"
+	}
+	q, _ := url.ParseQuery(rawQuery)
+	number := env.Get("agi_callerid")
+	if v, ok := q["number"]; ok {
+		number = v[0]
+	}
+	policy := s.policy
+	if v := q.Get("overwrite"); v != "" {
+		if p, err := ParseOverwritePolicy(v); err == nil {
+			policy = p
+		}
+	}
+	if env.Hangup {
+		return "ok"
+	}
+	if len(number) > maxNumberLen || hasControl(number) {
+		s.log.Warn("fastagi caller number refused", "length", len(number))
+		return "rejected"
+	}
+	pres := ParsePresentation(env.Get("agi_callingpres"))
+	res, hit := s.Resolve(ctx, ProtoAGI, number, pres)
+	if res.Match == phonebook.MatchSkipped {
+		return "ok"
+	}
+	if hit && ShouldOverwrite(env.Get("agi_calleridname"), number, policy) {
+		cmd := "SET VARIABLE CALLERID(name) " + AGIQuote(s.DisplayName(res.Name)) + "\n"
+		if done, outcome := s.agiCommand(c, br, cmd); done {
+			return outcome
+		}
+	}
+	_, outcome := s.agiCommand(c, br, "SET VARIABLE "+AGIMatchVariable+" "+string(res.Match)+"\n")
+	return outcome
+}
+
+// agiCommand sends one command and reads its reply; done reports that the session must end.
+func (s *Service) agiCommand(c net.Conn, br *bufio.Reader, cmd string) (done bool, outcome string) {
+	if _, err := io.WriteString(c, cmd); err != nil {
+		s.log.Debug("fastagi write failed", "error", err)
+		return true, "io_error"
+	}
+	rep, err := ReadAGIReply(br)
+	if err != nil {
+		if isIOError(err) {
+			s.log.Debug("fastagi reply not read", "error", err)
+			return true, "io_error"
+		}
+		s.log.Warn("fastagi protocol error", "error", err)
+		return true, "protocol_error"
+	}
+	switch rep.Code {
+	case 200:
+		return false, "ok"
+	case 511: // dead channel: nothing more will work
+		return true, "ok"
+	default:
+		if s.log.Enabled(context.Background(), slog.LevelDebug) {
+			s.log.Debug("fastagi command refused", "reply", rep.Line)
+		}
+		return false, "ok"
+	}
+}
+
+// closeAGI half-closes the connection so Asterisk sees EOF and ends the AGI with SUCCESS, reads
+// what it still sends (its trailing HANGUP line) for a short grace so the close is a clean FIN
+// rather than a reset, and closes.
+func (s *Service) closeAGI(c net.Conn, br *bufio.Reader) {
+	defer c.Close()
+	cw, ok := c.(interface{ CloseWrite() error })
+	if !ok {
+		return
+	}
+	if err := cw.CloseWrite(); err != nil {
+		return
+	}
+	_ = c.SetReadDeadline(s.now().Add(s.agiGrace))
+	_, _ = io.Copy(io.Discard, io.LimitReader(br, 64<<10))
+}
+
+// isIOError tells transport failures (EOF, deadline, reset) from protocol violations.
+func isIOError(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.As(err, &ne)
+}
