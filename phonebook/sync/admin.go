@@ -112,7 +112,7 @@ func (e *Engine) AdminHandler() http.Handler {
 // ContactsHandler serves the overlay endpoints of synced contacts when the
 // store implements Overlay. Mount at "/api/v1/contacts/" (no prefix strip):
 //
-//	GET  /api/v1/contacts/{id}/local   → {"id":…, "local_fields":[…]}
+//	GET  /api/v1/contacts/{id}/local   → {"id":…, "local_fields":[…], "deleted_locally":bool}
 //	POST /api/v1/contacts/{id}/revert  → the contact as the source has it
 func (e *Engine) ContactsHandler() http.Handler {
 	mux := http.NewServeMux()
@@ -122,7 +122,7 @@ func (e *Engine) ContactsHandler() http.Handler {
 			writeJSON(w, http.StatusNotImplemented, errBody("store has no overlay"))
 			return
 		}
-		f, err := ov.LocalFields(r.Context(), r.PathValue("id"))
+		f, deleted, err := ov.LocalFields(r.Context(), r.PathValue("id"))
 		if err != nil {
 			writeErr(w, err)
 			return
@@ -130,7 +130,7 @@ func (e *Engine) ContactsHandler() http.Handler {
 		if f == nil {
 			f = []string{}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "local_fields": f})
+		writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "local_fields": f, "deleted_locally": deleted})
 	})
 	mux.HandleFunc("POST /api/v1/contacts/{id}/revert", func(w http.ResponseWriter, r *http.Request) {
 		if !ok {

@@ -262,6 +262,15 @@ func (e *Engine) startLocked(en *entry, trigger string, opts SyncOptions) <-chan
 		defer e.wg.Done()
 		defer close(done)
 		defer cancel()
+		// Persist "running" so that a run killed with the process shows as
+		// interrupted after the restart.
+		e.mu.Lock()
+		en.status.LastAttempt = e.clock.Now()
+		b, _ := json.Marshal(en.status)
+		e.mu.Unlock()
+		if err := e.store.Meta(nsStatus).Put(ctx, cfg.ID, b); err != nil {
+			e.log.Warn("sync: persist status", "source_id", cfg.ID, "err", err)
+		}
 		rec := e.execute(ctx, &cfg, trigger, opts)
 		e.finish(en, rec)
 		e.poke()

@@ -171,7 +171,7 @@ func (h *harness) do(method, path string, body any) (int, map[string]any) {
 }
 
 // waitFor polls cond with a deadline (no fixed sleeps).
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {

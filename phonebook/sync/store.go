@@ -46,8 +46,9 @@ type Store interface {
 // Overlay is the store's local-edit overlay of synced contacts; when the
 // store implements it the engine serves the contacts' local/revert endpoints.
 type Overlay interface {
-	// LocalFields lists the fields of a synced contact edited locally.
-	LocalFields(ctx context.Context, id string) ([]string, error)
+	// LocalFields lists the fields of a synced contact edited locally and
+	// whether it was deleted locally.
+	LocalFields(ctx context.Context, id string) (fields []string, deleted bool, err error)
 	// RevertToSource drops the local overlay and returns the source version.
 	RevertToSource(ctx context.Context, id string) (*phonebook.Contact, error)
 }

@@ -1,0 +1,282 @@
+package sync_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/phonebook/sync"
+)
+
+// digits is a minimal numbering for store tests.
+type digits struct{}
+
+func (digits) Index(raw string) (string, []string) {
+	var b strings.Builder
+	for _, r := range raw {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "", nil
+	}
+	return b.String(), []string{b.String()}
+}
+
+func (digits) Probe(raw string) ([]phonebook.ProbeLevel, string, bool) { return nil, "", true }
+
+func openStore(t testing.TB, dir string) *phonebook.Store {
+	t.Helper()
+	s, err := phonebook.Open(context.Background(), phonebook.Options{Dir: dir, Numbering: digits{}, MemoryBudget: 32 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// rangeSource streams contacts from..to-1; it blocks after half of them
+// when block is set (crash test).
+type rangeSource struct {
+	From, To int
+	Block    bool
+	Name     string
+}
+
+func (r rangeSource) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sync.Result, error) {
+	for i := r.From; i < r.To; i++ {
+		c := &phonebook.Contact{ExternalID: fmt.Sprint(i), FirstName: r.Name + fmt.Sprint(i), LastName: "Range",
+			JobTitle: "Engineer", Numbers: []phonebook.Number{{Type: phonebook.NumberWork, Value: fmt.Sprintf("+3876100%04d", i)}}}
+		if err := sink.Upsert(ctx, c); err != nil {
+			return sync.Result{}, err
+		}
+		if r.Block && i == (r.From+r.To)/2 {
+			fmt.Println("halfway")
+			<-ctx.Done() // killed here
+			return sync.Result{}, ctx.Err()
+		}
+	}
+	return sync.Result{State: []byte(fmt.Sprintf("%d-%d", r.From, r.To))}, nil
+}
+
+var rangeType = sync.Type{Name: "range", Delta: false, New: func(raw json.RawMessage, env sync.Env) (sync.Source, error) {
+	var r rangeSource
+	return r, json.Unmarshal(raw, &r)
+}}
+
+func realEngine(t testing.TB, st *phonebook.Store, dir string) (*sync.Engine, func()) {
+	t.Helper()
+	eng, err := sync.NewEngine(sync.PhonebookStore(st), sync.WithDataDir(dir), sync.WithTypes(rangeType))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(ctx) }()
+	waitFor(t, "engine", func() bool { return eng.Trigger("none", sync.SyncOptions{}) != sync.ErrNotRunning })
+	return eng, func() { cancel(); <-done }
+}
+
+func sourceSet(t testing.TB, st *phonebook.Store, source string) []string {
+	t.Helper()
+	var out []string
+	err := st.Iterate(context.Background(), phonebook.Query{Source: source}, func(c *phonebook.Contact) error {
+		out = append(out, c.ExternalID+"="+c.FirstName)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func wantRange(name string, from, to int) []string {
+	var out []string
+	for i := from; i < to; i++ {
+		out = append(out, fmt.Sprintf("%d=%s%d", i, name, i))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestLocalEditsSurviveSync(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, dir+"/db")
+	defer st.Close()
+	eng, stop := realEngine(t, st, dir)
+	defer stop()
+	ctx := context.Background()
+	v, err := eng.Create(ctx, sync.Input{Type: ptr("range"), Name: ptr("hr"), Enabled: ptr(false),
+		Settings: map[string]json.RawMessage{"From": json.RawMessage("0"), "To": json.RawMessage("5"), "Name": json.RawMessage(`"A"`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run, err := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); err != nil || run.Result != "ok" {
+		t.Fatalf("first: %+v %v", run, err)
+	}
+	ids := map[string]string{}
+	st.Iterate(ctx, phonebook.Query{Source: "hr"}, func(c *phonebook.Contact) error { ids[c.ExternalID] = c.ID; return nil })
+
+	// Local edit of contact 1 (job title) and local delete of contact 2.
+	c1, _ := st.Get(ctx, ids["1"])
+	c1.JobTitle = "Local Boss"
+	if _, err := st.Update(ctx, c1); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(ctx, ids["2"]); err != nil {
+		t.Fatal(err)
+	}
+	// The source changes every first name; sync again.
+	if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: map[string]json.RawMessage{"Name": json.RawMessage(`"B"`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "ok" {
+		t.Fatalf("second: %+v", run)
+	}
+	got, err := st.Get(ctx, ids["1"])
+	if err != nil || got.FirstName != "B1" || got.JobTitle != "Local Boss" {
+		t.Fatalf("contact 1 after sync: %+v %v", got, err)
+	}
+	if _, err := st.Get(ctx, ids["2"]); err == nil {
+		t.Fatal("locally deleted contact came back")
+	}
+	if s := sourceSet(t, st, "hr"); !slices.Equal(s, []string{"0=B0", "1=B1", "3=B3", "4=B4"}) {
+		t.Fatalf("set: %v", s)
+	}
+
+	// Overlay endpoints.
+	srv := httptest.NewServer(eng.ContactsHandler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/v1/contacts/" + ids["1"] + "/local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"job_title"`) {
+		t.Fatalf("local: %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Post(srv.URL+"/api/v1/contacts/"+ids["1"]+"/revert", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"job_title":"Engineer"`) {
+		t.Fatalf("revert: %d %s", resp.StatusCode, body)
+	}
+
+	// Erase removes every contact of the source and its configuration.
+	n, err := eng.Erase(ctx, v.ID)
+	if err != nil || n != 5 { // 4 visible + the locally deleted one
+		t.Fatalf("erase: %d %v", n, err)
+	}
+	if c, _ := st.CountSource(ctx, "hr"); c != 0 {
+		t.Fatalf("%d left", c)
+	}
+	if _, err := eng.Get(v.ID); err != sync.ErrNotFound {
+		t.Fatalf("config left: %v", err)
+	}
+}
+
+// TestCrashHelperSync is the child of TestSyncSurvivesSIGKILL.
+func TestCrashHelperSync(t *testing.T) {
+	dir := os.Getenv("PBX_SYNC_CRASH_DIR")
+	if dir == "" {
+		t.Skip("child process of TestSyncSurvivesSIGKILL")
+	}
+	st := openStore(t, dir+"/db")
+	eng, err := sync.NewEngine(sync.PhonebookStore(st), sync.WithDataDir(dir), sync.WithTypes(rangeType))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go eng.Run(context.Background())
+	id := os.Getenv("PBX_SYNC_CRASH_ID")
+	for eng.Trigger(id, sync.SyncOptions{}) == sync.ErrNotRunning {
+		time.Sleep(time.Millisecond)
+	}
+	select {} // killed by the parent
+}
+
+func TestSyncSurvivesSIGKILL(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st := openStore(t, dir+"/db")
+	eng, stop := realEngine(t, st, dir)
+	settings := func(from, to int, name string, block bool) map[string]json.RawMessage {
+		return map[string]json.RawMessage{"From": json.RawMessage(fmt.Sprint(from)), "To": json.RawMessage(fmt.Sprint(to)),
+			"Name": json.RawMessage(`"` + name + `"`), "Block": json.RawMessage(fmt.Sprint(block))}
+	}
+	v, err := eng.Create(ctx, sync.Input{Type: ptr("range"), Name: ptr("erp"), Enabled: ptr(false), Settings: settings(0, 2000, "A", false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "ok" {
+		t.Fatalf("first: %+v", run)
+	}
+	// Next run: a different set, blocking half-way in the child.
+	if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: settings(1000, 3000, "B", true)}); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	st.Close()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperSync$", "-test.v")
+	cmd.Env = append(os.Environ(), "PBX_SYNC_CRASH_DIR="+dir, "PBX_SYNC_CRASH_ID="+v.ID)
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	half := false
+	for sc.Scan() {
+		if sc.Text() == "halfway" {
+			half = true
+			break
+		}
+	}
+	if !half {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("child never reached half-way")
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	st = openStore(t, dir+"/db")
+	defer st.Close()
+	if got := sourceSet(t, st, "erp"); !slices.Equal(got, wantRange("A", 0, 2000)) {
+		t.Fatalf("after the kill the directory holds %d contacts, not the previous set", len(got))
+	}
+	eng, stop = realEngine(t, st, dir)
+	defer stop()
+	vv, _ := eng.Get(v.ID)
+	if len(vv.Status.Runs) == 0 || vv.Status.Runs[0].Result != "canceled" || vv.Status.Running {
+		t.Fatalf("status after the kill: %+v", vv.Status)
+	}
+	if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: settings(1000, 3000, "B", false), MaxDeletePercent: ptr(100)}); err != nil {
+		t.Fatal(err)
+	}
+	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "ok" || run.Deleted != 1000 {
+		t.Fatalf("redo: %+v", run)
+	}
+	if got := sourceSet(t, st, "erp"); !slices.Equal(got, wantRange("B", 1000, 3000)) {
+		t.Fatalf("redo gave %d contacts, not the source's set", len(got))
+	}
+}
