@@ -30,8 +30,8 @@ type campaign struct {
 	ctl   controller
 
 	dialed, answered, connected, abandoned, machines, hungUp, failed int
-	outcomes                                                          map[Outcome]int
-	tta                                                               durHist
+	outcomes                                                         map[Outcome]int
+	tta                                                              durHist
 }
 
 // CreateCampaign adds a stopped campaign and returns its configuration with

@@ -44,8 +44,8 @@ type zoneSet struct {
 // zoneCache resolves zones once per distinct key and remembers the next
 // window opening per zone set.
 type zoneCache struct {
-	mu    sync.Mutex
-	sets  map[string]*zoneSet
+	mu       sync.Mutex
+	sets     map[string]*zoneSet
 	opens    map[string]time.Time // zone+window key -> next opening
 	openedAt map[string]time.Time // when that opening was computed (window closed then)
 }

@@ -88,20 +88,20 @@ func (r *sampleRing) mean() float64 {
 // estimator learns a campaign's answer rate, answer delay, the life of
 // unanswered calls and talk time from recent calls.
 type estimator struct {
-	outcomes     []bool // recent attempts: true = live answer
-	outNext      int
-	outFull      bool
-	answered     int
-	priorP       float64
-	priorW       float64
-	answerDelay  *sampleRing // seconds from originate to answer
-	failAge      *sampleRing // seconds from originate to end, unanswered calls
-	talk         *sampleRing // seconds of talk
-	priorTalk    float64
-	dialTimeout  float64
-	delayPrior   bool
-	quantCache   []float64
-	quantDirty   bool
+	outcomes    []bool // recent attempts: true = live answer
+	outNext     int
+	outFull     bool
+	answered    int
+	priorP      float64
+	priorW      float64
+	answerDelay *sampleRing // seconds from originate to answer
+	failAge     *sampleRing // seconds from originate to end, unanswered calls
+	talk        *sampleRing // seconds of talk
+	priorTalk   float64
+	dialTimeout float64
+	delayPrior  bool
+	quantCache  []float64
+	quantDirty  bool
 }
 
 func newEstimator(cfg CampaignConfig) *estimator {

@@ -15,11 +15,11 @@ const (
 	OutcomeRejected   Outcome = "rejected"    // 21
 	OutcomeInvalid    Outcome = "invalid"     // 1, 22, 28
 	OutcomeConfig     Outcome = "config_error"
-	OutcomeUnknown    Outcome = "unknown"  // 31, 127, others
-	OutcomeMachine    Outcome = "machine"  // AMD said MACHINE
-	OutcomeHungUp     Outcome = "hung_up"  // customer hung up while waiting, before the grace time
-	OutcomeLost       Outcome = "lost"     // the call vanished (e.g. during a reconnect)
-	OutcomeFailed     Outcome = "failed"   // originate was refused
+	OutcomeUnknown    Outcome = "unknown"   // 31, 127, others
+	OutcomeMachine    Outcome = "machine"   // AMD said MACHINE
+	OutcomeHungUp     Outcome = "hung_up"   // customer hung up while waiting, before the grace time
+	OutcomeLost       Outcome = "lost"      // the call vanished (e.g. during a reconnect)
+	OutcomeFailed     Outcome = "failed"    // originate was refused
 	OutcomeCancelled  Outcome = "cancelled" // we hung up a ringing call after the minimum ring time
 )
 

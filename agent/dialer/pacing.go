@@ -1,8 +1,6 @@
 package dialer
 
 import (
-	"os"
-	"strconv"
 	"math"
 	"time"
 )
@@ -42,22 +40,10 @@ type controller struct {
 
 func (k *controller) init(cfg CampaignConfig) {
 	k.target = cfg.AbandonTarget
-	k.setpoint = 0.85
-	k.theta0 = 2 * cfg.AbandonTarget
+	k.setpoint = 0.95
+	k.theta0 = 0.7 * cfg.AbandonTarget
 	k.gain = 0.12
-	k.maxSlack = 8
-	if v, err := strconv.ParseFloat(os.Getenv("TUNE_SP"), 64); err == nil {
-		k.setpoint = v
-	}
-	if v, err := strconv.ParseFloat(os.Getenv("TUNE_GAIN"), 64); err == nil {
-		k.gain = v
-	}
-	if v, err := strconv.ParseFloat(os.Getenv("TUNE_SLACK"), 64); err == nil {
-		k.maxSlack = v
-	}
-	if v, err := strconv.ParseFloat(os.Getenv("TUNE_T0"), 64); err == nil {
-		k.theta0 = v * cfg.AbandonTarget
-	}
+	k.maxSlack = 3
 }
 
 // thresh returns theta given the window's counts.

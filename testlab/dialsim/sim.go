@@ -69,6 +69,8 @@ type Result struct {
 	// Leaked is calls or channels the dialer still held after the campaign
 	// was stopped and everything drained (must be 0).
 	Leaked       int `json:"leaked"`
+	// RiskThreshold is the predictor's final risk threshold (theta).
+	RiskThreshold float64 `json:"risk_threshold_final"`
 	DuplicateIDs int `json:"duplicate_call_ids"`
 }
 
@@ -181,6 +183,9 @@ func Run(cfg Config) (Result, error) {
 	}
 	clk.AdvanceTo(end)
 	snap := d.Snapshot()
+	if len(snap.Campaigns) > 0 {
+		res.RiskThreshold = snap.Campaigns[0].RiskThreshold
+	}
 	occ := 0.0
 	for _, a := range snap.Agents {
 		occ += a.Occupancy
