@@ -68,10 +68,10 @@ type Result struct {
 	DialsAfterLogout int `json:"dials_after_logout"`
 	// Leaked is calls or channels the dialer still held after the campaign
 	// was stopped and everything drained (must be 0).
-	Leaked       int `json:"leaked"`
+	Leaked int `json:"leaked"`
 	// RiskThreshold is the predictor's final risk threshold (theta).
 	RiskThreshold float64 `json:"risk_threshold_final"`
-	DuplicateIDs int `json:"duplicate_call_ids"`
+	DuplicateIDs  int     `json:"duplicate_call_ids"`
 }
 
 var start = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
