@@ -389,3 +389,6 @@ func (b badgerLogger) Infof(f string, a ...any) {
 	b.l.Debug(fmt.Sprintf(f, a...), "component", "badger")
 }
 func (b badgerLogger) Debugf(f string, a ...any) {}
+
+// DiskSize returns the bytes Badger uses on disk: LSM tree and value log.
+func (s *Store) DiskSize() (lsm, vlog int64) { return s.db.Size() }

@@ -10,7 +10,7 @@ import (
 
 func openTest(t testing.TB, dir string) *Store {
 	t.Helper()
-	opts := Options{Numbering: testNumbering{}, MemoryBudget: 64 << 20}
+	opts := Options{Numbering: testNumbering{}, MemoryBudget: 256 << 20}
 	if dir == "" {
 		opts.InMemory = true
 	} else {

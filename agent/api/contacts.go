@@ -1,0 +1,289 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pbxagent/pbxagent/phonebook"
+)
+
+// writeWait is how long an API write waits for a bulk operation to finish
+// before answering 503.
+const writeWait = 5 * time.Second
+
+// Contacts serves /api/v1/contacts and /api/v1/lookup on a store.
+type Contacts struct {
+	store   *phonebook.Store
+	lookups *prometheus.CounterVec
+}
+
+// NewContacts returns the contacts API.
+func NewContacts(store *phonebook.Store, reg prometheus.Registerer) *Contacts {
+	c := &Contacts{store: store, lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pbxagent_api_lookups_total", Help: "Reverse lookups through /api/v1/lookup by match kind.",
+	}, []string{"match"})}
+	reg.MustRegister(c.lookups)
+	return c
+}
+
+// Register adds the contact routes to r.
+func (c *Contacts) Register(r *Router) {
+	r.HandleFunc("GET /api/v1/contacts", c.search)
+	r.HandleFunc("POST /api/v1/contacts", c.create)
+	r.HandleFunc("GET /api/v1/contacts/{id}", c.get)
+	r.HandleFunc("PUT /api/v1/contacts/{id}", c.put)
+	r.HandleFunc("PATCH /api/v1/contacts/{id}", c.patch)
+	r.HandleFunc("DELETE /api/v1/contacts/{id}", c.delete)
+	r.HandleFunc("POST /api/v1/contacts/{id}/revert", c.revert)
+	r.HandleFunc("GET /api/v1/lookup", c.lookup)
+}
+
+// ContactView is a contact as the API shows it: the effective contact and,
+// for a synced contact, the fields edited locally.
+type ContactView struct {
+	*phonebook.Contact
+	LocalFields []string `json:"local_fields,omitempty"`
+}
+
+func (c *Contacts) view(ctx context.Context, ct *phonebook.Contact) (ContactView, error) {
+	v := ContactView{Contact: ct}
+	if ct.Source != phonebook.SourceLocal && ct.Source != phonebook.SourceCSV {
+		f, _, err := c.store.LocalFields(ctx, ct.ID)
+		if err != nil {
+			return v, err
+		}
+		v.LocalFields = f
+	}
+	return v, nil
+}
+
+func (c *Contacts) search(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	query := phonebook.Query{
+		Q: q.Get("q"), Scope: phonebook.Scope(q.Get("scope")), Owner: q.Get("owner"),
+		Source: q.Get("source"), Cursor: q.Get("cursor"), VisibleTo: q.Get("visible_to"),
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > phonebook.MaxLimit {
+			WriteError(w, http.StatusBadRequest, CodeInvalid, "limit: must be a number from 1 to 1000", []phonebook.FieldError{{Field: "limit", Message: "must be 1–1000"}})
+			return
+		}
+		query.Limit = n
+	}
+	page, err := c.store.Search(r.Context(), query)
+	if err != nil {
+		WriteErr(w, err)
+		return
+	}
+	if page.Contacts == nil {
+		page.Contacts = []*phonebook.Contact{}
+	}
+	WriteJSON(w, http.StatusOK, page)
+}
+
+// contactInput is what clients may set on a contact.
+type contactInput struct {
+	Scope             phonebook.Scope    `json:"scope"`
+	Owner             string             `json:"owner"`
+	FirstName         string             `json:"first_name"`
+	MiddleName        string             `json:"middle_name"`
+	LastName          string             `json:"last_name"`
+	DisplayName       string             `json:"display_name"`
+	Company           string             `json:"company"`
+	Department        string             `json:"department"`
+	JobTitle          string             `json:"job_title"`
+	OfficeLocation    string             `json:"office_location"`
+	PreferredLanguage string             `json:"preferred_language"`
+	UserPrincipalName string             `json:"user_principal_name"`
+	Emails            []phonebook.Email  `json:"emails"`
+	Numbers           []phonebook.Number `json:"numbers"`
+	Custom            map[string]string  `json:"custom"`
+}
+
+func (in *contactInput) contact() *phonebook.Contact {
+	nums := make([]phonebook.Number, len(in.Numbers))
+	for i, n := range in.Numbers {
+		nums[i] = phonebook.Number{Type: n.Type, Value: n.Value}
+	}
+	return &phonebook.Contact{
+		Scope: in.Scope, Owner: in.Owner, FirstName: in.FirstName, MiddleName: in.MiddleName,
+		LastName: in.LastName, DisplayName: in.DisplayName, Company: in.Company, Department: in.Department,
+		JobTitle: in.JobTitle, OfficeLocation: in.OfficeLocation, PreferredLanguage: in.PreferredLanguage,
+		UserPrincipalName: in.UserPrincipalName, Emails: in.Emails, Numbers: nums, Custom: in.Custom,
+	}
+}
+
+func inputOf(ct *phonebook.Contact) contactInput {
+	in := contactInput{
+		Scope: ct.Scope, Owner: ct.Owner, FirstName: ct.FirstName, MiddleName: ct.MiddleName,
+		LastName: ct.LastName, Company: ct.Company, Department: ct.Department,
+		JobTitle: ct.JobTitle, OfficeLocation: ct.OfficeLocation, PreferredLanguage: ct.PreferredLanguage,
+		UserPrincipalName: ct.UserPrincipalName, Emails: ct.Emails, Numbers: ct.Numbers, Custom: ct.Custom,
+	}
+	if ct.DisplayName != ct.DeriveDisplayName() {
+		in.DisplayName = ct.DisplayName
+	}
+	return in
+}
+
+func writeCtx(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), writeWait)
+}
+
+func busy(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return errBusy
+	}
+	return err
+}
+
+func (c *Contacts) create(w http.ResponseWriter, r *http.Request) {
+	var in contactInput
+	if err := decodeJSON(r, &in); err != nil {
+		WriteErr(w, err)
+		return
+	}
+	ctx, cancel := writeCtx(r)
+	defer cancel()
+	ct, err := c.store.Create(ctx, in.contact())
+	if err != nil {
+		WriteErr(w, busy(err))
+		return
+	}
+	w.Header().Set("Location", "/api/v1/contacts/"+ct.ID)
+	WriteJSON(w, http.StatusCreated, ContactView{Contact: ct})
+}
+
+func (c *Contacts) get(w http.ResponseWriter, r *http.Request) {
+	ct, err := c.store.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		WriteErr(w, err)
+		return
+	}
+	v, err := c.view(r.Context(), ct)
+	if err != nil {
+		WriteErr(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, v)
+}
+
+func (c *Contacts) put(w http.ResponseWriter, r *http.Request) {
+	var in contactInput
+	if err := decodeJSON(r, &in); err != nil {
+		WriteErr(w, err)
+		return
+	}
+	c.replace(w, r, in)
+}
+
+// patch applies a JSON merge patch (RFC 7396) to the contact.
+func (c *Contacts) patch(w http.ResponseWriter, r *http.Request) {
+	ct, err := c.store.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		WriteErr(w, err)
+		return
+	}
+	var patch map[string]json.RawMessage
+	if err := decodeJSON(r, &patch); err != nil {
+		WriteErr(w, err)
+		return
+	}
+	cur, _ := json.Marshal(inputOf(ct))
+	var doc map[string]json.RawMessage
+	_ = json.Unmarshal(cur, &doc)
+	for k, v := range patch {
+		if string(v) == "null" {
+			delete(doc, k)
+		} else {
+			doc[k] = v
+		}
+	}
+	merged, _ := json.Marshal(doc)
+	var in contactInput
+	dec := json.NewDecoder(bytesReader(merged))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		WriteErr(w, &phonebook.ValidationError{Fields: []phonebook.FieldError{{Field: "body", Message: err.Error()}}})
+		return
+	}
+	c.replace(w, r, in)
+}
+
+func (c *Contacts) replace(w http.ResponseWriter, r *http.Request, in contactInput) {
+	ct := in.contact()
+	ct.ID = r.PathValue("id")
+	ctx, cancel := writeCtx(r)
+	defer cancel()
+	out, err := c.store.Update(ctx, ct)
+	if err != nil {
+		WriteErr(w, busy(err))
+		return
+	}
+	v, err := c.view(r.Context(), out)
+	if err != nil {
+		WriteErr(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, v)
+}
+
+func (c *Contacts) delete(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := writeCtx(r)
+	defer cancel()
+	if err := c.store.Delete(ctx, r.PathValue("id")); err != nil {
+		WriteErr(w, busy(err))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (c *Contacts) revert(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := writeCtx(r)
+	defer cancel()
+	ct, err := c.store.RevertToSource(ctx, r.PathValue("id"))
+	if err != nil {
+		WriteErr(w, busy(err))
+		return
+	}
+	WriteJSON(w, http.StatusOK, ContactView{Contact: ct})
+}
+
+// LookupAnswer is the body of GET /api/v1/lookup.
+type LookupAnswer struct {
+	Name      string              `json:"name"`
+	ContactID string              `json:"contact_id"`
+	Match     phonebook.MatchKind `json:"match"`
+	Source    string              `json:"source,omitempty"`
+	E164      string              `json:"e164,omitempty"`
+}
+
+func (c *Contacts) lookup(w http.ResponseWriter, r *http.Request) {
+	number := r.URL.Query().Get("number")
+	if number == "" {
+		WriteError(w, http.StatusBadRequest, CodeInvalid, "number: required", []phonebook.FieldError{{Field: "number", Message: "required"}})
+		return
+	}
+	res, err := c.store.Lookup(r.Context(), number)
+	if err != nil {
+		WriteErr(w, err)
+		return
+	}
+	c.lookups.WithLabelValues(string(res.Match)).Inc()
+	ans := LookupAnswer{Name: res.Name, ContactID: res.ContactID, Match: res.Match, Source: res.Source, E164: res.E164}
+	if !res.Match.Hit() {
+		WriteJSON(w, http.StatusNotFound, struct {
+			LookupAnswer
+			Error ErrorDetail `json:"error"`
+		}{ans, ErrorDetail{Code: CodeNotFound, Message: "no contact has this number (" + string(res.Match) + ")"}})
+		return
+	}
+	WriteJSON(w, http.StatusOK, ans)
+}

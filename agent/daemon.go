@@ -1,0 +1,343 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/pbxagent/pbxagent/agent/api"
+	"github.com/pbxagent/pbxagent/agent/callerid"
+	"github.com/pbxagent/pbxagent/agent/config"
+	"github.com/pbxagent/pbxagent/agent/phones"
+	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/phonebook/number"
+	pbsync "github.com/pbxagent/pbxagent/phonebook/sync"
+	"github.com/pbxagent/pbxagent/provisioning"
+	pbxsip "github.com/pbxagent/pbxagent/sip"
+)
+
+// Version is the daemon's version, set at build time with
+// -ldflags "-X github.com/pbxagent/pbxagent/agent.Version=…".
+var Version = "dev"
+
+// Daemon is one running pbxagent.
+type Daemon struct {
+	cfg    config.Config
+	log    *slog.Logger
+	store  *phonebook.Store
+	reg    *prometheus.Registry
+	router *api.Router
+	cid    *callerid.Service
+	sip    *pbxsip.RedirectServer
+	phones *phones.Service
+	sync   *pbsync.Engine
+
+	// TokenPath is where a generated admin token was written ("" when the
+	// token came from the configuration); TokenCreated says it is new.
+	TokenPath    string
+	TokenCreated bool
+
+	httpSrv *http.Server
+	httpLn  net.Listener
+	agiLn   net.Listener
+	sipPC   net.PacketConn
+	sipLn   net.Listener
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	errMu  sync.Mutex
+	errs   []error
+}
+
+// New opens the store and builds every component; nothing listens yet.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	norm, err := number.New(number.Config{
+		DefaultRegion: cfg.Numbers.DefaultRegion, ExtensionMaxLen: cfg.Numbers.ExtensionMaxLen,
+		TrunkPrefixes: cfg.Numbers.TrunkPrefixes, AcceptPossible: cfg.Numbers.AcceptPossible,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("config numbers: %w", err)
+	}
+	d := &Daemon{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
+	token, path, created, err := adminToken(cfg.AdminToken, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	d.TokenPath, d.TokenCreated = path, created
+	d.store, err = phonebook.Open(ctx, phonebook.Options{
+		Dir: cfg.DataDir + "/badger", Numbering: number.Numbering{Normalizer: norm}, Logger: log.With("component", "store"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = d.store.Close()
+		}
+	}()
+	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pbxagent_store_bytes", Help: "Size of the Badger store on disk (LSM + value log).",
+	}, func() float64 { lsm, vlog := d.store.DiskSize(); return float64(lsm + vlog) }))
+	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pbxagent_directory_generation", Help: "Published generation of the directory.",
+	}, func() float64 { return float64(d.store.Generation()) }))
+
+	d.router = api.NewRouter(token, cfg.HTTP.MaxBodyBytes, d.reg)
+	api.NewContacts(d.store, d.reg).Register(d.router)
+
+	// Caller-ID front ends share one service.
+	allow, err := prefixes(cfg.CallerID.Allow)
+	if err != nil {
+		return nil, fmt.Errorf("config callerid.allow: %w", err)
+	}
+	policy, err := callerid.ParseOverwritePolicy(cfg.CallerID.Overwrite)
+	if err != nil {
+		return nil, fmt.Errorf("config callerid.overwrite: %w", err)
+	}
+	cidOpts := []callerid.Option{
+		callerid.WithRegisterer(d.reg), callerid.WithLogger(log.With("component", "callerid")),
+		callerid.WithTimeout(cfg.CallerID.Deadline), callerid.WithHTTPAllow(allow...),
+		callerid.WithOverwritePolicy(policy), callerid.WithCNAM(cfg.SIP.CNAM),
+	}
+	if cfg.CallerID.Token != "" {
+		cidOpts = append(cidOpts, callerid.WithHTTPToken(cfg.CallerID.Token))
+	}
+	if d.cid, err = callerid.New(d.store, cidOpts...); err != nil {
+		return nil, err
+	}
+	d.router.MountPublic("/cid", d.cid.HTTPHandler())
+	d.router.MountPublic("/cid/", d.cid.HTTPHandler())
+	if cfg.SIP.Addr != "" {
+		miss := pbxsip.MissNotFound
+		if cfg.SIP.MissStatus == 302 {
+			miss = pbxsip.MissRedirect
+		}
+		if d.sip, err = pbxsip.NewRedirectServer(d.cid.SIPResolver(), pbxsip.WithMissMode(miss),
+			pbxsip.WithLogger(log.With("component", "sip")), pbxsip.WithResolveTimeout(cfg.CallerID.Deadline)); err != nil {
+			return nil, err
+		}
+	}
+
+	// Desk phones.
+	phoneAllow, err := prefixes(cfg.Phones.Allow)
+	if err != nil {
+		return nil, fmt.Errorf("config phones.allow: %w", err)
+	}
+	auth := phones.AuthBasic | phones.AuthDigest | phones.AuthToken
+	if len(phoneAllow) > 0 {
+		auth |= phones.AuthIP
+	}
+	publicURL := cfg.HTTP.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + cfg.HTTP.Addr
+	}
+	group, known := provisioning.ParseGroupBy(cfg.Phones.GroupBy)
+	if !known {
+		return nil, fmt.Errorf("config phones.group_by %q: want company, department, source or personal", cfg.Phones.GroupBy)
+	}
+	d.phones, err = phones.New(ctx, d.store, d.store.Meta("phones"),
+		phones.WithAuth(auth), phones.WithAllowList(phoneAllow...), phones.WithBaseURL(publicURL),
+		phones.WithGroupBy(group), phones.WithLogger(log.With("component", "phones")),
+		phones.WithRefresh(time.Duration(cfg.Phones.RefreshMinutes)*time.Minute, 0))
+	if err != nil {
+		return nil, err
+	}
+	d.router.MountPublic("/phonebook/", d.phones.PhoneHandler())
+	d.router.MountPublic("/provisioning/", d.phones.PhoneHandler())
+	d.router.Mount("/api/v1/phones/", d.phones.AdminHandler())
+
+	// Contact sync.
+	d.sync, err = pbsync.NewEngine(pbsync.PhonebookStore(d.store), pbsync.WithDataDir(cfg.DataDir),
+		pbsync.WithLogger(log.With("component", "sync")))
+	if err != nil {
+		return nil, err
+	}
+	d.router.Mount("/api/v1/sources/", d.sync.AdminHandler())
+
+	d.router.HandlePublic("GET /healthz", http.HandlerFunc(d.healthz))
+	d.router.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}))
+	d.router.HandlePublic("GET /api/openapi.json", api.OpenAPIHandler())
+	ok = true
+	return d, nil
+}
+
+func prefixes(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, s := range list {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", s, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (d *Daemon) healthz(w http.ResponseWriter, r *http.Request) {
+	api.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": Version, "generation": d.store.Generation()})
+}
+
+// Store is the daemon's contact store.
+func (d *Daemon) Store() *phonebook.Store { return d.store }
+
+// Router is the daemon's HTTP router (for the OpenAPI coverage test).
+func (d *Daemon) Router() *api.Router { return d.router }
+
+// Start binds every listener and serves in the background until Stop.
+func (d *Daemon) Start(ctx context.Context) (err error) {
+	ctx, d.cancel = context.WithCancel(ctx)
+	defer func() {
+		if err != nil {
+			d.cancel()
+			d.closeListeners()
+		}
+	}()
+	if d.httpLn, err = net.Listen("tcp", d.cfg.HTTP.Addr); err != nil {
+		return fmt.Errorf("http listen %s: %w", d.cfg.HTTP.Addr, err)
+	}
+	if d.cfg.AGI.Addr != "" {
+		if d.agiLn, err = net.Listen("tcp", d.cfg.AGI.Addr); err != nil {
+			return fmt.Errorf("agi listen %s: %w", d.cfg.AGI.Addr, err)
+		}
+	}
+	if d.sip != nil {
+		if d.sipPC, err = net.ListenPacket("udp", d.cfg.SIP.Addr); err != nil {
+			return fmt.Errorf("sip listen udp %s: %w", d.cfg.SIP.Addr, err)
+		}
+		// TCP on the port UDP got (they differ only when the port was 0).
+		if d.sipLn, err = net.Listen("tcp", d.sipPC.LocalAddr().String()); err != nil {
+			return fmt.Errorf("sip listen tcp %s: %w", d.sipPC.LocalAddr(), err)
+		}
+	}
+	d.httpSrv = &http.Server{
+		Handler:           d.router,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
+	}
+	d.goRun("http", func() error {
+		if err := d.httpSrv.Serve(d.httpLn); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	if d.agiLn != nil {
+		d.goRun("agi", func() error { return d.cid.ServeAGI(ctx, d.agiLn) })
+	}
+	if d.sip != nil {
+		d.goRun("sip", func() error { return d.sip.Serve(ctx, d.sipPC, d.sipLn) })
+	}
+	if !d.cfg.Sync.Disabled {
+		d.goRun("sync", func() error { return d.sync.Run(ctx) })
+	}
+	d.log.Info("pbxagent started", "version", Version, "http", d.HTTPAddr(), "agi", addrOf(d.agiLn),
+		"sip_redirect", d.SIPAddr(), "data", d.cfg.DataDir)
+	return nil
+}
+
+func (d *Daemon) goRun(name string, fn func() error) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if err := fn(); err != nil && !errors.Is(err, context.Canceled) {
+			d.log.Error("component stopped with an error", "component", name, "err", err)
+			d.errMu.Lock()
+			d.errs = append(d.errs, fmt.Errorf("%s: %w", name, err))
+			d.errMu.Unlock()
+		}
+	}()
+}
+
+// HTTPAddr is the address the HTTP server listens on.
+func (d *Daemon) HTTPAddr() string { return addrOf(d.httpLn) }
+
+// AGIAddr is the FastAGI address ("" when disabled).
+func (d *Daemon) AGIAddr() string { return addrOf(d.agiLn) }
+
+// SIPAddr is the SIP redirect address ("" when disabled).
+func (d *Daemon) SIPAddr() string {
+	if d.sipPC == nil {
+		return ""
+	}
+	return d.sipPC.LocalAddr().String()
+}
+
+func addrOf(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
+}
+
+func (d *Daemon) closeListeners() {
+	for _, c := range []interface{ Close() error }{d.httpLn, d.agiLn, d.sipLn} {
+		if c != nil && !isNilListener(c) {
+			_ = c.Close()
+		}
+	}
+	if d.sipPC != nil {
+		_ = d.sipPC.Close()
+	}
+}
+
+func isNilListener(c interface{ Close() error }) bool {
+	ln, ok := c.(net.Listener)
+	return ok && ln == nil
+}
+
+// Stop stops accepting, lets in-flight requests finish (bounded by ctx and
+// http.shutdown_timeout), stops every component and closes the store.
+func (d *Daemon) Stop(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if d.httpSrv != nil {
+		if err := d.httpSrv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.wg.Wait()
+	if err := d.store.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	d.errMu.Lock()
+	errs = append(errs, d.errs...)
+	d.errMu.Unlock()
+	d.log.Info("pbxagent stopped")
+	return errors.Join(errs...)
+}
+
+// Run starts the daemon and stops it when ctx ends.
+func (d *Daemon) Run(ctx context.Context) error {
+	if err := d.Start(ctx); err != nil {
+		_ = d.store.Close()
+		return err
+	}
+	<-ctx.Done()
+	return d.Stop(context.Background())
+}

@@ -1,0 +1,210 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pbxagent/pbxagent/agent/api"
+	"github.com/pbxagent/pbxagent/agent/config"
+)
+
+// testDaemon starts a daemon on random loopback ports with a fresh data dir.
+func testDaemon(t *testing.T, mut func(*config.Config)) (*Daemon, string) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.AGI.Addr = "127.0.0.1:0"
+	cfg.Numbers.DefaultRegion = "BA"
+	cfg.AdminToken = "test-admin-token"
+	if mut != nil {
+		mut(&cfg)
+	}
+	d, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Stop(context.Background()); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	return d, "http://" + d.HTTPAddr()
+}
+
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (c client) do(method, path, ctype string, body []byte) (int, []byte) {
+	c.t.Helper()
+	req, _ := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func TestDaemonContactsAPI(t *testing.T) {
+	_, base := testDaemon(t, nil)
+	anon := client{t, base, ""}
+	adm := client{t, base, "test-admin-token"}
+	wrong := client{t, base, "nope"}
+
+	if code, _ := anon.do("GET", "/healthz", "", nil); code != 200 {
+		t.Fatalf("healthz = %d", code)
+	}
+	for _, c := range []client{anon, wrong} {
+		code, body := c.do("GET", "/api/v1/contacts", "", nil)
+		if code != 401 || !strings.Contains(string(body), `"code":"unauthorized"`) {
+			t.Fatalf("unauthenticated: %d %s", code, body)
+		}
+		if code, _ := c.do("GET", "/metrics", "", nil); code != 401 {
+			t.Fatalf("metrics without token: %d", code)
+		}
+	}
+	code, body := adm.do("POST", "/api/v1/contacts", "application/json", []byte(`{"first_name":"Jürgen","last_name":"Müller","company":"Ankunding","numbers":[{"type":"mobile","value":"061 111-111"}]}`))
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	var created api.ContactView
+	_ = json.Unmarshal(body, &created)
+	if created.ID == "" || created.Numbers[0].Normalized != "+38761111111" {
+		t.Fatalf("created: %s", body)
+	}
+	code, body = adm.do("POST", "/api/v1/contacts", "application/json", []byte(`{"first_name":"X","numbers":[{"type":"pager","value":"1"}],"bogus":1}`))
+	if code != 400 || !strings.Contains(string(body), "bogus") {
+		t.Fatalf("unknown field: %d %s", code, body)
+	}
+	code, body = adm.do("POST", "/api/v1/contacts", "application/json", []byte(`{"first_name":"X","numbers":[{"type":"pager","value":"1"}]}`))
+	if code != 400 || !strings.Contains(string(body), "numbers[0].type") {
+		t.Fatalf("bad type: %d %s", code, body)
+	}
+	for _, q := range []string{"muller", "%2B387%2061", "ankund"} {
+		code, body = adm.do("GET", "/api/v1/contacts?q="+q, "", nil)
+		if code != 200 || !strings.Contains(string(body), `"total":1`) {
+			t.Fatalf("search %s: %d %s", q, code, body)
+		}
+	}
+	for _, n := range []string{"%2B38761111111", "0038761111111", "tel:%2B387-61-111-111"} {
+		code, body = adm.do("GET", "/api/v1/lookup?number="+n, "", nil)
+		if code != 200 || !strings.Contains(string(body), `"name":"Jürgen Müller"`) {
+			t.Fatalf("lookup %s: %d %s", n, code, body)
+		}
+	}
+	if code, body = adm.do("GET", "/api/v1/lookup?number=1805", "", nil); code != 404 || !strings.Contains(string(body), `"match":"none"`) {
+		t.Fatalf("lookup miss: %d %s", code, body)
+	}
+	code, body = adm.do("PATCH", "/api/v1/contacts/"+created.ID, "application/merge-patch+json", []byte(`{"job_title":"CTO","last_name":"Schmidt"}`))
+	if code != 200 || !strings.Contains(string(body), `"display_name":"Jürgen Schmidt"`) || !strings.Contains(string(body), `"job_title":"CTO"`) {
+		t.Fatalf("patch: %d %s", code, body)
+	}
+	if code, _ = adm.do("DELETE", "/api/v1/contacts/"+created.ID, "", nil); code != 204 {
+		t.Fatalf("delete = %d", code)
+	}
+	if code, body = adm.do("GET", "/api/v1/contacts/"+created.ID, "", nil); code != 404 || !strings.Contains(string(body), `"code":"not_found"`) {
+		t.Fatalf("get deleted: %d %s", code, body)
+	}
+	code, body = adm.do("GET", "/metrics", "", nil)
+	if code != 200 || !strings.Contains(string(body), "pbxagent_http_requests_total") || !strings.Contains(string(body), `pbxagent_api_lookups_total{match="none"} 1`) {
+		t.Fatalf("metrics: %d", code)
+	}
+}
+
+func TestRequestBodyIsCapped(t *testing.T) {
+	_, base := testDaemon(t, func(c *config.Config) { c.HTTP.MaxBodyBytes = 1024 })
+	adm := client{t, base, "test-admin-token"}
+	big := `{"first_name":"` + strings.Repeat("a", 4096) + `"}`
+	if code, body := adm.do("POST", "/api/v1/contacts", "application/json", []byte(big)); code != 413 {
+		t.Fatalf("big body: %d %s", code, body)
+	}
+}
+
+func TestGeneratedAdminToken(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.AGI.Addr = ""
+	d, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.TokenCreated || d.TokenPath != filepath.Join(cfg.DataDir, AdminTokenFile) {
+		t.Fatalf("token %v %q", d.TokenCreated, d.TokenPath)
+	}
+	st, err := os.Stat(d.TokenPath)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("token file: %v %v", err, st.Mode())
+	}
+	_ = d.store.Close()
+	d2, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.store.Close()
+	if d2.TokenCreated {
+		t.Fatal("token generated twice")
+	}
+}
+
+// TestOpenAPICoversEveryRoute keeps /api/openapi.json true: every route the
+// router has must be described (mounted subtrees by at least one path).
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	d, base := testDaemon(t, nil)
+	code, body := client{t, base, ""}.do("GET", "/api/openapi.json", "", nil)
+	if code != 200 {
+		t.Fatalf("openapi: %d", code)
+	}
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("not an OpenAPI 3 document: %v", err)
+	}
+	for _, r := range d.Router().Routes() {
+		if r.Prefix {
+			prefix := strings.TrimSuffix(r.Pattern, "/")
+			found := false
+			for p := range doc.Paths {
+				if strings.HasPrefix(p, prefix) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("mounted subtree %s has no path in the OpenAPI document", r.Pattern)
+			}
+			continue
+		}
+		ops, ok := doc.Paths[r.Pattern]
+		if !ok {
+			t.Errorf("route %s %s missing from the OpenAPI document", r.Method, r.Pattern)
+			continue
+		}
+		if _, ok := ops[strings.ToLower(r.Method)]; !ok {
+			t.Errorf("route %s %s: method missing from the OpenAPI document", r.Method, r.Pattern)
+		}
+	}
+}
