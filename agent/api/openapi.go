@@ -91,9 +91,9 @@ var openapiOnce = sync.OnceValue(func() []byte {
 		p[o.method] = operation
 	}
 	doc := map[string]any{
-		"openapi": "3.0.3",
-		"info":    map[string]any{"title": "pbxagent", "version": "1"},
-		"paths":   paths,
+		"openapi":  "3.0.3",
+		"info":     map[string]any{"title": "pbxagent", "version": "1"},
+		"paths":    paths,
 		"security": []any{map[string]any{"bearer": []any{}}},
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},

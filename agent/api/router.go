@@ -136,4 +136,3 @@ func (s *statusWriter) Flush() {
 
 // Unwrap exposes the underlying writer to http.ResponseController.
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
