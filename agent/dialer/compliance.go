@@ -21,6 +21,11 @@ func CanonicalNumber(number, region string) (string, error) {
 	if s == "" {
 		return "", fmt.Errorf("number: empty")
 	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789+-() ./", r) {
+			return "", fmt.Errorf("number %q: character %q not allowed", number, r)
+		}
+	}
 	if region == "" && !strings.HasPrefix(s, "+") && !strings.HasPrefix(s, "00") {
 		region = "US"
 	}
@@ -31,7 +36,11 @@ func CanonicalNumber(number, region string) (string, error) {
 	if !phonenumbers.IsPossibleNumber(pn) {
 		return "", fmt.Errorf("number %q: not a possible number", number)
 	}
-	return phonenumbers.Format(pn, phonenumbers.E164), nil
+	e164 := phonenumbers.Format(pn, phonenumbers.E164)
+	if again, err := phonenumbers.Parse(e164, ""); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 {
+		return "", fmt.Errorf("number %q: no stable international form", number)
+	}
+	return e164, nil
 }
 
 // zoneSet is the set of time zones a lead may be in; a calling window must

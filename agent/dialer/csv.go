@@ -27,7 +27,7 @@ const MaxLeadRows = 1_000_000
 // or not at all: the first bad row fails the parse with its line and column.
 func ParseLeadsCSV(r io.Reader, region string) ([]LeadInput, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 0
+	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = false
 	header, err := cr.Read()
@@ -79,10 +79,10 @@ func ParseLeadsCSV(r io.Reader, region string) ([]LeadInput, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return nil, fmt.Errorf("leads csv: %w", err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
