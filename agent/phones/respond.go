@@ -1,0 +1,213 @@
+package phones
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// job is one response to produce: its cache key (without the generation)
+// and how to render it.
+type job struct {
+	// key identifies the body; it must include everything the body depends on
+	// other than the directory generation.
+	key string
+	// useGen ties the body to the directory generation (phonebooks); files
+	// that do not list contacts leave it false and use modified instead.
+	useGen bool
+	// modified is the Last-Modified of bodies that do not use the generation.
+	modified time.Time
+	render   func(ctx context.Context) (body []byte, contentType string, err error)
+	// onError renders the answer when render fails: status and body.
+	onError func(err error) (status int, body []byte, contentType string)
+}
+
+// errBadRequest marks a render error caused by the request's parameters.
+type errBadRequest struct{ msg string }
+
+func (e *errBadRequest) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &errBadRequest{msg: fmt.Sprintf(format, args...)}
+}
+
+// serve answers r with the job's body: 304 when If-None-Match (or
+// If-Modified-Since) matches, the cached body when there is one, else a
+// fresh render shared by every concurrent request for the same key.
+func (s *Service) serve(w http.ResponseWriter, r *http.Request, j job) {
+	key := j.key
+	modified := j.modified
+	if j.useGen {
+		gen := s.dir.Generation()
+		key += "|g" + strconv.FormatUint(gen, 10)
+		modified = s.lastModified(gen)
+	}
+	etag := etagFor(key)
+	h := w.Header()
+	h.Set("ETag", etag)
+	if !modified.IsZero() {
+		h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
+	}
+	h.Set("Cache-Control", "private, no-cache")
+	h.Set("Vary", "Accept-Encoding, Accept-Charset")
+	if notModified(r, etag, modified) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	res, ok := s.cache.get(key)
+	if !ok {
+		v, err, _ := s.sf.Do(key, func() (any, error) {
+			if res, ok := s.cache.get(key); ok {
+				return res, nil
+			}
+			body, ct, err := j.render(r.Context())
+			if err != nil {
+				return nil, err
+			}
+			res := &rendered{body: body, contentType: ct, etag: etag, modified: modified, status: http.StatusOK}
+			s.cache.put(key, res)
+			return res, nil
+		})
+		if err != nil {
+			s.renderFailed(w, r, j, err)
+			return
+		}
+		res = v.(*rendered)
+	}
+	s.write(w, r, res)
+}
+
+func (s *Service) renderFailed(w http.ResponseWriter, r *http.Request, j job, err error) {
+	h := w.Header()
+	h.Del("ETag")
+	h.Del("Last-Modified")
+	h.Set("Cache-Control", "no-store")
+	var bad *errBadRequest
+	if errors.As(err, &bad) {
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(bad.msg + "\n"))
+		return
+	}
+	s.log.Error("phone request failed", "url", ScrubURL(r.URL), "error", err)
+	if j.onError == nil {
+		http.Error(w, "directory unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	status, body, ct := j.onError(err)
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "60")
+	}
+	h.Set("Content-Type", ct)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+func (s *Service) write(w http.ResponseWriter, r *http.Request, res *rendered) {
+	h := w.Header()
+	h.Set("Content-Type", res.contentType)
+	body := res.body
+	if len(body) >= 512 && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body = res.gzipped()
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(res.status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// etagFor is a weak validator of the cache key (so of the bytes served,
+// whatever their content coding).
+func etagFor(key string) string {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return `W/"` + strconv.FormatUint(h.Sum64(), 36) + `"`
+}
+
+// notModified applies If-None-Match (weak comparison), else If-Modified-Since.
+func notModified(r *http.Request, etag string, modified time.Time) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		want := strings.TrimPrefix(etag, "W/")
+		for _, t := range strings.Split(inm, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == want {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !modified.IsZero() {
+		t, err := http.ParseTime(ims)
+		return err == nil && !modified.Truncate(time.Second).After(t)
+	}
+	return false
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip (q > 0).
+func acceptsGzip(ae string) bool {
+	for _, part := range strings.Split(ae, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
+		if !strings.EqualFold(name, "gzip") && name != "*" {
+			continue
+		}
+		params = strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		if strings.HasPrefix(params, "q=") {
+			if q, err := strconv.ParseFloat(params[2:], 64); err == nil && q == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// ScrubURL renders u for a log with secrets replaced: the token, password
+// and pass query parameters, a /phonebook/tok/{token}/ path segment and any
+// userinfo password.
+func ScrubURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	if c.User != nil {
+		if _, ok := c.User.Password(); ok {
+			c.User = url.UserPassword(c.User.Username(), "REDACTED")
+		}
+	}
+	if strings.HasPrefix(c.Path, tokPrefix) {
+		rest := strings.TrimPrefix(c.Path, tokPrefix)
+		if _, after, ok := strings.Cut(rest, "/"); ok {
+			c.Path = tokPrefix + "REDACTED/" + after
+		} else {
+			c.Path = tokPrefix + "REDACTED"
+		}
+		c.RawPath = ""
+	}
+	if c.RawQuery != "" {
+		parts := strings.Split(c.RawQuery, "&")
+		for i, p := range parts {
+			k, _, _ := strings.Cut(p, "=")
+			if dk, err := url.QueryUnescape(k); err == nil {
+				k = dk
+			}
+			switch strings.ToLower(k) {
+			case "token", "password", "pass", "passwd", "pwd", "secret":
+				parts[i] = k + "=REDACTED"
+			}
+		}
+		c.RawQuery = strings.Join(parts, "&")
+	}
+	return c.String()
+}
