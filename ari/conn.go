@@ -175,17 +175,24 @@ type Stats struct {
 	Overflows uint64
 	// QueueHighWater is the deepest any subscription queue has been.
 	QueueHighWater int64
+	// TrackedChannels is how many channels the client believes alive and
+	// audible (seen in events, not yet destroyed or out of Stasis).
+	TrackedChannels int
 }
 
 // Stats returns the client's counters.
 func (c *Conn) Stats() Stats {
+	c.mu.Lock()
+	tracked := len(c.known)
+	c.mu.Unlock()
 	return Stats{
-		EventsReceived: c.received.Load(),
-		EventsRouted:   c.bus.routed.Load(),
-		DecodeErrors:   c.decodeErrs.Load(),
-		Connects:       c.connects.Load(),
-		Overflows:      c.bus.overflows.Load(),
-		QueueHighWater: c.bus.highWater.Load(),
+		EventsReceived:  c.received.Load(),
+		EventsRouted:    c.bus.routed.Load(),
+		DecodeErrors:    c.decodeErrs.Load(),
+		Connects:        c.connects.Load(),
+		Overflows:       c.bus.overflows.Load(),
+		QueueHighWater:  c.bus.highWater.Load(),
+		TrackedChannels: tracked,
 	}
 }
 

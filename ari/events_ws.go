@@ -353,7 +353,7 @@ func (c *Conn) reconcile(ctx context.Context, before map[string]struct{}, reconn
 	}
 	var apps []Application
 	for _, name := range c.apps {
-		a, err := c.Applications().Get(ctx, name)
+		a, err := c.appAfterConnect(ctx, name)
 		if err != nil {
 			return err
 		}
@@ -415,4 +415,29 @@ func (c *Conn) reconcile(ctx context.Context, before map[string]struct{}, reconn
 		Gone:         gone,
 	})
 	return nil
+}
+
+// appAfterConnect gets an application just after the WebSocket opened.
+// Asterisk registers the apps of a new WebSocket once the upgrade is done,
+// so a GET racing it can see 404: retry briefly, then report it empty.
+func (c *Conn) appAfterConnect(ctx context.Context, name string) (*Application, error) {
+	for attempt := 1; ; attempt++ {
+		a, err := c.Applications().Get(ctx, name)
+		if err == nil {
+			return a, nil
+		}
+		if !IsNotFound(err) {
+			return nil, err
+		}
+		if attempt == 10 {
+			return &Application{Name: name, ChannelIDs: []string{}, BridgeIDs: []string{}, EndpointIDs: []string{}, DeviceNames: []string{}}, nil
+		}
+		t := time.NewTimer(time.Duration(attempt) * 5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 }

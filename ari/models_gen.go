@@ -127,8 +127,8 @@ type Variables struct {
 
 // Endpoint is the ARI Endpoint model: An external device that may offer/accept calls to/from Asterisk. Unlike most resources, which have a single unique identifier, an endpoint is uniquely identified by the technology/resource pair.
 type Endpoint struct {
-	// ChannelIds id's of channels associated with this endpoint
-	ChannelIds []string `json:"channel_ids"`
+	// ChannelIDs id's of channels associated with this endpoint
+	ChannelIDs []string `json:"channel_ids"`
 	// Resource identifier of the endpoint, specific to the given technology.
 	Resource string `json:"resource"`
 	// State endpoint's state
@@ -370,14 +370,14 @@ type Mailbox struct {
 
 // Application is the ARI Application model: Details of a Stasis application
 type Application struct {
-	// BridgeIds id's for bridges subscribed to.
-	BridgeIds []string `json:"bridge_ids"`
-	// ChannelIds id's for channels subscribed to.
-	ChannelIds []string `json:"channel_ids"`
+	// BridgeIDs id's for bridges subscribed to.
+	BridgeIDs []string `json:"bridge_ids"`
+	// ChannelIDs id's for channels subscribed to.
+	ChannelIDs []string `json:"channel_ids"`
 	// DeviceNames names of the devices subscribed to.
 	DeviceNames []string `json:"device_names"`
-	// EndpointIds {tech}/{resource} for endpoints subscribed to.
-	EndpointIds []string `json:"endpoint_ids"`
+	// EndpointIDs {tech}/{resource} for endpoints subscribed to.
+	EndpointIDs []string `json:"endpoint_ids"`
 	// EventsAllowed event types sent to the application.
 	EventsAllowed []map[string]any `json:"events_allowed"`
 	// EventsDisallowed event types not sent to the application.

@@ -204,7 +204,7 @@ func goType(t string, required bool) string {
 	return "*" + t
 }
 
-var initialisms = map[string]string{"id": "ID", "uri": "URI", "url": "URL", "ip": "IP", "os": "OS", "usec": "Usec", "rdnis": "RDNIS", "ssrc": "SSRC", "rtt": "RTT", "dtmf": "DTMF", "txt": "Txt"}
+var initialisms = map[string]string{"id": "ID", "ids": "IDs", "uri": "URI", "url": "URL", "ip": "IP", "os": "OS", "usec": "Usec", "rdnis": "RDNIS", "ssrc": "SSRC", "rtt": "RTT", "dtmf": "DTMF", "txt": "Txt"}
 
 func goName(s string) string {
 	var out strings.Builder

@@ -262,3 +262,24 @@ func (s *Spec) checkValue(where, typ string, allowed []string, v any) []Problem 
 	}
 	return nil
 }
+
+// CheckResponse checks a 2xx reply body of op against its responseClass
+// (void replies must be empty).
+func (s *Spec) CheckResponse(op *Operation, body []byte) []Problem {
+	where := op.Resource + "." + op.Nickname + " reply"
+	rc := op.ResponseClass
+	if rc == "" || rc == "void" || op.Upgrade != "" {
+		if len(strings.TrimSpace(string(body))) != 0 {
+			return []Problem{{where, "void operation returned a body"}}
+		}
+		return nil
+	}
+	if rc == "binary" {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return []Problem{{where, "not JSON: " + err.Error()}}
+	}
+	return s.checkValue(where, rc, nil, v)
+}

@@ -39,7 +39,7 @@ type Param struct {
 // ErrorResponse is a documented error status.
 type ErrorResponse struct {
 	Code   json.Number `json:"code"`
-	Reason string `json:"reason"`
+	Reason string      `json:"reason"`
 }
 
 // Operation is one REST operation.

@@ -1,0 +1,219 @@
+package fakeari
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pbxagent/pbxagent/ari"
+)
+
+type bridge struct {
+	id, name  string
+	types     []string
+	channels  []string
+	created   time.Time
+	subs      map[string]int
+	moh       bool
+	playbacks map[string]bool
+}
+
+func (b *bridge) snapshot() ari.Bridge {
+	tech, typ := "simple_bridge", "mixing"
+	if slices.Contains(b.types, "holding") {
+		tech, typ = "holding_bridge", "holding"
+	} else if len(b.channels) > 2 {
+		tech = "softmix"
+	}
+	return ari.Bridge{
+		ID: b.id, Technology: tech, BridgeType: typ, BridgeClass: "stasis", Creator: "Stasis",
+		Name: b.name, Channels: append([]string{}, b.channels...), Creationtime: ari.Time{Time: b.created},
+		VideoMode: "none",
+	}
+}
+
+func (b *bridge) apps() map[string]bool {
+	m := map[string]bool{}
+	for a, n := range b.subs {
+		if n > 0 {
+			m[a] = true
+		}
+	}
+	return m
+}
+
+var bridgeTypes = map[string]bool{"mixing": true, "holding": true, "dtmf_events": true, "proxy_media": true, "video_sfu": true, "video_single": true, "sdp_label": true}
+
+func (s *Server) hBridgeList(_ *request) response {
+	ids := make([]string, 0, len(s.bridges))
+	for id := range s.bridges {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]ari.Bridge, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, s.bridges[id].snapshot())
+	}
+	return ok(out)
+}
+
+func (s *Server) hBridgeGet(r *request) response {
+	b := s.bridges[r.p("bridgeId")]
+	if b == nil {
+		return fail(http.StatusNotFound, "Bridge not found")
+	}
+	return ok(b.snapshot())
+}
+
+func (s *Server) hBridgeCreate(r *request) response {
+	id := r.p("bridgeId")
+	if id == "" {
+		id = r.q.Get("bridgeId")
+	}
+	if id == "" {
+		id = s.nextUniqueID()
+	}
+	if s.bridges[id] != nil {
+		return fail(http.StatusConflict, "Bridge with the same bridgeId already exists")
+	}
+	var types []string
+	if t := r.q.Get("type"); t != "" {
+		for _, x := range strings.Split(t, ",") {
+			if !bridgeTypes[x] {
+				return fail(http.StatusBadRequest, "Invalid bridge type: "+x)
+			}
+			types = append(types, x)
+		}
+	}
+	if len(types) == 0 {
+		types = []string{"mixing"}
+	}
+	b := &bridge{id: id, name: r.q.Get("name"), types: types, created: s.now(), subs: map[string]int{}, playbacks: map[string]bool{}}
+	s.bridges[id] = b
+	return ok(b.snapshot())
+}
+
+func (s *Server) hBridgeDestroy(r *request) response {
+	b := s.bridges[r.p("bridgeId")]
+	if b == nil {
+		return fail(http.StatusNotFound, "Bridge not found")
+	}
+	s.destroyBridgeLocked(b)
+	return noContent()
+}
+
+func (s *Server) destroyBridgeLocked(b *bridge) {
+	for _, id := range append([]string(nil), b.channels...) {
+		if c := s.channels[id]; c != nil {
+			s.leaveBridgeLocked(b, c)
+		}
+	}
+	for pid := range b.playbacks {
+		if p := s.playbacks[pid]; p != nil {
+			s.finishPlaybackLocked(p, "done")
+		}
+	}
+	s.emit(b.apps(), &ari.BridgeDestroyed{Header: ari.Header{Type: "BridgeDestroyed"}, Bridge: b.snapshot()})
+	delete(s.bridges, b.id)
+}
+
+func (s *Server) hAddChannel(r *request) response {
+	ids := splitArgs(r.q.Get("channel"))
+	if len(ids) == 0 {
+		return fail(http.StatusBadRequest, "Missing parameter channel")
+	}
+	b := s.bridges[r.p("bridgeId")]
+	if b == nil {
+		return fail(http.StatusNotFound, "Bridge not found")
+	}
+	var chans []*channel
+	for _, id := range ids {
+		c := s.channels[id]
+		if c == nil {
+			return fail(http.StatusBadRequest, "Channel not found")
+		}
+		if c.stasis == "" {
+			return fail(http.StatusUnprocessableEntity, "Channel not in Stasis application")
+		}
+		if c.recording != "" {
+			return fail(http.StatusConflict, "Channel is currently recording")
+		}
+		chans = append(chans, c)
+	}
+	for _, c := range chans {
+		if c.bridge == b.id {
+			continue
+		}
+		if c.bridge != "" {
+			if old := s.bridges[c.bridge]; old != nil {
+				s.leaveBridgeLocked(old, c)
+			}
+		}
+		c.bridge = b.id
+		b.channels = append(b.channels, c.id)
+		for a, n := range c.subs {
+			if n > 0 {
+				b.subs[a]++
+			}
+		}
+		apps := c.apps()
+		for a := range b.apps() {
+			apps[a] = true
+		}
+		snap := c.snapshot()
+		s.emit(apps, &ari.ChannelEnteredBridge{Header: ari.Header{Type: "ChannelEnteredBridge"}, Bridge: b.snapshot(), Channel: &snap})
+	}
+	return noContent()
+}
+
+func (s *Server) leaveBridgeLocked(b *bridge, c *channel) {
+	i := slices.Index(b.channels, c.id)
+	if i < 0 {
+		return
+	}
+	b.channels = slices.Delete(b.channels, i, i+1)
+	c.bridge = ""
+	apps := c.apps()
+	for a := range b.apps() {
+		apps[a] = true
+	}
+	s.emit(apps, &ari.ChannelLeftBridge{Header: ari.Header{Type: "ChannelLeftBridge"}, Bridge: b.snapshot(), Channel: c.snapshot()})
+}
+
+func (s *Server) hRemoveChannel(r *request) response {
+	ids := splitArgs(r.q.Get("channel"))
+	if len(ids) == 0 {
+		return fail(http.StatusBadRequest, "Missing parameter channel")
+	}
+	b := s.bridges[r.p("bridgeId")]
+	if b == nil {
+		return fail(http.StatusNotFound, "Bridge not found")
+	}
+	for _, id := range ids {
+		c := s.channels[id]
+		if c == nil {
+			return fail(http.StatusBadRequest, "Channel not found")
+		}
+		if c.stasis == "" {
+			return fail(http.StatusUnprocessableEntity, "Channel not in Stasis application")
+		}
+		if c.bridge != b.id {
+			return fail(http.StatusUnprocessableEntity, "Channel not in this bridge")
+		}
+	}
+	for _, id := range ids {
+		s.leaveBridgeLocked(b, s.channels[id])
+	}
+	return noContent()
+}
+
+func (s *Server) hBridgeMOH(r *request) response {
+	b := s.bridges[r.p("bridgeId")]
+	if b == nil {
+		return fail(http.StatusNotFound, "Bridge not found")
+	}
+	b.moh = r.op.Method == http.MethodPost
+	return noContent()
+}

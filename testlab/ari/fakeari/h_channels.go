@@ -1,0 +1,496 @@
+package fakeari
+
+import (
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pbxagent/pbxagent/ari"
+)
+
+// knownTechs are the channel technologies the stand-in can allocate;
+// others fail like a missing channel driver ({"error":"Allocation failed"}).
+var knownTechs = map[string]bool{"PJSIP": true, "SIP": true, "Local": true, "IAX2": true, "DAHDI": true}
+
+const maxUniqueID = 149 // AST_MAX_PUBLIC_UNIQUEID
+
+// controlLocked is find_control: 404 if missing, 409 if not in Stasis.
+func (s *Server) controlLocked(id string) (*channel, *response) {
+	c := s.channels[id]
+	if c == nil {
+		r := fail(http.StatusNotFound, "Channel not found")
+		return nil, &r
+	}
+	if c.stasis == "" {
+		r := fail(http.StatusConflict, "Channel not in Stasis application")
+		return nil, &r
+	}
+	return c, nil
+}
+
+// invalidState is channel_state_invalid: Down, Rsrvd and Ringing.
+func invalidState(c *channel) bool {
+	switch c.state {
+	case ari.StateDown, ari.StateRsrvd, ari.StateRinging:
+		return true
+	}
+	return false
+}
+
+// stasisOp wraps operations subject to find_control and the 412 rule.
+func stasisOp(f func(s *Server, c *channel, r *request)) handler {
+	return func(s *Server, r *request) response {
+		c, errResp := s.controlLocked(r.p("channelId"))
+		if errResp != nil {
+			return *errResp
+		}
+		if invalidState(c) {
+			return fail(http.StatusPreconditionFailed, "Channel in invalid state")
+		}
+		if f != nil {
+			f(s, c, r)
+		}
+		return noContent()
+	}
+}
+
+func dirOr(r *request, def string) string {
+	if d := r.q.Get("direction"); d != "" {
+		return d
+	}
+	return def
+}
+
+func (s *Server) holdOn(c *channel, _ *request) {
+	c.hold = true
+	s.emit(c.apps(), &ari.ChannelHold{Header: ari.Header{Type: "ChannelHold"}, Channel: c.snapshot()})
+}
+
+func (s *Server) holdOff(c *channel, _ *request) {
+	c.hold = false
+	s.emit(c.apps(), &ari.ChannelUnhold{Header: ari.Header{Type: "ChannelUnhold"}, Channel: c.snapshot()})
+}
+
+func (s *Server) hChannelList(_ *request) response {
+	ids := make([]string, 0, len(s.channels))
+	for id := range s.channels {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]ari.Channel, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, s.channels[id].snapshot())
+	}
+	return ok(out)
+}
+
+func (s *Server) hChannelGet(r *request) response {
+	c := s.channels[r.p("channelId")]
+	if c == nil {
+		return fail(http.StatusNotFound, "Channel not found")
+	}
+	return ok(c.snapshot())
+}
+
+var callerIDRe = regexp.MustCompile(`^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$`)
+
+func parseCallerID(s string) ari.CallerID {
+	if m := callerIDRe.FindStringSubmatch(s); m != nil {
+		return ari.CallerID{Name: strings.TrimSpace(m[1]), Number: m[2]}
+	}
+	return ari.CallerID{Number: strings.TrimSpace(s)}
+}
+
+// originateCheck validates endpoint and ids the way resource_channels.c does.
+func (s *Server) originateCheck(r *request, id string) (tech string, resp *response) {
+	bad := func(code int, msg string) (string, *response) { x := fail(code, msg); return "", &x }
+	ep := r.q.Get("endpoint")
+	if ep == "" {
+		return bad(http.StatusBadRequest, "Endpoint must be specified")
+	}
+	tech, res, found := strings.Cut(ep, "/")
+	if !found || tech == "" || res == "" {
+		return bad(http.StatusBadRequest, "Invalid endpoint specified")
+	}
+	if r.q.Get("originator") != "" && r.q.Get("formats") != "" {
+		return bad(http.StatusBadRequest, "Originator and formats can't both be specified")
+	}
+	if len(id) > maxUniqueID || len(r.q.Get("otherChannelId")) > maxUniqueID {
+		return bad(http.StatusBadRequest, "Uniqueid length exceeds maximum of 149")
+	}
+	if o := r.q.Get("originator"); o != "" && s.channels[o] == nil {
+		return bad(http.StatusBadRequest, "Provided originator channel was not found")
+	}
+	if id != "" && s.channels[id] != nil {
+		return bad(http.StatusConflict, "Channel with given unique ID already exists")
+	}
+	if o := r.q.Get("otherChannelId"); o != "" && s.channels[o] != nil {
+		return bad(http.StatusConflict, "Channel with given unique ID already exists")
+	}
+	if !knownTechs[tech] {
+		x := response{http.StatusInternalServerError, map[string]string{"error": "Allocation failed"}}
+		return "", &x
+	}
+	return tech, nil
+}
+
+func splitArgs(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// allocLocked creates the channel (and the ;2 half of a Local channel).
+func (s *Server) allocLocked(r *request, id string) *channel {
+	ep := r.q.Get("endpoint")
+	c := s.newChannelLocked(id, ep)
+	c.outbound = true
+	if c.tech == "Local" {
+		base := c.name
+		c.name = base + ";1"
+		p := s.newChannelLocked(r.q.Get("otherChannelId"), ep)
+		p.name = base + ";2"
+		ext, ctx, _ := strings.Cut(c.resource, "@")
+		if ctx == "" {
+			ctx = "default"
+		}
+		p.dp = ari.DialplanCEP{Context: ctx, Exten: ext, Priority: 1}
+		c.peer, p.peer = p, c
+	}
+	c.dp = ari.DialplanCEP{Context: "default", Exten: "s", Priority: 1, AppName: "AppDial2", AppData: "(Outgoing Line)"}
+	if cid := r.q.Get("callerId"); cid != "" {
+		c.caller = parseCallerID(cid)
+		c.connected = c.caller
+	}
+	for k, v := range r.vars {
+		s.setVarLocked(c, k, v, false)
+	}
+	return c
+}
+
+func (s *Server) hOriginate(r *request) response {
+	id := r.p("channelId")
+	if id == "" {
+		id = r.q.Get("channelId")
+	}
+	if _, errResp := s.originateCheck(r, id); errResp != nil {
+		return *errResp
+	}
+	app := r.q.Get("app")
+	ext := r.q.Get("extension")
+	if app == "" && ext == "" {
+		return fail(http.StatusBadRequest, "Application or extension must be specified")
+	}
+	timeout := 30 * time.Second
+	if t := r.q.Get("timeout"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			return fail(http.StatusBadRequest, "Invalid timeout")
+		}
+		timeout = time.Duration(n) * time.Second
+	}
+	c := s.allocLocked(r, id)
+	s.stats.Originates++
+	c.timeout = timeout
+	c.plan = s.planFor(c.endpoint)
+	if app != "" {
+		c.originApp = app
+		c.originArgs = splitArgs(r.q.Get("appArgs"))
+		c.sub(app)
+		if c.peer != nil {
+			c.peer.sub(app)
+		}
+	} else {
+		ctx := r.q.Get("context")
+		if ctx == "" {
+			ctx = "default"
+		}
+		prio := 1
+		if p, err := strconv.Atoi(r.q.Get("priority")); err == nil && p > 0 {
+			prio = p
+		}
+		c.originDP = &ari.DialplanCEP{Context: ctx, Exten: ext, Priority: int64(prio)}
+	}
+	snap := c.snapshot()
+	c.timers = append(c.timers, s.after(0, func() { s.startDialLocked(c) }))
+	return ok(snap)
+}
+
+func (s *Server) hCreate(r *request) response {
+	id := r.q.Get("channelId")
+	if _, errResp := s.originateCheck(r, id); errResp != nil {
+		return *errResp
+	}
+	app := r.q.Get("app")
+	if app == "" {
+		return fail(http.StatusBadRequest, "Application must be specified")
+	}
+	c := s.allocLocked(r, id)
+	c.dp = ari.DialplanCEP{Context: "default", Exten: "s", Priority: 1}
+	if c.peer != nil {
+		c.peer.sub(app)
+	}
+	if !s.enterStasisLocked(c, app, splitArgs(r.q.Get("appArgs"))) {
+		return ok(c.snapshot())
+	}
+	return ok(c.snapshot())
+}
+
+func (s *Server) hDial(r *request) response {
+	c, errResp := s.controlLocked(r.p("channelId"))
+	if errResp != nil {
+		return *errResp
+	}
+	if !c.outbound || c.dialing || c.answered || c.state != ari.StateDown {
+		return fail(http.StatusConflict, "Channel cannot be dialed.")
+	}
+	c.timeout = 30 * time.Second
+	if t := r.q.Get("timeout"); t != "" {
+		if n, err := strconv.Atoi(t); err == nil {
+			c.timeout = time.Duration(n) * time.Second
+		}
+	}
+	c.plan = s.planFor(c.endpoint)
+	c.timers = append(c.timers, s.after(0, func() { s.startDialLocked(c) }))
+	return noContent()
+}
+
+func (s *Server) hHangup(r *request) response {
+	c := s.channels[r.p("channelId")]
+	reason, code := r.q.Get("reason"), r.q.Get("reason_code")
+	if reason != "" && code != "" {
+		return fail(http.StatusBadRequest, "The reason and reason_code can't both be specified")
+	}
+	cause := 16
+	if reason != "" {
+		n, found := hangupReasons[reason]
+		if !found {
+			return fail(http.StatusBadRequest, "Invalid reason for hangup reason provided")
+		}
+		cause = n
+	}
+	if code != "" {
+		n, err := strconv.Atoi(code)
+		if err != nil {
+			return fail(http.StatusBadRequest, "Invalid reason for hangup reason provided")
+		}
+		cause = n
+	}
+	if c == nil {
+		return fail(http.StatusNotFound, "Channel not found")
+	}
+	s.hangupLocked(c, cause, hangupHow{request: true, soft: true, dial: "CANCEL"})
+	return noContent()
+}
+
+func (s *Server) hAnswer(r *request) response {
+	c, errResp := s.controlLocked(r.p("channelId"))
+	if errResp != nil {
+		return *errResp
+	}
+	if invalidState(c) {
+		return fail(http.StatusPreconditionFailed, "Channel in invalid state")
+	}
+	c.answered = true
+	s.stateLocked(c, ari.StateUp)
+	return noContent()
+}
+
+func (s *Server) hContinue(r *request) response {
+	c, errResp := s.controlLocked(r.p("channelId"))
+	if errResp != nil {
+		return *errResp
+	}
+	if invalidState(c) {
+		return fail(http.StatusPreconditionFailed, "Channel in invalid state")
+	}
+	ctx, ext, label := r.q.Get("context"), r.q.Get("extension"), r.q.Get("label")
+	prio, _ := strconv.Atoi(r.q.Get("priority"))
+	s.leaveStasisLocked(c)
+	dp := c.dp
+	switch {
+	case ctx != "" || ext != "" || prio > 0 || label != "":
+		if ctx != "" {
+			dp.Context = ctx
+		}
+		if ext != "" {
+			dp.Exten = ext
+		}
+		dp.Priority = 1
+		if prio > 0 {
+			dp.Priority = int64(prio)
+		}
+	default:
+		dp.Priority++
+	}
+	dp.AppName, dp.AppData = "", ""
+	c.dp = dp
+	if s.amdCtx != "" && dp.Context == s.amdCtx {
+		s.amdLocked(c)
+	}
+	return noContent()
+}
+
+func (s *Server) hMove(r *request) response {
+	c, errResp := s.controlLocked(r.p("channelId"))
+	if errResp != nil {
+		return *errResp
+	}
+	target := r.q.Get("app")
+	args := splitArgs(r.q.Get("appArgs"))
+	if a := s.apps[target]; a == nil || a.sess == nil {
+		s.emit(c.apps(), &ari.ApplicationMoveFailed{Header: ari.Header{Type: "ApplicationMoveFailed"}, Channel: c.snapshot(), Destination: target, Args: args})
+		return noContent()
+	}
+	s.leaveStasisLocked(c)
+	s.enterStasisLocked(c, target, args)
+	return noContent()
+}
+
+func (s *Server) hRedirect(r *request) response {
+	c, errResp := s.controlLocked(r.p("channelId"))
+	if errResp != nil {
+		return *errResp
+	}
+	ep := r.q.Get("endpoint")
+	tech, _, found := strings.Cut(ep, "/")
+	if !found {
+		return fail(http.StatusUnprocessableEntity, "Endpoint parameter '"+ep+"' does not contain tech/resource")
+	}
+	if !strings.EqualFold(tech, c.tech) {
+		return fail(http.StatusUnprocessableEntity, "Endpoint technology '"+tech+"' does not match channel technology '"+c.tech+"'")
+	}
+	if invalidState(c) {
+		return fail(http.StatusPreconditionFailed, "Channel in invalid state")
+	}
+	return noContent()
+}
+
+func (s *Server) hDTMF(r *request) response {
+	if r.q.Get("dtmf") == "" {
+		return fail(http.StatusBadRequest, "DTMF is required")
+	}
+	return stasisOp(nil)(s, r)
+}
+
+// getVarLocked reads a variable or one of the dialplan functions the
+// stand-in implements.
+func (s *Server) getVarLocked(c *channel, name string) (string, bool) {
+	switch strings.ToUpper(name) {
+	case "CALLERID(NAME)":
+		return c.caller.Name, true
+	case "CALLERID(NUM)", "CALLERID(NUMBER)":
+		return c.caller.Number, true
+	case "CALLERID(ALL)":
+		return `"` + c.caller.Name + `" <` + c.caller.Number + `>`, true
+	case "CONNECTEDLINE(NAME)":
+		return c.connected.Name, true
+	case "CONNECTEDLINE(NUM)", "CONNECTEDLINE(NUMBER)":
+		return c.connected.Number, true
+	case "CHANNEL(NAME)":
+		return c.name, true
+	case "CHANNEL(UNIQUEID)", "UNIQUEID":
+		return c.id, true
+	case "CHANNEL(STATE)":
+		return c.state, true
+	case "CHANNEL(LANGUAGE)":
+		return c.language, true
+	}
+	v, found := c.vars[name]
+	return v, found
+}
+
+// setVarLocked sets a variable or function and emits what Asterisk emits.
+func (s *Server) setVarLocked(c *channel, name, value string, events bool) {
+	c.written[name] = value
+	callerEv := false
+	switch strings.ToUpper(name) {
+	case "CALLERID(NAME)":
+		c.caller.Name, callerEv = value, true
+	case "CALLERID(NUM)", "CALLERID(NUMBER)":
+		c.caller.Number, callerEv = value, true
+	case "CALLERID(ALL)":
+		c.caller, callerEv = parseCallerID(value), true
+	case "CONNECTEDLINE(NAME)":
+		c.connected.Name = value
+		if events {
+			s.emit(c.apps(), &ari.ChannelConnectedLine{Header: ari.Header{Type: "ChannelConnectedLine"}, Channel: c.snapshot()})
+		}
+		return
+	case "CONNECTEDLINE(NUM)", "CONNECTEDLINE(NUMBER)":
+		c.connected.Number = value
+		if events {
+			s.emit(c.apps(), &ari.ChannelConnectedLine{Header: ari.Header{Type: "ChannelConnectedLine"}, Channel: c.snapshot()})
+		}
+		return
+	default:
+		delete(c.written, name)
+		c.vars[name] = value
+	}
+	if !events {
+		return
+	}
+	if callerEv {
+		s.emit(c.apps(), &ari.ChannelCallerId{Header: ari.Header{Type: "ChannelCallerId"}, CallerPresentation: 0, CallerPresentationTxt: "Presentation Allowed, Not Screened", Channel: c.snapshot()})
+		return
+	}
+	snap := c.snapshot()
+	s.emit(c.apps(), &ari.ChannelVarset{Header: ari.Header{Type: "ChannelVarset"}, Variable: name, Value: value, Channel: &snap})
+}
+
+func (s *Server) hGetVar(r *request) response {
+	name := r.q.Get("variable")
+	if name == "" {
+		return fail(http.StatusBadRequest, "Variable name is required")
+	}
+	c := s.channels[r.p("channelId")]
+	if c == nil {
+		return fail(http.StatusNotFound, "Provided channel was not found")
+	}
+	v, found := s.getVarLocked(c, name)
+	if !found {
+		return fail(http.StatusNotFound, "Provided variable was not found")
+	}
+	return ok(ari.Variable{Value: v})
+}
+
+func (s *Server) hSetVar(r *request) response {
+	name := r.q.Get("variable")
+	if name == "" {
+		return fail(http.StatusBadRequest, "Variable name is required")
+	}
+	c, errResp := s.controlLocked(r.p("channelId"))
+	if errResp != nil {
+		return *errResp
+	}
+	s.setVarLocked(c, name, r.q.Get("value"), true)
+	return noContent()
+}
+
+func (s *Server) hSnoop(r *request) response {
+	c, errResp := s.controlLocked(r.p("channelId"))
+	if errResp != nil {
+		return *errResp
+	}
+	app := r.q.Get("app")
+	if app == "" {
+		return fail(http.StatusBadRequest, "Application name is required")
+	}
+	id := r.p("snoopId")
+	if id == "" {
+		id = r.q.Get("snoopId")
+	}
+	if id != "" && s.channels[id] != nil {
+		return fail(http.StatusConflict, "Channel with given unique ID already exists")
+	}
+	sn := s.newChannelLocked(id, "Snoop/"+c.id)
+	sn.name = "Snoop/" + c.id + "-" + sn.name[len(sn.name)-8:]
+	sn.state = ari.StateUp
+	sn.answered = true
+	s.enterStasisLocked(sn, app, splitArgs(r.q.Get("appArgs")))
+	return ok(sn.snapshot())
+}
