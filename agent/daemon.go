@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -106,6 +107,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 
 	d.router = api.NewRouter(token, cfg.HTTP.MaxBodyBytes, d.reg)
 	api.NewContacts(d.store, d.reg).Register(d.router)
+	tmp := filepath.Join(cfg.DataDir, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", tmp, err)
+	}
+	api.NewImports(d.store, tmp).Register(d.router)
 
 	// Caller-ID front ends share one service.
 	allow, err := prefixes(cfg.CallerID.Allow)

@@ -248,3 +248,17 @@ func scanKV(ctx context.Context, txn *badger.Txn, prefix []byte, fn func(k, v []
 	}
 	return nil
 }
+
+// Scan calls fn for every contact in creation order (ids are ULIDs), at one
+// consistent generation: the export order.
+func (s *Store) Scan(ctx context.Context, fn func(*Contact) error) error {
+	return s.view(func(txn *badger.Txn) error {
+		return scanKV(ctx, txn, []byte(pfxContact), func(k, v []byte) error {
+			c, _, err := decodeRecord(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			return fn(c)
+		})
+	})
+}

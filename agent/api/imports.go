@@ -1,0 +1,202 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/phonebook/csvbook"
+)
+
+// ConfirmReplaceMessage is the 409 answer to a replacing import without
+// confirm=true.
+const ConfirmReplaceMessage = "CSV upload will delete existing records. Do you want to proceed?"
+
+// Imports serves CSV import, export and template.
+type Imports struct {
+	store  *phonebook.Store
+	tmpDir string
+}
+
+// NewImports returns the CSV endpoints; uploads are spooled in tmpDir.
+func NewImports(store *phonebook.Store, tmpDir string) *Imports {
+	return &Imports{store: store, tmpDir: tmpDir}
+}
+
+// Register adds the CSV routes.
+func (im *Imports) Register(r *Router) {
+	r.HandleFunc("POST /api/v1/contacts/import", im.importCSV)
+	r.HandleFunc("GET /api/v1/contacts/export", im.export)
+	r.HandleFunc("GET /api/v1/contacts/template", im.template)
+}
+
+// ImportResult is the answer to a successful import.
+type ImportResult struct {
+	Format    string            `json:"format"`
+	Mode      string            `json:"mode"`
+	Rows      int               `json:"rows"`
+	Created   int               `json:"created"`
+	Updated   int               `json:"updated"`
+	Unchanged int               `json:"unchanged"`
+	Deleted   int               `json:"deleted"`
+	Warnings  []csvbook.Problem `json:"warnings,omitempty"`
+}
+
+func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	mode := q.Get("mode")
+	if mode == "" {
+		mode = "replace"
+	}
+	if mode != "replace" && mode != "merge" {
+		WriteError(w, http.StatusBadRequest, CodeInvalid, "mode: must be replace or merge", []phonebook.FieldError{{Field: "mode", Message: "must be replace or merge"}})
+		return
+	}
+	if mode == "replace" && q.Get("confirm") != "true" {
+		WriteError(w, http.StatusConflict, CodeConflict, ConfirmReplaceMessage, map[string]string{"confirm": "add confirm=true to replace every contact imported from CSV"})
+		return
+	}
+	// Spool the upload: it is validated whole before anything is applied.
+	f, err := os.CreateTemp(im.tmpDir, "import-*.csv")
+	if err != nil {
+		WriteErr(w, fmt.Errorf("spool upload: %w", err))
+		return
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if _, err := io.Copy(f, r.Body); err != nil {
+		WriteErr(w, err)
+		return
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		WriteErr(w, err)
+		return
+	}
+	if _, err := csvbook.Validate(f); err != nil {
+		var pe *csvbook.ParseError
+		if errors.As(err, &pe) {
+			WriteError(w, http.StatusBadRequest, CodeInvalid, pe.Error(), map[string]any{"lines": pe.Lines(), "problems": pe.Problems, "total": pe.Total})
+			return
+		}
+		WriteErr(w, err)
+		return
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		WriteErr(w, err)
+		return
+	}
+	res, err := ImportCSV(r.Context(), im.store, f, mode == "replace")
+	if err != nil {
+		var pe *csvbook.ParseError
+		var ve *phonebook.ValidationError
+		switch {
+		case errors.As(err, &pe):
+			WriteError(w, http.StatusBadRequest, CodeInvalid, pe.Error(), map[string]any{"lines": pe.Lines(), "problems": pe.Problems, "total": pe.Total})
+		case errors.As(err, &ve):
+			WriteError(w, http.StatusBadRequest, CodeInvalid, err.Error(), ve.Fields)
+		default:
+			WriteErr(w, busy(err))
+		}
+		return
+	}
+	res.Mode = mode
+	WriteJSON(w, http.StatusOK, res)
+}
+
+// ImportCSV applies a CSV file as one atomic bulk operation. Each row is
+// keyed by its folded name and company (with an occurrence number for
+// repeats), so importing the same file again keeps ids and rewrites
+// nothing; replace also deletes the CSV contacts the file no longer has.
+func ImportCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace bool) (ImportResult, error) {
+	rd := csvbook.NewReader(r)
+	var res ImportResult
+	seen := map[string]struct{}{}
+	st, err := store.Bulk(ctx, func(b *phonebook.Batch) error {
+		occurrences := map[string]int{}
+		for {
+			c, err := rd.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			key := rowKey(c)
+			occurrences[key]++
+			c.ExternalID = fmt.Sprintf("%s#%d", key, occurrences[key])
+			c.Source = phonebook.SourceCSV
+			if _, _, err := b.UpsertFromSource(c); err != nil {
+				var ve *phonebook.ValidationError
+				if errors.As(err, &ve) {
+					return &phonebook.ValidationError{Fields: []phonebook.FieldError{{Field: fmt.Sprintf("line %d", rd.Line()), Message: ve.Error()}}}
+				}
+				return fmt.Errorf("line %d: %w", rd.Line(), err)
+			}
+			if replace {
+				seen[c.ExternalID] = struct{}{}
+			}
+		}
+		if !replace {
+			return nil
+		}
+		var stale []string
+		if err := b.SourceIDs(phonebook.SourceCSV, func(ext, id string) error {
+			if _, ok := seen[ext]; !ok {
+				stale = append(stale, ext)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, ext := range stale {
+			if _, err := b.DeleteFromSource(phonebook.SourceCSV, ext); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("import csv: %w", err)
+	}
+	res.Format = rd.Format().String()
+	res.Rows = rd.Rows()
+	res.Warnings = rd.Warnings()
+	res.Created, res.Updated, res.Unchanged, res.Deleted = st.Created, st.Updated, st.Unchanged, st.Deleted
+	return res, nil
+}
+
+// rowKey identifies a CSV row across imports: folded names and company.
+func rowKey(c *phonebook.Contact) string {
+	return strings.Join([]string{phonebook.Fold(c.FirstName), phonebook.Fold(c.MiddleName), phonebook.Fold(c.LastName), phonebook.Fold(c.Company)}, "|")
+}
+
+func (im *Imports) export(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="contacts.csv"`)
+	cw := csvbook.NewWriter(w)
+	err := im.store.Scan(r.Context(), func(c *phonebook.Contact) error {
+		if c.Scope != phonebook.ScopeGlobal {
+			return nil
+		}
+		return cw.Write(c)
+	})
+	if err == nil {
+		err = cw.Flush()
+	}
+	if err != nil {
+		// Headers are gone; end the body early so the client sees a broken
+		// transfer rather than a short file that looks whole.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+func (im *Imports) template(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="contacts-template.csv"`)
+	_ = csvbook.Template(w)
+}
