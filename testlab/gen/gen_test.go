@@ -1,0 +1,70 @@
+package gen
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/pbxagent/pbxagent/phonebook"
+)
+
+func TestNumbersValidAndUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for k := 0; k < 20000; k++ {
+		w, e := Number(k * 499) // spread over all spaces and indexes
+		if seen[e] {
+			t.Fatalf("Number(%d) = %s repeats", k*499, e)
+		}
+		seen[e] = true
+		for _, s := range []string{w, e} {
+			p, err := phonenumbers.Parse(s, "BA")
+			if err != nil || !phonenumbers.IsValidNumber(p) || phonenumbers.Format(p, phonenumbers.E164) != e {
+				t.Fatalf("Number(%d): %q does not parse (BA) to valid %s: %v", k*499, s, e, err)
+			}
+		}
+	}
+	if _, e := Number(Capacity - 1); e == "" {
+		t.Fatal("last number empty")
+	}
+}
+
+func TestContactsDeterministicUnique(t *testing.T) {
+	var a, b bytes.Buffer
+	if err := WriteCSV(&a, 2000, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteCSV(&b, 2000, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("same seed, different output")
+	}
+	var c bytes.Buffer
+	if err := WriteCSV(&c, 2000, 2); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(a.Bytes(), c.Bytes()) {
+		t.Fatal("different seeds, same output")
+	}
+	seen := map[string]bool{}
+	rows := 0
+	err := Contacts(5000, 7, func(c *phonebook.Contact) error {
+		rows++
+		if len(c.Numbers) < 1 || len(c.Numbers) > 3 || c.FirstName == "" {
+			t.Fatalf("bad contact %+v", c)
+		}
+		for _, n := range c.Numbers {
+			if seen[n.Value] {
+				t.Fatalf("number %q repeats", n.Value)
+			}
+			seen[n.Value] = true
+		}
+		return nil
+	})
+	if err != nil || rows != 5000 {
+		t.Fatalf("Contacts: %d rows, %v", rows, err)
+	}
+	if err := Contacts(Capacity, 1, func(*phonebook.Contact) error { return nil }); err == nil {
+		t.Fatal("no error beyond capacity")
+	}
+}
