@@ -1,0 +1,461 @@
+// Package m365 syncs contacts from Microsoft 365 through Microsoft Graph
+// (app-only, client credentials; shared/notes/sources.md §1): users from
+// GET /users/delta and organisational contacts from GET /contacts/delta,
+// following @odata.nextLink to @odata.deltaLink. Items carrying @removed are
+// deleted; disabled accounts and guests are skipped (and removed when they
+// become so) unless configured. Delta does not return an org contact's
+// phones, so they are read with GET /contacts/{id}?$select=phones.
+//
+// Plain net/http and golang.org/x/oauth2/clientcredentials, not the Graph
+// SDK. The application needs User.Read.All and OrgContact.Read.All (or
+// Directory.Read.All) with admin consent.
+package m365
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/phonebook/sync"
+)
+
+// Type is the "m365" source type; register it with sync.WithTypes.
+var Type = sync.Type{Name: "m365", Secrets: []string{"client_secret"}, Delta: true, New: New}
+
+// DefaultFieldMap maps Graph user properties to contact fields.
+var DefaultFieldMap = map[string]string{
+	"businessPhones":    "work",
+	"displayName":       "display_name",
+	"mail":              "email",
+	"givenName":         "first_name",
+	"jobTitle":          "job_title",
+	"mobilePhone":       "mobile",
+	"officeLocation":    "office_location",
+	"preferredLanguage": "preferred_language",
+	"surname":           "last_name",
+	"userPrincipalName": "user_principal_name",
+	"department":        "department",
+}
+
+// Settings of a Microsoft 365 source.
+type Settings struct {
+	TenantID     string `json:"tenant_id"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	// IncludeDisabled and IncludeGuests keep accounts with
+	// accountEnabled=false and userType=Guest (skipped by default).
+	IncludeDisabled bool `json:"include_disabled"`
+	IncludeGuests   bool `json:"include_guests"`
+	// OrgContacts also syncs organisational contacts (default true).
+	OrgContacts *bool `json:"org_contacts"`
+	// FieldMap maps Graph user properties to contact fields (see
+	// DefaultFieldMap, which it replaces when given).
+	FieldMap map[string]string `json:"field_map"`
+	// GraphURL and TokenURL override the endpoints (national clouds, tests).
+	GraphURL string `json:"graph_url"`
+	TokenURL string `json:"token_url"`
+}
+
+var (
+	guidRE = regexp.MustCompile(`^[A-Za-z0-9.-]{1,253}$`)
+	propRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,63}$`)
+)
+
+// Source is a configured Microsoft 365 tenant.
+type Source struct {
+	set     Settings
+	graph   string
+	cc      clientcredentials.Config
+	http    *http.Client
+	retry   sync.Retry
+	fields  map[string]string // Graph property → canonical contact field
+	userSel string
+	orgOn   bool
+	mu      gosync.Mutex
+	tok     *oauth2.Token
+	clock   sync.Clock
+}
+
+// New validates settings and returns the source (sync.Type.New).
+func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
+	var s Settings
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, sync.Invalid("", err.Error())
+	}
+	if !guidRE.MatchString(s.TenantID) {
+		return nil, sync.Invalid("tenant_id", "the tenant id (GUID) or domain is required")
+	}
+	if s.ClientID == "" {
+		return nil, sync.Invalid("client_id", "required")
+	}
+	if s.ClientSecret == "" {
+		return nil, sync.Invalid("client_secret", "required")
+	}
+	if s.GraphURL == "" {
+		s.GraphURL = "https://graph.microsoft.com/v1.0"
+	}
+	if s.TokenURL == "" {
+		s.TokenURL = "https://login.microsoftonline.com/" + url.PathEscape(s.TenantID) + "/oauth2/v2.0/token"
+	}
+	for k, v := range map[string]string{"graph_url": s.GraphURL, "token_url": s.TokenURL} {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, sync.Invalid(k, "must be an http(s) URL")
+		}
+	}
+	fm := s.FieldMap
+	if len(fm) == 0 {
+		fm = DefaultFieldMap
+	}
+	fields := map[string]string{}
+	for prop, field := range fm {
+		if !propRE.MatchString(prop) {
+			return nil, sync.Invalid("field_map", fmt.Sprintf("%q is not a Graph property name", prop))
+		}
+		cf := sync.CanonicalField(field)
+		if cf == "" {
+			return nil, sync.Invalid("field_map", fmt.Sprintf("%q: unknown contact field %q", prop, field))
+		}
+		fields[prop] = cf
+	}
+	sel := []string{"id", "accountEnabled", "userType"}
+	for p := range fields {
+		if !slices.Contains(sel, p) {
+			sel = append(sel, p)
+		}
+	}
+	slices.Sort(sel[3:])
+	hc := env.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	clk := env.Clock
+	if clk == nil {
+		clk = sync.RealClock{}
+	}
+	src := &Source{set: s, graph: strings.TrimRight(s.GraphURL, "/"), http: hc, fields: fields, clock: clk,
+		userSel: strings.Join(sel, ","), orgOn: s.OrgContacts == nil || *s.OrgContacts,
+		retry: sync.Retry{Client: hc, Clock: clk},
+		cc: clientcredentials.Config{ClientID: s.ClientID, ClientSecret: s.ClientSecret, TokenURL: s.TokenURL,
+			Scopes: []string{"https://graph.microsoft.com/.default"}, AuthStyle: oauth2.AuthStyleInParams}}
+	return src, nil
+}
+
+// orgSelect is what contacts/delta asks for (delta never returns phones).
+const orgSelect = "id,displayName,givenName,surname,mail,companyName,department,jobTitle"
+
+// state is the delta state: the two deltaLinks.
+type state struct {
+	Users    string `json:"users"`
+	Contacts string `json:"contacts,omitempty"`
+}
+
+// Sync implements sync.Source.
+func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sync.Result, error) {
+	var st state
+	if !req.Full {
+		if err := json.Unmarshal(req.State, &st); err != nil || st.Users == "" || (s.orgOn && st.Contacts == "") {
+			return sync.Result{}, fmt.Errorf("m365: no usable deltaLink: %w", sync.ErrResync)
+		}
+	} else {
+		st.Users = s.graph + "/users/delta?" + url.Values{"$select": {s.userSel}}.Encode()
+		if s.orgOn {
+			st.Contacts = s.graph + "/contacts/delta?" + url.Values{"$select": {orgSelect}}.Encode()
+		}
+	}
+	var out state
+	var err error
+	if out.Users, err = s.round(ctx, st.Users, !req.Full, sink, s.user); err != nil {
+		return sync.Result{}, fmt.Errorf("m365 users: %w", err)
+	}
+	if s.orgOn {
+		if out.Contacts, err = s.round(ctx, st.Contacts, !req.Full, sink, s.orgContact); err != nil {
+			return sync.Result{}, fmt.Errorf("m365 org contacts: %w", err)
+		}
+	}
+	b, _ := json.Marshal(out)
+	return sync.Result{State: b}, nil
+}
+
+// item handles one delta entry (not @removed).
+type item func(ctx context.Context, o map[string]json.RawMessage, delta bool, sink sync.Sink) error
+
+// round follows nextLinks from link to the deltaLink it returns.
+func (s *Source) round(ctx context.Context, link string, delta bool, sink sync.Sink, fn item) (string, error) {
+	for pages := 0; pages < 1_000_000; pages++ {
+		body, err := s.get(ctx, link, delta)
+		if err != nil {
+			return "", err
+		}
+		p, err := DecodePage(body)
+		if err != nil {
+			return "", fmt.Errorf("page %d: %w", pages+1, err)
+		}
+		for _, o := range p.Value {
+			id := p.id(o)
+			if id == "" {
+				return "", fmt.Errorf("page %d: entry without id", pages+1)
+			}
+			if _, removed := o["@removed"]; removed {
+				if err := sink.Delete(ctx, id); err != nil {
+					return "", err
+				}
+				continue
+			}
+			if err := fn(ctx, o, delta, sink); err != nil {
+				return "", err
+			}
+		}
+		switch {
+		case p.DeltaLink != "":
+			return p.DeltaLink, nil
+		case p.NextLink != "":
+			if err := s.sameHost(p.NextLink); err != nil {
+				return "", err
+			}
+			link = p.NextLink
+		default:
+			return "", fmt.Errorf("page %d has neither @odata.nextLink nor @odata.deltaLink", pages+1)
+		}
+	}
+	return "", errors.New("too many pages")
+}
+
+// sameHost refuses links pointing away from the Graph host (the bearer
+// token must not leak).
+func (s *Source) sameHost(link string) error {
+	u, err := url.Parse(link)
+	g, _ := url.Parse(s.graph)
+	if err != nil || u.Host != g.Host || u.Scheme != g.Scheme {
+		return fmt.Errorf("link to another host refused: %.100s", link)
+	}
+	return nil
+}
+
+func str(o map[string]json.RawMessage, k string) string {
+	var s string
+	if v, ok := o[k]; ok {
+		_ = json.Unmarshal(v, &s)
+	}
+	return s
+}
+
+// values reads a string or an array of strings.
+func values(v json.RawMessage) []string {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return []string{s}
+	}
+	var a []string
+	if json.Unmarshal(v, &a) == nil {
+		return a
+	}
+	return nil
+}
+
+func (s *Source) user(ctx context.Context, o map[string]json.RawMessage, delta bool, sink sync.Sink) error {
+	id := str(o, "id")
+	skip := false
+	if v, ok := o["accountEnabled"]; ok && !s.set.IncludeDisabled && string(v) == "false" {
+		skip = true
+	}
+	if strings.EqualFold(str(o, "userType"), "Guest") && !s.set.IncludeGuests {
+		skip = true
+	}
+	if skip {
+		if delta { // it may have been in the directory before it was disabled
+			return sink.Delete(ctx, id)
+		}
+		return nil
+	}
+	c := &phonebook.Contact{ExternalID: id}
+	props := make([]string, 0, len(s.fields))
+	for p := range s.fields {
+		props = append(props, p)
+	}
+	slices.Sort(props) // deterministic order of numbers and e-mails
+	for _, p := range props {
+		if v, ok := o[p]; ok {
+			for _, x := range values(v) {
+				sync.SetField(c, s.fields[p], x)
+			}
+		}
+	}
+	sync.Finish(c)
+	return sink.Upsert(ctx, c)
+}
+
+var phoneTypes = map[string]phonebook.NumberType{
+	"business": phonebook.NumberWork, "mobile": phonebook.NumberMobile, "home": phonebook.NumberHome,
+	"businessfax": phonebook.NumberFax, "homefax": phonebook.NumberFax, "otherfax": phonebook.NumberFax,
+}
+
+func (s *Source) orgContact(ctx context.Context, o map[string]json.RawMessage, delta bool, sink sync.Sink) error {
+	id := str(o, "id")
+	c := &phonebook.Contact{ExternalID: id, DisplayName: str(o, "displayName"), FirstName: str(o, "givenName"),
+		LastName: str(o, "surname"), Company: str(o, "companyName"), Department: str(o, "department"), JobTitle: str(o, "jobTitle")}
+	if m := str(o, "mail"); m != "" {
+		c.Emails = []phonebook.Email{{Address: m}}
+	}
+	phones, ok := o["phones"]
+	if !ok {
+		body, err := s.get(ctx, s.graph+"/contacts/"+url.PathEscape(id)+"?$select=id,phones", false)
+		var he *httpError
+		if errors.As(err, &he) && he.code == http.StatusNotFound {
+			return sink.Delete(ctx, id) // deleted since the delta page was made
+		}
+		if err != nil {
+			return fmt.Errorf("phones of %s: %w", id, err)
+		}
+		var full map[string]json.RawMessage
+		if err := json.Unmarshal(body, &full); err != nil {
+			return fmt.Errorf("phones of %s: %w", id, err)
+		}
+		phones = full["phones"]
+	}
+	var ps []struct {
+		Number string `json:"number"`
+		Type   string `json:"type"`
+	}
+	if len(phones) > 0 {
+		if err := json.Unmarshal(phones, &ps); err != nil {
+			return fmt.Errorf("phones of %s: %w", id, err)
+		}
+	}
+	for _, p := range ps {
+		if n := strings.TrimSpace(p.Number); n != "" {
+			t, ok := phoneTypes[strings.ToLower(p.Type)]
+			if !ok {
+				t = phonebook.NumberOther
+			}
+			c.Numbers = append(c.Numbers, phonebook.Number{Type: t, Value: n})
+		}
+	}
+	sync.Finish(c)
+	return sink.Upsert(ctx, c)
+}
+
+// ---- HTTP ----
+
+type httpError struct {
+	code int
+	gc   string
+	msg  string
+}
+
+func (e *httpError) Error() string {
+	if e.gc != "" {
+		return fmt.Sprintf("HTTP %d %s: %s", e.code, e.gc, e.msg)
+	}
+	return fmt.Sprintf("HTTP %d", e.code)
+}
+
+var resyncCodes = []string{"syncStateNotFound", "syncStateInvalid", "resyncRequired"}
+
+// get sends an authenticated GET with back-off; on 401 it fetches a new
+// token once. In a delta round a 410 or a resync error code is ErrResync.
+func (s *Source) get(ctx context.Context, link string, delta bool) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		tok, err := s.token(ctx, attempt > 0)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := s.retry.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+			r, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+			if err == nil {
+				r.Header.Set("Authorization", "Bearer "+tok)
+				r.Header.Set("Accept", "application/json")
+			}
+			return r, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+		resp.Body.Close()
+		if rerr != nil {
+			return nil, rerr
+		}
+		if resp.StatusCode == http.StatusOK {
+			return body, nil
+		}
+		he := &httpError{code: resp.StatusCode}
+		var ge struct {
+			Error struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(body, &ge) == nil {
+			he.gc, he.msg = ge.Error.Code, ge.Error.Message
+			if len(he.msg) > 300 {
+				he.msg = he.msg[:300]
+			}
+		}
+		switch {
+		case resp.StatusCode == http.StatusUnauthorized && attempt == 0:
+			continue
+		case delta && (resp.StatusCode == http.StatusGone || slices.Contains(resyncCodes, he.gc)):
+			return nil, fmt.Errorf("%w: %v", sync.ErrResync, he)
+		}
+		return nil, he
+	}
+}
+
+// token returns a cached access token, renewed 5 minutes before expiry or
+// when force is set (a 401 answer).
+func (s *Source) token(ctx context.Context, force bool) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !force && s.tok != nil && s.tok.AccessToken != "" &&
+		(s.tok.Expiry.IsZero() || s.clock.Now().Add(5*time.Minute).Before(s.tok.Expiry)) {
+		return s.tok.AccessToken, nil
+	}
+	tctx := context.WithValue(ctx, oauth2.HTTPClient, s.http)
+	t, err := s.cc.Token(tctx)
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) {
+			return "", fmt.Errorf("token: HTTP %d %s %s", re.Response.StatusCode, re.ErrorCode, re.ErrorDescription)
+		}
+		return "", fmt.Errorf("token: %w", err)
+	}
+	s.tok = t
+	return t.AccessToken, nil
+}
+
+// ---- decoding ----
+
+// Page is one decoded delta page.
+type Page struct {
+	Value     []map[string]json.RawMessage `json:"value"`
+	NextLink  string                       `json:"@odata.nextLink"`
+	DeltaLink string                       `json:"@odata.deltaLink"`
+}
+
+func (p *Page) id(o map[string]json.RawMessage) string { return strings.TrimSpace(str(o, "id")) }
+
+// DecodePage decodes a delta page; a page has either a nextLink or a
+// deltaLink, never both.
+func DecodePage(b []byte) (*Page, error) {
+	var p Page
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("decode delta page: %w", err)
+	}
+	if p.NextLink != "" && p.DeltaLink != "" {
+		return nil, errors.New("decode delta page: both @odata.nextLink and @odata.deltaLink")
+	}
+	return &p, nil
+}
