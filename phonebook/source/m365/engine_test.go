@@ -22,7 +22,7 @@ func TestEngineResyncOnGone(t *testing.T) {
 	f := newFixture(t, 10, 2, nil)
 	store := syncfake.NewMemStore()
 	eng, err := sync.NewEngine(store, sync.WithDataDir(t.TempDir()), sync.WithTypes(m365.Type),
-		sync.WithHTTPClient(f.srv.Client()), sync.WithClock(syncfake.NewInstantClock(time.Unix(1e9, 0))))
+		sync.WithHTTPClient(f.srv.Client()), sync.WithClock(syncfake.NewClock(time.Unix(1e9, 0))))
 	if err != nil {
 		t.Fatal(err)
 	}
