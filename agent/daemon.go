@@ -19,8 +19,10 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/api"
 	"github.com/pbxagent/pbxagent/agent/callerid"
+	"github.com/pbxagent/pbxagent/agent/cidapp"
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/agent/phones"
+	"github.com/pbxagent/pbxagent/ari"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/number"
 	pbsync "github.com/pbxagent/pbxagent/phonebook/sync"
@@ -43,6 +45,8 @@ type Daemon struct {
 	sip    *pbxsip.RedirectServer
 	phones *phones.Service
 	sync   *pbsync.Engine
+	ari    *ari.Conn
+	cidApp *cidapp.App
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.
@@ -144,6 +148,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 			pbxsip.WithLogger(log.With("component", "sip")), pbxsip.WithResolveTimeout(cfg.CallerID.Deadline)); err != nil {
 			return nil, err
 		}
+	}
+
+	// ARI: the caller-ID Stasis app.
+	if cfg.ARI.URL != "" {
+		d.ari, err = ari.New(cfg.ARI.URL, ari.WithApps(cfg.ARI.CallerIDApp), ari.WithAuth(cfg.ARI.User, cfg.ARI.Pass),
+			ari.WithLogger(log.With("component", "ari")))
+		if err != nil {
+			return nil, fmt.Errorf("config ari.url: %w", err)
+		}
+		d.cidApp = cidapp.New(d.ari, cfg.ARI.CallerIDApp, d.cid, log.With("component", "cidapp"))
 	}
 
 	// Desk phones.
@@ -255,6 +269,12 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if d.sip != nil {
 		d.goRun("sip", func() error { return d.sip.Serve(ctx, d.sipPC, d.sipLn) })
 	}
+	if d.ari != nil {
+		if err := d.ari.Start(); err != nil {
+			return fmt.Errorf("ari: %w", err)
+		}
+		d.goRun("ari-cid", func() error { return d.cidApp.Run(ctx) })
+	}
 	if !d.cfg.Sync.Disabled {
 		d.goRun("sync", func() error { return d.sync.Run(ctx) })
 	}
@@ -328,6 +348,9 @@ func (d *Daemon) Stop(ctx context.Context) error {
 		d.cancel()
 	}
 	d.wg.Wait()
+	if d.ari != nil {
+		_ = d.ari.Close()
+	}
 	if err := d.store.Close(); err != nil {
 		errs = append(errs, err)
 	}

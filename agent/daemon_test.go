@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pbxagent/pbxagent/agent/api"
 	"github.com/pbxagent/pbxagent/agent/config"
+	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 )
 
 // testDaemon starts a daemon on random loopback ports with a fresh data dir.
@@ -206,5 +208,43 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		if _, ok := ops[strings.ToLower(r.Method)]; !ok {
 			t.Errorf("route %s %s: method missing from the OpenAPI document", r.Method, r.Pattern)
 		}
+	}
+}
+
+// TestDaemonCallerIDOverARI runs the whole daemon against the Asterisk
+// stand-in: a contact created through the API names an inbound call.
+func TestDaemonCallerIDOverARI(t *testing.T) {
+	fake, url := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
+	_, base := testDaemon(t, func(c *config.Config) {
+		c.ARI.URL, c.ARI.User, c.ARI.Pass = url, "asterisk", "secret"
+	})
+	adm := client{t, base, "test-admin-token"}
+	if code, body := adm.do("POST", "/api/v1/contacts", "application/json", []byte(`{"first_name":"Ana","last_name":"Đurić","numbers":[{"type":"mobile","value":"061 111-111"}]}`)); code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	var id string
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var err error
+		if id, err = fake.PlaceInbound(fakeari.InboundCall{App: "pbxagent-cid", Caller: "0038761111111"}); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon never registered its Stasis app: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for {
+		snap, _ := fake.Channel(id)
+		if !snap.InStasis {
+			if snap.Variables["CALLERID(name)"] != "Ana Đurić" {
+				t.Fatalf("channel after the app: %+v", snap)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the channel was never continued")
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
