@@ -73,8 +73,8 @@ func TestStasisAppSetsNameAndContinues(t *testing.T) {
 	}{
 		{"+38761111111", "", "Ana Đurić", "e164"},
 		{"+38761111111", "+38761111111", "Ana Đurić", "e164"}, // name equal to the number is replaced
-		{"+38733000000", "Bob", "", "e164"},                  // an existing name stays
-		{"+38799999999", "", "", "none"},                     // a miss continues without a name
+		{"+38733000000", "Bob", "", "e164"},                   // an existing name stays
+		{"+38799999999", "", "", "none"},                      // a miss continues without a name
 		{"anonymous", "", "", "skipped"},
 	} {
 		id, err := fake.PlaceInbound(fakeari.InboundCall{App: app, Caller: tc.caller, CallerName: tc.name})
