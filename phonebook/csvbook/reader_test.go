@@ -30,7 +30,9 @@ func readAll(t *testing.T, in string) ([]*phonebook.Contact, []int, *csvbook.Rea
 	}
 }
 
-func num(t phonebook.NumberType, v string) phonebook.Number { return phonebook.Number{Type: t, Value: v} }
+func num(t phonebook.NumberType, v string) phonebook.Number {
+	return phonebook.Number{Type: t, Value: v}
+}
 
 func TestCentralPhoneBook(t *testing.T) {
 	in := "\ufeffChevy,,Yesipov,cyesipov0@example.com,Jacobi and Sons,mobile:50011,work:600111\r\n" +
@@ -82,19 +84,19 @@ func TestCentralPhoneBook(t *testing.T) {
 
 func TestMalformedRowsAllReported(t *testing.T) {
 	in := strings.Join([]string{
-		"Ok,,One,,,work:1",                // 1 ok
-		"Bad,,Quote,\"x@y.com,,work:2",    // 2 unterminated quote
-		"No,,Type,,,5551234",              // 3 number with no type
-		"Empty,,Type,,,:5551234",          // 4 empty type
-		",,,nobody@example.com,,work:3",   // 5 no name
-		"Ok,,Two,,,mobile:4",              // 6 ok
-		"Too,Few",                         // 7 too few columns
-		"Not,,Number,,,work:abc",          // 8 not a number
-		"Trail,,Quote,\"a\"b,,work:5",     // 9 text after closing quote
-		"Many,,Bad,,,5,:6",                // 10 two problems, one line
-		"",                                // 11 blank: skipped
-		"Latin1,,M\xfcller,,,work:7",      // 12 not UTF-8
-		"Ok,,Three,,,pager:8,home:9",      // 13 ok with a warning
+		"Ok,,One,,,work:1",              // 1 ok
+		"Bad,,Quote,\"x@y.com,,work:2",  // 2 unterminated quote
+		"No,,Type,,,5551234",            // 3 number with no type
+		"Empty,,Type,,,:5551234",        // 4 empty type
+		",,,nobody@example.com,,work:3", // 5 no name
+		"Ok,,Two,,,mobile:4",            // 6 ok
+		"Too,Few",                       // 7 too few columns
+		"Not,,Number,,,work:abc",        // 8 not a number
+		"Trail,,Quote,\"a\"b,,work:5",   // 9 text after closing quote
+		"Many,,Bad,,,5,:6",              // 10 two problems, one line
+		"",                              // 11 blank: skipped
+		"Latin1,,M\xfcller,,,work:7",    // 12 not UTF-8
+		"Ok,,Three,,,pager:8,home:9",    // 13 ok with a warning
 	}, "\n")
 	got, lines, r, err := readAll(t, in)
 	var pe *csvbook.ParseError

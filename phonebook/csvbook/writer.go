@@ -2,7 +2,6 @@ package csvbook
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"strings"
 
@@ -22,9 +21,10 @@ import (
 // display name (or the derived one) as first name, so every row it writes
 // reads back.
 type Writer struct {
-	w       *bufio.Writer
-	buf     []byte
-	skipped int
+	w        *bufio.Writer
+	buf      []byte
+	skipped  int
+	nameless int
 }
 
 // NewWriter returns a Writer on w. Call Flush when done.
@@ -32,10 +32,10 @@ func NewWriter(w io.Writer) *Writer {
 	return &Writer{w: bufio.NewWriterSize(w, 64<<10)}
 }
 
-// ErrNoName is returned by Write for a contact with nothing to call it by.
-var ErrNoName = errors.New("csvbook: contact has no name, company, display name, e-mail or number")
-
-// Write writes one contact.
+// Write writes one contact. A contact with nothing to call it by (no name,
+// company, display name, e-mail or number) cannot be a row: it is skipped
+// and counted by SkippedContacts, so one odd contact does not abort an
+// export. Only I/O errors are returned.
 func (w *Writer) Write(c *phonebook.Contact) error {
 	first := c.FirstName
 	if isBlank(c.FirstName) && isBlank(c.MiddleName) && isBlank(c.LastName) && isBlank(c.Company) {
@@ -44,7 +44,8 @@ func (w *Writer) Write(c *phonebook.Contact) error {
 			first = c.DeriveDisplayName()
 		}
 		if isBlank(first) {
-			return ErrNoName
+			w.nameless++
+			return nil
 		}
 	}
 	b := w.buf[:0]
@@ -82,6 +83,9 @@ func (w *Writer) Write(c *phonebook.Contact) error {
 
 // Flush writes buffered rows to the underlying writer.
 func (w *Writer) Flush() error { return w.w.Flush() }
+
+// SkippedContacts counts the contacts Write left out for want of a name.
+func (w *Writer) SkippedContacts() int { return w.nameless }
 
 // SkippedNumbers counts the numbers Write left out (other types, values
 // that are not phone numbers).
