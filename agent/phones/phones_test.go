@@ -645,7 +645,7 @@ func TestProvisioningFiles(t *testing.T) {
 
 func TestScrubURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"/phonebook/yealink.xml?token=abc&q=x":       "/phonebook/yealink.xml?token=REDACTED&q=x",
+		"/phonebook/yealink.xml?token=abc&q=x":         "/phonebook/yealink.xml?token=REDACTED&q=x",
 		"/phonebook/tok/abc/grandstream/phonebook.xml": "/phonebook/tok/REDACTED/grandstream/phonebook.xml",
 		"https://u:pw@h/p?Password=1&TOKEN=2":          "https://u:REDACTED@h/p?Password=REDACTED&TOKEN=REDACTED",
 		"/phonebook/cisco.xml?page=2":                  "/phonebook/cisco.xml?page=2",
