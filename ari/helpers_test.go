@@ -30,4 +30,6 @@ func serveLoopback(tb testing.TB, hs *http.Server) (string, func()) {
 }
 
 // newFrozenClock is a virtual clock nobody advances.
-func newFrozenClock() *clock.Virtual { return clock.NewVirtual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) }
+func newFrozenClock() *clock.Virtual {
+	return clock.NewVirtual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+}
