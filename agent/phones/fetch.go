@@ -132,6 +132,9 @@ func (s *Service) lookup(ctx context.Context, id identity, number string) (*phon
 		return nil, fmt.Errorf("lookup: %w", err)
 	}
 	if !res.Match.Hit() || res.ContactID == "" {
+		if res.Match == phonebook.MatchNone || res.Match == phonebook.MatchAmbiguous {
+			return s.personalLookup(ctx, id, number, res.E164)
+		}
 		return nil, nil
 	}
 	c, err := s.dir.Get(ctx, res.ContactID)
@@ -194,4 +197,56 @@ func (s *Service) search(ctx context.Context, id identity, term string, limit in
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// personalLookup finds the caller among the phone owner's personal
+// contacts, which the directory's caller-ID lookup (global contacts only)
+// does not answer: a number search, kept only when exactly one contact has a
+// number equal to the caller's (same digits, or same E.164 form).
+func (s *Service) personalLookup(ctx context.Context, id identity, number, e164 string) (*phonebook.Contact, error) {
+	owner := id.owner()
+	if owner == "" {
+		return nil, nil
+	}
+	want := digitsOf(number)
+	if want == "" {
+		return nil, nil
+	}
+	var found *phonebook.Contact
+	for _, q := range []string{e164, number} {
+		if q == "" {
+			continue
+		}
+		p, err := s.dir.Search(ctx, phonebook.Query{Q: q, Scope: phonebook.ScopePersonal, Owner: owner, Limit: 20})
+		if err != nil {
+			return nil, fmt.Errorf("lookup: personal search: %w", err)
+		}
+		for _, c := range p.Contacts {
+			if !visible(c, owner) {
+				continue
+			}
+			for _, n := range c.Numbers {
+				if digitsOf(n.Value) == want || (e164 != "" && n.Normalized == e164) {
+					if found != nil && found.ID != c.ID {
+						return nil, nil // ambiguous: no name
+					}
+					found = c
+				}
+			}
+		}
+		if found != nil {
+			return found, nil
+		}
+	}
+	return nil, nil
+}
+
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -466,3 +466,9 @@ func TestProfileAuth(t *testing.T) {
 		t.Errorf("yealink cfg: %v %s", err, r.Body)
 	}
 }
+
+func newLoopback(t testing.TB, h http.Handler) *httptest.Server {
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}

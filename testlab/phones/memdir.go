@@ -169,7 +169,9 @@ func (d *MemDirectory) Search(ctx context.Context, q phonebook.Query) (phonebook
 	return page, nil
 }
 
-// Lookup matches the calling number's digits exactly against stored numbers.
+// Lookup matches the calling number's digits exactly against stored
+// numbers of global contacts (like the store, personal contacts do not
+// answer caller-ID lookups).
 func (d *MemDirectory) Lookup(ctx context.Context, number string) (phonebook.LookupResult, error) {
 	if err := d.failed(); err != nil {
 		return phonebook.LookupResult{}, err
@@ -182,6 +184,9 @@ func (d *MemDirectory) Lookup(ctx context.Context, number string) (phonebook.Loo
 	defer d.mu.RUnlock()
 	var hit *phonebook.Contact
 	for _, c := range d.contacts {
+		if c.Scope != phonebook.ScopeGlobal {
+			continue
+		}
 		for _, n := range c.Numbers {
 			if digits(n.Value) == dg {
 				if hit != nil && hit.ID != c.ID {
