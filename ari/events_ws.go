@@ -237,7 +237,10 @@ func (c *Conn) session(ctx context.Context) error {
 		c.pingLoop(sctx, ws)
 	}()
 
-	if err := c.reconcile(sctx, before, n > 1); err != nil {
+	rctx, rcancel := context.WithTimeout(sctx, 15*time.Second)
+	err = c.reconcile(rctx, before, n > 1)
+	rcancel()
+	if err != nil {
 		stop()
 		ws.CloseNow()
 		<-readErr
