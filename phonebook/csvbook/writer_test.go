@@ -233,4 +233,3 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
-
