@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// defaultWidth is assumed when the terminal's width is unknown.
+const defaultWidth = 80
+
+// renderProgress draws one line of an upload's progress that fits in width
+// columns (less one, so the cursor never wraps):
+//
+//	upload [==========>         ]  52% 1.3/2.5 MiB
+//
+// With an unknown total (≤ 0) it shows the bytes sent only; on a narrow
+// terminal it drops the bar, then truncates.
+func renderProgress(done, total int64, width int) string {
+	if width <= 0 {
+		width = defaultWidth
+	}
+	max := width - 1
+	var line string
+	if total <= 0 {
+		line = "upload " + formatBytes(done)
+	} else {
+		if done > total {
+			done = total
+		}
+		if done < 0 {
+			done = 0
+		}
+		pct := int(done * 100 / total)
+		suffix := fmt.Sprintf(" %3d%% %s", pct, formatPair(done, total))
+		const prefix = "upload ["
+		bar := max - len(prefix) - 1 - utf8.RuneCountInString(suffix)
+		if bar >= 10 {
+			fill := int(int64(bar) * done / total)
+			var b strings.Builder
+			b.WriteString(prefix)
+			b.WriteString(strings.Repeat("=", fill))
+			if fill < bar {
+				b.WriteByte('>')
+				b.WriteString(strings.Repeat(" ", bar-fill-1))
+			}
+			b.WriteByte(']')
+			b.WriteString(suffix)
+			return b.String()
+		}
+		line = "upload" + suffix
+	}
+	if utf8.RuneCountInString(line) > max {
+		r := []rune(line)
+		if max < 0 {
+			max = 0
+		}
+		line = string(r[:max])
+	}
+	return line
+}
+
+var units = []string{"B", "KiB", "MiB", "GiB", "TiB"}
+
+// scale picks the unit for n: its index and divisor.
+func scale(n int64) (int, float64) {
+	i, d := 0, 1.0
+	for float64(n) >= 1024*d && i < len(units)-1 {
+		i++
+		d *= 1024
+	}
+	return i, d
+}
+
+// formatBytes writes n as "812 B", "3.4 KiB", "1.2 MiB"…
+func formatBytes(n int64) string {
+	i, d := scale(n)
+	if i == 0 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%.1f %s", float64(n)/d, units[i])
+}
+
+// formatPair writes done/total in total's unit: "1.3/2.5 MiB".
+func formatPair(done, total int64) string {
+	i, d := scale(total)
+	if i == 0 {
+		return fmt.Sprintf("%d/%d B", done, total)
+	}
+	return fmt.Sprintf("%.1f/%.1f %s", float64(done)/d, float64(total)/d, units[i])
+}
+
+// progressReader counts the bytes read through it and redraws the
+// progress line on w when the drawing changes.
+type progressReader struct {
+	r     io.Reader
+	w     io.Writer
+	total int64
+	width int
+	done  int64
+	last  string
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	p.draw()
+	return n, err
+}
+
+func (p *progressReader) draw() {
+	line := renderProgress(p.done, p.total, p.width)
+	if line == p.last {
+		return
+	}
+	pad := utf8.RuneCountInString(p.last) - utf8.RuneCountInString(line)
+	p.last = line
+	fmt.Fprint(p.w, "\r", line)
+	if pad > 0 {
+		fmt.Fprint(p.w, strings.Repeat(" ", pad))
+	}
+}
+
+// finish leaves the final drawing on its own line.
+func (p *progressReader) finish() {
+	p.draw()
+	fmt.Fprintln(p.w)
+}
