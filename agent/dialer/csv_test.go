@@ -2,8 +2,8 @@ package dialer
 
 import (
 	"strings"
-	"time"
 	"testing"
+	"time"
 )
 
 func TestParseLeadsCSV(t *testing.T) {

@@ -70,3 +70,23 @@ func (m *meter) rate() float64 {
 	}
 	return float64(m.aband) / float64(m.answers)
 }
+
+// recent returns answers and abandons in the buckets covering the last d.
+func (m *meter) recent(now time.Time, d time.Duration) (answers, aband int) {
+	cur := now.UnixNano() / int64(m.bucket)
+	n := int64(d / m.bucket)
+	if n < 1 {
+		n = 1
+	}
+	if n > int64(len(m.buckets)) {
+		n = int64(len(m.buckets))
+	}
+	for i := cur - n + 1; i <= cur; i++ {
+		s := &m.buckets[int(((i%int64(len(m.buckets)))+int64(len(m.buckets)))%int64(len(m.buckets)))]
+		if s.idx == i {
+			answers += s.answers
+			aband += s.aband
+		}
+	}
+	return answers, aband
+}

@@ -34,6 +34,9 @@ type controller struct {
 	theta0   float64 // threshold with no slack
 	gain     float64 // log-theta per abandoned call of slack
 	maxSlack float64 // cap on positive slack, in abandoned calls
+	// recentAllowance is the slack, in abandoned calls, allowed over the
+	// last recentWindow beyond the target rate.
+	recentAllowance float64
 	theta    float64 // last theta (reported)
 	lastRisk float64 // risk of the last call placed (reported)
 }
@@ -44,13 +47,19 @@ func (k *controller) init(cfg CampaignConfig) {
 	k.theta0 = 0.7 * cfg.AbandonTarget
 	k.gain = 0.12
 	k.maxSlack = 3
+	k.recentAllowance = 2
 }
 
-// thresh returns theta given the window's counts.
-func (k *controller) thresh(answers, aband int) float64 {
+// thresh returns theta given the counts over the regulatory window and
+// over the recent past (so a quiet spell earlier in the window does not
+// license a burst now).
+func (k *controller) thresh(answers, aband, recentAnswers, recentAband int) float64 {
 	slack := k.target*k.setpoint*float64(answers) - float64(aband)
 	if slack > k.maxSlack {
 		slack = k.maxSlack
+	}
+	if rs := k.target*k.setpoint*float64(recentAnswers) - float64(recentAband) + k.recentAllowance; rs < slack {
+		slack = rs
 	}
 	lt := math.Log(k.theta0) + k.gain*slack
 	lt = math.Max(math.Log(1e-4), math.Min(math.Log(0.5), lt))
@@ -59,6 +68,9 @@ func (k *controller) thresh(answers, aband int) float64 {
 }
 
 const quantiles = 8
+
+// recentWindow is the short window the controller also holds to target.
+const recentWindow = 30 * time.Minute
 
 // pace places the calls a campaign's mode asks for now.
 func (d *Dialer) pace(c *campaign, now time.Time) {
@@ -179,7 +191,8 @@ func (d *Dialer) predictRisk(c *campaign, now time.Time, room int) int {
 		dm[k] += w
 		dn[k] = p * (float64(k) + 0.5) / quantiles
 	}
-	theta := c.ctl.thresh(c.meter.answers, c.meter.aband)
+	ra, rb := c.meter.recent(now, recentWindow)
+	theta := c.ctl.thresh(c.meter.answers, c.meter.aband, ra, rb)
 	n := 0
 	for n < room {
 		risk := 0.0

@@ -35,7 +35,7 @@ type Config struct {
 	Target      float64 // default 0.03
 	// LogoutAt, when > 0, logs every agent out at that time.
 	LogoutAt time.Duration
-	// Leads defaults to agents x hours x 80.
+	// Leads defaults to agents x hours x 200 (enough that no run starves).
 	Leads int
 	// DNCShare of the leads are on the do-not-call list (default 0.02).
 	DNCShare float64
@@ -89,7 +89,7 @@ func Run(cfg Config) (Result, error) {
 	}
 	hours := cfg.Duration.Hours()
 	if cfg.Leads == 0 {
-		cfg.Leads = int(float64(cfg.Agents)*math.Max(hours, 0.5)*80) + 200
+		cfg.Leads = int(float64(cfg.Agents)*math.Max(hours, 1)*200) + 200
 	}
 	clk := clock.NewVirtual(start)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
