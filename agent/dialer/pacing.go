@@ -37,8 +37,8 @@ type controller struct {
 	// recentAllowance is the slack, in abandoned calls, allowed over the
 	// last recentWindow beyond the target rate.
 	recentAllowance float64
-	theta    float64 // last theta (reported)
-	lastRisk float64 // risk of the last call placed (reported)
+	theta           float64 // last theta (reported)
+	lastRisk        float64 // risk of the last call placed (reported)
 }
 
 func (k *controller) init(cfg CampaignConfig) {

@@ -88,7 +88,7 @@ func TestOtherModes(t *testing.T) {
 		min, max float64
 	}{
 		{dialer.ModeProgressive, 0.50, 0.57}, // B5: 53.1 % closed form
-		{dialer.ModeSpare, 0.55, 0.95}, // 2 spare calls
+		{dialer.ModeSpare, 0.55, 0.95},       // 2 spare calls
 	} {
 		t.Run(string(tc.mode), func(t *testing.T) {
 			cfg := base(tc.mode, 20, 3)
