@@ -56,9 +56,12 @@ func (ss *session) close() {
 		return
 	}
 	ss.closed = true
+	conn := ss.conn
 	ss.mu.Unlock()
 	close(ss.done)
-	ss.conn.CloseNow()
+	if conn != nil {
+		conn.CloseNow()
+	}
 }
 
 func (s *Server) appLocked(name string) *app {
@@ -85,16 +88,13 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, errBody("Missing param 'app'"))
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"ari"}})
-	if err != nil {
-		return
-	}
-	conn.SetReadLimit(1 << 20)
-	ss := &session{apps: map[string]bool{}, all: q.Get("subscribeAll") == "true", conn: conn, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	// Register the apps before the upgrade completes, so that a client
+	// acting on the connection at once (reconcile, continue) is heard.
+	ss := &session{apps: map[string]bool{}, all: q.Get("subscribeAll") == "true", notify: make(chan struct{}, 1), done: make(chan struct{})}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		conn.CloseNow()
+		writeJSON(w, http.StatusServiceUnavailable, errBody("Shutting down"))
 		return
 	}
 	s.sessions[ss] = struct{}{}
@@ -109,6 +109,22 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		ss.apps[n] = true
 	}
 	s.mu.Unlock()
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"ari"}})
+	if err != nil {
+		s.mu.Lock()
+		s.detachLocked(ss)
+		s.mu.Unlock()
+		return
+	}
+	conn.SetReadLimit(1 << 20)
+	ss.mu.Lock()
+	ss.conn = conn
+	dead := ss.closed
+	ss.mu.Unlock()
+	if dead {
+		conn.CloseNow()
+		return
+	}
 
 	ctx := conn.CloseRead(context.Background()) // answers pings; ends when the peer goes
 	go func() {
