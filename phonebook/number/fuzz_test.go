@@ -68,6 +68,18 @@ func FuzzProbe(f *testing.F) {
 				t.Fatalf("extension %q probes %+v", raw, p)
 			}
 		}
+		// Probe (fast path or parser) and Normalize agree on the E.164 key.
+		if norm.E164 != "" {
+			found := false
+			for _, l := range p.Levels {
+				if l.Kind == phonebook.MatchE164 && l.Keys[0] == PrefixE164+norm.E164 {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("%q: Normalize gives E.164 %s, Probe levels %+v", raw, norm.E164, p.Levels)
+			}
+		}
 		// The E.164 form, as input, meets the stored number at the exact
 		// or e164 level.
 		if norm.E164 != "" {

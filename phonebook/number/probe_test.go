@@ -175,3 +175,53 @@ func TestProbeConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestFormsAgree: with every supported region as the default region, each
+// example number written in E.164, international, national and IDD form
+// probes to the same E.164 key Normalize gives it, and meets the stored
+// national form at the exact or e164 level.
+func TestFormsAgree(t *testing.T) {
+	for region := range phonenumbers.GetSupportedRegions() {
+		n, err := New(Config{DefaultRegion: region, CacheSize: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, typ := range exampleTypes {
+			ex := phonenumbers.GetExampleNumberForType(region, typ)
+			if ex == nil || !phonenumbers.IsValidNumber(ex) {
+				continue
+			}
+			e := phonenumbers.Format(ex, phonenumbers.E164)
+			stored := phonenumbers.Format(ex, phonenumbers.NATIONAL)
+			forms := []string{e, phonenumbers.Format(ex, phonenumbers.INTERNATIONAL), stored, "tel:" + e}
+			if n.idd != "" {
+				forms = append(forms, n.idd+e[1:])
+			}
+			for _, in := range forms {
+				norm := n.Normalize(in)
+				if norm.Kind == KindExtension || norm.Kind == KindRejected {
+					continue // short national forms are extensions by design
+				}
+				if norm.E164 != e {
+					// The parser itself reads this form differently; nothing to compare.
+					continue
+				}
+				p := n.Probe(in)
+				ok := false
+				for _, l := range p.Levels {
+					if l.Kind == "e164" && l.Keys[0] == PrefixE164+e {
+						ok = true
+					}
+				}
+				if !ok {
+					t.Errorf("region %s %v: %q normalises to %s but probes %+v", region, typ, in, e, p.Levels)
+				}
+				if sn := n.Normalize(stored); sn.E164 == e {
+					if got := match(n, stored, in); got != exact && got != e164 {
+						t.Errorf("region %s: stored %q, input %q: %s", region, stored, in, got)
+					}
+				}
+			}
+		}
+	}
+}
