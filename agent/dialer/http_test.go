@@ -1,0 +1,123 @@
+package dialer
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func do(t *testing.T, srv *httptest.Server, method, path, ct, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return resp.StatusCode, out
+}
+
+func TestHTTPCampaignLifecycle(t *testing.T) {
+	r := newRig(t, CampaignConfig{ID: "seed", Mode: ModeProgressive})
+	srv := httptest.NewServer(NewHandler(r.d))
+	defer srv.Close()
+
+	code, out := do(t, srv, "POST", "/api/v1/campaigns", "application/json",
+		`{"id":"c2","mode":"predictive","max_channels":30,"info_message":"sound:info","dial_timeout":"12s"}`)
+	if code != 400 || !strings.Contains(out["error"].(map[string]any)["message"].(string), "dial_timeout") {
+		t.Fatalf("short dial timeout accepted: %d %v", code, out)
+	}
+	code, out = do(t, srv, "POST", "/api/v1/campaigns", "application/json",
+		`{"id":"c2","mode":"progressive","max_channels":30,"window":{"default_tz":"Europe/London"}}`)
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	code, out = do(t, srv, "POST", "/api/v1/campaigns/c2/leads", "text/csv", "number,name\n+442071234567,Ann\nnope,Bob\n")
+	if code != 400 || !strings.Contains(out["error"].(map[string]any)["message"].(string), "line 3") {
+		t.Fatalf("bad csv: %d %v", code, out)
+	}
+	code, out = do(t, srv, "POST", "/api/v1/campaigns/c2/leads", "text/csv", "number,name\n+442071234567,Ann\n+442071234568,Bob\n")
+	if code != 200 || out["added"].(float64) != 2 {
+		t.Fatalf("csv upload: %d %v", code, out)
+	}
+	code, out = do(t, srv, "PATCH", "/api/v1/campaigns/c2", "application/json", `{"wrap_up":"5s"}`)
+	if code != 200 || out["config"].(map[string]any)["wrap_up"] != "5s" {
+		t.Fatalf("patch: %d %v", code, out)
+	}
+	if code, out = do(t, srv, "POST", "/api/v1/agents/a1/login", "application/json", `{"campaign":"c2","endpoint":"PJSIP/a1"}`); code != 200 {
+		t.Fatalf("login: %d %v", code, out)
+	}
+	r.d.HandleEvent(Event{Kind: EventAgentUp, AgentID: "a1"})
+	if code, out = do(t, srv, "POST", "/api/v1/campaigns/c2/start", "", ""); code != 200 || out["ringing"].(float64) != 1 {
+		t.Fatalf("start: %d %v", code, out)
+	}
+	if code, out = do(t, srv, "GET", "/api/v1/agents/a1", "", ""); code != 200 || out["state"] != "reserved" {
+		t.Fatalf("agent: %d %v", code, out)
+	}
+	if code, out = do(t, srv, "POST", "/api/v1/agents/a1/pause", "application/json", `{"reason":"lunch"}`); code != 200 {
+		t.Fatalf("pause: %d %v", code, out)
+	}
+	if code, out = do(t, srv, "GET", "/api/v1/campaigns/nope", "", ""); code != 404 || out["error"].(map[string]any)["code"] != "not_found" {
+		t.Fatalf("missing campaign: %d %v", code, out)
+	}
+	if code, out = do(t, srv, "POST", "/api/v1/dnc", "text/csv", "number\n+442071234999\n"); code != 200 || out["added"].(float64) != 1 {
+		t.Fatalf("dnc: %d %v", code, out)
+	}
+	if code, out = do(t, srv, "GET", "/api/v1/campaigns/c2/leads?limit=1", "", ""); code != 200 || out["total"].(float64) != 2 {
+		t.Fatalf("leads: %d %v", code, out)
+	}
+}
+
+func TestHTTPStreamSendsSnapshots(t *testing.T) {
+	r := newRig(t, CampaignConfig{Mode: ModeProgressive})
+	srv := httptest.NewServer(NewHandler(r.d, WithStreamInterval(time.Hour)))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v1/dialer/stream", nil)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	next := func() Snapshot {
+		t.Helper()
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var s Snapshot
+				if err := json.Unmarshal([]byte(data), &s); err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+		}
+		t.Fatalf("stream ended: %v", sc.Err())
+		return Snapshot{}
+	}
+	if s := next(); len(s.Campaigns) != 1 || len(s.Agents) != 0 {
+		t.Fatalf("first snapshot %+v", s)
+	}
+	r.login("a1") // a change: the stream sends again without waiting for the interval
+	for {
+		s := next()
+		if len(s.Agents) == 1 && s.Agents[0].State == AgentReady {
+			break
+		}
+	}
+}
