@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
+	_ "github.com/jackc/pgx/v5/stdlib"  // driver "pgx"
 	_ "github.com/microsoft/go-mssqldb" // driver "sqlserver"
 
 	"github.com/pbxagent/pbxagent/phonebook"
