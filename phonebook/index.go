@@ -7,23 +7,18 @@ import (
 
 // entries is everything a contact contributes to the indexes.
 type entries struct {
-	numKeys []string // ix/num keys (each maps to a list of ids)
-	keys    [][]byte // plain index keys (ix/dig, ix/tok, ix/sort, ix/src)
-	vals    [][]byte // values for keys (nil = empty)
+	keys [][]byte // index keys (ix/num, ix/dig, ix/tok, ix/sort, ix/src)
+	vals [][]byte // values for keys
 }
 
-// indexEntries computes the index entries of c. Numbers must already carry
-// their numKeys in nk (parallel to c.Numbers).
-func indexEntries(c *Contact, nk [][]string) entries {
+// indexEntries computes the index entries of c; numKeys are the number keys
+// of its numbers (from Numbering.Index).
+func indexEntries(c *Contact, numKeys []string) entries {
 	var e entries
-	seen := map[string]bool{}
-	for _, ks := range nk {
-		for _, k := range ks {
-			if !seen[k] {
-				seen[k] = true
-				e.numKeys = append(e.numKeys, k)
-			}
-		}
+	nv := nameValue(c)
+	for _, k := range numKeys {
+		e.keys = append(e.keys, kNum(k, c.ID))
+		e.vals = append(e.vals, nv)
 	}
 	sk := sortKey(c)
 	vis := visibility(c)
@@ -73,7 +68,13 @@ func contactTokens(c *Contact) []string {
 		if len(a) <= 64 {
 			set[a] = struct{}{}
 		}
-		add(a)
+		// The local part's words and "@domain"; not the domain's words,
+		// which nearly every contact would share ("com").
+		local, domain, _ := strings.Cut(a, "@")
+		add(local)
+		if d := "@" + domain; len(d) > 1 && len(d) <= 64 {
+			set[d] = struct{}{}
+		}
 	}
 	out := make([]string, 0, len(set))
 	for t := range set {

@@ -10,7 +10,7 @@ package phonebook
 //	cn/<id>                        display name and source, for the lookup hot path
 //	sv/<id>                        a synced contact's source version (JSON), when an overlay exists
 //	ov/<id>                        the local overlay of a synced contact (JSON)
-//	ix/num/<numkey>                contact ids (comma separated) a number key leads to
+//	ix/num/<numkey>\x00<id>        a number key; value: scope, display name and source (as cn/)
 //	ix/dig/<digits>\x00<id>        digit prefixes for number search
 //	ix/tok/<token>\x00<sort>\x00<id>   name/company/e-mail tokens; value: visibility
 //	ix/sort/<sort>\x00<id>         every contact in display-name order; value: visibility
@@ -42,7 +42,7 @@ func kContact(id string) []byte { return []byte(pfxContact + id) }
 func kName(id string) []byte    { return []byte(pfxName + id) }
 func kSrcVer(id string) []byte  { return []byte(pfxSrcVer + id) }
 func kOverlay(id string) []byte { return []byte(pfxOverlay + id) }
-func kNum(numKey string) []byte { return []byte(pfxNum + numKey) }
+func kNum(numKey, id string) []byte { return []byte(pfxNum + numKey + sep + id) }
 func kDigits(d, id string) []byte {
 	return []byte(pfxDigits + d + sep + id)
 }

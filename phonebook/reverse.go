@@ -12,8 +12,9 @@ import (
 // order of notes/callerid.md §3.3: levels are tried in order (exact, then
 // E.164, then national; short numbers as extensions only); the first level
 // with a hit decides; several distinct contacts at that level make the
-// answer ambiguous (no name), never an arbitrary pick. Only global contacts
-// answer caller-ID lookups.
+// answer ambiguous (no name), never an arbitrary pick. An exact hit is only
+// a finer label of the E.164 level, so both are read together. Only global
+// contacts answer caller-ID lookups.
 func (s *Store) Lookup(ctx context.Context, number string) (LookupResult, error) {
 	levels, e164, skip := s.num.Probe(number)
 	if skip {
@@ -21,48 +22,43 @@ func (s *Store) Lookup(ctx context.Context, number string) (LookupResult, error)
 	}
 	res := LookupResult{Match: MatchNone, E164: e164}
 	err := s.view(func(txn *badger.Txn) error {
-		for i, lv := range levels {
-			var hits []string
-			var name, source string
-			collect := func(keys []string) error {
-				for _, k := range keys {
-					item, err := txn.Get(kNum(k))
-					if err == badger.ErrKeyNotFound {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: []byte(pfxNum)})
+		defer it.Close()
+		var hits []string
+		var name, source string
+		collect := func(keys []string) error {
+			for _, k := range keys {
+				prefix := []byte(pfxNum + k + sep)
+				for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+					item := it.Item()
+					id := string(item.Key()[len(prefix):])
+					if slices.Contains(hits, id) {
 						continue
 					}
-					if err != nil {
-						return err
-					}
-					err = item.Value(func(v []byte) error {
-						for _, id := range splitIDs(v) {
-							if slices.Contains(hits, id) {
-								continue
-							}
-							global, n, src, err := lookupName(txn, id)
-							if err != nil {
-								return err
-							}
-							if !global {
-								continue
-							}
-							if len(hits) == 0 {
-								name, source = n, src
-							}
-							hits = append(hits, id)
-						}
+					var global bool
+					var n, src string
+					if err := item.Value(func(v []byte) error {
+						global, n, src = splitNameValue(v)
 						return nil
-					})
-					if err != nil {
+					}); err != nil {
 						return err
 					}
+					if !global {
+						continue
+					}
+					if len(hits) == 0 {
+						name, source = n, src
+					}
+					hits = append(hits, id)
 				}
-				return nil
 			}
+			return nil
+		}
+		for i, lv := range levels {
+			hits = hits[:0]
 			if err := collect(lv.Keys); err != nil {
 				return err
 			}
-			// An exact hit is only a finer label of the same number: if the
-			// E.164 level names another contact too, the number is ambiguous.
 			if len(hits) > 0 && lv.Kind == MatchExact && i+1 < len(levels) && levels[i+1].Kind == MatchE164 {
 				if err := collect(levels[i+1].Keys); err != nil {
 					return err

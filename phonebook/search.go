@@ -172,7 +172,7 @@ func (s *Store) matches(ctx context.Context, txn *badger.Txn, q *Query) ([]hit, 
 			hits = append(hits, hit{sk, id})
 		}
 	default:
-		words := Tokens(text)
+		words := queryTokens(text)
 		if len(words) == 0 {
 			return nil, nil
 		}
@@ -261,4 +261,18 @@ func (s *Store) Scan(ctx context.Context, fn func(*Contact) error) error {
 			return fn(c)
 		})
 	})
+}
+
+// queryTokens splits search text into tokens; a word with '@' is kept whole
+// (lower-cased) so it matches e-mail addresses and "@domain" by prefix.
+func queryTokens(text string) []string {
+	var out []string
+	for _, f := range strings.Fields(text) {
+		if strings.Contains(f, "@") {
+			out = append(out, strings.ToLower(f))
+			continue
+		}
+		out = append(out, Tokens(f)...)
+	}
+	return out
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -29,7 +28,6 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	err := s.view(func(txn *badger.Txn) error {
 		w := txnRW{txn}
 		expected := map[string]bool{} // every plain index key the contacts imply
-		numExpected := map[string][]string{}
 		err := scanKV(ctx, txn, []byte(pfxContact), func(k, v []byte) error {
 			c, nk, err := decodeRecord(v)
 			if err != nil {
@@ -40,11 +38,8 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 			if string(k) != pfxContact+c.ID {
 				problem("%s holds contact %s", k, c.ID)
 			}
-			for _, key := range indexEntries(c, nil).keys {
+			for _, key := range indexEntries(c, nk).keys {
 				expected[string(key)] = true
-			}
-			for _, key := range nk {
-				numExpected[key] = append(numExpected[key], c.ID)
 			}
 			if _, err := w.get(kName(c.ID)); err != nil {
 				problem("contact %s: no name entry", c.ID)
@@ -54,7 +49,7 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 		if err != nil {
 			return err
 		}
-		for _, p := range []string{pfxDigits, pfxToken, pfxSort, pfxSource} {
+		for _, p := range []string{pfxNum, pfxDigits, pfxToken, pfxSort, pfxSource} {
 			err := scanKV(ctx, txn, []byte(p), func(k, v []byte) error {
 				if expected[string(k)] {
 					delete(expected, string(k))
@@ -75,24 +70,6 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 		}
 		for k := range expected {
 			problem("missing index entry %q", k)
-		}
-		err = scanKV(ctx, txn, []byte(pfxNum), func(k, v []byte) error {
-			key := string(k[len(pfxNum):])
-			got := splitIDs(v)
-			want := numExpected[key]
-			slices.Sort(got)
-			slices.Sort(want)
-			if !slices.Equal(got, want) {
-				problem("number key %q lists %v, contacts say %v", key, got, want)
-			}
-			delete(numExpected, key)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for k, ids := range numExpected {
-			problem("number key %q missing for %v", k, ids)
 		}
 		return nil
 	})

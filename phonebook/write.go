@@ -3,7 +3,6 @@ package phonebook
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	badger "github.com/dgraph-io/badger/v4"
 	"slices"
@@ -139,12 +138,12 @@ func writeContact(w rw, c *Contact, numKeys []string, old *Contact, oldKeys []st
 	if err := w.set(kName(c.ID), nameValue(c)); err != nil {
 		return err
 	}
-	ne := indexEntries(c, nil)
+	ne := indexEntries(c, numKeys)
 	var oe entries
 	if old != nil {
-		oe = indexEntries(old, nil)
+		oe = indexEntries(old, oldKeys)
 	}
-	// Plain index keys: delete stale, write current.
+	// Delete stale entries, write current ones (values may have changed).
 	newSet := make(map[string]struct{}, len(ne.keys))
 	for _, k := range ne.keys {
 		newSet[string(k)] = struct{}{}
@@ -161,21 +160,6 @@ func writeContact(w rw, c *Contact, numKeys []string, old *Contact, oldKeys []st
 			return err
 		}
 	}
-	// Number keys: id lists.
-	for _, k := range oldKeys {
-		if !slices.Contains(numKeys, k) {
-			if err := removeID(w, kNum(k), c.ID); err != nil {
-				return err
-			}
-		}
-	}
-	for _, k := range numKeys {
-		if !slices.Contains(oldKeys, k) {
-			if err := addID(w, kNum(k), c.ID); err != nil {
-				return err
-			}
-		}
-	}
 	return nil
 }
 
@@ -190,7 +174,7 @@ func removeContact(w rw, old *Contact, oldKeys []string, keepSource bool) error 
 		return err
 	}
 	srcKey := kSource(old.Source, sourceExtID(old))
-	for _, k := range indexEntries(old, nil).keys {
+	for _, k := range indexEntries(old, oldKeys).keys {
 		if keepSource && bytes.Equal(k, srcKey) {
 			continue
 		}
@@ -198,56 +182,7 @@ func removeContact(w rw, old *Contact, oldKeys []string, keepSource bool) error 
 			return err
 		}
 	}
-	for _, k := range oldKeys {
-		if err := removeID(w, kNum(k), old.ID); err != nil {
-			return err
-		}
-	}
 	return nil
-}
-
-func addID(w rw, key []byte, id string) error {
-	cur, err := w.get(key)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	for _, x := range splitIDs(cur) {
-		if x == id {
-			return nil
-		}
-	}
-	if len(cur) > 0 {
-		cur = append(cur, ',')
-	}
-	return w.set(key, append(cur, id...))
-}
-
-func removeID(w rw, key []byte, id string) error {
-	cur, err := w.get(key)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	ids := splitIDs(cur)
-	out := ids[:0]
-	for _, x := range ids {
-		if x != id {
-			out = append(out, x)
-		}
-	}
-	if len(out) == 0 {
-		return w.del(key)
-	}
-	return w.set(key, []byte(strings.Join(out, ",")))
-}
-
-func splitIDs(b []byte) []string {
-	if len(b) == 0 {
-		return nil
-	}
-	return strings.Split(string(b), ",")
 }
 
 // Get returns the contact with that id.
