@@ -38,10 +38,10 @@ const SchemaVersion = 1
 
 const sep = "\x00"
 
-func kContact(id string) []byte { return []byte(pfxContact + id) }
-func kName(id string) []byte    { return []byte(pfxName + id) }
-func kSrcVer(id string) []byte  { return []byte(pfxSrcVer + id) }
-func kOverlay(id string) []byte { return []byte(pfxOverlay + id) }
+func kContact(id string) []byte     { return []byte(pfxContact + id) }
+func kName(id string) []byte        { return []byte(pfxName + id) }
+func kSrcVer(id string) []byte      { return []byte(pfxSrcVer + id) }
+func kOverlay(id string) []byte     { return []byte(pfxOverlay + id) }
 func kNum(numKey, id string) []byte { return []byte(pfxNum + numKey + sep + id) }
 func kDigits(d, id string) []byte {
 	return []byte(pfxDigits + d + sep + id)
