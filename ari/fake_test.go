@@ -451,3 +451,23 @@ func TestOrderingUnderLoad(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+func TestUserEvent(t *testing.T) {
+	e := newEnv(t, "cid")
+	id, err := e.srv.PlaceInbound(fakeari.InboundCall{App: "cid", Caller: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := e.c.Events().Subscribe(ari.Filter{Types: []string{"ChannelUserevent"}})
+	defer sub.Cancel()
+	if err := e.c.UserEvent(e.ctx, "AgentReady", "cid", []ari.Key{ari.ChannelKey(id)}, map[string]string{"agent": "42"}); err != nil {
+		t.Fatal(err)
+	}
+	ev := next(t, sub).(*ari.ChannelUserevent)
+	if ev.Eventname != "AgentReady" || ev.Userevent["agent"] != "42" || ev.Channel == nil || ev.Channel.ID != id {
+		t.Fatalf("user event %+v", ev)
+	}
+	if err := e.c.UserEvent(e.ctx, "X", "nobody", nil, nil); !ari.IsNotFound(err) {
+		t.Fatalf("unknown app: %v", err)
+	}
+}

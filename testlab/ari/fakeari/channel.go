@@ -438,6 +438,7 @@ var ErrAppNotActive = fmt.Errorf("fakeari: Stasis app not registered or not acti
 func (s *Server) PlaceInbound(call InboundCall) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.changedLocked()
 	return s.placeInboundLocked(call)
 }
 
@@ -488,6 +489,7 @@ func (s *Server) Hangup(id string, cause int) bool {
 		cause = 16
 	}
 	s.hangupLocked(c, cause, hangupHow{request: true})
+	s.changedLocked()
 	return true
 }
 

@@ -108,6 +108,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		a.sess = ss
 		ss.apps[n] = true
 	}
+	s.changedLocked()
 	s.mu.Unlock()
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"ari"}})
 	if err != nil {
@@ -168,6 +169,7 @@ func (s *Server) writeLoop(ss *session) {
 
 // detachLocked deactivates the session's apps (channels stay in Stasis).
 func (s *Server) detachLocked(ss *session) {
+	defer s.changedLocked()
 	delete(s.sessions, ss)
 	for n := range ss.apps {
 		if a := s.apps[n]; a != nil && a.sess == ss {
@@ -204,6 +206,7 @@ func (s *Server) ReplaceApp(name string) {
 	s.sendToSession(a.sess, name, &ari.ApplicationReplaced{Header: ari.Header{Type: "ApplicationReplaced"}})
 	delete(a.sess.apps, name)
 	a.sess = nil
+	s.changedLocked()
 }
 
 // Restart simulates an Asterisk restart: WebSockets drop, every channel,
@@ -218,6 +221,7 @@ func (s *Server) Restart(newEntityID string) {
 	}
 	s.entityID = newEntityID
 	s.reset()
+	s.changedLocked()
 }
 
 // AppActive reports whether a WebSocket currently holds app.

@@ -273,3 +273,34 @@ func TestAMD(t *testing.T) {
 		}
 	}
 }
+
+func TestAwait(t *testing.T) {
+	srv, url := fakeari.StartTest(t, fakeari.WithAuth("U", "P"))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := ari.New(url, ari.WithAuth("U", "P"), ari.WithApps("cid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sub := c.Events().Subscribe(ari.Filter{Types: []string{"StasisStart"}})
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if ev, ok := <-sub.Events(); ok {
+			_ = c.Channels().Continue(ctx, ev.(*ari.StasisStart).Channel.ID, ari.DialplanTarget{})
+		}
+	}()
+	if err := srv.AwaitApp(ctx, "cid"); err != nil {
+		t.Fatal(err)
+	}
+	id, err := srv.PlaceInbound(fakeari.InboundCall{App: "cid", Caller: "5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := srv.AwaitChannel(ctx, id, func(c fakeari.ChannelSnapshot) bool { return !c.InStasis })
+	if err != nil || snap.Dialplan.Priority != 2 {
+		t.Fatalf("%+v %v", snap, err)
+	}
+}

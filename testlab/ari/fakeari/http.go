@@ -158,6 +158,7 @@ func (s *Server) serveARI(w http.ResponseWriter, r *http.Request) {
 	default:
 		resp = h(s, rq)
 	}
+	s.changedLocked()
 	if resp.status/100 == 2 {
 		// Only requests the stand-in accepts must conform: a request Asterisk
 		// would refuse is the test's point, not a contract breach.
@@ -268,6 +269,8 @@ func init() {
 		"deviceStates.get":    (*Server).hDeviceGet,
 		"deviceStates.update": (*Server).hDeviceUpdate,
 		"deviceStates.delete": (*Server).hDeviceDelete,
+
+		"events.userEvent": (*Server).hUserEvent,
 
 		"applications.list":        (*Server).hAppList,
 		"applications.get":         (*Server).hAppGet,

@@ -258,3 +258,40 @@ func (s *Server) subscriptionLocked(r *request, on bool) response {
 
 func (s *Server) hAppSubscribe(r *request) response   { return s.subscriptionLocked(r, true) }
 func (s *Server) hAppUnsubscribe(r *request) response { return s.subscriptionLocked(r, false) }
+
+func (s *Server) hUserEvent(r *request) response {
+	a := s.apps[r.q.Get("application")]
+	if a == nil {
+		return fail(http.StatusNotFound, "Application does not exist.")
+	}
+	ev := &ari.ChannelUserevent{Header: ari.Header{Type: "ChannelUserevent"}, Eventname: r.p("eventName"), Userevent: map[string]any{}}
+	for k, v := range r.vars {
+		ev.Userevent[k] = v
+	}
+	for _, src := range splitArgs(r.q.Get("source")) {
+		kind, id, _ := strings.Cut(src, ":")
+		switch kind {
+		case "channel":
+			c := s.channels[id]
+			if c == nil {
+				return fail(http.StatusUnprocessableEntity, "Event source not found.")
+			}
+			snap := c.snapshot()
+			ev.Channel = &snap
+		case "bridge":
+			b := s.bridges[id]
+			if b == nil {
+				return fail(http.StatusUnprocessableEntity, "Event source not found.")
+			}
+			snap := b.snapshot()
+			ev.Bridge = &snap
+		case "endpoint":
+			e := s.endpointLocked(id)
+			ev.Endpoint = &e
+		default:
+			return fail(http.StatusBadRequest, "Invalid even tsource URI or userevent data.")
+		}
+	}
+	s.emit(map[string]bool{a.name: true}, ev)
+	return noContent()
+}

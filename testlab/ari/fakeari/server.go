@@ -68,6 +68,7 @@ type Server struct {
 	closed    bool
 
 	stopStart chan struct{}
+	changed   chan struct{}
 
 	wg   sync.WaitGroup
 	srv  *http.Server
@@ -288,5 +289,6 @@ func (s *Server) after(d time.Duration, f func()) clock.Timer {
 			return
 		}
 		f()
+		s.changedLocked()
 	})
 }
