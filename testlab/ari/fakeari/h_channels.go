@@ -105,36 +105,50 @@ func parseCallerID(s string) ari.CallerID {
 }
 
 // originateCheck validates endpoint and ids the way resource_channels.c does.
-func (s *Server) originateCheck(r *request, id string) (tech string, resp *response) {
-	bad := func(code int, msg string) (string, *response) { x := fail(code, msg); return "", &x }
+// originateCheck validates an originate or create the way
+// resource_channels.c does, in the same order.
+func (s *Server) originateCheck(r *request, id string, needTarget bool) *response {
+	bad := func(code int, msg string) *response { x := fail(code, msg); return &x }
+	if len(id) > maxUniqueID || len(r.q.Get("otherChannelId")) > maxUniqueID {
+		return bad(http.StatusBadRequest, "Uniqueid length exceeds maximum of 149")
+	}
 	ep := r.q.Get("endpoint")
 	if ep == "" {
 		return bad(http.StatusBadRequest, "Endpoint must be specified")
 	}
-	tech, res, found := strings.Cut(ep, "/")
-	if !found || tech == "" || res == "" {
-		return bad(http.StatusBadRequest, "Invalid endpoint specified")
-	}
 	if r.q.Get("originator") != "" && r.q.Get("formats") != "" {
 		return bad(http.StatusBadRequest, "Originator and formats can't both be specified")
 	}
-	if len(id) > maxUniqueID || len(r.q.Get("otherChannelId")) > maxUniqueID {
-		return bad(http.StatusBadRequest, "Uniqueid length exceeds maximum of 149")
+	tech, res, _ := strings.Cut(ep, "/")
+	if tech == "" || res == "" {
+		return bad(http.StatusBadRequest, "Invalid endpoint specified")
+	}
+	if needTarget && r.q.Get("app") == "" && r.q.Get("extension") == "" {
+		return bad(http.StatusBadRequest, "Application or extension must be specified")
 	}
 	if o := r.q.Get("originator"); o != "" && s.channels[o] == nil {
 		return bad(http.StatusBadRequest, "Provided originator channel was not found")
 	}
-	if id != "" && s.channels[id] != nil {
-		return bad(http.StatusConflict, "Channel with given unique ID already exists")
-	}
-	if o := r.q.Get("otherChannelId"); o != "" && s.channels[o] != nil {
+	if (id != "" && s.channels[id] != nil) || (r.q.Get("otherChannelId") != "" && s.channels[r.q.Get("otherChannelId")] != nil) {
 		return bad(http.StatusConflict, "Channel with given unique ID already exists")
 	}
 	if !knownTechs[tech] {
-		x := response{http.StatusInternalServerError, map[string]string{"error": "Allocation failed"}}
-		return "", &x
+		return &response{http.StatusInternalServerError, map[string]string{"error": "Allocation failed"}}
 	}
-	return tech, nil
+	return nil
+}
+
+// dialTimeout is ast_dial's global timeout: >0 seconds, -1 none (0 here),
+// anything else the default 30 s.
+func dialTimeout(v string) time.Duration {
+	n, err := strconv.Atoi(v)
+	switch {
+	case err == nil && n > 0:
+		return time.Duration(n) * time.Second
+	case err == nil && n == -1:
+		return 0
+	}
+	return 30 * time.Second
 }
 
 func splitArgs(s string) []string {
@@ -177,22 +191,12 @@ func (s *Server) hOriginate(r *request) response {
 	if id == "" {
 		id = r.q.Get("channelId")
 	}
-	if _, errResp := s.originateCheck(r, id); errResp != nil {
+	if errResp := s.originateCheck(r, id, true); errResp != nil {
 		return *errResp
 	}
 	app := r.q.Get("app")
 	ext := r.q.Get("extension")
-	if app == "" && ext == "" {
-		return fail(http.StatusBadRequest, "Application or extension must be specified")
-	}
-	timeout := 30 * time.Second
-	if t := r.q.Get("timeout"); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil {
-			return fail(http.StatusBadRequest, "Invalid timeout")
-		}
-		timeout = time.Duration(n) * time.Second
-	}
+	timeout := dialTimeout(r.q.Get("timeout"))
 	c := s.allocLocked(r, id)
 	s.stats.Originates++
 	c.timeout = timeout
@@ -222,13 +226,10 @@ func (s *Server) hOriginate(r *request) response {
 
 func (s *Server) hCreate(r *request) response {
 	id := r.q.Get("channelId")
-	if _, errResp := s.originateCheck(r, id); errResp != nil {
+	if errResp := s.originateCheck(r, id, false); errResp != nil {
 		return *errResp
 	}
 	app := r.q.Get("app")
-	if app == "" {
-		return fail(http.StatusBadRequest, "Application must be specified")
-	}
 	c := s.allocLocked(r, id)
 	c.dp = ari.DialplanCEP{Context: "default", Exten: "s", Priority: 1}
 	if c.peer != nil {
@@ -245,15 +246,13 @@ func (s *Server) hDial(r *request) response {
 	if errResp != nil {
 		return *errResp
 	}
-	if !c.outbound || c.dialing || c.answered || c.state != ari.StateDown {
-		return fail(http.StatusConflict, "Channel cannot be dialed.")
+	if c.state != ari.StateDown && c.state != ari.StateRsrvd || c.dialing {
+		return fail(http.StatusConflict, "Channel is not in the 'Down' state")
 	}
-	c.timeout = 30 * time.Second
-	if t := r.q.Get("timeout"); t != "" {
-		if n, err := strconv.Atoi(t); err == nil {
-			c.timeout = time.Duration(n) * time.Second
-		}
+	if !c.outbound {
+		return fail(http.StatusConflict, "Dialing a channel not created by ARI")
 	}
+	c.timeout = dialTimeout(r.q.Get("timeout"))
 	c.plan = s.planFor(c.endpoint)
 	c.timers = append(c.timers, s.after(0, func() { s.startDialLocked(c) }))
 	return noContent()
@@ -311,21 +310,27 @@ func (s *Server) hContinue(r *request) response {
 	ctx, ext, label := r.q.Get("context"), r.q.Get("extension"), r.q.Get("label")
 	prio, _ := strconv.Atoi(r.q.Get("priority"))
 	s.leaveStasisLocked(c)
+	// continue_in_dialplan: a context without extension means "s"; no
+	// context keeps the current one; no location at all: next priority.
 	dp := c.dp
+	if ctx != "" {
+		dp.Context, dp.Exten = ctx, "s"
+	}
+	if ext != "" {
+		dp.Exten = ext
+	}
 	switch {
-	case ctx != "" || ext != "" || prio > 0 || label != "":
-		if ctx != "" {
-			dp.Context = ctx
-		}
-		if ext != "" {
-			dp.Exten = ext
-		}
+	case label != "":
 		dp.Priority = 1
-		if prio > 0 {
-			dp.Priority = int64(prio)
+		if n, err := strconv.Atoi(label); err == nil {
+			dp.Priority = int64(n)
 		}
-	default:
+	case prio > 0:
+		dp.Priority = int64(prio)
+	case ctx == "" && ext == "":
 		dp.Priority++
+	default:
+		dp.Priority = 1
 	}
 	dp.AppName, dp.AppData = "", ""
 	c.dp = dp
@@ -400,8 +405,14 @@ func (s *Server) getVarLocked(c *channel, name string) (string, bool) {
 	case "CHANNEL(LANGUAGE)":
 		return c.language, true
 	}
-	v, found := c.vars[name]
-	return v, found
+	if v, found := c.vars[name]; found {
+		return v, true
+	}
+	if strings.HasSuffix(name, ")") {
+		// Other dialplan functions read as what was last written, else "".
+		return c.written[name], true
+	}
+	return "", false
 }
 
 // setVarLocked sets a variable or function and emits what Asterisk emits.
@@ -472,20 +483,24 @@ func (s *Server) hSetVar(r *request) response {
 }
 
 func (s *Server) hSnoop(r *request) response {
-	c, errResp := s.controlLocked(r.p("channelId"))
-	if errResp != nil {
-		return *errResp
+	spy, whisper := r.q.Get("spy"), r.q.Get("whisper")
+	if (spy == "" || spy == "none") && (whisper == "" || whisper == "none") {
+		return fail(http.StatusBadRequest, "Direction must be specified for at least spy or whisper")
 	}
 	app := r.q.Get("app")
 	if app == "" {
 		return fail(http.StatusBadRequest, "Application name is required")
+	}
+	c := s.channels[r.p("channelId")]
+	if c == nil {
+		return fail(http.StatusNotFound, "Provided channel was not found")
 	}
 	id := r.p("snoopId")
 	if id == "" {
 		id = r.q.Get("snoopId")
 	}
 	if id != "" && s.channels[id] != nil {
-		return fail(http.StatusConflict, "Channel with given unique ID already exists")
+		return fail(http.StatusInternalServerError, "Snoop channel could not be created")
 	}
 	sn := s.newChannelLocked(id, "Snoop/"+c.id)
 	sn.name = "Snoop/" + c.id + "-" + sn.name[len(sn.name)-8:]

@@ -124,12 +124,18 @@ func (s *Server) finishPlaybackLocked(p *playback, state string) {
 }
 
 func (s *Server) hChannelPlay(r *request) response {
-	c := s.channels[r.p("channelId")]
-	if c == nil {
-		return fail(http.StatusNotFound, "Channel not found")
+	c, errResp := s.controlLocked(r.p("channelId"))
+	if errResp != nil {
+		return *errResp
 	}
-	if c.stasis == "" {
-		return fail(http.StatusConflict, "Channel not in Stasis application")
+	if invalidState(c) {
+		return fail(http.StatusPreconditionFailed, "Channel in invalid state")
+	}
+	if atoiOr(r.q.Get("skipms"), 0) < 0 {
+		return fail(http.StatusBadRequest, "skipms cannot be negative")
+	}
+	if atoiOr(r.q.Get("offsetms"), 0) < 0 {
+		return fail(http.StatusBadRequest, "offsetms cannot be negative")
 	}
 	return s.startPlaybackLocked(r, "channel:"+c.id, c.playbacks)
 }
@@ -203,14 +209,12 @@ func (s *Server) startRecordingLocked(r *request, target string) response {
 		return fail(http.StatusBadRequest, "Format must be provided")
 	}
 	if !slices.Contains(recordFormats, format) {
-		return fail(http.StatusUnprocessableEntity, "Recording format not supported")
+		return fail(http.StatusUnprocessableEntity, "specified format is unknown on this system")
 	}
 	ifExists := r.q.Get("ifExists")
-	if s.recs[name] != nil {
-		return fail(http.StatusConflict, "Recording with the same name already exists")
-	}
-	if _, exists := s.stored[name]; exists && (ifExists == "" || ifExists == "fail") {
-		return fail(http.StatusConflict, "Recording with the same name already exists")
+	_, stored := s.stored[name]
+	if s.recs[name] != nil || stored && (ifExists == "" || ifExists == "fail") {
+		return fail(http.StatusConflict, "Recording '"+name+"' already exists and can not be overwritten")
 	}
 	rc := &recording{name: name, format: format, target: target, state: "queued"}
 	s.recs[name] = rc
@@ -260,12 +264,9 @@ func (s *Server) finishRecordingLocked(rc *recording, state string) {
 }
 
 func (s *Server) hChannelRecord(r *request) response {
-	c := s.channels[r.p("channelId")]
-	if c == nil {
-		return fail(http.StatusNotFound, "Channel not found")
-	}
-	if c.stasis == "" {
-		return fail(http.StatusConflict, "Channel not in Stasis application")
+	c, errResp := s.controlLocked(r.p("channelId"))
+	if errResp != nil {
+		return *errResp
 	}
 	if c.bridge != "" {
 		return fail(http.StatusConflict, "Channel is in a bridge")
