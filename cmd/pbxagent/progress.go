@@ -82,13 +82,16 @@ func formatBytes(n int64) string {
 	return fmt.Sprintf("%.1f %s", float64(n)/d, units[i])
 }
 
-// formatPair writes done/total in total's unit: "1.3/2.5 MiB".
+// formatPair writes done/total in total's unit, done padded to the width
+// of total so the line keeps its length: "  1.3/12.5 MiB".
 func formatPair(done, total int64) string {
 	i, d := scale(total)
 	if i == 0 {
-		return fmt.Sprintf("%d/%d B", done, total)
+		t := fmt.Sprintf("%d", total)
+		return fmt.Sprintf("%*d/%s B", len(t), done, t)
 	}
-	return fmt.Sprintf("%.1f/%.1f %s", float64(done)/d, float64(total)/d, units[i])
+	t := fmt.Sprintf("%.1f", float64(total)/d)
+	return fmt.Sprintf("%*.1f/%s %s", len(t), float64(done)/d, t, units[i])
 }
 
 // progressReader counts the bytes read through it and redraws the

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const threeRows = `Ana,,Anić,ana@example.ba,Example d.o.o.,mobile:061 111-111,work:+38733123456
+Emir,,Hodžić,emir@example.ba,BH Telecom,work:033 222 111,pager:555
+Chevy,,Yesipov,cyesipov0@example.com,Jacobi and Sons,mobile:50011,work:600111
+`
+
+// total returns the number of contacts of a source through the CLI.
+func total(t *testing.T, env []string, source string) int {
+	t.Helper()
+	r := runCLI(t, env, "", "contacts", "list", "--json", "--source", source)
+	var p struct{ Total int }
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &p) != nil {
+		t.Fatalf("list: %+v", r)
+	}
+	return p.Total
+}
+
+func TestImportExportCommands(t *testing.T) {
+	base := startDaemon(t)
+	env := []string{"PBXAGENT_SERVER=" + base, "PBXAGENT_TOKEN=" + testToken}
+	dir := t.TempDir()
+	three := writeFile(t, "three.csv", threeRows)
+	one := writeFile(t, "one.csv", strings.SplitAfter(threeRows, "\n")[0])
+	malformed := writeFile(t, "bad.csv", threeRows+"Broken,,Row\nAlso,\"unterminated\n")
+	exported := filepath.Join(dir, "export.csv")
+
+	tests := []struct {
+		name    string
+		term    fakeTerm
+		stdin   string
+		args    []string
+		code    int
+		stdout  []string
+		stderr  []string
+		notErr  []string
+		csvRows int // contacts from CSV after the step
+	}{
+		{name: "replace refused without a terminal", args: []string{"contacts", "import", three}, code: 2,
+			stderr: []string{"stdin is not a terminal", "--yes"}, csvRows: 0},
+		{name: "replace from stdin needs --yes", term: fakeTerm{stdin: true}, stdin: threeRows, args: []string{"contacts", "import", "-"}, code: 2,
+			stderr: []string{"pass --yes"}, csvRows: 0},
+		{name: "answer no", term: fakeTerm{stdin: true}, stdin: "n\n", args: []string{"contacts", "import", three, "--replace"}, code: 1,
+			stderr: []string{"CSV upload will delete existing records. Do you want to proceed? [y/N]", "cancelled"}, csvRows: 0},
+		{name: "empty answer is no", term: fakeTerm{stdin: true}, stdin: "", args: []string{"contacts", "import", three}, code: 1,
+			stderr: []string{"cancelled"}, csvRows: 0},
+		{name: "answer yes", term: fakeTerm{stdin: true}, stdin: "y\n", args: []string{"contacts", "import", three},
+			stderr: []string{"Do you want to proceed? [y/N]", `warning: line 2, column 7: number type "pager"`},
+			stdout: []string{"imported " + three + " (central-phone-book, replace): 3 rows, 3 created, 0 updated, 0 unchanged, 0 deleted"},
+			notErr: []string{"upload ["}, csvRows: 3},
+		{name: "malformed rows list their lines", args: []string{"contacts", "import", malformed, "--yes"}, code: 1,
+			stderr: []string{"malformed row", "\n  line 4", "\n  line 5"}, csvRows: 3},
+		{name: "merge asks nothing", args: []string{"contacts", "import", one, "--merge"},
+			stdout: []string{"(central-phone-book, merge): 1 rows, 0 created, 0 updated, 1 unchanged, 0 deleted"}, csvRows: 3},
+		{name: "replace --yes deletes what the file lacks, progress on a terminal", term: fakeTerm{stdout: true, width: 60},
+			args: []string{"contacts", "import", "--yes", one}, stdout: []string{"1 unchanged, 2 deleted"},
+			stderr: []string{"\rupload [", "] 100% "}, csvRows: 1},
+		{name: "merge from stdin", stdin: threeRows, args: []string{"contacts", "import", "--merge", "-", "--json"},
+			stdout: []string{`"created": 2`, `"unchanged": 1`, `"warnings"`}, csvRows: 3},
+		{name: "replace and merge exclude each other", args: []string{"contacts", "import", three, "--replace", "--merge"}, code: 2, csvRows: 3},
+		{name: "missing file", args: []string{"contacts", "import", filepath.Join(dir, "nope.csv"), "--yes"}, code: 1,
+			stderr: []string{"nope.csv"}, csvRows: 3},
+		{name: "export to stdout", args: []string{"contacts", "export"}, stdout: []string{"Ana,,Anić,ana@example.ba", "Jacobi and Sons"}, csvRows: 3},
+		{name: "export to a file", args: []string{"contacts", "export", "-o", exported}, stderr: []string{"wrote " + exported}, csvRows: 3},
+		{name: "template", args: []string{"contacts", "template"}, stdout: []string{","}, csvRows: 3},
+		{name: "export with a wrong token", args: []string{"contacts", "export", "-o", filepath.Join(dir, "x.csv"), "--server", base},
+			term: fakeTerm{}, code: 1, stderr: []string{"a valid admin bearer token is required"}, csvRows: 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := env
+			if tc.name == "export with a wrong token" {
+				e = []string{"PBXAGENT_TOKEN=wrong"}
+			}
+			r := runTerm(t, tc.term, e, tc.stdin, tc.args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			for _, w := range tc.stdout {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			for _, w := range tc.stderr {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			for _, w := range tc.notErr {
+				if strings.Contains(r.stderr, w) {
+					t.Errorf("stderr has %q:\n%s", w, r.stderr)
+				}
+			}
+			if got := total(t, env, "csv"); got != tc.csvRows {
+				t.Errorf("%d CSV contacts, want %d", got, tc.csvRows)
+			}
+		})
+	}
+
+	// The exported file imports back unchanged, and no temp file is left.
+	b, err := os.ReadFile(exported)
+	if err != nil || !strings.Contains(string(b), "Chevy,,Yesipov") {
+		t.Fatalf("exported file: %v %q", err, b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.csv")); !os.IsNotExist(err) {
+		t.Errorf("a failed export left its file: %v", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temp file left: %s", e.Name())
+		}
+	}
+	r := runCLI(t, env, "", "contacts", "import", "--yes", exported)
+	if r.code != 0 || !strings.Contains(r.stdout, "0 created, 0 updated, 3 unchanged, 0 deleted") {
+		t.Fatalf("re-import of the export: %+v", r)
+	}
+}
