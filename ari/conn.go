@@ -47,7 +47,8 @@ type Conn struct {
 	done      chan struct{}
 	ready     chan struct{} // closed while connected and reconciled; replaced on disconnect
 
-	connected  atomic.Bool
+	recvMu     sync.Mutex
+	recvCh     chan struct{} // closed when received grows
 	received   atomic.Uint64
 	decodeErrs atomic.Uint64
 	connects   atomic.Uint64

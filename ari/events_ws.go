@@ -296,13 +296,19 @@ func (c *Conn) readLoop(ctx context.Context, ws *websocket.Conn) error {
 			c.log.Warn("ari: undecodable event", "err", err)
 			continue
 		}
-		c.received.Add(1)
 		if u, ok := ev.(*UnknownEvent); ok && u.DecodeErr != nil {
 			c.decodeErrs.Add(1)
 			c.log.Warn("ari: event kept undecoded", "type", u.Type, "err", u.DecodeErr)
 		}
 		c.track(ev)
 		c.bus.publish(ev)
+		c.received.Add(1)
+		c.recvMu.Lock()
+		if c.recvCh != nil {
+			close(c.recvCh)
+			c.recvCh = nil
+		}
+		c.recvMu.Unlock()
 		if ev.GetType() == "ApplicationReplaced" {
 			delete(active, ev.GetApplication())
 			if len(active) == 0 {
@@ -441,6 +447,30 @@ func (c *Conn) appAfterConnect(ctx context.Context, name string) (*Application, 
 			t.Stop()
 			return nil, ctx.Err()
 		case <-t.C:
+		}
+	}
+}
+
+// WaitReceived blocks until the client has routed at least n events from
+// Asterisk to its subscriptions (Stats().EventsReceived >= n), or ctx ends.
+// With the testlab stand-in on a virtual clock, waiting for the server's
+// Stats().EventsSent after an Advance makes a simulation step deterministic.
+func (c *Conn) WaitReceived(ctx context.Context, n uint64) error {
+	for {
+		c.recvMu.Lock()
+		if c.received.Load() >= n {
+			c.recvMu.Unlock()
+			return nil
+		}
+		if c.recvCh == nil {
+			c.recvCh = make(chan struct{})
+		}
+		ch := c.recvCh
+		c.recvMu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("ari: wait for %d events (have %d): %w", n, c.received.Load(), ctx.Err())
 		}
 	}
 }

@@ -471,3 +471,33 @@ func TestUserEvent(t *testing.T) {
 		t.Fatalf("unknown app: %v", err)
 	}
 }
+
+// TestVirtualStepBarrier: after advancing the virtual clock, waiting for
+// the server's sent count makes every event of the step visible at once.
+func TestVirtualStepBarrier(t *testing.T) {
+	e := newEnv(t, "dialer", fakeari.WithPeer("PJSIP/", fakeari.Fixed{Outcome: fakeari.Answer, Ring: 3 * time.Second, Talk: 10 * time.Second}))
+	sub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey("v1")}})
+	defer sub.Cancel()
+	if _, err := e.c.Channels().Originate(e.ctx, ari.OriginateRequest{Endpoint: "PJSIP/1", ChannelID: "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		advance time.Duration
+		pending int
+	}{
+		{0, 3},                // Dial "", Ringing, Dial RINGING
+		{3 * time.Second, 6},  // + Up, Dial ANSWER, StasisStart
+		{10 * time.Second, 9}, // + HangupRequest, StasisEnd, ChannelDestroyed
+	}
+	for _, st := range steps {
+		e.clk.Advance(st.advance)
+		if err := e.c.WaitReceived(e.ctx, uint64(e.srv.Stats().EventsSent)); err != nil {
+			t.Fatal(err)
+		}
+		if got := sub.Pending(); got < st.pending-1 || got > st.pending {
+			// one event may already sit in the pump's hand-off
+			t.Fatalf("after +%v: %d pending, want %d", st.advance, got, st.pending)
+		}
+	}
+	expect(t, sub, "Dial", "ChannelStateChange", "Dial", "ChannelStateChange", "Dial", "StasisStart", "ChannelHangupRequest", "StasisEnd", "ChannelDestroyed")
+}
