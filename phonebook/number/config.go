@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -58,9 +59,56 @@ type Normalizer struct {
 }
 
 type ccInfo struct {
-	known bool
-	ndd   string
+	known bool   // an assigned country calling code
+	fast  bool   // the parser-free paths may be used (see fastCodes)
+	ndd   string // national prefix of the code's main region
 }
+
+// fastCodes reports, per country calling code, whether the parser reads
+// the E.164 form of every example number the metadata has for the code
+// back to that number, and the code splits off the digits as the
+// parser-free paths do. Computed once per process (about 2 500 parses);
+// read-only afterwards.
+var fastCodes = sync.OnceValue(func() *[1000]bool {
+	var ok, bad [1000]bool
+	known := phonenumbers.GetSupportedCallingCodes()
+	check := func(ex *phonenumbers.PhoneNumber) {
+		if ex == nil || !phonenumbers.IsValidNumber(ex) {
+			return
+		}
+		cc := int(ex.GetCountryCode())
+		if cc <= 0 || cc >= len(ok) {
+			return
+		}
+		e := phonenumbers.Format(ex, phonenumbers.E164)
+		split := 0
+		for l := 1; l <= 3 && l < len(e); l++ {
+			if c, _ := strconv.Atoi(e[1 : 1+l]); known[c] {
+				split = c
+				break
+			}
+		}
+		p, err := phonenumbers.Parse(e, "ZZ")
+		if split != cc || err != nil || p.GetCountryCode() != ex.GetCountryCode() ||
+			phonenumbers.GetNationalSignificantNumber(p) != phonenumbers.GetNationalSignificantNumber(ex) {
+			bad[cc] = true
+			return
+		}
+		ok[cc] = true
+	}
+	for region := range phonenumbers.GetSupportedRegions() {
+		for _, t := range exampleTypes {
+			check(phonenumbers.GetExampleNumberForType(region, t))
+		}
+	}
+	for c := range phonenumbers.GetSupportedGlobalNetworkCallingCodes() {
+		check(phonenumbers.GetExampleNumberForNonGeoEntity(c))
+	}
+	for i := range ok {
+		ok[i] = ok[i] && !bad[i]
+	}
+	return &ok
+})
 
 // New validates cfg and returns a Normalizer. Errors name the offending
 // Config field.
@@ -93,11 +141,12 @@ func New(cfg Config) (*Normalizer, error) {
 	case cfg.CacheSize > 0:
 		n.cache = newLRU(cfg.CacheSize)
 	}
+	fast := fastCodes()
 	for c := range phonenumbers.GetSupportedCallingCodes() {
 		if c <= 0 || c >= len(n.cc) {
 			continue
 		}
-		info := ccInfo{known: true}
+		info := ccInfo{known: true, fast: fast[c]}
 		if reg := phonenumbers.GetRegionCodeForCountryCode(c); reg != "" && reg != "001" {
 			info.ndd = phonenumbers.GetNddPrefixForRegion(reg, true)
 		}

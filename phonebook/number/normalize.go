@@ -104,12 +104,48 @@ func (n *Normalizer) Normalize(raw string) Normalized {
 	if !c.plus && len(s) <= n.extMax {
 		return Normalized{Clean: s, Extension: s, Kind: KindExtension}
 	}
+	if v, ok := n.fastNormalize(c, s); ok {
+		return v
+	}
 	p := n.parse(s, c.plus)
 	out := Normalized{Clean: s, Kind: p.kind, E164: p.e164}
 	if p.nsn != "" {
 		out.NSNKey = strconv.Itoa(p.cc) + ":" + p.nsn
 	}
 	return out
+}
+
+// fastNormalize skips phonenumbers.Parse for the forms Probe derives
+// without it (see derive): it builds the number from the derived country
+// code and national number and only asks IsValidNumber. Anything but a
+// valid number (valid for the default region itself, for the national
+// form: only then does the parser strip the national prefix), or a
+// national number with a leading zero (Italian style, which needs the
+// parser's leading-zero fields), goes to the parser.
+func (n *Normalizer) fastNormalize(c cleaned, s string) (Normalized, bool) {
+	var e e164Buf
+	d, ccLen, national, ok := n.derive(c, &e)
+	if !ok || d[ccLen] == '0' {
+		return Normalized{}, false
+	}
+	var nn uint64
+	for _, ch := range d[ccLen:] {
+		nn = nn*10 + uint64(ch-'0')
+	}
+	cc := int32(0)
+	for _, ch := range d[:ccLen] {
+		cc = cc*10 + int32(ch-'0')
+	}
+	pn := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nn}
+	if national {
+		if !phonenumbers.IsValidNumberForRegion(pn, n.region) {
+			return Normalized{}, false
+		}
+	} else if !phonenumbers.IsValidNumber(pn) {
+		return Normalized{}, false
+	}
+	e164 := "+" + string(d)
+	return Normalized{Clean: s, E164: e164, NSNKey: e164[1:1+ccLen] + ":" + e164[1+ccLen:], Kind: KindValid}, true
 }
 
 // parsed is the outcome of parsing a cleaned long number.

@@ -91,45 +91,68 @@ func (n *Normalizer) probe(raw string) Probe {
 	return buildProbe(b, pr.e164, strconv.Itoa(pr.cc), pr.nsn)
 }
 
+// e164Buf holds derived E.164 digits on the caller's stack.
+type e164Buf [maxDigits + 8]byte
+
 // fast tries the parser-free paths of Probe.
 func (n *Normalizer) fast(c cleaned) (Probe, bool) {
+	var e e164Buf
+	d, ccLen, _, ok := n.derive(c, &e)
+	if !ok {
+		return Probe{}, false
+	}
+	var f e164Buf
+	plus := append(append(f[:0], '+'), d...)
+	return buildProbeBytes(c.b, plus, d[:ccLen], d[ccLen:]), true
+}
+
+// derive returns the E.164 digits (country code first, no '+') of a
+// cleaned number in "+digits", "<IDD>digits" or "<national prefix>digits"
+// form, and the length of its country code, without the parser. It
+// declines (ok false) for numbers with a phone-context, starting with a
+// trunk prefix, or failing splitCC. national reports the national-prefix
+// form.
+func (n *Normalizer) derive(c cleaned, e *e164Buf) (d []byte, ccLen int, national, ok bool) {
 	b := c.b
 	switch {
 	case c.plus && !c.ctx:
-		return n.fastE164(b, b[1:])
+		d = b[1:]
 	case c.plus:
-		return Probe{}, false
-	}
-	for _, tp := range n.trunks {
-		if len(b) >= len(tp) && string(b[:len(tp)]) == tp {
-			return Probe{}, false
+		return nil, 0, false, false
+	default:
+		for _, tp := range n.trunks {
+			if len(b) >= len(tp) && string(b[:len(tp)]) == tp {
+				return nil, 0, false, false
+			}
+		}
+		switch {
+		case n.idd != "" && len(b) > len(n.idd) && string(b[:len(n.idd)]) == n.idd:
+			d = b[len(n.idd):]
+		case n.ndd != "" && len(b) > len(n.ndd) && string(b[:len(n.ndd)]) == n.ndd:
+			rest := b[len(n.ndd):]
+			if rest[0] == '0' {
+				return nil, 0, false, false
+			}
+			d = append(append(e[:0], n.regionCC...), rest...)
+			national = true
+		default:
+			return nil, 0, false, false
 		}
 	}
-	if n.idd != "" && len(b) > len(n.idd) && string(b[:len(n.idd)]) == n.idd {
-		return n.fastE164(b, b[len(n.idd):])
-	}
-	if n.ndd != "" && len(b) > len(n.ndd) && string(b[:len(n.ndd)]) == n.ndd {
-		rest := b[len(n.ndd):]
-		if len(rest) > 0 && rest[0] == '0' {
-			return Probe{}, false
-		}
-		var e [maxDigits + 8]byte
-		d := append(append(e[:0], n.regionCC...), rest...)
-		return n.fastE164(b, d)
-	}
-	return Probe{}, false
+	ccLen, ok = n.splitCC(d)
+	return d, ccLen, national, ok
 }
 
-// fastE164 builds the levels for the E.164 digits d (country code first)
-// of the cleaned input b without parsing. It declines (ok false) when the
-// country code is unknown, the number is longer than E.164 allows, or the
+// splitCC finds the country code at the start of the E.164 digits d. It
+// declines (ok false) when the code is unknown or not trusted for the fast
+// path, the number is shorter than 4 or longer than 15 digits, or the
 // digits after the code start with that country's national prefix (a
 // non-canonical form such as +387 061… that the parser would rewrite).
-func (n *Normalizer) fastE164(b, d []byte) (Probe, bool) {
+func (n *Normalizer) splitCC(d []byte) (ccLen int, ok bool) {
 	if len(d) < 4 || len(d) > 15 || d[0] == '0' {
-		return Probe{}, false
+		return 0, false
 	}
-	cc, ccLen := 0, 0
+	cc := 0
 	for ccLen < 3 {
 		cc = cc*10 + int(d[ccLen]-'0')
 		ccLen++
@@ -138,16 +161,14 @@ func (n *Normalizer) fastE164(b, d []byte) (Probe, bool) {
 		}
 	}
 	info := n.cc[cc]
-	if !info.known {
-		return Probe{}, false
+	if !info.known || !info.fast {
+		return 0, false
 	}
 	rest := d[ccLen:]
 	if len(rest) < 2 || (info.ndd != "" && len(rest) >= len(info.ndd) && string(rest[:len(info.ndd)]) == info.ndd) {
-		return Probe{}, false
+		return 0, false
 	}
-	var e [maxDigits + 8]byte
-	e164 := append(append(e[:0], '+'), d...)
-	return buildProbeBytes(b, e164, d[:ccLen], rest), true
+	return ccLen, true
 }
 
 // probeLevels backs the slices of one Probe with a single allocation.

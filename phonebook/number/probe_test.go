@@ -225,3 +225,64 @@ func TestFormsAgree(t *testing.T) {
 		}
 	}
 }
+
+// slowNormalize is Normalize without fastNormalize.
+func slowNormalize(n *Normalizer, raw string) Normalized {
+	var buf cleanBuf
+	c, ok := clean(raw, &buf)
+	if !ok || (!c.plus && len(c.b) <= n.extMax) {
+		return n.Normalize(raw)
+	}
+	s := string(c.b)
+	p := n.parse(s, c.plus)
+	out := Normalized{Clean: s, Kind: p.kind, E164: p.e164}
+	if p.nsn != "" {
+		out.NSNKey = fmt.Sprint(p.cc) + ":" + p.nsn
+	}
+	return out
+}
+
+// TestFastNormalizeAgreesWithParser: with every region as default region,
+// Normalize's parser-free path gives what parsing gives, for the E.164,
+// national and IDD forms of every example number and for numbers next to
+// them (last digit changed, one digit more or less).
+func TestFastNormalizeAgreesWithParser(t *testing.T) {
+	fastHits := 0
+	for region := range phonenumbers.GetSupportedRegions() {
+		n, err := New(Config{DefaultRegion: region, CacheSize: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, typ := range exampleTypes {
+			ex := phonenumbers.GetExampleNumberForType(region, typ)
+			if ex == nil {
+				continue
+			}
+			e := phonenumbers.Format(ex, phonenumbers.E164)
+			nsn := phonenumbers.GetNationalSignificantNumber(ex)
+			var forms []string
+			for _, v := range []string{e, e[:len(e)-1] + "7", e + "1", e[:len(e)-1]} {
+				forms = append(forms, v)
+				if n.idd != "" {
+					forms = append(forms, n.idd+v[1:])
+				}
+			}
+			if n.ndd != "" {
+				forms = append(forms, n.ndd+nsn, n.ndd+nsn+"3", n.ndd+nsn[:len(nsn)-1])
+			}
+			for _, in := range forms {
+				var buf cleanBuf
+				c, _ := clean(in, &buf)
+				if _, ok := n.fastNormalize(c, string(c.b)); ok {
+					fastHits++
+				}
+				if got, want := n.Normalize(in), slowNormalize(n, in); got != want {
+					t.Errorf("region %s %v %q: fast %+v, parser %+v", region, typ, in, got, want)
+				}
+			}
+		}
+	}
+	if fastHits < 1000 {
+		t.Errorf("fast path taken %d times only", fastHits)
+	}
+}
