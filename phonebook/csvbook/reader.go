@@ -225,7 +225,11 @@ func newContact() *phonebook.Contact {
 func (r *Reader) cpbRow() *phonebook.Contact {
 	f, line := r.sc.fields, r.sc.start
 	if len(f) < cpbFixedCols {
-		r.problem(line, "", fmt.Sprintf("%d columns, want at least %d (first name, middle name, last name, e-mail, company, then type:number cells)", len(f), cpbFixedCols))
+		hint := ""
+		if strings.Contains(f[0], ";") {
+			hint = "; the row looks semicolon-separated, the format wants commas"
+		}
+		r.problem(line, "", fmt.Sprintf("%d columns, want at least %d (first name, middle name, last name, e-mail, company, then type:number cells)%s", len(f), cpbFixedCols, hint))
 		return nil
 	}
 	bad := false

@@ -139,6 +139,13 @@ func TestMalformedFirstRow(t *testing.T) {
 	}
 }
 
+func TestSemicolonHint(t *testing.T) {
+	_, _, _, err := readAll(t, "Ana;;Anić;;;work:1\n")
+	if err == nil || !strings.Contains(err.Error(), "semicolon-separated") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestEmptyInput(t *testing.T) {
 	for _, in := range []string{"", "\n\n", "\ufeff", " , ,\r\n"} {
 		got, _, r, err := readAll(t, in)
