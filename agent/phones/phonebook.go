@@ -49,7 +49,8 @@ func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := r.URL.Path
-	token := r.URL.Query().Get("token")
+	query := r.URL.Query()
+	token := query.Get("token")
 	if strings.HasPrefix(path, tokPrefix) {
 		rest := strings.TrimPrefix(path, tokPrefix)
 		t, after, ok := strings.Cut(rest, "/")
@@ -66,10 +67,7 @@ func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
 	}
 	req := &request{r: r, id: id, token: token, charset: provisioning.NegotiateCharset(r.Header.Get("Accept-Charset"))}
 	if id.phone != nil {
-		if ua, ok := provisioning.ParseUserAgent(r.UserAgent()); ok && ua.MAC != "" && ua.MAC != id.phone.MAC {
-			s.log.Info("phone User-Agent MAC differs from the authenticated phone",
-				"phone", id.phone.MAC, "user_agent_mac", ua.MAC, "url", ScrubURL(r.URL))
-		}
+		s.noteUserAgent(id.phone.MAC, r)
 	}
 	switch {
 	case strings.HasPrefix(path, provPrefix):
@@ -77,7 +75,7 @@ func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
 		s.serveProvisioning(w, req)
 	case strings.HasPrefix(path, bookPrefix):
 		req.name = strings.TrimPrefix(path, bookPrefix)
-		if err := req.parseQuery(); err != nil {
+		if err := req.parseQuery(query); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -89,8 +87,7 @@ func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
 
 // parseQuery reads q (or term), number, page and cursor. "#SEARCH" left
 // unsubstituted by a Yealink counts as empty (notes §1.3).
-func (q *request) parseQuery() error {
-	v := q.r.URL.Query()
+func (q *request) parseQuery(v url.Values) error {
 	for _, k := range []string{"q", "term"} {
 		if v.Has(k) {
 			q.hasTerm, q.term = true, strings.TrimSpace(v.Get(k))
@@ -116,11 +113,27 @@ func (q *request) parseQuery() error {
 // bookKey is the cache key part shared by every phonebook body: what the
 // requester may see (its owner) and the parameters.
 func (q *request) bookKey(format string) string {
-	who := "global"
-	if o := q.id.owner(); o != "" {
-		who = "owner:" + o
+	var b strings.Builder
+	o := q.id.owner()
+	b.Grow(len(format) + len(o) + len(q.term) + len(q.number) + len(q.cursor) + 40)
+	b.WriteString(format)
+	if o != "" {
+		b.WriteString("\x00owner:")
+		b.WriteString(o)
+	} else {
+		b.WriteString("\x00global")
 	}
-	return strings.Join([]string{format, who, string(q.charset), q.term, strconv.FormatBool(q.hasTerm), q.number, strconv.Itoa(q.page), q.cursor}, "\x00")
+	for _, part := range []string{string(q.charset), q.term, q.number, q.cursor} {
+		b.WriteByte(0)
+		b.WriteString(part)
+	}
+	b.WriteByte(0)
+	if q.hasTerm {
+		b.WriteByte('t')
+	}
+	b.WriteByte(0)
+	b.WriteString(strconv.Itoa(q.page))
+	return b.String()
 }
 
 // linkKey adds what links inside a body depend on: base URL and token.
@@ -434,4 +447,19 @@ func (s *Service) polycomPageJob(q *request, title string) job {
 			b, _ := provisioning.Marshal(provisioning.PolycomSearchPage(page(nil, "", "")), provisioning.UTF8)
 			return http.StatusOK, b, provisioning.UTF8.MediaType("text/html")
 		}}
+}
+
+// noteUserAgent logs, once per change, when a phone's User-Agent carries
+// another MAC than the phone it authenticated as. The User-Agent is never
+// proof of identity; a mismatch hints at a copied token or credentials.
+func (s *Service) noteUserAgent(mac string, r *http.Request) {
+	ua := r.UserAgent()
+	if prev, ok := s.lastUA.Load(mac); ok && prev.(string) == ua {
+		return
+	}
+	s.lastUA.Store(mac, ua)
+	if p, ok := provisioning.ParseUserAgent(ua); ok && p.MAC != "" && p.MAC != mac {
+		s.log.Info("phone User-Agent MAC differs from the authenticated phone",
+			"phone", mac, "user_agent_mac", p.MAC, "url", ScrubURL(r.URL))
+	}
 }

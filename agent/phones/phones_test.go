@@ -686,3 +686,9 @@ func TestOptionsValidated(t *testing.T) {
 		t.Error("configured key was written to the KV")
 	}
 }
+
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+func decode(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -153,9 +153,13 @@ type Service struct {
 	sf    singleflight.Group
 	keys  *keys
 
+	lastUA sync.Map // MAC → last User-Agent seen
+
 	genMu   sync.Mutex
 	genSeen uint64
 	genAt   time.Time
+	// genAtHTTP is genAt formatted for Last-Modified.
+	genAtHTTP string
 }
 
 // New loads the phone registry from kv and returns the service. It fails
@@ -220,12 +224,14 @@ func (s *Service) Routes(mux *http.ServeMux, admin func(http.Handler) http.Handl
 	mux.Handle("/api/v1/phones/", a)
 }
 
-// lastModified returns when the service first saw generation gen.
-func (s *Service) lastModified(gen uint64) time.Time {
+// lastModified returns when the service first saw generation gen, and
+// that time formatted for Last-Modified.
+func (s *Service) lastModified(gen uint64) (time.Time, string) {
 	s.genMu.Lock()
 	defer s.genMu.Unlock()
 	if s.genAt.IsZero() || gen != s.genSeen {
 		s.genSeen, s.genAt = gen, s.cfg.clock.Now().UTC().Truncate(time.Second)
+		s.genAtHTTP = httpDate(s.genAt)
 	}
-	return s.genAt
+	return s.genAt, s.genAtHTTP
 }

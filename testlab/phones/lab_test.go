@@ -472,3 +472,11 @@ func newLoopback(t testing.TB, h http.Handler) *httptest.Server {
 	t.Cleanup(s.Close)
 	return s
 }
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+func urlEscape(s string) string { return url.QueryEscape(s) }
