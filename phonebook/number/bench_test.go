@@ -3,6 +3,8 @@ package number
 import (
 	"fmt"
 	"testing"
+
+	"github.com/pbxagent/pbxagent/testlab/gen"
 )
 
 func benchNormalizer(b *testing.B, cacheSize int) *Normalizer {
@@ -87,5 +89,37 @@ func BenchmarkNormalize(b *testing.B) {
 				n.Normalize(in).IndexKeys()
 			}
 		})
+	}
+}
+
+// BenchmarkNormalizeImport: write-time normalisation of the numbers of a
+// generated import (BA national forms, +387/+49/+1/+44/+385 numbers).
+func BenchmarkNormalizeImport(b *testing.B) {
+	n := benchNormalizer(b, -1)
+	inputs := make([]string, 4096)
+	for i := range inputs {
+		inputs[i], _ = gen.Number(i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if v := n.Normalize(inputs[i&4095]); v.E164 == "" {
+			b.Fatalf("%q: %+v", inputs[i&4095], v)
+		}
+	}
+}
+
+// BenchmarkProbeImportMiss: first lookups of the generated numbers (cache
+// off): every form takes a parser-free path.
+func BenchmarkProbeImportMiss(b *testing.B) {
+	n := benchNormalizer(b, -1)
+	inputs := make([]string, 4096)
+	for i := range inputs {
+		inputs[i], _ = gen.Number(i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n.Probe(inputs[i&4095])
 	}
 }
