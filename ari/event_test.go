@@ -145,3 +145,42 @@ func FuzzDecodeEvent(f *testing.F) {
 		_ = ev.GetTimestamp()
 	})
 }
+
+func FuzzParseKey(f *testing.F) {
+	for _, s := range []string{"channel:1.2", "bridge:b", "endpoint:PJSIP/100", "deviceState:Stasis:x", "nope", ":", "channel:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, ok := ParseKey(s)
+		if !ok {
+			return
+		}
+		if k.ID == "" || k.String() != s {
+			t.Fatalf("ParseKey(%q) = %v, round trip %q", s, k, k.String())
+		}
+	})
+}
+
+func FuzzTime(f *testing.F) {
+	f.Add(`"2026-11-24T00:01:41.189+0000"`)
+	f.Add(`"2026-11-24T00:01:41Z"`)
+	f.Add(`""`)
+	f.Add(`null`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var tm Time
+		if err := tm.UnmarshalJSON([]byte(s)); err != nil {
+			return
+		}
+		out, err := tm.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Time
+		if err := back.UnmarshalJSON(out); err != nil {
+			t.Fatalf("re-parse %s: %v", out, err)
+		}
+		if !back.Time.Truncate(time.Millisecond).Equal(tm.Time.Truncate(time.Millisecond)) && !tm.Time.IsZero() {
+			t.Fatalf("round trip %s -> %s", s, out)
+		}
+	})
+}

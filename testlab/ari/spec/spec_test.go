@@ -128,3 +128,17 @@ func FuzzCheckEvent(f *testing.F) {
 		_ = s.CheckEvent(data)
 	})
 }
+
+func FuzzCheckRequest(f *testing.F) {
+	f.Add("POST", "/channels/x", "endpoint=PJSIP/1&app=a", `{"variables":{"A":"1"}}`)
+	f.Add("GET", "/endpoints/PJSIP/1", "", "")
+	f.Add("DELETE", "/channels/x", "reason=busy", "")
+	s := MustLoad()
+	f.Fuzz(func(t *testing.T, method, path, query, body string) {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return
+		}
+		_ = s.CheckRequest(method, path, q, []byte(body))
+	})
+}
