@@ -95,7 +95,13 @@ type request struct {
 
 func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, error) {
 	u := *c.base
-	u.Path = c.base.Path + r.path
+	// r.path is escaped (ids go through url.PathEscape).
+	escaped := c.base.EscapedPath() + r.path
+	p, err := url.PathUnescape(escaped)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", r.method, r.path, err)
+	}
+	u.Path, u.RawPath = p, escaped
 	if len(r.query) > 0 {
 		u.RawQuery = r.query.Encode()
 	}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"net/http"
 	"net/url"
@@ -53,6 +54,10 @@ type Page = phonebook.Page
 type Query = phonebook.Query
 
 const contactsPath = "/api/v1/contacts"
+
+// errNoID rejects an empty contact id before it turns into a request for
+// the collection.
+var errNoID = errors.New("contact id: empty")
 
 func contactPath(id string) string { return contactsPath + "/" + url.PathEscape(id) }
 
@@ -112,6 +117,9 @@ func (c *Client) AllContacts(ctx context.Context, q Query, total *int) iter.Seq2
 
 // GetContact returns the contact with the id.
 func (c *Client) GetContact(ctx context.Context, id string) (*Contact, error) {
+	if id == "" {
+		return nil, errNoID
+	}
 	var ct Contact
 	if err := c.doJSON(ctx, http.MethodGet, contactPath(id), nil, "", nil, &ct); err != nil {
 		return nil, err
@@ -137,6 +145,9 @@ func (c *Client) CreateContactJSON(ctx context.Context, in any) (*Contact, error
 
 // PatchContact applies a merge patch to the contact and returns the result.
 func (c *Client) PatchContact(ctx context.Context, id string, p Patch) (*Contact, error) {
+	if id == "" {
+		return nil, errNoID
+	}
 	var ct Contact
 	if err := c.doJSON(ctx, http.MethodPatch, contactPath(id), nil, "application/merge-patch+json", p, &ct); err != nil {
 		return nil, err
@@ -147,5 +158,8 @@ func (c *Client) PatchContact(ctx context.Context, id string, p Patch) (*Contact
 // DeleteContact deletes the contact (a synced one stays deleted through
 // syncs).
 func (c *Client) DeleteContact(ctx context.Context, id string) error {
+	if id == "" {
+		return errNoID
+	}
 	return c.doJSON(ctx, http.MethodDelete, contactPath(id), nil, "", nil, nil)
 }

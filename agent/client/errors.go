@@ -143,6 +143,7 @@ func DecodeProblems(details json.RawMessage) (probs []Problem, more int) {
 	if err := json.Unmarshal(details, &list); err == nil {
 		return list, 0
 	}
+	list = nil // Unmarshal may have filled part of it
 	var lines []int
 	if err := json.Unmarshal(details, &lines); err == nil {
 		for _, l := range lines {
