@@ -501,3 +501,71 @@ func TestVirtualStepBarrier(t *testing.T) {
 	}
 	expect(t, sub, "Dial", "ChannelStateChange", "Dial", "ChannelStateChange", "Dial", "StasisStart", "ChannelHangupRequest", "StasisEnd", "ChannelDestroyed")
 }
+
+func TestChannelControls(t *testing.T) {
+	e := newEnv(t, "ivr")
+	ch := e.c.Channels()
+	all := e.c.Events().Subscribe(ari.Filter{Types: []string{"StasisStart"}})
+	defer all.Cancel()
+	id, err := e.srv.PlaceInbound(fakeari.InboundCall{App: "ivr", Caller: "200", Args: []string{"menu"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ss := next(t, all).(*ari.StasisStart); len(ss.Args) != 1 || ss.Args[0] != "menu" {
+		t.Fatalf("args %v", ss.Args)
+	}
+	sub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})
+	defer sub.Cancel()
+	if err := ch.Answer(e.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if ev := expect(t, sub, "ChannelStateChange")[0].(*ari.ChannelStateChange); ev.Channel.State != ari.StateUp {
+		t.Fatalf("state %s", ev.Channel.State)
+	}
+	if err := ch.Hold(e.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Unhold(e.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, sub, "ChannelHold", "ChannelUnhold")
+	if err := ch.StartMOH(e.ctx, id, "default"); err != nil {
+		t.Fatal(err)
+	}
+	if snap, _ := e.srv.Channel(id); !snap.MOH || snap.MOHClass != "default" {
+		t.Fatalf("moh %+v", snap)
+	}
+	if err := ch.StopMOH(e.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.SendDTMF(e.ctx, id, "123#", ari.DTMFOptions{Between: 100 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Mute(e.ctx, id, "in"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Redirect(e.ctx, id, "SIP/x"); !ari.IsUnprocessable(err) {
+		t.Fatalf("redirect to another tech: %v", err)
+	}
+	// Move to an app nobody holds: ApplicationMoveFailed, channel stays.
+	if err := ch.Move(e.ctx, id, "elsewhere", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := expect(t, sub, "ApplicationMoveFailed")[0].(*ari.ApplicationMoveFailed); ev.Destination != "elsewhere" {
+		t.Fatalf("move failed %+v", ev)
+	}
+	// Continue into a context: extension defaults to "s", priority 1.
+	if err := ch.Continue(e.ctx, id, ari.DialplanTarget{Context: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, sub, "StasisEnd")
+	if snap, _ := e.srv.Channel(id); snap.Dialplan.Context != "after" || snap.Dialplan.Exten != "s" || snap.Dialplan.Priority != 1 {
+		t.Fatalf("dialplan %+v", snap.Dialplan)
+	}
+	if err := ch.Hangup(e.ctx, id, ari.ReasonBusy); err != nil { // any channel, in Stasis or not
+		t.Fatal(err)
+	}
+	if snap, _ := e.srv.Channel(id); !snap.Destroyed || snap.Cause != ari.CauseUserBusy {
+		t.Fatalf("after hangup %+v", snap)
+	}
+}
