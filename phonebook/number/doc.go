@@ -19,4 +19,24 @@
 // Short numbers only ever get an ext: key and long numbers never get one, so
 // an extension matches exactly and never the tail of a longer number; no key
 // is a suffix or substring of a number.
+//
+// # Cost on the call path
+//
+// Probe cleans and rejects with byte loops and never parses an extension.
+// A number in "+<cc>…", "<IDD><cc>…" or "<national prefix>…" form is
+// turned into keys without github.com/nyaruka/phonenumbers: the country
+// code is split off with a table of assigned codes (they are prefix-free).
+// Such keys are not checked against number ranges, which cannot cause a
+// false match — an e164:/nsn: key only meets a stored key of the same
+// country code and digits — but may, for odd input, miss where the parser
+// would have rewritten the number. The national/IDD forms are enabled only
+// for regions whose example numbers the parser reads the same way (New
+// checks), and country codes whose examples round-trip (checked once per
+// process). Other input (no prefix, trunk-prefixed, phone-context) is
+// parsed. Results are kept in a bounded, sharded LRU keyed by the raw
+// input.
+//
+// Normalize uses the same derivation and then only IsValidNumber (a third
+// of a parse); anything not valid that way is parsed in full, so stored
+// keys are what the parser would give.
 package number

@@ -75,10 +75,10 @@ func (n *Normalizer) probe(raw string) Probe {
 		k := make([]byte, 0, len(PrefixExtension)+len(b))
 		k = append(append(k, PrefixExtension...), b...)
 		key := string(k)
-		l := &probeLevels{}
+		l := &probeLevel1{}
 		l.keys[0] = key
-		l.levels[0] = Level{Kind: phonebook.MatchExtension, Keys: l.keys[0:1:1]}
-		return Probe{Clean: key[len(PrefixExtension):], Levels: l.levels[0:1:1]}
+		l.levels[0] = Level{Kind: phonebook.MatchExtension, Keys: l.keys[:]}
+		return Probe{Clean: key[len(PrefixExtension):], Levels: l.levels[:]}
 	}
 	if p, ok := n.fast(c); ok {
 		return p
@@ -169,6 +169,12 @@ func (n *Normalizer) splitCC(d []byte) (ccLen int, ok bool) {
 		return 0, false
 	}
 	return ccLen, true
+}
+
+// probeLevel1 backs the slices of a one-level Probe (an extension).
+type probeLevel1 struct {
+	levels [1]Level
+	keys   [1]string
 }
 
 // probeLevels backs the slices of one Probe with a single allocation.
