@@ -65,6 +65,11 @@ func Number(k int) (written, e164 string) {
 	return spaces[k%len(spaces)](k / len(spaces))
 }
 
+// Unused returns a valid number no generated file of up to (Capacity-k)/3
+// contacts holds — for lookups that must miss. Numbers are handed out from
+// k = 0 upwards, so Unused(k) = Number(Capacity-1-k).
+func Unused(k int) (written, e164 string) { return Number(Capacity - 1 - k) }
+
 var firstNames = []string{
 	"Ana", "Emir", "Đorđe", "Jasmina", "Čedomir", "Šejla", "Željko", "Lejla", "Haris", "Amra",
 	"Jürgen", "Małgorzata", "Zoë", "Renée", "Mirza", "Selma", "Dženan", "Nikola", "Ivana", "Tarik",

@@ -23,8 +23,15 @@ func TestNumbersValidAndUnique(t *testing.T) {
 			}
 		}
 	}
-	if _, e := Number(Capacity - 1); e == "" {
-		t.Fatal("last number empty")
+	for k := 0; k < 1000; k++ {
+		w, e := Unused(k)
+		if seen[e] {
+			t.Fatalf("Unused(%d) = %s was handed out", k, e)
+		}
+		p, err := phonenumbers.Parse(w, "BA")
+		if err != nil || !phonenumbers.IsValidNumber(p) {
+			t.Fatalf("Unused(%d) = %q invalid", k, w)
+		}
 	}
 }
 
