@@ -20,6 +20,7 @@ type Error struct {
 	Message string
 }
 
+// Error renders the operation, request, status and message.
 func (e *Error) Error() string {
 	return fmt.Sprintf("ari %s: %s %s: %d %s", e.Op, e.Method, e.Path, e.Status, e.Message)
 }

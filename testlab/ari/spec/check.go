@@ -17,6 +17,7 @@ type Problem struct {
 	What string
 }
 
+// Error renders where and what.
 func (p Problem) Error() string { return p.Where + ": " + p.What }
 
 // globalParams are accepted on every operation (res_ari.c authentication).
