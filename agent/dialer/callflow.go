@@ -79,7 +79,11 @@ func (d *Dialer) HandleEvent(ev Event) {
 			}
 		case EventEnded:
 			if cl := d.calls[ev.CallID]; cl != nil {
-				d.ended(cl, ev.Cause, "", now)
+				var forced Outcome
+				if ev.Lost && cl.state == callDialing {
+					forced = OutcomeLost
+				}
+				d.ended(cl, ev.Cause, forced, now)
 			}
 		case EventAgentUp:
 			if a := d.agents[ev.AgentID]; a != nil {

@@ -81,6 +81,9 @@ type Event struct {
 	AgentID string
 	// Cause is the Q.850 hangup cause of EventEnded.
 	Cause int
+	// Lost marks an EventEnded for a call that vanished while events were
+	// lost (e.g. found missing after a reconnect): its cause is unknown.
+	Lost bool
 	// AMD is the AMDSTATUS (HUMAN, MACHINE, NOTSURE) of an answered call
 	// that went through answering-machine detection; empty otherwise.
 	AMD string

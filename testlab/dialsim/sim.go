@@ -39,6 +39,9 @@ type Config struct {
 	Leads int
 	// DNCShare of the leads are on the do-not-call list (default 0.02).
 	DNCShare float64
+	// DropAt, when > 0 (ARI runs only), drops the ARI WebSocket at that
+	// time for DropFor of simulated time.
+	DropAt, DropFor time.Duration
 }
 
 // Result is one run's figures.
@@ -63,21 +66,33 @@ type Result struct {
 	// the step and from 30 minutes after it to the end.
 	AbandonFirst30mAfterStep float64 `json:"abandon_rate_first_30m_after_step,omitempty"`
 	AbandonAfter30mAfterStep float64 `json:"abandon_rate_after_30m_after_step,omitempty"`
-	// After LogoutAt: originates after the logout, and customer legs left
-	// MinRing+dial timeout later.
+	// After LogoutAt: originates after the logout.
 	DialsAfterLogout int `json:"dials_after_logout"`
-	// Leaked is calls or channels the dialer still held after the campaign
-	// was stopped and everything drained (must be 0).
-	Leaked int `json:"leaked"`
+	// Leaked is calls, channels or agents the dialer (or the telephone
+	// system) still held after the campaign was stopped, everything
+	// drained and every agent logged out (must be 0).
+	Leaked       int `json:"leaked"`
+	DuplicateIDs int `json:"duplicate_call_ids"`
 	// RiskThreshold is the predictor's final risk threshold (theta).
 	RiskThreshold float64 `json:"risk_threshold_final"`
-	DuplicateIDs  int     `json:"duplicate_call_ids"`
+	// ARI runs: originates Asterisk accepted vs calls the dialer placed,
+	// WebSocket reconnects seen.
+	AsteriskOriginates int `json:"asterisk_originates,omitempty"`
+	DialerDialed       int `json:"dialer_dialed,omitempty"`
+	Reconnects         int `json:"reconnects,omitempty"`
 }
 
 var start = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
-// Run runs one simulation.
-func Run(cfg Config) (Result, error) {
+// population is the lead list of a run and what the checks need to know.
+type population struct {
+	leads   []dialer.LeadInput
+	dncList []string
+	zones   map[string]*time.Location
+	dnc     map[string]bool
+}
+
+func (cfg *Config) defaults() {
 	if cfg.MaxChannels == 0 {
 		cfg.MaxChannels = 6 * cfg.Agents
 	}
@@ -87,68 +102,57 @@ func Run(cfg Config) (Result, error) {
 	if cfg.DNCShare == 0 {
 		cfg.DNCShare = 0.02
 	}
-	hours := cfg.Duration.Hours()
 	if cfg.Leads == 0 {
-		cfg.Leads = int(float64(cfg.Agents)*math.Max(hours, 1)*200) + 200
+		cfg.Leads = int(float64(cfg.Agents)*math.Max(cfg.Duration.Hours(), 1)*200) + 200
 	}
-	clk := clock.NewVirtual(start)
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
-	end := start.Add(cfg.Duration)
+}
 
-	// Leads: 70 % London (zone from the number), 20 % New York, 10 % Los
-	// Angeles (zone given in the list), so some leads wait for their window.
+// makeLeads: 70 % London (zone derived from the number), 20 % New York,
+// 10 % Los Angeles (zone given in the list), so some leads wait for their
+// window; DNCShare of them on the do-not-call list.
+func makeLeads(cfg Config, rng *rand.Rand) population {
 	london, _ := time.LoadLocation("Europe/London")
 	ny, _ := time.LoadLocation("America/New_York")
 	la, _ := time.LoadLocation("America/Los_Angeles")
-	zones := map[string]*time.Location{}
-	dnc := map[string]bool{}
-	var leads []dialer.LeadInput
-	var dncList []string
+	p := population{zones: map[string]*time.Location{}, dnc: map[string]bool{}}
 	for i := 0; i < cfg.Leads; i++ {
 		var li dialer.LeadInput
 		switch u := rng.Float64(); {
 		case u < 0.7:
 			li = dialer.LeadInput{Number: fmt.Sprintf("+44207%07d", i)}
-			zones[li.Number] = london
+			p.zones[li.Number] = london
 		case u < 0.9:
 			li = dialer.LeadInput{Number: fmt.Sprintf("+1212%07d", 2000000+i), TZ: "America/New_York"}
-			zones[li.Number] = ny
+			p.zones[li.Number] = ny
 		default:
 			li = dialer.LeadInput{Number: fmt.Sprintf("+1310%07d", 2000000+i), TZ: "America/Los_Angeles"}
-			zones[li.Number] = la
+			p.zones[li.Number] = la
 		}
 		li.Name = "Lead " + strconv.Itoa(i)
 		if rng.Float64() < cfg.DNCShare {
-			dnc[li.Number] = true
-			dncList = append(dncList, li.Number)
+			p.dnc[li.Number] = true
+			p.dncList = append(p.dncList, li.Number)
 		}
-		leads = append(leads, li)
+		p.leads = append(p.leads, li)
 	}
+	return p
+}
 
-	cust := Customers{
-		AnswerProb: func(t time.Time) float64 {
-			if cfg.AnswerAfter > 0 && !t.Before(start.Add(cfg.StepAt)) {
-				return cfg.AnswerAfter
-			}
-			return cfg.Answer
-		},
-		RingMin: 5 * time.Second, RingMax: 25 * time.Second, Talk: cfg.Talk, Message: 8 * time.Second,
+func answerProb(cfg Config) func(time.Time) float64 {
+	return func(t time.Time) float64 {
+		if cfg.AnswerAfter > 0 && !t.Before(start.Add(cfg.StepAt)) {
+			return cfg.AnswerAfter
+		}
+		return cfg.Answer
 	}
-	tel := NewTelephony(clk, rng, cust, zones, dnc)
-	tel.End = end
-	d := dialer.New(tel, dialer.WithClock(clk), dialer.WithCallIDPrefix("sim-"),
-		dialer.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	tel.Sink = d.HandleEvent
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d.Start(ctx)
-	defer d.Close()
+}
 
+func campaignConfig(cfg Config) dialer.CampaignConfig {
 	cc := dialer.CampaignConfig{
 		ID: "sim", Mode: cfg.Mode, MaxChannels: cfg.MaxChannels, DialTimeout: dialer.Duration(25 * time.Second),
 		CallerID: "+442079460000", InfoMessage: "sound:pbxagent-info", WrapUp: dialer.Duration(cfg.Wrap),
 		SpareCalls: cfg.SpareCalls, AbandonTarget: cfg.Target, Predictor: cfg.Predictor, Margin: cfg.Margin,
-		ExpectedTalk: dialer.Duration(cfg.Talk),
+		ExpectedTalk: dialer.Duration(cfg.Talk), DialString: "PJSIP/{number}@trunk",
 		Retry: dialer.RetryPolicy{
 			Busy:        dialer.RetryRule{Delay: dialer.Duration(20 * time.Minute), Max: 3},
 			NoAnswer:    dialer.RetryRule{Delay: dialer.Duration(2 * time.Hour), Max: 3},
@@ -156,54 +160,105 @@ func Run(cfg Config) (Result, error) {
 			MaxAttempts: 5,
 		},
 	}
-	if wrap := cfg.Wrap; wrap == 0 {
+	if cfg.Wrap == 0 {
 		cc.WrapUp = dialer.Duration(time.Millisecond)
 	}
-	if _, err := d.CreateCampaign(cc); err != nil {
-		return Result{}, fmt.Errorf("sim: %w", err)
+	return cc
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// setup creates the campaign, loads leads and DNC, logs agents in and
+// starts the campaign.
+func setup(d *dialer.Dialer, cfg Config, pop population) error {
+	if _, err := d.CreateCampaign(campaignConfig(cfg)); err != nil {
+		return fmt.Errorf("sim: %w", err)
 	}
-	d.AddDNC(dncList)
-	if _, err := d.AddLeads("sim", leads); err != nil {
-		return Result{}, fmt.Errorf("sim: %w", err)
+	d.AddDNC(pop.dncList)
+	if _, err := d.AddLeads("sim", pop.leads); err != nil {
+		return fmt.Errorf("sim: %w", err)
 	}
 	for i := 0; i < cfg.Agents; i++ {
 		if err := d.Login(agentName(i), "sim", "PJSIP/agent"+strconv.Itoa(i)); err != nil {
-			return Result{}, fmt.Errorf("sim: %w", err)
+			return fmt.Errorf("sim: %w", err)
 		}
 	}
+	return nil
+}
+
+// Run runs one simulation against the in-process customer model.
+func Run(cfg Config) (Result, error) {
+	cfg.defaults()
+	clk := clock.NewVirtual(start)
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
+	end := start.Add(cfg.Duration)
+	pop := makeLeads(cfg, rng)
+	cust := Customers{AnswerProb: answerProb(cfg), RingMin: 5 * time.Second, RingMax: 25 * time.Second, Talk: cfg.Talk, Message: 8 * time.Second}
+	tel := NewTelephony(clk, rng, cust, pop.zones, pop.dnc)
+	tel.End = end
+	d := dialer.New(tel, dialer.WithClock(clk), dialer.WithCallIDPrefix("sim-"), dialer.WithLogger(discard()))
+	tel.Sink = d.HandleEvent
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d.Start(ctx)
+	defer d.Close()
+	if err := setup(d, cfg, pop); err != nil {
+		return Result{}, err
+	}
+	clk.Next() // agent legs come up
 	if err := d.StartCampaign("sim"); err != nil {
 		return Result{}, fmt.Errorf("sim: %w", err)
 	}
+	adv := func(t time.Time) error { clk.AdvanceTo(t); return nil }
+	res, err := drive(cfg, d, adv, end)
+	if err != nil {
+		return res, err
+	}
+	finish(&res, cfg, &tel.Checks, d, tel.Active(), end)
+	return res, nil
+}
+
+// drive runs the campaign to the end (logging agents out at LogoutAt),
+// then stops it, drains every call and logs every agent out. It returns
+// the figures taken at the end of the measuring period.
+func drive(cfg Config, d *dialer.Dialer, advanceTo func(time.Time) error, end time.Time) (Result, error) {
 	res := Result{Seed: cfg.Seed, ChannelCap: cfg.MaxChannels}
 	if cfg.LogoutAt > 0 && cfg.LogoutAt < cfg.Duration {
-		clk.AdvanceTo(start.Add(cfg.LogoutAt))
+		if err := advanceTo(start.Add(cfg.LogoutAt)); err != nil {
+			return res, err
+		}
 		for i := 0; i < cfg.Agents; i++ {
 			_ = d.Logout(agentName(i))
 		}
 	}
-	clk.AdvanceTo(end)
+	if err := advanceTo(end); err != nil {
+		return res, err
+	}
 	snap := d.Snapshot()
+	for _, a := range snap.Agents {
+		res.Occupancy += a.Occupancy / float64(len(snap.Agents))
+	}
 	if len(snap.Campaigns) > 0 {
 		res.RiskThreshold = snap.Campaigns[0].RiskThreshold
+		res.DialerDialed = snap.Campaigns[0].Dialed
 	}
-	occ := 0.0
-	for _, a := range snap.Agents {
-		occ += a.Occupancy
-	}
-	if n := len(snap.Agents); n > 0 {
-		occ /= float64(n)
-	}
-	// Drain: stop, let every call end, log everyone out; nothing may remain.
+	// Drain: stop, let every call end, log everyone out.
 	_ = d.StopCampaign("sim")
-	clk.AdvanceTo(end.Add(2 * time.Minute))
+	if err := advanceTo(end.Add(2 * time.Minute)); err != nil {
+		return res, err
+	}
 	for i := 0; i < cfg.Agents; i++ {
 		_ = d.Logout(agentName(i))
 	}
-	for i := 0; i < 100 && tel.Active() > 0; i++ {
-		clk.Advance(time.Minute)
+	if err := advanceTo(end.Add(60 * time.Minute)); err != nil {
+		return res, err
 	}
-	ck := &tel.Checks
-	res.Occupancy = occ
+	return res, nil
+}
+
+// finish fills the figures from the independent checks.
+func finish(res *Result, cfg Config, ck *Checks, d *dialer.Dialer, active int, end time.Time) {
+	hours := cfg.Duration.Hours()
 	res.Answers, res.Abandoned = ck.Answers, ck.Messaged
 	if ck.Answers > 0 {
 		res.AbandonRate = float64(ck.Messaged) / float64(ck.Answers)
@@ -212,7 +267,13 @@ func Run(cfg Config) (Result, error) {
 	agentHours := float64(cfg.Agents) * hours
 	res.TalkMinPerAgentHour = ck.TalkSeconds / 60 / agentHours
 	res.ConnectsPerAgentHour = float64(ck.Connected) / agentHours
-	res.DialsPerAgentHour = float64(ck.Originates) / agentHours
+	n := 0
+	for _, t := range ck.OriginateTimes {
+		if t.Before(end) {
+			n++
+		}
+	}
+	res.DialsPerAgentHour = float64(n) / agentHours
 	tta := slices.Clone(ck.TimeToAgent)
 	slices.Sort(tta)
 	if len(tta) > 0 {
@@ -234,11 +295,10 @@ func Run(cfg Config) (Result, error) {
 		}
 	}
 	final := d.Snapshot()
-	res.Leaked = final.Calls + tel.Active()
+	res.Leaked = final.Calls + active
 	for _, c := range final.Campaigns {
 		res.Leaked += c.Channels + c.Ringing + c.Waiting + c.AgentsLoggedIn
 	}
-	return res, nil
 }
 
 func agentName(i int) string { return "agent" + strconv.Itoa(i) }

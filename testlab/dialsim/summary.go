@@ -33,6 +33,10 @@ type Summary struct {
 	DialsAfterLogout     int     `json:"dials_after_logout"`
 	Leaked               int     `json:"leaked"`
 	DuplicateIDs         int     `json:"duplicate_call_ids"`
+	Via                  string  `json:"via"`
+	AsteriskOriginates   int     `json:"asterisk_originates,omitempty"`
+	DialerDialed         int     `json:"dialer_dialed,omitempty"`
+	Reconnects           int     `json:"reconnects,omitempty"`
 	// Step runs: the worst seed.
 	AbandonFirst30mAfterStepMax float64  `json:"abandon_rate_first_30m_after_step_max,omitempty"`
 	AbandonAfter30mAfterStepMax float64  `json:"abandon_rate_after_30m_after_step_max,omitempty"`
@@ -41,7 +45,12 @@ type Summary struct {
 
 // RunSeeds runs cfg for seeds 1..n on up to GOMAXPROCS goroutines and
 // summarises. Each run is deterministic by its seed.
-func RunSeeds(cfg Config, n int) (Summary, error) {
+func RunSeeds(cfg Config, n int) (Summary, error) { return runSeeds(cfg, n, Run) }
+
+// RunSeedsARI is RunSeeds through the Asterisk stand-in (RunARI).
+func RunSeedsARI(cfg Config, n int) (Summary, error) { return runSeeds(cfg, n, RunARI) }
+
+func runSeeds(cfg Config, n int, run func(Config) (Result, error)) (Summary, error) {
 	res := make([]Result, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -54,7 +63,7 @@ func RunSeeds(cfg Config, n int) (Summary, error) {
 			defer func() { <-sem }()
 			c := cfg
 			c.Seed = uint64(i + 1)
-			res[i], errs[i] = Run(c)
+			res[i], errs[i] = run(c)
 		}(i)
 	}
 	wg.Wait()
@@ -96,6 +105,9 @@ func Summarize(cfg Config, rs []Result) Summary {
 		s.DialsAfterLogout += r.DialsAfterLogout
 		s.Leaked += r.Leaked
 		s.DuplicateIDs += r.DuplicateIDs
+		s.AsteriskOriginates += r.AsteriskOriginates
+		s.DialerDialed += r.DialerDialed
+		s.Reconnects += r.Reconnects
 		s.AbandonFirst30mAfterStepMax = math.Max(s.AbandonFirst30mAfterStepMax, r.AbandonFirst30mAfterStep)
 		s.AbandonAfter30mAfterStepMax = math.Max(s.AbandonAfter30mAfterStepMax, r.AbandonAfter30mAfterStep)
 	}

@@ -33,14 +33,28 @@ func main() {
 		target    = flag.Float64("target", 0.03, "abandonment target")
 		logoutAt  = flag.Duration("logout-at", 0, "log every agent out at this time (0: never)")
 		runs      = flag.Bool("runs", false, "include per-seed results")
+		via       = flag.String("via", "model", "model: in-process customers; ari: through the ARI client and the Asterisk stand-in")
+		dropAt    = flag.Duration("drop-at", 0, "ari: drop the ARI WebSocket at this time (0: never)")
+		dropFor   = flag.Duration("drop-for", 5*time.Second, "ari: simulated time the WebSocket stays down")
 	)
 	flag.Parse()
 	cfg := dialsim.Config{
 		Mode: dialer.Mode(*mode), Agents: *agents, Answer: *answer, AnswerAfter: *after, StepAt: *stepAt,
 		Talk: *talk, Wrap: *wrap, Duration: time.Duration(*hours * float64(time.Hour)), SpareCalls: *spare,
 		Predictor: *predictor, Margin: *margin, MaxChannels: *channels, Target: *target, LogoutAt: *logoutAt,
+		DropAt: *dropAt, DropFor: *dropFor,
 	}
-	s, err := dialsim.RunSeeds(cfg, *seeds)
+	run := dialsim.RunSeeds
+	switch *via {
+	case "model":
+	case "ari":
+		run = dialsim.RunSeedsARI
+	default:
+		fmt.Fprintln(os.Stderr, "dialsim: -via must be model or ari")
+		os.Exit(2)
+	}
+	s, err := run(cfg, *seeds)
+	s.Via = *via
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dialsim:", err)
 		os.Exit(1)
