@@ -35,6 +35,7 @@ type Conn struct {
 	backoffMax   time.Duration
 	backoffReset time.Duration
 	dialTimeout  time.Duration
+	reqTimeout   time.Duration
 
 	bus *bus
 
@@ -88,6 +89,10 @@ func WithBackoff(base, max, reset time.Duration) Option {
 	return func(c *Conn) { c.backoffBase, c.backoffMax, c.backoffReset = base, max, reset }
 }
 
+// WithRequestTimeout bounds REST calls whose context has no deadline
+// (default 30 s), so a half-open connection cannot hang a caller forever.
+func WithRequestTimeout(d time.Duration) Option { return func(c *Conn) { c.reqTimeout = d } }
+
 // WithMaxQueue bounds every subscription's queue; a subscription exceeding
 // it is closed with ErrOverflow. 0 (default) means unbounded.
 func WithMaxQueue(n int) Option { return func(c *Conn) { c.bus.maxQueue = n } }
@@ -115,6 +120,7 @@ func New(baseURL string, opts ...Option) (*Conn, error) {
 		backoffMax:   30 * time.Second,
 		backoffReset: 60 * time.Second,
 		dialTimeout:  10 * time.Second,
+		reqTimeout:   30 * time.Second,
 		bus:          newBus(0),
 		known:        map[string]struct{}{},
 		subs:         map[string]map[Key]struct{}{},
@@ -208,6 +214,11 @@ func NewID(prefix string) string {
 // call performs one REST request. q may be nil; body, if not nil, is sent
 // as JSON; out, if not nil, receives the decoded reply.
 func (c *Conn) call(ctx context.Context, op, method, path string, q url.Values, body, out any) error {
+	if _, has := ctx.Deadline(); !has && c.reqTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.reqTimeout)
+		defer cancel()
+	}
 	target := c.base.String() + path
 	if len(q) > 0 {
 		target += "?" + q.Encode()
