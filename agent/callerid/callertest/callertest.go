@@ -16,6 +16,10 @@ import (
 // Extensions are internal numbers added to every fixture, with their names.
 var Extensions = map[string]string{"1805": "Reception", "1806": "Helpdesk", "200": "Ana Anić"}
 
+// Named are outside numbers with fixed names added to every fixture (the SIPp scenarios expect
+// 061111111 → "Ana Anić"); the generator never hands them out below 1.6 M contacts.
+var Named = map[string]string{"061111111": "Ana Anić"}
+
 // Fixture is an open generated directory.
 type Fixture struct {
 	// Store is the phone book; close it when done.
@@ -48,7 +52,7 @@ func Open(ctx context.Context, dir string, contacts int) (*Fixture, error) {
 		}); err != nil {
 			return err
 		}
-		for ext, name := range Extensions {
+		for ext, name := range all(Extensions, Named) {
 			first, last, _ := strings.Cut(name, " ")
 			c := &phonebook.Contact{Scope: phonebook.ScopeGlobal, Source: phonebook.SourceCSV, FirstName: first, LastName: last,
 				Numbers: []phonebook.Number{{Type: phonebook.NumberWork, Value: ext}}}
@@ -71,7 +75,7 @@ func (f *Fixture) Close() error { return f.Store.Close() }
 
 // Known returns the k-th known number in E.164 form (k wraps around the generated numbers).
 func (f *Fixture) Known(k int) string {
-	_, e := gen.Number(k % (f.Numbers - len(Extensions)))
+	_, e := gen.Number(k % (f.Numbers - len(Extensions) - len(Named)))
 	return e
 }
 
@@ -131,6 +135,16 @@ func Reopen(ctx context.Context, dir string, contacts int) (*Fixture, error) {
 		s.Close()
 		return nil, err
 	}
-	f.Numbers += len(Extensions)
+	f.Numbers += len(Extensions) + len(Named)
 	return f, nil
+}
+
+func all(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -31,3 +31,17 @@ func TestFixture(t *testing.T) {
 		t.Fatal("mix size")
 	}
 }
+
+func TestFixtureNamed(t *testing.T) {
+	ctx := context.Background()
+	f, err := Open(ctx, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, n := range []string{"061111111", "+38761111111", "061 111-111"} {
+		if r, _ := f.Store.Lookup(ctx, n); r.Name != "Ana Anić" {
+			t.Errorf("%s: %+v", n, r)
+		}
+	}
+}

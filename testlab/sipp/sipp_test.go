@@ -1,0 +1,79 @@
+package sipp
+
+import (
+	"context"
+	"testing"
+
+	"github.com/pbxagent/pbxagent/agent/callerid"
+	pbxsip "github.com/pbxagent/pbxagent/sip"
+)
+
+// TestSIPpRedirect runs real SIPp UACs against pbxagent's redirect server: every INVITE gets its
+// 302 with the display name checked by regular expression, is ACKed, with no failure and no
+// retransmission.
+func TestSIPpRedirect(t *testing.T) {
+	requireSIPp(t)
+	fix := smallFixture(t)
+	tests := []struct {
+		name      string
+		scenario  string
+		transport string
+		numbers   []string
+		calls     int
+	}{
+		{"name over UDP", "uac302_name.xml", "u1", nil, 300},
+		{"name over TCP", "uac302_name.xml", "t1", nil, 100},
+		{"mix over UDP", "uac302_mix.xml", "u1", fix.Mix(300), 300},
+	}
+	// CNAM mode folds "Ana Anić" to the "Ana Anic" the scenario expects; misses get a nameless 302.
+	addr := startPbxagent(t, fix.Store, []callerid.Option{callerid.WithCNAM(true)}, pbxsip.WithMissMode(pbxsip.MissRedirect))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Run(context.Background(), UAC{Scenario: Scenario(tt.scenario), Remote: addr,
+				Transport: tt.transport, Rate: 150, Calls: tt.calls, Numbers: tt.numbers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Log(res)
+			if res.ExitCode != 0 || res.Successful != tt.calls || res.Failed != 0 || res.Retransmissions != 0 {
+				t.Fatalf("%s\nerrors: %s\noutput tail: %.2000s", res, res.Errors, res.Output)
+			}
+			if len(res.RTT) == 0 {
+				t.Error("no response times recorded")
+			}
+		})
+	}
+}
+
+// TestSIPpRegexpCatchesWrongName proves the scenario's check bites: without CNAM mode the name is
+// "Ana Anić", which does not match "Ana Anic", so every call fails and sipp exits non-zero.
+func TestSIPpRegexpCatchesWrongName(t *testing.T) {
+	requireSIPp(t)
+	fix := smallFixture(t)
+	addr := startPbxagent(t, fix.Store, nil)
+	res, err := Run(context.Background(), UAC{Scenario: Scenario("uac302_name.xml"), Remote: addr, Rate: 50, Calls: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode == 0 || res.Failed != 20 || res.FailedRegexp != 20 {
+		t.Fatalf("wrong name not caught: %s", res)
+	}
+}
+
+// TestSIPpBaselineUAS checks the benchmark's baseline: the SIPp UAS answers the mix scenario.
+func TestSIPpBaselineUAS(t *testing.T) {
+	requireSIPp(t)
+	uas, err := StartUAS(context.Background(), Scenario("uas302.xml"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uas.Stop()
+	fix := smallFixture(t)
+	res, err := Run(context.Background(), UAC{Scenario: Scenario("uac302_mix.xml"), Remote: uas.Addr, Rate: 100, Calls: 100, Numbers: fix.Mix(100)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 || res.Successful != 100 {
+		t.Fatalf("baseline: %s\n%s", res, res.Errors)
+	}
+}
