@@ -304,3 +304,20 @@ func TestAwait(t *testing.T) {
 		t.Fatalf("%+v %v", snap, err)
 	}
 }
+
+func TestStartStopsWithContext(t *testing.T) {
+	srv := fakeari.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	url, err := srv.Start(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	// Close after the context's own shutdown must not block or fail.
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(url + "/ari/asterisk/ping"); err == nil {
+		t.Fatal("server still answering after Close")
+	}
+}

@@ -69,6 +69,7 @@ type Server struct {
 
 	stopStart chan struct{}
 	changed   chan struct{}
+	closeDone chan struct{}
 
 	wg   sync.WaitGroup
 	srv  *http.Server
@@ -202,7 +203,7 @@ func (s *Server) Start(ctx context.Context, addr string) (string, error) {
 	}
 	s.lsnr = l
 	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	s.wg.Add(2)
+	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		if err := s.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -210,17 +211,17 @@ func (s *Server) Start(ctx context.Context, addr string) (string, error) {
 		}
 	}()
 	stop := make(chan struct{})
+	s.mu.Lock()
+	s.stopStart = stop
+	s.mu.Unlock()
+	// The watcher is not in wg: it may call Close, which waits for wg.
 	go func() {
-		defer s.wg.Done()
 		select {
 		case <-ctx.Done():
 			s.Close()
 		case <-stop:
 		}
 	}()
-	s.mu.Lock()
-	s.stopStart = stop
-	s.mu.Unlock()
 	return "http://" + l.Addr().String(), nil
 }
 
@@ -229,10 +230,14 @@ func (s *Server) Start(ctx context.Context, addr string) (string, error) {
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
+		done := s.closeDone
 		s.mu.Unlock()
+		<-done // a concurrent Close finishes the shutdown
 		return nil
 	}
 	s.closed = true
+	s.closeDone = make(chan struct{})
+	defer close(s.closeDone)
 	s.dropSessionsLocked()
 	for _, c := range s.channels {
 		c.stopTimers()
