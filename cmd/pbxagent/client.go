@@ -150,6 +150,9 @@ func (c *cli) client(cn *conn) (*client.Client, error) {
 			return nil, fmt.Errorf("token file %s is empty", cn.tokenFile)
 		}
 	}
+	if token == "" {
+		return nil, usagef("no admin token: set %s or pass --token-file FILE (the daemon writes data/%s on first start)", envToken, agent.AdminTokenFile)
+	}
 	cl, err := client.New(cn.server, client.WithToken(token), client.WithUserAgent("pbxagent-cli/"+agent.Version))
 	if err != nil {
 		return nil, &usageError{err.Error()}
@@ -206,13 +209,31 @@ func (c *cli) fail(cmd string, err error) int {
 }
 
 // confirm asks a yes/no question on the terminal; the default is no.
-func (c *cli) confirm(question string) (bool, error) {
+// When ctx ends first (Ctrl-C) it returns ctx's error; the reading
+// goroutine then ends with the next line or EOF on stdin, or with the
+// process, which is about to exit.
+func (c *cli) confirm(ctx context.Context, question string) (bool, error) {
 	fmt.Fprintf(c.stderr, "%s [y/N] ", question)
-	line, err := bufio.NewReader(c.stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, fmt.Errorf("read answer: %w", err)
+	type answer struct {
+		line string
+		err  error
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
+	ch := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(c.stdin).ReadString('\n')
+		ch <- answer{line, err}
+	}()
+	var a answer
+	select {
+	case a = <-ch:
+	case <-ctx.Done():
+		fmt.Fprintln(c.stderr)
+		return false, ctx.Err()
+	}
+	if a.err != nil && !errors.Is(a.err, io.EOF) {
+		return false, fmt.Errorf("read answer: %w", a.err)
+	}
+	switch strings.ToLower(strings.TrimSpace(a.line)) {
 	case "y", "yes":
 		return true, nil
 	}

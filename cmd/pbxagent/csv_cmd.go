@@ -72,7 +72,7 @@ func (c *cli) importCSV(ctx context.Context, args []string) int {
 			case !c.isTerminal(c.stdin):
 				return c.fail(cmd, usagef("refusing to replace without confirmation: stdin is not a terminal; pass --yes to replace, or --merge"))
 			}
-			ok, err := c.confirm(confirmReplace)
+			ok, err := c.confirm(ctx, confirmReplace)
 			if err != nil {
 				return c.fail(cmd, err)
 			}

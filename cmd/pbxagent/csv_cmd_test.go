@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 const threeRows = `Ana,,Anić,ana@example.ba,Example d.o.o.,mobile:061 111-111,work:+38733123456
@@ -122,5 +127,72 @@ func TestImportExportCommands(t *testing.T) {
 	r := runCLI(t, env, "", "contacts", "import", "--yes", exported)
 	if r.code != 0 || !strings.Contains(r.stdout, "0 created, 0 updated, 3 unchanged, 0 deleted") {
 		t.Fatalf("re-import of the export: %+v", r)
+	}
+}
+
+// watchWriter is a goroutine-safe buffer that closes seen when the text
+// written so far contains want.
+type watchWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+}
+
+func (w *watchWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(b)
+	if w.seen != nil && strings.Contains(w.buf.String(), w.want) {
+		close(w.seen)
+		w.seen = nil
+	}
+	return n, err
+}
+
+func (w *watchWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func TestConfirmPromptEndsOnInterrupt(t *testing.T) {
+	base := startDaemon(t)
+	env := []string{"PBXAGENT_SERVER=" + base, "PBXAGENT_TOKEN=" + testToken}
+	three := writeFile(t, "three.csv", threeRows)
+	pr, pw := io.Pipe() // a terminal nobody types into
+	defer pw.Close()    // ends the prompt's reader goroutine
+	prompted := make(chan struct{})
+	errw := &watchWriter{want: "[y/N]", seen: prompted}
+	var out bytes.Buffer
+	c := &cli{stdin: pr, stdout: &out, stderr: errw, environ: env,
+		isTerminal: func(s any) bool { return s == any(pr) },
+		termWidth:  func(any) int { return 0 },
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		code, _ := c.run(ctx, []string{"contacts", "import", three})
+		done <- code
+	}()
+	select {
+	case <-prompted:
+	case code := <-done:
+		t.Fatalf("ended without asking: %d %s", code, errw.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("no prompt")
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitError || !strings.Contains(errw.String(), "interrupted") {
+			t.Fatalf("exit %d: %s", code, errw.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the prompt ignored the interrupt")
+	}
+	if n := total(t, env, "csv"); n != 0 {
+		t.Fatalf("%d contacts imported", n)
 	}
 }
