@@ -60,4 +60,3 @@ func BenchmarkHandlerCachedFull(b *testing.B) {
 		h.ServeHTTP(w, req)
 	}
 }
-

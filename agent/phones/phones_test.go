@@ -43,7 +43,7 @@ func personal(id, name, owner string, nums ...string) *phonebook.Contact {
 // env is a service over a small directory with two registered phones:
 // alice's Yealink (credentials) and bob's Cisco (token only).
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	dir     *lab.MemDirectory
 	kv      *lab.MemKV
 	svc     *phones.Service
@@ -61,7 +61,9 @@ const (
 	alicePass = "alice-s3cret&<pw>"
 )
 
-func newEnv(t *testing.T, opts ...phones.Option) *env {
+func newEnv(t *testing.T, opts ...phones.Option) *env { return newEnvTB(t, opts...) }
+
+func newEnvTB(t testing.TB, opts ...phones.Option) *env {
 	t.Helper()
 	e := &env{t: t, kv: lab.NewMemKV(), logs: &bytes.Buffer{}, clk: clock.NewVirtual(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))}
 	e.dir = lab.NewMemDirectory(

@@ -5,12 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// renderVersion is part of every cache key and ETag: bump it when the
+// rendered output changes, so phones holding an old ETag refetch.
+const renderVersion = "v1\x00"
 
 // job is one response to produce: its cache key (without the generation)
 // and how to render it.
@@ -41,7 +46,7 @@ func badRequest(format string, args ...any) error {
 // If-Modified-Since) matches, the cached body when there is one, else a
 // fresh render shared by every concurrent request for the same key.
 func (s *Service) serve(w http.ResponseWriter, r *http.Request, j job) {
-	key := j.key
+	key := renderVersion + j.key
 	modified, modifiedHTTP := j.modified, ""
 	if j.useGen {
 		gen := s.dir.Generation()
@@ -85,6 +90,9 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, j job) {
 		res = v.(*rendered)
 	}
 	s.write(w, r, res)
+	if s.log.Enabled(r.Context(), slog.LevelDebug) {
+		s.log.Debug("phone request", "url", ScrubURL(r.URL), "remote", r.RemoteAddr, "cached", ok, "bytes", len(res.body))
+	}
 }
 
 func (s *Service) renderFailed(w http.ResponseWriter, r *http.Request, j job, err error) {
