@@ -98,6 +98,8 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions[ss] = struct{}{}
+	s.sessWG.Add(1)
+	defer s.sessWG.Done()
 	for _, n := range names {
 		a := s.appLocked(n)
 		if old := a.sess; old != nil && old != ss {
@@ -128,7 +130,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx := conn.CloseRead(context.Background()) // answers pings; ends when the peer goes
+	s.sessWG.Add(1)
 	go func() {
+		defer s.sessWG.Done()
 		select {
 		case <-ctx.Done():
 		case <-ss.done:

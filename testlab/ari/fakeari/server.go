@@ -71,9 +71,10 @@ type Server struct {
 	changed   chan struct{}
 	closeDone chan struct{}
 
-	wg   sync.WaitGroup
-	srv  *http.Server
-	lsnr net.Listener
+	wg     sync.WaitGroup // the HTTP server
+	sessWG sync.WaitGroup // WebSocket handlers and watchers
+	srv    *http.Server
+	lsnr   net.Listener
 }
 
 // Stats counts what the fake did.
@@ -264,6 +265,7 @@ func (s *Server) Close() error {
 		close(stop)
 	}
 	s.wg.Wait()
+	s.sessWG.Wait()
 	return err
 }
 
