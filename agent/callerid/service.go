@@ -23,6 +23,7 @@ type Service struct {
 	timeout  time.Duration
 	policy   OverwritePolicy
 	cnam     bool
+	sipCNAM  bool
 	metrics  *metrics
 	allow    []netip.Prefix
 	token    string
@@ -65,6 +66,12 @@ func WithOverwritePolicy(p OverwritePolicy) Option {
 // characters (see CNAM). Off by default; HTTP can also ask per request with cnam=1.
 func WithCNAM(on bool) Option {
 	return func(s *Service) error { s.cnam = on; return nil }
+}
+
+// WithSIPCNAM puts only the SIP redirect server's names in CNAM form (config sip_redirect.cnam),
+// leaving the other front ends with full names.
+func WithSIPCNAM(on bool) Option {
+	return func(s *Service) error { s.sipCNAM = on; return nil }
 }
 
 // WithRegisterer registers the service's metrics with reg (default: metrics are kept but not registered).

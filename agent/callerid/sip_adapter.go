@@ -12,7 +12,7 @@ import (
 //
 //	srv, err := sip.NewRedirectServer(svc.SIPResolver(), opts...)
 //
-// Names come out in CNAM form when the service runs in CNAM mode.
+// Names come out in CNAM form when the service runs in CNAM mode (WithCNAM or WithSIPCNAM).
 func (s *Service) SIPResolver() pbxsip.Resolver { return sipResolver{s} }
 
 type sipResolver struct{ s *Service }
@@ -23,6 +23,9 @@ func (r sipResolver) Resolve(ctx context.Context, number string, _ *sipmsg.Reque
 	id := pbxsip.Identity{E164: res.E164, Match: string(res.Match)}
 	if ok {
 		id.Name = r.s.DisplayName(res.Name)
+		if r.s.sipCNAM {
+			id.Name = CNAM(res.Name)
+		}
 	}
 	return id, ok && id.Name != ""
 }

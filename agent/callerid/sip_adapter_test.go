@@ -24,6 +24,7 @@ func TestSIPResolver(t *testing.T) {
 	}{
 		{"061111111", nil, true, "Ana Anić", "e164", "+38761111111"},
 		{"065555555", []Option{WithCNAM(true)}, true, "Djuric Seco", "national", "+38765555555"},
+		{"065555555", []Option{WithSIPCNAM(true)}, true, "Djuric Seco", "national", "+38765555555"},
 		{"069999999", nil, false, "", "none", ""},
 		{"anonymous", nil, false, "", "skipped", ""},
 		{"064444444", nil, false, "", "ambiguous", "+38764444444"},
