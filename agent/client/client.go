@@ -182,6 +182,7 @@ type ConnError struct {
 	Err error
 }
 
+// Error says which daemon could not be reached and why.
 func (e *ConnError) Error() string {
 	return fmt.Sprintf("%s: cannot reach the daemon at %s: %v", e.Op, e.Server, unwrapURLError(e.Err))
 }

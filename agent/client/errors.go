@@ -35,6 +35,7 @@ type APIError struct {
 	MoreProblems int
 }
 
+// Error formats the error as "POST /api/v1/contacts: 400 invalid contact: …".
 func (e *APIError) Error() string {
 	msg := e.Message
 	if msg == "" {

@@ -21,7 +21,7 @@ func newFlagSet(name, args, summary string, stderr io.Writer) *flagSet {
 	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), args: args}
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: pbxagent %s [flags] %s\n\n%s\n\nflags:\n", name, args, summary)
+		fmt.Fprintf(stderr, "usage: %s\n\n%s\n\nflags:\n", strings.TrimSpace("pbxagent "+name+" [flags] "+args), summary)
 		fs.PrintDefaults()
 	}
 	return fs

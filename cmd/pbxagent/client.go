@@ -124,8 +124,8 @@ func (c *cli) connFlags(fs *flagSet) *conn {
 	if server == "" {
 		server = client.DefaultServer
 	}
-	fs.StringVar(&cn.server, "server", server, "daemon URL (env "+envServer+")")
-	fs.StringVar(&cn.tokenFile, "token-file", c.getenv(envTokenFile), "file holding the admin token, e.g. data/admin.token (env "+envTokenFile+"; default: env "+envToken+")")
+	fs.StringVar(&cn.server, "server", server, "daemon `URL` (env "+envServer+")")
+	fs.StringVar(&cn.tokenFile, "token-file", c.getenv(envTokenFile), "`FILE` holding the admin token, e.g. data/admin.token (env "+envTokenFile+"; default: env "+envToken+")")
 	return cn
 }
 

@@ -263,16 +263,18 @@ func addContactFlags(fs *flagSet, edit bool) *contactFlags {
 	for _, f := range contactStringFlags {
 		cf.strs[f.flag] = fs.String(f.flag, "", f.usage)
 	}
-	replace := ""
-	if edit {
-		replace = "; replaces the contact's list"
+	replace := func(what string) string {
+		if edit {
+			return "; replaces all the contact's " + what
+		}
+		return ""
 	}
-	fs.Var(&cf.emails, "email", "e-mail, [LABEL:]ADDRESS, repeatable"+replace)
-	fs.Var(&cf.numbers, "number", "number, [TYPE:]VALUE with TYPE work (default), mobile, home, fax or other, repeatable"+replace)
-	fs.Var(&cf.custom, "custom", "custom field KEY=VALUE, repeatable"+replace)
-	doc := "read the contact as JSON from FILE or - (stdin); flags override its fields"
+	fs.Var(&cf.emails, "email", "e-mail `[LABEL:]ADDRESS`, repeatable"+replace("e-mails"))
+	fs.Var(&cf.numbers, "number", "number `[TYPE:]VALUE`, TYPE work (default), mobile, home, fax or other; repeatable"+replace("numbers"))
+	fs.Var(&cf.custom, "custom", "custom field `KEY=VALUE`, repeatable"+replace("custom fields"))
+	doc := "read the contact as JSON from `FILE` or - (stdin); flags override its fields"
 	if edit {
-		doc = "read a JSON merge patch from FILE or - (stdin); flags override its fields"
+		doc = "read a JSON merge patch from `FILE` or - (stdin); flags override its fields"
 	}
 	fs.StringVar(&cf.json, "json", "", doc)
 	return cf

@@ -135,7 +135,7 @@ func (c *cli) template(ctx context.Context, args []string) int {
 func (c *cli) download(ctx context.Context, args []string, cmd, summary string, get func(*client.Client, context.Context, io.Writer) (int64, error)) int {
 	fs := newFlagSet(cmd, "", summary, c.stderr)
 	cn := c.connFlags(fs)
-	out := fs.String("o", "", "write to FILE instead of stdout (replaced only after a complete download)")
+	out := fs.String("o", "", "write to `FILE` instead of stdout (replaced only after a complete download)")
 	if _, err := fs.parseExact(args, 0, 0); err != nil {
 		return c.fail(cmd, err)
 	}
