@@ -1,6 +1,7 @@
 package phonebook
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -25,29 +26,30 @@ func decodeRecord(b []byte) (*Contact, []string, error) {
 	return r.Contact, r.NumKeys, nil
 }
 
-// nameValue is the cn/<id> value: 'g' or 'p' (scope), display name, NUL,
-// source.
-func nameValue(c *Contact) []byte {
-	b := make([]byte, 0, 2+len(c.DisplayName)+len(c.Source))
-	if c.Scope == ScopePersonal {
-		b = append(b, 'p')
-	} else {
-		b = append(b, 'g')
-	}
-	b = append(b, c.DisplayName...)
-	b = append(b, 0)
-	return append(b, c.Source...)
+// numValue is the value of an ix/num entry: the contact's visibility (see
+// visibility), NUL, its display name — what a caller-ID lookup and a number
+// search need without reading the contact.
+func numValue(c *Contact) []byte {
+	v := visibility(c)
+	v = append(v, 0)
+	return append(v, c.DisplayName...)
 }
 
-func splitNameValue(b []byte) (global bool, name, source string) {
+// splitNumValue parses numValue.
+func splitNumValue(b []byte) (global bool, owner, source, name string) {
 	if len(b) == 0 {
-		return false, "", ""
+		return false, "", "", ""
 	}
-	global, b = b[0] == 'g', b[1:]
-	for i, x := range b {
-		if x == 0 {
-			return global, string(b[:i]), string(b[i+1:])
-		}
+	global = b[0] == 'g'
+	rest := b[1:]
+	i := bytes.IndexByte(rest, 0)
+	if i < 0 {
+		return global, string(rest), "", ""
 	}
-	return global, string(b), ""
+	owner, rest = string(rest[:i]), rest[i+1:]
+	j := bytes.IndexByte(rest, 0)
+	if j < 0 {
+		return global, owner, string(rest), ""
+	}
+	return global, owner, string(rest[:j]), string(rest[j+1:])
 }

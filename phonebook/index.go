@@ -7,7 +7,7 @@ import (
 
 // entries is everything a contact contributes to the indexes.
 type entries struct {
-	keys [][]byte // index keys (ix/num, ix/dig, ix/tok, ix/sort, ix/src)
+	keys [][]byte // index keys (ix/num, ix/tok, ix/sort, ix/src)
 	vals [][]byte // values for keys
 }
 
@@ -15,23 +15,13 @@ type entries struct {
 // of its numbers (from Numbering.Index).
 func indexEntries(c *Contact, numKeys []string) entries {
 	var e entries
-	nv := nameValue(c)
+	nv := numValue(c)
 	for _, k := range numKeys {
 		e.keys = append(e.keys, kNum(k, c.ID))
 		e.vals = append(e.vals, nv)
 	}
 	sk := sortKey(c)
 	vis := visibility(c)
-	digSeen := map[string]bool{}
-	for _, n := range c.Numbers {
-		for _, d := range []string{Digits(n.Value), Digits(n.Normalized)} {
-			if d != "" && !digSeen[d] {
-				digSeen[d] = true
-				e.keys = append(e.keys, kDigits(d, c.ID))
-				e.vals = append(e.vals, vis)
-			}
-		}
-	}
 	for _, t := range contactTokens(c) {
 		e.keys = append(e.keys, kToken(t, sk, c.ID))
 		e.vals = append(e.vals, vis)

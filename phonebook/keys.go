@@ -1,5 +1,7 @@
 package phonebook
 
+import "bytes"
+
 // Key layout (one Badger keyspace, namespaced by prefix; every index entry
 // is written in the same commit as the contact it indexes):
 //
@@ -7,22 +9,18 @@ package phonebook
 //	meta/pub                       the published commit timestamp (8 bytes BE)
 //	meta/bulk                      the timestamp of a bulk operation in flight
 //	c/<id>                         the effective contact (JSON)
-//	cn/<id>                        display name and source, for the lookup hot path
 //	sv/<id>                        a synced contact's source version (JSON), when an overlay exists
 //	ov/<id>                        the local overlay of a synced contact (JSON)
-//	ix/num/<numkey>\x00<id>        a number key; value: scope, display name and source (as cn/)
-//	ix/dig/<digits>\x00<id>        digit prefixes for number search
+//	ix/num/<numkey>\x00<id>        a number key (x:, ext:, e164:, nsn:); value: visibility and display name
 //	ix/tok/<token>\x00<sort>\x00<id>   name/company/e-mail tokens; value: visibility
 //	ix/sort/<sort>\x00<id>         every contact in display-name order; value: visibility
 //	ix/src/<source>\x00<extid>     (source, external id) → id
 //	x/<ns>/<key>                   small named key-value namespaces (phones, sources, sync state)
 const (
 	pfxContact = "c/"
-	pfxName    = "cn/"
 	pfxSrcVer  = "sv/"
 	pfxOverlay = "ov/"
 	pfxNum     = "ix/num/"
-	pfxDigits  = "ix/dig/"
 	pfxToken   = "ix/tok/"
 	pfxSort    = "ix/sort/"
 	pfxSource  = "ix/src/"
@@ -39,13 +37,9 @@ const SchemaVersion = 1
 const sep = "\x00"
 
 func kContact(id string) []byte     { return []byte(pfxContact + id) }
-func kName(id string) []byte        { return []byte(pfxName + id) }
 func kSrcVer(id string) []byte      { return []byte(pfxSrcVer + id) }
 func kOverlay(id string) []byte     { return []byte(pfxOverlay + id) }
 func kNum(numKey, id string) []byte { return []byte(pfxNum + numKey + sep + id) }
-func kDigits(d, id string) []byte {
-	return []byte(pfxDigits + d + sep + id)
-}
 func kToken(tok, sortKey, id string) []byte {
 	return []byte(pfxToken + tok + sep + sortKey + sep + id)
 }
@@ -101,7 +95,11 @@ func (q *Query) visible(v []byte) bool {
 	scope, owner := v[0], string(v[1:i])
 	src := ""
 	if i < len(v) {
-		src = string(v[i+1:])
+		rest := v[i+1:]
+		if j := bytes.IndexByte(rest, 0); j >= 0 {
+			rest = rest[:j] // an ix/num value goes on with the name
+		}
+		src = string(rest)
 	}
 	if q.Source != "" && src != q.Source {
 		return false

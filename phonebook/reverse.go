@@ -38,7 +38,7 @@ func (s *Store) Lookup(ctx context.Context, number string) (LookupResult, error)
 					var global bool
 					var n, src string
 					if err := item.Value(func(v []byte) error {
-						global, n, src = splitNameValue(v)
+						global, _, src, n = splitNumValue(v)
 						return nil
 					}); err != nil {
 						return err
@@ -79,19 +79,4 @@ func (s *Store) Lookup(ctx context.Context, number string) (LookupResult, error)
 		return LookupResult{Match: MatchNone}, fmt.Errorf("lookup: %w", err)
 	}
 	return res, nil
-}
-
-func lookupName(txn *badger.Txn, id string) (global bool, name, source string, err error) {
-	item, err := txn.Get(kName(id))
-	if err == badger.ErrKeyNotFound {
-		return false, "", "", nil
-	}
-	if err != nil {
-		return false, "", "", err
-	}
-	err = item.Value(func(v []byte) error {
-		global, name, source = splitNameValue(v)
-		return nil
-	})
-	return global, name, source, err
 }

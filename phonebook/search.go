@@ -146,30 +146,32 @@ func (s *Store) matches(ctx context.Context, txn *badger.Txn, q *Query) ([]hit, 
 		if d == "" {
 			return nil, nil
 		}
+		// Number keys hold the cleaned form as written (x:061…, x:+387…)
+		// and the E.164 form (e164:+387…): a digit prefix of either finds it.
 		ids := map[string]bool{}
-		prefix := []byte(pfxDigits + d)
-		err := scanKV(ctx, txn, prefix, func(k, v []byte) error {
-			if !q.visible(v) {
+		for _, p := range []string{"x:" + d, "x:+" + d, "e164:+" + d} {
+			prefix := []byte(pfxNum + p)
+			err := scanKV(ctx, txn, prefix, func(k, v []byte) error {
+				if !q.visible(v) {
+					return nil
+				}
+				i := bytes.LastIndexByte(k, 0)
+				if i < 0 || ids[string(k[i+1:])] {
+					return nil
+				}
+				id := string(k[i+1:])
+				ids[id] = true
+				_, _, _, name := splitNumValue(v)
+				sk := Fold(name)
+				if len(sk) > 48 {
+					sk = sk[:48]
+				}
+				hits = append(hits, hit{sk, id})
 				return nil
-			}
-			if i := bytes.LastIndexByte(k, 0); i >= 0 {
-				ids[string(k[i+1:])] = true
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		for id := range ids {
-			_, name, _, err := lookupName(txn, id)
+			})
 			if err != nil {
 				return nil, err
 			}
-			sk := Fold(name)
-			if len(sk) > 48 {
-				sk = sk[:48]
-			}
-			hits = append(hits, hit{sk, id})
 		}
 	default:
 		words := queryTokens(text)

@@ -135,9 +135,6 @@ func writeContact(w rw, c *Contact, numKeys []string, old *Contact, oldKeys []st
 	if err := w.set(kContact(c.ID), b); err != nil {
 		return err
 	}
-	if err := w.set(kName(c.ID), nameValue(c)); err != nil {
-		return err
-	}
 	ne := indexEntries(c, numKeys)
 	var oe entries
 	if old != nil {
@@ -168,9 +165,6 @@ func writeContact(w rw, c *Contact, numKeys []string, old *Contact, oldKeys []st
 // locally.
 func removeContact(w rw, old *Contact, oldKeys []string, keepSource bool) error {
 	if err := w.del(kContact(old.ID)); err != nil {
-		return err
-	}
-	if err := w.del(kName(old.ID)); err != nil {
 		return err
 	}
 	srcKey := kSource(old.Source, sourceExtID(old))
