@@ -80,6 +80,9 @@ type Result struct {
 	AsteriskOriginates int `json:"asterisk_originates,omitempty"`
 	DialerDialed       int `json:"dialer_dialed,omitempty"`
 	Reconnects         int `json:"reconnects,omitempty"`
+	// Lost counts calls the dialer found gone after a reconnect (answers
+	// into the app while it was unregistered end here: Asterisk drops them).
+	Lost int `json:"lost_in_outage,omitempty"`
 }
 
 var start = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -242,6 +245,7 @@ func drive(cfg Config, d *dialer.Dialer, advanceTo func(time.Time) error, end ti
 		res.RiskThreshold = snap.Campaigns[0].RiskThreshold
 		res.DialerDialed = snap.Campaigns[0].Dialed
 	}
+
 	// Drain: stop, let every call end, log everyone out.
 	_ = d.StopCampaign("sim")
 	if err := advanceTo(end.Add(2 * time.Minute)); err != nil {
@@ -293,6 +297,9 @@ func finish(res *Result, cfg Config, ck *Checks, d *dialer.Dialer, active int, e
 				res.DialsAfterLogout++
 			}
 		}
+	}
+	if v, err := d.CampaignView("sim"); err == nil {
+		res.Lost = v.Outcomes[dialer.OutcomeLost]
 	}
 	final := d.Snapshot()
 	res.Leaked = final.Calls + active

@@ -32,7 +32,7 @@ func checkRules(t *testing.T, s Summary) {
 }
 
 func TestPredictiveMeetsTargets(t *testing.T) {
-	s, err := RunSeeds(base(dialer.ModePredictive, 20, 4), 4)
+	s, err := RunSeeds(base(dialer.ModePredictive, 20, 3), 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,13 +51,13 @@ func TestPredictiveMeetsTargets(t *testing.T) {
 func TestPredictiveBeatsFixedMargin(t *testing.T) {
 	// At a margin that keeps the same abandonment, the fixed safety margin
 	// of B5 gives less occupancy than the risk predictor.
-	risk, err := RunSeeds(base(dialer.ModePredictive, 20, 4), 3)
+	risk, err := RunSeeds(base(dialer.ModePredictive, 20, 3), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := base(dialer.ModePredictive, 20, 4)
+	cfg := base(dialer.ModePredictive, 20, 3)
 	cfg.Predictor, cfg.Margin = dialer.PredictorMargin, 3.0
-	margin, err := RunSeeds(cfg, 3)
+	margin, err := RunSeeds(cfg, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestPredictiveBeatsFixedMargin(t *testing.T) {
 }
 
 func TestFiftyAgents(t *testing.T) {
-	s, err := RunSeeds(base(dialer.ModePredictive, 50, 3), 2)
+	s, err := RunSeeds(base(dialer.ModePredictive, 50, 2), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
