@@ -92,7 +92,25 @@ func CiscoMPPConfig(c PhoneConfig) *etree.Document {
 	return doc
 }
 
-// PolycomConfig renders the Polycom <mac>.cfg: the microbrowser home and a
+// PolycomMaster renders a Polycom master configuration file (<mac>.cfg):
+// an APPLICATION element whose CONFIG_FILES lists the given files. It
+// names no firmware (APP_FILE_PATH empty) and keeps the contacts directory
+// at the default place.
+func PolycomMaster(configFiles ...string) *etree.Document {
+	doc := newDocument(UTF8)
+	doc.Child = nil
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8" standalone="yes"`)
+	app := doc.CreateElement("APPLICATION")
+	app.CreateAttr("APP_FILE_PATH", "")
+	app.CreateAttr("CONFIG_FILES", strings.Join(configFiles, ", "))
+	app.CreateAttr("MISC_FILES", "")
+	app.CreateAttr("LOG_FILE_DIRECTORY", "")
+	app.CreateAttr("OVERRIDES_DIRECTORY", "")
+	app.CreateAttr("CONTACTS_DIRECTORY", "")
+	return doc
+}
+
+// PolycomConfig renders the Polycom settings file: the microbrowser home and a
 // Directory soft key on the search page (notes §3.3), and a read-only local
 // directory since pbxagent owns its content (notes §3.2).
 func PolycomConfig(c PhoneConfig) *etree.Document {

@@ -189,7 +189,6 @@ func emptyOn(status int, doc func() *etree.Document, cs provisioning.Charset) fu
 }
 
 func (s *Service) serveBook(w http.ResponseWriter, q *request) {
-	ctx := q.r.Context()
 	title := s.cfg.bookName
 	download := !q.hasTerm && q.number == ""
 	failStatus := http.StatusOK
@@ -299,7 +298,6 @@ func (s *Service) serveBook(w http.ResponseWriter, q *request) {
 		http.NotFound(w, q.r)
 		return
 	}
-	_ = ctx
 	s.serve(w, q.r, j)
 }
 

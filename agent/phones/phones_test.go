@@ -633,6 +633,14 @@ func TestProvisioningFiles(t *testing.T) {
 	if doc := parseXML(t, r.Body.Bytes()); doc.FindElement("//xmlContact/Addr").Text() != "https://pbx.example.com/phonebook/fanvil.xml?token="+url.QueryEscape(fvTok)+"&q=" {
 		t.Errorf("fanvil:\n%s", r.Body)
 	}
+	r = e.get("/provisioning/0004f2aabbcc.cfg?token=" + plTok)
+	if doc := parseXML(t, r.Body.Bytes()); doc.Root().Tag != "APPLICATION" || doc.Root().SelectAttrValue("CONFIG_FILES", "") != "0004f2aabbcc-phonebook.cfg" {
+		t.Errorf("polycom master:\n%s", r.Body)
+	}
+	r = e.get("/provisioning/0004f2aabbcc-phonebook.cfg?token=" + plTok)
+	if doc := parseXML(t, r.Body.Bytes()); doc.FindElement("//mb").SelectAttrValue("mb.main.home", "") != "https://pbx.example.com/phonebook/polycom.html?token="+url.QueryEscape(plTok) {
+		t.Errorf("polycom settings:\n%s", r.Body)
+	}
 	r = e.get("/provisioning/0004f2aabbcc-directory.xml?token=" + plTok)
 	if doc := parseXML(t, r.Body.Bytes()); !strings.Contains(names(doc, "//lb"), "Mum") || strings.Contains(r.Body.String(), "Secret") {
 		t.Errorf("polycom directory:\n%s", r.Body)

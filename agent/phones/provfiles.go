@@ -16,6 +16,7 @@ const globalMAC = "000000000000"
 
 var (
 	polycomDirRe = regexp.MustCompile(`^(?i)([0-9a-f]{12})-directory\.xml$`)
+	polycomCfgRe = regexp.MustCompile(`^(?i)([0-9a-f]{12})-phonebook\.cfg$`)
 	sepRe        = regexp.MustCompile(`^(?i)SEP([0-9a-f]{12})\.cnf\.xml$`)
 	gsCfgRe      = regexp.MustCompile(`^(?i)cfg([0-9a-f]{12})\.xml$`)
 	macCfgRe     = regexp.MustCompile(`^(?i)([0-9a-f]{12})\.cfg$`)
@@ -32,7 +33,7 @@ func parseProvFile(name string) (provFile, bool) {
 	for _, c := range []struct {
 		re   *regexp.Regexp
 		kind string
-	}{{polycomDirRe, "polycom-directory"}, {sepRe, "sep"}, {gsCfgRe, "grandstream"}, {macCfgRe, "cfg"}, {macXMLRe, "xml"}} {
+	}{{polycomDirRe, "polycom-directory"}, {polycomCfgRe, "polycom-settings"}, {sepRe, "sep"}, {gsCfgRe, "grandstream"}, {macCfgRe, "cfg"}, {macXMLRe, "xml"}} {
 		if m := c.re.FindStringSubmatch(name); m != nil {
 			return provFile{mac: strings.ToLower(m[1]), kind: c.kind}, true
 		}
@@ -48,7 +49,7 @@ func provisioningFiles(mac string, v provisioning.Vendor) []string {
 	case provisioning.Cisco:
 		return []string{"SEP" + strings.ToUpper(mac) + ".cnf.xml", mac + ".xml"}
 	case provisioning.Polycom:
-		return []string{mac + ".cfg", mac + "-directory.xml"}
+		return []string{mac + ".cfg", mac + "-phonebook.cfg", mac + "-directory.xml"}
 	case provisioning.Grandstream:
 		return []string{"cfg" + mac + ".xml"}
 	case provisioning.Snom:
@@ -157,6 +158,9 @@ func (s *Service) configFor(q *request, rec *record, kind string) (func() ([]byt
 		c.BookURL = s.bookURL(q, "yealink.xml", tok, "q=#SEARCH")
 		return func() ([]byte, error) { return provisioning.YealinkConfig(c), nil }, "text/plain; charset=utf-8", true
 	case kind == "cfg" && rec.Vendor == provisioning.Polycom:
+		files := []string{rec.MAC + "-phonebook.cfg"}
+		return func() ([]byte, error) { return xml(provisioning.PolycomMaster(files...)) }, xmlCT, true
+	case kind == "polycom-settings" && rec.Vendor == provisioning.Polycom:
 		c, tok := s.phoneConfig(q, rec, false)
 		c.BookURL = s.bookURL(q, "polycom.html", tok, "")
 		return func() ([]byte, error) { return xml(provisioning.PolycomConfig(c)) }, xmlCT, true

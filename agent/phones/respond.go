@@ -17,6 +17,9 @@ import (
 // rendered output changes, so phones holding an old ETag refetch.
 const renderVersion = "v1\x00"
 
+// renderTimeout bounds one shared render.
+const renderTimeout = 30 * time.Second
+
 // job is one response to produce: its cache key (without the generation)
 // and how to render it.
 type job struct {
@@ -75,7 +78,11 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, j job) {
 			if res, ok := s.cache.get(key); ok {
 				return res, nil
 			}
-			body, ct, err := j.render(r.Context())
+			// Detached from the request: the render is shared by every
+			// phone waiting for this key, whichever of them hangs up.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), renderTimeout)
+			defer cancel()
+			body, ct, err := j.render(ctx)
 			if err != nil {
 				return nil, err
 			}
