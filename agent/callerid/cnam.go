@@ -86,16 +86,7 @@ func CNAM(name string) string {
 // and invalid UTF-8 become blanks, blank runs collapse, and the result is at most 200 bytes,
 // cut on a rune boundary.
 func CleanName(name string) string {
-	clean := true
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c < 0x20 || c == 0x7f || c >= utf8.RuneSelf {
-			clean = false
-			break
-		}
-	}
-	if clean && len(name) <= maxNameBytes && !strings.Contains(name, "  ") &&
-		strings.TrimSpace(name) == name {
+	if isClean(name) {
 		return name
 	}
 	var b strings.Builder
@@ -115,4 +106,37 @@ func CleanName(name string) string {
 		space = false
 	}
 	return strings.TrimRight(b.String(), " ")
+}
+
+// isClean reports whether CleanName would return name unchanged.
+func isClean(name string) bool {
+	if len(name) > maxNameBytes || name == "" {
+		return name == ""
+	}
+	prevSpace := true // a leading blank is not clean
+	for i := 0; i < len(name); {
+		c := name[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			if c == ' ' {
+				if prevSpace {
+					return false
+				}
+				prevSpace = true
+			} else {
+				prevSpace = false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(name[i:])
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.IsSpace(r) {
+			return false
+		}
+		prevSpace = false
+		i += n
+	}
+	return !prevSpace
 }

@@ -243,3 +243,21 @@ func TestCleanName(t *testing.T) {
 		}
 	}
 }
+
+func FuzzCleanName(f *testing.F) {
+	for _, s := range []string{"Ana Anić", " a", "a  b", "a\u00a0b", "x\r\ny", "\xff", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := CleanName(s)
+		if CleanName(c) != c || !isClean(c) {
+			t.Fatalf("CleanName(%q) = %q is not a fixed point", s, c)
+		}
+		if isClean(s) && c != s {
+			t.Fatalf("clean %q changed to %q", s, c)
+		}
+		if len(c) > maxNameBytes || strings.ContainsAny(c, "\r\n\x00") {
+			t.Fatalf("CleanName(%q) = %q", s, c)
+		}
+	})
+}
