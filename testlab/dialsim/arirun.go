@@ -73,6 +73,9 @@ func RunARI(cfg Config) (res Result, err error) {
 	if err := setup(d, cfg, pop); err != nil {
 		return res, err
 	}
+	if cfg.Mode == dialer.ModePreview {
+		previewAgents(clk, d, cfg)
+	}
 	if err := ls.advanceTo(start.Add(2 * time.Second)); err != nil { // agents answer after 1 s
 		return res, err
 	}

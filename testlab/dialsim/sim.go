@@ -171,6 +171,27 @@ func campaignConfig(cfg Config) dialer.CampaignConfig {
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// previewThink is how long a simulated preview agent reads the lead
+// before asking for the call.
+const previewThink = 5 * time.Second
+
+// previewAgents makes simulated agents of a preview campaign ask for the
+// next call once they have been ready for previewThink (checked every
+// second, on the clock).
+func previewAgents(clk clock.Clock, d *dialer.Dialer, cfg Config) {
+	var tick func()
+	tick = func() {
+		for i := 0; i < cfg.Agents; i++ {
+			v, err := d.AgentView(agentName(i))
+			if err == nil && v.State == dialer.AgentReady && time.Duration(v.InState) >= previewThink {
+				_, _ = d.NextCall(agentName(i))
+			}
+		}
+		clk.AfterFunc(time.Second, tick)
+	}
+	clk.AfterFunc(time.Second, tick)
+}
+
 // setup creates the campaign, loads leads and DNC, logs agents in and
 // starts the campaign.
 func setup(d *dialer.Dialer, cfg Config, pop population) error {
@@ -207,6 +228,9 @@ func Run(cfg Config) (Result, error) {
 	defer d.Close()
 	if err := setup(d, cfg, pop); err != nil {
 		return Result{}, err
+	}
+	if cfg.Mode == dialer.ModePreview {
+		previewAgents(clk, d, cfg)
 	}
 	clk.Next() // agent legs come up
 	if err := d.StartCampaign("sim"); err != nil {
