@@ -29,9 +29,9 @@ func benchDuration() time.Duration {
 
 // startReal serves the phone endpoints with a real http.Server on loopback
 // (owned by the benchmark: stopped at cleanup).
-func startReal(b *testing.B, dir phones.Directory) (string, *phones.Service) {
+func startReal(b *testing.B, dir phones.Directory, opts ...phones.Option) (string, *phones.Service) {
 	b.Helper()
-	svc, err := phones.New(context.Background(), dir, lab.NewMemKV(), phones.WithLogger(discard()))
+	svc, err := phones.New(context.Background(), dir, lab.NewMemKV(), append([]phones.Option{phones.WithLogger(discard())}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -163,7 +163,8 @@ func registerAt(b testing.TB, base, body string) string {
 // directory is lab.Synthetic, so this measures pbxagent's phone layer (auth,
 // paging, rendering, HTTP), not the store's search.
 func BenchmarkCiscoSearch1M(b *testing.B) {
-	base, _ := startReal(b, lab.Synthetic{N: 1_000_000})
+	// A cache too small for any body: every request renders.
+	base, _ := startReal(b, lab.Synthetic{N: 1_000_000}, phones.WithCache(1, 1))
 	token := registerAt(b, base, `{"mac":"0002fdff2103","vendor":"cisco"}`)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	rng := rand.New(rand.NewPCG(1, 2))

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/number"
 )
@@ -72,7 +73,7 @@ func BenchmarkCiscoSearchStore(b *testing.B) {
 		}
 	}
 	b.Logf("loaded %d contacts in %s", n, time.Since(start).Round(time.Second))
-	base, _ := startReal(b, st)
+	base, _ := startReal(b, st, phones.WithCache(1, 1)) // every request renders
 	token := registerAt(b, base, `{"mac":"0002fdff2103","vendor":"cisco"}`)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	lat := make([]time.Duration, 0, b.N)
