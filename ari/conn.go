@@ -70,6 +70,8 @@ func WithApps(apps ...string) Option {
 func WithSubscribeAll() Option { return func(c *Conn) { c.subAll = true } }
 
 // WithHTTPClient replaces the HTTP client used for REST and the WebSocket.
+// Its Timeout must be zero (it would cut the WebSocket); bound REST calls
+// with contexts or WithRequestTimeout instead.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Conn) { c.hc = hc } }
 
 // WithLogger sets the logger (default slog.Default()).

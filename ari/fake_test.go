@@ -569,3 +569,45 @@ func TestChannelControls(t *testing.T) {
 		t.Fatalf("after hangup %+v", snap)
 	}
 }
+
+func TestSubscribeAllAndHoldingBridge(t *testing.T) {
+	clk := clock.NewVirtual(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	srv, url := fakeari.StartTest(t, fakeari.WithClock(clk), fakeari.WithAuth("u", "p"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	owner, err := ari.Connect(ctx, url, ari.WithAuth("u", "p"), ari.WithApps("owner"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	spy, err := ari.Connect(ctx, url, ari.WithAuth("u", "p"), ari.WithApps("monitor"), ari.WithSubscribeAll())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spy.Close()
+	seen := spy.Events().Subscribe(ari.Filter{Types: []string{"StasisStart"}})
+	defer seen.Cancel()
+	id, err := srv.PlaceInbound(fakeari.InboundCall{App: "owner", Caller: "7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, seen).(*ari.StasisStart); ev.Channel.ID != id || ev.Application != "monitor" {
+		t.Fatalf("subscribeAll app saw %+v", ev)
+	}
+	br, err := owner.Bridges().Create(ctx, ari.BridgeRequest{ID: "park", Type: []string{"holding"}})
+	if err != nil || br.BridgeType != "holding" || br.Technology != "holding_bridge" {
+		t.Fatalf("holding bridge %+v %v", br, err)
+	}
+	if err := owner.Bridges().AddChannel(ctx, "park", ari.AddChannelRequest{Channels: []string{id}, Role: "participant"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.Bridges().StartMOH(ctx, "park", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.Bridges().AddChannel(ctx, "nope", ari.AddChannelRequest{Channels: []string{id}}); !ari.IsNotFound(err) {
+		t.Fatalf("missing bridge: %v", err)
+	}
+	if got, err := owner.Bridges().Get(ctx, "park"); err != nil || len(got.Channels) != 1 || got.Channels[0] != id {
+		t.Fatalf("bridge %+v %v", got, err)
+	}
+}
