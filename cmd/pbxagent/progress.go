@@ -103,12 +103,24 @@ type progressReader struct {
 	width int
 	done  int64
 	last  string
+	sent  bool // the whole body went out
 }
+
+// applying is shown once the whole file is uploaded, while the daemon
+// checks and applies it.
+const applying = "uploaded; the daemon is checking and applying the file…"
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	p.done += int64(n)
+	if p.sent {
+		return n, err
+	}
 	p.draw()
+	if err == io.EOF || (p.total > 0 && p.done >= p.total) {
+		p.sent = true
+		fmt.Fprint(p.w, "\n", applying)
+	}
 	return n, err
 }
 
@@ -125,8 +137,11 @@ func (p *progressReader) draw() {
 	}
 }
 
-// finish leaves the final drawing on its own line.
+// finish ends the progress output with a newline (the upload may have
+// stopped early: an error answer, an interrupt).
 func (p *progressReader) finish() {
-	p.draw()
+	if !p.sent {
+		p.draw()
+	}
 	fmt.Fprintln(p.w)
 }

@@ -91,13 +91,13 @@ func TestProgressReaderRedrawsOnlyOnChange(t *testing.T) {
 	draws := strings.Count(out.String(), "\r")
 	// The byte count changes every byte here, so every read redraws; what
 	// must not happen is a draw without a change.
-	lines := strings.Split(out.String(), "\r")[1:]
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"+applying+"\n"), "\r")[1:]
 	for i := 1; i < len(lines); i++ {
 		if strings.TrimRight(lines[i], " \n") == strings.TrimRight(lines[i-1], " \n") {
 			t.Fatalf("draw %d repeats the previous one: %q", i, lines[i])
 		}
 	}
-	if draws < 100 || !strings.HasSuffix(out.String(), "] 100% 1000/1000 B\n") {
+	if draws < 100 || !strings.HasSuffix(out.String(), "] 100% 1000/1000 B\n"+applying+"\n") {
 		t.Fatalf("%d draws, ends %q", draws, out.String()[max(0, out.Len()-40):])
 	}
 
@@ -130,5 +130,34 @@ func TestProgressPadsShorterLines(t *testing.T) {
 	p.draw()
 	if got := out.String(); got != "\rupload 1.0 KiB"+strings.Repeat(" ", 9) {
 		t.Fatalf("%q", got)
+	}
+}
+
+func TestProgressEndsWithApplying(t *testing.T) {
+	tests := []struct {
+		name  string
+		total int64
+		read  int // bytes read before the reader stops (the transport gave up)
+		want  string
+	}{
+		{"known size, complete", 10, 10, "\rupload 100% 10/10 B\n" + applying + "\n"},
+		{"unknown size", 0, 10, "\rupload 10 B\n" + applying + "\n"},
+		{"stopped early", 10, 5, "\rupload  50%  5/10 B\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			p := &progressReader{r: strings.NewReader(strings.Repeat("x", 10)), w: &out, total: tc.total, width: 25}
+			b := make([]byte, tc.read)
+			for {
+				if _, err := p.Read(b); err != nil || tc.read < 10 {
+					break
+				}
+			}
+			p.finish()
+			if out.String() != tc.want {
+				t.Fatalf("%q, want %q", out.String(), tc.want)
+			}
+		})
 	}
 }
