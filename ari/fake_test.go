@@ -611,3 +611,26 @@ func TestSubscribeAllAndHoldingBridge(t *testing.T) {
 		t.Fatalf("bridge %+v %v", got, err)
 	}
 }
+
+// TestSecondInstanceReplaces: a second client registering the same app
+// takes it over; the first stops instead of fighting back.
+func TestSecondInstanceReplaces(t *testing.T) {
+	e := newEnv(t, "dialer")
+	all := e.c.Events().Subscribe(ari.Filter{Types: []string{"ApplicationReplaced", ari.TypeDisconnected}})
+	defer all.Cancel()
+	second, err := ari.Connect(e.ctx, e.url, ari.WithAuth("u", "p"), ari.WithApps("dialer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	expect(t, all, "ApplicationReplaced", ari.TypeDisconnected)
+	starts := second.Events().Subscribe(ari.Filter{Types: []string{"StasisStart"}})
+	defer starts.Cancel()
+	if _, err := e.srv.PlaceInbound(fakeari.InboundCall{App: "dialer", Caller: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	next(t, starts)
+	if e.c.WaitReady(e.ctx) == nil {
+		t.Fatal("first instance still running")
+	}
+}
