@@ -54,18 +54,30 @@ func main() {
 	modelsOut := flag.String("models", "models_gen.go", "output file for models")
 	eventsOut := flag.String("events", "events_gen.go", "output file for events")
 	flag.Parse()
+	models, events, err := generate(*specDir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for path, src := range map[string][]byte{*modelsOut: models, *eventsOut: events} {
+		if err := os.WriteFile(path, src, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
 
+// generate renders the models and events files from the spec directory.
+func generate(specDir string) (models, events []byte, err error) {
 	all := map[string]model{}
 	var order []string
 	var eventNames []string
 	for _, f := range files {
-		raw, err := os.ReadFile(filepath.Join(*specDir, f+".json"))
+		raw, err := os.ReadFile(filepath.Join(specDir, f+".json"))
 		if err != nil {
-			log.Fatal(err)
+			return nil, nil, err
 		}
 		var af apiFile
 		if err := json.Unmarshal(raw, &af); err != nil {
-			log.Fatalf("%s: %v", f, err)
+			return nil, nil, fmt.Errorf("%s: %w", f, err)
 		}
 		names := make([]string, 0, len(af.Models))
 		for n := range af.Models {
@@ -99,7 +111,7 @@ func main() {
 	for _, n := range eventNames {
 		m, ok := all[n]
 		if !ok {
-			log.Fatalf("event %s has no model", n)
+			return nil, nil, fmt.Errorf("event %s has no model", n)
 		}
 		writeStruct(&eb, m, true)
 		writeKeys(&eb, m)
@@ -110,18 +122,13 @@ func main() {
 		fmt.Fprintf(&eb, "\t%q: func() Event { return new(%s) },\n", n, n)
 	}
 	eb.WriteString("}\n")
-	write(*modelsOut, mb.Bytes())
-	write(*eventsOut, eb.Bytes())
-}
-
-func write(path string, src []byte) {
-	out, err := format.Source(src)
-	if err != nil {
-		log.Fatalf("%s: %v\n%s", path, err, src)
+	if models, err = format.Source(mb.Bytes()); err != nil {
+		return nil, nil, fmt.Errorf("models: %w", err)
 	}
-	if err := os.WriteFile(path, out, 0o644); err != nil {
-		log.Fatal(err)
+	if events, err = format.Source(eb.Bytes()); err != nil {
+		return nil, nil, fmt.Errorf("events: %w", err)
 	}
+	return models, events, nil
 }
 
 func sortedProps(m model) []string {
