@@ -2,11 +2,11 @@ package sync
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook"
@@ -36,17 +36,43 @@ func (e *GuardError) Error() string {
 		e.Deletions, e.Total, e.Percent)
 }
 
-// contactHash is the row hash used to skip unchanged contacts.
+// contactHash is the row hash used to skip unchanged contacts: FNV-64a
+// over every field the source sets (not ID or the timestamps).
 func contactHash(c *phonebook.Contact) uint64 {
-	d := *c
-	d.ID, d.CreatedAt, d.UpdatedAt = "", time.Time{}, time.Time{}
-	b, _ := json.Marshal(&d)
-	sum := sha256.Sum256(b)
-	h := binary.BigEndian.Uint64(sum[:8])
-	if h == 0 { // 0 means "absent" in roundSink.hashes
-		h = 1
+	h := fnv.New64a()
+	var sep = []byte{0}
+	w := func(ss ...string) {
+		for _, s := range ss {
+			h.Write([]byte(s))
+			h.Write(sep)
+		}
 	}
-	return h
+	w(string(c.Scope), c.Owner, c.FirstName, c.MiddleName, c.LastName, c.DisplayName, c.Company, c.Department,
+		c.JobTitle, c.OfficeLocation, c.PreferredLanguage, c.UserPrincipalName, c.Source, c.ExternalID)
+	w("e")
+	for _, e := range c.Emails {
+		w(e.Label, e.Address)
+	}
+	w("n")
+	for _, n := range c.Numbers {
+		w(string(n.Type), n.Value, n.Normalized)
+	}
+	w("c")
+	if len(c.Custom) > 0 {
+		keys := make([]string, 0, len(c.Custom))
+		for k := range c.Custom {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			w(k, c.Custom[k])
+		}
+	}
+	v := h.Sum64()
+	if v == 0 { // 0 means "absent" in roundSink.hashes
+		v = 1
+	}
+	return v
 }
 
 func hashBytes(h uint64) []byte { return binary.BigEndian.AppendUint64(nil, h) }
