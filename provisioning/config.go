@@ -170,8 +170,11 @@ func grandstreamInterval(seconds int) int {
 }
 
 // SnomConfig renders the Snom <MAC>.xml settings (notes §5.3): the Directory
-// key opens the search input in the minibrowser, the tbook is downloaded as
-// a setting file, and the HTTP credentials the phone uses for both.
+// key opens the search input in the minibrowser, and the tbook is
+// downloaded as a setting file. Snom's http_user/http_pass protect the
+// phone's own web interface, so the phone proves itself to pbxagent by the
+// token or the user:password@ in the URLs instead; Username and Password
+// are not written.
 func SnomConfig(c PhoneConfig) *etree.Document {
 	doc := newDocument(UTF8)
 	root := doc.CreateElement("settings")
@@ -180,14 +183,6 @@ func SnomConfig(c PhoneConfig) *etree.Document {
 	dk := ps.CreateElement("dkey_directory")
 	dk.CreateAttr("perm", "R")
 	dk.SetText("url " + c.BookURL)
-	if c.Username != "" {
-		u := ps.CreateElement("http_user")
-		u.CreateAttr("perm", "R")
-		u.SetText(c.Username)
-		p := ps.CreateElement("http_pass")
-		p.CreateAttr("perm", "R")
-		p.SetText(c.Password)
-	}
 	if c.DownloadURL != "" {
 		sf := root.CreateElement("setting-files")
 		f := sf.CreateElement("file")

@@ -572,7 +572,7 @@ func TestProvisioningFiles(t *testing.T) {
 	e := newEnv(t)
 	e.register(`{"mac":"c074ad2bd859","vendor":"grandstream","owner":"alice","username":"gs","password":"gs-pass"}`)
 	gsTok := e.register(`{"mac":"c074ad2bd85a","vendor":"grandstream"}`).Token
-	e.register(`{"mac":"000413741767","vendor":"snom","username":"sn","password":"sn-pass"}`)
+	snTok := e.register(`{"mac":"000413741767","vendor":"snom","username":"sn","password":"sn-pass"}`).Token
 	fvTok := e.register(`{"mac":"0c383e07e16c","vendor":"fanvil"}`).Token
 	plTok := e.register(`{"mac":"0004f2aabbcc","vendor":"polycom","owner":"alice"}`).Token
 
@@ -626,7 +626,8 @@ func TestProvisioningFiles(t *testing.T) {
 	}
 	// Snom, Fanvil, Polycom.
 	r = e.get("/provisioning/000413741767.xml", basic("sn", "sn-pass"))
-	if doc := parseXML(t, r.Body.Bytes()); doc.FindElement("//dkey_directory").Text() != "url https://pbx.example.com/phonebook/snom-search.xml" {
+	if doc := parseXML(t, r.Body.Bytes()); doc.FindElement("//dkey_directory").Text() != "url https://pbx.example.com/phonebook/snom-search.xml?token="+url.QueryEscape(snTok) ||
+		strings.Contains(r.Body.String(), "sn-pass") {
 		t.Errorf("snom:\n%s", r.Body)
 	}
 	r = e.get("/provisioning/0c383e07e16c.cfg?token=" + fvTok)
@@ -702,3 +703,21 @@ func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard,
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
 
 func decode(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func TestSnomConfigWithoutTokens(t *testing.T) {
+	e := newEnv(t, phones.WithAuth(phones.AuthBasic|phones.AuthDigest))
+	e.register(`{"mac":"000413741767","vendor":"snom","username":"sn","password":"p@ss word"}`)
+	r := e.get("/provisioning/000413741767.xml", basic("sn", "p@ss word"))
+	doc := parseXML(t, r.Body.Bytes())
+	if got := doc.FindElement("//dkey_directory").Text(); got != "url https://sn:p%40ss%20word@pbx.example.com/phonebook/snom-search.xml" {
+		t.Errorf("dkey_directory %q", got)
+	}
+	u, err := url.Parse(doc.FindElement("//setting-files/file").SelectAttrValue("url", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass, _ := u.User.Password()
+	if r := e.get(u.Path, basic(u.User.Username(), pass)); r.Code != 200 || parseXML(t, r.Body.Bytes()).Root().Tag != "tbook" {
+		t.Errorf("tbook with the URL's credentials: %d", r.Code)
+	}
+}

@@ -177,9 +177,16 @@ func (s *Service) configFor(q *request, rec *record, kind string) (func() ([]byt
 		c.BookURL = s.bookURL(q, "cisco-menu.xml", tok, "")
 		return func() ([]byte, error) { return xml(provisioning.CiscoMPPConfig(c)) }, xmlCT, true
 	case kind == "xml" && rec.Vendor == provisioning.Snom:
-		c, tok := s.phoneConfig(q, rec, true)
+		c, tok := s.phoneConfig(q, rec, false)
 		c.BookURL = s.bookURL(q, "snom-search.xml", tok, "")
 		c.DownloadURL = s.bookURL(q, "snom.xml", tok, "")
+		if tok == "" {
+			// No token mode: credentials in the URLs (Snom has no keys
+			// for outgoing XML credentials).
+			if pass := s.reg.password(rec); rec.Username != "" && pass != "" && s.cfg.auth&AuthBasic != 0 {
+				c.BookURL, c.DownloadURL = withUserinfo(c.BookURL, rec.Username, pass), withUserinfo(c.DownloadURL, rec.Username, pass)
+			}
+		}
 		return func() ([]byte, error) { return xml(provisioning.SnomConfig(c)) }, xmlCT, true
 	case kind == "grandstream" && rec.Vendor == provisioning.Grandstream:
 		c, tok := s.phoneConfig(q, rec, true)
@@ -192,4 +199,14 @@ func (s *Service) configFor(q *request, rec *record, kind string) (func() ([]byt
 		return func() ([]byte, error) { return xml(provisioning.GrandstreamConfig(c)) }, xmlCT, true
 	}
 	return nil, "", false
+}
+
+// withUserinfo puts user:pass@ into an absolute URL.
+func withUserinfo(raw, user, pass string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.User = url.UserPassword(user, pass)
+	return u.String()
 }
