@@ -397,7 +397,7 @@ func (s *Source) read(ctx context.Context, fn func(row int, c *phonebook.Contact
 	for rows.Next() {
 		row++
 		if err := rows.Scan(ptrs...); err != nil {
-			return fmt.Errorf("sql: row %d: %w", row, err)
+			return s.wrap(ctx, fmt.Sprintf("row %d", row), err)
 		}
 		c := &phonebook.Contact{}
 		for i, col := range s.cols {
@@ -427,7 +427,9 @@ func (s *Source) read(ctx context.Context, fn func(row int, c *phonebook.Contact
 }
 
 func (s *Source) wrap(ctx context.Context, what string, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	msg := err.Error()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || strings.Contains(msg, "max_statement_time") ||
+		strings.Contains(msg, "max_execution_time") || strings.Contains(msg, "statement timeout") {
 		return fmt.Errorf("sql: %s: query timeout (%d s) exceeded: %w", what, s.set.TimeoutSeconds, err)
 	}
 	return fmt.Errorf("sql: %s: %w", what, err)
