@@ -117,7 +117,7 @@ func Run(ctx context.Context, cfg Config) Result {
 			if errors.Is(err, io.EOF) && len(line) == 0 {
 				break // server closed: normal end
 			}
-			if errors.Is(err, bufio.ErrBufferFull) {
+			if errors.Is(err, bufio.ErrBufferFull) || len(line) > MaxLine+2 {
 				res.Status, res.Err = StatusFailure, fmt.Errorf("command %d: line longer than %d bytes", n, MaxLine)
 				res.Elapsed = time.Since(start)
 				return res
@@ -129,6 +129,11 @@ func Run(ctx context.Context, cfg Config) Result {
 				break
 			}
 			res.Status, res.Err = StatusFailure, fmt.Errorf("read command %d: %w", n, err)
+			res.Elapsed = time.Since(start)
+			return res
+		}
+		if len(line) > MaxLine+2 {
+			res.Status, res.Err = StatusFailure, fmt.Errorf("command %d: line longer than %d bytes", n, MaxLine)
 			res.Elapsed = time.Since(start)
 			return res
 		}
