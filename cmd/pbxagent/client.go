@@ -78,6 +78,8 @@ commands:
 Every command takes --server URL (env PBXAGENT_SERVER, default http://127.0.0.1:8080)
 and reads the admin token from PBXAGENT_TOKEN or --token-file FILE (env PBXAGENT_TOKEN_FILE),
 e.g. the daemon's data/admin.token. Run "pbxagent contacts <command> -h" for its flags.
+
+Exit status: 0 done, 1 the daemon refused or failed (or a lookup found nothing), 2 bad usage.
 `
 
 func (c *cli) contacts(ctx context.Context, args []string) int {

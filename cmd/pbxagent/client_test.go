@@ -97,6 +97,7 @@ type step struct {
 	stdout     []string // substrings stdout must hold
 	stderr     []string // substrings stderr must hold
 	notStdout  []string // substrings stdout must not hold
+	notStderr  []string // substrings stderr must not hold
 	captureID  bool     // stdout (trimmed) is the id for later steps
 	checkJSON  func(t *testing.T, stdout string)
 	beforeStep func(t *testing.T)
@@ -130,6 +131,11 @@ func runSteps(t *testing.T, env []string, steps []step) {
 		for _, w := range st.notStdout {
 			if strings.Contains(r.stdout, subst(w)) {
 				t.Errorf("%s: stdout has %q:\n%s", st.name, subst(w), r.stdout)
+			}
+		}
+		for _, w := range st.notStderr {
+			if strings.Contains(r.stderr, subst(w)) {
+				t.Errorf("%s: stderr has %q:\n%s", st.name, subst(w), r.stderr)
 			}
 		}
 		for _, w := range st.stderr {
@@ -239,6 +245,12 @@ func TestContactsCommands(t *testing.T) {
 		{name: "delete", args: []string{"contacts", "delete", "{id}"}, stdout: []string{"deleted {id}"}},
 		{name: "get deleted", args: []string{"contacts", "get", "{id}"}, code: 1, stderr: []string{"pbxagent contacts get: not found"}},
 		{name: "delete again", args: []string{"contacts", "delete", "{id}"}, code: 1, stderr: []string{"not found"}},
+		{name: "list with no match", args: []string{"contacts", "list", "zzzz"}, stderr: []string{"no contacts match"}, notStdout: []string{"ID"}},
+		{name: "list all with no match", args: []string{"contacts", "list", "--all", "zzzz"}, stderr: []string{"no contacts match"}, notStdout: []string{"ID"}},
+		{name: "delete stops on a wrong token", env: []string{"PBXAGENT_SERVER=" + base, "PBXAGENT_TOKEN=nope"},
+			args: []string{"contacts", "delete", "a", "b"}, code: 1, stderr: []string{"contacts delete a: a valid admin bearer token"}, notStderr: []string{"delete b"}, notStdout: []string{"deleted"}},
+		{name: "delete goes on past a missing id", args: []string{"contacts", "delete", "missing1", "missing2"}, code: 1,
+			stderr: []string{"delete missing1: not found", "delete missing2: not found"}},
 		{name: "wrong token", env: []string{"PBXAGENT_SERVER=" + base, "PBXAGENT_TOKEN=nope"}, args: []string{"contacts", "list"}, code: 1,
 			stderr: []string{"a valid admin bearer token is required", "hint: set PBXAGENT_TOKEN"}, notStdout: []string{"ID"}},
 		{name: "no token", env: []string{"PBXAGENT_SERVER=" + base}, args: []string{"lookup", "1805"}, code: 2,

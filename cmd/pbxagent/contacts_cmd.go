@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -54,6 +55,10 @@ func (c *cli) list(ctx context.Context, args []string) int {
 		if *asJSON {
 			return c.printJSON(cmd, page)
 		}
+		if len(page.Contacts) == 0 {
+			fmt.Fprintln(c.stderr, "no contacts match")
+			return exitOK
+		}
 		tw := newContactTable(c.stdout)
 		for _, ct := range page.Contacts {
 			tw.row(ct)
@@ -93,13 +98,24 @@ func (c *cli) list(ctx context.Context, args []string) int {
 		}
 		return exitOK
 	}
-	tw := newContactTable(c.stdout)
+	var tw contactTable
+	rows := 0
 	for ct, err := range contacts {
 		if err != nil {
-			_ = tw.Flush()
+			if rows > 0 {
+				_ = tw.Flush()
+			}
 			return c.fail(cmd, err)
 		}
+		if rows == 0 {
+			tw = newContactTable(c.stdout)
+		}
 		tw.row(ct)
+		rows++
+	}
+	if rows == 0 {
+		fmt.Fprintln(c.stderr, "no contacts match")
+		return exitOK
 	}
 	if err := tw.Flush(); err != nil {
 		return c.fail(cmd, err)
@@ -466,7 +482,9 @@ func (c *cli) del(ctx context.Context, args []string) int {
 	for _, id := range ids {
 		if err := cl.DeleteContact(ctx, id); err != nil {
 			code = c.fail(cmd+" "+cleanLine(id), err)
-			if ctx.Err() != nil {
+			// A missing id does not stop the others; a wrong token, an
+			// unreachable daemon or an interrupt would fail them all.
+			if !errors.Is(err, client.ErrNotFound) {
 				return code
 			}
 			continue
