@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,13 +68,26 @@ func expect(t *testing.T, sub *ari.Subscription, types ...string) []ari.Event {
 }
 
 func TestOriginateAnswerBridgePlayRecordHangup(t *testing.T) {
-	e := newEnv(t, "dialer",
+	for _, noise := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noise=%v", noise), func(t *testing.T) { testOriginateFlow(t, noise) })
+	}
+}
+
+func testOriginateFlow(t *testing.T, noise bool) {
+	opts := []fakeari.Option{}
+	if noise {
+		opts = append(opts, fakeari.WithNoise())
+	}
+	e := newEnv(t, "dialer", append(opts,
 		fakeari.WithPeer("PJSIP/agent", fakeari.Agent{AnswerAfter: 2 * time.Second}),
 		fakeari.WithPeer("PJSIP/+44", fakeari.Fixed{Outcome: fakeari.Answer, Ring: 5 * time.Second}),
-	)
+	)...)
 	ch := e.c.Channels()
 	cust, agent := "cust-1", "agent-1"
-	sub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(cust)}})
+	// The types this flow asserts on; a real Asterisk (and WithNoise) adds others.
+	sub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(cust)}, Types: []string{
+		"Dial", "ChannelStateChange", "StasisStart", "StasisEnd", "ChannelEnteredBridge", "ChannelLeftBridge",
+		"RecordingStarted", "RecordingFinished", "ChannelHangupRequest", "ChannelDestroyed"}})
 	defer sub.Cancel()
 	asub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(agent)}, Types: []string{"StasisStart"}})
 	defer asub.Cancel()
@@ -111,6 +125,9 @@ func TestOriginateAnswerBridgePlayRecordHangup(t *testing.T) {
 	}
 	if ev := expect(t, sub, "ChannelEnteredBridge")[0].(*ari.ChannelEnteredBridge); ev.Bridge.ID != "b1" {
 		t.Fatalf("entered %+v", ev)
+	}
+	if peer, err := ch.GetVariable(e.ctx, cust, "BRIDGEPEER"); noise && (err != nil || !strings.HasPrefix(peer, "PJSIP/agent1-")) {
+		t.Fatalf("BRIDGEPEER %q %v", peer, err)
 	}
 	if _, err := ch.Record(e.ctx, cust, ari.RecordRequest{Name: "r1", Format: "wav"}); !ari.IsConflict(err) {
 		t.Fatalf("record bridged channel: want 409, got %v", err)

@@ -27,7 +27,7 @@ func targets(t *testing.T) map[string]func(t *testing.T) target {
 	return map[string]func(t *testing.T) target{
 		"fake": func(t *testing.T) target {
 			clk := clock.NewVirtual(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
-			srv, url := fakeari.StartTest(t, fakeari.WithClock(clk), fakeari.WithAuth("contract", "secret"))
+			srv, url := fakeari.StartTest(t, fakeari.WithClock(clk), fakeari.WithAuth("contract", "secret"), fakeari.WithNoise())
 			return target{url: url, user: "contract", pass: "secret", local: "Local/s@default", fake: srv, advance: clk.Advance}
 		},
 		"asterisk": func(t *testing.T) target {

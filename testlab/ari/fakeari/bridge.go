@@ -164,6 +164,9 @@ func (s *Server) hAddChannel(r *request) response {
 		}
 		snap := c.snapshot()
 		s.emit(apps, &ari.ChannelEnteredBridge{Header: ari.Header{Type: "ChannelEnteredBridge"}, Bridge: b.snapshot(), Channel: &snap})
+		if s.noise && len(b.channels) == 2 {
+			s.bridgePeersLocked(b)
+		}
 	}
 	return noContent()
 }
@@ -216,4 +219,19 @@ func (s *Server) hBridgeMOH(r *request) response {
 	}
 	b.moh = r.op.Method == http.MethodPost
 	return noContent()
+}
+
+// bridgePeersLocked sets BRIDGEPEER on both members of a two-party bridge,
+// with the ChannelVarset events Asterisk sends.
+func (s *Server) bridgePeersLocked(b *bridge) {
+	a, z := s.channels[b.channels[0]], s.channels[b.channels[1]]
+	if a == nil || z == nil {
+		return
+	}
+	for _, pair := range [][2]*channel{{a, z}, {z, a}} {
+		c, peer := pair[0], pair[1]
+		c.vars["BRIDGEPEER"] = peer.name
+		snap := c.snapshot()
+		s.emit(c.apps(), &ari.ChannelVarset{Header: ari.Header{Type: "ChannelVarset"}, Variable: "BRIDGEPEER", Value: peer.name, Channel: &snap})
+	}
 }

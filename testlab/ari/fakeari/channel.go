@@ -387,6 +387,9 @@ func (s *Server) answerOutboundLocked(c *channel) {
 	}
 	c.dialing = false
 	c.answered = true
+	if s.noise {
+		s.emit(c.apps(), &ari.ChannelConnectedLine{Header: ari.Header{Type: "ChannelConnectedLine"}, Channel: c.snapshot()})
+	}
 	s.stateLocked(c, ari.StateUp)
 	s.emit(c.apps(), &ari.Dial{Header: ari.Header{Type: "Dial"}, Peer: c.snapshot(), Dialstatus: "ANSWER", Dialstring: c.resource})
 	if p := c.peer; p != nil {

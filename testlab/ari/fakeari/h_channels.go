@@ -334,6 +334,9 @@ func (s *Server) hContinue(r *request) response {
 	}
 	dp.AppName, dp.AppData = "", ""
 	c.dp = dp
+	if s.noise && len(c.apps()) > 0 {
+		s.emit(c.apps(), &ari.ChannelDialplan{Header: ari.Header{Type: "ChannelDialplan"}, Channel: c.snapshot(), DialplanApp: "NoOp", DialplanAppData: ""})
+	}
 	if s.amdCtx != "" && dp.Context == s.amdCtx {
 		s.amdLocked(c)
 	}

@@ -46,6 +46,7 @@ type Server struct {
 	media    func(uri string) (time.Duration, bool)
 	peers    []peerRule
 	history  int
+	noise    bool
 
 	mu        sync.Mutex
 	rng       *rand.Rand
@@ -141,6 +142,13 @@ func WithEndpoints(eps ...string) Option {
 
 // WithEntityID sets Asterisk's entity id (default "02:fa:ce:00:00:01").
 func WithEntityID(id string) Option { return func(s *Server) { s.entityID = id } }
+
+// WithNoise makes the stand-in also send events a real Asterisk sends that
+// pbxagent does not ask for: ChannelConnectedLine when an outbound leg
+// answers, ChannelVarset BRIDGEPEER when channels share a bridge, and
+// ChannelDialplan when a channel still subscribed runs dialplan after
+// continue. Code must tolerate them; tests can turn them on to prove it.
+func WithNoise() Option { return func(s *Server) { s.noise = true } }
 
 // WithHistory sets how many destroyed channels Channel() still reports (default 10000).
 func WithHistory(n int) Option { return func(s *Server) { s.history = n } }
