@@ -2,6 +2,7 @@ package phonebook
 
 import (
 	"errors"
+	"fmt"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -49,32 +50,72 @@ func txnScan(txn *badger.Txn, prefix []byte, fn func(k []byte, val func() ([]byt
 	return nil
 }
 
-// chunkWriter writes many transactions at one commit timestamp, reading at
-// that timestamp so it sees its own earlier chunks.
+// chunkWriter writes many transactions at one commit timestamp. A full
+// chunk is committed asynchronously while the next one fills, so encoding
+// and Badger's write path run side by side; the writes of chunks still in
+// flight are kept in memory so reads see them (read-your-writes across
+// chunks). At most maxInflight chunks are in flight.
 type chunkWriter struct {
-	db  *badger.DB
-	ts  uint64
-	txn *badger.Txn
+	db      *badger.DB
+	ts      uint64
+	txn     *badger.Txn
+	cur     map[string][]byte // writes of the current chunk (nil = delete)
+	flights []*flight         // chunks committed but not yet acknowledged, oldest first
+	err     error             // the first commit error seen
 }
+
+type flight struct {
+	writes map[string][]byte
+	done   chan error
+}
+
+const maxInflight = 2
 
 func newChunkWriter(db *badger.DB, ts uint64) *chunkWriter {
-	return &chunkWriter{db: db, ts: ts, txn: db.NewTransactionAt(ts, true)}
+	return &chunkWriter{db: db, ts: ts, txn: db.NewTransactionAt(ts, true), cur: map[string][]byte{}}
 }
 
-func (w *chunkWriter) get(k []byte) ([]byte, error) { return txnGet(w.txn, k) }
+func (w *chunkWriter) get(k []byte) ([]byte, error) {
+	if v, ok := w.cur[string(k)]; ok {
+		return found(v)
+	}
+	for i := len(w.flights) - 1; i >= 0; i-- {
+		if v, ok := w.flights[i].writes[string(k)]; ok {
+			return found(v)
+		}
+	}
+	return txnGet(w.txn, k)
+}
+
+func found(v []byte) ([]byte, error) {
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	return append([]byte(nil), v...), nil
+}
 
 func (w *chunkWriter) scan(p []byte, fn func([]byte, func() ([]byte, error)) error) error {
-	// Iterators over an update transaction see its pending writes too.
+	// Iterators see committed chunks and the current transaction: let the
+	// chunks in flight land first.
+	if err := w.drain(); err != nil {
+		return err
+	}
 	return txnScan(w.txn, p, fn)
 }
 
 func (w *chunkWriter) set(k, v []byte) error {
+	if v == nil {
+		v = []byte{}
+	}
 	err := w.txn.Set(k, v)
 	if errors.Is(err, badger.ErrTxnTooBig) {
-		if err := w.flush(); err != nil {
+		if err := w.commitAsync(); err != nil {
 			return err
 		}
-		return w.txn.Set(k, v)
+		err = w.txn.Set(k, v)
+	}
+	if err == nil {
+		w.cur[string(k)] = v
 	}
 	return err
 }
@@ -82,19 +123,66 @@ func (w *chunkWriter) set(k, v []byte) error {
 func (w *chunkWriter) del(k []byte) error {
 	err := w.txn.Delete(k)
 	if errors.Is(err, badger.ErrTxnTooBig) {
-		if err := w.flush(); err != nil {
+		if err := w.commitAsync(); err != nil {
 			return err
 		}
-		return w.txn.Delete(k)
+		err = w.txn.Delete(k)
+	}
+	if err == nil {
+		w.cur[string(k)] = nil
 	}
 	return err
 }
 
-// flush commits the current chunk and opens the next.
+// commitAsync hands the current chunk to Badger and opens the next one,
+// waiting for the oldest chunk when too many are in flight.
+func (w *chunkWriter) commitAsync() error {
+	f := &flight{writes: w.cur, done: make(chan error, 1)}
+	if err := w.txn.CommitAt(w.ts, func(err error) { f.done <- err }); err != nil {
+		return err
+	}
+	w.flights = append(w.flights, f)
+	w.txn = w.db.NewTransactionAt(w.ts, true)
+	w.cur = map[string][]byte{}
+	for len(w.flights) > maxInflight {
+		if err := w.waitOldest(); err != nil {
+			return err
+		}
+	}
+	return w.err
+}
+
+func (w *chunkWriter) waitOldest() error {
+	f := w.flights[0]
+	w.flights = w.flights[1:]
+	if err := <-f.done; err != nil && w.err == nil {
+		w.err = fmt.Errorf("commit chunk: %w", err)
+	}
+	return w.err
+}
+
+// drain waits until every chunk in flight has landed.
+func (w *chunkWriter) drain() error {
+	for len(w.flights) > 0 {
+		_ = w.waitOldest()
+	}
+	return w.err
+}
+
+// flush commits the current chunk synchronously after every chunk in
+// flight, and opens the next.
 func (w *chunkWriter) flush() error {
+	if err := w.drain(); err != nil {
+		return err
+	}
 	err := w.txn.CommitAt(w.ts, nil)
 	w.txn = w.db.NewTransactionAt(w.ts, true)
+	w.cur = map[string][]byte{}
 	return err
 }
 
-func (w *chunkWriter) discard() { w.txn.Discard() }
+// discard drops the current chunk and waits for the chunks in flight.
+func (w *chunkWriter) discard() {
+	w.txn.Discard()
+	_ = w.drain()
+}
