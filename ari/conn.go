@@ -47,6 +47,8 @@ type Conn struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 	ready     chan struct{} // closed while connected and reconciled; replaced on disconnect
+	failed    chan struct{} // closed and replaced on every connection failure
+	lastErr   error
 
 	recvMu     sync.Mutex
 	recvCh     chan struct{} // closed when received grows
@@ -127,6 +129,7 @@ func New(baseURL string, opts ...Option) (*Conn, error) {
 		known:        map[string]struct{}{},
 		subs:         map[string]map[Key]struct{}{},
 		ready:        make(chan struct{}),
+		failed:       make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(c)

@@ -86,21 +86,43 @@ func (c *Conn) Ready() bool {
 	}
 }
 
-// WaitReady blocks until the client is connected and reconciled, or ctx ends.
+// WaitReady blocks until the client is connected and reconciled, or ctx
+// ends. It gives up early when Asterisk refuses the credentials (401/403),
+// though the events loop keeps retrying.
 func (c *Conn) WaitReady(ctx context.Context) error {
 	for {
 		c.mu.Lock()
-		ready, done := c.ready, c.done
+		ready, done, failed := c.ready, c.done, c.failed
 		c.mu.Unlock()
 		select {
 		case <-ready:
 			return nil
 		case <-ctx.Done():
-			return fmt.Errorf("ari: wait ready: %w", ctx.Err())
+			return fmt.Errorf("ari: wait ready: %w (last error: %v)", ctx.Err(), c.LastError())
 		case <-done:
-			return errors.New("ari: wait ready: events loop stopped")
+			return fmt.Errorf("ari: wait ready: events loop stopped: %w", c.LastError())
+		case <-failed:
+			if err := c.LastError(); IsUnauthorized(err) {
+				return fmt.Errorf("ari: wait ready: %w", err)
+			}
 		}
 	}
+}
+
+// LastError returns why the last events connection ended (nil before any
+// failure).
+func (c *Conn) LastError() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastErr
+}
+
+func (c *Conn) setFailed(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lastErr = err
+	close(c.failed)
+	c.failed = make(chan struct{})
 }
 
 func (c *Conn) setReady(on bool) {
@@ -127,6 +149,7 @@ func (c *Conn) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		c.setFailed(err)
 		c.publishSynthetic(&DisconnectedEvent{Header: Header{Type: TypeDisconnected}, Err: err})
 		if errors.Is(err, ErrReplaced) {
 			c.log.Error("ari: application replaced by another connection; not reconnecting", "apps", c.apps)

@@ -327,6 +327,9 @@ func TestInvalidStateAndErrors(t *testing.T) {
 			t.Fatalf("%s: %v", tt.endpoint, err)
 		}
 	}
+	if _, err := ari.Connect(e.ctx, e.url, ari.WithAuth("u", "wrong"), ari.WithApps("x")); !ari.IsUnauthorized(err) {
+		t.Fatalf("connect with a wrong password: %v", err)
+	}
 	bad, err := ari.New(e.url, ari.WithAuth("u", "wrong"))
 	if err != nil {
 		t.Fatal(err)
