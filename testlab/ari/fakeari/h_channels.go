@@ -260,6 +260,9 @@ func (s *Server) hDial(r *request) response {
 
 func (s *Server) hHangup(r *request) response {
 	c := s.channels[r.p("channelId")]
+	if c == nil {
+		return fail(http.StatusNotFound, "Channel not found")
+	}
 	reason, code := r.q.Get("reason"), r.q.Get("reason_code")
 	if reason != "" && code != "" {
 		return fail(http.StatusBadRequest, "The reason and reason_code can't both be specified")
@@ -278,9 +281,6 @@ func (s *Server) hHangup(r *request) response {
 			return fail(http.StatusBadRequest, "Invalid reason for hangup reason provided")
 		}
 		cause = n
-	}
-	if c == nil {
-		return fail(http.StatusNotFound, "Channel not found")
 	}
 	s.hangupLocked(c, cause, hangupHow{request: true, soft: true, dial: "CANCEL"})
 	return noContent()
