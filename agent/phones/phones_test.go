@@ -676,6 +676,9 @@ func TestOptionsValidated(t *testing.T) {
 		"bad base":         {phones.WithBaseURL("pbx.example.com")},
 		"bad group":        {phones.WithGroupBy("colour")},
 		"short secret key": {phones.WithSecretKey([]byte("short"))},
+		"search limit":     {phones.WithSearchLimit(0)},
+		"refresh":          {phones.WithRefresh(time.Second, 0)},
+		"cache":            {phones.WithCache(0, 1)},
 	} {
 		if _, err := phones.New(ctx, lab.NewMemDirectory(), lab.NewMemKV(), opts...); err == nil {
 			t.Errorf("%s: accepted", name)

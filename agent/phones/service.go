@@ -191,6 +191,12 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 	if _, ok := provisioning.ParseGroupBy(string(cfg.groupBy)); !ok {
 		return nil, fmt.Errorf("phones: group by %q: must be company, department, source or scope", cfg.groupBy)
 	}
+	if cfg.searchLimit < 1 || cfg.searchLimit > 10000 {
+		return nil, fmt.Errorf("phones: search limit %d: must be 1–10000", cfg.searchLimit)
+	}
+	if cfg.refresh < time.Minute || cfg.spread < 0 {
+		return nil, fmt.Errorf("phones: refresh %s + %s: must be at least 1m, spread not negative", cfg.refresh, cfg.spread)
+	}
 	if cfg.cacheItems < 1 || cfg.cacheBytes < 1 {
 		return nil, errors.New("phones: cache bounds must be positive")
 	}
