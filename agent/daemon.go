@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -82,6 +83,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("config numbers: %w", err)
+	}
+	if cfg.MemoryLimitMB > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(cfg.MemoryLimitMB) << 20)
 	}
 	d := &Daemon{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
 	token, path, created, err := adminToken(cfg.AdminToken, cfg.DataDir)

@@ -30,6 +30,12 @@ type Config struct {
 	// Set it through PBXAGENT_ADMIN_TOKEN rather than in a file.
 	AdminToken string `yaml:"admin_token"`
 
+	// MemoryLimitMB is the Go runtime's soft memory limit in MiB: the
+	// garbage collector works harder as the heap nears it, which keeps big
+	// imports within bounds. 0 disables; GOMEMLIMIT, when set, wins.
+	// Default 448.
+	MemoryLimitMB int `yaml:"memory_limit_mb"`
+
 	HTTP     HTTP     `yaml:"http"`
 	Numbers  Numbers  `yaml:"numbers"`
 	CallerID CallerID `yaml:"callerid"`
@@ -144,7 +150,8 @@ type Log struct {
 // Default returns the embedded defaults.
 func Default() Config {
 	return Config{
-		DataDir: "./data",
+		DataDir:       "./data",
+		MemoryLimitMB: 448,
 		HTTP:    HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second},
 		Numbers: Numbers{ExtensionMaxLen: 6},
 		CallerID: CallerID{

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Import benchmark (issue: directory foundation): a 1 M-row CSV imported into
+# pbxagent's store beside PostgreSQL's \copy of the same file into a table,
+# in one script on one machine state. Prints both and the ratio.
+#
+#   testlab/bench/import.sh [ROWS]      (default 1000000)
+#
+# Needs PostgreSQL on 127.0.0.1:5432 with trust auth (user postgres or root).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rows=${1:-1000000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"; [ -n "${db:-}" ] && psql -h 127.0.0.1 -U "$pguser" -d test -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
+csv="$work/contacts.csv"
+go run ./testlab/cmd/gencsv -n "$rows" -seed 1 -o "$csv"
+echo "file: $rows rows, $(du -m "$csv" | cut -f1) MB"
+
+# Baseline: \copy of the same file, one row per line into a text column
+# (the file has a varying number of number cells, so COPY cannot split
+# it into fixed columns without a rewrite of the file).
+pguser=postgres
+psql -h 127.0.0.1 -U "$pguser" -d test -qc 'select 1' >/dev/null 2>&1 || pguser=root
+db="pbx_bench_$$"
+psql -h 127.0.0.1 -U "$pguser" -d test -qc "CREATE DATABASE $db" >/dev/null
+psql -h 127.0.0.1 -U "$pguser" -d "$db" -qc "CREATE TABLE contacts_raw(line text)" >/dev/null
+t0=$(date +%s.%N)
+psql -h 127.0.0.1 -U "$pguser" -d "$db" -qc "\\copy contacts_raw FROM '$csv' WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e')" >/dev/null
+t1=$(date +%s.%N)
+copy_s=$(echo "$t1 - $t0" | bc -l)
+copied=$(psql -h 127.0.0.1 -U "$pguser" -d "$db" -tAc "select count(*) from contacts_raw")
+echo "postgresql \\copy: $copied rows in ${copy_s}s"
+
+go build -o "$work/importbench" ./testlab/cmd/importbench
+"$work/importbench" -csv "$csv" -data "$work/data" -region BA | tee "$work/result.json"
+imp_s=$(grep import_seconds "$work/result.json" | tr -dc '0-9.')
+printf 'ratio pbxagent/COPY: %.2f (goal <= 1.5)\n' "$(echo "$imp_s / $copy_s" | bc -l)"

@@ -1,0 +1,212 @@
+// Command importbench measures the directory at scale: it imports a CSV
+// file into a fresh store through the same code as POST
+// /api/v1/contacts/import, then times reverse lookups and searches on the
+// result. It prints one JSON object; testlab/bench/import.sh runs it beside
+// PostgreSQL's \copy of the same file.
+//
+//	go run ./testlab/cmd/importbench -csv /tmp/contacts.csv -data /tmp/bench-data -region BA
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/api"
+	"github.com/pbxagent/pbxagent/agent/config"
+	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/phonebook/number"
+	"github.com/pbxagent/pbxagent/testlab/gen"
+)
+
+type result struct {
+	Rows          int     `json:"rows"`
+	ImportSeconds float64 `json:"import_seconds"`
+	ContactsPerS  float64 `json:"contacts_per_s"`
+	PeakRSSMB     float64 `json:"peak_rss_mb"`
+	GoHeapSysMB   float64 `json:"go_heap_sys_mb"`
+	StoreMB       float64 `json:"store_mb"`
+	Lookups       int     `json:"lookups"`
+	LookupP50us   float64 `json:"lookup_p50_us"`
+	LookupP99us   float64 `json:"lookup_p99_us"`
+	LookupHits    int     `json:"lookup_hits"`
+	Searches      int     `json:"searches"`
+	SearchP50us   float64 `json:"search_p50_us"`
+	SearchP99us   float64 `json:"search_p99_us"`
+	SearchAvgHits float64 `json:"search_avg_total"`
+}
+
+func main() {
+	csvPath := flag.String("csv", "", "CSV file to import (Central Phone Book, Google or Outlook)")
+	data := flag.String("data", "", "empty directory for the store")
+	region := flag.String("region", "BA", "default region for numbers")
+	lookups := flag.Int("lookups", 200000, "reverse lookups to time after the import")
+	searches := flag.Int("searches", 20000, "searches to time after the import")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the import to this file")
+	flag.Parse()
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err == nil {
+			_ = pprof.StartCPUProfile(pf)
+			defer pprof.StopCPUProfile()
+		}
+	}
+	if *csvPath == "" || *data == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := run(*csvPath, *data, *region, *lookups, *searches); err != nil {
+		fmt.Fprintln(os.Stderr, "importbench:", err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
+	}
+}
+
+func run(csvPath, data, region string, nLookups, nSearches int) error {
+	ctx := context.Background()
+	// The daemon's default soft memory limit (config memory_limit_mb).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(config.Default().MemoryLimitMB) << 20)
+	}
+	norm, err := number.New(number.Config{DefaultRegion: region})
+	if err != nil {
+		return err
+	}
+	store, err := phonebook.Open(ctx, phonebook.Options{Dir: data, Numbering: number.Numbering{Normalizer: norm},
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	f, err := os.Open(csvPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var res result
+	start := time.Now()
+	imp, err := api.ImportCSV(ctx, store, bufio.NewReaderSize(f, 1<<20), true)
+	if err != nil {
+		return err
+	}
+	res.ImportSeconds = time.Since(start).Seconds()
+	res.Rows = imp.Rows
+	res.ContactsPerS = float64(imp.Rows) / res.ImportSeconds
+	res.PeakRSSMB = peakRSSMB()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	res.GoHeapSysMB = float64(ms.HeapSys) / (1 << 20)
+	lsm, vlog := store.DiskSize()
+	res.StoreMB = float64(lsm+vlog) / (1 << 20)
+
+	// Lookups: numbers the generator wrote (hits, in their written form and
+	// E.164) mixed with numbers it did not write (misses).
+	rng := rand.New(rand.NewPCG(7, 7))
+	probes := make([]string, 4096)
+	for i := range probes {
+		written, e164 := gen.Number(rng.IntN(imp.Rows))
+		switch i % 4 {
+		case 0:
+			probes[i] = written
+		case 1, 2:
+			probes[i] = e164
+		default:
+			probes[i] = "+38769" + strconv.Itoa(1000000+rng.IntN(8999999))
+		}
+	}
+	lat := make([]time.Duration, nLookups)
+	runtime.GC()
+	for i := range lat {
+		t0 := time.Now()
+		r, err := store.Lookup(ctx, probes[i%len(probes)])
+		lat[i] = time.Since(t0)
+		if err != nil {
+			return err
+		}
+		if r.Match.Hit() {
+			res.LookupHits++
+		}
+	}
+	res.Lookups = nLookups
+	res.LookupP50us, res.LookupP99us = pct(lat, 50), pct(lat, 99)
+
+	// Searches: what a user types into a phone or the admin UI — a few
+	// letters of a name, a whole surname, a name and a surname, digits.
+	var queries []string
+	_ = gen.Contacts(2000, 99, func(c *phonebook.Contact) error {
+		last := []rune(phonebook.Fold(c.LastName))
+		first := []rune(phonebook.Fold(c.FirstName))
+		switch len(queries) % 4 {
+		case 0:
+			queries = append(queries, string(last[:min(4, len(last))]))
+		case 1:
+			queries = append(queries, string(last))
+		case 2:
+			queries = append(queries, string(first[:min(3, len(first))])+" "+string(last[:min(3, len(last))]))
+		default:
+			if len(c.Numbers) > 0 {
+				d := phonebook.Digits(c.Numbers[0].Value)
+				queries = append(queries, d[:min(7, len(d))])
+			} else {
+				queries = append(queries, string(last))
+			}
+		}
+		return nil
+	})
+	slat := make([]time.Duration, nSearches)
+	total := 0
+	for i := range slat {
+		t0 := time.Now()
+		p, err := store.Search(ctx, phonebook.Query{Q: queries[i%len(queries)], Limit: 32})
+		slat[i] = time.Since(t0)
+		if err != nil {
+			return err
+		}
+		total += p.Total
+	}
+	res.Searches = nSearches
+	res.SearchP50us, res.SearchP99us = pct(slat, 50), pct(slat, 99)
+	res.SearchAvgHits = float64(total) / float64(max(1, nSearches))
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}
+
+func pct(d []time.Duration, p int) float64 {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return float64(s[(len(s)-1)*p/100].Nanoseconds()) / 1000
+}
+
+// peakRSSMB reads the process's peak resident set (VmHWM) from /proc.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
