@@ -182,6 +182,8 @@ type Run struct {
 	Error   string `json:"error,omitempty"`
 	// Resynced reports a delta state rejected by the source (full run followed).
 	Resynced bool `json:"resynced,omitempty"`
+	// RetryAt is the earliest next try the remote asked for (Retry-After).
+	RetryAt time.Time `json:"retry_at,omitzero"`
 }
 
 // MaxRuns is how many runs a status keeps.
@@ -207,6 +209,7 @@ type Status struct {
 	LastAttempt  time.Time `json:"last_attempt,omitzero"`
 	LastError    string    `json:"last_error,omitempty"`
 	Failures     int       `json:"consecutive_failures"`
+	RetryAt      time.Time `json:"retry_at,omitzero"`
 	NextRun      time.Time `json:"next_run,omitzero"`
 	Contacts     int       `json:"contacts"`
 	NeedsConfirm *Pending  `json:"needs_confirmation,omitempty"`

@@ -191,7 +191,11 @@ func (e *Engine) due(en *entry) time.Time {
 	iv := en.cfg.interval()
 	if st.Failures > 0 {
 		back := 5 * time.Minute << min(st.Failures-1, 10)
-		return st.LastAttempt.Add(min(back, iv))
+		next := st.LastAttempt.Add(min(back, iv))
+		if st.RetryAt.After(next) {
+			next = st.RetryAt
+		}
+		return next
 	}
 	return st.LastAttempt.Add(iv)
 }
@@ -297,6 +301,7 @@ func (e *Engine) finish(en *entry, r Run) {
 	default:
 		st.LastError = r.Error
 		st.Failures++
+		st.RetryAt = r.RetryAt
 	}
 	st.addRun(r)
 	b, _ := json.Marshal(st)
@@ -342,6 +347,10 @@ func (e *Engine) execute(ctx context.Context, cfg *Config, trigger string, opts 
 		r := Run{Started: start, Finished: e.clock.Now(), Mode: mode, Trigger: trigger, Result: ResultError, Error: safeErr(err)}
 		if ctx.Err() != nil {
 			r.Result = ResultCanceled
+		}
+		var te *ThrottledError
+		if errors.As(err, &te) {
+			r.RetryAt = r.Finished.Add(te.RetryAfter)
 		}
 		log.Warn("sync run failed", "mode", mode, "err", r.Error)
 		return r

@@ -30,6 +30,7 @@ type remote struct {
 	delta    []string          // ext ids to deliver in a delta round ("-x" deletes x)
 	failMid  bool              // fail after the first upsert
 	resync   bool              // reject the delta state
+	throttle time.Duration     // fail with a long Retry-After
 	calls    []sync.Request
 	settings []string
 }
@@ -38,6 +39,9 @@ func (r *remote) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sy
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, req)
+	if r.throttle > 0 {
+		return sync.Result{}, &sync.ThrottledError{RetryAfter: r.throttle, Err: sync.ErrThrottled}
+	}
 	if !req.Full && r.resync {
 		return sync.Result{}, fmt.Errorf("delta: %w", sync.ErrResync)
 	}
@@ -66,6 +70,11 @@ func (r *remote) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sy
 		}
 	}
 	return sync.Result{State: []byte(fmt.Sprintf("v%d", len(r.calls)))}, nil
+}
+
+// Test implements sync.Tester.
+func (r *remote) Test(ctx context.Context, n int) ([]*phonebook.Contact, error) {
+	return []*phonebook.Contact{{ExternalID: "t1", FirstName: "Dry"}}, nil
 }
 
 func (r *remote) set(ids ...string) {
@@ -525,5 +534,55 @@ func TestRunsCapped(t *testing.T) {
 	}
 	if n := len(h.runs(id)); n != sync.MaxRuns {
 		t.Fatalf("%d runs kept", n)
+	}
+}
+
+func TestEngineHonoursLongRetryAfter(t *testing.T) {
+	r := &remote{}
+	r.set("1")
+	clk := syncfake.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := newHarness(t, syncfake.NewMemStore(), t.TempDir(), r, clk)
+	h.start()
+	r.mu.Lock()
+	r.throttle = time.Hour
+	r.mu.Unlock()
+	id := h.create(true)
+	waitFor(t, "throttled run", func() bool { return len(h.runs(id)) == 1 })
+	if run := h.runs(id)[0]; run.Result != "error" || !run.RetryAt.Equal(clk.Now().Add(time.Hour)) {
+		t.Fatalf("run: %+v", run)
+	}
+	r.mu.Lock()
+	r.throttle = 0
+	r.mu.Unlock()
+	clk.Advance(30 * time.Minute) // the usual 5-minute retry would run here
+	if len(h.runs(id)) != 1 {
+		t.Fatal("retried before Retry-After")
+	}
+	clk.Advance(30 * time.Minute)
+	waitFor(t, "retry after an hour", func() bool { return len(h.runs(id)) == 2 })
+}
+
+func TestAdminTestAndOverlayEndpoints(t *testing.T) {
+	r := &remote{}
+	h := newHarness(t, syncfake.NewMemStore(), t.TempDir(), r, syncfake.NewClock(time.Unix(1e9, 0)))
+	id := h.create(false)
+	code, out := h.do("POST", "/api/v1/sources/"+id+"/test", nil)
+	cs, _ := out["contacts"].([]any)
+	if code != 200 || len(cs) != 1 {
+		t.Fatalf("test: %d %v", code, out)
+	}
+	if len(h.store.Contacts("crm")) != 0 {
+		t.Fatal("test imported contacts")
+	}
+	// MemStore has no overlay: the contacts endpoints say so.
+	srv := httptest.NewServer(h.eng.ContactsHandler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/v1/contacts/x/local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotImplemented {
+		t.Fatalf("local without overlay: %d", resp.StatusCode)
 	}
 }

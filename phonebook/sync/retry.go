@@ -30,6 +30,19 @@ type Retry struct {
 // ErrThrottled is returned when the remote keeps throttling.
 var ErrThrottled = errors.New("throttled by the remote")
 
+// ThrottledError carries a Retry-After too long to wait inside a run; the
+// scheduler does not retry before it.
+type ThrottledError struct {
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("%v (Retry-After %s)", e.Err, e.RetryAfter)
+}
+
+func (e *ThrottledError) Unwrap() error { return e.Err }
+
 // Do sends the request newReq builds (called again for each try) and returns
 // the first response that is not a throttling answer. The caller closes it.
 func (r Retry) Do(ctx context.Context, newReq func(ctx context.Context) (*http.Request, error)) (*http.Response, error) {
@@ -72,7 +85,7 @@ func (r Retry) Do(ctx context.Context, newReq func(ctx context.Context) (*http.R
 			lastErr = fmt.Errorf("%w: HTTP %d from %s", ErrThrottled, resp.StatusCode, req.URL.Host)
 			if ok {
 				if ra > maxRA {
-					return nil, fmt.Errorf("%w (Retry-After %s)", lastErr, ra)
+					return nil, &ThrottledError{RetryAfter: ra, Err: lastErr}
 				}
 				wait = ra
 			}

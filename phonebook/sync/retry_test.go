@@ -34,6 +34,7 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 		}},
 		{"404 passes through", []int{404}, "", 404, nil, nil},
 		{"too long retry-after fails the run", []int{429}, "3600", 0, sync.ErrThrottled, nil},
+		{"too long retry-after is typed", []int{429}, "3600", 0, &sync.ThrottledError{}, nil},
 		{"gives up", []int{429, 429, 429, 429, 429, 429, 429}, "1", 0, sync.ErrThrottled, nil},
 	}
 	for _, tc := range tests {
@@ -53,6 +54,13 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 			resp, err := rt.Do(context.Background(), func(ctx context.Context) (*http.Request, error) {
 				return http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
 			})
+			var te *sync.ThrottledError
+			if _, ok := tc.wantErr.(*sync.ThrottledError); ok {
+				if !errors.As(err, &te) || te.RetryAfter != time.Hour {
+					t.Fatalf("err %v", err)
+				}
+				return
+			}
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err %v, want %v", err, tc.wantErr)
