@@ -152,8 +152,8 @@ func Default() Config {
 	return Config{
 		DataDir:       "./data",
 		MemoryLimitMB: 448,
-		HTTP:    HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second},
-		Numbers: Numbers{ExtensionMaxLen: 6},
+		HTTP:          HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second},
+		Numbers:       Numbers{ExtensionMaxLen: 6},
 		CallerID: CallerID{
 			Allow:    []string{"127.0.0.0/8", "::1/128"},
 			Deadline: 100 * time.Millisecond,
