@@ -214,7 +214,10 @@ func (d *Dialer) logout(a *agent, now time.Time) {
 	if cl := a.call; cl != nil {
 		a.call = nil
 		if cl.state == callDialing && cl.agent == a {
-			cl.agent = nil // the call continues unreserved
+			// The call loses its agent: give it up once it has rung the
+			// minimum ring time, unless another agent takes it first.
+			cl.agent = nil
+			d.cancelCall(cl, now)
 		} else if cl.agent == a && cl.state == callConnected {
 			cl.agent = nil
 		}

@@ -222,32 +222,41 @@ func (d *Dialer) hangup(cl *call) {
 // has rung the minimum ring time.
 func (d *Dialer) cancelRinging(c *campaign, now time.Time) {
 	for _, cl := range c.ringing {
-		if cl.cancelling || cl.agent != nil {
-			continue
+		if cl.agent == nil {
+			d.cancelCall(cl, now)
 		}
-		cl.cancelling = true
-		wait := cl.ringAt.Add(MinRing).Sub(now)
-		if wait <= 0 {
-			d.hangup(cl)
-			continue
+	}
+}
+
+// cancelCall hangs up a ringing call once it has rung the minimum ring
+// time, unless by then the campaign runs with agents in service again.
+func (d *Dialer) cancelCall(cl *call, now time.Time) {
+	if cl.cancelling || cl.state != callDialing {
+		return
+	}
+	cl.cancelling = true
+	c := cl.c
+	fire := func(now time.Time) {
+		if cl.state != callDialing || cl.agent != nil {
+			cl.cancelling = false
+			return
 		}
-		cl.cancel = d.clk.AfterFunc(wait, func() {
-			d.run(func(now time.Time) {
-				if cl.state != callDialing {
+		if c.state == CampaignRunning && c.cfg.Mode != ModePreview && c.cfg.Mode != ModeProgressive {
+			for _, a := range c.agents {
+				if a.inService() {
+					cl.cancelling = false
 					return
 				}
-				if c.state == CampaignRunning {
-					for _, a := range c.agents {
-						if a.inService() {
-							cl.cancelling = false
-							return
-						}
-					}
-				}
-				d.hangup(cl)
-			})
-		})
+			}
+		}
+		d.hangup(cl)
 	}
+	wait := cl.ringAt.Add(MinRing).Sub(now)
+	if wait <= 0 {
+		fire(now)
+		return
+	}
+	cl.cancel = d.clk.AfterFunc(wait, func() { d.run(fire) })
 }
 
 // ended handles the end of a customer leg; forced, when set, overrides the

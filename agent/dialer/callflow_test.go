@@ -363,3 +363,27 @@ func TestConfigValidation(t *testing.T) {
 		t.Fatalf("defaults invalid: %v", err)
 	}
 }
+
+func TestReservedCallLosingItsAgentIsCancelledAfterMinRing(t *testing.T) {
+	r := newRig(t, CampaignConfig{Mode: ModeProgressive})
+	r.leads("+442071234001")
+	r.login("a1")
+	_ = r.d.StartCampaign("camp")
+	r.clk.Advance(4 * time.Second)
+	r.tel.take()
+	if err := r.d.Logout("a1"); err != nil {
+		t.Fatal(err)
+	}
+	r.clk.Advance(10 * time.Second)
+	if n := r.tel.count("hangup"); n != 0 {
+		t.Fatalf("hung up at 14 s: %v", r.tel.cmds)
+	}
+	r.clk.Advance(time.Second)
+	if got := r.tel.take(); !slices.Contains(got, "hangup c1") {
+		t.Fatalf("commands %v, want the orphaned call cancelled at 15 s", got)
+	}
+	r.d.HandleEvent(Event{Kind: EventEnded, CallID: "c1", Cause: 16})
+	if v := r.view(); v.Channels != 0 || v.Outcomes[OutcomeCancelled] != 1 {
+		t.Fatalf("view %+v", v)
+	}
+}

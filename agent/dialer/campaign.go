@@ -135,8 +135,8 @@ type CampaignConfig struct {
 	Window   CallingWindow `json:"window"`
 	HoldWith HoldMedia     `json:"hold_with"`
 	// InfoMessage is the media played to abandoned customers (caller name
-	// and number to call back); required unless the mode is preview or
-	// progressive.
+	// and number to call back). Required in every mode: even a reserved
+	// call can lose its agent while it rings.
 	InfoMessage string    `json:"info_message"`
 	AMD         AMDConfig `json:"amd"`
 	// Record records the customer-agent bridge.
@@ -275,8 +275,8 @@ func (c CampaignConfig) Validate() error {
 	default:
 		bad("hold_with", "%q is not moh or ringback", c.HoldWith)
 	}
-	if (c.Mode == ModeSpare || c.Mode == ModePredictive) && c.InfoMessage == "" {
-		bad("info_message", "required in %s mode (played to customers no agent can take)", c.Mode)
+	if c.InfoMessage == "" {
+		bad("info_message", "required (played within 2 s to any answered customer no agent can take)")
 	}
 	if !strings.Contains(c.DialString, "{number}") {
 		bad("dial_string", "%q has no {number}", c.DialString)

@@ -51,7 +51,7 @@ type Dialer struct {
 	subMu sync.Mutex
 	subs  map[chan struct{}]struct{}
 
-	reconciles int
+	pruned time.Time // last sweep of the 72-hour quarantine map
 }
 
 // Option configures a Dialer.
@@ -124,6 +124,14 @@ func (d *Dialer) onTick() {
 		for _, c := range d.corder {
 			c.meter.expire(now)
 			d.pace(c, now)
+		}
+		if now.Sub(d.pruned) >= time.Hour {
+			d.pruned = now
+			for n, t := range d.abandoned {
+				if now.Sub(t) >= AbandonQuarantine {
+					delete(d.abandoned, n)
+				}
+			}
 		}
 	})
 	d.mu.Lock()

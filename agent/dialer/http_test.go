@@ -40,7 +40,7 @@ func TestHTTPCampaignLifecycle(t *testing.T) {
 		t.Fatalf("short dial timeout accepted: %d %v", code, out)
 	}
 	code, out = do(t, srv, "POST", "/api/v1/campaigns", "application/json",
-		`{"id":"c2","mode":"progressive","max_channels":30,"window":{"default_tz":"Europe/London"}}`)
+		`{"id":"c2","mode":"progressive","max_channels":30,"info_message":"sound:info","window":{"default_tz":"Europe/London"}}`)
 	if code != 201 {
 		t.Fatalf("create: %d %v", code, out)
 	}
