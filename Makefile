@@ -21,9 +21,12 @@ test:
 	$(GO) vet $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
 
-## bench: Go benchmarks plus the load scripts that compare against baselines.
+## bench: Go benchmarks plus the load scripts that compare against baselines measured in the
+## same run (PostgreSQL \copy for the import, a SIPp 302 responder for the SIP dip).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PKGS)
+	testlab/bench/import.sh
+	testlab/sipp/bench.sh
 
 lint: vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
