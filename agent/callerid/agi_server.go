@@ -83,7 +83,7 @@ func (s *Service) ServeAGI(ctx context.Context, ln net.Listener) error {
 		select {
 		case sem <- struct{}{}:
 		default:
-			s.metrics.agi.WithLabelValues("overload").Inc()
+			s.metrics.agiSession("overload")
 			s.log.Warn("fastagi session refused: too many sessions", "max", s.maxAGI)
 			_ = c.Close()
 			continue
@@ -120,7 +120,7 @@ func (s *Service) ServeAGIConn(ctx context.Context, c net.Conn) {
 	}()
 
 	outcome := s.agiSession(lctx, c, br)
-	s.metrics.agi.WithLabelValues(outcome).Inc()
+	s.metrics.agiSession(outcome)
 	s.closeAGI(c, br)
 }
 
@@ -141,15 +141,17 @@ func (s *Service) agiSession(ctx context.Context, c net.Conn, br *bufio.Reader) 
 		s.log.Warn("fastagi script not served", "script", path)
 		return "rejected"
 	}
-	q, _ := url.ParseQuery(rawQuery)
 	number := env.Get("agi_callerid")
-	if v, ok := q["number"]; ok {
-		number = v[0]
-	}
 	policy := s.policy
-	if v := q.Get("overwrite"); v != "" {
-		if p, err := ParseOverwritePolicy(v); err == nil {
-			policy = p
+	if rawQuery != "" {
+		q, _ := url.ParseQuery(rawQuery)
+		if v, ok := q["number"]; ok {
+			number = v[0]
+		}
+		if v := q.Get("overwrite"); v != "" {
+			if p, err := ParseOverwritePolicy(v); err == nil {
+				policy = p
+			}
 		}
 	}
 	if env.Hangup {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/pbxagent/pbxagent/testlab/agiclient"
 )
 
@@ -236,6 +238,9 @@ func TestAGIOverload(t *testing.T) {
 	res := agiclient.Run(context.Background(), agiclient.Config{Addr: addr, CallerID: "061111111"})
 	if res.Status != agiclient.StatusSuccess || len(res.Commands) != 0 {
 		t.Fatalf("overloaded session: %s %q %v", res.Status, res.Commands, res.Err)
+	}
+	if got := testutil.ToFloat64(s.metrics.agi.WithLabelValues("overload")); got != 1 {
+		t.Errorf("overload sessions counted %v, want 1", got)
 	}
 }
 

@@ -30,6 +30,19 @@ type metrics struct {
 	agi      *prometheus.CounterVec
 
 	children map[Proto]*protoMetrics
+	agiBy    map[string]prometheus.Counter
+}
+
+// agiOutcomes label FastAGI sessions.
+var agiOutcomes = []string{"ok", "rejected", "protocol_error", "io_error", "overload"}
+
+// agiSession counts one FastAGI session.
+func (m *metrics) agiSession(outcome string) {
+	if c, ok := m.agiBy[outcome]; ok {
+		c.Inc()
+		return
+	}
+	m.agi.WithLabelValues(outcome).Inc()
 }
 
 type protoMetrics struct {
@@ -73,6 +86,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	for _, p := range allProtos {
 		m.children[p] = m.newProto(p)
+	}
+	m.agiBy = make(map[string]prometheus.Counter, len(agiOutcomes))
+	for _, o := range agiOutcomes {
+		m.agiBy[o] = m.agi.WithLabelValues(o)
 	}
 	return m, nil
 }
