@@ -20,8 +20,14 @@ import (
 // queued to the WebSocket) to the continue request completing. Reports
 // p50/p99 in ms.
 func BenchmarkStasisStartToContinue(b *testing.B) {
+	for _, check := range []bool{false, true} {
+		b.Run(fmt.Sprintf("contractCheck=%v", check), func(b *testing.B) { benchStasisStart(b, check) })
+	}
+}
+
+func benchStasisStart(b *testing.B, check bool) {
 	const rate = 200
-	srv := fakeari.New(fakeari.WithAuth("u", "p"), fakeari.WithContractCheck(false))
+	srv := fakeari.New(fakeari.WithAuth("u", "p"), fakeari.WithContractCheck(check))
 	var mu sync.Mutex
 	done := map[string]time.Time{}
 	allDone := make(chan struct{})
