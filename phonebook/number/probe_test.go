@@ -9,6 +9,23 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
+// regionNormalizers caches one cache-less Normalizer per region for the
+// all-regions tests (New checks the region's fast paths, a few ms each).
+var regionNormalizers sync.Map
+
+func regionNormalizer(t *testing.T, region string) *Normalizer {
+	t.Helper()
+	if n, ok := regionNormalizers.Load(region); ok {
+		return n.(*Normalizer)
+	}
+	n, err := New(Config{DefaultRegion: region, CacheSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	regionNormalizers.Store(region, n)
+	return n
+}
+
 // slowProbe is probe without the parser-free paths.
 func slowProbe(n *Normalizer, raw string) Probe {
 	var buf cleanBuf
@@ -32,10 +49,7 @@ func TestFastPathAgreesWithParser(t *testing.T) {
 	regions := 0
 	fastCount := map[string]int{}
 	for region := range phonenumbers.GetSupportedRegions() {
-		n, err := New(Config{DefaultRegion: region, CacheSize: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := regionNormalizer(t, region)
 		regions++
 		for _, typ := range types {
 			ex := phonenumbers.GetExampleNumberForType(region, typ)
@@ -182,10 +196,7 @@ func TestProbeConcurrent(t *testing.T) {
 // national form at the exact or e164 level.
 func TestFormsAgree(t *testing.T) {
 	for region := range phonenumbers.GetSupportedRegions() {
-		n, err := New(Config{DefaultRegion: region, CacheSize: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := regionNormalizer(t, region)
 		for _, typ := range exampleTypes {
 			ex := phonenumbers.GetExampleNumberForType(region, typ)
 			if ex == nil || !phonenumbers.IsValidNumber(ex) {
@@ -249,10 +260,7 @@ func slowNormalize(n *Normalizer, raw string) Normalized {
 func TestFastNormalizeAgreesWithParser(t *testing.T) {
 	fastHits := 0
 	for region := range phonenumbers.GetSupportedRegions() {
-		n, err := New(Config{DefaultRegion: region, CacheSize: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := regionNormalizer(t, region)
 		for _, typ := range exampleTypes {
 			ex := phonenumbers.GetExampleNumberForType(region, typ)
 			if ex == nil {
