@@ -57,6 +57,9 @@ type Conn struct {
 	connects   atomic.Uint64
 }
 
+var _ Client = (*Conn)(nil)
+var _ UserEvents = (*Conn)(nil)
+
 // Option configures a Conn.
 type Option func(*Conn)
 

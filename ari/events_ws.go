@@ -399,12 +399,20 @@ func (c *Conn) reconcile(ctx context.Context, before map[string]struct{}, reconn
 		}
 	}
 	c.mu.Unlock()
+	// One source per request: a source that vanished (422) must not keep
+	// the others from being renewed; it is forgotten.
 	for app, keys := range subs {
-		if len(keys) == 0 {
-			continue
-		}
-		if _, err := c.Applications().Subscribe(ctx, app, keys...); err != nil && !IsNotFound(err) && !IsUnprocessable(err) {
-			return err
+		for _, k := range keys {
+			_, err := c.Applications().Subscribe(ctx, app, k)
+			switch {
+			case err == nil:
+			case IsNotFound(err) || IsUnprocessable(err) || IsConflict(err):
+				c.mu.Lock()
+				delete(c.subs[app], k)
+				c.mu.Unlock()
+			default:
+				return err
+			}
 		}
 	}
 

@@ -654,3 +654,33 @@ func TestSecondInstanceReplaces(t *testing.T) {
 		t.Fatal("first instance still running")
 	}
 }
+
+// TestResubscribeAfterReconnect: explicit subscriptions are renewed after a
+// reconnect (here to a restarted Asterisk that forgot them); one whose
+// source vanished is dropped without blocking the others.
+func TestResubscribeAfterReconnect(t *testing.T) {
+	e := newEnv(t, "mon")
+	ctx := e.ctx
+	if _, err := e.c.Bridges().Create(ctx, ari.BridgeRequest{ID: "b1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.Applications().Subscribe(ctx, "mon", ari.BridgeKey("b1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.Applications().Subscribe(ctx, "mon", ari.EndpointKey("PJSIP", "agent1")); err != nil {
+		t.Fatal(err)
+	}
+	all := e.c.Events().Subscribe(ari.Filter{Types: []string{ari.TypeReconciled}})
+	defer all.Cancel()
+	e.srv.Restart("02:fa:ce:00:00:09") // bridges and subscriptions are gone
+	if rec := next(t, all).(*ari.ReconciledEvent); !rec.Restarted {
+		t.Fatal("restart not noticed")
+	}
+	app, err := e.c.Applications().Get(ctx, "mon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(app.EndpointIDs) != 1 || app.EndpointIDs[0] != "PJSIP/agent1" || len(app.BridgeIDs) != 0 {
+		t.Fatalf("after reconnect: endpoints %v bridges %v", app.EndpointIDs, app.BridgeIDs)
+	}
+}
