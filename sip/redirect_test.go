@@ -520,3 +520,54 @@ func FuzzRespond(f *testing.F) {
 		}
 	})
 }
+
+// TestListenAndServe: one address serves UDP and TCP, and the server stops with its context.
+func TestListenAndServe(t *testing.T) {
+	var addr string
+	for i := 0; ; i++ { // a port free on both protocols
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr = pc.LocalAddr().String()
+		ln, err := net.Listen("tcp", addr)
+		pc.Close()
+		if err == nil {
+			ln.Close()
+			break
+		}
+		if i == 20 {
+			t.Fatal(err)
+		}
+	}
+	s, _ := NewRedirectServer(&fakeResolver{}, WithLogger(quiet()))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.ListenAndServe(ctx, addr) }()
+	ua, _ := sipgo.NewUA(sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(quiet())),
+		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(quiet())))
+	defer ua.Close()
+	c, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientLogger(quiet()))
+	for _, tr := range []string{"udp", "tcp"} {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var uri sipmsg.Uri
+			_ = sipmsg.ParseUri("sip:ping@"+addr+";transport="+tr, &uri)
+			req := sipmsg.NewRequest(sipmsg.OPTIONS, uri)
+			req.SetTransport(strings.ToUpper(tr))
+			rctx, rcancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			res, err := c.Do(rctx, req)
+			rcancel()
+			if err == nil && res.StatusCode == 200 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no 200 to OPTIONS: %v", tr, err)
+			}
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("ListenAndServe: %v", err)
+	}
+}
