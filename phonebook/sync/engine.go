@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"slices"
 	gosync "sync"
 	"time"
@@ -48,8 +49,12 @@ func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.log = l } }
 // WithHTTPClient sets the client sources use (default: 60 s timeout).
 func WithHTTPClient(c *http.Client) Option { return func(e *Engine) { e.http = c } }
 
-// WithDataDir sets the directory of the secrets key file (required).
+// WithDataDir sets the directory of the secrets key file and the run spool (required).
 func WithDataDir(dir string) Option { return func(e *Engine) { e.dataDir = dir } }
+
+// WithApplyHook calls fn after each change applied to the store (n counts
+// from 1 per round). For tests (crash tests kill the process from it).
+func WithApplyHook(fn func(n int)) Option { return func(e *Engine) { e.applyHook = fn } }
 
 // Engine owns the sources, their schedule and their runs.
 type Engine struct {
@@ -60,6 +65,8 @@ type Engine struct {
 	http    *http.Client
 	dataDir string
 	seal    *sealer
+
+	applyHook func(n int)
 
 	mu      gosync.Mutex
 	sources map[string]*entry
@@ -75,6 +82,8 @@ type entry struct {
 	erasing bool
 	cancel  context.CancelFunc
 	done    chan struct{}
+	// forceFull makes the next run full (settings changed).
+	forceFull bool
 }
 
 // NewEngine loads the stored sources. Runs start with Run.
@@ -92,6 +101,7 @@ func NewEngine(store Store, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("sync engine: %w", err)
 	}
 	e.seal = s
+	cleanSpools(filepath.Join(e.dataDir, SpoolDirName))
 	ctx := context.Background()
 	statuses := map[string]*Status{}
 	err = store.Meta(nsStatus).List(ctx, func(k string, v []byte) error {
@@ -258,6 +268,9 @@ func (e *Engine) trigger(id string, opts SyncOptions) (<-chan struct{}, error) {
 func (e *Engine) startLocked(en *entry, trigger string, opts SyncOptions) <-chan struct{} {
 	ctx, cancel := context.WithCancel(e.runCtx)
 	en.running, en.cancel, en.done = true, cancel, make(chan struct{})
+	if en.forceFull {
+		opts.Full = true // cleared by the first successful full run
+	}
 	en.status.Running = true
 	cfg := *en.cfg
 	done := en.done
@@ -295,6 +308,7 @@ func (e *Engine) finish(en *entry, r Run) {
 		st.LastError, st.Failures, st.NeedsConfirm = "", 0, nil
 		if r.Mode == "full" && r.Result == ResultOK {
 			st.LastFull = r.Started
+			en.forceFull = false
 		}
 	case ResultNeedsConfirmation:
 		st.LastError = r.Error
@@ -372,11 +386,18 @@ func (e *Engine) execute(ctx context.Context, cfg *Config, trigger string, opts 
 	if opts.Full || opts.ConfirmDeletions {
 		reqState = nil
 	}
-	r, err := e.round(ctx, cfg, src, full, reqState, st, opts.ConfirmDeletions, start)
+	r, err := e.round(ctx, cfg, src, full, reqState, st, opts.ConfirmDeletions, start, true)
 	if err != nil && errors.Is(err, ErrResync) && !full {
 		log.Info("sync: delta state rejected, running a full sync", "err", err)
-		r, err = e.round(ctx, cfg, src, true, nil, st, opts.ConfirmDeletions, start)
+		r, err = e.round(ctx, cfg, src, true, nil, st, opts.ConfirmDeletions, start, true)
 		r.Resynced = true
+	}
+	if errors.Is(err, errHashStale) {
+		log.Warn("sync: row hashes do not match the store; running a full sync without them")
+		resynced := r.Resynced
+		r, err = e.round(ctx, cfg, src, true, nil, st, opts.ConfirmDeletions, start, false)
+		r.Resynced = resynced
+		full = true
 	}
 	mode := "delta"
 	if full || r.Resynced {
@@ -403,34 +424,54 @@ func (e *Engine) execute(ctx context.Context, cfg *Config, trigger string, opts 
 	return r
 }
 
-// round runs the source inside one store round.
-func (e *Engine) round(ctx context.Context, cfg *Config, src Source, full bool, reqState []byte, prev state, confirmed bool, start time.Time) (Run, error) {
+// round runs the source into a spool file, then applies the spool in one
+// store round (the store's writer lock is held only while applying).
+// useHashes=false ignores the stored row hashes (self-repair).
+func (e *Engine) round(ctx context.Context, cfg *Config, src Source, full bool, reqState []byte, prev state, confirmed bool, start time.Time, useHashes bool) (Run, error) {
+	var r Run
+	sp, err := newSpool(filepath.Join(e.dataDir, SpoolDirName))
+	if err != nil {
+		return r, err
+	}
+	defer sp.remove()
+	res, err := src.Sync(ctx, Request{Full: full, State: reqState}, sp)
+	r.Synced = sp.upserts
+	if err != nil {
+		return r, fmt.Errorf("sync %s: %w", cfg.Name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	if res.NotModified {
+		r.Result = ResultNotModified
+		return r, nil
+	}
 	hashNS := nsHashPfx + cfg.ID
 	hashKV := e.store.Meta(hashNS)
 	hashes := map[string]uint64{}
 	if full {
 		err := hashKV.List(ctx, func(k string, v []byte) error {
-			hashes[k] = parseHash(v)
+			if useHashes {
+				hashes[k] = parseHash(v)
+			} else {
+				hashes[k] = 2 // present but never equal: forces the upsert, and the sweep drops unseen keys
+			}
 			return nil
 		})
 		if err != nil {
-			return Run{}, fmt.Errorf("load hashes: %w", err)
+			return r, fmt.Errorf("load hashes: %w", err)
 		}
 	}
-	var r Run
-	err := e.store.Bulk(ctx, func(b Batch) error {
-		sink := &roundSink{b: b, source: cfg.Name, hashNS: hashNS, hashKV: hashKV, full: full, hashes: hashes, seen: map[string]struct{}{}}
-		res, err := src.Sync(ctx, Request{Full: full, State: reqState}, sink)
+	err = e.store.Bulk(ctx, func(b Batch) error {
+		sink := &roundSink{b: b, source: cfg.Name, hashNS: hashNS, hashKV: hashKV, full: full, hashes: hashes,
+			seen: map[string]struct{}{}, skipped: map[string]struct{}{}, noHashes: !useHashes}
+		err := sp.replay(ctx, sink, e.applyHook)
 		r.Synced, r.Changed, r.Deleted = sink.synced, sink.changed, sink.deleted
 		if err != nil {
-			return fmt.Errorf("sync %s: %w", cfg.Name, err)
+			return fmt.Errorf("apply %s: %w", cfg.Name, err)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
-		}
-		if res.NotModified {
-			r.Result = ResultNotModified
-			return errNotModified
 		}
 		if full {
 			if err := sink.sweep(cfg.MaxDeletePercent, confirmed); err != nil {
@@ -446,14 +487,8 @@ func (e *Engine) round(ctx context.Context, cfg *Config, src Source, full bool, 
 		r.Result = ResultOK
 		return b.SetMeta(nsState, cfg.ID, v)
 	})
-	if errors.Is(err, errNotModified) {
-		return r, nil
-	}
 	return r, err
 }
-
-// errNotModified rolls back an empty round (nothing to commit).
-var errNotModified = errors.New("not modified")
 
 // build makes the Source of a config, secrets merged in.
 func (e *Engine) build(cfg *Config, log *slog.Logger) (Source, error) {
@@ -589,6 +624,9 @@ func (e *Engine) Update(ctx context.Context, id string, in Input) (View, error) 
 	e.mu.Lock()
 	if cur := e.sources[id]; cur != nil {
 		cur.cfg = &cfg
+		if len(in.Settings) > 0 {
+			cur.forceFull = true // a new mapping or endpoint: re-read everything
+		}
 	}
 	e.mu.Unlock()
 	e.poke()
@@ -696,17 +734,16 @@ func (e *Engine) Erase(ctx context.Context, id string) (deleted int, err error) 
 			return 0, ctx.Err()
 		}
 	}
-	n, err := e.store.EraseSource(ctx, cfg.Name)
-	if err != nil {
-		return 0, fmt.Errorf("erase %s: %w", cfg.Name, err)
-	}
+	// Order matters for a crash half-way: first the row hashes and the delta
+	// state (a later run then re-reads everything), then the contacts, then
+	// the status and the configuration.
 	hashNS := nsHashPfx + cfg.ID
 	var keys []string
 	if err := e.store.Meta(hashNS).List(ctx, func(k string, _ []byte) error {
 		keys = append(keys, k)
 		return nil
 	}); err != nil {
-		return n, fmt.Errorf("erase %s: %w", cfg.Name, err)
+		return 0, fmt.Errorf("erase %s: %w", cfg.Name, err)
 	}
 	err = e.store.Bulk(ctx, func(b Batch) error {
 		for _, k := range keys {
@@ -714,15 +751,19 @@ func (e *Engine) Erase(ctx context.Context, id string) (deleted int, err error) 
 				return err
 			}
 		}
-		if err := b.DeleteMeta(nsState, id); err != nil {
-			return err
-		}
-		if err := b.DeleteMeta(nsStatus, id); err != nil {
-			return err
-		}
-		return b.DeleteMeta(nsSources, id)
+		return b.DeleteMeta(nsState, id)
 	})
 	if err != nil {
+		return 0, fmt.Errorf("erase %s: %w", cfg.Name, err)
+	}
+	n, err := e.store.EraseSource(ctx, cfg.Name)
+	if err != nil {
+		return 0, fmt.Errorf("erase %s: %w", cfg.Name, err)
+	}
+	if err := e.store.Meta(nsStatus).Delete(ctx, id); err != nil {
+		return n, fmt.Errorf("erase %s: %w", cfg.Name, err)
+	}
+	if err := e.store.Meta(nsSources).Delete(ctx, id); err != nil {
 		return n, fmt.Errorf("erase %s: %w", cfg.Name, err)
 	}
 	e.mu.Lock()

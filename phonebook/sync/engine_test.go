@@ -586,3 +586,44 @@ func TestAdminTestAndOverlayEndpoints(t *testing.T) {
 		t.Fatalf("local without overlay: %d", resp.StatusCode)
 	}
 }
+
+// Row hashes that claim "unchanged" for contacts the store lost are noticed
+// and the round is redone without them.
+func TestEngineRepairsStaleHashes(t *testing.T) {
+	r := &remote{}
+	r.set("1", "2", "3")
+	h := newHarness(t, syncfake.NewMemStore(), t.TempDir(), r, syncfake.NewClock(time.Unix(1e9, 0)))
+	id := h.create(false)
+	h.start()
+	ctx := context.Background()
+	h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	h.store.EraseSource(ctx, "crm") // behind the engine's back
+	run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{Full: true})
+	if run.Result != "ok" || run.Changed != 3 {
+		t.Fatalf("repair run: %+v", run)
+	}
+	if got := names(h.store.Contacts("crm")); !slices.Equal(got, []string{"1", "2", "3"}) {
+		t.Fatalf("after repair: %v", got)
+	}
+}
+
+// Changing settings makes the next run full.
+func TestSettingsChangeForcesFull(t *testing.T) {
+	r := &remote{}
+	r.set("1")
+	h := newHarness(t, syncfake.NewMemStore(), t.TempDir(), r, syncfake.NewClock(time.Unix(1e9, 0)))
+	id := h.create(false)
+	h.start()
+	ctx := context.Background()
+	h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	if run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{}); run.Mode != "delta" {
+		t.Fatalf("second: %+v", run)
+	}
+	h.do("PATCH", "/api/v1/sources/"+id, map[string]any{"settings": map[string]any{"url": "http://other"}})
+	if run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{}); run.Mode != "full" {
+		t.Fatalf("after settings change: %+v", run)
+	}
+	if run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{}); run.Mode != "delta" {
+		t.Fatalf("then: %+v", run)
+	}
+}

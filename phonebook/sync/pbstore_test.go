@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -201,7 +202,16 @@ func TestCrashHelperSync(t *testing.T) {
 		t.Skip("child process of TestSyncSurvivesSIGKILL")
 	}
 	st := openStore(t, dir+"/db")
-	eng, err := sync.NewEngine(sync.PhonebookStore(st), sync.WithDataDir(dir), sync.WithTypes(rangeType))
+	hook := func(n int) {}
+	if os.Getenv("PBX_SYNC_CRASH_PHASE") == "apply" {
+		hook = func(n int) {
+			if n == 1000 { // half-way through applying the spooled run
+				fmt.Println("halfway")
+				select {}
+			}
+		}
+	}
+	eng, err := sync.NewEngine(sync.PhonebookStore(st), sync.WithDataDir(dir), sync.WithTypes(rangeType), sync.WithApplyHook(hook))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +223,17 @@ func TestCrashHelperSync(t *testing.T) {
 	select {} // killed by the parent
 }
 
+// TestSyncSurvivesSIGKILL kills the process during a run — while the source
+// is read (phase download) and while the spooled run is applied to the store
+// (phase apply) — and checks that the directory holds the previous set, and
+// after the next run exactly the source's set.
 func TestSyncSurvivesSIGKILL(t *testing.T) {
+	for _, phase := range []string{"download", "apply"} {
+		t.Run(phase, func(t *testing.T) { crashTest(t, phase) })
+	}
+}
+
+func crashTest(t *testing.T, phase string) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	st := openStore(t, dir+"/db")
@@ -230,14 +250,14 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("first: %+v", run)
 	}
 	// Next run: a different set, blocking half-way in the child.
-	if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: settings(1000, 3000, "B", true)}); err != nil {
+	if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: settings(1000, 3000, "B", phase == "download")}); err != nil {
 		t.Fatal(err)
 	}
 	stop()
 	st.Close()
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperSync$", "-test.v")
-	cmd.Env = append(os.Environ(), "PBX_SYNC_CRASH_DIR="+dir, "PBX_SYNC_CRASH_ID="+v.ID)
+	cmd.Env = append(os.Environ(), "PBX_SYNC_CRASH_DIR="+dir, "PBX_SYNC_CRASH_ID="+v.ID, "PBX_SYNC_CRASH_PHASE="+phase)
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -264,8 +284,14 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 	if got := sourceSet(t, st, "erp"); !slices.Equal(got, wantRange("A", 0, 2000)) {
 		t.Fatalf("after the kill the directory holds %d contacts, not the previous set", len(got))
 	}
+	if left, _ := filepath.Glob(filepath.Join(dir, sync.SpoolDirName, "*")); phase == "apply" && len(left) != 1 {
+		t.Fatalf("spool files after the kill: %v", left)
+	}
 	eng, stop = realEngine(t, st, dir)
 	defer stop()
+	if left, _ := filepath.Glob(filepath.Join(dir, sync.SpoolDirName, "*")); len(left) != 0 {
+		t.Fatalf("spool files not cleaned at start: %v", left)
+	}
 	vv, _ := eng.Get(v.ID)
 	if len(vv.Status.Runs) == 0 || vv.Status.Runs[0].Result != "canceled" || vv.Status.Running {
 		t.Fatalf("status after the kill: %+v", vv.Status)

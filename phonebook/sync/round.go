@@ -36,6 +36,10 @@ func (e *GuardError) Error() string {
 		e.Deletions, e.Total, e.Percent)
 }
 
+// errHashStale: the stored row hashes disagree with the store; the round
+// is redone without them.
+var errHashStale = errors.New("row hashes out of step with the store")
+
 // contactHash is the row hash used to skip unchanged contacts: FNV-64a
 // over every field the source sets (not ID or the timestamps).
 func contactHash(c *phonebook.Contact) uint64 {
@@ -95,6 +99,10 @@ type roundSink struct {
 	// 0 = known absent.
 	hashes map[string]uint64
 	seen   map[string]struct{}
+	// skipped holds the ids a full round skipped as unchanged; the sweep
+	// checks the store still has them (errHashStale otherwise).
+	skipped  map[string]struct{}
+	noHashes bool
 
 	synced, changed, deleted int
 }
@@ -132,7 +140,13 @@ func (s *roundSink) Upsert(ctx context.Context, c *phonebook.Contact) error {
 		return err
 	}
 	if old == h {
+		if s.full {
+			s.skipped[c.ExternalID] = struct{}{}
+		}
 		return nil
+	}
+	if s.full {
+		delete(s.skipped, c.ExternalID)
 	}
 	_, changed, err := s.b.UpsertFromSource(c)
 	if err != nil {
@@ -157,6 +171,7 @@ func (s *roundSink) Delete(ctx context.Context, ext string) error {
 		return nil
 	}
 	delete(s.seen, ext)
+	delete(s.skipped, ext)
 	del, err := s.b.DeleteFromSource(s.source, ext)
 	if err != nil {
 		return fmt.Errorf("delete %q: %w", ext, err)
@@ -178,6 +193,7 @@ func (s *roundSink) sweep(maxPercent int, confirmed bool) error {
 	total := 0
 	err := s.b.SourceIDs(s.source, func(ext, _ string) error {
 		total++
+		delete(s.skipped, ext)
 		if _, ok := s.seen[ext]; !ok {
 			gone = append(gone, ext)
 		}
@@ -185,6 +201,10 @@ func (s *roundSink) sweep(maxPercent int, confirmed bool) error {
 	})
 	if err != nil {
 		return fmt.Errorf("list source ids: %w", err)
+	}
+	if len(s.skipped) > 0 && !s.noHashes {
+		// A hash says "unchanged" for a contact the store does not have.
+		return errHashStale
 	}
 	if len(gone) > 0 && !confirmed && len(gone)*100 > maxPercent*total {
 		return &GuardError{Deletions: len(gone), Total: total, Percent: maxPercent}
