@@ -169,9 +169,19 @@ func (s *RedirectServer) Serve(ctx context.Context, pc net.PacketConn, ln net.Li
 	}
 	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var handlers sync.WaitGroup
+	var (
+		handlers sync.WaitGroup
+		hmu      sync.Mutex
+		stopped  bool
+	)
 	handle := func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		hmu.Lock()
+		if stopped { // a message parsed while shutting down: let the transaction die
+			hmu.Unlock()
+			return
+		}
 		handlers.Add(1)
+		hmu.Unlock()
 		defer handlers.Done()
 		s.serveTx(hctx, req, tx)
 	}
@@ -206,8 +216,11 @@ func (s *RedirectServer) Serve(ctx context.Context, pc net.PacketConn, ln net.Li
 		ln.Close()
 	}
 	wg.Wait()
-	ua.Close()
+	hmu.Lock()
+	stopped = true
+	hmu.Unlock()
 	handlers.Wait()
+	ua.Close()
 	return serr
 }
 
