@@ -14,6 +14,14 @@ type variablesBody struct {
 	Variables map[string]string `json:"variables,omitempty"`
 }
 
+// varsBody is the {"variables": ...} body, or nil (no body) when empty.
+func varsBody(vars map[string]string) any {
+	if len(vars) == 0 {
+		return nil
+	}
+	return variablesBody{vars}
+}
+
 func (a channelsAPI) List(ctx context.Context) ([]Channel, error) {
 	var out []Channel
 	err := a.c.call(ctx, "channels.list", http.MethodGet, "/channels", nil, nil, &out)
@@ -60,12 +68,8 @@ func (a channelsAPI) Originate(ctx context.Context, r OriginateRequest) (*Channe
 	setStr(q, "otherChannelId", r.OtherChannelID)
 	setStr(q, "originator", r.Originator)
 	setStr(q, "formats", strings.Join(r.Formats, ","))
-	var body any
-	if len(r.Variables) > 0 {
-		body = variablesBody{r.Variables}
-	}
 	var out Channel
-	if err := a.c.call(ctx, "channels.originate", http.MethodPost, "/channels"+seg(id), q, body, &out); err != nil {
+	if err := a.c.call(ctx, "channels.originate", http.MethodPost, "/channels"+seg(id), q, varsBody(r.Variables), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -90,12 +94,8 @@ func (a channelsAPI) Create(ctx context.Context, r CreateRequest) (*Channel, err
 	setStr(q, "otherChannelId", r.OtherChannelID)
 	setStr(q, "originator", r.Originator)
 	setStr(q, "formats", strings.Join(r.Formats, ","))
-	var body any
-	if len(r.Variables) > 0 {
-		body = variablesBody{r.Variables}
-	}
 	var out Channel
-	if err := a.c.call(ctx, "channels.create", http.MethodPost, "/channels/create", q, body, &out); err != nil {
+	if err := a.c.call(ctx, "channels.create", http.MethodPost, "/channels/create", q, varsBody(r.Variables), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

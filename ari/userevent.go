@@ -24,9 +24,5 @@ func (c *Conn) UserEvent(ctx context.Context, name, app string, sources []Key, v
 		}
 		q.Set("source", strings.Join(names, ","))
 	}
-	var body any
-	if len(vars) > 0 {
-		body = variablesBody{vars}
-	}
-	return c.call(ctx, "events.userEvent", http.MethodPost, "/events/user"+seg(name), q, body, nil)
+	return c.call(ctx, "events.userEvent", http.MethodPost, "/events/user"+seg(name), q, varsBody(vars), nil)
 }
