@@ -50,16 +50,16 @@ func FuzzParseArgs(f *testing.F) {
 	})
 }
 
-// fakeServer accepts one FastAGI session and runs fn on it.
-func fakeServer(t *testing.T, fn func(br *bufio.Reader, c net.Conn)) string {
+// fakeServer accepts one FastAGI session and runs fn on it; done closes when fn has returned.
+func fakeServer(t *testing.T, fn func(br *bufio.Reader, c net.Conn)) (addr string, done <-chan struct{}) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
+	fin := make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(fin)
 		c, err := ln.Accept()
 		if err != nil {
 			return
@@ -67,8 +67,8 @@ func fakeServer(t *testing.T, fn func(br *bufio.Reader, c net.Conn)) string {
 		defer c.Close()
 		fn(bufio.NewReader(c), c)
 	}()
-	t.Cleanup(func() { ln.Close(); <-done })
-	return ln.Addr().String()
+	t.Cleanup(func() { ln.Close(); <-fin })
+	return ln.Addr().String(), fin
 }
 
 func readBlock(t *testing.T, br *bufio.Reader) []string {
@@ -89,7 +89,7 @@ func readBlock(t *testing.T, br *bufio.Reader) []string {
 func TestRunLikeAsterisk(t *testing.T) {
 	var env, replies []string
 	var trailing string
-	addr := fakeServer(t, func(br *bufio.Reader, c net.Conn) {
+	addr, done := fakeServer(t, func(br *bufio.Reader, c net.Conn) {
 		env = readBlock(t, br)
 		for _, cmd := range []string{`SET VARIABLE CALLERID(name) "Ana \"A\""`, "GET VARIABLE CALLERID(name)", "GET VARIABLE FOO", "BOGUS", "SET VARIABLE X"} {
 			io.WriteString(c, cmd+"\n")
@@ -105,6 +105,7 @@ func TestRunLikeAsterisk(t *testing.T) {
 		trailing, _ = br.ReadString('\n')
 	})
 	res := Run(context.Background(), Config{Addr: addr, CallerID: "600115", Args: []string{"a"}, Vars: map[string]string{"FOO": "bar"}})
+	<-done
 	if res.Status != StatusSuccess {
 		t.Fatalf("status %s (%v)", res.Status, res.Err)
 	}
@@ -127,7 +128,7 @@ func TestRunLikeAsterisk(t *testing.T) {
 
 func TestRunHangupAndDeadChannel(t *testing.T) {
 	var got []string
-	addr := fakeServer(t, func(br *bufio.Reader, c net.Conn) {
+	addr, done := fakeServer(t, func(br *bufio.Reader, c net.Conn) {
 		readBlock(t, br)
 		io.WriteString(c, "STREAM FILE beep \"\"\n")
 		for i := 0; i < 2; i++ {
@@ -136,6 +137,7 @@ func TestRunHangupAndDeadChannel(t *testing.T) {
 		}
 	})
 	res := Run(context.Background(), Config{Addr: addr, HangupBeforeCommand: 1})
+	<-done
 	if res.Status != StatusHangup {
 		t.Fatalf("status %s", res.Status)
 	}
@@ -151,7 +153,7 @@ func TestRunFailures(t *testing.T) {
 	if res := Run(context.Background(), Config{Addr: addr}); res.Status != StatusFailure || res.Err == nil {
 		t.Errorf("refused: %s %v", res.Status, res.Err)
 	}
-	addr = fakeServer(t, func(br *bufio.Reader, c net.Conn) {
+	addr, _ = fakeServer(t, func(br *bufio.Reader, c net.Conn) {
 		readBlock(t, br)
 		io.WriteString(c, strings.Repeat("x", MaxLine+10)+"\n")
 	})
