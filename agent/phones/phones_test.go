@@ -724,3 +724,45 @@ func TestSnomConfigWithoutTokens(t *testing.T) {
 		t.Errorf("tbook with the URL's credentials: %d", r.Code)
 	}
 }
+
+// TestFleetRefreshRendersOnce: phones asking for the same book while it is
+// being rendered share that one render; later ones hit the cache.
+func TestFleetRefreshRendersOnce(t *testing.T) {
+	e := newEnv(t)
+	gate := &lab.Gate{Entered: make(chan struct{}, 1), Release: make(chan struct{})}
+	e.dir.Gate = gate
+	const phonesN = 40
+	results := make(chan int, phonesN)
+	for i := 0; i < phonesN; i++ {
+		go func() { results <- e.get("/phonebook/grandstream.xml?token=" + e.aliceTk).Code }()
+	}
+	<-gate.Entered // one render is under way and holds the directory
+	before := e.dir.Searches.Load()
+	close(gate.Release)
+	for i := 0; i < phonesN; i++ {
+		if code := <-results; code != 200 {
+			t.Fatalf("status %d", code)
+		}
+	}
+	// The whole book fits in one Search page: one render, one Search.
+	if n := e.dir.Searches.Load(); n != 1 || before != 1 {
+		t.Errorf("%d searches for %d phones (1 at release), want 1", n, phonesN)
+	}
+}
+
+// TestRevalidationWithoutDirectory: a 304 needs no directory read, so a
+// refresh storm of unchanged phones costs nothing even when the store is
+// slow or failing.
+func TestRevalidationWithoutDirectory(t *testing.T) {
+	e := newEnv(t)
+	etag := e.get("/phonebook/yealink.xml?token=" + e.aliceTk).Header().Get("ETag")
+	boom := errors.New("down")
+	e.dir.Fail.Store(&boom)
+	before := e.dir.Searches.Load()
+	if r := e.get("/phonebook/yealink.xml?token="+e.aliceTk, header("If-None-Match", etag)); r.Code != 304 {
+		t.Fatalf("status %d", r.Code)
+	}
+	if e.dir.Searches.Load() != before {
+		t.Error("revalidation read the directory")
+	}
+}

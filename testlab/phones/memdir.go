@@ -27,6 +27,15 @@ type MemDirectory struct {
 	Fail atomic.Pointer[error]
 	// Searches counts Search calls.
 	Searches atomic.Int64
+	// Gate, when set before use, makes each Search send on Gate.Entered
+	// and then wait for Gate.Release to be closed (to hold a render open).
+	Gate *Gate
+}
+
+// Gate holds Search calls: see MemDirectory.Gate.
+type Gate struct {
+	Entered chan struct{}
+	Release chan struct{}
 }
 
 // NewMemDirectory returns a directory holding contacts.
@@ -132,6 +141,17 @@ func matches(c *phonebook.Contact, q *phonebook.Query) bool {
 // Search returns one page; the cursor is the offset of the next match.
 func (d *MemDirectory) Search(ctx context.Context, q phonebook.Query) (phonebook.Page, error) {
 	d.Searches.Add(1)
+	if g := d.Gate; g != nil {
+		select {
+		case g.Entered <- struct{}{}:
+		default:
+		}
+		select {
+		case <-g.Release:
+		case <-ctx.Done():
+			return phonebook.Page{}, ctx.Err()
+		}
+	}
 	if err := d.failed(); err != nil {
 		return phonebook.Page{}, err
 	}
