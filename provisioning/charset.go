@@ -15,10 +15,12 @@ type Charset string
 
 // Supported charsets.
 const (
-	UTF8     Charset = "UTF-8"
-	Latin1   Charset = "ISO-8859-1"
-	unknownQ         = -1.0
+	UTF8   Charset = "UTF-8"
+	Latin1 Charset = "ISO-8859-1"
 )
+
+// unknownQ marks a charset absent from Accept-Charset.
+const unknownQ = -1.0
 
 // ContentType returns the text/xml content type for c, e.g.
 // "text/xml; charset=utf-8".

@@ -18,13 +18,13 @@ const (
 	Fanvil      Vendor = "fanvil"
 )
 
-// Vendors lists the supported vendors.
-var Vendors = []Vendor{Yealink, Cisco, Polycom, Grandstream, Snom, Fanvil}
+// Vendors returns the supported vendors.
+func Vendors() []Vendor { return []Vendor{Yealink, Cisco, Polycom, Grandstream, Snom, Fanvil} }
 
 // ParseVendor maps a case-insensitive name to a Vendor.
 func ParseVendor(s string) (Vendor, bool) {
 	v := Vendor(strings.ToLower(strings.TrimSpace(s)))
-	for _, k := range Vendors {
+	for _, k := range Vendors() {
 		if v == k {
 			return v, true
 		}

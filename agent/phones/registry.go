@@ -360,8 +360,9 @@ func checkPassword(p string) error {
 }
 
 func vendorsMsg() string {
-	names := make([]string, len(provisioning.Vendors))
-	for i, v := range provisioning.Vendors {
+	vs := provisioning.Vendors()
+	names := make([]string, len(vs))
+	for i, v := range vs {
 		names[i] = string(v)
 	}
 	return "must be one of " + strings.Join(names, ", ")
