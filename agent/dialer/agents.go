@@ -172,6 +172,9 @@ func (d *Dialer) NextCall(agentID string) (Lead, error) {
 		case c.state != CampaignRunning:
 			rerr = fmt.Errorf("campaign %q is %s: %w", c.cfg.ID, c.state, ErrConflict)
 			return
+		case d.linkDown:
+			rerr = fmt.Errorf("telephony link down: %w", ErrConflict)
+			return
 		case c.channels >= c.cfg.MaxChannels:
 			rerr = fmt.Errorf("campaign %q: all %d channels busy: %w", c.cfg.ID, c.cfg.MaxChannels, ErrConflict)
 			return

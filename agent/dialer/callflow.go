@@ -93,6 +93,15 @@ func (d *Dialer) HandleEvent(ev Event) {
 			if a := d.agents[ev.AgentID]; a != nil {
 				d.agentDown(a, now)
 			}
+		case EventLinkDown:
+			d.linkDown = true
+			for _, c := range d.corder {
+				for _, cl := range c.ringing {
+					d.cancelCall(cl, now)
+				}
+			}
+		case EventLinkUp:
+			d.linkDown = false
 		}
 	})
 }
@@ -237,7 +246,14 @@ func (d *Dialer) cancelCall(cl *call, now time.Time) {
 	cl.cancelling = true
 	c := cl.c
 	fire := func(now time.Time) {
-		if cl.state != callDialing || cl.agent != nil {
+		if cl.state != callDialing {
+			return
+		}
+		if d.linkDown {
+			d.hangup(cl)
+			return
+		}
+		if cl.agent != nil {
 			cl.cancelling = false
 			return
 		}

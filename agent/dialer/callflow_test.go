@@ -387,3 +387,31 @@ func TestReservedCallLosingItsAgentIsCancelledAfterMinRing(t *testing.T) {
 		t.Fatalf("view %+v", v)
 	}
 }
+
+func TestLinkDownStopsDiallingUntilReconciled(t *testing.T) {
+	r := newRig(t, CampaignConfig{Mode: ModeSpare, SpareCalls: 2})
+	r.leads("+442071234001", "+442071234002", "+442071234003", "+442071234004", "+442071234005")
+	r.login("a1")
+	_ = r.d.StartCampaign("camp")
+	r.clk.Advance(5 * time.Second)
+	placed := r.tel.count("originate")
+	r.tel.take()
+	r.d.HandleEvent(Event{Kind: EventLinkDown})
+	r.clk.Advance(9 * time.Second)
+	if n := r.tel.count("originate") + r.tel.count("hangup"); n != 0 {
+		t.Fatalf("link down: %v", r.tel.cmds)
+	}
+	r.clk.Advance(time.Second) // 15 s of ringing
+	if n := r.tel.count("hangup"); n != placed {
+		t.Fatalf("hung up %d of %d ringing calls with the link down", n, placed)
+	}
+	for i := 1; i <= placed; i++ {
+		r.d.HandleEvent(Event{Kind: EventEnded, CallID: fmt.Sprintf("c%d", i), Lost: true})
+	}
+	r.tel.take()
+	r.d.HandleEvent(Event{Kind: EventLinkUp})
+	r.clk.Advance(time.Second)
+	if n := r.tel.count("originate"); n == 0 {
+		t.Fatal("no calls after the link came back")
+	}
+}

@@ -51,7 +51,8 @@ type Dialer struct {
 	subMu sync.Mutex
 	subs  map[chan struct{}]struct{}
 
-	pruned time.Time // last sweep of the 72-hour quarantine map
+	pruned   time.Time // last sweep of the 72-hour quarantine map
+	linkDown bool      // the telephony's event stream is down
 }
 
 // Option configures a Dialer.

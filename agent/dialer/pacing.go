@@ -74,7 +74,7 @@ const recentWindow = 30 * time.Minute
 
 // pace places the calls a campaign's mode asks for now.
 func (d *Dialer) pace(c *campaign, now time.Time) {
-	if c.state != CampaignRunning {
+	if c.state != CampaignRunning || d.linkDown {
 		return
 	}
 	inService := 0

@@ -72,6 +72,13 @@ const (
 	EventAgentUp
 	// EventAgentDown: the agent's held leg hung up.
 	EventAgentDown
+	// EventLinkDown: the telephony lost its event stream (e.g. the ARI
+	// WebSocket dropped). Answers cannot be taken while it is down, so the
+	// dialer places no new call and gives up ringing ones after the
+	// minimum ring time.
+	EventLinkDown
+	// EventLinkUp: the event stream is back and reconciled.
+	EventLinkUp
 )
 
 // Event is reported by a Telephony implementation to Dialer.HandleEvent.

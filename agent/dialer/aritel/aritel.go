@@ -173,9 +173,10 @@ func (t *Telephony) translate(ctx context.Context, ev ari.Event) []dialer.Event 
 			}
 		}
 	case *ari.ReconciledEvent:
-		return t.reconcile(ctx, e)
+		return append(t.reconcile(ctx, e), dialer.Event{Kind: dialer.EventLinkUp})
 	case *ari.DisconnectedEvent:
 		t.disconn.Add(1)
+		return []dialer.Event{{Kind: dialer.EventLinkDown}}
 	}
 	return nil
 }

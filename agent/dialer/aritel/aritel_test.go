@@ -60,7 +60,7 @@ func (e *env) expect(kind dialer.EventKind, id string) dialer.Event {
 	for {
 		select {
 		case ev := <-e.evs:
-			if ev.Kind == dialer.EventRinging {
+			if ev.Kind == dialer.EventRinging || ev.Kind == dialer.EventLinkUp || ev.Kind == dialer.EventLinkDown {
 				continue
 			}
 			if ev.Kind != kind || (ev.CallID != id && ev.AgentID != id) {
