@@ -22,12 +22,39 @@ func indexEntries(c *Contact, numKeys []string) entries {
 	}
 	sk := sortKey(c)
 	vis := visibility(c)
-	for _, t := range contactTokens(c) {
+	toks := contactTokens(c)
+	for _, t := range toks {
 		e.keys = append(e.keys, kToken(t, sk, c.ID))
 		e.vals = append(e.vals, vis)
 	}
+	// ix/pfx: one entry per distinct bucket, valued with every token so a
+	// scan of one bucket checks all query words without reading contacts.
+	// Whole e-mail addresses get no bucket (a query word with '@' inside is
+	// matched through ix/tok or ix/sort).
+	tv := appendList(vis, toks)
+	last := ""
+	for _, t := range toks {
+		if i := strings.IndexByte(t, '@'); i > 0 {
+			continue
+		}
+		if b := bucketOf(t); b != last { // toks are sorted: equal buckets are adjacent
+			e.keys = append(e.keys, kBucket(b, sk, c.ID))
+			e.vals = append(e.vals, tv)
+			last = b
+		}
+	}
+	sv := tv
+	for _, k := range numKeys {
+		if strings.HasPrefix(k, "x:") || strings.HasPrefix(k, "e164:") {
+			if len(sv) == len(tv) {
+				sv = append([]byte(nil), tv...)
+			}
+			sv = append(sv, 0)
+			sv = append(sv, k...)
+		}
+	}
 	e.keys = append(e.keys, kSort(sk, c.ID))
-	e.vals = append(e.vals, vis)
+	e.vals = append(e.vals, sv)
 	e.keys = append(e.keys, kSource(c.Source, sourceExtID(c)))
 	e.vals = append(e.vals, []byte(c.ID))
 	return e
@@ -52,8 +79,8 @@ func contactTokens(c *Contact) []string {
 	add(c.Company)
 	for _, e := range c.Emails {
 		a := strings.ToLower(strings.TrimSpace(e.Address))
-		if a == "" {
-			continue
+		if a == "" || strings.ContainsFunc(a, func(r rune) bool { return r < 0x20 }) {
+			continue // never a token with NUL: keys and values split on it
 		}
 		if len(a) <= 64 {
 			set[a] = struct{}{}
@@ -72,4 +99,20 @@ func contactTokens(c *Contact) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// appendList returns a copy of vis followed by the items, each after a NUL:
+// the value of ix/pfx and ix/sort entries (items never contain NUL).
+func appendList(vis []byte, items []string) []byte {
+	n := len(vis)
+	for _, t := range items {
+		n += 1 + len(t)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, vis...)
+	for _, t := range items {
+		b = append(b, 0)
+		b = append(b, t...)
+	}
+	return b
 }

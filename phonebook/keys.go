@@ -13,7 +13,10 @@ import "bytes"
 //	ov/<id>                        the local overlay of a synced contact (JSON)
 //	ix/num/<numkey>\x00<id>        a number key (x:, ext:, e164:, nsn:); value: visibility and display name
 //	ix/tok/<token>\x00<sort>\x00<id>   name/company/e-mail tokens; value: visibility
-//	ix/sort/<sort>\x00<id>         every contact in display-name order; value: visibility
+//	ix/pfx/<bucket>\x00<sort>\x00<id>  one per distinct first-3-byte token prefix (bucket),
+//	                               in display-name order; value: visibility and every token
+//	ix/sort/<sort>\x00<id>         every contact in display-name order; value: visibility,
+//	                               every token and the x:/e164: number keys
 //	ix/src/<source>\x00<extid>     (source, external id) → id
 //	x/<ns>/<key>                   small named key-value namespaces (phones, sources, sync state)
 const (
@@ -23,6 +26,7 @@ const (
 	pfxNum     = "ix/num/"
 	pfxToken   = "ix/tok/"
 	pfxSort    = "ix/sort/"
+	pfxBucket  = "ix/pfx/"
 	pfxSource  = "ix/src/"
 	pfxKV      = "x/"
 
@@ -44,6 +48,21 @@ func kToken(tok, sortKey, id string) []byte {
 	return []byte(pfxToken + tok + sep + sortKey + sep + id)
 }
 func kSort(sortKey, id string) []byte { return []byte(pfxSort + sortKey + sep + id) }
+func kBucket(bucket, sortKey, id string) []byte {
+	return []byte(pfxBucket + bucket + sep + sortKey + sep + id)
+}
+
+// bucketLen is the length in bytes of a token-prefix bucket (ix/pfx).
+const bucketLen = 3
+
+// bucketOf returns the ix/pfx bucket of a token or query word: its first
+// bucketLen bytes (the whole token when shorter).
+func bucketOf(tok string) string {
+	if len(tok) > bucketLen {
+		return tok[:bucketLen]
+	}
+	return tok
+}
 func kSource(source, extID string) []byte {
 	return []byte(pfxSource + source + sep + extID)
 }

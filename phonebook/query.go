@@ -32,8 +32,13 @@ type Query struct {
 // Page is one page of search results, sorted by display name.
 type Page struct {
 	Contacts []*Contact `json:"contacts"`
-	// Total counts every contact the query matches, across pages.
+	// Total counts every contact the query matches, across pages, when
+	// TotalCapped is false. Counting a query that matches many contacts
+	// stops at TotalCap matches (or after a bounded scan): then
+	// TotalCapped is set and Total is a lower bound ("1000+").
 	Total int `json:"total"`
+	// TotalCapped says that Total is a lower bound.
+	TotalCapped bool `json:"total_capped,omitempty"`
 	// NextCursor fetches the next page; empty on the last page.
 	NextCursor string `json:"next_cursor,omitempty"`
 }

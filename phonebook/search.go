@@ -11,6 +11,33 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 )
 
+// Search plans (see docs/storage.md, "Search"):
+//
+//   - selective: some query word's ix/tok range (or a number query's ix/num
+//     ranges) holds at most probeLimit entries. Those are collected, the
+//     other words checked, sorted; Total is exact.
+//   - bucket scan: every word is common. The ix/pfx bucket of the longest
+//     word is walked in display-name order from the cursor, each entry's
+//     value (its contact's tokens) checked against every word, until the
+//     page is full. Total is counted from the start of the bucket, up to
+//     TotalCap matches or countBudget entries.
+//   - sorted scan: the same over ix/sort, for an empty query, words shorter
+//     than a bucket and common number prefixes.
+const (
+	// probeLimit is how many ix/tok (or ix/num) entries are read to decide
+	// whether a word is selective; a selective word's matches are collected.
+	probeLimit = 1024
+	// countBudget caps the index entries read to count matches beyond a page.
+	countBudget = 4096
+	// checkByGet is the candidate count up to which other words are checked
+	// by reading each candidate's ix/sort entry rather than probing them.
+	checkByGet = 64
+)
+
+// TotalCap is the count up to which Page.Total is exact for queries that
+// match many contacts; beyond it Page.TotalCapped is set.
+const TotalCap = 1000
+
 // hit is one matching contact: its sort key and id.
 type hit struct{ sort, id string }
 
@@ -51,7 +78,8 @@ func (q *Query) normalise() error {
 }
 
 // Search returns one page of the contacts matching q, sorted by display
-// name, with the total number of matches.
+// name (folded), with the total number of matches (exact up to TotalCap;
+// see Page.TotalCapped).
 func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 	if err := q.normalise(); err != nil {
 		return Page{}, &ValidationError{Fields: []FieldError{{Field: strings.SplitN(err.Error(), ":", 2)[0], Message: err.Error()}}}
@@ -66,29 +94,21 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	var page Page
 	err := s.view(func(txn *badger.Txn) error {
-		hits, err := s.matches(ctx, txn, &q)
+		r, err := searchTxn(ctx, txn, &q, after, q.Limit, true)
 		if err != nil {
 			return err
 		}
-		page.Total = len(hits)
-		start := 0
-		if after != nil {
-			start, _ = slices.BinarySearchFunc(hits, *after, cmpHit)
-			if start < len(hits) && cmpHit(hits[start], *after) == 0 {
-				start++
-			}
-		}
-		end := min(start+q.Limit, len(hits))
-		page.Contacts = make([]*Contact, 0, end-start)
-		for _, h := range hits[start:end] {
+		page.Total, page.TotalCapped = r.total, r.capped
+		page.Contacts = make([]*Contact, 0, len(r.hits))
+		for _, h := range r.hits {
 			c, _, err := loadRecord(txnRW{txn}, h.id)
 			if err != nil {
 				return fmt.Errorf("load %s: %w", h.id, err)
 			}
 			page.Contacts = append(page.Contacts, c)
 		}
-		if end < len(hits) {
-			page.NextCursor = hits[end-1].cursor()
+		if r.more && len(r.hits) > 0 {
+			page.NextCursor = r.hits[len(r.hits)-1].cursor()
 		}
 		return nil
 	})
@@ -116,105 +136,472 @@ func (s *Store) Iterate(ctx context.Context, q Query, fn func(*Contact) error) e
 				return fn(c)
 			})
 		}
-		hits, err := s.matches(ctx, txn, &q)
-		if err != nil {
-			return err
-		}
-		for _, h := range hits {
-			c, _, err := loadRecord(txnRW{txn}, h.id)
+		var after *hit
+		for {
+			r, err := searchTxn(ctx, txn, &q, after, MaxLimit, false)
 			if err != nil {
 				return err
 			}
-			if err := fn(c); err != nil {
-				return err
+			for _, h := range r.hits {
+				c, _, err := loadRecord(txnRW{txn}, h.id)
+				if err != nil {
+					return err
+				}
+				if err := fn(c); err != nil {
+					return err
+				}
 			}
+			if !r.more || len(r.hits) == 0 {
+				return nil
+			}
+			after = &r.hits[len(r.hits)-1]
 		}
-		return nil
 	})
 }
 
-// matches returns every hit of q, sorted.
-func (s *Store) matches(ctx context.Context, txn *badger.Txn, q *Query) ([]hit, error) {
+// result is one page of hits of a plan.
+type result struct {
+	hits   []hit
+	more   bool // matches follow the page
+	total  int
+	capped bool // total is a lower bound
+}
+
+// matcher checks an index value (visibility, NUL, source, then NUL-led
+// items) against the query's words or number prefixes.
+type matcher struct {
+	q     *Query
+	words [][]byte // each must be a prefix of some item
+	nums  [][]byte // some item must start with one of these
+}
+
+// match reports whether value v passes the filters and every word (and a
+// number prefix, for a number query).
+func (m *matcher) match(v []byte) bool {
+	if !m.q.visible(v) {
+		return false
+	}
+	if len(m.words) == 0 && len(m.nums) == 0 {
+		return true
+	}
+	list := itemList(v)
+	for _, w := range m.words {
+		if !hasItemPrefix(list, w) {
+			return false
+		}
+	}
+	if len(m.nums) > 0 {
+		for _, p := range m.nums {
+			if hasItemPrefix(list, p) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// itemList returns the items part of an ix/pfx or ix/sort value: what
+// follows the NUL after the source, starting with NUL.
+func itemList(v []byte) []byte {
+	i := bytes.IndexByte(v, 0)
+	if i < 0 {
+		return nil
+	}
+	j := bytes.IndexByte(v[i+1:], 0)
+	if j < 0 {
+		return nil
+	}
+	return v[i+1+j:]
+}
+
+// hasItemPrefix reports whether some NUL-led item of list starts with p.
+func hasItemPrefix(list, p []byte) bool {
+	for len(list) > 0 {
+		list = list[1:] // the NUL before the item
+		end := bytes.IndexByte(list, 0)
+		item := list
+		if end >= 0 {
+			item = list[:end]
+		}
+		if bytes.HasPrefix(item, p) {
+			return true
+		}
+		if end < 0 {
+			return false
+		}
+		list = list[end:]
+	}
+	return false
+}
+
+// searchWords returns the query's words: distinct, without words that
+// are a prefix of another (implied by it), longest first. ok is false when
+// a word can never match (it holds a NUL or control character).
+func searchWords(text string) (words []string, ok bool) {
+	for _, w := range queryTokens(text) {
+		if strings.ContainsFunc(w, func(r rune) bool { return r < 0x20 }) {
+			return nil, false
+		}
+		if len(w) > 64 {
+			w = w[:64] // tokens are cut to 64 bytes when indexed
+		}
+		words = append(words, w)
+	}
+	slices.SortFunc(words, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	out := words[:0]
+	for _, w := range words {
+		implied := false
+		for _, o := range out {
+			if strings.HasPrefix(o, w) {
+				implied = true
+				break
+			}
+		}
+		if !implied {
+			out = append(out, w)
+		}
+	}
+	return out, len(out) > 0
+}
+
+// searchTxn returns up to limit hits of q after the cursor, in order, and
+// (when count is set) the total.
+func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit int, count bool) (result, error) {
 	text := strings.TrimSpace(q.Q)
-	var hits []hit
+	m := &matcher{q: q}
 	switch {
 	case text == "":
-		err := scanSorted(ctx, txn, q, func(h hit) error { hits = append(hits, h); return nil })
-		return hits, err
+		return scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count)
 	case IsNumberQuery(text):
 		d := Digits(text)
 		if d == "" {
-			return nil, nil
+			return result{}, nil
 		}
-		// Number keys hold the cleaned form as written (x:061…, x:+387…)
-		// and the E.164 form (e164:+387…): a digit prefix of either finds it.
-		ids := map[string]bool{}
-		for _, p := range []string{"x:" + d, "x:+" + d, "e164:+" + d} {
-			prefix := []byte(pfxNum + p)
-			err := scanKV(ctx, txn, prefix, func(k, v []byte) error {
+		prefixes := []string{"x:" + d, "x:+" + d, "e164:+" + d}
+		set, complete, err := probeNumbers(ctx, txn, q, prefixes)
+		if err != nil {
+			return result{}, err
+		}
+		if complete {
+			return pageOf(set, after, limit), nil
+		}
+		for _, p := range prefixes {
+			m.nums = append(m.nums, []byte(p))
+		}
+		return scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count)
+	}
+	words, ok := searchWords(text)
+	if !ok {
+		return result{}, nil
+	}
+	for _, w := range words {
+		m.words = append(m.words, []byte(w))
+	}
+	// Find a selective word, longest (likely rarest) first.
+	probed := make([]bool, len(words))
+	sets := make([][]hit, len(words))
+	sel := -1
+	for i, w := range words {
+		set, complete, err := probeToken(ctx, txn, q, w)
+		if err != nil {
+			return result{}, err
+		}
+		probed[i] = true
+		if complete {
+			sets[i], sel = set, i
+			break
+		}
+	}
+	if sel >= 0 {
+		cands := sets[sel]
+		// Intersect with other words that are selective too (cheap to
+		// probe when there are many candidates), then check the rest on
+		// each candidate's ix/sort entry.
+		var rest [][]byte
+		for i, w := range words {
+			if i == sel || len(cands) == 0 {
+				continue
+			}
+			if !probed[i] && len(cands) > checkByGet {
+				set, complete, err := probeToken(ctx, txn, q, w)
+				if err != nil {
+					return result{}, err
+				}
+				if complete {
+					cands = intersect(cands, set)
+					continue
+				}
+			}
+			rest = append(rest, []byte(w))
+		}
+		if len(rest) > 0 && len(cands) > 0 {
+			var err error
+			if cands, err = checkWords(txn, cands, &matcher{q: q, words: rest}); err != nil {
+				return result{}, err
+			}
+		}
+		return pageOf(cands, after, limit), nil
+	}
+	// Every word is common: walk the bucket of the longest word that has one.
+	for _, w := range words {
+		if len(w) >= bucketLen && strings.IndexByte(w, '@') <= 0 {
+			return scanPage(ctx, txn, []byte(pfxBucket+bucketOf(w)+sep), m, after, limit, count)
+		}
+	}
+	return scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count)
+}
+
+// pageOf pages a complete, sorted, deduplicated set of hits.
+func pageOf(set []hit, after *hit, limit int) result {
+	start := 0
+	if after != nil {
+		start, _ = slices.BinarySearchFunc(set, *after, cmpHit)
+		if start < len(set) && cmpHit(set[start], *after) == 0 {
+			start++
+		}
+	}
+	end := min(start+limit, len(set))
+	return result{hits: set[start:end], more: end < len(set), total: len(set)}
+}
+
+// sortUnique sorts hits and drops repeated ids (a contact found under
+// several tokens or number keys).
+func sortUnique(hs []hit) []hit {
+	slices.SortFunc(hs, cmpHit)
+	return slices.CompactFunc(hs, func(a, b hit) bool { return a.id == b.id && a.sort == b.sort })
+}
+
+// intersect keeps the hits of a (sorted) that are also in b (sorted).
+func intersect(a, b []hit) []hit {
+	out := a[:0]
+	j := 0
+	for _, h := range a {
+		for j < len(b) && cmpHit(b[j], h) < 0 {
+			j++
+		}
+		if j < len(b) && cmpHit(b[j], h) == 0 {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// checkWords keeps the candidates whose ix/sort entry matches m.
+func checkWords(txn *badger.Txn, cands []hit, m *matcher) ([]hit, error) {
+	out := cands[:0]
+	for _, h := range cands {
+		item, err := txn.Get(kSort(h.sort, h.id))
+		if err != nil {
+			return nil, fmt.Errorf("check %s: %w", h.id, err)
+		}
+		ok := false
+		if err := item.Value(func(v []byte) error { ok = m.match(v); return nil }); err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// probeToken reads the ix/tok range of word w. When it holds at most
+// probeLimit entries it returns the visible hits, sorted and unique, and
+// complete = true.
+func probeToken(ctx context.Context, txn *badger.Txn, q *Query, w string) ([]hit, bool, error) {
+	prefix := []byte(pfxToken + w)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
+	defer it.Close()
+	var hs []hit
+	n := 0
+	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+		if n++; n > probeLimit {
+			return nil, false, nil
+		}
+		item := it.Item()
+		vis := false
+		if err := item.Value(func(v []byte) error { vis = q.visible(v); return nil }); err != nil {
+			return nil, false, err
+		}
+		if !vis {
+			continue
+		}
+		// <token>\0<sort>\0<id>; tokens and ids hold no NUL.
+		rest := item.Key()[len(pfxToken):]
+		i := bytes.IndexByte(rest, 0)
+		j := bytes.LastIndexByte(rest, 0)
+		if i < 0 || j <= i {
+			continue
+		}
+		hs = append(hs, hit{string(rest[i+1 : j]), string(rest[j+1:])})
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	return sortUnique(hs), true, nil
+}
+
+// probeNumbers reads the ix/num ranges of a number query's prefixes; when
+// they hold at most probeLimit entries together it returns the visible
+// hits, sorted and unique, and complete = true.
+func probeNumbers(ctx context.Context, txn *badger.Txn, q *Query, prefixes []string) ([]hit, bool, error) {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pfxNum), PrefetchValues: false})
+	defer it.Close()
+	var hs []hit
+	n := 0
+	for _, p := range prefixes {
+		prefix := []byte(pfxNum + p)
+		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+			if n++; n > probeLimit {
+				return nil, false, nil
+			}
+			item := it.Item()
+			k := item.Key()
+			i := bytes.LastIndexByte(k, 0)
+			if i < 0 {
+				continue
+			}
+			var h hit
+			ok := false
+			if err := item.Value(func(v []byte) error {
 				if !q.visible(v) {
 					return nil
 				}
-				i := bytes.LastIndexByte(k, 0)
-				if i < 0 || ids[string(k[i+1:])] {
-					return nil
-				}
-				id := string(k[i+1:])
-				ids[id] = true
 				_, _, _, name := splitNumValue(v)
 				sk := Fold(name)
 				if len(sk) > 48 {
 					sk = sk[:48]
 				}
-				hits = append(hits, hit{sk, id})
+				h, ok = hit{sk, string(k[i+1:])}, true
 				return nil
-			})
-			if err != nil {
-				return nil, err
+			}); err != nil {
+				return nil, false, err
 			}
-		}
-	default:
-		words := queryTokens(text)
-		if len(words) == 0 {
-			return nil, nil
-		}
-		var set map[string]string // id → sort key
-		for i, w := range words {
-			cur := map[string]string{}
-			prefix := []byte(pfxToken + w)
-			err := scanKV(ctx, txn, prefix, func(k, v []byte) error {
-				if !q.visible(v) {
-					return nil
-				}
-				rest := k[len(pfxToken):]
-				parts := bytes.Split(rest, []byte(sep))
-				if len(parts) != 3 {
-					return nil
-				}
-				id := string(parts[2])
-				if i > 0 {
-					if _, ok := set[id]; !ok {
-						return nil
-					}
-				}
-				cur[id] = string(parts[1])
-				return nil
-			})
-			if err != nil {
-				return nil, err
+			if ok {
+				hs = append(hs, h)
 			}
-			set = cur
-			if len(set) == 0 {
-				break
-			}
-		}
-		hits = make([]hit, 0, len(set))
-		for id, sk := range set {
-			hits = append(hits, hit{sk, id})
 		}
 	}
-	slices.SortFunc(hits, cmpHit)
-	return hits, nil
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	return sortUnique(hs), true, nil
+}
+
+// scanPage walks a sorted index range (keys prefix+<sort>\0<id>) from the
+// cursor, collecting up to limit entries that m matches, and counts the
+// matches from the start of the range up to TotalCap (or countBudget
+// entries read).
+func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, after *hit, limit int, count bool) (result, error) {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
+	defer it.Close()
+	var r result
+	seek := prefix
+	if after != nil {
+		seek = append(append(append(slices.Clip(prefix), after.sort...), 0), after.id...)
+	}
+	ok := false
+	check := func(v []byte) error { ok = m.match(v); return nil }
+	const (
+		collecting = iota // filling the page
+		counting          // page full, walk from the start: count on
+		seekingMore       // page full: is there one more match?
+	)
+	mode := collecting
+	counted := 0 // matches so far (a total when the walk started at the start)
+	read, n := 0, 0
+	for it.Seek(seek); it.ValidForPrefix(prefix); it.Next() {
+		if n++; n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return result{}, err
+			}
+		}
+		item := it.Item()
+		k := item.Key()
+		if n == 1 && after != nil && bytes.Equal(k, seek) {
+			continue
+		}
+		if mode == counting {
+			if read++; read > countBudget || counted >= TotalCap {
+				r.capped = true
+				if r.more {
+					break
+				}
+				mode = seekingMore
+			}
+		}
+		if err := item.Value(check); err != nil {
+			return result{}, err
+		}
+		if !ok {
+			continue
+		}
+		switch mode {
+		case collecting:
+			rest := k[len(prefix):]
+			i := bytes.LastIndexByte(rest, 0)
+			if i < 0 {
+				continue
+			}
+			r.hits = append(r.hits, hit{string(rest[:i]), string(rest[i+1:])})
+			counted++
+			if len(r.hits) == limit {
+				mode = seekingMore
+				if after == nil && count {
+					mode = counting
+				}
+			}
+			continue
+		case counting:
+			r.more = true
+			counted++
+			continue
+		}
+		r.more = true // seekingMore
+		break
+	}
+	if mode == seekingMore && r.capped && !r.more {
+		r.capped = false // the walk reached the end: counted is exact
+	}
+	if !count {
+		return r, nil
+	}
+	if after == nil {
+		r.total = counted
+		return r, nil
+	}
+	t, capped, err := countRange(ctx, it, prefix, m)
+	if err != nil {
+		return result{}, err
+	}
+	r.total, r.capped = t, capped
+	return r, nil
+}
+
+// countRange counts the matches of m in a range from its start, up to
+// TotalCap matches or countBudget entries read (capped = true then).
+func countRange(ctx context.Context, it *badger.Iterator, prefix []byte, m *matcher) (int, bool, error) {
+	ok := false
+	check := func(v []byte) error { ok = m.match(v); return nil }
+	n, read := 0, 0
+	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+		if read++; read > countBudget || n >= TotalCap {
+			return n, true, nil
+		}
+		if err := it.Item().Value(check); err != nil {
+			return 0, false, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, false, ctx.Err()
 }
 
 // scanSorted walks ix/sort in order, calling fn for visible entries.

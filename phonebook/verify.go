@@ -1,6 +1,7 @@
 package phonebook
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +28,7 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	}
 	err := s.view(func(txn *badger.Txn) error {
 		w := txnRW{txn}
-		expected := map[string]bool{} // every plain index key the contacts imply
+		expected := map[string][]byte{} // every index key the contacts imply, with its value
 		err := scanKV(ctx, txn, []byte(pfxContact), func(k, v []byte) error {
 			c, nk, err := decodeRecord(v)
 			if err != nil {
@@ -38,18 +39,23 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 			if string(k) != pfxContact+c.ID {
 				problem("%s holds contact %s", k, c.ID)
 			}
-			for _, key := range indexEntries(c, nk).keys {
-				expected[string(key)] = true
+			e := indexEntries(c, nk)
+			for i, key := range e.keys {
+				expected[string(key)] = e.vals[i]
 			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		for _, p := range []string{pfxNum, pfxToken, pfxSort, pfxSource} {
+		for _, p := range []string{pfxNum, pfxToken, pfxBucket, pfxSort, pfxSource} {
 			err := scanKV(ctx, txn, []byte(p), func(k, v []byte) error {
-				if expected[string(k)] {
+				if want, ok := expected[string(k)]; ok {
 					delete(expected, string(k))
+					// Search filters on the values of the sorted indexes.
+					if (p == pfxBucket || p == pfxSort || p == pfxToken) && !bytes.Equal(v, want) {
+						problem("index entry %q: value %q, want %q", k, v, want)
+					}
 					return nil
 				}
 				if p == pfxSource {
