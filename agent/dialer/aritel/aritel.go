@@ -311,7 +311,7 @@ func (t *Telephony) reconcile(ctx context.Context, e *ari.ReconciledEvent) []dia
 	slices.Sort(agentIDs)
 	for _, aid := range agentIDs {
 		a := t.agents[aid]
-		if _, ok := live[a.channel]; !ok && a.up {
+		if _, ok := live[a.channel]; !ok {
 			delete(t.agents, aid)
 			delete(t.agentChan, a.channel)
 			out = append(out, dialer.Event{Kind: dialer.EventAgentDown, AgentID: aid})
