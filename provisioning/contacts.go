@@ -98,11 +98,14 @@ const (
 	GroupByScope GroupBy = "scope"
 )
 
-// ParseGroupBy maps a configuration value to a GroupBy.
+// ParseGroupBy maps a configuration value to a GroupBy: company,
+// department, source, or scope (alias personal: the personal book apart).
 func ParseGroupBy(s string) (GroupBy, bool) {
 	switch g := GroupBy(strings.ToLower(strings.TrimSpace(s))); g {
 	case GroupByCompany, GroupByDepartment, GroupBySource, GroupByScope:
 		return g, true
+	case "personal":
+		return GroupByScope, true
 	}
 	return "", false
 }

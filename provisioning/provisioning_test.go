@@ -374,6 +374,15 @@ func TestGroupContacts(t *testing.T) {
 	}
 }
 
+func TestParseGroupBy(t *testing.T) {
+	for in, want := range map[string]GroupBy{"company": GroupByCompany, " Department ": GroupByDepartment,
+		"source": GroupBySource, "scope": GroupByScope, "personal": GroupByScope, "colour": ""} {
+		if got, ok := ParseGroupBy(in); got != want || ok != (want != "") {
+			t.Errorf("ParseGroupBy(%q) = %q %v", in, got, ok)
+		}
+	}
+}
+
 func TestPolycomUniqueContacts(t *testing.T) {
 	doc := parse(t, marshal(t, PolycomDirectory([]*phonebook.Contact{
 		contact("A", "100", "100", ""), contact("B", "100", "200"),

@@ -22,8 +22,11 @@ type createRequest struct {
 
 func (s *Service) adminMux() http.Handler {
 	mux := http.NewServeMux()
+	// With and without the trailing slash, however the caller mounts it.
 	mux.HandleFunc("GET /api/v1/phones", s.listPhones)
+	mux.HandleFunc("GET /api/v1/phones/{$}", s.listPhones)
 	mux.HandleFunc("POST /api/v1/phones", s.createPhone)
+	mux.HandleFunc("POST /api/v1/phones/{$}", s.createPhone)
 	mux.HandleFunc("GET /api/v1/phones/{mac}", s.getPhone)
 	mux.HandleFunc("PATCH /api/v1/phones/{mac}", s.patchPhone)
 	mux.HandleFunc("DELETE /api/v1/phones/{mac}", s.deletePhone)

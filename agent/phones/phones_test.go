@@ -274,8 +274,13 @@ func TestAdminAPI(t *testing.T) {
 	if r := e.get("/phonebook/yealink.xml", basic("alice2", alicePass)); r.Code != 401 {
 		t.Errorf("deleted phone: %d", r.Code)
 	}
-	if rec := e.adminDo("GET", "/api/v1/phones", ""); !strings.Contains(rec.Body.String(), bobMAC) || strings.Contains(rec.Body.String(), aliceMAC) {
-		t.Errorf("list: %s", rec.Body)
+	for _, path := range []string{"/api/v1/phones", "/api/v1/phones/"} {
+		if rec := e.adminDo("GET", path, ""); !strings.Contains(rec.Body.String(), bobMAC) || strings.Contains(rec.Body.String(), aliceMAC) {
+			t.Errorf("list %s: %s", path, rec.Body)
+		}
+	}
+	if rec := e.adminDo("POST", "/api/v1/phones/", `{"mac":"0015654aa999","vendor":"fanvil"}`); rec.Code != 201 {
+		t.Errorf("create with slash: %d", rec.Code)
 	}
 }
 
