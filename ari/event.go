@@ -147,8 +147,9 @@ type ReconciledEvent struct {
 	// Applications are the client's applications as Asterisk reports them
 	// (Application.ChannelIDs lists channels subscribed to the app).
 	Applications []Application
-	// Gone lists channel ids the client had seen alive that no longer exist;
-	// a ChannelGoneEvent was raised for each.
+	// Gone lists channel ids the client had seen that are out of its reach
+	// (destroyed, or alive but out of its applications); a ChannelGoneEvent
+	// was raised for each.
 	Gone []string
 }
 
@@ -156,11 +157,15 @@ type ReconciledEvent struct {
 func (e *ReconciledEvent) Keys() []Key { return nil }
 
 // ChannelGoneEvent is raised during reconciliation for a channel the client
-// had seen that no longer exists: its ChannelDestroyed was lost.
+// had seen that is out of its reach: destroyed (its ChannelDestroyed was
+// lost) or, with Alive set, still existing but no longer in or subscribed
+// by the client's applications (its StasisEnd was lost).
 type ChannelGoneEvent struct {
 	Header
-	// ChannelID is the vanished channel.
+	// ChannelID is the channel.
 	ChannelID string
+	// Alive reports that the channel exists but left the application.
+	Alive bool
 }
 
 // Keys returns the channel's key.

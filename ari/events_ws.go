@@ -427,23 +427,37 @@ func (c *Conn) reconcile(ctx context.Context, before map[string]struct{}, reconn
 	for _, ch := range chans {
 		alive[ch.ID] = struct{}{}
 	}
+	inApps := map[string]struct{}{}
+	for _, a := range apps {
+		for _, id := range a.ChannelIDs {
+			inApps[id] = struct{}{}
+		}
+	}
+	type goneCh struct {
+		id    string
+		alive bool
+	}
 	c.mu.Lock()
 	restarted := c.entityID != "" && (c.entityID != entity || c.startedAt != started)
 	c.entityID, c.startedAt = entity, started
-	var gone []string
+	var gone []goneCh
 	for id := range before {
-		if _, ok := alive[id]; ok {
-			continue
-		}
 		if _, still := c.known[id]; !still {
 			continue // its end was seen on the new socket
 		}
+		_, isAlive := alive[id]
+		_, heard := inApps[id]
+		if isAlive && (heard || c.subAll) {
+			continue
+		}
 		delete(c.known, id)
-		gone = append(gone, id)
+		gone = append(gone, goneCh{id, isAlive})
 	}
 	c.mu.Unlock()
-	for _, id := range gone {
-		c.publishSynthetic(&ChannelGoneEvent{Header: Header{Type: TypeChannelGone}, ChannelID: id})
+	goneIDs := make([]string, 0, len(gone))
+	for _, g := range gone {
+		goneIDs = append(goneIDs, g.id)
+		c.publishSynthetic(&ChannelGoneEvent{Header: Header{Type: TypeChannelGone}, ChannelID: g.id, Alive: g.alive})
 	}
 	c.publishSynthetic(&ReconciledEvent{
 		Header:       Header{Type: TypeReconciled},
@@ -452,7 +466,7 @@ func (c *Conn) reconcile(ctx context.Context, before map[string]struct{}, reconn
 		Channels:     chans,
 		Bridges:      bridges,
 		Applications: apps,
-		Gone:         gone,
+		Gone:         goneIDs,
 	})
 	return nil
 }

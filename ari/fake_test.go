@@ -684,3 +684,58 @@ func TestResubscribeAfterReconnect(t *testing.T) {
 		t.Fatalf("after reconnect: endpoints %v bridges %v", app.EndpointIDs, app.BridgeIDs)
 	}
 }
+
+// TestDropDuringBurst: calls keep arriving while the WebSocket drops; the
+// app serves StasisStart events and, after the reconnect, the channels the
+// reconciliation lists. Every call ends up continued and nothing leaks.
+func TestDropDuringBurst(t *testing.T) {
+	e := newEnv(t, "cid")
+	sub := e.c.Events().Subscribe(ari.Filter{Types: []string{"StasisStart", ari.TypeReconciled}})
+	defer sub.Cancel()
+	const n = 60
+	var ids []string
+	served := map[string]bool{}
+	serve := func(id string) {
+		if served[id] {
+			return
+		}
+		served[id] = true
+		if err := e.c.Channels().Continue(e.ctx, id, ari.DialplanTarget{}); err != nil && !ari.IsNotInStasis(err) {
+			t.Errorf("continue %s: %v", id, err)
+		}
+	}
+	for i := range n {
+		if i == n/2 {
+			e.srv.DropWebSockets()
+		}
+		id, err := e.srv.PlaceInbound(fakeari.InboundCall{App: "cid", Caller: fmt.Sprint(i)})
+		if err != nil && !errors.Is(err, fakeari.ErrAppNotActive) {
+			t.Fatal(err)
+		}
+		if err == nil {
+			ids = append(ids, id)
+		}
+	}
+	// Serve until every accepted call has left Stasis.
+	for len(served) < len(ids) {
+		switch ev := next(t, sub).(type) {
+		case *ari.StasisStart:
+			serve(ev.Channel.ID)
+		case *ari.ReconciledEvent:
+			for _, app := range ev.Applications {
+				for _, id := range app.ChannelIDs {
+					serve(id)
+				}
+			}
+		}
+	}
+	for _, id := range ids {
+		snap, err := e.srv.AwaitChannel(e.ctx, id, func(c fakeari.ChannelSnapshot) bool { return !c.InStasis })
+		if err != nil {
+			t.Fatalf("%s still in Stasis: %+v", id, snap)
+		}
+	}
+	if st := e.c.Stats(); st.TrackedChannels != 0 || st.Overflows != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
