@@ -444,6 +444,27 @@ func TestEmptyBooks(t *testing.T) {
 	}
 }
 
+// TestCiscoFailurePage: a failing directory gives Cisco phones a
+// schema-valid CiscoIPPhoneText, not an error page.
+func TestCiscoFailurePage(t *testing.T) {
+	dir := lab.NewMemDirectory(contact("1", "Alice", "1001"))
+	srv := startServer(t, dir)
+	tok := srv.register(t, `{"mac":"0002fdff2103","vendor":"cisco"}`)
+	boom := fmt.Errorf("store down")
+	dir.Fail.Store(&boom)
+	cl := &lab.Client{Profile: lab.Cisco7960, Base: srv.URL}
+	r, err := cl.Get(context.Background(), lab.WithToken("/phonebook/cisco.xml?q=al", tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Root != "CiscoIPPhoneText" || r.Charset != "iso-8859-1" {
+		t.Fatalf("root %s charset %s", r.Root, r.Charset)
+	}
+	f := filepath.Join(t.TempDir(), "t.xml")
+	os.WriteFile(f, r.Body, 0o644)
+	xmllint(t, f)
+}
+
 // TestProfileAuth: Basic and Digest as the phones answer challenges, over
 // real HTTP.
 func TestProfileAuth(t *testing.T) {
