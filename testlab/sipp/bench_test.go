@@ -58,7 +58,7 @@ func BenchmarkSIPp302(b *testing.B) {
 		}
 		b.Logf("baseline SIPp UAS: %s", base)
 
-		addr := startPbxagent(b, fix.Store, nil, pbxsip.WithMissMode(pbxsip.MissRedirect))
+		addr := startPbxagent(b, fix.Store, nil, nil, pbxsip.WithMissMode(pbxsip.MissRedirect))
 		var ru0 syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 		t0 := time.Now()

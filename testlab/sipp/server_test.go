@@ -8,6 +8,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/pbxagent/pbxagent/agent/callerid"
 	"github.com/pbxagent/pbxagent/agent/callerid/callertest"
 	pbxsip "github.com/pbxagent/pbxagent/sip"
@@ -26,11 +28,37 @@ func requireSIPp(t testing.TB) {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// startPbxagent serves pbxagent's caller-ID redirect server over fix on loopback UDP and TCP
-// (the same port number) until the test ends.
-func startPbxagent(t testing.TB, dir callerid.Directory, svcOpts []callerid.Option, sipOpts ...pbxsip.Option) string {
+// sipTimeouts reads pbxagent's count of SIP lookups abandoned at the deadline.
+func sipTimeouts(t testing.TB, reg *prometheus.Registry) int {
 	t.Helper()
-	svc, err := callerid.New(dir, append([]callerid.Option{callerid.WithLogger(quiet())}, svcOpts...)...)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "pbxagent_callerid_timeouts_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "proto" && l.GetValue() == "sip" {
+					return int(m.GetCounter().GetValue())
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// startPbxagent serves pbxagent's caller-ID redirect server over fix on loopback UDP and TCP
+// (the same port number) until the test ends; its metrics go to reg when non-nil.
+func startPbxagent(t testing.TB, dir callerid.Directory, reg *prometheus.Registry, svcOpts []callerid.Option, sipOpts ...pbxsip.Option) string {
+	t.Helper()
+	base := []callerid.Option{callerid.WithLogger(quiet())}
+	if reg != nil {
+		base = append(base, callerid.WithRegisterer(reg))
+	}
+	svc, err := callerid.New(dir, append(base, svcOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
