@@ -158,7 +158,9 @@ func TestContactsvcChild(t *testing.T) {
 	http.Serve(ln, mux)
 }
 
-func startContactsvc(b *testing.B) string {
+func startContactsvc(b *testing.B) string { return startContactsvcTB(b) }
+
+func startContactsvcTB(b testing.TB) string {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestContactsvcChild$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), "PBX_CONTACTSVC_CHILD="+strconv.Itoa(benchN))
 	out, err := cmd.StdoutPipe()
