@@ -131,11 +131,12 @@ type peerRule struct {
 	peer   Peer
 }
 
-// DefaultPeer answers after 1 s and never hangs up.
-var DefaultPeer Peer = Agent{AnswerAfter: time.Second}
+// WithDefaultPeer sets the peer for endpoints no WithPeer prefix matches
+// (default: Agent{AnswerAfter: time.Second}, answers and never hangs up).
+func WithDefaultPeer(p Peer) Option { return func(s *Server) { s.defaultPeer = p } }
 
 // WithPeer scripts endpoints starting with prefix (e.g. "PJSIP/agent",
-// "PJSIP/+44"); the longest matching prefix wins, DefaultPeer otherwise.
+// "PJSIP/+44"); the longest matching prefix wins, the default peer otherwise.
 func WithPeer(prefix string, p Peer) Option {
 	return func(s *Server) { s.peers = append(s.peers, peerRule{prefix, p}) }
 }
@@ -154,7 +155,7 @@ func (s *Server) SetPeer(prefix string, p Peer) {
 }
 
 func (s *Server) planFor(endpoint string) Plan {
-	var best Peer = DefaultPeer
+	best := s.defaultPeer
 	n := -1
 	for _, r := range s.peers {
 		if strings.HasPrefix(endpoint, r.prefix) && len(r.prefix) > n {

@@ -33,20 +33,21 @@ import (
 // Server is the fake Asterisk. Create it with New; serve Handler() yourself
 // or call Start.
 type Server struct {
-	clk      clock.Clock
-	user     string
-	pass     string
-	log      *slog.Logger
-	spec     *spec.Spec
-	check    bool
-	strict   bool
-	entityID string
-	writeTO  time.Duration
-	amdCtx   string
-	media    func(uri string) (time.Duration, bool)
-	peers    []peerRule
-	history  int
-	noise    bool
+	clk         clock.Clock
+	user        string
+	pass        string
+	log         *slog.Logger
+	spec        *spec.Spec
+	check       bool
+	strict      bool
+	entityID    string
+	writeTO     time.Duration
+	amdCtx      string
+	media       func(uri string) (time.Duration, bool)
+	peers       []peerRule
+	defaultPeer Peer
+	history     int
+	noise       bool
 
 	mu        sync.Mutex
 	rng       *rand.Rand
@@ -156,16 +157,17 @@ func WithHistory(n int) Option { return func(s *Server) { s.history = n } }
 // New returns a fake Asterisk.
 func New(opts ...Option) *Server {
 	s := &Server{
-		clk:      clock.Real{},
-		user:     "asterisk",
-		pass:     "asterisk",
-		log:      slog.New(slog.DiscardHandler),
-		spec:     spec.MustLoad(),
-		check:    true,
-		entityID: "02:fa:ce:00:00:01",
-		writeTO:  2 * time.Second,
-		media:    DefaultMediaDuration,
-		history:  10000,
+		clk:         clock.Real{},
+		user:        "asterisk",
+		pass:        "asterisk",
+		log:         slog.New(slog.DiscardHandler),
+		spec:        spec.MustLoad(),
+		check:       true,
+		entityID:    "02:fa:ce:00:00:01",
+		writeTO:     2 * time.Second,
+		media:       DefaultMediaDuration,
+		history:     10000,
+		defaultPeer: Agent{AnswerAfter: time.Second},
 	}
 	for _, o := range opts {
 		o(s)
