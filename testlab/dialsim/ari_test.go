@@ -53,3 +53,19 @@ func TestARIWebSocketDrop(t *testing.T) {
 		}
 	}
 }
+
+func TestARIDeterministicBySeed(t *testing.T) {
+	cfg := base(dialer.ModePredictive, 5, 0.25)
+	cfg.Seed = 3
+	a, err := RunARI(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := RunARI(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != b {
+		t.Fatalf("same seed, different results through the stand-in:\n%+v\n%+v", a, b)
+	}
+}

@@ -29,7 +29,9 @@ const quietTimeout = 30 * time.Second
 // stand-in sent has been handled, so a run is repeatable by seed.
 func RunARI(cfg Config) (res Result, err error) {
 	cfg.defaults()
-	clk := clock.NewVirtual(start)
+	vclk := clock.NewVirtual(start)
+	ls := &lockstep{clk: vclk, dropAt: start.Add(cfg.DropAt), dropFor: cfg.DropFor, drop: cfg.DropAt > 0}
+	clk := stepClock{vclk, ls}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
 	end := start.Add(cfg.Duration)
 	pop := makeLeads(cfg, rng)
@@ -69,7 +71,7 @@ func RunARI(cfg Config) (res Result, err error) {
 	d.Start(ctx)
 	defer d.Close()
 
-	ls := &lockstep{clk: clk, srv: srv, tel: tel, dropAt: start.Add(cfg.DropAt), dropFor: cfg.DropFor, drop: cfg.DropAt > 0}
+	ls.srv, ls.tel = srv, tel
 	if err := setup(d, cfg, pop); err != nil {
 		return res, err
 	}
@@ -89,6 +91,9 @@ func RunARI(cfg Config) (res Result, err error) {
 	if err := ls.quiet(); err != nil {
 		return res, err
 	}
+	if ls.err != nil {
+		return res, ls.err
+	}
 	finish(&res, cfg, &chk.Checks, d, chk.Active()+len(srv.Channels()), end)
 	res.AsteriskOriginates = srv.Stats().Originates - cfg.Agents
 	res.Reconnects = int(tel.Reconnects())
@@ -105,17 +110,46 @@ func RunARI(cfg Config) (res Result, err error) {
 	return res, nil
 }
 
+// stepClock is the shared clock: before any timer callback (the stand-in's
+// or the dialer's) runs, it waits until the adapter has handled every event
+// the stand-in sent, so timer callbacks and event handling never overlap
+// and their order is fixed by the clock alone.
+type stepClock struct {
+	*clock.Virtual
+	ls *lockstep
+}
+
+// AfterFunc implements clock.Clock.
+func (c stepClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	return c.Virtual.AfterFunc(d, func() {
+		c.ls.settle()
+		f()
+	})
+}
+
 // lockstep advances the shared virtual clock one timer at a time, waiting
 // before each step until the adapter has handled every event the stand-in
 // sent (events lost in a WebSocket drop are accounted for).
 type lockstep struct {
-	clk     *clock.Virtual
-	srv     *fakeari.Server
-	tel     *aritel.Telephony
-	lost    int64
-	drop    bool
-	dropAt  time.Time
-	dropFor time.Duration
+	err      error // first failure to settle inside a timer callback
+	outageOn bool  // events are being lost: do not wait for them
+	clk      *clock.Virtual
+	srv      *fakeari.Server
+	tel      *aritel.Telephony
+	lost     int64
+	drop     bool
+	dropAt   time.Time
+	dropFor  time.Duration
+}
+
+// settle waits for quiet before a timer callback; failures are kept.
+func (l *lockstep) settle() {
+	if l.srv == nil || l.tel == nil || l.outageOn || l.err != nil {
+		return
+	}
+	if err := l.quiet(); err != nil {
+		l.err = err
+	}
 }
 
 func (l *lockstep) quiet() error {
@@ -177,6 +211,8 @@ func (l *lockstep) advanceTo(t time.Time) error {
 // adapter to reconcile.
 func (l *lockstep) outage() error {
 	disc, rec := l.tel.Disconnects(), l.tel.Reconnects()
+	l.outageOn = true
+	defer func() { l.outageOn = false }()
 	l.srv.DropWebSockets()
 	sentAtDrop := int64(l.srv.Stats().EventsSent)
 	if err := l.await(func() bool { return l.tel.Disconnects() > disc }, "disconnect"); err != nil {
