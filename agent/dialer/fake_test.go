@@ -69,13 +69,13 @@ func (r *recTel) count(prefix string) int {
 var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) // 10:00 in London
 
 type rig struct {
-	t   *testing.T
+	t   testing.TB
 	clk *clock.Virtual
 	tel *recTel
 	d   *Dialer
 }
 
-func newRig(t *testing.T, cfg CampaignConfig) *rig {
+func newRig(t testing.TB, cfg CampaignConfig) *rig {
 	t.Helper()
 	clk := clock.NewVirtual(t0)
 	tel := &recTel{}

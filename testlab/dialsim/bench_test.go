@@ -1,0 +1,33 @@
+package dialsim
+
+import (
+	"testing"
+
+	"github.com/pbxagent/pbxagent/agent/dialer"
+)
+
+// BenchmarkSimulatedHourModel: one simulated hour, 20 agents, predictive,
+// in-process customers.
+func BenchmarkSimulatedHourModel(b *testing.B) {
+	cfg := base(dialer.ModePredictive, 20, 1)
+	for i := 0; i < b.N; i++ {
+		cfg.Seed = uint64(i + 1)
+		if _, err := Run(cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSimulatedHourARI: the same hour through the ari client, the
+// aritel adapter and the Asterisk stand-in (HTTP + WebSocket on loopback).
+func BenchmarkSimulatedHourARI(b *testing.B) {
+	cfg := base(dialer.ModePredictive, 20, 1)
+	for i := 0; i < b.N; i++ {
+		cfg.Seed = uint64(i + 1)
+		r, err := RunARI(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(r.DialerDialed), "calls/op")
+	}
+}
