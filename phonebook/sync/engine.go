@@ -429,23 +429,6 @@ func (e *Engine) execute(ctx context.Context, cfg *Config, trigger string, opts 
 // useHashes=false ignores the stored row hashes (self-repair).
 func (e *Engine) round(ctx context.Context, cfg *Config, src Source, full bool, reqState []byte, prev state, confirmed bool, start time.Time, useHashes bool) (Run, error) {
 	var r Run
-	sp, err := newSpool(filepath.Join(e.dataDir, SpoolDirName))
-	if err != nil {
-		return r, err
-	}
-	defer sp.remove()
-	res, err := src.Sync(ctx, Request{Full: full, State: reqState}, sp)
-	r.Synced = sp.upserts
-	if err != nil {
-		return r, fmt.Errorf("sync %s: %w", cfg.Name, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return r, err
-	}
-	if res.NotModified {
-		r.Result = ResultNotModified
-		return r, nil
-	}
 	hashNS := nsHashPfx + cfg.ID
 	hashKV := e.store.Meta(hashNS)
 	hashes := map[string]uint64{}
@@ -462,6 +445,27 @@ func (e *Engine) round(ctx context.Context, cfg *Config, src Source, full bool, 
 			return r, fmt.Errorf("load hashes: %w", err)
 		}
 	}
+	sp, err := newSpool(filepath.Join(e.dataDir, SpoolDirName))
+	if err != nil {
+		return r, err
+	}
+	defer sp.remove()
+	if full {
+		sp.base, sp.cur, sp.source = hashes, map[string]uint64{}, cfg.Name
+	}
+	res, err := src.Sync(ctx, Request{Full: full, State: reqState}, sp)
+	r.Synced = sp.upserts
+	if err != nil {
+		return r, fmt.Errorf("sync %s: %w", cfg.Name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	if res.NotModified {
+		r.Result = ResultNotModified
+		return r, nil
+	}
+	sp.cur = nil
 	err = e.store.Bulk(ctx, func(b Batch) error {
 		sink := &roundSink{b: b, source: cfg.Name, hashNS: hashNS, hashKV: hashKV, full: full, hashes: hashes,
 			seen: map[string]struct{}{}, skipped: map[string]struct{}{}, noHashes: !useHashes}

@@ -31,6 +31,7 @@ type remote struct {
 	failMid  bool              // fail after the first upsert
 	resync   bool              // reject the delta state
 	throttle time.Duration     // fail with a long Retry-After
+	script   []phonebook.Contact // when set, a full round streams exactly these
 	calls    []sync.Request
 	settings []string
 }
@@ -44,6 +45,14 @@ func (r *remote) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sy
 	}
 	if !req.Full && r.resync {
 		return sync.Result{}, fmt.Errorf("delta: %w", sync.ErrResync)
+	}
+	if req.Full && r.script != nil {
+		for i := range r.script {
+			if err := sink.Upsert(ctx, r.script[i].Clone()); err != nil {
+				return sync.Result{}, err
+			}
+		}
+		return sync.Result{State: []byte("script")}, nil
 	}
 	var ids []string
 	if req.Full {
@@ -625,5 +634,33 @@ func TestSettingsChangeForcesFull(t *testing.T) {
 	}
 	if run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{}); run.Mode != "delta" {
 		t.Fatalf("then: %+v", run)
+	}
+}
+
+// Within one full round the last version of a contact wins, also when it
+// goes back to the committed version.
+func TestFullRoundLastVersionWins(t *testing.T) {
+	r := &remote{}
+	r.set("1", "2")
+	h := newHarness(t, syncfake.NewMemStore(), t.TempDir(), r, syncfake.NewClock(time.Unix(1e9, 0)))
+	id := h.create(false)
+	h.start()
+	ctx := context.Background()
+	h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	v1 := *h.store.Contacts("crm")["1"]
+	v1.ID, v1.Source, v1.Scope = "", "", ""
+	v2 := *v1.Clone()
+	v2.FirstName = "Other"
+	two := *h.store.Contacts("crm")["2"]
+	two.ID = ""
+	r.mu.Lock()
+	r.script = []phonebook.Contact{v2, two, v1}
+	r.mu.Unlock()
+	run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{Full: true})
+	if run.Result != "ok" || run.Synced != 3 {
+		t.Fatalf("run: %+v", run)
+	}
+	if got := h.store.Contacts("crm")["1"].FirstName; got != "N1" {
+		t.Fatalf("contact 1 is %q, want the last version N1", got)
 	}
 }

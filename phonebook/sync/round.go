@@ -162,6 +162,13 @@ func (s *roundSink) Upsert(ctx context.Context, c *phonebook.Contact) error {
 	return nil
 }
 
+// unchanged records a contact the spool found equal to its committed version.
+func (s *roundSink) unchanged(ext string) {
+	s.synced++
+	s.seen[ext] = struct{}{}
+	s.skipped[ext] = struct{}{}
+}
+
 // Delete implements Sink.
 func (s *roundSink) Delete(ctx context.Context, ext string) error {
 	if err := ctx.Err(); err != nil {

@@ -28,6 +28,12 @@ type spool struct {
 	buf     []byte
 	upserts int
 	ops     int
+	// In a full round: the committed row hashes and the source name; an
+	// upsert equal to its committed version is spooled as a bare 'S' (seen,
+	// unchanged) record. cur tracks the round's own changes.
+	base   map[string]uint64
+	cur    map[string]uint64
+	source string
 }
 
 func newSpool(dir string) (*spool, error) {
@@ -70,11 +76,23 @@ func (s *spool) Upsert(ctx context.Context, c *phonebook.Contact) error {
 	if c.ExternalID == "" {
 		return errors.New("contact without external id")
 	}
+	s.upserts++
+	if s.base != nil {
+		c.Source, c.Scope, c.Owner = s.source, phonebook.ScopeGlobal, ""
+		h := contactHash(c)
+		old, ok := s.cur[c.ExternalID]
+		if !ok {
+			old = s.base[c.ExternalID]
+		}
+		if old == h {
+			return s.put('S', []byte(c.ExternalID))
+		}
+		s.cur[c.ExternalID] = h
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("spool %q: %w", c.ExternalID, err)
 	}
-	s.upserts++
 	return s.put('U', b)
 }
 
@@ -83,11 +101,14 @@ func (s *spool) Delete(ctx context.Context, ext string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.cur != nil {
+		s.cur[ext] = 0
+	}
 	return s.put('D', []byte(ext))
 }
 
 // replay feeds the spooled stream into sink, calling hook after each op.
-func (s *spool) replay(ctx context.Context, sink Sink, hook func(n int)) error {
+func (s *spool) replay(ctx context.Context, sink *roundSink, hook func(n int)) error {
 	if err := s.w.Flush(); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
@@ -124,6 +145,8 @@ func (s *spool) replay(ctx context.Context, sink Sink, hook func(n int)) error {
 			err = sink.Upsert(ctx, c)
 		case 'D':
 			err = sink.Delete(ctx, string(payload))
+		case 'S':
+			sink.unchanged(string(payload))
 		default:
 			return fmt.Errorf("spool: corrupt record %d", n)
 		}
