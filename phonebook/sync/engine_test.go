@@ -26,11 +26,11 @@ import (
 // remote is a scripted source shared by the fake type's instances.
 type remote struct {
 	mu       gosync.Mutex
-	all      map[string]string // ext → first name
-	delta    []string          // ext ids to deliver in a delta round ("-x" deletes x)
-	failMid  bool              // fail after the first upsert
-	resync   bool              // reject the delta state
-	throttle time.Duration     // fail with a long Retry-After
+	all      map[string]string   // ext → first name
+	delta    []string            // ext ids to deliver in a delta round ("-x" deletes x)
+	failMid  bool                // fail after the first upsert
+	resync   bool                // reject the delta state
+	throttle time.Duration       // fail with a long Retry-After
 	script   []phonebook.Contact // when set, a full round streams exactly these
 	calls    []sync.Request
 	settings []string
