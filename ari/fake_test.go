@@ -692,6 +692,8 @@ func TestDropDuringBurst(t *testing.T) {
 	e := newEnv(t, "cid")
 	sub := e.c.Events().Subscribe(ari.Filter{Types: []string{"StasisStart", ari.TypeReconciled}})
 	defer sub.Cancel()
+	ends := e.c.Events().Subscribe(ari.Filter{Types: []string{"StasisEnd", ari.TypeChannelGone}})
+	defer ends.Cancel()
 	const n = 60
 	var ids []string
 	served := map[string]bool{}
@@ -734,6 +736,12 @@ func TestDropDuringBurst(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s still in Stasis: %+v", id, snap)
 		}
+	}
+	// Each call's end reaches the client: its StasisEnd, or (lost in the
+	// drop) a ChannelGone from reconciliation. Then nothing is tracked.
+	ended := map[string]bool{}
+	for len(ended) < len(ids) {
+		ended[next(t, ends).Keys()[0].ID] = true
 	}
 	if st := e.c.Stats(); st.TrackedChannels != 0 || st.Overflows != 0 {
 		t.Fatalf("stats %+v", st)
