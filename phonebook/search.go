@@ -509,9 +509,9 @@ func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, a
 	ok := false
 	check := func(v []byte) error { ok = m.match(v); return nil }
 	const (
-		collecting = iota // filling the page
-		counting          // page full, walk from the start: count on
-		seekingMore       // page full: is there one more match?
+		collecting  = iota // filling the page
+		counting           // page full, walk from the start: count on
+		seekingMore        // page full: is there one more match?
 	)
 	mode := collecting
 	counted := 0 // matches so far (a total when the walk started at the start)
