@@ -19,7 +19,8 @@ import (
 //	DELETE /api/v1/sources/{id}          same as erase
 //	POST   /api/v1/sources/{id}/sync     trigger (body SyncOptions, optional; ?wait=1 waits and returns the Run) → 202
 //	POST   /api/v1/sources/{id}/erase    remove config, contacts, state, status
-//	POST   /api/v1/sources/{id}/test     first 10 mapped contacts, nothing imported (SQL)
+//	POST   /api/v1/sources/{id}/test     first 10 mapped contacts, nothing imported
+//	POST   /api/v1/sources/test          the same for an unsaved source (body: Input)
 //
 // Secrets are accepted in settings and never returned; "secrets_set" names those stored.
 func (e *Engine) AdminHandler() http.Handler {
@@ -90,6 +91,23 @@ func (e *Engine) AdminHandler() http.Handler {
 			return
 		}
 		writeJSON(w, http.StatusAccepted, map[string]any{"started": true})
+	})
+	mux.HandleFunc("POST "+p+"/test", func(w http.ResponseWriter, r *http.Request) {
+		var in Input
+		if !readJSON(w, r, &in) {
+			return
+		}
+		cs, err := e.TestInput(r.Context(), in, 10)
+		var fe *FieldError
+		if err != nil && !errors.As(err, &fe) && !errors.Is(err, ErrNotTestable) {
+			writeJSON(w, http.StatusBadGateway, errBody(err.Error()))
+			return
+		}
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"contacts": cs})
 	})
 	mux.HandleFunc("POST "+p+"/{id}/test", func(w http.ResponseWriter, r *http.Request) {
 		cs, err := e.Test(r.Context(), r.PathValue("id"), 10)

@@ -777,6 +777,39 @@ func (e *Engine) Erase(ctx context.Context, id string) (deleted int, err error) 
 	return n, nil
 }
 
+// TestInput builds a source from an Input that is not saved (settings with
+// secrets in clear) and returns its first n mapped contacts: "test before
+// save" for the admin UI.
+func (e *Engine) TestInput(ctx context.Context, in Input, n int) ([]*phonebook.Contact, error) {
+	if in.Type == nil {
+		return nil, fieldErr("type", "required")
+	}
+	t, ok := e.types[*in.Type]
+	if !ok {
+		return nil, fieldErr("type", fmt.Sprintf("unknown type %q", *in.Type))
+	}
+	raw, err := json.Marshal(in.Settings)
+	if err != nil {
+		return nil, fieldErr("settings", err.Error())
+	}
+	src, err := t.New(raw, Env{HTTPClient: e.http, Clock: e.clock, Logger: e.log})
+	if err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return nil, err
+		}
+		return nil, &FieldError{Field: "settings", Message: err.Error()}
+	}
+	if c, ok := src.(Closer); ok {
+		defer c.Close()
+	}
+	tr, ok := src.(Tester)
+	if !ok {
+		return nil, ErrNotTestable
+	}
+	return tr.Test(ctx, n)
+}
+
 // Test returns the first n mapped contacts of a source that supports a dry run.
 func (e *Engine) Test(ctx context.Context, id string, n int) ([]*phonebook.Contact, error) {
 	e.mu.Lock()

@@ -583,6 +583,13 @@ func TestAdminTestAndOverlayEndpoints(t *testing.T) {
 	if len(h.store.Contacts("crm")) != 0 {
 		t.Fatal("test imported contacts")
 	}
+	code, out = h.do("POST", "/api/v1/sources/test", map[string]any{"type": "fake", "settings": map[string]any{"url": "http://y"}})
+	if cs, _ := out["contacts"].([]any); code != 200 || len(cs) != 1 {
+		t.Fatalf("test unsaved: %d %v", code, out)
+	}
+	if code, out = h.do("POST", "/api/v1/sources/test", map[string]any{"type": "fake", "settings": map[string]any{}}); code != 400 || out["field"] != "settings.url" {
+		t.Fatalf("test unsaved, bad settings: %d %v", code, out)
+	}
 	// MemStore has no overlay: the contacts endpoints say so.
 	srv := httptest.NewServer(h.eng.ContactsHandler())
 	defer srv.Close()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -76,7 +77,7 @@ func (r Retry) Do(ctx context.Context, newReq func(ctx context.Context) (*http.R
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			lastErr = err
+			lastErr = redact(err)
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable ||
 			resp.StatusCode == http.StatusGatewayTimeout:
 			ra, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), clk.Now())
@@ -129,4 +130,17 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	}
 	d := t.Sub(now)
 	return max(0, min(d, 24*time.Hour)), true
+}
+
+// redact drops the query string (tokens may live there) from a transport
+// error's URL, so that run errors can be logged and shown.
+func redact(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			u.RawQuery, u.User, u.Fragment = "", nil, ""
+			return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
+		}
+	}
+	return err
 }

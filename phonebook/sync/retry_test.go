@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -115,4 +116,17 @@ func FuzzParseRetryAfter(f *testing.F) {
 			t.Fatalf("%q → %v %v", s, d, ok)
 		}
 	})
+}
+
+func TestRetryRedactsQuery(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	addr := srv.URL
+	srv.Close() // connection refused from now on
+	rt := sync.Retry{Client: http.DefaultClient, Clock: syncfake.NewInstantClock(time.Unix(1e9, 0)), Attempts: 2}
+	_, err := rt.Do(context.Background(), func(ctx context.Context) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, "GET", addr+"/book.csv?token=s3cret", nil)
+	})
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "/book.csv") {
+		t.Fatalf("err %v", err)
+	}
 }
