@@ -22,6 +22,8 @@ import (
 	"github.com/pbxagent/pbxagent/agent/callerid"
 	"github.com/pbxagent/pbxagent/agent/cidapp"
 	"github.com/pbxagent/pbxagent/agent/config"
+	"github.com/pbxagent/pbxagent/agent/dialer"
+	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/ari"
 	"github.com/pbxagent/pbxagent/phonebook"
@@ -48,6 +50,8 @@ type Daemon struct {
 	sync   *pbsync.Engine
 	ari    *ari.Conn
 	cidApp *cidapp.App
+	dialer *dialer.Dialer
+	tel    *aritel.Telephony
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.
@@ -156,12 +160,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 
 	// ARI: the caller-ID Stasis app.
 	if cfg.ARI.URL != "" {
-		d.ari, err = ari.New(cfg.ARI.URL, ari.WithApps(cfg.ARI.CallerIDApp), ari.WithAuth(cfg.ARI.User, cfg.ARI.Pass),
+		d.ari, err = ari.New(cfg.ARI.URL, ari.WithApps(cfg.ARI.CallerIDApp, cfg.ARI.DialerApp), ari.WithAuth(cfg.ARI.User, cfg.ARI.Pass),
 			ari.WithLogger(log.With("component", "ari")))
 		if err != nil {
 			return nil, fmt.Errorf("config ari.url: %w", err)
 		}
 		d.cidApp = cidapp.New(d.ari, cfg.ARI.CallerIDApp, d.cid, log.With("component", "cidapp"))
+		var telOpts []aritel.Option
+		if cfg.ARI.AMDContext != "" {
+			telOpts = append(telOpts, aritel.WithAMDContext(cfg.ARI.AMDContext))
+		}
+		d.tel = aritel.New(d.ari, cfg.ARI.DialerApp, append(telOpts, aritel.WithLogger(log.With("component", "dialer-ari")))...)
+		d.dialer = dialer.New(d.tel, dialer.WithStore(dialer.NewMemoryStore()), dialer.WithLogger(log.With("component", "dialer")))
+		h := dialer.NewHandler(d.dialer, dialer.WithDirectory(leadDirectory{d.store}))
+		for _, p := range []string{"/api/v1/campaigns/", "/api/v1/agents/", "/api/v1/dnc/", "/api/v1/dialer/"} {
+			d.router.Mount(p, h)
+		}
 	}
 
 	// Desk phones.
@@ -278,6 +292,8 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 			return fmt.Errorf("ari: %w", err)
 		}
 		d.goRun("ari-cid", func() error { return d.cidApp.Run(ctx) })
+		d.goRun("dialer-ari", func() error { return d.tel.Run(ctx, d.dialer.HandleEvent) })
+		d.dialer.Start(ctx)
 	}
 	if !d.cfg.Sync.Disabled {
 		d.goRun("sync", func() error { return d.sync.Run(ctx) })
@@ -351,6 +367,9 @@ func (d *Daemon) Stop(ctx context.Context) error {
 	if d.cancel != nil {
 		d.cancel()
 	}
+	if d.dialer != nil {
+		d.dialer.Close()
+	}
 	d.wg.Wait()
 	if d.ari != nil {
 		_ = d.ari.Close()
@@ -373,4 +392,27 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	<-ctx.Done()
 	return d.Stop(context.Background())
+}
+
+// leadDirectory turns a directory search into dialer leads: every number of
+// every global contact the query finds.
+type leadDirectory struct{ store *phonebook.Store }
+
+// Leads implements dialer.Directory.
+func (l leadDirectory) Leads(ctx context.Context, query string) ([]dialer.LeadInput, error) {
+	var out []dialer.LeadInput
+	err := l.store.Iterate(ctx, phonebook.Query{Q: query, Scope: phonebook.ScopeGlobal}, func(c *phonebook.Contact) error {
+		for _, n := range c.Numbers {
+			if n.Type == phonebook.NumberFax {
+				continue
+			}
+			v := n.Normalized
+			if v == "" {
+				v = n.Value
+			}
+			out = append(out, dialer.LeadInput{Number: v, Name: c.DisplayName, Fields: map[string]string{"contact_id": c.ID, "number_type": string(n.Type)}})
+		}
+		return nil
+	})
+	return out, err
 }

@@ -222,6 +222,13 @@ func TestDaemonCallerIDOverARI(t *testing.T) {
 	if code, body := adm.do("POST", "/api/v1/contacts", "application/json", []byte(`{"first_name":"Ana","last_name":"Đurić","numbers":[{"type":"mobile","value":"061 111-111"}]}`)); code != 201 {
 		t.Fatalf("create: %d %s", code, body)
 	}
+	// With ARI configured the dialer's API is mounted behind the admin token.
+	if code, _ := (client{t, base, ""}).do("GET", "/api/v1/campaigns", "", nil); code != 401 {
+		t.Fatalf("campaigns without token: %d", code)
+	}
+	if code, body := adm.do("GET", "/api/v1/campaigns", "", nil); code != 200 {
+		t.Fatalf("campaigns: %d %s", code, body)
+	}
 	var id string
 	deadline := time.Now().Add(5 * time.Second)
 	for {

@@ -118,6 +118,12 @@ type ARI struct {
 	// CallerIDApp is the Stasis application for caller-ID lookups.
 	// Default "pbxagent-cid".
 	CallerIDApp string `yaml:"callerid_app"`
+	// DialerApp is the Stasis application the dialer originates customer
+	// and agent legs into. Default "pbxagent-dialer".
+	DialerApp string `yaml:"dialer_app"`
+	// AMDContext, when set, is a dialplan context running AMD() that the
+	// dialer sends answered customer legs through for machine detection.
+	AMDContext string `yaml:"amd_context"`
 }
 
 // Phones configures the desk-phone endpoints (/phonebook, /provisioning).
@@ -160,7 +166,7 @@ func Default() Config {
 		},
 		AGI:    AGI{Addr: "127.0.0.1:4573"},
 		SIP:    SIP{MissStatus: 404},
-		ARI:    ARI{CallerIDApp: "pbxagent-cid"},
+		ARI:    ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer"},
 		Phones: Phones{GroupBy: "company", RefreshMinutes: 60},
 		Log:    Log{Level: "info", Format: "text"},
 	}
