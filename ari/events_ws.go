@@ -72,7 +72,8 @@ func (c *Conn) Close() error {
 	return nil
 }
 
-// Ready reports whether the events WebSocket is connected and reconciled.
+// Ready reports whether the events WebSocket is connected and reconciled
+// (it turns true just after the ReconciledEvent is published).
 // Callers that originate into the application should not while it is false:
 // calls answered into an unregistered application are dropped by Asterisk.
 func (c *Conn) Ready() bool {
@@ -269,6 +270,8 @@ func (c *Conn) session(ctx context.Context) error {
 		<-readErr
 		return fmt.Errorf("ari reconcile: %w", err)
 	}
+	// Ready once the Reconciled event is out: Connect/WaitReady return
+	// after it, so subscriptions made then do not see a stale one.
 	c.setReady(true)
 	err = <-readErr
 	stop()

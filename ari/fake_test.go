@@ -375,8 +375,8 @@ func TestReconnectReconcile(t *testing.T) {
 	if !rec.Reconnect || rec.Restarted || len(rec.Gone) != 1 || len(rec.Applications) != 1 || len(rec.Applications[0].ChannelIDs) != 1 || rec.Applications[0].ChannelIDs[0] != ids[0] {
 		t.Fatalf("reconciled %+v", rec)
 	}
-	if !e.c.Ready() {
-		t.Fatal("not ready after reconcile")
+	if err := e.c.WaitReady(e.ctx); err != nil {
+		t.Fatalf("not ready after reconcile: %v", err)
 	}
 	expect(t, subs[1], ari.TypeChannelGone)
 	// The surviving channel is still controllable and its events resume.
