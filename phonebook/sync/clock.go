@@ -19,3 +19,10 @@ func (RealClock) Now() time.Time { return time.Now() }
 
 // After wraps time.After.
 func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// AtClock is implemented by clocks that can wake at an absolute time; the
+// scheduler prefers it (a fake clock advanced between Now and After would
+// otherwise wake it late).
+type AtClock interface {
+	At(t time.Time) <-chan time.Time
+}

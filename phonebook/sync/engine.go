@@ -183,11 +183,17 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		e.mu.Unlock()
 		trigger = "schedule"
+		var timer <-chan time.Time
+		if ac, ok := e.clock.(AtClock); ok {
+			timer = ac.At(next)
+		} else {
+			timer = e.clock.After(next.Sub(now))
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-e.wake:
-		case <-e.clock.After(next.Sub(now)):
+		case <-timer:
 		}
 	}
 }
@@ -319,12 +325,12 @@ func (e *Engine) finish(en *entry, r Run) {
 	}
 	st.addRun(r)
 	b, _ := json.Marshal(st)
-	id, erasing := en.cfg.ID, en.erasing
+	id, name, erasing := en.cfg.ID, en.cfg.Name, en.erasing
 	e.mu.Unlock()
 	if erasing {
 		return
 	}
-	n, err := e.store.CountSource(context.Background(), en.cfg.Name)
+	n, err := e.store.CountSource(context.Background(), name)
 	if err == nil {
 		e.mu.Lock()
 		st.Contacts = n

@@ -6,12 +6,11 @@ import (
 )
 
 // Clock is a manual clock: time moves only with Advance. Waiters fire when
-// the clock reaches their deadline; Waiters tells how many are pending.
+// the clock reaches their deadline.
 type Clock struct {
 	mu      gosync.Mutex
 	now     time.Time
 	waiters []waiter
-	added   chan struct{}
 	// Instant makes After fire at once (and records the wait in Waits):
 	// for sources' back-off tests.
 	Instant bool
@@ -24,7 +23,7 @@ type waiter struct {
 }
 
 // NewClock starts at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t, added: make(chan struct{}, 1)} }
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
 
 // NewInstantClock returns a clock whose waits return at once and are recorded.
 func NewInstantClock(t time.Time) *Clock {
@@ -56,10 +55,19 @@ func (c *Clock) After(d time.Duration) <-chan time.Time {
 		return ch
 	}
 	c.waiters = append(c.waiters, waiter{at: c.now.Add(d), ch: ch})
-	select {
-	case c.added <- struct{}{}:
-	default:
+	return ch
+}
+
+// At implements sync.AtClock: the channel receives once the clock reaches t.
+func (c *Clock) At(t time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !t.After(c.now) { // also on an instant clock: only After is instant
+		ch <- c.now
+		return ch
 	}
+	c.waiters = append(c.waiters, waiter{at: t, ch: ch})
 	return ch
 }
 
@@ -85,6 +93,3 @@ func (c *Clock) Advance(d time.Duration) {
 	}
 	c.waiters = keep
 }
-
-// Added signals (coalesced) when a waiter was registered.
-func (c *Clock) Added() <-chan struct{} { return c.added }
