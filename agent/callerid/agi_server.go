@@ -141,7 +141,8 @@ func (s *Service) agiSession(ctx context.Context, c net.Conn, br *bufio.Reader) 
 		s.log.Warn("fastagi script not served", "script", path)
 		return "rejected"
 	}
-	number := env.Get("agi_callerid")
+	channelNumber := env.Get("agi_callerid")
+	number := channelNumber
 	policy := s.policy
 	if rawQuery != "" {
 		q, _ := url.ParseQuery(rawQuery)
@@ -166,7 +167,8 @@ func (s *Service) agiSession(ctx context.Context, c net.Conn, br *bufio.Reader) 
 	if res.Match == phonebook.MatchSkipped {
 		return "ok"
 	}
-	if hit && ShouldOverwrite(env.Get("agi_calleridname"), number, policy) {
+	current := env.Get("agi_calleridname")
+	if hit && (ShouldOverwrite(current, channelNumber, policy) || ShouldOverwrite(current, number, policy)) {
 		cmd := "SET VARIABLE CALLERID(name) " + AGIQuote(s.DisplayName(res.Name)) + "\n"
 		if done, outcome := s.agiCommand(c, br, cmd); done {
 			return outcome
