@@ -45,8 +45,12 @@ type Settings struct {
 	OverlapSeconds int `json:"overlap_seconds"`
 }
 
-// maxPages stops a service that never stops answering has_more.
-const maxPages = 1_000_000
+// maxPages and maxEmptyPages stop a service that never stops answering
+// has_more.
+const (
+	maxPages      = 1_000_000
+	maxEmptyPages = 3
+)
 
 // Source is a configured custom contacts service.
 type Source struct {
@@ -111,6 +115,7 @@ func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sy
 		}
 	}
 	ts := max(st.Since-int64(s.set.OverlapSeconds), 1)
+	empty := 0
 	for page := 1; page <= maxPages; page++ {
 		q := url.Values{"limit": {strconv.Itoa(s.set.PageSize)}, "page": {strconv.Itoa(page)}}
 		path := "/contacts"
@@ -122,9 +127,16 @@ func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sy
 		if err != nil {
 			return sync.Result{}, err
 		}
-		more, err := apply(ctx, body, !req.Full, sink)
+		more, n, err := apply(ctx, body, !req.Full, sink)
 		if err != nil {
 			return sync.Result{}, fmt.Errorf("custom: %s page %d: %w", path, page, err)
+		}
+		if n == 0 && more {
+			if empty++; empty >= maxEmptyPages {
+				return sync.Result{}, fmt.Errorf("custom: %s: %d empty pages in a row that claim has_more", path, empty)
+			}
+		} else {
+			empty = 0
 		}
 		if !more {
 			out, _ := json.Marshal(state{Since: start})
@@ -134,35 +146,35 @@ func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sy
 	return sync.Result{}, fmt.Errorf("custom: more than %d pages", maxPages)
 }
 
-// apply decodes one page and streams it into sink.
-func apply(ctx context.Context, body []byte, delta bool, sink sync.Sink) (more bool, err error) {
+// apply decodes one page and streams it into sink; n counts its entries.
+func apply(ctx context.Context, body []byte, delta bool, sink sync.Sink) (more bool, n int, err error) {
 	if delta {
 		p, err := DecodeDelta(body)
 		if err != nil {
-			return false, err
+			return false, 0, err
 		}
 		for i := range p.Updated {
 			if err := sink.Upsert(ctx, p.Updated[i]); err != nil {
-				return false, err
+				return false, 0, err
 			}
 		}
 		for _, id := range p.Deleted {
 			if err := sink.Delete(ctx, id); err != nil {
-				return false, err
+				return false, 0, err
 			}
 		}
-		return p.HasMore, nil
+		return p.HasMore, len(p.Updated) + len(p.Deleted), nil
 	}
 	p, err := DecodeList(body)
 	if err != nil {
-		return false, err
+		return false, 0, err
 	}
 	for _, c := range p.Contacts {
 		if err := sink.Upsert(ctx, c); err != nil {
-			return false, err
+			return false, 0, err
 		}
 	}
-	return p.HasMore, nil
+	return p.HasMore, len(p.Contacts), nil
 }
 
 // get sends an authenticated GET; on 401 it fetches a new token and tries

@@ -249,6 +249,23 @@ func TestThrottlingAndErrors(t *testing.T) {
 			t.Fatalf("%v %d", err, len(sink.Set))
 		}
 	})
+	t.Run("has_more forever", func(t *testing.T) {
+		f := newFixture(t, 0, 10, contactsvc.Options{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/token" {
+				w.Write([]byte(`{"token":"t"}`))
+				return
+			}
+			w.Write([]byte(`{"contacts":[],"has_more":true}`))
+		}))
+		defer srv.Close()
+		raw, _ := json.Marshal(map[string]any{"url": srv.URL, "client_id": "a", "client_secret": "b"})
+		src, _ := custom.New(raw, sync.Env{HTTPClient: srv.Client(), Clock: f.clock})
+		_, err := src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink())
+		if err == nil || !strings.Contains(err.Error(), "empty pages") {
+			t.Fatalf("err %v", err)
+		}
+	})
 	t.Run("bad delta state resyncs", func(t *testing.T) {
 		f := newFixture(t, 1, 10, contactsvc.Options{})
 		_, err := f.src.Sync(context.Background(), sync.Request{State: []byte("garbage")}, syncfake.NewSink())

@@ -153,6 +153,9 @@ func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
 	return src, nil
 }
 
+// maxEmptyPages bounds consecutive empty pages that still carry a nextLink.
+const maxEmptyPages = 1000
+
 // orgSelect is what contacts/delta asks for (delta never returns phones).
 const orgSelect = "id,displayName,givenName,surname,mail,companyName,department,jobTitle"
 
@@ -194,6 +197,7 @@ type item func(ctx context.Context, o map[string]json.RawMessage, delta bool, si
 
 // round follows nextLinks from link to the deltaLink it returns.
 func (s *Source) round(ctx context.Context, link string, delta bool, sink sync.Sink, fn item) (string, error) {
+	empty := 0
 	for pages := 0; pages < 1_000_000; pages++ {
 		body, err := s.get(ctx, link, delta)
 		if err != nil {
@@ -202,6 +206,14 @@ func (s *Source) round(ctx context.Context, link string, delta bool, sink sync.S
 		p, err := DecodePage(body)
 		if err != nil {
 			return "", fmt.Errorf("page %d: %w", pages+1, err)
+		}
+		if len(p.Value) == 0 && p.NextLink != "" {
+			// Graph may send empty pages with a nextLink; not forever.
+			if empty++; empty > maxEmptyPages {
+				return "", fmt.Errorf("page %d: %d empty pages in a row", pages+1, empty)
+			}
+		} else {
+			empty = 0
 		}
 		for _, o := range p.Value {
 			id := p.id(o)

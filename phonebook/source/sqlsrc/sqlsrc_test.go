@@ -338,3 +338,25 @@ func TestEngineRowHashDiff(t *testing.T) {
 		}
 	})
 }
+
+func FuzzSettings(f *testing.F) {
+	f.Add("mysql", "SELECT ${MAP} FROM people WHERE a = 'x;y'", "pid", "fn")
+	f.Add("sqlserver", "select ${MAP} from t;", "id", "t.first name")
+	f.Add("postgres", "SELECT ${MAP}, ${MAP}", "id", "`x`")
+	f.Fuzz(func(t *testing.T, driver, query, idCol, nameCol string) {
+		raw, _ := json.Marshal(map[string]any{"driver": driver, "host": "h", "query": query,
+			"map": map[string]any{"id": idCol, "first_name": nameCol}})
+		src, err := sqlsrc.New(raw, sync.Env{})
+		if err != nil {
+			var fe *sync.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error without a field: %v", err)
+			}
+			return
+		}
+		q := sqlsrc.QueryOf(src)
+		if strings.Contains(q, "${MAP}") || strings.Count(q, ";") != strings.Count(strings.TrimSuffix(strings.TrimSpace(query), ";"), ";") {
+			t.Fatalf("expanded %q", q)
+		}
+	})
+}
