@@ -2,9 +2,13 @@ package phones_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/pbxagent/pbxagent/agent/phones"
 	lab "github.com/pbxagent/pbxagent/testlab/phones"
@@ -12,10 +16,13 @@ import (
 
 // nopWriter is a ResponseWriter that keeps nothing, so benchmarks measure
 // the handler.
-type nopWriter struct{ h http.Header }
+type nopWriter struct {
+	h http.Header
+	n int
+}
 
 func (w *nopWriter) Header() http.Header         { return w.h }
-func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *nopWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
 func (w *nopWriter) WriteHeader(int)             {}
 
 func benchService(b *testing.B, n int) (http.Handler, string, string) {
@@ -59,4 +66,48 @@ func BenchmarkHandlerCachedFull(b *testing.B) {
 		clear(w.h)
 		h.ServeHTTP(w, req)
 	}
+}
+
+// BenchmarkHandlerCiscoSearch1M is the handler alone (no network) rendering
+// a Cisco search page from a synthetic 1 000 000-contact directory, every
+// request a cache miss (a cache too small for any body). Reports p50/p99.
+func BenchmarkHandlerCiscoSearch1M(b *testing.B) {
+	svc, err := phones.New(context.Background(), lab.Synthetic{N: 1_000_000}, lab.NewMemKV(),
+		phones.WithLogger(discardLog()), phones.WithCache(1, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	svc.AdminHandler().ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/phones", stringsReader(`{"mac":"0002fdff2103","vendor":"cisco"}`)))
+	var p phones.Phone
+	decode(rec.Body.Bytes(), &p)
+	h := svc.PhoneHandler()
+	probe := httptest.NewRecorder()
+	h.ServeHTTP(probe, httptest.NewRequest("GET", "/phonebook/cisco.xml?q=Person+0042&token="+p.Token, nil))
+	if probe.Code != 200 || !strings.Contains(probe.Body.String(), "Person 0042000") {
+		b.Fatalf("probe: %d %.300s", probe.Code, probe.Body)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	w := &nopWriter{h: http.Header{}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest("GET", fmt.Sprintf("/phonebook/cisco.xml?q=Person+%04d&page=%d&token=%s", i%1000, 1+i%3, p.Token), nil)
+		req.Header.Set("Accept-Charset", "utf-8")
+		clear(w.h)
+		t0 := time.Now()
+		h.ServeHTTP(w, req)
+		lat = append(lat, time.Since(t0))
+		if w.n < 2000 {
+			b.Fatalf("%d bytes: not a full page", w.n)
+		}
+		w.n = 0
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	q := func(f float64) float64 {
+		return float64(lat[min(len(lat)-1, int(f*float64(len(lat))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(q(0.5), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
 }
