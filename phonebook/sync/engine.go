@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -46,8 +47,12 @@ func WithClock(c Clock) Option { return func(e *Engine) { e.clock = c } }
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.log = l } }
 
-// WithHTTPClient sets the client sources use (default: 60 s timeout).
+// WithHTTPClient sets the client sources use (default: 30 s to connect,
+// 120 s for the response headers; bodies are bounded by the run timeout).
 func WithHTTPClient(c *http.Client) Option { return func(e *Engine) { e.http = c } }
+
+// WithRunTimeout bounds one run (default 2 h).
+func WithRunTimeout(d time.Duration) Option { return func(e *Engine) { e.runTimeout = d } }
 
 // WithDataDir sets the directory of the secrets key file and the run spool (required).
 func WithDataDir(dir string) Option { return func(e *Engine) { e.dataDir = dir } }
@@ -66,7 +71,8 @@ type Engine struct {
 	dataDir string
 	seal    *sealer
 
-	applyHook func(n int)
+	applyHook  func(n int)
+	runTimeout time.Duration
 
 	mu      gosync.Mutex
 	sources map[string]*entry
@@ -88,8 +94,12 @@ type entry struct {
 
 // NewEngine loads the stored sources. Runs start with Run.
 func NewEngine(store Store, opts ...Option) (*Engine, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = 120 * time.Second
+	tr.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	e := &Engine{store: store, types: map[string]Type{}, clock: RealClock{}, log: slog.Default(),
-		http: &http.Client{Timeout: 60 * time.Second}, sources: map[string]*entry{}, wake: make(chan struct{}, 1)}
+		http: &http.Client{Transport: tr}, sources: map[string]*entry{}, wake: make(chan struct{}, 1),
+		runTimeout: 2 * time.Hour}
 	for _, o := range opts {
 		o(e)
 	}
@@ -272,7 +282,7 @@ func (e *Engine) trigger(id string, opts SyncOptions) (<-chan struct{}, error) {
 
 // startLocked starts a run goroutine; e.mu is held.
 func (e *Engine) startLocked(en *entry, trigger string, opts SyncOptions) <-chan struct{} {
-	ctx, cancel := context.WithCancel(e.runCtx)
+	ctx, cancel := context.WithTimeout(e.runCtx, e.runTimeout)
 	en.running, en.cancel, en.done = true, cancel, make(chan struct{})
 	if en.forceFull {
 		opts.Full = true // cleared by the first successful full run
