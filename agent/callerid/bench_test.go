@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -93,7 +94,19 @@ func pct(lat []time.Duration, p float64) time.Duration {
 	return lat[int(p*float64(len(lat)-1)+0.5)]
 }
 
-func reportLatency(b *testing.B, label string, lat []time.Duration, failures int, wall time.Duration) {
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func reportLatency(b *testing.B, label string, lat []time.Duration, failures int, wall, cpu time.Duration) {
+	if len(lat) > 0 {
+		// client and server together: both run in this process
+		b.ReportMetric(float64(cpu.Microseconds())/float64(len(lat)), "cpu-µs/req")
+		b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "cpu-%")
+	}
 	slices.Sort(lat)
 	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
 	b.ReportMetric(us(pct(lat, 0.5)), "p50-µs")
@@ -101,8 +114,8 @@ func reportLatency(b *testing.B, label string, lat []time.Duration, failures int
 	b.ReportMetric(us(pct(lat, 0.999)), "p999-µs")
 	b.ReportMetric(float64(failures), "failures")
 	b.ReportMetric(float64(len(lat))/wall.Seconds(), "achieved/s")
-	b.Logf("%s: n=%d achieved=%.0f/s p50=%v p99=%v p999=%v max=%v failures=%d", label, len(lat),
-		float64(len(lat))/wall.Seconds(), pct(lat, 0.5), pct(lat, 0.99), pct(lat, 0.999), pct(lat, 1), failures)
+	b.Logf("%s: n=%d achieved=%.0f/s p50=%v p99=%v p999=%v max=%v failures=%d cpu=%.0f%% (client+server)", label, len(lat),
+		float64(len(lat))/wall.Seconds(), pct(lat, 0.5), pct(lat, 0.99), pct(lat, 0.999), pct(lat, 1), failures, 100*cpu.Seconds()/wall.Seconds())
 }
 
 // openLoop starts fn at rate per second for d (measuring each from its scheduled start, so a
@@ -227,8 +240,9 @@ func benchHTTP(b *testing.B, rate float64, keepAlive bool) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		cpu0 := cpuTime()
 		lat, fails, wall := openLoop(context.Background(), rate, benchDuration(), 128, get)
-		reportLatency(b, fmt.Sprintf("http keepalive=%v rate=%.0f", keepAlive, rate), lat, fails, wall)
+		reportLatency(b, fmt.Sprintf("http keepalive=%v rate=%.0f", keepAlive, rate), lat, fails, wall, cpuTime()-cpu0)
 	}
 }
 
@@ -265,6 +279,7 @@ func benchAGI(b *testing.B, addr string, rate float64, workers int) {
 	_, _ = agiclient.RunLoad(context.Background(), agiclient.LoadConfig{Base: agiclient.Config{Addr: addr}, Numbers: mix, Sessions: 500, Workers: 8})
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		cpu0 := cpuTime()
 		res, err := agiclient.RunLoad(context.Background(), agiclient.LoadConfig{
 			Base: agiclient.Config{Addr: addr}, Numbers: mix, Sessions: n, Rate: rate, Workers: workers,
 			HangupShare: 0.05, Seed: 7,
@@ -275,7 +290,7 @@ func benchAGI(b *testing.B, addr string, rate float64, workers int) {
 		if res.Failures > 0 {
 			b.Errorf("%d failed sessions, first: %v", res.Failures, res.FirstErr)
 		}
-		reportLatency(b, fmt.Sprintf("agi rate=%.0f workers=%d statuses=%v", rate, workers, res.Statuses), res.Latencies, res.Failures, res.Wall)
+		reportLatency(b, fmt.Sprintf("agi rate=%.0f workers=%d statuses=%v", rate, workers, res.Statuses), res.Latencies, res.Failures, res.Wall, cpuTime()-cpu0)
 	}
 }
 
