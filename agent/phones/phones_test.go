@@ -584,7 +584,7 @@ func TestProvisioningFiles(t *testing.T) {
 	r := e.get("/provisioning/"+aliceMAC+".cfg", basic("alice-phone", alicePass))
 	body := r.Body.String()
 	for _, want := range []string{
-		"remote_phonebook.data.1.url = https://pbx.example.com/phonebook/yealink.xml?q=#SEARCH\n",
+		"remote_phonebook.data.1.url = https://pbx.example.com/phonebook/yealink.xml?token=" + url.QueryEscape(e.aliceTk) + "&q=#SEARCH\n",
 		"remote_phonebook.data.1.username = alice-phone\n",
 		"remote_phonebook.data.1.password = " + alicePass + "\n",
 		"features.remote_phonebook.enable = 1\n",
@@ -596,6 +596,16 @@ func TestProvisioningFiles(t *testing.T) {
 	}
 	if r.Header().Get("ETag") == "" {
 		t.Error("no ETag on provisioning file")
+	}
+	// The phone follows its configuration: the URL with the typed text for
+	// #SEARCH, with the configured credentials (V84+) or without (older).
+	cfgURL := between(body, "remote_phonebook.data.1.url = ", "\n")
+	u, _ := url.Parse(strings.Replace(cfgURL, "#SEARCH", "zo", 1))
+	for _, tweak := range [][]func(*http.Request){{basic("alice-phone", alicePass)}, nil} {
+		r := e.get(u.RequestURI(), tweak...)
+		if got := names(parseXML(t, r.Body.Bytes()), "//Name"); r.Code != 200 || got != "Zoë Müller" {
+			t.Errorf("configured URL %s: %d %q", u.RequestURI(), r.Code, got)
+		}
 	}
 	// Cisco enterprise: the token goes in directoryURL.
 	r = e.get("/provisioning/SEP0002FDFF2103.cnf.xml?token=" + e.bobTk)

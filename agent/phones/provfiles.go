@@ -155,6 +155,12 @@ func (s *Service) configFor(q *request, rec *record, kind string) (func() ([]byt
 	switch {
 	case kind == "cfg" && rec.Vendor == provisioning.Yealink:
 		c, tok := s.phoneConfig(q, rec, true)
+		if tok == "" && s.cfg.auth&AuthToken != 0 {
+			// Also the token: firmware before V84 ignores the username and
+			// password keys (notes §1.5); newer firmware sends both, and
+			// both name this phone.
+			tok = s.reg.token(rec)
+		}
 		c.BookURL = s.bookURL(q, "yealink.xml", tok, "q=#SEARCH")
 		return func() ([]byte, error) { return provisioning.YealinkConfig(c), nil }, "text/plain; charset=utf-8", true
 	case kind == "cfg" && rec.Vendor == provisioning.Polycom:
