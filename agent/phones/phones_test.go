@@ -615,7 +615,7 @@ func TestProvisioningFiles(t *testing.T) {
 		t.Errorf("directoryURL %q", dirURL)
 	}
 	// Following the chain menu → input → directory works with that token.
-	u, _ := url.Parse(dirURL)
+	u, _ = url.Parse(dirURL)
 	menu := parseXML(t, e.get(u.RequestURI()).Body.Bytes())
 	input, _ := url.Parse(menu.FindElement("//MenuItem/URL").Text())
 	in := parseXML(t, e.get(input.RequestURI()).Body.Bytes())
