@@ -11,24 +11,27 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 )
 
-// Search plans (see docs/storage.md, "Search"):
+// Search plans. Name queries first walk a sorted index from the cursor:
+// the ix/pfx bucket of the longest word (ix/sort when every word is
+// shorter than a bucket), each entry's value (its contact's tokens) checked
+// against every word. Common words fill a page after a few entries. When
+// scanBudget entries do not fill the page the query is selective: some
+// word's ix/tok range (at most probeLimit entries) is collected, the other
+// words checked, and the set sorted and paged, with an exact total. Only
+// when no word is selective does the walk go on to the end. Number
+// queries collect their ix/num ranges when small, else walk ix/sort.
 //
-//   - selective: some query word's ix/tok range (or a number query's ix/num
-//     ranges) holds at most probeLimit entries. Those are collected, the
-//     other words checked, sorted; Total is exact.
-//   - bucket scan: every word is common. The ix/pfx bucket of the longest
-//     word is walked in display-name order from the cursor, each entry's
-//     value (its contact's tokens) checked against every word, until the
-//     page is full. Total is counted from the start of the bucket, up to
-//     TotalCap matches or countBudget entries.
-//   - sorted scan: the same over ix/sort, for an empty query, words shorter
-//     than a bucket and common number prefixes.
+// Totals of walks count matches from the start of the range up to
+// TotalCap, reading at most countBudget entries (Page.TotalCapped).
 const (
+	// scanBudget is how many entries a walk reads to fill a page before
+	// trying the selective plan.
+	scanBudget = 1024
 	// probeLimit is how many ix/tok (or ix/num) entries are read to decide
 	// whether a word is selective; a selective word's matches are collected.
 	probeLimit = 1024
 	// countBudget caps the index entries read to count matches beyond a page.
-	countBudget = 4096
+	countBudget = 1024
 	// checkByGet is the candidate count up to which other words are checked
 	// by reading each candidate's ix/sort entry rather than probing them.
 	checkByGet = 64
@@ -277,7 +280,8 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 	m := &matcher{q: q}
 	switch {
 	case text == "":
-		return scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count)
+		r, _, err := scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count, 0)
+		return r, err
 	case IsNumberQuery(text):
 		d := Digits(text)
 		if d == "" {
@@ -294,7 +298,8 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		for _, p := range prefixes {
 			m.nums = append(m.nums, []byte(p))
 		}
-		return scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count)
+		r, _, err := scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count, 0)
+		return r, err
 	}
 	words, ok := searchWords(text)
 	if !ok {
@@ -303,10 +308,23 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 	for _, w := range words {
 		m.words = append(m.words, []byte(w))
 	}
-	// Find a selective word, longest (likely rarest) first.
+	// Walk the bucket of the longest word that has one.
+	driver := []byte(pfxSort)
+	for _, w := range words {
+		if len(w) >= bucketLen && strings.IndexByte(w, '@') <= 0 {
+			driver = []byte(pfxBucket + bucketOf(w) + sep)
+			break
+		}
+	}
+	r, stop, err := scanPage(ctx, txn, driver, m, after, limit, count, scanBudget)
+	if err != nil || stop == nil {
+		return r, err
+	}
+	// The walk is slow to fill the page: find a selective word, longest
+	// (likely rarest) first.
 	probed := make([]bool, len(words))
-	sets := make([][]hit, len(words))
 	sel := -1
+	var cands []hit
 	for i, w := range words {
 		set, complete, err := probeToken(ctx, txn, q, w)
 		if err != nil {
@@ -314,12 +332,11 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		}
 		probed[i] = true
 		if complete {
-			sets[i], sel = set, i
+			cands, sel = set, i
 			break
 		}
 	}
 	if sel >= 0 {
-		cands := sets[sel]
 		// Intersect with other words that are selective too (cheap to
 		// probe when there are many candidates), then check the rest on
 		// each candidate's ix/sort entry.
@@ -348,13 +365,18 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		}
 		return pageOf(cands, after, limit), nil
 	}
-	// Every word is common: walk the bucket of the longest word that has one.
-	for _, w := range words {
-		if len(w) >= bucketLen && strings.IndexByte(w, '@') <= 0 {
-			return scanPage(ctx, txn, []byte(pfxBucket+bucketOf(w)+sep), m, after, limit, count)
+	// No word is selective: walk on to the end of the range.
+	r2, _, err := scanPage(ctx, txn, driver, m, stop, limit-len(r.hits), false, 0)
+	if err != nil {
+		return result{}, err
+	}
+	r.hits, r.more = append(r.hits, r2.hits...), r2.more
+	if count {
+		if r.total, r.capped, err = countRange(ctx, txn, driver, m); err != nil {
+			return result{}, err
 		}
 	}
-	return scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count)
+	return r, nil
 }
 
 // pageOf pages a complete, sorted, deduplicated set of hits.
@@ -495,13 +517,14 @@ func probeNumbers(ctx context.Context, txn *badger.Txn, q *Query, prefixes []str
 }
 
 // scanPage walks a sorted index range (keys prefix+<sort>\0<id>) from the
-// cursor, collecting up to limit entries that m matches, and counts the
-// matches from the start of the range up to TotalCap (or countBudget
-// entries read).
-func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, after *hit, limit int, count bool) (result, error) {
+// cursor, collecting up to limit entries that m matches, and (count set)
+// counts the matches from the start of the range up to TotalCap or
+// countBudget entries read. With budget > 0, a walk that reads budget
+// entries without filling the page stops and returns the hits so far and
+// stop, the position to resume after (and no total).
+func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, after *hit, limit int, count bool, budget int) (r result, stop *hit, err error) {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
 	defer it.Close()
-	var r result
 	seek := prefix
 	if after != nil {
 		seek = append(append(append(slices.Clip(prefix), after.sort...), 0), after.id...)
@@ -514,12 +537,13 @@ func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, a
 		seekingMore        // page full: is there one more match?
 	)
 	mode := collecting
-	counted := 0 // matches so far (a total when the walk started at the start)
+	var last []byte // the last key read, while collecting with a budget
+	counted := 0    // matches so far (a total when the walk started at the start)
 	read, n := 0, 0
 	for it.Seek(seek); it.ValidForPrefix(prefix); it.Next() {
 		if n++; n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return result{}, err
+				return result{}, nil, err
 			}
 		}
 		item := it.Item()
@@ -527,17 +551,29 @@ func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, a
 		if n == 1 && after != nil && bytes.Equal(k, seek) {
 			continue
 		}
-		if mode == counting {
+		switch mode {
+		case collecting:
+			if budget > 0 && n > budget && len(last) > 0 {
+				// Resume after the last entry read.
+				rest := last[len(prefix):]
+				i := bytes.LastIndexByte(rest, 0)
+				h := hit{string(rest[:i]), string(rest[i+1:])}
+				return r, &h, nil
+			}
+			if budget > 0 && bytes.LastIndexByte(k[len(prefix):], 0) >= 0 {
+				last = append(last[:0], k...)
+			}
+		case counting:
 			if read++; read > countBudget || counted >= TotalCap {
 				r.capped = true
 				if r.more {
-					break
+					return finishCount(r, counted, after, count), nil, nil
 				}
 				mode = seekingMore
 			}
 		}
 		if err := item.Value(check); err != nil {
-			return result{}, err
+			return result{}, nil, err
 		}
 		if !ok {
 			continue
@@ -569,24 +605,30 @@ func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, a
 	if mode == seekingMore && r.capped && !r.more {
 		r.capped = false // the walk reached the end: counted is exact
 	}
-	if !count {
-		return r, nil
+	if count && after != nil {
+		t, capped, err := countRange(ctx, txn, prefix, m)
+		if err != nil {
+			return result{}, nil, err
+		}
+		r.total, r.capped = t, capped
+		return r, nil, nil
 	}
-	if after == nil {
+	return finishCount(r, counted, after, count), nil, nil
+}
+
+// finishCount sets the total of a walk that started at its range's start.
+func finishCount(r result, counted int, after *hit, count bool) result {
+	if count && after == nil {
 		r.total = counted
-		return r, nil
 	}
-	t, capped, err := countRange(ctx, it, prefix, m)
-	if err != nil {
-		return result{}, err
-	}
-	r.total, r.capped = t, capped
-	return r, nil
+	return r
 }
 
 // countRange counts the matches of m in a range from its start, up to
 // TotalCap matches or countBudget entries read (capped = true then).
-func countRange(ctx context.Context, it *badger.Iterator, prefix []byte, m *matcher) (int, bool, error) {
+func countRange(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher) (int, bool, error) {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
+	defer it.Close()
 	ok := false
 	check := func(v []byte) error { ok = m.match(v); return nil }
 	n, read := 0, 0
