@@ -671,3 +671,31 @@ func TestFullRoundLastVersionWins(t *testing.T) {
 		t.Fatalf("contact 1 is %q, want the last version N1", got)
 	}
 }
+
+func TestKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	store := syncfake.NewMemStore()
+	r := &remote{}
+	h := newHarness(t, store, dir, r, syncfake.NewClock(time.Unix(1e9, 0)))
+	id := h.create(false)
+	path := filepath.Join(dir, sync.KeyFileName)
+	// A key file readable by others is tightened.
+	os.Chmod(path, 0o644)
+	newHarness(t, store, dir, r, h.clock)
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", st.Mode().Perm())
+	}
+	// Another key cannot open the secrets: the run fails with a clear error.
+	os.WriteFile(path, bytes.Repeat([]byte{7}, 32), 0o600)
+	h3 := newHarness(t, store, dir, r, h.clock)
+	h3.start()
+	run, err := h3.eng.SyncNow(context.Background(), id, sync.SyncOptions{})
+	if err != nil || run.Result != "error" || !strings.Contains(run.Error, "wrong key file") {
+		t.Fatalf("run with another key: %+v %v", run, err)
+	}
+	// A truncated key file is refused at start.
+	os.WriteFile(path, []byte("short"), 0o600)
+	if _, err := sync.NewEngine(store, sync.WithDataDir(dir)); err == nil || !strings.Contains(err.Error(), "32 bytes") {
+		t.Fatalf("short key: %v", err)
+	}
+}
