@@ -103,6 +103,8 @@ type View struct {
 	CreatedAt        time.Time                  `json:"created_at"`
 	UpdatedAt        time.Time                  `json:"updated_at"`
 	Status           *Status                    `json:"status,omitempty"`
+	// Warnings are conditions an administrator should look at.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func (c *Config) view(st *Status) View {

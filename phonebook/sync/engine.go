@@ -548,7 +548,8 @@ func (e *Engine) List() []View {
 	out := make([]View, 0, len(e.sources))
 	for _, en := range e.sources {
 		st := *en.status
-		out = append(out, en.cfg.view(&st))
+		st.Runs = slices.Clone(st.Runs)
+		out = append(out, e.viewLocked(en, &st))
 	}
 	slices.SortFunc(out, func(a, b View) int {
 		switch {
@@ -572,7 +573,27 @@ func (e *Engine) Get(id string) (View, error) {
 	}
 	st := *en.status
 	st.Runs = slices.Clone(st.Runs)
-	return en.cfg.view(&st), nil
+	return e.viewLocked(en, &st), nil
+}
+
+// viewLocked renders a source with its status and warnings; e.mu is held.
+func (e *Engine) viewLocked(en *entry, st *Status) View {
+	v := en.cfg.view(st)
+	now := e.clock.Now()
+	if st.NeedsConfirm != nil {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("a full sync would delete %d of %d contacts; confirm with POST …/sync {\"confirm_deletions\":true}",
+			st.NeedsConfirm.Deletions, st.NeedsConfirm.Total))
+	}
+	if st.Failures >= 3 {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("the last %d runs failed: %s", st.Failures, st.LastError))
+	}
+	if t := e.types[en.cfg.Type]; t.StateMaxAge > 0 && !st.LastSuccess.IsZero() {
+		if age := now.Sub(st.LastSuccess); age > t.StateMaxAge*5/7 {
+			v.Warnings = append(v.Warnings, fmt.Sprintf("no successful sync for %.1f days; the source forgets delta state after %.0f days (a full sync follows)",
+				age.Hours()/24, t.StateMaxAge.Hours()/24))
+		}
+	}
+	return v
 }
 
 // Create adds a source; an enabled one syncs at once when the engine runs.

@@ -436,6 +436,9 @@ func TestEngineResyncAndGuard(t *testing.T) {
 	if code != 200 || nc == nil || nc["deletions"].(float64) != 9 {
 		t.Fatalf("status shows no pending confirmation: %v", out["status"])
 	}
+	if w, _ := out["warnings"].([]any); len(w) != 1 || !strings.Contains(w[0].(string), "delete 9 of 9") {
+		t.Fatalf("warnings: %v", out["warnings"])
+	}
 	// 4 of 9 is under 50 %: applied without confirmation.
 	r.set("1", "2", "3", "4", "5")
 	run, _ = h.eng.SyncNow(ctx, id, sync.SyncOptions{Full: true})

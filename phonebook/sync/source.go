@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook"
 )
@@ -82,6 +83,9 @@ type Type struct {
 	// Delta reports whether the source supports delta runs; sources without
 	// it run full every time.
 	Delta bool
+	// StateMaxAge is how long the remote keeps a delta state (Graph: 7
+	// days); the status warns when the last success is getting close to it.
+	StateMaxAge time.Duration
 	// New builds a source from its settings (secrets merged in). It must
 	// validate the settings and name the offending field on error.
 	New func(settings json.RawMessage, env Env) (Source, error)

@@ -33,7 +33,7 @@ import (
 )
 
 // Type is the "m365" source type; register it with sync.WithTypes.
-var Type = sync.Type{Name: "m365", Secrets: []string{"client_secret"}, Delta: true, New: New}
+var Type = sync.Type{Name: "m365", Secrets: []string{"client_secret"}, Delta: true, StateMaxAge: 7 * 24 * time.Hour, New: New}
 
 // DefaultFieldMap maps Graph user properties to contact fields.
 var DefaultFieldMap = map[string]string{
