@@ -1,6 +1,7 @@
 package phonebook
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -47,7 +48,7 @@ func indexEntries(c *Contact, numKeys []string) entries {
 	for _, k := range numKeys {
 		if strings.HasPrefix(k, "x:") || strings.HasPrefix(k, "e164:") {
 			if len(sv) == len(tv) {
-				sv = append([]byte(nil), tv...)
+				sv = append(slices.Clip(tv), 1) // numbers follow a \x01
 			}
 			sv = append(sv, 0)
 			sv = append(sv, k...)
@@ -102,7 +103,10 @@ func contactTokens(c *Contact) []string {
 }
 
 // appendList returns a copy of vis followed by the items, each after a NUL:
-// the value of ix/pfx and ix/sort entries (items never contain NUL).
+// the value of ix/pfx entries, and of ix/sort entries where \x01 and the
+// number keys (each after a NUL) may follow. Items hold no control
+// characters, so "\x00"+w occurs in the list exactly when an item starts
+// with w.
 func appendList(vis []byte, items []string) []byte {
 	n := len(vis)
 	for _, t := range items {

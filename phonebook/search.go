@@ -171,11 +171,23 @@ type result struct {
 }
 
 // matcher checks an index value (visibility, NUL, source, then NUL-led
-// items) against the query's words or number prefixes.
+// tokens, then for ix/sort \x01 and NUL-led number keys) against the
+// query's words or number prefixes.
 type matcher struct {
 	q     *Query
-	words [][]byte // each must be a prefix of some item
-	nums  [][]byte // some item must start with one of these
+	words [][]byte // "\x00"+word: each must start some token
+	nums  [][]byte // "\x00"+number key prefix: one must start some number key
+}
+
+func newMatcher(q *Query, words []string, nums []string) *matcher {
+	m := &matcher{q: q}
+	for _, w := range words {
+		m.words = append(m.words, append([]byte{0}, w...))
+	}
+	for _, p := range nums {
+		m.nums = append(m.nums, append([]byte{0}, p...))
+	}
+	return m
 }
 
 // match reports whether value v passes the filters and every word (and a
@@ -187,15 +199,19 @@ func (m *matcher) match(v []byte) bool {
 	if len(m.words) == 0 && len(m.nums) == 0 {
 		return true
 	}
-	list := itemList(v)
+	toks := itemList(v)
+	var nums []byte
+	if i := bytes.IndexByte(toks, 1); i >= 0 {
+		toks, nums = toks[:i], toks[i+1:]
+	}
 	for _, w := range m.words {
-		if !hasItemPrefix(list, w) {
+		if !bytes.Contains(toks, w) {
 			return false
 		}
 	}
 	if len(m.nums) > 0 {
 		for _, p := range m.nums {
-			if hasItemPrefix(list, p) {
+			if bytes.Contains(nums, p) {
 				return true
 			}
 		}
@@ -216,26 +232,6 @@ func itemList(v []byte) []byte {
 		return nil
 	}
 	return v[i+1+j:]
-}
-
-// hasItemPrefix reports whether some NUL-led item of list starts with p.
-func hasItemPrefix(list, p []byte) bool {
-	for len(list) > 0 {
-		list = list[1:] // the NUL before the item
-		end := bytes.IndexByte(list, 0)
-		item := list
-		if end >= 0 {
-			item = list[:end]
-		}
-		if bytes.HasPrefix(item, p) {
-			return true
-		}
-		if end < 0 {
-			return false
-		}
-		list = list[end:]
-	}
-	return false
 }
 
 // searchWords returns the query's words: distinct, without words that
@@ -277,7 +273,7 @@ func searchWords(text string) (words []string, ok bool) {
 // (when count is set) the total.
 func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit int, count bool) (result, error) {
 	text := strings.TrimSpace(q.Q)
-	m := &matcher{q: q}
+	m := newMatcher(q, nil, nil)
 	switch {
 	case text == "":
 		r, _, err := scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count, 0)
@@ -295,9 +291,7 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		if complete {
 			return pageOf(set, after, limit), nil
 		}
-		for _, p := range prefixes {
-			m.nums = append(m.nums, []byte(p))
-		}
+		m = newMatcher(q, nil, prefixes)
 		r, _, err := scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count, 0)
 		return r, err
 	}
@@ -305,9 +299,7 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 	if !ok {
 		return result{}, nil
 	}
-	for _, w := range words {
-		m.words = append(m.words, []byte(w))
-	}
+	m = newMatcher(q, words, nil)
 	// Walk the bucket of the longest word that has one.
 	driver := []byte(pfxSort)
 	for _, w := range words {
@@ -340,7 +332,7 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		// Intersect with other words that are selective too (cheap to
 		// probe when there are many candidates), then check the rest on
 		// each candidate's ix/sort entry.
-		var rest [][]byte
+		var rest []string
 		for i, w := range words {
 			if i == sel || len(cands) == 0 {
 				continue
@@ -355,11 +347,11 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 					continue
 				}
 			}
-			rest = append(rest, []byte(w))
+			rest = append(rest, w)
 		}
 		if len(rest) > 0 && len(cands) > 0 {
 			var err error
-			if cands, err = checkWords(txn, cands, &matcher{q: q, words: rest}); err != nil {
+			if cands, err = checkWords(txn, cands, newMatcher(q, rest, nil)); err != nil {
 				return result{}, err
 			}
 		}
@@ -477,6 +469,7 @@ func probeNumbers(ctx context.Context, txn *badger.Txn, q *Query, prefixes []str
 	defer it.Close()
 	var hs []hit
 	n := 0
+	folded := map[string]string{} // display name → sort key
 	for _, p := range prefixes {
 		prefix := []byte(pfxNum + p)
 		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
@@ -496,9 +489,12 @@ func probeNumbers(ctx context.Context, txn *badger.Txn, q *Query, prefixes []str
 					return nil
 				}
 				_, _, _, name := splitNumValue(v)
-				sk := Fold(name)
-				if len(sk) > 48 {
-					sk = sk[:48]
+				sk, seen := folded[name]
+				if !seen {
+					if sk = Fold(name); len(sk) > 48 {
+						sk = sk[:48]
+					}
+					folded[name] = sk
 				}
 				h, ok = hit{sk, string(k[i+1:])}, true
 				return nil
