@@ -43,7 +43,7 @@ type controller struct {
 
 func (k *controller) init(cfg CampaignConfig) {
 	k.target = cfg.AbandonTarget
-	k.setpoint = 0.95
+	k.setpoint = 0.93
 	k.theta0 = 0.7 * cfg.AbandonTarget
 	k.gain = 0.12
 	k.maxSlack = 3

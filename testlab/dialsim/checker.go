@@ -68,6 +68,9 @@ func (c *Checker) record(ev dialer.Event) {
 				c.Checks.AnswerTimes = append(c.Checks.AnswerTimes, now)
 			}
 		case dialer.EventEnded:
+			if cl.answered && !cl.served && now.Sub(cl.answeredAt) <= 2*time.Second {
+				c.Checks.HungUpWaiting++ // the customer left before the grace time ran out
+			}
 			if !cl.joinedAt.IsZero() {
 				e := now
 				if e.After(c.end) {

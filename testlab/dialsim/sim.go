@@ -61,7 +61,11 @@ type Result struct {
 	MaxChannels          int     `json:"max_channels_seen"`
 	ChannelCap           int     `json:"channel_cap"`
 	Answers              int     `json:"answers"`
-	Abandoned            int     `json:"abandoned"`
+	// HungUpWaiting: answered customers who put the phone down within the
+	// 2 s before an agent or the message reached them (not counted against
+	// messaged_or_connected_within_2s; still in the abandonment denominator).
+	HungUpWaiting int `json:"hung_up_waiting"`
+	Abandoned     int `json:"abandoned"`
 	// After an answer-rate step: abandonment in the first 30 minutes after
 	// the step and from 30 minutes after it to the end.
 	AbandonFirst30mAfterStep float64 `json:"abandon_rate_first_30m_after_step,omitempty"`
@@ -287,10 +291,12 @@ func drive(cfg Config, d *dialer.Dialer, advanceTo func(time.Time) error, end ti
 // finish fills the figures from the independent checks.
 func finish(res *Result, cfg Config, ck *Checks, d *dialer.Dialer, active int, end time.Time) {
 	hours := cfg.Duration.Hours()
-	res.Answers, res.Abandoned = ck.Answers, ck.Messaged
+	res.Answers, res.Abandoned, res.HungUpWaiting = ck.Answers, ck.Messaged, ck.HungUpWaiting
 	if ck.Answers > 0 {
 		res.AbandonRate = float64(ck.Messaged) / float64(ck.Answers)
-		res.Within2s = float64(ck.Within2s) / float64(ck.Answers)
+		if n := ck.Answers - ck.HungUpWaiting; n > 0 {
+			res.Within2s = float64(ck.Within2s) / float64(n)
+		}
 	}
 	agentHours := float64(cfg.Agents) * hours
 	res.TalkMinPerAgentHour = ck.TalkSeconds / 60 / agentHours

@@ -29,6 +29,7 @@ type Checks struct {
 	Connected        int
 	Messaged         int
 	Within2s         int // answered customers connected or messaged within 2 s
+	HungUpWaiting    int // answered customers who hung up themselves within 2 s, before either
 	RingViolations   int // unanswered calls hung up by us before 15 s
 	WindowViolations int
 	DNCViolations    int
