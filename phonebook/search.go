@@ -32,6 +32,9 @@ const (
 	probeLimit = 1024
 	// countBudget caps the index entries read to count matches beyond a page.
 	countBudget = 1024
+	// numberProbeLimit is probeLimit for number queries, whose entries are
+	// cheap to collect and whose walks are slow (numbers are not bucketed).
+	numberProbeLimit = 4096
 	// checkByGet is the candidate count up to which other words are checked
 	// by reading each candidate's ix/sort entry rather than probing them.
 	checkByGet = 64
@@ -473,7 +476,7 @@ func probeNumbers(ctx context.Context, txn *badger.Txn, q *Query, prefixes []str
 	for _, p := range prefixes {
 		prefix := []byte(pfxNum + p)
 		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-			if n++; n > probeLimit {
+			if n++; n > numberProbeLimit {
 				return nil, false, nil
 			}
 			item := it.Item()

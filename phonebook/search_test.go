@@ -219,6 +219,21 @@ func (f *searchFixture) check(t *testing.T, q Query) {
 	}
 }
 
+// checkIterate compares Store.Iterate with the model.
+func (f *searchFixture) checkIterate(t *testing.T, q Query) {
+	t.Helper()
+	var got []string
+	if err := f.s.Iterate(context.Background(), q, func(c *Contact) error {
+		got = append(got, c.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := f.model(q); !slices.Equal(got, want) {
+		t.Errorf("iterate %+v: %d contacts, want %d (%s)", q, len(got), len(want), firstDiff(got, want))
+	}
+}
+
 func firstDiff(a, b []string) string {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {
@@ -259,7 +274,12 @@ func TestSearchMatchesModel(t *testing.T) {
 						q.Limit = 97
 					}
 				}
-				t.Run(fmt.Sprintf("%q/%d/%d", text, fi, limit), func(t *testing.T) { f.check(t, q) })
+				t.Run(fmt.Sprintf("%q/%d/%d", text, fi, limit), func(t *testing.T) {
+					f.check(t, q)
+					if limit == 0 {
+						f.checkIterate(t, q)
+					}
+				})
 			}
 		}
 	}
