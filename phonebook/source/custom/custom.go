@@ -346,6 +346,9 @@ func decodeID(raw json.RawMessage) (string, error) {
 		if len(s) > 256 {
 			return "", errors.New("id longer than 256 bytes")
 		}
+		if strings.ContainsRune(s, 0) {
+			return "", errors.New("id holds a NUL")
+		}
 		return s, nil
 	}
 	var n json.Number

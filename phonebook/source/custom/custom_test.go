@@ -304,8 +304,8 @@ func FuzzDecodeList(f *testing.F) {
 			return
 		}
 		for _, c := range p.Contacts {
-			if c.ExternalID == "" {
-				t.Fatal("contact without id accepted")
+			if c.ExternalID == "" || strings.ContainsRune(c.ExternalID, 0) {
+				t.Fatalf("bad id %q accepted", c.ExternalID)
 			}
 		}
 	})

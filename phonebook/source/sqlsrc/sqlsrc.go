@@ -406,6 +406,9 @@ func (s *Source) read(ctx context.Context, fn func(row int, c *phonebook.Contact
 				if v == "" {
 					return fmt.Errorf("sql: row %d: column %q (id) is empty", row, col.name)
 				}
+				if len(v) > 512 || strings.ContainsRune(v, 0) {
+					return fmt.Errorf("sql: row %d: column %q (id) is longer than 512 bytes or holds a NUL", row, col.name)
+				}
 				c.ExternalID = v
 				continue
 			}
