@@ -217,8 +217,8 @@ func (s *Source) round(ctx context.Context, link string, delta bool, sink sync.S
 		}
 		for _, o := range p.Value {
 			id := p.id(o)
-			if id == "" {
-				return "", fmt.Errorf("page %d: entry without id", pages+1)
+			if id == "" || strings.ContainsRune(id, 0) || len(id) > 256 {
+				return "", fmt.Errorf("page %d: entry without a valid id", pages+1)
 			}
 			if _, removed := o["@removed"]; removed {
 				if err := sink.Delete(ctx, id); err != nil {
