@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -79,14 +80,26 @@ func (s *Service) authenticate(r *http.Request, token string) (identity, *authFa
 		scheme, rest, _ := strings.Cut(h, " ")
 		switch {
 		case strings.EqualFold(scheme, "Basic") && s.cfg.auth&AuthBasic != 0:
-			rec, user, ok := s.checkBasic(rest)
+			user := basicUser(rest)
+			if f := s.throttled(r, user); f != nil {
+				return identity{}, f
+			}
+			rec, _, ok := s.checkBasic(rest)
 			if !ok {
+				s.failed(r, user)
 				return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "bad basic credentials", user: user}
 			}
 			agree(rec)
 		case strings.EqualFold(scheme, "Digest") && s.cfg.auth&AuthDigest != 0:
+			user := parseAuthParams(rest)["username"]
+			if f := s.throttled(r, user); f != nil {
+				return identity{}, f
+			}
 			rec, f := s.checkDigest(r, rest)
 			if f != nil {
+				if !f.stale {
+					s.failed(r, user)
+				}
 				return identity{}, f
 			}
 			agree(rec)
@@ -239,8 +252,11 @@ func (s *Service) refuse(w http.ResponseWriter, r *http.Request, f *authFailure)
 	s.log.Warn("phone request refused",
 		"remote", r.RemoteAddr, "url", ScrubURL(r.URL), "status", f.status, "reason", f.reason, "user", f.user,
 		"user_agent", r.UserAgent())
-	if f.status == http.StatusUnauthorized {
+	switch f.status {
+	case http.StatusUnauthorized:
 		s.challenge(w, f.stale)
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", strconv.Itoa(int(failureWindow.Seconds())))
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -248,4 +264,33 @@ func (s *Service) refuse(w http.ResponseWriter, r *http.Request, f *authFailure)
 	if r.Method != http.MethodHead {
 		w.Write([]byte(http.StatusText(f.status) + "\n"))
 	}
+}
+
+// basicUser returns the username of Basic credentials ("" if unreadable).
+func basicUser(b64 string) string {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+	if err != nil {
+		return ""
+	}
+	user, _, _ := strings.Cut(string(raw), ":")
+	return user
+}
+
+func hostOf(r *http.Request) string {
+	if a, ok := remoteAddr(r); ok {
+		return a.String()
+	}
+	return r.RemoteAddr
+}
+
+// throttled refuses a username that failed too often from this address.
+func (s *Service) throttled(r *http.Request, user string) *authFailure {
+	if s.fails.blocked(failureKey(user, hostOf(r)), s.cfg.clock.Now()) {
+		return &authFailure{status: http.StatusTooManyRequests, reason: "too many failed logins", user: user}
+	}
+	return nil
+}
+
+func (s *Service) failed(r *http.Request, user string) {
+	s.fails.fail(failureKey(user, hostOf(r)), s.cfg.clock.Now())
 }

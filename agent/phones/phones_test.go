@@ -135,9 +135,9 @@ func from(addr string) func(*http.Request) { return func(r *http.Request) { r.Re
 func md5h(s string) string { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
 
 // digest answers the challenge of a 401 for target, as a phone would.
-func (e *env) digest(target, user, pass string) *httptest.ResponseRecorder {
+func (e *env) digest(target, user, pass string, tweak ...func(*http.Request)) *httptest.ResponseRecorder {
 	e.t.Helper()
-	first := e.get(target)
+	first := e.get(target, tweak...)
 	if first.Code != 401 {
 		e.t.Fatalf("no challenge: %d", first.Code)
 	}
@@ -157,7 +157,7 @@ func (e *env) digest(target, user, pass string) *httptest.ResponseRecorder {
 	ha2 := md5h("GET:" + uri)
 	resp := md5h(ha1 + ":" + nonce + ":00000001:abcdef:auth:" + ha2)
 	auth := fmt.Sprintf(`Digest username="%s", realm="%s", nonce="%s", uri="%s", qop=auth, nc=00000001, cnonce="abcdef", response="%s", algorithm=MD5`, user, realm, nonce, uri, resp)
-	return e.get(target, header("Authorization", auth))
+	return e.get(target, append(tweak, header("Authorization", auth))...)
 }
 
 func between(s, a, b string) string {
@@ -779,5 +779,34 @@ func TestRevalidationWithoutDirectory(t *testing.T) {
 	}
 	if e.dir.Searches.Load() != before {
 		t.Error("revalidation read the directory")
+	}
+}
+
+func TestPasswordGuessingThrottled(t *testing.T) {
+	e := newEnv(t)
+	a, b := from("198.51.100.7:5060"), from("198.51.100.8:5060")
+	for i := 0; i < 10; i++ {
+		if r := e.get("/phonebook/yealink.xml", a, basic("alice-phone", fmt.Sprint("guess", i))); r.Code != 401 {
+			t.Fatalf("guess %d: %d", i, r.Code)
+		}
+	}
+	r := e.get("/phonebook/yealink.xml", a, basic("alice-phone", alicePass))
+	if r.Code != 429 || r.Header().Get("Retry-After") == "" || strings.Contains(r.Body.String(), "Alice") {
+		t.Fatalf("after 10 failures: %d %v", r.Code, r.Header())
+	}
+	// Digest for the same user from there is held too; other addresses and
+	// other users are not.
+	if r := e.digest("/phonebook/yealink.xml", "alice-phone", alicePass, a); r.Code != 429 {
+		t.Fatalf("digest from the same address: %d", r.Code)
+	}
+	if r := e.get("/phonebook/yealink.xml", b, basic("alice-phone", alicePass)); r.Code != 200 {
+		t.Errorf("other address: %d", r.Code)
+	}
+	if r := e.get("/phonebook/yealink.xml?token="+e.aliceTk, a); r.Code != 200 {
+		t.Errorf("token from the same address: %d", r.Code)
+	}
+	e.clk.Advance(10 * time.Minute)
+	if r := e.get("/phonebook/yealink.xml", a, basic("alice-phone", alicePass)); r.Code != 200 {
+		t.Errorf("after the window: %d", r.Code)
 	}
 }

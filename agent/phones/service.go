@@ -152,6 +152,7 @@ type Service struct {
 	cache *renderCache
 	sf    singleflight.Group
 	keys  *keys
+	fails *failures
 
 	lastUA sync.Map // MAC → last User-Agent seen
 
@@ -204,7 +205,7 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 	if err != nil {
 		return nil, fmt.Errorf("phones: %w", err)
 	}
-	s := &Service{dir: dir, cfg: cfg, log: cfg.log, keys: k, cache: newRenderCache(cfg.cacheItems, cfg.cacheBytes)}
+	s := &Service{dir: dir, cfg: cfg, log: cfg.log, keys: k, cache: newRenderCache(cfg.cacheItems, cfg.cacheBytes), fails: newFailures()}
 	s.reg, err = loadRegistry(ctx, kv, k, cfg.realm)
 	if err != nil {
 		return nil, fmt.Errorf("phones: %w", err)
