@@ -100,3 +100,40 @@ func TestContractEdges(t *testing.T) {
 		t.Fatalf("expired token accepted: %d", code)
 	}
 }
+
+// With KeepDeletions the service keeps tombstones and filters them by
+// timestamp, so a second reader sees them too.
+func TestKeepDeletions(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	svc := contactsvc.New(contactsvc.Options{KeepDeletions: true, Now: func() time.Time { return now }})
+	svc.Put(contactsvc.Synthetic(1, ""), contactsvc.Synthetic(2, ""))
+	svc.Delete("100001")
+	srv := httptest.NewServer(svc)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/token", nil)
+	req.SetBasicAuth("test_id", "test_secret")
+	resp, _ := http.DefaultClient.Do(req)
+	var tok struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	read := func(ts string) []string {
+		req, _ := http.NewRequest("GET", srv.URL+"/contacts/delta?page=1&timestamp="+ts, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var d contactsvc.DeltaResponse
+		json.NewDecoder(resp.Body).Decode(&d)
+		return d.Deleted
+	}
+	for i := 0; i < 2; i++ {
+		if d := read("1700000000"); len(d) != 1 || d[0] != "100001" {
+			t.Fatalf("read %d: %v", i, d)
+		}
+	}
+	if d := read("1700000001"); len(d) != 0 {
+		t.Fatalf("older tombstone returned: %v", d)
+	}
+}
