@@ -810,3 +810,17 @@ func TestPasswordGuessingThrottled(t *testing.T) {
 		t.Errorf("after the window: %d", r.Code)
 	}
 }
+
+func TestRangeResume(t *testing.T) {
+	e := newEnv(t)
+	full := e.get("/phonebook/yealink.xml?token=" + e.aliceTk)
+	r := e.get("/phonebook/yealink.xml?token="+e.aliceTk, header("Range", "bytes=100-"))
+	if r.Code != 206 || r.Body.String() != full.Body.String()[100:] || r.Header().Get("Content-Range") == "" {
+		t.Fatalf("range: %d %q", r.Code, r.Header().Get("Content-Range"))
+	}
+	// If-Range with a weak validator must not give a partial body.
+	r = e.get("/phonebook/yealink.xml?token="+e.aliceTk, header("Range", "bytes=100-"), header("If-Range", full.Header().Get("ETag")))
+	if r.Code != 200 || r.Body.String() != full.Body.String() {
+		t.Fatalf("if-range: %d", r.Code)
+	}
+}

@@ -1,6 +1,7 @@
 package phones
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -138,6 +139,12 @@ func (s *Service) write(w http.ResponseWriter, r *http.Request, res *rendered) {
 	if len(body) >= 512 && acceptsGzip(r.Header.Get("Accept-Encoding")) {
 		body = res.gzipped()
 		h.Set("Content-Encoding", "gzip")
+	} else if r.Header.Get("Range") != "" && res.status == http.StatusOK {
+		// Resumed downloads of large books (FusionPBX honours Range for
+		// phones, notes §9.10): ServeContent answers the byte range; an
+		// If-Range with our weak validator yields the whole body.
+		http.ServeContent(w, r, "", res.modified, bytes.NewReader(body))
+		return
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(res.status)
