@@ -28,6 +28,7 @@ import (
 	"github.com/pbxagent/pbxagent/ari"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/number"
+	"github.com/pbxagent/pbxagent/phonebook/source/sources"
 	pbsync "github.com/pbxagent/pbxagent/phonebook/sync"
 	"github.com/pbxagent/pbxagent/provisioning"
 	pbxsip "github.com/pbxagent/pbxagent/sip"
@@ -198,7 +199,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	d.phones, err = phones.New(ctx, d.store, d.store.Meta("phones"),
 		phones.WithAuth(auth), phones.WithAllowList(phoneAllow...), phones.WithBaseURL(publicURL),
 		phones.WithGroupBy(group), phones.WithLogger(log.With("component", "phones")),
-		phones.WithRefresh(time.Duration(cfg.Phones.RefreshMinutes)*time.Minute, 0))
+		phones.WithRefresh(time.Duration(cfg.Phones.RefreshMinutes)*time.Minute, 10*time.Minute))
 	if err != nil {
 		return nil, err
 	}
@@ -208,11 +209,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 
 	// Contact sync.
 	d.sync, err = pbsync.NewEngine(pbsync.PhonebookStore(d.store), pbsync.WithDataDir(cfg.DataDir),
-		pbsync.WithLogger(log.With("component", "sync")))
+		pbsync.WithTypes(sources.All()...), pbsync.WithLogger(log.With("component", "sync")))
 	if err != nil {
 		return nil, err
 	}
 	d.router.Mount("/api/v1/sources/", d.sync.AdminHandler())
+	d.router.Handle("GET /api/v1/contacts/{id}/local", d.sync.ContactsHandler())
 
 	d.router.HandlePublic("GET /healthz", http.HandlerFunc(d.healthz))
 	d.router.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}))

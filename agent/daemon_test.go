@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/api"
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
+	"github.com/pbxagent/pbxagent/testlab/contactsvc"
 )
 
 // testDaemon starts a daemon on random loopback ports with a fresh data dir.
@@ -253,5 +255,70 @@ func TestDaemonCallerIDOverARI(t *testing.T) {
 			t.Fatal("the channel was never continued")
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestDaemonSyncSourceEndToEnd: a custom-contacts source created through the
+// admin API syncs into the directory, and a local edit survives the next run.
+func TestDaemonSyncSourceEndToEnd(t *testing.T) {
+	svc := contactsvc.New(contactsvc.Options{ClientID: "pbx", ClientSecret: "s3cret"})
+	svc.Put(contactsvc.Contact{ID: "42", FirstName: "Mirza", LastName: "Hodžić", Type: "customer", Phones: []contactsvc.Phone{{Label: "mobile", Number: "+38762123456"}}})
+	srv := httptest.NewServer(svc)
+	defer srv.Close()
+	_, base := testDaemon(t, nil)
+	adm := client{t, base, "test-admin-token"}
+	code, body := adm.do("POST", "/api/v1/sources", "application/json", []byte(`{"type":"custom","name":"crm","enabled":true,"settings":{"url":"`+srv.URL+`","client_id":"pbx","client_secret":"s3cret"}}`))
+	if code != 201 {
+		t.Fatalf("create source: %d %s", code, body)
+	}
+	if strings.Contains(string(body), "s3cret") {
+		t.Fatal("the source's secret came back from the API")
+	}
+	var src struct{ ID string }
+	_ = json.Unmarshal(body, &src)
+	// Enabling a source runs a full sync at once; wait for its status.
+	waitSynced := func(runs int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, body := adm.do("GET", "/api/v1/sources/"+src.ID, "", nil)
+			var v struct {
+				Status struct {
+					Running bool
+					Runs    []struct{ Result string }
+				}
+			}
+			_ = json.Unmarshal(body, &v)
+			if !v.Status.Running && len(v.Status.Runs) >= runs {
+				if v.Status.Runs[0].Result != "ok" {
+					t.Fatalf("sync run: %s", body)
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no finished sync run: %s", body)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitSynced(1)
+	code, body = adm.do("GET", "/api/v1/lookup?number=%2B38762123456", "", nil)
+	if code != 200 || !strings.Contains(string(body), "Mirza Hodžić") || !strings.Contains(string(body), `"source":"crm"`) {
+		t.Fatalf("lookup after sync: %d %s", code, body)
+	}
+	var hit struct {
+		ContactID string `json:"contact_id"`
+	}
+	_ = json.Unmarshal(body, &hit)
+	if code, body = adm.do("PATCH", "/api/v1/contacts/"+hit.ContactID, "application/json", []byte(`{"job_title":"Dispatcher"}`)); code != 200 {
+		t.Fatalf("local edit: %d %s", code, body)
+	}
+	if code, body = adm.do("POST", "/api/v1/sources/"+src.ID+"/sync?wait=1", "", nil); code >= 300 {
+		t.Fatalf("second sync: %d %s", code, body)
+	}
+	waitSynced(2)
+	code, body = adm.do("GET", "/api/v1/contacts/"+hit.ContactID, "", nil)
+	if code != 200 || !strings.Contains(string(body), `"job_title":"Dispatcher"`) || !strings.Contains(string(body), `"local_fields":["job_title"]`) {
+		t.Fatalf("after the second sync: %d %s", code, body)
 	}
 }

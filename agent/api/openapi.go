@@ -28,6 +28,7 @@ var operations = []op{
 	{"put", "/api/v1/contacts/{id}", "Replace a contact", []string{"id:path"}, "application/json", "200", false},
 	{"patch", "/api/v1/contacts/{id}", "Change fields of a contact (JSON merge patch)", []string{"id:path"}, "application/merge-patch+json", "200", false},
 	{"delete", "/api/v1/contacts/{id}", "Delete a contact (a synced one stays deleted through syncs)", []string{"id:path"}, "", "204", false},
+	{"get", "/api/v1/contacts/{id}/local", "Which fields of a synced contact are local edits", []string{"id:path"}, "", "200", false},
 	{"post", "/api/v1/contacts/{id}/revert", "Drop local edits of a synced contact", []string{"id:path"}, "", "200", false},
 	{"post", "/api/v1/contacts/import", "Import a CSV (replace needs confirm=true)", []string{"mode:query", "confirm:query"}, "text/csv", "200", false},
 	{"get", "/api/v1/contacts/export", "Export global contacts as Central Phone Book CSV", nil, "", "200", false},

@@ -100,7 +100,7 @@ func (e *Engine) AdminHandler() http.Handler {
 		cs, err := e.TestInput(r.Context(), in, 10)
 		var fe *FieldError
 		if err != nil && !errors.As(err, &fe) && !errors.Is(err, ErrNotTestable) {
-			writeJSON(w, http.StatusBadGateway, errBody(err.Error()))
+			writeError(w, http.StatusBadGateway, nil, err.Error())
 			return
 		}
 		if err != nil {
@@ -112,7 +112,7 @@ func (e *Engine) AdminHandler() http.Handler {
 	mux.HandleFunc("POST "+p+"/{id}/test", func(w http.ResponseWriter, r *http.Request) {
 		cs, err := e.Test(r.Context(), r.PathValue("id"), 10)
 		if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNotTestable) {
-			writeJSON(w, http.StatusBadGateway, errBody(err.Error()))
+			writeError(w, http.StatusBadGateway, nil, err.Error())
 			return
 		}
 		if err != nil {
@@ -137,7 +137,7 @@ func (e *Engine) ContactsHandler() http.Handler {
 	ov, ok := e.store.(Overlay)
 	mux.HandleFunc("GET /api/v1/contacts/{id}/local", func(w http.ResponseWriter, r *http.Request) {
 		if !ok {
-			writeJSON(w, http.StatusNotImplemented, errBody("store has no overlay"))
+			writeError(w, http.StatusNotImplemented, nil, "store has no overlay")
 			return
 		}
 		f, deleted, err := ov.LocalFields(r.Context(), r.PathValue("id"))
@@ -152,7 +152,7 @@ func (e *Engine) ContactsHandler() http.Handler {
 	})
 	mux.HandleFunc("POST /api/v1/contacts/{id}/revert", func(w http.ResponseWriter, r *http.Request) {
 		if !ok {
-			writeJSON(w, http.StatusNotImplemented, errBody("store has no overlay"))
+			writeError(w, http.StatusNotImplemented, nil, "store has no overlay")
 			return
 		}
 		c, err := ov.RevertToSource(r.Context(), r.PathValue("id"))
@@ -165,7 +165,28 @@ func (e *Engine) ContactsHandler() http.Handler {
 	return mux
 }
 
-func errBody(msg string) map[string]any { return map[string]any{"error": msg} }
+// writeError writes the API's error shape {"error":{"code","message","details"}}
+// with a code derived from the status.
+func writeError(w http.ResponseWriter, status int, details any, msg string) {
+	code := "internal"
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		code = "invalid"
+	case http.StatusNotFound:
+		code = "not_found"
+	case http.StatusConflict:
+		code = "conflict"
+	case http.StatusServiceUnavailable:
+		code = "unavailable"
+	case http.StatusRequestEntityTooLarge:
+		code = "too_large"
+	}
+	body := map[string]any{"code": code, "message": msg}
+	if details != nil {
+		body["details"] = details
+	}
+	writeJSON(w, status, map[string]any{"error": body})
+}
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -177,7 +198,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, errBody("body: "+err.Error()))
+		writeError(w, http.StatusBadRequest, nil, "body: "+err.Error())
 		return false
 	}
 	return true
@@ -188,18 +209,18 @@ func writeErr(w http.ResponseWriter, err error) {
 	var ve *phonebook.ValidationError
 	switch {
 	case errors.As(err, &fe):
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error(), "field": fe.Field})
+		writeError(w, http.StatusBadRequest, []map[string]string{{"field": fe.Field, "message": err.Error()}}, err.Error())
 	case errors.As(err, &ve):
-		writeJSON(w, http.StatusBadRequest, errBody(err.Error()))
+		writeError(w, http.StatusBadRequest, nil, err.Error())
 	case errors.Is(err, ErrNotFound), errors.Is(err, phonebook.ErrNotFound):
-		writeJSON(w, http.StatusNotFound, errBody(err.Error()))
+		writeError(w, http.StatusNotFound, nil, err.Error())
 	case errors.Is(err, ErrRunning), errors.Is(err, ErrNameTaken), errors.Is(err, ErrEraseInProcess):
-		writeJSON(w, http.StatusConflict, errBody(err.Error()))
+		writeError(w, http.StatusConflict, nil, err.Error())
 	case errors.Is(err, ErrNotRunning):
-		writeJSON(w, http.StatusServiceUnavailable, errBody(err.Error()))
+		writeError(w, http.StatusServiceUnavailable, nil, err.Error())
 	case errors.Is(err, ErrNotTestable):
-		writeJSON(w, http.StatusBadRequest, errBody(err.Error()))
+		writeError(w, http.StatusBadRequest, nil, err.Error())
 	default:
-		writeJSON(w, http.StatusInternalServerError, errBody(err.Error()))
+		writeError(w, http.StatusInternalServerError, nil, err.Error())
 	}
 }

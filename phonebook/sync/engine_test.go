@@ -279,8 +279,8 @@ func TestEngineAPISecretsAndValidation(t *testing.T) {
 			if code != tc.code {
 				t.Fatalf("code %d, want %d (%v)", code, tc.code, out)
 			}
-			if tc.field != "" && out["field"] != tc.field {
-				t.Fatalf("field %v, want %s", out["field"], tc.field)
+			if tc.field != "" && errField(out) != tc.field {
+				t.Fatalf("field %v, want %s (%v)", errField(out), tc.field, out)
 			}
 		})
 	}
@@ -590,7 +590,7 @@ func TestAdminTestAndOverlayEndpoints(t *testing.T) {
 	if cs, _ := out["contacts"].([]any); code != 200 || len(cs) != 1 {
 		t.Fatalf("test unsaved: %d %v", code, out)
 	}
-	if code, out = h.do("POST", "/api/v1/sources/test", map[string]any{"type": "fake", "settings": map[string]any{}}); code != 400 || out["field"] != "settings.url" {
+	if code, out = h.do("POST", "/api/v1/sources/test", map[string]any{"type": "fake", "settings": map[string]any{}}); code != 400 || errField(out) != "settings.url" {
 		t.Fatalf("test unsaved, bad settings: %d %v", code, out)
 	}
 	// MemStore has no overlay: the contacts endpoints say so.
@@ -701,4 +701,17 @@ func TestKeyFile(t *testing.T) {
 	if _, err := sync.NewEngine(store, sync.WithDataDir(dir)); err == nil || !strings.Contains(err.Error(), "32 bytes") {
 		t.Fatalf("short key: %v", err)
 	}
+}
+
+// errField returns the field named by an API error body
+// {"error":{"code","message","details":[{"field","message"}]}}.
+func errField(out map[string]any) string {
+	e, _ := out["error"].(map[string]any)
+	details, _ := e["details"].([]any)
+	if len(details) == 0 {
+		return ""
+	}
+	d, _ := details[0].(map[string]any)
+	f, _ := d["field"].(string)
+	return f
 }
