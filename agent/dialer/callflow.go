@@ -132,6 +132,15 @@ func (d *Dialer) answered(cl *call, amd string, now time.Time) {
 		c.est.attempt(false)
 		cl.machine = true
 		c.machines++
+		if fp := c.cfg.AMD.FalsePositiveRate; fp > 0 {
+			c.amdFalsePos += fp
+			for c.amdFalsePos >= 1 {
+				c.amdFalsePos--
+				c.amdFalsePosTotal++
+				c.meter.answer(now)
+				c.meter.abandon(now)
+			}
+		}
 		if a := cl.agent; a != nil {
 			cl.agent = nil
 			a.call = nil

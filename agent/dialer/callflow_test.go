@@ -415,3 +415,19 @@ func TestLinkDownStopsDiallingUntilReconciled(t *testing.T) {
 		t.Fatal("no calls after the link came back")
 	}
 }
+
+func TestAMDFalsePositivesCountAsAbandoned(t *testing.T) {
+	r := newRig(t, CampaignConfig{Mode: ModeProgressive, AMD: AMDConfig{Enabled: true, Action: "hangup", FalsePositiveRate: 0.5}})
+	r.leads("+442071234001", "+442071234002")
+	r.login("a1")
+	_ = r.d.StartCampaign("camp")
+	r.d.HandleEvent(Event{Kind: EventAnswered, CallID: "c1", AMD: "MACHINE"})
+	if v := r.view(); v.AbandonRate != 0 || v.AMDFalsePositives != 0 {
+		t.Fatalf("half a false positive metered: %+v", v)
+	}
+	r.d.HandleEvent(Event{Kind: EventEnded, CallID: "c1", Cause: 16})
+	r.d.HandleEvent(Event{Kind: EventAnswered, CallID: "c2", AMD: "MACHINE"})
+	if v := r.view(); v.AbandonRate != 1 || v.AMDFalsePositives != 1 {
+		t.Fatalf("two machines at 50 %% false positives: %+v", v)
+	}
+}

@@ -101,6 +101,11 @@ type AMDConfig struct {
 	Action string `json:"action"`
 	// Message is the media played to a machine when Action is "message".
 	Message string `json:"message"`
+	// FalsePositiveRate is the estimated share of MACHINE verdicts that
+	// were people (measured by sampling recordings). Ofcom counts them as
+	// abandoned calls: each MACHINE adds this much of an answered,
+	// abandoned call to the abandonment meter.
+	FalsePositiveRate float64 `json:"false_positive_rate,omitempty"`
 }
 
 // CampaignConfig is everything an administrator sets on a campaign.
@@ -296,6 +301,9 @@ func (c CampaignConfig) Validate() error {
 	case "", PredictorRisk, PredictorMargin:
 	default:
 		bad("predictor", "%q is not risk or margin", c.Predictor)
+	}
+	if c.AMD.FalsePositiveRate < 0 || c.AMD.FalsePositiveRate > 1 {
+		bad("amd.false_positive_rate", "must be in [0, 1]")
 	}
 	if c.ExpectedAnswerRate < 0 || c.ExpectedAnswerRate > 1 {
 		bad("expected_answer_rate", "must be in [0, 1]")

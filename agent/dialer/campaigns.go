@@ -30,6 +30,8 @@ type campaign struct {
 	ctl   controller
 
 	dialed, answered, connected, abandoned, machines, hungUp, failed int
+	amdFalsePos                                                      float64 // estimated people among MACHINE verdicts, not yet metered
+	amdFalsePosTotal                                                 int
 	outcomes                                                         map[Outcome]int
 	tta                                                              durHist
 }

@@ -36,6 +36,9 @@ type CampaignView struct {
 	Abandoned int `json:"abandoned"`
 	Machines  int `json:"machines"`
 	HungUp    int `json:"hung_up_waiting"`
+	// AMDFalsePositives is the estimated people among MACHINE verdicts
+	// counted into the abandonment rate (amd.false_positive_rate).
+	AMDFalsePositives int `json:"amd_estimated_false_positives"`
 
 	// AbandonRate is abandoned / answered over the campaign's window.
 	AbandonRate float64  `json:"abandon_rate"`
@@ -135,7 +138,7 @@ func (d *Dialer) campaignView(c *campaign, now time.Time) CampaignView {
 	v := CampaignView{ID: c.cfg.ID, Name: c.cfg.Name, Mode: c.cfg.Mode, State: c.state,
 		Ringing: len(c.ringing), Waiting: len(c.waiting), Channels: c.channels, MaxChannelsSeen: c.maxChannelsSeen,
 		Dialed: c.dialed, Answered: c.answered, Connected: c.connected, Abandoned: c.abandoned,
-		Machines: c.machines, HungUp: c.hungUp, AbandonRate: c.meter.rate(), Window: c.cfg.AbandonWindow,
+		Machines: c.machines, HungUp: c.hungUp, AMDFalsePositives: c.amdFalsePosTotal, AbandonRate: c.meter.rate(), Window: c.cfg.AbandonWindow,
 		LeadsDue: c.queue.readyLen(), LeadsDeferred: len(c.queue.deferred),
 		TimeToAgentP99: Duration(c.tta.quantile(0.99)), TimeToAgentMax: Duration(c.tta.max),
 		Outcomes: map[Outcome]int{}, AnswerRateEstimate: c.est.answerRate(), RiskThreshold: c.ctl.theta, LastRisk: c.ctl.lastRisk}
