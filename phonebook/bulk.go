@@ -25,6 +25,7 @@ type Batch struct {
 	ctx   context.Context
 	n     int
 	stats BulkStats
+	pre   NumberIndex
 }
 
 // Bulk runs fn; everything fn writes through b becomes visible to readers
@@ -79,6 +80,37 @@ func (b *Batch) tick() error {
 	return nil
 }
 
+// NumberIndex holds the normalised forms and index keys of numbers,
+// computed ahead of a bulk write by Store.IndexNumbers — possibly in another
+// goroutine while the batch writes the previous contacts.
+type NumberIndex map[string]numIndex
+
+type numIndex struct {
+	norm string
+	keys []string
+}
+
+// IndexNumbers normalises every number of cs (the costly part of preparing
+// a contact). It is safe to call from any goroutine.
+func (s *Store) IndexNumbers(cs []*Contact) NumberIndex {
+	m := make(NumberIndex, 2*len(cs))
+	for _, c := range cs {
+		for _, n := range c.Numbers {
+			v := strings.TrimSpace(n.Value)
+			if _, ok := m[v]; ok || v == "" {
+				continue
+			}
+			norm, keys := s.num.Index(v)
+			m[v] = numIndex{norm: norm, keys: keys}
+		}
+	}
+	return m
+}
+
+// UseNumbers makes the following writes of the batch take numbers from ix
+// instead of normalising them again.
+func (b *Batch) UseNumbers(ix NumberIndex) { b.pre = ix }
+
 // Stats returns what the batch has changed so far.
 func (b *Batch) Stats() BulkStats { return b.stats }
 
@@ -108,7 +140,7 @@ func (b *Batch) Put(c *Contact) (*Contact, error) {
 		}
 	}
 	c.UpdatedAt = now
-	keys, err := b.s.prepare(c)
+	keys, err := b.s.prepareWith(c, b.pre)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +260,7 @@ func (b *Batch) UpsertFromSource(c *Contact) (id string, changed bool, err error
 			src.CreatedAt = prevSrc.CreatedAt
 		}
 		src.UpdatedAt = now
-		if _, err := b.s.prepare(src); err != nil {
+		if _, err := b.s.prepareWith(src, b.pre); err != nil {
 			return "", false, err
 		}
 		changed = prevSrc == nil || !sameContent(prevSrc, src)
@@ -248,7 +280,7 @@ func (b *Batch) UpsertFromSource(c *Contact) (id string, changed bool, err error
 			return "", false, err
 		}
 		eff.ID, eff.Source, eff.ExternalID, eff.CreatedAt, eff.UpdatedAt = id, src.Source, src.ExternalID, src.CreatedAt, now
-		keys, err := b.s.prepare(eff)
+		keys, err := b.s.prepareWith(eff, b.pre)
 		if err != nil {
 			return "", false, err
 		}
@@ -261,7 +293,7 @@ func (b *Batch) UpsertFromSource(c *Contact) (id string, changed bool, err error
 		src.CreatedAt = old.CreatedAt
 	}
 	src.UpdatedAt = now
-	keys, err := b.s.prepare(src)
+	keys, err := b.s.prepareWith(src, b.pre)
 	if err != nil {
 		return "", false, err
 	}

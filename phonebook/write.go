@@ -27,7 +27,11 @@ func (s *Store) newID() string {
 }
 
 // prepare validates c, fills derived fields and returns its number keys.
-func (s *Store) prepare(c *Contact) ([]string, error) {
+func (s *Store) prepare(c *Contact) ([]string, error) { return s.prepareWith(c, nil) }
+
+// prepareWith is prepare with numbers indexed ahead of time (see
+// IndexNumbers); numbers not in pre are indexed now.
+func (s *Store) prepareWith(c *Contact, pre NumberIndex) ([]string, error) {
 	var fe []FieldError
 	bad := func(f, m string) { fe = append(fe, FieldError{Field: f, Message: m}) }
 	if c.Scope == "" {
@@ -89,7 +93,13 @@ func (s *Store) prepare(c *Contact) ([]string, error) {
 			bad(fmt.Sprintf("numbers[%d].value", i), "must be 1–64 characters")
 			continue
 		}
-		norm, ks := s.num.Index(n.Value)
+		var norm string
+		var ks []string
+		if e, ok := pre[n.Value]; ok {
+			norm, ks = e.norm, e.keys
+		} else {
+			norm, ks = s.num.Index(n.Value)
+		}
 		n.Normalized = norm
 		for _, k := range ks {
 			if !slices.Contains(keys, k) {

@@ -108,6 +108,50 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, res)
 }
 
+// importChunk is a run of parsed rows with their numbers already indexed.
+type importChunk struct {
+	contacts []*phonebook.Contact
+	lines    []int
+	numbers  phonebook.NumberIndex
+	err      error
+}
+
+const importChunkRows = 1024
+
+// readChunks parses the CSV and normalises numbers in its own goroutine, so
+// parsing and number normalisation overlap with the store's writes. It
+// stops when done closes.
+func readChunks(store *phonebook.Store, rd *csvbook.Reader, out chan<- importChunk, done <-chan struct{}) {
+	defer close(out)
+	send := func(ch importChunk) bool {
+		select {
+		case out <- ch:
+			return true
+		case <-done:
+			return false
+		}
+	}
+	for {
+		ch := importChunk{}
+		for len(ch.contacts) < importChunkRows {
+			c, err := rd.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				ch.err = err
+				break
+			}
+			ch.contacts = append(ch.contacts, c)
+			ch.lines = append(ch.lines, rd.Line())
+		}
+		ch.numbers = store.IndexNumbers(ch.contacts)
+		if !send(ch) || ch.err != nil || len(ch.contacts) < importChunkRows {
+			return
+		}
+	}
+}
+
 // ImportCSV applies a CSV file as one atomic bulk operation. Each row is
 // keyed by its folded name and company (with an occurrence number for
 // repeats), so importing the same file again keeps ids and rewrites
@@ -117,30 +161,43 @@ func ImportCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace
 	var res ImportResult
 	seen := map[string]struct{}{}
 	st, err := store.Bulk(ctx, func(b *phonebook.Batch) error {
+		chunks := make(chan importChunk, 2)
+		done := make(chan struct{})
+		finished := make(chan struct{})
+		go func() {
+			defer close(finished)
+			readChunks(store, rd, chunks, done)
+		}()
+		defer func() {
+			close(done)
+			for range chunks { // let the reader see done and end
+			}
+			<-finished
+		}()
 		occurrences := map[string]int{}
-		for {
-			c, err := rd.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			key := rowKey(c)
-			occurrences[key]++
-			c.ExternalID = fmt.Sprintf("%s#%d", key, occurrences[key])
-			c.Source = phonebook.SourceCSV
-			if _, _, err := b.UpsertFromSource(c); err != nil {
-				var ve *phonebook.ValidationError
-				if errors.As(err, &ve) {
-					return &phonebook.ValidationError{Fields: []phonebook.FieldError{{Field: fmt.Sprintf("line %d", rd.Line()), Message: ve.Error()}}}
+		for ch := range chunks {
+			b.UseNumbers(ch.numbers)
+			for i, c := range ch.contacts {
+				key := rowKey(c)
+				occurrences[key]++
+				c.ExternalID = fmt.Sprintf("%s#%d", key, occurrences[key])
+				c.Source = phonebook.SourceCSV
+				if _, _, err := b.UpsertFromSource(c); err != nil {
+					var ve *phonebook.ValidationError
+					if errors.As(err, &ve) {
+						return &phonebook.ValidationError{Fields: []phonebook.FieldError{{Field: fmt.Sprintf("line %d", ch.lines[i]), Message: ve.Error()}}}
+					}
+					return fmt.Errorf("line %d: %w", ch.lines[i], err)
 				}
-				return fmt.Errorf("line %d: %w", rd.Line(), err)
+				if replace {
+					seen[c.ExternalID] = struct{}{}
+				}
 			}
-			if replace {
-				seen[c.ExternalID] = struct{}{}
+			if ch.err != nil {
+				return ch.err
 			}
 		}
+		b.UseNumbers(nil)
 		if !replace {
 			return nil
 		}

@@ -55,6 +55,7 @@ func main() {
 	lookups := flag.Int("lookups", 200000, "reverse lookups to time after the import")
 	searches := flag.Int("searches", 20000, "searches to time after the import")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the import to this file")
+	heapProfile := flag.String("heapprofile", "", "write a heap profile taken right after the import to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
 		pf, err := os.Create(*cpuProfile)
@@ -67,14 +68,14 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*csvPath, *data, *region, *lookups, *searches); err != nil {
+	if err := run(*csvPath, *data, *region, *lookups, *searches, *heapProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "importbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(csvPath, data, region string, nLookups, nSearches int) error {
+func run(csvPath, data, region string, nLookups, nSearches int, heapProfile string) error {
 	ctx := context.Background()
 	// The daemon's default soft memory limit (config memory_limit_mb).
 	if os.Getenv("GOMEMLIMIT") == "" {
@@ -105,6 +106,12 @@ func run(csvPath, data, region string, nLookups, nSearches int) error {
 	res.Rows = imp.Rows
 	res.ContactsPerS = float64(imp.Rows) / res.ImportSeconds
 	res.PeakRSSMB = peakRSSMB()
+	if heapProfile != "" {
+		if hf, err := os.Create(heapProfile); err == nil {
+			_ = pprof.WriteHeapProfile(hf)
+			_ = hf.Close()
+		}
+	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	res.GoHeapSysMB = float64(ms.HeapSys) / (1 << 20)
