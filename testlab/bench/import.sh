@@ -31,6 +31,6 @@ copied=$(psql -h 127.0.0.1 -U "$pguser" -d "$db" -tAc "select count(*) from cont
 echo "postgresql \\copy: $copied rows in ${copy_s}s"
 
 go build -o "$work/importbench" ./testlab/cmd/importbench
-"$work/importbench" -csv "$csv" -data "$work/data" -region BA | tee "$work/result.json"
+"$work/importbench" -csv "$csv" -data "$work/data" -region BA -searches "${SEARCHES:-5000}" | tee "$work/result.json"
 imp_s=$(grep import_seconds "$work/result.json" | tr -dc '0-9.')
 printf 'ratio pbxagent/COPY: %.2f (goal <= 1.5)\n' "$(echo "$imp_s / $copy_s" | bc -l)"
