@@ -303,17 +303,36 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		return result{}, nil
 	}
 	m = newMatcher(q, words, nil)
-	// Walk the bucket of the longest word that has one.
-	driver := []byte(pfxSort)
+	// Walk the bucket of each word that has one, longest first, until one
+	// fills the page: matches cluster in display-name order (a first name
+	// starts the display name), so one bucket may be dense where another
+	// is sparse.
+	var drivers [][]byte
 	for _, w := range words {
 		if len(w) >= bucketLen && strings.IndexByte(w, '@') <= 0 {
-			driver = []byte(pfxBucket + bucketOf(w) + sep)
-			break
+			d := []byte(pfxBucket + bucketOf(w) + sep)
+			if !slices.ContainsFunc(drivers, func(o []byte) bool { return bytes.Equal(o, d) }) {
+				drivers = append(drivers, d)
+			}
 		}
 	}
-	r, stop, err := scanPage(ctx, txn, driver, m, after, limit, count, scanBudget)
-	if err != nil || stop == nil {
-		return r, err
+	if len(drivers) == 0 {
+		drivers = [][]byte{[]byte(pfxSort)}
+	}
+	if len(drivers) > 1 {
+		return joinPage(ctx, txn, drivers, m, after, limit, count)
+	}
+	var r result
+	var stop *hit
+	var driver []byte
+	for _, d := range drivers {
+		dr, dstop, err := scanPage(ctx, txn, d, m, after, limit, count, scanBudget)
+		if err != nil || dstop == nil {
+			return dr, err
+		}
+		if driver == nil || len(dr.hits) > len(r.hits) {
+			r, stop, driver = dr, dstop, d // the densest walk, to resume
+		}
 	}
 	// The walk is slow to fill the page: find a selective word, longest
 	// (likely rarest) first.
@@ -372,6 +391,124 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		}
 	}
 	return r, nil
+}
+
+// joinPage pages the contacts found in every bucket of prefixes (one per
+// query word) that m matches: a leapfrog join of sorted ranges, which
+// skips the regions where the words' matches do not meet (matches
+// cluster in display-name order, so walking one bucket and filtering can
+// read a long way before the first match).
+func joinPage(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matcher, after *hit, limit int, count bool) (result, error) {
+	var r result
+	_, err := joinWalk(ctx, txn, prefixes, m, after, 0, func(s []byte) bool {
+		if len(r.hits) == limit {
+			r.more = true
+			return false
+		}
+		i := bytes.LastIndexByte(s, 0)
+		r.hits = append(r.hits, hit{string(s[:i]), string(s[i+1:])})
+		return true
+	})
+	if err != nil || !count {
+		return r, err
+	}
+	if after == nil && !r.more {
+		r.total = len(r.hits)
+		return r, nil
+	}
+	n := 0
+	exhausted, err := joinWalk(ctx, txn, prefixes, m, nil, countBudget, func([]byte) bool {
+		n++
+		return n <= TotalCap
+	})
+	if err != nil {
+		return result{}, err
+	}
+	r.total, r.capped = min(n, TotalCap), exhausted || n > TotalCap
+	return r, nil
+}
+
+// joinWalk calls emit, in display-name order after the cursor, for each
+// contact present in every range of prefixes (keys prefix+<sort>\0<id>)
+// whose value m matches, until emit returns false or, with budget > 0,
+// budget steps have been taken (exhausted is true then). Each step moves
+// the iterators behind to the furthest one: a few Next calls, then a Seek.
+func joinWalk(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matcher, after *hit, budget int, emit func(suffix []byte) bool) (exhausted bool, err error) {
+	its := make([]*badger.Iterator, len(prefixes))
+	for i, p := range prefixes {
+		its[i] = txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: false})
+		defer its[i].Close()
+	}
+	var buf []byte
+	seek := func(i int, target []byte) bool {
+		buf = append(append(buf[:0], prefixes[i]...), target...)
+		its[i].Seek(buf)
+		return its[i].ValidForPrefix(prefixes[i])
+	}
+	valid := func(i int) bool { return its[i].ValidForPrefix(prefixes[i]) }
+	suffix := func(i int) []byte { return its[i].Item().Key()[len(prefixes[i]):] }
+	var target []byte
+	if after != nil {
+		target = append(append([]byte(after.sort), 0), after.id...)
+	}
+	for i := range its {
+		if !seek(i, target) {
+			return false, nil
+		}
+		if after != nil && bytes.Equal(suffix(i), target) {
+			if its[i].Next(); !valid(i) {
+				return false, nil
+			}
+		}
+	}
+	ok := false
+	check := func(v []byte) error { ok = m.match(v); return nil }
+	for steps := 1; ; steps++ {
+		if budget > 0 && steps > budget {
+			return true, nil
+		}
+		if steps%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+		}
+		hi, same := 0, true
+		for i := 1; i < len(its); i++ {
+			c := bytes.Compare(suffix(i), suffix(hi))
+			if c != 0 {
+				same = false
+			}
+			if c > 0 {
+				hi = i
+			}
+		}
+		if same {
+			// Every bucket holds this contact: check all words on it.
+			if err := its[0].Item().Value(check); err != nil {
+				return false, err
+			}
+			if ok && !emit(suffix(0)) {
+				return false, nil
+			}
+			if its[0].Next(); !valid(0) {
+				return false, nil
+			}
+			continue
+		}
+		target = append(target[:0], suffix(hi)...)
+		for i := range its {
+			for g := 0; bytes.Compare(suffix(i), target) < 0; g++ {
+				if g < 4 {
+					its[i].Next()
+				} else {
+					seek(i, target)
+				}
+				if !valid(i) {
+					return false, nil
+				}
+			}
+		}
+	}
 }
 
 // pageOf pages a complete, sorted, deduplicated set of hits.

@@ -50,6 +50,7 @@ func benchSearch(b *testing.B, n int) {
 	queries := benchQueries(b, s)
 	lat := make([]time.Duration, 0, b.N)
 	byClass := map[string][]time.Duration{}
+	byQuery := make([][]time.Duration, len(queries))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		bq := queries[i%len(queries)]
@@ -64,12 +65,24 @@ func benchSearch(b *testing.B, n int) {
 		}
 		lat = append(lat, d)
 		byClass[bq.class] = append(byClass[bq.class], d)
+		byQuery[i%len(queries)] = append(byQuery[i%len(queries)], d)
 	}
 	b.StopTimer()
 	b.ReportMetric(pct(lat, 50), "p50-µs")
 	b.ReportMetric(pct(lat, 99), "p99-µs")
 	for c, l := range byClass {
 		b.ReportMetric(pct(l, 99), "p99-"+c+"-µs")
+	}
+	// The slowest queries by median, to see what a plan costs.
+	idx := make([]int, 0, len(queries))
+	for i := range queries {
+		if len(byQuery[i]) > 0 {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortFunc(idx, func(a, c int) int { return int(pct(byQuery[c], 50) - pct(byQuery[a], 50)) })
+	for _, i := range idx[:min(5, len(idx))] {
+		b.Logf("slow: %s %q cursor=%v: p50 %.0f µs", queries[i].class, queries[i].q.Q, queries[i].q.Cursor != "", pct(byQuery[i], 50))
 	}
 }
 
