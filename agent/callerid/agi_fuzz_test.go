@@ -59,3 +59,9 @@ func FuzzAGISession(f *testing.F) {
 		}
 	})
 }
+
+// discardConn is a net.Conn whose writes vanish.
+type discardConn struct{ net.Conn }
+
+func (discardConn) Write(p []byte) (int, error) { return len(p), nil }
+func (discardConn) RemoteAddr() net.Addr        { return &net.TCPAddr{} }
