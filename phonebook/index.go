@@ -31,11 +31,12 @@ func indexEntries(c *Contact, numKeys []string) entries {
 	// ix/pfx: one entry per distinct bucket, valued with every token so a
 	// scan of one bucket checks all query words without reading contacts.
 	// Whole e-mail addresses get no bucket (a query word with '@' inside is
-	// matched through ix/tok or ix/sort).
+	// matched through ix/tok or ix/sort), nor do tokens shorter than a
+	// bucket (a query word that short walks ix/sort).
 	tv := appendList(vis, toks)
 	last := ""
 	for _, t := range toks {
-		if i := strings.IndexByte(t, '@'); i > 0 {
+		if i := strings.IndexByte(t, '@'); i > 0 || len(t) < bucketLen {
 			continue
 		}
 		if b := bucketOf(t); b != last { // toks are sorted: equal buckets are adjacent
@@ -52,6 +53,16 @@ func indexEntries(c *Contact, numKeys []string) entries {
 			}
 			sv = append(sv, 0)
 			sv = append(sv, k...)
+		}
+	}
+	// Number buckets ("#" and the first digits of each x: and e164: key),
+	// valued like ix/sort: number searches walk them in name order.
+	var nbs []string
+	for _, k := range numKeys {
+		if b, ok := numBucket(k); ok && !slices.Contains(nbs, b) {
+			nbs = append(nbs, b)
+			e.keys = append(e.keys, kBucket(b, sk, c.ID))
+			e.vals = append(e.vals, sv)
 		}
 	}
 	e.keys = append(e.keys, kSort(sk, c.ID))
@@ -119,4 +130,27 @@ func appendList(vis []byte, items []string) []byte {
 		b = append(b, t...)
 	}
 	return b
+}
+
+// numBucketLen is the count of leading digits of a number key that name
+// its ix/pfx bucket.
+const numBucketLen = 5
+
+// numBucket returns the ix/pfx bucket of an x: or e164: number key: '#'
+// and its first numBucketLen digits (ok is false for other keys and
+// shorter numbers).
+func numBucket(numKey string) (string, bool) {
+	var d string
+	switch {
+	case strings.HasPrefix(numKey, "x:"):
+		d = strings.TrimPrefix(numKey[2:], "+")
+	case strings.HasPrefix(numKey, "e164:+"):
+		d = numKey[6:]
+	default:
+		return "", false
+	}
+	if len(d) < numBucketLen {
+		return "", false
+	}
+	return "#" + d[:numBucketLen], true
 }

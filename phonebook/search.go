@@ -287,6 +287,17 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 			return result{}, nil
 		}
 		prefixes := []string{"x:" + d, "x:+" + d, "e164:+" + d}
+		m = newMatcher(q, nil, prefixes)
+		// Keys are x:<cleaned number> or e164:+<digits>: a match starts
+		// with the query's digits, so it is in the bucket of their start.
+		driver := []byte(pfxSort)
+		if len(d) >= numBucketLen {
+			driver = []byte(pfxBucket + "#" + d[:numBucketLen] + sep)
+		}
+		r, stop, err := scanPage(ctx, txn, driver, m, after, limit, count, scanBudget)
+		if err != nil || stop == nil {
+			return r, err
+		}
 		set, complete, err := probeNumbers(ctx, txn, q, prefixes)
 		if err != nil {
 			return result{}, err
@@ -294,9 +305,7 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		if complete {
 			return pageOf(set, after, limit), nil
 		}
-		m = newMatcher(q, nil, prefixes)
-		r, _, err := scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count, 0)
-		return r, err
+		return resumeWalk(ctx, txn, driver, m, r, stop, limit, count)
 	}
 	words, ok := searchWords(text)
 	if !ok {
@@ -380,6 +389,12 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		return pageOf(cands, after, limit), nil
 	}
 	// No word is selective: walk on to the end of the range.
+	return resumeWalk(ctx, txn, driver, m, r, stop, limit, count)
+}
+
+// resumeWalk continues a walk that stopped at its budget (r holds its hits
+// so far) to the end of the page, and counts.
+func resumeWalk(ctx context.Context, txn *badger.Txn, driver []byte, m *matcher, r result, stop *hit, limit int, count bool) (result, error) {
 	r2, _, err := scanPage(ctx, txn, driver, m, stop, limit-len(r.hits), false, 0)
 	if err != nil {
 		return result{}, err
