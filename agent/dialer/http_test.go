@@ -121,3 +121,42 @@ func TestHTTPStreamSendsSnapshots(t *testing.T) {
 		}
 	}
 }
+
+type fakeDir struct{}
+
+func (fakeDir) Leads(_ context.Context, q string) ([]LeadInput, error) {
+	return []LeadInput{{Number: "+442071230001", Name: "From " + q}, {Number: "+442071230002"}}, nil
+}
+
+func TestHTTPDirectoryLeadsAndErrors(t *testing.T) {
+	r := newRig(t, CampaignConfig{Mode: ModeProgressive})
+	srv := httptest.NewServer(NewHandler(r.d, WithDirectory(fakeDir{})))
+	defer srv.Close()
+	if code, out := do(t, srv, "POST", "/api/v1/campaigns/camp/leads/directory", "application/json", `{"query":"sales"}`); code != 200 || out["added"].(float64) != 2 {
+		t.Fatalf("directory leads: %d %v", code, out)
+	}
+	for _, tc := range []struct {
+		method, path, ct, body string
+		code                   int
+		msg                    string
+	}{
+		{"PUT", "/api/v1/campaigns/camp", "application/json", `{"id":"other","max_channels":1,"info_message":"sound:i"}`, 400, "differs"},
+		{"POST", "/api/v1/campaigns", "application/json", `{"id":"camp","max_channels":1,"info_message":"sound:i"}`, 409, "exists"},
+		{"POST", "/api/v1/campaigns", "application/json", `{"id":"x","bogus":1}`, 400, "unknown field"},
+		{"POST", "/api/v1/campaigns/camp/leads", "application/xml", `<x/>`, 400, "content type"},
+		{"GET", "/api/v1/campaigns/camp/leads?limit=-1", "", "", 400, "limit"},
+		{"POST", "/api/v1/agents/nobody/pause", "", "", 404, "not found"},
+		{"POST", "/api/v1/agents/nobody/disposition", "application/json", `{}`, 400, "disposition required"},
+		{"POST", "/api/v1/dnc", "application/json", `{"numbers":["+442071234567","banana"]}`, 400, "numbers[1]"},
+	} {
+		code, out := do(t, srv, tc.method, tc.path, tc.ct, tc.body)
+		if code != tc.code {
+			t.Errorf("%s %s: %d %v, want %d", tc.method, tc.path, code, out, tc.code)
+			continue
+		}
+		e, _ := out["error"].(map[string]any)
+		if msg, _ := e["message"].(string); !strings.Contains(msg, tc.msg) {
+			t.Errorf("%s %s: message %q, want %q", tc.method, tc.path, msg, tc.msg)
+		}
+	}
+}
