@@ -157,3 +157,52 @@ func TestCallFlowThroughStandIn(t *testing.T) {
 	}
 	e.expect(dialer.EventEnded, "c1")
 }
+
+func TestAsteriskRestartEndsCallsAndAgentLegs(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.tel.ConnectAgent(ctx, "a1", "PJSIP/agent1"); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(1500 * time.Millisecond)
+	e.expect(dialer.EventAgentUp, "a1")
+	if err := e.tel.Originate(ctx, dialer.OriginateRequest{CallID: "c1", Endpoint: "PJSIP/h1", Timeout: 25 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.tel.Originate(ctx, dialer.OriginateRequest{CallID: "c2", Endpoint: "PJSIP/n1", Timeout: 25 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(3 * time.Second)
+	e.expect(dialer.EventAnswered, "c1")
+
+	e.srv.Restart("02:fa:ce:00:00:02")
+	got := map[string]dialer.Event{}
+	sawDown := false
+	deadline := time.NewTimer(20 * time.Second)
+	defer deadline.Stop()
+	for up := false; !up; {
+		select {
+		case ev := <-e.evs:
+			switch ev.Kind {
+			case dialer.EventLinkDown:
+				sawDown = true
+			case dialer.EventLinkUp:
+				up = sawDown
+			case dialer.EventEnded:
+				got[ev.CallID] = ev
+			case dialer.EventAgentDown:
+				got["agent:"+ev.AgentID] = ev
+			}
+		case <-deadline.C:
+			t.Fatalf("no reconnect after the restart; events %v", got)
+		}
+	}
+	for _, id := range []string{"c1", "c2"} {
+		if ev, ok := got[id]; !ok || !ev.Lost {
+			t.Errorf("call %s: %+v, want ended as lost", id, ev)
+		}
+	}
+	if _, ok := got["agent:a1"]; !ok {
+		t.Errorf("agent leg gone with the restart but the agent was not logged out: %v", got)
+	}
+}
