@@ -134,7 +134,7 @@ func appendList(vis []byte, items []string) []byte {
 
 // numBucketLen is the count of leading digits of a number key that name
 // its ix/pfx bucket.
-const numBucketLen = 5
+const numBucketLen = 6
 
 // numBucket returns the ix/pfx bucket of an x: or e164: number key: '#'
 // and its first numBucketLen digits (ok is false for other keys and

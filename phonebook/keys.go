@@ -13,8 +13,11 @@ import "bytes"
 //	ov/<id>                        the local overlay of a synced contact (JSON)
 //	ix/num/<numkey>\x00<id>        a number key (x:, ext:, e164:, nsn:); value: visibility and display name
 //	ix/tok/<token>\x00<sort>\x00<id>   name/company/e-mail tokens; value: visibility
-//	ix/pfx/<bucket>\x00<sort>\x00<id>  one per distinct first-3-byte token prefix (bucket),
-//	                               in display-name order; value: visibility and every token
+//	ix/pfx/<bucket>\x00<sort>\x00<id>  in display-name order, one per distinct bucket: the
+//	                               first 3 bytes of a token (of 3 bytes or more, not a whole
+//	                               e-mail address; value: visibility and every token) or '#'
+//	                               and the first 6 digits of an x:/e164: number key (value:
+//	                               as ix/sort)
 //	ix/sort/<sort>\x00<id>         every contact in display-name order; value: visibility,
 //	                               every token and the x:/e164: number keys
 //	ix/src/<source>\x00<extid>     (source, external id) → id
