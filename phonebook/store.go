@@ -27,7 +27,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the time stamped on contacts; time.Now when nil.
 	Now func() time.Time
-	// MemoryBudget caps Badger's memtables and caches, in bytes (0: 256 MiB).
+	// MemoryBudget sizes Badger's memtables and caches, in bytes (0: 256
+	// MiB). Table building during flushes and compactions needs more.
 	MemoryBudget int64
 }
 
@@ -83,6 +84,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		WithBlockCacheSize(budget / 4).
 		WithIndexCacheSize(budget / 8).
 		WithNumCompactors(2).
+		WithValueLogFileSize(64 << 20).
 		WithValueThreshold(1 << 10)
 	if opts.InMemory {
 		bo = bo.WithInMemory(true).WithDir("").WithValueDir("")
