@@ -198,14 +198,14 @@ func benchResolve(b *testing.B, direct bool) {
 	}
 }
 
-func startHTTP(b *testing.B, s *Service) string {
+func startHTTP(b *testing.B, h http.Handler) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/cid", s.HTTPHandler())
-	mux.Handle("/cid/", s.HTTPHandler())
+	mux.Handle("/cid", h)
+	mux.Handle("/cid/", h)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	b.Cleanup(func() { srv.Close() })
@@ -213,8 +213,13 @@ func startHTTP(b *testing.B, s *Service) string {
 }
 
 func benchHTTP(b *testing.B, rate float64, keepAlive bool) {
-	s := benchService(b)
-	base := startHTTP(b, s)
+	benchHTTPHandler(b, rate, keepAlive, benchService(b).HTTPHandler())
+}
+
+// benchHTTPHandler drives h; the baseline benchmarks give it a handler that does no lookup.
+func benchHTTPHandler(b *testing.B, rate float64, keepAlive bool, h http.Handler) {
+	benchFixture(b)
+	base := startHTTP(b, h)
 	mix := benchFix.Mix(8192)
 	tr := &http.Transport{MaxIdleConnsPerHost: 128, DisableKeepAlives: !keepAlive}
 	defer tr.CloseIdleConnections()
@@ -248,6 +253,21 @@ func benchHTTP(b *testing.B, rate float64, keepAlive bool) {
 
 // BenchmarkHTTPKeepAlive5000: the CURL() path with keep-alive at 5 000 requests/s (goal p99 ≤ 1 ms).
 func BenchmarkHTTPKeepAlive5000(b *testing.B) { benchHTTP(b, 5000, true) }
+
+// staticHandler answers a fixed name: the baseline of the same server, client and load without
+// pbxagent's work.
+var staticHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "Ana Anić")
+})
+
+// BenchmarkHTTPBaselineKeepAlive5000 is BenchmarkHTTPKeepAlive5000 against staticHandler.
+func BenchmarkHTTPBaselineKeepAlive5000(b *testing.B) { benchHTTPHandler(b, 5000, true, staticHandler) }
+
+// BenchmarkHTTPBaselineConnPerRequest1000 is BenchmarkHTTPConnPerRequest1000 against staticHandler.
+func BenchmarkHTTPBaselineConnPerRequest1000(b *testing.B) {
+	benchHTTPHandler(b, 1000, false, staticHandler)
+}
 
 // BenchmarkHTTPConnPerRequest1000 and …5000: one TCP connection per request, as a curl handle
 // without reuse does.
