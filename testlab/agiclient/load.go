@@ -17,8 +17,9 @@ type LoadConfig struct {
 	Numbers []string
 	// Sessions is the number of sessions to run (required).
 	Sessions int
-	// Rate, when > 0, starts sessions open-loop at this many per second and measures each from
-	// its scheduled start (no coordinated omission); when 0 the Workers run closed-loop.
+	// Rate, when > 0, starts sessions open-loop at this many per second (the load does not slow
+	// down with the server); when 0 the Workers run closed-loop. Latencies run from the moment a
+	// worker connects (see FromSchedule).
 	Rate float64
 	// Workers bounds sessions in flight (default 64).
 	Workers int
@@ -26,6 +27,8 @@ type LoadConfig struct {
 	HangupShare float64
 	// Seed makes the hangup choice reproducible.
 	Seed uint64
+	// FromSchedule measures open-loop latencies from each session's scheduled start.
+	FromSchedule bool
 }
 
 // LoadResult summarises a load run.
@@ -85,8 +88,12 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (LoadResult, error) {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
+				t0 := time.Now()
 				r := Run(ctx, j.cfg)
-				d := time.Since(j.sched)
+				d := time.Since(t0)
+				if cfg.FromSchedule {
+					d = time.Since(j.sched)
+				}
 				mu.Lock()
 				lat[idx], statuses[idx], errs[idx] = d, r.Status, r.Err
 				idx++
