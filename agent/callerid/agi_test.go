@@ -192,10 +192,19 @@ func TestAGISessions(t *testing.T) {
 // TestAGITimeoutFailsOpen: a directory that hangs must not hold the call: the session ends within
 // its deadline with AGISTATUS=SUCCESS and the name untouched.
 func TestAGITimeoutFailsOpen(t *testing.T) {
-	dir := &fakeDir{block: make(chan struct{})}
-	defer close(dir.block)
-	s := newTestService(t, dir, WithTimeout(50*time.Millisecond))
-	addr := startAGI(t, s)
+	for _, isolate := range []bool{false, true} {
+		dir := &fakeDir{m: testDir().m, late: !isolate}
+		if isolate {
+			dir.block = make(chan struct{})
+			defer close(dir.block)
+		}
+		s := newTestService(t, dir, WithTimeout(50*time.Millisecond), WithLookupIsolation(isolate))
+		agiTimeoutCase(t, startAGI(t, s))
+	}
+}
+
+func agiTimeoutCase(t *testing.T, addr string) {
+	t.Helper()
 	res := agiclient.Run(context.Background(), agiclient.Config{Addr: addr, CallerID: "061111111"})
 	if res.Status != agiclient.StatusSuccess {
 		t.Fatalf("AGISTATUS = %s (%v)", res.Status, res.Err)

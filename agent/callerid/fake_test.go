@@ -16,6 +16,7 @@ type fakeDir struct {
 	m     map[string]phonebook.LookupResult
 	err   error
 	block chan struct{} // when non-nil, Lookup waits for it to close and ignores ctx
+	late  bool          // Lookup waits for ctx to end, then answers anyway (a slow directory)
 	calls atomic.Int64
 }
 
@@ -23,6 +24,9 @@ func (d *fakeDir) Lookup(ctx context.Context, number string) (phonebook.LookupRe
 	d.calls.Add(1)
 	if d.block != nil {
 		<-d.block
+	}
+	if d.late {
+		<-ctx.Done()
 	}
 	if d.err != nil {
 		return phonebook.LookupResult{}, d.err

@@ -59,10 +59,18 @@ func TestResolveFailOpen(t *testing.T) {
 			t.Fatalf("got %+v %v, want error miss", res, ok)
 		}
 	})
-	t.Run("directory ignores ctx", func(t *testing.T) {
+	t.Run("late answer discarded", func(t *testing.T) {
+		dir := &fakeDir{m: testDir().m, late: true}
+		s := newTestService(t, dir, WithTimeout(20*time.Millisecond))
+		res, ok := s.Resolve(context.Background(), ProtoAGI, "061111111", 0)
+		if ok || res.Match != MatchTimeout || res.Name != "" {
+			t.Fatalf("got %+v %v, want timeout", res, ok)
+		}
+	})
+	t.Run("isolated: directory ignores ctx", func(t *testing.T) {
 		dir := &fakeDir{block: make(chan struct{})}
 		defer close(dir.block)
-		s := newTestService(t, dir, WithTimeout(20*time.Millisecond))
+		s := newTestService(t, dir, WithTimeout(20*time.Millisecond), WithLookupIsolation(true))
 		res, ok := s.Resolve(context.Background(), ProtoAGI, "061111111", 0)
 		if ok || res.Match != MatchTimeout {
 			t.Fatalf("got %+v %v, want timeout", res, ok)
@@ -94,9 +102,8 @@ func TestMetrics(t *testing.T) {
 	s.Resolve(ctx, ProtoHTTP, "061111111", 0)
 	s.Resolve(ctx, ProtoAGI, "000", 0)
 	s.Resolve(ctx, ProtoSIP, "anonymous", 0)
-	dir.block = make(chan struct{})
+	dir.late = true
 	s.Resolve(ctx, ProtoARI, "061111111", 0)
-	close(dir.block)
 
 	if got := testutil.ToFloat64(s.metrics.lookups.WithLabelValues("http", "hit", "e164")); got != 2 {
 		t.Errorf("http hits = %v, want 2", got)
