@@ -26,6 +26,7 @@ type Batch struct {
 	n     int
 	stats BulkStats
 	pre   NumberIndex
+	known map[string]map[string]string // source → external id → id, see LoadSource
 }
 
 // Bulk runs fn; everything fn writes through b becomes visible to readers
@@ -105,6 +106,26 @@ func (s *Store) IndexNumbers(cs []*Contact) NumberIndex {
 		}
 	}
 	return m
+}
+
+// LoadSource reads every (external id → id) of a source into memory, so
+// that UpsertFromSource of that source needs no read for new contacts — a
+// large first import into an empty source is then write-only. It costs
+// memory in proportion to the source's size.
+func (b *Batch) LoadSource(source string) error {
+	m := map[string]string{}
+	err := b.SourceIDs(source, func(ext, id string) error {
+		m[ext] = id
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if b.known == nil {
+		b.known = map[string]map[string]string{}
+	}
+	b.known[source] = m
+	return nil
 }
 
 // UseNumbers makes the following writes of the batch take numbers from ix
@@ -227,13 +248,26 @@ func (b *Batch) UpsertFromSource(c *Contact) (id string, changed bool, err error
 	}
 	src := c.Clone()
 	src.Scope, src.Owner = ScopeGlobal, ""
-	idb, err := b.w.get(kSource(src.Source, src.ExternalID))
+	var idb []byte
+	if known, ok := b.known[src.Source]; ok {
+		// The source's ids are in memory: a miss needs no read.
+		if id, ok := known[src.ExternalID]; ok {
+			idb = []byte(id)
+		} else {
+			err = ErrNotFound
+		}
+	} else {
+		idb, err = b.w.get(kSource(src.Source, src.ExternalID))
+	}
 	switch {
 	case errors.Is(err, ErrNotFound):
 		src.ID = ""
 		out, err := b.Put(src)
 		if err != nil {
 			return "", false, err
+		}
+		if known, ok := b.known[src.Source]; ok {
+			known[src.ExternalID] = out.ID
 		}
 		return out.ID, true, nil
 	case err != nil:
@@ -325,6 +359,9 @@ func (b *Batch) DeleteFromSource(source, externalID string) (bool, error) {
 }
 
 func (b *Batch) deleteSourceEntry(source, ext, id string) (bool, error) {
+	if known, ok := b.known[source]; ok {
+		delete(known, ext)
+	}
 	if err := b.s.saveOverlay(b.w, id, nil, nil); err != nil {
 		return false, err
 	}

@@ -174,6 +174,9 @@ func ImportCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace
 			}
 			<-finished
 		}()
+		if err := b.LoadSource(phonebook.SourceCSV); err != nil {
+			return err
+		}
 		occurrences := map[string]int{}
 		for ch := range chunks {
 			b.UseNumbers(ch.numbers)

@@ -78,8 +78,8 @@ func main() {
 func run(csvPath, data, region string, nLookups, nSearches int, heapProfile string) error {
 	ctx := context.Background()
 	// The daemon's default soft memory limit (config memory_limit_mb).
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(int64(config.Default().MemoryLimitMB) << 20)
+	if lim := config.Default().MemoryLimitMB; lim > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(lim) << 20)
 	}
 	norm, err := number.New(number.Config{DefaultRegion: region})
 	if err != nil {
