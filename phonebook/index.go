@@ -56,13 +56,18 @@ func indexEntries(c *Contact, numKeys []string) entries {
 		}
 	}
 	// Number buckets ("#" and the first digits of each x: and e164: key),
-	// valued like ix/sort: number searches walk them in name order.
+	// valued with the number keys only: number searches walk them in name
+	// order.
 	var nbs []string
+	var nv2 []byte // visibility, an empty token list, then the number keys
 	for _, k := range numKeys {
 		if b, ok := numBucket(k); ok && !slices.Contains(nbs, b) {
+			if nv2 == nil {
+				nv2 = append(appendList(vis, nil), sv[len(tv):]...)
+			}
 			nbs = append(nbs, b)
 			e.keys = append(e.keys, kBucket(b, sk, c.ID))
-			e.vals = append(e.vals, sv)
+			e.vals = append(e.vals, nv2)
 		}
 	}
 	e.keys = append(e.keys, kSort(sk, c.ID))
@@ -123,11 +128,14 @@ func appendList(vis []byte, items []string) []byte {
 	for _, t := range items {
 		n += 1 + len(t)
 	}
-	b := make([]byte, 0, n)
+	b := make([]byte, 0, n+1)
 	b = append(b, vis...)
 	for _, t := range items {
 		b = append(b, 0)
 		b = append(b, t...)
+	}
+	if len(items) == 0 {
+		b = append(b, 0) // the list starts after a NUL, even empty
 	}
 	return b
 }

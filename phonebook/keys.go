@@ -17,7 +17,7 @@ import "bytes"
 //	                               first 3 bytes of a token (of 3 bytes or more, not a whole
 //	                               e-mail address; value: visibility and every token) or '#'
 //	                               and the first 6 digits of an x:/e164: number key (value:
-//	                               as ix/sort)
+//	                               visibility, an empty token list, \x01, the number keys)
 //	ix/sort/<sort>\x00<id>         every contact in display-name order; value: visibility,
 //	                               every token and the x:/e164: number keys
 //	ix/src/<source>\x00<extid>     (source, external id) → id

@@ -296,6 +296,15 @@ func TestSearchOrderAndEqualNames(t *testing.T) {
 	f.put(t, &Contact{FirstName: "Ärger", LastName: "Name"})
 	f.put(t, &Contact{FirstName: "Zed", LastName: "Name"})
 	f.put(t, &Contact{FirstName: "anton", LastName: "name"})
+	// No token at all (punctuation for a name), with numbers: found by
+	// number, with a source filter, and by an empty query.
+	f.put(t, &Contact{DisplayName: "--", Source: SourceCSV, Numbers: []Number{{Type: NumberWork, Value: "+387 61 222 333"}}})
+	for _, q := range []Query{{Q: "+387612"}, {Q: "38761222", Source: SourceCSV}, {Source: SourceCSV}, {Q: "387"}} {
+		f.check(t, q)
+		if p, err := f.s.Search(context.Background(), q); err != nil || p.Total != 1 {
+			t.Errorf("%+v: total %d (%v), want the token-less contact", q, p.Total, err)
+		}
+	}
 	for _, limit := range []int{1, 2, 4, 100} {
 		t.Run(fmt.Sprint(limit), func(t *testing.T) {
 			f.check(t, Query{Q: "name", Limit: limit})
