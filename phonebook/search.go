@@ -32,6 +32,8 @@ const (
 	probeLimit = 1024
 	// countBudget caps the index entries read to count matches beyond a page.
 	countBudget = 1024
+	// joinCountBudget is countBudget for joins, whose steps may seek.
+	joinCountBudget = 512
 	// numberProbeLimit is probeLimit for number queries, whose entries are
 	// cheap to collect and whose walks are slow (numbers are not bucketed).
 	numberProbeLimit = 4096
@@ -415,24 +417,36 @@ func resumeWalk(ctx context.Context, txn *badger.Txn, driver []byte, m *matcher,
 // read a long way before the first match).
 func joinPage(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matcher, after *hit, limit int, count bool) (result, error) {
 	var r result
-	_, err := joinWalk(ctx, txn, prefixes, m, after, 0, func(s []byte) bool {
-		if len(r.hits) == limit {
-			r.more = true
-			return false
+	full := 0 // the step at which the page was full and one more found
+	n := 0    // matches from the start, when the walk started there
+	counting := count && after == nil
+	exhausted, err := joinWalk(ctx, txn, prefixes, m, after, func(steps int) bool {
+		return full > 0 && steps-full > joinCountBudget
+	}, func(s []byte, steps int) bool {
+		if len(r.hits) < limit {
+			i := bytes.LastIndexByte(s, 0)
+			r.hits = append(r.hits, hit{string(s[:i]), string(s[i+1:])})
+			n++
+			return true
 		}
-		i := bytes.LastIndexByte(s, 0)
-		r.hits = append(r.hits, hit{string(s[:i]), string(s[i+1:])})
-		return true
+		r.more = true
+		if full == 0 {
+			full = steps
+		}
+		n++
+		return counting && n <= TotalCap
 	})
 	if err != nil || !count {
 		return r, err
 	}
-	if after == nil && !r.more {
-		r.total = len(r.hits)
+	if counting {
+		r.total, r.capped = min(n, TotalCap), exhausted || n > TotalCap
 		return r, nil
 	}
-	n := 0
-	exhausted, err := joinWalk(ctx, txn, prefixes, m, nil, countBudget, func([]byte) bool {
+	n = 0
+	exhausted, err = joinWalk(ctx, txn, prefixes, m, nil, func(steps int) bool {
+		return steps > joinCountBudget
+	}, func([]byte, int) bool {
 		n++
 		return n <= TotalCap
 	})
@@ -445,10 +459,10 @@ func joinPage(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matche
 
 // joinWalk calls emit, in display-name order after the cursor, for each
 // contact present in every range of prefixes (keys prefix+<sort>\0<id>)
-// whose value m matches, until emit returns false or, with budget > 0,
-// budget steps have been taken (exhausted is true then). Each step moves
-// the iterators behind to the furthest one: a few Next calls, then a Seek.
-func joinWalk(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matcher, after *hit, budget int, emit func(suffix []byte) bool) (exhausted bool, err error) {
+// whose value m matches, until emit returns false or over reports that
+// the steps taken are enough (exhausted is true then). Each step moves the
+// iterators behind to the furthest one: a few Next calls, then a Seek.
+func joinWalk(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matcher, after *hit, over func(steps int) bool, emit func(suffix []byte, steps int) bool) (exhausted bool, err error) {
 	its := make([]*badger.Iterator, len(prefixes))
 	for i, p := range prefixes {
 		its[i] = txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: false})
@@ -479,7 +493,7 @@ func joinWalk(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matche
 	ok := false
 	check := func(v []byte) error { ok = m.match(v); return nil }
 	for steps := 1; ; steps++ {
-		if budget > 0 && steps > budget {
+		if over(steps) {
 			return true, nil
 		}
 		if steps%256 == 0 {
@@ -502,7 +516,7 @@ func joinWalk(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matche
 			if err := its[0].Item().Value(check); err != nil {
 				return false, err
 			}
-			if ok && !emit(suffix(0)) {
+			if ok && !emit(suffix(0), steps) {
 				return false, nil
 			}
 			if its[0].Next(); !valid(0) {
