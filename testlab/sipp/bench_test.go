@@ -57,7 +57,7 @@ func BenchmarkSIPp302(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("baseline SIPp UAS: %s", base)
+		b.Logf("baseline SIPp UAS: %s; response-time buckets (ms) %v", base, base.Repartition)
 
 		addr := startPbxagent(b, fix.Store, nil, nil, pbxsip.WithMissMode(pbxsip.MissRedirect))
 		var ru0 syscall.Rusage
@@ -71,7 +71,7 @@ func BenchmarkSIPp302(b *testing.B) {
 			b.Fatal(err)
 		}
 		cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * 100 / wall
-		b.Logf("pbxagent: %s", res)
+		b.Logf("pbxagent: %s; response-time buckets (ms) %v", res, res.Repartition)
 		b.Logf("pbxagent process: cpu=%d%% of one core, rss=%d MiB (directory included; max %d MiB while building it), goroutines at end=%d",
 			int(cpu), vmRSS()>>20, ru1.Maxrss/1024, runtime.NumGoroutine())
 		ratio := res.Rate / base.Rate
