@@ -353,9 +353,10 @@ func (u *UAS) Stop() {
 	}
 }
 
-// tailBuffer keeps the last 8 KiB written to it.
+// tailBuffer keeps the last 8–16 KiB written to it.
 type tailBuffer struct{ b bytes.Buffer }
 
+// Write keeps p, dropping the oldest bytes beyond 16 KiB.
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.b.Write(p)
 	if t.b.Len() > 16<<10 {
@@ -367,4 +368,5 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String returns what is kept.
 func (t *tailBuffer) String() string { return t.b.String() }
