@@ -138,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	cidOpts := []callerid.Option{
 		callerid.WithRegisterer(d.reg), callerid.WithLogger(log.With("component", "callerid")),
 		callerid.WithTimeout(cfg.CallerID.Deadline), callerid.WithHTTPAllow(allow...),
-		callerid.WithOverwritePolicy(policy), callerid.WithCNAM(cfg.SIP.CNAM),
+		callerid.WithOverwritePolicy(policy), callerid.WithSIPCNAM(cfg.SIP.CNAM),
 	}
 	if cfg.CallerID.Token != "" {
 		cidOpts = append(cidOpts, callerid.WithHTTPToken(cfg.CallerID.Token))
@@ -153,8 +153,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		if cfg.SIP.MissStatus == 302 {
 			miss = pbxsip.MissRedirect
 		}
+		// sipgo sends 100 Trying after 200 ms; the dip must answer before.
 		if d.sip, err = pbxsip.NewRedirectServer(d.cid.SIPResolver(), pbxsip.WithMissMode(miss),
-			pbxsip.WithLogger(log.With("component", "sip")), pbxsip.WithResolveTimeout(cfg.CallerID.Deadline)); err != nil {
+			pbxsip.WithLogger(log.With("component", "sip")), pbxsip.WithResolveTimeout(min(cfg.CallerID.Deadline, 150*time.Millisecond))); err != nil {
 			return nil, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/api"
 	"github.com/pbxagent/pbxagent/agent/config"
+	"github.com/pbxagent/pbxagent/testlab/agiclient"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 	"github.com/pbxagent/pbxagent/testlab/contactsvc"
 )
@@ -320,5 +322,54 @@ func TestDaemonSyncSourceEndToEnd(t *testing.T) {
 	code, body = adm.do("GET", "/api/v1/contacts/"+hit.ContactID, "", nil)
 	if code != 200 || !strings.Contains(string(body), `"job_title":"Dispatcher"`) || !strings.Contains(string(body), `"local_fields":["job_title"]`) {
 		t.Fatalf("after the second sync: %d %s", code, body)
+	}
+}
+
+// TestDaemonAllFrontEnds starts the daemon with the SIP redirect and
+// FastAGI listeners on random ports and checks that each answers.
+func TestDaemonAllFrontEnds(t *testing.T) {
+	d, base := testDaemon(t, func(c *config.Config) { c.SIP.Addr = "127.0.0.1:0"; c.CallerID.Deadline = time.Second })
+	if d.AGIAddr() == "" || d.SIPAddr() == "" {
+		t.Fatalf("listeners: agi %q sip %q", d.AGIAddr(), d.SIPAddr())
+	}
+	adm := client{t, base, "test-admin-token"}
+	if code, body := adm.do("POST", "/api/v1/contacts", "application/json", []byte(`{"first_name":"Đurić","last_name":"Šećo","numbers":[{"type":"work","value":"033 222 444"}]}`)); code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	code, body := client{t, base, ""}.do("GET", "/cid?number=%2B38733222444", "", nil)
+	if code != 200 || string(body) != "Đurić Šećo" {
+		t.Fatalf("/cid: %d %q", code, body)
+	}
+	res := agiclient.Run(context.Background(), agiclient.Config{Addr: d.AGIAddr(), CallerID: "033222444"})
+	if res.Status != agiclient.StatusSuccess || res.Set["CALLERID(name)"] != "Đurić Šećo" {
+		t.Fatalf("agi: %+v", res)
+	}
+	conn, err := net.Dial("udp", d.SIPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	invite := "INVITE sip:100@127.0.0.1 SIP/2.0\r\n" +
+		"Via: SIP/2.0/UDP " + conn.LocalAddr().String() + ";branch=z9hG4bK-daemon-1\r\n" +
+		"Max-Forwards: 70\r\nFrom: <sip:033222444@127.0.0.1>;tag=1\r\nTo: <sip:100@127.0.0.1>\r\n" +
+		"Call-ID: daemon-test-1\r\nCSeq: 1 INVITE\r\nContact: <sip:033222444@" + conn.LocalAddr().String() + ">\r\nContent-Length: 0\r\n\r\n"
+	if _, err := conn.Write([]byte(invite)); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 4096)
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("no 302: %v", err)
+		}
+		msg := string(buf[:n])
+		if strings.HasPrefix(msg, "SIP/2.0 1") {
+			continue
+		}
+		if !strings.HasPrefix(msg, "SIP/2.0 302") || !strings.Contains(msg, `"Đurić Šećo"`) {
+			t.Fatalf("answer: %s", msg)
+		}
+		return
 	}
 }
