@@ -104,11 +104,10 @@ func (s *Service) ServeAGIConn(ctx context.Context, c net.Conn) {
 	start := s.now()
 	deadline := start.Add(s.timeout)
 	_ = c.SetDeadline(deadline)
-	// The lookup leaves a little of the session deadline for the replies.
-	reserve := s.timeout / 10
-	if reserve > 10*time.Millisecond {
-		reserve = 10 * time.Millisecond
-	}
+	// The lookup leaves a quarter of the session deadline (at most 50 ms)
+	// for the replies, so a lookup that times out still gets its
+	// PBXAGENT_CID_MATCH out on a busy host.
+	reserve := min(s.timeout/4, 50*time.Millisecond)
 	lctx, cancel := context.WithDeadline(ctx, deadline.Add(-reserve))
 	defer cancel()
 

@@ -198,7 +198,7 @@ func TestAGITimeoutFailsOpen(t *testing.T) {
 			dir.block = make(chan struct{})
 			defer close(dir.block)
 		}
-		s := newTestService(t, dir, WithTimeout(50*time.Millisecond), WithLookupIsolation(isolate))
+		s := newTestService(t, dir, WithTimeout(400*time.Millisecond), WithLookupIsolation(isolate))
 		agiTimeoutCase(t, startAGI(t, s))
 	}
 }
