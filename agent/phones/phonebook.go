@@ -176,6 +176,21 @@ func marshal(doc *etree.Document, cs provisioning.Charset) ([]byte, string, erro
 	return b, cs.ContentType(), nil
 }
 
+// bookJob renders a contact list format: build gets the contacts the
+// request may see (limit 0: all of them); when the directory fails, the
+// answer is build(nil), an empty but valid document, with failStatus.
+func (s *Service) bookJob(q *request, kind string, limit, failStatus int, build func([]*phonebook.Contact) *etree.Document) job {
+	return job{key: q.bookKey(kind), useGen: true,
+		render: func(ctx context.Context) ([]byte, string, error) {
+			cs, err := s.contactsFor(ctx, q, limit)
+			if err != nil {
+				return nil, "", err
+			}
+			return marshal(build(cs), q.charset)
+		},
+		onError: emptyOn(failStatus, func() *etree.Document { return build(nil) }, q.charset)}
+}
+
 // emptyOn answers a failed render with an empty but valid document: 503 for
 // full-book downloads (the phone keeps its copy), 200 for interactive pages.
 func emptyOn(status int, doc func() *etree.Document, cs provisioning.Charset) func(error) (int, []byte, string) {
@@ -198,71 +213,35 @@ func (s *Service) serveBook(w http.ResponseWriter, q *request) {
 	var j job
 	switch q.name {
 	case "yealink.xml":
-		j = job{key: q.bookKey("yealink"), useGen: true,
-			render: func(ctx context.Context) ([]byte, string, error) {
-				cs, err := s.contactsFor(ctx, q, 0)
-				if err != nil {
-					return nil, "", err
-				}
-				return marshal(provisioning.YealinkDirectory(provisioning.Book{Contacts: cs}), q.charset)
-			},
-			onError: emptyOn(failStatus, func() *etree.Document { return provisioning.YealinkDirectory(provisioning.Book{}) }, q.charset)}
+		j = s.bookJob(q, "yealink", 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+			return provisioning.YealinkDirectory(provisioning.Book{Contacts: cs})
+		})
 	case "yealink-groups.xml":
-		j = job{key: q.bookKey("yealink-groups"), useGen: true,
-			render: func(ctx context.Context) ([]byte, string, error) {
-				cs, err := s.contactsFor(ctx, q, 0)
-				if err != nil {
-					return nil, "", err
-				}
-				return marshal(provisioning.YealinkPhoneBook(title, provisioning.GroupContacts(cs, s.cfg.groupBy)), q.charset)
-			},
-			onError: emptyOn(failStatus, func() *etree.Document { return provisioning.YealinkPhoneBook(title, nil) }, q.charset)}
+		j = s.bookJob(q, "yealink-groups", 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+			return provisioning.YealinkPhoneBook(title, provisioning.GroupContacts(cs, s.cfg.groupBy))
+		})
 	case "grandstream.xml", "grandstream/phonebook.xml":
-		j = job{key: q.bookKey("grandstream"), useGen: true,
-			render: func(ctx context.Context) ([]byte, string, error) {
-				cs, err := s.contactsFor(ctx, q, 0)
-				if err != nil {
-					return nil, "", err
-				}
-				return marshal(provisioning.GrandstreamAddressBook(provisioning.GroupContacts(cs, s.cfg.groupBy)), q.charset)
-			},
-			onError: emptyOn(failStatus, func() *etree.Document { return provisioning.GrandstreamAddressBook(nil) }, q.charset)}
+		j = s.bookJob(q, "grandstream", 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+			return provisioning.GrandstreamAddressBook(provisioning.GroupContacts(cs, s.cfg.groupBy))
+		})
 	case "fanvil.xml":
 		if q.hasTerm || q.number != "" {
-			j = job{key: q.bookKey("fanvil-search"), useGen: true,
-				render: func(ctx context.Context) ([]byte, string, error) {
-					cs, err := s.contactsFor(ctx, q, s.cfg.searchLimit)
-					if err != nil {
-						return nil, "", err
-					}
-					return marshal(provisioning.FanvilDirectory(provisioning.Book{Title: title, Contacts: cs}), q.charset)
-				},
-				onError: emptyOn(failStatus, func() *etree.Document { return provisioning.FanvilDirectory(provisioning.Book{Title: title}) }, q.charset)}
+			j = s.bookJob(q, "fanvil-search", s.cfg.searchLimit, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+				return provisioning.FanvilDirectory(provisioning.Book{Title: title, Contacts: cs})
+			})
 			break
 		}
-		j = job{key: q.bookKey("fanvil"), useGen: true,
-			render: func(ctx context.Context) ([]byte, string, error) {
-				cs, err := s.contactsFor(ctx, q, 0)
-				if err != nil {
-					return nil, "", err
-				}
-				return marshal(provisioning.FanvilPhoneBook(provisioning.GroupContacts(cs, s.cfg.groupBy)), q.charset)
-			},
-			onError: emptyOn(failStatus, func() *etree.Document { return provisioning.FanvilPhoneBook(nil) }, q.charset)}
+		j = s.bookJob(q, "fanvil", 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+			return provisioning.FanvilPhoneBook(provisioning.GroupContacts(cs, s.cfg.groupBy))
+		})
 	case "snom.xml":
 		if q.hasTerm || q.number != "" {
 			j = s.snomMenuJob(q, title)
 			break
 		}
-		j = job{key: q.bookKey("snom"), useGen: true,
-			render: func(ctx context.Context) ([]byte, string, error) {
-				cs, err := s.contactsFor(ctx, q, 0)
-				if err != nil {
-					return nil, "", err
-				}
-				return marshal(provisioning.SnomTBook(cs), q.charset)
-			},
-			onError: emptyOn(failStatus, func() *etree.Document { return provisioning.SnomTBook(nil) }, q.charset)}
+		j = s.bookJob(q, "snom", 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+			return provisioning.SnomTBook(cs)
+		})
 	case "snom-search.xml":
 		j = job{key: s.linkKey(q, "snom-search"),
 			render: func(context.Context) ([]byte, string, error) {
