@@ -145,7 +145,7 @@ func (d *Dialer) SetDisposition(agentID, disposition string, optOut bool) error 
 			if a.wrapTimer != nil {
 				a.wrapTimer.Stop()
 			}
-			d.wrapDone(a, now)
+			d.agentReady(a, now)
 		}
 	})
 	return rerr
@@ -254,21 +254,10 @@ func (d *Dialer) afterCall(a *agent, now time.Time) {
 	a.wrapTimer = d.clk.AfterFunc(wrap, func() {
 		d.run(func(now time.Time) {
 			if a.state == AgentWrapUp {
-				d.wrapDone(a, now)
+				d.agentReady(a, now)
 			}
 		})
 	})
-}
-
-func (d *Dialer) wrapDone(a *agent, now time.Time) {
-	if a.pendingPause != "" {
-		r := a.pendingPause
-		a.pendingPause = ""
-		a.setState(AgentPaused, now)
-		a.reason = r
-		return
-	}
-	d.agentReady(a, now)
 }
 
 // agentReady makes the agent ready and hands it the longest-waiting
