@@ -46,24 +46,18 @@ func (d *Dialer) Login(agentID, campaignID, endpoint string) error {
 
 // Logout logs an agent out, after the current call if there is one.
 func (d *Dialer) Logout(agentID string) error {
-	var rerr error
-	d.run(func(now time.Time) {
-		a, err := d.agentLocked(agentID)
-		if err != nil {
-			rerr = err
-			return
-		}
+	return d.withAgent(agentID, func(a *agent, now time.Time) error {
 		if a.state == AgentLoggedOut {
-			return
+			return nil
 		}
 		if a.state == AgentOnCall {
 			a.pendingLogout = true
-			return
+			return nil
 		}
 		d.logout(a, now)
 		d.queue("disconnect agent", func(ctx context.Context) error { return d.tel.DisconnectAgent(ctx, agentID) }, nil)
+		return nil
 	})
-	return rerr
 }
 
 // Pause pauses an agent with a reason; an agent on a call or in wrap-up is
@@ -72,16 +66,10 @@ func (d *Dialer) Pause(agentID, reason string) error {
 	if reason == "" {
 		reason = "break"
 	}
-	var rerr error
-	d.run(func(now time.Time) {
-		a, err := d.agentLocked(agentID)
-		if err != nil {
-			rerr = err
-			return
-		}
+	return d.withAgent(agentID, func(a *agent, now time.Time) error {
 		switch a.state {
 		case AgentLoggedOut:
-			rerr = fmt.Errorf("agent %q is logged out: %w", agentID, ErrConflict)
+			return fmt.Errorf("agent %q is logged out: %w", agentID, ErrConflict)
 		case AgentReady:
 			a.setState(AgentPaused, now)
 			a.reason = reason
@@ -90,51 +78,38 @@ func (d *Dialer) Pause(agentID, reason string) error {
 		default:
 			a.pendingPause = reason
 		}
+		return nil
 	})
-	return rerr
 }
 
 // Resume makes a paused agent ready.
 func (d *Dialer) Resume(agentID string) error {
-	var rerr error
-	d.run(func(now time.Time) {
-		a, err := d.agentLocked(agentID)
-		if err != nil {
-			rerr = err
-			return
-		}
+	return d.withAgent(agentID, func(a *agent, now time.Time) error {
 		switch {
 		case a.state == AgentLoggedOut:
-			rerr = fmt.Errorf("agent %q is logged out: %w", agentID, ErrConflict)
+			return fmt.Errorf("agent %q is logged out: %w", agentID, ErrConflict)
 		case a.pendingPause != "":
 			a.pendingPause = ""
 		case a.state == AgentPaused && a.legUp:
 			d.agentReady(a, now)
 		case a.state == AgentPaused:
-			rerr = fmt.Errorf("agent %q: leg not connected yet: %w", agentID, ErrConflict)
+			return fmt.Errorf("agent %q: leg not connected yet: %w", agentID, ErrConflict)
 		}
+		return nil
 	})
-	return rerr
 }
 
 // SetDisposition records the disposition of the agent's last call. An
 // opt-out puts the number on the do-not-call list at once. During wrap-up
 // it ends the wrap-up.
 func (d *Dialer) SetDisposition(agentID, disposition string, optOut bool) error {
-	var rerr error
-	d.run(func(now time.Time) {
-		a, err := d.agentLocked(agentID)
-		if err != nil {
-			rerr = err
-			return
-		}
+	return d.withAgent(agentID, func(a *agent, now time.Time) error {
 		l := a.lastLead
 		if a.state == AgentOnCall && a.call != nil {
 			l = a.call.lead
 		}
 		if l == nil {
-			rerr = fmt.Errorf("agent %q has no call to dispose: %w", agentID, ErrConflict)
-			return
+			return fmt.Errorf("agent %q has no call to dispose: %w", agentID, ErrConflict)
 		}
 		l.Disposition = disposition
 		if optOut {
@@ -147,46 +122,35 @@ func (d *Dialer) SetDisposition(agentID, disposition string, optOut bool) error 
 			}
 			d.agentReady(a, now)
 		}
+		return nil
 	})
-	return rerr
 }
 
 // NextCall (preview mode) reserves the agent and calls the next lead for it.
 func (d *Dialer) NextCall(agentID string) (Lead, error) {
 	var out Lead
-	var rerr error
-	d.run(func(now time.Time) {
-		a, err := d.agentLocked(agentID)
-		if err != nil {
-			rerr = err
-			return
-		}
+	rerr := d.withAgent(agentID, func(a *agent, now time.Time) error {
 		c := a.c
 		switch {
 		case a.state != AgentReady || !a.legUp:
-			rerr = fmt.Errorf("agent %q is %s, not ready: %w", agentID, a.state, ErrConflict)
-			return
+			return fmt.Errorf("agent %q is %s, not ready: %w", agentID, a.state, ErrConflict)
 		case c.cfg.Mode != ModePreview:
-			rerr = fmt.Errorf("campaign %q is %s, not preview: %w", c.cfg.ID, c.cfg.Mode, ErrConflict)
-			return
+			return fmt.Errorf("campaign %q is %s, not preview: %w", c.cfg.ID, c.cfg.Mode, ErrConflict)
 		case c.state != CampaignRunning:
-			rerr = fmt.Errorf("campaign %q is %s: %w", c.cfg.ID, c.state, ErrConflict)
-			return
+			return fmt.Errorf("campaign %q is %s: %w", c.cfg.ID, c.state, ErrConflict)
 		case d.linkDown:
-			rerr = fmt.Errorf("telephony link down: %w", ErrConflict)
-			return
+			return fmt.Errorf("telephony link down: %w", ErrConflict)
 		case c.channels >= c.cfg.MaxChannels:
-			rerr = fmt.Errorf("campaign %q: all %d channels busy: %w", c.cfg.ID, c.cfg.MaxChannels, ErrConflict)
-			return
+			return fmt.Errorf("campaign %q: all %d channels busy: %w", c.cfg.ID, c.cfg.MaxChannels, ErrConflict)
 		}
 		l := d.nextLead(c, now)
 		if l == nil {
-			rerr = fmt.Errorf("campaign %q: no lead callable now: %w", c.cfg.ID, ErrNotFound)
-			return
+			return fmt.Errorf("campaign %q: no lead callable now: %w", c.cfg.ID, ErrNotFound)
 		}
 		d.place(c, l, a, now)
 		out = *l
 		out.zones, out.counts = nil, nil
+		return nil
 	})
 	return out, rerr
 }
@@ -285,4 +249,19 @@ func (d *Dialer) agentReady(a *agent, now time.Time) {
 	if c.cfg.Mode == ModeProgressive {
 		d.pace(c, now)
 	}
+}
+
+// withAgent runs fn on agent agentID in the dialer's loop and returns fn's
+// error, or the lookup's when there is no such agent.
+func (d *Dialer) withAgent(agentID string, fn func(a *agent, now time.Time) error) error {
+	var rerr error
+	d.run(func(now time.Time) {
+		a, err := d.agentLocked(agentID)
+		if err != nil {
+			rerr = err
+			return
+		}
+		rerr = fn(a, now)
+	})
+	return rerr
 }
