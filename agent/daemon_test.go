@@ -233,30 +233,21 @@ func TestDaemonCallerIDOverARI(t *testing.T) {
 	if code, body := adm.do("GET", "/api/v1/campaigns", "", nil); code != 200 {
 		t.Fatalf("campaigns: %d %s", code, body)
 	}
-	var id string
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var err error
-		if id, err = fake.PlaceInbound(fakeari.InboundCall{App: "pbxagent-cid", Caller: "0038761111111"}); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the daemon never registered its Stasis app: %v", err)
-		}
-		time.Sleep(5 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := fake.AwaitApp(ctx, "pbxagent-cid"); err != nil {
+		t.Fatalf("the daemon never registered its Stasis app: %v", err)
 	}
-	for {
-		snap, _ := fake.Channel(id)
-		if !snap.InStasis {
-			if snap.Variables["CALLERID(name)"] != "Ana Đurić" {
-				t.Fatalf("channel after the app: %+v", snap)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the channel was never continued")
-		}
-		time.Sleep(2 * time.Millisecond)
+	id, err := fake.PlaceInbound(fakeari.InboundCall{App: "pbxagent-cid", Caller: "0038761111111"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := fake.AwaitChannel(ctx, id, func(c fakeari.ChannelSnapshot) bool { return !c.InStasis })
+	if err != nil {
+		t.Fatalf("the channel was never continued: %v", err)
+	}
+	if snap.Variables["CALLERID(name)"] != "Ana Đurić" {
+		t.Fatalf("channel after the app: %+v", snap)
 	}
 }
 

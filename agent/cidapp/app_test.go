@@ -53,16 +53,16 @@ func start(t *testing.T, fake *fakeari.Server, url string) {
 	}
 }
 
-// eventually waits for cond with a deadline.
-func eventually(t *testing.T, what string, cond func() bool) {
+// awaitContinued waits until the app has continued channel id.
+func awaitContinued(t *testing.T, fake *fakeari.Server, id string) fakeari.ChannelSnapshot {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	snap, err := fake.AwaitChannel(ctx, id, func(c fakeari.ChannelSnapshot) bool { return !c.InStasis })
+	if err != nil {
+		t.Fatalf("channel %s was never continued: %v", id, err)
 	}
+	return snap
 }
 
 func TestStasisAppSetsNameAndContinues(t *testing.T) {
@@ -81,11 +81,7 @@ func TestStasisAppSetsNameAndContinues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var snap fakeari.ChannelSnapshot
-		eventually(t, "the channel to leave Stasis", func() bool {
-			snap, _ = fake.Channel(id)
-			return !snap.InStasis
-		})
+		snap := awaitContinued(t, fake, id)
 		if got := snap.Variables["CALLERID(name)"]; got != tc.wantName {
 			t.Errorf("%s/%q: CALLERID(name) = %q, want %q", tc.caller, tc.name, got, tc.wantName)
 		}
@@ -118,11 +114,7 @@ func TestStasisAppServesChannelsLeftInTheApp(t *testing.T) {
 		t.Fatalf("channel left Stasis when the connection closed: %+v", snap)
 	}
 	start(t, fake, url)
-	var snap fakeari.ChannelSnapshot
-	eventually(t, "the left-over channel to be served", func() bool {
-		snap, _ = fake.Channel(id)
-		return !snap.InStasis
-	})
+	snap := awaitContinued(t, fake, id)
 	if snap.Variables["CALLERID(name)"] != "Ana Đurić" {
 		t.Fatalf("left-over channel: %+v", snap.Variables)
 	}
