@@ -107,6 +107,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	ok := false
 	defer func() {
 		if !ok {
+			if d.dialer != nil {
+				d.dialer.Close()
+			}
 			_ = d.store.Close()
 		}
 	}()
@@ -173,7 +176,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 			telOpts = append(telOpts, aritel.WithAMDContext(cfg.ARI.AMDContext))
 		}
 		d.tel = aritel.New(d.ari, cfg.ARI.DialerApp, append(telOpts, aritel.WithLogger(log.With("component", "dialer-ari")))...)
-		d.dialer = dialer.New(d.tel, dialer.WithStore(dialer.NewMemoryStore()), dialer.WithLogger(log.With("component", "dialer")))
+		// Campaigns, leads, DNC, 72-hour records and meters persist in the
+		// store's "dialer" namespace; the dialer closes (flushes) it on Close.
+		dlog := log.With("component", "dialer")
+		d.dialer = dialer.New(d.tel, dialer.WithStore(dialer.NewKVStore(d.store.Meta("dialer"), dlog)), dialer.WithLogger(dlog))
+		if err := d.dialer.Restore(ctx); err != nil {
+			return nil, err
+		}
 		h := dialer.NewHandler(d.dialer, dialer.WithDirectory(leadDirectory{d.store}))
 		for _, p := range []string{"/api/v1/campaigns/", "/api/v1/agents/", "/api/v1/dnc/", "/api/v1/dialer/"} {
 			d.router.Mount(p, h)

@@ -113,7 +113,7 @@ func (d *Dialer) SetDisposition(agentID, disposition string, optOut bool) error 
 		}
 		l.Disposition = disposition
 		if optOut {
-			d.dnc.Add(l.Number, now)
+			d.addDNC(l.Number, now)
 		}
 		d.saveLead(a.c, l)
 		if a.state == AgentWrapUp {

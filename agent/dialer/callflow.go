@@ -44,6 +44,7 @@ func (d *Dialer) place(c *campaign, l *Lead, a *agent, now time.Time) *call {
 	cl := &call{id: d.newCallID(), c: c, lead: l, number: l.Number, state: callDialing, agent: a, dialedAt: now, ringAt: now}
 	l.Status = LeadDialing
 	l.Attempts++
+	d.saveLead(c, l) // a restart must know this attempt may reach the customer
 	d.calls[cl.id] = cl
 	d.inflight[l.Number] = true
 	c.ringing = append(c.ringing, cl)
@@ -216,6 +217,9 @@ func (d *Dialer) graceExpired(cl *call, now time.Time) {
 	c.abandoned++
 	c.meter.abandon(now)
 	d.abandoned[cl.number] = now
+	if err := d.store.SaveAbandoned(cl.number, now); err != nil {
+		d.log.Error("dialer: store abandoned call", "campaign", c.cfg.ID, "call", cl.id, "err", err)
+	}
 	msg := c.cfg.InfoMessage
 	d.queue("play info message", func(ctx context.Context) error { return d.tel.PlayMessage(ctx, cl.id, msg) }, d.hangupOnErr(cl))
 }

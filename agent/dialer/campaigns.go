@@ -88,6 +88,7 @@ func (d *Dialer) UpdateCampaign(cfg CampaignConfig) (CampaignConfig, error) {
 		}
 		if c.cfg.AbandonWindow != cfg.AbandonWindow {
 			c.meter = newMeter(time.Duration(cfg.AbandonWindow))
+			c.meter.dirty = true
 		}
 		c.cfg, c.win = cfg, win
 		c.ctl.init(cfg)
@@ -237,7 +238,18 @@ func (d *Dialer) Leads(id string, offset, limit int) ([]Lead, int, error) {
 func (d *Dialer) AddDNC(numbers []string) {
 	now := d.clk.Now()
 	for _, n := range numbers {
-		d.dnc.Add(n, now)
+		d.addDNC(n, now)
+	}
+}
+
+// addDNC lists a number and records it in the store.
+func (d *Dialer) addDNC(number string, now time.Time) {
+	if d.dnc.Contains(number) {
+		return
+	}
+	d.dnc.Add(number, now)
+	if err := d.store.SaveDNC(number, now); err != nil {
+		d.log.Error("dialer: store do-not-call number", "err", err)
 	}
 }
 

@@ -51,8 +51,10 @@ type Dialer struct {
 	subMu sync.Mutex
 	subs  map[chan struct{}]struct{}
 
-	pruned   time.Time // last sweep of the 72-hour quarantine map
-	linkDown bool      // the telephony's event stream is down
+	pruned     time.Time // last sweep of the 72-hour quarantine map
+	meterSaved time.Time // last save of the abandonment meters
+	restored   bool
+	linkDown   bool // the telephony's event stream is down
 }
 
 // Option configures a Dialer.
@@ -64,7 +66,9 @@ func WithClock(c clock.Clock) Option { return func(d *Dialer) { d.clk = c } }
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(d *Dialer) { d.log = l } }
 
-// WithStore sets where campaigns and leads are written (default: nowhere).
+// WithStore sets where campaigns, leads, the do-not-call list, abandoned
+// numbers and meters are written (default: nowhere); Restore reads them
+// back. The dialer owns s: Close closes it if it has a Close method.
 func WithStore(s Store) Option { return func(d *Dialer) { d.store = s } }
 
 // WithDNC shares a do-not-call list (default: a new empty list).
@@ -110,13 +114,42 @@ func (d *Dialer) Start(ctx context.Context) {
 	d.timer = d.clk.AfterFunc(d.tick, d.onTick)
 }
 
-// Close stops pacing. Calls in progress are left to the telephone system.
+// Close stops pacing, saves the abandonment meters and, when the Store has
+// a Close method (KVStore), closes it, which writes out what is queued.
+// Calls in progress are left to the telephone system.
 func (d *Dialer) Close() {
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
 	d.closed = true
 	if d.timer != nil {
 		d.timer.Stop()
+	}
+	d.saveMeters(d.clk.Now())
+	st := d.store
+	d.mu.Unlock()
+	if cl, ok := st.(interface{ Close() error }); ok {
+		if err := cl.Close(); err != nil {
+			d.log.Error("dialer: closing the store", "err", err)
+		}
+	}
+}
+
+// meterSaveEvery is how often changed abandonment meters are saved.
+const meterSaveEvery = time.Minute
+
+// saveMeters saves the meters that changed since their last save.
+func (d *Dialer) saveMeters(now time.Time) {
+	for _, c := range d.corder {
+		if !c.meter.dirty {
+			continue
+		}
+		c.meter.dirty = false
+		if err := d.store.SaveMeter(c.cfg.ID, c.meter.snapshot(now)); err != nil {
+			d.log.Error("dialer: store abandonment meter", "campaign", c.cfg.ID, "err", err)
+		}
 	}
 }
 
@@ -131,8 +164,15 @@ func (d *Dialer) onTick() {
 			for n, t := range d.abandoned {
 				if now.Sub(t) >= AbandonQuarantine {
 					delete(d.abandoned, n)
+					if err := d.store.SaveAbandoned(n, time.Time{}); err != nil {
+						d.log.Error("dialer: store expired abandoned record", "err", err)
+					}
 				}
 			}
+		}
+		if now.Sub(d.meterSaved) >= meterSaveEvery {
+			d.meterSaved = now
+			d.saveMeters(now)
 		}
 	})
 	d.mu.Lock()

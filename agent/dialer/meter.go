@@ -1,6 +1,10 @@
 package dialer
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // meter counts live answers and abandoned calls in time buckets so the
 // abandonment rate over a rolling window (24 h or 30 days) is O(1).
@@ -11,6 +15,8 @@ type meter struct {
 	aband   int
 	// since start, for reports
 	totalAnswers, totalAband int
+	// dirty: changed since the last snapshot was saved
+	dirty bool
 }
 
 type meterBucket struct {
@@ -55,12 +61,49 @@ func (m *meter) answer(t time.Time) {
 	m.slot(t).answers++
 	m.answers++
 	m.totalAnswers++
+	m.dirty = true
 }
 
 func (m *meter) abandon(t time.Time) {
 	m.slot(t).aband++
 	m.aband++
 	m.totalAband++
+	m.dirty = true
+}
+
+// snapshot returns the non-empty buckets still in the window at now.
+func (m *meter) snapshot(now time.Time) MeterSnapshot {
+	cur := now.UnixNano() / int64(m.bucket)
+	s := MeterSnapshot{Bucket: Duration(m.bucket)}
+	for _, b := range m.buckets {
+		if (b.answers != 0 || b.aband != 0) && b.idx > cur-int64(len(m.buckets)) && b.idx <= cur {
+			s.Buckets = append(s.Buckets, MeterBucket{Index: b.idx, Answers: b.answers, Abandoned: b.aband})
+		}
+	}
+	slices.SortFunc(s.Buckets, func(a, b MeterBucket) int { return cmp.Compare(a.Index, b.Index) })
+	return s
+}
+
+// restore loads a snapshot's buckets that are still in the window at now.
+// A snapshot of another bucket width (the window changed) is ignored.
+func (m *meter) restore(s MeterSnapshot, now time.Time) bool {
+	if time.Duration(s.Bucket) != m.bucket {
+		return false
+	}
+	cur := now.UnixNano() / int64(m.bucket)
+	for _, b := range s.Buckets {
+		if b.Index <= cur-int64(len(m.buckets)) || b.Index > cur || b.Answers < 0 || b.Abandoned < 0 {
+			continue
+		}
+		sl := m.slot(time.Unix(0, b.Index*int64(m.bucket)))
+		sl.answers += b.Answers
+		sl.aband += b.Abandoned
+		m.answers += b.Answers
+		m.aband += b.Abandoned
+		m.totalAnswers += b.Answers
+		m.totalAband += b.Abandoned
+	}
+	return true
 }
 
 // rate returns abandoned / answered over the window (0 with no answers).

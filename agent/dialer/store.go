@@ -1,26 +1,79 @@
 package dialer
 
 import (
+	"context"
 	"maps"
+	"sort"
 	"sync"
+	"time"
 )
 
-// Store persists campaigns and leads. The dialer keeps its working state in
-// memory and writes through to the Store on every change; a Store must not
-// block for long, since it is called with the dialer's lock held.
+// Store persists what the dialer must not forget across a restart:
+// campaigns, leads, the do-not-call list, the 72-hour abandoned-number
+// records and the abandonment meters. The dialer keeps its working state in
+// memory and hands every change to the Store with its lock held, so the
+// Save methods must not block for long (KVStore queues them and writes
+// behind). Restore reads everything back through Load.
 type Store interface {
 	// SaveCampaign records a campaign's configuration and run state.
 	SaveCampaign(cfg CampaignConfig, state CampaignState) error
 	// SaveLead records a lead's state after a change.
 	SaveLead(campaignID string, l Lead) error
+	// SaveDNC records a number put on the do-not-call list at at.
+	SaveDNC(number string, at time.Time) error
+	// SaveAbandoned records the time of the last abandoned call to a
+	// number (72-hour rule); a zero time removes the record.
+	SaveAbandoned(number string, at time.Time) error
+	// SaveMeter records a campaign's abandonment meter.
+	SaveMeter(campaignID string, m MeterSnapshot) error
+	// Load returns everything saved.
+	Load(ctx context.Context) (Saved, error)
 }
 
-// MemoryStore is a Store that keeps copies in memory (tests, and the
-// default until a persistent store is wired in). Safe for concurrent use.
+// MeterSnapshot is a campaign's abandonment meter: live answers and
+// abandoned calls per time bucket of the regulatory window.
+type MeterSnapshot struct {
+	// Bucket is the bucket width (the window / 1440).
+	Bucket  Duration      `json:"bucket"`
+	Buckets []MeterBucket `json:"buckets"`
+}
+
+// MeterBucket is one bucket of a MeterSnapshot; Index is the bucket's
+// start in Unix nanoseconds divided by the width.
+type MeterBucket struct {
+	Index     int64 `json:"i"`
+	Answers   int   `json:"a"`
+	Abandoned int   `json:"x"`
+}
+
+// Saved is the content of a Store as Load returns it.
+type Saved struct {
+	Campaigns []SavedCampaign
+	// DNC maps numbers to when they were listed.
+	DNC map[string]time.Time
+	// Abandoned maps numbers to their last abandoned call.
+	Abandoned map[string]time.Time
+}
+
+// SavedCampaign is one campaign of a Saved.
+type SavedCampaign struct {
+	Config CampaignConfig
+	State  CampaignState
+	// Leads with their attempt counts per outcome, in any order.
+	Leads []Lead
+	// Meter is nil when none was saved.
+	Meter *MeterSnapshot
+}
+
+// MemoryStore is a Store that keeps copies in memory (tests, and a dialer
+// that need not survive a restart). Safe for concurrent use.
 type MemoryStore struct {
 	mu        sync.Mutex
 	campaigns map[string]storedCampaign
 	leads     map[string]map[string]Lead
+	dnc       map[string]time.Time
+	abandoned map[string]time.Time
+	meters    map[string]MeterSnapshot
 }
 
 type storedCampaign struct {
@@ -30,7 +83,8 @@ type storedCampaign struct {
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{campaigns: map[string]storedCampaign{}, leads: map[string]map[string]Lead{}}
+	return &MemoryStore{campaigns: map[string]storedCampaign{}, leads: map[string]map[string]Lead{},
+		dnc: map[string]time.Time{}, abandoned: map[string]time.Time{}, meters: map[string]MeterSnapshot{}}
 }
 
 // SaveCampaign implements Store.
@@ -48,10 +102,59 @@ func (m *MemoryStore) SaveLead(campaignID string, l Lead) error {
 	if m.leads[campaignID] == nil {
 		m.leads[campaignID] = map[string]Lead{}
 	}
-	l.Fields = maps.Clone(l.Fields)
-	l.zones, l.counts = nil, nil
-	m.leads[campaignID][l.ID] = l
+	m.leads[campaignID][l.ID] = detachLead(l)
 	return nil
+}
+
+// SaveDNC implements Store.
+func (m *MemoryStore) SaveDNC(number string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.dnc[number]; !ok {
+		m.dnc[number] = at
+	}
+	return nil
+}
+
+// SaveAbandoned implements Store.
+func (m *MemoryStore) SaveAbandoned(number string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if at.IsZero() {
+		delete(m.abandoned, number)
+	} else {
+		m.abandoned[number] = at
+	}
+	return nil
+}
+
+// SaveMeter implements Store.
+func (m *MemoryStore) SaveMeter(campaignID string, s MeterSnapshot) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s.Buckets = append([]MeterBucket(nil), s.Buckets...)
+	m.meters[campaignID] = s
+	return nil
+}
+
+// Load implements Store.
+func (m *MemoryStore) Load(ctx context.Context) (Saved, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := Saved{DNC: maps.Clone(m.dnc), Abandoned: maps.Clone(m.abandoned)}
+	for id, c := range m.campaigns {
+		sc := SavedCampaign{Config: c.cfg, State: c.state}
+		for _, l := range m.leads[id] {
+			sc.Leads = append(sc.Leads, detachLead(l))
+		}
+		if s, ok := m.meters[id]; ok {
+			s.Buckets = append([]MeterBucket(nil), s.Buckets...)
+			sc.Meter = &s
+		}
+		out.Campaigns = append(out.Campaigns, sc)
+	}
+	sort.Slice(out.Campaigns, func(i, j int) bool { return out.Campaigns[i].Config.ID < out.Campaigns[j].Config.ID })
+	return out, nil
 }
 
 // Campaign returns a stored campaign.
@@ -70,7 +173,20 @@ func (m *MemoryStore) Lead(campaignID, leadID string) (Lead, bool) {
 	return l, ok
 }
 
+// detachLead returns a copy of l that shares no map with it and holds no
+// working-state pointers.
+func detachLead(l Lead) Lead {
+	l.Fields = maps.Clone(l.Fields)
+	l.counts = maps.Clone(l.counts)
+	l.zones, l.heapIdx = nil, -1
+	return l
+}
+
 type nopStore struct{}
 
 func (nopStore) SaveCampaign(CampaignConfig, CampaignState) error { return nil }
 func (nopStore) SaveLead(string, Lead) error                      { return nil }
+func (nopStore) SaveDNC(string, time.Time) error                  { return nil }
+func (nopStore) SaveAbandoned(string, time.Time) error            { return nil }
+func (nopStore) SaveMeter(string, MeterSnapshot) error            { return nil }
+func (nopStore) Load(context.Context) (Saved, error)              { return Saved{}, nil }
