@@ -76,10 +76,23 @@ func (s *Service) authenticate(r *http.Request, token string) (identity, *authFa
 		found = rec
 		return true
 	}
+	version := s.reg.version.Load()
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, rest, _ := strings.Cut(h, " ")
 		switch {
 		case strings.EqualFold(scheme, "Basic") && s.cfg.auth&AuthBasic != 0:
+			key := credKey{credBasic, h}
+			if hit, ok := s.creds.get(key, version); ok {
+				// Verified before at this registry version; the throttle
+				// still applies, as it does before a full check.
+				if s.fails.any() {
+					if f := s.throttled(r, hit.user); f != nil {
+						return identity{}, f
+					}
+				}
+				agree(hit.rec)
+				break
+			}
 			user := basicUser(rest)
 			if f := s.throttled(r, user); f != nil {
 				return identity{}, f
@@ -89,6 +102,7 @@ func (s *Service) authenticate(r *http.Request, token string) (identity, *authFa
 				s.failed(r, user)
 				return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "bad basic credentials", user: user}
 			}
+			s.creds.put(key, credHit{rec: rec, user: user}, version, s.reg.version.Load())
 			agree(rec)
 		case strings.EqualFold(scheme, "Digest") && s.cfg.auth&AuthDigest != 0:
 			user := parseAuthParams(rest)["username"]
@@ -111,11 +125,17 @@ func (s *Service) authenticate(r *http.Request, token string) (identity, *authFa
 		if s.cfg.auth&AuthToken == 0 {
 			return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "token authentication disabled"}
 		}
-		rec, ok := s.reg.byTokenValue(token)
+		key := credKey{credToken, token}
+		hit, ok := s.creds.get(key, version)
 		if !ok {
-			return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "unknown token"}
+			rec, ok := s.reg.byTokenValue(token)
+			if !ok {
+				return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "unknown token"}
+			}
+			hit = credHit{rec: rec}
+			s.creds.put(key, hit, version, s.reg.version.Load())
 		}
-		if !agree(rec) {
+		if !agree(hit.rec) {
 			return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "token and credentials name different phones"}
 		}
 	}

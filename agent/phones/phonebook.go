@@ -49,8 +49,8 @@ func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := r.URL.Path
-	query := r.URL.Query()
-	token := query.Get("token")
+	query := parsePhoneQuery(r.URL.RawQuery)
+	token := query.token
 	if strings.HasPrefix(path, tokPrefix) {
 		rest := strings.TrimPrefix(path, tokPrefix)
 		t, after, ok := strings.Cut(rest, "/")
@@ -75,7 +75,7 @@ func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
 		s.serveProvisioning(w, req)
 	case strings.HasPrefix(path, bookPrefix):
 		req.name = strings.TrimPrefix(path, bookPrefix)
-		if err := req.parseQuery(query); err != nil {
+		if err := req.parseQuery(&query); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -85,22 +85,17 @@ func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// parseQuery reads q (or term), number, page and cursor. "#SEARCH" left
+// parseQuery takes q (or term), number, page and cursor. "#SEARCH" left
 // unsubstituted by a Yealink counts as empty (notes §1.3).
-func (q *request) parseQuery(v url.Values) error {
-	for _, k := range []string{"q", "term"} {
-		if v.Has(k) {
-			q.hasTerm, q.term = true, strings.TrimSpace(v.Get(k))
-			break
-		}
-	}
+func (q *request) parseQuery(v *phoneQuery) error {
+	q.hasTerm, q.term = v.hasTerm, strings.TrimSpace(v.term)
 	if q.term == "#SEARCH" || q.term == provisioning.SnomInputToken {
 		q.term = ""
 	}
-	q.number = strings.TrimSpace(v.Get("number"))
-	q.cursor = v.Get("cursor")
+	q.number = strings.TrimSpace(v.number)
+	q.cursor = v.cursor
 	q.page = 1
-	if p := v.Get("page"); p != "" {
+	if p := v.page; p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 1_000_000 {
 			return fmt.Errorf("page: must be an integer from 1, got %q", p)
@@ -179,8 +174,8 @@ func marshal(doc *etree.Document, cs provisioning.Charset) ([]byte, string, erro
 // bookJob renders a contact list format: build gets the contacts the
 // request may see (limit 0: all of them); when the directory fails, the
 // answer is build(nil), an empty but valid document, with failStatus.
-func (s *Service) bookJob(q *request, kind string, limit, failStatus int, build func([]*phonebook.Contact) *etree.Document) job {
-	return job{key: q.bookKey(kind), useGen: true,
+func (s *Service) bookJob(q *request, limit, failStatus int, build func([]*phonebook.Contact) *etree.Document) job {
+	return job{
 		render: func(ctx context.Context) ([]byte, string, error) {
 			cs, err := s.contactsFor(ctx, q, limit)
 			if err != nil {
@@ -210,47 +205,72 @@ func (s *Service) serveBook(w http.ResponseWriter, q *request) {
 	if download {
 		failStatus = http.StatusServiceUnavailable
 	}
-	var j job
+	// Each case names its body (spec) and how to render it (mk, called only
+	// when the body is not revalidated by the phone or found in the cache).
+	var spec jobSpec
+	var mk func() job
 	switch q.name {
 	case "yealink.xml":
-		j = s.bookJob(q, "yealink", 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
-			return provisioning.YealinkDirectory(provisioning.Book{Contacts: cs})
-		})
+		spec = jobSpec{key: q.bookKey("yealink"), useGen: true}
+		mk = func() job {
+			return s.bookJob(q, 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+				return provisioning.YealinkDirectory(provisioning.Book{Contacts: cs})
+			})
+		}
 	case "yealink-groups.xml":
-		j = s.bookJob(q, "yealink-groups", 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
-			return provisioning.YealinkPhoneBook(title, provisioning.GroupContacts(cs, s.cfg.groupBy))
-		})
+		spec = jobSpec{key: q.bookKey("yealink-groups"), useGen: true}
+		mk = func() job {
+			return s.bookJob(q, 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+				return provisioning.YealinkPhoneBook(title, provisioning.GroupContacts(cs, s.cfg.groupBy))
+			})
+		}
 	case "grandstream.xml", "grandstream/phonebook.xml":
-		j = s.bookJob(q, "grandstream", 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
-			return provisioning.GrandstreamAddressBook(provisioning.GroupContacts(cs, s.cfg.groupBy))
-		})
+		spec = jobSpec{key: q.bookKey("grandstream"), useGen: true}
+		mk = func() job {
+			return s.bookJob(q, 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+				return provisioning.GrandstreamAddressBook(provisioning.GroupContacts(cs, s.cfg.groupBy))
+			})
+		}
 	case "fanvil.xml":
 		if q.hasTerm || q.number != "" {
-			j = s.bookJob(q, "fanvil-search", s.cfg.searchLimit, failStatus, func(cs []*phonebook.Contact) *etree.Document {
-				return provisioning.FanvilDirectory(provisioning.Book{Title: title, Contacts: cs})
-			})
+			spec = jobSpec{key: q.bookKey("fanvil-search"), useGen: true}
+			mk = func() job {
+				return s.bookJob(q, s.cfg.searchLimit, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+					return provisioning.FanvilDirectory(provisioning.Book{Title: title, Contacts: cs})
+				})
+			}
 			break
 		}
-		j = s.bookJob(q, "fanvil", 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
-			return provisioning.FanvilPhoneBook(provisioning.GroupContacts(cs, s.cfg.groupBy))
-		})
+		spec = jobSpec{key: q.bookKey("fanvil"), useGen: true}
+		mk = func() job {
+			return s.bookJob(q, 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+				return provisioning.FanvilPhoneBook(provisioning.GroupContacts(cs, s.cfg.groupBy))
+			})
+		}
 	case "snom.xml":
 		if q.hasTerm || q.number != "" {
-			j = s.snomMenuJob(q, title)
+			spec = jobSpec{key: s.linkKey(q, "snom-menu"), useGen: true}
+			mk = func() job { return s.snomMenuJob(q, title) }
 			break
 		}
-		j = s.bookJob(q, "snom", 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
-			return provisioning.SnomTBook(cs)
-		})
+		spec = jobSpec{key: q.bookKey("snom"), useGen: true}
+		mk = func() job {
+			return s.bookJob(q, 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+				return provisioning.SnomTBook(cs)
+			})
+		}
 	case "snom-search.xml":
-		j = job{key: s.linkKey(q, "snom-search"),
-			render: func(context.Context) ([]byte, string, error) {
+		spec = jobSpec{key: s.linkKey(q, "snom-search")}
+		mk = func() job {
+			return job{render: func(context.Context) ([]byte, string, error) {
 				u := s.link(q, "snom.xml", url.Values{"q": {provisioning.SnomInputToken}})
 				return marshal(provisioning.SnomInput(title, "Name or number", u), q.charset)
 			}}
+		}
 	case "cisco-menu.xml":
-		j = job{key: s.linkKey(q, "cisco-menu"),
-			render: func(context.Context) ([]byte, string, error) {
+		spec = jobSpec{key: s.linkKey(q, "cisco-menu")}
+		mk = func() job {
+			return job{render: func(context.Context) ([]byte, string, error) {
 				doc, err := provisioning.CiscoMenu(title, "", []provisioning.CiscoMenuItem{
 					{Name: "Search " + title, URL: s.link(q, "cisco-search.xml", nil)},
 					{Name: "Browse " + title, URL: s.link(q, "cisco.xml", nil)},
@@ -260,24 +280,29 @@ func (s *Service) serveBook(w http.ResponseWriter, q *request) {
 				}
 				return marshal(doc, q.charset)
 			}}
+		}
 	case "cisco-search.xml":
-		j = job{key: s.linkKey(q, "cisco-search"),
-			render: func(context.Context) ([]byte, string, error) {
+		spec = jobSpec{key: s.linkKey(q, "cisco-search")}
+		mk = func() job {
+			return job{render: func(context.Context) ([]byte, string, error) {
 				doc, err := provisioning.CiscoInput(title, "Name or number", s.link(q, "cisco.xml", nil), "q")
 				if err != nil {
 					return nil, "", err
 				}
 				return marshal(doc, q.charset)
 			}}
+		}
 	case "cisco.xml":
-		j = s.ciscoJob(q, title)
+		spec = jobSpec{key: s.linkKey(q, "cisco"), useGen: true}
+		mk = func() job { return s.ciscoJob(q, title) }
 	case "polycom.html":
-		j = s.polycomPageJob(q, title)
+		spec = jobSpec{key: s.linkKey(q, "polycom-page"), useGen: true}
+		mk = func() job { return s.polycomPageJob(q, title) }
 	default:
 		http.NotFound(w, q.r)
 		return
 	}
-	s.serve(w, q.r, j)
+	s.serve(w, q.r, spec, mk)
 }
 
 // contactsFor returns the contacts a list format shows: the lookup match
@@ -332,7 +357,7 @@ func (s *Service) pagedLinks(q *request, name string, res pageResult, maxLen int
 }
 
 func (s *Service) ciscoJob(q *request, title string) job {
-	return job{key: s.linkKey(q, "cisco"), useGen: true,
+	return job{
 		render: func(ctx context.Context) ([]byte, string, error) {
 			var res pageResult
 			if q.number != "" {
@@ -373,7 +398,7 @@ func (s *Service) ciscoJob(q *request, title string) job {
 }
 
 func (s *Service) snomMenuJob(q *request, title string) job {
-	return job{key: s.linkKey(q, "snom-menu"), useGen: true,
+	return job{
 		render: func(ctx context.Context) ([]byte, string, error) {
 			var res pageResult
 			if q.number != "" {
@@ -406,7 +431,7 @@ func (s *Service) polycomPageJob(q *request, title string) job {
 		}
 		return p
 	}
-	return job{key: s.linkKey(q, "polycom-page"), useGen: true,
+	return job{
 		render: func(ctx context.Context) ([]byte, string, error) {
 			var res pageResult
 			if q.hasTerm {

@@ -96,23 +96,27 @@ func (s *Service) serveProvisioning(w http.ResponseWriter, q *request) {
 		return
 	}
 	key := strings.Join([]string{"prov", q.name, rec.MAC, rec.UpdatedAt.String(), s.base(q.r), string(q.charset)}, "\x00")
-	s.serve(w, q.r, job{key: key, modified: rec.UpdatedAt,
-		render: func(context.Context) ([]byte, string, error) {
+	s.serve(w, q.r, jobSpec{key: key, modified: rec.UpdatedAt}, func() job {
+		return job{render: func(context.Context) ([]byte, string, error) {
 			b, err := render()
 			return b, ct, err
-		}})
+		}}
+	})
 }
 
 func (s *Service) servePolycomDirectory(w http.ResponseWriter, q *request, id identity, who string) {
-	s.serve(w, q.r, job{key: strings.Join([]string{"polycom-directory", who, string(q.charset)}, "\x00"), useGen: true,
-		render: func(ctx context.Context) ([]byte, string, error) {
-			cs, _, err := s.all(ctx, id, id.query(""), 0)
-			if err != nil {
-				return nil, "", err
-			}
-			return marshal(provisioning.PolycomDirectory(cs), q.charset)
-		},
-		onError: emptyOn(http.StatusServiceUnavailable, func() *etree.Document { return provisioning.PolycomDirectory(nil) }, q.charset)})
+	spec := jobSpec{key: strings.Join([]string{"polycom-directory", who, string(q.charset)}, "\x00"), useGen: true}
+	s.serve(w, q.r, spec, func() job {
+		return job{
+			render: func(ctx context.Context) ([]byte, string, error) {
+				cs, _, err := s.all(ctx, id, id.query(""), 0)
+				if err != nil {
+					return nil, "", err
+				}
+				return marshal(provisioning.PolycomDirectory(cs), q.charset)
+			},
+			onError: emptyOn(http.StatusServiceUnavailable, func() *etree.Document { return provisioning.PolycomDirectory(nil) }, q.charset)}
+	})
 }
 
 // phoneLinks decides how a phone's configuration authenticates it: with its

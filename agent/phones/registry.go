@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pbxagent/pbxagent/provisioning"
@@ -67,6 +68,10 @@ type registry struct {
 	kv    KV
 	keys  *keys
 	realm string
+
+	// version counts changes of the phones and their secrets; caches of
+	// verified credentials are valid for one version only.
+	version atomic.Uint64
 
 	mu      sync.RWMutex
 	byMAC   map[string]*record
@@ -243,6 +248,7 @@ func (r *registry) create(ctx context.Context, rec *record, pass string, now tim
 		return "", err
 	}
 	r.index(rec)
+	r.version.Add(1)
 	return tok, nil
 }
 
@@ -322,6 +328,7 @@ func (r *registry) update(ctx context.Context, mac string, p patch, now time.Tim
 	}
 	r.unindex(old)
 	r.index(&rec)
+	r.version.Add(1)
 	return &rec, tok, nil
 }
 
@@ -336,6 +343,7 @@ func (r *registry) remove(ctx context.Context, mac string) error {
 		return fmt.Errorf("delete phone %s: %w", mac, err)
 	}
 	r.unindex(rec)
+	r.version.Add(1)
 	return nil
 }
 

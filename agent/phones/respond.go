@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,9 +21,9 @@ const renderVersion = "v1\x00"
 // renderTimeout bounds one shared render.
 const renderTimeout = 30 * time.Second
 
-// job is one response to produce: its cache key (without the generation)
-// and how to render it.
-type job struct {
+// jobSpec identifies a response body: enough to answer a revalidation
+// without rendering anything.
+type jobSpec struct {
 	// key identifies the body; it must include everything the body depends on
 	// other than the directory generation.
 	key string
@@ -32,7 +32,11 @@ type job struct {
 	useGen bool
 	// modified is the Last-Modified of bodies that do not use the generation.
 	modified time.Time
-	render   func(ctx context.Context) (body []byte, contentType string, err error)
+}
+
+// job is how to produce a body, made only when a body is needed.
+type job struct {
+	render func(ctx context.Context) (body []byte, contentType string, err error)
 	// onError renders the answer when render fails: status and body.
 	onError func(err error) (status int, body []byte, contentType string)
 }
@@ -46,35 +50,42 @@ func badRequest(format string, args ...any) error {
 	return &errBadRequest{msg: fmt.Sprintf(format, args...)}
 }
 
-// serve answers r with the job's body: 304 when If-None-Match (or
+// serve answers r with the body spec names: 304 when If-None-Match (or
 // If-Modified-Since) matches, the cached body when there is one, else a
-// fresh render shared by every concurrent request for the same key.
-func (s *Service) serve(w http.ResponseWriter, r *http.Request, j job) {
-	key := renderVersion + j.key
-	modified, modifiedHTTP := j.modified, ""
+// fresh render of mk's job shared by every concurrent request for the same
+// key. mk is called only when a body is needed, so a revalidation builds
+// no renderer.
+func (s *Service) serve(w http.ResponseWriter, r *http.Request, j jobSpec, mk func() job) {
+	modified, modifiedHTTP := j.modified, []string(nil)
+	var gen uint64
 	if j.useGen {
-		gen := s.dir.Generation()
-		key += "|g" + strconv.FormatUint(gen, 10)
-		modified, modifiedHTTP = s.lastModified(gen)
+		gen = s.dir.Generation()
+		st := s.stampOf(gen)
+		modified, modifiedHTTP = st.at, st.http
 	} else if !modified.IsZero() {
-		modifiedHTTP = httpDate(modified)
+		modifiedHTTP = []string{httpDate(modified)}
 	}
-	etag := etagFor(key)
+	// The ETag is a hash of the cache key; the key string itself is built
+	// only when a body is needed, not for a 304.
+	etagHdr := s.etags.get(keyHash(j.key, j.useGen, gen))
 	h := w.Header()
-	// Canonical keys assigned directly: this is the hot path of a fleet's
-	// revalidations.
-	h["Etag"] = []string{etag}
-	if modifiedHTTP != "" {
-		h["Last-Modified"] = []string{modifiedHTTP}
+	// Canonical keys assigned directly, shared read-only slices: this is
+	// the hot path of a fleet's revalidations.
+	h["Etag"] = etagHdr
+	if modifiedHTTP != nil {
+		h["Last-Modified"] = modifiedHTTP
 	}
 	h["Cache-Control"] = cacheControl
 	h["Vary"] = vary
-	if notModified(r, etag, modified) {
+	if notModified(r, etagHdr[0], modified) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	key := cacheKey(j.key, j.useGen, gen)
+	etag := etagHdr[0]
 	res, ok := s.cache.get(key)
 	if !ok {
+		jb := mk()
 		v, err, _ := s.sf.Do(key, func() (any, error) {
 			if res, ok := s.cache.get(key); ok {
 				return res, nil
@@ -83,7 +94,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, j job) {
 			// phone waiting for this key, whichever of them hangs up.
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), renderTimeout)
 			defer cancel()
-			body, ct, err := j.render(ctx)
+			body, ct, err := jb.render(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -92,7 +103,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, j job) {
 			return res, nil
 		})
 		if err != nil {
-			s.renderFailed(w, r, j, err)
+			s.renderFailed(w, r, jb, err)
 			return
 		}
 		res = v.(*rendered)
@@ -161,19 +172,83 @@ var (
 // httpDate formats t for Last-Modified.
 func httpDate(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
 
-// etagFor is a weak validator of the cache key (so of the bytes served,
+// cacheKey is the render cache key of a job key: the render version, the
+// job key and, for bodies that list contacts, the directory generation.
+func cacheKey(jobKey string, useGen bool, gen uint64) string {
+	if !useGen {
+		return renderVersion + jobKey
+	}
+	return renderVersion + jobKey + "|g" + strconv.FormatUint(gen, 10)
+}
+
+// keyHash is the 64-bit FNV-1a of cacheKey(jobKey, useGen, gen), computed
+// without building that string.
+func keyHash(jobKey string, useGen bool, gen uint64) uint64 {
+	h := fnvString(fnvOffset64, renderVersion)
+	h = fnvString(h, jobKey)
+	if useGen {
+		var b [24]byte
+		h = fnvString(h, "|g")
+		h = fnvBytes(h, strconv.AppendUint(b[:0], gen, 10))
+	}
+	return h
+}
+
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime64
+	}
+	return h
+}
+
+func fnvBytes(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= fnvPrime64
+	}
+	return h
+}
+
+// etagOf is the weak validator for a key hash (so of the bytes served,
 // whatever their content coding).
-func etagFor(key string) string {
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	return `W/"` + strconv.FormatUint(h.Sum64(), 36) + `"`
+func etagOf(h uint64) string { return `W/"` + strconv.FormatUint(h, 36) + `"` }
+
+// etagCache keeps the ETag header values of recent key hashes, so that a
+// revalidation allocates no header: a small direct-mapped table of
+// immutable entries, read without locks.
+type etagCache struct {
+	slots [256]atomic.Pointer[etagEntry]
+}
+
+type etagEntry struct {
+	hash uint64
+	hdr  []string // {etag}; shared, never modified
+}
+
+// get returns the header value slice holding the ETag of hash h.
+func (c *etagCache) get(h uint64) []string {
+	slot := &c.slots[h%uint64(len(c.slots))]
+	if e := slot.Load(); e != nil && e.hash == h {
+		return e.hdr
+	}
+	e := &etagEntry{hash: h, hdr: []string{etagOf(h)}}
+	slot.Store(e)
+	return e.hdr
 }
 
 // notModified applies If-None-Match (weak comparison), else If-Modified-Since.
 func notModified(r *http.Request, etag string, modified time.Time) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		want := strings.TrimPrefix(etag, "W/")
-		for _, t := range strings.Split(inm, ",") {
+		for inm != "" {
+			var t string
+			t, inm, _ = strings.Cut(inm, ",")
 			t = strings.TrimSpace(t)
 			if t == "*" || strings.TrimPrefix(t, "W/") == want {
 				return true

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/clock"
@@ -153,14 +154,13 @@ type Service struct {
 	sf    singleflight.Group
 	keys  *keys
 	fails *failures
+	creds *credCache
 
 	lastUA sync.Map // MAC → last User-Agent seen
 
-	genMu   sync.Mutex
-	genSeen uint64
-	genAt   time.Time
-	// genAtHTTP is genAt formatted for Last-Modified.
-	genAtHTTP string
+	// stamp is when the service first saw the current generation.
+	stamp atomic.Pointer[genStamp]
+	etags etagCache
 }
 
 // New loads the phone registry from kv and returns the service. It fails
@@ -205,7 +205,8 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 	if err != nil {
 		return nil, fmt.Errorf("phones: %w", err)
 	}
-	s := &Service{dir: dir, cfg: cfg, log: cfg.log, keys: k, cache: newRenderCache(cfg.cacheItems, cfg.cacheBytes), fails: newFailures()}
+	s := &Service{dir: dir, cfg: cfg, log: cfg.log, keys: k, cache: newRenderCache(cfg.cacheItems, cfg.cacheBytes), fails: newFailures(),
+		creds: newCredCache()}
 	s.reg, err = loadRegistry(ctx, kv, k, cfg.realm)
 	if err != nil {
 		return nil, fmt.Errorf("phones: %w", err)
@@ -231,14 +232,28 @@ func (s *Service) Routes(mux *http.ServeMux, admin func(http.Handler) http.Handl
 	mux.Handle("/api/v1/phones/", a)
 }
 
-// lastModified returns when the service first saw generation gen, and
-// that time formatted for Last-Modified.
-func (s *Service) lastModified(gen uint64) (time.Time, string) {
-	s.genMu.Lock()
-	defer s.genMu.Unlock()
-	if s.genAt.IsZero() || gen != s.genSeen {
-		s.genSeen, s.genAt = gen, s.cfg.clock.Now().UTC().Truncate(time.Second)
-		s.genAtHTTP = httpDate(s.genAt)
+// genStamp is when the service first saw a directory generation: the
+// Last-Modified of the bodies of that generation.
+type genStamp struct {
+	gen  uint64
+	at   time.Time
+	http []string // {at formatted for Last-Modified}; shared, never modified
+}
+
+// stampOf returns the stamp of generation gen, making it when gen is new.
+func (s *Service) stampOf(gen uint64) *genStamp {
+	for {
+		old := s.stamp.Load()
+		if old != nil && old.gen == gen {
+			return old
+		}
+		at := s.cfg.clock.Now().UTC().Truncate(time.Second)
+		st := &genStamp{gen: gen, at: at, http: []string{httpDate(at)}}
+		if old != nil && gen < old.gen {
+			return st // read before a change another request already saw
+		}
+		if s.stamp.CompareAndSwap(old, st) {
+			return st
+		}
 	}
-	return s.genAt, s.genAtHTTP
 }

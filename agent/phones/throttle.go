@@ -2,6 +2,7 @@ package phones
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,6 +20,9 @@ const (
 type failures struct {
 	mu sync.Mutex
 	m  map[string]*failureCount
+	// tracked is len(m), readable without the lock: while it is 0 nobody
+	// is throttled and a cached credential needs no throttle check.
+	tracked atomic.Int64
 }
 
 type failureCount struct {
@@ -40,10 +44,14 @@ func (f *failures) blocked(key string, now time.Time) bool {
 	}
 	if now.Sub(c.since) >= failureWindow {
 		delete(f.m, key)
+		f.tracked.Store(int64(len(f.m)))
 		return false
 	}
 	return c.n >= maxFailures
 }
+
+// any reports whether any failure is being tracked.
+func (f *failures) any() bool { return f.tracked.Load() > 0 }
 
 // fail counts one failure for key.
 func (f *failures) fail(key string, now time.Time) {
@@ -55,6 +63,7 @@ func (f *failures) fail(key string, now time.Time) {
 			f.prune(now)
 		}
 		f.m[key] = &failureCount{n: 1, since: now}
+		f.tracked.Store(int64(len(f.m)))
 		return
 	}
 	c.n++
