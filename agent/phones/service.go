@@ -161,6 +161,7 @@ type Service struct {
 	// stamp is when the service first saw the current generation.
 	stamp atomic.Pointer[genStamp]
 	etags etagCache
+	dates dateCache
 }
 
 // New loads the phone registry from kv and returns the service. It fails

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -29,12 +30,18 @@ type LoadResult struct {
 // Load sends GET url with headers from conns keep-alive connections for d
 // and counts the answers with status want. It uses wrk when installed (a
 // C load generator costs the machine less than a Go one), else a Go loop.
+// With PBXAGENT_BENCH_LOAD_CPUS set (a taskset CPU list, e.g. "1") wrk
+// runs pinned to those CPUs, so that every server measured faces the same
+// load generator on the same cores.
 func Load(ctx context.Context, url string, headers map[string]string, conns int, d time.Duration, want int) (LoadResult, error) {
 	if bin, err := exec.LookPath("wrk"); err == nil {
 		return wrk(ctx, bin, url, headers, conns, d, want)
 	}
 	return goLoad(ctx, url, headers, conns, d, want)
 }
+
+// LoadCPUs returns the CPU list wrk is pinned to ("" when not pinned).
+func LoadCPUs() string { return os.Getenv("PBXAGENT_BENCH_LOAD_CPUS") }
 
 var wrkRate = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 var wrkTotal = regexp.MustCompile(`(\d+) requests in`)
@@ -47,6 +54,14 @@ func wrk(ctx context.Context, bin, url string, headers map[string]string, conns 
 		args = append(args, "-H", k+": "+v)
 	}
 	args = append(args, url)
+	if cpus := LoadCPUs(); cpus != "" {
+		ts, err := exec.LookPath("taskset")
+		if err != nil {
+			return LoadResult{}, fmt.Errorf("PBXAGENT_BENCH_LOAD_CPUS=%s: %w", cpus, err)
+		}
+		args = append([]string{"-c", cpus, bin}, args...)
+		bin = ts
+	}
 	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	if err != nil {
 		return LoadResult{}, fmt.Errorf("wrk: %w: %s", err, out)
@@ -56,6 +71,9 @@ func wrk(ctx context.Context, bin, url string, headers map[string]string, conns 
 		return LoadResult{}, fmt.Errorf("wrk output: %s", out)
 	}
 	r := LoadResult{Duration: d, Tool: "wrk"}
+	if cpus := LoadCPUs(); cpus != "" {
+		r.Tool = "wrk on cpu " + cpus
+	}
 	r.PerSecond, _ = strconv.ParseFloat(string(m[1]), 64)
 	if m := wrkTotal.FindSubmatch(out); m != nil {
 		r.Requests, _ = strconv.ParseInt(string(m[1]), 10, 64)

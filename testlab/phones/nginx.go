@@ -24,10 +24,12 @@ type Nginx struct {
 }
 
 // StartNginx serves root on a free loopback port with a minimal
-// configuration (no access log, sendfile, keep-alive), workers as many as
-// cores. It returns an error when nginx is not installed or does not come
-// up; Stop ends it.
-func StartNginx(ctx context.Context, root, workDir string) (*Nginx, error) {
+// configuration (no access log, sendfile, keep-alive) and workers worker
+// processes (0: as many as cores; pass runtime.GOMAXPROCS(0) to give nginx
+// the parallelism of the Go server it is compared with). nginx inherits
+// this process's CPU affinity. It returns an error when nginx is not
+// installed or does not come up; Stop ends it.
+func StartNginx(ctx context.Context, root, workDir string, workers int) (*Nginx, error) {
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		bin = "/usr/sbin/nginx"
@@ -45,7 +47,11 @@ func StartNginx(ctx context.Context, root, workDir string) (*Nginx, error) {
 	if os.Geteuid() == 0 {
 		user = "user root;\n"
 	}
-	conf := fmt.Sprintf(`%sworker_processes auto;
+	wp := "auto"
+	if workers > 0 {
+		wp = strconv.Itoa(workers)
+	}
+	conf := fmt.Sprintf(`%sworker_processes %s;
 pid %s/nginx.pid;
 error_log %s/error.log warn;
 events { worker_connections 1024; }
@@ -66,7 +72,7 @@ http {
     root %s;
   }
 }
-`, user, workDir, workDir, workDir, workDir, workDir, workDir, workDir, port, root)
+`, user, wp, workDir, workDir, workDir, workDir, workDir, workDir, workDir, port, root)
 	cf := filepath.Join(workDir, "nginx.conf")
 	if err := os.WriteFile(cf, []byte(conf), 0o644); err != nil {
 		return nil, err
@@ -108,6 +114,9 @@ func (n *Nginx) Stop() {
 		<-done
 	}
 }
+
+// Pid returns the nginx master's process id.
+func (n *Nginx) Pid() int { return n.cmd.Process.Pid }
 
 // CPUTime returns the CPU time (user + system) used so far by nginx's
 // master and worker processes, from /proc (Linux; clock ticks of 10 ms).
