@@ -1,10 +1,16 @@
 package phones_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/pbxagent/pbxagent/agent/phones"
+	"github.com/pbxagent/pbxagent/phonebook"
+	lab "github.com/pbxagent/pbxagent/testlab/phones"
 )
 
 // TestCachedCredentialsRevoked: a credential that passed once (and is now
@@ -124,6 +130,53 @@ func TestQueryParsing(t *testing.T) {
 			}
 			if c.wantNot != "" && strings.Contains(body, c.wantNot) {
 				t.Errorf("body has %q: %s", c.wantNot, body)
+			}
+		})
+	}
+}
+
+// TestCiscoCappedTotal: when the directory reports a total as a lower
+// bound (TotalCapped), the Cisco prompt shows it as "N+"; exact totals are
+// shown as they are, and the last page shows the exact count.
+func TestCiscoCappedTotal(t *testing.T) {
+	var cs []*phonebook.Contact
+	for i := 0; i < 70; i++ {
+		cs = append(cs, contact(fmt.Sprint(100+i), fmt.Sprintf("Person %03d", i), fmt.Sprintf("2%03d", i)))
+	}
+	for _, c := range []struct {
+		name   string
+		cap    int
+		query  string
+		prompt string
+	}{
+		{"exact", 0, "q=Person", "1-32 of 70"},
+		{"capped first page", 40, "q=Person", "1-32 of 40+"},
+		{"capped second page", 40, "q=Person&page=2", "33-64 of 64+"},
+		{"capped last page is exact", 40, "q=Person&page=3", "65-70 of 70"},
+		{"below the cap", 100, "q=Person&page=2", "33-64 of 70"},
+		{"few matches", 40, "q=Person+06", "1-10 of 10"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := lab.NewMemDirectory(cs...)
+			dir.TotalCap = c.cap
+			svc, err := phones.New(context.Background(), dir, lab.NewMemKV(), phones.WithLogger(discardLog()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := httptest.NewRecorder()
+			svc.AdminHandler().ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/phones", strings.NewReader(`{"mac":"0002fdff2103","vendor":"cisco"}`)))
+			var p phones.Phone
+			if err := decode(rec.Body.Bytes(), &p); err != nil || p.Token == "" {
+				t.Fatalf("register: %d %s", rec.Code, rec.Body)
+			}
+			rec = httptest.NewRecorder()
+			svc.PhoneHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/phonebook/cisco.xml?"+c.query+"&token="+p.Token, nil))
+			if rec.Code != 200 {
+				t.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+			doc := parseXML(t, rec.Body.Bytes())
+			if got := doc.FindElement("/CiscoIPPhoneDirectory/Prompt").Text(); got != c.prompt {
+				t.Errorf("prompt %q, want %q", got, c.prompt)
 			}
 		})
 	}

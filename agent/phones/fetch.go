@@ -76,6 +76,7 @@ func (s *Service) all(ctx context.Context, id identity, q phonebook.Query, limit
 type pageResult struct {
 	contacts []*phonebook.Contact
 	total    int
+	capped   bool   // total is a lower bound (the store stopped counting)
 	next     string // cursor of the next page; "" on the last
 }
 
@@ -92,17 +93,15 @@ func (s *Service) page(ctx context.Context, id identity, q phonebook.Query, n, s
 	}
 	q.Cursor = ""
 	skip := (n - 1) * size
-	total := -1
 	for skip > 0 {
 		q.Limit = min(skip, phonebook.MaxLimit)
 		p, err := s.dir.Search(ctx, q)
 		if err != nil {
 			return pageResult{}, fmt.Errorf("search directory: %w", err)
 		}
-		total = p.Total
 		skip -= len(p.Contacts)
 		if p.NextCursor == "" || len(p.Contacts) == 0 {
-			return pageResult{total: total}, nil
+			return pageResult{total: p.Total, capped: p.TotalCapped}, nil
 		}
 		q.Cursor = p.NextCursor
 	}
@@ -116,7 +115,7 @@ func (s *Service) page(ctx context.Context, id identity, q phonebook.Query, n, s
 
 func (s *Service) pageOf(p phonebook.Page, id identity) pageResult {
 	owner := id.owner()
-	out := pageResult{total: p.Total, next: p.NextCursor}
+	out := pageResult{total: p.Total, capped: p.TotalCapped, next: p.NextCursor}
 	for _, c := range p.Contacts {
 		if visible(c, owner) {
 			out.contacts = append(out.contacts, c)

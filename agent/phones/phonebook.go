@@ -379,7 +379,8 @@ func (s *Service) ciscoJob(q *request, title string) job {
 			prompt := "No entries"
 			if len(entries) > 0 {
 				from := (q.page-1)*provisioning.CiscoMaxEntries + 1
-				prompt = fmt.Sprintf("%d-%d of %d", from, from+len(res.contacts)-1, res.total)
+				to := from + len(res.contacts) - 1
+				prompt = fmt.Sprintf("%d-%d of %s", from, to, totalLabel(res, to))
 			}
 			prev, next := "", ""
 			if q.number == "" {
@@ -395,6 +396,22 @@ func (s *Service) ciscoJob(q *request, title string) job {
 			b, ct, _ := marshal(provisioning.CiscoText(title, "The directory is unavailable. Try again later."), q.charset)
 			return http.StatusOK, b, ct
 		}}
+}
+
+// totalLabel is how a page shows the number of matches: "75", or "1000+"
+// when the store stopped counting (Page.TotalCapped: the total is a lower
+// bound). On the last page the count is known: the last entry shown. A
+// total below the last entry shown (a count bounded from where a cursor
+// started) is raised to it.
+func totalLabel(res pageResult, shownTo int) string {
+	if res.next == "" && shownTo > 0 {
+		return strconv.Itoa(shownTo)
+	}
+	total := max(res.total, shownTo)
+	if res.capped || (res.total < shownTo && res.next != "") {
+		return strconv.Itoa(total) + "+"
+	}
+	return strconv.Itoa(total)
 }
 
 func (s *Service) snomMenuJob(q *request, title string) job {

@@ -27,6 +27,10 @@ type MemDirectory struct {
 	Fail atomic.Pointer[error]
 	// Searches counts Search calls.
 	Searches atomic.Int64
+	// TotalCap, when set before use, makes Search report totals above it
+	// as TotalCap with TotalCapped, as the store does past
+	// phonebook.TotalCap.
+	TotalCap int
 	// Gate, when set before use, makes each Search send on Gate.Entered
 	// and then wait for Gate.Release to be closed (to hold a render open).
 	Gate *Gate
@@ -183,6 +187,9 @@ func (d *MemDirectory) Search(ctx context.Context, q phonebook.Query) (phonebook
 		idx++
 	}
 	page.Total = idx
+	if d.TotalCap > 0 && idx > d.TotalCap {
+		page.Total, page.TotalCapped = d.TotalCap, true
+	}
 	if end := start + len(page.Contacts); end < idx {
 		page.NextCursor = "off:" + strconv.Itoa(end)
 	}
