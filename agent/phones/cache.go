@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"container/list"
+	"io"
 	"sync"
 	"time"
 )
@@ -20,16 +21,37 @@ type rendered struct {
 	gz     []byte
 }
 
-// gzipped returns the body compressed, computing it once.
-func (r *rendered) gzipped() []byte {
+// gzipped returns the body compressed, computing it once with a writer
+// from pool.
+func (r *rendered) gzipped(pool *gzipPool) []byte {
 	r.gzOnce.Do(func() {
 		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+		b.Grow(len(r.body)/4 + 64)
+		zw := pool.get(&b)
 		zw.Write(r.body)
 		zw.Close()
+		pool.put(zw)
 		r.gz = b.Bytes()
 	})
 	return r.gz
+}
+
+// gzipPool recycles gzip writers: a new one allocates about 1 MiB of
+// compressor state, far more than a search page it compresses.
+type gzipPool struct{ p sync.Pool }
+
+func (g *gzipPool) get(w io.Writer) *gzip.Writer {
+	if zw, ok := g.p.Get().(*gzip.Writer); ok {
+		zw.Reset(w)
+		return zw
+	}
+	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed) // the level is valid
+	return zw
+}
+
+func (g *gzipPool) put(zw *gzip.Writer) {
+	zw.Reset(io.Discard) // drop the reference to the body's buffer
+	g.p.Put(zw)
 }
 
 // cost is what a body counts against the byte bound: itself, room for its

@@ -152,7 +152,7 @@ func (s *Service) write(w http.ResponseWriter, r *http.Request, res *rendered) {
 	h.Set("Content-Type", res.contentType)
 	body := res.body
 	if len(body) >= 512 && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body = res.gzipped()
+		body = res.gzipped(&s.gzips)
 		h.Set("Content-Encoding", "gzip")
 	} else if r.Header.Get("Range") != "" && res.status == http.StatusOK {
 		// Resumed downloads of large books (FusionPBX honours Range for

@@ -162,6 +162,7 @@ type Service struct {
 	stamp atomic.Pointer[genStamp]
 	etags etagCache
 	dates dateCache
+	gzips gzipPool
 }
 
 // New loads the phone registry from kv and returns the service. It fails

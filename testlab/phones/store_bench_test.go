@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -54,14 +55,36 @@ func BenchmarkCiscoSearchStore(b *testing.B) {
 	ctx := context.Background()
 	st, names := benchStore(b, ctx, n, os.Getenv("PBXAGENT_BENCH_STORE_DIR"))
 	defer st.Close()
-	base, _ := startReal(b, st, phones.WithCache(1, 1)) // every request renders
+	base, svc := startReal(b, st, phones.WithCache(1, 1)) // every request renders
 	token := registerAt(b, base, `{"mac":"0002fdff2103","vendor":"cisco"}`)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	r := rand.New(rand.NewPCG(8, 8))
 	// The load above runs once; the framework calls the sub-benchmarks for
 	// each b.N it tries.
 	b.Run("search", func(b *testing.B) { benchSearches(b, client, base, token, names, r) })
+	b.Run("handler", func(b *testing.B) { benchHandlerSearches(b, svc.PhoneHandler(), token, names, r) })
 	b.Run("store", func(b *testing.B) { benchStoreSearches(b, st, names, r) })
+}
+
+// benchHandlerSearches is the phone handler alone (no network, no client):
+// the store's Search plus the phones side (auth, paging, rendering).
+func benchHandlerSearches(b *testing.B, h http.Handler, token string, names []string, r *rand.Rand) {
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest("GET", "/phonebook/cisco.xml?q="+urlEscape(searchTerm(names, r))+"&token="+token, nil)
+		req.Header.Set("Accept-Charset", "iso-8859-1, utf-8;q=0.8")
+		w := httptest.NewRecorder()
+		t0 := time.Now()
+		h.ServeHTTP(w, req)
+		lat = append(lat, time.Since(t0))
+		if w.Code != 200 {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+	b.StopTimer()
+	reportLatency(b, lat)
 }
 
 // benchStore opens the n-contact store: in memory when dir is empty, else
@@ -203,6 +226,7 @@ func benchStoreSearches(b *testing.B, st *phonebook.Store, names []string, r *ra
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
 	capped := 0
+	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		q := phonebook.Query{Q: searchTerm(names, r), Scope: phonebook.ScopeGlobal, Limit: 32}
