@@ -25,13 +25,14 @@ func (w *nopWriter) Header() http.Header         { return w.h }
 func (w *nopWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
 func (w *nopWriter) WriteHeader(int)             {}
 
-func benchService(b *testing.B, n int) (http.Handler, string, string) {
+func benchService(b testing.TB, n int) (http.Handler, string, string) {
 	svc, err := phones.New(context.Background(), lab.Synthetic{N: n}, lab.NewMemKV(), phones.WithLogger(discardLog()))
 	if err != nil {
 		b.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	svc.AdminHandler().ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/phones", stringsReader(`{"mac":"0015654aa937","vendor":"yealink"}`)))
+	svc.AdminHandler().ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/phones",
+		stringsReader(`{"mac":"0015654aa937","vendor":"yealink","username":"desk-1","password":"pw-desk-1"}`)))
 	var p phones.Phone
 	decode(rec.Body.Bytes(), &p)
 	h := svc.PhoneHandler()
@@ -40,18 +41,58 @@ func benchService(b *testing.B, n int) (http.Handler, string, string) {
 	return h, p.Token, rec.Header().Get("ETag")
 }
 
-// BenchmarkHandler304 is the revalidation path a refreshing fleet hits.
+// revalidations are the 304 requests of the benchmarks and the allocation
+// test: by URL token and by Basic credentials.
+func revalidations(tok, etag string) map[string]*http.Request {
+	byToken := httptest.NewRequest("GET", "/phonebook/yealink.xml?token="+tok, nil)
+	byBasic := httptest.NewRequest("GET", "/phonebook/yealink.xml", nil)
+	byBasic.SetBasicAuth("desk-1", "pw-desk-1")
+	out := map[string]*http.Request{"token": byToken, "basic": byBasic}
+	for _, r := range out {
+		r.Header.Set("If-None-Match", etag)
+		r.Header.Set("User-Agent", "Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37")
+	}
+	return out
+}
+
+// BenchmarkHandler304 is the revalidation path a refreshing fleet hits,
+// authenticated by token and by Basic (b.ReportAllocs shows regressions;
+// TestHandler304Allocs fails on them).
 func BenchmarkHandler304(b *testing.B) {
 	h, tok, etag := benchService(b, 10000)
-	req := httptest.NewRequest("GET", "/phonebook/yealink.xml?token="+tok, nil)
-	req.Header.Set("If-None-Match", etag)
-	req.Header.Set("User-Agent", "Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37")
-	w := &nopWriter{h: http.Header{}}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		clear(w.h)
-		h.ServeHTTP(w, req)
+	reqs := revalidations(tok, etag)
+	for _, name := range []string{"token", "basic"} {
+		b.Run(name, func(b *testing.B) {
+			req := reqs[name]
+			w := &nopWriter{h: http.Header{}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				clear(w.h)
+				h.ServeHTTP(w, req)
+			}
+		})
+	}
+}
+
+// TestHandler304Allocs: a 304 (credentials verified before) allocates at
+// most 3 objects in the handler: the parsed request and its cache key.
+func TestHandler304Allocs(t *testing.T) {
+	h, tok, etag := benchService(t, 100)
+	for name, req := range revalidations(tok, etag) {
+		w := &nopWriter{h: http.Header{}}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req) // warms the credential cache
+		if rec.Code != http.StatusNotModified {
+			t.Fatalf("%s: %d, want 304", name, rec.Code)
+		}
+		n := testing.AllocsPerRun(200, func() {
+			clear(w.h)
+			h.ServeHTTP(w, req)
+		})
+		if n > 3 {
+			t.Errorf("%s: %.1f allocations per 304, want ≤ 3", name, n)
+		}
 	}
 }
 
