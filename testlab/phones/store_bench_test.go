@@ -58,6 +58,17 @@ func BenchmarkCiscoSearchStore(b *testing.B) {
 	base, svc := startReal(b, st, phones.WithCache(1, 1)) // every request renders
 	token := registerAt(b, base, `{"mac":"0002fdff2103","vendor":"cisco"}`)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	// Every term once through the store first, so that no sub-benchmark
+	// pays for a cold block cache the others find warm.
+	warm := time.Now()
+	for _, ln := range names {
+		for n := 4; n <= min(6, len(ln)); n++ {
+			if _, err := st.Search(ctx, phonebook.Query{Q: ln[:n], Scope: phonebook.ScopeGlobal, Limit: 32}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Logf("warmed the store with every term in %s", time.Since(warm).Round(time.Millisecond))
 	r := rand.New(rand.NewPCG(8, 8))
 	// The load above runs once; the framework calls the sub-benchmarks for
 	// each b.N it tries.
