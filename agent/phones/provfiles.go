@@ -152,61 +152,77 @@ func (s *Service) bookURL(q *request, name, token, suffix string) string {
 	return u
 }
 
-// configFor returns the renderer of a configuration file for rec.
+// configFor returns the renderer of a configuration file for rec. The
+// phone's secrets are unsealed only when the renderer runs: a revalidated
+// (304) or cached file needs none of them.
 func (s *Service) configFor(q *request, rec *record, kind string) (func() ([]byte, error), string, bool) {
 	xml := func(doc *etree.Document) ([]byte, error) { return provisioning.Marshal(doc, q.charset) }
 	xmlCT := q.charset.ContentType()
 	switch {
 	case kind == "cfg" && rec.Vendor == provisioning.Yealink:
-		c, tok := s.phoneConfig(q, rec, true)
-		if tok == "" && s.cfg.auth&AuthToken != 0 {
-			// Also the token: firmware before V84 ignores the username and
-			// password keys (notes §1.5); newer firmware sends both, and
-			// both name this phone.
-			tok = s.reg.token(rec)
-		}
-		c.BookURL = s.bookURL(q, "yealink.xml", tok, "q=#SEARCH")
-		return func() ([]byte, error) { return provisioning.YealinkConfig(c), nil }, "text/plain; charset=utf-8", true
+		return func() ([]byte, error) {
+			c, tok := s.phoneConfig(q, rec, true)
+			if tok == "" && s.cfg.auth&AuthToken != 0 {
+				// Also the token: firmware before V84 ignores the username
+				// and password keys (notes §1.5); newer firmware sends both,
+				// and both name this phone.
+				tok = s.reg.token(rec)
+			}
+			c.BookURL = s.bookURL(q, "yealink.xml", tok, "q=#SEARCH")
+			return provisioning.YealinkConfig(c), nil
+		}, "text/plain; charset=utf-8", true
 	case kind == "cfg" && rec.Vendor == provisioning.Polycom:
 		files := []string{rec.MAC + "-phonebook.cfg"}
 		return func() ([]byte, error) { return xml(provisioning.PolycomMaster(files...)) }, xmlCT, true
 	case kind == "polycom-settings" && rec.Vendor == provisioning.Polycom:
-		c, tok := s.phoneConfig(q, rec, false)
-		c.BookURL = s.bookURL(q, "polycom.html", tok, "")
-		return func() ([]byte, error) { return xml(provisioning.PolycomConfig(c)) }, xmlCT, true
+		return func() ([]byte, error) {
+			c, tok := s.phoneConfig(q, rec, false)
+			c.BookURL = s.bookURL(q, "polycom.html", tok, "")
+			return xml(provisioning.PolycomConfig(c))
+		}, xmlCT, true
 	case kind == "cfg" && rec.Vendor == provisioning.Fanvil:
-		c, tok := s.phoneConfig(q, rec, true)
-		c.BookURL = s.bookURL(q, "fanvil.xml", tok, "q=")
-		return func() ([]byte, error) { return xml(provisioning.FanvilConfig(c)) }, xmlCT, true
+		return func() ([]byte, error) {
+			c, tok := s.phoneConfig(q, rec, true)
+			c.BookURL = s.bookURL(q, "fanvil.xml", tok, "q=")
+			return xml(provisioning.FanvilConfig(c))
+		}, xmlCT, true
 	case kind == "sep" && rec.Vendor == provisioning.Cisco:
-		c, tok := s.phoneConfig(q, rec, false)
-		c.BookURL = s.bookURL(q, "cisco-menu.xml", tok, "")
-		return func() ([]byte, error) { return xml(provisioning.CiscoSEPConfig(c)) }, xmlCT, true
+		return func() ([]byte, error) {
+			c, tok := s.phoneConfig(q, rec, false)
+			c.BookURL = s.bookURL(q, "cisco-menu.xml", tok, "")
+			return xml(provisioning.CiscoSEPConfig(c))
+		}, xmlCT, true
 	case kind == "xml" && rec.Vendor == provisioning.Cisco:
-		c, tok := s.phoneConfig(q, rec, true)
-		c.BookURL = s.bookURL(q, "cisco-menu.xml", tok, "")
-		return func() ([]byte, error) { return xml(provisioning.CiscoMPPConfig(c)) }, xmlCT, true
+		return func() ([]byte, error) {
+			c, tok := s.phoneConfig(q, rec, true)
+			c.BookURL = s.bookURL(q, "cisco-menu.xml", tok, "")
+			return xml(provisioning.CiscoMPPConfig(c))
+		}, xmlCT, true
 	case kind == "xml" && rec.Vendor == provisioning.Snom:
-		c, tok := s.phoneConfig(q, rec, false)
-		c.BookURL = s.bookURL(q, "snom-search.xml", tok, "")
-		c.DownloadURL = s.bookURL(q, "snom.xml", tok, "")
-		if tok == "" {
-			// No token mode: credentials in the URLs (Snom has no keys
-			// for outgoing XML credentials).
-			if pass := s.reg.password(rec); rec.Username != "" && pass != "" && s.cfg.auth&AuthBasic != 0 {
-				c.BookURL, c.DownloadURL = withUserinfo(c.BookURL, rec.Username, pass), withUserinfo(c.DownloadURL, rec.Username, pass)
+		return func() ([]byte, error) {
+			c, tok := s.phoneConfig(q, rec, false)
+			c.BookURL = s.bookURL(q, "snom-search.xml", tok, "")
+			c.DownloadURL = s.bookURL(q, "snom.xml", tok, "")
+			if tok == "" {
+				// No token mode: credentials in the URLs (Snom has no keys
+				// for outgoing XML credentials).
+				if pass := s.reg.password(rec); rec.Username != "" && pass != "" && s.cfg.auth&AuthBasic != 0 {
+					c.BookURL, c.DownloadURL = withUserinfo(c.BookURL, rec.Username, pass), withUserinfo(c.DownloadURL, rec.Username, pass)
+				}
 			}
-		}
-		return func() ([]byte, error) { return xml(provisioning.SnomConfig(c)) }, xmlCT, true
+			return xml(provisioning.SnomConfig(c))
+		}, xmlCT, true
 	case kind == "grandstream" && rec.Vendor == provisioning.Grandstream:
-		c, tok := s.phoneConfig(q, rec, true)
-		// The phone appends /phonebook.xml to P331 (notes §4.2), so a token
-		// goes in the path.
-		c.BookURL = s.base(q.r) + bookPrefix + "grandstream"
-		if tok != "" {
-			c.BookURL = s.base(q.r) + tokPrefix + url.PathEscape(tok) + "/grandstream"
-		}
-		return func() ([]byte, error) { return xml(provisioning.GrandstreamConfig(c)) }, xmlCT, true
+		return func() ([]byte, error) {
+			c, tok := s.phoneConfig(q, rec, true)
+			// The phone appends /phonebook.xml to P331 (notes §4.2), so a
+			// token goes in the path.
+			c.BookURL = s.base(q.r) + bookPrefix + "grandstream"
+			if tok != "" {
+				c.BookURL = s.base(q.r) + tokPrefix + url.PathEscape(tok) + "/grandstream"
+			}
+			return xml(provisioning.GrandstreamConfig(c))
+		}, xmlCT, true
 	}
 	return nil, "", false
 }
