@@ -8,7 +8,8 @@
 #    with as many workers as the Go server has GOMAXPROCS) and wrk on CPU 1,
 #    so both servers face the same load generator on the same cores
 #    (override with PBXAGENT_BENCH_SERVER_CPUS / PBXAGENT_BENCH_LOAD_CPUS).
-#    PBXAGENT_BENCH_RUNS=304 or full runs one half only.
+#    PBXAGENT_BENCH_RUNS=304 or full runs one half only; PBXAGENT_BENCH_ROUNDS
+#    sets the number of rounds (the medians are reported).
 #  - BenchmarkCiscoSearch1M: Cisco search pages over a synthetic 1 M directory.
 #  - BenchmarkCiscoSearchStore: the same over the real phonebook store when
 #    PBXAGENT_BENCH_STORE_N is set (loading 1 M contacts takes minutes; set

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,8 @@ func startReal(b *testing.B, dir phones.Directory, opts ...phones.Option) (strin
 // workers from /proc; pbxagent = this process, in which only the server
 // works during a run); the ratios are pbxagent/nginx for throughput and
 // nginx/pbxagent for CPU per request (so ≥ 1 is better for both).
-// PBXAGENT_BENCH_RUNS=304 (or full) runs only that half, e.g. to profile.
+// PBXAGENT_BENCH_RUNS=304 (or full) runs only that half, e.g. to profile;
+// PBXAGENT_BENCH_ROUNDS sets the number of rounds (default 3).
 // testlab/phones/bench.sh pins the servers and wrk to separate CPUs.
 func BenchmarkYealinkVsNginx(b *testing.B) {
 	ctx := context.Background()
@@ -146,6 +148,9 @@ func BenchmarkYealinkVsNginx(b *testing.B) {
 	// Rounds alternate the runs so that noise from other work on a shared
 	// machine hits both servers alike; the medians are reported.
 	rounds := 3
+	if n, err := strconv.Atoi(os.Getenv("PBXAGENT_BENCH_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var fullR, r304, fullC, c304, pf, nf, p3, n3, pfc, nfc, p3c, n3c, fr, fc, f3c []float64
