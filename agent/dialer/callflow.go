@@ -37,11 +37,56 @@ type call struct {
 	hungUp     bool
 	machine    bool
 	outcome    Outcome
+	attempt    *attemptSlot // this call's place in the answer-rate estimate
+}
+
+// attemptSlot holds one attempt's result until every attempt placed before
+// it has one: the answer-rate estimator takes attempts in the order they
+// were placed. Taken as they end, answers (5-25 s) would come in ahead of
+// the unanswered calls placed with them (ending at the dial timeout), so any
+// burst of dialling, or a change in the answer rate, would show a short-run
+// answer rate far from the true one.
+type attemptSlot struct {
+	at               time.Time
+	done, live, skip bool
+}
+
+// resolveAttempt records a call's attempt result (count false: not a real
+// attempt outcome, such as a failed originate) and feeds the estimator
+// every leading attempt that is resolved.
+func (d *Dialer) resolveAttempt(cl *call, live, count bool, now time.Time) {
+	if s := cl.attempt; s != nil && !s.done {
+		s.done, s.live, s.skip = true, live, !count
+	}
+	d.drainAttempts(cl.c, now)
+}
+
+// drainAttempts moves resolved attempts, oldest first, into the estimator.
+// An attempt with no result long after the dial timeout (an event lost)
+// is dropped so it cannot hold the rest back.
+func (d *Dialer) drainAttempts(c *campaign, now time.Time) {
+	stale := time.Duration(c.cfg.DialTimeout) + 2*time.Minute
+	for len(c.attempts) > 0 {
+		h := c.attempts[0]
+		if !h.done {
+			if now.Sub(h.at) < stale {
+				return
+			}
+			h.skip = true
+		}
+		c.attempts[0] = nil
+		c.attempts = c.attempts[1:]
+		if !h.skip {
+			c.est.attempt(h.live)
+		}
+	}
 }
 
 // place originates a call to l, reserved for agent a when a is not nil.
 func (d *Dialer) place(c *campaign, l *Lead, a *agent, now time.Time) *call {
-	cl := &call{id: d.newCallID(), c: c, lead: l, number: l.Number, state: callDialing, agent: a, dialedAt: now, ringAt: now}
+	cl := &call{id: d.newCallID(), c: c, lead: l, number: l.Number, state: callDialing, agent: a, dialedAt: now, ringAt: now,
+		attempt: &attemptSlot{at: now}}
+	c.attempts = append(c.attempts, cl.attempt)
 	l.Status = LeadDialing
 	l.Attempts++
 	d.saveLead(c, l) // a restart must know this attempt may reach the customer
@@ -130,7 +175,7 @@ func (d *Dialer) answered(cl *call, amd string, now time.Time) {
 	}
 	c.est.answeredAfter(now.Sub(cl.dialedAt))
 	if amd == "MACHINE" {
-		c.est.attempt(false)
+		d.resolveAttempt(cl, false, true, now)
 		cl.machine = true
 		c.machines++
 		if fp := c.cfg.AMD.FalsePositiveRate; fp > 0 {
@@ -157,7 +202,7 @@ func (d *Dialer) answered(cl *call, amd string, now time.Time) {
 		}
 		return
 	}
-	c.est.attempt(true)
+	d.resolveAttempt(cl, true, true, now)
 	c.answered++
 	c.meter.answer(now)
 	if a := cl.agent; a != nil && a.state == AgentReserved && a.legUp {
@@ -317,8 +362,9 @@ func (d *Dialer) ended(cl *call, cause int, forced Outcome, now time.Time) {
 		if forced != "" {
 			out = forced
 		}
-		if out != OutcomeFailed && out != OutcomeLost {
-			c.est.attempt(false)
+		counted := out != OutcomeFailed && out != OutcomeLost
+		d.resolveAttempt(cl, false, counted, now)
+		if counted {
 			c.est.failedAfter(now.Sub(cl.dialedAt))
 		}
 		if out == OutcomeFailed {

@@ -25,9 +25,10 @@ type campaign struct {
 	channels        int // customer legs alive
 	maxChannelsSeen int
 
-	est   *estimator
-	meter *meter
-	ctl   controller
+	est      *estimator
+	attempts []*attemptSlot // placed attempts not yet in est, oldest first
+	meter    *meter
+	ctl      controller
 
 	dialed, answered, connected, abandoned, machines, hungUp, failed int
 	amdFalsePos                                                      float64 // estimated people among MACHINE verdicts, not yet metered

@@ -157,6 +157,7 @@ func (d *Dialer) onTick() {
 	d.run(func(now time.Time) {
 		for _, c := range d.corder {
 			c.meter.expire(now)
+			d.drainAttempts(c, now)
 			d.pace(c, now)
 		}
 		if now.Sub(d.pruned) >= time.Hour {

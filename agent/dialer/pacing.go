@@ -22,7 +22,12 @@ import (
 // in this tick. Calls are placed while that risk stays below a threshold
 // theta; theta is driven by the abandonment meter: the controller keeps the
 // abandoned count over the regulatory window on a slightly lower setpoint
-// than the target, so the rate over the window stays under it. Because it
+// than the target, so the rate over the window stays under it, and also
+// over the last 30 minutes and 2 hours (with an allowance of 2 and 1
+// abandoned calls), with credit from quiet spells capped as it accrues, so
+// that after a change in the answer rate the abandonment is back under the
+// target within half an hour. The answer rate itself follows a rise within
+// about a hundred attempts (see estimator.go). Because it
 // measures the risk of each call it dials harder when the outcome is
 // predictable (many agents about to free) and softer when it is not,
 // which a fixed spare or safety margin cannot do.
@@ -35,10 +40,22 @@ type controller struct {
 	gain     float64 // log-theta per abandoned call of slack
 	maxSlack float64 // cap on positive slack, in abandoned calls
 	// recentAllowance is the slack, in abandoned calls, allowed over the
-	// last recentWindow beyond the target rate.
+	// last recentWindow beyond the setpoint rate.
 	recentAllowance float64
-	theta           float64 // last theta (reported)
-	lastRisk        float64 // risk of the last call placed (reported)
+	// mediumAllowance is the same over the last mediumWindow; a deficit
+	// there lowers theta on top of the rest, so that after a change in the
+	// answer rate the abandonment of every stretch of a few hours, not only
+	// of the whole window, comes back under the target.
+	mediumAllowance float64
+	// bucket is the slack earned since the start, capped at maxSlack as
+	// it accrues: a quiet spell (after a fall in the answer rate, say)
+	// cannot bank credit that a later stretch spends above the target.
+	// The window's own slack cannot tell a credit earned hours ago from one
+	// earned now.
+	bucket        float64
+	seenA, seenAb int     // meter totals already in bucket
+	theta         float64 // last theta (reported)
+	lastRisk      float64 // risk of the last call placed (reported)
 }
 
 func (k *controller) init(cfg CampaignConfig) {
@@ -48,29 +65,43 @@ func (k *controller) init(cfg CampaignConfig) {
 	k.gain = 0.12
 	k.maxSlack = 3
 	k.recentAllowance = 2
+	k.mediumAllowance = 1
 }
 
-// thresh returns theta given the counts over the regulatory window and
-// over the recent past (so a quiet spell earlier in the window does not
-// license a burst now).
-func (k *controller) thresh(answers, aband, recentAnswers, recentAband int) float64 {
-	slack := k.target*k.setpoint*float64(answers) - float64(aband)
-	if slack > k.maxSlack {
-		slack = k.maxSlack
+// counts is live answers and abandoned calls over some span.
+type counts struct{ answers, aband int }
+
+// slack is how many abandoned calls c is below the setpoint rate.
+func (k *controller) slack(c counts) float64 {
+	return k.target*k.setpoint*float64(c.answers) - float64(c.aband)
+}
+
+// thresh returns theta given the counts over the regulatory window, the
+// recent and medium windows (so a quiet spell earlier in the window does
+// not license a burst now) and the meter's totals since the start.
+func (k *controller) thresh(window, recent, medium, total counts) float64 {
+	if da, db := total.answers-k.seenA, total.aband-k.seenAb; da >= 0 && db >= 0 {
+		k.bucket = math.Min(k.maxSlack, k.bucket+k.slack(counts{da, db}))
 	}
-	if rs := k.target*k.setpoint*float64(recentAnswers) - float64(recentAband) + k.recentAllowance; rs < slack {
-		slack = rs
-	}
+	k.seenA, k.seenAb = total.answers, total.aband
+	slack := math.Min(math.Min(k.slack(window), k.bucket), k.maxSlack)
+	slack = math.Min(slack, k.slack(recent)+k.recentAllowance)
 	lt := math.Log(k.theta0) + k.gain*slack
 	lt = math.Max(math.Log(1e-4), math.Min(math.Log(0.5), lt))
+	if ms := k.slack(medium) + k.mediumAllowance; ms < 0 {
+		lt = math.Max(math.Log(1e-4), lt+k.gain*ms)
+	}
 	k.theta = math.Exp(lt)
 	return k.theta
 }
 
 const quantiles = 8
 
-// recentWindow is the short window the controller also holds to target.
-const recentWindow = 30 * time.Minute
+// The recent and medium windows the controller also holds to the target.
+const (
+	recentWindow = 30 * time.Minute
+	mediumWindow = 2 * time.Hour
+)
 
 // pace places the calls a campaign's mode asks for now.
 func (d *Dialer) pace(c *campaign, now time.Time) {
@@ -191,8 +222,10 @@ func (d *Dialer) predictRisk(c *campaign, now time.Time, room int) int {
 		dm[k] += w
 		dn[k] = p * (float64(k) + 0.5) / quantiles
 	}
-	ra, rb := c.meter.recent(now, recentWindow)
-	theta := c.ctl.thresh(c.meter.answers, c.meter.aband, ra, rb)
+	m := c.meter
+	ra, rb := m.recent(now, recentWindow)
+	ma, mb := m.recent(now, mediumWindow)
+	theta := c.ctl.thresh(counts{m.answers, m.aband}, counts{ra, rb}, counts{ma, mb}, counts{m.totalAnswers, m.totalAband})
 	n := 0
 	for n < room {
 		risk := 0.0

@@ -62,7 +62,10 @@ type CampaignView struct {
 	// Predictor internals (B6 item 11).
 	AnswerRateEstimate float64 `json:"answer_rate_estimate"`
 	RiskThreshold      float64 `json:"risk_threshold"`
-	LastRisk           float64 `json:"last_risk"`
+	// AnswerRateChanges counts the rises in the answer rate the estimator
+	// detected (each restarts its window).
+	AnswerRateChanges int     `json:"answer_rate_changes"`
+	LastRisk          float64 `json:"last_risk"`
 }
 
 // Snapshot is the whole real-time view.
@@ -141,7 +144,8 @@ func (d *Dialer) campaignView(c *campaign, now time.Time) CampaignView {
 		Machines: c.machines, HungUp: c.hungUp, AMDFalsePositives: c.amdFalsePosTotal, AbandonRate: c.meter.rate(), Window: c.cfg.AbandonWindow,
 		LeadsDue: c.queue.readyLen(), LeadsDeferred: len(c.queue.deferred),
 		TimeToAgentP99: Duration(c.tta.quantile(0.99)), TimeToAgentMax: Duration(c.tta.max),
-		Outcomes: map[Outcome]int{}, AnswerRateEstimate: c.est.answerRate(), RiskThreshold: c.ctl.theta, LastRisk: c.ctl.lastRisk}
+		Outcomes: map[Outcome]int{}, AnswerRateEstimate: c.est.answerRate(), RiskThreshold: c.ctl.theta, LastRisk: c.ctl.lastRisk,
+		AnswerRateChanges: c.est.changes}
 	for k, n := range c.outcomes {
 		v.Outcomes[k] = n
 	}
