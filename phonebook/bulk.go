@@ -26,6 +26,10 @@ type Batch struct {
 	n     int
 	stats BulkStats
 	pre   NumberIndex
+	// writes counts contact writes while the store has no number-key
+	// filter; buildErr is why building one failed.
+	writes   int
+	buildErr error
 	known map[string]map[string]string // source → external id → id, see LoadSource
 }
 
@@ -71,6 +75,37 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Batch) error) (BulkStats, e
 		}
 	}
 	return BulkStats{}, err
+}
+
+// filterAfter is how many contacts a bulk operation writes before it builds
+// the number-key filter (when the store has none yet): small operations
+// read the few keys they touch, large ones save a read per number key.
+const filterAfter = 2048
+
+// filter returns the store's number-key filter, building it once the batch
+// is large enough to be worth the scan of ix/num.
+func (b *Batch) filter() *numFilter {
+	if b.s.numf != nil || b.buildErr != nil {
+		return b.s.numf
+	}
+	if b.writes++; b.writes < filterAfter {
+		return nil
+	}
+	f := newNumFilter(1 << 20)
+	n := 0
+	err := b.w.scan([]byte(pfxNum), func(k []byte, _ func() ([]byte, error)) error {
+		f.add(k)
+		n++
+		return nil
+	})
+	if err != nil {
+		b.buildErr = err // read keys one by one instead
+		b.s.log.Warn("number-key filter not built", "err", err)
+		return nil
+	}
+	b.s.numf = f
+	b.s.log.Debug("number-key filter built", "keys", n, "bytes", f.sizeBytes())
+	return f
 }
 
 // tick checks for cancellation every so often.
@@ -165,7 +200,7 @@ func (b *Batch) Put(c *Contact) (*Contact, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeContact(b.w, c, keys, old, oldKeys); err != nil {
+	if err := writeContact(b.w, b.filter(), c, keys, old, oldKeys); err != nil {
 		return nil, err
 	}
 	if old == nil {
@@ -192,7 +227,7 @@ func (b *Batch) Delete(id string) error {
 		return err
 	}
 	b.stats.Deleted++
-	return removeContact(b.w, old, oldKeys, false)
+	return removeContact(b.w, b.filter(), old, oldKeys, false)
 }
 
 // SourceIDs calls fn for every contact of a source with its external id
@@ -318,7 +353,7 @@ func (b *Batch) UpsertFromSource(c *Contact) (id string, changed bool, err error
 		if err != nil {
 			return "", false, err
 		}
-		return id, true, writeContact(b.w, eff, keys, old, oldKeys)
+		return id, true, writeContact(b.w, b.filter(), eff, keys, old, oldKeys)
 	}
 	if old == nil {
 		// Index entry without a contact (should not happen): write afresh.
@@ -340,7 +375,7 @@ func (b *Batch) UpsertFromSource(c *Contact) (id string, changed bool, err error
 	} else {
 		b.stats.Updated++
 	}
-	return id, true, writeContact(b.w, src, keys, old, oldKeys)
+	return id, true, writeContact(b.w, b.filter(), src, keys, old, oldKeys)
 }
 
 // DeleteFromSource removes the contact a source deleted, with its overlay.
@@ -374,7 +409,7 @@ func (b *Batch) deleteSourceEntry(source, ext, id string) (bool, error) {
 		return false, err
 	}
 	b.stats.Deleted++
-	return true, removeContact(b.w, old, oldKeys, false)
+	return true, removeContact(b.w, b.filter(), old, oldKeys, false)
 }
 
 // SetMeta writes a value in a key-value namespace as part of the batch

@@ -8,7 +8,7 @@ import (
 
 // entries is everything a contact contributes to the indexes.
 type entries struct {
-	keys [][]byte // index keys (ix/num, ix/tok, ix/sort, ix/src)
+	keys [][]byte // index keys (ix/tok, ix/pfx, ix/sort, ix/src; ix/num is a list, see numindex.go)
 	vals [][]byte // values for keys
 }
 
@@ -16,11 +16,6 @@ type entries struct {
 // of its numbers (from Numbering.Index).
 func indexEntries(c *Contact, numKeys []string) entries {
 	var e entries
-	nv := numValue(c)
-	for _, k := range numKeys {
-		e.keys = append(e.keys, kNum(k, c.ID))
-		e.vals = append(e.vals, nv)
-	}
 	sk := sortKey(c)
 	vis := visibility(c)
 	toks := contactTokens(c)

@@ -11,7 +11,8 @@ import "bytes"
 //	c/<id>                         the effective contact (JSON)
 //	sv/<id>                        a synced contact's source version (JSON), when an overlay exists
 //	ov/<id>                        the local overlay of a synced contact (JSON)
-//	ix/num/<numkey>\x00<id>        a number key (x:, ext:, e164:, nsn:); value: visibility and display name
+//	ix/num/<numkey>                a number key (x:, ext:, e164:, nsn:); value: the contacts that have
+//	                               it, each with its visibility and display name (see numindex.go)
 //	ix/tok/<token>\x00<sort>\x00<id>   name/company/e-mail tokens; value: visibility
 //	ix/pfx/<bucket>\x00<sort>\x00<id>  in display-name order, one per distinct bucket: the
 //	                               first 3 bytes of a token (of 3 bytes or more, not a whole
@@ -39,14 +40,14 @@ const (
 )
 
 // SchemaVersion is the on-disk layout version this build writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 const sep = "\x00"
 
 func kContact(id string) []byte     { return []byte(pfxContact + id) }
 func kSrcVer(id string) []byte      { return []byte(pfxSrcVer + id) }
 func kOverlay(id string) []byte     { return []byte(pfxOverlay + id) }
-func kNum(numKey, id string) []byte { return []byte(pfxNum + numKey + sep + id) }
+func kNum(numKey string) []byte      { return []byte(pfxNum + numKey) }
 func kToken(tok, sortKey, id string) []byte {
 	return []byte(pfxToken + tok + sep + sortKey + sep + id)
 }

@@ -229,7 +229,7 @@ func (s *Store) RevertToSource(ctx context.Context, id string) (*Contact, error)
 			return err
 		}
 		out = c
-		return writeContact(w, c, keys, old, oldKeys)
+		return writeContact(w, s.numf, c, keys, old, oldKeys)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("revert contact %s: %w", id, err)

@@ -2,6 +2,7 @@ package phonebook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -22,34 +23,33 @@ func (s *Store) Lookup(ctx context.Context, number string) (LookupResult, error)
 	}
 	res := LookupResult{Match: MatchNone, E164: e164}
 	err := s.view(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: []byte(pfxNum)})
-		defer it.Close()
 		var hits []string
 		var name, source string
+		// collect adds the global contacts listed under the number keys:
+		// one point read per key.
 		collect := func(keys []string) error {
 			for _, k := range keys {
-				prefix := []byte(pfxNum + k + sep)
-				for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-					item := it.Item()
-					id := string(item.Key()[len(prefix):])
-					if slices.Contains(hits, id) {
-						continue
-					}
-					var global bool
-					var n, src string
-					if err := item.Value(func(v []byte) error {
-						global, _, src, n = splitNumValue(v)
-						return nil
-					}); err != nil {
-						return err
-					}
-					if !global {
-						continue
-					}
-					if len(hits) == 0 {
-						name, source = n, src
-					}
-					hits = append(hits, id)
+				item, err := txn.Get(kNum(k))
+				if errors.Is(err, badger.ErrKeyNotFound) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				err = item.Value(func(v []byte) error {
+					return walkNumList(v, func(id, val []byte) bool {
+						if len(val) == 0 || val[0] != 'g' || slices.Contains(hits, string(id)) {
+							return true
+						}
+						if len(hits) == 0 {
+							_, _, source, name = splitNumValue(val)
+						}
+						hits = append(hits, string(id))
+						return true
+					})
+				})
+				if err != nil {
+					return fmt.Errorf("number key %q: %w", k, err)
 				}
 			}
 			return nil

@@ -1,6 +1,7 @@
 package phonebook
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -75,7 +76,22 @@ func newChunkWriter(db *badger.DB, ts uint64) *chunkWriter {
 	return &chunkWriter{db: db, ts: ts, txn: db.NewTransactionAt(ts, true), cur: map[string][]byte{}}
 }
 
+// tracked reports whether writes to k are remembered for read-your-writes.
+// A bulk operation reads contacts, source mappings, number lists, overlays
+// and key-value entries, never the search indexes, so those (most of the
+// keys written) are not tracked; reading one drains the chunks in flight
+// first.
+func tracked(k []byte) bool {
+	return !bytes.HasPrefix(k, []byte("ix/")) || bytes.HasPrefix(k, []byte(pfxSource)) || bytes.HasPrefix(k, []byte(pfxNum))
+}
+
 func (w *chunkWriter) get(k []byte) ([]byte, error) {
+	if !tracked(k) {
+		if err := w.drain(); err != nil {
+			return nil, err
+		}
+		return txnGet(w.txn, k)
+	}
 	if v, ok := w.cur[string(k)]; ok {
 		return found(v)
 	}
@@ -114,7 +130,7 @@ func (w *chunkWriter) set(k, v []byte) error {
 		}
 		err = w.txn.Set(k, v)
 	}
-	if err == nil {
+	if err == nil && tracked(k) {
 		w.cur[string(k)] = v
 	}
 	return err
@@ -128,7 +144,7 @@ func (w *chunkWriter) del(k []byte) error {
 		}
 		err = w.txn.Delete(k)
 	}
-	if err == nil {
+	if err == nil && tracked(k) {
 		w.cur[string(k)] = nil
 	}
 	return err

@@ -642,36 +642,31 @@ func probeNumbers(ctx context.Context, txn *badger.Txn, q *Query, prefixes []str
 	for _, p := range prefixes {
 		prefix := []byte(pfxNum + p)
 		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-			if n++; n > numberProbeLimit {
-				return nil, false, nil
-			}
-			item := it.Item()
-			k := item.Key()
-			i := bytes.LastIndexByte(k, 0)
-			if i < 0 {
-				continue
-			}
-			var h hit
-			ok := false
-			if err := item.Value(func(v []byte) error {
-				if !q.visible(v) {
-					return nil
-				}
-				_, _, _, name := splitNumValue(v)
-				sk, seen := folded[name]
-				if !seen {
-					if sk = Fold(name); len(sk) > 48 {
-						sk = sk[:48]
+			err := it.Item().Value(func(v []byte) error {
+				return walkNumList(v, func(id, val []byte) bool {
+					if n++; n > numberProbeLimit {
+						return false
 					}
-					folded[name] = sk
-				}
-				h, ok = hit{sk, string(k[i+1:])}, true
-				return nil
-			}); err != nil {
+					if !q.visible(val) {
+						return true
+					}
+					_, _, _, name := splitNumValue(val)
+					sk, seen := folded[name]
+					if !seen {
+						if sk = Fold(name); len(sk) > 48 {
+							sk = sk[:48]
+						}
+						folded[name] = sk
+					}
+					hs = append(hs, hit{sk, string(id)})
+					return true
+				})
+			})
+			if err != nil {
 				return nil, false, err
 			}
-			if ok {
-				hs = append(hs, h)
+			if n > numberProbeLimit {
+				return nil, false, nil
 			}
 		}
 	}

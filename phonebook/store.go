@@ -27,8 +27,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the time stamped on contacts; time.Now when nil.
 	Now func() time.Time
-	// MemoryBudget sizes Badger's memtables and caches, in bytes (0: 256
-	// MiB). Table building during flushes and compactions needs more.
+	// MemoryBudget sizes Badger's memtables (1/32 each, three of them),
+	// block cache (1/4) and index cache (1/8), in bytes (0: 256 MiB).
+	// Table building during flushes and compactions needs more.
 	MemoryBudget int64
 }
 
@@ -49,6 +50,7 @@ type Store struct {
 	num  Numbering
 
 	wmu  sync.Mutex    // serialises contact writers
+	numf *numFilter    // ix/num keys that exist (nil until a bulk operation needs it); under wmu
 	kvmu sync.Mutex    // serialises key-value writes
 	pub  atomic.Uint64 // published commit timestamp
 
@@ -80,12 +82,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		WithLogger(badgerLogger{opts.Logger}).
 		WithDetectConflicts(false).
 		WithNumMemtables(3).
-		WithMemTableSize(budget / 8).
+		// Badger builds every table wholly in memory (two to three times
+		// its size) and keeps up to eight such builders pooled: small
+		// memtables (the flushed tables) and tables of one size at every
+		// level keep that heap small during a large import.
+		WithMemTableSize(budget / 32).
 		WithBlockCacheSize(budget / 4).
 		WithIndexCacheSize(budget / 8).
 		WithNumCompactors(2).
 		WithValueLogFileSize(64 << 20).
 		WithValueThreshold(1 << 10)
+	bo.TableSizeMultiplier = 1 // BaseTableSize (2 MiB) at every level
 	if opts.InMemory {
 		bo = bo.WithInMemory(true).WithDir("").WithValueDir("")
 	}
@@ -142,6 +149,11 @@ func (s *Store) recover(ctx context.Context) error {
 	if maxV := s.db.MaxVersion(); maxV > pub {
 		if err := s.rollback(ctx, pub, maxV); err != nil {
 			return fmt.Errorf("open store: roll back unfinished bulk operation: %w", err)
+		}
+	}
+	if schema < SchemaVersion {
+		if err := s.migrate(ctx, schema); err != nil {
+			return fmt.Errorf("open store %s: upgrade schema %d to %d: %w", s.opts.Dir, schema, SchemaVersion, err)
 		}
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -29,6 +31,7 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	err := s.view(func(txn *badger.Txn) error {
 		w := txnRW{txn}
 		expected := map[string][]byte{} // every index key the contacts imply, with its value
+		nums := map[string][]numEntry{} // every number key the contacts imply, with its list
 		err := scanKV(ctx, txn, []byte(pfxContact), func(k, v []byte) error {
 			c, nk, err := decodeRecord(v)
 			if err != nil {
@@ -43,12 +46,36 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 			for i, key := range e.keys {
 				expected[string(key)] = e.vals[i]
 			}
+			nv := numValue(c)
+			for _, k := range nk {
+				key := string(kNum(k))
+				nums[key] = append(nums[key], numEntry{id: c.ID, val: nv})
+			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		for _, p := range []string{pfxNum, pfxToken, pfxBucket, pfxSort, pfxSource} {
+		err = scanKV(ctx, txn, []byte(pfxNum), func(k, v []byte) error {
+			want, ok := nums[string(k)]
+			if !ok {
+				problem("stale number index entry %q", k)
+				return nil
+			}
+			delete(nums, string(k))
+			slices.SortFunc(want, func(a, b numEntry) int { return strings.Compare(a.id, b.id) })
+			if !bytes.Equal(v, encodeNumList(want)) {
+				problem("number index entry %q: value %q, want %q", k, v, encodeNumList(want))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for k := range nums {
+			problem("missing number index entry %q", k)
+		}
+		for _, p := range []string{pfxToken, pfxBucket, pfxSort, pfxSource} {
 			err := scanKV(ctx, txn, []byte(p), func(k, v []byte) error {
 				if want, ok := expected[string(k)]; ok {
 					delete(expected, string(k))

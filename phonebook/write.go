@@ -137,12 +137,15 @@ func loadRecord(w rw, id string) (*Contact, []string, error) {
 
 // writeContact stores c (already prepared, with numKeys) replacing old (nil
 // for a new contact), and updates every index in the same write.
-func writeContact(w rw, c *Contact, numKeys []string, old *Contact, oldKeys []string) error {
+func writeContact(w rw, f *numFilter, c *Contact, numKeys []string, old *Contact, oldKeys []string) error {
 	b, err := encodeRecord(c, numKeys)
 	if err != nil {
 		return err
 	}
 	if err := w.set(kContact(c.ID), b); err != nil {
+		return err
+	}
+	if err := writeNumbers(w, f, c.ID, numValue(c), oldKeys, numKeys); err != nil {
 		return err
 	}
 	ne := indexEntries(c, numKeys)
@@ -173,8 +176,11 @@ func writeContact(w rw, c *Contact, numKeys []string, old *Contact, oldKeys []st
 // removeContact deletes the contact id and its index entries. keepSource
 // keeps the (source, external id) mapping, for a synced contact deleted
 // locally.
-func removeContact(w rw, old *Contact, oldKeys []string, keepSource bool) error {
+func removeContact(w rw, f *numFilter, old *Contact, oldKeys []string, keepSource bool) error {
 	if err := w.del(kContact(old.ID)); err != nil {
+		return err
+	}
+	if err := writeNumbers(w, f, old.ID, nil, oldKeys, nil); err != nil {
 		return err
 	}
 	srcKey := kSource(old.Source, sourceExtID(old))
@@ -221,7 +227,7 @@ func (s *Store) Create(ctx context.Context, c *Contact) (*Contact, error) {
 				return &ValidationError{Fields: []FieldError{{Field: "external_id", Message: fmt.Sprintf("source %q already has a contact with this external id", c.Source)}}}
 			}
 		}
-		return writeContact(w, c, keys, nil, nil)
+		return writeContact(w, s.numf, c, keys, nil, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create contact: %w", err)
@@ -257,7 +263,7 @@ func (s *Store) Update(ctx context.Context, c *Contact) (*Contact, error) {
 			}
 		}
 		out = c
-		return writeContact(w, c, keys, old, oldKeys)
+		return writeContact(w, s.numf, c, keys, old, oldKeys)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update contact %s: %w", c.ID, err)
@@ -278,9 +284,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 			if err := s.recordLocalDelete(w, old); err != nil {
 				return err
 			}
-			return removeContact(w, old, oldKeys, true)
+			return removeContact(w, s.numf, old, oldKeys, true)
 		}
-		return removeContact(w, old, oldKeys, false)
+		return removeContact(w, s.numf, old, oldKeys, false)
 	})
 	if err != nil {
 		return fmt.Errorf("delete contact %s: %w", id, err)

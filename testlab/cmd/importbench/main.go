@@ -9,10 +9,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -36,6 +38,8 @@ type result struct {
 	ImportSeconds float64 `json:"import_seconds"`
 	ContactsPerS  float64 `json:"contacts_per_s"`
 	PeakRSSMB     float64 `json:"peak_rss_mb"`
+	PeakAnonMB    float64 `json:"peak_rss_anon_mb"`
+	PeakFileMB    float64 `json:"peak_rss_file_mb"`
 	GoHeapSysMB   float64 `json:"go_heap_sys_mb"`
 	StoreMB       float64 `json:"store_mb"`
 	Lookups       int     `json:"lookups"`
@@ -56,6 +60,7 @@ func main() {
 	searches := flag.Int("searches", 20000, "searches to time after the import")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the import to this file")
 	heapProfile := flag.String("heapprofile", "", "write a heap profile taken right after the import to this file")
+	reuse := flag.Bool("reuse", false, "measure an existing store in -data (imported by an earlier run with the same -csv) instead of importing")
 	flag.Parse()
 	if *cpuProfile != "" {
 		pf, err := os.Create(*cpuProfile)
@@ -68,14 +73,14 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*csvPath, *data, *region, *lookups, *searches, *heapProfile); err != nil {
+	if err := run(*csvPath, *data, *region, *lookups, *searches, *heapProfile, *reuse); err != nil {
 		fmt.Fprintln(os.Stderr, "importbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(csvPath, data, region string, nLookups, nSearches int, heapProfile string) error {
+func run(csvPath, data, region string, nLookups, nSearches int, heapProfile string, reuse bool) error {
 	ctx := context.Background()
 	// The daemon's default soft memory limit (config memory_limit_mb).
 	if lim := config.Default().MemoryLimitMB; lim > 0 && os.Getenv("GOMEMLIMIT") == "" {
@@ -97,15 +102,46 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	}
 	defer f.Close()
 	var res result
-	start := time.Now()
-	imp, err := api.ImportCSV(ctx, store, bufio.NewReaderSize(f, 1<<20), true)
-	if err != nil {
-		return err
+	// Sample the anonymous (heap) and file-backed (Badger's memory-mapped
+	// tables, which the kernel may drop) parts of the resident set.
+	stopSampling := make(chan struct{})
+	sampled := make(chan [2]float64, 1)
+	go func() {
+		var peak [2]float64
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			a, f := rssParts()
+			peak[0], peak[1] = max(peak[0], a), max(peak[1], f)
+			select {
+			case <-stopSampling:
+				sampled <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	if reuse {
+		// The rows of the file (no header in the Central Phone Book format).
+		n, err := countLines(f)
+		if err != nil {
+			return err
+		}
+		res.Rows = n
+	} else {
+		start := time.Now()
+		imp, err := api.ImportCSV(ctx, store, bufio.NewReaderSize(f, 1<<20), true)
+		if err != nil {
+			return err
+		}
+		res.ImportSeconds = time.Since(start).Seconds()
+		res.Rows = imp.Rows
+		res.ContactsPerS = float64(imp.Rows) / res.ImportSeconds
 	}
-	res.ImportSeconds = time.Since(start).Seconds()
-	res.Rows = imp.Rows
-	res.ContactsPerS = float64(imp.Rows) / res.ImportSeconds
 	res.PeakRSSMB = peakRSSMB()
+	close(stopSampling)
+	peaks := <-sampled
+	res.PeakAnonMB, res.PeakFileMB = peaks[0], peaks[1]
 	if heapProfile != "" {
 		if hf, err := os.Create(heapProfile); err == nil {
 			_ = pprof.WriteHeapProfile(hf)
@@ -123,7 +159,7 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	rng := rand.New(rand.NewPCG(7, 7))
 	probes := make([]string, 4096)
 	for i := range probes {
-		written, e164 := gen.Number(rng.IntN(imp.Rows))
+		written, e164 := gen.Number(rng.IntN(res.Rows))
 		switch i % 4 {
 		case 0:
 			probes[i] = written
@@ -200,6 +236,28 @@ func pct(d []time.Duration, p int) float64 {
 	return float64(s[(len(s)-1)*p/100].Nanoseconds()) / 1000
 }
 
+// rssParts reads the anonymous and file-backed resident set in MB.
+func rssParts() (anon, file float64) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "RssAnon:":
+			anon = kb / 1024
+		case "RssFile:", "RssShmem:":
+			file += kb / 1024
+		}
+	}
+	return anon, file
+}
+
 // peakRSSMB reads the process's peak resident set (VmHWM) from /proc.
 func peakRSSMB() float64 {
 	b, err := os.ReadFile("/proc/self/status")
@@ -216,4 +274,20 @@ func peakRSSMB() float64 {
 		}
 	}
 	return 0
+}
+
+// countLines counts the lines of r.
+func countLines(r io.Reader) (int, error) {
+	buf := make([]byte, 1<<20)
+	n := 0
+	for {
+		k, err := r.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }

@@ -1,0 +1,78 @@
+package phonebook
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+)
+
+// migrate upgrades a store written by an older schema, as one bulk
+// operation: it is published whole or rolled back on the next Open (and
+// then tried again).
+//
+// Schema 1 → 2: ix/num held one key per (number key, contact); it now
+// holds one list per number key. The old entries are deleted and the lists
+// rebuilt from the number keys every contact record carries.
+func (s *Store) migrate(ctx context.Context, from uint64) error {
+	s.log.Info("upgrading the store's schema", "from", from, "to", SchemaVersion)
+	_, err := s.Bulk(ctx, func(b *Batch) error {
+		if from < 2 {
+			if err := b.rebuildNumbers(); err != nil {
+				return err
+			}
+		}
+		return b.w.set([]byte(keySchema), binary.AppendUvarint(nil, SchemaVersion))
+	})
+	return err
+}
+
+// rebuildNumbers rewrites ix/num from the contact records.
+func (b *Batch) rebuildNumbers() error {
+	var old [][]byte
+	err := b.w.scan([]byte(pfxNum), func(k []byte, _ func() ([]byte, error)) error {
+		old = append(old, append([]byte(nil), k...))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range old {
+		if err := b.w.del(k); err != nil {
+			return err
+		}
+	}
+	// The old keys are gone: a filter that knows no key lets the rebuild
+	// read only the lists it wrote itself.
+	f := newNumFilter(1 << 20)
+	b.s.numf = f
+	type rec struct {
+		id  string
+		val []byte
+		nk  []string
+	}
+	var recs []rec
+	err = b.w.scan([]byte(pfxContact), func(_ []byte, val func() ([]byte, error)) error {
+		v, err := val()
+		if err != nil {
+			return err
+		}
+		c, nk, err := decodeRecord(v)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rec{c.ID, numValue(c), nk})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if err := b.tick(); err != nil {
+			return err
+		}
+		if err := writeNumbers(b.w, f, r.id, r.val, nil, r.nk); err != nil {
+			return fmt.Errorf("contact %s: %w", r.id, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+package phonebook
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"testing"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+func TestNumListRoundTrip(t *testing.T) {
+	tests := [][]numEntry{
+		nil,
+		{{id: "A", val: []byte("g\x00csv\x00Ann")}},
+		{{id: "A", val: []byte("g\x00\x00")}, {id: "B", val: nil}, {id: "C", val: bytes.Repeat([]byte("x"), 300)}},
+	}
+	for i, es := range tests {
+		got, err := decodeNumList(encodeNumList(es))
+		if err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if len(got) != len(es) {
+			t.Fatalf("%d: got %d entries, want %d", i, len(got), len(es))
+		}
+		for j := range es {
+			if got[j].id != es[j].id || !bytes.Equal(got[j].val, es[j].val) {
+				t.Errorf("%d/%d: got %+v, want %+v", i, j, got[j], es[j])
+			}
+		}
+	}
+	for _, bad := range [][]byte{{5, 'a'}, {1, 'a', 9}, {0x80}} {
+		if _, err := decodeNumList(bad); err == nil {
+			t.Errorf("decodeNumList(%q): no error", bad)
+		}
+	}
+}
+
+func FuzzNumList(f *testing.F) {
+	f.Add(encodeNumList([]numEntry{{id: "A", val: []byte("g\x00x\x00N")}}))
+	f.Add([]byte{0x80, 0x80})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		es, err := decodeNumList(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(encodeNumList(es), b) && len(b) > 0 {
+			// Non-minimal varints decode but re-encode shorter; the
+			// re-encoding must decode to the same entries.
+			again, err := decodeNumList(encodeNumList(es))
+			if err != nil || len(again) != len(es) {
+				t.Fatalf("re-encoding lost entries: %v", err)
+			}
+		}
+	})
+}
+
+// TestSharedNumberList: contacts sharing a number share one list; edits
+// and deletes take exactly their own entry out, through single writes and
+// bulk writes with and without the number-key filter.
+func TestSharedNumberList(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, "")
+	a, err := s.Create(ctx, &Contact{FirstName: "Ann", Numbers: []Number{{Type: NumberWork, Value: "+38761000001"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A bulk large enough to build the filter, with a second contact on
+	// Ann's number among others.
+	var bID string
+	if _, err := s.Bulk(ctx, func(b *Batch) error {
+		for i := range filterAfter + 10 {
+			c := &Contact{FirstName: fmt.Sprintf("Bulk%05d", i), Numbers: []Number{{Type: NumberWork, Value: fmt.Sprintf("+38762%06d", i)}}}
+			if i == filterAfter+5 {
+				c.Numbers = append(c.Numbers, Number{Type: NumberMobile, Value: "061 000 001"})
+			}
+			out, err := b.Put(c)
+			if err != nil {
+				return err
+			}
+			if i == filterAfter+5 {
+				bID = out.ID
+			}
+		}
+		if b.s.numf == nil {
+			return fmt.Errorf("no number-key filter after %d writes", filterAfter+10)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := s.Lookup(ctx, "+38761000001"); r.Match != MatchAmbiguous {
+		t.Fatalf("shared number: %+v, want ambiguous", r)
+	}
+	if err := s.Delete(ctx, bID); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := s.Lookup(ctx, "+38761000001"); r.ContactID != a.ID {
+		t.Fatalf("after delete: %+v, want Ann %s", r, a.ID)
+	}
+	a.FirstName = "Anna"
+	if _, err := s.Update(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := s.Lookup(ctx, "061000001"); r.Name != "Anna" || r.Match != MatchE164 {
+		t.Fatalf("after rename: %+v", r)
+	}
+	if r, _ := s.Lookup(ctx, fmt.Sprintf("+38762%06d", filterAfter+9)); r.Name != fmt.Sprintf("Bulk%05d", filterAfter+9) {
+		t.Fatalf("bulk contact: %+v", r)
+	}
+	mustVerify(t, s)
+}
+
+// TestMigrateSchema1 rewrites a store's number index into schema 1's
+// layout (one key per number key and contact) and checks that Open
+// upgrades it: lookups answer and the indexes verify.
+func TestMigrateSchema1(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	for i := range 50 {
+		if _, err := s.Create(ctx, crashContact("M", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Rewrite ix/num and the schema as version 1 wrote them.
+	pub := s.pub.Load()
+	txn := s.db.NewTransactionAt(pub, true)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pfxNum)})
+	type kv struct{ k, v []byte }
+	var lists []kv
+	for it.Seek([]byte(pfxNum)); it.ValidForPrefix([]byte(pfxNum)); it.Next() {
+		v, _ := it.Item().ValueCopy(nil)
+		lists = append(lists, kv{it.Item().KeyCopy(nil), v})
+	}
+	it.Close()
+	for _, l := range lists {
+		es, err := decodeNumList(l.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := txn.Delete(l.k); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			if err := txn.Set(append(append(l.k, 0), e.id...), e.val); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := txn.Set([]byte(keySchema), binary.AppendUvarint(nil, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Set([]byte(keyPublished), u64(pub+1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.CommitAt(pub+1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openTest(t, dir)
+	// Contact i has numbers i and i+1: number 0 is contact 0's alone, 17 is
+	// shared by contacts 16 and 17, 50 is contact 49's alone.
+	for _, tt := range []struct {
+		n    int
+		want string
+		kind MatchKind
+	}{{0, "M000000 Crash", MatchExact}, {17, "", MatchAmbiguous}, {50, "M000049 Crash", MatchExact}} {
+		r, err := s2.Lookup(ctx, fmt.Sprintf("+3876%07d", tt.n))
+		if err != nil || r.Name != tt.want || r.Match != tt.kind {
+			t.Errorf("lookup %d after upgrade: %+v %v, want %q %s", tt.n, r, err, tt.want, tt.kind)
+		}
+	}
+	mustVerify(t, s2)
+	rt := s2.db.NewTransactionAt(s2.pub.Load(), false)
+	defer rt.Discard()
+	if got, err := getUvarint(rt, keySchema); err != nil || got != SchemaVersion {
+		t.Fatalf("schema after upgrade = %d, %v", got, err)
+	}
+}
