@@ -30,7 +30,7 @@ type Batch struct {
 	// filter; buildErr is why building one failed.
 	writes   int
 	buildErr error
-	known map[string]map[string]string // source → external id → id, see LoadSource
+	known    map[string]map[string]string // source → external id → id, see LoadSource
 }
 
 // Bulk runs fn; everything fn writes through b becomes visible to readers

@@ -44,10 +44,10 @@ const SchemaVersion = 2
 
 const sep = "\x00"
 
-func kContact(id string) []byte     { return []byte(pfxContact + id) }
-func kSrcVer(id string) []byte      { return []byte(pfxSrcVer + id) }
-func kOverlay(id string) []byte     { return []byte(pfxOverlay + id) }
-func kNum(numKey string) []byte      { return []byte(pfxNum + numKey) }
+func kContact(id string) []byte { return []byte(pfxContact + id) }
+func kSrcVer(id string) []byte  { return []byte(pfxSrcVer + id) }
+func kOverlay(id string) []byte { return []byte(pfxOverlay + id) }
+func kNum(numKey string) []byte { return []byte(pfxNum + numKey) }
 func kToken(tok, sortKey, id string) []byte {
 	return []byte(pfxToken + tok + sep + sortKey + sep + id)
 }
