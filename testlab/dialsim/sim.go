@@ -79,6 +79,8 @@ type Result struct {
 	DuplicateIDs int `json:"duplicate_call_ids"`
 	// RiskThreshold is the predictor's final risk threshold (theta).
 	RiskThreshold float64 `json:"risk_threshold_final"`
+	// AnswerRateChanges is how many answer-rate rises the dialer detected.
+	AnswerRateChanges int `json:"answer_rate_changes"`
 	// ARI runs: originates Asterisk accepted vs calls the dialer placed,
 	// WebSocket reconnects seen.
 	AsteriskOriginates int `json:"asterisk_originates,omitempty"`
@@ -271,6 +273,7 @@ func drive(cfg Config, d *dialer.Dialer, advanceTo func(time.Time) error, end ti
 	}
 	if len(snap.Campaigns) > 0 {
 		res.RiskThreshold = snap.Campaigns[0].RiskThreshold
+		res.AnswerRateChanges = snap.Campaigns[0].AnswerRateChanges
 		res.DialerDialed = snap.Campaigns[0].Dialed
 	}
 
