@@ -8,8 +8,8 @@ import "bytes"
 //	meta/schema                    schema version (uvarint)
 //	meta/pub                       the published commit timestamp (8 bytes BE)
 //	meta/bulk                      the timestamp of a bulk operation in flight
-//	c/<id>                         the effective contact (JSON)
-//	sv/<id>                        a synced contact's source version (JSON), when an overlay exists
+//	c/<id>                         the effective contact (binary record, see codec.go; JSON before schema 3)
+//	sv/<id>                        a synced contact's source version (a record like c/), when an overlay exists
 //	ov/<id>                        the local overlay of a synced contact (JSON)
 //	ix/num/<numkey>                a number key (x:, ext:, e164:, nsn:); value: the contacts that have
 //	                               it, each with its visibility and display name (see numindex.go)
@@ -40,7 +40,7 @@ const (
 )
 
 // SchemaVersion is the on-disk layout version this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 const sep = "\x00"
 

@@ -13,6 +13,11 @@ import (
 // Schema 1 → 2: ix/num held one key per (number key, contact); it now
 // holds one list per number key. The old entries are deleted and the lists
 // rebuilt from the number keys every contact record carries.
+//
+// Schema 2 → 3: contact records (c/, sv/) are written in a binary format
+// instead of JSON. Nothing is rewritten: decodeRecord reads both, and each
+// record turns binary on its next write. The step only sets the schema, so
+// that older builds, which read JSON only, refuse the store.
 func (s *Store) migrate(ctx context.Context, from uint64) error {
 	s.log.Info("upgrading the store's schema", "from", from, "to", SchemaVersion)
 	_, err := s.Bulk(ctx, func(b *Batch) error {
@@ -21,6 +26,7 @@ func (s *Store) migrate(ctx context.Context, from uint64) error {
 				return err
 			}
 		}
+		// 2 → 3 needs nothing but the new schema.
 		return b.w.set([]byte(keySchema), binary.AppendUvarint(nil, SchemaVersion))
 	})
 	return err
