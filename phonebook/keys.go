@@ -37,6 +37,7 @@ const (
 	keySchema    = "meta/schema"
 	keyPublished = "meta/pub"
 	keyBulk      = "meta/bulk"
+	keyFlush     = "meta/flush" // dropped to make Badger flush its memtables (see Store.streamWriter)
 )
 
 // SchemaVersion is the on-disk layout version this build writes.

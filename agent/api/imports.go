@@ -158,59 +158,52 @@ func readChunks(store *phonebook.Store, rd *csvbook.Reader, out chan<- importChu
 // keyed by its folded name and company (with an occurrence number for
 // repeats), so importing the same file again keeps ids and rewrites
 // nothing; replace also deletes the CSV contacts the file no longer has.
+// Into an empty CSV source (a first import) the rows are loaded with
+// Store.Load, which writes every key once, already sorted; otherwise they
+// go through Store.Bulk.
 func ImportCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace bool) (ImportResult, error) {
 	rd := csvbook.NewReader(r)
 	var res ImportResult
-	// Both maps are keyed by a 64-bit FNV-1a hash instead of the string:
-	// a million rows then cost 20 bytes each instead of a hundred. A
-	// collision (odds about n²/2⁶⁵, 3·10⁻⁸ for a million rows) numbers a
-	// row's occurrence one too high or keeps a stale row; hashing is
-	// deterministic, so a re-import of the same file gives the same ids.
+	st, err := store.Load(ctx, phonebook.SourceCSV, func(l *phonebook.Loader) error {
+		return importRows(store, rd, l.UseNumbers, func(c *phonebook.Contact) error {
+			_, err := l.Add(c)
+			return err
+		})
+	})
+	if errors.Is(err, phonebook.ErrSourceNotEmpty) {
+		st, err = importBulk(ctx, store, rd, replace)
+	}
+	if err != nil {
+		return res, fmt.Errorf("import csv: %w", err)
+	}
+	res.Format = rd.Format().String()
+	res.Rows = rd.Rows()
+	res.Warnings = rd.Warnings()
+	res.Created, res.Updated, res.Unchanged, res.Deleted = st.Created, st.Updated, st.Unchanged, st.Deleted
+	return res, nil
+}
+
+// importBulk applies the rows to a CSV source that has contacts.
+func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader, replace bool) (phonebook.BulkStats, error) {
+	// Keyed by a 64-bit hash instead of the external id: a million rows
+	// then cost 20 bytes each instead of a hundred; a collision (odds
+	// about 3·10⁻⁸ for a million rows) keeps one stale row.
 	seen := map[uint64]struct{}{}
-	st, err := store.Bulk(ctx, func(b *phonebook.Batch) error {
-		chunks := make(chan importChunk, 2)
-		done := make(chan struct{})
-		finished := make(chan struct{})
-		go func() {
-			defer close(finished)
-			readChunks(store, rd, chunks, done)
-		}()
-		defer func() {
-			close(done)
-			for range chunks { // let the reader see done and end
-			}
-			<-finished
-		}()
+	return store.Bulk(ctx, func(b *phonebook.Batch) error {
 		if err := b.LoadSource(phonebook.SourceCSV); err != nil {
 			return err
 		}
-		occurrences := map[uint64]int32{}
-		for ch := range chunks {
-			b.UseNumbers(ch.numbers)
-			for i, c := range ch.contacts {
-				key := rowKey(c)
-				h := hash64(key)
-				occurrences[h]++
-				c.ExternalID = key + "#" + strconv.Itoa(int(occurrences[h]))
-				c.Source = phonebook.SourceCSV
-				if _, _, err := b.UpsertFromSource(c); err != nil {
-					var ve *phonebook.ValidationError
-					if errors.As(err, &ve) {
-						return &phonebook.ValidationError{Fields: []phonebook.FieldError{{Field: fmt.Sprintf("line %d", ch.lines[i]), Message: ve.Error()}}}
-					}
-					return fmt.Errorf("line %d: %w", ch.lines[i], err)
-				}
-				if replace {
-					seen[hash64(c.ExternalID)] = struct{}{}
-				}
+		err := importRows(store, rd, b.UseNumbers, func(c *phonebook.Contact) error {
+			if _, _, err := b.UpsertFromSource(c); err != nil {
+				return err
 			}
-			if ch.err != nil {
-				return ch.err
+			if replace {
+				seen[hash64(c.ExternalID)] = struct{}{}
 			}
-		}
-		b.UseNumbers(nil)
-		if !replace {
 			return nil
+		})
+		if err != nil || !replace {
+			return err
 		}
 		var stale []string
 		if err := b.SourceIDs(phonebook.SourceCSV, func(ext, id string) error {
@@ -228,14 +221,53 @@ func ImportCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace
 		}
 		return nil
 	})
-	if err != nil {
-		return res, fmt.Errorf("import csv: %w", err)
+}
+
+// importRows reads the rows (parsed and their numbers normalised in a
+// reader goroutine, a chunk ahead), gives each its CSV external id and
+// passes it to put; use receives each chunk's normalised numbers first.
+// An invalid row fails the whole import with its line number.
+func importRows(store *phonebook.Store, rd *csvbook.Reader, use func(phonebook.NumberIndex), put func(*phonebook.Contact) error) error {
+	chunks := make(chan importChunk, 2)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		readChunks(store, rd, chunks, done)
+	}()
+	defer func() {
+		close(done)
+		for range chunks { // let the reader see done and end
+		}
+		<-finished
+	}()
+	// Occurrences are keyed by a 64-bit FNV-1a hash of the row key: a
+	// collision (odds about n²/2⁶⁵) numbers a row's occurrence one too
+	// high; hashing is deterministic, so a re-import of the same file
+	// gives the same ids.
+	occurrences := map[uint64]int32{}
+	for ch := range chunks {
+		use(ch.numbers)
+		for i, c := range ch.contacts {
+			key := rowKey(c)
+			h := hash64(key)
+			occurrences[h]++
+			c.ExternalID = key + "#" + strconv.Itoa(int(occurrences[h]))
+			c.Source = phonebook.SourceCSV
+			if err := put(c); err != nil {
+				var ve *phonebook.ValidationError
+				if errors.As(err, &ve) {
+					return &phonebook.ValidationError{Fields: []phonebook.FieldError{{Field: fmt.Sprintf("line %d", ch.lines[i]), Message: ve.Error()}}}
+				}
+				return fmt.Errorf("line %d: %w", ch.lines[i], err)
+			}
+		}
+		if ch.err != nil {
+			return ch.err
+		}
 	}
-	res.Format = rd.Format().String()
-	res.Rows = rd.Rows()
-	res.Warnings = rd.Warnings()
-	res.Created, res.Updated, res.Unchanged, res.Deleted = st.Created, st.Updated, st.Unchanged, st.Deleted
-	return res, nil
+	use(nil)
+	return nil
 }
 
 // hash64 is the 64-bit FNV-1a hash of s.

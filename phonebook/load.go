@@ -1,0 +1,332 @@
+package phonebook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/pb"
+	"github.com/dgraph-io/ristretto/v2/z"
+)
+
+// ErrSourceNotEmpty is returned by Load for a source that has contacts.
+var ErrSourceNotEmpty = errors.New("source already has contacts")
+
+// loadSpillBytes is how much a load buffers before it spills a sorted run.
+const loadSpillBytes = 64 << 20
+
+// Loader adds new contacts to an empty source in one bulk load. It is
+// valid only inside the function given to Store.Load and is not safe for
+// concurrent use.
+type Loader struct {
+	s     *Store
+	ctx   context.Context
+	src   string
+	sort  *sorter
+	pre   NumberIndex
+	stats BulkStats
+	n     int
+}
+
+// Load is the fast path for filling an empty source (a first CSV import,
+// a first sync): fn adds contacts through l, and they become visible at
+// once when fn returns nil, exactly as with Bulk. Instead of going through
+// Badger's memtables and compactions, every key is written once: the
+// records are sorted in bounded memory (spilling sorted runs next to the
+// store) and handed to Badger's stream writer as finished tables. Writes
+// to the key-value namespaces wait while the tables are written. A load
+// that fails or dies leaves nothing visible (see Bulk). It returns
+// ErrSourceNotEmpty, having called nothing, when the source has contacts.
+func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) error) (BulkStats, error) {
+	if source == "" || strings.ContainsRune(source, 0) {
+		return BulkStats{}, fmt.Errorf("load: invalid source name %q", source)
+	}
+	if err := s.lockWriter(ctx); err != nil {
+		return BulkStats{}, err
+	}
+	defer s.wmu.Unlock()
+	empty := true
+	stop := errors.New("stop")
+	err := s.view(func(txn *badger.Txn) error {
+		return txnScan(txn, kSource(source, ""), func([]byte, func() ([]byte, error)) error {
+			empty = false
+			return stop
+		})
+	})
+	if err != nil && !errors.Is(err, stop) {
+		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+	}
+	if !empty {
+		return BulkStats{}, fmt.Errorf("load %s: %w", source, ErrSourceNotEmpty)
+	}
+	pub := s.pub.Load()
+	ts := pub + 1
+	dir, err := s.spillDir(ts)
+	if err != nil {
+		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+	}
+	so, err := newSorter(dir, loadSpillBytes)
+	if err != nil {
+		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+	}
+	defer func() { _ = so.cleanup() }()
+	l := &Loader{s: s, ctx: ctx, src: source, sort: so}
+	if err := fn(l); err != nil {
+		return BulkStats{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return BulkStats{}, err
+	}
+	if l.stats.Created == 0 {
+		return l.stats, nil
+	}
+	if err := s.ingest(ctx, so, pub, ts); err != nil {
+		if maxV := s.db.MaxVersion(); maxV > pub {
+			if rerr := s.rollback(context.Background(), pub, maxV); rerr != nil {
+				return BulkStats{}, fmt.Errorf("load %s: %w (and rolling back failed: %v)", source, err, rerr)
+			}
+		}
+		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+	}
+	return l.stats, nil
+}
+
+// spillDir is where a load at ts spills its sorted runs: beside the
+// store's files (a load's runs can be as large as the data it loads), or
+// in the system's temporary directory for an in-memory store.
+func (s *Store) spillDir(ts uint64) (string, error) {
+	if s.opts.InMemory {
+		return os.MkdirTemp("", "pbxagent-load-")
+	}
+	return filepath.Join(s.opts.Dir, fmt.Sprintf("%s%d", spillPrefix, ts)), nil
+}
+
+// spillPrefix names the spill directories inside the store's directory;
+// Open removes any a crashed load left behind.
+const spillPrefix = "load-"
+
+// removeSpills deletes spill directories left by a load that died.
+func removeSpills(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	old, err := filepath.Glob(filepath.Join(dir, spillPrefix+"*"))
+	if err != nil {
+		return err
+	}
+	for _, d := range old {
+		if err := os.RemoveAll(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UseNumbers makes the following Adds take numbers from ix instead of
+// normalising them again (see Store.IndexNumbers).
+func (l *Loader) UseNumbers(ix NumberIndex) { l.pre = ix }
+
+// Stats returns what the load has added so far.
+func (l *Loader) Stats() BulkStats { return l.stats }
+
+// Add adds c as a new contact of the load's source and returns its id.
+// c.Source must be empty or the load's source; c.ID is ignored. Two
+// contacts with one external id fail the load when it is written.
+func (l *Loader) Add(c *Contact) (string, error) {
+	if l.n++; l.n%1024 == 0 {
+		if err := l.ctx.Err(); err != nil {
+			return "", err
+		}
+	}
+	if c.Source != "" && c.Source != l.src {
+		return "", &ValidationError{Fields: []FieldError{{Field: "source", Message: fmt.Sprintf("a load of source %q cannot add a contact of source %q", l.src, c.Source)}}}
+	}
+	c = c.Clone()
+	c.Source = l.src
+	c.ID = l.s.newID()
+	c.CreatedAt = l.s.now().UTC()
+	c.UpdatedAt = c.CreatedAt
+	keys, err := l.s.prepareWith(c, l.pre)
+	if err != nil {
+		return "", err
+	}
+	rec, err := encodeRecord(c, keys)
+	if err != nil {
+		return "", err
+	}
+	if err := l.sort.add(recSet, kContact(c.ID), rec); err != nil {
+		return "", err
+	}
+	e := indexEntries(c, keys)
+	for i, k := range e.keys {
+		if err := l.sort.add(recSet, k, e.vals[i]); err != nil {
+			return "", err
+		}
+	}
+	if len(keys) > 0 {
+		op := encodeNumList([]numEntry{{id: c.ID, val: numValue(c)}})
+		for _, k := range keys {
+			if err := l.sort.add(recNum, kNum(k), op); err != nil {
+				return "", err
+			}
+		}
+	}
+	l.stats.Created++
+	return c.ID, nil
+}
+
+// ingest writes the sorted records at ts and publishes ts: through
+// Badger's stream writer when it can take them, else (an in-memory store)
+// through ordinary chunked commits.
+func (s *Store) ingest(ctx context.Context, so *sorter, pub, ts uint64) error {
+	s.kvmu.Lock() // key-value writes would be refused while tables are streamed
+	defer s.kvmu.Unlock()
+	s.gcmu.Lock() // so is value-log garbage collection
+	defer s.gcmu.Unlock()
+	read := s.db.NewTransactionAt(pub, false)
+	defer read.Discard()
+
+	var emit func(key, val []byte) error
+	var finish func() error
+	var abort func()
+	sw, err := s.streamWriter()
+	if err != nil {
+		s.log.Info("bulk load through ordinary commits", "reason", err)
+		w := newChunkWriter(s.db, ts)
+		emit = func(key, val []byte) error {
+			// The merge reuses its buffers; a transaction keeps what it is given.
+			return w.set(append([]byte(nil), key...), append([]byte(nil), val...))
+		}
+		finish = func() error {
+			if err := w.set([]byte(keyPublished), u64(ts)); err != nil {
+				return err
+			}
+			return w.flush()
+		}
+		abort = w.discard
+	} else {
+		buf := z.NewBuffer(8<<20, "phonebook.load")
+		defer func() { _ = buf.Release() }()
+		emit = func(key, val []byte) error {
+			// Keys arrive sorted and unique: the stream writer's order.
+			badger.KVToBuffer(&pb.KV{Key: key, Value: val, Version: ts, StreamId: 1}, buf)
+			if buf.LenNoPadding() < 4<<20 {
+				return nil
+			}
+			err := sw.Write(buf)
+			buf.Reset()
+			return err
+		}
+		finish = func() error {
+			if buf.LenNoPadding() > 0 {
+				if err := sw.Write(buf); err != nil {
+					return err
+				}
+			}
+			if err := sw.Flush(); err != nil {
+				return err
+			}
+			// Tables written: publish with an ordinary commit.
+			txn := s.db.NewTransactionAt(ts, true)
+			defer txn.Discard()
+			if err := txn.Set([]byte(keyPublished), u64(ts)); err != nil {
+				return err
+			}
+			return txn.CommitAt(ts, nil)
+		}
+		abort = sw.Cancel
+	}
+	n := 0
+	err = so.merge(func(key []byte, recs []sortedRec) error {
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if s.ingestHook != nil {
+				s.ingestHook(n)
+			}
+		}
+		val, err := s.resolve(read, key, recs)
+		if err != nil {
+			return err
+		}
+		if s.numf != nil && recs[0].kind == recNum {
+			s.numf.add(key)
+		}
+		return emit(key, val)
+	})
+	if err == nil {
+		err = finish()
+	}
+	if err != nil {
+		abort()
+		return err
+	}
+	s.pub.Store(ts)
+	return nil
+}
+
+// resolve turns the records of one key into its value: the last value set,
+// or the merged ix/num list (with the list already stored, if any).
+func (s *Store) resolve(read *badger.Txn, key []byte, recs []sortedRec) ([]byte, error) {
+	if recs[0].kind != recNum {
+		if len(recs) > 1 && strings.HasPrefix(string(key), pfxSource) {
+			return nil, fmt.Errorf("two contacts with the external id %q", key[len(pfxSource):])
+		}
+		return recs[len(recs)-1].val, nil
+	}
+	var es []numEntry
+	if s.numf == nil || s.numf.may(key) {
+		b, err := txnGet(read, key)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			if es, err = decodeNumList(b); err != nil {
+				return nil, fmt.Errorf("number index %q: %w", key, err)
+			}
+		}
+	}
+	for _, r := range recs {
+		add, err := decodeNumList(r.val)
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, add...)
+	}
+	slices.SortFunc(es, func(a, b numEntry) int { return strings.Compare(a.id, b.id) })
+	return encodeNumList(es), nil
+}
+
+// streamWriter prepares Badger's stream writer to add tables above the
+// existing ones. It needs empty memtables: a drop of a sentinel key makes
+// Badger flush them (the only public way to).
+func (s *Store) streamWriter() (*badger.StreamWriter, error) {
+	if s.opts.InMemory {
+		return nil, errors.New("in-memory store")
+	}
+	txn := s.db.NewTransactionAt(s.pub.Load(), true)
+	err := txn.Set([]byte(keyFlush), nil)
+	if err == nil {
+		err = txn.CommitAt(s.pub.Load(), nil)
+	}
+	txn.Discard()
+	if err == nil {
+		err = s.db.DropPrefix([]byte(keyFlush))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("flush memtables: %w", err)
+	}
+	sw := s.db.NewStreamWriter()
+	if err := sw.PrepareIncremental(); err != nil {
+		sw.Cancel()
+		return nil, fmt.Errorf("prepare stream writer: %w", err)
+	}
+	return sw, nil
+}
