@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -204,7 +205,8 @@ func decodeBinV1(b []byte) (*Contact, []string, error) {
 // maxTimeLen bounds an encoded time: two varints of 64 bits and nanoseconds.
 const maxTimeLen = 2*binary.MaxVarintLen64 + binary.MaxVarintLen32
 
-func strLen(s string) int { return binary.MaxVarintLen32 + len(s) }
+// strLen is the encoded size of s.
+func strLen(s string) int { return (bits.Len64(uint64(len(s))|1)+6)/7 + len(s) }
 
 func appendStr(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -338,15 +339,15 @@ func TestSchema2StoreKeepsJSONRecords(t *testing.T) {
 }
 
 // toJSON rewrites every contact record of s as JSON and sets the schema, in
-// one commit published at once.
+// commits at one timestamp published at once.
 func toJSON(t testing.TB, s *Store, schema uint64) {
 	t.Helper()
 	pub := s.pub.Load()
-	txn := s.db.NewTransactionAt(pub, true)
-	defer txn.Discard()
+	rt := s.db.NewTransactionAt(pub, false)
+	defer rt.Discard()
 	type kv struct{ k, v []byte }
 	var recs []kv
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pfxContact)})
+	it := rt.NewIterator(badger.IteratorOptions{Prefix: []byte(pfxContact)})
 	for it.Seek([]byte(pfxContact)); it.ValidForPrefix([]byte(pfxContact)); it.Next() {
 		v, err := it.Item().ValueCopy(nil)
 		if err != nil {
@@ -359,8 +360,17 @@ func toJSON(t testing.TB, s *Store, schema uint64) {
 		recs = append(recs, kv{it.Item().KeyCopy(nil), encodeJSONRecord(t, c, nk)})
 	}
 	it.Close()
+	txn := s.db.NewTransactionAt(pub, true)
+	defer func() { txn.Discard() }()
 	for _, r := range recs {
-		if err := txn.Set(r.k, r.v); err != nil {
+		err := txn.Set(r.k, r.v)
+		if errors.Is(err, badger.ErrTxnTooBig) {
+			if err = txn.CommitAt(pub+1, nil); err == nil {
+				txn = s.db.NewTransactionAt(pub, true)
+				err = txn.Set(r.k, r.v)
+			}
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
