@@ -91,21 +91,29 @@ func (b *Batch) filter() *numFilter {
 	if b.writes++; b.writes < filterAfter {
 		return nil
 	}
+	if err := b.s.buildNumFilter(b.w.scan); err != nil {
+		b.buildErr = err // read keys one by one instead
+		b.s.log.Warn("number-key filter not built", "err", err)
+	}
+	return b.s.numf
+}
+
+// buildNumFilter sets s.numf to a filter of every ix/num key scan finds.
+// The caller holds the writer lock.
+func (s *Store) buildNumFilter(scan func(prefix []byte, fn func(k []byte, val func() ([]byte, error)) error) error) error {
 	f := newNumFilter(1 << 20)
 	n := 0
-	err := b.w.scan([]byte(pfxNum), func(k []byte, _ func() ([]byte, error)) error {
+	err := scan([]byte(pfxNum), func(k []byte, _ func() ([]byte, error)) error {
 		f.add(k)
 		n++
 		return nil
 	})
 	if err != nil {
-		b.buildErr = err // read keys one by one instead
-		b.s.log.Warn("number-key filter not built", "err", err)
-		return nil
+		return err
 	}
-	b.s.numf = f
-	b.s.log.Debug("number-key filter built", "keys", n, "bytes", f.sizeBytes())
-	return f
+	s.numf = f
+	s.log.Debug("number-key filter built", "keys", n, "bytes", f.sizeBytes())
+	return nil
 }
 
 // tick checks for cancellation every so often.

@@ -17,8 +17,9 @@ import (
 // ErrSourceNotEmpty is returned by Load for a source that has contacts.
 var ErrSourceNotEmpty = errors.New("source already has contacts")
 
-// loadSpillBytes is how much a load buffers before it spills a sorted run.
-const loadSpillBytes = 64 << 20
+// loadSpillBytes is how much a load buffers before it spills a sorted run
+// (two such buffers: one fills while the other is sorted and written).
+const loadSpillBytes = 32 << 20
 
 // Loader adds new contacts to an empty source in one bulk load. It is
 // valid only inside the function given to Store.Load and is not safe for
@@ -84,6 +85,17 @@ func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) erro
 	}
 	if l.stats.Created == 0 {
 		return l.stats, nil
+	}
+	if s.numf == nil {
+		// Merging number lists reads only the keys the filter cannot rule out.
+		err := s.view(func(txn *badger.Txn) error {
+			return s.buildNumFilter(func(p []byte, fn func([]byte, func() ([]byte, error)) error) error {
+				return txnScan(txn, p, fn)
+			})
+		})
+		if err != nil {
+			s.log.Warn("number-key filter not built", "err", err)
+		}
 	}
 	if err := s.ingest(ctx, so, pub, ts); err != nil {
 		if maxV := s.db.MaxVersion(); maxV > pub {

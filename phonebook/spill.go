@@ -25,18 +25,43 @@ type sorter struct {
 
 	buf  []byte      // records: key, kind, value
 	recs []bufRecord // where each record is, in the order added
-	runs []string    // spilled run files, oldest first
+	runs []string    // run files, oldest first
+
+	// One spill runs in the background while the next buffer fills; its
+	// buffers come back for reuse.
+	inflight  chan spillDone
+	spareBuf  []byte
+	spareRecs []bufRecord
+}
+
+type spillDone struct {
+	err  error
+	buf  []byte
+	recs []bufRecord
 }
 
 // bufRecord locates a buffered record: its key at buf[off:off+klen], the
-// kind byte after it, then vlen bytes of value.
-type bufRecord struct{ off, klen, vlen uint32 }
+// kind byte after it, then vlen bytes of value. fam and p1, p2 (the 16
+// bytes after the key's family prefix) make most comparisons integer
+// compares.
+type bufRecord struct {
+	off, klen, vlen uint32
+	fam             uint8
+	p1, p2          uint64
+}
 
 // Record kinds.
 const (
 	recSet byte = iota // the key's value (the last one wins)
 	recNum             // one contact of an ix/num list (an encoded one-entry list)
 )
+
+// families are the key prefixes a load writes, in byte order; none is a
+// prefix of another, so ordering by family and then by the rest of the
+// key is ordering by the whole key.
+var families = [...]string{pfxContact, pfxNum, pfxBucket, pfxSort, pfxSource, pfxToken}
+
+const famOther = 255
 
 func newSorter(dir string, limit int) (*sorter, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -47,7 +72,16 @@ func newSorter(dir string, limit int) (*sorter, error) {
 
 // add buffers a record, spilling when the buffer is full.
 func (s *sorter) add(kind byte, key, val []byte) error {
-	s.recs = append(s.recs, bufRecord{off: uint32(len(s.buf)), klen: uint32(len(key)), vlen: uint32(len(val))})
+	r := bufRecord{off: uint32(len(s.buf)), klen: uint32(len(key)), vlen: uint32(len(val)), fam: famOther}
+	rest := key
+	for i, f := range families {
+		if len(key) >= len(f) && string(key[:len(f)]) == f {
+			r.fam, rest = uint8(i), key[len(f):]
+			break
+		}
+	}
+	r.p1, r.p2 = be64(rest), be64(rest[min(8, len(rest)):])
+	s.recs = append(s.recs, r)
 	s.buf = append(s.buf, key...)
 	s.buf = append(s.buf, kind)
 	s.buf = append(s.buf, val...)
@@ -57,36 +91,78 @@ func (s *sorter) add(kind byte, key, val []byte) error {
 	return nil
 }
 
-func (s *sorter) key(r bufRecord) []byte { return s.buf[r.off : r.off+r.klen] }
+// be64 reads up to 8 bytes big-endian, zero-padded.
+func be64(b []byte) uint64 {
+	var x [8]byte
+	copy(x[:], b)
+	return binary.BigEndian.Uint64(x[:])
+}
 
-// spill sorts the buffer (by key, then in the order added) and writes it
-// as a run file.
+// spill hands the buffer to a background writer (after the previous one
+// finished) and starts a new buffer.
 func (s *sorter) spill() error {
+	if err := s.wait(); err != nil {
+		return err
+	}
 	if len(s.recs) == 0 {
 		return nil
 	}
-	slices.SortFunc(s.recs, func(a, b bufRecord) int {
-		if c := bytes.Compare(s.key(a), s.key(b)); c != 0 {
+	name := filepath.Join(s.dir, fmt.Sprintf("run-%05d", len(s.runs)))
+	s.runs = append(s.runs, name)
+	buf, recs := s.buf, s.recs
+	s.buf, s.recs = s.spareBuf[:0], s.spareRecs[:0]
+	done := make(chan spillDone, 1)
+	s.inflight = done
+	go func() { done <- spillDone{writeRun(name, buf, recs), buf, recs} }()
+	return nil
+}
+
+// wait waits for the spill in flight, if any.
+func (s *sorter) wait() error {
+	if s.inflight == nil {
+		return nil
+	}
+	d := <-s.inflight
+	s.inflight = nil
+	s.spareBuf, s.spareRecs = d.buf, d.recs
+	return d.err
+}
+
+// writeRun sorts records (by key, then in the order added) and writes them
+// to a new run file.
+func writeRun(name string, buf []byte, recs []bufRecord) error {
+	key := func(r bufRecord) []byte { return buf[r.off : r.off+r.klen] }
+	slices.SortFunc(recs, func(a, b bufRecord) int {
+		if a.fam == b.fam {
+			if c := cmp.Compare(a.p1, b.p1); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.p2, b.p2); c != 0 {
+				return c
+			}
+		} else if a.fam != famOther && b.fam != famOther {
+			return cmp.Compare(a.fam, b.fam)
+		}
+		if c := bytes.Compare(key(a), key(b)); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.off, b.off)
 	})
-	name := filepath.Join(s.dir, fmt.Sprintf("run-%05d", len(s.runs)))
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("spill: %w", err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	var hdr []byte
-	for _, r := range s.recs {
+	for _, r := range recs {
 		hdr = binary.AppendUvarint(hdr[:0], uint64(r.klen))
 		_, _ = w.Write(hdr)
-		_, _ = w.Write(s.key(r))
-		hdr = append(hdr[:0], s.buf[r.off+r.klen])
+		_, _ = w.Write(key(r))
+		hdr = append(hdr[:0], buf[r.off+r.klen])
 		hdr = binary.AppendUvarint(hdr, uint64(r.vlen))
 		_, _ = w.Write(hdr)
 		start := r.off + r.klen + 1
-		if _, err := w.Write(s.buf[start : start+r.vlen]); err != nil {
+		if _, err := w.Write(buf[start : start+r.vlen]); err != nil {
 			_ = f.Close()
 			return fmt.Errorf("spill: %w", err)
 		}
@@ -98,8 +174,6 @@ func (s *sorter) spill() error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("spill: %w", err)
 	}
-	s.runs = append(s.runs, name)
-	s.buf, s.recs = s.buf[:0], s.recs[:0]
 	return nil
 }
 
@@ -116,7 +190,10 @@ func (s *sorter) merge(fn func(key []byte, recs []sortedRec) error) error {
 	if err := s.spill(); err != nil {
 		return err
 	}
-	s.buf, s.recs = nil, nil
+	if err := s.wait(); err != nil {
+		return err
+	}
+	s.buf, s.recs, s.spareBuf, s.spareRecs = nil, nil, nil, nil
 	h := &runHeap{}
 	defer func() {
 		for _, r := range h.rs {
@@ -180,8 +257,12 @@ func (s *sorter) merge(fn func(key []byte, recs []sortedRec) error) error {
 	return flush()
 }
 
-// cleanup removes the run files and the directory.
-func (s *sorter) cleanup() error { return os.RemoveAll(s.dir) }
+// cleanup waits for a spill in flight and removes the run files and the
+// directory.
+func (s *sorter) cleanup() error {
+	_ = s.wait()
+	return os.RemoveAll(s.dir)
+}
 
 // runReader reads one run file.
 type runReader struct {

@@ -26,7 +26,10 @@ func TestSorter(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, uint64(limit)))
 			var want []rec
 			for i := range 5000 {
-				r := rec{key: fmt.Sprintf("k%03d", rng.IntN(700)), kind: byte(i % 2), val: fmt.Sprintf("v%d", i)}
+				// Keys of every family (and none), sharing long prefixes so
+				// that the integer prefixes tie and whole keys decide.
+				fam := []string{"", "meta/", "c/", "ix/num/e164:+3876100", "ix/pfx/", "ix/sort/", "ix/src/", "ix/tok/", "ix/", "x/"}[rng.IntN(10)]
+				r := rec{key: fmt.Sprintf("%s%0*d", fam, 1+rng.IntN(20), rng.IntN(700)), kind: byte(i % 2), val: fmt.Sprintf("v%d", i)}
 				if i%97 == 0 {
 					r.val = "" // empty values survive too
 				}

@@ -157,7 +157,9 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	// Lookups: numbers the generator wrote (hits, in their written form and
 	// E.164) mixed with numbers it did not write (misses).
 	rng := rand.New(rand.NewPCG(7, 7))
-	probes := make([]string, 4096)
+	// Distinct numbers (up to 64 k), so the figure is not one of warm
+	// caches only.
+	probes := make([]string, min(nLookups, 1<<16))
 	for i := range probes {
 		written, e164 := gen.Number(rng.IntN(res.Rows))
 		switch i % 4 {
