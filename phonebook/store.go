@@ -416,15 +416,15 @@ func (b badgerLogger) Debugf(f string, a ...any) {}
 func (s *Store) DiskSize() (lsm, vlog int64) { return s.db.Size() }
 
 // Settle waits until Badger's background compaction has caught up (no
-// table left in level 0 and every level within its target size), or ctx
-// ends. Reads are fastest then; benchmarks call it after a large import.
+// level, level 0 included, due for compaction), or ctx ends. Reads are
+// fastest then; benchmarks call it after a large import.
 func (s *Store) Settle(ctx context.Context) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
 		settled := true
 		for _, l := range s.db.Levels() {
-			if (l.Level == 0 && l.NumTables > 0) || l.Score >= 1 {
+			if l.Score >= 1 {
 				settled = false
 				break
 			}

@@ -50,6 +50,12 @@ type result struct {
 	SearchP50us   float64 `json:"search_p50_us"`
 	SearchP99us   float64 `json:"search_p99_us"`
 	SearchAvgHits float64 `json:"search_avg_total"`
+	// Settled figures: after Badger's compaction has caught up (-settle).
+	SettleSeconds      float64 `json:"settle_seconds,omitempty"`
+	SettledLookupP50us float64 `json:"settled_lookup_p50_us,omitempty"`
+	SettledLookupP99us float64 `json:"settled_lookup_p99_us,omitempty"`
+	SettledSearchP50us float64 `json:"settled_search_p50_us,omitempty"`
+	SettledSearchP99us float64 `json:"settled_search_p99_us,omitempty"`
 }
 
 func main() {
@@ -60,6 +66,7 @@ func main() {
 	searches := flag.Int("searches", 20000, "searches to time after the import")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the import to this file")
 	heapProfile := flag.String("heapprofile", "", "write a heap profile taken right after the import to this file")
+	settle := flag.Bool("settle", true, "after the first measurement, wait for compaction to settle and measure again")
 	reuse := flag.Bool("reuse", false, "measure an existing store in -data (imported by an earlier run with the same -csv) instead of importing")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -73,14 +80,14 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*csvPath, *data, *region, *lookups, *searches, *heapProfile, *reuse); err != nil {
+	if err := run(*csvPath, *data, *region, *lookups, *searches, *heapProfile, *reuse, *settle); err != nil {
 		fmt.Fprintln(os.Stderr, "importbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(csvPath, data, region string, nLookups, nSearches int, heapProfile string, reuse bool) error {
+func run(csvPath, data, region string, nLookups, nSearches int, heapProfile string, reuse, settle bool) error {
 	ctx := context.Background()
 	// The daemon's default soft memory limit (config memory_limit_mb).
 	if lim := config.Default().MemoryLimitMB; lim > 0 && os.Getenv("GOMEMLIMIT") == "" {
@@ -171,22 +178,6 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 			probes[i] = "+38769" + strconv.Itoa(1000000+rng.IntN(8999999))
 		}
 	}
-	lat := make([]time.Duration, nLookups)
-	runtime.GC()
-	for i := range lat {
-		t0 := time.Now()
-		r, err := store.Lookup(ctx, probes[i%len(probes)])
-		lat[i] = time.Since(t0)
-		if err != nil {
-			return err
-		}
-		if r.Match.Hit() {
-			res.LookupHits++
-		}
-	}
-	res.Lookups = nLookups
-	res.LookupP50us, res.LookupP99us = pct(lat, 50), pct(lat, 99)
-
 	// Searches: what a user types into a phone or the admin UI — a few
 	// letters of a name, a whole surname, a name and a surname, digits.
 	var queries []string
@@ -210,20 +201,54 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 		}
 		return nil
 	})
-	slat := make([]time.Duration, nSearches)
-	total := 0
-	for i := range slat {
+	// measure times the lookups and searches; it runs right after the
+	// import and again once compaction has settled.
+	measure := func() (lp50, lp99, sp50, sp99 float64, hits, total int, err error) {
+		lat := make([]time.Duration, nLookups)
+		runtime.GC()
+		for i := range lat {
+			t0 := time.Now()
+			r, err := store.Lookup(ctx, probes[i%len(probes)])
+			lat[i] = time.Since(t0)
+			if err != nil {
+				return 0, 0, 0, 0, 0, 0, err
+			}
+			if r.Match.Hit() {
+				hits++
+			}
+		}
+		slat := make([]time.Duration, nSearches)
+		for i := range slat {
+			t0 := time.Now()
+			p, err := store.Search(ctx, phonebook.Query{Q: queries[i%len(queries)], Limit: 32})
+			slat[i] = time.Since(t0)
+			if err != nil {
+				return 0, 0, 0, 0, 0, 0, err
+			}
+			total += p.Total
+		}
+		return pct(lat, 50), pct(lat, 99), pct(slat, 50), pct(slat, 99), hits, total, nil
+	}
+	lp50, lp99, sp50, sp99, hits, total, err := measure()
+	if err != nil {
+		return err
+	}
+	res.Lookups, res.LookupHits, res.LookupP50us, res.LookupP99us = nLookups, hits, lp50, lp99
+	res.Searches, res.SearchP50us, res.SearchP99us = nSearches, sp50, sp99
+	res.SearchAvgHits = float64(total) / float64(max(1, nSearches))
+	if settle {
 		t0 := time.Now()
-		p, err := store.Search(ctx, phonebook.Query{Q: queries[i%len(queries)], Limit: 32})
-		slat[i] = time.Since(t0)
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
+		err := store.Settle(sctx)
+		cancel()
 		if err != nil {
 			return err
 		}
-		total += p.Total
+		res.SettleSeconds = time.Since(t0).Seconds()
+		if res.SettledLookupP50us, res.SettledLookupP99us, res.SettledSearchP50us, res.SettledSearchP99us, _, _, err = measure(); err != nil {
+			return err
+		}
 	}
-	res.Searches = nSearches
-	res.SearchP50us, res.SearchP99us = pct(slat, 50), pct(slat, 99)
-	res.SearchAvgHits = float64(total) / float64(max(1, nSearches))
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(res)
