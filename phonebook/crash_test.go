@@ -18,17 +18,9 @@ const crashRows = 200_000
 // replaces the csv source with crashRows contacts in one bulk operation,
 // reports progress on stdout and, half-way, waits for a line on stdin.
 func TestCrashHelperImport(t *testing.T) {
-	dir := os.Getenv("PBX_CRASH_DIR")
-	if dir == "" {
-		t.Skip("child process of TestCrashMidImport")
-	}
-	s, err := Open(context.Background(), Options{Dir: dir, Numbering: testNumbering{}, MemoryBudget: 64 << 20})
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(2)
-	}
+	s := openCrashChild(t, "PBX_CRASH_DIR", "TestCrashMidImport")
 	in := bufio.NewReader(os.Stdin)
-	_, err = s.Bulk(context.Background(), func(b *Batch) error {
+	_, err := s.Bulk(context.Background(), func(b *Batch) error {
 		if _, err := b.DeleteSource(SourceCSV); err != nil {
 			return err
 		}
@@ -55,6 +47,23 @@ func TestCrashHelperImport(t *testing.T) {
 	}
 	fmt.Println("done")
 	os.Exit(0)
+}
+
+// openCrashChild opens the store of a crash test's child process (its
+// directory in the environment variable env), or skips when the test runs
+// as itself rather than as parent's child. It reports errors on stdout,
+// which the parent reads, and exits.
+func openCrashChild(t *testing.T, env, parent string) *Store {
+	dir := os.Getenv(env)
+	if dir == "" {
+		t.Skip("child process of " + parent)
+	}
+	s, err := Open(context.Background(), Options{Dir: dir, Numbering: testNumbering{}, MemoryBudget: 64 << 20})
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(2)
+	}
+	return s
 }
 
 func crashContact(prefix string, i int) *Contact {

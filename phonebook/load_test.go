@@ -22,11 +22,7 @@ func TestLoad(t *testing.T) {
 	}{{"stream writer", true}, {"in memory", false}} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			dir := ""
-			if tt.dir {
-				dir = t.TempDir()
-			}
-			s := openTest(t, dir)
+			s := openOnDisk(t, tt.dir)
 			existing, err := s.Create(ctx, &Contact{FirstName: "Existing", Numbers: []Number{{Type: NumberWork, Value: "+38769000007"}}})
 			if err != nil {
 				t.Fatal(err)
@@ -100,6 +96,14 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// openOnDisk opens a test store in a temporary directory, or in memory.
+func openOnDisk(t *testing.T, onDisk bool) *Store {
+	if onDisk {
+		return openTest(t, t.TempDir())
+	}
+	return openTest(t, "")
+}
+
 // TestLoadFailureLeavesNothing: a load whose function fails, or whose
 // data turns out bad while its tables are written (two rows with one
 // external id), leaves the store exactly as it was.
@@ -111,11 +115,7 @@ func TestLoadFailureLeavesNothing(t *testing.T) {
 	}{{"function fails", true, false}, {"duplicate external id, stream", true, true}, {"duplicate external id, in memory", false, true}} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			dir := ""
-			if tt.dir {
-				dir = t.TempDir()
-			}
-			s := openTest(t, dir)
+			s := openOnDisk(t, tt.dir)
 			before := crashContact("Before", 1)
 			before.Source = SourceLocal
 			if _, err := s.Create(ctx, before); err != nil {
@@ -157,15 +157,7 @@ func TestLoadFailureLeavesNothing(t *testing.T) {
 // crashRows contacts and, half-way through writing tables, waits for a
 // line on stdin.
 func TestCrashHelperLoad(t *testing.T) {
-	dir := os.Getenv("PBX_CRASH_LOAD_DIR")
-	if dir == "" {
-		t.Skip("child process of TestCrashMidLoad")
-	}
-	s, err := Open(context.Background(), Options{Dir: dir, Numbering: testNumbering{}, MemoryBudget: 64 << 20})
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(2)
-	}
+	s := openCrashChild(t, "PBX_CRASH_LOAD_DIR", "TestCrashMidLoad")
 	in := bufio.NewReader(os.Stdin)
 	halfway := false
 	s.ingestHook = func(keys int) {
@@ -175,7 +167,7 @@ func TestCrashHelperLoad(t *testing.T) {
 			_, _ = in.ReadString('\n')
 		}
 	}
-	_, err = s.Load(context.Background(), SourceCSV, func(l *Loader) error {
+	_, err := s.Load(context.Background(), SourceCSV, func(l *Loader) error {
 		for i := range crashRows {
 			if _, err := l.Add(crashContact("New", i)); err != nil {
 				return err
