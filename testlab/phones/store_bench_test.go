@@ -129,26 +129,24 @@ func benchStore(b *testing.B, ctx context.Context, n int, dir string) (*phoneboo
 	firsts := []string{"Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hugo", "Ida", "Jonas", "Karla", "Leon", "Mia", "Noah", "Olga", "Paul"}
 	var names []string
 	start := time.Now()
-	const chunk = 10000
-	for done := 0; done < n; done += chunk {
-		_, err := st.Bulk(ctx, func(bt *phonebook.Batch) error {
-			for i := done; i < min(done+chunk, n); i++ {
-				ln := lastName(r)
-				if i%1000 == 0 {
-					names = append(names, ln)
-				}
-				c := &phonebook.Contact{Scope: phonebook.ScopeGlobal, FirstName: firsts[r.IntN(len(firsts))], LastName: ln, Source: phonebook.SourceLocal,
-					Numbers: []phonebook.Number{{Type: phonebook.NumberWork, Value: fmt.Sprintf("+4930%08d", i)}}}
-				if _, err := bt.Put(c); err != nil {
-					return err
-				}
+	// One load: sorted and written once, as a first import is.
+	_, err = st.Load(ctx, phonebook.SourceLocal, func(l *phonebook.Loader) error {
+		for i := range n {
+			ln := lastName(r)
+			if i%1000 == 0 {
+				names = append(names, ln)
 			}
-			return nil
-		})
-		if err != nil {
-			st.Close()
-			b.Fatal(err)
+			c := &phonebook.Contact{Scope: phonebook.ScopeGlobal, FirstName: firsts[r.IntN(len(firsts))], LastName: ln, Source: phonebook.SourceLocal,
+				Numbers: []phonebook.Number{{Type: phonebook.NumberWork, Value: fmt.Sprintf("+4930%08d", i)}}}
+			if _, err := l.Add(c); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		st.Close()
+		b.Fatal(err)
 	}
 	b.Logf("loaded %d contacts in %s", n, time.Since(start).Round(time.Second))
 	if dir != "" {
