@@ -27,6 +27,18 @@ type Query struct {
 	Limit int
 	// Cursor continues a previous page (Page.NextCursor).
 	Cursor string
+	// CountLimit, when between 1 and TotalCap, is the count up to which a
+	// query that matches many contacts counts them (TotalCap when 0): a
+	// phone that shows "100+" need not count to a thousand.
+	CountLimit int
+}
+
+// countCap is the count up to which Page.Total is exact for q.
+func (q *Query) countCap() int {
+	if q.CountLimit > 0 && q.CountLimit < TotalCap {
+		return q.CountLimit
+	}
+	return TotalCap
 }
 
 // Page is one page of search results, sorted by display name.

@@ -434,13 +434,13 @@ func joinPage(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matche
 			full = steps
 		}
 		n++
-		return counting && n <= TotalCap
+		return counting && n <= m.q.countCap()
 	})
 	if err != nil || !count {
 		return r, err
 	}
 	if counting {
-		r.total, r.capped = min(n, TotalCap), exhausted || n > TotalCap
+		r.total, r.capped = min(n, m.q.countCap()), exhausted || n > m.q.countCap()
 		return r, nil
 	}
 	n = 0
@@ -448,12 +448,12 @@ func joinPage(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matche
 		return steps > joinCountBudget
 	}, func([]byte, int) bool {
 		n++
-		return n <= TotalCap
+		return n <= m.q.countCap()
 	})
 	if err != nil {
 		return result{}, err
 	}
-	r.total, r.capped = min(n, TotalCap), exhausted || n > TotalCap
+	r.total, r.capped = min(n, m.q.countCap()), exhausted || n > m.q.countCap()
 	return r, nil
 }
 
@@ -724,7 +724,7 @@ func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, a
 				last = append(last[:0], k...)
 			}
 		case counting:
-			if read++; read > countBudget || counted >= TotalCap {
+			if read++; read > countBudget || counted >= m.q.countCap() {
 				r.capped = true
 				if r.more {
 					return finishCount(r, counted, after, count), nil, nil
@@ -793,7 +793,7 @@ func countRange(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher)
 	check := func(v []byte) error { ok = m.match(v); return nil }
 	n, read := 0, 0
 	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-		if read++; read > countBudget || n >= TotalCap {
+		if read++; read > countBudget || n >= m.q.countCap() {
 			return n, true, nil
 		}
 		if err := it.Item().Value(check); err != nil {

@@ -456,3 +456,42 @@ func FuzzSearchQuery(f *testing.F) {
 		}
 	})
 }
+
+// TestSearchCountLimit: a query's CountLimit caps how far it counts;
+// without it the total is exact up to TotalCap.
+func TestSearchCountLimit(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, "")
+	if _, err := s.Bulk(ctx, func(b *Batch) error {
+		for i := range 60 {
+			if _, err := b.Put(&Contact{FirstName: fmt.Sprintf("Capped%02d", i), LastName: "Counter"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		q          string
+		limit      int
+		wantTotal  int
+		wantCapped bool
+	}{
+		{"capped", 0, 60, false},
+		{"capped", 10, 10, true},
+		{"counter", 10, 10, true},
+		{"capped counter", 10, 10, true},
+		{"capped", 100, 60, false},
+		{"capped", 5000, 60, false},
+	} {
+		p, err := s.Search(ctx, Query{Q: tt.q, Limit: 5, CountLimit: tt.limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total != tt.wantTotal || p.TotalCapped != tt.wantCapped || len(p.Contacts) != 5 || p.NextCursor == "" {
+			t.Errorf("%q CountLimit %d: total %d capped %v (%d contacts, next %q), want %d %v",
+				tt.q, tt.limit, p.Total, p.TotalCapped, len(p.Contacts), p.NextCursor, tt.wantTotal, tt.wantCapped)
+		}
+	}
+}

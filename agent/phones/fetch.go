@@ -21,9 +21,14 @@ func visible(c *phonebook.Contact, owner string) bool {
 	return false
 }
 
+// phoneCountLimit is how far a phone's search counts its matches: a
+// phone's screen shows "100+" as well as "1000+", and counting stops ten
+// times sooner.
+const phoneCountLimit = 100
+
 // query is the directory query for what id may see, matching text.
 func (id identity) query(text string) phonebook.Query {
-	q := phonebook.Query{Q: text}
+	q := phonebook.Query{Q: text, CountLimit: phoneCountLimit}
 	if o := id.owner(); o != "" {
 		q.VisibleTo = o
 	} else {
