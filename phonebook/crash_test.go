@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -66,6 +67,62 @@ func openCrashChild(t *testing.T, env, parent string) *Store {
 	return s
 }
 
+// crashChild is a crash test's child process (the test named in
+// startCrashChild run from this test binary), with its stdin and the lines
+// of its stdout.
+type crashChild struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	lines *bufio.Scanner
+}
+
+// startCrashChild starts test as a child process with its store directory
+// in the environment variable env.
+func startCrashChild(t *testing.T, test, env, dir string) *crashChild {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env+"="+dir)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stdin.Close() })
+	return &crashChild{t: t, cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout)}
+}
+
+// waitFor reads the child's output up to a line starting with word,
+// failing on an error line or the end of the output.
+func (c *crashChild) waitFor(word string) {
+	c.t.Helper()
+	for c.lines.Scan() {
+		if strings.HasPrefix(c.lines.Text(), word) {
+			return
+		}
+		if strings.HasPrefix(c.lines.Text(), "error") {
+			c.t.Fatalf("child: %s", c.lines.Text())
+		}
+	}
+	c.t.Fatalf("child ended before %q", word)
+}
+
+// kill ends the child with SIGKILL.
+func (c *crashChild) kill() {
+	c.t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		c.t.Fatal(err)
+	}
+	_ = c.cmd.Wait()
+}
+
 func crashContact(prefix string, i int) *Contact {
 	return &Contact{FirstName: fmt.Sprintf("%s%06d", prefix, i), LastName: "Crash", Source: SourceCSV,
 		Emails:  []Email{{Address: fmt.Sprintf("c%d@example.com", i)}},
@@ -99,37 +156,15 @@ func TestCrashMidImport(t *testing.T) {
 	}
 
 	run := func(kill bool) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperImport$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "PBX_CRASH_DIR="+dir)
-		stdin, _ := cmd.StdinPipe()
-		stdout, _ := cmd.StdoutPipe()
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		lines := bufio.NewScanner(stdout)
-		waitFor := func(word string) {
-			for lines.Scan() {
-				if strings.HasPrefix(lines.Text(), word) {
-					return
-				}
-				if strings.HasPrefix(lines.Text(), "error") {
-					t.Fatalf("child: %s", lines.Text())
-				}
-			}
-			t.Fatalf("child ended before %q", word)
-		}
-		waitFor("halfway")
+		child := startCrashChild(t, "TestCrashHelperImport", "PBX_CRASH_DIR", dir)
+		child.waitFor("halfway")
 		if kill {
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			_ = cmd.Wait()
+			child.kill()
 			return
 		}
-		fmt.Fprintln(stdin, "go")
-		waitFor("done")
-		if err := cmd.Wait(); err != nil {
+		fmt.Fprintln(child.stdin, "go")
+		child.waitFor("done")
+		if err := child.cmd.Wait(); err != nil {
 			t.Fatalf("child: %v", err)
 		}
 	}

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -203,25 +201,9 @@ func TestCrashMidLoad(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperLoad$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "PBX_CRASH_LOAD_DIR="+dir)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer stdin.Close()
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() && lines.Text() != "halfway" {
-		if strings.HasPrefix(lines.Text(), "error") || lines.Text() == "done" {
-			t.Fatalf("child: %s", lines.Text())
-		}
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
+	child := startCrashChild(t, "TestCrashHelperLoad", "PBX_CRASH_LOAD_DIR", dir)
+	child.waitFor("halfway")
+	child.kill()
 	s = openTest(t, dir)
 	if r := mustVerify(t, s); r.Contacts != 100 {
 		t.Fatalf("after SIGKILL: %d contacts, want the old 100", r.Contacts)

@@ -27,19 +27,11 @@ type numEntry struct {
 // uvarint(len(id)) id uvarint(len(val)) val.
 func decodeNumList(b []byte) ([]numEntry, error) {
 	var out []numEntry
-	for len(b) > 0 {
-		id, rest, err := cutLen(b)
-		if err != nil {
-			return nil, err
-		}
-		val, rest2, err := cutLen(rest)
-		if err != nil {
-			return nil, err
-		}
+	err := walkNumList(b, func(id, val []byte) bool {
 		out = append(out, numEntry{id: string(id), val: val})
-		b = rest2
-	}
-	return out, nil
+		return true
+	})
+	return out, err
 }
 
 // walkNumList calls fn for each entry of an ix/num value without copying;
