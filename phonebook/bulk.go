@@ -46,6 +46,7 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Batch) error) (BulkStats, e
 	pub := s.pub.Load()
 	ts := pub + 1
 	w := newChunkWriter(s.db, ts)
+	w.d = newNumDelta(s.deltaCap)
 	b := &Batch{s: s, w: w, ctx: ctx}
 	err := w.set([]byte(keyBulk), u64(ts))
 	if err == nil {
@@ -63,6 +64,7 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Batch) error) (BulkStats, e
 		w.discard()
 		if err == nil {
 			s.pub.Store(ts)
+			s.refreshCallers(w.d)
 			return b.stats, nil
 		}
 	}

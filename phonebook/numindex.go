@@ -134,6 +134,7 @@ func numListEdit(w rw, f *numFilter, k, id string, val []byte) error {
 	default:
 		es = slices.Insert(es, i, numEntry{id: id, val: val})
 	}
+	w.noteNum(k, es)
 	if len(es) == 0 {
 		return w.del(key)
 	}

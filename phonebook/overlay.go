@@ -196,8 +196,7 @@ func (s *Store) LocalFields(ctx context.Context, id string) (fields []string, de
 // local delete) and returns the contact as the source has it.
 func (s *Store) RevertToSource(ctx context.Context, id string) (*Contact, error) {
 	var out *Contact
-	err := s.update(ctx, func(txn *badger.Txn) error {
-		w := txnRW{txn}
+	err := s.update(ctx, func(w updateRW) error {
 		ov, err := loadOverlay(w, id)
 		if err != nil {
 			return err

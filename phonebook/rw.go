@@ -16,10 +16,24 @@ type rw interface {
 	del(k []byte) error
 	// scan calls fn for every key with the prefix (values copied lazily).
 	scan(prefix []byte, fn func(k []byte, val func() ([]byte, error)) error) error
+	// noteNum records the list a write leaves under number key k, for
+	// the caller index (see numDelta).
+	noteNum(k string, es []numEntry)
 }
 
 // txnRW adapts a Badger transaction.
 type txnRW struct{ txn *badger.Txn }
+
+func (txnRW) noteNum(string, []numEntry) {}
+
+// updateRW is the txnRW of a published write: it collects the number
+// lists written, for the caller index.
+type updateRW struct {
+	txnRW
+	d *numDelta
+}
+
+func (u updateRW) noteNum(k string, es []numEntry) { u.d.note(k, es) }
 
 func (t txnRW) get(k []byte) ([]byte, error) { return txnGet(t.txn, k) }
 func (t txnRW) set(k, v []byte) error        { return t.txn.Set(k, v) }
@@ -62,6 +76,7 @@ type chunkWriter struct {
 	txn     *badger.Txn
 	cur     map[string][]byte // writes of the current chunk (nil = delete)
 	flights []*flight         // chunks committed but not yet acknowledged, oldest first
+	d       *numDelta         // the number lists written, for the caller index
 	err     error             // the first commit error seen
 }
 
@@ -118,6 +133,8 @@ func (w *chunkWriter) scan(p []byte, fn func([]byte, func() ([]byte, error)) err
 	}
 	return txnScan(w.txn, p, fn)
 }
+
+func (w *chunkWriter) noteNum(k string, es []numEntry) { w.d.note(k, es) }
 
 func (w *chunkWriter) set(k, v []byte) error {
 	if v == nil {

@@ -55,6 +55,10 @@ type Store struct {
 	gcmu sync.Mutex    // held by value-log garbage collection and by a load's table writing
 	pub  atomic.Uint64 // published commit timestamp
 
+	callers  atomic.Pointer[callerIndex] // caller-ID lookups from memory (nil: read the store)
+	cbuild   callerBuild                 // its background builder
+	deltaCap int                         // keys a write tracks for the caller index before it rebuilds it
+
 	rmu     sync.Mutex
 	readers map[uint64]int // active read timestamps, for SetDiscardTs
 
@@ -94,7 +98,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		WithIndexCacheSize(budget / 8).
 		WithNumCompactors(2).
 		WithValueLogFileSize(64 << 20).
-		WithValueThreshold(1 << 10)
+		WithValueThreshold(1 << 10).
+		WithMetricsEnabled(false) // Badger's metrics are process-wide expvars, updated on every read
 	bo.TableSizeMultiplier = 1 // BaseTableSize (2 MiB) at every level
 	if opts.InMemory {
 		bo = bo.WithInMemory(true).WithDir("").WithValueDir("")
@@ -108,13 +113,20 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		db: db, opts: opts, log: opts.Logger, now: opts.Now, num: opts.Numbering,
-		readers: map[uint64]int{},
-		stop:    make(chan struct{}), done: make(chan struct{}),
+		readers: map[uint64]int{}, deltaCap: maxNumDelta,
+		stop: make(chan struct{}), done: make(chan struct{}),
 	}
+	s.cbuild.ctx, s.cbuild.cancel = context.WithCancel(context.Background())
 	if err := s.recover(ctx); err != nil {
+		s.stopCallers()
 		_ = db.Close()
 		return nil, err
 	}
+	s.cbuild.mu.Lock()
+	if !s.cbuild.running { // a migration may have started one
+		s.startCallerBuild() // lookups read the store until it is built
+	}
+	s.cbuild.mu.Unlock()
 	go s.maintain()
 	return s, nil
 }
@@ -245,6 +257,7 @@ func (s *Store) Close() error {
 	}
 	close(s.stop)
 	<-s.done
+	s.stopCallers()
 	s.wmu.Lock() // wait for a writer in flight
 	defer s.wmu.Unlock()
 	if err := s.db.Close(); err != nil {
@@ -312,7 +325,7 @@ func (s *Store) view(fn func(txn *badger.Txn) error) error {
 }
 
 // update runs fn in one write transaction and publishes it.
-func (s *Store) update(ctx context.Context, fn func(txn *badger.Txn) error) error {
+func (s *Store) update(ctx context.Context, fn func(w updateRW) error) error {
 	if err := s.lockWriter(ctx); err != nil {
 		return err
 	}
@@ -321,7 +334,8 @@ func (s *Store) update(ctx context.Context, fn func(txn *badger.Txn) error) erro
 	next := pub + 1
 	txn := s.db.NewTransactionAt(pub, true)
 	defer txn.Discard()
-	if err := fn(txn); err != nil {
+	d := newNumDelta(s.deltaCap)
+	if err := fn(updateRW{txnRW{txn}, d}); err != nil {
 		return err
 	}
 	if err := txn.Set([]byte(keyPublished), u64(next)); err != nil {
@@ -331,6 +345,7 @@ func (s *Store) update(ctx context.Context, fn func(txn *badger.Txn) error) erro
 		return fmt.Errorf("commit: %w", err)
 	}
 	s.pub.Store(next)
+	s.refreshCallers(d)
 	return nil
 }
 

@@ -106,5 +106,32 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return r, fmt.Errorf("verify: %w", err)
 	}
+	if err == nil {
+		err = s.verifyCallers(ctx, problem)
+	}
 	return r, err
+}
+
+// verifyCallers checks that the caller index holds what a fresh build
+// from the published contacts holds.
+func (s *Store) verifyCallers(ctx context.Context, problem func(string, ...any)) error {
+	if err := s.lockWriter(ctx); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	defer s.wmu.Unlock()
+	if err := s.waitCallers(ctx); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	x := s.callers.Load()
+	if x == nil {
+		return nil // lookups read the store
+	}
+	fresh, err := s.buildCallerIndexSeeded(ctx, x.seed, x.hash)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	for _, d := range x.diff(fresh) {
+		problem("caller index: %s", d)
+	}
+	return nil
 }

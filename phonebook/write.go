@@ -220,8 +220,7 @@ func (s *Store) Create(ctx context.Context, c *Contact) (*Contact, error) {
 	}
 	c.CreatedAt = s.now().UTC()
 	c.UpdatedAt = c.CreatedAt
-	err = s.update(ctx, func(txn *badger.Txn) error {
-		w := txnRW{txn}
+	err = s.update(ctx, func(w updateRW) error {
 		if c.ExternalID != "" {
 			if _, err := w.get(kSource(c.Source, c.ExternalID)); err == nil {
 				return &ValidationError{Fields: []FieldError{{Field: "external_id", Message: fmt.Sprintf("source %q already has a contact with this external id", c.Source)}}}
@@ -242,8 +241,7 @@ func (s *Store) Create(ctx context.Context, c *Contact) (*Contact, error) {
 func (s *Store) Update(ctx context.Context, c *Contact) (*Contact, error) {
 	c = c.Clone()
 	var out *Contact
-	err := s.update(ctx, func(txn *badger.Txn) error {
-		w := txnRW{txn}
+	err := s.update(ctx, func(w updateRW) error {
 		old, oldKeys, err := loadRecord(w, c.ID)
 		if err != nil {
 			return err
@@ -274,8 +272,7 @@ func (s *Store) Update(ctx context.Context, c *Contact) (*Contact, error) {
 // Delete removes a contact. A synced contact deleted locally stays deleted
 // through later syncs (until reverted or removed at the source).
 func (s *Store) Delete(ctx context.Context, id string) error {
-	err := s.update(ctx, func(txn *badger.Txn) error {
-		w := txnRW{txn}
+	err := s.update(ctx, func(w updateRW) error {
 		old, oldKeys, err := loadRecord(w, id)
 		if err != nil {
 			return err
