@@ -118,6 +118,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Name: "pbxagent_store_bytes", Help: "Size of the Badger store on disk (LSM + value log).",
 	}, func() float64 { lsm, vlog := d.store.DiskSize(); return float64(lsm + vlog) }))
 	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pbxagent_caller_index_bytes", Help: "Memory held by the in-memory caller-ID index (0 while it is being built and lookups read the store).",
+	}, func() float64 { _, b := d.store.CallerIndexSize(); return float64(b) }))
+	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pbxagent_caller_index_keys", Help: "Number keys in the in-memory caller-ID index.",
+	}, func() float64 { k, _ := d.store.CallerIndexSize(); return float64(k) }))
+	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "pbxagent_directory_generation", Help: "Published generation of the directory.",
 	}, func() float64 { return float64(d.store.Generation()) }))
 

@@ -137,6 +137,11 @@ func TestDaemonContactsAPI(t *testing.T) {
 	if code != 200 || !strings.Contains(string(body), "pbxagent_http_requests_total") || !strings.Contains(string(body), `pbxagent_api_lookups_total{match="none"} 1`) {
 		t.Fatalf("metrics: %d", code)
 	}
+	for _, m := range []string{"pbxagent_caller_index_bytes ", "pbxagent_caller_index_keys "} {
+		if !strings.Contains(string(body), m) {
+			t.Fatalf("metrics: no %s", m)
+		}
+	}
 }
 
 func TestRequestBodyIsCapped(t *testing.T) {
