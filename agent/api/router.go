@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -91,16 +92,39 @@ func (r *Router) add(pattern string, h http.Handler, public, prefix bool) {
 
 func (r *Router) instrument(label string, h http.Handler) http.Handler {
 	lat := r.lat.WithLabelValues(label)
+	codes := &routeCounters{vec: r.reqs, route: label}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
-		if req.Body != nil && r.maxBody > 0 {
+		if req.Body != nil && req.Body != http.NoBody && r.maxBody > 0 {
 			req.Body = http.MaxBytesReader(w, req.Body, r.maxBody)
 		}
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		h.ServeHTTP(sw, req)
 		lat.Observe(time.Since(start).Seconds())
-		r.reqs.WithLabelValues(label, strconv.Itoa(sw.status)).Inc()
+		codes.get(sw.status).Inc()
 	})
+}
+
+// routeCounters caches one route's request counters by status code, so a
+// request does not format its code and hash its labels (desk phones poll
+// often, mostly for a 304).
+type routeCounters struct {
+	vec   *prometheus.CounterVec
+	route string
+	by    [500]atomic.Pointer[prometheus.Counter] // codes 100–599
+}
+
+func (c *routeCounters) get(code int) prometheus.Counter {
+	if code < 100 || code > 599 {
+		return c.vec.WithLabelValues(c.route, strconv.Itoa(code))
+	}
+	slot := &c.by[code-100]
+	if p := slot.Load(); p != nil {
+		return *p
+	}
+	ctr := c.vec.WithLabelValues(c.route, strconv.Itoa(code))
+	slot.Store(&ctr)
+	return ctr
 }
 
 // requireAdmin checks "Authorization: Bearer <token>" in constant time.
