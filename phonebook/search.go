@@ -37,6 +37,9 @@ const (
 	// numberProbeLimit is probeLimit for number queries, whose entries are
 	// cheap to collect and whose walks are slow (numbers are not bucketed).
 	numberProbeLimit = 4096
+	// joinNexts is how many Next calls a join step makes on an iterator
+	// before it seeks: a Seek costs about as much as ten to twenty Nexts.
+	joinNexts = 16
 	// checkByGet is the candidate count up to which other words are checked
 	// by reading each candidate's ix/sort entry rather than probing them.
 	checkByGet = 64
@@ -179,29 +182,40 @@ type result struct {
 // tokens, then for ix/sort \x01 and NUL-led number keys) against the
 // query's words or number prefixes.
 type matcher struct {
-	q     *Query
-	words [][]byte // "\x00"+word: each must start some token
-	nums  [][]byte // "\x00"+number key prefix: one must start some number key
+	q      *Query
+	any    bool     // q has no filter: every entry is visible
+	words  [][]byte // each must start some token
+	nums   [][]byte // number key prefixes: one must start some number key
+	single bool     // no words nor numbers: visibility decides
 }
 
 func newMatcher(q *Query, words []string, nums []string) *matcher {
-	m := &matcher{q: q}
+	m := &matcher{q: q, any: q.Source == "" && q.VisibleTo == "" && q.Scope == "" && q.Owner == ""}
 	for _, w := range words {
-		m.words = append(m.words, append([]byte{0}, w...))
+		m.words = append(m.words, []byte(w))
 	}
 	for _, p := range nums {
-		m.nums = append(m.nums, append([]byte{0}, p...))
+		m.nums = append(m.nums, []byte(p))
 	}
+	m.single = len(m.words) == 0 && len(m.nums) == 0
 	return m
+}
+
+// visible is q.visible, without parsing when q has no filter.
+func (m *matcher) visible(v []byte) bool {
+	if m.any {
+		return len(v) > 0
+	}
+	return m.q.visible(v)
 }
 
 // match reports whether value v passes the filters and every word (and a
 // number prefix, for a number query).
 func (m *matcher) match(v []byte) bool {
-	if !m.q.visible(v) {
+	if !m.visible(v) {
 		return false
 	}
-	if len(m.words) == 0 && len(m.nums) == 0 {
+	if m.single {
 		return true
 	}
 	toks := itemList(v)
@@ -210,19 +224,37 @@ func (m *matcher) match(v []byte) bool {
 		toks, nums = toks[:i], toks[i+1:]
 	}
 	for _, w := range m.words {
-		if !bytes.Contains(toks, w) {
+		if !hasItemPrefix(toks, w) {
 			return false
 		}
 	}
 	if len(m.nums) > 0 {
 		for _, p := range m.nums {
-			if bytes.Contains(nums, p) {
+			if hasItemPrefix(nums, p) {
 				return true
 			}
 		}
 		return false
 	}
 	return true
+}
+
+// hasItemPrefix reports whether some item of list (NUL-led items, which
+// hold no control characters) starts with w (non-empty, without control
+// characters). It searches for w itself rather than for NUL+w: a NUL leads
+// every item, so a search led by it stops at each one.
+func hasItemPrefix(list, w []byte) bool {
+	for len(list) > 0 {
+		i := bytes.Index(list, w)
+		if i < 0 {
+			return false
+		}
+		if i > 0 && list[i-1] == 0 {
+			return true
+		}
+		list = list[i+1:]
+	}
+	return false
 }
 
 // itemList returns the items part of an ix/pfx or ix/sort value: what
@@ -281,7 +313,7 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 	m := newMatcher(q, nil, nil)
 	switch {
 	case text == "":
-		r, _, err := scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count, 0)
+		r, _, err := scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count, 0, -1)
 		return r, err
 	case IsNumberQuery(text):
 		d := Digits(text)
@@ -296,7 +328,7 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		if len(d) >= numBucketLen {
 			driver = []byte(pfxBucket + "#" + d[:numBucketLen] + sep)
 		}
-		r, stop, err := scanPage(ctx, txn, driver, m, after, limit, count, scanBudget)
+		r, stop, err := scanPage(ctx, txn, driver, m, after, limit, count, scanBudget, -1)
 		if err != nil || stop == nil {
 			return r, err
 		}
@@ -307,7 +339,7 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		if complete {
 			return pageOf(set, after, limit), nil
 		}
-		return resumeWalk(ctx, txn, driver, m, r, stop, limit, count)
+		return resumeWalk(ctx, txn, driver, m, after, r, stop, limit, count)
 	}
 	words, ok := searchWords(text)
 	if !ok {
@@ -337,7 +369,7 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 	var stop *hit
 	var driver []byte
 	for _, d := range drivers {
-		dr, dstop, err := scanPage(ctx, txn, d, m, after, limit, count, scanBudget)
+		dr, dstop, err := scanPage(ctx, txn, d, m, after, limit, count, scanBudget, -1)
 		if err != nil || dstop == nil {
 			return dr, err
 		}
@@ -391,18 +423,28 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		return pageOf(cands, after, limit), nil
 	}
 	// No word is selective: walk on to the end of the range.
-	return resumeWalk(ctx, txn, driver, m, r, stop, limit, count)
+	return resumeWalk(ctx, txn, driver, m, after, r, stop, limit, count)
 }
 
 // resumeWalk continues a walk that stopped at its budget (r holds its hits
 // so far) to the end of the page, and counts.
-func resumeWalk(ctx context.Context, txn *badger.Txn, driver []byte, m *matcher, r result, stop *hit, limit int, count bool) (result, error) {
-	r2, _, err := scanPage(ctx, txn, driver, m, stop, limit-len(r.hits), false, 0)
+//
+// A walk that started at the range's start (after is nil) counts on from
+// where it is, as one walk from the start would: reading the start again
+// would only find the matches it already has.
+func resumeWalk(ctx context.Context, txn *badger.Txn, driver []byte, m *matcher, after *hit, r result, stop *hit, limit int, count bool) (result, error) {
+	base := -1
+	if after == nil {
+		base = len(r.hits)
+	}
+	r2, _, err := scanPage(ctx, txn, driver, m, stop, limit-len(r.hits), count && after == nil, 0, base)
 	if err != nil {
 		return result{}, err
 	}
 	r.hits, r.more = append(r.hits, r2.hits...), r2.more
-	if count {
+	if count && after == nil {
+		r.total, r.capped = r2.total, r2.capped
+	} else if count {
 		if r.total, r.capped, err = countRange(ctx, txn, driver, m); err != nil {
 			return result{}, err
 		}
@@ -527,7 +569,7 @@ func joinWalk(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matche
 		target = append(target[:0], suffix(hi)...)
 		for i := range its {
 			for g := 0; bytes.Compare(suffix(i), target) < 0; g++ {
-				if g < 4 {
+				if g < joinNexts {
 					its[i].Next()
 				} else {
 					seek(i, target)
@@ -681,8 +723,10 @@ func probeNumbers(ctx context.Context, txn *badger.Txn, q *Query, prefixes []str
 // counts the matches from the start of the range up to TotalCap or
 // countBudget entries read. With budget > 0, a walk that reads budget
 // entries without filling the page stops and returns the hits so far and
-// stop, the position to resume after (and no total).
-func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, after *hit, limit int, count bool, budget int) (r result, stop *hit, err error) {
+// stop, the position to resume after (and no total). With base >= 0 the
+// walk goes on with a walk from the range's start that stopped at after
+// with base matches: it counts on from there.
+func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, after *hit, limit int, count bool, budget, base int) (r result, stop *hit, err error) {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
 	defer it.Close()
 	seek := prefix
@@ -697,8 +741,9 @@ func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, a
 		seekingMore        // page full: is there one more match?
 	)
 	mode := collecting
-	var last []byte // the last key read, while collecting with a budget
-	counted := 0    // matches so far (a total when the walk started at the start)
+	var last []byte                        // the last key read, while collecting with a budget
+	counted := max(base, 0)                // matches so far (a total when the walk started at the start)
+	fromStart := after == nil || base >= 0 // counted is a count from the range's start
 	read, n := 0, 0
 	for it.Seek(seek); it.ValidForPrefix(prefix); it.Next() {
 		if n++; n%1024 == 0 {
@@ -727,7 +772,7 @@ func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, a
 			if read++; read > countBudget || counted >= m.q.countCap() {
 				r.capped = true
 				if r.more {
-					return finishCount(r, counted, after, count), nil, nil
+					return finishCount(r, counted, fromStart, count), nil, nil
 				}
 				mode = seekingMore
 			}
@@ -749,7 +794,7 @@ func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, a
 			counted++
 			if len(r.hits) == limit {
 				mode = seekingMore
-				if after == nil && count {
+				if fromStart && count {
 					mode = counting
 				}
 			}
@@ -765,7 +810,7 @@ func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, a
 	if mode == seekingMore && r.capped && !r.more {
 		r.capped = false // the walk reached the end: counted is exact
 	}
-	if count && after != nil {
+	if count && !fromStart {
 		t, capped, err := countRange(ctx, txn, prefix, m)
 		if err != nil {
 			return result{}, nil, err
@@ -773,12 +818,12 @@ func scanPage(ctx context.Context, txn *badger.Txn, prefix []byte, m *matcher, a
 		r.total, r.capped = t, capped
 		return r, nil, nil
 	}
-	return finishCount(r, counted, after, count), nil, nil
+	return finishCount(r, counted, fromStart, count), nil, nil
 }
 
 // finishCount sets the total of a walk that started at its range's start.
-func finishCount(r result, counted int, after *hit, count bool) result {
-	if count && after == nil {
+func finishCount(r result, counted int, fromStart, count bool) result {
+	if count && fromStart {
 		r.total = counted
 	}
 	return r

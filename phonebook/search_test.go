@@ -495,3 +495,57 @@ func TestSearchCountLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestHasItemPrefix(t *testing.T) {
+	list := []byte("\x00mull\x00muller\x00o\x00brien\x00x:+38761")
+	for _, tc := range []struct {
+		w    string
+		want bool
+	}{
+		{"mull", true}, {"mulle", true}, {"muller", true}, {"mullers", false},
+		{"ull", false}, {"o", true}, {"b", true}, {"rien", false}, {"n", false},
+		{"x:+387", true}, {"387", false}, {"brien\x00x", true}, {"zzz", false},
+	} {
+		if got := hasItemPrefix(list, []byte(tc.w)); got != tc.want {
+			t.Errorf("hasItemPrefix(%q) = %v, want %v", tc.w, got, tc.want)
+		}
+	}
+	if hasItemPrefix(nil, []byte("a")) || hasItemPrefix([]byte("\x00"), []byte("a")) {
+		t.Error("an empty list has no item")
+	}
+}
+
+// TestSearchResumedWalkCounts: when no word is selective and the matches
+// lie past the first walk's budget, the walk that finds them counts them
+// (the start of the range holds none).
+func TestSearchResumedWalkCounts(t *testing.T) {
+	ctx := context.Background()
+	f := newSearchFixture(t, 0)
+	if _, err := f.s.Bulk(ctx, func(b *Batch) error {
+		for i := range scanBudget + probeLimit/2 {
+			// Sorted first, matching "o" only; then matching "b" only.
+			if _, err := b.Put(&Contact{FirstName: fmt.Sprintf("A%04d", i), LastName: "Ozz"}); err != nil {
+				return err
+			}
+			if _, err := b.Put(&Contact{FirstName: fmt.Sprintf("B%04d", i), LastName: "Bzz"}); err != nil {
+				return err
+			}
+		}
+		for i := range 100 {
+			if _, err := b.Put(&Contact{FirstName: fmt.Sprintf("C%04d", i), LastName: "O'Brien"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.s.Search(ctx, Query{Q: "o'b", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Contacts) != 10 || p.Contacts[0].FirstName != "C0000" || p.Total != 100 || p.TotalCapped {
+		t.Errorf("o'b: %d contacts (first %q), total %d capped %v; want 10 from C0000, total 100",
+			len(p.Contacts), p.Contacts[0].FirstName, p.Total, p.TotalCapped)
+	}
+}

@@ -42,6 +42,10 @@ type result struct {
 	PeakFileMB    float64 `json:"peak_rss_file_mb"`
 	GoHeapSysMB   float64 `json:"go_heap_sys_mb"`
 	StoreMB       float64 `json:"store_mb"`
+	OpenSeconds   float64 `json:"open_seconds"`         // Open (after a load, the load's end)
+	CallerSeconds float64 `json:"caller_index_seconds"` // from then until the caller index is built
+	CallerKeys    int     `json:"caller_index_keys"`
+	CallerMB      float64 `json:"caller_index_mb"`
 	Lookups       int     `json:"lookups"`
 	LookupP50us   float64 `json:"lookup_p50_us"`
 	LookupP99us   float64 `json:"lookup_p99_us"`
@@ -50,6 +54,8 @@ type result struct {
 	SearchP50us   float64 `json:"search_p50_us"`
 	SearchP99us   float64 `json:"search_p99_us"`
 	SearchAvgHits float64 `json:"search_avg_total"`
+	// SearchClasses splits the search figures by query class.
+	SearchClasses map[string]classFigures `json:"search_classes,omitempty"`
 	// Settled figures: after Badger's compaction has caught up (-settle).
 	SettleSeconds      float64 `json:"settle_seconds,omitempty"`
 	SettledLookupP50us float64 `json:"settled_lookup_p50_us,omitempty"`
@@ -97,12 +103,14 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	if err != nil {
 		return err
 	}
+	tOpen := time.Now()
 	store, err := phonebook.Open(ctx, phonebook.Options{Dir: data, Numbering: number.Numbering{Normalizer: norm},
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	openSeconds := time.Since(tOpen).Seconds()
 	f, err := os.Open(csvPath)
 	if err != nil {
 		return err
@@ -160,6 +168,14 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	res.GoHeapSysMB = float64(ms.HeapSys) / (1 << 20)
 	lsm, vlog := store.DiskSize()
 	res.StoreMB = float64(lsm+vlog) / (1 << 20)
+	res.OpenSeconds = openSeconds
+	tIdx := time.Now()
+	if err := store.WaitCallerIndex(ctx); err != nil {
+		return err
+	}
+	res.CallerSeconds = time.Since(tIdx).Seconds()
+	keys, size := store.CallerIndexSize()
+	res.CallerKeys, res.CallerMB = keys, float64(size)/(1<<20)
 
 	// Lookups: numbers the generator wrote (hits, in their written form and
 	// E.164) mixed with numbers it did not write (misses).
@@ -180,23 +196,28 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	}
 	// Searches: what a user types into a phone or the admin UI — a few
 	// letters of a name, a whole surname, a name and a surname, digits.
-	var queries []string
+	var queries, classes []string
 	_ = gen.Contacts(2000, 99, func(c *phonebook.Contact) error {
 		last := []rune(phonebook.Fold(c.LastName))
 		first := []rune(phonebook.Fold(c.FirstName))
 		switch len(queries) % 4 {
 		case 0:
 			queries = append(queries, string(last[:min(4, len(last))]))
+			classes = append(classes, "prefix4")
 		case 1:
 			queries = append(queries, string(last))
+			classes = append(classes, "surname")
 		case 2:
 			queries = append(queries, string(first[:min(3, len(first))])+" "+string(last[:min(3, len(last))]))
+			classes = append(classes, "first3_last3")
 		default:
 			if len(c.Numbers) > 0 {
 				d := phonebook.Digits(c.Numbers[0].Value)
 				queries = append(queries, d[:min(7, len(d))])
+				classes = append(classes, "number7")
 			} else {
 				queries = append(queries, string(last))
+				classes = append(classes, "surname")
 			}
 		}
 		return nil
@@ -218,10 +239,18 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 			}
 		}
 		slat := make([]time.Duration, nSearches)
+		byClass := map[string][]time.Duration{}
+		defer func() {
+			res.SearchClasses = map[string]classFigures{}
+			for c, l := range byClass {
+				res.SearchClasses[c] = classFigures{N: len(l), P50us: pct(l, 50), P99us: pct(l, 99), MaxUs: pct(l, 100)}
+			}
+		}()
 		for i := range slat {
 			t0 := time.Now()
 			p, err := store.Search(ctx, phonebook.Query{Q: queries[i%len(queries)], Limit: 32})
 			slat[i] = time.Since(t0)
+			byClass[classes[i%len(classes)]] = append(byClass[classes[i%len(classes)]], slat[i])
 			if err != nil {
 				return 0, 0, 0, 0, 0, 0, err
 			}
@@ -252,6 +281,14 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(res)
+}
+
+// classFigures are the search latencies of one query class.
+type classFigures struct {
+	N     int     `json:"n"`
+	P50us float64 `json:"p50_us"`
+	P99us float64 `json:"p99_us"`
+	MaxUs float64 `json:"max_us"`
 }
 
 func pct(d []time.Duration, p int) float64 {
