@@ -6,6 +6,11 @@
 #   testlab/bench/import.sh [ROWS]      (default 1000000)
 #
 # Needs PostgreSQL on 127.0.0.1:5432 with trust auth (user postgres or root).
+#
+# MEMORY_MB=512 (as root) runs the import inside a memory cgroup of that size
+# (v2 memory.max or v1 memory.limit_in_bytes; page cache counts against it)
+# with GOMEMLIMIT at 78 % of it: the check that a 1 M import fits in 512 MB
+# of memory, the file pages of Badger's tables included.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=${1:-1000000}
@@ -31,6 +36,25 @@ copied=$(psql -h 127.0.0.1 -U "$pguser" -d "$db" -tAc "select count(*) from cont
 echo "postgresql \\copy: $copied rows in ${copy_s}s"
 
 go build -o "$work/importbench" ./testlab/cmd/importbench
-"$work/importbench" -csv "$csv" -data "$work/data" -region BA -searches "${SEARCHES:-5000}" | tee "$work/result.json"
+run=("$work/importbench" -csv "$csv" -data "$work/data" -region BA -searches "${SEARCHES:-5000}")
+if [ -n "${MEMORY_MB:-}" ]; then
+	cg=pbxagent-import-$$
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then # v2
+		cgdir=/sys/fs/cgroup/$cg
+		mkdir "$cgdir"
+		echo $((MEMORY_MB << 20)) >"$cgdir/memory.max"
+		echo 0 >"$cgdir/memory.swap.max" 2>/dev/null || true
+	else # v1
+		cgdir=/sys/fs/cgroup/memory/$cg
+		mkdir "$cgdir"
+		echo $((MEMORY_MB << 20)) >"$cgdir/memory.limit_in_bytes"
+		echo 0 >"$cgdir/memory.swappiness" 2>/dev/null || true
+	fi
+	trap 'rmdir "$cgdir" 2>/dev/null; rm -rf "$work"; [ -n "${db:-}" ] && psql -h 127.0.0.1 -U "$pguser" -d test -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
+	echo "running the import in a ${MEMORY_MB} MB memory cgroup, GOMEMLIMIT=$((MEMORY_MB * 78 / 100))MiB"
+	(echo $BASHPID >"$cgdir/cgroup.procs" && GOMEMLIMIT=$((MEMORY_MB * 78 / 100))MiB exec "${run[@]}") | tee "$work/result.json"
+else
+	"${run[@]}" | tee "$work/result.json"
+fi
 imp_s=$(grep import_seconds "$work/result.json" | tr -dc '0-9.')
 printf 'ratio pbxagent/COPY: %.2f (goal <= 1.5)\n' "$(echo "$imp_s / $copy_s" | bc -l)"
