@@ -39,7 +39,7 @@ const (
 	numberProbeLimit = 4096
 	// joinNexts is how many Next calls a join step makes on an iterator
 	// before it seeks: a Seek costs about as much as ten to twenty Nexts.
-	joinNexts = 16
+	joinNexts = 8
 	// checkByGet is the candidate count up to which other words are checked
 	// by reading each candidate's ix/sort entry rather than probing them.
 	checkByGet = 64
@@ -332,7 +332,7 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		if err != nil || stop == nil {
 			return r, err
 		}
-		set, complete, err := probeNumbers(ctx, txn, q, prefixes)
+		set, complete, err := probeNumbers(ctx, txn, q, prefixes, numberProbeLimit)
 		if err != nil {
 			return result{}, err
 		}
@@ -502,8 +502,9 @@ func joinPage(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matche
 // joinWalk calls emit, in display-name order after the cursor, for each
 // contact present in every range of prefixes (keys prefix+<sort>\0<id>)
 // whose value m matches, until emit returns false or over reports that
-// the steps taken are enough (exhausted is true then). Each step moves the
-// iterators behind to the furthest one: a few Next calls, then a Seek.
+// the steps taken are enough (exhausted is true then). Each step checks
+// the entry of the furthest iterator and, when it does not match, moves
+// the others past it: a few Next calls, then a Seek.
 func joinWalk(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matcher, after *hit, over func(steps int) bool, emit func(suffix []byte, steps int) bool) (exhausted bool, err error) {
 	its := make([]*badger.Iterator, len(prefixes))
 	for i, p := range prefixes {
@@ -543,36 +544,42 @@ func joinWalk(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matche
 				return false, err
 			}
 		}
-		hi, same := 0, true
+		// No match lies below the furthest iterator (the others are
+		// behind it only where their buckets hold no match), so its entry
+		// is the next candidate: its value holds every token of its
+		// contact, so m decides on it alone. Where one bucket is dense
+		// (a first name's contacts cluster in display-name order) the
+		// walk so steps through the other's entries without moving the
+		// dense one.
+		hi := 0
 		for i := 1; i < len(its); i++ {
-			c := bytes.Compare(suffix(i), suffix(hi))
-			if c != 0 {
-				same = false
-			}
-			if c > 0 {
+			if bytes.Compare(suffix(i), suffix(hi)) > 0 {
 				hi = i
 			}
 		}
-		if same {
-			// Every bucket holds this contact: check all words on it.
-			if err := its[0].Item().Value(check); err != nil {
-				return false, err
-			}
-			if ok && !emit(suffix(0), steps) {
+		if err := its[hi].Item().Value(check); err != nil {
+			return false, err
+		}
+		if ok {
+			if !emit(suffix(hi), steps) {
 				return false, nil
 			}
-			if its[0].Next(); !valid(0) {
+			if its[hi].Next(); !valid(hi) {
 				return false, nil
 			}
 			continue
 		}
+		// Not a match: move the others past it.
 		target = append(target[:0], suffix(hi)...)
 		for i := range its {
-			for g := 0; bytes.Compare(suffix(i), target) < 0; g++ {
+			if i == hi {
+				continue
+			}
+			for g := 0; bytes.Compare(suffix(i), target) <= 0; g++ {
 				if g < joinNexts {
 					its[i].Next()
-				} else {
-					seek(i, target)
+				} else if seek(i, target) && bytes.Equal(suffix(i), target) {
+					its[i].Next()
 				}
 				if !valid(i) {
 					return false, nil
@@ -673,9 +680,9 @@ func probeToken(ctx context.Context, txn *badger.Txn, q *Query, w string) ([]hit
 }
 
 // probeNumbers reads the ix/num ranges of a number query's prefixes; when
-// they hold at most probeLimit entries together it returns the visible
-// hits, sorted and unique, and complete = true.
-func probeNumbers(ctx context.Context, txn *badger.Txn, q *Query, prefixes []string) ([]hit, bool, error) {
+// they list at most limit contacts together it returns the visible hits,
+// sorted and unique, and complete = true.
+func probeNumbers(ctx context.Context, txn *badger.Txn, q *Query, prefixes []string, limit int) ([]hit, bool, error) {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pfxNum), PrefetchValues: false})
 	defer it.Close()
 	var hs []hit
@@ -686,7 +693,7 @@ func probeNumbers(ctx context.Context, txn *badger.Txn, q *Query, prefixes []str
 		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
 			err := it.Item().Value(func(v []byte) error {
 				return walkNumList(v, func(id, val []byte) bool {
-					if n++; n > numberProbeLimit {
+					if n++; n > limit {
 						return false
 					}
 					if !q.visible(val) {
@@ -707,7 +714,7 @@ func probeNumbers(ctx context.Context, txn *badger.Txn, q *Query, prefixes []str
 			if err != nil {
 				return nil, false, err
 			}
-			if n > numberProbeLimit {
+			if n > limit {
 				return nil, false, nil
 			}
 		}
