@@ -203,59 +203,33 @@ func (s *Store) ingest(ctx context.Context, so *sorter, pub, ts uint64) error {
 	defer s.gcmu.Unlock()
 	read := s.db.NewTransactionAt(pub, false)
 	defer read.Discard()
-
-	var emit func(key, val []byte) error
-	var finish func() error
-	var abort func()
 	sw, err := s.streamWriter()
 	if err != nil {
 		s.log.Info("bulk load through ordinary commits", "reason", err)
-		w := newChunkWriter(s.db, ts)
-		emit = func(key, val []byte) error {
-			// The merge reuses its buffers; a transaction keeps what it is given.
-			return w.set(append([]byte(nil), key...), append([]byte(nil), val...))
-		}
-		finish = func() error {
-			if err := w.set([]byte(keyPublished), u64(ts)); err != nil {
-				return err
-			}
-			return w.flush()
-		}
-		abort = w.discard
-	} else {
-		buf := z.NewBuffer(8<<20, "phonebook.load")
-		defer func() { _ = buf.Release() }()
-		emit = func(key, val []byte) error {
-			// Keys arrive sorted and unique: the stream writer's order.
-			badger.KVToBuffer(&pb.KV{Key: key, Value: val, Version: ts, StreamId: 1}, buf)
-			if buf.LenNoPadding() < 4<<20 {
-				return nil
-			}
-			err := sw.Write(buf)
-			buf.Reset()
-			return err
-		}
-		finish = func() error {
-			if buf.LenNoPadding() > 0 {
-				if err := sw.Write(buf); err != nil {
-					return err
-				}
-			}
-			if err := sw.Flush(); err != nil {
-				return err
-			}
-			// Tables written: publish with an ordinary commit.
-			txn := s.db.NewTransactionAt(ts, true)
-			defer txn.Discard()
-			if err := txn.Set([]byte(keyPublished), u64(ts)); err != nil {
-				return err
-			}
-			return txn.CommitAt(ts, nil)
-		}
-		abort = sw.Cancel
+		return s.ingestCommits(ctx, read, so, ts)
 	}
+	if err := s.ingestStream(ctx, read, sw, so, ts); err != nil {
+		sw.Cancel()
+		return err
+	}
+	// Tables written: publish with an ordinary commit.
+	txn := s.db.NewTransactionAt(ts, true)
+	defer txn.Discard()
+	if err := txn.Set([]byte(keyPublished), u64(ts)); err != nil {
+		return err
+	}
+	if err := txn.CommitAt(ts, nil); err != nil {
+		return err
+	}
+	s.pub.Store(ts)
+	return nil
+}
+
+// mergeResolved merges the sorted records and calls emit with each key's
+// value (see resolve), checking ctx and calling the test hook as it goes.
+func (s *Store) mergeResolved(ctx context.Context, read *badger.Txn, so *sorter, emit func(key, val []byte) error) error {
 	n := 0
-	err = so.merge(func(key []byte, recs []sortedRec) error {
+	return so.merge(func(key []byte, recs []sortedRec) error {
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -273,15 +247,87 @@ func (s *Store) ingest(ctx context.Context, so *sorter, pub, ts uint64) error {
 		}
 		return emit(key, val)
 	})
+}
+
+// ingestCommits writes the merged records through chunked commits and
+// publishes them.
+func (s *Store) ingestCommits(ctx context.Context, read *badger.Txn, so *sorter, ts uint64) error {
+	w := newChunkWriter(s.db, ts)
+	err := s.mergeResolved(ctx, read, so, func(key, val []byte) error {
+		// The merge reuses its buffers; a transaction keeps what it is given.
+		return w.set(append([]byte(nil), key...), append([]byte(nil), val...))
+	})
 	if err == nil {
-		err = finish()
+		if err = w.set([]byte(keyPublished), u64(ts)); err == nil {
+			err = w.flush()
+		}
 	}
+	w.discard()
 	if err != nil {
-		abort()
 		return err
 	}
 	s.pub.Store(ts)
 	return nil
+}
+
+// ingestStream hands the merged records to the stream writer as one
+// stream, in key order. Merging (with number-list resolution and encoding)
+// and the stream writer's decoding run on two goroutines, passing filled
+// buffers: one core cannot do both as fast as the tables are built.
+func (s *Store) ingestStream(ctx context.Context, read *badger.Txn, sw *badger.StreamWriter, so *sorter, ts uint64) error {
+	const nbuf, bufSize = 3, 4 << 20
+	free := make(chan *z.Buffer, nbuf)
+	for range nbuf {
+		free <- z.NewBuffer(bufSize*2, "phonebook.load")
+	}
+	full := make(chan *z.Buffer, nbuf)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	written := make(chan error, 1)
+	go func() { // the writer: owned by this call, which waits for it
+		var err error
+		for buf := range full {
+			if err == nil {
+				if err = sw.Write(buf); err != nil {
+					cancel() // stop the merge
+				}
+			}
+			buf.Reset()
+			free <- buf
+		}
+		written <- err
+	}()
+	cur := <-free
+	err := s.mergeResolved(ctx, read, so, func(key, val []byte) error {
+		// Keys arrive sorted and unique: the stream writer's order.
+		badger.KVToBuffer(&pb.KV{Key: key, Value: val, Version: ts, StreamId: 1}, cur)
+		if cur.LenNoPadding() >= bufSize {
+			full <- cur
+			cur = <-free
+		}
+		return nil
+	})
+	if err == nil && cur.LenNoPadding() > 0 {
+		full <- cur
+		cur = nil
+	}
+	close(full)
+	werr := <-written
+	n := nbuf // every buffer is back in free, but cur
+	if cur != nil {
+		_ = cur.Release()
+		n--
+	}
+	for range n {
+		_ = (<-free).Release()
+	}
+	if werr != nil {
+		return werr // the merge stopped because the writer failed
+	}
+	if err != nil {
+		return err
+	}
+	return sw.Flush()
 }
 
 // resolve turns the records of one key into its value: the last value set,

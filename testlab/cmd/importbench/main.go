@@ -150,6 +150,7 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 			return err
 		}
 		res.ImportSeconds = time.Since(start).Seconds()
+		fmt.Fprintf(os.Stderr, "importbench: imported %d rows in %.1fs\n", imp.Rows, res.ImportSeconds)
 		res.Rows = imp.Rows
 		res.ContactsPerS = float64(imp.Rows) / res.ImportSeconds
 	}
@@ -174,6 +175,7 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 		return err
 	}
 	res.CallerSeconds = time.Since(tIdx).Seconds()
+	fmt.Fprintf(os.Stderr, "importbench: caller index built in %.1fs more\n", res.CallerSeconds)
 	keys, size := store.CallerIndexSize()
 	res.CallerKeys, res.CallerMB = keys, float64(size)/(1<<20)
 
