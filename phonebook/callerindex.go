@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math/bits"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -309,6 +310,11 @@ func (s *Store) buildCallers(done chan struct{}) {
 	b := &s.cbuild
 	defer b.wg.Done()
 	defer close(done)
+	// A build follows a load or a large bulk operation, whose garbage the
+	// collector may not have reclaimed yet: collect it first, so the index
+	// (about 140 MB at 1 M contacts) reuses that memory instead of adding
+	// to the peak.
+	runtime.GC()
 	for {
 		t0 := time.Now()
 		x, err := s.buildCallerIndex(b.ctx)

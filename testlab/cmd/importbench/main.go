@@ -15,15 +15,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/api"
@@ -167,8 +170,8 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	res.GoHeapSysMB = float64(ms.HeapSys) / (1 << 20)
-	lsm, vlog := store.DiskSize()
-	res.StoreMB = float64(lsm+vlog) / (1 << 20)
+	// Badger's own size figures are refreshed once a minute: walk the files.
+	res.StoreMB = float64(dirSize(data)) / (1 << 20)
 	res.OpenSeconds = openSeconds
 	tIdx := time.Now()
 	if err := store.WaitCallerIndex(ctx); err != nil {
@@ -356,4 +359,23 @@ func countLines(r io.Reader) (int, error) {
 			return n, err
 		}
 	}
+}
+
+// dirSize is the disk space the files under dir take (allocated blocks:
+// Badger preallocates its value-log files).
+func dirSize(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+					n += st.Blocks * 512
+				} else {
+					n += fi.Size()
+				}
+			}
+		}
+		return nil
+	})
+	return n
 }
