@@ -29,16 +29,9 @@ func indexEntries(c *Contact, numKeys []string) entries {
 	// matched through ix/tok or ix/sort), nor do tokens shorter than a
 	// bucket (a query word that short walks ix/sort).
 	tv := appendList(vis, toks)
-	last := ""
-	for _, t := range toks {
-		if i := strings.IndexByte(t, '@'); i > 0 || len(t) < bucketLen {
-			continue
-		}
-		if b := bucketOf(t); b != last { // toks are sorted: equal buckets are adjacent
-			e.keys = append(e.keys, kBucket(b, sk, c.ID))
-			e.vals = append(e.vals, tv)
-			last = b
-		}
+	for _, b := range tokenBuckets(toks) {
+		e.keys = append(e.keys, kBucket(b, sk, c.ID))
+		e.vals = append(e.vals, tv)
 	}
 	sv := tv
 	for _, k := range numKeys {
@@ -70,6 +63,32 @@ func indexEntries(c *Contact, numKeys []string) entries {
 	e.keys = append(e.keys, kSource(c.Source, sourceExtID(c)))
 	e.vals = append(e.vals, []byte(c.ID))
 	return e
+}
+
+// tokenBuckets returns the distinct ix/pfx buckets of a contact's sorted
+// tokens (see bucketOf): whole e-mail addresses get none (a query word
+// with '@' inside is matched through ix/tok or ix/sort), nor do tokens
+// shorter than bucketLen (a query word that short walks ix/sort).
+func tokenBuckets(toks []string) []string {
+	var out []string
+	last, lastLong := "", ""
+	for _, t := range toks {
+		if i := strings.IndexByte(t, '@'); i > 0 || len(t) < bucketLen {
+			continue
+		}
+		// toks are sorted: equal buckets are adjacent.
+		if b := t[:bucketLen]; b != last {
+			out = append(out, b)
+			last = b
+		}
+		if len(t) >= bucketLongLen {
+			if b := t[:bucketLongLen]; b != lastLong {
+				out = append(out, b)
+				lastLong = b
+			}
+		}
+	}
+	return out
 }
 
 // contactTokens returns the distinct search tokens of a contact: its name

@@ -15,8 +15,9 @@ import "bytes"
 //	                               it, each with its visibility and display name (see numindex.go)
 //	ix/tok/<token>\x00<sort>\x00<id>   name/company/e-mail tokens; value: visibility
 //	ix/pfx/<bucket>\x00<sort>\x00<id>  in display-name order, one per distinct bucket: the
-//	                               first 3 bytes of a token (of 3 bytes or more, not a whole
-//	                               e-mail address; value: visibility and every token) or '#'
+//	                               first 3 and the first 4 bytes of a token (of 3 or 4 bytes or
+//	                               more, not a whole e-mail address; value: visibility and every
+//	                               token; 4-byte buckets since schema 4) or '#'
 //	                               and the first 6 digits of an x:/e164: number key (value:
 //	                               visibility, an empty token list, \x01, the number keys)
 //	ix/sort/<sort>\x00<id>         every contact in display-name order; value: visibility,
@@ -41,7 +42,7 @@ const (
 )
 
 // SchemaVersion is the on-disk layout version this build writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 const sep = "\x00"
 
@@ -57,16 +58,28 @@ func kBucket(bucket, sortKey, id string) []byte {
 	return []byte(pfxBucket + bucket + sep + sortKey + sep + id)
 }
 
-// bucketLen is the length in bytes of a token-prefix bucket (ix/pfx).
-const bucketLen = 3
+// Token-prefix buckets (ix/pfx) come in two lengths: every token of at
+// least bucketLen bytes is in the bucket of its first bucketLen bytes and,
+// when it has bucketLongLen bytes or more, also in the bucket of its first
+// bucketLongLen. A query word walks the longest bucket it fills: a 4-letter
+// prefix is dense in its own bucket where it may be one match in twenty of
+// a 3-byte one.
+const (
+	bucketLen     = 3
+	bucketLongLen = 4
+)
 
-// bucketOf returns the ix/pfx bucket of a token or query word: its first
-// bucketLen bytes (the whole token when shorter).
-func bucketOf(tok string) string {
-	if len(tok) > bucketLen {
-		return tok[:bucketLen]
+// bucketOf returns the ix/pfx bucket a query word walks: its first
+// bucketLongLen bytes, or its first bucketLen (the whole word when
+// shorter).
+func bucketOf(w string) string {
+	switch {
+	case len(w) >= bucketLongLen:
+		return w[:bucketLongLen]
+	case len(w) > bucketLen:
+		return w[:bucketLen]
 	}
-	return tok
+	return w
 }
 func kSource(source, extID string) []byte {
 	return []byte(pfxSource + source + sep + extID)

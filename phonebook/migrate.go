@@ -1,9 +1,11 @@
 package phonebook
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strings"
 )
 
 // migrate upgrades a store written by an older schema, as one bulk
@@ -18,6 +20,10 @@ import (
 // instead of JSON. Nothing is rewritten: decodeRecord reads both, and each
 // record turns binary on its next write. The step only sets the schema, so
 // that older builds, which read JSON only, refuse the store.
+//
+// Schema 3 → 4: tokens of 4 bytes or more are also in the ix/pfx bucket of
+// their first 4 bytes. The entries are added from ix/sort, whose values
+// hold each contact's tokens.
 func (s *Store) migrate(ctx context.Context, from uint64) error {
 	s.log.Info("upgrading the store's schema", "from", from, "to", SchemaVersion)
 	_, err := s.Bulk(ctx, func(b *Batch) error {
@@ -27,9 +33,55 @@ func (s *Store) migrate(ctx context.Context, from uint64) error {
 			}
 		}
 		// 2 → 3 needs nothing but the new schema.
+		if from < 4 {
+			if err := b.addLongBuckets(); err != nil {
+				return err
+			}
+		}
 		return b.w.set([]byte(keySchema), binary.AppendUvarint(nil, SchemaVersion))
 	})
 	return err
+}
+
+// addLongBuckets writes the 4-byte ix/pfx bucket entries of every contact,
+// from its ix/sort entry (visibility, tokens, then \x01 and number keys),
+// read at the published timestamp while the batch writes.
+func (b *Batch) addLongBuckets() error {
+	read := b.s.db.NewTransactionAt(b.s.pub.Load(), false)
+	defer read.Discard()
+	n, added := 0, 0
+	err := txnScan(read, []byte(pfxSort), func(k []byte, val func() ([]byte, error)) error {
+		if err := b.tick(); err != nil {
+			return err
+		}
+		v, err := val()
+		if err != nil {
+			return err
+		}
+		items := itemList(v)
+		tv := v
+		if i := bytes.IndexByte(items, 1); i >= 0 {
+			tv = v[:len(v)-len(items)+i]
+			items = items[:i]
+		}
+		rest := k[len(pfxSort):] // <sort>\x00<id>
+		for _, bk := range tokenBuckets(strings.Split(string(items), sep)) {
+			if len(bk) != bucketLongLen {
+				continue
+			}
+			if err := b.w.set(append([]byte(pfxBucket+bk+sep), rest...), tv); err != nil {
+				return err
+			}
+			added++
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add 4-byte buckets: %w", err)
+	}
+	b.s.log.Info("added 4-byte search buckets", "contacts", n, "entries", added)
+	return nil
 }
 
 // rebuildNumbers rewrites ix/num from the contact records.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"testing"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -179,5 +180,64 @@ func TestMigrateSchema1(t *testing.T) {
 	defer rt.Discard()
 	if got, err := getUvarint(rt, keySchema); err != nil || got != SchemaVersion {
 		t.Fatalf("schema after upgrade = %d, %v", got, err)
+	}
+}
+
+// TestMigrateSchema3 opens a store as schema 3 wrote it (no 4-byte search
+// buckets): the upgrade adds them, the indexes verify, and 4-letter
+// prefixes are found.
+func TestMigrateSchema3(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	names := []string{"Müller", "Mueller", "Mülheim", "Schmidt", "O'Brien", "Ab"}
+	for i, n := range names {
+		c := &Contact{FirstName: fmt.Sprint("First", i), LastName: n, Company: "Kaufland Sarajevo",
+			Emails: []Email{{Address: fmt.Sprintf("user%d@example.com", i)}}}
+		if i%2 == 0 {
+			c.Scope, c.Owner = ScopePersonal, "u1"
+		}
+		if _, err := s.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub := s.pub.Load()
+	txn := s.db.NewTransactionAt(pub, true)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pfxBucket)})
+	var long [][]byte
+	for it.Seek([]byte(pfxBucket)); it.ValidForPrefix([]byte(pfxBucket)); it.Next() {
+		k := it.Item().KeyCopy(nil)
+		if b, _, _ := strings.Cut(string(k[len(pfxBucket):]), sep); len(b) == bucketLongLen && b[0] != '#' {
+			long = append(long, k)
+		}
+	}
+	it.Close()
+	if len(long) == 0 {
+		t.Fatal("no 4-byte buckets written")
+	}
+	for _, k := range long {
+		if err := txn.Delete(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := txn.Set([]byte(keySchema), binary.AppendUvarint(nil, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Set([]byte(keyPublished), u64(pub+1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.CommitAt(pub+1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openTest(t, dir)
+	mustVerify(t, s2)
+	for q, want := range map[string]int{"mull": 1, "muel": 1, "mülh": 1, "schm": 1, "kauf": 6, "sara": 6, "user": 6, "mül": 2} {
+		p, err := s2.Search(ctx, Query{Q: q})
+		if err != nil || p.Total != want {
+			t.Errorf("search %q after upgrade: %d contacts, %v; want %d", q, p.Total, err, want)
+		}
 	}
 }
