@@ -52,6 +52,29 @@ func Tokens(s string) []string {
 	})
 }
 
+// JoinedTokens returns the tokens of the words of s that hold an
+// apostrophe, with the apostrophes removed ("O'Brien" → "obrien"): a
+// contact is indexed under them too, and a query word with an apostrophe
+// searches them, so "o'br" is one selective prefix rather than "o" and
+// "br".
+func JoinedTokens(s string) []string {
+	var out []string
+	for _, f := range strings.Fields(s) {
+		if j := unapostrophe(f); j != f {
+			out = append(out, Tokens(j)...)
+		}
+	}
+	return out
+}
+
+// unapostrophe removes the apostrophes (' and ’) of a word.
+func unapostrophe(w string) string {
+	if !strings.ContainsAny(w, "'’") {
+		return w
+	}
+	return strings.NewReplacer("'", "", "’", "").Replace(w)
+}
+
 // Digits returns the decimal digits of s.
 func Digits(s string) string {
 	var b []byte

@@ -96,7 +96,7 @@ func tokenBuckets(toks []string) []string {
 func contactTokens(c *Contact) []string {
 	set := map[string]struct{}{}
 	add := func(s string) {
-		for _, t := range Tokens(s) {
+		for _, t := range append(Tokens(s), JoinedTokens(s)...) {
 			if len(t) > 64 {
 				t = t[:64]
 			}

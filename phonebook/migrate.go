@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"strings"
 )
 
 // migrate upgrades a store written by an older schema, as one bulk
@@ -22,8 +21,9 @@ import (
 // that older builds, which read JSON only, refuse the store.
 //
 // Schema 3 → 4: tokens of 4 bytes or more are also in the ix/pfx bucket of
-// their first 4 bytes. The entries are added from ix/sort, whose values
-// hold each contact's tokens.
+// their first 4 bytes, and words with an apostrophe are also indexed
+// joined ("obrien"). Every contact's search entries are rewritten from
+// its record.
 func (s *Store) migrate(ctx context.Context, from uint64) error {
 	s.log.Info("upgrading the store's schema", "from", from, "to", SchemaVersion)
 	_, err := s.Bulk(ctx, func(b *Batch) error {
@@ -34,7 +34,7 @@ func (s *Store) migrate(ctx context.Context, from uint64) error {
 		}
 		// 2 → 3 needs nothing but the new schema.
 		if from < 4 {
-			if err := b.addLongBuckets(); err != nil {
+			if err := b.reindexSearch(); err != nil {
 				return err
 			}
 		}
@@ -43,14 +43,15 @@ func (s *Store) migrate(ctx context.Context, from uint64) error {
 	return err
 }
 
-// addLongBuckets writes the 4-byte ix/pfx bucket entries of every contact,
-// from its ix/sort entry (visibility, tokens, then \x01 and number keys),
-// read at the published timestamp while the batch writes.
-func (b *Batch) addLongBuckets() error {
+// reindexSearch writes every contact's search entries (ix/tok, ix/pfx,
+// ix/sort) from its record, read at the published timestamp while the
+// batch writes. Entries are only added or rewritten: what an older schema
+// wrote stays valid.
+func (b *Batch) reindexSearch() error {
 	read := b.s.db.NewTransactionAt(b.s.pub.Load(), false)
 	defer read.Discard()
-	n, added := 0, 0
-	err := txnScan(read, []byte(pfxSort), func(k []byte, val func() ([]byte, error)) error {
+	n := 0
+	err := txnScan(read, []byte(pfxContact), func(k []byte, val func() ([]byte, error)) error {
 		if err := b.tick(); err != nil {
 			return err
 		}
@@ -58,29 +59,25 @@ func (b *Batch) addLongBuckets() error {
 		if err != nil {
 			return err
 		}
-		items := itemList(v)
-		tv := v
-		if i := bytes.IndexByte(items, 1); i >= 0 {
-			tv = v[:len(v)-len(items)+i]
-			items = items[:i]
+		c, nk, err := decodeRecord(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
 		}
-		rest := k[len(pfxSort):] // <sort>\x00<id>
-		for _, bk := range tokenBuckets(strings.Split(string(items), sep)) {
-			if len(bk) != bucketLongLen {
-				continue
+		e := indexEntries(c, nk)
+		for i, key := range e.keys {
+			if bytes.HasPrefix(key, []byte(pfxToken)) || bytes.HasPrefix(key, []byte(pfxBucket)) || bytes.HasPrefix(key, []byte(pfxSort)) {
+				if err := b.w.set(key, e.vals[i]); err != nil {
+					return err
+				}
 			}
-			if err := b.w.set(append([]byte(pfxBucket+bk+sep), rest...), tv); err != nil {
-				return err
-			}
-			added++
 		}
 		n++
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("add 4-byte buckets: %w", err)
+		return fmt.Errorf("reindex search: %w", err)
 	}
-	b.s.log.Info("added 4-byte search buckets", "contacts", n, "entries", added)
+	b.s.log.Info("search entries rewritten", "contacts", n)
 	return nil
 }
 

@@ -915,7 +915,10 @@ func queryTokens(text string) []string {
 			out = append(out, strings.ToLower(f))
 			continue
 		}
+		// A word with an apostrophe also gives its joined form (see
+		// JoinedTokens): "o'br" asks for "obr", "o" and "br".
 		out = append(out, Tokens(f)...)
+		out = append(out, JoinedTokens(f)...)
 	}
 	return out
 }

@@ -549,3 +549,42 @@ func TestSearchResumedWalkCounts(t *testing.T) {
 			len(p.Contacts), p.Contacts[0].FirstName, p.Total, p.TotalCapped)
 	}
 }
+
+// TestSearchApostropheNames: a name with an apostrophe is found by its
+// joined prefix ("o'br", "obrien"), by its parts ("brien"), and with either
+// apostrophe (' or ’).
+func TestSearchApostropheNames(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, "")
+	for _, n := range []string{"O'Brien", "d’Artagnan", "Obradović", "O Bryan"} {
+		if _, err := s.Create(ctx, &Contact{FirstName: "Pat", LastName: n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"o'br", []string{"Pat O'Brien"}},
+		{"O’Brien", []string{"Pat O'Brien"}},
+		{"obrien", []string{"Pat O'Brien"}},
+		{"brien", []string{"Pat O'Brien"}},
+		{"obr", []string{"Pat O'Brien", "Pat Obradović"}},
+		{"d'art", []string{"Pat d’Artagnan"}},
+		{"artag", []string{"Pat d’Artagnan"}},
+		{"o bry", []string{"Pat O Bryan"}},
+	} {
+		p, err := s.Search(ctx, Query{Q: tc.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range p.Contacts {
+			got = append(got, c.DisplayName)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("search %q = %q, want %q", tc.q, got, tc.want)
+		}
+	}
+	mustVerify(t, s)
+}

@@ -77,6 +77,7 @@ func main() {
 	heapProfile := flag.String("heapprofile", "", "write a heap profile taken right after the import to this file")
 	settle := flag.Bool("settle", true, "after the first measurement, wait for compaction to settle and measure again")
 	reuse := flag.Bool("reuse", false, "measure an existing store in -data (imported by an earlier run with the same -csv) instead of importing")
+	slowest := flag.Int("slowest", 0, "print this many slowest search queries (by median) to stderr")
 	flag.Parse()
 	if *cpuProfile != "" {
 		pf, err := os.Create(*cpuProfile)
@@ -89,14 +90,14 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*csvPath, *data, *region, *lookups, *searches, *heapProfile, *reuse, *settle); err != nil {
+	if err := run(*csvPath, *data, *region, *lookups, *searches, *heapProfile, *reuse, *settle, *slowest); err != nil {
 		fmt.Fprintln(os.Stderr, "importbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(csvPath, data, region string, nLookups, nSearches int, heapProfile string, reuse, settle bool) error {
+func run(csvPath, data, region string, nLookups, nSearches int, heapProfile string, reuse, settle bool, slowest int) error {
 	ctx := context.Background()
 	// The daemon's default soft memory limit (config memory_limit_mb).
 	if lim := config.Default().MemoryLimitMB; lim > 0 && os.Getenv("GOMEMLIMIT") == "" {
@@ -250,6 +251,9 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 			for c, l := range byClass {
 				res.SearchClasses[c] = classFigures{N: len(l), P50us: pct(l, 50), P99us: pct(l, 99), MaxUs: pct(l, 100)}
 			}
+			if slowest > 0 {
+				printSlowest(queries, classes, slat, slowest)
+			}
 		}()
 		for i := range slat {
 			t0 := time.Now()
@@ -286,6 +290,30 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(res)
+}
+
+// printSlowest prints to stderr the n queries with the highest median
+// latency over their repetitions.
+func printSlowest(queries, classes []string, slat []time.Duration, n int) {
+	type q struct {
+		i   int
+		med time.Duration
+	}
+	var qs []q
+	for i := range queries {
+		var ds []time.Duration
+		for j := i; j < len(slat); j += len(queries) {
+			ds = append(ds, slat[j])
+		}
+		if len(ds) > 0 {
+			slices.Sort(ds)
+			qs = append(qs, q{i, ds[len(ds)/2]})
+		}
+	}
+	slices.SortFunc(qs, func(a, b q) int { return int(b.med - a.med) })
+	for _, x := range qs[:min(n, len(qs))] {
+		fmt.Fprintf(os.Stderr, "importbench: slow search %q (%s): median %v\n", queries[x.i], classes[x.i], x.med)
+	}
 }
 
 // classFigures are the search latencies of one query class.
