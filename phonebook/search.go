@@ -916,9 +916,15 @@ func queryTokens(text string) []string {
 			continue
 		}
 		// A word with an apostrophe also gives its joined form (see
-		// JoinedTokens): "o'br" asks for "obr", "o" and "br".
+		// JoinedTokens) when that fills a bucket: "o'br" asks for "obr",
+		// "o" and "br"; "o'b" only for "o" and "b" ("ob" would make the
+		// query selective without a bucket to walk).
 		out = append(out, Tokens(f)...)
-		out = append(out, JoinedTokens(f)...)
+		for _, j := range JoinedTokens(f) {
+			if len(j) >= bucketLen {
+				out = append(out, j)
+			}
+		}
 	}
 	return out
 }

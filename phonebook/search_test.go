@@ -573,6 +573,7 @@ func TestSearchApostropheNames(t *testing.T) {
 		{"d'art", []string{"Pat d’Artagnan"}},
 		{"artag", []string{"Pat d’Artagnan"}},
 		{"o bry", []string{"Pat O Bryan"}},
+		{"pat o'b", []string{"Pat O Bryan", "Pat O'Brien"}}, // "ob" is too short to ask for
 	} {
 		p, err := s.Search(ctx, Query{Q: tc.q})
 		if err != nil {
