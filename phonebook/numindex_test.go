@@ -150,19 +150,7 @@ func TestMigrateSchema1(t *testing.T) {
 			}
 		}
 	}
-	if err := txn.Set([]byte(keySchema), binary.AppendUvarint(nil, 1)); err != nil {
-		t.Fatal(err)
-	}
-	if err := txn.Set([]byte(keyPublished), u64(pub+1)); err != nil {
-		t.Fatal(err)
-	}
-	if err := txn.CommitAt(pub+1, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2 := openTest(t, dir)
+	s2 := reopenAsSchema(t, s, dir, txn, pub, 1)
 	// Contact i has numbers i and i+1: number 0 is contact 0's alone, 17 is
 	// shared by contacts 16 and 17, 50 is contact 49's alone.
 	for _, tt := range []struct {
@@ -225,7 +213,22 @@ func TestMigrateSchema3(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := txn.Set([]byte(keySchema), binary.AppendUvarint(nil, 3)); err != nil {
+	s2 := reopenAsSchema(t, s, dir, txn, pub, 3)
+	mustVerify(t, s2)
+	for q, want := range map[string]int{"mull": 1, "muel": 1, "mülh": 1, "schm": 1, "kauf": 6, "sara": 6, "user": 6, "mül": 2, "o'br": 1, "obrien": 1, "o'brien": 1} {
+		p, err := s2.Search(ctx, Query{Q: q})
+		if err != nil || p.Total != want {
+			t.Errorf("search %q after upgrade: %d contacts, %v; want %d", q, p.Total, err, want)
+		}
+	}
+}
+
+// reopenAsSchema commits txn (an older schema's layout, written at pub+1)
+// with that schema version, closes s and opens the store again: the open
+// upgrades it.
+func reopenAsSchema(t *testing.T, s *Store, dir string, txn *badger.Txn, pub, schema uint64) *Store {
+	t.Helper()
+	if err := txn.Set([]byte(keySchema), binary.AppendUvarint(nil, schema)); err != nil {
 		t.Fatal(err)
 	}
 	if err := txn.Set([]byte(keyPublished), u64(pub+1)); err != nil {
@@ -237,12 +240,5 @@ func TestMigrateSchema3(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2 := openTest(t, dir)
-	mustVerify(t, s2)
-	for q, want := range map[string]int{"mull": 1, "muel": 1, "mülh": 1, "schm": 1, "kauf": 6, "sara": 6, "user": 6, "mül": 2, "o'br": 1, "obrien": 1, "o'brien": 1} {
-		p, err := s2.Search(ctx, Query{Q: q})
-		if err != nil || p.Total != want {
-			t.Errorf("search %q after upgrade: %d contacts, %v; want %d", q, p.Total, err, want)
-		}
-	}
+	return openTest(t, dir)
 }
