@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strings"
 )
 
 // migrate upgrades a store written by an older schema, as one bulk
@@ -43,10 +44,11 @@ func (s *Store) migrate(ctx context.Context, from uint64) error {
 	return err
 }
 
-// reindexSearch writes every contact's search entries (ix/tok, ix/pfx,
-// ix/sort) from its record, read at the published timestamp while the
-// batch writes. Entries are only added or rewritten: what an older schema
-// wrote stays valid.
+// reindexSearch writes, from every contact's record (read at the published
+// timestamp while the batch writes), the search entries schema 4 adds or
+// changes: its 4-byte buckets, and every ix/tok, ix/pfx and ix/sort entry
+// of a contact whose tokens gain a joined form. Entries are only added or
+// rewritten: what schema 3 wrote stays valid.
 func (b *Batch) reindexSearch() error {
 	read := b.s.db.NewTransactionAt(b.s.pub.Load(), false)
 	defer read.Discard()
@@ -63,9 +65,13 @@ func (b *Batch) reindexSearch() error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", k, err)
 		}
+		// Without an apostrophe the contact's tokens are unchanged: only
+		// its 4-byte buckets are new. With one, every search entry is.
+		all := hasApostrophe(c)
 		e := indexEntries(c, nk)
 		for i, key := range e.keys {
-			if bytes.HasPrefix(key, []byte(pfxToken)) || bytes.HasPrefix(key, []byte(pfxBucket)) || bytes.HasPrefix(key, []byte(pfxSort)) {
+			search := bytes.HasPrefix(key, []byte(pfxToken)) || bytes.HasPrefix(key, []byte(pfxBucket)) || bytes.HasPrefix(key, []byte(pfxSort))
+			if (all && search) || isLongBucket(key) {
 				if err := b.w.set(key, e.vals[i]); err != nil {
 					return err
 				}
@@ -79,6 +85,32 @@ func (b *Batch) reindexSearch() error {
 	}
 	b.s.log.Info("search entries rewritten", "contacts", n)
 	return nil
+}
+
+// hasApostrophe reports whether a field that contactTokens reads holds an
+// apostrophe (so JoinedTokens adds to the contact's tokens).
+func hasApostrophe(c *Contact) bool {
+	fields := []string{c.FirstName, c.MiddleName, c.LastName, c.DisplayName, c.Company}
+	for _, e := range c.Emails {
+		fields = append(fields, e.Address)
+	}
+	for _, f := range fields {
+		if strings.ContainsAny(f, "'’") {
+			return true
+		}
+	}
+	return false
+}
+
+// isLongBucket reports whether key is an ix/pfx entry of a 4-byte token
+// bucket.
+func isLongBucket(key []byte) bool {
+	if !bytes.HasPrefix(key, []byte(pfxBucket)) {
+		return false
+	}
+	rest := key[len(pfxBucket):]
+	i := bytes.IndexByte(rest, 0)
+	return i == bucketLongLen && rest[0] != '#'
 }
 
 // rebuildNumbers rewrites ix/num from the contact records.
