@@ -385,16 +385,9 @@ func TestSearchCursorAcrossWrites(t *testing.T) {
 func TestSearchTotalCapped(t *testing.T) {
 	ctx := context.Background()
 	f := newSearchFixture(t, 0)
-	if _, err := f.s.Bulk(ctx, func(b *Batch) error {
-		for i := 0; i < TotalCap+200; i++ {
-			if _, err := b.Put(&Contact{FirstName: fmt.Sprintf("F%d", i), LastName: "Many"}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	bulkPut(t, f.s, TotalCap+200, func(i int) *Contact {
+		return &Contact{FirstName: fmt.Sprintf("F%d", i), LastName: "Many"}
+	})
 	for _, tc := range []struct {
 		q      string
 		total  int  // the true count
@@ -462,16 +455,9 @@ func FuzzSearchQuery(f *testing.F) {
 func TestSearchCountLimit(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, "")
-	if _, err := s.Bulk(ctx, func(b *Batch) error {
-		for i := range 60 {
-			if _, err := b.Put(&Contact{FirstName: fmt.Sprintf("Capped%02d", i), LastName: "Counter"}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	bulkPut(t, s, 60, func(i int) *Contact {
+		return &Contact{FirstName: fmt.Sprintf("Capped%02d", i), LastName: "Counter"}
+	})
 	for _, tt := range []struct {
 		q          string
 		limit      int
@@ -521,25 +507,17 @@ func TestHasItemPrefix(t *testing.T) {
 func TestSearchResumedWalkCounts(t *testing.T) {
 	ctx := context.Background()
 	f := newSearchFixture(t, 0)
-	if _, err := f.s.Bulk(ctx, func(b *Batch) error {
-		for i := range scanBudget + probeLimit/2 {
-			// Sorted first, matching "o" only; then matching "b" only.
-			if _, err := b.Put(&Contact{FirstName: fmt.Sprintf("A%04d", i), LastName: "Ozz"}); err != nil {
-				return err
-			}
-			if _, err := b.Put(&Contact{FirstName: fmt.Sprintf("B%04d", i), LastName: "Bzz"}); err != nil {
-				return err
-			}
+	// Sorted first, matching "o" only; then matching "b" only; then both.
+	n := scanBudget + probeLimit/2
+	bulkPut(t, f.s, 2*n+100, func(i int) *Contact {
+		switch {
+		case i < 2*n && i%2 == 0:
+			return &Contact{FirstName: fmt.Sprintf("A%04d", i/2), LastName: "Ozz"}
+		case i < 2*n:
+			return &Contact{FirstName: fmt.Sprintf("B%04d", i/2), LastName: "Bzz"}
 		}
-		for i := range 100 {
-			if _, err := b.Put(&Contact{FirstName: fmt.Sprintf("C%04d", i), LastName: "O'Brien"}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+		return &Contact{FirstName: fmt.Sprintf("C%04d", i-2*n), LastName: "O'Brien"}
+	})
 	p, err := f.s.Search(ctx, Query{Q: "o'b", Limit: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -588,4 +566,19 @@ func TestSearchApostropheNames(t *testing.T) {
 		}
 	}
 	mustVerify(t, s)
+}
+
+// bulkPut stores n contacts made by mk in one bulk operation.
+func bulkPut(t *testing.T, s *Store, n int, mk func(i int) *Contact) {
+	t.Helper()
+	if _, err := s.Bulk(context.Background(), func(b *Batch) error {
+		for i := range n {
+			if _, err := b.Put(mk(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
