@@ -107,6 +107,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := removeSpills(bo.Dir); err != nil {
 		return nil, fmt.Errorf("open store %s: remove a dead load's files: %w", opts.Dir, err)
 	}
+	if err := removeEmptyLogs(bo.Dir, opts.Logger); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
+	}
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
