@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
 
@@ -365,13 +366,22 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 	if len(drivers) > 1 {
 		return joinPage(ctx, txn, drivers, m, after, limit, count)
 	}
+	// One word: its ix/tok range holds exactly its matches, where the
+	// bucket holds them among others, so the total is counted there.
+	walkCount := count && len(words) > 1
+	counted := func(r result, err error) (result, error) {
+		if err != nil || !count || walkCount {
+			return r, err
+		}
+		return tokenTotal(ctx, txn, m, words[0], after, r)
+	}
 	var r result
 	var stop *hit
 	var driver []byte
 	for _, d := range drivers {
-		dr, dstop, err := scanPage(ctx, txn, d, m, after, limit, count, scanBudget, -1)
+		dr, dstop, err := scanPage(ctx, txn, d, m, after, limit, walkCount, scanBudget, -1)
 		if err != nil || dstop == nil {
-			return dr, err
+			return counted(dr, err)
 		}
 		if driver == nil || len(dr.hits) > len(r.hits) {
 			r, stop, driver = dr, dstop, d // the densest walk, to resume
@@ -423,7 +433,58 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		return pageOf(cands, after, limit), nil
 	}
 	// No word is selective: walk on to the end of the range.
-	return resumeWalk(ctx, txn, driver, m, after, r, stop, limit, count)
+	return counted(resumeWalk(ctx, txn, driver, m, after, r, stop, limit, walkCount))
+}
+
+// tokenTotal sets the total of r, a page of the one-word query w: the
+// page itself when it is the first and the last, else w's count from its
+// ix/tok range.
+func tokenTotal(ctx context.Context, txn *badger.Txn, m *matcher, w string, after *hit, r result) (result, error) {
+	if after == nil && !r.more {
+		r.total, r.capped = len(r.hits), false
+		return r, nil
+	}
+	n, capped, err := countToken(ctx, txn, m, w)
+	if err != nil {
+		return result{}, err
+	}
+	r.total, r.capped = n, capped
+	return r, nil
+}
+
+// countToken counts the contacts m lets through that have a token
+// starting with w, from w's ix/tok range (keys <token>\0<sort>\0<id>;
+// a contact is there once per such token), up to the query's count cap or
+// countBudget entries read (capped = true then).
+func countToken(ctx context.Context, txn *badger.Txn, m *matcher, w string) (int, bool, error) {
+	prefix := []byte(pfxToken + w)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
+	defer it.Close()
+	limit := m.q.countCap()
+	// Ids are told apart by a 64-bit hash: no allocation per id; two of
+	// at most TotalCap ids collide with a probability below 10⁻¹³.
+	seed := maphash.MakeSeed()
+	seen := make(map[uint64]struct{}, min(limit, 128))
+	vis := false
+	check := func(v []byte) error { vis = m.visible(v); return nil }
+	read := 0
+	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+		if read++; read > countBudget || len(seen) >= limit {
+			return len(seen), true, nil
+		}
+		item := it.Item()
+		if !m.any {
+			if err := item.Value(check); err != nil {
+				return 0, false, err
+			}
+			if !vis {
+				continue
+			}
+		}
+		k := item.Key()
+		seen[maphash.Bytes(seed, k[bytes.LastIndexByte(k, 0)+1:])] = struct{}{}
+	}
+	return len(seen), false, ctx.Err()
 }
 
 // resumeWalk continues a walk that stopped at its budget (r holds its hits

@@ -582,3 +582,55 @@ func bulkPut(t *testing.T, s *Store, n int, mk func(i int) *Contact) {
 		t.Fatal(err)
 	}
 }
+
+// TestSearchTokenCount: a one-word query counts its total in the word's
+// ix/tok range: a contact with several tokens of that prefix counts once,
+// contacts the query may not see not at all, and the count stops at the
+// query's CountLimit.
+func TestSearchTokenCount(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, "")
+	bulkPut(t, s, 90, func(i int) *Contact {
+		c := &Contact{FirstName: fmt.Sprintf("Marko%02d", i), LastName: "Markovic", Source: SourceLocal,
+			Emails: []Email{{Address: fmt.Sprintf("marko.markovic%d@example.com", i)}}}
+		if i%3 == 0 {
+			c.Scope, c.Owner = ScopePersonal, fmt.Sprintf("u%d", i%2)
+		}
+		return c
+	})
+	for _, tc := range []struct {
+		q          Query
+		wantTotal  int
+		wantCapped bool
+	}{
+		{Query{Q: "mark"}, 90, false},
+		{Query{Q: "markov"}, 90, false},
+		{Query{Q: "marko.mark"}, 90, false},
+		{Query{Q: "mark", Scope: ScopeGlobal}, 60, false},
+		{Query{Q: "mark", VisibleTo: "u0"}, 75, false},
+		{Query{Q: "mark", Scope: ScopePersonal, Owner: "u1"}, 15, false},
+		{Query{Q: "mark", CountLimit: 40}, 40, true},
+		{Query{Q: "marko1"}, 10, false},
+	} {
+		q := tc.q
+		q.Limit = 8
+		p, err := s.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total != tc.wantTotal || p.TotalCapped != tc.wantCapped {
+			t.Errorf("%+v: total %d capped %v, want %d %v", tc.q, p.Total, p.TotalCapped, tc.wantTotal, tc.wantCapped)
+		}
+		// The second page counts from its cursor's query alike.
+		if p.NextCursor != "" {
+			q.Cursor = p.NextCursor
+			p2, err := s.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p2.Total != tc.wantTotal || p2.TotalCapped != tc.wantCapped {
+				t.Errorf("%+v, page 2: total %d capped %v, want %d %v", tc.q, p2.Total, p2.TotalCapped, tc.wantTotal, tc.wantCapped)
+			}
+		}
+	}
+}
