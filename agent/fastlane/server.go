@@ -1,0 +1,341 @@
+// Package fastlane serves the hottest HTTP/1.1 requests straight from the
+// connection and hands everything else to a net/http server.
+//
+// A fleet of desk phones revalidates its phonebooks all day: the same
+// conditional GET, answered 304 from memory. Through net/http each such
+// request costs more than the answer (a request object, a header map, a
+// background read to watch for a hang-up, a response writer); this lane
+// reads the request head in place, asks a Handler for the whole response,
+// and writes it with one system call. It serves only GET and HEAD over
+// HTTP/1.1 with a plain head; any other request, and any request the
+// Handler declines, goes with the rest of its connection (the bytes already
+// read included) to the http.Server, which sees the stream exactly as the
+// client sent it and keeps the connection from then on.
+package fastlane
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Handler answers requests in the lane.
+type Handler interface {
+	// ServeFast returns the whole response to r (status line, header
+	// fields, empty line; and the body, written after head, which the
+	// lane does not modify) with ok = true. It appends head to dst. With
+	// ok = false the request goes to net/http. It must not keep r or its
+	// slices.
+	ServeFast(dst []byte, r *Request) (head, body []byte, ok bool)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(dst []byte, r *Request) (head, body []byte, ok bool)
+
+// ServeFast calls f.
+func (f HandlerFunc) ServeFast(dst []byte, r *Request) ([]byte, []byte, bool) { return f(dst, r) }
+
+// Server is a lane in front of an http.Server.
+type Server struct {
+	fast Handler
+	slow *http.Server
+	log  *slog.Logger
+
+	handoff *handoffListener
+
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	closing bool
+	ln      net.Listener
+	wg      sync.WaitGroup // connection goroutines
+	served  chan struct{}  // closed when the slow server's Serve returns
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// New returns a lane serving fast's requests and handing the rest to slow,
+// whose ReadHeaderTimeout and IdleTimeout the lane applies too (defaults
+// 10 s and 2 min when zero).
+func New(fast Handler, slow *http.Server, opts ...Option) *Server {
+	s := &Server{fast: fast, slow: slow, log: slog.Default(), conns: map[net.Conn]struct{}{},
+		served: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+func (s *Server) readHeaderTimeout() time.Duration {
+	if t := s.slow.ReadHeaderTimeout; t > 0 {
+		return t
+	}
+	return 10 * time.Second
+}
+
+func (s *Server) idleTimeout() time.Duration {
+	if t := s.slow.IdleTimeout; t > 0 {
+		return t
+	}
+	return 2 * time.Minute
+}
+
+// Serve accepts connections on ln until Shutdown (then it returns
+// http.ErrServerClosed) or an accept error.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return http.ErrServerClosed
+	}
+	s.ln = ln
+	s.handoff = newHandoffListener(ln.Addr())
+	s.mu.Unlock()
+	go func() {
+		defer close(s.served)
+		if err := s.slow.Serve(s.handoff); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", "err", err)
+		}
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closing := s.closing
+			s.mu.Unlock()
+			if closing {
+				return http.ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			s.handoff.Close()
+			return err
+		}
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			c.Close()
+			return http.ErrServerClosed
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go s.serveConn(c)
+	}
+}
+
+// Shutdown stops accepting, wakes the lane's idle connections and closes
+// them, lets requests in flight finish, then shuts the http.Server down
+// (with the connections handed to it) within ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	ln, started := s.ln, s.handoff != nil
+	for c := range s.conns {
+		c.SetReadDeadline(time.Now()) // wakes a connection waiting for a request
+	}
+	s.mu.Unlock()
+	if ln != nil {
+		ln.Close()
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+		<-done
+	}
+	err := s.slow.Shutdown(ctx)
+	if started {
+		select {
+		case <-s.served:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return err
+}
+
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 8<<10) }}
+
+// serveConn serves c's requests in the lane until one leaves it (then the
+// connection goes to net/http), the client closes, a timeout, or Shutdown.
+func (s *Server) serveConn(c net.Conn) {
+	defer s.wg.Done()
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(c)
+	handed := false
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		if !handed {
+			c.Close()
+		}
+		br.Reset(nil)
+		readers.Put(br)
+	}()
+	var req Request
+	req.RemoteAddr = c.RemoteAddr().String()
+	out := make([]byte, 0, 1024)
+	bufs := make(net.Buffers, 0, 2)
+	for {
+		head, err := s.readHead(c, br)
+		if err != nil {
+			if errors.Is(err, errLeave) {
+				handed = s.handOff(c, br)
+			}
+			return
+		}
+		if req.parse(head) != nil {
+			handed = s.handOff(c, br)
+			return
+		}
+		h, body, ok := s.fast.ServeFast(out[:0], &req)
+		if !ok {
+			handed = s.handOff(c, br)
+			return
+		}
+		closeAfter := req.Close
+		br.Discard(len(head))
+		out = h[:0]
+		if len(body) == 0 {
+			_, err = c.Write(h)
+		} else {
+			bufs = append(bufs[:0], h, body)
+			_, err = bufs.WriteTo(c)
+		}
+		if err != nil || closeAfter {
+			return
+		}
+	}
+}
+
+// readHead waits for a request's head (through its empty line) and returns
+// it, unread, from br's buffer. A head too long for the buffer yields
+// errLeave (net/http reads it by its own limits); a client that goes away
+// or quiet, or Shutdown, ends the connection.
+func (s *Server) readHead(c net.Conn, br *bufio.Reader) ([]byte, error) {
+	if br.Buffered() == 0 {
+		// Under the lock, so that Shutdown's wake-up cannot come between
+		// the check and the deadline and be overwritten.
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			return nil, http.ErrServerClosed
+		}
+		c.SetReadDeadline(time.Now().Add(s.idleTimeout()))
+		s.mu.Unlock()
+		if _, err := br.Peek(1); err != nil {
+			return nil, err
+		}
+	}
+	c.SetReadDeadline(time.Now().Add(s.readHeaderTimeout()))
+	scanned := 0
+	for {
+		buf, _ := br.Peek(br.Buffered())
+		if i := indexHeadEnd(buf, scanned); i >= 0 {
+			return buf[:i], nil
+		}
+		scanned = max(len(buf)-3, 0)
+		if len(buf) == br.Size() {
+			return nil, errLeave // too long for the lane
+		}
+		if _, err := br.Peek(len(buf) + 1); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// indexHeadEnd returns the length of the head in buf (through CRLFCRLF),
+// looking from from, or -1.
+func indexHeadEnd(buf []byte, from int) int {
+	for i := from; i+3 < len(buf); i++ {
+		if buf[i] == '\r' && buf[i+1] == '\n' && buf[i+2] == '\r' && buf[i+3] == '\n' {
+			return i + 4
+		}
+	}
+	return -1
+}
+
+// handOff gives c to the http.Server, with what br holds read ahead.
+func (s *Server) handOff(c net.Conn, br *bufio.Reader) bool {
+	c.SetReadDeadline(time.Time{})
+	var pending []byte
+	if n := br.Buffered(); n > 0 {
+		b, _ := br.Peek(n)
+		pending = append([]byte(nil), b...)
+	}
+	return s.handoff.give(&prefixConn{Conn: c, pending: pending})
+}
+
+// prefixConn is a connection whose first bytes were already read: Read
+// returns them before reading on.
+type prefixConn struct {
+	net.Conn
+	pending []byte
+}
+
+func (p *prefixConn) Read(b []byte) (int, error) {
+	if len(p.pending) > 0 {
+		n := copy(b, p.pending)
+		p.pending = p.pending[n:]
+		return n, nil
+	}
+	return p.Conn.Read(b)
+}
+
+// handoffListener is the http.Server's listener: Accept returns the
+// connections the lane gives it.
+type handoffListener struct {
+	addr   net.Addr
+	conns  chan net.Conn
+	done   chan struct{}
+	closed sync.Once
+}
+
+func newHandoffListener(addr net.Addr) *handoffListener {
+	return &handoffListener{addr: addr, conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+// give passes c to Accept; false (and c closed) after Close.
+func (l *handoffListener) give(c net.Conn) bool {
+	select {
+	case l.conns <- c:
+		return true
+	case <-l.done:
+		c.Close()
+		return true // closed: nothing left for the caller to close
+	}
+}
+
+func (l *handoffListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *handoffListener) Close() error {
+	l.closed.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *handoffListener) Addr() net.Addr { return l.addr }
