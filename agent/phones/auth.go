@@ -14,6 +14,8 @@ import (
 // nobody (an allow-listed address under AuthIP), which sees global contacts.
 type identity struct {
 	phone *record
+	// version is the registry version the credentials were checked at.
+	version uint64
 }
 
 // owner returns the user whose personal contacts the requester may see.
@@ -140,10 +142,10 @@ func (s *Service) authenticate(r *http.Request, token string) (identity, *authFa
 		}
 	}
 	if found != nil {
-		return identity{phone: found}, nil
+		return identity{phone: found, version: version}, nil
 	}
 	if s.cfg.auth&AuthIP != 0 && len(s.cfg.allow) > 0 {
-		return identity{}, nil
+		return identity{version: version}, nil
 	}
 	return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "no credentials"}
 }

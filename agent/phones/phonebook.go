@@ -302,7 +302,7 @@ func (s *Service) serveBook(w http.ResponseWriter, q *request) {
 		http.NotFound(w, q.r)
 		return
 	}
-	s.serve(w, q.r, spec, mk)
+	s.serve(w, q, spec, mk)
 }
 
 // contactsFor returns the contacts a list format shows: the lookup match

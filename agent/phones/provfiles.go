@@ -96,7 +96,7 @@ func (s *Service) serveProvisioning(w http.ResponseWriter, q *request) {
 		return
 	}
 	key := strings.Join([]string{"prov", q.name, rec.MAC, rec.UpdatedAt.String(), s.base(q.r), string(q.charset)}, "\x00")
-	s.serve(w, q.r, jobSpec{key: key, modified: rec.UpdatedAt}, func() job {
+	s.serve(w, q, jobSpec{key: key, modified: rec.UpdatedAt}, func() job {
 		return job{render: func(context.Context) ([]byte, string, error) {
 			b, err := render()
 			return b, ct, err
@@ -106,7 +106,7 @@ func (s *Service) serveProvisioning(w http.ResponseWriter, q *request) {
 
 func (s *Service) servePolycomDirectory(w http.ResponseWriter, q *request, id identity, who string) {
 	spec := jobSpec{key: strings.Join([]string{"polycom-directory", who, string(q.charset)}, "\x00"), useGen: true}
-	s.serve(w, q.r, spec, func() job {
+	s.serve(w, q, spec, func() job {
 		return job{
 			render: func(ctx context.Context) ([]byte, string, error) {
 				cs, _, err := s.all(ctx, id, id.query(""), 0)

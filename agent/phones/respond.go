@@ -55,7 +55,9 @@ func badRequest(format string, args ...any) error {
 // fresh render of mk's job shared by every concurrent request for the same
 // key. mk is called only when a body is needed, so a revalidation builds
 // no renderer.
-func (s *Service) serve(w http.ResponseWriter, r *http.Request, j jobSpec, mk func() job) {
+func (s *Service) serve(w http.ResponseWriter, q *request, j jobSpec, mk func() job) {
+	r := q.r
+	s.tickets.issue(q, j)
 	modified, modifiedHTTP := j.modified, []string(nil)
 	var gen uint64
 	if j.useGen {
@@ -270,7 +272,12 @@ func (c *dateCache) now() []string {
 
 // notModified applies If-None-Match (weak comparison), else If-Modified-Since.
 func notModified(r *http.Request, etag string, modified time.Time) bool {
-	if inm := r.Header.Get("If-None-Match"); inm != "" {
+	return notModifiedBy(r.Header.Get("If-None-Match"), r.Header.Get("If-Modified-Since"), etag, modified)
+}
+
+// notModifiedBy is notModified given the two header values.
+func notModifiedBy(inm, ims string, etag string, modified time.Time) bool {
+	if inm != "" {
 		want := strings.TrimPrefix(etag, "W/")
 		for inm != "" {
 			var t string
@@ -282,7 +289,7 @@ func notModified(r *http.Request, etag string, modified time.Time) bool {
 		}
 		return false
 	}
-	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !modified.IsZero() {
+	if ims != "" && !modified.IsZero() {
 		t, err := http.ParseTime(ims)
 		return err == nil && !modified.Truncate(time.Second).After(t)
 	}

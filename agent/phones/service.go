@@ -157,6 +157,8 @@ type Service struct {
 	creds *credCache
 
 	lastUA sync.Map // MAC → last User-Agent seen
+	// tickets are the fast lane's record of requests served (fastlane.go).
+	tickets tickets
 
 	// stamp is when the service first saw the current generation.
 	stamp atomic.Pointer[genStamp]
