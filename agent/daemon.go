@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
@@ -24,6 +26,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
+	"github.com/pbxagent/pbxagent/agent/fastlane"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/ari"
 	"github.com/pbxagent/pbxagent/phonebook"
@@ -60,6 +63,7 @@ type Daemon struct {
 	TokenCreated bool
 
 	httpSrv *http.Server
+	lane    *fastlane.Server // in front of httpSrv
 	httpLn  net.Listener
 	agiLn   net.Listener
 	sipPC   net.PacketConn
@@ -293,8 +297,11 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
 	}
+	// Phones' repeated requests are answered in the fast lane; everything
+	// else (and every first request) goes to httpSrv.
+	d.lane = fastlane.New(d.phoneLane(), d.httpSrv, fastlane.WithLogger(d.log.With("component", "http")))
 	d.goRun("http", func() error {
-		if err := d.httpSrv.Serve(d.httpLn); !errors.Is(err, http.ErrServerClosed) {
+		if err := d.lane.Serve(d.httpLn); !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil
@@ -377,8 +384,8 @@ func (d *Daemon) Stop(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	var errs []error
-	if d.httpSrv != nil {
-		if err := d.httpSrv.Shutdown(ctx); err != nil {
+	if d.lane != nil {
+		if err := d.lane.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
@@ -433,4 +440,36 @@ func (l leadDirectory) Leads(ctx context.Context, query string) ([]dialer.LeadIn
 		return nil
 	})
 	return out, err
+}
+
+// phoneLane is the fast lane's handler: the phone service's ServeFast for
+// the phone routes, counted in the router's metrics as if routed there.
+func (d *Daemon) phoneLane() fastlane.Handler {
+	book, prov := d.router.Observer("/phonebook/"), d.router.Observer("/provisioning/")
+	served := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "pbxagent_http_fast_lane_requests_total",
+		Help: "Phone requests answered in the HTTP fast lane (also counted in pbxagent_http_requests_total).",
+	})
+	d.reg.MustRegister(served)
+	return fastlane.HandlerFunc(func(dst []byte, r *fastlane.Request) ([]byte, []byte, bool) {
+		var obs func(int, time.Duration)
+		switch p := r.Path(); {
+		case bytes.HasPrefix(p, []byte("/phonebook/")):
+			obs = book
+		case bytes.HasPrefix(p, []byte("/provisioning/")):
+			obs = prov
+		default:
+			return nil, nil, false
+		}
+		start := time.Now()
+		head, body, ok := d.phones.ServeFast(dst, r)
+		if ok {
+			served.Inc()
+		}
+		if ok && obs != nil && len(head) > 12 {
+			code, _ := strconv.Atoi(string(head[9:12])) // "HTTP/1.1 304 …"
+			obs(code, time.Since(start))
+		}
+		return head, body, ok
+	})
 }

@@ -369,3 +369,62 @@ func TestDaemonAllFrontEnds(t *testing.T) {
 		return
 	}
 }
+
+// TestDaemonPhoneFastLane: a phone's repeated revalidations over one
+// keep-alive connection are answered in the fast lane (the lane's counter
+// moves) and counted in the route's metrics like any other request.
+func TestDaemonPhoneFastLane(t *testing.T) {
+	_, base := testDaemon(t, nil)
+	adm := client{t, base, "test-admin-token"}
+	code, body := adm.do("POST", "/api/v1/phones", "application/json", []byte(`{"mac":"0015654aa937","vendor":"yealink"}`))
+	if code != 201 {
+		t.Fatalf("register: %d %s", code, body)
+	}
+	var ph struct{ Token string }
+	if err := json.Unmarshal(body, &ph); err != nil {
+		t.Fatal(err)
+	}
+	// The first fetch goes to net/http (which keeps its connection); the
+	// revalidations come later on a connection of their own, as a phone's
+	// do, kept alive between them.
+	url := base + "/phonebook/yealink.xml?token=" + ph.Token
+	first := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := first.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	etag := resp.Header.Get("ETag")
+	if resp.StatusCode != 200 || etag == "" {
+		t.Fatalf("first fetch: %d %q", resp.StatusCode, etag)
+	}
+	phone := &http.Client{Transport: &http.Transport{}}
+	defer phone.CloseIdleConnections()
+	for i := 0; i < 3; i++ {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("If-None-Match", etag)
+		resp, err := phone.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 304 || resp.Header.Get("ETag") != etag {
+			t.Fatalf("revalidation %d: %d %q", i, resp.StatusCode, resp.Header.Get("ETag"))
+		}
+	}
+	code, body = adm.do("GET", "/metrics", "", nil)
+	if code != 200 {
+		t.Fatalf("metrics: %d", code)
+	}
+	for _, want := range []string{
+		"pbxagent_http_fast_lane_requests_total 3",
+		`pbxagent_http_requests_total{code="304",route="/phonebook/"} 3`,
+		`pbxagent_http_requests_total{code="200",route="/phonebook/"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics: no %q", want)
+		}
+	}
+}

@@ -32,12 +32,13 @@ type Router struct {
 	maxBody int64
 	reqs    *prometheus.CounterVec
 	lat     *prometheus.HistogramVec
+	obs     map[string]func(code int, d time.Duration) // by route label
 }
 
 // NewRouter returns a router whose admin routes require the bearer token.
 func NewRouter(adminToken string, maxBody int64, reg prometheus.Registerer) *Router {
 	r := &Router{
-		mux: http.NewServeMux(), token: adminToken, maxBody: maxBody,
+		mux: http.NewServeMux(), token: adminToken, maxBody: maxBody, obs: map[string]func(int, time.Duration){},
 		reqs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pbxagent_http_requests_total", Help: "HTTP requests by route and status.",
 		}, []string{"route", "code"}),
@@ -90,9 +91,19 @@ func (r *Router) add(pattern string, h http.Handler, public, prefix bool) {
 	r.mux.Handle(pattern, r.instrument(label, h))
 }
 
+// Observer returns the function that counts a request of the route
+// registered with pattern (as Handle, Mount… were given it) and its
+// latency, for requests served outside the router (agent/fastlane); nil
+// when no such route is registered.
+func (r *Router) Observer(pattern string) func(code int, d time.Duration) { return r.obs[pattern] }
+
 func (r *Router) instrument(label string, h http.Handler) http.Handler {
 	lat := r.lat.WithLabelValues(label)
 	codes := &routeCounters{vec: r.reqs, route: label}
+	r.obs[label] = func(code int, d time.Duration) {
+		lat.Observe(d.Seconds())
+		codes.get(code).Inc()
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
 		if req.Body != nil && req.Body != http.NoBody && r.maxBody > 0 {

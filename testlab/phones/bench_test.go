@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbxagent/pbxagent/agent/fastlane"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	lab "github.com/pbxagent/pbxagent/testlab/phones"
 )
@@ -30,8 +31,9 @@ func benchDuration() time.Duration {
 	return 3 * time.Second
 }
 
-// startReal serves the phone endpoints with a real http.Server on loopback
-// (owned by the benchmark: stopped at cleanup).
+// startReal serves the phone endpoints on loopback as the daemon does (the
+// fast lane in front of an http.Server), owned by the benchmark: stopped
+// at cleanup.
 func startReal(b *testing.B, dir phones.Directory, opts ...phones.Option) (string, *phones.Service) {
 	b.Helper()
 	svc, err := phones.New(context.Background(), dir, lab.NewMemKV(), append([]phones.Option{phones.WithLogger(discard())}, opts...)...)
@@ -44,10 +46,16 @@ func startReal(b *testing.B, dir phones.Directory, opts ...phones.Option) (strin
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := &http.Server{Handler: mux}
+	// As the daemon serves them: the fast lane in front of net/http.
+	lane := fastlane.New(svc, &http.Server{Handler: mux}, fastlane.WithLogger(discard()))
 	done := make(chan struct{})
-	go func() { srv.Serve(l); close(done) }()
-	b.Cleanup(func() { srv.Close(); <-done })
+	go func() { lane.Serve(l); close(done) }()
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		lane.Shutdown(ctx)
+		<-done
+	})
 	return "http://" + l.Addr().String(), svc
 }
 
