@@ -14,8 +14,9 @@ import (
 	"time"
 )
 
-// lab runs a lane whose fast handler answers paths under /fast/ and whose
-// http.Server answers everything with "slow <method> <path> <body>".
+// lab runs a lane whose fast handler answers paths under /fast/ (holding
+// /fast/busy until block closes, when hold is set) and whose http.Server
+// answers everything with "slow <method> <path> <body>".
 type lab struct {
 	addr  string
 	srv   *Server
@@ -34,7 +35,7 @@ func startLab(t *testing.T, hold bool) *lab {
 		if !strings.HasPrefix(string(r.Path()), "/fast/") {
 			return nil, nil, false
 		}
-		if l.block != nil {
+		if l.block != nil && string(r.Path()) == "/fast/busy" {
 			l.fast <- "held"
 			<-l.block
 		}
@@ -163,11 +164,8 @@ func TestShutdown(t *testing.T) {
 	l := startLab(t, true)
 	idle, idleBR := dial(t, l.addr)
 	io.WriteString(idle, "GET /fast/idle HTTP/1.1\r\n"+host+"\r\n")
-	<-l.fast // held
-	close(l.block)
 	readBodies(t, idleBR, 1)
 	<-l.fast
-	l.block = make(chan struct{})
 	busy, busyBR := dial(t, l.addr)
 	io.WriteString(busy, "GET /fast/busy HTTP/1.1\r\n"+host+"\r\n")
 	<-l.fast // held: in flight
