@@ -28,8 +28,11 @@ bench:
 	testlab/bench/import.sh
 	testlab/sipp/bench.sh
 
+## lint: gofmt, go vet and staticcheck (fetched through the module proxy at a pinned version).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint: vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) run $(STATICCHECK) $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)

@@ -103,7 +103,6 @@ type estimator struct {
 	talk        *sampleRing // seconds of talk
 	priorTalk   float64
 	dialTimeout float64
-	delayPrior  bool
 	quantCache  []float64
 	quantDirty  bool
 }

@@ -75,7 +75,6 @@ func (q *leadQueue) pop() *Lead {
 }
 
 func (q *leadQueue) readyLen() int { return len(q.ready) - q.head }
-func (q *leadQueue) len() int      { return q.readyLen() + len(q.deferred) }
 
 type leadHeap []*Lead
 

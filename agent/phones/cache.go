@@ -117,10 +117,3 @@ func (c *renderCache) put(key string, v *rendered) {
 		c.bytes -= ce.cost
 	}
 }
-
-// len returns the number of cached bodies.
-func (c *renderCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ll.Len()
-}

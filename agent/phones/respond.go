@@ -3,8 +3,6 @@ package phones
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -39,15 +37,6 @@ type job struct {
 	render func(ctx context.Context) (body []byte, contentType string, err error)
 	// onError renders the answer when render fails: status and body.
 	onError func(err error) (status int, body []byte, contentType string)
-}
-
-// errBadRequest marks a render error caused by the request's parameters.
-type errBadRequest struct{ msg string }
-
-func (e *errBadRequest) Error() string { return e.msg }
-
-func badRequest(format string, args ...any) error {
-	return &errBadRequest{msg: fmt.Sprintf(format, args...)}
 }
 
 // serve answers r with the body spec names: 304 when If-None-Match (or
@@ -125,13 +114,6 @@ func (s *Service) renderFailed(w http.ResponseWriter, r *http.Request, j job, er
 	h.Del("ETag")
 	h.Del("Last-Modified")
 	h.Set("Cache-Control", "no-store")
-	var bad *errBadRequest
-	if errors.As(err, &bad) {
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusBadRequest)
-		w.Write([]byte(bad.msg + "\n"))
-		return
-	}
 	s.log.Error("phone request failed", "url", ScrubURL(r.URL), "error", err)
 	if j.onError == nil {
 		http.Error(w, "directory unavailable", http.StatusServiceUnavailable)

@@ -20,8 +20,6 @@ const (
 	cpbFixedCols
 )
 
-var cpbColNames = [cpbFixedCols]string{"first name", "middle name", "last name", "e-mail", "company"}
-
 // Reader streams contacts out of a CSV file. It is not safe for concurrent
 // use.
 //

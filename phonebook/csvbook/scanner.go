@@ -23,15 +23,14 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // span lines (Google/Outlook exports); without it (Central Phone Book
 // rows) a quote still open at the end of the line makes the row malformed.
 type scanner struct {
-	br      *bufio.Reader
-	line    int // number of the last physical line read
-	start   int // first line of the current record
-	started bool
-	long    []byte   // a line longer than the bufio buffer
-	rec     []byte   // decoded bytes of the current record's fields
-	ends    []int    // end offset in rec of each field
-	quoted  []bool   // whether each field was quoted
-	fields  []string // the current record's fields (substrings of one string)
+	br     *bufio.Reader
+	line   int      // number of the last physical line read
+	start  int      // first line of the current record
+	long   []byte   // a line longer than the bufio buffer
+	rec    []byte   // decoded bytes of the current record's fields
+	ends   []int    // end offset in rec of each field
+	quoted []bool   // whether each field was quoted
+	fields []string // the current record's fields (substrings of one string)
 }
 
 func newScanner(r io.Reader) *scanner {

@@ -178,8 +178,6 @@ func (s *Server) newChannelLocked(id, endpoint string) *channel {
 	return c
 }
 
-func (s *Server) findChannelLocked(id string) *channel { return s.channels[id] }
-
 // Q.850 cause texts as ast_cause2str renders them.
 var causeTexts = map[int]string{
 	0: "Unknown", 1: "Unallocated (unassigned) number", 3: "No route to destination",

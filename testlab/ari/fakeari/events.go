@@ -317,8 +317,6 @@ func (s *Server) checkEvent(b []byte) {
 	}
 }
 
-type headered interface{ GetType() string }
-
 // setHeader fills timestamp and asterisk_id of an ari event value.
 func setHeader(ev any, s *Server) {
 	if h := headerOf(ev); h != nil {

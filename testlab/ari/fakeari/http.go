@@ -22,9 +22,6 @@ type request struct {
 
 func (r *request) p(name string) string { return r.path[name] }
 
-// has reports whether a parameter was given.
-func (r *request) has(name string) bool { _, ok := r.q[name]; return ok }
-
 type response struct {
 	status int
 	body   any
