@@ -428,3 +428,32 @@ func TestDaemonPhoneFastLane(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsDocumented: every pbxagent_ metric the daemon exports is in
+// docs/api.md's table.
+func TestMetricsDocumented(t *testing.T) {
+	d, base := testDaemon(t, nil)
+	// Touch the labelled families so they are exported.
+	client{t, base, "test-admin-token"}.do("GET", "/api/v1/lookup?number=061111111", "", nil)
+	client{t, base, ""}.do("GET", "/cid?number=061111111", "", nil)
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fams, err := d.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range fams {
+		if name := f.GetName(); strings.HasPrefix(name, "pbxagent_") {
+			n++
+			if !strings.Contains(string(doc), "`"+name+"`") {
+				t.Errorf("metric %s is not in docs/api.md", name)
+			}
+		}
+	}
+	if n < 8 {
+		t.Errorf("only %d pbxagent_ metric families exported", n)
+	}
+}
