@@ -4,6 +4,7 @@
 package gen
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -146,3 +147,44 @@ var fold = strings.NewReplacer(
 )
 
 func asciiFold(s string) string { return strings.ToLower(fold.Replace(s)) }
+
+// WriteCopyText writes the same contacts as WriteCSV in PostgreSQL COPY
+// text format, one row per contact with fixed columns: first, middle and
+// last name, e-mail, company, and the numbers as a text[] literal. It feeds
+// the indexed PostgreSQL baseline of testlab/bench/import.sh, which needs
+// fixed columns where the CSV has a varying number of number cells.
+func WriteCopyText(w io.Writer, n int, seed uint64) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	var arr strings.Builder
+	err := Contacts(n, seed, func(c *phonebook.Contact) error {
+		email := ""
+		if len(c.Emails) > 0 {
+			email = c.Emails[0].Address
+		}
+		arr.Reset()
+		arr.WriteByte('{')
+		for i, num := range c.Numbers {
+			if i > 0 {
+				arr.WriteByte(',')
+			}
+			arr.WriteByte('"')
+			arr.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(num.Value))
+			arr.WriteByte('"')
+		}
+		arr.WriteByte('}')
+		for i, f := range []string{c.FirstName, c.MiddleName, c.LastName, email, c.Company, arr.String()} {
+			if i > 0 {
+				bw.WriteByte('\t')
+			}
+			bw.WriteString(copyEscape.Replace(f))
+		}
+		return bw.WriteByte('\n')
+	})
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// copyEscape escapes a field for COPY's text format.
+var copyEscape = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)

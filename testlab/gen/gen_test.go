@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
@@ -78,5 +79,30 @@ func TestContactsDeterministicUnique(t *testing.T) {
 	}
 	if err := Contacts(Capacity, 1, func(*phonebook.Contact) error { return nil }); err == nil {
 		t.Fatal("no error beyond capacity")
+	}
+}
+
+// TestWriteCopyText: one line per contact, six tab-separated fields, the
+// contact's numbers in the array literal, in the CSV's order.
+func TestWriteCopyText(t *testing.T) {
+	var b strings.Builder
+	if err := WriteCopyText(&b, 50, 3); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	i := 0
+	err := Contacts(50, 3, func(c *phonebook.Contact) error {
+		f := strings.Split(lines[i], "\t")
+		if len(f) != 6 || f[0] != c.FirstName || f[2] != c.LastName {
+			t.Fatalf("line %d: %q for %s %s", i+1, lines[i], c.FirstName, c.LastName)
+		}
+		if n := strings.Count(f[5], `"`) / 2; n != len(c.Numbers) {
+			t.Errorf("line %d: %d numbers, want %d", i+1, n, len(c.Numbers))
+		}
+		i++
+		return nil
+	})
+	if err != nil || i != len(lines) {
+		t.Fatalf("%d contacts for %d lines: %v", i, len(lines), err)
 	}
 }
