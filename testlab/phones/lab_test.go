@@ -1,32 +1,38 @@
 package phones_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/pbxagent/pbxagent/agent/fastlane"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/provisioning"
 	lab "github.com/pbxagent/pbxagent/testlab/phones"
 )
 
-// server is pbxagent's phone side on a loopback listener.
+// server is pbxagent's phone side on a loopback listener, served as the
+// daemon serves it: the fast lane in front of an http.Server.
 type server struct {
-	*httptest.Server
-	svc *phones.Service
+	URL  string
+	svc  *phones.Service
+	lane atomic.Int64 // requests answered in the fast lane
 }
 
 func startServer(t testing.TB, dir phones.Directory, opts ...phones.Option) *server {
@@ -36,10 +42,36 @@ func startServer(t testing.TB, dir phones.Directory, opts ...phones.Option) *ser
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveService(t, svc)
+}
+
+// serveService serves svc's routes on loopback until the test ends.
+func serveService(t testing.TB, svc *phones.Service) *server {
+	t.Helper()
 	mux := http.NewServeMux()
 	svc.Routes(mux, func(h http.Handler) http.Handler { return h })
-	s := &server{Server: httptest.NewServer(mux), svc: svc}
-	t.Cleanup(s.Close)
+	s := &server{svc: svc}
+	fast := fastlane.HandlerFunc(func(dst []byte, r *fastlane.Request) ([]byte, []byte, bool) {
+		h, b, ok := svc.ServeFast(dst, r)
+		if ok {
+			s.lane.Add(1)
+		}
+		return h, b, ok
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	lane := fastlane.New(fast, &http.Server{Handler: mux}, fastlane.WithLogger(slog.New(slog.DiscardHandler)))
+	done := make(chan struct{})
+	go func() { lane.Serve(ln); close(done) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		lane.Shutdown(ctx)
+		<-done
+	})
 	return s
 }
 
@@ -488,12 +520,6 @@ func TestProfileAuth(t *testing.T) {
 	}
 }
 
-func newLoopback(t testing.TB, h http.Handler) *httptest.Server {
-	s := httptest.NewServer(h)
-	t.Cleanup(s.Close)
-	return s
-}
-
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
@@ -501,3 +527,50 @@ func stringsReader(s string) io.Reader { return strings.NewReader(s) }
 func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
 
 func urlEscape(s string) string { return url.QueryEscape(s) }
+
+// TestProfilesThroughFastLane: each vendor's phone fetches its book twice,
+// each time on a new connection as a phone's refresh does. The first goes
+// through the full handler, the second is answered in the fast lane; both
+// pass the profile's checks (content type, charset, well-formed XML) with
+// the same body.
+func TestProfilesThroughFastLane(t *testing.T) {
+	srv := startServer(t, lab.NewMemDirectory(
+		contact("1", "Zoë Müller & Co", "+49 30 1234", "0170 5555"),
+		contact("2", "Ana Kovač", "+387 61 111 111"),
+	))
+	ctx := context.Background()
+	paths := map[string]string{
+		"yealink": "/phonebook/yealink.xml", "cisco": "/phonebook/cisco.xml", "polycom": "/provisioning/0004f2aabbcc-directory.xml",
+		"grandstream": "/phonebook/grandstream.xml", "snom": "/phonebook/snom.xml", "fanvil": "/phonebook/fanvil.xml",
+	}
+	macs := map[string]string{"yealink": "0015654aa937", "cisco": "0002fdff2103", "polycom": "0004f2aabbcc", "grandstream": "000b828aa872", "snom": "00041396d9b4", "fanvil": "0c383e07e16c"}
+	tok := map[string]string{}
+	for v, mac := range macs {
+		tok[v] = srv.register(t, fmt.Sprintf(`{"mac":%q,"vendor":%q}`, mac, v))
+	}
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for _, p := range lab.Profiles {
+		cl := &lab.Client{Profile: p, Base: srv.URL, HTTP: fresh}
+		path := lab.WithToken(paths[p.Vendor], tok[p.Vendor])
+		before := srv.lane.Load()
+		first, err := cl.Get(ctx, path)
+		if err != nil {
+			t.Fatalf("%s: %v", p.Name, err)
+		}
+		if srv.lane.Load() != before {
+			t.Fatalf("%s: the lane answered a first request", p.Name)
+		}
+		second, err := cl.Get(ctx, path)
+		if err != nil {
+			t.Fatalf("%s, from the lane: %v", p.Name, err)
+		}
+		if srv.lane.Load() != before+1 {
+			t.Errorf("%s: the second fetch did not come from the lane", p.Name)
+		}
+		if !bytes.Equal(first.Body, second.Body) || first.Header.Get("ETag") != second.Header.Get("ETag") ||
+			first.Header.Get("Content-Type") != second.Header.Get("Content-Type") {
+			t.Errorf("%s: lane answer differs: %q %q vs %q %q", p.Name,
+				second.Header.Get("Content-Type"), second.Header.Get("ETag"), first.Header.Get("Content-Type"), first.Header.Get("ETag"))
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -70,9 +69,7 @@ func TestWithPhonebookStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	svc.Routes(mux, func(h http.Handler) http.Handler { return h })
-	srv := &server{Server: newLoopback(t, mux), svc: svc}
+	srv := serveService(t, svc)
 	tok := srv.register(t, `{"mac":"0002fdff2103","vendor":"cisco","owner":"alice"}`)
 
 	cl := &lab.Client{Profile: lab.Cisco8841, Base: srv.URL}
