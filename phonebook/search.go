@@ -23,7 +23,9 @@ import (
 // queries collect their ix/num ranges when small, else walk ix/sort.
 //
 // Totals of walks count matches from the start of the range up to
-// TotalCap, reading at most countBudget entries (Page.TotalCapped).
+// TotalCap, reading at most countBudget entries (Page.TotalCapped); a
+// one-word query counts in its ix/tok range instead, where every entry is
+// a match (countToken).
 const (
 	// scanBudget is how many entries a walk reads to fill a page before
 	// trying the selective plan.
