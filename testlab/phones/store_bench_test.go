@@ -111,7 +111,7 @@ func benchStore(b *testing.B, ctx context.Context, n int, dir string) (*phoneboo
 	}
 	open := func() (*phonebook.Store, error) {
 		return phonebook.Open(ctx, phonebook.Options{Dir: dir, InMemory: dir == "", Numbering: nm.Numbering(),
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MemoryBudget: 1 << 30})
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	}
 	if dir != "" {
 		if st, names, err := reuseStore(ctx, open, n, dir); err == nil {
