@@ -104,6 +104,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	d.TokenPath, d.TokenCreated = path, created
 	d.store, err = phonebook.Open(ctx, phonebook.Options{
 		Dir: cfg.DataDir + "/badger", Numbering: number.Numbering{Normalizer: norm}, Logger: log.With("component", "store"),
+		MemoryBudget: int64(cfg.Store.MemoryMB) << 20,
 	})
 	if err != nil {
 		return nil, err
