@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/fastlane"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	lab "github.com/pbxagent/pbxagent/testlab/phones"
 )
@@ -40,23 +39,7 @@ func startReal(b *testing.B, dir phones.Directory, opts ...phones.Option) (strin
 	if err != nil {
 		b.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	svc.Routes(mux, func(h http.Handler) http.Handler { return h })
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	// As the daemon serves them: the fast lane in front of net/http.
-	lane := fastlane.New(svc, &http.Server{Handler: mux}, fastlane.WithLogger(discard()))
-	done := make(chan struct{})
-	go func() { lane.Serve(l); close(done) }()
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		lane.Shutdown(ctx)
-		<-done
-	})
-	return "http://" + l.Addr().String(), svc
+	return serveService(b, svc).URL, svc
 }
 
 // BenchmarkYealinkVsNginx: the full Yealink book of 10 000 contacts from
