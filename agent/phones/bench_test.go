@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbxagent/pbxagent/agent/fastlane"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	lab "github.com/pbxagent/pbxagent/testlab/phones"
 )
@@ -26,6 +27,12 @@ func (w *nopWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b),
 func (w *nopWriter) WriteHeader(int)             {}
 
 func benchService(b testing.TB, n int) (http.Handler, string, string) {
+	svc, tok, etag := benchSvc(b, n)
+	return svc.PhoneHandler(), tok, etag
+}
+
+// benchSvc is benchService's service itself.
+func benchSvc(b testing.TB, n int) (*phones.Service, string, string) {
 	svc, err := phones.New(context.Background(), lab.Synthetic{N: n}, lab.NewMemKV(), phones.WithLogger(discardLog()))
 	if err != nil {
 		b.Fatal(err)
@@ -35,10 +42,9 @@ func benchService(b testing.TB, n int) (http.Handler, string, string) {
 		stringsReader(`{"mac":"0015654aa937","vendor":"yealink","username":"desk-1","password":"pw-desk-1"}`)))
 	var p phones.Phone
 	decode(rec.Body.Bytes(), &p)
-	h := svc.PhoneHandler()
 	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/phonebook/yealink.xml?token="+p.Token, nil))
-	return h, p.Token, rec.Header().Get("ETag")
+	svc.PhoneHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/phonebook/yealink.xml?token="+p.Token, nil))
+	return svc, p.Token, rec.Header().Get("ETag")
 }
 
 // revalidations are the 304 requests of the benchmarks and the allocation
@@ -146,4 +152,61 @@ func BenchmarkHandlerCiscoSearch1M(b *testing.B) {
 	}
 	b.ReportMetric(q(0.5), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
+}
+
+// laneRevalidations are revalidations's requests as the fast lane reads
+// them, with a service whose handler has served them once (so each has a
+// ticket).
+func laneRevalidations(tb testing.TB, n int) (*phones.Service, map[string]*fastlane.Request) {
+	svc, tok, etag := benchSvc(tb, n)
+	h := svc.PhoneHandler()
+	out := map[string]*fastlane.Request{}
+	for name, req := range revalidations(tok, etag) {
+		h.ServeHTTP(httptest.NewRecorder(), req) // leaves the ticket
+		var head strings.Builder
+		head.WriteString("GET " + req.RequestURI + " HTTP/1.1\r\nHost: " + req.Host + "\r\n")
+		for _, k := range []string{"Authorization", "If-None-Match", "User-Agent"} {
+			if v := req.Header.Get(k); v != "" {
+				head.WriteString(k + ": " + v + "\r\n")
+			}
+		}
+		head.WriteString("\r\n")
+		r, err := fastlane.ParseRequest([]byte(head.String()), req.RemoteAddr)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[name] = r
+	}
+	return svc, out
+}
+
+// BenchmarkServeFast304 is a revalidation answered in the fast lane.
+func BenchmarkServeFast304(b *testing.B) {
+	svc, reqs := laneRevalidations(b, 10000)
+	for _, name := range []string{"token", "basic"} {
+		b.Run(name, func(b *testing.B) {
+			buf := make([]byte, 0, 1024)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, ok := svc.ServeFast(buf, reqs[name]); !ok {
+					b.Fatal("declined")
+				}
+			}
+		})
+	}
+}
+
+// TestServeFast304Allocs: a revalidation in the lane allocates nothing.
+func TestServeFast304Allocs(t *testing.T) {
+	svc, reqs := laneRevalidations(t, 100)
+	for name, r := range reqs {
+		buf := make([]byte, 0, 1024)
+		head, _, ok := svc.ServeFast(buf, r)
+		if !ok || !strings.HasPrefix(string(head), "HTTP/1.1 304 ") {
+			t.Fatalf("%s: ok=%v %q", name, ok, head)
+		}
+		if n := testing.AllocsPerRun(200, func() { svc.ServeFast(buf, r) }); n > 0 {
+			t.Errorf("%s: %.1f allocations per lane 304, want 0", name, n)
+		}
+	}
 }
