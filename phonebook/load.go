@@ -32,6 +32,7 @@ type Loader struct {
 	pre   NumberIndex
 	stats BulkStats
 	n     int
+	metas int // SetMeta calls
 }
 
 // Load is the fast path for filling an empty source (a first CSV import,
@@ -83,7 +84,7 @@ func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) erro
 	if err := ctx.Err(); err != nil {
 		return BulkStats{}, err
 	}
-	if l.stats.Created == 0 {
+	if l.stats.Created == 0 && l.metas == 0 {
 		return l.stats, nil
 	}
 	if s.numf == nil {
@@ -138,6 +139,17 @@ func removeSpills(dir string) error {
 		}
 	}
 	return nil
+}
+
+// SetMeta writes a value in a key-value namespace as part of the load: it
+// becomes visible with the contacts (e.g. a sync source's state and row
+// hashes). Each key may be set once per load.
+func (l *Loader) SetMeta(ns, key string, val []byte) error {
+	if err := checkNS(ns, key); err != nil {
+		return err
+	}
+	l.metas++
+	return l.sort.add(recSet, kKV(ns, key), val)
 }
 
 // UseNumbers makes the following Adds take numbers from ix instead of

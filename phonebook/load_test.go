@@ -230,3 +230,53 @@ func TestCrashMidLoad(t *testing.T) {
 	}
 	mustVerify(t, s)
 }
+
+// TestLoadSetMeta: key-value writes of a load appear with its contacts, on
+// disk and in memory, also when the load adds no contact; a failed load
+// leaves none.
+func TestLoadSetMeta(t *testing.T) {
+	ctx := context.Background()
+	for _, dir := range []string{"", t.TempDir()} {
+		s := openTest(t, dir)
+		if _, err := s.Load(ctx, "m365", func(l *Loader) error {
+			if _, err := l.Add(&Contact{FirstName: "Ana", LastName: "Kovač", ExternalID: "a1"}); err != nil {
+				return err
+			}
+			if err := l.SetMeta("sync.hash.x", "a1", []byte("h1")); err != nil {
+				return err
+			}
+			return l.SetMeta("sync.state", "x", []byte(`{"data":"d1"}`))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.Meta("sync.hash.x").Get(ctx, "a1"); err != nil || string(v) != "h1" {
+			t.Errorf("%q: hash %q, %v", dir, v, err)
+		}
+		if v, err := s.Meta("sync.state").Get(ctx, "x"); err != nil || string(v) != `{"data":"d1"}` {
+			t.Errorf("%q: state %q, %v", dir, v, err)
+		}
+		// A load with nothing but a key-value write still writes it.
+		if _, err := s.Load(ctx, "empty-source", func(l *Loader) error { return l.SetMeta("sync.state", "y", []byte("s")) }); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.Meta("sync.state").Get(ctx, "y"); err != nil || string(v) != "s" {
+			t.Errorf("%q: meta-only load: %q, %v", dir, v, err)
+		}
+		// A failed load writes none.
+		boom := errors.New("boom")
+		if _, err := s.Load(ctx, "other", func(l *Loader) error {
+			if err := l.SetMeta("sync.state", "z", []byte("s")); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatalf("load: %v", err)
+		}
+		if _, err := s.Meta("sync.state").Get(ctx, "z"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%q: a failed load left its key-value write: %v", dir, err)
+		}
+		if _, err := s.Load(ctx, "bad", func(l *Loader) error { return l.SetMeta("a\x00b", "k", nil) }); err == nil {
+			t.Errorf("%q: a namespace with NUL was accepted", dir)
+		}
+	}
+}

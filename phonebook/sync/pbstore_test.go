@@ -306,3 +306,123 @@ func crashTest(t *testing.T, phase string) {
 		t.Fatalf("redo gave %d contacts, not the source's set", len(got))
 	}
 }
+
+// countingStore counts the rounds written as loads and as bulk rounds.
+type countingStore struct {
+	sync.Store
+	loads, bulks int
+}
+
+func (c *countingStore) Load(ctx context.Context, source string, fn func(b sync.Batch) error) error {
+	c.loads++
+	return c.Store.(sync.Loading).Load(ctx, source, fn)
+}
+
+func (c *countingStore) Bulk(ctx context.Context, fn func(b sync.Batch) error) error {
+	c.bulks++
+	return c.Store.Bulk(ctx, fn)
+}
+
+// dupSource is rangeSource that sends contact From a second time, renamed,
+// at the end.
+type dupSource struct{ rangeSource }
+
+func (d dupSource) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sync.Result, error) {
+	res, err := d.rangeSource.Sync(ctx, req, sink)
+	if err != nil {
+		return res, err
+	}
+	c := &phonebook.Contact{ExternalID: fmt.Sprint(d.From), FirstName: "Again", LastName: "Range", JobTitle: "Engineer"}
+	return res, sink.Upsert(ctx, c)
+}
+
+// TestFirstFullSyncLoads: a source's first full sync is written as one
+// bulk load, with row hashes that let the next full sync find nothing
+// changed; a round a load cannot express (an external id sent twice, a
+// source that has contacts but lost its hashes) goes through Bulk with the
+// same result.
+func TestFirstFullSyncLoads(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, dir+"/db")
+	defer st.Close()
+	cs := &countingStore{Store: sync.PhonebookStore(st)}
+	dupType := sync.Type{Name: "dup", New: func(raw json.RawMessage, env sync.Env) (sync.Source, error) {
+		var r rangeSource
+		err := json.Unmarshal(raw, &r)
+		return dupSource{r}, err
+	}}
+	eng, err := sync.NewEngine(cs, sync.WithDataDir(dir), sync.WithTypes(rangeType, dupType))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "engine", func() bool { return eng.Trigger("none", sync.SyncOptions{}) != sync.ErrNotRunning })
+	create := func(typ, name string) string {
+		v, err := eng.Create(ctx, sync.Input{Type: ptr(typ), Name: ptr(name), Enabled: ptr(false),
+			Settings: map[string]json.RawMessage{"From": json.RawMessage("0"), "To": json.RawMessage("300"), "Name": json.RawMessage(`"A"`)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.ID
+	}
+	run := func(id string) sync.Run {
+		t.Helper()
+		r, err := eng.SyncNow(ctx, id, sync.SyncOptions{})
+		if err != nil || r.Result != "ok" {
+			t.Fatalf("sync: %+v %v", r, err)
+		}
+		return r
+	}
+
+	hr := create("range", "hr")
+	if r := run(hr); cs.loads != 1 || cs.bulks != 0 || r.Changed != 300 {
+		t.Fatalf("first sync: %d loads, %d bulk rounds, %+v", cs.loads, cs.bulks, r)
+	}
+	if got := sourceSet(t, st, "hr"); !slices.Equal(got, wantRange("A", 0, 300)) {
+		t.Fatalf("after the load: %d contacts", len(got))
+	}
+	if r := run(hr); cs.loads != 1 || cs.bulks != 1 || r.Changed != 0 || r.Synced != 300 {
+		t.Fatalf("second sync: %d loads, %d bulk rounds, %+v (the load's hashes should mark all unchanged)", cs.loads, cs.bulks, r)
+	}
+
+	// An external id twice: the load steps back, Bulk applies the round,
+	// the later version wins.
+	dup := create("dup", "dup")
+	run(dup)
+	if cs.loads != 2 || cs.bulks != 2 {
+		t.Fatalf("dup: %d loads, %d bulk rounds", cs.loads, cs.bulks)
+	}
+	want := append(wantRange("A", 1, 300), "0=Again")
+	slices.Sort(want)
+	if got := sourceSet(t, st, "dup"); !slices.Equal(got, want) {
+		t.Fatalf("dup: %d contacts, first %v", len(got), got[:min(3, len(got))])
+	}
+	run(dup) // the source itself changes contact 0 twice a round
+	if got := sourceSet(t, st, "dup"); !slices.Equal(got, want) {
+		t.Fatalf("dup, second sync: %d contacts", len(got))
+	}
+
+	// Hashes lost while the contacts stay: the source is not empty, so no
+	// load; the round rewrites the hashes.
+	hashes := st.Meta("sync.hash." + hr)
+	var keys []string
+	hashes.List(ctx, func(k string, _ []byte) error { keys = append(keys, k); return nil })
+	for _, k := range keys {
+		if err := hashes.Delete(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loads := cs.loads
+	if r := run(hr); cs.loads != loads+1 || r.Synced != 300 {
+		t.Fatalf("without hashes: %d loads (%d before), %+v", cs.loads, loads, r)
+	}
+	if got := sourceSet(t, st, "hr"); !slices.Equal(got, wantRange("A", 0, 300)) {
+		t.Fatalf("without hashes: %d contacts", len(got))
+	}
+	if r := run(hr); r.Changed != 0 {
+		t.Fatalf("hashes not rewritten: %+v", r)
+	}
+}

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 
 	"github.com/pbxagent/pbxagent/phonebook"
 )
@@ -42,6 +43,19 @@ type Store interface {
 	// CountSource counts a source's contacts.
 	CountSource(ctx context.Context, source string) (int, error)
 }
+
+// Loading is a Store that can fill a source it does not hold yet in one
+// bulk load (phonebook.Store.Load). Load runs fn as one atomic round, like
+// Bulk, on a Batch that only adds: it returns an error wrapping
+// ErrNotLoadable, having written nothing, when the source already has
+// contacts or fn asks for what a load cannot do (the same external id
+// twice, deleting what it added); the caller then uses Bulk.
+type Loading interface {
+	Load(ctx context.Context, source string, fn func(b Batch) error) error
+}
+
+// ErrNotLoadable: a round cannot be written as a bulk load (see Loading).
+var ErrNotLoadable = errors.New("round cannot be a bulk load")
 
 // Overlay is the store's local-edit overlay of synced contacts; when the
 // store implements it the engine serves the contacts' local/revert endpoints.
