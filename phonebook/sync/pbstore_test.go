@@ -79,7 +79,13 @@ var rangeType = sync.Type{Name: "range", Delta: false, New: func(raw json.RawMes
 
 func realEngine(t testing.TB, st *phonebook.Store, dir string) (*sync.Engine, func()) {
 	t.Helper()
-	eng, err := sync.NewEngine(sync.PhonebookStore(st), sync.WithDataDir(dir), sync.WithTypes(rangeType))
+	return runEngine(t, sync.PhonebookStore(st), dir, rangeType)
+}
+
+// runEngine runs an engine over store until the returned stop is called.
+func runEngine(t testing.TB, store sync.Store, dir string, types ...sync.Type) (*sync.Engine, func()) {
+	t.Helper()
+	eng, err := sync.NewEngine(store, sync.WithDataDir(dir), sync.WithTypes(types...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,15 +357,9 @@ func TestFirstFullSyncLoads(t *testing.T) {
 		err := json.Unmarshal(raw, &r)
 		return dupSource{r}, err
 	}}
-	eng, err := sync.NewEngine(cs, sync.WithDataDir(dir), sync.WithTypes(rangeType, dupType))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	waitFor(t, "engine", func() bool { return eng.Trigger("none", sync.SyncOptions{}) != sync.ErrNotRunning })
+	eng, stop := runEngine(t, cs, dir, rangeType, dupType)
+	defer stop()
+	ctx := context.Background()
 	create := func(typ, name string) string {
 		v, err := eng.Create(ctx, sync.Input{Type: ptr(typ), Name: ptr(name), Enabled: ptr(false),
 			Settings: map[string]json.RawMessage{"From": json.RawMessage("0"), "To": json.RawMessage("300"), "Name": json.RawMessage(`"A"`)}})
