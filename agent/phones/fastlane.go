@@ -137,44 +137,36 @@ func (s *Service) ServeFast(dst []byte, r *fastlane.Request) (head, body []byte,
 		}
 	}
 	j := tk.spec
-	modified, modifiedHTTP := j.modified, ""
-	var gen uint64
-	if j.useGen {
-		gen = s.dir.Generation()
-		st := s.stampOf(gen)
-		modified, modifiedHTTP = st.at, st.http[0]
-	} else if !modified.IsZero() {
-		modifiedHTTP = httpDate(modified)
-	}
-	etag := s.etags.get(keyHash(j.key, j.useGen, gen))[0]
+	v := s.validators(j)
+	etag := v.etag[0]
 	head = dst[:0]
-	if notModifiedBy(string(in[4]), string(in[5]), etag, modified) {
+	if notModifiedBy(string(in[4]), string(in[5]), etag, v.modified) {
 		head = append(head, "HTTP/1.1 304 Not Modified\r\n"...)
 		head = s.appendCommon(head, etag, r.Close)
 		return append(head, "\r\n"...), nil, true
 	}
-	res, hit := s.cache.get(cacheKey(j.key, j.useGen, gen))
+	res, hit := s.cache.get(cacheKey(j.key, j.useGen, v.gen))
 	if !hit {
 		return nil, nil, false
 	}
-	body = res.body
 	head = append(head, "HTTP/1.1 "...)
 	head = strconv.AppendInt(head, int64(res.status), 10)
 	head = append(head, ' ')
 	head = append(head, http.StatusText(res.status)...)
 	head = append(head, "\r\n"...)
 	head = s.appendCommon(head, etag, r.Close)
-	if ae, _ := r.Header("Accept-Encoding"); len(body) >= 512 && acceptsGzip(string(ae)) {
-		body = res.gzipped(&s.gzips)
+	ae, _ := r.Header("Accept-Encoding")
+	body, gz := s.coded(res, string(ae))
+	if gz {
 		head = append(head, "Content-Encoding: gzip\r\n"...)
 	}
 	head = append(head, "Content-Length: "...)
 	head = strconv.AppendInt(head, int64(len(body)), 10)
 	head = append(head, "\r\nContent-Type: "...)
 	head = append(head, res.contentType...)
-	if modifiedHTTP != "" {
+	if v.modifiedHTTP != nil {
 		head = append(head, "\r\nLast-Modified: "...)
-		head = append(head, modifiedHTTP...)
+		head = append(head, v.modifiedHTTP[0]...)
 	}
 	head = append(head, "\r\n\r\n"...)
 	if string(r.Method) == http.MethodHead {

@@ -47,18 +47,8 @@ type job struct {
 func (s *Service) serve(w http.ResponseWriter, q *request, j jobSpec, mk func() job) {
 	r := q.r
 	s.tickets.issue(q, j)
-	modified, modifiedHTTP := j.modified, []string(nil)
-	var gen uint64
-	if j.useGen {
-		gen = s.dir.Generation()
-		st := s.stampOf(gen)
-		modified, modifiedHTTP = st.at, st.http
-	} else if !modified.IsZero() {
-		modifiedHTTP = []string{httpDate(modified)}
-	}
-	// The ETag is a hash of the cache key; the key string itself is built
-	// only when a body is needed, not for a 304.
-	etagHdr := s.etags.get(keyHash(j.key, j.useGen, gen))
+	v := s.validators(j)
+	gen, modified, modifiedHTTP, etagHdr := v.gen, v.modified, v.modifiedHTTP, v.etag
 	h := w.Header()
 	// Canonical keys assigned directly, shared read-only slices: this is
 	// the hot path of a fleet's revalidations. The Date is formatted once a
@@ -131,12 +121,43 @@ func (s *Service) renderFailed(w http.ResponseWriter, r *http.Request, j job, er
 	}
 }
 
+// validators is what a body's revalidation is checked against.
+type validators struct {
+	gen          uint64    // the directory generation, for bodies that list contacts
+	modified     time.Time // Last-Modified
+	modifiedHTTP []string  // Last-Modified as a header value; nil when unknown
+	etag         []string  // {ETag}; shared, never modified
+}
+
+// validators returns j's validators. The ETag is a hash of the cache key;
+// the key string itself is built only when a body is needed, not for a 304.
+func (s *Service) validators(j jobSpec) validators {
+	v := validators{modified: j.modified}
+	if j.useGen {
+		v.gen = s.dir.Generation()
+		st := s.stampOf(v.gen)
+		v.modified, v.modifiedHTTP = st.at, st.http
+	} else if !v.modified.IsZero() {
+		v.modifiedHTTP = []string{httpDate(v.modified)}
+	}
+	v.etag = s.etags.get(keyHash(j.key, j.useGen, v.gen))
+	return v
+}
+
+// coded returns the body to send for Accept-Encoding ae: gzipped when
+// accepted and the body is large enough to gain from it.
+func (s *Service) coded(res *rendered, ae string) (body []byte, gzipped bool) {
+	if len(res.body) >= 512 && acceptsGzip(ae) {
+		return res.gzipped(&s.gzips), true
+	}
+	return res.body, false
+}
+
 func (s *Service) write(w http.ResponseWriter, r *http.Request, res *rendered) {
 	h := w.Header()
 	h.Set("Content-Type", res.contentType)
-	body := res.body
-	if len(body) >= 512 && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body = res.gzipped(&s.gzips)
+	body, gz := s.coded(res, r.Header.Get("Accept-Encoding"))
+	if gz {
 		h.Set("Content-Encoding", "gzip")
 	} else if r.Header.Get("Range") != "" && res.status == http.StatusOK {
 		// Resumed downloads of large books (FusionPBX honours Range for
