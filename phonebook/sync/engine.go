@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -484,7 +483,11 @@ func (e *Engine) round(ctx context.Context, cfg *Config, src Source, full bool, 
 	}
 	sp.cur = nil
 	apply := func(b Batch) error {
-		sink := &roundSink{b: b, source: cfg.Name, hashNS: hashNS, hashKV: hashKV, full: full, hashes: maps.Clone(hashes),
+		hs := hashes
+		if len(hs) == 0 {
+			hs = map[string]uint64{} // the sink fills it: a retry after a load starts afresh
+		}
+		sink := &roundSink{b: b, source: cfg.Name, hashNS: hashNS, hashKV: hashKV, full: full, hashes: hs,
 			seen: map[string]struct{}{}, skipped: map[string]struct{}{}, noHashes: !useHashes}
 		err := sp.replay(ctx, sink, e.applyHook)
 		r.Synced, r.Changed, r.Deleted = sink.synced, sink.changed, sink.deleted
