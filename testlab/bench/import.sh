@@ -5,6 +5,9 @@
 #
 #   testlab/bench/import.sh [ROWS]      (default 1000000)
 #
+# It also prints the floor of any import of the file (importbench -floor:
+# parsing and number normalisation alone, nothing written) and its ratio.
+#
 # Needs PostgreSQL on 127.0.0.1:5432 with trust auth (user postgres or root).
 #
 # MEMORY_MB=512 (as root) runs the import inside a memory cgroup of that size
@@ -56,6 +59,12 @@ indexed_s=$(echo "$t1 - $t0" | bc -l)
 echo "postgresql \\copy into a typed table + 5 indexes: ${indexed_s}s (context)"
 
 go build -o "$work/importbench" ./testlab/cmd/importbench
+
+# The floor of any import of this file, whatever the store: parse every
+# row and normalise every number (the issue's E.164 rule, phonenumbers
+# validation at write time) on all cores, writing nothing.
+"$work/importbench" -floor -csv "$csv" -region BA | tee "$work/floor.json"
+floor_s=$(grep '"floor_seconds"' "$work/floor.json" | tr -dc '0-9.')
 run=("$work/importbench" -csv "$csv" -data "$work/data" -region BA -searches "${SEARCHES:-5000}")
 if [ -n "${MEMORY_MB:-}" ]; then
 	cg=pbxagent-import-$$
@@ -78,4 +87,5 @@ else
 fi
 imp_s=$(grep import_seconds "$work/result.json" | tr -dc '0-9.')
 printf 'ratio pbxagent/COPY: %.2f (goal <= 1.5)\n' "$(echo "$imp_s / $copy_s" | bc -l)"
+printf 'ratio floor (parse + normalise, nothing written)/COPY: %.2f\n' "$(echo "$floor_s / $copy_s" | bc -l)"
 printf 'ratio pbxagent/(COPY + indexes): %.2f (context)\n' "$(echo "$imp_s / $indexed_s" | bc -l)"
