@@ -102,6 +102,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		return nil, err
 	}
 	d.TokenPath, d.TokenCreated = path, created
+	ok := false
+	if created {
+		// A token nobody was told about is no use: when New fails, the
+		// next start generates it again and prints where it is.
+		defer func() {
+			if !ok {
+				_ = os.Remove(path)
+			}
+		}()
+	}
 	d.store, err = phonebook.Open(ctx, phonebook.Options{
 		Dir: cfg.DataDir + "/badger", Numbering: number.Numbering{Normalizer: norm}, Logger: log.With("component", "store"),
 		MemoryBudget: int64(cfg.Store.MemoryMB) << 20,
@@ -109,7 +119,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if err != nil {
 		return nil, err
 	}
-	ok := false
 	defer func() {
 		if !ok {
 			if d.dialer != nil {
