@@ -67,6 +67,18 @@ func JoinedTokens(s string) []string {
 	return out
 }
 
+// AltTokens returns the other spellings a word of s is searched by, where
+// folding has to pick one: Đ/đ folds to "dj" (Đurić → djuric, as it is
+// transliterated) but is typed as a plain "d" just as often, so a contact
+// is also indexed under the "d" spelling (duric). Nil when s has no such
+// letter.
+func AltTokens(s string) []string {
+	if !strings.ContainsAny(s, "đĐ") {
+		return nil
+	}
+	return Tokens(strings.NewReplacer("đ", "d", "Đ", "D").Replace(s))
+}
+
 // unapostrophe removes the apostrophes (' and ’) of a word.
 func unapostrophe(w string) string {
 	if !strings.ContainsAny(w, "'’") {

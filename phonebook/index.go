@@ -35,7 +35,7 @@ func indexEntries(c *Contact, numKeys []string) entries {
 	}
 	sv := tv
 	for _, k := range numKeys {
-		if strings.HasPrefix(k, "x:") || strings.HasPrefix(k, "e164:") {
+		if searchableNumKey(k) {
 			if len(sv) == len(tv) {
 				sv = append(slices.Clip(tv), 1) // numbers follow a \x01
 			}
@@ -96,7 +96,7 @@ func tokenBuckets(toks []string) []string {
 func contactTokens(c *Contact) []string {
 	set := map[string]struct{}{}
 	add := func(s string) {
-		for _, t := range append(Tokens(s), JoinedTokens(s)...) {
+		for _, t := range append(append(Tokens(s), JoinedTokens(s)...), AltTokens(s)...) {
 			if len(t) > 64 {
 				t = t[:64]
 			}
@@ -154,12 +154,19 @@ func appendList(vis []byte, items []string) []byte {
 	return b
 }
 
+// searchableNumKey reports whether a number search finds a contact by
+// this number key: the number as written (x:), its E.164 form (e164:) and
+// an internal extension (ext:); nsn: is for caller-ID matching only.
+func searchableNumKey(k string) bool {
+	return strings.HasPrefix(k, "x:") || strings.HasPrefix(k, "e164:") || strings.HasPrefix(k, "ext:")
+}
+
 // numBucketLen is the count of leading digits of a number key that name
 // its ix/pfx bucket.
 const numBucketLen = 6
 
-// numBucket returns the ix/pfx bucket of an x: or e164: number key: '#'
-// and its first numBucketLen digits (ok is false for other keys and
+// numBucket returns the ix/pfx bucket of an x:, e164: or ext: number key:
+// '#' and its first numBucketLen digits (ok is false for other keys and
 // shorter numbers).
 func numBucket(numKey string) (string, bool) {
 	var d string
@@ -168,6 +175,8 @@ func numBucket(numKey string) (string, bool) {
 		d = strings.TrimPrefix(numKey[2:], "+")
 	case strings.HasPrefix(numKey, "e164:+"):
 		d = numKey[6:]
+	case strings.HasPrefix(numKey, "ext:"):
+		d = numKey[4:]
 	default:
 		return "", false
 	}

@@ -18,10 +18,10 @@ import "bytes"
 //	                               first 3 and the first 4 bytes of a token (of 3 or 4 bytes or
 //	                               more, not a whole e-mail address; value: visibility and every
 //	                               token; 4-byte buckets since schema 4) or '#'
-//	                               and the first 6 digits of an x:/e164: number key (value:
+//	                               and the first 6 digits of an x:/e164:/ext: number key (value:
 //	                               visibility, an empty token list, \x01, the number keys)
 //	ix/sort/<sort>\x00<id>         every contact in display-name order; value: visibility,
-//	                               every token and the x:/e164: number keys
+//	                               every token and the x:/e164:/ext: number keys
 //	ix/src/<source>\x00<extid>     (source, external id) → id
 //	x/<ns>/<key>                   small named key-value namespaces (phones, sources, sync state)
 const (
@@ -42,7 +42,7 @@ const (
 )
 
 // SchemaVersion is the on-disk layout version this build writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 const sep = "\x00"
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -25,6 +26,11 @@ import (
 // their first 4 bytes, and words with an apostrophe are also indexed
 // joined ("obrien"). Every contact's search entries are rewritten from
 // its record.
+//
+// Schema 4 → 5: a number search also finds internal extensions (ext: keys
+// are in ix/sort values and number buckets), and names with Đ/đ are also
+// indexed under their "d" spelling (AltTokens). The search entries of the
+// contacts concerned are rewritten.
 func (s *Store) migrate(ctx context.Context, from uint64) error {
 	s.log.Info("upgrading the store's schema", "from", from, "to", SchemaVersion)
 	_, err := s.Bulk(ctx, func(b *Batch) error {
@@ -34,8 +40,8 @@ func (s *Store) migrate(ctx context.Context, from uint64) error {
 			}
 		}
 		// 2 → 3 needs nothing but the new schema.
-		if from < 4 {
-			if err := b.reindexSearch(); err != nil {
+		if from < 5 {
+			if err := b.reindexSearch(from); err != nil {
 				return err
 			}
 		}
@@ -45,11 +51,13 @@ func (s *Store) migrate(ctx context.Context, from uint64) error {
 }
 
 // reindexSearch writes, from every contact's record (read at the published
-// timestamp while the batch writes), the search entries schema 4 adds or
-// changes: its 4-byte buckets, and every ix/tok, ix/pfx and ix/sort entry
-// of a contact whose tokens gain a joined form. Entries are only added or
-// rewritten: what schema 3 wrote stays valid.
-func (b *Batch) reindexSearch() error {
+// timestamp while the batch writes), the search entries that the schemas
+// after from add or change: from schema 3, its 4-byte buckets and every
+// search entry of a contact whose tokens gain a joined form; from schema
+// 3 or 4, every search entry of a contact with an extension or an Đ/đ.
+// Entries are only added or rewritten: what the older schema wrote stays
+// valid.
+func (b *Batch) reindexSearch(from uint64) error {
 	read := b.s.db.NewTransactionAt(b.s.pub.Load(), false)
 	defer read.Discard()
 	n := 0
@@ -65,13 +73,15 @@ func (b *Batch) reindexSearch() error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", k, err)
 		}
-		// Without an apostrophe the contact's tokens are unchanged: only
-		// its 4-byte buckets are new. With one, every search entry is.
-		all := hasApostrophe(c)
+		// Without an apostrophe, an extension or an Đ the contact's tokens
+		// and number keys are unchanged: only its 4-byte buckets (before
+		// schema 4) are new. With one, every search entry may be.
+		all := (from < 4 && hasApostrophe(c)) || hasExtension(nk) || hasDj(c)
+		long := from < 4
 		e := indexEntries(c, nk)
 		for i, key := range e.keys {
 			search := bytes.HasPrefix(key, []byte(pfxToken)) || bytes.HasPrefix(key, []byte(pfxBucket)) || bytes.HasPrefix(key, []byte(pfxSort))
-			if (all && search) || isLongBucket(key) {
+			if (all && search) || (long && isLongBucket(key)) {
 				if err := b.w.set(key, e.vals[i]); err != nil {
 					return err
 				}
@@ -90,16 +100,33 @@ func (b *Batch) reindexSearch() error {
 // hasApostrophe reports whether a field that contactTokens reads holds an
 // apostrophe (so JoinedTokens adds to the contact's tokens).
 func hasApostrophe(c *Contact) bool {
-	fields := []string{c.FirstName, c.MiddleName, c.LastName, c.DisplayName, c.Company}
-	for _, e := range c.Emails {
-		fields = append(fields, e.Address)
-	}
-	for _, f := range fields {
-		if strings.ContainsAny(f, "'’") {
+	return slices.ContainsFunc(searchFields(c), func(f string) bool { return strings.ContainsAny(f, "'’") })
+}
+
+// hasExtension reports whether a contact's number keys hold an internal
+// extension (ext:), which number searches find since schema 5.
+func hasExtension(numKeys []string) bool {
+	for _, k := range numKeys {
+		if strings.HasPrefix(k, "ext:") {
 			return true
 		}
 	}
 	return false
+}
+
+// hasDj reports whether a field that contactTokens reads holds an Đ or đ
+// (so AltTokens adds to the contact's tokens).
+func hasDj(c *Contact) bool {
+	return slices.ContainsFunc(searchFields(c), func(f string) bool { return strings.ContainsAny(f, "đĐ") })
+}
+
+// searchFields returns the fields contactTokens reads.
+func searchFields(c *Contact) []string {
+	fields := []string{c.FirstName, c.MiddleName, c.LastName, c.DisplayName, c.Company}
+	for _, e := range c.Emails {
+		fields = append(fields, e.Address)
+	}
+	return fields
 }
 
 // isLongBucket reports whether key is an ix/pfx entry of a 4-byte token

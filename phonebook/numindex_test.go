@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -241,4 +242,78 @@ func reopenAsSchema(t *testing.T, s *Store, dir string, txn *badger.Txn, pub, sc
 		t.Fatal(err)
 	}
 	return openTest(t, dir)
+}
+
+// TestMigrateSchema4 opens a store as schema 4 left it for the contacts
+// schema 5 indexes differently (a contact with an extension, whose number
+// searches did not find it, and one with Đ, not found by its "d"
+// spelling): their search entries are gone, and the upgrade writes them
+// all again, so the indexes verify and both are found.
+func TestMigrateSchema4(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	var affected []*Contact
+	for _, c := range []*Contact{
+		{FirstName: "Ext", LastName: "Office", Numbers: []Number{{Type: NumberWork, Value: "180512"}, {Type: NumberMobile, Value: "061 111 222"}}},
+		{FirstName: "Dragan", LastName: "Đurić", Company: "Đurđevak d.o.o."},
+		{FirstName: "Plain", LastName: "Person", Numbers: []Number{{Type: NumberWork, Value: "033 180 512"}}},
+	} {
+		out, err := s.Create(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.FirstName != "Plain" {
+			affected = append(affected, out)
+		}
+	}
+	pub := s.pub.Load()
+	txn := s.db.NewTransactionAt(pub, true)
+	deleted := 0
+	for _, c := range affected {
+		_, nk, err := loadRecord(txnRW{txn}, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range indexEntries(c, nk).keys {
+			if bytes.HasPrefix(k, []byte(pfxToken)) || bytes.HasPrefix(k, []byte(pfxBucket)) || bytes.HasPrefix(k, []byte(pfxSort)) {
+				if err := txn.Delete(k); err != nil {
+					t.Fatal(err)
+				}
+				deleted++
+			}
+		}
+	}
+	if deleted == 0 {
+		t.Fatal("nothing deleted")
+	}
+	s2 := reopenAsSchema(t, s, dir, txn, pub, 4)
+	mustVerify(t, s2)
+	for _, tt := range []struct {
+		q    string
+		want []string // first names
+	}{
+		{"1805", []string{"Ext"}},
+		{"180512", []string{"Ext"}},
+		{"+1805", nil},
+		{"033 18", []string{"Plain"}},
+		{"duric", []string{"Dragan"}},
+		{"djuric", []string{"Dragan"}},
+		{"Đurić", []string{"Dragan"}},
+		{"durd", []string{"Dragan"}},
+		{"dragan dur", []string{"Dragan"}},
+		{"ext off", []string{"Ext"}},
+	} {
+		p, err := s2.Search(ctx, Query{Q: tt.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range p.Contacts {
+			got = append(got, c.FirstName)
+		}
+		if !slices.Equal(got, tt.want) || p.Total != len(tt.want) {
+			t.Errorf("search %q after upgrade: %v (total %d), want %v", tt.q, got, p.Total, tt.want)
+		}
+	}
 }

@@ -324,8 +324,11 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 			return result{}, nil
 		}
 		prefixes := []string{"x:" + d, "x:+" + d, "e164:+" + d}
+		if text[0] != '+' {
+			prefixes = append(prefixes, "ext:"+d) // internal extensions
+		}
 		m = newMatcher(q, nil, prefixes)
-		// Keys are x:<cleaned number> or e164:+<digits>: a match starts
+		// Keys are x:<cleaned number>, e164:+<digits> or ext:<digits>: a match starts
 		// with the query's digits, so it is in the bucket of their start.
 		driver := []byte(pfxSort)
 		if len(d) >= numBucketLen {

@@ -40,6 +40,9 @@ func genContacts(n int, seed uint64) []*Contact {
 		if r.IntN(4) == 0 {
 			c.Numbers = append(c.Numbers, Number{Type: NumberMobile, Value: fmt.Sprintf("033 %06d", i)})
 		}
+		if i%7 == 3 { // an internal extension (no random draw: the rest stays as it was)
+			c.Numbers = append(c.Numbers, Number{Type: NumberWork, Value: fmt.Sprint(1000 + i%9000)})
+		}
 		out = append(out, c)
 	}
 	return out
@@ -119,10 +122,14 @@ func modelMatch(c *Contact, toks []string, q *Query) bool {
 		if d == "" {
 			return false
 		}
+		prefixes := []string{"x:" + d, "x:+" + d, "e164:+" + d}
+		if text[0] != '+' {
+			prefixes = append(prefixes, "ext:"+d) // extensions, by their digits
+		}
 		for _, n := range c.Numbers {
 			_, keys := testNumbering{}.Index(n.Value)
 			for _, k := range keys {
-				for _, p := range []string{"x:" + d, "x:+" + d, "e164:+" + d} {
+				for _, p := range prefixes {
 					if strings.HasPrefix(k, p) {
 						return true
 					}
@@ -256,6 +263,7 @@ func TestSearchMatchesModel(t *testing.T) {
 		"@example.com", "@firma", "@", "emir.muller1@example.com", "emir.muller1", "jurgen.mul",
 		"ana.hodzic12@", "x@y", "muller 0", "mull mull mu", "ç", "-", "--- ...",
 		"+387", "+38760", "+387600000", "061", "0600", "06", "033 000", "033", "+", "+0", "(033) 001-2", "9999999",
+		"1", "10", "100", "1003", "+1003", "1 003", "4017", "djor", "dor", "đor",
 	}
 	filters := []Query{
 		{}, {Scope: ScopeGlobal}, {Scope: ScopePersonal}, {Scope: ScopePersonal, Owner: "u1"},

@@ -39,7 +39,7 @@ func (t testNumbering) Index(raw string) (string, []string) {
 		return "", nil
 	}
 	if !strings.HasPrefix(c, "+") && len(c) <= 6 {
-		return c, []string{"x:" + c, "ext:" + c}
+		return c, []string{"ext:" + c}
 	}
 	e := t.e164(c)
 	return e, []string{"x:" + c, "e164:" + e}
