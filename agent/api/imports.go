@@ -82,7 +82,7 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 	if _, err := csvbook.Validate(f); err != nil {
 		var pe *csvbook.ParseError
 		if errors.As(err, &pe) {
-			WriteError(w, http.StatusBadRequest, CodeInvalid, pe.Error(), map[string]any{"lines": pe.Lines(), "problems": pe.Problems, "total": pe.Total})
+			WriteError(w, http.StatusBadRequest, CodeInvalid, pe.Error(), map[string]any{"lines": pe.Lines(), "problems": pe.Problems, "total": pe.Total, "rows": pe.Rows})
 			return
 		}
 		WriteErr(w, err)
@@ -98,7 +98,7 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 		var ve *phonebook.ValidationError
 		switch {
 		case errors.As(err, &pe):
-			WriteError(w, http.StatusBadRequest, CodeInvalid, pe.Error(), map[string]any{"lines": pe.Lines(), "problems": pe.Problems, "total": pe.Total})
+			WriteError(w, http.StatusBadRequest, CodeInvalid, pe.Error(), map[string]any{"lines": pe.Lines(), "problems": pe.Problems, "total": pe.Total, "rows": pe.Rows})
 		case errors.As(err, &ve):
 			WriteError(w, http.StatusBadRequest, CodeInvalid, err.Error(), ve.Fields)
 		default:

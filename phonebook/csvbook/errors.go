@@ -39,6 +39,9 @@ type ParseError struct {
 	Problems []Problem
 	// Total counts all problems, including those beyond MaxProblems.
 	Total int
+	// Rows counts the malformed rows (a row may have several problems),
+	// including those beyond MaxProblems.
+	Rows int
 }
 
 // Lines returns the distinct line numbers of the recorded problems.
@@ -56,8 +59,12 @@ func (e *ParseError) Lines() []int {
 func (e *ParseError) Error() string {
 	var b strings.Builder
 	lines := e.Lines()
-	fmt.Fprintf(&b, "csv (%s): %d malformed row", e.Format, e.Total)
-	if e.Total != 1 {
+	rows := e.Rows
+	if rows == 0 { // a ParseError made by hand
+		rows = len(lines)
+	}
+	fmt.Fprintf(&b, "csv (%s): %d malformed row", e.Format, rows)
+	if rows != 1 {
 		b.WriteByte('s')
 	}
 	b.WriteString(" at line")

@@ -37,6 +37,8 @@ type Reader struct {
 	pending  bool // the scanner holds a CPB record read during detection
 	pendMsg  string
 	problems []Problem
+	badRows  int // distinct rows with a problem
+	lastBad  int // the line of the last problem
 	total    int
 	warnings []Problem
 	warnMore int
@@ -89,6 +91,10 @@ func (r *Reader) Problems() []Problem { return r.problems }
 
 func (r *Reader) problem(line int, field, msg string) {
 	r.total++
+	if line != r.lastBad { // a row's problems come together
+		r.badRows++
+		r.lastBad = line
+	}
 	if len(r.problems) < MaxProblems {
 		r.problems = append(r.problems, Problem{Line: line, Field: field, Msg: msg})
 	}
@@ -208,7 +214,7 @@ func (r *Reader) Next() (*phonebook.Contact, error) {
 
 func (r *Reader) end() error {
 	if r.total > 0 {
-		return &ParseError{Format: r.format, Problems: r.problems, Total: r.total}
+		return &ParseError{Format: r.format, Problems: r.problems, Total: r.total, Rows: r.badRows}
 	}
 	return io.EOF
 }
