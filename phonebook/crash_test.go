@@ -181,8 +181,13 @@ func TestCrashMidImport(t *testing.T) {
 	if p, _ := s.Search(ctx, Query{Q: "new000001"}); p.Total != 0 {
 		t.Fatal("a contact of the killed import is visible")
 	}
-	if res, _ := s.Lookup(ctx, "+38760000500"); res.Name != "Old000500 Crash" && res.Match != MatchAmbiguous {
-		t.Fatalf("old number: %+v", res)
+	// Contact i has numbers i and i+1: number 0 is contact 0's alone, in
+	// either set, so its name tells the sets apart.
+	if res, err := s.Lookup(ctx, "+38760000000"); err != nil || res.Name != "Old000000 Crash" {
+		t.Fatalf("number of the old set after SIGKILL: %+v, %v", res, err)
+	}
+	if res, err := s.Lookup(ctx, "+38760000500"); err != nil || res.Match != MatchAmbiguous {
+		t.Fatalf("number two old contacts share: %+v, %v", res, err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -198,5 +203,8 @@ func TestCrashMidImport(t *testing.T) {
 	}
 	if p, _ := s.Search(ctx, Query{Q: "old000001"}); p.Total != 0 {
 		t.Fatal("old contact survived a replace")
+	}
+	if res, err := s.Lookup(ctx, "+38760000000"); err != nil || res.Name != "New000000 Crash" {
+		t.Fatalf("number of the new set after the import: %+v, %v", res, err)
 	}
 }
