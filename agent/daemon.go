@@ -248,7 +248,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 
 	d.router.HandlePublic("GET /healthz", http.HandlerFunc(d.healthz))
 	d.router.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}))
-	d.router.HandlePublic("GET /api/openapi.json", api.OpenAPIHandler())
+	d.router.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	ok = true
 	return d, nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -180,42 +181,177 @@ func TestGeneratedAdminToken(t *testing.T) {
 	}
 }
 
-// TestOpenAPICoversEveryRoute keeps /api/openapi.json true: every route the
-// router has must be described (mounted subtrees by at least one path).
+// ariDaemon starts a test daemon with ARI configured against the Asterisk
+// stand-in, so that every conditional route (the dialer's) is registered.
+func ariDaemon(t *testing.T) (*Daemon, string) {
+	t.Helper()
+	_, url := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
+	return testDaemon(t, func(c *config.Config) {
+		c.ARI.URL, c.ARI.User, c.ARI.Pass = url, "asterisk", "secret"
+	})
+}
+
+// TestOpenAPICoversEveryRoute keeps /api/openapi.json true, with every
+// optional component configured: every registered route — each route a
+// mounted admin handler lists, too — is in the document with its method
+// and as public (no security) exactly when it is, and every operation of
+// the document is a registered route or lies in a public subtree (the
+// phone and caller-ID handlers, which route on their own).
 func TestOpenAPICoversEveryRoute(t *testing.T) {
-	d, base := testDaemon(t, nil)
-	code, body := client{t, base, ""}.do("GET", "/api/openapi.json", "", nil)
+	d, base := ariDaemon(t)
+	code, body := client{t, base, "test-admin-token"}.do("GET", "/api/openapi.json", "", nil)
 	if code != 200 {
 		t.Fatalf("openapi: %d", code)
 	}
 	var doc struct {
-		OpenAPI string                    `json:"openapi"`
-		Paths   map[string]map[string]any `json:"paths"`
+		OpenAPI string `json:"openapi"`
+		Paths   map[string]map[string]struct {
+			Security *[]any `json:"security"` // [] on a public operation
+		} `json:"paths"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Fatalf("not an OpenAPI 3 document: %v", err)
 	}
+	documented := map[string]bool{} // "GET /api/v1/contacts/{id}" → public
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			documented[strings.ToUpper(method)+" "+path] = op.Security != nil && len(*op.Security) == 0
+		}
+	}
+	registered := map[string]bool{}
+	var subtrees []string // public mounts
 	for _, r := range d.Router().Routes() {
-		if r.Prefix {
-			prefix := strings.TrimSuffix(r.Pattern, "/")
+		switch {
+		case r.Prefix && !r.Public:
+			t.Errorf("admin subtree %s is mounted whole: its handler does not list its routes (api.RouteLister)", r.Pattern)
+		case r.Prefix:
+			subtrees = append(subtrees, r.Pattern)
 			found := false
 			for p := range doc.Paths {
-				if strings.HasPrefix(p, prefix) {
-					found = true
-				}
+				found = found || inSubtree(p, r.Pattern)
 			}
 			if !found {
-				t.Errorf("mounted subtree %s has no path in the OpenAPI document", r.Pattern)
+				t.Errorf("public subtree %s has no path in the OpenAPI document", r.Pattern)
 			}
+		case r.Method == "":
+			t.Errorf("route %s has no method", r.Pattern)
+		default:
+			// "/x/{$}" is the trailing-slash alias of "/x", documented once.
+			key := r.Method + " " + strings.TrimSuffix(r.Pattern, "/{$}")
+			registered[key] = true
+			public, ok := documented[key]
+			switch {
+			case !ok:
+				t.Errorf("route %s %s missing from the OpenAPI document", r.Method, r.Pattern)
+			case public != r.Public:
+				t.Errorf("route %s %s: public %v, the OpenAPI document says %v", r.Method, r.Pattern, r.Public, public)
+			}
+		}
+	}
+	for op, public := range documented {
+		if registered[op] {
 			continue
 		}
-		ops, ok := doc.Paths[r.Pattern]
-		if !ok {
-			t.Errorf("route %s %s missing from the OpenAPI document", r.Method, r.Pattern)
-			continue
+		_, path, _ := strings.Cut(op, " ")
+		inPublic := false
+		for _, s := range subtrees {
+			inPublic = inPublic || inSubtree(path, s)
 		}
-		if _, ok := ops[strings.ToLower(r.Method)]; !ok {
-			t.Errorf("route %s %s: method missing from the OpenAPI document", r.Method, r.Pattern)
+		switch {
+		case !inPublic:
+			t.Errorf("the OpenAPI document has %s, which is not a registered route", op)
+		case !public:
+			t.Errorf("the OpenAPI document has %s in a public subtree, but not as public", op)
+		}
+	}
+	// The conditional and mounted routes are all there.
+	for _, want := range []string{
+		"POST /api/v1/campaigns", "POST /api/v1/dnc", "POST /api/v1/agents/{id}/next", "GET /api/v1/dialer/stream",
+		"GET /api/v1/phones/{mac}", "POST /api/v1/sources/{id}/sync", "GET /api/openapi.json",
+	} {
+		if !registered[want] {
+			t.Errorf("route %s is not registered", want)
+		}
+	}
+}
+
+// inSubtree reports whether path lies in the subtree mounted at prefix
+// ("/cid" and "/cid/" both hold "/cid/{number}"; "/cid" holds "/cid").
+func inSubtree(path, prefix string) bool {
+	root := strings.TrimSuffix(prefix, "/")
+	return path == root || strings.HasPrefix(path, root+"/")
+}
+
+// TestDaemonUnmatchedRequests: unknown paths and wrong methods, under
+// /api/ and in the mounted admin subtrees, get the JSON error shape with
+// the right status — 401 first without the admin token — and are counted
+// under the route label "unmatched"; the OpenAPI document needs the token;
+// the public phone and caller-ID routes are as they were.
+func TestDaemonUnmatchedRequests(t *testing.T) {
+	_, base := ariDaemon(t)
+	const tok = "test-admin-token"
+	cases := []struct {
+		name, method, path, token string
+		status                    int
+		code, allow               string // error code ("" for a route's own answer); Allow header
+		unmatched                 bool   // counted under route="unmatched"
+	}{
+		{"openapi", "GET", "/api/openapi.json", tok, 200, "", "", false},
+		{"openapi without token", "GET", "/api/openapi.json", "", 401, "unauthorized", "", false},
+		{"unknown api path", "GET", "/api/v1/nope", tok, 404, "not_found", "", true},
+		{"unknown api path without token", "GET", "/api/v1/nope", "", 401, "unauthorized", "", true},
+		{"unknown path", "GET", "/nope", tok, 404, "not_found", "", true},
+		{"wrong method", "DELETE", "/api/v1/contacts", tok, 405, "method_not_allowed", "GET, HEAD, POST", true},
+		{"wrong method without token", "DELETE", "/api/v1/contacts", "", 401, "unauthorized", "", true},
+		{"unknown path in the phones subtree", "GET", "/api/v1/phones/0015654aa937/x", tok, 404, "not_found", "", true},
+		{"wrong method in the phones subtree", "PUT", "/api/v1/phones/0015654aa937", tok, 405, "method_not_allowed", "DELETE, GET, HEAD, PATCH", true},
+		{"wrong method in the sources subtree", "PUT", "/api/v1/sources/abc", tok, 405, "method_not_allowed", "DELETE, GET, HEAD, PATCH", true},
+		{"unknown path in the campaigns subtree", "GET", "/api/v1/campaigns/c1/bogus", tok, 404, "not_found", "", true},
+		{"wrong method on dnc", "GET", "/api/v1/dnc", tok, 405, "method_not_allowed", "POST", true},
+		{"wrong method on healthz", "POST", "/healthz", "", 405, "method_not_allowed", "GET, HEAD", true},
+		{"caller-ID stays public", "GET", "/cid?number=061111111", "", 200, "", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, base+tc.path, nil)
+			if tc.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			if got := resp.Header.Get("Allow"); got != tc.allow {
+				t.Errorf("Allow %q, want %q", got, tc.allow)
+			}
+			if tc.code != "" {
+				var e api.ErrorBody
+				if err := json.Unmarshal(body, &e); err != nil || e.Error.Code != tc.code || e.Error.Message == "" {
+					t.Errorf("body %s (%v), want the error shape with code %s", body, err, tc.code)
+				}
+				if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+					t.Errorf("Content-Type %q", ct)
+				}
+			}
+		})
+	}
+	// Every unmatched request above was counted, under one label.
+	want := map[int]int{}
+	for _, tc := range cases {
+		if tc.unmatched {
+			want[tc.status]++
+		}
+	}
+	_, metrics := client{t, base, tok}.do("GET", "/metrics", "", nil)
+	for status, n := range want {
+		line := `pbxagent_http_requests_total{code="` + strconv.Itoa(status) + `",route="unmatched"} ` + strconv.Itoa(n)
+		if !strings.Contains(string(metrics), line) {
+			t.Errorf("metrics: no %q", line)
 		}
 	}
 }

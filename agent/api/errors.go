@@ -33,6 +33,9 @@ const (
 	CodeTooLarge     = "too_large"
 	CodeUnavailable  = "unavailable"
 	CodeInternal     = "internal"
+
+	// CodeMethodNotAllowed comes with 405 and an Allow header.
+	CodeMethodNotAllowed = "method_not_allowed"
 )
 
 // WriteJSON writes v as JSON with the status.

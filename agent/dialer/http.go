@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -42,6 +43,7 @@ type Handler struct {
 	d         *Dialer
 	dir       Directory
 	mux       *http.ServeMux
+	routes    []string
 	interval  time.Duration
 	maxUpload int64
 }
@@ -62,7 +64,7 @@ func NewHandler(d *Dialer, opts ...HandlerOption) *Handler {
 	for _, o := range opts {
 		o(h)
 	}
-	m := h.mux
+	m := routeRecorder{h}
 	m.HandleFunc("GET /api/v1/campaigns", h.listCampaigns)
 	m.HandleFunc("POST /api/v1/campaigns", h.createCampaign)
 	m.HandleFunc("GET /api/v1/campaigns/{id}", h.getCampaign)
@@ -90,6 +92,19 @@ func NewHandler(d *Dialer, opts ...HandlerOption) *Handler {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Routes lists the handler's routes ("GET /api/v1/campaigns/{id}", …) in
+// registration order, so that the daemon's router can register, answer
+// errors for and document each of them.
+func (h *Handler) Routes() []string { return slices.Clone(h.routes) }
+
+// routeRecorder registers on the handler's mux and remembers each pattern.
+type routeRecorder struct{ h *Handler }
+
+func (r routeRecorder) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
+	r.h.routes = append(r.h.routes, pattern)
+	r.h.mux.HandleFunc(pattern, f)
+}
 
 type apiError struct {
 	Code    string `json:"code"`

@@ -222,7 +222,8 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 func (s *Service) PhoneHandler() http.Handler { return http.HandlerFunc(s.servePhone) }
 
 // AdminHandler serves /api/v1/phones and /api/v1/phones/{mac}; wrap it in
-// the admin authentication.
+// the admin authentication. It has a method Routes() []string that lists
+// its routes ("GET /api/v1/phones/{mac}", …).
 func (s *Service) AdminHandler() http.Handler { return s.adminMux() }
 
 // Routes registers the phone routes on mux, and the admin routes wrapped by

@@ -23,8 +23,10 @@ import (
 //	POST   /api/v1/sources/test          the same for an unsaved source (body: Input)
 //
 // Secrets are accepted in settings and never returned; "secrets_set" names those stored.
+//
+// The handler has a method Routes() []string that lists these routes.
 func (e *Engine) AdminHandler() http.Handler {
-	mux := http.NewServeMux()
+	mux := &routeMux{ServeMux: http.NewServeMux()}
 	const p = "/api/v1/sources"
 	mux.HandleFunc("GET "+p, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"sources": e.List()})
