@@ -302,7 +302,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		}
 	}
 	d.httpSrv = &http.Server{
-		Handler:           d.router,
+		Handler:           &inflight{next: d.router}, // Stop waits for its handlers
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
@@ -390,15 +390,12 @@ func isNilListener(c interface{ Close() error }) bool {
 
 // Stop stops accepting, lets in-flight requests finish (bounded by ctx and
 // http.shutdown_timeout), stops every component and closes the store.
+// Requests still running at the timeout have their connections closed;
+// the store is closed only once every HTTP handler has returned, and when
+// one does not within a few more seconds (or ctx) Stop leaves the store
+// open and says so in its error.
 func (d *Daemon) Stop(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, d.cfg.HTTP.ShutdownTimeout)
-	defer cancel()
-	var errs []error
-	if d.lane != nil {
-		if err := d.lane.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
-		}
-	}
+	idle, errs := d.stopHTTP(ctx)
 	if d.cancel != nil {
 		d.cancel()
 	}
@@ -409,8 +406,10 @@ func (d *Daemon) Stop(ctx context.Context) error {
 	if d.ari != nil {
 		_ = d.ari.Close()
 	}
-	if err := d.store.Close(); err != nil {
-		errs = append(errs, err)
+	if idle {
+		if err := d.store.Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	d.errMu.Lock()
 	errs = append(errs, d.errs...)
