@@ -49,6 +49,18 @@ func TestCSVImportExport(t *testing.T) {
 	if code != 200 || strings.ReplaceAll(string(body), "\r\n", "\n") != strings.ReplaceAll(want, "\r\n", "\n") {
 		t.Fatalf("export: %d\n%s\nwant\n%s", code, body, want)
 	}
+	// The whole book holds local contacts too; source=csv gives only the
+	// CSV-managed rows, the file to edit and upload again.
+	if code, body = adm.do("POST", "/api/v1/contacts", "application/json", []byte(`{"first_name":"Local","last_name":"Only","numbers":[{"type":"work","value":"+38733123456"}]}`)); code != 201 {
+		t.Fatalf("create local: %d %s", code, body)
+	}
+	if code, body = adm.do("GET", "/api/v1/contacts/export", "", nil); code != 200 || !strings.Contains(string(body), "Local,,Only,,,work:+38733123456") {
+		t.Fatalf("export of the whole book lacks the local contact: %d\n%s", code, body)
+	}
+	code, body = adm.do("GET", "/api/v1/contacts/export?source=csv", "", nil)
+	if code != 200 || strings.ReplaceAll(string(body), "\r\n", "\n") != strings.ReplaceAll(want, "\r\n", "\n") {
+		t.Fatalf("export?source=csv: %d\n%s\nwant\n%s", code, body, want)
+	}
 	// Re-importing the same file keeps ids and rewrites nothing; replace
 	// drops rows the file no longer has; merge keeps them.
 	code, body = adm.do("POST", "/api/v1/contacts/import?mode=replace&confirm=true", "text/csv", []byte(cpb))

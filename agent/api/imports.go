@@ -285,9 +285,14 @@ func rowKey(c *phonebook.Contact) string {
 func (im *Imports) export(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="contacts.csv"`)
+	// source narrows the file to one source's contacts: ?source=csv is the
+	// CSV-managed book, the file to edit and upload again with
+	// mode=replace (the whole book holds local and synced contacts too,
+	// which an upload would add as CSV copies).
+	source := r.URL.Query().Get("source")
 	cw := csvbook.NewWriter(w)
 	err := im.store.Scan(r.Context(), func(c *phonebook.Contact) error {
-		if c.Scope != phonebook.ScopeGlobal {
+		if c.Scope != phonebook.ScopeGlobal || (source != "" && c.Source != source) {
 			return nil
 		}
 		return cw.Write(c)

@@ -31,7 +31,7 @@ var operations = []op{
 	{"get", "/api/v1/contacts/{id}/local", "Which fields of a synced contact are local edits", []string{"id:path"}, "", "200", false},
 	{"post", "/api/v1/contacts/{id}/revert", "Drop local edits of a synced contact", []string{"id:path"}, "", "200", false},
 	{"post", "/api/v1/contacts/import", "Import a CSV (replace needs confirm=true)", []string{"mode:query", "confirm:query"}, "text/csv", "200", false},
-	{"get", "/api/v1/contacts/export", "Export global contacts as Central Phone Book CSV", nil, "", "200", false},
+	{"get", "/api/v1/contacts/export", "Export global contacts as Central Phone Book CSV (source=csv: only the CSV-managed ones, the file to edit and upload again)", []string{"source:query"}, "", "200", false},
 	{"get", "/api/v1/contacts/template", "A CSV template", nil, "", "200", false},
 	{"get", "/api/v1/lookup", "Reverse lookup of a number (404 on a miss)", []string{"number:query"}, "", "200", false},
 	{"get", "/cid", "Caller name for Asterisk CURL() (text/plain, always 200)", []string{"number:query", "format:query", "token:query"}, "", "200", true},

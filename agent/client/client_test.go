@@ -204,7 +204,7 @@ func TestCSVAgainstDaemon(t *testing.T) {
 		t.Fatal("bad mode accepted")
 	}
 	var out bytes.Buffer
-	n, err := c.ExportCSV(ctx, &out)
+	n, err := c.ExportCSV(ctx, &out, "")
 	if err != nil || n != int64(out.Len()) || !strings.Contains(out.String(), "Ana,,Anić,ana@example.ba") {
 		t.Fatalf("export: %d %v %q", n, err, out.String())
 	}
@@ -368,7 +368,7 @@ func TestBrokenExportIsAnError(t *testing.T) {
 		panic(http.ErrAbortHandler)
 	})
 	var out bytes.Buffer
-	n, err := c.ExportCSV(context.Background(), &out)
+	n, err := c.ExportCSV(context.Background(), &out, "")
 	if err == nil || n != int64(len("Ana,,Anić,,\n")) {
 		t.Fatalf("broken transfer: %d %v", n, err)
 	}

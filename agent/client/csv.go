@@ -77,19 +77,24 @@ func (c *Client) ImportCSV(ctx context.Context, body io.Reader, opts ImportOptio
 }
 
 // ExportCSV streams the global contacts as Central Phone Book CSV to w and
-// returns the bytes written. A transfer the daemon breaks off is an error,
-// never a short file that looks whole.
-func (c *Client) ExportCSV(ctx context.Context, w io.Writer) (int64, error) {
-	return c.download(ctx, "/api/v1/contacts/export", w)
+// returns the bytes written; a non-empty source limits the file to that
+// source's contacts ("csv": the CSV-managed book). A transfer the daemon
+// breaks off is an error, never a short file that looks whole.
+func (c *Client) ExportCSV(ctx context.Context, w io.Writer, source string) (int64, error) {
+	var q url.Values
+	if source != "" {
+		q = url.Values{"source": {source}}
+	}
+	return c.download(ctx, "/api/v1/contacts/export", q, w)
 }
 
 // TemplateCSV writes a CSV template to w.
 func (c *Client) TemplateCSV(ctx context.Context, w io.Writer) (int64, error) {
-	return c.download(ctx, "/api/v1/contacts/template", w)
+	return c.download(ctx, "/api/v1/contacts/template", nil, w)
 }
 
-func (c *Client) download(ctx context.Context, path string, w io.Writer) (int64, error) {
-	resp, err := c.send(ctx, request{method: http.MethodGet, path: path, accept: "text/csv"})
+func (c *Client) download(ctx context.Context, path string, query url.Values, w io.Writer) (int64, error) {
+	resp, err := c.send(ctx, request{method: http.MethodGet, path: path, query: query, accept: "text/csv"})
 	if err != nil {
 		return 0, err
 	}

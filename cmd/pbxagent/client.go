@@ -72,7 +72,7 @@ commands:
   edit ID             change fields of a contact (flags or a JSON merge patch)
   delete ID...        delete contacts
   import FILE         upload a CSV (--replace, the default, or --merge; --yes)
-  export              download the global contacts as CSV (-o FILE)
+  export              download the global contacts as CSV (-o FILE, --source csv)
   template            download a CSV template (-o FILE)
 
 Every command takes --server URL (env PBXAGENT_SERVER, default http://127.0.0.1:8080)

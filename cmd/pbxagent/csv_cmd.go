@@ -123,19 +123,30 @@ func (c *cli) importCSV(ctx context.Context, args []string) int {
 }
 
 func (c *cli) export(ctx context.Context, args []string) int {
-	return c.download(ctx, args, "contacts export", "Download the global contacts as Central Phone Book CSV.", (*client.Client).ExportCSV)
+	var source string
+	return c.download(ctx, args, "contacts export", "Download the global contacts as Central Phone Book CSV.",
+		func(fs *flagSet) {
+			fs.StringVar(&source, "source", "", "only the contacts of this `SOURCE`: csv gives the CSV-managed book, the file to edit and import again with --replace (the whole book also holds local and synced contacts, which an import would add as CSV copies)")
+		},
+		func(cl *client.Client, ctx context.Context, w io.Writer) (int64, error) {
+			return cl.ExportCSV(ctx, w, source)
+		})
 }
 
 func (c *cli) template(ctx context.Context, args []string) int {
-	return c.download(ctx, args, "contacts template", "Download a CSV template to fill in and import.", (*client.Client).TemplateCSV)
+	return c.download(ctx, args, "contacts template", "Download a CSV template to fill in and import.", nil, (*client.Client).TemplateCSV)
 }
 
 // download streams a CSV to stdout or, with -o, to a file that appears
-// only when the transfer completed.
-func (c *cli) download(ctx context.Context, args []string, cmd, summary string, get func(*client.Client, context.Context, io.Writer) (int64, error)) int {
+// only when the transfer completed; flags, when set, adds the command's
+// own flags.
+func (c *cli) download(ctx context.Context, args []string, cmd, summary string, flags func(*flagSet), get func(*client.Client, context.Context, io.Writer) (int64, error)) int {
 	fs := newFlagSet(cmd, "", summary, c.stderr)
 	cn := c.connFlags(fs)
 	out := fs.String("o", "", "write to `FILE` instead of stdout (replaced only after a complete download)")
+	if flags != nil {
+		flags(fs)
+	}
 	if _, err := fs.parseExact(args, 0, 0); err != nil {
 		return c.fail(cmd, err)
 	}

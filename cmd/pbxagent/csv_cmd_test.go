@@ -47,6 +47,7 @@ func TestImportExportCommands(t *testing.T) {
 		stdout  []string
 		stderr  []string
 		notErr  []string
+		notOut  []string
 		csvRows int // contacts from CSV after the step
 	}{
 		{name: "replace refused without a terminal", args: []string{"contacts", "import", three}, code: 2,
@@ -75,6 +76,8 @@ func TestImportExportCommands(t *testing.T) {
 			stderr: []string{"nope.csv"}, csvRows: 3},
 		{name: "export to stdout", args: []string{"contacts", "export"}, stdout: []string{"Ana,,Anić,ana@example.ba", "Jacobi and Sons"}, csvRows: 3},
 		{name: "export to a file", args: []string{"contacts", "export", "-o", exported}, stderr: []string{"wrote " + exported}, csvRows: 3},
+		{name: "export of one source", args: []string{"contacts", "export", "--source", "csv"}, stdout: []string{"Ana,,Anić,ana@example.ba"}, csvRows: 3},
+		{name: "export of a source with no contacts", args: []string{"contacts", "export", "--source", "m365"}, notOut: []string{"Ana"}, csvRows: 3},
 		{name: "template", args: []string{"contacts", "template"}, stdout: []string{","}, csvRows: 3},
 		{name: "export with a wrong token", args: []string{"contacts", "export", "-o", filepath.Join(dir, "x.csv"), "--server", base},
 			term: fakeTerm{}, code: 1, stderr: []string{"a valid admin bearer token is required"}, csvRows: 3},
@@ -102,6 +105,11 @@ func TestImportExportCommands(t *testing.T) {
 			for _, w := range tc.notErr {
 				if strings.Contains(r.stderr, w) {
 					t.Errorf("stderr has %q:\n%s", w, r.stderr)
+				}
+			}
+			for _, w := range tc.notOut {
+				if strings.Contains(r.stdout, w) {
+					t.Errorf("stdout has %q:\n%s", w, r.stdout)
 				}
 			}
 			if got := total(t, env, "csv"); got != tc.csvRows {
