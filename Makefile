@@ -12,9 +12,10 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/pbxagent
 
-## run: build and start the daemon on embedded defaults (Badger under ./data, HTTP on 127.0.0.1:8080).
+## run: build and start the daemon on embedded defaults (Badger under ./data, HTTP on 127.0.0.1:8080);
+## ARGS="--region BA …" passes flags to serve.
 run: build
-	./$(BIN) serve
+	./$(BIN) serve $(ARGS)
 
 ## test: the whole suite (unit, integration against real peers, fuzz seeds).
 test:
