@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -328,5 +329,36 @@ func TestListAllFollowsCursors(t *testing.T) {
 				t.Fatalf("next-page hint %v, want %v: %q", got, tc.more, r.stderr)
 			}
 		})
+	}
+}
+
+// TestListCappedTotal: past the daemon's count limit (1000) a page's total
+// is a lower bound, shown as "1000+"; --all --json counts what it wrote,
+// so its total is exact.
+func TestListCappedTotal(t *testing.T) {
+	base := startDaemon(t)
+	env := []string{"PBXAGENT_SERVER=" + base, "PBXAGENT_TOKEN=" + testToken}
+	const n = 1100
+	var csv strings.Builder
+	for i := range n {
+		fmt.Fprintf(&csv, "Capped,,Person%04d,,,work:+387330%05d\n", i, i)
+	}
+	if r := runCLI(t, env, csv.String(), "contacts", "import", "-", "--yes"); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	r := runCLI(t, env, "", "contacts", "list", "--limit", "10", "capped")
+	if r.code != 0 || !strings.Contains(r.stderr, "10 of 1000+ contacts") {
+		t.Fatalf("capped page: %+v", r)
+	}
+	r = runCLI(t, env, "", "contacts", "list", "--limit", "1000", "--all", "--json", "capped")
+	var p struct {
+		Contacts []struct{ ID string }
+		Total    int
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || r.code != 0 {
+		t.Fatalf("json: %v %+v", err, r)
+	}
+	if len(p.Contacts) != n || p.Total != n {
+		t.Fatalf("--all --json: %d contacts, total %d; want %d", len(p.Contacts), p.Total, n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"unicode"
@@ -67,13 +68,19 @@ func (c *cli) list(ctx context.Context, args []string) int {
 			return c.fail(cmd, err)
 		}
 		if page.NextCursor != "" {
-			fmt.Fprintf(c.stderr, "%d of %d contacts; next page: --cursor %s (or --all)\n", len(page.Contacts), page.Total, page.NextCursor)
+			of := strconv.Itoa(page.Total)
+			if page.TotalCapped {
+				of += "+" // the daemon stopped counting: a lower bound
+			}
+			fmt.Fprintf(c.stderr, "%d of %s contacts; next page: --cursor %s (or --all)\n", len(page.Contacts), of, page.NextCursor)
 		}
 		return exitOK
 	}
-	var total int
-	contacts := cl.AllContacts(ctx, q, &total)
+	contacts := cl.AllContacts(ctx, q, nil)
 	if *asJSON {
+		// Every page is fetched: the total is the count written, exact
+		// even where the daemon's own count stops ("1000+").
+		total := 0
 		// Stream: {"contacts":[…],"total":N}, one contact a line.
 		var buf bytes.Buffer
 		fmt.Fprint(c.stdout, "{\"contacts\":[")
@@ -91,6 +98,7 @@ func (c *cli) list(ctx context.Context, args []string) int {
 				fmt.Fprint(c.stdout, ",")
 			}
 			first = false
+			total++
 			fmt.Fprint(c.stdout, "\n", strings.TrimSuffix(buf.String(), "\n"))
 		}
 		if _, err := fmt.Fprintf(c.stdout, "\n],\"total\":%d}\n", total); err != nil {
