@@ -1,6 +1,10 @@
 package number
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 
 	"github.com/pbxagent/pbxagent/phonebook"
@@ -128,7 +132,11 @@ func TestMatch(t *testing.T) {
 		{"", nil, "061111111", "061111111", exact},
 		{"", nil, "061111111", "+38761111111", none},
 	}
-	for _, tt := range tests {
+	// One store per configuration: each case's contact is created, looked
+	// up through Store.Lookup (the caller index, as on the call path) and
+	// deleted again.
+	stores := map[string]*phonebook.Store{}
+	for i, tt := range tests {
 		n, err := New(Config{DefaultRegion: tt.region, TrunkPrefixes: tt.trunks})
 		if err != nil {
 			t.Fatal(err)
@@ -136,6 +144,36 @@ func TestMatch(t *testing.T) {
 		if got := match(n, tt.stored, tt.input); got != tt.want {
 			t.Errorf("region %q trunks %v: stored %q, input %q: got %s, want %s\nstored %+v\nprobe %+v",
 				tt.region, tt.trunks, tt.stored, tt.input, got, tt.want, n.Normalize(tt.stored), n.Probe(tt.input))
+		}
+		cfg := fmt.Sprint(tt.region, tt.trunks)
+		st := stores[cfg]
+		if st == nil {
+			st, err = phonebook.Open(context.Background(), phonebook.Options{InMemory: true, Numbering: Numbering{n},
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			stores[cfg] = st
+		}
+		c, err := st.Create(context.Background(), &phonebook.Contact{FirstName: fmt.Sprint("Case", i), Numbers: []phonebook.Number{{Type: phonebook.NumberWork, Value: tt.stored}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := st.Lookup(context.Background(), tt.input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantName := ""
+		if tt.want.Hit() {
+			wantName = c.DisplayName
+		}
+		if r.Match != tt.want || r.Name != wantName {
+			t.Errorf("Store.Lookup, region %q trunks %v: stored %q, input %q: got %s %q, want %s %q",
+				tt.region, tt.trunks, tt.stored, tt.input, r.Match, r.Name, tt.want, wantName)
+		}
+		if err := st.Delete(context.Background(), c.ID); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
