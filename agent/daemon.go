@@ -43,19 +43,20 @@ var Version = "dev"
 
 // Daemon is one running pbxagent.
 type Daemon struct {
-	cfg    config.Config
-	log    *slog.Logger
-	store  *phonebook.Store
-	reg    *prometheus.Registry
-	router *api.Router
-	cid    *callerid.Service
-	sip    *pbxsip.RedirectServer
-	phones *phones.Service
-	sync   *pbsync.Engine
-	ari    *ari.Conn
-	cidApp *cidapp.App
-	dialer *dialer.Dialer
-	tel    *aritel.Telephony
+	cfg      config.Config
+	log      *slog.Logger
+	store    *phonebook.Store
+	reg      *prometheus.Registry
+	router   *api.Router
+	cid      *callerid.Service
+	sip      *pbxsip.RedirectServer
+	phones   *phones.Service
+	sync     *pbsync.Engine
+	ari      *ari.Conn
+	cidApp   *cidapp.App
+	dialer   *dialer.Dialer
+	dialHTTP *dialer.Handler // its live streams end when Stop begins
+	tel      *aritel.Telephony
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.
@@ -204,6 +205,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 			return nil, err
 		}
 		h := dialer.NewHandler(d.dialer, dialer.WithDirectory(leadDirectory{d.store}))
+		d.dialHTTP = h
 		for _, p := range []string{"/api/v1/campaigns/", "/api/v1/agents/", "/api/v1/dnc/", "/api/v1/dialer/"} {
 			d.router.Mount(p, h)
 		}
@@ -395,6 +397,9 @@ func isNilListener(c interface{ Close() error }) bool {
 // one does not within a few more seconds (or ctx) Stop leaves the store
 // open and says so in its error.
 func (d *Daemon) Stop(ctx context.Context) error {
+	if d.dialHTTP != nil {
+		d.dialHTTP.EndStreams() // they would hold the shutdown for its whole timeout
+	}
 	idle, errs := d.stopHTTP(ctx)
 	if d.cancel != nil {
 		d.cancel()

@@ -23,6 +23,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 )
 
 // The tests here stop a whole daemon with requests in flight. A request is
@@ -541,5 +542,49 @@ func TestServeSIGTERM(t *testing.T) {
 	}
 	if n, found := countContacts(t, cfg, "Ana000024"); n != 25 || !found {
 		t.Fatalf("reopened store: %d contacts, Ana000024 found: %v", n, found)
+	}
+}
+
+// TestShutdownEndsDialerStreams: a live dialer stream (Server-Sent Events,
+// which never end by themselves) does not hold the graceful stop for its
+// timeout: Stop ends it with an "end" event and returns without error.
+func TestShutdownEndsDialerStreams(t *testing.T) {
+	_, ariURL := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
+	cfg := shutdownConfig(t)
+	cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = ariURL, "asterisk", "secret"
+	cfg.HTTP.ShutdownTimeout = 10 * time.Minute // far beyond the test's own deadline
+	d, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+d.HTTPAddr()+"/api/v1/dialer/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+shutdownToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	if !sc.Scan() || sc.Text() != "event: snapshot" {
+		t.Fatalf("stream: first line %q (status %d)", sc.Text(), resp.StatusCode)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- d.Stop(ctx) }()
+	last := ""
+	for sc.Scan() {
+		if ev, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+			last = ev
+		}
+	}
+	if last != "end" {
+		t.Fatalf("stream closed with last event %q, want end (err %v)", last, sc.Err())
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("Stop: %v", err)
 	}
 }

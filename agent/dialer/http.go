@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -36,7 +37,7 @@ type Directory interface {
 //	POST   /api/v1/agents/{id}/login             {"campaign": "...", "endpoint": "PJSIP/1001"}
 //	POST   /api/v1/agents/{id}/logout|pause|resume|next
 //	POST   /api/v1/agents/{id}/disposition       {"disposition": "...", "opt_out": false}
-//	GET    /api/v1/dialer/stream                 Server-Sent Events: "snapshot" events
+//	GET    /api/v1/dialer/stream                 Server-Sent Events: "snapshot" events; "end" when the server stops
 //
 // It does no authentication: mount it behind the daemon's auth.
 type Handler struct {
@@ -46,6 +47,9 @@ type Handler struct {
 	routes    []string
 	interval  time.Duration
 	maxUpload int64
+
+	endOnce sync.Once
+	end     chan struct{} // closed by EndStreams
 }
 
 // HandlerOption configures a Handler.
@@ -60,7 +64,7 @@ func WithStreamInterval(d time.Duration) HandlerOption { return func(h *Handler)
 
 // NewHandler returns the HTTP API of d.
 func NewHandler(d *Dialer, opts ...HandlerOption) *Handler {
-	h := &Handler{d: d, mux: http.NewServeMux(), interval: time.Second, maxUpload: 64 << 20}
+	h := &Handler{d: d, mux: http.NewServeMux(), interval: time.Second, maxUpload: 64 << 20, end: make(chan struct{})}
 	for _, o := range opts {
 		o(h)
 	}
@@ -92,6 +96,12 @@ func NewHandler(d *Dialer, opts ...HandlerOption) *Handler {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// EndStreams ends every live stream, now and from now on, with an "end"
+// event: a server that stops calls it first, because a stream never ends
+// by itself and would hold a graceful shutdown for its whole timeout.
+// Clients (EventSource) reconnect when the server is back.
+func (h *Handler) EndStreams() { h.endOnce.Do(func() { close(h.end) }) }
 
 // Routes lists the handler's routes ("GET /api/v1/campaigns/{id}", …) in
 // registration order, so that the daemon's router can register, answer
@@ -491,12 +501,25 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) {
 		last = time.Now()
 		return true
 	}
+	ended := func() {
+		_, _ = fmt.Fprint(w, "event: end\ndata: {}\n\n")
+		fl.Flush()
+	}
+	select {
+	case <-h.end:
+		ended()
+		return
+	default:
+	}
 	if !send() {
 		return
 	}
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-h.end:
+			ended()
 			return
 		case <-tick.C:
 		case <-changed:
@@ -505,6 +528,10 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) {
 				select {
 				case <-r.Context().Done():
 					t.Stop()
+					return
+				case <-h.end:
+					t.Stop()
+					ended()
 					return
 				case <-t.C:
 				}

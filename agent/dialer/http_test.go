@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,50 @@ func TestHTTPStreamSendsSnapshots(t *testing.T) {
 		if len(s.Agents) == 1 && s.Agents[0].State == AgentReady {
 			break
 		}
+	}
+}
+
+// TestHTTPStreamEnds: EndStreams ends a live stream with an "end" event
+// (the body then reaches EOF), and a stream opened afterwards ends at once.
+func TestHTTPStreamEnds(t *testing.T) {
+	r := newRig(t, CampaignConfig{Mode: ModeProgressive})
+	h := NewHandler(r.d, WithStreamInterval(time.Hour))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	open := func() *bufio.Scanner {
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v1/dialer/stream", nil)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return bufio.NewScanner(resp.Body)
+	}
+	events := func(sc *bufio.Scanner) []string { // every event name up to EOF
+		var out []string
+		for sc.Scan() {
+			if ev, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+				out = append(out, ev)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			t.Fatalf("stream: %v", err)
+		}
+		return out
+	}
+	live := open()
+	if !live.Scan() || live.Text() != "event: snapshot" {
+		t.Fatalf("first line %q", live.Text())
+	}
+	h.EndStreams()
+	h.EndStreams() // twice is fine
+	if got := events(live); len(got) == 0 || got[len(got)-1] != "end" {
+		t.Fatalf("live stream after EndStreams: events %v, want it to finish with end", got)
+	}
+	if got := events(open()); !slices.Equal(got, []string{"end"}) {
+		t.Fatalf("stream opened after EndStreams: events %v, want [end]", got)
 	}
 }
 
