@@ -68,7 +68,9 @@ type HTTP struct {
 	PublicURL string `yaml:"public_url"`
 	// MaxBodyBytes caps request bodies, CSV uploads included. Default 256 MiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
-	// ShutdownTimeout bounds the graceful stop. Default 10s.
+	// ShutdownTimeout bounds how long a stop lets requests in flight
+	// finish; then their connections are closed, and the store is closed
+	// once their handlers have returned (at most 5 s more). Default 10s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }
 
