@@ -27,6 +27,7 @@ type ValidationError struct {
 	Fields []FieldError
 }
 
+// Error lists the invalid fields and what is wrong with each.
 func (e *ValidationError) Error() string {
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {

@@ -81,6 +81,7 @@ type FieldError struct {
 	Message string
 }
 
+// Error names the field and what is wrong with it.
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
 func fieldErr(field, msg string) error { return &FieldError{Field: field, Message: msg} }

@@ -38,10 +38,12 @@ type ThrottledError struct {
 	Err        error
 }
 
+// Error says the source throttled and how long it asked to wait.
 func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("%v (Retry-After %s)", e.Err, e.RetryAfter)
 }
 
+// Unwrap returns the error the source answered with.
 func (e *ThrottledError) Unwrap() error { return e.Err }
 
 // Do sends the request newReq builds (called again for each try) and returns

@@ -31,6 +31,8 @@ type GuardError struct {
 	Deletions, Total, Percent int
 }
 
+// Error says how many contacts the full sync would delete, and that it
+// needs confirming.
 func (e *GuardError) Error() string {
 	return fmt.Sprintf("full sync would delete %d of %d contacts (more than %d %%); confirm to apply",
 		e.Deletions, e.Total, e.Percent)
