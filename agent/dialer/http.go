@@ -8,10 +8,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/pbxagent/pbxagent/agent/api"
 )
 
 // Directory turns a directory query into leads (the daemon wires it to
@@ -43,8 +44,7 @@ type Directory interface {
 type Handler struct {
 	d         *Dialer
 	dir       Directory
-	mux       *http.ServeMux
-	routes    []string
+	mux       *api.RouteMux
 	interval  time.Duration
 	maxUpload int64
 
@@ -64,11 +64,11 @@ func WithStreamInterval(d time.Duration) HandlerOption { return func(h *Handler)
 
 // NewHandler returns the HTTP API of d.
 func NewHandler(d *Dialer, opts ...HandlerOption) *Handler {
-	h := &Handler{d: d, mux: http.NewServeMux(), interval: time.Second, maxUpload: 64 << 20, end: make(chan struct{})}
+	h := &Handler{d: d, mux: api.NewRouteMux(), interval: time.Second, maxUpload: 64 << 20, end: make(chan struct{})}
 	for _, o := range opts {
 		o(h)
 	}
-	m := routeRecorder{h}
+	m := h.mux
 	m.HandleFunc("GET /api/v1/campaigns", h.listCampaigns)
 	m.HandleFunc("POST /api/v1/campaigns", h.createCampaign)
 	m.HandleFunc("GET /api/v1/campaigns/{id}", h.getCampaign)
@@ -106,15 +106,7 @@ func (h *Handler) EndStreams() { h.endOnce.Do(func() { close(h.end) }) }
 // Routes lists the handler's routes ("GET /api/v1/campaigns/{id}", …) in
 // registration order, so that the daemon's router can register, answer
 // errors for and document each of them.
-func (h *Handler) Routes() []string { return slices.Clone(h.routes) }
-
-// routeRecorder registers on the handler's mux and remembers each pattern.
-type routeRecorder struct{ h *Handler }
-
-func (r routeRecorder) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
-	r.h.routes = append(r.h.routes, pattern)
-	r.h.mux.HandleFunc(pattern, f)
-}
+func (h *Handler) Routes() []string { return h.mux.Routes() }
 
 type apiError struct {
 	Code    string `json:"code"`

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 
+	"github.com/pbxagent/pbxagent/agent/api"
 	"github.com/pbxagent/pbxagent/provisioning"
 )
 
@@ -22,7 +22,7 @@ type createRequest struct {
 }
 
 func (s *Service) adminMux() http.Handler {
-	mux := &routeMux{ServeMux: http.NewServeMux()}
+	mux := api.NewRouteMux()
 	// With and without the trailing slash, however the caller mounts it.
 	mux.HandleFunc("GET /api/v1/phones", s.listPhones)
 	mux.HandleFunc("GET /api/v1/phones/{$}", s.listPhones)
@@ -33,22 +33,6 @@ func (s *Service) adminMux() http.Handler {
 	mux.HandleFunc("DELETE /api/v1/phones/{mac}", s.deletePhone)
 	return mux
 }
-
-// routeMux is a ServeMux that remembers its patterns, so that the daemon's
-// router can register, answer errors for and document each route.
-type routeMux struct {
-	*http.ServeMux
-	routes []string
-}
-
-// HandleFunc registers h for pattern and remembers the pattern.
-func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
-	m.routes = append(m.routes, pattern)
-	m.ServeMux.HandleFunc(pattern, h)
-}
-
-// Routes lists the patterns ("GET /api/v1/phones/{mac}") in registration order.
-func (m *routeMux) Routes() []string { return slices.Clone(m.routes) }
 
 func (s *Service) view(rec *record, token string) Phone {
 	return Phone{

@@ -6,7 +6,8 @@ import (
 )
 
 // routeMux is a ServeMux that remembers its patterns, so that the daemon's
-// router can register, answer errors for and document each route.
+// router can register, answer errors for and document each route. It is
+// agent/api.RouteMux again: phonebook imports nothing of agent.
 type routeMux struct {
 	*http.ServeMux
 	routes []string
