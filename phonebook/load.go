@@ -310,9 +310,11 @@ func (s *Store) ingestStream(ctx context.Context, read *badger.Txn, sw *badger.S
 		written <- err
 	}()
 	cur := <-free
+	kv := &pb.KV{Version: ts, StreamId: 1} // marshalled at once: one for every key
 	err := s.mergeResolved(ctx, read, so, func(key, val []byte) error {
 		// Keys arrive sorted and unique: the stream writer's order.
-		badger.KVToBuffer(&pb.KV{Key: key, Value: val, Version: ts, StreamId: 1}, cur)
+		kv.Key, kv.Value = key, val
+		badger.KVToBuffer(kv, cur)
 		if cur.LenNoPadding() >= bufSize {
 			full <- cur
 			cur = <-free
