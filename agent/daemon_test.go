@@ -24,7 +24,9 @@ import (
 )
 
 // testDaemon starts a daemon on random loopback ports with a fresh data dir.
-func testDaemon(t *testing.T, mut func(*config.Config)) (*Daemon, string) {
+// testConfig is the daemon tests' configuration: a fresh data directory,
+// loopback ports chosen by the kernel, region BA and a fixed admin token.
+func testConfig(t *testing.T) config.Config {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
@@ -32,6 +34,12 @@ func testDaemon(t *testing.T, mut func(*config.Config)) (*Daemon, string) {
 	cfg.AGI.Addr = "127.0.0.1:0"
 	cfg.Numbers.DefaultRegion = "BA"
 	cfg.AdminToken = "test-admin-token"
+	return cfg
+}
+
+func testDaemon(t *testing.T, mut func(*config.Config)) (*Daemon, string) {
+	t.Helper()
+	cfg := testConfig(t)
 	if mut != nil {
 		mut(&cfg)
 	}

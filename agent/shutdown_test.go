@@ -37,13 +37,12 @@ const shutdownToken = "test-admin-token"
 // testWait bounds every wait for an event in these tests.
 const testWait = 20 * time.Second
 
+// shutdownConfig is testConfig without the AGI listener and the sync
+// scheduler: nothing but HTTP runs.
 func shutdownConfig(t *testing.T) config.Config {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg := testConfig(t)
 	cfg.AGI.Addr = ""
-	cfg.Numbers.DefaultRegion = "BA"
 	cfg.AdminToken = shutdownToken
 	cfg.Sync.Disabled = true
 	return cfg
