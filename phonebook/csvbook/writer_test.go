@@ -200,8 +200,14 @@ func FuzzReader(f *testing.F) {
 			c, err := r.Next()
 			if err != nil {
 				if err != io.EOF {
-					if _, ok := err.(*csvbook.ParseError); !ok {
+					pe, ok := err.(*csvbook.ParseError)
+					if !ok {
 						t.Fatalf("unexpected error type %T: %v", err, err)
+					}
+					// Every problem is on a malformed row, and a row has at
+					// least one: the counts agree with the recorded lines.
+					if pe.Total < pe.Rows || pe.Rows < 1 || (pe.Total == len(pe.Problems) && pe.Rows != len(pe.Lines())) {
+						t.Fatalf("%d problems on %d rows, lines %v", pe.Total, pe.Rows, pe.Lines())
 					}
 					_ = err.Error()
 				}
