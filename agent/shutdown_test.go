@@ -146,6 +146,20 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// impatientDaemon builds (but does not start) a daemon whose
+// http.shutdown_timeout is 1 ms, logging into a tap.
+func impatientDaemon(t *testing.T) (*Daemon, config.Config, *logTap) {
+	t.Helper()
+	cfg := shutdownConfig(t)
+	cfg.HTTP.ShutdownTimeout = time.Millisecond
+	tap := newLogTap()
+	d, err := New(context.Background(), cfg, tap.logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, cfg, tap
+}
+
 // refused reports whether a new connection to addr is refused.
 func refused(addr string) bool {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
@@ -312,13 +326,7 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 // with its connection closed.
 func TestShutdownTimeoutWaitsForHandlers(t *testing.T) {
 	const seeded = 20
-	cfg := shutdownConfig(t)
-	cfg.HTTP.ShutdownTimeout = time.Millisecond
-	tap := newLogTap()
-	d, err := New(context.Background(), cfg, tap.logger())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, cfg, tap := impatientDaemon(t)
 	entered, returned, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	var scanned int
 	var scanErr error
@@ -404,13 +412,7 @@ func TestShutdownTimeoutWaitsForHandlers(t *testing.T) {
 // that it gave up, says so in its error and leaves the store open (the
 // handler can still use it) rather than closing it under the handler.
 func TestShutdownGivesUpOnStuckHandler(t *testing.T) {
-	cfg := shutdownConfig(t)
-	cfg.HTTP.ShutdownTimeout = time.Millisecond
-	tap := newLogTap()
-	d, err := New(context.Background(), cfg, tap.logger())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, _, tap := impatientDaemon(t)
 	entered, returned, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	var scanErr error
 	d.Router().HandlePublic("GET /test/stuck", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -438,7 +440,7 @@ func TestShutdownGivesUpOnStuckHandler(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	err = d.Stop(ctx)
+	err := d.Stop(ctx)
 	if err == nil || !strings.Contains(err.Error(), "store left open") {
 		t.Errorf("Stop: %v; want it to say the store was left open", err)
 	}
