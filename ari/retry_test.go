@@ -120,7 +120,9 @@ func startClosing(t *testing.T, applyDropped bool, preset ...string) (*closingSe
 		s.channels[id] = true
 	}
 	hs := &http.Server{Handler: http.HandlerFunc(s.handler),
-		ConnContext: func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, connKey{}, new(int)) }}
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, new(int))
+		}}
 	url, stop := serveLoopback(t, hs)
 	t.Cleanup(stop)
 	c, err := ari.New(url)
