@@ -72,3 +72,44 @@ func TestRecordingFailureKeepsTheCall(t *testing.T) {
 		t.Fatalf("view %+v: want the recording failure reported", v)
 	}
 }
+
+// A cold predictive campaign dials no more calls than free agents until it
+// has measured its answer rate; then it paces from the measurement.
+func TestColdStartDialsOnePerFreeAgent(t *testing.T) {
+	r := newRig(t, CampaignConfig{Mode: ModePredictive})
+	var nums []string
+	for i := range 200 {
+		nums = append(nums, fmt.Sprintf("+4420712%05d", i))
+	}
+	r.leads(nums...)
+	r.login("a1", "a2")
+	r.tel.take()
+	if err := r.d.StartCampaign("camp"); err != nil {
+		t.Fatal(err)
+	}
+	r.clk.Advance(2 * time.Second)
+	if n := r.tel.count("originate"); n != 2 {
+		t.Fatalf("cold campaign with 2 free agents placed %d calls, want 2", n)
+	}
+	if !r.view().ColdStart {
+		t.Fatal("view does not say the campaign is in its cold start")
+	}
+	// Feed it measurements: every call rings out, so the answer rate is low
+	// and, once warm, it dials more than one call per agent.
+	for i := 0; r.view().ColdStart && i < 500; i++ {
+		for _, o := range r.tel.originate {
+			r.d.HandleEvent(Event{Kind: EventEnded, CallID: o.CallID, Cause: 19})
+		}
+		r.tel.originate = nil
+		r.clk.Advance(30 * time.Second)
+	}
+	if r.view().ColdStart {
+		t.Fatal("still cold after 100 attempts")
+	}
+	r.tel.take()
+	r.tel.originate = nil
+	r.clk.Advance(2 * time.Second)
+	if v := r.view(); v.Ringing <= 2 {
+		t.Fatalf("warm campaign with a low answer rate rings %d calls for 2 agents, want more", v.Ringing)
+	}
+}

@@ -71,6 +71,9 @@ type CampaignView struct {
 	// dialer (before a restart) that answered afterwards: they hear the
 	// information message, or are hung up when there is none.
 	StrayCalls int `json:"stray_calls"`
+	// ColdStart is true while a predictive campaign paces one call per
+	// free agent because it has not yet measured its answer rate.
+	ColdStart bool `json:"cold_start"`
 	// RecordingFailures counts connected calls whose recording could not
 	// start (they went on unrecorded).
 	RecordingFailures int `json:"recording_failures"`
@@ -158,7 +161,7 @@ func (d *Dialer) campaignView(c *campaign, now time.Time) CampaignView {
 		LeadsDue: c.queue.readyLen(), LeadsDeferred: len(c.queue.deferred),
 		TimeToAgentP99: Duration(c.tta.quantile(0.99)), TimeToAgentMax: Duration(c.tta.max),
 		Outcomes: map[Outcome]int{}, AnswerRateEstimate: c.est.answerRate(), RiskThreshold: c.ctl.theta, LastRisk: c.ctl.lastRisk,
-		AnswerRateChanges: c.est.changes, StrayCalls: c.strays, RecordingFailures: c.recordFailures, LastFault: c.lastFault}
+		AnswerRateChanges: c.est.changes, StrayCalls: c.strays, ColdStart: c.cfg.Mode == ModePredictive && c.est.cold(), RecordingFailures: c.recordFailures, LastFault: c.lastFault}
 	for k, n := range c.outcomes {
 		v.Outcomes[k] = n
 	}
