@@ -371,6 +371,11 @@ func (d *Dialer) ended(cl *call, cause int, forced Outcome, now time.Time) {
 	if cl.cancel != nil {
 		cl.cancel.Stop()
 	}
+	if forced == OutcomeConfig || cl.fault != "" || prev == callDialing && forced == "" && !cl.hungUp && OutcomeForCause(cause) == OutcomeConfig {
+		// Pause before the call's agent is released below: no new call on a
+		// configuration known to be broken (reported further down).
+		c.state = CampaignPaused
+	}
 	var out Outcome
 	switch prev {
 	case callDialing:
@@ -493,14 +498,19 @@ func (d *Dialer) finishLead(c *campaign, l *Lead, out Outcome, now time.Time) {
 // agent is taken from this run's calls: the customer hears the campaign's
 // information message, which names the caller as the rules on abandoned
 // calls ask, and the call ends; without a message it is hung up at once.
+// A customer who was talking to an agent of the earlier run (whose leg is
+// gone) is hung up: the conversation was cut, and a message about a call
+// that never reached anyone would be wrong.
 func (d *Dialer) stray(ev Event, now time.Time) {
 	id := ev.CallID
 	var msg string
 	if c := d.campaigns[ev.Campaign]; c != nil {
 		c.strays++
-		msg = c.cfg.InfoMessage
+		if !ev.Talking {
+			msg = c.cfg.InfoMessage
+		}
 	}
-	d.log.Warn("dialer: a call placed before a restart answered; ending it", "call", id, "campaign", ev.Campaign, "message", msg != "")
+	d.log.Warn("dialer: a call placed before a restart is in the app; ending it", "call", id, "campaign", ev.Campaign, "was_talking", ev.Talking, "message", msg != "")
 	hangup := func(ctx context.Context) error { return d.tel.Hangup(ctx, id) }
 	if msg == "" {
 		d.queue("hang up stray call", hangup, nil)

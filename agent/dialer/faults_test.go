@@ -15,18 +15,20 @@ func TestStrayCallHearsTheMessageOrIsHungUp(t *testing.T) {
 	tests := []struct {
 		name     string
 		campaign string
+		talking  bool
 		playErr  error
 		want     []string
 	}{
 		{name: "known campaign: message", campaign: "camp", want: []string{"play old-1 sound:info"}},
 		{name: "message refused: hang up", campaign: "camp", playErr: errors.New("gone"), want: []string{"play old-1 sound:info", "hangup old-1"}},
 		{name: "unknown campaign: hang up", campaign: "nope", want: []string{"hangup old-1"}},
+		{name: "was talking to an agent: hang up", campaign: "camp", talking: true, want: []string{"hangup old-1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, CampaignConfig{Mode: ModeProgressive})
 			r.tel.playErr = tt.playErr
-			r.d.HandleEvent(Event{Kind: EventStray, CallID: "old-1", Campaign: tt.campaign})
+			r.d.HandleEvent(Event{Kind: EventStray, CallID: "old-1", Campaign: tt.campaign, Talking: tt.talking})
 			if got := r.tel.take(); !slices.Equal(got, tt.want) {
 				t.Fatalf("commands %v, want %v", got, tt.want)
 			}
@@ -45,7 +47,12 @@ func TestAMDFaultPausesCampaignWithReason(t *testing.T) {
 	r.login("a1")
 	_ = r.d.StartCampaign("camp")
 	r.clk.Advance(8 * time.Second)
+	r.tel.take()
 	r.d.HandleEvent(Event{Kind: EventEnded, CallID: "c1", Fault: "AMD dialplan failed"})
+	r.clk.Advance(time.Minute)
+	if n := r.tel.count("originate"); n != 0 {
+		t.Fatalf("%d calls placed after the fault, want none", n)
+	}
 	v := r.view()
 	if v.Outcomes[OutcomeConfig] != 1 || v.Outcomes[OutcomeUnknown] != 0 {
 		t.Fatalf("outcomes %v, want one config_error", v.Outcomes)

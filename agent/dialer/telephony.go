@@ -108,6 +108,9 @@ type Event struct {
 	AMD string
 	// Campaign is the campaign of an EventStray, when known.
 	Campaign string
+	// Talking marks an EventStray found in a bridge: it was in conversation
+	// with an agent of the earlier run (whose leg is gone).
+	Talking bool
 	// Fault, on an EventEnded, says the call ended because of a fault in the
 	// telephone system's configuration (e.g. the AMD dialplan failed); the
 	// dialer records the outcome config_error and pauses the campaign.

@@ -514,7 +514,7 @@ func (t *Telephony) PlayMessage(ctx context.Context, callID, media string) error
 	pb := fmt.Sprintf("msg-%s-%s-%d", callID, t.run, t.seq)
 	t.playbacks[pb] = callID
 	t.mu.Unlock()
-	if moh {
+	if moh || c == nil { // c == nil: a stray of an earlier run, maybe on hold
 		_ = t.cli.Channels().StopMOH(ctx, callID)
 	}
 	if ringback != "" {

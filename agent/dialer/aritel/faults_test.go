@@ -118,17 +118,38 @@ func TestRestartCleansUpAndReportsStrays(t *testing.T) {
 	if err := e.tel.Originate(ctx, dialer.OriginateRequest{CallID: "w1", Campaign: "camp", Endpoint: "PJSIP/h1", Timeout: 25 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
+	// Talking to the agent when the process dies.
+	if err := e.tel.ConnectAgent(ctx, "a2", "PJSIP/agent2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.tel.Originate(ctx, dialer.OriginateRequest{CallID: "t1", Campaign: "camp", Endpoint: "PJSIP/h2", Timeout: 25 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
 	// Still ringing when the process dies.
 	if err := e.tel.Originate(ctx, dialer.OriginateRequest{CallID: "r1", Campaign: "camp", Endpoint: "PJSIP/slow1", Timeout: 25 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.Advance(3 * time.Second)
-	e.expect(dialer.EventAnswered, "w1")
+	got := map[string]bool{}
+	deadline := time.After(10 * time.Second)
+	for !got["w1"] || !got["t1"] || !got["a2"] {
+		select {
+		case ev := <-e.evs:
+			if ev.Kind == dialer.EventAnswered || ev.Kind == dialer.EventAgentUp {
+				got[ev.CallID+ev.AgentID] = true
+			}
+		case <-deadline:
+			t.Fatalf("events %v, want w1 and t1 answered, a2 up", got)
+		}
+	}
 	if err := e.tel.Hold(ctx, "w1", dialer.HoldMOH); err != nil {
 		t.Fatal(err)
 	}
-	if len(e.srv.BridgeIDs()) != 1 {
-		t.Fatalf("bridges %v, want the agent's", e.srv.BridgeIDs())
+	if err := e.tel.Join(ctx, "t1", "a2", false); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.srv.BridgeIDs()) != 2 {
+		t.Fatalf("bridges %v, want the agents'", e.srv.BridgeIDs())
 	}
 
 	e.kill()
@@ -137,7 +158,14 @@ func TestRestartCleansUpAndReportsStrays(t *testing.T) {
 	// The waiting customer is reported at once; the agent leg and its
 	// bridge are gone.
 	var strays []dialer.Event
-	strays = append(strays, e.expect(dialer.EventStray, "w1"))
+	if ev := e.expect(dialer.EventStray, "t1"); !ev.Talking {
+		t.Errorf("stray t1 was talking to an agent: %+v", ev)
+	}
+	ev := e.expect(dialer.EventStray, "w1")
+	if ev.Talking {
+		t.Errorf("stray w1 was waiting, not talking: %+v", ev)
+	}
+	strays = append(strays, ev)
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for _, c := range e.srv.Channels() {

@@ -51,6 +51,12 @@ func isAgentLeg(id string) bool { return strings.HasPrefix(id, "agent-") }
 // (EventStray), which decides what the customer hears; anything else is
 // hung up.
 func (t *Telephony) strayInStasis(ctx context.Context, ch ari.Channel, args []string) []dialer.Event {
+	return t.stray(ctx, ch, args, false)
+}
+
+// stray is strayInStasis; talking says the leg was found in a bridge (in
+// conversation with an agent of the earlier run).
+func (t *Telephony) stray(ctx context.Context, ch ari.Channel, args []string, talking bool) []dialer.Event {
 	id := ch.ID
 	kind := ""
 	if len(args) > 0 {
@@ -62,14 +68,14 @@ func (t *Telephony) strayInStasis(ctx context.Context, ch ari.Channel, args []st
 		t.hangupStray(ctx, id)
 		return nil
 	case kind == argCustomer && len(args) >= 2:
-		return []dialer.Event{{Kind: dialer.EventStray, CallID: id, Campaign: args[1]}}
+		return []dialer.Event{{Kind: dialer.EventStray, CallID: id, Campaign: args[1], Talking: talking}}
 	}
 	campaign, err := t.cli.Channels().GetVariable(ctx, id, campaignVar)
 	if err != nil && !ari.IsNotFound(err) {
 		t.log.Warn("aritel: read the campaign of a stray call", "channel", id, "err", err)
 	}
 	if campaign != "" {
-		return []dialer.Event{{Kind: dialer.EventStray, CallID: id, Campaign: campaign}}
+		return []dialer.Event{{Kind: dialer.EventStray, CallID: id, Campaign: campaign, Talking: talking}}
 	}
 	t.log.Warn("aritel: unknown channel in the dialer's app; hanging it up", "channel", id, "args", strings.Join(args, ","))
 	t.hangupStray(ctx, id)
@@ -102,6 +108,12 @@ func (t *Telephony) sweep(ctx context.Context, e *ari.ReconciledEvent) []dialer.
 	live := make(map[string]ari.Channel, len(e.Channels))
 	for _, c := range e.Channels {
 		live[c.ID] = c
+	}
+	bridged := map[string]bool{}
+	for _, b := range e.Bridges {
+		for _, id := range b.Channels {
+			bridged[id] = true
+		}
 	}
 	t.mu.Lock()
 	tracked := func(id string) bool {
@@ -141,7 +153,7 @@ func (t *Telephony) sweep(ctx context.Context, e *ari.ReconciledEvent) []dialer.
 		args, inApp := stasisArgs(ch)
 		switch {
 		case inApp:
-			out = append(out, t.strayInStasis(ctx, ch, args)...)
+			out = append(out, t.stray(ctx, ch, args, bridged[id])...)
 		case isAgentLeg(id):
 			t.log.Warn("aritel: agent leg of an earlier run still ringing; hanging it up", "channel", id)
 			t.hangupStray(ctx, id)

@@ -213,7 +213,7 @@ func (s *Server) startRecordingLocked(r *request, target string) response {
 	}
 	if s.noRecDir {
 		// The recording directory is missing: the file cannot be opened.
-		return fail(http.StatusInternalServerError, "Error starting recording")
+		return fail(http.StatusInternalServerError, "Internal Server Error")
 	}
 	ifExists := r.q.Get("ifExists")
 	_, stored := s.stored[name]
