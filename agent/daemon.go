@@ -186,7 +186,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 
 	// ARI: the caller-ID Stasis app.
 	if cfg.ARI.URL != "" {
-		d.ari, err = ari.New(cfg.ARI.URL, ari.WithApps(cfg.ARI.CallerIDApp, cfg.ARI.DialerApp), ari.WithAuth(cfg.ARI.User, cfg.ARI.Pass),
+		d.ari, err = ari.New(cfg.ARI.URL, ari.WithApps(cfg.ARI.CallerIDApp, cfg.ARI.DialerApp), ari.WithAuth(cfg.ARI.User, cfg.ARI.Pass), ari.WithIdleTimeout(cfg.ARI.IdleTimeout),
 			ari.WithLogger(log.With("component", "ari")))
 		if err != nil {
 			return nil, fmt.Errorf("config ari.url: %w", err)
@@ -408,6 +408,16 @@ func (d *Daemon) Stop(ctx context.Context) error {
 		d.dialer.Close()
 	}
 	d.wg.Wait()
+	if d.tel != nil {
+		// No dialer leg or bridge outlives the process (issue: agents' phones
+		// left off-hook on dead legs, bridges orphaned).
+		// Its own short budget: the HTTP shutdown may have used up ctx's.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if err := d.tel.Release(rctx); err != nil {
+			d.log.Warn("dialer: releasing calls at stop", "err", err)
+		}
+		cancel()
+	}
 	if d.ari != nil {
 		_ = d.ari.Close()
 	}

@@ -589,3 +589,47 @@ func TestShutdownEndsDialerStreams(t *testing.T) {
 		t.Fatalf("Stop: %v", err)
 	}
 }
+
+// A clean stop leaves no dialer leg or bridge in Asterisk: an agent's phone
+// must not stay off-hook on a dead leg, and the next run's login must not
+// find the old bridge.
+func TestStopReleasesDialerLegs(t *testing.T) {
+	fake, ariURL := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"),
+		fakeari.WithPeer("PJSIP/agent", fakeari.Agent{AnswerAfter: 10 * time.Millisecond}))
+	cfg := shutdownConfig(t)
+	cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = ariURL, "asterisk", "secret"
+	d, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := client{t: t, base: "http://" + d.HTTPAddr(), token: shutdownToken}
+	if code, b := c.do("POST", "/api/v1/campaigns", "application/json",
+		[]byte(`{"id":"c1","mode":"progressive","max_channels":5,"info_message":"sound:info","window":{"default_tz":"Europe/London"}}`)); code != 201 {
+		t.Fatalf("create campaign: %d %s", code, b)
+	}
+	if code, b := c.do("POST", "/api/v1/agents/a1/login", "application/json", []byte(`{"campaign":"c1","endpoint":"PJSIP/agent1"}`)); code != 200 {
+		t.Fatalf("login: %d %s", code, b)
+	}
+	eventually(t, "the agent's leg parked in its bridge", func() bool {
+		for _, ch := range fake.Channels() {
+			if ch.Endpoint == "PJSIP/agent1" && ch.Bridge != "" {
+				return true
+			}
+		}
+		return false
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	defer cancel()
+	if err := d.Stop(ctx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if chs := fake.Channels(); len(chs) != 0 {
+		t.Errorf("channels left after stop: %+v", chs)
+	}
+	if b := fake.BridgeIDs(); len(b) != 0 {
+		t.Errorf("bridges left after stop: %v", b)
+	}
+}

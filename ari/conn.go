@@ -6,10 +6,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -36,6 +38,7 @@ type Conn struct {
 	backoffReset time.Duration
 	dialTimeout  time.Duration
 	reqTimeout   time.Duration
+	idleTimeout  time.Duration
 
 	bus *bus
 
@@ -96,6 +99,13 @@ func WithBackoff(base, max, reset time.Duration) Option {
 	return func(c *Conn) { c.backoffBase, c.backoffMax, c.backoffReset = base, max, reset }
 }
 
+// WithIdleTimeout sets how long an idle HTTP connection to Asterisk is kept
+// for the next request (default DefaultIdleTimeout, 10 s). Keep it below
+// Asterisk's http.conf session_keep_alive (15 s by default), or requests
+// race the server closing the connection. It applies to the client's own
+// transport, not to one given with WithHTTPClient.
+func WithIdleTimeout(d time.Duration) Option { return func(c *Conn) { c.idleTimeout = d } }
+
 // WithRequestTimeout bounds REST calls whose context has no deadline
 // (default 30 s), so a half-open connection cannot hang a caller forever.
 func WithRequestTimeout(d time.Duration) Option { return func(c *Conn) { c.reqTimeout = d } }
@@ -128,6 +138,7 @@ func New(baseURL string, opts ...Option) (*Conn, error) {
 		backoffReset: 60 * time.Second,
 		dialTimeout:  10 * time.Second,
 		reqTimeout:   30 * time.Second,
+		idleTimeout:  DefaultIdleTimeout,
 		bus:          newBus(0),
 		known:        map[string]struct{}{},
 		subs:         map[string]map[Key]struct{}{},
@@ -140,6 +151,7 @@ func New(baseURL string, opts ...Option) (*Conn, error) {
 	if c.hc == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 64
+		tr.IdleConnTimeout = c.idleTimeout
 		c.hc = &http.Client{Transport: tr}
 	}
 	return c, nil
@@ -221,29 +233,77 @@ func NewID(prefix string) string {
 
 // call performs one REST request. q may be nil; body, if not nil, is sent
 // as JSON; out, if not nil, receives the decoded reply.
+//
+// A request that fails on a reused connection before any response arrived
+// (Asterisk closed the idle connection as the request went out) is repeated
+// once on a new connection when its operation allows it (retryClassOf);
+// otherwise the error wraps ErrNoResponse.
 func (c *Conn) call(ctx context.Context, op, method, path string, q url.Values, body, out any) error {
 	if _, has := ctx.Deadline(); !has && c.reqTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.reqTimeout)
 		defer cancel()
 	}
-	target := c.base.String() + path
-	if len(q) > 0 {
-		target += "?" + q.Encode()
-	}
-	var rd io.Reader
+	var payload []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return fmt.Errorf("ari %s: encode body: %w", op, err)
 		}
-		rd = bytes.NewReader(b)
+		payload = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	data, reused, err := c.do(ctx, op, method, path, q, payload)
+	if err != nil && reused && ctx.Err() == nil && !isStatus(err) {
+		class := retryClassOf(op, method)
+		if class == noRetry {
+			return fmt.Errorf("%w: %w", err, ErrNoResponse)
+		}
+		c.log.Debug("ari: repeating a request whose connection closed before a response", "op", op, "err", err)
+		data, _, err = c.do(ctx, op, method, path, q, payload)
+		switch {
+		case err == nil:
+		case class == retryGone && IsNotFound(err):
+			return nil
+		case class == retryLeft && (IsNotFound(err) || IsConflict(err)):
+			return nil
+		case class == retryCreated && IsConflict(err):
+			if out == nil {
+				return nil
+			}
+			data, _, err = c.do(ctx, op+".get", http.MethodGet, createdPath(op, path, q), nil, nil)
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("ari %s: %w", op, err)
+		return err
 	}
-	if body != nil {
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("ari %s: decode reply: %w", op, err)
+		}
+	}
+	return nil
+}
+
+func isStatus(err error) bool { var e *Error; return errors.As(err, &e) }
+
+// do sends one request and returns the reply body of a 2xx, or an *Error
+// for any other status. reused says whether it went out on a connection
+// that had served an earlier request.
+func (c *Conn) do(ctx context.Context, op, method, path string, q url.Values, payload []byte) (data []byte, reused bool, err error) {
+	target := c.base.String() + path
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
+	}
+	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused }}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), method, target, rd)
+	if err != nil {
+		return nil, false, fmt.Errorf("ari %s: %w", op, err)
+	}
+	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.user != "" || c.pass != "" {
@@ -251,12 +311,12 @@ func (c *Conn) call(ctx context.Context, op, method, path string, q url.Values, 
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("ari %s: %s %s: %w", op, method, path, err)
+		return nil, reused, fmt.Errorf("ari %s: %s %s: %w", op, method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return fmt.Errorf("ari %s: %s %s: read reply: %w", op, method, path, err)
+		return nil, false, fmt.Errorf("ari %s: %s %s: read reply: %w", op, method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
 		var eb struct {
@@ -274,14 +334,9 @@ func (c *Conn) call(ctx context.Context, op, method, path string, q url.Values, 
 		if msg == "" {
 			msg = http.StatusText(resp.StatusCode)
 		}
-		return &Error{Op: op, Method: method, Path: path, Status: resp.StatusCode, Message: msg}
+		return nil, false, &Error{Op: op, Method: method, Path: path, Status: resp.StatusCode, Message: msg}
 	}
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("ari %s: decode reply: %w", op, err)
-		}
-	}
-	return nil
+	return data, false, nil
 }
 
 func seg(s string) string { return "/" + url.PathEscape(s) }

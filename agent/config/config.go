@@ -138,6 +138,11 @@ type ARI struct {
 	// AMDContext, when set, is a dialplan context running AMD() that the
 	// dialer sends answered customer legs through for machine detection.
 	AMDContext string `yaml:"amd_context"`
+	// IdleTimeout is how long an idle HTTP connection to Asterisk is kept
+	// for the next request. Keep it below Asterisk's http.conf
+	// session_keep_alive (15 s by default), or requests race Asterisk
+	// closing the connection. Default 10s.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
 }
 
 // Phones configures the desk-phone endpoints (/phonebook, /provisioning).
@@ -180,7 +185,7 @@ func Default() Config {
 		},
 		AGI:    AGI{Addr: "127.0.0.1:4573"},
 		SIP:    SIP{MissStatus: 404},
-		ARI:    ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer"},
+		ARI:    ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer", IdleTimeout: 10 * time.Second},
 		Phones: Phones{GroupBy: "company", RefreshMinutes: 60},
 		Log:    Log{Level: "info", Format: "text"},
 	}
@@ -256,6 +261,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CallerID.Deadline <= 0 {
 		return errors.New("config callerid.deadline: must be positive")
+	}
+	if c.ARI.IdleTimeout <= 0 {
+		return errors.New("config ari.idle_timeout: must be positive (and below Asterisk's http.conf session_keep_alive, 15s by default)")
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/clock"
@@ -36,6 +37,7 @@ type call struct {
 	cancelling bool
 	hungUp     bool
 	machine    bool
+	fault      string // configuration fault that ended the call
 	outcome    Outcome
 	attempt    *attemptSlot // this call's place in the answer-rate estimate
 }
@@ -129,6 +131,12 @@ func (d *Dialer) HandleEvent(ev Event) {
 				if ev.Lost && cl.state == callDialing {
 					forced = OutcomeLost
 				}
+				if ev.Fault != "" {
+					forced, cl.fault = OutcomeConfig, ev.Fault
+					if cl.state == callDialing {
+						cl.c.answered++ // it was answered: the fault struck after the answer
+					}
+				}
 				d.ended(cl, ev.Cause, forced, now)
 			}
 		case EventAgentUp:
@@ -148,6 +156,8 @@ func (d *Dialer) HandleEvent(ev Event) {
 			}
 		case EventLinkUp:
 			d.linkDown = false
+		case EventStray:
+			d.stray(ev, now)
 		}
 	})
 }
@@ -248,7 +258,17 @@ func (d *Dialer) connect(cl *call, a *agent, now time.Time) {
 	c.connected++
 	c.tta.add(now.Sub(cl.answeredAt))
 	rec := c.cfg.Record
-	d.queue("join", func(ctx context.Context) error { return d.tel.Join(ctx, cl.id, a.id, rec) }, d.hangupOnErr(cl))
+	hangup := d.hangupOnErr(cl)
+	d.queue("join", func(ctx context.Context) error { return d.tel.Join(ctx, cl.id, a.id, rec) }, func(now time.Time, err error) {
+		if errors.Is(err, ErrRecordingFailed) {
+			// Joined, not recorded: the conversation goes on; the campaign says why.
+			c.recordFailures++
+			c.lastFault = err.Error()
+			d.log.Error("dialer: call not recorded", "campaign", c.cfg.ID, "call", cl.id, "err", err)
+			return
+		}
+		hangup(now, err)
+	})
 }
 
 func (d *Dialer) graceExpired(cl *call, now time.Time) {
@@ -351,6 +371,11 @@ func (d *Dialer) ended(cl *call, cause int, forced Outcome, now time.Time) {
 	if cl.cancel != nil {
 		cl.cancel.Stop()
 	}
+	if forced == OutcomeConfig || cl.fault != "" || prev == callDialing && forced == "" && !cl.hungUp && OutcomeForCause(cause) == OutcomeConfig {
+		// Pause before the call's agent is released below: no new call on a
+		// configuration known to be broken (reported further down).
+		c.state = CampaignPaused
+	}
 	var out Outcome
 	switch prev {
 	case callDialing:
@@ -392,9 +417,20 @@ func (d *Dialer) ended(cl *call, cause int, forced Outcome, now time.Time) {
 			out = OutcomeMachine
 		}
 	}
+	if cl.fault != "" && prev != callDialing {
+		out = OutcomeConfig
+	}
 	if out == OutcomeConfig {
-		d.log.Error("dialer: bearer capability not available, pausing campaign", "campaign", c.cfg.ID, "call", cl.id)
+		fault := cl.fault
+		if fault == "" {
+			fault = "bearer capability not available (cause 58)"
+		}
+		d.log.Error("dialer: configuration fault, pausing campaign", "campaign", c.cfg.ID, "call", cl.id, "fault", fault)
+		c.lastFault = fault
 		c.state = CampaignPaused
+		if err := d.store.SaveCampaign(c.cfg, c.state); err != nil {
+			d.log.Error("dialer: store campaign", "campaign", c.cfg.ID, "err", err)
+		}
 	}
 	c.outcomes[out]++
 	d.finishLead(c, cl.lead, out, now)
@@ -454,4 +490,32 @@ func (d *Dialer) finishLead(c *campaign, l *Lead, out Outcome, now time.Time) {
 		l.Status = LeadDone
 	}
 	d.saveLead(c, l)
+}
+
+// stray decides what a customer leg of an earlier run hears when it answers
+// into the application after a restart. Its lead was already recorded as
+// lost and its number quarantined like an abandoned call (Restore), so no
+// agent is taken from this run's calls: the customer hears the campaign's
+// information message, which names the caller as the rules on abandoned
+// calls ask, and the call ends; without a message it is hung up at once.
+// A customer who was talking to an agent of the earlier run (whose leg is
+// gone) is hung up: the conversation was cut, and a message about a call
+// that never reached anyone would be wrong.
+func (d *Dialer) stray(ev Event, now time.Time) {
+	id := ev.CallID
+	var msg string
+	if c := d.campaigns[ev.Campaign]; c != nil {
+		c.strays++
+		if !ev.Talking {
+			msg = c.cfg.InfoMessage
+		}
+	}
+	d.log.Warn("dialer: a call placed before a restart is in the app; ending it", "call", id, "campaign", ev.Campaign, "was_talking", ev.Talking, "message", msg != "")
+	hangup := func(ctx context.Context) error { return d.tel.Hangup(ctx, id) }
+	if msg == "" {
+		d.queue("hang up stray call", hangup, nil)
+		return
+	}
+	d.queue("play info message to stray call", func(ctx context.Context) error { return d.tel.PlayMessage(ctx, id, msg) },
+		func(time.Time, error) { d.queue("hang up stray call", hangup, nil) })
 }

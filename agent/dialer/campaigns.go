@@ -35,6 +35,10 @@ type campaign struct {
 	amdFalsePosTotal                                                 int
 	outcomes                                                         map[Outcome]int
 	tta                                                              durHist
+
+	strays         int    // customer legs of an earlier run answered into the app
+	recordFailures int    // connected calls whose recording could not start
+	lastFault      string // the last configuration fault seen
 }
 
 // CreateCampaign adds a stopped campaign and returns its configuration with

@@ -105,7 +105,28 @@ type estimator struct {
 	dialTimeout float64
 	quantCache  []float64
 	quantDirty  bool
+	// seen and seenLive count every attempt since the campaign's start
+	// (never reset), for the cold start.
+	seen, seenLive int
+	warmed         bool
 }
+
+// Cold start. ExpectedAnswerRate is a guess; a campaign whose real answer
+// rate is far above it would be over-dialled in its first minutes (seen on
+// a real Asterisk: 3 calls for 2 agents, 1 abandoned). Until the estimator
+// has counted coldAnswers live answers in at least coldAttempts attempts
+// (or coldMaxAttempts attempts, for lists that rarely answer), the
+// predictive modes place no more calls than there are agents free to take
+// them, so no answer can find every agent busy; then the prior is dropped
+// and the measured rate drives the pace.
+const (
+	coldAnswers     = 5
+	coldAttempts    = 20
+	coldMaxAttempts = 100
+)
+
+// cold reports whether the campaign is still in its cold start.
+func (e *estimator) cold() bool { return !e.warmed }
 
 func newEstimator(cfg CampaignConfig) *estimator {
 	to := time.Duration(cfg.DialTimeout).Seconds()
@@ -142,6 +163,14 @@ const (
 )
 
 func (e *estimator) attempt(live bool) {
+	e.seen++
+	if live {
+		e.seenLive++
+	}
+	if !e.warmed && (e.seenLive >= coldAnswers && e.seen >= coldAttempts || e.seen >= coldMaxAttempts) {
+		e.warmed = true
+		e.priorW = 0 // measured now; the guess would bias it for another 20 attempts
+	}
 	e.detectChange(live)
 	if e.outFull && e.outcomes[e.outNext] {
 		e.answered--

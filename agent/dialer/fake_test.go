@@ -18,6 +18,8 @@ type recTel struct {
 	cmds      []string
 	originate []OriginateRequest
 	failOrig  bool
+	joinErr   error // returned by Join (after recording the command)
+	playErr   error // returned by PlayMessage
 }
 
 func (r *recTel) Originate(_ context.Context, req OriginateRequest) error {
@@ -38,7 +40,7 @@ func (r *recTel) DisconnectAgent(_ context.Context, a string) error {
 }
 func (r *recTel) Join(_ context.Context, c, a string, rec bool) error {
 	r.cmds = append(r.cmds, fmt.Sprintf("join %s %s", c, a))
-	return nil
+	return r.joinErr
 }
 func (r *recTel) Hold(_ context.Context, c string, m HoldMedia) error {
 	r.cmds = append(r.cmds, fmt.Sprintf("hold %s %s", c, m))
@@ -46,7 +48,7 @@ func (r *recTel) Hold(_ context.Context, c string, m HoldMedia) error {
 }
 func (r *recTel) PlayMessage(_ context.Context, c, m string) error {
 	r.cmds = append(r.cmds, fmt.Sprintf("play %s %s", c, m))
-	return nil
+	return r.playErr
 }
 func (r *recTel) Hangup(_ context.Context, c string) error {
 	r.cmds = append(r.cmds, "hangup "+c)

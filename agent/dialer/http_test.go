@@ -205,3 +205,18 @@ func TestHTTPDirectoryLeadsAndErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPEmptyListsAreArrays(t *testing.T) {
+	r := newRig(t, CampaignConfig{Mode: ModeProgressive})
+	srv := httptest.NewServer(NewHandler(r.d))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/api/v1/agents")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if got := strings.TrimSpace(string(b)); got != "[]" {
+		t.Fatalf("GET /api/v1/agents with nobody logged in = %s, want []", got)
+	}
+}

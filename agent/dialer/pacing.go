@@ -156,6 +156,16 @@ func (d *Dialer) pace(c *campaign, now time.Time) {
 		} else {
 			n = d.predictRisk(c, now, room)
 		}
+		if c.est.cold() {
+			// Cold start (estimator.go): a call for each free agent, no more.
+			free := 0
+			for _, a := range c.agents {
+				if a.state == AgentReady && a.inService() && a.call == nil {
+					free++
+				}
+			}
+			n = min(n, free-len(c.ringing)-len(c.waiting))
+		}
 		d.placeN(c, min(n, room), now)
 	}
 }

@@ -66,6 +66,21 @@ type CampaignView struct {
 	// detected (each restarts its window).
 	AnswerRateChanges int     `json:"answer_rate_changes"`
 	LastRisk          float64 `json:"last_risk"`
+
+	// StrayCalls counts customer legs placed by an earlier run of the
+	// dialer (before a restart) that answered afterwards: they hear the
+	// information message, or are hung up when there is none.
+	StrayCalls int `json:"stray_calls"`
+	// ColdStart is true while a predictive campaign paces one call per
+	// free agent because it has not yet measured its answer rate.
+	ColdStart bool `json:"cold_start"`
+	// RecordingFailures counts connected calls whose recording could not
+	// start (they went on unrecorded).
+	RecordingFailures int `json:"recording_failures"`
+	// LastFault is the last configuration fault of the telephone system
+	// the campaign met (AMD dialplan failed, recording refused, cause 58);
+	// AMD and cause-58 faults pause the campaign.
+	LastFault string `json:"last_fault,omitempty"`
 }
 
 // Snapshot is the whole real-time view.
@@ -81,7 +96,8 @@ func (d *Dialer) Snapshot() Snapshot {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.clk.Now()
-	s := Snapshot{At: now, Calls: len(d.calls)}
+	// Empty lists, not null: clients iterate them.
+	s := Snapshot{At: now, Calls: len(d.calls), Campaigns: []CampaignView{}, Agents: []AgentView{}}
 	for _, c := range d.corder {
 		s.Campaigns = append(s.Campaigns, d.campaignView(c, now))
 	}
@@ -145,7 +161,7 @@ func (d *Dialer) campaignView(c *campaign, now time.Time) CampaignView {
 		LeadsDue: c.queue.readyLen(), LeadsDeferred: len(c.queue.deferred),
 		TimeToAgentP99: Duration(c.tta.quantile(0.99)), TimeToAgentMax: Duration(c.tta.max),
 		Outcomes: map[Outcome]int{}, AnswerRateEstimate: c.est.answerRate(), RiskThreshold: c.ctl.theta, LastRisk: c.ctl.lastRisk,
-		AnswerRateChanges: c.est.changes}
+		AnswerRateChanges: c.est.changes, StrayCalls: c.strays, ColdStart: c.cfg.Mode == ModePredictive && c.est.cold(), RecordingFailures: c.recordFailures, LastFault: c.lastFault}
 	for k, n := range c.outcomes {
 		v.Outcomes[k] = n
 	}

@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -79,7 +80,18 @@ const (
 	EventLinkDown
 	// EventLinkUp: the event stream is back and reconciled.
 	EventLinkUp
+	// EventStray: a customer leg of this dialer's application that the
+	// dialer does not track (originated by an earlier run, before a restart
+	// or a crash) answered and waits in the application. The dialer decides
+	// at once what the customer hears (never silence): Campaign names the
+	// campaign it was placed for, when known.
+	EventStray
 )
+
+// ErrRecordingFailed is wrapped by a Join whose call was joined but whose
+// recording could not start (e.g. Asterisk's recording directory is
+// missing): the call goes on unrecorded and the campaign reports the fault.
+var ErrRecordingFailed = errors.New("recording could not start")
 
 // Event is reported by a Telephony implementation to Dialer.HandleEvent.
 type Event struct {
@@ -94,4 +106,13 @@ type Event struct {
 	// AMD is the AMDSTATUS (HUMAN, MACHINE, NOTSURE) of an answered call
 	// that went through answering-machine detection; empty otherwise.
 	AMD string
+	// Campaign is the campaign of an EventStray, when known.
+	Campaign string
+	// Talking marks an EventStray found in a bridge: it was in conversation
+	// with an agent of the earlier run (whose leg is gone).
+	Talking bool
+	// Fault, on an EventEnded, says the call ended because of a fault in the
+	// telephone system's configuration (e.g. the AMD dialplan failed); the
+	// dialer records the outcome config_error and pauses the campaign.
+	Fault string
 }

@@ -68,6 +68,10 @@ type Result struct {
 	Abandoned     int `json:"abandoned"`
 	// After an answer-rate step: abandonment in the first 30 minutes after
 	// the step and from 30 minutes after it to the end.
+	// ColdAbandoned and ColdAnswered count the abandoned and live-answered
+	// calls of the first 10 minutes (the campaign's cold start).
+	ColdAbandoned            int     `json:"cold_start_abandoned"`
+	ColdAnswered             int     `json:"cold_start_answered"`
 	AbandonFirst30mAfterStep float64 `json:"abandon_rate_first_30m_after_step,omitempty"`
 	AbandonAfter30mAfterStep float64 `json:"abandon_rate_after_30m_after_step,omitempty"`
 	// After LogoutAt: originates after the logout.
@@ -318,6 +322,8 @@ func finish(res *Result, cfg Config, ck *Checks, d *dialer.Dialer, active int, e
 	}
 	res.RingViolations, res.WindowViolations, res.DNCViolations = ck.RingViolations, ck.WindowViolations, ck.DNCViolations
 	res.Redials72h, res.MaxChannels, res.DuplicateIDs = ck.Redials72h, ck.MaxChannels, ck.DuplicateIDs
+	res.ColdAbandoned = countBetween(ck.AbandonTimes, start, start.Add(10*time.Minute))
+	res.ColdAnswered = countBetween(ck.AnswerTimes, start, start.Add(10*time.Minute))
 	if cfg.AnswerAfter > 0 {
 		s := start.Add(cfg.StepAt)
 		res.AbandonFirst30mAfterStep = rateBetween(ck, s, s.Add(30*time.Minute))
@@ -344,18 +350,20 @@ func finish(res *Result, cfg Config, ck *Checks, d *dialer.Dialer, active int, e
 func agentName(i int) string { return "agent" + strconv.Itoa(i) }
 
 func rateBetween(ck *Checks, from, to time.Time) float64 {
-	in := func(ts []time.Time) int {
-		n := 0
-		for _, t := range ts {
-			if !t.Before(from) && t.Before(to) {
-				n++
-			}
-		}
-		return n
-	}
-	a := in(ck.AnswerTimes)
+	a := countBetween(ck.AnswerTimes, from, to)
 	if a == 0 {
 		return 0
 	}
-	return float64(in(ck.AbandonTimes)) / float64(a)
+	return float64(countBetween(ck.AbandonTimes, from, to)) / float64(a)
+}
+
+// countBetween counts the times in [from, to).
+func countBetween(ts []time.Time, from, to time.Time) int {
+	n := 0
+	for _, t := range ts {
+		if !t.Before(from) && t.Before(to) {
+			n++
+		}
+	}
+	return n
 }

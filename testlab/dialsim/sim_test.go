@@ -151,3 +151,24 @@ func TestDeterministicBySeed(t *testing.T) {
 		t.Fatalf("same seed, different results:\n%+v\n%+v", a, b)
 	}
 }
+
+// A cold campaign whose customers answer far more often than the configured
+// guess (0.25): on a real Asterisk it placed 3 calls for 2 agents and 5 for
+// 3, abandoning 1 and 2. The cold start must abandon nobody.
+func TestColdStartAbandonsNobody(t *testing.T) {
+	for _, agents := range []int{2, 3} {
+		cfg := base(dialer.ModePredictive, agents, 1.0/6)
+		cfg.Answer = 0.9
+		s, err := RunSeeds(cfg, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRules(t, s)
+		if s.ColdAnswered == 0 {
+			t.Fatalf("%d agents: nothing answered in the first 10 minutes", agents)
+		}
+		if s.ColdAbandoned != 0 {
+			t.Errorf("%d agents: %d of %d answered calls abandoned in the first 10 minutes, want 0", agents, s.ColdAbandoned, s.ColdAnswered)
+		}
+	}
+}

@@ -37,6 +37,9 @@ type Summary struct {
 	AsteriskOriginates   int     `json:"asterisk_originates,omitempty"`
 	DialerDialed         int     `json:"dialer_dialed,omitempty"`
 	Reconnects           int     `json:"reconnects,omitempty"`
+	// Cold start (first 10 minutes), summed over seeds.
+	ColdAbandoned int `json:"cold_start_abandoned"`
+	ColdAnswered  int `json:"cold_start_answered"`
 	// Step runs: the worst seed.
 	AbandonFirst30mAfterStepMax float64  `json:"abandon_rate_first_30m_after_step_max,omitempty"`
 	AbandonAfter30mAfterStepMax float64  `json:"abandon_rate_after_30m_after_step_max,omitempty"`
@@ -108,6 +111,8 @@ func Summarize(cfg Config, rs []Result) Summary {
 		s.AsteriskOriginates += r.AsteriskOriginates
 		s.DialerDialed += r.DialerDialed
 		s.Reconnects += r.Reconnects
+		s.ColdAbandoned += r.ColdAbandoned
+		s.ColdAnswered += r.ColdAnswered
 		s.AbandonFirst30mAfterStepMax = math.Max(s.AbandonFirst30mAfterStepMax, r.AbandonFirst30mAfterStep)
 		s.AbandonAfter30mAfterStepMax = math.Max(s.AbandonAfter30mAfterStepMax, r.AbandonAfter30mAfterStep)
 	}

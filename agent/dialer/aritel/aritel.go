@@ -37,6 +37,7 @@ type Telephony struct {
 	agentChan map[string]string    // agent channel id -> agent id
 	playbacks map[string]string    // playback id -> channel id to hang up after it
 	seq       uint64
+	run       string // random per adapter: ids chosen here never repeat across restarts
 
 	processed atomic.Int64 // events handled
 	wire      atomic.Int64 // of which sent by Asterisk (not the client's synthetic ones)
@@ -52,7 +53,24 @@ type custCall struct {
 	amd      bool
 	moh      bool
 	ringback string // playback id of the ringback tone
+	// dialStatus is the last final status of the Dial events for this leg
+	// (BUSY, CONGESTION, NOANSWER, CHANUNAVAIL...). On a Local channel it
+	// is the only record of a busy or congested customer: Asterisk destroys
+	// the channel with cause 0 (main/dial.c hangs up on AST_CONTROL_BUSY
+	// without setting a cause).
+	dialStatus string
 }
+
+// campaignVar is the channel variable naming a customer leg's campaign, set
+// at originate, so that a later run can tell whose call a stray leg is.
+const campaignVar = "PBXAGENT_CAMPAIGN"
+
+// Stasis arguments of the legs this adapter originates.
+const (
+	argCustomer = "dialer"
+	argAgent    = "dialer-agent"
+	argAMD      = "amd"
+)
 
 type agentLeg struct {
 	channel string
@@ -83,7 +101,7 @@ func WithRecordingFormat(f string) Option { return func(t *Telephony) { t.recFor
 func New(cli ari.Client, app string, opts ...Option) *Telephony {
 	t := &Telephony{cli: cli, app: app, log: slog.Default(), recFormat: "wav",
 		calls: map[string]*custCall{}, agents: map[string]*agentLeg{}, agentChan: map[string]string{}, playbacks: map[string]string{},
-		notify: make(chan struct{}, 1)}
+		notify: make(chan struct{}, 1), run: ari.NewID("")[:8]}
 	for _, o := range opts {
 		o(t)
 	}
@@ -151,6 +169,16 @@ func (t *Telephony) translate(ctx context.Context, ev ari.Event) []dialer.Event 
 		case isAgent:
 			return t.agentInStasis(ctx, agentID, id)
 		}
+		return t.strayInStasis(ctx, e.Channel, e.Args)
+	case *ari.Dial:
+		if e.Dialstatus == "" || e.Peer.ID == "" {
+			return nil
+		}
+		t.mu.Lock()
+		if c := t.calls[e.Peer.ID]; c != nil {
+			c.dialStatus = e.Dialstatus
+		}
+		t.mu.Unlock()
 	case *ari.ChannelStateChange:
 		t.mu.Lock()
 		c := t.calls[e.Channel.ID]
@@ -160,6 +188,7 @@ func (t *Telephony) translate(ctx context.Context, ev ari.Event) []dialer.Event 
 		}
 	case *ari.ChannelDestroyed:
 		return t.gone(e.Channel.ID, e.Cause, false)
+
 	case *ari.ChannelGoneEvent:
 		return t.gone(e.ChannelID, 0, true)
 	case *ari.PlaybackFinished:
@@ -182,7 +211,7 @@ func (t *Telephony) translate(ctx context.Context, ev ari.Event) []dialer.Event 
 }
 
 func (t *Telephony) customerInStasis(ctx context.Context, id string, c *custCall, args []string) []dialer.Event {
-	if len(args) >= 2 && args[0] == "amd" {
+	if len(args) >= 2 && args[0] == argAMD {
 		t.mu.Lock()
 		c.inAMD, c.answered = false, true
 		t.mu.Unlock()
@@ -233,10 +262,18 @@ func (t *Telephony) agentInStasis(ctx context.Context, agentID, chanID string) [
 
 func (t *Telephony) gone(id string, cause int, lost bool) []dialer.Event {
 	t.mu.Lock()
-	if _, ok := t.calls[id]; ok {
+	if c, ok := t.calls[id]; ok {
 		delete(t.calls, id)
 		t.mu.Unlock()
-		return []dialer.Event{{Kind: dialer.EventEnded, CallID: id, Cause: cause, Lost: lost}}
+		ev := dialer.Event{Kind: dialer.EventEnded, CallID: id, Cause: cause, Lost: lost}
+		if cause == 0 && !c.answered {
+			ev.Cause = causeForDialStatus(c.dialStatus)
+		}
+		if c.inAMD && !lost && cause == 0 {
+			ev.Fault = "AMD dialplan failed: the call left the AMD context without coming back to the app " +
+				"(is app_amd loaded, with its amd.conf? does the context end in Stasis(" + t.app + ",amd,${AMDSTATUS},${AMDCAUSE})?)"
+		}
+		return []dialer.Event{ev}
 	}
 	agentID, ok := t.agentChan[id]
 	if !ok {
@@ -269,8 +306,9 @@ func (t *Telephony) destroyBridge(id string) {
 // StasisStart was missed are reported answered, vanished agent legs log
 // their agents out.
 func (t *Telephony) reconcile(ctx context.Context, e *ari.ReconciledEvent) []dialer.Event {
+	strays := t.sweep(ctx, e)
 	if !e.Reconnect {
-		return nil
+		return strays
 	}
 	t.reconnect.Add(1)
 	live := map[string]ari.Channel{}
@@ -326,7 +364,7 @@ func (t *Telephony) reconcile(ctx context.Context, e *ari.ReconciledEvent) []dia
 			out = append(out, t.customerInStasis(ctx, id, c, nil)...)
 		}
 	}
-	return out
+	return append(out, strays...)
 }
 
 // Originate implements dialer.Telephony.
@@ -339,8 +377,8 @@ func (t *Telephony) Originate(ctx context.Context, req dialer.OriginateRequest) 
 	t.calls[req.CallID] = &custCall{amd: req.AMD}
 	t.mu.Unlock()
 	_, err := t.cli.Channels().Originate(ctx, ari.OriginateRequest{
-		Endpoint: req.Endpoint, ChannelID: req.CallID, App: t.app, AppArgs: []string{"dialer", req.Campaign},
-		CallerID: req.CallerID, Timeout: req.Timeout,
+		Endpoint: req.Endpoint, ChannelID: req.CallID, App: t.app, AppArgs: []string{argCustomer, req.Campaign},
+		CallerID: req.CallerID, Timeout: req.Timeout, Variables: map[string]string{campaignVar: req.Campaign},
 	})
 	if err != nil {
 		t.mu.Lock()
@@ -360,7 +398,7 @@ func (t *Telephony) ConnectAgent(ctx context.Context, agentID, endpoint string) 
 		return fmt.Errorf("aritel: agent %s already has a leg", agentID)
 	}
 	t.seq++
-	a := &agentLeg{channel: fmt.Sprintf("agent-%s-%d", agentID, t.seq), bridge: fmt.Sprintf("agentbr-%s-%d", agentID, t.seq)}
+	a := &agentLeg{channel: fmt.Sprintf("agent-%s-%s-%d", agentID, t.run, t.seq), bridge: fmt.Sprintf("agentbr-%s-%s-%d", agentID, t.run, t.seq)}
 	t.agents[agentID] = a
 	t.agentChan[a.channel] = agentID
 	t.mu.Unlock()
@@ -375,7 +413,7 @@ func (t *Telephony) ConnectAgent(ctx context.Context, agentID, endpoint string) 
 		return fail(fmt.Errorf("aritel: agent %s bridge: %w", agentID, err))
 	}
 	if _, err := t.cli.Channels().Originate(ctx, ari.OriginateRequest{
-		Endpoint: endpoint, ChannelID: a.channel, App: t.app, AppArgs: []string{"dialer-agent", agentID}, Timeout: 0,
+		Endpoint: endpoint, ChannelID: a.channel, App: t.app, AppArgs: []string{argAgent, agentID}, Timeout: 0,
 	}); err != nil {
 		t.destroyBridge(a.bridge)
 		return fail(fmt.Errorf("aritel: agent %s leg: %w", agentID, err))
@@ -426,7 +464,7 @@ func (t *Telephony) Join(ctx context.Context, callID, agentID string, record boo
 	}
 	if record {
 		if _, err := t.cli.Bridges().Record(ctx, a.bridge, ari.RecordRequest{Name: "dialer-" + callID, Format: t.recFormat}); err != nil {
-			t.log.Warn("aritel: record", "call", callID, "err", err)
+			return fmt.Errorf("aritel: record %s (does Asterisk's spool/recording directory exist?): %w: %w", callID, dialer.ErrRecordingFailed, err)
 		}
 	}
 	return nil
@@ -443,7 +481,7 @@ func (t *Telephony) Hold(ctx context.Context, callID string, media dialer.HoldMe
 	if media == dialer.HoldRingback {
 		t.mu.Lock()
 		t.seq++
-		pb := fmt.Sprintf("ringback-%s-%d", callID, t.seq)
+		pb := fmt.Sprintf("ringback-%s-%s-%d", callID, t.run, t.seq)
 		c.ringback = pb
 		t.playbacks[pb] = ""
 		t.mu.Unlock()
@@ -473,10 +511,10 @@ func (t *Telephony) PlayMessage(ctx context.Context, callID, media string) error
 		c.moh, c.ringback = false, ""
 	}
 	t.seq++
-	pb := fmt.Sprintf("msg-%s-%d", callID, t.seq)
+	pb := fmt.Sprintf("msg-%s-%s-%d", callID, t.run, t.seq)
 	t.playbacks[pb] = callID
 	t.mu.Unlock()
-	if moh {
+	if moh || c == nil { // c == nil: a stray of an earlier run, maybe on hold
 		_ = t.cli.Channels().StopMOH(ctx, callID)
 	}
 	if ringback != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,38 +19,54 @@ type env struct {
 	t   *testing.T
 	clk *clock.Virtual
 	srv *fakeari.Server
+	url string
 	tel *aritel.Telephony
 	evs chan dialer.Event
+	// kill ends this adapter's process as kill -9 would: its WebSocket
+	// closes, nothing is cleaned up in Asterisk.
+	kill func()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...fakeari.Option) *env {
 	t.Helper()
 	clk := clock.NewVirtual(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
-	srv, url := fakeari.StartTest(t, fakeari.WithClock(clk), fakeari.WithAMD("dialer-amd"),
+	srv, url := fakeari.StartTest(t, append([]fakeari.Option{fakeari.WithClock(clk), fakeari.WithAMD("dialer-amd"),
 		fakeari.WithPeer("PJSIP/agent", fakeari.Agent{AnswerAfter: time.Second}),
 		fakeari.WithPeer("PJSIP/h", fakeari.Fixed{Outcome: fakeari.Answer, Ring: 2 * time.Second}),
 		fakeari.WithPeer("PJSIP/m", fakeari.Fixed{Outcome: fakeari.Answer, Ring: 2 * time.Second, Machine: true}),
-		fakeari.WithPeer("PJSIP/n", fakeari.Fixed{Outcome: fakeari.NoAnswer}))
+		fakeari.WithPeer("PJSIP/n", fakeari.Fixed{Outcome: fakeari.NoAnswer})}, opts...)...)
+	e := &env{t: t, clk: clk, srv: srv, url: url}
+	e.attach("dialer")
+	return e
+}
+
+// attach starts an adapter (a pbxagent process) on the stand-in for app and
+// makes it the env's current one.
+func (e *env) attach(app string) {
+	t := e.t
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	conn, err := ari.New(url, ari.WithAuth("asterisk", "asterisk"), ari.WithApps("dialer"), ari.WithLogger(log))
+	conn, err := ari.New(e.url, ari.WithAuth("asterisk", "asterisk"), ari.WithApps(app), ari.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tel := aritel.New(conn, "dialer", aritel.WithAMDContext("dialer-amd"), aritel.WithLogger(log))
+	tel := aritel.New(conn, app, aritel.WithAMDContext("dialer-amd"), aritel.WithLogger(log))
+	evs := make(chan dialer.Event, 100)
 	if err := conn.Start(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	t.Cleanup(func() { cancel(); <-done; conn.Close() })
+	var once sync.Once
+	kill := func() { once.Do(func() { cancel(); <-done; conn.Close() }) }
+	t.Cleanup(kill)
 	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer wcancel()
 	if err := conn.WaitReady(wctx); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, clk: clk, srv: srv, tel: tel, evs: make(chan dialer.Event, 100)}
-	go func() { defer close(done); _ = tel.Run(ctx, func(ev dialer.Event) { e.evs <- ev }) }()
-	return e
+	go func() { defer close(done); _ = tel.Run(ctx, func(ev dialer.Event) { evs <- ev }) }()
+	e.tel, e.evs, e.kill = tel, evs, kill
 }
 
 // expect waits (bounded, real time) for the next dialer event and checks it.

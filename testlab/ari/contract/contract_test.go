@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ const app = "pbxagent-contract"
 type target struct {
 	url, user, pass string
 	local           string
+	busy, congested string // Local endpoints whose dialplan runs Busy() and Congestion()
 	fake            *fakeari.Server
 	advance         func(time.Duration) // moves a virtual clock; nil on real time
 }
@@ -27,8 +29,11 @@ func targets(t *testing.T) map[string]func(t *testing.T) target {
 	return map[string]func(t *testing.T) target{
 		"fake": func(t *testing.T) target {
 			clk := clock.NewVirtual(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
-			srv, url := fakeari.StartTest(t, fakeari.WithClock(clk), fakeari.WithAuth("contract", "secret"), fakeari.WithNoise())
-			return target{url: url, user: "contract", pass: "secret", local: "Local/s@default", fake: srv, advance: clk.Advance}
+			srv, url := fakeari.StartTest(t, fakeari.WithClock(clk), fakeari.WithAuth("contract", "secret"), fakeari.WithNoise(),
+				fakeari.WithPeer("Local/busy", fakeari.Fixed{Outcome: fakeari.Busy}),
+				fakeari.WithPeer("Local/congestion", fakeari.Fixed{Outcome: fakeari.Congestion}))
+			return target{url: url, user: "contract", pass: "secret", local: "Local/s@default",
+				busy: "Local/busy@default", congested: "Local/congestion@default", fake: srv, advance: clk.Advance}
 		},
 		"asterisk": func(t *testing.T) target {
 			url := os.Getenv("ARI_URL")
@@ -39,7 +44,12 @@ func targets(t *testing.T) map[string]func(t *testing.T) target {
 			if local == "" {
 				local = "Local/s@default"
 			}
-			return target{url: url, user: os.Getenv("ARI_USER"), pass: os.Getenv("ARI_PASS"), local: local}
+			_, ctx, ok := strings.Cut(local, "@")
+			if !ok {
+				ctx = "default"
+			}
+			return target{url: url, user: os.Getenv("ARI_USER"), pass: os.Getenv("ARI_PASS"), local: local,
+				busy: "Local/busy@" + ctx, congested: "Local/congestion@" + ctx}
 		},
 	}
 }

@@ -76,7 +76,7 @@ func (s *Server) hBridgeCreate(r *request) response {
 		id = s.nextUniqueID()
 	}
 	if s.bridges[id] != nil {
-		return fail(http.StatusConflict, "Bridge with the same bridgeId already exists")
+		return fail(http.StatusConflict, "Bridge with id '"+id+"' already exists")
 	}
 	var types []string
 	if t := r.q.Get("type"); t != "" {
@@ -234,4 +234,16 @@ func (s *Server) bridgePeersLocked(b *bridge) {
 		snap := c.snapshot()
 		s.emit(c.apps(), &ari.ChannelVarset{Header: ari.Header{Type: "ChannelVarset"}, Variable: "BRIDGEPEER", Value: peer.name, Channel: &snap})
 	}
+}
+
+// BridgeIDs returns the ids of the bridges that exist now, sorted.
+func (s *Server) BridgeIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.bridges))
+	for id := range s.bridges {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }

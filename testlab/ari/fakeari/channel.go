@@ -221,6 +221,9 @@ type hangupHow struct {
 	request bool   // emit ChannelHangupRequest
 	soft    bool   // it was requested through ARI
 	dial    string // dialstatus for a leg still dialing ("" = from cause)
+	// requestCause is the ChannelHangupRequest cause when it differs from
+	// the destroy cause (32 for an ARI hang-up).
+	requestCause int
 }
 
 // hangupLocked ends a channel with the Asterisk event sequence.
@@ -231,7 +234,11 @@ func (s *Server) hangupLocked(c *channel, cause int, how hangupHow) {
 	c.stopTimers()
 	snap := c.snapshot()
 	if how.request {
-		ev := &ari.ChannelHangupRequest{Header: ari.Header{Type: "ChannelHangupRequest"}, Cause: cause, Channel: snap}
+		rc := cause
+		if how.requestCause != 0 {
+			rc = how.requestCause
+		}
+		ev := &ari.ChannelHangupRequest{Header: ari.Header{Type: "ChannelHangupRequest"}, Cause: rc, Channel: snap}
 		ev.Soft = how.soft
 		s.emit(c.apps(), ev)
 	}
@@ -339,6 +346,14 @@ func (s *Server) startDialLocked(c *channel) {
 	}
 	c.dialing = true
 	s.emit(c.apps(), &ari.Dial{Header: ari.Header{Type: "Dial"}, Peer: c.snapshot(), Dialstatus: "", Dialstring: c.resource})
+	if c.tech == "Local" && (p.Outcome == Busy || p.Outcome == Congestion) {
+		// Busy() or Congestion() in the Local channel's dialplan: no ringing
+		// first; main/dial.c publishes the Dial status and hangs up without
+		// setting a cause, so ChannelDestroyed says cause 0 (Unknown).
+		status := map[Outcome]string{Busy: "BUSY", Congestion: "CONGESTION"}[p.Outcome]
+		c.timers = append(c.timers, s.after(p.Ring, func() { s.hangupLocked(c, 0, hangupHow{dial: status}) }))
+		return
+	}
 	c.state = ari.StateRinging
 	s.emit(c.apps(), &ari.ChannelStateChange{Header: ari.Header{Type: "ChannelStateChange"}, Channel: c.snapshot()})
 	s.emit(c.apps(), &ari.Dial{Header: ari.Header{Type: "Dial"}, Peer: c.snapshot(), Dialstatus: "RINGING", Dialstring: c.resource})

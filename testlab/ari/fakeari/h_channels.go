@@ -166,7 +166,12 @@ func (s *Server) allocLocked(r *request, id string) *channel {
 	if c.tech == "Local" {
 		base := c.name
 		c.name = base + ";1"
-		p := s.newChannelLocked(r.q.Get("otherChannelId"), ep)
+		// core_unreal.c: without otherChannelId the ;2 half is "<id>;2".
+		other := r.q.Get("otherChannelId")
+		if other == "" && id != "" {
+			other = id + ";2"
+		}
+		p := s.newChannelLocked(other, ep)
 		p.name = base + ";2"
 		ext, ctx, _ := strings.Cut(c.resource, "@")
 		if ctx == "" {
@@ -282,7 +287,9 @@ func (s *Server) hHangup(r *request) response {
 		}
 		cause = n
 	}
-	s.hangupLocked(c, cause, hangupHow{request: true, soft: true, dial: "CANCEL"})
+	// ast_softhangup(AST_SOFTHANGUP_EXPLICIT): the request event carries
+	// cause 32 ("soft"); the Q.850 cause set here shows in ChannelDestroyed.
+	s.hangupLocked(c, cause, hangupHow{request: true, soft: true, requestCause: 32, dial: "CANCEL"})
 	return noContent()
 }
 
@@ -338,6 +345,12 @@ func (s *Server) hContinue(r *request) response {
 		s.emit(c.apps(), &ari.ChannelDialplan{Header: ari.Header{Type: "ChannelDialplan"}, Channel: c.snapshot(), DialplanApp: "NoOp", DialplanAppData: ""})
 	}
 	if s.amdCtx != "" && dp.Context == s.amdCtx {
+		if s.amdBroken {
+			// AMD() is not loaded: the dialplan ends and the PBX hangs up
+			// without a cause.
+			c.timers = append(c.timers, s.after(0, func() { s.hangupLocked(c, 0, hangupHow{}) }))
+			return noContent()
+		}
 		s.amdLocked(c)
 	}
 	return noContent()

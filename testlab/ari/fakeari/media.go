@@ -211,6 +211,10 @@ func (s *Server) startRecordingLocked(r *request, target string) response {
 	if !slices.Contains(recordFormats, format) {
 		return fail(http.StatusUnprocessableEntity, "specified format is unknown on this system")
 	}
+	if s.noRecDir {
+		// The recording directory is missing: the file cannot be opened.
+		return fail(http.StatusInternalServerError, "Internal Server Error")
+	}
 	ifExists := r.q.Get("ifExists")
 	_, stored := s.stored[name]
 	if s.recs[name] != nil || stored && (ifExists == "" || ifExists == "fail") {

@@ -48,6 +48,9 @@ type Server struct {
 	defaultPeer Peer
 	history     int
 	noise       bool
+	keepAlive   time.Duration
+	noRecDir    bool
+	amdBroken   bool
 
 	mu        sync.Mutex
 	rng       *rand.Rand
@@ -151,6 +154,22 @@ func WithEntityID(id string) Option { return func(s *Server) { s.entityID = id }
 // continue. Code must tolerate them; tests can turn them on to prove it.
 func WithNoise() Option { return func(s *Server) { s.noise = true } }
 
+// WithKeepAlive sets how long an idle HTTP connection is kept open
+// (Asterisk's http.conf session_keep_alive, default 15 s: main/http.c
+// DEFAULT_SESSION_KEEP_ALIVE). A client that keeps idle connections longer
+// than this sends requests on connections being closed.
+func WithKeepAlive(d time.Duration) Option { return func(s *Server) { s.keepAlive = d } }
+
+// WithoutRecordingDir makes recording fail as on an Asterisk whose
+// spool/recording directory is missing: POST .../record answers 500.
+func WithoutRecordingDir() Option { return func(s *Server) { s.noRecDir = true } }
+
+// WithAMDBroken makes the AMD context of WithAMD fail as on an Asterisk
+// without amd.conf (app_amd declines to load): a channel continued into it
+// leaves the app and is hung up by the dialplan (cause 0) instead of
+// coming back with an AMD result.
+func WithAMDBroken() Option { return func(s *Server) { s.amdBroken = true } }
+
 // WithHistory sets how many destroyed channels Channel() still reports (default 10000).
 func WithHistory(n int) Option { return func(s *Server) { s.history = n } }
 
@@ -168,6 +187,7 @@ func New(opts ...Option) *Server {
 		media:       DefaultMediaDuration,
 		history:     10000,
 		defaultPeer: Agent{AnswerAfter: time.Second},
+		keepAlive:   15 * time.Second,
 	}
 	for _, o := range opts {
 		o(s)
@@ -213,7 +233,7 @@ func (s *Server) Start(ctx context.Context, addr string) (string, error) {
 		return "", fmt.Errorf("fakeari: listen %s: %w", addr, err)
 	}
 	s.lsnr = l
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: s.keepAlive}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
