@@ -84,6 +84,8 @@ type config struct {
 	clock       clock.Clock
 	searchLimit int
 	nonceTTL    time.Duration
+	login       LoginLimits
+	maxNonces   int
 }
 
 // Option configures a Service.
@@ -205,11 +207,15 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 	if cfg.cacheItems < 1 || cfg.cacheBytes < 1 {
 		return nil, errors.New("phones: cache bounds must be positive")
 	}
+	var err error
+	if cfg.login, err = cfg.login.withDefaults(); err != nil {
+		return nil, fmt.Errorf("phones: %w", err)
+	}
 	k, err := loadKeys(ctx, kv, cfg.secretKey)
 	if err != nil {
 		return nil, fmt.Errorf("phones: %w", err)
 	}
-	s := &Service{dir: dir, cfg: cfg, log: cfg.log, keys: k, cache: newRenderCache(cfg.cacheItems, cfg.cacheBytes), fails: newFailures(),
+	s := &Service{dir: dir, cfg: cfg, log: cfg.log, keys: k, cache: newRenderCache(cfg.cacheItems, cfg.cacheBytes), fails: newFailures(cfg.login),
 		creds: newCredCache()}
 	s.reg, err = loadRegistry(ctx, kv, k, cfg.realm)
 	if err != nil {
