@@ -297,7 +297,7 @@ func (s *Service) checkDigest(r *http.Request, params string) (*record, *authFai
 	if uri := p["uri"]; uri != r.RequestURI && uri != r.URL.RequestURI() {
 		return fail("digest uri does not match the request")
 	}
-	valid, fresh := s.keys.checkNonce(p["nonce"], s.cfg.clock.Now(), s.cfg.nonceTTL)
+	issued, valid, fresh := s.keys.checkNonce(p["nonce"], s.cfg.clock.Now(), s.cfg.nonceTTL)
 	if !valid {
 		return fail("digest nonce not ours")
 	}
@@ -307,8 +307,14 @@ func (s *Service) checkDigest(r *http.Request, params string) (*record, *authFai
 	}
 	ha2 := md5hex(r.Method + ":" + p["uri"])
 	var want string
+	var nc uint32 = 1 // without qop a nonce serves once
 	switch p["qop"] {
 	case "auth":
+		n, ok := parseNonceCount(p["nc"])
+		if !ok {
+			return fail("digest nc is not 8 hex digits above 0")
+		}
+		nc = n
 		want = md5hex(rec.HA1 + ":" + p["nonce"] + ":" + p["nc"] + ":" + p["cnonce"] + ":auth:" + ha2)
 	case "":
 		want = md5hex(rec.HA1 + ":" + p["nonce"] + ":" + ha2)
@@ -321,7 +327,24 @@ func (s *Service) checkDigest(r *http.Request, params string) (*record, *authFai
 	if !fresh {
 		return nil, &authFailure{status: http.StatusUnauthorized, reason: "digest nonce expired", user: user, stale: true}
 	}
+	if !s.nonces.use(p["nonce"], user, nc, issued, s.cfg.clock.Now()) {
+		// A replay, or a count out of order: the phone takes a new nonce.
+		return nil, &authFailure{status: http.StatusUnauthorized, reason: "digest nonce count not above the last one", user: user, stale: true}
+	}
 	return rec, nil
+}
+
+// parseNonceCount reads a Digest nc: exactly 8 hex digits (RFC 7616
+// nc-value), not zero.
+func parseNonceCount(s string) (uint32, bool) {
+	if len(s) != 8 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 16, 32)
+	if err != nil || n == 0 {
+		return 0, false
+	}
+	return uint32(n), true
 }
 
 // challenge sets WWW-Authenticate for the enabled schemes, Digest first.
