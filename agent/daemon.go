@@ -231,7 +231,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	d.phones, err = phones.New(ctx, d.store, d.store.Meta("phones"),
 		phones.WithAuth(auth), phones.WithAllowList(phoneAllow...), phones.WithBaseURL(publicURL),
 		phones.WithGroupBy(group), phones.WithLogger(log.With("component", "phones")),
-		phones.WithRefresh(time.Duration(cfg.Phones.RefreshMinutes)*time.Minute, 10*time.Minute))
+		phones.WithRefresh(time.Duration(cfg.Phones.RefreshMinutes)*time.Minute, 10*time.Minute),
+		phones.WithLoginLimits(phones.LoginLimits{MaxFailures: cfg.Phones.LoginMaxFailures, Window: cfg.Phones.LoginWindow,
+			MaxUsersPerAddress: cfg.Phones.LoginMaxUsersPerAddress, MaxAccountFailures: cfg.Phones.LoginMaxAccountFailures,
+			MaxTracked: cfg.Phones.LoginMaxTracked}),
+		phones.WithDigestNonces(cfg.Phones.DigestMaxNonces))
 	if err != nil {
 		return nil, err
 	}

@@ -243,7 +243,8 @@ func (c *routeCounters) get(code int) prometheus.Counter {
 	return ctr
 }
 
-// requireAdmin checks "Authorization: Bearer <token>" in constant time.
+// requireAdmin checks "Authorization: Bearer <token>" in constant time;
+// more than one Authorization field is refused.
 func (r *Router) requireAdmin(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if !r.isAdmin(req) {
@@ -254,10 +255,15 @@ func (r *Router) requireAdmin(h http.Handler) http.Handler {
 	})
 }
 
-// isAdmin reports whether req carries the admin token.
+// isAdmin reports whether req carries the admin token, in its only
+// Authorization field: a second field (even a valid one) is a credential
+// that was not checked, so the request is refused.
 func (r *Router) isAdmin(req *http.Request) bool {
-	got := []byte(req.Header.Get("Authorization"))
-	return r.token != "" && subtle.ConstantTimeCompare(got, r.want) == 1
+	auth := req.Header["Authorization"]
+	if len(auth) != 1 {
+		return false
+	}
+	return r.token != "" && subtle.ConstantTimeCompare([]byte(auth[0]), r.want) == 1
 }
 
 func (r *Router) unauthorized(w http.ResponseWriter) {

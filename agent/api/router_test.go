@@ -184,3 +184,49 @@ func TestRouterUnmatched(t *testing.T) {
 		t.Errorf("routes of the whole mount %+v, want its two prefixes", whole)
 	}
 }
+
+// TestAdminAuthorizationFields: the admin token must be the request's only
+// Authorization field; an extra field, right or wrong, before or after it,
+// is refused on every admin path (routes, mounts, unmatched paths).
+func TestAdminAuthorizationFields(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	r := NewRouter("tok", 1024, reg)
+	ok := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	r.Handle("GET /api/v1/things/{id}", ok)
+	r.Mount("/api/v1/whole/", ok)
+	for _, tc := range []struct {
+		name   string
+		fields []string
+		status int
+	}{
+		{name: "the token", fields: []string{"Bearer tok"}, status: http.StatusNoContent},
+		{name: "none", fields: nil, status: http.StatusUnauthorized},
+		{name: "token then a bogus bearer", fields: []string{"Bearer tok", "Bearer x"}, status: http.StatusUnauthorized},
+		{name: "a bogus bearer then the token", fields: []string{"Bearer x", "Bearer tok"}, status: http.StatusUnauthorized},
+		{name: "the token twice", fields: []string{"Bearer tok", "Bearer tok"}, status: http.StatusUnauthorized},
+		{name: "token then basic", fields: []string{"Bearer tok", "Basic YTpi"}, status: http.StatusUnauthorized},
+		{name: "an empty field then the token", fields: []string{"", "Bearer tok"}, status: http.StatusUnauthorized},
+	} {
+		for _, path := range []string{"/api/v1/things/1", "/api/v1/whole/x"} {
+			t.Run(tc.name+" "+path, func(t *testing.T) {
+				req := httptest.NewRequest("GET", path, nil)
+				if tc.fields != nil {
+					req.Header["Authorization"] = tc.fields
+				}
+				rec := httptest.NewRecorder()
+				r.ServeHTTP(rec, req)
+				if rec.Code != tc.status {
+					t.Fatalf("status %d, want %d", rec.Code, tc.status)
+				}
+			})
+		}
+	}
+	// An unmatched path answers 401, not 404, to such a request.
+	req := httptest.NewRequest("GET", "/api/v1/nope", nil)
+	req.Header["Authorization"] = []string{"Bearer tok", "Bearer x"}
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("unmatched path with two fields: %d, want 401", rec.Code)
+	}
+}

@@ -155,6 +155,21 @@ type Phones struct {
 	GroupBy string `yaml:"group_by"`
 	// RefreshMinutes is how often provisioned phones reload the book. Default 60.
 	RefreshMinutes int `yaml:"refresh_minutes"`
+	// LoginMaxFailures wrong passwords for one username from one address
+	// within LoginWindow hold it there (429). Default 10.
+	LoginMaxFailures int `yaml:"login_max_failures"`
+	// LoginWindow is how long failed logins count. Default 10m.
+	LoginWindow time.Duration `yaml:"login_window"`
+	// LoginMaxUsersPerAddress distinct usernames failing from one address
+	// (IPv6: its /64) within LoginWindow hold that address. Default 50.
+	LoginMaxUsersPerAddress int `yaml:"login_max_users_per_address"`
+	// LoginMaxAccountFailures failures for one username from all addresses
+	// within LoginWindow leave each failing address one try. Default 100.
+	LoginMaxAccountFailures int `yaml:"login_max_account_failures"`
+	// LoginMaxTracked bounds each failed-login table. Default 10000.
+	LoginMaxTracked int `yaml:"login_max_tracked"`
+	// DigestMaxNonces bounds the Digest nonce-count table. Default 65536.
+	DigestMaxNonces int `yaml:"digest_max_nonces"`
 }
 
 // Sync configures the contact sync scheduler.
@@ -183,11 +198,12 @@ func Default() Config {
 			Allow:    []string{"127.0.0.0/8", "::1/128"},
 			Deadline: 100 * time.Millisecond,
 		},
-		AGI:    AGI{Addr: "127.0.0.1:4573"},
-		SIP:    SIP{MissStatus: 404},
-		ARI:    ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer", IdleTimeout: 10 * time.Second},
-		Phones: Phones{GroupBy: "company", RefreshMinutes: 60},
-		Log:    Log{Level: "info", Format: "text"},
+		AGI: AGI{Addr: "127.0.0.1:4573"},
+		SIP: SIP{MissStatus: 404},
+		ARI: ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer", IdleTimeout: 10 * time.Second},
+		Phones: Phones{GroupBy: "company", RefreshMinutes: 60, LoginMaxFailures: 10, LoginWindow: 10 * time.Minute,
+			LoginMaxUsersPerAddress: 50, LoginMaxAccountFailures: 100, LoginMaxTracked: 10000, DigestMaxNonces: 65536},
+		Log: Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -264,6 +280,19 @@ func (c *Config) Validate() error {
 	}
 	if c.ARI.IdleTimeout <= 0 {
 		return errors.New("config ari.idle_timeout: must be positive (and below Asterisk's http.conf session_keep_alive, 15s by default)")
+	}
+	for _, l := range []struct {
+		key string
+		v   int
+	}{{"phones.login_max_failures", c.Phones.LoginMaxFailures}, {"phones.login_max_users_per_address", c.Phones.LoginMaxUsersPerAddress},
+		{"phones.login_max_account_failures", c.Phones.LoginMaxAccountFailures}, {"phones.login_max_tracked", c.Phones.LoginMaxTracked},
+		{"phones.digest_max_nonces", c.Phones.DigestMaxNonces}} {
+		if l.v < 1 {
+			return fmt.Errorf("config %s: %d, want at least 1", l.key, l.v)
+		}
+	}
+	if c.Phones.LoginWindow < time.Second {
+		return fmt.Errorf("config phones.login_window: %s, want at least 1s", c.Phones.LoginWindow)
 	}
 	return nil
 }

@@ -66,6 +66,12 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{func(c *Config) { c.HTTP.Addr = "8080" }, "http.addr"},
 		{func(c *Config) { c.SIP.MissStatus = 500 }, "miss_status"},
 		{func(c *Config) { c.Log.Level = "loud" }, "log.level"},
+		{func(c *Config) { c.Phones.LoginMaxFailures = 0 }, "phones.login_max_failures"},
+		{func(c *Config) { c.Phones.LoginWindow = time.Millisecond }, "phones.login_window"},
+		{func(c *Config) { c.Phones.LoginMaxUsersPerAddress = -1 }, "phones.login_max_users_per_address"},
+		{func(c *Config) { c.Phones.LoginMaxAccountFailures = 0 }, "phones.login_max_account_failures"},
+		{func(c *Config) { c.Phones.LoginMaxTracked = 0 }, "phones.login_max_tracked"},
+		{func(c *Config) { c.Phones.DigestMaxNonces = 0 }, "phones.digest_max_nonces"},
 	} {
 		c := Default()
 		tc.mut(&c)

@@ -63,83 +63,92 @@ func (s *Service) allowed(r *http.Request) bool {
 	return false
 }
 
+// urlTokens are the tokens a request carries in its URL (path and query):
+// the first, and the first that differs from it. A phone has one token, so
+// two different values can never both name it.
+type urlTokens struct {
+	first, other string
+	n            int // distinct values: 0, 1 or 2 (more count as 2)
+}
+
+// add notes one token value; an empty one is no credential.
+func (t *urlTokens) add(v string) {
+	switch {
+	case v == "":
+	case t.n == 0:
+		t.first, t.n = v, 1
+	case t.n == 1 && v != t.first:
+		t.other, t.n = v, 2
+	}
+}
+
+// merge adds u's values.
+func (t *urlTokens) merge(u urlTokens) {
+	if u.n > 0 {
+		t.add(u.first)
+	}
+	if u.n > 1 {
+		t.add(u.other)
+	}
+}
+
 // authenticate checks the request against the allow-list and every
-// credential it carries; all carried credentials must be valid and name the
-// same phone. token is the token from the URL (query or path), if any.
-func (s *Service) authenticate(r *http.Request, token string) (identity, *authFailure) {
+// credential it carries (each Authorization header field, each URL token);
+// all must be valid and name the same phone. A refused request with more
+// than one credential counts a failed login for the username it names.
+func (s *Service) authenticate(r *http.Request, toks urlTokens) (identity, *authFailure) {
 	if !s.allowed(r) {
 		return identity{}, &authFailure{status: http.StatusForbidden, reason: "address not in allow-list"}
 	}
+	addr := peerAddr(r)
+	version := s.reg.version.Load()
+	auths := r.Header["Authorization"]
+	several := len(auths)+toks.n > 1
 	var found *record
-	agree := func(rec *record) bool {
-		if found != nil && found != rec && found.MAC != rec.MAC {
-			return false
+	// disagree refuses the request, counting a failure for the phone the
+	// request named first when it carried several credentials.
+	disagree := func(reason string) (identity, *authFailure) {
+		user := ""
+		if found != nil {
+			user = found.Username
+		}
+		if several {
+			s.failed(addr, user)
+		}
+		return identity{}, &authFailure{status: http.StatusUnauthorized, reason: reason, user: user}
+	}
+	for _, h := range auths {
+		rec, f := s.checkAuthorization(r, h, addr, version)
+		if f != nil {
+			return identity{}, f
+		}
+		if found != nil && found.MAC != rec.MAC {
+			return disagree("credentials name different phones")
 		}
 		found = rec
-		return true
 	}
-	version := s.reg.version.Load()
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, rest, _ := strings.Cut(h, " ")
+	if toks.n > 0 && s.cfg.auth&AuthToken == 0 {
+		return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "token authentication disabled"}
+	}
+	var recs [2]*record
+	for i := range toks.n {
+		tok := toks.first
+		if i == 1 {
+			tok = toks.other
+		}
+		recs[i], _ = s.tokenRecord(tok, version)
+	}
+	for i := range toks.n {
 		switch {
-		case strings.EqualFold(scheme, "Basic") && s.cfg.auth&AuthBasic != 0:
-			key := credKey{credBasic, h}
-			if hit, ok := s.creds.get(key, version); ok {
-				// Verified before at this registry version; the throttle
-				// still applies, as it does before a full check.
-				if s.fails.any() {
-					if f := s.throttled(r, hit.user); f != nil {
-						return identity{}, f
-					}
-				}
-				agree(hit.rec)
-				break
+		case recs[i] == nil:
+			if found == nil && recs[1-i] != nil {
+				found = recs[1-i] // the failure counts for the phone named
 			}
-			user := basicUser(rest)
-			if f := s.throttled(r, user); f != nil {
-				return identity{}, f
-			}
-			rec, _, ok := s.checkBasic(rest)
-			if !ok {
-				s.failed(r, user)
-				return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "bad basic credentials", user: user}
-			}
-			s.creds.put(key, credHit{rec: rec, user: user}, version, s.reg.version.Load())
-			agree(rec)
-		case strings.EqualFold(scheme, "Digest") && s.cfg.auth&AuthDigest != 0:
-			user := parseAuthParams(rest)["username"]
-			if f := s.throttled(r, user); f != nil {
-				return identity{}, f
-			}
-			rec, f := s.checkDigest(r, rest)
-			if f != nil {
-				if !f.stale {
-					s.failed(r, user)
-				}
-				return identity{}, f
-			}
-			agree(rec)
-		default:
-			return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "unsupported authorization scheme"}
+			return disagree("unknown token")
+		case found != nil && found.MAC != recs[i].MAC:
+			return disagree("token and credentials name different phones")
 		}
-	}
-	if token != "" {
-		if s.cfg.auth&AuthToken == 0 {
-			return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "token authentication disabled"}
-		}
-		key := credKey{credToken, token}
-		hit, ok := s.creds.get(key, version)
-		if !ok {
-			rec, ok := s.reg.byTokenValue(token)
-			if !ok {
-				return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "unknown token"}
-			}
-			hit = credHit{rec: rec}
-			s.creds.put(key, hit, version, s.reg.version.Load())
-		}
-		if !agree(hit.rec) {
-			return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "token and credentials name different phones"}
-		}
+		found = recs[i]
 	}
 	if found != nil {
 		return identity{phone: found, version: version}, nil
@@ -148,6 +157,66 @@ func (s *Service) authenticate(r *http.Request, token string) (identity, *authFa
 		return identity{version: version}, nil
 	}
 	return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "no credentials"}
+}
+
+// tokenRecord returns the phone whose token is tok.
+func (s *Service) tokenRecord(tok string, version uint64) (*record, bool) {
+	key := credKey{credToken, tok}
+	if hit, ok := s.creds.get(key, version); ok {
+		return hit.rec, true
+	}
+	rec, ok := s.reg.byTokenValue(tok)
+	if !ok {
+		return nil, false
+	}
+	s.creds.put(key, credHit{rec: rec}, version, s.reg.version.Load())
+	return rec, true
+}
+
+// checkAuthorization checks one Authorization header field h, through the
+// failed-login throttle, and counts a wrong password.
+func (s *Service) checkAuthorization(r *http.Request, h string, addr netip.Addr, version uint64) (*record, *authFailure) {
+	scheme, rest, _ := strings.Cut(h, " ")
+	switch {
+	case strings.EqualFold(scheme, "Basic") && s.cfg.auth&AuthBasic != 0:
+		key := credKey{credBasic, h}
+		if hit, ok := s.creds.get(key, version); ok {
+			// Verified before at this registry version; the throttle
+			// still applies, as it does before a full check.
+			if s.fails.any() {
+				if f := s.throttled(addr, hit.user); f != nil {
+					return nil, f
+				}
+			}
+			return hit.rec, nil
+		}
+		user := basicUser(rest)
+		if f := s.throttled(addr, user); f != nil {
+			return nil, f
+		}
+		rec, _, ok := s.checkBasic(rest)
+		if !ok {
+			s.failed(addr, user)
+			return nil, &authFailure{status: http.StatusUnauthorized, reason: "bad basic credentials", user: user}
+		}
+		s.creds.put(key, credHit{rec: rec, user: user}, version, s.reg.version.Load())
+		return rec, nil
+	case strings.EqualFold(scheme, "Digest") && s.cfg.auth&AuthDigest != 0:
+		user := parseAuthParams(rest)["username"]
+		if f := s.throttled(addr, user); f != nil {
+			return nil, f
+		}
+		rec, f := s.checkDigest(r, rest)
+		if f != nil {
+			if !f.stale {
+				s.failed(addr, user)
+			}
+			return nil, f
+		}
+		return rec, nil
+	default:
+		return nil, &authFailure{status: http.StatusUnauthorized, reason: "unsupported authorization scheme"}
+	}
 }
 
 func (s *Service) checkBasic(b64 string) (*record, string, bool) {
@@ -228,7 +297,7 @@ func (s *Service) checkDigest(r *http.Request, params string) (*record, *authFai
 	if uri := p["uri"]; uri != r.RequestURI && uri != r.URL.RequestURI() {
 		return fail("digest uri does not match the request")
 	}
-	valid, fresh := s.keys.checkNonce(p["nonce"], s.cfg.clock.Now(), s.cfg.nonceTTL)
+	issued, valid, fresh := s.keys.checkNonce(p["nonce"], s.cfg.clock.Now(), s.cfg.nonceTTL)
 	if !valid {
 		return fail("digest nonce not ours")
 	}
@@ -238,8 +307,14 @@ func (s *Service) checkDigest(r *http.Request, params string) (*record, *authFai
 	}
 	ha2 := md5hex(r.Method + ":" + p["uri"])
 	var want string
+	var nc uint32 = 1 // without qop a nonce serves once
 	switch p["qop"] {
 	case "auth":
+		n, ok := parseNonceCount(p["nc"])
+		if !ok {
+			return fail("digest nc is not 8 hex digits above 0")
+		}
+		nc = n
 		want = md5hex(rec.HA1 + ":" + p["nonce"] + ":" + p["nc"] + ":" + p["cnonce"] + ":auth:" + ha2)
 	case "":
 		want = md5hex(rec.HA1 + ":" + p["nonce"] + ":" + ha2)
@@ -252,7 +327,24 @@ func (s *Service) checkDigest(r *http.Request, params string) (*record, *authFai
 	if !fresh {
 		return nil, &authFailure{status: http.StatusUnauthorized, reason: "digest nonce expired", user: user, stale: true}
 	}
+	if !s.nonces.use(p["nonce"], user, nc, issued, s.cfg.clock.Now()) {
+		// A replay, or a count out of order: the phone takes a new nonce.
+		return nil, &authFailure{status: http.StatusUnauthorized, reason: "digest nonce count not above the last one", user: user, stale: true}
+	}
 	return rec, nil
+}
+
+// parseNonceCount reads a Digest nc: exactly 8 hex digits (RFC 7616
+// nc-value), not zero.
+func parseNonceCount(s string) (uint32, bool) {
+	if len(s) != 8 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 16, 32)
+	if err != nil || n == 0 {
+		return 0, false
+	}
+	return uint32(n), true
 }
 
 // challenge sets WWW-Authenticate for the enabled schemes, Digest first.
@@ -278,7 +370,7 @@ func (s *Service) refuse(w http.ResponseWriter, r *http.Request, f *authFailure)
 	case http.StatusUnauthorized:
 		s.challenge(w, f.stale)
 	case http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", strconv.Itoa(int(failureWindow.Seconds())))
+		w.Header().Set("Retry-After", strconv.Itoa(int(s.cfg.login.Window.Seconds())))
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -298,21 +390,22 @@ func basicUser(b64 string) string {
 	return user
 }
 
-func hostOf(r *http.Request) string {
-	if a, ok := remoteAddr(r); ok {
-		return a.String()
-	}
-	return r.RemoteAddr
+// peerAddr is the request's peer address as the throttle keys it (the
+// zero address when RemoteAddr does not parse).
+func peerAddr(r *http.Request) netip.Addr {
+	a, _ := remoteAddr(r)
+	return a
 }
 
-// throttled refuses a username that failed too often from this address.
-func (s *Service) throttled(r *http.Request, user string) *authFailure {
-	if s.fails.blocked(failureKey(user, hostOf(r)), s.cfg.clock.Now()) {
+// throttled refuses a username held by the failed-login throttle from addr.
+func (s *Service) throttled(addr netip.Addr, user string) *authFailure {
+	if s.fails.blocked(user, addr, s.cfg.clock.Now()) {
 		return &authFailure{status: http.StatusTooManyRequests, reason: "too many failed logins", user: user}
 	}
 	return nil
 }
 
-func (s *Service) failed(r *http.Request, user string) {
-	s.fails.fail(failureKey(user, hostOf(r)), s.cfg.clock.Now())
+// failed counts a failed login for user from addr.
+func (s *Service) failed(addr netip.Addr, user string) {
+	s.fails.fail(user, addr, s.cfg.clock.Now())
 }

@@ -22,7 +22,9 @@ import (
 // and the registry has not changed since; the answer is then the one the
 // full handler would give (304, or the cached body). Everything else, and
 // any doubt (Digest, a Range, a repeated header, the failed-login throttle
-// holding anyone, a body not in the cache), goes to the full handler.
+// holding the ticket's username from its address, a body not in the
+// cache), goes to the full handler. Tokens are not throttled, so the
+// throttle never stops the lane for them.
 
 // maxTickets bounds the tickets kept; past it, they start over.
 const maxTickets = 1 << 16
@@ -33,6 +35,10 @@ type ticket struct {
 	spec    jobSpec
 	mac     string // the phone, "" for an allow-listed address
 	ua      string
+	// user is the Basic username ("" without Basic): the lane declines
+	// while the failed-login throttle holds it from the ticket's address.
+	user string
+	addr netip.Addr
 }
 
 // tickets maps a hash of a ticket's key to the ticket.
@@ -76,7 +82,10 @@ func (t *tickets) issue(q *request, j jobSpec) {
 	if old := t.find(key); old != nil && old.version == q.id.version && old.spec == j {
 		return // the usual case: a revalidation the lane did not take
 	}
-	tk := &ticket{key: string(key), version: q.id.version, spec: j, ua: ua}
+	tk := &ticket{key: string(key), version: q.id.version, spec: j, ua: ua, addr: ip}
+	if auth != "" {
+		tk.user = basicUser(auth[len("basic "):])
+	}
 	if q.id.phone != nil {
 		tk.mac = q.id.phone.MAC
 	}
@@ -105,9 +114,6 @@ func (t *tickets) find(key []byte) *ticket {
 // matches a ticket at the current registry version, with the 304 or the
 // cached body the full handler would send; otherwise ok is false.
 func (s *Service) ServeFast(dst []byte, r *fastlane.Request) (head, body []byte, ok bool) {
-	if s.fails.any() {
-		return nil, nil, false
-	}
 	var in [6][]byte
 	for i, name := range [...]string{"Authorization", "Accept-Charset", "Host", "User-Agent", "If-None-Match", "If-Modified-Since"} {
 		v, n := r.Header(name)
@@ -130,6 +136,9 @@ func (s *Service) ServeFast(dst []byte, r *fastlane.Request) (head, body []byte,
 	tk := s.tickets.find(key)
 	if tk == nil || tk.version != s.reg.version.Load() {
 		return nil, nil, false
+	}
+	if tk.user != "" && s.fails.any() && s.fails.blocked(tk.user, tk.addr, s.cfg.clock.Now()) {
+		return nil, nil, false // the full handler answers 429
 	}
 	if tk.mac != "" {
 		if prev, ok := s.lastUA.Load(tk.mac); !ok || prev.(string) != tk.ua {

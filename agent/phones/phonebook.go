@@ -50,7 +50,7 @@ func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
 	}
 	path := r.URL.Path
 	query := parsePhoneQuery(r.URL.RawQuery)
-	token := query.token
+	var toks urlTokens
 	if strings.HasPrefix(path, tokPrefix) {
 		rest := strings.TrimPrefix(path, tokPrefix)
 		t, after, ok := strings.Cut(rest, "/")
@@ -58,9 +58,12 @@ func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
 			http.NotFound(w, r)
 			return
 		}
-		token, path = t, bookPrefix+after
+		toks.add(t)
+		path = bookPrefix + after
 	}
-	id, fail := s.authenticate(r, token)
+	toks.merge(query.toks)
+	id, fail := s.authenticate(r, toks)
+	token := toks.first
 	if fail != nil {
 		s.refuse(w, r, fail)
 		return

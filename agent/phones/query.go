@@ -8,11 +8,14 @@ import (
 // phoneQuery is the query string of a phone request, read in one pass the
 // way url.ParseQuery reads it (pairs split on '&', a pair holding ';'
 // dropped, a pair that does not unescape dropped, the first value of a key
-// wins) without building the url.Values map: a phone request reads a few
+// wins; every token value is also noted as a credential) without building the url.Values map: a phone request reads a few
 // known keys, and the revalidation path runs for every phone of a fleet.
 // Values are unescaped only when they need it.
 type phoneQuery struct {
 	token, term, number, cursor, page string
+	// toks are the distinct non-empty token values (the first two): every
+	// one is a credential, where token is only the first value.
+	toks urlTokens
 	// hasTerm says q or term was present (even empty); q wins over term.
 	hasTerm bool
 }
@@ -64,15 +67,24 @@ func parsePhoneQuery(raw string) phoneQuery {
 		default:
 			continue
 		}
-		if seen&bit != 0 {
+		if seen&bit != 0 && bit != qToken {
 			continue
 		}
 		if needsUnescape(v) {
 			dv, err := url.QueryUnescape(v)
 			if err != nil {
+				if bit == qToken {
+					pq.toks.add(v) // no token reads so: a bad credential
+				}
 				continue // url.ParseQuery drops the pair: a later one counts
 			}
 			v = dv
+		}
+		if bit == qToken {
+			pq.toks.add(v)
+			if seen&bit != 0 {
+				continue
+			}
 		}
 		seen |= bit
 		*dst = v

@@ -120,28 +120,42 @@ func md5hex(s string) string {
 // ha1 is the Digest HA1 for MD5.
 func ha1(user, realm, pass string) string { return md5hex(user + ":" + realm + ":" + pass) }
 
-// newNonce makes a stateless Digest nonce: issue time and an HMAC of it.
+// Digest nonces: issue time (Unix nanoseconds), 8 random bytes, and an
+// HMAC of both; stateless, and unique per challenge so that the nonce-count
+// table (noncecount.go) tells phones apart.
+const (
+	nonceStamp = 8
+	nonceRand  = 8
+	nonceMAC   = 16
+	nonceLen   = nonceStamp + nonceRand + nonceMAC
+)
+
+// newNonce makes a Digest nonce issued at now.
 func (k *keys) newNonce(now time.Time) string {
-	b := make([]byte, 8, 24)
-	binary.BigEndian.PutUint64(b, uint64(now.Unix()))
+	b := make([]byte, nonceStamp+nonceRand, nonceLen)
+	binary.BigEndian.PutUint64(b, uint64(now.UnixNano()))
+	if _, err := rand.Read(b[nonceStamp:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
 	m := hmac.New(sha256.New, k.nonce)
 	m.Write(b)
-	b = append(b, m.Sum(nil)[:16]...)
+	b = append(b, m.Sum(nil)[:nonceMAC]...)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// checkNonce reports whether nonce is ours (valid) and still fresh.
-func (k *keys) checkNonce(nonce string, now time.Time, ttl time.Duration) (valid, fresh bool) {
+// checkNonce reports whether nonce is ours (valid), when it was issued,
+// and whether it is still fresh at now.
+func (k *keys) checkNonce(nonce string, now time.Time, ttl time.Duration) (issued time.Time, valid, fresh bool) {
 	b, err := base64.RawURLEncoding.DecodeString(nonce)
-	if err != nil || len(b) != 24 {
-		return false, false
+	if err != nil || len(b) != nonceLen {
+		return time.Time{}, false, false
 	}
 	m := hmac.New(sha256.New, k.nonce)
-	m.Write(b[:8])
-	if !hmac.Equal(m.Sum(nil)[:16], b[8:]) {
-		return false, false
+	m.Write(b[:nonceStamp+nonceRand])
+	if !hmac.Equal(m.Sum(nil)[:nonceMAC], b[nonceStamp+nonceRand:]) {
+		return time.Time{}, false, false
 	}
-	issued := time.Unix(int64(binary.BigEndian.Uint64(b[:8])), 0)
+	issued = time.Unix(0, int64(binary.BigEndian.Uint64(b[:nonceStamp])))
 	age := now.Sub(issued)
-	return true, age >= -time.Minute && age <= ttl
+	return issued, true, age >= -time.Minute && age <= ttl
 }

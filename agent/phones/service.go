@@ -84,6 +84,8 @@ type config struct {
 	clock       clock.Clock
 	searchLimit int
 	nonceTTL    time.Duration
+	login       LoginLimits
+	maxNonces   int
 }
 
 // Option configures a Service.
@@ -146,15 +148,16 @@ func WithSearchLimit(n int) Option { return func(c *config) { c.searchLimit = n 
 
 // Service is the phone registry and the phone-facing HTTP endpoints.
 type Service struct {
-	dir   Directory
-	cfg   config
-	log   *slog.Logger
-	reg   *registry
-	cache *renderCache
-	sf    singleflight.Group
-	keys  *keys
-	fails *failures
-	creds *credCache
+	dir    Directory
+	cfg    config
+	log    *slog.Logger
+	reg    *registry
+	cache  *renderCache
+	sf     singleflight.Group
+	keys   *keys
+	fails  *failures
+	creds  *credCache
+	nonces *nonceCounts
 
 	lastUA sync.Map // MAC → last User-Agent seen
 	// tickets are the fast lane's record of requests served (fastlane.go).
@@ -205,12 +208,22 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 	if cfg.cacheItems < 1 || cfg.cacheBytes < 1 {
 		return nil, errors.New("phones: cache bounds must be positive")
 	}
+	if cfg.maxNonces == 0 {
+		cfg.maxNonces = DefaultDigestNonces
+	}
+	if cfg.maxNonces < 1 {
+		return nil, fmt.Errorf("phones: digest nonces %d: must be positive", cfg.maxNonces)
+	}
+	var err error
+	if cfg.login, err = cfg.login.withDefaults(); err != nil {
+		return nil, fmt.Errorf("phones: %w", err)
+	}
 	k, err := loadKeys(ctx, kv, cfg.secretKey)
 	if err != nil {
 		return nil, fmt.Errorf("phones: %w", err)
 	}
-	s := &Service{dir: dir, cfg: cfg, log: cfg.log, keys: k, cache: newRenderCache(cfg.cacheItems, cfg.cacheBytes), fails: newFailures(),
-		creds: newCredCache()}
+	s := &Service{dir: dir, cfg: cfg, log: cfg.log, keys: k, cache: newRenderCache(cfg.cacheItems, cfg.cacheBytes), fails: newFailures(cfg.login),
+		creds: newCredCache(), nonces: newNonceCounts(cfg.maxNonces, cfg.nonceTTL)}
 	s.reg, err = loadRegistry(ctx, kv, k, cfg.realm)
 	if err != nil {
 		return nil, fmt.Errorf("phones: %w", err)
