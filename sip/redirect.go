@@ -355,16 +355,23 @@ func CallerNumber(req *sipmsg.Request) string {
 	return ""
 }
 
+// uriNumber is the number of a sip/sips/tel URI: the user part (of a tel: URI, the part before
+// its parameters) with its escapes (%2B) decoded. An anonymous.invalid host, or a user part that
+// does not decode, gives AnonymousNumber / "" as a withheld number would.
 func uriNumber(u *sipmsg.Uri) string {
 	var n string
 	switch strings.ToLower(u.Scheme) {
 	case "tel":
 		n, _, _ = strings.Cut(u.Raw(), ";")
 	default:
-		n = u.User
 		if strings.EqualFold(u.Host, "anonymous.invalid") {
 			return AnonymousNumber
 		}
+		n = u.User
+	}
+	n, ok := unescapeUser(n)
+	if !ok {
+		return ""
 	}
 	return n
 }
