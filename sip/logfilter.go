@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
 )
 
 // logFilter is the slog handler in front of everything the SIP server and sipgo log. Debug
@@ -176,4 +178,16 @@ func safeErrorText(s string) string {
 		return strings.TrimRight(s[:cut], " :=") + " …"
 	}
 	return s
+}
+
+// SetLibraryLogger sends what sipgo logs through its package-wide logger (connection reference
+// warnings such as "TCP ref went negative", one per connection closed under a transaction) to l,
+// through the same filter as a server's own logs: at most burst lines of a kind per interval
+// above debug, and no message contents there. sipgo keeps that logger in a package variable, so
+// this is process-wide: call it once at start, before any server runs.
+func SetLibraryLogger(l *slog.Logger, burst int, interval time.Duration) {
+	if l == nil || burst < 1 || interval <= 0 {
+		return
+	}
+	sipmsg.SetDefaultLogger(slog.New(newLogFilter(l.Handler(), burst, interval, nil, nil)))
 }

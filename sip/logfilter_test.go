@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -120,5 +122,18 @@ func TestGarbageFloodLog(t *testing.T) {
 	}
 	if got := srv.Stats().LogSuppressed; got < 190 {
 		t.Errorf("LogSuppressed = %d, want at least 190", got)
+	}
+}
+
+// TestSetLibraryLogger: sipgo's package-wide logger is rate-limited too.
+func TestSetLibraryLogger(t *testing.T) {
+	var buf syncBuffer
+	SetLibraryLogger(slog.New(slog.NewTextHandler(&buf, nil)), 2, time.Hour)
+	t.Cleanup(func() { sipmsg.SetDefaultLogger(nil) })
+	for i := 0; i < 50; i++ {
+		sipmsg.DefaultLogger().Warn("TCP ref went negative", "ip", "127.0.0.1:5070", "ref", -1)
+	}
+	if n := strings.Count(buf.String(), "TCP ref went negative"); n != 2 {
+		t.Errorf("%d lines, want 2:\n%s", n, buf.String())
 	}
 }

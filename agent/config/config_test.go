@@ -65,6 +65,10 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{func(c *Config) { c.CallerID.Allow = []string{"nope"} }, "callerid.allow"},
 		{func(c *Config) { c.HTTP.Addr = "8080" }, "http.addr"},
 		{func(c *Config) { c.SIP.MissStatus = 500 }, "miss_status"},
+		{func(c *Config) { c.SIP.TrustedProxies = []string{"10.0.0.1", "kamailio.local"} }, "sip_redirect.trusted_proxies"},
+		{func(c *Config) { c.SIP.TCPMaxConnsPerIP = 0 }, "sip_redirect.tcp_max_conns_per_ip"},
+		{func(c *Config) { c.SIP.TCPMessageTimeout = 0 }, "sip_redirect.tcp_message_timeout"},
+		{func(c *Config) { c.SIP.LogInterval = -time.Second }, "sip_redirect.log_interval"},
 		{func(c *Config) { c.Log.Level = "loud" }, "log.level"},
 	} {
 		c := Default()
