@@ -177,11 +177,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		if cfg.SIP.MissStatus == 302 {
 			miss = pbxsip.MissRedirect
 		}
-		// sipgo sends 100 Trying after 200 ms; the dip must answer before.
-		if d.sip, err = pbxsip.NewRedirectServer(d.cid.SIPResolver(), pbxsip.WithMissMode(miss),
-			pbxsip.WithLogger(log.With("component", "sip")), pbxsip.WithResolveTimeout(min(cfg.CallerID.Deadline, 150*time.Millisecond))); err != nil {
+		if d.sip, err = newSIPServer(cfg.SIP, d.cid.SIPResolver(), miss, min(cfg.CallerID.Deadline, 150*time.Millisecond),
+			log.With("component", "sip")); err != nil {
 			return nil, err
 		}
+		registerSIPMetrics(d.reg, d.sip)
 	}
 
 	// ARI: the caller-ID Stasis app.

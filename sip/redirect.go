@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -67,12 +69,22 @@ type RedirectServer struct {
 	miss      MissMode
 	host      string
 	userAgent string
+
+	lim     limits
+	ctr     counters
+	unacked *unackedBudget
+	now     func() time.Time // the clock of deadlines and the log rate limit
+
+	serving          atomic.Bool
+	wantUDP, wantTCP atomic.Bool
 }
 
 // Option configures a RedirectServer.
 type Option func(*RedirectServer) error
 
 // WithLogger sets the logger (default slog.Default()); numbers and names go to debug level only.
+// Everything the server and sipgo log goes through a filter: above debug, lines are rate-limited
+// (WithLogLimit) and carry no message contents.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *RedirectServer) error {
 		if l != nil {
@@ -120,13 +132,31 @@ func NewRedirectServer(r Resolver, opts ...Option) (*RedirectServer, error) {
 	if r == nil {
 		return nil, errors.New("sip redirect server: nil resolver")
 	}
-	s := &RedirectServer{resolver: r, log: slog.Default(), timeout: DefaultResolveTimeout, userAgent: "pbxagent"}
+	s := &RedirectServer{resolver: r, log: slog.Default(), timeout: DefaultResolveTimeout, userAgent: "pbxagent",
+		lim: defaultLimits(), now: time.Now}
 	for _, o := range opts {
 		if err := o(s); err != nil {
 			return nil, err
 		}
 	}
+	s.log = slog.New(newLogFilter(s.log.Handler(), s.lim.logBurst, s.lim.logInterval,
+		func() time.Time { return s.now() }, func() { s.ctr.logSuppressed.Add(1) }))
+	s.unacked = newUnackedBudget(s.lim.unackedPerIP)
 	return s, nil
+}
+
+// Ready reports whether the server is serving on every transport it was given; a transport whose
+// listener failed makes it not ready (the other keeps serving).
+func (s *RedirectServer) Ready() error {
+	switch {
+	case !s.serving.Load():
+		return errors.New("sip redirect: not serving")
+	case s.wantUDP.Load() && !s.ctr.udpUp.Load():
+		return errors.New("sip redirect: the UDP transport has stopped")
+	case s.wantTCP.Load() && !s.ctr.tcpUp.Load():
+		return errors.New("sip redirect: the TCP transport has stopped")
+	}
+	return nil
 }
 
 // ListenAndServe listens on addr over both UDP and TCP and serves until ctx ends. An empty addr
@@ -149,10 +179,26 @@ func (s *RedirectServer) ListenAndServe(ctx context.Context, addr string) error 
 }
 
 // Serve serves SIP on the given UDP socket and TCP listener (either may be nil) until ctx ends,
-// then closes them and the SIP stack and returns nil; a listener failing earlier returns its error.
+// then closes them and the SIP stack and returns nil.
+//
+// Failed accepts and reads are retried with a backoff (and counted in Stats); TCP connections
+// are capped and their messages bounded in time (WithTCPConnLimits, WithTCPTimeouts). A
+// transport stops only when its listener is closed under it: that is logged at error, shown by
+// Ready and Stats, and the other transport keeps serving; when none is left, Serve returns an
+// error.
 func (s *RedirectServer) Serve(ctx context.Context, pc net.PacketConn, ln net.Listener) error {
 	if pc == nil && ln == nil {
 		return errors.New("sip redirect serve: no listener")
+	}
+	var (
+		upc *udpConn
+		tln *tcpListener
+	)
+	if pc != nil {
+		upc = newUDPConn(pc, s.lim.trusted, &s.ctr, s.log)
+	}
+	if ln != nil {
+		tln = newTCPListener(ln, s.lim, &s.ctr, s.log, s.now)
 	}
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(s.userAgent),
@@ -190,32 +236,64 @@ func (s *RedirectServer) Serve(ctx context.Context, pc net.PacketConn, ln net.Li
 	srv.OnAck(func(*sipmsg.Request, sipmsg.ServerTransaction) {}) // stray ACK: absorb, never answer
 	srv.OnNoRoute(handle)
 
-	errc := make(chan error, 2)
+	type transportEnd struct {
+		transport string
+		err       error
+	}
+	ended := make(chan transportEnd, 2)
 	var wg sync.WaitGroup
-	if pc != nil {
+	running := 0
+	s.wantUDP.Store(upc != nil)
+	s.wantTCP.Store(tln != nil)
+	if upc != nil {
+		running++
+		s.ctr.udpUp.Store(true)
 		wg.Add(1)
-		go func() { defer wg.Done(); errc <- srv.ServeUDP(pc) }()
+		go func() { defer wg.Done(); ended <- transportEnd{"udp", srv.ServeUDP(upc)} }()
 	}
-	if ln != nil {
+	if tln != nil {
+		running++
+		s.ctr.tcpUp.Store(true)
 		wg.Add(1)
-		go func() { defer wg.Done(); errc <- srv.ServeTCP(ln) }()
+		go func() { defer wg.Done(); ended <- transportEnd{"tcp", srv.ServeTCP(tln)} }()
 	}
+	s.serving.Store(true)
 	var serr error
-	select {
-	case <-ctx.Done():
-	case serr = <-errc:
-		if serr != nil {
-			serr = fmt.Errorf("sip redirect serve: %w", serr)
+	for running > 0 && serr == nil && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case e := <-ended:
+			running--
+			if e.transport == "udp" {
+				s.ctr.udpUp.Store(false)
+			} else {
+				s.ctr.tcpUp.Store(false)
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			err := e.err
+			if err == nil {
+				err = errors.New("listener closed")
+			}
+			if running > 0 {
+				s.log.Error("sip transport stopped; the other keeps serving", "transport", e.transport, "error", err)
+			} else {
+				serr = fmt.Errorf("sip redirect serve: %s transport stopped, none left: %w", e.transport, err)
+			}
 		}
 	}
+	s.serving.Store(false)
 	cancel()
-	if pc != nil {
-		pc.Close()
+	if upc != nil {
+		upc.Close()
 	}
-	if ln != nil {
-		ln.Close()
+	if tln != nil {
+		tln.Close()
 	}
 	wg.Wait()
+	s.ctr.udpUp.Store(false)
+	s.ctr.tcpUp.Store(false)
 	hmu.Lock()
 	stopped = true
 	hmu.Unlock()
@@ -231,6 +309,19 @@ func (s *RedirectServer) serveTx(ctx context.Context, req *sipmsg.Request, tx si
 	res := s.Respond(ctx, req)
 	if res == nil {
 		return
+	}
+	if req.IsInvite() && res.StatusCode >= 300 && !sipmsg.IsReliable(req.Transport()) {
+		// Timer G retransmits this response until the ACK: within the source's budget only.
+		src := sourceAddr(req)
+		if !s.unacked.acquire(src) {
+			s.ctr.notRetransmitted.Add(1)
+			if err := tx.Respond(res); err != nil {
+				s.log.Warn("sip respond failed", "status", res.StatusCode, "error", err)
+			}
+			tx.Terminate()
+			return
+		}
+		defer s.unacked.release(src)
 	}
 	if err := tx.Respond(res); err != nil {
 		s.log.Warn("sip respond failed", "status", res.StatusCode, "error", err)
@@ -355,16 +446,23 @@ func CallerNumber(req *sipmsg.Request) string {
 	return ""
 }
 
+// uriNumber is the number of a sip/sips/tel URI: the user part (of a tel: URI, the part before
+// its parameters) with its escapes (%2B) decoded. An anonymous.invalid host, or a user part that
+// does not decode, gives AnonymousNumber / "" as a withheld number would.
 func uriNumber(u *sipmsg.Uri) string {
 	var n string
 	switch strings.ToLower(u.Scheme) {
 	case "tel":
 		n, _, _ = strings.Cut(u.Raw(), ";")
 	default:
-		n = u.User
 		if strings.EqualFold(u.Host, "anonymous.invalid") {
 			return AnonymousNumber
 		}
+		n = u.User
+	}
+	n, ok := unescapeUser(n)
+	if !ok {
+		return ""
 	}
 	return n
 }
@@ -451,4 +549,13 @@ func headerToken(v string) string {
 		return ""
 	}
 	return v
+}
+
+// sourceAddr is the address a request came from (the zero Addr when unknown: they share a budget).
+func sourceAddr(req *sipmsg.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
 }

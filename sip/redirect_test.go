@@ -571,3 +571,48 @@ func TestListenAndServe(t *testing.T) {
 		t.Fatalf("ListenAndServe: %v", err)
 	}
 }
+
+// startServerS is startServer returning the server too.
+func startServerS(t testing.TB, r Resolver, opts ...Option) (s *RedirectServer, udp, tcp string) {
+	t.Helper()
+	s, err := NewRedirectServer(r, append([]Option{WithLogger(quiet())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve(t, s, pc, ln)
+	return s, pc.LocalAddr().String(), ln.Addr().String()
+}
+
+// serve runs s.Serve until the test ends; Serve must then return nil.
+func serve(t testing.TB, s *RedirectServer, pc net.PacketConn, ln net.Listener) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, pc, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+}
+
+// eventually polls cond until it holds, failing after 5 s.
+func eventually(t testing.TB, cond func() bool, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(msg)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

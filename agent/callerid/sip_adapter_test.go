@@ -40,6 +40,17 @@ func TestSIPResolver(t *testing.T) {
 
 // TestSIPRedirectEndToEnd: the service behind the real redirect server over loopback UDP.
 func TestSIPRedirectEndToEnd(t *testing.T) {
+	tests := []struct{ name, fromUser string }{
+		{name: "plain", fromUser: "061111111"},
+		{name: "escaped plus", fromUser: "%2B38761111111"}, // was looked up as "%2B…" and skipped
+		{name: "escaped digits", fromUser: "%30%36%31111111"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { sipRedirectEndToEnd(t, tt.fromUser) })
+	}
+}
+
+func sipRedirectEndToEnd(t *testing.T, fromUser string) {
 	s := newTestService(t, testDir())
 	srv, err := pbxsip.NewRedirectServer(s.SIPResolver(), pbxsip.WithLogger(quietLogger()))
 	if err != nil {
@@ -62,8 +73,8 @@ func TestSIPRedirectEndToEnd(t *testing.T) {
 	port := c.LocalAddr().(*net.UDPAddr).Port
 	dst := pc.LocalAddr().(*net.UDPAddr)
 	msg := fmt.Sprintf("INVITE sip:033222111@%s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-e2e\r\n"+
-		"From: <sip:061111111@127.0.0.1>;tag=a\r\nTo: <sip:033222111@%s>\r\nCall-ID: e2e@test\r\nCSeq: 1 INVITE\r\n"+
-		"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n", dst, port, dst)
+		"From: <sip:%s@127.0.0.1>;tag=a\r\nTo: <sip:033222111@%s>\r\nCall-ID: e2e@test\r\nCSeq: 1 INVITE\r\n"+
+		"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n", dst, port, fromUser, dst)
 	if _, err := c.WriteToUDP([]byte(msg), dst); err != nil {
 		t.Fatal(err)
 	}

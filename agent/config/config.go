@@ -119,6 +119,32 @@ type SIP struct {
 	MissStatus int `yaml:"miss_status"`
 	// CNAM limits names to 15 printable ASCII characters, transliterated.
 	CNAM bool `yaml:"cnam"`
+	// TrustedProxies lists the addresses or CIDRs (e.g. the Kamailio
+	// host) whose UDP requests are answered to the port their Via names
+	// (RFC 3261 §18.2.2). Anyone else is answered to the source address
+	// and port of the request, whatever its Via says. Default none.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// TCPMaxConns caps the TCP connections held at once; one more is
+	// closed as soon as it is accepted. Default 1024.
+	TCPMaxConns int `yaml:"tcp_max_conns"`
+	// TCPMaxConnsPerIP caps the TCP connections held at once from one
+	// address. Default 64.
+	TCPMaxConnsPerIP int `yaml:"tcp_max_conns_per_ip"`
+	// TCPMessageTimeout bounds the time from the first byte of a TCP
+	// message to its last, and the write of one response; past it the
+	// connection is closed. Default 5s.
+	TCPMessageTimeout time.Duration `yaml:"tcp_message_timeout"`
+	// TCPIdleTimeout closes a TCP connection that completed no message
+	// for this long. Default 2m.
+	TCPIdleTimeout time.Duration `yaml:"tcp_idle_timeout"`
+	// UnackedPerIP is how many INVITE answers over UDP one address may
+	// leave un-ACKed at once; they are retransmitted until the ACK (up to
+	// 11 times in 32 s). Past it an answer is sent once. Default 64.
+	UnackedPerIP int `yaml:"unacked_per_ip"`
+	// LogBurst log lines of one kind per LogInterval, at most, above
+	// debug; the rest are counted in one line. Defaults 10 and 1m.
+	LogBurst    int           `yaml:"log_burst"`
+	LogInterval time.Duration `yaml:"log_interval"`
 }
 
 // ARI connects to Asterisk's REST Interface.
@@ -199,7 +225,8 @@ func Default() Config {
 			Deadline: 100 * time.Millisecond,
 		},
 		AGI: AGI{Addr: "127.0.0.1:4573"},
-		SIP: SIP{MissStatus: 404},
+		SIP: SIP{MissStatus: 404, TCPMaxConns: 1024, TCPMaxConnsPerIP: 64, TCPMessageTimeout: 5 * time.Second,
+			TCPIdleTimeout: 2 * time.Minute, UnackedPerIP: 64, LogBurst: 10, LogInterval: time.Minute},
 		ARI: ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer", IdleTimeout: 10 * time.Second},
 		Phones: Phones{GroupBy: "company", RefreshMinutes: 60, LoginMaxFailures: 10, LoginWindow: 10 * time.Minute,
 			LoginMaxUsersPerAddress: 50, LoginMaxAccountFailures: 100, LoginMaxTracked: 10000, DigestMaxNonces: 65536},
@@ -259,6 +286,32 @@ func (c *Config) Validate() error {
 	}
 	if c.SIP.MissStatus != 404 && c.SIP.MissStatus != 302 {
 		return fmt.Errorf("config sip_redirect.miss_status: %d, want 404 or 302", c.SIP.MissStatus)
+	}
+	for _, s := range c.SIP.TrustedProxies {
+		if _, err := netip.ParsePrefix(s); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(s); err != nil {
+			return fmt.Errorf("config sip_redirect.trusted_proxies: %q is neither an address nor a CIDR", s)
+		}
+	}
+	for _, n := range []struct {
+		key string
+		v   int
+	}{{"sip_redirect.tcp_max_conns", c.SIP.TCPMaxConns}, {"sip_redirect.tcp_max_conns_per_ip", c.SIP.TCPMaxConnsPerIP},
+		{"sip_redirect.unacked_per_ip", c.SIP.UnackedPerIP}, {"sip_redirect.log_burst", c.SIP.LogBurst}} {
+		if n.v < 1 {
+			return fmt.Errorf("config %s: %d, want at least 1", n.key, n.v)
+		}
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"sip_redirect.tcp_message_timeout", c.SIP.TCPMessageTimeout}, {"sip_redirect.tcp_idle_timeout", c.SIP.TCPIdleTimeout},
+		{"sip_redirect.log_interval", c.SIP.LogInterval}} {
+		if d.v <= 0 {
+			return fmt.Errorf("config %s: %v, want a positive duration", d.key, d.v)
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -20,6 +20,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 		return code
 	}
 	log := newLogger(stderr, cfg.Log)
+	agent.SetLibraryLogging(cfg, log)
 	d, err := agent.New(ctx, cfg, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
