@@ -92,16 +92,24 @@ var (
 	allowGetHead = []string{"GET, HEAD"}
 )
 
-// httpAllowed checks the token first (from any address), then the allow-list.
+// httpAllowed checks the tokens first (from any address), then the
+// allow-list. Every token the request carries (each token= value, each
+// X-Pbxagent-Token field) must be the right one: a request whose
+// credentials disagree is refused, even from an allowed address, so a
+// wrong guess never rides along with a right credential.
 func (s *Service) httpAllowed(r *http.Request, q url.Values) bool {
-	if s.token != "" {
-		t := q.Get("token")
+	var presented, good int
+	for _, t := range append(q["token"], r.Header.Values("X-Pbxagent-Token")...) {
 		if t == "" {
-			t = r.Header.Get("X-Pbxagent-Token")
+			continue
 		}
-		if t != "" && subtle.ConstantTimeCompare([]byte(t), []byte(s.token)) == 1 {
-			return true
+		presented++
+		if s.token != "" && subtle.ConstantTimeCompare([]byte(t), []byte(s.token)) == 1 {
+			good++
 		}
+	}
+	if presented > 0 {
+		return good == presented
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

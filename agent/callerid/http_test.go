@@ -43,6 +43,11 @@ func TestHTTPHandler(t *testing.T) {
 		{"foreign ip wrong token", "GET", "/cid?number=061111111&token=nope", "192.0.2.7:5060", nil, 403, "", ""},
 		{"foreign ip token", "GET", "/cid?number=061111111&token=s3cret", "192.0.2.7:5060", nil, 200, "Ana Anić", "e164"},
 		{"foreign ip token header", "GET", "/cid?number=061111111", "192.0.2.7:5060", map[string]string{"X-Pbxagent-Token": "s3cret"}, 200, "Ana Anić", "e164"},
+		{"token twice, second bogus", "GET", "/cid?number=061111111&token=s3cret&token=bogus", "192.0.2.7:5060", nil, 403, "", ""},
+		{"token twice, first bogus", "GET", "/cid?number=061111111&token=bogus&token=s3cret", "192.0.2.7:5060", nil, 403, "", ""},
+		{"header right, query bogus", "GET", "/cid?number=061111111&token=bogus", "192.0.2.7:5060", map[string]string{"X-Pbxagent-Token": "s3cret"}, 403, "", ""},
+		{"same token twice", "GET", "/cid?number=061111111&token=s3cret", "192.0.2.7:5060", map[string]string{"X-Pbxagent-Token": "s3cret"}, 200, "Ana Anić", "e164"},
+		{"allowed net, wrong token", "GET", "/cid?number=061111111&token=bogus", "10.1.2.3:5060", nil, 403, "", ""},
 		{"allowed net", "GET", "/cid?number=061111111", "10.1.2.3:5060", nil, 200, "Ana Anić", "e164"},
 		{"mapped v4", "GET", "/cid?number=061111111", "[::ffff:10.1.2.3]:5060", nil, 200, "Ana Anić", "e164"},
 	}
