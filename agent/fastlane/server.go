@@ -214,8 +214,9 @@ func (s *Server) serveConn(c net.Conn) {
 }
 
 // readHead waits for a request's head (through its empty line) and returns
-// it, unread, from br's buffer. A head too long for the buffer yields
-// errLeave (net/http reads it by its own limits); a client that goes away
+// it, unread, from br's buffer. A head too long for the buffer, or one
+// whose lines so far show it is not the lane's (a bare LF, say), yields
+// errLeave (net/http reads it by its own rules); a client that goes away
 // or quiet, or Shutdown, ends the connection.
 func (s *Server) readHead(c net.Conn, br *bufio.Reader) ([]byte, error) {
 	if br.Buffered() == 0 {
@@ -234,9 +235,16 @@ func (s *Server) readHead(c net.Conn, br *bufio.Reader) ([]byte, error) {
 	}
 	c.SetReadDeadline(time.Now().Add(s.readHeaderTimeout()))
 	scanned := 0
+	var lines headScanner
 	for {
 		buf, _ := br.Peek(br.Buffered())
 		if i := indexHeadEnd(buf, scanned); i >= 0 {
+			return buf[:i], nil // the usual case: parse checks it
+		}
+		// Incomplete so far: is it still a head the lane could serve?
+		if i, leave := lines.scan(buf); leave {
+			return nil, errLeave
+		} else if i >= 0 {
 			return buf[:i], nil
 		}
 		scanned = max(len(buf)-3, 0)
