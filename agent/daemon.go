@@ -166,6 +166,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		callerid.WithRegisterer(d.reg), callerid.WithLogger(log.With("component", "callerid")),
 		callerid.WithTimeout(cfg.CallerID.Deadline), callerid.WithHTTPAllow(allow...),
 		callerid.WithOverwritePolicy(policy), callerid.WithSIPCNAM(cfg.SIP.CNAM),
+		callerid.WithMaxAGISessions(cfg.AGI.MaxSessions), callerid.WithMaxAGIWaiting(cfg.AGI.MaxWaiting),
+		callerid.WithAGIFirstLineTimeout(cfg.AGI.FirstLineTimeout),
 	}
 	if cfg.CallerID.Token != "" {
 		cidOpts = append(cidOpts, callerid.WithHTTPToken(cfg.CallerID.Token))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/agent/fastlane"
+	"github.com/pbxagent/pbxagent/testlab/agiclient"
 )
 
 // TestDaemonBareLFRequest: a request whose lines end in a bare LF is
@@ -192,5 +193,27 @@ func TestNotReady(t *testing.T) {
 		if got := notReady(tc.st, now); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestDaemonAGISilentFlood: on the daemon's FastAGI listener, connections
+// that send nothing take no session slot: with agi.max_sessions 2 and
+// agi.max_waiting 20, a session that comes after 100 silent connections
+// is served (once, 6 000 of them made a real session fail).
+func TestDaemonAGISilentFlood(t *testing.T) {
+	d := startWrapped(t, func(c *config.Config) {
+		c.AGI.MaxSessions, c.AGI.MaxWaiting, c.AGI.FirstLineTimeout = 2, 20, 5*time.Second
+		c.CallerID.Deadline = 5 * time.Second // a session that has spoken would hold its slot that long
+	}, nil)
+	for i := 0; i < 100; i++ {
+		c, err := net.Dial("tcp", d.AGIAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	res := agiclient.Run(context.Background(), agiclient.Config{Addr: d.AGIAddr(), CallerID: "061111111"})
+	if res.Status != agiclient.StatusSuccess || res.Set["PBXAGENT_CID_MATCH"] != "none" {
+		t.Fatalf("session after the flood: %s %q %v", res.Status, res.Set, res.Err)
 	}
 }

@@ -209,7 +209,7 @@ func stalledClient(t *testing.T, addr, path string) {
 // through net/http alike (300 such clients once held their connections
 // for good); a client that reads gets the whole answer.
 func TestWritePace(t *testing.T) {
-	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB: more than the socket buffers hold
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20)    // 16 MiB: more than the socket buffers hold
 	pace := WritePace{Timeout: time.Second, MinRate: 1 << 20} // generous for the reader on a busy host
 	slow := pace.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(big)
