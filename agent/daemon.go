@@ -70,6 +70,9 @@ type Daemon struct {
 	sipPC   net.PacketConn
 	sipLn   net.Listener
 
+	// wrapHTTP, when set (by tests), wraps the HTTP listener Start opens.
+	wrapHTTP func(net.Listener) net.Listener
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	errMu  sync.Mutex
@@ -163,6 +166,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		callerid.WithRegisterer(d.reg), callerid.WithLogger(log.With("component", "callerid")),
 		callerid.WithTimeout(cfg.CallerID.Deadline), callerid.WithHTTPAllow(allow...),
 		callerid.WithOverwritePolicy(policy), callerid.WithSIPCNAM(cfg.SIP.CNAM),
+		callerid.WithMaxAGISessions(cfg.AGI.MaxSessions), callerid.WithMaxAGIWaiting(cfg.AGI.MaxWaiting),
+		callerid.WithAGIFirstLineTimeout(cfg.AGI.FirstLineTimeout),
 	}
 	if cfg.CallerID.Token != "" {
 		cidOpts = append(cidOpts, callerid.WithHTTPToken(cfg.CallerID.Token))
@@ -253,6 +258,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	d.router.Handle("GET /api/v1/contacts/{id}/local", d.sync.ContactsHandler())
 
 	d.router.HandlePublic("GET /healthz", http.HandlerFunc(d.healthz))
+	d.router.HandlePublic("GET /readyz", http.HandlerFunc(d.readyz))
+	d.registerHTTPMetrics()
 	d.router.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}))
 	d.router.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	ok = true
@@ -293,6 +300,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if d.httpLn, err = net.Listen("tcp", d.cfg.HTTP.Addr); err != nil {
 		return fmt.Errorf("http listen %s: %w", d.cfg.HTTP.Addr, err)
 	}
+	if d.wrapHTTP != nil {
+		d.httpLn = d.wrapHTTP(d.httpLn)
+	}
 	if d.cfg.AGI.Addr != "" {
 		if d.agiLn, err = net.Listen("tcp", d.cfg.AGI.Addr); err != nil {
 			return fmt.Errorf("agi listen %s: %w", d.cfg.AGI.Addr, err)
@@ -307,15 +317,18 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 			return fmt.Errorf("sip listen tcp %s: %w", d.sipPC.LocalAddr(), err)
 		}
 	}
+	pace := fastlane.WritePace{Timeout: d.cfg.HTTP.WriteTimeout, MinRate: d.cfg.HTTP.WriteMinRate}
 	d.httpSrv = &http.Server{
-		Handler:           &inflight{next: d.router}, // Stop waits for its handlers
+		Handler:           &inflight{next: pace.Handler(d.router)}, // Stop waits for its handlers
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		WriteTimeout:      pace.Timeout, // for what net/http writes outside handlers; they extend it as they write
 		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
 	}
 	// Phones' repeated requests are answered in the fast lane; everything
 	// else (and every first request) goes to httpSrv.
-	d.lane = fastlane.New(d.phoneLane(), d.httpSrv, fastlane.WithLogger(d.log.With("component", "http")))
+	d.lane = fastlane.New(d.phoneLane(), d.httpSrv, fastlane.WithLogger(d.log.With("component", "http")),
+		fastlane.WithLimits(d.httpLimits()), fastlane.WithWritePace(pace))
 	d.goRun("http", func() error {
 		if err := d.lane.Serve(d.httpLn); !errors.Is(err, http.ErrServerClosed) {
 			return err

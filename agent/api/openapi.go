@@ -20,6 +20,7 @@ type op struct {
 // handlers it mounts (phones, sources, caller-ID, phone endpoints).
 var operations = []op{
 	{"get", "/healthz", "Liveness and version", nil, "", "200", true},
+	{"get", "/readyz", "Readiness of the HTTP listener (503 while saturated or failing accepts)", nil, "", "200", true},
 	{"get", "/metrics", "Prometheus metrics", nil, "", "200", false},
 	{"get", "/api/openapi.json", "This document", nil, "", "200", false},
 	{"get", "/api/v1/contacts", "Search contacts (sorted by display name, paged)", []string{"q:query", "scope:query", "owner:query", "source:query", "visible_to:query", "limit:query", "cursor:query"}, "", "200", false},

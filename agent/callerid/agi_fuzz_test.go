@@ -65,3 +65,25 @@ type discardConn struct{ net.Conn }
 
 func (discardConn) Write(p []byte) (int, error) { return len(p), nil }
 func (discardConn) RemoteAddr() net.Addr        { return &net.TCPAddr{} }
+
+// FuzzFirstLine: a connection gets a session exactly when what it sent
+// starts with a complete line that begins "agi_"; and firstLine consumes
+// nothing, so ReadAGIEnv then reads the block as sent.
+func FuzzFirstLine(f *testing.F) {
+	for _, s := range []string{"agi_network: yes\n\n", "agi_netw", "", "GET / HTTP/1.1\r\n", "\x16\x03\x01", "ag\n", "agi_\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		br := newAGIReader(strings.NewReader(in))
+		_, ok, _ := firstLine(br)
+		line, _, complete := strings.Cut(in, "\n")
+		want := complete && strings.HasPrefix(line, "agi_") && len(line)+1 <= agiMaxLine+16 // the reader's buffer
+		if ok != want {
+			t.Fatalf("firstLine(%q) = %v, want %v", in, ok, want)
+		}
+		rest, _ := io.ReadAll(br)
+		if string(rest) != in {
+			t.Fatalf("firstLine consumed input: %q left of %q", rest, in)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package callerid
 
 import (
 	"bufio"
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -53,6 +54,7 @@ func (s *Service) ServeAGI(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
 	defer stop()
 	sem := make(chan struct{}, s.maxAGI)
+	room := &waitRoom{max: s.maxAGIWaiting}
 	var backoff time.Duration
 	for {
 		c, err := ln.Accept()
@@ -69,7 +71,7 @@ func (s *Service) ServeAGI(ctx context.Context, ln net.Listener) error {
 			} else if backoff *= 2; backoff > time.Second {
 				backoff = time.Second
 			}
-			s.log.Warn("fastagi accept failed; retrying", "error", err, "backoff", backoff)
+			s.agiAcceptLog.Log(s.log, slog.LevelWarn, "fastagi accept failed; retrying", "error", err, "backoff", backoff)
 			t := time.NewTimer(backoff)
 			select {
 			case <-ctx.Done():
@@ -80,27 +82,74 @@ func (s *Service) ServeAGI(ctx context.Context, ln net.Listener) error {
 			continue
 		}
 		backoff = 0
-		select {
-		case sem <- struct{}{}:
-		default:
-			s.metrics.agiSession("overload")
-			s.log.Warn("fastagi session refused: too many sessions", "max", s.maxAGI)
-			_ = c.Close()
-			continue
-		}
+		e := room.enter(c)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
-			s.ServeAGIConn(ctx, c)
+			s.serveAGIWaiting(ctx, c, room, e, sem)
 		}()
 	}
+}
+
+// serveAGIWaiting waits for c's first agi_ line, within the first-line
+// timeout, before it takes a session slot: a connection that stays silent
+// (or is pushed out of the wait room by newer ones, or sends something
+// else) is closed without having held one. A connection that finds every
+// slot taken is closed at once (Asterisk goes on with the name untouched)
+// and counted; the log says so at most once per interval.
+func (s *Service) serveAGIWaiting(ctx context.Context, c net.Conn, room *waitRoom, e *list.Element, sem chan struct{}) {
+	br := agiReaders.Get().(*bufio.Reader)
+	br.Reset(c)
+	defer func() {
+		br.Reset(nil)
+		agiReaders.Put(br)
+	}()
+	_ = c.SetReadDeadline(s.now().Add(s.agiFirstLine))
+	spoke, ok, err := firstLine(br)
+	evicted := room.leave(e)
+	if !ok || evicted {
+		outcome := "silent" // closed, or quiet past the first-line timeout
+		switch {
+		case evicted:
+			outcome = "evicted"
+		case spoke && (err == nil || errors.Is(err, bufio.ErrBufferFull)):
+			outcome = "protocol_error" // not an agi_ line
+		}
+		s.metrics.agiSession(outcome)
+		_ = c.Close()
+		return
+	}
+	select {
+	case sem <- struct{}{}:
+	default:
+		s.metrics.agiSession("overload")
+		s.agiRefuseLog.Log(s.log, slog.LevelWarn, "fastagi sessions refused: too many sessions", "max", s.maxAGI)
+		_ = c.Close()
+		return
+	}
+	s.metrics.agiLive.Inc()
+	defer func() {
+		s.metrics.agiLive.Dec()
+		<-sem
+	}()
+	s.serveAGISession(ctx, c, br)
 }
 
 var agiReaders = sync.Pool{New: func() any { return newAGIReader(nil) }}
 
 // ServeAGIConn runs one FastAGI session on c and closes it.
 func (s *Service) ServeAGIConn(ctx context.Context, c net.Conn) {
+	br := agiReaders.Get().(*bufio.Reader)
+	br.Reset(c)
+	defer func() {
+		br.Reset(nil)
+		agiReaders.Put(br)
+	}()
+	s.serveAGISession(ctx, c, br)
+}
+
+// serveAGISession runs the session on c, read through br, and closes c.
+func (s *Service) serveAGISession(ctx context.Context, c net.Conn, br *bufio.Reader) {
 	start := s.now()
 	deadline := start.Add(s.timeout)
 	_ = c.SetDeadline(deadline)
@@ -110,13 +159,6 @@ func (s *Service) ServeAGIConn(ctx context.Context, c net.Conn) {
 	reserve := min(s.timeout/4, 50*time.Millisecond)
 	lctx, cancel := context.WithDeadline(ctx, deadline.Add(-reserve))
 	defer cancel()
-
-	br := agiReaders.Get().(*bufio.Reader)
-	br.Reset(c)
-	defer func() {
-		br.Reset(nil)
-		agiReaders.Put(br)
-	}()
 
 	outcome := s.agiSession(lctx, c, br)
 	s.metrics.agiSession(outcome)

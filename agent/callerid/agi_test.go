@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -234,22 +237,125 @@ func TestAGISilentClient(t *testing.T) {
 	}
 }
 
+// lockedBuffer collects log output from many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestAGIOverload: with every slot taken by a session that has spoken,
+// the next sessions are closed without commands (AGISTATUS=SUCCESS, name
+// untouched), each counted in the metric, and logged once, not once each.
 func TestAGIOverload(t *testing.T) {
-	s := newTestService(t, testDir(), WithMaxAGISessions(1), WithTimeout(2*time.Second))
+	var logs lockedBuffer
+	s := newTestService(t, testDir(), WithMaxAGISessions(1), WithTimeout(5*time.Second),
+		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	addr := startAGI(t, s)
 	hold, err := net.Dial("tcp", addr) // occupies the only slot until closed
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer hold.Close()
-	// The held session is accepted first; the next one finds the slot taken and is closed
-	// without commands: AGISTATUS=SUCCESS, name untouched.
-	res := agiclient.Run(context.Background(), agiclient.Config{Addr: addr, CallerID: "061111111"})
-	if res.Status != agiclient.StatusSuccess || len(res.Commands) != 0 {
-		t.Fatalf("overloaded session: %s %q %v", res.Status, res.Commands, res.Err)
+	io.WriteString(hold, "agi_network: yes\n") // it has spoken: a session, waiting for the rest
+	deadline := time.Now().Add(5 * time.Second)
+	for testutil.ToFloat64(s.metrics.agiLive) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the held session took no slot")
+		}
+		time.Sleep(time.Millisecond)
 	}
-	if got := testutil.ToFloat64(s.metrics.agi.WithLabelValues("overload")); got != 1 {
-		t.Errorf("overload sessions counted %v, want 1", got)
+	for i := 0; i < 5; i++ {
+		res := agiclient.Run(context.Background(), agiclient.Config{Addr: addr, CallerID: "061111111"})
+		if res.Status != agiclient.StatusSuccess || len(res.Commands) != 0 {
+			t.Fatalf("overloaded session %d: %s %q %v", i, res.Status, res.Commands, res.Err)
+		}
+	}
+	if got := testutil.ToFloat64(s.metrics.agi.WithLabelValues("overload")); got != 5 {
+		t.Errorf("overload sessions counted %v, want 5", got)
+	}
+	if n := strings.Count(logs.String(), "too many sessions"); n != 1 {
+		t.Errorf("%d log lines about refused sessions, want 1:\n%s", n, logs.String())
+	}
+}
+
+// TestAGISilentFlood: connections that send nothing take no session slot
+// (6 000 of them once filled the cap and a real session failed): with two
+// slots and room for 50 waiting connections, a real session that comes
+// after 300 silent ones is served; the silent ones pushed out of the wait
+// room are counted.
+func TestAGISilentFlood(t *testing.T) {
+	s := newTestService(t, testDir(), WithMaxAGISessions(2), WithMaxAGIWaiting(50),
+		WithAGIFirstLineTimeout(5*time.Second), WithTimeout(5*time.Second))
+	addr := startAGI(t, s)
+	for i := 0; i < 300; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	res := agiclient.Run(context.Background(), agiclient.Config{Addr: addr, CallerID: "061111111"})
+	if res.Status != agiclient.StatusSuccess || res.Set["CALLERID(name)"] != "Ana Anić" {
+		t.Fatalf("session after the flood: %s %q %v", res.Status, res.Set, res.Err)
+	}
+	if got := testutil.ToFloat64(s.metrics.agi.WithLabelValues("evicted")); got < 250 {
+		t.Errorf("evicted connections counted %v, want at least 250", got)
+	}
+}
+
+// TestAGIFirstLine: what a new connection sends before its first agi_
+// line decides whether it gets a session.
+func TestAGIFirstLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, send string
+		close      bool // the client closes after sending
+		want       string
+	}{
+		{name: "silent past the timeout", send: "", want: "silent"},
+		{name: "half a line past the timeout", send: "agi_netw", want: "silent"},
+		{name: "closed without a word", send: "", close: true, want: "silent"},
+		{name: "not an agi_ line", send: "GET / HTTP/1.1\r\n", want: "protocol_error"},
+		{name: "garbage without a newline", send: "\x16\x03\x01", want: "protocol_error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestService(t, testDir(), WithAGIFirstLineTimeout(50*time.Millisecond))
+			addr := startAGI(t, s)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			io.WriteString(c, tc.send)
+			if tc.close {
+				c.Close()
+			} else {
+				c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				if _, err := c.Read(make([]byte, 1)); err == nil {
+					t.Fatal("server sent data")
+				} else if ne := (net.Error)(nil); errors.As(err, &ne) && ne.Timeout() {
+					t.Fatal("server did not close the connection")
+				}
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for testutil.ToFloat64(s.metrics.agi.WithLabelValues(tc.want)) != 1 {
+				if time.Now().After(deadline) {
+					t.Fatalf("outcome %s not counted", tc.want)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		})
 	}
 }
 

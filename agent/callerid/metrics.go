@@ -28,13 +28,14 @@ type metrics struct {
 	timeouts *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	agi      *prometheus.CounterVec
+	agiLive  prometheus.Gauge
 
 	children map[Proto]*protoMetrics
 	agiBy    map[string]prometheus.Counter
 }
 
 // agiOutcomes label FastAGI sessions.
-var agiOutcomes = []string{"ok", "rejected", "protocol_error", "io_error", "overload"}
+var agiOutcomes = []string{"ok", "rejected", "protocol_error", "io_error", "overload", "silent", "evicted"}
 
 // agiSession counts one FastAGI session.
 func (m *metrics) agiSession(outcome string) {
@@ -73,12 +74,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"proto"}),
 		agi: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "pbxagent", Subsystem: "callerid", Name: "agi_sessions_total",
-			Help: "FastAGI sessions by outcome (ok, rejected, protocol_error, io_error, overload).",
+			Help: "FastAGI sessions by outcome (ok, rejected, protocol_error, io_error, overload: refused at the session cap, silent: no agi_ line in time, evicted: pushed out while waiting for it).",
 		}, []string{"outcome"}),
+		agiLive: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "pbxagent", Subsystem: "callerid", Name: "agi_sessions_active",
+			Help: "FastAGI sessions holding a slot now (connections waiting for their first agi_ line hold none).",
+		}),
 		children: make(map[Proto]*protoMetrics),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.lookups, m.timeouts, m.latency, m.agi} {
+		for _, c := range []prometheus.Collector{m.lookups, m.timeouts, m.latency, m.agi, m.agiLive} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pbxagent/pbxagent/agent/ratelog"
 	"github.com/pbxagent/pbxagent/phonebook"
 )
 
@@ -31,7 +32,16 @@ type Service struct {
 	maxAGI   int
 	agiGrace time.Duration
 	now      func() time.Time
+
+	maxAGIWaiting int
+	agiFirstLine  time.Duration
+	agiAcceptLog  *ratelog.Limiter // accept failures, once per interval
+	agiRefuseLog  *ratelog.Limiter // sessions refused at maxAGI, once per interval
 }
+
+// agiLogInterval is how often, at most, FastAGI refusals and accept
+// failures are logged (metrics count each).
+const agiLogInterval = 10 * time.Second
 
 // Option configures a Service.
 type Option func(*Service) error
@@ -124,6 +134,32 @@ func WithMaxAGISessions(n int) Option {
 	}
 }
 
+// WithMaxAGIWaiting bounds the FastAGI connections waiting for their first
+// agi_ line (default 4096); a new connection over the bound closes the one
+// that has waited longest.
+func WithMaxAGIWaiting(n int) Option {
+	return func(s *Service) error {
+		if n <= 0 {
+			return fmt.Errorf("max AGI waiting connections %d: must be positive", n)
+		}
+		s.maxAGIWaiting = n
+		return nil
+	}
+}
+
+// WithAGIFirstLineTimeout sets how long a new FastAGI connection may take
+// to send its first agi_ line before it is closed (default 200 ms). Until
+// then it holds no session slot.
+func WithAGIFirstLineTimeout(d time.Duration) Option {
+	return func(s *Service) error {
+		if d <= 0 {
+			return fmt.Errorf("AGI first-line timeout %v: must be positive", d)
+		}
+		s.agiFirstLine = d
+		return nil
+	}
+}
+
 // New builds a Service over dir.
 func New(dir Directory, opts ...Option) (*Service, error) {
 	if dir == nil {
@@ -137,6 +173,9 @@ func New(dir Directory, opts ...Option) (*Service, error) {
 		maxAGI:   4096,
 		agiGrace: 250 * time.Millisecond,
 		now:      time.Now,
+
+		maxAGIWaiting: 4096,
+		agiFirstLine:  200 * time.Millisecond,
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {
@@ -147,6 +186,7 @@ func New(dir Directory, opts ...Option) (*Service, error) {
 		m, _ := newMetrics(nil)
 		s.metrics = m
 	}
+	s.agiAcceptLog, s.agiRefuseLog = ratelog.New(agiLogInterval, s.now), ratelog.New(agiLogInterval, s.now)
 	return s, nil
 }
 

@@ -72,6 +72,25 @@ type HTTP struct {
 	// finish; then their connections are closed, and the store is closed
 	// once their handlers have returned (at most 5 s more). Default 10s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// MaxConns bounds the connections open at once on the listener; one
+	// more is answered 503 and closed, so that a flood is shed before the
+	// process runs out of file descriptors. The daemon lowers it to half
+	// its file-descriptor limit when that is less. 0 means that half.
+	// Default 10000.
+	MaxConns int `yaml:"max_conns"`
+	// MaxConnsPerPeer bounds the connections open at once from one IP
+	// address (a NAT in front of many phones counts as one); 0: no bound.
+	// Default 512.
+	MaxConnsPerPeer int `yaml:"max_conns_per_peer"`
+	// WriteTimeout and WriteMinRate bound the time a response takes to
+	// write, for a phone on a slow link: every write of up to 64 KiB must
+	// be done within WriteTimeout plus its size at WriteMinRate bytes per
+	// second, or the connection is closed. A client that stops reading is
+	// cut off after about 46 s with the defaults; one that reads at 4 KB/s
+	// or more gets any answer whole. WriteTimeout 0 disables the bound.
+	// Defaults 30s and 4096.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	WriteMinRate int           `yaml:"write_min_rate"`
 }
 
 // Numbers configures number normalisation (notes/callerid.md §3.3).
@@ -109,6 +128,22 @@ type CallerID struct {
 type AGI struct {
 	// Addr is the listen address; empty disables. Default "127.0.0.1:4573".
 	Addr string `yaml:"addr"`
+	// MaxSessions bounds the sessions served at once; a session over it is
+	// closed at once (Asterisk goes on with the name untouched) and
+	// counted in pbxagent_callerid_agi_sessions_total{outcome="overload"}.
+	// Only a connection that has sent its first agi_ line takes a place.
+	// Default 4096.
+	MaxSessions int `yaml:"max_sessions"`
+	// FirstLineTimeout is how long a new connection may take to send its
+	// first agi_ line (Asterisk sends the whole block at once); one that
+	// does not is closed (outcome "silent") without having taken a
+	// session's place. Default 200ms.
+	FirstLineTimeout time.Duration `yaml:"first_line_timeout"`
+	// MaxWaiting bounds the connections waiting for their first line; a
+	// new one over it closes the one that has waited longest (outcome
+	// "evicted"), so a flood of silent connections cannot keep Asterisk
+	// out. Default 4096.
+	MaxWaiting int `yaml:"max_waiting"`
 }
 
 // SIP is the SIP redirect (CNAM dip) server.
@@ -218,13 +253,14 @@ func Default() Config {
 	return Config{
 		DataDir: "./data",
 		Store:   Store{MemoryMB: 256},
-		HTTP:    HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second},
+		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
+			MaxConns: 10000, MaxConnsPerPeer: 512, WriteTimeout: 30 * time.Second, WriteMinRate: 4096},
 		Numbers: Numbers{ExtensionMaxLen: 6},
 		CallerID: CallerID{
 			Allow:    []string{"127.0.0.0/8", "::1/128"},
 			Deadline: 100 * time.Millisecond,
 		},
-		AGI: AGI{Addr: "127.0.0.1:4573"},
+		AGI: AGI{Addr: "127.0.0.1:4573", MaxSessions: 4096, FirstLineTimeout: 200 * time.Millisecond, MaxWaiting: 4096},
 		SIP: SIP{MissStatus: 404, TCPMaxConns: 1024, TCPMaxConnsPerIP: 64, TCPMessageTimeout: 5 * time.Second,
 			TCPIdleTimeout: 2 * time.Minute, UnackedPerIP: 64, LogBurst: 10, LogInterval: time.Minute},
 		ARI: ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer", IdleTimeout: 10 * time.Second},
@@ -346,6 +382,28 @@ func (c *Config) Validate() error {
 	}
 	if c.Phones.LoginWindow < time.Second {
 		return fmt.Errorf("config phones.login_window: %s, want at least 1s", c.Phones.LoginWindow)
+	}
+	for _, n := range []struct {
+		key string
+		v   int64
+	}{
+		{"http.max_conns", int64(c.HTTP.MaxConns)}, {"http.max_conns_per_peer", int64(c.HTTP.MaxConnsPerPeer)},
+		{"http.write_timeout", int64(c.HTTP.WriteTimeout)}, {"http.write_min_rate", int64(c.HTTP.WriteMinRate)},
+	} {
+		if n.v < 0 {
+			return fmt.Errorf("config %s: must not be negative", n.key)
+		}
+	}
+	for _, n := range []struct {
+		key string
+		v   int64
+	}{
+		{"agi.max_sessions", int64(c.AGI.MaxSessions)}, {"agi.first_line_timeout", int64(c.AGI.FirstLineTimeout)},
+		{"agi.max_waiting", int64(c.AGI.MaxWaiting)},
+	} {
+		if n.v <= 0 {
+			return fmt.Errorf("config %s: must be positive", n.key)
+		}
 	}
 	return nil
 }

@@ -76,6 +76,13 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{func(c *Config) { c.Phones.LoginMaxAccountFailures = 0 }, "phones.login_max_account_failures"},
 		{func(c *Config) { c.Phones.LoginMaxTracked = 0 }, "phones.login_max_tracked"},
 		{func(c *Config) { c.Phones.DigestMaxNonces = 0 }, "phones.digest_max_nonces"},
+		{func(c *Config) { c.HTTP.MaxConns = -1 }, "http.max_conns"},
+		{func(c *Config) { c.HTTP.MaxConnsPerPeer = -1 }, "http.max_conns_per_peer"},
+		{func(c *Config) { c.HTTP.WriteTimeout = -time.Second }, "http.write_timeout"},
+		{func(c *Config) { c.HTTP.WriteMinRate = -1 }, "http.write_min_rate"},
+		{func(c *Config) { c.AGI.MaxSessions = 0 }, "agi.max_sessions"},
+		{func(c *Config) { c.AGI.FirstLineTimeout = 0 }, "agi.first_line_timeout"},
+		{func(c *Config) { c.AGI.MaxWaiting = 0 }, "agi.max_waiting"},
 	} {
 		c := Default()
 		tc.mut(&c)

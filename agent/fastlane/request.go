@@ -86,30 +86,8 @@ func (r *Request) parse(head []byte) error {
 	if !ok {
 		return errLeave
 	}
-	sp := bytes.IndexByte(line, ' ')
-	if sp <= 0 {
+	if r.Method, r.Target, ok = requestLine(line); !ok {
 		return errLeave
-	}
-	r.Method = line[:sp]
-	if string(r.Method) != "GET" && string(r.Method) != "HEAD" {
-		return errLeave
-	}
-	line = line[sp+1:]
-	sp = bytes.IndexByte(line, ' ')
-	if sp <= 0 || string(line[sp+1:]) != "HTTP/1.1" {
-		return errLeave
-	}
-	r.Target = line[:sp]
-	if r.Target[0] != '/' {
-		return errLeave
-	}
-	for i, c := range r.Target {
-		if c <= ' ' || c >= 0x7f || c == '#' {
-			return errLeave
-		}
-		if c == '%' && (i+2 >= len(r.Target) || !isHex(r.Target[i+1]) || !isHex(r.Target[i+2])) {
-			return errLeave
-		}
 	}
 	hosts := 0
 	for {
@@ -123,30 +101,13 @@ func (r *Request) parse(head []byte) error {
 		if r.n == maxHeaders {
 			return errLeave
 		}
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 {
+		name, value, ok := headerLine(line)
+		if !ok {
 			return errLeave
-		}
-		name := line[:colon]
-		for _, c := range name {
-			if !isTokenChar(c) {
-				return errLeave
-			}
-		}
-		value := trimOWS(line[colon+1:])
-		for _, c := range value {
-			if c < ' ' && c != '\t' || c == 0x7f {
-				return errLeave
-			}
 		}
 		switch {
 		case equalFold(name, "Host"):
 			hosts++
-			for _, c := range value {
-				if !isHostChar(c) {
-					return errLeave
-				}
-			}
 		case equalFold(name, "Content-Length"):
 			if string(value) != "0" {
 				return errLeave
@@ -167,6 +128,114 @@ func (r *Request) parse(head []byte) error {
 		return errLeave
 	}
 	return nil
+}
+
+// requestLine splits a request line (without its CRLF) the lane may serve:
+// GET or HEAD, a target in origin form of plain characters, HTTP/1.1.
+func requestLine(line []byte) (method, target []byte, ok bool) {
+	sp := bytes.IndexByte(line, ' ')
+	if sp <= 0 {
+		return nil, nil, false
+	}
+	method = line[:sp]
+	if string(method) != "GET" && string(method) != "HEAD" {
+		return nil, nil, false
+	}
+	line = line[sp+1:]
+	sp = bytes.IndexByte(line, ' ')
+	if sp <= 0 || string(line[sp+1:]) != "HTTP/1.1" {
+		return nil, nil, false
+	}
+	target = line[:sp]
+	if target[0] != '/' {
+		return nil, nil, false
+	}
+	for i, c := range target {
+		if c <= ' ' || c >= 0x7f || c == '#' {
+			return nil, nil, false
+		}
+		if c == '%' && (i+2 >= len(target) || !isHex(target[i+1]) || !isHex(target[i+2])) {
+			return nil, nil, false
+		}
+	}
+	return method, target, true
+}
+
+// headerLine splits a header field line (without its CRLF) the lane may
+// serve: a token name, a colon, a value without control characters (a
+// Host value of host characters only), surrounding spaces trimmed.
+func headerLine(line []byte) (name, value []byte, ok bool) {
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return nil, nil, false
+	}
+	name = line[:colon]
+	for _, c := range name {
+		if !isTokenChar(c) {
+			return nil, nil, false
+		}
+	}
+	value = trimOWS(line[colon+1:])
+	for _, c := range value {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return nil, nil, false
+		}
+	}
+	if equalFold(name, "Host") {
+		for _, c := range value {
+			if !isHostChar(c) {
+				return nil, nil, false
+			}
+		}
+	}
+	return name, value, true
+}
+
+// headScanner follows a request head as its bytes arrive, line by line,
+// so that the lane hands a request to net/http as soon as a complete line
+// shows it is not the lane's (a bare LF, a request line or field the lane
+// does not serve), rather than waiting for an end of head (CRLF CRLF)
+// that such a request may never send: net/http answers it at once.
+type headScanner struct {
+	next  int // offset of the first line not yet checked
+	lines int // lines checked
+}
+
+// scan looks at the lines of buf completed since the last call. It
+// returns the length of the head (through its empty line) when complete,
+// leave when the request is not the lane's, or -1 and false: more bytes
+// are needed.
+func (h *headScanner) scan(buf []byte) (end int, leave bool) {
+	for {
+		i := bytes.IndexByte(buf[h.next:], '\n')
+		if i < 0 {
+			return -1, false
+		}
+		i += h.next
+		if i == 0 || buf[i-1] != '\r' {
+			return -1, true // a bare LF
+		}
+		line := buf[h.next : i-1]
+		h.next = i + 1
+		if len(line) == 0 {
+			if h.lines == 0 {
+				return -1, true // an empty line before the request line
+			}
+			return h.next, false
+		}
+		ok := false
+		if bytes.IndexByte(line, '\r') < 0 {
+			if h.lines == 0 {
+				_, _, ok = requestLine(line)
+			} else {
+				_, _, ok = headerLine(line)
+			}
+		}
+		h.lines++
+		if !ok || h.lines > maxHeaders+1 {
+			return -1, true
+		}
+	}
 }
 
 // cutLine splits off the first CRLF-terminated line of b; a bare LF or CR

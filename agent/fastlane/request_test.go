@@ -3,6 +3,8 @@ package fastlane
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -77,6 +79,7 @@ func FuzzParse(f *testing.F) {
 		"GET /x HTTP/1.1\r\nhost:  a \r\nX-A:\t b \t\r\nx-a: c\r\nConnection: close\r\n\r\n",
 		"GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
 		"GET /x HTTP/1.1\r\nHost: \r\n\r\n",
+		"GET /healthz HTTP/1.1\nHost: x\n\n", // bare LF: net/http's
 	} {
 		f.Add(s)
 	}
@@ -110,6 +113,56 @@ func FuzzParse(f *testing.F) {
 		}
 		if !bytes.HasPrefix([]byte(head), []byte(req.Method)) {
 			t.Fatal("unreachable")
+		}
+	})
+}
+
+// FuzzHeadScan: the lane waits for more of a head only when net/http
+// would too: whenever headScanner asks for more bytes, net/http, given the
+// complete lines received so far, also finds the request unfinished
+// rather than answering it (the bare-LF request the lane once held until
+// its timeout). And when it finds a head's end, that is where net/http's
+// request ends.
+func FuzzHeadScan(f *testing.F) {
+	for _, s := range []string{
+		"GET /healthz HTTP/1.1\nHost: x\n\n",
+		"GET / HTTP/1.1\r\nHost: a\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\n\r",
+		"XYZ\r\n",
+		"GET / HTTP/1.1\r\nHost a\r\n",
+		"GET / HTTP/1.1\r\nX: a\r\n b\r\n",
+		"\r\nGET / HTTP/1.1\r\n",
+	} {
+		f.Add(s, 1)
+	}
+	f.Fuzz(func(t *testing.T, head string, step int) {
+		if len(head) > 8<<10 {
+			return
+		}
+		// Bytes arrive in pieces of step, as from a slow client.
+		step = max(step%64, 1)
+		var h headScanner
+		for n := min(step, len(head)); ; n = min(n+step, len(head)) {
+			end, leave := h.scan([]byte(head[:n]))
+			if leave {
+				return
+			}
+			if end >= 0 {
+				br := bufio.NewReader(strings.NewReader(head[:end]))
+				if _, err := http.ReadRequest(br); err == nil && br.Buffered() != 0 {
+					t.Fatalf("head end %d, net/http left %d bytes: %q", end, br.Buffered(), head)
+				}
+				return
+			}
+			if n == len(head) {
+				break
+			}
+		}
+		complete := head[:strings.LastIndexByte(head, '\n')+1]
+		_, err := http.ReadRequest(bufio.NewReader(strings.NewReader(complete)))
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("the lane waits for more of %q; net/http: %v", head, err)
 		}
 	})
 }

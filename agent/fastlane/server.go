@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/pbxagent/pbxagent/agent/ratelog"
 )
 
 // Handler answers requests in the lane.
@@ -29,9 +32,13 @@ func (f HandlerFunc) ServeFast(dst []byte, r *Request) ([]byte, []byte, bool) { 
 
 // Server is a lane in front of an http.Server.
 type Server struct {
-	fast Handler
-	slow *http.Server
-	log  *slog.Logger
+	fast     Handler
+	slow     *http.Server
+	log      *slog.Logger
+	pace     WritePace
+	count    counter
+	acceptRL *ratelog.Limiter
+	refuseRL *ratelog.Limiter
 
 	handoff *handoffListener
 
@@ -41,6 +48,7 @@ type Server struct {
 	ln      net.Listener
 	wg      sync.WaitGroup // connection goroutines
 	served  chan struct{}  // closed when the slow server's Serve returns
+	stop    chan struct{}  // closed by Shutdown: ends an accept backoff
 }
 
 // Option configures a Server.
@@ -49,17 +57,37 @@ type Option func(*Server)
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
+// WithLimits bounds the connections open at once (default: no bound).
+func WithLimits(l Limits) Option { return func(s *Server) { s.count.limits = l } }
+
+// WithWritePace bounds the time the lane's answers take to write (default:
+// no bound). Give the http.Server's handler the same pace (its Handler
+// method) so that both paths keep one rule.
+func WithWritePace(p WritePace) Option { return func(s *Server) { s.pace = p } }
+
+// WithClock sets the clock Stats' times come from (default time.Now).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.count.now = now } }
+
+// logInterval is how often, at most, a refused connection or a failed
+// accept is logged; the others in between are counted into the next line.
+const logInterval = 10 * time.Second
+
 // New returns a lane serving fast's requests and handing the rest to slow,
 // whose ReadHeaderTimeout and IdleTimeout the lane applies too (defaults
 // 10 s and 2 min when zero).
 func New(fast Handler, slow *http.Server, opts ...Option) *Server {
 	s := &Server{fast: fast, slow: slow, log: slog.Default(), conns: map[net.Conn]struct{}{},
-		served: make(chan struct{})}
+		served: make(chan struct{}), stop: make(chan struct{})}
+	s.count.now, s.count.byPeer = time.Now, map[string]int{}
 	for _, o := range opts {
 		o(s)
 	}
+	s.acceptRL, s.refuseRL = ratelog.New(logInterval, s.count.now), ratelog.New(logInterval, s.count.now)
 	return s
 }
+
+// Stats returns the listener's load now.
+func (s *Server) Stats() Stats { return s.count.snapshot() }
 
 func (s *Server) readHeaderTimeout() time.Duration {
 	if t := s.slow.ReadHeaderTimeout; t > 0 {
@@ -76,7 +104,11 @@ func (s *Server) idleTimeout() time.Duration {
 }
 
 // Serve accepts connections on ln until Shutdown (then it returns
-// http.ErrServerClosed) or an accept error.
+// http.ErrServerClosed) or until ln is closed by someone else (then it
+// returns that error). Any other accept error (too many open files, say)
+// is counted in Stats, logged at most once per 10 s, and retried after a
+// backoff of 5 ms doubling to 1 s, as net/http does; connections over the
+// Limits are answered 503 and closed.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.closing {
@@ -92,6 +124,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
+	var backoff time.Duration
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -101,13 +134,32 @@ func (s *Server) Serve(ln net.Listener) error {
 			if closing {
 				return http.ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				s.handoff.Close()
+				return err
 			}
-			s.handoff.Close()
-			return err
+			// Anything else (too many open files, a connection aborted
+			// before it was accepted, …) passes: back off like net/http
+			// and the FastAGI listener, and try again.
+			if backoff == 0 {
+				backoff = 5 * time.Millisecond
+			} else if backoff *= 2; backoff > time.Second {
+				backoff = time.Second
+			}
+			s.count.acceptFailed()
+			s.acceptRL.Log(s.log, slog.LevelWarn, "http accept failed; retrying", "err", err, "backoff", backoff)
+			if !s.pause(backoff) {
+				return http.ErrServerClosed
+			}
+			continue
 		}
+		backoff = 0
+		peer := peerOf(c)
+		if limit := s.count.admit(peer); limit != "" {
+			s.refuse(c, limit)
+			continue
+		}
+		c = &trackedConn{Conn: c, k: &s.count, peer: peer}
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
@@ -121,11 +173,37 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 }
 
+// pause waits d, or until Shutdown (then it returns false).
+func (s *Server) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.stop:
+		return false
+	}
+}
+
+// refuse answers a connection over a limit with a 503 and closes it. The
+// write goes to an empty socket buffer: it does not block, and is bounded
+// anyway.
+func (s *Server) refuse(c net.Conn, limit string) {
+	s.refuseRL.Log(s.log, slog.LevelWarn, "http connection refused: too many connections", "limit", limit,
+		"max_conns", s.count.limits.MaxConns, "max_conns_per_peer", s.count.limits.MaxConnsPerPeer)
+	c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	io.WriteString(c, refusal)
+	c.Close()
+}
+
 // Shutdown stops accepting, wakes the lane's idle connections and closes
 // them, lets requests in flight finish, then shuts the http.Server down
 // (with the connections handed to it) within ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
+	if !s.closing {
+		close(s.stop)
+	}
 	s.closing = true
 	ln, started := s.ln, s.handoff != nil
 	for c := range s.conns {
@@ -201,21 +279,42 @@ func (s *Server) serveConn(c net.Conn) {
 		closeAfter := req.Close
 		br.Discard(len(head))
 		out = h[:0]
-		if len(body) == 0 {
-			_, err = c.Write(h)
-		} else {
-			bufs = append(bufs[:0], h, body)
-			_, err = bufs.WriteTo(c)
-		}
-		if err != nil || closeAfter {
+		if err := s.write(c, h, body, &bufs); err != nil || closeAfter {
 			return
 		}
 	}
 }
 
+// write sends head and body, in pieces of at most writeChunk bytes each
+// bounded by the write pace (the first piece with head, in one call).
+func (s *Server) write(c net.Conn, head, body []byte, bufs *net.Buffers) error {
+	first := body[:min(len(body), writeChunk)]
+	body = body[len(first):]
+	if s.pace.Timeout > 0 {
+		c.SetWriteDeadline(s.pace.Deadline(time.Now(), len(head)+len(first)))
+	}
+	var err error
+	if len(first) == 0 {
+		_, err = c.Write(head)
+	} else {
+		*bufs = append((*bufs)[:0], head, first)
+		_, err = bufs.WriteTo(c)
+	}
+	for err == nil && len(body) > 0 {
+		n := min(len(body), writeChunk)
+		if s.pace.Timeout > 0 {
+			c.SetWriteDeadline(s.pace.Deadline(time.Now(), n))
+		}
+		_, err = c.Write(body[:n])
+		body = body[n:]
+	}
+	return err
+}
+
 // readHead waits for a request's head (through its empty line) and returns
-// it, unread, from br's buffer. A head too long for the buffer yields
-// errLeave (net/http reads it by its own limits); a client that goes away
+// it, unread, from br's buffer. A head too long for the buffer, or one
+// whose lines so far show it is not the lane's (a bare LF, say), yields
+// errLeave (net/http reads it by its own rules); a client that goes away
 // or quiet, or Shutdown, ends the connection.
 func (s *Server) readHead(c net.Conn, br *bufio.Reader) ([]byte, error) {
 	if br.Buffered() == 0 {
@@ -234,9 +333,16 @@ func (s *Server) readHead(c net.Conn, br *bufio.Reader) ([]byte, error) {
 	}
 	c.SetReadDeadline(time.Now().Add(s.readHeaderTimeout()))
 	scanned := 0
+	var lines headScanner
 	for {
 		buf, _ := br.Peek(br.Buffered())
 		if i := indexHeadEnd(buf, scanned); i >= 0 {
+			return buf[:i], nil // the usual case: parse checks it
+		}
+		// Incomplete so far: is it still a head the lane could serve?
+		if i, leave := lines.scan(buf); leave {
+			return nil, errLeave
+		} else if i >= 0 {
 			return buf[:i], nil
 		}
 		scanned = max(len(buf)-3, 0)
@@ -262,7 +368,7 @@ func indexHeadEnd(buf []byte, from int) int {
 
 // handOff gives c to the http.Server, with what br holds read ahead.
 func (s *Server) handOff(c net.Conn, br *bufio.Reader) bool {
-	c.SetReadDeadline(time.Time{})
+	c.SetDeadline(time.Time{})
 	var pending []byte
 	if n := br.Buffered(); n > 0 {
 		b, _ := br.Peek(n)

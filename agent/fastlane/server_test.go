@@ -158,6 +158,44 @@ func TestLaneLeavesOddRequests(t *testing.T) {
 	}
 }
 
+// TestLaneLeavesIncompleteOddHeads: a head the lane cannot serve goes to
+// net/http as soon as a complete line shows it, not when a CRLF CRLF comes
+// (which such a request may never send): net/http answers at once, where
+// the lane would have waited for the read-header timeout and closed.
+func TestLaneLeavesIncompleteOddHeads(t *testing.T) {
+	l := startLab(t, false)
+	for _, tc := range []struct {
+		name, req string
+		code      int
+		body      string
+	}{
+		{name: "bare LF", req: "GET /fast/x HTTP/1.1\nHost: lab\n\n", code: 200, body: "slow GET /fast/x "},
+		{name: "bare LF after CRLF lines", req: "GET /fast/y HTTP/1.1\r\nHost: lab\n\n", code: 200, body: "slow GET /fast/y "},
+		{name: "CRLF then bare LF end", req: "GET /fast/z HTTP/1.1\r\nHost: lab\r\n\n", code: 200, body: "slow GET /fast/z "},
+		{name: "malformed request line", req: "XYZ\r\n", code: 400},
+		{name: "field without colon", req: "GET /fast/w HTTP/1.1\r\nHost lab\r\n", code: 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, br := dial(t, l.addr)
+			// Bounded well below the lab's 5 s read-header timeout.
+			c.SetReadDeadline(time.Now().Add(3 * time.Second))
+			io.WriteString(c, tc.req)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("no answer: %v", err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.code || tc.body != "" && string(b) != tc.body {
+				t.Errorf("got %d %q, want %d %q", resp.StatusCode, b, tc.code, tc.body)
+			}
+		})
+	}
+	if len(l.fast) != 0 {
+		t.Errorf("the lane answered %q", <-l.fast)
+	}
+}
+
 // TestShutdown: Shutdown lets the request in flight finish, closes idle
 // lane connections and stops Serve.
 func TestShutdown(t *testing.T) {

@@ -1,0 +1,90 @@
+package agent
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pbxagent/pbxagent/agent/api"
+	"github.com/pbxagent/pbxagent/agent/fastlane"
+)
+
+// readyWindow is how long a refusal at http.max_conns or a failed accept
+// keeps /readyz at 503.
+const readyWindow = 10 * time.Second
+
+// httpLimits are the HTTP listener's connection limits: the configured
+// ones, with max_conns lowered to half the file-descriptor limit when that
+// is less (the other half is left to FastAGI, SIP and the store).
+func (d *Daemon) httpLimits() fastlane.Limits {
+	l := fastlane.Limits{MaxConns: d.cfg.HTTP.MaxConns, MaxConnsPerPeer: d.cfg.HTTP.MaxConnsPerPeer}
+	if fds := fdLimit(); fds > 0 && (l.MaxConns == 0 || l.MaxConns > fds/2) {
+		if l.MaxConns != 0 {
+			d.log.Info("http.max_conns lowered to half the file-descriptor limit", "max_conns", fds/2,
+				"configured", l.MaxConns, "fd_limit", fds)
+		}
+		l.MaxConns = fds / 2
+	}
+	return l
+}
+
+// httpStats is the HTTP listener's load (zero before Start).
+func (d *Daemon) httpStats() fastlane.Stats {
+	if d.lane == nil {
+		return fastlane.Stats{}
+	}
+	return d.lane.Stats()
+}
+
+// notReady says why the HTTP listener should get no more traffic at now,
+// or "" when it may: open connections at 90 % of max_conns or more, or a
+// refusal at max_conns or a failed accept (out of file descriptors, say)
+// in the last readyWindow.
+func notReady(st fastlane.Stats, now time.Time) string {
+	switch {
+	case st.Limits.MaxConns > 0 && st.Open >= st.Limits.MaxConns-st.Limits.MaxConns/10:
+		return "saturated"
+	case !st.LastRefusedMax.IsZero() && now.Sub(st.LastRefusedMax) < readyWindow:
+		return "refusing connections"
+	case !st.LastAcceptError.IsZero() && now.Sub(st.LastAcceptError) < readyWindow:
+		return "accept failing"
+	}
+	return ""
+}
+
+// readyz answers 200 when the HTTP listener takes traffic, else 503 with
+// the reason (a load balancer's readiness probe; /healthz is liveness).
+func (d *Daemon) readyz(w http.ResponseWriter, r *http.Request) {
+	if d.lane == nil {
+		api.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "not started"})
+		return
+	}
+	st := d.lane.Stats()
+	body := map[string]any{"open_conns": st.Open, "max_conns": st.Limits.MaxConns}
+	if why := notReady(st, time.Now()); why != "" {
+		body["status"], body["reason"] = "unavailable", why
+		w.Header().Set("Retry-After", "1")
+		api.WriteJSON(w, http.StatusServiceUnavailable, body)
+		return
+	}
+	body["status"] = "ok"
+	api.WriteJSON(w, http.StatusOK, body)
+}
+
+// registerHTTPMetrics exports the HTTP listener's load.
+func (d *Daemon) registerHTTPMetrics() {
+	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pbxagent_http_connections_open", Help: "HTTP connections open (fast lane and net/http).",
+	}, func() float64 { return float64(d.httpStats().Open) }))
+	const refusedHelp = "HTTP connections refused (answered 503 and closed) at http.max_conns or http.max_conns_per_peer."
+	d.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "pbxagent_http_connections_refused_total", Help: refusedHelp, ConstLabels: prometheus.Labels{"limit": "max_conns"},
+	}, func() float64 { return float64(d.httpStats().RefusedMax) }))
+	d.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "pbxagent_http_connections_refused_total", Help: refusedHelp, ConstLabels: prometheus.Labels{"limit": "max_conns_per_peer"},
+	}, func() float64 { return float64(d.httpStats().RefusedPeer) }))
+	d.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "pbxagent_http_accept_errors_total", Help: "Failed accepts on the HTTP listener (e.g. too many open files), each retried after a backoff.",
+	}, func() float64 { return float64(d.httpStats().AcceptErrors) }))
+}
