@@ -62,7 +62,13 @@ func (d *Daemon) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	st := d.lane.Stats()
 	body := map[string]any{"open_conns": st.Open, "max_conns": st.Limits.MaxConns}
-	if why := notReady(st, time.Now()); why != "" {
+	why := notReady(st, time.Now())
+	if why == "" && d.sip != nil {
+		if err := d.sip.Ready(); err != nil {
+			why = err.Error()
+		}
+	}
+	if why != "" {
 		body["status"], body["reason"] = "unavailable", why
 		w.Header().Set("Retry-After", "1")
 		api.WriteJSON(w, http.StatusServiceUnavailable, body)

@@ -3,7 +3,9 @@ package agent
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -92,4 +94,24 @@ func TestDaemonSIPLimits(t *testing.T) {
 	if n, _ := strconv.Atoi(refused[1]); n == 0 {
 		t.Error("no refused connection counted")
 	}
+}
+
+// A SIP transport that stops shows in /readyz, while the other one serves.
+func TestReadyzNamesAStoppedSIPTransport(t *testing.T) {
+	d, base := testDaemon(t, func(c *config.Config) { c.SIP.Addr = "127.0.0.1:0" })
+	get := func() (int, string) {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	eventually(t, "readyz ok with both SIP transports", func() bool { code, _ := get(); return code == 200 })
+	_ = d.sipLn.Close() // the TCP listener fails under the server
+	eventually(t, "readyz naming the stopped TCP transport", func() bool {
+		code, body := get()
+		return code == 503 && strings.Contains(body, "TCP")
+	})
 }
