@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/callerid/callertest"
+	"github.com/pbxagent/pbxagent/testlab/callertest"
 	"github.com/pbxagent/pbxagent/testlab/agiclient"
 )
 

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
+	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/agent/dialer"
 )
 

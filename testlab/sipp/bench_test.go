@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/callerid/callertest"
+	"github.com/pbxagent/pbxagent/testlab/callertest"
 	pbxsip "github.com/pbxagent/pbxagent/sip"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pbxagent/pbxagent/agent/callerid"
-	"github.com/pbxagent/pbxagent/agent/callerid/callertest"
+	"github.com/pbxagent/pbxagent/testlab/callertest"
 	pbxsip "github.com/pbxagent/pbxagent/sip"
 )
 
