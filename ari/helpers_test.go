@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 func serveLoopback(tb testing.TB, hs *http.Server) (string, func()) {

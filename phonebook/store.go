@@ -49,7 +49,7 @@ type Store struct {
 	now  func() time.Time
 	num  Numbering
 
-	wmu  sync.Mutex    // serialises contact writers
+	wmu  writerLock    // serialises contact writers
 	numf *numFilter    // ix/num keys that exist (nil until a bulk operation needs it); under wmu
 	kvmu sync.Mutex    // serialises key-value writes
 	gcmu sync.Mutex    // held by value-log garbage collection and by a load's table writing
@@ -116,7 +116,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		db: db, opts: opts, log: opts.Logger, now: opts.Now, num: opts.Numbering,
-		readers: map[uint64]int{}, deltaCap: maxNumDelta,
+		readers: map[uint64]int{}, deltaCap: maxNumDelta, wmu: newWriterLock(),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	s.cbuild.ctx, s.cbuild.cancel = context.WithCancel(context.Background())
@@ -357,25 +357,14 @@ func (s *Store) lockWriter(ctx context.Context) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	if s.wmu.TryLock() {
-		return nil
+	if err := s.wmu.LockContext(ctx); err != nil {
+		return fmt.Errorf("wait for the store's writer lock: %w", err)
 	}
-	got := make(chan struct{})
-	go func() {
-		s.wmu.Lock()
-		close(got)
-	}()
-	select {
-	case <-got:
-		if s.closed.Load() {
-			s.wmu.Unlock()
-			return ErrClosed
-		}
-		return nil
-	case <-ctx.Done():
-		go func() { <-got; s.wmu.Unlock() }()
-		return fmt.Errorf("wait for the store's writer lock: %w", ctx.Err())
+	if s.closed.Load() {
+		s.wmu.Unlock()
+		return ErrClosed
 	}
+	return nil
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/callerid/callertest"
 	"github.com/pbxagent/pbxagent/testlab/agiclient"
+	"github.com/pbxagent/pbxagent/testlab/callertest"
 )
 
 // Benchmarks run against a real Badger directory of about 1 M numbers (500 000 generated

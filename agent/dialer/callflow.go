@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 type callState int

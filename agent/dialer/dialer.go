@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // Errors returned by the API methods; wrapped with detail.
@@ -199,8 +199,9 @@ func (d *Dialer) run(f func(now time.Time)) {
 // queue adds a Telephony command; onErr (may be nil) runs under the lock if
 // the command fails.
 func (d *Dialer) queue(what string, cmd func(ctx context.Context) error, onErr func(now time.Time, err error)) {
+	base := d.ctx // read under the lock: Start sets it while handlers may be queueing
 	d.acts = append(d.acts, func() {
-		ctx, cancel := context.WithTimeout(d.ctx, 10*time.Second)
+		ctx, cancel := context.WithTimeout(base, 10*time.Second)
 		err := cmd(ctx)
 		cancel()
 		if err != nil {

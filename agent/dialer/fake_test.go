@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // recTel records Telephony commands; tests answer for the network through

@@ -1,8 +1,10 @@
 package dialer
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -119,4 +121,21 @@ func TestColdStartDialsOnePerFreeAgent(t *testing.T) {
 	if v := r.view(); v.Ringing <= 2 {
 		t.Fatalf("warm campaign with a low answer rate rings %d calls for 2 agents, want more", v.Ringing)
 	}
+}
+
+// Start sets the context of the commands while HTTP handlers, already
+// serving, queue commands (a login during start): run with -race.
+func TestStartRacesNoCommand(t *testing.T) {
+	d := New(&recTel{}, WithLogger(slog.New(slog.DiscardHandler)))
+	t.Cleanup(d.Close)
+	if _, err := d.CreateCampaign(CampaignConfig{ID: "camp", Mode: ModeProgressive, MaxChannels: 2, InfoMessage: "sound:x",
+		Window: CallingWindow{DefaultTZ: "Europe/London"}}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); d.Start(context.Background()) }()
+	for i := range 20 {
+		_ = d.Login(fmt.Sprintf("a%d", i), "camp", "PJSIP/a")
+	}
+	<-done
 }

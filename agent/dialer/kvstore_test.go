@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
+	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/number"
 )

@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/pbxagent/pbxagent/agent/clock"
 	"github.com/pbxagent/pbxagent/agent/phones"
+	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/phonebook"
 	lab "github.com/pbxagent/pbxagent/testlab/phones"
 )

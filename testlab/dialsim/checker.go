@@ -5,8 +5,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
 	"github.com/pbxagent/pbxagent/agent/dialer"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // Checker wraps any dialer.Telephony and the dialer's event sink and keeps

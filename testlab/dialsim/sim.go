@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
 	"github.com/pbxagent/pbxagent/agent/dialer"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // Config is one simulation run.

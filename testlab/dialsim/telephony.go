@@ -6,8 +6,8 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
 	"github.com/pbxagent/pbxagent/agent/dialer"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // Customers is the scripted customer model.

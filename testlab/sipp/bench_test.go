@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/callerid/callertest"
 	pbxsip "github.com/pbxagent/pbxagent/sip"
+	"github.com/pbxagent/pbxagent/testlab/callertest"
 )
 
 func envInt(name string, def int) int {

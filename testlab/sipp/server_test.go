@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pbxagent/pbxagent/agent/callerid"
-	"github.com/pbxagent/pbxagent/agent/callerid/callertest"
 	pbxsip "github.com/pbxagent/pbxagent/sip"
+	"github.com/pbxagent/pbxagent/testlab/callertest"
 )
 
 // requireSIPp skips without sipp, but fails in CI (CI=true), where .ci/run installs it.

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
 	"github.com/pbxagent/pbxagent/ari"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // channel is one Asterisk channel. All fields are guarded by Server.mu.

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
 	"github.com/pbxagent/pbxagent/ari"
+	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 )
 

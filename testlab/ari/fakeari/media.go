@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
 	"github.com/pbxagent/pbxagent/ari"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 type playback struct {

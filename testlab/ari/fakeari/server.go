@@ -26,7 +26,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/clock"
+	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/testlab/ari/spec"
 )
 
