@@ -158,7 +158,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		log.Info("removed the spool files of imports a previous run did not finish", "files", n, "dir", tmp)
 	}
 	d.spoolDir = tmp
-	d.imports = api.NewImports(d.store, tmp, api.WithMaxImports(cfg.Store.MaxImports), api.WithImportsLogger(log.With("component", "import")))
+	d.imports = api.NewImports(d.store, tmp, api.WithMaxImports(cfg.Store.MaxImports), api.WithImportsLogger(log.With("component", "import")),
+		api.WithAfterImports(debug.FreeOSMemory))
 	d.imports.Register(d.router)
 
 	// Caller-ID front ends share one service.
@@ -346,6 +347,17 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if !d.cfg.Sync.Disabled {
 		d.goRun("sync", func() error { return d.sync.Run(ctx) })
 	}
+	d.goRun("settle", func() error {
+		// Open's work (rolling back a bulk operation a dead process left,
+		// upgrading the schema) and the caller index build allocate
+		// hundreds of MB that are garbage once the index is ready; an idle
+		// daemon would run no collection to return them to the OS.
+		if err := d.store.WaitCallerIndex(ctx); err != nil {
+			return nil // stopping
+		}
+		debug.FreeOSMemory()
+		return nil
+	})
 	d.log.Info("pbxagent started", "version", Version, "http", d.HTTPAddr(), "agi", addrOf(d.agiLn),
 		"sip_redirect", d.SIPAddr(), "data", d.cfg.DataDir)
 	return nil
@@ -413,7 +425,11 @@ func (d *Daemon) Stop(ctx context.Context) error {
 	}
 	// Imports are atomic: cancelled, they lose nothing, and their clients
 	// are told at once instead of after the shutdown timeout.
-	d.imports.Stop()
+	ictx, icancel := context.WithTimeout(ctx, d.cfg.HTTP.ShutdownTimeout)
+	if err := d.imports.Stop(ictx); err != nil {
+		d.log.Warn("imports did not end when cancelled", "err", err)
+	}
+	icancel()
 	idle, errs := d.stopHTTP(ctx)
 	if d.cancel != nil {
 		d.cancel()

@@ -282,3 +282,97 @@ func TestImportConcurrencyBound(t *testing.T) {
 		})
 	}
 }
+
+// TestStopCancelsImportBeingApplied: an import stopped after its file was
+// validated (about to be written) answers 503 and writes nothing: a
+// replacing import leaves every contact it would have deleted.
+func TestStopCancelsImportBeingApplied(t *testing.T) {
+	const seeded = 30
+	d, base := testDaemon(t, func(c *config.Config) { c.AGI.Addr, c.Sync.Disabled = "", true })
+	adm := client{t, base, "test-admin-token"}
+	if code, body := adm.do("POST", "/api/v1/contacts/import?mode=merge", "text/csv", csvRows(0, seeded)); code != 200 {
+		t.Fatalf("seed: %d %s", code, body)
+	}
+	validated := make(chan struct{})
+	im := api.NewImports(d.Store(), t.TempDir(), api.WithImportHook(func(ctx context.Context, st api.ImportStage) {
+		if st == api.StageValidated {
+			close(validated)
+			<-ctx.Done() // Stop ends it
+		}
+	}))
+	r2 := api.NewRouter("test-admin-token", 1<<20, prometheus.NewRegistry())
+	im.Register(r2)
+	d.Router().MountPublic("/test/", http.StripPrefix("/test", r2))
+	got := make(chan answer, 1)
+	go func() {
+		code, body := adm.do("POST", "/test/api/v1/contacts/import?mode=replace&confirm=true", "text/csv", csvRows(seeded, 2000))
+		got <- answer{code: code, body: string(body)}
+	}()
+	select {
+	case <-validated:
+	case <-time.After(testWait):
+		t.Fatal("the import was not validated")
+	}
+	if err := im.Stop(context.Background()); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	select {
+	case a := <-got:
+		if a.code != http.StatusServiceUnavailable || !strings.Contains(a.body, "nothing of it was imported") {
+			t.Fatalf("import stopped while being applied: %d %s; want 503", a.code, a.body)
+		}
+	case <-time.After(quickAnswer):
+		t.Fatalf("no answer %v after Stop", quickAnswer)
+	}
+	n, found := 0, false
+	err := d.Store().Scan(context.Background(), func(c *phonebook.Contact) error {
+		n++
+		found = found || c.FirstName == fmt.Sprintf("Ana%06d", seeded)
+		return nil
+	})
+	if err != nil || n != seeded || found {
+		t.Fatalf("store after the cancelled import: %d contacts (want %d), a new row found: %v, %v", n, seeded, found, err)
+	}
+	if code, _ := adm.do("POST", "/test/api/v1/contacts/import?mode=merge", "text/csv", csvRows(0, 1)); code != http.StatusServiceUnavailable {
+		t.Errorf("import after Stop: %d, want 503", code)
+	}
+}
+
+// TestAfterImportsRunsWhenTheLastEnds: the function given to
+// WithAfterImports (the daemon's debug.FreeOSMemory) runs when the last
+// import in progress ends, not while another still runs.
+func TestAfterImportsRunsWhenTheLastEnds(t *testing.T) {
+	d, _ := testDaemon(t, func(c *config.Config) { c.AGI.Addr, c.Sync.Disabled = "", true })
+	calls := make(chan struct{}, 10)
+	im := api.NewImports(d.Store(), t.TempDir(), api.WithMaxImports(2), api.WithAfterImports(func() { calls <- struct{}{} }))
+	r2 := api.NewRouter(shutdownToken, 1<<20, prometheus.NewRegistry())
+	im.Register(r2)
+	d.Router().MountPublic("/test/", http.StripPrefix("/test", r2))
+	body := csvRows(0, 10)
+	c, br := rawConn(t, d.HTTPAddr())
+	fmt.Fprintf(c, "POST /test/api/v1/contacts/import?mode=merge HTTP/1.1\r\nHost: pbxagent\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: text/csv\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", shutdownToken, len(body))
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != http.StatusContinue {
+		t.Fatalf("held import: want 100 Continue, got %v %v", resp, err)
+	}
+	adm := client{t, "http://" + d.HTTPAddr(), shutdownToken}
+	if code, b := adm.do("POST", "/test/api/v1/contacts/import?mode=merge", "text/csv", csvRows(100, 5)); code != 200 {
+		t.Fatalf("second import: %d %s", code, b)
+	}
+	select {
+	case <-calls:
+		t.Fatal("the after-imports function ran while an import was still in progress")
+	default:
+	}
+	if _, err := c.Write(body); err != nil {
+		t.Fatal(err)
+	}
+	if res := importResult(t, br); res.Created != 10 {
+		t.Fatalf("held import: %+v", res)
+	}
+	select {
+	case <-calls:
+	case <-time.After(testWait):
+		t.Fatal("the after-imports function did not run when the last import ended")
+	}
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -74,14 +75,72 @@ func WithImportHook(hook func(ctx context.Context, stage ImportStage)) ImportsOp
 	return func(im *Imports) { im.hook = hook }
 }
 
+// WithAfterImports makes the last import in progress call fn when it
+// ends (whatever its outcome), after it answered its client. The daemon
+// passes debug.FreeOSMemory: an import allocates hundreds of MB that are
+// garbage once it ends, and a daemon that then idles runs no collection
+// to give them back.
+func WithAfterImports(fn func()) ImportsOption {
+	return func(im *Imports) { im.after = fn }
+}
+
+// settle calls the WithAfterImports function when no import is in
+// progress, once w's answer is on its way to the client.
+func (im *Imports) settle(w http.ResponseWriter) {
+	if im.after != nil && len(im.slots) == 0 {
+		_ = http.NewResponseController(w).Flush()
+		im.after()
+	}
+}
+
 // Stop cancels every import in progress and refuses those that start
 // later: each answers 503 (ErrStopping), with nothing of it applied, as
 // soon as it notices (a body still arriving stops at once: its read
-// deadline is set to now). Stop does not wait for them.
-func (im *Imports) Stop() { im.stop() }
+// deadline is set to now). Stop then waits until every import in progress
+// has written its answer, or ctx ends (it then says how many still run).
+func (im *Imports) Stop(ctx context.Context) error {
+	im.mu.Lock()
+	im.stop()
+	if im.running == 0 {
+		im.mu.Unlock()
+		return nil
+	}
+	if im.idle == nil {
+		im.idle = make(chan struct{})
+	}
+	idle := im.idle
+	im.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		im.mu.Lock()
+		n := im.running
+		im.mu.Unlock()
+		return fmt.Errorf("%d imports still running after being cancelled: %w", n, ctx.Err())
+	}
+}
 
-// stopping reports whether Stop was called.
-func (im *Imports) stopping() bool { return im.stopCtx.Err() != nil }
+// enter counts an import in progress; false once Stop was called.
+func (im *Imports) enter() bool {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if im.stopCtx.Err() != nil {
+		return false
+	}
+	im.running++
+	return true
+}
+
+// leave ends what enter began.
+func (im *Imports) leave() {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if im.running--; im.running == 0 && im.idle != nil {
+		close(im.idle)
+		im.idle = nil
+	}
+}
 
 // acquire takes an import slot; false when all are taken.
 func (im *Imports) acquire() (release func(), ok bool) {
@@ -119,12 +178,21 @@ func stoppedBy(ctx context.Context) bool {
 	return errors.Is(context.Cause(ctx), ErrStopping)
 }
 
-// writeStopping answers an import cancelled by Stop.
+// writeStopping answers an import cancelled by Stop, whole (with its
+// length) and flushed: Stop closes the connection once the import has
+// returned, and the client must have the whole answer by then.
 func writeStopping(w http.ResponseWriter) {
-	w.Header().Set("Connection", "close")
-	w.Header().Set("Retry-After", "10")
-	WriteError(w, http.StatusServiceUnavailable, CodeUnavailable,
-		"the daemon is stopping: the import was cancelled and nothing of it was imported; upload the file again once the daemon is back", nil)
+	body, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: CodeUnavailable,
+		Message: "the daemon is stopping: the import was cancelled and nothing of it was imported; upload the file again once the daemon is back"}})
+	body = append(body, '\n')
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Connection", "close")
+	h.Set("Retry-After", "10")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write(body)
+	_ = http.NewResponseController(w).Flush()
 }
 
 // writeTooManyImports answers an import refused for want of a slot.

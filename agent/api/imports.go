@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/csvbook"
@@ -27,9 +28,13 @@ type Imports struct {
 	log    *slog.Logger
 	slots  chan struct{} // one per import in progress
 	hook   func(context.Context, ImportStage)
+	after  func() // when the last import in progress ends
 
-	stopCtx context.Context // ended by Stop
+	mu      sync.Mutex
+	stopCtx context.Context // ended by Stop, under mu
 	stop    context.CancelFunc
+	running int           // imports in progress, under mu
+	idle    chan struct{} // closed when running drops to 0; nil while Stop does not wait
 }
 
 // NewImports returns the CSV endpoints; uploads are spooled in tmpDir
@@ -77,15 +82,17 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusConflict, CodeConflict, ConfirmReplaceMessage, map[string]string{"confirm": "add confirm=true to replace every contact imported from CSV"})
 		return
 	}
-	if im.stopping() {
+	if !im.enter() {
 		writeStopping(w)
 		return
 	}
+	defer im.leave() // last: Stop waits for it
 	release, ok := im.acquire()
 	if !ok {
 		writeTooManyImports(w, cap(im.slots))
 		return
 	}
+	defer im.settle(w) // after release
 	defer release()
 	ctx, done := im.cancelOnStop(w, r)
 	defer done()

@@ -75,8 +75,10 @@ type HTTP struct {
 	// MaxBodyBytes caps request bodies, CSV uploads included. Default 256 MiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// ShutdownTimeout bounds how long a stop lets requests in flight
-	// finish; then their connections are closed, and the store is closed
-	// once their handlers have returned (at most 5 s more). Default 10s.
+	// finish (CSV imports excepted: a stop cancels them at once, and they
+	// answer 503); then their connections are closed, and the store is
+	// closed once their handlers have returned (at most 5 s more).
+	// Default 10s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }
 
