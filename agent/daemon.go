@@ -56,6 +56,8 @@ type Daemon struct {
 	cidApp   *cidapp.App
 	dialer   *dialer.Dialer
 	dialHTTP *dialer.Handler // its live streams end when Stop begins
+	imports  *api.Imports    // its imports are cancelled when Stop begins
+	spoolDir string          // where imports spool uploads
 	tel      *aritel.Telephony
 
 	// TokenPath is where a generated admin token was written ("" when the
@@ -151,7 +153,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", tmp, err)
 	}
-	api.NewImports(d.store, tmp).Register(d.router)
+	// Spool files left by a process that died mid-import hold contact
+	// data nobody will read: remove them.
+	if n, err := api.RemoveSpoolFiles(tmp); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", tmp, err)
+	} else if n > 0 {
+		log.Info("removed the spool files of imports a previous run did not finish", "files", n, "dir", tmp)
+	}
+	d.spoolDir = tmp
+	d.imports = api.NewImports(d.store, tmp, api.WithMaxImports(cfg.Store.MaxImports), api.WithImportsLogger(log.With("component", "import")),
+		api.WithAfterImports(debug.FreeOSMemory))
+	d.imports.Register(d.router)
 
 	// Caller-ID front ends share one service.
 	allow, err := prefixes(cfg.CallerID.Allow)
@@ -352,6 +364,17 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if !d.cfg.Sync.Disabled {
 		d.goRun("sync", func() error { return d.sync.Run(ctx) })
 	}
+	d.goRun("settle", func() error {
+		// Open's work (rolling back a bulk operation a dead process left,
+		// upgrading the schema) and the caller index build allocate
+		// hundreds of MB that are garbage once the index is ready; an idle
+		// daemon would run no collection to return them to the OS.
+		if err := d.store.WaitCallerIndex(ctx); err != nil {
+			return nil // stopping
+		}
+		debug.FreeOSMemory()
+		return nil
+	})
 	d.log.Info("pbxagent started", "version", Version, "http", d.HTTPAddr(), "agi", addrOf(d.agiLn),
 		"sip_redirect", d.SIPAddr(), "data", d.cfg.DataDir)
 	return nil
@@ -417,6 +440,13 @@ func (d *Daemon) Stop(ctx context.Context) error {
 	if d.dialHTTP != nil {
 		d.dialHTTP.EndStreams() // they would hold the shutdown for its whole timeout
 	}
+	// Imports are atomic: cancelled, they lose nothing, and their clients
+	// are told at once instead of after the shutdown timeout.
+	ictx, icancel := context.WithTimeout(ctx, d.cfg.HTTP.ShutdownTimeout)
+	if err := d.imports.Stop(ictx); err != nil {
+		d.log.Warn("imports did not end when cancelled", "err", err)
+	}
+	icancel()
 	idle, errs := d.stopHTTP(ctx)
 	if d.cancel != nil {
 		d.cancel()
@@ -442,6 +472,13 @@ func (d *Daemon) Stop(ctx context.Context) error {
 		if err := d.store.Close(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	// An import whose handler is still running (the store was left open)
+	// would leave its spool file behind when the process exits.
+	if n, err := api.RemoveSpoolFiles(d.spoolDir); err != nil {
+		errs = append(errs, err)
+	} else if n > 0 {
+		d.log.Warn("removed the spool files of imports still running at stop", "files", n)
 	}
 	d.errMu.Lock()
 	errs = append(errs, d.errs...)

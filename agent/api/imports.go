@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/csvbook"
@@ -23,11 +25,28 @@ const ConfirmReplaceMessage = "CSV upload will delete existing records. Do you w
 type Imports struct {
 	store  *phonebook.Store
 	tmpDir string
+	log    *slog.Logger
+	slots  chan struct{} // one per import in progress
+	hook   func(context.Context, ImportStage)
+	after  func() // when the last import in progress ends
+
+	mu      sync.Mutex
+	stopCtx context.Context // ended by Stop, under mu
+	stop    context.CancelFunc
+	running int           // imports in progress, under mu
+	idle    chan struct{} // closed when running drops to 0; nil while Stop does not wait
 }
 
-// NewImports returns the CSV endpoints; uploads are spooled in tmpDir.
-func NewImports(store *phonebook.Store, tmpDir string) *Imports {
-	return &Imports{store: store, tmpDir: tmpDir}
+// NewImports returns the CSV endpoints; uploads are spooled in tmpDir
+// (files named after SpoolPattern), and at most DefaultMaxImports imports
+// run at once unless WithMaxImports says otherwise.
+func NewImports(store *phonebook.Store, tmpDir string, opts ...ImportsOption) *Imports {
+	im := &Imports{store: store, tmpDir: tmpDir, log: slog.Default(), slots: make(chan struct{}, DefaultMaxImports)}
+	for _, o := range opts {
+		o(im)
+	}
+	im.stopCtx, im.stop = context.WithCancel(context.Background())
+	return im
 }
 
 // Register adds the CSV routes.
@@ -63,40 +82,28 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusConflict, CodeConflict, ConfirmReplaceMessage, map[string]string{"confirm": "add confirm=true to replace every contact imported from CSV"})
 		return
 	}
-	// Spool the upload: it is validated whole before anything is applied.
-	f, err := os.CreateTemp(im.tmpDir, "import-*.csv")
-	if err != nil {
-		WriteErr(w, fmt.Errorf("spool upload: %w", err))
+	if !im.enter() {
+		writeStopping(w)
 		return
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	if _, err := io.Copy(f, r.Body); err != nil {
-		WriteErr(w, err)
+	defer im.leave() // last: Stop waits for it
+	release, ok := im.acquire()
+	if !ok {
+		writeTooManyImports(w, cap(im.slots))
 		return
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		WriteErr(w, err)
-		return
-	}
-	if _, err := csvbook.Validate(f); err != nil {
-		var pe *csvbook.ParseError
-		if errors.As(err, &pe) {
-			WriteError(w, http.StatusBadRequest, CodeInvalid, pe.Error(), map[string]any{"lines": pe.Lines(), "problems": pe.Problems, "total": pe.Total, "rows": pe.Rows})
-			return
-		}
-		WriteErr(w, err)
-		return
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		WriteErr(w, err)
-		return
-	}
-	res, err := ImportCSV(r.Context(), im.store, f, mode == "replace")
+	defer im.settle(w) // after release
+	defer release()
+	ctx, done := im.cancelOnStop(w, r)
+	defer done()
+	res, err := im.importUpload(ctx, r.Body, mode == "replace")
 	if err != nil {
 		var pe *csvbook.ParseError
 		var ve *phonebook.ValidationError
 		switch {
+		case stoppedBy(ctx):
+			im.log.Info("csv import cancelled: the daemon is stopping", "mode", mode)
+			writeStopping(w)
 		case errors.As(err, &pe):
 			WriteError(w, http.StatusBadRequest, CodeInvalid, pe.Error(), map[string]any{"lines": pe.Lines(), "problems": pe.Problems, "total": pe.Total, "rows": pe.Rows})
 		case errors.As(err, &ve):
@@ -108,6 +115,42 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	res.Mode = mode
 	WriteJSON(w, http.StatusOK, res)
+}
+
+// importUpload spools body, validates it whole and applies it. Every
+// read goes through ctx: when ctx ends the import stops where it is and
+// nothing of it is applied. The spool file is removed on every return.
+func (im *Imports) importUpload(ctx context.Context, body io.Reader, replace bool) (ImportResult, error) {
+	f, err := os.CreateTemp(im.tmpDir, SpoolPattern)
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
+	}
+	defer func() {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+	}()
+	if _, err := io.Copy(f, ctxReader{ctx, body}); err != nil {
+		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
+	}
+	im.reach(ctx, StageSpooled)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
+	}
+	if _, err := csvbook.Validate(ctxReader{ctx, f}); err != nil {
+		return ImportResult{}, err
+	}
+	im.reach(ctx, StageValidated)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
+	}
+	return ImportCSV(ctx, im.store, ctxReader{ctx, f}, replace)
+}
+
+// reach calls the test hook, if any, and fails nothing.
+func (im *Imports) reach(ctx context.Context, stage ImportStage) {
+	if im.hook != nil {
+		im.hook(ctx, stage)
+	}
 }
 
 // importChunk is a run of parsed rows with their numbers already indexed.

@@ -57,6 +57,12 @@ type Store struct {
 	// contacts a Cisco search page's p99 (handler alone) was 1.3–1.4 ms
 	// with 256 and 0.9–1.3 ms with 1024. Default 256.
 	MemoryMB int `yaml:"memory_mb"`
+	// MaxImports bounds the CSV imports in progress at once (receiving,
+	// validating or applying their file); one more is refused with 429
+	// and Retry-After before its body is read. Imports apply one at a
+	// time anyway (they hold the store's writer lock); each waiting one
+	// holds its upload on disk and its connection. Default 1.
+	MaxImports int `yaml:"max_imports"`
 }
 
 // HTTP is the API, phone and caller-ID listener.
@@ -69,8 +75,10 @@ type HTTP struct {
 	// MaxBodyBytes caps request bodies, CSV uploads included. Default 256 MiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// ShutdownTimeout bounds how long a stop lets requests in flight
-	// finish; then their connections are closed, and the store is closed
-	// once their handlers have returned (at most 5 s more). Default 10s.
+	// finish (CSV imports excepted: a stop cancels them at once, and they
+	// answer 503); then their connections are closed, and the store is
+	// closed once their handlers have returned (at most 5 s more).
+	// Default 10s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// MaxConns bounds the connections open at once on the listener; one
 	// more is answered 503 and closed, so that a flood is shed before the
@@ -252,7 +260,7 @@ type Log struct {
 func Default() Config {
 	return Config{
 		DataDir: "./data",
-		Store:   Store{MemoryMB: 256},
+		Store:   Store{MemoryMB: 256, MaxImports: 1},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
 			MaxConns: 10000, MaxConnsPerPeer: 512, WriteTimeout: 30 * time.Second, WriteMinRate: 4096},
 		Numbers: Numbers{ExtensionMaxLen: 6},
@@ -298,6 +306,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Store.MemoryMB < 32 {
 		return fmt.Errorf("config store.memory_mb: %d, want at least 32", c.Store.MemoryMB)
+	}
+	if c.Store.MaxImports < 1 {
+		return fmt.Errorf("config store.max_imports: %d, want at least 1", c.Store.MaxImports)
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		return fmt.Errorf("config http.addr %q: %w", c.HTTP.Addr, err)
