@@ -1,0 +1,89 @@
+package platform
+
+import (
+	"context"
+	"net/http"
+)
+
+// Component is one feature plugged into the daemon (contacts, sync
+// sources, phones, caller ID, the dialer, users, apps...). Adding a feature
+// means one package that returns a Component and one line in the daemon.
+type Component interface {
+	// Name is short and stable ("contacts", "dialer"): it labels logs,
+	// metrics and readiness.
+	Name() string
+}
+
+// Router is a Component with HTTP routes.
+type Router interface {
+	Routes() []Route
+}
+
+// Runner is a Component with background work. Run blocks until ctx ends
+// (return nil then) or the work fails; the daemon starts it after every
+// listener is up and cancels ctx when it stops.
+type Runner interface {
+	Run(ctx context.Context) error
+}
+
+// Shutdowner is a Component that must release something when the daemon
+// stops (hang up calls, end streams, close a connection). The daemon calls
+// Shutdown once, after the HTTP listener stopped taking requests and before
+// the store closes, in the reverse order of registration; ctx bounds it.
+type Shutdowner interface {
+	Shutdown(ctx context.Context) error
+}
+
+// Checker is a Component that can tell whether it is ready to serve
+// (/readyz). Ready returns nil when ready, else an error saying why.
+type Checker interface {
+	Ready(ctx context.Context) error
+}
+
+// Route is one method and path with what it needs and what it does.
+type Route struct {
+	// Method is the HTTP method ("GET").
+	Method string
+	// Path is a net/http ServeMux pattern path ("/api/v1/contacts/{id}").
+	Path string
+	// Scope is what the principal must hold (ScopePublic: nothing, the
+	// handler authenticates on its own or the route is open).
+	Scope Scope
+	// Handler serves the route.
+	Handler http.Handler
+	// Op documents the route in the OpenAPI document.
+	Op Operation
+}
+
+// Pattern is the ServeMux pattern "METHOD /path".
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// Operation documents a route in OpenAPI terms.
+type Operation struct {
+	// Summary is one line.
+	Summary string
+	// Params are the path, query and header parameters.
+	Params []Param
+	// Request is the request body (nil: none).
+	Request *Body
+	// Responses by status code; at least the success one.
+	Responses map[int]Body
+}
+
+// Param is one parameter.
+type Param struct {
+	Name, In, Description string // In: "path", "query", "header"
+	Required                 bool
+	// Schema is a JSON Schema object ({"type":"string"} when nil).
+	Schema map[string]any
+}
+
+// Body is a request or response body.
+type Body struct {
+	// ContentType, e.g. "application/json", "text/csv".
+	ContentType string
+	Description string
+	// Schema is a JSON Schema object, or a Go value whose type the OpenAPI
+	// builder reflects (a struct with json tags).
+	Schema any
+}
