@@ -73,7 +73,7 @@ type Operation struct {
 // Param is one parameter.
 type Param struct {
 	Name, In, Description string // In: "path", "query", "header"
-	Required                 bool
+	Required              bool
 	// Schema is a JSON Schema object ({"type":"string"} when nil).
 	Schema map[string]any
 }
