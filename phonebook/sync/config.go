@@ -125,7 +125,9 @@ func (c *Config) view(st *Status) View {
 }
 
 // Input is the body of POST and PATCH /api/v1/sources[/{id}]. Absent fields
-// keep their value on PATCH; a secret sent as "" is removed, an absent one kept.
+// keep their value on PATCH; a secret sent as "" is removed, an absent one
+// kept — except that a PATCH changing one of the type's Destinations must
+// send every stored secret again.
 type Input struct {
 	Type             *string                    `json:"type"`
 	Name             *string                    `json:"name"`
