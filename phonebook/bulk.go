@@ -137,10 +137,14 @@ type numIndex struct {
 }
 
 // IndexNumbers normalises every number of cs (the costly part of preparing
-// a contact). It is safe to call from any goroutine.
+// a contact). A contact with more than MaxNumbers numbers is left out: the
+// write refuses it anyway. It is safe to call from any goroutine.
 func (s *Store) IndexNumbers(cs []*Contact) NumberIndex {
 	m := make(NumberIndex, 2*len(cs))
 	for _, c := range cs {
+		if len(c.Numbers) > MaxNumbers {
+			continue
+		}
 		for _, n := range c.Numbers {
 			v := strings.TrimSpace(n.Value)
 			if _, ok := m[v]; ok || v == "" {

@@ -14,12 +14,17 @@ import (
 // Limits on contact fields.
 const (
 	maxFieldLen   = 512
-	maxNumbers    = 64
+	maxNumbers    = MaxNumbers
 	maxEmails     = 32
 	maxCustom     = 64
 	maxCustomKey  = 64
 	maxCustomText = 2048
 )
+
+// MaxNumbers is how many numbers a contact may have. Every writer checks
+// the count before it normalises any number, so an oversized contact costs
+// no normalisation work.
+const MaxNumbers = 64
 
 // newID returns a new ULID.
 func (s *Store) newID() string {
@@ -49,8 +54,27 @@ func (s *Store) prepareWith(c *Contact, pre NumberIndex) ([]string, error) {
 	if c.Source == "" {
 		c.Source = SourceLocal
 	}
-	if strings.ContainsRune(c.Source, 0) || strings.ContainsRune(c.ExternalID, 0) {
-		bad("source", "must not contain NUL")
+	if err := CheckText(c.Source); err != nil {
+		bad("source", err.Error())
+	}
+	// Counts first: an oversized contact is refused before any per-item
+	// work (the number loop below normalises, which is what costs).
+	tooMany := false
+	if len(c.Numbers) > maxNumbers {
+		bad("numbers", fmt.Sprintf("more than %d numbers", maxNumbers))
+		tooMany = true
+	}
+	if len(c.Emails) > maxEmails {
+		bad("emails", fmt.Sprintf("more than %d addresses", maxEmails))
+		tooMany = true
+	}
+	if len(c.Custom) > maxCustom {
+		bad("custom", fmt.Sprintf("more than %d fields", maxCustom))
+		tooMany = true
+	}
+	if tooMany {
+		slices.SortFunc(fe, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
+		return nil, &ValidationError{Fields: fe}
 	}
 	for name, v := range map[string]string{
 		"first_name": c.FirstName, "middle_name": c.MiddleName, "last_name": c.LastName,
@@ -61,20 +85,17 @@ func (s *Store) prepareWith(c *Contact, pre NumberIndex) ([]string, error) {
 	} {
 		if len(v) > maxFieldLen {
 			bad(name, fmt.Sprintf("longer than %d bytes", maxFieldLen))
+		} else if err := CheckText(v); err != nil {
+			bad(name, err.Error())
 		}
-	}
-	if len(c.Numbers) > maxNumbers {
-		bad("numbers", fmt.Sprintf("more than %d numbers", maxNumbers))
-	}
-	if len(c.Emails) > maxEmails {
-		bad("emails", fmt.Sprintf("more than %d addresses", maxEmails))
-	}
-	if len(c.Custom) > maxCustom {
-		bad("custom", fmt.Sprintf("more than %d fields", maxCustom))
 	}
 	for k, v := range c.Custom {
 		if k == "" || len(k) > maxCustomKey || len(v) > maxCustomText {
 			bad("custom."+k, "key must be 1–64 bytes and value at most 2048 bytes")
+		} else if err := CheckText(k); err != nil {
+			bad("custom", fmt.Sprintf("key %q %s", k, err))
+		} else if err := CheckText(v); err != nil {
+			bad("custom."+k, err.Error())
 		}
 	}
 	var keys []string
@@ -91,6 +112,10 @@ func (s *Store) prepareWith(c *Contact, pre NumberIndex) ([]string, error) {
 		}
 		if n.Value == "" || len(n.Value) > 64 {
 			bad(fmt.Sprintf("numbers[%d].value", i), "must be 1–64 characters")
+			continue
+		}
+		if err := CheckText(n.Value); err != nil {
+			bad(fmt.Sprintf("numbers[%d].value", i), err.Error())
 			continue
 		}
 		var norm string
@@ -111,6 +136,13 @@ func (s *Store) prepareWith(c *Contact, pre NumberIndex) ([]string, error) {
 		c.Emails[i].Address = strings.TrimSpace(c.Emails[i].Address)
 		if a := c.Emails[i].Address; a == "" || !strings.Contains(a, "@") || len(a) > 254 {
 			bad(fmt.Sprintf("emails[%d].address", i), "not an e-mail address")
+		} else if err := CheckText(a); err != nil {
+			bad(fmt.Sprintf("emails[%d].address", i), err.Error())
+		}
+		if l := c.Emails[i].Label; len(l) > maxFieldLen {
+			bad(fmt.Sprintf("emails[%d].label", i), fmt.Sprintf("longer than %d bytes", maxFieldLen))
+		} else if err := CheckText(l); err != nil {
+			bad(fmt.Sprintf("emails[%d].label", i), err.Error())
 		}
 	}
 	if strings.TrimSpace(c.DisplayName) == "" {

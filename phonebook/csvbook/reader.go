@@ -236,10 +236,22 @@ func (r *Reader) cpbRow() *phonebook.Contact {
 		r.problem(line, "", fmt.Sprintf("%d columns, want at least %d (first name, middle name, last name, e-mail, company, then type:number cells)%s", len(f), cpbFixedCols, hint))
 		return nil
 	}
+	// Count before looking at any cell: a row of thousands of number
+	// cells is refused for what it is, at the cost of counting.
+	if cells := countNonBlank(f[cpbFixedCols:]); cells > phonebook.MaxNumbers {
+		r.problem(line, "", fmt.Sprintf("%d number cells, a contact has at most %d numbers", cells, phonebook.MaxNumbers))
+		return nil
+	}
 	bad := false
 	if isBlank(f[colFirst]) && isBlank(f[colMiddle]) && isBlank(f[colLast]) && isBlank(f[colCompany]) {
 		r.problem(line, "", "no name: first, middle and last name and company are all empty")
 		bad = true
+	}
+	for i := range cpbFixedCols {
+		if err := phonebook.CheckText(f[i]); err != nil {
+			r.problem(line, colName(i)+" ("+cpbColNames[i]+")", err.Error())
+			bad = true
+		}
 	}
 	nums := 0
 	for i := cpbFixedCols; i < len(f); i++ {
@@ -274,8 +286,9 @@ func (r *Reader) cpbRow() *phonebook.Contact {
 		return nil
 	}
 	c := newContact()
-	c.FirstName, c.MiddleName, c.LastName, c.Company = f[colFirst], f[colMiddle], f[colLast], f[colCompany]
-	if e := strings.TrimSpace(f[colEmail]); e != "" {
+	c.FirstName, c.MiddleName, c.LastName, c.Company = unescapeFormula(f[colFirst]), unescapeFormula(f[colMiddle]),
+		unescapeFormula(f[colLast]), unescapeFormula(f[colCompany])
+	if e := unescapeFormula(strings.TrimSpace(f[colEmail])); e != "" {
 		c.Emails = []phonebook.Email{{Label: "work", Address: e}}
 	}
 	if nums > 0 {
@@ -296,6 +309,20 @@ func (r *Reader) cpbRow() *phonebook.Contact {
 	return c
 }
 
+// cpbColNames name the fixed Central Phone Book columns in messages.
+var cpbColNames = [cpbFixedCols]string{"first name", "middle name", "last name", "e-mail", "company"}
+
+// countNonBlank counts the cells of f that are not blank.
+func countNonBlank(f []string) int {
+	n := 0
+	for _, v := range f {
+		if !isBlank(v) {
+			n++
+		}
+	}
+	return n
+}
+
 // googleSep joins several values in one Google cell.
 const googleSep = " ::: "
 
@@ -309,9 +336,15 @@ func (r *Reader) headedRow() *phonebook.Contact {
 	}
 	c := newContact()
 	var fullName string
+	bad := false
 	for i, v := range f {
 		col := p.cols[i]
 		if col.role == roleIgnore {
+			continue
+		}
+		if err := phonebook.CheckText(v); err != nil {
+			r.problem(line, col.name, err.Error())
+			bad = true
 			continue
 		}
 		switch col.role {
@@ -350,6 +383,13 @@ func (r *Reader) headedRow() *phonebook.Contact {
 				}
 			}
 		}
+	}
+	if len(c.Numbers) > phonebook.MaxNumbers {
+		r.problem(line, "", fmt.Sprintf("%d numbers, a contact has at most %d", len(c.Numbers), phonebook.MaxNumbers))
+		bad = true
+	}
+	if bad {
+		return nil
 	}
 	if isBlank(c.FirstName) && isBlank(c.MiddleName) && isBlank(c.LastName) && fullName != "" {
 		c.DisplayName = fullName

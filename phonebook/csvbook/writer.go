@@ -19,7 +19,8 @@ import (
 // counted by SkippedNumbers. Line breaks inside values become spaces (rows
 // are single lines). A contact without name and company is written with its
 // display name (or the derived one) as first name, so every row it writes
-// reads back.
+// reads back. Text cells that a spreadsheet would run as a formula are
+// prefixed with a single quote, which the Reader removes (see formula.go).
 type Writer struct {
 	w        *bufio.Writer
 	buf      []byte
@@ -49,15 +50,15 @@ func (w *Writer) Write(c *phonebook.Contact) error {
 		}
 	}
 	b := w.buf[:0]
-	b = appendField(b, first)
+	b = appendText(b, first)
 	b = append(b, ',')
-	b = appendField(b, c.MiddleName)
+	b = appendText(b, c.MiddleName)
 	b = append(b, ',')
-	b = appendField(b, c.LastName)
+	b = appendText(b, c.LastName)
 	b = append(b, ',')
-	b = appendField(b, strings.TrimSpace(pickEmail(c.Emails)))
+	b = appendText(b, strings.TrimSpace(pickEmail(c.Emails)))
 	b = append(b, ',')
-	b = appendField(b, c.Company)
+	b = appendText(b, c.Company)
 	for _, n := range c.Numbers {
 		v := strings.TrimSpace(n.Value)
 		switch n.Type {
@@ -103,6 +104,15 @@ func pickEmail(es []phonebook.Email) string {
 		}
 	}
 	return ""
+}
+
+// appendText appends a text cell: v neutralised against formula injection
+// (line breaks, which would end the row, first become spaces).
+func appendText(b []byte, v string) []byte {
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
+	}
+	return appendField(b, escapeFormula(v))
 }
 
 // appendField appends v, quoted when it holds a comma or quote, starts or

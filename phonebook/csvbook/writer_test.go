@@ -133,7 +133,9 @@ func view(c *phonebook.Contact) cpbView {
 	return v
 }
 
-var alphabet = []string{"a", "Z", "č", "Đ", "ü", " ", ",", "\"", "'", ":", ";", "é", "-", "x y", "\t", "ß"}
+// alphabet holds text the contact rule accepts (no control characters),
+// formula characters and quotes included.
+var alphabet = []string{"a", "Z", "č", "Đ", "ü", " ", ",", "\"", "'", "''", ":", ";", "é", "-", "x y", "=", "+", "@", "ß"}
 
 func randText(rng *rand.Rand, max int) string {
 	var b strings.Builder

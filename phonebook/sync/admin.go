@@ -23,6 +23,9 @@ import (
 //	POST   /api/v1/sources/test          the same for an unsaved source (body: Input)
 //
 // Secrets are accepted in settings and never returned; "secrets_set" names those stored.
+// A PATCH that changes where they are sent (a type's Destinations: URL,
+// tenant, host…) must send them again. URL settings carry no credentials
+// (CheckURL).
 //
 // The handler has a method Routes() []string that lists these routes.
 func (e *Engine) AdminHandler() http.Handler {

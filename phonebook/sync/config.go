@@ -3,6 +3,7 @@ package sync
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -124,7 +125,9 @@ func (c *Config) view(st *Status) View {
 }
 
 // Input is the body of POST and PATCH /api/v1/sources[/{id}]. Absent fields
-// keep their value on PATCH; a secret sent as "" is removed, an absent one kept.
+// keep their value on PATCH; a secret sent as "" is removed, an absent one
+// kept — except that a PATCH changing one of the type's Destinations must
+// send every stored secret again.
 type Input struct {
 	Type             *string                    `json:"type"`
 	Name             *string                    `json:"name"`
@@ -232,4 +235,47 @@ func safeErr(err error) string {
 		s = s[:500] + "…"
 	}
 	return strings.ToValidUTF8(s, "?")
+}
+
+// checkRebind refuses a change of where the secrets go (a destination
+// setting of t) unless every secret stored in cfg is sent again in the same
+// request (a new value, or "" to remove it), the way a password manager
+// does not fill a password into another site: otherwise PATCH url=<any
+// host> followed by a test or sync would hand the stored secret to that
+// host.
+func checkRebind(cfg *Config, t *Type, plain map[string]json.RawMessage, secrets map[string]*string) error {
+	changed := ""
+	for _, k := range t.Destinations {
+		if v, ok := plain[k]; ok && !sameJSON(cfg.Settings[k], v) {
+			changed = k
+			break
+		}
+	}
+	if changed == "" {
+		return nil
+	}
+	names := make([]string, 0, len(cfg.Sealed))
+	for k := range cfg.Sealed {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if _, resent := secrets[k]; !resent {
+			return fieldErr("settings."+k, fmt.Sprintf("send it again (or \"\" to remove it) when settings.%s changes: a stored secret is only sent where it was entered for", changed))
+		}
+	}
+	return nil
+}
+
+// sameJSON reports whether two settings values are equal as JSON; absent
+// (nil) and null are the same.
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	if len(a) > 0 && json.Unmarshal(a, &x) != nil {
+		return false
+	}
+	if len(b) > 0 && json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }

@@ -713,6 +713,9 @@ func (e *Engine) apply(cfg *Config, t *Type, in Input) error {
 	if err != nil {
 		return err
 	}
+	if err := checkRebind(cfg, t, plain, secrets); err != nil {
+		return err
+	}
 	for k, v := range plain {
 		if string(v) == "null" {
 			delete(cfg.Settings, k)

@@ -131,6 +131,11 @@ func (s *roundSink) Upsert(ctx context.Context, c *phonebook.Contact) error {
 	if c.ExternalID == "" {
 		return errors.New("contact without external id")
 	}
+	// The source's text is cleaned to the contact text rule (control
+	// characters become spaces) rather than refused: an administrator
+	// cannot edit the source's data, and one odd field must not stop the
+	// sync. Before hashing, so the hash is of what is stored.
+	c.CleanText()
 	c.Source, c.Scope, c.Owner = s.source, phonebook.ScopeGlobal, ""
 	s.synced++
 	if s.full {

@@ -80,6 +80,11 @@ type Type struct {
 	// Secrets names the top-level settings keys that are secret: write-only
 	// in the API and encrypted at rest.
 	Secrets []string
+	// Destinations names the settings keys that decide where the secrets
+	// are sent (a URL, a token URL, a tenant, a database host…). A PATCH
+	// that changes one must send every stored secret again (or "" to drop
+	// it): a secret is only ever sent to the place it was entered for.
+	Destinations []string
 	// Delta reports whether the source supports delta runs; sources without
 	// it run full every time.
 	Delta bool

@@ -76,6 +76,11 @@ func (s *spool) Upsert(ctx context.Context, c *phonebook.Contact) error {
 	if c.ExternalID == "" {
 		return errors.New("contact without external id")
 	}
+	// The source's text is cleaned to the contact text rule (control
+	// characters become spaces) rather than refused: an administrator
+	// cannot edit the source's data, and one odd field must not stop the
+	// sync. Before hashing, so the hash is of what is stored.
+	c.CleanText()
 	s.upserts++
 	if s.base != nil {
 		c.Source, c.Scope, c.Owner = s.source, phonebook.ScopeGlobal, ""

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/pbxagent/pbxagent/phonebook"
@@ -28,7 +27,9 @@ import (
 )
 
 // Type is the "csv-url" source type; register it with sync.WithTypes.
-var Type = sync.Type{Name: "csv-url", Secrets: []string{"password", "bearer_token"}, Delta: false, New: New}
+// The password or bearer token goes to the URL's host: changing url needs
+// them again.
+var Type = sync.Type{Name: "csv-url", Secrets: []string{"password", "bearer_token"}, Destinations: []string{"url"}, Delta: false, New: New}
 
 // Settings of a CSV-by-URL source.
 type Settings struct {
@@ -57,12 +58,8 @@ func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return nil, sync.Invalid("", err.Error())
 	}
-	u, err := url.Parse(s.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, sync.Invalid("url", "an http or https URL is required")
-	}
-	if u.User != nil {
-		return nil, sync.Invalid("url", "put credentials in username/password, not in the URL")
+	if _, err := sync.CheckURL("url", s.URL); err != nil {
+		return nil, err
 	}
 	if s.MaxBytes == 0 {
 		s.MaxBytes = 200 << 20

@@ -29,7 +29,8 @@ import (
 )
 
 // Type is the "custom" source type; register it with sync.WithTypes.
-var Type = sync.Type{Name: "custom", Secrets: []string{"client_secret"}, Delta: true, New: New}
+// The client secret goes to the URL's host: changing url needs it again.
+var Type = sync.Type{Name: "custom", Secrets: []string{"client_secret"}, Destinations: []string{"url"}, Delta: true, New: New}
 
 // Settings of a custom source.
 type Settings struct {
@@ -67,9 +68,9 @@ func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return nil, sync.Invalid("", err.Error())
 	}
-	u, err := url.Parse(strings.TrimRight(s.URL, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, sync.Invalid("url", "an http or https URL is required")
+	u, err := sync.CheckURL("url", strings.TrimRight(s.URL, "/"))
+	if err != nil {
+		return nil, err
 	}
 	if s.ClientID == "" {
 		return nil, sync.Invalid("client_id", "required")

@@ -33,7 +33,11 @@ import (
 )
 
 // Type is the "m365" source type; register it with sync.WithTypes.
-var Type = sync.Type{Name: "m365", Secrets: []string{"client_secret"}, Delta: true, StateMaxAge: 7 * 24 * time.Hour, New: New}
+// The client secret goes to the token URL (derived from the tenant unless
+// set) and the tokens it buys to the Graph URL: changing any of them needs
+// it again.
+var Type = sync.Type{Name: "m365", Secrets: []string{"client_secret"}, Destinations: []string{"tenant_id", "token_url", "graph_url"},
+	Delta: true, StateMaxAge: 7 * 24 * time.Hour, New: New}
 
 // DefaultFieldMap maps Graph user properties to contact fields.
 var DefaultFieldMap = map[string]string{
@@ -110,9 +114,10 @@ func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
 	if s.TokenURL == "" {
 		s.TokenURL = "https://login.microsoftonline.com/" + url.PathEscape(s.TenantID) + "/oauth2/v2.0/token"
 	}
-	for k, v := range map[string]string{"graph_url": s.GraphURL, "token_url": s.TokenURL} {
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, sync.Invalid(k, "must be an http(s) URL")
+	for _, k := range []string{"graph_url", "token_url"} {
+		v := map[string]string{"graph_url": s.GraphURL, "token_url": s.TokenURL}[k]
+		if _, err := sync.CheckURL(k, v); err != nil {
+			return nil, err
 		}
 	}
 	fm := s.FieldMap

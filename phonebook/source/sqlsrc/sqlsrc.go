@@ -36,7 +36,11 @@ import (
 )
 
 // Type is the "sql" source type; register it with sync.WithTypes.
-var Type = sync.Type{Name: "sql", Secrets: []string{"password"}, Delta: false, New: New}
+// The password goes to the database the driver, host, port, instance and
+// parameters (a driver parameter may name another host) point at: changing
+// any of them needs it again.
+var Type = sync.Type{Name: "sql", Secrets: []string{"password"}, Destinations: []string{"driver", "host", "port", "instance", "params"},
+	Delta: false, New: New}
 
 // Drivers.
 const (
@@ -110,6 +114,12 @@ func (s *Source) init() error {
 	set := &s.set
 	if set.Host == "" {
 		return sync.Invalid("host", "required")
+	}
+	if strings.ContainsAny(set.Host, "@/?#") {
+		return sync.Invalid("host", "a host name or address (optionally host\\instance), without credentials or a path")
+	}
+	if err := sync.CheckParams("params", set.Params); err != nil {
+		return err
 	}
 	if set.Port < 0 || set.Port > 65535 {
 		return sync.Invalid("port", "between 1 and 65535")

@@ -1,0 +1,271 @@
+package sources_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	gosync "sync"
+	"testing"
+
+	"github.com/pbxagent/pbxagent/phonebook/source/sources"
+	"github.com/pbxagent/pbxagent/phonebook/sync"
+	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
+)
+
+// typeCase is a valid configuration of one source type, with its
+// destination settings and a change of each.
+type typeCase struct {
+	typ      string
+	settings map[string]any
+	// moves changes each destination setting to another place.
+	moves map[string]any
+	// harmless changes a setting that does not decide where secrets go.
+	harmless map[string]any
+	// urls are the settings holding a URL.
+	urls []string
+}
+
+func typeCases() []typeCase {
+	return []typeCase{
+		{typ: "custom",
+			settings: map[string]any{"url": "http://contacts.example.com:5555", "client_id": "id", "client_secret": "s3cr3t-xyz"},
+			moves:    map[string]any{"url": "http://attacker.example"},
+			harmless: map[string]any{"page_size": 100},
+			urls:     []string{"url"}},
+		{typ: "m365",
+			settings: map[string]any{"tenant_id": "contoso.onmicrosoft.com", "client_id": "id", "client_secret": "s3cr3t-xyz"},
+			moves: map[string]any{"tenant_id": "attacker.onmicrosoft.com", "token_url": "https://attacker.example/token",
+				"graph_url": "https://attacker.example/v1.0"},
+			harmless: map[string]any{"include_guests": true},
+			urls:     []string{"graph_url", "token_url"}},
+		{typ: "sql",
+			settings: map[string]any{"driver": "postgres", "host": "db.example.com", "user": "pbx", "password": "s3cr3t-xyz",
+				"database": "crm", "query": "SELECT ${MAP} FROM people", "map": map[string]any{"id": "id", "display_name": "name"}},
+			moves: map[string]any{"driver": "mysql", "host": "attacker.example", "port": 5433, "instance": "X",
+				"params": map[string]string{"host": "attacker.example"}},
+			harmless: map[string]any{"timeout_seconds": 30}},
+		{typ: "csv-url",
+			settings: map[string]any{"url": "https://files.example.com/book.csv", "username": "u", "password": "s3cr3t-xyz"},
+			moves:    map[string]any{"url": "https://attacker.example/book.csv"},
+			harmless: map[string]any{"format": "google"},
+			urls:     []string{"url"}},
+	}
+}
+
+func raw(t testing.TB, m map[string]any) map[string]json.RawMessage {
+	t.Helper()
+	out := map[string]json.RawMessage{}
+	for k, v := range m {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[k] = b
+	}
+	return out
+}
+
+func newEngine(t testing.TB) *sync.Engine {
+	t.Helper()
+	eng, err := sync.NewEngine(syncfake.NewMemStore(), sync.WithDataDir(t.TempDir()), sync.WithTypes(sources.All()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestEveryTypeNamesItsDestinations: a type with secrets says which
+// settings decide where they go, and each is a setting the cases move.
+func TestEveryTypeNamesItsDestinations(t *testing.T) {
+	cases := map[string]typeCase{}
+	for _, tc := range typeCases() {
+		cases[tc.typ] = tc
+	}
+	for _, typ := range sources.All() {
+		if len(typ.Secrets) > 0 && len(typ.Destinations) == 0 {
+			t.Errorf("type %s has secrets %v but no destinations", typ.Name, typ.Secrets)
+		}
+		tc, ok := cases[typ.Name]
+		if !ok {
+			t.Errorf("type %s has no test case", typ.Name)
+			continue
+		}
+		for _, d := range typ.Destinations {
+			if _, ok := tc.moves[d]; !ok {
+				t.Errorf("type %s: destination %s is not tested", typ.Name, d)
+			}
+		}
+	}
+}
+
+// TestChangingWhereSecretsGoNeedsThemAgain: for every source type and
+// every setting that decides where its secret is sent, a PATCH changing it
+// without the secret is refused naming the secret, and changes nothing; the
+// same PATCH with the secret (or with "" to drop it) is accepted; other
+// changes keep the stored secret.
+func TestChangingWhereSecretsGoNeedsThemAgain(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range typeCases() {
+		secret := map[string]string{"custom": "client_secret", "m365": "client_secret", "sql": "password", "csv-url": "password"}[tc.typ]
+		for key, val := range tc.moves {
+			t.Run(tc.typ+"/"+key, func(t *testing.T) {
+				eng := newEngine(t)
+				v, err := eng.Create(ctx, sync.Input{Type: ptr(tc.typ), Name: ptr("src"), Enabled: ptr(false), Settings: raw(t, tc.settings)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = eng.Update(ctx, v.ID, sync.Input{Settings: raw(t, map[string]any{key: val})})
+				var fe *sync.FieldError
+				if !errors.As(err, &fe) || fe.Field != "settings."+secret || !strings.Contains(fe.Message, "settings."+key) {
+					t.Fatalf("PATCH %s without %s: %v, want a field error on settings.%s", key, secret, err, secret)
+				}
+				after, _ := eng.Get(v.ID)
+				if string(after.Settings[key]) != string(v.Settings[key]) || len(after.SecretsSet) != 1 {
+					t.Fatalf("a refused PATCH changed the source: %s=%s, secrets %v", key, after.Settings[key], after.SecretsSet)
+				}
+				if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: raw(t, tc.harmless)}); err != nil {
+					t.Fatalf("PATCH %v: %v", tc.harmless, err)
+				}
+				if got, _ := eng.Get(v.ID); len(got.SecretsSet) != 1 {
+					t.Fatalf("a harmless PATCH dropped the secret: %v", got.SecretsSet)
+				}
+				if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: raw(t, map[string]any{key: val, secret: "new-secret"})}); err != nil {
+					t.Fatalf("PATCH %s with %s: %v", key, secret, err)
+				}
+				if tc.typ == "csv-url" { // a secret can be dropped with the move
+					if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: raw(t, map[string]any{key: "https://third.example/b.csv", secret: ""})}); err != nil {
+						t.Fatalf("PATCH %s dropping %s: %v", key, secret, err)
+					}
+					if got, _ := eng.Get(v.ID); len(got.SecretsSet) != 0 {
+						t.Fatalf("secret not dropped: %v", got.SecretsSet)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestPatchedURLNeverGetsTheStoredSecret is the attack end to end: PATCH a
+// custom source's url to another host, then test it. The other host sees
+// no request; the source still talks to its own host.
+func TestPatchedURLNeverGetsTheStoredSecret(t *testing.T) {
+	var mu gosync.Mutex
+	seen := map[string][]string{}
+	serve := func(name string) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen[name] = append(seen[name], r.Header.Get("Authorization"))
+			mu.Unlock()
+			if r.URL.Path == "/token" {
+				_, _ = io.WriteString(w, `{"token":"t"}`)
+				return
+			}
+			_, _ = io.WriteString(w, `{"contacts":[],"has_more":false}`)
+		}))
+	}
+	home, attacker := serve("home"), serve("attacker")
+	defer home.Close()
+	defer attacker.Close()
+	eng := newEngine(t)
+	api := httptest.NewServer(eng.AdminHandler())
+	defer api.Close()
+	call := func(method, path string, body any) (int, string) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, api.URL+path, bytes.NewReader(b))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(out)
+	}
+	code, body := call("POST", "/api/v1/sources", map[string]any{"type": "custom", "name": "crm", "enabled": false,
+		"settings": map[string]any{"url": home.URL, "client_id": "id", "client_secret": "s3cr3t-xyz"}})
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	var v sync.View
+	_ = json.Unmarshal([]byte(body), &v)
+	code, body = call("PATCH", "/api/v1/sources/"+v.ID, map[string]any{"settings": map[string]any{"url": attacker.URL}})
+	if code != http.StatusBadRequest || !strings.Contains(body, `"field":"settings.client_secret"`) {
+		t.Fatalf("PATCH url: %d %s, want 400 naming settings.client_secret", code, body)
+	}
+	if code, body = call("POST", "/api/v1/sources/"+v.ID+"/test", nil); code != http.StatusOK {
+		t.Fatalf("test: %d %s", code, body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen["attacker"]) != 0 {
+		t.Fatalf("the new host got %d requests, with %q", len(seen["attacker"]), seen["attacker"])
+	}
+	if len(seen["home"]) == 0 {
+		t.Fatal("the source did not talk to its own host")
+	}
+}
+
+// TestSourceURLsCarryNoCredentials: one rule for every source type — a
+// URL setting with user information or a secret-looking query parameter,
+// and a SQL source's parameters or host carrying credentials, are refused
+// naming the setting.
+func TestSourceURLsCarryNoCredentials(t *testing.T) {
+	types := map[string]sync.Type{}
+	for _, typ := range sources.All() {
+		types[typ.Name] = typ
+	}
+	type bad struct {
+		name, field string
+		value       any
+	}
+	for _, tc := range typeCases() {
+		var bads []bad
+		for _, f := range tc.urls {
+			bads = append(bads,
+				bad{name: f + " with user:password", field: f, value: "https://user:pw@host.example/x"},
+				bad{name: f + " with a user", field: f, value: "https://user@host.example/x"},
+				bad{name: f + " with client_secret", field: f, value: "https://host.example/x?client_secret=abc"},
+				bad{name: f + " with access_token", field: f, value: "https://host.example/x?a=1&access_token=abc"},
+				bad{name: f + " with Password", field: f, value: "https://host.example/x?Password=abc"},
+				bad{name: f + " with api-key", field: f, value: "https://host.example/x?api-key=abc"},
+				bad{name: f + " with sig", field: f, value: "https://host.example/x?sv=1&sig=abc"})
+		}
+		if tc.typ == "sql" {
+			bads = append(bads,
+				bad{name: "params with password", field: "params", value: map[string]string{"password": "x"}},
+				bad{name: "params with sslpassword", field: "params", value: map[string]string{"sslpassword": "x"}},
+				bad{name: "host with credentials", field: "host", value: "user:pw@db.example.com"})
+		}
+		if len(bads) == 0 {
+			t.Fatalf("type %s: no case", tc.typ)
+		}
+		for _, b := range bads {
+			t.Run(tc.typ+"/"+b.name, func(t *testing.T) {
+				s := map[string]any{}
+				for k, v := range tc.settings {
+					s[k] = v
+				}
+				s[b.field] = b.value
+				js, _ := json.Marshal(s)
+				_, err := types[tc.typ].New(js, sync.Env{})
+				var fe *sync.FieldError
+				if !errors.As(err, &fe) || fe.Field != "settings."+b.field {
+					t.Fatalf("New = %v, want a field error on settings.%s", err, b.field)
+				}
+			})
+		}
+		t.Run(tc.typ+"/clean", func(t *testing.T) {
+			js, _ := json.Marshal(tc.settings)
+			if _, err := types[tc.typ].New(js, sync.Env{}); err != nil {
+				t.Fatalf("valid settings refused: %v", err)
+			}
+		})
+	}
+}
