@@ -169,6 +169,9 @@ func (t *Telephony) translate(ctx context.Context, ev ari.Event) []dialer.Event 
 		case isAgent:
 			return t.agentInStasis(ctx, agentID, id)
 		}
+		if e.Application != t.app {
+			return nil // another application on the same connection (caller ID, say)
+		}
 		return t.strayInStasis(ctx, e.Channel, e.Args)
 	case *ari.Dial:
 		if e.Dialstatus == "" || e.Peer.ID == "" {

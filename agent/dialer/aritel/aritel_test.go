@@ -42,11 +42,16 @@ func newEnv(t *testing.T, opts ...fakeari.Option) *env {
 
 // attach starts an adapter (a pbxagent process) on the stand-in for app and
 // makes it the env's current one.
-func (e *env) attach(app string) {
+func (e *env) attach(app string) { e.attachApps(app) }
+
+// attachApps is attach with more applications registered on the same
+// connection (the first is the dialer's).
+func (e *env) attachApps(apps ...string) {
 	t := e.t
 	t.Helper()
+	app := apps[0]
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	conn, err := ari.New(e.url, ari.WithAuth("asterisk", "asterisk"), ari.WithApps(app), ari.WithLogger(log))
+	conn, err := ari.New(e.url, ari.WithAuth("asterisk", "asterisk"), ari.WithApps(apps...), ari.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/dialer"
+	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 )
 
@@ -221,5 +222,29 @@ func TestReleaseEndsEverything(t *testing.T) {
 	}
 	if b := e.srv.BridgeIDs(); len(b) != 0 {
 		t.Errorf("bridges left after release: %v", b)
+	}
+}
+
+// Channels of another application on the same ARI connection (the caller-ID
+// app) are not the dialer's: they must never be taken for strays.
+func TestOtherAppsChannelsLeftAlone(t *testing.T) {
+	clk := clock.NewVirtual(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
+	srv, url := fakeari.StartTest(t, fakeari.WithClock(clk),
+		fakeari.WithPeer("PJSIP/h", fakeari.Fixed{Outcome: fakeari.Answer, Ring: time.Second}))
+	e := &env{t: t, clk: clk, srv: srv, url: url}
+	e.attachApps("dialer", "cid")
+	id, err := srv.PlaceInbound(fakeari.InboundCall{App: "cid", Caller: "+38761111111"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Events are handled in order: once the dialer's own call is answered,
+	// the inbound call's StasisStart has been seen.
+	if err := e.tel.Originate(context.Background(), dialer.OriginateRequest{CallID: "c1", Endpoint: "PJSIP/h1", Timeout: 25 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(2 * time.Second)
+	e.expect(dialer.EventAnswered, "c1")
+	if ch, _ := srv.Channel(id); ch.Destroyed || !ch.InStasis {
+		t.Fatalf("the caller-ID app's channel was touched by the dialer: %+v", ch)
 	}
 }
