@@ -3,7 +3,8 @@ package phonebook
 // MatchKind says how a reverse lookup matched (or why it did not).
 type MatchKind string
 
-// Match kinds, in the order of the matching algorithm (notes/callerid.md §3.3).
+// Match kinds, in the order of the matching algorithm (docs/asterisk.md,
+// "Number matching").
 const (
 	// MatchExact: the cleaned input equals a stored number's cleaned form.
 	MatchExact MatchKind = "exact"

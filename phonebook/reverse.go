@@ -10,9 +10,9 @@ import (
 )
 
 // Lookup answers "who is calling from this number?" with the matching
-// order of notes/callerid.md §3.3: levels are tried in order (exact, then
-// E.164, then national; short numbers as extensions only); the first level
-// with a hit decides; several distinct contacts at that level make the
+// order of docs/asterisk.md ("Number matching"): levels are tried in order
+// (exact, then E.164, then national; short numbers as extensions only); the
+// first level with a hit decides; several distinct contacts at that level make the
 // answer ambiguous (no name), never an arbitrary pick. An exact hit is only
 // a finer label of the E.164 level, so both are read together. Only global
 // contacts answer caller-ID lookups.

@@ -32,10 +32,16 @@ func (c Charset) MediaType(mediaType string) string {
 }
 
 // NegotiateCharset picks the charset for a phone from its Accept-Charset
-// header (notes §2.4, §9.2): UTF-8 when the header is absent, or when UTF-8
-// (or "*") is accepted at least as strongly as ISO-8859-1; ISO-8859-1 when
-// the phone prefers it ("iso-8859-1, utf-8;q=0.8", old Cisco 79xx) or when
-// neither UTF-8 nor "*" is acceptable (the fallback for old models).
+// header (old Cisco 79xx send "iso-8859-1, utf-8;q=0.8", newer ones "utf-8":
+// Cisco OL-18696-01,
+// https://www.manualslib.com/manual/796620/Cisco-Ol-18696-01.html?page=68;
+// a phone falls back to its locale's encoding when no charset is named:
+// Cisco OL-20949-01,
+// https://manualsdump.com/en/manuals/cisco_systems-ol-20949-01/257218/75):
+// UTF-8 when the header is absent, or when UTF-8 (or "*") is accepted at
+// least as strongly as ISO-8859-1; ISO-8859-1 when the phone prefers it
+// ("iso-8859-1, utf-8;q=0.8", old Cisco 79xx) or when neither UTF-8 nor "*"
+// is acceptable (the fallback for old models).
 func NegotiateCharset(acceptCharset string) Charset {
 	if strings.TrimSpace(acceptCharset) == "" {
 		return UTF8
@@ -96,7 +102,7 @@ func newDocument(c Charset) *etree.Document {
 // Marshal serialises doc in charset c, without a BOM. The XML declaration of
 // doc is rewritten to name c. For ISO-8859-1 every character outside
 // Latin-1 is replaced by '?': the phones that ask for Latin-1 cannot display
-// anything else (notes §2.4).
+// anything else (Cisco OL-18696-01, the page cited on NegotiateCharset).
 func Marshal(doc *etree.Document, c Charset) ([]byte, error) {
 	if c == "" {
 		c = UTF8

@@ -7,8 +7,13 @@ import (
 	"github.com/beevik/etree"
 )
 
-// Cisco limits (notes §2.2). The 32-character and 256-byte figures are the
-// conservative ones of the old SDK schema, kept for the 79xx.
+// Cisco limits, from Cisco's "CiscoIPPhone XML Objects" chapter (below
+// "the Cisco chapter"),
+// https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cuipph/all_models/xsi/9-1-1/CUIP_BK_P82B3B16_00_phones-services-application-development-notes/CUIP_BK_P82B3B16_00_phones-services-application-development-notes_chapter_011.html:
+// 32 DirectoryEntry per directory, 100 MenuItem per menu, MenuItem/Name 64
+// characters. The 32-character and 256-byte figures are not in Cisco's
+// current text: they are the ones usually attributed to the old SDK schema,
+// kept as conservative limits for the 79xx.
 const (
 	CiscoMaxEntries   = 32  // DirectoryEntry per CiscoIPPhoneDirectory
 	CiscoMaxMenuItems = 100 // MenuItem per CiscoIPPhoneMenu
@@ -33,7 +38,9 @@ type CiscoMenuItem struct {
 
 // CiscoMenu renders a CiscoIPPhoneMenu (Title, Prompt, MenuItem*): the entry
 // point the phone's directoryURL names. It is valid even with no items
-// (notes §2.5). Item names are cut to 64 characters; at most 100 items.
+// (the Cisco chapter, "Custom Directories": the directory URL must return a
+// valid CiscoIPPhoneMenu, even an empty one). Item names are cut to 64
+// characters; at most 100 items.
 func CiscoMenu(title, prompt string, items []CiscoMenuItem) (*etree.Document, error) {
 	if len(items) > CiscoMaxMenuItems {
 		return nil, fmt.Errorf("cisco menu: %d items, at most %d", len(items), CiscoMaxMenuItems)
@@ -53,7 +60,8 @@ func CiscoMenu(title, prompt string, items []CiscoMenuItem) (*etree.Document, er
 }
 
 // CiscoInput renders a CiscoIPPhoneInput asking for one search term sent as
-// query parameter param to url (notes §2.1).
+// query parameter param (InputItem/QueryStringParam) to url (the Cisco
+// chapter, CiscoIPPhoneInput).
 func CiscoInput(title, prompt, url, param string) (*etree.Document, error) {
 	if err := checkURL(url); err != nil {
 		return nil, fmt.Errorf("cisco input: %w", err)
@@ -104,7 +112,8 @@ func CiscoEntries(b Book) []CiscoEntry {
 // CiscoDirectory renders a CiscoIPPhoneDirectory page in the schema's element
 // order: Title, Prompt, DirectoryEntry (Name, Telephone) ×≤32, SoftKeyItem
 // (Name, URL, Position). Because any custom softkey removes the defaults
-// (notes §9.11), Dial and Exit are always defined, plus Prev/Next when given.
+// (the Cisco chapter, SoftKeyItem), Dial and Exit are always defined, plus
+// Prev/Next when given.
 func CiscoDirectory(p CiscoPage) (*etree.Document, error) {
 	if len(p.Entries) > CiscoMaxEntries {
 		return nil, fmt.Errorf("cisco directory: %d entries, at most %d", len(p.Entries), CiscoMaxEntries)
@@ -134,7 +143,9 @@ func CiscoDirectory(p CiscoPage) (*etree.Document, error) {
 }
 
 // CiscoText renders a CiscoIPPhoneText: the answer when the directory fails,
-// so the phone shows a message rather than an error page (notes §9.6).
+// so the phone shows a message rather than an error page (our choice: the
+// Cisco chapter defines CiscoIPPhoneText for plain messages; no vendor
+// documents what a phone does with a 5xx page).
 func CiscoText(title, text string) *etree.Document {
 	doc := newDocument(UTF8)
 	root := doc.CreateElement("CiscoIPPhoneText")

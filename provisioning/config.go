@@ -36,7 +36,9 @@ type PhoneConfig struct {
 
 // RefreshInterval spreads the refresh of a fleet over base..base+spread-1
 // seconds by the MAC, so phones rebooted together do not all refresh at
-// once (notes §9.10).
+// once (our own measure: Yealink phones refresh on boot and then every
+// features.remote_phonebook.flash_time seconds, Grandstream every P332
+// minutes).
 func RefreshInterval(mac string, base, spread int) int {
 	if spread <= 0 {
 		return base
@@ -47,9 +49,13 @@ func RefreshInterval(mac string, base, spread int) int {
 }
 
 // YealinkConfig renders the Yealink <mac>.cfg lines that point the phone at
-// its remote phonebook (notes §1.5): URL, name, credentials (V84+), the
-// lookup on incoming/outgoing calls and the refresh interval (clamped to
-// Yealink's 3600–2592000 s range).
+// its remote phonebook (keys as in github.com/fusionpbx/fusionpbx
+// resources/templates/provision/yealink/t46u/y000000000108.cfg): URL, name,
+// credentials (V84+), the lookup on incoming/outgoing calls and the refresh
+// interval (clamped to Yealink's 3600–2592000 s range). The V84 and range
+// figures are from the comments of Yealink's own template files as public
+// provisioning repositories reproduce them ("##V84 ADD"; "Integer from 3600
+// to 2592000"), not re-checked in a Yealink guide.
 func YealinkConfig(c PhoneConfig) []byte {
 	var b bytes.Buffer
 	b.WriteString("#!version:1.0.0.1\n")
@@ -71,7 +77,9 @@ func cfgValue(v string) string {
 }
 
 // CiscoSEPConfig renders the enterprise SEP<MAC>.cnf.xml fragment with
-// directoryURL pointing at the directory menu (notes §2.5).
+// directoryURL pointing at the directory menu (as
+// github.com/wazo-platform/wazo-provd-plugins does,
+// plugins/wazo_cisco_sip/common/templates/base.tpl).
 func CiscoSEPConfig(c PhoneConfig) *etree.Document {
 	doc := newDocument(UTF8)
 	dev := doc.CreateElement("device")
@@ -80,8 +88,12 @@ func CiscoSEPConfig(c PhoneConfig) *etree.Document {
 }
 
 // CiscoMPPConfig renders the MPP/3PCC flat profile with the XML directory
-// service keys (notes §2.5): XML_Directory_Service_Name/URL and the
-// XML_User_Name/XML_Password pair the phone authenticates with.
+// service keys: XML_Directory_Service_Name/URL
+// (github.com/wazo-platform/wazo-provd-plugins
+// plugins/wazo_cisco_spa/common/templates/base.tpl) and the
+// XML_User_Name/XML_Password pair the phone authenticates with
+// (github.com/fusionpbx/fusionpbx, Cisco MPP templates under
+// resources/templates/provision/cisco/).
 func CiscoMPPConfig(c PhoneConfig) *etree.Document {
 	doc := newDocument(UTF8)
 	fp := doc.CreateElement("flat-profile")
@@ -111,8 +123,13 @@ func PolycomMaster(configFiles ...string) *etree.Document {
 }
 
 // PolycomConfig renders the Polycom settings file: the microbrowser home and a
-// Directory soft key on the search page (notes §3.3), and a read-only local
-// directory since pbxagent owns its content (notes §3.2).
+// Directory soft key on the search page (mb.main.home, softkey.1.*, as
+// github.com/wazo-platform/wazo-provd-plugins sets them,
+// plugins/wazo_polycom/common/templates/base.tpl), and a read-only local
+// directory since pbxagent owns its content (dir.local.readonly, as in
+// github.com/fusionpbx/fusionpbx resources/templates/provision/polycom/5.x/;
+// otherwise the phone uploads its edits, Polycom SIP 3.1 admin guide,
+// http://audio.manualsonline.com/manuals/mfg/polycom/sip_31.html?p=64).
 func PolycomConfig(c PhoneConfig) *etree.Document {
 	doc := newDocument(UTF8)
 	doc.Child = nil
@@ -130,7 +147,10 @@ func PolycomConfig(c PhoneConfig) *etree.Document {
 	return doc
 }
 
-// GrandstreamConfig renders cfg<mac>.xml (notes §4.2): phonebook download
+// GrandstreamConfig renders cfg<mac>.xml (P-values as in
+// github.com/fusionpbx/fusionpbx
+// resources/templates/provision/grandstream/dp750/{$mac}.xml and
+// grp2612/{$mac}.xml): phonebook download
 // over HTTP or HTTPS (P330), server path without scheme (P331), interval in
 // minutes (P332, rounded to the GXP/GRP choices), keep no edited entries
 // (P333) and the download credentials (P6713/P6714).
@@ -169,9 +189,11 @@ func grandstreamInterval(seconds int) int {
 	return 720
 }
 
-// SnomConfig renders the Snom <MAC>.xml settings (notes §5.3): the Directory
-// key opens the search input in the minibrowser, and the tbook is
-// downloaded as a setting file. Snom's http_user/http_pass protect the
+// SnomConfig renders the Snom <MAC>.xml settings: the Directory key
+// (dkey_directory, as github.com/wazo-platform/wazo-provd-plugins sets it,
+// plugins/wazo_snom/common/templates/base.tpl) opens the search input in the
+// minibrowser, and the tbook is downloaded as a setting file (Snom wiki,
+// https://service.snom.com/display/wiki/%3Ctbook%3E%2C%3Cphone-book%3E+tag). Snom's http_user/http_pass protect the
 // phone's own web interface, so the phone proves itself to pbxagent by the
 // token or the user:password@ in the URLs instead; Username and Password
 // are not written.
@@ -191,10 +213,13 @@ func SnomConfig(c PhoneConfig) *etree.Document {
 	return doc
 }
 
-// FanvilConfig renders the Fanvil <mac>.cfg (sysConf format, notes §6.2): an
-// XML phonebook entry (xmlContact) with the search URL ending in "q=" and
-// its credentials, and a soft DSS key of type 21 opening it. Etree escapes
-// the '&' of URLs, the mistake notes §6.2 warns about.
+// FanvilConfig renders the Fanvil <mac>.cfg (sysConf format): an XML
+// phonebook entry (xmlContact, as github.com/wazo-platform/wazo-provd-plugins
+// writes it, plugins/wazo_fanvil/common/templates/base-V-series.tpl) with the
+// search URL ending in "q=" and its credentials, and a soft DSS key of type
+// 21 opening it. Etree escapes the '&' of URLs: an unescaped '&' breaks the
+// file (wazo-provd-plugins escapes it too, plugins/wazo_fanvil/common/common.py
+// _add_phonebook_url).
 func FanvilConfig(c PhoneConfig) *etree.Document {
 	doc := newDocument(UTF8)
 	root := doc.CreateElement("sysConf")

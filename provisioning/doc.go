@@ -4,9 +4,11 @@
 //
 // Everything here is pure: renderers take contacts and options and return
 // an *etree.Document or bytes; there is no HTTP, no store and no clock. The
-// facts behind each format (element names, limits, provisioning keys) are in
-// the team notes (shared/notes/phones.md); the comment on each renderer names
-// the section it follows.
+// comment on each renderer names the public source of the facts it follows
+// (element names, limits, provisioning keys): vendor manuals, and the
+// templates of two open-source provisioning servers,
+// github.com/wazo-platform/wazo-phoned and wazo-provd-plugins, and
+// github.com/fusionpbx/fusionpbx. docs/phones.md lists them under Sources.
 //
 // All text goes through Clean before it is written: invalid UTF-8 becomes
 // U+FFFD, characters XML 1.0 forbids are dropped and line breaks and tabs

@@ -5,7 +5,9 @@ import (
 )
 
 // FanvilDirectory renders search results as a FanvilIPPhoneDirectory in the
-// Title / DirectoryEntry (Name, Telephone…) shape (notes §6.1), a Telephone
+// Title / DirectoryEntry (Name, Telephone…) shape (as FusionPBX serves it:
+// github.com/fusionpbx/fusionpbx
+// resources/templates/provision/fanvil/w611w/directory.xml), a Telephone
 // per number. With no contacts it is an empty but valid root.
 func FanvilDirectory(b Book) *etree.Document {
 	doc := newDocument(UTF8)
@@ -25,7 +27,9 @@ func FanvilDirectory(b Book) *etree.Document {
 	return doc
 }
 
-// FanvilPhoneBook renders the downloadable <PhoneBook> (notes §6.1): per
+// FanvilPhoneBook renders the downloadable <PhoneBook> (as wazo-phoned
+// serves it: github.com/wazo-platform/wazo-phoned
+// wazo_phoned/plugins/fanvil/templates/fanvil_results_v2.jinja): per
 // contact Name, Telephone (primary), Mobile, Other, Ring and Group.
 func FanvilPhoneBook(groups []Group) *etree.Document {
 	doc := newDocument(UTF8)

@@ -7,9 +7,12 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook"
 )
 
-// GrandstreamAddressBook renders phonebook.xml (notes §4.1): a pbgroup per
-// group, then a Contact per contact with a number, each Phone typed Work,
-// Home or Cell (fax and other numbers are sent as Work) on account 0.
+// GrandstreamAddressBook renders phonebook.xml (the structure of
+// github.com/fusionpbx/fusionpbx
+// resources/templates/provision/grandstream/gxp2170/phonebook.xml): a
+// pbgroup per group, then a Contact per contact with a number, each Phone
+// typed Work, Home or Cell (fax and other numbers are sent as Work) on
+// account 0.
 func GrandstreamAddressBook(groups []Group) *etree.Document {
 	doc := newDocument(UTF8)
 	root := doc.CreateElement("AddressBook")

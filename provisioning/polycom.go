@@ -7,13 +7,18 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook"
 )
 
-// PolycomMaxBytes is the limit of fn, ln and lb: 40 bytes of UTF-8 (notes §3.1).
+// PolycomMaxBytes is the limit of fn, ln and lb: 40 bytes of UTF-8 (Polycom
+// SIP 3.0.2 administrator's guide,
+// https://manualsbrain.com/de/manuals/988802/?page=59; 1.4.x guide,
+// https://manualsdump.com/en/manuals/polycom-version_1.4.x_17/126223/37).
 const PolycomMaxBytes = 40
 
 // PolycomDirectory renders a Polycom <MAC>-directory.xml (or the
-// 000000000000-directory.xml seed) (notes §3.1): one item per distinct
-// number, since ct must be non-empty and unique in the file; fn, ln and lb
-// are cut to 40 bytes on a rune boundary. The label is the display name, with
+// 000000000000-directory.xml seed; Polycom SIP 3.1 admin guide,
+// http://audio.manualsonline.com/manuals/mfg/polycom/sip_31.html?p=64, and
+// the guides cited on PolycomMaxBytes): one item per distinct number, since
+// ct must be non-empty and unique in the file; fn, ln and lb are cut to 40
+// bytes on a rune boundary. The label is the display name, with
 // the number type appended for a contact's second and further numbers.
 func PolycomDirectory(contacts []*phonebook.Contact) *etree.Document {
 	doc := newDocument(UTF8)
@@ -48,7 +53,9 @@ func PolycomDirectory(contacts []*phonebook.Contact) *etree.Document {
 	return doc
 }
 
-// PolycomPage is the microbrowser search page (notes §3.3).
+// PolycomPage is the microbrowser search page (an XHTML form, as
+// github.com/wazo-platform/wazo-phoned serves it,
+// wazo_phoned/plugins/polycom/templates/).
 type PolycomPage struct {
 	Title string
 	// Action is the URL the search form is sent to (method GET, field q).

@@ -10,10 +10,13 @@ import (
 )
 
 // SnomInputToken is the placeholder the Snom minibrowser replaces with the
-// typed text inside the input's Url (notes §5.1).
+// typed text inside the input's Url (InputToken; as
+// github.com/wazo-platform/wazo-phoned uses it,
+// wazo_phoned/plugins/snom/templates/snom_input.jinja).
 const SnomInputToken = "__X__"
 
-// SnomTBook renders a downloadable <tbook e="2" complete="true"> (notes §5.2):
+// SnomTBook renders a downloadable <tbook e="2" complete="true"> (Snom wiki,
+// https://service.snom.com/display/wiki/%3Ctbook%3E%2C%3Cphone-book%3E+tag):
 // one item per number, unique index from 0, context "active", type
 // "colleagues" for global contacts and "friends" for personal ones. The
 // complete flag makes the phone replace its list, deleting stale entries.
@@ -43,7 +46,8 @@ func SnomTBook(contacts []*phonebook.Contact) *etree.Document {
 }
 
 // SnomInput renders a SnomIPPhoneInput whose Url contains SnomInputToken
-// where the phone puts the typed text (notes §5.1).
+// where the phone puts the typed text (wazo-phoned's snom_input.jinja, see
+// SnomInputToken).
 func SnomInput(title, prompt, url string) *etree.Document {
 	doc := newDocument(UTF8)
 	root := doc.CreateElement("SnomIPPhoneInput")
@@ -64,7 +68,9 @@ type SnomPage struct {
 	PrevURL, NextURL string
 }
 
-// SnomMenu renders search results as a SnomIPPhoneMenu (notes §5.1): a
+// SnomMenu renders search results as a SnomIPPhoneMenu (as
+// github.com/wazo-platform/wazo-phoned serves it,
+// wazo_phoned/plugins/snom/templates/snom_results.jinja): a
 // MenuItem per number that dials it, ExtraText with the number, and Prev/Next
 // softkeys on F3/F4 when given. With no results it holds one "No entries"
 // item that dials nothing.

@@ -75,8 +75,11 @@ var (
 )
 
 // ParseUserAgent recognises the vendor, model and MAC in a phone's
-// User-Agent (notes §10 fixtures), tolerating case, double spaces, colon or
-// bare MACs and trailing junk. It reports false for unknown agents.
+// User-Agent, tolerating case, double spaces, colon or bare MACs and
+// trailing junk, as in the User-Agent strings public provisioning servers
+// record (github.com/wazo-platform/wazo-provd-plugins
+// plugins/wazo_<vendor>/common/common.py; github.com/fusionpbx/fusionpbx
+// app/provision/index.php). It reports false for unknown agents.
 func ParseUserAgent(ua string) (UserAgent, bool) {
 	s := strings.Join(strings.Fields(ua), " ")
 	low := strings.ToLower(s)

@@ -7,10 +7,16 @@ import (
 )
 
 // YealinkMaxUnitPhones is the number of PhoneN attributes a YealinkIPPhoneBook
-// Unit carries (notes §1.2: stick to Phone1..3).
+// Unit carries: Yealink DECT handsets show only three fixed number fields,
+// desk phones show the labels (github.com/Nevexo/voip-phonebook
+// vendor/yealink-xml-basic/README.md), so Phone1..3 work on both.
 const YealinkMaxUnitPhones = 3
 
-// YealinkDirectory renders the flat YealinkIPPhoneDirectory (notes §1.1): one
+// YealinkDirectory renders the flat YealinkIPPhoneDirectory (as
+// github.com/wazo-platform/wazo-phoned serves it,
+// wazo_phoned/plugins/yealink/templates/yealink_results.jinja; several
+// Telephone children as in github.com/fusionpbx/fusionpbx
+// resources/templates/provision/yealink/t46u/directory.xml): one
 // DirectoryEntry per contact with a number, a Telephone per number carrying a
 // label attribute with the number type. It serves the full book, search
 // results and incoming-call lookups alike; with no contacts it is an empty
@@ -38,7 +44,9 @@ func YealinkDirectory(b Book) *etree.Document {
 	return doc
 }
 
-// YealinkPhoneBook renders the grouped YealinkIPPhoneBook (notes §1.2): a Menu
+// YealinkPhoneBook renders the grouped YealinkIPPhoneBook (Title, Menu Name,
+// Unit Name/Phone1..3, as in github.com/Nevexo/voip-phonebook
+// vendor/yealink-xml-basic/README.md): a Menu
 // per group, a Unit per contact with Name and Phone1..Phone3 attributes.
 // Empty groups are left out; with no groups the root holds only the Title.
 func YealinkPhoneBook(title string, groups []Group) *etree.Document {

@@ -1,9 +1,10 @@
 // Package csvbook reads and writes phone-book CSV files.
 //
-// The native format is PBXware's Central Phone Book CSV (notes/sources.md
-// §7a): no header; columns first name, middle name, last name, e-mail,
-// company, then any number of "type:number" cells with type work, mobile,
-// home or fax (any case). Google Contacts and Outlook CSV exports are
+// The native format is PBXware's Central Phone Book CSV
+// (https://wikijs.bicomsystems.com/PBXware/HOWTO-Guides/HOWTO-LDAP-Central-directory):
+// no header; columns first name, middle name, last name, e-mail, company,
+// then any number of "type:number" cells with type work, mobile, home or fax
+// (any case). Google Contacts and Outlook CSV exports are
 // recognised by their header row and mapped by column name.
 //
 // [Reader] streams: it holds one record at a time, so a file of a million

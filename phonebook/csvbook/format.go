@@ -193,8 +193,11 @@ func outlookPlan(fields, lower []string) *plan {
 }
 
 // mapLabel maps a Google label or Outlook column name to a number type
-// (notes/sources.md §7): *fax → fax; mobile/cell → mobile;
-// business/work/company main → work; home → home; else other.
+// (our mapping of the labels Google Contacts exports and of Outlook's column
+// names, e.g. "Business Fax", "Mobile Phone", "Company Main Phone"; Outlook's
+// export: https://support.microsoft.com/office/import-contacts-to-outlook-bb796340-b58a-46c1-90c7-b549b8f3c5f8):
+// *fax → fax; mobile/cell → mobile; business/work/company main → work;
+// home → home; else other.
 func mapLabel(l string) phonebook.NumberType {
 	l = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "*")))
 	switch {

@@ -14,7 +14,8 @@ type cleaned struct {
 	ctx  bool   // the '+' came from a phone-context parameter
 }
 
-// clean implements notes/callerid.md §3.3 steps 1–2 with byte loops: strip
+// clean implements steps 1–2 of the matching algorithm (docs/asterisk.md,
+// "Number matching") with byte loops: strip
 // a tel:/sip:/sips: scheme (and a name-addr's <>), keep a SIP URI's user
 // part, drop parameters (reading phone-context=+CC first), drop visual
 // separators and keep digits and one leading '+'. Anything else left

@@ -1,6 +1,7 @@
 // Package number normalises telephone numbers for the phone book and turns a
 // calling number into the ordered index keys a reverse lookup tries
-// (notes/callerid.md §3.3).
+// (pbxagent's matching algorithm, described in docs/asterisk.md, "Number
+// matching").
 //
 // A stored number is normalised once, at write time, with
 // [Normalizer.Normalize]; the store indexes it under [Normalized.IndexKeys].

@@ -49,7 +49,8 @@ func TestMatch(t *testing.T) {
 		input  string
 		want   phonebook.MatchKind
 	}{
-		// callerid.md §3.3, region BA: every form meets the stored 061111111.
+		// Region BA: every form meets the stored 061111111 (forms as
+		// github.com/nyaruka/phonenumbers parses them in region BA).
 		{"BA", nil, "061111111", "+38761111111", e164},
 		{"BA", nil, "061111111", "0038761111111", e164},
 		{"BA", nil, "061111111", "061 111-111", exact},

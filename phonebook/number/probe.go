@@ -28,7 +28,8 @@ type Probe struct {
 
 // SkipPresentation reports whether an Asterisk calling presentation value
 // (agi_callingpres, CALLERPRES) forbids a lookup: restricted (0x20) or
-// unavailable (0x40) — notes/callerid.md §1.4.
+// unavailable (0x40) — the presentation bits of Asterisk's
+// include/asterisk/callerid.h (AST_PRES_RESTRICTION).
 func (n *Normalizer) SkipPresentation(pres int) bool { return pres&0x60 != 0 }
 
 var skipProbe = Probe{Skip: true}

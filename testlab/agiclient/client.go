@@ -52,7 +52,7 @@ type Config struct {
 	// NoTrailingHangup models AGISIGHUP=no: no HANGUP line is written when the session ends.
 	NoTrailingHangup bool
 	// Timeout bounds the whole session on the client side (default 5 s); Asterisk itself has
-	// none once connected (notes §1.2), a test must.
+	// none once connected (res/res_agi.c run_agi waits with ms = -1), a test must.
 	Timeout time.Duration
 }
 
@@ -152,7 +152,7 @@ func Run(ctx context.Context, cfg Config) Result {
 	}
 	res.Elapsed = time.Since(start)
 	if !cfg.NoTrailingHangup {
-		_, _ = io.WriteString(c, "HANGUP\n") // usually hits a closed socket (notes §7)
+		_, _ = io.WriteString(c, "HANGUP\n") // usually hits a closed socket (res/res_agi.c run_agi; observed on Asterisk 22.10.1)
 	}
 	res.Status = StatusSuccess
 	if dead {
@@ -208,7 +208,8 @@ func answer(cmd string, cfg *Config, set map[string]string, dead bool) string {
 	return "510 Invalid or unknown command"
 }
 
-// Env renders the agi_* block for cfg exactly in Asterisk 22's order (notes §7), blank line included.
+// Env renders the agi_* block for cfg exactly in Asterisk 22's order (res/res_agi.c setup_env;
+// observed on Asterisk 22.10.1), blank line included.
 func Env(cfg Config) []byte {
 	script := cfg.Script
 	if script == "" {

@@ -96,7 +96,8 @@ func (f *Fixture) Unknown(k int) string {
 }
 
 // Mix returns n caller numbers: 60 % known (half E.164, half national), 25 % unknown, 5 %
-// anonymous, 10 % extensions — the mix of notes §5.
+// anonymous, 10 % extensions — our own benchmark mix, so that every lookup path (hit, miss,
+// skipped, extension) is exercised.
 func (f *Fixture) Mix(n int) []string {
 	exts := []string{"1805", "1806", "200", "1999"}
 	out := make([]string, n)

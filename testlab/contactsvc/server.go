@@ -1,7 +1,9 @@
 // Package contactsvc is pbxagent's reference server of the custom contacts
-// service contract (PBXware "Custom Contact Source", shared/notes/sources.md
-// §6): GET /token with HTTP Basic client credentials returns a short-lived
-// HS256 JWT; GET /contacts?limit&page lists every contact; GET
+// service contract (PBXware "Custom Contact Source"; reference implementation
+// https://github.com/bicomsystems/custom-contacts-integrator, files
+// http/http.go, http/auth.go, http/contacts.go, database/contacts.go and
+// docs/API-docs.md): GET /token with HTTP Basic client credentials returns
+// a short-lived HS256 JWT; GET /contacts?limit&page lists every contact; GET
 // /contacts/delta?limit&page&timestamp lists the contacts updated at or after
 // timestamp and the ids deleted since the last complete read of deletions.
 //
@@ -76,7 +78,8 @@ type Options struct {
 	// Now is the server's clock (default time.Now).
 	Now func() time.Time
 	// KeepDeletions makes deletions tombstones filtered by timestamp instead
-	// of the reference's destructive read (the improvement the notes advise).
+	// of the reference's destructive read (our improvement: a delta response
+	// lost on the way no longer loses the deletions it carried).
 	KeepDeletions bool
 }
 

@@ -22,9 +22,9 @@ const ARIApp = "pbxagent-dialer"
 const quietTimeout = 30 * time.Second
 
 // RunARI runs one simulation through the whole stack: the dialer talks to
-// the Asterisk stand-in (testlab/ari/fakeari, scripted customers of notes
-// B5) over HTTP and WebSocket through the ari client and the aritel
-// adapter. The stand-in and the dialer share one virtual clock, advanced
+// the Asterisk stand-in (testlab/ari/fakeari, scripted customers of the
+// model in FIGURES.md) over HTTP and WebSocket through the ari client and
+// the aritel adapter. The stand-in and the dialer share one virtual clock, advanced
 // in lockstep: before each step the run waits until every event the
 // stand-in sent has been handled, so a run is repeatable by seed.
 func RunARI(cfg Config) (res Result, err error) {

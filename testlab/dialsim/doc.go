@@ -1,8 +1,9 @@
 // Package dialsim is a discrete-event simulation of outbound campaigns: it
 // runs the real dialer (agent/dialer: pacing, agent state machine,
 // compliance, call flow) on a virtual clock against simulated customers
-// (the notes' B5 model: answer with probability p after U(5,25) s of
-// ringing, else no answer at the dial timeout; talk Exp(mean)), and checks
+// (a stylised model, written down in FIGURES.md: answer with probability p
+// after U(5,25) s of ringing, else no answer at the dial timeout; talk
+// Exp(mean)), and checks
 // the rules independently of the dialer: ring time, calling window,
 // do-not-call, 72-hour redials, channel cap, time to agent.
 package dialsim

@@ -7,8 +7,9 @@ import (
 	"github.com/pbxagent/pbxagent/agent/dialer"
 )
 
-// base is the notes' B5 scenario, shortened so tests take seconds; the
-// 20-seed, 8-hour figures come from cmd/dialsim.
+// base is the reference scenario of FIGURES.md (20 agents, p = 0.2, talk
+// Exp(120 s), wrap-up 10 s), shortened so tests take seconds; the 20-seed,
+// 8-hour figures come from cmd/dialsim.
 func base(mode dialer.Mode, agents int, hours float64) Config {
 	return Config{Mode: mode, Agents: agents, Answer: 0.2, Talk: 120 * time.Second, Wrap: 10 * time.Second,
 		Duration: time.Duration(hours * float64(time.Hour))}
@@ -49,8 +50,8 @@ func TestPredictiveMeetsTargets(t *testing.T) {
 }
 
 func TestPredictiveBeatsFixedMargin(t *testing.T) {
-	// At a margin that keeps the same abandonment, the fixed safety margin
-	// of B5 gives less occupancy than the risk predictor.
+	// At a margin that keeps the same abandonment, a fixed safety margin
+	// (dialer.PredictorMargin) gives less occupancy than the risk predictor.
 	risk, err := RunSeeds(base(dialer.ModePredictive, 20, 3), 2)
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +88,7 @@ func TestOtherModes(t *testing.T) {
 		mode     dialer.Mode
 		min, max float64
 	}{
-		{dialer.ModeProgressive, 0.50, 0.57}, // B5: 53.1 % closed form
+		{dialer.ModeProgressive, 0.50, 0.57}, // closed form 130/245 = 53.1 % (FIGURES.md)
 		{dialer.ModeSpare, 0.55, 0.95},       // 2 spare calls
 	} {
 		t.Run(string(tc.mode), func(t *testing.T) {

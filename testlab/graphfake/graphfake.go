@@ -3,8 +3,14 @@
 // uses: client-credentials tokens, GET /v1.0/users/delta and
 // /v1.0/contacts/delta with @odata.nextLink / @odata.deltaLink paging and
 // @removed entries, GET /v1.0/contacts/{id} for an org contact's phones, and
-// the failure modes the notes describe (410 Gone with Location,
-// syncStateNotFound, 429 with Retry-After, expired access tokens, empty pages).
+// the failure modes Microsoft documents: 410 Gone with Location
+// (synchronization reset) and empty pages that still carry a nextLink
+// (https://learn.microsoft.com/graph/delta-query-overview),
+// syncStateNotFound for an expired delta token
+// (https://devblogs.microsoft.com/microsoft365dev/duration-of-change-tracking-tokens-for-identity-and-education-resources/),
+// 429 with Retry-After (https://learn.microsoft.com/graph/throttling), and
+// expired access tokens
+// (https://learn.microsoft.com/entra/identity-platform/access-tokens).
 package graphfake
 
 import (

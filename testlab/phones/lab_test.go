@@ -152,7 +152,10 @@ func TestXSDRejectsOverLimits(t *testing.T) {
 	}
 }
 
-// checkCiscoKeys: Dial and Exit whenever softkeys are defined (notes §9.11),
+// checkCiscoKeys: Dial and Exit whenever softkeys are defined (defining any
+// SoftKeyItem removes the phone's default softkeys: Cisco, "CiscoIPPhone XML
+// Objects", SoftKeyItem,
+// https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cuipph/all_models/xsi/9-1-1/CUIP_BK_P82B3B16_00_phones-services-application-development-notes/CUIP_BK_P82B3B16_00_phones-services-application-development-notes_chapter_011.html),
 // positions unique.
 func checkCiscoKeys(t *testing.T, d *lab.CiscoDirectory) {
 	t.Helper()

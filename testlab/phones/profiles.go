@@ -16,7 +16,11 @@ import (
 )
 
 // Profile is how one phone model talks HTTP: its User-Agent and the extra
-// headers it sends (notes §2.4, §10).
+// headers it sends (Cisco's x-CiscoIPPhoneModelName, x-CiscoIPPhoneDisplay,
+// x-CiscoIPPhoneSDKVersion and Accept: Cisco OL-20949-01 ch. 6,
+// https://manualsdump.com/en/manuals/cisco_systems-ol-20949-01/257218/75;
+// Accept-Charset of old and new Cisco models: Cisco OL-18696-01,
+// https://www.manualslib.com/manual/796620/Cisco-Ol-18696-01.html?page=68).
 type Profile struct {
 	// Name is a label for test output.
 	Name string
@@ -28,7 +32,15 @@ type Profile struct {
 	Header http.Header
 }
 
-// Phone profiles with User-Agent strings from notes §10.
+// Phone profiles. The User-Agent strings are those public provisioning
+// servers record: Yealink T46G, Polycom VVX 400 and Fanvil X4 in
+// github.com/wazo-platform/wazo-provd-plugins
+// (plugins/wazo_<vendor>/common/common.py); Yealink T56A, Grandstream
+// GXP2135 and Snom D785 in github.com/fusionpbx/fusionpbx
+// (app/provision/index.php). The Cisco XML-service User-Agent
+// (Allegro-Software-WebClient/…) is the commonly quoted form; no public
+// source was found for it, nor for the CP-8841 header values, which are
+// illustrative.
 var (
 	YealinkT46G = Profile{Name: "Yealink T46G", Vendor: "yealink",
 		UserAgent: "Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37"}

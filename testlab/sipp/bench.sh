@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SIP caller-ID benchmark (issue #5, notes callerid.md §5): SIPp at RATE calls/s for SECONDS s
+# SIP caller-ID benchmark (issue #5; SIPp: https://github.com/SIPp/sipp): SIPp at RATE calls/s for SECONDS s
 # against a SIPp UAS answering 302 (baseline) and against pbxagent's redirect server, in one run.
 # Usage: testlab/sipp/bench.sh [RATE] [SECONDS]   (defaults 2000 60)
 # PBXAGENT_CID_BENCH_CACHE=/some/dir keeps the 1 M-number directory between runs.

@@ -22,7 +22,8 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// BenchmarkSIPp302 is the SIP benchmark of issue #5, method of notes §5: in one run, SIPp sends
+// BenchmarkSIPp302 is the SIP benchmark of issue #5 (SIPp usage: https://github.com/SIPp/sipp,
+// options -r/-rp/-l/-m, -trace_stat, -trace_rtt in src/sipp.cpp): in one run, SIPp sends
 // the same INVITE mix (known, unknown, anonymous, extension numbers) at 2 000 calls/s for 60 s,
 // first to a SIPp UAS answering 302 (the baseline), then to pbxagent's redirect server over a
 // directory of about 1 M numbers. Goals: ≥ 0.9 × the baseline's achieved rate, 0 failed calls,

@@ -1,5 +1,6 @@
 // Package custom syncs contacts from a "custom contacts service" (the
-// PBXware Custom Contact Source contract, shared/notes/sources.md §6):
+// PBXware Custom Contact Source contract, as its reference implementation
+// https://github.com/bicomsystems/custom-contacts-integrator serves it):
 // GET /token with HTTP Basic client credentials returns a JWT that may live
 // only two minutes; GET /contacts?limit&page pages through every contact
 // (full sync); GET /contacts/delta?limit&page&timestamp returns the contacts

@@ -1,14 +1,21 @@
 // Package m365 syncs contacts from Microsoft 365 through Microsoft Graph
-// (app-only, client credentials; shared/notes/sources.md §1): users from
-// GET /users/delta and organisational contacts from GET /contacts/delta,
-// following @odata.nextLink to @odata.deltaLink. Items carrying @removed are
-// deleted; disabled accounts and guests are skipped (and removed when they
-// become so) unless configured. Delta does not return an org contact's
-// phones, so they are read with GET /contacts/{id}?$select=phones.
+// (app-only, client credentials:
+// https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow):
+// users from GET /users/delta and organisational contacts from GET
+// /contacts/delta, following @odata.nextLink to @odata.deltaLink
+// (https://learn.microsoft.com/graph/delta-query-overview). Items carrying
+// @removed are deleted; disabled accounts and guests are skipped (and
+// removed when they become so) unless configured. Delta does not return an
+// org contact's phones (https://learn.microsoft.com/graph/api/orgcontact-delta
+// shows none; request filed at
+// https://techcommunity.microsoft.com/idea/microsoft365developerplatform/get-orgcontacts-delta-with-their-addresses-and-phones/2890048),
+// so they are read with GET /contacts/{id}?$select=phones.
 //
 // Plain net/http and golang.org/x/oauth2/clientcredentials, not the Graph
 // SDK. The application needs User.Read.All and OrgContact.Read.All (or
-// Directory.Read.All) with admin consent.
+// Directory.Read.All) with admin consent
+// (https://learn.microsoft.com/graph/api/user-delta,
+// https://learn.microsoft.com/graph/api/orgcontact-delta).
 package m365
 
 import (

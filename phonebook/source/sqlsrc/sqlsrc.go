@@ -1,9 +1,11 @@
 // Package sqlsrc syncs contacts from a SQL database: MySQL/MariaDB,
-// PostgreSQL or Microsoft SQL Server (shared/notes/sources.md §5). The
-// administrator writes a SELECT containing the placeholder ${MAP}, which is
-// replaced by the mapped columns (quoted per dialect), and maps columns to
-// contact fields; "id" and a name (display_name, first_name, last_name or
-// company) are required.
+// PostgreSQL or Microsoft SQL Server. The administrator writes a SELECT
+// containing the placeholder ${MAP}, which is replaced by the mapped columns
+// (quoted per dialect), and maps columns to contact fields (the pattern of
+// Wildix's SQL contact import,
+// https://wildix.atlassian.net/wiki/spaces/DOC/pages/30284243/Import+of+Contacts+and+Users+-+Admin+Guide);
+// "id" and a name (display_name, first_name, last_name or company) are
+// required.
 //
 // Every run reads the whole result (a full sync); the engine's row-hash diff
 // writes only the rows that changed and its mark-and-sweep deletes the ids

@@ -14,7 +14,11 @@ import (
 )
 
 // app is a Stasis application: registered once a WebSocket named it, active
-// while one is attached. Subscriptions outlive the WebSocket (notes A1).
+// while one is attached. Subscriptions outlive the WebSocket: Asterisk only
+// deactivates an app whose last WebSocket closed and keeps it while it still
+// has subscriptions (res/res_stasis.c stasis_app_unregister, res/stasis/app.c
+// app_deactivate and app_is_finished); observed on Asterisk 22.10.1, where
+// GET /applications/{app} still lists the channels after a reconnect.
 type app struct {
 	name      string
 	sess      *session

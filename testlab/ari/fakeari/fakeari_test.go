@@ -62,8 +62,9 @@ func waitEvent(t *testing.T, sub *ari.Subscription) ari.Event {
 	return nil
 }
 
-// TestObservedOnRealAsterisk replays notes A11: the statuses and bodies a
-// real Asterisk 22.10.1 returned.
+// TestObservedOnRealAsterisk replays the statuses and bodies a real Asterisk
+// 22.10.1 returned to the same requests (observed on Asterisk 22.10.1, Local
+// channels).
 func TestObservedOnRealAsterisk(t *testing.T) {
 	srv, url := fakeari.StartTest(t, fakeari.WithAuth("U", "P"))
 	c := connect(t, url, "pbxagent-cid")

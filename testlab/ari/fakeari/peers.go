@@ -75,10 +75,11 @@ func (a Agent) Plan(string, *rand.Rand) Plan {
 }
 
 // Customers draws each dialled customer's behaviour from distributions
-// (the dialer simulation's model, notes B5): answer with AnswerProb after
-// U(RingMin, RingMax) of ringing, talk Exp(TalkMean); a share MachineProb of
-// answers are machines; BusyProb, CongestionProb and InvalidProb (cause 1)
-// of attempts fail fast after FailRing; the rest ring until the timeout.
+// (the dialer simulation's model, testlab/dialsim/FIGURES.md): answer with
+// AnswerProb after U(RingMin, RingMax) of ringing, talk Exp(TalkMean); a
+// share MachineProb of answers are machines; BusyProb, CongestionProb and
+// InvalidProb (cause 1) of attempts fail fast after FailRing; the rest ring
+// until the timeout.
 type Customers struct {
 	AnswerProb, MachineProb               float64
 	BusyProb, CongestionProb, InvalidProb float64

@@ -1,6 +1,8 @@
 // Package fakeari is an Asterisk stand-in for tests: an HTTP + WebSocket
 // server speaking the ARI subset pbxagent uses, with Asterisk's auth, status
-// codes and error bodies (notes A5/A11), a channel state machine driven by a
+// codes and error bodies (Asterisk's res/res_ari.c ast_ari_response_error and
+// res/ari/resource_channels.c; the ones observed on Asterisk 22.10.1 are
+// checked by TestObservedOnRealAsterisk), a channel state machine driven by a
 // clock.Clock (virtual in simulations, real in the fake-asterisk binary),
 // scripted far ends (customers, agents), inbound calls into Stasis apps and
 // injected failures (WebSocket drops, application replaced, restart).
@@ -129,8 +131,10 @@ func WithWriteTimeout(d time.Duration) Option { return func(s *Server) { s.write
 
 // WithAMD makes `continue` into context ctx run a simulated AMD(): after the
 // analysis time the channel re-enters the Stasis app it left with args
-// ["amd", AMDSTATUS, AMDCAUSE] (the dialplan pattern of notes A9), and the
-// variables AMDSTATUS/AMDCAUSE are set. MACHINE when the peer plan says so.
+// ["amd", AMDSTATUS, AMDCAUSE], as a dialplan `AMD()` followed by
+// `Stasis(app,amd,${AMDSTATUS},${AMDCAUSE})` would do (AMD() and the
+// variables it sets: Asterisk apps/app_amd.c), and the variables
+// AMDSTATUS/AMDCAUSE are set. MACHINE when the peer plan says so.
 func WithAMD(ctx string) Option { return func(s *Server) { s.amdCtx = ctx } }
 
 // WithMediaDuration sets how long media URIs play; ok=false makes the

@@ -139,7 +139,10 @@ func checkParamValue(where string, p Param, v string) []Problem {
 }
 
 // wireDrift lists values Asterisk sends that the specification does not
-// list (notes A2: ast_state2str says "Rsrvd" and has "Mute").
+// list: channel snapshots take their state from ast_state2str in Asterisk's
+// main/channel.c, which says "Rsrvd" (the Channel model in
+// rest-api/api-docs/channels.json says "Rsrved") and has "Mute" (which the
+// model does not list).
 var wireDrift = map[string][]string{
 	"Channel.state": {"Rsrvd", "Mute"},
 }

@@ -78,7 +78,8 @@ func TestCheckRequest(t *testing.T) {
 	}
 }
 
-// realStasisStart was captured on Asterisk 22.10.1 (notes A11).
+// realStasisStart is a StasisStart event as received from a real Asterisk
+// 22.10.1 (observed on Asterisk 22.10.1: a Local channel entering Stasis).
 const realStasisStart = `{"type":"StasisStart","timestamp":"2026-11-24T00:01:41.189+0000","args":[],"channel":{"id":"1795478501.3","name":"Local/600115@from-trunk-local-00000001;2","state":"Ring","protocol_id":"","caller":{"name":"","number":"600115"},"connected":{"name":"","number":"600115"},"accountcode":"","dialplan":{"context":"from-trunk","exten":"600115","priority":1,"app_name":"Stasis","app_data":"pbxagent-cid"},"creationtime":"2026-11-24T00:01:41.188+0000","language":"en"},"asterisk_id":"02:fc:00:00:00:01","application":"pbxagent-cid"}`
 
 func TestCheckEvent(t *testing.T) {
