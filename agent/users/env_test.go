@@ -193,3 +193,9 @@ func errBody(t testing.TB, w *httptest.ResponseRecorder) platform.ErrorDetail {
 	decode(t, w, &b)
 	return b.Error
 }
+
+func loginReqHTTP() *http.Request {
+	r := httptest.NewRequest("POST", "/", nil)
+	r.RemoteAddr = "192.0.2.99:1"
+	return r
+}

@@ -202,4 +202,3 @@ func (s *Service) patchMe(w http.ResponseWriter, r *http.Request) {
 	}
 	platform.WriteJSON(w, http.StatusOK, resp)
 }
-
