@@ -26,7 +26,7 @@ type Config struct {
 	// oldest beyond it. Default 10.
 	MaxSessionsPerUser int `yaml:"max_sessions_per_user"`
 
-	// Argon2Memory is argon2id's memory in KiB. Default 19456 (19 MiB).
+	// Argon2Memory is argon2id's memory in KiB. Default 65536 (64 MiB).
 	Argon2Memory uint32 `yaml:"argon2_memory_kib"`
 	// Argon2Time is argon2id's number of passes. Default 2.
 	Argon2Time uint32 `yaml:"argon2_time"`
@@ -60,7 +60,7 @@ func DefaultConfig() Config {
 	l := loginthrottle.Default
 	return Config{
 		SessionIdleTimeout: 30 * time.Minute, SessionMaxAge: 8 * time.Hour, MaxSessionsPerUser: 10,
-		Argon2Memory: 19456, Argon2Time: 2, Argon2Threads: 1,
+		Argon2Memory: 65536, Argon2Time: 2, Argon2Threads: 1,
 		MaxConcurrentHashes: runtime.NumCPU(), HashWait: 5 * time.Second,
 		LoginMaxFailures: l.MaxFailures, LoginWindow: l.Window, LoginMaxUsersPerAddress: l.MaxUsersPerAddress,
 		LoginMaxAccountFailures: l.MaxAccountFailures, LoginMaxTracked: l.MaxTracked,

@@ -127,11 +127,11 @@ func csvSyntax(err error) error {
 	case errors.As(err, &mbe):
 		return err
 	case errors.As(err, &pe):
-		msg := pe.Err.Error()
 		if errors.Is(pe.Err, csv.ErrFieldCount) {
-			msg = "wrong number of fields: every line needs one per header column"
+			return platform.Invalid("the CSV is not valid", platform.FieldError{Field: fmt.Sprintf("line %d", pe.StartLine),
+				Message: "wrong number of fields: every line needs one per header column"})
 		}
-		return platform.Invalid("the CSV is not valid", platform.FieldError{Field: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Message: msg})
+		return platform.Invalid("the CSV is not valid", platform.FieldError{Field: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Message: pe.Err.Error()})
 	}
 	return fmt.Errorf("read CSV: %w", err)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/ari"
 	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/number"
@@ -125,7 +126,7 @@ type req struct {
 func (e *env) do(q req) *httptest.ResponseRecorder {
 	e.t.Helper()
 	r := httptest.NewRequest(q.method, q.path, strings.NewReader(q.body))
-	if q.body != "" {
+	if q.body != "" || q.ctype != "" {
 		ct := q.ctype
 		if ct == "" {
 			ct = "application/json"
@@ -199,3 +200,7 @@ func loginReqHTTP() *http.Request {
 	r.RemoteAddr = "192.0.2.99:1"
 	return r
 }
+
+type fakeEndpoints []ari.Endpoint
+
+func (f fakeEndpoints) List(context.Context) ([]ari.Endpoint, error) { return f, nil }
