@@ -1,11 +1,11 @@
-package phones
+package loginthrottle
 
 import (
 	"container/list"
 	"time"
 )
 
-// countTable counts events per key within a fixed window from each key's
+// CountTable counts events per key within a fixed window from each key's
 // first event, in bounded memory. When it is full, a new key evicts an
 // expired entry if there is one, else the entry with the fewest events
 // (the oldest among those): an entry that reached top, the count that
@@ -15,7 +15,7 @@ import (
 //
 // Every operation is O(1) apart from eviction, which is O(top). Not safe
 // for concurrent use; the caller locks.
-type countTable[K comparable] struct {
+type CountTable[K comparable] struct {
 	max    int           // entries kept
 	top    int           // counts at or above top share the last bucket
 	window time.Duration // an entry expires window after its first event
@@ -32,16 +32,18 @@ type countEntry[K comparable] struct {
 	rank  *list.Element
 }
 
-func newCountTable[K comparable](max, top int, window time.Duration) *countTable[K] {
-	return &countTable[K]{max: max, top: top, window: window, m: map[K]*countEntry[K]{}, byN: make([]list.List, top)}
+// NewCountTable returns a table of at most max entries that ranks counts
+// up to top (top ≥ 1), each entry living window from its first event.
+func NewCountTable[K comparable](max, top int, window time.Duration) *CountTable[K] {
+	return &CountTable[K]{max: max, top: top, window: window, m: map[K]*countEntry[K]{}, byN: make([]list.List, top)}
 }
 
-// len returns the number of entries kept (expired ones included until they
+// Len returns the number of entries kept (expired ones included until they
 // are looked up or evicted).
-func (t *countTable[K]) len() int { return len(t.m) }
+func (t *CountTable[K]) Len() int { return len(t.m) }
 
-// count returns key's count at now (0 when absent or expired).
-func (t *countTable[K]) count(key K, now time.Time) int {
+// Count returns key's count at now (0 when absent or expired).
+func (t *CountTable[K]) Count(key K, now time.Time) int {
 	e, ok := t.m[key]
 	if !ok {
 		return 0
@@ -53,9 +55,9 @@ func (t *countTable[K]) count(key K, now time.Time) int {
 	return e.n
 }
 
-// add counts one event for key at now; created reports whether the key was
+// Add counts one event for key at now; created reports whether the key was
 // new (absent or expired).
-func (t *countTable[K]) add(key K, now time.Time) (n int, created bool) {
+func (t *CountTable[K]) Add(key K, now time.Time) (n int, created bool) {
 	e, ok := t.m[key]
 	if ok && t.expired(e, now) {
 		t.remove(e)
@@ -80,15 +82,15 @@ func (t *countTable[K]) add(key K, now time.Time) (n int, created bool) {
 	return 1, true
 }
 
-func (t *countTable[K]) bucket(n int) int { return min(n, t.top) - 1 }
+func (t *CountTable[K]) bucket(n int) int { return min(n, t.top) - 1 }
 
-func (t *countTable[K]) expired(e *countEntry[K], now time.Time) bool {
+func (t *CountTable[K]) expired(e *countEntry[K], now time.Time) bool {
 	return now.Sub(e.since) >= t.window
 }
 
 // evict removes one entry: the oldest if it has expired, else the oldest
 // of those with the fewest events.
-func (t *countTable[K]) evict(now time.Time) {
+func (t *CountTable[K]) evict(now time.Time) {
 	if f := t.byAge.Front(); f != nil && t.expired(f.Value.(*countEntry[K]), now) {
 		t.remove(f.Value.(*countEntry[K]))
 		return
@@ -101,7 +103,7 @@ func (t *countTable[K]) evict(now time.Time) {
 	}
 }
 
-func (t *countTable[K]) remove(e *countEntry[K]) {
+func (t *CountTable[K]) remove(e *countEntry[K]) {
 	t.byAge.Remove(e.age)
 	t.byN[t.bucket(e.n)].Remove(e.rank)
 	delete(t.m, e.key)

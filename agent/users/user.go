@@ -1,0 +1,80 @@
+package users
+
+import (
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/platform"
+)
+
+// User is a person who signs in to the web console and whose devices ring
+// for their calls, as the API shows it. The password is never part of it.
+type User struct {
+	// ID is the user's stable id (a ULID); personal contacts, phones and
+	// tokens refer to it.
+	ID string `json:"id"`
+	// Username signs in; unique regardless of case.
+	Username string `json:"username"`
+	// DisplayName is shown to others; the username when empty.
+	DisplayName string `json:"display_name"`
+	Email       string `json:"email,omitempty"`
+	// Language is a BCP 47 tag ("en", "de-CH").
+	Language string `json:"language,omitempty"`
+	// Extensions are the numbers the user is reached at; each belongs to
+	// one user.
+	Extensions []string `json:"extensions"`
+	// Role is admin, supervisor or user.
+	Role platform.Role `json:"role"`
+	// Abilities are rights on top of the role (denied to users unless
+	// listed).
+	Abilities []platform.Ability `json:"abilities"`
+	// Devices ring for the user.
+	Devices Devices `json:"devices"`
+	// Disabled users cannot sign in; their sessions end at once.
+	Disabled bool `json:"disabled"`
+	// HasPassword says a password is set (web login possible).
+	HasPassword bool      `json:"has_password"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Devices are what rings for a user.
+type Devices struct {
+	// Endpoints are Asterisk endpoints ("PJSIP/101"); each belongs to one
+	// user.
+	Endpoints []string `json:"endpoints"`
+	// Phones are desk phones of the phones registry by MAC address (12
+	// lower-case hex digits); each belongs to one user, and the registry's
+	// owner of that phone is the user's id.
+	Phones []string `json:"phones"`
+}
+
+// record is a user as stored: the public fields plus the password hash.
+// Records are never changed in place once published: a write stores a new
+// one, so readers may keep a pointer without a lock.
+type record struct {
+	User
+	PasswordHash string `json:"password_hash,omitempty"`
+}
+
+// view returns the user as the API shows it.
+func (r *record) view() User {
+	u := r.User
+	u.HasPassword = r.PasswordHash != ""
+	u.Extensions = nonNil(u.Extensions)
+	u.Abilities = nonNil(u.Abilities)
+	u.Devices.Endpoints = nonNil(u.Devices.Endpoints)
+	u.Devices.Phones = nonNil(u.Devices.Phones)
+	return u
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// principal is the session principal of the user.
+func (r *record) principal() platform.Principal {
+	return platform.Principal{Kind: platform.KindSession, UserID: r.ID, Username: r.Username, Role: r.Role, Abilities: r.Abilities}
+}
