@@ -79,6 +79,7 @@ type Server struct {
 	apps     map[string]*appRec
 	tokens   map[[32]byte]*tokenRec
 	families map[string]map[[32]byte]struct{}
+	revoked  map[string]time.Time // family -> until when it is remembered
 	codes    map[[32]byte]*codeRec
 	pending  map[string]*pendingAuth
 }
@@ -103,7 +104,7 @@ func New(ctx context.Context, kv KV, acc Accounts, cfg Config, opts ...Option) (
 		return nil, errors.New("oauth: a KV and Accounts are required")
 	}
 	s := &Server{cfg: cfg, kv: kv, acc: acc, log: slog.Default(), clk: clock.Real{},
-		apps: map[string]*appRec{}, tokens: map[[32]byte]*tokenRec{}, families: map[string]map[[32]byte]struct{}{},
+		apps: map[string]*appRec{}, tokens: map[[32]byte]*tokenRec{}, families: map[string]map[[32]byte]struct{}{}, revoked: map[string]time.Time{},
 		codes: map[[32]byte]*codeRec{}, pending: map[string]*pendingAuth{}}
 	for _, o := range opts {
 		o(s)
@@ -186,6 +187,11 @@ func (s *Server) sweep(ctx context.Context) {
 	for h, c := range s.codes {
 		if !now.Before(c.Expires) {
 			delete(s.codes, h)
+		}
+	}
+	for f, until := range s.revoked {
+		if !now.Before(until) {
+			delete(s.revoked, f)
 		}
 	}
 	for id, p := range s.pending {

@@ -110,3 +110,22 @@ func TestTokenEndpointRequests(t *testing.T) {
 		})
 	}
 }
+
+// A refresh racing with the reuse that revokes its family adds nothing
+// to the family.
+func TestRevokedFamilyGetsNoNewToken(t *testing.T) {
+	e := newEnv(t, Config{}, CORSConfig{})
+	ctx := context.Background()
+	if _, _, err := e.srv.issue(ctx, kindAccess, "app", "u-ana", "fam1", nil, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.revokeFamily(ctx, "fam1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.srv.issue(ctx, kindRefresh, "app", "u-ana", "fam1", nil, time.Hour); err == nil {
+		t.Fatal("a token was added to a revoked family")
+	}
+	if _, _, err := e.srv.issue(ctx, kindRefresh, "app", "u-ana", "fam2", nil, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+}

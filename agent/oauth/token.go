@@ -51,6 +51,9 @@ type codeRec struct {
 // errTooManyTokens: the MaxTokens cap is reached.
 var errTooManyTokens = errors.New("too many live tokens")
 
+// errFamilyRevoked: the grant was revoked while a token was being issued.
+var errFamilyRevoked = errors.New("the grant was revoked")
+
 // addToken indexes t (caller holds mu, or owns s alone).
 func (s *Server) addToken(h [32]byte, t *tokenRec) {
 	s.tokens[h] = t
@@ -79,7 +82,8 @@ func (s *Server) removeTokenLocked(h [32]byte) {
 	}
 }
 
-// issue stores a new token of kind and returns its value.
+// issue stores a new token of kind and returns its value. A family
+// revoked meanwhile (a concurrent reuse) gets no new token.
 func (s *Server) issue(ctx context.Context, kind, appID, userID, family string, scopes []platform.Scope, ttl time.Duration) (string, time.Time, error) {
 	prefix := prefixAccess
 	if kind == kindRefresh {
@@ -88,19 +92,38 @@ func (s *Server) issue(ctx context.Context, kind, appID, userID, family string, 
 	val := randomToken(prefix)
 	h := hashOf(val)
 	t := &tokenRec{Kind: kind, AppID: appID, UserID: userID, Scopes: scopes, Family: family, Expires: s.clk.Now().Add(ttl)}
-	s.mu.RLock()
-	n := len(s.tokens)
-	s.mu.RUnlock()
-	if n >= s.cfg.MaxTokens {
-		return "", time.Time{}, errTooManyTokens
-	}
-	if err := s.putToken(ctx, h, t); err != nil {
-		return "", time.Time{}, err
-	}
 	s.mu.Lock()
+	switch {
+	case len(s.tokens) >= s.cfg.MaxTokens:
+		s.mu.Unlock()
+		return "", time.Time{}, errTooManyTokens
+	case family != "" && s.isRevokedLocked(family):
+		s.mu.Unlock()
+		return "", time.Time{}, errFamilyRevoked
+	}
 	s.addToken(h, t)
 	s.mu.Unlock()
+	if err := s.putToken(ctx, h, t); err != nil {
+		s.mu.Lock()
+		s.removeTokenLocked(h)
+		s.mu.Unlock()
+		return "", time.Time{}, err
+	}
+	// Revoked while it was being written: drop the durable copy too.
+	s.mu.RLock()
+	_, live := s.tokens[h]
+	s.mu.RUnlock()
+	if !live {
+		_ = s.deleteTokens(ctx, [][32]byte{h})
+		return "", time.Time{}, errFamilyRevoked
+	}
 	return val, t.Expires, nil
+}
+
+// isRevokedLocked reports whether family was revoked (caller holds mu).
+func (s *Server) isRevokedLocked(family string) bool {
+	_, ok := s.revoked[family]
+	return ok
 }
 
 func (s *Server) putToken(ctx context.Context, h [32]byte, t *tokenRec) error {
@@ -121,6 +144,9 @@ func (s *Server) revokeFamily(ctx context.Context, family string) error {
 		return nil
 	}
 	s.mu.Lock()
+	// Remembered as long as a token of it could live, so that a refresh
+	// or code exchange racing with the revocation adds nothing to it.
+	s.revoked[family] = s.clk.Now().Add(max(s.cfg.RefreshTTL, s.cfg.AccessTTL))
 	var hs [][32]byte
 	for h := range s.families[family] {
 		hs = append(hs, h)

@@ -139,6 +139,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 
 // serverError turns an internal failure into a token error, logging it.
 func (s *Server) serverError(r *http.Request, err error) *tokenError {
+	if errors.Is(err, errFamilyRevoked) {
+		return badRequest("invalid_grant", "the grant was revoked")
+	}
 	if errors.Is(err, errTooManyTokens) {
 		s.log.Warn("oauth: token refused: oauth.max_tokens reached", "max_tokens", s.cfg.MaxTokens)
 		return &tokenError{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Desc: "too many live tokens; try again later"}
