@@ -60,7 +60,7 @@ var pages = template.Must(template.New("").Parse(`
 <form id="consent-form" method="post" action="{{.Action}}">
 <input type="hidden" name="txn" value="{{.Txn}}">
 <input type="hidden" name="csrf_token" value="{{.CSRF}}">
-<button id="consent-allow" class="primary" type="submit" name="decision" value="allow" autofocus>{{.Text.Allow}}</button>
+<button id="consent-allow" class="primary" type="submit" name="decision" value="allow">{{.Text.Allow}}</button>
 <button id="consent-deny" class="secondary" type="submit" name="decision" value="deny">{{.Text.Deny}}</button>
 </form>
 <p class="note">{{.Text.ConsentNote}}</p>

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
 
@@ -127,5 +128,24 @@ func TestRevokedFamilyGetsNoNewToken(t *testing.T) {
 	}
 	if _, _, err := e.srv.issue(ctx, kindRefresh, "app", "u-ana", "fam2", nil, time.Hour); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestRevokeUser(t *testing.T) {
+	e := newEnv(t, Config{}, CORSConfig{})
+	_, conf := e.publicApp()
+	ana := e.codeFlow(conf, "ana", "ana-pass")
+	bob := e.codeFlow(conf, "bob", "bob-pass")
+	if err := e.srv.RevokeUser(context.Background(), "u-ana"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := e.getWith(ana.AccessToken, "/api/v1/test/calls"); c != http.StatusUnauthorized {
+		t.Fatalf("revoked user's token: %d", c)
+	}
+	if _, err := conf.TokenSource(e.ctx(), &oauth2.Token{RefreshToken: ana.RefreshToken}).Token(); err == nil {
+		t.Fatal("revoked user's refresh token works")
+	}
+	if c, _ := e.getWith(bob.AccessToken, "/api/v1/test/calls"); c != 200 {
+		t.Fatalf("another user's token: %d", c)
 	}
 }
