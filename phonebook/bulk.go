@@ -43,10 +43,14 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Batch) error) (BulkStats, e
 		return BulkStats{}, err
 	}
 	defer s.wmu.Unlock()
+	if err := s.disk.check(); err != nil {
+		return BulkStats{}, err
+	}
 	pub := s.pub.Load()
 	ts := pub + 1
 	w := newChunkWriter(s.db, ts)
 	w.d = newNumDelta(s.deltaCap)
+	w.guard = s.disk.check
 	b := &Batch{s: s, w: w, ctx: ctx}
 	err := w.set([]byte(keyBulk), u64(ts))
 	if err == nil {
@@ -73,10 +77,10 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Batch) error) (BulkStats, e
 	// rather than leave them to the next Open.
 	if maxV := s.db.MaxVersion(); maxV > pub {
 		if rerr := s.rollback(context.Background(), pub, maxV); rerr != nil {
-			return BulkStats{}, fmt.Errorf("%w (and rolling back failed: %v)", err, rerr)
+			return BulkStats{}, fmt.Errorf("%w (and rolling back failed: %v)", s.disk.note(err), rerr)
 		}
 	}
-	return BulkStats{}, err
+	return BulkStats{}, s.disk.note(err)
 }
 
 // filterAfter is how many contacts a bulk operation writes before it builds

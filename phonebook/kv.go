@@ -56,6 +56,9 @@ func (m *metaKV) write(key string, fn func(txn *badger.Txn) error) error {
 	}
 	m.s.kvmu.Lock()
 	defer m.s.kvmu.Unlock()
+	if err := m.s.disk.check(); err != nil {
+		return fmt.Errorf("%s/%s: %w", m.ns, key, err)
+	}
 	ts := m.s.pub.Load()
 	txn := m.s.db.NewTransactionAt(ts, true)
 	defer txn.Discard()
@@ -63,7 +66,7 @@ func (m *metaKV) write(key string, fn func(txn *badger.Txn) error) error {
 		return err
 	}
 	if err := txn.CommitAt(ts, nil); err != nil {
-		return fmt.Errorf("%s/%s: commit: %w", m.ns, key, err)
+		return fmt.Errorf("%s/%s: commit: %w", m.ns, key, m.s.disk.note(err))
 	}
 	return nil
 }

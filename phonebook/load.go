@@ -52,6 +52,9 @@ func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) erro
 		return BulkStats{}, err
 	}
 	defer s.wmu.Unlock()
+	if err := s.disk.check(); err != nil {
+		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+	}
 	empty := true
 	stop := errors.New("stop")
 	err := s.view(func(txn *badger.Txn) error {
@@ -77,9 +80,10 @@ func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) erro
 		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
 	}
 	defer func() { _ = so.cleanup() }()
+	so.need = s.disk.checkNeed
 	l := &Loader{s: s, ctx: ctx, src: source, sort: so}
 	if err := fn(l); err != nil {
-		return BulkStats{}, err
+		return BulkStats{}, s.disk.note(err) // spilling may fill the disk
 	}
 	if err := ctx.Err(); err != nil {
 		return BulkStats{}, err
@@ -98,7 +102,11 @@ func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) erro
 			s.log.Warn("number-key filter not built", "err", err)
 		}
 	}
+	if err := s.disk.checkNeed(so.spilled()); err != nil {
+		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+	}
 	if err := s.ingest(ctx, so, pub, ts); err != nil {
+		err = s.disk.note(err)
 		if maxV := s.db.MaxVersion(); maxV > pub {
 			if rerr := s.rollback(context.Background(), pub, maxV); rerr != nil {
 				return BulkStats{}, fmt.Errorf("load %s: %w (and rolling back failed: %v)", source, err, rerr)

@@ -77,6 +77,7 @@ type chunkWriter struct {
 	cur     map[string][]byte // writes of the current chunk (nil = delete)
 	flights []*flight         // chunks committed but not yet acknowledged, oldest first
 	d       *numDelta         // the number lists written, for the caller index
+	guard   func() error      // if set, called before each chunk is committed (the disk guard)
 	err     error             // the first commit error seen
 }
 
@@ -170,6 +171,11 @@ func (w *chunkWriter) del(k []byte) error {
 // commitAsync hands the current chunk to Badger and opens the next one,
 // waiting for the oldest chunk when too many are in flight.
 func (w *chunkWriter) commitAsync() error {
+	if w.guard != nil {
+		if err := w.guard(); err != nil {
+			return err
+		}
+	}
 	f := &flight{writes: w.cur, done: make(chan error, 1)}
 	if err := w.txn.CommitAt(w.ts, func(err error) { f.done <- err }); err != nil {
 		return err

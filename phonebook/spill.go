@@ -26,6 +26,11 @@ type sorter struct {
 	buf  []byte      // records: key, kind, value
 	recs []bufRecord // where each record is, in the order added
 	runs []string    // run files, oldest first
+	size int64       // bytes spilled to run files
+
+	// need, if set, is called with the bytes of a run before it is
+	// written (the store's disk guard).
+	need func(n int64) error
 
 	// One spill runs in the background while the next buffer fills; its
 	// buffers come back for reuse.
@@ -107,6 +112,12 @@ func (s *sorter) spill() error {
 	if len(s.recs) == 0 {
 		return nil
 	}
+	if s.need != nil {
+		if err := s.need(int64(len(s.buf))); err != nil {
+			return err
+		}
+	}
+	s.size += int64(len(s.buf))
 	name := filepath.Join(s.dir, fmt.Sprintf("run-%05d", len(s.runs)))
 	s.runs = append(s.runs, name)
 	buf, recs := s.buf, s.recs
@@ -116,6 +127,10 @@ func (s *sorter) spill() error {
 	go func() { done <- spillDone{writeRun(name, buf, recs), buf, recs} }()
 	return nil
 }
+
+// spilled returns the bytes of records spilled to run files and still
+// buffered: about the size of the tables a load writes.
+func (s *sorter) spilled() int64 { return s.size + int64(len(s.buf)) }
 
 // wait waits for the spill in flight, if any.
 func (s *sorter) wait() error {

@@ -31,7 +31,23 @@ type Options struct {
 	// block cache (1/4) and index cache (1/8), in bytes (0: 256 MiB).
 	// Table building during flushes and compactions needs more.
 	MemoryBudget int64
+	// DiskReserve is the free space, in bytes, below which the store
+	// refuses writes with ErrDiskFull, keeping room for Badger's flushes
+	// and compactions (0: DefaultDiskReserve; negative: no check, only
+	// Badger's own errors).
+	DiskReserve int64
+	// CloseTimeout bounds Close: Badger cannot finish closing while it
+	// cannot flush its memtables (a full disk); Close then gives up and
+	// returns an error (0: DefaultCloseTimeout).
+	CloseTimeout time.Duration
+	// LogLines caps Badger's log lines per LogInterval; those over it are
+	// counted and reported in one line (0: 10 lines a minute).
+	LogLines    int
+	LogInterval time.Duration
 }
+
+// DefaultCloseTimeout bounds Close when Options.CloseTimeout is 0.
+const DefaultCloseTimeout = 10 * time.Second
 
 // Store is the contact directory on Badger.
 //
@@ -63,6 +79,9 @@ type Store struct {
 	readers map[uint64]int // active read timestamps, for SetDiscardTs
 
 	ingestHook func(keys int) // tests: called during a load's table writing
+	dbClosed   chan struct{}  // tests: if set, closed once Badger has closed
+
+	disk *diskGuard // refuses writes while the disk is full
 
 	closed atomic.Bool
 	stop   chan struct{}
@@ -85,8 +104,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if budget <= 0 {
 		budget = 256 << 20
 	}
+	var disk *diskGuard
+	if !opts.InMemory {
+		disk = newDiskGuard(opts.Dir, opts.DiskReserve, time.Now)
+	}
 	bo := badger.DefaultOptions(opts.Dir).
-		WithLogger(badgerLogger{opts.Logger}).
+		WithLogger(newBadgerLogger(opts.Logger, opts.LogLines, opts.LogInterval, time.Now, disk)).
 		WithDetectConflicts(false).
 		WithNumMemtables(3).
 		// Badger builds every table wholly in memory (two to three times
@@ -117,7 +140,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s := &Store{
 		db: db, opts: opts, log: opts.Logger, now: opts.Now, num: opts.Numbering,
 		readers: map[uint64]int{}, deltaCap: maxNumDelta, wmu: newWriterLock(),
-		stop: make(chan struct{}), done: make(chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{}), disk: disk,
 	}
 	s.cbuild.ctx, s.cbuild.cancel = context.WithCancel(context.Background())
 	if err := s.recover(ctx); err != nil {
@@ -253,20 +276,55 @@ func (s *Store) rollback(ctx context.Context, pub, maxV uint64) error {
 	return nil
 }
 
-// Close stops background work and closes Badger cleanly.
+// Close stops background work and closes Badger cleanly, within
+// Options.CloseTimeout: while Badger cannot flush its memtables (a full
+// disk) it cannot finish closing, and Close then returns an error saying
+// so. The writes already acknowledged are in Badger's write-ahead log and
+// are replayed on the next Open.
 func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	close(s.stop)
-	<-s.done
-	s.stopCallers()
-	s.wmu.Lock() // wait for a writer in flight
-	defer s.wmu.Unlock()
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("close store: %w", err)
+	limit := s.opts.CloseTimeout
+	if limit <= 0 {
+		limit = DefaultCloseTimeout
 	}
-	return nil
+	closed := make(chan error, 1)
+	// This goroutine is owned by Close while it waits; after the timeout
+	// it is left to finish (or to the process's exit): Badger offers no way
+	// to abandon a flush.
+	go func() {
+		close(s.stop)
+		<-s.done
+		s.stopCallers()
+		s.wmu.Lock() // wait for a writer in flight
+		defer s.wmu.Unlock()
+		closed <- s.closeDB()
+	}()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case err := <-closed:
+		if err != nil {
+			return fmt.Errorf("close store: %w", err)
+		}
+		return nil
+	case <-t.C:
+		reason := "Badger is still flushing or compacting"
+		if why := s.DiskFullReason(); why != "" {
+			reason = why
+		}
+		return fmt.Errorf("close store: not closed within %s (%s); acknowledged writes are in the write-ahead log and replayed at the next start", limit, reason)
+	}
+}
+
+// closeDB closes Badger.
+func (s *Store) closeDB() error {
+	err := s.db.Close()
+	if s.dbClosed != nil {
+		close(s.dbClosed)
+	}
+	return err
 }
 
 // Generation changes whenever the visible directory changes; use it in
@@ -333,6 +391,9 @@ func (s *Store) update(ctx context.Context, fn func(w updateRW) error) error {
 		return err
 	}
 	defer s.wmu.Unlock()
+	if err := s.disk.check(); err != nil {
+		return err
+	}
 	pub := s.pub.Load()
 	next := pub + 1
 	txn := s.db.NewTransactionAt(pub, true)
@@ -345,7 +406,7 @@ func (s *Store) update(ctx context.Context, fn func(w updateRW) error) error {
 		return err
 	}
 	if err := txn.CommitAt(next, nil); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", s.disk.note(err))
 	}
 	s.pub.Store(next)
 	s.refreshCallers(d)
@@ -404,20 +465,6 @@ func getUvarint(txn *badger.Txn, key string) (uint64, error) {
 	})
 	return v, err
 }
-
-// badgerLogger sends Badger's log lines to slog.
-type badgerLogger struct{ l *slog.Logger }
-
-func (b badgerLogger) Errorf(f string, a ...any) {
-	b.l.Error(fmt.Sprintf(f, a...), "component", "badger")
-}
-func (b badgerLogger) Warningf(f string, a ...any) {
-	b.l.Warn(fmt.Sprintf(f, a...), "component", "badger")
-}
-func (b badgerLogger) Infof(f string, a ...any) {
-	b.l.Debug(fmt.Sprintf(f, a...), "component", "badger")
-}
-func (b badgerLogger) Debugf(f string, a ...any) {}
 
 // DiskSize returns the bytes Badger uses on disk: LSM tree and value log.
 func (s *Store) DiskSize() (lsm, vlog int64) { return s.db.Size() }
