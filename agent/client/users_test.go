@@ -64,7 +64,10 @@ func TestUsersAgainstAPI(t *testing.T) {
 			_, err := c.CreateUserJSON(ctx, map[string]any{"username": "carol", "email": "x", "role": "root", "extensions": []string{"1a"}})
 			return err
 		}, is: client.ErrInvalid, problems: []string{"email: ", "role: must be admin, supervisor or user", "extensions[0]: "}},
-		{name: "unknown field", call: func() error { _, err := c.CreateUserJSON(ctx, map[string]any{"username": "carol", "bogus": 1}); return err },
+		{name: "unknown field", call: func() error {
+			_, err := c.CreateUserJSON(ctx, map[string]any{"username": "carol", "bogus": 1})
+			return err
+		},
 			is: client.ErrInvalid, problems: []string{"bogus: "}},
 		{name: "patch unknown user", call: func() error { _, err := c.PatchUser(ctx, "nope", client.Patch{"role": "user"}); return err }, is: client.ErrNotFound},
 		{name: "patch bad role", call: func() error { _, err := c.PatchUser(ctx, ann.ID, client.Patch{"role": "root"}); return err },
