@@ -2,9 +2,10 @@
 // httptest server for client and command-line tests, until the daemon
 // mounts the users component itself.
 //
-// The server stands in for the daemon's HTTP layer: a request with the
-// admin bearer token acts as the admin token's principal; any other
-// request gets the daemon's 401 envelope. The service keeps its users in
+// The server stands in for the daemon's HTTP layer: on every route but
+// the public ones (login, logout), a request with the admin bearer token
+// acts as the admin token's principal and any other request gets the
+// daemon's 401 envelope. The service keeps its users in
 // a phonebook store in a temporary directory, with cheap argon2
 // parameters.
 package usersapi
@@ -72,7 +73,11 @@ func Start(tb testing.TB, opts Options) *Server {
 	}
 	mux := http.NewServeMux()
 	for _, rt := range svc.Routes() {
-		mux.Handle(rt.Pattern(), asAdmin(opts.Token, rt.Handler))
+		h := rt.Handler
+		if rt.Scope != platform.ScopePublic {
+			h = asAdmin(opts.Token, h)
+		}
+		mux.Handle(rt.Pattern(), h)
 	}
 	srv := httptest.NewServer(mux)
 	tb.Cleanup(srv.Close)
