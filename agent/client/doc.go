@@ -1,6 +1,7 @@
 // Package client is a typed Go client of the pbxagent admin API: contacts
 // CRUD, search with cursor paging, reverse lookup, and CSV import, export
-// and template.
+// and template; and users: search with paging, get, create, merge patch,
+// password, delete, CSV import and import from Asterisk's endpoints.
 //
 // A Client talks JSON over HTTP to a running daemon and authenticates with
 // the admin bearer token:

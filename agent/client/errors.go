@@ -15,7 +15,9 @@ import (
 const maxErrorBody = 4 << 20
 
 // APIError is a non-2xx answer of the daemon, from the error shape
-// {"error":{"code","message","details"}}.
+// {"error":{"code","message","details","request_id"}}; details is a list
+// of {field, message} (older answers used other shapes, see
+// DecodeProblems).
 type APIError struct {
 	// Op is the method and path, e.g. "POST /api/v1/contacts".
 	Op string
@@ -33,6 +35,9 @@ type APIError struct {
 	Problems []Problem
 	// MoreProblems counts problems the daemon reported but did not list.
 	MoreProblems int
+	// RequestID is the daemon's id of the request ("request_id"), to find
+	// its log line; empty when the daemon sent none.
+	RequestID string
 }
 
 // Error formats the error as "POST /api/v1/contacts: 400 invalid contact: …".
@@ -194,13 +199,14 @@ func readAPIError(resp *http.Response, op string) error {
 	e := &APIError{Op: op, Status: resp.StatusCode}
 	var shape struct {
 		Error *struct {
-			Code    string          `json:"code"`
-			Message string          `json:"message"`
-			Details json.RawMessage `json:"details"`
+			Code      string          `json:"code"`
+			Message   string          `json:"message"`
+			Details   json.RawMessage `json:"details"`
+			RequestID string          `json:"request_id"`
 		} `json:"error"`
 	}
 	if json.Unmarshal(body, &shape) == nil && shape.Error != nil {
-		e.Code, e.Message, e.Details = shape.Error.Code, shape.Error.Message, shape.Error.Details
+		e.Code, e.Message, e.Details, e.RequestID = shape.Error.Code, shape.Error.Message, shape.Error.Details, shape.Error.RequestID
 		e.Problems, e.MoreProblems = DecodeProblems(e.Details)
 		return e
 	}

@@ -41,12 +41,16 @@ type cli struct {
 	// termWidth returns the columns of the terminal behind a stream
 	// (0 when unknown).
 	termWidth func(any) int
+	// readPassword reads a line from the terminal behind a stream
+	// without echo.
+	readPassword func(ctx context.Context, stream any) ([]byte, error)
 }
 
 // runClient runs a client subcommand against a running daemon; ok is false
 // when args[0] is not one.
 func runClient(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) (code int, ok bool) {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ, isTerminal: fileIsTerminal, termWidth: fileTermWidth}
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ, isTerminal: fileIsTerminal, termWidth: fileTermWidth,
+		readPassword: fileReadPassword}
 	return c.run(ctx, args)
 }
 
@@ -57,6 +61,8 @@ func (c *cli) run(ctx context.Context, args []string) (code int, ok bool) {
 	switch args[0] {
 	case "contacts":
 		return c.contacts(ctx, args[1:]), true
+	case "users":
+		return c.users(ctx, args[1:]), true
 	case "lookup":
 		return c.lookup(ctx, args[1:]), true
 	}
@@ -201,6 +207,9 @@ func (c *cli) fail(cmd string, err error) int {
 	if ae.MoreProblems > 0 && len(ae.Problems) <= maxShown {
 		fmt.Fprintf(c.stderr, "  … and %d more\n", ae.MoreProblems)
 	}
+	if ae.Status >= 500 && ae.RequestID != "" && !strings.Contains(msg, ae.RequestID) {
+		fmt.Fprintf(c.stderr, "request id: %s (the daemon's log line of the request has the cause)\n", cleanLine(ae.RequestID))
+	}
 	switch {
 	case errors.Is(err, client.ErrUnauthorized):
 		fmt.Fprintf(c.stderr, "hint: set %s or --token-file (the daemon writes data/%s on first start)\n", envToken, agent.AdminTokenFile)
@@ -257,4 +266,36 @@ func fileTermWidth(s any) int {
 		return 0
 	}
 	return w
+}
+
+// fileReadPassword reads a password from the terminal behind a stream
+// without echo. When ctx ends first (Ctrl-C) it restores the terminal's
+// echo and returns ctx's error; the reading goroutine then ends with the
+// next line, or with the process, which is about to exit.
+func fileReadPassword(ctx context.Context, s any) ([]byte, error) {
+	f, ok := s.(*os.File)
+	if !ok {
+		return nil, errors.New("not a terminal")
+	}
+	fd := int(f.Fd())
+	state, err := term.GetState(fd)
+	if err != nil {
+		return nil, err
+	}
+	type answer struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		b, err := term.ReadPassword(fd)
+		ch <- answer{b, err}
+	}()
+	select {
+	case a := <-ch:
+		return a.b, a.err
+	case <-ctx.Done():
+		_ = term.Restore(fd, state)
+		return nil, ctx.Err()
+	}
 }

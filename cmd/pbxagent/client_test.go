@@ -54,6 +54,8 @@ type cliResult struct {
 type fakeTerm struct {
 	stdin, stdout bool
 	width         int
+	// passwords are the lines typed at the password prompts, in order.
+	passwords []string
 }
 
 // runCLI runs the binary's run() with the environment and stdin given.
@@ -78,6 +80,14 @@ func runTerm(t *testing.T, ft fakeTerm, env []string, stdin string, args ...stri
 				return ft.width
 			}
 			return 0
+		},
+		readPassword: func(_ context.Context, s any) ([]byte, error) {
+			if s != any(in) || !ft.stdin || len(ft.passwords) == 0 {
+				return nil, io.EOF
+			}
+			p := ft.passwords[0]
+			ft.passwords = ft.passwords[1:]
+			return []byte(p), nil
 		},
 	}
 	code, ok := c.run(context.Background(), args)

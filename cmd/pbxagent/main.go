@@ -2,6 +2,7 @@
 //
 //	pbxagent serve [flags]                 run the daemon
 //	pbxagent contacts import|export|template|list|get|add|edit|delete …
+//	pbxagent users list|get|add|set|delete|import|import-endpoints|passwd …
 //	pbxagent lookup NUMBER
 //	pbxagent version
 //
@@ -30,6 +31,7 @@ const usage = `usage: pbxagent <command> [flags]
 commands:
   serve      run the daemon (pbxagent serve --help for flags)
   contacts   manage contacts: import|export|template|list|get|add|edit|delete
+  users      manage users: list|get|add|set|delete|import|import-endpoints|passwd
   lookup     look a number up: pbxagent lookup NUMBER
   version    print the version
 `
