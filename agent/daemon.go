@@ -64,7 +64,7 @@ type Daemon struct {
 	wrapHTTP func(net.Listener) net.Listener
 
 	cancel    context.CancelFunc
-	listening []platform.Listener // whose Listen succeeded, in order
+	listening []platform.Listener // whose Listen was called, in order
 	wg        sync.WaitGroup
 	errMu     sync.Mutex
 	errs      []error
@@ -198,10 +198,12 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	for _, c := range d.comps {
 		if l, ok := c.(platform.Listener); ok {
+			// Listed first: a Listen that fails half-way (AGI bound, SIP
+			// not) is shut down too.
+			d.listening = append(d.listening, l)
 			if err := l.Listen(ctx); err != nil {
 				return fmt.Errorf("%s: %w", c.Name(), err)
 			}
-			d.listening = append(d.listening, l)
 		}
 	}
 	pace := fastlane.WritePace{Timeout: d.cfg.HTTP.WriteTimeout, MinRate: d.cfg.HTTP.WriteMinRate}
@@ -232,7 +234,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	return nil
 }
 
-// unlisten shuts down the components whose Listen succeeded, in reverse
+// unlisten shuts down the components whose Listen was called, in reverse
 // order (a start that failed half-way).
 func (d *Daemon) unlisten(ctx context.Context) {
 	for i := len(d.listening) - 1; i >= 0; i-- {

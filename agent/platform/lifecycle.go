@@ -15,7 +15,7 @@ type Drainer interface {
 // The daemon calls Listen for every Listener, in order, before it runs any
 // Runner, so that a port already taken fails the start before anything
 // serves; when the start fails, it calls Shutdown on the components whose
-// Listen succeeded (a Listener is also a Shutdowner, and closes what
+// Listen it called, the failed one included (a Listener is also a Shutdowner, and closes what
 // Listen opened there).
 type Listener interface {
 	Listen(ctx context.Context) error
