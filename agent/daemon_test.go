@@ -18,6 +18,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/api"
 	"github.com/pbxagent/pbxagent/agent/config"
+	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/testlab/agiclient"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 	"github.com/pbxagent/pbxagent/testlab/contactsvc"
@@ -227,49 +228,26 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		}
 	}
 	registered := map[string]bool{}
-	var subtrees []string // public mounts
-	for _, r := range d.Router().Routes() {
-		switch {
-		case r.Prefix && !r.Public:
-			t.Errorf("admin subtree %s is mounted whole: its handler does not list its routes (api.RouteLister)", r.Pattern)
-		case r.Prefix:
-			subtrees = append(subtrees, r.Pattern)
-			found := false
-			for p := range doc.Paths {
-				found = found || inSubtree(p, r.Pattern)
-			}
-			if !found {
-				t.Errorf("public subtree %s has no path in the OpenAPI document", r.Pattern)
-			}
-		case r.Method == "":
-			t.Errorf("route %s has no method", r.Pattern)
-		default:
-			// "/x/{$}" is the trailing-slash alias of "/x", documented once.
-			key := r.Method + " " + strings.TrimSuffix(r.Pattern, "/{$}")
-			registered[key] = true
-			public, ok := documented[key]
-			switch {
-			case !ok:
-				t.Errorf("route %s %s missing from the OpenAPI document", r.Method, r.Pattern)
-			case public != r.Public:
-				t.Errorf("route %s %s: public %v, the OpenAPI document says %v", r.Method, r.Pattern, r.Public, public)
-			}
-		}
-	}
-	for op, public := range documented {
-		if registered[op] {
+	for _, r := range d.Mux().Routes() {
+		if r.Method == "" {
+			t.Errorf("route %s of %s has no method", r.Path, r.Component)
 			continue
 		}
-		_, path, _ := strings.Cut(op, " ")
-		inPublic := false
-		for _, s := range subtrees {
-			inPublic = inPublic || inSubtree(path, s)
-		}
+		// "/x/{$}" is the trailing-slash alias of "/x", documented once;
+		// "{file...}" is documented as "{file}".
+		key := r.Method + " " + openAPIPath(r.Path)
+		registered[key] = true
+		public, ok := documented[key]
 		switch {
-		case !inPublic:
+		case !ok:
+			t.Errorf("route %s %s missing from the OpenAPI document", r.Method, r.Path)
+		case public != (r.Scope == platform.ScopePublic):
+			t.Errorf("route %s %s: scope %s, the OpenAPI document says public %v", r.Method, r.Path, r.Scope, public)
+		}
+	}
+	for op := range documented {
+		if !registered[op] {
 			t.Errorf("the OpenAPI document has %s, which is not a registered route", op)
-		case !public:
-			t.Errorf("the OpenAPI document has %s in a public subtree, but not as public", op)
 		}
 	}
 	// The conditional and mounted routes are all there.
@@ -283,11 +261,10 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	}
 }
 
-// inSubtree reports whether path lies in the subtree mounted at prefix
-// ("/cid" and "/cid/" both hold "/cid/{number}"; "/cid" holds "/cid").
-func inSubtree(path, prefix string) bool {
-	root := strings.TrimSuffix(prefix, "/")
-	return path == root || strings.HasPrefix(path, root+"/")
+// openAPIPath is the OpenAPI form of a ServeMux path.
+func openAPIPath(p string) string {
+	p = strings.TrimSuffix(p, "/{$}")
+	return strings.ReplaceAll(p, "...}", "}")
 }
 
 // TestDaemonUnmatchedRequests: unknown paths and wrong methods, under
@@ -338,7 +315,7 @@ func TestDaemonUnmatchedRequests(t *testing.T) {
 				t.Errorf("Allow %q, want %q", got, tc.allow)
 			}
 			if tc.code != "" {
-				var e api.ErrorBody
+				var e platform.ErrorBody
 				if err := json.Unmarshal(body, &e); err != nil || e.Error.Code != tc.code || e.Error.Message == "" {
 					t.Errorf("body %s (%v), want the error shape with code %s", body, err, tc.code)
 				}
@@ -564,8 +541,8 @@ func TestDaemonPhoneFastLane(t *testing.T) {
 	}
 	for _, want := range []string{
 		"pbxagent_http_fast_lane_requests_total 3",
-		`pbxagent_http_requests_total{code="304",route="/phonebook/"} 3`,
-		`pbxagent_http_requests_total{code="200",route="/phonebook/"} 1`,
+		`pbxagent_http_requests_total{code="304",route="GET /phonebook/{file...}"} 3`,
+		`pbxagent_http_requests_total{code="200",route="GET /phonebook/{file...}"} 1`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics: no %q", want)

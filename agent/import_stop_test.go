@@ -17,6 +17,8 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/api"
 	"github.com/pbxagent/pbxagent/agent/config"
+	"github.com/pbxagent/pbxagent/agent/httpx"
+	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/phonebook"
 )
 
@@ -164,9 +166,7 @@ func TestStopRemovesSpoolOfStuckImport(t *testing.T) {
 			<-release
 		}
 	}))
-	r2 := api.NewRouter(shutdownToken, 1<<20, prometheus.NewRegistry())
-	stuck.Register(r2)
-	d.Router().MountPublic("/test/", http.StripPrefix("/test", r2))
+	mountTestImports(d, shutdownToken, stuck)
 	if err := d.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -300,9 +300,7 @@ func TestStopCancelsImportBeingApplied(t *testing.T) {
 			<-ctx.Done() // Stop ends it
 		}
 	}))
-	r2 := api.NewRouter("test-admin-token", 1<<20, prometheus.NewRegistry())
-	im.Register(r2)
-	d.Router().MountPublic("/test/", http.StripPrefix("/test", r2))
+	mountTestImports(d, "test-admin-token", im)
 	got := make(chan answer, 1)
 	go func() {
 		code, body := adm.do("POST", "/test/api/v1/contacts/import?mode=replace&confirm=true", "text/csv", csvRows(seeded, 2000))
@@ -345,9 +343,7 @@ func TestAfterImportsRunsWhenTheLastEnds(t *testing.T) {
 	d, _ := testDaemon(t, func(c *config.Config) { c.AGI.Addr, c.Sync.Disabled = "", true })
 	calls := make(chan struct{}, 10)
 	im := api.NewImports(d.Store(), t.TempDir(), api.WithMaxImports(2), api.WithAfterImports(func() { calls <- struct{}{} }))
-	r2 := api.NewRouter(shutdownToken, 1<<20, prometheus.NewRegistry())
-	im.Register(r2)
-	d.Router().MountPublic("/test/", http.StripPrefix("/test", r2))
+	mountTestImports(d, shutdownToken, im)
 	body := csvRows(0, 10)
 	c, br := rawConn(t, d.HTTPAddr())
 	fmt.Fprintf(c, "POST /test/api/v1/contacts/import?mode=merge HTTP/1.1\r\nHost: pbxagent\r\nAuthorization: Bearer %s\r\n"+
@@ -375,4 +371,12 @@ func TestAfterImportsRunsWhenTheLastEnds(t *testing.T) {
 	case <-time.After(testWait):
 		t.Fatal("the after-imports function did not run when the last import ended")
 	}
+}
+
+// mountTestImports serves a second set of import endpoints, im, under
+// /test/ on the daemon, behind the admin token.
+func mountTestImports(d *Daemon, token string, im *api.Imports) {
+	r2 := httpx.New(httpx.WithAuthenticators(httpx.NewAdminToken(token)), httpx.WithMaxBody(1<<20))
+	r2.Mount(api.NewComponent(api.NewContacts(d.Store(), prometheus.NewRegistry()), im))
+	d.Mux().Handle("test", platform.Route{Path: "/test/", Scope: platform.ScopePublic, Handler: http.StripPrefix("/test", r2)})
 }

@@ -36,7 +36,7 @@ func TestCSVImportExport(t *testing.T) {
 	// A malformed file changes nothing and names every bad line.
 	bad := "Good,,Row,,,work:1\n,,,,,work:2\nNo,,Type,,,5551234\n"
 	code, body = adm.do("POST", "/api/v1/contacts/import?mode=replace&confirm=true", "text/csv", []byte(bad))
-	if code != 400 || !strings.Contains(string(body), `"lines":[2,3]`) {
+	if code != 400 || !strings.Contains(string(body), `"field":"line 2"`) || !strings.Contains(string(body), `"field":"line 3, column 6"`) {
 		t.Fatalf("malformed import: %d %s", code, body)
 	}
 	if code, body = adm.do("GET", "/api/v1/contacts?source=csv", "", nil); !strings.Contains(string(body), `"total":3`) {

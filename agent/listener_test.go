@@ -117,8 +117,11 @@ func TestDaemonAcceptErrors(t *testing.T) {
 		t.Fatalf("healthz: %d %s", code, body)
 	}
 	code, body := get(t, "127.0.0.1", d.HTTPAddr(), "/readyz")
-	var ready struct{ Status, Reason string }
-	if err := json.Unmarshal([]byte(body), &ready); err != nil || code != 503 || ready.Reason != "accept failing" {
+	var ready struct {
+		Status string
+		Checks map[string]string
+	}
+	if err := json.Unmarshal([]byte(body), &ready); err != nil || code != 503 || ready.Status != "unavailable" || ready.Checks["http"] != "accept failing" {
 		t.Fatalf("readyz: %d %s", code, body)
 	}
 	if _, m := get(t, "127.0.0.1", d.HTTPAddr(), "/metrics"); !strings.Contains(m, "pbxagent_http_accept_errors_total 5\n") {
@@ -155,7 +158,7 @@ func TestDaemonConnLimits(t *testing.T) {
 		c.Close()
 	}
 	eventually(t, "two connections are released", func() bool { return d.httpStats().Open == 2 })
-	if code, body := get(t, "127.0.0.5", addr, "/readyz"); code != 503 || !strings.Contains(body, `"reason":"refusing connections"`) {
+	if code, body := get(t, "127.0.0.5", addr, "/readyz"); code != 503 || !strings.Contains(body, `"http":"refusing connections"`) {
 		t.Errorf("readyz near the cap: %d %s", code, body)
 	}
 	if st := d.httpStats(); st.RefusedMax != 1 || st.RefusedPeer != 1 {

@@ -1,13 +1,14 @@
 package agent
 
 import (
-	"net/http"
+	"context"
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/pbxagent/pbxagent/agent/api"
 	"github.com/pbxagent/pbxagent/agent/fastlane"
+	"github.com/pbxagent/pbxagent/agent/platform"
 )
 
 // readyWindow is how long a refusal at http.max_conns or a failed accept
@@ -53,29 +54,31 @@ func notReady(st fastlane.Stats, now time.Time) string {
 	return ""
 }
 
-// readyz answers 200 when the HTTP listener takes traffic, else 503 with
-// the reason (a load balancer's readiness probe; /healthz is liveness).
-func (d *Daemon) readyz(w http.ResponseWriter, r *http.Request) {
+// errNotStarted: the HTTP listener is not open yet.
+var errNotStarted = errors.New("not started")
+
+// readiness runs every check: the store, the HTTP listener (saturation,
+// refusals, failed accepts) and every component's Checker and Checks.
+func (d *Daemon) readiness(ctx context.Context) map[string]error {
+	out := map[string]error{"store": nil}
 	if d.lane == nil {
-		api.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "not started"})
-		return
+		out["http"] = errNotStarted
+	} else if why := notReady(d.lane.Stats(), time.Now()); why != "" {
+		out["http"] = errors.New(why)
+	} else {
+		out["http"] = nil
 	}
-	st := d.lane.Stats()
-	body := map[string]any{"open_conns": st.Open, "max_conns": st.Limits.MaxConns}
-	why := notReady(st, time.Now())
-	if why == "" && d.sip != nil {
-		if err := d.sip.Ready(); err != nil {
-			why = err.Error()
+	for _, c := range d.comps {
+		if ch, ok := c.(platform.Checker); ok {
+			out[c.Name()] = ch.Ready(ctx)
+		}
+		if ch, ok := c.(platform.Checks); ok {
+			for name, err := range ch.ReadyChecks(ctx) {
+				out[name] = err
+			}
 		}
 	}
-	if why != "" {
-		body["status"], body["reason"] = "unavailable", why
-		w.Header().Set("Retry-After", "1")
-		api.WriteJSON(w, http.StatusServiceUnavailable, body)
-		return
-	}
-	body["status"] = "ok"
-	api.WriteJSON(w, http.StatusOK, body)
+	return out
 }
 
 // registerHTTPMetrics exports the HTTP listener's load.

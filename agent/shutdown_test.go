@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pbxagent/pbxagent/agent/platform"
 	"io"
 	"log/slog"
 	"net"
@@ -342,7 +343,7 @@ func TestShutdownTimeoutWaitsForHandlers(t *testing.T) {
 	var scanErr error
 	// Like a long export: still running when the timeout strikes, and it
 	// reads the store after its request ends.
-	d.Router().HandlePublic("GET /test/held", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	d.Mux().Handle("test", publicRoute("GET", "/test/held", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer close(returned)
 		close(entered)
 		select {
@@ -350,7 +351,7 @@ func TestShutdownTimeoutWaitsForHandlers(t *testing.T) {
 		case <-release: // only when the test fails
 		}
 		scanErr = d.Store().Scan(context.Background(), func(*phonebook.Contact) error { scanned++; return nil })
-	}))
+	})))
 	if err := d.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -423,12 +424,12 @@ func TestShutdownGivesUpOnStuckHandler(t *testing.T) {
 	d, _, tap := impatientDaemon(t)
 	entered, returned, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	var scanErr error
-	d.Router().HandlePublic("GET /test/stuck", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	d.Mux().Handle("test", publicRoute("GET", "/test/stuck", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer close(returned)
 		close(entered)
 		<-release
 		scanErr = d.Store().Scan(context.Background(), func(*phonebook.Contact) error { return nil })
-	}))
+	})))
 	if err := d.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -643,4 +644,9 @@ func TestStopReleasesDialerLegs(t *testing.T) {
 	if b := fake.BridgeIDs(); len(b) != 0 {
 		t.Errorf("bridges left after stop: %v", b)
 	}
+}
+
+// publicRoute is a test route that needs no credentials.
+func publicRoute(method, path string, h http.Handler) platform.Route {
+	return platform.Route{Method: method, Path: path, Scope: platform.ScopePublic, Handler: h}
 }

@@ -109,7 +109,7 @@ func TestReadyzNamesAStoppedSIPTransport(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	eventually(t, "readyz ok with both SIP transports", func() bool { code, _ := get(); return code == 200 })
-	_ = d.sipLn.Close() // the TCP listener fails under the server
+	_ = d.cid.sipLn.Close() // the TCP listener fails under the server
 	eventually(t, "readyz naming the stopped TCP transport", func() bool {
 		code, body := get()
 		return code == 503 && strings.Contains(body, "TCP")

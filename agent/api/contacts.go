@@ -1,15 +1,18 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/phonebook"
 )
 
@@ -30,18 +33,6 @@ func NewContacts(store *phonebook.Store, reg prometheus.Registerer) *Contacts {
 	}, []string{"match"})}
 	reg.MustRegister(c.lookups)
 	return c
-}
-
-// Register adds the contact routes to r.
-func (c *Contacts) Register(r *Router) {
-	r.HandleFunc("GET /api/v1/contacts", c.search)
-	r.HandleFunc("POST /api/v1/contacts", c.create)
-	r.HandleFunc("GET /api/v1/contacts/{id}", c.get)
-	r.HandleFunc("PUT /api/v1/contacts/{id}", c.put)
-	r.HandleFunc("PATCH /api/v1/contacts/{id}", c.patch)
-	r.HandleFunc("DELETE /api/v1/contacts/{id}", c.delete)
-	r.HandleFunc("POST /api/v1/contacts/{id}/revert", c.revert)
-	r.HandleFunc("GET /api/v1/lookup", c.lookup)
 }
 
 // ContactView is a contact as the API shows it: the effective contact and,
@@ -72,20 +63,20 @@ func (c *Contacts) search(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > phonebook.MaxLimit {
-			WriteError(w, http.StatusBadRequest, CodeInvalid, "limit: must be a number from 1 to 1000", []phonebook.FieldError{{Field: "limit", Message: "must be 1–1000"}})
+			platform.WriteErr(w, r, platform.Invalid("limit: must be a number from 1 to 1000", platform.FieldError{Field: "limit", Message: "must be 1–1000"}))
 			return
 		}
 		query.Limit = n
 	}
 	page, err := c.store.Search(r.Context(), query)
 	if err != nil {
-		WriteErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	if page.Contacts == nil {
 		page.Contacts = []*phonebook.Contact{}
 	}
-	WriteJSON(w, http.StatusOK, page)
+	platform.WriteJSON(w, http.StatusOK, page)
 }
 
 // contactInput is what clients may set on a contact.
@@ -146,39 +137,39 @@ func busy(err error) error {
 
 func (c *Contacts) create(w http.ResponseWriter, r *http.Request) {
 	var in contactInput
-	if err := decodeJSON(r, &in); err != nil {
-		WriteErr(w, err)
+	if err := decodeJSON(w, r, &in); err != nil {
+		writeErr(w, r, err)
 		return
 	}
 	ctx, cancel := writeCtx(r)
 	defer cancel()
 	ct, err := c.store.Create(ctx, in.contact())
 	if err != nil {
-		WriteErr(w, busy(err))
+		writeErr(w, r, busy(err))
 		return
 	}
 	w.Header().Set("Location", "/api/v1/contacts/"+ct.ID)
-	WriteJSON(w, http.StatusCreated, ContactView{Contact: ct})
+	platform.WriteJSON(w, http.StatusCreated, ContactView{Contact: ct})
 }
 
 func (c *Contacts) get(w http.ResponseWriter, r *http.Request) {
 	ct, err := c.store.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
-		WriteErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	v, err := c.view(r.Context(), ct)
 	if err != nil {
-		WriteErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, v)
+	platform.WriteJSON(w, http.StatusOK, v)
 }
 
 func (c *Contacts) put(w http.ResponseWriter, r *http.Request) {
 	var in contactInput
-	if err := decodeJSON(r, &in); err != nil {
-		WriteErr(w, err)
+	if err := decodeJSON(w, r, &in); err != nil {
+		writeErr(w, r, err)
 		return
 	}
 	c.replace(w, r, in)
@@ -188,12 +179,12 @@ func (c *Contacts) put(w http.ResponseWriter, r *http.Request) {
 func (c *Contacts) patch(w http.ResponseWriter, r *http.Request) {
 	ct, err := c.store.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
-		WriteErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	var patch map[string]json.RawMessage
-	if err := decodeJSON(r, &patch); err != nil {
-		WriteErr(w, err)
+	if err := decodeJSON(w, r, &patch); err != nil {
+		writeErr(w, r, err)
 		return
 	}
 	cur, _ := json.Marshal(inputOf(ct))
@@ -208,10 +199,10 @@ func (c *Contacts) patch(w http.ResponseWriter, r *http.Request) {
 	}
 	merged, _ := json.Marshal(doc)
 	var in contactInput
-	dec := json.NewDecoder(bytesReader(merged))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		WriteErr(w, &phonebook.ValidationError{Fields: []phonebook.FieldError{{Field: "body", Message: err.Error()}}})
+	mr := r.Clone(r.Context())
+	mr.Body = io.NopCloser(bytes.NewReader(merged))
+	if err := platform.DecodeJSON(mr, &in); err != nil {
+		writeErr(w, r, err)
 		return
 	}
 	c.replace(w, r, in)
@@ -224,22 +215,22 @@ func (c *Contacts) replace(w http.ResponseWriter, r *http.Request, in contactInp
 	defer cancel()
 	out, err := c.store.Update(ctx, ct)
 	if err != nil {
-		WriteErr(w, busy(err))
+		writeErr(w, r, busy(err))
 		return
 	}
 	v, err := c.view(r.Context(), out)
 	if err != nil {
-		WriteErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, v)
+	platform.WriteJSON(w, http.StatusOK, v)
 }
 
 func (c *Contacts) delete(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := writeCtx(r)
 	defer cancel()
 	if err := c.store.Delete(ctx, r.PathValue("id")); err != nil {
-		WriteErr(w, busy(err))
+		writeErr(w, r, busy(err))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -250,10 +241,10 @@ func (c *Contacts) revert(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	ct, err := c.store.RevertToSource(ctx, r.PathValue("id"))
 	if err != nil {
-		WriteErr(w, busy(err))
+		writeErr(w, r, busy(err))
 		return
 	}
-	WriteJSON(w, http.StatusOK, ContactView{Contact: ct})
+	platform.WriteJSON(w, http.StatusOK, ContactView{Contact: ct})
 }
 
 // LookupAnswer is the body of GET /api/v1/lookup.
@@ -268,22 +259,23 @@ type LookupAnswer struct {
 func (c *Contacts) lookup(w http.ResponseWriter, r *http.Request) {
 	number := r.URL.Query().Get("number")
 	if number == "" {
-		WriteError(w, http.StatusBadRequest, CodeInvalid, "number: required", []phonebook.FieldError{{Field: "number", Message: "required"}})
+		platform.WriteErr(w, r, platform.Invalid("number: required", platform.FieldError{Field: "number", Message: "required"}))
 		return
 	}
 	res, err := c.store.Lookup(r.Context(), number)
 	if err != nil {
-		WriteErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	c.lookups.WithLabelValues(string(res.Match)).Inc()
 	ans := LookupAnswer{Name: res.Name, ContactID: res.ContactID, Match: res.Match, Source: res.Source, E164: res.E164}
 	if !res.Match.Hit() {
-		WriteJSON(w, http.StatusNotFound, struct {
+		platform.WriteJSON(w, http.StatusNotFound, struct {
 			LookupAnswer
-			Error ErrorDetail `json:"error"`
-		}{ans, ErrorDetail{Code: CodeNotFound, Message: "no contact has this number (" + string(res.Match) + ")"}})
+			Error platform.ErrorDetail `json:"error"`
+		}{ans, platform.ErrorDetail{Code: platform.CodeNotFound, Message: "no contact has this number (" + string(res.Match) + ")",
+			Details: []platform.FieldError{}, RequestID: platform.RequestID(r.Context())}})
 		return
 	}
-	WriteJSON(w, http.StatusOK, ans)
+	platform.WriteJSON(w, http.StatusOK, ans)
 }

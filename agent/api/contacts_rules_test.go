@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pbxagent/pbxagent/agent/httpx"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/number"
 )
@@ -36,7 +37,7 @@ func (c *countingNumbering) Index(raw string) (string, []string) {
 type apiFixture struct {
 	store  *phonebook.Store
 	num    *countingNumbering
-	router *Router
+	router *httpx.Mux
 }
 
 func newAPIFixture(t testing.TB) *apiFixture {
@@ -52,9 +53,8 @@ func newAPIFixture(t testing.TB) *apiFixture {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	reg := prometheus.NewRegistry()
-	r := NewRouter("tok", 256<<20, reg)
-	NewContacts(st, reg).Register(r)
-	NewImports(st, t.TempDir()).Register(r)
+	r := httpx.New(httpx.WithAuthenticators(httpx.NewAdminToken("tok")), httpx.WithMaxBody(256<<20), httpx.WithRegisterer(reg))
+	r.Mount(NewComponent(NewContacts(st, reg), NewImports(st, t.TempDir())))
 	return &apiFixture{store: st, num: num, router: r}
 }
 

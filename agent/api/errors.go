@@ -1,76 +1,48 @@
 package api
 
 import (
-	"encoding/json"
+	"strconv"
+
 	"errors"
-	"fmt"
+	"github.com/pbxagent/pbxagent/phonebook/csvbook"
 	"net/http"
 
+	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/phonebook"
 )
 
-// ErrorBody is the JSON shape of every API error:
-// {"error":{"code":"…","message":"…","details":…}}.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
+// writeErr writes err in the error envelope: validation errors → 400 with
+// the fields, not found → 404, a body over the cap → 413, a busy store →
+// 503 with Retry-After; anything else → 500 naming only the request id.
+func writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errBusy) {
+		w.Header().Set("Retry-After", "5")
+	}
+	platform.WriteErr(w, r, apiError(err))
 }
 
-// ErrorDetail says what went wrong; Details names fields or lines.
-type ErrorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Details any    `json:"details,omitempty"`
-}
-
-// Error codes.
-const (
-	CodeBadRequest   = "bad_request"
-	CodeInvalid      = "invalid"
-	CodeUnauthorized = "unauthorized"
-	CodeForbidden    = "forbidden"
-	CodeNotFound     = "not_found"
-	CodeConflict     = "conflict"
-	CodeTooLarge     = "too_large"
-	CodeUnavailable  = "unavailable"
-	CodeInternal     = "internal"
-
-	// CodeMethodNotAllowed comes with 405 and an Allow header.
-	CodeMethodNotAllowed = "method_not_allowed"
-)
-
-// WriteJSON writes v as JSON with the status.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
-
-// WriteError writes the error shape.
-func WriteError(w http.ResponseWriter, status int, code, msg string, details any) {
-	WriteJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg, Details: details}})
-}
-
-// WriteErr maps a Go error to a status and the error shape: validation
-// errors → 400 with the fields, not found → 404, a body over the cap →
-// 413, a busy store → 503; anything else → 500 without internals.
-func WriteErr(w http.ResponseWriter, err error) {
+// apiError maps the store's errors to the API's.
+func apiError(err error) error {
 	var ve *phonebook.ValidationError
-	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &ve):
-		WriteError(w, http.StatusBadRequest, CodeInvalid, ve.Error(), ve.Fields)
+		return platform.Invalid(ve.Error(), fieldErrors(ve.Fields)...)
 	case errors.Is(err, phonebook.ErrNotFound):
-		WriteError(w, http.StatusNotFound, CodeNotFound, "not found", nil)
-	case errors.As(err, &mbe):
-		WriteError(w, http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("request body is larger than %d bytes", mbe.Limit), nil)
+		return &platform.APIError{Status: http.StatusNotFound, Code: platform.CodeNotFound, Message: "not found"}
 	case errors.Is(err, errBusy):
-		w.Header().Set("Retry-After", "5")
-		WriteError(w, http.StatusServiceUnavailable, CodeUnavailable, "the directory is busy with a bulk operation; retry shortly", nil)
-	default:
-		WriteError(w, http.StatusInternalServerError, CodeInternal, "internal error", nil)
+		return &platform.APIError{Status: http.StatusServiceUnavailable, Code: platform.CodeUnavailable,
+			Message: "the directory is busy with a bulk operation; retry shortly"}
 	}
+	return err
+}
+
+// fieldErrors converts the store's field errors.
+func fieldErrors(fs []phonebook.FieldError) []platform.FieldError {
+	out := make([]platform.FieldError, len(fs))
+	for i, f := range fs {
+		out[i] = platform.FieldError{Field: f.Field, Message: f.Message}
+	}
+	return out
 }
 
 var errBusy = errors.New("busy")
@@ -82,17 +54,26 @@ var errBusy = errors.New("busy")
 // of, say, 200 000 numbers before it is decoded (413).
 const MaxContactBodyBytes = 2 << 20
 
-// decodeJSON reads one JSON object of at most MaxContactBodyBytes into v,
-// rejecting unknown fields.
-func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, MaxContactBodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
+// decodeJSON reads one JSON value of at most MaxContactBodyBytes into v,
+// rejecting unknown fields, with errors in the API's terms.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxContactBodyBytes)
+	return platform.DecodeJSON(r, v)
+}
+
+// parseDetails lists a malformed CSV's problems as "line N" (", column")
+// fields, and one "body" entry counting those not listed.
+func parseDetails(pe *csvbook.ParseError) []platform.FieldError {
+	out := make([]platform.FieldError, 0, len(pe.Problems)+1)
+	for _, p := range pe.Problems {
+		field := "line " + strconv.Itoa(p.Line)
+		if p.Field != "" {
+			field += ", " + p.Field
 		}
-		return &phonebook.ValidationError{Fields: []phonebook.FieldError{{Field: "body", Message: "invalid JSON: " + err.Error()}}}
+		out = append(out, platform.FieldError{Field: field, Message: p.Msg})
 	}
-	return nil
+	if more := pe.Total - len(pe.Problems); more > 0 {
+		out = append(out, platform.FieldError{Field: "body", Message: strconv.Itoa(more) + " more problems not listed"})
+	}
+	return out
 }

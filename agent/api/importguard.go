@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/pbxagent/pbxagent/agent/platform"
 )
 
 // SpoolPattern names the files an import spools its upload in (in the
@@ -181,9 +183,11 @@ func stoppedBy(ctx context.Context) bool {
 // writeStopping answers an import cancelled by Stop, whole (with its
 // length) and flushed: Stop closes the connection once the import has
 // returned, and the client must have the whole answer by then.
-func writeStopping(w http.ResponseWriter) {
-	body, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: CodeUnavailable,
-		Message: "the daemon is stopping: the import was cancelled and nothing of it was imported; upload the file again once the daemon is back"}})
+func writeStopping(w http.ResponseWriter, r *http.Request) {
+	body, _ := json.Marshal(platform.ErrorBody{Error: platform.ErrorDetail{Code: platform.CodeUnavailable,
+		Message:   "the daemon is stopping: the import was cancelled and nothing of it was imported; upload the file again once the daemon is back",
+		Details:   []platform.FieldError{},
+		RequestID: platform.RequestID(r.Context())}})
 	body = append(body, '\n')
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
@@ -196,11 +200,11 @@ func writeStopping(w http.ResponseWriter) {
 }
 
 // writeTooManyImports answers an import refused for want of a slot.
-func writeTooManyImports(w http.ResponseWriter, limit int) {
+func writeTooManyImports(w http.ResponseWriter, r *http.Request, limit int) {
 	w.Header().Set("Retry-After", strconv.Itoa(importRetryAfter))
-	WriteError(w, http.StatusTooManyRequests, CodeTooManyImports,
+	platform.WriteError(w, r, http.StatusTooManyRequests, CodeTooManyImports,
 		fmt.Sprintf("%d CSV import(s) already in progress, the most store.max_imports allows; retry when it has finished", limit),
-		map[string]int{"max_imports": limit})
+		[]platform.FieldError{{Field: "max_imports", Message: strconv.Itoa(limit)}})
 }
 
 // ctxReader reads r until ctx ends, then fails with ctx's cause: parsing

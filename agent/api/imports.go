@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/csvbook"
 )
@@ -49,13 +50,6 @@ func NewImports(store *phonebook.Store, tmpDir string, opts ...ImportsOption) *I
 	return im
 }
 
-// Register adds the CSV routes.
-func (im *Imports) Register(r *Router) {
-	r.HandleFunc("POST /api/v1/contacts/import", im.importCSV)
-	r.HandleFunc("GET /api/v1/contacts/export", im.export)
-	r.HandleFunc("GET /api/v1/contacts/template", im.template)
-}
-
 // ImportResult is the answer to a successful import.
 type ImportResult struct {
 	Format    string            `json:"format"`
@@ -75,21 +69,22 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 		mode = "replace"
 	}
 	if mode != "replace" && mode != "merge" {
-		WriteError(w, http.StatusBadRequest, CodeInvalid, "mode: must be replace or merge", []phonebook.FieldError{{Field: "mode", Message: "must be replace or merge"}})
+		platform.WriteErr(w, r, platform.Invalid("mode: must be replace or merge", platform.FieldError{Field: "mode", Message: "must be replace or merge"}))
 		return
 	}
 	if mode == "replace" && q.Get("confirm") != "true" {
-		WriteError(w, http.StatusConflict, CodeConflict, ConfirmReplaceMessage, map[string]string{"confirm": "add confirm=true to replace every contact imported from CSV"})
+		platform.WriteError(w, r, http.StatusConflict, platform.CodeConflict, ConfirmReplaceMessage,
+			[]platform.FieldError{{Field: "confirm", Message: "add confirm=true to replace every contact imported from CSV"}})
 		return
 	}
 	if !im.enter() {
-		writeStopping(w)
+		writeStopping(w, r)
 		return
 	}
 	defer im.leave() // last: Stop waits for it
 	release, ok := im.acquire()
 	if !ok {
-		writeTooManyImports(w, cap(im.slots))
+		writeTooManyImports(w, r, cap(im.slots))
 		return
 	}
 	defer im.settle(w) // after release
@@ -103,18 +98,18 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case stoppedBy(ctx):
 			im.log.Info("csv import cancelled: the daemon is stopping", "mode", mode)
-			writeStopping(w)
+			writeStopping(w, r)
 		case errors.As(err, &pe):
-			WriteError(w, http.StatusBadRequest, CodeInvalid, pe.Error(), map[string]any{"lines": pe.Lines(), "problems": pe.Problems, "total": pe.Total, "rows": pe.Rows})
+			platform.WriteErr(w, r, platform.Invalid(pe.Error(), parseDetails(pe)...))
 		case errors.As(err, &ve):
-			WriteError(w, http.StatusBadRequest, CodeInvalid, err.Error(), ve.Fields)
+			platform.WriteErr(w, r, platform.Invalid(err.Error(), fieldErrors(ve.Fields)...))
 		default:
-			WriteErr(w, busy(err))
+			writeErr(w, r, busy(err))
 		}
 		return
 	}
 	res.Mode = mode
-	WriteJSON(w, http.StatusOK, res)
+	platform.WriteJSON(w, http.StatusOK, res)
 }
 
 // importUpload spools body, validates it whole and applies it. Every

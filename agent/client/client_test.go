@@ -93,7 +93,7 @@ func TestContactsAgainstDaemon(t *testing.T) {
 	if !errors.As(err, &ae) || !errors.Is(err, client.ErrInvalid) || ae.Code != "invalid" || len(ae.Problems) != 1 || ae.Problems[0].Field != "numbers[0].type" {
 		t.Fatalf("invalid: %#v", err)
 	}
-	if _, err := c.CreateContactJSON(ctx, map[string]any{"first_name": "X", "bogus": 1}); !errors.Is(err, client.ErrInvalid) || !strings.Contains(err.(*client.APIError).Problems[0].Message, "bogus") {
+	if _, err := c.CreateContactJSON(ctx, map[string]any{"first_name": "X", "bogus": 1}); !errors.Is(err, client.ErrInvalid) || !strings.Contains(err.(*client.APIError).Problems[0].String(), "bogus") {
 		t.Fatalf("unknown field: %v", err)
 	}
 

@@ -147,6 +147,9 @@ func DecodeProblems(details json.RawMessage) (probs []Problem, more int) {
 	}
 	var list []Problem
 	if err := json.Unmarshal(details, &list); err == nil {
+		for i := range list {
+			list[i] = lineField(list[i])
+		}
 		return list, 0
 	}
 	list = nil // Unmarshal may have filled part of it
@@ -191,6 +194,22 @@ func DecodeProblems(details json.RawMessage) (probs []Problem, more int) {
 		return []Problem{{Message: string(details)}}, 0
 	}
 	return []Problem{{Message: buf.String()}}, 0
+}
+
+// lineField reads a field "line N" or "line N, column" (a CSV line, as the
+// daemon names it) into Line and Field.
+func lineField(p Problem) Problem {
+	rest, ok := strings.CutPrefix(p.Field, "line ")
+	if !ok || p.Line != 0 {
+		return p
+	}
+	num, field, _ := strings.Cut(rest, ", ")
+	n, err := strconv.Atoi(num)
+	if err != nil || n <= 0 {
+		return p
+	}
+	p.Line, p.Field = n, field
+	return p
 }
 
 // readAPIError builds an *APIError from a non-2xx answer.

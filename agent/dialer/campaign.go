@@ -112,7 +112,7 @@ type AMDConfig struct {
 type CampaignConfig struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
-	Mode Mode   `json:"mode"`
+	Mode Mode   `json:"mode" openapi:"enum=preview|progressive|spare|predictive,required"`
 	// MaxChannels caps simultaneous customer legs (trunk cap). Agent legs
 	// are not counted.
 	MaxChannels int `json:"max_channels"`

@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/api"
+	"github.com/pbxagent/pbxagent/agent/platform"
 )
 
 // Directory turns a directory query into leads (the daemon wires it to
@@ -44,7 +43,7 @@ type Directory interface {
 type Handler struct {
 	d         *Dialer
 	dir       Directory
-	mux       *api.RouteMux
+	mux       *http.ServeMux
 	interval  time.Duration
 	maxUpload int64
 
@@ -64,33 +63,14 @@ func WithStreamInterval(d time.Duration) HandlerOption { return func(h *Handler)
 
 // NewHandler returns the HTTP API of d.
 func NewHandler(d *Dialer, opts ...HandlerOption) *Handler {
-	h := &Handler{d: d, mux: api.NewRouteMux(), interval: time.Second, maxUpload: 64 << 20, end: make(chan struct{})}
+	h := &Handler{d: d, interval: time.Second, maxUpload: 64 << 20, end: make(chan struct{})}
 	for _, o := range opts {
 		o(h)
 	}
-	m := h.mux
-	m.HandleFunc("GET /api/v1/campaigns", h.listCampaigns)
-	m.HandleFunc("POST /api/v1/campaigns", h.createCampaign)
-	m.HandleFunc("GET /api/v1/campaigns/{id}", h.getCampaign)
-	m.HandleFunc("PUT /api/v1/campaigns/{id}", h.putCampaign)
-	m.HandleFunc("PATCH /api/v1/campaigns/{id}", h.patchCampaign)
-	m.HandleFunc("POST /api/v1/campaigns/{id}/start", h.campaignAction(d.StartCampaign))
-	m.HandleFunc("POST /api/v1/campaigns/{id}/pause", h.campaignAction(d.PauseCampaign))
-	m.HandleFunc("POST /api/v1/campaigns/{id}/stop", h.campaignAction(d.StopCampaign))
-	m.HandleFunc("POST /api/v1/campaigns/{id}/leads", h.uploadLeads)
-	m.HandleFunc("POST /api/v1/campaigns/{id}/leads/directory", h.directoryLeads)
-	m.HandleFunc("GET /api/v1/campaigns/{id}/leads", h.listLeads)
-	m.HandleFunc("GET /api/v1/campaigns/{id}/stats", h.stats)
-	m.HandleFunc("POST /api/v1/dnc", h.addDNC)
-	m.HandleFunc("GET /api/v1/agents", h.listAgents)
-	m.HandleFunc("GET /api/v1/agents/{id}", h.getAgent)
-	m.HandleFunc("POST /api/v1/agents/{id}/login", h.login)
-	m.HandleFunc("POST /api/v1/agents/{id}/logout", h.agentAction(d.Logout))
-	m.HandleFunc("POST /api/v1/agents/{id}/resume", h.agentAction(d.Resume))
-	m.HandleFunc("POST /api/v1/agents/{id}/pause", h.pause)
-	m.HandleFunc("POST /api/v1/agents/{id}/next", h.next)
-	m.HandleFunc("POST /api/v1/agents/{id}/disposition", h.disposition)
-	m.HandleFunc("GET /api/v1/dialer/stream", h.stream)
+	h.mux = http.NewServeMux()
+	for _, rt := range h.Routes() {
+		h.mux.Handle(rt.Pattern(), rt.Handler)
+	}
 	return h
 }
 
@@ -103,43 +83,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 // Clients (EventSource) reconnect when the server is back.
 func (h *Handler) EndStreams() { h.endOnce.Do(func() { close(h.end) }) }
 
-// Routes lists the handler's routes ("GET /api/v1/campaigns/{id}", …) in
-// registration order, so that the daemon's router can register, answer
-// errors for and document each of them.
-func (h *Handler) Routes() []string { return h.mux.Routes() }
+func writeJSON(w http.ResponseWriter, status int, v any) { platform.WriteJSON(w, status, v) }
 
-type apiError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Details any    `json:"details,omitempty"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeErr(w http.ResponseWriter, err error) {
-	status, code := http.StatusInternalServerError, "internal"
+// writeErr answers err in the error envelope: ErrNotFound 404,
+// ErrConflict 409, ErrInvalid 400 (with the message, which names what is
+// wrong); anything else a 500 naming only the request id.
+func writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *platform.APIError
 	switch {
+	case errors.As(err, &ae):
 	case errors.Is(err, ErrNotFound):
-		status, code = http.StatusNotFound, "not_found"
+		err = &platform.APIError{Status: http.StatusNotFound, Code: platform.CodeNotFound, Message: err.Error()}
 	case errors.Is(err, ErrConflict):
-		status, code = http.StatusConflict, "conflict"
+		err = &platform.APIError{Status: http.StatusConflict, Code: platform.CodeConflict, Message: err.Error()}
 	case errors.Is(err, ErrInvalid):
-		status, code = http.StatusBadRequest, "invalid"
+		err = &platform.APIError{Status: http.StatusBadRequest, Code: platform.CodeInvalid, Message: err.Error()}
 	}
-	writeJSON(w, status, map[string]apiError{"error": {Code: code, Message: err.Error()}})
+	platform.WriteErr(w, r, err)
 }
 
-func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: request body: %w", ErrInvalid, err)
-	}
-	return nil
+// decodeJSON reads a body of at most 1 MiB (413 beyond) into v, with
+// errors in the API's terms.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	return platform.DecodeJSON(r, v)
 }
 
 type campaignOut struct {
@@ -163,13 +130,13 @@ func (h *Handler) listCampaigns(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 	var cfg CampaignConfig
-	if err := decodeJSON(r, &cfg); err != nil {
-		writeErr(w, err)
+	if err := decodeJSON(w, r, &cfg); err != nil {
+		writeErr(w, r, err)
 		return
 	}
 	out, err := h.d.CreateCampaign(cfg)
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, campaignOut{Config: out, State: CampaignStopped})
@@ -179,12 +146,12 @@ func (h *Handler) getCampaign(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	cfg, st, err := h.d.CampaignConfigOf(id)
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	v, err := h.d.CampaignView(id)
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, campaignOut{Config: cfg, State: st, Stats: &v})
@@ -192,36 +159,36 @@ func (h *Handler) getCampaign(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) putCampaign(w http.ResponseWriter, r *http.Request) {
 	var cfg CampaignConfig
-	if err := decodeJSON(r, &cfg); err != nil {
-		writeErr(w, err)
+	if err := decodeJSON(w, r, &cfg); err != nil {
+		writeErr(w, r, err)
 		return
 	}
-	h.update(w, r.PathValue("id"), cfg)
+	h.update(w, r, r.PathValue("id"), cfg)
 }
 
 func (h *Handler) patchCampaign(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	cfg, _, err := h.d.CampaignConfigOf(id)
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
-	if err := decodeJSON(r, &cfg); err != nil {
-		writeErr(w, err)
+	if err := decodeJSON(w, r, &cfg); err != nil {
+		writeErr(w, r, err)
 		return
 	}
-	h.update(w, id, cfg)
+	h.update(w, r, id, cfg)
 }
 
-func (h *Handler) update(w http.ResponseWriter, id string, cfg CampaignConfig) {
+func (h *Handler) update(w http.ResponseWriter, r *http.Request, id string, cfg CampaignConfig) {
 	if cfg.ID != "" && cfg.ID != id {
-		writeErr(w, fmt.Errorf("%w: id %q in the body differs from %q in the path", ErrInvalid, cfg.ID, id))
+		writeErr(w, r, fmt.Errorf("%w: id %q in the body differs from %q in the path", ErrInvalid, cfg.ID, id))
 		return
 	}
 	cfg.ID = id
 	out, err := h.d.UpdateCampaign(cfg)
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	_, st, _ := h.d.CampaignConfigOf(id)
@@ -232,12 +199,12 @@ func (h *Handler) campaignAction(f func(string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		if err := f(id); err != nil {
-			writeErr(w, err)
+			writeErr(w, r, err)
 			return
 		}
 		v, err := h.d.CampaignView(id)
 		if err != nil {
-			writeErr(w, err)
+			writeErr(w, r, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, v)
@@ -248,7 +215,7 @@ func (h *Handler) uploadLeads(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	cfg, _, err := h.d.CampaignConfigOf(id)
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, h.maxUpload)
@@ -261,63 +228,58 @@ func (h *Handler) uploadLeads(w http.ResponseWriter, r *http.Request) {
 			err = fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 	case "application/json", "":
-		dec := json.NewDecoder(body)
-		dec.DisallowUnknownFields()
-		if derr := dec.Decode(&in); derr != nil {
-			err = fmt.Errorf("%w: leads json: %w", ErrInvalid, derr)
-		}
+		r.Body = body
+		err = platform.DecodeJSON(r, &in)
 	default:
 		err = fmt.Errorf("%w: content type %q: want text/csv or application/json", ErrInvalid, ct)
 	}
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
-	h.addLeads(w, id, in)
+	h.addLeads(w, r, id, in)
 }
 
-func (h *Handler) addLeads(w http.ResponseWriter, id string, in []LeadInput) {
+func (h *Handler) addLeads(w http.ResponseWriter, r *http.Request, id string, in []LeadInput) {
 	n, err := h.d.AddLeads(id, in)
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"received": len(in), "added": n})
+	writeJSON(w, http.StatusOK, leadsAdded{Received: len(in), Added: n})
 }
 
 func (h *Handler) directoryLeads(w http.ResponseWriter, r *http.Request) {
 	if h.dir == nil {
-		writeErr(w, fmt.Errorf("%w: no directory configured", ErrNotFound))
+		writeErr(w, r, fmt.Errorf("%w: no directory configured", ErrNotFound))
 		return
 	}
-	var q struct {
-		Query string `json:"query"`
-	}
-	if err := decodeJSON(r, &q); err != nil {
-		writeErr(w, err)
+	var q directoryQuery
+	if err := decodeJSON(w, r, &q); err != nil {
+		writeErr(w, r, err)
 		return
 	}
 	in, err := h.dir.Leads(r.Context(), q.Query)
 	if err != nil {
-		writeErr(w, fmt.Errorf("directory query: %w", err))
+		writeErr(w, r, fmt.Errorf("directory query: %w", err))
 		return
 	}
-	h.addLeads(w, r.PathValue("id"), in)
+	h.addLeads(w, r, r.PathValue("id"), in)
 }
 
 func (h *Handler) listLeads(w http.ResponseWriter, r *http.Request) {
 	off, err1 := intParam(r, "offset", 0)
 	lim, err2 := intParam(r, "limit", 100)
 	if err := errors.Join(err1, err2); err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	leads, total, err := h.d.Leads(r.PathValue("id"), off, lim)
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"total": total, "offset": off, "leads": leads})
+	writeJSON(w, http.StatusOK, leadPage{Total: total, Offset: off, Leads: leads})
 }
 
 func intParam(r *http.Request, name string, def int) (int, error) {
@@ -335,7 +297,7 @@ func intParam(r *http.Request, name string, def int) (int, error) {
 func (h *Handler) stats(w http.ResponseWriter, r *http.Request) {
 	v, err := h.d.CampaignView(r.PathValue("id"))
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
@@ -350,31 +312,28 @@ func (h *Handler) addDNC(w http.ResponseWriter, r *http.Request) {
 	case "text/csv", "text/plain", "application/csv":
 		n, err := ParseDNC(body, region)
 		if err != nil {
-			writeErr(w, fmt.Errorf("%w: %w", ErrInvalid, err))
+			writeErr(w, r, fmt.Errorf("%w: %w", ErrInvalid, err))
 			return
 		}
 		nums = n
 	default:
-		var in struct {
-			Numbers []string `json:"numbers"`
-		}
-		dec := json.NewDecoder(body)
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil {
-			writeErr(w, fmt.Errorf("%w: dnc json: %w", ErrInvalid, err))
+		var in dncInput
+		r.Body = body
+		if err := platform.DecodeJSON(r, &in); err != nil {
+			writeErr(w, r, err)
 			return
 		}
 		for i, s := range in.Numbers {
 			n, err := CanonicalNumber(s, region)
 			if err != nil {
-				writeErr(w, fmt.Errorf("%w: numbers[%d]: %w", ErrInvalid, i, err))
+				writeErr(w, r, fmt.Errorf("%w: numbers[%d]: %w", ErrInvalid, i, err))
 				return
 			}
 			nums = append(nums, n)
 		}
 	}
 	h.d.AddDNC(nums)
-	writeJSON(w, http.StatusOK, map[string]int{"added": len(nums), "listed": h.d.DNC().Len()})
+	writeJSON(w, http.StatusOK, dncAdded{Added: len(nums), Listed: h.d.DNC().Len()})
 }
 
 func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request) {
@@ -384,83 +343,75 @@ func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) getAgent(w http.ResponseWriter, r *http.Request) {
 	v, err := h.d.AgentView(r.PathValue("id"))
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
 }
 
-func (h *Handler) agentDone(w http.ResponseWriter, id string, err error) {
+func (h *Handler) agentDone(w http.ResponseWriter, r *http.Request, id string, err error) {
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	v, err := h.d.AgentView(id)
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Campaign string `json:"campaign"`
-		Endpoint string `json:"endpoint"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
-		writeErr(w, err)
+	var in loginInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		writeErr(w, r, err)
 		return
 	}
 	id := r.PathValue("id")
-	h.agentDone(w, id, h.d.Login(id, in.Campaign, in.Endpoint))
+	h.agentDone(w, r, id, h.d.Login(id, in.Campaign, in.Endpoint))
 }
 
 func (h *Handler) agentAction(f func(string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		h.agentDone(w, id, f(id))
+		h.agentDone(w, r, id, f(id))
 	}
 }
 
 func (h *Handler) pause(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Reason string `json:"reason"`
-	}
+	var in pauseInput
 	if r.ContentLength != 0 {
-		if err := decodeJSON(r, &in); err != nil {
-			writeErr(w, err)
+		if err := decodeJSON(w, r, &in); err != nil {
+			writeErr(w, r, err)
 			return
 		}
 	}
 	id := r.PathValue("id")
-	h.agentDone(w, id, h.d.Pause(id, in.Reason))
+	h.agentDone(w, r, id, h.d.Pause(id, in.Reason))
 }
 
 func (h *Handler) next(w http.ResponseWriter, r *http.Request) {
 	l, err := h.d.NextCall(r.PathValue("id"))
 	if err != nil {
-		writeErr(w, err)
+		writeErr(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, l)
 }
 
 func (h *Handler) disposition(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Disposition string `json:"disposition"`
-		OptOut      bool   `json:"opt_out"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
-		writeErr(w, err)
+	var in dispositionInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		writeErr(w, r, err)
 		return
 	}
 	if in.Disposition == "" && !in.OptOut {
-		writeErr(w, fmt.Errorf("%w: disposition required", ErrInvalid))
+		writeErr(w, r, fmt.Errorf("%w: disposition required", ErrInvalid))
 		return
 	}
 	id := r.PathValue("id")
-	h.agentDone(w, id, h.d.SetDisposition(id, in.Disposition, in.OptOut))
+	h.agentDone(w, r, id, h.d.SetDisposition(id, in.Disposition, in.OptOut))
 }
 
 // stream sends the real-time view as Server-Sent Events: a "snapshot"
@@ -469,7 +420,7 @@ func (h *Handler) disposition(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) stream(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
-		writeErr(w, fmt.Errorf("streaming unsupported by this connection"))
+		writeErr(w, r, fmt.Errorf("streaming unsupported by this connection"))
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")

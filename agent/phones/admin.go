@@ -1,13 +1,11 @@
 package phones
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 
-	"github.com/pbxagent/pbxagent/agent/api"
+	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/provisioning"
 )
 
@@ -22,15 +20,12 @@ type createRequest struct {
 }
 
 func (s *Service) adminMux() http.Handler {
-	mux := api.NewRouteMux()
-	// With and without the trailing slash, however the caller mounts it.
-	mux.HandleFunc("GET /api/v1/phones", s.listPhones)
-	mux.HandleFunc("GET /api/v1/phones/{$}", s.listPhones)
-	mux.HandleFunc("POST /api/v1/phones", s.createPhone)
-	mux.HandleFunc("POST /api/v1/phones/{$}", s.createPhone)
-	mux.HandleFunc("GET /api/v1/phones/{mac}", s.getPhone)
-	mux.HandleFunc("PATCH /api/v1/phones/{mac}", s.patchPhone)
-	mux.HandleFunc("DELETE /api/v1/phones/{mac}", s.deletePhone)
+	mux := http.NewServeMux()
+	for _, rt := range s.Routes() {
+		if rt.Scope != platform.ScopePublic {
+			mux.Handle(rt.Pattern(), rt.Handler)
+		}
+	}
 	return mux
 }
 
@@ -48,47 +43,47 @@ func (s *Service) listPhones(w http.ResponseWriter, r *http.Request) {
 	for i, rec := range recs {
 		out[i] = s.view(rec, "")
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"phones": out})
+	writeJSON(w, http.StatusOK, phoneList{Phones: out})
 }
 
 func (s *Service) createPhone(w http.ResponseWriter, r *http.Request) {
 	var in createRequest
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, err)
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	mac, ok := provisioning.ParseMAC(in.MAC)
 	if !ok || mac == globalMAC {
-		s.writeError(w, invalid("mac", "must be 12 hex digits (separators ':', '-', '.' allowed), not all zero"))
+		s.writeError(w, r, invalid("mac", "must be 12 hex digits (separators ':', '-', '.' allowed), not all zero"))
 		return
 	}
 	vendor, ok := provisioning.ParseVendor(in.Vendor)
 	if !ok {
-		s.writeError(w, invalid("vendor", vendorsMsg()))
+		s.writeError(w, r, invalid("vendor", vendorsMsg()))
 		return
 	}
 	rec := &record{MAC: mac, Vendor: vendor, Model: strings.TrimSpace(in.Model),
 		Owner: strings.TrimSpace(in.Owner), Username: strings.TrimSpace(in.Username)}
 	if err := checkUsername(rec.Username); err != nil {
-		s.writeError(w, err)
+		s.writeError(w, r, err)
 		return
 	}
 	switch {
 	case rec.Username != "" && in.Password == "":
-		s.writeError(w, invalid("password", "required with a username"))
+		s.writeError(w, r, invalid("password", "required with a username"))
 		return
 	case rec.Username == "" && in.Password != "":
-		s.writeError(w, invalid("username", "required with a password"))
+		s.writeError(w, r, invalid("username", "required with a password"))
 		return
 	case in.Password != "":
 		if err := checkPassword(in.Password); err != nil {
-			s.writeError(w, err)
+			s.writeError(w, r, err)
 			return
 		}
 	}
 	tok, err := s.reg.create(r.Context(), rec, in.Password, s.cfg.clock.Now().UTC())
 	if err != nil {
-		s.writeError(w, err)
+		s.writeError(w, r, err)
 		return
 	}
 	s.log.Info("phone registered", "mac", mac, "vendor", vendor, "owner", rec.Owner, "username", rec.Username)
@@ -98,7 +93,7 @@ func (s *Service) createPhone(w http.ResponseWriter, r *http.Request) {
 func (s *Service) macParam(w http.ResponseWriter, r *http.Request) (string, bool) {
 	mac, ok := provisioning.ParseMAC(r.PathValue("mac"))
 	if !ok {
-		s.writeError(w, invalid("mac", "must be 12 hex digits"))
+		s.writeError(w, r, invalid("mac", "must be 12 hex digits"))
 	}
 	return mac, ok
 }
@@ -110,7 +105,7 @@ func (s *Service) getPhone(w http.ResponseWriter, r *http.Request) {
 	}
 	rec, ok := s.reg.get(mac)
 	if !ok {
-		s.writeError(w, errMissing)
+		s.writeError(w, r, errMissing)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.view(rec, ""))
@@ -122,13 +117,13 @@ func (s *Service) patchPhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var p patch
-	if err := decodeJSON(r, &p); err != nil {
-		s.writeError(w, err)
+	if err := decodeJSON(w, r, &p); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	rec, tok, err := s.reg.update(r.Context(), mac, p, s.cfg.clock.Now().UTC())
 	if err != nil {
-		s.writeError(w, err)
+		s.writeError(w, r, err)
 		return
 	}
 	s.log.Info("phone updated", "mac", mac, "token_rotated", tok != "", "password_changed", p.Password != nil)
@@ -141,49 +136,42 @@ func (s *Service) deletePhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.reg.remove(r.Context(), mac); err != nil {
-		s.writeError(w, err)
+		s.writeError(w, r, err)
 		return
 	}
 	s.log.Info("phone removed", "mac", mac)
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return invalid("body", "invalid JSON: "+err.Error())
-	}
-	return nil
+// decodeJSON reads a body of at most 64 KiB (413 beyond) into v, with
+// errors in the API's terms.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	return platform.DecodeJSON(r, v)
 }
 
+// writeJSON writes v, never to be cached (a new token is shown once).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	platform.WriteJSON(w, status, v)
 }
 
-// writeError answers {"error":{"code","message","details"}}.
-func (s *Service) writeError(w http.ResponseWriter, err error) {
-	status, code := http.StatusInternalServerError, "internal"
+// writeError answers in the error envelope; a 500's cause goes to the
+// request's log line, not to the client.
+func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *fieldError
-	details := map[string]string{}
+	var details []platform.FieldError
 	if errors.As(err, &fe) {
-		details["field"] = fe.field
+		details = []platform.FieldError{{Field: fe.field, Message: fe.message}}
 	}
 	switch {
 	case errors.Is(err, errInvalid):
-		status, code = http.StatusBadRequest, "invalid"
+		err = &platform.APIError{Status: http.StatusBadRequest, Code: platform.CodeInvalid, Message: err.Error(), Details: details}
 	case errors.Is(err, errConflict):
-		status, code = http.StatusConflict, "conflict"
+		err = &platform.APIError{Status: http.StatusConflict, Code: platform.CodeConflict, Message: err.Error(), Details: details}
 	case errors.Is(err, errMissing):
-		status, code = http.StatusNotFound, "not_found"
+		err = &platform.APIError{Status: http.StatusNotFound, Code: platform.CodeNotFound, Message: err.Error(), Details: details}
 	}
-	msg := err.Error()
-	if status == http.StatusInternalServerError {
-		s.log.Error("phone admin request failed", "error", err)
-		msg = "internal error"
-	}
-	writeJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": msg, "details": details}})
+	w.Header().Set("Cache-Control", "no-store")
+	platform.WriteErr(w, r, err)
 }

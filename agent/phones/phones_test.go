@@ -208,7 +208,7 @@ func TestAdminAPI(t *testing.T) {
 		{"bad mac", "POST", "/api/v1/phones", `{"mac":"00:15:65","vendor":"yealink"}`, 400, "mac"},
 		{"bad vendor", "POST", "/api/v1/phones", `{"mac":"0015654aa938","vendor":"nokia"}`, 400, "vendor"},
 		{"user without pass", "POST", "/api/v1/phones", `{"mac":"0015654aa938","vendor":"snom","username":"u"}`, 400, "password"},
-		{"unknown field", "POST", "/api/v1/phones", `{"mac":"0015654aa938","vendor":"snom","colour":"red"}`, 400, "body"},
+		{"unknown field", "POST", "/api/v1/phones", `{"mac":"0015654aa938","vendor":"snom","colour":"red"}`, 400, "colour"},
 		{"colon in user", "POST", "/api/v1/phones", `{"mac":"0015654aa938","vendor":"snom","username":"a:b","password":"p"}`, 400, "username"},
 		{"missing", "GET", "/api/v1/phones/001122334455", "", 404, ""},
 		{"patch missing", "PATCH", "/api/v1/phones/001122334455", `{"model":"x"}`, 404, ""},
@@ -222,12 +222,14 @@ func TestAdminAPI(t *testing.T) {
 		}
 		var er struct {
 			Error struct {
-				Code    string            `json:"code"`
-				Message string            `json:"message"`
-				Details map[string]string `json:"details"`
+				Code    string `json:"code"`
+				Message string `json:"message"`
+				Details []struct {
+					Field string `json:"field"`
+				} `json:"details"`
 			} `json:"error"`
 		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &er); err != nil || er.Error.Code == "" || er.Error.Details["field"] != tt.field {
+		if err := json.Unmarshal(rec.Body.Bytes(), &er); err != nil || er.Error.Code == "" || (tt.field == "") != (len(er.Error.Details) == 0) || (tt.field != "" && er.Error.Details[0].Field != tt.field) {
 			t.Errorf("%s: error body %s", tt.name, rec.Body)
 		}
 	}

@@ -234,14 +234,13 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 // PhoneHandler serves /phonebook/ and /provisioning/ to phones.
 func (s *Service) PhoneHandler() http.Handler { return http.HandlerFunc(s.servePhone) }
 
-// AdminHandler serves /api/v1/phones and /api/v1/phones/{mac}; wrap it in
-// the admin authentication. It has a method Routes() []string that lists
-// its routes ("GET /api/v1/phones/{mac}", …).
+// AdminHandler serves /api/v1/phones and /api/v1/phones/{mac} without
+// authentication (tests and labs; the daemon mounts Routes).
 func (s *Service) AdminHandler() http.Handler { return s.adminMux() }
 
-// Routes registers the phone routes on mux, and the admin routes wrapped by
-// admin (which must authenticate administrators).
-func (s *Service) Routes(mux *http.ServeMux, admin func(http.Handler) http.Handler) {
+// Register registers the phone routes on mux, and the admin routes wrapped
+// by admin (which must authenticate administrators); for labs.
+func (s *Service) Register(mux *http.ServeMux, admin func(http.Handler) http.Handler) {
 	ph := s.PhoneHandler()
 	mux.Handle("/phonebook/", ph)
 	mux.Handle("/provisioning/", ph)

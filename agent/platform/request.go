@@ -71,7 +71,7 @@ func DecodeJSON(r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return err
 		}
-		return Invalid("invalid JSON", FieldError{Field: "body", Message: "must hold one JSON value"})
+		return invalidJSON("body", "must hold one JSON value")
 	}
 	return nil
 }
@@ -88,18 +88,18 @@ func jsonError(err error) error {
 		if field == "" {
 			field = "body"
 		}
-		return Invalid("invalid JSON", FieldError{Field: field, Message: "must be " + jsonKind(te.Type)})
+		return invalidJSON(field, "must be "+jsonKind(te.Type))
 	case errors.As(err, &se):
-		return Invalid("invalid JSON", FieldError{Field: "body", Message: fmt.Sprintf("syntax error at byte %d", se.Offset)})
+		return invalidJSON("body", fmt.Sprintf("syntax error at byte %d", se.Offset))
 	case errors.Is(err, io.EOF):
-		return Invalid("invalid JSON", FieldError{Field: "body", Message: "is empty"})
+		return invalidJSON("body", "is empty")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return Invalid("invalid JSON", FieldError{Field: "body", Message: "ends too early"})
+		return invalidJSON("body", "ends too early")
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return Invalid("invalid JSON", FieldError{Field: strings.Trim(name, `"`), Message: "unknown field"})
+		return invalidJSON(strings.Trim(name, `"`), "unknown field")
 	}
-	return Invalid("invalid JSON", FieldError{Field: "body", Message: "is not valid JSON"})
+	return invalidJSON("body", "is not valid JSON")
 }
 
 // jsonKind names a Go type in JSON terms.
@@ -122,4 +122,10 @@ func jsonKind(t reflect.Type) string {
 		return jsonKind(t.Elem())
 	}
 	return "of another type"
+}
+
+// invalidJSON is a 400 whose message names the field and the problem
+// ("invalid JSON: first_name: must be a string").
+func invalidJSON(field, msg string) *APIError {
+	return Invalid("invalid JSON: "+field+": "+msg, FieldError{Field: field, Message: msg})
 }

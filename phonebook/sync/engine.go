@@ -898,3 +898,10 @@ func cloneMap[V any](m map[string]V) map[string]V {
 	}
 	return out
 }
+
+// Overlay returns the engine's store as an Overlay, when it is one (the
+// phone book's store is: it keeps local edits of synced contacts).
+func (e *Engine) Overlay() (Overlay, bool) {
+	ov, ok := e.store.(Overlay)
+	return ov, ok
+}

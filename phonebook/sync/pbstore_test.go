@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,26 +163,14 @@ func TestLocalEditsSurviveSync(t *testing.T) {
 		t.Fatalf("set: %v", s)
 	}
 
-	// Overlay endpoints.
-	srv := httptest.NewServer(eng.ContactsHandler())
-	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/api/v1/contacts/" + ids["1"] + "/local")
-	if err != nil {
-		t.Fatal(err)
+	// Overlay (its HTTP endpoints are tested in agent/sources).
+	local, _, err := st.LocalFields(ctx, ids["1"])
+	if err != nil || !slices.Contains(local, "job_title") {
+		t.Fatalf("local: %v %v", local, err)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `"job_title"`) {
-		t.Fatalf("local: %d %s", resp.StatusCode, body)
-	}
-	resp, err = http.Post(srv.URL+"/api/v1/contacts/"+ids["1"]+"/revert", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `"job_title":"Engineer"`) {
-		t.Fatalf("revert: %d %s", resp.StatusCode, body)
+	reverted, err := st.RevertToSource(ctx, ids["1"])
+	if err != nil || reverted.JobTitle != "Engineer" {
+		t.Fatalf("revert: %+v %v", reverted, err)
 	}
 
 	// Erase removes every contact of the source and its configuration.

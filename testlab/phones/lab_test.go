@@ -49,7 +49,7 @@ func startServer(t testing.TB, dir phones.Directory, opts ...phones.Option) *ser
 func serveService(t testing.TB, svc *phones.Service) *server {
 	t.Helper()
 	mux := http.NewServeMux()
-	svc.Routes(mux, func(h http.Handler) http.Handler { return h })
+	svc.Register(mux, func(h http.Handler) http.Handler { return h })
 	s := &server{svc: svc}
 	fast := fastlane.HandlerFunc(func(dst []byte, r *fastlane.Request) ([]byte, []byte, bool) {
 		h, b, ok := svc.ServeFast(dst, r)

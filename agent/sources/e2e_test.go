@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/prometheus/client_golang/prometheus"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	agentapi "github.com/pbxagent/pbxagent/agent/api"
+	"github.com/pbxagent/pbxagent/agent/sources"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/number"
-	"github.com/pbxagent/pbxagent/phonebook/source/sources"
+	srctypes "github.com/pbxagent/pbxagent/phonebook/source/sources"
 	"github.com/pbxagent/pbxagent/phonebook/sync"
 	"github.com/pbxagent/pbxagent/testlab/contactsvc"
 )
@@ -45,7 +48,7 @@ func TestAdminAPIEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	eng, err := sync.NewEngine(sync.PhonebookStore(st), sync.WithDataDir(dir), sync.WithTypes(sources.All()...))
+	eng, err := sync.NewEngine(sync.PhonebookStore(st), sync.WithDataDir(dir), sync.WithTypes(srctypes.All()...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,10 +59,12 @@ func TestAdminAPIEndToEnd(t *testing.T) {
 	for errors.Is(eng.Trigger("x", sync.SyncOptions{}), sync.ErrNotRunning) {
 		time.Sleep(time.Millisecond)
 	}
+	// The sources' routes and the contacts' (revert), as the daemon mounts them.
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/sources", eng.AdminHandler())
-	mux.Handle("/api/v1/sources/", eng.AdminHandler())
-	mux.Handle("/api/v1/contacts/", eng.ContactsHandler())
+	contacts := agentapi.NewComponent(agentapi.NewContacts(st, prometheus.NewRegistry()), agentapi.NewImports(st, t.TempDir()))
+	for _, rt := range append(sources.New(eng, sources.Config{}).Routes(), contacts.Routes()...) {
+		mux.Handle(rt.Pattern(), rt.Handler)
+	}
 	api := httptest.NewServer(mux)
 	defer api.Close()
 	call := func(method, path string, body any) map[string]any {

@@ -1,4 +1,4 @@
-package sync_test
+package sources_test
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pbxagent/pbxagent/agent/sources"
 	"io"
 	"log/slog"
 	"net/http"
@@ -137,7 +138,7 @@ func newHarness(t *testing.T, store *syncfake.MemStore, dir string, r *remote, c
 		t.Fatal(err)
 	}
 	h := &harness{t: t, store: store, clock: clk, remote: r, eng: eng, dir: dir, logs: logs}
-	h.srv = httptest.NewServer(eng.AdminHandler())
+	h.srv = httptest.NewServer(sources.New(eng, sources.Config{}).Handler())
 	t.Cleanup(h.srv.Close)
 	return h
 }
@@ -594,7 +595,7 @@ func TestAdminTestAndOverlayEndpoints(t *testing.T) {
 		t.Fatalf("test unsaved, bad settings: %d %v", code, out)
 	}
 	// MemStore has no overlay: the contacts endpoints say so.
-	srv := httptest.NewServer(h.eng.ContactsHandler())
+	srv := httptest.NewServer(sources.New(h.eng, sources.Config{}).Handler())
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/api/v1/contacts/x/local")
 	if err != nil {

@@ -1,0 +1,86 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/phonebook"
+)
+
+// Component is the contacts feature: the contacts API, reverse lookup and
+// CSV import, export and template.
+type Component struct {
+	contacts *Contacts
+	imports  *Imports
+}
+
+// NewComponent returns the contacts component of c and im.
+func NewComponent(c *Contacts, im *Imports) *Component { return &Component{contacts: c, imports: im} }
+
+// Name implements platform.Component.
+func (*Component) Name() string { return "contacts" }
+
+// Drain cancels the imports in progress: they are atomic, lose nothing,
+// and their clients are told at once instead of after the shutdown
+// timeout (platform.Drainer).
+func (c *Component) Drain(ctx context.Context) error { return c.imports.Stop(ctx) }
+
+func jsonBody(v any) *platform.Body {
+	return &platform.Body{ContentType: "application/json", Schema: v}
+}
+
+func ok(code int, desc string, v any) map[int]platform.Body {
+	if v == nil {
+		return map[int]platform.Body{code: {Description: desc}}
+	}
+	return map[int]platform.Body{code: {ContentType: "application/json", Description: desc, Schema: v}}
+}
+
+func csvOK(desc string) map[int]platform.Body {
+	return map[int]platform.Body{200: {ContentType: "text/csv", Description: desc}}
+}
+
+func q(name, desc string) platform.Param {
+	return platform.Param{Name: name, In: "query", Description: desc}
+}
+
+// Routes implements platform.Router. Every route needs the admin scope
+// for now: a user's personal contacts are not yet kept from other users.
+func (c *Component) Routes() []platform.Route {
+	ct, im := c.contacts, c.imports
+	admin := platform.ScopeAdmin
+	hf := func(f http.HandlerFunc) http.Handler { return f }
+	return []platform.Route{
+		{Method: "GET", Path: "/api/v1/contacts", Scope: admin, Handler: hf(ct.search), Op: platform.Operation{
+			Summary: "Search contacts (sorted by display name, paged)",
+			Params: []platform.Param{q("q", "words of the name, company or number"), q("scope", "global or personal"), q("owner", "owner of personal contacts"),
+				q("source", "source id"), q("visible_to", "user whose view to search"), q("limit", "1 to 1000"), q("cursor", "next_cursor of the previous page")},
+			Responses: ok(200, "a page of contacts", phonebook.Page{})}},
+		{Method: "POST", Path: "/api/v1/contacts", Scope: admin, Handler: hf(ct.create), Op: platform.Operation{
+			Summary: "Create a contact", Request: jsonBody(contactInput{}), Responses: ok(201, "the contact", ContactView{})}},
+		{Method: "GET", Path: "/api/v1/contacts/{id}", Scope: admin, Handler: hf(ct.get), Op: platform.Operation{
+			Summary: "Get a contact (with its locally edited fields)", Responses: ok(200, "the contact", ContactView{})}},
+		{Method: "PUT", Path: "/api/v1/contacts/{id}", Scope: admin, Handler: hf(ct.put), Op: platform.Operation{
+			Summary: "Replace a contact", Request: jsonBody(contactInput{}), Responses: ok(200, "the contact", ContactView{})}},
+		{Method: "PATCH", Path: "/api/v1/contacts/{id}", Scope: admin, Handler: hf(ct.patch), Op: platform.Operation{
+			Summary: "Change fields of a contact (JSON merge patch)", Request: &platform.Body{ContentType: "application/merge-patch+json", Schema: contactInput{}},
+			Responses: ok(200, "the contact", ContactView{})}},
+		{Method: "DELETE", Path: "/api/v1/contacts/{id}", Scope: admin, Handler: hf(ct.delete), Op: platform.Operation{
+			Summary: "Delete a contact (a synced one stays deleted through syncs)", Responses: ok(204, "deleted", nil)}},
+		{Method: "POST", Path: "/api/v1/contacts/{id}/revert", Scope: admin, Handler: hf(ct.revert), Op: platform.Operation{
+			Summary: "Drop local edits of a synced contact", Responses: ok(200, "the contact as its source has it", ContactView{})}},
+		{Method: "GET", Path: "/api/v1/lookup", Scope: admin, Handler: hf(ct.lookup), Op: platform.Operation{
+			Summary: "Reverse lookup of a number (404 on a miss)", Params: []platform.Param{{Name: "number", In: "query", Required: true}},
+			Responses: ok(200, "the contact's name", LookupAnswer{})}},
+		{Method: "POST", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importCSV), Op: platform.Operation{
+			Summary: "Import a CSV (replace needs confirm=true)", Params: []platform.Param{q("mode", "replace (default) or merge"), q("confirm", "true to replace")},
+			Request: &platform.Body{ContentType: "text/csv", Description: "Central Phone Book, Google or Outlook CSV"}, Responses: ok(200, "what the import did", ImportResult{})}},
+		{Method: "GET", Path: "/api/v1/contacts/export", Scope: admin, Handler: hf(im.export), Op: platform.Operation{
+			Summary:   "Export global contacts as Central Phone Book CSV (source=csv: only the CSV-managed ones, the file to edit and upload again)",
+			Params:    []platform.Param{q("source", "only this source's contacts")},
+			Responses: csvOK("the contacts")}},
+		{Method: "GET", Path: "/api/v1/contacts/template", Scope: admin, Handler: hf(im.template), Op: platform.Operation{
+			Summary: "A CSV template", Responses: csvOK("the header and an example row")}},
+	}
+}

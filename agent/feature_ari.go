@@ -1,0 +1,53 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/ari"
+)
+
+// ariConn is the ARI connection the Stasis caller-ID app and the dialer
+// share: it connects when the daemon starts and closes when it stops.
+type ariConn struct{ conn *ari.Conn }
+
+func newARI(b *build) (platform.Component, error) {
+	c := b.cfg.ARI
+	if c.URL == "" {
+		return nil, nil
+	}
+	conn, err := ari.New(c.URL, ari.WithApps(c.CallerIDApp, c.DialerApp), ari.WithAuth(c.User, c.Pass), ari.WithIdleTimeout(c.IdleTimeout),
+		ari.WithLogger(b.logger("ari")))
+	if err != nil {
+		return nil, fmt.Errorf("config ari.url: %w", err)
+	}
+	b.d.ari = conn
+	return &ariConn{conn: conn}, nil
+}
+
+// Name implements platform.Component.
+func (*ariConn) Name() string { return "ari" }
+
+// Listen starts the events loop (it connects, and reconnects, by itself).
+func (a *ariConn) Listen(context.Context) error {
+	if err := a.conn.Start(); err != nil {
+		return fmt.Errorf("ari: %w", err)
+	}
+	return nil
+}
+
+// Shutdown closes the connection.
+func (a *ariConn) Shutdown(context.Context) error { return a.conn.Close() }
+
+// errARINotConnected: the events WebSocket is not (yet) up.
+var errARINotConnected = errors.New("not connected")
+
+// Ready reports whether the events WebSocket is connected and reconciled.
+func (a *ariConn) Ready(context.Context) error {
+	if !a.conn.Ready() {
+		return errARINotConnected
+	}
+	return nil
+}

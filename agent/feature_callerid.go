@@ -1,0 +1,186 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/callerid"
+	"github.com/pbxagent/pbxagent/agent/cidapp"
+	"github.com/pbxagent/pbxagent/agent/platform"
+	pbxsip "github.com/pbxagent/pbxagent/sip"
+)
+
+// callerID is the caller-ID front ends sharing one service: the /cid
+// routes (public to the HTTP layer: they check their own token and
+// allow-list), the FastAGI listener and the SIP redirect server.
+type callerID struct {
+	svc     *callerid.Service
+	agiAddr string
+	sipAddr string
+	sip     *pbxsip.RedirectServer
+
+	agiLn net.Listener
+	sipPC net.PacketConn
+	sipLn net.Listener
+}
+
+func newCallerID(b *build) (platform.Component, error) {
+	cfg := b.cfg
+	allow, err := prefixes(cfg.CallerID.Allow)
+	if err != nil {
+		return nil, fmt.Errorf("config callerid.allow: %w", err)
+	}
+	policy, err := callerid.ParseOverwritePolicy(cfg.CallerID.Overwrite)
+	if err != nil {
+		return nil, fmt.Errorf("config callerid.overwrite: %w", err)
+	}
+	opts := []callerid.Option{
+		callerid.WithRegisterer(b.reg), callerid.WithLogger(b.logger("callerid")),
+		callerid.WithTimeout(cfg.CallerID.Deadline), callerid.WithHTTPAllow(allow...),
+		callerid.WithOverwritePolicy(policy), callerid.WithSIPCNAM(cfg.SIP.CNAM),
+		callerid.WithMaxAGISessions(cfg.AGI.MaxSessions), callerid.WithMaxAGIWaiting(cfg.AGI.MaxWaiting),
+		callerid.WithAGIFirstLineTimeout(cfg.AGI.FirstLineTimeout),
+	}
+	if cfg.CallerID.Token != "" {
+		opts = append(opts, callerid.WithHTTPToken(cfg.CallerID.Token))
+	}
+	c := &callerID{agiAddr: cfg.AGI.Addr, sipAddr: cfg.SIP.Addr}
+	if c.svc, err = callerid.New(b.store, opts...); err != nil {
+		return nil, err
+	}
+	if cfg.SIP.Addr != "" {
+		miss := pbxsip.MissNotFound
+		if cfg.SIP.MissStatus == 302 {
+			miss = pbxsip.MissRedirect
+		}
+		if c.sip, err = newSIPServer(cfg.SIP, c.svc.SIPResolver(), miss, min(cfg.CallerID.Deadline, 150*time.Millisecond),
+			b.logger("sip")); err != nil {
+			return nil, err
+		}
+		registerSIPMetrics(b.reg, c.sip)
+	}
+	b.d.cid = c
+	return c, nil
+}
+
+// Name implements platform.Component.
+func (*callerID) Name() string { return "callerid" }
+
+// Routes implements platform.Router.
+func (c *callerID) Routes() []platform.Route {
+	h := c.svc.HTTPHandler()
+	text := map[int]platform.Body{200: {ContentType: "text/plain", Description: "the caller's name, or nothing (always 200)"}}
+	params := []platform.Param{{Name: "format", In: "query"}, {Name: "token", In: "query", Description: "callerid.token when set"}}
+	return []platform.Route{
+		{Method: http.MethodGet, Path: "/cid", Scope: platform.ScopePublic, Handler: h, Op: platform.Operation{
+			Summary: "Caller name for Asterisk CURL() (text/plain, always 200)", Params: append(params, platform.Param{Name: "number", In: "query"}), Responses: text}},
+		{Method: http.MethodGet, Path: "/cid/{number}", Scope: platform.ScopePublic, Handler: h, Op: platform.Operation{
+			Summary: "Caller name for Asterisk CURL()", Params: params, Responses: text}},
+	}
+}
+
+// Listen binds FastAGI and the SIP redirect server's UDP and TCP sockets.
+func (c *callerID) Listen(context.Context) (err error) {
+	if c.agiAddr != "" {
+		if c.agiLn, err = net.Listen("tcp", c.agiAddr); err != nil {
+			return fmt.Errorf("agi listen %s: %w", c.agiAddr, err)
+		}
+	}
+	if c.sip != nil {
+		if c.sipPC, err = net.ListenPacket("udp", c.sipAddr); err != nil {
+			return fmt.Errorf("sip listen udp %s: %w", c.sipAddr, err)
+		}
+		// TCP on the port UDP got (they differ only when the port was 0).
+		if c.sipLn, err = net.Listen("tcp", c.sipPC.LocalAddr().String()); err != nil {
+			return fmt.Errorf("sip listen tcp %s: %w", c.sipPC.LocalAddr(), err)
+		}
+	}
+	return nil
+}
+
+// Run serves FastAGI and SIP until ctx ends.
+func (c *callerID) Run(ctx context.Context) error {
+	errs := make(chan error, 2)
+	n := 0
+	if c.agiLn != nil {
+		n++
+		go func() { errs <- c.svc.ServeAGI(ctx, c.agiLn) }()
+	}
+	if c.sip != nil {
+		n++
+		go func() { errs <- c.sip.Serve(ctx, c.sipPC, c.sipLn) }()
+	}
+	var all []error
+	for range n {
+		if err := <-errs; err != nil && !errors.Is(err, context.Canceled) {
+			all = append(all, err)
+		}
+	}
+	if n == 0 {
+		<-ctx.Done()
+	}
+	return errors.Join(all...)
+}
+
+// Shutdown closes the listeners (those Serve did not close already).
+func (c *callerID) Shutdown(context.Context) error {
+	for _, cl := range []interface{ Close() error }{c.agiLn, c.sipLn, c.sipPC} {
+		if cl != nil && !isNil(cl) {
+			_ = cl.Close()
+		}
+	}
+	return nil
+}
+
+// isNil reports whether an interface holds a nil listener.
+func isNil(c interface{ Close() error }) bool {
+	switch v := c.(type) {
+	case net.Listener:
+		return v == nil
+	case net.PacketConn:
+		return v == nil
+	}
+	return false
+}
+
+// ReadyChecks reports FastAGI's and the SIP transports' state, each
+// configured one under its name.
+func (c *callerID) ReadyChecks(context.Context) map[string]error {
+	out := map[string]error{}
+	if c.agiAddr != "" {
+		out["agi"] = nil
+		if c.agiLn == nil {
+			out["agi"] = errNotListening
+		}
+	}
+	if c.sip != nil {
+		out["sip"] = c.sip.Ready()
+		if c.sipPC == nil {
+			out["sip"] = errNotListening
+		}
+	}
+	return out
+}
+
+// errNotListening: the daemon has not started (or its start failed).
+var errNotListening = errors.New("not listening")
+
+// callerIDApp is the caller-ID Stasis app on the ARI connection.
+type callerIDApp struct{ app *cidapp.App }
+
+func newCallerIDApp(b *build) (platform.Component, error) {
+	if b.d.ari == nil || b.d.cid == nil {
+		return nil, nil
+	}
+	return &callerIDApp{app: cidapp.New(b.d.ari, b.cfg.ARI.CallerIDApp, b.d.cid.svc, b.logger("cidapp"))}, nil
+}
+
+// Name implements platform.Component.
+func (*callerIDApp) Name() string { return "cidapp" }
+
+// Run answers the Stasis app's calls until ctx ends.
+func (a *callerIDApp) Run(ctx context.Context) error { return a.app.Run(ctx) }

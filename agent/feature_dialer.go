@@ -1,0 +1,96 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pbxagent/pbxagent/agent/dialer"
+	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
+	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/phonebook"
+)
+
+// dialerFeature is the predictive dialer on the ARI connection.
+type dialerFeature struct {
+	d   *dialer.Dialer
+	tel *aritel.Telephony
+	h   *dialer.Handler
+	log interface {
+		Warn(msg string, args ...any)
+	}
+}
+
+func newDialer(b *build) (platform.Component, error) {
+	if b.d.ari == nil {
+		return nil, nil
+	}
+	var telOpts []aritel.Option
+	if b.cfg.ARI.AMDContext != "" {
+		telOpts = append(telOpts, aritel.WithAMDContext(b.cfg.ARI.AMDContext))
+	}
+	tel := aritel.New(b.d.ari, b.cfg.ARI.DialerApp, append(telOpts, aritel.WithLogger(b.logger("dialer-ari")))...)
+	// Campaigns, leads, DNC, 72-hour records and meters persist in the
+	// store's "dialer" namespace; the dialer closes (flushes) it on Close.
+	dlog := b.logger("dialer")
+	d := dialer.New(tel, dialer.WithStore(dialer.NewKVStore(b.store.Meta("dialer"), dlog)), dialer.WithLogger(dlog))
+	if err := d.Restore(b.ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("dialer: %w", err)
+	}
+	b.d.dialer = d
+	return &dialerFeature{d: d, tel: tel, h: dialer.NewHandler(d, dialer.WithDirectory(leadDirectory{b.store})), log: dlog}, nil
+}
+
+// Name implements platform.Component.
+func (*dialerFeature) Name() string { return "dialer" }
+
+// Routes implements platform.Router.
+func (f *dialerFeature) Routes() []platform.Route { return f.h.Routes() }
+
+// Run paces the campaigns and handles the ARI events until ctx ends.
+func (f *dialerFeature) Run(ctx context.Context) error {
+	f.d.Start(ctx)
+	return f.tel.Run(ctx, f.d.HandleEvent)
+}
+
+// Drain ends the live streams: they would hold the HTTP shutdown for its
+// whole timeout.
+func (f *dialerFeature) Drain(context.Context) error {
+	f.h.EndStreams()
+	return nil
+}
+
+// Shutdown closes the dialer (flushing its store) and releases every
+// dialer leg and bridge, so that none outlives the process (agents'
+// phones left off-hook on dead legs, bridges orphaned).
+func (f *dialerFeature) Shutdown(ctx context.Context) error {
+	f.d.Close()
+	if err := f.tel.Release(ctx); err != nil {
+		// Logged, not returned: the PBX may be gone, and the stop goes on.
+		f.log.Warn("dialer: releasing calls at stop", "err", err)
+	}
+	return nil
+}
+
+// leadDirectory turns a directory search into dialer leads: every number of
+// every global contact the query finds.
+type leadDirectory struct{ store *phonebook.Store }
+
+// Leads implements dialer.Directory.
+func (l leadDirectory) Leads(ctx context.Context, query string) ([]dialer.LeadInput, error) {
+	var out []dialer.LeadInput
+	err := l.store.Iterate(ctx, phonebook.Query{Q: query, Scope: phonebook.ScopeGlobal}, func(c *phonebook.Contact) error {
+		for _, n := range c.Numbers {
+			if n.Type == phonebook.NumberFax {
+				continue
+			}
+			v := n.Normalized
+			if v == "" {
+				v = n.Value
+			}
+			out = append(out, dialer.LeadInput{Number: v, Name: c.DisplayName, Fields: map[string]string{"contact_id": c.ID, "number_type": string(n.Type)}})
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,43 @@
+package agent
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/phones"
+	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/provisioning"
+)
+
+func newPhones(b *build) (platform.Component, error) {
+	cfg := b.cfg
+	phoneAllow, err := prefixes(cfg.Phones.Allow)
+	if err != nil {
+		return nil, fmt.Errorf("config phones.allow: %w", err)
+	}
+	auth := phones.AuthBasic | phones.AuthDigest | phones.AuthToken
+	if len(phoneAllow) > 0 {
+		auth |= phones.AuthIP
+	}
+	publicURL := cfg.HTTP.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + cfg.HTTP.Addr
+	}
+	group, known := provisioning.ParseGroupBy(cfg.Phones.GroupBy)
+	if !known {
+		return nil, fmt.Errorf("config phones.group_by %q: want company, department, source or personal", cfg.Phones.GroupBy)
+	}
+	svc, err := phones.New(b.ctx, b.store, b.store.Meta("phones"),
+		phones.WithAuth(auth), phones.WithAllowList(phoneAllow...), phones.WithBaseURL(publicURL),
+		phones.WithGroupBy(group), phones.WithLogger(b.logger("phones")),
+		phones.WithRefresh(time.Duration(cfg.Phones.RefreshMinutes)*time.Minute, 10*time.Minute),
+		phones.WithLoginLimits(phones.LoginLimits{MaxFailures: cfg.Phones.LoginMaxFailures, Window: cfg.Phones.LoginWindow,
+			MaxUsersPerAddress: cfg.Phones.LoginMaxUsersPerAddress, MaxAccountFailures: cfg.Phones.LoginMaxAccountFailures,
+			MaxTracked: cfg.Phones.LoginMaxTracked}),
+		phones.WithDigestNonces(cfg.Phones.DigestMaxNonces))
+	if err != nil {
+		return nil, err
+	}
+	b.d.phones = svc // the HTTP fast lane serves its repeated requests
+	return svc, nil
+}

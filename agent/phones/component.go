@@ -1,0 +1,59 @@
+package phones
+
+import (
+	"net/http"
+
+	"github.com/pbxagent/pbxagent/agent/platform"
+)
+
+// Name implements platform.Component.
+func (s *Service) Name() string { return "phones" }
+
+// Phone endpoint patterns: the phones' own routes, public to the HTTP
+// layer because phones authenticate here (token, Basic, Digest, address).
+const (
+	PhonebookPattern    = "GET /phonebook/{file...}"
+	ProvisioningPattern = "GET /provisioning/{file...}"
+)
+
+// Routes implements platform.Router: the admin API (admin scope) and the
+// phone endpoints (public: the service authenticates phones itself).
+func (s *Service) Routes() []platform.Route {
+	admin := platform.ScopeAdmin
+	ph := s.PhoneHandler()
+	phone := func(v any) map[int]platform.Body {
+		return map[int]platform.Body{200: {ContentType: "application/json", Description: "the phone", Schema: v}}
+	}
+	list := http.HandlerFunc(s.listPhones)
+	create := http.HandlerFunc(s.createPhone)
+	listOp := platform.Operation{Summary: "List registered phones", Responses: phone(phoneList{})}
+	createOp := platform.Operation{Summary: "Register a phone (returns its token once)",
+		Request:   &platform.Body{ContentType: "application/json", Schema: createRequest{}},
+		Responses: map[int]platform.Body{201: {ContentType: "application/json", Description: "the phone with its token", Schema: Phone{}}}}
+	fileParams := []platform.Param{{Name: "file", In: "path", Required: true}, {Name: "token", In: "query", Description: "the phone's URL token"}}
+	return []platform.Route{
+		// With and without the trailing slash.
+		{Method: "GET", Path: "/api/v1/phones", Scope: admin, Handler: list, Op: listOp},
+		{Method: "GET", Path: "/api/v1/phones/{$}", Scope: admin, Handler: list, Op: listOp},
+		{Method: "POST", Path: "/api/v1/phones", Scope: admin, Handler: create, Op: createOp},
+		{Method: "POST", Path: "/api/v1/phones/{$}", Scope: admin, Handler: create, Op: createOp},
+		{Method: "GET", Path: "/api/v1/phones/{mac}", Scope: admin, Handler: http.HandlerFunc(s.getPhone),
+			Op: platform.Operation{Summary: "Get a phone", Responses: phone(Phone{})}},
+		{Method: "PATCH", Path: "/api/v1/phones/{mac}", Scope: admin, Handler: http.HandlerFunc(s.patchPhone),
+			Op: platform.Operation{Summary: "Change a phone", Request: &platform.Body{ContentType: "application/json", Schema: patch{}}, Responses: phone(Phone{})}},
+		{Method: "DELETE", Path: "/api/v1/phones/{mac}", Scope: admin, Handler: http.HandlerFunc(s.deletePhone),
+			Op: platform.Operation{Summary: "Remove a phone", Responses: map[int]platform.Body{204: {Description: "removed"}}}},
+		{Method: "GET", Path: "/phonebook/{file...}", Scope: platform.ScopePublic, Handler: ph, Op: platform.Operation{
+			Summary:   "Vendor phonebook XML (yealink.xml, yealink-groups.xml, cisco.xml, grandstream.xml, snom.xml, fanvil.xml, …); phone auth",
+			Params:    append(fileParams, platform.Param{Name: "q", In: "query"}, platform.Param{Name: "number", In: "query"}, platform.Param{Name: "page", In: "query"}),
+			Responses: map[int]platform.Body{200: {ContentType: "application/xml", Description: "the phonebook"}}}},
+		{Method: "GET", Path: "/provisioning/{file...}", Scope: platform.ScopePublic, Handler: ph, Op: platform.Operation{
+			Summary: "Per-phone provisioning and directory files; phone auth", Params: fileParams,
+			Responses: map[int]platform.Body{200: {ContentType: "application/xml", Description: "the file"}}}},
+	}
+}
+
+// phoneList is the body of GET /api/v1/phones.
+type phoneList struct {
+	Phones []Phone `json:"phones"`
+}

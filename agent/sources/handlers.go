@@ -1,0 +1,217 @@
+package sources
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/phonebook"
+	pbsync "github.com/pbxagent/pbxagent/phonebook/sync"
+)
+
+// maxBody caps a source's JSON body.
+const maxBody = 1 << 20
+
+// codeBadGateway: the source itself failed a test.
+const codeBadGateway = "bad_gateway"
+
+type handlers struct{ e *pbsync.Engine }
+
+// Answer bodies.
+type (
+	sourceList struct {
+		Sources []pbsync.View `json:"sources"`
+	}
+	erased struct {
+		Erased          bool `json:"erased"`
+		ContactsDeleted int  `json:"contacts_deleted"`
+	}
+	started struct {
+		Started bool `json:"started"`
+	}
+	testedContacts struct {
+		Contacts []*phonebook.Contact `json:"contacts"`
+	}
+	localFields struct {
+		ID             string   `json:"id"`
+		LocalFields    []string `json:"local_fields"`
+		DeletedLocally bool     `json:"deleted_locally"`
+	}
+)
+
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	return platform.DecodeJSON(r, v)
+}
+
+// writeErr answers err in the error envelope.
+func writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *pbsync.FieldError
+	var ve *phonebook.ValidationError
+	var ae *platform.APIError
+	status, code := 0, ""
+	var details []platform.FieldError
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &fe):
+		status, code = http.StatusBadRequest, platform.CodeInvalid
+		details = []platform.FieldError{{Field: fe.Field, Message: fe.Message}}
+	case errors.As(err, &ve):
+		status, code = http.StatusBadRequest, platform.CodeInvalid
+		for _, f := range ve.Fields {
+			details = append(details, platform.FieldError{Field: f.Field, Message: f.Message})
+		}
+	case errors.Is(err, pbsync.ErrNotFound), errors.Is(err, phonebook.ErrNotFound):
+		status, code = http.StatusNotFound, platform.CodeNotFound
+	case errors.Is(err, pbsync.ErrRunning), errors.Is(err, pbsync.ErrNameTaken), errors.Is(err, pbsync.ErrEraseInProcess):
+		status, code = http.StatusConflict, platform.CodeConflict
+	case errors.Is(err, pbsync.ErrNotRunning):
+		status, code = http.StatusServiceUnavailable, platform.CodeUnavailable
+	case errors.Is(err, pbsync.ErrNotTestable):
+		status, code = http.StatusBadRequest, platform.CodeInvalid
+	}
+	if status != 0 {
+		err = &platform.APIError{Status: status, Code: code, Message: err.Error(), Details: details}
+	}
+	platform.WriteErr(w, r, err)
+}
+
+// upstream answers a source's own failure during a test: 502 with what the
+// source said (its address, its status), which the admin needs to fix it.
+func upstream(w http.ResponseWriter, r *http.Request, err error) {
+	platform.LogError(r.Context(), err)
+	platform.WriteError(w, r, http.StatusBadGateway, codeBadGateway, "the source failed: "+err.Error(), nil)
+}
+
+func (h handlers) list(w http.ResponseWriter, r *http.Request) {
+	platform.WriteJSON(w, http.StatusOK, sourceList{Sources: h.e.List()})
+}
+
+func (h handlers) create(w http.ResponseWriter, r *http.Request) {
+	var in pbsync.Input
+	if err := decode(w, r, &in); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	v, err := h.e.Create(r.Context(), in)
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	platform.WriteJSON(w, http.StatusCreated, v)
+}
+
+func (h handlers) get(w http.ResponseWriter, r *http.Request) {
+	v, err := h.e.Get(r.PathValue("id"))
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	platform.WriteJSON(w, http.StatusOK, v)
+}
+
+func (h handlers) update(w http.ResponseWriter, r *http.Request) {
+	var in pbsync.Input
+	if err := decode(w, r, &in); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	v, err := h.e.Update(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	platform.WriteJSON(w, http.StatusOK, v)
+}
+
+func (h handlers) erase(w http.ResponseWriter, r *http.Request) {
+	n, err := h.e.Erase(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	platform.WriteJSON(w, http.StatusOK, erased{Erased: true, ContactsDeleted: n})
+}
+
+func (h handlers) sync(w http.ResponseWriter, r *http.Request) {
+	var opts pbsync.SyncOptions
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &opts); err != nil {
+			writeErr(w, r, err)
+			return
+		}
+	}
+	id := r.PathValue("id")
+	if wait, _ := strconv.ParseBool(r.URL.Query().Get("wait")); wait {
+		run, err := h.e.SyncNow(r.Context(), id, opts)
+		if err != nil {
+			writeErr(w, r, err)
+			return
+		}
+		platform.WriteJSON(w, http.StatusOK, run)
+		return
+	}
+	if err := h.e.Trigger(id, opts); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	platform.WriteJSON(w, http.StatusAccepted, started{Started: true})
+}
+
+func (h handlers) testInput(w http.ResponseWriter, r *http.Request) {
+	var in pbsync.Input
+	if err := decode(w, r, &in); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	cs, err := h.e.TestInput(r.Context(), in, 10)
+	var fe *pbsync.FieldError
+	if err != nil && !errors.As(err, &fe) && !errors.Is(err, pbsync.ErrNotTestable) {
+		upstream(w, r, err)
+		return
+	}
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	if cs == nil {
+		cs = []*phonebook.Contact{}
+	}
+	platform.WriteJSON(w, http.StatusOK, testedContacts{Contacts: cs})
+}
+
+func (h handlers) test(w http.ResponseWriter, r *http.Request) {
+	cs, err := h.e.Test(r.Context(), r.PathValue("id"), 10)
+	if err != nil && !errors.Is(err, pbsync.ErrNotFound) && !errors.Is(err, pbsync.ErrNotTestable) {
+		upstream(w, r, err)
+		return
+	}
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	if cs == nil {
+		cs = []*phonebook.Contact{}
+	}
+	platform.WriteJSON(w, http.StatusOK, testedContacts{Contacts: cs})
+}
+
+// local serves GET /api/v1/contacts/{id}/local: which fields of a synced
+// contact are local edits (501 when the store keeps none).
+func (h handlers) local(w http.ResponseWriter, r *http.Request) {
+	ov, ok := h.e.Overlay()
+	if !ok {
+		platform.WriteError(w, r, http.StatusNotImplemented, "not_implemented", "the store keeps no local edits", nil)
+		return
+	}
+	f, deleted, err := ov.LocalFields(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	if f == nil {
+		f = []string{}
+	}
+	platform.WriteJSON(w, http.StatusOK, localFields{ID: r.PathValue("id"), LocalFields: f, DeletedLocally: deleted})
+}
