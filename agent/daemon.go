@@ -10,10 +10,12 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,8 +25,11 @@ import (
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/agent/fastlane"
 	"github.com/pbxagent/pbxagent/agent/httpx"
+	"github.com/pbxagent/pbxagent/agent/oauth"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/agent/tlsconf"
+	"github.com/pbxagent/pbxagent/agent/users"
 	"github.com/pbxagent/pbxagent/ari"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/number"
@@ -50,6 +55,11 @@ type Daemon struct {
 	cid    *callerID
 	ari    *ari.Conn
 	dialer *dialer.Dialer
+	users  *users.Service
+	cors   *oauth.CORS
+	tls    *tlsconf.Reloader
+	tlsLn  net.Listener
+	tlsSrv *http.Server
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.
@@ -110,7 +120,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	}
 	d.store, err = phonebook.Open(ctx, phonebook.Options{
 		Dir: cfg.DataDir + "/badger", Numbering: number.Numbering{Normalizer: norm}, Logger: log.With("component", "store"),
-		MemoryBudget: int64(cfg.Store.MemoryMB) << 20,
+		MemoryBudget: int64(cfg.Store.MemoryMB) << 20, DiskReserve: cfg.Store.DiskReserve, CloseTimeout: cfg.Store.CloseTimeout,
 	})
 	if err != nil {
 		return nil, err
@@ -135,6 +145,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Name: "pbxagent_directory_generation", Help: "Published generation of the directory.",
 	}, func() float64 { return float64(d.store.Generation()) }))
 
+	if cfg.HTTP.TLSAddr != "" {
+		if d.tls, err = tlsconf.New(tlsconf.Config{CertFile: cfg.HTTP.TLSCert, KeyFile: cfg.HTTP.TLSKey}); err != nil {
+			return nil, fmt.Errorf("config http.tls_cert, http.tls_key: %w", err)
+		}
+	}
 	d.mux = httpx.New(httpx.WithAuthenticators(httpx.NewAdminToken(token)), httpx.WithMaxBody(cfg.HTTP.MaxBodyBytes),
 		httpx.WithRegisterer(d.reg), httpx.WithLogger(log.With("component", "http")))
 	b := &build{ctx: ctx, cfg: cfg, store: d.store, reg: d.reg, d: d}
@@ -186,6 +201,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 			if d.httpLn != nil {
 				_ = d.httpLn.Close()
 			}
+			if d.tlsLn != nil {
+				_ = d.tlsLn.Close()
+			}
 			d.wg.Wait()
 			d.unlisten(context.Background())
 		}
@@ -207,8 +225,13 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		}
 	}
 	pace := fastlane.WritePace{Timeout: d.cfg.HTTP.WriteTimeout, MinRate: d.cfg.HTTP.WriteMinRate}
+	var handler http.Handler = d.mux
+	if d.cors != nil {
+		handler = d.cors.Wrap(handler) // outermost: preflights need no credentials
+	}
+	served := &inflight{next: pace.Handler(handler)} // Stop waits for its handlers
 	d.httpSrv = &http.Server{
-		Handler:           &inflight{next: pace.Handler(d.mux)}, // Stop waits for its handlers
+		Handler:           served,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		WriteTimeout:      pace.Timeout, // for what net/http writes outside handlers; they extend it as they write
@@ -224,6 +247,20 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		}
 		return nil
 	})
+	if d.tls != nil {
+		if d.tlsLn, err = net.Listen("tcp", d.cfg.HTTP.TLSAddr); err != nil {
+			return fmt.Errorf("https listen %s: %w", d.cfg.HTTP.TLSAddr, err)
+		}
+		d.tlsSrv = &http.Server{Handler: served, TLSConfig: d.tls.TLSConfig(), ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout: 120 * time.Second, WriteTimeout: pace.Timeout, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
+		tlsLn := d.tlsLn
+		d.goRun("https", func() error {
+			if err := d.tlsSrv.ServeTLS(tlsLn, "", ""); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
 	for _, c := range d.comps {
 		if r, ok := c.(platform.Runner); ok {
 			d.goRun(c.Name(), func() error { return r.Run(ctx) })
@@ -254,6 +291,25 @@ func (d *Daemon) goRun(name string, fn func() error) {
 			d.errMu.Unlock()
 		}
 	}()
+}
+
+// HTTPSAddr is the address the HTTPS listener listens on ("" when off).
+func (d *Daemon) HTTPSAddr() string { return addrOf(d.tlsLn) }
+
+// Reload reloads what can change without a restart (the TLS certificate
+// and key, on SIGHUP). A bad new pair keeps the old one and is reported.
+func (d *Daemon) Reload() error {
+	if d.tls == nil {
+		return nil
+	}
+	if err := d.tls.Reload(); err != nil {
+		d.log.Error("tls: the new certificate or key was not loaded; still serving the old one", "err", err)
+		return err
+	}
+	if c := d.tls.Certificate(); c != nil && c.Leaf != nil {
+		d.log.Info("tls: certificate reloaded", "not_after", c.Leaf.NotAfter)
+	}
+	return nil
 }
 
 // HTTPAddr is the address the HTTP server listens on.
@@ -346,8 +402,18 @@ func (d *Daemon) Run(ctx context.Context) error {
 		_ = d.store.Close()
 		return err
 	}
-	<-ctx.Done()
-	return d.Stop(context.Background())
+	// SIGHUP reloads the TLS certificate and key (the process keeps running).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return d.Stop(context.Background())
+		case <-hup:
+			_ = d.Reload()
+		}
+	}
 }
 
 // phoneLane is the fast lane's handler: the phone service's ServeFast for

@@ -35,7 +35,11 @@ type feature func(b *build) (platform.Component, error)
 // shuts them down in the reverse order. Adding a feature is one package
 // and one line here.
 var features = []feature{
+	newAudit, // first: its middleware wraps the routes of every later feature
 	newSystem,
+	newUsers,
+	newOAuth,
+	newCORS,
 	newContacts,
 	newSources,
 	newPhones,

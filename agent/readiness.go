@@ -61,6 +61,9 @@ var errNotStarted = errors.New("not started")
 // refusals, failed accepts) and every component's Checker and Checks.
 func (d *Daemon) readiness(ctx context.Context) map[string]error {
 	out := map[string]error{"store": nil}
+	if d.store.DiskFull() {
+		out["store"] = errors.New("the disk is full: " + d.store.DiskFullReason())
+	}
 	if d.lane == nil {
 		out["http"] = errNotStarted
 	} else if why := notReady(d.lane.Stats(), time.Now()); why != "" {

@@ -110,6 +110,11 @@ func (d *Daemon) stopHTTP(ctx context.Context) (idle bool, errs []error) {
 	}
 	sctx, cancel := context.WithTimeout(ctx, d.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
+	if d.tlsSrv != nil {
+		if err := d.tlsSrv.Shutdown(sctx); err != nil {
+			_ = d.tlsSrv.Close()
+		}
+	}
 	if err := d.lane.Shutdown(sctx); err != nil {
 		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		running := 0

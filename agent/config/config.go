@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/pbxagent/pbxagent/agent/oauth"
+	"github.com/pbxagent/pbxagent/agent/users"
 )
 
 // Config is the whole daemon configuration.
@@ -47,6 +50,25 @@ type Config struct {
 	Phones   Phones   `yaml:"phones"`
 	Sync     Sync     `yaml:"sync"`
 	Log      Log      `yaml:"log"`
+
+	// Users are people who sign in to the web console (agent/users,
+	// docs/users.md); validated by users.Config.Validate.
+	Users users.Config `yaml:"users"`
+	// OAuth is the OAuth2 authorization server for other companies' web
+	// apps (agent/oauth, docs/oauth.md).
+	OAuth oauth.Config `yaml:"oauth"`
+	// CORS lists the web origins allowed to call the API from a browser.
+	CORS oauth.CORSConfig `yaml:"cors"`
+	// Audit is the audit log of every change (docs/operations.md).
+	Audit Audit `yaml:"audit"`
+}
+
+// Audit configures the audit log.
+type Audit struct {
+	// Retention is how long entries are kept. Default 2160h (90 days).
+	Retention time.Duration `yaml:"retention"`
+	// PruneEvery is how often old entries are removed. Default 1h.
+	PruneEvery time.Duration `yaml:"prune_every"`
 }
 
 // Store sizes the contact store's caches.
@@ -63,6 +85,13 @@ type Store struct {
 	// time anyway (they hold the store's writer lock); each waiting one
 	// holds its upload on disk and its connection. Default 1.
 	MaxImports int `yaml:"max_imports"`
+	// DiskReserve is the free space (bytes) below which writes are refused
+	// with 507 (the disk is full) rather than risking Badger's memory-mapped
+	// writes failing; negative turns the check off. Default 256 MiB.
+	DiskReserve int64 `yaml:"disk_reserve"`
+	// CloseTimeout bounds closing the store at stop (Badger may be stuck
+	// flushing to a full disk). Default 10s.
+	CloseTimeout time.Duration `yaml:"close_timeout"`
 }
 
 // HTTP is the API, phone and caller-ID listener.
@@ -99,6 +128,12 @@ type HTTP struct {
 	// Defaults 30s and 4096.
 	WriteTimeout time.Duration `yaml:"write_timeout"`
 	WriteMinRate int           `yaml:"write_min_rate"`
+	// TLSAddr, when set, is a second listener serving HTTPS with TLSCert
+	// and TLSKey (PEM files), reloaded on SIGHUP (a bad new pair keeps the
+	// old one). The fast lane serves only the plain listener.
+	TLSAddr string `yaml:"tls_addr"`
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
 }
 
 // Numbers configures number normalisation (notes/callerid.md §3.3).
@@ -260,7 +295,11 @@ type Log struct {
 func Default() Config {
 	return Config{
 		DataDir: "./data",
-		Store:   Store{MemoryMB: 256, MaxImports: 1},
+		Store:   Store{MemoryMB: 256, MaxImports: 1, DiskReserve: 256 << 20, CloseTimeout: 10 * time.Second},
+		Users:   users.DefaultConfig(),
+		OAuth:   oauth.Config{}.WithDefaults(),
+		CORS:    oauth.CORSConfig{}.WithDefaults(),
+		Audit:   Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
 			MaxConns: 10000, MaxConnsPerPeer: 512, WriteTimeout: 30 * time.Second, WriteMinRate: 4096},
 		Numbers: Numbers{ExtensionMaxLen: 6},
@@ -416,6 +455,24 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("config %s: must be positive", n.key)
 		}
 	}
+	if err := c.Users.Validate(); err != nil {
+		return fmt.Errorf("config %w", err)
+	}
+	if err := c.OAuth.Validate(); err != nil {
+		return fmt.Errorf("config %w", err)
+	}
+	if err := c.CORS.Validate(); err != nil {
+		return fmt.Errorf("config %w", err)
+	}
+	if c.Audit.Retention < time.Hour || c.Audit.PruneEvery < time.Minute {
+		return fmt.Errorf("config audit.retention (%s, at least 1h) / audit.prune_every (%s, at least 1m): too short", c.Audit.Retention, c.Audit.PruneEvery)
+	}
+	if c.Store.CloseTimeout <= 0 {
+		return errors.New("config store.close_timeout: must be positive")
+	}
+	if (c.HTTP.TLSAddr != "") != (c.HTTP.TLSCert != "" && c.HTTP.TLSKey != "") {
+		return errors.New("config http.tls_addr, http.tls_cert, http.tls_key: set all three for HTTPS, or none")
+	}
 	return nil
 }
 
@@ -543,6 +600,12 @@ func setString(f reflect.Value, s string) error {
 			return err
 		}
 		f.SetInt(n)
+	case f.Kind() == reflect.Uint8 || f.Kind() == reflect.Uint32:
+		n, err := strconv.ParseUint(s, 10, f.Type().Bits())
+		if err != nil {
+			return err
+		}
+		f.SetUint(n)
 	case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String:
 		var list []string
 		for _, p := range strings.Split(s, ",") {

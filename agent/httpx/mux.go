@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -30,6 +31,7 @@ type Mux struct {
 	public  *http.ServeMux // the public routes alone, likewise
 	routes  []Entry
 	auths   []platform.Authenticator
+	wrap    []func(http.Handler) http.Handler // around every guarded route's handler, inside authentication
 	maxBody int64
 	log     *slog.Logger
 	metrics *metrics
@@ -45,6 +47,23 @@ type Option func(*Mux)
 func WithAuthenticators(a ...platform.Authenticator) Option {
 	return func(m *Mux) { m.auths = append(m.auths, a...) }
 }
+
+// WithRouteMiddleware wraps the handler of every authenticated route,
+// inside authentication and the scope check (the principal is in the
+// request's context, r.Pattern is set): the audit log records changes
+// there.
+func WithRouteMiddleware(mw func(http.Handler) http.Handler) Option {
+	return func(m *Mux) { m.wrap = append(m.wrap, mw) }
+}
+
+// AddAuthenticator adds an authenticator after those given to New (a
+// feature built later, such as users' sessions or OAuth2 tokens). Call it
+// before the mux serves.
+func (m *Mux) AddAuthenticator(a platform.Authenticator) { m.auths = append(m.auths, a) }
+
+// AddRouteMiddleware adds a WithRouteMiddleware wrapper for the routes
+// added from now on.
+func (m *Mux) AddRouteMiddleware(mw func(http.Handler) http.Handler) { m.wrap = append(m.wrap, mw) }
 
 // WithMaxBody caps request bodies (http.max_body_bytes): a read beyond it
 // fails with *http.MaxBytesError, which platform.WriteErr answers 413.
@@ -100,9 +119,16 @@ func (m *Mux) Handle(component string, rt platform.Route) {
 	m.routes = append(m.routes, Entry{Component: component, Route: rt})
 	m.all.Handle(pattern, rt.Handler)
 	h := rt.Handler
-	if rt.Scope == platform.ScopePublic {
+	for i := len(m.wrap) - 1; i >= 0; i-- {
+		h = m.wrap[i](h)
+	}
+	switch {
+	case rt.Scope == platform.ScopePublic && rt.OptionalAuth:
 		m.public.Handle(pattern, h)
-	} else {
+		h = m.optional(h)
+	case rt.Scope == platform.ScopePublic:
+		m.public.Handle(pattern, h)
+	default:
 		h = m.guard(rt.Scope, h)
 	}
 	m.mux.Handle(pattern, m.metrics.instrument(pattern, m.capped(h)))
@@ -156,6 +182,11 @@ func (m *Mux) guard(scope platform.Scope, h http.Handler) http.Handler {
 		p, ok, err := m.authenticate(r)
 		switch {
 		case err != nil:
+			var ae *platform.APIError
+			if errors.As(err, &ae) && ae.Status != http.StatusUnauthorized {
+				platform.WriteErr(w, r, ae) // e.g. 403 for a session request without its CSRF token
+				return
+			}
 			platform.LogError(r.Context(), err)
 			m.unauthorized(w, r, "the credentials are not valid")
 			return
@@ -168,6 +199,16 @@ func (m *Mux) guard(scope platform.Scope, h http.Handler) http.Handler {
 			return
 		}
 		h.ServeHTTP(w, r.WithContext(platform.WithPrincipal(r.Context(), p)))
+	})
+}
+
+// optional gives a public route the principal of valid credentials, if any.
+func (m *Mux) optional(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok, err := m.authenticate(r); ok && err == nil {
+			r = r.WithContext(platform.WithPrincipal(r.Context(), p))
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 

@@ -14,7 +14,7 @@ func (s *Server) Routes() []platform.Route {
 	tok := map[int]platform.Body{200: {ContentType: "application/json", Description: "the tokens (RFC 6749 §5.1)", Schema: tokenResponse{}},
 		400: {ContentType: "application/json", Description: "an OAuth2 error (RFC 6749 §5.2)", Schema: tokenError{}}}
 	routes := []platform.Route{
-		{Method: "GET", Path: "/oauth/authorize", Scope: platform.ScopePublic, Handler: http.HandlerFunc(s.authorize),
+		{Method: "GET", Path: "/oauth/authorize", Scope: platform.ScopePublic, OptionalAuth: true, Handler: http.HandlerFunc(s.authorize),
 			Op: platform.Operation{Summary: "OAuth2 authorization endpoint (code + PKCE S256): the login or consent page", Responses: map[int]platform.Body{
 				200: {ContentType: "text/html", Description: "the login or consent page"}, 302: {Description: "an error sent back to the app"}, 400: {ContentType: "text/html", Description: "unknown client or redirect URI"}}}},
 		{Method: "POST", Path: "/oauth/authorize/login", Scope: platform.ScopePublic, Handler: http.HandlerFunc(s.login),

@@ -53,6 +53,11 @@ type Route struct {
 	Handler http.Handler
 	// Op documents the route in the OpenAPI document.
 	Op Operation
+	// OptionalAuth, on a public route, gives the handler the principal of
+	// a request that carries valid credentials (platform.PrincipalFrom),
+	// and nothing otherwise: the OAuth2 authorize page skips its login
+	// form for someone already signed in.
+	OptionalAuth bool
 }
 
 // Pattern is the ServeMux pattern "METHOD /path".
