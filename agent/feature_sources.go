@@ -3,13 +3,13 @@ package agent
 import (
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/agent/sources"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 	srctypes "github.com/pbxagent/pbxagent/phonebook/source/sources"
-	pbsync "github.com/pbxagent/pbxagent/phonebook/sync"
 )
 
 func newSources(b *build) (platform.Component, error) {
-	e, err := pbsync.NewEngine(pbsync.PhonebookStore(b.store), pbsync.WithDataDir(b.cfg.DataDir),
-		pbsync.WithTypes(srctypes.All()...), pbsync.WithLogger(b.logger("sync")))
+	e, err := dirsync.NewEngine(dirsync.PhonebookStore(b.store), dirsync.WithDataDir(b.cfg.DataDir),
+		dirsync.WithTypes(srctypes.All()...), dirsync.WithLogger(b.logger("sync")))
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
-	pbsync "github.com/pbxagent/pbxagent/phonebook/sync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
 // Config is the sync sources' configuration (the YAML section "sync").
@@ -20,12 +20,12 @@ func (c Config) Validate() error { return nil }
 
 // Component serves the sources API and runs the sync engine.
 type Component struct {
-	e   *pbsync.Engine
+	e   *dirsync.Engine
 	cfg Config
 }
 
 // New returns the component of engine e.
-func New(e *pbsync.Engine, cfg Config) *Component { return &Component{e: e, cfg: cfg} }
+func New(e *dirsync.Engine, cfg Config) *Component { return &Component{e: e, cfg: cfg} }
 
 // Name implements platform.Component.
 func (*Component) Name() string { return "sources" }
@@ -65,18 +65,18 @@ func (c *Component) Routes() []platform.Route {
 	const p = "/api/v1/sources"
 	return []platform.Route{
 		r("GET", p, h.list, platform.Operation{Summary: "List sync sources with status", Responses: res(200, sourceList{})}),
-		r("POST", p, h.create, platform.Operation{Summary: "Create a sync source (m365, custom, sql, csv-url)", Request: js(pbsync.Input{}), Responses: res(201, pbsync.View{})}),
-		r("GET", p+"/{id}", h.get, platform.Operation{Summary: "Get a source with its status and last runs", Responses: res(200, pbsync.View{})}),
-		r("PATCH", p+"/{id}", h.update, platform.Operation{Summary: "Change a source", Request: js(pbsync.Input{}), Responses: res(200, pbsync.View{})}),
+		r("POST", p, h.create, platform.Operation{Summary: "Create a sync source (m365, custom, sql, csv-url)", Request: js(dirsync.Input{}), Responses: res(201, dirsync.View{})}),
+		r("GET", p+"/{id}", h.get, platform.Operation{Summary: "Get a source with its status and last runs", Responses: res(200, dirsync.View{})}),
+		r("PATCH", p+"/{id}", h.update, platform.Operation{Summary: "Change a source", Request: js(dirsync.Input{}), Responses: res(200, dirsync.View{})}),
 		r("DELETE", p+"/{id}", h.erase, platform.Operation{Summary: "Erase a source: its configuration and contacts", Responses: res(200, erased{})}),
 		r("POST", p+"/{id}/erase", h.erase, platform.Operation{Summary: "Erase a source: its configuration and contacts", Responses: res(200, erased{})}),
 		r("POST", p+"/{id}/sync", h.sync, platform.Operation{Summary: "Trigger a sync (full the first time, then delta; wait=1 waits and returns the run with 200)",
-			Params: []platform.Param{{Name: "wait", In: "query"}}, Request: js(pbsync.SyncOptions{}),
+			Params: []platform.Param{{Name: "wait", In: "query"}}, Request: js(dirsync.SyncOptions{}),
 			Responses: map[int]platform.Body{202: {ContentType: "application/json", Description: "started", Schema: started{}},
-				200: {ContentType: "application/json", Description: "the run (wait=1)", Schema: pbsync.Run{}}}}),
+				200: {ContentType: "application/json", Description: "the run (wait=1)", Schema: dirsync.Run{}}}}),
 		r("POST", p+"/{id}/test", h.test, platform.Operation{Summary: "Return the first mapped rows without importing", Responses: res(200, testedContacts{})}),
 		r("POST", p+"/test", h.testInput, platform.Operation{Summary: "Return the first mapped rows of an unsaved source (body as for create) without importing",
-			Request: js(pbsync.Input{}), Responses: res(200, testedContacts{})}),
+			Request: js(dirsync.Input{}), Responses: res(200, testedContacts{})}),
 		r("GET", "/api/v1/contacts/{id}/local", h.local, platform.Operation{Summary: "Which fields of a synced contact are local edits", Responses: res(200, localFields{})}),
 	}
 }

@@ -10,23 +10,23 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	agentapi "github.com/pbxagent/pbxagent/agent/api"
 	"github.com/pbxagent/pbxagent/agent/sources"
 	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 	"github.com/pbxagent/pbxagent/phonebook/number"
 	srctypes "github.com/pbxagent/pbxagent/phonebook/source/sources"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
 	"github.com/pbxagent/pbxagent/testlab/contactsvc"
 )
 
 // End to end through the admin API: the custom service into the Badger
 // store, a local edit that survives the next sync, status, erase.
 func TestAdminAPIEndToEnd(t *testing.T) {
-	var mu gosync.Mutex
+	var mu sync.Mutex
 	now := time.Now().Add(-time.Hour)
 	svc := contactsvc.New(contactsvc.Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 	for i := 0; i < 50; i++ {
@@ -48,7 +48,7 @@ func TestAdminAPIEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	eng, err := sync.NewEngine(sync.PhonebookStore(st), sync.WithDataDir(dir), sync.WithTypes(srctypes.All()...))
+	eng, err := dirsync.NewEngine(dirsync.PhonebookStore(st), dirsync.WithDataDir(dir), dirsync.WithTypes(srctypes.All()...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestAdminAPIEndToEnd(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	for errors.Is(eng.Trigger("x", sync.SyncOptions{}), sync.ErrNotRunning) {
+	for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
 		time.Sleep(time.Millisecond)
 	}
 	// The sources' routes and the contacts' (revert), as the daemon mounts them.

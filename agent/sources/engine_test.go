@@ -15,45 +15,45 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
-	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 )
 
 // remote is a scripted source shared by the fake type's instances.
 type remote struct {
-	mu       gosync.Mutex
+	mu       sync.Mutex
 	all      map[string]string   // ext → first name
 	delta    []string            // ext ids to deliver in a delta round ("-x" deletes x)
 	failMid  bool                // fail after the first upsert
 	resync   bool                // reject the delta state
 	throttle time.Duration       // fail with a long Retry-After
 	script   []phonebook.Contact // when set, a full round streams exactly these
-	calls    []sync.Request
+	calls    []dirsync.Request
 	settings []string
 }
 
-func (r *remote) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sync.Result, error) {
+func (r *remote) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sink) (dirsync.Result, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, req)
 	if r.throttle > 0 {
-		return sync.Result{}, &sync.ThrottledError{RetryAfter: r.throttle, Err: sync.ErrThrottled}
+		return dirsync.Result{}, &dirsync.ThrottledError{RetryAfter: r.throttle, Err: dirsync.ErrThrottled}
 	}
 	if !req.Full && r.resync {
-		return sync.Result{}, fmt.Errorf("delta: %w", sync.ErrResync)
+		return dirsync.Result{}, fmt.Errorf("delta: %w", dirsync.ErrResync)
 	}
 	if req.Full && r.script != nil {
 		for i := range r.script {
 			if err := sink.Upsert(ctx, r.script[i].Clone()); err != nil {
-				return sync.Result{}, err
+				return dirsync.Result{}, err
 			}
 		}
-		return sync.Result{State: []byte("script")}, nil
+		return dirsync.Result{State: []byte("script")}, nil
 	}
 	var ids []string
 	if req.Full {
@@ -67,22 +67,22 @@ func (r *remote) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sy
 	for i, id := range ids {
 		if ext, ok := strings.CutPrefix(id, "-"); ok {
 			if err := sink.Delete(ctx, ext); err != nil {
-				return sync.Result{}, err
+				return dirsync.Result{}, err
 			}
 			continue
 		}
 		if err := sink.Upsert(ctx, &phonebook.Contact{ExternalID: id, FirstName: r.all[id],
 			Numbers: []phonebook.Number{{Type: phonebook.NumberWork, Value: "+38761" + id}}}); err != nil {
-			return sync.Result{}, err
+			return dirsync.Result{}, err
 		}
 		if r.failMid && i == 0 {
-			return sync.Result{}, errors.New("connection reset")
+			return dirsync.Result{}, errors.New("connection reset")
 		}
 	}
-	return sync.Result{State: []byte(fmt.Sprintf("v%d", len(r.calls)))}, nil
+	return dirsync.Result{State: []byte(fmt.Sprintf("v%d", len(r.calls)))}, nil
 }
 
-// Test implements sync.Tester.
+// Test implements dirsync.Tester.
 func (r *remote) Test(ctx context.Context, n int) ([]*phonebook.Contact, error) {
 	return []*phonebook.Contact{{ExternalID: "t1", FirstName: "Dry"}}, nil
 }
@@ -96,9 +96,9 @@ func (r *remote) set(ids ...string) {
 	}
 }
 
-func fakeType(r *remote) sync.Type {
-	return sync.Type{Name: "fake", Secrets: []string{"client_secret"}, Delta: true,
-		New: func(raw json.RawMessage, env sync.Env) (sync.Source, error) {
+func fakeType(r *remote) dirsync.Type {
+	return dirsync.Type{Name: "fake", Secrets: []string{"client_secret"}, Delta: true,
+		New: func(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 			var s struct {
 				URL          string `json:"url"`
 				ClientSecret string `json:"client_secret"`
@@ -107,7 +107,7 @@ func fakeType(r *remote) sync.Type {
 				return nil, err
 			}
 			if s.URL == "" {
-				return nil, sync.Invalid("url", "required")
+				return nil, dirsync.Invalid("url", "required")
 			}
 			r.mu.Lock()
 			r.settings = append(r.settings, s.ClientSecret)
@@ -121,7 +121,7 @@ type harness struct {
 	store  *syncfake.MemStore
 	clock  *syncfake.Clock
 	remote *remote
-	eng    *sync.Engine
+	eng    *dirsync.Engine
 	dir    string
 	srv    *httptest.Server
 	cancel context.CancelFunc
@@ -132,8 +132,8 @@ type harness struct {
 func newHarness(t *testing.T, store *syncfake.MemStore, dir string, r *remote, clk *syncfake.Clock) *harness {
 	t.Helper()
 	logs := &bytes.Buffer{}
-	eng, err := sync.NewEngine(store, sync.WithDataDir(dir), sync.WithClock(clk), sync.WithTypes(fakeType(r)),
-		sync.WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))))
+	eng, err := dirsync.NewEngine(store, dirsync.WithDataDir(dir), dirsync.WithClock(clk), dirsync.WithTypes(fakeType(r)),
+		dirsync.WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func newHarness(t *testing.T, store *syncfake.MemStore, dir string, r *remote, c
 }
 
 type lockedWriter struct {
-	mu gosync.Mutex
+	mu sync.Mutex
 	w  io.Writer
 }
 
@@ -159,7 +159,7 @@ func (h *harness) start() {
 	h.cancel, h.done = cancel, make(chan error, 1)
 	go func() { h.done <- h.eng.Run(ctx) }()
 	h.t.Cleanup(h.stop)
-	waitFor(h.t, "engine start", func() bool { return !errors.Is(h.eng.Trigger("none", sync.SyncOptions{}), sync.ErrNotRunning) })
+	waitFor(h.t, "engine start", func() bool { return !errors.Is(h.eng.Trigger("none", dirsync.SyncOptions{}), dirsync.ErrNotRunning) })
 }
 
 func (h *harness) stop() {
@@ -201,7 +201,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-func (h *harness) runs(id string) []sync.Run {
+func (h *harness) runs(id string) []dirsync.Run {
 	v, err := h.eng.Get(id)
 	if err != nil {
 		h.t.Fatal(err)
@@ -252,7 +252,7 @@ func TestEngineAPISecretsAndValidation(t *testing.T) {
 			t.Fatalf("secret stored in clear: %s", v)
 		}
 	}
-	st, err := os.Stat(filepath.Join(dir, sync.KeyFileName))
+	st, err := os.Stat(filepath.Join(dir, dirsync.KeyFileName))
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v %v", st, err)
 	}
@@ -323,7 +323,7 @@ func TestEngineFullDeltaSweepAndRollback(t *testing.T) {
 	h.start()
 	ctx := context.Background()
 
-	run, err := h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	run, err := h.eng.SyncNow(ctx, id, dirsync.SyncOptions{})
 	if err != nil || run.Result != "ok" || run.Mode != "full" || run.Synced != 4 || run.Changed != 4 {
 		t.Fatalf("first run: %+v %v", run, err)
 	}
@@ -341,7 +341,7 @@ func TestEngineFullDeltaSweepAndRollback(t *testing.T) {
 	delete(r.all, "3")
 	r.delta = []string{"2", "-3", "5", "-4", "4", "2"}
 	r.mu.Unlock()
-	run, err = h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	run, err = h.eng.SyncNow(ctx, id, dirsync.SyncOptions{})
 	if err != nil || run.Mode != "delta" || run.Result != "ok" || run.Deleted != 2 || run.Changed != 3 {
 		t.Fatalf("delta run: %+v %v", run, err)
 	}
@@ -359,7 +359,7 @@ func TestEngineFullDeltaSweepAndRollback(t *testing.T) {
 	r.failMid = true
 	r.mu.Unlock()
 	rounds := h.store.Rounds
-	run, _ = h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	run, _ = h.eng.SyncNow(ctx, id, dirsync.SyncOptions{})
 	if run.Result != "error" || !strings.Contains(run.Error, "connection reset") {
 		t.Fatalf("failed run: %+v", run)
 	}
@@ -369,7 +369,7 @@ func TestEngineFullDeltaSweepAndRollback(t *testing.T) {
 	r.mu.Lock()
 	r.failMid = false
 	r.mu.Unlock()
-	h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	h.eng.SyncNow(ctx, id, dirsync.SyncOptions{})
 	if string(r.calls[3].State) != "v2" {
 		t.Fatalf("state advanced by a failed run: %q", r.calls[3].State)
 	}
@@ -379,7 +379,7 @@ func TestEngineFullDeltaSweepAndRollback(t *testing.T) {
 
 	// Forced full sync sweeps what the remote no longer has.
 	r.set("1", "2", "4")
-	run, _ = h.eng.SyncNow(ctx, id, sync.SyncOptions{Full: true})
+	run, _ = h.eng.SyncNow(ctx, id, dirsync.SyncOptions{Full: true})
 	if run.Mode != "full" || run.Deleted != 2 {
 		t.Fatalf("full sweep: %+v", run)
 	}
@@ -390,7 +390,7 @@ func TestEngineFullDeltaSweepAndRollback(t *testing.T) {
 		t.Fatalf("hashes after sweep: %v", keys)
 	}
 	// Unchanged full run changes nothing.
-	run, _ = h.eng.SyncNow(ctx, id, sync.SyncOptions{Full: true})
+	run, _ = h.eng.SyncNow(ctx, id, dirsync.SyncOptions{Full: true})
 	if run.Changed != 0 || run.Synced != 3 {
 		t.Fatalf("unchanged full: %+v", run)
 	}
@@ -408,14 +408,14 @@ func TestEngineResyncAndGuard(t *testing.T) {
 	id := h.create(false)
 	h.start()
 	ctx := context.Background()
-	h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	h.eng.SyncNow(ctx, id, dirsync.SyncOptions{})
 
 	// Rejected delta state → full run in the same trigger.
 	r.mu.Lock()
 	r.resync = true
 	delete(r.all, "10")
 	r.mu.Unlock()
-	run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	run, _ := h.eng.SyncNow(ctx, id, dirsync.SyncOptions{})
 	if !run.Resynced || run.Mode != "full" || run.Result != "ok" || run.Deleted != 1 {
 		t.Fatalf("resync: %+v", run)
 	}
@@ -425,7 +425,7 @@ func TestEngineResyncAndGuard(t *testing.T) {
 
 	// Remote answers empty: the guard keeps the directory.
 	r.set()
-	run, _ = h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	run, _ = h.eng.SyncNow(ctx, id, dirsync.SyncOptions{})
 	if run.Result != "needs_confirmation" {
 		t.Fatalf("guard: %+v", run)
 	}
@@ -442,7 +442,7 @@ func TestEngineResyncAndGuard(t *testing.T) {
 	}
 	// 4 of 9 is under 50 %: applied without confirmation.
 	r.set("1", "2", "3", "4", "5")
-	run, _ = h.eng.SyncNow(ctx, id, sync.SyncOptions{Full: true})
+	run, _ = h.eng.SyncNow(ctx, id, dirsync.SyncOptions{Full: true})
 	if run.Result != "ok" || run.Deleted != 4 {
 		t.Fatalf("below guard: %+v", run)
 	}
@@ -451,7 +451,7 @@ func TestEngineResyncAndGuard(t *testing.T) {
 	}
 	// Confirmed through the API.
 	r.set()
-	h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	h.eng.SyncNow(ctx, id, dirsync.SyncOptions{})
 	code, out = h.do("POST", "/api/v1/sources/"+id+"/sync?wait=1", map[string]any{"confirm_deletions": true})
 	if code != 200 || out["result"] != "ok" || out["deleted"].(float64) != 5 {
 		t.Fatalf("confirm: %d %v", code, out)
@@ -500,7 +500,7 @@ func TestEngineSchedulerAndRestart(t *testing.T) {
 	r.failMid = true
 	r.delta = []string{"1"}
 	r.mu.Unlock()
-	h2.eng.Trigger(id, sync.SyncOptions{})
+	h2.eng.Trigger(id, dirsync.SyncOptions{})
 	waitFor(t, "failed run", func() bool { return len(h2.runs(id)) == 4 })
 	r.mu.Lock()
 	r.failMid = false
@@ -518,7 +518,7 @@ func TestEngineErase(t *testing.T) {
 	h := newHarness(t, syncfake.NewMemStore(), t.TempDir(), r, syncfake.NewClock(time.Unix(1e9, 0)))
 	id := h.create(false)
 	h.start()
-	h.eng.SyncNow(context.Background(), id, sync.SyncOptions{})
+	h.eng.SyncNow(context.Background(), id, dirsync.SyncOptions{})
 	code, out := h.do("POST", "/api/v1/sources/"+id+"/erase", nil)
 	if code != 200 || out["contacts_deleted"].(float64) != 2 {
 		t.Fatalf("erase: %d %v", code, out)
@@ -542,10 +542,10 @@ func TestRunsCapped(t *testing.T) {
 	h := newHarness(t, syncfake.NewMemStore(), t.TempDir(), r, syncfake.NewClock(time.Unix(1e9, 0)))
 	id := h.create(false)
 	h.start()
-	for range sync.MaxRuns + 3 {
-		h.eng.SyncNow(context.Background(), id, sync.SyncOptions{})
+	for range dirsync.MaxRuns + 3 {
+		h.eng.SyncNow(context.Background(), id, dirsync.SyncOptions{})
 	}
-	if n := len(h.runs(id)); n != sync.MaxRuns {
+	if n := len(h.runs(id)); n != dirsync.MaxRuns {
 		t.Fatalf("%d runs kept", n)
 	}
 }
@@ -616,9 +616,9 @@ func TestEngineRepairsStaleHashes(t *testing.T) {
 	id := h.create(false)
 	h.start()
 	ctx := context.Background()
-	h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	h.eng.SyncNow(ctx, id, dirsync.SyncOptions{})
 	h.store.EraseSource(ctx, "crm") // behind the engine's back
-	run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{Full: true})
+	run, _ := h.eng.SyncNow(ctx, id, dirsync.SyncOptions{Full: true})
 	if run.Result != "ok" || run.Changed != 3 {
 		t.Fatalf("repair run: %+v", run)
 	}
@@ -635,15 +635,15 @@ func TestSettingsChangeForcesFull(t *testing.T) {
 	id := h.create(false)
 	h.start()
 	ctx := context.Background()
-	h.eng.SyncNow(ctx, id, sync.SyncOptions{})
-	if run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{}); run.Mode != "delta" {
+	h.eng.SyncNow(ctx, id, dirsync.SyncOptions{})
+	if run, _ := h.eng.SyncNow(ctx, id, dirsync.SyncOptions{}); run.Mode != "delta" {
 		t.Fatalf("second: %+v", run)
 	}
 	h.do("PATCH", "/api/v1/sources/"+id, map[string]any{"settings": map[string]any{"url": "http://other"}})
-	if run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{}); run.Mode != "full" {
+	if run, _ := h.eng.SyncNow(ctx, id, dirsync.SyncOptions{}); run.Mode != "full" {
 		t.Fatalf("after settings change: %+v", run)
 	}
-	if run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{}); run.Mode != "delta" {
+	if run, _ := h.eng.SyncNow(ctx, id, dirsync.SyncOptions{}); run.Mode != "delta" {
 		t.Fatalf("then: %+v", run)
 	}
 }
@@ -657,7 +657,7 @@ func TestFullRoundLastVersionWins(t *testing.T) {
 	id := h.create(false)
 	h.start()
 	ctx := context.Background()
-	h.eng.SyncNow(ctx, id, sync.SyncOptions{})
+	h.eng.SyncNow(ctx, id, dirsync.SyncOptions{})
 	v1 := *h.store.Contacts("crm")["1"]
 	v1.ID, v1.Source, v1.Scope = "", "", ""
 	v2 := *v1.Clone()
@@ -667,7 +667,7 @@ func TestFullRoundLastVersionWins(t *testing.T) {
 	r.mu.Lock()
 	r.script = []phonebook.Contact{v2, two, v1}
 	r.mu.Unlock()
-	run, _ := h.eng.SyncNow(ctx, id, sync.SyncOptions{Full: true})
+	run, _ := h.eng.SyncNow(ctx, id, dirsync.SyncOptions{Full: true})
 	if run.Result != "ok" || run.Synced != 3 {
 		t.Fatalf("run: %+v", run)
 	}
@@ -682,7 +682,7 @@ func TestKeyFile(t *testing.T) {
 	r := &remote{}
 	h := newHarness(t, store, dir, r, syncfake.NewClock(time.Unix(1e9, 0)))
 	id := h.create(false)
-	path := filepath.Join(dir, sync.KeyFileName)
+	path := filepath.Join(dir, dirsync.KeyFileName)
 	// A key file readable by others is tightened.
 	os.Chmod(path, 0o644)
 	newHarness(t, store, dir, r, h.clock)
@@ -693,13 +693,13 @@ func TestKeyFile(t *testing.T) {
 	os.WriteFile(path, bytes.Repeat([]byte{7}, 32), 0o600)
 	h3 := newHarness(t, store, dir, r, h.clock)
 	h3.start()
-	run, err := h3.eng.SyncNow(context.Background(), id, sync.SyncOptions{})
+	run, err := h3.eng.SyncNow(context.Background(), id, dirsync.SyncOptions{})
 	if err != nil || run.Result != "error" || !strings.Contains(run.Error, "wrong key file") {
 		t.Fatalf("run with another key: %+v %v", run, err)
 	}
 	// A truncated key file is refused at start.
 	os.WriteFile(path, []byte("short"), 0o600)
-	if _, err := sync.NewEngine(store, sync.WithDataDir(dir)); err == nil || !strings.Contains(err.Error(), "32 bytes") {
+	if _, err := dirsync.NewEngine(store, dirsync.WithDataDir(dir)); err == nil || !strings.Contains(err.Error(), "32 bytes") {
 		t.Fatalf("short key: %v", err)
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/phonebook"
-	pbsync "github.com/pbxagent/pbxagent/phonebook/sync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
 // maxBody caps a source's JSON body.
@@ -16,12 +16,12 @@ const maxBody = 1 << 20
 // codeBadGateway: the source itself failed a test.
 const codeBadGateway = "bad_gateway"
 
-type handlers struct{ e *pbsync.Engine }
+type handlers struct{ e *dirsync.Engine }
 
 // Answer bodies.
 type (
 	sourceList struct {
-		Sources []pbsync.View `json:"sources"`
+		Sources []dirsync.View `json:"sources"`
 	}
 	erased struct {
 		Erased          bool `json:"erased"`
@@ -47,7 +47,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 
 // writeErr answers err in the error envelope.
 func writeErr(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *pbsync.FieldError
+	var fe *dirsync.FieldError
 	var ve *phonebook.ValidationError
 	var ae *platform.APIError
 	status, code := 0, ""
@@ -62,13 +62,13 @@ func writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		for _, f := range ve.Fields {
 			details = append(details, platform.FieldError{Field: f.Field, Message: f.Message})
 		}
-	case errors.Is(err, pbsync.ErrNotFound), errors.Is(err, phonebook.ErrNotFound):
+	case errors.Is(err, dirsync.ErrNotFound), errors.Is(err, phonebook.ErrNotFound):
 		status, code = http.StatusNotFound, platform.CodeNotFound
-	case errors.Is(err, pbsync.ErrRunning), errors.Is(err, pbsync.ErrNameTaken), errors.Is(err, pbsync.ErrEraseInProcess):
+	case errors.Is(err, dirsync.ErrRunning), errors.Is(err, dirsync.ErrNameTaken), errors.Is(err, dirsync.ErrEraseInProcess):
 		status, code = http.StatusConflict, platform.CodeConflict
-	case errors.Is(err, pbsync.ErrNotRunning):
+	case errors.Is(err, dirsync.ErrNotRunning):
 		status, code = http.StatusServiceUnavailable, platform.CodeUnavailable
-	case errors.Is(err, pbsync.ErrNotTestable):
+	case errors.Is(err, dirsync.ErrNotTestable):
 		status, code = http.StatusBadRequest, platform.CodeInvalid
 	}
 	if status != 0 {
@@ -89,7 +89,7 @@ func (h handlers) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h handlers) create(w http.ResponseWriter, r *http.Request) {
-	var in pbsync.Input
+	var in dirsync.Input
 	if err := decode(w, r, &in); err != nil {
 		writeErr(w, r, err)
 		return
@@ -112,7 +112,7 @@ func (h handlers) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h handlers) update(w http.ResponseWriter, r *http.Request) {
-	var in pbsync.Input
+	var in dirsync.Input
 	if err := decode(w, r, &in); err != nil {
 		writeErr(w, r, err)
 		return
@@ -135,7 +135,7 @@ func (h handlers) erase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h handlers) sync(w http.ResponseWriter, r *http.Request) {
-	var opts pbsync.SyncOptions
+	var opts dirsync.SyncOptions
 	if r.ContentLength != 0 {
 		if err := decode(w, r, &opts); err != nil {
 			writeErr(w, r, err)
@@ -160,14 +160,14 @@ func (h handlers) sync(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h handlers) testInput(w http.ResponseWriter, r *http.Request) {
-	var in pbsync.Input
+	var in dirsync.Input
 	if err := decode(w, r, &in); err != nil {
 		writeErr(w, r, err)
 		return
 	}
 	cs, err := h.e.TestInput(r.Context(), in, 10)
-	var fe *pbsync.FieldError
-	if err != nil && !errors.As(err, &fe) && !errors.Is(err, pbsync.ErrNotTestable) {
+	var fe *dirsync.FieldError
+	if err != nil && !errors.As(err, &fe) && !errors.Is(err, dirsync.ErrNotTestable) {
 		upstream(w, r, err)
 		return
 	}
@@ -183,7 +183,7 @@ func (h handlers) testInput(w http.ResponseWriter, r *http.Request) {
 
 func (h handlers) test(w http.ResponseWriter, r *http.Request) {
 	cs, err := h.e.Test(r.Context(), r.PathValue("id"), 10)
-	if err != nil && !errors.Is(err, pbsync.ErrNotFound) && !errors.Is(err, pbsync.ErrNotTestable) {
+	if err != nil && !errors.Is(err, dirsync.ErrNotFound) && !errors.Is(err, dirsync.ErrNotTestable) {
 		upstream(w, r, err)
 		return
 	}

@@ -7,19 +7,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 
 	"github.com/pbxagent/pbxagent/agent/sources"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 	srctypes "github.com/pbxagent/pbxagent/phonebook/source/sources"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
-	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
 )
 
 // newTypesEngine is an engine of every source type on a memory store.
-func newTypesEngine(t testing.TB) *sync.Engine {
+func newTypesEngine(t testing.TB) *dirsync.Engine {
 	t.Helper()
-	eng, err := sync.NewEngine(syncfake.NewMemStore(), sync.WithDataDir(t.TempDir()), sync.WithTypes(srctypes.All()...))
+	eng, err := dirsync.NewEngine(syncfake.NewMemStore(), dirsync.WithDataDir(t.TempDir()), dirsync.WithTypes(srctypes.All()...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func newTypesEngine(t testing.TB) *sync.Engine {
 // custom source's url to another host, then test it. The other host sees
 // no request; the source still talks to its own host.
 func TestPatchedURLNeverGetsTheStoredSecret(t *testing.T) {
-	var mu gosync.Mutex
+	var mu sync.Mutex
 	seen := map[string][]string{}
 	serve := func(name string) *httptest.Server {
 		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -67,7 +67,7 @@ func TestPatchedURLNeverGetsTheStoredSecret(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("create: %d %s", code, body)
 	}
-	var v sync.View
+	var v dirsync.View
 	_ = json.Unmarshal([]byte(body), &v)
 	code, body = call("PATCH", "/api/v1/sources/"+v.ID, map[string]any{"settings": map[string]any{"url": attacker.URL}})
 	if code != http.StatusBadRequest || !strings.Contains(body, `"field":"settings.client_secret"`) {

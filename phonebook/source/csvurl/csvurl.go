@@ -23,13 +23,13 @@ import (
 
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/csvbook"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
-// Type is the "csv-url" source type; register it with sync.WithTypes.
+// Type is the "csv-url" source type; register it with dirsync.WithTypes.
 // The password or bearer token goes to the URL's host: changing url needs
 // them again.
-var Type = sync.Type{Name: "csv-url", Secrets: []string{"password", "bearer_token"}, Destinations: []string{"url"}, Delta: false, New: New}
+var Type = dirsync.Type{Name: "csv-url", Secrets: []string{"password", "bearer_token"}, Destinations: []string{"url"}, Delta: false, New: New}
 
 // Settings of a CSV-by-URL source.
 type Settings struct {
@@ -48,24 +48,24 @@ type Settings struct {
 // Source is a configured CSV URL.
 type Source struct {
 	set   Settings
-	retry sync.Retry
+	retry dirsync.Retry
 	opts  []csvbook.Option
 }
 
-// New validates settings and returns the source (sync.Type.New).
-func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
+// New validates settings and returns the source (dirsync.Type.New).
+func New(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 	var s Settings
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, sync.Invalid("", err.Error())
+		return nil, dirsync.Invalid("", err.Error())
 	}
-	if _, err := sync.CheckURL("url", s.URL); err != nil {
+	if _, err := dirsync.CheckURL("url", s.URL); err != nil {
 		return nil, err
 	}
 	if s.MaxBytes == 0 {
 		s.MaxBytes = 200 << 20
 	}
 	if s.MaxBytes < 1 {
-		return nil, sync.Invalid("max_bytes", "must be positive")
+		return nil, dirsync.Invalid("max_bytes", "must be positive")
 	}
 	src := &Source{set: s}
 	switch s.Format {
@@ -77,13 +77,13 @@ func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
 	case "outlook":
 		src.opts = append(src.opts, csvbook.WithFormat(csvbook.FormatOutlook))
 	default:
-		return nil, sync.Invalid("format", "central-phone-book, google or outlook (or empty to detect)")
+		return nil, dirsync.Invalid("format", "central-phone-book, google or outlook (or empty to detect)")
 	}
 	hc := env.HTTPClient
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	src.retry = sync.Retry{Client: hc, Clock: env.Clock}
+	src.retry = dirsync.Retry{Client: hc, Clock: env.Clock}
 	return src, nil
 }
 
@@ -93,8 +93,8 @@ type state struct {
 	LastModified string `json:"last_modified,omitempty"`
 }
 
-// Sync implements sync.Source (always a full read).
-func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sync.Result, error) {
+// Sync implements dirsync.Source (always a full read).
+func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sink) (dirsync.Result, error) {
 	var prev state
 	if req.State != nil {
 		_ = json.Unmarshal(req.State, &prev)
@@ -120,25 +120,25 @@ func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sy
 		return r, nil
 	})
 	if err != nil {
-		return sync.Result{}, fmt.Errorf("csv-url: GET: %w", err)
+		return dirsync.Result{}, fmt.Errorf("csv-url: GET: %w", err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotModified:
-		return sync.Result{State: req.State, NotModified: true}, nil
+		return dirsync.Result{State: req.State, NotModified: true}, nil
 	default:
-		return sync.Result{}, fmt.Errorf("csv-url: GET: HTTP %d", resp.StatusCode)
+		return dirsync.Result{}, fmt.Errorf("csv-url: GET: HTTP %d", resp.StatusCode)
 	}
 	body := &limited{r: resp.Body, n: s.set.MaxBytes}
 	if err := Stream(ctx, body, sink, s.opts...); err != nil {
 		if body.over {
-			return sync.Result{}, fmt.Errorf("csv-url: file larger than max_bytes (%d)", s.set.MaxBytes)
+			return dirsync.Result{}, fmt.Errorf("csv-url: file larger than max_bytes (%d)", s.set.MaxBytes)
 		}
-		return sync.Result{}, fmt.Errorf("csv-url: %w", err)
+		return dirsync.Result{}, fmt.Errorf("csv-url: %w", err)
 	}
 	next, _ := json.Marshal(state{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")})
-	return sync.Result{State: next}, nil
+	return dirsync.Result{State: next}, nil
 }
 
 // limited fails a read past n bytes (rather than truncating the file).
@@ -163,7 +163,7 @@ func (l *limited) Read(p []byte) (int, error) {
 
 // Stream reads a CSV and upserts its contacts with derived external ids. A
 // malformed file returns csvbook's *ParseError naming every bad line.
-func Stream(ctx context.Context, r io.Reader, sink sync.Sink, opts ...csvbook.Option) error {
+func Stream(ctx context.Context, r io.Reader, sink dirsync.Sink, opts ...csvbook.Option) error {
 	rd := csvbook.NewReader(r, opts...)
 	seen := map[string]int{}
 	for {

@@ -7,14 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook/csvbook"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 	"github.com/pbxagent/pbxagent/phonebook/source/csvurl"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
-	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
 )
 
 const fileV1 = "Chevy,,Yesipov,cyesipov0@example.com,Jacobi and Sons,mobile:50011,work:600111\n" +
@@ -23,7 +23,7 @@ const fileV1 = "Chevy,,Yesipov,cyesipov0@example.com,Jacobi and Sons,mobile:5001
 
 // fileServer serves a CSV with an ETag and honours If-None-Match.
 type fileServer struct {
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	body    string
 	etag    string
 	lastINM string
@@ -59,14 +59,14 @@ func (f *fileServer) set(body, etag string) {
 	f.body, f.etag = body, etag
 }
 
-func newSource(t *testing.T, srv *httptest.Server, clk sync.Clock, extra map[string]any) sync.Source {
+func newSource(t *testing.T, srv *httptest.Server, clk dirsync.Clock, extra map[string]any) dirsync.Source {
 	t.Helper()
 	m := map[string]any{"url": srv.URL + "/book.csv", "username": "pbx", "password": "pw"}
 	for k, v := range extra {
 		m[k] = v
 	}
 	raw, _ := json.Marshal(m)
-	src, err := csvurl.New(raw, sync.Env{HTTPClient: srv.Client(), Clock: clk})
+	src, err := csvurl.New(raw, dirsync.Env{HTTPClient: srv.Client(), Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestConditionalGetAndChanges(t *testing.T) {
 	ctx := context.Background()
 
 	sink := syncfake.NewSink()
-	res, err := src.Sync(ctx, sync.Request{Full: true}, sink)
+	res, err := src.Sync(ctx, dirsync.Request{Full: true}, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestConditionalGetAndChanges(t *testing.T) {
 		t.Fatal("duplicate rows not told apart")
 	}
 	// Unchanged: 304, nothing applied.
-	res2, err := src.Sync(ctx, sync.Request{Full: true, State: res.State}, syncfake.NewSink())
+	res2, err := src.Sync(ctx, dirsync.Request{Full: true, State: res.State}, syncfake.NewSink())
 	if err != nil || !res2.NotModified || fs.lastINM != `"v1"` {
 		t.Fatalf("conditional GET: %+v %v (If-None-Match %q)", res2, err, fs.lastINM)
 	}
@@ -111,7 +111,7 @@ func TestConditionalGetAndChanges(t *testing.T) {
 	fs.set(strings.Replace(fileV1, "work:600111", "work:600999", 1), `"v2"`)
 	fs.fail = 1
 	sink2 := syncfake.NewSink()
-	if _, err := src.Sync(ctx, sync.Request{Full: true, State: res.State}, sink2); err != nil {
+	if _, err := src.Sync(ctx, dirsync.Request{Full: true, State: res.State}, sink2); err != nil {
 		t.Fatal(err)
 	}
 	for k := range sink.Set {
@@ -130,7 +130,7 @@ func TestMalformedFileNotApplied(t *testing.T) {
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
 	src := newSource(t, srv, syncfake.NewInstantClock(time.Unix(1e9, 0)), nil)
-	_, err := src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink())
+	_, err := src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink())
 	var pe *csvbook.ParseError
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "line 4") {
 		t.Fatalf("err %v, want a parse error naming line 4", err)
@@ -143,11 +143,11 @@ func TestLimitsAndSettings(t *testing.T) {
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
 	src := newSource(t, srv, syncfake.NewInstantClock(time.Unix(1e9, 0)), map[string]any{"max_bytes": 50})
-	if _, err := src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink()); err == nil || !strings.Contains(err.Error(), "max_bytes") {
+	if _, err := src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink()); err == nil || !strings.Contains(err.Error(), "max_bytes") {
 		t.Fatalf("err %v", err)
 	}
 	src = newSource(t, srv, syncfake.NewInstantClock(time.Unix(1e9, 0)), map[string]any{"password": "wrong"})
-	if _, err := src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink()); err == nil || !strings.Contains(err.Error(), "401") {
+	if _, err := src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink()); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("err %v", err)
 	}
 	for _, tc := range []struct{ json, field string }{
@@ -155,8 +155,8 @@ func TestLimitsAndSettings(t *testing.T) {
 		{`{"url":"https://u:p@h/x.csv"}`, "settings.url"},
 		{`{"url":"https://h/x.csv","format":"vcard"}`, "settings.format"},
 	} {
-		_, err := csvurl.New(json.RawMessage(tc.json), sync.Env{})
-		var fe *sync.FieldError
+		_, err := csvurl.New(json.RawMessage(tc.json), dirsync.Env{})
+		var fe *dirsync.FieldError
 		if !errors.As(err, &fe) || fe.Field != tc.field {
 			t.Errorf("%s: %v", tc.json, err)
 		}
@@ -170,8 +170,8 @@ func TestEngineNotModified(t *testing.T) {
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
 	store := syncfake.NewMemStore()
-	eng, err := sync.NewEngine(store, sync.WithDataDir(t.TempDir()), sync.WithTypes(csvurl.Type),
-		sync.WithHTTPClient(srv.Client()), sync.WithClock(syncfake.NewClock(time.Unix(1e9, 0))))
+	eng, err := dirsync.NewEngine(store, dirsync.WithDataDir(t.TempDir()), dirsync.WithTypes(csvurl.Type),
+		dirsync.WithHTTPClient(srv.Client()), dirsync.WithClock(syncfake.NewClock(time.Unix(1e9, 0))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,26 +179,26 @@ func TestEngineNotModified(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	for errors.Is(eng.Trigger("x", sync.SyncOptions{}), sync.ErrNotRunning) {
+	for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
 		time.Sleep(time.Millisecond)
 	}
 	typ, name, off := "csv-url", "book", false
 	settings := map[string]json.RawMessage{"url": json.RawMessage(`"` + srv.URL + `/b.csv"`), "username": json.RawMessage(`"pbx"`), "password": json.RawMessage(`"pw"`)}
-	v, err := eng.Create(ctx, sync.Input{Type: &typ, Name: &name, Enabled: &off, Settings: settings})
+	v, err := eng.Create(ctx, dirsync.Input{Type: &typ, Name: &name, Enabled: &off, Settings: settings})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "ok" || run.Synced != 3 {
+	if run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{}); run.Result != "ok" || run.Synced != 3 {
 		t.Fatalf("first: %+v", run)
 	}
-	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "not_modified" || run.Deleted != 0 {
+	if run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{}); run.Result != "not_modified" || run.Deleted != 0 {
 		t.Fatalf("second: %+v", run)
 	}
 	if n := len(store.Contacts("book")); n != 3 {
 		t.Fatalf("%d contacts", n)
 	}
 	// A forced full sync downloads again (no validators).
-	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{Full: true}); run.Result != "ok" {
+	if run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{Full: true}); run.Result != "ok" {
 		t.Fatalf("forced: %+v", run)
 	}
 }

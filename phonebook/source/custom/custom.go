@@ -26,12 +26,12 @@ import (
 	"strings"
 
 	"github.com/pbxagent/pbxagent/phonebook"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
-// Type is the "custom" source type; register it with sync.WithTypes.
+// Type is the "custom" source type; register it with dirsync.WithTypes.
 // The client secret goes to the URL's host: changing url needs it again.
-var Type = sync.Type{Name: "custom", Secrets: []string{"client_secret"}, Destinations: []string{"url"}, Delta: true, New: New}
+var Type = dirsync.Type{Name: "custom", Secrets: []string{"client_secret"}, Destinations: []string{"url"}, Delta: true, New: New}
 
 // Settings of a custom source.
 type Settings struct {
@@ -58,48 +58,48 @@ const (
 type Source struct {
 	set   Settings
 	base  *url.URL
-	retry sync.Retry
-	clock sync.Clock
+	retry dirsync.Retry
+	clock dirsync.Clock
 	token string
 }
 
-// New validates settings and returns the source (sync.Type.New).
-func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
+// New validates settings and returns the source (dirsync.Type.New).
+func New(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 	var s Settings
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, sync.Invalid("", err.Error())
+		return nil, dirsync.Invalid("", err.Error())
 	}
-	u, err := sync.CheckURL("url", strings.TrimRight(s.URL, "/"))
+	u, err := dirsync.CheckURL("url", strings.TrimRight(s.URL, "/"))
 	if err != nil {
 		return nil, err
 	}
 	if s.ClientID == "" {
-		return nil, sync.Invalid("client_id", "required")
+		return nil, dirsync.Invalid("client_id", "required")
 	}
 	if s.ClientSecret == "" {
-		return nil, sync.Invalid("client_secret", "required")
+		return nil, dirsync.Invalid("client_secret", "required")
 	}
 	if s.PageSize == 0 {
 		s.PageSize = 500
 	}
 	if s.PageSize < 1 || s.PageSize > 5000 {
-		return nil, sync.Invalid("page_size", "between 1 and 5000")
+		return nil, dirsync.Invalid("page_size", "between 1 and 5000")
 	}
 	if s.OverlapSeconds == 0 {
 		s.OverlapSeconds = 300
 	}
 	if s.OverlapSeconds < 0 || s.OverlapSeconds > 86400 {
-		return nil, sync.Invalid("overlap_seconds", "between 0 and 86400")
+		return nil, dirsync.Invalid("overlap_seconds", "between 0 and 86400")
 	}
 	clk := env.Clock
 	if clk == nil {
-		clk = sync.RealClock{}
+		clk = dirsync.RealClock{}
 	}
 	hc := env.HTTPClient
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return &Source{set: s, base: u, clock: clk, retry: sync.Retry{Client: hc, Clock: clk}}, nil
+	return &Source{set: s, base: u, clock: clk, retry: dirsync.Retry{Client: hc, Clock: clk}}, nil
 }
 
 // state is the delta state: the start of the last committed run.
@@ -107,13 +107,13 @@ type state struct {
 	Since int64 `json:"since"`
 }
 
-// Sync implements sync.Source.
-func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sync.Result, error) {
+// Sync implements dirsync.Source.
+func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sink) (dirsync.Result, error) {
 	start := s.clock.Now().Unix() // taken before the first request
 	var st state
 	if !req.Full {
 		if err := json.Unmarshal(req.State, &st); err != nil || st.Since <= 0 {
-			return sync.Result{}, fmt.Errorf("custom: unreadable delta state: %w", sync.ErrResync)
+			return dirsync.Result{}, fmt.Errorf("custom: unreadable delta state: %w", dirsync.ErrResync)
 		}
 	}
 	ts := max(st.Since-int64(s.set.OverlapSeconds), 1)
@@ -127,29 +127,29 @@ func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sy
 		}
 		body, err := s.get(ctx, path, q)
 		if err != nil {
-			return sync.Result{}, err
+			return dirsync.Result{}, err
 		}
 		more, n, err := apply(ctx, body, !req.Full, sink)
 		if err != nil {
-			return sync.Result{}, fmt.Errorf("custom: %s page %d: %w", path, page, err)
+			return dirsync.Result{}, fmt.Errorf("custom: %s page %d: %w", path, page, err)
 		}
 		if n == 0 && more {
 			if empty++; empty >= maxEmptyPages {
-				return sync.Result{}, fmt.Errorf("custom: %s: %d empty pages in a row that claim has_more", path, empty)
+				return dirsync.Result{}, fmt.Errorf("custom: %s: %d empty pages in a row that claim has_more", path, empty)
 			}
 		} else {
 			empty = 0
 		}
 		if !more {
 			out, _ := json.Marshal(state{Since: start})
-			return sync.Result{State: out}, nil
+			return dirsync.Result{State: out}, nil
 		}
 	}
-	return sync.Result{}, fmt.Errorf("custom: more than %d pages", maxPages)
+	return dirsync.Result{}, fmt.Errorf("custom: more than %d pages", maxPages)
 }
 
 // apply decodes one page and streams it into sink; n counts its entries.
-func apply(ctx context.Context, body []byte, delta bool, sink sync.Sink) (more bool, n int, err error) {
+func apply(ctx context.Context, body []byte, delta bool, sink dirsync.Sink) (more bool, n int, err error) {
 	if delta {
 		p, err := DecodeDelta(body)
 		if err != nil {
@@ -399,7 +399,7 @@ func (w *wireContact) contact() (*phonebook.Contact, error) {
 		}
 		c.Emails = append(c.Emails, phonebook.Email{Label: l, Address: addr})
 	}
-	sync.Finish(c)
+	dirsync.Finish(c)
 	return c, nil
 }
 
@@ -416,4 +416,4 @@ func (s *Source) Test(ctx context.Context, n int) ([]*phonebook.Contact, error) 
 	return p.Contacts, nil
 }
 
-var _ sync.Tester = (*Source)(nil)
+var _ dirsync.Tester = (*Source)(nil)

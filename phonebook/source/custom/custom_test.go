@@ -8,20 +8,20 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 	"github.com/pbxagent/pbxagent/phonebook/source/custom"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
-	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
 	"github.com/pbxagent/pbxagent/testlab/contactsvc"
 )
 
 // serverClock is the service's clock, moved by the tests.
 type serverClock struct {
-	mu  gosync.Mutex
+	mu  sync.Mutex
 	now time.Time
 }
 
@@ -37,7 +37,7 @@ type fixture struct {
 	srv    *httptest.Server
 	sclock *serverClock
 	clock  *syncfake.Clock
-	src    sync.Source
+	src    dirsync.Source
 }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -55,7 +55,7 @@ func newFixture(t *testing.T, n, pageSize int, opts contactsvc.Options) *fixture
 	t.Cleanup(srv.Close)
 	clk := syncfake.NewInstantClock(t0)
 	raw, _ := json.Marshal(map[string]any{"url": srv.URL, "client_id": "test_id", "client_secret": "test_secret", "page_size": pageSize})
-	src, err := custom.New(raw, sync.Env{HTTPClient: srv.Client(), Clock: clk})
+	src, err := custom.New(raw, dirsync.Env{HTTPClient: srv.Client(), Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func synthIDs(from, to int, skip ...int) []string {
 func TestFullSyncPagesAndMapsContacts(t *testing.T) {
 	f := newFixture(t, 1234, 100, contactsvc.Options{})
 	sink := syncfake.NewSink()
-	res, err := f.src.Sync(context.Background(), sync.Request{Full: true}, sink)
+	res, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestFullSyncPagesAndMapsContacts(t *testing.T) {
 func TestTokenExpiresMidSync(t *testing.T) {
 	f := newFixture(t, 500, 50, contactsvc.Options{})
 	// After page 4 the service's clock jumps past the 2-minute token life.
-	var once gosync.Once
+	var once sync.Once
 	f.svc.Inject(func(r *http.Request) (int, string, bool) {
 		if r.URL.Path == "/contacts" && r.URL.Query().Get("page") == "5" {
 			once.Do(func() { f.sclock.Add(3 * time.Minute) })
@@ -126,7 +126,7 @@ func TestTokenExpiresMidSync(t *testing.T) {
 		return 0, "", false
 	})
 	sink := syncfake.NewSink()
-	if _, err := f.src.Sync(context.Background(), sync.Request{Full: true}, sink); err != nil {
+	if _, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, sink); err != nil {
 		t.Fatal(err)
 	}
 	if len(sink.Set) != 500 {
@@ -138,7 +138,7 @@ func TestTokenExpiresMidSync(t *testing.T) {
 	// Tokens revoked outright are refreshed too.
 	f.svc.ExpireTokens()
 	f.sclock.Add(2 * time.Second)
-	if _, err := f.src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink()); err != nil {
+	if _, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -147,7 +147,7 @@ func TestDeltaSyncTimestampsAndOnceOnlyDeletions(t *testing.T) {
 	f := newFixture(t, 50, 4, contactsvc.Options{})
 	ctx := context.Background()
 	sink := syncfake.NewSink()
-	res, err := f.src.Sync(ctx, sync.Request{Full: true}, sink)
+	res, err := f.src.Sync(ctx, dirsync.Request{Full: true}, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestDeltaSyncTimestampsAndOnceOnlyDeletions(t *testing.T) {
 		}
 		return 0, "", false
 	})
-	res2, err := f.src.Sync(ctx, sync.Request{State: res.State}, sink)
+	res2, err := f.src.Sync(ctx, dirsync.Request{State: res.State}, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestDeltaSyncTimestampsAndOnceOnlyDeletions(t *testing.T) {
 	sink.Deletes = nil
 	f.sclock.Add(time.Hour)
 	f.clock.Advance(time.Hour)
-	if _, err := f.src.Sync(ctx, sync.Request{State: res2.State}, sink); err != nil {
+	if _, err := f.src.Sync(ctx, dirsync.Request{State: res2.State}, sink); err != nil {
 		t.Fatal(err)
 	}
 	if len(sink.Deletes) != 0 {
@@ -215,7 +215,7 @@ func TestThrottlingAndErrors(t *testing.T) {
 			return 0, "", false
 		})
 		sink := syncfake.NewSink()
-		if _, err := f.src.Sync(context.Background(), sync.Request{Full: true}, sink); err != nil {
+		if _, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, sink); err != nil {
 			t.Fatal(err)
 		}
 		if w := f.clock.Waits(); len(w) != 2 || w[0] != 17*time.Second {
@@ -227,7 +227,7 @@ func TestThrottlingAndErrors(t *testing.T) {
 	})
 	t.Run("wrong secret", func(t *testing.T) {
 		f := newFixture(t, 1, 10, contactsvc.Options{ClientID: "test_id", ClientSecret: "other"})
-		_, err := f.src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink())
+		_, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink())
 		if err == nil || !strings.Contains(err.Error(), "rejected") {
 			t.Fatalf("err %v", err)
 		}
@@ -237,7 +237,7 @@ func TestThrottlingAndErrors(t *testing.T) {
 		f.svc.Inject(func(r *http.Request) (int, string, bool) {
 			return 500, "", r.URL.Query().Get("page") == "3"
 		})
-		_, err := f.src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink())
+		_, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink())
 		if err == nil || !strings.Contains(err.Error(), "HTTP 500") {
 			t.Fatalf("err %v", err)
 		}
@@ -245,7 +245,7 @@ func TestThrottlingAndErrors(t *testing.T) {
 	t.Run("empty service", func(t *testing.T) {
 		f := newFixture(t, 0, 10, contactsvc.Options{})
 		sink := syncfake.NewSink()
-		if _, err := f.src.Sync(context.Background(), sync.Request{Full: true}, sink); err != nil || len(sink.Set) != 0 {
+		if _, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, sink); err != nil || len(sink.Set) != 0 {
 			t.Fatalf("%v %d", err, len(sink.Set))
 		}
 	})
@@ -260,16 +260,16 @@ func TestThrottlingAndErrors(t *testing.T) {
 		}))
 		defer srv.Close()
 		raw, _ := json.Marshal(map[string]any{"url": srv.URL, "client_id": "a", "client_secret": "b"})
-		src, _ := custom.New(raw, sync.Env{HTTPClient: srv.Client(), Clock: f.clock})
-		_, err := src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink())
+		src, _ := custom.New(raw, dirsync.Env{HTTPClient: srv.Client(), Clock: f.clock})
+		_, err := src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink())
 		if err == nil || !strings.Contains(err.Error(), "empty pages") {
 			t.Fatalf("err %v", err)
 		}
 	})
 	t.Run("bad delta state resyncs", func(t *testing.T) {
 		f := newFixture(t, 1, 10, contactsvc.Options{})
-		_, err := f.src.Sync(context.Background(), sync.Request{State: []byte("garbage")}, syncfake.NewSink())
-		if !errorsIs(err, sync.ErrResync) {
+		_, err := f.src.Sync(context.Background(), dirsync.Request{State: []byte("garbage")}, syncfake.NewSink())
+		if !errorsIs(err, dirsync.ErrResync) {
 			t.Fatalf("err %v", err)
 		}
 	})
@@ -286,8 +286,8 @@ func TestSettingsValidation(t *testing.T) {
 		{`{"url":"http://x","client_id":"a","client_secret":"b","page_size":-1}`, "settings.page_size"},
 	}
 	for _, tc := range tests {
-		_, err := custom.New(json.RawMessage(tc.json), sync.Env{})
-		var fe *sync.FieldError
+		_, err := custom.New(json.RawMessage(tc.json), dirsync.Env{})
+		var fe *dirsync.FieldError
 		if !errorsAs(err, &fe) || fe.Field != tc.field {
 			t.Errorf("%s: %v, want field %s", tc.json, err, tc.field)
 		}

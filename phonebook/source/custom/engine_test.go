@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 	"github.com/pbxagent/pbxagent/phonebook/source/custom"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
-	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
 	"github.com/pbxagent/pbxagent/testlab/contactsvc"
 )
 
@@ -28,8 +28,8 @@ func TestLostDeletionRepairedByFullSync(t *testing.T) {
 	defer srv.Close()
 	clk := syncfake.NewClock(t0)
 	store := syncfake.NewMemStore()
-	eng, err := sync.NewEngine(store, sync.WithDataDir(t.TempDir()), sync.WithTypes(custom.Type),
-		sync.WithHTTPClient(srv.Client()), sync.WithClock(clk))
+	eng, err := dirsync.NewEngine(store, dirsync.WithDataDir(t.TempDir()), dirsync.WithTypes(custom.Type),
+		dirsync.WithHTTPClient(srv.Client()), dirsync.WithClock(clk))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestLostDeletionRepairedByFullSync(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	for errors.Is(eng.Trigger("x", sync.SyncOptions{}), sync.ErrNotRunning) {
+	for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
 		time.Sleep(time.Millisecond)
 	}
 	typ, name, off := "custom", "crm", false
@@ -45,11 +45,11 @@ func TestLostDeletionRepairedByFullSync(t *testing.T) {
 	for k, v := range map[string]any{"url": srv.URL, "client_id": "test_id", "client_secret": "test_secret", "page_size": 10} {
 		settings[k], _ = json.Marshal(v)
 	}
-	v, err := eng.Create(ctx, sync.Input{Type: &typ, Name: &name, Enabled: &off, Settings: settings})
+	v, err := eng.Create(ctx, dirsync.Input{Type: &typ, Name: &name, Enabled: &off, Settings: settings})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "ok" || run.Synced != 30 {
+	if run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{}); run.Result != "ok" || run.Synced != 30 {
 		t.Fatalf("full: %+v", run)
 	}
 	// Two contacts deleted at the service; the delta run reads the
@@ -63,14 +63,14 @@ func TestLostDeletionRepairedByFullSync(t *testing.T) {
 	svc.Inject(func(r *http.Request) (int, string, bool) {
 		return 500, "", r.URL.Path == "/contacts/delta" && r.URL.Query().Get("page") == "2"
 	})
-	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "error" {
+	if run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{}); run.Result != "error" {
 		t.Fatalf("failing delta: %+v", run)
 	}
 	svc.Inject(nil)
 	if len(svc.PendingDeletions()) != 0 {
 		t.Fatal("the service still has the deletions")
 	}
-	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "ok" || run.Mode != "delta" {
+	if run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{}); run.Result != "ok" || run.Mode != "delta" {
 		t.Fatalf("next delta: %+v", run)
 	}
 	if n := len(store.Contacts("crm")); n != 30 {
@@ -78,7 +78,7 @@ func TestLostDeletionRepairedByFullSync(t *testing.T) {
 	}
 	// A week later the full sync sweeps them.
 	clk.Advance(7 * 24 * time.Hour)
-	run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{})
+	run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{})
 	if run.Result != "ok" || run.Mode != "full" || run.Deleted != 2 {
 		t.Fatalf("weekly full: %+v", run)
 	}

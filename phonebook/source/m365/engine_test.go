@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 	"github.com/pbxagent/pbxagent/phonebook/source/m365"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
-	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -21,8 +21,8 @@ func raw(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
 func TestEngineResyncOnGone(t *testing.T) {
 	f := newFixture(t, 10, 2, nil)
 	store := syncfake.NewMemStore()
-	eng, err := sync.NewEngine(store, sync.WithDataDir(t.TempDir()), sync.WithTypes(m365.Type),
-		sync.WithHTTPClient(f.srv.Client()), sync.WithClock(syncfake.NewClock(time.Unix(1e9, 0))))
+	eng, err := dirsync.NewEngine(store, dirsync.WithDataDir(t.TempDir()), dirsync.WithTypes(m365.Type),
+		dirsync.WithHTTPClient(f.srv.Client()), dirsync.WithClock(syncfake.NewClock(time.Unix(1e9, 0))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,21 +30,21 @@ func TestEngineResyncOnGone(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	for errors.Is(eng.Trigger("x", sync.SyncOptions{}), sync.ErrNotRunning) {
+	for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
 		time.Sleep(time.Millisecond)
 	}
-	v, err := eng.Create(ctx, sync.Input{Type: ptr("m365"), Name: ptr("o365"), Enabled: ptr(false),
+	v, err := eng.Create(ctx, dirsync.Input{Type: ptr("m365"), Name: ptr("o365"), Enabled: ptr(false),
 		Settings: map[string]json.RawMessage{"tenant_id": raw("contoso"), "client_id": raw("app-id"),
 			"client_secret": raw("app-secret"), "graph_url": raw(f.srv.URL + "/v1.0"), "token_url": raw(f.srv.URL + f.g.TokenPath())}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "ok" || run.Synced != 12 {
+	if run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{}); run.Result != "ok" || run.Synced != 12 {
 		t.Fatalf("first: %+v", run)
 	}
 	f.g.DeleteUser("u-000001")
 	f.g.ExpireDeltaTokens("gone")
-	run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{})
+	run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{})
 	if run.Result != "ok" || !run.Resynced || run.Mode != "full" || run.Deleted != 1 {
 		t.Fatalf("resync: %+v", run)
 	}

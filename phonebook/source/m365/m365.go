@@ -29,21 +29,21 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/pbxagent/pbxagent/phonebook"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
-// Type is the "m365" source type; register it with sync.WithTypes.
+// Type is the "m365" source type; register it with dirsync.WithTypes.
 // The client secret goes to the token URL (derived from the tenant unless
 // set) and the tokens it buys to the Graph URL: changing any of them needs
 // it again.
-var Type = sync.Type{Name: "m365", Secrets: []string{"client_secret"}, Destinations: []string{"tenant_id", "token_url", "graph_url"},
+var Type = dirsync.Type{Name: "m365", Secrets: []string{"client_secret"}, Destinations: []string{"tenant_id", "token_url", "graph_url"},
 	Delta: true, StateMaxAge: 7 * 24 * time.Hour, New: New}
 
 // DefaultFieldMap maps Graph user properties to contact fields.
@@ -91,29 +91,29 @@ type Source struct {
 	graph   string
 	cc      clientcredentials.Config
 	http    *http.Client
-	retry   sync.Retry
+	retry   dirsync.Retry
 	fields  map[string]string // Graph property → canonical contact field
 	userSel string
 	orgOn   bool
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	tok     *oauth2.Token
-	clock   sync.Clock
+	clock   dirsync.Clock
 }
 
-// New validates settings and returns the source (sync.Type.New).
-func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
+// New validates settings and returns the source (dirsync.Type.New).
+func New(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 	var s Settings
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, sync.Invalid("", err.Error())
+		return nil, dirsync.Invalid("", err.Error())
 	}
 	if !guidRE.MatchString(s.TenantID) {
-		return nil, sync.Invalid("tenant_id", "the tenant id (GUID) or domain is required")
+		return nil, dirsync.Invalid("tenant_id", "the tenant id (GUID) or domain is required")
 	}
 	if s.ClientID == "" {
-		return nil, sync.Invalid("client_id", "required")
+		return nil, dirsync.Invalid("client_id", "required")
 	}
 	if s.ClientSecret == "" {
-		return nil, sync.Invalid("client_secret", "required")
+		return nil, dirsync.Invalid("client_secret", "required")
 	}
 	if s.GraphURL == "" {
 		s.GraphURL = "https://graph.microsoft.com/v1.0"
@@ -123,7 +123,7 @@ func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
 	}
 	for _, k := range []string{"graph_url", "token_url"} {
 		v := map[string]string{"graph_url": s.GraphURL, "token_url": s.TokenURL}[k]
-		if _, err := sync.CheckURL(k, v); err != nil {
+		if _, err := dirsync.CheckURL(k, v); err != nil {
 			return nil, err
 		}
 	}
@@ -134,11 +134,11 @@ func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
 	fields := map[string]string{}
 	for prop, field := range fm {
 		if !propRE.MatchString(prop) {
-			return nil, sync.Invalid("field_map", fmt.Sprintf("%q is not a Graph property name", prop))
+			return nil, dirsync.Invalid("field_map", fmt.Sprintf("%q is not a Graph property name", prop))
 		}
-		cf := sync.CanonicalField(field)
+		cf := dirsync.CanonicalField(field)
 		if cf == "" {
-			return nil, sync.Invalid("field_map", fmt.Sprintf("%q: unknown contact field %q", prop, field))
+			return nil, dirsync.Invalid("field_map", fmt.Sprintf("%q: unknown contact field %q", prop, field))
 		}
 		fields[prop] = cf
 	}
@@ -155,11 +155,11 @@ func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
 	}
 	clk := env.Clock
 	if clk == nil {
-		clk = sync.RealClock{}
+		clk = dirsync.RealClock{}
 	}
 	src := &Source{set: s, graph: strings.TrimRight(s.GraphURL, "/"), http: hc, fields: fields, clock: clk,
 		userSel: strings.Join(sel, ","), orgOn: s.OrgContacts == nil || *s.OrgContacts,
-		retry: sync.Retry{Client: hc, Clock: clk},
+		retry: dirsync.Retry{Client: hc, Clock: clk},
 		cc: clientcredentials.Config{ClientID: s.ClientID, ClientSecret: s.ClientSecret, TokenURL: s.TokenURL,
 			Scopes: []string{"https://graph.microsoft.com/.default"}, AuthStyle: oauth2.AuthStyleInParams}}
 	return src, nil
@@ -177,12 +177,12 @@ type state struct {
 	Contacts string `json:"contacts,omitempty"`
 }
 
-// Sync implements sync.Source.
-func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sync.Result, error) {
+// Sync implements dirsync.Source.
+func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sink) (dirsync.Result, error) {
 	var st state
 	if !req.Full {
 		if err := json.Unmarshal(req.State, &st); err != nil || st.Users == "" || (s.orgOn && st.Contacts == "") {
-			return sync.Result{}, fmt.Errorf("m365: no usable deltaLink: %w", sync.ErrResync)
+			return dirsync.Result{}, fmt.Errorf("m365: no usable deltaLink: %w", dirsync.ErrResync)
 		}
 	} else {
 		st.Users = s.graph + "/users/delta?" + url.Values{"$select": {s.userSel}}.Encode()
@@ -193,22 +193,22 @@ func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sy
 	var out state
 	var err error
 	if out.Users, err = s.round(ctx, st.Users, !req.Full, sink, s.user); err != nil {
-		return sync.Result{}, fmt.Errorf("m365 users: %w", err)
+		return dirsync.Result{}, fmt.Errorf("m365 users: %w", err)
 	}
 	if s.orgOn {
 		if out.Contacts, err = s.round(ctx, st.Contacts, !req.Full, sink, s.orgContact); err != nil {
-			return sync.Result{}, fmt.Errorf("m365 org contacts: %w", err)
+			return dirsync.Result{}, fmt.Errorf("m365 org contacts: %w", err)
 		}
 	}
 	b, _ := json.Marshal(out)
-	return sync.Result{State: b}, nil
+	return dirsync.Result{State: b}, nil
 }
 
 // item handles one delta entry (not @removed).
-type item func(ctx context.Context, o map[string]json.RawMessage, delta bool, sink sync.Sink) error
+type item func(ctx context.Context, o map[string]json.RawMessage, delta bool, sink dirsync.Sink) error
 
 // round follows nextLinks from link to the deltaLink it returns.
-func (s *Source) round(ctx context.Context, link string, delta bool, sink sync.Sink, fn item) (string, error) {
+func (s *Source) round(ctx context.Context, link string, delta bool, sink dirsync.Sink, fn item) (string, error) {
 	empty := 0
 	for pages := 0; pages < 1_000_000; pages++ {
 		body, err := s.get(ctx, link, delta)
@@ -289,7 +289,7 @@ func values(v json.RawMessage) []string {
 	return nil
 }
 
-func (s *Source) user(ctx context.Context, o map[string]json.RawMessage, delta bool, sink sync.Sink) error {
+func (s *Source) user(ctx context.Context, o map[string]json.RawMessage, delta bool, sink dirsync.Sink) error {
 	id := str(o, "id")
 	skip := false
 	if v, ok := o["accountEnabled"]; ok && !s.set.IncludeDisabled && string(v) == "false" {
@@ -313,11 +313,11 @@ func (s *Source) user(ctx context.Context, o map[string]json.RawMessage, delta b
 	for _, p := range props {
 		if v, ok := o[p]; ok {
 			for _, x := range values(v) {
-				sync.SetField(c, s.fields[p], x)
+				dirsync.SetField(c, s.fields[p], x)
 			}
 		}
 	}
-	sync.Finish(c)
+	dirsync.Finish(c)
 	return sink.Upsert(ctx, c)
 }
 
@@ -326,7 +326,7 @@ var phoneTypes = map[string]phonebook.NumberType{
 	"businessfax": phonebook.NumberFax, "homefax": phonebook.NumberFax, "otherfax": phonebook.NumberFax,
 }
 
-func (s *Source) orgContact(ctx context.Context, o map[string]json.RawMessage, delta bool, sink sync.Sink) error {
+func (s *Source) orgContact(ctx context.Context, o map[string]json.RawMessage, delta bool, sink dirsync.Sink) error {
 	id := str(o, "id")
 	c := &phonebook.Contact{ExternalID: id, DisplayName: str(o, "displayName"), FirstName: str(o, "givenName"),
 		LastName: str(o, "surname"), Company: str(o, "companyName"), Department: str(o, "department"), JobTitle: str(o, "jobTitle")}
@@ -367,7 +367,7 @@ func (s *Source) orgContact(ctx context.Context, o map[string]json.RawMessage, d
 			c.Numbers = append(c.Numbers, phonebook.Number{Type: t, Value: n})
 		}
 	}
-	sync.Finish(c)
+	dirsync.Finish(c)
 	return sink.Upsert(ctx, c)
 }
 
@@ -432,7 +432,7 @@ func (s *Source) get(ctx context.Context, link string, delta bool) ([]byte, erro
 		case resp.StatusCode == http.StatusUnauthorized && attempt == 0:
 			continue
 		case delta && (resp.StatusCode == http.StatusGone || slices.Contains(resyncCodes, he.gc)):
-			return nil, fmt.Errorf("%w: %v", sync.ErrResync, he)
+			return nil, fmt.Errorf("%w: %v", dirsync.ErrResync, he)
 		}
 		return nil, he
 	}

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 	"github.com/pbxagent/pbxagent/phonebook/source/m365"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
-	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
 	"github.com/pbxagent/pbxagent/testlab/graphfake"
 )
 
@@ -23,7 +23,7 @@ type fixture struct {
 	g     *graphfake.Server
 	srv   *httptest.Server
 	clock *syncfake.Clock
-	src   sync.Source
+	src   dirsync.Source
 }
 
 func newFixture(t *testing.T, users, contacts int, extra map[string]any) *fixture {
@@ -44,7 +44,7 @@ func newFixture(t *testing.T, users, contacts int, extra map[string]any) *fixtur
 		settings[k] = v
 	}
 	raw, _ := json.Marshal(settings)
-	src, err := m365.New(raw, sync.Env{HTTPClient: srv.Client(), Clock: clk})
+	src, err := m365.New(raw, dirsync.Env{HTTPClient: srv.Client(), Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestFullThenDelta(t *testing.T) {
 	f.g.PutUser(u)
 	ctx := context.Background()
 	sink := syncfake.NewSink()
-	res, err := f.src.Sync(ctx, sync.Request{Full: true}, sink)
+	res, err := f.src.Sync(ctx, dirsync.Request{Full: true}, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestFullThenDelta(t *testing.T) {
 	f.g.PutUser(graphfake.User(300))
 	f.g.DeleteContact("c-000003")
 	f.g.PutContact(graphfake.Contact(40))
-	res2, err := f.src.Sync(ctx, sync.Request{State: res.State}, sink)
+	res2, err := f.src.Sync(ctx, dirsync.Request{State: res.State}, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestFullThenDelta(t *testing.T) {
 	}
 	// A quiet delta round: nothing but the deltaLink.
 	before := len(sink.Upserts)
-	if _, err := f.src.Sync(ctx, sync.Request{State: res2.State}, sink); err != nil || len(sink.Upserts) != before {
+	if _, err := f.src.Sync(ctx, dirsync.Request{State: res2.State}, sink); err != nil || len(sink.Upserts) != before {
 		t.Fatalf("quiet delta: %v, %d upserts", err, len(sink.Upserts)-before)
 	}
 }
@@ -153,17 +153,17 @@ func TestDeltaTokenRejected(t *testing.T) {
 	for _, mode := range []string{"gone", "syncStateNotFound"} {
 		t.Run(mode, func(t *testing.T) {
 			f := newFixture(t, 5, 1, nil)
-			res, err := f.src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink())
+			res, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink())
 			if err != nil {
 				t.Fatal(err)
 			}
 			f.g.ExpireDeltaTokens(mode)
-			_, err = f.src.Sync(context.Background(), sync.Request{State: res.State}, syncfake.NewSink())
-			if !errors.Is(err, sync.ErrResync) {
+			_, err = f.src.Sync(context.Background(), dirsync.Request{State: res.State}, syncfake.NewSink())
+			if !errors.Is(err, dirsync.ErrResync) {
 				t.Fatalf("err %v, want ErrResync", err)
 			}
 			// The full sync that follows works.
-			if _, err := f.src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink()); err != nil {
+			if _, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink()); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -188,7 +188,7 @@ func TestThrottleTokenExpiryEmptyPages(t *testing.T) {
 		return 0, "", false
 	})
 	sink := syncfake.NewSink()
-	if _, err := f.src.Sync(context.Background(), sync.Request{Full: true}, sink); err != nil {
+	if _, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, sink); err != nil {
 		t.Fatal(err)
 	}
 	if len(sink.Set) != 120 {
@@ -207,7 +207,7 @@ func TestThrottleTokenExpiryEmptyPages(t *testing.T) {
 
 func TestBadCredentialsAndSettings(t *testing.T) {
 	f := newFixture(t, 1, 0, map[string]any{"client_secret": "wrong"})
-	_, err := f.src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink())
+	_, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink())
 	if err == nil || !strings.Contains(err.Error(), "invalid_client") || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("err %v", err)
 	}
@@ -219,8 +219,8 @@ func TestBadCredentialsAndSettings(t *testing.T) {
 		{`{"tenant_id":"t","client_id":"a","client_secret":"b","field_map":{"a,b":"email"}}`, "settings.field_map"},
 	}
 	for _, tc := range tests {
-		_, err := m365.New(json.RawMessage(tc.json), sync.Env{})
-		var fe *sync.FieldError
+		_, err := m365.New(json.RawMessage(tc.json), dirsync.Env{})
+		var fe *dirsync.FieldError
 		if !errors.As(err, &fe) || fe.Field != tc.field {
 			t.Errorf("%s: %v, want %s", tc.json, err, tc.field)
 		}
@@ -231,7 +231,7 @@ func TestCustomFieldMap(t *testing.T) {
 	f := newFixture(t, 2, 0, map[string]any{"org_contacts": false,
 		"field_map": map[string]string{"displayName": "display_name", "mobilePhone": "mobile", "officeLocation": "custom.office"}})
 	sink := syncfake.NewSink()
-	if _, err := f.src.Sync(context.Background(), sync.Request{Full: true}, sink); err != nil {
+	if _, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, sink); err != nil {
 		t.Fatal(err)
 	}
 	c := sink.Set["u-000001"]

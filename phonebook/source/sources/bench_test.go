@@ -15,15 +15,15 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 	"github.com/pbxagent/pbxagent/phonebook/number"
 	"github.com/pbxagent/pbxagent/phonebook/source/sources"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
 	"github.com/pbxagent/pbxagent/testlab/contactsvc"
 )
 
@@ -56,7 +56,7 @@ func peakRSSMB() float64 {
 type benchEnv struct {
 	cpu   time.Duration // CPU time of the last run
 	store *phonebook.Store
-	eng   *sync.Engine
+	eng   *dirsync.Engine
 	stop  func()
 }
 
@@ -71,14 +71,14 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng, err := sync.NewEngine(sync.PhonebookStore(st), sync.WithDataDir(dir), sync.WithTypes(sources.All()...))
+	eng, err := dirsync.NewEngine(dirsync.PhonebookStore(st), dirsync.WithDataDir(dir), dirsync.WithTypes(sources.All()...))
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
-	for errors.Is(eng.Trigger("x", sync.SyncOptions{}), sync.ErrNotRunning) {
+	for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
 		time.Sleep(time.Millisecond)
 	}
 	return &benchEnv{store: st, eng: eng, stop: func() { cancel(); <-done; st.Close() }}
@@ -91,14 +91,14 @@ func (e *benchEnv) create(b *testing.B, typ string, settings map[string]any) str
 		raw[k], _ = json.Marshal(v)
 	}
 	name, off := "bench", false
-	v, err := e.eng.Create(context.Background(), sync.Input{Type: &typ, Name: &name, Enabled: &off, Settings: raw})
+	v, err := e.eng.Create(context.Background(), dirsync.Input{Type: &typ, Name: &name, Enabled: &off, Settings: raw})
 	if err != nil {
 		b.Fatal(err)
 	}
 	return v.ID
 }
 
-func (e *benchEnv) run(b *testing.B, id string, opts sync.SyncOptions) (sync.Run, time.Duration) {
+func (e *benchEnv) run(b *testing.B, id string, opts dirsync.SyncOptions) (dirsync.Run, time.Duration) {
 	b.Helper()
 	t0 := time.Now()
 	c0 := cpuTime()
@@ -135,7 +135,7 @@ func TestContactsvcChild(t *testing.T) {
 	if err != nil {
 		t.Skip("child process of BenchmarkCustomService100k")
 	}
-	var mu gosync.Mutex
+	var mu sync.Mutex
 	now := time.Now().Add(-24 * time.Hour)
 	svc := contactsvc.New(contactsvc.Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 	for i := 0; i < n; i++ {
@@ -213,7 +213,7 @@ func BenchmarkCustomService100k(b *testing.B) {
 		runtime.GC()
 		resetPeakRSS()
 		b.StartTimer()
-		r, full := env.run(b, id, sync.SyncOptions{})
+		r, full := env.run(b, id, dirsync.SyncOptions{})
 		b.StopTimer()
 		b.ReportMetric(env.cpu.Seconds(), "full_cpu_s")
 		if r.Synced != benchN {
@@ -221,7 +221,7 @@ func BenchmarkCustomService100k(b *testing.B) {
 		}
 		post("/_bench/change")
 		b.StartTimer()
-		r, delta := env.run(b, id, sync.SyncOptions{})
+		r, delta := env.run(b, id, dirsync.SyncOptions{})
 		b.StopTimer()
 		if r.Mode != "delta" || r.Deleted != benchN/200 {
 			b.Fatalf("delta run: %+v", r)
@@ -281,7 +281,7 @@ func BenchmarkMariaDB100k(b *testing.B) {
 		runtime.GC()
 		resetPeakRSS()
 		b.StartTimer()
-		r, full := env.run(b, id, sync.SyncOptions{})
+		r, full := env.run(b, id, dirsync.SyncOptions{})
 		b.StopTimer()
 		b.ReportMetric(env.cpu.Seconds(), "full_cpu_s")
 		if r.Synced != benchN {
@@ -289,7 +289,7 @@ func BenchmarkMariaDB100k(b *testing.B) {
 		}
 		mustExec(fmt.Sprintf("UPDATE people SET fn = CONCAT(fn, 'x%d') WHERE pid %% 100 = 0", i))
 		b.StartTimer()
-		r, delta := env.run(b, id, sync.SyncOptions{})
+		r, delta := env.run(b, id, dirsync.SyncOptions{})
 		b.StopTimer()
 		if r.Changed != benchN/100 {
 			b.Fatalf("changed %d", r.Changed)

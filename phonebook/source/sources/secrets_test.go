@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 	"github.com/pbxagent/pbxagent/phonebook/source/sources"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
-	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
 )
 
 // typeCase is a valid configuration of one source type, with its
@@ -65,9 +65,9 @@ func raw(t testing.TB, m map[string]any) map[string]json.RawMessage {
 	return out
 }
 
-func newEngine(t testing.TB) *sync.Engine {
+func newEngine(t testing.TB) *dirsync.Engine {
 	t.Helper()
-	eng, err := sync.NewEngine(syncfake.NewMemStore(), sync.WithDataDir(t.TempDir()), sync.WithTypes(sources.All()...))
+	eng, err := dirsync.NewEngine(syncfake.NewMemStore(), dirsync.WithDataDir(t.TempDir()), dirsync.WithTypes(sources.All()...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,12 +112,12 @@ func TestChangingWhereSecretsGoNeedsThemAgain(t *testing.T) {
 		for key, val := range tc.moves {
 			t.Run(tc.typ+"/"+key, func(t *testing.T) {
 				eng := newEngine(t)
-				v, err := eng.Create(ctx, sync.Input{Type: ptr(tc.typ), Name: ptr("src"), Enabled: ptr(false), Settings: raw(t, tc.settings)})
+				v, err := eng.Create(ctx, dirsync.Input{Type: ptr(tc.typ), Name: ptr("src"), Enabled: ptr(false), Settings: raw(t, tc.settings)})
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, err = eng.Update(ctx, v.ID, sync.Input{Settings: raw(t, map[string]any{key: val})})
-				var fe *sync.FieldError
+				_, err = eng.Update(ctx, v.ID, dirsync.Input{Settings: raw(t, map[string]any{key: val})})
+				var fe *dirsync.FieldError
 				if !errors.As(err, &fe) || fe.Field != "settings."+secret || !strings.Contains(fe.Message, "settings."+key) {
 					t.Fatalf("PATCH %s without %s: %v, want a field error on settings.%s", key, secret, err, secret)
 				}
@@ -125,17 +125,17 @@ func TestChangingWhereSecretsGoNeedsThemAgain(t *testing.T) {
 				if string(after.Settings[key]) != string(v.Settings[key]) || len(after.SecretsSet) != 1 {
 					t.Fatalf("a refused PATCH changed the source: %s=%s, secrets %v", key, after.Settings[key], after.SecretsSet)
 				}
-				if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: raw(t, tc.harmless)}); err != nil {
+				if _, err := eng.Update(ctx, v.ID, dirsync.Input{Settings: raw(t, tc.harmless)}); err != nil {
 					t.Fatalf("PATCH %v: %v", tc.harmless, err)
 				}
 				if got, _ := eng.Get(v.ID); len(got.SecretsSet) != 1 {
 					t.Fatalf("a harmless PATCH dropped the secret: %v", got.SecretsSet)
 				}
-				if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: raw(t, map[string]any{key: val, secret: "new-secret"})}); err != nil {
+				if _, err := eng.Update(ctx, v.ID, dirsync.Input{Settings: raw(t, map[string]any{key: val, secret: "new-secret"})}); err != nil {
 					t.Fatalf("PATCH %s with %s: %v", key, secret, err)
 				}
 				if tc.typ == "csv-url" { // a secret can be dropped with the move
-					if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: raw(t, map[string]any{key: "https://third.example/b.csv", secret: ""})}); err != nil {
+					if _, err := eng.Update(ctx, v.ID, dirsync.Input{Settings: raw(t, map[string]any{key: "https://third.example/b.csv", secret: ""})}); err != nil {
 						t.Fatalf("PATCH %s dropping %s: %v", key, secret, err)
 					}
 					if got, _ := eng.Get(v.ID); len(got.SecretsSet) != 0 {
@@ -152,7 +152,7 @@ func TestChangingWhereSecretsGoNeedsThemAgain(t *testing.T) {
 // and a SQL source's parameters or host carrying credentials, are refused
 // naming the setting.
 func TestSourceURLsCarryNoCredentials(t *testing.T) {
-	types := map[string]sync.Type{}
+	types := map[string]dirsync.Type{}
 	for _, typ := range sources.All() {
 		types[typ.Name] = typ
 	}
@@ -189,8 +189,8 @@ func TestSourceURLsCarryNoCredentials(t *testing.T) {
 				}
 				s[b.field] = b.value
 				js, _ := json.Marshal(s)
-				_, err := types[tc.typ].New(js, sync.Env{})
-				var fe *sync.FieldError
+				_, err := types[tc.typ].New(js, dirsync.Env{})
+				var fe *dirsync.FieldError
 				if !errors.As(err, &fe) || fe.Field != "settings."+b.field {
 					t.Fatalf("New = %v, want a field error on settings.%s", err, b.field)
 				}
@@ -198,7 +198,7 @@ func TestSourceURLsCarryNoCredentials(t *testing.T) {
 		}
 		t.Run(tc.typ+"/clean", func(t *testing.T) {
 			js, _ := json.Marshal(tc.settings)
-			if _, err := types[tc.typ].New(js, sync.Env{}); err != nil {
+			if _, err := types[tc.typ].New(js, dirsync.Env{}); err != nil {
 				t.Fatalf("valid settings refused: %v", err)
 			}
 		})

@@ -8,19 +8,19 @@ import (
 	"errors"
 	"io"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 	"github.com/pbxagent/pbxagent/phonebook/source/sqlsrc"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
-	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
 )
 
 // mssqlLike is a database/sql driver that behaves as go-mssqldb does for
 // what the source uses: it refuses read-only transactions and records the
 // query text.
 type mssqlLike struct {
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	queries []string
 	rows    [][]driver.Value
 }
@@ -88,14 +88,14 @@ func init() { sql.Register("pbx-fake-mssql", fakeMSSQL) }
 func TestSQLServerRunsWithoutReadOnlyTx(t *testing.T) {
 	raw, _ := json.Marshal(map[string]any{"driver": "sqlserver", "host": `db\SQLEXPRESS`, "user": "ro", "password": "x",
 		"query": "SELECT ${MAP} FROM dbo.people", "map": map[string]any{"id": "id", "first_name": "given name", "last_name": "sn", "work": "tel"}})
-	src, err := sqlsrc.New(raw, sync.Env{})
+	src, err := sqlsrc.New(raw, dirsync.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sqlsrc.UseDriver(src, "pbx-fake-mssql", "")
-	defer src.(sync.Closer).Close()
+	defer src.(dirsync.Closer).Close()
 	sink := syncfake.NewSink()
-	if _, err := src.Sync(context.Background(), sync.Request{Full: true}, sink); err != nil {
+	if _, err := src.Sync(context.Background(), dirsync.Request{Full: true}, sink); err != nil {
 		t.Fatal(err)
 	}
 	if len(sink.Set) != 2 || sink.Set["7"].LastName != "Kovač" || sink.Set["7"].Numbers[0].Value != "+38733123456" || sink.Set["8"].DisplayName != "Bo" {

@@ -34,14 +34,14 @@ import (
 	_ "github.com/microsoft/go-mssqldb" // driver "sqlserver"
 
 	"github.com/pbxagent/pbxagent/phonebook"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
-// Type is the "sql" source type; register it with sync.WithTypes.
+// Type is the "sql" source type; register it with dirsync.WithTypes.
 // The password goes to the database the driver, host, port, instance and
 // parameters (a driver parameter may name another host) point at: changing
 // any of them needs it again.
-var Type = sync.Type{Name: "sql", Secrets: []string{"password"}, Destinations: []string{"driver", "host", "port", "instance", "params"},
+var Type = dirsync.Type{Name: "sql", Secrets: []string{"password"}, Destinations: []string{"driver", "host", "port", "instance", "params"},
 	Delta: false, New: New}
 
 // Drivers.
@@ -98,12 +98,12 @@ var (
 	nameFields = []string{"display_name", "first_name", "last_name", "company"}
 )
 
-// New validates settings and returns the source (sync.Type.New). It does
+// New validates settings and returns the source (dirsync.Type.New). It does
 // not connect.
-func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
+func New(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 	var s Settings
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, sync.Invalid("", err.Error())
+		return nil, dirsync.Invalid("", err.Error())
 	}
 	src := &Source{set: s}
 	if err := src.init(); err != nil {
@@ -115,29 +115,29 @@ func New(raw json.RawMessage, env sync.Env) (sync.Source, error) {
 func (s *Source) init() error {
 	set := &s.set
 	if set.Host == "" {
-		return sync.Invalid("host", "required")
+		return dirsync.Invalid("host", "required")
 	}
 	if strings.ContainsAny(set.Host, "@/?#") {
-		return sync.Invalid("host", "a host name or address (optionally host\\instance), without credentials or a path")
+		return dirsync.Invalid("host", "a host name or address (optionally host\\instance), without credentials or a path")
 	}
-	if err := sync.CheckParams("params", set.Params); err != nil {
+	if err := dirsync.CheckParams("params", set.Params); err != nil {
 		return err
 	}
 	if set.Port < 0 || set.Port > 65535 {
-		return sync.Invalid("port", "between 1 and 65535")
+		return dirsync.Invalid("port", "between 1 and 65535")
 	}
 	if set.TimeoutSeconds == 0 {
 		set.TimeoutSeconds = 60
 	}
 	if set.TimeoutSeconds < 1 || set.TimeoutSeconds > 3600 {
-		return sync.Invalid("timeout_seconds", "between 1 and 3600")
+		return dirsync.Invalid("timeout_seconds", "between 1 and 3600")
 	}
 	s.timeout = time.Duration(set.TimeoutSeconds) * time.Second
 	if set.MaxRows == 0 {
 		set.MaxRows = 1_000_000
 	}
 	if set.MaxRows < 1 {
-		return sync.Invalid("max_rows", "must be positive")
+		return dirsync.Invalid("max_rows", "must be positive")
 	}
 	var err error
 	switch set.Driver {
@@ -148,7 +148,7 @@ func (s *Source) init() error {
 	case SQLServer:
 		s.driver, s.dsn = "sqlserver", SQLServerDSN(set)
 	default:
-		return sync.Invalid("driver", "one of mysql, postgres, sqlserver")
+		return dirsync.Invalid("driver", "one of mysql, postgres, sqlserver")
 	}
 	if err != nil {
 		return err
@@ -166,7 +166,7 @@ func (s *Source) init() error {
 // a name present. Columns come out in a stable order, id first.
 func parseMap(m map[string]json.RawMessage) ([]column, error) {
 	if len(m) == 0 {
-		return nil, sync.Invalid("map", "required")
+		return nil, dirsync.Invalid("map", "required")
 	}
 	fields := make([]string, 0, len(m))
 	for f := range m {
@@ -178,8 +178,8 @@ func parseMap(m map[string]json.RawMessage) ([]column, error) {
 	for _, f := range fields {
 		cf := f
 		if f != "id" {
-			if cf = sync.CanonicalField(f); cf == "" {
-				return nil, sync.Invalid("map."+f, "unknown contact field")
+			if cf = dirsync.CanonicalField(f); cf == "" {
+				return nil, dirsync.Invalid("map."+f, "unknown contact field")
 			}
 		}
 		var names []string
@@ -187,14 +187,14 @@ func parseMap(m map[string]json.RawMessage) ([]column, error) {
 		if err := json.Unmarshal(m[f], &one); err == nil {
 			names = []string{one}
 		} else if err := json.Unmarshal(m[f], &names); err != nil {
-			return nil, sync.Invalid("map."+f, "a column name or a list of column names")
+			return nil, dirsync.Invalid("map."+f, "a column name or a list of column names")
 		}
 		if len(names) == 0 || (f == "id" && len(names) != 1) {
-			return nil, sync.Invalid("map."+f, "one column required")
+			return nil, dirsync.Invalid("map."+f, "one column required")
 		}
 		for _, n := range names {
 			if !colRE.MatchString(n) {
-				return nil, sync.Invalid("map."+f, fmt.Sprintf("%q is not a column name (letters, digits, '_', ' ', '.')", n))
+				return nil, dirsync.Invalid("map."+f, fmt.Sprintf("%q is not a column name (letters, digits, '_', ' ', '.')", n))
 			}
 			c := column{field: cf, name: n}
 			if f == "id" {
@@ -208,10 +208,10 @@ func parseMap(m map[string]json.RawMessage) ([]column, error) {
 		}
 	}
 	if cols[0].field != "id" {
-		return nil, sync.Invalid("map.id", "required")
+		return nil, dirsync.Invalid("map.id", "required")
 	}
 	if !hasName {
-		return nil, sync.Invalid("map", "a name is required: map display_name, first_name, last_name or company")
+		return nil, dirsync.Invalid("map", "a name is required: map display_name, first_name, last_name or company")
 	}
 	return cols, nil
 }
@@ -238,13 +238,13 @@ func Expand(query, driver string, cols []column) (string, error) {
 	q := strings.TrimSpace(query)
 	q = strings.TrimSpace(strings.TrimSuffix(q, ";"))
 	if !selectRE.MatchString(q) {
-		return "", sync.Invalid("query", "must be a SELECT statement")
+		return "", dirsync.Invalid("query", "must be a SELECT statement")
 	}
 	if strings.Contains(q, ";") {
-		return "", sync.Invalid("query", "must be a single statement (no ';')")
+		return "", dirsync.Invalid("query", "must be a single statement (no ';')")
 	}
 	if strings.Count(q, "${MAP}") != 1 {
-		return "", sync.Invalid("query", "must contain ${MAP} exactly once")
+		return "", dirsync.Invalid("query", "must contain ${MAP} exactly once")
 	}
 	parts := make([]string, len(cols))
 	for i, c := range cols {
@@ -334,8 +334,8 @@ func (s *Source) Close() error {
 	return nil
 }
 
-// Sync implements sync.Source (always a full read).
-func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sync.Result, error) {
+// Sync implements dirsync.Source (always a full read).
+func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sink) (dirsync.Result, error) {
 	seen := map[string]struct{}{}
 	err := s.read(ctx, func(row int, c *phonebook.Contact) (bool, error) {
 		if _, dup := seen[c.ExternalID]; dup {
@@ -347,7 +347,7 @@ func (s *Source) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sy
 		}
 		return true, sink.Upsert(ctx, c)
 	})
-	return sync.Result{}, err
+	return dirsync.Result{}, err
 }
 
 // Test returns the first n mapped rows without importing anything.
@@ -424,9 +424,9 @@ func (s *Source) read(ctx context.Context, fn func(row int, c *phonebook.Contact
 				c.ExternalID = v
 				continue
 			}
-			sync.SetField(c, col.field, v)
+			dirsync.SetField(c, col.field, v)
 		}
-		sync.Finish(c)
+		dirsync.Finish(c)
 		more, err := fn(row, c)
 		if err != nil {
 			return fmt.Errorf("sql: %w", err)
@@ -472,5 +472,5 @@ func text(v any) string {
 	}
 }
 
-var _ sync.Tester = (*Source)(nil)
-var _ sync.Closer = (*Source)(nil)
+var _ dirsync.Tester = (*Source)(nil)
+var _ dirsync.Closer = (*Source)(nil)

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 	"github.com/pbxagent/pbxagent/phonebook/source/sqlsrc"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
-	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
 )
 
 func TestSettingsValidation(t *testing.T) {
@@ -45,8 +45,8 @@ func TestSettingsValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := sqlsrc.New(base(tc.mod), sync.Env{})
-			var fe *sync.FieldError
+			_, err := sqlsrc.New(base(tc.mod), dirsync.Env{})
+			var fe *dirsync.FieldError
 			switch {
 			case tc.field == "" && err != nil:
 				t.Fatal(err)
@@ -84,7 +84,7 @@ func TestExpandQuotesPerDialect(t *testing.T) {
 	} {
 		raw, _ := json.Marshal(map[string]any{"driver": tc.driver, "host": "h", "query": " SELECT ${MAP} FROM t;",
 			"map": map[string]any{"id": "pid", "first_name": "t.first name"}})
-		src, err := sqlsrc.New(raw, sync.Env{})
+		src, err := sqlsrc.New(raw, dirsync.Env{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +199,7 @@ func (e *dbEnv) fill(t testing.TB, n int) {
 	}
 }
 
-func (e *dbEnv) source(t testing.TB, mod func(m map[string]any)) sync.Source {
+func (e *dbEnv) source(t testing.TB, mod func(m map[string]any)) dirsync.Source {
 	t.Helper()
 	m := map[string]any{}
 	for k, v := range e.settings {
@@ -211,7 +211,7 @@ func (e *dbEnv) source(t testing.TB, mod func(m map[string]any)) sync.Source {
 		mod(m)
 	}
 	raw, _ := json.Marshal(m)
-	src, err := sqlsrc.New(raw, sync.Env{})
+	src, err := sqlsrc.New(raw, dirsync.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,9 +227,9 @@ func TestSyncRealDatabases(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *dbEnv) {
 		e.fill(t, 300)
 		src := e.source(t, nil)
-		defer src.(sync.Closer).Close()
+		defer src.(dirsync.Closer).Close()
 		sink := syncfake.NewSink()
-		if _, err := src.Sync(context.Background(), sync.Request{Full: true}, sink); err != nil {
+		if _, err := src.Sync(context.Background(), dirsync.Request{Full: true}, sink); err != nil {
 			t.Fatal(err)
 		}
 		if len(sink.Set) != 294 { // every 50th row is inactive
@@ -244,7 +244,7 @@ func TestSyncRealDatabases(t *testing.T) {
 			t.Fatalf("row with NULL mobile has %d numbers", n)
 		}
 		// Test: the first 10 rows, nothing imported.
-		got, err := src.(sync.Tester).Test(context.Background(), 10)
+		got, err := src.(dirsync.Tester).Test(context.Background(), 10)
 		if err != nil || len(got) != 10 {
 			t.Fatalf("test: %d %v", len(got), err)
 		}
@@ -279,8 +279,8 @@ func TestSyncErrors(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				src := e.source(t, tc.mod)
-				defer src.(sync.Closer).Close()
-				_, err := src.Sync(context.Background(), sync.Request{Full: true}, syncfake.NewSink())
+				defer src.(dirsync.Closer).Close()
+				_, err := src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink())
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("err %v, want %q", err, tc.want)
 				}
@@ -298,8 +298,8 @@ func TestEngineRowHashDiff(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *dbEnv) {
 		e.fill(t, 200)
 		store := syncfake.NewMemStore()
-		eng, err := sync.NewEngine(store, sync.WithDataDir(t.TempDir()), sync.WithTypes(sqlsrc.Type),
-			sync.WithClock(syncfake.NewClock(time.Unix(1e9, 0))))
+		eng, err := dirsync.NewEngine(store, dirsync.WithDataDir(t.TempDir()), dirsync.WithTypes(sqlsrc.Type),
+			dirsync.WithClock(syncfake.NewClock(time.Unix(1e9, 0))))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -307,7 +307,7 @@ func TestEngineRowHashDiff(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- eng.Run(ctx) }()
 		defer func() { cancel(); <-done }()
-		for errors.Is(eng.Trigger("x", sync.SyncOptions{}), sync.ErrNotRunning) {
+		for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
 			time.Sleep(time.Millisecond)
 		}
 		settings := map[string]json.RawMessage{}
@@ -318,17 +318,17 @@ func TestEngineRowHashDiff(t *testing.T) {
 		settings["map"], _ = json.Marshal(map[string]any{"id": "pid", "first_name": "fn", "last_name": "ln", "work": "phone"})
 		settings["password"], _ = json.Marshal("")
 		typ, name, off := "sql", "db", false
-		v, err := eng.Create(ctx, sync.Input{Type: &typ, Name: &name, Enabled: &off, Settings: settings})
+		v, err := eng.Create(ctx, dirsync.Input{Type: &typ, Name: &name, Enabled: &off, Settings: settings})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "ok" || run.Changed != 200 {
+		if run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{}); run.Result != "ok" || run.Changed != 200 {
 			t.Fatalf("first: %+v", run)
 		}
 		e.exec(t, "UPDATE people SET fn = 'Renamed' WHERE pid = 7")
 		e.exec(t, "DELETE FROM people WHERE pid IN (8, 9)")
 		rounds := store.Rounds
-		run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{})
+		run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{})
 		if run.Result != "ok" || run.Synced != 198 || run.Changed != 1 || run.Deleted != 2 || store.Rounds != rounds+1 {
 			t.Fatalf("diff run: %+v", run)
 		}
@@ -346,9 +346,9 @@ func FuzzSettings(f *testing.F) {
 	f.Fuzz(func(t *testing.T, driver, query, idCol, nameCol string) {
 		raw, _ := json.Marshal(map[string]any{"driver": driver, "host": "h", "query": query,
 			"map": map[string]any{"id": idCol, "first_name": nameCol}})
-		src, err := sqlsrc.New(raw, sync.Env{})
+		src, err := sqlsrc.New(raw, dirsync.Env{})
 		if err != nil {
-			var fe *sync.FieldError
+			var fe *dirsync.FieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("error without a field: %v", err)
 			}

@@ -1,4 +1,4 @@
-package sync_test
+package dirsync_test
 
 import (
 	"testing"

@@ -1,11 +1,11 @@
-package sync_test
+package dirsync_test
 
 import (
 	"errors"
 	"net/url"
 	"testing"
 
-	"github.com/pbxagent/pbxagent/phonebook/sync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
 func TestSecretLooking(t *testing.T) {
@@ -22,7 +22,7 @@ func TestSecretLooking(t *testing.T) {
 		{name: "tenant", want: false}, {name: "author", want: false}, {name: "keyword", want: false},
 		{name: "database", want: false}, {name: "encrypt", want: false},
 	} {
-		if got := sync.SecretLooking(tc.name); got != tc.want {
+		if got := dirsync.SecretLooking(tc.name); got != tc.want {
 			t.Errorf("SecretLooking(%q) = %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -37,9 +37,9 @@ func FuzzCheckURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		u, err := sync.CheckURL("url", raw)
+		u, err := dirsync.CheckURL("url", raw)
 		if err != nil {
-			var fe *sync.FieldError
+			var fe *dirsync.FieldError
 			if !errors.As(err, &fe) || fe.Field != "settings.url" {
 				t.Fatalf("CheckURL(%q) = %v, want a field error on settings.url", raw, err)
 			}
@@ -54,7 +54,7 @@ func FuzzCheckURL(f *testing.F) {
 			t.Fatalf("CheckURL accepted %q with an invalid query", raw)
 		}
 		for name := range q {
-			if sync.SecretLooking(name) {
+			if dirsync.SecretLooking(name) {
 				t.Fatalf("CheckURL accepted %q with parameter %q", raw, name)
 			}
 		}

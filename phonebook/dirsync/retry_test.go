@@ -1,4 +1,4 @@
-package sync_test
+package dirsync_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/phonebook/sync"
-	"github.com/pbxagent/pbxagent/phonebook/sync/syncfake"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 )
 
 func TestRetryHonoursRetryAfter(t *testing.T) {
@@ -34,9 +34,9 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 			}
 		}},
 		{"404 passes through", []int{404}, "", 404, nil, nil},
-		{"too long retry-after fails the run", []int{429}, "3600", 0, sync.ErrThrottled, nil},
-		{"too long retry-after is typed", []int{429}, "3600", 0, &sync.ThrottledError{}, nil},
-		{"gives up", []int{429, 429, 429, 429, 429, 429, 429}, "1", 0, sync.ErrThrottled, nil},
+		{"too long retry-after fails the run", []int{429}, "3600", 0, dirsync.ErrThrottled, nil},
+		{"too long retry-after is typed", []int{429}, "3600", 0, &dirsync.ThrottledError{}, nil},
+		{"gives up", []int{429, 429, 429, 429, 429, 429, 429}, "1", 0, dirsync.ErrThrottled, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,12 +51,12 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 			}))
 			defer srv.Close()
 			clk := syncfake.NewInstantClock(time.Unix(1e9, 0))
-			rt := sync.Retry{Client: srv.Client(), Clock: clk}
+			rt := dirsync.Retry{Client: srv.Client(), Clock: clk}
 			resp, err := rt.Do(context.Background(), func(ctx context.Context) (*http.Request, error) {
 				return http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
 			})
-			var te *sync.ThrottledError
-			if _, ok := tc.wantErr.(*sync.ThrottledError); ok {
+			var te *dirsync.ThrottledError
+			if _, ok := tc.wantErr.(*dirsync.ThrottledError); ok {
 				if !errors.As(err, &te) || te.RetryAfter != time.Hour {
 					t.Fatalf("err %v", err)
 				}
@@ -98,7 +98,7 @@ func TestParseRetryAfter(t *testing.T) {
 		{"Wed, 31 Dec 2025 23:00:00 GMT", 0, true},
 	}
 	for _, tc := range tests {
-		got, ok := sync.ParseRetryAfter(tc.in, now)
+		got, ok := dirsync.ParseRetryAfter(tc.in, now)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("%q: %v %v, want %v %v", tc.in, got, ok, tc.want, tc.ok)
 		}
@@ -111,7 +111,7 @@ func FuzzParseRetryAfter(f *testing.F) {
 	}
 	now := time.Unix(1e9, 0)
 	f.Fuzz(func(t *testing.T, s string) {
-		d, ok := sync.ParseRetryAfter(s, now)
+		d, ok := dirsync.ParseRetryAfter(s, now)
 		if d < 0 || (!ok && d != 0) || d > 24*time.Hour {
 			t.Fatalf("%q → %v %v", s, d, ok)
 		}
@@ -122,7 +122,7 @@ func TestRetryRedactsQuery(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	addr := srv.URL
 	srv.Close() // connection refused from now on
-	rt := sync.Retry{Client: http.DefaultClient, Clock: syncfake.NewInstantClock(time.Unix(1e9, 0)), Attempts: 2}
+	rt := dirsync.Retry{Client: http.DefaultClient, Clock: syncfake.NewInstantClock(time.Unix(1e9, 0)), Attempts: 2}
 	_, err := rt.Do(context.Background(), func(ctx context.Context) (*http.Request, error) {
 		return http.NewRequestWithContext(ctx, "GET", addr+"/book.csv?token=s3cret", nil)
 	})

@@ -1,4 +1,4 @@
-package sync_test
+package dirsync_test
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
 // digits is a minimal numbering for store tests.
@@ -53,43 +53,43 @@ type rangeSource struct {
 	Name     string
 }
 
-func (r rangeSource) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sync.Result, error) {
+func (r rangeSource) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sink) (dirsync.Result, error) {
 	for i := r.From; i < r.To; i++ {
 		c := &phonebook.Contact{ExternalID: fmt.Sprint(i), FirstName: r.Name + fmt.Sprint(i), LastName: "Range",
 			JobTitle: "Engineer", Numbers: []phonebook.Number{{Type: phonebook.NumberWork, Value: fmt.Sprintf("+3876100%04d", i)}}}
 		if err := sink.Upsert(ctx, c); err != nil {
-			return sync.Result{}, err
+			return dirsync.Result{}, err
 		}
 		if r.Block && i == (r.From+r.To)/2 {
 			fmt.Println("halfway")
 			<-ctx.Done() // killed here
-			return sync.Result{}, ctx.Err()
+			return dirsync.Result{}, ctx.Err()
 		}
 	}
-	return sync.Result{State: []byte(fmt.Sprintf("%d-%d", r.From, r.To))}, nil
+	return dirsync.Result{State: []byte(fmt.Sprintf("%d-%d", r.From, r.To))}, nil
 }
 
-var rangeType = sync.Type{Name: "range", Delta: false, New: func(raw json.RawMessage, env sync.Env) (sync.Source, error) {
+var rangeType = dirsync.Type{Name: "range", Delta: false, New: func(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 	var r rangeSource
 	return r, json.Unmarshal(raw, &r)
 }}
 
-func realEngine(t testing.TB, st *phonebook.Store, dir string) (*sync.Engine, func()) {
+func realEngine(t testing.TB, st *phonebook.Store, dir string) (*dirsync.Engine, func()) {
 	t.Helper()
-	return runEngine(t, sync.PhonebookStore(st), dir, rangeType)
+	return runEngine(t, dirsync.PhonebookStore(st), dir, rangeType)
 }
 
 // runEngine runs an engine over store until the returned stop is called.
-func runEngine(t testing.TB, store sync.Store, dir string, types ...sync.Type) (*sync.Engine, func()) {
+func runEngine(t testing.TB, store dirsync.Store, dir string, types ...dirsync.Type) (*dirsync.Engine, func()) {
 	t.Helper()
-	eng, err := sync.NewEngine(store, sync.WithDataDir(dir), sync.WithTypes(types...))
+	eng, err := dirsync.NewEngine(store, dirsync.WithDataDir(dir), dirsync.WithTypes(types...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
-	waitFor(t, "engine", func() bool { return eng.Trigger("none", sync.SyncOptions{}) != sync.ErrNotRunning })
+	waitFor(t, "engine", func() bool { return eng.Trigger("none", dirsync.SyncOptions{}) != dirsync.ErrNotRunning })
 	return eng, func() { cancel(); <-done }
 }
 
@@ -125,12 +125,12 @@ func TestLocalEditsSurviveSync(t *testing.T) {
 	eng, stop := realEngine(t, st, dir)
 	defer stop()
 	ctx := context.Background()
-	v, err := eng.Create(ctx, sync.Input{Type: ptr("range"), Name: ptr("hr"), Enabled: ptr(false),
+	v, err := eng.Create(ctx, dirsync.Input{Type: ptr("range"), Name: ptr("hr"), Enabled: ptr(false),
 		Settings: map[string]json.RawMessage{"From": json.RawMessage("0"), "To": json.RawMessage("5"), "Name": json.RawMessage(`"A"`)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run, err := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); err != nil || run.Result != "ok" {
+	if run, err := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{}); err != nil || run.Result != "ok" {
 		t.Fatalf("first: %+v %v", run, err)
 	}
 	ids := map[string]string{}
@@ -146,10 +146,10 @@ func TestLocalEditsSurviveSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The source changes every first name; sync again.
-	if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: map[string]json.RawMessage{"Name": json.RawMessage(`"B"`)}}); err != nil {
+	if _, err := eng.Update(ctx, v.ID, dirsync.Input{Settings: map[string]json.RawMessage{"Name": json.RawMessage(`"B"`)}}); err != nil {
 		t.Fatal(err)
 	}
-	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "ok" {
+	if run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{}); run.Result != "ok" {
 		t.Fatalf("second: %+v", run)
 	}
 	got, err := st.Get(ctx, ids["1"])
@@ -181,7 +181,7 @@ func TestLocalEditsSurviveSync(t *testing.T) {
 	if c, _ := st.CountSource(ctx, "hr"); c != 0 {
 		t.Fatalf("%d left", c)
 	}
-	if _, err := eng.Get(v.ID); err != sync.ErrNotFound {
+	if _, err := eng.Get(v.ID); err != dirsync.ErrNotFound {
 		t.Fatalf("config left: %v", err)
 	}
 }
@@ -202,13 +202,13 @@ func TestCrashHelperSync(t *testing.T) {
 			}
 		}
 	}
-	eng, err := sync.NewEngine(sync.PhonebookStore(st), sync.WithDataDir(dir), sync.WithTypes(rangeType), sync.WithApplyHook(hook))
+	eng, err := dirsync.NewEngine(dirsync.PhonebookStore(st), dirsync.WithDataDir(dir), dirsync.WithTypes(rangeType), dirsync.WithApplyHook(hook))
 	if err != nil {
 		t.Fatal(err)
 	}
 	go eng.Run(context.Background())
 	id := os.Getenv("PBX_SYNC_CRASH_ID")
-	for eng.Trigger(id, sync.SyncOptions{}) == sync.ErrNotRunning {
+	for eng.Trigger(id, dirsync.SyncOptions{}) == dirsync.ErrNotRunning {
 		time.Sleep(time.Millisecond)
 	}
 	select {} // killed by the parent
@@ -233,15 +233,15 @@ func crashTest(t *testing.T, phase string) {
 		return map[string]json.RawMessage{"From": json.RawMessage(fmt.Sprint(from)), "To": json.RawMessage(fmt.Sprint(to)),
 			"Name": json.RawMessage(`"` + name + `"`), "Block": json.RawMessage(fmt.Sprint(block))}
 	}
-	v, err := eng.Create(ctx, sync.Input{Type: ptr("range"), Name: ptr("erp"), Enabled: ptr(false), Settings: settings(0, 2000, "A", false)})
+	v, err := eng.Create(ctx, dirsync.Input{Type: ptr("range"), Name: ptr("erp"), Enabled: ptr(false), Settings: settings(0, 2000, "A", false)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "ok" {
+	if run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{}); run.Result != "ok" {
 		t.Fatalf("first: %+v", run)
 	}
 	// Next run: a different set, blocking half-way in the child.
-	if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: settings(1000, 3000, "B", phase == "download")}); err != nil {
+	if _, err := eng.Update(ctx, v.ID, dirsync.Input{Settings: settings(1000, 3000, "B", phase == "download")}); err != nil {
 		t.Fatal(err)
 	}
 	stop()
@@ -275,22 +275,22 @@ func crashTest(t *testing.T, phase string) {
 	if got := sourceSet(t, st, "erp"); !slices.Equal(got, wantRange("A", 0, 2000)) {
 		t.Fatalf("after the kill the directory holds %d contacts, not the previous set", len(got))
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, sync.SpoolDirName, "*")); phase == "apply" && len(left) != 1 {
+	if left, _ := filepath.Glob(filepath.Join(dir, dirsync.SpoolDirName, "*")); phase == "apply" && len(left) != 1 {
 		t.Fatalf("spool files after the kill: %v", left)
 	}
 	eng, stop = realEngine(t, st, dir)
 	defer stop()
-	if left, _ := filepath.Glob(filepath.Join(dir, sync.SpoolDirName, "*")); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(dir, dirsync.SpoolDirName, "*")); len(left) != 0 {
 		t.Fatalf("spool files not cleaned at start: %v", left)
 	}
 	vv, _ := eng.Get(v.ID)
 	if len(vv.Status.Runs) == 0 || vv.Status.Runs[0].Result != "canceled" || vv.Status.Running {
 		t.Fatalf("status after the kill: %+v", vv.Status)
 	}
-	if _, err := eng.Update(ctx, v.ID, sync.Input{Settings: settings(1000, 3000, "B", false), MaxDeletePercent: ptr(100)}); err != nil {
+	if _, err := eng.Update(ctx, v.ID, dirsync.Input{Settings: settings(1000, 3000, "B", false), MaxDeletePercent: ptr(100)}); err != nil {
 		t.Fatal(err)
 	}
-	if run, _ := eng.SyncNow(ctx, v.ID, sync.SyncOptions{}); run.Result != "ok" || run.Deleted != 1000 {
+	if run, _ := eng.SyncNow(ctx, v.ID, dirsync.SyncOptions{}); run.Result != "ok" || run.Deleted != 1000 {
 		t.Fatalf("redo: %+v", run)
 	}
 	if got := sourceSet(t, st, "erp"); !slices.Equal(got, wantRange("B", 1000, 3000)) {
@@ -300,16 +300,16 @@ func crashTest(t *testing.T, phase string) {
 
 // countingStore counts the rounds written as loads and as bulk rounds.
 type countingStore struct {
-	sync.Store
+	dirsync.Store
 	loads, bulks int
 }
 
-func (c *countingStore) Load(ctx context.Context, source string, fn func(b sync.Batch) error) error {
+func (c *countingStore) Load(ctx context.Context, source string, fn func(b dirsync.Batch) error) error {
 	c.loads++
-	return c.Store.(sync.Loading).Load(ctx, source, fn)
+	return c.Store.(dirsync.Loading).Load(ctx, source, fn)
 }
 
-func (c *countingStore) Bulk(ctx context.Context, fn func(b sync.Batch) error) error {
+func (c *countingStore) Bulk(ctx context.Context, fn func(b dirsync.Batch) error) error {
 	c.bulks++
 	return c.Store.Bulk(ctx, fn)
 }
@@ -318,7 +318,7 @@ func (c *countingStore) Bulk(ctx context.Context, fn func(b sync.Batch) error) e
 // at the end.
 type dupSource struct{ rangeSource }
 
-func (d dupSource) Sync(ctx context.Context, req sync.Request, sink sync.Sink) (sync.Result, error) {
+func (d dupSource) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sink) (dirsync.Result, error) {
 	res, err := d.rangeSource.Sync(ctx, req, sink)
 	if err != nil {
 		return res, err
@@ -336,8 +336,8 @@ func TestFirstFullSyncLoads(t *testing.T) {
 	dir := t.TempDir()
 	st := openStore(t, dir+"/db")
 	defer st.Close()
-	cs := &countingStore{Store: sync.PhonebookStore(st)}
-	dupType := sync.Type{Name: "dup", New: func(raw json.RawMessage, env sync.Env) (sync.Source, error) {
+	cs := &countingStore{Store: dirsync.PhonebookStore(st)}
+	dupType := dirsync.Type{Name: "dup", New: func(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 		var r rangeSource
 		err := json.Unmarshal(raw, &r)
 		return dupSource{r}, err
@@ -346,16 +346,16 @@ func TestFirstFullSyncLoads(t *testing.T) {
 	defer stop()
 	ctx := context.Background()
 	create := func(typ, name string) string {
-		v, err := eng.Create(ctx, sync.Input{Type: ptr(typ), Name: ptr(name), Enabled: ptr(false),
+		v, err := eng.Create(ctx, dirsync.Input{Type: ptr(typ), Name: ptr(name), Enabled: ptr(false),
 			Settings: map[string]json.RawMessage{"From": json.RawMessage("0"), "To": json.RawMessage("300"), "Name": json.RawMessage(`"A"`)}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return v.ID
 	}
-	run := func(id string) sync.Run {
+	run := func(id string) dirsync.Run {
 		t.Helper()
-		r, err := eng.SyncNow(ctx, id, sync.SyncOptions{})
+		r, err := eng.SyncNow(ctx, id, dirsync.SyncOptions{})
 		if err != nil || r.Result != "ok" {
 			t.Fatalf("sync: %+v %v", r, err)
 		}

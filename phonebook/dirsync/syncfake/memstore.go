@@ -10,18 +10,18 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook"
-	"github.com/pbxagent/pbxagent/phonebook/sync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
-// MemStore is an in-memory sync.Store. Bulk rounds are atomic: writes are
+// MemStore is an in-memory dirsync.Store. Bulk rounds are atomic: writes are
 // staged and applied only when fn returns nil.
 type MemStore struct {
-	mu       gosync.Mutex
-	writer   gosync.Mutex
+	mu       sync.Mutex
+	writer   sync.Mutex
 	contacts map[string]*phonebook.Contact // source + "\x00" + external id
 	meta     map[string][]byte             // ns + "\x00" + key
 	seq      int
@@ -63,8 +63,8 @@ func (m *MemStore) MetaKeys(ns string) []string {
 	return out
 }
 
-// Bulk implements sync.Store.
-func (m *MemStore) Bulk(ctx context.Context, fn func(b sync.Batch) error) error {
+// Bulk implements dirsync.Store.
+func (m *MemStore) Bulk(ctx context.Context, fn func(b dirsync.Batch) error) error {
 	m.writer.Lock()
 	defer m.writer.Unlock()
 	b := &memBatch{m: m, contacts: map[string]*phonebook.Contact{}, meta: map[string][]byte{}}
@@ -176,10 +176,10 @@ func (b *memBatch) DeleteMeta(ns, key string) error {
 	return nil
 }
 
-// Meta implements sync.Store.
-func (m *MemStore) Meta(ns string) sync.KV { return memKV{m: m, ns: ns} }
+// Meta implements dirsync.Store.
+func (m *MemStore) Meta(ns string) dirsync.KV { return memKV{m: m, ns: ns} }
 
-// EraseSource implements sync.Store.
+// EraseSource implements dirsync.Store.
 func (m *MemStore) EraseSource(ctx context.Context, source string) (int, error) {
 	m.writer.Lock()
 	defer m.writer.Unlock()
@@ -195,7 +195,7 @@ func (m *MemStore) EraseSource(ctx context.Context, source string) (int, error) 
 	return n, nil
 }
 
-// CountSource implements sync.Store.
+// CountSource implements dirsync.Store.
 func (m *MemStore) CountSource(ctx context.Context, source string) (int, error) {
 	return len(m.Contacts(source)), nil
 }

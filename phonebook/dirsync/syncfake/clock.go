@@ -1,14 +1,14 @@
 package syncfake
 
 import (
-	gosync "sync"
+	"sync"
 	"time"
 )
 
 // Clock is a manual clock: time moves only with Advance. Waiters fire when
 // the clock reaches their deadline.
 type Clock struct {
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	now     time.Time
 	waiters []waiter
 	// Instant makes After fire at once (and records the wait in Waits):

@@ -1,4 +1,4 @@
-package sync
+package dirsync
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
-	gosync "sync"
+	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -74,11 +74,11 @@ type Engine struct {
 	applyHook  func(n int)
 	runTimeout time.Duration
 
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	sources map[string]*entry
 	runCtx  context.Context // set while Run runs
 	wake    chan struct{}
-	wg      gosync.WaitGroup
+	wg      sync.WaitGroup
 }
 
 type entry struct {

@@ -25,4 +25,4 @@
 //
 // Sources implement [Source]; the engine knows them through [Type] values
 // registered with [WithTypes] (phonebook/source/sources.All lists them).
-package sync
+package dirsync
