@@ -228,8 +228,26 @@ func (s *Store) ingest(ctx context.Context, so *sorter, pub, ts uint64) error {
 		s.log.Info("bulk load through ordinary commits", "reason", err)
 		return s.ingestCommits(ctx, read, so, ts)
 	}
-	if err := s.ingestStream(ctx, read, sw, so, ts); err != nil {
-		sw.Cancel()
+	var st tableStream = sw
+	if s.streamHook != nil {
+		st = s.streamHook(st)
+	}
+	err = s.ingestStream(ctx, read, st, so, ts)
+	// Finish the tables even when the load failed, never Cancel: Badger
+	// builds several of a stream's tables at once and adds each to its
+	// level when it is built, in whatever order they finish; only Flush
+	// puts the level's tables in key order. A level left out of order
+	// makes reads and iterators miss or misplace its keys, and the
+	// rollback that follows a failure would then delete or keep the wrong
+	// keys (index entries of published contacts, entries of the failed
+	// load). Finished tables are undone by that rollback.
+	if ferr := st.Flush(); ferr != nil {
+		if err == nil {
+			return ferr
+		}
+		return fmt.Errorf("%w (and finishing the tables written: %v)", err, ferr)
+	}
+	if err != nil {
 		return err
 	}
 	// Tables written: publish with an ordinary commit.
@@ -291,10 +309,11 @@ func (s *Store) ingestCommits(ctx context.Context, read *badger.Txn, so *sorter,
 }
 
 // ingestStream hands the merged records to the stream writer as one
-// stream, in key order. Merging (with number-list resolution and encoding)
-// and the stream writer's decoding run on two goroutines, passing filled
-// buffers: one core cannot do both as fast as the tables are built.
-func (s *Store) ingestStream(ctx context.Context, read *badger.Txn, sw *badger.StreamWriter, so *sorter, ts uint64) error {
+// stream, in key order, and leaves flushing it to the caller. Merging
+// (with number-list resolution and encoding) and the stream writer's
+// decoding run on two goroutines, passing filled buffers: one core cannot
+// do both as fast as the tables are built.
+func (s *Store) ingestStream(ctx context.Context, read *badger.Txn, sw tableStream, so *sorter, ts uint64) error {
 	const nbuf, bufSize = 3, 4 << 20
 	free := make(chan *z.Buffer, nbuf)
 	for range nbuf {
@@ -346,10 +365,14 @@ func (s *Store) ingestStream(ctx context.Context, read *badger.Txn, sw *badger.S
 	if werr != nil {
 		return werr // the merge stopped because the writer failed
 	}
-	if err != nil {
-		return err
-	}
-	return sw.Flush()
+	return err // the caller flushes the stream writer
+}
+
+// tableStream is what a load uses of Badger's stream writer; tests wrap
+// it (Store.streamHook).
+type tableStream interface {
+	Write(buf *z.Buffer) error
+	Flush() error
 }
 
 // resolve turns the records of one key into its value: the last value set,

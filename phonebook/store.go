@@ -78,8 +78,9 @@ type Store struct {
 	rmu     sync.Mutex
 	readers map[uint64]int // active read timestamps, for SetDiscardTs
 
-	ingestHook func(keys int) // tests: called during a load's table writing
-	dbClosed   chan struct{}  // tests: if set, closed once Badger has closed
+	ingestHook func(keys int)                // tests: called during a load's table writing
+	streamHook func(tableStream) tableStream // tests: wraps a load's stream writer
+	dbClosed   chan struct{}                 // tests: if set, closed once Badger has closed
 
 	disk *diskGuard // refuses writes while the disk is full
 
