@@ -136,7 +136,7 @@ type HTTP struct {
 	TLSKey  string `yaml:"tls_key"`
 }
 
-// Numbers configures number normalisation (notes/callerid.md §3.3).
+// Numbers configures number normalisation (docs/asterisk.md, "Number matching").
 type Numbers struct {
 	// DefaultRegion (ISO 3166 alpha-2, e.g. "BA", "DE", "US") is the country
 	// numbers without '+' belong to. Empty: only +E.164 numbers normalise.
