@@ -44,9 +44,16 @@ func (a *ariConn) Shutdown(context.Context) error { return a.conn.Close() }
 // errARINotConnected: the events WebSocket is not (yet) up.
 var errARINotConnected = errors.New("not connected")
 
-// Ready reports whether the events WebSocket is connected and reconciled.
+// errARIUnauthorized: Asterisk refuses ari.user and ari.pass.
+var errARIUnauthorized = errors.New("ARI rejected the user or password (ari.user and ari.pass must match a user of Asterisk's ari.conf)")
+
+// Ready reports whether the events WebSocket is connected and reconciled,
+// and when it is not because Asterisk refuses the credentials, says so.
 func (a *ariConn) Ready(context.Context) error {
 	if !a.conn.Ready() {
+		if errors.Is(a.conn.LastError(), ari.ErrUnauthorized) {
+			return errARIUnauthorized
+		}
 		return errARINotConnected
 	}
 	return nil

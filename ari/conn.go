@@ -58,6 +58,7 @@ type Conn struct {
 	received   atomic.Uint64
 	decodeErrs atomic.Uint64
 	connects   atomic.Uint64
+	refused    atomic.Uint64 // events connections refused with 401
 }
 
 var _ Client = (*Conn)(nil)
@@ -198,6 +199,9 @@ type Stats struct {
 	DecodeErrors uint64
 	// Connects counts successful WebSocket connections.
 	Connects uint64
+	// Unauthorized counts events connections Asterisk refused with 401:
+	// the ARI user or password is wrong.
+	Unauthorized uint64
 	// Overflows counts subscriptions closed with ErrOverflow (must stay 0).
 	Overflows uint64
 	// QueueHighWater is the deepest any subscription queue has been.
@@ -217,6 +221,7 @@ func (c *Conn) Stats() Stats {
 		EventsRouted:    c.bus.routed.Load(),
 		DecodeErrors:    c.decodeErrs.Load(),
 		Connects:        c.connects.Load(),
+		Unauthorized:    c.refused.Load(),
 		Overflows:       c.bus.overflows.Load(),
 		QueueHighWater:  c.bus.highWater.Load(),
 		TrackedChannels: tracked,

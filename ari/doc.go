@@ -44,7 +44,10 @@
 // Non-2xx replies are *Error with the status and Asterisk's message; branch
 // with IsNotFound (404), IsNotInStasis (409 on channel operations, 422 on
 // bridge addChannel), IsInvalidState (412: Down/Rsrvd/Ringing), IsConflict
-// (409), IsUnprocessable (422), IsUnauthorized (401/403).
+// (409), IsUnprocessable (422), IsUnauthorized (401/403). A 401 also
+// matches ErrUnauthorized (errors.Is): the ARI user or password is wrong;
+// the events loop says so once at error level and retries quietly, and
+// LastError matches it after such a refusal.
 //
 // The Client interface and its small sub-interfaces (Channels, Bridges,
 // Playbacks, ...) let higher layers run against the testlab stand-in

@@ -20,6 +20,15 @@ type Error struct {
 	Message string
 }
 
+// ErrUnauthorized is what a 401 from Asterisk matches (errors.Is): it
+// refused the ARI user or password (an ari.conf user and its password,
+// or the client's WithAuth). Conn.LastError matches it once the events
+// WebSocket was refused for that reason (until another failure).
+var ErrUnauthorized = errors.New("ari: Asterisk rejected the ARI user or password")
+
+// Is makes a 401 match ErrUnauthorized.
+func (e *Error) Is(target error) bool { return target == ErrUnauthorized && e.Status == 401 }
+
 // Error renders the operation, request, status and message.
 func (e *Error) Error() string {
 	return fmt.Sprintf("ari %s: %s %s: %d %s", e.Op, e.Method, e.Path, e.Status, e.Message)

@@ -143,12 +143,17 @@ func (c *Conn) setReady(on bool) {
 
 func (c *Conn) run(ctx context.Context) {
 	failures := 0
+	refused := false // the credentials were refused, and said so once
 	for {
 		start := time.Now()
+		connects := c.connects.Load()
 		err := c.session(ctx)
 		c.setReady(false)
 		if ctx.Err() != nil {
 			return
+		}
+		if c.connects.Load() != connects {
+			refused = false // they were accepted since: a new refusal is news
 		}
 		c.setFailed(err)
 		c.publishSynthetic(&DisconnectedEvent{Header: Header{Type: TypeDisconnected}, Err: err})
@@ -161,7 +166,22 @@ func (c *Conn) run(ctx context.Context) {
 		}
 		wait := c.backoff(failures)
 		failures++
-		c.log.Warn("ari: events connection lost; reconnecting", "err", err, "wait", wait, "attempt", failures)
+		switch {
+		case errors.Is(err, ErrUnauthorized):
+			// Retrying cannot help until someone fixes the user or the
+			// password, and a line per attempt would bury the one that
+			// says what is wrong: it is said once, the retries in debug.
+			c.refused.Add(1)
+			if !refused {
+				refused = true
+				c.log.Error("ari: Asterisk rejected the ARI user or password; check them against ari.conf (retrying quietly)",
+					"url", c.base.Redacted(), "user", c.user, "err", err)
+			} else {
+				c.log.Debug("ari: user or password still rejected; retrying", "wait", wait, "attempt", failures)
+			}
+		default:
+			c.log.Warn("ari: events connection lost; reconnecting", "err", err, "wait", wait, "attempt", failures)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

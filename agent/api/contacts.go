@@ -136,6 +136,9 @@ func busy(err error) error {
 }
 
 func (c *Contacts) create(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	var in contactInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		writeErr(w, r, err)
@@ -167,6 +170,9 @@ func (c *Contacts) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Contacts) put(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	var in contactInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		writeErr(w, r, err)
@@ -177,6 +183,9 @@ func (c *Contacts) put(w http.ResponseWriter, r *http.Request) {
 
 // patch applies a JSON merge patch (RFC 7396) to the contact.
 func (c *Contacts) patch(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/merge-patch+json", "application/json") {
+		return
+	}
 	ct, err := c.store.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeErr(w, r, err)

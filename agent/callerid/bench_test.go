@@ -325,7 +325,7 @@ func BenchmarkAGI1000(b *testing.B) { benchFixture(b); benchAGI(b, startAGIBench
 // (goal ≥ 5 000 sessions/s).
 func BenchmarkAGICapacity(b *testing.B) { benchFixture(b); benchAGI(b, startAGIBench(b), 0, 16) }
 
-// BenchmarkAGIBaseline1000: the bare-TCP harness of notes §4 (read the block, send one SET,
+// BenchmarkAGIBaseline1000: a bare-TCP harness (read the block, send one SET,
 // read the reply, close, no lookup), same client and load, for the ratio.
 func BenchmarkAGIBaseline1000(b *testing.B) { benchFixture(b); benchAGI(b, startBareAGI(b), 1000, 64) }
 

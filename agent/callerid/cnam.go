@@ -8,7 +8,9 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// CNAMMaxLen is the North American CNAM limit: 15 printable ASCII characters (notes §2.1).
+// CNAMMaxLen is the North American CNAM limit: 15 printable ASCII characters
+// (https://docs.microsoft.com/en-us/microsoftteams/more-about-calling-line-id-and-calling-party-name ;
+// https://supportdesk.46labs.com/portal/en/kb/articles/calling-name-identification-cnam).
 const CNAMMaxLen = 15
 
 // maxNameBytes bounds any name the service hands to a front end (AGI lines, SIP headers).

@@ -4,5 +4,5 @@
 //
 // Every path goes through Service.Resolve, which skips withheld numbers, bounds the directory lookup
 // with a per-request deadline and fails open: on error or timeout the caller keeps the name it had.
-// Facts and method: shared notes callerid.md.
+// Facts: docs/asterisk.md (Sources).
 package callerid

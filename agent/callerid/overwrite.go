@@ -44,7 +44,8 @@ func ParseOverwritePolicy(s string) (OverwritePolicy, error) {
 
 // ShouldOverwrite reports whether a call whose current caller name is currentName and whose
 // number is number should get the looked-up name under policy. Asterisk reports an empty
-// name as "unknown" (notes §7), so that counts as empty; a name that merely repeats the number
+// name as "unknown" (observed on Asterisk 22.10.1: agi_calleridname: unknown; Asterisk
+// res/res_agi.c setup_env), so that counts as empty; a name that merely repeats the number
 // (ignoring blanks and visual separators) is no name either.
 func ShouldOverwrite(currentName, number string, policy OverwritePolicy) bool {
 	name := strings.TrimSpace(currentName)

@@ -6,7 +6,8 @@ import (
 )
 
 // Presentation is Asterisk's combined calling presentation (agi_callingpres, CALLERPRES()).
-// Bits 0x60 carry the restriction: 0x00 allowed, 0x20 restricted, 0x40 unavailable (notes §1.4).
+// Bits 0x60 carry the restriction: 0x00 allowed, 0x20 restricted, 0x40 unavailable (Asterisk
+// include/asterisk/callerid.h AST_PRES_*, main/channel.c ast_party_id_presentation).
 type Presentation int
 
 // PresentationUnknown means the front end had no presentation value; the number decides alone.
@@ -46,7 +47,8 @@ func ParsePresentation(s string) Presentation {
 	return PresentationUnknown
 }
 
-// nonNumbers are caller "numbers" that mean the number is withheld or missing (notes §3.1).
+// nonNumbers are caller "numbers" that mean the number is withheld or missing ("anonymous":
+// RFC 3323; "unknown": Asterisk res/res_agi.c; the other words have no single source).
 var nonNumbers = map[string]struct{}{
 	"": {}, "anonymous": {}, "restricted": {}, "unknown": {}, "unavailable": {}, "private": {},
 	"withheld": {},

@@ -97,7 +97,9 @@ func TestStasisAppSetsNameAndContinues(t *testing.T) {
 // TestStasisAppServesChannelsLeftInTheApp: a call that entered the app
 // while pbxagent was away (its StasisStart went to a connection that died)
 // gets no StasisStart later; the reconciliation when pbxagent connects must
-// serve it (notes A11).
+// serve it (observed on Asterisk 22.10.1, checked by TestObservedOnRealAsterisk;
+// Asterisk res/stasis/app.c app_deactivate;
+// https://github.com/CyCoreSystems/ari/issues/144).
 func TestStasisAppServesChannelsLeftInTheApp(t *testing.T) {
 	fake, url := fakeari.StartTest(t, fakeari.WithAuth("U", "P"))
 	ctx := context.Background()

@@ -12,7 +12,9 @@ import (
 // Mode is a campaign's dialling mode.
 type Mode string
 
-// Dialling modes (notes B1).
+// Dialling modes (VICIdial's dial level:
+// http://support.teleforge.co.za/support/solutions/articles/27000050048-how-does-the-dial-level-work-in-vicidial- ;
+// Samuelson, Interfaces 29(5), 1999).
 const (
 	// ModePreview: the agent asks for the next call; one call per request.
 	ModePreview Mode = "preview"
@@ -151,7 +153,8 @@ type CampaignConfig struct {
 	ExpectedAnswerRate float64  `json:"expected_answer_rate"`
 	ExpectedTalk       Duration `json:"expected_talk"`
 	// Predictor selects the predictive algorithm: "risk" (default) or
-	// "margin" (the notes' B5 fixed safety margin, a baseline).
+	// "margin" (the fixed safety margin of testlab/dialsim/FIGURES.md, a
+	// baseline).
 	Predictor string `json:"predictor,omitempty"`
 	// Margin is the safety margin in agents of the "margin" predictor.
 	Margin float64 `json:"margin,omitempty"`

@@ -129,6 +129,9 @@ func (h *Handler) listCampaigns(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	var cfg CampaignConfig
 	if err := decodeJSON(w, r, &cfg); err != nil {
 		writeErr(w, r, err)
@@ -158,6 +161,9 @@ func (h *Handler) getCampaign(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) putCampaign(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	var cfg CampaignConfig
 	if err := decodeJSON(w, r, &cfg); err != nil {
 		writeErr(w, r, err)
@@ -167,6 +173,9 @@ func (h *Handler) putCampaign(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) patchCampaign(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/merge-patch+json", "application/json") {
+		return
+	}
 	id := r.PathValue("id")
 	cfg, _, err := h.d.CampaignConfigOf(id)
 	if err != nil {
@@ -227,11 +236,12 @@ func (h *Handler) uploadLeads(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			err = fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
-	case "application/json", "":
+	case "application/json":
 		r.Body = body
 		err = platform.DecodeJSON(r, &in)
 	default:
-		err = fmt.Errorf("%w: content type %q: want text/csv or application/json", ErrInvalid, ct)
+		platform.RequireContentType(w, r, "text/csv", "application/json") // 415
+		return
 	}
 	if err != nil {
 		writeErr(w, r, err)
@@ -250,6 +260,9 @@ func (h *Handler) addLeads(w http.ResponseWriter, r *http.Request, id string, in
 }
 
 func (h *Handler) directoryLeads(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	if h.dir == nil {
 		writeErr(w, r, fmt.Errorf("%w: no directory configured", ErrNotFound))
 		return
@@ -316,7 +329,7 @@ func (h *Handler) addDNC(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		nums = n
-	default:
+	case "application/json":
 		var in dncInput
 		r.Body = body
 		if err := platform.DecodeJSON(r, &in); err != nil {
@@ -331,6 +344,9 @@ func (h *Handler) addDNC(w http.ResponseWriter, r *http.Request) {
 			}
 			nums = append(nums, n)
 		}
+	default:
+		platform.RequireContentType(w, r, "text/csv", "application/json") // 415
+		return
 	}
 	h.d.AddDNC(nums)
 	writeJSON(w, http.StatusOK, dncAdded{Added: len(nums), Listed: h.d.DNC().Len()})
@@ -363,6 +379,9 @@ func (h *Handler) agentDone(w http.ResponseWriter, r *http.Request, id string, e
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	var in loginInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		writeErr(w, r, err)
@@ -382,6 +401,9 @@ func (h *Handler) agentAction(f func(string) error) http.HandlerFunc {
 func (h *Handler) pause(w http.ResponseWriter, r *http.Request) {
 	var in pauseInput
 	if r.ContentLength != 0 {
+		if !platform.RequireContentType(w, r, "application/json") {
+			return
+		}
 		if err := decodeJSON(w, r, &in); err != nil {
 			writeErr(w, r, err)
 			return
@@ -401,6 +423,9 @@ func (h *Handler) next(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) disposition(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	var in dispositionInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		writeErr(w, r, err)

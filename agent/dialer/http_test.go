@@ -188,11 +188,20 @@ func TestHTTPDirectoryLeadsAndErrors(t *testing.T) {
 		{"PUT", "/api/v1/campaigns/camp", "application/json", `{"id":"other","max_channels":1,"info_message":"sound:i"}`, 400, "differs"},
 		{"POST", "/api/v1/campaigns", "application/json", `{"id":"camp","max_channels":1,"info_message":"sound:i"}`, 409, "exists"},
 		{"POST", "/api/v1/campaigns", "application/json", `{"id":"x","bogus":1}`, 400, "unknown field"},
-		{"POST", "/api/v1/campaigns/camp/leads", "application/xml", `<x/>`, 400, "content type"},
+		{"POST", "/api/v1/campaigns/camp/leads", "application/xml", `<x/>`, 415, "Content-Type must be text/csv or application/json"},
 		{"GET", "/api/v1/campaigns/camp/leads?limit=-1", "", "", 400, "limit"},
 		{"POST", "/api/v1/agents/nobody/pause", "", "", 404, "not found"},
 		{"POST", "/api/v1/agents/nobody/disposition", "application/json", `{}`, 400, "disposition required"},
 		{"POST", "/api/v1/dnc", "application/json", `{"numbers":["+442071234567","banana"]}`, 400, "numbers[1]"},
+		// A JSON body must say so (415).
+		{"POST", "/api/v1/campaigns", "text/plain", `{"id":"y"}`, 415, "Content-Type must be application/json"},
+		{"PUT", "/api/v1/campaigns/camp", "", `{}`, 415, "Content-Type must be application/json"},
+		{"PATCH", "/api/v1/campaigns/camp", "application/x-www-form-urlencoded", `{}`, 415, "application/merge-patch+json or application/json"},
+		{"POST", "/api/v1/campaigns/camp/leads/directory", "text/plain", `{"query":"x"}`, 415, "Content-Type must be application/json"},
+		{"POST", "/api/v1/dnc", "application/xml", `<x/>`, 415, "Content-Type must be text/csv or application/json"},
+		{"POST", "/api/v1/agents/a1/login", "", `{}`, 415, "Content-Type must be application/json"},
+		{"POST", "/api/v1/agents/nobody/pause", "text/plain", `{}`, 415, "Content-Type must be application/json"},
+		{"POST", "/api/v1/agents/nobody/disposition", "text/plain", `{}`, 415, "Content-Type must be application/json"},
 	} {
 		code, out := do(t, srv, tc.method, tc.path, tc.ct, tc.body)
 		if code != tc.code {
@@ -200,6 +209,9 @@ func TestHTTPDirectoryLeadsAndErrors(t *testing.T) {
 			continue
 		}
 		e, _ := out["error"].(map[string]any)
+		if details, ok := e["details"].([]any); !ok || details == nil {
+			t.Errorf("%s %s: no details list in the error envelope: %v", tc.method, tc.path, out)
+		}
 		if msg, _ := e["message"].(string); !strings.Contains(msg, tc.msg) {
 			t.Errorf("%s %s: message %q, want %q", tc.method, tc.path, msg, tc.msg)
 		}

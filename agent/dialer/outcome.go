@@ -3,7 +3,9 @@ package dialer
 // Outcome is the result of one call attempt.
 type Outcome string
 
-// Attempt outcomes (notes table A8 plus the dialer's own).
+// Attempt outcomes (the hangup causes of Asterisk include/asterisk/causes.h
+// and main/dial.c ast_hangup_cause_to_dial_status, grouped by our own
+// policy, plus the dialer's own).
 const (
 	OutcomeConnected  Outcome = "connected"   // answered and talked to an agent
 	OutcomeAbandoned  Outcome = "abandoned"   // answered, no agent within the grace time, message played
@@ -24,7 +26,8 @@ const (
 )
 
 // OutcomeForCause maps a Q.850 cause of a call that was never answered to an
-// outcome, after table A8 of the notes. Answered calls are decided by the
+// outcome (causes: Asterisk include/asterisk/causes.h, main/dial.c
+// ast_hangup_cause_to_dial_status; the grouping is our own policy). Answered calls are decided by the
 // answer event, never by cause 16 alone.
 func OutcomeForCause(cause int) Outcome {
 	switch cause {

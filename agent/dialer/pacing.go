@@ -255,7 +255,8 @@ func (d *Dialer) predictRisk(c *campaign, now time.Time, room int) int {
 	return n
 }
 
-// predictMargin is the notes' B5 policy (expected free agents within the
+// predictMargin is the fixed safety margin of testlab/dialsim/FIGURES.md
+// (our own model: expected free agents within the
 // mean answer delay minus a fixed safety margin, divided by the answer
 // rate), kept as a baseline for the simulator.
 func (d *Dialer) predictMargin(c *campaign, now time.Time) int {

@@ -59,7 +59,7 @@ type CampaignView struct {
 	TimeToAgentMax Duration        `json:"time_to_agent_max"`
 	Outcomes       map[Outcome]int `json:"outcomes"`
 
-	// Predictor internals (B6 item 11).
+	// Predictor internals, to debug over-dialling.
 	AnswerRateEstimate float64 `json:"answer_rate_estimate"`
 	RiskThreshold      float64 `json:"risk_threshold"`
 	// AnswerRateChanges counts the rises in the answer rate the estimator

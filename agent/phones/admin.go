@@ -47,6 +47,9 @@ func (s *Service) listPhones(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) createPhone(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	var in createRequest
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.writeError(w, r, err)
@@ -112,6 +115,9 @@ func (s *Service) getPhone(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) patchPhone(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/merge-patch+json", "application/json") {
+		return
+	}
 	mac, ok := s.macParam(w, r)
 	if !ok {
 		return

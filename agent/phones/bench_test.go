@@ -38,7 +38,7 @@ func benchSvc(b testing.TB, n int) (*phones.Service, string, string) {
 		b.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	svc.AdminHandler().ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/phones",
+	svc.AdminHandler().ServeHTTP(rec, jsonRequest("POST", "/api/v1/phones",
 		stringsReader(`{"mac":"0015654aa937","vendor":"yealink","username":"desk-1","password":"pw-desk-1"}`)))
 	var p phones.Phone
 	decode(rec.Body.Bytes(), &p)
@@ -120,7 +120,7 @@ func BenchmarkHandlerCiscoSearch1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	svc.AdminHandler().ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/phones", stringsReader(`{"mac":"0002fdff2103","vendor":"cisco"}`)))
+	svc.AdminHandler().ServeHTTP(rec, jsonRequest("POST", "/api/v1/phones", stringsReader(`{"mac":"0002fdff2103","vendor":"cisco"}`)))
 	var p phones.Phone
 	decode(rec.Body.Bytes(), &p)
 	h := svc.PhoneHandler()

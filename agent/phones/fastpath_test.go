@@ -164,7 +164,7 @@ func TestCiscoCappedTotal(t *testing.T) {
 				t.Fatal(err)
 			}
 			rec := httptest.NewRecorder()
-			svc.AdminHandler().ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/phones", strings.NewReader(`{"mac":"0002fdff2103","vendor":"cisco"}`)))
+			svc.AdminHandler().ServeHTTP(rec, jsonRequest("POST", "/api/v1/phones", strings.NewReader(`{"mac":"0002fdff2103","vendor":"cisco"}`)))
 			var p phones.Phone
 			if err := decode(rec.Body.Bytes(), &p); err != nil || p.Token == "" {
 				t.Fatalf("register: %d %s", rec.Code, rec.Body)

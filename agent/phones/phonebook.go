@@ -89,7 +89,9 @@ func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
 }
 
 // parseQuery takes q (or term), number, page and cursor. "#SEARCH" left
-// unsubstituted by a Yealink counts as empty (notes §1.3).
+// unsubstituted by a Yealink (wazo-provd-plugins
+// plugins/wazo_yealink/common/common.py: term=#SEARCH) counts as empty,
+// our own defensive choice.
 func (q *request) parseQuery(v *phoneQuery) error {
 	q.hasTerm, q.term = v.hasTerm, strings.TrimSpace(v.term)
 	if q.term == "#SEARCH" || q.term == provisioning.SnomInputToken {

@@ -107,10 +107,17 @@ func (e *env) register(body string) phones.Phone {
 }
 
 func (e *env) adminDo(method, path, body string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req := jsonRequest(method, path, strings.NewReader(body))
 	rec := httptest.NewRecorder()
 	e.admin.ServeHTTP(rec, req)
 	return rec
+}
+
+// jsonRequest is an admin API request with a JSON body.
+func jsonRequest(method, path string, body io.Reader) *http.Request {
+	req := httptest.NewRequest(method, path, body)
+	req.Header.Set("Content-Type", "application/json")
+	return req
 }
 
 // get fetches target with optional request tweaks.
@@ -709,7 +716,7 @@ func TestOptionsValidated(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	svc.AdminHandler().ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/phones", strings.NewReader(`{"mac":"0015654aa937","vendor":"yealink","username":"u","password":"p"}`)))
+	svc.AdminHandler().ServeHTTP(rec, jsonRequest("POST", "/api/v1/phones", strings.NewReader(`{"mac":"0015654aa937","vendor":"yealink","username":"u","password":"p"}`)))
 	if rec.Code != 201 {
 		t.Fatal(rec.Body)
 	}

@@ -164,7 +164,9 @@ func (s *Service) configFor(q *request, rec *record, kind string) (func() ([]byt
 			c, tok := s.phoneConfig(q, rec, true)
 			if tok == "" && s.cfg.auth&AuthToken != 0 {
 				// Also the token: firmware before V84 ignores the username
-				// and password keys (notes §1.5); newer firmware sends both,
+				// and password keys (the "##V84 ADD" comment in Yealink's
+				// template, weak; fusionpbx …/yealink/t46u/y000000000108.cfg);
+				// newer firmware sends both,
 				// and both name this phone.
 				tok = s.reg.token(rec)
 			}
@@ -215,8 +217,9 @@ func (s *Service) configFor(q *request, rec *record, kind string) (func() ([]byt
 	case kind == "grandstream" && rec.Vendor == provisioning.Grandstream:
 		return func() ([]byte, error) {
 			c, tok := s.phoneConfig(q, rec, true)
-			// The phone appends /phonebook.xml to P331 (notes §4.2), so a
-			// token goes in the path.
+			// The phone appends /phonebook.xml to P331 (inferred from
+			// fusionpbx …/grandstream/dp750/{$mac}.xml; not publicly
+			// confirmed), so a token goes in the path.
 			c.BookURL = s.base(q.r) + bookPrefix + "grandstream"
 			if tok != "" {
 				c.BookURL = s.base(q.r) + tokPrefix + url.PathEscape(tok) + "/grandstream"

@@ -161,7 +161,7 @@ func (s *Service) write(w http.ResponseWriter, r *http.Request, res *rendered) {
 		h.Set("Content-Encoding", "gzip")
 	} else if r.Header.Get("Range") != "" && res.status == http.StatusOK {
 		// Resumed downloads of large books (FusionPBX honours Range for
-		// phones, notes §9.10): ServeContent answers the byte range; an
+		// phones, fusionpbx app/provision/index.php): ServeContent answers the byte range; an
 		// If-Range with our weak validator yields the whole body.
 		http.ServeContent(w, r, "", res.modified, bytes.NewReader(body))
 		return

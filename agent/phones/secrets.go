@@ -85,7 +85,10 @@ func (k *keys) open(sealed []byte, ad string) (string, error) {
 }
 
 // newToken returns a random 22-character URL-safe token (128 bits): short
-// enough for the 256-byte URL limits of Cisco and Grandstream (notes §8).
+// enough for the 256-byte URL limits of Cisco and Grandstream (Grandstream
+// P331, 256 characters: fusionpbx
+// resources/templates/provision/grandstream/dp750/{$mac}.xml; Cisco 256: an
+// old SDK figure, unverified).
 func newToken() string {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {

@@ -89,6 +89,9 @@ func (h handlers) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h handlers) create(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	var in dirsync.Input
 	if err := decode(w, r, &in); err != nil {
 		writeErr(w, r, err)
@@ -112,6 +115,9 @@ func (h handlers) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h handlers) update(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/merge-patch+json", "application/json") {
+		return
+	}
 	var in dirsync.Input
 	if err := decode(w, r, &in); err != nil {
 		writeErr(w, r, err)
@@ -137,6 +143,9 @@ func (h handlers) erase(w http.ResponseWriter, r *http.Request) {
 func (h handlers) sync(w http.ResponseWriter, r *http.Request) {
 	var opts dirsync.SyncOptions
 	if r.ContentLength != 0 {
+		if !platform.RequireContentType(w, r, "application/json") {
+			return
+		}
 		if err := decode(w, r, &opts); err != nil {
 			writeErr(w, r, err)
 			return
@@ -160,6 +169,9 @@ func (h handlers) sync(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h handlers) testInput(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	var in dirsync.Input
 	if err := decode(w, r, &in); err != nil {
 		writeErr(w, r, err)

@@ -54,6 +54,7 @@ func TestPatchedURLNeverGetsTheStoredSecret(t *testing.T) {
 		t.Helper()
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(method, api.URL+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -82,7 +82,7 @@ type agentLeg struct {
 type Option func(*Telephony)
 
 // WithAMDContext sets the dialplan context that runs AMD() and returns to
-// the app with args ["amd", AMDSTATUS, AMDCAUSE] (notes A9); required for
+// the app with args ["amd", AMDSTATUS, AMDCAUSE] (Asterisk apps/app_amd.c); required for
 // campaigns with AMD.
 func WithAMDContext(ctx string) Option { return func(t *Telephony) { t.amdContext = ctx } }
 

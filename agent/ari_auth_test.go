@@ -1,0 +1,85 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
+)
+
+// lockedBuffer is a bytes.Buffer safe for a logger and a test at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestReadyzWrongARIPassword: with a password Asterisk refuses, /readyz
+// says the ARI user or password is wrong (not just "not connected"), and
+// the log says so once at error level, with no "reconnecting" warning.
+func TestReadyzWrongARIPassword(t *testing.T) {
+	_, url := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
+	cfg := testConfig(t)
+	cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = url, "asterisk", "wrong"
+	var logs lockedBuffer
+	d, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Stop(context.Background()); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	c := client{t, "http://" + d.HTTPAddr(), ""}
+	var ready Readiness
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, body := c.do("GET", "/readyz", "", nil)
+		if err := json.Unmarshal(body, &ready); err != nil {
+			t.Fatalf("readyz: %d %s", code, body)
+		}
+		if strings.Contains(ready.Checks["ari"], "rejected") {
+			if code != 503 || ready.Status != "unavailable" {
+				t.Errorf("readyz: %d %s", code, body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz never said the ARI password is wrong: %d %s", code, body)
+		}
+	}
+	if want := "ARI rejected the user or password"; !strings.HasPrefix(ready.Checks["ari"], want) {
+		t.Errorf("readyz ari check %q, want it to start %q", ready.Checks["ari"], want)
+	}
+	out := logs.String()
+	if n := strings.Count(out, "level=ERROR msg=\"ari: Asterisk rejected the ARI user or password"); n != 1 {
+		t.Errorf("%d error lines about the ARI password, want 1:\n%s", n, out)
+	}
+	if strings.Contains(out, "reconnecting") {
+		t.Errorf("a wrong password logged as a lost connection:\n%s", out)
+	}
+	if strings.Contains(out, "wrong") {
+		t.Errorf("the password is in the log:\n%s", out)
+	}
+}
