@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -90,18 +89,17 @@ func TestWrongPasswordLoggedOnce(t *testing.T) {
 	var fixed atomic.Bool   // the proxy sends the right password
 	var dials atomic.Int64  // events connections tried
 	logs := newLogCapture() // signalled by each of those too
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	direct := proxy.Director
-	proxy.Director = func(r *http.Request) {
-		direct(r)
-		if strings.HasSuffix(r.URL.Path, "/events") {
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target)
+		pr.Out.Host = pr.In.Host
+		if strings.HasSuffix(pr.Out.URL.Path, "/events") {
 			dials.Add(1)
 			logs.signal()
 		}
 		if fixed.Load() {
-			r.SetBasicAuth("u", "p")
+			pr.Out.SetBasicAuth("u", "p")
 		}
-	}
+	}}
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)
 

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -289,12 +288,6 @@ func (p *probeWriter) WriteHeader(code int) {
 	if p.status == 0 {
 		p.status = code
 	}
-}
-
-// routeKey is "METHOD /path" with a trailing-slash alias "/x/{$}" folded
-// into "/x", as documented.
-func routeKey(method, path string) string {
-	return method + " " + strings.TrimSuffix(path, "/{$}")
 }
 
 // msgAuthRequired is the message of a 401 for want of credentials.

@@ -2,7 +2,6 @@ package users
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -270,4 +269,3 @@ func (s *Service) expired(created, lastSeen, now time.Time) bool {
 
 var errNotFound = &platform.APIError{Status: 404, Code: platform.CodeNotFound, Message: "no such user"}
 
-func isNotFound(err error) bool { return errors.Is(err, errNotFound) }
