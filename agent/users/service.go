@@ -268,4 +268,3 @@ func (s *Service) expired(created, lastSeen, now time.Time) bool {
 }
 
 var errNotFound = &platform.APIError{Status: 404, Code: platform.CodeNotFound, Message: "no such user"}
-
