@@ -68,6 +68,10 @@ func (c *Contacts) search(w http.ResponseWriter, r *http.Request) {
 		}
 		query.Limit = n
 	}
+	if err := accessOf(r).limitSearch(&query); err != nil {
+		writeErr(w, r, err)
+		return
+	}
 	page, err := c.store.Search(r.Context(), query)
 	if err != nil {
 		writeErr(w, r, err)
@@ -141,6 +145,10 @@ func (c *Contacts) create(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
+	if err := accessOf(r).vetInput(&in); err != nil {
+		writeErr(w, r, err)
+		return
+	}
 	ctx, cancel := writeCtx(r)
 	defer cancel()
 	ct, err := c.store.Create(ctx, in.contact())
@@ -154,6 +162,9 @@ func (c *Contacts) create(w http.ResponseWriter, r *http.Request) {
 
 func (c *Contacts) get(w http.ResponseWriter, r *http.Request) {
 	ct, err := c.store.Get(r.Context(), r.PathValue("id"))
+	if err == nil && !accessOf(r).sees(ct) {
+		err = phonebook.ErrNotFound
+	}
 	if err != nil {
 		writeErr(w, r, err)
 		return
@@ -178,6 +189,9 @@ func (c *Contacts) put(w http.ResponseWriter, r *http.Request) {
 // patch applies a JSON merge patch (RFC 7396) to the contact.
 func (c *Contacts) patch(w http.ResponseWriter, r *http.Request) {
 	ct, err := c.store.Get(r.Context(), r.PathValue("id"))
+	if err == nil {
+		err = accessOf(r).mayChange(ct)
+	}
 	if err != nil {
 		writeErr(w, r, err)
 		return
@@ -209,11 +223,16 @@ func (c *Contacts) patch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Contacts) replace(w http.ResponseWriter, r *http.Request, in contactInput) {
+	a := accessOf(r)
+	if err := a.vetInput(&in); err != nil {
+		writeErr(w, r, err)
+		return
+	}
 	ct := in.contact()
 	ct.ID = r.PathValue("id")
 	ctx, cancel := writeCtx(r)
 	defer cancel()
-	out, err := c.store.Update(ctx, ct)
+	out, err := c.store.UpdateIf(ctx, ct, a.mayChange)
 	if err != nil {
 		writeErr(w, r, busy(err))
 		return
@@ -229,7 +248,7 @@ func (c *Contacts) replace(w http.ResponseWriter, r *http.Request, in contactInp
 func (c *Contacts) delete(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := writeCtx(r)
 	defer cancel()
-	if err := c.store.Delete(ctx, r.PathValue("id")); err != nil {
+	if err := c.store.DeleteIf(ctx, r.PathValue("id"), accessOf(r).mayChange); err != nil {
 		writeErr(w, r, busy(err))
 		return
 	}
@@ -239,7 +258,7 @@ func (c *Contacts) delete(w http.ResponseWriter, r *http.Request) {
 func (c *Contacts) revert(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := writeCtx(r)
 	defer cancel()
-	ct, err := c.store.RevertToSource(ctx, r.PathValue("id"))
+	ct, err := c.store.RevertToSourceIf(ctx, r.PathValue("id"), accessOf(r).mayChange)
 	if err != nil {
 		writeErr(w, r, busy(err))
 		return
