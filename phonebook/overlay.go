@@ -195,6 +195,13 @@ func (s *Store) LocalFields(ctx context.Context, id string) (fields []string, de
 // RevertToSource drops the local overlay of a synced contact (edits and a
 // local delete) and returns the contact as the source has it.
 func (s *Store) RevertToSource(ctx context.Context, id string) (*Contact, error) {
+	return s.RevertToSourceIf(ctx, id, nil)
+}
+
+// RevertToSourceIf is RevertToSource when check returns nil (nil check:
+// always), in the write's transaction. check is given the contact as
+// stored, or the source's version when it was deleted locally.
+func (s *Store) RevertToSourceIf(ctx context.Context, id string, check Check) (*Contact, error) {
 	var out *Contact
 	err := s.update(ctx, func(w updateRW) error {
 		ov, err := loadOverlay(w, id)
@@ -203,8 +210,14 @@ func (s *Store) RevertToSource(ctx context.Context, id string) (*Contact, error)
 		}
 		if ov == nil {
 			c, _, err := loadRecord(w, id)
+			if err != nil {
+				return err
+			}
+			if err := check.run(c); err != nil {
+				return err
+			}
 			out = c
-			return err
+			return nil
 		}
 		sb, err := w.get(kSrcVer(id))
 		if err != nil {
@@ -216,6 +229,13 @@ func (s *Store) RevertToSource(ctx context.Context, id string) (*Contact, error)
 		}
 		old, oldKeys, err := loadRecord(w, id)
 		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		cur := old
+		if cur == nil {
+			cur = src
+		}
+		if err := check.run(cur); err != nil {
 			return err
 		}
 		c := src.Clone()

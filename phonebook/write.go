@@ -271,11 +271,21 @@ func (s *Store) Create(ctx context.Context, c *Contact) (*Contact, error) {
 // fields that differ from the source's version are kept as a local overlay
 // that later syncs do not overwrite.
 func (s *Store) Update(ctx context.Context, c *Contact) (*Contact, error) {
+	return s.UpdateIf(ctx, c, nil)
+}
+
+// UpdateIf is Update when check, given the contact as stored, returns nil
+// (nil check: always); check runs in the write's transaction, so the
+// contact it vets is the one replaced. Its error is returned wrapped.
+func (s *Store) UpdateIf(ctx context.Context, c *Contact, check Check) (*Contact, error) {
 	c = c.Clone()
 	var out *Contact
 	err := s.update(ctx, func(w updateRW) error {
 		old, oldKeys, err := loadRecord(w, c.ID)
 		if err != nil {
+			return err
+		}
+		if err := check.run(old); err != nil {
 			return err
 		}
 		c.Source, c.ExternalID, c.CreatedAt = old.Source, old.ExternalID, old.CreatedAt
@@ -303,10 +313,17 @@ func (s *Store) Update(ctx context.Context, c *Contact) (*Contact, error) {
 
 // Delete removes a contact. A synced contact deleted locally stays deleted
 // through later syncs (until reverted or removed at the source).
-func (s *Store) Delete(ctx context.Context, id string) error {
+func (s *Store) Delete(ctx context.Context, id string) error { return s.DeleteIf(ctx, id, nil) }
+
+// DeleteIf is Delete when check, given the contact as stored, returns nil
+// (nil check: always), in the write's transaction.
+func (s *Store) DeleteIf(ctx context.Context, id string, check Check) error {
 	err := s.update(ctx, func(w updateRW) error {
 		old, oldKeys, err := loadRecord(w, id)
 		if err != nil {
+			return err
+		}
+		if err := check.run(old); err != nil {
 			return err
 		}
 		if isSynced(old) {

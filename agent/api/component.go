@@ -45,32 +45,34 @@ func q(name, desc string) platform.Param {
 	return platform.Param{Name: name, In: "query", Description: desc}
 }
 
-// Routes implements platform.Router. Every route needs the admin scope
-// for now: a user's personal contacts are not yet kept from other users.
+// Routes implements platform.Router. Reads need contacts:read, changes to
+// one contact contacts:write, and the handlers keep each principal to its
+// rights (access); the CSV import, export and template act on the global
+// book and need the admin scope.
 func (c *Component) Routes() []platform.Route {
 	ct, im := c.contacts, c.imports
-	admin := platform.ScopeAdmin
+	admin, read, write := platform.ScopeAdmin, platform.ScopeContactsRead, platform.ScopeContactsWrite
 	hf := func(f http.HandlerFunc) http.Handler { return f }
 	return []platform.Route{
-		{Method: "GET", Path: "/api/v1/contacts", Scope: admin, Handler: hf(ct.search), Op: platform.Operation{
+		{Method: "GET", Path: "/api/v1/contacts", Scope: read, Handler: hf(ct.search), Op: platform.Operation{
 			Summary: "Search contacts (sorted by display name, paged)",
 			Params: []platform.Param{q("q", "words of the name, company or number"), q("scope", "global or personal"), q("owner", "owner of personal contacts"),
 				q("source", "source id"), q("visible_to", "user whose view to search"), q("limit", "1 to 1000"), q("cursor", "next_cursor of the previous page")},
 			Responses: ok(200, "a page of contacts", phonebook.Page{})}},
-		{Method: "POST", Path: "/api/v1/contacts", Scope: admin, Handler: hf(ct.create), Op: platform.Operation{
+		{Method: "POST", Path: "/api/v1/contacts", Scope: write, Handler: hf(ct.create), Op: platform.Operation{
 			Summary: "Create a contact", Request: jsonBody(contactInput{}), Responses: ok(201, "the contact", ContactView{})}},
-		{Method: "GET", Path: "/api/v1/contacts/{id}", Scope: admin, Handler: hf(ct.get), Op: platform.Operation{
+		{Method: "GET", Path: "/api/v1/contacts/{id}", Scope: read, Handler: hf(ct.get), Op: platform.Operation{
 			Summary: "Get a contact (with its locally edited fields)", Responses: ok(200, "the contact", ContactView{})}},
-		{Method: "PUT", Path: "/api/v1/contacts/{id}", Scope: admin, Handler: hf(ct.put), Op: platform.Operation{
+		{Method: "PUT", Path: "/api/v1/contacts/{id}", Scope: write, Handler: hf(ct.put), Op: platform.Operation{
 			Summary: "Replace a contact", Request: jsonBody(contactInput{}), Responses: ok(200, "the contact", ContactView{})}},
-		{Method: "PATCH", Path: "/api/v1/contacts/{id}", Scope: admin, Handler: hf(ct.patch), Op: platform.Operation{
+		{Method: "PATCH", Path: "/api/v1/contacts/{id}", Scope: write, Handler: hf(ct.patch), Op: platform.Operation{
 			Summary: "Change fields of a contact (JSON merge patch)", Request: &platform.Body{ContentType: "application/merge-patch+json", Schema: contactInput{}},
 			Responses: ok(200, "the contact", ContactView{})}},
-		{Method: "DELETE", Path: "/api/v1/contacts/{id}", Scope: admin, Handler: hf(ct.delete), Op: platform.Operation{
+		{Method: "DELETE", Path: "/api/v1/contacts/{id}", Scope: write, Handler: hf(ct.delete), Op: platform.Operation{
 			Summary: "Delete a contact (a synced one stays deleted through syncs)", Responses: ok(204, "deleted", nil)}},
-		{Method: "POST", Path: "/api/v1/contacts/{id}/revert", Scope: admin, Handler: hf(ct.revert), Op: platform.Operation{
+		{Method: "POST", Path: "/api/v1/contacts/{id}/revert", Scope: write, Handler: hf(ct.revert), Op: platform.Operation{
 			Summary: "Drop local edits of a synced contact", Responses: ok(200, "the contact as its source has it", ContactView{})}},
-		{Method: "GET", Path: "/api/v1/lookup", Scope: admin, Handler: hf(ct.lookup), Op: platform.Operation{
+		{Method: "GET", Path: "/api/v1/lookup", Scope: read, Handler: hf(ct.lookup), Op: platform.Operation{
 			Summary: "Reverse lookup of a number (404 on a miss)", Params: []platform.Param{{Name: "number", In: "query", Required: true}},
 			Responses: ok(200, "the contact's name", LookupAnswer{})}},
 		{Method: "POST", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importCSV), Op: platform.Operation{

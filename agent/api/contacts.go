@@ -68,6 +68,10 @@ func (c *Contacts) search(w http.ResponseWriter, r *http.Request) {
 		}
 		query.Limit = n
 	}
+	if err := accessOf(r).limitSearch(&query); err != nil {
+		writeErr(w, r, err)
+		return
+	}
 	page, err := c.store.Search(r.Context(), query)
 	if err != nil {
 		writeErr(w, r, err)
@@ -144,6 +148,10 @@ func (c *Contacts) create(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
+	if err := accessOf(r).vetInput(&in); err != nil {
+		writeErr(w, r, err)
+		return
+	}
 	ctx, cancel := writeCtx(r)
 	defer cancel()
 	ct, err := c.store.Create(ctx, in.contact())
@@ -157,6 +165,9 @@ func (c *Contacts) create(w http.ResponseWriter, r *http.Request) {
 
 func (c *Contacts) get(w http.ResponseWriter, r *http.Request) {
 	ct, err := c.store.Get(r.Context(), r.PathValue("id"))
+	if err == nil && !accessOf(r).sees(ct) {
+		err = phonebook.ErrNotFound
+	}
 	if err != nil {
 		writeErr(w, r, err)
 		return
@@ -187,6 +198,9 @@ func (c *Contacts) patch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ct, err := c.store.Get(r.Context(), r.PathValue("id"))
+	if err == nil {
+		err = accessOf(r).mayChange(ct)
+	}
 	if err != nil {
 		writeErr(w, r, err)
 		return
@@ -218,11 +232,16 @@ func (c *Contacts) patch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Contacts) replace(w http.ResponseWriter, r *http.Request, in contactInput) {
+	a := accessOf(r)
+	if err := a.vetInput(&in); err != nil {
+		writeErr(w, r, err)
+		return
+	}
 	ct := in.contact()
 	ct.ID = r.PathValue("id")
 	ctx, cancel := writeCtx(r)
 	defer cancel()
-	out, err := c.store.Update(ctx, ct)
+	out, err := c.store.UpdateIf(ctx, ct, a.mayChange)
 	if err != nil {
 		writeErr(w, r, busy(err))
 		return
@@ -238,7 +257,7 @@ func (c *Contacts) replace(w http.ResponseWriter, r *http.Request, in contactInp
 func (c *Contacts) delete(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := writeCtx(r)
 	defer cancel()
-	if err := c.store.Delete(ctx, r.PathValue("id")); err != nil {
+	if err := c.store.DeleteIf(ctx, r.PathValue("id"), accessOf(r).mayChange); err != nil {
 		writeErr(w, r, busy(err))
 		return
 	}
@@ -248,7 +267,7 @@ func (c *Contacts) delete(w http.ResponseWriter, r *http.Request) {
 func (c *Contacts) revert(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := writeCtx(r)
 	defer cancel()
-	ct, err := c.store.RevertToSource(ctx, r.PathValue("id"))
+	ct, err := c.store.RevertToSourceIf(ctx, r.PathValue("id"), accessOf(r).mayChange)
 	if err != nil {
 		writeErr(w, r, busy(err))
 		return
