@@ -36,10 +36,16 @@ var authzPolicy = []struct {
 	{prefix: "/phonebook", scope: platform.ScopePublic},
 	{prefix: "/provisioning", scope: platform.ScopePublic},
 	{prefix: "/cid", scope: platform.ScopePublic},
-	// Contacts and their sources: the admin's (personal contacts come with
-	// users: then contacts:read for GET, contacts:write for the rest).
-	{prefix: "/api/v1/contacts", scope: platform.ScopeAdmin},
-	{prefix: "/api/v1/lookup", scope: platform.ScopeAdmin},
+	// Contacts: the global book in bulk is the admin's; single contacts are
+	// read with contacts:read and changed with contacts:write (personal
+	// ones by their owner only, which the handlers check).
+	{prefix: "/api/v1/contacts/import", scope: platform.ScopeAdmin},
+	{prefix: "/api/v1/contacts/export", scope: platform.ScopeAdmin},
+	{prefix: "/api/v1/contacts/template", scope: platform.ScopeAdmin},
+	{prefix: "/api/v1/contacts/{id}/local", scope: platform.ScopeAdmin}, // local edits of synced (global) contacts
+	{prefix: "/api/v1/contacts", methods: []string{"GET"}, scope: platform.ScopeContactsRead},
+	{prefix: "/api/v1/contacts", scope: platform.ScopeContactsWrite},
+	{prefix: "/api/v1/lookup", scope: platform.ScopeContactsRead},
 	{prefix: "/api/v1/sources", scope: platform.ScopeAdmin},
 	{prefix: "/api/v1/phones", scope: platform.ScopeAdmin},
 	// The dialer.
@@ -108,17 +114,24 @@ func matrixPrincipals(adminToken string) []matrixPrincipal {
 		{name: "session admin", p: session(platform.RoleAdmin), holds: everyScope},
 	}
 	for _, s := range platform.AppScopes {
+		appHolds := []platform.Scope{platform.ScopeSignedIn, s}
+		if s == platform.ScopeAdmin {
+			appHolds = everyScope // an app granted admin (by an admin) may do what the admin may
+		}
 		ps = append(ps,
 			matrixPrincipal{name: "app token " + string(s) + " for an admin", p: platform.Principal{
 				Kind: platform.KindAppUser, UserID: "u-admin", Role: platform.RoleAdmin, AppID: "app-1", Granted: []platform.Scope{s}},
-				holds: []platform.Scope{platform.ScopeSignedIn, s}},
+				holds: appHolds},
 			matrixPrincipal{name: "client-credentials app " + string(s), p: platform.Principal{
 				Kind: platform.KindApp, AppID: "app-2", Granted: []platform.Scope{s}},
-				holds: []platform.Scope{platform.ScopeSignedIn, s}},
+				holds: appHolds},
 		)
 		// An app never gets more than its user holds.
 		holds := []platform.Scope{platform.ScopeSignedIn}
-		if slices.Contains(userScopes, s) {
+		switch {
+		case s == platform.ScopeAdmin:
+			holds = userScopes // admin stands for every scope, cut down to what the user holds
+		case slices.Contains(userScopes, s):
 			holds = append(holds, s)
 		}
 		ps = append(ps, matrixPrincipal{name: "app token " + string(s) + " for a user", p: platform.Principal{

@@ -126,6 +126,8 @@ func TestPrincipalAllows(t *testing.T) {
 		{name: "app token beyond the user", p: Principal{Kind: KindAppUser, Role: RoleUser, Granted: []Scope{ScopeAdmin}}, scope: ScopeAdmin, want: false},
 		{name: "app token after the ability is lost", p: Principal{Kind: KindAppUser, Role: RoleUser, Granted: []Scope{ScopeHotel}}, scope: ScopeHotel, want: false},
 		{name: "client credentials within grant", p: Principal{Kind: KindApp, Granted: []Scope{ScopeContactsRead}}, scope: ScopeContactsRead, want: true},
+		{name: "admin grant covers the other scopes", p: Principal{Kind: KindApp, Granted: []Scope{ScopeAdmin}}, scope: ScopeContactsWrite, want: true},
+		{name: "admin grant for a user stays within the user", p: Principal{Kind: KindAppUser, Role: RoleUser, Granted: []Scope{ScopeAdmin}}, scope: ScopeHotel, want: false},
 	}
 	for _, tt := range tests {
 		if got := tt.p.Allows(tt.scope); got != tt.want {

@@ -113,13 +113,15 @@ func (p Principal) Allows(s Scope) bool {
 	case s == ScopeSignedIn:
 		return p.Kind != ""
 	}
+	// An app granted admin may do whatever its grant's owner may.
+	granted := slices.Contains(p.Granted, s) || slices.Contains(p.Granted, ScopeAdmin)
 	switch p.Kind {
 	case KindSession:
 		return slices.Contains(RoleScopes(p.Role, p.Abilities), s)
 	case KindAppUser:
-		return slices.Contains(p.Granted, s) && slices.Contains(RoleScopes(p.Role, p.Abilities), s)
+		return granted && slices.Contains(RoleScopes(p.Role, p.Abilities), s)
 	case KindApp:
-		return slices.Contains(p.Granted, s)
+		return granted
 	}
 	return false
 }
