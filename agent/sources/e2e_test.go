@@ -15,6 +15,7 @@ import (
 	"time"
 
 	agentapi "github.com/pbxagent/pbxagent/agent/api"
+	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/agent/sources"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
@@ -59,11 +60,15 @@ func TestAdminAPIEndToEnd(t *testing.T) {
 	for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
 		time.Sleep(time.Millisecond)
 	}
-	// The sources' routes and the contacts' (revert), as the daemon mounts them.
+	// The sources' routes and the contacts' (revert), as the daemon mounts
+	// them, called with the admin token's principal.
 	mux := http.NewServeMux()
 	contacts := agentapi.NewComponent(agentapi.NewContacts(st, prometheus.NewRegistry()), agentapi.NewImports(st, t.TempDir()))
 	for _, rt := range append(sources.New(eng, sources.Config{}).Routes(), contacts.Routes()...) {
-		mux.Handle(rt.Pattern(), rt.Handler)
+		h := rt.Handler
+		mux.Handle(rt.Pattern(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r.WithContext(platform.WithPrincipal(r.Context(), platform.Principal{Kind: platform.KindAdminToken})))
+		}))
 	}
 	api := httptest.NewServer(mux)
 	defer api.Close()
