@@ -99,6 +99,11 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 		case stoppedBy(ctx):
 			im.log.Info("csv import cancelled: the daemon is stopping", "mode", mode)
 			writeStopping(w, r)
+		case r.Context().Err() != nil:
+			// The client went away mid-upload: nothing was imported and
+			// nobody reads an answer; not a server fault.
+			im.log.Debug("csv import abandoned by the client", "mode", mode, "err", err)
+			platform.WriteError(w, r, http.StatusBadRequest, platform.CodeBadRequest, "the upload ended before it was complete", nil)
 		case errors.As(err, &pe):
 			platform.WriteErr(w, r, platform.Invalid(pe.Error(), parseDetails(pe)...))
 		case errors.As(err, &ve):
