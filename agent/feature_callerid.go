@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/callerid"
@@ -91,15 +93,28 @@ func (c *callerID) Listen(context.Context) (err error) {
 		}
 	}
 	if c.sip != nil {
+		return c.listenSIP()
+	}
+	return nil
+}
+
+// listenSIP binds UDP, then TCP on the port UDP got. With port 0 the port
+// UDP picked may be taken for TCP: then it tries another (a few times).
+func (c *callerID) listenSIP() (err error) {
+	anyPort := strings.HasSuffix(c.sipAddr, ":0")
+	for attempt := 0; ; attempt++ {
 		if c.sipPC, err = net.ListenPacket("udp", c.sipAddr); err != nil {
 			return fmt.Errorf("sip listen udp %s: %w", c.sipAddr, err)
 		}
-		// TCP on the port UDP got (they differ only when the port was 0).
-		if c.sipLn, err = net.Listen("tcp", c.sipPC.LocalAddr().String()); err != nil {
+		if c.sipLn, err = net.Listen("tcp", c.sipPC.LocalAddr().String()); err == nil {
+			return nil
+		}
+		if !anyPort || attempt == 4 || !errors.Is(err, syscall.EADDRINUSE) {
 			return fmt.Errorf("sip listen tcp %s: %w", c.sipPC.LocalAddr(), err)
 		}
+		_ = c.sipPC.Close()
+		c.sipPC = nil
 	}
-	return nil
 }
 
 // Run serves FastAGI and SIP until ctx ends.
