@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"os"
 	"reflect"
 	"strconv"
@@ -19,7 +18,11 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/pbxagent/pbxagent/agent/callerid"
+	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
 	"github.com/pbxagent/pbxagent/agent/oauth"
+	"github.com/pbxagent/pbxagent/agent/phones"
+	"github.com/pbxagent/pbxagent/agent/sources"
 	"github.com/pbxagent/pbxagent/agent/users"
 )
 
@@ -150,137 +153,22 @@ type Numbers struct {
 	AcceptPossible bool `yaml:"accept_possible"`
 }
 
-// CallerID configures the caller-ID front ends shared by HTTP, AGI, SIP
-// and the Stasis app.
-type CallerID struct {
-	// Allow lists the CIDRs that may call /cid without a token. Default
-	// loopback only.
-	Allow []string `yaml:"allow"`
-	// Token, when set, also admits /cid?token=… from anywhere.
-	Token string `yaml:"token"`
-	// Deadline bounds one lookup; past it the call goes on without a name.
-	// Default 100ms.
-	Deadline time.Duration `yaml:"deadline"`
-	// Overwrite says when a found name replaces the name a call already
-	// has: "weak" (default: only an empty name, "unknown" or the number
-	// itself), "always" or "never".
-	Overwrite string `yaml:"overwrite"`
-}
-
-// AGI is the FastAGI listener (agi://host/cid).
-type AGI struct {
-	// Addr is the listen address; empty disables. Default "127.0.0.1:4573".
-	Addr string `yaml:"addr"`
-	// MaxSessions bounds the sessions served at once; a session over it is
-	// closed at once (Asterisk goes on with the name untouched) and
-	// counted in pbxagent_callerid_agi_sessions_total{outcome="overload"}.
-	// Only a connection that has sent its first agi_ line takes a place.
-	// Default 4096.
-	MaxSessions int `yaml:"max_sessions"`
-	// FirstLineTimeout is how long a new connection may take to send its
-	// first agi_ line (Asterisk sends the whole block at once); one that
-	// does not is closed (outcome "silent") without having taken a
-	// session's place. Default 200ms.
-	FirstLineTimeout time.Duration `yaml:"first_line_timeout"`
-	// MaxWaiting bounds the connections waiting for their first line; a
-	// new one over it closes the one that has waited longest (outcome
-	// "evicted"), so a flood of silent connections cannot keep Asterisk
-	// out. Default 4096.
-	MaxWaiting int `yaml:"max_waiting"`
-}
-
-// SIP is the SIP redirect (CNAM dip) server.
-type SIP struct {
-	// Addr listens on UDP and TCP; empty (the default) disables.
-	Addr string `yaml:"addr"`
-	// MissStatus answers a miss: 404 (default) or 302 (redirect without a name).
-	MissStatus int `yaml:"miss_status"`
-	// CNAM limits names to 15 printable ASCII characters, transliterated.
-	CNAM bool `yaml:"cnam"`
-	// TrustedProxies lists the addresses or CIDRs (e.g. the Kamailio
-	// host) whose UDP requests are answered to the port their Via names
-	// (RFC 3261 §18.2.2). Anyone else is answered to the source address
-	// and port of the request, whatever its Via says. Default none.
-	TrustedProxies []string `yaml:"trusted_proxies"`
-	// TCPMaxConns caps the TCP connections held at once; one more is
-	// closed as soon as it is accepted. Default 1024.
-	TCPMaxConns int `yaml:"tcp_max_conns"`
-	// TCPMaxConnsPerIP caps the TCP connections held at once from one
-	// address. Default 64.
-	TCPMaxConnsPerIP int `yaml:"tcp_max_conns_per_ip"`
-	// TCPMessageTimeout bounds the time from the first byte of a TCP
-	// message to its last, and the write of one response; past it the
-	// connection is closed. Default 5s.
-	TCPMessageTimeout time.Duration `yaml:"tcp_message_timeout"`
-	// TCPIdleTimeout closes a TCP connection that completed no message
-	// for this long. Default 2m.
-	TCPIdleTimeout time.Duration `yaml:"tcp_idle_timeout"`
-	// UnackedPerIP is how many INVITE answers over UDP one address may
-	// leave un-ACKed at once; they are retransmitted until the ACK (up to
-	// 11 times in 32 s). Past it an answer is sent once. Default 64.
-	UnackedPerIP int `yaml:"unacked_per_ip"`
-	// LogBurst log lines of one kind per LogInterval, at most, above
-	// debug; the rest are counted in one line. Defaults 10 and 1m.
-	LogBurst    int           `yaml:"log_burst"`
-	LogInterval time.Duration `yaml:"log_interval"`
-}
-
-// ARI connects to Asterisk's REST Interface.
-type ARI struct {
-	// URL of Asterisk's HTTP server, e.g. "http://127.0.0.1:8088"; empty
-	// disables ARI.
-	URL string `yaml:"url"`
-	// User and Pass are an ari.conf user.
-	User string `yaml:"user"`
-	Pass string `yaml:"pass"`
-	// CallerIDApp is the Stasis application for caller-ID lookups.
-	// Default "pbxagent-cid".
-	CallerIDApp string `yaml:"callerid_app"`
-	// DialerApp is the Stasis application the dialer originates customer
-	// and agent legs into. Default "pbxagent-dialer".
-	DialerApp string `yaml:"dialer_app"`
-	// AMDContext, when set, is a dialplan context running AMD() that the
-	// dialer sends answered customer legs through for machine detection.
-	AMDContext string `yaml:"amd_context"`
-	// IdleTimeout is how long an idle HTTP connection to Asterisk is kept
-	// for the next request. Keep it below Asterisk's http.conf
-	// session_keep_alive (15 s by default), or requests race Asterisk
-	// closing the connection. Default 10s.
-	IdleTimeout time.Duration `yaml:"idle_timeout"`
-}
-
-// Phones configures the desk-phone endpoints (/phonebook, /provisioning).
-type Phones struct {
-	// Allow lists CIDRs that may fetch the global phonebook without phone
-	// credentials. Default none: every phone authenticates.
-	Allow []string `yaml:"allow"`
-	// GroupBy groups the Yealink grouped book: "company", "department",
-	// "source" or "personal". Default "company".
-	GroupBy string `yaml:"group_by"`
-	// RefreshMinutes is how often provisioned phones reload the book. Default 60.
-	RefreshMinutes int `yaml:"refresh_minutes"`
-	// LoginMaxFailures wrong passwords for one username from one address
-	// within LoginWindow hold it there (429). Default 10.
-	LoginMaxFailures int `yaml:"login_max_failures"`
-	// LoginWindow is how long failed logins count. Default 10m.
-	LoginWindow time.Duration `yaml:"login_window"`
-	// LoginMaxUsersPerAddress distinct usernames failing from one address
-	// (IPv6: its /64) within LoginWindow hold that address. Default 50.
-	LoginMaxUsersPerAddress int `yaml:"login_max_users_per_address"`
-	// LoginMaxAccountFailures failures for one username from all addresses
-	// within LoginWindow leave each failing address one try. Default 100.
-	LoginMaxAccountFailures int `yaml:"login_max_account_failures"`
-	// LoginMaxTracked bounds each failed-login table. Default 10000.
-	LoginMaxTracked int `yaml:"login_max_tracked"`
-	// DigestMaxNonces bounds the Digest nonce-count table. Default 65536.
-	DigestMaxNonces int `yaml:"digest_max_nonces"`
-}
-
-// Sync configures the contact sync scheduler.
-type Sync struct {
-	// Disabled stops the scheduler (manual triggers still run).
-	Disabled bool `yaml:"disabled"`
-}
+// The feature sections are defined, and validated, by their features'
+// packages; the loader only places them in the tree.
+type (
+	// CallerID is callerid.Config.
+	CallerID = callerid.Config
+	// AGI is callerid.AGIConfig.
+	AGI = callerid.AGIConfig
+	// SIP is callerid.SIPConfig.
+	SIP = callerid.SIPConfig
+	// ARI is aritel.ConnConfig.
+	ARI = aritel.ConnConfig
+	// Phones is phones.Config.
+	Phones = phones.Config
+	// Sync is sources.SchedulerConfig.
+	Sync = sources.SchedulerConfig
+)
 
 // Log configures logging.
 type Log struct {
@@ -349,89 +237,11 @@ func (c *Config) Validate() error {
 	if c.Store.MaxImports < 1 {
 		return fmt.Errorf("config store.max_imports: %d, want at least 1", c.Store.MaxImports)
 	}
+	if c.Store.CloseTimeout <= 0 {
+		return errors.New("config store.close_timeout: must be positive")
+	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		return fmt.Errorf("config http.addr %q: %w", c.HTTP.Addr, err)
-	}
-	for _, a := range []struct{ key, v string }{{"agi.addr", c.AGI.Addr}, {"sip_redirect.addr", c.SIP.Addr}} {
-		if a.v == "" {
-			continue
-		}
-		if _, _, err := net.SplitHostPort(a.v); err != nil {
-			return fmt.Errorf("config %s %q: %w", a.key, a.v, err)
-		}
-	}
-	for _, l := range []struct {
-		key  string
-		list []string
-	}{{"callerid.allow", c.CallerID.Allow}, {"phones.allow", c.Phones.Allow}} {
-		for _, s := range l.list {
-			if _, err := netip.ParsePrefix(s); err != nil {
-				return fmt.Errorf("config %s: %q is not a CIDR", l.key, s)
-			}
-		}
-	}
-	if c.SIP.MissStatus != 404 && c.SIP.MissStatus != 302 {
-		return fmt.Errorf("config sip_redirect.miss_status: %d, want 404 or 302", c.SIP.MissStatus)
-	}
-	for _, s := range c.SIP.TrustedProxies {
-		if _, err := netip.ParsePrefix(s); err == nil {
-			continue
-		}
-		if _, err := netip.ParseAddr(s); err != nil {
-			return fmt.Errorf("config sip_redirect.trusted_proxies: %q is neither an address nor a CIDR", s)
-		}
-	}
-	for _, n := range []struct {
-		key string
-		v   int
-	}{{"sip_redirect.tcp_max_conns", c.SIP.TCPMaxConns}, {"sip_redirect.tcp_max_conns_per_ip", c.SIP.TCPMaxConnsPerIP},
-		{"sip_redirect.unacked_per_ip", c.SIP.UnackedPerIP}, {"sip_redirect.log_burst", c.SIP.LogBurst}} {
-		if n.v < 1 {
-			return fmt.Errorf("config %s: %d, want at least 1", n.key, n.v)
-		}
-	}
-	for _, d := range []struct {
-		key string
-		v   time.Duration
-	}{{"sip_redirect.tcp_message_timeout", c.SIP.TCPMessageTimeout}, {"sip_redirect.tcp_idle_timeout", c.SIP.TCPIdleTimeout},
-		{"sip_redirect.log_interval", c.SIP.LogInterval}} {
-		if d.v <= 0 {
-			return fmt.Errorf("config %s: %v, want a positive duration", d.key, d.v)
-		}
-	}
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		return fmt.Errorf("config log.level %q: want debug, info, warn or error", c.Log.Level)
-	}
-	switch c.Log.Format {
-	case "text", "json":
-	default:
-		return fmt.Errorf("config log.format %q: want text or json", c.Log.Format)
-	}
-	switch c.CallerID.Overwrite {
-	case "", "weak", "always", "never":
-	default:
-		return fmt.Errorf("config callerid.overwrite %q: want weak, always or never", c.CallerID.Overwrite)
-	}
-	if c.CallerID.Deadline <= 0 {
-		return errors.New("config callerid.deadline: must be positive")
-	}
-	if c.ARI.IdleTimeout <= 0 {
-		return errors.New("config ari.idle_timeout: must be positive (and below Asterisk's http.conf session_keep_alive, 15s by default)")
-	}
-	for _, l := range []struct {
-		key string
-		v   int
-	}{{"phones.login_max_failures", c.Phones.LoginMaxFailures}, {"phones.login_max_users_per_address", c.Phones.LoginMaxUsersPerAddress},
-		{"phones.login_max_account_failures", c.Phones.LoginMaxAccountFailures}, {"phones.login_max_tracked", c.Phones.LoginMaxTracked},
-		{"phones.digest_max_nonces", c.Phones.DigestMaxNonces}} {
-		if l.v < 1 {
-			return fmt.Errorf("config %s: %d, want at least 1", l.key, l.v)
-		}
-	}
-	if c.Phones.LoginWindow < time.Second {
-		return fmt.Errorf("config phones.login_window: %s, want at least 1s", c.Phones.LoginWindow)
 	}
 	for _, n := range []struct {
 		key string
@@ -444,34 +254,27 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("config %s: must not be negative", n.key)
 		}
 	}
-	for _, n := range []struct {
-		key string
-		v   int64
-	}{
-		{"agi.max_sessions", int64(c.AGI.MaxSessions)}, {"agi.first_line_timeout", int64(c.AGI.FirstLineTimeout)},
-		{"agi.max_waiting", int64(c.AGI.MaxWaiting)},
-	} {
-		if n.v <= 0 {
-			return fmt.Errorf("config %s: must be positive", n.key)
-		}
+	if (c.HTTP.TLSAddr != "") != (c.HTTP.TLSCert != "" && c.HTTP.TLSKey != "") {
+		return errors.New("config http.tls_addr, http.tls_cert, http.tls_key: set all three for HTTPS, or none")
 	}
-	if err := c.Users.Validate(); err != nil {
-		return fmt.Errorf("config %w", err)
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config log.level %q: want debug, info, warn or error", c.Log.Level)
 	}
-	if err := c.OAuth.Validate(); err != nil {
-		return fmt.Errorf("config %w", err)
-	}
-	if err := c.CORS.Validate(); err != nil {
-		return fmt.Errorf("config %w", err)
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("config log.format %q: want text or json", c.Log.Format)
 	}
 	if c.Audit.Retention < time.Hour || c.Audit.PruneEvery < time.Minute {
 		return fmt.Errorf("config audit.retention (%s, at least 1h) / audit.prune_every (%s, at least 1m): too short", c.Audit.Retention, c.Audit.PruneEvery)
 	}
-	if c.Store.CloseTimeout <= 0 {
-		return errors.New("config store.close_timeout: must be positive")
-	}
-	if (c.HTTP.TLSAddr != "") != (c.HTTP.TLSCert != "" && c.HTTP.TLSKey != "") {
-		return errors.New("config http.tls_addr, http.tls_cert, http.tls_key: set all three for HTTPS, or none")
+	// Every feature's section is validated by the feature's own package.
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS} {
+		if err := v.Validate(); err != nil {
+			return fmt.Errorf("config %w", err)
+		}
 	}
 	return nil
 }
