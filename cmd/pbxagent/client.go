@@ -89,24 +89,10 @@ Exit status: 0 done, 1 the daemon refused or failed (or a lookup found nothing),
 `
 
 func (c *cli) contacts(ctx context.Context, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, contactsUsage)
-		return exitUsage
-	}
-	cmds := map[string]func(context.Context, []string) int{
+	return c.dispatch(ctx, "contacts", contactsUsage, map[string]func(context.Context, []string) int{
 		"list": c.list, "get": c.get, "add": c.add, "edit": c.edit, "delete": c.del,
 		"import": c.importCSV, "export": c.export, "template": c.template,
-	}
-	if f, ok := cmds[args[0]]; ok {
-		return f(ctx, args[1:])
-	}
-	switch args[0] {
-	case "help", "-h", "--help":
-		fmt.Fprint(c.stdout, contactsUsage)
-		return exitOK
-	}
-	fmt.Fprintf(c.stderr, "pbxagent contacts: unknown command %q\n\n%s", args[0], contactsUsage)
-	return exitUsage
+	}, args)
 }
 
 // conn holds the connection flags every client command takes.

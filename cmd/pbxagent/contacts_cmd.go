@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -78,57 +77,9 @@ func (c *cli) list(ctx context.Context, args []string) int {
 	}
 	contacts := cl.AllContacts(ctx, q, nil)
 	if *asJSON {
-		// Every page is fetched: the total is the count written, exact
-		// even where the daemon's own count stops ("1000+").
-		total := 0
-		// Stream: {"contacts":[…],"total":N}, one contact a line.
-		var buf bytes.Buffer
-		fmt.Fprint(c.stdout, "{\"contacts\":[")
-		first := true
-		for ct, err := range contacts {
-			if err != nil {
-				fmt.Fprintln(c.stdout, "]}")
-				return c.fail(cmd, err)
-			}
-			buf.Reset()
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			_ = enc.Encode(ct)
-			if !first {
-				fmt.Fprint(c.stdout, ",")
-			}
-			first = false
-			total++
-			fmt.Fprint(c.stdout, "\n", strings.TrimSuffix(buf.String(), "\n"))
-		}
-		if _, err := fmt.Fprintf(c.stdout, "\n],\"total\":%d}\n", total); err != nil {
-			return c.fail(cmd, err)
-		}
-		return exitOK
+		return streamJSON(c, cmd, "contacts", contacts)
 	}
-	var tw contactTable
-	rows := 0
-	for ct, err := range contacts {
-		if err != nil {
-			if rows > 0 {
-				_ = tw.Flush()
-			}
-			return c.fail(cmd, err)
-		}
-		if rows == 0 {
-			tw = newContactTable(c.stdout)
-		}
-		tw.row(ct)
-		rows++
-	}
-	if rows == 0 {
-		fmt.Fprintln(c.stderr, "no contacts match")
-		return exitOK
-	}
-	if err := tw.Flush(); err != nil {
-		return c.fail(cmd, err)
-	}
-	return exitOK
+	return streamTable(c, cmd, "contacts", contacts, func() contactTable { return newContactTable(c.stdout) })
 }
 
 // contactTable prints contacts as an aligned table.

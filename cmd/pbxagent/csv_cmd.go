@@ -43,27 +43,12 @@ func (c *cli) importCSV(ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(cmd, err)
 	}
-	var body io.Reader
-	if name == "-" {
-		body = c.stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return c.fail(cmd, err)
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return c.fail(cmd, err)
-		}
-		if st.IsDir() {
-			return c.fail(cmd, fmt.Errorf("%s is a directory", name))
-		}
-		if st.Mode().IsRegular() {
-			opts.Size = st.Size()
-		}
-		body = f
+	body, size, closeFn, err := c.openUpload(name)
+	if err != nil {
+		return c.fail(cmd, err)
 	}
+	defer closeFn()
+	opts.Size = size
 	if opts.Mode == client.ImportReplace {
 		if !*yes {
 			switch {

@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,24 +36,10 @@ Exit status: 0 done, 1 the daemon refused or failed (or an answer was no), 2 bad
 `
 
 func (c *cli) users(ctx context.Context, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, usersUsage)
-		return exitUsage
-	}
-	cmds := map[string]func(context.Context, []string) int{
+	return c.dispatch(ctx, "users", usersUsage, map[string]func(context.Context, []string) int{
 		"list": c.usersList, "get": c.usersGet, "add": c.usersAdd, "set": c.usersSet, "delete": c.usersDelete,
 		"import": c.usersImport, "import-endpoints": c.usersImportEndpoints, "passwd": c.usersPasswd,
-	}
-	if f, ok := cmds[args[0]]; ok {
-		return f(ctx, args[1:])
-	}
-	switch args[0] {
-	case "help", "-h", "--help":
-		fmt.Fprint(c.stdout, usersUsage)
-		return exitOK
-	}
-	fmt.Fprintf(c.stderr, "pbxagent users: unknown command %q\n\n%s", args[0], usersUsage)
-	return exitUsage
+	}, args)
 }
 
 func (c *cli) usersList(ctx context.Context, args []string) int {
@@ -108,50 +92,9 @@ func (c *cli) usersList(ctx context.Context, args []string) int {
 	}
 	found := cl.AllUsers(ctx, q, nil)
 	if *asJSON {
-		// Stream {"users":[…],"total":N}, one user a line; the total is
-		// the count written.
-		total := 0
-		fmt.Fprint(c.stdout, "{\"users\":[")
-		for u, err := range found {
-			if err != nil {
-				fmt.Fprintln(c.stdout, "]}")
-				return c.fail(cmd, err)
-			}
-			b, _ := json.Marshal(u) // a decoded User always encodes
-			if total > 0 {
-				fmt.Fprint(c.stdout, ",")
-			}
-			total++
-			fmt.Fprint(c.stdout, "\n", string(b))
-		}
-		if _, err := fmt.Fprintf(c.stdout, "\n],\"total\":%d}\n", total); err != nil {
-			return c.fail(cmd, err)
-		}
-		return exitOK
+		return streamJSON(c, cmd, "users", found)
 	}
-	var tw userTable
-	rows := 0
-	for u, err := range found {
-		if err != nil {
-			if rows > 0 {
-				_ = tw.Flush()
-			}
-			return c.fail(cmd, err)
-		}
-		if rows == 0 {
-			tw = newUserTable(c.stdout)
-		}
-		tw.row(u)
-		rows++
-	}
-	if rows == 0 {
-		fmt.Fprintln(c.stderr, "no users match")
-		return exitOK
-	}
-	if err := tw.Flush(); err != nil {
-		return c.fail(cmd, err)
-	}
-	return exitOK
+	return streamTable(c, cmd, "users", found, func() userTable { return newUserTable(c.stdout) })
 }
 
 // userTable prints users as an aligned table.
@@ -478,28 +421,11 @@ func (c *cli) usersImport(ctx context.Context, args []string) int {
 		return c.fail(cmd, err)
 	}
 	name := pos[0]
-	var body io.Reader
-	var size int64
-	if name == "-" {
-		body = c.stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return c.fail(cmd, err)
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return c.fail(cmd, err)
-		}
-		if st.IsDir() {
-			return c.fail(cmd, fmt.Errorf("%s is a directory", name))
-		}
-		if st.Mode().IsRegular() {
-			size = st.Size()
-		}
-		body = f
+	body, size, closeFn, err := c.openUpload(name)
+	if err != nil {
+		return c.fail(cmd, err)
 	}
+	defer closeFn()
 	res, err := cl.ImportUsersCSV(ctx, body, size)
 	if err != nil {
 		code := c.fail(cmd, err)
