@@ -105,18 +105,30 @@ func (s *Server) authClient(r *http.Request) (*appRec, *tokenError) {
 	return app, nil
 }
 
-// token serves POST /oauth/token.
-func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+// clientRequest reads the form of a token or revocation request and
+// authenticates its client; on failure it has answered with the OAuth2
+// error.
+func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request) (*appRec, bool) {
 	if e := readTokenForm(w, r); e != nil {
 		writeTokenError(w, e)
-		return
+		return nil, false
 	}
 	app, e := s.authClient(r)
 	if e != nil {
 		writeTokenError(w, e)
+		return nil, false
+	}
+	return app, true
+}
+
+// token serves POST /oauth/token.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	app, ok := s.clientRequest(w, r)
+	if !ok {
 		return
 	}
 	var resp *tokenResponse
+	var e *tokenError
 	switch g := r.PostForm.Get("grant_type"); g {
 	case GrantAuthorizationCode:
 		resp, e = s.exchangeCode(r, app)
@@ -304,13 +316,8 @@ func (s *Server) clientCredentials(r *http.Request, app *appRec) (*tokenResponse
 // its family (the access tokens issued with it too), an access token
 // itself. An unknown token, or another app's, is answered 200 as well.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
-	if e := readTokenForm(w, r); e != nil {
-		writeTokenError(w, e)
-		return
-	}
-	app, e := s.authClient(r)
-	if e != nil {
-		writeTokenError(w, e)
+	app, ok := s.clientRequest(w, r)
+	if !ok {
 		return
 	}
 	tok := r.PostForm.Get("token")

@@ -179,34 +179,29 @@ func (h handlers) testInput(w http.ResponseWriter, r *http.Request) {
 	}
 	cs, err := h.e.TestInput(r.Context(), in, 10)
 	var fe *dirsync.FieldError
-	if err != nil && !errors.As(err, &fe) && !errors.Is(err, dirsync.ErrNotTestable) {
-		upstream(w, r, err)
-		return
-	}
-	if err != nil {
-		writeErr(w, r, err)
-		return
-	}
-	if cs == nil {
-		cs = []*phonebook.Contact{}
-	}
-	platform.WriteJSON(w, http.StatusOK, testedContacts{Contacts: cs})
+	writeTested(w, r, cs, err, errors.As(err, &fe))
 }
 
 func (h handlers) test(w http.ResponseWriter, r *http.Request) {
 	cs, err := h.e.Test(r.Context(), r.PathValue("id"), 10)
-	if err != nil && !errors.Is(err, dirsync.ErrNotFound) && !errors.Is(err, dirsync.ErrNotTestable) {
+	writeTested(w, r, cs, err, errors.Is(err, dirsync.ErrNotFound))
+}
+
+// writeTested answers a source test: the mapped rows, or the error. ours
+// says the error is about the request (a field, an unknown source) rather
+// than what the source answered, which is a 502.
+func writeTested(w http.ResponseWriter, r *http.Request, cs []*phonebook.Contact, err error, ours bool) {
+	switch {
+	case err != nil && !ours && !errors.Is(err, dirsync.ErrNotTestable):
 		upstream(w, r, err)
-		return
-	}
-	if err != nil {
+	case err != nil:
 		writeErr(w, r, err)
-		return
+	default:
+		if cs == nil {
+			cs = []*phonebook.Contact{}
+		}
+		platform.WriteJSON(w, http.StatusOK, testedContacts{Contacts: cs})
 	}
-	if cs == nil {
-		cs = []*phonebook.Contact{}
-	}
-	platform.WriteJSON(w, http.StatusOK, testedContacts{Contacts: cs})
 }
 
 // local serves GET /api/v1/contacts/{id}/local: which fields of a synced
