@@ -1,35 +1,17 @@
 package agent
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
+
+	"github.com/pbxagent/pbxagent/testlab/logbuf"
 )
-
-// lockedBuffer is a bytes.Buffer safe for a logger and a test at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestReadyzWrongARIPassword: with a password Asterisk refuses, /readyz
 // says the ARI user or password is wrong (not just "not connected"), and
@@ -38,7 +20,7 @@ func TestReadyzWrongARIPassword(t *testing.T) {
 	_, url := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
 	cfg := testConfig(t)
 	cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = url, "asterisk", "wrong"
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	d, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -11,9 +11,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/pbxagent/pbxagent/testlab/logbuf"
 )
 
 // mountTmpfs mounts a tmpfs with opts ("size=16m") on a new directory and
@@ -234,7 +235,7 @@ func TestFullDiskRefusesWritesServesReadsAndRecovers(t *testing.T) {
 func TestCloseBoundedWhileBadgerCannotFlush(t *testing.T) {
 	mnt := mountTmpfs(t, "size=16m,nr_inodes=128")
 	ctx := context.Background()
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	opts := Options{Dir: filepath.Join(mnt, "store"), Numbering: testNumbering{}, MemoryBudget: 4 << 20,
 		DiskReserve: 1 << 20, CloseTimeout: 1500 * time.Millisecond, LogLines: 2, LogInterval: time.Hour,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
@@ -304,21 +305,4 @@ func TestCloseBoundedWhileBadgerCannotFlush(t *testing.T) {
 			t.Fatalf("acknowledged contact %s lost: %v", id, err)
 		}
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -9,13 +9,14 @@ import (
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/pbxagent/pbxagent/testlab/agiclient"
+
+	"github.com/pbxagent/pbxagent/testlab/logbuf"
 )
 
 // startAGI serves FastAGI on a loopback port until the test ends.
@@ -237,29 +238,11 @@ func TestAGISilentClient(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects log output from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestAGIOverload: with every slot taken by a session that has spoken,
 // the next sessions are closed without commands (AGISTATUS=SUCCESS, name
 // untouched), each counted in the metric, and logged once, not once each.
 func TestAGIOverload(t *testing.T) {
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	s := newTestService(t, testDir(), WithMaxAGISessions(1), WithTimeout(5*time.Second),
 		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	addr := startAGI(t, s)
