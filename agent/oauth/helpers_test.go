@@ -22,6 +22,8 @@ import (
 	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/number"
+
+	"github.com/pbxagent/pbxagent/agent/httpx"
 )
 
 // The phonebook store's namespaces are what the daemon passes in.
@@ -156,7 +158,8 @@ var whoami = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 })
 
 func (e *env) handler() http.Handler {
-	mux := http.NewServeMux()
+	// The daemon's HTTP layer: the admin token, then the server's access tokens.
+	mux := httpx.New(httpx.WithAuthenticators(httpx.NewAdminToken(adminToken), e.srv))
 	routes := append(e.srv.Routes(), e.cors.Routes()...)
 	routes = append(routes,
 		platform.Route{Method: "GET", Path: "/api/v1/test/calls", Scope: platform.ScopeCalls, Handler: whoami},
@@ -164,37 +167,9 @@ func (e *env) handler() http.Handler {
 		platform.Route{Method: "GET", Path: "/api/v1/test/admin", Scope: platform.ScopeAdmin, Handler: whoami},
 	)
 	for _, rt := range routes {
-		mux.Handle(rt.Pattern(), scoped(e.srv, rt))
+		mux.Handle("oauth", rt)
 	}
 	return e.cors.Wrap(mux)
-}
-
-// scoped authenticates and checks the route's scope, as the daemon does.
-func scoped(auth platform.Authenticator, rt platform.Route) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p platform.Principal
-		var have bool
-		if r.Header.Get("Authorization") == "Bearer "+adminToken {
-			p, have = platform.Principal{Kind: platform.KindAdminToken}, true
-		} else if ap, ok, err := auth.Authenticate(r); err != nil {
-			platform.WriteError(w, r, http.StatusUnauthorized, platform.CodeUnauthorized, "bad token", nil)
-			return
-		} else if ok {
-			p, have = ap, true
-		}
-		if have {
-			r = r.WithContext(platform.WithPrincipal(r.Context(), p))
-		}
-		if !p.Allows(rt.Scope) {
-			status := http.StatusForbidden
-			if !have {
-				status = http.StatusUnauthorized
-			}
-			platform.WriteError(w, r, status, platform.CodeForbidden, "not allowed", nil)
-			return
-		}
-		rt.Handler.ServeHTTP(w, r)
-	})
 }
 
 // api calls the API with the admin token and decodes the answer into out.

@@ -24,6 +24,8 @@ import (
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/number"
+
+	"github.com/pbxagent/pbxagent/agent/httpx"
 )
 
 // defaultChromium is Debian's chromium package.
@@ -134,12 +136,13 @@ func startLab(t *testing.T) *lab {
 	t.Cleanup(l.app.Close)
 	l.redirect = l.app.URL + "/callback"
 
-	mux := http.NewServeMux()
+	// The daemon's HTTP layer: the admin token, then the server's access tokens.
+	mux := httpx.New(httpx.WithAuthenticators(httpx.NewAdminToken(adminToken), srv))
 	routes := append(srv.Routes(),
 		platform.Route{Method: "GET", Path: "/api/v1/test/calls", Scope: platform.ScopeCalls, Handler: whoami},
 		platform.Route{Method: "GET", Path: "/api/v1/test/admin", Scope: platform.ScopeAdmin, Handler: whoami})
 	for _, rt := range routes {
-		mux.Handle(rt.Pattern(), scoped(srv, rt))
+		mux.Handle("oauth", rt)
 	}
 	l.auth = httptest.NewServer(mux)
 	t.Cleanup(l.auth.Close)
@@ -170,35 +173,6 @@ var whoami = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	p, _ := platform.PrincipalFrom(r.Context())
 	platform.WriteJSON(w, http.StatusOK, p)
 })
-
-// scoped authenticates (the admin token, then the server's access tokens)
-// and checks the route's scope, as the daemon's HTTP layer does.
-func scoped(auth platform.Authenticator, rt platform.Route) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p platform.Principal
-		have := false
-		if r.Header.Get("Authorization") == "Bearer "+adminToken {
-			p, have = platform.Principal{Kind: platform.KindAdminToken}, true
-		} else if ap, ok, err := auth.Authenticate(r); err != nil {
-			platform.WriteError(w, r, http.StatusUnauthorized, platform.CodeUnauthorized, "bad token", nil)
-			return
-		} else if ok {
-			p, have = ap, true
-		}
-		if have {
-			r = r.WithContext(platform.WithPrincipal(r.Context(), p))
-		}
-		if !p.Allows(rt.Scope) {
-			status := http.StatusForbidden
-			if !have {
-				status = http.StatusUnauthorized
-			}
-			platform.WriteError(w, r, status, platform.CodeForbidden, "not allowed", nil)
-			return
-		}
-		rt.Handler.ServeHTTP(w, r)
-	})
-}
 
 func (l *lab) config() *oauth2.Config {
 	return &oauth2.Config{ClientID: l.clientID, RedirectURL: l.redirect, Scopes: []string{"calls", "hotel"},
