@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/pbxagent/pbxagent/internal/backoff"
 )
 
 // tcpListener is what sipgo's TCP transport accepts from. It
@@ -50,7 +52,7 @@ func (l *tcpListener) Accept() (net.Conn, error) {
 				return nil, err
 			}
 			l.ctr.acceptErrors.Add(1)
-			delay = nextBackoff(delay)
+			delay = backoff.Next(delay)
 			l.log.Warn("sip tcp accept failed; retrying", "error", err, "backoff", delay)
 			if !sleepOrDone(delay, l.closed) {
 				return nil, fmt.Errorf("sip tcp accept: %w", net.ErrClosed)

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/pbxagent/pbxagent/internal/backoff"
 )
 
 // udpConn is the packet socket sipgo's UDP transport reads from. It
@@ -43,7 +45,7 @@ func (c *udpConn) ReadFrom(b []byte) (int, net.Addr, error) {
 				return n, addr, err
 			}
 			c.ctr.udpReadErrors.Add(1)
-			delay = nextBackoff(delay)
+			delay = backoff.Next(delay)
 			c.log.Warn("sip udp read failed; retrying", "error", err, "backoff", delay)
 			if !sleepOrDone(delay, c.closed) {
 				return 0, nil, fmt.Errorf("sip udp read: %w", net.ErrClosed)

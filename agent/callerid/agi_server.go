@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook"
+
+	retry "github.com/pbxagent/pbxagent/internal/backoff"
 )
 
 // AGIMatchVariable is the channel variable the FastAGI server sets to the match kind.
@@ -66,11 +68,7 @@ func (s *Service) ServeAGI(ctx context.Context, ln net.Listener) error {
 				return fmt.Errorf("fastagi accept: %w", err)
 			}
 			// Transient (e.g. too many open files): back off like net/http.
-			if backoff == 0 {
-				backoff = 5 * time.Millisecond
-			} else if backoff *= 2; backoff > time.Second {
-				backoff = time.Second
-			}
+			backoff = retry.Next(backoff)
 			s.agiAcceptLog.Log(s.log, slog.LevelWarn, "fastagi accept failed; retrying", "error", err, "backoff", backoff)
 			t := time.NewTimer(backoff)
 			select {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/ratelog"
+
+	retry "github.com/pbxagent/pbxagent/internal/backoff"
 )
 
 // Handler answers requests in the lane.
@@ -141,11 +143,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			// Anything else (too many open files, a connection aborted
 			// before it was accepted, …) passes: back off like net/http
 			// and the FastAGI listener, and try again.
-			if backoff == 0 {
-				backoff = 5 * time.Millisecond
-			} else if backoff *= 2; backoff > time.Second {
-				backoff = time.Second
-			}
+			backoff = retry.Next(backoff)
 			s.count.acceptFailed()
 			s.acceptRL.Log(s.log, slog.LevelWarn, "http accept failed; retrying", "err", err, "backoff", backoff)
 			if !s.pause(backoff) {
