@@ -8,16 +8,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/agent/fastlane"
 	"github.com/pbxagent/pbxagent/testlab/agiclient"
+
+	"github.com/pbxagent/pbxagent/testlab/faultnet"
 )
 
 // TestDaemonBareLFRequest: a request whose lines end in a bare LF is
@@ -36,24 +35,6 @@ func TestDaemonBareLFRequest(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, want 200", resp.StatusCode)
 	}
-}
-
-// emfileListener fails its first n accepts with "too many open files".
-type emfileListener struct {
-	net.Listener
-	mu sync.Mutex
-	n  int
-}
-
-func (l *emfileListener) Accept() (net.Conn, error) {
-	l.mu.Lock()
-	if l.n > 0 {
-		l.n--
-		l.mu.Unlock()
-		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
-	}
-	l.mu.Unlock()
-	return l.Listener.Accept()
 }
 
 // startWrapped starts a daemon on cfg (from testConfig, changed by mut)
@@ -112,7 +93,7 @@ func dialFrom(t *testing.T, local, addr string) (net.Conn, *bufio.Reader) {
 // answering, while /healthz had said ok): it retries, /readyz says 503
 // "accept failing" meanwhile, and the errors are counted in a metric.
 func TestDaemonAcceptErrors(t *testing.T) {
-	d := startWrapped(t, nil, func(ln net.Listener) net.Listener { return &emfileListener{Listener: ln, n: 5} })
+	d := startWrapped(t, nil, func(ln net.Listener) net.Listener { return &faultnet.Listener{Listener: ln, Fails: 5} })
 	if code, body := get(t, "127.0.0.1", d.HTTPAddr(), "/healthz"); code != 200 {
 		t.Fatalf("healthz: %d %s", code, body)
 	}

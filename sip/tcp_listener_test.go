@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pbxagent/pbxagent/testlab/faultnet"
 )
 
 // halfInvite is an INVITE whose last header line and body never come.
@@ -160,24 +160,6 @@ func TestTCPPerAddressCap(t *testing.T) {
 	tcpOptions(t, tcp) // a slot is free again
 }
 
-// flakyListener fails its first accepts as a process out of file descriptors does.
-type flakyListener struct {
-	net.Listener
-	mu    sync.Mutex
-	fails int
-}
-
-func (l *flakyListener) Accept() (net.Conn, error) {
-	l.mu.Lock()
-	if l.fails > 0 {
-		l.fails--
-		l.mu.Unlock()
-		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
-	}
-	l.mu.Unlock()
-	return l.Listener.Accept()
-}
-
 // TestTCPAcceptErrorsRetried: "too many open files" on accept is retried; TCP and UDP keep
 // serving. Without the fix the first such error stopped the whole server.
 func TestTCPAcceptErrorsRetried(t *testing.T) {
@@ -193,7 +175,7 @@ func TestTCPAcceptErrorsRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := &flakyListener{Listener: inner, fails: 5}
+	ln := &faultnet.Listener{Listener: inner, Fails: 5}
 	serve(t, s, pc, ln)
 	tcpOptions(t, inner.Addr().String())
 	if got := s.Stats().AcceptErrors; got != 5 {

@@ -8,33 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pbxagent/pbxagent/testlab/faultnet"
 )
-
-// failingListener fails its first n accepts with err, then accepts.
-type failingListener struct {
-	net.Listener
-	mu  sync.Mutex
-	n   int
-	err error
-}
-
-func (l *failingListener) Accept() (net.Conn, error) {
-	l.mu.Lock()
-	if l.n > 0 {
-		l.n--
-		l.mu.Unlock()
-		return nil, l.err
-	}
-	l.mu.Unlock()
-	return l.Listener.Accept()
-}
 
 // serveLane runs a lane over ln with opts, answering /fast/… in the lane
 // with body and everything else through net/http with slowBody, until the
@@ -97,8 +78,7 @@ func TestAcceptErrorsRetried(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			inner := listen(t)
-			ln := &failingListener{Listener: inner, n: 4,
-				err: &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", tc.errno)}}
+			ln := &faultnet.Listener{Listener: inner, Fails: 4, Err: faultnet.Errno(tc.errno)}
 			srv, errc := serveLane(t, ln, []byte("lane"), http.NotFoundHandler())
 			c, br := dial(t, inner.Addr().String())
 			io.WriteString(c, "GET /fast/a HTTP/1.1\r\n"+host+"\r\n")
