@@ -256,3 +256,20 @@ func TestRequestIDAndFailureLog(t *testing.T) {
 		})
 	}
 }
+
+func TestOperationID(t *testing.T) {
+	for _, tc := range []struct{ method, path, want string }{
+		{method: "GET", path: "/api/v1/contacts", want: "getContacts"},
+		{method: "GET", path: "/api/v1/contacts/{id}", want: "getContactsById"},
+		{method: "POST", path: "/api/v1/sources/{id}/sync", want: "postSourcesByIdSync"},
+		{method: "DELETE", path: "/api/v1/cors-origins/{origin}", want: "deleteCorsOriginsByOrigin"},
+		{method: "GET", path: "/api/openapi.json", want: "getApiOpenapiJson"},
+		{method: "GET", path: "/phonebook/{file...}", want: "getPhonebookByFile"},
+		{method: "GET", path: "/api/v1/users/me/{$}", want: "getUsersMe"},
+		{method: "PUT", path: "/api/v1/phone_books/{book_id}", want: "putPhoneBooksByBookId"},
+	} {
+		if got := OperationID(tc.method, tc.path); got != tc.want {
+			t.Errorf("OperationID(%q, %q) = %q, want %q", tc.method, tc.path, got, tc.want)
+		}
+	}
+}

@@ -78,7 +78,11 @@ func (s *schemas) operation(e Entry) map[string]any {
 	if len(op.Responses) == 0 {
 		resp["200"] = map[string]any{"description": "success"}
 	}
-	out := map[string]any{"summary": op.Summary, "responses": resp, "x-component": e.Component}
+	id := op.ID
+	if id == "" {
+		id = OperationID(e.Method, e.Path)
+	}
+	out := map[string]any{"operationId": id, "summary": op.Summary, "responses": resp, "x-component": e.Component}
 	var params []map[string]any
 	seen := map[string]bool{}
 	for _, p := range op.Params {
@@ -130,6 +134,32 @@ func (s *schemas) body(b platform.Body, in bool) map[string]any {
 	}
 	out["content"] = map[string]any{b.ContentType: media}
 	return out
+}
+
+// OperationID derives an operationId from a route's method and path: the
+// method in lower case, then each word of the path after /api/v1 (or of
+// the whole path outside the API) capitalised, a path parameter as "By"
+// and its name: "GET /api/v1/contacts/{id}" is "getContactsById",
+// "POST /api/v1/sources/{id}/sync" is "postSourcesByIdSync",
+// "GET /api/openapi.json" is "getApiOpenapiJson".
+func OperationID(method, path string) string {
+	path = docPath(path)
+	path = strings.TrimPrefix(path, "/api/v1")
+	var b strings.Builder
+	b.WriteString(strings.ToLower(method))
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "" {
+			continue
+		}
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			b.WriteString("By")
+			seg = strings.Trim(seg, "{}")
+		}
+		for _, w := range strings.FieldsFunc(seg, func(r rune) bool { return r == '-' || r == '.' || r == '_' }) {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
 }
 
 func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }

@@ -65,6 +65,10 @@ func (r Route) Pattern() string { return r.Method + " " + r.Path }
 
 // Operation documents a route in OpenAPI terms.
 type Operation struct {
+	// ID is the operationId, the method's name in the JavaScript client
+	// (/public/pbxagent.js). Empty: derived from the method and path by
+	// httpx.OperationID ("GET /api/v1/contacts/{id}" is "getContactsById").
+	ID string
 	// Summary is one line.
 	Summary string
 	// Params are the path, query and header parameters.
