@@ -78,6 +78,9 @@ func (c *Component) Routes() []platform.Route {
 		{Method: "POST", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importCSV), Op: platform.Operation{
 			Summary: "Import a CSV (replace needs confirm=true)", Params: []platform.Param{q("mode", "replace (default) or merge"), q("confirm", "true to replace")},
 			Request: &platform.Body{ContentType: "text/csv", Description: "Central Phone Book, Google or Outlook CSV"}, Responses: ok(200, "what the import did", ImportResult{})}},
+		{Method: "GET", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importInfo), Op: platform.Operation{
+			Summary:   "What a replacing CSV import would replace: the number of contacts from earlier CSV imports (those the new file lacks are deleted)",
+			Responses: ok(200, "the count", ImportInfo{})}},
 		{Method: "GET", Path: "/api/v1/contacts/export", Scope: admin, Handler: hf(im.export), Op: platform.Operation{
 			Summary:   "Export global contacts as Central Phone Book CSV (source=csv: only the CSV-managed ones, the file to edit and upload again)",
 			Params:    []platform.Param{q("source", "only this source's contacts")},

@@ -267,6 +267,12 @@ export declare class PbxAgent {
   getContactsExport(params?: { source?: string; }, body?: undefined, init?: RequestInit): Promise<string>;
 
   /**
+   * What a replacing CSV import would replace: the number of contacts from earlier CSV imports (those the new file lacks are deleted)
+   * GET /api/v1/contacts/import
+   */
+  getContactsImport(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<ImportInfo>;
+
+  /**
    * Import a CSV (replace needs confirm=true)
    * POST /api/v1/contacts/import
    */
@@ -832,6 +838,11 @@ export interface Health {
   generation: number;
   status: "ok";
   version: string;
+}
+
+export interface ImportInfo {
+  /** contacts from earlier CSV imports; a replacing import deletes those the new file does not have */
+  csv_contacts: number;
 }
 
 export interface ImportResult {

@@ -535,6 +535,14 @@ export class PbxAgent {
   }
 
   /**
+   * What a replacing CSV import would replace: the number of contacts from earlier CSV imports (those the new file lacks are deleted)
+   * GET /api/v1/contacts/import
+   */
+  getContactsImport(params = {}, body = undefined, init = undefined) {
+    return this.call("getContactsImport", "GET", "/api/v1/contacts/import", {  }, params, body, init);
+  }
+
+  /**
    * Import a CSV (replace needs confirm=true)
    * POST /api/v1/contacts/import
    * @param params.mode query parameter. replace (default) or merge

@@ -99,10 +99,13 @@ export function table({ caption, columns, rows, empty = '', rowAttrs }) {
  * Tab stays inside, Escape closes). content: a Node; buttons:
  * [{label, value, kind, submit}] (a submit button submits the dialog's
  * form when content holds one; onSubmit(form) may return false to keep it
- * open, e.g. on an API error). Resolves with the value of the button used,
- * or undefined on Escape; the focus returns where it was.
+ * open, e.g. on an API error: show it inside the dialog with errorView,
+ * the page's status regions are inert behind a modal). onOpen({dialog,
+ * close(value)}) lets content close the dialog itself. Resolves with the
+ * value of the button used (or given to close), undefined on Escape; the
+ * focus returns where it was.
  */
-export function modal({ title, content, buttons, onSubmit, labelledBy }) {
+export function modal({ title, content, buttons, onSubmit, onOpen, labelledBy }) {
   return new Promise((resolve) => {
     const back = document.activeElement;
     const titleId = labelledBy || id('dlg');
@@ -139,6 +142,7 @@ export function modal({ title, content, buttons, onSubmit, labelledBy }) {
     });
     document.body.append(dlg);
     dlg.showModal();
+    if (onOpen) onOpen({ dialog: dlg, close: finish });
     const first = dlg.querySelector('[autofocus], input, select, textarea') || dlg.querySelector('.buttons button');
     if (first) first.focus();
   });
@@ -221,15 +225,24 @@ export function statusRegions(S) {
     },
     error(err) {
       clear();
-      const msg = (err && err.status === 0 && err.code === 'network') ? S.networkError : (err && err.message) || String(err);
-      const details = (err && Array.isArray(err.details)) ? err.details : [];
-      alert.append(h('div', { class: 'error-box' },
-        h('p', {}, h('strong', {}, S.errorTitle, ': '), msg),
-        details.length ? h('ul', {}, details.map((d) => h('li', {}, d.field ? `${d.field}: ${d.message}` : d.message))) : null,
-        err && err.requestId ? h('p', { class: 'hint' }, fmt(S.requestId, { id: err.requestId })) : null,
-        h('button', { type: 'button', class: 'btn link', onclick: clear }, S.close)));
+      alert.append(errorView(err, S, clear));
     },
   };
+}
+
+/**
+ * An error as the console shows it: the API error's message, its details
+ * (field: message, one a line) and request id. S is strings.common;
+ * onClose, when given, adds a Close button.
+ */
+export function errorView(err, S, onClose) {
+  const msg = (err && err.status === 0 && err.code === 'network') ? S.networkError : (err && err.message) || String(err);
+  const details = (err && Array.isArray(err.details)) ? err.details : [];
+  return h('div', { class: 'error-box' },
+    h('p', {}, h('strong', {}, S.errorTitle, ': '), msg),
+    details.length ? h('ul', {}, details.map((d) => h('li', {}, d.field ? `${d.field}: ${d.message}` : d.message))) : null,
+    err && err.requestId ? h('p', { class: 'hint' }, fmt(S.requestId, { id: err.requestId })) : null,
+    onClose ? h('button', { type: 'button', class: 'btn link', onclick: onClose }, S.close) : null);
 }
 
 /**
