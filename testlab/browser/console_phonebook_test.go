@@ -54,6 +54,12 @@ func TestConsolePhonebook(t *testing.T) {
 		AfterDelete   string   `json:"after_delete"`
 		Personal      []string `json:"personal"`
 		A11y          []string `json:"a11y_checked"`
+		Download      struct {
+			Name, Text string
+		} `json:"download"`
+		Template struct {
+			Name, Text string
+		} `json:"template"`
 	}
 	l.run(t, "phonebook", &res)
 	t.Logf("phonebook: %+v", res)
@@ -74,6 +80,9 @@ func TestConsolePhonebook(t *testing.T) {
 		{name: "local edits listed", ok: strings.Contains(res.LocalEdits, "Company")},
 		{name: "deleted", ok: res.AfterDelete == "No contact matches."},
 		{name: "personal contact", ok: slices.Equal(res.Personal, []string{"Priv Ate"})},
+		{name: "download: the global book as CSV", ok: res.Download.Name == "contacts.csv" && strings.Contains(res.Download.Text, "Nova,,Csv") &&
+			strings.Contains(res.Download.Text, "Amra,,Hodžić")},
+		{name: "template", ok: res.Template.Name == "contacts-template.csv" && strings.Count(res.Template.Text, "\n") >= 1},
 		{name: "axe ran in every state", ok: len(res.A11y) >= 11},
 	}
 	for _, c := range checks {

@@ -11,7 +11,7 @@
 // Environment (set by the Go helper, console_test.go): BASE_URL,
 // ADMIN_USER, ADMIN_PASSWORD, USER_USER, USER_PASSWORD, ADMIN_TOKEN,
 // WEB_DIR (the repository's web/public), CHROMIUM (default
-// /usr/bin/chromium), STEP_TIMEOUT_MS (default 5000).
+// /usr/bin/chromium), STEP_TIMEOUT_MS (default 10000).
 
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,7 +30,7 @@ export const env = {
   userPassword: process.env.USER_PASSWORD || '',
   adminToken: process.env.ADMIN_TOKEN || '',
   webDir: need('WEB_DIR'),
-  stepTimeout: Number(process.env.STEP_TIMEOUT_MS || 5000),
+  stepTimeout: Number(process.env.STEP_TIMEOUT_MS || 10000),
 };
 
 function need(name) {

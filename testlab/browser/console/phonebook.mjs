@@ -2,6 +2,7 @@
 // "+387 61", upload a CSV through the confirmation, add, edit and delete a
 // contact, revert the local edits of a synced contact, add a personal
 // contact; axe-core in every state (each dialog open).
+import { readFileSync } from 'node:fs';
 import { run, login, checkA11y, step, fail, env, S, fmt, expectStatus } from './lib.mjs';
 
 const P = S.phonebook;
@@ -42,6 +43,13 @@ run(async ({ page, result }) => {
   await page.waitForFunction(() => document.querySelectorAll('[role=tabpanel]:not([hidden]) tbody tr').length > 3);
   result.after_upload = (await names()).sort();
   await checkA11y(page, 'after the upload');
+
+  step('download and template');
+  for (const [name, key] of [[P.download, 'download'], [P.template, 'template']]) {
+    const [dl] = await Promise.all([page.waitForEvent('download'), panel().getByRole('link', { name, exact: true }).click()]);
+    const file = await dl.path();
+    result[key] = { name: dl.suggestedFilename(), text: readFileSync(file, 'utf8') };
+  }
 
   step('add a contact');
   await panel().getByRole('button', { name: P.add }).click();
