@@ -160,8 +160,8 @@ func (l *consoleLab) run(t *testing.T, script string, out any) {
 	}
 	cmd := exec.CommandContext(ctx, l.node, filepath.Join("console", script+".mjs"))
 	cmd.Env = append(os.Environ(), "BASE_URL="+l.base, "ADMIN_TOKEN="+l.token, "WEB_DIR="+web, "CHROMIUM="+l.chromium,
-		"ADMIN_USER="+l.admin.Username, "ADMIN_PASSWORD="+l.admin.Password,
-		"USER_USER="+l.user.Username, "USER_PASSWORD="+l.user.Password)
+		"ADMIN_USER="+l.admin.Username, "ADMIN_PASSWORD="+l.admin.Password, "ADMIN_ID="+l.admin.ID,
+		"USER_USER="+l.user.Username, "USER_PASSWORD="+l.user.Password, "USER_ID="+l.user.ID)
 	cmd.WaitDelay = 2 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -199,6 +199,8 @@ func TestConsoleShell(t *testing.T) {
 		UserNav         []string `json:"user_nav"`
 		ReloadKept      bool     `json:"reload_kept_session"`
 		UserOnAdminPage string   `json:"user_on_admin_page"`
+		SessionEnded    string   `json:"session_ended"`
+		AlertAfterEnd   string   `json:"alert_after_end"`
 		A11yChecked     []string `json:"a11y_checked"`
 	}
 	l.run(t, "shell", &res)
@@ -217,6 +219,9 @@ func TestConsoleShell(t *testing.T) {
 	}
 	if !strings.Contains(res.UserOnAdminPage, "administrator role") {
 		t.Errorf("a user opening the users page sees %q", res.UserOnAdminPage)
+	}
+	if res.SessionEnded != "Your session has ended. Please sign in again." || res.AlertAfterEnd != "" {
+		t.Errorf("a session ended by the daemon: the sign-in form says %q and the alert region %q", res.SessionEnded, res.AlertAfterEnd)
 	}
 	if len(res.A11yChecked) < 5 {
 		t.Errorf("axe ran on %d states only: %q", len(res.A11yChecked), res.A11yChecked)

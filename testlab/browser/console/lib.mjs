@@ -9,7 +9,7 @@
 // the reason on stderr, exit 1.
 //
 // Environment (set by the Go helper, console_test.go): BASE_URL,
-// ADMIN_USER, ADMIN_PASSWORD, USER_USER, USER_PASSWORD, ADMIN_TOKEN,
+// ADMIN_USER, ADMIN_PASSWORD, ADMIN_ID, USER_USER, USER_PASSWORD, USER_ID, ADMIN_TOKEN,
 // WEB_DIR (the repository's web/public), CHROMIUM (default
 // /usr/bin/chromium), STEP_TIMEOUT_MS (default 10000).
 
@@ -29,6 +29,8 @@ export const env = {
   userUser: process.env.USER_USER || '',
   userPassword: process.env.USER_PASSWORD || '',
   adminToken: process.env.ADMIN_TOKEN || '',
+  adminId: process.env.ADMIN_ID || '',
+  userId: process.env.USER_ID || '',
   webDir: need('WEB_DIR'),
   stepTimeout: Number(process.env.STEP_TIMEOUT_MS || 10000),
 };
@@ -104,6 +106,28 @@ export async function checkA11y(page, label) {
 const checked = [];
 let axeMs = 0;
 let result_axe_ms = 0;
+
+/**
+ * Calls the API with the admin token from the test itself (not the
+ * browser): changes the daemon's state mid-test. body: an object (sent as
+ * JSON, or as a merge patch for PATCH) or a string (sent as text/csv).
+ * Resolves with the parsed JSON answer; a status outside 2xx fails.
+ */
+export async function adminAPI(method, path, body) {
+  const headers = { Authorization: `Bearer ${env.adminToken}` };
+  let payload;
+  if (typeof body === 'string') {
+    headers['Content-Type'] = 'text/csv';
+    payload = body;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(env.baseUrl + path, { method, headers, body: payload });
+  const text = await res.text();
+  if (!res.ok) fail(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
 
 /** Opens the console and signs in as username through its sign-in form; resolves when the shell shows the user. */
 export async function login(page, username, password) {

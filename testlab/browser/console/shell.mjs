@@ -2,7 +2,7 @@
 // navigation an admin sees, the session restored on reload, sign-out; a
 // plain user sees no admin pages, and opening one directly says the
 // administrator role is needed.
-import { run, login, openPage, checkA11y, fail, step, env, S } from './lib.mjs';
+import { run, login, openPage, checkA11y, adminAPI, fail, step, env, S } from './lib.mjs';
 
 run(async ({ page, result }) => {
   step('wrong password');
@@ -44,4 +44,12 @@ run(async ({ page, result }) => {
   await openPage(page, 'users');
   result.user_on_admin_page = (await page.locator('#need-role').innerText()).trim();
   await checkA11y(page, 'user: admin page refused');
+
+  step('a session the daemon ends');
+  await adminAPI('PATCH', `/api/v1/users/${env.userId}`, { disabled: true }); // ends the user's sessions
+  await page.evaluate(() => { location.hash = '#/phonebook'; });
+  await page.locator('#login-form').waitFor();
+  result.session_ended = (await page.locator('main .notice').innerText()).trim();
+  result.alert_after_end = (await page.locator('#alert').innerText()).trim();
+  await checkA11y(page, 'session ended');
 });

@@ -96,18 +96,22 @@ async function route() {
     root.append(ui.h('p', { class: 'notice', id: 'need-role' }, page.adminOnly ? S.app.needAdmin : S.app.needRight));
   } else {
     const stops = [];
+    // Errors of a page left for the sign-in form (its session ended) are not shown.
+    const error = (err) => {
+      if (user && !(err && err.status === 401)) status.error(err);
+    };
     const ctx = {
       client, strings: S, s: S[page.id] || {}, common: S.common, t, ui, user, status,
-      notify: status.notify, error: status.error,
+      notify: status.notify, error,
       /** ui.live, stopped when the page is left. */
       live: (fn, ms) => {
-        const stop = ui.live(fn, ms, status.error);
+        const stop = ui.live(fn, ms, error);
         stops.push(stop);
         return stop;
       },
       /** client.subscribe, ended when the page is left. */
       subscribe: (path, onEvent, opts) => {
-        const stop = client.subscribe(path, onEvent, { onError: status.error, ...opts });
+        const stop = client.subscribe(path, onEvent, { onError: error, ...opts });
         stops.push(stop);
         return stop;
       },
@@ -121,8 +125,9 @@ async function route() {
       };
     } catch (err) {
       stops.forEach((s) => s());
+      if (!user) return;
       root.append(ui.h('p', { class: 'notice' }, S.app.pageError));
-      status.error(err);
+      error(err);
     }
   }
   heading.focus();

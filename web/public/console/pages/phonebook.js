@@ -185,7 +185,7 @@ function book(panel, ctx, scope, canEdit) {
 
   function csvTools() {
     const file = ui.field({ label: s.csvFile, name: 'csv', type: 'file', id: `${p}-csv`, accept: '.csv,text/csv' });
-    const progress = h('div', { id: `${p}-progress`, 'aria-live': 'polite' });
+    const progress = h('div', { id: `${p}-progress` });
     const outcome = h('div', { id: `${p}-outcome` });
     const upload = ui.button(s.upload, async () => {
       const chosen = file.input.files && file.input.files[0];
@@ -209,7 +209,13 @@ function book(panel, ctx, scope, canEdit) {
       });
       if (!ok) return;
       upload.disabled = true;
-      progress.replaceChildren(h('label', { for: `${p}-bar` }, ui.fmt(s.importing, { name: chosen.name })), ' ', h('progress', { id: `${p}-bar` }));
+      // The import answers when it is done: an indeterminate bar and the
+      // time so far (announced once, not every second).
+      const started = Date.now();
+      const elapsed = h('span', { id: `${p}-elapsed` });
+      const tick = setInterval(() => { elapsed.textContent = ui.fmt(s.elapsed, { s: Math.round((Date.now() - started) / 1000) }); }, 1000);
+      progress.replaceChildren(h('label', { for: `${p}-bar` }, ui.fmt(s.importing, { name: chosen.name })), ' ', h('progress', { id: `${p}-bar` }), ' ', elapsed);
+      ctx.notify(ui.fmt(s.importing, { name: chosen.name }));
       try {
         const res = await client.postContactsImport({ mode: 'replace', confirm: 'true' }, chosen);
         progress.replaceChildren();
@@ -224,6 +230,7 @@ function book(panel, ctx, scope, canEdit) {
         progress.replaceChildren();
         ctx.error(err);
       } finally {
+        clearInterval(tick);
         upload.disabled = false;
       }
     }, { id: `${p}-upload` });

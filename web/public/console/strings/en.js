@@ -128,6 +128,7 @@ export default {
     uploadFile: 'File: {name}',
     uploadYes: 'Upload and replace',
     importing: 'Importing {name}…',
+    elapsed: '{s} s',
     imported: 'Imported {rows} rows ({format}): {created} created, {updated} updated, {unchanged} unchanged, {deleted} deleted.',
     warnings: '{n} rows had problems',
     line: 'Line',
