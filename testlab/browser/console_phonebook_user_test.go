@@ -27,6 +27,7 @@ func TestConsolePhonebookUser(t *testing.T) {
 		Narrowed         string   `json:"narrowed"`
 		Personal         []string `json:"personal"`
 		FocusAfterEscape string   `json:"focus_after_escape"`
+		FocusAfterSave   string   `json:"focus_after_save"`
 	}
 	l.run(t, "phonebook-user", &res)
 	t.Logf("phonebook as a user: %+v", res)
@@ -44,6 +45,9 @@ func TestConsolePhonebookUser(t *testing.T) {
 	}
 	if res.FocusAfterEscape != "Delete Mine Only" {
 		t.Errorf("after Escape the focus is on %q, want the button that opened the dialog", res.FocusAfterEscape)
+	}
+	if res.FocusAfterSave != "Edit Mine Only" {
+		t.Errorf("after saving, the focus is on %q, want the saved contact's Edit button", res.FocusAfterSave)
 	}
 	// The contact is the user's own, as the API sees it.
 	var page struct {

@@ -48,6 +48,7 @@ run(async ({ page, result }) => {
   await expectStatus(page, S.common.saved);
   await panel().locator('tbody td', { hasText: 'Mine Co' }).waitFor();
   result.personal = await panel().locator('tbody tr').allInnerTexts();
+  result.focus_after_save = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('aria-label'));
 
   step('Escape closes a dialog and the focus returns');
   await panel().getByRole('button', { name: fmt(P.deleteOne, { name: 'Mine Only' }) }).click();

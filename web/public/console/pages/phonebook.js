@@ -101,7 +101,15 @@ function book(panel, ctx, scope, canEdit) {
         ui.button(common.edit, () => edit(c), { kind: 'link', 'aria-label': ui.fmt(s.editOne, { name: c.display_name }) }),
         ui.button(common.delete, () => remove(c), { kind: 'link', 'aria-label': ui.fmt(s.deleteOne, { name: c.display_name }) })) });
     }
-    results.replaceChildren(ui.table({ caption: scope === 'global' ? s.globalCaption : s.personalCaption, columns, rows, empty: s.none }));
+    results.replaceChildren(ui.table({ caption: scope === 'global' ? s.globalCaption : s.personalCaption, columns, rows, empty: s.none,
+      rowAttrs: (c) => ({ dataset: { id: c.id } }) }));
+  }
+
+  // refocus puts the focus back after a dialog changed the rows (they are
+  // drawn anew): on the contact's first button, else on the search field.
+  function refocus(id) {
+    const b = id && [...results.querySelectorAll('tr[data-id] button')].find((x) => x.closest('tr').dataset.id === id);
+    (b || search.input).focus();
   }
 
   async function remove(c) {
@@ -112,6 +120,7 @@ function book(panel, ctx, scope, canEdit) {
       await client.deleteContactsById({ id: c.id });
       ctx.notify(ui.fmt(s.deleted, { name: c.display_name }));
       await load();
+      refocus(null);
     } catch (err) {
       ctx.error(err);
     }
@@ -152,6 +161,7 @@ function book(panel, ctx, scope, canEdit) {
     }
     const content = h('div', {}, head, errors, f.el);
     let closeDialog = () => {};
+    let saved = null;
     const done = ui.modal({
       title: full ? ui.fmt(s.editTitle, { name: full.display_name }) : (scope === 'global' ? s.addGlobal : s.addPersonal),
       content,
@@ -164,8 +174,7 @@ function book(panel, ctx, scope, canEdit) {
         if (full && full.owner) input.owner = full.owner;
         else if (scope === 'personal' && admin) input.owner = ctx.user.id;
         try {
-          if (full) await client.putContactsById({ id: full.id }, input);
-          else await client.postContacts({}, input);
+          saved = full ? await client.putContactsById({ id: full.id }, input) : await client.postContacts({}, input);
           return true;
         } catch (err) {
           errors.replaceChildren(ui.errorView(err, common));
@@ -177,9 +186,11 @@ function book(panel, ctx, scope, canEdit) {
     if (v === 'save') {
       ctx.notify(common.saved);
       await load();
+      refocus(saved && saved.id);
     } else if (v === 'reverted') {
       ctx.notify(ui.fmt(s.reverted, { name: full.display_name }));
       await load();
+      refocus(full.id);
     }
   }
 
