@@ -268,7 +268,31 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.log.Info("pbxagent started", "version", Version, "http", d.HTTPAddr(), "agi", d.AGIAddr(),
 		"sip_redirect", d.SIPAddr(), "data", d.cfg.DataDir)
+	if addr, ok := allInterfacesWithoutPublicURL(d.cfg.HTTP); ok {
+		d.log.Warn("listening on all interfaces without http.public_url: provisioning files and phone books link to the "+
+			"host each phone's request named; set http.public_url (--http.public_url, PBXAGENT_HTTP_PUBLIC_URL) to the URL phones must use",
+			"listen", addr)
+	}
 	return nil
+}
+
+// allInterfacesWithoutPublicURL reports the HTTP or HTTPS listen address
+// that is on every interface (0.0.0.0, ::, or no host) when no public URL
+// is configured: phones may reach the daemon under several names then.
+func allInterfacesWithoutPublicURL(c config.HTTP) (string, bool) {
+	if c.PublicURL != "" {
+		return "", false
+	}
+	for _, addr := range []string{c.Addr, c.TLSAddr} {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			continue
+		}
+		if ip, perr := netip.ParseAddr(host); host == "" || (perr == nil && ip.IsUnspecified()) {
+			return addr, true
+		}
+	}
+	return "", false
 }
 
 // unlisten shuts down the components whose Listen was called, in reverse

@@ -102,7 +102,8 @@ type HTTP struct {
 	// Addr is the listen address. Default "127.0.0.1:8080".
 	Addr string `yaml:"addr"`
 	// PublicURL is how phones reach pbxagent (used inside provisioning
-	// files). Default "http://<addr>".
+	// files and phone books). Default: each request's scheme and Host, the
+	// address the phone reached the daemon at.
 	PublicURL string `yaml:"public_url"`
 	// MaxBodyBytes caps request bodies, CSV uploads included. Default 256 MiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
