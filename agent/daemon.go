@@ -133,7 +133,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	}()
 	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "pbxagent_store_bytes", Help: "Size of the Badger store on disk (LSM + value log).",
+		Name: "pbxagent_store_bytes", Help: "Size of the Badger store on disk (tables, memtable logs and value log), read from the data directory.",
 	}, func() float64 { lsm, vlog := d.store.DiskSize(); return float64(lsm + vlog) }))
 	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "pbxagent_caller_index_bytes", Help: "Memory held by the in-memory caller-ID index (0 while it is being built and lookups read the store).",

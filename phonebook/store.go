@@ -467,9 +467,6 @@ func getUvarint(txn *badger.Txn, key string) (uint64, error) {
 	return v, err
 }
 
-// DiskSize returns the bytes Badger uses on disk: LSM tree and value log.
-func (s *Store) DiskSize() (lsm, vlog int64) { return s.db.Size() }
-
 // Settle waits until Badger's background compaction has caught up (no
 // level, level 0 included, due for compaction), or ctx ends. Reads are
 // fastest then; benchmarks call it after a large import.
