@@ -833,3 +833,24 @@ func TestRangeResume(t *testing.T) {
 		t.Fatalf("if-range: %d", r.Code)
 	}
 }
+
+// TestDigestChallengeNotWarned: the 401 that asks a phone for Digest
+// credentials (its first request, or an expired nonce) is a normal step,
+// logged at debug; a wrong password is a refusal, logged as a warning.
+func TestDigestChallengeNotWarned(t *testing.T) {
+	e := newEnv(t)
+	if r := e.digest("/phonebook/yealink.xml?q=alice", "alice-phone", alicePass); r.Code != 200 {
+		t.Fatalf("digest: %d %s", r.Code, r.Body)
+	}
+	logs := e.logs.String()
+	if strings.Contains(logs, "level=WARN") || !strings.Contains(logs, `level=DEBUG msg="phone asked for credentials"`) {
+		t.Fatalf("challenge step logged as a refusal (or not at all):\n%s", logs)
+	}
+	e.logs.Reset()
+	if r := e.digest("/phonebook/yealink.xml", "alice-phone", "wrong"); r.Code != 401 {
+		t.Fatalf("wrong password: %d", r.Code)
+	}
+	if n := strings.Count(e.logs.String(), `level=WARN msg="phone request refused"`); n != 1 {
+		t.Fatalf("wrong password: %d warnings, want 1:\n%s", n, e.logs.String())
+	}
+}

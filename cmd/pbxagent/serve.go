@@ -19,7 +19,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	if code >= 0 {
 		return code
 	}
+	// Every line the daemon prints goes through the configured handler,
+	// the standard library's log package's (used by some libraries) too.
 	log := newLogger(stderr, cfg.Log)
+	slog.SetDefault(log)
 	agent.SetLibraryLogging(cfg, log)
 	d, err := agent.New(ctx, cfg, log)
 	if err != nil {
@@ -27,7 +30,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 		return 1
 	}
 	if d.TokenCreated {
-		fmt.Fprintf(stdout, "pbxagent: generated an admin token in %s (mode 0600); use it as PBXAGENT_TOKEN for the client commands\n", d.TokenPath)
+		log.Info("generated an admin token; use it as PBXAGENT_TOKEN for the client commands", "path", d.TokenPath, "mode", "0600")
 	}
 	if err := d.Run(ctx); err != nil {
 		log.Error("stopped with errors", "err", err)
