@@ -209,7 +209,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		}
 	}()
 	if d.httpLn, err = net.Listen("tcp", d.cfg.HTTP.Addr); err != nil {
-		return fmt.Errorf("http listen %s: %w", d.cfg.HTTP.Addr, err)
+		return httpListener.bindError(d.cfg.HTTP.Addr, err)
 	}
 	if d.wrapHTTP != nil {
 		d.httpLn = d.wrapHTTP(d.httpLn)
@@ -249,7 +249,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	})
 	if d.tls != nil {
 		if d.tlsLn, err = net.Listen("tcp", d.cfg.HTTP.TLSAddr); err != nil {
-			return fmt.Errorf("https listen %s: %w", d.cfg.HTTP.TLSAddr, err)
+			return httpsListener.bindError(d.cfg.HTTP.TLSAddr, err)
 		}
 		d.tlsSrv = &http.Server{Handler: served, TLSConfig: d.tls.TLSConfig(), ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout: 120 * time.Second, WriteTimeout: pace.Timeout, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
@@ -266,8 +266,12 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 			d.goRun(c.Name(), func() error { return r.Run(ctx) })
 		}
 	}
+	region := d.cfg.Numbers.DefaultRegion
+	if region == "" {
+		region = "none (only +E.164 numbers normalise)"
+	}
 	d.log.Info("pbxagent started", "version", Version, "http", d.HTTPAddr(), "agi", d.AGIAddr(),
-		"sip_redirect", d.SIPAddr(), "data", d.cfg.DataDir)
+		"sip_redirect", d.SIPAddr(), "data", d.cfg.DataDir, "region", region)
 	if addr, ok := allInterfacesWithoutPublicURL(d.cfg.HTTP); ok {
 		d.log.Warn("listening on all interfaces without http.public_url: provisioning files and phone books link to the "+
 			"host each phone's request named; set http.public_url (--http.public_url, PBXAGENT_HTTP_PUBLIC_URL) to the URL phones must use",
