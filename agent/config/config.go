@@ -303,35 +303,6 @@ func applyEnv(cfg *Config, environ []string) error {
 	})
 }
 
-// EnvNames lists every environment variable the configuration reads.
-func EnvNames() []string {
-	var out []string
-	for _, k := range Keys() {
-		out = append(out, k.Env)
-	}
-	return out
-}
-
-// Key is one configuration key.
-type Key struct {
-	// Path is the YAML path ("http.addr"); the daemon's flag of the key is
-	// "--" and the path.
-	Path string
-	// Env is the environment variable that overrides it (PBXAGENT_HTTP_ADDR).
-	Env string
-}
-
-// Keys lists every configuration key, in declaration order.
-func Keys() []Key {
-	var out []Key
-	cfg := Default()
-	_ = walk(reflect.ValueOf(&cfg).Elem(), "PBXAGENT", "", func(env, path string, _ reflect.Value) error {
-		out = append(out, Key{Path: path, Env: env})
-		return nil
-	})
-	return out
-}
-
 // Set parses value into the key at path ("callerid.deadline", "100ms"):
 // the form of the key's environment variable (lists comma-separated).
 func (c *Config) Set(path, value string) error {
