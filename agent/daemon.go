@@ -35,9 +35,6 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook/number"
 )
 
-// Version is the daemon's version, set at build time with
-// -ldflags "-X github.com/pbxagent/pbxagent/agent.Version=…".
-var Version = "dev"
 
 // Daemon is one running pbxagent: a store, the components built from
 // the configuration (features) and one HTTP layer over their routes.
@@ -270,7 +267,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if region == "" {
 		region = "none (only +E.164 numbers normalise)"
 	}
-	d.log.Info("pbxagent started", "version", Version, "http", d.HTTPAddr(), "agi", d.AGIAddr(),
+	d.log.Info("pbxagent started", "version", Version, "commit", Build().Commit, "http", d.HTTPAddr(), "agi", d.AGIAddr(),
 		"sip_redirect", d.SIPAddr(), "data", d.cfg.DataDir, "region", region)
 	if addr, ok := allInterfacesWithoutPublicURL(d.cfg.HTTP); ok {
 		d.log.Warn("listening on all interfaces without http.public_url: provisioning files and phone books link to the "+

@@ -49,8 +49,10 @@ func newLogger(w io.Writer, c config.Log) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// runVersion prints the version and the commit the binary was built from.
 func runVersion(stdout io.Writer) int {
-	fmt.Fprintln(stdout, "pbxagent", agent.Version)
+	b := agent.Build()
+	fmt.Fprintf(stdout, "pbxagent %s (commit %s)\n", b.Version, b.Commit)
 	return 0
 }
 
