@@ -5,12 +5,14 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/md5"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -852,5 +854,30 @@ func TestDigestChallengeNotWarned(t *testing.T) {
 	}
 	if n := strings.Count(e.logs.String(), `level=WARN msg="phone request refused"`); n != 1 {
 		t.Fatalf("wrong password: %d warnings, want 1:\n%s", n, e.logs.String())
+	}
+}
+
+// TestLinksWithoutBaseURL: without a base URL the links in a provisioning
+// file name the scheme and host the phone's request used, or (an HTTP/1.0
+// request without Host) the address the connection reached.
+func TestLinksWithoutBaseURL(t *testing.T) {
+	e := newEnv(t, phones.WithBaseURL(""))
+	for name, tc := range map[string]struct {
+		tweak func(*http.Request)
+		want  string
+	}{
+		"host": {tweak: func(r *http.Request) { r.Host = "pbx.example.com:8080" }, want: "http://pbx.example.com:8080/phonebook/"},
+		"tls":  {tweak: func(r *http.Request) { r.Host, r.TLS = "pbx.example.com", &tls.ConnectionState{} }, want: "https://pbx.example.com/phonebook/"},
+		"no host": {tweak: func(r *http.Request) {
+			r.Host = ""
+			*r = *r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(192, 0, 2, 10), Port: 8080}))
+		}, want: "http://192.0.2.10:8080/phonebook/"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := e.get("/provisioning/"+aliceMAC+".cfg", basic("alice-phone", alicePass), tc.tweak)
+			if r.Code != 200 || !strings.Contains(r.Body.String(), "remote_phonebook.data.1.url = "+tc.want) {
+				t.Errorf("%d, want links to %s:\n%s", r.Code, tc.want, r.Body)
+			}
+		})
 	}
 }
