@@ -35,7 +35,6 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook/number"
 )
 
-
 // Daemon is one running pbxagent: a store, the components built from
 // the configuration (features) and one HTTP layer over their routes.
 type Daemon struct {
