@@ -66,6 +66,9 @@ func (s *Store) startRenumber() error {
 			}
 			stored = string(v)
 		}
+		if stored == want {
+			return nil // the usual start: no need to count
+		}
 		return txnScan(txn, []byte(pfxContact), func([]byte, func() ([]byte, error)) error {
 			contacts++
 			return nil
