@@ -53,7 +53,7 @@ func ExampleYAML() []byte {
 		case k.Secret:
 			b.WriteString(indent + "# " + name + ": " + value + "   # better set " + k.Env + " in the environment\n")
 		case k.Computed:
-			b.WriteString(indent + "# " + name + ": " + value + "   # computed when unset: " + k.Default + "\n")
+			b.WriteString(indent + "# " + name + ":   # unset: " + k.Default + "\n")
 		default:
 			b.WriteString(indent + name + ": " + value + "\n")
 		}
