@@ -97,15 +97,26 @@ func serveConfig(args []string, stderr io.Writer, environ []string) (config.Conf
 	}
 	for _, o := range keyFlags {
 		if err := cfg.Set(o.path, o.value); err != nil {
-			fmt.Fprintln(stderr, "pbxagent:", err)
+			configError(stderr, cfg, err)
 			return cfg, 2
 		}
 	}
 	if err := cfg.Validate(); err != nil {
-		fmt.Fprintln(stderr, "pbxagent:", err)
+		configError(stderr, cfg, err)
 		return cfg, 2
 	}
 	return cfg, -1
+}
+
+// configError reports a configuration that cannot be used: as a JSON log
+// line when log.format is json (so that every line a daemon started that
+// way prints is JSON), else as plain text.
+func configError(stderr io.Writer, cfg config.Config, err error) {
+	if cfg.Log.Format == "json" {
+		newLogger(stderr, config.Log{Level: "error", Format: "json"}).Error("invalid configuration", "err", err)
+		return
+	}
+	fmt.Fprintln(stderr, "pbxagent:", err)
 }
 
 // serveUsage prints serve's help: every key's flags, in the order of the

@@ -59,3 +59,16 @@ func TestServeLogsJSONOnly(t *testing.T) {
 		t.Errorf("no JSON line about the generated admin token:\n%s", out.String())
 	}
 }
+
+// TestServeConfigErrorJSON: under --log.format json a configuration error
+// is a JSON line too, naming the key.
+func TestServeConfigErrorJSON(t *testing.T) {
+	var out strings.Builder
+	if _, code := serveConfig([]string{"--log.format", "json", "--store.memory_mb", "8"}, &out, nil); code != 2 {
+		t.Fatalf("exit %d", code)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out.String()), &m); err != nil || !strings.Contains(m["err"].(string), "store.memory_mb") {
+		t.Fatalf("not a JSON line naming the key (%v): %s", err, out.String())
+	}
+}
