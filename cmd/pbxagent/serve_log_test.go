@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/pbxagent/pbxagent/agent"
 )
 
 // startWatch collects what the daemon prints and cancels the run once the
@@ -70,5 +72,18 @@ func TestServeConfigErrorJSON(t *testing.T) {
 	var m map[string]any
 	if err := json.Unmarshal([]byte(out.String()), &m); err != nil || !strings.Contains(m["err"].(string), "store.memory_mb") {
 		t.Fatalf("not a JSON line naming the key (%v): %s", err, out.String())
+	}
+}
+
+// TestVersionPrintsCommit: pbxagent version prints the version and the
+// commit the binary was built from.
+func TestVersionPrintsCommit(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, strings.NewReader(""), &out, &errb, nil); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	b := agent.Build()
+	if want := "pbxagent " + b.Version + " (commit " + b.Commit + ")\n"; out.String() != want || b.Commit == "" {
+		t.Fatalf("version printed %q, want %q", out.String(), want)
 	}
 }
