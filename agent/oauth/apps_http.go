@@ -12,21 +12,21 @@ import (
 // app, its secret, shown this once.
 type appCreated struct {
 	App
-	ClientSecret string `json:"client_secret,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty" doc:"The confidential app's secret, shown this once" example:"9c2bqv0tHk3mL8xZ1pR4sW7yA6dF5gJ2"`
 }
 
 // appSecret is the answer to a secret rotation.
 type appSecret struct {
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
+	ClientID     string `json:"client_id" doc:"The app's id" example:"app_3f2a9c"`
+	ClientSecret string `json:"client_secret" doc:"The new secret, shown this once" example:"9c2bqv0tHk3mL8xZ1pR4sW7yA6dF5gJ2"`
 }
 
 // appList is the answer to a list.
 type appList struct {
-	Apps []App `json:"apps"`
+	Apps []App `json:"apps" doc:"The registered apps"`
 }
 
-var idParam = []platform.Param{{Name: "id", In: "path", Description: "the app's client id", Required: true}}
+var idParam = []platform.Param{{Name: "id", In: "path", Description: "The app's client id", Required: true, Example: "app_3f2a9c"}}
 
 func (s *Server) appRoutes() []platform.Route {
 	ok := func(code int, desc string, schema any) map[int]platform.Body {

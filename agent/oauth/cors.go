@@ -179,17 +179,17 @@ func NormalizeOrigin(s string) (string, error) {
 
 // corsOrigin is one origin as the API lists it.
 type corsOrigin struct {
-	Origin string `json:"origin"`
+	Origin string `json:"origin" doc:"The origin: scheme, host and port" example:"https://crm.example.com"`
 	// Source is "config" (cors.origins: change it there) or "api".
-	Source string `json:"source"`
+	Source string `json:"source" doc:"config (the cors.origins setting: change it there) or api" example:"api"`
 }
 
 type corsList struct {
-	Origins []corsOrigin `json:"origins"`
+	Origins []corsOrigin `json:"origins" doc:"The allowed origins"`
 }
 
 type corsInput struct {
-	Origin string `json:"origin"`
+	Origin string `json:"origin" doc:"The origin to allow: scheme, host and optional port, no path" example:"https://crm.example.com"`
 }
 
 // Routes are the allow-list's admin API.
@@ -197,7 +197,7 @@ func (c *CORS) Routes() []platform.Route {
 	js := func(code int, desc string, schema any) map[int]platform.Body {
 		return map[int]platform.Body{code: {ContentType: "application/json", Description: desc, Schema: schema}}
 	}
-	param := []platform.Param{{Name: "origin", In: "path", Required: true, Description: "the origin, URL-escaped (https%3A%2F%2Fcrm.example.com)"}}
+	param := []platform.Param{{Name: "origin", In: "path", Required: true, Description: "The origin, URL-escaped", Example: "https%3A%2F%2Fcrm.example.com"}}
 	return []platform.Route{
 		{Method: "GET", Path: "/api/v1/cors-origins", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(c.list),
 			Op: platform.Operation{Summary: "List the origins allowed to call the API from a browser", Responses: js(200, "the origins", corsList{})}},
