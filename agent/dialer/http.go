@@ -111,7 +111,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 
 type campaignOut struct {
 	Config CampaignConfig `json:"config" doc:"The campaign's settings"`
-	State  CampaignState  `json:"state" doc:"stopped, running or paused" example:"running"`
+	State  CampaignState  `json:"state" openapi:"enum=stopped|running|paused" doc:"stopped, running or paused" example:"running"`
 	Stats  *CampaignView  `json:"stats,omitempty" doc:"The campaign's live figures (once started)"`
 }
 

@@ -22,8 +22,8 @@ type AgentView struct {
 type CampaignView struct {
 	ID    string        `json:"id" doc:"The campaign's id" example:"spring-renewals"`
 	Name  string        `json:"name,omitempty" doc:"The campaign's name" example:"Spring renewals"`
-	Mode  Mode          `json:"mode" doc:"preview, progressive, spare or predictive" example:"progressive"`
-	State CampaignState `json:"state" doc:"stopped, running or paused" example:"running"`
+	Mode  Mode          `json:"mode" openapi:"enum=preview|progressive|spare|predictive" doc:"preview, progressive, spare or predictive" example:"progressive"`
+	State CampaignState `json:"state" openapi:"enum=stopped|running|paused" doc:"stopped, running or paused" example:"running"`
 
 	Ringing         int `json:"ringing" doc:"Customer calls ringing now" example:"4"`
 	Waiting         int `json:"waiting" doc:"Answered customers waiting for an agent" example:"0"`

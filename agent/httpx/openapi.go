@@ -133,13 +133,13 @@ func build(entries []Entry, info DocInfo) ([]byte, []string) {
 func securitySchemes(info DocInfo) map[string]any {
 	out := map[string]any{
 		"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer <token>`: the admin token " +
-			"(the `admin_token` setting, or the file `admin.token` in the data directory; every scope), or an OAuth2 access token " +
+			"(the `admin_token` setting, `PBXAGENT_ADMIN_TOKEN`, or `admin.token` generated in the data directory; every scope), or an OAuth2 access token " +
 			"(the scopes its app was granted, limited by its user's role)."},
 	}
 	if info.SessionCookie != "" {
 		out["cookieAuth"] = map[string]any{"type": "apiKey", "in": "cookie", "name": info.SessionCookie,
 			"description": "The session cookie set by `POST /api/v1/login` (HttpOnly, SameSite=Lax; the scopes of the user's role). " +
-				"Every request that is not GET, HEAD or OPTIONS must also carry the session's CSRF token, returned by the login " +
+				"Every request that is not GET, HEAD, OPTIONS or TRACE must also carry the session's CSRF token, returned by the login " +
 				"and by `GET /api/v1/users/me`, in the `" + info.CSRFHeader + "` header; without it the answer is 403."}
 	}
 	if info.TokenPath != "" {

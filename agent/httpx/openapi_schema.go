@@ -206,7 +206,7 @@ func (s *schemas) object(t reflect.Type, in bool) map[string]any {
 				} else {
 					schema["examples"] = []any{ex}
 				}
-			} else if !refersToComponent(schema) {
+			} else if _, own := schema["examples"]; !own && !refersToComponent(schema) {
 				s.problem("%s (%s): no example tag", where, t.PkgPath())
 			}
 			props[name] = schema

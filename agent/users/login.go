@@ -20,7 +20,7 @@ type LoginRequest struct {
 // at the latest.
 type LoginResponse struct {
 	User      User      `json:"user" doc:"The signed-in user"`
-	CSRFToken string    `json:"csrf_token" doc:"Send it in X-CSRF-Token with every request that is not GET, HEAD or OPTIONS" example:"7mQ2xV9kL4wR8tN3bY6cZ1pD"`
+	CSRFToken string    `json:"csrf_token" doc:"Send it in X-CSRF-Token with every request that is not GET, HEAD, OPTIONS or TRACE" example:"7mQ2xV9kL4wR8tN3bY6cZ1pD"`
 	ExpiresAt time.Time `json:"expires_at" doc:"When the session ends at the latest" example:"2026-12-07T20:30:00Z"`
 	// IdleTimeoutSeconds ends the session earlier when unused.
 	IdleTimeoutSeconds int `json:"idle_timeout_seconds" doc:"The session ends earlier when unused this long" example:"3600"`

@@ -30,7 +30,7 @@ type User struct {
 	// Devices ring for the user.
 	Devices Devices `json:"devices" doc:"What rings for the user"`
 	// Disabled users cannot sign in; their sessions end at once.
-	Disabled bool `json:"disabled" doc:"Users cannot sign in; their sessions end at once" example:"false"`
+	Disabled bool `json:"disabled" doc:"The user cannot sign in; their sessions end at once" example:"false"`
 	// HasPassword says a password is set (web login possible).
 	HasPassword bool      `json:"has_password" doc:"A password is set (web login possible)" example:"true"`
 	CreatedAt   time.Time `json:"created_at" doc:"When the user was created" example:"2026-11-30T09:12:00Z"`
