@@ -206,7 +206,14 @@ func (s *schemas) operation(e Entry, info DocInfo) map[string]any {
 		out["requestBody"] = rb
 	}
 
-	resp := map[string]any{"default": errorResponse(0, "")}
+	// The errors the HTTP layer and the API's helpers answer are added to
+	// the declared ones on a guarded route; a public route answers on its
+	// own (the phones' and /cid in plain text), so it lists its errors.
+	guarded := e.Scope != platform.ScopePublic
+	resp := map[string]any{}
+	if guarded || jsonOp(op) {
+		resp["default"] = errorResponse(0, "")
+	}
 	success := false
 	for code, b := range op.Responses {
 		if code < 400 {
@@ -231,20 +238,20 @@ func (s *schemas) operation(e Entry, info DocInfo) map[string]any {
 			resp[strconv.Itoa(code)] = errorResponse(code, "")
 		}
 	}
-	if e.Scope != platform.ScopePublic {
+	if guarded {
 		add(http.StatusUnauthorized)
 		add(http.StatusForbidden)
-	}
-	if len(pathParams) > 0 {
-		add(http.StatusNotFound)
-	}
-	if op.Request != nil {
-		add(http.StatusBadRequest)
-		add(http.StatusRequestEntityTooLarge)
-		add(http.StatusUnsupportedMediaType)
-	}
-	if hasQuery {
-		add(http.StatusBadRequest)
+		if len(pathParams) > 0 {
+			add(http.StatusNotFound)
+		}
+		if op.Request != nil {
+			add(http.StatusBadRequest)
+			add(http.StatusRequestEntityTooLarge)
+			add(http.StatusUnsupportedMediaType)
+		}
+		if hasQuery {
+			add(http.StatusBadRequest)
+		}
 	}
 	out["responses"] = resp
 
@@ -265,6 +272,19 @@ func (s *schemas) operation(e Entry, info DocInfo) map[string]any {
 		out["security"] = sec
 	}
 	return out
+}
+
+// jsonOp: op's request or one of its responses is JSON.
+func jsonOp(op platform.Operation) bool {
+	if op.Request != nil && strings.Contains(op.Request.ContentType, "json") {
+		return true
+	}
+	for _, b := range op.Responses {
+		if strings.Contains(b.ContentType, "json") {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *schemas) param(where string, p platform.Param) map[string]any {
@@ -353,8 +373,13 @@ func errorResponse(code int, desc string) map[string]any {
 	if ex.details == nil {
 		example["error"].(map[string]any)["details"] = []any{}
 	}
-	return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{
+	out := map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{
 		"schema": ref("Error"), "example": example}}}
+	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
+		out["headers"] = map[string]any{"Retry-After": map[string]any{"description": "seconds to wait before trying again",
+			"schema": map[string]any{"type": "integer"}, "example": 5}}
+	}
+	return out
 }
 
 var errorExamples = map[int]struct {
