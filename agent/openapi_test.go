@@ -294,9 +294,10 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 	_, base, raw, doc := openAPIDoc(t)
 	s := newDocSchemas(t, raw)
 	adm := client{t, base, "test-admin-token"}
+	as := adm
 	check := func(method, docPath, path, ctype, body string, want int) []byte {
 		t.Helper()
-		code, got := adm.do(method, path, ctype, []byte(body))
+		code, got := as.do(method, path, ctype, []byte(body))
 		if code != want {
 			t.Fatalf("%s %s: %d %s, want %d", method, path, code, got, want)
 		}
@@ -364,6 +365,14 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 	check("GET", "/api/v1/campaigns/{id}/leads", "/api/v1/campaigns/c1/leads", "", "", 200)
 	check("GET", "/api/v1/agents", "/api/v1/agents", "", "", 200)
 	check("GET", "/.well-known/oauth-authorization-server", "/.well-known/oauth-authorization-server", "", "", 200)
+	check("POST", "/api/v1/contacts", "/api/v1/contacts", "text/plain", `{}`, 415)
+	check("GET", "/api/v1/agents/{id}", "/api/v1/agents/nobody", "", "", 404)
+	as = client{t, base, ""}
+	check("GET", "/api/v1/contacts", "/api/v1/contacts", "", "", 401)
+	check("POST", "/api/v1/login", "/api/v1/login", "application/json", `{"username":"asmith","password":"correct-horse-battery"}`, 200)
+	check("POST", "/api/v1/login", "/api/v1/login", "application/json", `{"username":"asmith","password":"wrong-horse-battery"}`, 401)
+	as = client{t, base, "not-a-token"}
+	check("GET", "/api/v1/users", "/api/v1/users", "", "", 401)
 }
 
 // TestOpenAPIRedoclyLint validates the document with an independent
