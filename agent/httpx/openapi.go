@@ -240,7 +240,12 @@ func (s *schemas) operation(e Entry, info DocInfo) map[string]any {
 	}
 	if guarded {
 		add(http.StatusUnauthorized)
-		add(http.StatusForbidden)
+		if _, ok := resp["403"]; !ok {
+			r403 := errorResponse(http.StatusForbidden, "")
+			r403["content"].(map[string]any)["application/json"].(map[string]any)["example"].(map[string]any)["error"].(map[string]any)["message"] =
+				fmt.Sprintf("this route needs the %s scope", e.Scope)
+			resp["403"] = r403
+		}
 		if len(pathParams) > 0 {
 			add(http.StatusNotFound)
 		}
@@ -307,7 +312,11 @@ func (s *schemas) param(where string, p platform.Param) map[string]any {
 // body documents a request (in) or response body.
 func (s *schemas) body(where string, b platform.Body, in bool) map[string]any {
 	desc := b.Description
-	if desc == "" {
+	switch {
+	case desc != "":
+	case in:
+		desc = "the request's body"
+	default:
 		desc = "success"
 	}
 	out := map[string]any{"description": desc}
@@ -387,10 +396,10 @@ var errorExamples = map[int]struct {
 	details             []any
 }{
 	0: {"an unexpected error (500; the cause is in the log line with the request id)", platform.CodeInternal, "internal error; quote request id b3f1c2a4d5e6f708", nil},
-	400: {"the request is invalid: details name each field, parameter or line at fault", platform.CodeInvalid, "invalid contact",
-		[]any{map[string]any{"field": "numbers[0].type", "message": "must be one of work, mobile, home, fax, other"}}},
-	401: {"no credentials, or wrong ones", platform.CodeUnauthorized, "authentication required", nil},
-	403: {"the credentials do not grant the route's scope, or a session's request lacks its CSRF token", platform.CodeForbidden, "this needs the admin scope", nil},
+	400: {"the request is invalid: details name each field, parameter or line at fault", platform.CodeInvalid, "invalid request",
+		[]any{map[string]any{"field": "limit", "message": "must be an integer from 1 to 1000"}}},
+	401: {"no credentials, or wrong ones", platform.CodeUnauthorized, msgAuthRequired, nil},
+	403: {"the credentials do not grant the route's scope, or a session's request lacks its CSRF token", platform.CodeForbidden, "this route needs the admin scope", nil},
 	404: {"no such resource", platform.CodeNotFound, "not found", nil},
 	409: {"the change conflicts with the current state", platform.CodeConflict, "username already taken", nil},
 	413: {"the request body is larger than http.max_body_bytes", platform.CodeTooLarge, "request body is larger than 10485760 bytes", nil},
