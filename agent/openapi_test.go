@@ -172,12 +172,26 @@ func TestOpenAPIDocumentsEveryField(t *testing.T) {
 			if len(sec) > 0 && (resp["401"] == nil || resp["403"] == nil) {
 				t.Errorf("%s: an authenticated operation without its 401 and 403", where)
 			}
+			for _, req := range sec {
+				for name := range req.(map[string]any) {
+					if schemes[name] == nil {
+						t.Errorf("%s: security scheme %s is not defined", where, name)
+					}
+				}
+			}
 			declared := map[string]bool{}
 			params, _ := op["parameters"].([]any)
 			for _, p := range params {
 				pm := p.(map[string]any)
-				if pm["in"] == "path" {
+				switch pm["in"] {
+				case "path":
 					declared[pm["name"].(string)] = true
+					if pm["required"] != true {
+						t.Errorf("%s: path parameter %v is not required", where, pm["name"])
+					}
+				case "query", "header", "cookie":
+				default:
+					t.Errorf("%s: parameter %v in %v", where, pm["name"], pm["in"])
 				}
 				if d, _ := pm["description"].(string); d == "" {
 					t.Errorf("%s: parameter %v has no description", where, pm["name"])
@@ -244,6 +258,28 @@ func TestOpenAPIDocumentsEveryField(t *testing.T) {
 			}
 		}
 	}
+
+	// Every reference resolves.
+	var refs func(v any)
+	refs = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if r, ok := x["$ref"].(string); ok {
+				name, found := strings.CutPrefix(r, "#/components/schemas/")
+				if !found || defs[name] == nil {
+					t.Errorf("$ref %s does not resolve", r)
+				}
+			}
+			for _, sub := range x {
+				refs(sub)
+			}
+		case []any:
+			for _, sub := range x {
+				refs(sub)
+			}
+		}
+	}
+	refs(doc)
 
 	// Every example validates against its schema.
 	s := newDocSchemas(t, raw)
