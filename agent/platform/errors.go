@@ -17,7 +17,7 @@ type ErrorBody struct {
 // ErrorDetail says what went wrong. Details is always a list (empty when
 // there is nothing to name).
 type ErrorDetail struct {
-	Code      string       `json:"code" doc:"A stable code: bad_request, invalid, unauthorized, forbidden, not_found, method_not_allowed, conflict, too_large, unsupported_media_type, too_many_requests, unavailable, insufficient_storage, internal" example:"invalid"`
+	Code      string       `json:"code" doc:"A stable code: bad_request, invalid, unauthorized, forbidden, not_found, method_not_allowed, conflict, too_large, unsupported_media_type, too_many_requests, too_many_imports, bad_gateway, unavailable, insufficient_storage, internal" example:"invalid"`
 	Message   string       `json:"message" doc:"What went wrong, for people" example:"invalid contact"`
 	Details   []FieldError `json:"details" doc:"Each field, parameter or line at fault (empty when there is nothing to name)"`
 	RequestID string       `json:"request_id,omitempty" doc:"The request's id (also in X-Request-Id): quote it to find the log line" example:"b3f1c2a4d5e6f708"`
