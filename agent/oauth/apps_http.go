@@ -46,7 +46,8 @@ func (s *Server) appRoutes() []platform.Route {
 		{Method: "DELETE", Path: "/api/v1/apps/{id}", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.deleteApp),
 			Op: platform.Operation{Summary: "Delete an OAuth2 app and revoke its tokens", Params: idParam, Responses: map[int]platform.Body{204: {Description: "deleted"}}}},
 		{Method: "POST", Path: "/api/v1/apps/{id}/secret", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.rotateSecret),
-			Op: platform.Operation{Summary: "Give a confidential app a new secret (shown once; the old one stops working)", Params: idParam, Responses: ok(200, "the new secret", appSecret{})}},
+			Op: platform.Operation{Summary: "Give a confidential app a new secret (shown once; the old one stops working)", Params: idParam, Responses: map[int]platform.Body{200: {ContentType: "application/json", Description: "the new secret", Schema: appSecret{}},
+				409: {Description: "a public app has no secret", Schema: platform.ErrorBody{}}}}},
 	}
 }
 

@@ -203,9 +203,11 @@ func (c *CORS) Routes() []platform.Route {
 			Op: platform.Operation{Summary: "List the origins allowed to call the API from a browser", Responses: js(200, "the origins", corsList{})}},
 		{Method: "POST", Path: "/api/v1/cors-origins", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(c.add),
 			Op: platform.Operation{Summary: "Allow an origin", Request: &platform.Body{ContentType: "application/json", Description: `{"origin": "https://crm.example.com"}`, Schema: corsInput{}},
-				Responses: js(201, "the origin as kept", corsOrigin{})}},
+				Responses: map[int]platform.Body{201: {ContentType: "application/json", Description: "the origin as kept", Schema: corsOrigin{}},
+					409: {Description: "the origin is on the list already", Schema: platform.ErrorBody{}}}}},
 		{Method: "DELETE", Path: "/api/v1/cors-origins/{origin}", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(c.remove),
-			Op: platform.Operation{Summary: "Remove an origin added through the API", Params: param, Responses: map[int]platform.Body{204: {Description: "removed"}}}},
+			Op: platform.Operation{Summary: "Remove an origin added through the API", Params: param, Responses: map[int]platform.Body{204: {Description: "removed"},
+				409: {Description: "the origin is set in the configuration (cors.origins): remove it there", Schema: platform.ErrorBody{}}}}},
 	}
 }
 

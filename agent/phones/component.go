@@ -28,8 +28,9 @@ func (s *Service) Routes() []platform.Route {
 	create := http.HandlerFunc(s.createPhone)
 	listOp := platform.Operation{Summary: "List registered phones", Responses: phone(phoneList{})}
 	createOp := platform.Operation{Summary: "Register a phone (returns its token once)",
-		Request:   &platform.Body{ContentType: "application/json", Schema: createRequest{}},
-		Responses: map[int]platform.Body{201: {ContentType: "application/json", Description: "the phone with its token", Schema: Phone{}}}}
+		Request: &platform.Body{ContentType: "application/json", Schema: createRequest{}},
+		Responses: map[int]platform.Body{201: {ContentType: "application/json", Description: "the phone with its token", Schema: Phone{}},
+			409: {Description: "the MAC address or the username is registered already", Schema: platform.ErrorBody{}}}}
 	provXML, provCfg := provisioningExamples()
 	fileParams := func(desc string, example string) []platform.Param {
 		return []platform.Param{{Name: "file", In: "path", Required: true, Description: desc, Example: example}, tokenParam}
@@ -43,7 +44,8 @@ func (s *Service) Routes() []platform.Route {
 		{Method: "GET", Path: "/api/v1/phones/{mac}", Scope: admin, Handler: http.HandlerFunc(s.getPhone),
 			Op: platform.Operation{Summary: "Get a phone", Params: []platform.Param{macParam}, Responses: phone(Phone{})}},
 		{Method: "PATCH", Path: "/api/v1/phones/{mac}", Scope: admin, Handler: http.HandlerFunc(s.patchPhone),
-			Op: platform.Operation{Summary: "Change a phone", Params: []platform.Param{macParam}, Request: &platform.Body{ContentType: "application/json", Schema: patch{}}, Responses: phone(Phone{})}},
+			Op: platform.Operation{Summary: "Change a phone", Params: []platform.Param{macParam}, Request: &platform.Body{ContentType: "application/json", Schema: patch{}},
+				Responses: map[int]platform.Body{200: phone(Phone{})[200], 409: {Description: "the username is used by another phone", Schema: platform.ErrorBody{}}}}},
 		{Method: "DELETE", Path: "/api/v1/phones/{mac}", Scope: admin, Handler: http.HandlerFunc(s.deletePhone),
 			Op: platform.Operation{Summary: "Remove a phone", Params: []platform.Param{macParam}, Responses: map[int]platform.Body{204: {Description: "removed"}}}},
 		{Method: "GET", Path: "/phonebook/{file...}", Scope: platform.ScopePublic, Handler: ph, Op: platform.Operation{
