@@ -67,7 +67,9 @@ func (c *Component) Routes() []platform.Route {
 		{Method: "PUT", Path: "/api/v1/contacts/{id}", Scope: write, Handler: hf(ct.put), Op: platform.Operation{
 			Summary: "Replace a contact", Params: []platform.Param{contactIDParam}, Request: jsonBody(contactInput{}), Responses: ok(200, "the contact", ContactView{})}},
 		{Method: "PATCH", Path: "/api/v1/contacts/{id}", Scope: write, Handler: hf(ct.patch), Op: platform.Operation{
-			Summary: "Change fields of a contact (JSON merge patch)", Params: []platform.Param{contactIDParam}, Request: &platform.Body{ContentType: "application/merge-patch+json", Schema: contactInput{}},
+			Summary: "Change fields of a contact (JSON merge patch)", Params: []platform.Param{contactIDParam},
+			Description: "RFC 7396: the fields sent replace the contact's, null clears one, lists (numbers, emails) are replaced whole. " +
+				"On a synced contact the changed fields become local edits, kept through syncs until reverted.", Request: &platform.Body{ContentType: "application/merge-patch+json", Schema: contactInput{}},
 			Responses: ok(200, "the contact", ContactView{})}},
 		{Method: "DELETE", Path: "/api/v1/contacts/{id}", Scope: write, Handler: hf(ct.delete), Op: platform.Operation{
 			Summary: "Delete a contact (a synced one stays deleted through syncs)", Params: []platform.Param{contactIDParam}, Responses: ok(204, "deleted", nil)}},

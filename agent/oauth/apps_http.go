@@ -38,7 +38,9 @@ func (s *Server) appRoutes() []platform.Route {
 		{Method: "GET", Path: "/api/v1/apps", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.listApps),
 			Op: platform.Operation{Summary: "List the OAuth2 apps", Responses: ok(200, "the apps", appList{})}},
 		{Method: "POST", Path: "/api/v1/apps", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.createApp),
-			Op: platform.Operation{Summary: "Register an OAuth2 app (a confidential app's secret is shown once)", Request: in, Responses: ok(201, "the app", appCreated{})}},
+			Op: platform.Operation{Summary: "Register an OAuth2 app (a confidential app's secret is shown once)", Request: in,
+				Description: "A public app (browser, mobile) uses the authorization code with PKCE and has no secret; a confidential app " +
+					"(a server) gets a client_secret in this answer only, and may also use client credentials.", Responses: ok(201, "the app", appCreated{})}},
 		{Method: "GET", Path: "/api/v1/apps/{id}", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.getApp),
 			Op: platform.Operation{Summary: "Get an OAuth2 app", Params: idParam, Responses: ok(200, "the app", App{})}},
 		{Method: "PATCH", Path: "/api/v1/apps/{id}", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.patchApp),

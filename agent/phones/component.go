@@ -28,6 +28,8 @@ func (s *Service) Routes() []platform.Route {
 	create := http.HandlerFunc(s.createPhone)
 	listOp := platform.Operation{Summary: "List registered phones", Responses: phone(phoneList{})}
 	createOp := platform.Operation{Summary: "Register a phone (returns its token once)",
+		Description: "The answer is the only time the phone's URL token is shown: put it in the phone's provisioning URL " +
+			"(or give the phone a username and password for Basic or Digest). PATCH with rotate_token makes a new one.",
 		Request: &platform.Body{ContentType: "application/json", Schema: createRequest{}},
 		Responses: map[int]platform.Body{201: {ContentType: "application/json", Description: "the phone with its token", Schema: Phone{}},
 			409: {Description: "the MAC address or the username is registered already", Schema: platform.ErrorBody{}}}}
