@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -27,8 +28,8 @@ type DocInfo struct {
 	// SessionCookie is the name of the session cookie ("": no cookieAuth
 	// scheme) and CSRFHeader the header its unsafe requests must carry.
 	SessionCookie, CSRFHeader string
-	// OAuth2 documents the oauth2 scheme ("": none): the authorization
-	// and token endpoints' paths.
+	// AuthorizePath and TokenPath are the OAuth2 authorization and token
+	// endpoints' paths (TokenPath "": no oauth2 scheme).
 	AuthorizePath, TokenPath string
 	// Scopes describe the scopes an OAuth2 app may ask for.
 	Scopes map[platform.Scope]string
@@ -345,7 +346,7 @@ func (s *schemas) media(where string, b platform.Body, in bool) map[string]any {
 	case map[string]any:
 		schema = v
 	default:
-		schema = s.of(reflectType(v), in)
+		schema = s.of(reflect.TypeOf(v), in)
 	}
 	media["schema"] = schema
 	switch {

@@ -69,8 +69,6 @@ var (
 	textMarshalType = reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()
 )
 
-func reflectType(v any) reflect.Type { return reflect.TypeOf(v) }
-
 func isErrorBody(v any) bool { return v != nil && reflect.TypeOf(v) == errorBodyType }
 
 // typeKey is a Go type as a response (in false) or request body: the
