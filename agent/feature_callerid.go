@@ -75,13 +75,28 @@ func (*callerID) Name() string { return "callerid" }
 // Routes implements platform.Router.
 func (c *callerID) Routes() []platform.Route {
 	h := c.svc.HTTPHandler()
-	text := map[int]platform.Body{200: {ContentType: "text/plain", Description: "the caller's name, or nothing (always 200)"}}
-	params := []platform.Param{{Name: "format", In: "query"}, {Name: "token", In: "query", Description: "callerid.token when set"}}
+	text := map[int]platform.Body{
+		200: {ContentType: "text/plain", Description: "the caller's name, or nothing on a miss; format=hash: name, match and source as HASH() fields; " +
+			"the match kind is also in the X-Pbxagent-Match header", Example: "Jürgen Müller"},
+		400: {ContentType: "text/plain", Description: "the number is too long or not text (empty body)", Example: ""},
+		403: {ContentType: "text/plain", Description: "the token is wrong, or the address is not in callerid.allow (empty body)", Example: ""},
+	}
+	params := []platform.Param{
+		{Name: "format", In: "query", Description: "hash: answer name=…&match=…&source=… for Asterisk's HASH(); else the bare name", Example: "hash",
+			Schema: map[string]any{"type": "string", "enum": []any{"hash"}}},
+		{Name: "pres", In: "query", Description: "The call's presentation (Asterisk ${CALLERPRES()}); a restricted number is not looked up", Example: "allowed"},
+		{Name: "cnam", In: "query", Description: "true: the name cut to 15 characters of CNAM", Example: true, Schema: map[string]any{"type": "boolean"}},
+		{Name: "token", In: "query", Description: "callerid.token, when set (or the X-Pbxagent-Token header)", Example: "cid-7Hq2mV9x"},
+	}
 	return []platform.Route{
 		{Method: http.MethodGet, Path: "/cid", Scope: platform.ScopePublic, Handler: h, Op: platform.Operation{
-			Summary: "Caller name for Asterisk CURL() (text/plain, always 200)", Params: append(params, platform.Param{Name: "number", In: "query"}), Responses: text}},
+			Summary: "Caller name for Asterisk CURL() (text/plain, always 200)",
+			Params: append(params, platform.Param{Name: "number", In: "query", Required: true,
+				Description: "The caller's number in any notation (a leading + must be sent as %2B)", Example: "+38761111111"}), Responses: text}},
 		{Method: http.MethodGet, Path: "/cid/{number}", Scope: platform.ScopePublic, Handler: h, Op: platform.Operation{
-			Summary: "Caller name for Asterisk CURL()", Params: params, Responses: text}},
+			Summary: "Caller name for Asterisk CURL()",
+			Params: append(params, platform.Param{Name: "number", In: "path", Required: true,
+				Description: "The caller's number in any notation", Example: "+38761111111"}), Responses: text}},
 	}
 }
 
