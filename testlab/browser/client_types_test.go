@@ -19,7 +19,7 @@ export async function use(): Promise<string> {
   await api.getContacts({ q: '+387 61', scope: 'global' });
   const c: ContactView = await api.getContactsById({ id: 'x' });
   await api.patchContactsById({ id: c.id }, { company: 'y' });
-  await api.postContactsImport({ mode: 'replace', confirm: 'true' }, new Blob(['a,b\n'], { type: 'text/csv' }));
+  await api.postContactsImport({ mode: 'replace', confirm: true }, new Blob(['a,b\n'], { type: 'text/csv' }));
   const csv: string = await api.getContactsExport();
   const gone: void = await api.deleteContactsById({ id: 'x' });
   const stop: () => void = api.subscribe('/api/v1/dialer/stream', (e) => console.log(e.type, e.data));

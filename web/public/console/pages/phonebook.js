@@ -228,7 +228,7 @@ function book(panel, ctx, scope, canEdit) {
       progress.replaceChildren(h('label', { for: `${p}-bar` }, ui.fmt(s.importing, { name: chosen.name })), ' ', h('progress', { id: `${p}-bar` }), ' ', elapsed);
       ctx.notify(ui.fmt(s.importing, { name: chosen.name }));
       try {
-        const res = await client.postContactsImport({ mode: 'replace', confirm: 'true' }, chosen);
+        const res = await client.postContactsImport({ mode: 'replace', confirm: true }, chosen);
         progress.replaceChildren();
         const warnings = res.warnings || [];
         outcome.replaceChildren(h('p', { id: `${p}-imported` }, ui.fmt(s.imported, res)),
