@@ -30,10 +30,10 @@ type Dialer struct {
 	dnc   *DNCList
 	// region is the default region of numbers without "+" (WithDefaultRegion).
 	region string
-	zones *zoneCache
-	tick  time.Duration
-	idPfx string
-	ctx   context.Context
+	zones  *zoneCache
+	tick   time.Duration
+	idPfx  string
+	ctx    context.Context
 
 	campaigns map[string]*campaign
 	corder    []*campaign
