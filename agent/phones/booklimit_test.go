@@ -12,7 +12,9 @@ import (
 // past the cap.
 func TestBookCappedPerVendor(t *testing.T) {
 	e := newEnv(t, phones.WithBookLimits(phones.BookLimits{Yealink: 2, Grandstream: 3, Fanvil: 1, Snom: 2}))
-	note := func(shown int) string { return "First " + string(rune('0'+shown)) + " of 4 contacts: search for the others" }
+	note := func(shown int) string {
+		return "First " + string(rune('0'+shown)) + " of 4 contacts: search for the others"
+	}
 	tests := []struct {
 		name    string
 		target  string
