@@ -107,6 +107,9 @@ func classify(err error, timedOut bool, src Source, limit time.Duration) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			if host != "" && u.Hostname() != hostname(host) {
+				field = "" // another server than the setting names (Graph after the token endpoint)
+			}
 			host = u.Host
 		}
 	}
@@ -146,6 +149,14 @@ func classify(err error, timedOut bool, src Source, limit time.Duration) error {
 		u.Host = "the source's server"
 	}
 	return u
+}
+
+// hostname returns host without its port.
+func hostname(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
 }
 
 // testSource runs src's dry run bounded by the engine's test timeout, with

@@ -91,6 +91,8 @@ func TestClassify(t *testing.T) {
 		{name: "reset", err: opErr(syscall.ECONNRESET), cause: CauseNetwork, host: "files.example.com"},
 		{name: "no url in the error: the source's target", err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, cause: CauseNetwork, host: "files.example.com:443"},
 		{name: "credentials pass through", err: Refused("password", "no")},
+		{name: "another host: no field", err: &url.Error{Op: "Get", URL: "https://graph.example.com/v1.0/users", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}},
+			cause: CauseRefused, host: "graph.example.com"},
 		{name: "an answer passes through", err: errors.New("HTTP 500")},
 	}
 	for _, tc := range tests {
@@ -106,7 +108,11 @@ func TestClassify(t *testing.T) {
 				}
 				return
 			}
-			if ue.Cause != tc.cause || ue.Host != tc.host || ue.Field != "settings.url" {
+			wantField := "settings.url"
+			if tc.host == "graph.example.com" {
+				wantField = ""
+			}
+			if ue.Cause != tc.cause || ue.Host != tc.host || ue.Field != wantField {
 				t.Errorf("%+v, want cause %s host %s", ue, tc.cause, tc.host)
 			}
 		})
