@@ -90,6 +90,9 @@ func TestPhonesCommands(t *testing.T) {
 				t.Errorf("model not changed: %s", out)
 			}
 		}},
+		{name: "edit password from stdin", args: []string{"phones", "edit", "0015654aa937", "--username", "alice-t46u", "--password-stdin"},
+			stdin: "phone-secret-from-stdin\n", stdout: []string{"updated 0015654aa937"}},
+		{name: "password set", args: []string{"phones", "show", "0015654aa937"}, stdout: []string{"Username:", "alice-t46u", "Password:", "set"}},
 		{name: "edit nothing", args: []string{"phones", "edit", "0015654aa937"}, code: 2, stderr: []string{"nothing to change"}},
 		{name: "add without vendor", args: []string{"phones", "add", "--mac", "001122334455"}, code: 2, stderr: []string{"--mac and --vendor are required"}},
 		{name: "add refused names the field", args: []string{"phones", "add", "--mac", "001122334455", "--vendor", "nokia"}, code: 1,

@@ -93,7 +93,10 @@ func (c *cli) phonesShow(ctx context.Context, args []string) int {
 }
 
 // phoneFlags are the fields of add and edit.
-type phoneFlags struct{ mac, vendor, model, owner, username, password *string }
+type phoneFlags struct {
+	mac, vendor, model, owner, username, password *string
+	passwordStdin                                 *bool
+}
 
 func addPhoneFlags(fs *flagSet, add bool) (*phoneFlags, map[string]func() any) {
 	pf := &phoneFlags{}
@@ -104,7 +107,8 @@ func addPhoneFlags(fs *flagSet, add bool) (*phoneFlags, map[string]func() any) {
 	pf.model = fs.String("model", "", "model, e.g. T46U (informational)")
 	pf.owner = fs.String("owner", "", "user id whose personal contacts the phone also shows")
 	pf.username = fs.String("username", "", "HTTP username of the phone (with --password)")
-	pf.password = fs.String("password", "", "HTTP password of the phone (with --username)")
+	pf.password = fs.String("password", "", "HTTP password of the phone (with --username); visible to other users of this machine: prefer --password-stdin")
+	pf.passwordStdin = fs.Bool("password-stdin", false, "read the phone's HTTP password from the first line of stdin")
 	get := func(p *string) func() any { return func() any { return *p } }
 	m := map[string]func() any{"vendor": get(pf.vendor), "model": get(pf.model), "owner": get(pf.owner),
 		"username": get(pf.username), "password": get(pf.password)}
@@ -114,14 +118,34 @@ func addPhoneFlags(fs *flagSet, add bool) (*phoneFlags, map[string]func() any) {
 	return pf, m
 }
 
+// phoneDocument is the body of add or edit: the flags given, and the
+// password from stdin with --password-stdin.
+func (c *cli) phoneDocument(ctx context.Context, fs *flagSet, pf *phoneFlags, fields map[string]func() any) (map[string]any, error) {
+	doc := given(fs, fields)
+	if *pf.passwordStdin {
+		if _, ok := doc["password"]; ok {
+			return nil, usagef("give the password with --password or --password-stdin, not both")
+		}
+		line, err := readLine(ctx, c.stdin, 1024)
+		if err != nil {
+			return nil, fmt.Errorf("read the password from stdin: %w", err)
+		}
+		doc["password"] = line
+	}
+	return doc, nil
+}
+
 func (c *cli) phonesAdd(ctx context.Context, args []string) int {
 	cmd := c.newCommand("phones add", "", "Register a phone, e.g. --mac 00:15:65:4a:a9:37 --vendor yealink --owner alice.\nThe answer shows the phone's token, only this once.")
-	_, fields := addPhoneFlags(cmd.fs, true)
+	pf, fields := addPhoneFlags(cmd.fs, true)
 	cl, _, code := cmd.start(args, 0, 0)
 	if cl == nil {
 		return code
 	}
-	doc := given(cmd.fs, fields)
+	doc, err := c.phoneDocument(ctx, cmd.fs, pf, fields)
+	if err != nil {
+		return cmd.fail(err)
+	}
 	if doc["mac"] == nil || doc["vendor"] == nil {
 		return cmd.fail(usagef("--mac and --vendor are required"))
 	}
@@ -137,12 +161,15 @@ func (c *cli) phonesAdd(ctx context.Context, args []string) int {
 
 func (c *cli) phonesEdit(ctx context.Context, args []string) int {
 	cmd := c.newCommand("phones edit", "MAC", "Change a phone's fields; an empty --owner clears it, an empty --username and --password\nmake it a token-only phone.")
-	_, fields := addPhoneFlags(cmd.fs, false)
+	pf, fields := addPhoneFlags(cmd.fs, false)
 	cl, pos, code := cmd.start(args, 1, 1)
 	if cl == nil {
 		return code
 	}
-	doc := given(cmd.fs, fields)
+	doc, err := c.phoneDocument(ctx, cmd.fs, pf, fields)
+	if err != nil {
+		return cmd.fail(err)
+	}
 	if len(doc) == 0 {
 		return cmd.fail(usagef("nothing to change: give fields as flags (--vendor, --model, --owner…)"))
 	}
