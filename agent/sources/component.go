@@ -62,7 +62,9 @@ func (c *Component) Routes() []platform.Route {
 	errs := func(m map[int]platform.Body, codes ...int) map[int]platform.Body {
 		desc := map[int]string{
 			409: "a sync of the source is running, its name is taken, or it is being erased",
-			502: "the source failed: what it answered (its address, its status)",
+			422: "credentials_refused: the source was reached and refused the credentials; details name the setting to fix",
+			502: "unreachable: the source's server could not be reached (the message names the host and the cause: dns, refused, timeout, tls); " +
+				"or bad_gateway: the source answered wrongly (what it answered, its address, its status)",
 			503: "syncs are disabled (sync.disabled) or the daemon is stopping",
 		}
 		for _, c := range codes {
@@ -93,9 +95,9 @@ func (c *Component) Routes() []platform.Route {
 			Description: "The first sync of a source is full, later ones delta where the type can. A full sync that would delete more than " +
 				"max_delete_percent of the source's contacts stops with result needs_confirmation (status.needs_confirmation says how many): " +
 				"sync again with confirm_deletions to apply them."}),
-		r("POST", p+"/{id}/test", h.test, platform.Operation{Summary: "Return the first mapped rows without importing", Params: id, Responses: errs(res(200, testedContacts{}), 502)}),
-		r("POST", p+"/test", h.testInput, platform.Operation{Summary: "Return the first mapped rows of an unsaved source (body as for create) without importing",
-			Request: js(dirsync.Input{}), Responses: errs(res(200, testedContacts{}), 502)}),
+		r("POST", p+"/{id}/test", h.test, platform.Operation{Summary: "Return the first mapped rows without importing (at most 5 s)", Params: id, Responses: errs(res(200, testedContacts{}), 422, 502)}),
+		r("POST", p+"/test", h.testInput, platform.Operation{Summary: "Return the first mapped rows of an unsaved source (body as for create) without importing (at most 5 s)",
+			Request: js(dirsync.Input{}), Responses: errs(res(200, testedContacts{}), 422, 502)}),
 		r("GET", "/api/v1/contacts/{id}/local", h.local, platform.Operation{Summary: "Which fields of a synced contact are local edits",
 			Params: []platform.Param{{Name: "id", In: "path", Required: true, Description: "The contact's id", Example: "01JEQ7G8ZK4M2N5P6R7S8T9V0W"}}, Responses: res(200, localFields{})}),
 	}

@@ -71,8 +71,9 @@ type Engine struct {
 	dataDir string
 	seal    *sealer
 
-	applyHook  func(n int)
-	runTimeout time.Duration
+	applyHook   func(n int)
+	runTimeout  time.Duration
+	testTimeout time.Duration
 
 	mu      sync.Mutex
 	sources map[string]*entry
@@ -527,6 +528,11 @@ func (e *Engine) round(ctx context.Context, cfg *Config, src Source, full bool, 
 
 // build makes the Source of a config, secrets merged in.
 func (e *Engine) build(cfg *Config, log *slog.Logger) (Source, error) {
+	return e.buildEnv(cfg, Env{HTTPClient: e.http, Clock: e.clock, Logger: log})
+}
+
+// buildEnv makes the Source of a config with env, secrets merged in.
+func (e *Engine) buildEnv(cfg *Config, env Env) (Source, error) {
 	t, ok := e.types[cfg.Type]
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownType, cfg.Type)
@@ -535,7 +541,7 @@ func (e *Engine) build(cfg *Config, log *slog.Logger) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.New(raw, Env{HTTPClient: e.http, Clock: e.clock, Logger: log})
+	return t.New(raw, env)
 }
 
 func (e *Engine) settingsJSON(cfg *Config) (json.RawMessage, error) {
@@ -834,7 +840,10 @@ func (e *Engine) Erase(ctx context.Context, id string) (deleted int, err error) 
 
 // TestInput builds a source from an Input that is not saved (settings with
 // secrets in clear) and returns its first n mapped contacts: "test before
-// save" for the admin UI.
+// save" for the admin UI. Like Test, it is bounded by the test timeout
+// (WithTestTimeout), tries once, and returns a *CredentialsError when the
+// remote refuses the credentials and an *UnreachableError when it cannot
+// be reached.
 func (e *Engine) TestInput(ctx context.Context, in Input, n int) ([]*phonebook.Contact, error) {
 	if in.Type == nil {
 		return nil, fieldErr("type", "required")
@@ -847,7 +856,7 @@ func (e *Engine) TestInput(ctx context.Context, in Input, n int) ([]*phonebook.C
 	if err != nil {
 		return nil, fieldErr("settings", err.Error())
 	}
-	src, err := t.New(raw, Env{HTTPClient: e.http, Clock: e.clock, Logger: e.log})
+	src, err := t.New(raw, Env{HTTPClient: e.http, Clock: e.clock, Logger: e.log, DryRun: true})
 	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
@@ -858,14 +867,11 @@ func (e *Engine) TestInput(ctx context.Context, in Input, n int) ([]*phonebook.C
 	if c, ok := src.(Closer); ok {
 		defer c.Close()
 	}
-	tr, ok := src.(Tester)
-	if !ok {
-		return nil, ErrNotTestable
-	}
-	return tr.Test(ctx, n)
+	return e.testSource(ctx, src, n)
 }
 
-// Test returns the first n mapped contacts of a source that supports a dry run.
+// Test returns the first n mapped contacts of a stored source (a dry run),
+// with TestInput's bound and errors.
 func (e *Engine) Test(ctx context.Context, id string, n int) ([]*phonebook.Contact, error) {
 	e.mu.Lock()
 	en := e.sources[id]
@@ -877,18 +883,14 @@ func (e *Engine) Test(ctx context.Context, id string, n int) ([]*phonebook.Conta
 	if en == nil {
 		return nil, ErrNotFound
 	}
-	src, err := e.build(&cfg, e.log)
+	src, err := e.buildEnv(&cfg, Env{HTTPClient: e.http, Clock: e.clock, Logger: e.log, DryRun: true})
 	if err != nil {
 		return nil, err
 	}
 	if c, ok := src.(Closer); ok {
 		defer c.Close()
 	}
-	t, ok := src.(Tester)
-	if !ok {
-		return nil, ErrNotTestable
-	}
-	return t.Test(ctx, n)
+	return e.testSource(ctx, src, n)
 }
 
 func cloneMap[V any](m map[string]V) map[string]V {
