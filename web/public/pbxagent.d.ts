@@ -411,7 +411,7 @@ export declare class PbxAgent {
   postSources(params: Record<string, never>, body: DirsyncInputInput, init?: RequestInit): Promise<View>;
 
   /**
-   * Return the first mapped rows of an unsaved source (body as for create) without importing
+   * Return the first mapped rows of an unsaved source (body as for create) without importing (at most 5 s)
    * POST /api/v1/sources/test
    */
   postSourcesTest(params: Record<string, never>, body: DirsyncInputInput, init?: RequestInit): Promise<TestedContacts>;
@@ -447,7 +447,7 @@ export declare class PbxAgent {
   postSourcesByIdSync(params: { id: string; wait?: boolean; }, body: SyncOptionsInput, init?: RequestInit): Promise<Run | Started>;
 
   /**
-   * Return the first mapped rows without importing
+   * Return the first mapped rows without importing (at most 5 s)
    * POST /api/v1/sources/{id}/test
    */
   postSourcesByIdTest(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<TestedContacts>;
@@ -1734,6 +1734,37 @@ export interface PhoneList {
   phones: Phone[];
 }
 
+export interface PreviewRow {
+  /** Company or organisation */
+  company?: string;
+  /** Free fields, name to value */
+  custom?: Record<string, string>;
+  /** Department within the company */
+  department?: string;
+  /** The name shown: the source's, else derived from the name parts as on write */
+  display_name: string;
+  /** E-mail addresses */
+  emails?: Email[];
+  /** The contact's id in the source */
+  external_id: string;
+  /** Given name */
+  first_name?: string;
+  /** Job title */
+  job_title?: string;
+  /** Family name */
+  last_name?: string;
+  /** Middle name */
+  middle_name?: string;
+  /** Phone numbers as the source gives them */
+  numbers?: NumberSchema[];
+  /** Office or site */
+  office_location?: string;
+  /** Preferred language (BCP 47 tag) */
+  preferred_language?: string;
+  /** The directory sign-in name (Microsoft 365) */
+  user_principal_name?: string;
+}
+
 export interface SourceList {
   /** The sync sources with their status */
   sources: View[];
@@ -1745,8 +1776,8 @@ export interface Started {
 }
 
 export interface TestedContacts {
-  /** The first contacts the source gives, mapped, not imported */
-  contacts: (Contact | null)[];
+  /** The first contacts the source gives, as it gives them (nothing imported) */
+  contacts: PreviewRow[];
 }
 
 export interface TokenError {

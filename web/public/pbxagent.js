@@ -741,7 +741,7 @@ export class PbxAgent {
   }
 
   /**
-   * Return the first mapped rows of an unsaved source (body as for create) without importing
+   * Return the first mapped rows of an unsaved source (body as for create) without importing (at most 5 s)
    * POST /api/v1/sources/test
    */
   postSourcesTest(params = {}, body = undefined, init = undefined) {
@@ -795,7 +795,7 @@ export class PbxAgent {
   }
 
   /**
-   * Return the first mapped rows without importing
+   * Return the first mapped rows without importing (at most 5 s)
    * POST /api/v1/sources/{id}/test
    * @param params.id path parameter. The source's id
    */
