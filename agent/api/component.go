@@ -57,7 +57,7 @@ func (c *Component) Routes() []platform.Route {
 		{Method: "GET", Path: "/api/v1/contacts", Scope: read, Handler: hf(ct.search), Op: platform.Operation{
 			Summary: "Search contacts (sorted by display name, paged)",
 			Params: []platform.Param{q("q", "words of the name, company or number"), q("scope", "global or personal"), q("owner", "owner of personal contacts"),
-				q("source", "source id"), q("visible_to", "user whose view to search"), q("limit", "1 to 1000"), q("cursor", "next_cursor of the previous page")},
+				q("source", "a sync source's id or name, or local (made here) or csv (CSV uploads)"), q("visible_to", "user whose view to search"), q("limit", "1 to 1000"), q("cursor", "next_cursor of the previous page")},
 			Responses: ok(200, "a page of contacts", phonebook.Page{})}},
 		{Method: "POST", Path: "/api/v1/contacts", Scope: write, Handler: hf(ct.create), Op: platform.Operation{
 			Summary: "Create a contact", Request: jsonBody(contactInput{}), Responses: ok(201, "the contact", ContactView{})}},

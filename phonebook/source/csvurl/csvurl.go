@@ -99,6 +99,76 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 	if req.State != nil {
 		_ = json.Unmarshal(req.State, &prev)
 	}
+	resp, err := s.get(ctx, prev)
+	if err != nil {
+		return dirsync.Result{}, err
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotModified:
+		return dirsync.Result{State: req.State, NotModified: true}, nil
+	default:
+		return dirsync.Result{}, fmt.Errorf("csv-url: GET: HTTP %d", resp.StatusCode)
+	}
+	body := &limited{r: resp.Body, n: s.set.MaxBytes}
+	if err := Stream(ctx, body, sink, s.opts...); err != nil {
+		if body.over {
+			return dirsync.Result{}, fmt.Errorf("csv-url: file larger than max_bytes (%d)", s.set.MaxBytes)
+		}
+		return dirsync.Result{}, fmt.Errorf("csv-url: %w", err)
+	}
+	next, _ := json.Marshal(state{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")})
+	return dirsync.Result{State: next}, nil
+}
+
+// collect is the sink of a test: it counts the rows and keeps the first n.
+type collect struct {
+	n, rows int
+	cs      []*phonebook.Contact
+}
+
+func (c *collect) Upsert(_ context.Context, ct *phonebook.Contact) error {
+	c.rows++
+	if len(c.cs) < c.n {
+		c.cs = append(c.cs, ct)
+	}
+	return nil
+}
+
+func (c *collect) Delete(context.Context, string) error { return nil }
+
+// Test returns the first n contacts of the file as a sync would map them
+// (a dry run: nothing is imported). The download is unconditional and the
+// whole file is read, so that a malformed row anywhere fails the test as
+// it would fail a sync.
+func (s *Source) Test(ctx context.Context, n int) ([]*phonebook.Contact, error) {
+	resp, err := s.get(ctx, state{})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("csv-url: GET: HTTP %d", resp.StatusCode)
+	}
+	sink := &collect{n: max(n, 1)}
+	body := &limited{r: resp.Body, n: s.set.MaxBytes}
+	if err := Stream(ctx, body, sink, s.opts...); err != nil {
+		if body.over {
+			return nil, fmt.Errorf("csv-url: file larger than max_bytes (%d)", s.set.MaxBytes)
+		}
+		return nil, fmt.Errorf("csv-url: %w", err)
+	}
+	for _, c := range sink.cs {
+		dirsync.Finish(c)
+	}
+	return sink.cs, nil
+}
+
+var _ dirsync.Tester = (*Source)(nil)
+
+// get downloads the file, conditionally when prev holds validators.
+func (s *Source) get(ctx context.Context, prev state) (*http.Response, error) {
 	resp, err := s.retry.Do(ctx, func(ctx context.Context) (*http.Request, error) {
 		r, err := http.NewRequestWithContext(ctx, http.MethodGet, s.set.URL, nil)
 		if err != nil {
@@ -120,25 +190,9 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 		return r, nil
 	})
 	if err != nil {
-		return dirsync.Result{}, fmt.Errorf("csv-url: GET: %w", err)
+		return nil, fmt.Errorf("csv-url: GET: %w", err)
 	}
-	defer resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusOK:
-	case http.StatusNotModified:
-		return dirsync.Result{State: req.State, NotModified: true}, nil
-	default:
-		return dirsync.Result{}, fmt.Errorf("csv-url: GET: HTTP %d", resp.StatusCode)
-	}
-	body := &limited{r: resp.Body, n: s.set.MaxBytes}
-	if err := Stream(ctx, body, sink, s.opts...); err != nil {
-		if body.over {
-			return dirsync.Result{}, fmt.Errorf("csv-url: file larger than max_bytes (%d)", s.set.MaxBytes)
-		}
-		return dirsync.Result{}, fmt.Errorf("csv-url: %w", err)
-	}
-	next, _ := json.Marshal(state{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")})
-	return dirsync.Result{State: next}, nil
+	return resp, nil
 }
 
 // limited fails a read past n bytes (rather than truncating the file).
