@@ -89,7 +89,7 @@ func (c *callerID) Routes() []platform.Route {
 func (c *callerID) Listen(context.Context) (err error) {
 	if c.agiAddr != "" {
 		if c.agiLn, err = net.Listen("tcp", c.agiAddr); err != nil {
-			return fmt.Errorf("agi listen %s: %w", c.agiAddr, err)
+			return agiListener.bindError(c.agiAddr, err)
 		}
 	}
 	if c.sip != nil {
@@ -104,13 +104,13 @@ func (c *callerID) listenSIP() (err error) {
 	anyPort := strings.HasSuffix(c.sipAddr, ":0")
 	for attempt := 0; ; attempt++ {
 		if c.sipPC, err = net.ListenPacket("udp", c.sipAddr); err != nil {
-			return fmt.Errorf("sip listen udp %s: %w", c.sipAddr, err)
+			return sipListener.bindError("udp "+c.sipAddr, err)
 		}
 		if c.sipLn, err = net.Listen("tcp", c.sipPC.LocalAddr().String()); err == nil {
 			return nil
 		}
 		if !anyPort || attempt == 4 || !errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("sip listen tcp %s: %w", c.sipPC.LocalAddr(), err)
+			return sipListener.bindError("tcp "+c.sipPC.LocalAddr().String(), err)
 		}
 		_ = c.sipPC.Close()
 		c.sipPC = nil
