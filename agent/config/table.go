@@ -64,7 +64,7 @@ var table = map[string]keyDoc{
 	"phones.login_max_account_failures":  {meaning: "failures for one username from all addresses before each address that failed for it is held after one failure"},
 	"phones.login_max_tracked":           {meaning: "entries in each failed-login table; when full, the expired or least-failed entry goes, never the whole table"},
 	"phones.digest_max_nonces":           {meaning: "Digest nonces whose count is tracked (replay protection); past it the oldest turn stale early"},
-	"sync.disabled":                      {meaning: "stop the sync scheduler (manual triggers still run)"},
+	"sync.disabled":                      {meaning: "stop scheduled syncs: no source syncs by itself; manual triggers (POST /api/v1/sources/{id}/sync, the console's Trigger Sync) still run"},
 	"log.level":                          {meaning: "`debug` shows callers' numbers and names (and the SIP packets sipgo could not parse); nothing else does", short: []string{"--log-level"}},
 	"log.format":                         {meaning: "`text` or `json`"},
 	"users.session_idle_timeout":         {meaning: "a web session ends after this long unused"},

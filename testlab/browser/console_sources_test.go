@@ -74,11 +74,13 @@ func TestConsoleSources(t *testing.T) {
 		GuardDialog         string     `json:"guard_dialog"`
 		CSVStatusAfterGuard string     `json:"csv_status_after_guard"`
 		HistoryAfterGuard   []string   `json:"csv_history_after_guard"`
+		ContactsAfterGuard  []string   `json:"csv_contacts_after_guard"`
 		CustomTestError     string     `json:"custom_test_error"`
 		CustomPreview       []string   `json:"custom_preview"`
 		CustomSecretState   string     `json:"custom_secret_state"`
 		CustomSecretInputs  int        `json:"custom_secret_inputs"`
 		CustomStatus        string     `json:"custom_status"`
+		RebindError         string     `json:"rebind_error"`
 		EraseWarning        string     `json:"erase_warning"`
 		A11y                []string   `json:"a11y_checked"`
 	}
@@ -100,10 +102,12 @@ func TestConsoleSources(t *testing.T) {
 		{name: "the guard says what it would delete", ok: strings.Contains(res.Guard, "delete 3 of the 4 contacts") && strings.Contains(res.Guard, "50%")},
 		{name: "the guard's confirmation", ok: strings.Contains(res.GuardDialog, "3 of 4") && strings.Contains(res.GuardDialog, "hrcsv")},
 		{name: "status after the confirmed deletions", ok: strings.HasSuffix(res.CSVStatusAfterGuard, "Contacts synced: 1, deleted: 3.")},
+		{name: "the contacts shown follow the sync", ok: slices.Equal(res.ContactsAfterGuard, []string{"Ana Izvor"})},
 		{name: "history after the guard", ok: slices.Equal(res.HistoryAfterGuard, []string{"Success", "Waiting for confirmation", "Success"})},
 		{name: "a failing test shows the error", ok: strings.Contains(res.CustomTestError, "Test failed") && strings.Contains(res.CustomTestError, "Error:") && strings.Contains(res.CustomTestError, "401")},
 		{name: "custom preview", ok: slices.Equal(res.CustomPreview, []string{"Edo Servis", "Fata Servis", "Gaga Servis"})},
 		{name: "the secret is write-only: set, no input shown", ok: res.CustomSecretState == "Client Secret: set" && res.CustomSecretInputs == 0},
+		{name: "a moved URL without the secret is refused, naming the field", ok: strings.Contains(res.RebindError, "settings.client_secret") && strings.Contains(res.RebindError, "settings.url changes")},
 		{name: "custom status", ok: strings.HasSuffix(res.CustomStatus, "Contacts synced: 3, deleted: 0.")},
 		{name: "the erase warning names the source", ok: strings.Contains(res.EraseWarning, `"hrcsv"`) && strings.Contains(res.EraseWarning, "now 1 in the book") && strings.Contains(res.EraseWarning, "cannot be undone")},
 		{name: "axe ran in every state", ok: len(res.A11y) >= 14},
@@ -135,7 +139,7 @@ func TestConsoleSources(t *testing.T) {
 		t.Fatalf("sources after the erase: %+v", list.Sources)
 	}
 	crm := list.Sources[0]
-	if crm.Type != "custom" || crm.Name != "crm" || crm.Enabled || crm.IntervalHours != 24 || crm.Settings["url"] != svcSrv.URL ||
+	if crm.Type != "custom" || crm.Name != "crm" || crm.Enabled || crm.IntervalHours != 12 || crm.Settings["url"] != svcSrv.URL ||
 		crm.Settings["client_id"] != "pbx" || crm.Settings["client_secret"] != nil || !slices.Equal(crm.SecretsSet, []string{"client_secret"}) ||
 		crm.Status.LastSynced != 3 || crm.Status.Contacts != 3 {
 		t.Errorf("the custom source: %+v", crm)

@@ -508,7 +508,7 @@ export class PbxAgent {
    * @param params.q query parameter. words of the name, company or number
    * @param params.scope query parameter. global or personal
    * @param params.owner query parameter. owner of personal contacts
-   * @param params.source query parameter. source id
+   * @param params.source query parameter. a sync source's id or name, or local (made here) or csv (CSV uploads)
    * @param params.visible_to query parameter. user whose view to search
    * @param params.limit query parameter. 1 to 1000
    * @param params.cursor query parameter. next_cursor of the previous page

@@ -92,6 +92,8 @@ run(async ({ page, result }) => {
   result.csv_status_after_guard = await statusMsg('hrcsv').innerText();
   if (await card('hrcsv').locator('[id$=-guard-msg]').count()) fail('the guard notice stayed after the confirmed sync');
   await card('hrcsv').locator('[id$=-history] tbody tr').nth(2).waitFor();
+  await card('hrcsv').locator('[id$=-contacts] tbody tr').nth(1).waitFor({ state: 'detached' });
+  result.csv_contacts_after_guard = await card('hrcsv').locator('[id$=-contacts] tbody th').allInnerTexts();
   result.csv_history_after_guard = await card('hrcsv').locator('[id$=-history] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.cells[3].innerText.trim()));
 
   step('a custom source: a failing test shows the error');
@@ -123,6 +125,18 @@ run(async ({ page, result }) => {
   await card('crm').getByLabel(fmt(P.secretNew, { label: C.fields.client_secret.label }), { exact: true }).waitFor();
   await checkA11y(page, 'custom source saved, replacing its secret');
   await card('crm').getByRole('button', { name: P.secretKeep }).click();
+
+  step('edit the custom source: a moved URL needs the secret again');
+  await field(card('crm'), P.interval).fill('12');
+  await field(card('crm'), C.fields.url.label).fill(customURL + '/');
+  await card('crm').getByRole('button', { name: P.save, exact: true }).click();
+  await card('crm').locator('[id$=-form-error] .error-box').waitFor();
+  result.rebind_error = (await card('crm').locator('[id$=-form-error]').innerText()).trim();
+  await checkA11y(page, 'custom source: save refused');
+  await field(card('crm'), C.fields.url.label).fill(customURL);
+  await card('crm').getByRole('button', { name: P.save, exact: true }).click();
+  await expectStatus(page, fmt(P.saved, { name: 'crm' }));
+  if ((await card('crm').locator('[id$=-form-error]').innerText()).trim()) fail('the form error stayed after a successful save');
   await card('crm').getByRole('button', { name: P.trigger }).click();
   await top().getByRole('button', { name: P.triggerYes }).click();
   await statusMsg('crm').filter({ hasText: statusCounts(3, 0) }).waitFor();

@@ -159,25 +159,27 @@ function settingsForm(ctx, type, v, p) {
     const kind = f.kind || 'text';
     const has = Object.prototype.hasOwnProperty.call(cur, f.key);
     const val = has ? cur[f.key] : undefined;
+    const ctl = { f, has, cur: val };
     let el;
     let read;
     if (kind === 'secret') {
       const sec = secretField(ctx, tx.label, fid, v ? secretsSet.has(f.key) : null, f.required);
       el = sec.el;
       read = () => sec.value();
+      ctl.secret = sec;
     } else if (kind === 'checkbox') {
       const c = ui.field({ label: tx.label, name: f.key, type: 'checkbox', value: has ? !!val : !!f.def, id: fid, hint: tx.hint });
       el = c.el;
-      read = () => ({ send: has || c.input.checked !== !!f.def, value: c.input.checked });
+      read = () => ({ send: ctl.has || c.input.checked !== !!f.def, value: c.input.checked });
     } else if (kind === 'select') {
       const options = f.choices.map((x) => ({ value: x, label: (tx.options && tx.options[x]) || x }));
       const c = ui.field({ label: tx.label, name: f.key, type: 'select', options, value: has ? val : f.choices[0], id: fid, hint: tx.hint, required: f.required, requiredText: common.required });
       el = c.el;
-      read = () => text(c.input.value, has);
+      read = () => text(c.input.value, ctl.has);
     } else if (kind === 'number') {
       const c = ui.field({ label: tx.label, name: f.key, type: 'number', value: has ? val : '', id: fid, hint: tx.hint, required: f.required, requiredText: common.required });
       el = c.el;
-      read = () => (c.input.value.trim() === '' ? (has ? { send: true, value: null } : { send: false }) : { send: true, value: Number(c.input.value) });
+      read = () => (c.input.value.trim() === '' ? (ctl.has ? { send: true, value: null } : { send: false }) : { send: true, value: Number(c.input.value) });
     } else if (kind === 'pairs' || kind === 'columns') {
       const lines = Object.entries(val || {}).map(([k, x]) => `${k}=${Array.isArray(x) ? x.join(', ') : x}`).join('\n');
       const c = ui.field({ label: tx.label, name: f.key, type: 'textarea', value: lines, id: fid, hint: tx.hint || s.pairsHint, rows: 4, required: f.required, requiredText: common.required });
@@ -191,13 +193,13 @@ function settingsForm(ctx, type, v, p) {
           const cols = x.split(',').map((y) => y.trim()).filter(Boolean);
           out[k] = kind === 'columns' && cols.length > 1 ? cols : x;
         }
-        return Object.keys(out).length ? { send: true, value: out } : (has ? { send: true, value: null } : { send: false });
+        return Object.keys(out).length ? { send: true, value: out } : (ctl.has ? { send: true, value: null } : { send: false });
       };
     } else if (kind === 'json') {
       const c = ui.field({ label: tx.label, name: f.key, type: 'textarea', value: has ? JSON.stringify(val) : '', id: fid, rows: 2 });
       el = c.el;
       read = () => {
-        if (c.input.value.trim() === '') return has ? { send: true, value: null } : { send: false };
+        if (c.input.value.trim() === '') return ctl.has ? { send: true, value: null } : { send: false };
         try {
           return { send: true, value: JSON.parse(c.input.value) };
         } catch (err) {
@@ -208,9 +210,10 @@ function settingsForm(ctx, type, v, p) {
       const c = ui.field({ label: tx.label, name: f.key, type: kind === 'textarea' ? 'textarea' : (kind === 'url' ? 'url' : 'text'), value: has ? val : '', id: fid,
         hint: tx.hint, required: f.required, requiredText: common.required, autocomplete: 'off', rows: kind === 'textarea' ? 4 : undefined });
       el = c.el;
-      read = () => text(c.input.value, has);
+      read = () => text(c.input.value, ctl.has);
     }
-    controls.push({ f, read, cur: val, has });
+    ctl.read = read;
+    controls.push(ctl);
     (f.advanced ? adv : basic).push(el);
   }
   function text(x, has) {
@@ -221,6 +224,16 @@ function settingsForm(ctx, type, v, p) {
   return {
     basic,
     adv,
+    /** Makes settings (a saved view's) the values later changes are measured from. */
+    saved(nv) {
+      const settings = nv.settings || {};
+      const set = new Set(nv.secrets_set || []);
+      for (const c of controls) {
+        c.has = Object.prototype.hasOwnProperty.call(settings, c.f.key);
+        c.cur = settings[c.f.key];
+        if (c.secret) c.secret.saved(set.has(c.f.key));
+      }
+    },
     /** The settings to send; throws {message} on a value that cannot be read. */
     value() {
       const settings = {};
@@ -245,26 +258,40 @@ function secretField(ctx, label, fid, isSet, required) {
   const { h } = ui;
   const input = ui.field({ label: isSet === null || !isSet ? label : ui.fmt(s.secretNew, { label }), name: fid, type: 'password', id: fid,
     autocomplete: 'new-password', hint: s.secretHint, required: isSet === null && required, requiredText: common.required });
-  if (isSet === null) return { el: input.el, value: () => (input.input.value ? { send: true, value: input.input.value } : { send: false }) };
-  const state = h('p', { id: `${fid}-state` }, ui.fmt(s.secretState, { label, state: isSet ? s.secretSet : s.secretNotSet }));
+  const value = () => (input.input.value ? { send: true, value: input.input.value } : { send: false });
+  if (isSet === null) return { el: input.el, value, saved() {} };
+  const stateText = (x) => ui.fmt(s.secretState, { label, state: x ? s.secretSet : s.secretNotSet });
+  const state = h('p', { id: `${fid}-state` }, stateText(isSet));
   const wrap = h('div', { class: 'secret' }, state);
+  let setOpen = () => {};
   if (!isSet) {
     wrap.append(input.el);
   } else {
     let open = false;
-    const toggle = ui.button(ui.fmt(s.secretReplace, { label }), () => {
-      open = !open;
+    const toggle = ui.button(ui.fmt(s.secretReplace, { label }), () => setOpen(!open, true),
+      { id: `${fid}-replace`, 'aria-expanded': 'false', 'aria-controls': `${fid}-box` });
+    setOpen = (o, focus) => {
+      open = o;
       input.el.hidden = !open;
       toggle.textContent = open ? s.secretKeep : ui.fmt(s.secretReplace, { label });
       toggle.setAttribute('aria-expanded', String(open));
-      if (open) input.input.focus();
-      else input.input.value = '';
-    }, { id: `${fid}-replace`, 'aria-expanded': 'false', 'aria-controls': `${fid}-box` });
+      if (open && focus) input.input.focus();
+      if (!open) input.input.value = '';
+    };
     input.el.id = `${fid}-box`;
     input.el.hidden = true;
     wrap.append(toggle, input.el);
   }
-  return { el: wrap, value: () => (input.input.value ? { send: true, value: input.input.value } : { send: false }) };
+  return {
+    el: wrap,
+    value,
+    /** After a save: the stored state, the typed value gone. */
+    saved(x) {
+      state.textContent = stateText(x);
+      input.input.value = '';
+      setOpen(false);
+    },
+  };
 }
 
 /**
@@ -346,6 +373,7 @@ function sourceCard(ctx, type, v, hooks) {
         if (!Object.keys(body.settings).length) delete body.settings; // a change of settings forces a full sync
         const nv = await client.patchSourcesById({ id: view.id }, body);
         ctx.notify(ui.fmt(s.saved, { name: nv.name }));
+        form.saved(nv);
         update(nv);
       } else {
         const nv = await client.postSources({}, body);
@@ -410,6 +438,7 @@ function sourceCard(ctx, type, v, hooks) {
         status.removeAttribute('aria-busy');
         const run = (nv.status.runs || [])[0];
         if (run) ctx.notify(ui.fmt(s.finished, { name: nv.name, result: s.results[run.result] || run.result }));
+        if (contacts.firstChild) await showContacts(); // shown: show them as they are now
       }
     }, POLL_MS);
   }
