@@ -84,7 +84,14 @@ func TestConsoleSources(t *testing.T) {
 		EraseWarning        string     `json:"erase_warning"`
 		A11y                []string   `json:"a11y_checked"`
 	}
+	// Two parts, two Chromium runs of console/sources.mjs: each stays a few
+	// seconds. Each fills its own fields of res.
+	t.Setenv("SRC_PART", "csv")
 	l.run(t, "sources", &res)
+	a11y := len(res.A11y)
+	t.Setenv("SRC_PART", "custom")
+	l.run(t, "sources", &res)
+	a11y += len(res.A11y)
 	t.Logf("sources: %+v", res)
 
 	checks := []struct {
@@ -110,7 +117,7 @@ func TestConsoleSources(t *testing.T) {
 		{name: "a moved URL without the secret is refused, naming the field", ok: strings.Contains(res.RebindError, "settings.client_secret") && strings.Contains(res.RebindError, "settings.url changes")},
 		{name: "custom status", ok: strings.HasSuffix(res.CustomStatus, "Contacts synced: 3, deleted: 0.")},
 		{name: "the erase warning names the source", ok: strings.Contains(res.EraseWarning, `"hrcsv"`) && strings.Contains(res.EraseWarning, "now 1 in the book") && strings.Contains(res.EraseWarning, "cannot be undone")},
-		{name: "axe ran in every state", ok: len(res.A11y) >= 14},
+		{name: "axe ran in every state", ok: a11y >= 16},
 	}
 	for _, c := range checks {
 		if !c.ok {

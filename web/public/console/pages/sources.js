@@ -486,7 +486,11 @@ function sourceCard(ctx, type, v, hooks) {
     if (st.next_run && nv.enabled) lines.push(h('p', {}, ui.fmt(s.statusNext, { time: when(st.next_run) })));
     if (st.last_error) lines.push(h('p', { class: 'error-text' }, ui.fmt(s.statusError, { time: when(st.last_attempt), error: st.last_error })));
     if (st.consecutive_failures > 1) lines.push(h('p', {}, ui.fmt(s.statusFailures, { n: st.consecutive_failures })));
-    status.replaceChildren(...lines);
+    const said = lines.map((l) => l.textContent).join('\n');
+    if (status.dataset.said !== said) { // a live region: announce changes only
+      status.dataset.said = said;
+      status.replaceChildren(...lines);
+    }
     const ws = nv.warnings || [];
     warnings.replaceChildren(ws.length ? h('div', { class: 'notice' }, h('strong', {}, s.warnings), h('ul', {}, ws.map((w) => h('li', {}, w)))) : '');
     const nc = st.needs_confirmation;
