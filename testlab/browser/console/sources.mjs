@@ -115,6 +115,21 @@ run(async ({ page, result }) => {
     await checkA11y(page, 'new Microsoft 365 source form');
     await newCard().getByRole('button', { name: S.common.cancel }).click();
 
+    step('a SQL source: a wrong query is named before anything connects');
+    const Q = P.types.sql;
+    await page.getByRole('tab', { name: Q.label }).click();
+    await panel().getByRole('button', { name: fmt(P.add, { type: Q.label }) }).click();
+    await checkA11y(page, 'new SQL source form');
+    await field(newCard(), Q.fields.driver.label).selectOption('postgres');
+    await field(newCard(), Q.fields.host.label).fill('127.0.0.1');
+    await field(newCard(), Q.fields.query.label).fill('DELETE FROM people');
+    await field(newCard(), Q.fields.map.label).fill('id=id\ndisplay_name=name\nwork=phone, phone2');
+    await newCard().getByRole('button', { name: P.test, exact: true }).click();
+    await newCard().locator('[id$=-test] .error-box').waitFor();
+    result.sql_test_error = (await newCard().locator('[id$=-test] .error-box').innerText()).trim();
+    await checkA11y(page, 'SQL source test refused');
+    await newCard().getByRole('button', { name: S.common.cancel }).click();
+
     step('a custom source: a failing test shows the error');
     const C = P.types.custom;
     await page.getByRole('tab', { name: C.label }).click();
