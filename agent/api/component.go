@@ -56,7 +56,7 @@ func (c *Component) Routes() []platform.Route {
 			Params: []platform.Param{qx("q", "Words of the name, company or number", "+387 61"),
 				{Name: "scope", In: "query", Description: "Only global or only personal contacts", Example: "global", Schema: enumSchema("global", "personal")},
 				qx("owner", "Only the personal contacts of this user id", "01JEQ7H2B3C4D5E6F7G8H9J0K1"),
-				qx("source", "Only this source's contacts (local, csv or a sync source's id)", "local"),
+				qx("source", "Only this source's contacts: a sync source's id or name, local (made here) or csv (CSV uploads)", "local"),
 				qx("visible_to", "Search as this user id sees the book: global contacts and their personal ones", "01JEQ7H2B3C4D5E6F7G8H9J0K1"),
 				qx("limit", "Page size, 1 to 1000 (default 100)", 100), qx("cursor", "next_cursor of the previous page", "MDFKRVE3RzhaSzRNMk41UDZSN1M4VDlWMFc")},
 			Responses: ok(200, "a page of contacts", phonebook.Page{})}},

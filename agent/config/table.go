@@ -68,7 +68,7 @@ var table = map[string]keyDoc{
 	"phones.book_max.grandstream":        {meaning: "most contacts in the Grandstream book (`grandstream.xml`); past it the book holds the first ones, says so where the format allows, and phones find the others by searching ([phones.md](phones.md#book-size))"},
 	"phones.book_max.fanvil":             {meaning: "most contacts in the Fanvil book (`fanvil.xml` without `q`); past it the book holds the first ones, says so where the format allows, and phones find the others by searching ([phones.md](phones.md#book-size))"},
 	"phones.book_max.snom":               {meaning: "most contacts in the Snom book (`snom.xml` without `q`); past it the book holds the first ones, says so where the format allows, and phones find the others by searching ([phones.md](phones.md#book-size))"},
-	"sync.disabled":                      {meaning: "stop the sync scheduler (manual triggers still run)"},
+	"sync.disabled":                      {meaning: "stop scheduled syncs: no source syncs by itself; manual triggers (POST /api/v1/sources/{id}/sync, the console's Trigger Sync) still run"},
 	"log.level":                          {meaning: "`debug` shows callers' numbers and names (and the SIP packets sipgo could not parse); nothing else does", short: []string{"--log-level"}},
 	"log.format":                         {meaning: "`text` or `json`"},
 	"users.session_idle_timeout":         {meaning: "a web session ends after this long unused"},

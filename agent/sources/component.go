@@ -10,8 +10,8 @@ import (
 
 // Config is the sync sources' configuration (the YAML section "sync").
 type Config struct {
-	// Disabled stops scheduled and triggered syncs (the API still edits
-	// sources).
+	// Disabled stops scheduled syncs; manual triggers still run, and the
+	// API still edits sources.
 	Disabled bool `yaml:"disabled"`
 }
 
@@ -30,12 +30,12 @@ func New(e *dirsync.Engine, cfg Config) *Component { return &Component{e: e, cfg
 // Name implements platform.Component.
 func (*Component) Name() string { return "sources" }
 
-// Run runs the engine (scheduled and triggered syncs) until ctx ends,
-// unless syncs are disabled (platform.Runner).
+// Run runs the engine until ctx ends (platform.Runner): scheduled and
+// triggered syncs, or only triggered ones when scheduled syncs are
+// disabled.
 func (c *Component) Run(ctx context.Context) error {
 	if c.cfg.Disabled {
-		<-ctx.Done()
-		return nil
+		return c.e.RunManual(ctx)
 	}
 	return c.e.Run(ctx)
 }

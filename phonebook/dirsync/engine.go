@@ -77,9 +77,11 @@ type Engine struct {
 
 	mu      sync.Mutex
 	sources map[string]*entry
-	runCtx  context.Context // set while Run runs
-	wake    chan struct{}
-	wg      sync.WaitGroup
+	runCtx  context.Context // set while Run or RunManual runs
+	// manualOnly: RunManual runs (no scheduled run starts).
+	manualOnly bool
+	wake       chan struct{}
+	wg         sync.WaitGroup
 }
 
 type entry struct {
@@ -208,6 +210,33 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// RunManual is Run without the schedule: manual triggers (Trigger,
+// SyncNow) run until ctx ends, no run starts by itself (the configuration
+// turned scheduled syncs off), and the views say so. It then cancels and
+// waits for the runs in progress.
+func (e *Engine) RunManual(ctx context.Context) error {
+	e.mu.Lock()
+	if e.runCtx != nil {
+		e.mu.Unlock()
+		return errors.New("sync engine: already running")
+	}
+	e.runCtx, e.manualOnly = ctx, true
+	for _, en := range e.sources {
+		en.status.NextRun = time.Time{}
+	}
+	e.mu.Unlock()
+	<-ctx.Done()
+	e.mu.Lock()
+	e.runCtx, e.manualOnly = nil, false
+	e.mu.Unlock()
+	e.wg.Wait()
+	return nil
+}
+
+// ManualOnlyWarning is the warning a source's view carries while the engine
+// runs without the schedule (RunManual).
+const ManualOnlyWarning = "scheduled syncs are off (sync.disabled): this source syncs only when triggered"
 
 // due is when a source should run next.
 func (e *Engine) due(en *entry) time.Time {
@@ -584,6 +613,16 @@ func (e *Engine) List() []View {
 	return out
 }
 
+// NameOf returns the name of source id (false when there is none).
+func (e *Engine) NameOf(id string) (string, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if en := e.sources[id]; en != nil {
+		return en.cfg.Name, true
+	}
+	return "", false
+}
+
 // Get returns one source with its status.
 func (e *Engine) Get(id string) (View, error) {
 	e.mu.Lock()
@@ -601,6 +640,9 @@ func (e *Engine) Get(id string) (View, error) {
 func (e *Engine) viewLocked(en *entry, st *Status) View {
 	v := en.cfg.view(st)
 	now := e.clock.Now()
+	if e.manualOnly && en.cfg.Enabled {
+		v.Warnings = append(v.Warnings, ManualOnlyWarning)
+	}
 	if st.NeedsConfirm != nil {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("a full sync would delete %d of %d contacts; confirm with POST …/sync {\"confirm_deletions\":true}",
 			st.NeedsConfirm.Deletions, st.NeedsConfirm.Total))

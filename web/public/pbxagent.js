@@ -508,7 +508,7 @@ export class PbxAgent {
    * @param params.q query parameter. Words of the name, company or number
    * @param params.scope query parameter. Only global or only personal contacts
    * @param params.owner query parameter. Only the personal contacts of this user id
-   * @param params.source query parameter. Only this source's contacts (local, csv or a sync source's id)
+   * @param params.source query parameter. Only this source's contacts: a sync source's id or name, local (made here) or csv (CSV uploads)
    * @param params.visible_to query parameter. Search as this user id sees the book: global contacts and their personal ones
    * @param params.limit query parameter. Page size, 1 to 1000 (default 100)
    * @param params.cursor query parameter. next_cursor of the previous page
