@@ -19,22 +19,26 @@ func newPhones(b *build) (platform.Component, error) {
 	if len(phoneAllow) > 0 {
 		auth |= phones.AuthIP
 	}
-	publicURL := cfg.HTTP.PublicURL
-	if publicURL == "" {
-		publicURL = "http://" + cfg.HTTP.Addr
-	}
 	group, known := provisioning.ParseGroupBy(cfg.Phones.GroupBy)
 	if !known {
 		return nil, fmt.Errorf("config phones.group_by %q: want company, department, source or personal", cfg.Phones.GroupBy)
 	}
-	svc, err := phones.New(b.ctx, b.store, b.store.Meta("phones"),
-		phones.WithAuth(auth), phones.WithAllowList(phoneAllow...), phones.WithBaseURL(publicURL),
+	opts := []phones.Option{}
+	if cfg.HTTP.PublicURL != "" {
+		// Else the request's scheme and Host: where the phone reached us.
+		opts = append(opts, phones.WithBaseURL(cfg.HTTP.PublicURL))
+	}
+	if b.d.users != nil {
+		opts = append(opts, phones.WithOwners(b.d.users)) // owners are users; their devices list their phones
+	}
+	svc, err := phones.New(b.ctx, b.store, b.store.Meta("phones"), append(opts,
+		phones.WithAuth(auth), phones.WithAllowList(phoneAllow...),
 		phones.WithGroupBy(group), phones.WithLogger(b.logger("phones")),
 		phones.WithRefresh(time.Duration(cfg.Phones.RefreshMinutes)*time.Minute, 10*time.Minute),
 		phones.WithLoginLimits(phones.LoginLimits{MaxFailures: cfg.Phones.LoginMaxFailures, Window: cfg.Phones.LoginWindow,
 			MaxUsersPerAddress: cfg.Phones.LoginMaxUsersPerAddress, MaxAccountFailures: cfg.Phones.LoginMaxAccountFailures,
 			MaxTracked: cfg.Phones.LoginMaxTracked}),
-		phones.WithDigestNonces(cfg.Phones.DigestMaxNonces))
+		phones.WithDigestNonces(cfg.Phones.DigestMaxNonces))...)
 	if err != nil {
 		return nil, err
 	}

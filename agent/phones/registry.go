@@ -36,9 +36,19 @@ type Phone struct {
 	// Token is the phone's URL token, present only when just generated.
 	Token string `json:"token,omitempty"`
 	// Files lists the provisioning files served for this phone.
-	Files     []string  `json:"provisioning_files"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Files []string `json:"provisioning_files"`
+	// ProvisioningURL is what to enter in the phone's provisioning server
+	// field (its name depends on the vendor: docs/phones.md): the base
+	// URL's /provisioning/ directory, or for Cisco MPP and Snom the
+	// phone's own file, for Grandstream without the scheme.
+	ProvisioningURL string `json:"provisioning_url"`
+	// LastProvisioning is the phone's last request for a provisioning
+	// file; LastPhonebook its last phonebook request. Kept in memory: both
+	// are absent until the phone's first request since the daemon started.
+	LastProvisioning *Fetch    `json:"last_provisioning_fetch,omitempty"`
+	LastPhonebook    *Fetch    `json:"last_phonebook_fetch,omitempty"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 // record is a phone as stored: the public fields plus its secrets, hashed

@@ -86,6 +86,7 @@ type config struct {
 	nonceTTL    time.Duration
 	login       LoginLimits
 	maxNonces   int
+	owners      Owners
 }
 
 // Option configures a Service.
@@ -160,6 +161,8 @@ type Service struct {
 	nonces *nonceCounts
 
 	lastUA sync.Map // MAC → last User-Agent seen
+	// fetches are each phone's last fetches, in memory (fetches.go).
+	fetches fetchLog
 	// tickets are the fast lane's record of requests served (fastlane.go).
 	tickets tickets
 

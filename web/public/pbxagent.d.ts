@@ -177,6 +177,12 @@ export declare class PbxAgent {
   getAudit(params?: { actor?: string; action?: string; object?: string; result?: string; since?: string; until?: string; limit?: number; cursor?: string; }, body?: undefined, init?: RequestInit): Promise<Page>;
 
   /**
+   * Caller-ID tester: what the HTTP (/cid), FastAGI and SIP redirect paths answer for a number, each by its own code
+   * GET /api/v1/callerid/test
+   */
+  getCalleridTest(params: { number: string; current_name?: string; }, body?: undefined, init?: RequestInit): Promise<TestResult>;
+
+  /**
    * List dialer campaigns
    * GET /api/v1/campaigns
    */
@@ -585,6 +591,20 @@ export declare class PbxAgent {
   getReadyz(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<Readiness>;
 }
 
+export interface AGIAnswer {
+  commands: string[];
+  current_name: string;
+  enabled: boolean;
+  note?: string;
+  script?: string;
+  variables: AGIVariable[];
+}
+
+export interface AGIVariable {
+  name: string;
+  value: string;
+}
+
 export interface AMDConfig {
   action: string;
   enabled: boolean;
@@ -731,6 +751,12 @@ export interface CampaignView {
   waiting: number;
 }
 
+export interface Candidate {
+  display_name: string;
+  id: string;
+  source?: string;
+}
+
 export interface Contact {
   company?: string;
   created_at: string;
@@ -829,9 +855,24 @@ export interface ErrorDetail {
   request_id?: string;
 }
 
+export interface Fetch {
+  address: string;
+  at: string;
+  file: string;
+}
+
 export interface FieldError {
   field: string;
   message: string;
+}
+
+export interface HTTPAnswer {
+  body: string;
+  enabled: boolean;
+  match?: string;
+  note?: string;
+  request?: string;
+  status?: number;
 }
 
 export interface Health {
@@ -975,10 +1016,13 @@ export interface Pending {
 export interface Phone {
   created_at: string;
   has_password: boolean;
+  last_phonebook_fetch?: Fetch;
+  last_provisioning_fetch?: Fetch;
   mac: string;
   model?: string;
   owner?: string;
   provisioning_files: string[];
+  provisioning_url: string;
   token?: string;
   updated_at: string;
   username?: string;
@@ -1028,6 +1072,17 @@ export interface Run {
   trigger: string;
 }
 
+export interface SIPAnswer {
+  contact?: string;
+  display_name?: string;
+  enabled: boolean;
+  match?: string;
+  note?: string;
+  p_asserted_identity?: string;
+  reason?: string;
+  status?: number;
+}
+
 export interface SkippedEndpoint {
   endpoint: string;
   reason: string;
@@ -1059,6 +1114,21 @@ export interface Status {
 export interface SyncOptionsInput {
   confirm_deletions?: boolean;
   full?: boolean;
+}
+
+export interface TestResult {
+  agi: AGIAnswer;
+  candidates?: Candidate[];
+  contact_id?: string;
+  deadline_ms: number;
+  http: HTTPAnswer;
+  match: string;
+  name?: string;
+  normalized?: string;
+  number: string;
+  overwrite: string;
+  sip: SIPAnswer;
+  source?: string;
 }
 
 export interface User {
