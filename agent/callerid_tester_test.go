@@ -38,11 +38,11 @@ func TestCallerIDTester(t *testing.T) {
 	}
 	cases := []struct {
 		name, number, current string
-		match                  string
-		normalized             string
-		body                   string // the name /cid answers
-		candidates             []string
-		sipStatus              int
+		match                 string
+		normalized            string
+		body                  string // the name /cid answers
+		candidates            []string
+		sipStatus             int
 	}{
 		{name: "exact", number: "061 111 222", match: "exact", normalized: "+38761111222", body: "Amra Hodžić", sipStatus: 302},
 		{name: "international form", number: "+38761111222", match: "e164", normalized: "+38761111222", body: "Amra Hodžić", sipStatus: 302},
