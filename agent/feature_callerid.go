@@ -115,12 +115,12 @@ func (c *callerID) serveTest(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	number := q.Get("number")
 	if err := callerid.CheckTestNumber(number); err != nil {
-		platform.WriteErr(w, r, platform.Invalid("number: "+err.Error(), platform.FieldError{Field: "number", Message: err.Error()}))
+		platform.WriteErr(w, r, platform.Invalid("bad number", platform.FieldError{Field: "number", Message: err.Error()}))
 		return
 	}
 	name := q.Get("current_name")
 	if len(name) > 200 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		platform.WriteErr(w, r, platform.Invalid("current_name: at most 200 bytes, no control characters",
+		platform.WriteErr(w, r, platform.Invalid("bad current_name",
 			platform.FieldError{Field: "current_name", Message: "at most 200 bytes, no control characters"}))
 		return
 	}
