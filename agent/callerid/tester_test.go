@@ -46,7 +46,6 @@ type fixedDir struct{ res phonebook.LookupResult }
 
 func (d fixedDir) Lookup(context.Context, string) (phonebook.LookupResult, error) { return d.res, nil }
 
-
 // TestTesterPaths: each path's answer, a path that is off, CNAM mode,
 // the overwrite policy, and the numbers refused before any path runs.
 func TestTesterPaths(t *testing.T) {
