@@ -194,7 +194,7 @@ export default {
     fields: {
       yealink: 'Auto Provision → Server URL, with the phone user name and password',
       polycom: 'Provisioning Server: Server Type HTTP or HTTPS, Server Address, with the phone user name and password',
-      fanvil: 'Auto Provision → Server URL, with the phone user name and password',
+      fanvil: 'Auto Provision → Static Provisioning Server: Server Address, with the phone user name and password',
       grandstream: 'Config Server Path (Config Upgrade Via HTTP or HTTPS), with the HTTP/HTTPS user name and password',
       cisco: 'Profile Rule (MPP phones), with the phone user name and password',
       snom: 'Setting URL (the token or the user name and password in the URL)',
