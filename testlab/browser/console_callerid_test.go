@@ -129,7 +129,7 @@ func TestConsoleCallerID(t *testing.T) {
 	if !strings.Contains(res.Error, "number") || !strings.Contains(res.Error, "64") {
 		t.Errorf("refused number: %q", res.Error)
 	}
-	if len(res.A11y) < 6 {
+	if len(res.A11y) < 7 {
 		t.Errorf("axe ran on %d states: %q", len(res.A11y), res.A11y)
 	}
 }

@@ -27,6 +27,7 @@ func TestConsolePhones(t *testing.T) {
 		Row             string   `json:"row"`
 		ProvisioningURL string   `json:"provisioning_url"`
 		FetchBefore     string   `json:"fetch_before"`
+		URLClipboard    string   `json:"url_clipboard"`
 		FetchStatus     int      `json:"fetch_status"`
 		FetchBody       string   `json:"fetch_body"`
 		FetchAfter      string   `json:"fetch_after"`
@@ -51,6 +52,7 @@ func TestConsolePhones(t *testing.T) {
 		{name: "the row names the owner and the user", ok: strings.Contains(res.Row, "Bob (bob)") && strings.Contains(res.Row, "desk-1")},
 		{name: "provisioning URL", ok: res.ProvisioningURL == l.base+"/provisioning/" && strings.Contains(res.Row, "Auto Provision")},
 		{name: "no fetch before", ok: res.FetchBefore == "No fetch since pbxagent started."},
+		{name: "the provisioning URL is copied", ok: res.URLClipboard == res.ProvisioningURL},
 		{name: "the provisioning file", ok: res.FetchStatus == 200 && strings.Contains(res.FetchBody, "remote_phonebook.data.1.username = desk-1")},
 		{name: "the fetch after a reload", ok: strings.Contains(res.FetchAfter, "from 127.0.0.1 ("+mac+".cfg)")},
 		{name: "rotation asks first", ok: strings.Contains(res.RotateConfirm, "stops working at once")},

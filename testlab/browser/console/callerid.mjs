@@ -53,6 +53,7 @@ run(async ({ page, result }) => {
 
   step('the call already has a name');
   result.named = await test('061 111 222', 'Reception');
+  await checkA11y(page, 'the call already has a name');
 
   step('a miss');
   result.miss = await test('061 999 000');

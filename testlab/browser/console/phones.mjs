@@ -48,6 +48,9 @@ run(async ({ page, context, result }) => {
   result.row = (await row(MAC).innerText()).trim();
   result.provisioning_url = await row(MAC).locator('code.prov-url').innerText();
   result.fetch_before = (await row(MAC).locator('td').nth(4).innerText()).trim();
+  await row(MAC).getByRole('button', { name: fmt(P.copyURL, { mac: MAC }) }).click();
+  await expectStatus(page, P.copied);
+  result.url_clipboard = await page.evaluate(() => navigator.clipboard.readText()).catch(() => '');
   await checkA11y(page, 'phones: registered');
 
   step('the phone fetches its provisioning file with its credentials');

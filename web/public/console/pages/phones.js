@@ -102,8 +102,11 @@ export default {
         rowAttrs: (p) => ({ dataset: { mac: p.mac } }) }));
     }
 
-    function ownerOptions() {
-      return [{ value: '', label: s.noOwner }, ...users.map((u) => ({ value: u.id, label: ownerLabel(u.id) }))];
+    /** The owner picker's options; keep is an owner that names no user (kept as it is unless changed). */
+    function ownerOptions(keep) {
+      const opts = [{ value: '', label: s.noOwner }, ...users.map((u) => ({ value: u.id, label: ownerLabel(u.id) }))];
+      if (keep && !users.some((u) => u.id === keep)) opts.push({ value: keep, label: ownerLabel(keep) });
+      return opts;
     }
 
     /** The phone's form: p null for a new phone. value() is the API's input (a PATCH only carries changes). */
@@ -114,7 +117,7 @@ export default {
         vendor: ui.field({ label: s.vendor, name: 'vendor', type: 'select', id: fid('vendor'), value: p ? p.vendor : 'yealink',
           options: VENDORS.map((v) => ({ value: v, label: s.vendors[v] })) }),
         model: ui.field({ label: s.model, name: 'model', id: fid('model'), value: p ? p.model : '', hint: s.modelHint, autocomplete: 'off' }),
-        owner: ui.field({ label: s.owner, name: 'owner', type: 'select', id: fid('owner'), value: p ? p.owner || '' : '', options: ownerOptions(), hint: s.ownerHint }),
+        owner: ui.field({ label: s.owner, name: 'owner', type: 'select', id: fid('owner'), value: p ? p.owner || '' : '', options: ownerOptions(p && p.owner), hint: s.ownerHint }),
         username: ui.field({ label: s.username, name: 'username', id: fid('username'), value: p ? p.username : '', hint: s.usernameHint, autocomplete: 'off' }),
         password: ui.field({ label: p ? s.newPassword : s.password, name: 'password', type: 'password', id: fid('password'),
           hint: p ? s.newPasswordHint : s.passwordHint, autocomplete: 'new-password' }),
