@@ -119,8 +119,8 @@ func TestPhoneOwnersAreUsers(t *testing.T) {
 		}
 	}
 
-	// Alice's phone fetches its file and its book; the second fetch of the
-	// file is the fast lane's (same request again).
+	// Alice's phone fetches its file (twice) and its book. (The fast lane's
+	// answers are noted too: agent/phones TestLastFetches.)
 	for _, path := range []string{"/provisioning/001565000002.cfg", "/provisioning/001565000002.cfg", "/phonebook/yealink.xml"} {
 		req, _ := http.NewRequest("GET", base+path, nil)
 		req.SetBasicAuth("a-t46", "phone-pass-1")
