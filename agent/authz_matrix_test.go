@@ -52,6 +52,7 @@ var authzPolicy = []struct {
 	{prefix: "/api/v1/lookup", scope: platform.ScopeContactsRead},
 	{prefix: "/api/v1/sources", scope: platform.ScopeAdmin},
 	{prefix: "/api/v1/phones", scope: platform.ScopeAdmin},
+	{prefix: "/api/v1/callerid", scope: platform.ScopeAdmin}, // the caller-ID tester
 	// The dialer.
 	{prefix: "/api/v1/campaigns", scope: platform.ScopeDialer},
 	{prefix: "/api/v1/dnc", scope: platform.ScopeDialer},

@@ -24,6 +24,7 @@ type callerID struct {
 	agiAddr string
 	sipAddr string
 	sip     *pbxsip.RedirectServer
+	tester  *callerid.Tester
 
 	agiLn net.Listener
 	sipPC net.PacketConn
@@ -65,6 +66,18 @@ func newCallerID(b *build) (platform.Component, error) {
 		}
 		registerSIPMetrics(b.reg, c.sip)
 	}
+	tc := callerid.TesterConfig{AGIAddr: cfg.AGI.Addr, Candidates: func(ctx context.Context, number string, limit int) ([]callerid.Candidate, error) {
+		cs, err := b.store.LookupCandidates(ctx, number, limit)
+		out := make([]callerid.Candidate, len(cs))
+		for i, ct := range cs {
+			out[i] = callerid.Candidate{ID: ct.ID, DisplayName: ct.DisplayName, Source: ct.Source}
+		}
+		return out, err
+	}}
+	if c.sip != nil {
+		tc.SIP = c.sip
+	}
+	c.tester = c.svc.NewTester(tc)
 	b.d.cid = c
 	return c, nil
 }
@@ -97,7 +110,41 @@ func (c *callerID) Routes() []platform.Route {
 			Summary: "Caller name for Asterisk CURL()",
 			Params: append(params, platform.Param{Name: "number", In: "path", Required: true,
 				Description: "The caller's number in any notation", Example: "+38761111111"}), Responses: text}},
+		{Method: http.MethodGet, Path: "/api/v1/callerid/test", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(c.serveTest),
+			Op: platform.Operation{
+				Summary: "Caller-ID tester: what the HTTP (/cid), FastAGI and SIP redirect paths answer for a number, each by its own code",
+				Params: []platform.Param{
+					{Name: "number", In: "query", Required: true, Description: "the calling number, as a trunk or Asterisk gives it (at most 64 bytes)", Example: "+38761111111"},
+					{Name: "current_name", In: "query", Description: "the caller name the call already carries, for FastAGI's overwrite policy (empty: Asterisk's \"unknown\")", Example: "unknown"},
+				},
+				Responses: map[int]platform.Body{
+					200: {ContentType: "application/json", Description: "each path's answer", Schema: callerid.TestResult{}},
+					400: {ContentType: "application/json", Description: "a bad number", Schema: platform.ErrorBody{}},
+				}}},
 	}
+}
+
+// serveTest answers GET /api/v1/callerid/test.
+func (c *callerID) serveTest(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	q := r.URL.Query()
+	number := q.Get("number")
+	if err := callerid.CheckTestNumber(number); err != nil {
+		platform.WriteErr(w, r, platform.Invalid("bad number", platform.FieldError{Field: "number", Message: err.Error()}))
+		return
+	}
+	name := q.Get("current_name")
+	if len(name) > 200 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		platform.WriteErr(w, r, platform.Invalid("bad current_name",
+			platform.FieldError{Field: "current_name", Message: "at most 200 bytes, no control characters"}))
+		return
+	}
+	res, err := c.tester.Test(r.Context(), number, name)
+	if err != nil {
+		platform.WriteErr(w, r, fmt.Errorf("caller-id test: %w", err))
+		return
+	}
+	platform.WriteJSON(w, http.StatusOK, res)
 }
 
 // Listen binds FastAGI and the SIP redirect server's UDP and TCP sockets.

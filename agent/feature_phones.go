@@ -19,22 +19,28 @@ func newPhones(b *build) (platform.Component, error) {
 	if len(phoneAllow) > 0 {
 		auth |= phones.AuthIP
 	}
-	// Without http.public_url, links are built from each request's scheme
-	// and Host: the address the phone reached us at (never the listen
-	// address, which may be 0.0.0.0 or loopback).
-	publicURL := cfg.HTTP.PublicURL
 	group, known := provisioning.ParseGroupBy(cfg.Phones.GroupBy)
 	if !known {
 		return nil, fmt.Errorf("config phones.group_by %q: want company, department, source or personal", cfg.Phones.GroupBy)
 	}
-	svc, err := phones.New(b.ctx, b.store, b.store.Meta("phones"),
-		phones.WithAuth(auth), phones.WithAllowList(phoneAllow...), phones.WithBaseURL(publicURL),
+	opts := []phones.Option{}
+	if cfg.HTTP.PublicURL != "" {
+		// Else links are built from each request's scheme and Host: the
+		// address the phone reached us at (never the listen address, which
+		// may be 0.0.0.0 or loopback).
+		opts = append(opts, phones.WithBaseURL(cfg.HTTP.PublicURL))
+	}
+	if b.d.users != nil {
+		opts = append(opts, phones.WithOwners(b.d.users)) // owners are users; their devices list their phones
+	}
+	svc, err := phones.New(b.ctx, b.store, b.store.Meta("phones"), append(opts,
+		phones.WithAuth(auth), phones.WithAllowList(phoneAllow...),
 		phones.WithGroupBy(group), phones.WithLogger(b.logger("phones")),
 		phones.WithRefresh(time.Duration(cfg.Phones.RefreshMinutes)*time.Minute, 10*time.Minute),
 		phones.WithLoginLimits(phones.LoginLimits{MaxFailures: cfg.Phones.LoginMaxFailures, Window: cfg.Phones.LoginWindow,
 			MaxUsersPerAddress: cfg.Phones.LoginMaxUsersPerAddress, MaxAccountFailures: cfg.Phones.LoginMaxAccountFailures,
 			MaxTracked: cfg.Phones.LoginMaxTracked}),
-		phones.WithDigestNonces(cfg.Phones.DigestMaxNonces), phones.WithBookLimits(cfg.Phones.BookMax))
+		phones.WithDigestNonces(cfg.Phones.DigestMaxNonces), phones.WithBookLimits(cfg.Phones.BookMax))...)
 	if err != nil {
 		return nil, err
 	}

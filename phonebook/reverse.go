@@ -40,10 +40,51 @@ func (s *Store) Lookup(ctx context.Context, number string) (LookupResult, error)
 
 // lookupStore is Lookup on the ix/num lists: one point read per key.
 func (s *Store) lookupStore(levels []ProbeLevel, e164 string) (LookupResult, error) {
+	res, _, err := s.lookupStoreHits(levels, e164)
+	return res, err
+}
+
+// LookupCandidates returns the global contacts that make a Lookup of
+// number ambiguous: those found at the level that decided it, at most
+// limit, in the order the number lists hold them. It is empty when the
+// lookup is not ambiguous. It reads the ix/num lists, which list every
+// contact of a number, where the caller index keeps only that there are
+// several.
+func (s *Store) LookupCandidates(ctx context.Context, number string, limit int) ([]*Contact, error) {
+	levels, e164, skip := s.num.Probe(number)
+	if skip {
+		return nil, nil
+	}
+	res, ids, err := s.lookupStoreHits(levels, e164)
+	if err != nil || res.Match != MatchAmbiguous {
+		return nil, err
+	}
+	var out []*Contact
+	for _, id := range ids {
+		if len(out) == limit {
+			break
+		}
+		c, err := s.Get(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("lookup candidates: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// lookupStoreHits is lookupStore that also returns the ids found at the
+// deciding level.
+func (s *Store) lookupStoreHits(levels []ProbeLevel, e164 string) (LookupResult, []string, error) {
 	var res LookupResult
+	var last *hitSet
 	err := s.view(func(txn *badger.Txn) error {
 		var err error
 		res, err = decideLookup(levels, e164, func(keys []string, hs *hitSet) error {
+			last = hs
 			for _, k := range keys {
 				item, err := txn.Get(kNum(k))
 				if errors.Is(err, badger.ErrKeyNotFound) {
@@ -71,9 +112,13 @@ func (s *Store) lookupStore(levels []ProbeLevel, e164 string) (LookupResult, err
 		return err
 	})
 	if err != nil {
-		return LookupResult{Match: MatchNone}, fmt.Errorf("lookup: %w", err)
+		return LookupResult{Match: MatchNone}, nil, fmt.Errorf("lookup: %w", err)
 	}
-	return res, nil
+	var ids []string
+	if last != nil {
+		ids = slices.Clone(last.ids)
+	}
+	return res, ids, nil
 }
 
 // hitSet gathers the distinct global contacts found under a level's keys.

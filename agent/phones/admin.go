@@ -14,7 +14,10 @@ type createRequest struct {
 	MAC      string `json:"mac" doc:"The phone's MAC address (any common notation; stored as 12 lower-case hex digits)" example:"00:15:65:4a:a9:37"`
 	Vendor   string `json:"vendor" doc:"The phone's make: yealink, cisco, polycom, grandstream, snom or fanvil" example:"yealink"`
 	Model    string `json:"model" doc:"The model, informational" example:"T46U"`
-	Owner    string `json:"owner" doc:"The user id whose personal contacts the phone also sees" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
+	// Owner is the user who owns the phone: their id or username (stored
+	// as the id); the phone then also sees their personal contacts and is
+	// listed among their devices. An unknown user is refused (422).
+	Owner    string `json:"owner" doc:"The owner: a user id or username (stored as the id); the phone also sees their personal contacts and is listed among their devices; an unknown user is refused (422)" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
 	Username string `json:"username" doc:"An HTTP username for the phone (Basic or Digest); empty: token only" example:"phone-0015654aa937"`
 	Password string `json:"password" doc:"The phone's HTTP password (write-only)" example:"Vq9!rT4zL2wX"`
 }
@@ -29,10 +32,15 @@ func (s *Service) adminMux() http.Handler {
 	return mux
 }
 
-func (s *Service) view(rec *record, token string) Phone {
+// view is rec as the admin API shows it to r (whose Host is the base URL
+// when none is configured), with token when one was just made.
+func (s *Service) view(r *http.Request, rec *record, token string) Phone {
+	prov, book := s.fetches.get(rec.MAC)
 	return Phone{
 		MAC: rec.MAC, Vendor: rec.Vendor, Model: rec.Model, Owner: rec.Owner, Username: rec.Username,
 		HasPassword: rec.hasPassword(), Token: token, Files: provisioningFiles(rec.MAC, rec.Vendor),
+		ProvisioningURL:  provisioningURL(s.base(r), rec.MAC, rec.Vendor),
+		LastProvisioning: prov, LastPhonebook: book,
 		CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
 	}
 }
@@ -41,7 +49,7 @@ func (s *Service) listPhones(w http.ResponseWriter, r *http.Request) {
 	recs := s.reg.list()
 	out := make([]Phone, len(recs))
 	for i, rec := range recs {
-		out[i] = s.view(rec, "")
+		out[i] = s.view(r, rec, "")
 	}
 	writeJSON(w, http.StatusOK, phoneList{Phones: out})
 }
@@ -65,8 +73,13 @@ func (s *Service) createPhone(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalid("vendor", vendorsMsg()))
 		return
 	}
+	owner, err := s.resolveOwner(in.Owner)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	rec := &record{MAC: mac, Vendor: vendor, Model: strings.TrimSpace(in.Model),
-		Owner: strings.TrimSpace(in.Owner), Username: strings.TrimSpace(in.Username)}
+		Owner: owner, Username: strings.TrimSpace(in.Username)}
 	if err := checkUsername(rec.Username); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -89,8 +102,17 @@ func (s *Service) createPhone(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if rec.Owner != "" {
+		if err := s.setOwner(r.Context(), mac, rec.Owner); err != nil {
+			if rerr := s.reg.remove(r.Context(), mac); rerr != nil {
+				s.log.Error("phone left registered after its owner was refused", "mac", mac, "error", rerr)
+			}
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	s.log.Info("phone registered", "mac", mac, "vendor", vendor, "owner", rec.Owner, "username", rec.Username)
-	writeJSON(w, http.StatusCreated, s.view(rec, tok))
+	writeJSON(w, http.StatusCreated, s.view(r, rec, tok))
 }
 
 func (s *Service) macParam(w http.ResponseWriter, r *http.Request) (string, bool) {
@@ -111,7 +133,7 @@ func (s *Service) getPhone(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errMissing)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.view(rec, ""))
+	writeJSON(w, http.StatusOK, s.view(r, rec, ""))
 }
 
 func (s *Service) patchPhone(w http.ResponseWriter, r *http.Request) {
@@ -127,13 +149,40 @@ func (s *Service) patchPhone(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	old, ok := s.reg.get(mac)
+	if !ok {
+		s.writeError(w, r, errMissing)
+		return
+	}
+	ownerChanged := false
+	if p.Owner != nil {
+		owner, err := s.resolveOwner(*p.Owner)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		p.Owner = &owner
+		if owner != old.Owner {
+			// The user's devices first: they may refuse the phone.
+			if err := s.setOwner(r.Context(), mac, owner); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			ownerChanged = true
+		}
+	}
 	rec, tok, err := s.reg.update(r.Context(), mac, p, s.cfg.clock.Now().UTC())
 	if err != nil {
+		if ownerChanged {
+			if rerr := s.setOwner(r.Context(), mac, old.Owner); rerr != nil {
+				s.log.Error("phone's devices entry not restored", "mac", mac, "error", rerr)
+			}
+		}
 		s.writeError(w, r, err)
 		return
 	}
 	s.log.Info("phone updated", "mac", mac, "token_rotated", tok != "", "password_changed", p.Password != nil)
-	writeJSON(w, http.StatusOK, s.view(rec, tok))
+	writeJSON(w, http.StatusOK, s.view(r, rec, tok))
 }
 
 func (s *Service) deletePhone(w http.ResponseWriter, r *http.Request) {
@@ -141,9 +190,16 @@ func (s *Service) deletePhone(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	rec, _ := s.reg.get(mac)
 	if err := s.reg.remove(r.Context(), mac); err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	s.fetches.forget(mac)
+	if rec != nil && rec.Owner != "" {
+		if err := s.setOwner(r.Context(), mac, ""); err != nil {
+			s.log.Warn("removed phone still listed among its owner's devices", "mac", mac, "owner", rec.Owner, "error", err)
+		}
 	}
 	s.log.Info("phone removed", "mac", mac)
 	w.WriteHeader(http.StatusNoContent)

@@ -39,6 +39,9 @@ type ticket struct {
 	// while the failed-login throttle holds it from the ticket's address.
 	user string
 	addr netip.Addr
+	// fetchMAC, fetchKind and file record the phone's fetch (fetches.go)
+	// when the lane answers.
+	fetchMAC, fetchKind, file string
 }
 
 // tickets maps a hash of a ticket's key to the ticket.
@@ -79,10 +82,11 @@ func (t *tickets) issue(q *request, j jobSpec) {
 	ua := h.Get("User-Agent")
 	var buf [512]byte
 	key := ticketKey(buf[:0], r.RequestURI, auth, h.Get("Accept-Charset"), r.Host, ua, ip)
-	if old := t.find(key); old != nil && old.version == q.id.version && old.spec == j {
+	if old := t.find(key); old != nil && old.version == q.id.version && old.spec == j && old.fetchMAC == q.fetchMAC {
 		return // the usual case: a revalidation the lane did not take
 	}
-	tk := &ticket{key: string(key), version: q.id.version, spec: j, ua: ua, addr: ip}
+	tk := &ticket{key: string(key), version: q.id.version, spec: j, ua: ua, addr: ip,
+		fetchMAC: q.fetchMAC, fetchKind: q.fetchKind, file: q.name}
 	if auth != "" {
 		tk.user = basicUser(auth[len("basic "):])
 	}
@@ -147,6 +151,9 @@ func (s *Service) ServeFast(dst []byte, r *fastlane.Request) (head, body []byte,
 	}
 	j := tk.spec
 	v := s.validators(j)
+	if tk.fetchMAC != "" {
+		s.fetches.note(tk.fetchMAC, tk.fetchKind, tk.file, tk.addr, s.cfg.clock.Now())
+	}
 	etag := v.etag[0]
 	head = dst[:0]
 	if notModifiedBy(string(in[4]), string(in[5]), etag, v.modified) {

@@ -41,6 +41,11 @@ type request struct {
 	number  string
 	page    int
 	cursor  string
+	// fetchKind and fetchMAC say whose fetch this is (fetches.go):
+	// fetchProvisioning or fetchPhonebook, and the phone (its own MAC, or
+	// that of the provisioning file an allow-listed address fetched).
+	fetchKind string
+	fetchMAC  string
 }
 
 func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
@@ -72,13 +77,16 @@ func (s *Service) servePhone(w http.ResponseWriter, r *http.Request) {
 	req := &request{r: r, id: id, token: token, charset: provisioning.NegotiateCharset(r.Header.Get("Accept-Charset"))}
 	if id.phone != nil {
 		s.noteUserAgent(id.phone.MAC, r)
+		req.fetchMAC = id.phone.MAC
 	}
 	switch {
 	case strings.HasPrefix(path, provPrefix):
 		req.name = strings.TrimPrefix(path, provPrefix)
+		req.fetchKind = fetchProvisioning
 		s.serveProvisioning(w, req)
 	case strings.HasPrefix(path, bookPrefix):
 		req.name = strings.TrimPrefix(path, bookPrefix)
+		req.fetchKind = fetchPhonebook
 		if err := req.parseQuery(&query); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return

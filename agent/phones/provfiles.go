@@ -82,6 +82,7 @@ func (s *Service) serveProvisioning(w http.ResponseWriter, q *request) {
 		http.NotFound(w, q.r)
 		return
 	}
+	q.fetchMAC = rec.MAC
 	if f.kind == "polycom-directory" {
 		if rec.Vendor != provisioning.Polycom {
 			http.NotFound(w, q.r)
@@ -238,4 +239,27 @@ func withUserinfo(raw, user, pass string) string {
 	}
 	u.User = url.UserPassword(user, pass)
 	return u.String()
+}
+
+// provisioningURL is what an administrator enters in the provisioning
+// server field of a phone of vendor v, with base the public base URL:
+// Yealink, Polycom and Fanvil take a directory and add the file name
+// themselves; Grandstream takes a server path without the scheme (the
+// protocol is a separate setting) and adds cfg<mac>.xml; Cisco MPP's
+// profile rule and Snom's setting URL name the file.
+func provisioningURL(base, mac string, v provisioning.Vendor) string {
+	dir := base + provPrefix
+	switch v {
+	case provisioning.Grandstream:
+		_, rest, ok := strings.Cut(base, "://")
+		if !ok {
+			rest = base
+		}
+		return rest + strings.TrimSuffix(provPrefix, "/")
+	case provisioning.Cisco:
+		return dir + mac + ".xml"
+	case provisioning.Snom:
+		return dir + strings.ToUpper(mac) + ".xml"
+	}
+	return dir
 }

@@ -36,9 +36,19 @@ type Phone struct {
 	// Token is the phone's URL token, present only when just generated.
 	Token string `json:"token,omitempty" doc:"The phone's URL token, present only when just generated (registration, rotate_token)" example:"pt_Q3vX9mK2wL7nR4tY8bC1"`
 	// Files lists the provisioning files served for this phone.
-	Files     []string  `json:"provisioning_files" doc:"The provisioning files served for this phone, under /provisioning/" example:"[\"0015654aa937.cfg\",\"y000000000028.cfg\"]"`
-	CreatedAt time.Time `json:"created_at" doc:"When the phone was registered" example:"2026-11-30T09:12:00Z"`
-	UpdatedAt time.Time `json:"updated_at" doc:"When the phone last changed" example:"2026-12-01T10:00:00Z"`
+	Files []string `json:"provisioning_files" doc:"The provisioning files served for this phone, under /provisioning/" example:"[\"0015654aa937.cfg\",\"y000000000028.cfg\"]"`
+	// ProvisioningURL is what to enter in the phone's provisioning server
+	// field (its name depends on the vendor: docs/phones.md): the base
+	// URL's /provisioning/ directory, or for Cisco MPP and Snom the
+	// phone's own file, for Grandstream without the scheme.
+	ProvisioningURL string `json:"provisioning_url" doc:"What to enter in the phone's provisioning server field (its name depends on the vendor)" example:"https://pbx.example.com/provisioning/"`
+	// LastProvisioning is the phone's last request for a provisioning
+	// file; LastPhonebook its last phonebook request. Kept in memory: both
+	// are absent until the phone's first request since the daemon started.
+	LastProvisioning *Fetch    `json:"last_provisioning_fetch,omitempty" doc:"The phone's last provisioning request since the daemon started (kept in memory)"`
+	LastPhonebook    *Fetch    `json:"last_phonebook_fetch,omitempty" doc:"The phone's last phonebook request since the daemon started (kept in memory)"`
+	CreatedAt        time.Time `json:"created_at" doc:"When the phone was registered" example:"2026-11-30T09:12:00Z"`
+	UpdatedAt        time.Time `json:"updated_at" doc:"When the phone last changed" example:"2026-12-01T10:00:00Z"`
 }
 
 // record is a phone as stored: the public fields plus its secrets, hashed

@@ -47,6 +47,9 @@ type job struct {
 func (s *Service) serve(w http.ResponseWriter, q *request, j jobSpec, mk func() job) {
 	r := q.r
 	s.tickets.issue(q, j)
+	if q.fetchMAC != "" {
+		s.fetches.note(q.fetchMAC, q.fetchKind, q.name, peerAddr(r), s.cfg.clock.Now())
+	}
 	v := s.validators(j)
 	gen, modified, modifiedHTTP, etagHdr := v.gen, v.modified, v.modifiedHTTP, v.etag
 	h := w.Header()

@@ -87,6 +87,7 @@ type config struct {
 	login       LoginLimits
 	maxNonces   int
 	bookMax     BookLimits
+	owners      Owners
 }
 
 // Option configures a Service.
@@ -161,6 +162,8 @@ type Service struct {
 	nonces *nonceCounts
 
 	lastUA sync.Map // MAC → last User-Agent seen
+	// fetches are each phone's last fetches, in memory (fetches.go).
+	fetches fetchLog
 	// tickets are the fast lane's record of requests served (fastlane.go).
 	tickets tickets
 

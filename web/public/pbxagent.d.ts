@@ -177,6 +177,12 @@ export declare class PbxAgent {
   getAudit(params?: { actor?: string; action?: string; object?: string; result?: string; since?: string; until?: string; limit?: number; cursor?: string; }, body?: undefined, init?: RequestInit): Promise<Page>;
 
   /**
+   * Caller-ID tester: what the HTTP (/cid), FastAGI and SIP redirect paths answer for a number, each by its own code
+   * GET /api/v1/callerid/test
+   */
+  getCalleridTest(params: { number: string; current_name?: string; }, body?: undefined, init?: RequestInit): Promise<TestResult>;
+
+  /**
    * List dialer campaigns
    * GET /api/v1/campaigns
    */
@@ -585,6 +591,28 @@ export declare class PbxAgent {
   getReadyz(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<Readiness>;
 }
 
+export interface AGIAnswer {
+  /** The commands the server sent, in order */
+  commands: string[];
+  /** The caller name the call carried (agi_calleridname) */
+  current_name: string;
+  /** False when agi.addr is empty */
+  enabled: boolean;
+  /** Why the path is off */
+  note?: string;
+  /** The AGI() argument that reaches this server */
+  script?: string;
+  /** The channel variables those commands set */
+  variables: AGIVariable[];
+}
+
+export interface AGIVariable {
+  /** The channel variable */
+  name: string;
+  /** Its value */
+  value: string;
+}
+
 export interface AMDConfig {
   /** What to do on a machine: hangup, or message (play message) */
   action: string;
@@ -866,6 +894,15 @@ export interface CampaignView {
   waiting: number;
 }
 
+export interface Candidate {
+  /** The contact's name */
+  display_name: string;
+  /** The contact's id */
+  id: string;
+  /** The contact's source */
+  source?: string;
+}
+
 export interface Contact {
   /** Company or organisation */
   company?: string;
@@ -1047,11 +1084,35 @@ export interface ErrorDetail {
   request_id?: string;
 }
 
+export interface Fetch {
+  /** The address the request came from */
+  address: string;
+  /** When the request was answered (UTC) */
+  at: string;
+  /** The file asked for, under /provisioning/ or /phonebook/ (never a token) */
+  file: string;
+}
+
 export interface FieldError {
   /** The field, parameter or line at fault */
   field: string;
   /** What is wrong with it */
   message: string;
+}
+
+export interface HTTPAnswer {
+  /** What CURL() returns: the name, or nothing */
+  body: string;
+  /** False when no client may call /cid (callerid.allow empty and no callerid.token) */
+  enabled: boolean;
+  /** The X-Pbxagent-Match header */
+  match?: string;
+  /** Why the path is off */
+  note?: string;
+  /** The request made (path and query, no token) */
+  request?: string;
+  /** The HTTP status (always 200 for a lookup) */
+  status?: number;
 }
 
 export interface Health {
@@ -1282,6 +1343,10 @@ export interface Phone {
   created_at: string;
   /** A password is set (it is never shown) */
   has_password: boolean;
+  /** The phone's last phonebook request since the daemon started (kept in memory) */
+  last_phonebook_fetch?: Fetch;
+  /** The phone's last provisioning request since the daemon started (kept in memory) */
+  last_provisioning_fetch?: Fetch;
   /** The phone's MAC address, 12 lower-case hex digits; its id */
   mac: string;
   /** The model, informational */
@@ -1290,6 +1355,8 @@ export interface Phone {
   owner?: string;
   /** The provisioning files served for this phone, under /provisioning/ */
   provisioning_files: string[];
+  /** What to enter in the phone's provisioning server field (its name depends on the vendor) */
+  provisioning_url: string;
   /** The phone's URL token, present only when just generated (registration, rotate_token) */
   token?: string;
   /** When the phone last changed */
@@ -1388,6 +1455,25 @@ export interface Run {
   trigger: string;
 }
 
+export interface SIPAnswer {
+  /** The Contact header */
+  contact?: string;
+  /** The Contact's display name */
+  display_name?: string;
+  /** False when sip_redirect.addr is empty */
+  enabled: boolean;
+  /** The X-CNAM-Match header */
+  match?: string;
+  /** Why the path is off */
+  note?: string;
+  /** The P-Asserted-Identity header */
+  p_asserted_identity?: string;
+  /** The response's reason phrase */
+  reason?: string;
+  /** The response's status (302, or 404 on a miss unless sip_redirect.miss_status is 302) */
+  status?: number;
+}
+
 export interface SkippedEndpoint {
   /** The Asterisk endpoint */
   endpoint: string;
@@ -1440,6 +1526,33 @@ export interface SyncOptionsInput {
   confirm_deletions?: boolean;
   /** Run a full sync (mark-and-sweep) even when a delta is possible */
   full?: boolean;
+}
+
+export interface TestResult {
+  /** What a FastAGI session does */
+  agi: AGIAnswer;
+  /** The contacts an ambiguous number matches (at most 20) */
+  candidates?: Candidate[];
+  /** The matched contact's id */
+  contact_id?: string;
+  /** The lookup deadline every path applies, in milliseconds (callerid.deadline) */
+  deadline_ms: number;
+  /** What Asterisk's CURL() of /cid reads */
+  http: HTTPAnswer;
+  /** How the directory matched the number: exact, extension, e164, national, none, ambiguous, skipped, timeout or error */
+  match: string;
+  /** The matched contact's name, cleaned as every path cleans it */
+  name?: string;
+  /** The number in E.164 form, when it could be normalised */
+  normalized?: string;
+  /** The number tested, as given */
+  number: string;
+  /** The policy the FastAGI path applies (callerid.overwrite) */
+  overwrite: string;
+  /** What the SIP redirect server answers */
+  sip: SIPAnswer;
+  /** The matched contact's source */
+  source?: string;
 }
 
 export interface User {
@@ -1621,7 +1734,7 @@ export interface CreateRequestInput {
   mac?: string;
   /** The model, informational */
   model?: string;
-  /** The user id whose personal contacts the phone also sees */
+  /** The owner: a user id or username (stored as the id); the phone also sees their personal contacts and is listed among their devices; an unknown user is refused (422) */
   owner?: string;
   /** The phone's HTTP password (write-only) */
   password?: string;

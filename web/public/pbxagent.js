@@ -395,6 +395,16 @@ export class PbxAgent {
   }
 
   /**
+   * Caller-ID tester: what the HTTP (/cid), FastAGI and SIP redirect paths answer for a number, each by its own code
+   * GET /api/v1/callerid/test
+   * @param params.number query parameter. the calling number, as a trunk or Asterisk gives it (at most 64 bytes)
+   * @param params.current_name query parameter. the caller name the call already carries, for FastAGI's overwrite policy (empty: Asterisk's "unknown")
+   */
+  getCalleridTest(params = {}, body = undefined, init = undefined) {
+    return this.call("getCalleridTest", "GET", "/api/v1/callerid/test", { q: ["number", "current_name"], r: ["number"] }, params, body, init);
+  }
+
+  /**
    * List dialer campaigns
    * GET /api/v1/campaigns
    */
