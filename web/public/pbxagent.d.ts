@@ -471,6 +471,12 @@ export declare class PbxAgent {
   postUsersImport(params: Record<string, never>, body: string | Blob, init?: RequestInit): Promise<ImportResult>;
 
   /**
+   * Whether users can be made from Asterisk's endpoints (an ARI connection is configured), and why not
+   * GET /api/v1/users/import-endpoints
+   */
+  getUsersImportEndpoints(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<EndpointImportInfo>;
+
+  /**
    * Create a user for each numeric Asterisk endpoint that no user has (PJSIP/101 → user 101)
    * POST /api/v1/users/import-endpoints
    */
@@ -801,6 +807,11 @@ export interface EmailInput {
 export interface EndpointImport {
   created: User[];
   skipped: SkippedEndpoint[];
+}
+
+export interface EndpointImportInfo {
+  available: boolean;
+  reason?: string;
 }
 
 export interface Entry {
