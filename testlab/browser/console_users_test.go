@@ -61,6 +61,7 @@ func TestConsoleUsers(t *testing.T) {
 		Mismatch         string   `json:"mismatch"`
 		NewPasswordShown bool     `json:"new_password_shown"`
 		SessionEnded     bool     `json:"carol_session_ended"`
+		FocusAfterEdit   string   `json:"focus_after_edit"`
 		A11y             []string `json:"a11y_checked"`
 	}
 	l.run(t, "users", &res)
@@ -93,6 +94,7 @@ func TestConsoleUsers(t *testing.T) {
 		{name: "the edit dialog says a password is set", ok: strings.Contains(res.PasswordState, "A password is set")},
 		{name: "a password mismatch", ok: strings.Contains(res.Mismatch, "differ")},
 		{name: "setting the password ended her session", ok: res.SessionEnded},
+		{name: "the focus returns to the redrawn row's button", ok: res.FocusAfterEdit == "Edit Carol Test"},
 		{name: "a refused CSV lists its bad line and fields", ok: strings.Contains(imp.ImportErrors, "nothing was imported") &&
 			strings.Contains(imp.ImportErrors, "line 3, email") && strings.Contains(imp.ImportErrors, "line 3, extensions")},
 		{name: "the accepted CSV", ok: strings.Contains(imp.Imported, "2 users created")},

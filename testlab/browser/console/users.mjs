@@ -6,7 +6,7 @@
 // then an accepted CSV import, the import from Asterisk's endpoints, and
 // a deletion through its confirmation. "noari": without ARI the
 // endpoints button says why it is unavailable.
-import { run, login, openPage, checkA11y, step, fail, env, S, fmt } from './lib.mjs';
+import { run, login, openPage, checkA11y, step, env, S, fmt } from './lib.mjs';
 
 const s = S.users;
 const phase = process.env.USERS_PHASE || 'main';
@@ -100,6 +100,7 @@ run(async ({ page, context, result }) => {
   await dlg.getByRole('button', { name: S.common.save }).click();
   await dlg.waitFor({ state: 'detached' });
   await page.locator('#status').getByText(S.common.saved).waitFor();
+  result.focus_after_edit = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('aria-label'));
   await carol.reload();
   await carol.locator('#sign-out').waitFor();
   await carol.locator('#nav a', { hasText: S.audit.title }).waitFor();

@@ -15,9 +15,14 @@ export default {
     const { ui, s, common, client } = ctx;
     const { h } = ui;
     const results = h('div', { id: 'apps-results' });
-    root.append(h('p', {}, s.intro),
-      h('div', { class: 'toolbar' }, ui.button(s.register, () => edit(null), { kind: 'primary', id: 'apps-register' })),
-      results);
+    const registerBtn = ui.button(s.register, () => edit(null), { kind: 'primary', id: 'apps-register' });
+    root.append(h('p', {}, s.intro), h('div', { class: 'toolbar' }, registerBtn), results);
+
+    /** After a reload, focus the row's button labelled label again (its row was redrawn), else the register button. */
+    function refocus(label) {
+      const el = [...results.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === label);
+      (el || registerBtn).focus();
+    }
 
     async function load() {
       results.setAttribute('aria-busy', 'true');
@@ -80,7 +85,9 @@ export default {
         await showSecret(created.name, created.client_id, created.client_secret);
         created.client_secret = '';
       }
-      ctx.notify(ui.fmt(s.saved, { name: a ? f.value().name : created.name }));
+      const name = a ? f.value().name : created.name;
+      ctx.notify(ui.fmt(s.saved, { name }));
+      refocus(ui.fmt(s.editOne, { name }));
     }
 
     /** The secret, shown this once: a read-only field, a copy button, the warning. */
@@ -115,6 +122,7 @@ export default {
         const res = await client.postAppsByIdSecret({ id: a.client_id });
         await load();
         await showSecret(a.name, res.client_id, res.client_secret);
+        refocus(ui.fmt(s.rotateOne, { name: a.name }));
       } catch (err) {
         ctx.error(err);
       }
@@ -128,6 +136,7 @@ export default {
         await client.deleteAppsById({ id: a.client_id });
         ctx.notify(ui.fmt(s.deleted, { name: a.name }));
         await load();
+        registerBtn.focus();
       } catch (err) {
         ctx.error(err);
       }

@@ -35,7 +35,7 @@ export default {
       e.preventDefault();
       first();
     });
-    const summary = h('p', { id: 'audit-summary', class: 'muted', 'aria-live': 'polite' });
+    const summary = h('p', { id: 'audit-summary', class: 'muted', 'aria-live': 'polite', tabindex: '-1' });
     const results = h('div', { id: 'audit-results' });
     const pager = h('nav', { class: 'toolbar', 'aria-label': s.caption });
     root.append(h('p', {}, s.intro), form, liveBox.el, summary, results, pager);
@@ -113,7 +113,11 @@ export default {
 
     function show(entries) {
       const n = cursors.length;
-      summary.textContent = ui.fmt(s.pageInfo, { n, count: entries.length });
+      // A live refresh redraws the rows: keep the focus on the same entry's button.
+      const had = results.contains(document.activeElement) ? document.activeElement.getAttribute('aria-label') : null;
+      const pagerFocus = pager.contains(document.activeElement) ? document.activeElement.id : null;
+      const info = ui.fmt(s.pageInfo, { n, count: entries.length });
+      if (summary.textContent !== info) summary.textContent = info; // the live refresh announces changes only
       results.replaceChildren(ui.table({
         caption: s.caption, rows: entries, empty: s.none,
         rowAttrs: (e) => ({ dataset: { action: e.action, result: e.result } }),
@@ -127,6 +131,10 @@ export default {
             { kind: 'link', 'aria-label': ui.fmt(s.detailsOne, { action: e.action, time: when(e.time) }) }) },
         ],
       }));
+      if (had) {
+        const el = [...results.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === had);
+        (el || summary).focus();
+      }
       pager.replaceChildren(
         n > 1 ? ui.button(s.newest, () => { cursors = [undefined]; stopLive ? restartLive() : safeLoad(); }, { id: 'audit-newest' }) : '',
         n > 1 ? ui.button(s.newer, () => { cursors.pop(); safeLoad(); }, { id: 'audit-newer' }) : '',
@@ -139,6 +147,7 @@ export default {
           cursors.push(next);
           safeLoad();
         }, { id: 'audit-older' }) : '');
+      if (pagerFocus) (document.getElementById(pagerFocus) || summary).focus();
     }
 
     function details(e) {

@@ -76,6 +76,7 @@ export default {
         await client.deleteCorsOriginsByOrigin({ origin: o });
         ctx.notify(ui.fmt(s.removed, { origin: o }));
         await load();
+        origin.input.focus();
       } catch (err) {
         ctx.error(err);
       }

@@ -39,7 +39,8 @@ export default {
     const summary = h('p', { id: 'users-summary', class: 'muted', 'aria-live': 'polite' });
     const results = h('div', { id: 'users-results' });
     const more = h('div', {});
-    root.append(form, h('div', { class: 'toolbar' }, ui.button(s.add, () => edit(null), { kind: 'primary', id: 'users-add' })),
+    const addBtn = ui.button(s.add, () => edit(null), { kind: 'primary', id: 'users-add' });
+    root.append(form, h('div', { class: 'toolbar' }, addBtn),
       summary, results, more, importTools());
 
     async function load(q = query, cursor) {
@@ -55,6 +56,12 @@ export default {
         results.dataset.query = q; // what the rows show (tests wait for it)
         results.removeAttribute('aria-busy');
       }
+    }
+
+    /** After a reload, focus the row's button labelled label again (its row was redrawn), else fallback. */
+    function refocus(label, fallback) {
+      const el = [...results.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === label);
+      (el || fallback).focus();
     }
 
     function show(page) {
@@ -105,6 +112,7 @@ export default {
       if (v === 'save') {
         ctx.notify(u ? common.saved : ui.fmt(s.created, { name: f.username() }));
         await load();
+        refocus(u ? ui.fmt(s.editOne, { name: f.username() }) : '', addBtn);
       }
     }
 
@@ -139,6 +147,7 @@ export default {
       if (v === 'save') {
         ctx.notify(ui.fmt(s.passwordSaved, { name }));
         await load();
+        refocus(ui.fmt(s.passwordOne, { name }), addBtn);
       }
     }
 
@@ -151,6 +160,7 @@ export default {
         await client.deleteUsersById({ id: u.id });
         ctx.notify(ui.fmt(s.deleted, { name }));
         await load();
+        addBtn.focus();
       } catch (err) {
         ctx.error(err);
       }
