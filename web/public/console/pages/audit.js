@@ -4,6 +4,9 @@
 // and a live refresh of the newest page.
 
 const LIMITS = ['10', '25', '50', '100'];
+// Suggestions (a datalist: any other value may be typed).
+const ACTIONS = ['contact.', 'import.', 'source.', 'phone.', 'campaign.', 'user.', 'login.', 'app.', 'cors-origin.'];
+const RESULTS = ['ok', 'error', 'invalid', 'forbidden', 'not_found', 'conflict', 'insufficient_storage'];
 const LIVE_MS = 3000;
 
 export default {
@@ -15,9 +18,9 @@ export default {
     const { h } = ui;
     const F = {
       actor: ui.field({ label: s.actor, name: 'actor', id: 'audit-actor', hint: s.actorHint, autocomplete: 'off' }),
-      action: ui.field({ label: s.action, name: 'action', id: 'audit-action', hint: s.actionHint, autocomplete: 'off' }),
+      action: ui.field({ label: s.action, name: 'action', id: 'audit-action', hint: s.actionHint, autocomplete: 'off', list: 'audit-action-list' }),
       object: ui.field({ label: s.object, name: 'object', id: 'audit-object', hint: s.objectHint, autocomplete: 'off' }),
-      result: ui.field({ label: s.result, name: 'result', id: 'audit-result', hint: s.resultHint, autocomplete: 'off' }),
+      result: ui.field({ label: s.result, name: 'result', id: 'audit-result', hint: s.resultHint, autocomplete: 'off', list: 'audit-result-list' }),
       since: ui.field({ label: s.since, name: 'since', type: 'datetime-local', id: 'audit-since', hint: s.timeHint, step: '1' }),
       until: ui.field({ label: s.until, name: 'until', type: 'datetime-local', id: 'audit-until', hint: s.timeHint, step: '1' }),
       limit: ui.field({ label: s.limit, name: 'limit', type: 'select', id: 'audit-limit', value: '25', options: LIMITS }),
@@ -26,6 +29,8 @@ export default {
     const form = h('form', { id: 'audit-filters', 'aria-labelledby': 'audit-filters-h' },
       h('h2', { id: 'audit-filters-h' }, s.filters),
       h('div', { class: 'grid' }, Object.values(F).map((f) => f.el)),
+      h('datalist', { id: 'audit-action-list' }, ACTIONS.map((a) => h('option', { value: a }))),
+      h('datalist', { id: 'audit-result-list' }, RESULTS.map((r) => h('option', { value: r }))),
       h('div', { class: 'toolbar' }, ui.button(s.apply, undefined, { type: 'submit', kind: 'primary', id: 'audit-apply' }),
         ui.button(s.reset, () => {
           for (const f of Object.values(F)) f.input.value = f === F.limit ? '25' : '';
