@@ -37,6 +37,12 @@ export default {
       }
     }
 
+    /** Long values (client ids, URIs) wrap anywhere so the table fits. */
+    const wrap = (el) => {
+      el.style.overflowWrap = 'anywhere';
+      return el;
+    };
+
     function show(apps) {
       results.replaceChildren(ui.table({
         caption: s.caption,
@@ -45,9 +51,9 @@ export default {
         rowAttrs: (a) => ({ dataset: { clientId: a.client_id } }),
         columns: [
           { key: 'name', label: s.colName },
-          { key: 'client_id', label: s.colClientId, render: (a) => h('code', {}, a.client_id) },
+          { key: 'client_id', label: s.colClientId, render: (a) => wrap(h('code', {}, a.client_id)) },
           { key: 'type', label: s.colType, render: (a) => s.typeShort[a.type] || a.type },
-          { key: 'redirect_uris', label: s.colRedirects, render: (a) => (a.redirect_uris || []).map((u) => h('div', {}, u)) },
+          { key: 'redirect_uris', label: s.colRedirects, render: (a) => (a.redirect_uris || []).map((u) => wrap(h('div', {}, u))) },
           { key: 'scopes', label: s.colScopes, render: (a) => (a.scopes || []).join(' ') },
           { key: 'grant_types', label: s.colGrants, render: (a) => (a.grant_types || []).join(', ') },
           { key: 'secret_set', label: s.colSecret, render: (a) => (a.secret_set ? new Date(a.secret_set).toLocaleString() : '') },

@@ -10,7 +10,7 @@ export default {
     const { ui, s, common, client } = ctx;
     const { h } = ui;
     const origin = ui.field({ label: s.origin, name: 'origin', type: 'url', id: 'cors-origin', hint: s.originHint, autocomplete: 'off', required: true, requiredText: common.required });
-    const fieldError = h('div', { id: 'cors-origin-error', class: 'dialog-errors' });
+    const fieldError = h('div', { id: 'cors-origin-error', class: 'dialog-errors', role: 'alert' });
     origin.input.setAttribute('aria-describedby', 'cors-origin-hint cors-origin-error');
     const form = h('form', { class: 'toolbar', id: 'cors-add-form', 'aria-label': s.add, novalidate: true },
       origin.el, ui.button(s.add, undefined, { type: 'submit', kind: 'primary', id: 'cors-add' }));
@@ -32,8 +32,8 @@ export default {
         await load();
       } catch (err) {
         origin.input.setAttribute('aria-invalid', 'true');
-        fieldError.replaceChildren(ui.errorView(err, common));
-        ctx.error(err);
+        ctx.status.clear();
+        fieldError.replaceChildren(ui.errorView(err, common)); // at the field (an alert), not twice
         origin.input.focus();
       }
     });
