@@ -132,9 +132,21 @@ func TestImportEndpoints(t *testing.T) {
 	if len(res.Created) != 0 {
 		t.Fatalf("second import created %d", len(res.Created))
 	}
+	var info EndpointImportInfo
+	if w = e.do(req{method: "GET", path: "/api/v1/users/import-endpoints", as: "admin"}); w.Code != http.StatusOK {
+		t.Fatalf("info with ARI: %d %s", w.Code, w.Body)
+	}
+	if decode(t, w, &info); !info.Available || info.Reason != "" {
+		t.Fatalf("info with ARI: %s", w.Body)
+	}
 	noAri := newEnv(t, fastCfg)
 	if w := noAri.do(req{method: "POST", path: "/api/v1/users/import-endpoints", as: "admin"}); w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("without ARI: %d", w.Code)
+	}
+	w = noAri.do(req{method: "GET", path: "/api/v1/users/import-endpoints", as: "admin"})
+	info = EndpointImportInfo{}
+	if decode(t, w, &info); w.Code != http.StatusOK || info.Available || !strings.Contains(info.Reason, "ari.url") {
+		t.Fatalf("info without ARI: %d %s", w.Code, w.Body)
 	}
 }
 

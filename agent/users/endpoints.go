@@ -22,13 +22,35 @@ type SkippedEndpoint struct {
 	Reason   string `json:"reason" doc:"Why it made no user" example:"not numeric"`
 }
 
+// EndpointImportInfo is the answer to GET /api/v1/users/import-endpoints:
+// whether the import from Asterisk's endpoints can run, and why not.
+type EndpointImportInfo struct {
+	// Available is true when an Asterisk connection (ARI) is configured.
+	Available bool `json:"available" doc:"True when an Asterisk connection (ARI) is configured" example:"false"`
+	// Reason says why the import is unavailable (empty when available).
+	Reason string `json:"reason,omitempty" doc:"Why the import is unavailable (empty when available)" example:"no Asterisk connection (ARI) is configured: set ari.url"`
+}
+
+// noARIReason is why the import from endpoints is unavailable.
+const noARIReason = "no Asterisk connection (ARI) is configured: set ari.url"
+
+// endpointImportInfo answers whether POST /api/v1/users/import-endpoints
+// can run, so a page can say so before anyone presses its button.
+func (s *Service) endpointImportInfo(w http.ResponseWriter, r *http.Request) {
+	info := EndpointImportInfo{Available: s.endpoints != nil}
+	if !info.Available {
+		info.Reason = noARIReason
+	}
+	platform.WriteJSON(w, http.StatusOK, info)
+}
+
 // importEndpoints creates a user for each numeric Asterisk endpoint
 // (PJSIP/101 → user "101", extension 101, endpoint PJSIP/101) that no user
 // has yet; existing users are left untouched.
 func (s *Service) importEndpoints(w http.ResponseWriter, r *http.Request) {
 	if s.endpoints == nil {
 		platform.WriteErr(w, r, &platform.APIError{Status: http.StatusServiceUnavailable, Code: platform.CodeUnavailable,
-			Message: "no Asterisk connection (ARI) is configured"})
+			Message: noARIReason})
 		return
 	}
 	eps, err := s.endpoints.List(r.Context())

@@ -70,6 +70,9 @@ func (s *Service) Routes() []platform.Route {
 					"jmueller,Jürgen Müller,j.mueller@example.com,de,user,dialer,101,PJSIP/101,0015654aa937,false\n"},
 			Responses: map[int]platform.Body{201: resp("created", ImportResult{}), 400: errResponse, 409: errResponse,
 				413: errResponse, 415: errResponse}}},
+		{Method: "GET", Path: "/api/v1/users/import-endpoints", Scope: platform.ScopeAdmin, Handler: h(s.endpointImportInfo), Op: platform.Operation{
+			Summary:   "Whether users can be made from Asterisk's endpoints (an ARI connection is configured), and why not",
+			Responses: map[int]platform.Body{200: resp("available, or the reason it is not", EndpointImportInfo{})}}},
 		{Method: "POST", Path: "/api/v1/users/import-endpoints", Scope: platform.ScopeAdmin, Handler: h(s.importEndpoints), Op: platform.Operation{
 			Summary:   "Create a user for each numeric Asterisk endpoint that no user has (PJSIP/101 → user 101)",
 			Responses: map[int]platform.Body{200: resp("what was created and skipped", EndpointImport{}), 502: errResponse, 503: errResponse}}},

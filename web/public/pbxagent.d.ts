@@ -477,6 +477,12 @@ export declare class PbxAgent {
   postUsersImport(params: Record<string, never>, body: string | Blob, init?: RequestInit): Promise<ImportResult>;
 
   /**
+   * Whether users can be made from Asterisk's endpoints (an ARI connection is configured), and why not
+   * GET /api/v1/users/import-endpoints
+   */
+  getUsersImportEndpoints(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<EndpointImportInfo>;
+
+  /**
    * Create a user for each numeric Asterisk endpoint that no user has (PJSIP/101 → user 101)
    * POST /api/v1/users/import-endpoints
    */
@@ -1041,6 +1047,13 @@ export interface EndpointImport {
   created: User[];
   /** The endpoints that made no user, with why */
   skipped: SkippedEndpoint[];
+}
+
+export interface EndpointImportInfo {
+  /** True when an Asterisk connection (ARI) is configured */
+  available: boolean;
+  /** Why the import is unavailable (empty when available) */
+  reason?: string;
 }
 
 export interface Entry {

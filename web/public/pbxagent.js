@@ -841,6 +841,14 @@ export class PbxAgent {
   }
 
   /**
+   * Whether users can be made from Asterisk's endpoints (an ARI connection is configured), and why not
+   * GET /api/v1/users/import-endpoints
+   */
+  getUsersImportEndpoints(params = {}, body = undefined, init = undefined) {
+    return this.call("getUsersImportEndpoints", "GET", "/api/v1/users/import-endpoints", {  }, params, body, init);
+  }
+
+  /**
    * Create a user for each numeric Asterisk endpoint that no user has (PJSIP/101 → user 101)
    * POST /api/v1/users/import-endpoints
    */
