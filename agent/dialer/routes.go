@@ -26,8 +26,30 @@ type (
 		Numbers []string `json:"numbers" openapi:"required"`
 	}
 	leadsAdded struct {
+		// Received is how many leads the upload held.
 		Received int `json:"received"`
-		Added    int `json:"added"`
+		// Added is how many joined the campaign.
+		Added int `json:"added"`
+		// Skipped lists the leads not added because their number was
+		// already in the campaign (or earlier in the upload), up to 100.
+		Skipped []leadSkipped `json:"skipped,omitempty"`
+	}
+	leadSkipped struct {
+		// Line of the CSV (0 for a JSON upload).
+		Line int `json:"line,omitempty"`
+		// Index is the lead's position in the upload, from 1.
+		Index  int    `json:"index"`
+		Number string `json:"number"`
+		Reason string `json:"reason" openapi:"example=already in the campaign"`
+	}
+	leadsDeleted struct {
+		Deleted int `json:"deleted"`
+	}
+	dncPage struct {
+		// Total is how many listed numbers match q.
+		Total   int        `json:"total"`
+		Offset  int        `json:"offset"`
+		Numbers []DNCEntry `json:"numbers"`
 	}
 	dncAdded struct {
 		Added  int `json:"added"`
@@ -52,6 +74,14 @@ func (h *Handler) Routes() []platform.Route {
 	r := func(method, path string, f http.HandlerFunc, op platform.Operation) platform.Route {
 		return platform.Route{Method: method, Path: path, Scope: platform.ScopeDialer, Handler: f, Op: op}
 	}
+	noContent := func(what string) map[int]platform.Body {
+		return map[int]platform.Body{204: {Description: what}}
+	}
+	idParam := platform.Param{Name: "id", In: "path", Required: true, Description: "the campaign's id"}
+	paging := []platform.Param{
+		{Name: "offset", In: "query", Description: "skip this many (default 0)", Schema: map[string]any{"type": "integer", "minimum": 0}},
+		{Name: "limit", In: "query", Description: "at most this many (default 100; 0: all)", Schema: map[string]any{"type": "integer", "minimum": 0}},
+	}
 	d := h.d
 	return []platform.Route{
 		r("GET", "/api/v1/campaigns", h.listCampaigns, platform.Operation{Summary: "List dialer campaigns", Responses: res(200, []campaignOut{})}),
@@ -69,6 +99,22 @@ func (h *Handler) Routes() []platform.Route {
 			Request: js(directoryQuery{}), Responses: res(200, leadsAdded{})}),
 		r("GET", "/api/v1/campaigns/{id}/leads", h.listLeads, platform.Operation{Summary: "List a campaign's leads",
 			Params: []platform.Param{{Name: "offset", In: "query"}, {Name: "limit", In: "query"}}, Responses: res(200, leadPage{})}),
+		r("DELETE", "/api/v1/campaigns/{id}", h.deleteCampaign, platform.Operation{
+			Summary: "Delete a campaign with its leads and figures (409 while it runs, has calls in progress or agents logged in)",
+			Params:  []platform.Param{idParam}, Responses: noContent("deleted")}),
+		r("DELETE", "/api/v1/campaigns/{id}/leads", h.deleteLeads, platform.Operation{
+			Summary: "Delete every lead of a campaign (409 while one is being dialled)",
+			Params:  []platform.Param{idParam}, Responses: res(200, leadsDeleted{})}),
+		r("DELETE", "/api/v1/campaigns/{id}/leads/{lead}", h.deleteLead, platform.Operation{
+			Summary: "Delete one lead of a campaign (409 while it is being dialled)",
+			Params:  []platform.Param{idParam, {Name: "lead", In: "path", Required: true, Description: "the lead's id"}}, Responses: noContent("deleted")}),
+		r("GET", "/api/v1/dnc", h.listDNC, platform.Operation{Summary: "List the do-not-call numbers (E.164, in number order)",
+			Params:    append([]platform.Param{{Name: "q", In: "query", Description: "only numbers containing these digits"}}, paging...),
+			Responses: res(200, dncPage{})}),
+		r("DELETE", "/api/v1/dnc/{number}", h.removeDNC, platform.Operation{Summary: "Take a number off the do-not-call list",
+			Params: []platform.Param{{Name: "number", In: "path", Required: true, Description: "the number, E.164 (+38761100004) or national with region"},
+				{Name: "region", In: "query", Description: "ISO country for a national number (BA, GB); without it such numbers are read as US numbers"}},
+			Responses: noContent("removed")}),
 		r("GET", "/api/v1/campaigns/{id}/stats", h.stats, platform.Operation{Summary: "A campaign's real-time figures", Responses: res(200, CampaignView{})}),
 		r("POST", "/api/v1/dnc", h.addDNC, platform.Operation{Summary: "Add numbers to the do-not-call list (text/csv, one a line, or JSON)",
 			Params: []platform.Param{{Name: "region", In: "query"}}, Request: csvOrJSON(dncInput{}), Responses: res(200, dncAdded{})}),

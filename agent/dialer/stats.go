@@ -55,6 +55,8 @@ type CampaignView struct {
 	LeadsDue      int `json:"leads_due"`
 	LeadsDeferred int `json:"leads_deferred"`
 
+	// TimeToAgentP50 is the median time from answer to agent.
+	TimeToAgentP50 Duration        `json:"time_to_agent_p50"`
 	TimeToAgentP99 Duration        `json:"time_to_agent_p99"`
 	TimeToAgentMax Duration        `json:"time_to_agent_max"`
 	Outcomes       map[Outcome]int `json:"outcomes"`
@@ -162,6 +164,7 @@ func (d *Dialer) campaignView(c *campaign, now time.Time) CampaignView {
 		TimeToAgentP99: Duration(c.tta.quantile(0.99)), TimeToAgentMax: Duration(c.tta.max),
 		Outcomes: map[Outcome]int{}, AnswerRateEstimate: c.est.answerRate(), RiskThreshold: c.ctl.theta, LastRisk: c.ctl.lastRisk,
 		AnswerRateChanges: c.est.changes, StrayCalls: c.strays, ColdStart: c.cfg.Mode == ModePredictive && c.est.cold(), RecordingFailures: c.recordFailures, LastFault: c.lastFault}
+	v.TimeToAgentP50 = Duration(min(c.tta.quantile(0.5), c.tta.max))
 	for k, n := range c.outcomes {
 		v.Outcomes[k] = n
 	}

@@ -207,6 +207,12 @@ export declare class PbxAgent {
   patchCampaignsById(params: { id: string; }, body: CampaignConfigInput, init?: RequestInit): Promise<CampaignOut>;
 
   /**
+   * Delete a campaign with its leads and figures (409 while it runs, has calls in progress or agents logged in)
+   * DELETE /api/v1/campaigns/{id}
+   */
+  deleteCampaignsById(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
    * List a campaign's leads
    * GET /api/v1/campaigns/{id}/leads
    */
@@ -219,10 +225,22 @@ export declare class PbxAgent {
   postCampaignsByIdLeads(params: { id: string; }, body: LeadInputInput[] | string | Blob, init?: RequestInit): Promise<LeadsAdded>;
 
   /**
+   * Delete every lead of a campaign (409 while one is being dialled)
+   * DELETE /api/v1/campaigns/{id}/leads
+   */
+  deleteCampaignsByIdLeads(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<LeadsDeleted>;
+
+  /**
    * Add leads from a directory query
    * POST /api/v1/campaigns/{id}/leads/directory
    */
   postCampaignsByIdLeadsDirectory(params: { id: string; }, body: DirectoryQueryInput, init?: RequestInit): Promise<LeadsAdded>;
+
+  /**
+   * Delete one lead of a campaign (409 while it is being dialled)
+   * DELETE /api/v1/campaigns/{id}/leads/{lead}
+   */
+  deleteCampaignsByIdLeadsByLead(params: { id: string; lead: string; }, body?: undefined, init?: RequestInit): Promise<void>;
 
   /**
    * Pause dialling
@@ -345,10 +363,22 @@ export declare class PbxAgent {
   getDialerStream(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<string>;
 
   /**
+   * List the do-not-call numbers (E.164, in number order)
+   * GET /api/v1/dnc
+   */
+  getDnc(params?: { q?: string; offset?: number; limit?: number; }, body?: undefined, init?: RequestInit): Promise<DncPage>;
+
+  /**
    * Add numbers to the do-not-call list (text/csv, one a line, or JSON)
    * POST /api/v1/dnc
    */
   postDnc(params: { region?: string; }, body: DncInputInput | string | Blob, init?: RequestInit): Promise<DncAdded>;
+
+  /**
+   * Take a number off the do-not-call list
+   * DELETE /api/v1/dnc/{number}
+   */
+  deleteDncByNumber(params: { number: string; region?: string; }, body?: undefined, init?: RequestInit): Promise<void>;
 
   /**
    * Sign in with username and password: sets the session cookie, returns the CSRF token
@@ -727,6 +757,7 @@ export interface CampaignView {
   state: string;
   stray_calls: number;
   time_to_agent_max: number;
+  time_to_agent_p50: number;
   time_to_agent_p99: number;
   waiting: number;
 }
@@ -776,6 +807,11 @@ export interface ContactView {
   source: string;
   updated_at: string;
   user_principal_name?: string;
+}
+
+export interface DNCEntry {
+  added_at: string;
+  number: string;
 }
 
 export interface Devices {
@@ -1187,6 +1223,12 @@ export interface DncInputInput {
   numbers: string[];
 }
 
+export interface DncPage {
+  numbers: DNCEntry[];
+  offset: number;
+  total: number;
+}
+
 export interface Erased {
   contacts_deleted: number;
   erased: boolean;
@@ -1198,9 +1240,21 @@ export interface LeadPage {
   total: number;
 }
 
+export interface LeadSkipped {
+  index: number;
+  line?: number;
+  number: string;
+  reason: string;
+}
+
 export interface LeadsAdded {
   added: number;
   received: number;
+  skipped?: LeadSkipped[];
+}
+
+export interface LeadsDeleted {
+  deleted: number;
 }
 
 export interface LocalFields {

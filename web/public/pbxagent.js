@@ -438,6 +438,15 @@ export class PbxAgent {
   }
 
   /**
+   * Delete a campaign with its leads and figures (409 while it runs, has calls in progress or agents logged in)
+   * DELETE /api/v1/campaigns/{id}
+   * @param params.id path parameter. the campaign's id
+   */
+  deleteCampaignsById(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteCampaignsById", "DELETE", "/api/v1/campaigns/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
    * List a campaign's leads
    * GET /api/v1/campaigns/{id}/leads
    * @param params.id path parameter.
@@ -458,12 +467,31 @@ export class PbxAgent {
   }
 
   /**
+   * Delete every lead of a campaign (409 while one is being dialled)
+   * DELETE /api/v1/campaigns/{id}/leads
+   * @param params.id path parameter. the campaign's id
+   */
+  deleteCampaignsByIdLeads(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteCampaignsByIdLeads", "DELETE", "/api/v1/campaigns/{id}/leads", { p: ["id"] }, params, body, init);
+  }
+
+  /**
    * Add leads from a directory query
    * POST /api/v1/campaigns/{id}/leads/directory
    * @param params.id path parameter.
    */
   postCampaignsByIdLeadsDirectory(params = {}, body = undefined, init = undefined) {
     return this.call("postCampaignsByIdLeadsDirectory", "POST", "/api/v1/campaigns/{id}/leads/directory", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Delete one lead of a campaign (409 while it is being dialled)
+   * DELETE /api/v1/campaigns/{id}/leads/{lead}
+   * @param params.id path parameter. the campaign's id
+   * @param params.lead path parameter. the lead's id
+   */
+  deleteCampaignsByIdLeadsByLead(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteCampaignsByIdLeadsByLead", "DELETE", "/api/v1/campaigns/{id}/leads/{lead}", { p: ["id", "lead"] }, params, body, init);
   }
 
   /**
@@ -648,12 +676,33 @@ export class PbxAgent {
   }
 
   /**
+   * List the do-not-call numbers (E.164, in number order)
+   * GET /api/v1/dnc
+   * @param params.q query parameter. only numbers containing these digits
+   * @param params.offset query parameter. skip this many (default 0)
+   * @param params.limit query parameter. at most this many (default 100; 0: all)
+   */
+  getDnc(params = {}, body = undefined, init = undefined) {
+    return this.call("getDnc", "GET", "/api/v1/dnc", { q: ["q", "offset", "limit"] }, params, body, init);
+  }
+
+  /**
    * Add numbers to the do-not-call list (text/csv, one a line, or JSON)
    * POST /api/v1/dnc
    * @param params.region query parameter.
    */
   postDnc(params = {}, body = undefined, init = undefined) {
     return this.call("postDnc", "POST", "/api/v1/dnc", { q: ["region"], ct: "text/csv" }, params, body, init);
+  }
+
+  /**
+   * Take a number off the do-not-call list
+   * DELETE /api/v1/dnc/{number}
+   * @param params.number path parameter. the number, E.164 (+38761100004) or national with region
+   * @param params.region query parameter. ISO country for a national number (BA, GB); without it such numbers are read as US numbers
+   */
+  deleteDncByNumber(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteDncByNumber", "DELETE", "/api/v1/dnc/{number}", { p: ["number"], q: ["region"] }, params, body, init);
   }
 
   /**
