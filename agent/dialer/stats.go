@@ -161,7 +161,7 @@ func (d *Dialer) campaignView(c *campaign, now time.Time) CampaignView {
 		Dialed: c.dialed, Answered: c.answered, Connected: c.connected, Abandoned: c.abandoned,
 		Machines: c.machines, HungUp: c.hungUp, AMDFalsePositives: c.amdFalsePosTotal, AbandonRate: c.meter.rate(), Window: c.cfg.AbandonWindow,
 		LeadsDue: c.queue.readyLen(), LeadsDeferred: len(c.queue.deferred),
-		TimeToAgentP99: Duration(c.tta.quantile(0.99)), TimeToAgentMax: Duration(c.tta.max),
+		TimeToAgentP99: Duration(min(c.tta.quantile(0.99), c.tta.max)), TimeToAgentMax: Duration(c.tta.max),
 		Outcomes: map[Outcome]int{}, AnswerRateEstimate: c.est.answerRate(), RiskThreshold: c.ctl.theta, LastRisk: c.ctl.lastRisk,
 		AnswerRateChanges: c.est.changes, StrayCalls: c.strays, ColdStart: c.cfg.Mode == ModePredictive && c.est.cold(), RecordingFailures: c.recordFailures, LastFault: c.lastFault}
 	v.TimeToAgentP50 = Duration(min(c.tta.quantile(0.5), c.tta.max))
