@@ -4,7 +4,7 @@
 // customer up when asked (lab()), and the page must show the agent's state
 // and the counters change live; pause, stop through the confirmation, a
 // refused delete, edit; the do-not-call list; the stream ends when the
-// page is left.
+// page is left; without the stream the page polls.
 import { createInterface } from 'node:readline';
 import { run, login, openPage, checkA11y, step, fail, env, S, fmt, expectStatus } from './lib.mjs';
 
@@ -177,4 +177,13 @@ run(async ({ page, result }) => {
     .then(() => true, () => false);
   await openPage(page, 'phonebook');
   result.stream_closed = await closed;
+
+  step('without the stream: polling');
+  await page.route('**/api/v1/dialer/stream', (route) => route.abort('connectionrefused'));
+  await openPage(page, 'campaigns');
+  await page.locator('#cp-live[data-mode="poll"]').waitFor();
+  await page.locator('#cp-list tr[data-campaign="spring"] [data-live="state"]', { hasText: C.states.stopped }).waitFor();
+  await page.locator('#cp-list tr[data-campaign="spring"] [data-live="dialed"]', { hasText: /^1$/ }).waitFor();
+  result.polling = await page.locator('#cp-live').innerText();
+  await checkA11y(page, 'campaigns: polling');
 });

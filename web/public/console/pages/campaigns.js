@@ -55,10 +55,30 @@ function campaignsTab(panel, ctx, state) {
   // Cells updated in place from each snapshot (no re-render: focus stays where it is).
   const cells = new Map(); // `${campaign}/${key}` → element
 
-  async function loadConfigs() {
-    state.configs = await client.getCampaigns();
-    renderList();
-    if (state.selected && !state.configs.some((c) => c.config.id === state.selected)) closeDetail();
+  let dialerOff = false;
+  let reloading = null;
+  function loadConfigs() {
+    if (!reloading) {
+      reloading = (async () => {
+        try {
+          state.configs = await client.getCampaigns();
+        } catch (err) {
+          if (err && err.status === 404) { // no ari.url: the dialer's routes are not mounted
+            dialerOff = true;
+            live.dataset.mode = 'off';
+            live.textContent = '';
+            list.replaceChildren(h('p', { class: 'notice', id: 'cp-off' }, s.dialerOff));
+            return;
+          }
+          throw err;
+        } finally {
+          reloading = null;
+        }
+        renderList();
+        if (state.selected && !state.configs.some((c) => c.config.id === state.selected)) closeDetail();
+      })();
+    }
+    return reloading;
   }
 
   function view(id) {
@@ -229,6 +249,7 @@ function campaignsTab(panel, ctx, state) {
     live.textContent = s.liveStream;
   }
   function polling(err) {
+    if (dialerOff || (err && err.status === 404)) return;
     live.dataset.mode = 'poll';
     live.textContent = ui.fmt(s.livePoll, { seconds: POLL_MS / 1000, reason: (err && err.message) || '' });
     if (stopPoll) return;
@@ -319,7 +340,12 @@ function campaignsTab(panel, ctx, state) {
     });
     if (v !== 'save' || !saved) return;
     ctx.notify(ui.fmt(current ? s.saved : s.created, { name: saved.config.id }));
-    await loadConfigs();
+    try {
+      await loadConfigs();
+    } catch (err) {
+      ctx.error(err);
+      return;
+    }
     openDetail(saved.config.id);
   }
 

@@ -169,6 +169,7 @@ export default {
     formIntro: 'Fields left empty take their default (shown in each field\'s help). Durations are written like 25s, 20m or 2h.',
     badNumber: '{field}: "{value}" is not a number.',
     liveConnecting: 'Connecting to the live figures…',
+    dialerOff: 'The dialer is off: pbxagent has no connection to Asterisk configured (ari.url). See the dialer\'s documentation.',
     liveStream: 'Live: figures and agents update as they change.',
     livePoll: 'The live stream is unavailable ({reason}); refreshing every {seconds} seconds until it is back.',
     listCaption: 'Campaigns, their state and counters',
