@@ -19,7 +19,7 @@ var updateClient = flag.Bool("update-client", false, "rewrite web/public/pbxagen
 // the daemon serves at /public/pbxagent.js and /public/pbxagent.d.ts.
 func TestJSClientUpToDate(t *testing.T) {
 	d, _ := ariDaemon(t)
-	js, dts, err := jsclient.Generate(httpx.OpenAPI(d.Mux().Routes()))
+	js, dts, err := jsclient.Generate(httpx.OpenAPI(d.Mux().Routes(), openAPIInfo()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,11 +38,7 @@ func ok(code int, desc string, v any) map[int]platform.Body {
 }
 
 func csvOK(desc string) map[int]platform.Body {
-	return map[int]platform.Body{200: {ContentType: "text/csv", Description: desc}}
-}
-
-func q(name, desc string) platform.Param {
-	return platform.Param{Name: name, In: "query", Description: desc}
+	return map[int]platform.Body{200: {ContentType: "text/csv", Description: desc, Schema: map[string]any{"type": "string"}, Example: templateCSV()}}
 }
 
 // Routes implements platform.Router. Reads need contacts:read, changes to
@@ -55,36 +51,54 @@ func (c *Component) Routes() []platform.Route {
 	hf := func(f http.HandlerFunc) http.Handler { return f }
 	return []platform.Route{
 		{Method: "GET", Path: "/api/v1/contacts", Scope: read, Handler: hf(ct.search), Op: platform.Operation{
-			Summary: "Search contacts (sorted by display name, paged)",
-			Params: []platform.Param{q("q", "words of the name, company or number"), q("scope", "global or personal"), q("owner", "owner of personal contacts"),
-				q("source", "source id"), q("visible_to", "user whose view to search"), q("limit", "1 to 1000"), q("cursor", "next_cursor of the previous page")},
+			Summary:     "Search contacts (sorted by display name, paged)",
+			Description: "Words match the start of name parts, company and e-mail (case and accents ignored); digits and `+` match numbers in any notation.",
+			Params: []platform.Param{qx("q", "Words of the name, company or number", "+387 61"),
+				{Name: "scope", In: "query", Description: "Only global or only personal contacts", Example: "global", Schema: enumSchema("global", "personal")},
+				qx("owner", "Only the personal contacts of this user id", "01JEQ7H2B3C4D5E6F7G8H9J0K1"),
+				qx("source", "Only this source's contacts (local, csv or a sync source's id)", "local"),
+				qx("visible_to", "Search as this user id sees the book: global contacts and their personal ones", "01JEQ7H2B3C4D5E6F7G8H9J0K1"),
+				qx("limit", "Page size, 1 to 1000 (default 100)", 100), qx("cursor", "next_cursor of the previous page", "MDFKRVE3RzhaSzRNMk41UDZSN1M4VDlWMFc")},
 			Responses: ok(200, "a page of contacts", phonebook.Page{})}},
 		{Method: "POST", Path: "/api/v1/contacts", Scope: write, Handler: hf(ct.create), Op: platform.Operation{
 			Summary: "Create a contact", Request: jsonBody(contactInput{}), Responses: ok(201, "the contact", ContactView{})}},
 		{Method: "GET", Path: "/api/v1/contacts/{id}", Scope: read, Handler: hf(ct.get), Op: platform.Operation{
-			Summary: "Get a contact (with its locally edited fields)", Responses: ok(200, "the contact", ContactView{})}},
+			Summary: "Get a contact (with its locally edited fields)", Params: []platform.Param{contactIDParam}, Responses: ok(200, "the contact", ContactView{})}},
 		{Method: "PUT", Path: "/api/v1/contacts/{id}", Scope: write, Handler: hf(ct.put), Op: platform.Operation{
-			Summary: "Replace a contact", Request: jsonBody(contactInput{}), Responses: ok(200, "the contact", ContactView{})}},
+			Summary: "Replace a contact", Params: []platform.Param{contactIDParam}, Request: jsonBody(contactInput{}), Responses: ok(200, "the contact", ContactView{})}},
 		{Method: "PATCH", Path: "/api/v1/contacts/{id}", Scope: write, Handler: hf(ct.patch), Op: platform.Operation{
-			Summary: "Change fields of a contact (JSON merge patch)", Request: &platform.Body{ContentType: "application/merge-patch+json", Schema: contactInput{}},
+			Summary: "Change fields of a contact (JSON merge patch)", Params: []platform.Param{contactIDParam},
+			Description: "RFC 7396: the fields sent replace the contact's, null clears one, lists (numbers, emails) are replaced whole. " +
+				"On a synced contact the changed fields become local edits, kept through syncs until reverted.", Request: &platform.Body{ContentType: "application/merge-patch+json", Schema: contactInput{}},
 			Responses: ok(200, "the contact", ContactView{})}},
 		{Method: "DELETE", Path: "/api/v1/contacts/{id}", Scope: write, Handler: hf(ct.delete), Op: platform.Operation{
-			Summary: "Delete a contact (a synced one stays deleted through syncs)", Responses: ok(204, "deleted", nil)}},
+			Summary: "Delete a contact (a synced one stays deleted through syncs)", Params: []platform.Param{contactIDParam}, Responses: ok(204, "deleted", nil)}},
 		{Method: "POST", Path: "/api/v1/contacts/{id}/revert", Scope: write, Handler: hf(ct.revert), Op: platform.Operation{
-			Summary: "Drop local edits of a synced contact", Responses: ok(200, "the contact as its source has it", ContactView{})}},
+			Summary: "Drop local edits of a synced contact", Params: []platform.Param{contactIDParam}, Responses: ok(200, "the contact as its source has it", ContactView{})}},
 		{Method: "GET", Path: "/api/v1/lookup", Scope: read, Handler: hf(ct.lookup), Op: platform.Operation{
-			Summary: "Reverse lookup of a number (404 on a miss)", Params: []platform.Param{{Name: "number", In: "query", Required: true}},
-			Responses: ok(200, "the contact's name", LookupAnswer{})}},
+			Summary: "Reverse lookup of a number (404 on a miss)", Params: []platform.Param{{Name: "number", In: "query", Required: true,
+				Description: "The number in any notation: E.164, national in numbers.default_region, 00-prefixed, tel: URI, an extension", Example: "+38761111111"}},
+			Responses: map[int]platform.Body{200: {ContentType: "application/json", Description: "the contact's name", Schema: LookupAnswer{}},
+				404: {ContentType: "application/json", Description: "no contact has the number (match none), or several have it (match ambiguous)", Schema: lookupMiss{},
+					Example: lookupMiss{LookupAnswer{Match: "none", E164: "+38761999999"}, platform.ErrorDetail{Code: platform.CodeNotFound,
+						Message: "no contact has this number (none)", Details: []platform.FieldError{}, RequestID: "b3f1c2a4d5e6f708"}}}}}},
 		{Method: "POST", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importCSV), Op: platform.Operation{
-			Summary: "Import a CSV (replace needs confirm=true)", Params: []platform.Param{q("mode", "replace (default) or merge"), q("confirm", "true to replace")},
-			Request: &platform.Body{ContentType: "text/csv", Description: "Central Phone Book, Google or Outlook CSV"}, Responses: ok(200, "what the import did", ImportResult{})}},
+			Summary: "Import a CSV (replace needs confirm=true)", Description: "replace makes the CSV-managed contacts exactly the file's (deleting those it lacks) and needs confirm=true; merge only adds and updates. " +
+				"The format (Central Phone Book without header, Google or Outlook with one) is detected and named in the answer.",
+			Params: []platform.Param{{Name: "mode", In: "query", Description: "replace (default) or merge", Example: "replace", Schema: enumSchema("replace", "merge")},
+				qx("confirm", "true to confirm a replace (it deletes the CSV-managed contacts the file lacks)", true)},
+			Request: &platform.Body{ContentType: "text/csv", Description: "Central Phone Book, Google or Outlook CSV", Example: templateCSV()},
+			Responses: map[int]platform.Body{200: {ContentType: "application/json", Description: "what the import did", Schema: ImportResult{}},
+				409: {Description: "a replace without confirm=true: " + ConfirmReplaceMessage, Schema: platform.ErrorBody{}},
+				429: {Description: "too many imports at once (too_many_imports): retry after Retry-After", Schema: platform.ErrorBody{}},
+				503: {Description: "the daemon is stopping: nothing was imported", Schema: platform.ErrorBody{}}}}},
 		{Method: "GET", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importInfo), Op: platform.Operation{
 			Summary:   "What a replacing CSV import would replace: the number of contacts from earlier CSV imports (those the new file lacks are deleted)",
 			Responses: ok(200, "the count", ImportInfo{})}},
 		{Method: "GET", Path: "/api/v1/contacts/export", Scope: admin, Handler: hf(im.export), Op: platform.Operation{
 			Summary:   "Export global contacts as Central Phone Book CSV (source=csv: only the CSV-managed ones, the file to edit and upload again)",
-			Params:    []platform.Param{q("source", "only this source's contacts")},
-			Responses: csvOK("the contacts")}},
+			Params:    []platform.Param{qx("source", "Only this source's contacts (csv: the CSV-managed ones)", "csv")},
+			Responses: csvOK("the contacts, one a line, no header (the template's format)")}},
 		{Method: "GET", Path: "/api/v1/contacts/template", Scope: admin, Handler: hf(im.template), Op: platform.Operation{
 			Summary: "A CSV template", Responses: csvOK("the header and an example row")}},
 	}

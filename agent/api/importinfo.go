@@ -14,7 +14,7 @@ type ImportInfo struct {
 	// CSVContacts counts the contacts of earlier CSV imports: a replacing
 	// import keeps those the new file has (same names and company) and
 	// deletes the others, so at most this many are deleted.
-	CSVContacts int `json:"csv_contacts" doc:"contacts from earlier CSV imports; a replacing import deletes those the new file does not have"`
+	CSVContacts int `json:"csv_contacts" doc:"contacts from earlier CSV imports; a replacing import deletes those the new file does not have" example:"1200"`
 }
 
 // importInfo answers what a replacing import would replace.

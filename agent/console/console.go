@@ -124,7 +124,7 @@ func (*Console) Name() string { return "console" }
 // Routes implements platform.Router.
 func (c *Console) Routes() []platform.Route {
 	html := func(desc string) map[int]platform.Body {
-		return map[int]platform.Body{200: {ContentType: "text/html", Description: desc},
+		return map[int]platform.Body{200: {ContentType: "text/html", Description: desc, Example: "<!doctype html>\n<html lang=\"en\">…</html>\n"},
 			304: {Description: "not modified (If-None-Match)"}}
 	}
 	return []platform.Route{
@@ -133,8 +133,8 @@ func (c *Console) Routes() []platform.Route {
 				Responses: html("the console")}},
 		{Method: "GET", Path: "/public/{file...}", Scope: platform.ScopePublic, Handler: http.HandlerFunc(c.public),
 			Op: platform.Operation{ID: "getPublicFile", Summary: "The console's scripts and styles, and the JavaScript client (/public/pbxagent.js, /public/pbxagent.d.ts)",
-				Params: []platform.Param{{Name: "file", In: "path", Required: true, Description: "path under /public/, e.g. pbxagent.js"}},
-				Responses: map[int]platform.Body{200: {ContentType: "text/javascript", Description: "the file (its Content-Type by its extension)"},
+				Params: []platform.Param{{Name: "file", In: "path", Required: true, Description: "path under /public/, e.g. pbxagent.js", Example: "pbxagent.js"}},
+				Responses: map[int]platform.Body{200: {ContentType: "text/javascript", Description: "the file (its Content-Type by its extension)", Example: "export class PbxAgent { … }\n"},
 					304: {Description: "not modified (If-None-Match)"}, 404: {ContentType: "application/json", Description: "no such file", Schema: platform.ErrorBody{}}}}},
 	}
 }

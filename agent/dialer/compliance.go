@@ -182,9 +182,9 @@ func (l *DNCList) Remove(number string) bool {
 
 // DNCEntry is a number on the do-not-call list.
 type DNCEntry struct {
-	Number string `json:"number" openapi:"example=+38761100004"`
+	Number string `json:"number" doc:"The number, E.164" example:"+38761100004"`
 	// AddedAt is when the number was listed.
-	AddedAt time.Time `json:"added_at"`
+	AddedAt time.Time `json:"added_at" doc:"When the number was listed" example:"2026-12-07T08:00:00Z"`
 }
 
 // List returns the listed numbers containing digits (all when empty) in

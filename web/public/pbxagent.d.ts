@@ -84,7 +84,7 @@ export declare class PbxAgent {
    * This document
    * GET /api/openapi.json
    */
-  getApiOpenapiJson(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<unknown>;
+  getApiOpenapiJson(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<Record<string, unknown>>;
 
   /**
    * List agents and their states
@@ -216,7 +216,7 @@ export declare class PbxAgent {
    * List a campaign's leads
    * GET /api/v1/campaigns/{id}/leads
    */
-  getCampaignsByIdLeads(params: { id: string; offset?: string; limit?: string; }, body?: undefined, init?: RequestInit): Promise<LeadPage>;
+  getCampaignsByIdLeads(params: { id: string; offset?: number; limit?: number; }, body?: undefined, init?: RequestInit): Promise<LeadPage>;
 
   /**
    * Upload leads (CSV: number, name, timezone, custom fields; or JSON)
@@ -240,7 +240,7 @@ export declare class PbxAgent {
    * Delete one lead of a campaign (409 while it is being dialled)
    * DELETE /api/v1/campaigns/{id}/leads/{lead}
    */
-  deleteCampaignsByIdLeadsByLead(params: { id: string; lead: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+  deleteCampaignsByIdLeadsByLead(params: { lead: string; id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
 
   /**
    * Pause dialling
@@ -270,7 +270,7 @@ export declare class PbxAgent {
    * Search contacts (sorted by display name, paged)
    * GET /api/v1/contacts
    */
-  getContacts(params?: { q?: string; scope?: string; owner?: string; source?: string; visible_to?: string; limit?: string; cursor?: string; }, body?: undefined, init?: RequestInit): Promise<Page>;
+  getContacts(params?: { q?: string; scope?: "global" | "personal"; owner?: string; source?: string; visible_to?: string; limit?: number; cursor?: string; }, body?: undefined, init?: RequestInit): Promise<PhonebookPage>;
 
   /**
    * Create a contact
@@ -294,7 +294,7 @@ export declare class PbxAgent {
    * Import a CSV (replace needs confirm=true)
    * POST /api/v1/contacts/import
    */
-  postContactsImport(params: { mode?: string; confirm?: string; }, body: string | Blob, init?: RequestInit): Promise<ImportResult>;
+  postContactsImport(params: { mode?: "replace" | "merge"; confirm?: boolean; }, body: string | Blob, init?: RequestInit): Promise<ApiImportResult>;
 
   /**
    * A CSV template
@@ -438,13 +438,13 @@ export declare class PbxAgent {
    * Create a sync source (m365, custom, sql, csv-url)
    * POST /api/v1/sources
    */
-  postSources(params: Record<string, never>, body: InputInput, init?: RequestInit): Promise<View>;
+  postSources(params: Record<string, never>, body: DirsyncInputInput, init?: RequestInit): Promise<View>;
 
   /**
    * Return the first mapped rows of an unsaved source (body as for create) without importing
    * POST /api/v1/sources/test
    */
-  postSourcesTest(params: Record<string, never>, body: InputInput, init?: RequestInit): Promise<TestedContacts>;
+  postSourcesTest(params: Record<string, never>, body: DirsyncInputInput, init?: RequestInit): Promise<TestedContacts>;
 
   /**
    * Get a source with its status and last runs
@@ -456,7 +456,7 @@ export declare class PbxAgent {
    * Change a source
    * PATCH /api/v1/sources/{id}
    */
-  patchSourcesById(params: { id: string; }, body: InputInput, init?: RequestInit): Promise<View>;
+  patchSourcesById(params: { id: string; }, body: DirsyncInputInput, init?: RequestInit): Promise<View>;
 
   /**
    * Erase a source: its configuration and contacts
@@ -465,7 +465,7 @@ export declare class PbxAgent {
   deleteSourcesById(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Erased>;
 
   /**
-   * Erase a source: its configuration and contacts
+   * Erase a source: its configuration and contacts (as DELETE, for clients that cannot send it)
    * POST /api/v1/sources/{id}/erase
    */
   postSourcesByIdErase(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Erased>;
@@ -474,7 +474,7 @@ export declare class PbxAgent {
    * Trigger a sync (full the first time, then delta; wait=1 waits and returns the run with 200)
    * POST /api/v1/sources/{id}/sync
    */
-  postSourcesByIdSync(params: { id: string; wait?: string; }, body: SyncOptionsInput, init?: RequestInit): Promise<Run | Started>;
+  postSourcesByIdSync(params: { id: string; wait?: boolean; }, body: SyncOptionsInput, init?: RequestInit): Promise<Run | Started>;
 
   /**
    * Return the first mapped rows without importing
@@ -486,7 +486,7 @@ export declare class PbxAgent {
    * List users by username, paged; q searches username, name, e-mail, extensions and endpoints
    * GET /api/v1/users
    */
-  getUsers(params?: { q?: string; limit?: number; cursor?: string; }, body?: undefined, init?: RequestInit): Promise<Page>;
+  getUsers(params?: { q?: string; limit?: number; cursor?: string; }, body?: undefined, init?: RequestInit): Promise<UsersPage>;
 
   /**
    * Create a user
@@ -540,13 +540,13 @@ export declare class PbxAgent {
    * Caller name for Asterisk CURL() (text/plain, always 200)
    * GET /cid
    */
-  getCid(params?: { format?: string; token?: string; number?: string; }, body?: undefined, init?: RequestInit): Promise<string>;
+  getCid(params: { format?: "hash"; pres?: string; cnam?: boolean; token?: string; number: string; }, body?: undefined, init?: RequestInit): Promise<string>;
 
   /**
    * Caller name for Asterisk CURL()
    * GET /cid/{number}
    */
-  getCidByNumber(params: { number: string; format?: string; token?: string; }, body?: undefined, init?: RequestInit): Promise<string>;
+  getCidByNumber(params: { number: string; format?: "hash"; pres?: string; cnam?: boolean; token?: string; }, body?: undefined, init?: RequestInit): Promise<string>;
 
   /**
    * Liveness and version
@@ -564,7 +564,7 @@ export declare class PbxAgent {
    * OAuth2 authorization endpoint (code + PKCE S256): the login or consent page
    * GET /oauth/authorize
    */
-  getOauthAuthorize(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<string>;
+  getOauthAuthorize(params: { response_type: "code"; client_id: string; redirect_uri?: string; scope?: string; state?: string; code_challenge: string; code_challenge_method: "S256"; }, body?: undefined, init?: RequestInit): Promise<string>;
 
   /**
    * The consent form of an authorization
@@ -594,7 +594,7 @@ export declare class PbxAgent {
    * Vendor phonebook XML (yealink.xml, yealink-groups.xml, cisco.xml, grandstream.xml, snom.xml, fanvil.xml, …); phone auth
    * GET /phonebook/{file}
    */
-  getPhonebookByFile(params: { file: string; token?: string; q?: string; number?: string; page?: string; }, body?: undefined, init?: RequestInit): Promise<string>;
+  getPhonebookByFile(params: { file: string; token?: string; q?: string; number?: string; page?: number; }, body?: undefined, init?: RequestInit): Promise<string>;
 
   /**
    * Per-phone provisioning and directory files; phone auth
@@ -616,263 +616,489 @@ export declare class PbxAgent {
 }
 
 export interface AMDConfig {
+  /** What to do on a machine: hangup, or message (play message) */
   action: string;
+  /** Run answering-machine detection on answered calls */
   enabled: boolean;
+  /** The estimated share of MACHINE verdicts that were people (measured by sampling recordings). Ofcom counts them as abandoned calls: each MACHINE adds this much of an answered, abandoned call to the abandonment meter */
   false_positive_rate?: number;
+  /** The media played to a machine when action is message (an Asterisk sound URI) */
   message: string;
 }
 
 export interface AMDConfigInput {
+  /** What to do on a machine: hangup, or message (play message) */
   action?: string;
+  /** Run answering-machine detection on answered calls */
   enabled?: boolean;
+  /** The estimated share of MACHINE verdicts that were people (measured by sampling recordings). Ofcom counts them as abandoned calls: each MACHINE adds this much of an answered, abandoned call to the abandonment meter */
   false_positive_rate?: number;
+  /** The media played to a machine when action is message (an Asterisk sound URI) */
   message?: string;
 }
 
 export interface Actor {
+  /** The OAuth2 app's client id */
   app_id?: string;
+  /** How they authenticated: admin_token, session, app_user, app; cli for the command line; anonymous */
   kind: string;
+  /** The user's id */
   user_id?: string;
+  /** The user's username */
   username?: string;
 }
 
 export interface AgentView {
+  /** The customer call the agent is on */
   call_id?: string;
+  /** Calls the agent took since login */
   calls: number;
+  /** The campaign the agent is logged in to */
   campaign?: string;
+  /** The agent's id */
   id: string;
-  in_state: number;
+  /** How long the agent has been in this state */
+  in_state: string;
+  /** (on call + wrap-up) / logged-in time since login */
   occupancy: number;
+  /** Why the agent paused */
   pause_reason?: string;
-  state: string;
+  /** logged_out, ready, reserved (a call rings for the agent), on_call, wrap_up or paused */
+  state: "logged_out" | "ready" | "reserved" | "on_call" | "wrap_up" | "paused";
+}
+
+export interface ApiImportResult {
+  /** Contacts created */
+  created: number;
+  /** CSV-managed contacts removed because the file no longer has them (replace) */
+  deleted: number;
+  /** The CSV format detected: central-phone-book, google or outlook */
+  format: string;
+  /** replace (the CSV-managed contacts become the file's) or merge */
+  mode: string;
+  /** Data rows read */
+  rows: number;
+  /** Contacts the file left as they were */
+  unchanged: number;
+  /** Contacts changed */
+  updated: number;
+  /** Rows or values skipped, with their line */
+  warnings?: Problem[];
 }
 
 export interface App {
+  /** The app's id, generated at registration (the OAuth2 client_id) */
   client_id: string;
+  /** When the app was registered */
   created: string;
+  /** The grants the app may use: authorization_code, refresh_token, client_credentials */
   grant_types: string[];
+  /** A name shown on the consent page */
   name: string;
+  /** The exact URIs the authorization may return to */
   redirect_uris: string[];
+  /** The scopes the app may be granted */
   scopes: string[];
+  /** When the current secret was made (confidential apps) */
   secret_set?: string;
-  type: string;
+  /** public (a browser or mobile app: PKCE, no secret) or confidential (a server with a secret) */
+  type: "public" | "confidential";
+  /** When the app last changed */
   updated: string;
 }
 
 export interface CallingWindow {
+  /** The IANA zone of leads whose zone is neither given nor derivable from the number (default UTC) */
   default_tz: string;
+  /** End of the calling window, HH:MM in the lead's local time (default 21:00) */
   end: string;
+  /** Start of the calling window, HH:MM in the lead's local time (default 08:00) */
   start: string;
 }
 
 export interface CallingWindowInput {
+  /** The IANA zone of leads whose zone is neither given nor derivable from the number (default UTC) */
   default_tz?: string;
+  /** End of the calling window, HH:MM in the lead's local time (default 21:00) */
   end?: string;
+  /** Start of the calling window, HH:MM in the lead's local time (default 08:00) */
   start?: string;
 }
 
 export interface CampaignConfig {
+  /** The ceiling of abandoned / answered calls over abandon_window (default 0.03) */
   abandon_target: number;
-  abandon_window: number;
+  /** The window the abandonment rate is measured over: 24h (UK Ofcom) or 720h (US, 30 days) */
+  abandon_window: string;
+  /** Answering-machine detection */
   amd: AMDConfig;
+  /** The number presented to customers (must be callable back) */
   caller_id: string;
+  /** The ISO country of numbers without a + */
   default_region: string;
+  /** Turns a number into an Asterisk endpoint; {number} is replaced */
   dial_string: string;
-  dial_timeout: number;
+  /** How long an unanswered call rings (at least 15 s; default 25 s) */
+  dial_timeout: string;
+  /** Seeds the predictor before it has measured anything (default 0.25) */
   expected_answer_rate: number;
-  expected_talk: number;
-  grace: number;
+  /** Seeds the predictor's talk time before it has measured anything (default 120 s) */
+  expected_talk: string;
+  /** How long an answered customer waits for an agent before the information message (at most 2 s, default 2 s) */
+  grace: string;
+  /** What an answered customer hears while waiting for an agent: moh or ringback */
   hold_with: string;
+  /** The campaign's id (chosen by the client; generated when empty) */
   id: string;
+  /** The media played to abandoned customers (caller name and a number to call back; an Asterisk sound URI); required in every mode */
   info_message: string;
+  /** The safety margin, in agents, of the margin predictor */
   margin?: number;
+  /** Caps simultaneous customer legs (the trunk's capacity); agent legs are not counted */
   max_channels: number;
+  /** Pacing: preview (the agent asks for each call), progressive (one call per free agent), spare (free agents plus spare_calls) or predictive */
   mode: "preview" | "progressive" | "spare" | "predictive";
+  /** A name for people */
   name: string;
+  /** The predictive algorithm: risk (default) or margin (a fixed safety margin) */
   predictor?: string;
+  /** Record the customer-agent bridge */
   record: boolean;
+  /** When to call a lead again */
   retry: RetryPolicy;
+  /** Extra calls beyond free agents in spare mode */
   spare_calls: number;
+  /** When leads may be called, in their local time */
   window: CallingWindow;
-  wrap_up: number;
+  /** Agents' after-call work time (default 10 s) */
+  wrap_up: string;
 }
 
 export interface CampaignConfigInput {
+  /** The ceiling of abandoned / answered calls over abandon_window (default 0.03) */
   abandon_target?: number;
-  abandon_window?: number;
+  /** The window the abandonment rate is measured over: 24h (UK Ofcom) or 720h (US, 30 days) */
+  abandon_window?: string;
+  /** Answering-machine detection */
   amd?: AMDConfigInput;
+  /** The number presented to customers (must be callable back) */
   caller_id?: string;
+  /** The ISO country of numbers without a + */
   default_region?: string;
+  /** Turns a number into an Asterisk endpoint; {number} is replaced */
   dial_string?: string;
-  dial_timeout?: number;
+  /** How long an unanswered call rings (at least 15 s; default 25 s) */
+  dial_timeout?: string;
+  /** Seeds the predictor before it has measured anything (default 0.25) */
   expected_answer_rate?: number;
-  expected_talk?: number;
-  grace?: number;
+  /** Seeds the predictor's talk time before it has measured anything (default 120 s) */
+  expected_talk?: string;
+  /** How long an answered customer waits for an agent before the information message (at most 2 s, default 2 s) */
+  grace?: string;
+  /** What an answered customer hears while waiting for an agent: moh or ringback */
   hold_with?: string;
+  /** The campaign's id (chosen by the client; generated when empty) */
   id?: string;
+  /** The media played to abandoned customers (caller name and a number to call back; an Asterisk sound URI); required in every mode */
   info_message?: string;
+  /** The safety margin, in agents, of the margin predictor */
   margin?: number;
+  /** Caps simultaneous customer legs (the trunk's capacity); agent legs are not counted */
   max_channels?: number;
+  /** Pacing: preview (the agent asks for each call), progressive (one call per free agent), spare (free agents plus spare_calls) or predictive */
   mode: "preview" | "progressive" | "spare" | "predictive";
+  /** A name for people */
   name?: string;
+  /** The predictive algorithm: risk (default) or margin (a fixed safety margin) */
   predictor?: string;
+  /** Record the customer-agent bridge */
   record?: boolean;
+  /** When to call a lead again */
   retry?: RetryPolicyInput;
+  /** Extra calls beyond free agents in spare mode */
   spare_calls?: number;
+  /** When leads may be called, in their local time */
   window?: CallingWindowInput;
-  wrap_up?: number;
+  /** Agents' after-call work time (default 10 s) */
+  wrap_up?: string;
 }
 
 export interface CampaignView {
+  /** Abandoned / answered over the campaign's window */
   abandon_rate: number;
-  abandon_window: number;
+  /** The window of abandon_rate */
+  abandon_window: string;
+  /** Answered calls no agent took within the grace time */
   abandoned: number;
+  /** Agents logged in */
   agents_logged_in: number;
+  /** Agents on a call */
   agents_on_call: number;
+  /** Agents paused */
   agents_paused: number;
+  /** Agents ready for a call */
   agents_ready: number;
+  /** The estimated people among MACHINE verdicts counted into the abandonment rate (amd.false_positive_rate) */
   amd_estimated_false_positives: number;
+  /** Counts the rises in the answer rate the estimator detected (each restarts its window) */
   answer_rate_changes: number;
+  /** Predictor internals, to debug over-dialling */
   answer_rate_estimate: number;
+  /** Calls answered by a person or machine */
   answered: number;
+  /** Customer legs up now */
   channels: number;
+  /** True while a predictive campaign paces one call per free agent because it has not yet measured its answer rate */
   cold_start: boolean;
+  /** Calls that reached an agent */
   connected: number;
+  /** Calls placed */
   dialed: number;
+  /** Customers who hung up while waiting, before the grace time */
   hung_up_waiting: number;
+  /** The campaign's id */
   id: string;
+  /** The last configuration fault of the telephone system the campaign met (AMD dialplan failed, recording refused, cause 58); AMD and cause-58 faults pause the campaign */
   last_fault?: string;
+  /** The predictor's last estimated risk of an abandon (predictor internals) */
   last_risk: number;
+  /** Leads waiting for a retry time or their calling window */
   leads_deferred: number;
+  /** Leads that may be called now */
   leads_due: number;
+  /** Calls answered by a machine (AMD) */
   machines: number;
+  /** The most customer legs up at once */
   max_channels_seen: number;
-  mode: string;
+  /** preview, progressive, spare or predictive */
+  mode: "preview" | "progressive" | "spare" | "predictive";
+  /** The campaign's name */
   name?: string;
+  /** (on call + wrap-up) / logged-in time over the agents logged in now */
   occupancy: number;
+  /** Attempts by outcome */
   outcomes: Record<string, number>;
+  /** Counts connected calls whose recording could not start (they went on unrecorded) */
   recording_failures: number;
+  /** Customer calls ringing now */
   ringing: number;
+  /** The predictor's accepted risk of an abandon per call (predictor internals) */
   risk_threshold: number;
-  state: string;
+  /** stopped, running or paused */
+  state: "stopped" | "running" | "paused";
+  /** Counts customer legs placed by an earlier run of the dialer (before a restart) that answered afterwards: they hear the information message, or are hung up when there is none */
   stray_calls: number;
-  time_to_agent_max: number;
-  time_to_agent_p50: number;
-  time_to_agent_p99: number;
+  /** The longest time from answer to agent */
+  time_to_agent_max: string;
+  /** The median time from answer to agent (10 ms steps, never above the longest) */
+  time_to_agent_p50: string;
+  /** The 99th percentile of the time from answer to agent */
+  time_to_agent_p99: string;
+  /** Answered customers waiting for an agent */
   waiting: number;
 }
 
 export interface Contact {
+  /** Company or organisation */
   company?: string;
+  /** When the contact was created */
   created_at: string;
+  /** Free fields, name to value */
   custom?: Record<string, string>;
+  /** Department within the company */
   department?: string;
+  /** The name shown and matched: derived from the name parts (or company, e-mail, number) unless set explicitly */
   display_name: string;
+  /** E-mail addresses */
   emails?: Email[];
+  /** The contact's id in its sync source (empty for local and CSV contacts) */
   external_id?: string;
+  /** Given name */
   first_name?: string;
+  /** The contact's id, server-generated (a ULID) and stable for the contact's life */
   id: string;
+  /** Job title */
   job_title?: string;
+  /** Family name */
   last_name?: string;
+  /** Middle name */
   middle_name?: string;
+  /** Phone numbers; each is indexed for reverse lookup */
   numbers?: NumberSchema[];
+  /** Office or site */
   office_location?: string;
+  /** The user id owning a personal contact; empty for a global one */
   owner?: string;
+  /** Preferred language (BCP 47 tag) */
   preferred_language?: string;
-  scope: string;
+  /** global (every user and phone sees it) or personal (its owner's) */
+  scope: "global" | "personal";
+  /** Where the contact comes from: "local" (made through the API or console), "csv" (the CSV import) or a sync source's id */
   source: string;
+  /** When the contact last changed */
   updated_at: string;
+  /** The directory sign-in name (Microsoft 365 userPrincipalName) of a synced contact */
   user_principal_name?: string;
 }
 
 export interface ContactView {
+  /** Company or organisation */
   company?: string;
+  /** When the contact was created */
   created_at: string;
+  /** Free fields, name to value */
   custom?: Record<string, string>;
+  /** Department within the company */
   department?: string;
+  /** The name shown and matched: derived from the name parts (or company, e-mail, number) unless set explicitly */
   display_name: string;
+  /** E-mail addresses */
   emails?: Email[];
+  /** The contact's id in its sync source (empty for local and CSV contacts) */
   external_id?: string;
+  /** Given name */
   first_name?: string;
+  /** The contact's id, server-generated (a ULID) and stable for the contact's life */
   id: string;
+  /** Job title */
   job_title?: string;
+  /** Family name */
   last_name?: string;
+  /** The fields of a synced contact changed locally (kept through syncs until reverted) */
   local_fields?: string[];
+  /** Middle name */
   middle_name?: string;
+  /** Phone numbers; each is indexed for reverse lookup */
   numbers?: NumberSchema[];
+  /** Office or site */
   office_location?: string;
+  /** The user id owning a personal contact; empty for a global one */
   owner?: string;
+  /** Preferred language (BCP 47 tag) */
   preferred_language?: string;
-  scope: string;
+  /** global (every user and phone sees it) or personal (its owner's) */
+  scope: "global" | "personal";
+  /** Where the contact comes from: "local" (made through the API or console), "csv" (the CSV import) or a sync source's id */
   source: string;
+  /** When the contact last changed */
   updated_at: string;
+  /** The directory sign-in name (Microsoft 365 userPrincipalName) of a synced contact */
   user_principal_name?: string;
 }
 
 export interface DNCEntry {
+  /** When the number was listed */
   added_at: string;
+  /** The number, E.164 */
   number: string;
 }
 
 export interface Devices {
+  /** Asterisk endpoints; each belongs to one user */
   endpoints: string[];
+  /** Desk phones by MAC address (12 lower-case hex digits); each belongs to one user */
   phones: string[];
 }
 
 export interface DevicesInput {
+  /** Asterisk endpoints; each belongs to one user */
   endpoints?: string[];
+  /** Desk phones by MAC address (12 lower-case hex digits); each belongs to one user */
   phones?: string[];
 }
 
+export interface DirsyncInputInput {
+  /** Run scheduled syncs */
+  enabled?: boolean | null;
+  /** Hours between full syncs; 0: only when a delta is impossible */
+  full_sync_hours?: number | null;
+  /** Hours between scheduled syncs (default 24) */
+  interval_hours?: number | null;
+  /** Deletion guard: a full sync deleting more than this share waits for confirmation (default 20) */
+  max_delete_percent?: number | null;
+  /** A name for people */
+  name?: string | null;
+  /** The type's settings, secrets included (m365: tenant_id, client_id, client_secret, …; custom: url, client_id, client_secret; sql: driver, host, port, database, user, password, query, map; csv-url: url, username, password or bearer_token, format); a secret sent as "" is removed, an absent one kept */
+  settings?: Record<string, unknown>;
+  /** The source type: m365, custom, sql or csv-url (create only) */
+  type?: string | null;
+}
+
 export interface Email {
+  /** The e-mail address */
   address: string;
+  /** A free label (work, home, …) */
   label?: string;
 }
 
 export interface EmailInput {
+  /** The e-mail address */
   address?: string;
+  /** A free label (work, home, …) */
   label?: string;
 }
 
 export interface EndpointImport {
+  /** The new users */
   created: User[];
+  /** The endpoints that made no user, with why */
   skipped: SkippedEndpoint[];
 }
 
 export interface Entry {
+  /** Names the change: contact.create, campaign.start, import.replace, … */
   action: string;
+  /** Who made the change */
   actor: Actor;
+  /** A few facts (query parameters, counts), never a secret */
   details?: Record<string, string>;
+  /** The entry's key: time-ordered, unique */
   id: string;
+  /** What was changed (type and id; id empty for a collection) */
   object: ObjectSchema;
+  /** The client's address (host only) */
   remote?: string;
+  /** The request's X-Request-Id */
   request_id?: string;
+  /** ok, or the error code (invalid, insufficient_storage, …) */
   result: string;
+  /** The HTTP status answered (0 for internal events) */
   status?: number;
+  /** When the change was made */
   time: string;
 }
 
 export type ErrorSchema = ErrorBody;
 
 export interface ErrorBody {
+  /** What went wrong */
   error: ErrorDetail;
 }
 
 export interface ErrorDetail {
+  /** A stable code: bad_request, invalid, unauthorized, forbidden, not_found, method_not_allowed, conflict, too_large, unsupported_media_type, too_many_requests, too_many_imports, bad_gateway, unavailable, insufficient_storage, internal */
   code: string;
+  /** Each field, parameter or line at fault (empty when there is nothing to name) */
   details: FieldError[];
+  /** What went wrong, for people */
   message: string;
+  /** The request's id (also in X-Request-Id): quote it to find the log line */
   request_id?: string;
 }
 
 export interface FieldError {
+  /** The field, parameter or line at fault */
   field: string;
+  /** What is wrong with it */
   message: string;
 }
 
 export interface Health {
+  /** The phone book's change counter: it grows with every write */
   generation: number;
+  /** Always ok when the daemon answers */
   status: "ok";
+  /** The daemon's version */
   version: string;
 }
 
@@ -882,430 +1108,729 @@ export interface ImportInfo {
 }
 
 export interface ImportResult {
+  /** Users created */
   created: number;
+  /** The users created */
   users: User[];
 }
 
 export interface InputInput {
+  /** Rights on top of the role: manage_callcenter, change_presence, hotel_admin, dialer, recordings */
   abilities?: string[];
+  /** What rings for the user */
   devices?: DevicesInput;
+  /** The user cannot sign in; their sessions end at once */
   disabled?: boolean;
+  /** Shown to others (the username when empty) */
   display_name?: string;
+  /** E-mail address */
   email?: string;
+  /** The numbers the user is reached at */
   extensions?: string[];
+  /** The console's language, a BCP 47 tag */
   language?: string;
+  /** Sets the password (write-only; at least 8 characters) */
   password?: string;
+  /** admin, supervisor or user (default user) */
   role?: string;
+  /** Signs in; unique regardless of case */
   username?: string;
 }
 
 export interface Lead {
+  /** Calls placed so far */
   attempts: number;
+  /** The agent's disposition of the call */
   disposition?: string;
+  /** Custom fields from the list */
   fields?: Record<string, string>;
+  /** The lead's id within its campaign */
   id: string;
+  /** The last attempt's outcome (connected, no_answer, busy, machine, …) */
   last_outcome?: string;
+  /** The customer's name */
   name?: string;
+  /** When the lead may be called again */
   next_at?: string;
+  /** The number, E.164 where parseable */
   number: string;
-  status: string;
+  /** pending, dialing, done, dnc (on the do-not-call list) or bad (invalid number) */
+  status: "pending" | "dialing" | "done" | "dnc" | "bad";
+  /** The IANA zone given in the list; empty: derived from the number */
   tz?: string;
 }
 
 export interface LeadInputInput {
+  /** Custom fields, shown to the agent */
   fields?: Record<string, string>;
+  /** The customer's name, shown to the agent */
   name?: string;
+  /** The number to call (E.164, or national in default_region) */
   number?: string;
+  /** The lead's IANA time zone (empty: derived from the number) */
   tz?: string;
 }
 
 export interface LoginRequestInput {
+  /** The password */
   password?: string;
+  /** The username (any case) */
   username?: string;
 }
 
 export interface LoginResponse {
+  /** Send it in X-CSRF-Token with every request that is not GET, HEAD, OPTIONS or TRACE */
   csrf_token: string;
+  /** When the session ends at the latest */
   expires_at: string;
+  /** The session ends earlier when unused this long */
   idle_timeout_seconds: number;
+  /** The signed-in user */
   user: User;
 }
 
 export interface LookupAnswer {
+  /** The contact's id (empty on a miss) */
   contact_id: string;
+  /** The number looked up, in E.164 */
   e164?: string;
+  /** How the number matched: exact, extension, e164, national; none on a miss; skipped, or ambiguous when several contacts have it */
   match: string;
+  /** The caller name: the contact's display name (empty on a miss) */
   name: string;
+  /** The contact's source (local, csv or a sync source's id) */
   source?: string;
 }
 
 export interface Me {
+  /** Rights on top of the role: manage_callcenter, change_presence, hotel_admin, dialer, recordings */
   abilities: string[];
+  /** When the user was created */
   created_at: string;
+  /** The session's CSRF token (absent for a bearer token) */
   csrf_token?: string;
+  /** What rings for the user */
   devices: Devices;
+  /** The user cannot sign in; their sessions end at once */
   disabled: boolean;
+  /** Shown to others; the username when empty */
   display_name: string;
+  /** E-mail address */
   email?: string;
+  /** The numbers the user is reached at; each belongs to one user */
   extensions: string[];
+  /** A password is set (web login possible) */
   has_password: boolean;
+  /** The user's stable id (a ULID); personal contacts, phones and tokens refer to it */
   id: string;
+  /** The console's language, a BCP 47 tag */
   language?: string;
-  role: string;
+  /** admin, supervisor or user */
+  role: "admin" | "supervisor" | "user";
+  /** When the user last changed */
   updated_at: string;
+  /** Signs in; unique regardless of case */
   username: string;
 }
 
 export interface MePatchInput {
-  display_name?: string;
-  language?: string;
-  old_password?: string;
-  password?: string;
+  /** The name shown to others */
+  display_name?: string | null;
+  /** The console's language (BCP 47) */
+  language?: string | null;
+  /** The current password, to change the password */
+  old_password?: string | null;
+  /** A new password (at least 8 characters); needs old_password */
+  password?: string | null;
 }
 
 export interface Metadata {
+  /** The authorization endpoint */
   authorization_endpoint: string;
+  /** The authorization response carries iss (RFC 9207) */
   authorization_response_iss_parameter_supported: boolean;
+  /** PKCE methods: S256 */
   code_challenge_methods_supported: string[];
+  /** The grants supported */
   grant_types_supported: string[];
+  /** The issuer: this server's public URL */
   issuer: string;
+  /** Always query */
   response_modes_supported: string[];
+  /** Always code */
   response_types_supported: string[];
+  /** The revocation endpoint (RFC 7009) */
   revocation_endpoint: string;
+  /** How clients authenticate at the revocation endpoint */
   revocation_endpoint_auth_methods_supported: string[];
+  /** The scopes an app may ask for */
   scopes_supported: string[];
+  /** Where the API is documented */
   service_documentation?: string;
+  /** The token endpoint */
   token_endpoint: string;
+  /** How clients authenticate at the token endpoint */
   token_endpoint_auth_methods_supported: string[];
 }
 
 export interface NumberSchema {
+  /** The E.164 form (or the bare digits of an internal extension), filled in by the server */
   normalized?: string;
-  type: string;
+  /** The kind of number: work, mobile, home, fax or other */
+  type: "work" | "mobile" | "home" | "fax" | "other";
+  /** The number as given by the user or the source */
   value: string;
 }
 
 export interface NumberInput {
+  /** The E.164 form (or the bare digits of an internal extension), filled in by the server */
   normalized?: string;
-  type?: string;
+  /** The kind of number: work, mobile, home, fax or other */
+  type?: "work" | "mobile" | "home" | "fax" | "other";
+  /** The number as given by the user or the source */
   value?: string;
 }
 
 export interface ObjectSchema {
+  /** The object's id (empty for a collection) */
   id?: string;
+  /** The kind of object: contact, source, phone, user, app, campaign, … */
   type?: string;
 }
 
 export interface Page {
+  /** The entries of this page, newest first */
   entries: Entry[];
+  /** Pass as cursor to get the next (older) page; absent on the last page */
   next_cursor?: string;
 }
 
 export interface Pending {
+  /** When the guard stopped the sync */
   at: string;
+  /** How many contacts the full sync would delete */
   deletions: number;
+  /** The guard's share in percent */
   max_delete_percent: number;
+  /** How many contacts the source has in the store */
   total: number;
 }
 
 export interface Phone {
+  /** When the phone was registered */
   created_at: string;
+  /** A password is set (it is never shown) */
   has_password: boolean;
+  /** The phone's MAC address, 12 lower-case hex digits; its id */
   mac: string;
+  /** The model, informational */
   model?: string;
+  /** The user id whose personal contacts the phone also sees */
   owner?: string;
+  /** The provisioning files served for this phone, under /provisioning/ */
   provisioning_files: string[];
+  /** The phone's URL token, present only when just generated (registration, rotate_token) */
   token?: string;
+  /** When the phone last changed */
   updated_at: string;
+  /** The phone's HTTP username; empty for token-only phones */
   username?: string;
+  /** The phone's make, which selects the phone book and provisioning formats */
   vendor: string;
 }
 
+export interface PhonebookPage {
+  /** The contacts of this page, sorted by display name */
+  contacts: (Contact | null)[];
+  /** Pass as cursor to get the next page; absent on the last page */
+  next_cursor?: string;
+  /** How many contacts match across all pages; a lower bound when total_capped is set (counting stops at a cap on large results) */
+  total: number;
+  /** total is a lower bound: the count stopped at its cap */
+  total_capped?: boolean;
+}
+
+export interface Problem {
+  /** The column at fault ("column 6" or a header name); empty for the whole row */
+  field?: string;
+  /** The 1-based line of the CSV where the row starts */
+  line: number;
+  /** What is wrong */
+  msg: string;
+}
+
 export interface Readiness {
+  /** Each check by name: ok, or why it is not ready */
   checks: Record<string, string>;
+  /** ok, or unavailable when a check fails */
   status: "ok" | "unavailable";
 }
 
 export interface RetryPolicy {
+  /** Retrying after a busy line */
   busy: RetryRule;
+  /** Retrying after network congestion */
   congestion: RetryRule;
+  /** Caps all attempts of one lead (default 5) */
   max_attempts: number;
+  /** Retrying after no answer */
   no_answer: RetryRule;
 }
 
 export interface RetryPolicyInput {
+  /** Retrying after a busy line */
   busy?: RetryRuleInput;
+  /** Retrying after network congestion */
   congestion?: RetryRuleInput;
+  /** Caps all attempts of one lead (default 5) */
   max_attempts?: number;
+  /** Retrying after no answer */
   no_answer?: RetryRuleInput;
 }
 
 export interface RetryRule {
-  delay: number;
+  /** How long to wait before the next attempt after this outcome */
+  delay: string;
+  /** The most attempts that may end in this outcome (0: never retry) */
   max: number;
 }
 
 export interface RetryRuleInput {
-  delay?: number;
+  /** How long to wait before the next attempt after this outcome */
+  delay?: string;
+  /** The most attempts that may end in this outcome (0: never retry) */
   max?: number;
 }
 
 export interface Run {
+  /** Contacts the store created or changed */
   changed: number;
+  /** Contacts removed (deleted at the source, or swept by a full run) */
   deleted: number;
+  /** Why the run failed (result error) */
   error?: string;
+  /** When the run ended */
   finished: string;
+  /** full (mark-and-sweep) or delta (changes since the last run) */
   mode: string;
+  /** ok, not_modified, error, needs_confirmation or canceled */
   result: string;
+  /** The source refused the delta state and a full run followed */
   resynced?: boolean;
+  /** The earliest next try the source asked for (Retry-After) */
   retry_at?: string;
+  /** When the run started */
   started: string;
+  /** Contacts received from the source */
   synced: number;
+  /** What started the run: schedule, manual or startup */
   trigger: string;
 }
 
 export interface SkippedEndpoint {
+  /** The Asterisk endpoint */
   endpoint: string;
+  /** Why it made no user */
   reason: string;
 }
 
 export interface Snapshot {
+  /** Every agent's state */
   agents: AgentView[];
+  /** When the snapshot was taken */
   at: string;
+  /** Customer calls up now */
   calls: number;
+  /** Every campaign's live figures */
   campaigns: CampaignView[];
 }
 
 export interface Status {
+  /** Runs failed in a row */
   consecutive_failures: number;
+  /** Contacts of this source in the store */
   contacts: number;
+  /** The start of the last run, successful or not */
   last_attempt?: string;
+  /** Contacts deleted by the last successful run */
   last_deleted: number;
+  /** Why the last run failed (cleared by a success) */
   last_error?: string;
+  /** The end of the last full run */
   last_full?: string;
+  /** The end of the last successful run */
   last_success?: string;
+  /** Contacts received by the last successful run */
   last_synced: number;
+  /** Set when the deletion guard stopped a full sync: sync again with confirm_deletions */
   needs_confirmation?: Pending;
+  /** When the next scheduled run is due */
   next_run?: string;
+  /** The earliest next try the source asked for */
   retry_at?: string;
+  /** A run is in progress */
   running: boolean;
+  /** The last runs, newest first */
   runs: Run[];
 }
 
 export interface SyncOptionsInput {
+  /** Apply the deletions the guard stopped */
   confirm_deletions?: boolean;
+  /** Run a full sync (mark-and-sweep) even when a delta is possible */
   full?: boolean;
 }
 
 export interface User {
+  /** Rights on top of the role: manage_callcenter, change_presence, hotel_admin, dialer, recordings */
   abilities: string[];
+  /** When the user was created */
   created_at: string;
+  /** What rings for the user */
   devices: Devices;
+  /** The user cannot sign in; their sessions end at once */
   disabled: boolean;
+  /** Shown to others; the username when empty */
   display_name: string;
+  /** E-mail address */
   email?: string;
+  /** The numbers the user is reached at; each belongs to one user */
   extensions: string[];
+  /** A password is set (web login possible) */
   has_password: boolean;
+  /** The user's stable id (a ULID); personal contacts, phones and tokens refer to it */
   id: string;
+  /** The console's language, a BCP 47 tag */
   language?: string;
-  role: string;
+  /** admin, supervisor or user */
+  role: "admin" | "supervisor" | "user";
+  /** When the user last changed */
   updated_at: string;
+  /** Signs in; unique regardless of case */
   username: string;
 }
 
+export interface UsersPage {
+  /** Pass as cursor to get the next page; absent on the last page */
+  next_cursor?: string;
+  /** How many users match */
+  total: number;
+  /** The users of this page, by username */
+  users: User[];
+}
+
 export interface View {
+  /** When the source was created */
   created_at: string;
+  /** Scheduled syncs run */
   enabled: boolean;
+  /** Hours between full syncs (mark-and-sweep); 0: only when a delta is impossible */
   full_sync_hours: number;
+  /** The source's id, server-generated */
   id: string;
+  /** Hours between scheduled syncs (delta where the type can) */
   interval_hours: number;
+  /** A full sync that would delete more than this share of the source's contacts waits for confirmation */
   max_delete_percent: number;
+  /** A name for people */
   name: string;
+  /** The names of the secret settings stored (their values are never returned) */
   secrets_set: string[];
+  /** The type's settings without its secrets (m365: tenant_id, client_id, include_disabled, include_guests, org_contacts, field_map; custom: url, client_id; sql: driver, host, port, database, user, query, map; csv-url: url, username, format) */
   settings: Record<string, unknown>;
+  /** Sync status: last runs, counts, next run */
   status?: Status;
+  /** The source type: m365, custom, sql or csv-url */
   type: string;
+  /** When the source's settings last changed */
   updated_at: string;
+  /** Conditions an administrator should look at */
   warnings?: string[];
 }
 
 export interface AppCreated {
+  /** The app's id, generated at registration (the OAuth2 client_id) */
   client_id: string;
+  /** The confidential app's secret, shown this once */
   client_secret?: string;
+  /** When the app was registered */
   created: string;
+  /** The grants the app may use: authorization_code, refresh_token, client_credentials */
   grant_types: string[];
+  /** A name shown on the consent page */
   name: string;
+  /** The exact URIs the authorization may return to */
   redirect_uris: string[];
+  /** The scopes the app may be granted */
   scopes: string[];
+  /** When the current secret was made (confidential apps) */
   secret_set?: string;
-  type: string;
+  /** public (a browser or mobile app: PKCE, no secret) or confidential (a server with a secret) */
+  type: "public" | "confidential";
+  /** When the app last changed */
   updated: string;
 }
 
 export interface AppInputInput {
-  grant_types?: string[];
-  name?: string;
-  redirect_uris?: string[];
-  scopes?: string[];
-  type?: string;
+  /** The grants the app may use: authorization_code, refresh_token, client_credentials */
+  grant_types?: string[] | null;
+  /** A name shown on the consent page */
+  name?: string | null;
+  /** The exact URIs the authorization may return to (https, or http on loopback) */
+  redirect_uris?: string[] | null;
+  /** The scopes the app may be granted */
+  scopes?: string[] | null;
+  /** public or confidential (create only) */
+  type?: string | null;
 }
 
 export interface AppList {
+  /** The registered apps */
   apps: App[];
 }
 
 export interface AppSecret {
+  /** The app's id */
   client_id: string;
+  /** The new secret, shown this once */
   client_secret: string;
 }
 
 export interface CampaignOut {
+  /** The campaign's settings */
   config: CampaignConfig;
-  state: string;
+  /** stopped, running or paused */
+  state: "stopped" | "running" | "paused";
+  /** The campaign's live figures (once started) */
   stats?: CampaignView;
 }
 
 export interface ContactInputInput {
+  /** Company or organisation */
   company?: string;
+  /** Free fields, name to value */
   custom?: Record<string, string>;
+  /** Department */
   department?: string;
+  /** The name shown and matched (derived from the name parts when empty) */
   display_name?: string;
+  /** E-mail addresses */
   emails?: EmailInput[];
+  /** Given name */
   first_name?: string;
+  /** Job title */
   job_title?: string;
+  /** Family name */
   last_name?: string;
+  /** Middle name */
   middle_name?: string;
+  /** Phone numbers (type and value) */
   numbers?: NumberInput[];
+  /** Office or site */
   office_location?: string;
+  /** The user id owning a personal contact (default: the caller, for a personal contact) */
   owner?: string;
+  /** Preferred language (BCP 47 tag) */
   preferred_language?: string;
+  /** global (the default) or personal */
   scope?: string;
+  /** Directory sign-in name */
   user_principal_name?: string;
 }
 
 export interface CorsInputInput {
+  /** The origin to allow: scheme, host and optional port, no path */
   origin?: string;
 }
 
 export interface CorsList {
+  /** The allowed origins */
   origins: CorsOrigin[];
 }
 
 export interface CorsOrigin {
+  /** The origin: scheme, host and port */
   origin: string;
+  /** config (the cors.origins setting: change it there) or api */
   source: string;
 }
 
 export interface CreateRequestInput {
+  /** The phone's MAC address (any common notation; stored as 12 lower-case hex digits) */
   mac?: string;
+  /** The model, informational */
   model?: string;
+  /** The user id whose personal contacts the phone also sees */
   owner?: string;
+  /** The phone's HTTP password (write-only) */
   password?: string;
+  /** An HTTP username for the phone (Basic or Digest); empty: token only */
   username?: string;
+  /** The phone's make: yealink, cisco, polycom, grandstream, snom or fanvil */
   vendor?: string;
 }
 
 export interface DirectoryQueryInput {
+  /** A phone book search (as GET /api/v1/contacts?q=): every number of every global contact it finds becomes a lead */
   query: string;
 }
 
 export interface DispositionInputInput {
+  /** The call's disposition, free text (sale, callback, not_interested, …) */
   disposition?: string;
+  /** The customer asked not to be called again: the number goes on the do-not-call list */
   opt_out?: boolean;
 }
 
 export interface DncAdded {
+  /** Numbers newly listed */
   added: number;
+  /** Numbers on the do-not-call list now */
   listed: number;
 }
 
 export interface DncInputInput {
+  /** Numbers for the do-not-call list (E.164, or national in the region parameter) */
   numbers: string[];
 }
 
 export interface DncPage {
+  /** The numbers of this page, in number order */
   numbers: DNCEntry[];
+  /** The offset of this page */
   offset: number;
+  /** Listed numbers that match q */
   total: number;
 }
 
 export interface Erased {
+  /** Contacts deleted with the source */
   contacts_deleted: number;
+  /** The source and its contacts are gone */
   erased: boolean;
 }
 
 export interface LeadPage {
+  /** The leads of this page */
   leads: Lead[];
+  /** The offset of this page */
   offset: number;
+  /** Leads of the campaign */
   total: number;
 }
 
 export interface LeadSkipped {
+  /** The lead's position in the upload, from 1 */
   index: number;
+  /** The line of the CSV (absent for a JSON upload) */
   line?: number;
+  /** The lead's number (E.164) */
   number: string;
+  /** Why it was not added */
   reason: string;
 }
 
 export interface LeadsAdded {
+  /** Leads added (numbers already in the campaign are not) */
   added: number;
+  /** Leads in the request */
   received: number;
+  /** The leads not added because their number was already in the campaign or earlier in the upload, up to 100 */
   skipped?: LeadSkipped[];
 }
 
 export interface LeadsDeleted {
+  /** Leads deleted */
   deleted: number;
 }
 
 export interface LocalFields {
+  /** The contact was deleted locally and stays deleted through syncs */
   deleted_locally: boolean;
+  /** The contact's id */
   id: string;
+  /** The fields changed locally, kept through syncs until reverted */
   local_fields: string[];
 }
 
 export interface LoginInputInput {
+  /** The campaign the agent works on */
   campaign: string;
+  /** The agent's Asterisk endpoint, which pbxagent calls and keeps bridged */
   endpoint: string;
 }
 
+export interface LookupMiss {
+  /** The contact's id (empty on a miss) */
+  contact_id: string;
+  /** The number looked up, in E.164 */
+  e164?: string;
+  /** Why there is no name: not_found */
+  error: ErrorDetail;
+  /** How the number matched: exact, extension, e164, national; none on a miss; skipped, or ambiguous when several contacts have it */
+  match: string;
+  /** The caller name: the contact's display name (empty on a miss) */
+  name: string;
+  /** The contact's source (local, csv or a sync source's id) */
+  source?: string;
+}
+
 export interface PatchInput {
-  model?: string;
-  owner?: string;
-  password?: string;
+  /** The model */
+  model?: string | null;
+  /** The owning user's id ("" clears) */
+  owner?: string | null;
+  /** The HTTP password ("" clears; write-only) */
+  password?: string | null;
+  /** Generate a new URL token (returned once); the old one stops working */
   rotate_token?: boolean;
-  username?: string;
-  vendor?: string;
+  /** The HTTP username ("" clears) */
+  username?: string | null;
+  /** The phone's make */
+  vendor?: string | null;
 }
 
 export interface PauseInputInput {
+  /** Why the agent pauses */
   reason?: string;
 }
 
 export interface PhoneList {
+  /** The registered phones */
   phones: Phone[];
 }
 
 export interface SourceList {
+  /** The sync sources with their status */
   sources: View[];
 }
 
 export interface Started {
+  /** The sync started (poll GET /api/v1/sources/{id} for its run) */
   started: boolean;
 }
 
 export interface TestedContacts {
-  contacts: Contact[];
+  /** The first contacts the source gives, mapped, not imported */
+  contacts: (Contact | null)[];
 }
 
 export interface TokenError {
+  /** The RFC 6749 error code: invalid_request, invalid_client, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope */
   error: string;
+  /** What is wrong, for the developer */
   error_description?: string;
 }
 
 export interface TokenResponse {
+  /** The access token: send it as Authorization: Bearer */
   access_token: string;
+  /** Seconds until the access token expires */
   expires_in: number;
+  /** The refresh token (authorization_code and refresh_token grants) */
   refresh_token?: string;
+  /** The granted scopes, space-separated */
   scope: string;
+  /** Always Bearer */
   token_type: string;
 }

@@ -266,7 +266,7 @@ export class PbxAgent {
   /**
    * Get an agent's state
    * GET /api/v1/agents/{id}
-   * @param params.id path parameter.
+   * @param params.id path parameter. The agent's id (chosen at login)
    */
   getAgentsById(params = {}, body = undefined, init = undefined) {
     return this.call("getAgentsById", "GET", "/api/v1/agents/{id}", { p: ["id"] }, params, body, init);
@@ -275,7 +275,7 @@ export class PbxAgent {
   /**
    * Set the call's disposition (and opt-out)
    * POST /api/v1/agents/{id}/disposition
-   * @param params.id path parameter.
+   * @param params.id path parameter. The agent's id (chosen at login)
    */
   postAgentsByIdDisposition(params = {}, body = undefined, init = undefined) {
     return this.call("postAgentsByIdDisposition", "POST", "/api/v1/agents/{id}/disposition", { p: ["id"], ct: "application/json" }, params, body, init);
@@ -284,7 +284,7 @@ export class PbxAgent {
   /**
    * Log an agent in (pbxagent calls the agent's endpoint)
    * POST /api/v1/agents/{id}/login
-   * @param params.id path parameter.
+   * @param params.id path parameter. The agent's id (chosen at login)
    */
   postAgentsByIdLogin(params = {}, body = undefined, init = undefined) {
     return this.call("postAgentsByIdLogin", "POST", "/api/v1/agents/{id}/login", { p: ["id"], ct: "application/json" }, params, body, init);
@@ -293,7 +293,7 @@ export class PbxAgent {
   /**
    * Log an agent out
    * POST /api/v1/agents/{id}/logout
-   * @param params.id path parameter.
+   * @param params.id path parameter. The agent's id (chosen at login)
    */
   postAgentsByIdLogout(params = {}, body = undefined, init = undefined) {
     return this.call("postAgentsByIdLogout", "POST", "/api/v1/agents/{id}/logout", { p: ["id"] }, params, body, init);
@@ -302,7 +302,7 @@ export class PbxAgent {
   /**
    * Preview mode: the agent asks for the next call
    * POST /api/v1/agents/{id}/next
-   * @param params.id path parameter.
+   * @param params.id path parameter. The agent's id (chosen at login)
    */
   postAgentsByIdNext(params = {}, body = undefined, init = undefined) {
     return this.call("postAgentsByIdNext", "POST", "/api/v1/agents/{id}/next", { p: ["id"] }, params, body, init);
@@ -311,7 +311,7 @@ export class PbxAgent {
   /**
    * Pause an agent with a reason
    * POST /api/v1/agents/{id}/pause
-   * @param params.id path parameter.
+   * @param params.id path parameter. The agent's id (chosen at login)
    */
   postAgentsByIdPause(params = {}, body = undefined, init = undefined) {
     return this.call("postAgentsByIdPause", "POST", "/api/v1/agents/{id}/pause", { p: ["id"], ct: "application/json" }, params, body, init);
@@ -320,7 +320,7 @@ export class PbxAgent {
   /**
    * Make a paused agent ready
    * POST /api/v1/agents/{id}/resume
-   * @param params.id path parameter.
+   * @param params.id path parameter. The agent's id (chosen at login)
    */
   postAgentsByIdResume(params = {}, body = undefined, init = undefined) {
     return this.call("postAgentsByIdResume", "POST", "/api/v1/agents/{id}/resume", { p: ["id"] }, params, body, init);
@@ -345,7 +345,7 @@ export class PbxAgent {
   /**
    * Get an OAuth2 app
    * GET /api/v1/apps/{id}
-   * @param params.id path parameter. the app's client id
+   * @param params.id path parameter. The app's client id
    */
   getAppsById(params = {}, body = undefined, init = undefined) {
     return this.call("getAppsById", "GET", "/api/v1/apps/{id}", { p: ["id"] }, params, body, init);
@@ -354,7 +354,7 @@ export class PbxAgent {
   /**
    * Change an OAuth2 app (scopes taken away apply to its tokens at once)
    * PATCH /api/v1/apps/{id}
-   * @param params.id path parameter. the app's client id
+   * @param params.id path parameter. The app's client id
    */
   patchAppsById(params = {}, body = undefined, init = undefined) {
     return this.call("patchAppsById", "PATCH", "/api/v1/apps/{id}", { p: ["id"], ct: "application/json" }, params, body, init);
@@ -363,7 +363,7 @@ export class PbxAgent {
   /**
    * Delete an OAuth2 app and revoke its tokens
    * DELETE /api/v1/apps/{id}
-   * @param params.id path parameter. the app's client id
+   * @param params.id path parameter. The app's client id
    */
   deleteAppsById(params = {}, body = undefined, init = undefined) {
     return this.call("deleteAppsById", "DELETE", "/api/v1/apps/{id}", { p: ["id"] }, params, body, init);
@@ -372,7 +372,7 @@ export class PbxAgent {
   /**
    * Give a confidential app a new secret (shown once; the old one stops working)
    * POST /api/v1/apps/{id}/secret
-   * @param params.id path parameter. the app's client id
+   * @param params.id path parameter. The app's client id
    */
   postAppsByIdSecret(params = {}, body = undefined, init = undefined) {
     return this.call("postAppsByIdSecret", "POST", "/api/v1/apps/{id}/secret", { p: ["id"] }, params, body, init);
@@ -413,7 +413,7 @@ export class PbxAgent {
   /**
    * Get a campaign
    * GET /api/v1/campaigns/{id}
-   * @param params.id path parameter.
+   * @param params.id path parameter. The campaign's id
    */
   getCampaignsById(params = {}, body = undefined, init = undefined) {
     return this.call("getCampaignsById", "GET", "/api/v1/campaigns/{id}", { p: ["id"] }, params, body, init);
@@ -422,7 +422,7 @@ export class PbxAgent {
   /**
    * Replace a campaign's settings
    * PUT /api/v1/campaigns/{id}
-   * @param params.id path parameter.
+   * @param params.id path parameter. The campaign's id
    */
   putCampaignsById(params = {}, body = undefined, init = undefined) {
     return this.call("putCampaignsById", "PUT", "/api/v1/campaigns/{id}", { p: ["id"], ct: "application/json" }, params, body, init);
@@ -431,7 +431,7 @@ export class PbxAgent {
   /**
    * Change a campaign's settings
    * PATCH /api/v1/campaigns/{id}
-   * @param params.id path parameter.
+   * @param params.id path parameter. The campaign's id
    */
   patchCampaignsById(params = {}, body = undefined, init = undefined) {
     return this.call("patchCampaignsById", "PATCH", "/api/v1/campaigns/{id}", { p: ["id"], ct: "application/json" }, params, body, init);
@@ -440,7 +440,7 @@ export class PbxAgent {
   /**
    * Delete a campaign with its leads and figures (409 while it runs, has calls in progress or agents logged in)
    * DELETE /api/v1/campaigns/{id}
-   * @param params.id path parameter. the campaign's id
+   * @param params.id path parameter. The campaign's id
    */
   deleteCampaignsById(params = {}, body = undefined, init = undefined) {
     return this.call("deleteCampaignsById", "DELETE", "/api/v1/campaigns/{id}", { p: ["id"] }, params, body, init);
@@ -449,9 +449,9 @@ export class PbxAgent {
   /**
    * List a campaign's leads
    * GET /api/v1/campaigns/{id}/leads
-   * @param params.id path parameter.
-   * @param params.offset query parameter.
-   * @param params.limit query parameter.
+   * @param params.id path parameter. The campaign's id
+   * @param params.offset query parameter. Leads to skip (default 0)
+   * @param params.limit query parameter. Page size (default 100)
    */
   getCampaignsByIdLeads(params = {}, body = undefined, init = undefined) {
     return this.call("getCampaignsByIdLeads", "GET", "/api/v1/campaigns/{id}/leads", { p: ["id"], q: ["offset", "limit"] }, params, body, init);
@@ -460,16 +460,16 @@ export class PbxAgent {
   /**
    * Upload leads (CSV: number, name, timezone, custom fields; or JSON)
    * POST /api/v1/campaigns/{id}/leads
-   * @param params.id path parameter.
+   * @param params.id path parameter. The campaign's id
    */
   postCampaignsByIdLeads(params = {}, body = undefined, init = undefined) {
-    return this.call("postCampaignsByIdLeads", "POST", "/api/v1/campaigns/{id}/leads", { p: ["id"], ct: "text/csv" }, params, body, init);
+    return this.call("postCampaignsByIdLeads", "POST", "/api/v1/campaigns/{id}/leads", { p: ["id"], ct: "application/json" }, params, body, init);
   }
 
   /**
    * Delete every lead of a campaign (409 while one is being dialled)
    * DELETE /api/v1/campaigns/{id}/leads
-   * @param params.id path parameter. the campaign's id
+   * @param params.id path parameter. The campaign's id
    */
   deleteCampaignsByIdLeads(params = {}, body = undefined, init = undefined) {
     return this.call("deleteCampaignsByIdLeads", "DELETE", "/api/v1/campaigns/{id}/leads", { p: ["id"] }, params, body, init);
@@ -478,7 +478,7 @@ export class PbxAgent {
   /**
    * Add leads from a directory query
    * POST /api/v1/campaigns/{id}/leads/directory
-   * @param params.id path parameter.
+   * @param params.id path parameter. The campaign's id
    */
   postCampaignsByIdLeadsDirectory(params = {}, body = undefined, init = undefined) {
     return this.call("postCampaignsByIdLeadsDirectory", "POST", "/api/v1/campaigns/{id}/leads/directory", { p: ["id"], ct: "application/json" }, params, body, init);
@@ -487,17 +487,17 @@ export class PbxAgent {
   /**
    * Delete one lead of a campaign (409 while it is being dialled)
    * DELETE /api/v1/campaigns/{id}/leads/{lead}
-   * @param params.id path parameter. the campaign's id
-   * @param params.lead path parameter. the lead's id
+   * @param params.lead path parameter. The lead's id
+   * @param params.id path parameter. The campaign's id
    */
   deleteCampaignsByIdLeadsByLead(params = {}, body = undefined, init = undefined) {
-    return this.call("deleteCampaignsByIdLeadsByLead", "DELETE", "/api/v1/campaigns/{id}/leads/{lead}", { p: ["id", "lead"] }, params, body, init);
+    return this.call("deleteCampaignsByIdLeadsByLead", "DELETE", "/api/v1/campaigns/{id}/leads/{lead}", { p: ["lead", "id"] }, params, body, init);
   }
 
   /**
    * Pause dialling
    * POST /api/v1/campaigns/{id}/pause
-   * @param params.id path parameter.
+   * @param params.id path parameter. The campaign's id
    */
   postCampaignsByIdPause(params = {}, body = undefined, init = undefined) {
     return this.call("postCampaignsByIdPause", "POST", "/api/v1/campaigns/{id}/pause", { p: ["id"] }, params, body, init);
@@ -506,7 +506,7 @@ export class PbxAgent {
   /**
    * Start dialling
    * POST /api/v1/campaigns/{id}/start
-   * @param params.id path parameter.
+   * @param params.id path parameter. The campaign's id
    */
   postCampaignsByIdStart(params = {}, body = undefined, init = undefined) {
     return this.call("postCampaignsByIdStart", "POST", "/api/v1/campaigns/{id}/start", { p: ["id"] }, params, body, init);
@@ -515,7 +515,7 @@ export class PbxAgent {
   /**
    * A campaign's real-time figures
    * GET /api/v1/campaigns/{id}/stats
-   * @param params.id path parameter.
+   * @param params.id path parameter. The campaign's id
    */
   getCampaignsByIdStats(params = {}, body = undefined, init = undefined) {
     return this.call("getCampaignsByIdStats", "GET", "/api/v1/campaigns/{id}/stats", { p: ["id"] }, params, body, init);
@@ -524,7 +524,7 @@ export class PbxAgent {
   /**
    * Stop the campaign
    * POST /api/v1/campaigns/{id}/stop
-   * @param params.id path parameter.
+   * @param params.id path parameter. The campaign's id
    */
   postCampaignsByIdStop(params = {}, body = undefined, init = undefined) {
     return this.call("postCampaignsByIdStop", "POST", "/api/v1/campaigns/{id}/stop", { p: ["id"] }, params, body, init);
@@ -533,12 +533,12 @@ export class PbxAgent {
   /**
    * Search contacts (sorted by display name, paged)
    * GET /api/v1/contacts
-   * @param params.q query parameter. words of the name, company or number
-   * @param params.scope query parameter. global or personal
-   * @param params.owner query parameter. owner of personal contacts
-   * @param params.source query parameter. source id
-   * @param params.visible_to query parameter. user whose view to search
-   * @param params.limit query parameter. 1 to 1000
+   * @param params.q query parameter. Words of the name, company or number
+   * @param params.scope query parameter. Only global or only personal contacts
+   * @param params.owner query parameter. Only the personal contacts of this user id
+   * @param params.source query parameter. Only this source's contacts (local, csv or a sync source's id)
+   * @param params.visible_to query parameter. Search as this user id sees the book: global contacts and their personal ones
+   * @param params.limit query parameter. Page size, 1 to 1000 (default 100)
    * @param params.cursor query parameter. next_cursor of the previous page
    */
   getContacts(params = {}, body = undefined, init = undefined) {
@@ -556,7 +556,7 @@ export class PbxAgent {
   /**
    * Export global contacts as Central Phone Book CSV (source=csv: only the CSV-managed ones, the file to edit and upload again)
    * GET /api/v1/contacts/export
-   * @param params.source query parameter. only this source's contacts
+   * @param params.source query parameter. Only this source's contacts (csv: the CSV-managed ones)
    */
   getContactsExport(params = {}, body = undefined, init = undefined) {
     return this.call("getContactsExport", "GET", "/api/v1/contacts/export", { q: ["source"] }, params, body, init);
@@ -574,7 +574,7 @@ export class PbxAgent {
    * Import a CSV (replace needs confirm=true)
    * POST /api/v1/contacts/import
    * @param params.mode query parameter. replace (default) or merge
-   * @param params.confirm query parameter. true to replace
+   * @param params.confirm query parameter. true to confirm a replace (it deletes the CSV-managed contacts the file lacks)
    */
   postContactsImport(params = {}, body = undefined, init = undefined) {
     return this.call("postContactsImport", "POST", "/api/v1/contacts/import", { q: ["mode", "confirm"], ct: "text/csv" }, params, body, init);
@@ -591,7 +591,7 @@ export class PbxAgent {
   /**
    * Get a contact (with its locally edited fields)
    * GET /api/v1/contacts/{id}
-   * @param params.id path parameter.
+   * @param params.id path parameter. The contact's id
    */
   getContactsById(params = {}, body = undefined, init = undefined) {
     return this.call("getContactsById", "GET", "/api/v1/contacts/{id}", { p: ["id"] }, params, body, init);
@@ -600,7 +600,7 @@ export class PbxAgent {
   /**
    * Replace a contact
    * PUT /api/v1/contacts/{id}
-   * @param params.id path parameter.
+   * @param params.id path parameter. The contact's id
    */
   putContactsById(params = {}, body = undefined, init = undefined) {
     return this.call("putContactsById", "PUT", "/api/v1/contacts/{id}", { p: ["id"], ct: "application/json" }, params, body, init);
@@ -609,7 +609,7 @@ export class PbxAgent {
   /**
    * Change fields of a contact (JSON merge patch)
    * PATCH /api/v1/contacts/{id}
-   * @param params.id path parameter.
+   * @param params.id path parameter. The contact's id
    */
   patchContactsById(params = {}, body = undefined, init = undefined) {
     return this.call("patchContactsById", "PATCH", "/api/v1/contacts/{id}", { p: ["id"], ct: "application/merge-patch+json" }, params, body, init);
@@ -618,7 +618,7 @@ export class PbxAgent {
   /**
    * Delete a contact (a synced one stays deleted through syncs)
    * DELETE /api/v1/contacts/{id}
-   * @param params.id path parameter.
+   * @param params.id path parameter. The contact's id
    */
   deleteContactsById(params = {}, body = undefined, init = undefined) {
     return this.call("deleteContactsById", "DELETE", "/api/v1/contacts/{id}", { p: ["id"] }, params, body, init);
@@ -627,7 +627,7 @@ export class PbxAgent {
   /**
    * Which fields of a synced contact are local edits
    * GET /api/v1/contacts/{id}/local
-   * @param params.id path parameter.
+   * @param params.id path parameter. The contact's id
    */
   getContactsByIdLocal(params = {}, body = undefined, init = undefined) {
     return this.call("getContactsByIdLocal", "GET", "/api/v1/contacts/{id}/local", { p: ["id"] }, params, body, init);
@@ -636,7 +636,7 @@ export class PbxAgent {
   /**
    * Drop local edits of a synced contact
    * POST /api/v1/contacts/{id}/revert
-   * @param params.id path parameter.
+   * @param params.id path parameter. The contact's id
    */
   postContactsByIdRevert(params = {}, body = undefined, init = undefined) {
     return this.call("postContactsByIdRevert", "POST", "/api/v1/contacts/{id}/revert", { p: ["id"] }, params, body, init);
@@ -661,7 +661,7 @@ export class PbxAgent {
   /**
    * Remove an origin added through the API
    * DELETE /api/v1/cors-origins/{origin}
-   * @param params.origin path parameter. the origin, URL-escaped (https%3A%2F%2Fcrm.example.com)
+   * @param params.origin path parameter. The origin, URL-escaped
    */
   deleteCorsOriginsByOrigin(params = {}, body = undefined, init = undefined) {
     return this.call("deleteCorsOriginsByOrigin", "DELETE", "/api/v1/cors-origins/{origin}", { p: ["origin"] }, params, body, init);
@@ -678,9 +678,9 @@ export class PbxAgent {
   /**
    * List the do-not-call numbers (E.164, in number order)
    * GET /api/v1/dnc
-   * @param params.q query parameter. only numbers containing these digits
-   * @param params.offset query parameter. skip this many (default 0)
-   * @param params.limit query parameter. at most this many (default 100; 0: all)
+   * @param params.q query parameter. Only numbers containing these digits
+   * @param params.offset query parameter. Numbers to skip (default 0)
+   * @param params.limit query parameter. Page size (default 100; 0: all)
    */
   getDnc(params = {}, body = undefined, init = undefined) {
     return this.call("getDnc", "GET", "/api/v1/dnc", { q: ["q", "offset", "limit"] }, params, body, init);
@@ -689,17 +689,17 @@ export class PbxAgent {
   /**
    * Add numbers to the do-not-call list (text/csv, one a line, or JSON)
    * POST /api/v1/dnc
-   * @param params.region query parameter.
+   * @param params.region query parameter. The ISO country of national numbers (without +)
    */
   postDnc(params = {}, body = undefined, init = undefined) {
-    return this.call("postDnc", "POST", "/api/v1/dnc", { q: ["region"], ct: "text/csv" }, params, body, init);
+    return this.call("postDnc", "POST", "/api/v1/dnc", { q: ["region"], ct: "application/json" }, params, body, init);
   }
 
   /**
    * Take a number off the do-not-call list
    * DELETE /api/v1/dnc/{number}
-   * @param params.number path parameter. the number, E.164 (+38761100004) or national with region
-   * @param params.region query parameter. ISO country for a national number (BA, GB); without it such numbers are read as US numbers
+   * @param params.number path parameter. The number: E.164, or national in region
+   * @param params.region query parameter. The ISO country of a national number (without +)
    */
   deleteDncByNumber(params = {}, body = undefined, init = undefined) {
     return this.call("deleteDncByNumber", "DELETE", "/api/v1/dnc/{number}", { p: ["number"], q: ["region"] }, params, body, init);
@@ -724,7 +724,7 @@ export class PbxAgent {
   /**
    * Reverse lookup of a number (404 on a miss)
    * GET /api/v1/lookup
-   * @param params.number query parameter.
+   * @param params.number query parameter. The number in any notation: E.164, national in numbers.default_region, 00-prefixed, tel: URI, an extension
    */
   getLookup(params = {}, body = undefined, init = undefined) {
     return this.call("getLookup", "GET", "/api/v1/lookup", { q: ["number"], r: ["number"] }, params, body, init);
@@ -749,7 +749,7 @@ export class PbxAgent {
   /**
    * Get a phone
    * GET /api/v1/phones/{mac}
-   * @param params.mac path parameter.
+   * @param params.mac path parameter. The phone's MAC address (12 hex digits, any common notation)
    */
   getPhonesByMac(params = {}, body = undefined, init = undefined) {
     return this.call("getPhonesByMac", "GET", "/api/v1/phones/{mac}", { p: ["mac"] }, params, body, init);
@@ -758,7 +758,7 @@ export class PbxAgent {
   /**
    * Change a phone
    * PATCH /api/v1/phones/{mac}
-   * @param params.mac path parameter.
+   * @param params.mac path parameter. The phone's MAC address (12 hex digits, any common notation)
    */
   patchPhonesByMac(params = {}, body = undefined, init = undefined) {
     return this.call("patchPhonesByMac", "PATCH", "/api/v1/phones/{mac}", { p: ["mac"], ct: "application/json" }, params, body, init);
@@ -767,7 +767,7 @@ export class PbxAgent {
   /**
    * Remove a phone
    * DELETE /api/v1/phones/{mac}
-   * @param params.mac path parameter.
+   * @param params.mac path parameter. The phone's MAC address (12 hex digits, any common notation)
    */
   deletePhonesByMac(params = {}, body = undefined, init = undefined) {
     return this.call("deletePhonesByMac", "DELETE", "/api/v1/phones/{mac}", { p: ["mac"] }, params, body, init);
@@ -800,7 +800,7 @@ export class PbxAgent {
   /**
    * Get a source with its status and last runs
    * GET /api/v1/sources/{id}
-   * @param params.id path parameter.
+   * @param params.id path parameter. The source's id
    */
   getSourcesById(params = {}, body = undefined, init = undefined) {
     return this.call("getSourcesById", "GET", "/api/v1/sources/{id}", { p: ["id"] }, params, body, init);
@@ -809,7 +809,7 @@ export class PbxAgent {
   /**
    * Change a source
    * PATCH /api/v1/sources/{id}
-   * @param params.id path parameter.
+   * @param params.id path parameter. The source's id
    */
   patchSourcesById(params = {}, body = undefined, init = undefined) {
     return this.call("patchSourcesById", "PATCH", "/api/v1/sources/{id}", { p: ["id"], ct: "application/json" }, params, body, init);
@@ -818,16 +818,16 @@ export class PbxAgent {
   /**
    * Erase a source: its configuration and contacts
    * DELETE /api/v1/sources/{id}
-   * @param params.id path parameter.
+   * @param params.id path parameter. The source's id
    */
   deleteSourcesById(params = {}, body = undefined, init = undefined) {
     return this.call("deleteSourcesById", "DELETE", "/api/v1/sources/{id}", { p: ["id"] }, params, body, init);
   }
 
   /**
-   * Erase a source: its configuration and contacts
+   * Erase a source: its configuration and contacts (as DELETE, for clients that cannot send it)
    * POST /api/v1/sources/{id}/erase
-   * @param params.id path parameter.
+   * @param params.id path parameter. The source's id
    */
   postSourcesByIdErase(params = {}, body = undefined, init = undefined) {
     return this.call("postSourcesByIdErase", "POST", "/api/v1/sources/{id}/erase", { p: ["id"] }, params, body, init);
@@ -836,8 +836,8 @@ export class PbxAgent {
   /**
    * Trigger a sync (full the first time, then delta; wait=1 waits and returns the run with 200)
    * POST /api/v1/sources/{id}/sync
-   * @param params.id path parameter.
-   * @param params.wait query parameter.
+   * @param params.id path parameter. The source's id
+   * @param params.wait query parameter. true (or 1): wait for the run to end and answer it (200) instead of 202 at once
    */
   postSourcesByIdSync(params = {}, body = undefined, init = undefined) {
     return this.call("postSourcesByIdSync", "POST", "/api/v1/sources/{id}/sync", { p: ["id"], q: ["wait"], ct: "application/json" }, params, body, init);
@@ -846,7 +846,7 @@ export class PbxAgent {
   /**
    * Return the first mapped rows without importing
    * POST /api/v1/sources/{id}/test
-   * @param params.id path parameter.
+   * @param params.id path parameter. The source's id
    */
   postSourcesByIdTest(params = {}, body = undefined, init = undefined) {
     return this.call("postSourcesByIdTest", "POST", "/api/v1/sources/{id}/test", { p: ["id"] }, params, body, init);
@@ -855,8 +855,8 @@ export class PbxAgent {
   /**
    * List users by username, paged; q searches username, name, e-mail, extensions and endpoints
    * GET /api/v1/users
-   * @param params.q query parameter. search text
-   * @param params.limit query parameter. page size, 1–1000 (default 100)
+   * @param params.q query parameter. Search text
+   * @param params.limit query parameter. Page size, 1–1000 (default 100)
    * @param params.cursor query parameter. next_cursor of the previous page
    */
   getUsers(params = {}, body = undefined, init = undefined) {
@@ -906,7 +906,7 @@ export class PbxAgent {
   /**
    * Get a user
    * GET /api/v1/users/{id}
-   * @param params.id path parameter. the user's id
+   * @param params.id path parameter. The user's id
    */
   getUsersById(params = {}, body = undefined, init = undefined) {
     return this.call("getUsersById", "GET", "/api/v1/users/{id}", { p: ["id"] }, params, body, init);
@@ -915,7 +915,7 @@ export class PbxAgent {
   /**
    * Change a user (JSON merge patch); a new password or disabling ends their sessions
    * PATCH /api/v1/users/{id}
-   * @param params.id path parameter. the user's id
+   * @param params.id path parameter. The user's id
    */
   patchUsersById(params = {}, body = undefined, init = undefined) {
     return this.call("patchUsersById", "PATCH", "/api/v1/users/{id}", { p: ["id"], ct: "application/merge-patch+json" }, params, body, init);
@@ -924,7 +924,7 @@ export class PbxAgent {
   /**
    * Delete a user and end their sessions
    * DELETE /api/v1/users/{id}
-   * @param params.id path parameter. the user's id
+   * @param params.id path parameter. The user's id
    */
   deleteUsersById(params = {}, body = undefined, init = undefined) {
     return this.call("deleteUsersById", "DELETE", "/api/v1/users/{id}", { p: ["id"] }, params, body, init);
@@ -933,23 +933,27 @@ export class PbxAgent {
   /**
    * Caller name for Asterisk CURL() (text/plain, always 200)
    * GET /cid
-   * @param params.format query parameter.
-   * @param params.token query parameter. callerid.token when set
-   * @param params.number query parameter.
+   * @param params.format query parameter. hash: answer name=…&match=…&source=… for Asterisk's HASH(); else the bare name
+   * @param params.pres query parameter. The call's presentation (Asterisk ${CALLERPRES()}); a restricted number is not looked up
+   * @param params.cnam query parameter. true: the name cut to 15 characters of CNAM
+   * @param params.token query parameter. callerid.token, when set (or the X-Pbxagent-Token header)
+   * @param params.number query parameter. The caller's number in any notation (a leading + must be sent as %2B)
    */
   getCid(params = {}, body = undefined, init = undefined) {
-    return this.call("getCid", "GET", "/cid", { q: ["format", "token", "number"] }, params, body, init);
+    return this.call("getCid", "GET", "/cid", { q: ["format", "pres", "cnam", "token", "number"], r: ["number"] }, params, body, init);
   }
 
   /**
    * Caller name for Asterisk CURL()
    * GET /cid/{number}
-   * @param params.number path parameter.
-   * @param params.format query parameter.
-   * @param params.token query parameter. callerid.token when set
+   * @param params.number path parameter. The caller's number in any notation
+   * @param params.format query parameter. hash: answer name=…&match=…&source=… for Asterisk's HASH(); else the bare name
+   * @param params.pres query parameter. The call's presentation (Asterisk ${CALLERPRES()}); a restricted number is not looked up
+   * @param params.cnam query parameter. true: the name cut to 15 characters of CNAM
+   * @param params.token query parameter. callerid.token, when set (or the X-Pbxagent-Token header)
    */
   getCidByNumber(params = {}, body = undefined, init = undefined) {
-    return this.call("getCidByNumber", "GET", "/cid/{number}", { p: ["number"], q: ["format", "token"] }, params, body, init);
+    return this.call("getCidByNumber", "GET", "/cid/{number}", { p: ["number"], q: ["format", "pres", "cnam", "token"] }, params, body, init);
   }
 
   /**
@@ -971,9 +975,16 @@ export class PbxAgent {
   /**
    * OAuth2 authorization endpoint (code + PKCE S256): the login or consent page
    * GET /oauth/authorize
+   * @param params.response_type query parameter. Always code
+   * @param params.client_id query parameter. The app's client id
+   * @param params.redirect_uri query parameter. One of the app's redirect URIs (may be left out when it has one)
+   * @param params.scope query parameter. The scopes asked for, space-separated (default: all the app may have)
+   * @param params.state query parameter. Returned as is to the redirect URI
+   * @param params.code_challenge query parameter. PKCE: BASE64URL(SHA256(code_verifier))
+   * @param params.code_challenge_method query parameter. Always S256
    */
   getOauthAuthorize(params = {}, body = undefined, init = undefined) {
-    return this.call("getOauthAuthorize", "GET", "/oauth/authorize", {  }, params, body, init);
+    return this.call("getOauthAuthorize", "GET", "/oauth/authorize", { q: ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"], r: ["response_type", "client_id", "code_challenge", "code_challenge_method"] }, params, body, init);
   }
 
   /**
@@ -1011,11 +1022,11 @@ export class PbxAgent {
   /**
    * Vendor phonebook XML (yealink.xml, yealink-groups.xml, cisco.xml, grandstream.xml, snom.xml, fanvil.xml, …); phone auth
    * GET /phonebook/{file}
-   * @param params.file path parameter.
-   * @param params.token query parameter. the phone's URL token
-   * @param params.q query parameter.
-   * @param params.number query parameter.
-   * @param params.page query parameter.
+   * @param params.file path parameter. The phone book file: its name says the vendor format
+   * @param params.token query parameter. The phone's URL token (or authenticate with Basic or Digest, or from an allowed address)
+   * @param params.q query parameter. Search words (name, company or number)
+   * @param params.number query parameter. Look up one number
+   * @param params.page query parameter. The page of a paged book (1-based)
    */
   getPhonebookByFile(params = {}, body = undefined, init = undefined) {
     return this.call("getPhonebookByFile", "GET", "/phonebook/{file}", { p: ["file"], q: ["token", "q", "number", "page"] }, params, body, init);
@@ -1024,8 +1035,8 @@ export class PbxAgent {
   /**
    * Per-phone provisioning and directory files; phone auth
    * GET /provisioning/{file}
-   * @param params.file path parameter.
-   * @param params.token query parameter. the phone's URL token
+   * @param params.file path parameter. A provisioning file of the phone (see provisioning_files of GET /api/v1/phones/{mac})
+   * @param params.token query parameter. The phone's URL token (or authenticate with Basic or Digest, or from an allowed address)
    */
   getProvisioningByFile(params = {}, body = undefined, init = undefined) {
     return this.call("getProvisioningByFile", "GET", "/provisioning/{file}", { p: ["file"], q: ["token"] }, params, body, init);
