@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,10 +27,14 @@ import (
 // and the counters change live (ready, talking, wrap-up; dialed, answered,
 // connected). The page then pauses and stops the campaign through the
 // confirmation, edits a setting and works the do-not-call list; leaving
-// the page ends the stream, and without the stream the page polls. The
+// the page ends the stream, and without the stream the page polls; a
+// plain user with the dialer ability sees the campaign live. The
 // test checks through the API what the browser did.
 func TestConsoleCampaigns(t *testing.T) {
 	l := startConsole(t, consoleOptions{withARI: true})
+	// A plain user with the dialer ability: the page is theirs too.
+	l.apiJSON(t, "POST", "/api/v1/users", map[string]any{"username": "cara", "password": dialerPassword, "role": "user",
+		"abilities": []string{"dialer"}, "display_name": "Cara"}, http.StatusCreated, nil)
 	// Agents' phones answer at once; customers answer after a short ring
 	// and stay on the line until the test hangs them up.
 	l.ari.SetPeer("PJSIP/agent", fakeari.Agent{AnswerAfter: 10 * time.Millisecond})
@@ -75,6 +80,8 @@ func TestConsoleCampaigns(t *testing.T) {
 		DNCAfter      []string `json:"dnc_after_remove"`
 		StreamClosed  bool     `json:"stream_closed"`
 		Polling       string   `json:"polling"`
+		DialerNav     []string `json:"dialer_user_nav"`
+		DialerSees    string   `json:"dialer_user_sees"`
 		A11y          []string `json:"a11y_checked"`
 	}
 	l.runLab(t, "campaigns", actions, &res)
@@ -136,6 +143,8 @@ func TestConsoleCampaigns(t *testing.T) {
 		{name: "DNC after remove", ok: strings.Join(res.DNCAfter, ",") == "+38761100008"},
 		{name: "the stream ends when the page is left", ok: res.StreamClosed},
 		{name: "polling while the stream is down", ok: strings.HasPrefix(res.Polling, "The live stream is unavailable")},
+		{name: "a dialer user's navigation", ok: slices.Equal(res.DialerNav, []string{"Central Phone Book", "Campaigns"})},
+		{name: "a dialer user sees the campaign live", ok: res.DialerSees == "Spring 2027 (spring)"},
 		{name: "axe in every state", ok: len(res.A11y) >= 16},
 		// Through the API.
 		{name: "API: settings", ok: c.Name == "Spring 2027" && c.Mode == "progressive" && c.MaxChannels == 2 && c.CallerID == "+38733000111" &&
@@ -152,6 +161,9 @@ func TestConsoleCampaigns(t *testing.T) {
 		}
 	}
 }
+
+// dialerPassword is the password of cara, the user with the dialer ability.
+const dialerPassword = "cara-console-pass"
 
 // labTimeout bounds a runLab script: the campaigns script goes through
 // about twenty states (15-20 s alone, more on a loaded machine).
@@ -181,7 +193,8 @@ func (l *consoleLab) runLab(t *testing.T, script string, actions map[string]func
 	cmd := exec.CommandContext(ctx, l.node, filepath.Join("console", script+".mjs"))
 	cmd.Env = append(os.Environ(), "BASE_URL="+l.base, "ADMIN_TOKEN="+l.token, "WEB_DIR="+web, "CHROMIUM="+l.chromium,
 		"ADMIN_USER="+l.admin.Username, "ADMIN_PASSWORD="+l.admin.Password,
-		"USER_USER="+l.user.Username, "USER_PASSWORD="+l.user.Password)
+		"USER_USER="+l.user.Username, "USER_PASSWORD="+l.user.Password,
+		"DIALER_USER=cara", "DIALER_PASSWORD="+dialerPassword)
 	cmd.WaitDelay = 2 * time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

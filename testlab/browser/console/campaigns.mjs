@@ -4,7 +4,8 @@
 // customer up when asked (lab()), and the page must show the agent's state
 // and the counters change live; pause, stop through the confirmation, a
 // refused delete, edit; the do-not-call list; the stream ends when the
-// page is left; without the stream the page polls.
+// page is left; without the stream the page polls; a user with the
+// dialer ability (no admin) sees the campaign live.
 import { createInterface } from 'node:readline';
 import { run, login, openPage, checkA11y, step, fail, env, S, fmt, expectStatus } from './lib.mjs';
 
@@ -186,4 +187,15 @@ run(async ({ page, result }) => {
   await page.locator('#cp-list tr[data-campaign="spring"] [data-live="dialed"]', { hasText: /^1$/ }).waitFor();
   result.polling = await page.locator('#cp-live').innerText();
   await checkA11y(page, 'campaigns: polling');
+
+  step('a user with the dialer ability');
+  await page.unroute('**/api/v1/dialer/stream');
+  await page.locator('#sign-out').click();
+  await page.locator('#login-form').waitFor();
+  await login(page, process.env.DIALER_USER, process.env.DIALER_PASSWORD);
+  result.dialer_user_nav = await page.locator('#nav a').allInnerTexts();
+  await openPage(page, 'campaigns');
+  await page.locator('#cp-live[data-mode="stream"]').waitFor();
+  await page.locator('#cp-list tr[data-campaign="spring"] [data-live="dialed"]', { hasText: /^1$/ }).waitFor();
+  result.dialer_user_sees = await page.locator('#cp-list tr[data-campaign="spring"] th').innerText();
 });

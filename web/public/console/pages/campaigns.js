@@ -90,7 +90,7 @@ function campaignsTab(panel, ctx, state) {
     { key: 'dialed', label: s.counters.dialed, value: (v) => (v ? v.dialed : 0) },
     { key: 'answered', label: s.counters.answered, value: (v) => (v ? v.answered : 0) },
     { key: 'abandon_rate', label: s.counters.abandon_rate, value: (v) => pct(v && v.abandon_rate) },
-    { key: 'agents', label: s.colAgents, value: (v) => (v ? `${v.agents_logged_in} / ${v.agents_ready}` : '0 / 0') },
+    { key: 'agents', label: s.colAgents, value: (v) => ui.fmt(s.agentsPair, { in: v ? v.agents_logged_in : 0, ready: v ? v.agents_ready : 0 }) },
   ];
 
   function renderList() {
@@ -102,7 +102,7 @@ function campaignsTab(panel, ctx, state) {
       rows,
       rowAttrs: (c) => ({ dataset: { campaign: c.config.id } }),
       columns: [
-        { key: 'name', label: s.colName, render: (c) => (c.config.name ? `${c.config.name} (${c.config.id})` : c.config.id) },
+        { key: 'name', label: s.colName, render: (c) => (c.config.name ? ui.fmt(s.nameWithId, { name: c.config.name, id: c.config.id }) : c.config.id) },
         { key: 'mode', label: s.fields.mode.label, render: (c) => s.modes[c.config.mode] || c.config.mode },
         ...listCols.map((col) => ({ key: col.key, label: col.label, render: (c) => {
           const el = h('span', { dataset: { live: col.key } }, col.value(view(c.config.id), c));
@@ -201,7 +201,7 @@ function campaignsTab(panel, ctx, state) {
     if (detailParts.outcomes.dataset.key !== outKey) {
       detailParts.outcomes.dataset.key = outKey;
       detailParts.outcomes.replaceChildren(outs.length
-        ? h('ul', { class: 'outcomes' }, outs.map(([k, n]) => h('li', { dataset: { outcome: k } }, `${s.outcomes[k] || k}: ${n}`)))
+        ? h('ul', { class: 'outcomes' }, outs.map(([k, n]) => h('li', { dataset: { outcome: k } }, ui.fmt(s.outcomeCount, { outcome: s.outcomes[k] || k, n }))))
         : h('p', { class: 'muted' }, s.noOutcomes));
     }
     const mine = state.agents.filter((a) => a.campaign === detailParts.id);
