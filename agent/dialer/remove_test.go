@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // storeRig is a rig whose dialer writes to a KVStore over an in-memory KV,
@@ -245,5 +246,60 @@ func TestHTTPLeadsUploadNamesEveryBadRowAndSkippedLine(t *testing.T) {
 	s := sk[0].(map[string]any)
 	if s["line"].(float64) != 3 || s["index"].(float64) != 2 || s["number"] != "+442071234001" || s["reason"] != "already in the campaign" {
 		t.Errorf("skipped %v, want line 3, index 2, +442071234001", s)
+	}
+}
+
+// A lead deleted during its agent's wrap-up stays deleted when the agent
+// then sets the call's disposition (the disposition must not write it back).
+func TestDeletedLeadStaysDeletedAfterDisposition(t *testing.T) {
+	r, st, _ := storeRig(t, CampaignConfig{Mode: ModeProgressive, WrapUp: Duration(time.Minute)})
+	r.leads("+442071234001")
+	r.login("a1")
+	if err := r.d.StartCampaign("camp"); err != nil {
+		t.Fatal(err)
+	}
+	id := r.tel.originate[0].CallID
+	r.d.HandleEvent(Event{Kind: EventAnswered, CallID: id})
+	r.d.HandleEvent(Event{Kind: EventEnded, CallID: id, Cause: 16})
+	if s := r.agentState("a1"); s != AgentWrapUp {
+		t.Fatalf("agent %s, want wrap_up", s)
+	}
+	if err := r.d.DeleteLead("camp", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.d.SetDisposition("a1", "sale", false); err != nil {
+		t.Fatal(err)
+	}
+	if s := saved(t, st); len(s.Campaigns) != 1 || len(s.Campaigns[0].Leads) != 0 {
+		t.Fatalf("stored %+v, want the campaign without its deleted lead", s.Campaigns)
+	}
+	if leads, total, _ := r.d.Leads("camp", 0, 0); total != 0 {
+		t.Fatalf("leads %+v after delete", leads)
+	}
+}
+
+func TestMemoryStoreDeletes(t *testing.T) {
+	m := NewMemoryStore()
+	cfg := CampaignConfig{ID: "c1"}
+	at := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	for _, err := range []error{
+		m.SaveCampaign(cfg, CampaignStopped), m.SaveCampaign(CampaignConfig{ID: "c2"}, CampaignStopped),
+		m.SaveLead("c1", Lead{ID: "1"}), m.SaveLead("c1", Lead{ID: "2"}), m.SaveLead("c2", Lead{ID: "1"}),
+		m.SaveMeter("c1", MeterSnapshot{}), m.SaveDNC("+442071234001", at), m.SaveDNC("+442071234002", at),
+		m.DeleteLeads("c1", []string{"1"}), m.DeleteCampaign("c2", []string{"1"}), m.DeleteDNC("+442071234001"),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := m.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Campaigns) != 1 || s.Campaigns[0].Config.ID != "c1" || len(s.Campaigns[0].Leads) != 1 || s.Campaigns[0].Leads[0].ID != "2" || s.Campaigns[0].Meter == nil {
+		t.Errorf("campaigns %+v, want c1 with lead 2 and its meter", s.Campaigns)
+	}
+	if len(s.DNC) != 1 || m.DNCListed("+442071234001") || !m.DNCListed("+442071234002") {
+		t.Errorf("dnc %v, want +442071234002 only", s.DNC)
 	}
 }

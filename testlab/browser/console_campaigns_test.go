@@ -80,6 +80,7 @@ func TestConsoleCampaigns(t *testing.T) {
 		DNCAfter      []string `json:"dnc_after_remove"`
 		StreamClosed  bool     `json:"stream_closed"`
 		Polling       string   `json:"polling"`
+		LeadAfterCall string   `json:"lead_after_call"`
 		DialerNav     []string `json:"dialer_user_nav"`
 		DialerSees    string   `json:"dialer_user_sees"`
 		A11y          []string `json:"a11y_checked"`
@@ -137,6 +138,7 @@ func TestConsoleCampaigns(t *testing.T) {
 		{name: "outcome after the hang-up", ok: len(res.Outcomes) == 1 && res.Outcomes[0] == "Connected: 1"},
 		{name: "time to agent shown", ok: strings.HasPrefix(res.Ended.TimeToAgent, "median ") && strings.Contains(res.Ended.TimeToAgent, "longest")},
 		{name: "states through the page", ok: strings.Join(res.States, ",") == "Stopped,Running,Paused,Stopped"},
+		{name: "the called lead is done, connected", ok: strings.Contains(res.LeadAfterCall, "Done") && strings.Contains(res.LeadAfterCall, "Connected")},
 		{name: "stop asked first", ok: strings.Contains(res.StopDialog, "Stop campaign spring?")},
 		{name: "edited name", ok: res.EditedName == "Campaign Spring 2027"},
 		{name: "DNC listed", ok: strings.Join(res.DNCListed, ",") == "+38761100008,+38761100009"},

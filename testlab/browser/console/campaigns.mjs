@@ -144,6 +144,12 @@ run(async ({ page, result }) => {
   result.states.push(await counter('state').innerText());
   if (await page.locator('#cp-stop').evaluate((el) => el !== document.activeElement)) fail('the focus did not return to Stop after the confirmation');
 
+  step('the leads after the call');
+  await page.getByRole('tab', { name: C.tabLeads }).click();
+  await page.getByRole('button', { name: C.refreshLeads }).click();
+  await page.locator('#cp-leads tr[data-lead="1"]', { hasText: C.leadStatus.done }).waitFor();
+  result.lead_after_call = await page.locator('#cp-leads tr[data-lead="1"]').innerText();
+
   step('edit');
   await page.getByRole('button', { name: C.edit }).click();
   await dialog().waitFor();

@@ -408,7 +408,8 @@ function leadsPanel(panel, ctx, id) {
   panel.append(
     h('section', { 'aria-labelledby': 'cp-leads-up-h', class: 'csv-tools' }, h('h3', { id: 'cp-leads-up-h' }, s.uploadTitle),
       h('div', { class: 'toolbar' }, file.el, upload), outcome),
-    h('h3', {}, s.leadsTitle), h('div', { class: 'toolbar' }, removeAll), summary, table, pager);
+    h('h3', {}, s.leadsTitle), h('div', { class: 'toolbar' },
+      ui.button(common.refresh, () => load(), { id: 'cp-leads-refresh', 'aria-label': s.refreshLeads }), removeAll), summary, table, pager);
 
   async function load() {
     let page;

@@ -337,6 +337,7 @@ export default {
     leadStatus: { pending: 'Waiting', dialing: 'Being called', done: 'Done', dnc: 'Do not call', bad: 'Bad number' },
     prev: 'Previous leads',
     next: 'Next leads',
+    refreshLeads: 'Refresh the leads (their status, attempts and outcomes)',
     deleteLeads: 'Delete all leads',
     deleteLeadsTitle: 'Delete all leads',
     deleteLeadsConfirm: 'Delete every lead of {name}, with their attempts and dispositions? This cannot be undone.',
