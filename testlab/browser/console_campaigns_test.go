@@ -254,3 +254,24 @@ func (l *consoleLab) runLab(t *testing.T, script string, actions map[string]func
 		t.Fatalf("console/%s.mjs output: %v: %q", script, err, result)
 	}
 }
+
+// TestConsoleCampaignsDialerOff: without ari.url the dialer's routes are
+// not there; the page says why instead of showing their 404.
+func TestConsoleCampaignsDialerOff(t *testing.T) {
+	l := startConsole(t, consoleOptions{})
+	var res struct {
+		Notice       string `json:"notice"`
+		Alert        string `json:"alert"`
+		CreateHidden bool   `json:"create_hidden"`
+	}
+	l.run(t, "campaigns-off", &res)
+	if !strings.Contains(res.Notice, "The dialer is off") || !strings.Contains(res.Notice, "ari.url") {
+		t.Errorf("notice %q", res.Notice)
+	}
+	if res.Alert != "" {
+		t.Errorf("an error is shown: %q", res.Alert)
+	}
+	if !res.CreateHidden {
+		t.Error("New campaign is offered without the dialer")
+	}
+}

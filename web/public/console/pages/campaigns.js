@@ -48,9 +48,8 @@ function campaignsTab(panel, ctx, state) {
   const live = h('p', { id: 'cp-live', class: 'muted', 'aria-live': 'polite' }, s.liveConnecting);
   const list = h('div', { id: 'cp-list' });
   const detail = h('section', { id: 'cp-detail', 'aria-labelledby': 'cp-detail-h', hidden: true });
-  panel.append(
-    h('div', { class: 'toolbar' }, ui.button(s.create, () => edit(null), { kind: 'primary', id: 'cp-create' })),
-    live, list, detail);
+  const toolbar = h('div', { class: 'toolbar' }, ui.button(s.create, () => edit(null), { kind: 'primary', id: 'cp-create' }));
+  panel.append(toolbar, live, list, detail);
 
   // Cells updated in place from each snapshot (no re-render: focus stays where it is).
   const cells = new Map(); // `${campaign}/${key}` → element
@@ -65,6 +64,7 @@ function campaignsTab(panel, ctx, state) {
         } catch (err) {
           if (err && err.status === 404) { // no ari.url: the dialer's routes are not mounted
             dialerOff = true;
+            toolbar.hidden = true;
             live.dataset.mode = 'off';
             live.textContent = '';
             list.replaceChildren(h('p', { class: 'notice', id: 'cp-off' }, s.dialerOff));
@@ -248,8 +248,12 @@ function campaignsTab(panel, ctx, state) {
     live.dataset.mode = 'stream';
     live.textContent = s.liveStream;
   }
+  let stopStream = () => {};
   function polling(err) {
-    if (dialerOff || (err && err.status === 404)) return;
+    if (dialerOff || (err && err.status === 404)) { // no dialer: nothing to stream or poll
+      stopStream();
+      return;
+    }
     live.dataset.mode = 'poll';
     live.textContent = ui.fmt(s.livePoll, { seconds: POLL_MS / 1000, reason: (err && err.message) || '' });
     if (stopPoll) return;
@@ -260,7 +264,7 @@ function campaignsTab(panel, ctx, state) {
       if (live.dataset.mode === 'poll') applySnapshot({ campaigns: views, agents });
     }, POLL_MS);
   }
-  ctx.subscribe(STREAM, (ev) => {
+  stopStream = ctx.subscribe(STREAM, (ev) => {
     if (ev.type !== 'snapshot') return;
     if (live.dataset.mode !== 'stream') streaming();
     applySnapshot(ev.data);
