@@ -295,7 +295,7 @@ func TestDaemonUnmatchedRequests(t *testing.T) {
 		{"wrong method in the phones subtree", "PUT", "/api/v1/phones/0015654aa937", tok, 405, "method_not_allowed", "DELETE, GET, HEAD, PATCH", true},
 		{"wrong method in the sources subtree", "PUT", "/api/v1/sources/abc", tok, 405, "method_not_allowed", "DELETE, GET, HEAD, PATCH", true},
 		{"unknown path in the campaigns subtree", "GET", "/api/v1/campaigns/c1/bogus", tok, 404, "not_found", "", true},
-		{"wrong method on dnc", "GET", "/api/v1/dnc", tok, 405, "method_not_allowed", "POST", true},
+		{"wrong method on dnc", "PUT", "/api/v1/dnc", tok, 405, "method_not_allowed", "GET, HEAD, POST", true},
 		{"wrong method on healthz", "POST", "/healthz", "", 405, "method_not_allowed", "GET, HEAD", true},
 		{"caller-ID stays public", "GET", "/cid?number=061111111", "", 200, "", "", false},
 	}

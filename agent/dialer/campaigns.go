@@ -157,11 +157,18 @@ func (d *Dialer) setCampaignState(id string, s CampaignState) error {
 // AddLeads appends leads to a campaign (whole or not at all) and returns
 // how many were added. Numbers already in the campaign are skipped.
 func (d *Dialer) AddLeads(id string, in []LeadInput) (int, error) {
+	n, _, err := d.addLeads(id, in)
+	return n, err
+}
+
+// addLeads is AddLeads that also returns the indexes in in of the leads
+// skipped because their number was already in the campaign (or earlier in in).
+func (d *Dialer) addLeads(id string, in []LeadInput) (int, []int, error) {
 	d.mu.Lock()
 	c, err := d.campaignLocked(id)
 	if err != nil {
 		d.mu.Unlock()
-		return 0, err
+		return 0, nil, err
 	}
 	cfg := c.cfg
 	d.mu.Unlock()
@@ -174,16 +181,17 @@ func (d *Dialer) AddLeads(id string, in []LeadInput) (int, error) {
 	for i, li := range in {
 		num, err := CanonicalNumber(li.Number, d.Region(cfg.DefaultRegion))
 		if err != nil {
-			return 0, fmt.Errorf("%w: lead %d: %w", ErrInvalid, i+1, err)
+			return 0, nil, fmt.Errorf("%w: lead %d: %w", ErrInvalid, i+1, err)
 		}
 		li.Number = num
 		zs, err := d.zones.zonesFor(li.TZ, num, cfg.Window.DefaultTZ)
 		if err != nil {
-			return 0, fmt.Errorf("%w: lead %d: %w", ErrInvalid, i+1, err)
+			return 0, nil, fmt.Errorf("%w: lead %d: %w", ErrInvalid, i+1, err)
 		}
 		prep = append(prep, prepared{li, zs})
 	}
 	added := 0
+	var skipped []int
 	d.run(func(now time.Time) {
 		c, err = d.campaignLocked(id)
 		if err != nil {
@@ -193,8 +201,9 @@ func (d *Dialer) AddLeads(id string, in []LeadInput) (int, error) {
 		for _, l := range c.leadOrder {
 			seen[l.Number] = true
 		}
-		for _, p := range prep {
+		for i, p := range prep {
 			if seen[p.in.Number] {
+				skipped = append(skipped, i)
 				continue
 			}
 			seen[p.in.Number] = true
@@ -210,7 +219,7 @@ func (d *Dialer) AddLeads(id string, in []LeadInput) (int, error) {
 			}
 		}
 	})
-	return added, err
+	return added, skipped, err
 }
 
 // Leads returns copies of a campaign's leads, offset and limit paging them
@@ -306,6 +315,9 @@ func (d *Dialer) nextLead(c *campaign, now time.Time) *Lead {
 }
 
 func (d *Dialer) saveLead(c *campaign, l *Lead) {
+	if l.Status == leadRemoved {
+		return // deleted (DeleteLead): an agent's late disposition must not bring it back
+	}
 	if err := d.store.SaveLead(c.cfg.ID, *l); err != nil {
 		d.log.Error("dialer: store lead", "campaign", c.cfg.ID, "lead", l.ID, "err", err)
 	}

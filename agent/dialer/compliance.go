@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -182,6 +183,37 @@ func (l *DNCList) Contains(number string) bool {
 	defer l.mu.RUnlock()
 	_, ok := l.set[number]
 	return ok
+}
+
+// Remove takes a number off the list; it reports whether it was listed.
+func (l *DNCList) Remove(number string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.set[number]
+	delete(l.set, number)
+	return ok
+}
+
+// DNCEntry is a number on the do-not-call list.
+type DNCEntry struct {
+	Number string `json:"number" doc:"The number, E.164" example:"+38761100004"`
+	// AddedAt is when the number was listed.
+	AddedAt time.Time `json:"added_at" doc:"When the number was listed" example:"2026-12-07T08:00:00Z"`
+}
+
+// List returns the listed numbers containing digits (all when empty) in
+// number order.
+func (l *DNCList) List(digits string) []DNCEntry {
+	l.mu.RLock()
+	out := make([]DNCEntry, 0, len(l.set))
+	for n, at := range l.set {
+		if digits == "" || strings.Contains(n, digits) {
+			out = append(out, DNCEntry{Number: n, AddedAt: at})
+		}
+	}
+	l.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
+	return out
 }
 
 // Len returns how many numbers are listed.

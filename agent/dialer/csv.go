@@ -15,6 +15,46 @@ type LeadInput struct {
 	Name   string            `json:"name,omitempty" doc:"The customer's name, shown to the agent" example:"Amra Hodžić"`
 	TZ     string            `json:"tz,omitempty" doc:"The lead's IANA time zone (empty: derived from the number)" example:"Europe/Sarajevo"`
 	Fields map[string]string `json:"fields,omitempty" doc:"Custom fields, shown to the agent" example:"{\"contract\":\"C-2291\"}"`
+
+	line int // the CSV line it came from (0: not from a CSV)
+}
+
+// MaxRowErrors caps the bad rows a LeadsCSVError lists.
+const MaxRowErrors = 100
+
+// RowError is one bad row of a leads CSV.
+type RowError struct {
+	Line int
+	// Column is the column's name in the header ("" for the whole row).
+	Column  string
+	Message string
+}
+
+// LeadsCSVError lists the bad rows of a leads CSV: up to MaxRowErrors of
+// them in line order, and how many there were in all.
+type LeadsCSVError struct {
+	Rows  []RowError
+	Total int
+}
+
+// Error names the first bad row and how many others there are.
+func (e *LeadsCSVError) Error() string {
+	if len(e.Rows) == 0 {
+		return "leads csv: bad rows"
+	}
+	s := "leads csv " + e.Rows[0].where() + ": " + e.Rows[0].Message
+	if e.Total > 1 {
+		s += fmt.Sprintf(" (and %d more bad rows)", e.Total-1)
+	}
+	return s
+}
+
+// where is "line 3 column number" or "line 3".
+func (r RowError) where() string {
+	if r.Column == "" {
+		return fmt.Sprintf("line %d", r.Line)
+	}
+	return fmt.Sprintf("line %d column %s", r.Line, r.Column)
 }
 
 // MaxLeadRows bounds one CSV upload.
@@ -24,7 +64,9 @@ const MaxLeadRows = 1_000_000
 // columns: "number" (or "phone"), optional "name", optional "timezone" (or
 // "tz", an IANA zone); any other column becomes a custom field. Numbers are
 // canonicalised with region for numbers without "+". The list applies whole
-// or not at all: the first bad row fails the parse with its line and column.
+// or not at all: bad rows fail the parse with a *LeadsCSVError that lists
+// each one (line and column, up to MaxRowErrors) and their count; a
+// malformed header or CSV syntax fails it at once.
 func ParseLeadsCSV(r io.Reader, region string) ([]LeadInput, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -74,6 +116,14 @@ func ParseLeadsCSV(r io.Reader, region string) ([]LeadInput, error) {
 	}
 	zones := map[string]bool{}
 	var out []LeadInput
+	bad := &LeadsCSVError{}
+	rowErr := func(line int, col, format string, a ...any) {
+		bad.Total++
+		if len(bad.Rows) < MaxRowErrors {
+			bad.Rows = append(bad.Rows, RowError{Line: line, Column: col, Message: fmt.Sprintf(format, a...)})
+		}
+	}
+	rows := 0
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -86,32 +136,35 @@ func ParseLeadsCSV(r io.Reader, region string) ([]LeadInput, error) {
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		if len(out) >= MaxLeadRows {
+		if rows >= MaxLeadRows {
 			return nil, fmt.Errorf("leads csv line %d: more than %d leads", line, MaxLeadRows)
 		}
+		rows++
 		if len(rec) != len(header) {
-			return nil, fmt.Errorf("leads csv line %d: %d fields, header has %d", line, len(rec), len(header))
+			rowErr(line, "", "%d fields, header has %d", len(rec), len(header))
+			continue
 		}
 		num, err := CanonicalNumber(rec[numCol], region)
 		if err != nil {
-			return nil, fmt.Errorf("leads csv line %d column %s: %w", line, names[numCol], err)
+			rowErr(line, names[numCol], "%v", err)
+			continue
 		}
-		li := LeadInput{Number: num}
+		li := LeadInput{Number: num, line: line}
 		if nameCol >= 0 {
 			li.Name = strings.TrimSpace(rec[nameCol])
 		}
 		if tzCol >= 0 {
 			tz := strings.TrimSpace(rec[tzCol])
 			if tz != "" {
-				if ok, known := zones[tz]; known {
-					if !ok {
-						return nil, fmt.Errorf("leads csv line %d column %s: unknown time zone %q", line, names[tzCol], tz)
-					}
-				} else if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
-					zones[tz] = false
-					return nil, fmt.Errorf("leads csv line %d column %s: unknown time zone %q", line, names[tzCol], tz)
-				} else {
-					zones[tz] = true
+				ok, known := zones[tz]
+				if !known {
+					_, err := time.LoadLocation(tz)
+					ok = err == nil && tz != "Local"
+					zones[tz] = ok
+				}
+				if !ok {
+					rowErr(line, names[tzCol], "unknown time zone %q", tz)
+					continue
 				}
 				li.TZ = tz
 			}
@@ -126,6 +179,9 @@ func ParseLeadsCSV(r io.Reader, region string) ([]LeadInput, error) {
 			li.Fields[names[i]] = v
 		}
 		out = append(out, li)
+	}
+	if bad.Total > 0 {
+		return nil, bad
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("leads csv: no leads after the header")

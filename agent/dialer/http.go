@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,8 +32,12 @@ type Directory interface {
 //	POST   /api/v1/campaigns/{id}/leads          text/csv upload or JSON [LeadInput]
 //	POST   /api/v1/campaigns/{id}/leads/directory {"query": "..."}
 //	GET    /api/v1/campaigns/{id}/leads?offset=&limit=
+//	DELETE /api/v1/campaigns/{id}                409 while it runs, has calls or agents
+//	DELETE /api/v1/campaigns/{id}/leads[/{lead}] all leads, or one
 //	GET    /api/v1/campaigns/{id}/stats
 //	POST   /api/v1/dnc                           text/csv (one number a line) or {"numbers": [...]}
+//	GET    /api/v1/dnc?q=&offset=&limit=
+//	DELETE /api/v1/dnc/{number}[?region=]
 //	GET    /api/v1/agents, /api/v1/agents/{id}
 //	POST   /api/v1/agents/{id}/login             {"campaign": "...", "endpoint": "PJSIP/1001"}
 //	POST   /api/v1/agents/{id}/logout|pause|resume|next
@@ -233,7 +238,18 @@ func (h *Handler) uploadLeads(w http.ResponseWriter, r *http.Request) {
 	switch ct {
 	case "text/csv", "application/csv", "text/plain":
 		in, err = ParseLeadsCSV(body, h.d.Region(cfg.DefaultRegion))
-		if err != nil {
+		var bad *LeadsCSVError
+		switch {
+		case errors.As(err, &bad):
+			details := make([]platform.FieldError, 0, len(bad.Rows)+1)
+			for _, row := range bad.Rows {
+				details = append(details, platform.FieldError{Field: row.where(), Message: row.Message})
+			}
+			if more := bad.Total - len(bad.Rows); more > 0 {
+				details = append(details, platform.FieldError{Message: fmt.Sprintf("%d more bad rows not listed", more)})
+			}
+			err = platform.Invalid(bad.Error(), details...)
+		case err != nil:
 			err = fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 	case "application/json":
@@ -251,12 +267,80 @@ func (h *Handler) uploadLeads(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) addLeads(w http.ResponseWriter, r *http.Request, id string, in []LeadInput) {
-	n, err := h.d.AddLeads(id, in)
+	n, skipped, err := h.d.addLeads(id, in)
 	if err != nil {
 		writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, leadsAdded{Received: len(in), Added: n})
+	out := leadsAdded{Received: len(in), Added: n}
+	for _, i := range skipped[:min(len(skipped), MaxRowErrors)] {
+		out.Skipped = append(out.Skipped, leadSkipped{Line: in[i].line, Index: i + 1, Number: in[i].Number, Reason: "already in the campaign"})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) deleteCampaign(w http.ResponseWriter, r *http.Request) {
+	if err := h.d.DeleteCampaign(r.PathValue("id")); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) deleteLeads(w http.ResponseWriter, r *http.Request) {
+	n, err := h.d.DeleteLeads(r.PathValue("id"))
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, leadsDeleted{Deleted: n})
+}
+
+func (h *Handler) deleteLead(w http.ResponseWriter, r *http.Request) {
+	if err := h.d.DeleteLead(r.PathValue("id"), r.PathValue("lead")); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) listDNC(w http.ResponseWriter, r *http.Request) {
+	off, err1 := intParam(r, "offset", 0)
+	lim, err2 := intParam(r, "limit", 100)
+	if err := errors.Join(err1, err2); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	q := r.URL.Query().Get("q")
+	digits := strings.Map(func(c rune) rune {
+		if c >= '0' && c <= '9' {
+			return c
+		}
+		return -1
+	}, q)
+	if q != "" && digits == "" {
+		writeErr(w, r, fmt.Errorf("%w: parameter q: %q has no digits", ErrInvalid, q))
+		return
+	}
+	all := h.d.DNC().List(digits)
+	page := all[min(off, len(all)):]
+	if lim > 0 && lim < len(page) {
+		page = page[:lim]
+	}
+	writeJSON(w, http.StatusOK, dncPage{Total: len(all), Offset: off, Numbers: page})
+}
+
+func (h *Handler) removeDNC(w http.ResponseWriter, r *http.Request) {
+	n, err := CanonicalNumber(r.PathValue("number"), r.URL.Query().Get("region"))
+	if err != nil {
+		writeErr(w, r, fmt.Errorf("%w: path number: %w", ErrInvalid, err))
+		return
+	}
+	if err := h.d.RemoveDNC(n); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (h *Handler) directoryLeads(w http.ResponseWriter, r *http.Request) {

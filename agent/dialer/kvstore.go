@@ -228,6 +228,24 @@ func (s *KVStore) SaveMeter(campaignID string, m MeterSnapshot) error {
 	return s.put(kvMeter+campaignID, m)
 }
 
+// DeleteLeads implements Store.
+func (s *KVStore) DeleteLeads(campaignID string, leadIDs []string) error {
+	var errs []error
+	for _, id := range leadIDs {
+		errs = append(errs, s.enqueue(kvLead+campaignID+"/"+id, nil))
+	}
+	return errors.Join(errs...)
+}
+
+// DeleteCampaign implements Store.
+func (s *KVStore) DeleteCampaign(campaignID string, leadIDs []string) error {
+	return errors.Join(s.DeleteLeads(campaignID, leadIDs),
+		s.enqueue(kvMeter+campaignID, nil), s.enqueue(kvCampaign+campaignID, nil))
+}
+
+// DeleteDNC implements Store.
+func (s *KVStore) DeleteDNC(number string) error { return s.enqueue(kvDNC+number, nil) }
+
 // Load implements Store: it writes out the queue, then reads the namespace.
 // A record that does not decode is an error naming its key.
 func (s *KVStore) Load(ctx context.Context) (Saved, error) {

@@ -26,8 +26,23 @@ type (
 		Numbers []string `json:"numbers" openapi:"required" doc:"Numbers for the do-not-call list (E.164, or national in the region parameter)" example:"[\"+38761100004\",\"061100005\"]"`
 	}
 	leadsAdded struct {
-		Received int `json:"received" doc:"Leads in the request" example:"120"`
-		Added    int `json:"added" doc:"Leads added (duplicates and invalid numbers are not)" example:"118"`
+		Received int           `json:"received" doc:"Leads in the request" example:"120"`
+		Added    int           `json:"added" doc:"Leads added (numbers already in the campaign are not)" example:"118"`
+		Skipped  []leadSkipped `json:"skipped,omitempty" doc:"The leads not added because their number was already in the campaign or earlier in the upload, up to 100"`
+	}
+	leadSkipped struct {
+		Line   int    `json:"line,omitempty" doc:"The line of the CSV (absent for a JSON upload)" example:"4"`
+		Index  int    `json:"index" doc:"The lead's position in the upload, from 1" example:"3"`
+		Number string `json:"number" doc:"The lead's number (E.164)" example:"+38761100001"`
+		Reason string `json:"reason" doc:"Why it was not added" example:"already in the campaign"`
+	}
+	leadsDeleted struct {
+		Deleted int `json:"deleted" doc:"Leads deleted" example:"120"`
+	}
+	dncPage struct {
+		Total   int        `json:"total" doc:"Listed numbers that match q" example:"431"`
+		Offset  int        `json:"offset" doc:"The offset of this page" example:"0"`
+		Numbers []DNCEntry `json:"numbers" doc:"The numbers of this page, in number order"`
 	}
 	dncAdded struct {
 		Added  int `json:"added" doc:"Numbers newly listed" example:"2"`
@@ -80,6 +95,25 @@ func (h *Handler) Routes() []platform.Route {
 			Params: append([]platform.Param{
 				{Name: "offset", In: "query", Description: "Leads to skip (default 0)", Example: 0, Schema: map[string]any{"type": "integer", "minimum": 0}},
 				{Name: "limit", In: "query", Description: "Page size (default 100)", Example: 100, Schema: map[string]any{"type": "integer", "minimum": 0}}}, campaign...), Responses: res(200, leadPage{})}),
+		r("DELETE", "/api/v1/campaigns/{id}", h.deleteCampaign, platform.Operation{Params: campaign,
+			Summary:   "Delete a campaign with its leads and figures (409 while it runs, has calls in progress or agents logged in)",
+			Responses: map[int]platform.Body{204: {Description: "deleted"}, 409: conflict}}),
+		r("DELETE", "/api/v1/campaigns/{id}/leads", h.deleteLeads, platform.Operation{Params: campaign,
+			Summary: "Delete every lead of a campaign (409 while one is being dialled)", Responses: resC(200, leadsDeleted{})}),
+		r("DELETE", "/api/v1/campaigns/{id}/leads/{lead}", h.deleteLead, platform.Operation{
+			Summary:   "Delete one lead of a campaign (409 while it is being dialled)",
+			Params:    append([]platform.Param{{Name: "lead", In: "path", Required: true, Description: "The lead's id", Example: "17"}}, campaign...),
+			Responses: map[int]platform.Body{204: {Description: "deleted"}, 409: conflict}}),
+		r("GET", "/api/v1/dnc", h.listDNC, platform.Operation{Summary: "List the do-not-call numbers (E.164, in number order)",
+			Params: []platform.Param{
+				{Name: "q", In: "query", Description: "Only numbers containing these digits", Example: "61100"},
+				{Name: "offset", In: "query", Description: "Numbers to skip (default 0)", Example: 0, Schema: map[string]any{"type": "integer", "minimum": 0}},
+				{Name: "limit", In: "query", Description: "Page size (default 100; 0: all)", Example: 100, Schema: map[string]any{"type": "integer", "minimum": 0}}},
+			Responses: res(200, dncPage{})}),
+		r("DELETE", "/api/v1/dnc/{number}", h.removeDNC, platform.Operation{Summary: "Take a number off the do-not-call list",
+			Params: []platform.Param{{Name: "number", In: "path", Required: true, Description: "The number: E.164, or national in region", Example: "+38761100004"},
+				{Name: "region", In: "query", Description: "The ISO country of a national number (without +)", Example: "BA"}},
+			Responses: map[int]platform.Body{204: {Description: "removed"}, 404: {Description: "the number is not listed", Schema: platform.ErrorBody{}}}}),
 		r("GET", "/api/v1/campaigns/{id}/stats", h.stats, platform.Operation{Params: campaign, Summary: "A campaign's real-time figures", Responses: res(200, CampaignView{})}),
 		r("POST", "/api/v1/dnc", h.addDNC, platform.Operation{Summary: "Add numbers to the do-not-call list (text/csv, one a line, or JSON)",
 			Params:  []platform.Param{{Name: "region", In: "query", Description: "The ISO country of national numbers (without +)", Example: "BA"}},

@@ -55,6 +55,7 @@ type CampaignView struct {
 	LeadsDue      int `json:"leads_due" doc:"Leads that may be called now" example:"312"`
 	LeadsDeferred int `json:"leads_deferred" doc:"Leads waiting for a retry time or their calling window" example:"45"`
 
+	TimeToAgentP50 Duration        `json:"time_to_agent_p50" doc:"The median time from answer to agent (10 ms steps, never above the longest)" example:"0.2s"`
 	TimeToAgentP99 Duration        `json:"time_to_agent_p99" doc:"The 99th percentile of the time from answer to agent" example:"1.2s"`
 	TimeToAgentMax Duration        `json:"time_to_agent_max" doc:"The longest time from answer to agent" example:"1.9s"`
 	Outcomes       map[Outcome]int `json:"outcomes" doc:"Attempts by outcome" example:"{\"connected\":190,\"no_answer\":250,\"busy\":40,\"machine\":16}"`
@@ -159,9 +160,10 @@ func (d *Dialer) campaignView(c *campaign, now time.Time) CampaignView {
 		Dialed: c.dialed, Answered: c.answered, Connected: c.connected, Abandoned: c.abandoned,
 		Machines: c.machines, HungUp: c.hungUp, AMDFalsePositives: c.amdFalsePosTotal, AbandonRate: c.meter.rate(), Window: c.cfg.AbandonWindow,
 		LeadsDue: c.queue.readyLen(), LeadsDeferred: len(c.queue.deferred),
-		TimeToAgentP99: Duration(c.tta.quantile(0.99)), TimeToAgentMax: Duration(c.tta.max),
+		TimeToAgentP99: Duration(min(c.tta.quantile(0.99), c.tta.max)), TimeToAgentMax: Duration(c.tta.max),
 		Outcomes: map[Outcome]int{}, AnswerRateEstimate: c.est.answerRate(), RiskThreshold: c.ctl.theta, LastRisk: c.ctl.lastRisk,
 		AnswerRateChanges: c.est.changes, StrayCalls: c.strays, ColdStart: c.cfg.Mode == ModePredictive && c.est.cold(), RecordingFailures: c.recordFailures, LastFault: c.lastFault}
+	v.TimeToAgentP50 = Duration(min(c.tta.quantile(0.5), c.tta.max))
 	for k, n := range c.outcomes {
 		v.Outcomes[k] = n
 	}

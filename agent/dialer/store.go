@@ -26,6 +26,12 @@ type Store interface {
 	SaveAbandoned(number string, at time.Time) error
 	// SaveMeter records a campaign's abandonment meter.
 	SaveMeter(campaignID string, m MeterSnapshot) error
+	// DeleteLeads forgets leads of a campaign.
+	DeleteLeads(campaignID string, leadIDs []string) error
+	// DeleteCampaign forgets a campaign, its meter and the leads named.
+	DeleteCampaign(campaignID string, leadIDs []string) error
+	// DeleteDNC takes a number off the do-not-call list.
+	DeleteDNC(number string) error
 	// Load returns everything saved.
 	Load(ctx context.Context) (Saved, error)
 }
@@ -137,6 +143,42 @@ func (m *MemoryStore) SaveMeter(campaignID string, s MeterSnapshot) error {
 	return nil
 }
 
+// DeleteLeads implements Store.
+func (m *MemoryStore) DeleteLeads(campaignID string, leadIDs []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range leadIDs {
+		delete(m.leads[campaignID], id)
+	}
+	return nil
+}
+
+// DeleteCampaign implements Store.
+func (m *MemoryStore) DeleteCampaign(campaignID string, _ []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.campaigns, campaignID)
+	delete(m.leads, campaignID)
+	delete(m.meters, campaignID)
+	return nil
+}
+
+// DeleteDNC implements Store.
+func (m *MemoryStore) DeleteDNC(number string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.dnc, number)
+	return nil
+}
+
+// DNCListed reports whether a number is on the stored do-not-call list.
+func (m *MemoryStore) DNCListed(number string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.dnc[number]
+	return ok
+}
+
 // Load implements Store.
 func (m *MemoryStore) Load(ctx context.Context) (Saved, error) {
 	m.mu.Lock()
@@ -189,4 +231,7 @@ func (nopStore) SaveLead(string, Lead) error                      { return nil }
 func (nopStore) SaveDNC(string, time.Time) error                  { return nil }
 func (nopStore) SaveAbandoned(string, time.Time) error            { return nil }
 func (nopStore) SaveMeter(string, MeterSnapshot) error            { return nil }
+func (nopStore) DeleteLeads(string, []string) error               { return nil }
+func (nopStore) DeleteCampaign(string, []string) error            { return nil }
+func (nopStore) DeleteDNC(string) error                           { return nil }
 func (nopStore) Load(context.Context) (Saved, error)              { return Saved{}, nil }

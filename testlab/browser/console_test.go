@@ -38,6 +38,9 @@ type consoleLab struct {
 	admin, user consoleAccount
 	chromium    string
 	node        string
+	// ari is the fake Asterisk (withARI), for tests that script its
+	// peers (SetPeer) and hang up its channels.
+	ari *fakeari.Server
 }
 
 // consoleOptions change the lab: withARI starts the fake Asterisk and
@@ -66,8 +69,10 @@ func startConsole(t *testing.T, o consoleOptions) *consoleLab {
 	cfg.AGI.Addr = "127.0.0.1:0"
 	cfg.Numbers.DefaultRegion = "BA"
 	cfg.AdminToken = adminToken
+	var fake *fakeari.Server
 	if o.withARI {
-		_, url := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
+		var url string
+		fake, url = fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
 		cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = url, "asterisk", "secret"
 	}
 	if o.config != nil {
@@ -85,7 +90,7 @@ func startConsole(t *testing.T, o consoleOptions) *consoleLab {
 			t.Errorf("stop the daemon: %v", err)
 		}
 	})
-	l := &consoleLab{d: d, base: "http://" + d.HTTPAddr(), token: adminToken, chromium: chromium, node: node,
+	l := &consoleLab{d: d, base: "http://" + d.HTTPAddr(), token: adminToken, chromium: chromium, node: node, ari: fake,
 		admin: consoleAccount{Username: "ada", Password: "ada-console-pass"},
 		user:  consoleAccount{Username: "bob", Password: "bob-console-pass"}}
 	for _, a := range []struct {

@@ -213,6 +213,12 @@ export declare class PbxAgent {
   patchCampaignsById(params: { id: string; }, body: CampaignConfigInput, init?: RequestInit): Promise<CampaignOut>;
 
   /**
+   * Delete a campaign with its leads and figures (409 while it runs, has calls in progress or agents logged in)
+   * DELETE /api/v1/campaigns/{id}
+   */
+  deleteCampaignsById(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
    * List a campaign's leads
    * GET /api/v1/campaigns/{id}/leads
    */
@@ -225,10 +231,22 @@ export declare class PbxAgent {
   postCampaignsByIdLeads(params: { id: string; }, body: LeadInputInput[] | string | Blob, init?: RequestInit): Promise<LeadsAdded>;
 
   /**
+   * Delete every lead of a campaign (409 while one is being dialled)
+   * DELETE /api/v1/campaigns/{id}/leads
+   */
+  deleteCampaignsByIdLeads(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<LeadsDeleted>;
+
+  /**
    * Add leads from a directory query
    * POST /api/v1/campaigns/{id}/leads/directory
    */
   postCampaignsByIdLeadsDirectory(params: { id: string; }, body: DirectoryQueryInput, init?: RequestInit): Promise<LeadsAdded>;
+
+  /**
+   * Delete one lead of a campaign (409 while it is being dialled)
+   * DELETE /api/v1/campaigns/{id}/leads/{lead}
+   */
+  deleteCampaignsByIdLeadsByLead(params: { lead: string; id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
 
   /**
    * Pause dialling
@@ -351,10 +369,22 @@ export declare class PbxAgent {
   getDialerStream(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<string>;
 
   /**
+   * List the do-not-call numbers (E.164, in number order)
+   * GET /api/v1/dnc
+   */
+  getDnc(params?: { q?: string; offset?: number; limit?: number; }, body?: undefined, init?: RequestInit): Promise<DncPage>;
+
+  /**
    * Add numbers to the do-not-call list (text/csv, one a line, or JSON)
    * POST /api/v1/dnc
    */
   postDnc(params: { region?: string; }, body: DncInputInput | string | Blob, init?: RequestInit): Promise<DncAdded>;
+
+  /**
+   * Take a number off the do-not-call list
+   * DELETE /api/v1/dnc/{number}
+   */
+  deleteDncByNumber(params: { number: string; region?: string; }, body?: undefined, init?: RequestInit): Promise<void>;
 
   /**
    * Sign in with username and password: sets the session cookie, returns the CSRF token
@@ -894,6 +924,8 @@ export interface CampaignView {
   stray_calls: number;
   /** The longest time from answer to agent */
   time_to_agent_max: string;
+  /** The median time from answer to agent (10 ms steps, never above the longest) */
+  time_to_agent_p50: string;
   /** The 99th percentile of the time from answer to agent */
   time_to_agent_p99: string;
   /** Answered customers waiting for an agent */
@@ -995,6 +1027,13 @@ export interface ContactView {
   updated_at: string;
   /** The directory sign-in name (Microsoft 365 userPrincipalName) of a synced contact */
   user_principal_name?: string;
+}
+
+export interface DNCEntry {
+  /** When the number was listed */
+  added_at: string;
+  /** The number, E.164 */
+  number: string;
 }
 
 export interface Devices {
@@ -1781,6 +1820,15 @@ export interface DncInputInput {
   numbers: string[];
 }
 
+export interface DncPage {
+  /** The numbers of this page, in number order */
+  numbers: DNCEntry[];
+  /** The offset of this page */
+  offset: number;
+  /** Listed numbers that match q */
+  total: number;
+}
+
 export interface Erased {
   /** Contacts deleted with the source */
   contacts_deleted: number;
@@ -1797,11 +1845,29 @@ export interface LeadPage {
   total: number;
 }
 
+export interface LeadSkipped {
+  /** The lead's position in the upload, from 1 */
+  index: number;
+  /** The line of the CSV (absent for a JSON upload) */
+  line?: number;
+  /** The lead's number (E.164) */
+  number: string;
+  /** Why it was not added */
+  reason: string;
+}
+
 export interface LeadsAdded {
-  /** Leads added (duplicates and invalid numbers are not) */
+  /** Leads added (numbers already in the campaign are not) */
   added: number;
   /** Leads in the request */
   received: number;
+  /** The leads not added because their number was already in the campaign or earlier in the upload, up to 100 */
+  skipped?: LeadSkipped[];
+}
+
+export interface LeadsDeleted {
+  /** Leads deleted */
+  deleted: number;
 }
 
 export interface LocalFields {

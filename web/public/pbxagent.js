@@ -448,6 +448,15 @@ export class PbxAgent {
   }
 
   /**
+   * Delete a campaign with its leads and figures (409 while it runs, has calls in progress or agents logged in)
+   * DELETE /api/v1/campaigns/{id}
+   * @param params.id path parameter. The campaign's id
+   */
+  deleteCampaignsById(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteCampaignsById", "DELETE", "/api/v1/campaigns/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
    * List a campaign's leads
    * GET /api/v1/campaigns/{id}/leads
    * @param params.id path parameter. The campaign's id
@@ -468,12 +477,31 @@ export class PbxAgent {
   }
 
   /**
+   * Delete every lead of a campaign (409 while one is being dialled)
+   * DELETE /api/v1/campaigns/{id}/leads
+   * @param params.id path parameter. The campaign's id
+   */
+  deleteCampaignsByIdLeads(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteCampaignsByIdLeads", "DELETE", "/api/v1/campaigns/{id}/leads", { p: ["id"] }, params, body, init);
+  }
+
+  /**
    * Add leads from a directory query
    * POST /api/v1/campaigns/{id}/leads/directory
    * @param params.id path parameter. The campaign's id
    */
   postCampaignsByIdLeadsDirectory(params = {}, body = undefined, init = undefined) {
     return this.call("postCampaignsByIdLeadsDirectory", "POST", "/api/v1/campaigns/{id}/leads/directory", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Delete one lead of a campaign (409 while it is being dialled)
+   * DELETE /api/v1/campaigns/{id}/leads/{lead}
+   * @param params.lead path parameter. The lead's id
+   * @param params.id path parameter. The campaign's id
+   */
+  deleteCampaignsByIdLeadsByLead(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteCampaignsByIdLeadsByLead", "DELETE", "/api/v1/campaigns/{id}/leads/{lead}", { p: ["lead", "id"] }, params, body, init);
   }
 
   /**
@@ -658,12 +686,33 @@ export class PbxAgent {
   }
 
   /**
+   * List the do-not-call numbers (E.164, in number order)
+   * GET /api/v1/dnc
+   * @param params.q query parameter. Only numbers containing these digits
+   * @param params.offset query parameter. Numbers to skip (default 0)
+   * @param params.limit query parameter. Page size (default 100; 0: all)
+   */
+  getDnc(params = {}, body = undefined, init = undefined) {
+    return this.call("getDnc", "GET", "/api/v1/dnc", { q: ["q", "offset", "limit"] }, params, body, init);
+  }
+
+  /**
    * Add numbers to the do-not-call list (text/csv, one a line, or JSON)
    * POST /api/v1/dnc
    * @param params.region query parameter. The ISO country of national numbers (without +)
    */
   postDnc(params = {}, body = undefined, init = undefined) {
     return this.call("postDnc", "POST", "/api/v1/dnc", { q: ["region"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Take a number off the do-not-call list
+   * DELETE /api/v1/dnc/{number}
+   * @param params.number path parameter. The number: E.164, or national in region
+   * @param params.region query parameter. The ISO country of a national number (without +)
+   */
+  deleteDncByNumber(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteDncByNumber", "DELETE", "/api/v1/dnc/{number}", { p: ["number"], q: ["region"] }, params, body, init);
   }
 
   /**
