@@ -63,6 +63,15 @@ func jsonField(t *testing.T, out, path string) string {
 
 func TestPhonesCommands(t *testing.T) {
 	env := startDaemonWith(t, nil)
+	// A phone's owner is a user (by id or username); the phone is stored with the id.
+	user := runCLI(t, env, "", "users", "add", "--username", "alice", "--json")
+	if user.code != 0 {
+		t.Fatalf("users add: %d %s", user.code, user.stderr)
+	}
+	aliceID := jsonField(t, user.stdout, "id")
+	if aliceID == "" {
+		t.Fatalf("users add --json shows no id: %s", user.stdout)
+	}
 	add := runCLI(t, env, "", "phones", "add", "--mac", "00:15:65:4A:A9:37", "--vendor", "yealink", "--model", "T46U", "--owner", "alice", "--json")
 	if add.code != 0 {
 		t.Fatalf("add: %d %s", add.code, add.stderr)
@@ -76,7 +85,7 @@ func TestPhonesCommands(t *testing.T) {
 		{name: "add prints the token once", args: []string{"phones", "add", "--mac", "0002fdff2103", "--vendor", "cisco", "--username", "bob-phone", "--password", "long-secret-pw"},
 			stdout: []string{"registered 0002fdff2103", "Token:", "shown only now"}},
 		{name: "list", args: []string{"phones", "list"},
-			stdout: []string{"MAC", "VENDOR", "0015654aa937", "yealink", "T46U", "alice", "token", "0002fdff2103", "user bob-phone"}},
+			stdout: []string{"MAC", "VENDOR", "0015654aa937", "yealink", "T46U", aliceID, "token", "0002fdff2103", "user bob-phone"}},
 		{name: "list json", args: []string{"phones", "list", "--json"}, checkJSON: func(t *testing.T, out string) {
 			var v struct{ Phones []struct{ MAC, Token string } }
 			if err := json.Unmarshal([]byte(out), &v); err != nil || len(v.Phones) != 2 || v.Phones[0].Token != "" || v.Phones[1].Token != "" {
