@@ -41,6 +41,14 @@ func csvOK(desc string) map[int]platform.Body {
 	return map[int]platform.Body{200: {ContentType: "text/csv", Description: desc}}
 }
 
+// exportResponses are the export's answers: the file, or 404 for an
+// unknown source.
+func exportResponses() map[int]platform.Body {
+	r := csvOK("the contacts")
+	r[404] = platform.Body{ContentType: "application/json", Description: "no source of that name", Schema: platform.ErrorBody{}}
+	return r
+}
+
 func q(name, desc string) platform.Param {
 	return platform.Param{Name: name, In: "query", Description: desc}
 }
@@ -80,8 +88,8 @@ func (c *Component) Routes() []platform.Route {
 			Request: &platform.Body{ContentType: "text/csv", Description: "Central Phone Book, Google or Outlook CSV"}, Responses: ok(200, "what the import did", ImportResult{})}},
 		{Method: "GET", Path: "/api/v1/contacts/export", Scope: admin, Handler: hf(im.export), Op: platform.Operation{
 			Summary:   "Export global contacts as Central Phone Book CSV (source=csv: only the CSV-managed ones, the file to edit and upload again)",
-			Params:    []platform.Param{q("source", "only this source's contacts")},
-			Responses: csvOK("the contacts")}},
+			Params:    []platform.Param{q("source", "only this source's contacts: local, csv or a sync source's id")},
+			Responses: exportResponses()}},
 		{Method: "GET", Path: "/api/v1/contacts/template", Scope: admin, Handler: hf(im.template), Op: platform.Operation{
 			Summary: "A CSV template", Responses: csvOK("the header and an example row")}},
 	}

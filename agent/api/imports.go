@@ -16,6 +16,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/csvbook"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
 // ConfirmReplaceMessage is the 409 answer to a replacing import without
@@ -326,13 +327,26 @@ func rowKey(c *phonebook.Contact) string {
 }
 
 func (im *Imports) export(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="contacts.csv"`)
 	// source narrows the file to one source's contacts: ?source=csv is the
 	// CSV-managed book, the file to edit and upload again with
 	// mode=replace (the whole book holds local and synced contacts too,
 	// which an upload would add as CSV copies).
 	source := r.URL.Query().Get("source")
+	if source != "" {
+		known, err := im.sourceKnown(r.Context(), source)
+		if err != nil {
+			writeErr(w, r, err)
+			return
+		}
+		if !known {
+			platform.WriteError(w, r, http.StatusNotFound, platform.CodeNotFound,
+				fmt.Sprintf("source %q: no such source (local, csv, or the id of a sync source)", source),
+				[]platform.FieldError{{Field: "source", Message: fmt.Sprintf("no source %q", source)}})
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="contacts.csv"`)
 	cw := csvbook.NewWriter(w)
 	err := im.store.Scan(r.Context(), func(c *phonebook.Contact) error {
 		if c.Scope != phonebook.ScopeGlobal || (source != "" && c.Source != source) {
@@ -348,6 +362,24 @@ func (im *Imports) export(w http.ResponseWriter, r *http.Request) {
 		// transfer rather than a short file that looks whole.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// sourceKnown reports whether source names a source: local, csv, a
+// configured sync source, or one whose contacts are still in the store
+// (a source removed without erasing its data).
+func (im *Imports) sourceKnown(ctx context.Context, source string) (bool, error) {
+	if source == phonebook.SourceLocal || source == phonebook.SourceCSV {
+		return true, nil
+	}
+	if strings.ContainsRune(source, '/') || phonebook.CheckText(source) != nil {
+		return false, nil
+	}
+	if _, err := im.store.Meta(dirsync.SourcesNamespace).Get(ctx, source); err == nil {
+		return true, nil
+	} else if !errors.Is(err, phonebook.ErrNotFound) {
+		return false, err
+	}
+	return im.store.HasSource(ctx, source)
 }
 
 func (im *Imports) template(w http.ResponseWriter, r *http.Request) {

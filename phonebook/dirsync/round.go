@@ -20,6 +20,11 @@ const (
 	nsHashPfx = "sync.hash."   // + source id: contact hash by external id
 )
 
+// SourcesNamespace is the store's key-value namespace (Store.Meta) that
+// holds each configured source's settings under its id: whether a source
+// exists is whether its id is a key there.
+const SourcesNamespace = nsSources
+
 // state is what a committed round leaves for the next one.
 type state struct {
 	Data     []byte    `json:"data,omitempty"`
