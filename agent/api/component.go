@@ -41,6 +41,13 @@ func csvOK(desc string) map[int]platform.Body {
 	return map[int]platform.Body{200: {ContentType: "text/csv", Description: desc}}
 }
 
+// lookupResponses are the lookup's answers: a hit, or a miss with why.
+func lookupResponses() map[int]platform.Body {
+	r := ok(200, "the contact's name", LookupAnswer{})
+	r[404] = platform.Body{ContentType: "application/json", Description: "no contact named: match none, skipped or ambiguous (with candidates)", Schema: LookupMiss{}}
+	return r
+}
+
 // exportResponses are the export's answers: the file, or 404 for an
 // unknown source.
 func exportResponses() map[int]platform.Body {
@@ -81,8 +88,9 @@ func (c *Component) Routes() []platform.Route {
 		{Method: "POST", Path: "/api/v1/contacts/{id}/revert", Scope: write, Handler: hf(ct.revert), Op: platform.Operation{
 			Summary: "Drop local edits of a synced contact", Responses: ok(200, "the contact as its source has it", ContactView{})}},
 		{Method: "GET", Path: "/api/v1/lookup", Scope: read, Handler: hf(ct.lookup), Op: platform.Operation{
-			Summary: "Reverse lookup of a number (404 on a miss)", Params: []platform.Param{{Name: "number", In: "query", Required: true}},
-			Responses: ok(200, "the contact's name", LookupAnswer{})}},
+			Summary: "Reverse lookup of a number (404 on a miss; an ambiguous number lists the contacts that share it)",
+			Params:    []platform.Param{{Name: "number", In: "query", Required: true, Description: "the number, in any format (+387 61 111 111, 061111111, tel:…)"}},
+			Responses: lookupResponses()}},
 		{Method: "POST", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importCSV), Op: platform.Operation{
 			Summary: "Import a CSV (replace needs confirm=true)", Params: []platform.Param{q("mode", "replace (default) or merge"), q("confirm", "true to replace")},
 			Request: &platform.Body{ContentType: "text/csv", Description: "Central Phone Book, Google or Outlook CSV"}, Responses: ok(200, "what the import did", ImportResult{})}},

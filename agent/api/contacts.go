@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -275,13 +276,44 @@ func (c *Contacts) revert(w http.ResponseWriter, r *http.Request) {
 	platform.WriteJSON(w, http.StatusOK, ContactView{Contact: ct})
 }
 
+// maxCandidates bounds the contacts an ambiguous lookup lists.
+const maxCandidates = 20
+
 // LookupAnswer is the body of GET /api/v1/lookup.
 type LookupAnswer struct {
-	Name      string              `json:"name"`
-	ContactID string              `json:"contact_id"`
-	Match     phonebook.MatchKind `json:"match"`
-	Source    string              `json:"source,omitempty"`
-	E164      string              `json:"e164,omitempty"`
+	// Name is the matched contact's display name; empty on a miss.
+	Name string `json:"name"`
+	// ContactID is the matched contact's id; empty on a miss.
+	ContactID string `json:"contact_id"`
+	// Match says how the number matched, or why it did not.
+	Match phonebook.MatchKind `json:"match"`
+	// Source is the matched contact's source.
+	Source string `json:"source,omitempty"`
+	// E164 is the number normalised, when it could be.
+	E164 string `json:"e164,omitempty"`
+	// Candidates lists, for an ambiguous number, the global contacts that
+	// share it (at most 20, oldest first); caller ID names none of them.
+	Candidates []phonebook.Candidate `json:"candidates,omitempty"`
+	// CandidatesTotal counts them all.
+	CandidatesTotal int `json:"candidates_total,omitempty"`
+}
+
+// LookupMiss is the 404 body of GET /api/v1/lookup: the answer beside the
+// error envelope.
+type LookupMiss struct {
+	LookupAnswer
+	Error platform.ErrorDetail `json:"error"`
+}
+
+// missMessage says why a lookup named nobody.
+func missMessage(a LookupAnswer) string {
+	switch a.Match {
+	case phonebook.MatchAmbiguous:
+		return fmt.Sprintf("%d contacts have this number, so caller ID names none of them; candidates lists them", a.CandidatesTotal)
+	case phonebook.MatchSkipped:
+		return "nothing to look up: the number is empty, withheld or not a phone number"
+	}
+	return "no contact has this number"
 }
 
 func (c *Contacts) lookup(w http.ResponseWriter, r *http.Request) {
@@ -290,18 +322,16 @@ func (c *Contacts) lookup(w http.ResponseWriter, r *http.Request) {
 		platform.WriteErr(w, r, platform.Invalid("number: required", platform.FieldError{Field: "number", Message: "required"}))
 		return
 	}
-	res, err := c.store.Lookup(r.Context(), number)
+	res, cands, total, err := c.store.LookupCandidates(r.Context(), number, maxCandidates)
 	if err != nil {
 		writeErr(w, r, err)
 		return
 	}
 	c.lookups.WithLabelValues(string(res.Match)).Inc()
-	ans := LookupAnswer{Name: res.Name, ContactID: res.ContactID, Match: res.Match, Source: res.Source, E164: res.E164}
+	ans := LookupAnswer{Name: res.Name, ContactID: res.ContactID, Match: res.Match, Source: res.Source, E164: res.E164,
+		Candidates: cands, CandidatesTotal: total}
 	if !res.Match.Hit() {
-		platform.WriteJSON(w, http.StatusNotFound, struct {
-			LookupAnswer
-			Error platform.ErrorDetail `json:"error"`
-		}{ans, platform.ErrorDetail{Code: platform.CodeNotFound, Message: "no contact has this number (" + string(res.Match) + ")",
+		platform.WriteJSON(w, http.StatusNotFound, LookupMiss{ans, platform.ErrorDetail{Code: platform.CodeNotFound, Message: missMessage(ans),
 			Details: []platform.FieldError{}, RequestID: platform.RequestID(r.Context())}})
 		return
 	}
