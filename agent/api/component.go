@@ -88,7 +88,7 @@ func (c *Component) Routes() []platform.Route {
 		{Method: "POST", Path: "/api/v1/contacts/{id}/revert", Scope: write, Handler: hf(ct.revert), Op: platform.Operation{
 			Summary: "Drop local edits of a synced contact", Responses: ok(200, "the contact as its source has it", ContactView{})}},
 		{Method: "GET", Path: "/api/v1/lookup", Scope: read, Handler: hf(ct.lookup), Op: platform.Operation{
-			Summary: "Reverse lookup of a number (404 on a miss; an ambiguous number lists the contacts that share it)",
+			Summary:   "Reverse lookup of a number (404 on a miss; an ambiguous number lists the contacts that share it)",
 			Params:    []platform.Param{{Name: "number", In: "query", Required: true, Description: "the number, in any format (+387 61 111 111, 061111111, tel:…)"}},
 			Responses: lookupResponses()}},
 		{Method: "POST", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importCSV), Op: platform.Operation{
