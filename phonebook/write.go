@@ -108,13 +108,9 @@ func (s *Store) prepareWith(c *Contact, pre NumberIndex) ([]string, error) {
 		if t, ok := ParseNumberType(string(n.Type)); ok {
 			n.Type = t
 		} else {
-			bad(fmt.Sprintf("numbers[%d].type", i), "must be work, mobile, home, fax or other")
+			bad(fmt.Sprintf("numbers[%d].type", i), fmt.Sprintf("%q is not a number type: use %s", clipText(string(n.Type)), NumberTypesText))
 		}
-		if n.Value == "" || len(n.Value) > 64 {
-			bad(fmt.Sprintf("numbers[%d].value", i), "must be 1–64 characters")
-			continue
-		}
-		if err := CheckText(n.Value); err != nil {
+		if err := CheckNumberValue(n.Value); err != nil {
 			bad(fmt.Sprintf("numbers[%d].value", i), err.Error())
 			continue
 		}

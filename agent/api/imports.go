@@ -53,14 +53,30 @@ func NewImports(store *phonebook.Store, tmpDir string, opts ...ImportsOption) *I
 
 // ImportResult is the answer to a successful import.
 type ImportResult struct {
-	Format    string            `json:"format"`
-	Mode      string            `json:"mode"`
-	Rows      int               `json:"rows"`
-	Created   int               `json:"created"`
-	Updated   int               `json:"updated"`
-	Unchanged int               `json:"unchanged"`
-	Deleted   int               `json:"deleted"`
-	Warnings  []csvbook.Problem `json:"warnings,omitempty"`
+	// ID is the import's id: GET /api/v1/contacts/imports/{id} gives its
+	// progress while it runs and this result after.
+	ID string `json:"id,omitempty"`
+	// Format is the detected format: central-phone-book (no header row),
+	// google or outlook (recognised by the header row).
+	Format string `json:"format"`
+	// FormatDescription says which format was detected and how.
+	FormatDescription string `json:"format_description"`
+	// Mode is replace or merge.
+	Mode string `json:"mode"`
+	// Rows counts the contacts read from the file.
+	Rows      int `json:"rows"`
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Deleted   int `json:"deleted"`
+	// SkippedColumns lists the header columns (Google, Outlook) that map
+	// to no contact field and held values, which were not imported.
+	SkippedColumns []csvbook.SkippedColumn `json:"skipped_columns,omitempty"`
+	// Warnings lists the cells skipped (a Google or Outlook number that is
+	// not a phone number, a row with nothing to import), at most 10 000.
+	Warnings []csvbook.Problem `json:"warnings,omitempty"`
+	// WarningsTotal counts them all.
+	WarningsTotal int `json:"warnings_total,omitempty"`
 }
 
 func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
@@ -220,9 +236,10 @@ func ImportCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace
 	if err != nil {
 		return res, fmt.Errorf("import csv: %w", err)
 	}
-	res.Format = rd.Format().String()
+	res.Format, res.FormatDescription = rd.Format().String(), rd.Format().Describe()
 	res.Rows = rd.Rows()
-	res.Warnings = rd.Warnings()
+	res.Warnings, res.WarningsTotal = rd.Warnings(), rd.WarningsTotal()
+	res.SkippedColumns = rd.SkippedColumns()
 	res.Created, res.Updated, res.Unchanged, res.Deleted = st.Created, st.Updated, st.Unchanged, st.Deleted
 	return res, nil
 }

@@ -44,8 +44,26 @@ type ImportResult struct {
 	Updated   int    `json:"updated"`
 	Unchanged int    `json:"unchanged"`
 	Deleted   int    `json:"deleted"`
-	// Warnings lists cells that were skipped (unknown number types…).
-	Warnings []Problem `json:"warnings,omitempty"`
+	// Warnings lists cells that were skipped (a Google or Outlook number
+	// that is not a phone number…); WarningsTotal counts them all.
+	Warnings      []Problem `json:"warnings,omitempty"`
+	WarningsTotal int       `json:"warnings_total,omitempty"`
+	// ID is the import's id on the daemon.
+	ID string `json:"id,omitempty"`
+	// FormatDescription says which format was detected and how.
+	FormatDescription string `json:"format_description,omitempty"`
+	// SkippedColumns lists the header columns that map to no contact
+	// field and held values (not imported).
+	SkippedColumns []SkippedColumn `json:"skipped_columns,omitempty"`
+}
+
+// SkippedColumn is a header column whose values were not imported.
+type SkippedColumn struct {
+	// Column is the 1-based column number; Name the header text.
+	Column int    `json:"column"`
+	Name   string `json:"name"`
+	// Cells counts the non-empty values skipped.
+	Cells int `json:"cells"`
 }
 
 // ImportCSV uploads a CSV file (Central Phone Book, Google or Outlook); the

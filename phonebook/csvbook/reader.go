@@ -27,8 +27,8 @@ const (
 // recorded; at the end of input Next returns io.EOF if the file was clean,
 // or a *ParseError listing every malformed row — the file must then not be
 // applied. Cells that are skipped without invalidating the file (a number
-// of a type the format does not know, a Google/Outlook number that is not a
-// phone number) are reported by Warnings.
+// of a Google/Outlook export that is not a phone number, a header column
+// that maps to nothing) are reported by Warnings and SkippedColumns.
 type Reader struct {
 	sc       *scanner
 	format   Format
@@ -44,6 +44,7 @@ type Reader struct {
 	warnMore int
 	rowLine  int
 	rows     int
+	skipped  []int // per header column: non-empty cells read by no role
 	err      error // sticky I/O error
 	eof      bool
 }
@@ -80,6 +81,33 @@ func (r *Reader) Line() int { return r.rowLine }
 
 // Rows returns the number of contacts returned so far.
 func (r *Reader) Rows() int { return r.rows }
+
+// SkippedColumn is a header column of a Google or Outlook file that maps
+// to no contact field, with the values it held.
+type SkippedColumn struct {
+	// Column is the 1-based column number.
+	Column int `json:"column"`
+	// Name is the header text.
+	Name string `json:"name"`
+	// Cells counts the non-empty values skipped in it.
+	Cells int `json:"cells"`
+}
+
+// SkippedColumns lists the header columns whose non-empty values were
+// skipped so far, in column order (none for the Central Phone Book
+// format, which has no header).
+func (r *Reader) SkippedColumns() []SkippedColumn {
+	var out []SkippedColumn
+	for i, n := range r.skipped {
+		if n > 0 {
+			out = append(out, SkippedColumn{Column: i + 1, Name: clip(strings.TrimSpace(r.plan.cols[i].name)), Cells: n})
+		}
+	}
+	return out
+}
+
+// WarningsTotal counts the warnings, including those beyond MaxProblems.
+func (r *Reader) WarningsTotal() int { return len(r.warnings) + r.warnMore }
 
 // Warnings returns the cells skipped so far (at most MaxProblems).
 func (r *Reader) Warnings() []Problem { return r.warnings }
@@ -261,22 +289,23 @@ func (r *Reader) cpbRow() *phonebook.Contact {
 		}
 		colon := strings.IndexByte(cell, ':')
 		if colon < 0 {
-			r.problem(line, colName(i), fmt.Sprintf("number cell %q has no type (want work:, mobile:, home: or fax:)", clip(cell)))
+			r.problem(line, colName(i), fmt.Sprintf("number cell %q has no type (want work:, mobile:, home:, fax: or other:)", clip(cell)))
 			bad = true
 			continue
 		}
 		typ, val := strings.TrimSpace(cell[:colon]), strings.TrimSpace(cell[colon+1:])
 		if typ == "" {
-			r.problem(line, colName(i), fmt.Sprintf("number cell %q has no type (want work:, mobile:, home: or fax:)", clip(cell)))
+			r.problem(line, colName(i), fmt.Sprintf("number cell %q has no type (want work:, mobile:, home:, fax: or other:)", clip(cell)))
 			bad = true
 			continue
 		}
-		if _, ok := cpbType(typ); !ok {
-			r.warn(line, colName(i), fmt.Sprintf("number type %q is not work, mobile, home or fax; cell skipped", clip(typ)))
+		if _, ok := phonebook.ParseNumberType(typ); !ok {
+			r.problem(line, colName(i), fmt.Sprintf("number type %q is not %s", clip(typ), phonebook.NumberTypesText))
+			bad = true
 			continue
 		}
-		if !validNumber(val) {
-			r.problem(line, colName(i), fmt.Sprintf("%q is not a phone number", clip(val)))
+		if err := phonebook.CheckNumberValue(val); err != nil {
+			r.problem(line, colName(i), err.Error())
 			bad = true
 			continue
 		}
@@ -299,7 +328,7 @@ func (r *Reader) cpbRow() *phonebook.Contact {
 			if colon < 0 {
 				continue
 			}
-			t, ok := cpbType(strings.TrimSpace(cell[:colon]))
+			t, ok := phonebook.ParseNumberType(cell[:colon])
 			if !ok {
 				continue
 			}
@@ -340,6 +369,12 @@ func (r *Reader) headedRow() *phonebook.Contact {
 	for i, v := range f {
 		col := p.cols[i]
 		if col.role == roleIgnore {
+			if !isBlank(v) {
+				if r.skipped == nil {
+					r.skipped = make([]int, len(p.cols))
+				}
+				r.skipped[i]++
+			}
 			continue
 		}
 		if err := phonebook.CheckText(v); err != nil {
@@ -416,8 +451,8 @@ func (r *Reader) addNumber(c *phonebook.Contact, line int, field string, t phone
 	if v == "" {
 		return
 	}
-	if !validNumber(v) {
-		r.warn(line, field, fmt.Sprintf("%q is not a phone number; skipped", clip(v)))
+	if err := phonebook.CheckNumberValue(v); err != nil {
+		r.warn(line, field, err.Error()+"; skipped")
 		return
 	}
 	c.Numbers = append(c.Numbers, phonebook.Number{Type: t, Value: v})
