@@ -60,7 +60,7 @@ func TestImportExportCommands(t *testing.T) {
 			stderr: []string{"cancelled"}, csvRows: 0},
 		{name: "answer yes", term: fakeTerm{stdin: true}, stdin: "y\n", args: []string{"contacts", "import", three},
 			stderr: []string{"Do you want to proceed? [y/N]"}, notErr: []string{"upload [", "warning"},
-			stdout: []string{"imported " + three + " (central-phone-book, replace): 3 rows, 3 created, 0 updated, 0 unchanged, 0 deleted"},
+			stdout:  []string{"imported " + three + " (central-phone-book, replace): 3 rows, 3 created, 0 updated, 0 unchanged, 0 deleted"},
 			csvRows: 3},
 		{name: "malformed rows list their lines", args: []string{"contacts", "import", malformed, "--yes"}, code: 1,
 			stderr: []string{"malformed row", "\n  line 4", "\n  line 5"}, csvRows: 3},
