@@ -61,19 +61,34 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return platform.DecodeJSON(r, v)
 }
 
-// parseDetails lists a malformed CSV's problems as "line N" (", column")
-// fields, and one "body" entry counting those not listed.
+// MaxImportProblems bounds the problems of a refused CSV listed in an
+// error's details; the last entry counts the rest.
+const MaxImportProblems = 100
+
+// parseDetails lists a malformed CSV's problems (the first
+// MaxImportProblems) as "line N" (", column") fields, and one "body" entry
+// counting those not listed.
 func parseDetails(pe *csvbook.ParseError) []platform.FieldError {
-	out := make([]platform.FieldError, 0, len(pe.Problems)+1)
-	for _, p := range pe.Problems {
+	ps := pe.Problems
+	if len(ps) > MaxImportProblems {
+		ps = ps[:MaxImportProblems]
+	}
+	out := make([]platform.FieldError, 0, len(ps)+1)
+	for _, p := range ps {
 		field := "line " + strconv.Itoa(p.Line)
 		if p.Field != "" {
 			field += ", " + p.Field
 		}
 		out = append(out, platform.FieldError{Field: field, Message: p.Msg})
 	}
-	if more := pe.Total - len(pe.Problems); more > 0 {
-		out = append(out, platform.FieldError{Field: "body", Message: strconv.Itoa(more) + " more problems not listed"})
+	total := max(pe.Total, len(pe.Problems))
+	if more := total - len(ps); more > 0 {
+		rows := ""
+		if pe.Rows > 0 {
+			rows = " on " + strconv.Itoa(pe.Rows) + " rows"
+		}
+		out = append(out, platform.FieldError{Field: "body", Message: strconv.Itoa(more) + " more problems not listed (" +
+			strconv.Itoa(total) + " in all" + rows + ")"})
 	}
 	return out
 }

@@ -153,7 +153,7 @@ func (im *Imports) importUpload(ctx context.Context, body io.Reader, replace boo
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
 	}
-	if _, err := csvbook.Validate(ctxReader{ctx, f}); err != nil {
+	if _, err := csvbook.Validate(ctxReader{ctx, f}, csvbook.WithCheck(phonebook.CheckContact)); err != nil {
 		return ImportResult{}, err
 	}
 	im.reach(ctx, StageValidated)

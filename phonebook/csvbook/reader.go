@@ -1,6 +1,7 @@
 package csvbook
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -45,6 +46,10 @@ type Reader struct {
 	rowLine  int
 	rows     int
 	skipped  []int // per header column: non-empty cells read by no role
+	check    func(*phonebook.Contact) error
+	// the column of each number and e-mail of the row being read, to
+	// name it in a problem the check finds
+	numCols, emailCols []string
 	err      error // sticky I/O error
 	eof      bool
 }
@@ -55,6 +60,14 @@ type Option func(*Reader)
 // WithFormat skips detection and reads the file as f (a headed format
 // still expects its header row).
 func WithFormat(f Format) Option { return func(r *Reader) { r.forced = f } }
+
+// WithCheck makes Next apply check to every row it parses (the store's
+// contact rules, phonebook.CheckContact): a row check refuses is a
+// malformed row, reported with the others, each of its invalid fields
+// named by its column.
+func WithCheck(check func(*phonebook.Contact) error) Option {
+	return func(r *Reader) { r.check = check }
+}
 
 // NewReader returns a Reader on r. The format is detected from the first
 // non-blank row.
@@ -234,10 +247,86 @@ func (r *Reader) Next() (*phonebook.Contact, error) {
 		if c == nil {
 			continue
 		}
+		if r.check != nil && !r.checkRow(c) {
+			continue
+		}
 		r.rows++
 		r.rowLine = r.sc.start
 		return c, nil
 	}
+}
+
+// checkRow applies the check to c, recording each invalid field as a
+// problem of the row; false when the row is refused.
+func (r *Reader) checkRow(c *phonebook.Contact) bool {
+	err := r.check(c)
+	if err == nil {
+		return true
+	}
+	var ve *phonebook.ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) == 0 {
+		r.problem(r.sc.start, "", err.Error())
+		return false
+	}
+	for _, f := range ve.Fields {
+		r.problem(r.sc.start, r.fieldColumn(f.Field), f.Message)
+	}
+	return false
+}
+
+// fieldColumn names the column a contact field came from: "column 4
+// (e-mail)" in the Central Phone Book format, the header's name in the
+// others; the field itself when no column holds it (display_name).
+func (r *Reader) fieldColumn(field string) string {
+	name, idx, ok := splitIndexed(field)
+	switch {
+	case ok && name == "numbers" && idx < len(r.numCols):
+		return r.numCols[idx]
+	case ok && name == "emails" && idx < len(r.emailCols):
+		return r.emailCols[idx]
+	}
+	want, ok := fieldRoles[field]
+	if !ok {
+		return field
+	}
+	if r.format == FormatCentralPhoneBook {
+		for i, rl := range cpbRoles {
+			if rl == want {
+				return colName(i) + " (" + cpbColNames[i] + ")"
+			}
+		}
+		return field
+	}
+	for _, col := range r.plan.cols {
+		if col.role == want {
+			return col.name
+		}
+	}
+	return field
+}
+
+// fieldRoles maps the store's field names to the column roles that fill
+// them.
+var fieldRoles = map[string]role{
+	"first_name": roleFirst, "middle_name": roleMiddle, "last_name": roleLast, "company": roleCompany,
+	"department": roleDepartment, "job_title": roleJobTitle, "office_location": roleOffice,
+}
+
+// cpbRoles are the roles of the fixed Central Phone Book columns.
+var cpbRoles = [cpbFixedCols]role{roleFirst, roleMiddle, roleLast, roleEmail, roleCompany}
+
+// splitIndexed splits "numbers[2].value" into ("numbers", 2).
+func splitIndexed(field string) (string, int, bool) {
+	open := strings.IndexByte(field, '[')
+	end := strings.IndexByte(field, ']')
+	if open < 0 || end < open {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(field[open+1 : end])
+	if err != nil {
+		return "", 0, false
+	}
+	return field[:open], n, true
 }
 
 func (r *Reader) end() error {
@@ -317,8 +406,10 @@ func (r *Reader) cpbRow() *phonebook.Contact {
 	c := newContact()
 	c.FirstName, c.MiddleName, c.LastName, c.Company = unescapeFormula(f[colFirst]), unescapeFormula(f[colMiddle]),
 		unescapeFormula(f[colLast]), unescapeFormula(f[colCompany])
+	r.numCols, r.emailCols = r.numCols[:0], r.emailCols[:0]
 	if e := unescapeFormula(strings.TrimSpace(f[colEmail])); e != "" {
 		c.Emails = []phonebook.Email{{Label: "work", Address: e}}
+		r.emailCols = append(r.emailCols, colName(colEmail)+" ("+cpbColNames[colEmail]+")")
 	}
 	if nums > 0 {
 		c.Numbers = make([]phonebook.Number, 0, nums)
@@ -333,6 +424,9 @@ func (r *Reader) cpbRow() *phonebook.Contact {
 				continue
 			}
 			c.Numbers = append(c.Numbers, phonebook.Number{Type: t, Value: strings.TrimSpace(cell[colon+1:])})
+			if r.check != nil {
+				r.numCols = append(r.numCols, colName(i))
+			}
 		}
 	}
 	return c
@@ -364,6 +458,7 @@ func (r *Reader) headedRow() *phonebook.Contact {
 		return nil
 	}
 	c := newContact()
+	r.numCols, r.emailCols = r.numCols[:0], r.emailCols[:0]
 	var fullName string
 	bad := false
 	for i, v := range f {
@@ -409,12 +504,14 @@ func (r *Reader) headedRow() *phonebook.Contact {
 		case roleEmail:
 			if a := strings.TrimSpace(v); strings.Contains(a, "@") {
 				c.Emails = append(c.Emails, phonebook.Email{Address: a})
+				r.emailCols = append(r.emailCols, col.name)
 			}
 		case roleEmailValue:
 			labels := r.groupLabel(f, p.emailLabel, col.group)
 			for k, a := range splitMulti(v) {
 				if a = strings.TrimSpace(a); a != "" {
 					c.Emails = append(c.Emails, phonebook.Email{Label: emailLabel(pick(labels, k)), Address: a})
+					r.emailCols = append(r.emailCols, col.name)
 				}
 			}
 		}
@@ -456,6 +553,7 @@ func (r *Reader) addNumber(c *phonebook.Contact, line int, field string, t phone
 		return
 	}
 	c.Numbers = append(c.Numbers, phonebook.Number{Type: t, Value: v})
+	r.numCols = append(r.numCols, field)
 }
 
 // splitMulti splits a Google multi-value cell on " ::: ".
@@ -498,9 +596,10 @@ func clip(s string) string {
 
 // Validate reads a whole file and returns the number of good rows and nil,
 // or the *ParseError listing every malformed row (or an I/O error). Nothing
-// is kept in memory but the problems.
-func Validate(r io.Reader) (rows int, err error) {
-	rd := NewReader(r)
+// is kept in memory but the problems. With WithCheck, rows the check
+// refuses are malformed rows too.
+func Validate(r io.Reader, opts ...Option) (rows int, err error) {
+	rd := NewReader(r, opts...)
 	for {
 		_, err := rd.Next()
 		if err == io.EOF {
