@@ -50,8 +50,8 @@ type Reader struct {
 	// the column of each number and e-mail of the row being read, to
 	// name it in a problem the check finds
 	numCols, emailCols []string
-	err      error // sticky I/O error
-	eof      bool
+	err                error // sticky I/O error
+	eof                bool
 }
 
 // Option configures a Reader.
