@@ -16,7 +16,10 @@ type Component struct {
 }
 
 // NewComponent returns the contacts component of c and im.
-func NewComponent(c *Contacts, im *Imports) *Component { return &Component{contacts: c, imports: im} }
+func NewComponent(c *Contacts, im *Imports) *Component {
+	c.imports = im
+	return &Component{contacts: c, imports: im}
+}
 
 // Name implements platform.Component.
 func (*Component) Name() string { return "contacts" }
@@ -39,6 +42,22 @@ func ok(code int, desc string, v any) map[int]platform.Body {
 
 func csvOK(desc string) map[int]platform.Body {
 	return map[int]platform.Body{200: {ContentType: "text/csv", Description: desc}}
+}
+
+// withError adds an error answer to rs.
+func withError(rs map[int]platform.Body, code int, desc string) map[int]platform.Body {
+	rs[code] = platform.Body{ContentType: "application/json", Description: desc, Schema: platform.ErrorBody{}}
+	return rs
+}
+
+// importResponses are the import's answers.
+func importResponses() map[int]platform.Body {
+	r := ok(200, "what the import did", ImportResult{})
+	withError(r, 400, "a malformed file: details name each bad line and column (the first 100) and count the rest")
+	withError(r, 409, "a replace without confirm=true, or an import_id in use")
+	withError(r, 429, "store.max_imports imports in progress; Retry-After says when to retry")
+	withError(r, 503, "the daemon is stopping; nothing was imported")
+	return r
 }
 
 // lookupResponses are the lookup's answers: a hit, or a miss with why.
@@ -92,8 +111,17 @@ func (c *Component) Routes() []platform.Route {
 			Params:    []platform.Param{{Name: "number", In: "query", Required: true, Description: "the number, in any format (+387 61 111 111, 061111111, tel:…)"}},
 			Responses: lookupResponses()}},
 		{Method: "POST", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importCSV), Op: platform.Operation{
-			Summary: "Import a CSV (replace needs confirm=true)", Params: []platform.Param{q("mode", "replace (default) or merge"), q("confirm", "true to replace")},
-			Request: &platform.Body{ContentType: "text/csv", Description: "Central Phone Book, Google or Outlook CSV"}, Responses: ok(200, "what the import did", ImportResult{})}},
+			Summary: "Import a CSV (replace needs confirm=true); its progress is at /api/v1/contact-imports/{import_id} while it runs",
+			Params: []platform.Param{q("mode", "replace (default) or merge"), q("confirm", "true to replace"),
+				q("import_id", "an id the client chooses for this import (1 to 64 letters, digits, '.', '_', '-'), to poll GET /api/v1/contact-imports/{import_id} while the upload runs; the daemon makes one otherwise (the result's id)")},
+			Request:   &platform.Body{ContentType: "text/csv", Description: "Central Phone Book, Google or Outlook CSV"},
+			Responses: importResponses()}},
+		{Method: "GET", Path: "/api/v1/contact-imports", Scope: admin, Handler: hf(im.listImports), Op: platform.Operation{
+			Summary:   "CSV imports in progress and the last 20 finished, newest first, with their progress",
+			Responses: ok(200, "the imports", ImportList{})}},
+		{Method: "GET", Path: "/api/v1/contact-imports/{id}", Scope: admin, Handler: hf(im.getImport), Op: platform.Operation{
+			Summary:   "One CSV import's progress (phase, bytes received, rows parsed and written of the total, seconds left) or, once ended, its result or error; poll it about once a second while the upload runs",
+			Responses: withError(ok(200, "the import's status", ImportStatus{}), 404, "no import of that id in progress or among the last 20")}},
 		{Method: "GET", Path: "/api/v1/contacts/export", Scope: admin, Handler: hf(im.export), Op: platform.Operation{
 			Summary:   "Export global contacts as Central Phone Book CSV (source=csv: only the CSV-managed ones, the file to edit and upload again)",
 			Params:    []platform.Param{q("source", "only this source's contacts: local, csv or a sync source's id")},

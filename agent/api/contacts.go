@@ -25,6 +25,10 @@ const writeWait = 5 * time.Second
 type Contacts struct {
 	store   *phonebook.Store
 	lookups *prometheus.CounterVec
+	// imports, when set (NewComponent), tells a write refused while an
+	// import holds the directory how long it has left.
+	imports   *Imports
+	writeWait time.Duration // 0: writeWait
 }
 
 // NewContacts returns the contacts API.
@@ -129,15 +133,26 @@ func inputOf(ct *phonebook.Contact) contactInput {
 	return in
 }
 
-func writeCtx(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), writeWait)
+func (c *Contacts) writeCtx(r *http.Request) (context.Context, context.CancelFunc) {
+	wait := c.writeWait
+	if wait <= 0 {
+		wait = writeWait
+	}
+	return context.WithTimeout(r.Context(), wait)
 }
 
-func busy(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return errBusy
+// busy turns a write that waited its writeWait for a bulk operation into
+// a *busyError, with the time the imports holding the directory say is
+// left (see busyError).
+func (c *Contacts) busy(err error) error {
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
-	return err
+	be := &busyError{}
+	if c.imports != nil {
+		be.left, be.about, be.known = c.imports.runs.busyFor(c.imports.now())
+	}
+	return be
 }
 
 func (c *Contacts) create(w http.ResponseWriter, r *http.Request) {
@@ -153,11 +168,11 @@ func (c *Contacts) create(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
-	ctx, cancel := writeCtx(r)
+	ctx, cancel := c.writeCtx(r)
 	defer cancel()
 	ct, err := c.store.Create(ctx, in.contact())
 	if err != nil {
-		writeErr(w, r, busy(err))
+		writeErr(w, r, c.busy(err))
 		return
 	}
 	w.Header().Set("Location", "/api/v1/contacts/"+ct.ID)
@@ -240,11 +255,11 @@ func (c *Contacts) replace(w http.ResponseWriter, r *http.Request, in contactInp
 	}
 	ct := in.contact()
 	ct.ID = r.PathValue("id")
-	ctx, cancel := writeCtx(r)
+	ctx, cancel := c.writeCtx(r)
 	defer cancel()
 	out, err := c.store.UpdateIf(ctx, ct, a.mayChange)
 	if err != nil {
-		writeErr(w, r, busy(err))
+		writeErr(w, r, c.busy(err))
 		return
 	}
 	v, err := c.view(r.Context(), out)
@@ -256,21 +271,21 @@ func (c *Contacts) replace(w http.ResponseWriter, r *http.Request, in contactInp
 }
 
 func (c *Contacts) delete(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := writeCtx(r)
+	ctx, cancel := c.writeCtx(r)
 	defer cancel()
 	if err := c.store.DeleteIf(ctx, r.PathValue("id"), accessOf(r).mayChange); err != nil {
-		writeErr(w, r, busy(err))
+		writeErr(w, r, c.busy(err))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (c *Contacts) revert(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := writeCtx(r)
+	ctx, cancel := c.writeCtx(r)
 	defer cancel()
 	ct, err := c.store.RevertToSourceIf(ctx, r.PathValue("id"), accessOf(r).mayChange)
 	if err != nil {
-		writeErr(w, r, busy(err))
+		writeErr(w, r, c.busy(err))
 		return
 	}
 	platform.WriteJSON(w, http.StatusOK, ContactView{Contact: ct})

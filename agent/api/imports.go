@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -12,8 +13,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/csvbook"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
@@ -31,6 +35,8 @@ type Imports struct {
 	slots  chan struct{} // one per import in progress
 	hook   func(context.Context, ImportStage)
 	after  func() // when the last import in progress ends
+	clock  clock.Clock
+	runs   importRuns // progress of the imports in progress and the last ones
 
 	mu      sync.Mutex
 	stopCtx context.Context // ended by Stop, under mu
@@ -43,7 +49,7 @@ type Imports struct {
 // (files named after SpoolPattern), and at most DefaultMaxImports imports
 // run at once unless WithMaxImports says otherwise.
 func NewImports(store *phonebook.Store, tmpDir string, opts ...ImportsOption) *Imports {
-	im := &Imports{store: store, tmpDir: tmpDir, log: slog.Default(), slots: make(chan struct{}, DefaultMaxImports)}
+	im := &Imports{store: store, tmpDir: tmpDir, log: slog.Default(), slots: make(chan struct{}, DefaultMaxImports), clock: clock.Real{}}
 	for _, o := range opts {
 		o(im)
 	}
@@ -53,7 +59,7 @@ func NewImports(store *phonebook.Store, tmpDir string, opts ...ImportsOption) *I
 
 // ImportResult is the answer to a successful import.
 type ImportResult struct {
-	// ID is the import's id: GET /api/v1/contacts/imports/{id} gives its
+	// ID is the import's id: GET /api/v1/contact-imports/{id} gives its
 	// progress while it runs and this result after.
 	ID string `json:"id,omitempty"`
 	// Format is the detected format: central-phone-book (no header row),
@@ -79,8 +85,17 @@ type ImportResult struct {
 	WarningsTotal int `json:"warnings_total,omitempty"`
 }
 
+// now is the imports' clock's time.
+func (im *Imports) now() time.Time { return im.clock.Now() }
+
 func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	id := q.Get("import_id")
+	if id != "" && !importIDPattern.MatchString(id) {
+		platform.WriteErr(w, r, platform.Invalid("import_id: 1 to 64 letters, digits, '.', '_' or '-'",
+			platform.FieldError{Field: "import_id", Message: "1 to 64 letters, digits, '.', '_' or '-'"}))
+		return
+	}
 	mode := q.Get("mode")
 	if mode == "" {
 		mode = "replace"
@@ -101,14 +116,25 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 	defer im.leave() // last: Stop waits for it
 	release, ok := im.acquire()
 	if !ok {
-		writeTooManyImports(w, r, cap(im.slots))
+		im.writeTooManyImports(w, r, cap(im.slots))
 		return
 	}
 	defer im.settle(w) // after release
 	defer release()
+	run, err := im.runs.start(id, mode, r.ContentLength, im.now)
+	if err != nil {
+		platform.WriteErr(w, r, err)
+		return
+	}
+	cw := &captureWriter{ResponseWriter: w}
+	w = cw
+	defer func() { im.runs.finish(run, cw.result, cw.errorDetail(), im.now()) }()
 	ctx, done := im.cancelOnStop(w, r)
 	defer done()
-	res, err := im.importUpload(ctx, r.Body, mode == "replace")
+	if im.hook != nil {
+		run.afterChunk = func() { im.reach(ctx, StageChunkWritten) }
+	}
+	res, err := im.importUpload(ctx, r.Body, mode == "replace", run)
 	if err != nil {
 		var pe *csvbook.ParseError
 		var ve *phonebook.ValidationError
@@ -126,18 +152,79 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &ve):
 			platform.WriteErr(w, r, platform.Invalid(err.Error(), fieldErrors(ve.Fields)...))
 		default:
-			writeErr(w, r, busy(err))
+			writeErr(w, r, err)
 		}
 		return
 	}
-	res.Mode = mode
+	res.Mode, res.ID = mode, run.id
+	cw.result = &res
 	platform.WriteJSON(w, http.StatusOK, res)
+}
+
+// captureWriter keeps what an import answered for its status resource:
+// the result, or the error body (at most 64 KiB of it).
+type captureWriter struct {
+	http.ResponseWriter
+	code   int
+	body   []byte
+	result *ImportResult
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (c *captureWriter) WriteHeader(code int) {
+	if c.code == 0 {
+		c.code = code
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter.
+func (c *captureWriter) Write(b []byte) (int, error) {
+	if c.code == 0 {
+		c.code = http.StatusOK
+	}
+	if c.code >= 400 && len(c.body) < 64<<10 {
+		c.body = append(c.body, b[:min(len(b), 64<<10-len(c.body))]...)
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// errorDetail is the error the import answered, or nil after a success.
+func (c *captureWriter) errorDetail() *platform.ErrorDetail {
+	if c.result != nil {
+		return nil
+	}
+	var b platform.ErrorBody
+	if json.Unmarshal(c.body, &b) != nil || b.Error.Code == "" {
+		code := c.code
+		if code == 0 {
+			code = http.StatusInternalServerError
+		}
+		return &platform.ErrorDetail{Code: platform.CodeUnavailable, Message: fmt.Sprintf("the import ended with HTTP status %d", code), Details: []platform.FieldError{}}
+	}
+	return &b.Error
+}
+
+// countingReader counts the bytes read into n.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+// Read implements io.Reader.
+func (c countingReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.n.Add(int64(k))
+	return k, err
 }
 
 // importUpload spools body, validates it whole and applies it. Every
 // read goes through ctx: when ctx ends the import stops where it is and
 // nothing of it is applied. The spool file is removed on every return.
-func (im *Imports) importUpload(ctx context.Context, body io.Reader, replace bool) (ImportResult, error) {
+func (im *Imports) importUpload(ctx context.Context, body io.Reader, replace bool, run *importRun) (ImportResult, error) {
 	f, err := os.CreateTemp(im.tmpDir, SpoolPattern)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
@@ -146,21 +233,45 @@ func (im *Imports) importUpload(ctx context.Context, body io.Reader, replace boo
 		_ = f.Close()
 		_ = os.Remove(f.Name())
 	}()
-	if _, err := io.Copy(f, ctxReader{ctx, body}); err != nil {
+	if _, err := io.Copy(f, countingReader{ctxReader{ctx, body}, &run.bytes}); err != nil {
 		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
 	}
 	im.reach(ctx, StageSpooled)
+	run.setPhase(PhaseValidating)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
 	}
-	if _, err := csvbook.Validate(ctxReader{ctx, f}, csvbook.WithCheck(phonebook.CheckContact)); err != nil {
+	rows, err := validateCSV(ctxReader{ctx, f}, run)
+	if err != nil {
 		return ImportResult{}, err
 	}
+	run.total.Store(int64(rows))
 	im.reach(ctx, StageValidated)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
 	}
-	return ImportCSV(ctx, im.store, ctxReader{ctx, f}, replace)
+	run.setPhase(PhaseApplying)
+	return importCSV(ctx, im.store, ctxReader{ctx, f}, replace, run)
+}
+
+// validateCSV reads the whole file, checking every row against the
+// contact rules, and counts the rows parsed in run as it goes; it returns
+// the number of rows, or the *csvbook.ParseError listing every bad one.
+func validateCSV(r io.Reader, run *importRun) (int, error) {
+	rd := csvbook.NewReader(r, csvbook.WithCheck(phonebook.CheckContact))
+	for {
+		_, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			run.setParsed(int64(rd.Rows()))
+			return rd.Rows(), nil
+		}
+		if err != nil {
+			return rd.Rows(), err
+		}
+		if n := rd.Rows(); n%256 == 0 {
+			run.setParsed(int64(n))
+		}
+	}
 }
 
 // reach calls the test hook, if any, and fails nothing.
@@ -181,9 +292,9 @@ type importChunk struct {
 const importChunkRows = 1024
 
 // readChunks parses the CSV and normalises numbers in its own goroutine, so
-// parsing and number normalisation overlap with the store's writes. It
-// stops when done closes.
-func readChunks(store *phonebook.Store, rd *csvbook.Reader, out chan<- importChunk, done <-chan struct{}) {
+// parsing and number normalisation overlap with the store's writes; it
+// counts the rows parsed in run. It stops when done closes.
+func readChunks(store *phonebook.Store, rd *csvbook.Reader, out chan<- importChunk, done <-chan struct{}, run *importRun) {
 	defer close(out)
 	send := func(ch importChunk) bool {
 		select {
@@ -208,6 +319,7 @@ func readChunks(store *phonebook.Store, rd *csvbook.Reader, out chan<- importChu
 			ch.lines = append(ch.lines, rd.Line())
 		}
 		ch.numbers = store.IndexNumbers(ch.contacts)
+		run.setParsed(int64(rd.Rows()))
 		if !send(ch) || ch.err != nil || len(ch.contacts) < importChunkRows {
 			return
 		}
@@ -222,16 +334,25 @@ func readChunks(store *phonebook.Store, rd *csvbook.Reader, out chan<- importChu
 // Store.Load, which writes every key once, already sorted; otherwise they
 // go through Store.Bulk.
 func ImportCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace bool) (ImportResult, error) {
+	return importCSV(ctx, store, r, replace, nil)
+}
+
+// importCSV is ImportCSV reporting its progress in run (nil: none).
+func importCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace bool, run *importRun) (ImportResult, error) {
 	rd := csvbook.NewReader(r)
 	var res ImportResult
 	st, err := store.Load(ctx, phonebook.SourceCSV, func(l *phonebook.Loader) error {
-		return importRows(store, rd, l.UseNumbers, func(c *phonebook.Contact) error {
+		err := importRows(store, rd, run, l.UseNumbers, func(c *phonebook.Contact) error {
 			_, err := l.Add(c)
 			return err
 		})
+		if err == nil {
+			run.setPhase(PhasePublishing)
+		}
+		return err
 	})
 	if errors.Is(err, phonebook.ErrSourceNotEmpty) {
-		st, err = importBulk(ctx, store, rd, replace)
+		st, err = importBulk(ctx, store, rd, replace, run)
 	}
 	if err != nil {
 		return res, fmt.Errorf("import csv: %w", err)
@@ -245,7 +366,7 @@ func ImportCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace
 }
 
 // importBulk applies the rows to a CSV source that has contacts.
-func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader, replace bool) (phonebook.BulkStats, error) {
+func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader, replace bool, run *importRun) (phonebook.BulkStats, error) {
 	// Keyed by a 64-bit hash instead of the external id: a million rows
 	// then cost 20 bytes each instead of a hundred; a collision (odds
 	// about 3·10⁻⁸ for a million rows) keeps one stale row.
@@ -254,7 +375,7 @@ func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader,
 		if err := b.LoadSource(phonebook.SourceCSV); err != nil {
 			return err
 		}
-		err := importRows(store, rd, b.UseNumbers, func(c *phonebook.Contact) error {
+		err := importRows(store, rd, run, b.UseNumbers, func(c *phonebook.Contact) error {
 			if _, _, err := b.UpsertFromSource(c); err != nil {
 				return err
 			}
@@ -264,6 +385,9 @@ func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader,
 			return nil
 		})
 		if err != nil || !replace {
+			if err == nil {
+				run.setPhase(PhasePublishing)
+			}
 			return err
 		}
 		var stale []string
@@ -280,6 +404,7 @@ func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader,
 				return err
 			}
 		}
+		run.setPhase(PhasePublishing)
 		return nil
 	})
 }
@@ -288,13 +413,13 @@ func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader,
 // reader goroutine, a chunk ahead), gives each its CSV external id and
 // passes it to put; use receives each chunk's normalised numbers first.
 // An invalid row fails the whole import with its line number.
-func importRows(store *phonebook.Store, rd *csvbook.Reader, use func(phonebook.NumberIndex), put func(*phonebook.Contact) error) error {
+func importRows(store *phonebook.Store, rd *csvbook.Reader, run *importRun, use func(phonebook.NumberIndex), put func(*phonebook.Contact) error) error {
 	chunks := make(chan importChunk, 2)
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		readChunks(store, rd, chunks, done)
+		readChunks(store, rd, chunks, done, run)
 	}()
 	defer func() {
 		close(done)
@@ -323,6 +448,8 @@ func importRows(store *phonebook.Store, rd *csvbook.Reader, use func(phonebook.N
 				return fmt.Errorf("line %d: %w", ch.lines[i], err)
 			}
 		}
+		run.addWritten(int64(len(ch.contacts)))
+		run.chunkWritten()
 		if ch.err != nil {
 			return ch.err
 		}
