@@ -76,6 +76,7 @@ func (c *cli) importCSV(ctx context.Context, args []string) int {
 		}
 		bar = &progressReader{r: body, w: c.stderr, total: opts.Size, width: width}
 		body = bar
+		opts.Progress = bar.status
 	}
 	res, err := cl.ImportCSV(ctx, body, opts)
 	if bar != nil {

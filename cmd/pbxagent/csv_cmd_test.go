@@ -68,7 +68,7 @@ func TestImportExportCommands(t *testing.T) {
 			stdout: []string{"(central-phone-book, merge): 1 rows, 0 created, 0 updated, 1 unchanged, 0 deleted"}, csvRows: 3},
 		{name: "replace --yes deletes what the file lacks, progress on a terminal", term: fakeTerm{stdout: true, width: 60},
 			args: []string{"contacts", "import", "--yes", one}, stdout: []string{"1 unchanged, 2 deleted"},
-			stderr: []string{"\rupload [", "] 100% ", "\n" + applying + "\n"}, csvRows: 1},
+			stderr: []string{"\rupload [", "] 100% ", "\n" + applying + "\rdone: 1 rows written"}, csvRows: 1},
 		{name: "merge from stdin", stdin: threeRows, args: []string{"contacts", "import", "--merge", "-", "--json"},
 			stdout: []string{`"created": 2`, `"unchanged": 1`, `"format": "central-phone-book"`, `"format_description": "Central Phone Book (no header row)"`}, csvRows: 3},
 		{name: "replace and merge exclude each other", args: []string{"contacts", "import", three, "--replace", "--merge"}, code: 2, csvRows: 3},
