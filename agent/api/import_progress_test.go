@@ -83,10 +83,11 @@ func TestImportProgressAndBusyEstimate(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("status: %d", code)
 	}
-	// 1024 of 3000 rows in 10 s: 29.3 s in all, 19.3 left, and publishing
-	// 30 % of applying (8.8 s): 28.1 s, rounded up.
+	// 1024 of 3000 rows in 10 s: 29.3 s of applying in all, 19.3 left,
+	// and publishing a first load 80 % of applying (23.4 s): 42.7 s,
+	// rounded up.
 	want := ImportStatus{ID: "big-1", Mode: "merge", Phase: PhaseApplying, BytesReceived: int64(len(body)), RowsWritten: importChunkRows,
-		RowsTotal: rows, SecondsLeft: 29}
+		RowsTotal: rows, SecondsLeft: 43}
 	if s.ID != want.ID || s.Mode != want.Mode || s.Phase != want.Phase || s.BytesReceived != want.BytesReceived ||
 		s.RowsWritten != want.RowsWritten || s.RowsTotal != want.RowsTotal || s.SecondsLeft != want.SecondsLeft ||
 		s.RowsParsed < importChunkRows || s.RowsParsed > rows || s.Result != nil {
@@ -99,12 +100,12 @@ func TestImportProgressAndBusyEstimate(t *testing.T) {
 	r.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
 	ct.create(w, r)
-	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "29" {
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "43" {
 		t.Fatalf("write during the import: %d Retry-After %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
 	e := errorOf(t, w)
-	if !strings.Contains(e.Message, "CSV import big-1 is applying (1024 of 3000 rows written); about 29 s left") ||
-		len(e.Details) != 2 || e.Details[1].Field != "seconds_left" || e.Details[1].Message != "29" {
+	if !strings.Contains(e.Message, "CSV import big-1 is applying (1024 of 3000 rows written); about 43 s left") ||
+		len(e.Details) != 2 || e.Details[1].Field != "seconds_left" || e.Details[1].Message != "43" {
 		t.Fatalf("busy answer %+v", e)
 	}
 
@@ -173,5 +174,44 @@ func TestImportStatusEnds(t *testing.T) {
 	}
 	if code, _ := statusOf(t, im, "a.1"); code != http.StatusNotFound {
 		t.Fatalf("the oldest import is still kept: %d", code)
+	}
+}
+
+// The estimate leaves out what precedes the first chunk written (reading
+// the book a replace compares with) and covers publishing.
+func TestImportEstimate(t *testing.T) {
+	vc := clock.NewVirtual(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	ir := &importRun{now: vc.Now, phase: PhaseValidating}
+	ir.total.Store(10240)
+	ir.setPublishShare(publishShareBulk)
+	ir.setPhase(PhaseApplying)
+	steps := []struct {
+		name    string
+		advance time.Duration
+		write   int64
+		phase   ImportPhase
+		want    time.Duration // 0: no estimate
+	}{
+		{name: "nothing written yet", advance: 5 * time.Second},
+		// one chunk in 5 s, counted from the phase's start: 45 s more, then
+		// 5 % of 50 s publishing
+		{name: "first chunk", write: 1024, want: 45*time.Second + 2500*time.Millisecond},
+		// the second chunk 2 s later: 8192 rows at 512 a second, 16 s,
+		// then 5 % of 7 + 16 s
+		{name: "second chunk", advance: 2 * time.Second, write: 1024, want: 16*time.Second + 1150*time.Millisecond},
+		// publishing after 9 s of applying: 5 % of 9 s is under a second
+		{name: "publishing", advance: 2 * time.Second, write: 8192, phase: PhasePublishing, want: time.Second},
+		{name: "done", phase: PhaseDone},
+	}
+	for _, st := range steps {
+		vc.Advance(st.advance)
+		ir.addWritten(st.write)
+		if st.phase != "" {
+			ir.setPhase(st.phase)
+		}
+		got, ok := ir.left(vc.Now())
+		if ok != (st.want > 0) || (ok && (got-st.want).Abs() > time.Millisecond) {
+			t.Fatalf("%s: left %v (%v), want %v", st.name, got, ok, st.want)
+		}
 	}
 }

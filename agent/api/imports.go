@@ -341,6 +341,7 @@ func ImportCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace
 func importCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace bool, run *importRun) (ImportResult, error) {
 	rd := csvbook.NewReader(r)
 	var res ImportResult
+	run.setPublishShare(publishShareLoad)
 	st, err := store.Load(ctx, phonebook.SourceCSV, func(l *phonebook.Loader) error {
 		err := importRows(store, rd, run, l.UseNumbers, func(c *phonebook.Contact) error {
 			_, err := l.Add(c)
@@ -352,6 +353,7 @@ func importCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace
 		return err
 	})
 	if errors.Is(err, phonebook.ErrSourceNotEmpty) {
+		run.setPublishShare(publishShareBulk)
 		st, err = importBulk(ctx, store, rd, replace, run)
 	}
 	if err != nil {
