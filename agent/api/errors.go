@@ -66,9 +66,12 @@ func (e *busyError) apiError() *platform.APIError {
 // apiError maps the store's errors to the API's.
 func apiError(err error) error {
 	var ve *phonebook.ValidationError
+	var qe *phonebook.QueryError
 	switch {
 	case errors.As(err, &ve):
 		return platform.Invalid(ve.Error(), fieldErrors(ve.Fields)...)
+	case errors.As(err, &qe):
+		return platform.Invalid(qe.Param+": "+qe.Message, platform.FieldError{Field: qe.Param, Message: qe.Message})
 	case errors.Is(err, phonebook.ErrNotFound):
 		return &platform.APIError{Status: http.StatusNotFound, Code: platform.CodeNotFound, Message: "not found"}
 	}

@@ -150,7 +150,7 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &pe):
 			platform.WriteErr(w, r, platform.Invalid(pe.Error(), parseDetails(pe)...))
 		case errors.As(err, &ve):
-			platform.WriteErr(w, r, platform.Invalid(err.Error(), fieldErrors(ve.Fields)...))
+			platform.WriteErr(w, r, platform.Invalid(ve.Error(), fieldErrors(ve.Fields)...))
 		default:
 			writeErr(w, r, err)
 		}
@@ -445,7 +445,11 @@ func importRows(store *phonebook.Store, rd *csvbook.Reader, run *importRun, use 
 			if err := put(c); err != nil {
 				var ve *phonebook.ValidationError
 				if errors.As(err, &ve) {
-					return &phonebook.ValidationError{Fields: []phonebook.FieldError{{Field: fmt.Sprintf("line %d", ch.lines[i]), Message: ve.Error()}}}
+					fs := make([]phonebook.FieldError, len(ve.Fields))
+					for k, f := range ve.Fields {
+						fs[k] = phonebook.FieldError{Field: fmt.Sprintf("line %d, %s", ch.lines[i], f.Field), Message: f.Message}
+					}
+					return &phonebook.ValidationError{Fields: fs}
 				}
 				return fmt.Errorf("line %d: %w", ch.lines[i], err)
 			}
