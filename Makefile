@@ -9,8 +9,14 @@ TESTFLAGS ?= -p 2 -timeout 12m
 
 all: build
 
+# The version and commit `pbxagent version` prints, from git (a build outside a checkout falls
+# back to Go's build information).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
+LDFLAGS ?= -X github.com/pbxagent/pbxagent/agent.Version=$(VERSION) -X github.com/pbxagent/pbxagent/agent.Commit=$(COMMIT)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/pbxagent
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/pbxagent
 
 ## run: build and start the daemon on embedded defaults (Badger under ./data, HTTP on 127.0.0.1:8080);
 ## ARGS="--region BA …" passes flags to serve.

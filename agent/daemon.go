@@ -35,10 +35,6 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook/number"
 )
 
-// Version is the daemon's version, set at build time with
-// -ldflags "-X github.com/pbxagent/pbxagent/agent.Version=…".
-var Version = "dev"
-
 // Daemon is one running pbxagent: a store, the components built from
 // the configuration (features) and one HTTP layer over their routes.
 type Daemon struct {
@@ -133,7 +129,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	}()
 	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "pbxagent_store_bytes", Help: "Size of the Badger store on disk (LSM + value log).",
+		Name: "pbxagent_store_bytes", Help: "Size of the Badger store on disk (tables, memtable logs and value log), read from the data directory.",
 	}, func() float64 { lsm, vlog := d.store.DiskSize(); return float64(lsm + vlog) }))
 	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "pbxagent_caller_index_bytes", Help: "Memory held by the in-memory caller-ID index (0 while it is being built and lookups read the store).",
@@ -209,7 +205,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		}
 	}()
 	if d.httpLn, err = net.Listen("tcp", d.cfg.HTTP.Addr); err != nil {
-		return fmt.Errorf("http listen %s: %w", d.cfg.HTTP.Addr, err)
+		return httpListener.bindError(d.cfg.HTTP.Addr, err)
 	}
 	if d.wrapHTTP != nil {
 		d.httpLn = d.wrapHTTP(d.httpLn)
@@ -249,7 +245,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	})
 	if d.tls != nil {
 		if d.tlsLn, err = net.Listen("tcp", d.cfg.HTTP.TLSAddr); err != nil {
-			return fmt.Errorf("https listen %s: %w", d.cfg.HTTP.TLSAddr, err)
+			return httpsListener.bindError(d.cfg.HTTP.TLSAddr, err)
 		}
 		d.tlsSrv = &http.Server{Handler: served, TLSConfig: d.tls.TLSConfig(), ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout: 120 * time.Second, WriteTimeout: pace.Timeout, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
@@ -266,9 +262,37 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 			d.goRun(c.Name(), func() error { return r.Run(ctx) })
 		}
 	}
-	d.log.Info("pbxagent started", "version", Version, "http", d.HTTPAddr(), "agi", d.AGIAddr(),
-		"sip_redirect", d.SIPAddr(), "data", d.cfg.DataDir)
+	region := d.cfg.Numbers.DefaultRegion
+	if region == "" {
+		region = "none (only +E.164 numbers normalise)"
+	}
+	d.log.Info("pbxagent started", "version", Version, "commit", Build().Commit, "http", d.HTTPAddr(), "agi", d.AGIAddr(),
+		"sip_redirect", d.SIPAddr(), "data", d.cfg.DataDir, "region", region)
+	if addr, ok := allInterfacesWithoutPublicURL(d.cfg.HTTP); ok {
+		d.log.Warn("listening on all interfaces without http.public_url: provisioning files and phone books link to the "+
+			"host each phone's request named; set http.public_url (--http.public_url, PBXAGENT_HTTP_PUBLIC_URL) to the URL phones must use",
+			"listen", addr)
+	}
 	return nil
+}
+
+// allInterfacesWithoutPublicURL reports the HTTP or HTTPS listen address
+// that is on every interface (0.0.0.0, ::, or no host) when no public URL
+// is configured: phones may reach the daemon under several names then.
+func allInterfacesWithoutPublicURL(c config.HTTP) (string, bool) {
+	if c.PublicURL != "" {
+		return "", false
+	}
+	for _, addr := range []string{c.Addr, c.TLSAddr} {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			continue
+		}
+		if ip, perr := netip.ParseAddr(host); host == "" || (perr == nil && ip.IsUnspecified()) {
+			return addr, true
+		}
+	}
+	return "", false
 }
 
 // unlisten shuts down the components whose Listen was called, in reverse

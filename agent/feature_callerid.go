@@ -75,13 +75,28 @@ func (*callerID) Name() string { return "callerid" }
 // Routes implements platform.Router.
 func (c *callerID) Routes() []platform.Route {
 	h := c.svc.HTTPHandler()
-	text := map[int]platform.Body{200: {ContentType: "text/plain", Description: "the caller's name, or nothing (always 200)"}}
-	params := []platform.Param{{Name: "format", In: "query"}, {Name: "token", In: "query", Description: "callerid.token when set"}}
+	text := map[int]platform.Body{
+		200: {ContentType: "text/plain", Description: "the caller's name, or nothing on a miss; format=hash: name, match and source as HASH() fields; " +
+			"the match kind is also in the X-Pbxagent-Match header", Example: "Jürgen Müller"},
+		400: {ContentType: "text/plain", Description: "the number is too long or not text (empty body)", Example: ""},
+		403: {ContentType: "text/plain", Description: "the token is wrong, or the address is not in callerid.allow (empty body)", Example: ""},
+	}
+	params := []platform.Param{
+		{Name: "format", In: "query", Description: "hash: answer name=…&match=…&source=… for Asterisk's HASH(); else the bare name", Example: "hash",
+			Schema: map[string]any{"type": "string", "enum": []any{"hash"}}},
+		{Name: "pres", In: "query", Description: "The call's presentation (Asterisk ${CALLERPRES()}); a restricted number is not looked up", Example: "allowed"},
+		{Name: "cnam", In: "query", Description: "true: the name cut to 15 characters of CNAM", Example: true, Schema: map[string]any{"type": "boolean"}},
+		{Name: "token", In: "query", Description: "callerid.token, when set (or the X-Pbxagent-Token header)", Example: "cid-7Hq2mV9x"},
+	}
 	return []platform.Route{
 		{Method: http.MethodGet, Path: "/cid", Scope: platform.ScopePublic, Handler: h, Op: platform.Operation{
-			Summary: "Caller name for Asterisk CURL() (text/plain, always 200)", Params: append(params, platform.Param{Name: "number", In: "query"}), Responses: text}},
+			Summary: "Caller name for Asterisk CURL() (text/plain, always 200)",
+			Params: append(params, platform.Param{Name: "number", In: "query", Required: true,
+				Description: "The caller's number in any notation (a leading + must be sent as %2B)", Example: "+38761111111"}), Responses: text}},
 		{Method: http.MethodGet, Path: "/cid/{number}", Scope: platform.ScopePublic, Handler: h, Op: platform.Operation{
-			Summary: "Caller name for Asterisk CURL()", Params: params, Responses: text}},
+			Summary: "Caller name for Asterisk CURL()",
+			Params: append(params, platform.Param{Name: "number", In: "path", Required: true,
+				Description: "The caller's number in any notation", Example: "+38761111111"}), Responses: text}},
 	}
 }
 
@@ -89,7 +104,7 @@ func (c *callerID) Routes() []platform.Route {
 func (c *callerID) Listen(context.Context) (err error) {
 	if c.agiAddr != "" {
 		if c.agiLn, err = net.Listen("tcp", c.agiAddr); err != nil {
-			return fmt.Errorf("agi listen %s: %w", c.agiAddr, err)
+			return agiListener.bindError(c.agiAddr, err)
 		}
 	}
 	if c.sip != nil {
@@ -104,13 +119,13 @@ func (c *callerID) listenSIP() (err error) {
 	anyPort := strings.HasSuffix(c.sipAddr, ":0")
 	for attempt := 0; ; attempt++ {
 		if c.sipPC, err = net.ListenPacket("udp", c.sipAddr); err != nil {
-			return fmt.Errorf("sip listen udp %s: %w", c.sipAddr, err)
+			return sipListener.bindError("udp "+c.sipAddr, err)
 		}
 		if c.sipLn, err = net.Listen("tcp", c.sipPC.LocalAddr().String()); err == nil {
 			return nil
 		}
 		if !anyPort || attempt == 4 || !errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("sip listen tcp %s: %w", c.sipPC.LocalAddr(), err)
+			return sipListener.bindError("tcp "+c.sipPC.LocalAddr().String(), err)
 		}
 		_ = c.sipPC.Close()
 		c.sipPC = nil

@@ -19,10 +19,10 @@ func newPhones(b *build) (platform.Component, error) {
 	if len(phoneAllow) > 0 {
 		auth |= phones.AuthIP
 	}
+	// Without http.public_url, links are built from each request's scheme
+	// and Host: the address the phone reached us at (never the listen
+	// address, which may be 0.0.0.0 or loopback).
 	publicURL := cfg.HTTP.PublicURL
-	if publicURL == "" {
-		publicURL = "http://" + cfg.HTTP.Addr
-	}
 	group, known := provisioning.ParseGroupBy(cfg.Phones.GroupBy)
 	if !known {
 		return nil, fmt.Errorf("config phones.group_by %q: want company, department, source or personal", cfg.Phones.GroupBy)

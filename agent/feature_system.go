@@ -23,16 +23,16 @@ func (*system) Name() string { return "system" }
 
 // Health is the body of /healthz.
 type Health struct {
-	Status     string `json:"status" openapi:"enum=ok"`
-	Version    string `json:"version"`
-	Generation uint64 `json:"generation"`
+	Status     string `json:"status" openapi:"enum=ok" doc:"Always ok when the daemon answers" example:"ok"`
+	Version    string `json:"version" doc:"The daemon's version" example:"1.4.0"`
+	Generation uint64 `json:"generation" doc:"The phone book's change counter: it grows with every write" example:"1842"`
 }
 
 // Readiness is the body of /readyz: "ok", or "unavailable" naming in
 // checks what is not ready (each check "ok" or why not).
 type Readiness struct {
-	Status string            `json:"status" openapi:"enum=ok|unavailable"`
-	Checks map[string]string `json:"checks"`
+	Status string            `json:"status" openapi:"enum=ok|unavailable" doc:"ok, or unavailable when a check fails" example:"ok"`
+	Checks map[string]string `json:"checks" doc:"Each check by name: ok, or why it is not ready" example:"{\"store\":\"ok\",\"ari\":\"ok\",\"http\":\"ok\"}"`
 }
 
 // Routes implements platform.Router.
@@ -50,9 +50,11 @@ func (s *system) Routes() []platform.Route {
 					200: {ContentType: "application/json", Description: "ready", Schema: Readiness{}},
 					503: {ContentType: "application/json", Description: "not ready", Schema: Readiness{}}}}},
 		{Method: "GET", Path: "/metrics", Scope: platform.ScopeAdmin, Handler: promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}),
-			Op: platform.Operation{Summary: "Prometheus metrics", Responses: map[int]platform.Body{200: {ContentType: "text/plain", Description: "metrics"}}}},
-		{Method: "GET", Path: "/api/openapi.json", Scope: platform.ScopeAdmin, Handler: d.mux.OpenAPIHandler(),
-			Op: platform.Operation{Summary: "This document", Responses: map[int]platform.Body{200: {ContentType: "application/json", Description: "OpenAPI 3"}}}},
+			Op: platform.Operation{Summary: "Prometheus metrics", Responses: map[int]platform.Body{200: {ContentType: "text/plain", Description: "the metrics in the Prometheus text format",
+				Example: "# HELP pbxagent_api_lookups_total Reverse lookups by match kind.\n# TYPE pbxagent_api_lookups_total counter\npbxagent_api_lookups_total{match=\"e164\"} 42\n"}}}},
+		{Method: "GET", Path: "/api/openapi.json", Scope: platform.ScopeAdmin, Handler: d.mux.OpenAPIHandler(openAPIInfo()),
+			Op: platform.Operation{Summary: "This document", Responses: map[int]platform.Body{200: {ContentType: "application/json", Description: "the OpenAPI 3.1 document",
+				Schema: map[string]any{"type": "object"}, Example: map[string]any{"openapi": "3.1.0", "info": map[string]any{"title": "pbxagent", "version": "1.4.0"}}}}}},
 	}
 }
 

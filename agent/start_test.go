@@ -27,7 +27,7 @@ func TestStartFailingHalfWayStopsWhatItStarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = d.Start(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "sip listen") {
+	if err == nil || !strings.Contains(err.Error(), "SIP redirect listener") {
 		t.Fatalf("start: %v, want the SIP port's error", err)
 	}
 	for name, addr := range map[string]string{"http": d.httpLn.Addr().String(), "agi": d.cid.agiLn.Addr().String()} {

@@ -44,7 +44,10 @@ func newBadgerLogger(l *slog.Logger, max int, interval time.Duration, now func()
 }
 
 // log logs msg at level unless the interval's cap is reached.
-func (b *badgerLogger) log(level slog.Level, msg string) {
+func (b *badgerLogger) log(level slog.Level, msg string) { b.logAttrs(level, msg) }
+
+// logAttrs logs msg with attrs at level unless the interval's cap is reached.
+func (b *badgerLogger) logAttrs(level slog.Level, msg string, attrs ...any) {
 	b.mu.Lock()
 	now := b.now()
 	if b.start.IsZero() || now.Sub(b.start) >= b.interval {
@@ -59,7 +62,7 @@ func (b *badgerLogger) log(level slog.Level, msg string) {
 	suppressed := b.suppressed
 	b.suppressed = 0
 	b.mu.Unlock()
-	args := []any{"component", "badger"}
+	args := append([]any{"component", "badger"}, attrs...)
 	if suppressed > 0 {
 		args = append(args, "suppressed", suppressed)
 	}
@@ -71,7 +74,7 @@ func (b *badgerLogger) Errorf(f string, a ...any) {
 	if b.disk != nil && isNoSpaceText(msg) {
 		b.disk.sawNoSpace()
 	}
-	b.log(slog.LevelError, msg)
+	b.log(slog.LevelError, strings.TrimSpace(msg))
 }
 
 func (b *badgerLogger) Warningf(f string, a ...any) {
@@ -79,14 +82,37 @@ func (b *badgerLogger) Warningf(f string, a ...any) {
 	if b.disk != nil && isNoSpaceText(msg) {
 		b.disk.sawNoSpace()
 	}
-	b.log(slog.LevelWarn, msg)
+	if cache, ratio, ok := cacheTooSmall(msg); ok {
+		// Badger's minute check of its caches: a hint, not a fault, and
+		// its text embeds every counter and a histogram. One short line.
+		b.logAttrs(slog.LevelInfo, "badger cache hit ratio is low; a larger store.memory_mb keeps more of the directory in memory",
+			"cache", cache, "hit_ratio", ratio)
+		return
+	}
+	if strings.HasPrefix(msg, "Cache life expectancy") {
+		return // the histogram that follows the line above
+	}
+	b.log(slog.LevelWarn, strings.TrimSpace(msg))
+}
+
+// cacheTooSmall recognises Badger's "<name> might be too small. Metrics:
+// … hit-ratio: 0.12" warning and returns the cache's name and hit ratio.
+func cacheTooSmall(msg string) (cache, ratio string, ok bool) {
+	cache, metrics, ok := strings.Cut(msg, " might be too small.")
+	if !ok {
+		return "", "", false
+	}
+	if _, r, found := strings.Cut(metrics, "hit-ratio: "); found {
+		ratio = strings.TrimSpace(strings.Fields(r + " ")[0])
+	}
+	return strings.ToLower(strings.TrimSpace(cache)), ratio, true
 }
 
 func (b *badgerLogger) Infof(f string, a ...any) {
 	if !b.l.Enabled(context.Background(), slog.LevelDebug) {
 		return
 	}
-	b.log(slog.LevelDebug, fmt.Sprintf(f, a...))
+	b.log(slog.LevelDebug, strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
 
 func (b *badgerLogger) Debugf(string, ...any) {}

@@ -57,3 +57,27 @@ func TestIsNoSpaceThroughBadgerWrapping(t *testing.T) {
 		}
 	}
 }
+
+// TestBadgerCacheWarningShortened: Badger's "might be too small" warning
+// (every counter, then a histogram of cache life expectancy) becomes one
+// short info line naming the cache and its hit ratio.
+func TestBadgerCacheWarningShortened(t *testing.T) {
+	var out strings.Builder
+	l := newBadgerLogger(slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo})), 10, time.Minute, time.Now, nil)
+	// The two calls Badger v4's monitorCache makes (db.go), with ristretto's text.
+	l.Warningf("%s might be too small. Metrics: %s\n", "Block cache",
+		"hit: 12 miss: 88 keys-added: 40 keys-updated: 0 keys-evicted: 30 cost-added: 1 cost-evicted: 1 sets-dropped: 0 sets-rejected: 0 gets-dropped: 0 gets-kept: 0 gets-total: 100 hit-ratio: 0.12")
+	l.Warningf("Cache life expectancy (in seconds): %+v\n", " -- Histogram: \n Min value: 0 \n Max value: 4 \n [0, 2) 20 66.67% \n [2, 4) 10 33.33% \n --")
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d lines, want 1:\n%s", len(lines), out.String())
+	}
+	for _, want := range []string{"level=INFO", "cache=\"block cache\"", "hit_ratio=0.12", "store.memory_mb", "component=badger"} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("line lacks %s: %s", want, lines[0])
+		}
+	}
+	if strings.Contains(out.String(), "Histogram") || strings.Contains(out.String(), "keys-evicted") {
+		t.Errorf("the histogram or the counters were logged: %s", out.String())
+	}
+}

@@ -8,6 +8,7 @@ import "bytes"
 //	meta/schema                    schema version (uvarint)
 //	meta/pub                       the published commit timestamp (8 bytes BE)
 //	meta/bulk                      the timestamp of a bulk operation in flight
+//	meta/numbering                 the fingerprint of the numbering rules the number keys follow (renumber.go)
 //	c/<id>                         the effective contact (binary record, see codec.go; JSON before schema 3)
 //	sv/<id>                        a synced contact's source version (a record like c/), when an overlay exists
 //	ov/<id>                        the local overlay of a synced contact (JSON)

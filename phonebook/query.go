@@ -43,14 +43,14 @@ func (q *Query) countCap() int {
 
 // Page is one page of search results, sorted by display name.
 type Page struct {
-	Contacts []*Contact `json:"contacts"`
+	Contacts []*Contact `json:"contacts" doc:"The contacts of this page, sorted by display name"`
 	// Total counts every contact the query matches, across pages, when
 	// TotalCapped is false. Counting a query that matches many contacts
 	// stops at TotalCap matches (or after a bounded scan): then
 	// TotalCapped is set and Total is a lower bound ("1000+").
-	Total int `json:"total"`
+	Total int `json:"total" doc:"How many contacts match across all pages; a lower bound when total_capped is set (counting stops at a cap on large results)" example:"1"`
 	// TotalCapped says that Total is a lower bound.
-	TotalCapped bool `json:"total_capped,omitempty"`
+	TotalCapped bool `json:"total_capped,omitempty" doc:"total is a lower bound: the count stopped at its cap" example:"false"`
 	// NextCursor fetches the next page; empty on the last page.
-	NextCursor string `json:"next_cursor,omitempty"`
+	NextCursor string `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page" example:"MDFKRVE3RzhaSzRNMk41UDZSN1M4VDlWMFc"`
 }

@@ -43,11 +43,11 @@ func (s *Store) Lookup(ctx context.Context, number string) (LookupResult, error)
 // Candidate is one of the contacts an ambiguous number belongs to.
 type Candidate struct {
 	// ContactID is the contact's id.
-	ContactID string `json:"contact_id"`
+	ContactID string `json:"contact_id" doc:"The contact's id" example:"01JEQ7G8ZK4M2N5P6R7S8T9V0W"`
 	// Name is its display name.
-	Name string `json:"name"`
+	Name string `json:"name" doc:"The contact's display name" example:"Jürgen Müller"`
 	// Source is where it comes from ("local", "csv", a sync source).
-	Source string `json:"source"`
+	Source string `json:"source" doc:"The contact's source (local, csv or a sync source's id)" example:"local"`
 }
 
 // LookupCandidates is Lookup that, when the answer is ambiguous, also

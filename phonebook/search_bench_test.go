@@ -19,7 +19,7 @@ import (
 
 // benchStoreVersion names the key layout the cached benchmark stores were
 // built with; change it whenever the layout changes.
-const benchStoreVersion = "search-v7"
+const benchStoreVersion = "search-v8"
 
 // BenchmarkSearch100k: Store.Search over 100 000 generated contacts.
 func BenchmarkSearch100k(b *testing.B) { benchSearch(b, 100_000) }

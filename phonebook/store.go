@@ -84,6 +84,8 @@ type Store struct {
 
 	disk *diskGuard // refuses writes while the disk is full
 
+	renum renumber // the background re-index of numbers after a numbering change
+
 	closed atomic.Bool
 	stop   chan struct{}
 	done   chan struct{}
@@ -154,6 +156,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.startCallerBuild() // lookups read the store until it is built
 	}
 	s.cbuild.mu.Unlock()
+	if err := s.startRenumber(); err != nil {
+		s.stopCallers()
+		_ = db.Close()
+		return nil, err
+	}
 	go s.maintain()
 	return s, nil
 }
@@ -297,6 +304,7 @@ func (s *Store) Close() error {
 	go func() {
 		close(s.stop)
 		<-s.done
+		s.stopRenumber() // its bulk operation is rolled back
 		s.stopCallers()
 		s.wmu.Lock() // wait for a writer in flight
 		defer s.wmu.Unlock()
@@ -466,9 +474,6 @@ func getUvarint(txn *badger.Txn, key string) (uint64, error) {
 	})
 	return v, err
 }
-
-// DiskSize returns the bytes Badger uses on disk: LSM tree and value log.
-func (s *Store) DiskSize() (lsm, vlog int64) { return s.db.Size() }
 
 // Settle waits until Badger's background compaction has caught up (no
 // level, level 0 included, due for compaction), or ctx ends. Reads are

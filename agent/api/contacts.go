@@ -44,7 +44,7 @@ func NewContacts(store *phonebook.Store, reg prometheus.Registerer) *Contacts {
 // for a synced contact, the fields edited locally.
 type ContactView struct {
 	*phonebook.Contact
-	LocalFields []string `json:"local_fields,omitempty"`
+	LocalFields []string `json:"local_fields,omitempty" doc:"The fields of a synced contact changed locally (kept through syncs until reverted)" example:"[\"job_title\"]"`
 }
 
 func (c *Contacts) view(ctx context.Context, ct *phonebook.Contact) (ContactView, error) {
@@ -90,21 +90,21 @@ func (c *Contacts) search(w http.ResponseWriter, r *http.Request) {
 
 // contactInput is what clients may set on a contact.
 type contactInput struct {
-	Scope             phonebook.Scope    `json:"scope"`
-	Owner             string             `json:"owner"`
-	FirstName         string             `json:"first_name"`
-	MiddleName        string             `json:"middle_name"`
-	LastName          string             `json:"last_name"`
-	DisplayName       string             `json:"display_name"`
-	Company           string             `json:"company"`
-	Department        string             `json:"department"`
-	JobTitle          string             `json:"job_title"`
-	OfficeLocation    string             `json:"office_location"`
-	PreferredLanguage string             `json:"preferred_language"`
-	UserPrincipalName string             `json:"user_principal_name"`
-	Emails            []phonebook.Email  `json:"emails"`
-	Numbers           []phonebook.Number `json:"numbers"`
-	Custom            map[string]string  `json:"custom"`
+	Scope             phonebook.Scope    `json:"scope" doc:"global (the default) or personal" example:"global"`
+	Owner             string             `json:"owner" doc:"The user id owning a personal contact (default: the caller, for a personal contact)" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
+	FirstName         string             `json:"first_name" doc:"Given name" example:"Jürgen"`
+	MiddleName        string             `json:"middle_name" doc:"Middle name" example:"Karl"`
+	LastName          string             `json:"last_name" doc:"Family name" example:"Müller"`
+	DisplayName       string             `json:"display_name" doc:"The name shown and matched (derived from the name parts when empty)" example:"Jürgen Müller"`
+	Company           string             `json:"company" doc:"Company or organisation" example:"Ankunding d.o.o."`
+	Department        string             `json:"department" doc:"Department" example:"Sales"`
+	JobTitle          string             `json:"job_title" doc:"Job title" example:"CTO"`
+	OfficeLocation    string             `json:"office_location" doc:"Office or site" example:"Sarajevo"`
+	PreferredLanguage string             `json:"preferred_language" doc:"Preferred language (BCP 47 tag)" example:"de"`
+	UserPrincipalName string             `json:"user_principal_name" doc:"Directory sign-in name" example:"j.mueller@ankunding.onmicrosoft.com"`
+	Emails            []phonebook.Email  `json:"emails" doc:"E-mail addresses"`
+	Numbers           []phonebook.Number `json:"numbers" doc:"Phone numbers (type and value)"`
+	Custom            map[string]string  `json:"custom" doc:"Free fields, name to value" example:"{\"crm_id\":\"A-1042\"}"`
 }
 
 func (in *contactInput) contact() *phonebook.Contact {
@@ -296,28 +296,13 @@ const maxCandidates = 20
 
 // LookupAnswer is the body of GET /api/v1/lookup.
 type LookupAnswer struct {
-	// Name is the matched contact's display name; empty on a miss.
-	Name string `json:"name"`
-	// ContactID is the matched contact's id; empty on a miss.
-	ContactID string `json:"contact_id"`
-	// Match says how the number matched, or why it did not.
-	Match phonebook.MatchKind `json:"match"`
-	// Source is the matched contact's source.
-	Source string `json:"source,omitempty"`
-	// E164 is the number normalised, when it could be.
-	E164 string `json:"e164,omitempty"`
-	// Candidates lists, for an ambiguous number, the global contacts that
-	// share it (at most 20, oldest first); caller ID names none of them.
-	Candidates []phonebook.Candidate `json:"candidates,omitempty"`
-	// CandidatesTotal counts them all.
-	CandidatesTotal int `json:"candidates_total,omitempty"`
-}
-
-// LookupMiss is the 404 body of GET /api/v1/lookup: the answer beside the
-// error envelope.
-type LookupMiss struct {
-	LookupAnswer
-	Error platform.ErrorDetail `json:"error"`
+	Name            string                `json:"name" doc:"The caller name: the contact's display name (empty on a miss)" example:"Jürgen Müller"`
+	ContactID       string                `json:"contact_id" doc:"The contact's id (empty on a miss)" example:"01JEQ7G8ZK4M2N5P6R7S8T9V0W"`
+	Match           phonebook.MatchKind   `json:"match" doc:"How the number matched: exact, extension, e164, national; none on a miss; skipped, or ambiguous when several contacts have it" example:"e164"`
+	Source          string                `json:"source,omitempty" doc:"The contact's source (local, csv or a sync source's id)" example:"local"`
+	E164            string                `json:"e164,omitempty" doc:"The number looked up, in E.164" example:"+38761111111"`
+	Candidates      []phonebook.Candidate `json:"candidates,omitempty" doc:"For an ambiguous number, the global contacts that share it (at most 20, oldest first); caller ID names none of them"`
+	CandidatesTotal int                   `json:"candidates_total,omitempty" doc:"How many contacts share an ambiguous number" example:"2"`
 }
 
 // missMessage says why a lookup named nobody.
@@ -346,7 +331,7 @@ func (c *Contacts) lookup(w http.ResponseWriter, r *http.Request) {
 	ans := LookupAnswer{Name: res.Name, ContactID: res.ContactID, Match: res.Match, Source: res.Source, E164: res.E164,
 		Candidates: cands, CandidatesTotal: total}
 	if !res.Match.Hit() {
-		platform.WriteJSON(w, http.StatusNotFound, LookupMiss{ans, platform.ErrorDetail{Code: platform.CodeNotFound, Message: missMessage(ans),
+		platform.WriteJSON(w, http.StatusNotFound, lookupMiss{ans, platform.ErrorDetail{Code: platform.CodeNotFound, Message: missMessage(ans),
 			Details: []platform.FieldError{}, RequestID: platform.RequestID(r.Context())}})
 		return
 	}

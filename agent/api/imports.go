@@ -59,30 +59,18 @@ func NewImports(store *phonebook.Store, tmpDir string, opts ...ImportsOption) *I
 
 // ImportResult is the answer to a successful import.
 type ImportResult struct {
-	// ID is the import's id: GET /api/v1/contact-imports/{id} gives its
-	// progress while it runs and this result after.
-	ID string `json:"id,omitempty"`
-	// Format is the detected format: central-phone-book (no header row),
-	// google or outlook (recognised by the header row).
-	Format string `json:"format"`
-	// FormatDescription says which format was detected and how.
-	FormatDescription string `json:"format_description"`
-	// Mode is replace or merge.
-	Mode string `json:"mode"`
-	// Rows counts the contacts read from the file.
-	Rows      int `json:"rows"`
-	Created   int `json:"created"`
-	Updated   int `json:"updated"`
-	Unchanged int `json:"unchanged"`
-	Deleted   int `json:"deleted"`
-	// SkippedColumns lists the header columns (Google, Outlook) that map
-	// to no contact field and held values, which were not imported.
-	SkippedColumns []csvbook.SkippedColumn `json:"skipped_columns,omitempty"`
-	// Warnings lists the cells skipped (a Google or Outlook number that is
-	// not a phone number, a row with nothing to import), at most 10 000.
-	Warnings []csvbook.Problem `json:"warnings,omitempty"`
-	// WarningsTotal counts them all.
-	WarningsTotal int `json:"warnings_total,omitempty"`
+	ID                string                  `json:"id,omitempty" doc:"The import's id: GET /api/v1/contact-imports/{id} gives its progress while it runs and this result after" example:"cli-3f2a9c1d7e5b4a60"`
+	Format            string                  `json:"format" doc:"The CSV format detected: central-phone-book (no header row), google or outlook (recognised by the header row)" example:"central-phone-book"`
+	FormatDescription string                  `json:"format_description" doc:"Which format was detected and how, in words" example:"Central Phone Book (no header row)"`
+	Mode              string                  `json:"mode" doc:"replace (the CSV-managed contacts become the file's) or merge" example:"replace"`
+	Rows              int                     `json:"rows" doc:"Data rows read" example:"1200"`
+	Created           int                     `json:"created" doc:"Contacts created" example:"40"`
+	Updated           int                     `json:"updated" doc:"Contacts changed" example:"12"`
+	Unchanged         int                     `json:"unchanged" doc:"Contacts the file left as they were" example:"1148"`
+	Deleted           int                     `json:"deleted" doc:"CSV-managed contacts removed because the file no longer has them (replace)" example:"5"`
+	SkippedColumns    []csvbook.SkippedColumn `json:"skipped_columns,omitempty" doc:"Header columns (Google, Outlook) that map to no contact field and held values, which were not imported"`
+	Warnings          []csvbook.Problem       `json:"warnings,omitempty" doc:"Values or rows skipped, with their line (at most 10 000)"`
+	WarningsTotal     int                     `json:"warnings_total,omitempty" doc:"All the warnings, listed or not" example:"3"`
 }
 
 // now is the imports' clock's time.

@@ -45,41 +45,41 @@ const (
 type ImportStatus struct {
 	// ID is the import's id: the import_id the client chose, or one the
 	// daemon made.
-	ID string `json:"id"`
+	ID string `json:"id" doc:"The import's id: the import_id the client chose, or one the daemon made" example:"console-3f2a9c1d"`
 	// Mode is replace or merge.
-	Mode string `json:"mode"`
+	Mode string `json:"mode" doc:"replace or merge" example:"replace"`
 	// Phase is receiving, validating, applying, publishing, done or failed.
-	Phase ImportPhase `json:"phase"`
+	Phase ImportPhase `json:"phase" doc:"receiving, validating, applying, publishing, done or failed" example:"applying"`
 	// BytesReceived counts the bytes of the upload received so far.
-	BytesReceived int64 `json:"bytes_received"`
+	BytesReceived int64 `json:"bytes_received" doc:"Bytes of the upload received so far" example:"5242880"`
 	// BytesTotal is the upload's size when the client sent a
 	// Content-Length, else 0.
-	BytesTotal int64 `json:"bytes_total,omitempty"`
+	BytesTotal int64 `json:"bytes_total,omitempty" doc:"The upload's size, when the client sent a Content-Length" example:"5242880"`
 	// RowsParsed counts the rows read in the current phase: checked while
 	// validating, parsed for writing while applying.
-	RowsParsed int64 `json:"rows_parsed"`
+	RowsParsed int64 `json:"rows_parsed" doc:"Rows read in the current phase: checked while validating, parsed for writing while applying" example:"46080"`
 	// RowsWritten counts the rows handed to the store while applying.
-	RowsWritten int64 `json:"rows_written"`
+	RowsWritten int64 `json:"rows_written" doc:"Rows written while applying" example:"45056"`
 	// RowsTotal is the file's number of rows, known once it is validated.
-	RowsTotal int64 `json:"rows_total,omitempty"`
+	RowsTotal int64 `json:"rows_total,omitempty" doc:"The file's rows, known once it is validated" example:"100000"`
 	// SecondsLeft estimates the time until the import is published, from
 	// its progress so far; absent when there is no estimate yet
 	// (receiving, validating, the first rows of applying) or it ended.
-	SecondsLeft int64 `json:"seconds_left,omitempty"`
+	SecondsLeft int64 `json:"seconds_left,omitempty" doc:"Estimated seconds until the import is published (applying, publishing); absent without an estimate" example:"29"`
 	// StartedAt is when the upload began; FinishedAt when it ended.
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at,omitzero"`
+	StartedAt  time.Time `json:"started_at" doc:"When the upload began" example:"2026-12-07T08:15:00Z"`
+	FinishedAt time.Time `json:"finished_at,omitzero" doc:"When the import ended (absent while it runs)" example:"2026-12-07T08:15:42Z"`
 	// Result is what a done import did (warnings cut to the first 100).
-	Result *ImportResult `json:"result,omitempty"`
+	Result *ImportResult `json:"result,omitempty" doc:"What a done import did: its answer, warnings cut to the first 100"`
 	// Error is why a failed import was not applied (the upload's answer).
-	Error *platform.ErrorDetail `json:"error,omitempty"`
+	Error *platform.ErrorDetail `json:"error,omitempty" doc:"Why a failed import was not applied: its answer's error"`
 }
 
 // ImportList is the body of GET /api/v1/contact-imports.
 type ImportList struct {
 	// Imports are those in progress and the last finished ones, newest
 	// first.
-	Imports []ImportStatus `json:"imports"`
+	Imports []ImportStatus `json:"imports" doc:"The imports in progress and the last 20 finished, newest first"`
 }
 
 // keepFinished is how many finished imports the status resource keeps.

@@ -44,9 +44,9 @@ type Filter struct {
 
 // Page is a page of entries, newest first.
 type Page struct {
-	Entries []Entry `json:"entries"`
+	Entries []Entry `json:"entries" doc:"The entries of this page, newest first"`
 	// NextCursor, when set, fetches the next (older) page.
-	NextCursor string `json:"next_cursor,omitempty"`
+	NextCursor string `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next (older) page; absent on the last page" example:"MDFKRVE3RzhaSzRNMk41UDZSN1M4VDlWMFc"`
 }
 
 func (f Filter) match(e *Entry) bool {
@@ -132,14 +132,14 @@ func (l *Log) Routes() []platform.Route {
 		Op: platform.Operation{
 			Summary: "List the audit log, newest first",
 			Params: []platform.Param{
-				{Name: "actor", In: "query", Description: "actor kind (admin_token, session, app_user, app, cli), user id, username or app id", Schema: str},
-				{Name: "action", In: "query", Description: "action prefix (contact., campaign.start, import.)", Schema: str},
-				{Name: "object", In: "query", Description: "object type, or type/id (contact/01J…)", Schema: str},
-				{Name: "result", In: "query", Description: "ok, error, an error code or an HTTP status", Schema: str},
-				{Name: "since", In: "query", Description: "RFC 3339 time, inclusive", Schema: tm},
-				{Name: "until", In: "query", Description: "RFC 3339 time, exclusive", Schema: tm},
-				{Name: "limit", In: "query", Description: "entries per page, 1–1000 (default 100)", Schema: map[string]any{"type": "integer"}},
-				{Name: "cursor", In: "query", Description: "next_cursor of the previous page", Schema: str},
+				{Name: "actor", In: "query", Description: "actor kind (admin_token, session, app_user, app, cli), user id, username or app id", Schema: str, Example: "jmueller"},
+				{Name: "action", In: "query", Description: "action prefix (contact., campaign.start, import.)", Schema: str, Example: "contact."},
+				{Name: "object", In: "query", Description: "object type, or type/id (contact/01J…)", Schema: str, Example: "contact/01JEQ7G8ZK4M2N5P6R7S8T9V0W"},
+				{Name: "result", In: "query", Description: "ok, error, an error code or an HTTP status", Schema: str, Example: "ok"},
+				{Name: "since", In: "query", Description: "RFC 3339 time, inclusive", Schema: tm, Example: "2026-12-01T00:00:00Z"},
+				{Name: "until", In: "query", Description: "RFC 3339 time, exclusive", Schema: tm, Example: "2026-12-08T00:00:00Z"},
+				{Name: "limit", In: "query", Description: "entries per page, 1–1000 (default 100)", Schema: map[string]any{"type": "integer"}, Example: 100},
+				{Name: "cursor", In: "query", Description: "next_cursor of the previous page", Schema: str, Example: "MDFKRVE5QzNENEU1RjZHN0g4SjlLME0xTjI"},
 			},
 			Responses: map[int]platform.Body{
 				http.StatusOK:         {ContentType: "application/json", Description: "a page of entries", Schema: Page{}},

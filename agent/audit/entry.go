@@ -19,25 +19,25 @@ import (
 // Entry is one recorded change.
 type Entry struct {
 	// ID is the entry's key: time-ordered, unique.
-	ID   string    `json:"id"`
-	Time time.Time `json:"time"`
+	ID   string    `json:"id" doc:"The entry's key: time-ordered, unique" example:"01JEQ9C3D4E5F6G7H8J9K0M1N2"`
+	Time time.Time `json:"time" doc:"When the change was made" example:"2026-12-07T08:30:00Z"`
 	// Actor is who made the change.
-	Actor Actor `json:"actor"`
+	Actor Actor `json:"actor" doc:"Who made the change"`
 	// Remote is the client's address (host only).
-	Remote string `json:"remote,omitempty"`
+	Remote string `json:"remote,omitempty" doc:"The client's address (host only)" example:"192.0.2.10"`
 	// Action names the change: "contact.create", "campaign.start",
 	// "import.replace".
-	Action string `json:"action"`
+	Action string `json:"action" doc:"Names the change: contact.create, campaign.start, import.replace, …" example:"contact.create"`
 	// Object is what was changed (type and id; id empty for a collection).
-	Object Object `json:"object"`
+	Object Object `json:"object" doc:"What was changed (type and id; id empty for a collection)"`
 	// Result is "ok" or the error code ("invalid", "insufficient_storage").
-	Result string `json:"result"`
+	Result string `json:"result" doc:"ok, or the error code (invalid, insufficient_storage, …)" example:"ok"`
 	// Status is the HTTP status answered (0 for internal events).
-	Status int `json:"status,omitempty"`
+	Status int `json:"status,omitempty" doc:"The HTTP status answered (0 for internal events)" example:"201"`
 	// RequestID is the request's X-Request-Id.
-	RequestID string `json:"request_id,omitempty"`
+	RequestID string `json:"request_id,omitempty" doc:"The request's X-Request-Id" example:"b3f1c2a4d5e6f708"`
 	// Details are a few facts (query parameters, counts), never a secret.
-	Details map[string]string `json:"details,omitempty"`
+	Details map[string]string `json:"details,omitempty" doc:"A few facts (query parameters, counts), never a secret" example:"{\"mode\":\"replace\"}"`
 }
 
 // Actor is who acted.
@@ -45,10 +45,10 @@ type Actor struct {
 	// Kind is how they authenticated (platform.Kind: "admin_token",
 	// "session", "app_user", "app"), "cli" for the command line, or
 	// "anonymous".
-	Kind     string `json:"kind"`
-	UserID   string `json:"user_id,omitempty"`
-	Username string `json:"username,omitempty"`
-	AppID    string `json:"app_id,omitempty"`
+	Kind     string `json:"kind" doc:"How they authenticated: admin_token, session, app_user, app; cli for the command line; anonymous" example:"session"`
+	UserID   string `json:"user_id,omitempty" doc:"The user's id" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
+	Username string `json:"username,omitempty" doc:"The user's username" example:"jmueller"`
+	AppID    string `json:"app_id,omitempty" doc:"The OAuth2 app's client id" example:"app_3f2a9c"`
 }
 
 // Actor kinds that are not platform kinds.
@@ -73,8 +73,8 @@ func (a Actor) matches(q string) bool {
 
 // Object is what a change applies to.
 type Object struct {
-	Type string `json:"type,omitempty"`
-	ID   string `json:"id,omitempty"`
+	Type string `json:"type,omitempty" doc:"The kind of object: contact, source, phone, user, app, campaign, …" example:"contact"`
+	ID   string `json:"id,omitempty" doc:"The object's id (empty for a collection)" example:"01JEQ7G8ZK4M2N5P6R7S8T9V0W"`
 }
 
 // ResultOK is the result of a change that succeeded.

@@ -102,7 +102,8 @@ type HTTP struct {
 	// Addr is the listen address. Default "127.0.0.1:8080".
 	Addr string `yaml:"addr"`
 	// PublicURL is how phones reach pbxagent (used inside provisioning
-	// files). Default "http://<addr>".
+	// files and phone books). Default: each request's scheme and Host, the
+	// address the phone reached the daemon at.
 	PublicURL string `yaml:"public_url"`
 	// MaxBodyBytes caps request bodies, CSV uploads included. Default 256 MiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
@@ -300,35 +301,6 @@ func applyEnv(cfg *Config, environ []string) error {
 		}
 		return nil
 	})
-}
-
-// EnvNames lists every environment variable the configuration reads.
-func EnvNames() []string {
-	var out []string
-	for _, k := range Keys() {
-		out = append(out, k.Env)
-	}
-	return out
-}
-
-// Key is one configuration key.
-type Key struct {
-	// Path is the YAML path ("http.addr"); the daemon's flag of the key is
-	// "--" and the path.
-	Path string
-	// Env is the environment variable that overrides it (PBXAGENT_HTTP_ADDR).
-	Env string
-}
-
-// Keys lists every configuration key, in declaration order.
-func Keys() []Key {
-	var out []Key
-	cfg := Default()
-	_ = walk(reflect.ValueOf(&cfg).Elem(), "PBXAGENT", "", func(env, path string, _ reflect.Value) error {
-		out = append(out, Key{Path: path, Env: env})
-		return nil
-	})
-	return out
 }
 
 // Set parses value into the key at path ("callerid.deadline", "100ms"):

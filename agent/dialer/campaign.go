@@ -72,92 +72,92 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // RetryRule says when and how often an outcome is retried.
 type RetryRule struct {
 	// Delay before the next attempt.
-	Delay Duration `json:"delay"`
+	Delay Duration `json:"delay" doc:"How long to wait before the next attempt after this outcome" example:"30m"`
 	// Max is the most attempts that may end in this outcome (0: never retry).
-	Max int `json:"max"`
+	Max int `json:"max" doc:"The most attempts that may end in this outcome (0: never retry)" example:"3"`
 }
 
 // RetryPolicy holds the retry rules per outcome.
 type RetryPolicy struct {
-	Busy       RetryRule `json:"busy"`
-	NoAnswer   RetryRule `json:"no_answer"`
-	Congestion RetryRule `json:"congestion"`
+	Busy       RetryRule `json:"busy" doc:"Retrying after a busy line"`
+	NoAnswer   RetryRule `json:"no_answer" doc:"Retrying after no answer"`
+	Congestion RetryRule `json:"congestion" doc:"Retrying after network congestion"`
 	// MaxAttempts caps all attempts of one lead (default 5).
-	MaxAttempts int `json:"max_attempts"`
+	MaxAttempts int `json:"max_attempts" doc:"Caps all attempts of one lead (default 5)" example:"5"`
 }
 
 // CallingWindow is the local time of day when a lead may be called.
 type CallingWindow struct {
 	// Start and End as "HH:MM" in the lead's local time (default 08:00-21:00).
-	Start string `json:"start"`
-	End   string `json:"end"`
+	Start string `json:"start" doc:"Start of the calling window, HH:MM in the lead's local time (default 08:00)" example:"09:00"`
+	End   string `json:"end" doc:"End of the calling window, HH:MM in the lead's local time (default 21:00)" example:"20:00"`
 	// DefaultTZ is used for leads whose zone is neither given nor derivable
 	// from the number (IANA name; default UTC).
-	DefaultTZ string `json:"default_tz"`
+	DefaultTZ string `json:"default_tz" doc:"The IANA zone of leads whose zone is neither given nor derivable from the number (default UTC)" example:"Europe/Sarajevo"`
 }
 
 // AMDConfig enables answering-machine detection through the dialplan's AMD().
 type AMDConfig struct {
-	Enabled bool `json:"enabled"`
+	Enabled bool `json:"enabled" doc:"Run answering-machine detection on answered calls" example:"true"`
 	// Action on MACHINE: "hangup" or "message".
-	Action string `json:"action"`
+	Action string `json:"action" doc:"What to do on a machine: hangup, or message (play message)" example:"hangup"`
 	// Message is the media played to a machine when Action is "message".
-	Message string `json:"message"`
+	Message string `json:"message" doc:"The media played to a machine when action is message (an Asterisk sound URI)" example:"sound:custom/callback-message"`
 	// FalsePositiveRate is the estimated share of MACHINE verdicts that
 	// were people (measured by sampling recordings). Ofcom counts them as
 	// abandoned calls: each MACHINE adds this much of an answered,
 	// abandoned call to the abandonment meter.
-	FalsePositiveRate float64 `json:"false_positive_rate,omitempty"`
+	FalsePositiveRate float64 `json:"false_positive_rate,omitempty" doc:"The estimated share of MACHINE verdicts that were people (measured by sampling recordings). Ofcom counts them as abandoned calls: each MACHINE adds this much of an answered, abandoned call to the abandonment meter" example:"0.02"`
 }
 
 // CampaignConfig is everything an administrator sets on a campaign.
 type CampaignConfig struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	Mode Mode   `json:"mode" openapi:"enum=preview|progressive|spare|predictive,required"`
+	ID   string `json:"id" doc:"The campaign's id (chosen by the client; generated when empty)" example:"spring-renewals"`
+	Name string `json:"name" doc:"A name for people" example:"Spring renewals"`
+	Mode Mode   `json:"mode" openapi:"enum=preview|progressive|spare|predictive,required" doc:"Pacing: preview (the agent asks for each call), progressive (one call per free agent), spare (free agents plus spare_calls) or predictive" example:"progressive"`
 	// MaxChannels caps simultaneous customer legs (trunk cap). Agent legs
 	// are not counted.
-	MaxChannels int `json:"max_channels"`
+	MaxChannels int `json:"max_channels" doc:"Caps simultaneous customer legs (the trunk's capacity); agent legs are not counted" example:"30"`
 	// DialTimeout is how long an unanswered call rings (>= 15 s; default 25 s).
-	DialTimeout Duration `json:"dial_timeout"`
+	DialTimeout Duration `json:"dial_timeout" doc:"How long an unanswered call rings (at least 15 s; default 25 s)" example:"25s"`
 	// CallerID presented to customers (must be callable back).
-	CallerID string `json:"caller_id"`
+	CallerID string `json:"caller_id" doc:"The number presented to customers (must be callable back)" example:"+38733123456"`
 	// DialString turns a number into an endpoint; "{number}" is replaced,
 	// e.g. "PJSIP/{number}@trunk".
-	DialString string `json:"dial_string"`
+	DialString string `json:"dial_string" doc:"Turns a number into an Asterisk endpoint; {number} is replaced" example:"PJSIP/{number}@trunk"`
 	// DefaultRegion is the ISO country for numbers without a "+" (e.g. "GB").
-	DefaultRegion string `json:"default_region"`
+	DefaultRegion string `json:"default_region" doc:"The ISO country of numbers without a +" example:"BA"`
 	// SpareCalls is the number of extra calls in ModeSpare.
-	SpareCalls int `json:"spare_calls"`
+	SpareCalls int `json:"spare_calls" doc:"Extra calls beyond free agents in spare mode" example:"2"`
 	// AbandonTarget is the abandoned/answered ceiling (default 0.03).
-	AbandonTarget float64 `json:"abandon_target"`
+	AbandonTarget float64 `json:"abandon_target" doc:"The ceiling of abandoned / answered calls over abandon_window (default 0.03)" example:"0.03"`
 	// AbandonWindow is the measuring window: 24h (UK) or 720h (US 30 days).
-	AbandonWindow Duration `json:"abandon_window"`
+	AbandonWindow Duration `json:"abandon_window" doc:"The window the abandonment rate is measured over: 24h (UK Ofcom) or 720h (US, 30 days)" example:"24h"`
 	// Grace is how long an answered customer waits for an agent before the
 	// information message (<= 2 s, default 2 s).
-	Grace Duration `json:"grace"`
+	Grace Duration `json:"grace" doc:"How long an answered customer waits for an agent before the information message (at most 2 s, default 2 s)" example:"2s"`
 	// WrapUp is the after-call work time of agents (default 10 s).
-	WrapUp   Duration      `json:"wrap_up"`
-	Retry    RetryPolicy   `json:"retry"`
-	Window   CallingWindow `json:"window"`
-	HoldWith HoldMedia     `json:"hold_with"`
+	WrapUp   Duration      `json:"wrap_up" doc:"Agents' after-call work time (default 10 s)" example:"10s"`
+	Retry    RetryPolicy   `json:"retry" doc:"When to call a lead again"`
+	Window   CallingWindow `json:"window" doc:"When leads may be called, in their local time"`
+	HoldWith HoldMedia     `json:"hold_with" doc:"What an answered customer hears while waiting for an agent: moh or ringback" example:"ringback"`
 	// InfoMessage is the media played to abandoned customers (caller name
 	// and number to call back). Required in every mode: even a reserved
 	// call can lose its agent while it rings.
-	InfoMessage string    `json:"info_message"`
-	AMD         AMDConfig `json:"amd"`
+	InfoMessage string    `json:"info_message" doc:"The media played to abandoned customers (caller name and a number to call back; an Asterisk sound URI); required in every mode" example:"sound:custom/abandon-info"`
+	AMD         AMDConfig `json:"amd" doc:"Answering-machine detection"`
 	// Record records the customer-agent bridge.
-	Record bool `json:"record"`
+	Record bool `json:"record" doc:"Record the customer-agent bridge" example:"false"`
 	// ExpectedAnswerRate and ExpectedTalk seed the predictor before it has
 	// measured anything (defaults 0.25 and 120 s).
-	ExpectedAnswerRate float64  `json:"expected_answer_rate"`
-	ExpectedTalk       Duration `json:"expected_talk"`
+	ExpectedAnswerRate float64  `json:"expected_answer_rate" doc:"Seeds the predictor before it has measured anything (default 0.25)" example:"0.25"`
+	ExpectedTalk       Duration `json:"expected_talk" doc:"Seeds the predictor's talk time before it has measured anything (default 120 s)" example:"2m0s"`
 	// Predictor selects the predictive algorithm: "risk" (default) or
 	// "margin" (the fixed safety margin of testlab/dialsim/FIGURES.md, a
 	// baseline).
-	Predictor string `json:"predictor,omitempty"`
+	Predictor string `json:"predictor,omitempty" doc:"The predictive algorithm: risk (default) or margin (a fixed safety margin)" example:"risk"`
 	// Margin is the safety margin in agents of the "margin" predictor.
-	Margin float64 `json:"margin,omitempty"`
+	Margin float64 `json:"margin,omitempty" doc:"The safety margin, in agents, of the margin predictor" example:"0.5"`
 }
 
 // Predictors.

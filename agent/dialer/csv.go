@@ -11,10 +11,10 @@ import (
 
 // LeadInput is one parsed lead before it joins a campaign.
 type LeadInput struct {
-	Number string            `json:"number"`
-	Name   string            `json:"name,omitempty"`
-	TZ     string            `json:"tz,omitempty"`
-	Fields map[string]string `json:"fields,omitempty"`
+	Number string            `json:"number" doc:"The number to call (E.164, or national in default_region)" example:"+38761100004"`
+	Name   string            `json:"name,omitempty" doc:"The customer's name, shown to the agent" example:"Amra Hodžić"`
+	TZ     string            `json:"tz,omitempty" doc:"The lead's IANA time zone (empty: derived from the number)" example:"Europe/Sarajevo"`
+	Fields map[string]string `json:"fields,omitempty" doc:"Custom fields, shown to the agent" example:"{\"contract\":\"C-2291\"}"`
 }
 
 // MaxLeadRows bounds one CSV upload.

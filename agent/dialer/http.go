@@ -110,9 +110,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 type campaignOut struct {
-	Config CampaignConfig `json:"config"`
-	State  CampaignState  `json:"state"`
-	Stats  *CampaignView  `json:"stats,omitempty"`
+	Config CampaignConfig `json:"config" doc:"The campaign's settings"`
+	State  CampaignState  `json:"state" openapi:"enum=stopped|running|paused" doc:"stopped, running or paused" example:"running"`
+	Stats  *CampaignView  `json:"stats,omitempty" doc:"The campaign's live figures (once started)"`
 }
 
 func (h *Handler) listCampaigns(w http.ResponseWriter, r *http.Request) {

@@ -19,18 +19,18 @@ const (
 
 // Lead is one customer to call.
 type Lead struct {
-	ID     string `json:"id"`
-	Number string `json:"number"` // canonical E.164 where parseable
-	Name   string `json:"name,omitempty"`
+	ID     string `json:"id" doc:"The lead's id within its campaign" example:"17"`
+	Number string `json:"number" doc:"The number, E.164 where parseable" example:"+38761100004"` // canonical E.164 where parseable
+	Name   string `json:"name,omitempty" doc:"The customer's name" example:"Amra Hodžić"`
 	// TZ is the IANA zone given in the list; empty means derived from the number.
-	TZ     string            `json:"tz,omitempty"`
-	Fields map[string]string `json:"fields,omitempty"`
+	TZ     string            `json:"tz,omitempty" doc:"The IANA zone given in the list; empty: derived from the number" example:"Europe/Sarajevo"`
+	Fields map[string]string `json:"fields,omitempty" doc:"Custom fields from the list" example:"{\"contract\":\"C-2291\"}"`
 
-	Status      LeadStatus `json:"status"`
-	Attempts    int        `json:"attempts"`
-	LastOutcome Outcome    `json:"last_outcome,omitempty"`
-	NextAt      time.Time  `json:"next_at,omitzero"`
-	Disposition string     `json:"disposition,omitempty"`
+	Status      LeadStatus `json:"status" openapi:"enum=pending|dialing|done|dnc|bad" doc:"pending, dialing, done, dnc (on the do-not-call list) or bad (invalid number)" example:"pending"`
+	Attempts    int        `json:"attempts" doc:"Calls placed so far" example:"1"`
+	LastOutcome Outcome    `json:"last_outcome,omitempty" doc:"The last attempt's outcome (connected, no_answer, busy, machine, …)" example:"no_answer"`
+	NextAt      time.Time  `json:"next_at,omitzero" doc:"When the lead may be called again" example:"2026-12-07T10:30:00Z"`
+	Disposition string     `json:"disposition,omitempty" doc:"The agent's disposition of the call" example:"callback"`
 
 	zones   *zoneSet
 	counts  map[Outcome]int

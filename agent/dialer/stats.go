@@ -6,89 +6,89 @@ import (
 
 // AgentView is an agent's real-time state.
 type AgentView struct {
-	ID          string     `json:"id"`
-	Campaign    string     `json:"campaign,omitempty"`
-	State       AgentState `json:"state"`
-	PauseReason string     `json:"pause_reason,omitempty"`
+	ID          string     `json:"id" doc:"The agent's id" example:"alice"`
+	Campaign    string     `json:"campaign,omitempty" doc:"The campaign the agent is logged in to" example:"spring-renewals"`
+	State       AgentState `json:"state" openapi:"enum=logged_out|ready|reserved|on_call|wrap_up|paused" doc:"logged_out, ready, reserved (a call rings for the agent), on_call, wrap_up or paused" example:"ready"`
+	PauseReason string     `json:"pause_reason,omitempty" doc:"Why the agent paused" example:"break"`
 	// InState is how long the agent has been in State.
-	InState Duration `json:"in_state"`
-	CallID  string   `json:"call_id,omitempty"`
-	Calls   int      `json:"calls"`
+	InState Duration `json:"in_state" doc:"How long the agent has been in this state" example:"1m12s"`
+	CallID  string   `json:"call_id,omitempty" doc:"The customer call the agent is on" example:"1733561000.42"`
+	Calls   int      `json:"calls" doc:"Calls the agent took since login" example:"14"`
 	// Occupancy is (on call + wrap-up) / logged-in time since login.
-	Occupancy float64 `json:"occupancy"`
+	Occupancy float64 `json:"occupancy" doc:"(on call + wrap-up) / logged-in time since login" example:"0.82"`
 }
 
 // CampaignView is a campaign's real-time figures.
 type CampaignView struct {
-	ID    string        `json:"id"`
-	Name  string        `json:"name,omitempty"`
-	Mode  Mode          `json:"mode"`
-	State CampaignState `json:"state"`
+	ID    string        `json:"id" doc:"The campaign's id" example:"spring-renewals"`
+	Name  string        `json:"name,omitempty" doc:"The campaign's name" example:"Spring renewals"`
+	Mode  Mode          `json:"mode" openapi:"enum=preview|progressive|spare|predictive" doc:"preview, progressive, spare or predictive" example:"progressive"`
+	State CampaignState `json:"state" openapi:"enum=stopped|running|paused" doc:"stopped, running or paused" example:"running"`
 
-	Ringing         int `json:"ringing"`
-	Waiting         int `json:"waiting"`
-	Channels        int `json:"channels"`
-	MaxChannelsSeen int `json:"max_channels_seen"`
+	Ringing         int `json:"ringing" doc:"Customer calls ringing now" example:"4"`
+	Waiting         int `json:"waiting" doc:"Answered customers waiting for an agent" example:"0"`
+	Channels        int `json:"channels" doc:"Customer legs up now" example:"12"`
+	MaxChannelsSeen int `json:"max_channels_seen" doc:"The most customer legs up at once" example:"18"`
 
-	Dialed    int `json:"dialed"`
-	Answered  int `json:"answered"`
-	Connected int `json:"connected"`
-	Abandoned int `json:"abandoned"`
-	Machines  int `json:"machines"`
-	HungUp    int `json:"hung_up_waiting"`
+	Dialed    int `json:"dialed" doc:"Calls placed" example:"540"`
+	Answered  int `json:"answered" doc:"Calls answered by a person or machine" example:"210"`
+	Connected int `json:"connected" doc:"Calls that reached an agent" example:"190"`
+	Abandoned int `json:"abandoned" doc:"Answered calls no agent took within the grace time" example:"4"`
+	Machines  int `json:"machines" doc:"Calls answered by a machine (AMD)" example:"16"`
+	HungUp    int `json:"hung_up_waiting" doc:"Customers who hung up while waiting, before the grace time" example:"1"`
 	// AMDFalsePositives is the estimated people among MACHINE verdicts
 	// counted into the abandonment rate (amd.false_positive_rate).
-	AMDFalsePositives int `json:"amd_estimated_false_positives"`
+	AMDFalsePositives int `json:"amd_estimated_false_positives" doc:"The estimated people among MACHINE verdicts counted into the abandonment rate (amd.false_positive_rate)" example:"0"`
 
 	// AbandonRate is abandoned / answered over the campaign's window.
-	AbandonRate float64  `json:"abandon_rate"`
-	Window      Duration `json:"abandon_window"`
+	AbandonRate float64  `json:"abandon_rate" doc:"Abandoned / answered over the campaign's window" example:"0.019"`
+	Window      Duration `json:"abandon_window" doc:"The window of abandon_rate" example:"24h0m0s"`
 	// Occupancy is (on call + wrap-up) / logged-in time over the agents
 	// logged in now.
-	Occupancy float64 `json:"occupancy"`
+	Occupancy float64 `json:"occupancy" doc:"(on call + wrap-up) / logged-in time over the agents logged in now" example:"0.78"`
 
-	AgentsLoggedIn int `json:"agents_logged_in"`
-	AgentsReady    int `json:"agents_ready"`
-	AgentsOnCall   int `json:"agents_on_call"`
-	AgentsPaused   int `json:"agents_paused"`
+	AgentsLoggedIn int `json:"agents_logged_in" doc:"Agents logged in" example:"8"`
+	AgentsReady    int `json:"agents_ready" doc:"Agents ready for a call" example:"2"`
+	AgentsOnCall   int `json:"agents_on_call" doc:"Agents on a call" example:"5"`
+	AgentsPaused   int `json:"agents_paused" doc:"Agents paused" example:"1"`
 
-	LeadsDue      int `json:"leads_due"`
-	LeadsDeferred int `json:"leads_deferred"`
+	LeadsDue      int `json:"leads_due" doc:"Leads that may be called now" example:"312"`
+	LeadsDeferred int `json:"leads_deferred" doc:"Leads waiting for a retry time or their calling window" example:"45"`
 
-	TimeToAgentP99 Duration        `json:"time_to_agent_p99"`
-	TimeToAgentMax Duration        `json:"time_to_agent_max"`
-	Outcomes       map[Outcome]int `json:"outcomes"`
+	TimeToAgentP99 Duration        `json:"time_to_agent_p99" doc:"The 99th percentile of the time from answer to agent" example:"1.2s"`
+	TimeToAgentMax Duration        `json:"time_to_agent_max" doc:"The longest time from answer to agent" example:"1.9s"`
+	Outcomes       map[Outcome]int `json:"outcomes" doc:"Attempts by outcome" example:"{\"connected\":190,\"no_answer\":250,\"busy\":40,\"machine\":16}"`
 
 	// Predictor internals, to debug over-dialling.
-	AnswerRateEstimate float64 `json:"answer_rate_estimate"`
-	RiskThreshold      float64 `json:"risk_threshold"`
+	AnswerRateEstimate float64 `json:"answer_rate_estimate" doc:"Predictor internals, to debug over-dialling" example:"0.39"`
+	RiskThreshold      float64 `json:"risk_threshold" doc:"The predictor's accepted risk of an abandon per call (predictor internals)" example:"0.02"`
 	// AnswerRateChanges counts the rises in the answer rate the estimator
 	// detected (each restarts its window).
-	AnswerRateChanges int     `json:"answer_rate_changes"`
-	LastRisk          float64 `json:"last_risk"`
+	AnswerRateChanges int     `json:"answer_rate_changes" doc:"Counts the rises in the answer rate the estimator detected (each restarts its window)" example:"0"`
+	LastRisk          float64 `json:"last_risk" doc:"The predictor's last estimated risk of an abandon (predictor internals)" example:"0.011"`
 
 	// StrayCalls counts customer legs placed by an earlier run of the
 	// dialer (before a restart) that answered afterwards: they hear the
 	// information message, or are hung up when there is none.
-	StrayCalls int `json:"stray_calls"`
+	StrayCalls int `json:"stray_calls" doc:"Counts customer legs placed by an earlier run of the dialer (before a restart) that answered afterwards: they hear the information message, or are hung up when there is none" example:"0"`
 	// ColdStart is true while a predictive campaign paces one call per
 	// free agent because it has not yet measured its answer rate.
-	ColdStart bool `json:"cold_start"`
+	ColdStart bool `json:"cold_start" doc:"True while a predictive campaign paces one call per free agent because it has not yet measured its answer rate" example:"false"`
 	// RecordingFailures counts connected calls whose recording could not
 	// start (they went on unrecorded).
-	RecordingFailures int `json:"recording_failures"`
+	RecordingFailures int `json:"recording_failures" doc:"Counts connected calls whose recording could not start (they went on unrecorded)" example:"0"`
 	// LastFault is the last configuration fault of the telephone system
 	// the campaign met (AMD dialplan failed, recording refused, cause 58);
 	// AMD and cause-58 faults pause the campaign.
-	LastFault string `json:"last_fault,omitempty"`
+	LastFault string `json:"last_fault,omitempty" doc:"The last configuration fault of the telephone system the campaign met (AMD dialplan failed, recording refused, cause 58); AMD and cause-58 faults pause the campaign" example:"AMD dialplan failed: context amd-detect not found"`
 }
 
 // Snapshot is the whole real-time view.
 type Snapshot struct {
-	At        time.Time      `json:"at"`
-	Campaigns []CampaignView `json:"campaigns"`
-	Agents    []AgentView    `json:"agents"`
-	Calls     int            `json:"calls"`
+	At        time.Time      `json:"at" doc:"When the snapshot was taken" example:"2026-12-07T08:30:00Z"`
+	Campaigns []CampaignView `json:"campaigns" doc:"Every campaign's live figures"`
+	Agents    []AgentView    `json:"agents" doc:"Every agent's state"`
+	Calls     int            `json:"calls" doc:"Customer calls up now" example:"12"`
 }
 
 // Snapshot returns the real-time view.

@@ -42,17 +42,17 @@ const (
 // App is a registered OAuth2 client, as the apps API shows it.
 type App struct {
 	// ClientID is generated at registration.
-	ClientID string `json:"client_id"`
-	Name     string `json:"name"`
+	ClientID string `json:"client_id" doc:"The app's id, generated at registration (the OAuth2 client_id)" example:"app_3f2a9c"`
+	Name     string `json:"name" doc:"A name shown on the consent page" example:"Ankunding CRM"`
 	// Type is "public" or "confidential".
-	Type         string           `json:"type"`
-	RedirectURIs []string         `json:"redirect_uris"`
-	Scopes       []platform.Scope `json:"scopes"`
-	GrantTypes   []string         `json:"grant_types"`
-	Created      time.Time        `json:"created"`
-	Updated      time.Time        `json:"updated"`
+	Type         string           `json:"type" openapi:"enum=public|confidential" doc:"public (a browser or mobile app: PKCE, no secret) or confidential (a server with a secret)" example:"confidential"`
+	RedirectURIs []string         `json:"redirect_uris" doc:"The exact URIs the authorization may return to" example:"[\"https://crm.example.com/oauth/callback\"]"`
+	Scopes       []platform.Scope `json:"scopes" doc:"The scopes the app may be granted" example:"[\"contacts:read\",\"contacts:write\"]"`
+	GrantTypes   []string         `json:"grant_types" doc:"The grants the app may use: authorization_code, refresh_token, client_credentials" example:"[\"authorization_code\",\"refresh_token\"]"`
+	Created      time.Time        `json:"created" doc:"When the app was registered" example:"2026-11-30T09:12:00Z"`
+	Updated      time.Time        `json:"updated" doc:"When the app last changed" example:"2026-12-01T10:00:00Z"`
 	// SecretSet is when the current secret was made (confidential apps).
-	SecretSet *time.Time `json:"secret_set,omitempty"`
+	SecretSet *time.Time `json:"secret_set,omitempty" doc:"When the current secret was made (confidential apps)" example:"2026-11-30T09:12:00Z"`
 }
 
 // appRec is an app as stored: never changed in place (readers hold the
@@ -77,11 +77,11 @@ func (a *appRec) checkSecret(secret string) bool {
 
 // appInput is the body of a create or a patch.
 type appInput struct {
-	Name         *string   `json:"name"`
-	Type         *string   `json:"type"`
-	RedirectURIs *[]string `json:"redirect_uris"`
-	Scopes       *[]string `json:"scopes"`
-	GrantTypes   *[]string `json:"grant_types"`
+	Name         *string   `json:"name" doc:"A name shown on the consent page" example:"Ankunding CRM"`
+	Type         *string   `json:"type" doc:"public or confidential (create only)" example:"confidential"`
+	RedirectURIs *[]string `json:"redirect_uris" doc:"The exact URIs the authorization may return to (https, or http on loopback)" example:"[\"https://crm.example.com/oauth/callback\"]"`
+	Scopes       *[]string `json:"scopes" doc:"The scopes the app may be granted" example:"[\"contacts:read\",\"contacts:write\"]"`
+	GrantTypes   *[]string `json:"grant_types" doc:"The grants the app may use: authorization_code, refresh_token, client_credentials" example:"[\"authorization_code\",\"refresh_token\"]"`
 }
 
 // apply checks in and writes it to a, naming every wrong field.

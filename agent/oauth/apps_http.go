@@ -12,21 +12,21 @@ import (
 // app, its secret, shown this once.
 type appCreated struct {
 	App
-	ClientSecret string `json:"client_secret,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty" doc:"The confidential app's secret, shown this once" example:"9c2bqv0tHk3mL8xZ1pR4sW7yA6dF5gJ2"`
 }
 
 // appSecret is the answer to a secret rotation.
 type appSecret struct {
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
+	ClientID     string `json:"client_id" doc:"The app's id" example:"app_3f2a9c"`
+	ClientSecret string `json:"client_secret" doc:"The new secret, shown this once" example:"9c2bqv0tHk3mL8xZ1pR4sW7yA6dF5gJ2"`
 }
 
 // appList is the answer to a list.
 type appList struct {
-	Apps []App `json:"apps"`
+	Apps []App `json:"apps" doc:"The registered apps"`
 }
 
-var idParam = []platform.Param{{Name: "id", In: "path", Description: "the app's client id", Required: true}}
+var idParam = []platform.Param{{Name: "id", In: "path", Description: "The app's client id", Required: true, Example: "app_3f2a9c"}}
 
 func (s *Server) appRoutes() []platform.Route {
 	ok := func(code int, desc string, schema any) map[int]platform.Body {
@@ -38,7 +38,9 @@ func (s *Server) appRoutes() []platform.Route {
 		{Method: "GET", Path: "/api/v1/apps", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.listApps),
 			Op: platform.Operation{Summary: "List the OAuth2 apps", Responses: ok(200, "the apps", appList{})}},
 		{Method: "POST", Path: "/api/v1/apps", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.createApp),
-			Op: platform.Operation{Summary: "Register an OAuth2 app (a confidential app's secret is shown once)", Request: in, Responses: ok(201, "the app", appCreated{})}},
+			Op: platform.Operation{Summary: "Register an OAuth2 app (a confidential app's secret is shown once)", Request: in,
+				Description: "A public app (browser, mobile) uses the authorization code with PKCE and has no secret; a confidential app " +
+					"(a server) gets a client_secret in this answer only, and may also use client credentials.", Responses: ok(201, "the app", appCreated{})}},
 		{Method: "GET", Path: "/api/v1/apps/{id}", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.getApp),
 			Op: platform.Operation{Summary: "Get an OAuth2 app", Params: idParam, Responses: ok(200, "the app", App{})}},
 		{Method: "PATCH", Path: "/api/v1/apps/{id}", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.patchApp),
@@ -46,7 +48,8 @@ func (s *Server) appRoutes() []platform.Route {
 		{Method: "DELETE", Path: "/api/v1/apps/{id}", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.deleteApp),
 			Op: platform.Operation{Summary: "Delete an OAuth2 app and revoke its tokens", Params: idParam, Responses: map[int]platform.Body{204: {Description: "deleted"}}}},
 		{Method: "POST", Path: "/api/v1/apps/{id}/secret", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(s.rotateSecret),
-			Op: platform.Operation{Summary: "Give a confidential app a new secret (shown once; the old one stops working)", Params: idParam, Responses: ok(200, "the new secret", appSecret{})}},
+			Op: platform.Operation{Summary: "Give a confidential app a new secret (shown once; the old one stops working)", Params: idParam, Responses: map[int]platform.Body{200: {ContentType: "application/json", Description: "the new secret", Schema: appSecret{}},
+				409: {Description: "a public app has no secret", Schema: platform.ErrorBody{}}}}},
 	}
 }
 

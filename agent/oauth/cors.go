@@ -179,17 +179,17 @@ func NormalizeOrigin(s string) (string, error) {
 
 // corsOrigin is one origin as the API lists it.
 type corsOrigin struct {
-	Origin string `json:"origin"`
+	Origin string `json:"origin" doc:"The origin: scheme, host and port" example:"https://crm.example.com"`
 	// Source is "config" (cors.origins: change it there) or "api".
-	Source string `json:"source"`
+	Source string `json:"source" doc:"config (the cors.origins setting: change it there) or api" example:"api"`
 }
 
 type corsList struct {
-	Origins []corsOrigin `json:"origins"`
+	Origins []corsOrigin `json:"origins" doc:"The allowed origins"`
 }
 
 type corsInput struct {
-	Origin string `json:"origin"`
+	Origin string `json:"origin" doc:"The origin to allow: scheme, host and optional port, no path" example:"https://crm.example.com"`
 }
 
 // Routes are the allow-list's admin API.
@@ -197,15 +197,17 @@ func (c *CORS) Routes() []platform.Route {
 	js := func(code int, desc string, schema any) map[int]platform.Body {
 		return map[int]platform.Body{code: {ContentType: "application/json", Description: desc, Schema: schema}}
 	}
-	param := []platform.Param{{Name: "origin", In: "path", Required: true, Description: "the origin, URL-escaped (https%3A%2F%2Fcrm.example.com)"}}
+	param := []platform.Param{{Name: "origin", In: "path", Required: true, Description: "The origin, URL-escaped", Example: "https%3A%2F%2Fcrm.example.com"}}
 	return []platform.Route{
 		{Method: "GET", Path: "/api/v1/cors-origins", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(c.list),
 			Op: platform.Operation{Summary: "List the origins allowed to call the API from a browser", Responses: js(200, "the origins", corsList{})}},
 		{Method: "POST", Path: "/api/v1/cors-origins", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(c.add),
 			Op: platform.Operation{Summary: "Allow an origin", Request: &platform.Body{ContentType: "application/json", Description: `{"origin": "https://crm.example.com"}`, Schema: corsInput{}},
-				Responses: js(201, "the origin as kept", corsOrigin{})}},
+				Responses: map[int]platform.Body{201: {ContentType: "application/json", Description: "the origin as kept", Schema: corsOrigin{}},
+					409: {Description: "the origin is on the list already", Schema: platform.ErrorBody{}}}}},
 		{Method: "DELETE", Path: "/api/v1/cors-origins/{origin}", Scope: platform.ScopeAdmin, Handler: http.HandlerFunc(c.remove),
-			Op: platform.Operation{Summary: "Remove an origin added through the API", Params: param, Responses: map[int]platform.Body{204: {Description: "removed"}}}},
+			Op: platform.Operation{Summary: "Remove an origin added through the API", Params: param, Responses: map[int]platform.Body{204: {Description: "removed"},
+				409: {Description: "the origin is set in the configuration (cors.origins): remove it there", Schema: platform.ErrorBody{}}}}},
 	}
 }
 

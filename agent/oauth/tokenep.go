@@ -14,8 +14,8 @@ import (
 // §5.2).
 type tokenError struct {
 	Status int    `json:"-"`
-	Code   string `json:"error"`
-	Desc   string `json:"error_description,omitempty"`
+	Code   string `json:"error" doc:"The RFC 6749 error code: invalid_request, invalid_client, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope" example:"invalid_grant"`
+	Desc   string `json:"error_description,omitempty" doc:"What is wrong, for the developer" example:"the code has expired"`
 }
 
 func (e *tokenError) Error() string { return e.Code + ": " + e.Desc }
@@ -26,11 +26,11 @@ func badRequest(code, desc string) *tokenError {
 
 // tokenResponse is a successful token answer (RFC 6749 §5.1).
 type tokenResponse struct {
-	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type"`
-	ExpiresIn    int64  `json:"expires_in"`
-	RefreshToken string `json:"refresh_token,omitempty"`
-	Scope        string `json:"scope"`
+	AccessToken  string `json:"access_token" doc:"The access token: send it as Authorization: Bearer" example:"at_5Jx2m9QwLk8vR3nT7yB1cD4fG6hZ0pS"`
+	TokenType    string `json:"token_type" doc:"Always Bearer" example:"Bearer"`
+	ExpiresIn    int64  `json:"expires_in" doc:"Seconds until the access token expires" example:"3600"`
+	RefreshToken string `json:"refresh_token,omitempty" doc:"The refresh token (authorization_code and refresh_token grants)" example:"rt_8Hq3nW6vX1zC4bM7kP0sL2dF5gJ9tR"`
+	Scope        string `json:"scope" doc:"The granted scopes, space-separated" example:"contacts:read contacts:write"`
 }
 
 func writeTokenError(w http.ResponseWriter, e *tokenError) {

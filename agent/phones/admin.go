@@ -11,12 +11,12 @@ import (
 
 // createRequest is the body of POST /api/v1/phones.
 type createRequest struct {
-	MAC      string `json:"mac"`
-	Vendor   string `json:"vendor"`
-	Model    string `json:"model"`
-	Owner    string `json:"owner"`
-	Username string `json:"username"`
-	Password string `json:"password"`
+	MAC      string `json:"mac" doc:"The phone's MAC address (any common notation; stored as 12 lower-case hex digits)" example:"00:15:65:4a:a9:37"`
+	Vendor   string `json:"vendor" doc:"The phone's make: yealink, cisco, polycom, grandstream, snom or fanvil" example:"yealink"`
+	Model    string `json:"model" doc:"The model, informational" example:"T46U"`
+	Owner    string `json:"owner" doc:"The user id whose personal contacts the phone also sees" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
+	Username string `json:"username" doc:"An HTTP username for the phone (Basic or Digest); empty: token only" example:"phone-0015654aa937"`
+	Password string `json:"password" doc:"The phone's HTTP password (write-only)" example:"Vq9!rT4zL2wX"`
 }
 
 func (s *Service) adminMux() http.Handler {

@@ -3,6 +3,7 @@ package phones
 import (
 	"crypto/subtle"
 	"encoding/base64"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -32,6 +33,10 @@ type authFailure struct {
 	reason string
 	user   string
 	stale  bool
+	// challenge: the request is a normal step of HTTP authentication,
+	// not a refusal (no credentials yet, or a Digest nonce that expired):
+	// the 401 asks for credentials, and is logged at debug.
+	challenge bool
 }
 
 // remoteAddr returns the request's peer address.
@@ -156,7 +161,7 @@ func (s *Service) authenticate(r *http.Request, toks urlTokens) (identity, *auth
 	if s.cfg.auth&AuthIP != 0 && len(s.cfg.allow) > 0 {
 		return identity{version: version}, nil
 	}
-	return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "no credentials"}
+	return identity{}, &authFailure{status: http.StatusUnauthorized, reason: "no credentials", challenge: true}
 }
 
 // tokenRecord returns the phone whose token is tok.
@@ -325,7 +330,7 @@ func (s *Service) checkDigest(r *http.Request, params string) (*record, *authFai
 		return fail("bad digest response")
 	}
 	if !fresh {
-		return nil, &authFailure{status: http.StatusUnauthorized, reason: "digest nonce expired", user: user, stale: true}
+		return nil, &authFailure{status: http.StatusUnauthorized, reason: "digest nonce expired", user: user, stale: true, challenge: true}
 	}
 	if !s.nonces.use(p["nonce"], user, nc, issued, s.cfg.clock.Now()) {
 		// A replay, or a count out of order: the phone takes a new nonce.
@@ -363,7 +368,11 @@ func (s *Service) challenge(w http.ResponseWriter, stale bool) {
 
 // refuse answers a refused phone request: status, challenge, no data.
 func (s *Service) refuse(w http.ResponseWriter, r *http.Request, f *authFailure) {
-	s.log.Warn("phone request refused",
+	level, msg := slog.LevelWarn, "phone request refused"
+	if f.challenge {
+		level, msg = slog.LevelDebug, "phone asked for credentials"
+	}
+	s.log.Log(r.Context(), level, msg,
 		"remote", r.RemoteAddr, "url", ScrubURL(r.URL), "status", f.status, "reason", f.reason, "user", f.user,
 		"user_agent", r.UserAgent())
 	switch f.status {

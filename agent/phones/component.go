@@ -28,9 +28,15 @@ func (s *Service) Routes() []platform.Route {
 	create := http.HandlerFunc(s.createPhone)
 	listOp := platform.Operation{Summary: "List registered phones", Responses: phone(phoneList{})}
 	createOp := platform.Operation{Summary: "Register a phone (returns its token once)",
-		Request:   &platform.Body{ContentType: "application/json", Schema: createRequest{}},
-		Responses: map[int]platform.Body{201: {ContentType: "application/json", Description: "the phone with its token", Schema: Phone{}}}}
-	fileParams := []platform.Param{{Name: "file", In: "path", Required: true}, {Name: "token", In: "query", Description: "the phone's URL token"}}
+		Description: "The answer is the only time the phone's URL token is shown: put it in the phone's provisioning URL " +
+			"(or give the phone a username and password for Basic or Digest). PATCH with rotate_token makes a new one.",
+		Request: &platform.Body{ContentType: "application/json", Schema: createRequest{}},
+		Responses: map[int]platform.Body{201: {ContentType: "application/json", Description: "the phone with its token", Schema: Phone{}},
+			409: {Description: "the MAC address or the username is registered already", Schema: platform.ErrorBody{}}}}
+	provXML, provCfg := provisioningExamples()
+	fileParams := func(desc string, example string) []platform.Param {
+		return []platform.Param{{Name: "file", In: "path", Required: true, Description: desc, Example: example}, tokenParam}
+	}
 	return []platform.Route{
 		// With and without the trailing slash.
 		{Method: "GET", Path: "/api/v1/phones", Scope: admin, Handler: list, Op: listOp},
@@ -38,22 +44,27 @@ func (s *Service) Routes() []platform.Route {
 		{Method: "POST", Path: "/api/v1/phones", Scope: admin, Handler: create, Op: createOp},
 		{Method: "POST", Path: "/api/v1/phones/{$}", Scope: admin, Handler: create, Op: createOp},
 		{Method: "GET", Path: "/api/v1/phones/{mac}", Scope: admin, Handler: http.HandlerFunc(s.getPhone),
-			Op: platform.Operation{Summary: "Get a phone", Responses: phone(Phone{})}},
+			Op: platform.Operation{Summary: "Get a phone", Params: []platform.Param{macParam}, Responses: phone(Phone{})}},
 		{Method: "PATCH", Path: "/api/v1/phones/{mac}", Scope: admin, Handler: http.HandlerFunc(s.patchPhone),
-			Op: platform.Operation{Summary: "Change a phone", Request: &platform.Body{ContentType: "application/json", Schema: patch{}}, Responses: phone(Phone{})}},
+			Op: platform.Operation{Summary: "Change a phone", Params: []platform.Param{macParam}, Request: &platform.Body{ContentType: "application/json", Schema: patch{}},
+				Responses: map[int]platform.Body{200: phone(Phone{})[200], 409: {Description: "the username is used by another phone", Schema: platform.ErrorBody{}}}}},
 		{Method: "DELETE", Path: "/api/v1/phones/{mac}", Scope: admin, Handler: http.HandlerFunc(s.deletePhone),
-			Op: platform.Operation{Summary: "Remove a phone", Responses: map[int]platform.Body{204: {Description: "removed"}}}},
+			Op: platform.Operation{Summary: "Remove a phone", Params: []platform.Param{macParam}, Responses: map[int]platform.Body{204: {Description: "removed"}}}},
 		{Method: "GET", Path: "/phonebook/{file...}", Scope: platform.ScopePublic, Handler: ph, Op: platform.Operation{
-			Summary:   "Vendor phonebook XML (yealink.xml, yealink-groups.xml, cisco.xml, grandstream.xml, snom.xml, fanvil.xml, …); phone auth",
-			Params:    append(fileParams, platform.Param{Name: "q", In: "query"}, platform.Param{Name: "number", In: "query"}, platform.Param{Name: "page", In: "query"}),
-			Responses: map[int]platform.Body{200: {ContentType: "application/xml", Description: "the phonebook"}}}},
+			Summary: "Vendor phonebook XML (yealink.xml, yealink-groups.xml, cisco.xml, grandstream.xml, snom.xml, fanvil.xml, …); phone auth",
+			Params: append(fileParams("The phone book file: its name says the vendor format", "yealink.xml"),
+				platform.Param{Name: "q", In: "query", Description: "Search words (name, company or number)", Example: "muller"},
+				platform.Param{Name: "number", In: "query", Description: "Look up one number", Example: "+38761111111"},
+				platform.Param{Name: "page", In: "query", Description: "The page of a paged book (1-based)", Example: 2, Schema: map[string]any{"type": "integer", "minimum": 1}}),
+			Responses: phoneResponses(platform.Body{ContentType: "application/xml", Description: "the phone book in the vendor's XML", Example: yealinkExample()})}},
 		{Method: "GET", Path: "/provisioning/{file...}", Scope: platform.ScopePublic, Handler: ph, Op: platform.Operation{
-			Summary: "Per-phone provisioning and directory files; phone auth", Params: fileParams,
-			Responses: map[int]platform.Body{200: {ContentType: "application/xml", Description: "the file"}}}},
+			Summary: "Per-phone provisioning and directory files; phone auth", Params: fileParams("A provisioning file of the phone (see provisioning_files of GET /api/v1/phones/{mac})", "0015654aa937.cfg"),
+			Responses: phoneResponses(platform.Body{ContentType: "application/xml", Description: "the file: XML (Cisco, Polycom, Grandstream, Snom, Fanvil) or Yealink's key = value text",
+				Example: provXML, Alternatives: []platform.Body{{ContentType: "text/plain", Example: provCfg}}})}},
 	}
 }
 
 // phoneList is the body of GET /api/v1/phones.
 type phoneList struct {
-	Phones []Phone `json:"phones"`
+	Phones []Phone `json:"phones" doc:"The registered phones"`
 }

@@ -3,6 +3,7 @@ package phones
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -141,7 +142,9 @@ func (s *Service) linkKey(q *request, format string) string {
 	return q.bookKey(format) + "\x00" + s.base(q.r) + "\x00" + q.token
 }
 
-// base is the public base URL: the configured one or the request's.
+// base is the public base URL: the configured one, else the request's
+// scheme and Host (where the phone reached us), else (an HTTP/1.0 request
+// without Host) the address of the connection's local end.
 func (s *Service) base(r *http.Request) string {
 	if s.cfg.baseURL != "" {
 		return s.cfg.baseURL
@@ -150,7 +153,13 @@ func (s *Service) base(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	host := r.Host
+	if host == "" {
+		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			host = a.String()
+		}
+	}
+	return scheme + "://" + host
 }
 
 // link builds an absolute phonebook URL carrying the request's token.

@@ -5,12 +5,14 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/md5"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -831,5 +833,51 @@ func TestRangeResume(t *testing.T) {
 	r = e.get("/phonebook/yealink.xml?token="+e.aliceTk, header("Range", "bytes=100-"), header("If-Range", full.Header().Get("ETag")))
 	if r.Code != 200 || r.Body.String() != full.Body.String() {
 		t.Fatalf("if-range: %d", r.Code)
+	}
+}
+
+// TestDigestChallengeNotWarned: the 401 that asks a phone for Digest
+// credentials (its first request, or an expired nonce) is a normal step,
+// logged at debug; a wrong password is a refusal, logged as a warning.
+func TestDigestChallengeNotWarned(t *testing.T) {
+	e := newEnv(t)
+	if r := e.digest("/phonebook/yealink.xml?q=alice", "alice-phone", alicePass); r.Code != 200 {
+		t.Fatalf("digest: %d %s", r.Code, r.Body)
+	}
+	logs := e.logs.String()
+	if strings.Contains(logs, "level=WARN") || !strings.Contains(logs, `level=DEBUG msg="phone asked for credentials"`) {
+		t.Fatalf("challenge step logged as a refusal (or not at all):\n%s", logs)
+	}
+	e.logs.Reset()
+	if r := e.digest("/phonebook/yealink.xml", "alice-phone", "wrong"); r.Code != 401 {
+		t.Fatalf("wrong password: %d", r.Code)
+	}
+	if n := strings.Count(e.logs.String(), `level=WARN msg="phone request refused"`); n != 1 {
+		t.Fatalf("wrong password: %d warnings, want 1:\n%s", n, e.logs.String())
+	}
+}
+
+// TestLinksWithoutBaseURL: without a base URL the links in a provisioning
+// file name the scheme and host the phone's request used, or (an HTTP/1.0
+// request without Host) the address the connection reached.
+func TestLinksWithoutBaseURL(t *testing.T) {
+	e := newEnv(t, phones.WithBaseURL(""))
+	for name, tc := range map[string]struct {
+		tweak func(*http.Request)
+		want  string
+	}{
+		"host": {tweak: func(r *http.Request) { r.Host = "pbx.example.com:8080" }, want: "http://pbx.example.com:8080/phonebook/"},
+		"tls":  {tweak: func(r *http.Request) { r.Host, r.TLS = "pbx.example.com", &tls.ConnectionState{} }, want: "https://pbx.example.com/phonebook/"},
+		"no host": {tweak: func(r *http.Request) {
+			r.Host = ""
+			*r = *r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(192, 0, 2, 10), Port: 8080}))
+		}, want: "http://192.0.2.10:8080/phonebook/"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := e.get("/provisioning/"+aliceMAC+".cfg", basic("alice-phone", alicePass), tc.tweak)
+			if r.Code != 200 || !strings.Contains(r.Body.String(), "remote_phonebook.data.1.url = "+tc.want) {
+				t.Errorf("%d, want links to %s:\n%s", r.Code, tc.want, r.Body)
+			}
+		})
 	}
 }

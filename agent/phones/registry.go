@@ -22,23 +22,23 @@ const phoneKeyPrefix = "phone/"
 // part of it, except Token in the answer that creates or rotates it.
 type Phone struct {
 	// MAC is the phone's MAC address, 12 lower-case hex digits; its id.
-	MAC string `json:"mac"`
+	MAC string `json:"mac" doc:"The phone's MAC address, 12 lower-case hex digits; its id" example:"0015654aa937"`
 	// Vendor selects the phonebook and provisioning formats.
-	Vendor provisioning.Vendor `json:"vendor"`
+	Vendor provisioning.Vendor `json:"vendor" doc:"The phone's make, which selects the phone book and provisioning formats" example:"yealink"`
 	// Model is informational (e.g. "T46U").
-	Model string `json:"model,omitempty"`
+	Model string `json:"model,omitempty" doc:"The model, informational" example:"T46U"`
 	// Owner is the user id whose personal contacts the phone also sees.
-	Owner string `json:"owner,omitempty"`
+	Owner string `json:"owner,omitempty" doc:"The user id whose personal contacts the phone also sees" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
 	// Username is the phone's HTTP username; empty for token-only phones.
-	Username string `json:"username,omitempty"`
+	Username string `json:"username,omitempty" doc:"The phone's HTTP username; empty for token-only phones" example:"phone-0015654aa937"`
 	// HasPassword says a password is set (it is never shown).
-	HasPassword bool `json:"has_password"`
+	HasPassword bool `json:"has_password" doc:"A password is set (it is never shown)" example:"true"`
 	// Token is the phone's URL token, present only when just generated.
-	Token string `json:"token,omitempty"`
+	Token string `json:"token,omitempty" doc:"The phone's URL token, present only when just generated (registration, rotate_token)" example:"pt_Q3vX9mK2wL7nR4tY8bC1"`
 	// Files lists the provisioning files served for this phone.
-	Files     []string  `json:"provisioning_files"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Files     []string  `json:"provisioning_files" doc:"The provisioning files served for this phone, under /provisioning/" example:"[\"0015654aa937.cfg\",\"y000000000028.cfg\"]"`
+	CreatedAt time.Time `json:"created_at" doc:"When the phone was registered" example:"2026-11-30T09:12:00Z"`
+	UpdatedAt time.Time `json:"updated_at" doc:"When the phone last changed" example:"2026-12-01T10:00:00Z"`
 }
 
 // record is a phone as stored: the public fields plus its secrets, hashed
@@ -254,12 +254,12 @@ func (r *registry) create(ctx context.Context, rec *record, pass string, now tim
 
 // patch describes a PATCH; nil fields are left alone.
 type patch struct {
-	Vendor      *string `json:"vendor"`
-	Model       *string `json:"model"`
-	Owner       *string `json:"owner"`
-	Username    *string `json:"username"`
-	Password    *string `json:"password"`
-	RotateToken bool    `json:"rotate_token"`
+	Vendor      *string `json:"vendor" doc:"The phone's make" example:"yealink"`
+	Model       *string `json:"model" doc:"The model" example:"T46U"`
+	Owner       *string `json:"owner" doc:"The owning user's id (\"\" clears)" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
+	Username    *string `json:"username" doc:"The HTTP username (\"\" clears)" example:"phone-0015654aa937"`
+	Password    *string `json:"password" doc:"The HTTP password (\"\" clears; write-only)" example:"Vq9!rT4zL2wX"`
+	RotateToken bool    `json:"rotate_token" doc:"Generate a new URL token (returned once); the old one stops working" example:"false"`
 }
 
 // update applies p to the phone mac; it returns the new record and the new

@@ -71,6 +71,9 @@ type Operation struct {
 	ID string
 	// Summary is one line.
 	Summary string
+	// Description says more where useful (Markdown): limits, side effects,
+	// what each error means.
+	Description string
 	// Params are the path, query and header parameters.
 	Params []Param
 	// Request is the request body (nil: none).
@@ -85,6 +88,9 @@ type Param struct {
 	Required              bool
 	// Schema is a JSON Schema object ({"type":"string"} when nil).
 	Schema map[string]any
+	// Example is a value of the parameter, as the schema types it ("c_01",
+	// 100, true).
+	Example any
 }
 
 // Body is a request or response body.
@@ -93,6 +99,13 @@ type Body struct {
 	ContentType string
 	Description string
 	// Schema is a JSON Schema object, or a Go value whose type the OpenAPI
-	// builder reflects (a struct with json tags).
+	// builder reflects (a struct with json tags, each field documented by
+	// its doc:"…" and example:"…" tags).
 	Schema any
+	// Example is an example body: a string for a text media type, else a
+	// Go value marshalled to JSON (nil: built from the schema's examples).
+	Example any
+	// Alternatives are the same body in other media types (CSV beside
+	// JSON).
+	Alternatives []Body
 }

@@ -11,22 +11,22 @@ import (
 // ErrorBody is the JSON shape of every error the API returns:
 // {"error":{"code","message","details":[{"field","message"}],"request_id"}}.
 type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
+	Error ErrorDetail `json:"error" doc:"What went wrong"`
 }
 
 // ErrorDetail says what went wrong. Details is always a list (empty when
 // there is nothing to name).
 type ErrorDetail struct {
-	Code      string       `json:"code"`
-	Message   string       `json:"message"`
-	Details   []FieldError `json:"details"`
-	RequestID string       `json:"request_id,omitempty"`
+	Code      string       `json:"code" doc:"A stable code: bad_request, invalid, unauthorized, forbidden, not_found, method_not_allowed, conflict, too_large, unsupported_media_type, too_many_requests, too_many_imports, bad_gateway, unavailable, insufficient_storage, internal" example:"invalid"`
+	Message   string       `json:"message" doc:"What went wrong, for people" example:"invalid contact"`
+	Details   []FieldError `json:"details" doc:"Each field, parameter or line at fault (empty when there is nothing to name)"`
+	RequestID string       `json:"request_id,omitempty" doc:"The request's id (also in X-Request-Id): quote it to find the log line" example:"b3f1c2a4d5e6f708"`
 }
 
 // FieldError names a field (or a line, "line 3") and what is wrong with it.
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Field   string `json:"field" doc:"The field, parameter or line at fault" example:"numbers[0].type"`
+	Message string `json:"message" doc:"What is wrong with it" example:"must be one of work, mobile, home, fax, other"`
 }
 
 // Error codes.

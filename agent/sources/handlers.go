@@ -21,22 +21,22 @@ type handlers struct{ e *dirsync.Engine }
 // Answer bodies.
 type (
 	sourceList struct {
-		Sources []dirsync.View `json:"sources"`
+		Sources []dirsync.View `json:"sources" doc:"The sync sources with their status"`
 	}
 	erased struct {
-		Erased          bool `json:"erased"`
-		ContactsDeleted int  `json:"contacts_deleted"`
+		Erased          bool `json:"erased" doc:"The source and its contacts are gone" example:"true"`
+		ContactsDeleted int  `json:"contacts_deleted" doc:"Contacts deleted with the source" example:"1250"`
 	}
 	started struct {
-		Started bool `json:"started"`
+		Started bool `json:"started" doc:"The sync started (poll GET /api/v1/sources/{id} for its run)" example:"true"`
 	}
 	testedContacts struct {
-		Contacts []*phonebook.Contact `json:"contacts"`
+		Contacts []*phonebook.Contact `json:"contacts" doc:"The first contacts the source gives, mapped, not imported"`
 	}
 	localFields struct {
-		ID             string   `json:"id"`
-		LocalFields    []string `json:"local_fields"`
-		DeletedLocally bool     `json:"deleted_locally"`
+		ID             string   `json:"id" doc:"The contact's id" example:"01JEQ7G8ZK4M2N5P6R7S8T9V0W"`
+		LocalFields    []string `json:"local_fields" doc:"The fields changed locally, kept through syncs until reverted" example:"[\"job_title\"]"`
+		DeletedLocally bool     `json:"deleted_locally" doc:"The contact was deleted locally and stays deleted through syncs" example:"false"`
 	}
 )
 

@@ -18,11 +18,11 @@ const (
 
 // Page is a page of users, sorted by username.
 type Page struct {
-	Users []User `json:"users"`
+	Users []User `json:"users" doc:"The users of this page, by username"`
 	// Total counts the users that match.
-	Total int `json:"total"`
+	Total int `json:"total" doc:"How many users match" example:"1"`
 	// NextCursor continues with the next page ("" on the last).
-	NextCursor string `json:"next_cursor,omitempty"`
+	NextCursor string `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page" example:"amlhbmE"`
 }
 
 // matches reports whether u matches the search text q (lower case): in

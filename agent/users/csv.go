@@ -24,8 +24,8 @@ const maxDetails = 100
 
 // ImportResult is the answer to a CSV import.
 type ImportResult struct {
-	Created int    `json:"created"`
-	Users   []User `json:"users"`
+	Created int    `json:"created" doc:"Users created" example:"2"`
+	Users   []User `json:"users" doc:"The users created"`
 }
 
 // readCSV reads a users CSV into users to create, or returns every problem

@@ -11,15 +11,15 @@ import (
 // EndpointImport is the answer to POST /api/v1/users/import-endpoints.
 type EndpointImport struct {
 	// Created are the new users.
-	Created []User `json:"created"`
+	Created []User `json:"created" doc:"The new users"`
 	// Skipped are the endpoints that made no user, with why.
-	Skipped []SkippedEndpoint `json:"skipped"`
+	Skipped []SkippedEndpoint `json:"skipped" doc:"The endpoints that made no user, with why"`
 }
 
 // SkippedEndpoint is an endpoint the import left alone.
 type SkippedEndpoint struct {
-	Endpoint string `json:"endpoint"`
-	Reason   string `json:"reason"`
+	Endpoint string `json:"endpoint" doc:"The Asterisk endpoint" example:"PJSIP/alice"`
+	Reason   string `json:"reason" doc:"Why it made no user" example:"not numeric"`
 }
 
 // importEndpoints creates a user for each numeric Asterisk endpoint

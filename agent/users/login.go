@@ -11,35 +11,35 @@ import (
 
 // LoginRequest is the body of POST /api/v1/login.
 type LoginRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
+	Username string `json:"username" doc:"The username (any case)" example:"jmueller"`
+	Password string `json:"password" doc:"The password" example:"correct-horse-battery-staple"`
 }
 
 // LoginResponse is the answer to a login: the user, the CSRF token to send
 // in X-CSRF-Token on state-changing requests, and when the session ends
 // at the latest.
 type LoginResponse struct {
-	User      User      `json:"user"`
-	CSRFToken string    `json:"csrf_token"`
-	ExpiresAt time.Time `json:"expires_at"`
+	User      User      `json:"user" doc:"The signed-in user"`
+	CSRFToken string    `json:"csrf_token" doc:"Send it in X-CSRF-Token with every request that is not GET, HEAD, OPTIONS or TRACE" example:"7mQ2xV9kL4wR8tN3bY6cZ1pD"`
+	ExpiresAt time.Time `json:"expires_at" doc:"When the session ends at the latest" example:"2026-12-07T20:30:00Z"`
 	// IdleTimeoutSeconds ends the session earlier when unused.
-	IdleTimeoutSeconds int `json:"idle_timeout_seconds"`
+	IdleTimeoutSeconds int `json:"idle_timeout_seconds" doc:"The session ends earlier when unused this long" example:"3600"`
 }
 
 // Me is the signed-in user as GET /api/v1/users/me shows them, with the
 // session's CSRF token when signed in with the session cookie.
 type Me struct {
 	User
-	CSRFToken string `json:"csrf_token,omitempty"`
+	CSRFToken string `json:"csrf_token,omitempty" doc:"The session's CSRF token (absent for a bearer token)" example:"7mQ2xV9kL4wR8tN3bY6cZ1pD"`
 }
 
 // MePatch is the body of PATCH /api/v1/users/me: what users may change on
 // their own. A new password needs the current one.
 type MePatch struct {
-	DisplayName *string `json:"display_name"`
-	Language    *string `json:"language"`
-	Password    *string `json:"password"`
-	OldPassword *string `json:"old_password"`
+	DisplayName *string `json:"display_name" doc:"The name shown to others" example:"Jürgen Müller"`
+	Language    *string `json:"language" doc:"The console's language (BCP 47)" example:"de"`
+	Password    *string `json:"password" doc:"A new password (at least 8 characters); needs old_password" example:"new-horse-battery-staple"`
+	OldPassword *string `json:"old_password" doc:"The current password, to change the password" example:"correct-horse-battery-staple"`
 }
 
 // peer returns the address of the request's client.

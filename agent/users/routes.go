@@ -15,7 +15,7 @@ func resp(desc string, v any) platform.Body {
 }
 
 var (
-	idParam     = platform.Param{Name: "id", In: "path", Required: true, Description: "the user's id"}
+	idParam     = platform.Param{Name: "id", In: "path", Required: true, Description: "The user's id", Example: "01JEQ7H2B3C4D5E6F7G8H9J0K1"}
 	errResponse = resp("error", platform.ErrorBody{})
 	noContent   = platform.Body{Description: "done"}
 )
@@ -31,7 +31,7 @@ func (s *Service) Routes() []platform.Route {
 				415: errResponse, 429: errResponse, 503: errResponse}}},
 		{Method: "POST", Path: "/api/v1/logout", Scope: platform.ScopePublic, Handler: h(s.logout), Op: platform.Operation{
 			Summary:   "Sign out: ends the session of the cookie (X-CSRF-Token required) and clears the cookie",
-			Params:    []platform.Param{{Name: CSRFHeader, In: "header", Description: "the session's CSRF token"}},
+			Params:    []platform.Param{{Name: CSRFHeader, In: "header", Description: "The session's CSRF token", Example: "7mQ2xV9kL4wR8tN3bY6cZ1pD"}},
 			Responses: map[int]platform.Body{204: noContent, 403: errResponse}}},
 		{Method: "GET", Path: "/api/v1/users/me", Scope: platform.ScopeSignedIn, Handler: h(s.getMe), Op: platform.Operation{
 			Summary:   "The signed-in user, with the session's CSRF token",
@@ -43,9 +43,9 @@ func (s *Service) Routes() []platform.Route {
 				415: errResponse, 429: errResponse}}},
 		{Method: "GET", Path: "/api/v1/users", Scope: platform.ScopeAdmin, Handler: h(s.list), Op: platform.Operation{
 			Summary: "List users by username, paged; q searches username, name, e-mail, extensions and endpoints",
-			Params: []platform.Param{{Name: "q", In: "query", Description: "search text"},
-				{Name: "limit", In: "query", Description: "page size, 1–1000 (default 100)", Schema: map[string]any{"type": "integer"}},
-				{Name: "cursor", In: "query", Description: "next_cursor of the previous page"}},
+			Params: []platform.Param{{Name: "q", In: "query", Description: "Search text", Example: "muller"},
+				{Name: "limit", In: "query", Description: "Page size, 1–1000 (default 100)", Schema: map[string]any{"type": "integer"}, Example: 100},
+				{Name: "cursor", In: "query", Description: "next_cursor of the previous page", Example: "amlhbmE"}},
 			Responses: map[int]platform.Body{200: resp("a page of users", Page{}), 400: errResponse}}},
 		{Method: "POST", Path: "/api/v1/users", Scope: platform.ScopeAdmin, Handler: h(s.createOne), Op: platform.Operation{
 			Summary:   "Create a user",
@@ -66,7 +66,8 @@ func (s *Service) Routes() []platform.Route {
 		{Method: "POST", Path: "/api/v1/users/import", Scope: platform.ScopeAdmin, Handler: h(s.importCSV), Op: platform.Operation{
 			Summary: "Create users from a CSV, all or none (header: username,display_name,email,language,role,abilities,extensions,endpoints,phones,disabled)",
 			Request: &platform.Body{ContentType: "text/csv", Description: "a header line, then one user a line; lists separated by ';'",
-				Schema: map[string]any{"type": "string"}},
+				Schema: map[string]any{"type": "string"}, Example: "username,display_name,email,language,role,abilities,extensions,endpoints,phones,disabled\n" +
+					"jmueller,Jürgen Müller,j.mueller@example.com,de,user,dialer,101,PJSIP/101,0015654aa937,false\n"},
 			Responses: map[int]platform.Body{201: resp("created", ImportResult{}), 400: errResponse, 409: errResponse,
 				413: errResponse, 415: errResponse}}},
 		{Method: "POST", Path: "/api/v1/users/import-endpoints", Scope: platform.ScopeAdmin, Handler: h(s.importEndpoints), Op: platform.Operation{

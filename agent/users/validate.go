@@ -31,17 +31,17 @@ const (
 // Input is what an admin may set on a user: the body of a create, and a
 // user after a merge patch.
 type Input struct {
-	Username    string             `json:"username"`
-	DisplayName string             `json:"display_name,omitempty"`
-	Email       string             `json:"email,omitempty"`
-	Language    string             `json:"language,omitempty"`
-	Extensions  []string           `json:"extensions,omitempty"`
-	Role        platform.Role      `json:"role,omitempty"`
-	Abilities   []platform.Ability `json:"abilities,omitempty"`
-	Devices     Devices            `json:"devices,omitzero"`
-	Disabled    bool               `json:"disabled,omitempty"`
+	Username    string             `json:"username" doc:"Signs in; unique regardless of case" example:"jmueller"`
+	DisplayName string             `json:"display_name,omitempty" doc:"Shown to others (the username when empty)" example:"Jürgen Müller"`
+	Email       string             `json:"email,omitempty" doc:"E-mail address" example:"j.mueller@example.com"`
+	Language    string             `json:"language,omitempty" doc:"The console's language, a BCP 47 tag" example:"en"`
+	Extensions  []string           `json:"extensions,omitempty" doc:"The numbers the user is reached at" example:"[\"101\"]"`
+	Role        platform.Role      `json:"role,omitempty" doc:"admin, supervisor or user (default user)" example:"user"`
+	Abilities   []platform.Ability `json:"abilities,omitempty" doc:"Rights on top of the role: manage_callcenter, change_presence, hotel_admin, dialer, recordings" example:"[\"dialer\"]"`
+	Devices     Devices            `json:"devices,omitzero" doc:"What rings for the user"`
+	Disabled    bool               `json:"disabled,omitempty" doc:"The user cannot sign in; their sessions end at once" example:"false"`
 	// Password sets the password (write-only; at least 8 characters).
-	Password string `json:"password,omitempty"`
+	Password string `json:"password,omitempty" doc:"Sets the password (write-only; at least 8 characters)" example:"correct-horse-battery-staple"`
 }
 
 // input returns what an admin may set on u (its password left empty).

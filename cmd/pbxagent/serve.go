@@ -19,7 +19,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	if code >= 0 {
 		return code
 	}
+	// Every line the daemon prints goes through the configured handler,
+	// the standard library's log package's (used by some libraries) too.
 	log := newLogger(stderr, cfg.Log)
+	slog.SetDefault(log)
 	agent.SetLibraryLogging(cfg, log)
 	d, err := agent.New(ctx, cfg, log)
 	if err != nil {
@@ -27,7 +30,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 		return 1
 	}
 	if d.TokenCreated {
-		fmt.Fprintf(stdout, "pbxagent: generated an admin token in %s (mode 0600); use it as PBXAGENT_TOKEN for the client commands\n", d.TokenPath)
+		log.Info("generated an admin token; use it as PBXAGENT_TOKEN for the client commands", "path", d.TokenPath, "mode", "0600")
 	}
 	if err := d.Run(ctx); err != nil {
 		log.Error("stopped with errors", "err", err)
@@ -46,41 +49,45 @@ func newLogger(w io.Writer, c config.Log) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// runVersion prints the version and the commit the binary was built from.
 func runVersion(stdout io.Writer) int {
-	fmt.Fprintln(stdout, "pbxagent", agent.Version)
+	b := agent.Build()
+	fmt.Fprintf(stdout, "pbxagent %s (commit %s)\n", b.Version, b.Commit)
 	return 0
 }
 
 // serveConfig resolves the daemon's configuration from the serve flags,
 // the environment and the file: flag > environment > file > default. Every
-// key has a flag named by its YAML path (--http.addr, --store.memory_mb);
-// the common ones also have a short form (--http, --data …). It returns a
-// negative code when the daemon should start, else the exit code.
+// key has a flag named by its YAML path (--http.addr, --store.memory_mb)
+// and some a short form too (--http, --data …); their help is the key's
+// meaning and default, from the configuration's key table (agent/config).
+// Flags apply in the order given. It returns a negative code when the
+// daemon should start, else the exit code.
 func serveConfig(args []string, stderr io.Writer, environ []string) (config.Config, int) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "YAML configuration file (keys documented in docs/configuration.md)")
-	data := fs.String("data", "", "data directory (data_dir; default ./data)")
-	httpAddr := fs.String("http", "", "HTTP listen address (http.addr; default 127.0.0.1:8080)")
-	agi := fs.String("agi", "\x00", "FastAGI listen address (agi.addr; default 127.0.0.1:4573; empty disables)")
-	sipAddr := fs.String("sip-redirect", "", "SIP redirect listen address, UDP and TCP (sip_redirect.addr; empty disables)")
-	ariURL := fs.String("ari-url", "", "Asterisk ARI base URL (ari.url), e.g. http://127.0.0.1:8088")
-	ariUser := fs.String("ari-user", "", "ARI user (ari.user)")
-	ariPass := fs.String("ari-pass", "", "ARI password (ari.pass; prefer PBXAGENT_ARI_PASS)")
-	region := fs.String("region", "", "default region for numbers (numbers.default_region), e.g. BA, DE, US")
-	logLevel := fs.String("log-level", "", "debug, info, warn or error (log.level)")
+	keys := config.Keys()
+	fs.Usage = func() { serveUsage(stderr, keys) }
+	cfgPath := fs.String("config", "", "YAML configuration file (every key: docs/configuration.md, example: deploy/pbxagent.yaml)")
 	type override struct{ path, value string }
 	var keyFlags []override
-	for _, k := range config.Keys() {
-		fs.Func(k.Path, "config key "+k.Path+" (also "+k.Env+")", func(v string) error {
+	for _, k := range keys {
+		set := func(v string) error {
 			keyFlags = append(keyFlags, override{k.Path, v})
 			return nil
-		})
+		}
+		for _, name := range k.Flags() {
+			fs.Func(strings.TrimPrefix(name, "--"), k.Help(), set) // booleans too: --sync.disabled true
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config.Config{}, 0
 		}
+		return config.Config{}, 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "pbxagent serve: unexpected argument %q (flags take the form --key value or --key=value)\n", fs.Arg(0))
 		return config.Config{}, 2
 	}
 	cfg, err := config.Load(*cfgPath, environ)
@@ -90,29 +97,67 @@ func serveConfig(args []string, stderr io.Writer, environ []string) (config.Conf
 	}
 	for _, o := range keyFlags {
 		if err := cfg.Set(o.path, o.value); err != nil {
-			fmt.Fprintln(stderr, "pbxagent:", err)
+			configError(stderr, cfg, err)
 			return cfg, 2
 		}
 	}
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	set(&cfg.DataDir, *data)
-	set(&cfg.HTTP.Addr, *httpAddr)
-	if *agi != "\x00" {
-		cfg.AGI.Addr = *agi
-	}
-	set(&cfg.SIP.Addr, *sipAddr)
-	set(&cfg.ARI.URL, *ariURL)
-	set(&cfg.ARI.User, *ariUser)
-	set(&cfg.ARI.Pass, *ariPass)
-	set(&cfg.Numbers.DefaultRegion, *region)
-	set(&cfg.Log.Level, *logLevel)
 	if err := cfg.Validate(); err != nil {
-		fmt.Fprintln(stderr, "pbxagent:", err)
+		configError(stderr, cfg, err)
 		return cfg, 2
 	}
 	return cfg, -1
+}
+
+// configError reports a configuration that cannot be used: as a JSON log
+// line when log.format is json (so that every line a daemon started that
+// way prints is JSON), else as plain text.
+func configError(stderr io.Writer, cfg config.Config, err error) {
+	if cfg.Log.Format == "json" {
+		newLogger(stderr, config.Log{Level: "error", Format: "json"}).Error("invalid configuration", "err", err)
+		return
+	}
+	fmt.Fprintln(stderr, "pbxagent:", err)
+}
+
+// serveUsage prints serve's help: every key's flags, in the order of the
+// configuration, with its meaning, default and environment variable.
+func serveUsage(w io.Writer, keys []config.Key) {
+	fmt.Fprint(w, `usage: pbxagent serve [--config FILE] [--<key> VALUE …]
+
+Runs the daemon. Every configuration key has a flag --<key> and an environment variable;
+precedence: flag > environment > configuration file > default. Lists are comma-separated,
+durations in Go's form (100ms, 10s, 2h). Every key: docs/configuration.md; an example file
+with every key and its default: deploy/pbxagent.yaml.
+
+  --config FILE
+        YAML configuration file
+`)
+	for _, k := range keys {
+		names := strings.Join(k.Flags(), ", ")
+		fmt.Fprintf(w, "  %s %s\n", names, k.Type)
+		for _, line := range wrapText(config.PlainText(k.Meaning), 92) {
+			fmt.Fprintf(w, "        %s\n", line)
+		}
+		fmt.Fprintf(w, "        default %s; env %s\n", k.Default, k.Env)
+	}
+}
+
+// wrapText splits text into lines of at most width characters, at spaces.
+func wrapText(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(word) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }

@@ -4,7 +4,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -50,21 +49,44 @@ func TestServeConfigPrecedence(t *testing.T) {
 }
 
 // TestConfigurationDocumented: docs/configuration.md has a row for every
-// key, with its environment variable and its flag.
-func TestConfigurationDocumented(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
-	if err != nil {
-		t.Fatal(err)
+// TestServeHelpDescribesEveryKey: serve --help gives every key's flags
+// with its meaning, default and environment variable (no "config key X",
+// no "\x00" default); the short flags set the same keys and --agi= turns
+// FastAGI off.
+func TestServeHelpDescribesEveryKey(t *testing.T) {
+	var help strings.Builder
+	if _, code := serveConfig([]string{"--help"}, &help, nil); code != 0 {
+		t.Fatalf("--help: exit %d", code)
 	}
-	doc := string(b)
+	out := help.String()
+	if strings.Contains(out, "\x00") || strings.Contains(out, "\\x00") || strings.Contains(out, "config key ") {
+		t.Errorf("help shows a placeholder:\n%s", out)
+	}
 	for _, k := range config.Keys() {
-		row := regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(k.Path) + "` \\|.*$").FindString(doc)
-		if row == "" {
-			t.Errorf("docs/configuration.md: no row for %s", k.Path)
+		i := strings.Index(out, "  "+strings.Join(k.Flags(), ", ")+" ")
+		if i < 0 {
+			t.Errorf("help lacks %s", strings.Join(k.Flags(), ", "))
 			continue
 		}
-		if !strings.Contains(row, "`"+k.Env+"`") || !strings.Contains(row, "`--"+k.Path+"`") {
-			t.Errorf("docs/configuration.md: the %s row lacks `%s` or `--%s`", k.Path, k.Env, k.Path)
+		entry := out[i:]
+		if next := strings.Index(entry[2:], "\n  --"); next >= 0 {
+			entry = entry[:next+2]
 		}
+		meaning := config.PlainText(k.Meaning)
+		if len(meaning) > 30 {
+			meaning = meaning[:30]
+		}
+		for _, want := range []string{strings.Fields(meaning)[0], "default " + k.Default + "; env " + k.Env} {
+			if !strings.Contains(entry, want) {
+				t.Errorf("help of --%s lacks %q:\n%s", k.Path, want, entry)
+			}
+		}
+	}
+	cfg, code := serveConfig([]string{"--agi=", "--sync.disabled", "true", "--data", "/tmp/x", "--region", "DE"}, io.Discard, nil)
+	if code >= 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if cfg.AGI.Addr != "" || !cfg.Sync.Disabled || cfg.DataDir != "/tmp/x" || cfg.Numbers.DefaultRegion != "DE" {
+		t.Errorf("agi.addr %q, sync.disabled %v, data_dir %q, region %q", cfg.AGI.Addr, cfg.Sync.Disabled, cfg.DataDir, cfg.Numbers.DefaultRegion)
 	}
 }

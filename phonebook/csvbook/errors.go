@@ -10,12 +10,12 @@ import (
 // warning).
 type Problem struct {
 	// Line is the 1-based line number where the row starts.
-	Line int `json:"line"`
+	Line int `json:"line" doc:"The 1-based line of the CSV where the row starts" example:"3"`
 	// Field names the column, e.g. "column 6" or "first name"; "" for the
 	// whole row.
-	Field string `json:"field,omitempty"`
+	Field string `json:"field,omitempty" doc:"The column at fault (\"column 6\" or a header name); empty for the whole row" example:"first name"`
 	// Msg says what is wrong.
-	Msg string `json:"msg"`
+	Msg string `json:"msg" doc:"What is wrong" example:"not a phone number: \"call me\""`
 }
 
 // String formats the problem as "line 4, column 6: msg".

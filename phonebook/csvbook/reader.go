@@ -99,11 +99,11 @@ func (r *Reader) Rows() int { return r.rows }
 // to no contact field, with the values it held.
 type SkippedColumn struct {
 	// Column is the 1-based column number.
-	Column int `json:"column"`
+	Column int `json:"column" doc:"The column's number, from 1" example:"6"`
 	// Name is the header text.
-	Name string `json:"name"`
+	Name string `json:"name" doc:"The column's header" example:"Notes"`
 	// Cells counts the non-empty values skipped in it.
-	Cells int `json:"cells"`
+	Cells int `json:"cells" doc:"How many non-empty values of the column were not imported" example:"12"`
 }
 
 // SkippedColumns lists the header columns whose non-empty values were

@@ -93,20 +93,20 @@ func Invalid(field, msg string) error { return &FieldError{Field: "settings." + 
 // View is a source as the API shows it: settings without secrets, the names
 // of the secrets that are set, and the status.
 type View struct {
-	ID               string                     `json:"id"`
-	Type             string                     `json:"type"`
-	Name             string                     `json:"name"`
-	Enabled          bool                       `json:"enabled"`
-	IntervalHours    float64                    `json:"interval_hours"`
-	FullSyncHours    float64                    `json:"full_sync_hours"`
-	MaxDeletePercent int                        `json:"max_delete_percent"`
-	Settings         map[string]json.RawMessage `json:"settings"`
-	SecretsSet       []string                   `json:"secrets_set"`
-	CreatedAt        time.Time                  `json:"created_at"`
-	UpdatedAt        time.Time                  `json:"updated_at"`
-	Status           *Status                    `json:"status,omitempty"`
+	ID               string                     `json:"id" doc:"The source's id, server-generated" example:"01JEQ8A1B2C3D4E5F6G7H8J9K0"`
+	Type             string                     `json:"type" doc:"The source type: m365, custom, sql or csv-url" example:"m365"`
+	Name             string                     `json:"name" doc:"A name for people" example:"Microsoft 365 (Ankunding)"`
+	Enabled          bool                       `json:"enabled" doc:"Scheduled syncs run" example:"true"`
+	IntervalHours    float64                    `json:"interval_hours" doc:"Hours between scheduled syncs (delta where the type can)" example:"24"`
+	FullSyncHours    float64                    `json:"full_sync_hours" doc:"Hours between full syncs (mark-and-sweep); 0: only when a delta is impossible" example:"168"`
+	MaxDeletePercent int                        `json:"max_delete_percent" doc:"A full sync that would delete more than this share of the source's contacts waits for confirmation" example:"20"`
+	Settings         map[string]json.RawMessage `json:"settings" doc:"The type's settings without its secrets (m365: tenant_id, client_id, include_disabled, include_guests, org_contacts, field_map; custom: url, client_id; sql: driver, host, port, database, user, query, map; csv-url: url, username, format)" example:"{\"tenant_id\":\"ankunding.onmicrosoft.com\",\"client_id\":\"8a1f0c2e-4b6d-4e8f-9a0b-1c2d3e4f5a6b\"}"`
+	SecretsSet       []string                   `json:"secrets_set" doc:"The names of the secret settings stored (their values are never returned)" example:"[\"client_secret\"]"`
+	CreatedAt        time.Time                  `json:"created_at" doc:"When the source was created" example:"2026-11-30T09:12:00Z"`
+	UpdatedAt        time.Time                  `json:"updated_at" doc:"When the source's settings last changed" example:"2026-12-01T10:00:00Z"`
+	Status           *Status                    `json:"status,omitempty" doc:"Sync status: last runs, counts, next run"`
 	// Warnings are conditions an administrator should look at.
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings []string `json:"warnings,omitempty" doc:"Conditions an administrator should look at" example:"[\"interval_hours below 1 polls Microsoft Graph often\"]"`
 }
 
 func (c *Config) view(st *Status) View {
@@ -129,13 +129,13 @@ func (c *Config) view(st *Status) View {
 // kept — except that a PATCH changing one of the type's Destinations must
 // send every stored secret again.
 type Input struct {
-	Type             *string                    `json:"type"`
-	Name             *string                    `json:"name"`
-	Enabled          *bool                      `json:"enabled"`
-	IntervalHours    *float64                   `json:"interval_hours"`
-	FullSyncHours    *float64                   `json:"full_sync_hours"`
-	MaxDeletePercent *int                       `json:"max_delete_percent"`
-	Settings         map[string]json.RawMessage `json:"settings"`
+	Type             *string                    `json:"type" doc:"The source type: m365, custom, sql or csv-url (create only)" example:"m365"`
+	Name             *string                    `json:"name" doc:"A name for people" example:"Microsoft 365 (Ankunding)"`
+	Enabled          *bool                      `json:"enabled" doc:"Run scheduled syncs" example:"true"`
+	IntervalHours    *float64                   `json:"interval_hours" doc:"Hours between scheduled syncs (default 24)" example:"24"`
+	FullSyncHours    *float64                   `json:"full_sync_hours" doc:"Hours between full syncs; 0: only when a delta is impossible" example:"168"`
+	MaxDeletePercent *int                       `json:"max_delete_percent" doc:"Deletion guard: a full sync deleting more than this share waits for confirmation (default 20)" example:"20"`
+	Settings         map[string]json.RawMessage `json:"settings" doc:"The type's settings, secrets included (m365: tenant_id, client_id, client_secret, …; custom: url, client_id, client_secret; sql: driver, host, port, database, user, password, query, map; csv-url: url, username, password or bearer_token, format); a secret sent as \"\" is removed, an absent one kept" example:"{\"tenant_id\":\"ankunding.onmicrosoft.com\",\"client_id\":\"8a1f0c2e-4b6d-4e8f-9a0b-1c2d3e4f5a6b\",\"client_secret\":\"Xy7~Q2w.Secret\"}"`
 }
 
 // splitSecrets moves the type's secret keys out of settings. Values must be
@@ -172,24 +172,24 @@ const (
 
 // Run is one run's record.
 type Run struct {
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
+	Started  time.Time `json:"started" doc:"When the run started" example:"2026-12-07T03:00:00Z"`
+	Finished time.Time `json:"finished" doc:"When the run ended" example:"2026-12-07T03:00:41Z"`
 	// Mode is "full" or "delta".
-	Mode string `json:"mode"`
+	Mode string `json:"mode" doc:"full (mark-and-sweep) or delta (changes since the last run)" example:"delta"`
 	// Trigger is "schedule", "manual" or "startup".
-	Trigger string `json:"trigger"`
+	Trigger string `json:"trigger" doc:"What started the run: schedule, manual or startup" example:"schedule"`
 	// Result is ok, not_modified, error, needs_confirmation or canceled.
-	Result string `json:"result"`
+	Result string `json:"result" doc:"ok, not_modified, error, needs_confirmation or canceled" example:"ok"`
 	// Synced counts contacts received; Changed those the store changed;
 	// Deleted those removed (by the source or by the sweep).
-	Synced  int    `json:"synced"`
-	Changed int    `json:"changed"`
-	Deleted int    `json:"deleted"`
-	Error   string `json:"error,omitempty"`
+	Synced  int    `json:"synced" doc:"Contacts received from the source" example:"1250"`
+	Changed int    `json:"changed" doc:"Contacts the store created or changed" example:"12"`
+	Deleted int    `json:"deleted" doc:"Contacts removed (deleted at the source, or swept by a full run)" example:"3"`
+	Error   string `json:"error,omitempty" doc:"Why the run failed (result error)" example:"Microsoft Graph answered 401: check the client secret"`
 	// Resynced reports a delta state rejected by the source (full run followed).
-	Resynced bool `json:"resynced,omitempty"`
+	Resynced bool `json:"resynced,omitempty" doc:"The source refused the delta state and a full run followed" example:"false"`
 	// RetryAt is the earliest next try the remote asked for (Retry-After).
-	RetryAt time.Time `json:"retry_at,omitzero"`
+	RetryAt time.Time `json:"retry_at,omitzero" doc:"The earliest next try the source asked for (Retry-After)" example:"2026-12-07T03:05:00Z"`
 }
 
 // MaxRuns is how many runs a status keeps.
@@ -197,29 +197,29 @@ const MaxRuns = 20
 
 // Pending describes a full sync held back by the mass-delete guard.
 type Pending struct {
-	Deletions int       `json:"deletions"`
-	Total     int       `json:"total"`
-	Percent   int       `json:"max_delete_percent"`
-	At        time.Time `json:"at"`
+	Deletions int       `json:"deletions" doc:"How many contacts the full sync would delete" example:"600"`
+	Total     int       `json:"total" doc:"How many contacts the source has in the store" example:"1250"`
+	Percent   int       `json:"max_delete_percent" doc:"The guard's share in percent" example:"20"`
+	At        time.Time `json:"at" doc:"When the guard stopped the sync" example:"2026-12-07T03:00:41Z"`
 }
 
 // Status is a source's sync status.
 type Status struct {
-	Running bool `json:"running"`
+	Running bool `json:"running" doc:"A run is in progress" example:"false"`
 	// LastSuccess is the end of the last successful run; LastSynced and
 	// LastDeleted its counts.
-	LastSuccess  time.Time `json:"last_success,omitzero"`
-	LastSynced   int       `json:"last_synced"`
-	LastDeleted  int       `json:"last_deleted"`
-	LastFull     time.Time `json:"last_full,omitzero"`
-	LastAttempt  time.Time `json:"last_attempt,omitzero"`
-	LastError    string    `json:"last_error,omitempty"`
-	Failures     int       `json:"consecutive_failures"`
-	RetryAt      time.Time `json:"retry_at,omitzero"`
-	NextRun      time.Time `json:"next_run,omitzero"`
-	Contacts     int       `json:"contacts"`
-	NeedsConfirm *Pending  `json:"needs_confirmation,omitempty"`
-	Runs         []Run     `json:"runs"`
+	LastSuccess  time.Time `json:"last_success,omitzero" doc:"The end of the last successful run" example:"2026-12-07T03:00:41Z"`
+	LastSynced   int       `json:"last_synced" doc:"Contacts received by the last successful run" example:"1250"`
+	LastDeleted  int       `json:"last_deleted" doc:"Contacts deleted by the last successful run" example:"3"`
+	LastFull     time.Time `json:"last_full,omitzero" doc:"The end of the last full run" example:"2026-12-01T03:02:10Z"`
+	LastAttempt  time.Time `json:"last_attempt,omitzero" doc:"The start of the last run, successful or not" example:"2026-12-07T03:00:00Z"`
+	LastError    string    `json:"last_error,omitempty" doc:"Why the last run failed (cleared by a success)" example:"Microsoft Graph answered 401: check the client secret"`
+	Failures     int       `json:"consecutive_failures" doc:"Runs failed in a row" example:"0"`
+	RetryAt      time.Time `json:"retry_at,omitzero" doc:"The earliest next try the source asked for" example:"2026-12-07T03:05:00Z"`
+	NextRun      time.Time `json:"next_run,omitzero" doc:"When the next scheduled run is due" example:"2026-12-08T03:00:00Z"`
+	Contacts     int       `json:"contacts" doc:"Contacts of this source in the store" example:"1250"`
+	NeedsConfirm *Pending  `json:"needs_confirmation,omitempty" doc:"Set when the deletion guard stopped a full sync: sync again with confirm_deletions"`
+	Runs         []Run     `json:"runs" doc:"The last runs, newest first"`
 }
 
 func (s *Status) addRun(r Run) {

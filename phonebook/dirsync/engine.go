@@ -229,9 +229,9 @@ func (e *Engine) due(en *entry) time.Time {
 // SyncOptions modify a triggered run.
 type SyncOptions struct {
 	// Full forces a full sync (mark-and-sweep) even when a delta is possible.
-	Full bool `json:"full"`
+	Full bool `json:"full" doc:"Run a full sync (mark-and-sweep) even when a delta is possible" example:"false"`
 	// ConfirmDeletions lets a full sync apply deletions above the guard.
-	ConfirmDeletions bool `json:"confirm_deletions"`
+	ConfirmDeletions bool `json:"confirm_deletions" doc:"Apply the deletions the guard stopped" example:"false"`
 }
 
 // Trigger starts a run of source id now and returns at once. It fails with

@@ -1,0 +1,74 @@
+package agent
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pbxagent/pbxagent/agent/config"
+)
+
+// TestProvisioningLinksFollowRequestHost: without http.public_url the
+// links in a provisioning file name the host the phone asked for, never
+// the listen address; with it, the configured URL.
+func TestProvisioningLinksFollowRequestHost(t *testing.T) {
+	for name, tc := range map[string]struct {
+		publicURL string
+		want      string
+	}{
+		"request host": {want: "http://pbx.example.com:8080/phonebook/yealink.xml"},
+		"public url":   {publicURL: "https://dir.example.org", want: "https://dir.example.org/phonebook/yealink.xml"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, base := testDaemon(t, func(c *config.Config) { c.HTTP.PublicURL = tc.publicURL })
+			adm := client{t, base, "test-admin-token"}
+			code, body := adm.do("POST", "/api/v1/phones", "application/json", []byte(`{"mac":"0015654aa937","vendor":"yealink"}`))
+			if code != 201 {
+				t.Fatalf("register: %d %s", code, body)
+			}
+			var ph struct{ Token string }
+			if err := json.Unmarshal(body, &ph); err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest("GET", base+"/provisioning/0015654aa937.cfg?token="+ph.Token, nil)
+			req.Host = "pbx.example.com:8080"
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("provisioning file: %d %s", resp.StatusCode, b)
+			}
+			if !strings.Contains(string(b), "remote_phonebook.data.1.url = "+tc.want) || strings.Contains(string(b), "127.0.0.1") {
+				t.Errorf("provisioning file links elsewhere than %s:\n%s", tc.want, b)
+			}
+		})
+	}
+}
+
+// TestAllInterfacesWarning: the start warns when the daemon listens on
+// every interface and no public URL says which name phones must use.
+func TestAllInterfacesWarning(t *testing.T) {
+	for name, tc := range map[string]struct {
+		http config.HTTP
+		warn bool
+	}{
+		"ipv4 any":        {http: config.HTTP{Addr: "0.0.0.0:8080"}, warn: true},
+		"ipv6 any":        {http: config.HTTP{Addr: "[::]:8080"}, warn: true},
+		"no host":         {http: config.HTTP{Addr: ":8080"}, warn: true},
+		"tls any":         {http: config.HTTP{Addr: "127.0.0.1:8080", TLSAddr: ":8443"}, warn: true},
+		"loopback":        {http: config.HTTP{Addr: "127.0.0.1:8080"}},
+		"one interface":   {http: config.HTTP{Addr: "192.0.2.10:8080"}},
+		"with public url": {http: config.HTTP{Addr: "0.0.0.0:8080", PublicURL: "https://pbx.example.com"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, got := allInterfacesWithoutPublicURL(tc.http); got != tc.warn {
+				t.Errorf("warn = %v, want %v", got, tc.warn)
+			}
+		})
+	}
+}
