@@ -5,7 +5,7 @@ PKGS    ?= ./...
 # Tests that start real peers share the machine's two cores; keep parallel packages modest.
 TESTFLAGS ?= -p 2 -timeout 12m
 
-.PHONY: all build run test bench lint fmt vet
+.PHONY: all build run test bench lint fmt vet client
 
 all: build
 
@@ -43,6 +43,11 @@ lint: vet
 
 vet:
 	$(GO) vet $(PKGS)
+
+## client: regenerate the JavaScript client (web/public/pbxagent.js, pbxagent.d.ts) from the
+## OpenAPI document of a daemon with every feature on; TestJSClientUpToDate fails until it is run.
+client:
+	$(GO) test ./agent -run '^TestJSClientUpToDate$$' -count=1 -update-client
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

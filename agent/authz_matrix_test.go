@@ -32,6 +32,10 @@ var authzPolicy = []struct {
 	{prefix: "/readyz", scope: platform.ScopePublic},
 	{prefix: "/metrics", scope: platform.ScopeAdmin},
 	{prefix: "/api/openapi.json", scope: platform.ScopeAdmin},
+	// The web console's page and files (no data; the API calls they make
+	// are authenticated).
+	{prefix: "/{$}", scope: platform.ScopePublic},
+	{prefix: "/public", scope: platform.ScopePublic},
 	// Desk phones and the PBX: they authenticate on their own.
 	{prefix: "/phonebook", scope: platform.ScopePublic},
 	{prefix: "/provisioning", scope: platform.ScopePublic},

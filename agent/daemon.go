@@ -32,6 +32,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/users"
 	"github.com/pbxagent/pbxagent/ari"
 	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 	"github.com/pbxagent/pbxagent/phonebook/number"
 )
 
@@ -53,6 +54,7 @@ type Daemon struct {
 	dialer *dialer.Dialer
 	users  *users.Service
 	cors   *oauth.CORS
+	sync   *dirsync.Engine
 	tls    *tlsconf.Reloader
 	tlsLn  net.Listener
 	tlsSrv *http.Server

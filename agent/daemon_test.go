@@ -264,6 +264,9 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 // openAPIPath is the OpenAPI form of a ServeMux path.
 func openAPIPath(p string) string {
 	p = strings.TrimSuffix(p, "/{$}")
+	if p == "" {
+		p = "/" // the console's "/{$}"
+	}
 	return strings.ReplaceAll(p, "...}", "}")
 }
 

@@ -47,4 +47,5 @@ var features = []feature{
 	newCallerID,
 	newCallerIDApp,
 	newDialer,
+	newConsole,
 }

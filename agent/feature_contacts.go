@@ -33,7 +33,16 @@ func newContacts(b *build) (platform.Component, error) {
 	}
 	im := api.NewImports(b.store, tmp, api.WithMaxImports(b.cfg.Store.MaxImports), api.WithImportsLogger(b.logger("import")),
 		api.WithAfterImports(debug.FreeOSMemory))
-	return &contacts{Component: api.NewComponent(api.NewContacts(b.store, b.reg), im), spool: tmp, d: b.d}, nil
+	return &contacts{Component: api.NewComponent(api.NewContacts(b.store, b.reg, api.WithSourceNames(b.d.sourceName)), im), spool: tmp, d: b.d}, nil
+}
+
+// sourceName returns the name of sync source id, once the sources feature
+// is built (it comes after contacts).
+func (d *Daemon) sourceName(id string) (string, bool) {
+	if d.sync == nil {
+		return "", false
+	}
+	return d.sync.NameOf(id)
 }
 
 // Shutdown removes the spool files of imports whose handlers still run

@@ -32,7 +32,8 @@ func newDialer(b *build) (platform.Component, error) {
 	// Campaigns, leads, DNC, 72-hour records and meters persist in the
 	// store's "dialer" namespace; the dialer closes (flushes) it on Close.
 	dlog := b.logger("dialer")
-	d := dialer.New(tel, dialer.WithStore(dialer.NewKVStore(b.store.Meta("dialer"), dlog)), dialer.WithLogger(dlog))
+	d := dialer.New(tel, dialer.WithStore(dialer.NewKVStore(b.store.Meta("dialer"), dlog)), dialer.WithLogger(dlog),
+		dialer.WithDefaultRegion(b.cfg.Numbers.DefaultRegion))
 	if err := d.Restore(b.ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("dialer: %w", err)

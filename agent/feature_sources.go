@@ -13,5 +13,6 @@ func newSources(b *build) (platform.Component, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.d.sync = e // the contacts search resolves source ids with it
 	return sources.New(e, sources.Config{Disabled: b.cfg.Sync.Disabled}), nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook"
 )
 
-// access applies who-may-do-what to a contacts request (issue 17): a
+// access applies who-may-do-what to a contacts request: a
 // user's personal contacts (owner = their user id, users.ContactOwner) are
 // read and changed only by that user and by admins
 // (users.MayAccessContacts); global contacts are read by everyone on the

@@ -18,6 +18,7 @@ type Component struct {
 // NewComponent returns the contacts component of c and im.
 func NewComponent(c *Contacts, im *Imports) *Component {
 	c.imports = im
+	im.sourceName = c.sourceName
 	return &Component{contacts: c, imports: im}
 }
 
@@ -65,7 +66,7 @@ func (c *Component) Routes() []platform.Route {
 			Params: []platform.Param{qx("q", "Words of the name, company or number", "+387 61"),
 				{Name: "scope", In: "query", Description: "Only global or only personal contacts", Example: "global", Schema: enumSchema("global", "personal")},
 				qx("owner", "Only the personal contacts of this user id", "01JEQ7H2B3C4D5E6F7G8H9J0K1"),
-				qx("source", "Only this source's contacts (local, csv or a sync source's id)", "local"),
+				qx("source", "Only this source's contacts: a sync source's id or name, local (made here) or csv (CSV uploads)", "local"),
 				qx("visible_to", "Search as this user id sees the book: global contacts and their personal ones", "01JEQ7H2B3C4D5E6F7G8H9J0K1"),
 				qx("limit", "Page size, 1 to 1000 (default 100)", 100), qx("cursor", "next_cursor of the previous page", "MDFKRVE3RzhaSzRNMk41UDZSN1M4VDlWMFc")},
 			Responses: ok(200, "a page of contacts", phonebook.Page{})}},
@@ -115,6 +116,9 @@ func (c *Component) Routes() []platform.Route {
 				"seconds_left (estimated while applying and publishing); once ended, result (the import's answer) or error. Poll it about once a second while the upload runs.",
 			Params:    []platform.Param{{Name: "id", In: "path", Required: true, Description: "The import's id (import_id, or the id of its answer)", Example: "console-3f2a9c1d"}},
 			Responses: withError(ok(200, "the import's status", ImportStatus{}), 404, "no import of that id in progress or among the last 20")}},
+		{Method: "GET", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importInfo), Op: platform.Operation{
+			Summary:   "What a replacing CSV import would replace: the number of contacts from earlier CSV imports (those the new file lacks are deleted)",
+			Responses: ok(200, "the count", ImportInfo{})}},
 		{Method: "GET", Path: "/api/v1/contacts/export", Scope: admin, Handler: hf(im.export), Op: platform.Operation{
 			Summary:   "Export global contacts as Central Phone Book CSV (source=csv: only the CSV-managed ones, the file to edit and upload again)",
 			Params:    []platform.Param{qx("source", "Only this source's contacts: local, csv (the CSV-managed ones) or a sync source's id", "csv")},

@@ -23,21 +23,48 @@ const writeWait = 5 * time.Second
 
 // Contacts serves /api/v1/contacts and /api/v1/lookup on a store.
 type Contacts struct {
-	store   *phonebook.Store
-	lookups *prometheus.CounterVec
+	store      *phonebook.Store
+	lookups    *prometheus.CounterVec
+	sourceName func(id string) (string, bool)
 	// imports, when set (NewComponent), tells a write refused while an
 	// import holds the directory how long it has left.
 	imports   *Imports
 	writeWait time.Duration // 0: writeWait
 }
 
+// ContactsOption configures the contacts API.
+type ContactsOption func(*Contacts)
+
+// WithSourceNames lets the search's source parameter name a sync source by
+// its id: name returns the source name of an id (false when no source has
+// it). Contacts are keyed by the source's name.
+func WithSourceNames(name func(id string) (string, bool)) ContactsOption {
+	return func(c *Contacts) { c.sourceName = name }
+}
+
 // NewContacts returns the contacts API.
-func NewContacts(store *phonebook.Store, reg prometheus.Registerer) *Contacts {
+func NewContacts(store *phonebook.Store, reg prometheus.Registerer, opts ...ContactsOption) *Contacts {
 	c := &Contacts{store: store, lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "pbxagent_api_lookups_total", Help: "Reverse lookups through /api/v1/lookup by match kind.",
 	}, []string{"match"})}
+	for _, o := range opts {
+		o(c)
+	}
 	reg.MustRegister(c.lookups)
 	return c
+}
+
+// source resolves the search's source parameter: a sync source's id first,
+// else a source name as stored on contacts (local, csv, a sync source's
+// name).
+func (c *Contacts) source(v string) string {
+	if v == "" || c.sourceName == nil {
+		return v
+	}
+	if name, ok := c.sourceName(v); ok {
+		return name
+	}
+	return v
 }
 
 // ContactView is a contact as the API shows it: the effective contact and,
@@ -63,7 +90,7 @@ func (c *Contacts) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	query := phonebook.Query{
 		Q: q.Get("q"), Scope: phonebook.Scope(q.Get("scope")), Owner: q.Get("owner"),
-		Source: q.Get("source"), Cursor: q.Get("cursor"), VisibleTo: q.Get("visible_to"),
+		Source: c.source(q.Get("source")), Cursor: q.Get("cursor"), VisibleTo: q.Get("visible_to"),
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)

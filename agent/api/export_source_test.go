@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
@@ -26,6 +28,14 @@ func TestExportUnknownSourceIs404(t *testing.T) {
 		t.Fatal(err)
 	}
 	im := NewImports(st, t.TempDir())
+	// Contacts carry a sync source's name; the source parameter may give
+	// its id.
+	NewComponent(NewContacts(st, prometheus.NewRegistry(), WithSourceNames(func(id string) (string, bool) {
+		if id == "src-01" {
+			return "crm", true
+		}
+		return "", false
+	})), im)
 	for _, tc := range []struct {
 		name, source string
 		want         int
@@ -37,7 +47,8 @@ func TestExportUnknownSourceIs404(t *testing.T) {
 		{name: "csv, empty", source: "csv", want: http.StatusOK},
 		{name: "local, empty", source: "local", want: http.StatusOK},
 		{name: "configured sync source, no contacts yet", source: "m365-main", want: http.StatusOK},
-		{name: "source with contacts", source: "crm", want: http.StatusOK, body: "Ana"},
+		{name: "source with contacts, by name", source: "crm", want: http.StatusOK, body: "Ana"},
+		{name: "source with contacts, by id", source: "src-01", want: http.StatusOK, body: "Ana"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := httptest.NewRecorder()

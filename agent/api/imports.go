@@ -37,6 +37,9 @@ type Imports struct {
 	after  func() // when the last import in progress ends
 	clock  clock.Clock
 	runs   importRuns // progress of the imports in progress and the last ones
+	// sourceName resolves a sync source's id to the name its contacts
+	// carry (WithSourceNames, through NewComponent); nil: none.
+	sourceName func(id string) (string, bool)
 
 	mu      sync.Mutex
 	stopCtx context.Context // ended by Stop, under mu
@@ -471,7 +474,16 @@ func (im *Imports) export(w http.ResponseWriter, r *http.Request) {
 	// which an upload would add as CSV copies).
 	source := r.URL.Query().Get("source")
 	if source != "" {
-		known, err := im.sourceKnown(r.Context(), source)
+		known := false
+		if im.sourceName != nil {
+			if name, ok := im.sourceName(source); ok { // a sync source's id
+				source, known = name, true
+			}
+		}
+		var err error
+		if !known {
+			known, err = im.sourceKnown(r.Context(), source)
+		}
 		if err != nil {
 			writeErr(w, r, err)
 			return
@@ -502,9 +514,10 @@ func (im *Imports) export(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sourceKnown reports whether source names a source: local, csv, a
-// configured sync source, or one whose contacts are still in the store
-// (a source removed without erasing its data).
+// sourceKnown reports whether source names a source: local, csv, the id
+// of a configured sync source, or the name of a source whose contacts are
+// in the store (a sync source's, also one removed without erasing its
+// data).
 func (im *Imports) sourceKnown(ctx context.Context, source string) (bool, error) {
 	if source == phonebook.SourceLocal || source == phonebook.SourceCSV {
 		return true, nil

@@ -201,7 +201,8 @@ func Default() Config {
 			TCPIdleTimeout: 2 * time.Minute, UnackedPerIP: 64, LogBurst: 10, LogInterval: time.Minute},
 		ARI: ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer", IdleTimeout: 10 * time.Second},
 		Phones: Phones{GroupBy: "company", RefreshMinutes: 60, LoginMaxFailures: 10, LoginWindow: 10 * time.Minute,
-			LoginMaxUsersPerAddress: 50, LoginMaxAccountFailures: 100, LoginMaxTracked: 10000, DigestMaxNonces: 65536},
+			LoginMaxUsersPerAddress: 50, LoginMaxAccountFailures: 100, LoginMaxTracked: 10000, DigestMaxNonces: 65536,
+			BookMax: phones.DefaultBookLimits()},
 		Log: Log{Level: "info", Format: "text"},
 	}
 }

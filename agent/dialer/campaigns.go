@@ -172,7 +172,7 @@ func (d *Dialer) AddLeads(id string, in []LeadInput) (int, error) {
 	}
 	prep := make([]prepared, 0, len(in))
 	for i, li := range in {
-		num, err := CanonicalNumber(li.Number, cfg.DefaultRegion)
+		num, err := CanonicalNumber(li.Number, d.Region(cfg.DefaultRegion))
 		if err != nil {
 			return 0, fmt.Errorf("%w: lead %d: %w", ErrInvalid, i+1, err)
 		}

@@ -15,7 +15,9 @@ import (
 
 // CanonicalNumber returns the E.164 form of a number ("+441234567890"),
 // reading numbers without a leading "+" in region (ISO country code, e.g.
-// "GB"). It fails on anything that is not a possible number.
+// "GB"; callers pick it with Dialer.Region). It fails on anything that is
+// not a possible number, and on a national number when region is empty:
+// guessing a country would list or dial the wrong person.
 func CanonicalNumber(number, region string) (string, error) {
 	s := strings.TrimSpace(number)
 	if s == "" {
@@ -26,8 +28,8 @@ func CanonicalNumber(number, region string) (string, error) {
 			return "", fmt.Errorf("number %q: character %q not allowed", number, r)
 		}
 	}
-	if region == "" && !strings.HasPrefix(s, "+") && !strings.HasPrefix(s, "00") {
-		region = "US"
+	if region == "" && !strings.HasPrefix(s, "+") {
+		return "", fmt.Errorf("number %q has no country code and no region is set: write it with \"+\", or set the campaign's default_region, the request's region or numbers.default_region", number)
 	}
 	pn, err := phonenumbers.Parse(s, strings.ToUpper(region))
 	if err != nil {
@@ -141,6 +143,18 @@ func (w window) nextOpen(t time.Time, zs *zoneSet) (time.Time, bool) {
 		c = c.Add(time.Minute)
 	}
 	return time.Time{}, false
+}
+
+// Region returns the region national numbers are read in: explicit (the
+// campaign's default_region, or a request's ?region=) when set, else the
+// dialer's default (WithDefaultRegion, numbers.default_region). Leads and
+// the do-not-call list use this one rule, so that a number listed as
+// do-not-call matches the lead it was meant to block.
+func (d *Dialer) Region(explicit string) string {
+	if explicit != "" {
+		return explicit
+	}
+	return d.region
 }
 
 // DNCList is a do-not-call list of canonical numbers. It is safe for

@@ -28,10 +28,12 @@ type Dialer struct {
 	log   *slog.Logger
 	store Store
 	dnc   *DNCList
-	zones *zoneCache
-	tick  time.Duration
-	idPfx string
-	ctx   context.Context
+	// region is the default region of numbers without "+" (WithDefaultRegion).
+	region string
+	zones  *zoneCache
+	tick   time.Duration
+	idPfx  string
+	ctx    context.Context
 
 	campaigns map[string]*campaign
 	corder    []*campaign
@@ -73,6 +75,13 @@ func WithStore(s Store) Option { return func(d *Dialer) { d.store = s } }
 
 // WithDNC shares a do-not-call list (default: a new empty list).
 func WithDNC(l *DNCList) Option { return func(d *Dialer) { d.dnc = l } }
+
+// WithDefaultRegion sets the country (ISO 3166 alpha-2, e.g. "BA") in
+// which numbers without a "+" are read when neither the campaign
+// (default_region) nor the request (?region=) names one: the daemon passes
+// numbers.default_region. Leads and the do-not-call list follow the same
+// rule (see Dialer.Canonical).
+func WithDefaultRegion(r string) Option { return func(d *Dialer) { d.region = r } }
 
 // WithTick sets the pacing interval (default 1 s).
 func WithTick(t time.Duration) Option { return func(d *Dialer) { d.tick = t } }

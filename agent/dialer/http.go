@@ -232,7 +232,7 @@ func (h *Handler) uploadLeads(w http.ResponseWriter, r *http.Request) {
 	var in []LeadInput
 	switch ct {
 	case "text/csv", "application/csv", "text/plain":
-		in, err = ParseLeadsCSV(body, cfg.DefaultRegion)
+		in, err = ParseLeadsCSV(body, h.d.Region(cfg.DefaultRegion))
 		if err != nil {
 			err = fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
@@ -320,7 +320,7 @@ func (h *Handler) addDNC(w http.ResponseWriter, r *http.Request) {
 	body := http.MaxBytesReader(w, r.Body, h.maxUpload)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var nums []string
-	region := r.URL.Query().Get("region")
+	region := h.d.Region(r.URL.Query().Get("region"))
 	switch ct {
 	case "text/csv", "text/plain", "application/csv":
 		n, err := ParseDNC(body, region)

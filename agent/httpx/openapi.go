@@ -164,9 +164,12 @@ func securitySchemes(info DocInfo) map[string]any {
 var wildcard = regexp.MustCompile(`\{([A-Za-z0-9_]+)(\.\.\.)?\}`)
 
 // docPath turns a ServeMux path into an OpenAPI path: "/x/{$}" is "/x",
-// "{file...}" is "{file}".
+// "{file...}" is "{file}", "/{$}" is "/".
 func docPath(p string) string {
 	p = strings.TrimSuffix(p, "/{$}")
+	if p == "" {
+		p = "/"
+	}
 	return wildcard.ReplaceAllString(p, "{$1}")
 }
 

@@ -31,6 +31,9 @@ type Config struct {
 	LoginMaxTracked int `yaml:"login_max_tracked"`
 	// DigestMaxNonces bounds the Digest nonce-count table. Default 65536.
 	DigestMaxNonces int `yaml:"digest_max_nonces"`
+	// BookMax caps each vendor's full book (phones.book_max.yealink, …).
+	// Default DefaultBookMax each.
+	BookMax BookLimits `yaml:"book_max"`
 }
 
 // Validate checks the phones' settings; errors name the phones.* key.
@@ -49,6 +52,9 @@ func (c Config) Validate() error {
 		if l.v < 1 {
 			return fmt.Errorf("%s: %d, want at least 1", l.key, l.v)
 		}
+	}
+	if err := c.BookMax.Validate(); err != nil {
+		return err
 	}
 	if c.LoginWindow < time.Second {
 		return fmt.Errorf("phones.login_window: %s, want at least 1s", c.LoginWindow)

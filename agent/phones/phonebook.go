@@ -227,21 +227,21 @@ func (s *Service) serveBook(w http.ResponseWriter, q *request) {
 	case "yealink.xml":
 		spec = jobSpec{key: q.bookKey("yealink"), useGen: true}
 		mk = func() job {
-			return s.bookJob(q, 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+			return s.cappedBookJob(q, "yealink", s.cfg.bookMax.Yealink, failStatus, func(cs []*phonebook.Contact) *etree.Document {
 				return provisioning.YealinkDirectory(provisioning.Book{Contacts: cs})
 			})
 		}
 	case "yealink-groups.xml":
 		spec = jobSpec{key: q.bookKey("yealink-groups"), useGen: true}
 		mk = func() job {
-			return s.bookJob(q, 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+			return s.cappedBookJob(q, "yealink", s.cfg.bookMax.Yealink, failStatus, func(cs []*phonebook.Contact) *etree.Document {
 				return provisioning.YealinkPhoneBook(title, provisioning.GroupContacts(cs, s.cfg.groupBy))
 			})
 		}
 	case "grandstream.xml", "grandstream/phonebook.xml":
 		spec = jobSpec{key: q.bookKey("grandstream"), useGen: true}
 		mk = func() job {
-			return s.bookJob(q, 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+			return s.cappedBookJob(q, "grandstream", s.cfg.bookMax.Grandstream, failStatus, func(cs []*phonebook.Contact) *etree.Document {
 				return provisioning.GrandstreamAddressBook(provisioning.GroupContacts(cs, s.cfg.groupBy))
 			})
 		}
@@ -257,7 +257,7 @@ func (s *Service) serveBook(w http.ResponseWriter, q *request) {
 		}
 		spec = jobSpec{key: q.bookKey("fanvil"), useGen: true}
 		mk = func() job {
-			return s.bookJob(q, 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+			return s.cappedBookJob(q, "fanvil", s.cfg.bookMax.Fanvil, failStatus, func(cs []*phonebook.Contact) *etree.Document {
 				return provisioning.FanvilPhoneBook(provisioning.GroupContacts(cs, s.cfg.groupBy))
 			})
 		}
@@ -269,7 +269,7 @@ func (s *Service) serveBook(w http.ResponseWriter, q *request) {
 		}
 		spec = jobSpec{key: q.bookKey("snom"), useGen: true}
 		mk = func() job {
-			return s.bookJob(q, 0, failStatus, func(cs []*phonebook.Contact) *etree.Document {
+			return s.cappedBookJob(q, "snom", s.cfg.bookMax.Snom, failStatus, func(cs []*phonebook.Contact) *etree.Document {
 				return provisioning.SnomTBook(cs)
 			})
 		}

@@ -86,6 +86,7 @@ type config struct {
 	nonceTTL    time.Duration
 	login       LoginLimits
 	maxNonces   int
+	bookMax     BookLimits
 }
 
 // Option configures a Service.
@@ -176,7 +177,7 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 	cfg := config{
 		auth: DefaultAuth, realm: "pbxagent", cacheItems: 512, cacheBytes: 64 << 20,
 		groupBy: provisioning.GroupByCompany, bookName: "Company",
-		refresh: time.Hour, spread: 10 * time.Minute, searchLimit: 200, nonceTTL: 10 * time.Minute,
+		refresh: time.Hour, spread: 10 * time.Minute, searchLimit: 200, nonceTTL: 10 * time.Minute, bookMax: DefaultBookLimits(),
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -198,6 +199,9 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 	}
 	if _, ok := provisioning.ParseGroupBy(string(cfg.groupBy)); !ok {
 		return nil, fmt.Errorf("phones: group by %q: must be company, department, source or scope", cfg.groupBy)
+	}
+	if err := cfg.bookMax.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.searchLimit < 1 || cfg.searchLimit > 10000 {
 		return nil, fmt.Errorf("phones: search limit %d: must be 1–10000", cfg.searchLimit)

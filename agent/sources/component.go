@@ -10,8 +10,8 @@ import (
 
 // Config is the sync sources' configuration (the YAML section "sync").
 type Config struct {
-	// Disabled stops scheduled and triggered syncs (the API still edits
-	// sources).
+	// Disabled stops scheduled syncs; manual triggers still run, and the
+	// API still edits sources.
 	Disabled bool `yaml:"disabled"`
 }
 
@@ -30,12 +30,12 @@ func New(e *dirsync.Engine, cfg Config) *Component { return &Component{e: e, cfg
 // Name implements platform.Component.
 func (*Component) Name() string { return "sources" }
 
-// Run runs the engine (scheduled and triggered syncs) until ctx ends,
-// unless syncs are disabled (platform.Runner).
+// Run runs the engine until ctx ends (platform.Runner): scheduled and
+// triggered syncs, or only triggered ones when scheduled syncs are
+// disabled.
 func (c *Component) Run(ctx context.Context) error {
 	if c.cfg.Disabled {
-		<-ctx.Done()
-		return nil
+		return c.e.RunManual(ctx)
 	}
 	return c.e.Run(ctx)
 }
@@ -62,7 +62,9 @@ func (c *Component) Routes() []platform.Route {
 	errs := func(m map[int]platform.Body, codes ...int) map[int]platform.Body {
 		desc := map[int]string{
 			409: "a sync of the source is running, its name is taken, or it is being erased",
-			502: "the source failed: what it answered (its address, its status)",
+			422: "credentials_refused: the source was reached and refused the credentials; details name the setting to fix",
+			502: "unreachable: the source's server could not be reached (the message names the host and the cause: dns, refused, timeout, tls); " +
+				"or bad_gateway: the source answered wrongly (what it answered, its address, its status)",
 			503: "syncs are disabled (sync.disabled) or the daemon is stopping",
 		}
 		for _, c := range codes {
@@ -93,9 +95,9 @@ func (c *Component) Routes() []platform.Route {
 			Description: "The first sync of a source is full, later ones delta where the type can. A full sync that would delete more than " +
 				"max_delete_percent of the source's contacts stops with result needs_confirmation (status.needs_confirmation says how many): " +
 				"sync again with confirm_deletions to apply them."}),
-		r("POST", p+"/{id}/test", h.test, platform.Operation{Summary: "Return the first mapped rows without importing", Params: id, Responses: errs(res(200, testedContacts{}), 502)}),
-		r("POST", p+"/test", h.testInput, platform.Operation{Summary: "Return the first mapped rows of an unsaved source (body as for create) without importing",
-			Request: js(dirsync.Input{}), Responses: errs(res(200, testedContacts{}), 502)}),
+		r("POST", p+"/{id}/test", h.test, platform.Operation{Summary: "Return the first mapped rows without importing (at most 5 s)", Params: id, Responses: errs(res(200, testedContacts{}), 422, 502)}),
+		r("POST", p+"/test", h.testInput, platform.Operation{Summary: "Return the first mapped rows of an unsaved source (body as for create) without importing (at most 5 s)",
+			Request: js(dirsync.Input{}), Responses: errs(res(200, testedContacts{}), 422, 502)}),
 		r("GET", "/api/v1/contacts/{id}/local", h.local, platform.Operation{Summary: "Which fields of a synced contact are local edits",
 			Params: []platform.Param{{Name: "id", In: "path", Required: true, Description: "The contact's id", Example: "01JEQ7G8ZK4M2N5P6R7S8T9V0W"}}, Responses: res(200, localFields{})}),
 	}

@@ -13,8 +13,17 @@ import (
 // maxBody caps a source's JSON body.
 const maxBody = 1 << 20
 
-// codeBadGateway: the source itself failed a test.
-const codeBadGateway = "bad_gateway"
+// Error codes of a source test.
+const (
+	// codeBadGateway: the source was reached and answered wrongly.
+	codeBadGateway = "bad_gateway"
+	// codeCredentialsRefused: the source refused the credentials (422, the
+	// detail names the setting).
+	codeCredentialsRefused = "credentials_refused"
+	// codeUnreachable: the source's server could not be reached (502, the
+	// message names the host and the cause: dns, refused, timeout, tls).
+	codeUnreachable = "unreachable"
+)
 
 type handlers struct{ e *dirsync.Engine }
 
@@ -31,7 +40,7 @@ type (
 		Started bool `json:"started" doc:"The sync started (poll GET /api/v1/sources/{id} for its run)" example:"true"`
 	}
 	testedContacts struct {
-		Contacts []*phonebook.Contact `json:"contacts" doc:"The first contacts the source gives, mapped, not imported"`
+		Contacts []previewRow `json:"contacts" doc:"The first contacts the source gives, as it gives them (nothing imported)"`
 	}
 	localFields struct {
 		ID             string   `json:"id" doc:"The contact's id" example:"01JEQ7G8ZK4M2N5P6R7S8T9V0W"`
@@ -77,11 +86,27 @@ func writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	platform.WriteErr(w, r, err)
 }
 
-// upstream answers a source's own failure during a test: 502 with what the
-// source said (its address, its status), which the admin needs to fix it.
+// upstream answers a source's own failure during a test, which the admin
+// needs to fix it: 422 credentials_refused naming the setting the source
+// refused, 502 unreachable naming the host and the cause, else 502
+// bad_gateway with what the source said (its address, its status).
 func upstream(w http.ResponseWriter, r *http.Request, err error) {
-	platform.LogError(r.Context(), err)
-	platform.WriteError(w, r, http.StatusBadGateway, codeBadGateway, "the source failed: "+err.Error(), nil)
+	var ce *dirsync.CredentialsError
+	var ue *dirsync.UnreachableError
+	switch {
+	case errors.As(err, &ce):
+		platform.WriteError(w, r, http.StatusUnprocessableEntity, codeCredentialsRefused,
+			"the source refused the credentials: "+ce.Message, []platform.FieldError{{Field: ce.Field, Message: ce.Message}})
+	case errors.As(err, &ue):
+		var details []platform.FieldError
+		if ue.Field != "" {
+			details = []platform.FieldError{{Field: ue.Field, Message: ue.Cause + ": " + ue.Host}}
+		}
+		platform.WriteError(w, r, http.StatusBadGateway, codeUnreachable, ue.Error(), details)
+	default:
+		platform.LogError(r.Context(), err)
+		platform.WriteError(w, r, http.StatusBadGateway, codeBadGateway, "the source failed: "+err.Error(), nil)
+	}
 }
 
 func (h handlers) list(w http.ResponseWriter, r *http.Request) {
@@ -197,10 +222,11 @@ func writeTested(w http.ResponseWriter, r *http.Request, cs []*phonebook.Contact
 	case err != nil:
 		writeErr(w, r, err)
 	default:
-		if cs == nil {
-			cs = []*phonebook.Contact{}
+		rows := make([]previewRow, 0, len(cs))
+		for _, c := range cs {
+			rows = append(rows, preview(c))
 		}
-		platform.WriteJSON(w, http.StatusOK, testedContacts{Contacts: cs})
+		platform.WriteJSON(w, http.StatusOK, testedContacts{Contacts: rows})
 	}
 }
 

@@ -63,6 +63,14 @@ func (c *cli) run(ctx context.Context, args []string) (code int, ok bool) {
 		return c.contacts(ctx, args[1:]), true
 	case "users":
 		return c.users(ctx, args[1:]), true
+	case "phones":
+		return c.phones(ctx, args[1:]), true
+	case "sources":
+		return c.sources(ctx, args[1:]), true
+	case "campaigns":
+		return c.campaigns(ctx, args[1:]), true
+	case "apps":
+		return c.apps(ctx, args[1:]), true
 	case "lookup":
 		return c.lookup(ctx, args[1:]), true
 	}

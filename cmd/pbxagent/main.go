@@ -3,6 +3,10 @@
 //	pbxagent serve [flags]                 run the daemon
 //	pbxagent contacts import|export|template|list|get|add|edit|delete …
 //	pbxagent users list|get|add|set|delete|import|import-endpoints|passwd …
+//	pbxagent phones list|show|add|edit|rotate-token|delete …
+//	pbxagent sources list|show|add|edit|test|sync|runs|erase|delete …
+//	pbxagent campaigns list|show|create|edit|start|pause|stop|leads upload|stats|agents …
+//	pbxagent apps list|show|create|edit|rotate-secret|delete|cors …
 //	pbxagent lookup NUMBER
 //	pbxagent version
 //
@@ -32,6 +36,10 @@ commands:
   serve      run the daemon (pbxagent serve --help for flags)
   contacts   manage contacts: import|export|template|list|get|add|edit|delete
   users      manage users: list|get|add|set|delete|import|import-endpoints|passwd
+  phones     manage desk phones: list|show|add|edit|rotate-token|delete
+  sources    manage sync sources: list|show|add|edit|test|sync|runs|erase|delete
+  campaigns  manage dialer campaigns: list|show|create|edit|start|pause|stop|leads upload|stats|agents
+  apps       manage OAuth2 apps and CORS origins: list|show|create|edit|rotate-secret|delete|cors
   lookup     look a number up: pbxagent lookup NUMBER
   version    print the version
 `

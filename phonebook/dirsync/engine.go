@@ -71,14 +71,17 @@ type Engine struct {
 	dataDir string
 	seal    *sealer
 
-	applyHook  func(n int)
-	runTimeout time.Duration
+	applyHook   func(n int)
+	runTimeout  time.Duration
+	testTimeout time.Duration
 
 	mu      sync.Mutex
 	sources map[string]*entry
-	runCtx  context.Context // set while Run runs
-	wake    chan struct{}
-	wg      sync.WaitGroup
+	runCtx  context.Context // set while Run or RunManual runs
+	// manualOnly: RunManual runs (no scheduled run starts).
+	manualOnly bool
+	wake       chan struct{}
+	wg         sync.WaitGroup
 }
 
 type entry struct {
@@ -207,6 +210,33 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// RunManual is Run without the schedule: manual triggers (Trigger,
+// SyncNow) run until ctx ends, no run starts by itself (the configuration
+// turned scheduled syncs off), and the views say so. It then cancels and
+// waits for the runs in progress.
+func (e *Engine) RunManual(ctx context.Context) error {
+	e.mu.Lock()
+	if e.runCtx != nil {
+		e.mu.Unlock()
+		return errors.New("sync engine: already running")
+	}
+	e.runCtx, e.manualOnly = ctx, true
+	for _, en := range e.sources {
+		en.status.NextRun = time.Time{}
+	}
+	e.mu.Unlock()
+	<-ctx.Done()
+	e.mu.Lock()
+	e.runCtx, e.manualOnly = nil, false
+	e.mu.Unlock()
+	e.wg.Wait()
+	return nil
+}
+
+// ManualOnlyWarning is the warning a source's view carries while the engine
+// runs without the schedule (RunManual).
+const ManualOnlyWarning = "scheduled syncs are off (sync.disabled): this source syncs only when triggered"
 
 // due is when a source should run next.
 func (e *Engine) due(en *entry) time.Time {
@@ -527,6 +557,11 @@ func (e *Engine) round(ctx context.Context, cfg *Config, src Source, full bool, 
 
 // build makes the Source of a config, secrets merged in.
 func (e *Engine) build(cfg *Config, log *slog.Logger) (Source, error) {
+	return e.buildEnv(cfg, Env{HTTPClient: e.http, Clock: e.clock, Logger: log})
+}
+
+// buildEnv makes the Source of a config with env, secrets merged in.
+func (e *Engine) buildEnv(cfg *Config, env Env) (Source, error) {
 	t, ok := e.types[cfg.Type]
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownType, cfg.Type)
@@ -535,7 +570,7 @@ func (e *Engine) build(cfg *Config, log *slog.Logger) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.New(raw, Env{HTTPClient: e.http, Clock: e.clock, Logger: log})
+	return t.New(raw, env)
 }
 
 func (e *Engine) settingsJSON(cfg *Config) (json.RawMessage, error) {
@@ -578,6 +613,16 @@ func (e *Engine) List() []View {
 	return out
 }
 
+// NameOf returns the name of source id (false when there is none).
+func (e *Engine) NameOf(id string) (string, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if en := e.sources[id]; en != nil {
+		return en.cfg.Name, true
+	}
+	return "", false
+}
+
 // Get returns one source with its status.
 func (e *Engine) Get(id string) (View, error) {
 	e.mu.Lock()
@@ -595,6 +640,9 @@ func (e *Engine) Get(id string) (View, error) {
 func (e *Engine) viewLocked(en *entry, st *Status) View {
 	v := en.cfg.view(st)
 	now := e.clock.Now()
+	if e.manualOnly && en.cfg.Enabled {
+		v.Warnings = append(v.Warnings, ManualOnlyWarning)
+	}
 	if st.NeedsConfirm != nil {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("a full sync would delete %d of %d contacts; confirm with POST …/sync {\"confirm_deletions\":true}",
 			st.NeedsConfirm.Deletions, st.NeedsConfirm.Total))
@@ -834,7 +882,10 @@ func (e *Engine) Erase(ctx context.Context, id string) (deleted int, err error) 
 
 // TestInput builds a source from an Input that is not saved (settings with
 // secrets in clear) and returns its first n mapped contacts: "test before
-// save" for the admin UI.
+// save" for the admin UI. Like Test, it is bounded by the test timeout
+// (WithTestTimeout), tries once, and returns a *CredentialsError when the
+// remote refuses the credentials and an *UnreachableError when it cannot
+// be reached.
 func (e *Engine) TestInput(ctx context.Context, in Input, n int) ([]*phonebook.Contact, error) {
 	if in.Type == nil {
 		return nil, fieldErr("type", "required")
@@ -847,7 +898,7 @@ func (e *Engine) TestInput(ctx context.Context, in Input, n int) ([]*phonebook.C
 	if err != nil {
 		return nil, fieldErr("settings", err.Error())
 	}
-	src, err := t.New(raw, Env{HTTPClient: e.http, Clock: e.clock, Logger: e.log})
+	src, err := t.New(raw, Env{HTTPClient: e.http, Clock: e.clock, Logger: e.log, DryRun: true})
 	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
@@ -858,14 +909,11 @@ func (e *Engine) TestInput(ctx context.Context, in Input, n int) ([]*phonebook.C
 	if c, ok := src.(Closer); ok {
 		defer c.Close()
 	}
-	tr, ok := src.(Tester)
-	if !ok {
-		return nil, ErrNotTestable
-	}
-	return tr.Test(ctx, n)
+	return e.testSource(ctx, src, n)
 }
 
-// Test returns the first n mapped contacts of a source that supports a dry run.
+// Test returns the first n mapped contacts of a stored source (a dry run),
+// with TestInput's bound and errors.
 func (e *Engine) Test(ctx context.Context, id string, n int) ([]*phonebook.Contact, error) {
 	e.mu.Lock()
 	en := e.sources[id]
@@ -877,18 +925,14 @@ func (e *Engine) Test(ctx context.Context, id string, n int) ([]*phonebook.Conta
 	if en == nil {
 		return nil, ErrNotFound
 	}
-	src, err := e.build(&cfg, e.log)
+	src, err := e.buildEnv(&cfg, Env{HTTPClient: e.http, Clock: e.clock, Logger: e.log, DryRun: true})
 	if err != nil {
 		return nil, err
 	}
 	if c, ok := src.(Closer); ok {
 		defer c.Close()
 	}
-	t, ok := src.(Tester)
-	if !ok {
-		return nil, ErrNotTestable
-	}
-	return t.Test(ctx, n)
+	return e.testSource(ctx, src, n)
 }
 
 func cloneMap[V any](m map[string]V) map[string]V {

@@ -77,7 +77,7 @@ func (r Retry) Do(ctx context.Context, newReq func(ctx context.Context) (*http.R
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, redact(err) // wraps ctx.Err(), names the host
 			}
 			lastErr = redact(err)
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable ||
@@ -104,7 +104,7 @@ func (r Retry) Do(ctx context.Context, newReq func(ctx context.Context) (*http.R
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, fmt.Errorf("%w (after: %w)", ctx.Err(), lastErr)
 		case <-clk.After(wait):
 		}
 	}

@@ -52,8 +52,9 @@ type Source interface {
 	Sync(ctx context.Context, req Request, sink Sink) (Result, error)
 }
 
-// Tester is implemented by sources offering a dry run (SQL): the first n
-// mapped contacts without importing anything.
+// Tester is implemented by sources offering a dry run: the first n mapped
+// contacts without importing anything. Test returns a *CredentialsError
+// when the remote refuses the credentials.
 type Tester interface {
 	Test(ctx context.Context, n int) ([]*phonebook.Contact, error)
 }
@@ -71,6 +72,19 @@ type Env struct {
 	Clock Clock
 	// Logger is the engine's logger with the source's name and id.
 	Logger *slog.Logger
+	// DryRun is set for a test (Tester): the source tries each request
+	// once (no back-off) so that the test's answer names the first
+	// failure within its time bound.
+	DryRun bool
+}
+
+// Attempts is the Retry.Attempts of a source built with env: 1 for a dry
+// run, the default otherwise.
+func (env Env) Attempts() int {
+	if env.DryRun {
+		return 1
+	}
+	return 0
 }
 
 // Type describes one kind of source ("m365", "custom", "sql", "csv-url").

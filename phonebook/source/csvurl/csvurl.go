@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/pbxagent/pbxagent/phonebook"
@@ -85,7 +86,7 @@ func New(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	src.retry = dirsync.Retry{Client: hc, Clock: env.Clock}
+	src.retry = dirsync.Retry{Client: hc, Clock: env.Clock, Attempts: env.Attempts()}
 	return src, nil
 }
 
@@ -129,6 +130,8 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 	case http.StatusOK:
 	case http.StatusNotModified:
 		return dirsync.Result{State: req.State, NotModified: true}, nil
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return dirsync.Result{}, s.refused(resp.StatusCode)
 	default:
 		return dirsync.Result{}, fmt.Errorf("csv-url: GET: HTTP %d", resp.StatusCode)
 	}
@@ -142,6 +145,41 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 	next, _ := json.Marshal(state{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")})
 	return dirsync.Result{State: next}, nil
 }
+
+// refused names the credential a 401 or 403 refused.
+func (s *Source) refused(code int) error {
+	switch {
+	case s.set.BearerToken != "":
+		return dirsync.Refused("bearer_token", fmt.Sprintf("the server refused the bearer token (HTTP %d)", code))
+	case s.set.Username != "":
+		return dirsync.Refused("password", fmt.Sprintf("the server refused username %q and its password (HTTP %d)", s.set.Username, code))
+	default:
+		return dirsync.Refused("username", fmt.Sprintf("the server asks for credentials (HTTP %d): set username and password, or bearer_token", code))
+	}
+}
+
+// Test returns the first n contacts of the file (a dry run; nothing is
+// imported).
+func (s *Source) Test(ctx context.Context, n int) ([]*phonebook.Contact, error) {
+	col := &dirsync.Collector{N: max(n, 1)}
+	if _, err := s.Sync(ctx, dirsync.Request{Full: true}, col); err != nil && !errors.Is(err, dirsync.ErrEnough) {
+		return nil, err
+	}
+	return col.Contacts, nil
+}
+
+// Target names the file's host (dirsync.Targeter).
+func (s *Source) Target() (field, host string) {
+	if u, err := url.Parse(s.set.URL); err == nil {
+		return "url", u.Host
+	}
+	return "url", ""
+}
+
+var (
+	_ dirsync.Tester   = (*Source)(nil)
+	_ dirsync.Targeter = (*Source)(nil)
+)
 
 // limited fails a read past n bytes (rather than truncating the file).
 type limited struct {

@@ -216,3 +216,58 @@ func FuzzStream(f *testing.F) {
 		}
 	})
 }
+
+// TestDryRun: Test returns the first n rows as a sync maps them, without
+// a conditional request, and fails as a sync would (HTTP status, a bad row).
+func TestDryRun(t *testing.T) {
+	fs := &fileServer{}
+	fs.set(fileV1, `"v1"`)
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	clk := syncfake.NewInstantClock(time.Unix(1e9, 0))
+	ctx := context.Background()
+	tester := func(extra map[string]any) dirsync.Tester {
+		t.Helper()
+		tr, ok := newSource(t, srv, clk, extra).(dirsync.Tester)
+		if !ok {
+			t.Fatal("csv-url sources offer no dry run")
+		}
+		return tr
+	}
+	for _, tc := range []struct {
+		name  string
+		n     int
+		names []string
+	}{
+		{name: "fewer than the file", n: 2, names: []string{"Chevy Yesipov", "Jeanine Tiddeman"}},
+		{name: "the whole file", n: 10, names: []string{"Chevy Yesipov", "Jeanine Tiddeman", "Jeanine Tiddeman"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs, err := tester(nil).Test(ctx, tc.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range cs {
+				got = append(got, c.FirstName+" "+c.LastName)
+			}
+			if strings.Join(got, "|") != strings.Join(tc.names, "|") {
+				t.Fatalf("names %q, want %q", got, tc.names)
+			}
+			if cs[0].ExternalID == "" || len(cs[0].Numbers) != 2 || cs[0].Company != "Jacobi and Sons" {
+				t.Fatalf("first row mapped as %+v", cs[0])
+			}
+			if fs.lastINM != "" {
+				t.Fatalf("a test sent If-None-Match %q", fs.lastINM)
+			}
+		})
+	}
+	if _, err := tester(map[string]any{"password": "wrong"}).Test(ctx, 5); err == nil || !strings.Contains(err.Error(), "HTTP 401") || !strings.Contains(err.Error(), "password") {
+		t.Fatalf("wrong password: %v", err)
+	}
+	fs.set(fileV1+"Bad,,Row,x@y,Co,pager:123,work:\n", `"bad"`)
+	var pe *csvbook.ParseError
+	if _, err := tester(nil).Test(ctx, 5); !errors.As(err, &pe) {
+		t.Fatalf("malformed last row: %v, want a parse error", err)
+	}
+}

@@ -99,7 +99,7 @@ func New(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return &Source{set: s, base: u, clock: clk, retry: dirsync.Retry{Client: hc, Clock: clk}}, nil
+	return &Source{set: s, base: u, clock: clk, retry: dirsync.Retry{Client: hc, Clock: clk, Attempts: env.Attempts()}}, nil
 }
 
 // state is the delta state: the start of the last committed run.
@@ -236,7 +236,7 @@ func (s *Source) fetchToken(ctx context.Context) error {
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return errors.New("custom: GET /token: client id or secret rejected (HTTP 401)")
+		return dirsync.Refused("client_secret", fmt.Sprintf("GET /token answered HTTP %d: the service refused client_id or client_secret", resp.StatusCode))
 	default:
 		return fmt.Errorf("custom: GET /token: HTTP %d %s", resp.StatusCode, snippet(body))
 	}
@@ -416,4 +416,10 @@ func (s *Source) Test(ctx context.Context, n int) ([]*phonebook.Contact, error) 
 	return p.Contacts, nil
 }
 
-var _ dirsync.Tester = (*Source)(nil)
+// Target names the service's host (dirsync.Targeter).
+func (s *Source) Target() (field, host string) { return "url", s.base.Host }
+
+var (
+	_ dirsync.Tester   = (*Source)(nil)
+	_ dirsync.Targeter = (*Source)(nil)
+)

@@ -228,8 +228,9 @@ func TestThrottlingAndErrors(t *testing.T) {
 	t.Run("wrong secret", func(t *testing.T) {
 		f := newFixture(t, 1, 10, contactsvc.Options{ClientID: "test_id", ClientSecret: "other"})
 		_, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, syncfake.NewSink())
-		if err == nil || !strings.Contains(err.Error(), "rejected") {
-			t.Fatalf("err %v", err)
+		var ce *dirsync.CredentialsError
+		if !errorsAs(err, &ce) || ce.Field != "settings.client_secret" || !strings.Contains(ce.Message, "HTTP 401") {
+			t.Fatalf("err %v, want the client secret refused", err)
 		}
 	})
 	t.Run("server error mid-run", func(t *testing.T) {

@@ -159,7 +159,7 @@ func New(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 	}
 	src := &Source{set: s, graph: strings.TrimRight(s.GraphURL, "/"), http: hc, fields: fields, clock: clk,
 		userSel: strings.Join(sel, ","), orgOn: s.OrgContacts == nil || *s.OrgContacts,
-		retry: dirsync.Retry{Client: hc, Clock: clk},
+		retry: dirsync.Retry{Client: hc, Clock: clk, Attempts: env.Attempts()},
 		cc: clientcredentials.Config{ClientID: s.ClientID, ClientSecret: s.ClientSecret, TokenURL: s.TokenURL,
 			Scopes: []string{"https://graph.microsoft.com/.default"}, AuthStyle: oauth2.AuthStyleInParams}}
 	return src, nil
@@ -433,6 +433,9 @@ func (s *Source) get(ctx context.Context, link string, delta bool) ([]byte, erro
 			continue
 		case delta && (resp.StatusCode == http.StatusGone || slices.Contains(resyncCodes, he.gc)):
 			return nil, fmt.Errorf("%w: %v", dirsync.ErrResync, he)
+		case resp.StatusCode == http.StatusForbidden:
+			return nil, dirsync.Refused("client_id", fmt.Sprintf("Graph refused the application (%v): grant it the application permissions "+
+				"User.Read.All and OrgContact.Read.All (or Directory.Read.All), with admin consent", he))
 		}
 		return nil, he
 	}
@@ -452,13 +455,73 @@ func (s *Source) token(ctx context.Context, force bool) (string, error) {
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
-			return "", fmt.Errorf("token: HTTP %d %s %s", re.Response.StatusCode, re.ErrorCode, re.ErrorDescription)
+			msg := fmt.Sprintf("token: HTTP %d %s %s", re.Response.StatusCode, re.ErrorCode, re.ErrorDescription)
+			if key := refusedKey(re.ErrorCode, re.ErrorDescription); key != "" {
+				return "", dirsync.Refused(key, msg)
+			}
+			return "", errors.New(msg)
 		}
 		return "", fmt.Errorf("token: %w", err)
 	}
 	s.tok = t
 	return t.AccessToken, nil
 }
+
+// refusedKey names the setting a token error refuses, from the Microsoft
+// Entra error codes
+// (https://learn.microsoft.com/entra/identity-platform/reference-error-codes):
+// AADSTS7000215 (invalid secret) and AADSTS7000222 (expired secret) are the
+// client secret, AADSTS700016 (application not found in the tenant) the
+// client id, AADSTS90002 and AADSTS900023 (tenant not found or invalid) the
+// tenant. "" means the answer is not about credentials.
+func refusedKey(code, desc string) string {
+	switch {
+	case strings.Contains(desc, "AADSTS7000215"), strings.Contains(desc, "AADSTS7000222"):
+		return "client_secret"
+	case strings.Contains(desc, "AADSTS700016"), code == "unauthorized_client":
+		return "client_id"
+	case strings.Contains(desc, "AADSTS90002:"), strings.Contains(desc, "AADSTS900023"):
+		return "tenant_id"
+	case code == "invalid_client":
+		return "client_secret"
+	}
+	return ""
+}
+
+// Test returns the first n users (then org contacts) as they would be
+// written (a dry run; nothing is imported).
+func (s *Source) Test(ctx context.Context, n int) ([]*phonebook.Contact, error) {
+	col := &dirsync.Collector{N: max(n, 1)}
+	users := s.graph + "/users/delta?" + url.Values{"$select": {s.userSel}}.Encode()
+	if _, err := s.round(ctx, users, false, col, s.user); err != nil && !errors.Is(err, dirsync.ErrEnough) {
+		return nil, fmt.Errorf("m365 users: %w", err)
+	}
+	if s.orgOn && len(col.Contacts) < col.N {
+		orgs := s.graph + "/contacts/delta?" + url.Values{"$select": {orgSelect}}.Encode()
+		if _, err := s.round(ctx, orgs, false, col, s.orgContact); err != nil && !errors.Is(err, dirsync.ErrEnough) {
+			return nil, fmt.Errorf("m365 org contacts: %w", err)
+		}
+	}
+	return col.Contacts, nil
+}
+
+// Target names where the source connects first: the token endpoint
+// (dirsync.Targeter).
+func (s *Source) Target() (field, host string) {
+	field = "tenant_id"
+	if s.set.TokenURL != "" && !strings.HasPrefix(s.set.TokenURL, "https://login.microsoftonline.com/") {
+		field = "token_url"
+	}
+	if u, err := url.Parse(s.cc.TokenURL); err == nil {
+		host = u.Host
+	}
+	return field, host
+}
+
+var (
+	_ dirsync.Tester   = (*Source)(nil)
+	_ dirsync.Targeter = (*Source)(nil)
+)
 
 // ---- decoding ----
 

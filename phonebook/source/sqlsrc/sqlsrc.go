@@ -30,8 +30,9 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib"  // driver "pgx"
-	_ "github.com/microsoft/go-mssqldb" // driver "sqlserver"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib"      // driver "pgx"
+	mssql "github.com/microsoft/go-mssqldb" // driver "sqlserver"
 
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
@@ -347,7 +348,7 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 		}
 		return true, sink.Upsert(ctx, c)
 	})
-	return dirsync.Result{}, err
+	return dirsync.Result{}, refused(err)
 }
 
 // Test returns the first n mapped rows without importing anything.
@@ -357,7 +358,55 @@ func (s *Source) Test(ctx context.Context, n int) ([]*phonebook.Contact, error) 
 		out = append(out, c)
 		return len(out) < n, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, refused(err)
+	}
+	return out, nil
+}
+
+// refused turns the database's refusal of the login into a
+// *dirsync.CredentialsError naming the setting: PostgreSQL SQLSTATE 28P01
+// (wrong password) and 28000 (unknown role, or no pg_hba.conf entry)
+// (https://www.postgresql.org/docs/current/errcodes-appendix.html), MySQL
+// and MariaDB 1045 (access denied) and 1044 (no access to the database)
+// (https://mariadb.com/kb/en/mariadb-error-code-reference/), SQL Server
+// 18456 (login failed)
+// (https://learn.microsoft.com/sql/relational-databases/errors-events/mssqlserver-18456-database-engine-error).
+// Other errors are returned as they are.
+func refused(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pgconn.PgError
+	var me *mysql.MySQLError
+	var se mssql.Error
+	switch {
+	case errors.As(err, &pe) && pe.Code == "28P01":
+		return dirsync.Refused("password", "PostgreSQL: "+pe.Message)
+	case errors.As(err, &pe) && pe.Code == "28000":
+		return dirsync.Refused("user", "PostgreSQL: "+pe.Message)
+	case errors.As(err, &me) && me.Number == 1045:
+		return dirsync.Refused("password", "MySQL: "+me.Message)
+	case errors.As(err, &me) && me.Number == 1044:
+		return dirsync.Refused("user", "MySQL: "+me.Message)
+	case errors.As(err, &se) && se.Number == 18456:
+		return dirsync.Refused("password", "SQL Server: "+se.Message)
+	}
+	return err
+}
+
+// Target names the database server (dirsync.Targeter).
+func (s *Source) Target() (field, host string) {
+	switch s.set.Driver {
+	case MySQL:
+		return "host", hostPort(s.set.Host, s.set.Port, 3306)
+	case Postgres:
+		return "host", hostPort(s.set.Host, s.set.Port, 5432)
+	}
+	if s.set.Port != 0 {
+		return "host", hostPort(s.set.Host, s.set.Port, 1433)
+	}
+	return "host", s.set.Host
 }
 
 // read runs the query (read-only where the driver allows it) and calls fn
@@ -472,5 +521,8 @@ func text(v any) string {
 	}
 }
 
-var _ dirsync.Tester = (*Source)(nil)
-var _ dirsync.Closer = (*Source)(nil)
+var (
+	_ dirsync.Tester   = (*Source)(nil)
+	_ dirsync.Closer   = (*Source)(nil)
+	_ dirsync.Targeter = (*Source)(nil)
+)

@@ -1,5 +1,7 @@
 // Package spec embeds the ARI Swagger 1.1 specification (Asterisk's
-// rest-api JSON, ARI 12.0.0; copied from ../shared/asterisk-ari) and checks
+// rest-api JSON, ARI 12.0.0, from rest-api/ in Asterisk's source tree,
+// https://github.com/asterisk/asterisk/tree/master/rest-api; SOURCE.md says
+// which version) and checks
 // requests and events against it. The fake Asterisk validates every request
 // it accepts and every event it sends with it, and the contract tests check
 // a real Asterisk's traffic the same way.

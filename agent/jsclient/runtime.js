@@ -1,0 +1,231 @@
+// The hand-written part of the client: requests, errors, the session's
+// CSRF token, and subscribe() for live streams.
+
+/** An API error: the platform's envelope {"error":{code,message,details,request_id}}. */
+export class PbxAgentError extends Error {
+  constructor({ status = 0, code = '', message = '', details = [], requestId = '', body } = {}) {
+    super(message || `HTTP ${status}`);
+    this.name = 'PbxAgentError';
+    /** HTTP status (0: the request did not reach the daemon). */
+    this.status = status;
+    /** Machine-readable code: invalid, not_found, conflict, forbidden... */
+    this.code = code;
+    /** Per field or line: [{field, message}]. */
+    this.details = Array.isArray(details) ? details : [];
+    /** The X-Request-Id of the request, to find it in the daemon's log. */
+    this.requestId = requestId;
+    /** The parsed response body, when it was JSON. */
+    this.body = body;
+  }
+}
+
+const JSONish = /[/+]json\b/;
+
+function sameOrigin(base) {
+  if (!base) return true;
+  try {
+    const here = globalThis.location && globalThis.location.origin;
+    return !!here && new URL(base, here).origin === here;
+  } catch {
+    return false;
+  }
+}
+
+function isRaw(body) {
+  return typeof body === 'string' ||
+    (typeof Blob !== 'undefined' && body instanceof Blob) ||
+    (typeof FormData !== 'undefined' && body instanceof FormData) ||
+    (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) ||
+    (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) ||
+    body instanceof ArrayBuffer || ArrayBuffer.isView(body);
+}
+
+function wait(ms, signal) {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+}
+
+/** A client of the pbxagent API. */
+export class PbxAgent {
+  #base;
+  #token;
+  #fetch;
+  #credentials;
+  #csrf = '';
+
+  /**
+   * @param {{baseUrl?: string, token?: string, fetch?: typeof fetch}} [options]
+   *   baseUrl: the daemon ('' = this page's origin); token: a bearer token
+   *   (admin token or OAuth2 access token; without it the session cookie of
+   *   POST /api/v1/login is used); fetch: a fetch implementation.
+   */
+  constructor({ baseUrl = '', token, fetch } = {}) {
+    this.#base = String(baseUrl).replace(/\/+$/, '');
+    this.#token = token || '';
+    this.#fetch = fetch || ((...a) => globalThis.fetch(...a));
+    this.#credentials = sameOrigin(this.#base) ? 'same-origin' : 'include';
+  }
+
+  /** The session's CSRF token, kept from the login answer or getUsersMe and sent in X-CSRF-Token on every change. */
+  get csrfToken() { return this.#csrf; }
+  set csrfToken(v) { this.#csrf = v || ''; }
+
+  /** The bearer token ('' when the session cookie is used). */
+  get token() { return this.#token; }
+  set token(v) { this.#token = v || ''; }
+
+  /** The absolute URL of path with query (arrays repeat the key; undefined and null are left out). */
+  url(path, query = {}) {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query || {})) {
+      if (v === undefined || v === null) continue;
+      for (const x of Array.isArray(v) ? v : [v]) qs.append(k, String(x));
+    }
+    const s = qs.toString();
+    return this.#base + path + (s ? '?' + s : '');
+  }
+
+  /**
+   * Sends one request and returns the Response; a status outside 2xx
+   * throws PbxAgentError.
+   * @param {string} method
+   * @param {string} path
+   * @param {{query?: object, headers?: object, body?: any, contentType?: string, init?: RequestInit}} [o]
+   */
+  async request(method, path, { query, headers = {}, body, contentType = 'application/json', init = {} } = {}) {
+    const h = new Headers(init.headers || {});
+    for (const [k, v] of Object.entries(headers)) if (v !== undefined && v !== null) h.set(k, String(v));
+    if (this.#token && !h.has('Authorization')) h.set('Authorization', 'Bearer ' + this.#token);
+    if (method !== 'GET' && method !== 'HEAD' && this.#csrf && !h.has('X-CSRF-Token')) h.set('X-CSRF-Token', this.#csrf);
+    let payload;
+    if (body !== undefined && body !== null) {
+      if (isRaw(body)) {
+        payload = body;
+        const type = (typeof Blob !== 'undefined' && body instanceof Blob && body.type) || contentType;
+        if (!h.has('Content-Type') && type && !(typeof FormData !== 'undefined' && body instanceof FormData)) h.set('Content-Type', type);
+      } else {
+        payload = JSON.stringify(body);
+        if (!h.has('Content-Type')) h.set('Content-Type', JSONish.test(contentType) ? contentType : 'application/json');
+      }
+    }
+    let res;
+    try {
+      res = await this.#fetch(this.url(path, query), { credentials: this.#credentials, ...init, method, headers: h, body: payload });
+    } catch (err) {
+      if (err && err.name === 'AbortError') throw err;
+      throw new PbxAgentError({ status: 0, code: 'network', message: `cannot reach the server: ${err && err.message ? err.message : err}` });
+    }
+    if (!res.ok) throw await PbxAgent.#error(res);
+    return res;
+  }
+
+  static async #error(res) {
+    const requestId = res.headers.get('X-Request-Id') || '';
+    let body;
+    try {
+      const text = await res.text();
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const e = (body && typeof body === 'object' && body.error) || {};
+    return new PbxAgentError({ status: res.status, code: e.code || 'http_' + res.status, message: e.message || res.statusText || `HTTP ${res.status}`,
+      details: e.details || [], requestId: e.request_id || requestId, body });
+  }
+
+  /** Parses a response: JSON, text (CSV, XML, HTML), undefined for 204, else a Blob. */
+  static async parse(res, method) {
+    if (res.status === 204 || res.status === 205 || method === 'HEAD') return undefined;
+    const type = res.headers.get('Content-Type') || '';
+    if (JSONish.test(type)) {
+      const text = await res.text();
+      return text ? JSON.parse(text) : undefined;
+    }
+    if (type.startsWith('text/') || type.includes('xml') || type.includes('javascript')) return res.text();
+    return res.blob();
+  }
+
+  /** What every generated method calls: spec names its path (p), query (q) and header (h) parameters, and its body's content type (ct). */
+  async call(name, method, path, spec, params = {}, body, init) {
+    const query = {};
+    const headers = {};
+    const known = new Set([...(spec.p || []), ...(spec.q || []), ...(spec.h || [])]);
+    for (const k of Object.keys(params || {})) {
+      if (!known.has(k)) throw new TypeError(`${name}: unknown parameter ${JSON.stringify(k)}`);
+    }
+    const url = path.replace(/\{([^}]+)\}/g, (_, k) => {
+      const v = params[k];
+      if (v === undefined || v === null || v === '') throw new TypeError(`${name}: parameter ${JSON.stringify(k)} is required`);
+      return encodeURIComponent(String(v));
+    });
+    for (const k of spec.q || []) if (params[k] !== undefined) query[k] = params[k];
+    for (const k of spec.h || []) if (params[k] !== undefined) headers[k] = params[k];
+    for (const k of spec.r || []) {
+      if (params[k] === undefined || params[k] === null) throw new TypeError(`${name}: parameter ${JSON.stringify(k)} is required`);
+    }
+    const res = await this.request(method, url, { query, headers, body, contentType: spec.ct, init });
+    const out = await PbxAgent.parse(res, method);
+    if (out && typeof out === 'object' && typeof out.csrf_token === 'string' && out.csrf_token) this.#csrf = out.csrf_token;
+    if (method === 'POST' && path === '/api/v1/logout') this.#csrf = '';
+    return out;
+  }
+
+  /**
+   * Follows a live stream (server-sent events, e.g. /api/v1/dialer/stream):
+   * onEvent({type, data, id}) for each event, data parsed as JSON when it
+   * is. The stream is opened again after retryMs when it ends or fails
+   * (onError is told), except after a 401 or 403. Returns unsubscribe.
+   * @param {string} path
+   * @param {(event: {type: string, data: any, id?: string}) => void} onEvent
+   * @param {{query?: object, onError?: (err: Error) => void, retryMs?: number}} [options]
+   * @returns {() => void}
+   */
+  subscribe(path, onEvent, { query, onError, retryMs = 3000 } = {}) {
+    const ctl = new AbortController();
+    const dispatch = (block) => {
+      let type = 'message';
+      let id;
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line === '' || line.startsWith(':')) continue;
+        const i = line.indexOf(':');
+        const field = i < 0 ? line : line.slice(0, i);
+        const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+        if (field === 'event') type = value;
+        else if (field === 'data') data.push(value);
+        else if (field === 'id') id = value;
+      }
+      if (!data.length) return;
+      let parsed = data.join('\n');
+      try { parsed = JSON.parse(parsed); } catch { /* text */ }
+      onEvent({ type, data: parsed, id });
+    };
+    const run = async () => {
+      while (!ctl.signal.aborted) {
+        try {
+          const res = await this.request('GET', path, { query, headers: { Accept: 'text/event-stream' }, init: { signal: ctl.signal } });
+          const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buf = '';
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buf = (buf + value).replace(/\r\n?/g, '\n');
+            let i;
+            while ((i = buf.indexOf('\n\n')) >= 0) {
+              dispatch(buf.slice(0, i));
+              buf = buf.slice(i + 2);
+            }
+          }
+        } catch (err) {
+          if (ctl.signal.aborted) return;
+          if (onError) onError(err);
+          if (err instanceof PbxAgentError && (err.status === 401 || err.status === 403)) return;
+        }
+        await wait(retryMs, ctl.signal);
+      }
+    };
+    run();
+    return () => ctl.abort();
+  }

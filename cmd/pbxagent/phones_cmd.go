@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pbxagent/pbxagent/agent/client"
+)
+
+const phonesUsage = `usage: pbxagent phones <command> [flags]
+
+commands:
+  list                  list registered desk phones
+  show MAC              show one phone and its provisioning files
+  add --mac MAC --vendor VENDOR
+                        register a phone (--model, --owner, --username, --password);
+                        prints its token, shown only this once
+  edit MAC              change --vendor, --model, --owner, --username or --password
+  rotate-token MAC      issue a new token (shown once); the old one stops working
+  delete MAC...         unregister phones (asks, or --yes)
+
+` + connHelp
+
+func (c *cli) phones(ctx context.Context, args []string) int {
+	return c.dispatch(ctx, "phones", phonesUsage, map[string]func(context.Context, []string) int{
+		"list": c.phonesList, "show": c.phonesShow, "add": c.phonesAdd, "edit": c.phonesEdit,
+		"rotate-token": c.phonesRotate, "delete": c.phonesDelete,
+	}, args)
+}
+
+func phoneRow(p *client.Phone) []string {
+	auth := "token"
+	if p.Username != "" {
+		auth = "user " + p.Username
+	}
+	return []string{p.MAC, string(p.Vendor), p.Model, p.Owner, auth, when(p.UpdatedAt)}
+}
+
+var phoneHeader = []string{"MAC", "VENDOR", "MODEL", "OWNER", "AUTH", "UPDATED"}
+
+func (c *cli) phonesList(ctx context.Context, args []string) int {
+	cmd := c.newCommand("phones list", "", "List the registered desk phones.")
+	cl, _, code := cmd.start(args, 0, 0)
+	if cl == nil {
+		return code
+	}
+	ps, err := cl.ListPhones(ctx)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(map[string]any{"phones": ps}, func(w io.Writer) error {
+		if len(ps) == 0 {
+			fmt.Fprintln(c.stderr, "no phones registered")
+			return nil
+		}
+		rows := make([][]string, len(ps))
+		for i := range ps {
+			rows[i] = phoneRow(&ps[i])
+		}
+		return table(w, phoneHeader, rows)
+	})
+}
+
+// printPhone writes a phone's fields; the token only when the answer
+// carries it (just generated).
+func printPhone(w io.Writer, p *client.Phone) error {
+	pw := "no"
+	if p.HasPassword {
+		pw = "set"
+	}
+	err := fieldLines(w, [][2]string{{"MAC", p.MAC}, {"Vendor", string(p.Vendor)}, {"Model", p.Model}, {"Owner", p.Owner},
+		{"Username", p.Username}, {"Password", pw}, {"Files", strings.Join(p.Files, ", ")},
+		{"Created", when(p.CreatedAt)}, {"Updated", when(p.UpdatedAt)}})
+	if err == nil && p.Token != "" {
+		_, err = fmt.Fprintf(w, "Token:    %s\n(shown only now: put it in the phone's URLs if it uses token authentication)\n", cleanLine(p.Token))
+	}
+	return err
+}
+
+func (c *cli) phonesShow(ctx context.Context, args []string) int {
+	cmd := c.newCommand("phones show", "MAC", "Show one phone.")
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return code
+	}
+	p, err := cl.GetPhone(ctx, pos[0])
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(p, func(w io.Writer) error { return printPhone(w, p) })
+}
+
+// phoneFlags are the fields of add and edit.
+type phoneFlags struct {
+	mac, vendor, model, owner, username, password *string
+	passwordStdin                                 *bool
+}
+
+func addPhoneFlags(fs *flagSet, add bool) (*phoneFlags, map[string]func() any) {
+	pf := &phoneFlags{}
+	if add {
+		pf.mac = fs.String("mac", "", "the phone's MAC address (any of : - . or none)")
+	}
+	pf.vendor = fs.String("vendor", "", "yealink, cisco, polycom, grandstream, snom or fanvil")
+	pf.model = fs.String("model", "", "model, e.g. T46U (informational)")
+	pf.owner = fs.String("owner", "", "user id whose personal contacts the phone also shows")
+	pf.username = fs.String("username", "", "HTTP username of the phone (with --password)")
+	pf.password = fs.String("password", "", "HTTP password of the phone (with --username); visible to other users of this machine: prefer --password-stdin")
+	pf.passwordStdin = fs.Bool("password-stdin", false, "read the phone's HTTP password from the first line of stdin")
+	get := func(p *string) func() any { return func() any { return *p } }
+	m := map[string]func() any{"vendor": get(pf.vendor), "model": get(pf.model), "owner": get(pf.owner),
+		"username": get(pf.username), "password": get(pf.password)}
+	if add {
+		m["mac"] = get(pf.mac)
+	}
+	return pf, m
+}
+
+// phoneDocument is the body of add or edit: the flags given, and the
+// password from stdin with --password-stdin.
+func (c *cli) phoneDocument(ctx context.Context, fs *flagSet, pf *phoneFlags, fields map[string]func() any) (map[string]any, error) {
+	doc := given(fs, fields)
+	if *pf.passwordStdin {
+		if _, ok := doc["password"]; ok {
+			return nil, usagef("give the password with --password or --password-stdin, not both")
+		}
+		line, err := readLine(ctx, c.stdin, 1024)
+		if err != nil {
+			return nil, fmt.Errorf("read the password from stdin: %w", err)
+		}
+		doc["password"] = line
+	}
+	return doc, nil
+}
+
+func (c *cli) phonesAdd(ctx context.Context, args []string) int {
+	cmd := c.newCommand("phones add", "", "Register a phone, e.g. --mac 00:15:65:4a:a9:37 --vendor yealink --owner alice.\nThe answer shows the phone's token, only this once.")
+	pf, fields := addPhoneFlags(cmd.fs, true)
+	cl, _, code := cmd.start(args, 0, 0)
+	if cl == nil {
+		return code
+	}
+	doc, err := c.phoneDocument(ctx, cmd.fs, pf, fields)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	if doc["mac"] == nil || doc["vendor"] == nil {
+		return cmd.fail(usagef("--mac and --vendor are required"))
+	}
+	p, err := cl.CreatePhone(ctx, doc)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(p, func(w io.Writer) error {
+		fmt.Fprintf(w, "registered %s\n", cleanLine(p.MAC))
+		return printPhone(w, p)
+	})
+}
+
+func (c *cli) phonesEdit(ctx context.Context, args []string) int {
+	cmd := c.newCommand("phones edit", "MAC", "Change a phone's fields; an empty --owner clears it, an empty --username and --password\nmake it a token-only phone.")
+	pf, fields := addPhoneFlags(cmd.fs, false)
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return code
+	}
+	doc, err := c.phoneDocument(ctx, cmd.fs, pf, fields)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	if len(doc) == 0 {
+		return cmd.fail(usagef("nothing to change: give fields as flags (--vendor, --model, --owner…)"))
+	}
+	p, err := cl.PatchPhone(ctx, pos[0], doc)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(p, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "updated %s\n", cleanLine(p.MAC))
+		return err
+	})
+}
+
+func (c *cli) phonesRotate(ctx context.Context, args []string) int {
+	cmd := c.newCommand("phones rotate-token", "MAC", "Issue a new token for a phone (shown only now); the old one stops working at once.")
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return code
+	}
+	p, err := cl.RotatePhoneToken(ctx, pos[0])
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(p, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "new token for %s: %s\n(shown only now; the old token no longer works)\n", cleanLine(p.MAC), cleanLine(p.Token))
+		return err
+	})
+}
+
+func (c *cli) phonesDelete(ctx context.Context, args []string) int {
+	cmd := c.newCommand("phones delete", "MAC...", "Unregister phones: their credentials and tokens stop working at once. Asks first unless --yes.")
+	yes := cmd.fs.Bool("yes", false, "delete without asking")
+	cl, pos, code := cmd.start(args, 1, -1)
+	if cl == nil {
+		return code
+	}
+	if code, ok := cmd.confirmOrYes(ctx, *yes, "Unregister "+cleanLine(strings.Join(pos, ", "))+"?"); !ok {
+		return code
+	}
+	var done []string
+	for _, mac := range pos {
+		if err := cl.DeletePhone(ctx, mac); err != nil {
+			return cmd.fail(err)
+		}
+		done = append(done, mac)
+		if !*cmd.asJSON {
+			fmt.Fprintf(c.stdout, "deleted %s\n", cleanLine(mac))
+		}
+	}
+	if *cmd.asJSON {
+		return c.printJSON(cmd.name, map[string]any{"deleted": done})
+	}
+	return exitOK
+}

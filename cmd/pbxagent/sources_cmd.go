@@ -1,0 +1,344 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pbxagent/pbxagent/agent/client"
+)
+
+const sourcesUsage = `usage: pbxagent sources <command> [flags]
+
+commands:
+  list                  list sync sources with their last sync
+  show ID|NAME          show a source's settings (secrets never), status and warnings
+  add --type TYPE --name NAME --set settings.KEY=VALUE…
+                        create a source (m365, custom, sql, csv-url); --from FILE reads
+                        the JSON body
+  edit ID|NAME          change a source (--name, --enabled, --interval-hours, --set…)
+  test [ID|NAME]        show the first rows a source gives, importing nothing; without
+                        ID tests the unsaved source given as for add
+  sync ID|NAME          trigger a sync (--wait for its result, --full, --confirm-deletions)
+  runs ID|NAME          show a source's last runs, with their errors
+  erase ID|NAME         delete a source and every contact it brought (asks, or --yes)
+  delete ID|NAME        the same as erase
+
+` + connHelp
+
+func (c *cli) sources(ctx context.Context, args []string) int {
+	return c.dispatch(ctx, "sources", sourcesUsage, map[string]func(context.Context, []string) int{
+		"list": c.sourcesList, "show": c.sourcesShow, "add": c.sourcesAdd, "edit": c.sourcesEdit,
+		"test": c.sourcesTest, "sync": c.sourcesSync, "runs": c.sourcesRuns,
+		"erase": c.sourcesErase, "delete": c.sourcesErase,
+	}, args)
+}
+
+func sourceRow(s *client.Source) []string {
+	last, contacts, state := "", "", "disabled"
+	if s.Enabled {
+		state = "enabled"
+	}
+	if st := s.Status; st != nil {
+		last, contacts = when(st.LastSuccess), strconv.Itoa(st.Contacts)
+		switch {
+		case st.Running:
+			state = "syncing"
+		case st.LastError != "":
+			state += ", failing"
+		}
+	}
+	return []string{s.ID, s.Name, s.Type, state, contacts, last}
+}
+
+var sourceHeader = []string{"ID", "NAME", "TYPE", "STATE", "CONTACTS", "LAST SUCCESS"}
+
+func (c *cli) sourcesList(ctx context.Context, args []string) int {
+	cmd := c.newCommand("sources list", "", "List the sync sources with their state.")
+	cl, _, code := cmd.start(args, 0, 0)
+	if cl == nil {
+		return code
+	}
+	ss, err := cl.ListSources(ctx)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(map[string]any{"sources": ss}, func(w io.Writer) error {
+		if len(ss) == 0 {
+			fmt.Fprintln(c.stderr, "no sources")
+			return nil
+		}
+		rows := make([][]string, len(ss))
+		for i := range ss {
+			rows[i] = sourceRow(&ss[i])
+		}
+		return table(w, sourceHeader, rows)
+	})
+}
+
+func printSource(w io.Writer, s *client.Source) error {
+	keys := make([]string, 0, len(s.Settings))
+	for k := range s.Settings {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var settings []string
+	for _, k := range keys {
+		settings = append(settings, k+"="+string(s.Settings[k]))
+	}
+	kv := [][2]string{{"ID", s.ID}, {"Name", s.Name}, {"Type", s.Type}, {"Enabled", strconv.FormatBool(s.Enabled)},
+		{"Interval", fmt.Sprintf("%g h", s.IntervalHours)}, {"Settings", strings.Join(settings, " ")},
+		{"Secrets set", strings.Join(s.SecretsSet, ", ")}}
+	if st := s.Status; st != nil {
+		kv = append(kv, [2]string{"Contacts", strconv.Itoa(st.Contacts)},
+			[2]string{"Last success", when(st.LastSuccess)},
+			[2]string{"Last counts", fmt.Sprintf("%d synced, %d deleted", st.LastSynced, st.LastDeleted)},
+			[2]string{"Last error", st.LastError}, [2]string{"Next run", when(st.NextRun)})
+	}
+	for _, warn := range s.Warnings {
+		kv = append(kv, [2]string{"Warning", warn})
+	}
+	return fieldLines(w, kv)
+}
+
+func (c *cli) sourcesShow(ctx context.Context, args []string) int {
+	cmd := c.newCommand("sources show", "ID|NAME", "Show a source: settings (secrets never), status and warnings.")
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return code
+	}
+	s, err := cl.FindSource(ctx, pos[0])
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(s, func(w io.Writer) error { return printSource(w, s) })
+}
+
+// sourceFlags adds the flags of add, edit and test: the top-level fields
+// and the body flags.
+func sourceFlags(fs *flagSet, withType bool) (*bodyFlags, map[string]func() any) {
+	m := map[string]func() any{}
+	if withType {
+		typ := fs.String("type", "", "m365, custom, sql or csv-url")
+		m["type"] = func() any { return *typ }
+	}
+	name := fs.String("name", "", "the source's name (unique)")
+	enabled := fs.Bool("enabled", false, "sync on the schedule (--enabled=false stops it)")
+	interval := fs.Float64("interval-hours", 0, "hours between syncs (default 24)")
+	m["name"] = func() any { return *name }
+	m["enabled"] = func() any { return *enabled }
+	m["interval-hours"] = func() any { return *interval }
+	return addBodyFlags(fs), m
+}
+
+func (c *cli) sourcesAdd(ctx context.Context, args []string) int {
+	cmd := c.newCommand("sources add", "", "Create a sync source, e.g.\n  --type custom --name crm --set settings.url=https://crm.example.com --set settings.client_id=pbx --set settings.client_secret=…\nSee docs/sources.md for each type's settings. Test it first with pbxagent sources test (same flags).")
+	body, fields := sourceFlags(cmd.fs, true)
+	cl, _, code := cmd.start(args, 0, 0)
+	if cl == nil {
+		return code
+	}
+	doc, err := body.document(c, given(cmd.fs, fields))
+	if err != nil {
+		return cmd.fail(err)
+	}
+	s, err := cl.CreateSource(ctx, doc)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(s, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "created %s  %s\n", cleanLine(s.ID), cleanLine(s.Name))
+		return err
+	})
+}
+
+func (c *cli) sourcesEdit(ctx context.Context, args []string) int {
+	cmd := c.newCommand("sources edit", "ID|NAME", "Change a source (settings merge key by key; changing where secrets go needs them again).")
+	body, fields := sourceFlags(cmd.fs, false)
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return code
+	}
+	doc, err := body.document(c, given(cmd.fs, fields))
+	if err != nil {
+		return cmd.fail(err)
+	}
+	if len(doc) == 0 {
+		return cmd.fail(usagef("nothing to change: give --name, --enabled, --interval-hours or --set"))
+	}
+	s, err := cl.FindSource(ctx, pos[0])
+	if err != nil {
+		return cmd.fail(err)
+	}
+	s, err = cl.PatchSource(ctx, s.ID, doc)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(s, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "updated %s  %s\n", cleanLine(s.ID), cleanLine(s.Name))
+		return err
+	})
+}
+
+// previewColumns are the preview fields shown in a table, in order.
+var previewColumns = []string{"external_id", "display_name", "company", "numbers", "emails"}
+
+func previewCell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []any:
+		var parts []string
+		for _, it := range x {
+			if m, ok := it.(map[string]any); ok {
+				s := fmt.Sprint(m["value"], m["address"])
+				s = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "<nil>", ""), "  ", " "))
+				if t, ok := m["type"].(string); ok && t != "" {
+					s = t + ":" + s
+				}
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprint(v)
+}
+
+func (c *cli) sourcesTest(ctx context.Context, args []string) int {
+	cmd := c.newCommand("sources test", "[ID|NAME]", "Show the first rows a source gives, importing nothing (at most 5 s). Without ID, test the\nunsaved source given by --type, --set and --from, as for add. A refused credential names the\nsetting to fix; an unreachable server names the host and the cause.")
+	body, fields := sourceFlags(cmd.fs, true)
+	cl, pos, code := cmd.start(args, 0, 1)
+	if cl == nil {
+		return code
+	}
+	var rows []client.PreviewRow
+	var err error
+	if len(pos) == 1 {
+		var s *client.Source
+		if s, err = cl.FindSource(ctx, pos[0]); err == nil {
+			rows, err = cl.TestSource(ctx, s.ID)
+		}
+	} else {
+		var doc map[string]any
+		if doc, err = body.document(c, given(cmd.fs, fields)); err == nil {
+			if doc["name"] == nil {
+				doc["name"] = "test"
+			}
+			rows, err = cl.TestSourceInput(ctx, doc)
+		}
+	}
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(map[string]any{"contacts": rows}, func(w io.Writer) error {
+		if len(rows) == 0 {
+			fmt.Fprintln(c.stderr, "the source answered with no contacts")
+			return nil
+		}
+		out := make([][]string, len(rows))
+		for i, r := range rows {
+			for _, col := range previewColumns {
+				out[i] = append(out[i], previewCell(r[col]))
+			}
+		}
+		return table(w, []string{"EXTERNAL ID", "NAME", "COMPANY", "NUMBERS", "E-MAILS"}, out)
+	})
+}
+
+func (c *cli) sourcesSync(ctx context.Context, args []string) int {
+	cmd := c.newCommand("sources sync", "ID|NAME", "Trigger a sync now: full the first time, then delta.")
+	wait := cmd.fs.Bool("wait", false, "wait for the run and print its result")
+	var opts client.SyncOptions
+	cmd.fs.BoolVar(&opts.Full, "full", false, "a full sync (mark-and-sweep) even when a delta is possible")
+	cmd.fs.BoolVar(&opts.ConfirmDeletions, "confirm-deletions", false, "apply deletions above the source's max_delete_percent guard")
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return code
+	}
+	s, err := cl.FindSource(ctx, pos[0])
+	if err != nil {
+		return cmd.fail(err)
+	}
+	run, err := cl.SyncSource(ctx, s.ID, opts, *wait)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	if run == nil {
+		return cmd.out(map[string]any{"started": true}, func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "sync of %s started; see pbxagent sources runs %s\n", cleanLine(s.Name), cleanLine(s.ID))
+			return err
+		})
+	}
+	code = cmd.out(run, func(w io.Writer) error { return table(w, runHeader, [][]string{runRow(run)}) })
+	if code == exitOK && run.Result == "error" {
+		return exitError
+	}
+	return code
+}
+
+var runHeader = []string{"STARTED", "MODE", "TRIGGER", "RESULT", "SYNCED", "CHANGED", "DELETED", "ERROR"}
+
+func runRow(r *client.SyncRun) []string {
+	return []string{when(r.Started), r.Mode, r.Trigger, r.Result, strconv.Itoa(r.Synced), strconv.Itoa(r.Changed), strconv.Itoa(r.Deleted), r.Error}
+}
+
+func (c *cli) sourcesRuns(ctx context.Context, args []string) int {
+	cmd := c.newCommand("sources runs", "ID|NAME", "Show a source's last runs, newest first, with their errors.")
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return code
+	}
+	s, err := cl.FindSource(ctx, pos[0])
+	if err != nil {
+		return cmd.fail(err)
+	}
+	runs := []client.SyncRun{}
+	if s.Status != nil && s.Status.Runs != nil {
+		runs = s.Status.Runs
+	}
+	return cmd.out(map[string]any{"runs": runs}, func(w io.Writer) error {
+		if len(runs) == 0 {
+			fmt.Fprintln(c.stderr, "no runs yet")
+			return nil
+		}
+		rows := make([][]string, len(runs))
+		for i := range runs {
+			rows[i] = runRow(&runs[i])
+		}
+		return table(w, runHeader, rows)
+	})
+}
+
+func (c *cli) sourcesErase(ctx context.Context, args []string) int {
+	cmd := c.newCommand("sources erase", "ID|NAME", "Delete a source: its configuration and every contact it brought. Asks first unless --yes.")
+	yes := cmd.fs.Bool("yes", false, "erase without asking")
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return code
+	}
+	s, err := cl.FindSource(ctx, pos[0])
+	if err != nil {
+		return cmd.fail(err)
+	}
+	n := 0
+	if s.Status != nil {
+		n = s.Status.Contacts
+	}
+	q := fmt.Sprintf("Erase source %s and its %d contacts? Local edits of them are lost too.", cleanLine(s.Name), n)
+	if code, ok := cmd.confirmOrYes(ctx, *yes, q); !ok {
+		return code
+	}
+	deleted, err := cl.EraseSource(ctx, s.ID)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(map[string]any{"erased": true, "contacts_deleted": deleted}, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "erased %s: %d contacts deleted\n", cleanLine(s.Name), deleted)
+		return err
+	})
+}

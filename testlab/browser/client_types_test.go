@@ -1,0 +1,94 @@
+package browser
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// clientUse is TypeScript that uses the generated client's declarations as
+// an application would; it must compile under --strict.
+const clientUse = `import { PbxAgent, PbxAgentError, type ContactView, type LoginResponse } from './pbxagent.js';
+const api = new PbxAgent({ baseUrl: 'https://pbx.example.com', token: 't' });
+export async function use(): Promise<string> {
+  const me: LoginResponse = await api.postLogin({}, { username: 'ada', password: 'secret' });
+  await api.getContacts({ q: '+387 61', scope: 'global' });
+  const c: ContactView = await api.getContactsById({ id: 'x' });
+  await api.patchContactsById({ id: c.id }, { company: 'y' });
+  await api.postContactsImport({ mode: 'replace', confirm: true }, new Blob(['a,b\n'], { type: 'text/csv' }));
+  const csv: string = await api.getContactsExport();
+  const gone: void = await api.deleteContactsById({ id: 'x' });
+  const stop: () => void = api.subscribe('/api/v1/dialer/stream', (e) => console.log(e.type, e.data));
+  stop();
+  try { await api.getUsersMe(); } catch (e) { if (e instanceof PbxAgentError) return e.code + e.details.map((d) => d.field).join() + e.requestId; }
+  return me.csrf_token + c.display_name + csv + String(gone);
+}
+`
+
+// clientMisuse holds mistakes the declarations must refuse, one a line.
+var clientMisuse = []string{
+	`api.getContactsById({});`,                                                 // a path parameter is required
+	`api.getContacts({ bogus: 1 });`,                                           // no such parameter
+	`api.postContacts({}, { first_name: 3 });`,                                 // a field of the wrong type
+	`const n: number = (await api.getContactsById({ id: 'x' })).display_name;`, // a result's field type
+}
+
+// TestClientDeclarations compiles TypeScript against web/public/pbxagent.d.ts
+// with tsc --strict (npm typescript): the use compiles, and each misuse
+// is an error.
+func TestClientDeclarations(t *testing.T) {
+	_, node := tools(t)
+	tsc := filepath.Join("node_modules", "typescript", "bin", "tsc")
+	if _, err := os.Stat(tsc); err != nil {
+		msg := "the client's declarations need npm typescript (npm ci --prefix testlab/browser)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"pbxagent.js", "pbxagent.d.ts"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "web", "public", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := []string{"use.ts"}
+	if err := os.WriteFile(filepath.Join(dir, "use.ts"), []byte(clientUse), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range clientMisuse {
+		name := "misuse" + string(rune('a'+i)) + ".ts"
+		src := "import { PbxAgent } from './pbxagent.js';\nconst api = new PbxAgent();\nexport async function f(): Promise<void> {\n" + m + "\n}\n"
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, name)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	abs, _ := filepath.Abs(tsc)
+	args := append([]string{abs, "--noEmit", "--strict", "--target", "es2022", "--module", "nodenext", "--lib", "es2022,dom", "--pretty", "false"}, files...)
+	cmd := exec.CommandContext(ctx, node, args...)
+	cmd.Dir = dir
+	out, _ := cmd.CombinedOutput()
+	report := string(out)
+	for _, line := range strings.Split(report, "\n") {
+		if strings.HasPrefix(line, "use.ts") || strings.HasPrefix(line, "pbxagent.d.ts") {
+			t.Errorf("tsc: %s", line)
+		}
+	}
+	for i, m := range clientMisuse {
+		if !strings.Contains(report, "misuse"+string(rune('a'+i))+".ts(") {
+			t.Errorf("tsc accepted %s", m)
+		}
+	}
+	t.Logf("tsc output:\n%s", report)
+}
