@@ -44,6 +44,7 @@ var authzPolicy = []struct {
 	// read with contacts:read and changed with contacts:write (personal
 	// ones by their owner only, which the handlers check).
 	{prefix: "/api/v1/contacts/import", scope: platform.ScopeAdmin},
+	{prefix: "/api/v1/contact-imports", scope: platform.ScopeAdmin}, // the imports' progress
 	{prefix: "/api/v1/contacts/export", scope: platform.ScopeAdmin},
 	{prefix: "/api/v1/contacts/template", scope: platform.ScopeAdmin},
 	{prefix: "/api/v1/contacts/{id}/local", scope: platform.ScopeAdmin}, // local edits of synced (global) contacts

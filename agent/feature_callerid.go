@@ -67,10 +67,10 @@ func newCallerID(b *build) (platform.Component, error) {
 		registerSIPMetrics(b.reg, c.sip)
 	}
 	tc := callerid.TesterConfig{AGIAddr: cfg.AGI.Addr, Candidates: func(ctx context.Context, number string, limit int) ([]callerid.Candidate, error) {
-		cs, err := b.store.LookupCandidates(ctx, number, limit)
+		_, cs, _, err := b.store.LookupCandidates(ctx, number, limit)
 		out := make([]callerid.Candidate, len(cs))
 		for i, ct := range cs {
-			out[i] = callerid.Candidate{ID: ct.ID, DisplayName: ct.DisplayName, Source: ct.Source}
+			out[i] = callerid.Candidate{ID: ct.ContactID, DisplayName: ct.Name, Source: ct.Source}
 		}
 		return out, err
 	}}

@@ -101,7 +101,7 @@ func TestCallerIndexMatchesStore(t *testing.T) {
 				t.Fatal(err)
 			}
 			levels, e164, _ := s.num.Probe(p)
-			want, err := s.lookupStore(levels, e164)
+			want, _, err := s.lookupStore(levels, e164)
 			if err != nil {
 				t.Fatal(err)
 			}

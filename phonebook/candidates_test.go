@@ -2,62 +2,57 @@ package phonebook
 
 import (
 	"context"
-	"slices"
 	"testing"
 )
 
-// TestLookupCandidates: an ambiguous number lists the global contacts of
-// the level that decided it (bounded), never personal ones; a number that
-// is not ambiguous lists none.
+// An ambiguous number lists the global contacts that share it (capped,
+// with the total), never a personal one; a hit or a miss lists none.
 func TestLookupCandidates(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, "")
-	for _, c := range []*Contact{
-		{FirstName: "Ena", Numbers: []Number{{Type: NumberWork, Value: "+38733555666"}}},
-		{FirstName: "Ivo", Numbers: []Number{{Type: NumberMobile, Value: "033 555 666"}}},
-		{FirstName: "Mia", Numbers: []Number{{Type: NumberWork, Value: "+38733555666"}}},
-		{FirstName: "Own", Scope: ScopePersonal, Owner: "u1", Numbers: []Number{{Type: NumberWork, Value: "+38733555666"}}},
-		{FirstName: "Solo", Numbers: []Number{{Type: NumberWork, Value: "+38761111222"}}},
-	} {
-		if _, err := s.Create(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	names := func(cs []*Contact) []string {
-		var out []string
-		for _, c := range cs {
-			out = append(out, c.FirstName)
-		}
-		slices.Sort(out)
-		return out
-	}
-	for _, tc := range []struct {
-		number string
-		limit  int
-		want   []string
-	}{
-		{number: "+38733555666", limit: 20, want: []string{"Ena", "Ivo", "Mia"}},
-		{number: "033555666", limit: 20, want: []string{"Ena", "Ivo", "Mia"}},
-		{number: "033555666", limit: 2},
-		{number: "+38761111222", limit: 20},
-		{number: "+38761999999", limit: 20},
-		{number: "anonymous", limit: 20},
-	} {
-		if r, _ := s.Lookup(ctx, tc.number); (r.Match == MatchAmbiguous) != (tc.want != nil || tc.limit == 2) {
-			t.Errorf("%s: lookup %+v", tc.number, r)
-		}
-		got, err := s.LookupCandidates(ctx, tc.number, tc.limit)
+	mk := func(name string, scope Scope, owner, num string) string {
+		t.Helper()
+		c, err := s.Create(ctx, &Contact{FirstName: name, Scope: scope, Owner: owner, Numbers: []Number{{Type: NumberWork, Value: num}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tc.limit == 2 {
-			if len(got) != 2 {
-				t.Errorf("%s limit 2: %q", tc.number, names(got))
+		return c.ID
+	}
+	a := mk("Ana", ScopeGlobal, "", "+38733111111")
+	b := mk("Bob", ScopeGlobal, "", "033 111 111")
+	c := mk("Cid", ScopeGlobal, "", "+38733111111")
+	mk("Private", ScopePersonal, "u1", "+38733111111")
+	mk("Dora", ScopeGlobal, "", "+38733999999")
+	if err := s.WaitCallerIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, number string
+		max          int
+		match        MatchKind
+		want         []Candidate
+		total        int
+	}{
+		{name: "ambiguous, all listed", number: "+38733111111", max: 10, match: MatchAmbiguous, total: 3,
+			want: []Candidate{{ContactID: a, Name: "Ana", Source: SourceLocal}, {ContactID: b, Name: "Bob", Source: SourceLocal}, {ContactID: c, Name: "Cid", Source: SourceLocal}}},
+		{name: "ambiguous, capped", number: "+38733111111", max: 2, match: MatchAmbiguous, total: 3,
+			want: []Candidate{{ContactID: a, Name: "Ana", Source: SourceLocal}, {ContactID: b, Name: "Bob", Source: SourceLocal}}},
+		{name: "hit", number: "+38733999999", max: 10, match: MatchExact},
+		{name: "miss", number: "+38733000000", max: 10, match: MatchNone},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, cands, total, err := s.LookupCandidates(ctx, tc.number, tc.max)
+			if err != nil {
+				t.Fatal(err)
 			}
-			continue
-		}
-		if !slices.Equal(names(got), tc.want) {
-			t.Errorf("%s: %q, want %q", tc.number, names(got), tc.want)
-		}
+			if res.Match != tc.match || total != tc.total || len(cands) != len(tc.want) {
+				t.Fatalf("match %s, %d of %d candidates %+v; want %s, %d of %d", res.Match, len(cands), total, cands, tc.match, len(tc.want), tc.total)
+			}
+			for i := range cands {
+				if cands[i] != tc.want[i] {
+					t.Errorf("candidate %d = %+v, want %+v", i, cands[i], tc.want[i])
+				}
+			}
+		})
 	}
 }

@@ -30,23 +30,6 @@ const (
 	NumberOther  NumberType = "other"
 )
 
-// ParseNumberType maps a case-insensitive name to a NumberType.
-func ParseNumberType(s string) (NumberType, bool) {
-	switch NumberType(strings.ToLower(strings.TrimSpace(s))) {
-	case NumberWork:
-		return NumberWork, true
-	case NumberMobile:
-		return NumberMobile, true
-	case NumberHome:
-		return NumberHome, true
-	case NumberFax:
-		return NumberFax, true
-	case NumberOther:
-		return NumberOther, true
-	}
-	return "", false
-}
-
 // Number is one phone number of a contact.
 type Number struct {
 	// Type is work, mobile, home, fax or other.

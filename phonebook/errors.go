@@ -35,3 +35,15 @@ func (e *ValidationError) Error() string {
 	}
 	return "invalid contact: " + strings.Join(parts, "; ")
 }
+
+// QueryError reports an invalid search parameter (of a Query): not a
+// contact's field, so it is not a ValidationError.
+type QueryError struct {
+	// Param is the parameter's name (scope, limit, cursor).
+	Param string
+	// Message says what is wrong, without the name.
+	Message string
+}
+
+// Error renders "search parameter scope: must be …".
+func (e *QueryError) Error() string { return "search parameter " + e.Param + ": " + e.Message }

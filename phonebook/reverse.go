@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -25,7 +26,7 @@ func (s *Store) Lookup(ctx context.Context, number string) (LookupResult, error)
 		return LookupResult{Match: MatchSkipped}, nil
 	}
 	if x := s.callers.Load(); x != nil {
-		res, _ := decideLookup(levels, e164, func(keys []string, hs *hitSet) error {
+		res, _, _ := decideLookup(levels, e164, false, func(keys []string, hs *hitSet) error {
 			for _, k := range keys {
 				if h, ok := x.get(k); ok {
 					hs.add(h)
@@ -35,56 +36,55 @@ func (s *Store) Lookup(ctx context.Context, number string) (LookupResult, error)
 		})
 		return res, nil
 	}
-	return s.lookupStore(levels, e164)
-}
-
-// lookupStore is Lookup on the ix/num lists: one point read per key.
-func (s *Store) lookupStore(levels []ProbeLevel, e164 string) (LookupResult, error) {
-	res, _, err := s.lookupStoreHits(levels, e164)
+	res, _, err := s.lookupStore(levels, e164)
 	return res, err
 }
 
-// LookupCandidates returns the global contacts that make a Lookup of
-// number ambiguous: those found at the level that decided it, at most
-// limit, in the order the number lists hold them. It is empty when the
-// lookup is not ambiguous. It reads the ix/num lists, which list every
-// contact of a number, where the caller index keeps only that there are
-// several.
-func (s *Store) LookupCandidates(ctx context.Context, number string, limit int) ([]*Contact, error) {
-	levels, e164, skip := s.num.Probe(number)
-	if skip {
-		return nil, nil
-	}
-	res, ids, err := s.lookupStoreHits(levels, e164)
-	if err != nil || res.Match != MatchAmbiguous {
-		return nil, err
-	}
-	var out []*Contact
-	for _, id := range ids {
-		if len(out) == limit {
-			break
-		}
-		c, err := s.Get(ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("lookup candidates: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, nil
+// Candidate is one of the contacts an ambiguous number belongs to.
+type Candidate struct {
+	// ContactID is the contact's id.
+	ContactID string `json:"contact_id" doc:"The contact's id" example:"01JEQ7G8ZK4M2N5P6R7S8T9V0W"`
+	// Name is its display name.
+	Name string `json:"name" doc:"The contact's display name" example:"Jürgen Müller"`
+	// Source is where it comes from ("local", "csv", a sync source).
+	Source string `json:"source" doc:"The contact's source (local, csv or a sync source's id)" example:"local"`
 }
 
-// lookupStoreHits is lookupStore that also returns the ids found at the
-// deciding level.
-func (s *Store) lookupStoreHits(levels []ProbeLevel, e164 string) (LookupResult, []string, error) {
+// LookupCandidates is Lookup that, when the answer is ambiguous, also
+// lists the global contacts sharing the number at the level that decided
+// (at most max of them, in id order, i.e. creation order; total counts
+// them all). It reads the store's number lists, not the caller index: it
+// serves an administrator asking why a number has no name, not a call.
+func (s *Store) LookupCandidates(ctx context.Context, number string, max int) (res LookupResult, cands []Candidate, total int, err error) {
+	res, err = s.Lookup(ctx, number)
+	if err != nil || res.Match != MatchAmbiguous {
+		return res, nil, 0, err
+	}
+	levels, e164, _ := s.num.Probe(number)
+	res, hits, err := s.lookupStore(levels, e164)
+	if err != nil {
+		return res, nil, 0, err
+	}
+	slices.SortFunc(hits, func(a, b callerHit) int { return strings.Compare(a.id, b.id) })
+	total = len(hits)
+	if max >= 0 && len(hits) > max {
+		hits = hits[:max]
+	}
+	cands = make([]Candidate, len(hits))
+	for i, h := range hits {
+		cands[i] = Candidate{ContactID: h.id, Name: h.name, Source: h.source}
+	}
+	return res, cands, total, nil
+}
+
+// lookupStore is Lookup on the ix/num lists: one point read per key. It
+// also returns the distinct contacts found at the deciding level.
+func (s *Store) lookupStore(levels []ProbeLevel, e164 string) (LookupResult, []callerHit, error) {
 	var res LookupResult
-	var last *hitSet
+	var hits []callerHit
 	err := s.view(func(txn *badger.Txn) error {
 		var err error
-		res, err = decideLookup(levels, e164, func(keys []string, hs *hitSet) error {
-			last = hs
+		res, hits, err = decideLookup(levels, e164, true, func(keys []string, hs *hitSet) error {
 			for _, k := range keys {
 				item, err := txn.Get(kNum(k))
 				if errors.Is(err, badger.ErrKeyNotFound) {
@@ -114,17 +114,15 @@ func (s *Store) lookupStoreHits(levels []ProbeLevel, e164 string) (LookupResult,
 	if err != nil {
 		return LookupResult{Match: MatchNone}, nil, fmt.Errorf("lookup: %w", err)
 	}
-	var ids []string
-	if last != nil {
-		ids = slices.Clone(last.ids)
-	}
-	return res, ids, nil
+	return res, hits, nil
 }
 
 // hitSet gathers the distinct global contacts found under a level's keys.
 type hitSet struct {
 	first     callerHit
 	ids       []string
+	hits      []callerHit // the distinct hits, when keep is set
+	keep      bool
 	ambiguous bool
 }
 
@@ -137,6 +135,9 @@ func (hs *hitSet) add(h callerHit) {
 			hs.first = h
 		}
 		hs.ids = append(hs.ids, h.id)
+		if hs.keep {
+			hs.hits = append(hs.hits, h)
+		}
 	}
 }
 
@@ -152,28 +153,31 @@ func (hs *hitSet) has(id []byte) bool {
 func (hs *hitSet) empty() bool { return !hs.ambiguous && len(hs.ids) == 0 }
 
 // decideLookup runs the matching order over levels, with collect adding
-// the global contacts listed under some number keys.
-func decideLookup(levels []ProbeLevel, e164 string, collect func(keys []string, hs *hitSet) error) (LookupResult, error) {
+// the global contacts listed under some number keys; it also returns the
+// distinct contacts of the deciding level when keep is set (complete when
+// collect reads the store's lists; the caller index knows only that a key
+// is ambiguous).
+func decideLookup(levels []ProbeLevel, e164 string, keep bool, collect func(keys []string, hs *hitSet) error) (LookupResult, []callerHit, error) {
 	res := LookupResult{Match: MatchNone, E164: e164}
 	var hs hitSet
 	for i, lv := range levels {
-		hs = hitSet{ids: hs.ids[:0]}
+		hs = hitSet{ids: hs.ids[:0], keep: keep}
 		if err := collect(lv.Keys, &hs); err != nil {
-			return res, err
+			return res, nil, err
 		}
 		if !hs.empty() && lv.Kind == MatchExact && i+1 < len(levels) && levels[i+1].Kind == MatchE164 {
 			if err := collect(levels[i+1].Keys, &hs); err != nil {
-				return res, err
+				return res, nil, err
 			}
 		}
 		switch {
 		case hs.ambiguous || len(hs.ids) > 1:
 			res.Match = MatchAmbiguous
-			return res, nil
+			return res, hs.hits, nil
 		case len(hs.ids) == 1:
 			res.Name, res.ContactID, res.Source, res.Match = hs.first.name, hs.first.id, hs.first.source, lv.Kind
-			return res, nil
+			return res, hs.hits, nil
 		}
 	}
-	return res, nil
+	return res, nil, nil
 }

@@ -69,11 +69,11 @@ func cmpStr2(a1, a2, b1, b2 string) int {
 func parseCursor(s string) (hit, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return hit{}, fmt.Errorf("cursor: not a cursor from a previous page")
+		return hit{}, &QueryError{Param: "cursor", Message: "not the next_cursor of a previous page"}
 	}
 	i := bytes.LastIndexByte(b, 0)
 	if i < 0 {
-		return hit{}, fmt.Errorf("cursor: not a cursor from a previous page")
+		return hit{}, &QueryError{Param: "cursor", Message: "not the next_cursor of a previous page"}
 	}
 	return hit{string(b[:i]), string(b[i+1:])}, nil
 }
@@ -83,10 +83,10 @@ func (q *Query) normalise() error {
 	case q.Limit == 0:
 		q.Limit = DefaultLimit
 	case q.Limit < 0 || q.Limit > MaxLimit:
-		return fmt.Errorf("limit: must be 1–%d", MaxLimit)
+		return &QueryError{Param: "limit", Message: fmt.Sprintf("must be 1–%d", MaxLimit)}
 	}
 	if q.Scope != "" && !q.Scope.Valid() {
-		return fmt.Errorf("scope: must be %q or %q", ScopeGlobal, ScopePersonal)
+		return &QueryError{Param: "scope", Message: fmt.Sprintf("must be %q or %q", ScopeGlobal, ScopePersonal)}
 	}
 	return nil
 }
@@ -96,13 +96,13 @@ func (q *Query) normalise() error {
 // see Page.TotalCapped).
 func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 	if err := q.normalise(); err != nil {
-		return Page{}, &ValidationError{Fields: []FieldError{{Field: strings.SplitN(err.Error(), ":", 2)[0], Message: err.Error()}}}
+		return Page{}, err
 	}
 	var after *hit
 	if q.Cursor != "" {
 		h, err := parseCursor(q.Cursor)
 		if err != nil {
-			return Page{}, &ValidationError{Fields: []FieldError{{Field: "cursor", Message: err.Error()}}}
+			return Page{}, err
 		}
 		after = &h
 	}

@@ -2,6 +2,7 @@ package phonebook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -33,4 +34,18 @@ func (s *Store) EraseSource(ctx context.Context, source string) (int, error) {
 		return 0, fmt.Errorf("erase source %s: %w", source, err)
 	}
 	return n, nil
+}
+
+// HasSource reports whether at least one contact comes from source (as
+// the source index lists it: synced contacts, CSV rows).
+func (s *Store) HasSource(ctx context.Context, source string) (bool, error) {
+	found := false
+	errStop := errors.New("stop")
+	err := s.view(func(txn *badger.Txn) error {
+		return scanKV(ctx, txn, kSource(source, ""), func(k, v []byte) error { found = true; return errStop })
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return false, fmt.Errorf("source %s: %w", source, err)
+	}
+	return found, nil
 }

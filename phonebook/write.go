@@ -37,6 +37,39 @@ func (s *Store) prepare(c *Contact) ([]string, error) { return s.prepareWith(c, 
 // prepareWith is prepare with numbers indexed ahead of time (see
 // IndexNumbers); numbers not in pre are indexed now.
 func (s *Store) prepareWith(c *Contact, pre NumberIndex) ([]string, error) {
+	if err := checkContact(c); err != nil {
+		return nil, err
+	}
+	var keys []string
+	for i := range c.Numbers {
+		n := &c.Numbers[i]
+		var norm string
+		var ks []string
+		if e, ok := pre[n.Value]; ok {
+			norm, ks = e.norm, e.keys
+		} else {
+			norm, ks = s.num.Index(n.Value)
+		}
+		n.Normalized = norm
+		for _, k := range ks {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys, nil
+}
+
+// CheckContact applies the rules every write applies to c (see
+// docs/api.md, "Contact rules") without writing or normalising anything,
+// and returns nil or the *ValidationError a write would return. It fills
+// what a write fills by default (scope, source, number types, display
+// name), so c is changed. CSV imports check every row with it before
+// applying any, to list every invalid row at once.
+func CheckContact(c *Contact) error { return checkContact(c) }
+
+// checkContact is CheckContact.
+func checkContact(c *Contact) error {
 	var fe []FieldError
 	bad := func(f, m string) { fe = append(fe, FieldError{Field: f, Message: m}) }
 	if c.Scope == "" {
@@ -74,7 +107,7 @@ func (s *Store) prepareWith(c *Contact, pre NumberIndex) ([]string, error) {
 	}
 	if tooMany {
 		slices.SortFunc(fe, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
-		return nil, &ValidationError{Fields: fe}
+		return &ValidationError{Fields: fe}
 	}
 	for name, v := range map[string]string{
 		"first_name": c.FirstName, "middle_name": c.MiddleName, "last_name": c.LastName,
@@ -98,7 +131,6 @@ func (s *Store) prepareWith(c *Contact, pre NumberIndex) ([]string, error) {
 			bad("custom."+k, err.Error())
 		}
 	}
-	var keys []string
 	for i := range c.Numbers {
 		n := &c.Numbers[i]
 		n.Value = strings.TrimSpace(n.Value)
@@ -108,28 +140,10 @@ func (s *Store) prepareWith(c *Contact, pre NumberIndex) ([]string, error) {
 		if t, ok := ParseNumberType(string(n.Type)); ok {
 			n.Type = t
 		} else {
-			bad(fmt.Sprintf("numbers[%d].type", i), "must be work, mobile, home, fax or other")
+			bad(fmt.Sprintf("numbers[%d].type", i), fmt.Sprintf("%q is not a number type: use %s", clipText(string(n.Type)), NumberTypesText))
 		}
-		if n.Value == "" || len(n.Value) > 64 {
-			bad(fmt.Sprintf("numbers[%d].value", i), "must be 1–64 characters")
-			continue
-		}
-		if err := CheckText(n.Value); err != nil {
+		if err := CheckNumberValue(n.Value); err != nil {
 			bad(fmt.Sprintf("numbers[%d].value", i), err.Error())
-			continue
-		}
-		var norm string
-		var ks []string
-		if e, ok := pre[n.Value]; ok {
-			norm, ks = e.norm, e.keys
-		} else {
-			norm, ks = s.num.Index(n.Value)
-		}
-		n.Normalized = norm
-		for _, k := range ks {
-			if !slices.Contains(keys, k) {
-				keys = append(keys, k)
-			}
 		}
 	}
 	for i := range c.Emails {
@@ -153,9 +167,9 @@ func (s *Store) prepareWith(c *Contact, pre NumberIndex) ([]string, error) {
 	}
 	if len(fe) > 0 {
 		slices.SortFunc(fe, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
-		return nil, &ValidationError{Fields: fe}
+		return &ValidationError{Fields: fe}
 	}
-	return keys, nil
+	return nil
 }
 
 // loadRecord reads the stored contact id through w.

@@ -16,7 +16,11 @@ type Component struct {
 }
 
 // NewComponent returns the contacts component of c and im.
-func NewComponent(c *Contacts, im *Imports) *Component { return &Component{contacts: c, imports: im} }
+func NewComponent(c *Contacts, im *Imports) *Component {
+	c.imports = im
+	im.sourceName = c.sourceName
+	return &Component{contacts: c, imports: im}
+}
 
 // Name implements platform.Component.
 func (*Component) Name() string { return "contacts" }
@@ -39,6 +43,12 @@ func ok(code int, desc string, v any) map[int]platform.Body {
 
 func csvOK(desc string) map[int]platform.Body {
 	return map[int]platform.Body{200: {ContentType: "text/csv", Description: desc, Schema: map[string]any{"type": "string"}, Example: templateCSV()}}
+}
+
+// withError adds an error answer to rs.
+func withError(rs map[int]platform.Body, code int, desc string) map[int]platform.Body {
+	rs[code] = platform.Body{ContentType: "application/json", Description: desc, Schema: platform.ErrorBody{}}
+	return rs
 }
 
 // Routes implements platform.Router. Reads need contacts:read, changes to
@@ -76,29 +86,43 @@ func (c *Component) Routes() []platform.Route {
 		{Method: "POST", Path: "/api/v1/contacts/{id}/revert", Scope: write, Handler: hf(ct.revert), Op: platform.Operation{
 			Summary: "Drop local edits of a synced contact", Params: []platform.Param{contactIDParam}, Responses: ok(200, "the contact as its source has it", ContactView{})}},
 		{Method: "GET", Path: "/api/v1/lookup", Scope: read, Handler: hf(ct.lookup), Op: platform.Operation{
-			Summary: "Reverse lookup of a number (404 on a miss)", Params: []platform.Param{{Name: "number", In: "query", Required: true,
+			Summary: "Reverse lookup of a number (404 on a miss; an ambiguous number lists the contacts that share it)", Params: []platform.Param{{Name: "number", In: "query", Required: true,
 				Description: "The number in any notation: E.164, national in numbers.default_region, 00-prefixed, tel: URI, an extension", Example: "+38761111111"}},
 			Responses: map[int]platform.Body{200: {ContentType: "application/json", Description: "the contact's name", Schema: LookupAnswer{}},
-				404: {ContentType: "application/json", Description: "no contact has the number (match none), or several have it (match ambiguous)", Schema: lookupMiss{},
-					Example: lookupMiss{LookupAnswer{Match: "none", E164: "+38761999999"}, platform.ErrorDetail{Code: platform.CodeNotFound,
-						Message: "no contact has this number (none)", Details: []platform.FieldError{}, RequestID: "b3f1c2a4d5e6f708"}}}}}},
+				404: {ContentType: "application/json", Description: "no contact has the number (match none), several have it (match ambiguous, with candidates), or it is no number (match skipped)", Schema: lookupMiss{},
+					Example: lookupMiss{LookupAnswer{Match: "ambiguous", E164: "+38761111111", CandidatesTotal: 2, Candidates: []phonebook.Candidate{
+						{ContactID: "01JEQ7G8ZK4M2N5P6R7S8T9V0W", Name: "Jürgen Müller", Source: "local"}, {ContactID: "01JEQ7H2B3C4D5E6F7G8H9J0K1", Name: "Ankunding d.o.o.", Source: "csv"}}},
+						platform.ErrorDetail{Code: platform.CodeNotFound, Message: "2 contacts have this number, so caller ID names none of them; candidates lists them",
+							Details: []platform.FieldError{}, RequestID: "b3f1c2a4d5e6f708"}}}}}},
 		{Method: "POST", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importCSV), Op: platform.Operation{
 			Summary: "Import a CSV (replace needs confirm=true)", Description: "replace makes the CSV-managed contacts exactly the file's (deleting those it lacks) and needs confirm=true; merge only adds and updates. " +
-				"The format (Central Phone Book without header, Google or Outlook with one) is detected and named in the answer.",
+				"The format (Central Phone Book without header, Google or Outlook with one) is detected and named in the answer, with the header columns skipped. " +
+				"While it runs, GET /api/v1/contact-imports/{import_id} gives its progress (poll it about once a second).",
 			Params: []platform.Param{{Name: "mode", In: "query", Description: "replace (default) or merge", Example: "replace", Schema: enumSchema("replace", "merge")},
-				qx("confirm", "true to confirm a replace (it deletes the CSV-managed contacts the file lacks)", true)},
+				qx("confirm", "true to confirm a replace (it deletes the CSV-managed contacts the file lacks)", true),
+				qx("import_id", "An id the client chooses for this import (1 to 64 letters, digits, '.', '_', '-'), to poll GET /api/v1/contact-imports/{import_id} while the upload runs; the daemon makes one otherwise (the answer's id)", "console-3f2a9c1d")},
 			Request: &platform.Body{ContentType: "text/csv", Description: "Central Phone Book, Google or Outlook CSV", Example: templateCSV()},
 			Responses: map[int]platform.Body{200: {ContentType: "application/json", Description: "what the import did", Schema: ImportResult{}},
-				409: {Description: "a replace without confirm=true: " + ConfirmReplaceMessage, Schema: platform.ErrorBody{}},
-				429: {Description: "too many imports at once (too_many_imports): retry after Retry-After", Schema: platform.ErrorBody{}},
-				503: {Description: "the daemon is stopping: nothing was imported", Schema: platform.ErrorBody{}}}}},
+				400: {ContentType: "application/json", Description: "a malformed file: details name each bad line and column (the first 100) and a last body entry counts the rest", Schema: platform.ErrorBody{}},
+				409: {ContentType: "application/json", Description: "a replace without confirm=true (" + ConfirmReplaceMessage + "), or an import_id in use", Schema: platform.ErrorBody{}},
+				429: {ContentType: "application/json", Description: "too many imports at once (too_many_imports): retry after Retry-After (the estimated time left of the import in progress)", Schema: platform.ErrorBody{}},
+				503: {ContentType: "application/json", Description: "the daemon is stopping: nothing was imported", Schema: platform.ErrorBody{}}}}},
+		{Method: "GET", Path: "/api/v1/contact-imports", Scope: admin, Handler: hf(im.listImports), Op: platform.Operation{
+			Summary:   "CSV imports in progress and the last 20 finished, newest first, with their progress",
+			Responses: ok(200, "the imports", ImportList{})}},
+		{Method: "GET", Path: "/api/v1/contact-imports/{id}", Scope: admin, Handler: hf(im.getImport), Op: platform.Operation{
+			Summary: "One CSV import's progress, or its result once it ended",
+			Description: "phase (receiving, validating, applying, publishing, done, failed), bytes_received of bytes_total, rows_parsed, rows_written of rows_total, " +
+				"seconds_left (estimated while applying and publishing); once ended, result (the import's answer) or error. Poll it about once a second while the upload runs.",
+			Params:    []platform.Param{{Name: "id", In: "path", Required: true, Description: "The import's id (import_id, or the id of its answer)", Example: "console-3f2a9c1d"}},
+			Responses: withError(ok(200, "the import's status", ImportStatus{}), 404, "no import of that id in progress or among the last 20")}},
 		{Method: "GET", Path: "/api/v1/contacts/import", Scope: admin, Handler: hf(im.importInfo), Op: platform.Operation{
 			Summary:   "What a replacing CSV import would replace: the number of contacts from earlier CSV imports (those the new file lacks are deleted)",
 			Responses: ok(200, "the count", ImportInfo{})}},
 		{Method: "GET", Path: "/api/v1/contacts/export", Scope: admin, Handler: hf(im.export), Op: platform.Operation{
 			Summary:   "Export global contacts as Central Phone Book CSV (source=csv: only the CSV-managed ones, the file to edit and upload again)",
-			Params:    []platform.Param{qx("source", "Only this source's contacts (csv: the CSV-managed ones)", "csv")},
-			Responses: csvOK("the contacts, one a line, no header (the template's format)")}},
+			Params:    []platform.Param{qx("source", "Only this source's contacts: local, csv (the CSV-managed ones) or a sync source's id", "csv")},
+			Responses: withError(csvOK("the contacts, one a line, no header (the template's format)"), 404, "no source of that name")}},
 		{Method: "GET", Path: "/api/v1/contacts/template", Scope: admin, Handler: hf(im.template), Op: platform.Operation{
 			Summary: "A CSV template", Responses: csvOK("the header and an example row")}},
 	}

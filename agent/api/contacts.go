@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -25,6 +26,10 @@ type Contacts struct {
 	store      *phonebook.Store
 	lookups    *prometheus.CounterVec
 	sourceName func(id string) (string, bool)
+	// imports, when set (NewComponent), tells a write refused while an
+	// import holds the directory how long it has left.
+	imports   *Imports
+	writeWait time.Duration // 0: writeWait
 }
 
 // ContactsOption configures the contacts API.
@@ -155,15 +160,26 @@ func inputOf(ct *phonebook.Contact) contactInput {
 	return in
 }
 
-func writeCtx(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), writeWait)
+func (c *Contacts) writeCtx(r *http.Request) (context.Context, context.CancelFunc) {
+	wait := c.writeWait
+	if wait <= 0 {
+		wait = writeWait
+	}
+	return context.WithTimeout(r.Context(), wait)
 }
 
-func busy(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return errBusy
+// busy turns a write that waited its writeWait for a bulk operation into
+// a *busyError, with the time the imports holding the directory say is
+// left (see busyError).
+func (c *Contacts) busy(err error) error {
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
-	return err
+	be := &busyError{}
+	if c.imports != nil {
+		be.left, be.about, be.known = c.imports.runs.busyFor(c.imports.now())
+	}
+	return be
 }
 
 func (c *Contacts) create(w http.ResponseWriter, r *http.Request) {
@@ -179,11 +195,11 @@ func (c *Contacts) create(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
-	ctx, cancel := writeCtx(r)
+	ctx, cancel := c.writeCtx(r)
 	defer cancel()
 	ct, err := c.store.Create(ctx, in.contact())
 	if err != nil {
-		writeErr(w, r, busy(err))
+		writeErr(w, r, c.busy(err))
 		return
 	}
 	w.Header().Set("Location", "/api/v1/contacts/"+ct.ID)
@@ -266,11 +282,11 @@ func (c *Contacts) replace(w http.ResponseWriter, r *http.Request, in contactInp
 	}
 	ct := in.contact()
 	ct.ID = r.PathValue("id")
-	ctx, cancel := writeCtx(r)
+	ctx, cancel := c.writeCtx(r)
 	defer cancel()
 	out, err := c.store.UpdateIf(ctx, ct, a.mayChange)
 	if err != nil {
-		writeErr(w, r, busy(err))
+		writeErr(w, r, c.busy(err))
 		return
 	}
 	v, err := c.view(r.Context(), out)
@@ -282,33 +298,49 @@ func (c *Contacts) replace(w http.ResponseWriter, r *http.Request, in contactInp
 }
 
 func (c *Contacts) delete(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := writeCtx(r)
+	ctx, cancel := c.writeCtx(r)
 	defer cancel()
 	if err := c.store.DeleteIf(ctx, r.PathValue("id"), accessOf(r).mayChange); err != nil {
-		writeErr(w, r, busy(err))
+		writeErr(w, r, c.busy(err))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (c *Contacts) revert(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := writeCtx(r)
+	ctx, cancel := c.writeCtx(r)
 	defer cancel()
 	ct, err := c.store.RevertToSourceIf(ctx, r.PathValue("id"), accessOf(r).mayChange)
 	if err != nil {
-		writeErr(w, r, busy(err))
+		writeErr(w, r, c.busy(err))
 		return
 	}
 	platform.WriteJSON(w, http.StatusOK, ContactView{Contact: ct})
 }
 
+// maxCandidates bounds the contacts an ambiguous lookup lists.
+const maxCandidates = 20
+
 // LookupAnswer is the body of GET /api/v1/lookup.
 type LookupAnswer struct {
-	Name      string              `json:"name" doc:"The caller name: the contact's display name (empty on a miss)" example:"Jürgen Müller"`
-	ContactID string              `json:"contact_id" doc:"The contact's id (empty on a miss)" example:"01JEQ7G8ZK4M2N5P6R7S8T9V0W"`
-	Match     phonebook.MatchKind `json:"match" doc:"How the number matched: exact, extension, e164, national; none on a miss; skipped, or ambiguous when several contacts have it" example:"e164"`
-	Source    string              `json:"source,omitempty" doc:"The contact's source (local, csv or a sync source's id)" example:"local"`
-	E164      string              `json:"e164,omitempty" doc:"The number looked up, in E.164" example:"+38761111111"`
+	Name            string                `json:"name" doc:"The caller name: the contact's display name (empty on a miss)" example:"Jürgen Müller"`
+	ContactID       string                `json:"contact_id" doc:"The contact's id (empty on a miss)" example:"01JEQ7G8ZK4M2N5P6R7S8T9V0W"`
+	Match           phonebook.MatchKind   `json:"match" doc:"How the number matched: exact, extension, e164, national; none on a miss; skipped, or ambiguous when several contacts have it" example:"e164"`
+	Source          string                `json:"source,omitempty" doc:"The contact's source (local, csv or a sync source's id)" example:"local"`
+	E164            string                `json:"e164,omitempty" doc:"The number looked up, in E.164" example:"+38761111111"`
+	Candidates      []phonebook.Candidate `json:"candidates,omitempty" doc:"For an ambiguous number, the global contacts that share it (at most 20, oldest first); caller ID names none of them"`
+	CandidatesTotal int                   `json:"candidates_total,omitempty" doc:"How many contacts share an ambiguous number" example:"2"`
+}
+
+// missMessage says why a lookup named nobody.
+func missMessage(a LookupAnswer) string {
+	switch a.Match {
+	case phonebook.MatchAmbiguous:
+		return fmt.Sprintf("%d contacts have this number, so caller ID names none of them; candidates lists them", a.CandidatesTotal)
+	case phonebook.MatchSkipped:
+		return "nothing to look up: the number is empty, withheld or not a phone number"
+	}
+	return "no contact has this number"
 }
 
 func (c *Contacts) lookup(w http.ResponseWriter, r *http.Request) {
@@ -317,18 +349,16 @@ func (c *Contacts) lookup(w http.ResponseWriter, r *http.Request) {
 		platform.WriteErr(w, r, platform.Invalid("number: required", platform.FieldError{Field: "number", Message: "required"}))
 		return
 	}
-	res, err := c.store.Lookup(r.Context(), number)
+	res, cands, total, err := c.store.LookupCandidates(r.Context(), number, maxCandidates)
 	if err != nil {
 		writeErr(w, r, err)
 		return
 	}
 	c.lookups.WithLabelValues(string(res.Match)).Inc()
-	ans := LookupAnswer{Name: res.Name, ContactID: res.ContactID, Match: res.Match, Source: res.Source, E164: res.E164}
+	ans := LookupAnswer{Name: res.Name, ContactID: res.ContactID, Match: res.Match, Source: res.Source, E164: res.E164,
+		Candidates: cands, CandidatesTotal: total}
 	if !res.Match.Hit() {
-		platform.WriteJSON(w, http.StatusNotFound, struct {
-			LookupAnswer
-			Error platform.ErrorDetail `json:"error"`
-		}{ans, platform.ErrorDetail{Code: platform.CodeNotFound, Message: "no contact has this number (" + string(res.Match) + ")",
+		platform.WriteJSON(w, http.StatusNotFound, lookupMiss{ans, platform.ErrorDetail{Code: platform.CodeNotFound, Message: missMessage(ans),
 			Details: []platform.FieldError{}, RequestID: platform.RequestID(r.Context())}})
 		return
 	}

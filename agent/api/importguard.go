@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // SpoolPattern names the files an import spools its upload in (in the
@@ -44,6 +45,9 @@ const (
 	StageSpooled ImportStage = "spooled"
 	// StageValidated: the file is valid; it is about to be applied.
 	StageValidated ImportStage = "validated"
+	// StageChunkWritten: a chunk of rows (up to 1024) was written; the
+	// import holds the directory. Reached once per chunk.
+	StageChunkWritten ImportStage = "chunk-written"
 )
 
 // ImportsOption configures NewImports.
@@ -66,6 +70,16 @@ func WithImportsLogger(l *slog.Logger) ImportsOption {
 	return func(im *Imports) {
 		if l != nil {
 			im.log = l
+		}
+	}
+}
+
+// WithImportsClock sets the clock of the imports' progress and estimates
+// (clock.Real otherwise).
+func WithImportsClock(c clock.Clock) ImportsOption {
+	return func(im *Imports) {
+		if c != nil {
+			im.clock = c
 		}
 	}
 }
@@ -199,9 +213,15 @@ func writeStopping(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).Flush()
 }
 
-// writeTooManyImports answers an import refused for want of a slot.
-func writeTooManyImports(w http.ResponseWriter, r *http.Request, limit int) {
-	w.Header().Set("Retry-After", strconv.Itoa(importRetryAfter))
+// writeTooManyImports answers an import refused for want of a slot; the
+// Retry-After is the estimated time left of the imports holding the
+// directory when there is an estimate.
+func (im *Imports) writeTooManyImports(w http.ResponseWriter, r *http.Request, limit int) {
+	ra := strconv.Itoa(importRetryAfter)
+	if d, _, ok := im.runs.busyFor(im.now()); ok {
+		ra = retryAfter(d)
+	}
+	w.Header().Set("Retry-After", ra)
 	platform.WriteError(w, r, http.StatusTooManyRequests, CodeTooManyImports,
 		fmt.Sprintf("%d CSV import(s) already in progress, the most store.max_imports allows; retry when it has finished", limit),
 		[]platform.FieldError{{Field: "max_imports", Message: strconv.Itoa(limit)}})

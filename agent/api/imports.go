@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -12,10 +13,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/csvbook"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
 // ConfirmReplaceMessage is the 409 answer to a replacing import without
@@ -30,6 +35,11 @@ type Imports struct {
 	slots  chan struct{} // one per import in progress
 	hook   func(context.Context, ImportStage)
 	after  func() // when the last import in progress ends
+	clock  clock.Clock
+	runs   importRuns // progress of the imports in progress and the last ones
+	// sourceName resolves a sync source's id to the name its contacts
+	// carry (WithSourceNames, through NewComponent); nil: none.
+	sourceName func(id string) (string, bool)
 
 	mu      sync.Mutex
 	stopCtx context.Context // ended by Stop, under mu
@@ -42,7 +52,7 @@ type Imports struct {
 // (files named after SpoolPattern), and at most DefaultMaxImports imports
 // run at once unless WithMaxImports says otherwise.
 func NewImports(store *phonebook.Store, tmpDir string, opts ...ImportsOption) *Imports {
-	im := &Imports{store: store, tmpDir: tmpDir, log: slog.Default(), slots: make(chan struct{}, DefaultMaxImports)}
+	im := &Imports{store: store, tmpDir: tmpDir, log: slog.Default(), slots: make(chan struct{}, DefaultMaxImports), clock: clock.Real{}}
 	for _, o := range opts {
 		o(im)
 	}
@@ -52,18 +62,31 @@ func NewImports(store *phonebook.Store, tmpDir string, opts ...ImportsOption) *I
 
 // ImportResult is the answer to a successful import.
 type ImportResult struct {
-	Format    string            `json:"format" doc:"The CSV format detected: central-phone-book, google or outlook" example:"central-phone-book"`
-	Mode      string            `json:"mode" doc:"replace (the CSV-managed contacts become the file's) or merge" example:"replace"`
-	Rows      int               `json:"rows" doc:"Data rows read" example:"1200"`
-	Created   int               `json:"created" doc:"Contacts created" example:"40"`
-	Updated   int               `json:"updated" doc:"Contacts changed" example:"12"`
-	Unchanged int               `json:"unchanged" doc:"Contacts the file left as they were" example:"1148"`
-	Deleted   int               `json:"deleted" doc:"CSV-managed contacts removed because the file no longer has them (replace)" example:"5"`
-	Warnings  []csvbook.Problem `json:"warnings,omitempty" doc:"Rows or values skipped, with their line"`
+	ID                string                  `json:"id,omitempty" doc:"The import's id: GET /api/v1/contact-imports/{id} gives its progress while it runs and this result after" example:"cli-3f2a9c1d7e5b4a60"`
+	Format            string                  `json:"format" doc:"The CSV format detected: central-phone-book (no header row), google or outlook (recognised by the header row)" example:"central-phone-book"`
+	FormatDescription string                  `json:"format_description" doc:"Which format was detected and how, in words" example:"Central Phone Book (no header row)"`
+	Mode              string                  `json:"mode" doc:"replace (the CSV-managed contacts become the file's) or merge" example:"replace"`
+	Rows              int                     `json:"rows" doc:"Data rows read" example:"1200"`
+	Created           int                     `json:"created" doc:"Contacts created" example:"40"`
+	Updated           int                     `json:"updated" doc:"Contacts changed" example:"12"`
+	Unchanged         int                     `json:"unchanged" doc:"Contacts the file left as they were" example:"1148"`
+	Deleted           int                     `json:"deleted" doc:"CSV-managed contacts removed because the file no longer has them (replace)" example:"5"`
+	SkippedColumns    []csvbook.SkippedColumn `json:"skipped_columns,omitempty" doc:"Header columns (Google, Outlook) that map to no contact field and held values, which were not imported"`
+	Warnings          []csvbook.Problem       `json:"warnings,omitempty" doc:"Values or rows skipped, with their line (at most 10 000)"`
+	WarningsTotal     int                     `json:"warnings_total,omitempty" doc:"All the warnings, listed or not" example:"3"`
 }
+
+// now is the imports' clock's time.
+func (im *Imports) now() time.Time { return im.clock.Now() }
 
 func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	id := q.Get("import_id")
+	if id != "" && !importIDPattern.MatchString(id) {
+		platform.WriteErr(w, r, platform.Invalid("import_id: 1 to 64 letters, digits, '.', '_' or '-'",
+			platform.FieldError{Field: "import_id", Message: "1 to 64 letters, digits, '.', '_' or '-'"}))
+		return
+	}
 	mode := q.Get("mode")
 	if mode == "" {
 		mode = "replace"
@@ -84,14 +107,25 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 	defer im.leave() // last: Stop waits for it
 	release, ok := im.acquire()
 	if !ok {
-		writeTooManyImports(w, r, cap(im.slots))
+		im.writeTooManyImports(w, r, cap(im.slots))
 		return
 	}
 	defer im.settle(w) // after release
 	defer release()
+	run, err := im.runs.start(id, mode, r.ContentLength, im.now)
+	if err != nil {
+		platform.WriteErr(w, r, err)
+		return
+	}
+	cw := &captureWriter{ResponseWriter: w}
+	w = cw
+	defer func() { im.runs.finish(run, cw.result, cw.errorDetail(), im.now()) }()
 	ctx, done := im.cancelOnStop(w, r)
 	defer done()
-	res, err := im.importUpload(ctx, r.Body, mode == "replace")
+	if im.hook != nil {
+		run.afterChunk = func() { im.reach(ctx, StageChunkWritten) }
+	}
+	res, err := im.importUpload(ctx, r.Body, mode == "replace", run)
 	if err != nil {
 		var pe *csvbook.ParseError
 		var ve *phonebook.ValidationError
@@ -107,20 +141,81 @@ func (im *Imports) importCSV(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &pe):
 			platform.WriteErr(w, r, platform.Invalid(pe.Error(), parseDetails(pe)...))
 		case errors.As(err, &ve):
-			platform.WriteErr(w, r, platform.Invalid(err.Error(), fieldErrors(ve.Fields)...))
+			platform.WriteErr(w, r, platform.Invalid(ve.Error(), fieldErrors(ve.Fields)...))
 		default:
-			writeErr(w, r, busy(err))
+			writeErr(w, r, err)
 		}
 		return
 	}
-	res.Mode = mode
+	res.Mode, res.ID = mode, run.id
+	cw.result = &res
 	platform.WriteJSON(w, http.StatusOK, res)
+}
+
+// captureWriter keeps what an import answered for its status resource:
+// the result, or the error body (at most 64 KiB of it).
+type captureWriter struct {
+	http.ResponseWriter
+	code   int
+	body   []byte
+	result *ImportResult
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (c *captureWriter) WriteHeader(code int) {
+	if c.code == 0 {
+		c.code = code
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter.
+func (c *captureWriter) Write(b []byte) (int, error) {
+	if c.code == 0 {
+		c.code = http.StatusOK
+	}
+	if c.code >= 400 && len(c.body) < 64<<10 {
+		c.body = append(c.body, b[:min(len(b), 64<<10-len(c.body))]...)
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// errorDetail is the error the import answered, or nil after a success.
+func (c *captureWriter) errorDetail() *platform.ErrorDetail {
+	if c.result != nil {
+		return nil
+	}
+	var b platform.ErrorBody
+	if json.Unmarshal(c.body, &b) != nil || b.Error.Code == "" {
+		code := c.code
+		if code == 0 {
+			code = http.StatusInternalServerError
+		}
+		return &platform.ErrorDetail{Code: platform.CodeUnavailable, Message: fmt.Sprintf("the import ended with HTTP status %d", code), Details: []platform.FieldError{}}
+	}
+	return &b.Error
+}
+
+// countingReader counts the bytes read into n.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+// Read implements io.Reader.
+func (c countingReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.n.Add(int64(k))
+	return k, err
 }
 
 // importUpload spools body, validates it whole and applies it. Every
 // read goes through ctx: when ctx ends the import stops where it is and
 // nothing of it is applied. The spool file is removed on every return.
-func (im *Imports) importUpload(ctx context.Context, body io.Reader, replace bool) (ImportResult, error) {
+func (im *Imports) importUpload(ctx context.Context, body io.Reader, replace bool, run *importRun) (ImportResult, error) {
 	f, err := os.CreateTemp(im.tmpDir, SpoolPattern)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
@@ -129,21 +224,45 @@ func (im *Imports) importUpload(ctx context.Context, body io.Reader, replace boo
 		_ = f.Close()
 		_ = os.Remove(f.Name())
 	}()
-	if _, err := io.Copy(f, ctxReader{ctx, body}); err != nil {
+	if _, err := io.Copy(f, countingReader{ctxReader{ctx, body}, &run.bytes}); err != nil {
 		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
 	}
 	im.reach(ctx, StageSpooled)
+	run.setPhase(PhaseValidating)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
 	}
-	if _, err := csvbook.Validate(ctxReader{ctx, f}); err != nil {
+	rows, err := validateCSV(ctxReader{ctx, f}, run)
+	if err != nil {
 		return ImportResult{}, err
 	}
+	run.total.Store(int64(rows))
 	im.reach(ctx, StageValidated)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return ImportResult{}, fmt.Errorf("spool upload: %w", err)
 	}
-	return ImportCSV(ctx, im.store, ctxReader{ctx, f}, replace)
+	run.setPhase(PhaseApplying)
+	return importCSV(ctx, im.store, ctxReader{ctx, f}, replace, run)
+}
+
+// validateCSV reads the whole file, checking every row against the
+// contact rules, and counts the rows parsed in run as it goes; it returns
+// the number of rows, or the *csvbook.ParseError listing every bad one.
+func validateCSV(r io.Reader, run *importRun) (int, error) {
+	rd := csvbook.NewReader(r, csvbook.WithCheck(phonebook.CheckContact))
+	for {
+		_, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			run.setParsed(int64(rd.Rows()))
+			return rd.Rows(), nil
+		}
+		if err != nil {
+			return rd.Rows(), err
+		}
+		if n := rd.Rows(); n%256 == 0 {
+			run.setParsed(int64(n))
+		}
+	}
 }
 
 // reach calls the test hook, if any, and fails nothing.
@@ -164,9 +283,9 @@ type importChunk struct {
 const importChunkRows = 1024
 
 // readChunks parses the CSV and normalises numbers in its own goroutine, so
-// parsing and number normalisation overlap with the store's writes. It
-// stops when done closes.
-func readChunks(store *phonebook.Store, rd *csvbook.Reader, out chan<- importChunk, done <-chan struct{}) {
+// parsing and number normalisation overlap with the store's writes; it
+// counts the rows parsed in run. It stops when done closes.
+func readChunks(store *phonebook.Store, rd *csvbook.Reader, out chan<- importChunk, done <-chan struct{}, run *importRun) {
 	defer close(out)
 	send := func(ch importChunk) bool {
 		select {
@@ -191,6 +310,7 @@ func readChunks(store *phonebook.Store, rd *csvbook.Reader, out chan<- importChu
 			ch.lines = append(ch.lines, rd.Line())
 		}
 		ch.numbers = store.IndexNumbers(ch.contacts)
+		run.setParsed(int64(rd.Rows()))
 		if !send(ch) || ch.err != nil || len(ch.contacts) < importChunkRows {
 			return
 		}
@@ -205,29 +325,41 @@ func readChunks(store *phonebook.Store, rd *csvbook.Reader, out chan<- importChu
 // Store.Load, which writes every key once, already sorted; otherwise they
 // go through Store.Bulk.
 func ImportCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace bool) (ImportResult, error) {
+	return importCSV(ctx, store, r, replace, nil)
+}
+
+// importCSV is ImportCSV reporting its progress in run (nil: none).
+func importCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace bool, run *importRun) (ImportResult, error) {
 	rd := csvbook.NewReader(r)
 	var res ImportResult
+	run.setPublishShare(publishShareLoad)
 	st, err := store.Load(ctx, phonebook.SourceCSV, func(l *phonebook.Loader) error {
-		return importRows(store, rd, l.UseNumbers, func(c *phonebook.Contact) error {
+		err := importRows(store, rd, run, l.UseNumbers, func(c *phonebook.Contact) error {
 			_, err := l.Add(c)
 			return err
 		})
+		if err == nil {
+			run.setPhase(PhasePublishing)
+		}
+		return err
 	})
 	if errors.Is(err, phonebook.ErrSourceNotEmpty) {
-		st, err = importBulk(ctx, store, rd, replace)
+		run.setPublishShare(publishShareBulk)
+		st, err = importBulk(ctx, store, rd, replace, run)
 	}
 	if err != nil {
 		return res, fmt.Errorf("import csv: %w", err)
 	}
-	res.Format = rd.Format().String()
+	res.Format, res.FormatDescription = rd.Format().String(), rd.Format().Describe()
 	res.Rows = rd.Rows()
-	res.Warnings = rd.Warnings()
+	res.Warnings, res.WarningsTotal = rd.Warnings(), rd.WarningsTotal()
+	res.SkippedColumns = rd.SkippedColumns()
 	res.Created, res.Updated, res.Unchanged, res.Deleted = st.Created, st.Updated, st.Unchanged, st.Deleted
 	return res, nil
 }
 
 // importBulk applies the rows to a CSV source that has contacts.
-func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader, replace bool) (phonebook.BulkStats, error) {
+func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader, replace bool, run *importRun) (phonebook.BulkStats, error) {
 	// Keyed by a 64-bit hash instead of the external id: a million rows
 	// then cost 20 bytes each instead of a hundred; a collision (odds
 	// about 3·10⁻⁸ for a million rows) keeps one stale row.
@@ -236,7 +368,7 @@ func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader,
 		if err := b.LoadSource(phonebook.SourceCSV); err != nil {
 			return err
 		}
-		err := importRows(store, rd, b.UseNumbers, func(c *phonebook.Contact) error {
+		err := importRows(store, rd, run, b.UseNumbers, func(c *phonebook.Contact) error {
 			if _, _, err := b.UpsertFromSource(c); err != nil {
 				return err
 			}
@@ -246,6 +378,9 @@ func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader,
 			return nil
 		})
 		if err != nil || !replace {
+			if err == nil {
+				run.setPhase(PhasePublishing)
+			}
 			return err
 		}
 		var stale []string
@@ -262,6 +397,7 @@ func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader,
 				return err
 			}
 		}
+		run.setPhase(PhasePublishing)
 		return nil
 	})
 }
@@ -270,13 +406,13 @@ func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader,
 // reader goroutine, a chunk ahead), gives each its CSV external id and
 // passes it to put; use receives each chunk's normalised numbers first.
 // An invalid row fails the whole import with its line number.
-func importRows(store *phonebook.Store, rd *csvbook.Reader, use func(phonebook.NumberIndex), put func(*phonebook.Contact) error) error {
+func importRows(store *phonebook.Store, rd *csvbook.Reader, run *importRun, use func(phonebook.NumberIndex), put func(*phonebook.Contact) error) error {
 	chunks := make(chan importChunk, 2)
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		readChunks(store, rd, chunks, done)
+		readChunks(store, rd, chunks, done, run)
 	}()
 	defer func() {
 		close(done)
@@ -300,11 +436,17 @@ func importRows(store *phonebook.Store, rd *csvbook.Reader, use func(phonebook.N
 			if err := put(c); err != nil {
 				var ve *phonebook.ValidationError
 				if errors.As(err, &ve) {
-					return &phonebook.ValidationError{Fields: []phonebook.FieldError{{Field: fmt.Sprintf("line %d", ch.lines[i]), Message: ve.Error()}}}
+					fs := make([]phonebook.FieldError, len(ve.Fields))
+					for k, f := range ve.Fields {
+						fs[k] = phonebook.FieldError{Field: fmt.Sprintf("line %d, %s", ch.lines[i], f.Field), Message: f.Message}
+					}
+					return &phonebook.ValidationError{Fields: fs}
 				}
 				return fmt.Errorf("line %d: %w", ch.lines[i], err)
 			}
 		}
+		run.addWritten(int64(len(ch.contacts)))
+		run.chunkWritten()
 		if ch.err != nil {
 			return ch.err
 		}
@@ -326,13 +468,35 @@ func rowKey(c *phonebook.Contact) string {
 }
 
 func (im *Imports) export(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="contacts.csv"`)
 	// source narrows the file to one source's contacts: ?source=csv is the
 	// CSV-managed book, the file to edit and upload again with
 	// mode=replace (the whole book holds local and synced contacts too,
 	// which an upload would add as CSV copies).
 	source := r.URL.Query().Get("source")
+	if source != "" {
+		known := false
+		if im.sourceName != nil {
+			if name, ok := im.sourceName(source); ok { // a sync source's id
+				source, known = name, true
+			}
+		}
+		var err error
+		if !known {
+			known, err = im.sourceKnown(r.Context(), source)
+		}
+		if err != nil {
+			writeErr(w, r, err)
+			return
+		}
+		if !known {
+			platform.WriteError(w, r, http.StatusNotFound, platform.CodeNotFound,
+				fmt.Sprintf("source %q: no such source (local, csv, or the id of a sync source)", source),
+				[]platform.FieldError{{Field: "source", Message: fmt.Sprintf("no source %q", source)}})
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="contacts.csv"`)
 	cw := csvbook.NewWriter(w)
 	err := im.store.Scan(r.Context(), func(c *phonebook.Contact) error {
 		if c.Scope != phonebook.ScopeGlobal || (source != "" && c.Source != source) {
@@ -348,6 +512,25 @@ func (im *Imports) export(w http.ResponseWriter, r *http.Request) {
 		// transfer rather than a short file that looks whole.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// sourceKnown reports whether source names a source: local, csv, the id
+// of a configured sync source, or the name of a source whose contacts are
+// in the store (a sync source's, also one removed without erasing its
+// data).
+func (im *Imports) sourceKnown(ctx context.Context, source string) (bool, error) {
+	if source == phonebook.SourceLocal || source == phonebook.SourceCSV {
+		return true, nil
+	}
+	if strings.ContainsRune(source, '/') || phonebook.CheckText(source) != nil {
+		return false, nil
+	}
+	if _, err := im.store.Meta(dirsync.SourcesNamespace).Get(ctx, source); err == nil {
+		return true, nil
+	} else if !errors.Is(err, phonebook.ErrNotFound) {
+		return false, err
+	}
+	return im.store.HasSource(ctx, source)
 }
 
 func (im *Imports) template(w http.ResponseWriter, r *http.Request) {

@@ -186,7 +186,7 @@ func (s *Service) agiSession(ctx context.Context, c net.Conn, br *bufio.Reader) 
 	if rawQuery != "" {
 		q, _ := url.ParseQuery(rawQuery)
 		if v, ok := q["number"]; ok {
-			number = v[0]
+			number = restorePlus(v[0])
 		}
 		if v := q.Get("overwrite"); v != "" {
 			if p, err := ParseOverwritePolicy(v); err == nil {

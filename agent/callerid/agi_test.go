@@ -92,6 +92,11 @@ func TestAGISessions(t *testing.T) {
 			want: map[string]string{nameVar: "Ana Anić", matchVar: "exact"},
 		},
 		{
+			name: "number from query, plus not encoded",
+			cfg:  agiclient.Config{CallerID: "600115", Script: "cid?number=+38761111111"},
+			want: map[string]string{nameVar: "Ana Anić", matchVar: "exact"},
+		},
+		{
 			name: "cnam mode",
 			cfg:  agiclient.Config{CallerID: "065555555"},
 			opts: []Option{WithCNAM(true)},

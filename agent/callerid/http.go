@@ -17,7 +17,8 @@ const maxNumberLen = 64
 //
 //	GET /cid?number=N  or  GET /cid/N
 //
-// Parameters: number; pres (presentation, e.g. agi_callingpres or CALLERPRES()); format=hash for
+// Parameters: number (a leading '+' left unencoded, which form decoding makes
+// a space, is read as '+'); pres (presentation, e.g. agi_callingpres or CALLERPRES()); format=hash for
 // `name=…&match=…&source=…` (read it with CURL hashcompat); cnam=1 for the 15-character ASCII form;
 // token (or header X-Pbxagent-Token) when the client is not on the allow-list.
 //
@@ -56,6 +57,7 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if i := strings.Index(r.URL.Path, "/cid/"); i >= 0 {
 		n = r.URL.Path[i+len("/cid/"):]
 	}
+	n = restorePlus(n)
 	if len(n) > maxNumberLen || !utf8.ValidString(n) || hasControl(n) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
@@ -132,6 +134,20 @@ func (s *Service) httpAllowed(r *http.Request, q url.Values) bool {
 // spaces become %20 (not '+', which only hashcompat=legacy turns into a space).
 func hashEscape(v string) string {
 	return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
+}
+
+// restorePlus turns a leading space before a digit back into the '+' it
+// was: a dialplan that writes ${CALLERID(num)} into the URL unencoded sends
+// number=+38761…, and form decoding makes that '+' a space. A number never
+// starts with a space, so the rule costs nothing; the path form
+// (/cid/+38761…) keeps its '+' already and gets the same rule for a %20.
+func restorePlus(n string) string {
+	if len(n) >= 2 && n[0] == ' ' {
+		if t := strings.TrimLeft(n, " "); t != "" && t[0] >= '0' && t[0] <= '9' && len(n)-len(t) == 1 {
+			return "+" + t
+		}
+	}
+	return n
 }
 
 func hasControl(s string) bool {

@@ -184,7 +184,7 @@ func TestSearchPaging(t *testing.T) {
 func TestCSVAgainstDaemon(t *testing.T) {
 	ctx := context.Background()
 	c := daemon(t)
-	csv := "Ana,,Anić,ana@example.ba,Example d.o.o.,mobile:061 111-111\nEmir,,Hodžić,emir@example.ba,BH Telecom,work:033 222 111,pager:5\n"
+	csv := "Ana,,Anić,ana@example.ba,Example d.o.o.,mobile:061 111-111\nEmir,,Hodžić,emir@example.ba,BH Telecom,work:033 222 111,other:5\n"
 
 	_, err := c.ImportCSV(ctx, strings.NewReader(csv), client.ImportOptions{Mode: client.ImportReplace})
 	var ae *client.APIError
@@ -192,7 +192,7 @@ func TestCSVAgainstDaemon(t *testing.T) {
 		t.Fatalf("replace without confirm: %v", err)
 	}
 	res, err := c.ImportCSV(ctx, strings.NewReader(csv), client.ImportOptions{Confirm: true, Size: int64(len(csv))})
-	if err != nil || res.Mode != "replace" || res.Rows != 2 || res.Created != 2 || len(res.Warnings) != 1 || res.Warnings[0].Line != 2 || !strings.Contains(res.Warnings[0].Message, "pager") {
+	if err != nil || res.Mode != "replace" || res.Rows != 2 || res.Created != 2 || len(res.Warnings) != 0 {
 		t.Fatalf("import: %+v %v", res, err)
 	}
 	bad := csv + "Broken,,Row\n"

@@ -3,11 +3,14 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 // ImportMode says what an import does with CSV contacts the file lacks.
@@ -31,6 +34,82 @@ type ImportOptions struct {
 	// Size is the body length in bytes when known (sent as
 	// Content-Length); 0 streams the body chunked.
 	Size int64
+	// ID names the import (import_id) so that its progress can be read
+	// with ImportStatus while it runs; empty: one is made when Progress is
+	// set, else the daemon makes one.
+	ID string
+	// Progress, when set, receives the import's status while the upload
+	// request runs (polled every PollEvery) and once more when it has
+	// ended, from a goroutine ImportCSV owns and waits for.
+	Progress func(ImportStatus)
+	// PollEvery is the polling period of Progress; 0 means 500 ms.
+	PollEvery time.Duration
+}
+
+// ImportStatus is an import's progress on the daemon
+// (GET /api/v1/contact-imports/{id}).
+type ImportStatus struct {
+	ID   string `json:"id"`
+	Mode string `json:"mode"`
+	// Phase is receiving, validating, applying, publishing, done or failed.
+	Phase         string `json:"phase"`
+	BytesReceived int64  `json:"bytes_received"`
+	BytesTotal    int64  `json:"bytes_total,omitempty"`
+	// RowsParsed counts the rows read in the current phase; RowsWritten
+	// those written while applying, of RowsTotal (known once validated).
+	RowsParsed  int64 `json:"rows_parsed"`
+	RowsWritten int64 `json:"rows_written"`
+	RowsTotal   int64 `json:"rows_total,omitempty"`
+	// SecondsLeft estimates the time until the import is published; 0
+	// when there is no estimate.
+	SecondsLeft int64         `json:"seconds_left,omitempty"`
+	StartedAt   time.Time     `json:"started_at"`
+	FinishedAt  time.Time     `json:"finished_at,omitzero"`
+	Result      *ImportResult `json:"result,omitempty"`
+}
+
+// GetImportStatus reads the progress of import id.
+func (c *Client) GetImportStatus(ctx context.Context, id string) (*ImportStatus, error) {
+	var st ImportStatus
+	if err := c.doJSON(ctx, http.MethodGet, "/api/v1/contact-imports/"+url.PathEscape(id), nil, "", nil, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// newImportID returns a random import id.
+func newImportID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "cli-" + hex.EncodeToString(b[:])
+}
+
+// pollImport calls progress with the status of import id every period
+// until stop closes, then once more.
+func (c *Client) pollImport(ctx context.Context, id string, every time.Duration, progress func(ImportStatus), stop <-chan struct{}) {
+	if every <= 0 {
+		every = 500 * time.Millisecond
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	report := func(ctx context.Context) {
+		if st, err := c.GetImportStatus(ctx, id); err == nil {
+			progress(*st)
+		}
+	}
+	for {
+		select {
+		case <-stop:
+			if ctx.Err() == nil {
+				report(ctx)
+			}
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			report(ctx)
+		}
+	}
 }
 
 // ImportResult is the daemon's summary of an applied import.
@@ -44,8 +123,26 @@ type ImportResult struct {
 	Updated   int    `json:"updated"`
 	Unchanged int    `json:"unchanged"`
 	Deleted   int    `json:"deleted"`
-	// Warnings lists cells that were skipped (unknown number types…).
-	Warnings []Problem `json:"warnings,omitempty"`
+	// Warnings lists cells that were skipped (a Google or Outlook number
+	// that is not a phone number…); WarningsTotal counts them all.
+	Warnings      []Problem `json:"warnings,omitempty"`
+	WarningsTotal int       `json:"warnings_total,omitempty"`
+	// ID is the import's id on the daemon.
+	ID string `json:"id,omitempty"`
+	// FormatDescription says which format was detected and how.
+	FormatDescription string `json:"format_description,omitempty"`
+	// SkippedColumns lists the header columns that map to no contact
+	// field and held values (not imported).
+	SkippedColumns []SkippedColumn `json:"skipped_columns,omitempty"`
+}
+
+// SkippedColumn is a header column whose values were not imported.
+type SkippedColumn struct {
+	// Column is the 1-based column number; Name the header text.
+	Column int    `json:"column"`
+	Name   string `json:"name"`
+	// Cells counts the non-empty values skipped.
+	Cells int `json:"cells"`
 }
 
 // ImportCSV uploads a CSV file (Central Phone Book, Google or Outlook); the
@@ -63,6 +160,25 @@ func (c *Client) ImportCSV(ctx context.Context, body io.Reader, opts ImportOptio
 	q := url.Values{"mode": {string(mode)}}
 	if opts.Confirm {
 		q.Set("confirm", "true")
+	}
+	if opts.ID == "" && opts.Progress != nil {
+		opts.ID = newImportID()
+	}
+	if opts.ID != "" {
+		q.Set("import_id", opts.ID)
+	}
+	if opts.Progress != nil {
+		stop, polled := make(chan struct{}), make(chan struct{})
+		pctx, cancel := context.WithCancel(ctx)
+		go func() {
+			defer close(polled)
+			c.pollImport(pctx, opts.ID, opts.PollEvery, opts.Progress, stop)
+		}()
+		defer func() {
+			close(stop)
+			<-polled
+			cancel()
+		}()
 	}
 	resp, err := c.send(ctx, request{method: http.MethodPost, path: path, query: q, ctype: "text/csv; charset=utf-8", body: body, size: opts.Size})
 	if err != nil {

@@ -69,7 +69,8 @@ var (
 	ErrInvalid = &APIError{Status: http.StatusBadRequest}
 	// ErrConfirmRequired: a replacing import needs Confirm.
 	ErrConfirmRequired = &APIError{Status: http.StatusConflict}
-	// ErrBusy: the directory is busy with a bulk operation; retry shortly.
+	// ErrBusy: the directory is busy with a bulk operation; the message
+	// says how long an import has left, and Retry-After when to retry.
 	ErrBusy = &APIError{Status: http.StatusServiceUnavailable}
 )
 

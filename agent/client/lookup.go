@@ -24,6 +24,10 @@ type LookupResult struct {
 	Source string `json:"source,omitempty"`
 	// E164 is the normalised number when it could be normalised.
 	E164 string `json:"e164,omitempty"`
+	// Candidates lists, when Match is ambiguous, the contacts sharing the
+	// number (at most 20); CandidatesTotal counts them all.
+	Candidates      []phonebook.Candidate `json:"candidates,omitempty"`
+	CandidatesTotal int                   `json:"candidates_total,omitempty"`
 }
 
 // Hit reports whether the lookup found a contact.

@@ -219,7 +219,7 @@ func Load(path string, environ []string) (Config, error) {
 		dec := yaml.NewDecoder(strings.NewReader(string(b)))
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
+			return cfg, fmt.Errorf("config %s: %w", path, yamlError(b, err))
 		}
 	}
 	if err := applyEnv(&cfg, environ); err != nil {

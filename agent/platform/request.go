@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -61,9 +62,16 @@ func RequireContentType(w http.ResponseWriter, r *http.Request, types ...string)
 // string", "nickname: unknown field", and a body over its cap stays an
 // *http.MaxBytesError (WriteErr answers 413).
 func DecodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	var seen bytes.Buffer // to name a badly typed value with its list indices
+	dec := json.NewDecoder(io.TeeReader(r.Body, &seen))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			if p := jsonPathAt(seen.Bytes(), te.Offset); p != "" {
+				te.Field = p
+			}
+		}
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {

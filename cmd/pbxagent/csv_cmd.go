@@ -76,6 +76,7 @@ func (c *cli) importCSV(ctx context.Context, args []string) int {
 		}
 		bar = &progressReader{r: body, w: c.stderr, total: opts.Size, width: width}
 		body = bar
+		opts.Progress = bar.status
 	}
 	res, err := cl.ImportCSV(ctx, body, opts)
 	if bar != nil {
@@ -97,9 +98,15 @@ func (c *cli) importCSV(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(c.stdout, "imported %s (%s, %s): %d rows, %d created, %d updated, %d unchanged, %d deleted\n",
 		cleanLine(label), cleanLine(res.Format), cleanLine(res.Mode), res.Rows, res.Created, res.Updated, res.Unchanged, res.Deleted)
+	if res.Format != "central-phone-book" && res.FormatDescription != "" {
+		fmt.Fprintf(c.stderr, "format: %s\n", cleanLine(res.FormatDescription))
+	}
+	for _, sc := range res.SkippedColumns {
+		fmt.Fprintf(c.stderr, "skipped column %d %q: %d values not imported (no contact field has that name)\n", sc.Column, cleanLine(sc.Name), sc.Cells)
+	}
 	for i, w := range res.Warnings {
 		if i == maxWarningsShown {
-			fmt.Fprintf(c.stderr, "… and %d more warnings (--json lists them all)\n", len(res.Warnings)-maxWarningsShown)
+			fmt.Fprintf(c.stderr, "… and %d more warnings (--json lists the first %d)\n", max(res.WarningsTotal, len(res.Warnings))-maxWarningsShown, len(res.Warnings))
 			break
 		}
 		fmt.Fprintf(c.stderr, "warning: %s\n", cleanLine(w.String()))

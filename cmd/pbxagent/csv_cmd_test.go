@@ -14,7 +14,7 @@ import (
 )
 
 const threeRows = `Ana,,Anić,ana@example.ba,Example d.o.o.,mobile:061 111-111,work:+38733123456
-Emir,,Hodžić,emir@example.ba,BH Telecom,work:033 222 111,pager:555
+Emir,,Hodžić,emir@example.ba,BH Telecom,work:033 222 111,other:555
 Chevy,,Yesipov,cyesipov0@example.com,Jacobi and Sons,mobile:50011,work:600111
 `
 
@@ -59,25 +59,27 @@ func TestImportExportCommands(t *testing.T) {
 		{name: "empty answer is no", term: fakeTerm{stdin: true}, stdin: "", args: []string{"contacts", "import", three}, code: 1,
 			stderr: []string{"cancelled"}, csvRows: 0},
 		{name: "answer yes", term: fakeTerm{stdin: true}, stdin: "y\n", args: []string{"contacts", "import", three},
-			stderr: []string{"Do you want to proceed? [y/N]", `warning: line 2, column 7: number type "pager"`},
-			stdout: []string{"imported " + three + " (central-phone-book, replace): 3 rows, 3 created, 0 updated, 0 unchanged, 0 deleted"},
-			notErr: []string{"upload ["}, csvRows: 3},
+			stderr: []string{"Do you want to proceed? [y/N]"}, notErr: []string{"upload [", "warning"},
+			stdout:  []string{"imported " + three + " (central-phone-book, replace): 3 rows, 3 created, 0 updated, 0 unchanged, 0 deleted"},
+			csvRows: 3},
 		{name: "malformed rows list their lines", args: []string{"contacts", "import", malformed, "--yes"}, code: 1,
 			stderr: []string{"malformed row", "\n  line 4", "\n  line 5"}, csvRows: 3},
 		{name: "merge asks nothing", args: []string{"contacts", "import", one, "--merge"},
 			stdout: []string{"(central-phone-book, merge): 1 rows, 0 created, 0 updated, 1 unchanged, 0 deleted"}, csvRows: 3},
 		{name: "replace --yes deletes what the file lacks, progress on a terminal", term: fakeTerm{stdout: true, width: 60},
 			args: []string{"contacts", "import", "--yes", one}, stdout: []string{"1 unchanged, 2 deleted"},
-			stderr: []string{"\rupload [", "] 100% ", "\n" + applying + "\n"}, csvRows: 1},
+			stderr: []string{"\rupload [", "] 100% ", "\n" + applying + "\rdone: 1 rows written"}, csvRows: 1},
 		{name: "merge from stdin", stdin: threeRows, args: []string{"contacts", "import", "--merge", "-", "--json"},
-			stdout: []string{`"created": 2`, `"unchanged": 1`, `"warnings"`}, csvRows: 3},
+			stdout: []string{`"created": 2`, `"unchanged": 1`, `"format": "central-phone-book"`, `"format_description": "Central Phone Book (no header row)"`}, csvRows: 3},
 		{name: "replace and merge exclude each other", args: []string{"contacts", "import", three, "--replace", "--merge"}, code: 2, csvRows: 3},
 		{name: "missing file", args: []string{"contacts", "import", filepath.Join(dir, "nope.csv"), "--yes"}, code: 1,
 			stderr: []string{"nope.csv"}, csvRows: 3},
 		{name: "export to stdout", args: []string{"contacts", "export"}, stdout: []string{"Ana,,Anić,ana@example.ba", "Jacobi and Sons"}, csvRows: 3},
 		{name: "export to a file", args: []string{"contacts", "export", "-o", exported}, stderr: []string{"wrote " + exported}, csvRows: 3},
 		{name: "export of one source", args: []string{"contacts", "export", "--source", "csv"}, stdout: []string{"Ana,,Anić,ana@example.ba"}, csvRows: 3},
-		{name: "export of a source with no contacts", args: []string{"contacts", "export", "--source", "m365"}, notOut: []string{"Ana"}, csvRows: 3},
+		{name: "export of a source with no contacts", args: []string{"contacts", "export", "--source", "local"}, notOut: []string{"Ana"}, csvRows: 3},
+		{name: "export of an unknown source", args: []string{"contacts", "export", "--source", "m365"}, code: 1,
+			stderr: []string{`source "m365": no such source`}, notOut: []string{"Ana"}, csvRows: 3},
 		{name: "template", args: []string{"contacts", "template"}, stdout: []string{","}, csvRows: 3},
 		{name: "export with a wrong token", args: []string{"contacts", "export", "-o", filepath.Join(dir, "x.csv"), "--server", base},
 			term: fakeTerm{}, code: 1, stderr: []string{"a valid admin bearer token is required"}, csvRows: 3},
@@ -202,5 +204,34 @@ func TestConfirmPromptEndsOnInterrupt(t *testing.T) {
 	}
 	if n := total(t, env, "csv"); n != 0 {
 		t.Fatalf("%d contacts imported", n)
+	}
+}
+
+// A file with a header row says which format it was read as and which of
+// its columns were not imported.
+func TestImportSaysFormatAndSkippedColumns(t *testing.T) {
+	base := startDaemon(t)
+	env := []string{"PBXAGENT_SERVER=" + base, "PBXAGENT_TOKEN=" + testToken}
+	headed := writeFile(t, "headed.csv", "First Name,Last Name,Company,Phone,Mobile,Notes,Birthday\n"+
+		"Ana,Anić,Example,033 123 456,061 111 111,likes tea,\n"+
+		"Emir,Hodžić,BH Telecom,,062 222 222,,1990-01-01\n")
+	r := runCLI(t, env, "", "contacts", "import", "--merge", headed)
+	if r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	for _, want := range []string{"format: Outlook export (recognised by its header row)",
+		`skipped column 6 "Notes": 1 values not imported`, `skipped column 7 "Birthday": 1 values not imported`} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if !strings.Contains(r.stdout, "(outlook, merge): 2 rows, 2 created") {
+		t.Errorf("stdout: %s", r.stdout)
+	}
+	// The numbers of the Phone and Mobile columns were imported.
+	for number, name := range map[string]string{"+38733123456": "Ana Anić", "+38762222222": "Emir Hodžić"} {
+		if l := runCLI(t, env, "", "lookup", number); l.code != 0 || !strings.Contains(l.stdout, name) {
+			t.Errorf("lookup %s: %+v", number, l)
+		}
 	}
 }

@@ -3,7 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
+
+	"github.com/pbxagent/pbxagent/agent/client"
+	"github.com/pbxagent/pbxagent/phonebook"
 )
 
 func (c *cli) lookup(ctx context.Context, args []string) int {
@@ -41,10 +45,29 @@ func (c *cli) lookup(ctx context.Context, args []string) int {
 		}
 		fmt.Fprintf(c.stdout, "%s  (%s)\n", cleanLine(res.Name), cleanLine(strings.Join(about, ", ")))
 	} else {
-		fmt.Fprintf(c.stdout, "no match (%s)\n", cleanLine(string(res.Match)))
+		printMiss(c.stdout, res)
 	}
 	if !res.Hit() {
 		return exitError
 	}
 	return exitOK
+}
+
+// printMiss says why a lookup named nobody; for an ambiguous number it
+// lists the contacts that share it.
+func printMiss(w io.Writer, res *client.LookupResult) {
+	switch res.Match {
+	case phonebook.MatchAmbiguous:
+		fmt.Fprintf(w, "ambiguous: %d contacts have this number, so caller ID names none of them:\n", res.CandidatesTotal)
+		for _, cd := range res.Candidates {
+			fmt.Fprintf(w, "  %s  %s  (source %s)\n", cleanLine(cd.ContactID), cleanLine(cd.Name), cleanLine(cd.Source))
+		}
+		if more := res.CandidatesTotal - len(res.Candidates); more > 0 {
+			fmt.Fprintf(w, "  … and %d more\n", more)
+		}
+	case phonebook.MatchSkipped:
+		fmt.Fprintln(w, "no match (skipped): the number is empty, withheld or not a phone number")
+	default:
+		fmt.Fprintf(w, "no match (%s)\n", cleanLine(string(res.Match)))
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/pbxagent/pbxagent/agent/client"
 )
 
 func TestRenderProgress(t *testing.T) {
@@ -157,6 +159,36 @@ func TestProgressEndsWithApplying(t *testing.T) {
 			p.finish()
 			if out.String() != tc.want {
 				t.Fatalf("%q, want %q", out.String(), tc.want)
+			}
+		})
+	}
+}
+
+func TestRenderImport(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		st    client.ImportStatus
+		width int
+		want  string
+	}{
+		{name: "validating", st: client.ImportStatus{Phase: "validating", RowsParsed: 12345}, width: 80, want: "validating: 12345 rows checked"},
+		{name: "applying with a bar", st: client.ImportStatus{Phase: "applying", RowsWritten: 45000, RowsTotal: 100000, SecondsLeft: 12}, width: 80,
+			want: "applying [============>              ]  45%  45000/100000 rows, about 12 s left"},
+		{name: "applying, narrow", st: client.ImportStatus{Phase: "applying", RowsWritten: 1, RowsTotal: 4, SecondsLeft: 75}, width: 40,
+			want: "applying  25% 1/4 rows, about 1 min 15 "},
+		{name: "applying, no total yet", st: client.ImportStatus{Phase: "applying", RowsWritten: 7}, width: 80, want: "applying: 7 rows written"},
+		{name: "publishing", st: client.ImportStatus{Phase: "publishing", RowsWritten: 100000, SecondsLeft: 3}, width: 80,
+			want: "publishing: 100000 rows written, about 3 s left"},
+		{name: "done", st: client.ImportStatus{Phase: "done", RowsWritten: 3}, width: 80, want: "done: 3 rows written"},
+		{name: "failed", st: client.ImportStatus{Phase: "failed"}, width: 80, want: "failed; nothing was imported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := renderImport(tc.st, tc.width)
+			if got != tc.want {
+				t.Errorf("renderImport = %q\n                want %q", got, tc.want)
+			}
+			if n := utf8.RuneCountInString(got); n > tc.width-1 {
+				t.Errorf("%d columns, more than %d", n, tc.width-1)
 			}
 		})
 	}

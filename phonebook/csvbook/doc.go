@@ -3,7 +3,7 @@
 // The native format is PBXware's Central Phone Book CSV
 // (https://wikijs.bicomsystems.com/PBXware/HOWTO-Guides/HOWTO-LDAP-Central-directory):
 // no header; columns first name, middle name, last name, e-mail, company,
-// then any number of "type:number" cells with type work, mobile, home or fax
+// then any number of "type:number" cells with type work, mobile, home, fax or other
 // (any case). Google Contacts and Outlook CSV exports are
 // recognised by their header row and mapped by column name.
 //

@@ -11,7 +11,7 @@ import (
 )
 
 func ExampleReader() {
-	in := "Ana,,Anić,ana@example.ba,Example d.o.o.,mobile:061 111-111,pager:123\n" +
+	in := "Ana,,Anić,ana@example.ba,Example d.o.o.,mobile:061 111-111,other:123\n" +
 		"Bad,,Row,,,5551234\n" +
 		",,,,\"Ankunding,Weissnat\",WORK:+38733123456\n"
 	r := csvbook.NewReader(strings.NewReader(in))
@@ -33,10 +33,10 @@ func ExampleReader() {
 		fmt.Printf("line %d: %q %q %q %v\n", r.Line(), c.FirstName, c.LastName, c.Company, c.Numbers)
 	}
 	// Output:
-	// line 1: "Ana" "Anić" "Example d.o.o." [{mobile 061 111-111 }]
+	// line 1: "Ana" "Anić" "Example d.o.o." [{mobile 061 111-111 } {other 123 }]
 	// line 3: "" "" "Ankunding,Weissnat" [{work +38733123456 }]
 	// do not apply; malformed lines: [2]
-	// warnings: [line 1, column 7: number type "pager" is not work, mobile, home or fax; cell skipped]
+	// warnings: []
 }
 
 func ExampleTemplate() {

@@ -35,6 +35,20 @@ func (f Format) String() string {
 	return "unknown"
 }
 
+// Describe says, in a sentence fragment for people, what the format is and
+// how it was told: "Central Phone Book (no header row)".
+func (f Format) Describe() string {
+	switch f {
+	case FormatCentralPhoneBook:
+		return "Central Phone Book (no header row)"
+	case FormatGoogle:
+		return "Google Contacts export (recognised by its header row)"
+	case FormatOutlook:
+		return "Outlook export (recognised by its header row)"
+	}
+	return "unknown (the file is empty)"
+}
+
 // role is what a header column holds.
 type role uint8
 
@@ -161,6 +175,15 @@ func googlePlan(fields, lower []string) *plan {
 // "phone" or "fax".
 var outlookOtherPhones = map[string]bool{"callback": true, "isdn": true, "pager": true, "telex": true}
 
+// genericPhones are phone column names of hand-made files with a header
+// row that Outlook's detection accepts (first name or last name, and
+// company…): read as numbers rather than skipped.
+var genericPhones = map[string]bool{
+	"phone": true, "telephone": true, "tel": true, "phone number": true, "telephone number": true, "number": true,
+	"mobile": true, "cell": true, "mobile number": true, "cell number": true, "gsm": true,
+	"fax": true, "fax number": true, "work": true, "home": true, "business": true, "other": true,
+}
+
 func outlookPlan(fields, lower []string) *plan {
 	p := &plan{cols: make([]column, len(fields))}
 	for i, l := range lower {
@@ -183,7 +206,7 @@ func outlookPlan(fields, lower []string) *plan {
 		case l == "e-mail address" || (strings.HasPrefix(l, "e-mail ") && strings.HasSuffix(l, " address")):
 			c.role = roleEmail
 		case strings.HasSuffix(l, " phone") || strings.HasSuffix(l, " phone 2") ||
-			strings.HasSuffix(l, " fax") || outlookOtherPhones[l]:
+			strings.HasSuffix(l, " fax") || outlookOtherPhones[l] || genericPhones[l]:
 			c.role = rolePhone
 			c.typ = mapLabel(l)
 		}
@@ -203,7 +226,7 @@ func mapLabel(l string) phonebook.NumberType {
 	switch {
 	case strings.Contains(l, "fax"):
 		return phonebook.NumberFax
-	case strings.Contains(l, "mobile") || strings.Contains(l, "cell"):
+	case strings.Contains(l, "mobile") || strings.Contains(l, "cell") || l == "gsm":
 		return phonebook.NumberMobile
 	case strings.HasPrefix(l, "business") || strings.HasPrefix(l, "work") || strings.HasPrefix(l, "company main"):
 		return phonebook.NumberWork
@@ -211,42 +234,4 @@ func mapLabel(l string) phonebook.NumberType {
 		return phonebook.NumberHome
 	}
 	return phonebook.NumberOther
-}
-
-// cpbType maps a Central Phone Book cell type (any case, no allocation).
-func cpbType(t string) (phonebook.NumberType, bool) {
-	switch {
-	case strings.EqualFold(t, "work"):
-		return phonebook.NumberWork, true
-	case strings.EqualFold(t, "mobile"):
-		return phonebook.NumberMobile, true
-	case strings.EqualFold(t, "home"):
-		return phonebook.NumberHome, true
-	case strings.EqualFold(t, "fax"):
-		return phonebook.NumberFax, true
-	}
-	return "", false
-}
-
-// maxNumberLen bounds a phone number's length in a cell.
-const maxNumberLen = 64
-
-// validNumber reports whether v looks like a phone number: at least one
-// digit and only digits, a '+', and the separators space - . ( ) / plus
-// the dial characters * and #.
-func validNumber(v string) bool {
-	if len(v) > maxNumberLen {
-		return false
-	}
-	digit := false
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c >= '0' && c <= '9':
-			digit = true
-		case c == '+' || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' || c == '*' || c == '#':
-		default:
-			return false
-		}
-	}
-	return digit
 }

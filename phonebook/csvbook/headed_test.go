@@ -154,3 +154,48 @@ func TestWithFormat(t *testing.T) {
 		t.Fatalf("forced Google: %+v, %v", c, err)
 	}
 }
+
+// A headed file names its format and the columns it did not import; the
+// usual phone column names of a hand-made file are read as numbers.
+func TestHeadedSkippedColumnsAndGenericPhones(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		in      string
+		format  csvbook.Format
+		numbers []phonebook.Number
+		skipped []csvbook.SkippedColumn
+	}{
+		{name: "hand-made, Outlook-like",
+			in:     "First Name,Last Name,Company,Phone,Mobile,Fax,Notes\nAna,Anić,Example,033 123 456,061 111 111,033 123 457,likes tea\n",
+			format: csvbook.FormatOutlook,
+			numbers: []phonebook.Number{{Type: phonebook.NumberOther, Value: "033 123 456"}, {Type: phonebook.NumberMobile, Value: "061 111 111"},
+				{Type: phonebook.NumberFax, Value: "033 123 457"}},
+			skipped: []csvbook.SkippedColumn{{Column: 7, Name: "Notes", Cells: 1}}},
+		{name: "Google with notes",
+			in:      googleHeader + "\n" + googleRow(map[string]string{"First Name": "Ana", "Notes": "x", "Birthday": "1990-01-01", "Phone 1 - Value": "061 111 111"}) + "\n",
+			format:  csvbook.FormatGoogle,
+			numbers: []phonebook.Number{{Type: phonebook.NumberOther, Value: "061 111 111"}},
+			skipped: []csvbook.SkippedColumn{{Column: 14, Name: "Birthday", Cells: 1}, {Column: 15, Name: "Notes", Cells: 1}}},
+		{name: "Central Phone Book has no columns to skip",
+			in:      "Ana,,Anić,,,work:1\n",
+			format:  csvbook.FormatCentralPhoneBook,
+			numbers: []phonebook.Number{{Type: phonebook.NumberWork, Value: "1"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := csvbook.NewReader(strings.NewReader(tc.in))
+			c, err := r.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Format() != tc.format || !reflect.DeepEqual(c.Numbers, tc.numbers) {
+				t.Fatalf("format %v numbers %+v", r.Format(), c.Numbers)
+			}
+			if got := r.SkippedColumns(); !reflect.DeepEqual(got, tc.skipped) {
+				t.Fatalf("skipped %+v, want %+v", got, tc.skipped)
+			}
+			if !strings.Contains(r.Format().Describe(), map[csvbook.Format]string{csvbook.FormatOutlook: "Outlook", csvbook.FormatGoogle: "Google", csvbook.FormatCentralPhoneBook: "no header row"}[tc.format]) {
+				t.Fatalf("Describe = %q", r.Format().Describe())
+			}
+		})
+	}
+}

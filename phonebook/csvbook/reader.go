@@ -1,6 +1,7 @@
 package csvbook
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -27,8 +28,8 @@ const (
 // recorded; at the end of input Next returns io.EOF if the file was clean,
 // or a *ParseError listing every malformed row — the file must then not be
 // applied. Cells that are skipped without invalidating the file (a number
-// of a type the format does not know, a Google/Outlook number that is not a
-// phone number) are reported by Warnings.
+// of a Google/Outlook export that is not a phone number, a header column
+// that maps to nothing) are reported by Warnings and SkippedColumns.
 type Reader struct {
 	sc       *scanner
 	format   Format
@@ -44,8 +45,13 @@ type Reader struct {
 	warnMore int
 	rowLine  int
 	rows     int
-	err      error // sticky I/O error
-	eof      bool
+	skipped  []int // per header column: non-empty cells read by no role
+	check    func(*phonebook.Contact) error
+	// the column of each number and e-mail of the row being read, to
+	// name it in a problem the check finds
+	numCols, emailCols []string
+	err                error // sticky I/O error
+	eof                bool
 }
 
 // Option configures a Reader.
@@ -54,6 +60,14 @@ type Option func(*Reader)
 // WithFormat skips detection and reads the file as f (a headed format
 // still expects its header row).
 func WithFormat(f Format) Option { return func(r *Reader) { r.forced = f } }
+
+// WithCheck makes Next apply check to every row it parses (the store's
+// contact rules, phonebook.CheckContact): a row check refuses is a
+// malformed row, reported with the others, each of its invalid fields
+// named by its column.
+func WithCheck(check func(*phonebook.Contact) error) Option {
+	return func(r *Reader) { r.check = check }
+}
 
 // NewReader returns a Reader on r. The format is detected from the first
 // non-blank row.
@@ -80,6 +94,33 @@ func (r *Reader) Line() int { return r.rowLine }
 
 // Rows returns the number of contacts returned so far.
 func (r *Reader) Rows() int { return r.rows }
+
+// SkippedColumn is a header column of a Google or Outlook file that maps
+// to no contact field, with the values it held.
+type SkippedColumn struct {
+	// Column is the 1-based column number.
+	Column int `json:"column" doc:"The column's number, from 1" example:"6"`
+	// Name is the header text.
+	Name string `json:"name" doc:"The column's header" example:"Notes"`
+	// Cells counts the non-empty values skipped in it.
+	Cells int `json:"cells" doc:"How many non-empty values of the column were not imported" example:"12"`
+}
+
+// SkippedColumns lists the header columns whose non-empty values were
+// skipped so far, in column order (none for the Central Phone Book
+// format, which has no header).
+func (r *Reader) SkippedColumns() []SkippedColumn {
+	var out []SkippedColumn
+	for i, n := range r.skipped {
+		if n > 0 {
+			out = append(out, SkippedColumn{Column: i + 1, Name: clip(strings.TrimSpace(r.plan.cols[i].name)), Cells: n})
+		}
+	}
+	return out
+}
+
+// WarningsTotal counts the warnings, including those beyond MaxProblems.
+func (r *Reader) WarningsTotal() int { return len(r.warnings) + r.warnMore }
 
 // Warnings returns the cells skipped so far (at most MaxProblems).
 func (r *Reader) Warnings() []Problem { return r.warnings }
@@ -206,10 +247,86 @@ func (r *Reader) Next() (*phonebook.Contact, error) {
 		if c == nil {
 			continue
 		}
+		if r.check != nil && !r.checkRow(c) {
+			continue
+		}
 		r.rows++
 		r.rowLine = r.sc.start
 		return c, nil
 	}
+}
+
+// checkRow applies the check to c, recording each invalid field as a
+// problem of the row; false when the row is refused.
+func (r *Reader) checkRow(c *phonebook.Contact) bool {
+	err := r.check(c)
+	if err == nil {
+		return true
+	}
+	var ve *phonebook.ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) == 0 {
+		r.problem(r.sc.start, "", err.Error())
+		return false
+	}
+	for _, f := range ve.Fields {
+		r.problem(r.sc.start, r.fieldColumn(f.Field), f.Message)
+	}
+	return false
+}
+
+// fieldColumn names the column a contact field came from: "column 4
+// (e-mail)" in the Central Phone Book format, the header's name in the
+// others; the field itself when no column holds it (display_name).
+func (r *Reader) fieldColumn(field string) string {
+	name, idx, ok := splitIndexed(field)
+	switch {
+	case ok && name == "numbers" && idx < len(r.numCols):
+		return r.numCols[idx]
+	case ok && name == "emails" && idx < len(r.emailCols):
+		return r.emailCols[idx]
+	}
+	want, ok := fieldRoles[field]
+	if !ok {
+		return field
+	}
+	if r.format == FormatCentralPhoneBook {
+		for i, rl := range cpbRoles {
+			if rl == want {
+				return colName(i) + " (" + cpbColNames[i] + ")"
+			}
+		}
+		return field
+	}
+	for _, col := range r.plan.cols {
+		if col.role == want {
+			return col.name
+		}
+	}
+	return field
+}
+
+// fieldRoles maps the store's field names to the column roles that fill
+// them.
+var fieldRoles = map[string]role{
+	"first_name": roleFirst, "middle_name": roleMiddle, "last_name": roleLast, "company": roleCompany,
+	"department": roleDepartment, "job_title": roleJobTitle, "office_location": roleOffice,
+}
+
+// cpbRoles are the roles of the fixed Central Phone Book columns.
+var cpbRoles = [cpbFixedCols]role{roleFirst, roleMiddle, roleLast, roleEmail, roleCompany}
+
+// splitIndexed splits "numbers[2].value" into ("numbers", 2).
+func splitIndexed(field string) (string, int, bool) {
+	open := strings.IndexByte(field, '[')
+	end := strings.IndexByte(field, ']')
+	if open < 0 || end < open {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(field[open+1 : end])
+	if err != nil {
+		return "", 0, false
+	}
+	return field[:open], n, true
 }
 
 func (r *Reader) end() error {
@@ -261,22 +378,23 @@ func (r *Reader) cpbRow() *phonebook.Contact {
 		}
 		colon := strings.IndexByte(cell, ':')
 		if colon < 0 {
-			r.problem(line, colName(i), fmt.Sprintf("number cell %q has no type (want work:, mobile:, home: or fax:)", clip(cell)))
+			r.problem(line, colName(i), fmt.Sprintf("number cell %q has no type (want work:, mobile:, home:, fax: or other:)", clip(cell)))
 			bad = true
 			continue
 		}
 		typ, val := strings.TrimSpace(cell[:colon]), strings.TrimSpace(cell[colon+1:])
 		if typ == "" {
-			r.problem(line, colName(i), fmt.Sprintf("number cell %q has no type (want work:, mobile:, home: or fax:)", clip(cell)))
+			r.problem(line, colName(i), fmt.Sprintf("number cell %q has no type (want work:, mobile:, home:, fax: or other:)", clip(cell)))
 			bad = true
 			continue
 		}
-		if _, ok := cpbType(typ); !ok {
-			r.warn(line, colName(i), fmt.Sprintf("number type %q is not work, mobile, home or fax; cell skipped", clip(typ)))
+		if _, ok := phonebook.ParseNumberType(typ); !ok {
+			r.problem(line, colName(i), fmt.Sprintf("number type %q is not %s", clip(typ), phonebook.NumberTypesText))
+			bad = true
 			continue
 		}
-		if !validNumber(val) {
-			r.problem(line, colName(i), fmt.Sprintf("%q is not a phone number", clip(val)))
+		if err := phonebook.CheckNumberValue(val); err != nil {
+			r.problem(line, colName(i), err.Error())
 			bad = true
 			continue
 		}
@@ -288,8 +406,10 @@ func (r *Reader) cpbRow() *phonebook.Contact {
 	c := newContact()
 	c.FirstName, c.MiddleName, c.LastName, c.Company = unescapeFormula(f[colFirst]), unescapeFormula(f[colMiddle]),
 		unescapeFormula(f[colLast]), unescapeFormula(f[colCompany])
+	r.numCols, r.emailCols = r.numCols[:0], r.emailCols[:0]
 	if e := unescapeFormula(strings.TrimSpace(f[colEmail])); e != "" {
 		c.Emails = []phonebook.Email{{Label: "work", Address: e}}
+		r.emailCols = append(r.emailCols, colName(colEmail)+" ("+cpbColNames[colEmail]+")")
 	}
 	if nums > 0 {
 		c.Numbers = make([]phonebook.Number, 0, nums)
@@ -299,11 +419,14 @@ func (r *Reader) cpbRow() *phonebook.Contact {
 			if colon < 0 {
 				continue
 			}
-			t, ok := cpbType(strings.TrimSpace(cell[:colon]))
+			t, ok := phonebook.ParseNumberType(cell[:colon])
 			if !ok {
 				continue
 			}
 			c.Numbers = append(c.Numbers, phonebook.Number{Type: t, Value: strings.TrimSpace(cell[colon+1:])})
+			if r.check != nil {
+				r.numCols = append(r.numCols, colName(i))
+			}
 		}
 	}
 	return c
@@ -335,11 +458,18 @@ func (r *Reader) headedRow() *phonebook.Contact {
 		return nil
 	}
 	c := newContact()
+	r.numCols, r.emailCols = r.numCols[:0], r.emailCols[:0]
 	var fullName string
 	bad := false
 	for i, v := range f {
 		col := p.cols[i]
 		if col.role == roleIgnore {
+			if !isBlank(v) {
+				if r.skipped == nil {
+					r.skipped = make([]int, len(p.cols))
+				}
+				r.skipped[i]++
+			}
 			continue
 		}
 		if err := phonebook.CheckText(v); err != nil {
@@ -374,12 +504,14 @@ func (r *Reader) headedRow() *phonebook.Contact {
 		case roleEmail:
 			if a := strings.TrimSpace(v); strings.Contains(a, "@") {
 				c.Emails = append(c.Emails, phonebook.Email{Address: a})
+				r.emailCols = append(r.emailCols, col.name)
 			}
 		case roleEmailValue:
 			labels := r.groupLabel(f, p.emailLabel, col.group)
 			for k, a := range splitMulti(v) {
 				if a = strings.TrimSpace(a); a != "" {
 					c.Emails = append(c.Emails, phonebook.Email{Label: emailLabel(pick(labels, k)), Address: a})
+					r.emailCols = append(r.emailCols, col.name)
 				}
 			}
 		}
@@ -416,11 +548,12 @@ func (r *Reader) addNumber(c *phonebook.Contact, line int, field string, t phone
 	if v == "" {
 		return
 	}
-	if !validNumber(v) {
-		r.warn(line, field, fmt.Sprintf("%q is not a phone number; skipped", clip(v)))
+	if err := phonebook.CheckNumberValue(v); err != nil {
+		r.warn(line, field, err.Error()+"; skipped")
 		return
 	}
 	c.Numbers = append(c.Numbers, phonebook.Number{Type: t, Value: v})
+	r.numCols = append(r.numCols, field)
 }
 
 // splitMulti splits a Google multi-value cell on " ::: ".
@@ -463,9 +596,10 @@ func clip(s string) string {
 
 // Validate reads a whole file and returns the number of good rows and nil,
 // or the *ParseError listing every malformed row (or an I/O error). Nothing
-// is kept in memory but the problems.
-func Validate(r io.Reader) (rows int, err error) {
-	rd := NewReader(r)
+// is kept in memory but the problems. With WithCheck, rows the check
+// refuses are malformed rows too.
+func Validate(r io.Reader, opts ...Option) (rows int, err error) {
+	rd := NewReader(r, opts...)
 	for {
 		_, err := rd.Next()
 		if err == io.EOF {

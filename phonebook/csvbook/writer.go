@@ -13,10 +13,10 @@ import (
 //
 // Columns: first, middle and last name, one e-mail (the first labelled
 // "work", else the first), company, then "type:number" cells in the
-// contact's order with lower-case types. Only work, mobile, home and fax
-// numbers are written: the format has no type for other numbers; those,
-// and values the Reader would not accept as a phone number, are skipped and
-// counted by SkippedNumbers. Line breaks inside values become spaces (rows
+// contact's order with lower-case types (work, mobile, home, fax, other).
+// Numbers that break the number rule (phonebook.CheckNumberValue), which
+// no path lets into the store any more but older data may hold, are
+// skipped and counted by SkippedNumbers. Line breaks inside values become spaces (rows
 // are single lines). A contact without name and company is written with its
 // display name (or the derived one) as first name, so every row it writes
 // reads back. Text cells that a spreadsheet would run as a formula are
@@ -61,20 +61,18 @@ func (w *Writer) Write(c *phonebook.Contact) error {
 	b = appendText(b, c.Company)
 	for _, n := range c.Numbers {
 		v := strings.TrimSpace(n.Value)
-		switch n.Type {
-		case phonebook.NumberWork, phonebook.NumberMobile, phonebook.NumberHome, phonebook.NumberFax:
-		default:
-			w.skipped++
-			continue
+		t, ok := phonebook.NumberOther, true
+		if n.Type != "" {
+			t, ok = phonebook.ParseNumberType(string(n.Type))
 		}
-		if !validNumber(v) {
+		if !ok || !phonebook.ValidNumberValue(v) {
 			w.skipped++
 			continue
 		}
 		b = append(b, ',')
-		b = append(b, n.Type...)
+		b = append(b, t...)
 		b = append(b, ':')
-		b = append(b, v...) // validNumber: no comma, quote or line break
+		b = append(b, v...) // ValidNumberValue: no comma, quote or line break
 	}
 	b = append(b, '\n')
 	w.buf = b
@@ -88,7 +86,7 @@ func (w *Writer) Flush() error { return w.w.Flush() }
 // SkippedContacts counts the contacts Write left out for want of a name.
 func (w *Writer) SkippedContacts() int { return w.nameless }
 
-// SkippedNumbers counts the numbers Write left out (other types, values
+// SkippedNumbers counts the numbers Write left out (unknown types, values
 // that are not phone numbers).
 func (w *Writer) SkippedNumbers() int { return w.skipped }
 

@@ -51,7 +51,7 @@ func TestWriterRules(t *testing.T) {
 	w := csvbook.NewWriter(&out)
 	contacts := []*phonebook.Contact{
 		{FirstName: "Multi\nLine", LastName: "Name", Company: "Co", Emails: []phonebook.Email{{Label: "home", Address: "h@x"}, {Label: "work", Address: "w@x"}},
-			Numbers: []phonebook.Number{num("other", "123"), num("work", " 456 "), num("mobile", "not a number"), num("FAX", "789")}},
+			Numbers: []phonebook.Number{num("other", "123"), num("work", " 456 "), num("mobile", "not a number"), num("FAX", "789"), num("pager", "1"), num("", "12")}},
 		{DisplayName: "Only Display", Numbers: []phonebook.Number{num("home", "061111111")}},
 		{Emails: []phonebook.Email{{Address: "only@mail"}}},
 		{},
@@ -64,14 +64,14 @@ func TestWriterRules(t *testing.T) {
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	want := "Multi Line,,Name,w@x,Co,work:456\n" +
+	want := "Multi Line,,Name,w@x,Co,other:123,work:456,fax:789,other:12\n" +
 		"Only Display,,,,,home:061111111\n" +
 		"only@mail,,,only@mail,\n"
 	if out.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
 	}
-	if w.SkippedNumbers() != 3 || w.SkippedContacts() != 1 {
-		t.Errorf("skipped numbers %d contacts %d, want 3 and 1", w.SkippedNumbers(), w.SkippedContacts())
+	if w.SkippedNumbers() != 2 || w.SkippedContacts() != 1 {
+		t.Errorf("skipped numbers %d contacts %d, want 2 and 1", w.SkippedNumbers(), w.SkippedContacts())
 	}
 	if n, err := csvbook.Validate(strings.NewReader(out.String())); n != 3 || err != nil {
 		t.Errorf("writer output does not validate: %d, %v", n, err)

@@ -20,6 +20,11 @@ const (
 	nsHashPfx = "sync.hash."   // + source id: contact hash by external id
 )
 
+// SourcesNamespace is the store's key-value namespace (Store.Meta) that
+// holds each configured source's settings under its id: whether a source
+// exists is whether its id is a key there.
+const SourcesNamespace = nsSources
+
 // state is what a committed round leaves for the next one.
 type state struct {
 	Data     []byte    `json:"data,omitempty"`
@@ -134,8 +139,11 @@ func (s *roundSink) Upsert(ctx context.Context, c *phonebook.Contact) error {
 	// The source's text is cleaned to the contact text rule (control
 	// characters become spaces) rather than refused: an administrator
 	// cannot edit the source's data, and one odd field must not stop the
-	// sync. Before hashing, so the hash is of what is stored.
+	// sync. Before hashing, so the hash is of what is stored. Numbers
+	// that break the number rule (an unknown type, a value that is not a
+	// phone number) are dropped for the same reason.
 	c.CleanText()
+	c.DropInvalidNumbers()
 	c.Source, c.Scope, c.Owner = s.source, phonebook.ScopeGlobal, ""
 	s.synced++
 	if s.full {

@@ -79,8 +79,11 @@ func (s *spool) Upsert(ctx context.Context, c *phonebook.Contact) error {
 	// The source's text is cleaned to the contact text rule (control
 	// characters become spaces) rather than refused: an administrator
 	// cannot edit the source's data, and one odd field must not stop the
-	// sync. Before hashing, so the hash is of what is stored.
+	// sync. Before hashing, so the hash is of what is stored. Numbers
+	// that break the number rule (an unknown type, a value that is not a
+	// phone number) are dropped for the same reason.
 	c.CleanText()
+	c.DropInvalidNumbers()
 	s.upserts++
 	if s.base != nil {
 		c.Source, c.Scope, c.Owner = s.source, phonebook.ScopeGlobal, ""

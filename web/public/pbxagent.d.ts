@@ -273,6 +273,18 @@ export declare class PbxAgent {
   postCampaignsByIdStop(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<CampaignView>;
 
   /**
+   * CSV imports in progress and the last 20 finished, newest first, with their progress
+   * GET /api/v1/contact-imports
+   */
+  getContactImports(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<ImportList>;
+
+  /**
+   * One CSV import's progress, or its result once it ended
+   * GET /api/v1/contact-imports/{id}
+   */
+  getContactImportsById(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<ImportStatus>;
+
+  /**
    * Search contacts (sorted by display name, paged)
    * GET /api/v1/contacts
    */
@@ -300,7 +312,7 @@ export declare class PbxAgent {
    * Import a CSV (replace needs confirm=true)
    * POST /api/v1/contacts/import
    */
-  postContactsImport(params: { mode?: "replace" | "merge"; confirm?: boolean; }, body: string | Blob, init?: RequestInit): Promise<ApiImportResult>;
+  postContactsImport(params: { mode?: "replace" | "merge"; confirm?: boolean; import_id?: string; }, body: string | Blob, init?: RequestInit): Promise<ApiImportResult>;
 
   /**
    * A CSV template
@@ -399,7 +411,7 @@ export declare class PbxAgent {
   postLogout(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<void>;
 
   /**
-   * Reverse lookup of a number (404 on a miss)
+   * Reverse lookup of a number (404 on a miss; an ambiguous number lists the contacts that share it)
    * GET /api/v1/lookup
    */
   getLookup(params: { number: string; }, body?: undefined, init?: RequestInit): Promise<LookupAnswer>;
@@ -706,18 +718,26 @@ export interface ApiImportResult {
   created: number;
   /** CSV-managed contacts removed because the file no longer has them (replace) */
   deleted: number;
-  /** The CSV format detected: central-phone-book, google or outlook */
+  /** The CSV format detected: central-phone-book (no header row), google or outlook (recognised by the header row) */
   format: string;
+  /** Which format was detected and how, in words */
+  format_description: string;
+  /** The import's id: GET /api/v1/contact-imports/{id} gives its progress while it runs and this result after */
+  id?: string;
   /** replace (the CSV-managed contacts become the file's) or merge */
   mode: string;
   /** Data rows read */
   rows: number;
+  /** Header columns (Google, Outlook) that map to no contact field and held values, which were not imported */
+  skipped_columns?: SkippedColumn[];
   /** Contacts the file left as they were */
   unchanged: number;
   /** Contacts changed */
   updated: number;
-  /** Rows or values skipped, with their line */
+  /** Values or rows skipped, with their line (at most 10 000) */
   warnings?: Problem[];
+  /** All the warnings, listed or not */
+  warnings_total?: number;
 }
 
 export interface App {
@@ -739,6 +759,15 @@ export interface App {
   type: "public" | "confidential";
   /** When the app last changed */
   updated: string;
+}
+
+export interface CalleridCandidate {
+  /** The contact's name */
+  display_name: string;
+  /** The contact's id */
+  id: string;
+  /** The contact's source */
+  source?: string;
 }
 
 export interface CallingWindow {
@@ -933,12 +962,12 @@ export interface CampaignView {
 }
 
 export interface Candidate {
-  /** The contact's name */
-  display_name: string;
   /** The contact's id */
-  id: string;
-  /** The contact's source */
-  source?: string;
+  contact_id: string;
+  /** The contact's display name */
+  name: string;
+  /** The contact's source (local, csv or a sync source's id) */
+  source: string;
 }
 
 export interface Contact {
@@ -1181,11 +1210,45 @@ export interface ImportInfo {
   csv_contacts: number;
 }
 
+export interface ImportList {
+  /** The imports in progress and the last 20 finished, newest first */
+  imports: ImportStatus[];
+}
+
 export interface ImportResult {
   /** Users created */
   created: number;
   /** The users created */
   users: User[];
+}
+
+export interface ImportStatus {
+  /** Bytes of the upload received so far */
+  bytes_received: number;
+  /** The upload's size, when the client sent a Content-Length */
+  bytes_total?: number;
+  /** Why a failed import was not applied: its answer's error */
+  error?: ErrorDetail;
+  /** When the import ended (absent while it runs) */
+  finished_at?: string;
+  /** The import's id: the import_id the client chose, or one the daemon made */
+  id: string;
+  /** replace or merge */
+  mode: string;
+  /** receiving, validating, applying, publishing, done or failed */
+  phase: string;
+  /** What a done import did: its answer, warnings cut to the first 100 */
+  result?: ApiImportResult;
+  /** Rows read in the current phase: checked while validating, parsed for writing while applying */
+  rows_parsed: number;
+  /** The file's rows, known once it is validated */
+  rows_total?: number;
+  /** Rows written while applying */
+  rows_written: number;
+  /** Estimated seconds until the import is published (applying, publishing); absent without an estimate */
+  seconds_left?: number;
+  /** When the upload began */
+  started_at: string;
 }
 
 export interface InputInput {
@@ -1264,6 +1327,10 @@ export interface LoginResponse {
 }
 
 export interface LookupAnswer {
+  /** For an ambiguous number, the global contacts that share it (at most 20, oldest first); caller ID names none of them */
+  candidates?: Candidate[];
+  /** How many contacts share an ambiguous number */
+  candidates_total?: number;
   /** The contact's id (empty on a miss) */
   contact_id: string;
   /** The number looked up, in E.164 */
@@ -1526,6 +1593,15 @@ export interface SIPAnswer {
   status?: number;
 }
 
+export interface SkippedColumn {
+  /** How many non-empty values of the column were not imported */
+  cells: number;
+  /** The column's number, from 1 */
+  column: number;
+  /** The column's header */
+  name: string;
+}
+
 export interface SkippedEndpoint {
   /** The Asterisk endpoint */
   endpoint: string;
@@ -1584,7 +1660,7 @@ export interface TestResult {
   /** What a FastAGI session does */
   agi: AGIAnswer;
   /** The contacts an ambiguous number matches (at most 20) */
-  candidates?: Candidate[];
+  candidates?: CalleridCandidate[];
   /** The matched contact's id */
   contact_id?: string;
   /** The lookup deadline every path applies, in milliseconds (callerid.deadline) */
@@ -1887,6 +1963,10 @@ export interface LoginInputInput {
 }
 
 export interface LookupMiss {
+  /** For an ambiguous number, the global contacts that share it (at most 20, oldest first); caller ID names none of them */
+  candidates?: Candidate[];
+  /** How many contacts share an ambiguous number */
+  candidates_total?: number;
   /** The contact's id (empty on a miss) */
   contact_id: string;
   /** The number looked up, in E.164 */

@@ -541,6 +541,23 @@ export class PbxAgent {
   }
 
   /**
+   * CSV imports in progress and the last 20 finished, newest first, with their progress
+   * GET /api/v1/contact-imports
+   */
+  getContactImports(params = {}, body = undefined, init = undefined) {
+    return this.call("getContactImports", "GET", "/api/v1/contact-imports", {  }, params, body, init);
+  }
+
+  /**
+   * One CSV import's progress, or its result once it ended
+   * GET /api/v1/contact-imports/{id}
+   * @param params.id path parameter. The import's id (import_id, or the id of its answer)
+   */
+  getContactImportsById(params = {}, body = undefined, init = undefined) {
+    return this.call("getContactImportsById", "GET", "/api/v1/contact-imports/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
    * Search contacts (sorted by display name, paged)
    * GET /api/v1/contacts
    * @param params.q query parameter. Words of the name, company or number
@@ -566,7 +583,7 @@ export class PbxAgent {
   /**
    * Export global contacts as Central Phone Book CSV (source=csv: only the CSV-managed ones, the file to edit and upload again)
    * GET /api/v1/contacts/export
-   * @param params.source query parameter. Only this source's contacts (csv: the CSV-managed ones)
+   * @param params.source query parameter. Only this source's contacts: local, csv (the CSV-managed ones) or a sync source's id
    */
   getContactsExport(params = {}, body = undefined, init = undefined) {
     return this.call("getContactsExport", "GET", "/api/v1/contacts/export", { q: ["source"] }, params, body, init);
@@ -585,9 +602,10 @@ export class PbxAgent {
    * POST /api/v1/contacts/import
    * @param params.mode query parameter. replace (default) or merge
    * @param params.confirm query parameter. true to confirm a replace (it deletes the CSV-managed contacts the file lacks)
+   * @param params.import_id query parameter. An id the client chooses for this import (1 to 64 letters, digits, '.', '_', '-'), to poll GET /api/v1/contact-imports/{import_id} while the upload runs; the daemon makes one otherwise (the answer's id)
    */
   postContactsImport(params = {}, body = undefined, init = undefined) {
-    return this.call("postContactsImport", "POST", "/api/v1/contacts/import", { q: ["mode", "confirm"], ct: "text/csv" }, params, body, init);
+    return this.call("postContactsImport", "POST", "/api/v1/contacts/import", { q: ["mode", "confirm", "import_id"], ct: "text/csv" }, params, body, init);
   }
 
   /**
@@ -732,7 +750,7 @@ export class PbxAgent {
   }
 
   /**
-   * Reverse lookup of a number (404 on a miss)
+   * Reverse lookup of a number (404 on a miss; an ambiguous number lists the contacts that share it)
    * GET /api/v1/lookup
    * @param params.number query parameter. The number in any notation: E.164, national in numbers.default_region, 00-prefixed, tel: URI, an extension
    */

@@ -68,7 +68,9 @@ func New(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 	if s.MaxBytes < 1 {
 		return nil, dirsync.Invalid("max_bytes", "must be positive")
 	}
-	src := &Source{set: s}
+	// Every row is checked against the contact rules as it is read, so a
+	// run refused for bad rows names them all, not the first one.
+	src := &Source{set: s, opts: []csvbook.Option{csvbook.WithCheck(phonebook.CheckContact)}}
 	switch s.Format {
 	case "":
 	case "central-phone-book":
