@@ -48,7 +48,6 @@ export default {
     errorTitle: 'Error',
     requestId: 'Request id: {id}',
     networkError: 'The server could not be reached.',
-    comingSoon: 'This page is not built yet.',
   },
   phonebook: {
     title: 'Central Phone Book',
