@@ -1,8 +1,10 @@
 package phones_test
 
 import (
+	"context"
 	"encoding/json"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -148,5 +150,31 @@ func TestCTIFailures(t *testing.T) {
 	}
 	if _, err := e2.svc.CTI("0015654aa938"); err == nil {
 		t.Fatal("a driver for an unknown phone")
+	}
+}
+
+// TestProvisioningAllowsPBXAgent: the Yealink file served on a connection
+// to 192.0.2.10 lets that address send action URIs; the same file asked
+// for on another local address names that one (not a cached body).
+func TestProvisioningAllowsPBXAgent(t *testing.T) {
+	e := newEnv(t)
+	at := func(local string) string {
+		req := httptest.NewRequest("GET", "/provisioning/"+aliceMAC+".cfg", nil)
+		req.SetBasicAuth("alice-phone", alicePass)
+		req = req.WithContext(context.WithValue(req.Context(), http.LocalAddrContextKey, net.Addr(&net.TCPAddr{IP: net.ParseIP(local), Port: 8080})))
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d", local, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	for _, local := range []string{"192.0.2.10", "198.51.100.7"} {
+		body := at(local)
+		for _, want := range []string{"features.action_uri.enable = 1\n", "features.action_uri_limit_ip = " + local + "\n", "features.show_action_uri_option = 0\n"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("served on %s: lacks %q:\n%s", local, want, body)
+			}
+		}
 	}
 }
