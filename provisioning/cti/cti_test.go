@@ -227,3 +227,35 @@ func TestCapsJSONAndParse(t *testing.T) {
 		t.Fatal("ParseAction accepted transfer")
 	}
 }
+
+// TestDigest: a phone asking for Digest (Cisco MPP with Remote Credential,
+// Snom with its authentication scheme on) gets a second request with a
+// Digest answer; a wrong password still ends as refused.
+func TestDigest(t *testing.T) {
+	for _, tc := range []struct {
+		vendor   provisioning.Vendor
+		password string
+		want     error
+		pressed  []string
+	}{
+		{vendor: provisioning.Cisco, password: "s3cret", pressed: []string{"Key:Soft1"}},
+		{vendor: provisioning.Snom, password: "s3cret", pressed: []string{"ENTER"}},
+		{vendor: provisioning.Yealink, password: "s3cret", pressed: []string{"OK"}},
+		{vendor: provisioning.Cisco, password: "wrong", want: cti.ErrRefused},
+		{vendor: provisioning.Snom, password: "wrong", want: cti.ErrRefused},
+	} {
+		t.Run(string(tc.vendor)+"/"+tc.password, func(t *testing.T) {
+			fake, target := lab(t, tc.vendor)
+			fake.SetDigest("phone")
+			target.Password = tc.password
+			d, _ := cti.New(target)
+			err := d.Answer(context.Background())
+			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if got := fake.Pressed(); !slices.Equal(got, tc.pressed) {
+				t.Errorf("pressed %q, want %q", got, tc.pressed)
+			}
+		})
+	}
+}

@@ -52,3 +52,18 @@ func TestCiscoExecuteEscapes(t *testing.T) {
 		t.Fatalf("%s", got)
 	}
 }
+
+// FuzzParseDigest: any WWW-Authenticate parses without panic; an accepted
+// challenge has a nonce and MD5 (or no algorithm).
+func FuzzParseDigest(f *testing.F) {
+	for _, s := range []string{`Digest realm="phone", nonce="abc", qop="auth,auth-int", opaque="x"`, `Basic realm="x"`,
+		`Digest nonce="a,b", algorithm=SHA-256`, `Digest realm="a", nonce=""`, `digest nonce=n`, ``} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		c, ok := parseDigest(h)
+		if ok && (c.nonce == "" || c.algorithm != "" && !strings.EqualFold(c.algorithm, "MD5")) {
+			t.Fatalf("accepted %+v", c)
+		}
+	})
+}

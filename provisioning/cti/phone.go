@@ -169,6 +169,20 @@ func (p *phone) do(ctx context.Context, a Action, arg string) error {
 	}
 	req.Header.Set("User-Agent", "pbxagent-cti")
 	resp, err := p.client.Do(req)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && p.t.Username != "" {
+		// A phone asking for Digest (Cisco MPP's Remote Credential, Snom
+		// with its authentication scheme on) gets one more request.
+		if ch, ok := parseDigest(resp.Header.Get("WWW-Authenticate")); ok {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+			resp.Body.Close()
+			if req, err = p.v.request(ctx, scheme+"://"+p.t.Host, p.t, a, arg); err != nil {
+				return p.fail(a, KindInvalid, 0, err.Error(), nil)
+			}
+			req.Header.Set("User-Agent", "pbxagent-cti")
+			ch.authorize(req, p.t.Username, p.t.Password)
+			resp, err = p.client.Do(req)
+		}
+	}
 	if err != nil {
 		// The URL may carry a passcode (Grandstream): keep only the cause.
 		var ue *url.Error

@@ -1,6 +1,8 @@
 package phones
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -31,6 +33,16 @@ type CTIFake struct {
 	pressed  []string
 	mistakes []string
 	reject   bool
+	realm    string // Digest instead of Basic when set
+	nonce    string
+}
+
+// SetDigest makes the phone ask for HTTP Digest (MD5, qop=auth) in realm
+// instead of Basic (Yealink, Fanvil, Snom, Cisco forms).
+func (f *CTIFake) SetDigest(realm string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.realm, f.nonce = realm, fmt.Sprintf("%x", md5.Sum([]byte(realm+"nonce")))
 }
 
 // NewCTIFake returns the fake of vendor accepting user and pass (for
@@ -82,9 +94,49 @@ func (f *CTIFake) press(k string) (rejected bool) {
 	return false
 }
 
-func (f *CTIFake) basicOK(r *http.Request) bool {
-	u, p, ok := r.BasicAuth()
-	return ok && u == f.user && p == f.pass
+// authOK checks Basic, or Digest when set; on failure it sets the
+// challenge (Digest) on w.
+func (f *CTIFake) authOK(w http.ResponseWriter, r *http.Request) bool {
+	f.mu.Lock()
+	realm, nonce := f.realm, f.nonce
+	f.mu.Unlock()
+	if realm == "" {
+		u, p, ok := r.BasicAuth()
+		if !ok || u != f.user || p != f.pass {
+			w.Header().Set("WWW-Authenticate", `Basic realm="phone"`)
+			return false
+		}
+		return true
+	}
+	w.Header().Set("WWW-Authenticate", `Digest realm="`+realm+`", nonce="`+nonce+`", qop="auth"`)
+	p := digestParams(r.Header.Get("Authorization"))
+	if p == nil || p["username"] != f.user || p["nonce"] != nonce || p["uri"] != r.URL.RequestURI() || p["qop"] != "auth" {
+		return false
+	}
+	h := func(s string) string { b := md5.Sum([]byte(s)); return hex.EncodeToString(b[:]) }
+	want := h(h(f.user+":"+realm+":"+f.pass) + ":" + nonce + ":" + p["nc"] + ":" + p["cnonce"] + ":auth:" + h(r.Method+":"+r.URL.RequestURI()))
+	return p["response"] == want
+}
+
+// digestParams splits a Digest Authorization header (nil for another
+// scheme).
+func digestParams(h string) map[string]string {
+	rest, ok := strings.CutPrefix(h, "Digest ")
+	if !ok {
+		return nil
+	}
+	out := map[string]string{}
+	for _, kv := range strings.Split(rest, ", ") {
+		k, v, _ := strings.Cut(kv, "=")
+		out[k] = strings.Trim(v, `"`)
+	}
+	return out
+}
+
+func (f *CTIFake) digest() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.realm != ""
 }
 
 // ServeHTTP implements http.Handler.
@@ -111,8 +163,7 @@ func (f *CTIFake) keyGET(w http.ResponseWriter, r *http.Request, path string, na
 		f.mistake(w, "%s %s: want GET %s", r.Method, r.URL.Path, path)
 		return
 	}
-	if !f.basicOK(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="phone"`)
+	if !f.authOK(w, r) {
 		http.Error(w, "Unauthorized", http.StatusUnauthorized)
 		return
 	}
@@ -151,8 +202,15 @@ func (f *CTIFake) cisco(w http.ResponseWriter, r *http.Request) {
 		f.mistake(w, "content type %q: want application/x-www-form-urlencoded", ct)
 		return
 	}
+	if f.digest() {
+		if !f.authOK(w, r) { // MPP: Digest with the XML credentials
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+			return
+		}
+	}
 	w.Header().Set("Content-Type", "text/xml")
-	if !f.basicOK(r) {
+	if !f.digest() && !f.authOK(w, r) {
+		w.Header().Del("WWW-Authenticate")
 		fmt.Fprint(w, `<?xml version="1.0" encoding="utf-8"?><CiscoIPPhoneError Number="4" />`)
 		return
 	}
