@@ -67,3 +67,20 @@ func FuzzParseDigest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzGrandstreamCheck: any answer classifies without panic, as success
+// only for "response":"success".
+func FuzzGrandstreamCheck(f *testing.F) {
+	for _, s := range []string{`{"response":"success", "body": true}`, `{"response":"error", "body": "unauthorized"}`, `{}`, `<html>`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, detail := grandstream{}.check(b)
+		if k == "" && !strings.Contains(string(b), "success") {
+			t.Fatalf("success without success: %q", b)
+		}
+		if k != "" && (k != KindRejected || detail == "") {
+			t.Fatalf("kind %q detail %q", k, detail)
+		}
+	})
+}

@@ -165,7 +165,7 @@ func (p *phone) do(ctx context.Context, a Action, arg string) error {
 	defer cancel()
 	req, err := p.v.request(ctx, scheme+"://"+p.t.Host, p.t, a, arg)
 	if err != nil {
-		return p.fail(a, KindInvalid, 0, err.Error(), nil)
+		return p.fail(a, KindInvalid, 0, causeOnly(err).Error(), nil)
 	}
 	req.Header.Set("User-Agent", "pbxagent-cti")
 	resp, err := p.client.Do(req)
@@ -176,7 +176,7 @@ func (p *phone) do(ctx context.Context, a Action, arg string) error {
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 			resp.Body.Close()
 			if req, err = p.v.request(ctx, scheme+"://"+p.t.Host, p.t, a, arg); err != nil {
-				return p.fail(a, KindInvalid, 0, err.Error(), nil)
+				return p.fail(a, KindInvalid, 0, causeOnly(err).Error(), nil)
 			}
 			req.Header.Set("User-Agent", "pbxagent-cti")
 			ch.authorize(req, p.t.Username, p.t.Password)
@@ -184,11 +184,7 @@ func (p *phone) do(ctx context.Context, a Action, arg string) error {
 		}
 	}
 	if err != nil {
-		// The URL may carry a passcode (Grandstream): keep only the cause.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
+		err = causeOnly(err)
 		detail := err.Error()
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
@@ -211,6 +207,16 @@ func (p *phone) do(ctx context.Context, a Action, arg string) error {
 		return p.fail(a, k, resp.StatusCode, detail, nil)
 	}
 	return nil
+}
+
+// causeOnly drops the URL of a *url.Error: it may carry a passcode
+// (Grandstream).
+func causeOnly(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 func orNone(c Caps) string {
