@@ -40,7 +40,7 @@ func newPhones(b *build) (platform.Component, error) {
 		phones.WithLoginLimits(phones.LoginLimits{MaxFailures: cfg.Phones.LoginMaxFailures, Window: cfg.Phones.LoginWindow,
 			MaxUsersPerAddress: cfg.Phones.LoginMaxUsersPerAddress, MaxAccountFailures: cfg.Phones.LoginMaxAccountFailures,
 			MaxTracked: cfg.Phones.LoginMaxTracked}),
-		phones.WithDigestNonces(cfg.Phones.DigestMaxNonces), phones.WithBookLimits(cfg.Phones.BookMax))...)
+		phones.WithDigestNonces(cfg.Phones.DigestMaxNonces), phones.WithBookLimits(cfg.Phones.BookMax), phones.WithCTI(cfg.Phones.CTI))...)
 	if err != nil {
 		return nil, err
 	}

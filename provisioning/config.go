@@ -32,6 +32,11 @@ type PhoneConfig struct {
 	Username, Password string
 	// RefreshSeconds is the full-book refresh interval; see RefreshInterval.
 	RefreshSeconds int
+	// CTIAllow is pbxagent's address as the phone sees it: the only
+	// address the phone takes remote-control commands from (Yealink
+	// features.action_uri_limit_ip). Empty: no remote-control keys are
+	// written.
+	CTIAllow string
 }
 
 // RefreshInterval spreads the refresh of a fleet over base..base+spread-1
@@ -68,6 +73,15 @@ func YealinkConfig(c PhoneConfig) []byte {
 	kv("features.remote_phonebook.enable", "1")
 	kv("features.remote_phonebook.flash_time", strconv.Itoa(min(max(c.RefreshSeconds, 3600), 2592000)))
 	kv("features.remote_phonebook.enter_update_enable", "1")
+	if c.CTIAllow != "" {
+		// Remote control (action URI) from pbxagent only, without the
+		// phone's "Allow remote control?" prompt (Yealink administrator
+		// guides, "Action URI Configuration":
+		// https://easymanua.ls/yealink/t21pe2/manual?p=465).
+		kv("features.action_uri.enable", "1")
+		kv("features.action_uri_limit_ip", c.CTIAllow)
+		kv("features.show_action_uri_option", "0")
+	}
 	return b.Bytes()
 }
 
@@ -101,6 +115,14 @@ func CiscoMPPConfig(c PhoneConfig) *etree.Document {
 	fp.CreateElement("XML_Directory_Service_URL").SetText(c.BookURL)
 	fp.CreateElement("XML_User_Name").SetText(c.Username)
 	fp.CreateElement("XML_Password").SetText(c.Password)
+	if c.CTIAllow != "" {
+		// CGI/Execute authenticated by Digest with the XML_User_Name and
+		// XML_Password above ("CISCO XML EXE Auth Mode" = Remote
+		// Credential: Cisco IP Phone 6800/7800 Multiplatform Phones
+		// administration guides, "XML Applications",
+		// https://manualshive.com/en/manual/cisco/6800-series/19535?page=156).
+		fp.CreateElement("CISCO_XML_EXE_Auth_Mode").SetText("Remote Credential")
+	}
 	return doc
 }
 

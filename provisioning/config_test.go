@@ -61,3 +61,30 @@ func TestConfigFiles(t *testing.T) {
 		t.Error("refresh not spread")
 	}
 }
+
+// TestCTIKeys: with pbxagent's address the Yealink file lets it send
+// action URIs without the phone's prompt and the MPP profile has
+// CGI/Execute checked with the XML credentials; without it neither file
+// says anything of remote control.
+func TestCTIKeys(t *testing.T) {
+	c := PhoneConfig{MAC: "0015654aa937", BookURL: "https://pbx.example.com/x", Username: "ph1", Password: "pw", CTIAllow: "192.0.2.10"}
+	y := string(YealinkConfig(c))
+	for _, want := range []string{
+		"features.action_uri.enable = 1\n", "features.action_uri_limit_ip = 192.0.2.10\n", "features.show_action_uri_option = 0\n",
+	} {
+		if !strings.Contains(y, want) {
+			t.Errorf("yealink cfg lacks %q:\n%s", want, y)
+		}
+	}
+	mpp := marshal(t, CiscoMPPConfig(c), UTF8)
+	if !strings.Contains(string(mpp), "<CISCO_XML_EXE_Auth_Mode>Remote Credential</CISCO_XML_EXE_Auth_Mode>") {
+		t.Errorf("mpp lacks the Execute auth mode:\n%s", mpp)
+	}
+	c.CTIAllow = ""
+	if y := string(YealinkConfig(c)); strings.Contains(y, "action_uri") {
+		t.Errorf("yealink cfg without an address has action URI keys:\n%s", y)
+	}
+	if mpp := marshal(t, CiscoMPPConfig(c), UTF8); strings.Contains(string(mpp), "CISCO_XML_EXE") {
+		t.Errorf("mpp without an address has Execute keys:\n%s", mpp)
+	}
+}

@@ -78,3 +78,28 @@ func (c *Client) DeletePhone(ctx context.Context, mac string) error {
 	}
 	return c.doJSON(ctx, http.MethodDelete, phonePath(mac), nil, "", nil, nil)
 }
+
+// CTIResult is the answer of PhoneCTI: the phone accepted the command.
+type CTIResult struct {
+	MAC     string `json:"mac"`
+	Action  string `json:"action"`
+	Address string `json:"address"`
+}
+
+// PhoneCTI sends a remote-control command to the phone (POST
+// /api/v1/phones/{mac}/cti): action answer, hangup, hold, dtmf or dial,
+// digits for dtmf and dial.
+func (c *Client) PhoneCTI(ctx context.Context, mac, action, digits string) (*CTIResult, error) {
+	if mac == "" {
+		return nil, errNoMAC
+	}
+	in := map[string]string{"action": action}
+	if digits != "" {
+		in["digits"] = digits
+	}
+	var out CTIResult
+	if err := c.doJSON(ctx, http.MethodPost, phonePath(mac)+"/cti", nil, "application/json", in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

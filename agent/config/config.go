@@ -202,7 +202,7 @@ func Default() Config {
 		ARI: ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer", IdleTimeout: 10 * time.Second},
 		Phones: Phones{GroupBy: "company", RefreshMinutes: 60, LoginMaxFailures: 10, LoginWindow: 10 * time.Minute,
 			LoginMaxUsersPerAddress: 50, LoginMaxAccountFailures: 100, LoginMaxTracked: 10000, DigestMaxNonces: 65536,
-			BookMax: phones.DefaultBookLimits()},
+			BookMax: phones.DefaultBookLimits(), CTI: phones.CTIConfig{Timeout: 5 * time.Second}},
 		Log: Log{Level: "info", Format: "text"},
 	}
 }

@@ -40,7 +40,7 @@ func (s *Service) view(r *http.Request, rec *record, token string) Phone {
 		MAC: rec.MAC, Vendor: rec.Vendor, Model: rec.Model, Owner: rec.Owner, Username: rec.Username,
 		HasPassword: rec.hasPassword(), Token: token, Files: provisioningFiles(rec.MAC, rec.Vendor),
 		ProvisioningURL:  provisioningURL(s.base(r), rec.MAC, rec.Vendor),
-		LastProvisioning: prov, LastPhonebook: book,
+		LastProvisioning: prov, LastPhonebook: book, CTI: s.ctiView(rec),
 		CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
 	}
 }

@@ -50,6 +50,21 @@ func (s *Service) Routes() []platform.Route {
 				Responses: map[int]platform.Body{200: phone(Phone{})[200], 409: {Description: "the username is used by another phone", Schema: platform.ErrorBody{}}}}},
 		{Method: "DELETE", Path: "/api/v1/phones/{mac}", Scope: admin, Handler: http.HandlerFunc(s.deletePhone),
 			Op: platform.Operation{Summary: "Remove a phone", Params: []platform.Param{macParam}, Responses: map[int]platform.Body{204: {Description: "removed"}}}},
+		{Method: "POST", Path: "/api/v1/phones/{mac}/cti", Scope: admin, Handler: http.HandlerFunc(s.postCTI),
+			Op: platform.Operation{Summary: "Send a remote-control command to a phone (answer, hangup, hold, dtmf, dial)",
+				Description: "pbxagent sends the command to the phone's own HTTP control interface (Yealink, Fanvil and Snom action URIs, Cisco CiscoIPPhoneExecute, " +
+					"Grandstream CTI) at the address of its latest fetch, with the phones.cti credentials (else the phone's own). The phone's cti.capabilities " +
+					"say which actions its vendor supports; docs/phones.md lists the vendors' forms and sources.",
+				Params:  []platform.Param{macParam},
+				Request: &platform.Body{ContentType: "application/json", Schema: ctiRequest{}},
+				Responses: map[int]platform.Body{
+					200: {ContentType: "application/json", Description: "the phone accepted the command", Schema: ctiResult{}},
+					400: {Description: "unknown action, or bad digits", Schema: platform.ErrorBody{}},
+					404: {Description: "no such phone", Schema: platform.ErrorBody{}},
+					409: {Description: "the phone's vendor cannot do this remotely (\"this device cannot be answered remotely\"), or its address is not known yet", Schema: platform.ErrorBody{}},
+					502: {Description: "the phone refused pbxagent's credentials (phone_refused_credentials) or said no (phone_rejected)", Schema: platform.ErrorBody{}},
+					504: {Description: "the phone did not answer in time (phone_unreachable)", Schema: platform.ErrorBody{}},
+				}}},
 		{Method: "GET", Path: "/phonebook/{file...}", Scope: platform.ScopePublic, Handler: ph, Op: platform.Operation{
 			Summary: "Vendor phonebook XML (yealink.xml, yealink-groups.xml, cisco.xml, grandstream.xml, snom.xml, fanvil.xml, …); phone auth",
 			Params: append(fileParams("The phone book file: its name says the vendor format", "yealink.xml"),

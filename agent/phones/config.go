@@ -34,6 +34,9 @@ type Config struct {
 	// BookMax caps each vendor's full book (phones.book_max.yealink, …).
 	// Default DefaultBookMax each.
 	BookMax BookLimits `yaml:"book_max"`
+	// CTI is how pbxagent sends remote-control commands to the phones
+	// (phones.cti.*).
+	CTI CTIConfig `yaml:"cti"`
 }
 
 // Validate checks the phones' settings; errors name the phones.* key.
@@ -54,6 +57,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.BookMax.Validate(); err != nil {
+		return err
+	}
+	if err := c.CTI.Validate(); err != nil {
 		return err
 	}
 	if c.LoginWindow < time.Second {

@@ -98,3 +98,18 @@ func (l *fetchLog) forget(mac string) {
 	defer l.mu.Unlock()
 	delete(l.m, mac)
 }
+
+// addr returns the address of mac's latest fetch, provisioning or
+// phonebook (invalid when none).
+func (l *fetchLog) addr(mac string) netip.Addr {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.m[mac]
+	if e == nil {
+		return netip.Addr{}
+	}
+	if e.book.at.After(e.prov.at) {
+		return e.book.addr
+	}
+	return e.prov.addr
+}

@@ -2,7 +2,9 @@ package phones
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -96,7 +98,7 @@ func (s *Service) serveProvisioning(w http.ResponseWriter, q *request) {
 		http.NotFound(w, q.r)
 		return
 	}
-	key := strings.Join([]string{"prov", q.name, rec.MAC, rec.UpdatedAt.String(), s.base(q.r), string(q.charset)}, "\x00")
+	key := strings.Join([]string{"prov", q.name, rec.MAC, rec.UpdatedAt.String(), s.base(q.r), string(q.charset), localIP(q.r)}, "\x00")
 	s.serve(w, q, jobSpec{key: key, modified: rec.UpdatedAt}, func() job {
 		return job{render: func(context.Context) ([]byte, string, error) {
 			b, err := render()
@@ -127,6 +129,7 @@ func (s *Service) phoneConfig(q *request, rec *record, credsKeys bool) (provisio
 	c := provisioning.PhoneConfig{
 		MAC: rec.MAC, Model: rec.Model, BookName: s.cfg.bookName,
 		RefreshSeconds: provisioning.RefreshInterval(rec.MAC, int(s.cfg.refresh.Seconds()), int(s.cfg.spread.Seconds())),
+		CTIAllow:       localIP(q.r),
 	}
 	token := ""
 	pass := s.reg.password(rec)
@@ -229,6 +232,21 @@ func (s *Service) configFor(q *request, rec *record, kind string) (func() ([]byt
 		}, xmlCT, true
 	}
 	return nil, "", false
+}
+
+// localIP is pbxagent's address as the phone reached it (the connection's
+// local address), which is where remote-control commands come from on the
+// phone's network; "" when unknown.
+func localIP(r *http.Request) string {
+	a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return ""
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return ""
+	}
+	return ap.Addr().Unmap().String()
 }
 
 // withUserinfo puts user:pass@ into an absolute URL.

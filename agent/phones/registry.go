@@ -45,10 +45,13 @@ type Phone struct {
 	// LastProvisioning is the phone's last request for a provisioning
 	// file; LastPhonebook its last phonebook request. Kept in memory: both
 	// are absent until the phone's first request since the daemon started.
-	LastProvisioning *Fetch    `json:"last_provisioning_fetch,omitempty" doc:"The phone's last provisioning request since the daemon started (kept in memory)"`
-	LastPhonebook    *Fetch    `json:"last_phonebook_fetch,omitempty" doc:"The phone's last phonebook request since the daemon started (kept in memory)"`
-	CreatedAt        time.Time `json:"created_at" doc:"When the phone was registered" example:"2026-11-30T09:12:00Z"`
-	UpdatedAt        time.Time `json:"updated_at" doc:"When the phone last changed" example:"2026-12-01T10:00:00Z"`
+	LastProvisioning *Fetch `json:"last_provisioning_fetch,omitempty" doc:"The phone's last provisioning request since the daemon started (kept in memory)"`
+	LastPhonebook    *Fetch `json:"last_phonebook_fetch,omitempty" doc:"The phone's last phonebook request since the daemon started (kept in memory)"`
+	// CTI is what pbxagent can do to the phone remotely
+	// (POST /api/v1/phones/{mac}/cti).
+	CTI       PhoneCTI  `json:"cti" doc:"What pbxagent can do to the phone remotely (POST /api/v1/phones/{mac}/cti)"`
+	CreatedAt time.Time `json:"created_at" doc:"When the phone was registered" example:"2026-11-30T09:12:00Z"`
+	UpdatedAt time.Time `json:"updated_at" doc:"When the phone last changed" example:"2026-12-01T10:00:00Z"`
 }
 
 // record is a phone as stored: the public fields plus its secrets, hashed

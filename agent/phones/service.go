@@ -15,6 +15,7 @@ import (
 	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/provisioning"
+	"github.com/pbxagent/pbxagent/provisioning/cti"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -88,6 +89,7 @@ type config struct {
 	maxNonces   int
 	bookMax     BookLimits
 	owners      Owners
+	cti         CTIConfig
 }
 
 // Option configures a Service.
@@ -166,6 +168,9 @@ type Service struct {
 	fetches fetchLog
 	// tickets are the fast lane's record of requests served (fastlane.go).
 	tickets tickets
+	// ctiClient sends remote-control commands (cti.go), made once.
+	ctiOnce   sync.Once
+	ctiClient *http.Client
 
 	// stamp is when the service first saw the current generation.
 	stamp atomic.Pointer[genStamp]
@@ -181,6 +186,7 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 		auth: DefaultAuth, realm: "pbxagent", cacheItems: 512, cacheBytes: 64 << 20,
 		groupBy: provisioning.GroupByCompany, bookName: "Company",
 		refresh: time.Hour, spread: 10 * time.Minute, searchLimit: 200, nonceTTL: 10 * time.Minute, bookMax: DefaultBookLimits(),
+		cti: CTIConfig{Timeout: cti.DefaultTimeout},
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -204,6 +210,9 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 		return nil, fmt.Errorf("phones: group by %q: must be company, department, source or scope", cfg.groupBy)
 	}
 	if err := cfg.bookMax.Validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.cti.Validate(); err != nil {
 		return nil, err
 	}
 	if cfg.searchLimit < 1 || cfg.searchLimit > 10000 {

@@ -20,13 +20,16 @@ commands:
   edit MAC              change --vendor, --model, --owner, --username or --password
   rotate-token MAC      issue a new token (shown once); the old one stops working
   delete MAC...         unregister phones (asks, or --yes)
+  cti MAC ACTION [DIGITS]
+                        press keys on the phone remotely: answer, hangup, hold,
+                        dtmf DIGITS or dial NUMBER
 
 ` + connHelp
 
 func (c *cli) phones(ctx context.Context, args []string) int {
 	return c.dispatch(ctx, "phones", phonesUsage, map[string]func(context.Context, []string) int{
 		"list": c.phonesList, "show": c.phonesShow, "add": c.phonesAdd, "edit": c.phonesEdit,
-		"rotate-token": c.phonesRotate, "delete": c.phonesDelete,
+		"rotate-token": c.phonesRotate, "delete": c.phonesDelete, "cti": c.phonesCTI,
 	}, args)
 }
 
@@ -223,4 +226,24 @@ func (c *cli) phonesDelete(ctx context.Context, args []string) int {
 		return c.printJSON(cmd.name, map[string]any{"deleted": done})
 	}
 	return exitOK
+}
+
+func (c *cli) phonesCTI(ctx context.Context, args []string) int {
+	cmd := c.newCommand("phones cti", "MAC ACTION [DIGITS]", "Send a remote-control command to the phone: answer, hangup, hold, dtmf DIGITS or dial NUMBER\n(to the address of its latest fetch; see docs/phones.md, Remote control).")
+	cl, pos, code := cmd.start(args, 2, 3)
+	if cl == nil {
+		return code
+	}
+	digits := ""
+	if len(pos) == 3 {
+		digits = pos[2]
+	}
+	res, err := cl.PhoneCTI(ctx, pos[0], pos[1], digits)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(res, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "%s: %s sent to %s\n", cleanLine(res.MAC), cleanLine(res.Action), cleanLine(res.Address))
+		return err
+	})
 }

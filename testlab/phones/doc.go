@@ -4,5 +4,7 @@
 // clients that fetch phonebooks the way each vendor's phones do (User-Agent,
 // Cisco x-CiscoIPPhone* headers, Accept-Charset) and check what comes back:
 // status, content type, charset, well-formedness, root element, and the
-// body parsed back into structs.
+// body parsed back into structs; and CTIFake, a phone's HTTP remote-control
+// interface per vendor that checks each command's form and records the
+// keys pressed.
 package phones

@@ -447,6 +447,12 @@ export declare class PbxAgent {
   deletePhonesByMac(params: { mac: string; }, body?: undefined, init?: RequestInit): Promise<void>;
 
   /**
+   * Send a remote-control command to a phone (answer, hangup, hold, dtmf, dial)
+   * POST /api/v1/phones/{mac}/cti
+   */
+  postPhonesByMacCti(params: { mac: string; }, body: CtiRequestInput, init?: RequestInit): Promise<CtiResult>;
+
+  /**
    * List sync sources with status
    * GET /api/v1/sources
    */
@@ -1460,6 +1466,8 @@ export interface Pending {
 export interface Phone {
   /** When the phone was registered */
   created_at: string;
+  /** What pbxagent can do to the phone remotely (POST /api/v1/phones/{mac}/cti) */
+  cti: PhoneCTI;
   /** A password is set (it is never shown) */
   has_password: boolean;
   /** The phone's last phonebook request since the daemon started (kept in memory) */
@@ -1484,6 +1492,13 @@ export interface Phone {
   username?: string;
   /** The phone's make, which selects the phone book and provisioning formats */
   vendor: string;
+}
+
+export interface PhoneCTI {
+  /** Where commands go: the address of the phone's latest provisioning or phone book fetch since the daemon started; absent before */
+  address?: string;
+  /** The remote-control actions pbxagent can send this phone (by its vendor): answer, hangup, hold, dtmf, dial; empty: none */
+  capabilities: string[];
 }
 
 export interface PhonebookPage {
@@ -1870,6 +1885,22 @@ export interface CreateRequestInput {
   username?: string;
   /** The phone's make: yealink, cisco, polycom, grandstream, snom or fanvil */
   vendor?: string;
+}
+
+export interface CtiRequestInput {
+  /** What to do: answer, hangup, hold, dtmf or dial */
+  action?: string;
+  /** The digits of dtmf (0-9, *, #) or the number of dial (a leading + allowed); at most 32 */
+  digits?: string;
+}
+
+export interface CtiResult {
+  /** The action the phone accepted */
+  action: string;
+  /** The address the command went to */
+  address: string;
+  /** The phone */
+  mac: string;
 }
 
 export interface DirectoryQueryInput {

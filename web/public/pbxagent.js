@@ -802,6 +802,15 @@ export class PbxAgent {
   }
 
   /**
+   * Send a remote-control command to a phone (answer, hangup, hold, dtmf, dial)
+   * POST /api/v1/phones/{mac}/cti
+   * @param params.mac path parameter. The phone's MAC address (12 hex digits, any common notation)
+   */
+  postPhonesByMacCti(params = {}, body = undefined, init = undefined) {
+    return this.call("postPhonesByMacCti", "POST", "/api/v1/phones/{mac}/cti", { p: ["mac"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
    * List sync sources with status
    * GET /api/v1/sources
    */
