@@ -87,7 +87,7 @@ func testOriginateFlow(t *testing.T, noise bool) {
 	// The types this flow asserts on; a real Asterisk (and WithNoise) adds others.
 	sub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(cust)}, Types: []string{
 		"Dial", "ChannelStateChange", "StasisStart", "StasisEnd", "ChannelEnteredBridge", "ChannelLeftBridge",
-		"RecordingStarted", "RecordingFinished", "ChannelHangupRequest", "ChannelDestroyed"}})
+		"RecordingStarted", "RecordingFinished", "RecordingFailed", "ChannelHangupRequest", "ChannelDestroyed"}})
 	defer sub.Cancel()
 	asub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(agent)}, Types: []string{"StasisStart"}})
 	defer asub.Cancel()
@@ -129,8 +129,14 @@ func testOriginateFlow(t *testing.T, noise bool) {
 	if peer, err := ch.GetVariable(e.ctx, cust, "BRIDGEPEER"); noise && (err != nil || !strings.HasPrefix(peer, "PJSIP/agent1-")) {
 		t.Fatalf("BRIDGEPEER %q %v", peer, err)
 	}
-	if _, err := ch.Record(e.ctx, cust, ari.RecordRequest{Name: "r1", Format: "wav"}); !ari.IsConflict(err) {
-		t.Fatalf("record bridged channel: want 409, got %v", err)
+	// Asterisk accepts recording a bridged channel, then the recording
+	// fails (record_file in res/res_stasis_recording.c).
+	if lr, err := ch.Record(e.ctx, cust, ari.RecordRequest{Name: "r1", Format: "wav"}); err != nil || lr.State != "queued" {
+		t.Fatalf("record bridged channel: want queued, got %+v %v", lr, err)
+	}
+	e.clk.Advance(0)
+	if f := expect(t, sub, "RecordingFailed")[0].(*ari.RecordingFailed); f.Recording.Cause != "Cannot record channel while in bridge" || f.Recording.State != "failed" {
+		t.Fatalf("record bridged channel: %+v", f.Recording)
 	}
 	psub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.PlaybackKey("pb1")}})
 	defer psub.Cancel()

@@ -2,6 +2,7 @@ package ari
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -150,12 +151,21 @@ type Recordings interface {
 	Pause(ctx context.Context, name string) error
 	// Unpause resumes a paused recording.
 	Unpause(ctx context.Context, name string) error
+	// Mute mutes a live recording (silence is recorded); Unmute undoes it.
+	Mute(ctx context.Context, name string) error
+	// Unmute resumes recording audio after Mute.
+	Unmute(ctx context.Context, name string) error
 	// ListStored lists stored recordings.
 	ListStored(ctx context.Context) ([]StoredRecording, error)
 	// Stored returns a stored recording.
 	Stored(ctx context.Context, name string) (*StoredRecording, error)
 	// DeleteStored deletes a stored recording.
 	DeleteStored(ctx context.Context, name string) error
+	// CopyStored copies a stored recording to destination (409 if it exists).
+	CopyStored(ctx context.Context, name, destination string) (*StoredRecording, error)
+	// StoredFile streams a stored recording's file to w and returns its
+	// Content-Type and size.
+	StoredFile(ctx context.Context, name string, w io.Writer) (contentType string, n int64, err error)
 }
 
 // Endpoints is the /endpoints resource.

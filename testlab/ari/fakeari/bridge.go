@@ -17,6 +17,7 @@ type bridge struct {
 	created   time.Time
 	subs      map[string]int
 	moh       bool
+	mohClass  string
 	playbacks map[string]bool
 }
 
@@ -138,7 +139,8 @@ func (s *Server) hAddChannel(r *request) response {
 			return fail(http.StatusUnprocessableEntity, "Channel not in Stasis application")
 		}
 		if c.recording != "" {
-			return fail(http.StatusConflict, "Channel is currently recording")
+			// check_add_remove_channel in res/ari/resource_bridges.c
+			return fail(http.StatusConflict, "Channel "+c.id+" currently recording")
 		}
 		chans = append(chans, c)
 	}
@@ -217,7 +219,12 @@ func (s *Server) hBridgeMOH(r *request) response {
 	if b == nil {
 		return fail(http.StatusNotFound, "Bridge not found")
 	}
-	b.moh = r.op.Method == http.MethodPost
+	on := r.op.Method == http.MethodPost
+	if !on && !b.moh {
+		// ast_ari_bridges_stop_moh: stasis_app_bridge_moh_stop fails.
+		return fail(http.StatusConflict, "Bridge isn't playing music")
+	}
+	b.moh, b.mohClass = on, r.q.Get("mohClass")
 	return noContent()
 }
 

@@ -257,7 +257,7 @@ func (s *Server) hangupLocked(c *channel, cause int, how hangupHow) {
 	}
 	if c.recording != "" {
 		if r := s.recs[c.recording]; r != nil {
-			s.finishRecordingLocked(r, "done")
+			s.finishRecordingLocked(r, "done", "")
 		}
 	}
 	if c.bridge != "" {
