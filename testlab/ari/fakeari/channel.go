@@ -36,6 +36,8 @@ type channel struct {
 	moh                                string
 	mohOn, hold, silence               bool
 	muted                              string
+	dtmfSent, heard                    string   // DTMF sent through ARI; pressed by the far end
+	redirected                         string   // endpoint of the last redirect
 	peer                               *channel // other half of a Local channel
 	recording                          string
 	playbacks                          map[string]bool
@@ -98,6 +100,9 @@ type ChannelSnapshot struct {
 	MOHClass  string            `json:"moh_class,omitempty"`
 	Hold      bool              `json:"hold"`
 	Muted     string            `json:"muted,omitempty"`
+	DTMFSent  string            `json:"dtmf_sent,omitempty"`
+	DTMFHeard string            `json:"dtmf_heard,omitempty"`
+	Redirect  string            `json:"redirected_to,omitempty"`
 	Machine   bool              `json:"machine"`
 	Destroyed bool              `json:"destroyed"`
 	Cause     int               `json:"cause,omitempty"`
@@ -112,7 +117,8 @@ func (c *channel) control() ChannelSnapshot {
 		InStasis: c.stasis != "", App: c.stasis, Args: c.args,
 		Caller: c.caller, Connected: c.connected, Dialplan: c.dp,
 		Variables: v, Bridge: c.bridge, MOH: c.mohOn, MOHClass: c.moh, Hold: c.hold,
-		Muted: c.muted, Machine: c.plan.Machine, Destroyed: c.destroyed,
+		Muted: c.muted, DTMFSent: c.dtmfSent, DTMFHeard: c.heard, Redirect: c.redirected,
+		Machine: c.plan.Machine, Destroyed: c.destroyed,
 	}
 	if c.destroyed {
 		cs.State = "Destroyed"
@@ -371,6 +377,8 @@ func (s *Server) startDialLocked(c *channel) {
 		} else {
 			forever = true
 		}
+	case Wait:
+		forever = true
 	case Busy:
 		fn = fail(17)
 	case Congestion:

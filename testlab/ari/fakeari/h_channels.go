@@ -372,30 +372,44 @@ func (s *Server) hMove(r *request) response {
 	return noContent()
 }
 
+// hRedirect follows ast_ari_channels_redirect's checks in order. The
+// channel's far end then takes the call elsewhere (PJSIP: 302 before
+// answer, REFER after) and the original leg ends with cause 16.
 func (s *Server) hRedirect(r *request) response {
 	c, errResp := s.controlLocked(r.p("channelId"))
 	if errResp != nil {
 		return *errResp
 	}
+	if invalidState(c) {
+		return fail(http.StatusPreconditionFailed, "Channel in invalid state")
+	}
 	ep := r.q.Get("endpoint")
-	tech, _, found := strings.Cut(ep, "/")
-	if !found {
+	if ep == "" {
+		return fail(http.StatusBadRequest, "Required parameter 'endpoint' not provided.")
+	}
+	tech, res, found := strings.Cut(ep, "/")
+	if !found || tech == "" {
 		return fail(http.StatusUnprocessableEntity, "Endpoint parameter '"+ep+"' does not contain tech/resource")
+	}
+	if res == "" {
+		return fail(http.StatusUnprocessableEntity, "No resource provided in endpoint parameter '"+ep+"'")
 	}
 	if !strings.EqualFold(tech, c.tech) {
 		return fail(http.StatusUnprocessableEntity, "Endpoint technology '"+tech+"' does not match channel technology '"+c.tech+"'")
 	}
-	if invalidState(c) {
-		return fail(http.StatusPreconditionFailed, "Channel in invalid state")
-	}
+	c.redirected = ep
+	c.timers = append(c.timers, s.after(0, func() { s.hangupLocked(c, 16, hangupHow{request: true}) }))
 	return noContent()
 }
 
+// hDTMF is ast_ari_channels_send_dtmf: the digits go to the channel's far
+// end (no event); the stand-in remembers them (ChannelSnapshot.DTMFSent).
 func (s *Server) hDTMF(r *request) response {
-	if r.q.Get("dtmf") == "" {
+	digits := r.q.Get("dtmf")
+	if digits == "" {
 		return fail(http.StatusBadRequest, "DTMF is required")
 	}
-	return stasisOp(nil)(s, r)
+	return stasisOp(func(s *Server, c *channel, _ *request) { c.dtmfSent += digits })(s, r)
 }
 
 // getVarLocked reads a variable or one of the dialplan functions the

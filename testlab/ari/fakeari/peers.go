@@ -29,6 +29,10 @@ const (
 	Unreachable
 	// Cause: the far end hangs up while ringing with Plan.Cause.
 	Cause
+	// Wait: the far end rings until told (Server.PickUp answers,
+	// Server.Reject refuses with a cause) or until the originate timeout
+	// (cause 19, NOANSWER).
+	Wait
 )
 
 // Plan is the scripted behaviour of one dialled far end.

@@ -1,0 +1,352 @@
+package ari_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+	"time"
+
+	"github.com/pbxagent/pbxagent/ari"
+	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
+)
+
+// The call-control surface the calls engine needs, against the stand-in.
+
+func TestDeskPhoneOriginate(t *testing.T) {
+	tests := []struct {
+		name    string
+		desk    fakeari.Desk
+		timeout time.Duration
+		// act runs after the first advance (the phone is ringing).
+		act     func(e *env, id string) error
+		advance time.Duration
+		want    []string
+		status  string // last Dial status
+		cause   int    // ChannelDestroyed cause; 0: stays up
+	}{
+		{name: "answers after a delay", desk: fakeari.Desk{AnswerAfter: 3 * time.Second}, advance: 3 * time.Second,
+			want: []string{"Dial", "ChannelStateChange", "Dial", "ChannelStateChange", "Dial", "StasisStart"}, status: "ANSWER"},
+		{name: "answers on command", desk: fakeari.Desk{Manual: true}, advance: 29 * time.Second,
+			act:  func(e *env, id string) error { return e.srv.PickUp(id) },
+			want: []string{"Dial", "ChannelStateChange", "Dial", "ChannelStateChange", "Dial", "StasisStart"}, status: "ANSWER"},
+		{name: "rejects busy", desk: fakeari.Desk{AnswerAfter: time.Second, RejectCause: ari.CauseUserBusy}, advance: time.Second,
+			want: []string{"Dial", "ChannelStateChange", "Dial", "Dial", "ChannelDestroyed"}, status: "BUSY", cause: ari.CauseUserBusy},
+		{name: "rejected on command", desk: fakeari.Desk{Manual: true}, advance: time.Second,
+			act:  func(e *env, id string) error { return e.srv.Reject(id, 0) },
+			want: []string{"Dial", "ChannelStateChange", "Dial", "Dial", "ChannelDestroyed"}, status: "NOANSWER", cause: ari.CauseCallRejected},
+		{name: "never answers", desk: fakeari.Desk{Never: true}, timeout: 20 * time.Second, advance: 20 * time.Second,
+			want: []string{"Dial", "ChannelStateChange", "Dial", "Dial", "ChannelDestroyed"}, status: "NOANSWER", cause: ari.CauseNoAnswer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, "calls", fakeari.WithPeer("PJSIP/alice", tt.desk))
+			id := "desk-1"
+			sub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})
+			defer sub.Cancel()
+			if _, err := e.c.Channels().Originate(e.ctx, ari.OriginateRequest{Endpoint: "PJSIP/alice", ChannelID: id, Timeout: tt.timeout}); err != nil {
+				t.Fatal(err)
+			}
+			e.clk.Advance(tt.advance)
+			if tt.act != nil {
+				if err := tt.act(e, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			evs := expect(t, sub, tt.want...)
+			if st := evs[1].(*ari.ChannelStateChange); st.Channel.State != ari.StateRinging {
+				t.Errorf("second event: state %s, want Ringing", st.Channel.State)
+			}
+			var last *ari.Dial
+			for _, ev := range evs {
+				if d, ok := ev.(*ari.Dial); ok {
+					last = d
+				}
+			}
+			if last.Dialstatus != tt.status {
+				t.Errorf("last Dial status %q, want %q", last.Dialstatus, tt.status)
+			}
+			if d, ok := evs[len(evs)-1].(*ari.ChannelDestroyed); ok && d.Cause != tt.cause {
+				t.Errorf("destroyed with cause %d, want %d", d.Cause, tt.cause)
+			}
+		})
+	}
+}
+
+func TestFarEndCommandsNeedARingingLeg(t *testing.T) {
+	e := newEnv(t, "calls", fakeari.WithPeer("PJSIP/bob", fakeari.Desk{AnswerAfter: time.Second}))
+	if err := e.srv.PickUp("nope"); err == nil {
+		t.Fatal("PickUp of an unknown channel succeeded")
+	}
+	if _, err := e.c.Channels().Originate(e.ctx, ari.OriginateRequest{Endpoint: "PJSIP/bob", ChannelID: "b1"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Second) // answered
+	if err := e.srv.PickUp("b1"); err == nil {
+		t.Fatal("PickUp of an answered channel succeeded")
+	}
+	if err := e.srv.Reject("b1", 21); err == nil {
+		t.Fatal("Reject of an answered channel succeeded")
+	}
+}
+
+// inbound places an answered inbound call in app and returns its id and a
+// subscription to it.
+func inbound(t *testing.T, e *env, app, caller string) (string, *ari.Subscription) {
+	t.Helper()
+	starts := e.c.Events().Subscribe(ari.Filter{Types: []string{"StasisStart"}})
+	defer starts.Cancel()
+	id, err := e.srv.PlaceInbound(fakeari.InboundCall{App: app, Caller: caller, Answered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, starts)
+	return id, e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})
+}
+
+func TestDTMFBothWays(t *testing.T) {
+	e := newEnv(t, "calls")
+	id, sub := inbound(t, e, "calls", "300")
+	defer sub.Cancel()
+	if err := e.c.Channels().SendDTMF(e.ctx, id, "12#", ari.DTMFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if snap, _ := e.srv.Channel(id); snap.DTMFSent != "12#" {
+		t.Fatalf("the phone heard %q, want 12#", snap.DTMFSent)
+	}
+	if err := e.srv.PressDTMF(id, "4*b", 80*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(240 * time.Millisecond)
+	var got string
+	for _, ev := range expect(t, sub, "ChannelDtmfReceived", "ChannelDtmfReceived", "ChannelDtmfReceived") {
+		d := ev.(*ari.ChannelDtmfReceived)
+		if d.DurationMs != 80 {
+			t.Errorf("digit %s lasted %d ms, want 80", d.Digit, d.DurationMs)
+		}
+		got += d.Digit
+	}
+	if got != "4*B" {
+		t.Fatalf("digits %q, want 4*B", got)
+	}
+	if err := e.srv.PressDTMF(id, "1x", 0); err == nil {
+		t.Fatal("PressDTMF accepted x")
+	}
+	if err := e.c.Channels().SendDTMF(e.ctx, id, "", ari.DTMFOptions{}); !ari.IsBadRequest(err) {
+		t.Fatalf("empty DTMF: want 400, got %v", err)
+	}
+}
+
+func TestHoldMuteMOHVariables(t *testing.T) {
+	e := newEnv(t, "calls")
+	id, sub := inbound(t, e, "calls", "301")
+	defer sub.Cancel()
+	ch := e.c.Channels()
+	steps := []struct {
+		name  string
+		do    func() error
+		check func(fakeari.ChannelSnapshot) bool
+	}{
+		{name: "hold", do: func() error { return ch.Hold(e.ctx, id) }, check: func(s fakeari.ChannelSnapshot) bool { return s.Hold }},
+		{name: "moh", do: func() error { return ch.StartMOH(e.ctx, id, "jazz") }, check: func(s fakeari.ChannelSnapshot) bool { return s.MOH && s.MOHClass == "jazz" }},
+		{name: "stop moh", do: func() error { return ch.StopMOH(e.ctx, id) }, check: func(s fakeari.ChannelSnapshot) bool { return !s.MOH }},
+		{name: "unhold", do: func() error { return ch.Unhold(e.ctx, id) }, check: func(s fakeari.ChannelSnapshot) bool { return !s.Hold }},
+		{name: "mute", do: func() error { return ch.Mute(e.ctx, id, "in") }, check: func(s fakeari.ChannelSnapshot) bool { return s.Muted == "in" }},
+		{name: "unmute", do: func() error { return ch.Unmute(e.ctx, id, "") }, check: func(s fakeari.ChannelSnapshot) bool { return s.Muted == "" }},
+		{name: "set var", do: func() error { return ch.SetVariable(e.ctx, id, "PBX_CALL", "c-1") }, check: func(s fakeari.ChannelSnapshot) bool { return s.Variables["PBX_CALL"] == "c-1" }},
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if snap, _ := e.srv.Channel(id); !st.check(snap) {
+			t.Fatalf("%s: snapshot %+v", st.name, snap)
+		}
+	}
+	expect(t, sub, "ChannelHold", "ChannelUnhold", "ChannelVarset")
+	if v, err := ch.GetVariable(e.ctx, id, "PBX_CALL"); err != nil || v != "c-1" {
+		t.Fatalf("get var %q %v", v, err)
+	}
+}
+
+func TestRedirect(t *testing.T) {
+	e := newEnv(t, "calls")
+	id, sub := inbound(t, e, "calls", "302")
+	defer sub.Cancel()
+	ch := e.c.Channels()
+	for _, tt := range []struct {
+		endpoint, msg string
+		status      int
+	}{
+		{endpoint: "", status: 400, msg: "Required parameter 'endpoint' not provided."},
+		{endpoint: "PJSIP", status: 422, msg: "Endpoint parameter 'PJSIP' does not contain tech/resource"},
+		{endpoint: "PJSIP/", status: 422, msg: "No resource provided in endpoint parameter 'PJSIP/'"},
+		{endpoint: "IAX2/x", status: 422, msg: "Endpoint technology 'IAX2' does not match channel technology 'PJSIP'"},
+	} {
+		err := ch.Redirect(e.ctx, id, tt.endpoint)
+		if ae, ok := err.(*ari.Error); !ok || ae.Status != tt.status || ae.Message != tt.msg {
+			t.Errorf("redirect to %q: got %v, want %d %q", tt.endpoint, err, tt.status, tt.msg)
+		}
+	}
+	if err := ch.Redirect(e.ctx, id, "PJSIP/voicemail"); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(0)
+	expect(t, sub, "ChannelHangupRequest", "StasisEnd", "ChannelDestroyed")
+	if snap, _ := e.srv.Channel(id); snap.Redirect != "PJSIP/voicemail" || snap.Cause != ari.CauseNormalClearing {
+		t.Fatalf("after redirect %+v", snap)
+	}
+}
+
+func TestBridgeOfThreeWithRecording(t *testing.T) {
+	e := newEnv(t, "calls")
+	a, sa := inbound(t, e, "calls", "401")
+	defer sa.Cancel()
+	b, sb := inbound(t, e, "calls", "402")
+	defer sb.Cancel()
+	c, sc := inbound(t, e, "calls", "403")
+	defer sc.Cancel()
+	br := e.c.Bridges()
+	rec := e.c.Recordings()
+	if _, err := br.Create(e.ctx, ari.BridgeRequest{ID: "conf", Type: []string{"mixing"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := br.AddChannel(e.ctx, "conf", ari.AddChannelRequest{Channels: []string{a, b, c}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := br.Get(e.ctx, "conf"); err != nil || len(got.Channels) != 3 || got.Technology != "softmix" {
+		t.Fatalf("bridge %+v %v", got, err)
+	}
+	if err := br.StopMOH(e.ctx, "conf"); !ari.IsConflict(err) {
+		t.Fatalf("stop MOH not playing: want 409, got %v", err)
+	}
+	if err := br.StartMOH(e.ctx, "conf", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := br.StopMOH(e.ctx, "conf"); err != nil {
+		t.Fatal(err)
+	}
+
+	rsub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.RecordingKey("call-1")}})
+	defer rsub.Cancel()
+	lr, err := br.Record(e.ctx, "conf", ari.RecordRequest{Name: "call-1", Format: "wav"})
+	if err != nil || lr.State != "queued" || lr.TargetURI != "bridge:conf" {
+		t.Fatalf("record %+v %v", lr, err)
+	}
+	if err := rec.Pause(e.ctx, "call-1"); !ari.IsConflict(err) {
+		t.Fatalf("pause while queued: want 409 Recording not in session, got %v", err)
+	}
+	e.clk.Advance(0)
+	if st := expect(t, rsub, "RecordingStarted")[0].(*ari.RecordingStarted); st.Recording.State != "recording" {
+		t.Fatalf("started %+v", st.Recording)
+	}
+	if err := br.AddChannel(e.ctx, "conf", ari.AddChannelRequest{Channels: []string{a}}); err != nil {
+		t.Fatalf("re-adding a member: %v", err)
+	}
+	e.clk.Advance(2 * time.Second)
+	if err := rec.Pause(e.ctx, "call-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := rec.Live(e.ctx, "call-1"); got.State != "paused" {
+		t.Fatalf("live %+v", got)
+	}
+	e.clk.Advance(3 * time.Second) // not recorded
+	for _, op := range []func() error{
+		func() error { return rec.Pause(e.ctx, "call-1") }, // already paused: no-op
+		func() error { return rec.Unpause(e.ctx, "call-1") },
+		func() error { return rec.Unpause(e.ctx, "call-1") }, // already recording: no-op
+		func() error { return rec.Mute(e.ctx, "call-1") },
+		func() error { return rec.Unmute(e.ctx, "call-1") },
+	} {
+		if err := op(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clk.Advance(3 * time.Second)
+	if err := rec.Stop(e.ctx, "call-1"); err != nil {
+		t.Fatal(err)
+	}
+	fin := expect(t, rsub, "RecordingFinished")[0].(*ari.RecordingFinished)
+	if fin.Recording.State != "done" || fin.Recording.Duration != 5 {
+		t.Fatalf("finished %+v, want done with 5 s (8 s less 3 s paused)", fin.Recording)
+	}
+	if err := rec.Pause(e.ctx, "call-1"); !ari.IsNotFound(err) {
+		t.Fatalf("pause after stop: want 404, got %v", err)
+	}
+
+	var buf bytes.Buffer
+	ct, n, err := rec.StoredFile(e.ctx, "call-1", &buf)
+	if err != nil || ct != "audio/wav" {
+		t.Fatalf("file %q %v", ct, err)
+	}
+	if want := int64(44 + 5*8000*2); n != want || int64(buf.Len()) != want {
+		t.Fatalf("file is %d bytes (buffer %d), want %d", n, buf.Len(), want)
+	}
+	if b := buf.Bytes(); string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" || binary.LittleEndian.Uint32(b[24:28]) != 8000 {
+		t.Fatalf("not an 8 kHz WAVE header: % x", b[:44])
+	}
+	if _, _, err := rec.StoredFile(e.ctx, "missing", &buf); !ari.IsNotFound(err) {
+		t.Fatalf("missing file: want 404, got %v", err)
+	}
+	if cp, err := rec.CopyStored(e.ctx, "call-1", "call-1-keep"); err != nil || cp.Name != "call-1-keep" || cp.Format != "wav" {
+		t.Fatalf("copy %+v %v", cp, err)
+	}
+	if _, err := rec.CopyStored(e.ctx, "call-1", "call-1-keep"); !ari.IsConflict(err) {
+		t.Fatalf("copy onto an existing name: want 409, got %v", err)
+	}
+	if err := rec.DeleteStored(e.ctx, "call-1"); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := rec.ListStored(e.ctx); err != nil || len(list) != 1 || list[0].Name != "call-1-keep" {
+		t.Fatalf("stored %+v %v", list, err)
+	}
+}
+
+func TestRecordBridgedChannelFailsSnoopWorks(t *testing.T) {
+	e := newEnv(t, "calls")
+	a, sa := inbound(t, e, "calls", "501")
+	defer sa.Cancel()
+	b, sb := inbound(t, e, "calls", "502")
+	defer sb.Cancel()
+	if _, err := e.c.Bridges().Create(e.ctx, ari.BridgeRequest{ID: "two"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.Bridges().AddChannel(e.ctx, "two", ari.AddChannelRequest{Channels: []string{a, b}}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, sa, "ChannelEnteredBridge")
+	lr, err := e.c.Channels().Record(e.ctx, a, ari.RecordRequest{Name: "direct", Format: "wav"})
+	if err != nil || lr.State != "queued" {
+		t.Fatalf("record bridged channel: %+v %v (Asterisk accepts it, then fails it)", lr, err)
+	}
+	e.clk.Advance(0)
+	f := expect(t, sa, "RecordingFailed")[0].(*ari.RecordingFailed)
+	if f.Recording.State != "failed" || f.Recording.Cause != "Cannot record channel while in bridge" {
+		t.Fatalf("failed %+v", f.Recording)
+	}
+	if _, err := e.c.Recordings().Stored(e.ctx, "direct"); !ari.IsNotFound(err) {
+		t.Fatalf("a failed recording is stored: %v", err)
+	}
+
+	// The snoop channel is not in the bridge: it can be recorded.
+	starts := e.c.Events().Subscribe(ari.Filter{Types: []string{"StasisStart"}})
+	defer starts.Cancel()
+	sn, err := e.c.Channels().Snoop(e.ctx, a, ari.SnoopRequest{SnoopID: "snoop-a", Spy: "both", App: "calls", AppArgs: []string{"snoop"}})
+	if err != nil || sn.ID != "snoop-a" {
+		t.Fatalf("snoop %+v %v", sn, err)
+	}
+	if ss := next(t, starts).(*ari.StasisStart); ss.Channel.ID != "snoop-a" || len(ss.Args) != 1 || ss.Args[0] != "snoop" {
+		t.Fatalf("snoop StasisStart %+v", ss)
+	}
+	ssub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey("snoop-a")}})
+	defer ssub.Cancel()
+	if _, err := e.c.Channels().Record(e.ctx, "snoop-a", ari.RecordRequest{Name: "via-snoop", Format: "wav", MaxDuration: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(2 * time.Second)
+	if fin := expect(t, ssub, "RecordingStarted", "RecordingFinished")[1].(*ari.RecordingFinished); fin.Recording.Duration != 2 {
+		t.Fatalf("snoop recording %+v", fin.Recording)
+	}
+	if _, err := e.c.Channels().Snoop(e.ctx, a, ari.SnoopRequest{Spy: "none", Whisper: "none", App: "calls"}); !ari.IsBadRequest(err) {
+		t.Fatalf("snoop without direction: want 400, got %v", err)
+	}
+}
