@@ -549,13 +549,26 @@ func TestChannelControls(t *testing.T) {
 	if ev := expect(t, sub, "ChannelStateChange")[0].(*ari.ChannelStateChange); ev.Channel.State != ari.StateUp {
 		t.Fatalf("state %s", ev.Channel.State)
 	}
+	// ARI hold is ast_indicate(HOLD) towards the channel's phone: no event.
+	// ChannelHold/ChannelUnhold come from the phone holding (PhoneHold).
 	if err := ch.Hold(e.ctx, id); err != nil {
 		t.Fatal(err)
+	}
+	if snap, _ := e.srv.Channel(id); !snap.Hold {
+		t.Fatalf("hold %+v", snap)
 	}
 	if err := ch.Unhold(e.ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, sub, "ChannelHold", "ChannelUnhold")
+	if err := e.srv.PhoneHold(id, true, "jazz"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.PhoneHold(id, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if h := expect(t, sub, "ChannelHold", "ChannelUnhold")[0].(*ari.ChannelHold); h.Musicclass != "jazz" {
+		t.Fatalf("hold %+v", h)
+	}
 	if err := ch.StartMOH(e.ctx, id, "default"); err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,7 @@ type channel struct {
 	muted                              string
 	dtmfSent, heard                    string   // DTMF sent through ARI; pressed by the far end
 	redirected                         string   // endpoint of the last redirect
+	phoneHold                          bool     // the phone put the call on hold
 	peer                               *channel // other half of a Local channel
 	recording                          string
 	playbacks                          map[string]bool
@@ -99,6 +100,7 @@ type ChannelSnapshot struct {
 	MOH       bool              `json:"moh"`
 	MOHClass  string            `json:"moh_class,omitempty"`
 	Hold      bool              `json:"hold"`
+	PhoneHold bool              `json:"phone_hold"`
 	Muted     string            `json:"muted,omitempty"`
 	DTMFSent  string            `json:"dtmf_sent,omitempty"`
 	DTMFHeard string            `json:"dtmf_heard,omitempty"`
@@ -116,7 +118,7 @@ func (c *channel) control() ChannelSnapshot {
 		ID: c.id, Name: c.name, Endpoint: c.endpoint, State: c.state,
 		InStasis: c.stasis != "", App: c.stasis, Args: c.args,
 		Caller: c.caller, Connected: c.connected, Dialplan: c.dp,
-		Variables: v, Bridge: c.bridge, MOH: c.mohOn, MOHClass: c.moh, Hold: c.hold,
+		Variables: v, Bridge: c.bridge, MOH: c.mohOn, MOHClass: c.moh, Hold: c.hold, PhoneHold: c.phoneHold,
 		Muted: c.muted, DTMFSent: c.dtmfSent, DTMFHeard: c.heard, Redirect: c.redirected,
 		Machine: c.plan.Machine, Destroyed: c.destroyed,
 	}

@@ -17,6 +17,8 @@ import (
 //	DELETE /testlab/channels/{id}[?cause=16]   the far end hangs up
 //	POST   /testlab/channels/{id}/answer          the ringing far end answers
 //	POST   /testlab/channels/{id}/reject[?cause=21] the ringing far end refuses
+//	POST   /testlab/channels/{id}/hold[?class=] the phone puts the call on hold (ChannelHold)
+//	POST   /testlab/channels/{id}/unhold        the phone takes it off hold (ChannelUnhold)
 //	POST   /testlab/channels/{id}/dtmf?digits=12#[&duration=100ms] the far end presses keys
 //	POST   /testlab/websockets/drop     drop every events WebSocket
 //	POST   /testlab/apps/{app}/replace  another client takes the app
@@ -112,6 +114,8 @@ func (s *Server) serveFarEnd(w http.ResponseWriter, id, cmd string, q url.Values
 			cause = n
 		}
 		err = s.Reject(id, cause)
+	case "hold", "unhold":
+		err = s.PhoneHold(id, cmd == "hold", q.Get("class"))
 	case "dtmf":
 		var d time.Duration
 		if v := q.Get("duration"); v != "" {

@@ -150,3 +150,25 @@ func (s *Server) PressDTMF(id, digits string, duration time.Duration) error {
 	}
 	return nil
 }
+
+// PhoneHold makes the phone on channel id put its call on hold (a SIP
+// re-INVITE with sendonly: chan_pjsip calls ast_queue_hold) or take it off
+// hold: ChannelHold or ChannelUnhold to the apps watching the channel.
+// musicClass, when set, is the class the phone asked for (ChannelHold's
+// musicclass). ChannelSnapshot.PhoneHold reports it.
+func (s *Server) PhoneHold(id string, on bool, musicClass string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.changedLocked()
+	c := s.channels[id]
+	if c == nil {
+		return fmt.Errorf("%w: %s", ErrNoChannel, id)
+	}
+	c.phoneHold = on
+	if on {
+		s.emit(c.apps(), &ari.ChannelHold{Header: ari.Header{Type: "ChannelHold"}, Channel: c.snapshot(), Musicclass: musicClass})
+		return nil
+	}
+	s.emit(c.apps(), &ari.ChannelUnhold{Header: ari.Header{Type: "ChannelUnhold"}, Channel: c.snapshot()})
+	return nil
+}

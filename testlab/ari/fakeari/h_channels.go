@@ -64,15 +64,15 @@ func dirOr(r *request, def string) string {
 	return def
 }
 
-func (s *Server) holdOn(c *channel, _ *request) {
-	c.hold = true
-	s.emit(c.apps(), &ari.ChannelHold{Header: ari.Header{Type: "ChannelHold"}, Channel: c.snapshot()})
-}
+// holdOn is app_control_hold (res/stasis/control.c): ast_indicate(HOLD)
+// tells the channel's own far end it is held (chan_pjsip plays it music on
+// hold). Asterisk publishes no ChannelHold for it: that event comes from a
+// phone putting its call on hold (ast_queue_hold, main/channel.c), see
+// Server.PhoneHold.
+func (s *Server) holdOn(c *channel, _ *request) { c.hold = true }
 
-func (s *Server) holdOff(c *channel, _ *request) {
-	c.hold = false
-	s.emit(c.apps(), &ari.ChannelUnhold{Header: ari.Header{Type: "ChannelUnhold"}, Channel: c.snapshot()})
-}
+// holdOff is app_control_unhold: no event either.
+func (s *Server) holdOff(c *channel, _ *request) { c.hold = false }
 
 func (s *Server) hChannelList(_ *request) response {
 	ids := make([]string, 0, len(s.channels))
