@@ -3,6 +3,7 @@ package ari_test
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"testing"
 	"time"
 
@@ -350,5 +351,74 @@ func TestRecordBridgedChannelFailsSnoopWorks(t *testing.T) {
 	}
 	if _, err := e.c.Channels().Snoop(e.ctx, a, ari.SnoopRequest{Spy: "none", Whisper: "none", App: "calls"}); !ari.IsBadRequest(err) {
 		t.Fatalf("snoop without direction: want 400, got %v", err)
+	}
+}
+
+func TestPhoneTransferAriOnly(t *testing.T) {
+	e := newEnv(t, "calls", fakeari.WithPeer("PJSIP/carol", fakeari.Desk{AnswerAfter: time.Second}))
+	caller, sc := inbound(t, e, "calls", "601")
+	defer sc.Cancel()
+	ch := e.c.Channels()
+	sub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey("desk")}, Types: []string{"StasisStart", "ChannelTransfer"}})
+	defer sub.Cancel()
+	if _, err := ch.Originate(e.ctx, ari.OriginateRequest{Endpoint: "PJSIP/carol", ChannelID: "desk"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Second)
+	expect(t, sub, "StasisStart")
+	if _, err := e.c.Bridges().Create(e.ctx, ari.BridgeRequest{ID: "call"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.Bridges().AddChannel(e.ctx, "call", ari.AddChannelRequest{Channels: []string{caller, "desk"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Without ari-only handling Asterisk's core would transfer: not modelled.
+	if err := e.srv.PhoneTransfer(fakeari.Refer{Channel: "desk", Destination: "200"}); !errors.Is(err, fakeari.ErrCoreTransfer) {
+		t.Fatalf("core transfer: %v", err)
+	}
+	if err := ch.SetVariable(e.ctx, "desk", "PJSIP_TRANSFER_HANDLING()", "ari-only"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.PhoneTransfer(fakeari.Refer{Channel: "desk", Destination: "200", Params: map[string]string{"Referred-By": "<sip:carol@pbx>"}}); err != nil {
+		t.Fatal(err)
+	}
+	tr := expect(t, sub, "ChannelTransfer")[0].(*ari.ChannelTransfer)
+	if tr.State != "" || tr.ReferTo.RequestedDestination.Destination != "200" || tr.ReferredBy.SourceChannel.ID != "desk" ||
+		tr.ReferredBy.ConnectedChannel == nil || tr.ReferredBy.ConnectedChannel.ID != caller || tr.ReferredBy.Bridge == nil || tr.ReferredBy.Bridge.ID != "call" {
+		t.Fatalf("ChannelTransfer %+v", tr)
+	}
+	// The caller's subscription hears it too (routed by connected_channel).
+	if got := expect(t, sc, "ChannelEnteredBridge", "ChannelTransfer")[1].(*ari.ChannelTransfer); got.ReferredBy.SourceChannel.ID != "desk" {
+		t.Fatalf("caller's copy %+v", got)
+	}
+	for _, tt := range []struct{ state, shown string }{
+		{state: ari.TransferProgressing, shown: "channel_progress"},
+		{state: ari.TransferUnavailable, shown: "channel_declined"},
+	} {
+		if err := ch.TransferProgress(e.ctx, "desk", tt.state); err != nil {
+			t.Fatal(err)
+		}
+		if got := expect(t, sub, "ChannelTransfer")[0].(*ari.ChannelTransfer); got.State != tt.shown {
+			t.Fatalf("%s: event state %q, want %q", tt.state, got.State, tt.shown)
+		}
+	}
+	// A final state detached the REFER's frame hook: accepted, no event.
+	if err := ch.TransferProgress(e.ctx, "desk", ari.TransferAnswered); err != nil {
+		t.Fatal(err)
+	}
+	if snap, _ := e.srv.Channel("desk"); len(snap.ReferNotify) != 2 || snap.ReferNotify[0] != 100 || snap.ReferNotify[1] != 503 {
+		t.Fatalf("NOTIFYs %v, want [100 503]", snap.ReferNotify)
+	}
+	if err := ch.TransferProgress(e.ctx, "desk", "maybe"); !ari.IsBadRequest(err) {
+		t.Fatalf("invalid state: %v", err)
+	}
+
+	// Attended: the phone's second call replaces the first.
+	if err := e.srv.PhoneTransfer(fakeari.Refer{Channel: "desk", Replaces: caller}); err != nil {
+		t.Fatal(err)
+	}
+	at := expect(t, sub, "ChannelTransfer")[0].(*ari.ChannelTransfer)
+	if at.ReferTo.DestinationChannel == nil || at.ReferTo.DestinationChannel.ID != caller || at.ReferTo.RequestedDestination.ProtocolID == "" || at.ReferTo.RequestedDestination.Destination != "" {
+		t.Fatalf("attended %+v", at.ReferTo)
 	}
 }

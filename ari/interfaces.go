@@ -103,6 +103,10 @@ type Channels interface {
 	Record(ctx context.Context, id string, req RecordRequest) (*LiveRecording, error)
 	// Snoop creates a snoop channel on id, placed in an application.
 	Snoop(ctx context.Context, id string, req SnoopRequest) (*Channel, error)
+	// TransferProgress reports the progress of a transfer the phone on id
+	// asked for with REFER (ChannelTransfer, ari-only handling) back to the
+	// phone: one of the Transfer* states.
+	TransferProgress(ctx context.Context, id, state string) error
 }
 
 // Bridges is the /bridges resource.
@@ -333,6 +337,15 @@ type AddChannelRequest struct {
 	Mute                        bool
 	InhibitConnectedLineUpdates bool
 }
+
+// Transfer progress states for Channels.TransferProgress; the phone gets a
+// SIP NOTIFY 100, 200, 503 or 603 (the last three end the transfer).
+const (
+	TransferProgressing = "channel_progress"
+	TransferAnswered    = "channel_answered"
+	TransferUnavailable = "channel_unavailable"
+	TransferDeclined    = "channel_declined"
+)
 
 // Hangup reasons accepted by Channels.Hangup, with the cause they map to.
 const (

@@ -84,6 +84,13 @@ func TestCallControl(t *testing.T) {
 				wantErr(t, "redirect no slash", ch.Redirect(ctx, a, "PJSIP"), 422, "Endpoint parameter 'PJSIP' does not contain tech/resource")
 				wantErr(t, "redirect no resource", ch.Redirect(ctx, a, "Local/"), 422, "No resource provided in endpoint parameter 'Local/'")
 				wantErr(t, "redirect other tech", ch.Redirect(ctx, a, "PJSIP/100"), 422, "Endpoint technology 'PJSIP' does not match channel technology 'Local'")
+				// ast_ari_channels_transfer_progress (Asterisk 22.3+): no REFER
+				// pending on a Local channel, so a valid state only indicates.
+				wantErr(t, "transfer progress empty", ch.TransferProgress(ctx, a, ""), 400, "states must not be empty")
+				wantErr(t, "transfer progress invalid", ch.TransferProgress(ctx, a, "maybe"), 400, "Invalid states value")
+				if err := ch.TransferProgress(ctx, a, ari.TransferProgressing); err != nil {
+					t.Errorf("transfer progress: %v", err)
+				}
 				// find_control: unknown channel.
 				wantErr(t, "hold unknown", ch.Hold(ctx, "cc-missing"), 404, "Channel not found")
 			})

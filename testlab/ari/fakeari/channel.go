@@ -36,9 +36,10 @@ type channel struct {
 	moh                                string
 	mohOn, hold, silence               bool
 	muted                              string
-	dtmfSent, heard                    string   // DTMF sent through ARI; pressed by the far end
-	redirected                         string   // endpoint of the last redirect
-	phoneHold                          bool     // the phone put the call on hold
+	dtmfSent, heard                    string // DTMF sent through ARI; pressed by the far end
+	redirected                         string // endpoint of the last redirect
+	phoneHold                          bool   // the phone put the call on hold
+	refer                              *referState
 	peer                               *channel // other half of a Local channel
 	recording                          string
 	playbacks                          map[string]bool
@@ -101,14 +102,16 @@ type ChannelSnapshot struct {
 	MOHClass  string            `json:"moh_class,omitempty"`
 	Hold      bool              `json:"hold"`
 	PhoneHold bool              `json:"phone_hold"`
-	Muted     string            `json:"muted,omitempty"`
-	DTMFSent  string            `json:"dtmf_sent,omitempty"`
-	DTMFHeard string            `json:"dtmf_heard,omitempty"`
-	Redirect  string            `json:"redirected_to,omitempty"`
-	Machine   bool              `json:"machine"`
-	Destroyed bool              `json:"destroyed"`
-	Cause     int               `json:"cause,omitempty"`
-	CauseTxt  string            `json:"cause_txt,omitempty"`
+	// ReferNotify lists the SIP NOTIFY codes the phone got for its REFER.
+	ReferNotify []int  `json:"refer_notify,omitempty"`
+	Muted       string `json:"muted,omitempty"`
+	DTMFSent    string `json:"dtmf_sent,omitempty"`
+	DTMFHeard   string `json:"dtmf_heard,omitempty"`
+	Redirect    string `json:"redirected_to,omitempty"`
+	Machine     bool   `json:"machine"`
+	Destroyed   bool   `json:"destroyed"`
+	Cause       int    `json:"cause,omitempty"`
+	CauseTxt    string `json:"cause_txt,omitempty"`
 }
 
 func (c *channel) control() ChannelSnapshot {
@@ -121,6 +124,9 @@ func (c *channel) control() ChannelSnapshot {
 		Variables: v, Bridge: c.bridge, MOH: c.mohOn, MOHClass: c.moh, Hold: c.hold, PhoneHold: c.phoneHold,
 		Muted: c.muted, DTMFSent: c.dtmfSent, DTMFHeard: c.heard, Redirect: c.redirected,
 		Machine: c.plan.Machine, Destroyed: c.destroyed,
+	}
+	if c.refer != nil {
+		cs.ReferNotify = append([]int{}, c.refer.notify...)
 	}
 	if c.destroyed {
 		cs.State = "Destroyed"

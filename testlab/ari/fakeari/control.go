@@ -19,6 +19,7 @@ import (
 //	POST   /testlab/channels/{id}/reject[?cause=21] the ringing far end refuses
 //	POST   /testlab/channels/{id}/hold[?class=] the phone puts the call on hold (ChannelHold)
 //	POST   /testlab/channels/{id}/unhold        the phone takes it off hold (ChannelUnhold)
+//	POST   /testlab/channels/{id}/refer?to=NUMBER | ?replaces=CHANNEL  the phone sends REFER (ChannelTransfer, ari-only)
 //	POST   /testlab/channels/{id}/dtmf?digits=12#[&duration=100ms] the far end presses keys
 //	POST   /testlab/websockets/drop     drop every events WebSocket
 //	POST   /testlab/apps/{app}/replace  another client takes the app
@@ -114,6 +115,8 @@ func (s *Server) serveFarEnd(w http.ResponseWriter, id, cmd string, q url.Values
 			cause = n
 		}
 		err = s.Reject(id, cause)
+	case "refer":
+		err = s.PhoneTransfer(Refer{Channel: id, Destination: q.Get("to"), Replaces: q.Get("replaces")})
 	case "hold", "unhold":
 		err = s.PhoneHold(id, cmd == "hold", q.Get("class"))
 	case "dtmf":
@@ -133,12 +136,12 @@ func (s *Server) serveFarEnd(w http.ResponseWriter, id, cmd string, q url.Values
 	switch {
 	case errors.Is(err, ErrNoChannel):
 		writeJSON(w, http.StatusNotFound, errBody("Channel not found"))
-	case errors.Is(err, ErrNotRinging):
+	case errors.Is(err, ErrNotRinging), errors.Is(err, ErrCoreTransfer):
 		writeJSON(w, http.StatusConflict, errBody(err.Error()))
 	case errors.Is(err, ErrBadDigit):
 		writeJSON(w, http.StatusBadRequest, errBody("digits: "+err.Error()))
 	case err != nil:
-		writeJSON(w, http.StatusInternalServerError, errBody(err.Error()))
+		writeJSON(w, http.StatusBadRequest, errBody(err.Error()))
 	default:
 		writeJSON(w, http.StatusNoContent, nil)
 	}

@@ -236,6 +236,7 @@ func init() {
 		"channels.record":             (*Server).hChannelRecord,
 		"channels.snoopChannel":       (*Server).hSnoop,
 		"channels.snoopChannelWithId": (*Server).hSnoop,
+		"channels.transfer_progress":  (*Server).hTransferProgress,
 
 		"bridges.list":          (*Server).hBridgeList,
 		"bridges.get":           (*Server).hBridgeGet,
