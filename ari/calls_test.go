@@ -302,6 +302,24 @@ func TestBridgeOfThreeWithRecording(t *testing.T) {
 	if list, err := rec.ListStored(e.ctx); err != nil || len(list) != 1 || list[0].Name != "call-1-keep" {
 		t.Fatalf("stored %+v %v", list, err)
 	}
+
+	// Destroying the bridge ends its recording, which is kept.
+	r2 := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.RecordingKey("call-2")}})
+	defer r2.Cancel()
+	if _, err := br.Record(e.ctx, "conf", ari.RecordRequest{Name: "call-2", Format: "wav"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(0)
+	e.clk.Advance(4 * time.Second)
+	if err := br.Destroy(e.ctx, "conf"); err != nil {
+		t.Fatal(err)
+	}
+	if fin := expect(t, r2, "RecordingStarted", "RecordingFinished")[1].(*ari.RecordingFinished); fin.Recording.State != "done" || fin.Recording.Duration != 4 {
+		t.Fatalf("recording at bridge destroy %+v", fin.Recording)
+	}
+	if _, err := rec.Stored(e.ctx, "call-2"); err != nil {
+		t.Fatalf("recording kept: %v", err)
+	}
 }
 
 func TestRecordBridgedChannelFailsSnoopWorks(t *testing.T) {

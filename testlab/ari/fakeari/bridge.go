@@ -116,6 +116,13 @@ func (s *Server) destroyBridgeLocked(b *bridge) {
 			s.finishPlaybackLocked(p, "done")
 		}
 	}
+	// The Recorder channel leaves with the bridge: its recording ends and
+	// is kept, as on stop.
+	for _, rc := range s.recs {
+		if rc.target == "bridge:"+b.id {
+			s.finishRecordingLocked(rc, "done", "")
+		}
+	}
 	s.emit(b.apps(), &ari.BridgeDestroyed{Header: ari.Header{Type: "BridgeDestroyed"}, Bridge: b.snapshot()})
 	delete(s.bridges, b.id)
 }
