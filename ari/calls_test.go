@@ -17,6 +17,7 @@ func TestDeskPhoneOriginate(t *testing.T) {
 	tests := []struct {
 		name    string
 		desk    fakeari.Desk
+		vars    map[string]string
 		timeout time.Duration
 		// act runs after the first advance (the phone is ringing).
 		act     func(e *env, id string) error
@@ -35,6 +36,15 @@ func TestDeskPhoneOriginate(t *testing.T) {
 		{name: "rejected on command", desk: fakeari.Desk{Manual: true}, advance: time.Second,
 			act:  func(e *env, id string) error { return e.srv.Reject(id, 0) },
 			want: []string{"Dial", "ChannelStateChange", "Dial", "Dial", "ChannelDestroyed"}, status: "NOANSWER", cause: ari.CauseCallRejected},
+		{name: "auto-answer by Call-Info", desk: fakeari.Desk{Manual: true, AutoAnswer: true},
+			vars: map[string]string{"PJSIP_HEADER(add,Call-Info)": "<sip:pbx>;answer-after=0"},
+			want: []string{"Dial", "ChannelStateChange", "Dial", "ChannelStateChange", "Dial", "StasisStart"}, status: "ANSWER"},
+		{name: "auto-answer by Alert-Info", desk: fakeari.Desk{Never: true, AutoAnswer: true, AutoAnswerDelay: 200 * time.Millisecond},
+			vars: map[string]string{"PJSIP_HEADER(add,Alert-Info)": "<http://x>;info=alert-autoanswer;delay=0"}, advance: 200 * time.Millisecond,
+			want: []string{"Dial", "ChannelStateChange", "Dial", "ChannelStateChange", "Dial", "StasisStart"}, status: "ANSWER"},
+		{name: "auto-answer header on a phone without it", desk: fakeari.Desk{Never: true},
+			vars: map[string]string{"PJSIP_HEADER(add,Call-Info)": "answer-after=0"}, timeout: 5 * time.Second, advance: 5 * time.Second,
+			want: []string{"Dial", "ChannelStateChange", "Dial", "Dial", "ChannelDestroyed"}, status: "NOANSWER", cause: ari.CauseNoAnswer},
 		{name: "never answers", desk: fakeari.Desk{Never: true}, timeout: 20 * time.Second, advance: 20 * time.Second,
 			want: []string{"Dial", "ChannelStateChange", "Dial", "Dial", "ChannelDestroyed"}, status: "NOANSWER", cause: ari.CauseNoAnswer},
 	}
@@ -44,7 +54,7 @@ func TestDeskPhoneOriginate(t *testing.T) {
 			id := "desk-1"
 			sub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})
 			defer sub.Cancel()
-			if _, err := e.c.Channels().Originate(e.ctx, ari.OriginateRequest{Endpoint: "PJSIP/alice", ChannelID: id, Timeout: tt.timeout}); err != nil {
+			if _, err := e.c.Channels().Originate(e.ctx, ari.OriginateRequest{Endpoint: "PJSIP/alice", ChannelID: id, Timeout: tt.timeout, Variables: tt.vars}); err != nil {
 				t.Fatal(err)
 			}
 			e.clk.Advance(tt.advance)

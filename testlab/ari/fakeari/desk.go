@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/pbxagent/pbxagent/ari"
@@ -20,12 +21,19 @@ import (
 //   - Never: rings until the originate timeout (cause 19, NOANSWER).
 //
 // Once answered it stays up until hung up, or for Talk when set.
+//
+// With AutoAnswer the phone honours an auto-answer request in the INVITE
+// (the originate set PJSIP_HEADER(add,Call-Info) with "answer-after=" or
+// PJSIP_HEADER(add,Alert-Info) naming auto answer, as click-to-call does):
+// it answers after AutoAnswerDelay whatever else it is scripted to do.
 type Desk struct {
-	AnswerAfter time.Duration
-	Manual      bool
-	RejectCause int
-	Never       bool
-	Talk        time.Duration
+	AnswerAfter     time.Duration
+	Manual          bool
+	RejectCause     int
+	Never           bool
+	Talk            time.Duration
+	AutoAnswer      bool
+	AutoAnswerDelay time.Duration
 }
 
 // Plan turns the desk phone's script into a dial plan.
@@ -171,4 +179,37 @@ func (s *Server) PhoneHold(id string, on bool, musicClass string) error {
 	}
 	s.emit(c.apps(), &ari.ChannelUnhold{Header: ari.Header{Type: "ChannelUnhold"}, Channel: c.snapshot()})
 	return nil
+}
+
+// autoAnswerRequested reports whether the INVITE of c asks the phone to
+// answer by itself: Call-Info with answer-after (Polycom, Yealink, Snom,
+// Fanvil, Grandstream) or an Alert-Info naming auto answer
+// ("info=alert-autoanswer", "Auto Answer", "auto-answer", "intercom").
+func autoAnswerRequested(c *channel) bool {
+	for k, v := range c.vars {
+		name := strings.ToLower(strings.ReplaceAll(k, " ", ""))
+		if !strings.HasPrefix(name, "pjsip_header(add,") {
+			continue
+		}
+		val := strings.ToLower(v)
+		switch {
+		case strings.HasPrefix(name, "pjsip_header(add,call-info)") && strings.Contains(val, "answer-after="):
+			return true
+		case strings.HasPrefix(name, "pjsip_header(add,alert-info)") &&
+			(strings.Contains(val, "autoanswer") || strings.Contains(val, "auto answer") ||
+				strings.Contains(val, "auto-answer") || strings.Contains(val, "intercom")):
+			return true
+		}
+	}
+	return false
+}
+
+// planForChannel is the plan of c's endpoint, with a desk phone's
+// auto-answer applied.
+func (s *Server) planForChannel(c *channel) Plan {
+	p := s.peerFor(c.endpoint)
+	if d, ok := p.(Desk); ok && d.AutoAnswer && autoAnswerRequested(c) {
+		return Plan{Outcome: Answer, Ring: d.AutoAnswerDelay, Talk: d.Talk}
+	}
+	return p.Plan(c.endpoint, s.rng)
 }

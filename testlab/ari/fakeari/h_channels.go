@@ -205,7 +205,7 @@ func (s *Server) hOriginate(r *request) response {
 	c := s.allocLocked(r, id)
 	s.stats.Originates++
 	c.timeout = timeout
-	c.plan = s.planFor(c.endpoint)
+	c.plan = s.planForChannel(c)
 	if app != "" {
 		c.originApp = app
 		c.originArgs = splitArgs(r.q.Get("appArgs"))
@@ -258,7 +258,7 @@ func (s *Server) hDial(r *request) response {
 		return fail(http.StatusConflict, "Dialing a channel not created by ARI")
 	}
 	c.timeout = dialTimeout(r.q.Get("timeout"))
-	c.plan = s.planFor(c.endpoint)
+	c.plan = s.planForChannel(c)
 	c.timers = append(c.timers, s.after(0, func() { s.startDialLocked(c) }))
 	return noContent()
 }
