@@ -380,6 +380,13 @@ func TestRecordBridgedChannelFailsSnoopWorks(t *testing.T) {
 	if _, err := e.c.Channels().Snoop(e.ctx, a, ari.SnoopRequest{Spy: "none", Whisper: "none", App: "calls"}); !ari.IsBadRequest(err) {
 		t.Fatalf("snoop without direction: want 400, got %v", err)
 	}
+	// The snoop channel ends with the channel it spies on.
+	if !e.srv.Hangup(a, 16) {
+		t.Fatal("hang up the spied-on channel: not found")
+	}
+	if d := expect(t, ssub, "StasisEnd", "ChannelDestroyed")[1].(*ari.ChannelDestroyed); d.Cause != 0 {
+		t.Fatalf("snoop destroyed %+v", d)
+	}
 }
 
 func TestPhoneTransferAriOnly(t *testing.T) {

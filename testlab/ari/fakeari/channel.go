@@ -40,6 +40,7 @@ type channel struct {
 	redirected                         string // endpoint of the last redirect
 	phoneHold                          bool   // the phone put the call on hold
 	refer                              *referState
+	snoopOf                            string // the channel a snoop channel spies on
 	peer                               *channel // other half of a Local channel
 	recording                          string
 	playbacks                          map[string]bool
@@ -298,6 +299,14 @@ func (s *Server) hangupLocked(c *channel, cause int, how hangupHow) {
 	}
 	if p := c.peer; p != nil && !p.destroyed {
 		s.hangupLocked(p, cause, hangupHow{})
+	}
+	// A snoop channel's audiohooks stop with the channel they spy on:
+	// snoop_read (res/res_stasis_snoop.c) returns no frame and the snoop
+	// channel is hung up, with no cause set.
+	for _, sn := range s.channels {
+		if sn.snoopOf == c.id && !sn.destroyed {
+			s.hangupLocked(sn, 0, hangupHow{})
+		}
 	}
 }
 

@@ -536,6 +536,7 @@ func (s *Server) hSnoop(r *request) response {
 	sn.name = "Snoop/" + c.id + "-" + sn.name[len(sn.name)-8:]
 	sn.state = ari.StateUp
 	sn.answered = true
+	sn.snoopOf = c.id
 	s.enterStasisLocked(sn, app, splitArgs(r.q.Get("appArgs")))
 	return ok(sn.snapshot())
 }
