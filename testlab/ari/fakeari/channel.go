@@ -40,7 +40,7 @@ type channel struct {
 	redirected                         string // endpoint of the last redirect
 	phoneHold                          bool   // the phone put the call on hold
 	refer                              *referState
-	snoopOf                            string // the channel a snoop channel spies on
+	snoopOf                            string   // the channel a snoop channel spies on
 	peer                               *channel // other half of a Local channel
 	recording                          string
 	playbacks                          map[string]bool
