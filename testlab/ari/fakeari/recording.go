@@ -114,8 +114,10 @@ func (s *Server) startRecordingLocked(r *request, target string) response {
 }
 
 // runRecordingLocked is record_file: the command the channel's control
-// runs. A channel in a bridge cannot be recorded: the recording fails with
-// Asterisk's cause; an unanswered channel is answered first.
+// runs (while the channel is bridged too: stasis_app_exec in res_stasis.c
+// dispatches commands then). A channel in a bridge cannot be recorded: the
+// recording fails with Asterisk's cause; an unanswered channel is answered
+// first.
 func (s *Server) runRecordingLocked(rc *recording, max int) {
 	if s.recs[rc.name] != rc || rc.state != "queued" {
 		return
