@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -407,9 +408,10 @@ func TestPhoneTransferAriOnly(t *testing.T) {
 	if err := e.c.Bridges().AddChannel(e.ctx, "call", ari.AddChannelRequest{Channels: []string{caller, "desk"}}); err != nil {
 		t.Fatal(err)
 	}
-	// Without ari-only handling Asterisk's core would transfer: not modelled.
-	if err := e.srv.PhoneTransfer(fakeari.Refer{Channel: "desk", Destination: "200"}); !errors.Is(err, fakeari.ErrCoreTransfer) {
-		t.Fatalf("core transfer: %v", err)
+	// Without ari-only handling Asterisk's core would run an attended
+	// transfer: not modelled.
+	if err := e.srv.PhoneTransfer(fakeari.Refer{Channel: "desk", Replaces: caller}); !errors.Is(err, fakeari.ErrCoreTransfer) {
+		t.Fatalf("core attended transfer: %v", err)
 	}
 	if err := ch.SetVariable(e.ctx, "desk", "PJSIP_TRANSFER_HANDLING()", "ari-only"); err != nil {
 		t.Fatal(err)
@@ -455,5 +457,69 @@ func TestPhoneTransferAriOnly(t *testing.T) {
 	at := expect(t, sub, "ChannelTransfer")[0].(*ari.ChannelTransfer)
 	if at.ReferTo.DestinationChannel == nil || at.ReferTo.DestinationChannel.ID != caller || at.ReferTo.RequestedDestination.ProtocolID == "" || at.ReferTo.RequestedDestination.Destination != "" {
 		t.Fatalf("attended %+v", at.ReferTo)
+	}
+}
+
+func TestCoreBlindTransfer(t *testing.T) {
+	e := newEnv(t, "calls", fakeari.WithPeer("PJSIP/dave", fakeari.Desk{AnswerAfter: time.Second}),
+		fakeari.WithPeer("Local/300@transfers", fakeari.Desk{AnswerAfter: 2 * time.Second}))
+	caller, sc := inbound(t, e, "calls", "701")
+	defer sc.Cancel()
+	starts := e.c.Events().Subscribe(ari.Filter{Types: []string{"StasisStart"}})
+	defer starts.Cancel()
+	if _, err := e.c.Channels().Originate(e.ctx, ari.OriginateRequest{Endpoint: "PJSIP/dave", ChannelID: "dave"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Second)
+	next(t, starts)
+	if _, err := e.c.Bridges().Create(e.ctx, ari.BridgeRequest{ID: "call"}); err != nil {
+		t.Fatal(err)
+	}
+	bsub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.BridgeKey("call")}})
+	defer bsub.Cancel()
+	if err := e.c.Bridges().AddChannel(e.ctx, "call", ari.AddChannelRequest{Channels: []string{caller, "dave"}}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, bsub, "ChannelEnteredBridge", "ChannelEnteredBridge")
+	if err := e.c.Channels().SetVariable(e.ctx, "dave", "TRANSFER_CONTEXT", "transfers"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.PhoneTransfer(fakeari.Refer{Channel: "dave", Destination: "300"}); err != nil {
+		t.Fatal(err)
+	}
+	evs := expect(t, bsub, "BridgeBlindTransfer", "ChannelLeftBridge", "ChannelEnteredBridge")
+	bt := evs[0].(*ari.BridgeBlindTransfer)
+	if bt.Result != "Success" || !bt.IsExternal || bt.Exten != "300" || bt.Context != "transfers" || bt.Channel.ID != "dave" ||
+		bt.Transferee == nil || bt.Transferee.ID != caller || bt.ReplaceChannel == nil {
+		t.Fatalf("BridgeBlindTransfer %+v", bt)
+	}
+	local := bt.ReplaceChannel.ID
+	if !strings.HasPrefix(bt.ReplaceChannel.Name, "Local/300@transfers-") || !strings.HasSuffix(bt.ReplaceChannel.Name, ";1") {
+		t.Fatalf("replace channel %s", bt.ReplaceChannel.Name)
+	}
+	if left := evs[1].(*ari.ChannelLeftBridge); left.Channel.ID != "dave" {
+		t.Fatalf("left %+v", left.Channel)
+	}
+	if in := evs[2].(*ari.ChannelEnteredBridge); in.Channel.ID != local {
+		t.Fatalf("entered %+v", in.Channel)
+	}
+	ss := next(t, starts).(*ari.StasisStart)
+	if ss.Channel.ID != local || ss.ReplaceChannel == nil || ss.ReplaceChannel.ID != "dave" {
+		t.Fatalf("StasisStart %+v", ss)
+	}
+	if v, err := e.c.Channels().GetVariable(e.ctx, local, "BLINDTRANSFER"); err != nil || !strings.HasPrefix(v, "PJSIP/dave-") {
+		t.Fatalf("BLINDTRANSFER %q %v", v, err)
+	}
+	if snap, _ := e.srv.Channel("dave"); !snap.Destroyed || snap.Cause != ari.CauseNormalClearing {
+		t.Fatalf("transferer after the transfer %+v", snap)
+	}
+	lsub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(local)}, Types: []string{"ChannelStateChange"}})
+	defer lsub.Cancel()
+	e.clk.Advance(2 * time.Second)
+	if st := expect(t, lsub, "ChannelStateChange")[0].(*ari.ChannelStateChange); st.Channel.State != ari.StateUp {
+		t.Fatalf("local leg %+v", st.Channel)
+	}
+	if b, err := e.c.Bridges().Get(e.ctx, "call"); err != nil || len(b.Channels) != 2 {
+		t.Fatalf("bridge after the transfer %+v %v", b, err)
 	}
 }

@@ -152,32 +152,38 @@ func (s *Server) hAddChannel(r *request) response {
 		chans = append(chans, c)
 	}
 	for _, c := range chans {
-		if c.bridge == b.id {
-			continue
-		}
-		if c.bridge != "" {
-			if old := s.bridges[c.bridge]; old != nil {
-				s.leaveBridgeLocked(old, c)
-			}
-		}
-		c.bridge = b.id
-		b.channels = append(b.channels, c.id)
-		for a, n := range c.subs {
-			if n > 0 {
-				b.subs[a]++
-			}
-		}
-		apps := c.apps()
-		for a := range b.apps() {
-			apps[a] = true
-		}
-		snap := c.snapshot()
-		s.emit(apps, &ari.ChannelEnteredBridge{Header: ari.Header{Type: "ChannelEnteredBridge"}, Bridge: b.snapshot(), Channel: &snap})
-		if s.noise && len(b.channels) == 2 {
-			s.bridgePeersLocked(b)
-		}
+		s.joinBridgeLocked(b, c)
 	}
 	return noContent()
+}
+
+// joinBridgeLocked moves c into b: ChannelLeftBridge from its old bridge,
+// ChannelEnteredBridge into b.
+func (s *Server) joinBridgeLocked(b *bridge, c *channel) {
+	if c.bridge == b.id {
+		return
+	}
+	if c.bridge != "" {
+		if old := s.bridges[c.bridge]; old != nil {
+			s.leaveBridgeLocked(old, c)
+		}
+	}
+	c.bridge = b.id
+	b.channels = append(b.channels, c.id)
+	for a, n := range c.subs {
+		if n > 0 {
+			b.subs[a]++
+		}
+	}
+	apps := c.apps()
+	for a := range b.apps() {
+		apps[a] = true
+	}
+	snap := c.snapshot()
+	s.emit(apps, &ari.ChannelEnteredBridge{Header: ari.Header{Type: "ChannelEnteredBridge"}, Bridge: b.snapshot(), Channel: &snap})
+	if s.noise && len(b.channels) == 2 {
+		s.bridgePeersLocked(b)
+	}
 }
 
 func (s *Server) leaveBridgeLocked(b *bridge, c *channel) {

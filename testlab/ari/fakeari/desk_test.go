@@ -41,7 +41,8 @@ func TestFarEndControlRoutes(t *testing.T) {
 		{name: "dtmf bad digit", method: "POST", path: "d1/dtmf?digits=1e", status: 400, body: "position 2"},
 		{name: "dtmf bad duration", method: "POST", path: "d1/dtmf?digits=1&duration=soon", status: 400, body: "duration"},
 		{name: "unknown command", method: "POST", path: "d1/transfer", status: 404},
-		{name: "refer without ari-only", method: "POST", path: "d1/refer?to=200", status: 409, body: "ari-only"},
+		{name: "blind refer outside a bridge", method: "POST", path: "d1/refer?to=200", status: 400, body: "Stasis bridge"},
+		{name: "attended refer without ari-only", method: "POST", path: "d1/refer?replaces=d3", status: 409, body: "ari-only"},
 		{name: "phone hold", method: "POST", path: "d1/hold?class=jazz", status: 204},
 		{name: "phone unhold", method: "POST", path: "d1/unhold", status: 204},
 	}

@@ -26,11 +26,96 @@ type Refer struct {
 	Replaces string
 	// Params are extra Refer-To parameters (additional_protocol_params).
 	Params map[string]string
+	// Context is where a blind transfer handled by Asterisk's core dials
+	// Destination (default: the channel's TRANSFER_CONTEXT variable, else
+	// its dialplan context).
+	Context string
 }
 
-// ErrCoreTransfer: the channel does not have ari-only transfer handling;
-// Asterisk would run the transfer itself, which the stand-in does not model.
-var ErrCoreTransfer = errors.New("fakeari: transfer handled by the Asterisk core (set PJSIP_TRANSFER_HANDLING()=ari-only); not modelled")
+// ErrCoreTransfer: an attended transfer on a channel without ari-only
+// handling: Asterisk's core would run it, which the stand-in does not model.
+var ErrCoreTransfer = errors.New("fakeari: attended transfer handled by the Asterisk core (set PJSIP_TRANSFER_HANDLING()=ari-only); not modelled")
+
+// coreBlindTransferLocked is ast_bridge_transfer_blind for a channel in a
+// Stasis bridge (main/bridge.c): Stasis bridges are
+// AST_BRIDGE_FLAG_TRANSFER_BRIDGE_ONLY (res_stasis.c), so
+// blind_transfer_bridge requests Local/exten@context, sets BLINDTRANSFER on
+// it and imparts it into the bridge in the transferer's place; the Local
+// channel enters the transferer's app (StasisStart with replace_channel,
+// bridge_stasis_push_peek in res/stasis/stasis_bridge.c). Asterisk
+// publishes these from different threads; the stand-in sends one order they
+// may arrive in: BridgeBlindTransfer, ChannelLeftBridge (transferer),
+// StasisStart and ChannelEnteredBridge (Local ;1); the phone then hangs up
+// the transferer (NOTIFY 200, BYE). The Local channel's far end follows the
+// peer plan of "Local/exten@context": on answer it goes Up, on failure it
+// is hung up with the plan's cause.
+func (s *Server) coreBlindTransferLocked(c *channel, exten, context string) error {
+	b := s.bridges[c.bridge]
+	if b == nil || len(b.channels) < 2 || c.stasis == "" {
+		return errors.New("fakeari: a core blind transfer needs the channel in a Stasis bridge with a peer; not modelled otherwise")
+	}
+	if context == "" {
+		context = c.vars["TRANSFER_CONTEXT"]
+	}
+	if context == "" {
+		context = c.dp.Context
+	}
+	var transferee *ari.Channel
+	if len(b.channels) == 2 {
+		transferee, _ = s.peerLocked(c)
+	}
+	ep := "Local/" + exten + "@" + context
+	l1 := s.newChannelLocked("", ep)
+	base := l1.name
+	l1.name = base + ";1"
+	l2 := s.newChannelLocked("", ep)
+	l2.name = base + ";2"
+	l2.dp = ari.DialplanCEP{Context: context, Exten: exten, Priority: 1}
+	l1.peer, l2.peer = l2, l1
+	l1.outbound = true
+	l1.vars["BLINDTRANSFER"] = c.name
+	l1.plan = s.planForChannel(l1)
+
+	apps := c.apps()
+	for a := range b.apps() {
+		apps[a] = true
+	}
+	local := l1.snapshot()
+	bs := b.snapshot()
+	s.emit(apps, &ari.BridgeBlindTransfer{Header: ari.Header{Type: "BridgeBlindTransfer"}, Bridge: &bs, Channel: c.snapshot(),
+		Context: context, Exten: exten, IsExternal: true, ReplaceChannel: &local, Result: "Success", Transferee: transferee})
+
+	s.leaveBridgeLocked(b, c)
+	replaced := c.snapshot()
+	l1.stasis, l1.args, l1.lastApp = c.stasis, []string{}, c.stasis
+	l1.dp.AppName, l1.dp.AppData = "Stasis", c.stasis
+	l1.sub(c.stasis)
+	s.emit(l1.apps(), &ari.StasisStart{Header: ari.Header{Type: "StasisStart"}, Args: []string{}, Channel: l1.snapshot(), ReplaceChannel: &replaced})
+	s.joinBridgeLocked(b, l1)
+	s.hangupLocked(c, ari.CauseNormalClearing, hangupHow{request: true})
+
+	p := l1.plan
+	switch p.Outcome {
+	case Answer:
+		l1.timers = append(l1.timers, s.after(p.Ring, func() {
+			if l1.destroyed {
+				return
+			}
+			l1.answered = true
+			s.stateLocked(l1, ari.StateUp)
+			s.stateLocked(l2, ari.StateUp)
+		}))
+	case NoAnswer, Wait:
+		// Rings in the dialplan until hung up.
+	default:
+		cause := map[Outcome]int{Busy: 17, Congestion: 34, Rejected: 21, Unallocated: 1, Unreachable: 20}[p.Outcome]
+		if p.Cause != 0 {
+			cause = p.Cause
+		}
+		l1.timers = append(l1.timers, s.after(p.Ring, func() { s.hangupLocked(l1, cause, hangupHow{request: true}) }))
+	}
+	return nil
+}
 
 // referState is an ari-only REFER waiting for the app's progress reports.
 type referState struct {
@@ -62,11 +147,17 @@ func (s *Server) PhoneTransfer(r Refer) error {
 	if c == nil {
 		return fmt.Errorf("%w: %s", ErrNoChannel, r.Channel)
 	}
-	if c.tech != "PJSIP" || !ariOnly(c) {
-		return ErrCoreTransfer
-	}
 	if (r.Destination == "") == (r.Replaces == "") {
 		return errors.New("fakeari: a REFER has either a destination (blind) or a call it replaces (attended)")
+	}
+	if c.tech != "PJSIP" {
+		return fmt.Errorf("fakeari: REFER on a %s channel: only PJSIP channels receive it", c.tech)
+	}
+	if !ariOnly(c) {
+		if r.Replaces != "" {
+			return ErrCoreTransfer
+		}
+		return s.coreBlindTransferLocked(c, r.Destination, r.Context)
 	}
 	st := &referState{destination: r.Destination, replaces: r.Replaces}
 	if r.Replaces != "" {
