@@ -523,3 +523,43 @@ func TestCoreBlindTransfer(t *testing.T) {
 		t.Fatalf("bridge after the transfer %+v %v", b, err)
 	}
 }
+
+func TestRecordingArgumentErrors(t *testing.T) {
+	e := newEnv(t, "calls")
+	id, sub := inbound(t, e, "calls", "801")
+	defer sub.Cancel()
+	if _, err := e.c.Bridges().Create(e.ctx, ari.BridgeRequest{ID: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		bridge bool
+		target string
+		req    ari.RecordRequest
+		status int
+		msg    string
+	}{
+		{name: "unknown channel before options", target: "nope", req: ari.RecordRequest{Name: "x", Format: "wav", TerminateOn: "5"}, status: 404, msg: "Channel not found"},
+		{name: "terminateOn", target: id, req: ari.RecordRequest{Name: "x", Format: "wav", TerminateOn: "5"}, status: 400, msg: "terminateOn invalid"},
+		{name: "ifExists", target: id, req: ari.RecordRequest{Name: "x", Format: "wav", IfExists: "rename"}, status: 400, msg: "ifExists invalid"},
+		{name: "format", target: id, req: ari.RecordRequest{Name: "x", Format: "mp3"}, status: 422, msg: "specified format is unknown on this system"},
+		{name: "bridge unknown", bridge: true, target: "nope", req: ari.RecordRequest{Name: "x", Format: "mp3"}, status: 404, msg: "Bridge not found"},
+		{name: "bridge format before options", bridge: true, target: "b", req: ari.RecordRequest{Name: "x", Format: "mp3", TerminateOn: "5"}, status: 422, msg: "specified format is unknown on this system"},
+		{name: "bridge terminateOn", bridge: true, target: "b", req: ari.RecordRequest{Name: "x", Format: "wav", TerminateOn: "5"}, status: 400, msg: "terminateOn invalid"},
+	}
+	for _, tt := range tests {
+		var err error
+		if tt.bridge {
+			_, err = e.c.Bridges().Record(e.ctx, tt.target, tt.req)
+		} else {
+			_, err = e.c.Channels().Record(e.ctx, tt.target, tt.req)
+		}
+		var ae *ari.Error
+		if !errors.As(err, &ae) || ae.Status != tt.status || ae.Message != tt.msg {
+			t.Errorf("%s: got %v, want %d %q", tt.name, err, tt.status, tt.msg)
+		}
+	}
+	if err := e.c.Channels().SendDTMF(e.ctx, "nope", "", ari.DTMFOptions{}); !ari.IsNotFound(err) {
+		t.Errorf("DTMF to an unknown channel checks the channel first: %v", err)
+	}
+}

@@ -169,8 +169,13 @@ func TestCallControl(t *testing.T) {
 				if fin.Recording.State != "done" || fin.Recording.TargetURI != "bridge:"+bid {
 					t.Errorf("finished %+v", fin.Recording)
 				}
-				// resource_recordings.c control_recording / get_live.
-				wantErr(t, "pause stopped", rec.Pause(ctx, name), 404, "Recording not found")
+				// resource_recordings.c control_recording: 404 once the
+				// recording is unlinked (recording_cleanup, after the command
+				// returns); just after RecordingFinished Asterisk may still
+				// find it in state done: 409 "Recording not in session".
+				if err := rec.Pause(ctx, name); !ari.IsNotFound(err) && !ari.IsConflict(err) {
+					t.Errorf("pause stopped: got %v, want 404 or 409", err)
+				}
 				var buf bytes.Buffer
 				// ast_ari_recordings_get_stored_file: "audio/" + extension.
 				ct, n, err := rec.StoredFile(ctx, name, &buf)

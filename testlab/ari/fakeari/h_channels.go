@@ -404,12 +404,22 @@ func (s *Server) hRedirect(r *request) response {
 
 // hDTMF is ast_ari_channels_send_dtmf: the digits go to the channel's far
 // end (no event); the stand-in remembers them (ChannelSnapshot.DTMFSent).
+// Its checks run in Asterisk's order: find_control, channel_state_invalid,
+// then the digits.
 func (s *Server) hDTMF(r *request) response {
+	c, errResp := s.controlLocked(r.p("channelId"))
+	if errResp != nil {
+		return *errResp
+	}
+	if invalidState(c) {
+		return fail(http.StatusPreconditionFailed, "Channel in invalid state")
+	}
 	digits := r.q.Get("dtmf")
 	if digits == "" {
 		return fail(http.StatusBadRequest, "DTMF is required")
 	}
-	return stasisOp(func(s *Server, c *channel, _ *request) { c.dtmfSent += digits })(s, r)
+	c.dtmfSent += digits
+	return noContent()
 }
 
 // getVarLocked reads a variable or one of the dialplan functions the

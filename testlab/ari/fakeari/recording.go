@@ -62,9 +62,9 @@ type storedRec struct {
 // recordFormats are the formats the stand-in "has" (others: 422).
 var recordFormats = []string{"wav", "wav16", "gsm", "ulaw", "alaw", "sln", "g722", "g729", "ogg"}
 
-// recordArgsCheck is the argument validation ast_ari_channels_record and
-// ast_ari_bridges_record do before touching the channel or bridge.
-func recordArgsCheck(r *request) *response {
+// recordDurationsCheck is ast_ari_channels_record's first check, before
+// it looks at the channel.
+func recordDurationsCheck(r *request) *response {
 	bad := func(msg string) *response { x := fail(http.StatusBadRequest, msg); return &x }
 	if atoiOr(r.q.Get("maxDurationSeconds"), 0) < 0 {
 		return bad("max_duration_seconds cannot be negative")
@@ -72,6 +72,13 @@ func recordArgsCheck(r *request) *response {
 	if atoiOr(r.q.Get("maxSilenceSeconds"), 0) < 0 {
 		return bad("max_silence_seconds cannot be negative")
 	}
+	return nil
+}
+
+// recordModesCheck validates terminateOn and ifExists (both record
+// handlers, after finding the channel or bridge).
+func recordModesCheck(r *request) *response {
+	bad := func(msg string) *response { x := fail(http.StatusBadRequest, msg); return &x }
 	switch r.q.Get("terminateOn") {
 	case "", "none", "any", "*", "#":
 	default:
@@ -179,12 +186,15 @@ func (s *Server) finishRecordingLocked(rc *recording, state, cause string) {
 }
 
 func (s *Server) hChannelRecord(r *request) response {
-	if bad := recordArgsCheck(r); bad != nil {
+	if bad := recordDurationsCheck(r); bad != nil {
 		return *bad
 	}
 	c, errResp := s.controlLocked(r.p("channelId"))
 	if errResp != nil {
 		return *errResp
+	}
+	if bad := recordModesCheck(r); bad != nil {
+		return *bad
 	}
 	// Asterisk accepts the request for a bridged channel (201, queued) and
 	// the recording then fails: record_file in res_stasis_recording.c.
@@ -200,7 +210,11 @@ func (s *Server) hBridgeRecord(r *request) response {
 	if b == nil {
 		return fail(http.StatusNotFound, "Bridge not found")
 	}
-	if bad := recordArgsCheck(r); bad != nil {
+	// ast_ari_bridges_record: the format, then the options.
+	if f := r.q.Get("format"); f != "" && !slices.Contains(recordFormats, f) {
+		return fail(http.StatusUnprocessableEntity, "specified format is unknown on this system")
+	}
+	if bad := recordModesCheck(r); bad != nil {
 		return *bad
 	}
 	return s.startRecordingLocked(r, "bridge:"+b.id)
