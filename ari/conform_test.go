@@ -118,6 +118,7 @@ func TestEveryOperationConforms(t *testing.T) {
 	must("unsubscribe", err)
 	must("user event", e.c.UserEvent(ctx, "Ev", "all", []ari.Key{ari.ChannelKey(id)}, map[string]string{"k": "v"}))
 
+	must("transfer progress", ch.TransferProgress(ctx, id, ari.TransferProgressing))
 	must("move", ch.Move(ctx, id, "all", "again"))
 	must("continue", ch.Continue(ctx, id, ari.DialplanTarget{Context: "c", Extension: "100", Priority: 2}))
 	must("hangup", ch.Hangup(ctx, id, ari.ReasonAnsweredElsewhere))
