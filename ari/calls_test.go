@@ -563,3 +563,36 @@ func TestRecordingArgumentErrors(t *testing.T) {
 		t.Errorf("DTMF to an unknown channel checks the channel first: %v", err)
 	}
 }
+
+func TestCoreBlindTransferToABusyNumber(t *testing.T) {
+	e := newEnv(t, "calls", fakeari.WithPeer("PJSIP/erin", fakeari.Desk{}),
+		fakeari.WithPeer("Local/400@", fakeari.Desk{AnswerAfter: time.Second, RejectCause: ari.CauseUserBusy}))
+	caller, sc := inbound(t, e, "calls", "901")
+	defer sc.Cancel()
+	starts := e.c.Events().Subscribe(ari.Filter{Types: []string{"StasisStart"}})
+	defer starts.Cancel()
+	if _, err := e.c.Channels().Originate(e.ctx, ari.OriginateRequest{Endpoint: "PJSIP/erin", ChannelID: "erin"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(0)
+	next(t, starts)
+	if _, err := e.c.Bridges().Create(e.ctx, ari.BridgeRequest{ID: "call"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.Bridges().AddChannel(e.ctx, "call", ari.AddChannelRequest{Channels: []string{caller, "erin"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.PhoneTransfer(fakeari.Refer{Channel: "erin", Destination: "400", Context: "internal"}); err != nil {
+		t.Fatal(err)
+	}
+	local := next(t, starts).(*ari.StasisStart).Channel.ID
+	lsub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(local)}, Types: []string{"ChannelLeftBridge", "ChannelDestroyed"}})
+	defer lsub.Cancel()
+	e.clk.Advance(time.Second)
+	if d := expect(t, lsub, "ChannelLeftBridge", "ChannelDestroyed")[1].(*ari.ChannelDestroyed); d.Cause != ari.CauseUserBusy {
+		t.Fatalf("local leg destroyed with %d, want 17", d.Cause)
+	}
+	if b, err := e.c.Bridges().Get(e.ctx, "call"); err != nil || len(b.Channels) != 1 || b.Channels[0] != caller {
+		t.Fatalf("bridge after a failed transfer %+v %v", b, err)
+	}
+}
