@@ -18,19 +18,23 @@ import (
 //     (or POST /testlab/channels/{id}/answer|reject), or the originate times out;
 //   - RejectCause: refuses after AnswerAfter with that Q.850 cause (21 call
 //     rejected, 17 busy/DND: dial status BUSY);
-//   - Never: rings until the originate timeout (cause 19, NOANSWER).
+//   - Never: rings until the originate timeout (cause 19, NOANSWER);
+//   - Offline: not registered, the call cannot be placed (Unreachable:
+//     ChannelDestroyed with cause 20, subscriber absent, no Dial events).
 //
 // Once answered it stays up until hung up, or for Talk when set.
 //
 // With AutoAnswer the phone honours an auto-answer request in the INVITE
 // (the originate set PJSIP_HEADER(add,Call-Info) with "answer-after=" or
 // PJSIP_HEADER(add,Alert-Info) naming auto answer, as click-to-call does):
-// it answers after AutoAnswerDelay whatever else it is scripted to do.
+// it answers after AutoAnswerDelay whatever else it is scripted to do,
+// unless it is Offline.
 type Desk struct {
 	AnswerAfter     time.Duration
 	Manual          bool
 	RejectCause     int
 	Never           bool
+	Offline         bool
 	Talk            time.Duration
 	AutoAnswer      bool
 	AutoAnswerDelay time.Duration
@@ -39,6 +43,8 @@ type Desk struct {
 // Plan turns the desk phone's script into a dial plan.
 func (d Desk) Plan(string, *rand.Rand) Plan {
 	switch {
+	case d.Offline:
+		return Plan{Outcome: Unreachable, Cause: ari.CauseSubscriberAbsent}
 	case d.Never:
 		return Plan{Outcome: NoAnswer}
 	case d.Manual:
@@ -208,7 +214,7 @@ func autoAnswerRequested(c *channel) bool {
 // auto-answer applied.
 func (s *Server) planForChannel(c *channel) Plan {
 	p := s.peerFor(c.endpoint)
-	if d, ok := p.(Desk); ok && d.AutoAnswer && autoAnswerRequested(c) {
+	if d, ok := p.(Desk); ok && d.AutoAnswer && !d.Offline && autoAnswerRequested(c) {
 		return Plan{Outcome: Answer, Ring: d.AutoAnswerDelay, Talk: d.Talk}
 	}
 	return p.Plan(c.endpoint, s.rng)
