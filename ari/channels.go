@@ -295,3 +295,7 @@ func (a channelsAPI) Snoop(ctx context.Context, id string, r SnoopRequest) (*Cha
 	}
 	return &out, nil
 }
+
+func (a channelsAPI) TransferProgress(ctx context.Context, id, state string) error {
+	return a.simple(ctx, "transferProgress", http.MethodPost, id, "/transfer_progress", url.Values{"states": {state}})
+}

@@ -1,6 +1,7 @@
 package ari_test
 
 import (
+	"io"
 	"testing"
 	"time"
 
@@ -53,15 +54,22 @@ func TestEveryOperationConforms(t *testing.T) {
 	rec := e.c.Recordings()
 	_, err = ch.Record(ctx, id, ari.RecordRequest{Name: "r1", Format: "wav", MaxDuration: time.Minute, MaxSilence: 5 * time.Second, IfExists: "overwrite", Beep: true, TerminateOn: "#"})
 	must("record", err)
+	e.clk.Advance(0)
 	_, err = rec.Live(ctx, "r1")
 	must("live", err)
 	must("pause", rec.Pause(ctx, "r1"))
 	must("unpause", rec.Unpause(ctx, "r1"))
+	must("mute", rec.Mute(ctx, "r1"))
+	must("unmute", rec.Unmute(ctx, "r1"))
 	must("stop", rec.Stop(ctx, "r1"))
 	_, err = rec.ListStored(ctx)
 	must("stored list", err)
 	_, err = rec.Stored(ctx, "r1")
 	must("stored", err)
+	_, _, err = rec.StoredFile(ctx, "r1", io.Discard)
+	must("stored file", err)
+	_, err = rec.CopyStored(ctx, "r1", "r1-copy")
+	must("copy stored", err)
 	must("delete stored", rec.DeleteStored(ctx, "r1"))
 	_, err = ch.Record(ctx, id, ari.RecordRequest{Name: "r2", Format: "wav"})
 	must("record 2", err)
@@ -110,6 +118,7 @@ func TestEveryOperationConforms(t *testing.T) {
 	must("unsubscribe", err)
 	must("user event", e.c.UserEvent(ctx, "Ev", "all", []ari.Key{ari.ChannelKey(id)}, map[string]string{"k": "v"}))
 
+	must("transfer progress", ch.TransferProgress(ctx, id, ari.TransferProgressing))
 	must("move", ch.Move(ctx, id, "all", "again"))
 	must("continue", ch.Continue(ctx, id, ari.DialplanTarget{Context: "c", Extension: "100", Priority: 2}))
 	must("hangup", ch.Hangup(ctx, id, ari.ReasonAnsweredElsewhere))

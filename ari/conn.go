@@ -324,24 +324,46 @@ func (c *Conn) do(ctx context.Context, op, method, path string, q url.Values, pa
 		return nil, false, fmt.Errorf("ari %s: %s %s: read reply: %w", op, method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		var eb struct {
-			Message string `json:"message"`
-			Error   string `json:"error"`
-		}
-		msg := strings.TrimSpace(string(data))
-		if json.Unmarshal(data, &eb) == nil {
-			if eb.Message != "" {
-				msg = eb.Message
-			} else if eb.Error != "" {
-				msg = eb.Error
-			}
-		}
-		if msg == "" {
-			msg = http.StatusText(resp.StatusCode)
-		}
-		return nil, false, &Error{Op: op, Method: method, Path: path, Status: resp.StatusCode, Message: msg}
+		return nil, false, statusError(op, method, path, resp.StatusCode, data)
 	}
 	return data, false, nil
+}
+
+// statusError turns a non-2xx reply into an *Error carrying Asterisk's
+// message ({"message": ...}, or {"error": ...} for allocation failures).
+func statusError(op, method, path string, status int, data []byte) *Error {
+	var eb struct {
+		Message string `json:"message"`
+		Error   string `json:"error"`
+	}
+	msg := strings.TrimSpace(string(data))
+	if json.Unmarshal(data, &eb) == nil {
+		if eb.Message != "" {
+			msg = eb.Message
+		} else if eb.Error != "" {
+			msg = eb.Error
+		}
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	return &Error{Op: op, Method: method, Path: path, Status: status, Message: msg}
+}
+
+// newRequest builds an authenticated request to path under the ARI base.
+func (c *Conn) newRequest(ctx context.Context, method, path string, q url.Values) (*http.Request, error) {
+	target := c.base.String() + path
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c.user != "" || c.pass != "" {
+		req.SetBasicAuth(c.user, c.pass)
+	}
+	return req, nil
 }
 
 func seg(s string) string { return "/" + url.PathEscape(s) }

@@ -26,7 +26,9 @@
 // Events().Subscribe(Filter) returns a Subscription delivering, in arrival
 // order, the events that name one of its Keys (every id an event names is
 // indexed: channel, peer, caller, replace_channel, bridge, playback and its
-// target, recording, endpoint) or all events when Keys is empty. Queues are
+// target, recording and its target, endpoint, and the channels and bridges
+// a ChannelTransfer names in refer_to and referred_by) or all events when
+// Keys is empty. Queues are
 // unbounded unless WithMaxQueue is set, in which case an overflowing
 // subscription is closed with ErrOverflow; nothing is dropped silently.
 // Choose ids yourself (OriginateRequest.ChannelID, BridgeRequest.ID,
@@ -42,12 +44,23 @@
 // # Errors
 //
 // Non-2xx replies are *Error with the status and Asterisk's message; branch
-// with IsNotFound (404), IsNotInStasis (409 on channel operations, 422 on
+// with IsBadRequest (400), IsNotFound (404), IsNotInStasis (409 on channel operations, 422 on
 // bridge addChannel), IsInvalidState (412: Down/Rsrvd/Ringing), IsConflict
 // (409), IsUnprocessable (422), IsUnauthorized (401/403). A 401 also
 // matches ErrUnauthorized (errors.Is): the ARI user or password is wrong;
 // the events loop says so once at error level and retries quietly, and
 // LastError matches it after such a refusal.
+//
+// # Call control
+//
+// Asterisk reports some outcomes only as events. Recording a channel that
+// is in a bridge is accepted (the reply says "queued") and then fails with
+// RecordingFailed (cause "Cannot record channel while in bridge"): record
+// the bridge, or a snoop channel. Channels.Hold sends no event (ChannelHold
+// comes from a phone holding). Recordings.StoredFile streams a recording's
+// file. A phone's REFER on a channel with PJSIP_TRANSFER_HANDLING()=ari-only
+// (Asterisk 22.3+) arrives as ChannelTransfer; answer it with
+// Channels.TransferProgress.
 //
 // The Client interface and its small sub-interfaces (Channels, Bridges,
 // Playbacks, ...) let higher layers run against the testlab stand-in

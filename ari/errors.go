@@ -42,6 +42,10 @@ func statusOf(err error) (int, string) {
 	return 0, ""
 }
 
+// IsBadRequest reports a 400: a missing or invalid parameter (no DTMF
+// digits, no snoop direction, an unknown hangup reason, ...).
+func IsBadRequest(err error) bool { s, _ := statusOf(err); return s == 400 }
+
 // IsNotFound reports a 404: the channel, bridge, playback, variable... does
 // not exist (for channels: it hung up).
 func IsNotFound(err error) bool { s, _ := statusOf(err); return s == 404 }

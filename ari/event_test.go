@@ -47,6 +47,26 @@ func TestDecodeEvent(t *testing.T) {
 			wantType: "PlaybackStarted", wantKeys: []Key{PlaybackKey("pb1"), ChannelKey("ch1")},
 		},
 		{
+			name: "ChannelTransfer names both calls of an attended REFER",
+			in: `{"type":"ChannelTransfer","application":"a","timestamp":"2026-12-07T09:00:00.000+0000","state":"channel_progress",` +
+				`"refer_to":{"requested_destination":{"protocol_id":"abc@10.0.0.1","additional_protocol_params":[{"parameter_name":"from-tag","parameter_value":"t1"}]},` +
+				`"destination_channel":{"id":"held"},"connected_channel":{"id":"target"},"bridge":{"id":"b2"}},` +
+				`"referred_by":{"source_channel":{"id":"phone"},"connected_channel":{"id":"caller"},"bridge":{"id":"b1"}}}`,
+			wantType: "ChannelTransfer",
+			wantKeys: []Key{ChannelKey("held"), ChannelKey("target"), BridgeKey("b2"), ChannelKey("phone"), ChannelKey("caller"), BridgeKey("b1")},
+			check: func(t *testing.T, ev Event) {
+				e := ev.(*ChannelTransfer)
+				if e.State != "channel_progress" || e.ReferTo.RequestedDestination.ProtocolID != "abc@10.0.0.1" || e.ReferTo.RequestedDestination.AdditionalProtocolParams[0].ParameterValue != "t1" {
+					t.Fatalf("decoded %+v", e)
+				}
+			},
+		},
+		{
+			name:     "blind ChannelTransfer names the source only",
+			in:       `{"type":"ChannelTransfer","refer_to":{"requested_destination":{"destination":"200"}},"referred_by":{"source_channel":{"id":"phone"}}}`,
+			wantType: "ChannelTransfer", wantKeys: []Key{ChannelKey("phone")},
+		},
+		{
 			name:     "unknown type kept",
 			in:       `{"type":"FutureEvent","application":"a","timestamp":"2026-11-24T00:01:41.189+0000","x":1}`,
 			wantType: "FutureEvent",
@@ -126,6 +146,7 @@ func FuzzDecodeEvent(f *testing.F) {
 	f.Add([]byte(`{"type":"ChannelDestroyed","cause":16,"cause_txt":"Normal Clearing","channel":{"id":"x"}}`))
 	f.Add([]byte(`{"type":"PlaybackFinished","playback":{"id":"p","target_uri":"bridge:b"}}`))
 	f.Add([]byte(`{"type":"X"}`))
+	f.Add([]byte(`{"type":"ChannelTransfer","refer_to":{"requested_destination":{"destination":"200"},"destination_channel":{"id":""}},"referred_by":{"source_channel":{"id":"p"},"bridge":{"id":"b"}}}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev, err := DecodeEvent(data)

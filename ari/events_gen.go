@@ -462,6 +462,8 @@ type ChannelTransfer struct {
 // Keys returns the ids of every object the event names.
 func (e *ChannelTransfer) Keys() []Key {
 	var k []Key
+	k = referToKeys(k, &e.ReferTo)
+	k = referredByKeys(k, &e.ReferredBy)
 	return k
 }
 

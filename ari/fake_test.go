@@ -87,7 +87,7 @@ func testOriginateFlow(t *testing.T, noise bool) {
 	// The types this flow asserts on; a real Asterisk (and WithNoise) adds others.
 	sub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(cust)}, Types: []string{
 		"Dial", "ChannelStateChange", "StasisStart", "StasisEnd", "ChannelEnteredBridge", "ChannelLeftBridge",
-		"RecordingStarted", "RecordingFinished", "ChannelHangupRequest", "ChannelDestroyed"}})
+		"RecordingStarted", "RecordingFinished", "RecordingFailed", "ChannelHangupRequest", "ChannelDestroyed"}})
 	defer sub.Cancel()
 	asub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(agent)}, Types: []string{"StasisStart"}})
 	defer asub.Cancel()
@@ -129,8 +129,14 @@ func testOriginateFlow(t *testing.T, noise bool) {
 	if peer, err := ch.GetVariable(e.ctx, cust, "BRIDGEPEER"); noise && (err != nil || !strings.HasPrefix(peer, "PJSIP/agent1-")) {
 		t.Fatalf("BRIDGEPEER %q %v", peer, err)
 	}
-	if _, err := ch.Record(e.ctx, cust, ari.RecordRequest{Name: "r1", Format: "wav"}); !ari.IsConflict(err) {
-		t.Fatalf("record bridged channel: want 409, got %v", err)
+	// Asterisk accepts recording a bridged channel, then the recording
+	// fails (record_file in res/res_stasis_recording.c).
+	if lr, err := ch.Record(e.ctx, cust, ari.RecordRequest{Name: "r1", Format: "wav"}); err != nil || lr.State != "queued" {
+		t.Fatalf("record bridged channel: want queued, got %+v %v", lr, err)
+	}
+	e.clk.Advance(0)
+	if f := expect(t, sub, "RecordingFailed")[0].(*ari.RecordingFailed); f.Recording.Cause != "Cannot record channel while in bridge" || f.Recording.State != "failed" {
+		t.Fatalf("record bridged channel: %+v", f.Recording)
 	}
 	psub := e.c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.PlaybackKey("pb1")}})
 	defer psub.Cancel()
@@ -543,13 +549,26 @@ func TestChannelControls(t *testing.T) {
 	if ev := expect(t, sub, "ChannelStateChange")[0].(*ari.ChannelStateChange); ev.Channel.State != ari.StateUp {
 		t.Fatalf("state %s", ev.Channel.State)
 	}
+	// ARI hold is ast_indicate(HOLD) towards the channel's phone: no event.
+	// ChannelHold/ChannelUnhold come from the phone holding (PhoneHold).
 	if err := ch.Hold(e.ctx, id); err != nil {
 		t.Fatal(err)
+	}
+	if snap, _ := e.srv.Channel(id); !snap.Hold {
+		t.Fatalf("hold %+v", snap)
 	}
 	if err := ch.Unhold(e.ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, sub, "ChannelHold", "ChannelUnhold")
+	if err := e.srv.PhoneHold(id, true, "jazz"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.PhoneHold(id, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if h := expect(t, sub, "ChannelHold", "ChannelUnhold")[0].(*ari.ChannelHold); h.Musicclass != "jazz" {
+		t.Fatalf("hold %+v", h)
+	}
 	if err := ch.StartMOH(e.ctx, id, "default"); err != nil {
 		t.Fatal(err)
 	}

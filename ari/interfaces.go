@@ -2,6 +2,7 @@ package ari
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -102,6 +103,10 @@ type Channels interface {
 	Record(ctx context.Context, id string, req RecordRequest) (*LiveRecording, error)
 	// Snoop creates a snoop channel on id, placed in an application.
 	Snoop(ctx context.Context, id string, req SnoopRequest) (*Channel, error)
+	// TransferProgress reports the progress of a transfer the phone on id
+	// asked for with REFER (ChannelTransfer, ari-only handling) back to the
+	// phone: one of the Transfer* states.
+	TransferProgress(ctx context.Context, id, state string) error
 }
 
 // Bridges is the /bridges resource.
@@ -150,12 +155,21 @@ type Recordings interface {
 	Pause(ctx context.Context, name string) error
 	// Unpause resumes a paused recording.
 	Unpause(ctx context.Context, name string) error
+	// Mute mutes a live recording (silence is recorded); Unmute undoes it.
+	Mute(ctx context.Context, name string) error
+	// Unmute resumes recording audio after Mute.
+	Unmute(ctx context.Context, name string) error
 	// ListStored lists stored recordings.
 	ListStored(ctx context.Context) ([]StoredRecording, error)
 	// Stored returns a stored recording.
 	Stored(ctx context.Context, name string) (*StoredRecording, error)
 	// DeleteStored deletes a stored recording.
 	DeleteStored(ctx context.Context, name string) error
+	// CopyStored copies a stored recording to destination (409 if it exists).
+	CopyStored(ctx context.Context, name, destination string) (*StoredRecording, error)
+	// StoredFile streams a stored recording's file to w and returns its
+	// Content-Type and size.
+	StoredFile(ctx context.Context, name string, w io.Writer) (contentType string, n int64, err error)
 }
 
 // Endpoints is the /endpoints resource.
@@ -323,6 +337,15 @@ type AddChannelRequest struct {
 	Mute                        bool
 	InhibitConnectedLineUpdates bool
 }
+
+// Transfer progress states for Channels.TransferProgress; the phone gets a
+// SIP NOTIFY 100, 200, 503 or 603 (the last three end the transfer).
+const (
+	TransferProgressing = "channel_progress"
+	TransferAnswered    = "channel_answered"
+	TransferUnavailable = "channel_unavailable"
+	TransferDeclined    = "channel_declined"
+)
 
 // Hangup reasons accepted by Channels.Hangup, with the cause they map to.
 const (

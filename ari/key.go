@@ -115,3 +115,25 @@ func deviceStateKeys(k []Key, d *DeviceState) []Key {
 	}
 	return addKey(k, Key{KindDeviceState, d.Name})
 }
+
+// referToKeys routes a ChannelTransfer by the channel to be replaced (an
+// attended transfer), its peer and their bridge.
+func referToKeys(k []Key, r *ReferTo) []Key {
+	if r == nil {
+		return k
+	}
+	k = channelKeys(k, r.DestinationChannel)
+	k = channelKeys(k, r.ConnectedChannel)
+	return bridgeKeys(k, r.Bridge)
+}
+
+// referredByKeys routes a ChannelTransfer by the channel the REFER arrived
+// on, its peer and their bridge.
+func referredByKeys(k []Key, r *ReferredBy) []Key {
+	if r == nil {
+		return k
+	}
+	k = channelKeys(k, &r.SourceChannel)
+	k = channelKeys(k, r.ConnectedChannel)
+	return bridgeKeys(k, r.Bridge)
+}

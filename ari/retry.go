@@ -74,7 +74,7 @@ func retryClassOf(op, method string) retryClass {
 		"channels.setVariable", "channels.mute", "channels.unmute", "channels.hold", "channels.unhold",
 		"channels.startMoh", "channels.stopMoh", "channels.startSilence", "channels.stopSilence",
 		"bridges.addChannel", "bridges.removeChannel", "bridges.startMoh", "bridges.stopMoh",
-		"recordings.pause", "recordings.unpause", "asterisk.setGlobalVar", "deviceStates.update",
+		"recordings.pause", "recordings.unpause", "recordings.mute", "recordings.unmute", "asterisk.setGlobalVar", "deviceStates.update",
 		"applications.subscribe", "applications.unsubscribe":
 		return retrySafe
 	}

@@ -47,6 +47,8 @@ var keyKinds = map[string]string{
 	"LiveRecording": "recordingKeys",
 	"Endpoint":      "endpointKeys",
 	"DeviceState":   "deviceStateKeys",
+	"ReferTo":       "referToKeys",
+	"ReferredBy":    "referredByKeys",
 }
 
 func main() {

@@ -17,6 +17,7 @@ type bridge struct {
 	created   time.Time
 	subs      map[string]int
 	moh       bool
+	mohClass  string
 	playbacks map[string]bool
 }
 
@@ -115,6 +116,13 @@ func (s *Server) destroyBridgeLocked(b *bridge) {
 			s.finishPlaybackLocked(p, "done")
 		}
 	}
+	// The Recorder channel leaves with the bridge: its recording ends and
+	// is kept, as on stop.
+	for _, rc := range s.recs {
+		if rc.target == "bridge:"+b.id {
+			s.finishRecordingLocked(rc, "done", "")
+		}
+	}
 	s.emit(b.apps(), &ari.BridgeDestroyed{Header: ari.Header{Type: "BridgeDestroyed"}, Bridge: b.snapshot()})
 	delete(s.bridges, b.id)
 }
@@ -138,37 +146,44 @@ func (s *Server) hAddChannel(r *request) response {
 			return fail(http.StatusUnprocessableEntity, "Channel not in Stasis application")
 		}
 		if c.recording != "" {
-			return fail(http.StatusConflict, "Channel is currently recording")
+			// check_add_remove_channel in res/ari/resource_bridges.c
+			return fail(http.StatusConflict, "Channel "+c.id+" currently recording")
 		}
 		chans = append(chans, c)
 	}
 	for _, c := range chans {
-		if c.bridge == b.id {
-			continue
-		}
-		if c.bridge != "" {
-			if old := s.bridges[c.bridge]; old != nil {
-				s.leaveBridgeLocked(old, c)
-			}
-		}
-		c.bridge = b.id
-		b.channels = append(b.channels, c.id)
-		for a, n := range c.subs {
-			if n > 0 {
-				b.subs[a]++
-			}
-		}
-		apps := c.apps()
-		for a := range b.apps() {
-			apps[a] = true
-		}
-		snap := c.snapshot()
-		s.emit(apps, &ari.ChannelEnteredBridge{Header: ari.Header{Type: "ChannelEnteredBridge"}, Bridge: b.snapshot(), Channel: &snap})
-		if s.noise && len(b.channels) == 2 {
-			s.bridgePeersLocked(b)
-		}
+		s.joinBridgeLocked(b, c)
 	}
 	return noContent()
+}
+
+// joinBridgeLocked moves c into b: ChannelLeftBridge from its old bridge,
+// ChannelEnteredBridge into b.
+func (s *Server) joinBridgeLocked(b *bridge, c *channel) {
+	if c.bridge == b.id {
+		return
+	}
+	if c.bridge != "" {
+		if old := s.bridges[c.bridge]; old != nil {
+			s.leaveBridgeLocked(old, c)
+		}
+	}
+	c.bridge = b.id
+	b.channels = append(b.channels, c.id)
+	for a, n := range c.subs {
+		if n > 0 {
+			b.subs[a]++
+		}
+	}
+	apps := c.apps()
+	for a := range b.apps() {
+		apps[a] = true
+	}
+	snap := c.snapshot()
+	s.emit(apps, &ari.ChannelEnteredBridge{Header: ari.Header{Type: "ChannelEnteredBridge"}, Bridge: b.snapshot(), Channel: &snap})
+	if s.noise && len(b.channels) == 2 {
+		s.bridgePeersLocked(b)
+	}
 }
 
 func (s *Server) leaveBridgeLocked(b *bridge, c *channel) {
@@ -217,7 +232,12 @@ func (s *Server) hBridgeMOH(r *request) response {
 	if b == nil {
 		return fail(http.StatusNotFound, "Bridge not found")
 	}
-	b.moh = r.op.Method == http.MethodPost
+	on := r.op.Method == http.MethodPost
+	if !on && !b.moh {
+		// ast_ari_bridges_stop_moh: stasis_app_bridge_moh_stop fails.
+		return fail(http.StatusConflict, "Bridge isn't playing music")
+	}
+	b.moh, b.mohClass = on, r.q.Get("mohClass")
 	return noContent()
 }
 

@@ -36,6 +36,11 @@ type channel struct {
 	moh                                string
 	mohOn, hold, silence               bool
 	muted                              string
+	dtmfSent, heard                    string // DTMF sent through ARI; pressed by the far end
+	redirected                         string // endpoint of the last redirect
+	phoneHold                          bool   // the phone put the call on hold
+	refer                              *referState
+	snoopOf                            string   // the channel a snoop channel spies on
 	peer                               *channel // other half of a Local channel
 	recording                          string
 	playbacks                          map[string]bool
@@ -97,11 +102,17 @@ type ChannelSnapshot struct {
 	MOH       bool              `json:"moh"`
 	MOHClass  string            `json:"moh_class,omitempty"`
 	Hold      bool              `json:"hold"`
-	Muted     string            `json:"muted,omitempty"`
-	Machine   bool              `json:"machine"`
-	Destroyed bool              `json:"destroyed"`
-	Cause     int               `json:"cause,omitempty"`
-	CauseTxt  string            `json:"cause_txt,omitempty"`
+	PhoneHold bool              `json:"phone_hold"`
+	// ReferNotify lists the SIP NOTIFY codes the phone got for its REFER.
+	ReferNotify []int  `json:"refer_notify,omitempty"`
+	Muted       string `json:"muted,omitempty"`
+	DTMFSent    string `json:"dtmf_sent,omitempty"`
+	DTMFHeard   string `json:"dtmf_heard,omitempty"`
+	Redirect    string `json:"redirected_to,omitempty"`
+	Machine     bool   `json:"machine"`
+	Destroyed   bool   `json:"destroyed"`
+	Cause       int    `json:"cause,omitempty"`
+	CauseTxt    string `json:"cause_txt,omitempty"`
 }
 
 func (c *channel) control() ChannelSnapshot {
@@ -111,8 +122,12 @@ func (c *channel) control() ChannelSnapshot {
 		ID: c.id, Name: c.name, Endpoint: c.endpoint, State: c.state,
 		InStasis: c.stasis != "", App: c.stasis, Args: c.args,
 		Caller: c.caller, Connected: c.connected, Dialplan: c.dp,
-		Variables: v, Bridge: c.bridge, MOH: c.mohOn, MOHClass: c.moh, Hold: c.hold,
-		Muted: c.muted, Machine: c.plan.Machine, Destroyed: c.destroyed,
+		Variables: v, Bridge: c.bridge, MOH: c.mohOn, MOHClass: c.moh, Hold: c.hold, PhoneHold: c.phoneHold,
+		Muted: c.muted, DTMFSent: c.dtmfSent, DTMFHeard: c.heard, Redirect: c.redirected,
+		Machine: c.plan.Machine, Destroyed: c.destroyed,
+	}
+	if c.refer != nil {
+		cs.ReferNotify = append([]int{}, c.refer.notify...)
 	}
 	if c.destroyed {
 		cs.State = "Destroyed"
@@ -257,7 +272,7 @@ func (s *Server) hangupLocked(c *channel, cause int, how hangupHow) {
 	}
 	if c.recording != "" {
 		if r := s.recs[c.recording]; r != nil {
-			s.finishRecordingLocked(r, "done")
+			s.finishRecordingLocked(r, "done", "")
 		}
 	}
 	if c.bridge != "" {
@@ -284,6 +299,14 @@ func (s *Server) hangupLocked(c *channel, cause int, how hangupHow) {
 	}
 	if p := c.peer; p != nil && !p.destroyed {
 		s.hangupLocked(p, cause, hangupHow{})
+	}
+	// A snoop channel's audiohooks stop with the channel they spy on:
+	// snoop_read (res/res_stasis_snoop.c) returns no frame and the snoop
+	// channel is hung up, with no cause set.
+	for _, sn := range s.channels {
+		if sn.snoopOf == c.id && !sn.destroyed {
+			s.hangupLocked(sn, 0, hangupHow{})
+		}
 	}
 }
 
@@ -371,6 +394,8 @@ func (s *Server) startDialLocked(c *channel) {
 		} else {
 			forever = true
 		}
+	case Wait:
+		forever = true
 	case Busy:
 		fn = fail(17)
 	case Congestion:

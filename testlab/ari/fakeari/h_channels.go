@@ -64,15 +64,15 @@ func dirOr(r *request, def string) string {
 	return def
 }
 
-func (s *Server) holdOn(c *channel, _ *request) {
-	c.hold = true
-	s.emit(c.apps(), &ari.ChannelHold{Header: ari.Header{Type: "ChannelHold"}, Channel: c.snapshot()})
-}
+// holdOn is app_control_hold (res/stasis/control.c): ast_indicate(HOLD)
+// tells the channel's own far end it is held (chan_pjsip plays it music on
+// hold). Asterisk publishes no ChannelHold for it: that event comes from a
+// phone putting its call on hold (ast_queue_hold, main/channel.c), see
+// Server.PhoneHold.
+func (s *Server) holdOn(c *channel, _ *request) { c.hold = true }
 
-func (s *Server) holdOff(c *channel, _ *request) {
-	c.hold = false
-	s.emit(c.apps(), &ari.ChannelUnhold{Header: ari.Header{Type: "ChannelUnhold"}, Channel: c.snapshot()})
-}
+// holdOff is app_control_unhold: no event either.
+func (s *Server) holdOff(c *channel, _ *request) { c.hold = false }
 
 func (s *Server) hChannelList(_ *request) response {
 	ids := make([]string, 0, len(s.channels))
@@ -205,7 +205,7 @@ func (s *Server) hOriginate(r *request) response {
 	c := s.allocLocked(r, id)
 	s.stats.Originates++
 	c.timeout = timeout
-	c.plan = s.planFor(c.endpoint)
+	c.plan = s.planForChannel(c)
 	if app != "" {
 		c.originApp = app
 		c.originArgs = splitArgs(r.q.Get("appArgs"))
@@ -258,7 +258,7 @@ func (s *Server) hDial(r *request) response {
 		return fail(http.StatusConflict, "Dialing a channel not created by ARI")
 	}
 	c.timeout = dialTimeout(r.q.Get("timeout"))
-	c.plan = s.planFor(c.endpoint)
+	c.plan = s.planForChannel(c)
 	c.timers = append(c.timers, s.after(0, func() { s.startDialLocked(c) }))
 	return noContent()
 }
@@ -372,30 +372,54 @@ func (s *Server) hMove(r *request) response {
 	return noContent()
 }
 
+// hRedirect follows ast_ari_channels_redirect's checks in order. The
+// channel's far end then takes the call elsewhere (PJSIP: 302 before
+// answer, REFER after) and the original leg ends with cause 16.
 func (s *Server) hRedirect(r *request) response {
 	c, errResp := s.controlLocked(r.p("channelId"))
 	if errResp != nil {
 		return *errResp
 	}
+	if invalidState(c) {
+		return fail(http.StatusPreconditionFailed, "Channel in invalid state")
+	}
 	ep := r.q.Get("endpoint")
-	tech, _, found := strings.Cut(ep, "/")
-	if !found {
+	if ep == "" {
+		return fail(http.StatusBadRequest, "Required parameter 'endpoint' not provided.")
+	}
+	tech, res, found := strings.Cut(ep, "/")
+	if !found || tech == "" {
 		return fail(http.StatusUnprocessableEntity, "Endpoint parameter '"+ep+"' does not contain tech/resource")
+	}
+	if res == "" {
+		return fail(http.StatusUnprocessableEntity, "No resource provided in endpoint parameter '"+ep+"'")
 	}
 	if !strings.EqualFold(tech, c.tech) {
 		return fail(http.StatusUnprocessableEntity, "Endpoint technology '"+tech+"' does not match channel technology '"+c.tech+"'")
 	}
-	if invalidState(c) {
-		return fail(http.StatusPreconditionFailed, "Channel in invalid state")
-	}
+	c.redirected = ep
+	c.timers = append(c.timers, s.after(0, func() { s.hangupLocked(c, 16, hangupHow{request: true}) }))
 	return noContent()
 }
 
+// hDTMF is ast_ari_channels_send_dtmf: the digits go to the channel's far
+// end (no event); the stand-in remembers them (ChannelSnapshot.DTMFSent).
+// Its checks run in Asterisk's order: find_control, channel_state_invalid,
+// then the digits.
 func (s *Server) hDTMF(r *request) response {
-	if r.q.Get("dtmf") == "" {
+	c, errResp := s.controlLocked(r.p("channelId"))
+	if errResp != nil {
+		return *errResp
+	}
+	if invalidState(c) {
+		return fail(http.StatusPreconditionFailed, "Channel in invalid state")
+	}
+	digits := r.q.Get("dtmf")
+	if digits == "" {
 		return fail(http.StatusBadRequest, "DTMF is required")
 	}
-	return stasisOp(nil)(s, r)
+	c.dtmfSent += digits
+	return noContent()
 }
 
 // getVarLocked reads a variable or one of the dialplan functions the
@@ -522,6 +546,7 @@ func (s *Server) hSnoop(r *request) response {
 	sn.name = "Snoop/" + c.id + "-" + sn.name[len(sn.name)-8:]
 	sn.state = ari.StateUp
 	sn.answered = true
+	sn.snoopOf = c.id
 	s.enterStasisLocked(sn, app, splitArgs(r.q.Get("appArgs")))
 	return ok(sn.snapshot())
 }

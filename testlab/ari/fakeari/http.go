@@ -161,6 +161,13 @@ func (s *Server) serveARI(w http.ResponseWriter, r *http.Request) {
 		// would refuse is the test's point, not a contract breach.
 		s.problems = append(s.problems, probs...)
 	}
+	if raw, isRaw := resp.body.(rawBody); isRaw {
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", raw.contentType)
+		w.WriteHeader(resp.status)
+		_, _ = w.Write(raw.data)
+		return
+	}
 	var out []byte
 	if resp.body != nil {
 		out, _ = json.Marshal(resp.body)
@@ -229,6 +236,7 @@ func init() {
 		"channels.record":             (*Server).hChannelRecord,
 		"channels.snoopChannel":       (*Server).hSnoop,
 		"channels.snoopChannelWithId": (*Server).hSnoop,
+		"channels.transfer_progress":  (*Server).hTransferProgress,
 
 		"bridges.list":          (*Server).hBridgeList,
 		"bridges.get":           (*Server).hBridgeGet,
@@ -247,16 +255,18 @@ func init() {
 		"playbacks.stop":    (*Server).hPlaybackStop,
 		"playbacks.control": (*Server).hPlaybackControl,
 
-		"recordings.getLive":      (*Server).hRecLive,
-		"recordings.stop":         (*Server).hRecStop,
-		"recordings.cancel":       (*Server).hRecCancel,
-		"recordings.pause":        (*Server).hRecNoop,
-		"recordings.unpause":      (*Server).hRecNoop,
-		"recordings.mute":         (*Server).hRecNoop,
-		"recordings.unmute":       (*Server).hRecNoop,
-		"recordings.listStored":   (*Server).hStoredList,
-		"recordings.getStored":    (*Server).hStoredGet,
-		"recordings.deleteStored": (*Server).hStoredDelete,
+		"recordings.getLive":       (*Server).hRecLive,
+		"recordings.stop":          recHandler(recStop),
+		"recordings.cancel":        recHandler(recCancel),
+		"recordings.pause":         recHandler(recPause),
+		"recordings.unpause":       recHandler(recUnpause),
+		"recordings.mute":          recHandler(recMute),
+		"recordings.unmute":        recHandler(recUnmute),
+		"recordings.listStored":    (*Server).hStoredList,
+		"recordings.getStored":     (*Server).hStoredGet,
+		"recordings.getStoredFile": (*Server).hStoredFile,
+		"recordings.copyStored":    (*Server).hStoredCopy,
+		"recordings.deleteStored":  (*Server).hStoredDelete,
 
 		"endpoints.list":       (*Server).hEndpointList,
 		"endpoints.listByTech": (*Server).hEndpointList,

@@ -29,6 +29,10 @@ const (
 	Unreachable
 	// Cause: the far end hangs up while ringing with Plan.Cause.
 	Cause
+	// Wait: the far end rings until told (Server.PickUp answers,
+	// Server.Reject refuses with a cause) or until the originate timeout
+	// (cause 19, NOANSWER).
+	Wait
 )
 
 // Plan is the scripted behaviour of one dialled far end.
@@ -155,7 +159,9 @@ func (s *Server) SetPeer(prefix string, p Peer) {
 	s.peers = append(s.peers, peerRule{prefix, p})
 }
 
-func (s *Server) planFor(endpoint string) Plan {
+// peerFor returns the peer scripting endpoint: the longest matching
+// prefix, else the default peer.
+func (s *Server) peerFor(endpoint string) Peer {
 	best := s.defaultPeer
 	n := -1
 	for _, r := range s.peers {
@@ -163,7 +169,7 @@ func (s *Server) planFor(endpoint string) Plan {
 			best, n = r.peer, len(r.prefix)
 		}
 	}
-	return best.Plan(endpoint, s.rng)
+	return best
 }
 
 // DefaultMediaDuration: "sound:" 2 s, "recording:" 5 s, "digits:" 0.3 s per

@@ -64,7 +64,7 @@ type Server struct {
 	bridges   map[string]*bridge
 	playbacks map[string]*playback
 	recs      map[string]*recording
-	stored    map[string]string // stored recording name -> format
+	stored    map[string]storedRec // stored recordings by name
 	apps      map[string]*app
 	sessions  map[*session]struct{}
 	globals   map[string]string
@@ -211,7 +211,7 @@ func (s *Server) reset() {
 	s.bridges = map[string]*bridge{}
 	s.playbacks = map[string]*playback{}
 	s.recs = map[string]*recording{}
-	s.stored = map[string]string{}
+	s.stored = map[string]storedRec{}
 	s.apps = map[string]*app{}
 	if s.sessions == nil {
 		s.sessions = map[*session]struct{}{}

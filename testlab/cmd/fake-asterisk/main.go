@@ -42,6 +42,8 @@ func run(args []string) error {
 	ringMin := fs.Duration("ring-min", 5*time.Second, "shortest ring before a customer answers")
 	ringMax := fs.Duration("ring-max", 25*time.Second, "longest ring before a customer answers")
 	talk := fs.Duration("talk", 2*time.Minute, "mean customer talk time (exponential)")
+	desks := fs.String("desks", "", "endpoint prefix of users' desk phones (e.g. PJSIP/desk); empty: none")
+	deskAnswer := fs.Duration("desk-answer", 0, "desk phones answer after this long; 0: they ring until POST /testlab/channels/{id}/answer or reject")
 	endpoints := fs.String("endpoints", "", "comma-separated endpoints listed by GET /ari/endpoints")
 	verbose := fs.Bool("v", false, "log at debug level")
 	if err := fs.Parse(args); err != nil {
@@ -61,6 +63,9 @@ func run(args []string) error {
 			RingMin: *ringMin, RingMax: *ringMax, FailRing: 2 * time.Second, TalkMean: *talk,
 		}),
 		fakeari.WithPeer(*agents, fakeari.Agent{AnswerAfter: time.Second}),
+	}
+	if *desks != "" {
+		opts = append(opts, fakeari.WithPeer(*desks, fakeari.Desk{AnswerAfter: *deskAnswer, Manual: *deskAnswer == 0}))
 	}
 	if *amd != "" {
 		opts = append(opts, fakeari.WithAMD(*amd))
