@@ -11,9 +11,9 @@ import (
 
 // createRequest is the body of POST /api/v1/phones.
 type createRequest struct {
-	MAC      string `json:"mac" doc:"The phone's MAC address (any common notation; stored as 12 lower-case hex digits)" example:"00:15:65:4a:a9:37"`
-	Vendor   string `json:"vendor" doc:"The phone's make: yealink, cisco, polycom, grandstream, snom or fanvil" example:"yealink"`
-	Model    string `json:"model" doc:"The model, informational" example:"T46U"`
+	MAC    string `json:"mac" doc:"The phone's MAC address (any common notation; stored as 12 lower-case hex digits)" example:"00:15:65:4a:a9:37"`
+	Vendor string `json:"vendor" doc:"The phone's make: yealink, cisco, polycom, grandstream, snom or fanvil" example:"yealink"`
+	Model  string `json:"model" doc:"The model, informational" example:"T46U"`
 	// Owner is the user who owns the phone: their id or username (stored
 	// as the id); the phone then also sees their personal contacts and is
 	// listed among their devices. An unknown user is refused (422).

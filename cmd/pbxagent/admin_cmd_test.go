@@ -216,7 +216,7 @@ func TestCampaignsCommands(t *testing.T) {
 		{name: "lead delete", args: []string{"campaigns", "leads", "delete", "spring", lead, "--yes"}, stdout: []string{"deleted lead " + lead + " of spring"}},
 		{name: "one lead left", args: []string{"campaigns", "leads", "list", "spring", "--json"}, checkJSON: func(t *testing.T, out string) {
 			var v struct {
-				Total int                 `json:"total"`
+				Total int              `json:"total"`
 				Leads []map[string]any `json:"leads"`
 			}
 			if err := json.Unmarshal([]byte(out), &v); err != nil || v.Total != 1 || len(v.Leads) != 1 || v.Leads[0]["number"] != "+38761100005" {
