@@ -225,7 +225,7 @@ func TestCampaignsCommands(t *testing.T) {
 		}},
 		{name: "leads delete --all", args: []string{"campaigns", "leads", "delete", "spring", "--all", "--yes", "--json"}, stdout: []string{`"deleted": 1`}},
 		{name: "no leads left", args: []string{"campaigns", "leads", "list", "spring", "--json"}, stdout: []string{`"total": 0`}},
-		{name: "dnc add national in the default region", args: []string{"campaigns", "dnc", "add", "061100004", "+38761100006"}, stdout: []string{"2 numbers added; 2 on the do-not-call list"}},
+		{name: "dnc add national in the default region", args: []string{"campaigns", "dnc", "add", "061100004", "+38761100006"}, stdout: []string{"2 added to the do-not-call list; it holds 2"}},
 		{name: "dnc add in a region", args: []string{"campaigns", "dnc", "add", "--region", "gb", "02071234002", "--json"}, checkJSON: func(t *testing.T, out string) {
 			var v struct{ Added, Listed int }
 			if err := json.Unmarshal([]byte(out), &v); err != nil || v.Added != 1 || v.Listed != 3 {

@@ -166,7 +166,7 @@ func (c *cli) dncAdd(ctx context.Context, args []string) int {
 		return cmd.fail(err)
 	}
 	return cmd.out(res, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "%d numbers added; %d on the do-not-call list\n", res.Added, res.Listed)
+		_, err := fmt.Fprintf(w, "%d added to the do-not-call list; it holds %d\n", res.Added, res.Listed)
 		return err
 	})
 }
