@@ -8,6 +8,8 @@ const TYPES = ['work', 'mobile', 'home', 'fax'];
 const LIMIT = 1000;
 // How often a running import's status is read.
 const POLL_MS = 1000;
+// Counts in the progress line, grouped in the page's language (150,000).
+const NUM = new Intl.NumberFormat(document.documentElement.lang || undefined);
 
 /** An id for an import, to read its status while it runs. */
 function importID() {
@@ -212,24 +214,25 @@ function book(panel, ctx, scope, canEdit) {
     const showProgress = (bar, status, st) => {
       const phase = s.phases[st.phase] || st.phase;
       const total = st.rows_total || 0;
+      const n = (v) => NUM.format(v || 0);
       let text;
       let value = null;
       let max = 1;
       switch (st.phase) {
         case 'receiving':
-          text = st.bytes_total ? ui.fmt(s.progressReceiving, { phase, received: st.bytes_received, total: st.bytes_total }) : phase;
+          text = st.bytes_total ? ui.fmt(s.progressReceiving, { phase, received: n(st.bytes_received), total: n(st.bytes_total) }) : phase;
           if (st.bytes_total) [value, max] = [st.bytes_received, st.bytes_total];
           break;
         case 'validating':
-          text = ui.fmt(s.progressValidating, { phase, parsed: st.rows_parsed });
+          text = ui.fmt(s.progressValidating, { phase, parsed: n(st.rows_parsed) });
           break;
         case 'applying':
         case 'publishing':
-          text = ui.fmt(s.progressApplying, { phase, parsed: st.rows_parsed, written: st.rows_written, total });
+          text = ui.fmt(s.progressApplying, { phase, parsed: n(st.rows_parsed), written: n(st.rows_written), total: n(total) });
           if (total) [value, max] = [st.rows_written, total];
           break;
         case 'done':
-          text = ui.fmt(s.progressDone, { phase, written: st.rows_written, total });
+          text = ui.fmt(s.progressDone, { phase, written: n(st.rows_written), total: n(total) });
           [value, max] = [total || 1, total || 1];
           break;
         default:
