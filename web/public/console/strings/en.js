@@ -250,8 +250,9 @@ export default {
           include_disabled: { label: 'Include disabled accounts' },
           include_guests: { label: 'Include guests' },
           field_map: { label: 'Field map', hint: 'One a line, as GraphProperty=contact field (e.g. mobilePhone=mobile). Empty: the default map.' },
-          graph_url: { label: 'Graph URL', hint: 'Only for national clouds. Default: https://graph.microsoft.com/v1.0.' },
-          token_url: { label: 'Token URL', hint: 'Only for national clouds. Default: derived from the tenant.' },
+          graph_url: { label: 'Graph URL', hint: 'Only for a national cloud (with its Token URL) or a proxy. Default: https://graph.microsoft.com/v1.0.' },
+          token_url: { label: 'Token URL', hint: 'Only for a national cloud or a proxy. Default: derived from the tenant.' },
+          token_scope: { label: 'Token scope', hint: 'Only when the Graph URL is a proxy: the real Graph\'s scope, e.g. https://graph.microsoft.com/.default. Default: the Graph URL\'s origin followed by /.default.' },
         },
       },
       custom: {
