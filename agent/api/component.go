@@ -124,6 +124,7 @@ func (c *Component) Routes() []platform.Route {
 			Params:    []platform.Param{qx("source", "Only this source's contacts: local, csv (the CSV-managed ones) or a sync source's id", "csv")},
 			Responses: withError(csvOK("the contacts, one a line, no header (the template's format)"), 404, "no source of that name")}},
 		{Method: "GET", Path: "/api/v1/contacts/template", Scope: admin, Handler: hf(im.template), Op: platform.Operation{
-			Summary: "A CSV template", Responses: csvOK("the header and an example row")}},
+			Summary:   "A CSV template: " + templateSummary,
+			Responses: csvOK(templateSummary + "; no header row, which this format does not have (a header would be read as a contact)")}},
 	}
 }

@@ -320,10 +320,16 @@ func (rs *importRuns) busyFor(now time.Time) (d time.Duration, about string, ok 
 		}
 		if left := time.Duration(st.SecondsLeft) * time.Second; !ok || left > d {
 			d, ok = left, true
-			about = fmt.Sprintf("CSV import %s is %s (%d of %d rows written)", st.ID, st.Phase, st.RowsWritten, st.RowsTotal)
+			about = busyAbout(st)
 		}
 	}
 	return d, about, ok
+}
+
+// busyAbout describes an import holding the directory, for the answer to
+// a write it makes wait.
+func busyAbout(st ImportStatus) string {
+	return fmt.Sprintf("CSV import %s is %s (%d of %d rows written)", st.ID, st.Phase, st.RowsWritten, st.RowsTotal)
 }
 
 // retryAfter renders d as whole seconds for a Retry-After header, at

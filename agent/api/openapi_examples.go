@@ -10,6 +10,10 @@ import (
 // templateCSV is the CSV template as GET /api/v1/contacts/template
 // answers it, the example of the CSV bodies of the OpenAPI document
 // (written by the same code, so it cannot drift).
+// templateSummary says what GET /api/v1/contacts/template serves (a test
+// reads the file to keep it true).
+const templateSummary = "two example contacts in the Central Phone Book format, to fill in and upload"
+
 func templateCSV() string {
 	var b strings.Builder
 	_ = csvbook.Template(&b)

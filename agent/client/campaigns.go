@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/pbxagent/pbxagent/agent/dialer"
 )
@@ -137,4 +138,126 @@ func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// DeleteCampaign deletes a campaign with its leads and figures; the
+// daemon refuses (409) while it runs, has calls in progress or agents
+// logged in.
+func (c *Client) DeleteCampaign(ctx context.Context, id string) error {
+	if id == "" {
+		return errNoCampaignID
+	}
+	return c.doJSON(ctx, http.MethodDelete, campaignPath(id), nil, "", nil, nil)
+}
+
+// DeleteLead deletes one lead of a campaign (409 while it is being
+// dialled).
+func (c *Client) DeleteLead(ctx context.Context, id, lead string) error {
+	if id == "" {
+		return errNoCampaignID
+	}
+	if lead == "" {
+		return errors.New("lead id: empty")
+	}
+	return c.doJSON(ctx, http.MethodDelete, campaignPath(id)+"/leads/"+url.PathEscape(lead), nil, "", nil, nil)
+}
+
+// DeleteLeads deletes every lead of a campaign and returns how many went
+// (409 while one is being dialled).
+func (c *Client) DeleteLeads(ctx context.Context, id string) (int, error) {
+	if id == "" {
+		return 0, errNoCampaignID
+	}
+	var out struct {
+		Deleted int `json:"deleted"`
+	}
+	if err := c.doJSON(ctx, http.MethodDelete, campaignPath(id)+"/leads", nil, "", nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
+// DNCEntry is a number on the do-not-call list.
+type DNCEntry = dialer.DNCEntry
+
+// DNCPage is a page of the do-not-call list.
+type DNCPage struct {
+	Total   int        `json:"total"`
+	Offset  int        `json:"offset"`
+	Numbers []DNCEntry `json:"numbers"`
+}
+
+// DNCAdded is the answer to adding numbers to the do-not-call list.
+type DNCAdded struct {
+	Added  int `json:"added"`
+	Listed int `json:"listed"`
+}
+
+const dncPath = "/api/v1/dnc"
+
+// ListDNC returns the do-not-call numbers containing the digits of q
+// (all when empty), from offset, at most limit of them (0: all).
+func (c *Client) ListDNC(ctx context.Context, q string, offset, limit int) (*DNCPage, error) {
+	v := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}}
+	if q != "" {
+		v.Set("q", q)
+	}
+	var out DNCPage
+	if err := c.doJSON(ctx, http.MethodGet, dncPath, v, "", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AddDNC puts numbers on the do-not-call list; national numbers are read
+// in region (the ISO country; empty: the daemon's numbers.default_region).
+func (c *Client) AddDNC(ctx context.Context, numbers []string, region string) (*DNCAdded, error) {
+	var v url.Values
+	if region != "" {
+		v = url.Values{"region": {region}}
+	}
+	var out DNCAdded
+	in := struct {
+		Numbers []string `json:"numbers"`
+	}{numbers}
+	if err := c.doJSON(ctx, http.MethodPost, dncPath, v, "application/json", in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RemoveDNC takes a number off the do-not-call list (E.164, or national
+// in region).
+func (c *Client) RemoveDNC(ctx context.Context, number, region string) error {
+	if number == "" {
+		return errors.New("number: empty")
+	}
+	var v url.Values
+	if region != "" {
+		v = url.Values{"region": {region}}
+	}
+	return c.doJSON(ctx, http.MethodDelete, dncPath+"/"+url.PathEscape(number), v, "", nil, nil)
+}
+
+// Lead is a campaign's lead as the leads list shows it.
+type Lead = dialer.Lead
+
+// LeadPage is a page of a campaign's leads.
+type LeadPage struct {
+	Total  int    `json:"total"`
+	Offset int    `json:"offset"`
+	Leads  []Lead `json:"leads"`
+}
+
+// ListLeads returns a campaign's leads from offset, at most limit of them.
+func (c *Client) ListLeads(ctx context.Context, id string, offset, limit int) (*LeadPage, error) {
+	if id == "" {
+		return nil, errNoCampaignID
+	}
+	v := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}}
+	var out LeadPage
+	if err := c.doJSON(ctx, http.MethodGet, campaignPath(id)+"/leads", v, "", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

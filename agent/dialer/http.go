@@ -331,7 +331,7 @@ func (h *Handler) listDNC(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) removeDNC(w http.ResponseWriter, r *http.Request) {
-	n, err := CanonicalNumber(r.PathValue("number"), r.URL.Query().Get("region"))
+	n, err := CanonicalNumber(r.PathValue("number"), h.d.Region(r.URL.Query().Get("region")))
 	if err != nil {
 		writeErr(w, r, fmt.Errorf("%w: path number: %w", ErrInvalid, err))
 		return

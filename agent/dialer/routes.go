@@ -112,7 +112,7 @@ func (h *Handler) Routes() []platform.Route {
 			Responses: res(200, dncPage{})}),
 		r("DELETE", "/api/v1/dnc/{number}", h.removeDNC, platform.Operation{Summary: "Take a number off the do-not-call list",
 			Params: []platform.Param{{Name: "number", In: "path", Required: true, Description: "The number: E.164, or national in region", Example: "+38761100004"},
-				{Name: "region", In: "query", Description: "The ISO country of a national number (without +)", Example: "BA"}},
+				{Name: "region", In: "query", Description: "The ISO country of a national number (without +); default numbers.default_region", Example: "BA"}},
 			Responses: map[int]platform.Body{204: {Description: "removed"}, 404: {Description: "the number is not listed", Schema: platform.ErrorBody{}}}}),
 		r("GET", "/api/v1/campaigns/{id}/stats", h.stats, platform.Operation{Params: campaign, Summary: "A campaign's real-time figures", Responses: res(200, CampaignView{})}),
 		r("POST", "/api/v1/dnc", h.addDNC, platform.Operation{Summary: "Add numbers to the do-not-call list (text/csv, one a line, or JSON)",

@@ -411,7 +411,13 @@ var errorExamples = map[int]struct {
 	422: {"the request is well formed but cannot be applied", platform.CodeInvalid, "the campaign has no leads", nil},
 	429: {"too many attempts: retry after the Retry-After header's seconds", platform.CodeTooManyRequests, "too many attempts; retry in 30 s", nil},
 	502: {"the upstream server (Asterisk, a sync source) failed", "bad_gateway", "Asterisk answered 500", nil},
-	503: {"not available now (stopping, or a peer is unreachable): retry later", platform.CodeUnavailable, "an import is running; retry shortly", nil},
+	// The 503 of a write while a CSV import holds the directory, as the
+	// contacts API words it (agent/api's busyError; a test there keeps
+	// them equal).
+	503: {"not available now (stopping, a peer is unreachable, or an import holds the directory): retry after the Retry-After header's seconds; a busy directory's answer says how long the import has left",
+		platform.CodeUnavailable, "the directory is busy: CSV import console-3f2a9c1d is applying (45056 of 100000 rows written); about 29 s left, retry then",
+		[]any{map[string]any{"field": "import", "message": "CSV import console-3f2a9c1d is applying (45056 of 100000 rows written)"},
+			map[string]any{"field": "seconds_left", "message": "29"}}},
 	507: {"the disk is full", platform.CodeInsufficientDisk, "the data directory's disk is full", nil},
 }
 

@@ -194,7 +194,64 @@ func TestCampaignsCommands(t *testing.T) {
 		{name: "stop", args: []string{"campaigns", "stop", "spring"}, stdout: []string{"campaign spring: stopped"}},
 		{name: "agents", args: []string{"campaigns", "agents", "--json"}, stdout: []string{`"agents": []`}},
 		{name: "unknown", args: []string{"campaigns", "stats", "autumn"}, code: 1, stderr: []string{"pbxagent campaigns stats:"}},
-		{name: "leads usage", args: []string{"campaigns", "leads", "list"}, code: 2, stderr: []string{"campaigns leads upload ID FILE.csv"}},
+		{name: "leads usage", args: []string{"campaigns", "leads", "frob"}, code: 2, stderr: []string{"upload ID FILE.csv", "delete ID LEAD"}},
+		{name: "leads list", args: []string{"campaigns", "leads", "list", "spring"}, stdout: []string{"LEAD", "NUMBER", "+38761100004", "Ana", "+38761100005", "Bo"}},
+		{name: "lead delete needs --yes", args: []string{"campaigns", "leads", "delete", "spring", "1"}, code: 2, stderr: []string{"pass --yes"}},
+		{name: "lead delete needs a lead", args: []string{"campaigns", "leads", "delete", "spring", "--yes"}, code: 2, stderr: []string{"--all"}},
+		{name: "lead delete: one or all", args: []string{"campaigns", "leads", "delete", "spring", "1", "--all", "--yes"}, code: 2, stderr: []string{"not both"}},
+	})
+	// The lead of +38761100004, by its id in the list.
+	list := runCLI(t, env, "", "campaigns", "leads", "list", "spring", "--json")
+	var page struct {
+		Leads []struct{ ID, Number string } `json:"leads"`
+	}
+	if err := json.Unmarshal([]byte(list.stdout), &page); err != nil || len(page.Leads) != 2 {
+		t.Fatalf("leads list --json: %v %s", err, list.stdout)
+	}
+	lead := page.Leads[0].ID
+	if page.Leads[1].Number == "+38761100004" {
+		lead = page.Leads[1].ID
+	}
+	runSteps(t, env, []step{
+		{name: "lead delete", args: []string{"campaigns", "leads", "delete", "spring", lead, "--yes"}, stdout: []string{"deleted lead " + lead + " of spring"}},
+		{name: "one lead left", args: []string{"campaigns", "leads", "list", "spring", "--json"}, checkJSON: func(t *testing.T, out string) {
+			var v struct {
+				Total int              `json:"total"`
+				Leads []map[string]any `json:"leads"`
+			}
+			if err := json.Unmarshal([]byte(out), &v); err != nil || v.Total != 1 || len(v.Leads) != 1 || v.Leads[0]["number"] != "+38761100005" {
+				t.Errorf("leads after delete: %v %s", err, out)
+			}
+		}},
+		{name: "leads delete --all", args: []string{"campaigns", "leads", "delete", "spring", "--all", "--yes", "--json"}, stdout: []string{`"deleted": 1`}},
+		{name: "no leads left", args: []string{"campaigns", "leads", "list", "spring", "--json"}, stdout: []string{`"total": 0`}},
+		{name: "dnc add national in the default region", args: []string{"campaigns", "dnc", "add", "061100004", "+38761100006"}, stdout: []string{"2 added to the do-not-call list; it holds 2"}},
+		{name: "dnc add in a region", args: []string{"campaigns", "dnc", "add", "--region", "gb", "02071234002", "--json"}, checkJSON: func(t *testing.T, out string) {
+			var v struct{ Added, Listed int }
+			if err := json.Unmarshal([]byte(out), &v); err != nil || v.Added != 1 || v.Listed != 3 {
+				t.Errorf("dnc add --json: %v %s", err, out)
+			}
+		}},
+		{name: "dnc add refused names the number", args: []string{"campaigns", "dnc", "add", "banana"}, code: 1, stderr: []string{"pbxagent campaigns dnc add:", "numbers[0]"}},
+		{name: "dnc list", args: []string{"campaigns", "dnc", "list"}, stdout: []string{"NUMBER", "ADDED", "+38761100004", "+38761100006", "+442071234002"}},
+		{name: "dnc list digits", args: []string{"campaigns", "dnc", "list", "61100", "--json"}, checkJSON: func(t *testing.T, out string) {
+			var v struct {
+				Total   int `json:"total"`
+				Numbers []struct {
+					Number string `json:"number"`
+				} `json:"numbers"`
+			}
+			if err := json.Unmarshal([]byte(out), &v); err != nil || v.Total != 2 || v.Numbers[0].Number != "+38761100004" {
+				t.Errorf("dnc list 61100: %v %s", err, out)
+			}
+		}},
+		{name: "dnc remove needs --yes", args: []string{"campaigns", "dnc", "remove", "061100004"}, code: 2, stderr: []string{"pass --yes"}},
+		{name: "dnc remove national", args: []string{"campaigns", "dnc", "remove", "061100004", "--yes"}, stdout: []string{"removed 061100004"}},
+		{name: "dnc remove not listed", args: []string{"campaigns", "dnc", "remove", "+38761100004", "--yes"}, code: 1, stderr: []string{"not on the do-not-call list"}},
+		{name: "dnc after remove", args: []string{"campaigns", "dnc", "list"}, stdout: []string{"+38761100006"}, notStdout: []string{"+38761100004"}},
+		{name: "delete needs --yes", args: []string{"campaigns", "delete", "spring"}, code: 2, stderr: []string{"pass --yes"}},
+		{name: "delete", args: []string{"campaigns", "delete", "spring", "--yes"}, stdout: []string{"deleted campaign spring"}},
+		{name: "deleted", args: []string{"campaigns", "show", "spring"}, code: 1, stderr: []string{"pbxagent campaigns show:"}},
 	})
 }
 

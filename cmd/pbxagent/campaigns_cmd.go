@@ -20,13 +20,16 @@ commands:
                         --from FILE reads the JSON body
   edit ID               change a campaign's settings (--name, --set, --from)
   start|pause|stop ID   start, pause or stop dialling
+  delete ID             delete a stopped campaign with its leads and figures (--yes)
   leads upload ID FILE  add leads from a CSV (number, name, timezone, custom columns;
                         - reads stdin); every row or none
+  leads list ID         a campaign's leads (--offset, --limit)
+  leads delete ID LEAD  delete one lead; --all deletes every lead (--yes)
+  dnc list [DIGITS]     the do-not-call list (numbers containing DIGITS)
+  dnc add NUMBER...     add numbers (E.164, or national in --region)
+  dnc remove NUMBER     take a number off the list (--yes)
   stats ID              a campaign's real-time figures
   agents                the dialer's agents and their states
-
-Campaigns cannot be deleted (the API keeps them, with their 72-hour
-abandonment records): stop one instead.
 
 ` + connHelp
 
@@ -37,7 +40,8 @@ func (c *cli) campaigns(ctx context.Context, args []string) int {
 	return c.dispatch(ctx, "campaigns", campaignsUsage, map[string]func(context.Context, []string) int{
 		"list": c.campaignsList, "show": c.campaignsShow, "create": c.campaignsCreate, "edit": c.campaignsEdit,
 		"start": action("start"), "pause": action("pause"), "stop": action("stop"),
-		"leads": c.campaignsLeads, "stats": c.campaignsStats, "agents": c.campaignsAgents,
+		"delete": c.campaignsDelete, "leads": c.campaignsLeads, "dnc": c.dnc,
+		"stats": c.campaignsStats, "agents": c.campaignsAgents,
 	}, args)
 }
 
@@ -187,13 +191,24 @@ func (c *cli) campaignsAction(ctx context.Context, action string, args []string)
 	})
 }
 
+const leadsUsage = `usage: pbxagent campaigns leads <command> [flags]
+
+commands:
+  upload ID FILE.csv    add leads from a CSV (- reads stdin); every row or none
+  list ID               a campaign's leads (--offset, --limit)
+  delete ID LEAD        delete one lead; --all instead of LEAD deletes every lead (--yes)
+
+` + connHelp
+
 func (c *cli) campaignsLeads(ctx context.Context, args []string) int {
-	if len(args) == 0 || args[0] != "upload" {
-		fmt.Fprint(c.stderr, "usage: pbxagent campaigns leads upload ID FILE.csv [flags]\n")
-		return exitUsage
-	}
+	return c.dispatch(ctx, "campaigns leads", leadsUsage, map[string]func(context.Context, []string) int{
+		"upload": c.leadsUpload, "list": c.leadsList, "delete": c.leadsDelete,
+	}, args)
+}
+
+func (c *cli) leadsUpload(ctx context.Context, args []string) int {
 	cmd := c.newCommand("campaigns leads upload", "ID FILE.csv", "Add leads from a CSV (- reads stdin): a header line naming number and, optionally, name,\ntimezone and custom columns. National numbers are read in the campaign's default_region, else\nnumbers.default_region. Every row is added or none: every bad line is named.")
-	cl, pos, code := cmd.start(args[1:], 2, 2)
+	cl, pos, code := cmd.start(args, 2, 2)
 	if cl == nil {
 		return code
 	}

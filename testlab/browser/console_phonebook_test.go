@@ -41,10 +41,18 @@ func TestConsolePhonebook(t *testing.T) {
 	l.apiJSON(t, "POST", "/api/v1/sources/"+src.ID+"/sync?wait=true", nil, http.StatusOK, nil)
 
 	var res struct {
-		Search        []string `json:"search_387_61"`
-		Summary       string   `json:"summary_387_61"`
-		Confirmation  string   `json:"upload_confirmation"`
-		Imported      string   `json:"imported"`
+		Search       []string `json:"search_387_61"`
+		Summary      string   `json:"summary_387_61"`
+		Confirmation string   `json:"upload_confirmation"`
+		Imported     string   `json:"imported"`
+		Progress     struct {
+			Phase, Label, Text, Live string
+			Value, Max               float64
+		} `json:"progress"`
+		Format string `json:"format"`
+		Google struct {
+			Imported, Format, Skipped, Warnings string
+		} `json:"google"`
 		AfterUpload   []string `json:"after_upload"`
 		Added         []string `json:"added"`
 		BadNumber     string   `json:"bad_number_error"`
@@ -73,6 +81,14 @@ func TestConsolePhonebook(t *testing.T) {
 		{name: "the confirmation asks and counts", ok: strings.Contains(res.Confirmation, "CSV upload will delete existing records. Do you want to proceed?") &&
 			strings.Contains(res.Confirmation, "1 contact from earlier CSV uploads")},
 		{name: "import outcome", ok: strings.Contains(res.Imported, "Imported 2 rows") && strings.Contains(res.Imported, "2 created") && strings.Contains(res.Imported, "1 deleted")},
+		{name: "the import's final progress", ok: res.Progress.Phase == "done" && res.Progress.Max == 2 && res.Progress.Value == 2 &&
+			strings.HasSuffix(res.Progress.Label, "-bar") && res.Progress.Live == "polite" && res.Progress.Text == "Done: 2 of 2 rows written."},
+		{name: "the detected format", ok: res.Format == "Detected format: Central Phone Book (no header row)."},
+		{name: "a Google export: format", ok: strings.Contains(res.Google.Imported, "Imported 2 rows (google)") &&
+			res.Google.Format == "Detected format: Google Contacts export (recognised by its header row)."},
+		{name: "a Google export: the skipped column", ok: strings.Contains(res.Google.Skipped, "Hobby (column 6): 1 values")},
+		{name: "a Google export: the warning with its line, column and message", ok: strings.Contains(res.Google.Warnings, "1 rows had problems") &&
+			strings.Contains(res.Google.Warnings, "Line 3: ") && strings.Contains(res.Google.Warnings, `"call me" is not a phone number`)},
 		{name: "rows after the upload", ok: slices.Contains(res.AfterUpload, "Nova Csv") && slices.Contains(res.AfterUpload, "Druga Csv") && !slices.Contains(res.AfterUpload, "Old Csvrow")},
 		{name: "added", ok: slices.Equal(res.Added, []string{"Zora Test"})},
 		{name: "a bad number names the field", ok: strings.Contains(res.BadNumber, "numbers[")},

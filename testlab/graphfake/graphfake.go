@@ -49,6 +49,9 @@ type Server struct {
 	TokenLifetime int
 
 	ClientID, ClientSecret, Tenant string
+	// Scope is the scope a token must be asked for; empty: the fake's own
+	// origin followed by /.default (it plays the Graph it serves).
+	Scope string
 
 	seq      int
 	colls    map[string]*collection // "users", "contacts"
@@ -192,6 +195,21 @@ func graphError(w http.ResponseWriter, code int, ecode, msg string) {
 	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": ecode, "message": msg}})
 }
 
+// scope is the token scope the fake accepts for request r.
+func (s *Server) scope(r *http.Request) string {
+	s.mu.Lock()
+	sc := s.Scope
+	s.mu.Unlock()
+	if sc != "" {
+		return sc
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/.default"
+}
+
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		graphError(w, 400, "invalid_request", err.Error())
@@ -201,8 +219,17 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if bid, bsec, ok := r.BasicAuth(); ok {
 		id, secret = bid, bsec
 	}
-	if r.PostForm.Get("grant_type") != "client_credentials" || r.PostForm.Get("scope") != "https://graph.microsoft.com/.default" {
-		graphError(w, 400, "invalid_request", "grant_type/scope")
+	if r.PostForm.Get("grant_type") != "client_credentials" {
+		graphError(w, 400, "unsupported_grant_type", "grant_type")
+		return
+	}
+	if want := s.scope(r); r.PostForm.Get("scope") != want {
+		// Entra answers a scope for another resource with invalid_scope
+		// (AADSTS70011).
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		json.NewEncoder(w).Encode(map[string]string{"error": "invalid_scope",
+			"error_description": fmt.Sprintf("AADSTS70011: The provided value for the input parameter 'scope' is not valid: %q; this Graph's is %q", r.PostForm.Get("scope"), want)})
 		return
 	}
 	if id != s.ClientID || secret != s.ClientSecret {

@@ -21,8 +21,23 @@ func TestFakeProtocol(t *testing.T) {
 	srv := httptest.NewServer(g)
 	defer srv.Close()
 
+	// The fake plays the Graph at its own origin: a token for another
+	// resource (the global Graph) is refused as Entra does.
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"id"}, "client_secret": {"secret"}, "scope": {"https://graph.microsoft.com/.default"}}
 	resp, err := http.PostForm(srv.URL+g.TokenPath(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused struct {
+		Error string `json:"error"`
+	}
+	json.NewDecoder(resp.Body).Decode(&refused)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || refused.Error != "invalid_scope" {
+		t.Fatalf("another resource's scope: %d %+v", resp.StatusCode, refused)
+	}
+	form.Set("scope", srv.URL+"/.default")
+	resp, err = http.PostForm(srv.URL+g.TokenPath(), form)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -315,7 +315,7 @@ export declare class PbxAgent {
   postContactsImport(params: { mode?: "replace" | "merge"; confirm?: boolean; import_id?: string; }, body: string | Blob, init?: RequestInit): Promise<ApiImportResult>;
 
   /**
-   * A CSV template
+   * A CSV template: two example contacts in the Central Phone Book format, to fill in and upload
    * GET /api/v1/contacts/template
    */
   getContactsTemplate(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<string>;

@@ -609,7 +609,7 @@ export class PbxAgent {
   }
 
   /**
-   * A CSV template
+   * A CSV template: two example contacts in the Central Phone Book format, to fill in and upload
    * GET /api/v1/contacts/template
    */
   getContactsTemplate(params = {}, body = undefined, init = undefined) {
@@ -727,7 +727,7 @@ export class PbxAgent {
    * Take a number off the do-not-call list
    * DELETE /api/v1/dnc/{number}
    * @param params.number path parameter. The number: E.164, or national in region
-   * @param params.region query parameter. The ISO country of a national number (without +)
+   * @param params.region query parameter. The ISO country of a national number (without +); default numbers.default_region
    */
   deleteDncByNumber(params = {}, body = undefined, init = undefined) {
     return this.call("deleteDncByNumber", "DELETE", "/api/v1/dnc/{number}", { p: ["number"], q: ["region"] }, params, body, init);

@@ -78,6 +78,22 @@ type Settings struct {
 	// GraphURL and TokenURL override the endpoints (national clouds, tests).
 	GraphURL string `json:"graph_url"`
 	TokenURL string `json:"token_url"`
+	// TokenScope is the scope tokens are asked for; empty: GraphScope of
+	// GraphURL (a proxy in front of Graph sets the real Graph's scope).
+	TokenScope string `json:"token_scope"`
+}
+
+// GraphScope is the client-credentials scope for the Graph at graphURL:
+// its origin followed by /.default, so that a national cloud's Graph
+// (https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn, …;
+// https://learn.microsoft.com/graph/deployments) gets a token for itself
+// rather than for the global https://graph.microsoft.com.
+func GraphScope(graphURL string) (string, error) {
+	u, err := url.Parse(graphURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", fmt.Errorf("graph_url %q: not an absolute URL", graphURL)
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + "/.default", nil
 }
 
 var (
@@ -127,6 +143,15 @@ func New(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 			return nil, err
 		}
 	}
+	scope := s.TokenScope
+	if scope == "" {
+		var err error
+		if scope, err = GraphScope(s.GraphURL); err != nil {
+			return nil, dirsync.Invalid("graph_url", err.Error())
+		}
+	} else if u, err := url.Parse(scope); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		return nil, dirsync.Invalid("token_scope", "an absolute URL such as https://graph.microsoft.com/.default")
+	}
 	fm := s.FieldMap
 	if len(fm) == 0 {
 		fm = DefaultFieldMap
@@ -161,7 +186,7 @@ func New(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 		userSel: strings.Join(sel, ","), orgOn: s.OrgContacts == nil || *s.OrgContacts,
 		retry: dirsync.Retry{Client: hc, Clock: clk, Attempts: env.Attempts()},
 		cc: clientcredentials.Config{ClientID: s.ClientID, ClientSecret: s.ClientSecret, TokenURL: s.TokenURL,
-			Scopes: []string{"https://graph.microsoft.com/.default"}, AuthStyle: oauth2.AuthStyleInParams}}
+			Scopes: []string{scope}, AuthStyle: oauth2.AuthStyleInParams}}
 	return src, nil
 }
 

@@ -254,3 +254,64 @@ func FuzzDecodePage(f *testing.F) {
 		}
 	})
 }
+
+func TestGraphScope(t *testing.T) {
+	tests := []struct {
+		name, graphURL, want string
+	}{
+		{name: "global", graphURL: "https://graph.microsoft.com/v1.0", want: "https://graph.microsoft.com/.default"},
+		{name: "US Government L4", graphURL: "https://graph.microsoft.us/v1.0", want: "https://graph.microsoft.us/.default"},
+		{name: "US Government L5 (DOD)", graphURL: "https://dod-graph.microsoft.us/beta", want: "https://dod-graph.microsoft.us/.default"},
+		{name: "China (21Vianet)", graphURL: "https://microsoftgraph.chinacloudapi.cn/v1.0/", want: "https://microsoftgraph.chinacloudapi.cn/.default"},
+		{name: "case and port", graphURL: "HTTPS://Graph.Example.com:8443/v1.0", want: "https://graph.example.com:8443/.default"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := m365.GraphScope(tc.graphURL)
+			if err != nil || got != tc.want {
+				t.Errorf("GraphScope(%q) = %q, %v; want %q", tc.graphURL, got, err, tc.want)
+			}
+		})
+	}
+	if _, err := m365.GraphScope("/v1.0"); err == nil {
+		t.Error("GraphScope of a relative URL: no error")
+	}
+}
+
+// TestTokenScope: the token is asked for the scope of the Graph at
+// graph_url (the fake accepts only its own origin's), or for token_scope
+// when it is set (a proxy in front of another Graph).
+func TestTokenScope(t *testing.T) {
+	tests := []struct {
+		name      string
+		fakeScope string // what the fake's Graph accepts; empty: its own origin
+		extra     map[string]any
+		wantErr   string
+	}{
+		{name: "derived from graph_url", extra: nil},
+		{name: "the global Graph's scope is refused by another Graph", fakeScope: "https://graph.microsoft.us/.default", wantErr: "invalid_scope"},
+		{name: "token_scope for a proxy", fakeScope: "https://graph.microsoft.us/.default",
+			extra: map[string]any{"token_scope": "https://graph.microsoft.us/.default"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 2, 0, tc.extra)
+			f.g.Scope = tc.fakeScope
+			sink := syncfake.NewSink()
+			_, err := f.src.Sync(context.Background(), dirsync.Request{Full: true}, sink)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("sync: %v", err)
+			case tc.wantErr == "" && len(sink.Set) != 2:
+				t.Fatalf("sync: %d contacts, want 2", len(sink.Set))
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("sync: %v, want %s", err, tc.wantErr)
+			}
+		})
+	}
+	_, err := m365.New(json.RawMessage(`{"tenant_id":"t","client_id":"a","client_secret":"b","token_scope":"graph"}`), dirsync.Env{})
+	var fe *dirsync.FieldError
+	if !errors.As(err, &fe) || fe.Field != "settings.token_scope" {
+		t.Errorf("a bad token_scope: %v", err)
+	}
+}

@@ -40,6 +40,18 @@ run(async ({ page, result }) => {
   await top().getByRole('button', { name: P.uploadYes }).click();
   await panel().locator('p[id$=-imported]').waitFor();
   result.imported = await panel().locator('p[id$=-imported]').innerText();
+  // The import's final progress (read from GET /api/v1/contact-imports/{id}),
+  // the detected format and the warning with its message.
+  const bar = panel().locator('progress[id$=-bar]');
+  result.progress = {
+    phase: await bar.getAttribute('data-phase'),
+    value: await bar.evaluate((b) => b.value),
+    max: await bar.evaluate((b) => b.max),
+    label: await panel().getByLabel(fmt(P.importing, { name: 'book.csv' })).evaluate((b) => b.id),
+    text: await panel().locator('p[id$=-status]').innerText(),
+    live: await panel().locator('p[id$=-status]').getAttribute('aria-live'),
+  };
+  result.format = await panel().locator('p[id$=-format]').innerText();
   await page.waitForFunction(() => document.querySelectorAll('[role=tabpanel]:not([hidden]) tbody tr').length > 3);
   result.after_upload = (await names()).sort();
   await checkA11y(page, 'after the upload');
@@ -50,6 +62,22 @@ run(async ({ page, result }) => {
     const file = await dl.path();
     result[key] = { name: dl.suggestedFilename(), text: readFileSync(file, 'utf8') };
   }
+
+  step('upload a Google export: its format, skipped column and warnings');
+  await panel().getByLabel(P.csvFile, { exact: true }).setInputFiles({ name: 'google.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('First Name,Last Name,Organization Name,Phone 1 - Label,Phone 1 - Value,Hobby\n' +
+      'Nova,Csv,Csvco,Mobile,061 222 333,chess\nDruga,Csv,,Work,033 444 555 ::: call me,\n') });
+  await panel().getByRole('button', { name: P.upload, exact: true }).click();
+  await top().getByRole('button', { name: P.uploadYes }).click();
+  await panel().locator('p[id$=-format]', { hasText: 'Google' }).waitFor();
+  result.google = {
+    imported: await panel().locator('p[id$=-imported]').innerText(),
+    format: await panel().locator('p[id$=-format]').innerText(),
+    skipped: await panel().locator('[id$=-skipped]').innerText(),
+  };
+  await panel().locator('details[id$=-warnings] summary').click();
+  result.google.warnings = await panel().locator('details[id$=-warnings]').innerText();
+  await checkA11y(page, 'import outcome with warnings');
 
   step('add a contact');
   await panel().getByRole('button', { name: P.add }).click();

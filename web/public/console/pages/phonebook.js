@@ -6,6 +6,17 @@
 
 const TYPES = ['work', 'mobile', 'home', 'fax'];
 const LIMIT = 1000;
+// How often a running import's status is read.
+const POLL_MS = 1000;
+// Counts in the progress line, grouped in the page's language (150,000).
+const NUM = new Intl.NumberFormat(document.documentElement.lang || undefined);
+
+/** An id for an import, to read its status while it runs. */
+function importID() {
+  const b = new Uint8Array(8);
+  crypto.getRandomValues(b);
+  return 'console-' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
 
 export default {
   id: 'phonebook',
@@ -198,6 +209,65 @@ function book(panel, ctx, scope, canEdit) {
     const file = ui.field({ label: s.csvFile, name: 'csv', type: 'file', id: `${p}-csv`, accept: '.csv,text/csv' });
     const progress = h('div', { id: `${p}-progress` });
     const outcome = h('div', { id: `${p}-outcome` });
+    /** Shows an import's status: the phase, a determinate bar where the
+     * total is known, rows parsed and written, the time left. */
+    const showProgress = (bar, status, st) => {
+      const phase = s.phases[st.phase] || st.phase;
+      const total = st.rows_total || 0;
+      const n = (v) => NUM.format(v || 0);
+      let text;
+      let value = null;
+      let max = 1;
+      switch (st.phase) {
+        case 'receiving':
+          text = st.bytes_total ? ui.fmt(s.progressReceiving, { phase, received: n(st.bytes_received), total: n(st.bytes_total) }) : phase;
+          if (st.bytes_total) [value, max] = [st.bytes_received, st.bytes_total];
+          break;
+        case 'validating':
+          text = ui.fmt(s.progressValidating, { phase, parsed: n(st.rows_parsed) });
+          break;
+        case 'applying':
+        case 'publishing':
+          text = ui.fmt(s.progressApplying, { phase, parsed: n(st.rows_parsed), written: n(st.rows_written), total: n(total) });
+          if (total) [value, max] = [st.rows_written, total];
+          break;
+        case 'done':
+          text = ui.fmt(s.progressDone, { phase, written: n(st.rows_written), total: n(total) });
+          [value, max] = [total || 1, total || 1];
+          break;
+        default:
+          text = phase;
+      }
+      if (st.seconds_left && st.phase !== 'done') text += ' ' + ui.fmt(s.secondsLeft, { s: st.seconds_left });
+      if (value === null) {
+        bar.removeAttribute('value');
+      } else {
+        bar.max = max;
+        bar.value = Math.min(value, max);
+      }
+      bar.dataset.phase = st.phase;
+      if (status.textContent !== text) status.textContent = text;
+    };
+    /** What an import did: counts, the detected format, the columns it
+     * skipped and the rows with problems. */
+    const importOutcome = (res) => {
+      const out = [h('p', { id: `${p}-imported` }, ui.fmt(s.imported, res))];
+      if (res.format_description) out.push(h('p', { id: `${p}-format` }, ui.fmt(s.formatDetected, { description: res.format_description })));
+      const cols = res.skipped_columns || [];
+      if (cols.length) {
+        out.push(h('div', { id: `${p}-skipped` }, h('p', {}, s.skippedColumns),
+          h('ul', {}, cols.map((c) => h('li', {}, ui.fmt(s.skippedColumn, c))))));
+      }
+      const warnings = res.warnings || [];
+      if (warnings.length) {
+        const n = Math.max(res.warnings_total || 0, warnings.length);
+        const shown = warnings.slice(0, 100);
+        out.push(h('details', { id: `${p}-warnings` },
+          h('summary', {}, ui.fmt(s.warnings, { n }) + (n > shown.length ? ' ' + ui.fmt(s.warningsShown, { shown: shown.length }) : '')),
+          h('ul', {}, shown.map((w) => h('li', {}, [w.line ? `${s.line} ${w.line}` : '', w.field, w.msg].filter(Boolean).join(': '))))));
+      }
+      return out;
+    };
     const upload = ui.button(s.upload, async () => {
       const chosen = file.input.files && file.input.files[0];
       if (!chosen) {
@@ -220,28 +290,50 @@ function book(panel, ctx, scope, canEdit) {
       });
       if (!ok) return;
       upload.disabled = true;
-      // The import answers when it is done: an indeterminate bar and the
-      // time so far (announced once, not every second).
-      const started = Date.now();
-      const elapsed = h('span', { id: `${p}-elapsed` });
-      const tick = setInterval(() => { elapsed.textContent = ui.fmt(s.elapsed, { s: Math.round((Date.now() - started) / 1000) }); }, 1000);
-      progress.replaceChildren(h('label', { for: `${p}-bar` }, ui.fmt(s.importing, { name: chosen.name })), ' ', h('progress', { id: `${p}-bar` }), ' ', elapsed);
+      // The upload answers when the import is done; meanwhile its status
+      // (GET /api/v1/contact-imports/{id}, by the id chosen here) gives the
+      // phase and the rows parsed and written, polled about once a second.
+      const id = importID();
+      const bar = h('progress', { id: `${p}-bar`, 'aria-describedby': `${p}-status` });
+      const status = h('p', { id: `${p}-status`, 'aria-live': 'polite' }, s.phases.receiving);
+      progress.replaceChildren(h('label', { for: `${p}-bar` }, ui.fmt(s.importing, { name: chosen.name })), ' ', bar, status);
+      outcome.replaceChildren();
       ctx.notify(ui.fmt(s.importing, { name: chosen.name }));
+      let running = true;
+      let timer;
+      const poll = async () => {
+        try {
+          const st = await client.getContactImportsById({ id });
+          if (running) showProgress(bar, status, st);
+        } catch {
+          // Not begun yet (404) or a passing failure: the next poll tells.
+        }
+        if (running) timer = setTimeout(poll, POLL_MS);
+      };
+      timer = setTimeout(poll, POLL_MS);
       try {
-        const res = await client.postContactsImport({ mode: 'replace', confirm: true }, chosen);
-        progress.replaceChildren();
-        const warnings = res.warnings || [];
-        outcome.replaceChildren(h('p', { id: `${p}-imported` }, ui.fmt(s.imported, res)),
-          warnings.length ? h('details', {}, h('summary', {}, ui.fmt(s.warnings, { n: warnings.length })),
-            h('ul', {}, warnings.slice(0, 100).map((w) => h('li', {}, [w.line ? `${s.line} ${w.line}` : '', w.field, w.message].filter(Boolean).join(': '))))) : '');
+        const res = await client.postContactsImport({ mode: 'replace', confirm: true, import_id: id }, chosen);
+        running = false;
+        clearTimeout(timer);
+        // The final state, from the status when it answers (it keeps the
+        // last imports), else from the answer itself.
+        let st;
+        try {
+          st = await client.getContactImportsById({ id });
+        } catch {
+          st = { phase: 'done', rows_total: res.rows, rows_written: res.rows };
+        }
+        showProgress(bar, status, st.phase === 'done' ? st : { ...st, phase: 'done' });
+        outcome.replaceChildren(...importOutcome(res));
         ctx.notify(ui.fmt(s.imported, res));
         file.input.value = '';
         await load('');
       } catch (err) {
+        running = false;
+        clearTimeout(timer);
         progress.replaceChildren();
         ctx.error(err);
       } finally {
-        clearInterval(tick);
         upload.disabled = false;
       }
     }, { id: `${p}-upload` });

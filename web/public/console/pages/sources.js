@@ -30,6 +30,7 @@ const TYPES = [
     { key: 'field_map', kind: 'pairs', advanced: true },
     { key: 'graph_url', kind: 'url', advanced: true },
     { key: 'token_url', kind: 'url', advanced: true },
+    { key: 'token_scope', kind: 'url', advanced: true },
   ] },
   { type: 'custom', fields: [
     { key: 'url', kind: 'url', required: true },

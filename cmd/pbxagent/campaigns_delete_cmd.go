@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// The commands that remove dialer data: a campaign, its leads, and the
+// do-not-call list's numbers.
+
+func (c *cli) campaignsDelete(ctx context.Context, args []string) int {
+	cmd := c.newCommand("campaigns delete", "ID", "Delete a campaign with its leads and figures. The daemon refuses while it runs, has calls\nin progress or agents logged in: stop it first. Asks first unless --yes.")
+	yes := cmd.fs.Bool("yes", false, "delete without asking")
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return code
+	}
+	if code, ok := cmd.confirmOrYes(ctx, *yes, "Delete campaign "+cleanLine(pos[0])+" with its leads and figures?"); !ok {
+		return code
+	}
+	if err := cl.DeleteCampaign(ctx, pos[0]); err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(map[string]any{"deleted": pos[0]}, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "deleted campaign %s\n", cleanLine(pos[0]))
+		return err
+	})
+}
+
+func (c *cli) leadsList(ctx context.Context, args []string) int {
+	cmd := c.newCommand("campaigns leads list", "ID", "List a campaign's leads: id, number, name, status, attempts.")
+	offset := cmd.fs.Int("offset", 0, "leads to skip")
+	limit := cmd.fs.Int("limit", 100, "leads to show")
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return code
+	}
+	page, err := cl.ListLeads(ctx, pos[0], *offset, *limit)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(page, func(w io.Writer) error {
+		if len(page.Leads) == 0 {
+			fmt.Fprintf(c.stderr, "no leads (%d in the campaign)\n", page.Total)
+			return nil
+		}
+		rows := make([][]string, len(page.Leads))
+		for i, l := range page.Leads {
+			rows[i] = []string{l.ID, l.Number, l.Name, string(l.Status), strconv.Itoa(l.Attempts)}
+		}
+		if err := table(w, []string{"LEAD", "NUMBER", "NAME", "STATUS", "ATTEMPTS"}, rows); err != nil {
+			return err
+		}
+		if shown := page.Offset + len(page.Leads); shown < page.Total {
+			fmt.Fprintf(c.stderr, "%d of %d leads shown: --offset %d for more\n", len(page.Leads), page.Total, shown)
+		}
+		return nil
+	})
+}
+
+func (c *cli) leadsDelete(ctx context.Context, args []string) int {
+	cmd := c.newCommand("campaigns leads delete", "ID [LEAD|--all]", "Delete one lead of a campaign (its id, from leads list), or every lead with --all.\nThe daemon refuses while the lead is being dialled. Asks first unless --yes.")
+	all := cmd.fs.Bool("all", false, "delete every lead of the campaign")
+	yes := cmd.fs.Bool("yes", false, "delete without asking")
+	cl, pos, code := cmd.start(args, 1, 2)
+	if cl == nil {
+		return code
+	}
+	id := pos[0]
+	switch {
+	case *all && len(pos) == 2:
+		return cmd.fail(usagef("give a LEAD or --all, not both"))
+	case !*all && len(pos) == 1:
+		return cmd.fail(usagef("give the LEAD to delete, or --all"))
+	}
+	if *all {
+		if code, ok := cmd.confirmOrYes(ctx, *yes, "Delete every lead of campaign "+cleanLine(id)+"?"); !ok {
+			return code
+		}
+		n, err := cl.DeleteLeads(ctx, id)
+		if err != nil {
+			return cmd.fail(err)
+		}
+		return cmd.out(map[string]any{"deleted": n}, func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "%d leads deleted from %s\n", n, cleanLine(id))
+			return err
+		})
+	}
+	lead := pos[1]
+	if code, ok := cmd.confirmOrYes(ctx, *yes, "Delete lead "+cleanLine(lead)+" of campaign "+cleanLine(id)+"?"); !ok {
+		return code
+	}
+	if err := cl.DeleteLead(ctx, id, lead); err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(map[string]any{"deleted": lead}, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "deleted lead %s of %s\n", cleanLine(lead), cleanLine(id))
+		return err
+	})
+}
+
+const dncUsage = `usage: pbxagent campaigns dnc <command> [flags]
+
+commands:
+  list [DIGITS]       the do-not-call numbers (those containing DIGITS), in number order
+  add NUMBER...       add numbers: E.164, or national in --region (default numbers.default_region)
+  remove NUMBER       take a number off the list (asks first unless --yes)
+
+The list is shared by every campaign: a listed number is never dialled.
+
+` + connHelp
+
+func (c *cli) dnc(ctx context.Context, args []string) int {
+	return c.dispatch(ctx, "campaigns dnc", dncUsage, map[string]func(context.Context, []string) int{
+		"list": c.dncList, "add": c.dncAdd, "remove": c.dncRemove,
+	}, args)
+}
+
+func (c *cli) dncList(ctx context.Context, args []string) int {
+	cmd := c.newCommand("campaigns dnc list", "[DIGITS]", "List the do-not-call numbers, those containing DIGITS when given, in number order.")
+	offset := cmd.fs.Int("offset", 0, "numbers to skip")
+	limit := cmd.fs.Int("limit", 0, "numbers to show (0: all)")
+	cl, pos, code := cmd.start(args, 0, 1)
+	if cl == nil {
+		return code
+	}
+	q := ""
+	if len(pos) == 1 {
+		q = pos[0]
+	}
+	page, err := cl.ListDNC(ctx, q, *offset, *limit)
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(page, func(w io.Writer) error {
+		if len(page.Numbers) == 0 {
+			fmt.Fprintln(c.stderr, "no numbers listed")
+			return nil
+		}
+		rows := make([][]string, len(page.Numbers))
+		for i, n := range page.Numbers {
+			rows[i] = []string{n.Number, n.AddedAt.Local().Format("2006-01-02 15:04")}
+		}
+		if err := table(w, []string{"NUMBER", "ADDED"}, rows); err != nil {
+			return err
+		}
+		if shown := page.Offset + len(page.Numbers); shown < page.Total {
+			fmt.Fprintf(c.stderr, "%d of %d numbers shown: --offset %d for more\n", len(page.Numbers), page.Total, shown)
+		}
+		return nil
+	})
+}
+
+func (c *cli) dncAdd(ctx context.Context, args []string) int {
+	cmd := c.newCommand("campaigns dnc add", "NUMBER...", "Put numbers on the do-not-call list: E.164, or national numbers read in --region\n(default: the daemon's numbers.default_region).")
+	region := cmd.fs.String("region", "", "the ISO country of national numbers, e.g. BA")
+	cl, pos, code := cmd.start(args, 1, -1)
+	if cl == nil {
+		return code
+	}
+	res, err := cl.AddDNC(ctx, pos, strings.ToUpper(*region))
+	if err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(res, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "%d added to the do-not-call list; it holds %d\n", res.Added, res.Listed)
+		return err
+	})
+}
+
+func (c *cli) dncRemove(ctx context.Context, args []string) int {
+	cmd := c.newCommand("campaigns dnc remove", "NUMBER", "Take a number off the do-not-call list (E.164, or national in --region, default the\ndaemon's numbers.default_region): campaigns may call it again. Asks first unless --yes.")
+	region := cmd.fs.String("region", "", "the ISO country of a national number, e.g. BA")
+	yes := cmd.fs.Bool("yes", false, "remove without asking")
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return code
+	}
+	if code, ok := cmd.confirmOrYes(ctx, *yes, "Take "+cleanLine(pos[0])+" off the do-not-call list? Campaigns may call it again."); !ok {
+		return code
+	}
+	if err := cl.RemoveDNC(ctx, pos[0], strings.ToUpper(*region)); err != nil {
+		return cmd.fail(err)
+	}
+	return cmd.out(map[string]any{"removed": pos[0]}, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "removed %s from the do-not-call list\n", cleanLine(pos[0]))
+		return err
+	})
+}
