@@ -1,0 +1,89 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/events"
+	"github.com/pbxagent/pbxagent/agent/platform"
+)
+
+// eventsFeature is the event hub every feature publishes to and its
+// WebSocket, GET /api/v1/events (docs/events.md).
+type eventsFeature struct {
+	hub *events.Hub
+	h   *events.Handler
+}
+
+func newEvents(b *build) (platform.Component, error) {
+	hub, err := events.NewHub(b.cfg.Events)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	opts := []events.HandlerOption{events.WithPingInterval(b.cfg.Events.PingInterval), events.WithLogger(b.logger("events"))}
+	if u := b.d.users; u != nil {
+		// Roles and abilities are read again at each delivery: a user who
+		// loses an ability stops getting its events at once.
+		opts = append(opts, events.WithPrincipals(func(ctx context.Context, p platform.Principal) (platform.Principal, error) {
+			if p.UserID == "" {
+				return p, nil // the admin token, a client-credentials app
+			}
+			cur, err := u.Current(ctx, p.UserID)
+			if err != nil {
+				return p, err
+			}
+			p.Role, p.Abilities = cur.Role, cur.Abilities
+			return p, nil
+		}))
+	}
+	if c := b.d.cors; c != nil {
+		opts = append(opts, events.WithAllowedOrigins(c.Allowed))
+	}
+	b.d.events = hub
+	return &eventsFeature{hub: hub, h: events.NewHandler(hub, opts...)}, nil
+}
+
+// Name implements platform.Component.
+func (*eventsFeature) Name() string { return "events" }
+
+// Routes implements platform.Router.
+func (f *eventsFeature) Routes() []platform.Route {
+	return []platform.Route{{Method: http.MethodGet, Path: "/api/v1/events", Scope: platform.ScopeSignedIn, Handler: f.h, Op: eventsOp}}
+}
+
+// Drain closes every socket with 1001 "server stopping": they would hold
+// the HTTP shutdown for its whole timeout.
+func (f *eventsFeature) Drain(ctx context.Context) error { return f.h.Close(ctx) }
+
+// Shutdown makes sure no socket is left (one opened while draining).
+func (f *eventsFeature) Shutdown(ctx context.Context) error { return f.h.Close(ctx) }
+
+// eventsOp documents GET /api/v1/events.
+var eventsOp = platform.Operation{
+	Summary: "Live events (WebSocket): calls, presence, chat, call groups, hotel, dialer",
+	Description: "A WebSocket (send `Upgrade: websocket`): authenticate with a bearer token, or with the session cookie from a page " +
+		"of this server or of an allowed CORS origin (`Origin` is checked). The server sends a `welcome` message, then events " +
+		"`{\"op\":\"event\",\"seq\",\"time\",\"topic\",\"type\",\"data\"}` of the topics subscribed to " +
+		"(`{\"op\":\"subscribe\",\"topics\":[...]}`, each topic needing its scope) that the caller may see. " +
+		"Reconnect with `since` (the last `seq` received) to get every event missed within the window " +
+		"(`events.ring_size`, `events.ring_age`); outside it the server sends `resync_required`. " +
+		"Close codes: 1001 server stopping, 4003 account disabled, 4008 slow consumer. See docs/events.md.",
+	Params: []platform.Param{
+		{Name: "since", In: "query", Description: "Resume after this sequence number (the last `seq` received)",
+			Schema: map[string]any{"type": "integer", "minimum": 0}, Example: 1765098000000042},
+		{Name: "topics", In: "query", Description: "Topics to subscribe to at once, comma-separated (calls, presence, chat, callgroups, hotel, dialer)",
+			Example: "calls,presence"},
+	},
+	Responses: map[int]platform.Body{
+		101: {Description: "switching to the WebSocket protocol"},
+		400: {Description: "a bad `since` or an unknown topic"},
+		403: {Description: "a topic without its scope, or the session cookie from a foreign origin"},
+		426: {Description: "not a WebSocket request"},
+		503: {Description: "the server is stopping"},
+	},
+}
+
+// publishEvery bounds how often a feature's snapshot is published on its topic.
+const publishEvery = 200 * time.Millisecond
