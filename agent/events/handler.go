@@ -261,30 +261,40 @@ type badMsg struct {
 }
 
 func (c *connection) serve(parent context.Context, since *uint64) {
+	// ctx bounds every read and write: coder/websocket closes the socket
+	// outright when the context of a read or write in progress ends, so
+	// it ends last, once the watcher has closed the socket with its code.
+	// over ends when the writer or the reader is done.
 	ctx, cancel := context.WithCancel(parent)
+	over, end := context.WithCancel(ctx)
 	sub := c.h.hub.Subscribe()
 	var wg sync.WaitGroup
 	watched := make(chan struct{})
 	wg.Add(2)
-	go func() { defer wg.Done(); defer cancel(); c.read(ctx) }()
-	go func() { defer close(watched); c.watch(ctx, sub) }()
-	go func() { defer wg.Done(); c.pinger(ctx) }()
+	go func() { defer wg.Done(); defer end(); c.read(ctx, over) }()
+	go func() { defer close(watched); c.watch(over, sub) }()
+	go func() { defer wg.Done(); c.pinger(ctx, over) }()
 	defer func() {
 		// The watcher may be closing the socket with a code (stop, cut
 		// off): let it finish, then make sure the socket is closed so
 		// that the reader ends.
-		cancel()
+		end()
 		<-watched
 		_ = c.conn.CloseNow()
+		cancel()
 		wg.Wait()
 		c.h.hub.Unsubscribe(sub)
 	}()
+	c.loop(ctx, over, sub, since)
+}
 
+// loop is the writer: the welcome, then events and answers in order.
+func (c *connection) loop(ctx, over context.Context, sub *Sub, since *uint64) {
 	welcome := welcomeMsg{Op: "welcome", Seq: c.h.hub.Last(), Topics: c.topicList(),
 		Window: window{Events: c.h.hub.size, Seconds: c.h.hub.maxAge.Seconds()}}
 	if since != nil {
-		// The hub's position and the welcome's seq are taken together
-		// below: nothing published in between is lost or repeated.
+		// The subscriber was positioned when it subscribed; Resume moves
+		// it back to since: what was published since is replayed once.
 		rs := c.h.hub.Resume(sub, *since)
 		if err := c.send(ctx, welcome); err != nil {
 			return
@@ -318,7 +328,7 @@ func (c *connection) serve(parent context.Context, since *uint64) {
 			continue
 		}
 		select {
-		case <-ctx.Done():
+		case <-over.Done():
 			return
 		case <-sub.Wake():
 		case m := <-c.ctl:
@@ -425,7 +435,7 @@ func (c *connection) closeWith(code websocket.StatusCode, reason string) {
 
 // read parses client messages and hands them to the writer, which
 // answers them in order with the events.
-func (c *connection) read(ctx context.Context) {
+func (c *connection) read(ctx, over context.Context) {
 	for {
 		typ, b, err := c.conn.Read(ctx)
 		if err != nil {
@@ -441,24 +451,24 @@ func (c *connection) read(ctx context.Context) {
 		if fe != nil {
 			select {
 			case c.fail <- badMsg{id: m.ID, fe: fe}:
-			case <-ctx.Done():
+			case <-over.Done():
 				return
 			}
 			continue
 		}
 		select {
 		case c.ctl <- m:
-		case <-ctx.Done():
+		case <-over.Done():
 			return
 		}
 	}
 }
 
 // watch closes the socket when the daemon stops or the hub cuts the
-// connection off.
-func (c *connection) watch(ctx context.Context, sub *Sub) {
+// connection off, until over.
+func (c *connection) watch(over context.Context, sub *Sub) {
 	select {
-	case <-ctx.Done():
+	case <-over.Done():
 		// The writer may have ended because the hub cut it off.
 		select {
 		case <-sub.Cut():
@@ -476,12 +486,12 @@ func (c *connection) watch(ctx context.Context, sub *Sub) {
 
 // pinger pings the client every interval; a ping unanswered by the next
 // one drops the connection.
-func (c *connection) pinger(ctx context.Context) {
+func (c *connection) pinger(ctx, over context.Context) {
 	t := time.NewTicker(c.h.ping)
 	defer t.Stop()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-over.Done():
 			return
 		case <-t.C:
 		}
@@ -489,7 +499,7 @@ func (c *connection) pinger(ctx context.Context) {
 		err := c.conn.Ping(pctx)
 		cancel()
 		if err != nil {
-			if ctx.Err() == nil {
+			if over.Err() == nil {
 				c.h.log.Info("events: client dropped: no answer to ping", "user", c.p.UserID, "app", c.p.AppID)
 				_ = c.conn.CloseNow()
 			}
