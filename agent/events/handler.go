@@ -311,16 +311,14 @@ func (c *connection) loop(ctx, over context.Context, sub *Sub, since *uint64) {
 		if err != nil {
 			return // cut off: watch closes the socket with the reason
 		}
+		// The principal as it is now: one look-up per batch of events.
+		p, err := c.principal(ctx, len(evs))
+		if err != nil {
+			c.closeWith(CloseForbidden, "the account was disabled or deleted")
+			return
+		}
 		for _, ev := range evs {
-			if !c.topics[ev.topic] {
-				continue
-			}
-			ok, err := c.maysee(ctx, ev)
-			if err != nil {
-				c.closeWith(CloseForbidden, "the account was disabled or deleted")
-				return
-			}
-			if ok && c.write(ctx, ev.frame) != nil {
+			if c.topics[ev.topic] && p.Allows(Topics[ev.topic]) && ev.aud(p) && c.write(ctx, ev.frame) != nil {
 				return
 			}
 		}
@@ -343,29 +341,23 @@ func (c *connection) loop(ctx, over context.Context, sub *Sub, since *uint64) {
 	}
 }
 
-// maysee reports whether the connection's principal, as it is now, may see ev.
-func (c *connection) maysee(ctx context.Context, ev stored) (bool, error) {
-	p := c.p
-	if c.h.current != nil {
-		var err error
-		if p, err = c.h.current(ctx, c.p); err != nil {
-			return false, err
-		}
+// principal returns the connection's principal as it is now (its
+// user's current role and abilities); n == 0 skips the look-up.
+func (c *connection) principal(ctx context.Context, n int) (platform.Principal, error) {
+	if n == 0 || c.h.current == nil {
+		return c.p, nil
 	}
-	return p.Allows(Topics[ev.topic]) && ev.aud(p), nil
+	return c.h.current(ctx, c.p)
 }
 
 // handle carries out one client message and answers it.
 func (c *connection) handle(ctx context.Context, sub *Sub, m ClientMessage) error {
 	switch m.Op {
 	case OpSubscribe:
-		p := c.p
-		if c.h.current != nil {
-			var err error
-			if p, err = c.h.current(ctx, c.p); err != nil {
-				c.closeWith(CloseForbidden, "the account was disabled or deleted")
-				return err
-			}
+		p, err := c.principal(ctx, 1)
+		if err != nil {
+			c.closeWith(CloseForbidden, "the account was disabled or deleted")
+			return err
 		}
 		for i, t := range m.Topics {
 			if fe := topicAllowed(p, t, fmt.Sprintf("topics[%d]", i)); fe != nil {
