@@ -90,7 +90,11 @@ func NewHandler(hub *Hub, opts ...HandlerOption) *Handler {
 // Close ends every connection with CloseGoingAway ("server stopping"),
 // refuses new ones (503), and waits for their goroutines to end or ctx.
 func (h *Handler) Close(ctx context.Context) error {
+	// Under mu: ServeHTTP counts a connection in (wg.Add) under mu only
+	// while not stopping, so none is added once Wait may have begun.
+	h.mu.Lock()
 	h.stopOnce.Do(func() { close(h.stopping) })
+	h.mu.Unlock()
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
 	select {
@@ -290,19 +294,20 @@ func (c *connection) serve(parent context.Context, since *uint64) {
 
 // loop is the writer: the welcome, then events and answers in order.
 func (c *connection) loop(ctx, over context.Context, sub *Sub, since *uint64) {
-	welcome := welcomeMsg{Op: "welcome", Seq: c.h.hub.Last(), Topics: c.topicList(),
-		Window: window{Events: c.h.hub.size, Seconds: c.h.hub.maxAge.Seconds()}}
+	// The subscriber was positioned when it subscribed; Resume moves it
+	// back to since (what was published since is replayed once) or, out
+	// of the window, to the last event. The welcome names the position:
+	// the events that follow have greater numbers.
+	var rs *Resync
 	if since != nil {
-		// The subscriber was positioned when it subscribed; Resume moves
-		// it back to since: what was published since is replayed once.
-		rs := c.h.hub.Resume(sub, *since)
-		if err := c.send(ctx, welcome); err != nil {
-			return
-		}
-		if rs != nil && c.send(ctx, resyncMsg{Op: "resync_required", Since: rs.Since, Oldest: rs.Oldest, Seq: rs.Last}) != nil {
-			return
-		}
-	} else if err := c.send(ctx, welcome); err != nil {
+		rs = c.h.hub.Resume(sub, *since)
+	}
+	welcome := welcomeMsg{Op: "welcome", Seq: c.h.hub.Position(sub), Topics: c.topicList(),
+		Window: window{Events: c.h.hub.size, Seconds: c.h.hub.maxAge.Seconds()}}
+	if c.send(ctx, welcome) != nil {
+		return
+	}
+	if rs != nil && c.send(ctx, resyncMsg{Op: "resync_required", Since: rs.Since, Oldest: rs.Oldest, Seq: rs.Last}) != nil {
 		return
 	}
 	batch := min(maxBatch, c.h.hub.queue)
@@ -373,7 +378,9 @@ func (c *connection) handle(ctx context.Context, sub *Sub, m ClientMessage) erro
 		}
 	case OpResume:
 		if rs := c.h.hub.Resume(sub, *m.Since); rs != nil {
-			return c.send(ctx, resyncMsg{Op: "resync_required", Since: rs.Since, Oldest: rs.Oldest, Seq: rs.Last})
+			if err := c.send(ctx, resyncMsg{Op: "resync_required", Since: rs.Since, Oldest: rs.Oldest, Seq: rs.Last}); err != nil {
+				return err
+			}
 		}
 	}
 	return c.send(ctx, ackMsg{Op: "ack", ID: m.ID, Of: m.Op, Topics: c.topicList(), Seq: derefOr(m.Since)})

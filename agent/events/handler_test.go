@@ -15,7 +15,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
-	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // directory is a stand-in for the users component: the current role and
@@ -229,12 +228,16 @@ func types(ms []map[string]any) []string {
 // eventually polls cond until it holds or 10 s pass.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
 	for !cond() {
-		if time.Now().After(deadline) {
+		select {
+		case <-deadline.C:
 			t.Fatalf("%s: not after 10 s", what)
+		case <-tick.C:
 		}
-		runtime_Gosched()
 	}
 }
 
@@ -385,6 +388,17 @@ func orNil(s string) any {
 // duplicate, then the live ones; outside the window it is told to resync.
 func TestResumeAcrossReconnect(t *testing.T) {
 	r := newRig(t, Config{RingSize: 50, RingAge: time.Hour, PingInterval: time.Second, SendQueue: 50})
+	// A client that got only the welcome resumes from its seq.
+	c0 := r.connect("alice", "?topics=calls")
+	_ = c0.conn.CloseNow()
+	r.publish("calls", "call_created", Users("u-alice"), map[string]int{"i": -2})
+	r.publish("calls", "call_created", Users("u-alice"), map[string]int{"i": -1})
+	c1 := r.connect("alice", fmt.Sprintf("?topics=calls&since=%d", seqOf(c0.hello)))
+	if got := r.upTo(c1, "calls"); len(got) != 2 || seqOf(got[0]) != seqOf(c0.hello)+1 || seqOf(c1.hello) != seqOf(c0.hello) {
+		t.Fatalf("resumed from the welcome (%d, now %d): %v", seqOf(c0.hello), seqOf(c1.hello), got)
+	}
+	_ = c1.conn.CloseNow()
+	eventually(t, "the first connections end", func() bool { return r.h.Conns() == 0 })
 	c := r.connect("alice", "?topics=calls")
 	for i := range 5 {
 		r.publish("calls", "call_updated", Users("u-alice"), map[string]int{"i": i})
@@ -642,5 +656,3 @@ func TestRequestChecks(t *testing.T) {
 		}
 	})
 }
-
-var _ = clock.Real{}

@@ -206,6 +206,13 @@ func (h *Hub) Subscribe() *Sub {
 	return s
 }
 
+// Position returns the sequence number after which s's next events come.
+func (h *Hub) Position(s *Sub) uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return s.cursor
+}
+
 // Unsubscribe removes s.
 func (h *Hub) Unsubscribe(s *Sub) {
 	h.mu.Lock()
