@@ -74,6 +74,11 @@ func TestEventsSocketInDaemon(t *testing.T) {
 		}
 	}
 
+	if code, body := (client{t, base, cfg.AdminToken}).do("GET", "/metrics", "", nil); code != 200 ||
+		!strings.Contains(string(body), "pbxagent_events_connections 1\n") || !strings.Contains(string(body), `pbxagent_events_dropped_total{reason="slow_consumer"} 0`) {
+		t.Errorf("metrics: %d, no events socket figures", code)
+	}
+
 	// A person with the session cookie.
 	admc := client{t, base, cfg.AdminToken}
 	if code, b := admc.do("POST", "/api/v1/users", "application/json", []byte(`{"username":"ann","role":"user","password":"correct horse battery"}`)); code != 201 {

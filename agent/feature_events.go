@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/platform"
 )
@@ -42,7 +44,19 @@ func newEvents(b *build) (platform.Component, error) {
 		opts = append(opts, events.WithAllowedOrigins(c.Allowed))
 	}
 	b.d.events = hub
-	return &eventsFeature{hub: hub, h: events.NewHandler(hub, opts...)}, nil
+	h := events.NewHandler(hub, opts...)
+	b.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pbxagent_events_connections", Help: "Events WebSockets (GET /api/v1/events) open now.",
+	}, func() float64 { return float64(h.Conns()) }))
+	b.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pbxagent_events_window_bytes", Help: "Size of the events kept for clients that resume (events.ring_size, events.ring_age).",
+	}, func() float64 { _, n := hub.Held(); return float64(n) }))
+	for _, r := range events.DropReasons {
+		b.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "pbxagent_events_dropped_total", Help: "Events WebSockets the server ended, by reason.", ConstLabels: prometheus.Labels{"reason": r},
+		}, func() float64 { return float64(h.Drops(r)) }))
+	}
+	return &eventsFeature{hub: hub, h: h}, nil
 }
 
 // Name implements platform.Component.

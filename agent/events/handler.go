@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -49,6 +50,8 @@ type Handler struct {
 	current Principals
 	origins func(origin string) bool
 	log     *slog.Logger
+
+	drops [len(DropReasons)]atomic.Uint64
 
 	stopOnce sync.Once
 	stopping chan struct{}
@@ -104,6 +107,22 @@ func (h *Handler) Close(ctx context.Context) error {
 		return fmt.Errorf("events: closing sockets: %w", ctx.Err())
 	}
 }
+
+// DropReasons are why the server ends a connection, as Drops counts them.
+var DropReasons = [...]string{"slow_consumer", "ping_timeout", "forbidden"}
+
+// Drops returns how many connections were ended for reason (one of
+// DropReasons).
+func (h *Handler) Drops(reason string) uint64 {
+	for i, r := range DropReasons {
+		if r == reason {
+			return h.drops[i].Load()
+		}
+	}
+	return 0
+}
+
+func (h *Handler) dropped(i int) { h.drops[i].Add(1) }
 
 // Conns returns the connections open.
 func (h *Handler) Conns() int {
@@ -319,6 +338,7 @@ func (c *connection) loop(ctx, over context.Context, sub *Sub, since *uint64) {
 		// The principal as it is now: one look-up per batch of events.
 		p, err := c.principal(ctx, len(evs))
 		if err != nil {
+			c.h.dropped(2)
 			c.closeWith(CloseForbidden, "the account was disabled or deleted")
 			return
 		}
@@ -361,6 +381,7 @@ func (c *connection) handle(ctx context.Context, sub *Sub, m ClientMessage) erro
 	case OpSubscribe:
 		p, err := c.principal(ctx, 1)
 		if err != nil {
+			c.h.dropped(2)
 			c.closeWith(CloseForbidden, "the account was disabled or deleted")
 			return err
 		}
@@ -471,6 +492,7 @@ func (c *connection) watch(over context.Context, sub *Sub) {
 		// The writer may have ended because the hub cut it off.
 		select {
 		case <-sub.Cut():
+			c.h.dropped(0)
 			c.closeWith(CloseSlowConsumer, c.h.hub.CutReason(sub))
 		default:
 		}
@@ -479,6 +501,7 @@ func (c *connection) watch(over context.Context, sub *Sub) {
 	case <-sub.Cut():
 		reason := c.h.hub.CutReason(sub)
 		c.h.log.Info("events: client cut off", "user", c.p.UserID, "app", c.p.AppID, "reason", reason)
+		c.h.dropped(0)
 		c.closeWith(CloseSlowConsumer, reason)
 	}
 }
@@ -500,6 +523,7 @@ func (c *connection) pinger(ctx, over context.Context) {
 		if err != nil {
 			if over.Err() == nil {
 				c.h.log.Info("events: client dropped: no answer to ping", "user", c.p.UserID, "app", c.p.AppID)
+				c.h.dropped(1)
 				_ = c.conn.CloseNow()
 			}
 			return

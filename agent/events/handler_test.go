@@ -322,6 +322,9 @@ func TestAudienceRules(t *testing.T) {
 	if code := ca.closeStatus(); code != CloseForbidden {
 		t.Errorf("deleted user's socket closed with %d, want %d", code, CloseForbidden)
 	}
+	if n := r.h.Drops("forbidden"); n != 1 {
+		t.Errorf("%d forbidden counted, want 1", n)
+	}
 }
 
 // TestClientMessages: acks, and errors naming the field at fault.
@@ -513,6 +516,9 @@ func TestSlowConsumerCutOff(t *testing.T) {
 		t.Errorf("slow client closed with %d, want %d", code, CloseSlowConsumer)
 	}
 	eventually(t, "the slow connection's goroutines end", func() bool { return r.h.Conns() == 1 })
+	if n := r.h.Drops("slow_consumer"); n != 1 {
+		t.Errorf("%d slow consumers counted, want 1", n)
+	}
 }
 
 // TestDeadPeerDroppedByPing: a peer that answers no ping is dropped; one
@@ -550,6 +556,9 @@ func TestDeadPeerDroppedByPing(t *testing.T) {
 	<-done
 	if liveErr != nil || len(seen) != 1 {
 		t.Errorf("the live client: %v, got %v", liveErr, seen)
+	}
+	if n := r.h.Drops("ping_timeout"); n != 1 {
+		t.Errorf("%d ping timeouts counted, want 1", n)
 	}
 }
 
