@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -77,6 +78,23 @@ func TestEventsSocketInDaemon(t *testing.T) {
 	if code, body := (client{t, base, cfg.AdminToken}).do("GET", "/metrics", "", nil); code != 200 ||
 		!strings.Contains(string(body), "pbxagent_events_connections 1\n") || !strings.Contains(string(body), `pbxagent_events_dropped_total{reason="slow_consumer"} 0`) {
 		t.Errorf("metrics: %d, no events socket figures", code)
+	}
+
+	// A bearer token as a subprotocol (browsers' WebSocket cannot send
+	// Authorization); a wrong one is 401.
+	proto := func(tok string) []string {
+		return []string{"pbxagent.events", "pbxagent.bearer." + base64.RawURLEncoding.EncodeToString([]byte(tok))}
+	}
+	viaProto, _, err := websocket.Dial(ctx, ws, &websocket.DialOptions{Subprotocols: proto(cfg.AdminToken)})
+	if err != nil {
+		t.Fatalf("token as a subprotocol: %v", err)
+	}
+	if m := read(viaProto); m["op"] != "welcome" || viaProto.Subprotocol() != "pbxagent.events" {
+		t.Errorf("token as a subprotocol: %v, subprotocol %q", m, viaProto.Subprotocol())
+	}
+	_ = viaProto.CloseNow()
+	if _, resp, err := websocket.Dial(ctx, ws, &websocket.DialOptions{Subprotocols: proto("not-the-token")}); err == nil || resp == nil || resp.StatusCode != 401 {
+		t.Errorf("a wrong token as a subprotocol: %v %v", err, resp)
 	}
 
 	// A person with the session cookie.

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -44,6 +45,7 @@ func newEvents(b *build) (platform.Component, error) {
 		opts = append(opts, events.WithAllowedOrigins(c.Allowed))
 	}
 	b.d.events = hub
+	b.d.mux.AddAuthenticator(protocolBearer{b.d.mux})
 	h := events.NewHandler(hub, opts...)
 	b.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "pbxagent_events_connections", Help: "Events WebSockets (GET /api/v1/events) open now.",
@@ -74,10 +76,42 @@ func (f *eventsFeature) Drain(ctx context.Context) error { return f.h.Close(ctx)
 // Shutdown makes sure no socket is left (one opened while draining).
 func (f *eventsFeature) Shutdown(ctx context.Context) error { return f.h.Close(ctx) }
 
+// protocolBearer authenticates an upgrade of GET /api/v1/events that
+// carries its bearer token as a subprotocol (a browser's WebSocket cannot
+// send Authorization): it hands the token to the mux's authenticators in
+// the Authorization header. A token none of them knows is wrong (401).
+type protocolBearer struct {
+	mux interface {
+		Authenticate(r *http.Request) (platform.Principal, bool, error)
+	}
+}
+
+// Authenticate implements platform.Authenticator.
+func (a protocolBearer) Authenticate(r *http.Request) (platform.Principal, bool, error) {
+	if r.URL.Path != "/api/v1/events" || r.Header.Get("Authorization") != "" {
+		return platform.Principal{}, false, nil
+	}
+	tok, ok := events.ProtocolToken(r.Header)
+	if !ok {
+		return platform.Principal{}, false, nil
+	}
+	r2 := r.Clone(r.Context())
+	r2.Header.Set("Authorization", "Bearer "+tok)
+	p, ok, err := a.mux.Authenticate(r2)
+	switch {
+	case err != nil:
+		return platform.Principal{}, false, err
+	case !ok:
+		return platform.Principal{}, false, errors.New("events: the token in the subprotocol is not valid")
+	}
+	return p, true, nil
+}
+
 // eventsOp documents GET /api/v1/events.
 var eventsOp = platform.Operation{
 	Summary: "Live events (WebSocket): calls, presence, chat, call groups, hotel, dialer",
-	Description: "A WebSocket (send `Upgrade: websocket`): authenticate with a bearer token, or with the session cookie from a page " +
+	Description: "A WebSocket (send `Upgrade: websocket`): authenticate with a bearer token (in `Authorization`, or from a browser as the subprotocol " +
+		"`pbxagent.bearer.<base64url token>` beside `pbxagent.events`), or with the session cookie from a page " +
 		"of this server or of an allowed CORS origin (`Origin` is checked). The server sends a `welcome` message, then events " +
 		"`{\"op\":\"event\",\"seq\",\"time\",\"topic\",\"type\",\"data\"}` of the topics subscribed to " +
 		"(`{\"op\":\"subscribe\",\"topics\":[...]}`, each topic needing its scope) that the caller may see. " +

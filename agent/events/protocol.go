@@ -2,12 +2,40 @@ package events
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 )
+
+// Subprotocol is the WebSocket subprotocol the server selects when the
+// client offers it; a browser, whose WebSocket cannot send an
+// Authorization header, offers it with BearerProtocolPrefix followed by
+// its token in base64url (RFC 4648 §5, no padding) as a second one.
+const (
+	Subprotocol          = "pbxagent.events"
+	BearerProtocolPrefix = "pbxagent.bearer."
+)
+
+// ProtocolToken returns the bearer token a request offers as a
+// subprotocol; ok is false when it offers none (or a malformed one).
+func ProtocolToken(h http.Header) (token string, ok bool) {
+	for _, v := range h.Values("Sec-WebSocket-Protocol") {
+		for _, p := range strings.Split(v, ",") {
+			if enc, found := strings.CutPrefix(strings.TrimSpace(p), BearerProtocolPrefix); found {
+				b, err := base64.RawURLEncoding.DecodeString(enc)
+				if err != nil || len(b) == 0 {
+					return "", false
+				}
+				return string(b), true
+			}
+		}
+	}
+	return "", false
+}
 
 // Client operations.
 const (

@@ -2,6 +2,7 @@ package events
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -108,4 +109,32 @@ func FuzzParseClientMessage(f *testing.F) {
 			t.Fatalf("accepted op %q", m.Op)
 		}
 	})
+}
+
+func TestProtocolToken(t *testing.T) {
+	tests := []struct {
+		name   string
+		header []string
+		want   string
+		ok     bool
+	}{
+		{name: "none"},
+		{name: "only the protocol", header: []string{"pbxagent.events"}},
+		{name: "token", header: []string{"pbxagent.events, pbxagent.bearer.dMO2ay8_"}, want: "tök/?", ok: true},
+		{name: "token in a second field", header: []string{"pbxagent.events", "pbxagent.bearer.YWJj"}, want: "abc", ok: true},
+		{name: "padding is not base64url without padding", header: []string{"pbxagent.bearer.YQ=="}},
+		{name: "empty token", header: []string{"pbxagent.bearer."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			for _, v := range tt.header {
+				h.Add("Sec-WebSocket-Protocol", v)
+			}
+			got, ok := ProtocolToken(h)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("got %q %v, want %q %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
 }

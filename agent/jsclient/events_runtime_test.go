@@ -3,6 +3,7 @@ package jsclient
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -41,9 +42,9 @@ func TestEventsRuntimeInNode(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		n := len(conns)
-		conns = append(conns, conn{Auth: r.Header.Get("Authorization"), Query: r.URL.RawQuery})
+		conns = append(conns, conn{Auth: r.Header.Get("Sec-WebSocket-Protocol"), Query: r.URL.RawQuery})
 		mu.Unlock()
-		c, err := websocket.Accept(w, r, nil)
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"pbxagent.events"}})
 		if err != nil {
 			return
 		}
@@ -98,7 +99,7 @@ func TestEventsRuntimeInNode(t *testing.T) {
 	script := `
 import { PbxAgent, PbxAgentError } from './pbxagent.mjs';
 const out = { events: [], resyncs: [], states: [] };
-const c = new PbxAgent({ baseUrl: process.argv[2], token: 'tok' });
+const c = new PbxAgent({ baseUrl: process.argv[2], token: 'tök?/' });
 await new Promise((resolve) => {
   const ev = c.events({ topics: ['calls'], minBackoffMs: 20, maxBackoffMs: 100,
     onEvent: (e) => { out.events.push(e.seq); if (e.seq === 301) resolve(); },
@@ -152,6 +153,7 @@ console.log(JSON.stringify(out));
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	want := "pbxagent.events, pbxagent.bearer." + base64.RawURLEncoding.EncodeToString([]byte("tök?/"))
 	checks := []struct {
 		name string
 		ok   bool
@@ -163,7 +165,7 @@ console.log(JSON.stringify(out));
 		{name: "last sequence number", ok: out.Last == 301},
 		{name: "closed", ok: out.Closed == "closed" && len(out.States) > 0 && out.States[len(out.States)-1] == "closed"},
 		{name: "three connections", ok: len(conns) == 3},
-		{name: "bearer token on every connection", ok: len(conns) == 3 && conns[0].Auth == "Bearer tok" && conns[2].Auth == "Bearer tok"},
+		{name: "bearer token as a subprotocol on every connection", ok: len(conns) == 3 && conns[0].Auth == want && conns[2].Auth == want},
 		{name: "first connection: topics, no since", ok: len(conns) > 0 && conns[0].Query == "topics=calls"},
 		{name: "resumed after 1001 from the last event", ok: len(conns) > 1 && conns[1].Query == "topics=calls&since=102"},
 		{name: "resumed after 4008 from the last event", ok: len(conns) > 2 && conns[2].Query == "topics=calls&since=104"},

@@ -47,6 +47,12 @@ function wait(ms, signal) {
   });
 }
 
+function base64url(s) {
+  let bin = '';
+  for (const b of new TextEncoder().encode(s)) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
 /** Close codes of the events socket after which it is not opened again (4003: the account was disabled or deleted). */
 const eventsFinalCodes = new Set([4003]);
 
@@ -138,9 +144,9 @@ export class PbxAgentEvents {
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
     if (this.#topics.size) u.searchParams.set('topics', this.topics.join(','));
     if (this.#seq) u.searchParams.set('since', String(this.#seq));
-    // A bearer token goes in Authorization where the WebSocket takes
-    // headers (Node); browsers send the session cookie.
-    const ws = this.#token ? new this.#WS(u.toString(), { headers: { Authorization: 'Bearer ' + this.#token } }) : new this.#WS(u.toString());
+    // A WebSocket cannot send Authorization: a bearer token goes as a
+    // second subprotocol (base64url); without one the session cookie is sent.
+    const ws = this.#token ? new this.#WS(u.toString(), ['pbxagent.events', 'pbxagent.bearer.' + base64url(this.#token)]) : new this.#WS(u.toString());
     this.#ws = ws;
     this.#emit('onState', 'connecting');
     ws.onmessage = (e) => this.#message(e.data);
@@ -391,8 +397,8 @@ export class PbxAgent {
    * data}) for each event, reconnects with backoff (minBackoffMs doubling
    * up to maxBackoffMs) and resumes from the last sequence number; onResync
    * is called when the server no longer holds what was missed (reload the
-   * state). A bearer token is sent where the WebSocket takes headers
-   * (Node); browsers use the session cookie.
+   * state). The client's bearer token, if any, is sent as a subprotocol
+   * (pbxagent.bearer.<base64url>); without one the session cookie is used.
    * @param {{topics?: string[], onEvent?: Function, onResync?: Function, onError?: Function, onState?: Function, WebSocket?: any, minBackoffMs?: number, maxBackoffMs?: number, since?: number}} [options]
    * @returns {PbxAgentEvents}
    */
