@@ -18,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // Close codes the socket ends with (besides the protocol's own: 1009 for
@@ -46,6 +47,7 @@ type Principals func(ctx context.Context, p platform.Principal) (platform.Princi
 // Handler serves GET /api/v1/events.
 type Handler struct {
 	hub     *Hub
+	clk     clock.Clock // of the pings
 	ping    time.Duration
 	current Principals
 	origins func(origin string) bool
@@ -67,6 +69,10 @@ type HandlerOption func(*Handler)
 // client that has not answered a ping by the next one is dropped.
 func WithPingInterval(d time.Duration) HandlerOption { return func(h *Handler) { h.ping = d } }
 
+// WithPingClock sets the clock of the pings' timers (default the wall
+// clock).
+func WithPingClock(c clock.Clock) HandlerOption { return func(h *Handler) { h.clk = c } }
+
 // WithPrincipals sets how a connection's principal is brought up to date
 // before each delivery (default: as it was at connect).
 func WithPrincipals(f Principals) HandlerOption { return func(h *Handler) { h.current = f } }
@@ -83,7 +89,7 @@ func WithLogger(l *slog.Logger) HandlerOption { return func(h *Handler) { h.log 
 
 // NewHandler returns the WebSocket handler of hub.
 func NewHandler(hub *Hub, opts ...HandlerOption) *Handler {
-	h := &Handler{hub: hub, ping: 30 * time.Second, log: slog.New(slog.DiscardHandler), stopping: make(chan struct{})}
+	h := &Handler{hub: hub, clk: clock.Real{}, ping: 30 * time.Second, log: slog.New(slog.DiscardHandler), stopping: make(chan struct{})}
 	for _, o := range opts {
 		o(h)
 	}
@@ -509,16 +515,18 @@ func (c *connection) watch(over context.Context, sub *Sub) {
 // pinger pings the client every interval; a ping unanswered by the next
 // one drops the connection.
 func (c *connection) pinger(ctx, over context.Context) {
-	t := time.NewTicker(c.h.ping)
+	t := c.h.clk.NewTimer(c.h.ping)
 	defer t.Stop()
 	for {
 		select {
 		case <-over.Done():
 			return
-		case <-t.C:
+		case <-t.C():
 		}
-		pctx, cancel := context.WithTimeout(ctx, c.h.ping)
+		pctx, cancel := context.WithCancel(ctx)
+		timeout := c.h.clk.AfterFunc(c.h.ping, cancel)
 		err := c.conn.Ping(pctx)
+		timeout.Stop()
 		cancel()
 		if err != nil {
 			if over.Err() == nil {
@@ -528,5 +536,6 @@ func (c *connection) pinger(ctx, over context.Context) {
 			}
 			return
 		}
+		t.Reset(c.h.ping)
 	}
 }

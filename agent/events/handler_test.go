@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // directory is a stand-in for the users component: the current role and
@@ -557,6 +558,32 @@ func TestDeadPeerDroppedByPing(t *testing.T) {
 	if liveErr != nil || len(seen) != 1 {
 		t.Errorf("the live client: %v, got %v", liveErr, seen)
 	}
+	if n := r.h.Drops("ping_timeout"); n != 1 {
+		t.Errorf("%d ping timeouts counted, want 1", n)
+	}
+}
+
+// TestDeadPeerDroppedOnVirtualTime: the same on a virtual clock, with the
+// default 30 s interval: the ping goes out when the interval has passed,
+// and the peer is dropped when the next interval passes without a pong.
+func TestDeadPeerDroppedOnVirtualTime(t *testing.T) {
+	clk := clock.NewVirtual(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	r := newRig(t, DefaultConfig(), WithPingClock(clk), WithPingInterval(30*time.Second))
+	if _, _, err := r.dial("alice", "", nil); err != nil { // never reads: never answers a ping
+		t.Fatal(err)
+	}
+	eventually(t, "the pinger waits", func() bool { return clk.Pending() == 1 })
+	clk.Advance(29 * time.Second)
+	if r.h.Conns() != 1 || clk.Pending() != 1 {
+		t.Fatal("something happened before the interval")
+	}
+	clk.Advance(time.Second) // the ping goes out; its answer is awaited for an interval
+	eventually(t, "the ping is awaited", func() bool { return clk.Pending() == 1 })
+	if r.h.Conns() != 1 {
+		t.Fatal("dropped before the ping's time was up")
+	}
+	clk.Advance(30 * time.Second)
+	eventually(t, "the dead peer is dropped", func() bool { return r.h.Conns() == 0 })
 	if n := r.h.Drops("ping_timeout"); n != 1 {
 		t.Errorf("%d ping timeouts counted, want 1", n)
 	}
