@@ -446,12 +446,12 @@ func (c *connection) send(ctx context.Context, v any) error {
 	return c.write(ctx, b)
 }
 
-// write sends one text frame; a write that takes longer than two ping
-// intervals ends the connection.
-func (c *connection) write(ctx context.Context, b []byte) error {
-	wctx, cancel := context.WithTimeout(ctx, 2*c.h.ping)
-	defer cancel()
-	return c.conn.Write(wctx, websocket.MessageText, b)
+// write sends one text frame. It has no deadline of its own (one timer
+// per frame costs): a write stuck on a peer that stopped reading ends
+// when the pinger, whose ping cannot go out either, drops the peer, or
+// when the connection is cut off or closed.
+func (c *connection) write(_ context.Context, b []byte) error {
+	return c.conn.Write(context.Background(), websocket.MessageText, b)
 }
 
 // closeWith closes the socket with code and reason.

@@ -563,6 +563,25 @@ func TestDeadPeerDroppedByPing(t *testing.T) {
 	}
 }
 
+// TestStuckWriteEndsByPing: a peer that stops reading in the middle of
+// events (the writer blocked on a full TCP buffer, fewer events than
+// send_queue) is dropped by the ping, which cannot go out either.
+func TestStuckWriteEndsByPing(t *testing.T) {
+	r := newRig(t, DefaultConfig(), WithPingInterval(50*time.Millisecond))
+	if _, _, err := r.dial("alice", "?topics=calls", nil); err != nil { // never reads
+		t.Fatal(err)
+	}
+	eventually(t, "the connection is up", func() bool { return r.hub.Subscribers() == 1 })
+	big := strings.Repeat("x", 1<<20)
+	for i := range 20 {
+		r.publish("calls", "call_updated", Anyone(), map[string]any{"i": i, "pad": big})
+	}
+	eventually(t, "the stuck peer is dropped", func() bool { return r.h.Conns() == 0 })
+	if n, m := r.h.Drops("ping_timeout"), r.h.Drops("slow_consumer"); n != 1 || m != 0 {
+		t.Errorf("drops: ping_timeout %d, slow_consumer %d; want 1, 0", n, m)
+	}
+}
+
 // TestDeadPeerDroppedOnVirtualTime: the same on a virtual clock, with the
 // default 30 s interval: the ping goes out when the interval has passed,
 // and the peer is dropped when the next interval passes without a pong.
