@@ -59,6 +59,9 @@ var authzPolicy = []struct {
 	{prefix: "/api/v1/dnc", scope: platform.ScopeDialer},
 	{prefix: "/api/v1/agents", scope: platform.ScopeDialer},
 	{prefix: "/api/v1/dialer", scope: platform.ScopeDialer},
+	// The events socket: anyone signed in; each topic needs its own scope,
+	// which the socket checks (agent/events).
+	{prefix: "/api/v1/events", scope: platform.ScopeSignedIn},
 	// Users, web login, OAuth2 apps, CORS, audit.
 	{prefix: "/api/v1/login", scope: platform.ScopePublic},
 	{prefix: "/api/v1/logout", scope: platform.ScopePublic},

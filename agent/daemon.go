@@ -23,6 +23,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/agent/dialer"
+	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/fastlane"
 	"github.com/pbxagent/pbxagent/agent/httpx"
 	"github.com/pbxagent/pbxagent/agent/oauth"
@@ -52,6 +53,7 @@ type Daemon struct {
 	cid    *callerID
 	ari    *ari.Conn
 	dialer *dialer.Dialer
+	events *events.Hub
 	users  *users.Service
 	cors   *oauth.CORS
 	sync   *dirsync.Engine

@@ -46,6 +46,7 @@ var features = []feature{
 	newARI,
 	newCallerID,
 	newCallerIDApp,
+	newEvents, // before every feature that publishes events
 	newDialer,
 	newConsole,
 }

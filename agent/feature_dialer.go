@@ -3,9 +3,11 @@ package agent
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
+	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/phonebook"
 )
@@ -15,6 +17,7 @@ type dialerFeature struct {
 	d   *dialer.Dialer
 	tel *aritel.Telephony
 	h   *dialer.Handler
+	hub *events.Hub // nil: no events feature
 	log interface {
 		Warn(msg string, args ...any)
 	}
@@ -39,7 +42,7 @@ func newDialer(b *build) (platform.Component, error) {
 		return nil, fmt.Errorf("dialer: %w", err)
 	}
 	b.d.dialer = d
-	return &dialerFeature{d: d, tel: tel, h: dialer.NewHandler(d, dialer.WithDirectory(leadDirectory{b.store})), log: dlog}, nil
+	return &dialerFeature{d: d, tel: tel, h: dialer.NewHandler(d, dialer.WithDirectory(leadDirectory{b.store})), hub: b.d.events, log: dlog}, nil
 }
 
 // Name implements platform.Component.
@@ -49,9 +52,46 @@ func (*dialerFeature) Name() string { return "dialer" }
 func (f *dialerFeature) Routes() []platform.Route { return f.h.Routes() }
 
 // Run paces the campaigns and handles the ARI events until ctx ends.
+// It also publishes the live state on the events socket's "dialer" topic.
 func (f *dialerFeature) Run(ctx context.Context) error {
 	f.d.Start(ctx)
+	if f.hub != nil {
+		ctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); publishDialer(ctx, f.d, f.hub, f.log) }()
+		defer func() { cancel(); <-done }()
+	}
 	return f.tel.Run(ctx, f.d.HandleEvent)
+}
+
+// publishDialer publishes the dialer's snapshot (the SSE stream's
+// "snapshot", GET /api/v1/dialer/stream) as a "snapshot" event on the
+// "dialer" topic after every change, at most every publishEvery, to
+// everyone holding the dialer scope, until ctx ends.
+func publishDialer(ctx context.Context, d *dialer.Dialer, hub *events.Hub, log interface{ Warn(string, ...any) }) {
+	changed, unsubscribe := d.Subscribe()
+	defer unsubscribe()
+	var last time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		}
+		if wait := publishEvery - time.Since(last); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		last = time.Now()
+		if err := hub.Publish(ctx, events.Event{Topic: "dialer", Type: "snapshot", Data: d.Snapshot(), Audience: events.Anyone()}); err != nil {
+			log.Warn("dialer: publishing the snapshot", "err", err)
+		}
+	}
 }
 
 // Drain ends the live streams: they would hold the HTTP shutdown for its

@@ -19,6 +19,7 @@ var componentDocs = map[string]string{
 	"phones":   "Desk phones: registration, provisioning files and vendor phone books (the phone endpoints authenticate phones themselves).",
 	"callerid": "Caller name for Asterisk's CURL() dialplan function.",
 	"dialer":   "The outbound dialer (needs ARI): campaigns, leads, do-not-call list, agents and the live state stream.",
+	"events":   "The events WebSocket: live events of calls, presence, chat, call groups, hotel and the dialer, by topic, with resume after a reconnect (docs/events.md).",
 	"console":  "The web console's page (/) and its static files under /public/, the JavaScript client (pbxagent.js) and its TypeScript declarations among them.",
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/callerid"
 	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
+	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/oauth"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/agent/sources"
@@ -64,6 +65,9 @@ type Config struct {
 	CORS oauth.CORSConfig `yaml:"cors"`
 	// Audit is the audit log of every change (docs/operations.md).
 	Audit Audit `yaml:"audit"`
+	// Events is the events socket, GET /api/v1/events (agent/events,
+	// docs/events.md).
+	Events Events `yaml:"events"`
 }
 
 // Audit configures the audit log.
@@ -169,6 +173,8 @@ type (
 	Phones = phones.Config
 	// Sync is sources.SchedulerConfig.
 	Sync = sources.SchedulerConfig
+	// Events is events.Config.
+	Events = events.Config
 )
 
 // Log configures logging.
@@ -188,6 +194,7 @@ func Default() Config {
 		Users:   users.DefaultConfig(),
 		OAuth:   oauth.Config{}.WithDefaults(),
 		CORS:    oauth.CORSConfig{}.WithDefaults(),
+		Events:  events.DefaultConfig(),
 		Audit:   Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
 			MaxConns: 10000, MaxConnsPerPeer: 512, WriteTimeout: 30 * time.Second, WriteMinRate: 4096},
@@ -273,7 +280,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config audit.retention (%s, at least 1h) / audit.prune_every (%s, at least 1m): too short", c.Audit.Retention, c.Audit.PruneEvery)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}

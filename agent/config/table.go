@@ -101,6 +101,10 @@ var table = map[string]keyDoc{
 	"oauth.max_tokens":                   {meaning: "live tokens at once; then the token endpoint answers `temporarily_unavailable`"},
 	"cors.origins":                       {meaning: "web origins (exact, e.g. `https://crm.example.com`) whose pages may call the API from a browser; also managed at `/api/v1/cors-origins`"},
 	"cors.max_age":                       {meaning: "how long a browser may cache a preflight answer"},
+	"events.ring_size":                   {meaning: "events the hub keeps for clients of `GET /api/v1/events` that reconnect: one that resumes (`?since=`) within the last `ring_size` events and `ring_age` gets every event it missed; further back it is sent `resync_required` ([events.md](events.md#resuming))"},
+	"events.ring_age":                    {meaning: "how long an event is kept for clients that reconnect (the resume window by age, with `ring_size`)"},
+	"events.ping_interval":               {meaning: "how often the events socket pings each client; a client that has not answered by the next ping is dropped"},
+	"events.send_queue":                  {meaning: "events a client may fall behind before it is cut off as a slow consumer (close code 4008); at most `ring_size`"},
 	"audit.retention":                    {meaning: "how long audit log entries are kept ([operations.md](operations.md))"},
 	"audit.prune_every":                  {meaning: "how often expired audit entries are removed"},
 }

@@ -225,6 +225,14 @@ func (m *Mux) authenticate(r *http.Request) (platform.Principal, bool, error) {
 	return platform.Principal{}, false, nil
 }
 
+// Authenticate tries the mux's authenticators on r, in order, as a
+// guarded route does: an authenticator that carries credentials in a
+// place of its own (the events socket's subprotocol) hands them on in
+// the usual header.
+func (m *Mux) Authenticate(r *http.Request) (platform.Principal, bool, error) {
+	return m.authenticate(r)
+}
+
 // signedIn reports whether r carries valid credentials of anyone.
 func (m *Mux) signedIn(r *http.Request) bool {
 	_, ok, err := m.authenticate(r)

@@ -24,8 +24,12 @@ export async function use(): Promise<string> {
   const gone: void = await api.deleteContactsById({ id: 'x' });
   const stop: () => void = api.subscribe('/api/v1/dialer/stream', (e) => console.log(e.type, e.data));
   stop();
+  const events = api.events({ topics: ['calls', 'dialer'], onEvent: (e) => console.log(e.seq + 1, e.topic, e.type), onResync: (r) => console.log(r.seq) });
+  const ack = await events.subscribe(['presence']);
+  const last: number = events.lastSeq;
+  events.close();
   try { await api.getUsersMe(); } catch (e) { if (e instanceof PbxAgentError) return e.code + e.details.map((d) => d.field).join() + e.requestId; }
-  return me.csrf_token + c.display_name + csv + String(gone);
+  return me.csrf_token + c.display_name + csv + String(gone) + ack.topics.join() + last;
 }
 `
 
@@ -35,6 +39,7 @@ var clientMisuse = []string{
 	`api.getContacts({ bogus: 1 });`,                                           // no such parameter
 	`api.postContacts({}, { first_name: 3 });`,                                 // a field of the wrong type
 	`const n: number = (await api.getContactsById({ id: 'x' })).display_name;`, // a result's field type
+	`api.events({ topics: ['weather'] });`,                                     // no such topic
 }
 
 // TestClientDeclarations compiles TypeScript against web/public/pbxagent.d.ts

@@ -54,6 +54,71 @@ export interface RequestOptions {
   init?: RequestInit;
 }
 
+/** Topics of the events socket. */
+export type EventsTopic = 'calls' | 'presence' | 'chat' | 'callgroups' | 'hotel' | 'dialer';
+
+/** One event of the events socket. */
+export interface EventsEvent<T = any> {
+  /** Sequence number: grows by one per event the server publishes (to anyone). */
+  seq: number;
+  /** When it was published (RFC 3339). */
+  time: string;
+  topic: EventsTopic;
+  /** e.g. call_created, snapshot. */
+  type: string;
+  data: T;
+}
+
+/** Told when the server no longer holds the events missed: reload the state. */
+export interface EventsResync {
+  /** The sequence number resumed from. */
+  since: number;
+  /** The oldest the server still holds. */
+  oldest: number;
+  /** The stream goes on after this one. */
+  seq: number;
+}
+
+/** The server's answer to subscribe or unsubscribe. */
+export interface EventsAck {
+  op: 'ack';
+  of: 'subscribe' | 'unsubscribe' | 'resume';
+  id?: string;
+  /** Every topic now subscribed to. */
+  topics: EventsTopic[];
+  /** True when not connected: sent with the next connection. */
+  queued?: boolean;
+}
+
+/** Options of events(). */
+export interface EventsOptions {
+  topics?: EventsTopic[];
+  onEvent?: (event: EventsEvent) => void;
+  onResync?: (resync: EventsResync) => void;
+  onError?: (err: PbxAgentError | Error) => void;
+  onState?: (state: 'connecting' | 'open' | 'closed') => void;
+  /** A WebSocket implementation (default: globalThis.WebSocket). */
+  WebSocket?: any;
+  /** First wait before reconnecting (default 500 ms), doubled up to maxBackoffMs (default 30 s). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Resume after this sequence number (kept from an earlier page load). */
+  since?: number;
+}
+
+/** The events socket: reconnects and resumes by itself until close(). */
+export declare class PbxAgentEvents {
+  /** The sequence number of the last event received (0: none yet). */
+  readonly lastSeq: number;
+  readonly topics: EventsTopic[];
+  readonly state: 'connecting' | 'open' | 'closed';
+  /** Subscribes to more topics; rejects with PbxAgentError naming the bad topic (details[0].field). */
+  subscribe(topics: EventsTopic[]): Promise<EventsAck>;
+  unsubscribe(topics: EventsTopic[]): Promise<EventsAck>;
+  /** Closes the socket for good. */
+  close(): void;
+}
+
 /** A client of the pbxagent API. */
 export declare class PbxAgent {
   constructor(options?: PbxAgentOptions);
@@ -67,6 +132,8 @@ export declare class PbxAgent {
   request(method: string, path: string, options?: RequestOptions): Promise<Response>;
   /** Follows a live stream (server-sent events); returns unsubscribe. */
   subscribe(path: string, onEvent: (event: PbxAgentEvent) => void, options?: SubscribeOptions): () => void;
+  /** Opens the events socket (GET /api/v1/events): subscribes, reconnects with backoff and resumes from the last sequence number. */
+  events(options?: EventsOptions): PbxAgentEvents;
 
   /**
    * The web console's page (it signs in with POST /api/v1/login)
@@ -397,6 +464,12 @@ export declare class PbxAgent {
    * DELETE /api/v1/dnc/{number}
    */
   deleteDncByNumber(params: { number: string; region?: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
+   * Live events (WebSocket): calls, presence, chat, call groups, hotel, dialer
+   * GET /api/v1/events
+   */
+  getEvents(params?: { since?: number; topics?: string; }, body?: undefined, init?: RequestInit): Promise<unknown>;
 
   /**
    * Sign in with username and password: sets the session cookie, returns the CSRF token

@@ -48,6 +48,167 @@ function wait(ms, signal) {
   });
 }
 
+function base64url(s) {
+  let bin = '';
+  for (const b of new TextEncoder().encode(s)) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Close codes of the events socket after which it is not opened again (4003: the account was disabled or deleted). */
+const eventsFinalCodes = new Set([4003]);
+
+/**
+ * The events socket (GET /api/v1/events), made by PbxAgent.events(): it
+ * connects, subscribes, reconnects with backoff and resumes from the last
+ * sequence number it got, so that no event is missed or repeated across a
+ * reconnect within the server's window; past it, onResync is called and the
+ * app reloads its state.
+ */
+export class PbxAgentEvents {
+  #url;
+  #token;
+  #WS;
+  #topics;
+  #on;
+  #min;
+  #max;
+  #ws = null;
+  #seq = 0;
+  #tries = 0;
+  #timer = null;
+  #closed = false;
+  #next = 0;
+  #pending = new Map();
+
+  constructor(url, token, { topics = [], onEvent, onResync, onError, onState, WebSocket: WS, minBackoffMs = 500, maxBackoffMs = 30000, since } = {}) {
+    this.#url = url;
+    this.#token = token;
+    this.#WS = WS || globalThis.WebSocket;
+    if (typeof this.#WS !== 'function') throw new TypeError('events: no WebSocket implementation (pass options.WebSocket)');
+    this.#topics = new Set(topics);
+    this.#on = { onEvent, onResync, onError, onState };
+    this.#min = minBackoffMs;
+    this.#max = maxBackoffMs;
+    if (since) this.#seq = Number(since);
+    this.#open();
+  }
+
+  /** The sequence number of the last event received (0: none yet). */
+  get lastSeq() { return this.#seq; }
+
+  /** The topics subscribed to. */
+  get topics() { return [...this.#topics].sort(); }
+
+  /** 'connecting', 'open' or 'closed'. */
+  get state() { return this.#closed ? 'closed' : (this.#ws && this.#ws.readyState === 1 ? 'open' : 'connecting'); }
+
+  /** Subscribes to more topics; resolves with the server's ack, rejects with PbxAgentError naming the bad topic. */
+  subscribe(topics) { return this.#op('subscribe', topics); }
+
+  /** Unsubscribes from topics. */
+  unsubscribe(topics) { return this.#op('unsubscribe', topics); }
+
+  /** Closes the socket for good. */
+  close() {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    if (this.#ws) this.#ws.close(1000, 'client closing');
+    this.#fail(new PbxAgentError({ code: 'closed', message: 'the events socket was closed' }));
+    this.#emit('onState', 'closed');
+  }
+
+  #op(op, topics) {
+    const list = [...topics];
+    const before = new Set(this.#topics);
+    for (const t of list) op === 'subscribe' ? this.#topics.add(t) : this.#topics.delete(t);
+    if (!this.#ws || this.#ws.readyState !== 1) return Promise.resolve({ op: 'ack', of: op, topics: this.topics, queued: true });
+    const id = String(++this.#next);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, before });
+      this.#ws.send(JSON.stringify({ op, topics: list, id }));
+    });
+  }
+
+  #emit(name, ...a) {
+    const f = this.#on[name];
+    if (f) try { f(...a); } catch (err) { if (name !== 'onError' && this.#on.onError) this.#on.onError(err); }
+  }
+
+  #fail(err) {
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+  }
+
+  #open() {
+    if (this.#closed) return;
+    const u = new URL(this.#url);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (this.#topics.size) u.searchParams.set('topics', this.topics.join(','));
+    if (this.#seq) u.searchParams.set('since', String(this.#seq));
+    // A WebSocket cannot send Authorization: a bearer token goes as a
+    // second subprotocol (base64url); without one the session cookie is sent.
+    const ws = this.#token ? new this.#WS(u.toString(), ['pbxagent.events', 'pbxagent.bearer.' + base64url(this.#token)]) : new this.#WS(u.toString());
+    this.#ws = ws;
+    this.#emit('onState', 'connecting');
+    ws.onmessage = (e) => this.#message(e.data);
+    ws.onclose = (e) => this.#lost(e.code, e.reason);
+    ws.onerror = () => {};
+  }
+
+  #message(text) {
+    let m;
+    try { m = JSON.parse(typeof text === 'string' ? text : String(text)); } catch { return; }
+    switch (m.op) {
+      case 'welcome':
+        this.#tries = 0;
+        if (!this.#seq) this.#seq = m.seq;
+        this.#emit('onState', 'open');
+        break;
+      case 'event':
+        if (m.seq <= this.#seq) return; // never twice
+        this.#seq = m.seq;
+        this.#emit('onEvent', { seq: m.seq, time: m.time, topic: m.topic, type: m.type, data: m.data });
+        break;
+      case 'resync_required':
+        this.#seq = m.seq;
+        this.#emit('onResync', { since: m.since, oldest: m.oldest, seq: m.seq });
+        break;
+      case 'ack': {
+        const p = this.#pending.get(m.id);
+        if (p) { this.#pending.delete(m.id); p.resolve(m); }
+        break;
+      }
+      case 'error': {
+        const e = m.error || {};
+        const err = new PbxAgentError({ code: e.code, message: e.message, details: e.details });
+        const p = this.#pending.get(m.id);
+        if (p) {
+          this.#pending.delete(m.id);
+          this.#topics = p.before;
+          p.reject(err);
+        } else this.#emit('onError', err);
+        break;
+      }
+    }
+  }
+
+  #lost(code, reason) {
+    this.#ws = null;
+    this.#fail(new PbxAgentError({ code: 'network', message: `the events socket closed (${code}${reason ? ': ' + reason : ''})` }));
+    if (this.#closed) return;
+    if (eventsFinalCodes.has(code)) {
+      this.#closed = true;
+      this.#emit('onError', new PbxAgentError({ status: 403, code: 'forbidden', message: reason || 'the account was disabled' }));
+      this.#emit('onState', 'closed');
+      return;
+    }
+    if (code !== 1000 && code !== 1001) this.#emit('onError', new PbxAgentError({ code: 'network', message: `the events socket closed (${code}${reason ? ': ' + reason : ''}); reconnecting` }));
+    const base = Math.min(this.#max, this.#min * 2 ** Math.min(this.#tries++, 16));
+    this.#emit('onState', 'connecting');
+    this.#timer = setTimeout(() => this.#open(), base / 2 + Math.random() * base / 2);
+  }
+}
+
 /** A client of the pbxagent API. */
 export class PbxAgent {
   #base;
@@ -229,6 +390,22 @@ export class PbxAgent {
     };
     run();
     return () => ctl.abort();
+  }
+
+  /**
+   * Opens the events socket (GET /api/v1/events, docs/events.md):
+   * subscribes to options.topics, calls onEvent({seq, time, topic, type,
+   * data}) for each event, reconnects with backoff (minBackoffMs doubling
+   * up to maxBackoffMs) and resumes from the last sequence number; onResync
+   * is called when the server no longer holds what was missed (reload the
+   * state). The client's bearer token, if any, is sent as a subprotocol
+   * (pbxagent.bearer.<base64url>); without one the session cookie is used.
+   * @param {{topics?: string[], onEvent?: Function, onResync?: Function, onError?: Function, onState?: Function, WebSocket?: any, minBackoffMs?: number, maxBackoffMs?: number, since?: number}} [options]
+   * @returns {PbxAgentEvents}
+   */
+  events(options = {}) {
+    const here = (globalThis.location && globalThis.location.href) || undefined;
+    return new PbxAgentEvents(new URL(this.#base + '/api/v1/events', here).toString(), this.#token, options);
   }
 
   /**
@@ -731,6 +908,16 @@ export class PbxAgent {
    */
   deleteDncByNumber(params = {}, body = undefined, init = undefined) {
     return this.call("deleteDncByNumber", "DELETE", "/api/v1/dnc/{number}", { p: ["number"], q: ["region"] }, params, body, init);
+  }
+
+  /**
+   * Live events (WebSocket): calls, presence, chat, call groups, hotel, dialer
+   * GET /api/v1/events
+   * @param params.since query parameter. Resume after this sequence number (the last `seq` received)
+   * @param params.topics query parameter. Topics to subscribe to at once, comma-separated (calls, presence, chat, callgroups, hotel, dialer)
+   */
+  getEvents(params = {}, body = undefined, init = undefined) {
+    return this.call("getEvents", "GET", "/api/v1/events", { q: ["since", "topics"] }, params, body, init);
   }
 
   /**
