@@ -59,6 +59,9 @@ var authzPolicy = []struct {
 	{prefix: "/api/v1/dnc", scope: platform.ScopeDialer},
 	{prefix: "/api/v1/agents", scope: platform.ScopeDialer},
 	{prefix: "/api/v1/dialer", scope: platform.ScopeDialer},
+	// Calls: a user acts on their own calls (the handlers answer 404 for
+	// another's), an admin on all.
+	{prefix: "/api/v1/calls", scope: platform.ScopeCalls},
 	// Users, web login, OAuth2 apps, CORS, audit.
 	{prefix: "/api/v1/login", scope: platform.ScopePublic},
 	{prefix: "/api/v1/logout", scope: platform.ScopePublic},

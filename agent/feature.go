@@ -47,5 +47,6 @@ var features = []feature{
 	newCallerID,
 	newCallerIDApp,
 	newDialer,
+	newCalls,
 	newConsole,
 }

@@ -18,7 +18,7 @@ func newARI(b *build) (platform.Component, error) {
 	if c.URL == "" {
 		return nil, nil
 	}
-	conn, err := ari.New(c.URL, ari.WithApps(c.CallerIDApp, c.DialerApp), ari.WithAuth(c.User, c.Pass), ari.WithIdleTimeout(c.IdleTimeout),
+	conn, err := ari.New(c.URL, ari.WithApps(c.CallerIDApp, c.DialerApp, c.CallsApp), ari.WithAuth(c.User, c.Pass), ari.WithIdleTimeout(c.IdleTimeout),
 		ari.WithLogger(b.logger("ari")))
 	if err != nil {
 		return nil, fmt.Errorf("config ari.url: %w", err)

@@ -19,6 +19,7 @@ var componentDocs = map[string]string{
 	"phones":   "Desk phones: registration, provisioning files and vendor phone books (the phone endpoints authenticate phones themselves).",
 	"callerid": "Caller name for Asterisk's CURL() dialplan function.",
 	"dialer":   "The outbound dialer (needs ARI): campaigns, leads, do-not-call list, agents and the live state stream.",
+	"calls":    "Users' calls over ARI (needs ARI): click-to-call, live calls, hang-up, hold and resume, DTMF.",
 	"console":  "The web console's page (/) and its static files under /public/, the JavaScript client (pbxagent.js) and its TypeScript declarations among them.",
 }
 

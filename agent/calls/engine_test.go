@@ -35,7 +35,7 @@ func TestClickToCallHappyPath(t *testing.T) {
 			if c.State != StateDialing || c.UserID != "u1" || c.To != "200" {
 				t.Fatalf("placed %+v", c)
 			}
-			u := e.ring(c.ID+"-u1")
+			u := e.ring(c.ID + "-u1")
 			if u.Variables["PJSIP_HEADER(add,Call-Info)"] == "" {
 				t.Errorf("no auto-answer header on the user's leg: %v", u.Variables)
 			}
@@ -44,7 +44,7 @@ func TestClickToCallHappyPath(t *testing.T) {
 				t.Errorf("state %s while the desk rings", got.State)
 			}
 			e.clk.Advance(time.Second) // the desk (scripted never to answer by hand) auto-answers
-			far := e.ring(c.ID+"-far")
+			far := e.ring(c.ID + "-far")
 			if far.Endpoint != "PJSIP/200" {
 				t.Errorf("destination dialled as %s", far.Endpoint)
 			}
@@ -102,10 +102,10 @@ func TestClickToCallFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			c := e.place(tt.to, tt.device)
-			e.ring(c.ID+"-u1")
+			e.ring(c.ID + "-u1")
 			e.clk.Advance(tt.advance[0])
 			if tt.farDialed {
-				e.ring(c.ID+"-far")
+				e.ring(c.ID + "-far")
 				e.clk.Advance(tt.advance[1])
 			}
 			end := e.clean(c)
@@ -125,13 +125,13 @@ func TestClickToCallFailures(t *testing.T) {
 func TestRingAllDevicesFirstAnswerWins(t *testing.T) {
 	e := newEnv(t, WithAutoAnswer(false))
 	c := e.place("200", "PJSIP/102", "PJSIP/400")
-	e.ring(c.ID+"-u1")
-	e.ring(c.ID+"-u2")
+	e.ring(c.ID + "-u1")
+	e.ring(c.ID + "-u2")
 	if err := e.srv.PickUp(c.ID + "-u2"); err != nil {
 		t.Fatal(err)
 	}
 	e.awaitChannel(c.ID+"-u1", "stopped ringing", destroyed)
-	e.ring(c.ID+"-far")
+	e.ring(c.ID + "-far")
 	e.clk.Advance(3 * time.Second)
 	if got := e.pub.await(t, EventAnswered, c.ID).call; got.Device != "PJSIP/400" {
 		t.Errorf("answered on %q, want PJSIP/400", got.Device)
@@ -254,7 +254,7 @@ func TestReconcileAfterRestart(t *testing.T) {
 	t.Run("a leg of a dead run answers later", func(t *testing.T) {
 		e := newEnv(t, WithAutoAnswer(false))
 		c := e.place("200", "PJSIP/102")
-		e.ring(c.ID+"-u1")
+		e.ring(c.ID + "-u1")
 		e.kill()
 		e.attach()
 		// The new run's sweep may hang the ringing leg up at once; if it

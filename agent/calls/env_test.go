@@ -171,9 +171,9 @@ func destroyed(s fakeari.ChannelSnapshot) bool { return s.Destroyed }
 func (e *env) up() Call {
 	e.t.Helper()
 	c := e.place("200", "PJSIP/101")
-	e.ring(c.ID+"-u1")
+	e.ring(c.ID + "-u1")
 	e.clk.Advance(time.Second) // the desk auto-answers
-	e.ring(c.ID+"-far")
+	e.ring(c.ID + "-far")
 	e.clk.Advance(3 * time.Second) // the destination answers
 	e.pub.await(e.t, EventAnswered, c.ID)
 	return c
