@@ -35,6 +35,13 @@ func (f *callsFeature) Routes() []platform.Route { return f.h.Routes() }
 // Run follows the calls until ctx ends.
 func (f *callsFeature) Run(ctx context.Context) error { return f.eng.Run(ctx) }
 
+// Shutdown hangs up the calls in progress: nobody follows them once the
+// daemon is gone, and the next start would hang them up anyway.
+func (f *callsFeature) Shutdown(ctx context.Context) error {
+	f.eng.Release(ctx)
+	return nil
+}
+
 // logPublisher logs the call events at debug level until the events hub
 // delivers them to the users' sockets.
 type logPublisher struct{ log *slog.Logger }

@@ -275,14 +275,57 @@ func (e *Engine) userAnswered(ctx context.Context, s *session, chanID string, st
 		e.end(ctx, id, ari.CauseFailure, "system")
 		return
 	}
+	if e.isEnded(id) {
+		// Hung up while the originate was on its way: end() could not
+		// hang up a leg Asterisk did not have yet.
+		e.hangup(ctx, id+"-far", ari.ReasonNormal)
+		return
+	}
 	if _, err := e.cli.Bridges().Create(ctx, ari.BridgeRequest{ID: id + "-bridge", Type: []string{"mixing"}, Name: "call " + id}); err != nil {
 		e.log.Warn("calls: create the bridge", "call", id, "err", err)
 		e.end(ctx, id, ari.CauseFailure, "system")
 		return
 	}
+	if e.isEnded(id) {
+		e.destroyBridge(ctx, id, id+"-bridge")
+		return
+	}
 	if err := e.cli.Bridges().AddChannel(ctx, id+"-bridge", ari.AddChannelRequest{Channels: []string{chanID}}); err != nil && !ari.IsNotFound(err) {
 		e.log.Warn("calls: bridge the user's leg", "call", id, "err", err)
 		e.end(ctx, id, ari.CauseFailure, "system")
+	}
+}
+
+// isEnded reports whether call id has ended (or is gone).
+func (e *Engine) isEnded(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.calls[id]
+	return s == nil || s.call.State == StateEnded
+}
+
+// destroyBridge destroys a call's bridge; one already gone is fine.
+func (e *Engine) destroyBridge(ctx context.Context, id, bridge string) {
+	if err := e.cli.Bridges().Destroy(context.WithoutCancel(ctx), bridge); err != nil && !ari.IsNotFound(err) {
+		e.log.Warn("calls: destroy the bridge", "call", id, "bridge", bridge, "err", err)
+	}
+}
+
+// Release ends every live call (legs hung up, bridges destroyed,
+// call_ended published with ended_by "system"). The daemon calls it on a
+// clean stop: nobody would follow the calls once it is gone.
+func (e *Engine) Release(ctx context.Context) {
+	e.mu.Lock()
+	var ids []string
+	for id, s := range e.calls {
+		if s.call.State != StateEnded {
+			ids = append(ids, id)
+		}
+	}
+	e.mu.Unlock()
+	slices.Sort(ids)
+	for _, id := range ids {
+		e.end(ctx, id, ari.CauseNormalClearing, "system")
 	}
 }
 
@@ -376,9 +419,7 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 		e.hangup(ctx, l, ari.ReasonNormal)
 	}
 	if bridge != "" {
-		if err := e.cli.Bridges().Destroy(context.WithoutCancel(ctx), bridge); err != nil && !ari.IsNotFound(err) {
-			e.log.Warn("calls: destroy the bridge", "call", id, "bridge", bridge, "err", err)
-		}
+		e.destroyBridge(ctx, id, bridge)
 	}
 	e.publish(ctx, EventEnded, c)
 }

@@ -281,6 +281,22 @@ func TestReconcileAfterRestart(t *testing.T) {
 	})
 }
 
+func TestReleaseEndsEveryCall(t *testing.T) {
+	e := newEnv(t)
+	up := e.up()
+	ringing := e.place("200", "PJSIP/103")
+	e.ring(ringing.ID + "-u1")
+	e.eng.Release(context.Background())
+	for _, c := range []Call{up, ringing} {
+		if end := e.clean(c); end.EndedBy != "system" || end.Cause != ari.CauseNormalClearing {
+			t.Errorf("released %+v", end)
+		}
+	}
+	if l := e.eng.List(Viewer{All: true}); len(l) != 0 {
+		t.Errorf("live calls after release: %+v", l)
+	}
+}
+
 // TestDialLatency measures what pbxagent adds between the user's leg
 // answering and the destination's originate (issue target: p99 ≤ 20 ms).
 func TestDialLatency(t *testing.T) {
