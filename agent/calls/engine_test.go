@@ -268,6 +268,16 @@ func TestReconcileAfterRestart(t *testing.T) {
 			t.Error("a dead run's call dialled its destination")
 		}
 	})
+	t.Run("a leg of a dead run enters the app", func(t *testing.T) {
+		e := newEnv(t)
+		// What a StasisStart of an earlier run's user leg carries: its
+		// arguments name a call this run never placed.
+		id, err := e.srv.PlaceInbound(fakeari.InboundCall{App: testApp, Args: []string{argUser, "pbxcall-0123456789abcdef"}, Answered: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.awaitChannel(id, "hung up", destroyed)
+	})
 	t.Run("a dialplan call falls back", func(t *testing.T) {
 		e := newEnv(t)
 		id, err := e.srv.PlaceInbound(fakeari.InboundCall{App: testApp, Caller: "+41441234567", Exten: "101"})
@@ -294,6 +304,34 @@ func TestReleaseEndsEveryCall(t *testing.T) {
 	}
 	if l := e.eng.List(Viewer{All: true}); len(l) != 0 {
 		t.Errorf("live calls after release: %+v", l)
+	}
+}
+
+// TestReconnectEndsVanishedCalls feeds the engine the snapshot of a
+// reconnect in which a call's legs are gone (hung up while the WebSocket
+// was down): the call ends, by the system, with what is left cleaned up.
+func TestReconnectEndsVanishedCalls(t *testing.T) {
+	e := newEnv(t)
+	gone := e.up()
+	e.eng.handle(context.Background(), &ari.ReconciledEvent{Reconnect: true,
+		Applications: []ari.Application{{Name: testApp}}})
+	end := e.clean(gone)
+	if end.EndedBy != "system" || end.Cause != 0 {
+		t.Errorf("vanished call ended %+v", end)
+	}
+	// A call still listed by Asterisk on reconnect goes on.
+	kept := e.up()
+	var live []ari.Channel
+	for _, id := range []string{kept.ID + "-u1", kept.ID + "-far"} {
+		live = append(live, ari.Channel{ID: id, State: ari.StateUp})
+	}
+	e.eng.handle(context.Background(), &ari.ReconciledEvent{Reconnect: true, Channels: live,
+		Applications: []ari.Application{{Name: testApp, ChannelIDs: []string{kept.ID + "-u1", kept.ID + "-far"}, BridgeIDs: []string{kept.ID + "-bridge"}}}})
+	if got, _ := e.eng.Get(Viewer{UserID: "u1"}, kept.ID); got.State != StateUp {
+		t.Errorf("a live call was touched by the reconciliation: %+v", got)
+	}
+	if b := e.srv.BridgeIDs(); len(b) != 1 || b[0] != kept.ID+"-bridge" {
+		t.Errorf("bridges %v, want the live call's", b)
 	}
 }
 
