@@ -290,9 +290,17 @@ func (e *Engine) userAnswered(ctx context.Context, s *session, chanID string, st
 		e.destroyBridge(ctx, id, id+"-bridge")
 		return
 	}
-	if err := e.cli.Bridges().AddChannel(ctx, id+"-bridge", ari.AddChannelRequest{Channels: []string{chanID}}); err != nil && !ari.IsNotFound(err) {
-		e.log.Warn("calls: bridge the user's leg", "call", id, "err", err)
-		e.end(ctx, id, ari.CauseFailure, "system")
+	if err := e.cli.Bridges().AddChannel(ctx, id+"-bridge", ari.AddChannelRequest{Channels: []string{chanID}}); err != nil {
+		if !ari.IsNotFound(err) {
+			e.log.Warn("calls: bridge the user's leg", "call", id, "err", err)
+			e.end(ctx, id, ari.CauseFailure, "system")
+		}
+		return
+	}
+	// The user hears ringback while the destination rings (the bridge
+	// holds only them until it answers).
+	if _, err := e.cli.Bridges().Play(ctx, id+"-bridge", ari.PlayRequest{PlaybackID: id + "-ringback", Media: []string{"tone:ring"}}); err != nil && !ari.IsNotFound(err) {
+		e.log.Warn("calls: ringback to the user", "call", id, "err", err)
 	}
 }
 
@@ -334,6 +342,9 @@ func (e *Engine) Release(ctx context.Context) {
 func (e *Engine) farAnswered(ctx context.Context, s *session, chanID string) {
 	id, bridge := s.call.ID, s.bridge
 	e.mu.Unlock()
+	if err := e.cli.Playbacks().Stop(ctx, id+"-ringback"); err != nil && !ari.IsNotFound(err) {
+		e.log.Warn("calls: stop the ringback", "call", id, "err", err)
+	}
 	if err := e.cli.Bridges().AddChannel(ctx, bridge, ari.AddChannelRequest{Channels: []string{chanID}}); err != nil {
 		e.log.Warn("calls: bridge the destination", "call", id, "err", err)
 		e.end(ctx, id, ari.CauseFailure, "system")

@@ -48,8 +48,14 @@ func TestClickToCallHappyPath(t *testing.T) {
 			if far.Endpoint != "PJSIP/200" {
 				t.Errorf("destination dialled as %s", far.Endpoint)
 			}
+			if pb := e.awaitPlayback(c.ID+"-ringback", "queued", "playing"); pb.MediaURI != "tone:ring" {
+				t.Errorf("ringback plays %q", pb.MediaURI)
+			}
 			e.clk.Advance(3 * time.Second)
 			ans := e.pub.await(t, EventAnswered, c.ID).call
+			if pb, err := e.eng.cli.Playbacks().Get(context.Background(), c.ID+"-ringback"); err == nil && (pb.State == "playing" || pb.State == "queued") {
+				t.Errorf("ringback still playing after the answer: %+v", pb)
+			}
 			if ans.State != StateUp || ans.Device != "PJSIP/101" || ans.AnsweredAt == nil {
 				t.Errorf("answered %+v", ans)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -194,4 +195,23 @@ func (e *env) clean(c Call) Call {
 		e.t.Errorf("bridges left after call_ended: %v", b)
 	}
 	return ended
+}
+
+// awaitPlayback checks, again and again until a deadline, that playback id
+// exists in one of states (the engine starts the ringback right after it
+// dials the destination, in the same event's handling; the stand-in
+// queues it until its clock moves).
+func (e *env) awaitPlayback(id string, states ...string) *ari.Playback {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		pb, err := e.eng.cli.Playbacks().Get(ctx, id)
+		if err == nil && slices.Contains(states, pb.State) {
+			return pb
+		}
+		if ctx.Err() != nil {
+			e.t.Fatalf("playback %s never %v: %+v %v", id, states, pb, err)
+		}
+	}
 }
