@@ -62,6 +62,9 @@ var authzPolicy = []struct {
 	// The events socket: anyone signed in; each topic needs its own scope,
 	// which the socket checks (agent/events).
 	{prefix: "/api/v1/events", scope: platform.ScopeSignedIn},
+	// Calls: a user acts on their own calls (the handlers answer 404 for
+	// another's), an admin on all.
+	{prefix: "/api/v1/calls", scope: platform.ScopeCalls},
 	// Users, web login, OAuth2 apps, CORS, audit.
 	{prefix: "/api/v1/login", scope: platform.ScopePublic},
 	{prefix: "/api/v1/logout", scope: platform.ScopePublic},

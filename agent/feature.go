@@ -48,5 +48,6 @@ var features = []feature{
 	newCallerIDApp,
 	newEvents, // before every feature that publishes events
 	newDialer,
+	newCalls,
 	newConsole,
 }

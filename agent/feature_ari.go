@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/ari"
@@ -18,7 +19,13 @@ func newARI(b *build) (platform.Component, error) {
 	if c.URL == "" {
 		return nil, nil
 	}
-	conn, err := ari.New(c.URL, ari.WithApps(c.CallerIDApp, c.DialerApp), ari.WithAuth(c.User, c.Pass), ari.WithIdleTimeout(c.IdleTimeout),
+	var apps []string
+	for _, a := range []string{c.CallerIDApp, c.DialerApp, c.CallsApp} {
+		if a != "" && !slices.Contains(apps, a) {
+			apps = append(apps, a) // ari.calls_app "" turns the calls engine off
+		}
+	}
+	conn, err := ari.New(c.URL, ari.WithApps(apps...), ari.WithAuth(c.User, c.Pass), ari.WithIdleTimeout(c.IdleTimeout),
 		ari.WithLogger(b.logger("ari")))
 	if err != nil {
 		return nil, fmt.Errorf("config ari.url: %w", err)

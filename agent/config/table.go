@@ -53,6 +53,8 @@ var table = map[string]keyDoc{
 	"ari.pass":                           {meaning: "the password of `ari.user` (prefer the environment variable: flags show in process lists)", short: []string{"--ari-pass"}, secret: true},
 	"ari.callerid_app":                   {meaning: "Stasis application for caller-ID"},
 	"ari.dialer_app":                     {meaning: "Stasis application of the dialer's customer and agent legs"},
+	"ari.calls_app":                      {meaning: "Stasis application of users' calls: click-to-call legs and the calls the dialplan sends to `Stasis(pbxagent-calls,…)` (see docs/calls.md); empty turns the calls engine off"},
+	"ari.calls_dial":                     {meaning: "dial string of a click-to-call's destination, `{to}` standing for the number: `PJSIP/{to}` for extensions, `PJSIP/{to}@trunk` or `Local/{to}@from-internal` to reach trunks through the dialplan"},
 	"ari.amd_context":                    {meaning: "dialplan context running `AMD()` for answering-machine detection"},
 	"ari.idle_timeout":                   {meaning: "how long an idle HTTP connection to Asterisk is kept; keep it below Asterisk's `http.conf` `session_keep_alive` (15 s by default), or requests race Asterisk closing the connection"},
 	"phones.allow":                       {meaning: "CIDRs that may read the global book without phone credentials"},

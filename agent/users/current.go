@@ -21,3 +21,14 @@ func (s *Service) Current(_ context.Context, userID string) (platform.Principal,
 	}
 	return rec.principal(), nil
 }
+
+// Endpoints returns the Asterisk endpoints of a user's devices
+// (devices.endpoints, "PJSIP/101"): what rings for their calls. A deleted
+// or disabled user has none (errUserGone).
+func (s *Service) Endpoints(_ context.Context, userID string) ([]string, error) {
+	rec, ok := s.user(userID)
+	if !ok || rec.Disabled {
+		return nil, errUserGone
+	}
+	return append([]string(nil), rec.Devices.Endpoints...), nil
+}

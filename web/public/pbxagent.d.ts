@@ -250,6 +250,48 @@ export declare class PbxAgent {
   getCalleridTest(params: { number: string; current_name?: string; }, body?: undefined, init?: RequestInit): Promise<TestResult>;
 
   /**
+   * The user's live calls (an admin sees every user's)
+   * GET /api/v1/calls
+   */
+  listCalls(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<CallList>;
+
+  /**
+   * Click-to-call: ring the user's device, then dial the destination when it answers
+   * POST /api/v1/calls
+   */
+  placeCall(params: Record<string, never>, body: PlaceInputInput, init?: RequestInit): Promise<Call>;
+
+  /**
+   * One of the user's calls (live, or ended a short while ago)
+   * GET /api/v1/calls/{id}
+   */
+  getCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
+
+  /**
+   * Hang a call up (every leg)
+   * DELETE /api/v1/calls/{id}
+   */
+  hangupCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
+
+  /**
+   * Send DTMF digits to the destination of a call that is up or held
+   * POST /api/v1/calls/{id}/dtmf
+   */
+  sendCallDigits(params: { id: string; }, body: DTMFInputInput, init?: RequestInit): Promise<void>;
+
+  /**
+   * Put a call on hold: the destination hears music on hold
+   * POST /api/v1/calls/{id}/hold
+   */
+  holdCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
+
+  /**
+   * Take a call off hold
+   * POST /api/v1/calls/{id}/resume
+   */
+  resumeCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
+
+  /**
    * List dialer campaigns
    * GET /api/v1/campaigns
    */
@@ -840,6 +882,38 @@ export interface App {
   updated: string;
 }
 
+export interface Call {
+  /** When the destination answered */
+  answered_at?: string;
+  /** Q.850 hangup cause once ended (16 normal, 17 busy, 19 no answer, 20 unreachable, 21 rejected) */
+  cause?: number;
+  /** The hangup cause in words */
+  cause_text?: string;
+  /** When the call was placed */
+  created_at: string;
+  /** The user's endpoint that answered */
+  device?: string;
+  /** The user's Asterisk endpoints rung for the call */
+  devices: string[];
+  /** When the call ended */
+  ended_at?: string;
+  /** Who ended the call: the user's device, the destination, an API hang-up, or pbxagent (timeout, restart) */
+  ended_by?: "user" | "destination" | "api" | "system";
+  /** The call's id */
+  id: string;
+  /** dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; ended */
+  state: "dialing" | "ringing" | "up" | "held" | "ended";
+  /** The destination dialled */
+  to: string;
+  /** The id of the user who owns the call */
+  user_id: string;
+}
+
+export interface CallList {
+  /** The live calls, oldest first */
+  calls: Call[];
+}
+
 export interface CalleridCandidate {
   /** The contact's name */
   display_name: string;
@@ -1142,6 +1216,11 @@ export interface DNCEntry {
   added_at: string;
   /** The number, E.164 */
   number: string;
+}
+
+export interface DTMFInputInput {
+  /** DTMF digits to send to the destination: 0-9, A-D, *, # (at most 64) */
+  digits?: string;
 }
 
 export interface Devices {
@@ -1583,6 +1662,13 @@ export interface PhonebookPage {
   total: number;
   /** total is a lower bound: the count stopped at its cap */
   total_capped?: boolean;
+}
+
+export interface PlaceInputInput {
+  /** One of the user's endpoints to ring; empty rings all of them at once */
+  device?: string;
+  /** The number to call: a leading +, digits, letters, * # . _ - (at most 64) */
+  to?: string;
 }
 
 export interface Problem {

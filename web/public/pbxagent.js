@@ -582,6 +582,67 @@ export class PbxAgent {
   }
 
   /**
+   * The user's live calls (an admin sees every user's)
+   * GET /api/v1/calls
+   */
+  listCalls(params = {}, body = undefined, init = undefined) {
+    return this.call("listCalls", "GET", "/api/v1/calls", {  }, params, body, init);
+  }
+
+  /**
+   * Click-to-call: ring the user's device, then dial the destination when it answers
+   * POST /api/v1/calls
+   */
+  placeCall(params = {}, body = undefined, init = undefined) {
+    return this.call("placeCall", "POST", "/api/v1/calls", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * One of the user's calls (live, or ended a short while ago)
+   * GET /api/v1/calls/{id}
+   * @param params.id path parameter. The call's id
+   */
+  getCall(params = {}, body = undefined, init = undefined) {
+    return this.call("getCall", "GET", "/api/v1/calls/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Hang a call up (every leg)
+   * DELETE /api/v1/calls/{id}
+   * @param params.id path parameter. The call's id
+   */
+  hangupCall(params = {}, body = undefined, init = undefined) {
+    return this.call("hangupCall", "DELETE", "/api/v1/calls/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Send DTMF digits to the destination of a call that is up or held
+   * POST /api/v1/calls/{id}/dtmf
+   * @param params.id path parameter. The call's id
+   */
+  sendCallDigits(params = {}, body = undefined, init = undefined) {
+    return this.call("sendCallDigits", "POST", "/api/v1/calls/{id}/dtmf", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Put a call on hold: the destination hears music on hold
+   * POST /api/v1/calls/{id}/hold
+   * @param params.id path parameter. The call's id
+   */
+  holdCall(params = {}, body = undefined, init = undefined) {
+    return this.call("holdCall", "POST", "/api/v1/calls/{id}/hold", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Take a call off hold
+   * POST /api/v1/calls/{id}/resume
+   * @param params.id path parameter. The call's id
+   */
+  resumeCall(params = {}, body = undefined, init = undefined) {
+    return this.call("resumeCall", "POST", "/api/v1/calls/{id}/resume", { p: ["id"] }, params, body, init);
+  }
+
+  /**
    * List dialer campaigns
    * GET /api/v1/campaigns
    */

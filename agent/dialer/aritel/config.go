@@ -2,6 +2,7 @@ package aritel
 
 import (
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -19,6 +20,12 @@ type ConnConfig struct {
 	// DialerApp is the Stasis application the dialer originates customer
 	// and agent legs into. Default "pbxagent-dialer".
 	DialerApp string `yaml:"dialer_app"`
+	// CallsApp is the Stasis application of users' calls (click-to-call
+	// and call control). Default "pbxagent-calls".
+	CallsApp string `yaml:"calls_app"`
+	// CallsDial is the dial string of a click-to-call's destination;
+	// "{to}" stands for the number. Default "PJSIP/{to}".
+	CallsDial string `yaml:"calls_dial"`
 	// AMDContext, when set, is a dialplan context running AMD() that the
 	// dialer sends answered customer legs through for machine detection.
 	AMDContext string `yaml:"amd_context"`
@@ -31,6 +38,9 @@ type ConnConfig struct {
 
 // Validate checks the ARI settings; errors name the ari.* key.
 func (c ConnConfig) Validate() error {
+	if c.CallsDial != "" && (!strings.Contains(c.CallsDial, "{to}") || !strings.Contains(c.CallsDial, "/")) {
+		return errors.New("ari.calls_dial: must be an Asterisk dial string holding {to}, e.g. PJSIP/{to} or Local/{to}@from-internal")
+	}
 	if c.IdleTimeout <= 0 {
 		return errors.New("ari.idle_timeout: must be positive (and below Asterisk's http.conf session_keep_alive, 15s by default)")
 	}

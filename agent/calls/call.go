@@ -1,0 +1,77 @@
+package calls
+
+import (
+	"strconv"
+	"time"
+)
+
+// State is where a call is in its life.
+type State string
+
+// States of a call: dialing (the user's device is being called), ringing
+// (a device or the destination rings), up (both parties talk), held (the
+// far party hears music on hold), ended.
+const (
+	StateDialing State = "dialing"
+	StateRinging State = "ringing"
+	StateUp      State = "up"
+	StateHeld    State = "held"
+	StateEnded   State = "ended"
+)
+
+// Call is a call as the API and the events show it.
+type Call struct {
+	ID     string `json:"id" doc:"The call's id" example:"call-5f1c2a9e0b7d4c3a"`
+	UserID string `json:"user_id" doc:"The id of the user who owns the call" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
+	// To is the destination as given.
+	To string `json:"to" doc:"The destination dialled" example:"+41441234567"`
+	// Devices are the user's endpoints rung for the call.
+	Devices []string `json:"devices" doc:"The user's Asterisk endpoints rung for the call" example:"[\"PJSIP/101\"]"`
+	// Device is the endpoint that answered ("" until one did).
+	Device string `json:"device,omitempty" doc:"The user's endpoint that answered" example:"PJSIP/101"`
+	State  State  `json:"state" openapi:"enum=dialing|ringing|up|held|ended" doc:"dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; ended" example:"up"`
+	// Cause is the Q.850 cause of the end (0 while the call lives).
+	Cause int `json:"cause,omitempty" doc:"Q.850 hangup cause once ended (16 normal, 17 busy, 19 no answer, 20 unreachable, 21 rejected)" example:"16"`
+	// CauseText names Cause.
+	CauseText string `json:"cause_text,omitempty" doc:"The hangup cause in words" example:"normal clearing"`
+	// EndedBy says which side ended the call: "user", "destination", "api" or "system".
+	EndedBy    string     `json:"ended_by,omitempty" openapi:"enum=user|destination|api|system" doc:"Who ended the call: the user's device, the destination, an API hang-up, or pbxagent (timeout, restart)" example:"destination"`
+	CreatedAt  time.Time  `json:"created_at" doc:"When the call was placed" example:"2026-12-07T09:30:00Z"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty" doc:"When the destination answered" example:"2026-12-07T09:30:09Z"`
+	EndedAt    *time.Time `json:"ended_at,omitempty" doc:"When the call ended" example:"2026-12-07T09:34:12Z"`
+}
+
+// causeText names the common Q.850 causes.
+func causeText(c int) string {
+	switch c {
+	case 0:
+		return "unknown"
+	case 1:
+		return "unallocated number"
+	case 16:
+		return "normal clearing"
+	case 17:
+		return "user busy"
+	case 18:
+		return "no user responding"
+	case 19:
+		return "no answer"
+	case 20:
+		return "subscriber absent"
+	case 21:
+		return "call rejected"
+	case 27:
+		return "destination out of order"
+	case 28:
+		return "invalid number format"
+	case 31:
+		return "normal, unspecified"
+	case 34:
+		return "no circuit available"
+	case 38:
+		return "network out of order"
+	case 127:
+		return "interworking"
+	}
+	return "cause " + strconv.Itoa(c)
+}

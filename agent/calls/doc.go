@@ -1,0 +1,10 @@
+// Package calls is the calls engine: users' calls placed and followed
+// through pbxagent's own Stasis application (ari.calls_app). A call is a
+// session with a small state machine (dialing → ringing → up ↔ held →
+// ended, with a Q.850 cause) owned by one user. Click-to-call rings the
+// user's device first (asking it to answer by itself where the phone
+// honours it), dials the destination when that leg answers, bridges both
+// and follows the call to its end. Every change is published to a
+// Publisher (the events hub) for the call's owner. After a reconnect or a
+// restart the engine hangs up what an earlier run left in the application.
+package calls

@@ -1,0 +1,211 @@
+package calls
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/ari"
+)
+
+// Devices reads a user's Asterisk endpoints ("PJSIP/101"), the devices
+// that ring for their calls.
+type Devices interface {
+	Endpoints(ctx context.Context, userID string) ([]string, error)
+}
+
+// Handler serves the calls API.
+type Handler struct {
+	eng     *Engine
+	devices Devices
+}
+
+// NewHandler returns the API of eng; devices reads each user's endpoints.
+func NewHandler(eng *Engine, devices Devices) *Handler { return &Handler{eng: eng, devices: devices} }
+
+// PlaceInput is the body of POST /api/v1/calls.
+type PlaceInput struct {
+	To     string `json:"to" doc:"The number to call: a leading +, digits, letters, * # . _ - (at most 64)" example:"+41441234567"`
+	Device string `json:"device,omitempty" doc:"One of the user's endpoints to ring; empty rings all of them at once" example:"PJSIP/101"`
+}
+
+// DTMFInput is the body of POST /api/v1/calls/{id}/dtmf.
+type DTMFInput struct {
+	Digits string `json:"digits" doc:"DTMF digits to send to the destination: 0-9, A-D, *, # (at most 64)" example:"1234#"`
+}
+
+// CallList is the answer of GET /api/v1/calls.
+type CallList struct {
+	Calls []Call `json:"calls" doc:"The live calls, oldest first"`
+}
+
+func body(desc string, v any) *platform.Body {
+	return &platform.Body{ContentType: "application/json", Description: desc, Schema: v}
+}
+
+func resp(desc string, v any) platform.Body {
+	return platform.Body{ContentType: "application/json", Description: desc, Schema: v}
+}
+
+var (
+	idParam = platform.Param{Name: "id", In: "path", Required: true, Description: "The call's id", Example: "pbxcall-5f1c2a9e0b7d4c3a"}
+	errBody = resp("error", platform.ErrorBody{})
+)
+
+// Routes implements platform.Router.
+func (h *Handler) Routes() []platform.Route {
+	f := func(fn http.HandlerFunc) http.Handler { return fn }
+	one := func(opID, summary, desc string, fn http.HandlerFunc, method, path string, extra map[int]platform.Body) platform.Route {
+		rs := map[int]platform.Body{200: resp("the call", Call{}), 404: errBody, 409: errBody, 502: errBody}
+		for k, v := range extra {
+			rs[k] = v
+		}
+		return platform.Route{Method: method, Path: path, Scope: platform.ScopeCalls, Handler: f(fn), Op: platform.Operation{
+			ID: opID, Summary: summary, Description: desc, Params: []platform.Param{idParam}, Responses: rs}}
+	}
+	hold := one("holdCall", "Put a call on hold: the destination hears music on hold", "The call must be up (409 otherwise). Publishes call_held.", h.hold, "POST", "/api/v1/calls/{id}/hold", nil)
+	resume := one("resumeCall", "Take a call off hold", "The call must be held (409 otherwise). Publishes call_resumed.", h.resume, "POST", "/api/v1/calls/{id}/resume", nil)
+	hang := one("hangupCall", "Hang a call up (every leg)", "Answers the ended call; publishes call_ended.", h.hangup, "DELETE", "/api/v1/calls/{id}", nil)
+	get := one("getCall", "One of the user's calls (live, or ended a short while ago)", "Another user's call is 404.", h.get, "GET", "/api/v1/calls/{id}", nil)
+	delete(get.Op.Responses, 409)
+	delete(get.Op.Responses, 502)
+	return []platform.Route{
+		{Method: "POST", Path: "/api/v1/calls", Scope: platform.ScopeCalls, Handler: f(h.place), Op: platform.Operation{
+			ID:      "placeCall",
+			Summary: "Click-to-call: ring the user's device, then dial the destination when it answers",
+			Description: "Rings the user's device (or all their devices at once), asking desk phones to answer by themselves " +
+				"(SIP Call-Info answer-after=0 and Alert-Info auto answer); when one answers, the destination is dialled " +
+				"through `ari.calls_dial` and both are bridged. Answers at once with the call, state dialing; follow it " +
+				"with GET /api/v1/calls/{id} or the call events.",
+			Request:   body("destination and device", PlaceInput{}),
+			Responses: map[int]platform.Body{202: resp("the call, placed", Call{}), 400: errBody, 403: errBody, 409: errBody, 415: errBody, 502: errBody}}},
+		{Method: "GET", Path: "/api/v1/calls", Scope: platform.ScopeCalls, Handler: f(h.list), Op: platform.Operation{
+			ID:        "listCalls",
+			Summary:   "The user's live calls (an admin sees every user's)",
+			Responses: map[int]platform.Body{200: resp("the calls", CallList{})}}},
+		get, hang, hold, resume,
+		{Method: "POST", Path: "/api/v1/calls/{id}/dtmf", Scope: platform.ScopeCalls, Handler: f(h.dtmf), Op: platform.Operation{
+			ID:      "sendCallDigits",
+			Summary: "Send DTMF digits to the destination of a call that is up or held",
+			Params:  []platform.Param{idParam}, Request: body("the digits", DTMFInput{}),
+			Responses: map[int]platform.Body{204: {Description: "sent"}, 400: errBody, 404: errBody, 409: errBody, 415: errBody, 502: errBody}}},
+	}
+}
+
+// viewer is whose calls the request may see: its user's; an admin's
+// (the admin token, an admin user), everyone's.
+func viewer(r *http.Request) Viewer {
+	p, _ := platform.PrincipalFrom(r.Context())
+	return Viewer{UserID: p.UserID, All: p.Kind == platform.KindAdminToken || p.Role == platform.RoleAdmin}
+}
+
+// writeErr maps the engine's errors to the API's.
+func writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *ari.Error
+	switch {
+	case errors.Is(err, ErrNotFound):
+		platform.WriteError(w, r, http.StatusNotFound, platform.CodeNotFound, "no such call", nil)
+	case errors.Is(err, ErrState):
+		platform.WriteError(w, r, http.StatusConflict, platform.CodeConflict, err.Error(), nil)
+	case errors.Is(err, ErrBadDigits):
+		platform.WriteErr(w, r, platform.Invalid("invalid digits", platform.FieldError{Field: "digits", Message: err.Error()}))
+	case errors.Is(err, ErrBadDestination):
+		platform.WriteErr(w, r, platform.Invalid("invalid destination", platform.FieldError{Field: "to", Message: err.Error()}))
+	case errors.As(err, &ae), errors.Is(err, ari.ErrNoResponse):
+		platform.WriteErr(w, r, &platform.APIError{Status: http.StatusBadGateway, Code: "bad_gateway", Message: "Asterisk refused the request", Err: err})
+	default:
+		platform.WriteErr(w, r, err)
+	}
+}
+
+func (h *Handler) place(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
+	var in PlaceInput
+	if err := platform.DecodeJSON(r, &in); err != nil {
+		platform.WriteErr(w, r, err)
+		return
+	}
+	p, _ := platform.PrincipalFrom(r.Context())
+	if p.UserID == "" {
+		platform.WriteError(w, r, http.StatusForbidden, platform.CodeForbidden, "a call is placed for a user: use a user's session or token (the admin token and app tokens have no devices)", nil)
+		return
+	}
+	if _, err := ParseDestination(in.To); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	eps, err := h.devices.Endpoints(r.Context(), p.UserID)
+	if err != nil {
+		platform.WriteErr(w, r, err)
+		return
+	}
+	devices := eps
+	if in.Device != "" {
+		if !slices.Contains(eps, in.Device) {
+			platform.WriteErr(w, r, platform.Invalid("unknown device", platform.FieldError{Field: "device", Message: "is not one of your devices (devices.endpoints)"}))
+			return
+		}
+		devices = []string{in.Device}
+	}
+	if len(devices) == 0 {
+		platform.WriteError(w, r, http.StatusConflict, platform.CodeConflict, "you have no device to ring: an administrator adds one to your devices.endpoints", nil)
+		return
+	}
+	c, err := h.eng.Place(r.Context(), PlaceRequest{UserID: p.UserID, Devices: devices, To: in.To})
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/calls/"+c.ID)
+	platform.WriteJSON(w, http.StatusAccepted, c)
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	platform.WriteJSON(w, http.StatusOK, CallList{Calls: h.eng.List(viewer(r))})
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
+	c, err := h.eng.Get(viewer(r), r.PathValue("id"))
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	platform.WriteJSON(w, http.StatusOK, c)
+}
+
+func (h *Handler) hangup(w http.ResponseWriter, r *http.Request) {
+	h.act(w, r, h.eng.Hangup)
+}
+
+func (h *Handler) hold(w http.ResponseWriter, r *http.Request) { h.act(w, r, h.eng.Hold) }
+
+func (h *Handler) resume(w http.ResponseWriter, r *http.Request) { h.act(w, r, h.eng.Resume) }
+
+func (h *Handler) act(w http.ResponseWriter, r *http.Request, fn func(context.Context, Viewer, string) (Call, error)) {
+	c, err := fn(r.Context(), viewer(r), r.PathValue("id"))
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	platform.WriteJSON(w, http.StatusOK, c)
+}
+
+func (h *Handler) dtmf(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
+	var in DTMFInput
+	if err := platform.DecodeJSON(r, &in); err != nil {
+		platform.WriteErr(w, r, err)
+		return
+	}
+	if err := h.eng.DTMF(r.Context(), viewer(r), r.PathValue("id"), in.Digits); err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

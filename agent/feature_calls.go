@@ -1,0 +1,56 @@
+package agent
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/pbxagent/pbxagent/agent/calls"
+	"github.com/pbxagent/pbxagent/agent/platform"
+)
+
+// callsFeature is the calls engine on the ARI connection: click-to-call
+// and call control for users, through the Stasis application
+// ari.calls_app.
+type callsFeature struct {
+	eng *calls.Engine
+	h   *calls.Handler
+}
+
+func newCalls(b *build) (platform.Component, error) {
+	if b.d.ari == nil || b.d.users == nil || b.cfg.ARI.CallsApp == "" {
+		return nil, nil
+	}
+	log := b.logger("calls")
+	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log),
+		calls.WithPublisher(logPublisher{log}))
+	return &callsFeature{eng: eng, h: calls.NewHandler(eng, b.d.users)}, nil
+}
+
+// Name implements platform.Component.
+func (*callsFeature) Name() string { return "calls" }
+
+// Routes implements platform.Router.
+func (f *callsFeature) Routes() []platform.Route { return f.h.Routes() }
+
+// Run follows the calls until ctx ends.
+func (f *callsFeature) Run(ctx context.Context) error { return f.eng.Run(ctx) }
+
+// Shutdown hangs up the calls in progress: nobody follows them once the
+// daemon is gone, and the next start would hang them up anyway.
+func (f *callsFeature) Shutdown(ctx context.Context) error {
+	f.eng.Release(ctx)
+	return nil
+}
+
+// logPublisher logs the call events at debug level until the events hub
+// delivers them to the users' sockets.
+type logPublisher struct{ log *slog.Logger }
+
+// Publish implements calls.Publisher.
+func (p logPublisher) Publish(ctx context.Context, topic, typ string, audience []string, data any) {
+	if c, ok := data.(calls.Call); ok {
+		p.log.DebugContext(ctx, "call event", "type", typ, "call", c.ID, "user", c.UserID, "state", c.State, "cause", c.Cause)
+		return
+	}
+	p.log.DebugContext(ctx, "call event", "topic", topic, "type", typ, "audience", len(audience))
+}
