@@ -57,26 +57,8 @@ func sourceRow(s *client.Source) []string {
 var sourceHeader = []string{"ID", "NAME", "TYPE", "STATE", "CONTACTS", "LAST SUCCESS"}
 
 func (c *cli) sourcesList(ctx context.Context, args []string) int {
-	cmd := c.newCommand("sources list", "", "List the sync sources with their state.")
-	cl, _, code := cmd.start(args, 0, 0)
-	if cl == nil {
-		return code
-	}
-	ss, err := cl.ListSources(ctx)
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(map[string]any{"sources": ss}, func(w io.Writer) error {
-		if len(ss) == 0 {
-			fmt.Fprintln(c.stderr, "no sources")
-			return nil
-		}
-		rows := make([][]string, len(ss))
-		for i := range ss {
-			rows[i] = sourceRow(&ss[i])
-		}
-		return table(w, sourceHeader, rows)
-	})
+	return runList(ctx, c, args, listSpec[client.Source]{name: "sources list", summary: "List the sync sources with their state.",
+		key: "sources", empty: "no sources", header: sourceHeader, row: sourceRow, fetch: (*client.Client).ListSources})
 }
 
 func printSource(w io.Writer, s *client.Source) error {
@@ -105,16 +87,8 @@ func printSource(w io.Writer, s *client.Source) error {
 }
 
 func (c *cli) sourcesShow(ctx context.Context, args []string) int {
-	cmd := c.newCommand("sources show", "ID|NAME", "Show a source: settings (secrets never), status and warnings.")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	s, err := cl.FindSource(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(s, func(w io.Writer) error { return printSource(w, s) })
+	return runShow(ctx, c, args, "sources show", "ID|NAME", "Show a source: settings (secrets never), status and warnings.",
+		(*client.Client).FindSource, printSource)
 }
 
 // sourceFlags adds the flags of add, edit and test: the top-level fields
@@ -149,10 +123,7 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(s, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "created %s  %s\n", cleanLine(s.ID), cleanLine(s.Name))
-		return err
-	})
+	return cmd.outLine(s, "created %s  %s", cleanLine(s.ID), cleanLine(s.Name))
 }
 
 func (c *cli) sourcesEdit(ctx context.Context, args []string) int {
@@ -177,10 +148,7 @@ func (c *cli) sourcesEdit(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(s, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "updated %s  %s\n", cleanLine(s.ID), cleanLine(s.Name))
-		return err
-	})
+	return cmd.outLine(s, "updated %s  %s", cleanLine(s.ID), cleanLine(s.Name))
 }
 
 // previewColumns are the preview fields shown in a table, in order.
@@ -235,19 +203,14 @@ func (c *cli) sourcesTest(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(map[string]any{"contacts": rows}, func(w io.Writer) error {
-		if len(rows) == 0 {
-			fmt.Fprintln(c.stderr, "the source answered with no contacts")
-			return nil
-		}
-		out := make([][]string, len(rows))
-		for i, r := range rows {
+	return outRows(cmd, "contacts", rows, "the source answered with no contacts", []string{"EXTERNAL ID", "NAME", "COMPANY", "NUMBERS", "E-MAILS"},
+		func(r *client.PreviewRow) []string {
+			var cells []string
 			for _, col := range previewColumns {
-				out[i] = append(out[i], previewCell(r[col]))
+				cells = append(cells, previewCell((*r)[col]))
 			}
-		}
-		return table(w, []string{"EXTERNAL ID", "NAME", "COMPANY", "NUMBERS", "E-MAILS"}, out)
-	})
+			return cells
+		})
 }
 
 func (c *cli) sourcesSync(ctx context.Context, args []string) int {
@@ -301,22 +264,12 @@ func (c *cli) sourcesRuns(ctx context.Context, args []string) int {
 	if s.Status != nil && s.Status.Runs != nil {
 		runs = s.Status.Runs
 	}
-	return cmd.out(map[string]any{"runs": runs}, func(w io.Writer) error {
-		if len(runs) == 0 {
-			fmt.Fprintln(c.stderr, "no runs yet")
-			return nil
-		}
-		rows := make([][]string, len(runs))
-		for i := range runs {
-			rows[i] = runRow(&runs[i])
-		}
-		return table(w, runHeader, rows)
-	})
+	return outRows(cmd, "runs", runs, "no runs yet", runHeader, runRow)
 }
 
 func (c *cli) sourcesErase(ctx context.Context, args []string) int {
 	cmd := c.newCommand("sources erase", "ID|NAME", "Delete a source: its configuration and every contact it brought. Asks first unless --yes.")
-	yes := cmd.fs.Bool("yes", false, "erase without asking")
+	yes := cmd.yesFlag("erase")
 	cl, pos, code := cmd.start(args, 1, 1)
 	if cl == nil {
 		return code
