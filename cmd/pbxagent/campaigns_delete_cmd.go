@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
+
+	"github.com/pbxagent/pbxagent/agent/client"
 )
 
 // The commands that remove dialer data: a campaign, its leads, and the
@@ -35,23 +36,11 @@ func (c *cli) leadsList(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(page, func(w io.Writer) error {
-		if len(page.Leads) == 0 {
-			fmt.Fprintf(c.stderr, "no leads (%d in the campaign)\n", page.Total)
-			return nil
-		}
-		rows := make([][]string, len(page.Leads))
-		for i, l := range page.Leads {
-			rows[i] = []string{l.ID, l.Number, l.Name, string(l.Status), strconv.Itoa(l.Attempts)}
-		}
-		if err := table(w, []string{"LEAD", "NUMBER", "NAME", "STATUS", "ATTEMPTS"}, rows); err != nil {
-			return err
-		}
-		if shown := page.Offset + len(page.Leads); shown < page.Total {
-			fmt.Fprintf(c.stderr, "%d of %d leads shown: --offset %d for more\n", len(page.Leads), page.Total, shown)
-		}
-		return nil
-	})
+	return outPage(cmd, page, page.Leads, page.Offset, page.Total, "leads", fmt.Sprintf("no leads (%d in the campaign)", page.Total),
+		[]string{"LEAD", "NUMBER", "NAME", "STATUS", "ATTEMPTS"},
+		func(l *client.Lead) []string {
+			return []string{l.ID, l.Number, l.Name, string(l.Status), strconv.Itoa(l.Attempts)}
+		})
 }
 
 func (c *cli) leadsDelete(ctx context.Context, args []string) int {
@@ -117,23 +106,10 @@ func (c *cli) dncList(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(page, func(w io.Writer) error {
-		if len(page.Numbers) == 0 {
-			fmt.Fprintln(c.stderr, "no numbers listed")
-			return nil
-		}
-		rows := make([][]string, len(page.Numbers))
-		for i, n := range page.Numbers {
-			rows[i] = []string{n.Number, n.AddedAt.Local().Format("2006-01-02 15:04")}
-		}
-		if err := table(w, []string{"NUMBER", "ADDED"}, rows); err != nil {
-			return err
-		}
-		if shown := page.Offset + len(page.Numbers); shown < page.Total {
-			fmt.Fprintf(c.stderr, "%d of %d numbers shown: --offset %d for more\n", len(page.Numbers), page.Total, shown)
-		}
-		return nil
-	})
+	return outPage(cmd, page, page.Numbers, page.Offset, page.Total, "numbers", "no numbers listed", []string{"NUMBER", "ADDED"},
+		func(n *client.DNCEntry) []string {
+			return []string{n.Number, n.AddedAt.Local().Format("2006-01-02 15:04")}
+		})
 }
 
 func (c *cli) dncAdd(ctx context.Context, args []string) int {

@@ -119,3 +119,27 @@ func (cmd *command) removeEach(ctx context.Context, yes bool, question string, i
 	}
 	return exitOK
 }
+
+// outPage prints one page of a longer list: the page as JSON with --json,
+// else a table of its items (or the line empty on stderr when there are
+// none) followed on stderr by how to see more when the page does not reach
+// total.
+func outPage[T any](cmd *command, page any, items []T, offset, total int, noun, empty string, header []string, row func(*T) []string) int {
+	return cmd.out(page, func(w io.Writer) error {
+		if len(items) == 0 {
+			fmt.Fprintln(cmd.c.stderr, empty)
+			return nil
+		}
+		rows := make([][]string, len(items))
+		for i := range items {
+			rows[i] = row(&items[i])
+		}
+		if err := table(w, header, rows); err != nil {
+			return err
+		}
+		if shown := offset + len(items); shown < total {
+			fmt.Fprintf(cmd.c.stderr, "%d of %d %s shown: --offset %d for more\n", len(items), total, noun, shown)
+		}
+		return nil
+	})
+}
