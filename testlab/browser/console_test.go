@@ -17,6 +17,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent"
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
+	"github.com/pbxagent/pbxagent/testlab/testdaemon"
 )
 
 // consoleTimeout bounds one console script (Chromium's start included).
@@ -63,31 +64,18 @@ func startConsole(t *testing.T, o consoleOptions) *consoleLab {
 		}
 		t.Skip(msg)
 	}
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.AGI.Addr = "127.0.0.1:0"
-	cfg.Numbers.DefaultRegion = "BA"
-	cfg.AdminToken = adminToken
 	var fake *fakeari.Server
+	var ariURL string
 	if o.withARI {
-		var url string
-		fake, url = fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
-		cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = url, "asterisk", "secret"
+		fake, ariURL = fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
 	}
-	if o.config != nil {
-		o.config(&cfg)
-	}
-	d, err := agent.New(context.Background(), cfg, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(context.Background()); err != nil {
-			t.Errorf("stop the daemon: %v", err)
+	d := testdaemon.Start(t, adminToken, func(cfg *config.Config) {
+		cfg.AGI.Addr = "127.0.0.1:0"
+		if o.withARI {
+			cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = ariURL, "asterisk", "secret"
+		}
+		if o.config != nil {
+			o.config(cfg)
 		}
 	})
 	l := &consoleLab{d: d, base: "http://" + d.HTTPAddr(), token: adminToken, chromium: chromium, node: node, ari: fake,
