@@ -126,13 +126,10 @@ func (c *cli) appsCreate(ctx context.Context, args []string) int {
 func (c *cli) appsEdit(ctx context.Context, args []string) int {
 	cmd := c.newCommand("apps edit", "CLIENT_ID", "Change an app; a list flag replaces the whole list. Scopes taken away apply to its tokens at once.")
 	fields := appFlags(cmd.fs, false)
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, pos, doc, code := cmd.startWith(args, 1, func() (map[string]any, error) { return appDocument(cmd.fs, fields, false), nil },
+		"nothing to change: give --name, --redirect-uri, --scope or --grant-type")
 	if cl == nil {
 		return code
-	}
-	doc := appDocument(cmd.fs, fields, false)
-	if len(doc) == 0 {
-		return cmd.fail(usagef("nothing to change: give --name, --redirect-uri, --scope or --grant-type"))
 	}
 	a, err := cl.PatchApp(ctx, pos[0], doc)
 	if err != nil {

@@ -105,14 +105,9 @@ func campaignFlags(fs *flagSet, create bool) (*bodyFlags, map[string]func() any)
 
 func (c *cli) campaignsCreate(ctx context.Context, args []string) int {
 	cmd := c.newCommand("campaigns create", "", "Create a campaign, e.g.\n  --id spring --mode progressive --set max_channels=10 --set info_message=sound:info --set window.default_tz=Europe/Sarajevo\nSee docs/dialer-asterisk.md for every setting.")
-	body, fields := campaignFlags(cmd.fs, true)
-	cl, _, code := cmd.start(args, 0, 0)
+	cl, _, doc, code := cmd.startWith(args, 0, cmd.bodyDocument(campaignFlags(cmd.fs, true)), "")
 	if cl == nil {
 		return code
-	}
-	doc, err := body.document(c, given(cmd.fs, fields))
-	if err != nil {
-		return cmd.fail(err)
 	}
 	cp, err := cl.CreateCampaign(ctx, doc)
 	if err != nil {
@@ -123,17 +118,9 @@ func (c *cli) campaignsCreate(ctx context.Context, args []string) int {
 
 func (c *cli) campaignsEdit(ctx context.Context, args []string) int {
 	cmd := c.newCommand("campaigns edit", "ID", "Change some of a campaign's settings (--name, --set KEY=VALUE, --from FILE).")
-	body, fields := campaignFlags(cmd.fs, false)
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, pos, doc, code := cmd.startWith(args, 1, cmd.bodyDocument(campaignFlags(cmd.fs, false)), "nothing to change: give --name, --set or --from")
 	if cl == nil {
 		return code
-	}
-	doc, err := body.document(c, given(cmd.fs, fields))
-	if err != nil {
-		return cmd.fail(err)
-	}
-	if len(doc) == 0 {
-		return cmd.fail(usagef("nothing to change: give --name, --set or --from"))
 	}
 	cp, err := cl.PatchCampaign(ctx, pos[0], doc)
 	if err != nil {

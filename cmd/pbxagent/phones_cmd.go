@@ -114,13 +114,9 @@ func (c *cli) phoneDocument(ctx context.Context, fs *flagSet, pf *phoneFlags, fi
 func (c *cli) phonesAdd(ctx context.Context, args []string) int {
 	cmd := c.newCommand("phones add", "", "Register a phone, e.g. --mac 00:15:65:4a:a9:37 --vendor yealink --owner alice.\nThe answer shows the phone's token, only this once.")
 	pf, fields := addPhoneFlags(cmd.fs, true)
-	cl, _, code := cmd.start(args, 0, 0)
+	cl, _, doc, code := cmd.startWith(args, 0, func() (map[string]any, error) { return c.phoneDocument(ctx, cmd.fs, pf, fields) }, "")
 	if cl == nil {
 		return code
-	}
-	doc, err := c.phoneDocument(ctx, cmd.fs, pf, fields)
-	if err != nil {
-		return cmd.fail(err)
 	}
 	if doc["mac"] == nil || doc["vendor"] == nil {
 		return cmd.fail(usagef("--mac and --vendor are required"))
@@ -138,16 +134,10 @@ func (c *cli) phonesAdd(ctx context.Context, args []string) int {
 func (c *cli) phonesEdit(ctx context.Context, args []string) int {
 	cmd := c.newCommand("phones edit", "MAC", "Change a phone's fields; an empty --owner clears it, an empty --username and --password\nmake it a token-only phone.")
 	pf, fields := addPhoneFlags(cmd.fs, false)
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, pos, doc, code := cmd.startWith(args, 1, func() (map[string]any, error) { return c.phoneDocument(ctx, cmd.fs, pf, fields) },
+		"nothing to change: give fields as flags (--vendor, --model, --owner…)")
 	if cl == nil {
 		return code
-	}
-	doc, err := c.phoneDocument(ctx, cmd.fs, pf, fields)
-	if err != nil {
-		return cmd.fail(err)
-	}
-	if len(doc) == 0 {
-		return cmd.fail(usagef("nothing to change: give fields as flags (--vendor, --model, --owner…)"))
 	}
 	p, err := cl.PatchPhone(ctx, pos[0], doc)
 	if err != nil {

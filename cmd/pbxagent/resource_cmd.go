@@ -143,3 +143,29 @@ func outPage[T any](cmd *command, page any, items []T, offset, total int, noun, 
 		return nil
 	})
 }
+
+// startWith starts a create or edit command: it parses args (exactly n
+// positional ones), builds the client, then the request body with
+// document. nothing, when not "", is the usage error of an empty body (an
+// edit that changes nothing). When it fails, cl is nil and code is the
+// exit code.
+func (cmd *command) startWith(args []string, n int, document func() (map[string]any, error), nothing string) (cl *client.Client, pos []string, doc map[string]any, code int) {
+	cl, pos, code = cmd.start(args, n, n)
+	if cl == nil {
+		return nil, nil, nil, code
+	}
+	doc, err := document()
+	if err != nil {
+		return nil, nil, nil, cmd.fail(err)
+	}
+	if nothing != "" && len(doc) == 0 {
+		return nil, nil, nil, cmd.fail(usagef("%s", nothing))
+	}
+	return cl, pos, doc, exitOK
+}
+
+// bodyDocument is the document function of a command taking the body
+// flags and its own flags (fields).
+func (cmd *command) bodyDocument(body *bodyFlags, fields map[string]func() any) func() (map[string]any, error) {
+	return func() (map[string]any, error) { return body.document(cmd.c, given(cmd.fs, fields)) }
+}

@@ -110,14 +110,9 @@ func sourceFlags(fs *flagSet, withType bool) (*bodyFlags, map[string]func() any)
 
 func (c *cli) sourcesAdd(ctx context.Context, args []string) int {
 	cmd := c.newCommand("sources add", "", "Create a sync source, e.g.\n  --type custom --name crm --set settings.url=https://crm.example.com --set settings.client_id=pbx --set settings.client_secret=…\nSee docs/sources.md for each type's settings. Test it first with pbxagent sources test (same flags).")
-	body, fields := sourceFlags(cmd.fs, true)
-	cl, _, code := cmd.start(args, 0, 0)
+	cl, _, doc, code := cmd.startWith(args, 0, cmd.bodyDocument(sourceFlags(cmd.fs, true)), "")
 	if cl == nil {
 		return code
-	}
-	doc, err := body.document(c, given(cmd.fs, fields))
-	if err != nil {
-		return cmd.fail(err)
 	}
 	s, err := cl.CreateSource(ctx, doc)
 	if err != nil {
@@ -128,17 +123,10 @@ func (c *cli) sourcesAdd(ctx context.Context, args []string) int {
 
 func (c *cli) sourcesEdit(ctx context.Context, args []string) int {
 	cmd := c.newCommand("sources edit", "ID|NAME", "Change a source (settings merge key by key; changing where secrets go needs them again).")
-	body, fields := sourceFlags(cmd.fs, false)
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, pos, doc, code := cmd.startWith(args, 1, cmd.bodyDocument(sourceFlags(cmd.fs, false)),
+		"nothing to change: give --name, --enabled, --interval-hours or --set")
 	if cl == nil {
 		return code
-	}
-	doc, err := body.document(c, given(cmd.fs, fields))
-	if err != nil {
-		return cmd.fail(err)
-	}
-	if len(doc) == 0 {
-		return cmd.fail(usagef("nothing to change: give --name, --enabled, --interval-hours or --set"))
 	}
 	s, err := cl.FindSource(ctx, pos[0])
 	if err != nil {
