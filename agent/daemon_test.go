@@ -22,6 +22,7 @@ import (
 	"github.com/pbxagent/pbxagent/testlab/agiclient"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 	"github.com/pbxagent/pbxagent/testlab/contactsvc"
+	"github.com/pbxagent/pbxagent/testlab/testdaemon"
 )
 
 // testDaemon starts a daemon on random loopback ports with a fresh data dir.
@@ -29,12 +30,8 @@ import (
 // loopback ports chosen by the kernel, region BA and a fixed admin token.
 func testConfig(t *testing.T) config.Config {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg := testdaemon.Config(t, "test-admin-token")
 	cfg.AGI.Addr = "127.0.0.1:0"
-	cfg.Numbers.DefaultRegion = "BA"
-	cfg.AdminToken = "test-admin-token"
 	return cfg
 }
 
@@ -44,18 +41,7 @@ func testDaemon(t *testing.T, mut func(*config.Config)) (*Daemon, string) {
 	if mut != nil {
 		mut(&cfg)
 	}
-	d, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(context.Background()); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
+	d := testdaemon.Start(t, New, cfg, nil)
 	return d, "http://" + d.HTTPAddr()
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pbxagent/pbxagent/agent"
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 	"github.com/pbxagent/pbxagent/testlab/contactsvc"
@@ -16,7 +17,11 @@ import (
 // mut applied to its configuration, and returns the CLI's environment.
 func startDaemonWith(t *testing.T, mut func(*config.Config)) []string {
 	t.Helper()
-	d := testdaemon.Start(t, testToken, mut)
+	cfg := testdaemon.Config(t, testToken)
+	if mut != nil {
+		mut(&cfg)
+	}
+	d := testdaemon.Start(t, agent.New, cfg, nil)
 	return []string{"PBXAGENT_SERVER=http://" + d.HTTPAddr(), "PBXAGENT_TOKEN=" + testToken}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pbxagent/pbxagent/agent"
 	"github.com/pbxagent/pbxagent/testlab/testdaemon"
 )
 
@@ -21,7 +22,7 @@ const testToken = "cli-test-token-7f3a"
 // fresh data dir and returns its base URL.
 func startDaemon(t *testing.T) string {
 	t.Helper()
-	return "http://" + testdaemon.Start(t, testToken, nil).HTTPAddr()
+	return "http://" + testdaemon.Start(t, agent.New, testdaemon.Config(t, testToken), nil).HTTPAddr()
 }
 
 // cliResult is what one command run printed and returned.

@@ -69,15 +69,15 @@ func startConsole(t *testing.T, o consoleOptions) *consoleLab {
 	if o.withARI {
 		fake, ariURL = fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
 	}
-	d := testdaemon.Start(t, adminToken, func(cfg *config.Config) {
-		cfg.AGI.Addr = "127.0.0.1:0"
-		if o.withARI {
-			cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = ariURL, "asterisk", "secret"
-		}
-		if o.config != nil {
-			o.config(cfg)
-		}
-	})
+	cfg := testdaemon.Config(t, adminToken)
+	cfg.AGI.Addr = "127.0.0.1:0"
+	if o.withARI {
+		cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = ariURL, "asterisk", "secret"
+	}
+	if o.config != nil {
+		o.config(&cfg)
+	}
+	d := testdaemon.Start(t, agent.New, cfg, nil)
 	l := &consoleLab{d: d, base: "http://" + d.HTTPAddr(), token: adminToken, chromium: chromium, node: node, ari: fake,
 		admin: consoleAccount{Username: "ada", Password: "ada-console-pass"},
 		user:  consoleAccount{Username: "bob", Password: "bob-console-pass"}}

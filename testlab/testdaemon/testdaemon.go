@@ -1,7 +1,8 @@
-// Package testdaemon runs the whole pbxagent daemon in-process for the
-// tests of other packages (the CLI's, the browser's): a fresh data
-// directory, HTTP on a loopback port the kernel chooses, and a stop when
-// the test ends.
+// Package testdaemon runs the whole pbxagent daemon in-process for tests:
+// a fresh data directory, HTTP on a loopback port the kernel chooses, and
+// a stop when the test ends. It does not import package agent (the daemon
+// comes from the constructor given, agent.New), so agent's own tests use
+// it too.
 package testdaemon
 
 import (
@@ -10,7 +11,6 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/pbxagent/pbxagent/agent"
 	"github.com/pbxagent/pbxagent/agent/config"
 )
 
@@ -28,16 +28,21 @@ func Config(t testing.TB, adminToken string) config.Config {
 	return cfg
 }
 
-// Start starts a daemon with Config, changed by mut when not nil, logging
-// nowhere; it stops when the test ends. The daemon's base URL is
-// "http://" + d.HTTPAddr().
-func Start(t testing.TB, adminToken string, mut func(*config.Config)) *agent.Daemon {
+// Daemon is what Start runs: agent's *Daemon.
+type Daemon interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+// Start makes a daemon with newDaemon (agent.New) on cfg, logging to log
+// (nil: nowhere), starts it and stops it when the test ends; it fails the
+// test when the daemon cannot be made or started.
+func Start[D Daemon](t testing.TB, newDaemon func(context.Context, config.Config, *slog.Logger) (D, error), cfg config.Config, log *slog.Logger) D {
 	t.Helper()
-	cfg := Config(t, adminToken)
-	if mut != nil {
-		mut(&cfg)
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	d, err := agent.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d, err := newDaemon(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
