@@ -47,12 +47,17 @@ func outRows[T any](cmd *command, key string, items []T, empty string, header []
 			fmt.Fprintln(cmd.c.stderr, empty)
 			return nil
 		}
-		rows := make([][]string, len(items))
-		for i := range items {
-			rows[i] = row(&items[i])
-		}
-		return table(w, header, rows)
+		return tableOf(w, header, items, row)
 	})
+}
+
+// tableOf writes items as a table of header and row(item).
+func tableOf[T any](w io.Writer, header []string, items []T, row func(*T) []string) error {
+	rows := make([][]string, len(items))
+	for i := range items {
+		rows[i] = row(&items[i])
+	}
+	return table(w, header, rows)
 }
 
 // runShow runs a show command taking one argument (argName in the usage):
@@ -130,11 +135,7 @@ func outPage[T any](cmd *command, page any, items []T, offset, total int, noun, 
 			fmt.Fprintln(cmd.c.stderr, empty)
 			return nil
 		}
-		rows := make([][]string, len(items))
-		for i := range items {
-			rows[i] = row(&items[i])
-		}
-		if err := table(w, header, rows); err != nil {
+		if err := tableOf(w, header, items, row); err != nil {
 			return err
 		}
 		if shown := offset + len(items); shown < total {
