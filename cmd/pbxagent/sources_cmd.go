@@ -207,23 +207,16 @@ func (c *cli) sourcesSync(ctx context.Context, args []string) int {
 	var opts client.SyncOptions
 	cmd.fs.BoolVar(&opts.Full, "full", false, "a full sync (mark-and-sweep) even when a delta is possible")
 	cmd.fs.BoolVar(&opts.ConfirmDeletions, "confirm-deletions", false, "apply deletions above the source's max_delete_percent guard")
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, s, code := cmd.startSource(ctx, args)
 	if cl == nil {
 		return code
-	}
-	s, err := cl.FindSource(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
 	}
 	run, err := cl.SyncSource(ctx, s.ID, opts, *wait)
 	if err != nil {
 		return cmd.fail(err)
 	}
 	if run == nil {
-		return cmd.out(map[string]any{"started": true}, func(w io.Writer) error {
-			_, err := fmt.Fprintf(w, "sync of %s started; see pbxagent sources runs %s\n", cleanLine(s.Name), cleanLine(s.ID))
-			return err
-		})
+		return cmd.outLine(map[string]any{"started": true}, "sync of %s started; see pbxagent sources runs %s", cleanLine(s.Name), cleanLine(s.ID))
 	}
 	code = cmd.out(run, func(w io.Writer) error { return table(w, runHeader, [][]string{runRow(run)}) })
 	if code == exitOK && run.Result == "error" {
@@ -240,13 +233,9 @@ func runRow(r *client.SyncRun) []string {
 
 func (c *cli) sourcesRuns(ctx context.Context, args []string) int {
 	cmd := c.newCommand("sources runs", "ID|NAME", "Show a source's last runs, newest first, with their errors.")
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, s, code := cmd.startSource(ctx, args)
 	if cl == nil {
 		return code
-	}
-	s, err := cl.FindSource(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
 	}
 	runs := []client.SyncRun{}
 	if s.Status != nil && s.Status.Runs != nil {
@@ -258,13 +247,9 @@ func (c *cli) sourcesRuns(ctx context.Context, args []string) int {
 func (c *cli) sourcesErase(ctx context.Context, args []string) int {
 	cmd := c.newCommand("sources erase", "ID|NAME", "Delete a source: its configuration and every contact it brought. Asks first unless --yes.")
 	yes := cmd.yesFlag("erase")
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, s, code := cmd.startSource(ctx, args)
 	if cl == nil {
 		return code
-	}
-	s, err := cl.FindSource(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
 	}
 	n := 0
 	if s.Status != nil {
@@ -278,8 +263,20 @@ func (c *cli) sourcesErase(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(map[string]any{"erased": true, "contacts_deleted": deleted}, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "erased %s: %d contacts deleted\n", cleanLine(s.Name), deleted)
-		return err
-	})
+	return cmd.outLine(map[string]any{"erased": true, "contacts_deleted": deleted}, "erased %s: %d contacts deleted", cleanLine(s.Name), deleted)
+}
+
+// startSource starts a command on one source, named by its ID or NAME
+// (the one argument): it parses args, builds the client and finds the
+// source. When it fails, cl is nil and code is the exit code.
+func (cmd *command) startSource(ctx context.Context, args []string) (cl *client.Client, s *client.Source, code int) {
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return nil, nil, code
+	}
+	s, err := cl.FindSource(ctx, pos[0])
+	if err != nil {
+		return nil, nil, cmd.fail(err)
+	}
+	return cl, s, exitOK
 }
