@@ -69,6 +69,21 @@ func (c client) do(method, path, ctype string, body []byte) (int, []byte) {
 	return resp.StatusCode, b
 }
 
+// registerPhone registers a Yealink phone with mac and returns its token;
+// it fails the test unless the daemon answers 201.
+func (c client) registerPhone(mac string) string {
+	c.t.Helper()
+	code, body := c.do("POST", "/api/v1/phones", "application/json", []byte(`{"mac":"`+mac+`","vendor":"yealink"}`))
+	if code != 201 {
+		c.t.Fatalf("register: %d %s", code, body)
+	}
+	var ph struct{ Token string }
+	if err := json.Unmarshal(body, &ph); err != nil {
+		c.t.Fatal(err)
+	}
+	return ph.Token
+}
+
 func TestDaemonContactsAPI(t *testing.T) {
 	_, base := testDaemon(t, nil)
 	anon := client{t, base, ""}
@@ -486,18 +501,11 @@ func TestDaemonAllFrontEnds(t *testing.T) {
 func TestDaemonPhoneFastLane(t *testing.T) {
 	_, base := testDaemon(t, nil)
 	adm := client{t, base, "test-admin-token"}
-	code, body := adm.do("POST", "/api/v1/phones", "application/json", []byte(`{"mac":"0015654aa937","vendor":"yealink"}`))
-	if code != 201 {
-		t.Fatalf("register: %d %s", code, body)
-	}
-	var ph struct{ Token string }
-	if err := json.Unmarshal(body, &ph); err != nil {
-		t.Fatal(err)
-	}
+	token := adm.registerPhone("0015654aa937")
 	// The first fetch goes to net/http (which keeps its connection); the
 	// revalidations come later on a connection of their own, as a phone's
 	// do, kept alive between them.
-	url := base + "/phonebook/yealink.xml?token=" + ph.Token
+	url := base + "/phonebook/yealink.xml?token=" + token
 	first := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := first.Get(url)
 	if err != nil {
@@ -524,7 +532,7 @@ func TestDaemonPhoneFastLane(t *testing.T) {
 			t.Fatalf("revalidation %d: %d %q", i, resp.StatusCode, resp.Header.Get("ETag"))
 		}
 	}
-	code, body = adm.do("GET", "/metrics", "", nil)
+	code, body := adm.do("GET", "/metrics", "", nil)
 	if code != 200 {
 		t.Fatalf("metrics: %d", code)
 	}
