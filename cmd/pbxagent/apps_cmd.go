@@ -58,7 +58,7 @@ func printApp(w io.Writer, a *client.App) error {
 }
 
 func (c *cli) appsShow(ctx context.Context, args []string) int {
-	return runShow(ctx, c, args, "apps show", "CLIENT_ID", "Show one OAuth2 app (never its secret).",
+	return runOne(ctx, c, args, "apps show", "CLIENT_ID", "Show one OAuth2 app (never its secret).",
 		(*client.Client).GetApp, printApp)
 }
 
@@ -139,16 +139,11 @@ func (c *cli) appsEdit(ctx context.Context, args []string) int {
 }
 
 func (c *cli) appsRotate(ctx context.Context, args []string) int {
-	cmd := c.newCommand("apps rotate-secret", "CLIENT_ID", "Give a confidential app a new secret (printed only now); the old one stops working.")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	s, err := cl.RotateAppSecret(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.outLine(s, "new secret for %s: %s\n(shown only now; the old secret no longer works)", cleanLine(s.ClientID), cleanLine(s.ClientSecret))
+	return runOne(ctx, c, args, "apps rotate-secret", "CLIENT_ID", "Give a confidential app a new secret (printed only now); the old one stops working.",
+		(*client.Client).RotateAppSecret, func(w io.Writer, s *client.AppSecret) error {
+			_, err := fmt.Fprintf(w, "new secret for %s: %s\n(shown only now; the old secret no longer works)\n", cleanLine(s.ClientID), cleanLine(s.ClientSecret))
+			return err
+		})
 }
 
 func (c *cli) appsDelete(ctx context.Context, args []string) int {
@@ -184,16 +179,11 @@ func (c *cli) corsList(ctx context.Context, args []string) int {
 }
 
 func (c *cli) corsAdd(ctx context.Context, args []string) int {
-	cmd := c.newCommand("apps cors add", "ORIGIN", "Allow an origin (scheme, host and port, no path), e.g. https://crm.example.com.")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	o, err := cl.AddCORSOrigin(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.outLine(o, "allowed %s", cleanLine(o.Origin))
+	return runOne(ctx, c, args, "apps cors add", "ORIGIN", "Allow an origin (scheme, host and port, no path), e.g. https://crm.example.com.",
+		(*client.Client).AddCORSOrigin, func(w io.Writer, o *client.CORSOrigin) error {
+			_, err := fmt.Fprintf(w, "allowed %s\n", cleanLine(o.Origin))
+			return err
+		})
 }
 
 func (c *cli) corsRemove(ctx context.Context, args []string) int {

@@ -86,7 +86,7 @@ func printCampaign(w io.Writer, cp *client.Campaign) error {
 }
 
 func (c *cli) campaignsShow(ctx context.Context, args []string) int {
-	return runShow(ctx, c, args, "campaigns show", "ID", "Show a campaign's settings and figures.",
+	return runOne(ctx, c, args, "campaigns show", "ID", "Show a campaign's settings and figures.",
 		(*client.Client).GetCampaign, printCampaign)
 }
 
@@ -177,7 +177,7 @@ func (c *cli) leadsUpload(ctx context.Context, args []string) int {
 }
 
 func (c *cli) campaignsStats(ctx context.Context, args []string) int {
-	return runShow(ctx, c, args, "campaigns stats", "ID", "A campaign's real-time figures.",
+	return runOne(ctx, c, args, "campaigns stats", "ID", "A campaign's real-time figures.",
 		(*client.Client).CampaignStatsOf, printStats)
 }
 

@@ -65,7 +65,7 @@ func printPhone(w io.Writer, p *client.Phone) error {
 }
 
 func (c *cli) phonesShow(ctx context.Context, args []string) int {
-	return runShow(ctx, c, args, "phones show", "MAC", "Show one phone.", (*client.Client).GetPhone, printPhone)
+	return runOne(ctx, c, args, "phones show", "MAC", "Show one phone.", (*client.Client).GetPhone, printPhone)
 }
 
 // phoneFlags are the fields of add and edit.
@@ -147,16 +147,11 @@ func (c *cli) phonesEdit(ctx context.Context, args []string) int {
 }
 
 func (c *cli) phonesRotate(ctx context.Context, args []string) int {
-	cmd := c.newCommand("phones rotate-token", "MAC", "Issue a new token for a phone (shown only now); the old one stops working at once.")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	p, err := cl.RotatePhoneToken(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.outLine(p, "new token for %s: %s\n(shown only now; the old token no longer works)", cleanLine(p.MAC), cleanLine(p.Token))
+	return runOne(ctx, c, args, "phones rotate-token", "MAC", "Issue a new token for a phone (shown only now); the old one stops working at once.",
+		(*client.Client).RotatePhoneToken, func(w io.Writer, p *client.Phone) error {
+			_, err := fmt.Fprintf(w, "new token for %s: %s\n(shown only now; the old token no longer works)\n", cleanLine(p.MAC), cleanLine(p.Token))
+			return err
+		})
 }
 
 func (c *cli) phonesDelete(ctx context.Context, args []string) int {

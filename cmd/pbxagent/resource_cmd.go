@@ -60,9 +60,10 @@ func tableOf[T any](w io.Writer, header []string, items []T, row func(*T) []stri
 	return table(w, header, rows)
 }
 
-// runShow runs a show command taking one argument (argName in the usage):
-// get fetches the item, printed as JSON with --json, else by print.
-func runShow[T any](ctx context.Context, c *cli, args []string, name, argName, summary string,
+// runOne runs a command on one thing (a show, a rotation…) taking one
+// argument (argName in the usage): get fetches (or changes) the thing,
+// printed as JSON with --json, else by print.
+func runOne[T any](ctx context.Context, c *cli, args []string, name, argName, summary string,
 	get func(*client.Client, context.Context, string) (*T, error), print func(io.Writer, *T) error) int {
 	cmd := c.newCommand(name, argName, summary)
 	cl, pos, code := cmd.start(args, 1, 1)

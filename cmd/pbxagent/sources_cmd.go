@@ -87,7 +87,7 @@ func printSource(w io.Writer, s *client.Source) error {
 }
 
 func (c *cli) sourcesShow(ctx context.Context, args []string) int {
-	return runShow(ctx, c, args, "sources show", "ID|NAME", "Show a source: settings (secrets never), status and warnings.",
+	return runOne(ctx, c, args, "sources show", "ID|NAME", "Show a source: settings (secrets never), status and warnings.",
 		(*client.Client).FindSource, printSource)
 }
 
