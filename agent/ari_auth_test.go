@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 
 	"github.com/pbxagent/pbxagent/testlab/logbuf"
+	"github.com/pbxagent/pbxagent/testlab/testdaemon"
 )
 
 // TestReadyzWrongARIPassword: with a password Asterisk refuses, /readyz
@@ -21,18 +21,7 @@ func TestReadyzWrongARIPassword(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = url, "asterisk", "wrong"
 	var logs logbuf.Buffer
-	d, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(context.Background()); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
+	d := testdaemon.Start(t, New, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	c := client{t, "http://" + d.HTTPAddr(), ""}
 	var ready Readiness
 	deadline := time.Now().Add(10 * time.Second)

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
@@ -14,14 +13,7 @@ import (
 func TestDaemonExtraCredentialsRefused(t *testing.T) {
 	_, base := testDaemon(t, nil)
 	adm := client{t, base, "test-admin-token"}
-	code, body := adm.do("POST", "/api/v1/phones", "application/json", []byte(`{"mac":"0015654aa937","vendor":"yealink"}`))
-	if code != 201 {
-		t.Fatalf("register: %d %s", code, body)
-	}
-	var ph struct{ Token string }
-	if err := json.Unmarshal(body, &ph); err != nil {
-		t.Fatal(err)
-	}
+	token := adm.registerPhone("0015654aa937")
 	get := func(path string, auth ...string) int {
 		t.Helper()
 		req, _ := http.NewRequest("GET", base+path, nil)
@@ -35,7 +27,7 @@ func TestDaemonExtraCredentialsRefused(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	good := "/phonebook/yealink.xml?token=" + ph.Token
+	good := "/phonebook/yealink.xml?token=" + token
 	for i := range 3 {
 		if code := get(good); code != 200 {
 			t.Fatalf("valid token %d: %d", i, code)
@@ -43,7 +35,7 @@ func TestDaemonExtraCredentialsRefused(t *testing.T) {
 		if code := get(good + "&token=bogus"); code != 401 {
 			t.Errorf("valid and bogus token %d: %d, want 401", i, code)
 		}
-		if code := get("/phonebook/tok/" + ph.Token + "/yealink.xml?token=bogus"); code != 401 {
+		if code := get("/phonebook/tok/" + token + "/yealink.xml?token=bogus"); code != 401 {
 			t.Errorf("path token and bogus query token %d: %d, want 401", i, code)
 		}
 		if code := get("/api/v1/phones", "Bearer test-admin-token"); code != 200 {

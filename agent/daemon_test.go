@@ -22,6 +22,7 @@ import (
 	"github.com/pbxagent/pbxagent/testlab/agiclient"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 	"github.com/pbxagent/pbxagent/testlab/contactsvc"
+	"github.com/pbxagent/pbxagent/testlab/testdaemon"
 )
 
 // testDaemon starts a daemon on random loopback ports with a fresh data dir.
@@ -29,12 +30,8 @@ import (
 // loopback ports chosen by the kernel, region BA and a fixed admin token.
 func testConfig(t *testing.T) config.Config {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg := testdaemon.Config(t, "test-admin-token")
 	cfg.AGI.Addr = "127.0.0.1:0"
-	cfg.Numbers.DefaultRegion = "BA"
-	cfg.AdminToken = "test-admin-token"
 	return cfg
 }
 
@@ -44,18 +41,7 @@ func testDaemon(t *testing.T, mut func(*config.Config)) (*Daemon, string) {
 	if mut != nil {
 		mut(&cfg)
 	}
-	d, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(context.Background()); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
+	d := testdaemon.Start(t, New, cfg, nil)
 	return d, "http://" + d.HTTPAddr()
 }
 
@@ -81,6 +67,21 @@ func (c client) do(method, path, ctype string, body []byte) (int, []byte) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// registerPhone registers a Yealink phone with mac and returns its token;
+// it fails the test unless the daemon answers 201.
+func (c client) registerPhone(mac string) string {
+	c.t.Helper()
+	code, body := c.do("POST", "/api/v1/phones", "application/json", []byte(`{"mac":"`+mac+`","vendor":"yealink"}`))
+	if code != 201 {
+		c.t.Fatalf("register: %d %s", code, body)
+	}
+	var ph struct{ Token string }
+	if err := json.Unmarshal(body, &ph); err != nil {
+		c.t.Fatal(err)
+	}
+	return ph.Token
 }
 
 func TestDaemonContactsAPI(t *testing.T) {
@@ -500,18 +501,11 @@ func TestDaemonAllFrontEnds(t *testing.T) {
 func TestDaemonPhoneFastLane(t *testing.T) {
 	_, base := testDaemon(t, nil)
 	adm := client{t, base, "test-admin-token"}
-	code, body := adm.do("POST", "/api/v1/phones", "application/json", []byte(`{"mac":"0015654aa937","vendor":"yealink"}`))
-	if code != 201 {
-		t.Fatalf("register: %d %s", code, body)
-	}
-	var ph struct{ Token string }
-	if err := json.Unmarshal(body, &ph); err != nil {
-		t.Fatal(err)
-	}
+	token := adm.registerPhone("0015654aa937")
 	// The first fetch goes to net/http (which keeps its connection); the
 	// revalidations come later on a connection of their own, as a phone's
 	// do, kept alive between them.
-	url := base + "/phonebook/yealink.xml?token=" + ph.Token
+	url := base + "/phonebook/yealink.xml?token=" + token
 	first := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := first.Get(url)
 	if err != nil {
@@ -538,7 +532,7 @@ func TestDaemonPhoneFastLane(t *testing.T) {
 			t.Fatalf("revalidation %d: %d %q", i, resp.StatusCode, resp.Header.Get("ETag"))
 		}
 	}
-	code, body = adm.do("GET", "/metrics", "", nil)
+	code, body := adm.do("GET", "/metrics", "", nil)
 	if code != 200 {
 		t.Fatalf("metrics: %d", code)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/pbxagent/pbxagent/testlab/agiclient"
 
 	"github.com/pbxagent/pbxagent/testlab/faultnet"
+	"github.com/pbxagent/pbxagent/testlab/testdaemon"
 )
 
 // TestDaemonBareLFRequest: a request whose lines end in a bare LF is
@@ -45,20 +46,14 @@ func startWrapped(t *testing.T, mut func(*config.Config), wrap func(net.Listener
 	if mut != nil {
 		mut(&cfg)
 	}
-	d, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.wrapHTTP = wrap
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(context.Background()); err != nil {
-			t.Errorf("stop: %v", err)
+	wrapped := func(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, error) {
+		d, err := New(ctx, cfg, log)
+		if err == nil {
+			d.wrapHTTP = wrap
 		}
-	})
-	return d
+		return d, err
+	}
+	return testdaemon.Start(t, wrapped, cfg, slog.New(slog.DiscardHandler))
 }
 
 // get sends one GET on a new connection from the loopback address local

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -25,15 +24,8 @@ func TestProvisioningLinksFollowRequestHost(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, base := testDaemon(t, func(c *config.Config) { c.HTTP.PublicURL = tc.publicURL })
 			adm := client{t, base, "test-admin-token"}
-			code, body := adm.do("POST", "/api/v1/phones", "application/json", []byte(`{"mac":"0015654aa937","vendor":"yealink"}`))
-			if code != 201 {
-				t.Fatalf("register: %d %s", code, body)
-			}
-			var ph struct{ Token string }
-			if err := json.Unmarshal(body, &ph); err != nil {
-				t.Fatal(err)
-			}
-			req, _ := http.NewRequest("GET", base+"/provisioning/0015654aa937.cfg?token="+ph.Token, nil)
+			token := adm.registerPhone("0015654aa937")
+			req, _ := http.NewRequest("GET", base+"/provisioning/0015654aa937.cfg?token="+token, nil)
 			req.Host = "pbx.example.com:8080"
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,8 +12,8 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent"
 	"github.com/pbxagent/pbxagent/agent/client"
-	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/testlab/testdaemon"
 )
 
 const token = "client-test-token"
@@ -23,24 +22,7 @@ const token = "client-test-token"
 // a client of it.
 func daemon(tb testing.TB) *client.Client {
 	tb.Helper()
-	cfg := config.Default()
-	cfg.DataDir = tb.TempDir()
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.AGI.Addr = ""
-	cfg.Numbers.DefaultRegion = "BA"
-	cfg.AdminToken = token
-	d, err := agent.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := d.Start(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := d.Stop(context.Background()); err != nil {
-			tb.Errorf("stop: %v", err)
-		}
-	})
+	d := testdaemon.Start(tb, agent.New, testdaemon.Config(tb, token), nil)
 	c, err := client.New("http://"+d.HTTPAddr(), client.WithToken(token))
 	if err != nil {
 		tb.Fatal(err)

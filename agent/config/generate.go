@@ -45,7 +45,7 @@ func ExampleYAML() []byte {
 			b.WriteString("\n")
 		}
 		comment := PlainText(k.Meaning) + ". Default: " + k.Default + ". Env " + k.Env + ", flag " + strings.Join(k.Flags(), ", ") + "."
-		for _, line := range wrap(comment, 96-len(indent)) {
+		for _, line := range WrapText(comment, 96-len(indent)) {
 			b.WriteString(indent + "# " + line + "\n")
 		}
 		value := yamlValue(f)
@@ -101,8 +101,9 @@ func yamlScalar(s string) string {
 	return strings.TrimSuffix(string(out), "\n")
 }
 
-// wrap splits text into lines of at most width characters, at spaces.
-func wrap(text string, width int) []string {
+// WrapText splits text into lines of at most width characters, at spaces
+// (a word longer than width stands alone on its line).
+func WrapText(text string, width int) []string {
 	var lines []string
 	line := ""
 	for _, w := range strings.Fields(text) {

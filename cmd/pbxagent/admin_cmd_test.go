@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -13,33 +10,18 @@ import (
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 	"github.com/pbxagent/pbxagent/testlab/contactsvc"
+	"github.com/pbxagent/pbxagent/testlab/testdaemon"
 )
 
 // startDaemonWith runs an in-process daemon as startDaemon does, with
 // mut applied to its configuration, and returns the CLI's environment.
 func startDaemonWith(t *testing.T, mut func(*config.Config)) []string {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.AGI.Addr = ""
-	cfg.Numbers.DefaultRegion = "BA"
-	cfg.AdminToken = testToken
+	cfg := testdaemon.Config(t, testToken)
 	if mut != nil {
 		mut(&cfg)
 	}
-	d, err := agent.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(context.Background()); err != nil {
-			t.Errorf("stop daemon: %v", err)
-		}
-	})
+	d := testdaemon.Start(t, agent.New, cfg, nil)
 	return []string{"PBXAGENT_SERVER=http://" + d.HTTPAddr(), "PBXAGENT_TOKEN=" + testToken}
 }
 

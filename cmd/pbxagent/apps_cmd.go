@@ -42,26 +42,9 @@ func appRow(a *client.App) []string {
 }
 
 func (c *cli) appsList(ctx context.Context, args []string) int {
-	cmd := c.newCommand("apps list", "", "List the OAuth2 apps.")
-	cl, _, code := cmd.start(args, 0, 0)
-	if cl == nil {
-		return code
-	}
-	as, err := cl.ListApps(ctx)
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(map[string]any{"apps": as}, func(w io.Writer) error {
-		if len(as) == 0 {
-			fmt.Fprintln(c.stderr, "no apps")
-			return nil
-		}
-		rows := make([][]string, len(as))
-		for i := range as {
-			rows[i] = appRow(&as[i])
-		}
-		return table(w, []string{"CLIENT ID", "NAME", "TYPE", "SCOPES", "REDIRECT URIS"}, rows)
-	})
+	return runList(ctx, c, args, listSpec[client.App]{name: "apps list", summary: "List the OAuth2 apps.",
+		key: "apps", empty: "no apps", header: []string{"CLIENT ID", "NAME", "TYPE", "SCOPES", "REDIRECT URIS"},
+		row: appRow, fetch: (*client.Client).ListApps})
 }
 
 func printApp(w io.Writer, a *client.App) error {
@@ -75,16 +58,8 @@ func printApp(w io.Writer, a *client.App) error {
 }
 
 func (c *cli) appsShow(ctx context.Context, args []string) int {
-	cmd := c.newCommand("apps show", "CLIENT_ID", "Show one OAuth2 app (never its secret).")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	a, err := cl.GetApp(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(a, func(w io.Writer) error { return printApp(w, a) })
+	return runOne(ctx, c, args, "apps show", "CLIENT_ID", "Show one OAuth2 app (never its secret).",
+		(*client.Client).GetApp, printApp)
 }
 
 // appFlags are the fields of create and edit; lists repeat or take commas.
@@ -151,62 +126,35 @@ func (c *cli) appsCreate(ctx context.Context, args []string) int {
 func (c *cli) appsEdit(ctx context.Context, args []string) int {
 	cmd := c.newCommand("apps edit", "CLIENT_ID", "Change an app; a list flag replaces the whole list. Scopes taken away apply to its tokens at once.")
 	fields := appFlags(cmd.fs, false)
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, pos, doc, code := cmd.startWith(args, 1, func() (map[string]any, error) { return appDocument(cmd.fs, fields, false), nil },
+		"nothing to change: give --name, --redirect-uri, --scope or --grant-type")
 	if cl == nil {
 		return code
-	}
-	doc := appDocument(cmd.fs, fields, false)
-	if len(doc) == 0 {
-		return cmd.fail(usagef("nothing to change: give --name, --redirect-uri, --scope or --grant-type"))
 	}
 	a, err := cl.PatchApp(ctx, pos[0], doc)
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(a, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "updated app %s\n", cleanLine(a.ClientID))
-		return err
-	})
+	return cmd.outLine(a, "updated app %s", cleanLine(a.ClientID))
 }
 
 func (c *cli) appsRotate(ctx context.Context, args []string) int {
-	cmd := c.newCommand("apps rotate-secret", "CLIENT_ID", "Give a confidential app a new secret (printed only now); the old one stops working.")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	s, err := cl.RotateAppSecret(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(s, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "new secret for %s: %s\n(shown only now; the old secret no longer works)\n", cleanLine(s.ClientID), cleanLine(s.ClientSecret))
-		return err
-	})
+	return runOne(ctx, c, args, "apps rotate-secret", "CLIENT_ID", "Give a confidential app a new secret (printed only now); the old one stops working.",
+		(*client.Client).RotateAppSecret, func(w io.Writer, s *client.AppSecret) error {
+			_, err := fmt.Fprintf(w, "new secret for %s: %s\n(shown only now; the old secret no longer works)\n", cleanLine(s.ClientID), cleanLine(s.ClientSecret))
+			return err
+		})
 }
 
 func (c *cli) appsDelete(ctx context.Context, args []string) int {
 	cmd := c.newCommand("apps delete", "CLIENT_ID...", "Delete apps and revoke their tokens. Asks first unless --yes.")
-	yes := cmd.fs.Bool("yes", false, "delete without asking")
+	yes := cmd.yesFlag("delete")
 	cl, pos, code := cmd.start(args, 1, -1)
 	if cl == nil {
 		return code
 	}
-	if code, ok := cmd.confirmOrYes(ctx, *yes, "Delete app "+cleanLine(strings.Join(pos, ", "))+" and revoke its tokens?"); !ok {
-		return code
-	}
-	for _, id := range pos {
-		if err := cl.DeleteApp(ctx, id); err != nil {
-			return cmd.fail(err)
-		}
-		if !*cmd.asJSON {
-			fmt.Fprintf(c.stdout, "deleted app %s\n", cleanLine(id))
-		}
-	}
-	if *cmd.asJSON {
-		return c.printJSON(cmd.name, map[string]any{"deleted": pos})
-	}
-	return exitOK
+	return cmd.removeEach(ctx, *yes, "Delete app "+cleanLine(strings.Join(pos, ", "))+" and revoke its tokens?", pos,
+		func(id string) error { return cl.DeleteApp(ctx, id) }, func(id string) string { return "deleted app " + cleanLine(id) })
 }
 
 const corsUsage = `usage: pbxagent apps cors <command> [flags]
@@ -225,42 +173,17 @@ func (c *cli) cors(ctx context.Context, args []string) int {
 }
 
 func (c *cli) corsList(ctx context.Context, args []string) int {
-	cmd := c.newCommand("apps cors list", "", "List the origins allowed to call the API from a browser.")
-	cl, _, code := cmd.start(args, 0, 0)
-	if cl == nil {
-		return code
-	}
-	origins, err := cl.ListCORSOrigins(ctx)
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(map[string]any{"origins": origins}, func(w io.Writer) error {
-		if len(origins) == 0 {
-			fmt.Fprintln(c.stderr, "no origins allowed")
-			return nil
-		}
-		rows := make([][]string, len(origins))
-		for i, o := range origins {
-			rows[i] = []string{o.Origin, o.Source}
-		}
-		return table(w, []string{"ORIGIN", "SOURCE"}, rows)
-	})
+	return runList(ctx, c, args, listSpec[client.CORSOrigin]{name: "apps cors list", summary: "List the origins allowed to call the API from a browser.",
+		key: "origins", empty: "no origins allowed", header: []string{"ORIGIN", "SOURCE"},
+		row: func(o *client.CORSOrigin) []string { return []string{o.Origin, o.Source} }, fetch: (*client.Client).ListCORSOrigins})
 }
 
 func (c *cli) corsAdd(ctx context.Context, args []string) int {
-	cmd := c.newCommand("apps cors add", "ORIGIN", "Allow an origin (scheme, host and port, no path), e.g. https://crm.example.com.")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	o, err := cl.AddCORSOrigin(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(o, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "allowed %s\n", cleanLine(o.Origin))
-		return err
-	})
+	return runOne(ctx, c, args, "apps cors add", "ORIGIN", "Allow an origin (scheme, host and port, no path), e.g. https://crm.example.com.",
+		(*client.Client).AddCORSOrigin, func(w io.Writer, o *client.CORSOrigin) error {
+			_, err := fmt.Fprintf(w, "allowed %s\n", cleanLine(o.Origin))
+			return err
+		})
 }
 
 func (c *cli) corsRemove(ctx context.Context, args []string) int {
@@ -269,11 +192,6 @@ func (c *cli) corsRemove(ctx context.Context, args []string) int {
 	if cl == nil {
 		return code
 	}
-	if err := cl.RemoveCORSOrigin(ctx, pos[0]); err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(map[string]any{"removed": pos[0]}, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "removed %s\n", cleanLine(pos[0]))
-		return err
-	})
+	origin := pos[0]
+	return cmd.removeOne(ctx, nil, "", "removed", origin, func() error { return cl.RemoveCORSOrigin(ctx, origin) }, "removed "+cleanLine(origin))
 }

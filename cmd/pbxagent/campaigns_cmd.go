@@ -57,26 +57,8 @@ func campaignRow(cp *client.Campaign) []string {
 }
 
 func (c *cli) campaignsList(ctx context.Context, args []string) int {
-	cmd := c.newCommand("campaigns list", "", "List the dialer's campaigns.")
-	cl, _, code := cmd.start(args, 0, 0)
-	if cl == nil {
-		return code
-	}
-	cs, err := cl.ListCampaigns(ctx)
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(map[string]any{"campaigns": cs}, func(w io.Writer) error {
-		if len(cs) == 0 {
-			fmt.Fprintln(c.stderr, "no campaigns")
-			return nil
-		}
-		rows := make([][]string, len(cs))
-		for i := range cs {
-			rows[i] = campaignRow(&cs[i])
-		}
-		return table(w, campaignHeader, rows)
-	})
+	return runList(ctx, c, args, listSpec[client.Campaign]{name: "campaigns list", summary: "List the dialer's campaigns.",
+		key: "campaigns", empty: "no campaigns", header: campaignHeader, row: campaignRow, fetch: (*client.Client).ListCampaigns})
 }
 
 // printStats writes a campaign's figures.
@@ -104,16 +86,8 @@ func printCampaign(w io.Writer, cp *client.Campaign) error {
 }
 
 func (c *cli) campaignsShow(ctx context.Context, args []string) int {
-	cmd := c.newCommand("campaigns show", "ID", "Show a campaign's settings and figures.")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	cp, err := cl.GetCampaign(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(cp, func(w io.Writer) error { return printCampaign(w, cp) })
+	return runOne(ctx, c, args, "campaigns show", "ID", "Show a campaign's settings and figures.",
+		(*client.Client).GetCampaign, printCampaign)
 }
 
 func campaignFlags(fs *flagSet, create bool) (*bodyFlags, map[string]func() any) {
@@ -131,47 +105,28 @@ func campaignFlags(fs *flagSet, create bool) (*bodyFlags, map[string]func() any)
 
 func (c *cli) campaignsCreate(ctx context.Context, args []string) int {
 	cmd := c.newCommand("campaigns create", "", "Create a campaign, e.g.\n  --id spring --mode progressive --set max_channels=10 --set info_message=sound:info --set window.default_tz=Europe/Sarajevo\nSee docs/dialer-asterisk.md for every setting.")
-	body, fields := campaignFlags(cmd.fs, true)
-	cl, _, code := cmd.start(args, 0, 0)
+	cl, _, doc, code := cmd.startWith(args, 0, cmd.bodyDocument(campaignFlags(cmd.fs, true)), "")
 	if cl == nil {
 		return code
-	}
-	doc, err := body.document(c, given(cmd.fs, fields))
-	if err != nil {
-		return cmd.fail(err)
 	}
 	cp, err := cl.CreateCampaign(ctx, doc)
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(cp, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "created campaign %s (%s)\n", cleanLine(cp.Config.ID), cp.Config.Mode)
-		return err
-	})
+	return cmd.outLine(cp, "created campaign %s (%s)", cleanLine(cp.Config.ID), cp.Config.Mode)
 }
 
 func (c *cli) campaignsEdit(ctx context.Context, args []string) int {
 	cmd := c.newCommand("campaigns edit", "ID", "Change some of a campaign's settings (--name, --set KEY=VALUE, --from FILE).")
-	body, fields := campaignFlags(cmd.fs, false)
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, pos, doc, code := cmd.startWith(args, 1, cmd.bodyDocument(campaignFlags(cmd.fs, false)), "nothing to change: give --name, --set or --from")
 	if cl == nil {
 		return code
-	}
-	doc, err := body.document(c, given(cmd.fs, fields))
-	if err != nil {
-		return cmd.fail(err)
-	}
-	if len(doc) == 0 {
-		return cmd.fail(usagef("nothing to change: give --name, --set or --from"))
 	}
 	cp, err := cl.PatchCampaign(ctx, pos[0], doc)
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(cp, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "updated campaign %s\n", cleanLine(cp.Config.ID))
-		return err
-	})
+	return cmd.outLine(cp, "updated campaign %s", cleanLine(cp.Config.ID))
 }
 
 func (c *cli) campaignsAction(ctx context.Context, action string, args []string) int {
@@ -185,10 +140,7 @@ func (c *cli) campaignsAction(ctx context.Context, action string, args []string)
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(s, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "campaign %s: %s\n", cleanLine(pos[0]), s.State)
-		return err
-	})
+	return cmd.outLine(s, "campaign %s: %s", cleanLine(pos[0]), s.State)
 }
 
 const leadsUsage = `usage: pbxagent campaigns leads <command> [flags]
@@ -221,44 +173,18 @@ func (c *cli) leadsUpload(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(res, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "%d leads added to %s\n", res.Added, cleanLine(pos[0]))
-		return err
-	})
+	return cmd.outLine(res, "%d leads added to %s", res.Added, cleanLine(pos[0]))
 }
 
 func (c *cli) campaignsStats(ctx context.Context, args []string) int {
-	cmd := c.newCommand("campaigns stats", "ID", "A campaign's real-time figures.")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	s, err := cl.CampaignStatsOf(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(s, func(w io.Writer) error { return printStats(w, s) })
+	return runOne(ctx, c, args, "campaigns stats", "ID", "A campaign's real-time figures.",
+		(*client.Client).CampaignStatsOf, printStats)
 }
 
 func (c *cli) campaignsAgents(ctx context.Context, args []string) int {
-	cmd := c.newCommand("campaigns agents", "", "The dialer's agents: campaign, state, time in state, calls.")
-	cl, _, code := cmd.start(args, 0, 0)
-	if cl == nil {
-		return code
-	}
-	as, err := cl.ListAgents(ctx)
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(map[string]any{"agents": as}, func(w io.Writer) error {
-		if len(as) == 0 {
-			fmt.Fprintln(c.stderr, "no agents logged in")
-			return nil
-		}
-		rows := make([][]string, len(as))
-		for i, a := range as {
-			rows[i] = []string{a.ID, a.Campaign, string(a.State), a.PauseReason, time.Duration(a.InState).Round(time.Second).String(), strconv.Itoa(a.Calls)}
-		}
-		return table(w, []string{"AGENT", "CAMPAIGN", "STATE", "PAUSE REASON", "IN STATE", "CALLS"}, rows)
-	})
+	return runList(ctx, c, args, listSpec[client.Agent]{name: "campaigns agents", summary: "The dialer's agents: campaign, state, time in state, calls.",
+		key: "agents", empty: "no agents logged in", header: []string{"AGENT", "CAMPAIGN", "STATE", "PAUSE REASON", "IN STATE", "CALLS"},
+		row: func(a *client.Agent) []string {
+			return []string{a.ID, a.Campaign, string(a.State), a.PauseReason, time.Duration(a.InState).Round(time.Second).String(), strconv.Itoa(a.Calls)}
+		}, fetch: (*client.Client).ListAgents})
 }

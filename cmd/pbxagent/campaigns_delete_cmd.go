@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
+
+	"github.com/pbxagent/pbxagent/agent/client"
 )
 
 // The commands that remove dialer data: a campaign, its leads, and the
@@ -13,21 +14,14 @@ import (
 
 func (c *cli) campaignsDelete(ctx context.Context, args []string) int {
 	cmd := c.newCommand("campaigns delete", "ID", "Delete a campaign with its leads and figures. The daemon refuses while it runs, has calls\nin progress or agents logged in: stop it first. Asks first unless --yes.")
-	yes := cmd.fs.Bool("yes", false, "delete without asking")
+	yes := cmd.yesFlag("delete")
 	cl, pos, code := cmd.start(args, 1, 1)
 	if cl == nil {
 		return code
 	}
-	if code, ok := cmd.confirmOrYes(ctx, *yes, "Delete campaign "+cleanLine(pos[0])+" with its leads and figures?"); !ok {
-		return code
-	}
-	if err := cl.DeleteCampaign(ctx, pos[0]); err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(map[string]any{"deleted": pos[0]}, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "deleted campaign %s\n", cleanLine(pos[0]))
-		return err
-	})
+	id := pos[0]
+	return cmd.removeOne(ctx, yes, "Delete campaign "+cleanLine(id)+" with its leads and figures?", "deleted", id,
+		func() error { return cl.DeleteCampaign(ctx, id) }, "deleted campaign "+cleanLine(id))
 }
 
 func (c *cli) leadsList(ctx context.Context, args []string) int {
@@ -42,29 +36,17 @@ func (c *cli) leadsList(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(page, func(w io.Writer) error {
-		if len(page.Leads) == 0 {
-			fmt.Fprintf(c.stderr, "no leads (%d in the campaign)\n", page.Total)
-			return nil
-		}
-		rows := make([][]string, len(page.Leads))
-		for i, l := range page.Leads {
-			rows[i] = []string{l.ID, l.Number, l.Name, string(l.Status), strconv.Itoa(l.Attempts)}
-		}
-		if err := table(w, []string{"LEAD", "NUMBER", "NAME", "STATUS", "ATTEMPTS"}, rows); err != nil {
-			return err
-		}
-		if shown := page.Offset + len(page.Leads); shown < page.Total {
-			fmt.Fprintf(c.stderr, "%d of %d leads shown: --offset %d for more\n", len(page.Leads), page.Total, shown)
-		}
-		return nil
-	})
+	return outPage(cmd, page, page.Leads, page.Offset, page.Total, "leads", fmt.Sprintf("no leads (%d in the campaign)", page.Total),
+		[]string{"LEAD", "NUMBER", "NAME", "STATUS", "ATTEMPTS"},
+		func(l *client.Lead) []string {
+			return []string{l.ID, l.Number, l.Name, string(l.Status), strconv.Itoa(l.Attempts)}
+		})
 }
 
 func (c *cli) leadsDelete(ctx context.Context, args []string) int {
 	cmd := c.newCommand("campaigns leads delete", "ID [LEAD|--all]", "Delete one lead of a campaign (its id, from leads list), or every lead with --all.\nThe daemon refuses while the lead is being dialled. Asks first unless --yes.")
 	all := cmd.fs.Bool("all", false, "delete every lead of the campaign")
-	yes := cmd.fs.Bool("yes", false, "delete without asking")
+	yes := cmd.yesFlag("delete")
 	cl, pos, code := cmd.start(args, 1, 2)
 	if cl == nil {
 		return code
@@ -84,22 +66,11 @@ func (c *cli) leadsDelete(ctx context.Context, args []string) int {
 		if err != nil {
 			return cmd.fail(err)
 		}
-		return cmd.out(map[string]any{"deleted": n}, func(w io.Writer) error {
-			_, err := fmt.Fprintf(w, "%d leads deleted from %s\n", n, cleanLine(id))
-			return err
-		})
+		return cmd.outLine(map[string]any{"deleted": n}, "%d leads deleted from %s", n, cleanLine(id))
 	}
 	lead := pos[1]
-	if code, ok := cmd.confirmOrYes(ctx, *yes, "Delete lead "+cleanLine(lead)+" of campaign "+cleanLine(id)+"?"); !ok {
-		return code
-	}
-	if err := cl.DeleteLead(ctx, id, lead); err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(map[string]any{"deleted": lead}, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "deleted lead %s of %s\n", cleanLine(lead), cleanLine(id))
-		return err
-	})
+	return cmd.removeOne(ctx, yes, "Delete lead "+cleanLine(lead)+" of campaign "+cleanLine(id)+"?", "deleted", lead,
+		func() error { return cl.DeleteLead(ctx, id, lead) }, "deleted lead "+cleanLine(lead)+" of "+cleanLine(id))
 }
 
 const dncUsage = `usage: pbxagent campaigns dnc <command> [flags]
@@ -135,23 +106,10 @@ func (c *cli) dncList(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(page, func(w io.Writer) error {
-		if len(page.Numbers) == 0 {
-			fmt.Fprintln(c.stderr, "no numbers listed")
-			return nil
-		}
-		rows := make([][]string, len(page.Numbers))
-		for i, n := range page.Numbers {
-			rows[i] = []string{n.Number, n.AddedAt.Local().Format("2006-01-02 15:04")}
-		}
-		if err := table(w, []string{"NUMBER", "ADDED"}, rows); err != nil {
-			return err
-		}
-		if shown := page.Offset + len(page.Numbers); shown < page.Total {
-			fmt.Fprintf(c.stderr, "%d of %d numbers shown: --offset %d for more\n", len(page.Numbers), page.Total, shown)
-		}
-		return nil
-	})
+	return outPage(cmd, page, page.Numbers, page.Offset, page.Total, "numbers", "no numbers listed", []string{"NUMBER", "ADDED"},
+		func(n *client.DNCEntry) []string {
+			return []string{n.Number, n.AddedAt.Local().Format("2006-01-02 15:04")}
+		})
 }
 
 func (c *cli) dncAdd(ctx context.Context, args []string) int {
@@ -165,28 +123,18 @@ func (c *cli) dncAdd(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(res, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "%d added to the do-not-call list; it holds %d\n", res.Added, res.Listed)
-		return err
-	})
+	return cmd.outLine(res, "%d added to the do-not-call list; it holds %d", res.Added, res.Listed)
 }
 
 func (c *cli) dncRemove(ctx context.Context, args []string) int {
 	cmd := c.newCommand("campaigns dnc remove", "NUMBER", "Take a number off the do-not-call list (E.164, or national in --region, default the\ndaemon's numbers.default_region): campaigns may call it again. Asks first unless --yes.")
 	region := cmd.fs.String("region", "", "the ISO country of a national number, e.g. BA")
-	yes := cmd.fs.Bool("yes", false, "remove without asking")
+	yes := cmd.yesFlag("remove")
 	cl, pos, code := cmd.start(args, 1, 1)
 	if cl == nil {
 		return code
 	}
-	if code, ok := cmd.confirmOrYes(ctx, *yes, "Take "+cleanLine(pos[0])+" off the do-not-call list? Campaigns may call it again."); !ok {
-		return code
-	}
-	if err := cl.RemoveDNC(ctx, pos[0], strings.ToUpper(*region)); err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(map[string]any{"removed": pos[0]}, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "removed %s from the do-not-call list\n", cleanLine(pos[0]))
-		return err
-	})
+	number := pos[0]
+	return cmd.removeOne(ctx, yes, "Take "+cleanLine(number)+" off the do-not-call list? Campaigns may call it again.", "removed", number,
+		func() error { return cl.RemoveDNC(ctx, number, strings.ToUpper(*region)) }, "removed "+cleanLine(number)+" from the do-not-call list")
 }

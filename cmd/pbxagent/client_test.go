@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/pbxagent/pbxagent/agent"
-	"github.com/pbxagent/pbxagent/agent/config"
+	"github.com/pbxagent/pbxagent/testlab/testdaemon"
 )
 
 const testToken = "cli-test-token-7f3a"
@@ -23,25 +22,7 @@ const testToken = "cli-test-token-7f3a"
 // fresh data dir and returns its base URL.
 func startDaemon(t *testing.T) string {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.AGI.Addr = ""
-	cfg.Numbers.DefaultRegion = "BA"
-	cfg.AdminToken = testToken
-	d, err := agent.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(context.Background()); err != nil {
-			t.Errorf("stop daemon: %v", err)
-		}
-	})
-	return "http://" + d.HTTPAddr()
+	return "http://" + testdaemon.Start(t, agent.New, testdaemon.Config(t, testToken), nil).HTTPAddr()
 }
 
 // cliResult is what one command run printed and returned.

@@ -44,26 +44,8 @@ func phoneRow(p *client.Phone) []string {
 var phoneHeader = []string{"MAC", "VENDOR", "MODEL", "OWNER", "AUTH", "UPDATED"}
 
 func (c *cli) phonesList(ctx context.Context, args []string) int {
-	cmd := c.newCommand("phones list", "", "List the registered desk phones.")
-	cl, _, code := cmd.start(args, 0, 0)
-	if cl == nil {
-		return code
-	}
-	ps, err := cl.ListPhones(ctx)
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(map[string]any{"phones": ps}, func(w io.Writer) error {
-		if len(ps) == 0 {
-			fmt.Fprintln(c.stderr, "no phones registered")
-			return nil
-		}
-		rows := make([][]string, len(ps))
-		for i := range ps {
-			rows[i] = phoneRow(&ps[i])
-		}
-		return table(w, phoneHeader, rows)
-	})
+	return runList(ctx, c, args, listSpec[client.Phone]{name: "phones list", summary: "List the registered desk phones.",
+		key: "phones", empty: "no phones registered", header: phoneHeader, row: phoneRow, fetch: (*client.Client).ListPhones})
 }
 
 // printPhone writes a phone's fields; the token only when the answer
@@ -83,16 +65,7 @@ func printPhone(w io.Writer, p *client.Phone) error {
 }
 
 func (c *cli) phonesShow(ctx context.Context, args []string) int {
-	cmd := c.newCommand("phones show", "MAC", "Show one phone.")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	p, err := cl.GetPhone(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(p, func(w io.Writer) error { return printPhone(w, p) })
+	return runOne(ctx, c, args, "phones show", "MAC", "Show one phone.", (*client.Client).GetPhone, printPhone)
 }
 
 // phoneFlags are the fields of add and edit.
@@ -141,13 +114,9 @@ func (c *cli) phoneDocument(ctx context.Context, fs *flagSet, pf *phoneFlags, fi
 func (c *cli) phonesAdd(ctx context.Context, args []string) int {
 	cmd := c.newCommand("phones add", "", "Register a phone, e.g. --mac 00:15:65:4a:a9:37 --vendor yealink --owner alice.\nThe answer shows the phone's token, only this once.")
 	pf, fields := addPhoneFlags(cmd.fs, true)
-	cl, _, code := cmd.start(args, 0, 0)
+	cl, _, doc, code := cmd.startWith(args, 0, func() (map[string]any, error) { return c.phoneDocument(ctx, cmd.fs, pf, fields) }, "")
 	if cl == nil {
 		return code
-	}
-	doc, err := c.phoneDocument(ctx, cmd.fs, pf, fields)
-	if err != nil {
-		return cmd.fail(err)
 	}
 	if doc["mac"] == nil || doc["vendor"] == nil {
 		return cmd.fail(usagef("--mac and --vendor are required"))
@@ -165,67 +134,35 @@ func (c *cli) phonesAdd(ctx context.Context, args []string) int {
 func (c *cli) phonesEdit(ctx context.Context, args []string) int {
 	cmd := c.newCommand("phones edit", "MAC", "Change a phone's fields; an empty --owner clears it, an empty --username and --password\nmake it a token-only phone.")
 	pf, fields := addPhoneFlags(cmd.fs, false)
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, pos, doc, code := cmd.startWith(args, 1, func() (map[string]any, error) { return c.phoneDocument(ctx, cmd.fs, pf, fields) },
+		"nothing to change: give fields as flags (--vendor, --model, --owner…)")
 	if cl == nil {
 		return code
-	}
-	doc, err := c.phoneDocument(ctx, cmd.fs, pf, fields)
-	if err != nil {
-		return cmd.fail(err)
-	}
-	if len(doc) == 0 {
-		return cmd.fail(usagef("nothing to change: give fields as flags (--vendor, --model, --owner…)"))
 	}
 	p, err := cl.PatchPhone(ctx, pos[0], doc)
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(p, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "updated %s\n", cleanLine(p.MAC))
-		return err
-	})
+	return cmd.outLine(p, "updated %s", cleanLine(p.MAC))
 }
 
 func (c *cli) phonesRotate(ctx context.Context, args []string) int {
-	cmd := c.newCommand("phones rotate-token", "MAC", "Issue a new token for a phone (shown only now); the old one stops working at once.")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	p, err := cl.RotatePhoneToken(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(p, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "new token for %s: %s\n(shown only now; the old token no longer works)\n", cleanLine(p.MAC), cleanLine(p.Token))
-		return err
-	})
+	return runOne(ctx, c, args, "phones rotate-token", "MAC", "Issue a new token for a phone (shown only now); the old one stops working at once.",
+		(*client.Client).RotatePhoneToken, func(w io.Writer, p *client.Phone) error {
+			_, err := fmt.Fprintf(w, "new token for %s: %s\n(shown only now; the old token no longer works)\n", cleanLine(p.MAC), cleanLine(p.Token))
+			return err
+		})
 }
 
 func (c *cli) phonesDelete(ctx context.Context, args []string) int {
 	cmd := c.newCommand("phones delete", "MAC...", "Unregister phones: their credentials and tokens stop working at once. Asks first unless --yes.")
-	yes := cmd.fs.Bool("yes", false, "delete without asking")
+	yes := cmd.yesFlag("delete")
 	cl, pos, code := cmd.start(args, 1, -1)
 	if cl == nil {
 		return code
 	}
-	if code, ok := cmd.confirmOrYes(ctx, *yes, "Unregister "+cleanLine(strings.Join(pos, ", "))+"?"); !ok {
-		return code
-	}
-	var done []string
-	for _, mac := range pos {
-		if err := cl.DeletePhone(ctx, mac); err != nil {
-			return cmd.fail(err)
-		}
-		done = append(done, mac)
-		if !*cmd.asJSON {
-			fmt.Fprintf(c.stdout, "deleted %s\n", cleanLine(mac))
-		}
-	}
-	if *cmd.asJSON {
-		return c.printJSON(cmd.name, map[string]any{"deleted": done})
-	}
-	return exitOK
+	return cmd.removeEach(ctx, *yes, "Unregister "+cleanLine(strings.Join(pos, ", "))+"?", pos,
+		func(mac string) error { return cl.DeletePhone(ctx, mac) }, func(mac string) string { return "deleted " + cleanLine(mac) })
 }
 
 func (c *cli) phonesCTI(ctx context.Context, args []string) int {
@@ -242,8 +179,5 @@ func (c *cli) phonesCTI(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(res, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "%s: %s sent to %s\n", cleanLine(res.MAC), cleanLine(res.Action), cleanLine(res.Address))
-		return err
-	})
+	return cmd.outLine(res, "%s: %s sent to %s", cleanLine(res.MAC), cleanLine(res.Action), cleanLine(res.Address))
 }

@@ -37,20 +37,8 @@ func renderProgress(done, total int64, width int) string {
 		}
 		pct := int(done * 100 / total)
 		suffix := fmt.Sprintf(" %3d%% %s", pct, formatPair(done, total))
-		const prefix = "upload ["
-		bar := max - len(prefix) - 1 - utf8.RuneCountInString(suffix)
-		if bar >= 10 {
-			fill := int(int64(bar) * done / total)
-			var b strings.Builder
-			b.WriteString(prefix)
-			b.WriteString(strings.Repeat("=", fill))
-			if fill < bar {
-				b.WriteByte('>')
-				b.WriteString(strings.Repeat(" ", bar-fill-1))
-			}
-			b.WriteByte(']')
-			b.WriteString(suffix)
-			return b.String()
+		if s, ok := progressBar("upload", suffix, max, done, total); ok {
+			return s
 		}
 		line = "upload" + suffix
 	}
@@ -126,23 +114,10 @@ func renderImport(st client.ImportStatus, width int) string {
 		done := min(max64(st.RowsWritten, 0), st.RowsTotal)
 		t := fmt.Sprint(st.RowsTotal)
 		suffix := fmt.Sprintf(" %3d%% %*d/%s rows%s", done*100/st.RowsTotal, len(t), done, t, left)
-		const prefix = "applying ["
-		bar := max - len(prefix) - 1 - utf8.RuneCountInString(suffix)
-		if bar < 10 {
-			line = "applying" + suffix
-			break
+		if s, ok := progressBar("applying", suffix, max, done, st.RowsTotal); ok {
+			return s
 		}
-		fill := int(int64(bar) * done / st.RowsTotal)
-		var b strings.Builder
-		b.WriteString(prefix)
-		b.WriteString(strings.Repeat("=", fill))
-		if fill < bar {
-			b.WriteByte('>')
-			b.WriteString(strings.Repeat(" ", bar-fill-1))
-		}
-		b.WriteByte(']')
-		b.WriteString(suffix)
-		return b.String()
+		line = "applying" + suffix
 	case "publishing":
 		line = fmt.Sprintf("publishing: %d rows written%s", st.RowsWritten, left)
 	case "done":
@@ -257,4 +232,26 @@ func (p *progressReader) finish() {
 		p.draw()
 	}
 	fmt.Fprintln(p.w)
+}
+
+// progressBar is "<label> [===>   ]<suffix>" in max columns, the bar
+// filled done/total (0 <= done <= total, total > 0); ok is false when the
+// bar would be narrower than 10 columns.
+func progressBar(label, suffix string, max int, done, total int64) (line string, ok bool) {
+	prefix := label + " ["
+	bar := max - len(prefix) - 1 - utf8.RuneCountInString(suffix)
+	if bar < 10 {
+		return "", false
+	}
+	fill := int(int64(bar) * done / total)
+	var b strings.Builder
+	b.WriteString(prefix)
+	b.WriteString(strings.Repeat("=", fill))
+	if fill < bar {
+		b.WriteByte('>')
+		b.WriteString(strings.Repeat(" ", bar-fill-1))
+	}
+	b.WriteByte(']')
+	b.WriteString(suffix)
+	return b.String(), true
 }

@@ -135,29 +135,9 @@ with every key and its default: deploy/pbxagent.yaml.
 	for _, k := range keys {
 		names := strings.Join(k.Flags(), ", ")
 		fmt.Fprintf(w, "  %s %s\n", names, k.Type)
-		for _, line := range wrapText(config.PlainText(k.Meaning), 92) {
+		for _, line := range config.WrapText(config.PlainText(k.Meaning), 92) {
 			fmt.Fprintf(w, "        %s\n", line)
 		}
 		fmt.Fprintf(w, "        default %s; env %s\n", k.Default, k.Env)
 	}
-}
-
-// wrapText splits text into lines of at most width characters, at spaces.
-func wrapText(text string, width int) []string {
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(text) {
-		if line != "" && len(line)+1+len(word) > width {
-			lines = append(lines, line)
-			line = ""
-		}
-		if line != "" {
-			line += " "
-		}
-		line += word
-	}
-	if line != "" {
-		lines = append(lines, line)
-	}
-	return lines
 }

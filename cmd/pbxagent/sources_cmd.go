@@ -57,26 +57,8 @@ func sourceRow(s *client.Source) []string {
 var sourceHeader = []string{"ID", "NAME", "TYPE", "STATE", "CONTACTS", "LAST SUCCESS"}
 
 func (c *cli) sourcesList(ctx context.Context, args []string) int {
-	cmd := c.newCommand("sources list", "", "List the sync sources with their state.")
-	cl, _, code := cmd.start(args, 0, 0)
-	if cl == nil {
-		return code
-	}
-	ss, err := cl.ListSources(ctx)
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(map[string]any{"sources": ss}, func(w io.Writer) error {
-		if len(ss) == 0 {
-			fmt.Fprintln(c.stderr, "no sources")
-			return nil
-		}
-		rows := make([][]string, len(ss))
-		for i := range ss {
-			rows[i] = sourceRow(&ss[i])
-		}
-		return table(w, sourceHeader, rows)
-	})
+	return runList(ctx, c, args, listSpec[client.Source]{name: "sources list", summary: "List the sync sources with their state.",
+		key: "sources", empty: "no sources", header: sourceHeader, row: sourceRow, fetch: (*client.Client).ListSources})
 }
 
 func printSource(w io.Writer, s *client.Source) error {
@@ -105,16 +87,8 @@ func printSource(w io.Writer, s *client.Source) error {
 }
 
 func (c *cli) sourcesShow(ctx context.Context, args []string) int {
-	cmd := c.newCommand("sources show", "ID|NAME", "Show a source: settings (secrets never), status and warnings.")
-	cl, pos, code := cmd.start(args, 1, 1)
-	if cl == nil {
-		return code
-	}
-	s, err := cl.FindSource(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
-	}
-	return cmd.out(s, func(w io.Writer) error { return printSource(w, s) })
+	return runOne(ctx, c, args, "sources show", "ID|NAME", "Show a source: settings (secrets never), status and warnings.",
+		(*client.Client).FindSource, printSource)
 }
 
 // sourceFlags adds the flags of add, edit and test: the top-level fields
@@ -136,38 +110,23 @@ func sourceFlags(fs *flagSet, withType bool) (*bodyFlags, map[string]func() any)
 
 func (c *cli) sourcesAdd(ctx context.Context, args []string) int {
 	cmd := c.newCommand("sources add", "", "Create a sync source, e.g.\n  --type custom --name crm --set settings.url=https://crm.example.com --set settings.client_id=pbx --set settings.client_secret=…\nSee docs/sources.md for each type's settings. Test it first with pbxagent sources test (same flags).")
-	body, fields := sourceFlags(cmd.fs, true)
-	cl, _, code := cmd.start(args, 0, 0)
+	cl, _, doc, code := cmd.startWith(args, 0, cmd.bodyDocument(sourceFlags(cmd.fs, true)), "")
 	if cl == nil {
 		return code
-	}
-	doc, err := body.document(c, given(cmd.fs, fields))
-	if err != nil {
-		return cmd.fail(err)
 	}
 	s, err := cl.CreateSource(ctx, doc)
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(s, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "created %s  %s\n", cleanLine(s.ID), cleanLine(s.Name))
-		return err
-	})
+	return cmd.outLine(s, "created %s  %s", cleanLine(s.ID), cleanLine(s.Name))
 }
 
 func (c *cli) sourcesEdit(ctx context.Context, args []string) int {
 	cmd := c.newCommand("sources edit", "ID|NAME", "Change a source (settings merge key by key; changing where secrets go needs them again).")
-	body, fields := sourceFlags(cmd.fs, false)
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, pos, doc, code := cmd.startWith(args, 1, cmd.bodyDocument(sourceFlags(cmd.fs, false)),
+		"nothing to change: give --name, --enabled, --interval-hours or --set")
 	if cl == nil {
 		return code
-	}
-	doc, err := body.document(c, given(cmd.fs, fields))
-	if err != nil {
-		return cmd.fail(err)
-	}
-	if len(doc) == 0 {
-		return cmd.fail(usagef("nothing to change: give --name, --enabled, --interval-hours or --set"))
 	}
 	s, err := cl.FindSource(ctx, pos[0])
 	if err != nil {
@@ -177,10 +136,7 @@ func (c *cli) sourcesEdit(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(s, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "updated %s  %s\n", cleanLine(s.ID), cleanLine(s.Name))
-		return err
-	})
+	return cmd.outLine(s, "updated %s  %s", cleanLine(s.ID), cleanLine(s.Name))
 }
 
 // previewColumns are the preview fields shown in a table, in order.
@@ -235,19 +191,14 @@ func (c *cli) sourcesTest(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(map[string]any{"contacts": rows}, func(w io.Writer) error {
-		if len(rows) == 0 {
-			fmt.Fprintln(c.stderr, "the source answered with no contacts")
-			return nil
-		}
-		out := make([][]string, len(rows))
-		for i, r := range rows {
+	return outRows(cmd, "contacts", rows, "the source answered with no contacts", []string{"EXTERNAL ID", "NAME", "COMPANY", "NUMBERS", "E-MAILS"},
+		func(r *client.PreviewRow) []string {
+			var cells []string
 			for _, col := range previewColumns {
-				out[i] = append(out[i], previewCell(r[col]))
+				cells = append(cells, previewCell((*r)[col]))
 			}
-		}
-		return table(w, []string{"EXTERNAL ID", "NAME", "COMPANY", "NUMBERS", "E-MAILS"}, out)
-	})
+			return cells
+		})
 }
 
 func (c *cli) sourcesSync(ctx context.Context, args []string) int {
@@ -256,23 +207,16 @@ func (c *cli) sourcesSync(ctx context.Context, args []string) int {
 	var opts client.SyncOptions
 	cmd.fs.BoolVar(&opts.Full, "full", false, "a full sync (mark-and-sweep) even when a delta is possible")
 	cmd.fs.BoolVar(&opts.ConfirmDeletions, "confirm-deletions", false, "apply deletions above the source's max_delete_percent guard")
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, s, code := cmd.startSource(ctx, args)
 	if cl == nil {
 		return code
-	}
-	s, err := cl.FindSource(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
 	}
 	run, err := cl.SyncSource(ctx, s.ID, opts, *wait)
 	if err != nil {
 		return cmd.fail(err)
 	}
 	if run == nil {
-		return cmd.out(map[string]any{"started": true}, func(w io.Writer) error {
-			_, err := fmt.Fprintf(w, "sync of %s started; see pbxagent sources runs %s\n", cleanLine(s.Name), cleanLine(s.ID))
-			return err
-		})
+		return cmd.outLine(map[string]any{"started": true}, "sync of %s started; see pbxagent sources runs %s", cleanLine(s.Name), cleanLine(s.ID))
 	}
 	code = cmd.out(run, func(w io.Writer) error { return table(w, runHeader, [][]string{runRow(run)}) })
 	if code == exitOK && run.Result == "error" {
@@ -289,41 +233,23 @@ func runRow(r *client.SyncRun) []string {
 
 func (c *cli) sourcesRuns(ctx context.Context, args []string) int {
 	cmd := c.newCommand("sources runs", "ID|NAME", "Show a source's last runs, newest first, with their errors.")
-	cl, pos, code := cmd.start(args, 1, 1)
+	cl, s, code := cmd.startSource(ctx, args)
 	if cl == nil {
 		return code
-	}
-	s, err := cl.FindSource(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
 	}
 	runs := []client.SyncRun{}
 	if s.Status != nil && s.Status.Runs != nil {
 		runs = s.Status.Runs
 	}
-	return cmd.out(map[string]any{"runs": runs}, func(w io.Writer) error {
-		if len(runs) == 0 {
-			fmt.Fprintln(c.stderr, "no runs yet")
-			return nil
-		}
-		rows := make([][]string, len(runs))
-		for i := range runs {
-			rows[i] = runRow(&runs[i])
-		}
-		return table(w, runHeader, rows)
-	})
+	return outRows(cmd, "runs", runs, "no runs yet", runHeader, runRow)
 }
 
 func (c *cli) sourcesErase(ctx context.Context, args []string) int {
 	cmd := c.newCommand("sources erase", "ID|NAME", "Delete a source: its configuration and every contact it brought. Asks first unless --yes.")
-	yes := cmd.fs.Bool("yes", false, "erase without asking")
-	cl, pos, code := cmd.start(args, 1, 1)
+	yes := cmd.yesFlag("erase")
+	cl, s, code := cmd.startSource(ctx, args)
 	if cl == nil {
 		return code
-	}
-	s, err := cl.FindSource(ctx, pos[0])
-	if err != nil {
-		return cmd.fail(err)
 	}
 	n := 0
 	if s.Status != nil {
@@ -337,8 +263,20 @@ func (c *cli) sourcesErase(ctx context.Context, args []string) int {
 	if err != nil {
 		return cmd.fail(err)
 	}
-	return cmd.out(map[string]any{"erased": true, "contacts_deleted": deleted}, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "erased %s: %d contacts deleted\n", cleanLine(s.Name), deleted)
-		return err
-	})
+	return cmd.outLine(map[string]any{"erased": true, "contacts_deleted": deleted}, "erased %s: %d contacts deleted", cleanLine(s.Name), deleted)
+}
+
+// startSource starts a command on one source, named by its ID or NAME
+// (the one argument): it parses args, builds the client and finds the
+// source. When it fails, cl is nil and code is the exit code.
+func (cmd *command) startSource(ctx context.Context, args []string) (cl *client.Client, s *client.Source, code int) {
+	cl, pos, code := cmd.start(args, 1, 1)
+	if cl == nil {
+		return nil, nil, code
+	}
+	s, err := cl.FindSource(ctx, pos[0])
+	if err != nil {
+		return nil, nil, cmd.fail(err)
+	}
+	return cl, s, exitOK
 }

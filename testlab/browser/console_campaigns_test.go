@@ -4,13 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -188,16 +184,7 @@ func (l *consoleLab) runLab(t *testing.T, script string, actions map[string]func
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), labTimeout)
 	defer cancel()
-	web, err := filepath.Abs(filepath.Join("..", "..", "web", "public"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, l.node, filepath.Join("console", script+".mjs"))
-	cmd.Env = append(os.Environ(), "BASE_URL="+l.base, "ADMIN_TOKEN="+l.token, "WEB_DIR="+web, "CHROMIUM="+l.chromium,
-		"ADMIN_USER="+l.admin.Username, "ADMIN_PASSWORD="+l.admin.Password,
-		"USER_USER="+l.user.Username, "USER_PASSWORD="+l.user.Password,
-		"DIALER_USER=cara", "DIALER_PASSWORD="+dialerPassword)
-	cmd.WaitDelay = 2 * time.Second
+	cmd := l.script(ctx, t, script, "DIALER_USER=cara", "DIALER_PASSWORD="+dialerPassword)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
@@ -234,25 +221,8 @@ func (l *consoleLab) runLab(t *testing.T, script string, actions map[string]func
 		}
 	}
 	_ = stdin.Close()
-	err = cmd.Wait()
-	t.Logf("console/%s.mjs: %v", script, time.Since(start).Round(10*time.Millisecond))
-	if err != nil {
-		t.Fatalf("console/%s.mjs: %v (context: %v)\n%s", script, err, ctx.Err(), stderr.String())
-	}
-	var timing struct {
-		Steps []struct {
-			Step string `json:"step"`
-			MS   int    `json:"ms"`
-		} `json:"steps"`
-		AxeMS int `json:"axe_ms"`
-	}
-	if err := json.Unmarshal(result, &timing); err != nil {
-		t.Fatalf("console/%s.mjs output: %v: %q", script, err, result)
-	}
-	t.Logf("console/%s.mjs steps (ms): %v; axe-core: %d ms", script, timing.Steps, timing.AxeMS)
-	if err := json.Unmarshal(result, out); err != nil {
-		t.Fatalf("console/%s.mjs output: %v: %q", script, err, result)
-	}
+	scriptDone(ctx, t, script, start, cmd.Wait(), &stderr)
+	scriptResult(t, script, result, out)
 }
 
 // TestConsoleCampaignsDialerOff: without ari.url the dialer's routes are

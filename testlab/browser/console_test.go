@@ -17,6 +17,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent"
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
+	"github.com/pbxagent/pbxagent/testlab/testdaemon"
 )
 
 // consoleTimeout bounds one console script (Chromium's start included).
@@ -63,33 +64,20 @@ func startConsole(t *testing.T, o consoleOptions) *consoleLab {
 		}
 		t.Skip(msg)
 	}
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.AGI.Addr = "127.0.0.1:0"
-	cfg.Numbers.DefaultRegion = "BA"
-	cfg.AdminToken = adminToken
 	var fake *fakeari.Server
+	var ariURL string
 	if o.withARI {
-		var url string
-		fake, url = fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
-		cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = url, "asterisk", "secret"
+		fake, ariURL = fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
+	}
+	cfg := testdaemon.Config(t, adminToken)
+	cfg.AGI.Addr = "127.0.0.1:0"
+	if o.withARI {
+		cfg.ARI.URL, cfg.ARI.User, cfg.ARI.Pass = ariURL, "asterisk", "secret"
 	}
 	if o.config != nil {
 		o.config(&cfg)
 	}
-	d, err := agent.New(context.Background(), cfg, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(context.Background()); err != nil {
-			t.Errorf("stop the daemon: %v", err)
-		}
-	})
+	d := testdaemon.Start(t, agent.New, cfg, nil)
 	l := &consoleLab{d: d, base: "http://" + d.HTTPAddr(), token: adminToken, chromium: chromium, node: node, ari: fake,
 		admin: consoleAccount{Username: "ada", Password: "ada-console-pass"},
 		user:  consoleAccount{Username: "bob", Password: "bob-console-pass"}}
@@ -159,6 +147,19 @@ func (l *consoleLab) run(t *testing.T, script string, out any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), consoleTimeout)
 	defer cancel()
+	cmd := l.script(ctx, t, script)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	scriptDone(ctx, t, script, start, cmd.Run(), &stderr)
+	scriptResult(t, script, stdout.Bytes(), out)
+}
+
+// script returns the command running console/<script>.mjs against the
+// lab: node, with the lab's address, token, web directory, Chromium and
+// accounts in its environment, and extraEnv.
+func (l *consoleLab) script(ctx context.Context, t *testing.T, script string, extraEnv ...string) *exec.Cmd {
+	t.Helper()
 	web, err := filepath.Abs(filepath.Join("..", "..", "web", "public"))
 	if err != nil {
 		t.Fatal(err)
@@ -167,15 +168,25 @@ func (l *consoleLab) run(t *testing.T, script string, out any) {
 	cmd.Env = append(os.Environ(), "BASE_URL="+l.base, "ADMIN_TOKEN="+l.token, "WEB_DIR="+web, "CHROMIUM="+l.chromium,
 		"ADMIN_USER="+l.admin.Username, "ADMIN_PASSWORD="+l.admin.Password, "ADMIN_ID="+l.admin.ID,
 		"USER_USER="+l.user.Username, "USER_PASSWORD="+l.user.Password, "USER_ID="+l.user.ID)
+	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.WaitDelay = 2 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err = cmd.Run()
+	return cmd
+}
+
+// scriptDone logs how long the script ran since start and fails the test
+// with its stderr (the script's report) when it failed (err).
+func scriptDone(ctx context.Context, t *testing.T, script string, start time.Time, err error, stderr *bytes.Buffer) {
+	t.Helper()
 	t.Logf("console/%s.mjs: %v", script, time.Since(start).Round(10*time.Millisecond))
 	if err != nil {
 		t.Fatalf("console/%s.mjs: %v (context: %v)\n%s", script, err, ctx.Err(), stderr.String())
 	}
+}
+
+// scriptResult logs the step timings of the JSON a script printed and
+// decodes it into out (if not nil).
+func scriptResult(t *testing.T, script string, result []byte, out any) {
+	t.Helper()
 	var timing struct {
 		Steps []struct {
 			Step string `json:"step"`
@@ -183,13 +194,13 @@ func (l *consoleLab) run(t *testing.T, script string, out any) {
 		} `json:"steps"`
 		AxeMS int `json:"axe_ms"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &timing); err != nil {
-		t.Fatalf("console/%s.mjs output: %v: %q", script, err, stdout.String())
+	if err := json.Unmarshal(result, &timing); err != nil {
+		t.Fatalf("console/%s.mjs output: %v: %q", script, err, result)
 	}
 	t.Logf("console/%s.mjs steps (ms): %v; axe-core: %d ms", script, timing.Steps, timing.AxeMS)
 	if out != nil {
-		if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
-			t.Fatalf("console/%s.mjs output: %v: %q", script, err, stdout.String())
+		if err := json.Unmarshal(result, out); err != nil {
+			t.Fatalf("console/%s.mjs output: %v: %q", script, err, result)
 		}
 	}
 }
