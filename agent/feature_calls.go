@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/pbxagent/pbxagent/agent/calls"
+	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/platform"
 )
 
@@ -21,8 +22,12 @@ func newCalls(b *build) (platform.Component, error) {
 		return nil, nil
 	}
 	log := b.logger("calls")
+	var pub calls.Publisher = logPublisher{log}
+	if b.d.events != nil {
+		pub = hubPublisher{hub: b.d.events, log: log}
+	}
 	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log),
-		calls.WithPublisher(logPublisher{log}))
+		calls.WithPublisher(pub))
 	return &callsFeature{eng: eng, h: calls.NewHandler(eng, b.d.users)}, nil
 }
 
@@ -42,8 +47,30 @@ func (f *callsFeature) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-// logPublisher logs the call events at debug level until the events hub
-// delivers them to the users' sockets.
+// hubPublisher delivers the call events to the events hub (topic calls,
+// scope calls): each reaches the call's owner and the users holding
+// manage_callcenter (admins and the admin token hold every ability).
+type hubPublisher struct {
+	hub *events.Hub
+	log *slog.Logger
+}
+
+// Publish implements calls.Publisher.
+func (p hubPublisher) Publish(ctx context.Context, topic, typ string, audience []string, data any) {
+	aud := make([]events.Audience, 0, len(audience))
+	for _, id := range audience {
+		aud = append(aud, events.UserAndSupervisors(id))
+	}
+	if len(aud) == 0 {
+		aud = append(aud, events.Holding(platform.AbilityManageCallCenter))
+	}
+	if err := p.hub.Publish(ctx, events.Event{Topic: topic, Type: typ, Data: data, Audience: events.Any(aud...)}); err != nil {
+		p.log.WarnContext(ctx, "call event not published", "type", typ, "err", err)
+	}
+}
+
+// logPublisher logs the call events at debug level when there is no
+// events hub.
 type logPublisher struct{ log *slog.Logger }
 
 // Publish implements calls.Publisher.
