@@ -217,3 +217,81 @@ func containsStr(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestCallSupervisorThroughDaemon: a user holding manage_callcenter lists
+// another user's calls (all, and with ?user=), reads one, holds, resumes
+// and hangs it up; a plain user gets 404 on it for every action and an
+// empty list.
+func TestCallSupervisorThroughDaemon(t *testing.T) {
+	srv, base := callDaemon(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"PJSIP/101"})
+	bob := signIn(t, base, "bob", nil, []string{"PJSIP/102"})
+	sam := signIn(t, base, "sam", []string{"manage_callcenter"}, nil)
+
+	code, call := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
+	if code != http.StatusAccepted {
+		t.Fatalf("place: %d %v", code, call)
+	}
+	id, _ := call["id"].(string)
+	owner, _ := call["user_id"].(string)
+	awaitUp(ctx, t, cleo, id)
+
+	listed := func(p person, path string) []string {
+		t.Helper()
+		code, got := p.do("GET", path, "")
+		if code != 200 {
+			t.Fatalf("GET %s: %d %v", path, code, got)
+		}
+		var ids []string
+		list, _ := got["calls"].([]any)
+		for _, c := range list {
+			m, _ := c.(map[string]any)
+			s, _ := m["id"].(string)
+			ids = append(ids, s)
+		}
+		return ids
+	}
+	for _, tc := range []struct {
+		who  string
+		p    person
+		path string
+		want int
+	}{
+		{who: "supervisor", p: sam, path: "/api/v1/calls", want: 1},
+		{who: "supervisor", p: sam, path: "/api/v1/calls?user=" + owner, want: 1},
+		{who: "supervisor", p: sam, path: "/api/v1/calls?user=someone-else", want: 0},
+		{who: "plain user", p: bob, path: "/api/v1/calls", want: 0},
+		{who: "plain user", p: bob, path: "/api/v1/calls?user=" + owner, want: 0},
+	} {
+		if got := listed(tc.p, tc.path); len(got) != tc.want || (tc.want == 1 && got[0] != id) {
+			t.Errorf("%s GET %s: %v, want %d call(s)", tc.who, tc.path, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ method, path string }{
+		{method: "GET", path: "/api/v1/calls/" + id},
+		{method: "POST", path: "/api/v1/calls/" + id + "/hold"},
+		{method: "POST", path: "/api/v1/calls/" + id + "/resume"},
+		{method: "DELETE", path: "/api/v1/calls/" + id},
+	} {
+		if code, got := bob.do(tc.method, tc.path, ""); code != 404 {
+			t.Errorf("plain user %s %s: %d %v, want 404", tc.method, tc.path, code, got)
+		}
+	}
+	for _, tc := range []struct {
+		method, path, state string
+	}{
+		{method: "GET", path: "/api/v1/calls/" + id, state: "up"},
+		{method: "POST", path: "/api/v1/calls/" + id + "/hold", state: "held"},
+		{method: "POST", path: "/api/v1/calls/" + id + "/resume", state: "up"},
+		{method: "DELETE", path: "/api/v1/calls/" + id, state: "ended"},
+	} {
+		if code, got := sam.do(tc.method, tc.path, ""); code != 200 || got["state"] != tc.state {
+			t.Errorf("supervisor %s %s: %d %v, want 200 %s", tc.method, tc.path, code, got, tc.state)
+		}
+	}
+	if s, _ := srv.Channel(id + "-far"); !s.Destroyed {
+		t.Errorf("the destination is still up after the supervisor's hang-up")
+	}
+}

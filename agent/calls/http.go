@@ -68,7 +68,7 @@ func (h *Handler) Routes() []platform.Route {
 	hold := one("holdCall", "Put a call on hold: the destination hears music on hold", "The call must be up (409 otherwise). Publishes call_held.", h.hold, "POST", "/api/v1/calls/{id}/hold", nil)
 	resume := one("resumeCall", "Take a call off hold", "The call must be held (409 otherwise). Publishes call_resumed.", h.resume, "POST", "/api/v1/calls/{id}/resume", nil)
 	hang := one("hangupCall", "Hang a call up (every leg)", "Answers the ended call; publishes call_ended.", h.hangup, "DELETE", "/api/v1/calls/{id}", nil)
-	get := one("getCall", "One of the user's calls (live, or ended a short while ago)", "Another user's call is 404.", h.get, "GET", "/api/v1/calls/{id}", nil)
+	get := one("getCall", "One of the user's calls (live, or ended a short while ago)", "Another user's call is 404, unless the caller holds manage_callcenter (admins do).", h.get, "GET", "/api/v1/calls/{id}", nil)
 	delete(get.Op.Responses, 409)
 	delete(get.Op.Responses, 502)
 	return []platform.Route{
@@ -82,8 +82,10 @@ func (h *Handler) Routes() []platform.Route {
 			Request:   body("destination and device", PlaceInput{}),
 			Responses: map[int]platform.Body{202: resp("the call, placed", Call{}), 400: errBody, 403: errBody, 409: errBody, 415: errBody, 502: errBody}}},
 		{Method: "GET", Path: "/api/v1/calls", Scope: platform.ScopeCalls, Handler: f(h.list), Op: platform.Operation{
-			ID:        "listCalls",
-			Summary:   "The user's live calls (an admin sees every user's)",
+			ID:      "listCalls",
+			Summary: "The user's live calls (a supervisor with manage_callcenter, or an admin, sees every user's)",
+			Params: []platform.Param{{Name: "user", In: "query", Description: "Only the calls of this user id " +
+				"(a plain user sees only their own calls, so another id gives an empty list)", Example: "01JEQ7H2B3C4D5E6F7G8H9J0K1"}},
 			Responses: map[int]platform.Body{200: resp("the calls", CallList{})}}},
 		get, hang, hold, resume,
 		{Method: "POST", Path: "/api/v1/calls/{id}/dtmf", Scope: platform.ScopeCalls, Handler: f(h.dtmf), Op: platform.Operation{
@@ -94,11 +96,12 @@ func (h *Handler) Routes() []platform.Route {
 	}
 }
 
-// viewer is whose calls the request may see: its user's; an admin's
-// (the admin token, an admin user), everyone's.
+// viewer is whose calls the request may see: its user's; a supervisor's
+// (manage_callcenter; admins and the admin token hold every ability),
+// everyone's.
 func viewer(r *http.Request) Viewer {
 	p, _ := platform.PrincipalFrom(r.Context())
-	return Viewer{UserID: p.UserID, All: p.Kind == platform.KindAdminToken || p.Role == platform.RoleAdmin}
+	return Viewer{UserID: p.UserID, All: p.Has(platform.AbilityManageCallCenter)}
 }
 
 // writeErr maps the engine's errors to the API's.
@@ -165,7 +168,11 @@ func (h *Handler) place(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
-	platform.WriteJSON(w, http.StatusOK, CallList{Calls: h.eng.List(viewer(r))})
+	list := h.eng.List(viewer(r))
+	if u := r.URL.Query().Get("user"); u != "" {
+		list = slices.DeleteFunc(list, func(c Call) bool { return c.UserID != u })
+	}
+	platform.WriteJSON(w, http.StatusOK, CallList{Calls: list})
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {

@@ -250,10 +250,10 @@ export declare class PbxAgent {
   getCalleridTest(params: { number: string; current_name?: string; }, body?: undefined, init?: RequestInit): Promise<TestResult>;
 
   /**
-   * The user's live calls (an admin sees every user's)
+   * The user's live calls (a supervisor with manage_callcenter, or an admin, sees every user's)
    * GET /api/v1/calls
    */
-  listCalls(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<CallList>;
+  listCalls(params?: { user?: string; }, body?: undefined, init?: RequestInit): Promise<CallList>;
 
   /**
    * Click-to-call: ring the user's device, then dial the destination when it answers

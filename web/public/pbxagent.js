@@ -582,11 +582,12 @@ export class PbxAgent {
   }
 
   /**
-   * The user's live calls (an admin sees every user's)
+   * The user's live calls (a supervisor with manage_callcenter, or an admin, sees every user's)
    * GET /api/v1/calls
+   * @param params.user query parameter. Only the calls of this user id (a plain user sees only their own calls, so another id gives an empty list)
    */
   listCalls(params = {}, body = undefined, init = undefined) {
-    return this.call("listCalls", "GET", "/api/v1/calls", {  }, params, body, init);
+    return this.call("listCalls", "GET", "/api/v1/calls", { q: ["user"] }, params, body, init);
   }
 
   /**
