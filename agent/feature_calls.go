@@ -6,7 +6,10 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/events"
+	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/agent/users"
+	"github.com/pbxagent/pbxagent/provisioning/cti"
 )
 
 // callsFeature is the calls engine on the ARI connection: click-to-call
@@ -28,7 +31,11 @@ func newCalls(b *build) (platform.Component, error) {
 	}
 	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log),
 		calls.WithPublisher(pub))
-	return &callsFeature{eng: eng, h: calls.NewHandler(eng, b.d.users)}, nil
+	var opts []calls.HandlerOption
+	if b.d.phones != nil {
+		opts = append(opts, calls.WithDeskPhones(deskPhones{users: b.d.users, phones: b.d.phones}))
+	}
+	return &callsFeature{eng: eng, h: calls.NewHandler(eng, b.d.users, opts...)}, nil
 }
 
 // Name implements platform.Component.
@@ -81,3 +88,18 @@ func (p logPublisher) Publish(ctx context.Context, topic, typ string, audience [
 	}
 	p.log.DebugContext(ctx, "call event", "topic", topic, "type", typ, "audience", len(audience))
 }
+
+// deskPhones joins the users' devices.phones and the phones registry's
+// remote control.
+type deskPhones struct {
+	users  *users.Service
+	phones *phones.Service
+}
+
+// Phones implements calls.DeskPhones.
+func (d deskPhones) Phones(ctx context.Context, userID string) ([]string, error) {
+	return d.users.Phones(ctx, userID)
+}
+
+// CTI implements calls.DeskPhones.
+func (d deskPhones) CTI(mac string) (cti.Driver, error) { return d.phones.CTI(mac) }

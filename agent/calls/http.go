@@ -20,10 +20,20 @@ type Devices interface {
 type Handler struct {
 	eng     *Engine
 	devices Devices
+	phones  DeskPhones
 }
 
+// HandlerOption configures a Handler.
+type HandlerOption func(*Handler)
+
 // NewHandler returns the API of eng; devices reads each user's endpoints.
-func NewHandler(eng *Engine, devices Devices) *Handler { return &Handler{eng: eng, devices: devices} }
+func NewHandler(eng *Engine, devices Devices, opts ...HandlerOption) *Handler {
+	h := &Handler{eng: eng, devices: devices}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
 
 // PlaceInput is the body of POST /api/v1/calls.
 type PlaceInput struct {
@@ -88,6 +98,15 @@ func (h *Handler) Routes() []platform.Route {
 				"(a plain user sees only their own calls, so another id gives an empty list)", Example: "01JEQ7H2B3C4D5E6F7G8H9J0K1"}},
 			Responses: map[int]platform.Body{200: resp("the calls", CallList{})}}},
 		get, hang, hold, resume,
+		{Method: "POST", Path: "/api/v1/calls/{id}/answer", Scope: platform.ScopeCalls, Handler: f(h.answer), Op: platform.Operation{
+			ID:      "answerCall",
+			Summary: "Answer a call ringing on the owner's devices through the desk phone's own remote control",
+			Description: "Sends the phone's answer command (Yealink, Fanvil and Snom action URIs, Cisco CiscoIPPhoneExecute) " +
+				"to the call owner's desk phone (`phone`, or their only one). The call must ring on the owner's devices " +
+				"(409 otherwise); a phone whose vendor driver cannot answer, or with no known address yet, is 409. Answers " +
+				"202 with the call as it was: follow the answer with the call events.",
+			Params: []platform.Param{idParam}, Request: body("the phone (optional; the body may be empty)", AnswerInput{}),
+			Responses: map[int]platform.Body{202: resp("the command was accepted by the phone", Call{}), 400: errBody, 404: errBody, 409: errBody, 415: errBody, 502: errBody}}},
 		{Method: "POST", Path: "/api/v1/calls/{id}/dtmf", Scope: platform.ScopeCalls, Handler: f(h.dtmf), Op: platform.Operation{
 			ID:      "sendCallDigits",
 			Summary: "Send DTMF digits to the destination of a call that is up or held",

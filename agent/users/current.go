@@ -32,3 +32,13 @@ func (s *Service) Endpoints(_ context.Context, userID string) ([]string, error) 
 	}
 	return append([]string(nil), rec.Devices.Endpoints...), nil
 }
+
+// Phones returns the MAC addresses of a user's desk phones
+// (devices.phones). A deleted or disabled user has none (errUserGone).
+func (s *Service) Phones(_ context.Context, userID string) ([]string, error) {
+	rec, ok := s.user(userID)
+	if !ok || rec.Disabled {
+		return nil, errUserGone
+	}
+	return append([]string(nil), rec.Devices.Phones...), nil
+}

@@ -274,6 +274,12 @@ export declare class PbxAgent {
   hangupCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
 
   /**
+   * Answer a call ringing on the owner's devices through the desk phone's own remote control
+   * POST /api/v1/calls/{id}/answer
+   */
+  answerCall(params: { id: string; }, body: AnswerInputInput, init?: RequestInit): Promise<Call>;
+
+  /**
    * Send DTMF digits to the destination of a call that is up or held
    * POST /api/v1/calls/{id}/dtmf
    */
@@ -832,6 +838,11 @@ export interface AgentView {
   pause_reason?: string;
   /** logged_out, ready, reserved (a call rings for the agent), on_call, wrap_up or paused */
   state: "logged_out" | "ready" | "reserved" | "on_call" | "wrap_up" | "paused";
+}
+
+export interface AnswerInputInput {
+  /** The MAC address of the call owner's desk phone to answer on (12 hex digits); may be left out when the owner has exactly one */
+  phone?: string;
 }
 
 export interface ApiImportResult {

@@ -617,6 +617,15 @@ export class PbxAgent {
   }
 
   /**
+   * Answer a call ringing on the owner's devices through the desk phone's own remote control
+   * POST /api/v1/calls/{id}/answer
+   * @param params.id path parameter. The call's id
+   */
+  answerCall(params = {}, body = undefined, init = undefined) {
+    return this.call("answerCall", "POST", "/api/v1/calls/{id}/answer", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
    * Send DTMF digits to the destination of a call that is up or held
    * POST /api/v1/calls/{id}/dtmf
    * @param params.id path parameter. The call's id
