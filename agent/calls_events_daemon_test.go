@@ -220,7 +220,7 @@ func containsStr(list []string, s string) bool {
 
 // TestCallSupervisorThroughDaemon: a user holding manage_callcenter lists
 // another user's calls (all, and with ?user=), reads one, holds, resumes
-// and hangs it up; a plain user gets 404 on it for every action and an
+// mutes, unmutes and hangs it up; a plain user gets 404 on it for every action and an
 // empty list.
 func TestCallSupervisorThroughDaemon(t *testing.T) {
 	srv, base := callDaemon(t)
@@ -273,6 +273,7 @@ func TestCallSupervisorThroughDaemon(t *testing.T) {
 		{method: "GET", path: "/api/v1/calls/" + id},
 		{method: "POST", path: "/api/v1/calls/" + id + "/hold"},
 		{method: "POST", path: "/api/v1/calls/" + id + "/resume"},
+		{method: "POST", path: "/api/v1/calls/" + id + "/mute"},
 		{method: "DELETE", path: "/api/v1/calls/" + id},
 	} {
 		if code, got := bob.do(tc.method, tc.path, ""); code != 404 {
@@ -281,13 +282,16 @@ func TestCallSupervisorThroughDaemon(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		method, path, state string
+		muted               bool
 	}{
 		{method: "GET", path: "/api/v1/calls/" + id, state: "up"},
 		{method: "POST", path: "/api/v1/calls/" + id + "/hold", state: "held"},
 		{method: "POST", path: "/api/v1/calls/" + id + "/resume", state: "up"},
+		{method: "POST", path: "/api/v1/calls/" + id + "/mute", state: "up", muted: true},
+		{method: "POST", path: "/api/v1/calls/" + id + "/unmute", state: "up"},
 		{method: "DELETE", path: "/api/v1/calls/" + id, state: "ended"},
 	} {
-		if code, got := sam.do(tc.method, tc.path, ""); code != 200 || got["state"] != tc.state {
+		if code, got := sam.do(tc.method, tc.path, ""); code != 200 || got["state"] != tc.state || got["muted"] != tc.muted {
 			t.Errorf("supervisor %s %s: %d %v, want 200 %s", tc.method, tc.path, code, got, tc.state)
 		}
 	}

@@ -30,6 +30,9 @@ type Call struct {
 	// Device is the endpoint that answered ("" until one did).
 	Device string `json:"device,omitempty" doc:"The user's endpoint that answered" example:"PJSIP/101"`
 	State  State  `json:"state" openapi:"enum=dialing|ringing|up|held|ended" doc:"dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; ended" example:"up"`
+	// Muted is true while the user's microphone is cut off (the
+	// destination does not hear the user).
+	Muted bool `json:"muted" doc:"The user's audio does not reach the destination (POST /api/v1/calls/{id}/mute)" example:"false"`
 	// Cause is the Q.850 cause of the end (0 while the call lives).
 	Cause int `json:"cause,omitempty" doc:"Q.850 hangup cause once ended (16 normal, 17 busy, 19 no answer, 20 unreachable, 21 rejected)" example:"16"`
 	// CauseText names Cause.

@@ -212,6 +212,8 @@ func TestOtherUsersCallIsNotFound(t *testing.T) {
 		{name: "hold", do: func(v Viewer) error { _, err := e.eng.Hold(ctx, v, c.ID); return err }},
 		{name: "resume", do: func(v Viewer) error { _, err := e.eng.Resume(ctx, v, c.ID); return err }},
 		{name: "dtmf", do: func(v Viewer) error { return e.eng.DTMF(ctx, v, c.ID, "1") }},
+		{name: "mute", do: func(v Viewer) error { _, err := e.eng.Mute(ctx, v, c.ID); return err }},
+		{name: "unmute", do: func(v Viewer) error { _, err := e.eng.Unmute(ctx, v, c.ID); return err }},
 		{name: "hangup", do: func(v Viewer) error { _, err := e.eng.Hangup(ctx, v, c.ID); return err }},
 	}
 	for _, a := range actions {

@@ -78,6 +78,9 @@ func (h *Handler) Routes() []platform.Route {
 	hold := one("holdCall", "Put a call on hold: the destination hears music on hold", "The call must be up (409 otherwise). Publishes call_held.", h.hold, "POST", "/api/v1/calls/{id}/hold", nil)
 	resume := one("resumeCall", "Take a call off hold", "The call must be held (409 otherwise). Publishes call_resumed.", h.resume, "POST", "/api/v1/calls/{id}/resume", nil)
 	hang := one("hangupCall", "Hang a call up (every leg)", "Answers the ended call; publishes call_ended.", h.hangup, "DELETE", "/api/v1/calls/{id}", nil)
+	mute := one("muteCall", "Mute the user on a call: the destination no longer hears them",
+		"The call must be up or held (409 otherwise); muting a muted call changes nothing. Publishes call_updated with muted true.", h.mute, "POST", "/api/v1/calls/{id}/mute", nil)
+	unmute := one("unmuteCall", "Unmute the user on a call", "The call must be up or held (409 otherwise). Publishes call_updated with muted false.", h.unmute, "POST", "/api/v1/calls/{id}/unmute", nil)
 	get := one("getCall", "One of the user's calls (live, or ended a short while ago)", "Another user's call is 404, unless the caller holds manage_callcenter (admins do).", h.get, "GET", "/api/v1/calls/{id}", nil)
 	delete(get.Op.Responses, 409)
 	delete(get.Op.Responses, 502)
@@ -97,7 +100,7 @@ func (h *Handler) Routes() []platform.Route {
 			Params: []platform.Param{{Name: "user", In: "query", Description: "Only the calls of this user id " +
 				"(a plain user sees only their own calls, so another id gives an empty list)", Example: "01JEQ7H2B3C4D5E6F7G8H9J0K1"}},
 			Responses: map[int]platform.Body{200: resp("the calls", CallList{})}}},
-		get, hang, hold, resume,
+		get, hang, hold, resume, mute, unmute,
 		{Method: "POST", Path: "/api/v1/calls/{id}/answer", Scope: platform.ScopeCalls, Handler: f(h.answer), Op: platform.Operation{
 			ID:      "answerCall",
 			Summary: "Answer a call ringing on the owner's devices through the desk phone's own remote control",

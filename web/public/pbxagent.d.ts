@@ -292,10 +292,22 @@ export declare class PbxAgent {
   holdCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
 
   /**
+   * Mute the user on a call: the destination no longer hears them
+   * POST /api/v1/calls/{id}/mute
+   */
+  muteCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
+
+  /**
    * Take a call off hold
    * POST /api/v1/calls/{id}/resume
    */
   resumeCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
+
+  /**
+   * Unmute the user on a call
+   * POST /api/v1/calls/{id}/unmute
+   */
+  unmuteCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
 
   /**
    * List dialer campaigns
@@ -912,6 +924,8 @@ export interface Call {
   ended_by?: "user" | "destination" | "api" | "system";
   /** The call's id */
   id: string;
+  /** The user's audio does not reach the destination (POST /api/v1/calls/{id}/mute) */
+  muted: boolean;
   /** dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; ended */
   state: "dialing" | "ringing" | "up" | "held" | "ended";
   /** The destination dialled */

@@ -644,12 +644,30 @@ export class PbxAgent {
   }
 
   /**
+   * Mute the user on a call: the destination no longer hears them
+   * POST /api/v1/calls/{id}/mute
+   * @param params.id path parameter. The call's id
+   */
+  muteCall(params = {}, body = undefined, init = undefined) {
+    return this.call("muteCall", "POST", "/api/v1/calls/{id}/mute", { p: ["id"] }, params, body, init);
+  }
+
+  /**
    * Take a call off hold
    * POST /api/v1/calls/{id}/resume
    * @param params.id path parameter. The call's id
    */
   resumeCall(params = {}, body = undefined, init = undefined) {
     return this.call("resumeCall", "POST", "/api/v1/calls/{id}/resume", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Unmute the user on a call
+   * POST /api/v1/calls/{id}/unmute
+   * @param params.id path parameter. The call's id
+   */
+  unmuteCall(params = {}, body = undefined, init = undefined) {
+    return this.call("unmuteCall", "POST", "/api/v1/calls/{id}/unmute", { p: ["id"] }, params, body, init);
   }
 
   /**
