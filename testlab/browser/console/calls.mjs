@@ -102,6 +102,7 @@ run(async ({ page, result }) => {
   result.hung_up = await page.locator('#status').innerText();
   await page.getByText(C.none).waitFor();
   result.empty = await page.getByText(C.none).innerText();
+  if (!(await page.evaluate(() => document.activeElement && document.activeElement.id === 'calls-list-h'))) fail('the focus was lost when the call went away');
   await expectNoError(page);
   await checkA11y(page, 'calls: hung up');
 

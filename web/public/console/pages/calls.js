@@ -57,7 +57,8 @@ export default {
     // ---- the live calls ----
     const live = h('p', { id: 'calls-live', class: 'muted', 'aria-live': 'polite' }, s.livePolling);
     const list = h('div', { id: 'calls-list' });
-    root.append(h('section', { 'aria-labelledby': 'calls-list-h' }, h('h2', { id: 'calls-list-h' }, s.listTitle), live, list));
+    const listHeading = h('h2', { id: 'calls-list-h', tabindex: '-1' }, s.listTitle);
+    root.append(h('section', { 'aria-labelledby': 'calls-list-h' }, listHeading, live, list));
 
     const durCells = new Map(); // call id → {el, call}
     let shape = null;
@@ -113,8 +114,10 @@ export default {
       if (focusKey) {
         const [id, action] = focusKey.split('/');
         const again = [...list.querySelectorAll('button[data-action]')].find((b) => b.dataset.call === id && b.dataset.action === action);
+        // The call is gone (hung up): the focus goes to the list's heading
+        // rather than being lost.
         if (again) again.focus();
-        else list.querySelector('table')?.setAttribute('tabindex', '-1');
+        else listHeading.focus();
       }
     }
 
