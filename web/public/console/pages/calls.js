@@ -36,7 +36,7 @@ export default {
         ? ui.field({ label: s.device, name: 'device', type: 'select', id: 'calls-device',
           options: [{ value: '', label: s.allDevices }, ...devices.map((d) => ({ value: d, label: d }))], value: '' })
         : null;
-      const form = h('form', { id: 'calls-form', class: 'form-inline' }, to.el, dev ? dev.el : null,
+      const form = h('form', { id: 'calls-form' }, to.el, dev ? dev.el : null,
         ui.button(s.place, undefined, { kind: 'primary', type: 'submit', id: 'calls-place' }));
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
