@@ -2,6 +2,7 @@
 // pages/<id>.js exporting {id, titleKey, adminOnly, allowed?, render(root, ctx) → cleanup},
 // add its strings section to strings/en.js, and import it here.
 import phonebook from './phonebook.js';
+import calls from './calls.js';
 import sources from './sources.js';
 import phones from './phones.js';
 import callerid from './callerid.js';
@@ -11,4 +12,4 @@ import apps from './apps.js';
 import cors from './cors.js';
 import audit from './audit.js';
 
-export default [phonebook, sources, phones, callerid, campaigns, users, apps, cors, audit];
+export default [phonebook, calls, sources, phones, callerid, campaigns, users, apps, cors, audit];
