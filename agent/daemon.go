@@ -56,6 +56,7 @@ type Daemon struct {
 	events *events.Hub
 	users  *users.Service
 	cors   *oauth.CORS
+	oauth  *oauth.Server
 	sync   *dirsync.Engine
 	tls    *tlsconf.Reloader
 	tlsLn  net.Listener

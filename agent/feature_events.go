@@ -41,6 +41,16 @@ func newEvents(b *build) (platform.Component, error) {
 			return p, nil
 		}))
 	}
+	// Sessions and access tokens are asked about at each batch and ping:
+	// a socket ends (4001) once its session or token has.
+	var creds credentialCheckers
+	if u := b.d.users; u != nil {
+		creds = append(creds, u)
+	}
+	if o := b.d.oauth; o != nil {
+		creds = append(creds, o)
+	}
+	opts = append(opts, events.WithCredentials(creds))
 	if c := b.d.cors; c != nil {
 		opts = append(opts, events.WithAllowedOrigins(c.Allowed))
 	}
@@ -75,6 +85,20 @@ func (f *eventsFeature) Drain(ctx context.Context) error { return f.h.Close(ctx)
 
 // Shutdown makes sure no socket is left (one opened while draining).
 func (f *eventsFeature) Shutdown(ctx context.Context) error { return f.h.Close(ctx) }
+
+// credentialCheckers asks each issuer of credentials in turn: each
+// answers only for the principals it issues.
+type credentialCheckers []platform.CredentialChecker
+
+// CheckCredential implements platform.CredentialChecker.
+func (cs credentialCheckers) CheckCredential(ctx context.Context, p platform.Principal) error {
+	for _, c := range cs {
+		if err := c.CheckCredential(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // protocolBearer authenticates an upgrade of GET /api/v1/events that
 // carries its bearer token as a subprotocol (a browser's WebSocket cannot
@@ -117,7 +141,7 @@ var eventsOp = platform.Operation{
 		"(`{\"op\":\"subscribe\",\"topics\":[...]}`, each topic needing its scope) that the caller may see. " +
 		"Reconnect with `since` (the last `seq` received) to get every event missed within the window " +
 		"(`events.ring_size`, `events.ring_age`); outside it the server sends `resync_required`. " +
-		"Close codes: 1001 server stopping, 4003 account disabled, 4008 slow consumer. See docs/events.md.",
+		"Close codes: 1001 server stopping, 4001 session ended (signed out, expired, token revoked), 4003 account disabled, 4008 slow consumer. See docs/events.md.",
 	Params: []platform.Param{
 		{Name: "since", In: "query", Description: "Resume after this sequence number (the last `seq` received)",
 			Schema: map[string]any{"type": "integer", "minimum": 0}, Example: 1765098000000042},

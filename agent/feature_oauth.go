@@ -17,6 +17,7 @@ func newOAuth(b *build) (platform.Component, error) {
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
 	b.d.mux.AddAuthenticator(s)
+	b.d.oauth = s
 	return s, nil
 }
 

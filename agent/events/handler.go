@@ -29,6 +29,10 @@ const (
 	// CloseForbidden (4003): the user behind the connection was disabled
 	// or deleted; do not reconnect with the same credentials.
 	CloseForbidden websocket.StatusCode = 4003
+	// CloseSessionEnded (4001): the session cookie's session ended
+	// (signed out, password changed, expired) or the OAuth2 access token
+	// was revoked or expired; sign in again or get a new token first.
+	CloseSessionEnded websocket.StatusCode = 4001
 	// CloseSlowConsumer (4008): the client fell events.send_queue events
 	// behind; reconnect and resume (or reload when told to resync).
 	CloseSlowConsumer websocket.StatusCode = 4008
@@ -50,6 +54,7 @@ type Handler struct {
 	clk     clock.Clock // of the pings
 	ping    time.Duration
 	current Principals
+	creds   platform.CredentialChecker
 	origins func(origin string) bool
 	log     *slog.Logger
 
@@ -76,6 +81,14 @@ func WithPingClock(c clock.Clock) HandlerOption { return func(h *Handler) { h.cl
 // WithPrincipals sets how a connection's principal is brought up to date
 // before each delivery (default: as it was at connect).
 func WithPrincipals(f Principals) HandlerOption { return func(h *Handler) { h.current = f } }
+
+// WithCredentials sets what is asked, at each batch of events and at each
+// ping, whether the session or token a connection was opened with is
+// still live; when it is not, the connection ends with CloseSessionEnded
+// (default: never asked).
+func WithCredentials(c platform.CredentialChecker) HandlerOption {
+	return func(h *Handler) { h.creds = c }
+}
 
 // WithAllowedOrigins sets the cross-site origins (besides the request's
 // own) whose pages may open the socket with the session cookie: the
@@ -115,7 +128,7 @@ func (h *Handler) Close(ctx context.Context) error {
 }
 
 // DropReasons are why the server ends a connection, as Drops counts them.
-var DropReasons = [...]string{"slow_consumer", "ping_timeout", "forbidden"}
+var DropReasons = [...]string{"slow_consumer", "ping_timeout", "forbidden", "session_ended"}
 
 // Drops returns how many connections were ended for reason (one of
 // DropReasons).
@@ -281,6 +294,7 @@ type connection struct {
 	topics map[string]bool    // owned by the writer
 	ctl    chan ClientMessage // read → writer: valid messages
 	fail   chan badMsg        // read → writer: bad ones
+	ended  atomic.Bool        // closed with CloseSessionEnded (writer or pinger)
 }
 
 // badMsg is a client message that failed to parse, with its id.
@@ -348,6 +362,9 @@ func (c *connection) loop(ctx, over context.Context, sub *Sub, since *uint64) {
 			c.closeWith(CloseForbidden, "the account was disabled or deleted")
 			return
 		}
+		if len(evs) > 0 && !c.credentialLive(ctx) {
+			return
+		}
 		for _, ev := range evs {
 			if c.topics[ev.topic] && p.Allows(Topics[ev.topic]) && ev.aud(p) && c.write(ctx, ev.frame) != nil {
 				return
@@ -379,6 +396,25 @@ func (c *connection) principal(ctx context.Context, n int) (platform.Principal, 
 		return c.p, nil
 	}
 	return c.h.current(ctx, c.p)
+}
+
+// credentialLive asks whether the session or token the connection was
+// opened with is still live; when it is not, it closes the socket with
+// CloseSessionEnded and returns false.
+func (c *connection) credentialLive(ctx context.Context) bool {
+	if c.h.creds == nil {
+		return true
+	}
+	err := c.h.creds.CheckCredential(ctx, c.p)
+	if err == nil {
+		return true
+	}
+	if c.ended.CompareAndSwap(false, true) {
+		c.h.log.Info("events: client dropped: session ended", "user", c.p.UserID, "app", c.p.AppID, "err", err)
+		c.h.dropped(3)
+		c.closeWith(CloseSessionEnded, "session ended")
+	}
+	return false
 }
 
 // handle carries out one client message and answers it.
@@ -522,6 +558,9 @@ func (c *connection) pinger(ctx, over context.Context) {
 		case <-over.Done():
 			return
 		case <-t.C():
+		}
+		if !c.credentialLive(ctx) {
+			return
 		}
 		pctx, cancel := context.WithCancel(ctx)
 		timeout := c.h.clk.AfterFunc(c.h.ping, cancel)

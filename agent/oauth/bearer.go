@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -53,13 +55,39 @@ func (s *Server) Authenticate(r *http.Request) (platform.Principal, bool, error)
 		return platform.Principal{}, true, ErrInvalidToken
 	}
 	granted := intersect(t.Scopes, app.Scopes)
+	cred := hex.EncodeToString(h[:])
 	if t.UserID == "" {
-		return platform.Principal{Kind: platform.KindApp, AppID: t.AppID, Granted: granted}, true, nil
+		return platform.Principal{Kind: platform.KindApp, AppID: t.AppID, Granted: granted, Credential: cred}, true, nil
 	}
 	u, err := s.acc.Current(r.Context(), t.UserID)
 	if err != nil {
 		return platform.Principal{}, true, fmt.Errorf("%w: the token's user: %w", ErrInvalidToken, err)
 	}
 	return platform.Principal{Kind: platform.KindAppUser, UserID: t.UserID, Username: u.Username, Role: u.Role,
-		Abilities: u.Abilities, AppID: t.AppID, Granted: granted}, true, nil
+		Abilities: u.Abilities, AppID: t.AppID, Granted: granted, Credential: cred}, true, nil
+}
+
+// CheckCredential implements platform.CredentialChecker for OAuth2
+// principals (KindApp, KindAppUser): ErrInvalidToken when the access
+// token p was authenticated with has been revoked or has expired, or its
+// app deleted. Other principals are not its business (nil).
+func (s *Server) CheckCredential(_ context.Context, p platform.Principal) error {
+	if p.Kind != platform.KindApp && p.Kind != platform.KindAppUser {
+		return nil
+	}
+	var h [32]byte
+	b, err := hex.DecodeString(p.Credential)
+	if err != nil || len(b) != len(h) {
+		return ErrInvalidToken
+	}
+	copy(h[:], b)
+	now := s.clk.Now()
+	s.mu.RLock()
+	t := s.tokens[h]
+	ok := t != nil && t.Kind == kindAccess && s.apps[t.AppID] != nil && now.Before(t.Expires) && t.AppID == p.AppID && t.UserID == p.UserID
+	s.mu.RUnlock()
+	if !ok {
+		return ErrInvalidToken
+	}
+	return nil
 }

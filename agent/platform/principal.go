@@ -76,6 +76,20 @@ type Principal struct {
 	// Granted are the scopes of an OAuth2 token; nil for sessions and the
 	// admin token, whose rights come from the role.
 	Granted []Scope
+	// Credential names the session or OAuth2 access token the request was
+	// authenticated with (an opaque handle, not the secret itself), so that
+	// a long-lived connection can ask later whether it is still live
+	// (CredentialChecker); empty for the admin token.
+	Credential string
+}
+
+// CredentialChecker reports whether the credential a principal was
+// authenticated with (Principal.Credential) is still live: nil when it
+// is, an error when the session ended (logout, password change, expiry)
+// or the token was revoked or expired. A principal of a kind it does not
+// issue is not its business (nil).
+type CredentialChecker interface {
+	CheckCredential(ctx context.Context, p Principal) error
 }
 
 // Has reports whether p holds ability a (admins hold all).

@@ -2,7 +2,9 @@ package users
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -56,7 +58,34 @@ func (s *Service) Authenticate(r *http.Request) (platform.Principal, bool, error
 	if !safeMethod(r.Method) && subtle.ConstantTimeCompare([]byte(r.Header.Get(CSRFHeader)), []byte(ss.csrf)) != 1 {
 		return platform.Principal{}, false, errCSRF
 	}
-	return rec.principal(), true, nil
+	p := rec.principal()
+	p.Credential = hex.EncodeToString(ss.hash[:])
+	return p, true, nil
+}
+
+// CheckCredential implements platform.CredentialChecker for session
+// principals: an error (errSessionEnded) when the session p was
+// authenticated with has ended — signed out, ended by a password change,
+// or past its idle or absolute timeout. It does not count as a use of the
+// session (a socket left open does not keep it alive). Other principals
+// are not its business (nil).
+func (s *Service) CheckCredential(_ context.Context, p platform.Principal) error {
+	if p.Kind != platform.KindSession {
+		return nil
+	}
+	var h [sha256.Size]byte
+	b, err := hex.DecodeString(p.Credential)
+	if err != nil || len(b) != len(h) {
+		return errSessionEnded
+	}
+	copy(h[:], b)
+	s.sessions.mu.RLock()
+	ss, ok := s.sessions.byHash[h]
+	s.sessions.mu.RUnlock()
+	if !ok || ss.userID != p.UserID || s.expired(ss.created, time.Unix(0, ss.lastSeen.Load()), s.clk.Now()) {
+		return errSessionEnded
+	}
+	return nil
 }
 
 // live returns the session of a cookie value and its user, and marks it
