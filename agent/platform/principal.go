@@ -80,7 +80,7 @@ type Principal struct {
 	// authenticated with (an opaque handle, not the secret itself), so that
 	// a long-lived connection can ask later whether it is still live
 	// (CredentialChecker); empty for the admin token.
-	Credential string
+	Credential string `json:"-"`
 }
 
 // CredentialChecker reports whether the credential a principal was
