@@ -53,8 +53,11 @@ function base64url(s) {
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** Close codes of the events socket after which it is not opened again (4003: the account was disabled or deleted). */
-const eventsFinalCodes = new Set([4003]);
+/** Close codes of the events socket after which it is not opened again, and the error each is (4001: the session or token ended; 4003: the account was disabled or deleted). */
+const eventsFinalCodes = new Map([
+  [4001, { status: 401, code: 'unauthorized', message: 'the session ended; sign in again' }],
+  [4003, { status: 403, code: 'forbidden', message: 'the account was disabled' }],
+]);
 
 /**
  * The events socket (GET /api/v1/events), made by PbxAgent.events(): it
@@ -195,9 +198,10 @@ export class PbxAgentEvents {
     this.#ws = null;
     this.#fail(new PbxAgentError({ code: 'network', message: `the events socket closed (${code}${reason ? ': ' + reason : ''})` }));
     if (this.#closed) return;
-    if (eventsFinalCodes.has(code)) {
+    const final = eventsFinalCodes.get(code);
+    if (final) {
       this.#closed = true;
-      this.#emit('onError', new PbxAgentError({ status: 403, code: 'forbidden', message: reason || 'the account was disabled' }));
+      this.#emit('onError', new PbxAgentError({ status: final.status, code: final.code, message: reason || final.message }));
       this.#emit('onState', 'closed');
       return;
     }
