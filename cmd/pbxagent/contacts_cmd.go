@@ -110,29 +110,7 @@ func (c *cli) printJSON(cmd string, v any) int {
 }
 
 func (c *cli) get(ctx context.Context, args []string) int {
-	const cmd = "contacts get"
-	fs := newFlagSet(cmd, "ID", "Show one contact.", c.stderr)
-	cn := c.connFlags(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := fs.parseExact(args, 1, 1)
-	if err != nil {
-		return c.fail(cmd, err)
-	}
-	cl, err := c.client(cn)
-	if err != nil {
-		return c.fail(cmd, err)
-	}
-	ct, err := cl.GetContact(ctx, pos[0])
-	if err != nil {
-		return c.fail(cmd, err)
-	}
-	if *asJSON {
-		return c.printJSON(cmd, ct)
-	}
-	if err := printContact(c.stdout, ct); err != nil {
-		return c.fail(cmd, err)
-	}
-	return exitOK
+	return runOne(ctx, c, args, "contacts get", "ID", "Show one contact.", (*client.Client).GetContact, printContact)
 }
 
 // printContact writes the contact's non-empty fields, one a line.

@@ -123,29 +123,8 @@ func userStatus(u *client.User) string {
 }
 
 func (c *cli) usersGet(ctx context.Context, args []string) int {
-	const cmd = "users get"
-	fs := newFlagSet(cmd, "ID|USERNAME", "Show one user, by id or by username (any case).", c.stderr)
-	cn := c.connFlags(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := fs.parseExact(args, 1, 1)
-	if err != nil {
-		return c.fail(cmd, err)
-	}
-	cl, err := c.client(cn)
-	if err != nil {
-		return c.fail(cmd, err)
-	}
-	u, err := cl.FindUser(ctx, pos[0])
-	if err != nil {
-		return c.fail(cmd, err)
-	}
-	if *asJSON {
-		return c.printJSON(cmd, u)
-	}
-	if err := printUser(c.stdout, u); err != nil {
-		return c.fail(cmd, err)
-	}
-	return exitOK
+	return runOne(ctx, c, args, "users get", "ID|USERNAME", "Show one user, by id or by username (any case).",
+		(*client.Client).FindUser, printUser)
 }
 
 // printUser writes the user's fields, one a line.
