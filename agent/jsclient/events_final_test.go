@@ -1,14 +1,10 @@
 package jsclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -22,21 +18,7 @@ import (
 // disabled): the client does not reconnect, reports the error with its
 // status, and ends in the closed state.
 func TestEventsFinalCloseCodes(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node is not on PATH")
-		}
-		t.Skip("node is not on PATH")
-	}
-	js, _, err := Generate(runtimeDoc(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "pbxagent.mjs"), js, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	node, dir := nodeModule(t)
 	script := `
 import { PbxAgent } from './pbxagent.mjs';
 const out = { errors: [], states: [] };
@@ -48,9 +30,7 @@ await new Promise((resolve) => {
 });
 console.log(JSON.stringify(out));
 `
-	if err := os.WriteFile(filepath.Join(dir, "run.mjs"), []byte(script), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeScript(t, dir, script)
 	for _, tc := range []struct {
 		name       string
 		code       websocket.StatusCode
@@ -75,19 +55,7 @@ console.log(JSON.stringify(out));
 				_ = c.Close(tc.code, "code "+strconv.Itoa(int(tc.code)))
 			}))
 			defer srv.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			args := []string{"run.mjs", srv.URL}
-			if out, _ := exec.CommandContext(ctx, node, "-e", "process.stdout.write(typeof WebSocket)").Output(); string(out) != "function" {
-				args = append([]string{"--experimental-websocket"}, args...) // Node 20
-			}
-			cmd := exec.CommandContext(ctx, node, args...)
-			cmd.Dir = dir
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("node (no closed state: reconnecting?): %v\n%s", err, stderr.String())
-			}
+			stdout := runScript(t, node, dir, srv.URL, true, "node (no closed state: reconnecting?)")
 			var out struct {
 				Errors []struct {
 					Status int
@@ -95,8 +63,8 @@ console.log(JSON.stringify(out));
 				}
 				States []string
 			}
-			if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-				t.Fatalf("%v: %s", err, stdout.String())
+			if err := json.Unmarshal(stdout, &out); err != nil {
+				t.Fatalf("%v: %s", err, string(stdout))
 			}
 			found := false
 			for _, e := range out.Errors {

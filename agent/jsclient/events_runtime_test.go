@@ -1,15 +1,11 @@
 package jsclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,17 +21,7 @@ import (
 // got, drops a repeated event, reports resync_required, and resolves and
 // rejects subscribe() on the server's ack and error.
 func TestEventsRuntimeInNode(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node is not on PATH")
-		}
-		t.Skip("node is not on PATH")
-	}
-	js, _, err := Generate(runtimeDoc(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	node, dir := nodeModule(t)
 	type conn struct{ Auth, Query string }
 	var mu sync.Mutex
 	var conns []conn
@@ -92,10 +78,6 @@ func TestEventsRuntimeInNode(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "pbxagent.mjs"), js, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	script := `
 import { PbxAgent, PbxAgentError } from './pbxagent.mjs';
 const out = { events: [], resyncs: [], states: [] };
@@ -116,22 +98,8 @@ ev.close();
 out.closed = ev.state;
 console.log(JSON.stringify(out));
 `
-	if err := os.WriteFile(filepath.Join(dir, "run.mjs"), []byte(script), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	args := []string{"run.mjs", srv.URL}
-	if out, _ := exec.CommandContext(ctx, node, "-e", "process.stdout.write(typeof WebSocket)").Output(); string(out) != "function" {
-		args = append([]string{"--experimental-websocket"}, args...) // Node 20
-	}
-	cmd := exec.CommandContext(ctx, node, args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node: %v\n%s", err, stderr.String())
-	}
+	writeScript(t, dir, script)
+	stdout := runScript(t, node, dir, srv.URL, true, "node")
 	var out struct {
 		Events  []int
 		Resyncs []struct{ Since, Oldest, Seq int }
@@ -148,8 +116,8 @@ console.log(JSON.stringify(out));
 		Last   int
 		Closed string
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("%v: %s", err, stdout.String())
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("%v: %s", err, string(stdout))
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -172,7 +140,7 @@ console.log(JSON.stringify(out));
 	}
 	for _, c := range checks {
 		if !c.ok {
-			t.Errorf("%s: output %s, connections %+v", c.name, stdout.String(), conns)
+			t.Errorf("%s: output %s, connections %+v", c.name, string(stdout), conns)
 		}
 	}
 }

@@ -1,20 +1,14 @@
 package jsclient
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // runtimeDoc adds sign-in, sign-out and a stream to doc31's operations.
@@ -43,17 +37,7 @@ type seen struct {
 // server: parameters, bodies, the CSRF token, the bearer token, errors,
 // 204, and subscribe over server-sent events.
 func TestRuntimeInNode(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node is not on PATH")
-		}
-		t.Skip("node is not on PATH")
-	}
-	js, _, err := Generate(runtimeDoc(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	node, dir := nodeModule(t)
 	var mu sync.Mutex
 	var got []seen
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -90,10 +74,6 @@ func TestRuntimeInNode(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "pbxagent.mjs"), js, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	script := `
 import { PbxAgent, PbxAgentError } from './pbxagent.mjs';
 const base = process.argv[2];
@@ -121,18 +101,8 @@ await c.postLogout();
 out.csrfAfterLogout = c.csrfToken;
 console.log(JSON.stringify(out));
 `
-	if err := os.WriteFile(filepath.Join(dir, "run.mjs"), []byte(script), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "run.mjs", srv.URL)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node: %v\n%s", err, stderr.String())
-	}
+	writeScript(t, dir, script)
+	stdout := runScript(t, node, dir, srv.URL, false, "node")
 	var out struct {
 		CSRF, CSV, Blob, Unknown, Missing, CSRFAfterLogout string
 		Patched                                            struct{ ID string }
@@ -155,8 +125,8 @@ console.log(JSON.stringify(out));
 			ID   string
 		}
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("%v: %s", err, stdout.String())
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("%v: %s", err, string(stdout))
 	}
 	checks := []struct {
 		name string
@@ -177,7 +147,7 @@ console.log(JSON.stringify(out));
 	}
 	for _, c := range checks {
 		if !c.ok {
-			t.Errorf("%s: output %s", c.name, stdout.String())
+			t.Errorf("%s: output %s", c.name, string(stdout))
 		}
 	}
 	mu.Lock()
