@@ -19,12 +19,34 @@ const (
 	StateEnded   State = "ended"
 )
 
+// Direction is a call's direction from its owner's side.
+type Direction string
+
+// Directions of a call.
+const (
+	Outbound Direction = "outbound"
+	Inbound  Direction = "inbound"
+)
+
 // Call is a call as the API and the events show it.
 type Call struct {
 	ID     string `json:"id" doc:"The call's id" example:"call-5f1c2a9e0b7d4c3a"`
 	UserID string `json:"user_id" doc:"The id of the user who owns the call" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
+	// Direction is the call's direction from its owner's side: outbound
+	// (placed by the user or for them, click-to-call included) or inbound
+	// (a call to one of the user's extensions).
+	Direction Direction `json:"direction" openapi:"enum=outbound|inbound" doc:"From the owner's side: outbound (placed by the user, click-to-call included) or inbound (to one of the user's extensions)" example:"outbound"`
+	// From is the calling party's number: the user's extension or
+	// endpoint on an outbound call, the caller's number on an inbound one.
+	From string `json:"from" doc:"The calling party's number: the user's extension (or endpoint) on an outbound call, the caller's number on an inbound one" example:"101"`
+	// FromName is the calling party's name (the directory's, else the
+	// caller ID's); empty when unknown.
+	FromName string `json:"from_name,omitempty" doc:"The calling party's name, from the directory or the caller ID" example:"Jürgen Müller"`
 	// To is the destination as given.
 	To string `json:"to" doc:"The destination dialled" example:"+41441234567"`
+	// ToName is the called party's name from the directory; empty when
+	// unknown.
+	ToName string `json:"to_name,omitempty" doc:"The called party's name, from the directory" example:"Muster AG, Reception"`
 	// Devices are the user's endpoints rung for the call.
 	Devices []string `json:"devices" doc:"The user's Asterisk endpoints rung for the call" example:"[\"PJSIP/101\"]"`
 	// Device is the endpoint that answered ("" until one did).
@@ -38,7 +60,10 @@ type Call struct {
 	// CauseText names Cause.
 	CauseText string `json:"cause_text,omitempty" doc:"The hangup cause in words" example:"normal clearing"`
 	// EndedBy says which side ended the call: "user", "destination", "api" or "system".
-	EndedBy    string     `json:"ended_by,omitempty" openapi:"enum=user|destination|api|system" doc:"Who ended the call: the user's device, the destination, an API hang-up, or pbxagent (timeout, restart)" example:"destination"`
+	EndedBy string `json:"ended_by,omitempty" openapi:"enum=user|destination|api|system" doc:"Who ended the call: the user's device, the destination, an API hang-up, or pbxagent (timeout, restart)" example:"destination"`
+	// Recordings are the names of the recordings made of the call (see
+	// /api/v1/recordings), oldest first.
+	Recordings []string   `json:"recordings,omitempty" doc:"Names of the recordings made of the call (GET /api/v1/recordings/{name}), oldest first" example:"[\"pbxcall-5f1c2a9e0b7d4c3a-1\"]"`
 	CreatedAt  time.Time  `json:"created_at" doc:"When the call was placed" example:"2026-12-07T09:30:00Z"`
 	AnsweredAt *time.Time `json:"answered_at,omitempty" doc:"When the destination answered" example:"2026-12-07T09:30:09Z"`
 	EndedAt    *time.Time `json:"ended_at,omitempty" doc:"When the call ended" example:"2026-12-07T09:34:12Z"`

@@ -26,6 +26,9 @@ type PlaceRequest struct {
 	Devices []string
 	// To is the destination (checked with ParseDestination).
 	To string
+	// From is the calling number shown for the call; empty: the resource
+	// of the first device (PJSIP/101 → 101).
+	From string
 }
 
 // Place starts a click-to-call: the user's devices are called into the
@@ -40,7 +43,12 @@ func (e *Engine) Place(ctx context.Context, req PlaceRequest) (Call, error) {
 		return Call{}, ErrNoDevice
 	}
 	id := ari.NewID(idPrefix)[:len(idPrefix)+16]
-	s := &session{call: Call{ID: id, UserID: req.UserID, To: to, Devices: slices.Clone(req.Devices), State: StateDialing, CreatedAt: e.clk.Now()},
+	from := req.From
+	if from == "" {
+		from = endpointResource(req.Devices[0])
+	}
+	s := &session{call: Call{ID: id, UserID: req.UserID, Direction: Outbound, From: from, To: to, Devices: slices.Clone(req.Devices),
+		State: StateDialing, CreatedAt: e.clk.Now()},
 		userLegs: map[string]string{}}
 	legs := make([]string, len(req.Devices))
 	e.mu.Lock()
@@ -234,4 +242,12 @@ func (e *Engine) DTMF(ctx context.Context, v Viewer, id, digits string) error {
 		return fmt.Errorf("calls: dtmf to %s: %w", id, err)
 	}
 	return nil
+}
+
+// endpointResource is the resource of an endpoint: "PJSIP/101" → "101".
+func endpointResource(ep string) string {
+	if i := strings.LastIndexByte(ep, '/'); i >= 0 {
+		return ep[i+1:]
+	}
+	return ep
 }

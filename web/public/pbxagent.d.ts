@@ -918,18 +918,28 @@ export interface Call {
   device?: string;
   /** The user's Asterisk endpoints rung for the call */
   devices: string[];
+  /** From the owner's side: outbound (placed by the user, click-to-call included) or inbound (to one of the user's extensions) */
+  direction: "outbound" | "inbound";
   /** When the call ended */
   ended_at?: string;
   /** Who ended the call: the user's device, the destination, an API hang-up, or pbxagent (timeout, restart) */
   ended_by?: "user" | "destination" | "api" | "system";
+  /** The calling party's number: the user's extension (or endpoint) on an outbound call, the caller's number on an inbound one */
+  from: string;
+  /** The calling party's name, from the directory or the caller ID */
+  from_name?: string;
   /** The call's id */
   id: string;
   /** The user's audio does not reach the destination (POST /api/v1/calls/{id}/mute) */
   muted: boolean;
+  /** Names of the recordings made of the call (GET /api/v1/recordings/{name}), oldest first */
+  recordings?: string[];
   /** dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; ended */
   state: "dialing" | "ringing" | "up" | "held" | "ended";
   /** The destination dialled */
   to: string;
+  /** The called party's name, from the directory */
+  to_name?: string;
   /** The id of the user who owns the call */
   user_id: string;
 }
