@@ -151,7 +151,9 @@ func (e *Engine) Hangup(ctx context.Context, v Viewer, id string) (Call, error) 
 	if err != nil {
 		return Call{}, err
 	}
-	e.end(ctx, id, ari.CauseNormalClearing, "api")
+	if !e.decline(ctx, id) {
+		e.end(ctx, id, ari.CauseNormalClearing, "api")
+	}
 	return e.Get(v, id)
 }
 

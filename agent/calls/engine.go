@@ -46,6 +46,8 @@ type Engine struct {
 	keepEnded int
 	// reconciled, when set, is called after each reconciliation (tests).
 	reconciled func()
+	// dp is the part for calls the dialplan sends (inbound.go).
+	dp dialplanConf
 
 	mu      sync.Mutex
 	calls   map[string]*session // call id
@@ -64,6 +66,8 @@ type session struct {
 	// dialStatus is the last final Dial status of the far leg, for a
 	// channel destroyed with cause 0 (a Local channel after Busy()).
 	dialStatus string
+	// in is set for a call that came from the dialplan (inbound.go).
+	in *dialplanCall
 }
 
 // Option configures the engine.
@@ -123,6 +127,7 @@ func New(cli ari.Client, app string, opts ...Option) *Engine {
 // Run handles the ARI events until ctx ends or the client closes.
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.sub.Cancel()
+	defer e.dp.wg.Wait()
 	for {
 		select {
 		case <-ctx.Done():
@@ -221,7 +226,13 @@ func (e *Engine) inStasis(ctx context.Context, ch ari.Channel, args []string) {
 	s := e.sessionOf(ch.ID)
 	if s == nil {
 		e.mu.Unlock()
-		e.stray(ctx, ch, args)
+		if !e.fromDialplan(ctx, ch, args) {
+			e.stray(ctx, ch, args)
+		}
+		return
+	}
+	if s.in != nil {
+		e.dialplanInStasis(ctx, s, ch.ID) // unlocks
 		return
 	}
 	if _, ok := s.userLegs[ch.ID]; ok {
@@ -333,7 +344,9 @@ func (e *Engine) Release(ctx context.Context) {
 	e.mu.Unlock()
 	slices.Sort(ids)
 	for _, id := range ids {
-		e.end(ctx, id, ari.CauseNormalClearing, "system")
+		if !e.releaseDialplan(ctx, id) {
+			e.end(ctx, id, ari.CauseNormalClearing, "system")
+		}
 	}
 }
 
@@ -374,6 +387,10 @@ func (e *Engine) legGone(ctx context.Context, chanID string, cause int) {
 		return
 	}
 	delete(e.legs, chanID)
+	if s.in != nil {
+		e.dialplanLegGone(ctx, s, chanID, cause) // unlocks
+		return
+	}
 	by := "user"
 	if _, ok := s.userLegs[chanID]; ok && s.userLeg == "" {
 		delete(s.userLegs, chanID)

@@ -14,7 +14,7 @@ import (
 // (Stasis(pbxagent-calls,…)) is a call the engine does not manage yet: it
 // is continued at the dialplan's fallback label, as if pbxagent were down.
 func (e *Engine) stray(ctx context.Context, ch ari.Channel, args []string) {
-	if strings.HasPrefix(ch.ID, idPrefix) || (len(args) > 0 && (args[0] == argUser || args[0] == argFar)) {
+	if strings.HasPrefix(ch.ID, idPrefix) || (len(args) > 0 && (args[0] == argUser || args[0] == argFar || args[0] == argRing)) {
 		e.log.Warn("calls: leg of an earlier run in the app; hanging it up", "channel", ch.ID)
 		e.hangup(ctx, ch.ID, ari.ReasonNormal)
 		return
