@@ -3,7 +3,9 @@ package agent
 import (
 	"context"
 	"log/slog"
+	"slices"
 
+	"github.com/pbxagent/pbxagent/agent/callerid"
 	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/phones"
@@ -29,8 +31,12 @@ func newCalls(b *build) (platform.Component, error) {
 	if b.d.events != nil {
 		pub = hubPublisher{hub: b.d.events, log: log}
 	}
-	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log),
-		calls.WithPublisher(pub))
+	copts := []calls.Option{calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log), calls.WithPublisher(pub),
+		calls.WithUsers(callsUsers{b.d.users}), calls.WithConfig(b.cfg.Calls)}
+	if b.d.cid != nil {
+		copts = append(copts, calls.WithNames(callsNames{b.d.cid.svc}))
+	}
+	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, copts...)
 	var opts []calls.HandlerOption
 	if b.d.phones != nil {
 		opts = append(opts, calls.WithDeskPhones(deskPhones{users: b.d.users, phones: b.d.phones}))
@@ -103,3 +109,44 @@ func (d deskPhones) Phones(ctx context.Context, userID string) ([]string, error)
 
 // CTI implements calls.DeskPhones.
 func (d deskPhones) CTI(mac string) (cti.Driver, error) { return d.phones.CTI(mac) }
+
+// callsUsers finds the users of the calls the dialplan sends to the calls
+// engine (by extension, or by the calling endpoint for outbound calls).
+type callsUsers struct{ users *users.Service }
+
+// ByExtension implements calls.Users.
+func (u callsUsers) ByExtension(_ context.Context, ext string) (calls.Callee, bool, error) {
+	usr, ok := u.users.ByExtension(ext)
+	return callee(usr), ok, nil
+}
+
+// ByEndpoint implements calls.Users.
+func (u callsUsers) ByEndpoint(_ context.Context, ep string) (calls.Callee, bool, error) {
+	usr, ok := u.users.ByEndpoint(ep)
+	return callee(usr), ok, nil
+}
+
+func callee(u users.User) calls.Callee {
+	c := calls.Callee{ID: u.ID, Name: u.DisplayName, Devices: slices.Clone(u.Devices.Endpoints)}
+	if c.Name == "" {
+		c.Name = u.Username
+	}
+	if len(u.Extensions) > 0 {
+		c.Extension = u.Extensions[0]
+	}
+	return c
+}
+
+// callsNames looks callers' numbers up in the directory through the
+// caller-ID service (fail-open, bounded by callerid.deadline; front end
+// "ari" in its metrics).
+type callsNames struct{ svc *callerid.Service }
+
+// Name implements calls.Names.
+func (n callsNames) Name(ctx context.Context, number string) (string, error) {
+	res, ok := n.svc.Resolve(ctx, callerid.ProtoARI, number, callerid.Presentation(0))
+	if !ok {
+		return "", nil
+	}
+	return n.svc.DisplayName(res.Name), nil
+}

@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pbxagent/pbxagent/agent/callerid"
+	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/oauth"
@@ -68,6 +69,9 @@ type Config struct {
 	// Events is the events socket, GET /api/v1/events (agent/events,
 	// docs/events.md).
 	Events Events `yaml:"events"`
+	// Calls is how calls the dialplan sends to the calls engine ring
+	// (agent/calls, docs/calls.md).
+	Calls Calls `yaml:"calls"`
 }
 
 // Audit configures the audit log.
@@ -175,6 +179,8 @@ type (
 	Sync = sources.SchedulerConfig
 	// Events is events.Config.
 	Events = events.Config
+	// Calls is calls.Config.
+	Calls = calls.Config
 )
 
 // Log configures logging.
@@ -195,6 +201,7 @@ func Default() Config {
 		OAuth:   oauth.Config{}.WithDefaults(),
 		CORS:    oauth.CORSConfig{}.WithDefaults(),
 		Events:  events.DefaultConfig(),
+		Calls:   calls.DefaultConfig(),
 		Audit:   Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
 			MaxConns: 10000, MaxConnsPerPeer: 512, WriteTimeout: 30 * time.Second, WriteMinRate: 4096},
@@ -280,7 +287,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config audit.retention (%s, at least 1h) / audit.prune_every (%s, at least 1m): too short", c.Audit.Retention, c.Audit.PruneEvery)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}
