@@ -143,7 +143,9 @@ func (e *Engine) live(v Viewer, id string) (*session, error) {
 	return s, nil
 }
 
-// Hangup ends a call (every leg); it returns the ended call.
+// Hangup ends a call (every leg); it returns the ended call. An inbound
+// or internal call still ringing on the user's devices is declined
+// instead: its caller goes on in the dialplan as busy (see decline).
 func (e *Engine) Hangup(ctx context.Context, v Viewer, id string) (Call, error) {
 	e.mu.Lock()
 	_, err := e.live(v, id)

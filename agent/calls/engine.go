@@ -104,10 +104,11 @@ func WithClock(c clock.Clock) Option { return func(e *Engine) { e.clk = c } }
 // destination's originate being accepted by Asterisk.
 func WithDialObserver(f func(time.Duration)) Option { return func(e *Engine) { e.onDial = f } }
 
-// WithFallbackLabel sets the dialplan label a channel that entered the
-// application from the dialplan (not a leg the engine placed) is continued
-// to (default "fallback"): the engine does not manage such calls yet, so
-// they go on as if pbxagent were down.
+// WithFallbackLabel sets the dialplan label (default "fallback") a
+// channel from the dialplan is continued to when the engine does not ring
+// anyone for it (not internal/inbound/outbound, no user, no device, an
+// error, the daemon stopping): there the dialplan dials as if pbxagent
+// were down.
 func WithFallbackLabel(l string) Option { return func(e *Engine) { e.fallback = l } }
 
 // New returns the engine of application app on cli (which must register
