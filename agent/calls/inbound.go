@@ -224,12 +224,22 @@ func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string
 		e.handBack(ctx, ch.ID, StatusNoDevice)
 		return true
 	}
+	fromName := ch.Caller.Name
+	if kind == KindInternal && fromName == "" {
+		// The calling user's display name, when a user owns the calling
+		// device and its endpoint sends no name.
+		lctx, cancel := context.WithTimeout(ctx, cfg.LookupTimeout)
+		if from, ok, err := e.dp.users.ByEndpoint(lctx, channelEndpoint(ch.Name)); err == nil && ok {
+			fromName = from.Name
+		}
+		cancel()
+	}
 	id := newCallID()
 	now := e.clk.Now()
-	s := &session{call: Call{ID: id, UserID: who.ID, Direction: Inbound, From: ch.Caller.Number, FromName: ch.Caller.Name,
+	s := &session{call: Call{ID: id, UserID: who.ID, Direction: Inbound, From: ch.Caller.Number, FromName: fromName,
 		To: num, ToName: who.Name, Devices: slices.Clone(who.Devices), State: StateRinging, CreatedAt: now},
 		userLegs: map[string]string{}, farLeg: ch.ID,
-		in: &dialplanCall{kind: kind, caller: ch.ID, callerID: callerIDString(ch.Caller.Name, ch.Caller.Number),
+		in: &dialplanCall{kind: kind, caller: ch.ID, callerID: callerIDString(fromName, ch.Caller.Number),
 			pending: slices.Clone(who.Devices), deadline: now.Add(cfg.RingTimeout), placing: true}}
 	e.mu.Lock()
 	e.calls[id] = s
@@ -477,8 +487,9 @@ func (e *Engine) dialplanInStasis(ctx context.Context, s *session, chanID string
 	e.mu.Unlock()
 	slices.Sort(others)
 	for _, o := range others {
-		// As app_dial does for the losers of a ring group: cause 26,
-		// answered elsewhere.
+		// As Dial() does for the phones that lost (apps/app_dial.c:
+		// hanguptree with AST_CAUSE_ANSWERED_ELSEWHERE unless option Q
+		// says otherwise): cause 26, answered elsewhere.
 		e.hangup(ctx, o, ari.ReasonAnsweredElsewhere)
 	}
 	e.connect(ctx, id, caller, chanID)

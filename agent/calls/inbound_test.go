@@ -424,6 +424,22 @@ func TestInboundCallerName(t *testing.T) {
 	}
 }
 
+// TestInternalCallerIsAUser: the calling device's endpoint sends no
+// name; the calling user's display name shows on the called phone.
+func TestInternalCallerIsAUser(t *testing.T) {
+	users := testUsers("PJSIP/501")
+	users.byExt["601"] = Callee{ID: "u3", Name: "Cleo Caller", Extension: "601", Devices: []string{"PJSIP/601"}}
+	e := newDialplanEnv(t, users)
+	e.call("internal", "555", "601", "")
+	c := e.pub.awaitType(t, EventCreated).call
+	if c.UserID != "u1" || c.Direction != Inbound || c.From != "601" || c.FromName != "Cleo Caller" {
+		t.Errorf("created %+v", c)
+	}
+	if leg := e.ring(c.ID + "-u1"); leg.Caller.Name != "Cleo Caller" || leg.Caller.Number != "601" {
+		t.Errorf("the called phone shows %+v", leg.Caller)
+	}
+}
+
 func TestOutboundThroughDialplan(t *testing.T) {
 	tests := []struct {
 		name      string
