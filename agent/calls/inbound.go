@@ -209,6 +209,13 @@ func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string
 		who, found, err = e.dp.users.ByExtension(lctx, num)
 	}
 	cancel()
+	devices := slices.Clone(who.Devices)
+	if kind == KindInternal {
+		// A user calling their own extension: their other devices ring,
+		// not the one calling.
+		self := channelEndpoint(ch.Name)
+		devices = slices.DeleteFunc(devices, func(d string) bool { return strings.EqualFold(d, self) })
+	}
 	switch {
 	case err != nil:
 		e.log.Warn("calls: find the user of a dialplan call", "channel", ch.ID, "err", err)
@@ -220,7 +227,7 @@ func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string
 	case kind == KindOutbound:
 		e.startOutbound(ctx, ch, num, who)
 		return true
-	case len(who.Devices) == 0:
+	case len(devices) == 0:
 		e.handBack(ctx, ch.ID, StatusNoDevice)
 		return true
 	}
@@ -237,10 +244,10 @@ func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string
 	id := newCallID()
 	now := e.clk.Now()
 	s := &session{call: Call{ID: id, UserID: who.ID, Direction: Inbound, From: ch.Caller.Number, FromName: fromName,
-		To: num, ToName: who.Name, Devices: slices.Clone(who.Devices), State: StateRinging, CreatedAt: now},
+		To: num, ToName: who.Name, Devices: devices, State: StateRinging, CreatedAt: now},
 		userLegs: map[string]string{}, farLeg: ch.ID,
 		in: &dialplanCall{kind: kind, caller: ch.ID, callerID: callerIDString(fromName, ch.Caller.Number),
-			pending: slices.Clone(who.Devices), deadline: now.Add(cfg.RingTimeout), placing: true}}
+			pending: slices.Clone(devices), deadline: now.Add(cfg.RingTimeout), placing: true}}
 	e.mu.Lock()
 	e.calls[id] = s
 	e.legs[ch.ID] = id

@@ -333,12 +333,13 @@ func TestInboundHandedBackUnrung(t *testing.T) {
 		{name: "bad arguments", users: testUsers("PJSIP/501"), args: []string{"inbound", "5/5"}, status: StatusInvalid},
 		{name: "too many arguments", users: testUsers("PJSIP/501"), args: []string{"internal", "555", "x"}, status: StatusInvalid},
 		{name: "the users lookup fails", users: fakeUsers{err: errors.New("store down")}, args: []string{"inbound", "555"}, status: StatusFailed},
+		{name: "a user calls their own extension from their only device", users: testUsers("PJSIP/601"), args: []string{"internal", "555"}, status: StatusNoDevice},
 		{name: "outbound from a device no user has", users: testUsers("PJSIP/501"), args: []string{"outbound", "200"}, status: StatusNoUser},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newDialplanEnv(t, tt.users)
-			id, err := e.srv.PlaceInbound(fakeari.InboundCall{App: testApp, Caller: "+41441234567", Context: "from-trunk", Exten: "555", Args: tt.args})
+			id, err := e.srv.PlaceInbound(fakeari.InboundCall{App: testApp, Caller: "601", Context: "from-trunk", Exten: "555", Endpoint: "PJSIP/601", Args: tt.args})
 			if err != nil {
 				t.Fatal(err)
 			}
