@@ -79,7 +79,7 @@ func testUsers(devices ...string) fakeUsers {
 
 // newDialplanEnv is newEnv with the dialplan's labels, more desk phones,
 // the engine on the stand-in's virtual clock and users to ring.
-func newDialplanEnv(t *testing.T, users Users, opts ...Option) *env {
+func newDialplanEnv(t testing.TB, users Users, opts ...Option) *env {
 	t.Helper()
 	clk := clock.NewVirtual(time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC))
 	fopts := append(append([]fakeari.Option{fakeari.WithClock(clk)}, testPeers...), dialplanPeers...)
@@ -107,6 +107,32 @@ func (r *recorder) awaitType(t testing.TB, typ string) published {
 		case <-ch:
 		case <-deadline:
 			t.Fatalf("no %s", typ)
+		}
+	}
+}
+
+// awaitNth waits for the n-th (from 0) event of type typ (any call).
+func (r *recorder) awaitNth(t testing.TB, typ string, n int) published {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		r.mu.Lock()
+		seen := 0
+		for _, e := range r.evs {
+			if e.typ == typ {
+				if seen == n {
+					r.mu.Unlock()
+					return e
+				}
+				seen++
+			}
+		}
+		ch := r.change
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("no %s number %d", typ, n)
 		}
 	}
 }
@@ -516,4 +542,28 @@ func TestInboundLegOfDeadRunIsHungUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.awaitChannel(id, "hung up", destroyed)
+}
+
+// BenchmarkInboundRingLatency measures the time from a trunk call entering
+// the application to its user's phone being originated (Asterisk accepted
+// the originate), with a directory lookup in between, on the in-process
+// stand-in; it reports p50 and p99 in ms.
+func BenchmarkInboundRingLatency(b *testing.B) {
+	e := newDialplanEnv(b, testUsers("PJSIP/501"), WithNames(&fakeNames{names: map[string]string{"+41441234567": "Muster AG"}}))
+	var lat []time.Duration
+	for i := range b.N + 1 {
+		start := time.Now()
+		caller := e.call("inbound", "555", "+41441234567", "")
+		c := e.pub.awaitNth(b, EventCreated, i).call
+		e.awaitChannel(c.ID+"-u1", "originated", func(fakeari.ChannelSnapshot) bool { return true })
+		if i > 0 { // the first call opens the HTTP connections: not counted
+			lat = append(lat, time.Since(start))
+		}
+		e.srv.Hangup(caller, 16)
+		e.pub.await(b, EventEnded, c.ID)
+	}
+	slices.Sort(lat)
+	n := len(lat)
+	b.ReportMetric(float64(lat[n/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[max(n*99/100-1, 0)].Microseconds())/1000, "p99-ms")
 }
