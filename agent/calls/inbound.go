@@ -363,7 +363,7 @@ func (e *Engine) ringNext(ctx context.Context, id string) {
 			e.legs[legs[i]] = id
 		}
 		in.placing = true
-		callerID, userID := in.callerID, s.call.UserID
+		callerID, userID, caller := in.callerID, s.call.UserID, in.caller
 		e.mu.Unlock()
 
 		for i, d := range devs {
@@ -371,7 +371,10 @@ func (e *Engine) ringNext(ctx context.Context, id string) {
 			_, err := e.cli.Channels().Originate(ctx, ari.OriginateRequest{
 				Endpoint: d, ChannelID: legs[i], App: e.app, AppArgs: []string{argRing, id},
 				CallerID: callerID, Timeout: timeout,
-				Variables: map[string]string{"PBXAGENT_CALL": id, "PBXAGENT_USER": userID},
+				// The caller originates it: same linkedid (CDR, CEL) and
+				// codecs as the caller's channel.
+				Originator: caller,
+				Variables:  map[string]string{"PBXAGENT_CALL": id, "PBXAGENT_USER": userID},
 			})
 			if err != nil {
 				e.log.Warn("calls: ring the user's device", "call", id, "device", d, "err", err)

@@ -69,7 +69,8 @@ func (e *Engine) dialOut(ctx context.Context, id string, ch ari.Channel, to stri
 	_, err := e.cli.Channels().Originate(ctx, ari.OriginateRequest{
 		Endpoint: strings.ReplaceAll(e.dial, "{to}", to), ChannelID: id + "-far", App: e.app,
 		AppArgs: []string{argFar, id}, Timeout: e.farRing, CallerID: callerIDString(ch.Caller.Name, ch.Caller.Number),
-		Variables: map[string]string{"PBXAGENT_CALL": id, "PBXAGENT_USER": userID},
+		Originator: ch.ID,
+		Variables:  map[string]string{"PBXAGENT_CALL": id, "PBXAGENT_USER": userID},
 	})
 	if err != nil {
 		e.log.Warn("calls: dial out for a user", "call", id, "err", err)
