@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -11,6 +15,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
+	lab "github.com/pbxagent/pbxagent/testlab/phones"
 )
 
 // inboundDaemon is a daemon on the ARI stand-in with two desk phones
@@ -18,7 +23,7 @@ import (
 // docs/asterisk.md in from-trunk, a directory contact (Amra Hodžić,
 // 061 111 222) and a user, ana, at extension 555 with both phones, signed
 // in and listening to the calls topic.
-func inboundDaemon(t *testing.T, ctx context.Context) (*fakeari.Server, person, *websocket.Conn) {
+func inboundDaemon(t *testing.T, ctx context.Context, mut func(*config.Config)) (*fakeari.Server, person, *websocket.Conn, client) {
 	t.Helper()
 	srv, url := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"),
 		fakeari.WithPeer("PJSIP/701", fakeari.Desk{Manual: true}),
@@ -26,6 +31,9 @@ func inboundDaemon(t *testing.T, ctx context.Context) (*fakeari.Server, person, 
 		fakeari.WithDialplanLabels("from-trunk", map[string]int{"fallback": 2, "noanswer": 3}))
 	_, base := testDaemon(t, func(c *config.Config) {
 		c.ARI.URL, c.ARI.User, c.ARI.Pass = url, "asterisk", "secret"
+		if mut != nil {
+			mut(c)
+		}
 	})
 	adm := client{t, base, "test-admin-token"}
 	if code, b := adm.do("POST", "/api/v1/contacts", "application/json",
@@ -50,7 +58,7 @@ func inboundDaemon(t *testing.T, ctx context.Context) (*fakeari.Server, person, 
 	if err := srv.AwaitApp(ctx, "pbxagent-calls"); err != nil {
 		t.Fatal(err)
 	}
-	return srv, ana, ws
+	return srv, ana, ws, adm
 }
 
 // nextCallEvent reads the next call event of the socket.
@@ -77,7 +85,7 @@ func nextCallEvent(ctx context.Context, t *testing.T, c *websocket.Conn) (string
 func TestInboundCallThroughDaemon(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	srv, ana, ws := inboundDaemon(t, ctx)
+	srv, ana, ws, _ := inboundDaemon(t, ctx, nil)
 	caller, err := srv.PlaceInbound(fakeari.InboundCall{App: "pbxagent-calls", Caller: "+38761111222", Context: "from-trunk",
 		Exten: "555", Args: []string{"inbound", "555"}})
 	if err != nil {
@@ -144,7 +152,7 @@ func TestInboundCallThroughDaemon(t *testing.T) {
 func TestInboundBusyThroughDaemon(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	srv, _, ws := inboundDaemon(t, ctx)
+	srv, _, ws, _ := inboundDaemon(t, ctx, nil)
 	caller, err := srv.PlaceInbound(fakeari.InboundCall{App: "pbxagent-calls", Caller: "+38761999000", Context: "from-trunk",
 		Exten: "555", Args: []string{"inbound", "555"}})
 	if err != nil {
@@ -169,5 +177,55 @@ func TestInboundBusyThroughDaemon(t *testing.T) {
 	}
 	if c["cause"] != float64(17) || c["ended_by"] != "system" {
 		t.Errorf("ended %v", c)
+	}
+}
+
+// TestInboundAnswerThroughDaemon: an inbound call ringing on ana's phones
+// is answered through her Yealink desk phone's CTI
+// (POST /api/v1/calls/{id}/answer): the phone gets its answer key, picks
+// up, and the call is up with the caller.
+func TestInboundAnswerThroughDaemon(t *testing.T) {
+	fake := lab.NewCTIFake("yealink", "admin", "phone-secret")
+	phone := httptest.NewServer(fake)
+	t.Cleanup(phone.Close)
+	pu, _ := url.Parse(phone.URL)
+	port, _ := strconv.Atoi(pu.Port())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv, ana, ws, adm := inboundDaemon(t, ctx, func(c *config.Config) {
+		c.Phones.CTI.Port, c.Phones.CTI.Username, c.Phones.CTI.Password = port, "admin", "phone-secret"
+	})
+	code, b := adm.do("POST", "/api/v1/phones", "application/json", []byte(`{"mac":"0015654aa937","vendor":"yealink","owner":"ana"}`))
+	if code != 201 {
+		t.Fatalf("register the phone: %d %s", code, b)
+	}
+	if r, err := http.Get(ana.base + "/phonebook/yealink.xml?token=" + jsonField(t, b, "token")); err != nil || r.StatusCode != 200 {
+		t.Fatalf("phone book fetch: %v %v", err, r)
+	} else {
+		r.Body.Close()
+	}
+	caller, err := srv.PlaceInbound(fakeari.InboundCall{App: "pbxagent-calls", Caller: "+38761999000", Context: "from-trunk",
+		Exten: "555", Args: []string{"inbound", "555"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, c := nextCallEvent(ctx, t, ws)
+	id, _ := c["id"].(string)
+	leg := id + "-u1"
+	if _, err := srv.AwaitChannel(ctx, leg, func(s fakeari.ChannelSnapshot) bool { return s.State == "Ringing" }); err != nil {
+		t.Fatal(err)
+	}
+	if code, got := ana.do("POST", "/api/v1/calls/"+id+"/answer", ""); code != http.StatusAccepted || got["id"] != id {
+		t.Fatalf("answer: %d %v", code, got)
+	}
+	if p := fake.Pressed(); !slices.Equal(p, []string{"OK"}) {
+		t.Fatalf("the phone got %v, want its answer key OK", p)
+	}
+	if err := srv.PickUp(leg); err != nil {
+		t.Fatal(err)
+	}
+	awaitUp(ctx, t, ana, id)
+	if s, _ := srv.Channel(caller); s.State != "Up" || s.Bridge == "" {
+		t.Errorf("the caller is not connected: %+v", s)
 	}
 }
