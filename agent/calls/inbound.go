@@ -400,9 +400,13 @@ func (e *Engine) ringNext(ctx context.Context, id string) {
 			}
 		}
 		again := len(stale) == 0 && len(s.userLegs) == 0
+		reason := ari.ReasonNormal
+		if s.userLeg != "" {
+			reason = ari.ReasonAnsweredElsewhere
+		}
 		e.mu.Unlock()
 		for _, l := range stale {
-			e.hangup(ctx, l, ari.ReasonAnsweredElsewhere)
+			e.hangup(ctx, l, reason)
 		}
 		if !again {
 			return
