@@ -65,6 +65,7 @@ var authzPolicy = []struct {
 	// Calls: a user acts on their own calls (the handlers answer 404 for
 	// another's), an admin on all.
 	{prefix: "/api/v1/calls", scope: platform.ScopeCalls},
+	{prefix: "/api/v1/transfers", scope: platform.ScopeCalls}, // the calls' transfers (the handlers answer 404 for another's)
 	// Users, web login, OAuth2 apps, CORS, audit.
 	{prefix: "/api/v1/login", scope: platform.ScopePublic},
 	{prefix: "/api/v1/logout", scope: platform.ScopePublic},

@@ -30,7 +30,7 @@ func newCalls(b *build) (platform.Component, error) {
 		pub = hubPublisher{hub: b.d.events, log: log}
 	}
 	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log),
-		calls.WithPublisher(pub))
+		calls.WithPublisher(pub), calls.WithTransferStore(b.store.Meta("transfers")))
 	var opts []calls.HandlerOption
 	if b.d.phones != nil {
 		opts = append(opts, calls.WithDeskPhones(deskPhones{users: b.d.users, phones: b.d.phones}))
