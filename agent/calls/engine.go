@@ -406,6 +406,7 @@ func (e *Engine) legGone(ctx context.Context, chanID string, cause int) {
 // end ends a call once: every leg left is hung up, the bridge destroyed,
 // call_ended published.
 func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
+	e.transferCallEnded(ctx, id)
 	e.mu.Lock()
 	s := e.calls[id]
 	if s == nil || s.call.State == StateEnded {
@@ -437,7 +438,6 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 	if bridge != "" {
 		e.destroyBridge(ctx, id, bridge)
 	}
-	e.transferCallEnded(ctx, id)
 	e.publish(ctx, EventEnded, c)
 }
 

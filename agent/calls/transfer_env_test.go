@@ -238,3 +238,234 @@ func TestBlindTransfer(t *testing.T) {
 		})
 	}
 }
+
+func TestAttendedTransfer(t *testing.T) {
+	t.Run("complete", func(t *testing.T) {
+		e := newEnv(t)
+		c, tr := e.consulting()
+		got, err := e.eng.CompleteTransfer(context.Background(), u1, tr.ID)
+		if err != nil || got.State != TransferCompleted || got.Reason != ReasonAPI {
+			t.Fatalf("complete: %+v %v", got, err)
+		}
+		if end := e.pub.await(t, EventEnded, c.ID).call; end.EndedBy != "transfer" {
+			t.Errorf("call ended %+v", end)
+		}
+		e.awaitChannel(c.ID+"-u1", "hung up", destroyed)
+		if b := e.bridged("transferred", c.ID+"-far", tr.ID+"-to"); b != c.ID+"-bridge" {
+			t.Errorf("pair in %s", b)
+		}
+		if far, _ := e.srv.Channel(c.ID + "-far"); far.Hold || far.MOH {
+			t.Errorf("transferee still on hold: %+v", far)
+		}
+		want := []string{EventTransferCreated, EventTransferUpdated, EventTransferAnswered, EventTransferCompleted}
+		if got := e.pub.transferTypes(tr.ID); !slices.Equal(got, want) {
+			t.Errorf("events %v, want %v", got, want)
+		}
+		if _, err := e.eng.CancelTransfer(context.Background(), u1, tr.ID); err == nil {
+			t.Error("cancel of a completed transfer accepted")
+		}
+		e.pairEnds(c, tr)
+	})
+	t.Run("cancel", func(t *testing.T) {
+		e := newEnv(t)
+		c, tr := e.consulting()
+		got, err := e.eng.CancelTransfer(context.Background(), u1, tr.ID)
+		if err != nil || got.State != TransferCancelled || got.Reason != ReasonAPI {
+			t.Fatalf("cancel: %+v %v", got, err)
+		}
+		e.awaitChannel(tr.ID+"-to", "hung up", destroyed)
+		e.bridged("back together", c.ID+"-u1", c.ID+"-far")
+		if far, _ := e.srv.Channel(c.ID + "-far"); far.Hold || far.MOH {
+			t.Errorf("transferee still on hold: %+v", far)
+		}
+		if call, _ := e.eng.Get(u1, c.ID); call.State != StateUp {
+			t.Errorf("call after cancel %+v", call)
+		}
+		// The call goes on and can be transferred again.
+		tr2 := e.startTransfer(c, "400", Attended)
+		if _, err := e.eng.CancelTransfer(context.Background(), u1, tr2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.eng.Hangup(context.Background(), u1, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.clean(c)
+	})
+	t.Run("swap", func(t *testing.T) {
+		e := newEnv(t)
+		c, tr := e.consulting()
+		got, err := e.eng.SwapTransfer(context.Background(), u1, tr.ID)
+		if err != nil || got.Talking != TalkingTransferee {
+			t.Fatalf("swap: %+v %v", got, err)
+		}
+		e.bridged("with the transferee", c.ID+"-u1", c.ID+"-far")
+		e.awaitChannel(tr.ID+"-to", "on hold", func(s fakeari.ChannelSnapshot) bool { return s.Hold && s.MOH })
+		if far, _ := e.srv.Channel(c.ID + "-far"); far.Hold || far.MOH {
+			t.Errorf("transferee still on hold after the swap: %+v", far)
+		}
+		if call, _ := e.eng.Get(u1, c.ID); call.State != StateUp {
+			t.Errorf("call talking to the transferee: %+v", call)
+		}
+		if got, err = e.eng.SwapTransfer(context.Background(), u1, tr.ID); err != nil || got.Talking != TalkingRecipient {
+			t.Fatalf("swap back: %+v %v", got, err)
+		}
+		e.bridged("with the recipient", c.ID+"-u1", tr.ID+"-to")
+		e.awaitChannel(c.ID+"-far", "on hold", func(s fakeari.ChannelSnapshot) bool { return s.Hold && s.MOH })
+		// Swap again, then complete while the recipient is on hold.
+		if _, err = e.eng.SwapTransfer(context.Background(), u1, tr.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.eng.CompleteTransfer(context.Background(), u1, tr.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.bridged("transferred", c.ID+"-far", tr.ID+"-to")
+		if r, _ := e.srv.Channel(tr.ID + "-to"); r.Hold || r.MOH {
+			t.Errorf("recipient still on hold: %+v", r)
+		}
+		e.pairEnds(c, tr)
+	})
+	t.Run("recipient hangs up: abandoned", func(t *testing.T) {
+		e := newEnv(t)
+		c, tr := e.consulting()
+		e.srv.Hangup(tr.ID+"-to", 16)
+		got := e.pub.awaitTransfer(t, EventTransferAbandoned, tr.ID)
+		if got.Reason != ReasonRecipientHangup {
+			t.Errorf("abandoned %+v", got)
+		}
+		e.bridged("back together", c.ID+"-u1", c.ID+"-far")
+		if _, err := e.eng.Hangup(context.Background(), u1, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.clean(c)
+	})
+	t.Run("recipient busy: abandoned", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.up()
+		tr := e.startTransfer(c, "300", Attended)
+		e.ring(tr.ID + "-to")
+		e.clk.Advance(2 * time.Second)
+		got := e.pub.awaitTransfer(t, EventTransferAbandoned, tr.ID)
+		if got.Reason != ReasonRecipientFailed || got.Cause != 17 {
+			t.Errorf("abandoned %+v", got)
+		}
+		e.bridged("back together", c.ID+"-u1", c.ID+"-far")
+		if far, _ := e.srv.Channel(c.ID + "-far"); far.Hold || far.MOH {
+			t.Errorf("transferee still on hold: %+v", far)
+		}
+		if len(e.srv.BridgeIDs()) != 1 {
+			t.Errorf("bridges %v", e.srv.BridgeIDs())
+		}
+	})
+	t.Run("transferee hangs up during the consultation", func(t *testing.T) {
+		e := newEnv(t)
+		c, tr := e.consulting()
+		e.srv.Hangup(c.ID+"-far", 16)
+		got := e.pub.awaitTransfer(t, EventTransferCancelled, tr.ID)
+		if got.Reason != ReasonTransfereeHangup {
+			t.Errorf("cancelled %+v", got)
+		}
+		// The call goes on with the recipient.
+		e.bridged("user and recipient", c.ID+"-u1", tr.ID+"-to")
+		call, _ := e.eng.Get(u1, c.ID)
+		if call.State != StateUp || call.To != "400" {
+			t.Errorf("call after the transferee left %+v", call)
+		}
+		e.srv.Hangup(tr.ID+"-to", 16)
+		if end := e.pub.await(t, EventEnded, c.ID).call; end.EndedBy != "destination" {
+			t.Errorf("ended %+v", end)
+		}
+		e.awaitChannel(c.ID+"-u1", "hung up", destroyed)
+		e.noBridges()
+	})
+	t.Run("transferee hangs up while the recipient rings", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.up()
+		tr := e.startTransfer(c, "400", Attended)
+		e.ring(tr.ID + "-to")
+		e.srv.Hangup(c.ID+"-far", 16)
+		e.pub.awaitTransfer(t, EventTransferCancelled, tr.ID)
+		if end := e.pub.await(t, EventEnded, c.ID).call; end.EndedBy != "destination" {
+			t.Errorf("ended %+v", end)
+		}
+		e.awaitChannel(tr.ID+"-to", "hung up", destroyed)
+		e.awaitChannel(c.ID+"-u1", "hung up", destroyed)
+		e.noBridges()
+	})
+	t.Run("user hangs up during the consultation: completed", func(t *testing.T) {
+		e := newEnv(t)
+		c, tr := e.consulting()
+		e.srv.Hangup(c.ID+"-u1", 16)
+		got := e.pub.awaitTransfer(t, EventTransferCompleted, tr.ID)
+		if got.Reason != ReasonUserHangup {
+			t.Errorf("completed %+v", got)
+		}
+		if end := e.pub.await(t, EventEnded, c.ID).call; end.EndedBy != "transfer" {
+			t.Errorf("ended %+v", end)
+		}
+		e.bridged("transferred", c.ID+"-far", tr.ID+"-to")
+		e.pairEnds(c, tr)
+	})
+	t.Run("user hangs up while the recipient rings: blind", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.up()
+		tr := e.startTransfer(c, "400", Attended)
+		e.ring(tr.ID + "-to")
+		e.srv.Hangup(c.ID+"-u1", 16)
+		if end := e.pub.await(t, EventEnded, c.ID).call; end.EndedBy != "transfer" {
+			t.Errorf("ended %+v", end)
+		}
+		e.awaitChannel(c.ID+"-far", "off hold", func(s fakeari.ChannelSnapshot) bool { return !s.Hold && !s.MOH })
+		if err := e.srv.PickUp(tr.ID + "-to"); err != nil {
+			t.Fatal(err)
+		}
+		got := e.pub.awaitTransfer(t, EventTransferCompleted, tr.ID)
+		if got.Reason != ReasonUserHangup {
+			t.Errorf("completed %+v", got)
+		}
+		e.bridged("transferred", c.ID+"-far", tr.ID+"-to")
+		e.pairEnds(c, tr)
+	})
+	t.Run("API hang-up during the consultation", func(t *testing.T) {
+		e := newEnv(t)
+		c, tr := e.consulting()
+		if _, err := e.eng.Hangup(context.Background(), u1, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		got := e.pub.awaitTransfer(t, EventTransferCancelled, tr.ID)
+		if got.Reason != ReasonCallEnded {
+			t.Errorf("cancelled %+v", got)
+		}
+		e.clean(c)
+		e.awaitChannel(tr.ID+"-to", "hung up", destroyed)
+	})
+	t.Run("refused", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.place("200", "PJSIP/101")
+		if _, err := e.eng.StartTransfer(context.Background(), u1, c.ID, TransferRequest{To: "400", Mode: Attended}); err == nil {
+			t.Error("transfer of a dialing call accepted")
+		}
+		e.ring(c.ID + "-u1")
+		e.clk.Advance(time.Second)
+		e.ring(c.ID + "-far")
+		e.clk.Advance(3 * time.Second)
+		e.pub.await(t, EventAnswered, c.ID)
+		tr := e.startTransfer(c, "400", Attended)
+		for name, err := range map[string]error{
+			"second transfer": func() error {
+				_, err := e.eng.StartTransfer(context.Background(), u1, c.ID, TransferRequest{To: "200", Mode: Blind})
+				return err
+			}(),
+			"swap while ringing": func() error { _, err := e.eng.SwapTransfer(context.Background(), u1, tr.ID); return err }(),
+			"hold during a transfer": func() error { _, err := e.eng.Hold(context.Background(), u1, c.ID); return err }(),
+			"another user's":         func() error { _, err := e.eng.CancelTransfer(context.Background(), Viewer{UserID: "u2"}, tr.ID); return err }(),
+			"bad mode": func() error {
+				_, err := e.eng.StartTransfer(context.Background(), u1, c.ID, TransferRequest{To: "200", Mode: "warm"})
+				return err
+			}(),
+		} {
+			if err == nil {
+				t.Errorf("%s accepted", name)
+			}
+		}
+	})
+}

@@ -402,9 +402,9 @@ func (e *Engine) transfereeGone(ctx context.Context, x *xfer, cause int) {
 	}
 }
 
-// transferCallEnded cancels the transfer in progress of a call that ended
-// otherwise (API hang-up, system): end() has hung up its legs (the
-// recipient's included) and destroyed the call's bridge.
+// transferCallEnded cancels the transfer in progress of a call that ends
+// otherwise (API hang-up, system), before end() hangs up the call's legs
+// (the recipient's included) and destroys its bridge.
 func (e *Engine) transferCallEnded(ctx context.Context, callID string) {
 	e.mu.Lock()
 	s := e.calls[callID]
