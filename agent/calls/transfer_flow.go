@@ -301,9 +301,9 @@ func (e *Engine) xferGone(ctx context.Context, ch string, cause int) bool {
 		e.forgetLocked(x)
 		t := x.t
 		e.mu.Unlock()
+		e.drop(ctx, tid)
 		e.hangup(ctx, other, hangupReason(cause))
 		e.destroyBridge(ctx, tid, x.callBridge)
-		e.drop(ctx, tid)
 		if changed {
 			e.publishTransfer(ctx, finishEvent(t.State), t)
 		}

@@ -141,6 +141,7 @@ func (e *Engine) resumeTransfer(ctx context.Context, rec xferRecord, live map[st
 	t := x.t
 	e.mu.Unlock()
 	e.log.Info("calls: a transfer of an earlier run could not go on; cleaned up", "transfer", tid)
+	e.drop(ctx, tid)
 	for _, ch := range []string{x.userLeg, x.transferee, x.recipient} {
 		if _, ok := live[ch]; ok && ch != "" {
 			e.hangup(ctx, ch, ari.ReasonNormal)
@@ -151,7 +152,6 @@ func (e *Engine) resumeTransfer(ctx context.Context, rec xferRecord, live map[st
 			e.destroyBridge(ctx, tid, b)
 		}
 	}
-	e.drop(ctx, tid)
 	if changed {
 		e.publishTransfer(ctx, EventTransferAbandoned, t)
 	}
