@@ -455,9 +455,12 @@ func TestAttendedTransfer(t *testing.T) {
 				_, err := e.eng.StartTransfer(context.Background(), u1, c.ID, TransferRequest{To: "200", Mode: Blind})
 				return err
 			}(),
-			"swap while ringing": func() error { _, err := e.eng.SwapTransfer(context.Background(), u1, tr.ID); return err }(),
+			"swap while ringing":     func() error { _, err := e.eng.SwapTransfer(context.Background(), u1, tr.ID); return err }(),
 			"hold during a transfer": func() error { _, err := e.eng.Hold(context.Background(), u1, c.ID); return err }(),
-			"another user's":         func() error { _, err := e.eng.CancelTransfer(context.Background(), Viewer{UserID: "u2"}, tr.ID); return err }(),
+			"another user's": func() error {
+				_, err := e.eng.CancelTransfer(context.Background(), Viewer{UserID: "u2"}, tr.ID)
+				return err
+			}(),
 			"bad mode": func() error {
 				_, err := e.eng.StartTransfer(context.Background(), u1, c.ID, TransferRequest{To: "200", Mode: "warm"})
 				return err
