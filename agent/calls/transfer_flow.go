@@ -139,13 +139,13 @@ func (e *Engine) complete(ctx context.Context, x *xfer, reason string) error {
 		e.ringback(ctx, x.callBridge, t.ID)
 	}
 	e.destroyBridge(ctx, t.ID, x.consult)
-	e.detach(ctx, x)
-	e.save(ctx, x)
 	if answered {
 		e.publishTransfer(ctx, EventTransferCompleted, t)
 	} else {
 		e.publishTransfer(ctx, EventTransferUpdated, e.transferNow(x))
 	}
+	e.detach(ctx, x) // call_ended after the transfer's event
+	e.save(ctx, x)
 	return nil
 }
 
@@ -254,9 +254,9 @@ func (e *Engine) recipientAnswered(ctx context.Context, tid, ch string) bool {
 		if refer != "" {
 			e.progress(ctx, refer, ari.TransferAnswered)
 		}
+		e.publishTransfer(ctx, EventTransferCompleted, t)
 		e.detach(ctx, x)
 		e.save(ctx, x)
-		e.publishTransfer(ctx, EventTransferCompleted, t)
 		return true
 	}
 	e.save(ctx, x)

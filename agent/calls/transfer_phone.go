@@ -94,11 +94,11 @@ func (e *Engine) coreBlind(ctx context.Context, userLeg string, local ari.Channe
 	t := x.t
 	e.mu.Unlock()
 	e.publishTransfer(ctx, EventTransferCreated, t)
-	e.detach(ctx, x)
 	if answered {
 		e.publishTransfer(ctx, EventTransferAnswered, t)
 		e.publishTransfer(ctx, EventTransferCompleted, t)
 	}
+	e.detach(ctx, x)
 	return true
 }
 
@@ -217,9 +217,9 @@ func (e *Engine) phoneAttended(ctx context.Context, userLeg, replaced string) {
 		e.log.Warn("calls: attended REFER: bridge the parties", "transfer", tid, "err", err)
 	}
 	e.progress(ctx, userLeg, ari.TransferAnswered)
+	e.publishTransfer(ctx, EventTransferAnswered, t)
+	e.publishTransfer(ctx, EventTransferCompleted, t)
 	e.detach(ctx, x)
 	e.end(ctx, call2, ari.CauseNormalClearing, "transfer")
 	e.save(ctx, x)
-	e.publishTransfer(ctx, EventTransferAnswered, t)
-	e.publishTransfer(ctx, EventTransferCompleted, t)
 }
