@@ -209,7 +209,7 @@ func TestBlindTransfer(t *testing.T) {
 				t.Errorf("call ended %+v, want ended_by transfer", end)
 			}
 			e.awaitChannel(c.ID+"-u1", "hung up", destroyed)
-			if pb := e.awaitPlayback(tr.ID+"-ringback", "queued", "playing"); pb.TargetURI != "bridge:"+c.ID+"-bridge" {
+			if pb := e.awaitPlayback(c.ID+"-bridge-ringback", "queued", "playing"); pb.TargetURI != "bridge:"+c.ID+"-bridge" {
 				t.Errorf("ringback to %s", pb.TargetURI)
 			}
 			e.ring(tr.ID + "-to")

@@ -104,6 +104,11 @@ func (e *Engine) liveTransfer(v Viewer, id string) (*xfer, error) {
 
 // complete completes an attended transfer (API, or the user hanging up
 // during the consultation, as Asterisk's own attended transfer does).
+//
+// Channels move between the call's and the consultation's bridges with
+// bridges/{id}/addChannel alone: Asterisk departs a channel from the
+// Stasis bridge it is in before adding it to another
+// (control_swap_channel_in_bridge in res/stasis/control.c).
 func (e *Engine) complete(ctx context.Context, x *xfer, reason string) error {
 	e.mu.Lock()
 	if x.t.State.final() || x.userGone {
@@ -134,7 +139,7 @@ func (e *Engine) complete(ctx context.Context, x *xfer, reason string) error {
 			e.unholdParty(ctx, x.transferee, t.ID)
 		}
 	} else {
-		e.stopRingback(ctx, t.ID)
+		e.stopRingback(ctx, x)
 		e.unholdParty(ctx, x.transferee, t.ID)
 		e.ringback(ctx, x.callBridge, t.ID)
 	}
@@ -183,7 +188,7 @@ func (e *Engine) endTransfer(ctx context.Context, x *xfer, st TransferState, rea
 	e.forgetLocked(x)
 	t := x.t
 	e.mu.Unlock()
-	e.stopRingback(ctx, t.ID)
+	e.stopRingback(ctx, x)
 	e.hangup(ctx, x.recipient, ari.ReasonNormal)
 	if detached {
 		e.hangup(ctx, x.transferee, hangupReason(cause))
@@ -239,7 +244,7 @@ func (e *Engine) recipientAnswered(ctx context.Context, tid, ch string) bool {
 	}
 	refer, t := x.refer, x.t
 	e.mu.Unlock()
-	e.stopRingback(ctx, tid)
+	e.stopRingback(ctx, x)
 	if err := e.cli.Bridges().AddChannel(ctx, target, ari.AddChannelRequest{Channels: []string{ch}}); err != nil {
 		e.log.Warn("calls: transfer: bridge the recipient", "transfer", tid, "err", err)
 		e.mu.Lock()
@@ -370,7 +375,7 @@ func (e *Engine) transfereeGone(ctx context.Context, x *xfer, cause int) {
 	delete(e.bridges, x.callBridge)
 	t := x.t
 	e.mu.Unlock()
-	e.stopRingback(ctx, t.ID)
+	e.stopRingback(ctx, x)
 	switch {
 	case keep:
 		if talkingTransferee {
@@ -420,7 +425,7 @@ func (e *Engine) transferCallEnded(ctx context.Context, callID string) {
 	e.forgetLocked(x)
 	t := x.t
 	e.mu.Unlock()
-	e.stopRingback(ctx, t.ID)
+	e.stopRingback(ctx, x)
 	e.hangup(ctx, x.recipient, ari.ReasonNormal)
 	if x.consult != "" {
 		e.destroyBridge(ctx, t.ID, x.consult)

@@ -122,7 +122,7 @@ func (e *Engine) resumeTransfer(ctx context.Context, rec xferRecord, live map[st
 			e.unholdParty(ctx, x.transferee, tid)
 			e.unholdParty(ctx, x.recipient, tid)
 		}
-		e.stopRingback(ctx, tid)
+		e.stopRingback(ctx, x)
 		if x.consult != "" {
 			e.destroyBridge(ctx, tid, x.consult)
 		}

@@ -211,17 +211,25 @@ func (e *Engine) unholdParty(ctx context.Context, ch, tid string) {
 	}
 }
 
-// ringback plays ringback into a bridge while the recipient rings.
+// ringback plays ringback into a bridge while the recipient rings; the
+// playback's id is the bridge's ("{bridge}-ringback"), so that a blind
+// ringback after an attended one never reuses an id Asterisk may still
+// hold.
 func (e *Engine) ringback(ctx context.Context, bridge, tid string) {
-	if _, err := e.cli.Bridges().Play(ctx, bridge, ari.PlayRequest{PlaybackID: tid + "-ringback", Media: []string{"tone:ring"}}); err != nil && !ari.IsNotFound(err) {
+	if _, err := e.cli.Bridges().Play(ctx, bridge, ari.PlayRequest{PlaybackID: bridge + "-ringback", Media: []string{"tone:ring"}}); err != nil && !ari.IsNotFound(err) {
 		e.log.Warn("calls: transfer: ringback", "transfer", tid, "err", err)
 	}
 }
 
-// stopRingback stops it.
-func (e *Engine) stopRingback(ctx context.Context, tid string) {
-	if err := e.cli.Playbacks().Stop(context.WithoutCancel(ctx), tid+"-ringback"); err != nil && !ari.IsNotFound(err) {
-		e.log.Warn("calls: transfer: stop the ringback", "transfer", tid, "err", err)
+// stopRingback stops the ringback of a transfer's bridges.
+func (e *Engine) stopRingback(ctx context.Context, x *xfer) {
+	for _, b := range []string{x.callBridge, x.consult} {
+		if b == "" {
+			continue
+		}
+		if err := e.cli.Playbacks().Stop(context.WithoutCancel(ctx), b+"-ringback"); err != nil && !ari.IsNotFound(err) {
+			e.log.Warn("calls: transfer: stop the ringback", "transfer", x.t.ID, "err", err)
+		}
 	}
 }
 
