@@ -184,3 +184,22 @@ func TestTransferAcrossRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestTransferAcrossReconnect: the recipient hangs up while the events
+// WebSocket is down; the reconciliation after the reconnect handles it as
+// seen: the transfer is abandoned and the user is back with the
+// transferee.
+func TestTransferAcrossReconnect(t *testing.T) {
+	e := newEnv(t)
+	c, tr := e.consulting()
+	e.srv.DropWebSockets()
+	e.srv.Hangup(tr.ID+"-to", 16)
+	got := e.pub.awaitTransfer(t, EventTransferAbandoned, tr.ID)
+	if got.Reason != ReasonRecipientHangup {
+		t.Errorf("abandoned %+v", got)
+	}
+	e.bridged("back together", c.ID+"-u1", c.ID+"-far")
+	if call, _ := e.eng.Get(u1, c.ID); call.State != StateUp {
+		t.Errorf("call %+v", call)
+	}
+}
