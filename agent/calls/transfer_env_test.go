@@ -472,3 +472,32 @@ func TestAttendedTransfer(t *testing.T) {
 		}
 	})
 }
+
+// TestTransferRelease: a clean stop (Release) cancels an attended
+// transfer in progress with its call, and leaves a completed transfer's
+// parties talking (stored, for the next run).
+func TestTransferRelease(t *testing.T) {
+	kv := newMemKV()
+	e := newEnv(t, WithTransferStore(kv))
+	c1, tr1 := e.consulting()
+	c2 := e.up()
+	tr2 := e.startTransfer(c2, "200", Blind)
+	e.ring(tr2.ID + "-to")
+	e.clk.Advance(3 * time.Second)
+	e.pub.awaitTransfer(t, EventTransferCompleted, tr2.ID)
+	e.eng.Release(context.Background())
+	if got := e.pub.awaitTransfer(t, EventTransferCancelled, tr1.ID); got.Reason != ReasonCallEnded {
+		t.Errorf("transfer in progress after Release: %+v", got)
+	}
+	for _, ch := range []string{c1.ID + "-u1", c1.ID + "-far", tr1.ID + "-to"} {
+		e.awaitChannel(ch, "hung up", destroyed)
+	}
+	for _, ch := range []string{c2.ID + "-far", tr2.ID + "-to"} {
+		if s, _ := e.srv.Channel(ch); s.Destroyed {
+			t.Errorf("%s of a transferred call hung up by Release", ch)
+		}
+	}
+	if kv.len() != 1 {
+		t.Errorf("%d records after Release, want the transferred call's", kv.len())
+	}
+}
