@@ -61,7 +61,9 @@ func (e *Engine) transferEvent(ctx context.Context, ev ari.Event) bool {
 // user's leg's place in the call's bridge (BridgeBlindTransfer, and its
 // StasisStart with replace_channel; either may come first). The call ends
 // for the user (ended_by "transfer"); the transferee and the Local channel
-// are followed until one hangs up.
+// are followed until one hangs up. When the transferer is the call's
+// destination (its own phone transferred the user elsewhere), the call
+// goes on with the Local channel as its destination (call_updated).
 func (e *Engine) coreBlind(ctx context.Context, userLeg string, local ari.Channel, exten string) bool {
 	e.mu.Lock()
 	tx := e.txs()
@@ -69,13 +71,29 @@ func (e *Engine) coreBlind(ctx context.Context, userLeg string, local ari.Channe
 		e.mu.Unlock()
 		return true
 	}
+	if id, seen := e.legs[local.ID]; seen && e.calls[id] != nil && e.calls[id].farLeg == local.ID {
+		e.mu.Unlock()
+		return true // the destination's transfer, followed already
+	}
 	s := e.sessionOf(userLeg)
+	if exten == "" {
+		exten = localExten(local.Name)
+	}
+	if s != nil && s.farLeg == userLeg && s.userLeg != "" && s.xfer == "" {
+		// The destination's own phone transferred the user: the call
+		// goes on with the Local channel as its destination.
+		delete(e.legs, userLeg)
+		e.legs[local.ID] = s.call.ID
+		s.farLeg, s.dialStatus = local.ID, ""
+		s.call.To, s.call.ToName = exten, ""
+		c := snapshot(s)
+		e.mu.Unlock()
+		e.publish(ctx, EventUpdated, c)
+		return true
+	}
 	if s == nil || s.userLeg != userLeg || s.xfer != "" || s.farLeg == "" {
 		e.mu.Unlock()
 		return false
-	}
-	if exten == "" {
-		exten = localExten(local.Name)
 	}
 	tid := ari.NewID(idPrefix + "xfer-")[:len(idPrefix)+5+16]
 	now := e.clk.Now()

@@ -1,6 +1,8 @@
 package calls
 
 import (
+	"context"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -201,5 +203,41 @@ func TestTransferAcrossReconnect(t *testing.T) {
 	e.bridged("back together", c.ID+"-u1", c.ID+"-far")
 	if call, _ := e.eng.Get(u1, c.ID); call.State != StateUp {
 		t.Errorf("call %+v", call)
+	}
+}
+
+// TestDestinationTransfersTheUser: the destination's phone runs a blind
+// transfer through Asterisk's core: the call goes on with the Local
+// channel as its destination.
+func TestDestinationTransfersTheUser(t *testing.T) {
+	clk := clock.NewVirtual(time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC))
+	peers := append([]fakeari.Option{fakeari.WithClock(clk), fakeari.WithPeer("Local/500@transfers", fakeari.Desk{AnswerAfter: time.Second})}, testPeers...)
+	srv, url := fakeari.StartTest(t, peers...)
+	e := &env{t: t, clk: clk, srv: srv, url: url}
+	e.attach()
+	c := e.up()
+	if err := e.srv.PhoneTransfer(fakeari.Refer{Channel: c.ID + "-far", Destination: "500", Context: "transfers"}); err != nil {
+		t.Fatal(err)
+	}
+	e.awaitChannel(c.ID+"-far", "hung up", destroyed)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		got, _ := e.eng.Get(u1, c.ID)
+		if got.To == "500" && got.State == StateUp {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("call after the destination's transfer %+v", got)
+		}
+		runtime.Gosched()
+	}
+	e.clk.Advance(time.Second)
+	if _, err := e.eng.Hangup(context.Background(), u1, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.noBridges()
+	if ended, _ := e.eng.Get(u1, c.ID); ended.State != StateEnded || ended.EndedBy != "api" {
+		t.Errorf("ended %+v", ended)
 	}
 }
