@@ -42,8 +42,9 @@ const (
 	// lookupTimeout bounds one directory lookup when a record is written;
 	// past it the name stays empty.
 	lookupTimeout = 250 * time.Millisecond
-	// pruneBatch is the records one prune batch deletes (two keys each).
-	pruneBatch = 500
+	// pruneBatch is the records one prune batch deletes (two keys each):
+	// small enough for the smallest store budget's transaction limit.
+	pruneBatch = 100
 	// maxPrune bounds the records one prune removes; the rest wait for
 	// the next.
 	maxPrune = 100_000
