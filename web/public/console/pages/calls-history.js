@@ -63,7 +63,15 @@ export function historySection(ctx) {
     }
   }
 
-  const safeLoad = () => load().catch(ctx.error);
+  const safeLoad = () => load().catch((err) => {
+    if (err && err.status === 404) { // no ari.url: the calls feature and its routes are not there
+      summary.textContent = '';
+      pager.replaceChildren();
+      results.replaceChildren(h('p', { class: 'notice', id: 'calls-history-off' }, s.off));
+      return;
+    }
+    ctx.error(err);
+  });
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -485,6 +485,7 @@ export default {
       answered: 'Answered',
       notAnswered: 'Not answered: {cause} ({code})',
       unknownCause: 'unknown',
+      off: 'The call history is not available: pbxagent is not connected to Asterisk (ari.url is not set).',
     },
   },
   users: {
