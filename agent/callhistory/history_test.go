@@ -367,3 +367,39 @@ func eventually(t *testing.T, cond func() bool, what string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestKeptAcrossRestarts: the records are in the store, not in memory: a
+// store closed and opened again lists them as before.
+func TestKeptAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	open := func() (*phonebook.Store, *History) {
+		num, err := number.New(number.Config{DefaultRegion: "CH"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := phonebook.Open(ctx, phonebook.Options{Dir: dir, Numbering: num.Numbering(), MemoryBudget: 16 << 20, Logger: quiet()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := New(storeKV{RangeKV: s.MetaRange("callhistory"), batch: s.MetaBatch("callhistory")}, Config{}, WithLogger(quiet()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, h
+	}
+	s, h := open()
+	for i := 0; i < 3; i++ {
+		if _, err := h.Add(ctx, ended(fmt.Sprintf("pbxcall-%d", i), "u1", calls.Outbound, "200", t0.Add(time.Duration(i)*time.Minute), time.Second, time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, h = open()
+	defer s.Close()
+	if got := all(t, h, Filter{UserID: "u1"}); !slices.Equal(got, []string{"pbxcall-2", "pbxcall-1", "pbxcall-0"}) {
+		t.Errorf("after a restart: %v", got)
+	}
+}
