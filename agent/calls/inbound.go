@@ -555,7 +555,10 @@ func (e *Engine) connect(ctx context.Context, id, caller, leg string) {
 }
 
 // dialplanLegGone follows the end of a leg of a dialplan call. Called
-// with mu held (the leg already dropped from e.legs); unlocks it.
+// with mu held (the leg already dropped from e.legs); unlocks it. The
+// user's leg is the device that answered (internal, inbound) or the
+// calling phone (outbound); the far leg the caller (or whoever a transfer
+// put in its place) or the destination.
 func (e *Engine) dialplanLegGone(ctx context.Context, s *session, chanID string, cause int) {
 	id, in := s.call.ID, s.in
 	if cause == 0 {
@@ -563,59 +566,32 @@ func (e *Engine) dialplanLegGone(ctx context.Context, s *session, chanID string,
 	}
 	_, ringing := s.userLegs[chanID]
 	switch {
-	case chanID == in.caller:
-		by := "destination"
-		if in.kind == KindOutbound {
-			by = "user"
-		}
-		e.mu.Unlock()
-		e.end(ctx, id, cause, by)
 	case chanID == s.userLeg:
 		e.mu.Unlock()
 		e.end(ctx, id, cause, "user")
+	case chanID == s.farLeg:
+		answered := s.call.AnsweredAt != nil
+		if in.kind == KindOutbound && !answered && s.dialStatus != "" && cause == ari.CauseNormalClearing {
+			if c := causeForDialStatus(s.dialStatus); c != 0 {
+				cause = c
+			}
+		}
+		userLeg := s.userLeg
+		e.mu.Unlock()
+		if in.kind == KindOutbound && !answered {
+			// The user's phone hears why: busy, congestion, no answer.
+			e.hangup(ctx, userLeg, hangupReason(cause))
+		}
+		e.end(ctx, id, cause, "destination")
 	case ringing && s.userLeg == "":
 		delete(s.userLegs, chanID)
 		in.note(cause)
 		e.mu.Unlock()
 		e.ringNext(ctx, id)
-	case chanID == s.farLeg && in.kind == KindOutbound:
-		answered := s.call.AnsweredAt != nil
-		if !answered && s.dialStatus != "" {
-			if c := causeForDialStatus(s.dialStatus); c != 0 && cause == ari.CauseNormalClearing {
-				cause = c
-			}
-		}
-		caller := in.caller
-		e.mu.Unlock()
-		if !answered {
-			// The user's phone hears why: busy, congestion, no answer.
-			e.hangup(ctx, caller, hangupReason(cause))
-		}
-		e.end(ctx, id, cause, "destination")
 	default:
 		delete(s.userLegs, chanID)
 		e.mu.Unlock()
 	}
-}
-
-// hangupReason is the ARI hang-up reason of a Q.850 cause
-// (convert_reason_to_hangup_code in res/ari/resource_channels.c).
-func hangupReason(cause int) string {
-	switch cause {
-	case ari.CauseUserBusy:
-		return ari.ReasonBusy
-	case ari.CauseCongestion, ari.CauseSwitchCongestion:
-		return ari.ReasonCongestion
-	case ari.CauseNoAnswer, ari.CauseNoUserResponse:
-		return ari.ReasonNoAnswer
-	case ari.CauseCallRejected:
-		return ari.ReasonRejected
-	case ari.CauseUnallocated:
-		return ari.ReasonUnallocated
-	case ari.CauseSubscriberAbsent, ari.CauseFailure:
-		return ari.ReasonFailure
-	}
-	return ari.ReasonNormal
 }
 
 // decline hands an inbound or internal call still ringing on the user's

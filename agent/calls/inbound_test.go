@@ -567,3 +567,30 @@ func BenchmarkInboundRingLatency(b *testing.B) {
 	b.ReportMetric(float64(lat[n/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[max(n*99/100-1, 0)].Microseconds())/1000, "p99-ms")
 }
+
+// TestInboundBlindTransfer: the user blind-transfers an answered inbound
+// call; the caller (the call's far leg) ends up with the recipient, the
+// call ends for the user with ended_by transfer, and the pair is followed
+// until the caller hangs up.
+func TestInboundBlindTransfer(t *testing.T) {
+	e := newDialplanEnv(t, testUsers("PJSIP/501"))
+	caller := e.call("inbound", "555", "+41441234567", "")
+	c := e.pub.awaitType(t, EventCreated).call
+	e.ring(c.ID + "-u1")
+	if err := e.srv.PickUp(c.ID + "-u1"); err != nil {
+		t.Fatal(err)
+	}
+	e.pub.await(t, EventAnswered, c.ID)
+	tr := e.startTransfer(c, "200", Blind)
+	if end := e.pub.await(t, EventEnded, c.ID).call; end.EndedBy != "transfer" {
+		t.Errorf("call ended %+v, want ended_by transfer", end)
+	}
+	e.awaitChannel(c.ID+"-u1", "hung up", destroyed)
+	e.ring(tr.ID + "-to")
+	e.clk.Advance(3 * time.Second)
+	e.pub.awaitTransfer(t, EventTransferCompleted, tr.ID)
+	e.bridged("transferred", caller, tr.ID+"-to")
+	e.srv.Hangup(caller, 16)
+	e.awaitChannel(tr.ID+"-to", "hung up", destroyed)
+	e.noBridges()
+}

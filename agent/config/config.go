@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,9 +70,19 @@ type Config struct {
 	// Events is the events socket, GET /api/v1/events (agent/events,
 	// docs/events.md).
 	Events Events `yaml:"events"`
-	// Calls is how calls the dialplan sends to the calls engine ring
-	// (agent/calls, docs/calls.md).
+	// Calls configures the users' calls beyond the ARI connection
+	// (docs/calls.md).
 	Calls Calls `yaml:"calls"`
+}
+
+// Calls configures the users' calls.
+type Calls struct {
+	// HistoryRetention is how long the call history keeps a call, counted
+	// from its start; 0 keeps it forever. Default 8760h (365 days).
+	HistoryRetention time.Duration `yaml:"history_retention"`
+	// Config is how the calls the dialplan sends to the calls engine ring
+	// (calls.Config: ring_strategy, ring_timeout, …); validated by it.
+	calls.Config `yaml:",inline"`
 }
 
 // Audit configures the audit log.
@@ -179,8 +190,6 @@ type (
 	Sync = sources.SchedulerConfig
 	// Events is events.Config.
 	Events = events.Config
-	// Calls is calls.Config.
-	Calls = calls.Config
 )
 
 // Log configures logging.
@@ -201,8 +210,8 @@ func Default() Config {
 		OAuth:   oauth.Config{}.WithDefaults(),
 		CORS:    oauth.CORSConfig{}.WithDefaults(),
 		Events:  events.DefaultConfig(),
-		Calls:   calls.DefaultConfig(),
 		Audit:   Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
+		Calls:   Calls{HistoryRetention: 365 * 24 * time.Hour, Config: calls.DefaultConfig()},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
 			MaxConns: 10000, MaxConnsPerPeer: 512, WriteTimeout: 30 * time.Second, WriteMinRate: 4096},
 		Numbers: Numbers{ExtensionMaxLen: 6},
@@ -286,6 +295,9 @@ func (c *Config) Validate() error {
 	if c.Audit.Retention < time.Hour || c.Audit.PruneEvery < time.Minute {
 		return fmt.Errorf("config audit.retention (%s, at least 1h) / audit.prune_every (%s, at least 1m): too short", c.Audit.Retention, c.Audit.PruneEvery)
 	}
+	if c.Calls.HistoryRetention < 0 {
+		return fmt.Errorf("config calls.history_retention (%s): must not be negative (0 keeps the history forever)", c.Calls.HistoryRetention)
+	}
 	// Every feature's section is validated by the feature's own package.
 	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls} {
 		if err := v.Validate(); err != nil {
@@ -343,7 +355,15 @@ func (c *Config) Set(path, value string) error {
 func walk(v reflect.Value, envPrefix, pathPrefix string, fn func(env, path string, f reflect.Value) error) error {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
-		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		opts := strings.Split(t.Field(i).Tag.Get("yaml"), ",")
+		tag := opts[0]
+		if tag == "" && slices.Contains(opts[1:], "inline") && v.Field(i).Kind() == reflect.Struct {
+			// An inlined section's keys are its parent's.
+			if err := walk(v.Field(i), envPrefix, pathPrefix, fn); err != nil {
+				return err
+			}
+			continue
+		}
 		if tag == "" || tag == "-" {
 			continue
 		}
