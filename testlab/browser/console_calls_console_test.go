@@ -30,8 +30,9 @@ import (
 //     the test picks up; then an attended transfer (a refused number
 //     first, its error naming to) to 201, which rings, answers, is
 //     swapped with Anna and completed;
-//  2. from an unknown number, picked up, transferred blind to 202: the
-//     row goes away with an announcement;
+//  2. from an unknown number, picked up, transferred attended to 201 and
+//     cancelled while 201 rings, then transferred blind to 202: the row
+//     goes away with an announcement;
 //  3. declined from the page.
 //
 // The test checks through the API what the browser did.
@@ -125,6 +126,8 @@ func TestConsoleCallsConsole(t *testing.T) {
 		Transferred   string   `json:"transferred_news"`
 		Call2         string   `json:"call2"`
 		Unknown       string   `json:"unknown_party"`
+		Cancelled     string   `json:"cancelled_news"`
+		FocusCancel   string   `json:"focus_after_cancel"`
 		Blind         string   `json:"blind_news"`
 		Call3         string   `json:"call3"`
 		Declined      string   `json:"declined"`
@@ -177,9 +180,11 @@ func TestConsoleCallsConsole(t *testing.T) {
 		{name: "swapped back to Anna", ok: strings.Contains(res.Swapped, "You are talking to Anna Muster (+38761555000); 201 is on hold")},
 		{name: "the completed transfer announced", ok: res.Transferred == "The call with Anna Muster (+38761555000) was transferred to 201."},
 		{name: "an unknown caller shown by number", ok: res.Unknown == "+38761999000"},
+		{name: "the cancelled transfer announced", ok: res.Cancelled == "The transfer to 201 is cancelled: you are talking to +38761999000 again."},
+		{name: "the focus back on the call's first button after cancel", ok: res.FocusCancel == "hold"},
 		{name: "the blind transfer announced", ok: res.Blind == "The call with +38761999000 was transferred to 202."},
 		{name: "declined", ok: res.Declined == "You declined the call from +38761777000."},
-		{name: "axe in every state", ok: len(res.A11y) >= 12},
+		{name: "axe in every state", ok: len(res.A11y) >= 13},
 		// Through the API.
 		{name: "API: call 1 inbound with the directory's name, transferred", ok: c1.Direction == "inbound" && c1.FromName == "Anna Muster" && c1.EndedBy == "transfer"},
 		{name: "API: call 1's transfer attended to 201, completed", ok: t1 == transfer{Mode: "attended", State: "completed", To: "201"}},

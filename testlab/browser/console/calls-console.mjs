@@ -4,7 +4,8 @@
 // Answer on the Polycom is refused (409, in the dialog), on the Yealink
 // the Go side sees the answer key and picks up; an attended transfer (a
 // refused number first) to 201 rings, is answered, swapped and completed;
-// a second incoming call is transferred blind to 202; a third is declined.
+// a second incoming call is transferred to 201 attended, cancelled while
+// 201 rings, then transferred blind to 202; a third is declined.
 // The Go side places the calls and picks up phones when asked (lab()).
 import { createInterface } from 'node:readline';
 import { run, login, openPage, checkA11y, step, fail, env, S, fmt, expectStatus } from './lib.mjs';
@@ -25,6 +26,14 @@ run(async ({ page, result }) => {
   const dialog = () => page.getByRole('dialog');
   const news = (text) => page.locator('#calls-news', { hasText: text });
   const focusedAction = () => page.evaluate(() => (document.activeElement && document.activeElement.dataset.action) || document.activeElement.id);
+  // Waits until the focus is on the button of action (or the element of id) want; answers where it is.
+  const awaitFocus = async (want) => {
+    await page.waitForFunction((w) => {
+      const a = document.activeElement;
+      return !!a && (a.dataset.action === w || a.id === w);
+    }, want).catch(() => {});
+    return focusedAction();
+  };
   const anna = 'Anna Muster (+38761555000)';
 
   await login(page, env.userUser, env.userPassword);
@@ -83,7 +92,7 @@ run(async ({ page, result }) => {
   const consult = rows.first().locator('[data-live="transfer"]');
   await consult.filter({ hasText: 'ringing' }).waitFor();
   result.transfer_ringing = await consult.innerText();
-  result.focus_on_complete = (await focusedAction()) === 'complete';
+  result.focus_on_complete = (await awaitFocus('complete')) === 'complete';
   await checkA11y(page, 'calls console: transfer ringing');
 
   step('201 answers');
@@ -98,7 +107,7 @@ run(async ({ page, result }) => {
   await page.getByRole('button', { name: fmt(C.swapOne, { to: anna, recipient: '201' }) }).click();
   await consult.filter({ hasText: fmt(C.newsTalkingParty, { to: anna, recipient: '201' }).replace(/\.$/, '') }).waitFor();
   result.swapped = await consult.innerText();
-  if ((await focusedAction()) !== 'swap') fail(`the focus left Swap: ${await focusedAction()}`);
+  if ((await awaitFocus('swap')) !== 'swap') fail(`the focus left Swap: ${await focusedAction()}`);
   await checkA11y(page, 'calls console: swapped');
 
   step('complete the transfer');
@@ -106,7 +115,7 @@ run(async ({ page, result }) => {
   await page.getByText(C.none).waitFor();
   await news(fmt(C.newsTransferred, { to: anna, recipient: '201' })).waitFor();
   result.transferred_news = await page.locator('#calls-news').innerText();
-  if ((await focusedAction()) !== 'calls-list-h') fail(`the focus was lost when the call went away: ${await focusedAction()}`);
+  if ((await awaitFocus('calls-list-h')) !== 'calls-list-h') fail(`the focus was lost when the call went away: ${await focusedAction()}`);
   await checkA11y(page, 'calls console: transferred');
 
   step('a second call, transferred blind');
@@ -116,6 +125,23 @@ run(async ({ page, result }) => {
   result.unknown_party = await rows.first().locator('[data-live="to"]').innerText();
   await lab('pickup');
   await row('[data-state="up"]').waitFor();
+
+  step('an attended transfer to 201 cancelled while it rings');
+  await page.getByRole('button', { name: fmt(C.transferOne, { to: '+38761999000' }) }).click();
+  await dialog().waitFor();
+  await dialog().getByLabel(new RegExp(`^${C.transferTo}`)).fill('201');
+  await dialog().getByLabel(C.modes.attended, { exact: true }).check();
+  await dialog().getByRole('button', { name: C.transferStart, exact: true }).click();
+  await dialog().waitFor({ state: 'detached' });
+  await row('[data-transfer="ringback"]').waitFor();
+  await page.getByRole('button', { name: fmt(C.cancelTransferOne, { to: '+38761999000', recipient: '201' }) }).click();
+  await news(fmt(C.newsTransferCancelled, { to: '+38761999000', recipient: '201' })).waitFor();
+  result.cancelled_news = await page.locator('#calls-news').innerText();
+  await row('[data-transfer=""][data-state="up"]').waitFor();
+  result.focus_after_cancel = await awaitFocus('hold');
+  await checkA11y(page, 'calls console: transfer cancelled');
+
+  step('blind transfer to 202');
   await page.getByRole('button', { name: fmt(C.transferOne, { to: '+38761999000' }) }).click();
   await dialog().waitFor();
   await dialog().getByLabel(new RegExp(`^${C.transferTo}`)).fill('202');
@@ -125,7 +151,7 @@ run(async ({ page, result }) => {
   await page.getByText(C.none).waitFor();
   await news(fmt(C.newsTransferred, { to: '+38761999000', recipient: '202' })).waitFor();
   result.blind_news = await page.locator('#calls-news').innerText();
-  if ((await focusedAction()) !== 'calls-list-h') fail(`the focus was lost after the blind transfer: ${await focusedAction()}`);
+  if ((await awaitFocus('calls-list-h')) !== 'calls-list-h') fail(`the focus was lost after the blind transfer: ${await focusedAction()}`);
   await checkA11y(page, 'calls console: blind transfer done');
 
   step('a third call, declined');
