@@ -29,8 +29,11 @@ func newCalls(b *build) (platform.Component, error) {
 	if b.d.events != nil {
 		pub = hubPublisher{hub: b.d.events, log: log}
 	}
-	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log),
-		calls.WithPublisher(pub))
+	engOpts := []calls.Option{calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log), calls.WithPublisher(pub)}
+	if b.d.phones != nil {
+		engOpts = append(engOpts, calls.WithPhoneMap(phoneMap{b.d.phones}))
+	}
+	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, engOpts...)
 	var opts []calls.HandlerOption
 	if b.d.phones != nil {
 		opts = append(opts, calls.WithDeskPhones(deskPhones{users: b.d.users, phones: b.d.phones}))
@@ -103,3 +106,13 @@ func (d deskPhones) Phones(ctx context.Context, userID string) ([]string, error)
 
 // CTI implements calls.DeskPhones.
 func (d deskPhones) CTI(mac string) (cti.Driver, error) { return d.phones.CTI(mac) }
+
+// phoneMap finds the desk phone registering an endpoint in the phones
+// registry (each phone's endpoints).
+type phoneMap struct{ phones *phones.Service }
+
+// PhoneOf implements calls.PhoneMap.
+func (m phoneMap) PhoneOf(endpoint string) (calls.DeskPhone, bool) {
+	mac, vendor, ok := m.phones.PhoneOf(endpoint)
+	return calls.DeskPhone{MAC: mac, Vendor: vendor}, ok
+}

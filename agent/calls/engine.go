@@ -46,6 +46,8 @@ type Engine struct {
 	keepEnded int
 	// reconciled, when set, is called after each reconciliation (tests).
 	reconciled func()
+	// phoneMap knows the desk phone behind an endpoint (WithPhoneMap).
+	phoneMap PhoneMap
 
 	mu      sync.Mutex
 	calls   map[string]*session // call id

@@ -853,7 +853,7 @@ export interface AgentView {
 }
 
 export interface AnswerInputInput {
-  /** The MAC address of the call owner's desk phone to answer on (12 hex digits); may be left out when the owner has exactly one */
+  /** The MAC address of the call owner's desk phone to answer on (12 hex digits); may be left out when the owner has exactly one, or when exactly one of the owner's phones registers an endpoint that rings for the call (the phone's endpoints) */
   phone?: string;
 }
 
@@ -1655,6 +1655,8 @@ export interface Phone {
   created_at: string;
   /** What pbxagent can do to the phone remotely (POST /api/v1/phones/{mac}/cti) */
   cti: PhoneCTI;
+  /** The Asterisk endpoints the phone registers (its SIP accounts, e.g. PJSIP/101), declared by the administrator; each is on at most one phone and, for an owned phone, one of the owner's devices.endpoints. The calls API answers on, and picks the auto-answer header for, the phone of the endpoint that rings */
+  endpoints: string[];
   /** A password is set (it is never shown) */
   has_password: boolean;
   /** The phone's last phonebook request since the daemon started (kept in memory) */
@@ -2067,6 +2069,8 @@ export interface CorsOrigin {
 }
 
 export interface CreateRequestInput {
+  /** The Asterisk endpoints the phone registers (its SIP accounts, e.g. PJSIP/101); each on at most one phone (409) and, for an owned phone, one of the owner's devices.endpoints (422) */
+  endpoints?: string[];
   /** The phone's MAC address (any common notation; stored as 12 lower-case hex digits) */
   mac?: string;
   /** The model, informational */
@@ -2207,6 +2211,8 @@ export interface LookupMiss {
 }
 
 export interface PatchInput {
+  /** The Asterisk endpoints the phone registers, replacing the list ([] clears); each on at most one phone and, for an owned phone, one of the owner's devices.endpoints */
+  endpoints?: string[] | null;
   /** The model */
   model?: string | null;
   /** The owning user's id ("" clears) */
