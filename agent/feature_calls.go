@@ -29,7 +29,8 @@ func newCalls(b *build) (platform.Component, error) {
 	if b.d.events != nil {
 		pub = hubPublisher{hub: b.d.events, log: log}
 	}
-	engOpts := []calls.Option{calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log), calls.WithPublisher(pub)}
+	engOpts := []calls.Option{calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log), calls.WithPublisher(pub),
+		calls.WithPark(calls.DefaultParkFirst, calls.DefaultParkSlots, b.cfg.ARI.CallsParkTimeout)}
 	if b.d.phones != nil {
 		engOpts = append(engOpts, calls.WithPhoneMap(phoneMap{b.d.phones}))
 	}

@@ -48,6 +48,8 @@ type Engine struct {
 	reconciled func()
 	// phoneMap knows the desk phone behind an endpoint (WithPhoneMap).
 	phoneMap PhoneMap
+	// lot holds the park slots (park.go; guarded by mu).
+	lot parkLot
 
 	mu      sync.Mutex
 	calls   map[string]*session // call id
@@ -66,6 +68,8 @@ type session struct {
 	// dialStatus is the last final Dial status of the far leg, for a
 	// channel destroyed with cause 0 (a Local channel after Busy()).
 	dialStatus string
+	// park is the parking of a parked call (park.go).
+	park *parking
 }
 
 // Option configures the engine.
@@ -114,6 +118,7 @@ func WithFallbackLabel(l string) Option { return func(e *Engine) { e.fallback = 
 func New(cli ari.Client, app string, opts ...Option) *Engine {
 	e := &Engine{cli: cli, app: app, dial: DefaultDial, userRing: 30 * time.Second, farRing: 60 * time.Second,
 		autoInfo: true, pub: NopPublisher{}, log: slog.Default(), clk: clock.Real{}, fallback: "fallback", keepEnded: 100,
+		lot:   parkLot{first: DefaultParkFirst, count: DefaultParkSlots, timeout: DefaultParkTimeout},
 		calls: map[string]*session{}, legs: map[string]string{}, bridges: map[string]bool{}}
 	for _, o := range opts {
 		o(e)
@@ -228,6 +233,10 @@ func (e *Engine) inStasis(ctx context.Context, ch ari.Channel, args []string) {
 	}
 	if _, ok := s.userLegs[ch.ID]; ok {
 		e.userAnswered(ctx, s, ch.ID, start) // unlocks
+		return
+	}
+	if pickupLeg(s, ch.ID) {
+		e.pickupAnswered(ctx, s, ch.ID) // unlocks
 		return
 	}
 	if ch.ID == s.farLeg {
@@ -376,6 +385,10 @@ func (e *Engine) legGone(ctx context.Context, chanID string, cause int) {
 		return
 	}
 	delete(e.legs, chanID)
+	if pickupLeg(s, chanID) {
+		e.pickupLegGone(ctx, s, chanID) // unlocks
+		return
+	}
 	by := "user"
 	if _, ok := s.userLegs[chanID]; ok && s.userLeg == "" {
 		delete(s.userLegs, chanID)

@@ -55,6 +55,7 @@ var table = map[string]keyDoc{
 	"ari.dialer_app":                     {meaning: "Stasis application of the dialer's customer and agent legs"},
 	"ari.calls_app":                      {meaning: "Stasis application of users' calls: click-to-call legs and the calls the dialplan sends to `Stasis(pbxagent-calls,…)` (see docs/calls.md); empty turns the calls engine off"},
 	"ari.calls_dial":                     {meaning: "dial string of a click-to-call's destination, `{to}` standing for the number: `PJSIP/{to}` for extensions, `PJSIP/{to}@trunk` or `Local/{to}@from-internal` to reach trunks through the dialplan"},
+	"ari.calls_park_timeout":             {meaning: "how long a parked call (`POST /api/v1/calls/{id}/park`) waits for a pickup before it rings its owner's devices again; if they do not answer either, the call ends. `0s` waits until picked up or hung up ([calls.md](calls.md#park-and-pickup))"},
 	"ari.amd_context":                    {meaning: "dialplan context running `AMD()` for answering-machine detection"},
 	"ari.idle_timeout":                   {meaning: "how long an idle HTTP connection to Asterisk is kept; keep it below Asterisk's `http.conf` `session_keep_alive` (15 s by default), or requests race Asterisk closing the connection"},
 	"phones.allow":                       {meaning: "CIDRs that may read the global book without phone credentials"},

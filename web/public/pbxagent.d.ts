@@ -298,6 +298,18 @@ export declare class PbxAgent {
   muteCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
 
   /**
+   * Park a call: the far party waits with music on hold under a park slot, the user's device hangs up
+   * POST /api/v1/calls/{id}/park
+   */
+  parkCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
+
+  /**
+   * Pick up a parked call on your devices
+   * POST /api/v1/calls/{id}/pickup
+   */
+  pickupCall(params: { id: string; }, body: PickupInputInput, init?: RequestInit): Promise<Call>;
+
+  /**
    * Take a call off hold
    * POST /api/v1/calls/{id}/resume
    */
@@ -932,10 +944,12 @@ export interface Call {
   id: string;
   /** The user's audio does not reach the destination (POST /api/v1/calls/{id}/mute) */
   muted: boolean;
+  /** The park slot of a parked call (POST /api/v1/calls/{id}/park); absent otherwise */
+  parked_slot?: number;
   /** Names of the recordings made of the call (GET /api/v1/recordings/{name}), oldest first */
   recordings?: string[];
-  /** dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; ended */
-  state: "dialing" | "ringing" | "up" | "held" | "ended";
+  /** dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; parked: the far party waits with music on hold under parked_slot; ended */
+  state: "dialing" | "ringing" | "up" | "held" | "parked" | "ended";
   /** The destination dialled */
   to: string;
   /** The called party's name, from the directory */
@@ -1699,6 +1713,11 @@ export interface PhonebookPage {
   total: number;
   /** total is a lower bound: the count stopped at its cap */
   total_capped?: boolean;
+}
+
+export interface PickupInputInput {
+  /** One of the picking user's endpoints to ring; empty rings all of them at once */
+  device?: string;
 }
 
 export interface PlaceInputInput {
