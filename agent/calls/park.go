@@ -145,8 +145,9 @@ func (e *Engine) Park(ctx context.Context, v Viewer, id string) (Call, error) {
 		e.destroyBridge(ctx, id, hold)
 		return e.Get(Viewer{All: true}, id)
 	}
-	// Adding a channel that is in another bridge moves it (res_stasis
-	// control_add_channel_to_bridge departs the old bridge first).
+	// Adding a channel that is in another bridge moves it (Asterisk's
+	// res/stasis/control.c, control_swap_channel_in_bridge: "Depart
+	// whatever Stasis bridge we're currently in").
 	if err := bridges.AddChannel(ctx, hold, ari.AddChannelRequest{Channels: []string{far}}); err != nil {
 		e.end(ctx, id, ari.CauseFailure, "system")
 		return Call{}, fmt.Errorf("calls: park %s: move the far party: %w", id, err)
