@@ -320,6 +320,8 @@ export default {
     modelHint: 'For your reference, e.g. T46U.',
     owner: 'Owner',
     ownerHint: 'The phone also shows its owner\'s personal contacts and is listed among their devices.',
+    endpoints: 'Lines (Asterisk endpoints)',
+    endpointsHint: 'The SIP accounts the phone registers, comma-separated, e.g. PJSIP/101; each one of the owner\'s devices. Calls are answered from the API on the phone whose line rings.',
     noOwner: 'No owner (global contacts only)',
     unknownOwner: 'Unknown user {id}',
     username: 'Phone user name',
