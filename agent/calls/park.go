@@ -103,6 +103,10 @@ func (e *Engine) Park(ctx context.Context, v Viewer, id string) (Call, error) {
 		e.mu.Unlock()
 		return Call{}, fmt.Errorf("%w: the call is %s; only a call that is up or held can be parked", ErrState, st)
 	}
+	if s.xfer != "" {
+		e.mu.Unlock()
+		return Call{}, fmt.Errorf("%w: a transfer is in progress (complete, cancel or swap it)", ErrState)
+	}
 	slot := e.takeSlot(id)
 	if slot == 0 {
 		e.mu.Unlock()
