@@ -89,7 +89,7 @@ func (h *Handler) Routes() []platform.Route {
 			ID:      "placeCall",
 			Summary: "Click-to-call: ring the user's device, then dial the destination when it answers",
 			Description: "Rings the user's device (or all their devices at once), asking desk phones to answer by themselves " +
-				"(the SIP header the phone's vendor honours, Call-Info answer-after=0 or Alert-Info info=alert-autoanswer, "+
+				"(the SIP header the phone's vendor honours, Call-Info answer-after=0 or Alert-Info info=alert-autoanswer, " +
 				"both for an endpoint on no registered phone); when one answers, the destination is dialled " +
 				"through `ari.calls_dial` and both are bridged. Answers at once with the call, state dialing; follow it " +
 				"with GET /api/v1/calls/{id} or the call events.",
