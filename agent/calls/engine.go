@@ -439,6 +439,7 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 	}
 	bridge := s.bridge
 	delete(e.bridges, bridge)
+	e.unpark(s)
 	e.ended = append(e.ended, id)
 	for len(e.ended) > e.keepEnded {
 		delete(e.calls, e.ended[0])

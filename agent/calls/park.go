@@ -177,6 +177,21 @@ func (e *Engine) Park(ctx context.Context, v Viewer, id string) (Call, error) {
 	return c, nil
 }
 
+// unpark stops the park timeout of an ending call and frees its slot.
+// Called with mu.
+func (e *Engine) unpark(s *session) {
+	if s.park == nil {
+		return
+	}
+	if s.park.timer != nil {
+		s.park.timer.Stop()
+	}
+	if e.lot.used[s.park.slot] == s.call.ID {
+		delete(e.lot.used, s.park.slot)
+	}
+	s.park = nil
+}
+
 // armParkTimer starts the park timeout of s. Called with mu.
 func (e *Engine) armParkTimer(s *session) {
 	if e.lot.timeout <= 0 {
