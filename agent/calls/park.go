@@ -312,8 +312,10 @@ func pickupLeg(s *session, chanID string) bool {
 }
 
 // pickupAnswered bridges the pickup leg that answered first with the
-// parked party; the other pickup legs stop ringing. Called with mu held;
-// unlocks it.
+// parked party; the other pickup legs stop ringing. The call is the
+// picking user's at once (their leg's end ends it); it is up, and
+// call_picked_up published, once both parties are bridged. Called with mu
+// held; unlocks it.
 func (e *Engine) pickupAnswered(ctx context.Context, s *session, chanID string) {
 	p := s.park
 	id, far, hold := s.call.ID, s.farLeg, s.bridge
@@ -326,14 +328,12 @@ func (e *Engine) pickupAnswered(ctx context.Context, s *session, chanID string) 
 	slices.Sort(others)
 	mixing := id + "-bridge" + strconv.Itoa(p.round)
 	before := s.call.UserID
-	s.park = nil
 	s.userLeg, s.userLegs = chanID, map[string]string{}
 	s.call.UserID, s.call.Devices, s.call.Device = p.picker, p.devices, p.legs[chanID]
-	s.call.State, s.call.ParkedSlot = StateUp, 0
+	p.legs = map[string]string{} // no pickup leg any more: chanID is the user's leg
 	delete(e.bridges, hold)
 	s.bridge = mixing
 	e.bridges[mixing] = true
-	c := snapshot(s)
 	e.mu.Unlock()
 	for _, o := range others {
 		e.hangup(ctx, o, ari.ReasonNormal)
@@ -341,20 +341,31 @@ func (e *Engine) pickupAnswered(ctx context.Context, s *session, chanID string) 
 	bridges := e.cli.Bridges()
 	if _, err := bridges.Create(ctx, ari.BridgeRequest{ID: mixing, Type: []string{"mixing"}, Name: "call " + id}); err != nil {
 		e.log.Warn("calls: pickup: create the bridge", "call", id, "err", err)
+		e.destroyBridge(ctx, id, hold)
 		e.end(ctx, id, ari.CauseFailure, "system")
 		return
 	}
-	if err := bridges.AddChannel(ctx, mixing, ari.AddChannelRequest{Channels: []string{far, chanID}}); err != nil {
+	err := bridges.AddChannel(ctx, mixing, ari.AddChannelRequest{Channels: []string{far, chanID}})
+	e.destroyBridge(ctx, id, hold)
+	if err != nil {
 		if !ari.IsNotFound(err) {
 			e.log.Warn("calls: pickup: bridge the parties", "call", id, "err", err)
 			e.end(ctx, id, ari.CauseFailure, "system")
 		}
 		return
 	}
-	e.destroyBridge(ctx, id, hold)
-	if e.isEnded(id) {
+	e.mu.Lock()
+	if s.call.State != StateParked || s.park != p {
+		e.mu.Unlock() // ended meanwhile
 		return
 	}
+	if e.lot.used[p.slot] == id {
+		delete(e.lot.used, p.slot)
+	}
+	s.park = nil
+	s.call.State, s.call.ParkedSlot = StateUp, 0
+	c := snapshot(s)
+	e.mu.Unlock()
 	audience := []string{c.UserID}
 	if before != c.UserID {
 		audience = append(audience, before)
