@@ -40,7 +40,11 @@ func newCalls(b *build) (platform.Component, error) {
 	}
 	copts := []calls.Option{calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log), calls.WithPublisher(pub),
 		calls.WithTransferStore(b.store.Meta("transfers")),
-		calls.WithUsers(callsUsers{b.d.users}), calls.WithConfig(b.cfg.Calls.Config)}
+		calls.WithUsers(callsUsers{b.d.users}), calls.WithConfig(b.cfg.Calls.Config),
+		calls.WithPark(calls.DefaultParkFirst, calls.DefaultParkSlots, b.cfg.ARI.CallsParkTimeout)}
+	if b.d.phones != nil {
+		copts = append(copts, calls.WithPhoneMap(phoneMap{b.d.phones}))
+	}
 	if b.d.cid != nil {
 		copts = append(copts, calls.WithNames(callsNames{b.d.cid.svc}))
 	}
@@ -166,4 +170,14 @@ func (n callsNames) Name(ctx context.Context, number string) (string, error) {
 		return "", nil
 	}
 	return n.svc.DisplayName(res.Name), nil
+}
+
+// phoneMap finds the desk phone registering an endpoint in the phones
+// registry (each phone's endpoints).
+type phoneMap struct{ phones *phones.Service }
+
+// PhoneOf implements calls.PhoneMap.
+func (m phoneMap) PhoneOf(endpoint string) (calls.DeskPhone, bool) {
+	mac, vendor, ok := m.phones.PhoneOf(endpoint)
+	return calls.DeskPhone{MAC: mac, Vendor: vendor}, ok
 }

@@ -48,6 +48,10 @@ type Engine struct {
 	reconciled func()
 	// dp is the part for calls the dialplan sends (inbound.go).
 	dp dialplanConf
+	// phoneMap knows the desk phone behind an endpoint (WithPhoneMap).
+	phoneMap PhoneMap
+	// lot holds the park slots (park.go; guarded by mu).
+	lot parkLot
 
 	mu      sync.Mutex
 	calls   map[string]*session // call id
@@ -70,6 +74,8 @@ type session struct {
 	xfer       string // the transfer in progress (transfer.go)
 	// in is set for a call that came from the dialplan (inbound.go).
 	in *dialplanCall
+	// park is the parking of a parked call (park.go).
+	park *parking
 }
 
 // Option configures the engine.
@@ -119,6 +125,7 @@ func WithFallbackLabel(l string) Option { return func(e *Engine) { e.fallback = 
 func New(cli ari.Client, app string, opts ...Option) *Engine {
 	e := &Engine{cli: cli, app: app, dial: DefaultDial, userRing: 30 * time.Second, farRing: 60 * time.Second,
 		autoInfo: true, pub: NopPublisher{}, log: slog.Default(), clk: clock.Real{}, fallback: "fallback", keepEnded: 100,
+		lot:   parkLot{first: DefaultParkFirst, count: DefaultParkSlots, timeout: DefaultParkTimeout},
 		calls: map[string]*session{}, legs: map[string]string{}, bridges: map[string]bool{}}
 	for _, o := range opts {
 		o(e)
@@ -243,6 +250,10 @@ func (e *Engine) inStasis(ctx context.Context, ch ari.Channel, args []string) {
 	}
 	if _, ok := s.userLegs[ch.ID]; ok {
 		e.userAnswered(ctx, s, ch.ID, start) // unlocks
+		return
+	}
+	if pickupLeg(s, ch.ID) {
+		e.pickupAnswered(ctx, s, ch.ID) // unlocks
 		return
 	}
 	if ch.ID == s.farLeg {
@@ -393,6 +404,10 @@ func (e *Engine) legGone(ctx context.Context, chanID string, cause int) {
 		return
 	}
 	delete(e.legs, chanID)
+	if pickupLeg(s, chanID) {
+		e.pickupLegGone(ctx, s, chanID) // unlocks
+		return
+	}
 	if s.in != nil {
 		e.dialplanLegGone(ctx, s, chanID, cause) // unlocks
 		return
@@ -442,6 +457,7 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 	}
 	bridge := s.bridge
 	delete(e.bridges, bridge)
+	e.unpark(s)
 	e.ended = append(e.ended, id)
 	for len(e.ended) > e.keepEnded {
 		delete(e.calls, e.ended[0])

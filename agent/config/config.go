@@ -222,7 +222,7 @@ func Default() Config {
 		AGI: AGI{Addr: "127.0.0.1:4573", MaxSessions: 4096, FirstLineTimeout: 200 * time.Millisecond, MaxWaiting: 4096},
 		SIP: SIP{MissStatus: 404, TCPMaxConns: 1024, TCPMaxConnsPerIP: 64, TCPMessageTimeout: 5 * time.Second,
 			TCPIdleTimeout: 2 * time.Minute, UnackedPerIP: 64, LogBurst: 10, LogInterval: time.Minute},
-		ARI: ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer", CallsApp: "pbxagent-calls", CallsDial: "PJSIP/{to}", IdleTimeout: 10 * time.Second},
+		ARI: ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer", CallsApp: "pbxagent-calls", CallsDial: "PJSIP/{to}", CallsParkTimeout: 45 * time.Second, IdleTimeout: 10 * time.Second},
 		Phones: Phones{GroupBy: "company", RefreshMinutes: 60, LoginMaxFailures: 10, LoginWindow: 10 * time.Minute,
 			LoginMaxUsersPerAddress: 50, LoginMaxAccountFailures: 100, LoginMaxTracked: 10000, DigestMaxNonces: 65536,
 			BookMax: phones.DefaultBookLimits(), CTI: phones.CTIConfig{Timeout: 5 * time.Second}},

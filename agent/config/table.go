@@ -60,6 +60,7 @@ var table = map[string]keyDoc{
 	"calls.ring_device_timeout":          {meaning: "with `ring_strategy: sequential`, how long each device rings before the next (`ring_timeout` still bounds the whole)"},
 	"calls.noanswer_label":               {meaning: "dialplan label (in the caller's extension) a caller nobody answered goes on at, with `PBXAGENT_STATUS` NOANSWER, BUSY or CHANUNAVAIL ([asterisk.md](asterisk.md#calls-through-pbxagent))"},
 	"calls.lookup_timeout":               {meaning: "bounds the inbound caller's name lookup in the directory before the devices ring; past it (or on an error) they ring with the caller ID as it came"},
+	"ari.calls_park_timeout":             {meaning: "how long a parked call (`POST /api/v1/calls/{id}/park`) waits for a pickup before it rings its owner's devices again; if they do not answer either, the call ends. `0s` waits until picked up or hung up ([calls.md](calls.md#park-and-pickup))"},
 	"ari.amd_context":                    {meaning: "dialplan context running `AMD()` for answering-machine detection"},
 	"ari.idle_timeout":                   {meaning: "how long an idle HTTP connection to Asterisk is kept; keep it below Asterisk's `http.conf` `session_keep_alive` (15 s by default), or requests race Asterisk closing the connection"},
 	"phones.allow":                       {meaning: "CIDRs that may read the global book without phone credentials"},

@@ -219,6 +219,8 @@ export default {
             : (talking ? btn('hold', s.hold, s.holdOne, () => act(c, () => client.holdCall({ id: c.id }), s.held)) : null),
           talking ? btn('digits', s.digits, s.digitsOne, () => keypad(c)) : null,
           talking ? btn('transfer', s.transfer, s.transferOne, () => transfer(c)) : null,
+          talking ? btn('park', s.park, s.parkOne, () => act(c, () => client.parkCall({ id: c.id }), s.parked)) : null,
+          c.state === 'parked' ? btn('pickup', s.pickup, s.pickupOne, () => act(c, () => client.pickupCall({ id: c.id }, {}), s.pickingUp)) : null,
           btn('hangup', s.hangup, s.hangupOne, () => hangup(c, s.hungUp), 'danger'),
         ];
       }
@@ -272,11 +274,27 @@ export default {
 
     /**
      * Answers a ringing call on the user's desk phone (its own remote
-     * control). With several desk phones the user picks one in a dialog;
-     * with one (or none: the API says why) it is sent at once.
+     * control): pbxagent picks the phone (the only one, or the one whose
+     * line rings); when it cannot tell, the user picks one in a dialog.
      */
     async function answer(c) {
-      if (phones.length <= 1) {
+      if (phones.length > 1) {
+        // pbxagent picks the phone whose line rings when the phones say
+        // which lines they register; else (400 on phone) the user picks.
+        try {
+          await client.answerCall({ id: c.id }, {});
+          clearRowError(c);
+          ctx.notify(ui.fmt(s.answered, { to: party(c) }));
+          await reload().catch(ctx.error);
+          return;
+        } catch (err) {
+          const field = Array.isArray(err && err.details) && err.details[0] && err.details[0].field;
+          if (!(err && err.status === 400 && field === 'phone')) {
+            rowError(c, err);
+            return;
+          }
+        }
+      } else {
         await act(c, () => client.answerCall({ id: c.id }, {}), s.answered);
         return;
       }
