@@ -459,7 +459,8 @@ export default {
         try {
           do {
             again = false;
-            const res = await client.listCalls();
+            // My calls only: a supervisor's list would hold everyone's.
+            const res = await client.listCalls(me.id ? { user: me.id } : {});
             const next = (res.calls || []).filter((c) => c.state !== 'ended');
             // The transfers of the calls that have one in progress (or a
             // newer one than known).
@@ -506,12 +507,15 @@ export default {
         topics: ['calls'],
         onEvent: (ev) => {
           const d = ev && ev.data;
-          if (ev && typeof ev.type === 'string' && ev.type.startsWith('transfer_') && d) {
+          // A supervisor gets everyone's call events: only the user's
+          // own change the live list (the history shows everyone's).
+          const mine = !(d && me.id && d.user_id && d.user_id !== me.id);
+          if (mine && ev && typeof ev.type === 'string' && ev.type.startsWith('transfer_') && d) {
             setTransfer(d, false);
             render();
           }
-          if (ev && ev.type === 'call_ended' && d && d.id) ended.set(d.id, d);
-          reload().catch(ctx.error);
+          if (mine && ev && ev.type === 'call_ended' && d && d.id) ended.set(d.id, d);
+          if (mine) reload().catch(ctx.error);
           if (ev && ev.type === 'call_ended') history.refresh();
         },
         onResync: () => { reload().catch(ctx.error); },
