@@ -2,7 +2,8 @@
 // rings first, the number is dialled when it answers) and control my live
 // calls: answer (through my desk phone's remote control) or decline an
 // incoming call, hang up, hold / resume, send digits from a keypad
-// dialog, transfer (blind or attended, with complete / cancel / swap). The
+// dialog, record (pause, resume, stop), transfer (blind or attended, with
+// complete / cancel / swap), park / pick up. The
 // list is live from the events socket (GET /api/v1/events, topic calls)
 // and is also polled every 2 s, so that it stays right while the socket
 // is down or the daemon does not publish call events on it. Changes the
@@ -130,6 +131,8 @@ export default {
       const t = activeTransfer(c);
       return h('div', {},
         h('span', { dataset: { live: 'state' } }, s.states[c.state] || c.state),
+        c.recording === 'recording' || c.recording === 'paused'
+          ? h('div', { class: 'hint', dataset: { live: 'recording' } }, c.recording === 'paused' ? s.recordingPausedNow : s.recordingNow) : null,
         t ? h('div', { class: 'hint', dataset: { live: 'transfer', transfer: t.state } }, transferText(c, t)) : null);
     }
 
@@ -139,7 +142,7 @@ export default {
       // in place.
       const next = calls.map((c) => {
         const t = activeTransfer(c);
-        return `${c.id}:${c.state}:${c.device || ''}:${party(c)}:${t ? `${t.state}/${t.talking || ''}` : ''}:${rowErrors.has(c.id) ? rowErrors.get(c.id).seq : ''}`;
+        return `${c.id}:${c.state}:${c.device || ''}:${c.recording || ''}:${party(c)}:${t ? `${t.state}/${t.talking || ''}` : ''}:${rowErrors.has(c.id) ? rowErrors.get(c.id).seq : ''}`;
       }).join(',');
       if (next === shape) {
         for (const c of calls) {
@@ -218,6 +221,7 @@ export default {
             ? btn('resume', s.resume, s.resumeOne, () => act(c, () => client.resumeCall({ id: c.id }), s.resumed))
             : (talking ? btn('hold', s.hold, s.holdOne, () => act(c, () => client.holdCall({ id: c.id }), s.held)) : null),
           talking ? btn('digits', s.digits, s.digitsOne, () => keypad(c)) : null,
+          ...(talking ? recordButtons(c, btn) : []),
           talking ? btn('transfer', s.transfer, s.transferOne, () => transfer(c)) : null,
           talking ? btn('park', s.park, s.parkOne, () => act(c, () => client.parkCall({ id: c.id }), s.parked)) : null,
           c.state === 'parked' ? btn('pickup', s.pickup, s.pickupOne, () => act(c, () => client.pickupCall({ id: c.id }, {}), s.pickingUp)) : null,
@@ -228,6 +232,25 @@ export default {
       return h('div', {},
         h('div', { class: 'row-actions' }, buttons),
         e ? h('div', { id: `calls-err-${c.id}`, class: 'row-error', dataset: { live: 'error' } }, ui.errorView(e.err, common)) : null);
+    }
+
+    /**
+     * Record / Pause / Resume recording / Stop recording, by the call's
+     * recording state (POST /api/v1/calls/{id}/record); none when the
+     * daemon has no recording (the call has no recording field).
+     */
+    function recordButtons(c, btn) {
+      if (!c.recording || typeof client.recordCall !== 'function') return [];
+      const rec = (action, done) => () => act(c, () => client.recordCall({ id: c.id }, { action }), done);
+      if (c.recording === 'recording') {
+        return [btn('record-pause', s.recordPause, s.recordPauseOne, rec('pause', s.recordPaused)),
+          btn('record-stop', s.recordStop, s.recordStopOne, rec('stop', s.recordStopped))];
+      }
+      if (c.recording === 'paused') {
+        return [btn('record-resume', s.recordResume, s.recordResumeOne, rec('resume', s.recordResumed)),
+          btn('record-stop', s.recordStop, s.recordStopOne, rec('stop', s.recordStopped))];
+      }
+      return [btn('record', s.record, s.recordOne, rec('start', s.recordStarted))];
     }
 
     /** Shows err in the call's row (and in the page's alert region). */
