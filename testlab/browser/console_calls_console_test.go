@@ -181,7 +181,7 @@ func TestConsoleCallsConsole(t *testing.T) {
 		{name: "the completed transfer announced", ok: res.Transferred == "The call with Anna Muster (+38761555000) was transferred to 201."},
 		{name: "an unknown caller shown by number", ok: res.Unknown == "+38761999000"},
 		{name: "the cancelled transfer announced", ok: res.Cancelled == "The transfer to 201 is cancelled: you are talking to +38761999000 again."},
-		{name: "the focus back on the call's first button after cancel", ok: res.FocusCancel == "hold"},
+		{name: "the focus on Transfer again after cancel", ok: res.FocusCancel == "transfer"},
 		{name: "the blind transfer announced", ok: res.Blind == "The call with +38761999000 was transferred to 202."},
 		{name: "declined", ok: res.Declined == "You declined the call from +38761777000."},
 		{name: "axe in every state", ok: len(res.A11y) >= 13},

@@ -138,7 +138,7 @@ run(async ({ page, result }) => {
   await news(fmt(C.newsTransferCancelled, { to: '+38761999000', recipient: '201' })).waitFor();
   result.cancelled_news = await page.locator('#calls-news').innerText();
   await row('[data-transfer=""][data-state="up"]').waitFor();
-  result.focus_after_cancel = await awaitFocus('hold');
+  result.focus_after_cancel = await awaitFocus('transfer');
   await checkA11y(page, 'calls console: transfer cancelled');
 
   step('blind transfer to 202');

@@ -16,6 +16,12 @@ import { historySection } from './calls-history.js';
 const POLL_MS = 2000;
 const TICK_MS = 1000;
 
+/** The button that takes an action's place once it is done (Hold → Resume, Record → Pause recording…). */
+const SUCCESSOR = {
+  hold: 'resume', resume: 'hold', record: 'record-pause', 'record-pause': 'record-resume', 'record-resume': 'record-pause',
+  'record-stop': 'record', transfer: 'complete', 'cancel-transfer': 'transfer', park: 'pickup', pickup: 'hold',
+};
+
 /** Whether a transfer in state st is over. */
 const over = (st) => st === 'completed' || st === 'cancelled' || st === 'abandoned';
 
@@ -187,7 +193,8 @@ export default {
      */
     function refocus(id, action) {
       const btns = [...list.querySelectorAll('button[data-action]')].filter((b) => b.dataset.call === id);
-      const again = btns.find((b) => b.dataset.action === action) || btns[0];
+      const find = (a) => btns.find((b) => b.dataset.action === a);
+      const again = find(action) || find(SUCCESSOR[action]) || btns[0];
       if (again) again.focus();
       else listHeading.focus();
     }
@@ -230,7 +237,7 @@ export default {
       }
       const e = rowErrors.get(c.id);
       return h('div', {},
-        h('div', { class: 'row-actions' }, buttons),
+        h('div', { class: 'row-actions wrap' }, buttons),
         e ? h('div', { id: `calls-err-${c.id}`, class: 'row-error', dataset: { live: 'error' } }, ui.errorView(e.err, common)) : null);
     }
 
