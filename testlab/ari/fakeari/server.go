@@ -53,6 +53,7 @@ type Server struct {
 	keepAlive   time.Duration
 	noRecDir    bool
 	amdBroken   bool
+	tap         func(ev []byte, at time.Time) // WithEventTap
 
 	mu        sync.Mutex
 	rng       *rand.Rand
