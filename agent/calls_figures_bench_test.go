@@ -1,12 +1,16 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -147,6 +151,7 @@ func (r *figRig) signIn(name string, abilities, endpoints []string) figUser {
 // receipt is a call event read by a socket client, stamped when read.
 type receipt struct {
 	typ, id, state string
+	pub            time.Time // when the hub published it (the frame's time)
 	at             time.Time
 }
 
@@ -178,13 +183,14 @@ func (r *figRig) socket(ctx context.Context, u figUser, out chan<- receipt, wg *
 			}
 			var m struct {
 				Op, Type string
+				Time     time.Time
 				Data     struct{ ID, State string }
 			}
 			if json.Unmarshal(b, &m) != nil || m.Op != "event" {
 				continue
 			}
 			select {
-			case out <- receipt{typ: m.Type, id: m.Data.ID, state: m.Data.State, at: at}:
+			case out <- receipt{typ: m.Type, id: m.Data.ID, state: m.Data.State, pub: m.Time, at: at}:
 			case <-ctx.Done():
 				return
 			}
@@ -192,9 +198,9 @@ func (r *figRig) socket(ctx context.Context, u figUser, out chan<- receipt, wg *
 	}()
 }
 
-// place places calls, perUser for each user, all at once, and returns
-// their ids.
-func (r *figRig) place(perUser int) []string {
+// place places calls, perUser for each user, all at once (pace 0) or one
+// every pace, and returns their ids.
+func (r *figRig) place(perUser int, pace time.Duration) []string {
 	r.tb.Helper()
 	var mu sync.Mutex
 	var ids []string
@@ -202,6 +208,9 @@ func (r *figRig) place(perUser int) []string {
 	errs := make(chan string, len(r.users)*perUser)
 	for i := range r.users {
 		for range perUser {
+			if pace > 0 {
+				time.Sleep(pace) // the driver's pace, not a wait for an event
+			}
 			wg.Add(1)
 			go func(u *figUser) {
 				defer wg.Done()
@@ -246,9 +255,13 @@ func await(tb testing.TB, in <-chan receipt, typ, state string, n int) []receipt
 	return got
 }
 
-// hangUpFar hangs up the destinations of ids (the far end hangs up).
-func (r *figRig) hangUpFar(ids []string) {
+// hangUpFar hangs up the destinations of ids (the far end hangs up),
+// one every pace.
+func (r *figRig) hangUpFar(ids []string, pace time.Duration) {
 	for _, id := range ids {
+		if pace > 0 {
+			time.Sleep(pace) // the driver's pace, not a wait for an event
+		}
 		if !r.srv.Hangup(id+"-far", 16) {
 			r.tb.Fatalf("call %s: no destination channel to hang up", id)
 		}
@@ -304,8 +317,10 @@ func receiptKey(rc receipt) string {
 // BenchmarkCallEventLatency200Calls: issue #19's figure "with 200
 // concurrent calls on the stand-in, an event reaches the WebSocket client
 // within 50 ms of Asterisk's event (p99)". One op: 50 users place 4
-// click-to-calls each, all at once (200 calls); their desks auto-answer,
-// the destination answers; then every destination hangs up. Measured:
+// click-to-calls each (200 calls), all at once ("burst") or one every
+// 5 ms ("paced-5ms": 200 calls a second); their desks auto-answer, the
+// destination answers; then every destination hangs up, at the same
+// pace. Measured:
 // from the stand-in sending an ARI event (the user's leg ringing, the
 // destination entering the application on answer, the destination
 // destroyed) to a socket client having read the matching call event
@@ -315,11 +330,17 @@ func receiptKey(rc receipt) string {
 // "50-users": each user's own socket gets their calls'. Reported: p50 and
 // p99 over all three kinds of event, and p99 of each.
 func BenchmarkCallEventLatency200Calls(b *testing.B) {
-	b.Run("supervisor", func(b *testing.B) { benchCallEvents(b, true) })
-	b.Run("50-users", func(b *testing.B) { benchCallEvents(b, false) })
+	for _, pace := range []time.Duration{0, 5 * time.Millisecond} {
+		name := "burst"
+		if pace > 0 {
+			name = "paced-" + pace.String()
+		}
+		b.Run(name+"/supervisor", func(b *testing.B) { benchCallEvents(b, true, pace) })
+		b.Run(name+"/50-users", func(b *testing.B) { benchCallEvents(b, false, pace) })
+	}
 }
 
-func benchCallEvents(b *testing.B, supervisor bool) {
+func benchCallEvents(b *testing.B, supervisor bool, pace time.Duration) {
 	const users, perUser = 50, 4
 	r := newFigRig(b, users)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -336,9 +357,9 @@ func benchCallEvents(b *testing.B, supervisor bool) {
 	}
 	round := func() map[string][]time.Duration {
 		r.tap.take()
-		ids := r.place(perUser)
+		ids := r.place(perUser, pace)
 		got := await(b, in, "call_answered", "", len(ids))
-		r.hangUpFar(ids)
+		r.hangUpFar(ids, pace)
 		got = append(got, await(b, in, "call_ended", "", len(ids))...)
 		ari := ariTimes(r.tap.take())
 		lat := map[string][]time.Duration{}
@@ -353,6 +374,8 @@ func benchCallEvents(b *testing.B, supervisor bool) {
 			}
 			kind := k[:strings.IndexByte(k, '|')]
 			lat[kind] = append(lat[kind], rc.at.Sub(t0))
+			lat["engine"] = append(lat["engine"], rc.pub.Sub(t0))
+			lat["delivery"] = append(lat["delivery"], rc.at.Sub(rc.pub))
 		}
 		return lat
 	}
@@ -374,6 +397,11 @@ func benchCallEvents(b *testing.B, supervisor bool) {
 	}
 	b.ReportMetric(pct(every, 50), "p50-ms")
 	b.ReportMetric(pct(every, 99), "p99-ms")
+	// Where the time goes: Asterisk's event to the hub's publish (the ARI
+	// socket and the calls engine), and publish to the client's read (the
+	// hub and the events socket).
+	b.ReportMetric(pct(all["engine"], 99), "engine-p99-ms")
+	b.ReportMetric(pct(all["delivery"], 99), "delivery-p99-ms")
 }
 
 // pct is the p-th percentile of d in ms.
@@ -386,3 +414,112 @@ func pct(d []time.Duration, p int) float64 {
 	return float64(s[min(len(s)*p/100, len(s)-1)].Microseconds()) / 1000
 }
 
+
+// BenchmarkCallsMemory1000: issue #19's figure "1 000 concurrent calls
+// tracked: the daemon's memory grows ≤ 100 MB". One op: 100 users place
+// 10 click-to-calls each, one every millisecond, and all 1 000 are held
+// up (answered, bridged) while a supervisor's events socket follows them;
+// the live heap (after a collection) and the goroutines' stacks are read
+// before the first is placed
+// and once all are up, then every destination hangs up. The stand-in runs
+// in the same process: its share of the growth is told apart by the heap
+// profile (allocations made under testlab/ari/fakeari) and reported
+// apart. Reported per op: "daemon-MB" (the growth less the stand-in's:
+// engine, ARI client, hub and its window, HTTP; the benchmark's own
+// socket client is in it too), "standin-MB" and "total-MB".
+func BenchmarkCallsMemory1000(b *testing.B) {
+	const users, perUser = 100, 10
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+	runtime.MemProfileRate = 4096 // a finer sample for the split
+	r := newFigRig(b, users)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	in := make(chan receipt, 1<<16)
+	r.socket(ctx, r.sup, in, &wg)
+	// Warm-up: 100 calls placed and ended (pools, connections, maps).
+	warm := figRig{tb: b, srv: r.srv, base: r.base, http: r.http, users: r.users[:10], tap: r.tap}
+	ids := warm.place(10, 0)
+	await(b, in, "call_answered", "", len(ids))
+	r.hangUpFar(ids, 0)
+	await(b, in, "call_ended", "", len(ids))
+	var daemon, standin, total float64
+	b.ResetTimer()
+	for range b.N {
+		r.tap.take()
+		before := liveHeap()
+		ids := r.place(perUser, time.Millisecond)
+		await(b, in, "call_answered", "", len(ids))
+		r.tap.take()
+		after := liveHeap()
+		total += float64(after.total-before.total) / 1e6
+		standin += (after.standin - before.standin) / 1e6
+		daemon += (float64(after.total-before.total) - (after.standin - before.standin)) / 1e6
+		r.hangUpFar(ids, 0)
+		await(b, in, "call_ended", "", len(ids))
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(daemon/n, "daemon-MB")
+	b.ReportMetric(standin/n, "standin-MB")
+	b.ReportMetric(total/n, "total-MB")
+}
+
+// heapUse is the live heap: in all (runtime.MemStats.HeapAlloc after a
+// collection, plus the goroutines' stacks) and the part the heap profile
+// puts under the stand-in.
+type heapUse struct {
+	total   uint64
+	standin float64
+}
+
+// liveHeap collects garbage and reads the live heap.
+func liveHeap() heapUse {
+	runtime.GC()
+	runtime.GC() // the profile shows the heap as of the last completed cycle
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return heapUse{total: ms.HeapAlloc + ms.StackInuse, standin: profiledBytes("/testlab/ari/fakeari.")}
+}
+
+// profiledBytes sums the in-use bytes of the heap profile's samples whose
+// stack has a frame containing under, unsampled as pprof does
+// (runtime/pprof's scaleHeapSample).
+func profiledBytes(under string) float64 {
+	var buf bytes.Buffer
+	if err := pprof.Lookup("heap").WriteTo(&buf, 1); err != nil {
+		return 0
+	}
+	rate := float64(runtime.MemProfileRate)
+	var sum float64
+	var objs, size float64
+	match := false
+	flush := func() {
+		if match && objs > 0 && size > 0 {
+			scale := 1.0
+			if rate > 1 {
+				scale = 1 / (1 - math.Exp(-(size/objs)/rate))
+			}
+			sum += size * scale
+		}
+		objs, size, match = 0, 0, false
+	}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		switch {
+		case strings.HasPrefix(line, "#\t"):
+			if strings.Contains(line, under) {
+				match = true
+			}
+		case strings.Contains(line, "] @ "):
+			flush()
+			var ao, as int64
+			var o, s int64
+			if _, err := fmt.Sscanf(line, "%d: %d [%d: %d]", &o, &s, &ao, &as); err == nil {
+				objs, size = float64(o), float64(s)
+			}
+		}
+	}
+	flush()
+	return sum
+}
