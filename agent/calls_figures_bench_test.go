@@ -414,7 +414,6 @@ func pct(d []time.Duration, p int) float64 {
 	return float64(s[min(len(s)*p/100, len(s)-1)].Microseconds()) / 1000
 }
 
-
 // BenchmarkCallsMemory1000: issue #19's figure "1 000 concurrent calls
 // tracked: the daemon's memory grows ≤ 100 MB". One op: 100 users place
 // 10 click-to-calls each, one every millisecond, and all 1 000 are held
