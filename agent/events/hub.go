@@ -187,8 +187,7 @@ func (h *Hub) Publish(_ context.Context, ev Event) error {
 	}
 	h.route.each(ev.Topic, ev.Audience, h.last, func(s *Sub) {
 		s.pending = append(s.pending, h.last)
-		s.live++
-		if s.live > h.queue {
+		if h.behind(s) > uint64(h.queue) {
 			h.cutLocked(s, fmt.Sprintf("slow consumer: more than %d events behind", h.queue))
 			return
 		}
@@ -198,6 +197,16 @@ func (h *Hub) Publish(_ context.Context, ev Event) error {
 		}
 	})
 	return nil
+}
+
+// behind is how many events the hub published since s fell behind: since
+// the oldest event it has still to be sent (its own and others'), less a
+// replay (up to floor); 0 when it has none. Caller holds mu.
+func (h *Hub) behind(s *Sub) uint64 {
+	if len(s.pending) == 0 {
+		return 0
+	}
+	return h.last - max(s.pending[0]-1, s.floor)
 }
 
 // evictOld drops the events older than the age window (caller holds mu).
@@ -227,7 +236,6 @@ type Sub struct {
 	cursor  uint64   // the stream position: events up to here were handed out or are not for it
 	floor   uint64   // events up to here (a replay) do not count as falling behind
 	pending []uint64 // sequence numbers queued for it, ascending, all after cursor
-	live    int      // entries of pending above floor
 	reason  string
 	gone    bool
 	filter  // who it is, for routing (route.go)
@@ -316,7 +324,6 @@ func (h *Hub) Resume(s *Sub, since uint64) *Resync {
 	h.flushLocked(s)
 	old := h.oldest()
 	s.pending = s.pending[:0]
-	s.live = 0
 	s.floor = h.last
 	if since > h.last || since+1 < old || since < h.first {
 		s.cursor = h.last
@@ -372,9 +379,6 @@ func (h *Hub) Next(s *Sub, max int) ([]stored, error) {
 	base := h.ring[h.head].seq
 	for j, seq := range s.pending[:k] {
 		out[j] = h.ring[(h.head+int(seq-base))%h.size]
-		if seq > s.floor {
-			s.live--
-		}
 	}
 	s.cursor = out[k-1].seq
 	s.pending = append(s.pending[:0], s.pending[k:]...)

@@ -132,9 +132,11 @@ func TestHubRoutesByPrincipalVersion(t *testing.T) {
 	}
 }
 
-// TestHubRoutedSlowConsumer: a routed subscriber falls behind only by
-// the events it is handed: others' events do not cut it off, its own do
-// past send_queue; a replay of its own events does not count.
+// TestHubRoutedSlowConsumer: a routed subscriber is as far behind as
+// the events published since the oldest it has still to be sent (others'
+// included, as when every subscriber got every event): past send_queue
+// it is cut off; others' events while it has none to be sent never cut
+// it off; a replay does not count.
 func TestHubRoutedSlowConsumer(t *testing.T) {
 	h := testHub(t, Config{RingSize: 50, RingAge: time.Minute, PingInterval: time.Second, SendQueue: 5}, clock.Real{})
 	s := h.SubscribeAs(alice, []string{"calls"}, false)
@@ -145,24 +147,35 @@ func TestHubRoutedSlowConsumer(t *testing.T) {
 		t.Fatalf("cut off by others' events: %s", r)
 	}
 	first := h.Last()
-	for i := range 6 {
+	// Hers and bob's in turn: her first is 2k-1 events back at her k-th.
+	for k := 1; k <= 4; k++ {
 		publishTo(t, h, "calls", Users("u-alice"))
-		publishTo(t, h, "calls", Users("u-bob"))
-		if r := h.CutReason(s); (r != "") != (i == 5) {
-			t.Fatalf("after %d of her events: cut %q", i+1, r)
+		if r := h.CutReason(s); (r != "") != (k == 4) {
+			t.Fatalf("at her event %d (%d behind): cut %q", k, 2*k-1, r)
 		}
+		publishTo(t, h, "calls", Users("u-bob"))
 	}
 	if r := h.CutReason(s); !strings.Contains(r, "more than 5 events behind") {
 		t.Errorf("reason %q", r)
 	}
-	// A replay of her 6 events (12 in all), then live ones.
+	// One that keeps up is not cut off.
+	fast := h.SubscribeAs(alice, []string{"calls"}, false)
+	for range 20 {
+		publishTo(t, h, "calls", Users("u-alice"))
+		publishTo(t, h, "calls", Users("u-bob"))
+		drain(t, h, fast)
+	}
+	if r := h.CutReason(fast); r != "" {
+		t.Errorf("a subscriber keeping up was cut off: %s", r)
+	}
+	// A replay of her events since first (4 + 20), then a live one.
 	late := h.SubscribeAs(alice, []string{"calls"}, false)
 	if rs := h.Resume(late, first); rs != nil {
 		t.Fatalf("resync %+v", rs)
 	}
 	live := publishTo(t, h, "calls", Users("u-alice"))
 	got := drain(t, h, late)
-	if len(got) != 7 || got[6] != live || got[0] != first+1 {
+	if len(got) != 25 || got[24] != live || got[0] != first+1 {
 		t.Errorf("replay then live: %v", rel(got, first))
 	}
 	if r := h.CutReason(late); r != "" {
