@@ -63,6 +63,9 @@ type Hub struct {
 	first uint64   // sequence number the hub started after
 	subs  map[*Sub]struct{}
 	route router // who gets what (route.go)
+	// waiting is the subscribers with events still to be sent (pending):
+	// the ones that may fall behind.
+	waiting map[*Sub]struct{}
 }
 
 // HubOption configures a Hub.
@@ -96,6 +99,7 @@ func NewHub(cfg Config, opts ...HubOption) (*Hub, error) {
 		o(h)
 	}
 	h.route.init()
+	h.waiting = map[*Sub]struct{}{}
 	h.ring = make([]stored, h.size)
 	h.last = uint64(h.clk.Now().UnixMicro())
 	h.first = h.last
@@ -187,15 +191,19 @@ func (h *Hub) Publish(_ context.Context, ev Event) error {
 	}
 	h.route.each(ev.Topic, ev.Audience, h.last, func(s *Sub) {
 		s.pending = append(s.pending, h.last)
-		if h.behind(s) > uint64(h.queue) {
-			h.cutLocked(s, fmt.Sprintf("slow consumer: more than %d events behind", h.queue))
-			return
-		}
+		h.waiting[s] = struct{}{}
 		select {
 		case s.wake <- struct{}{}:
 		default:
 		}
 	})
+	// Every subscriber with events still to be sent falls one further
+	// behind, whoever this one is for.
+	for s := range h.waiting {
+		if h.behind(s) > uint64(h.queue) {
+			h.cutLocked(s, fmt.Sprintf("slow consumer: more than %d events behind", h.queue))
+		}
+	}
 	return nil
 }
 
@@ -278,6 +286,7 @@ func (h *Hub) Unsubscribe(s *Sub) {
 		h.route.remove(s)
 	}
 	delete(h.subs, s)
+	delete(h.waiting, s)
 	s.gone = true
 	s.pending = nil
 }
@@ -298,6 +307,7 @@ func (h *Hub) cutLocked(s *Sub, reason string) {
 	s.pending = nil
 	h.route.remove(s)
 	delete(h.subs, s)
+	delete(h.waiting, s)
 	close(s.cut)
 }
 
@@ -324,6 +334,7 @@ func (h *Hub) Resume(s *Sub, since uint64) *Resync {
 	h.flushLocked(s)
 	old := h.oldest()
 	s.pending = s.pending[:0]
+	delete(h.waiting, s)
 	s.floor = h.last
 	if since > h.last || since+1 < old || since < h.first {
 		s.cursor = h.last
@@ -338,6 +349,9 @@ func (h *Hub) Resume(s *Sub, since uint64) *Resync {
 		if s.wants(ev.topic, ev.aud) {
 			s.pending = append(s.pending, seq)
 		}
+	}
+	if len(s.pending) > 0 {
+		h.waiting[s] = struct{}{}
 	}
 	return nil
 }
@@ -382,5 +396,8 @@ func (h *Hub) Next(s *Sub, max int) ([]stored, error) {
 	}
 	s.cursor = out[k-1].seq
 	s.pending = append(s.pending[:0], s.pending[k:]...)
+	if len(s.pending) == 0 {
+		delete(h.waiting, s)
+	}
 	return out, nil
 }

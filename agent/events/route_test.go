@@ -135,10 +135,10 @@ func TestHubRoutesByPrincipalVersion(t *testing.T) {
 // TestHubRoutedSlowConsumer: a routed subscriber is as far behind as
 // the events published since the oldest it has still to be sent (others'
 // included, as when every subscriber got every event): past send_queue
-// it is cut off; others' events while it has none to be sent never cut
-// it off; a replay does not count.
+// it is cut off, at its own event or another's; others' events while it
+// has none to be sent never cut it off; a replay does not count.
 func TestHubRoutedSlowConsumer(t *testing.T) {
-	h := testHub(t, Config{RingSize: 50, RingAge: time.Minute, PingInterval: time.Second, SendQueue: 5}, clock.Real{})
+	h := testHub(t, Config{RingSize: 100, RingAge: time.Minute, PingInterval: time.Second, SendQueue: 5}, clock.Real{})
 	s := h.SubscribeAs(alice, []string{"calls"}, false)
 	for range 40 {
 		publishTo(t, h, "calls", Users("u-bob"))
@@ -158,6 +158,16 @@ func TestHubRoutedSlowConsumer(t *testing.T) {
 	if r := h.CutReason(s); !strings.Contains(r, "more than 5 events behind") {
 		t.Errorf("reason %q", r)
 	}
+	// One with an event still to be sent falls behind with others'
+	// events too.
+	stuck := h.SubscribeAs(alice, []string{"calls"}, false)
+	publishTo(t, h, "calls", Users("u-alice"))
+	for i := 1; i <= 5; i++ {
+		publishTo(t, h, "calls", Users("u-bob"))
+		if r := h.CutReason(stuck); (r != "") != (i == 5) {
+			t.Fatalf("%d of bob's events after hers: cut %q", i, r)
+		}
+	}
 	// One that keeps up is not cut off.
 	fast := h.SubscribeAs(alice, []string{"calls"}, false)
 	for range 20 {
@@ -168,14 +178,14 @@ func TestHubRoutedSlowConsumer(t *testing.T) {
 	if r := h.CutReason(fast); r != "" {
 		t.Errorf("a subscriber keeping up was cut off: %s", r)
 	}
-	// A replay of her events since first (4 + 20), then a live one.
+	// A replay of her events since first (4 + 1 + 20), then a live one.
 	late := h.SubscribeAs(alice, []string{"calls"}, false)
 	if rs := h.Resume(late, first); rs != nil {
 		t.Fatalf("resync %+v", rs)
 	}
 	live := publishTo(t, h, "calls", Users("u-alice"))
 	got := drain(t, h, late)
-	if len(got) != 25 || got[24] != live || got[0] != first+1 {
+	if len(got) != 26 || got[25] != live || got[0] != first+1 {
 		t.Errorf("replay then live: %v", rel(got, first))
 	}
 	if r := h.CutReason(late); r != "" {
