@@ -54,7 +54,7 @@ type Server struct {
 	noRecDir    bool
 	amdBroken   bool
 	tap         func(ev []byte, at time.Time) // WithEventTap
-	labels      map[string]map[string]int // context → label → priority (WithDialplanLabels)
+	labels      map[string]map[string]int     // context → label → priority (WithDialplanLabels)
 
 	mu        sync.Mutex
 	rng       *rand.Rand
