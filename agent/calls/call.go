@@ -67,6 +67,9 @@ type Call struct {
 	CreatedAt  time.Time  `json:"created_at" doc:"When the call was placed" example:"2026-12-07T09:30:00Z"`
 	AnsweredAt *time.Time `json:"answered_at,omitempty" doc:"When the destination answered" example:"2026-12-07T09:30:09Z"`
 	EndedAt    *time.Time `json:"ended_at,omitempty" doc:"When the call ended" example:"2026-12-07T09:34:12Z"`
+	// Recording says whether the call is being recorded (POST
+	// /api/v1/calls/{id}/record).
+	Recording RecordingState `json:"recording" openapi:"enum=off|recording|paused" doc:"Whether the call is being recorded: off, recording, or paused (POST /api/v1/calls/{id}/record)" example:"off"`
 }
 
 // causeText names the common Q.850 causes.
