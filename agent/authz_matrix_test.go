@@ -65,6 +65,10 @@ var authzPolicy = []struct {
 	// Calls: a user acts on their own calls (the handlers answer 404 for
 	// another's), an admin on all.
 	{prefix: "/api/v1/calls", scope: platform.ScopeCalls},
+	// Recordings: a user sees their own calls' (the handlers answer 404
+	// for another's), holders of the ability recordings (admins) all, and
+	// only they delete (403 otherwise).
+	{prefix: "/api/v1/recordings", scope: platform.ScopeCalls},
 	// Users, web login, OAuth2 apps, CORS, audit.
 	{prefix: "/api/v1/login", scope: platform.ScopePublic},
 	{prefix: "/api/v1/logout", scope: platform.ScopePublic},

@@ -29,8 +29,12 @@ func newCalls(b *build) (platform.Component, error) {
 	if b.d.events != nil {
 		pub = hubPublisher{hub: b.d.events, log: log}
 	}
-	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log),
-		calls.WithPublisher(pub))
+	copts := []calls.Option{calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log), calls.WithPublisher(pub),
+		calls.WithRecordingBeep(b.cfg.Recordings.Beep)}
+	if b.d.recs != nil {
+		copts = append(copts, calls.WithRecordings(b.d.recs))
+	}
+	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, copts...)
 	var opts []calls.HandlerOption
 	if b.d.phones != nil {
 		opts = append(opts, calls.WithDeskPhones(deskPhones{users: b.d.users, phones: b.d.phones}))

@@ -23,6 +23,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/oauth"
 	"github.com/pbxagent/pbxagent/agent/phones"
+	"github.com/pbxagent/pbxagent/agent/recordings"
 	"github.com/pbxagent/pbxagent/agent/sources"
 	"github.com/pbxagent/pbxagent/agent/users"
 )
@@ -68,6 +69,9 @@ type Config struct {
 	// Events is the events socket, GET /api/v1/events (agent/events,
 	// docs/events.md).
 	Events Events `yaml:"events"`
+	// Recordings are the calls' recordings (agent/recordings,
+	// docs/calls.md).
+	Recordings Recordings `yaml:"recordings"`
 }
 
 // Audit configures the audit log.
@@ -175,6 +179,8 @@ type (
 	Sync = sources.SchedulerConfig
 	// Events is events.Config.
 	Events = events.Config
+	// Recordings is recordings.Config.
+	Recordings = recordings.Config
 )
 
 // Log configures logging.
@@ -189,13 +195,14 @@ type Log struct {
 // Default returns the embedded defaults.
 func Default() Config {
 	return Config{
-		DataDir: "./data",
-		Store:   Store{MemoryMB: 256, MaxImports: 1, DiskReserve: 256 << 20, CloseTimeout: 10 * time.Second},
-		Users:   users.DefaultConfig(),
-		OAuth:   oauth.Config{}.WithDefaults(),
-		CORS:    oauth.CORSConfig{}.WithDefaults(),
-		Events:  events.DefaultConfig(),
-		Audit:   Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
+		DataDir:    "./data",
+		Store:      Store{MemoryMB: 256, MaxImports: 1, DiskReserve: 256 << 20, CloseTimeout: 10 * time.Second},
+		Users:      users.DefaultConfig(),
+		OAuth:      oauth.Config{}.WithDefaults(),
+		CORS:       oauth.CORSConfig{}.WithDefaults(),
+		Events:     events.DefaultConfig(),
+		Recordings: recordings.DefaultConfig(),
+		Audit:      Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
 			MaxConns: 10000, MaxConnsPerPeer: 512, WriteTimeout: 30 * time.Second, WriteMinRate: 4096},
 		Numbers: Numbers{ExtensionMaxLen: 6},
@@ -280,7 +287,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config audit.retention (%s, at least 1h) / audit.prune_every (%s, at least 1m): too short", c.Audit.Retention, c.Audit.PruneEvery)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Recordings} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}

@@ -107,6 +107,9 @@ var table = map[string]keyDoc{
 	"events.ring_age":                    {meaning: "how long an event is kept for clients that reconnect (the resume window by age, with `ring_size`)"},
 	"events.ping_interval":               {meaning: "how often the events socket pings each client; a client that has not answered by the next ping is dropped"},
 	"events.send_queue":                  {meaning: "events a client may fall behind before it is cut off as a slow consumer (close code 4008); at most `ring_size`"},
+	"recordings.retention":               {meaning: "how long call recordings are kept (the file in Asterisk and its metadata), counted from their start; `0` keeps them forever; at least `1h` otherwise ([calls.md](calls.md#recording))", unset: "forever"},
+	"recordings.prune_every":             {meaning: "how often recordings older than `recordings.retention` are deleted"},
+	"recordings.beep":                    {meaning: "Asterisk plays a beep into the call when a recording starts"},
 	"audit.retention":                    {meaning: "how long audit log entries are kept ([operations.md](operations.md))"},
 	"audit.prune_every":                  {meaning: "how often expired audit entries are removed"},
 }
