@@ -35,6 +35,8 @@ type Service struct {
 	sizes chan string
 	// pruned, when set, is called after each prune (tests).
 	pruned func(n int)
+	// measured, when set, is called after each size measurement (tests).
+	measured func(name string)
 
 	mu sync.Mutex // serialises the metadata's read-modify-writes
 }
@@ -213,11 +215,11 @@ func (s *Service) Run(ctx context.Context) error {
 			} else if n > 0 {
 				s.log.Info("recordings: deleted old recordings", "recordings", n, "retention", s.cfg.Retention)
 			}
+			t = s.clk.NewTimer(s.cfg.PruneEvery)
+			tc = t.C()
 			if s.pruned != nil {
 				s.pruned(n)
 			}
-			t = s.clk.NewTimer(s.cfg.PruneEvery)
-			tc = t.C()
 		}
 	wait:
 		for {
@@ -229,6 +231,9 @@ func (s *Service) Run(ctx context.Context) error {
 				return nil
 			case name := <-s.sizes:
 				s.measure(ctx, name)
+				if s.measured != nil {
+					s.measured(name)
+				}
 			case <-tc:
 				break wait
 			}
