@@ -398,8 +398,9 @@ func (e *Engine) endRecording(ctx context.Context, r *endedRec, c Call) {
 
 // recordingEvent follows Asterisk's report of a recording's end: a
 // recording Asterisk stopped by itself is taken off its call
-// (recording_stopped), one that failed too (recording_failed, and its
-// name leaves the call's recordings: there is no file).
+// (recording_stopped), one that failed too (recording_failed); the name
+// of one that failed or was canceled (stopped before it started) leaves
+// the call's recordings: there is no file.
 func (e *Engine) recordingEvent(ctx context.Context, lr ari.LiveRecording, failed bool) {
 	e.mu.Lock()
 	id, ok := e.rec.names[lr.Name]
@@ -408,6 +409,9 @@ func (e *Engine) recordingEvent(ctx context.Context, lr ari.LiveRecording, faile
 		return // not a call's recording
 	}
 	delete(e.rec.names, lr.Name)
+	// A recording stopped before it started is canceled
+	// (recording_disregard in res_stasis_recording.c): no file either.
+	noFile := failed || lr.State == "canceled"
 	s := e.calls[id]
 	var ended *endedRec
 	var c Call
@@ -415,14 +419,14 @@ func (e *Engine) recordingEvent(ctx context.Context, lr ari.LiveRecording, faile
 		if s.rec.live != nil && s.rec.live.name == lr.Name {
 			ended = e.clearRecordingLocked(s)
 		}
-		if failed {
+		if noFile {
 			s.call.Recordings = slices.DeleteFunc(slices.Clone(s.call.Recordings), func(n string) bool { return n == lr.Name })
 		}
 		c = snapshot(s)
 	}
 	e.mu.Unlock()
 	if e.rec.sink != nil {
-		e.rec.sink.RecordingEnded(ctx, RecordingEnd{Name: lr.Name, Failed: failed, Cause: lr.Cause,
+		e.rec.sink.RecordingEnded(ctx, RecordingEnd{Name: lr.Name, Failed: noFile, Cause: lr.Cause,
 			Duration: time.Duration(lr.Duration) * time.Second, Final: true, EndedAt: e.clk.Now()})
 	}
 	if s == nil {
@@ -440,6 +444,8 @@ func (e *Engine) recordingEvent(ctx context.Context, lr ari.LiveRecording, faile
 		if c.State != StateEnded {
 			e.publish(ctx, EventUpdated, c)
 		}
+	case noFile && c.State != StateEnded:
+		e.publish(ctx, EventUpdated, c) // its name left the recordings
 	}
 }
 

@@ -2,12 +2,16 @@ package calls
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pbxagent/pbxagent/agent/platform"
 )
 
 // sinkLog is a RecordingSink that keeps what it is told.
@@ -246,5 +250,66 @@ func TestRecordSinkRefuses(t *testing.T) {
 	got, _ := e.eng.Get(Viewer{UserID: "u1"}, c.ID)
 	if got.Recording != RecordingOff || len(got.Recordings) != 0 {
 		t.Errorf("call %+v", got)
+	}
+}
+
+// TestRecordAPI: POST /api/v1/calls/{id}/record as the owner, another user
+// (404, as a call that does not exist), a supervisor with
+// manage_callcenter; a bad action is a 400 naming the field, a wrong
+// state a 409 saying why.
+func TestRecordAPI(t *testing.T) {
+	e := newEnv(t)
+	h := NewHandler(e.eng, fakeDevices{"u1": {"PJSIP/101"}})
+	u1 := platform.Principal{Kind: platform.KindSession, UserID: "u1", Role: platform.RoleUser}
+	u2 := platform.Principal{Kind: platform.KindSession, UserID: "u2", Role: platform.RoleUser}
+	sup := platform.Principal{Kind: platform.KindSession, UserID: "s1", Role: platform.RoleSupervisor, Abilities: []platform.Ability{platform.AbilityManageCallCenter}}
+	c := e.up()
+	path := "/api/v1/calls/" + c.ID + "/record"
+	steps := []struct {
+		name      string
+		p         platform.Principal
+		body      string
+		want      int
+		wantRec   string
+		wantInMsg string
+	}{
+		{name: "another user", p: u2, body: `{"action":"start"}`, want: http.StatusNotFound},
+		{name: "bad action", p: u1, body: `{"action":"rewind"}`, want: http.StatusBadRequest, wantInMsg: `"field":"action"`},
+		{name: "pause while off", p: u1, body: `{"action":"pause"}`, want: http.StatusConflict, wantInMsg: "not being recorded"},
+		{name: "start", p: u1, body: `{"action":"start"}`, want: http.StatusOK, wantRec: "recording"},
+		{name: "start again", p: sup, body: `{"action":"start"}`, want: http.StatusConflict, wantInMsg: "already being recorded"},
+		{name: "supervisor stops", p: sup, body: `{"action":"stop"}`, want: http.StatusOK, wantRec: "off"},
+	}
+	for _, st := range steps {
+		code, out := serve(t, h, st.p, "POST", path, st.body)
+		b, _ := json.Marshal(out)
+		if code != st.want || (st.wantRec != "" && out["recording"] != st.wantRec) || !strings.Contains(string(b), st.wantInMsg) {
+			t.Errorf("%s: %d %s", st.name, code, b)
+		}
+	}
+}
+
+// TestRecordCanceled: a recording stopped before Asterisk started it is
+// canceled: no file, so its name leaves the call and the sink drops it.
+func TestRecordCanceled(t *testing.T) {
+	sink := newSinkLog()
+	e := newEnv(t, WithRecordings(sink))
+	ctx := context.Background()
+	v := Viewer{UserID: "u1"}
+	c := e.up()
+	if _, err := e.eng.Record(ctx, v, c.ID, RecordStart); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.eng.Record(ctx, v, c.ID, RecordStop); err != nil || got.Recording != RecordingOff {
+		t.Fatalf("stop while queued: %+v %v", got, err)
+	}
+	if end := sink.awaitFinal(t, c.ID+"-1"); !end.Failed {
+		t.Errorf("sink told %+v, want no file", end)
+	}
+	if got, _ := e.eng.Get(v, c.ID); len(got.Recordings) != 0 {
+		t.Errorf("recordings %v after a cancel", got.Recordings)
+	}
+	if slices.Contains(e.srv.StoredRecordings(), c.ID+"-1") {
+		t.Error("a canceled recording was stored")
 	}
 }
