@@ -460,6 +460,12 @@ export default {
     hungUp: 'The call with {to} was hung up.',
     held: 'The call with {to} is on hold.',
     resumed: 'The call with {to} is resumed.',
+    record: 'Record',
+    recordOne: 'Record the call with {to}',
+    recordStop: 'Stop recording',
+    recordStopOne: 'Stop recording the call with {to}',
+    recordStarted: 'Recording the call with {to}.',
+    recordStopped: 'The recording of the call with {to} is stopped.',
   },
   users: {
     title: 'Users',
