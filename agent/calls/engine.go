@@ -370,6 +370,7 @@ func (e *Engine) farAnswered(ctx context.Context, s *session, chanID string) {
 	e.mu.Unlock()
 	e.publish(ctx, EventAnswered, c)
 	e.publish(ctx, EventUpdated, c)
+	e.autoRecord(ctx, c.ID)
 }
 
 // legGone follows a leg's end: a user's leg still ringing beside others

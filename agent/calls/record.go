@@ -107,11 +107,16 @@ func WithRecordings(s RecordingSink) Option { return func(e *Engine) { e.rec.sin
 // recording starts.
 func WithRecordingBeep(on bool) Option { return func(e *Engine) { e.rec.beep = on } }
 
+// WithRecordAll records every call as soon as it is answered (the user
+// may stop and restart the recording).
+func WithRecordAll(on bool) Option { return func(e *Engine) { e.rec.all = on } }
+
 // recConfig is the engine's recording part. names is guarded by
 // Engine.mu.
 type recConfig struct {
 	sink  RecordingSink
 	beep  bool
+	all   bool
 	names map[string]string // live recording name -> call id
 }
 
@@ -162,6 +167,17 @@ func recState(s *session) RecordingState {
 		return RecordingPaused
 	}
 	return RecordingOn
+}
+
+// autoRecord starts recording a call just answered when every call is
+// recorded (WithRecordAll).
+func (e *Engine) autoRecord(ctx context.Context, id string) {
+	if !e.rec.all {
+		return
+	}
+	if _, err := e.startRecording(ctx, Viewer{All: true}, id); err != nil && !errors.Is(err, ErrState) {
+		e.log.Warn("calls: record the call", "call", id, "err", err)
+	}
 }
 
 func (e *Engine) startRecording(ctx context.Context, v Viewer, id string) (Call, error) {

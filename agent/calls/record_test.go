@@ -313,3 +313,21 @@ func TestRecordCanceled(t *testing.T) {
 		t.Error("a canceled recording was stored")
 	}
 }
+
+// TestRecordAll: with every call recorded, a call is recorded as soon as
+// it is answered (recording_started after call_answered); the user may
+// stop it.
+func TestRecordAll(t *testing.T) {
+	e := newEnv(t, WithRecordAll(true))
+	c := e.up()
+	ev := e.pub.await(t, EventRecordingStarted, c.ID)
+	if ev.call.Recording != RecordingOn || !slices.Equal(ev.call.Recordings, []string{c.ID + "-1"}) {
+		t.Errorf("recording_started with %+v", ev.call)
+	}
+	if _, ok := e.srv.LiveRecordingState(c.ID + "-1"); !ok {
+		t.Error("Asterisk does not record")
+	}
+	if got, err := e.eng.Record(context.Background(), Viewer{UserID: "u1"}, c.ID, RecordStop); err != nil || got.Recording != RecordingOff {
+		t.Errorf("stop: %+v %v", got, err)
+	}
+}

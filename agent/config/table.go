@@ -110,6 +110,7 @@ var table = map[string]keyDoc{
 	"recordings.retention":               {meaning: "how long call recordings are kept (the file in Asterisk and its metadata), counted from their start; `0` keeps them forever; at least `1h` otherwise ([calls.md](calls.md#recording))", unset: "forever"},
 	"recordings.prune_every":             {meaning: "how often recordings older than `recordings.retention` are deleted"},
 	"recordings.beep":                    {meaning: "Asterisk plays a beep into the call when a recording starts"},
+	"recordings.record_all":              {meaning: "record every call as soon as it is answered (users may stop and restart the recording; [calls.md](calls.md#recording))"},
 	"audit.retention":                    {meaning: "how long audit log entries are kept ([operations.md](operations.md))"},
 	"audit.prune_every":                  {meaning: "how often expired audit entries are removed"},
 }

@@ -15,6 +15,9 @@ type Config struct {
 	PruneEvery time.Duration `yaml:"prune_every"`
 	// Beep plays a beep into the call when a recording starts.
 	Beep bool `yaml:"beep"`
+	// RecordAll records every call of the calls engine as soon as it is
+	// answered.
+	RecordAll bool `yaml:"record_all"`
 }
 
 // DefaultPruneEvery is PruneEvery's default.
