@@ -426,3 +426,25 @@ func FuzzValidName(f *testing.F) {
 		}
 	})
 }
+
+// TestRecover: a recording an earlier run left in progress (the daemon
+// crashed) is closed by the next run's Recover; one this run records is
+// left alone.
+func TestRecover(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	mine := e.record("c-mine", "u1", t0, 0)
+	// An earlier run's: in the store, unknown to this process.
+	left := Recording{Name: "c-left-1", CallID: "c-left", UserID: "u1", Format: "wav", State: StateRecording, StartedAt: t0.Add(-time.Hour)}
+	if err := e.svc.put(context.Background(), left); err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.svc.Recover(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("recover: %d %v", n, err)
+	}
+	for name, want := range map[string]string{mine: StateRecording, left.Name: StateDone} {
+		if r, err := e.svc.Get(context.Background(), Viewer{All: true}, name); err != nil || r.State != want {
+			t.Errorf("%s: %+v %v, want %s", name, r, err, want)
+		}
+	}
+}

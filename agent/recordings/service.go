@@ -2,6 +2,7 @@ package recordings
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,9 @@ type Service struct {
 	measured func(name string)
 
 	mu sync.Mutex // serialises the metadata's read-modify-writes
+	// live are the recordings this process started that have not ended:
+	// any other listed as in progress was left by an earlier run.
+	live map[string]bool
 }
 
 // Option configures a Service.
@@ -63,7 +67,7 @@ func New(kv KV, rec ari.Recordings, cfg Config, opts ...Option) (*Service, error
 	if cfg.PruneEvery == 0 {
 		cfg.PruneEvery = DefaultPruneEvery
 	}
-	s := &Service{kv: kv, ari: rec, cfg: cfg, log: slog.Default(), clk: clock.Real{}, sizes: make(chan string, 256)}
+	s := &Service{kv: kv, ari: rec, cfg: cfg, log: slog.Default(), clk: clock.Real{}, sizes: make(chan string, 256), live: map[string]bool{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -81,7 +85,11 @@ func (s *Service) RecordingStarted(ctx context.Context, info calls.RecordingInfo
 		State: StateRecording, StartedAt: info.StartedAt.UTC()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.put(ctx, r)
+	if err := s.put(ctx, r); err != nil {
+		return err
+	}
+	s.live[r.Name] = true
+	return nil
 }
 
 // RecordingEnded implements calls.RecordingSink: a failed recording is
@@ -91,6 +99,7 @@ func (s *Service) RecordingStarted(ctx context.Context, info calls.RecordingInfo
 func (s *Service) RecordingEnded(ctx context.Context, end calls.RecordingEnd) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	delete(s.live, end.Name)
 	r, err := s.get(ctx, end.Name)
 	if errors.Is(err, ErrNotFound) {
 		return
@@ -205,6 +214,11 @@ func (s *Service) measure(ctx context.Context, name string) {
 // deletes the recordings older than it at start and then every
 // PruneEvery, until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
+	if n, err := s.Recover(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("recordings: closing the recordings of an earlier run failed", "err", err)
+	} else if n > 0 {
+		s.log.Info("recordings: closed the recordings an earlier run left in progress", "recordings", n)
+	}
 	for {
 		var tc <-chan time.Time
 		var t clock.Timer
@@ -290,4 +304,48 @@ func (s *Service) Prune(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, firstErr
+}
+
+// Recover closes the recordings an earlier run left in progress (it
+// stopped without ending them: a crash): nobody records them any more
+// (the calls engine hangs up an earlier run's calls, and Asterisk ends a
+// bridge's recording with the bridge). They become done, with their
+// duration unknown; Run measures their files. It returns how many it
+// closed.
+func (s *Service) Recover(ctx context.Context) (int, error) {
+	var left []string
+	err := s.kv.Range(ctx, recPrefix, recEnd, false, func(k string, v []byte) error {
+		var r Recording
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("recording %s: %w", k, err)
+		}
+		if r.State == StateRecording {
+			left = append(left, r.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("recordings: list those in progress: %w", err)
+	}
+	n := 0
+	for _, name := range left {
+		s.mu.Lock()
+		r, err := s.get(ctx, name)
+		if err != nil || r.State != StateRecording || s.live[name] {
+			s.mu.Unlock()
+			continue
+		}
+		r.State = StateDone
+		err = s.put(ctx, r)
+		s.mu.Unlock()
+		if err != nil {
+			return n, err
+		}
+		n++
+		select {
+		case s.sizes <- name:
+		default:
+		}
+	}
+	return n, nil
 }

@@ -51,6 +51,7 @@ type KV interface {
 // nanoseconds>/<name>" indexes it by start time (sorting as time does).
 const (
 	recPrefix  = "r/"
+	recEnd     = "r0" // above every record key
 	timePrefix = "t/"
 	timeEnd    = "t0" // '0' follows '/': above every index key
 )
