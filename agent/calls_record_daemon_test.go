@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 )
@@ -137,4 +139,65 @@ func TestRecordingThroughDaemon(t *testing.T) {
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestRecordingEventsThroughDaemon: the recording events of a call reach
+// its owner's and a supervisor's events sockets, between the call's
+// answer and its end; a recording left running when the call is hung up
+// is stopped first (recording_stopped before call_ended).
+func TestRecordingEventsThroughDaemon(t *testing.T) {
+	srv, base := callDaemon(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"PJSIP/101"})
+	sam := signIn(t, base, "sam", []string{"manage_callcenter"}, nil)
+	cleoWS, samWS := cleo.events(ctx, "calls"), sam.events(ctx, "calls")
+	code, call := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
+	if code != http.StatusAccepted {
+		t.Fatalf("place: %d %v", code, call)
+	}
+	id, _ := call["id"].(string)
+	awaitUp(ctx, t, cleo, id)
+	for _, step := range []struct {
+		who    person
+		action string
+	}{{cleo, "start"}, {cleo, "pause"}, {sam, "resume"}} {
+		if step.action == "pause" {
+			for { // Asterisk starts recording on its clock: pause once it records
+				if st, _ := srv.LiveRecordingState(id + "-1"); st == "recording" {
+					break
+				}
+				if ctx.Err() != nil {
+					t.Fatal("the recording never started")
+				}
+			}
+		}
+		if code, got := step.who.do("POST", "/api/v1/calls/"+id+"/record", `{"action":"`+step.action+`"}`); code != 200 {
+			t.Fatalf("%s: %d %v", step.action, code, got)
+		}
+	}
+	if code, got := cleo.do("DELETE", "/api/v1/calls/"+id, ""); code != 200 {
+		t.Fatalf("hang up: %d %v", code, got)
+	}
+	want := []string{"recording_started", "recording_paused", "recording_resumed", "recording_stopped", "call_ended"}
+	for _, tc := range []struct {
+		who string
+		ws  *websocket.Conn
+	}{{who: "owner", ws: cleoWS}, {who: "supervisor", ws: samWS}} {
+		var got []string
+		for _, typ := range callEvents(ctx, t, tc.ws, id) {
+			if strings.HasPrefix(typ, "recording_") || typ == "call_ended" {
+				got = append(got, typ)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s got %v, want %v", tc.who, got, want)
+		}
+	}
+	if code, list := cleo.do("GET", "/api/v1/recordings?call="+id, ""); code != 200 || !strings.Contains(jsonString(list), `"name":"`+id+`-1"`) {
+		t.Errorf("cleo's recordings: %d %v", code, list)
+	}
+	if code, list := sam.do("GET", "/api/v1/recordings", ""); code != 200 || strings.Contains(jsonString(list), id) {
+		t.Errorf("a supervisor without the ability recordings lists %d %v", code, list)
+	}
 }
