@@ -69,6 +69,7 @@ var authzPolicy = []struct {
 	// for another's), holders of the ability recordings (admins) all, and
 	// only they delete (403 otherwise).
 	{prefix: "/api/v1/recordings", scope: platform.ScopeCalls},
+	{prefix: "/api/v1/transfers", scope: platform.ScopeCalls}, // the calls' transfers (the handlers answer 404 for another's)
 	// Users, web login, OAuth2 apps, CORS, audit.
 	{prefix: "/api/v1/login", scope: platform.ScopePublic},
 	{prefix: "/api/v1/logout", scope: platform.ScopePublic},

@@ -30,6 +30,7 @@ func newCalls(b *build) (platform.Component, error) {
 		pub = hubPublisher{hub: b.d.events, log: log}
 	}
 	copts := []calls.Option{calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log), calls.WithPublisher(pub),
+		calls.WithTransferStore(b.store.Meta("transfers")),
 		calls.WithRecordingBeep(b.cfg.Recordings.Beep), calls.WithRecordAll(b.cfg.Recordings.RecordAll)}
 	if b.d.recs != nil {
 		copts = append(copts, calls.WithRecordings(b.d.recs))

@@ -53,6 +53,7 @@ type Engine struct {
 	legs    map[string]string   // channel id -> call id
 	ended   []string            // ids of ended calls still listed, oldest first
 	bridges map[string]bool     // bridges of live calls
+	tx      txState             // transfers (transfer.go)
 }
 
 // session is one call and its legs. Guarded by Engine.mu.
@@ -66,6 +67,7 @@ type session struct {
 	// channel destroyed with cause 0 (a Local channel after Busy()).
 	dialStatus string
 	rec        callRec
+	xfer       string // the transfer in progress (transfer.go)
 }
 
 // Option configures the engine.
@@ -142,6 +144,9 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 func (e *Engine) handle(ctx context.Context, ev ari.Event) {
+	if e.transferEvent(ctx, ev) {
+		return
+	}
 	switch x := ev.(type) {
 	case *ari.StasisStart:
 		if x.Application != e.app {
@@ -411,6 +416,7 @@ func (e *Engine) legGone(ctx context.Context, chanID string, cause int) {
 // end ends a call once: every leg left is hung up, the bridge destroyed,
 // call_ended published.
 func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
+	e.transferCallEnded(ctx, id)
 	e.mu.Lock()
 	s := e.calls[id]
 	if s == nil || s.call.State == StateEnded {

@@ -675,6 +675,15 @@ export class PbxAgent {
   }
 
   /**
+   * Transfer a call's destination, blind or attended
+   * POST /api/v1/calls/{id}/transfer
+   * @param params.id path parameter. The call's id
+   */
+  transferCall(params = {}, body = undefined, init = undefined) {
+    return this.call("transferCall", "POST", "/api/v1/calls/{id}/transfer", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
    * Unmute the user on a call
    * POST /api/v1/calls/{id}/unmute
    * @param params.id path parameter. The call's id
@@ -1217,6 +1226,42 @@ export class PbxAgent {
    */
   postSourcesByIdTest(params = {}, body = undefined, init = undefined) {
     return this.call("postSourcesByIdTest", "POST", "/api/v1/sources/{id}/test", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * One transfer of the user's calls (in progress, or over a short while ago)
+   * GET /api/v1/transfers/{id}
+   * @param params.id path parameter. The transfer's id
+   */
+  getTransfer(params = {}, body = undefined, init = undefined) {
+    return this.call("getTransfer", "GET", "/api/v1/transfers/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Cancel an attended transfer: hang up the recipient, the user talks to the destination again
+   * POST /api/v1/transfers/{id}/cancel
+   * @param params.id path parameter. The transfer's id
+   */
+  cancelTransfer(params = {}, body = undefined, init = undefined) {
+    return this.call("cancelTransfer", "POST", "/api/v1/transfers/{id}/cancel", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Complete an attended transfer: the destination and the recipient talk, the user leaves
+   * POST /api/v1/transfers/{id}/complete
+   * @param params.id path parameter. The transfer's id
+   */
+  completeTransfer(params = {}, body = undefined, init = undefined) {
+    return this.call("completeTransfer", "POST", "/api/v1/transfers/{id}/complete", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * During an answered attended transfer, switch between the destination and the recipient
+   * POST /api/v1/transfers/{id}/swap
+   * @param params.id path parameter. The transfer's id
+   */
+  swapTransfer(params = {}, body = undefined, init = undefined) {
+    return this.call("swapTransfer", "POST", "/api/v1/transfers/{id}/swap", { p: ["id"] }, params, body, init);
   }
 
   /**
