@@ -195,6 +195,11 @@ func (e *Engine) startRecording(ctx context.Context, v Viewer, id string) (Call,
 	case s.rec.live != nil || s.rec.starting:
 		e.mu.Unlock()
 		return Call{}, fmt.Errorf("%w: the call is already being recorded", ErrState)
+	case s.xfer != "":
+		// An attended transfer's consultation happens in another bridge:
+		// the call's bridge holds the transferee with music on hold.
+		e.mu.Unlock()
+		return Call{}, fmt.Errorf("%w: a transfer is in progress (complete or cancel it first)", ErrState)
 	case s.bridge == "":
 		e.mu.Unlock()
 		return Call{}, fmt.Errorf("%w: the call has no bridge to record", ErrState)

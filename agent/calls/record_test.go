@@ -331,3 +331,39 @@ func TestRecordAll(t *testing.T) {
 		t.Errorf("stop: %+v %v", got, err)
 	}
 }
+
+// TestRecordDuringTransfer: no recording starts while a transfer is in
+// progress (the user consults in another bridge); one already running
+// goes on (pause works); a blind transfer, which ends the user's call,
+// stops it (the user's recording does not follow the transferee).
+func TestRecordDuringTransfer(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	v := Viewer{UserID: "u1"}
+	c := e.up()
+	if _, err := e.eng.Record(ctx, v, c.ID, RecordStart); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Second)
+	e.startTransfer(c, "400", Attended)
+	if _, err := e.eng.Record(ctx, v, c.ID, RecordStart); !errors.Is(err, ErrState) {
+		t.Errorf("start during a transfer: %v", err)
+	}
+	if got, err := e.eng.Record(ctx, v, c.ID, RecordPause); err != nil || got.Recording != RecordingPaused {
+		t.Errorf("pause during a transfer: %+v %v", got, err)
+	}
+
+	blind := e.up()
+	if _, err := e.eng.Record(ctx, v, blind.ID, RecordStart); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Second)
+	e.startTransfer(blind, "200", Blind)
+	ended := e.pub.await(t, EventEnded, blind.ID).call
+	if ended.Recording != RecordingOff || !slices.Contains(e.pub.types(blind.ID), EventRecordingStopped) {
+		t.Errorf("after a blind transfer: recording %s, events %v", ended.Recording, e.pub.types(blind.ID))
+	}
+	if _, ok := e.srv.LiveRecordingState(blind.ID + "-1"); ok {
+		t.Error("Asterisk still records the transferred call")
+	}
+}
