@@ -197,6 +197,22 @@ func TestListAuthzAndFilters(t *testing.T) {
 	if !slices.Equal(got, []string{c, b, a}) {
 		t.Errorf("paged: %v", got)
 	}
+	// A user's own listing pages through their index.
+	got, q = nil, "?limit=1"
+	for i := 0; i < 5; i++ {
+		code, pg := e.page(u1, q)
+		if code != http.StatusOK {
+			t.Fatalf("u1 page %d: %d", i, code)
+		}
+		got = append(got, names(pg)...)
+		if pg.NextCursor == "" {
+			break
+		}
+		q = "?limit=1&cursor=" + url.QueryEscape(pg.NextCursor)
+	}
+	if !slices.Equal(got, []string{c, a}) {
+		t.Errorf("u1 paged: %v", got)
+	}
 	for _, bad := range []struct{ query, field string }{
 		{query: "?limit=0", field: "limit"},
 		{query: "?since=yesterday", field: "since"},

@@ -48,19 +48,47 @@ type KV interface {
 }
 
 // Keys: "r/<name>" holds a Recording; "t/<start, 16 hex digits of Unix
-// nanoseconds>/<name>" indexes it by start time (sorting as time does).
+// nanoseconds>/<name>" indexes it by start time (sorting as time does),
+// and "u/<user id>/<start>/<name>" by owner and start time, so that a
+// user's listing reads only their recordings.
 const (
 	recPrefix  = "r/"
 	recEnd     = "r0" // above every record key
 	timePrefix = "t/"
-	timeEnd    = "t0" // '0' follows '/': above every index key
+	userPrefix = "u/"
 )
 
 func recKey(name string) string { return recPrefix + name }
 
 func timeKey(t time.Time) string { return fmt.Sprintf("%016x", uint64(t.UnixNano())) }
 
-func indexKey(r Recording) string { return timePrefix + timeKey(r.StartedAt) + "/" + r.Name }
+// position is a recording's place in either index (and a listing's
+// cursor): its start, then its name.
+func position(r Recording) string { return timeKey(r.StartedAt) + "/" + r.Name }
+
+func indexKey(r Recording) string { return timePrefix + position(r) }
+
+// userIndex is the prefix of a user's index; "" for a user id that
+// cannot be one (with a '/'): such a listing scans the time index.
+func userIndex(userID string) string {
+	if userID == "" || strings.Contains(userID, "/") {
+		return ""
+	}
+	return userPrefix + userID + "/"
+}
+
+// indexKeys are the index entries of r.
+func indexKeys(r Recording) []string {
+	keys := []string{indexKey(r)}
+	if u := userIndex(r.UserID); u != "" {
+		keys = append(keys, u+position(r))
+	}
+	return keys
+}
+
+// prefixEnd is the first key above every key starting with prefix (which
+// ends in '/'; '0' follows '/').
+func prefixEnd(prefix string) string { return prefix[:len(prefix)-1] + "0" }
 
 // ErrNotFound: no recording of that name (that the caller may see).
 var ErrNotFound = errors.New("recording not found")
@@ -115,14 +143,18 @@ func (s *Service) put(ctx context.Context, r Recording) error {
 	if err != nil {
 		return fmt.Errorf("recording %s: %w", r.Name, err)
 	}
-	if err := s.kv.WriteBatch(ctx, map[string][]byte{recKey(r.Name): b, indexKey(r): []byte(r.Name)}, nil); err != nil {
+	puts := map[string][]byte{recKey(r.Name): b}
+	for _, k := range indexKeys(r) {
+		puts[k] = []byte(r.Name)
+	}
+	if err := s.kv.WriteBatch(ctx, puts, nil); err != nil {
 		return fmt.Errorf("store recording %s: %w", r.Name, err)
 	}
 	return nil
 }
 
 func (s *Service) remove(ctx context.Context, r Recording) error {
-	if err := s.kv.WriteBatch(ctx, nil, []string{recKey(r.Name), indexKey(r)}); err != nil {
+	if err := s.kv.WriteBatch(ctx, nil, append(indexKeys(r), recKey(r.Name))); err != nil {
 		return fmt.Errorf("remove recording %s: %w", r.Name, err)
 	}
 	return nil
@@ -161,18 +193,22 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		f.Limit = defaultLimit
 	}
 	f.Limit = min(f.Limit, maxLimit)
-	from, to := timePrefix, timeEnd
+	base := timePrefix
+	if u := userIndex(f.UserID); u != "" {
+		base = u
+	}
+	from, to := base, prefixEnd(base)
 	if !f.Since.IsZero() {
-		from = timePrefix + timeKey(f.Since)
+		from = base + timeKey(f.Since)
 	}
 	if !f.Until.IsZero() {
-		to = timePrefix + timeKey(f.Until)
+		to = base + timeKey(f.Until)
 	}
 	if f.Cursor != "" {
 		if !validCursor(f.Cursor) {
 			return Page{}, errBadCursor
 		}
-		if c := timePrefix + f.Cursor; c < to {
+		if c := base + f.Cursor; c < to {
 			to = c // exclusive: the cursor is the last one returned
 		}
 	}
@@ -189,13 +225,13 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		}
 		if (f.UserID == "" || r.UserID == f.UserID) && (f.CallID == "" || r.CallID == f.CallID) {
 			if len(page.Recordings) == f.Limit {
-				page.NextCursor = strings.TrimPrefix(indexKey(page.Recordings[len(page.Recordings)-1]), timePrefix)
+				page.NextCursor = position(page.Recordings[len(page.Recordings)-1])
 				return phonebook.ErrStopRange
 			}
 			page.Recordings = append(page.Recordings, r)
 		}
 		if scanned >= maxScan {
-			page.NextCursor = strings.TrimPrefix(k, timePrefix)
+			page.NextCursor = strings.TrimPrefix(k, base)
 			return phonebook.ErrStopRange
 		}
 		return nil
