@@ -346,9 +346,16 @@ func (e *Engine) stopRecording(ctx context.Context, v Viewer, id string) (Call, 
 	}
 	e.mu.Lock()
 	if s.rec.live != lr {
-		// Asterisk reported the end first, and published it.
+		// Asterisk reported the end first, and published it; the sink
+		// is told here too, so that the recording is done when the
+		// answer goes out.
 		c := snapshot(s)
+		now := e.clk.Now()
+		d := lr.length(now)
 		e.mu.Unlock()
+		if e.rec.sink != nil {
+			e.rec.sink.RecordingEnded(context.WithoutCancel(ctx), RecordingEnd{Name: lr.name, Duration: d, EndedAt: now})
+		}
 		return c, nil
 	}
 	ended := e.clearRecordingLocked(s)

@@ -111,6 +111,7 @@ var table = map[string]keyDoc{
 	"recordings.prune_every":             {meaning: "how often recordings older than `recordings.retention` are deleted"},
 	"recordings.beep":                    {meaning: "Asterisk plays a beep into the call when a recording starts"},
 	"recordings.record_all":              {meaning: "record every call as soon as it is answered (users may stop and restart the recording; [calls.md](calls.md#recording))"},
+	"calls.history_retention":            {meaning: "how long the call history (`GET /api/v1/calls/history`, [calls.md](calls.md#history)) keeps a call, counted from its start; older calls are removed every hour; 0 keeps them forever"},
 	"audit.retention":                    {meaning: "how long audit log entries are kept ([operations.md](operations.md))"},
 	"audit.prune_every":                  {meaning: "how often expired audit entries are removed"},
 }

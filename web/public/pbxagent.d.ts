@@ -262,6 +262,18 @@ export declare class PbxAgent {
   placeCall(params: Record<string, never>, body: PlaceInputInput, init?: RequestInit): Promise<Call>;
 
   /**
+   * The user's ended calls, newest first (a supervisor with manage_callcenter, or an admin, sees every user's)
+   * GET /api/v1/calls/history
+   */
+  listCallHistory(params?: { user?: string; since?: string; until?: string; direction?: "outbound" | "inbound"; answered?: boolean; q?: string; limit?: number; cursor?: string; }, body?: undefined, init?: RequestInit): Promise<CallhistoryPage>;
+
+  /**
+   * The call history as CSV: a header row, then one call a line, newest first
+   * GET /api/v1/calls/history/export
+   */
+  exportCallHistory(params?: { user?: string; since?: string; until?: string; direction?: "outbound" | "inbound"; answered?: boolean; q?: string; }, body?: undefined, init?: RequestInit): Promise<string>;
+
+  /**
    * One of the user's calls (live, or ended a short while ago)
    * GET /api/v1/calls/{id}
    */
@@ -1020,6 +1032,13 @@ export interface CalleridCandidate {
   id: string;
   /** The contact's source */
   source?: string;
+}
+
+export interface CallhistoryPage {
+  /** The ended calls of this page, newest first (by start) */
+  calls: RecordSchema[];
+  /** Pass as cursor to get the next (older) page; absent on the last page */
+  next_cursor?: string;
 }
 
 export interface CallingWindow {
@@ -1784,6 +1803,41 @@ export interface Readiness {
   checks: Record<string, string>;
   /** ok, or unavailable when a check fails */
   status: "ok" | "unavailable";
+}
+
+export interface RecordSchema {
+  /** When the other party answered; absent for an unanswered call */
+  answered_at?: string;
+  /** Q.850 hangup cause (16 normal, 17 busy, 19 no answer, 20 unreachable, 21 rejected; 0 unknown) */
+  cause: number;
+  /** The hangup cause in words */
+  cause_text?: string;
+  /** When the call started */
+  created_at: string;
+  /** The user's endpoint that took the call */
+  device?: string;
+  /** From the owner's side: outbound (placed by the user, click-to-call included) or inbound */
+  direction: "outbound" | "inbound";
+  /** Seconds talked, from the answer to the end (0: not answered) */
+  duration: number;
+  /** When the call ended */
+  ended_at: string;
+  /** Who ended the call: the user's device, the destination, an API hang-up, or pbxagent */
+  ended_by?: "user" | "destination" | "api" | "system";
+  /** The calling party's number */
+  from: string;
+  /** The calling party's name (the call's, else the phone book's when the call ended) */
+  from_name?: string;
+  /** The call's id (as GET /api/v1/calls/{id} had it) */
+  id: string;
+  /** Names of the recordings made of the call (GET /api/v1/recordings/{name}) */
+  recordings?: string[];
+  /** The called number */
+  to: string;
+  /** The called party's name (the call's, else the phone book's when the call ended) */
+  to_name?: string;
+  /** The id of the user who owned the call */
+  user_id: string;
 }
 
 export interface RecordInputInput {

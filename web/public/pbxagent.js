@@ -603,6 +603,36 @@ export class PbxAgent {
   }
 
   /**
+   * The user's ended calls, newest first (a supervisor with manage_callcenter, or an admin, sees every user's)
+   * GET /api/v1/calls/history
+   * @param params.user query parameter. Only this user's history. A supervisor (manage_callcenter) or an admin sees every user's without it; a plain user sees only their own, so another user's id gives an empty list
+   * @param params.since query parameter. Calls started at or after this RFC 3339 time
+   * @param params.until query parameter. Calls started before this RFC 3339 time
+   * @param params.direction query parameter. outbound or inbound
+   * @param params.answered query parameter. true: only answered calls; false: only unanswered ones
+   * @param params.q query parameter. Part of either party's number or name (case-insensitive; a number may be written with spaces)
+   * @param params.limit query parameter. Calls per page, 1–1000 (default 100)
+   * @param params.cursor query parameter. next_cursor of the previous page
+   */
+  listCallHistory(params = {}, body = undefined, init = undefined) {
+    return this.call("listCallHistory", "GET", "/api/v1/calls/history", { q: ["user", "since", "until", "direction", "answered", "q", "limit", "cursor"] }, params, body, init);
+  }
+
+  /**
+   * The call history as CSV: a header row, then one call a line, newest first
+   * GET /api/v1/calls/history/export
+   * @param params.user query parameter. Only this user's history. A supervisor (manage_callcenter) or an admin sees every user's without it; a plain user sees only their own, so another user's id gives an empty list
+   * @param params.since query parameter. Calls started at or after this RFC 3339 time
+   * @param params.until query parameter. Calls started before this RFC 3339 time
+   * @param params.direction query parameter. outbound or inbound
+   * @param params.answered query parameter. true: only answered calls; false: only unanswered ones
+   * @param params.q query parameter. Part of either party's number or name (case-insensitive; a number may be written with spaces)
+   */
+  exportCallHistory(params = {}, body = undefined, init = undefined) {
+    return this.call("exportCallHistory", "GET", "/api/v1/calls/history/export", { q: ["user", "since", "until", "direction", "answered", "q"] }, params, body, init);
+  }
+
+  /**
    * One of the user's calls (live, or ended a short while ago)
    * GET /api/v1/calls/{id}
    * @param params.id path parameter. The call's id
