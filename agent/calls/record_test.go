@@ -367,3 +367,62 @@ func TestRecordDuringTransfer(t *testing.T) {
 		t.Error("Asterisk still records the transferred call")
 	}
 }
+
+// TestRecordInbound: a trunk call answered on the user's device is
+// recorded like a click-to-call (its bridge holds caller and device); with
+// every call recorded it starts at the answer; the caller hanging up
+// stops it, stored.
+func TestRecordInbound(t *testing.T) {
+	sink := newSinkLog()
+	e := newDialplanEnv(t, testUsers("PJSIP/501"), WithRecordings(sink), WithRecordAll(true))
+	caller := e.call("inbound", "555", "+41441234567", "MUSTER AG")
+	c := e.pub.awaitType(t, EventCreated).call
+	e.ring(c.ID + "-u1")
+	if err := e.srv.PickUp(c.ID + "-u1"); err != nil {
+		t.Fatal(err)
+	}
+	ev := e.pub.await(t, EventRecordingStarted, c.ID)
+	if ev.call.Direction != Inbound || ev.call.Recording != RecordingOn {
+		t.Errorf("recording_started with %+v", ev.call)
+	}
+	e.clk.Advance(3 * time.Second)
+	e.srv.Hangup(caller, 16)
+	ended := e.pub.await(t, EventEnded, c.ID).call
+	if ended.Recording != RecordingOff || !slices.Equal(ended.Recordings, []string{c.ID + "-1"}) {
+		t.Errorf("ended %+v", ended)
+	}
+	if fin := sink.awaitFinal(t, c.ID+"-1"); fin.Failed || fin.Duration != 3*time.Second {
+		t.Errorf("final %+v", fin)
+	}
+	if len(sink.started) != 1 || sink.started[0].From != "+41441234567" || sink.started[0].FromName != "MUSTER AG" {
+		t.Errorf("started %+v", sink.started)
+	}
+}
+
+// TestRecordStopsOnPark: parking a call moves the far party out of the
+// recorded bridge: the recording stops first (recording_stopped before
+// call_parked) and is stored.
+func TestRecordStopsOnPark(t *testing.T) {
+	sink := newSinkLog()
+	e := newEnv(t, WithRecordings(sink))
+	ctx, v := context.Background(), Viewer{UserID: "u1"}
+	c := e.up()
+	if _, err := e.eng.Record(ctx, v, c.ID, RecordStart); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(2 * time.Second)
+	parked, err := e.eng.Park(ctx, v, c.ID)
+	if err != nil || parked.Recording != RecordingOff {
+		t.Fatalf("park: %+v %v", parked, err)
+	}
+	evs := e.pub.types(c.ID)
+	if i, j := slices.Index(evs, EventRecordingStopped), slices.Index(evs, EventParked); i < 0 || j < 0 || i > j {
+		t.Errorf("events %v, want recording_stopped before call_parked", evs)
+	}
+	if fin := sink.awaitFinal(t, c.ID+"-1"); fin.Failed || fin.Duration != 2*time.Second {
+		t.Errorf("final %+v", fin)
+	}
+	if _, err := e.eng.Record(ctx, v, c.ID, RecordStart); !errors.Is(err, ErrState) {
+		t.Errorf("start while parked: %v", err)
+	}
+}

@@ -31,7 +31,8 @@ func targets(t *testing.T) map[string]func(t *testing.T) target {
 			clk := clock.NewVirtual(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
 			srv, url := fakeari.StartTest(t, fakeari.WithClock(clk), fakeari.WithAuth("contract", "secret"), fakeari.WithNoise(),
 				fakeari.WithPeer("Local/busy", fakeari.Fixed{Outcome: fakeari.Busy}),
-				fakeari.WithPeer("Local/congestion", fakeari.Fixed{Outcome: fakeari.Congestion}))
+				fakeari.WithPeer("Local/congestion", fakeari.Fixed{Outcome: fakeari.Congestion}),
+				fakeari.WithDialplanLabels("default", map[string]int{}))
 			return target{url: url, user: "contract", pass: "secret", local: "Local/s@default",
 				busy: "Local/busy@default", congested: "Local/congestion@default", fake: srv, advance: clk.Advance}
 		},

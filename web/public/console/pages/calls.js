@@ -140,6 +140,8 @@ export default {
         talking ? (c.recording === 'recording' || c.recording === 'paused'
           ? btn('record-stop', s.recordStop, s.recordStopOne, () => act(c, () => client.recordCall({ id: c.id }, { action: 'stop' }), s.recordStopped))
           : btn('record', s.record, s.recordOne, () => act(c, () => client.recordCall({ id: c.id }, { action: 'start' }), s.recordStarted))) : null,
+        talking ? btn('park', s.park, s.parkOne, () => act(c, () => client.parkCall({ id: c.id }), s.parked)) : null,
+        c.state === 'parked' ? btn('pickup', s.pickup, s.pickupOne, () => act(c, () => client.pickupCall({ id: c.id }, {}), s.pickingUp)) : null,
         btn('hangup', s.hangup, s.hangupOne, () => act(c, () => client.hangupCall({ id: c.id }), s.hungUp), 'danger'));
     }
 
