@@ -30,7 +30,8 @@ import (
 //     the test picks up; then an attended transfer (a refused number
 //     first, its error naming to) to 201, which rings, answers, is
 //     swapped with Anna and completed;
-//  2. from an unknown number, picked up, transferred attended to 201 and
+//  2. from an unknown number, picked up, recorded (paused, resumed,
+//     stopped), transferred attended to 201 and
 //     cancelled while 201 rings, then transferred blind to 202: the row
 //     goes away with an announcement;
 //  3. declined from the page.
@@ -107,6 +108,21 @@ func TestConsoleCallsConsole(t *testing.T) {
 			return pickUp("PJSIP/2001")()
 		},
 		"recipient-answers": pickUp("PJSIP/201"),
+		// The page paused the recording of bob's only live call: Asterisk's
+		// live recording (named after the call) is paused.
+		"recording-paused": func() error {
+			var live struct {
+				Calls []struct{ ID string } `json:"calls"`
+			}
+			l.apiJSON(t, "GET", "/api/v1/calls", nil, http.StatusOK, &live)
+			if len(live.Calls) != 1 {
+				return fmt.Errorf("live calls %+v, want one", live.Calls)
+			}
+			if st, ok := l.ari.LiveRecordingState(live.Calls[0].ID + "-1"); !ok || st != "paused" {
+				return fmt.Errorf("the recording of %s is %q (%v), want paused", live.Calls[0].ID, st, ok)
+			}
+			return nil
+		},
 	}
 	var res struct {
 		Incoming      string   `json:"incoming_party"`
@@ -126,6 +142,10 @@ func TestConsoleCallsConsole(t *testing.T) {
 		Transferred   string   `json:"transferred_news"`
 		Call2         string   `json:"call2"`
 		Unknown       string   `json:"unknown_party"`
+		Recording     string   `json:"recording"`
+		RecFocus      string   `json:"focus_after_record"`
+		RecPaused     string   `json:"recording_paused"`
+		RecStopped    int      `json:"recording_stopped"`
 		Cancelled     string   `json:"cancelled_news"`
 		FocusCancel   string   `json:"focus_after_cancel"`
 		Blind         string   `json:"blind_news"`
@@ -137,12 +157,13 @@ func TestConsoleCallsConsole(t *testing.T) {
 	t.Logf("calls-console: %+v", res)
 
 	type call struct {
-		State     string `json:"state"`
-		Direction string `json:"direction"`
-		FromName  string `json:"from_name"`
-		EndedBy   string `json:"ended_by"`
-		Cause     int    `json:"cause"`
-		Transfer  string `json:"transfer"`
+		State     string   `json:"state"`
+		Direction string   `json:"direction"`
+		FromName  string   `json:"from_name"`
+		EndedBy   string   `json:"ended_by"`
+		Cause     int      `json:"cause"`
+		Transfer  string   `json:"transfer"`
+		Recs      []string `json:"recordings"`
 	}
 	type transfer struct {
 		Mode, State, To string
@@ -180,15 +201,18 @@ func TestConsoleCallsConsole(t *testing.T) {
 		{name: "swapped back to Anna", ok: strings.Contains(res.Swapped, "You are talking to Anna Muster (+38761555000); 201 is on hold")},
 		{name: "the completed transfer announced", ok: res.Transferred == "The call with Anna Muster (+38761555000) was transferred to 201."},
 		{name: "an unknown caller shown by number", ok: res.Unknown == "+38761999000"},
+		{name: "the recording shown, paused, gone once stopped", ok: res.Recording == "Recording" && res.RecPaused == "Recording paused" && res.RecStopped == 0},
+		{name: "the focus on Pause recording after Record", ok: res.RecFocus == "record-pause"},
 		{name: "the cancelled transfer announced", ok: res.Cancelled == "The transfer to 201 is cancelled: you are talking to +38761999000 again."},
 		{name: "the focus on Transfer again after cancel", ok: res.FocusCancel == "transfer"},
 		{name: "the blind transfer announced", ok: res.Blind == "The call with +38761999000 was transferred to 202."},
 		{name: "declined", ok: res.Declined == "You declined the call from +38761777000."},
-		{name: "axe in every state", ok: len(res.A11y) >= 13},
+		{name: "axe in every state", ok: len(res.A11y) >= 14},
 		// Through the API.
 		{name: "API: call 1 inbound with the directory's name, transferred", ok: c1.Direction == "inbound" && c1.FromName == "Anna Muster" && c1.EndedBy == "transfer"},
 		{name: "API: call 1's transfer attended to 201, completed", ok: t1 == transfer{Mode: "attended", State: "completed", To: "201"}},
 		{name: "API: call 2 transferred blind to 202", ok: c2.EndedBy == "transfer" && t2.Mode == "blind" && t2.To == "202"},
+		{name: "API: call 2 recorded once", ok: len(c2.Recs) == 1},
 		{name: "API: call 3 declined (rejected)", ok: c3.State == "ended" && c3.Cause == 21 && c3.EndedBy == "api"},
 	}
 	for _, ch := range checks {

@@ -4,8 +4,9 @@
 // Answer on the Polycom is refused (409, in the dialog), on the Yealink
 // the Go side sees the answer key and picks up; an attended transfer (a
 // refused number first) to 201 rings, is answered, swapped and completed;
-// a second incoming call is transferred to 201 attended, cancelled while
-// 201 rings, then transferred blind to 202; a third is declined.
+// a second incoming call is recorded (paused, resumed, stopped),
+// transferred to 201 attended, cancelled while 201 rings, then
+// transferred blind to 202; a third is declined.
 // The Go side places the calls and picks up phones when asked (lab()).
 import { createInterface } from 'node:readline';
 import { run, login, openPage, checkA11y, step, fail, env, S, fmt, expectStatus } from './lib.mjs';
@@ -118,13 +119,33 @@ run(async ({ page, result }) => {
   if ((await awaitFocus('calls-list-h')) !== 'calls-list-h') fail(`the focus was lost when the call went away: ${await focusedAction()}`);
   await checkA11y(page, 'calls console: transferred');
 
-  step('a second call, transferred blind');
+  step('a second call, from an unknown number');
   await lab('inbound-unknown');
   await row('[data-direction="inbound"]').waitFor();
   result.call2 = await rows.first().getAttribute('data-call');
   result.unknown_party = await rows.first().locator('[data-live="to"]').innerText();
   await lab('pickup');
   await row('[data-state="up"]').waitFor();
+
+  step('record, pause, resume, stop');
+  const unknown = { to: '+38761999000' };
+  const recState = rows.first().locator('[data-live="recording"]');
+  await page.getByRole('button', { name: fmt(C.recordOne, unknown) }).click();
+  await page.getByRole('button', { name: fmt(C.recordPauseOne, unknown) }).waitFor();
+  result.recording = await recState.innerText();
+  result.focus_after_record = await awaitFocus('record-pause');
+  await checkA11y(page, 'calls console: recording');
+  await page.getByRole('button', { name: fmt(C.recordPauseOne, unknown) }).click();
+  await page.getByRole('button', { name: fmt(C.recordResumeOne, unknown) }).waitFor();
+  result.recording_paused = await recState.innerText();
+  await expectStatus(page, fmt(C.recordPaused, unknown));
+  await lab('recording-paused');
+  await page.getByRole('button', { name: fmt(C.recordResumeOne, unknown) }).click();
+  await page.getByRole('button', { name: fmt(C.recordPauseOne, unknown) }).waitFor();
+  await page.getByRole('button', { name: fmt(C.recordStopOne, unknown) }).click();
+  await page.getByRole('button', { name: fmt(C.recordOne, unknown) }).waitFor();
+  result.recording_stopped = await recState.count();
+  await expectStatus(page, fmt(C.recordStopped, unknown));
 
   step('an attended transfer to 201 cancelled while it rings');
   await page.getByRole('button', { name: fmt(C.transferOne, { to: '+38761999000' }) }).click();
