@@ -106,10 +106,21 @@ export default {
       return name || num || s.unknownParty;
     }
 
-    /** The call's transfer in progress (attended, not over), or null. */
-    function activeTransfer(c) {
+    /** The call's transfer in progress (not over), or null. */
+    function runningTransfer(c) {
       const t = transfers.get(c.id);
       return t && c.transfer === t.id && !over(t.state) ? t : null;
+    }
+
+    /**
+     * The call's attended transfer in progress, or null: the one the
+     * row's Complete / Cancel / Swap act on. (A blind transfer started
+     * from the phone keeps the call until the recipient answers; it
+     * cannot be completed or taken back.)
+     */
+    function activeTransfer(c) {
+      const t = runningTransfer(c);
+      return t && t.mode === 'attended' ? t : null;
     }
 
     function duration(c) {
@@ -135,8 +146,10 @@ export default {
 
     function stateCell(c) {
       const t = activeTransfer(c);
+      const blind = t ? null : runningTransfer(c);
       return h('div', {},
         h('span', { dataset: { live: 'state' } }, s.states[c.state] || c.state),
+        blind ? h('div', { class: 'hint', dataset: { live: 'transfer', transfer: blind.state } }, ui.fmt(s.transferBlindRunning, { to: party(c), recipient: blind.to })) : null,
         c.recording === 'recording' || c.recording === 'paused'
           ? h('div', { class: 'hint', dataset: { live: 'recording' } }, c.recording === 'paused' ? s.recordingPausedNow : s.recordingNow) : null,
         t ? h('div', { class: 'hint', dataset: { live: 'transfer', transfer: t.state } }, transferText(c, t)) : null);
@@ -147,7 +160,7 @@ export default {
       // transfer does), so that the focus stays put; the durations tick
       // in place.
       const next = calls.map((c) => {
-        const t = activeTransfer(c);
+        const t = runningTransfer(c);
         return `${c.id}:${c.state}:${c.device || ''}:${c.recording || ''}:${party(c)}:${t ? `${t.state}/${t.talking || ''}` : ''}:${rowErrors.has(c.id) ? rowErrors.get(c.id).seq : ''}`;
       }).join(',');
       if (next === shape) {
@@ -222,6 +235,9 @@ export default {
           tbtn('cancel-transfer', s.cancelTransfer, s.cancelTransferOne, () => act(c, () => client.cancelTransfer({ id: t.id }))),
           btn('hangup', s.hangup, s.hangupOne, () => hangup(c, s.hungUp), 'danger'),
         ];
+      } else if (runningTransfer(c)) {
+        // A blind transfer from the phone, waiting for its recipient.
+        buttons = [btn('hangup', s.hangup, s.hangupOne, () => hangup(c, s.hungUp), 'danger')];
       } else {
         buttons = [
           c.state === 'held'

@@ -508,6 +508,7 @@ export default {
     },
     transferStart: 'Transfer',
     transferStarted: 'Calling {recipient} to transfer the call with {to}.',
+    transferBlindRunning: 'Being transferred to {recipient}: ringing.',
     transferRinging: 'Transfer to {recipient}: ringing. {to} is on hold.',
     transferTalkingRecipient: 'Transfer to {recipient}: answered. You are talking to {recipient}; {to} is on hold.',
     transferTalkingParty: 'Transfer to {recipient}: answered. You are talking to {to}; {recipient} is on hold.',
