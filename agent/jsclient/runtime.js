@@ -247,16 +247,17 @@ export class PbxAgentCallsEvent extends Event {
  *
  * Order, so that no event is missed and none older than the list undoes
  * it: the socket subscribes first; once the server's welcome says the
- * subscription holds, the events that come are buffered, the list is
- * requested (S = the sequence number of the last event received when the
- * request goes out), and when it arrives the buffered events after S are
- * applied in order, then the live ones. Every event published before S was
- * published before the list was made, so the list already holds its
- * effect: those are not applied, and a call ended by one of them (or by
- * any call_ended seen) is never brought back by a later event or a list
- * that lagged. Events after S each carry the whole call, so the last one
- * of a call is its newest state. After resync_required (the server no
- * longer holds what was missed) the list is loaded again the same way.
+ * subscription holds, the list is requested (S: the socket's last
+ * sequence number then) and the events that come meanwhile are held.
+ * Every event up to S was published before the request, so the list
+ * already holds its effect. When the list arrives, a call whose
+ * call_ended is among the held events is left out of it (the list may
+ * have been made before the end), and the held events after S are applied
+ * in order, then the live ones; each carries the whole call, so the last
+ * one of a call is its newest state. A call_ended is final: the view
+ * remembers the last 1000 ended ids and no later event, list or transfer
+ * brings one back. After resync_required (the server no longer holds what
+ * was missed) the list is loaded again the same way.
  */
 export class PbxAgentCallsLive extends EventTarget {
   #api;
@@ -361,19 +362,24 @@ export class PbxAgentCallsLive extends EventTarget {
         this.#api.getTransfer({ id: c.transfer }).catch(() => undefined)));
       this.#loading = null;
       if (this.#closed) return this.calls;
-      const held = this.#buffer || [];
+      const held = (this.#buffer || []).filter((e) => e.seq > since);
       this.#buffer = null;
-      for (const e of held) if (e.seq <= since && e.type === 'call_ended' && e.data) this.#forget(e.data.id);
+      // A call whose call_ended is held ended after the list may have been
+      // made: it is left out, and its held events before the end are not applied.
+      const ending = new Set(held.filter((e) => e.type === 'call_ended' && e.data).map((e) => e.data.id));
       this.#calls = new Map();
       this.#transfers = new Map();
-      for (const c of list) if (!this.#ended.has(c.id) && this.#mine(c)) this.#calls.set(c.id, { ...c });
+      for (const c of list) if (!this.#ended.has(c.id) && !ending.has(c.id) && this.#mine(c)) this.#calls.set(c.id, { ...c });
       for (const t of transfers) if (t && !transferEnded.has(t.state) && this.#calls.has(t.call_id)) this.#transfers.set(t.call_id, t);
       for (const [id, c] of this.#calls) this.#calls.set(id, this.#decorate(c));
       const first = !this.#loaded;
       this.#loaded = true;
       if (!first) this.#emit('resync');
       this.#emit('change');
-      for (const e of held) if (e.seq > since) this.#apply(e);
+      for (const e of held) {
+        const id = e.data && (e.data.call_id || e.data.id);
+        if (e.type === 'call_ended' || !ending.has(id)) this.#apply(e);
+      }
       if (first) {
         this.#emit('ready');
         this.#resolveReady(this.calls);
