@@ -228,3 +228,70 @@ console.log(JSON.stringify(out));
 		}
 	}
 }
+
+// TestCallsLiveRetriesTheList: when GET /api/v1/calls fails, the live view
+// reports the error and loads the list again after retryMs; ready
+// resolves with the list of the load that worked.
+func TestCallsLiveRetriesTheList(t *testing.T) {
+	node, dir := nodeModule(t)
+	js, _, err := Generate(callsDoc(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pbxagent.mjs"), js, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var mu sync.Mutex
+	loads := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/events":
+			c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"pbxagent.events"}})
+			if err != nil {
+				return
+			}
+			defer c.CloseNow()
+			_ = c.Write(ctx, websocket.MessageText, []byte(`{"op":"welcome","seq":100,"topics":["calls"],"window":{"events":10000,"seconds":300}}`))
+			for {
+				if _, _, err := c.Read(ctx); err != nil {
+					return
+				}
+			}
+		case "/api/v1/calls":
+			mu.Lock()
+			loads++
+			n := loads
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			if n == 1 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprint(w, `{"error":{"code":"unavailable","message":"the calls engine is not connected to Asterisk"}}`)
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"calls": []map[string]any{aCall("c1", "up")}})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	writeScript(t, dir, `
+import { PbxAgent } from './pbxagent.mjs';
+const c = new PbxAgent({ baseUrl: process.argv[2], token: 't' });
+const out = { errors: [] };
+const live = c.calls.live({ retryMs: 10 });
+live.on('error', (e) => out.errors.push(e.error.status + ' ' + e.error.code));
+out.ready = (await live.ready).map((x) => x.id);
+live.close();
+console.log(JSON.stringify(out));
+`)
+	stdout := runScript(t, node, dir, srv.URL, true, "node")
+	var out struct{ Errors, Ready []string }
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	if strings.Join(out.Errors, ",") != "503 unavailable" || strings.Join(out.Ready, ",") != "c1" {
+		t.Errorf("got %s, want one error 503 then the list [c1]", stdout)
+	}
+}

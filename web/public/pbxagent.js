@@ -319,7 +319,7 @@ export class PbxAgentCallsLive extends EventTarget {
   /** Loads the list again (as after resync_required); resolves with the calls. */
   reload() { return this.#load(); }
 
-  /** Stops the view: closes its events socket; no event is emitted after. */
+  /** Stops the view: closes its events socket; no event is emitted after (but state closed). */
   close() {
     if (this.#closed) return;
     this.#closed = true;
@@ -410,8 +410,11 @@ export class PbxAgentCallsLive extends EventTarget {
 
   #event(e) {
     if (e.topic !== 'calls') return;
-    if (this.#buffer) this.#buffer.push(e);
-    else if (this.#loaded) this.#apply(e);
+    if (this.#buffer) {
+      // held while a load is on; after a failed load, dropped: the next
+      // load's list covers them
+      if (this.#loading) this.#buffer.push(e);
+    } else if (this.#loaded) this.#apply(e);
   }
 
   #apply(e) {
