@@ -214,7 +214,10 @@ func TestCallControl(t *testing.T) {
 					t.Fatal(err)
 				}
 				advance(0)
-				until(t, ssub, func(ev ari.Event) bool { _, ok := ev.(*ari.ChannelDestroyed); return ok })
+				// A snoop channel is held by the app only through Stasis: after
+				// StasisEnd the app is unsubscribed (res/res_stasis.c
+				// stasis_app_exec), so no ChannelDestroyed follows.
+				until(t, ssub, func(ev ari.Event) bool { _, ok := ev.(*ari.StasisEnd); return ok })
 			})
 
 			t.Run("remove from bridge", func(t *testing.T) {

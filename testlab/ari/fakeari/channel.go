@@ -281,7 +281,14 @@ func (s *Server) hangupLocked(c *channel, cause int, how hangupHow) {
 		}
 	}
 	if c.stasis != "" {
+		// stasis_app_exec (res/res_stasis.c) sends StasisEnd and then
+		// app_unsubscribe_channel: the app hears no more of a channel it
+		// held only through Stasis (one that entered from the dialplan, a
+		// snoop channel). Only an explicit subscription (an originate into
+		// the app, applications/{app}/subscription) still gets
+		// ChannelDestroyed, as observed on Asterisk 22.10.1.
 		s.emit(c.apps(), &ari.StasisEnd{Header: ari.Header{Type: "StasisEnd"}, Channel: c.snapshot()})
+		c.unsub(c.stasis)
 		c.stasis = ""
 	}
 	c.destroyed = true
