@@ -419,7 +419,14 @@ func (s *Server) startDialLocked(c *channel) {
 		fn = fail(cause)
 	}
 	if c.timeout > 0 && (forever || d >= c.timeout) {
-		d, fn, forever = c.timeout, fail(19), false
+		// The originate's timeout: main/dial.c handle_timeout_trip sets
+		// cause 19 (NO_ANSWER) and hangs the channel up without publishing
+		// a Dial status (observed on Asterisk 22.10.1: Dial{RINGING}, then
+		// ChannelDestroyed cause 19, no Dial{NOANSWER}).
+		d, fn, forever = c.timeout, func() {
+			c.dialing = false
+			s.hangupLocked(c, 19, hangupHow{})
+		}, false
 	}
 	if !forever {
 		c.timers = append(c.timers, s.after(d, fn))
