@@ -64,7 +64,11 @@ var authzPolicy = []struct {
 	{prefix: "/api/v1/events", scope: platform.ScopeSignedIn},
 	// Calls: a user acts on their own calls (the handlers answer 404 for
 	// another's), an admin on all.
+	// The call history: a user's own; a supervisor's (manage_callcenter)
+	// or an admin's, everyone's (the handler filters).
+	{prefix: "/api/v1/calls/history", methods: []string{"GET"}, scope: platform.ScopeCalls},
 	{prefix: "/api/v1/calls", scope: platform.ScopeCalls},
+	{prefix: "/api/v1/transfers", scope: platform.ScopeCalls}, // the calls' transfers (the handlers answer 404 for another's)
 	// Users, web login, OAuth2 apps, CORS, audit.
 	{prefix: "/api/v1/login", scope: platform.ScopePublic},
 	{prefix: "/api/v1/logout", scope: platform.ScopePublic},

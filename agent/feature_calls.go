@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/pbxagent/pbxagent/agent/callhistory"
 	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/phones"
@@ -16,8 +17,10 @@ import (
 // and call control for users, through the Stasis application
 // ari.calls_app.
 type callsFeature struct {
-	eng *calls.Engine
-	h   *calls.Handler
+	eng  *calls.Engine
+	h    *calls.Handler
+	hist *callhistory.History
+	hh   *callhistory.Handler
 }
 
 func newCalls(b *build) (platform.Component, error) {
@@ -29,23 +32,36 @@ func newCalls(b *build) (platform.Component, error) {
 	if b.d.events != nil {
 		pub = hubPublisher{hub: b.d.events, log: log}
 	}
+	hist, pub, err := newCallHistory(b, pub)
+	if err != nil {
+		return nil, err
+	}
 	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log),
-		calls.WithPublisher(pub))
+		calls.WithPublisher(pub), calls.WithTransferStore(b.store.Meta("transfers")))
 	var opts []calls.HandlerOption
 	if b.d.phones != nil {
 		opts = append(opts, calls.WithDeskPhones(deskPhones{users: b.d.users, phones: b.d.phones}))
 	}
-	return &callsFeature{eng: eng, h: calls.NewHandler(eng, b.d.users, opts...)}, nil
+	return &callsFeature{eng: eng, h: calls.NewHandler(eng, b.d.users, opts...), hist: hist, hh: callhistory.NewHandler(hist)}, nil
 }
 
 // Name implements platform.Component.
 func (*callsFeature) Name() string { return "calls" }
 
 // Routes implements platform.Router.
-func (f *callsFeature) Routes() []platform.Route { return f.h.Routes() }
+func (f *callsFeature) Routes() []platform.Route {
+	return append(f.h.Routes(), f.hh.Routes()...)
+}
 
-// Run follows the calls until ctx ends.
-func (f *callsFeature) Run(ctx context.Context) error { return f.eng.Run(ctx) }
+// Run follows the calls until ctx ends, and prunes the call history
+// (calls.history_retention) meanwhile.
+func (f *callsFeature) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = f.hist.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	return f.eng.Run(ctx)
+}
 
 // Shutdown hangs up the calls in progress: nobody follows them once the
 // daemon is gone, and the next start would hang them up anyway.

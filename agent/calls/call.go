@@ -59,14 +59,18 @@ type Call struct {
 	Cause int `json:"cause,omitempty" doc:"Q.850 hangup cause once ended (16 normal, 17 busy, 19 no answer, 20 unreachable, 21 rejected)" example:"16"`
 	// CauseText names Cause.
 	CauseText string `json:"cause_text,omitempty" doc:"The hangup cause in words" example:"normal clearing"`
-	// EndedBy says which side ended the call: "user", "destination", "api" or "system".
-	EndedBy string `json:"ended_by,omitempty" openapi:"enum=user|destination|api|system" doc:"Who ended the call: the user's device, the destination, an API hang-up, or pbxagent (timeout, restart)" example:"destination"`
+	// EndedBy says which side ended the call: "user", "destination",
+	// "api", "system" or "transfer" (the destination was transferred).
+	EndedBy string `json:"ended_by,omitempty" openapi:"enum=user|destination|api|system|transfer" doc:"Who ended the call: the user's device, the destination, an API hang-up, pbxagent (timeout, restart), or a transfer (the destination now talks to someone else)" example:"destination"`
 	// Recordings are the names of the recordings made of the call (see
 	// /api/v1/recordings), oldest first.
 	Recordings []string   `json:"recordings,omitempty" doc:"Names of the recordings made of the call (GET /api/v1/recordings/{name}), oldest first" example:"[\"pbxcall-5f1c2a9e0b7d4c3a-1\"]"`
 	CreatedAt  time.Time  `json:"created_at" doc:"When the call was placed" example:"2026-12-07T09:30:00Z"`
 	AnsweredAt *time.Time `json:"answered_at,omitempty" doc:"When the destination answered" example:"2026-12-07T09:30:09Z"`
 	EndedAt    *time.Time `json:"ended_at,omitempty" doc:"When the call ended" example:"2026-12-07T09:34:12Z"`
+	// Transfer is the id of the call's transfer in progress, or of its
+	// last one (GET /api/v1/transfers/{id}).
+	Transfer string `json:"transfer,omitempty" doc:"The id of the call's transfer in progress, or its last one (GET /api/v1/transfers/{id})" example:"pbxcall-xfer-5f1c2a9e0b7d4c3a"`
 }
 
 // causeText names the common Q.850 causes.

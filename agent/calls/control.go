@@ -67,7 +67,7 @@ func (e *Engine) Place(ctx context.Context, req PlaceRequest) (Call, error) {
 		_, err := e.cli.Channels().Originate(ctx, ari.OriginateRequest{
 			Endpoint: dev, ChannelID: legs[i], App: e.app, AppArgs: []string{argUser, id},
 			CallerID: "\"" + strings.ReplaceAll(to, "\"", "") + "\" <" + to + ">", Timeout: e.userRing,
-			Variables: e.autoAnswerVars(dev),
+			Variables: e.userLegVars(dev),
 		})
 		if err != nil {
 			e.log.Warn("calls: originate the user's device", "call", id, "device", dev, "err", err)
@@ -182,6 +182,10 @@ func (e *Engine) setHold(ctx context.Context, v Viewer, id string, on bool) (Cal
 		st := s.call.State
 		e.mu.Unlock()
 		return Call{}, fmt.Errorf("%w: the call is %s, not %s", ErrState, st, from)
+	}
+	if s.xfer != "" {
+		e.mu.Unlock()
+		return Call{}, fmt.Errorf("%w: a transfer is in progress (complete, cancel or swap it)", ErrState)
 	}
 	far := s.farLeg
 	e.mu.Unlock()

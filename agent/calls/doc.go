@@ -7,4 +7,12 @@
 // and follows the call to its end. Every change is published to a
 // Publisher (the events hub) for the call's owner. After a reconnect or a
 // restart the engine hangs up what an earlier run left in the application.
+//
+// Transfers (transfer*.go): blind and attended transfers of a call's
+// destination, started through the API or by the user's phone (SIP REFER
+// reported as ChannelTransfer with PJSIP_TRANSFER_HANDLING(ari-only), or
+// Asterisk's own blind transfer, BridgeBlindTransfer), with their own
+// state machine (starting → ringback → answered → completed | cancelled |
+// abandoned), kept in a TransferStore so that a later run completes or
+// cleans up what an earlier one left.
 package calls

@@ -52,6 +52,7 @@ type Engine struct {
 	legs    map[string]string   // channel id -> call id
 	ended   []string            // ids of ended calls still listed, oldest first
 	bridges map[string]bool     // bridges of live calls
+	tx      txState             // transfers (transfer.go)
 }
 
 // session is one call and its legs. Guarded by Engine.mu.
@@ -64,6 +65,7 @@ type session struct {
 	// dialStatus is the last final Dial status of the far leg, for a
 	// channel destroyed with cause 0 (a Local channel after Busy()).
 	dialStatus string
+	xfer       string // the transfer in progress (transfer.go)
 }
 
 // Option configures the engine.
@@ -140,6 +142,9 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 func (e *Engine) handle(ctx context.Context, ev ari.Event) {
+	if e.transferEvent(ctx, ev) {
+		return
+	}
 	switch x := ev.(type) {
 	case *ari.StasisStart:
 		if x.Application != e.app {
@@ -401,6 +406,7 @@ func (e *Engine) legGone(ctx context.Context, chanID string, cause int) {
 // end ends a call once: every leg left is hung up, the bridge destroyed,
 // call_ended published.
 func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
+	e.transferCallEnded(ctx, id)
 	e.mu.Lock()
 	s := e.calls[id]
 	if s == nil || s.call.State == StateEnded {

@@ -21,6 +21,7 @@ type published struct {
 	topic, typ string
 	audience   []string
 	call       Call
+	data       any
 }
 
 // recorder is a Publisher that keeps every event and wakes waiters.
@@ -36,7 +37,8 @@ func newRecorder() *recorder { return &recorder{change: make(chan struct{})} }
 func (r *recorder) Publish(_ context.Context, topic, typ string, audience []string, data any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.evs = append(r.evs, published{topic: topic, typ: typ, audience: audience, call: data.(Call)})
+	c, _ := data.(Call)
+	r.evs = append(r.evs, published{topic: topic, typ: typ, audience: audience, call: c, data: data})
 	close(r.change)
 	r.change = make(chan struct{})
 }

@@ -84,7 +84,7 @@ func (h *Handler) Routes() []platform.Route {
 	get := one("getCall", "One of the user's calls (live, or ended a short while ago)", "Another user's call is 404, unless the caller holds manage_callcenter (admins do).", h.get, "GET", "/api/v1/calls/{id}", nil)
 	delete(get.Op.Responses, 409)
 	delete(get.Op.Responses, 502)
-	return []platform.Route{
+	return append([]platform.Route{
 		{Method: "POST", Path: "/api/v1/calls", Scope: platform.ScopeCalls, Handler: f(h.place), Op: platform.Operation{
 			ID:      "placeCall",
 			Summary: "Click-to-call: ring the user's device, then dial the destination when it answers",
@@ -115,7 +115,7 @@ func (h *Handler) Routes() []platform.Route {
 			Summary: "Send DTMF digits to the destination of a call that is up or held",
 			Params:  []platform.Param{idParam}, Request: body("the digits", DTMFInput{}),
 			Responses: map[int]platform.Body{204: {Description: "sent"}, 400: errBody, 404: errBody, 409: errBody, 415: errBody, 502: errBody}}},
-	}
+	}, h.transferRoutes()...)
 }
 
 // viewer is whose calls the request may see: its user's; a supervisor's

@@ -68,6 +68,16 @@ type Config struct {
 	// Events is the events socket, GET /api/v1/events (agent/events,
 	// docs/events.md).
 	Events Events `yaml:"events"`
+	// Calls configures the users' calls beyond the ARI connection
+	// (docs/calls.md).
+	Calls Calls `yaml:"calls"`
+}
+
+// Calls configures the users' calls.
+type Calls struct {
+	// HistoryRetention is how long the call history keeps a call, counted
+	// from its start; 0 keeps it forever. Default 8760h (365 days).
+	HistoryRetention time.Duration `yaml:"history_retention"`
 }
 
 // Audit configures the audit log.
@@ -196,6 +206,7 @@ func Default() Config {
 		CORS:    oauth.CORSConfig{}.WithDefaults(),
 		Events:  events.DefaultConfig(),
 		Audit:   Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
+		Calls:   Calls{HistoryRetention: 365 * 24 * time.Hour},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
 			MaxConns: 10000, MaxConnsPerPeer: 512, WriteTimeout: 30 * time.Second, WriteMinRate: 4096},
 		Numbers: Numbers{ExtensionMaxLen: 6},
@@ -278,6 +289,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Audit.Retention < time.Hour || c.Audit.PruneEvery < time.Minute {
 		return fmt.Errorf("config audit.retention (%s, at least 1h) / audit.prune_every (%s, at least 1m): too short", c.Audit.Retention, c.Audit.PruneEvery)
+	}
+	if c.Calls.HistoryRetention < 0 {
+		return fmt.Errorf("config calls.history_retention (%s): must not be negative (0 keeps the history forever)", c.Calls.HistoryRetention)
 	}
 	// Every feature's section is validated by the feature's own package.
 	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events} {

@@ -107,6 +107,7 @@ var table = map[string]keyDoc{
 	"events.ring_age":                    {meaning: "how long an event is kept for clients that reconnect (the resume window by age, with `ring_size`)"},
 	"events.ping_interval":               {meaning: "how often the events socket pings each client; a client that has not answered by the next ping is dropped"},
 	"events.send_queue":                  {meaning: "events a client may fall behind before it is cut off as a slow consumer (close code 4008); at most `ring_size`"},
+	"calls.history_retention":            {meaning: "how long the call history (`GET /api/v1/calls/history`, [calls.md](calls.md#history)) keeps a call, counted from its start; older calls are removed every hour; 0 keeps them forever"},
 	"audit.retention":                    {meaning: "how long audit log entries are kept ([operations.md](operations.md))"},
 	"audit.prune_every":                  {meaning: "how often expired audit entries are removed"},
 }

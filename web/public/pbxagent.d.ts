@@ -262,6 +262,18 @@ export declare class PbxAgent {
   placeCall(params: Record<string, never>, body: PlaceInputInput, init?: RequestInit): Promise<Call>;
 
   /**
+   * The user's ended calls, newest first (a supervisor with manage_callcenter, or an admin, sees every user's)
+   * GET /api/v1/calls/history
+   */
+  listCallHistory(params?: { user?: string; since?: string; until?: string; direction?: "outbound" | "inbound"; answered?: boolean; q?: string; limit?: number; cursor?: string; }, body?: undefined, init?: RequestInit): Promise<CallhistoryPage>;
+
+  /**
+   * The call history as CSV: a header row, then one call a line, newest first
+   * GET /api/v1/calls/history/export
+   */
+  exportCallHistory(params?: { user?: string; since?: string; until?: string; direction?: "outbound" | "inbound"; answered?: boolean; q?: string; }, body?: undefined, init?: RequestInit): Promise<string>;
+
+  /**
    * One of the user's calls (live, or ended a short while ago)
    * GET /api/v1/calls/{id}
    */
@@ -302,6 +314,12 @@ export declare class PbxAgent {
    * POST /api/v1/calls/{id}/resume
    */
   resumeCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
+
+  /**
+   * Transfer a call's destination, blind or attended
+   * POST /api/v1/calls/{id}/transfer
+   */
+  transferCall(params: { id: string; }, body: TransferInputInput, init?: RequestInit): Promise<Transfer>;
 
   /**
    * Unmute the user on a call
@@ -640,6 +658,30 @@ export declare class PbxAgent {
   postSourcesByIdTest(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<TestedContacts>;
 
   /**
+   * One transfer of the user's calls (in progress, or over a short while ago)
+   * GET /api/v1/transfers/{id}
+   */
+  getTransfer(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Transfer>;
+
+  /**
+   * Cancel an attended transfer: hang up the recipient, the user talks to the destination again
+   * POST /api/v1/transfers/{id}/cancel
+   */
+  cancelTransfer(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Transfer>;
+
+  /**
+   * Complete an attended transfer: the destination and the recipient talk, the user leaves
+   * POST /api/v1/transfers/{id}/complete
+   */
+  completeTransfer(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Transfer>;
+
+  /**
+   * During an answered attended transfer, switch between the destination and the recipient
+   * POST /api/v1/transfers/{id}/swap
+   */
+  swapTransfer(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Transfer>;
+
+  /**
    * List users by username, paged; q searches username, name, e-mail, extensions and endpoints
    * GET /api/v1/users
    */
@@ -922,8 +964,8 @@ export interface Call {
   direction: "outbound" | "inbound";
   /** When the call ended */
   ended_at?: string;
-  /** Who ended the call: the user's device, the destination, an API hang-up, or pbxagent (timeout, restart) */
-  ended_by?: "user" | "destination" | "api" | "system";
+  /** Who ended the call: the user's device, the destination, an API hang-up, pbxagent (timeout, restart), or a transfer (the destination now talks to someone else) */
+  ended_by?: "user" | "destination" | "api" | "system" | "transfer";
   /** The calling party's number: the user's extension (or endpoint) on an outbound call, the caller's number on an inbound one */
   from: string;
   /** The calling party's name, from the directory or the caller ID */
@@ -940,6 +982,8 @@ export interface Call {
   to: string;
   /** The called party's name, from the directory */
   to_name?: string;
+  /** The id of the call's transfer in progress, or its last one (GET /api/v1/transfers/{id}) */
+  transfer?: string;
   /** The id of the user who owns the call */
   user_id: string;
 }
@@ -956,6 +1000,13 @@ export interface CalleridCandidate {
   id: string;
   /** The contact's source */
   source?: string;
+}
+
+export interface CallhistoryPage {
+  /** The ended calls of this page, newest first (by start) */
+  calls: RecordSchema[];
+  /** Pass as cursor to get the next (older) page; absent on the last page */
+  next_cursor?: string;
 }
 
 export interface CallingWindow {
@@ -1722,6 +1773,41 @@ export interface Readiness {
   status: "ok" | "unavailable";
 }
 
+export interface RecordSchema {
+  /** When the other party answered; absent for an unanswered call */
+  answered_at?: string;
+  /** Q.850 hangup cause (16 normal, 17 busy, 19 no answer, 20 unreachable, 21 rejected; 0 unknown) */
+  cause: number;
+  /** The hangup cause in words */
+  cause_text?: string;
+  /** When the call started */
+  created_at: string;
+  /** The user's endpoint that took the call */
+  device?: string;
+  /** From the owner's side: outbound (placed by the user, click-to-call included) or inbound */
+  direction: "outbound" | "inbound";
+  /** Seconds talked, from the answer to the end (0: not answered) */
+  duration: number;
+  /** When the call ended */
+  ended_at: string;
+  /** Who ended the call: the user's device, the destination, an API hang-up, or pbxagent */
+  ended_by?: "user" | "destination" | "api" | "system";
+  /** The calling party's number */
+  from: string;
+  /** The calling party's name (the call's, else the phone book's when the call ended) */
+  from_name?: string;
+  /** The call's id (as GET /api/v1/calls/{id} had it) */
+  id: string;
+  /** Names of the recordings made of the call (GET /api/v1/recordings/{name}) */
+  recordings?: string[];
+  /** The called number */
+  to: string;
+  /** The called party's name (the call's, else the phone book's when the call ended) */
+  to_name?: string;
+  /** The id of the user who owned the call */
+  user_id: string;
+}
+
 export interface RetryPolicy {
   /** Retrying after a busy line */
   busy: RetryRule;
@@ -1890,6 +1976,44 @@ export interface TestResult {
   sip: SIPAnswer;
   /** The matched contact's source */
   source?: string;
+}
+
+export interface Transfer {
+  /** When the recipient answered */
+  answered_at?: string;
+  /** The id of the call whose destination (the transferee) is transferred */
+  call_id: string;
+  /** The recipient's Q.850 cause when it did not answer (17 busy, 19 no answer…) */
+  cause?: number;
+  /** The cause in words */
+  cause_text?: string;
+  /** When the transfer started */
+  created_at: string;
+  /** When the transfer completed, was cancelled or abandoned */
+  ended_at?: string;
+  /** The transfer's id */
+  id: string;
+  /** blind: the transferee is handed to the recipient at once; attended: the user talks to the recipient first */
+  mode: "blind" | "attended";
+  /** Why the transfer ended */
+  reason?: "api" | "answered" | "user_hangup" | "transferee_hangup" | "recipient_hangup" | "recipient_failed" | "call_ended" | "restart";
+  /** Who started the transfer: the API, or the user's phone (SIP REFER) */
+  source: "api" | "phone";
+  /** starting, ringback (the recipient rings), answered (attended: the user talks to the recipient), completed, cancelled or abandoned */
+  state: "starting" | "ringback" | "answered" | "completed" | "cancelled" | "abandoned";
+  /** Attended, answered: whom the user talks to (the other party is on hold) */
+  talking?: "recipient" | "transferee";
+  /** The recipient dialled */
+  to: string;
+  /** The id of the user who owns the call */
+  user_id: string;
+}
+
+export interface TransferInputInput {
+  /** blind: hand the destination over at once (the call ends for the user); attended: talk to the recipient first, then complete, cancel or swap */
+  mode?: "blind" | "attended";
+  /** The recipient: a leading +, digits, letters, * # . _ - (at most 64), dialled through ari.calls_dial */
+  to?: string;
 }
 
 export interface User {

@@ -603,6 +603,36 @@ export class PbxAgent {
   }
 
   /**
+   * The user's ended calls, newest first (a supervisor with manage_callcenter, or an admin, sees every user's)
+   * GET /api/v1/calls/history
+   * @param params.user query parameter. Only this user's history. A supervisor (manage_callcenter) or an admin sees every user's without it; a plain user sees only their own, so another user's id gives an empty list
+   * @param params.since query parameter. Calls started at or after this RFC 3339 time
+   * @param params.until query parameter. Calls started before this RFC 3339 time
+   * @param params.direction query parameter. outbound or inbound
+   * @param params.answered query parameter. true: only answered calls; false: only unanswered ones
+   * @param params.q query parameter. Part of either party's number or name (case-insensitive; a number may be written with spaces)
+   * @param params.limit query parameter. Calls per page, 1–1000 (default 100)
+   * @param params.cursor query parameter. next_cursor of the previous page
+   */
+  listCallHistory(params = {}, body = undefined, init = undefined) {
+    return this.call("listCallHistory", "GET", "/api/v1/calls/history", { q: ["user", "since", "until", "direction", "answered", "q", "limit", "cursor"] }, params, body, init);
+  }
+
+  /**
+   * The call history as CSV: a header row, then one call a line, newest first
+   * GET /api/v1/calls/history/export
+   * @param params.user query parameter. Only this user's history. A supervisor (manage_callcenter) or an admin sees every user's without it; a plain user sees only their own, so another user's id gives an empty list
+   * @param params.since query parameter. Calls started at or after this RFC 3339 time
+   * @param params.until query parameter. Calls started before this RFC 3339 time
+   * @param params.direction query parameter. outbound or inbound
+   * @param params.answered query parameter. true: only answered calls; false: only unanswered ones
+   * @param params.q query parameter. Part of either party's number or name (case-insensitive; a number may be written with spaces)
+   */
+  exportCallHistory(params = {}, body = undefined, init = undefined) {
+    return this.call("exportCallHistory", "GET", "/api/v1/calls/history/export", { q: ["user", "since", "until", "direction", "answered", "q"] }, params, body, init);
+  }
+
+  /**
    * One of the user's calls (live, or ended a short while ago)
    * GET /api/v1/calls/{id}
    * @param params.id path parameter. The call's id
@@ -663,6 +693,15 @@ export class PbxAgent {
    */
   resumeCall(params = {}, body = undefined, init = undefined) {
     return this.call("resumeCall", "POST", "/api/v1/calls/{id}/resume", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Transfer a call's destination, blind or attended
+   * POST /api/v1/calls/{id}/transfer
+   * @param params.id path parameter. The call's id
+   */
+  transferCall(params = {}, body = undefined, init = undefined) {
+    return this.call("transferCall", "POST", "/api/v1/calls/{id}/transfer", { p: ["id"], ct: "application/json" }, params, body, init);
   }
 
   /**
@@ -1167,6 +1206,42 @@ export class PbxAgent {
    */
   postSourcesByIdTest(params = {}, body = undefined, init = undefined) {
     return this.call("postSourcesByIdTest", "POST", "/api/v1/sources/{id}/test", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * One transfer of the user's calls (in progress, or over a short while ago)
+   * GET /api/v1/transfers/{id}
+   * @param params.id path parameter. The transfer's id
+   */
+  getTransfer(params = {}, body = undefined, init = undefined) {
+    return this.call("getTransfer", "GET", "/api/v1/transfers/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Cancel an attended transfer: hang up the recipient, the user talks to the destination again
+   * POST /api/v1/transfers/{id}/cancel
+   * @param params.id path parameter. The transfer's id
+   */
+  cancelTransfer(params = {}, body = undefined, init = undefined) {
+    return this.call("cancelTransfer", "POST", "/api/v1/transfers/{id}/cancel", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Complete an attended transfer: the destination and the recipient talk, the user leaves
+   * POST /api/v1/transfers/{id}/complete
+   * @param params.id path parameter. The transfer's id
+   */
+  completeTransfer(params = {}, body = undefined, init = undefined) {
+    return this.call("completeTransfer", "POST", "/api/v1/transfers/{id}/complete", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * During an answered attended transfer, switch between the destination and the recipient
+   * POST /api/v1/transfers/{id}/swap
+   * @param params.id path parameter. The transfer's id
+   */
+  swapTransfer(params = {}, body = undefined, init = undefined) {
+    return this.call("swapTransfer", "POST", "/api/v1/transfers/{id}/swap", { p: ["id"] }, params, body, init);
   }
 
   /**

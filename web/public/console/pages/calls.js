@@ -6,6 +6,8 @@
 // is down or the daemon does not publish call events on it. For every
 // signed-in user (the calls scope comes with each role).
 
+import { historySection } from './calls-history.js';
+
 const POLL_MS = 2000;
 const TICK_MS = 1000;
 
@@ -59,6 +61,10 @@ export default {
     const list = h('div', { id: 'calls-list' });
     const listHeading = h('h2', { id: 'calls-list-h', tabindex: '-1' }, s.listTitle);
     root.append(h('section', { 'aria-labelledby': 'calls-list-h' }, listHeading, live, list));
+
+    // ---- the history (calls-history.js), refreshed on call_ended ----
+    const history = historySection(ctx);
+    root.append(history.el);
 
     const durCells = new Map(); // call id → {el, call}
     let shape = null;
@@ -196,7 +202,10 @@ export default {
     if (typeof client.events === 'function') {
       sock = client.events({
         topics: ['calls'],
-        onEvent: () => { reload().catch(ctx.error); },
+        onEvent: (ev) => {
+          reload().catch(ctx.error);
+          if (ev && ev.type === 'call_ended') history.refresh();
+        },
         onResync: () => { reload().catch(ctx.error); },
         onState: (st) => {
           live.dataset.socket = st;
@@ -209,6 +218,7 @@ export default {
     }
     return () => {
       clearInterval(ticker);
+      history.stop();
       if (sock) sock.close();
     };
   },
