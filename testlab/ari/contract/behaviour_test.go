@@ -25,6 +25,8 @@ import (
 //	 same => n,Wait(60)
 //	exten => busy,1,Busy()
 //	exten => congestion,1,Congestion()
+//	exten => ring,1,Ringing()
+//	 same => n,Wait(60)
 func TestAsteriskBehaviour(t *testing.T) {
 	for name, mk := range targets(t) {
 		t.Run(name, func(t *testing.T) {
@@ -70,6 +72,36 @@ func TestAsteriskBehaviour(t *testing.T) {
 						}
 					}
 				next:
+				}
+			})
+
+			t.Run("originate timeout: cause 19 and no final Dial status", func(t *testing.T) {
+				// main/dial.c handle_timeout_trip hangs the channel up with
+				// NO_ANSWER and publishes no Dial status.
+				id := ari.NewID("contract-ring-")
+				sub := c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})
+				defer sub.Cancel()
+				if _, err := c.Channels().Originate(ctx, ari.OriginateRequest{Endpoint: tg.ringing, ChannelID: id, Timeout: 2 * time.Second}); err != nil {
+					t.Fatal(err)
+				}
+				advance(0)
+				advance(3 * time.Second)
+				var statuses []string
+				for {
+					switch e := wait(t, sub, 15*time.Second).(type) {
+					case *ari.Dial:
+						if e.Peer.ID == id {
+							statuses = append(statuses, e.Dialstatus)
+						}
+					case *ari.ChannelDestroyed:
+						if e.Channel.ID != id {
+							continue
+						}
+						if e.Cause != ari.CauseNoAnswer || !slices.Equal(statuses, []string{"", "RINGING"}) {
+							t.Errorf("destroyed with cause %d after Dial statuses %q; want 19 after [\"\" RINGING]", e.Cause, statuses)
+						}
+						return
+					}
 				}
 			})
 
