@@ -91,10 +91,6 @@ func TestCallControl(t *testing.T) {
 				if err := ch.TransferProgress(ctx, a, ari.TransferProgressing); err != nil {
 					t.Errorf("transfer progress: %v", err)
 				}
-				// ast_ari_channels_continue_in_dialplan: a label the
-				// extension lacks answers 404 and the channel stays in the
-				// app (the next subtests still use it).
-				wantErr(t, "continue at a missing label", ch.Continue(ctx, a, ari.DialplanTarget{Label: "pbxagent-no-such-label"}), 404, "Requested label can not be found")
 				// find_control: unknown channel.
 				wantErr(t, "hold unknown", ch.Hold(ctx, "cc-missing"), 404, "Channel not found")
 			})

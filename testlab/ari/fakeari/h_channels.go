@@ -316,6 +316,7 @@ func (s *Server) hContinue(r *request) response {
 	}
 	ctx, ext, label := r.q.Get("context"), r.q.Get("extension"), r.q.Get("label")
 	prio, _ := strconv.Atoi(r.q.Get("priority"))
+	s.leaveStasisLocked(c)
 	// continue_in_dialplan: a context without extension means "s"; no
 	// context keeps the current one; no location at all: next priority.
 	dp := c.dp
@@ -325,23 +326,12 @@ func (s *Server) hContinue(r *request) response {
 	if ext != "" {
 		dp.Exten = ext
 	}
-	labelPrio := 1
-	if label != "" {
-		// ast_ari_channels_continue_in_dialplan: a number is a priority;
-		// a name is looked up (ast_findlabel_extension) and an unknown one
-		// answers 404 before the channel leaves the app.
-		if n, err := strconv.Atoi(label); err == nil {
-			labelPrio = n
-		} else if p, ok := s.findLabelLocked(dp.Context, dp.Exten, label); ok {
-			labelPrio = p
-		} else if s.labels[dp.Context] != nil {
-			return fail(http.StatusNotFound, "Requested label can not be found")
-		}
-	}
-	s.leaveStasisLocked(c)
 	switch {
 	case label != "":
-		dp.Priority = int64(labelPrio)
+		dp.Priority = 1
+		if n, err := strconv.Atoi(label); err == nil {
+			dp.Priority = int64(n)
+		}
 	case prio > 0:
 		dp.Priority = int64(prio)
 	case ctx == "" && ext == "":
@@ -364,22 +354,6 @@ func (s *Server) hContinue(r *request) response {
 		s.amdLocked(c)
 	}
 	return noContent()
-}
-
-// findLabelLocked finds a label declared with WithLabels for exten in
-// context: the extension itself first, then any pattern ("_…"), which the
-// stand-in takes as matching every extension.
-func (s *Server) findLabelLocked(context, exten, label string) (int, bool) {
-	m := s.labels[context]
-	if p, ok := m[exten+"/"+label]; ok {
-		return p, true
-	}
-	for k, p := range m {
-		if e, l, _ := strings.Cut(k, "/"); strings.HasPrefix(e, "_") && l == label {
-			return p, true
-		}
-	}
-	return 0, false
 }
 
 func (s *Server) hMove(r *request) response {

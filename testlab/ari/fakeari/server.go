@@ -53,7 +53,6 @@ type Server struct {
 	keepAlive   time.Duration
 	noRecDir    bool
 	amdBroken   bool
-	labels      map[string]map[string]int // context -> "exten/label" -> priority
 
 	mu        sync.Mutex
 	rng       *rand.Rand
@@ -174,30 +173,6 @@ func WithoutRecordingDir() Option { return func(s *Server) { s.noRecDir = true }
 // leaves the app and is hung up by the dialplan (cause 0) instead of
 // coming back with an AMD result.
 func WithAMDBroken() Option { return func(s *Server) { s.amdBroken = true } }
-
-// WithLabels declares the priority labels of one dialplan context:
-// labels maps "exten/label" (the extension as written, "_X." for a
-// pattern, which matches any extension) to its priority. A continue with a
-// label in a declared context then behaves as Asterisk's
-// ast_ari_channels_continue_in_dialplan (res/ari/resource_channels.c): an
-// unknown label answers 404 "Requested label can not be found" and the
-// channel stays in the app. In contexts never declared every label is
-// taken (the stand-in knows no dialplan there) and runs from priority 1.
-func WithLabels(context string, labels map[string]int) Option {
-	return func(s *Server) {
-		if s.labels == nil {
-			s.labels = map[string]map[string]int{}
-		}
-		m := s.labels[context]
-		if m == nil {
-			m = map[string]int{}
-			s.labels[context] = m
-		}
-		for k, v := range labels {
-			m[k] = v
-		}
-	}
-}
 
 // WithHistory sets how many destroyed channels Channel() still reports (default 10000).
 func WithHistory(n int) Option { return func(s *Server) { s.history = n } }
