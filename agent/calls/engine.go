@@ -53,6 +53,9 @@ type Engine struct {
 	ended   []string            // ids of ended calls still listed, oldest first
 	bridges map[string]bool     // bridges of live calls
 	tx      txState             // transfers (transfer.go)
+	// hungUp holds the cause of a hang-up request on a leg the engine did
+	// not originate, until its StasisEnd (stasisend.go).
+	hungUp map[string]int
 }
 
 // session is one call and its legs. Guarded by Engine.mu.
@@ -164,6 +167,10 @@ func (e *Engine) handle(ctx context.Context, ev ari.Event) {
 			s.dialStatus = x.Dialstatus
 		}
 		e.mu.Unlock()
+	case *ari.ChannelHangupRequest:
+		e.hangupRequested(x)
+	case *ari.StasisEnd:
+		e.leftStasis(ctx, x)
 	case *ari.ChannelDestroyed:
 		e.legGone(ctx, x.Channel.ID, x.Cause)
 	case *ari.ChannelGoneEvent:
