@@ -3,7 +3,9 @@ package agent
 import (
 	"context"
 	"log/slog"
+	"slices"
 
+	"github.com/pbxagent/pbxagent/agent/callerid"
 	"github.com/pbxagent/pbxagent/agent/callhistory"
 	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/events"
@@ -36,8 +38,17 @@ func newCalls(b *build) (platform.Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log),
-		calls.WithPublisher(pub), calls.WithTransferStore(b.store.Meta("transfers")))
+	copts := []calls.Option{calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log), calls.WithPublisher(pub),
+		calls.WithTransferStore(b.store.Meta("transfers")),
+		calls.WithUsers(callsUsers{b.d.users}), calls.WithConfig(b.cfg.Calls.Config),
+		calls.WithPark(calls.DefaultParkFirst, calls.DefaultParkSlots, b.cfg.ARI.CallsParkTimeout)}
+	if b.d.phones != nil {
+		copts = append(copts, calls.WithPhoneMap(phoneMap{b.d.phones}))
+	}
+	if b.d.cid != nil {
+		copts = append(copts, calls.WithNames(callsNames{b.d.cid.svc}))
+	}
+	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, copts...)
 	var opts []calls.HandlerOption
 	if b.d.phones != nil {
 		opts = append(opts, calls.WithDeskPhones(deskPhones{users: b.d.users, phones: b.d.phones}))
@@ -119,3 +130,54 @@ func (d deskPhones) Phones(ctx context.Context, userID string) ([]string, error)
 
 // CTI implements calls.DeskPhones.
 func (d deskPhones) CTI(mac string) (cti.Driver, error) { return d.phones.CTI(mac) }
+
+// callsUsers finds the users of the calls the dialplan sends to the calls
+// engine (by extension, or by the calling endpoint for outbound calls).
+type callsUsers struct{ users *users.Service }
+
+// ByExtension implements calls.Users.
+func (u callsUsers) ByExtension(_ context.Context, ext string) (calls.Callee, bool, error) {
+	usr, ok := u.users.ByExtension(ext)
+	return callee(usr), ok, nil
+}
+
+// ByEndpoint implements calls.Users.
+func (u callsUsers) ByEndpoint(_ context.Context, ep string) (calls.Callee, bool, error) {
+	usr, ok := u.users.ByEndpoint(ep)
+	return callee(usr), ok, nil
+}
+
+func callee(u users.User) calls.Callee {
+	c := calls.Callee{ID: u.ID, Name: u.DisplayName, Devices: slices.Clone(u.Devices.Endpoints)}
+	if c.Name == "" {
+		c.Name = u.Username
+	}
+	if len(u.Extensions) > 0 {
+		c.Extension = u.Extensions[0]
+	}
+	return c
+}
+
+// callsNames looks callers' numbers up in the directory through the
+// caller-ID service (fail-open, bounded by callerid.deadline; front end
+// "ari" in its metrics).
+type callsNames struct{ svc *callerid.Service }
+
+// Name implements calls.Names.
+func (n callsNames) Name(ctx context.Context, number string) (string, error) {
+	res, ok := n.svc.Resolve(ctx, callerid.ProtoARI, number, callerid.Presentation(0))
+	if !ok {
+		return "", nil
+	}
+	return n.svc.DisplayName(res.Name), nil
+}
+
+// phoneMap finds the desk phone registering an endpoint in the phones
+// registry (each phone's endpoints).
+type phoneMap struct{ phones *phones.Service }
+
+// PhoneOf implements calls.PhoneMap.
+func (m phoneMap) PhoneOf(endpoint string) (calls.DeskPhone, bool) {
+	mac, vendor, ok := m.phones.PhoneOf(endpoint)
+	return calls.DeskPhone{MAC: mac, Vendor: vendor}, ok
+}

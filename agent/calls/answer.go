@@ -30,7 +30,7 @@ func WithDeskPhones(p DeskPhones) HandlerOption { return func(h *Handler) { h.ph
 
 // AnswerInput is the body of POST /api/v1/calls/{id}/answer.
 type AnswerInput struct {
-	Phone string `json:"phone,omitempty" doc:"The MAC address of the call owner's desk phone to answer on (12 hex digits); may be left out when the owner has exactly one" example:"0015654aa937"`
+	Phone string `json:"phone,omitempty" doc:"The MAC address of the call owner's desk phone to answer on (12 hex digits); may be left out when the owner has exactly one, or when exactly one of the owner's phones registers an endpoint that rings for the call (the phone's endpoints)" example:"0015654aa937"`
 }
 
 // UserRinging returns the call if it rings on its owner's devices (no
@@ -87,8 +87,12 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
 		platform.WriteError(w, r, http.StatusConflict, platform.CodeConflict, ErrNoRemoteAnswer.Error()+": the call's owner has no desk phone (devices.phones)", nil)
 		return
 	case mac == "":
-		platform.WriteErr(w, r, platform.Invalid("which phone?", platform.FieldError{Field: "phone", Message: fmt.Sprintf("required: the call's owner has %d desk phones", len(owned))}))
-		return
+		// Several phones: the one registering an endpoint that rings.
+		var why string
+		if mac, why = h.eng.ringingPhone(c.ID, owned); mac == "" {
+			platform.WriteErr(w, r, platform.Invalid("which phone?", platform.FieldError{Field: "phone", Message: why}))
+			return
+		}
 	}
 	drv, err := h.phones.CTI(mac)
 	if err != nil {

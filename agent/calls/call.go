@@ -51,7 +51,7 @@ type Call struct {
 	Devices []string `json:"devices" doc:"The user's Asterisk endpoints rung for the call" example:"[\"PJSIP/101\"]"`
 	// Device is the endpoint that answered ("" until one did).
 	Device string `json:"device,omitempty" doc:"The user's endpoint that answered" example:"PJSIP/101"`
-	State  State  `json:"state" openapi:"enum=dialing|ringing|up|held|ended" doc:"dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; ended" example:"up"`
+	State  State  `json:"state" openapi:"enum=dialing|ringing|up|held|parked|ended" doc:"dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; parked: the far party waits with music on hold under parked_slot; ended" example:"up"`
 	// Muted is true while the user's microphone is cut off (the
 	// destination does not hear the user).
 	Muted bool `json:"muted" doc:"The user's audio does not reach the destination (POST /api/v1/calls/{id}/mute)" example:"false"`
@@ -71,6 +71,8 @@ type Call struct {
 	// Transfer is the id of the call's transfer in progress, or of its
 	// last one (GET /api/v1/transfers/{id}).
 	Transfer string `json:"transfer,omitempty" doc:"The id of the call's transfer in progress, or its last one (GET /api/v1/transfers/{id})" example:"pbxcall-xfer-5f1c2a9e0b7d4c3a"`
+	// ParkedSlot is the park slot of a parked call (0 otherwise).
+	ParkedSlot int `json:"parked_slot,omitempty" doc:"The park slot of a parked call (POST /api/v1/calls/{id}/park); absent otherwise" example:"701"`
 }
 
 // causeText names the common Q.850 causes.

@@ -87,20 +87,6 @@ func (e *Engine) Place(ctx context.Context, req PlaceRequest) (Call, error) {
 	return c, nil
 }
 
-// autoAnswerVars are the SIP headers asking a desk phone to answer by
-// itself: Call-Info with answer-after=0 (Yealink, Snom, Fanvil,
-// Grandstream, Polycom) and Alert-Info "info=alert-autoanswer" (Polycom,
-// Cisco SPA, Grandstream). Only PJSIP channels carry them.
-func (e *Engine) autoAnswerVars(endpoint string) map[string]string {
-	if !e.autoInfo || !strings.HasPrefix(endpoint, "PJSIP/") {
-		return nil
-	}
-	return map[string]string{
-		"PJSIP_HEADER(add,Call-Info)":  "<sip:pbxagent>;answer-after=0",
-		"PJSIP_HEADER(add,Alert-Info)": "<http://pbxagent>;info=alert-autoanswer",
-	}
-}
-
 // Get returns a call the viewer may see (ended calls stay for a while).
 func (e *Engine) Get(v Viewer, id string) (Call, error) {
 	e.mu.Lock()
@@ -143,7 +129,9 @@ func (e *Engine) live(v Viewer, id string) (*session, error) {
 	return s, nil
 }
 
-// Hangup ends a call (every leg); it returns the ended call.
+// Hangup ends a call (every leg); it returns the ended call. An inbound
+// or internal call still ringing on the user's devices is declined
+// instead: its caller goes on in the dialplan as busy (see decline).
 func (e *Engine) Hangup(ctx context.Context, v Viewer, id string) (Call, error) {
 	e.mu.Lock()
 	_, err := e.live(v, id)
@@ -151,7 +139,9 @@ func (e *Engine) Hangup(ctx context.Context, v Viewer, id string) (Call, error) 
 	if err != nil {
 		return Call{}, err
 	}
-	e.end(ctx, id, ari.CauseNormalClearing, "api")
+	if !e.decline(ctx, id) {
+		e.end(ctx, id, ari.CauseNormalClearing, "api")
+	}
 	return e.Get(v, id)
 }
 

@@ -4,7 +4,11 @@
 // ended, with a Q.850 cause) owned by one user. Click-to-call rings the
 // user's device first (asking it to answer by itself where the phone
 // honours it), dials the destination when that leg answers, bridges both
-// and follows the call to its end. Every change is published to a
+// and follows the call to its end. Calls the dialplan sends to the
+// application (Stasis(app,internal|inbound|outbound,NUMBER), inbound.go)
+// ring the called user's devices, all at once or in order, and are
+// bridged on answer; a caller nobody answers goes back to the dialplan at
+// a label, never dropped. Every change is published to a
 // Publisher (the events hub) for the call's owner. After a reconnect or a
 // restart the engine hangs up what an earlier run left in the application.
 //

@@ -46,6 +46,12 @@ type Engine struct {
 	keepEnded int
 	// reconciled, when set, is called after each reconciliation (tests).
 	reconciled func()
+	// dp is the part for calls the dialplan sends (inbound.go).
+	dp dialplanConf
+	// phoneMap knows the desk phone behind an endpoint (WithPhoneMap).
+	phoneMap PhoneMap
+	// lot holds the park slots (park.go; guarded by mu).
+	lot parkLot
 
 	mu      sync.Mutex
 	calls   map[string]*session // call id
@@ -69,6 +75,10 @@ type session struct {
 	// channel destroyed with cause 0 (a Local channel after Busy()).
 	dialStatus string
 	xfer       string // the transfer in progress (transfer.go)
+	// in is set for a call that came from the dialplan (inbound.go).
+	in *dialplanCall
+	// park is the parking of a parked call (park.go).
+	park *parking
 }
 
 // Option configures the engine.
@@ -105,10 +115,11 @@ func WithClock(c clock.Clock) Option { return func(e *Engine) { e.clk = c } }
 // destination's originate being accepted by Asterisk.
 func WithDialObserver(f func(time.Duration)) Option { return func(e *Engine) { e.onDial = f } }
 
-// WithFallbackLabel sets the dialplan label a channel that entered the
-// application from the dialplan (not a leg the engine placed) is continued
-// to (default "fallback"): the engine does not manage such calls yet, so
-// they go on as if pbxagent were down.
+// WithFallbackLabel sets the dialplan label (default "fallback") a
+// channel from the dialplan is continued to when the engine does not ring
+// anyone for it (not internal/inbound/outbound, no user, no device, an
+// error, the daemon stopping): there the dialplan dials as if pbxagent
+// were down.
 func WithFallbackLabel(l string) Option { return func(e *Engine) { e.fallback = l } }
 
 // New returns the engine of application app on cli (which must register
@@ -117,6 +128,7 @@ func WithFallbackLabel(l string) Option { return func(e *Engine) { e.fallback = 
 func New(cli ari.Client, app string, opts ...Option) *Engine {
 	e := &Engine{cli: cli, app: app, dial: DefaultDial, userRing: 30 * time.Second, farRing: 60 * time.Second,
 		autoInfo: true, pub: NopPublisher{}, log: slog.Default(), clk: clock.Real{}, fallback: "fallback", keepEnded: 100,
+		lot:   parkLot{first: DefaultParkFirst, count: DefaultParkSlots, timeout: DefaultParkTimeout},
 		calls: map[string]*session{}, legs: map[string]string{}, bridges: map[string]bool{}}
 	for _, o := range opts {
 		o(e)
@@ -128,6 +140,7 @@ func New(cli ari.Client, app string, opts ...Option) *Engine {
 // Run handles the ARI events until ctx ends or the client closes.
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.sub.Cancel()
+	defer e.dp.wg.Wait()
 	for {
 		select {
 		case <-ctx.Done():
@@ -233,11 +246,21 @@ func (e *Engine) inStasis(ctx context.Context, ch ari.Channel, args []string) {
 	s := e.sessionOf(ch.ID)
 	if s == nil {
 		e.mu.Unlock()
-		e.stray(ctx, ch, args)
+		if !e.fromDialplan(ctx, ch, args) {
+			e.stray(ctx, ch, args)
+		}
+		return
+	}
+	if s.in != nil {
+		e.dialplanInStasis(ctx, s, ch.ID) // unlocks
 		return
 	}
 	if _, ok := s.userLegs[ch.ID]; ok {
 		e.userAnswered(ctx, s, ch.ID, start) // unlocks
+		return
+	}
+	if pickupLeg(s, ch.ID) {
+		e.pickupAnswered(ctx, s, ch.ID) // unlocks
 		return
 	}
 	if ch.ID == s.farLeg {
@@ -345,7 +368,9 @@ func (e *Engine) Release(ctx context.Context) {
 	e.mu.Unlock()
 	slices.Sort(ids)
 	for _, id := range ids {
-		e.end(ctx, id, ari.CauseNormalClearing, "system")
+		if !e.releaseDialplan(ctx, id) {
+			e.end(ctx, id, ari.CauseNormalClearing, "system")
+		}
 	}
 }
 
@@ -386,6 +411,14 @@ func (e *Engine) legGone(ctx context.Context, chanID string, cause int) {
 		return
 	}
 	delete(e.legs, chanID)
+	if pickupLeg(s, chanID) {
+		e.pickupLegGone(ctx, s, chanID) // unlocks
+		return
+	}
+	if s.in != nil {
+		e.dialplanLegGone(ctx, s, chanID, cause) // unlocks
+		return
+	}
 	by := "user"
 	if _, ok := s.userLegs[chanID]; ok && s.userLeg == "" {
 		delete(s.userLegs, chanID)
@@ -431,6 +464,7 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 	}
 	bridge := s.bridge
 	delete(e.bridges, bridge)
+	e.unpark(s)
 	e.ended = append(e.ended, id)
 	for len(e.ended) > e.keepEnded {
 		delete(e.calls, e.ended[0])

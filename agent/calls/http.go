@@ -89,7 +89,8 @@ func (h *Handler) Routes() []platform.Route {
 			ID:      "placeCall",
 			Summary: "Click-to-call: ring the user's device, then dial the destination when it answers",
 			Description: "Rings the user's device (or all their devices at once), asking desk phones to answer by themselves " +
-				"(SIP Call-Info answer-after=0 and Alert-Info auto answer); when one answers, the destination is dialled " +
+				"(the SIP header the phone's vendor honours, Call-Info answer-after=0 or Alert-Info info=alert-autoanswer, " +
+				"both for an endpoint on no registered phone); when one answers, the destination is dialled " +
 				"through `ari.calls_dial` and both are bridged. Answers at once with the call, state dialing; follow it " +
 				"with GET /api/v1/calls/{id} or the call events.",
 			Request:   body("destination and device", PlaceInput{}),
@@ -115,7 +116,7 @@ func (h *Handler) Routes() []platform.Route {
 			Summary: "Send DTMF digits to the destination of a call that is up or held",
 			Params:  []platform.Param{idParam}, Request: body("the digits", DTMFInput{}),
 			Responses: map[int]platform.Body{204: {Description: "sent"}, 400: errBody, 404: errBody, 409: errBody, 415: errBody, 502: errBody}}},
-	}, h.transferRoutes()...)
+	}, append(h.transferRoutes(), h.parkRoutes()...)...)
 }
 
 // viewer is whose calls the request may see: its user's; a supervisor's

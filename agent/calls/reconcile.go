@@ -11,10 +11,11 @@ import (
 // stray handles a channel in the application that this run does not
 // track. A leg an earlier run placed (its id says so) is hung up: nobody
 // follows it any more. A channel that came from the dialplan
-// (Stasis(pbxagent-calls,…)) is a call the engine does not manage yet: it
-// is continued at the dialplan's fallback label, as if pbxagent were down.
+// (Stasis(pbxagent-calls,…)) and that the engine does not take on (not
+// internal/inbound/outbound, or left by an earlier run) is continued at
+// the dialplan's fallback label, as if pbxagent were down.
 func (e *Engine) stray(ctx context.Context, ch ari.Channel, args []string) {
-	if strings.HasPrefix(ch.ID, idPrefix) || (len(args) > 0 && (args[0] == argUser || args[0] == argFar)) {
+	if strings.HasPrefix(ch.ID, idPrefix) || (len(args) > 0 && (args[0] == argUser || args[0] == argFar || args[0] == argRing)) {
 		e.log.Warn("calls: leg of an earlier run in the app; hanging it up", "channel", ch.ID)
 		e.hangup(ctx, ch.ID, ari.ReasonNormal)
 		return

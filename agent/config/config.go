@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pbxagent/pbxagent/agent/callerid"
+	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/oauth"
@@ -78,6 +80,9 @@ type Calls struct {
 	// HistoryRetention is how long the call history keeps a call, counted
 	// from its start; 0 keeps it forever. Default 8760h (365 days).
 	HistoryRetention time.Duration `yaml:"history_retention"`
+	// Config is how the calls the dialplan sends to the calls engine ring
+	// (calls.Config: ring_strategy, ring_timeout, …); validated by it.
+	calls.Config `yaml:",inline"`
 }
 
 // Audit configures the audit log.
@@ -206,7 +211,7 @@ func Default() Config {
 		CORS:    oauth.CORSConfig{}.WithDefaults(),
 		Events:  events.DefaultConfig(),
 		Audit:   Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
-		Calls:   Calls{HistoryRetention: 365 * 24 * time.Hour},
+		Calls:   Calls{HistoryRetention: 365 * 24 * time.Hour, Config: calls.DefaultConfig()},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
 			MaxConns: 10000, MaxConnsPerPeer: 512, WriteTimeout: 30 * time.Second, WriteMinRate: 4096},
 		Numbers: Numbers{ExtensionMaxLen: 6},
@@ -217,7 +222,7 @@ func Default() Config {
 		AGI: AGI{Addr: "127.0.0.1:4573", MaxSessions: 4096, FirstLineTimeout: 200 * time.Millisecond, MaxWaiting: 4096},
 		SIP: SIP{MissStatus: 404, TCPMaxConns: 1024, TCPMaxConnsPerIP: 64, TCPMessageTimeout: 5 * time.Second,
 			TCPIdleTimeout: 2 * time.Minute, UnackedPerIP: 64, LogBurst: 10, LogInterval: time.Minute},
-		ARI: ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer", CallsApp: "pbxagent-calls", CallsDial: "PJSIP/{to}", IdleTimeout: 10 * time.Second},
+		ARI: ARI{CallerIDApp: "pbxagent-cid", DialerApp: "pbxagent-dialer", CallsApp: "pbxagent-calls", CallsDial: "PJSIP/{to}", CallsParkTimeout: 45 * time.Second, IdleTimeout: 10 * time.Second},
 		Phones: Phones{GroupBy: "company", RefreshMinutes: 60, LoginMaxFailures: 10, LoginWindow: 10 * time.Minute,
 			LoginMaxUsersPerAddress: 50, LoginMaxAccountFailures: 100, LoginMaxTracked: 10000, DigestMaxNonces: 65536,
 			BookMax: phones.DefaultBookLimits(), CTI: phones.CTIConfig{Timeout: 5 * time.Second}},
@@ -294,7 +299,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config calls.history_retention (%s): must not be negative (0 keeps the history forever)", c.Calls.HistoryRetention)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}
@@ -350,7 +355,15 @@ func (c *Config) Set(path, value string) error {
 func walk(v reflect.Value, envPrefix, pathPrefix string, fn func(env, path string, f reflect.Value) error) error {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
-		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		opts := strings.Split(t.Field(i).Tag.Get("yaml"), ",")
+		tag := opts[0]
+		if tag == "" && slices.Contains(opts[1:], "inline") && v.Field(i).Kind() == reflect.Struct {
+			// An inlined section's keys are its parent's.
+			if err := walk(v.Field(i), envPrefix, pathPrefix, fn); err != nil {
+				return err
+			}
+			continue
+		}
 		if tag == "" || tag == "-" {
 			continue
 		}

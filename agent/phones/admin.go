@@ -20,6 +20,8 @@ type createRequest struct {
 	Owner    string `json:"owner" doc:"The owner: a user id or username (stored as the id); the phone also sees their personal contacts and is listed among their devices; an unknown user is refused (422)" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
 	Username string `json:"username" doc:"An HTTP username for the phone (Basic or Digest); empty: token only" example:"phone-0015654aa937"`
 	Password string `json:"password" doc:"The phone's HTTP password (write-only)" example:"Vq9!rT4zL2wX"`
+	// Endpoints are the Asterisk endpoints the phone registers.
+	Endpoints []string `json:"endpoints" doc:"The Asterisk endpoints the phone registers (its SIP accounts, e.g. PJSIP/101); each on at most one phone (409) and, for an owned phone, one of the owner's devices.endpoints (422)" example:"[\"PJSIP/101\"]"`
 }
 
 func (s *Service) adminMux() http.Handler {
@@ -41,7 +43,7 @@ func (s *Service) view(r *http.Request, rec *record, token string) Phone {
 		HasPassword: rec.hasPassword(), Token: token, Files: provisioningFiles(rec.MAC, rec.Vendor),
 		ProvisioningURL:  provisioningURL(s.base(r), rec.MAC, rec.Vendor),
 		LastProvisioning: prov, LastPhonebook: book, CTI: s.ctiView(rec),
-		CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
+		CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt, Endpoints: append([]string{}, rec.Endpoints...),
 	}
 }
 
@@ -78,8 +80,17 @@ func (s *Service) createPhone(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	eps, err := parseEndpoints(in.Endpoints)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.checkOwnerEndpoints(r.Context(), owner, eps); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	rec := &record{MAC: mac, Vendor: vendor, Model: strings.TrimSpace(in.Model),
-		Owner: owner, Username: strings.TrimSpace(in.Username)}
+		Owner: owner, Username: strings.TrimSpace(in.Username), Endpoints: eps}
 	if err := checkUsername(rec.Username); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -111,7 +122,7 @@ func (s *Service) createPhone(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.log.Info("phone registered", "mac", mac, "vendor", vendor, "owner", rec.Owner, "username", rec.Username)
+	s.log.Info("phone registered", "mac", mac, "vendor", vendor, "owner", rec.Owner, "username", rec.Username, "endpoints", rec.Endpoints)
 	writeJSON(w, http.StatusCreated, s.view(r, rec, tok))
 }
 
@@ -155,13 +166,31 @@ func (s *Service) patchPhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ownerChanged := false
-	if p.Owner != nil {
-		owner, err := s.resolveOwner(*p.Owner)
+	owner, eps := old.Owner, old.Endpoints
+	if p.Endpoints != nil {
+		parsed, err := parseEndpoints(*p.Endpoints)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+		eps = parsed
+	}
+	if p.Owner != nil {
+		var err error
+		if owner, err = s.resolveOwner(*p.Owner); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		p.Owner = &owner
+	}
+	if p.Owner != nil || p.Endpoints != nil {
+		// A change of either must leave the endpoints the owner's.
+		if err := s.checkOwnerEndpoints(r.Context(), owner, eps); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if p.Owner != nil {
 		if owner != old.Owner {
 			// The user's devices first: they may refuse the phone.
 			if err := s.setOwner(r.Context(), mac, owner); err != nil {

@@ -52,6 +52,9 @@ type Phone struct {
 	CTI       PhoneCTI  `json:"cti" doc:"What pbxagent can do to the phone remotely (POST /api/v1/phones/{mac}/cti)"`
 	CreatedAt time.Time `json:"created_at" doc:"When the phone was registered" example:"2026-11-30T09:12:00Z"`
 	UpdatedAt time.Time `json:"updated_at" doc:"When the phone last changed" example:"2026-12-01T10:00:00Z"`
+	// Endpoints are the Asterisk endpoints the phone registers (its SIP
+	// accounts), as the administrator declared them.
+	Endpoints []string `json:"endpoints" doc:"The Asterisk endpoints the phone registers (its SIP accounts, e.g. PJSIP/101), declared by the administrator; each is on at most one phone and, for an owned phone, one of the owner's devices.endpoints. The calls API answers on, and picks the auto-answer header for, the phone of the endpoint that rings" example:"[\"PJSIP/101\"]"`
 }
 
 // record is a phone as stored: the public fields plus its secrets, hashed
@@ -62,6 +65,7 @@ type record struct {
 	Model     string              `json:"model,omitempty"`
 	Owner     string              `json:"owner,omitempty"`
 	Username  string              `json:"username,omitempty"`
+	Endpoints []string            `json:"endpoints,omitempty"`
 	CreatedAt time.Time           `json:"created_at"`
 	UpdatedAt time.Time           `json:"updated_at"`
 
@@ -90,11 +94,13 @@ type registry struct {
 	byMAC   map[string]*record
 	byUser  map[string]string // username → mac
 	byToken map[string]string // token hash → mac
+	// byEndpoint maps each declared Asterisk endpoint to its phone.
+	byEndpoint map[string]string // endpoint → mac
 }
 
 func loadRegistry(ctx context.Context, kv KV, k *keys, realm string) (*registry, error) {
 	r := &registry{kv: kv, keys: k, realm: realm,
-		byMAC: map[string]*record{}, byUser: map[string]string{}, byToken: map[string]string{}}
+		byMAC: map[string]*record{}, byUser: map[string]string{}, byToken: map[string]string{}, byEndpoint: map[string]string{}}
 	err := kv.List(ctx, func(key string, val []byte) error {
 		if !strings.HasPrefix(key, phoneKeyPrefix) {
 			return nil
@@ -125,6 +131,9 @@ func (r *registry) index(rec *record) {
 	if rec.TokenHash != "" {
 		r.byToken[rec.TokenHash] = rec.MAC
 	}
+	for _, ep := range rec.Endpoints {
+		r.byEndpoint[ep] = rec.MAC
+	}
 }
 
 func (r *registry) unindex(rec *record) {
@@ -134,6 +143,11 @@ func (r *registry) unindex(rec *record) {
 	}
 	if r.byToken[rec.TokenHash] == rec.MAC {
 		delete(r.byToken, rec.TokenHash)
+	}
+	for _, ep := range rec.Endpoints {
+		if r.byEndpoint[ep] == rec.MAC {
+			delete(r.byEndpoint, ep)
+		}
 	}
 }
 
@@ -252,6 +266,9 @@ func (r *registry) create(ctx context.Context, rec *record, pass string, now tim
 			return "", conflict("username", "already used by another phone")
 		}
 	}
+	if err := r.endpointsTaken(rec.MAC, rec.Endpoints); err != nil {
+		return "", err
+	}
 	rec.CreatedAt, rec.UpdatedAt = now, now
 	tok := r.setToken(rec)
 	if pass != "" {
@@ -273,6 +290,8 @@ type patch struct {
 	Username    *string `json:"username" doc:"The HTTP username (\"\" clears)" example:"phone-0015654aa937"`
 	Password    *string `json:"password" doc:"The HTTP password (\"\" clears; write-only)" example:"Vq9!rT4zL2wX"`
 	RotateToken bool    `json:"rotate_token" doc:"Generate a new URL token (returned once); the old one stops working" example:"false"`
+	// Endpoints replaces the phone's endpoints ([] clears).
+	Endpoints *[]string `json:"endpoints" doc:"The Asterisk endpoints the phone registers, replacing the list ([] clears); each on at most one phone and, for an owned phone, one of the owner's devices.endpoints" example:"[\"PJSIP/101\"]"`
 }
 
 // update applies p to the phone mac; it returns the new record and the new
@@ -297,6 +316,16 @@ func (r *registry) update(ctx context.Context, mac string, p patch, now time.Tim
 	}
 	if p.Owner != nil {
 		rec.Owner = strings.TrimSpace(*p.Owner)
+	}
+	if p.Endpoints != nil {
+		eps, err := parseEndpoints(*p.Endpoints)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := r.endpointsTaken(mac, eps); err != nil {
+			return nil, "", err
+		}
+		rec.Endpoints = eps
 	}
 	pass := ""
 	if p.Password != nil {

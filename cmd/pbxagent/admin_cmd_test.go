@@ -95,6 +95,15 @@ func TestPhonesCommands(t *testing.T) {
 				t.Errorf("rotate-token: %s", out)
 			}
 		}},
+		{name: "endpoints", args: []string{"phones", "edit", "0002fdff2103", "--endpoints", "PJSIP/101,pjsip/102"}, stdout: []string{"updated 0002fdff2103"}},
+		{name: "endpoints shown", args: []string{"phones", "show", "0002fdff2103"}, stdout: []string{"Endpoints:", "PJSIP/101, PJSIP/102"}},
+		{name: "endpoints taken", args: []string{"phones", "edit", "0015654aa937", "--endpoints", "PJSIP/102"}, code: 1, stderr: []string{"endpoints[0]"}},
+		{name: "endpoints cleared", args: []string{"phones", "edit", "0002fdff2103", "--endpoints", ""}, stdout: []string{"updated 0002fdff2103"}},
+		{name: "endpoints gone", args: []string{"phones", "show", "0002fdff2103", "--json"}, checkJSON: func(t *testing.T, out string) {
+			if !strings.Contains(out, `"endpoints": []`) && !strings.Contains(out, `"endpoints":[]`) {
+				t.Errorf("endpoints not cleared: %s", out)
+			}
+		}},
 		{name: "delete needs a terminal or --yes", args: []string{"phones", "delete", "0002fdff2103"}, code: 2, stderr: []string{"pass --yes"}},
 		{name: "delete", args: []string{"phones", "delete", "0002fdff2103", "--yes"}, stdout: []string{"deleted 0002fdff2103"}},
 		{name: "deleted", args: []string{"phones", "list"}, notStdout: []string{"0002fdff2103"}},

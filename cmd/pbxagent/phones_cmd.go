@@ -15,9 +15,10 @@ commands:
   list                  list registered desk phones
   show MAC              show one phone and its provisioning files
   add --mac MAC --vendor VENDOR
-                        register a phone (--model, --owner, --username, --password);
-                        prints its token, shown only this once
-  edit MAC              change --vendor, --model, --owner, --username or --password
+                        register a phone (--model, --owner, --username, --password,
+                        --endpoints); prints its token, shown only this once
+  edit MAC              change --vendor, --model, --owner, --username, --password
+                        or --endpoints
   rotate-token MAC      issue a new token (shown once); the old one stops working
   delete MAC...         unregister phones (asks, or --yes)
   cti MAC ACTION [DIGITS]
@@ -56,7 +57,7 @@ func printPhone(w io.Writer, p *client.Phone) error {
 		pw = "set"
 	}
 	err := fieldLines(w, [][2]string{{"MAC", p.MAC}, {"Vendor", string(p.Vendor)}, {"Model", p.Model}, {"Owner", p.Owner},
-		{"Username", p.Username}, {"Password", pw}, {"Files", strings.Join(p.Files, ", ")},
+		{"Username", p.Username}, {"Password", pw}, {"Endpoints", strings.Join(p.Endpoints, ", ")}, {"Files", strings.Join(p.Files, ", ")},
 		{"Created", when(p.CreatedAt)}, {"Updated", when(p.UpdatedAt)}})
 	if err == nil && p.Token != "" {
 		_, err = fmt.Fprintf(w, "Token:    %s\n(shown only now: put it in the phone's URLs if it uses token authentication)\n", cleanLine(p.Token))
@@ -72,6 +73,7 @@ func (c *cli) phonesShow(ctx context.Context, args []string) int {
 type phoneFlags struct {
 	mac, vendor, model, owner, username, password *string
 	passwordStdin                                 *bool
+	endpoints                                     *listFlag
 }
 
 func addPhoneFlags(fs *flagSet, add bool) (*phoneFlags, map[string]func() any) {
@@ -85,9 +87,12 @@ func addPhoneFlags(fs *flagSet, add bool) (*phoneFlags, map[string]func() any) {
 	pf.username = fs.String("username", "", "HTTP username of the phone (with --password)")
 	pf.password = fs.String("password", "", "HTTP password of the phone (with --username); visible to other users of this machine: prefer --password-stdin")
 	pf.passwordStdin = fs.Bool("password-stdin", false, "read the phone's HTTP password from the first line of stdin")
+	pf.endpoints = &listFlag{}
+	fs.Var(pf.endpoints, "endpoints", "Asterisk endpoints the phone registers, `LIST` like PJSIP/101 (comma-separated, repeatable; empty clears)")
 	get := func(p *string) func() any { return func() any { return *p } }
 	m := map[string]func() any{"vendor": get(pf.vendor), "model": get(pf.model), "owner": get(pf.owner),
-		"username": get(pf.username), "password": get(pf.password)}
+		"username": get(pf.username), "password": get(pf.password),
+		"endpoints": func() any { return append([]string{}, *pf.endpoints...) }}
 	if add {
 		m["mac"] = get(pf.mac)
 	}

@@ -16,6 +16,7 @@ import (
 func TestConsolePhones(t *testing.T) {
 	l := startConsole(t, consoleOptions{})
 	l.apiJSON(t, "POST", "/api/v1/phones", map[string]any{"mac": "80:5e:c0:00:00:01", "vendor": "grandstream"}, http.StatusCreated, nil)
+	l.apiJSON(t, "PATCH", "/api/v1/users/"+l.user.ID, map[string]any{"devices": map[string]any{"endpoints": []string{"PJSIP/2001"}}}, http.StatusOK, nil)
 
 	var res struct {
 		RowsBefore      int      `json:"rows_before"`
@@ -31,6 +32,7 @@ func TestConsolePhones(t *testing.T) {
 		FetchStatus     int      `json:"fetch_status"`
 		FetchBody       string   `json:"fetch_body"`
 		FetchAfter      string   `json:"fetch_after"`
+		BadEndpoint     string   `json:"bad_endpoint_error"`
 		RotateConfirm   string   `json:"rotate_confirmation"`
 		NewToken        string   `json:"new_token"`
 		DeleteConfirm   string   `json:"delete_confirmation"`
@@ -59,7 +61,8 @@ func TestConsolePhones(t *testing.T) {
 		{name: "a new token", ok: len(res.NewToken) == 22 && res.NewToken != res.Token},
 		{name: "delete asks first", ok: strings.Contains(res.DeleteConfirm, "805ec0000001")},
 		{name: "one phone left", ok: res.RowsAfter == 1},
-		{name: "axe ran in every state", ok: len(res.A11y) >= 11},
+		{name: "a line that is not the owner's is refused, naming it", ok: strings.Contains(res.BadEndpoint, "endpoints[0]")},
+		{name: "axe ran in every state", ok: len(res.A11y) >= 12},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -69,13 +72,14 @@ func TestConsolePhones(t *testing.T) {
 
 	// What the browser did, as the API sees it.
 	var ph struct {
-		MAC         string `json:"mac"`
-		Vendor      string `json:"vendor"`
-		Model       string `json:"model"`
-		Owner       string `json:"owner"`
-		Username    string `json:"username"`
-		HasPassword bool   `json:"has_password"`
-		Token       string `json:"token"`
+		MAC         string   `json:"mac"`
+		Vendor      string   `json:"vendor"`
+		Model       string   `json:"model"`
+		Owner       string   `json:"owner"`
+		Username    string   `json:"username"`
+		HasPassword bool     `json:"has_password"`
+		Token       string   `json:"token"`
+		Endpoints   []string `json:"endpoints"`
 		Last        *struct {
 			At      time.Time `json:"at"`
 			Address string    `json:"address"`
@@ -83,7 +87,8 @@ func TestConsolePhones(t *testing.T) {
 		} `json:"last_provisioning_fetch"`
 	}
 	l.apiJSON(t, "GET", "/api/v1/phones/"+mac, nil, http.StatusOK, &ph)
-	if ph.Vendor != "yealink" || ph.Model != "T54W" || ph.Owner != l.user.ID || ph.Username != "desk-1" || !ph.HasPassword || ph.Token != "" {
+	if ph.Vendor != "yealink" || ph.Model != "T54W" || ph.Owner != l.user.ID || ph.Username != "desk-1" || !ph.HasPassword || ph.Token != "" ||
+		!slices.Equal(ph.Endpoints, []string{"PJSIP/2001"}) {
 		t.Errorf("the registered phone: %+v (bob is %s)", ph, l.user.ID)
 	}
 	if ph.Last == nil || ph.Last.Address != "127.0.0.1" || ph.Last.File != mac+".cfg" || time.Since(ph.Last.At) > time.Minute {

@@ -310,6 +310,18 @@ export declare class PbxAgent {
   muteCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
 
   /**
+   * Park a call: the far party waits with music on hold under a park slot, the user's device hangs up
+   * POST /api/v1/calls/{id}/park
+   */
+  parkCall(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Call>;
+
+  /**
+   * Pick up a parked call on your devices
+   * POST /api/v1/calls/{id}/pickup
+   */
+  pickupCall(params: { id: string; }, body: PickupInputInput, init?: RequestInit): Promise<Call>;
+
+  /**
    * Take a call off hold
    * POST /api/v1/calls/{id}/resume
    */
@@ -895,7 +907,7 @@ export interface AgentView {
 }
 
 export interface AnswerInputInput {
-  /** The MAC address of the call owner's desk phone to answer on (12 hex digits); may be left out when the owner has exactly one */
+  /** The MAC address of the call owner's desk phone to answer on (12 hex digits); may be left out when the owner has exactly one, or when exactly one of the owner's phones registers an endpoint that rings for the call (the phone's endpoints) */
   phone?: string;
 }
 
@@ -974,10 +986,12 @@ export interface Call {
   id: string;
   /** The user's audio does not reach the destination (POST /api/v1/calls/{id}/mute) */
   muted: boolean;
+  /** The park slot of a parked call (POST /api/v1/calls/{id}/park); absent otherwise */
+  parked_slot?: number;
   /** Names of the recordings made of the call (GET /api/v1/recordings/{name}), oldest first */
   recordings?: string[];
-  /** dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; ended */
-  state: "dialing" | "ringing" | "up" | "held" | "ended";
+  /** dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; parked: the far party waits with music on hold under parked_slot; ended */
+  state: "dialing" | "ringing" | "up" | "held" | "parked" | "ended";
   /** The destination dialled */
   to: string;
   /** The called party's name, from the directory */
@@ -1706,6 +1720,8 @@ export interface Phone {
   created_at: string;
   /** What pbxagent can do to the phone remotely (POST /api/v1/phones/{mac}/cti) */
   cti: PhoneCTI;
+  /** The Asterisk endpoints the phone registers (its SIP accounts, e.g. PJSIP/101), declared by the administrator; each is on at most one phone and, for an owned phone, one of the owner's devices.endpoints. The calls API answers on, and picks the auto-answer header for, the phone of the endpoint that rings */
+  endpoints: string[];
   /** A password is set (it is never shown) */
   has_password: boolean;
   /** The phone's last phonebook request since the daemon started (kept in memory) */
@@ -1748,6 +1764,11 @@ export interface PhonebookPage {
   total: number;
   /** total is a lower bound: the count stopped at its cap */
   total_capped?: boolean;
+}
+
+export interface PickupInputInput {
+  /** One of the picking user's endpoints to ring; empty rings all of them at once */
+  device?: string;
 }
 
 export interface PlaceInputInput {
@@ -2191,6 +2212,8 @@ export interface CorsOrigin {
 }
 
 export interface CreateRequestInput {
+  /** The Asterisk endpoints the phone registers (its SIP accounts, e.g. PJSIP/101); each on at most one phone (409) and, for an owned phone, one of the owner's devices.endpoints (422) */
+  endpoints?: string[];
   /** The phone's MAC address (any common notation; stored as 12 lower-case hex digits) */
   mac?: string;
   /** The model, informational */
@@ -2331,6 +2354,8 @@ export interface LookupMiss {
 }
 
 export interface PatchInput {
+  /** The Asterisk endpoints the phone registers, replacing the list ([] clears); each on at most one phone and, for an owned phone, one of the owner's devices.endpoints */
+  endpoints?: string[] | null;
   /** The model */
   model?: string | null;
   /** The owning user's id ("" clears) */

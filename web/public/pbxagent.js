@@ -687,6 +687,24 @@ export class PbxAgent {
   }
 
   /**
+   * Park a call: the far party waits with music on hold under a park slot, the user's device hangs up
+   * POST /api/v1/calls/{id}/park
+   * @param params.id path parameter. The call's id
+   */
+  parkCall(params = {}, body = undefined, init = undefined) {
+    return this.call("parkCall", "POST", "/api/v1/calls/{id}/park", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Pick up a parked call on your devices
+   * POST /api/v1/calls/{id}/pickup
+   * @param params.id path parameter. The call's id
+   */
+  pickupCall(params = {}, body = undefined, init = undefined) {
+    return this.call("pickupCall", "POST", "/api/v1/calls/{id}/pickup", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
    * Take a call off hold
    * POST /api/v1/calls/{id}/resume
    * @param params.id path parameter. The call's id

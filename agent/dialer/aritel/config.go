@@ -26,6 +26,10 @@ type ConnConfig struct {
 	// CallsDial is the dial string of a click-to-call's destination;
 	// "{to}" stands for the number. Default "PJSIP/{to}".
 	CallsDial string `yaml:"calls_dial"`
+	// CallsParkTimeout is how long a parked call waits for a pickup
+	// before it rings its owner's devices again; 0 waits until picked up
+	// or hung up. Default 45s.
+	CallsParkTimeout time.Duration `yaml:"calls_park_timeout"`
 	// AMDContext, when set, is a dialplan context running AMD() that the
 	// dialer sends answered customer legs through for machine detection.
 	AMDContext string `yaml:"amd_context"`
@@ -40,6 +44,9 @@ type ConnConfig struct {
 func (c ConnConfig) Validate() error {
 	if c.CallsDial != "" && (!strings.Contains(c.CallsDial, "{to}") || !strings.Contains(c.CallsDial, "/")) {
 		return errors.New("ari.calls_dial: must be an Asterisk dial string holding {to}, e.g. PJSIP/{to} or Local/{to}@from-internal")
+	}
+	if c.CallsParkTimeout < 0 {
+		return errors.New("ari.calls_park_timeout: must not be negative (0: a parked call waits until picked up)")
 	}
 	if c.IdleTimeout <= 0 {
 		return errors.New("ari.idle_timeout: must be positive (and below Asterisk's http.conf session_keep_alive, 15s by default)")

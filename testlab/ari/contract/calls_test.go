@@ -220,6 +220,17 @@ func TestCallControl(t *testing.T) {
 				until(t, ssub, func(ev ari.Event) bool { _, ok := ev.(*ari.StasisEnd); return ok })
 			})
 
+			t.Run("continue at a label the dialplan lacks", func(t *testing.T) {
+				// ast_ari_channels_continue_in_dialplan: a label that
+				// ast_findlabel_extension does not find is 404 and the
+				// channel stays in Stasis (the calls engine then continues
+				// at the next priority).
+				wantErr(t, "unknown label", ch.Continue(ctx, a, ari.DialplanTarget{Label: "pbxagent-no-such-label"}), 404, "Requested label can not be found")
+				if got, err := ch.Get(ctx, a); err != nil || got.Dialplan.AppName != "Stasis" {
+					t.Errorf("after the 404: %+v %v, want the channel still in Stasis", got, err)
+				}
+			})
+
 			t.Run("remove from bridge", func(t *testing.T) {
 				if err := c.Bridges().RemoveChannel(ctx, bid, a); err != nil {
 					t.Fatal(err)

@@ -33,7 +33,8 @@ func targets(t *testing.T) map[string]func(t *testing.T) target {
 			srv, url := fakeari.StartTest(t, fakeari.WithClock(clk), fakeari.WithAuth("contract", "secret"), fakeari.WithNoise(),
 				fakeari.WithPeer("Local/busy", fakeari.Fixed{Outcome: fakeari.Busy}),
 				fakeari.WithPeer("Local/congestion", fakeari.Fixed{Outcome: fakeari.Congestion}),
-				fakeari.WithPeer("Local/ring", fakeari.Fixed{Outcome: fakeari.Wait}))
+				fakeari.WithPeer("Local/ring", fakeari.Fixed{Outcome: fakeari.Wait}),
+				fakeari.WithDialplanLabels("default", map[string]int{}))
 			return target{url: url, user: "contract", pass: "secret", local: "Local/s@default",
 				busy: "Local/busy@default", congested: "Local/congestion@default", ringing: "Local/ring@default",
 				fake: srv, advance: clk.Advance}

@@ -38,6 +38,8 @@ type channel struct {
 	muted                              string
 	dtmfSent, heard                    string // DTMF sent through ARI; pressed by the far end
 	redirected                         string // endpoint of the last redirect
+	label                              string // label of the last continue
+	ringing                            bool   // ARI ring: ringing indicated to the far end
 	phoneHold                          bool   // the phone put the call on hold
 	refer                              *referState
 	snoopOf                            string   // the channel a snoop channel spies on
@@ -109,10 +111,17 @@ type ChannelSnapshot struct {
 	DTMFSent    string `json:"dtmf_sent,omitempty"`
 	DTMFHeard   string `json:"dtmf_heard,omitempty"`
 	Redirect    string `json:"redirected_to,omitempty"`
-	Machine     bool   `json:"machine"`
-	Destroyed   bool   `json:"destroyed"`
-	Cause       int    `json:"cause,omitempty"`
-	CauseTxt    string `json:"cause_txt,omitempty"`
+	// Label is the dialplan label of the channel's last continue ("" if
+	// none or none given).
+	Label string `json:"label,omitempty"`
+	// RingIndicated: POST /channels/{id}/ring asked the channel to indicate
+	// ringing to its far end (ast_indicate AST_CONTROL_RINGING: 180
+	// Ringing on PJSIP), until ring DELETE or an answer.
+	RingIndicated bool   `json:"ring_indicated,omitempty"`
+	Machine       bool   `json:"machine"`
+	Destroyed     bool   `json:"destroyed"`
+	Cause         int    `json:"cause,omitempty"`
+	CauseTxt      string `json:"cause_txt,omitempty"`
 }
 
 func (c *channel) control() ChannelSnapshot {
@@ -124,6 +133,7 @@ func (c *channel) control() ChannelSnapshot {
 		Caller: c.caller, Connected: c.connected, Dialplan: c.dp,
 		Variables: v, Bridge: c.bridge, MOH: c.mohOn, MOHClass: c.moh, Hold: c.hold, PhoneHold: c.phoneHold,
 		Muted: c.muted, DTMFSent: c.dtmfSent, DTMFHeard: c.heard, Redirect: c.redirected,
+		Label: c.label, RingIndicated: c.ringing && c.state != ari.StateUp,
 		Machine: c.plan.Machine, Destroyed: c.destroyed,
 	}
 	if c.refer != nil {

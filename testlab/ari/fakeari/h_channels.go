@@ -316,7 +316,31 @@ func (s *Server) hContinue(r *request) response {
 	}
 	ctx, ext, label := r.q.Get("context"), r.q.Get("extension"), r.q.Get("label")
 	prio, _ := strconv.Atoi(r.q.Get("priority"))
+	labelPrio := 0
+	if label != "" {
+		// resource_channels.c: sscanf(label, "%30d") else
+		// ast_findlabel_extension in the target context; -1 → 404, 0 → 400.
+		lctx := c.dp.Context
+		if ctx != "" {
+			lctx = ctx
+		}
+		n, err := strconv.Atoi(label)
+		switch known, declared := s.labels[lctx][label], s.labels[lctx] != nil; {
+		case err == nil:
+			labelPrio = n
+		case declared && known == 0:
+			return fail(http.StatusNotFound, "Requested label can not be found")
+		case declared:
+			labelPrio = known
+		default:
+			labelPrio = 1
+		}
+		if labelPrio == 0 {
+			return fail(http.StatusBadRequest, "Requested priority is illegal")
+		}
+	}
 	s.leaveStasisLocked(c)
+	c.label = label
 	// continue_in_dialplan: a context without extension means "s"; no
 	// context keeps the current one; no location at all: next priority.
 	dp := c.dp
@@ -328,10 +352,7 @@ func (s *Server) hContinue(r *request) response {
 	}
 	switch {
 	case label != "":
-		dp.Priority = 1
-		if n, err := strconv.Atoi(label); err == nil {
-			dp.Priority = int64(n)
-		}
+		dp.Priority = int64(labelPrio)
 	case prio > 0:
 		dp.Priority = int64(prio)
 	case ctx == "" && ext == "":

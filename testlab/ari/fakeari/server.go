@@ -53,6 +53,7 @@ type Server struct {
 	keepAlive   time.Duration
 	noRecDir    bool
 	amdBroken   bool
+	labels      map[string]map[string]int // context → label → priority (WithDialplanLabels)
 
 	mu        sync.Mutex
 	rng       *rand.Rand
@@ -173,6 +174,23 @@ func WithoutRecordingDir() Option { return func(s *Server) { s.noRecDir = true }
 // leaves the app and is hung up by the dialplan (cause 0) instead of
 // coming back with an AMD result.
 func WithAMDBroken() Option { return func(s *Server) { s.amdBroken = true } }
+
+// WithDialplanLabels declares the priority labels of a dialplan context
+// (the same in every extension of it), e.g. {"noanswer": 5}. `continue`
+// with a label into a context that declares labels does what
+// ast_ari_channels_continue_in_dialplan (res/ari/resource_channels.c) does:
+// a numeric label is the priority itself; a label ast_findlabel_extension
+// does not find answers 404 "Requested label can not be found". In a
+// context without declared labels the stand-in knows no dialplan and any
+// label goes to priority 1.
+func WithDialplanLabels(context string, labels map[string]int) Option {
+	return func(s *Server) {
+		if s.labels == nil {
+			s.labels = map[string]map[string]int{}
+		}
+		s.labels[context] = labels
+	}
+}
 
 // WithHistory sets how many destroyed channels Channel() still reports (default 10000).
 func WithHistory(n int) Option { return func(s *Server) { s.history = n } }

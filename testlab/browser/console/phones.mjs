@@ -1,6 +1,7 @@
 // phones.mjs: the Phones page as an admin does its work: register a phone
 // (a refused MAC first), note its token, fetch its provisioning file with
-// its credentials and see the fetch after a reload, edit it, rotate its
+// its credentials and see the fetch after a reload, edit it (a line that
+// is not the owner's refused first, then the owner's), rotate its
 // token, delete another phone; axe-core in every state.
 import { run, login, openPage, checkA11y, step, fail, env, S, fmt, expectStatus } from './lib.mjs';
 
@@ -71,6 +72,12 @@ run(async ({ page, context, result }) => {
   await top().waitFor();
   await checkA11y(page, 'edit dialog');
   await top().getByLabel(P.model, { exact: true }).fill('T54W');
+  await top().getByLabel(P.endpoints, { exact: true }).fill('PJSIP/9999');
+  await top().getByRole('button', { name: S.common.save }).click();
+  await top().locator('.error-box').waitFor();
+  result.bad_endpoint_error = (await top().locator('.error-box').innerText()).trim();
+  await checkA11y(page, 'edit dialog with an error');
+  await top().getByLabel(P.endpoints, { exact: true }).fill('PJSIP/2001');
   await top().getByRole('button', { name: S.common.save }).click();
   await expectStatus(page, S.common.saved);
   await row(MAC).getByText('T54W').waitFor();

@@ -136,6 +136,8 @@ export default {
           ? btn('resume', s.resume, s.resumeOne, () => act(c, () => client.resumeCall({ id: c.id }), s.resumed))
           : (talking ? btn('hold', s.hold, s.holdOne, () => act(c, () => client.holdCall({ id: c.id }), s.held)) : null),
         talking ? btn('digits', s.digits, s.digitsOne, () => keypad(c)) : null,
+        talking ? btn('park', s.park, s.parkOne, () => act(c, () => client.parkCall({ id: c.id }), s.parked)) : null,
+        c.state === 'parked' ? btn('pickup', s.pickup, s.pickupOne, () => act(c, () => client.pickupCall({ id: c.id }, {}), s.pickingUp)) : null,
         btn('hangup', s.hangup, s.hangupOne, () => act(c, () => client.hangupCall({ id: c.id }), s.hungUp), 'danger'));
     }
 

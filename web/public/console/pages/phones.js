@@ -118,6 +118,7 @@ export default {
           options: VENDORS.map((v) => ({ value: v, label: s.vendors[v] })) }),
         model: ui.field({ label: s.model, name: 'model', id: fid('model'), value: p ? p.model : '', hint: s.modelHint, autocomplete: 'off' }),
         owner: ui.field({ label: s.owner, name: 'owner', type: 'select', id: fid('owner'), value: p ? p.owner || '' : '', options: ownerOptions(p && p.owner), hint: s.ownerHint }),
+        endpoints: ui.field({ label: s.endpoints, name: 'endpoints', id: fid('endpoints'), value: p ? (p.endpoints || []).join(', ') : '', hint: s.endpointsHint, autocomplete: 'off' }),
         username: ui.field({ label: s.username, name: 'username', id: fid('username'), value: p ? p.username : '', hint: s.usernameHint, autocomplete: 'off' }),
         password: ui.field({ label: p ? s.newPassword : s.password, name: 'password', type: 'password', id: fid('password'),
           hint: p ? s.newPasswordHint : s.passwordHint, autocomplete: 'new-password' }),
@@ -131,9 +132,11 @@ export default {
             username: F.username.input.value.trim(),
           };
           const pass = F.password.input.value;
-          if (!p) return { mac: F.mac.input.value.trim(), ...v, password: pass };
+          const endpoints = F.endpoints.input.value.split(/[\s,]+/).filter(Boolean);
+          if (!p) return { mac: F.mac.input.value.trim(), ...v, password: pass, endpoints };
           const out = {};
           for (const k of Object.keys(v)) if (v[k] !== (p[k] || '')) out[k] = v[k];
+          if (endpoints.join(',') !== (p.endpoints || []).join(',')) out.endpoints = endpoints;
           if (pass) out.password = pass;
           return out;
         },

@@ -1,0 +1,30 @@
+package users
+
+import "strings"
+
+// ByExtension returns the enabled user reached at extension ext.
+func (s *Service) ByExtension(ext string) (User, bool) {
+	s.mu.RLock()
+	rec, ok := s.byID[s.byExt[ext]]
+	s.mu.RUnlock()
+	if !ok || rec.Disabled {
+		return User{}, false
+	}
+	return rec.view(), true
+}
+
+// ByEndpoint returns the enabled user whose devices.endpoints hold the
+// Asterisk endpoint ep ("PJSIP/101"; the technology in any case).
+func (s *Service) ByEndpoint(ep string) (User, bool) {
+	tech, res, ok := strings.Cut(ep, "/")
+	if !ok {
+		return User{}, false
+	}
+	s.mu.RLock()
+	rec, ok := s.byID[s.byEndpoint[strings.ToUpper(tech)+"/"+res]]
+	s.mu.RUnlock()
+	if !ok || rec.Disabled {
+		return User{}, false
+	}
+	return rec.view(), true
+}
