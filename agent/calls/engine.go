@@ -158,6 +158,7 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 func (e *Engine) handle(ctx context.Context, ev ari.Event) {
+	ev = e.unsubscribedEnd(ev)
 	if e.transferEvent(ctx, ev) {
 		return
 	}
@@ -180,10 +181,6 @@ func (e *Engine) handle(ctx context.Context, ev ari.Event) {
 			s.dialStatus = x.Dialstatus
 		}
 		e.mu.Unlock()
-	case *ari.ChannelHangupRequest:
-		e.hangupRequested(x)
-	case *ari.StasisEnd:
-		e.leftStasis(ctx, x)
 	case *ari.ChannelDestroyed:
 		e.legGone(ctx, x.Channel.ID, x.Cause)
 	case *ari.ChannelGoneEvent:
