@@ -105,6 +105,37 @@ func TestAsteriskBehaviour(t *testing.T) {
 				}
 			})
 
+			t.Run("a Local channel answered at once never rings", func(t *testing.T) {
+				// Answer() first in its dialplan: no ringing indication
+				// reaches the ;1 half (observed on Asterisk 22.10.1).
+				id := ari.NewID("contract-now-")
+				sub := c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})
+				defer sub.Cancel()
+				defer func() { _ = c.Channels().Hangup(ctx, id, ari.ReasonNormal) }()
+				if _, err := c.Channels().Originate(ctx, ari.OriginateRequest{Endpoint: tg.local, ChannelID: id, Timeout: 10 * time.Second}); err != nil {
+					t.Fatal(err)
+				}
+				advance(0)
+				var statuses []string
+				for {
+					switch e := wait(t, sub, 15*time.Second).(type) {
+					case *ari.ChannelStateChange:
+						if e.Channel.ID == id && e.Channel.State == ari.StateRinging {
+							t.Errorf("%s rang", tg.local)
+						}
+					case *ari.Dial:
+						if e.Peer.ID == id {
+							statuses = append(statuses, e.Dialstatus)
+						}
+					case *ari.StasisStart:
+						if !slices.Equal(statuses, []string{"", "ANSWER"}) {
+							t.Errorf("Dial statuses %q, want [\"\" ANSWER]", statuses)
+						}
+						return
+					}
+				}
+			})
+
 			// answered originates a channel into the app and waits for it.
 			answered := func(t *testing.T, cl *ari.Conn, id string) *ari.Subscription {
 				sub := cl.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})

@@ -34,6 +34,7 @@ func targets(t *testing.T) map[string]func(t *testing.T) target {
 				fakeari.WithPeer("Local/busy", fakeari.Fixed{Outcome: fakeari.Busy}),
 				fakeari.WithPeer("Local/congestion", fakeari.Fixed{Outcome: fakeari.Congestion}),
 				fakeari.WithPeer("Local/ring", fakeari.Fixed{Outcome: fakeari.Wait}),
+				fakeari.WithPeer("Local/s@", fakeari.Fixed{Outcome: fakeari.Answer}), // Answer() first
 				fakeari.WithDialplanLabels("default", map[string]int{}))
 			return target{url: url, user: "contract", pass: "secret", local: "Local/s@default",
 				busy: "Local/busy@default", congested: "Local/congestion@default", ringing: "Local/ring@default",

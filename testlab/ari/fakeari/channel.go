@@ -394,6 +394,13 @@ func (s *Server) startDialLocked(c *channel) {
 		c.timers = append(c.timers, s.after(p.Ring, func() { s.hangupLocked(c, 0, hangupHow{dial: status}) }))
 		return
 	}
+	if c.tech == "Local" && p.Outcome == Answer && p.Ring == 0 {
+		// A Local channel whose dialplan answers at once (Answer() first)
+		// never indicates ringing: Dial{""}, then Up and Dial{ANSWER}
+		// (observed on Asterisk 22.10.1).
+		c.timers = append(c.timers, s.after(0, func() { s.answerOutboundLocked(c) }))
+		return
+	}
 	c.state = ari.StateRinging
 	s.emit(c.apps(), &ari.ChannelStateChange{Header: ari.Header{Type: "ChannelStateChange"}, Channel: c.snapshot()})
 	s.emit(c.apps(), &ari.Dial{Header: ari.Header{Type: "Dial"}, Peer: c.snapshot(), Dialstatus: "RINGING", Dialstring: c.resource})
