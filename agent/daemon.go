@@ -29,6 +29,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/oauth"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/agent/presence"
 	"github.com/pbxagent/pbxagent/agent/tlsconf"
 	"github.com/pbxagent/pbxagent/agent/users"
 	"github.com/pbxagent/pbxagent/ari"
@@ -55,12 +56,16 @@ type Daemon struct {
 	dialer *dialer.Dialer
 	events *events.Hub
 	users  *users.Service
-	cors   *oauth.CORS
-	oauth  *oauth.Server
-	sync   *dirsync.Engine
-	tls    *tlsconf.Reloader
-	tlsLn  net.Listener
-	tlsSrv *http.Server
+	// presence and conns: presence, and the events socket's hook to it
+	// (feature_presence.go).
+	presence *presence.Service
+	conns    connHook
+	cors     *oauth.CORS
+	oauth    *oauth.Server
+	sync     *dirsync.Engine
+	tls      *tlsconf.Reloader
+	tlsLn    net.Listener
+	tlsSrv   *http.Server
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.

@@ -48,6 +48,7 @@ var features = []feature{
 	newCallerIDApp,
 	newEvents, // before every feature that publishes events
 	newDialer,
+	newPresence, // before calls: DND and the call states
 	newCalls,
 	newConsole,
 }
