@@ -134,9 +134,6 @@ func dedupe(ids []string) []string {
 }
 
 func (h *Handler) putState(w http.ResponseWriter, r *http.Request, userID string) {
-	if !platform.RequireContentType(w, r, "application/json") {
-		return
-	}
 	var in StateRequest
 	if err := platform.DecodeJSON(r, &in); err != nil {
 		platform.WriteErr(w, r, err)
@@ -151,6 +148,9 @@ func (h *Handler) putState(w http.ResponseWriter, r *http.Request, userID string
 }
 
 func (h *Handler) putMine(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	p, _ := platform.PrincipalFrom(r.Context())
 	if p.UserID == "" {
 		errNoUserPrincipal(w, r)
@@ -160,6 +160,9 @@ func (h *Handler) putMine(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) putOther(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	p, _ := platform.PrincipalFrom(r.Context())
 	id := r.PathValue("id")
 	if id == "me" {
@@ -186,12 +189,12 @@ func (h *Handler) getRoster(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) putRoster(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	p, _ := platform.PrincipalFrom(r.Context())
 	if p.UserID == "" {
 		errNoUserPrincipal(w, r)
-		return
-	}
-	if !platform.RequireContentType(w, r, "application/json") {
 		return
 	}
 	var in Roster
@@ -217,12 +220,12 @@ func (h *Handler) getLocation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) putLocation(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	p, _ := platform.PrincipalFrom(r.Context())
 	if p.UserID == "" {
 		errNoUserPrincipal(w, r)
-		return
-	}
-	if !platform.RequireContentType(w, r, "application/json") {
 		return
 	}
 	var in LocationRequest
