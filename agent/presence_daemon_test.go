@@ -111,6 +111,17 @@ func TestPresenceThroughDaemon(t *testing.T) {
 		t.Errorf("BLF lamp after DND %q", l)
 	}
 
+	// Her call state follows her calls: ringing while a call rings her
+	// phones, idle once it ended.
+	caller, err = srv.PlaceInbound(fakeari.InboundCall{App: "pbxagent-calls", Caller: "+38761111222", Context: "from-trunk",
+		Exten: "555", Args: []string{"inbound", "555"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextPresence(ctx, t, bws, func(d map[string]any) bool { return d["user_id"] == anaID && d["call"] == "ringing" })
+	srv.Hangup(caller, 16)
+	nextPresence(ctx, t, bws, func(d map[string]any) bool { return d["user_id"] == anaID && d["call"] == "idle" })
+
 	// cid's roster is empty: the first presence event cid gets is about
 	// cid.
 	if code, _ := cid.do("PUT", "/api/v1/users/me/presence", `{"state":"away"}`); code != 200 {
