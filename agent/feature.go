@@ -48,7 +48,8 @@ var features = []feature{
 	newCallerIDApp,
 	newEvents, // before every feature that publishes events
 	newDialer,
-	newPresence, // before calls: DND and the call states
+	newRecordings, // before calls: the engine tells it of the recordings
+	newPresence,   // before calls: DND and the call states
 	newCalls,
 	newConsole,
 }

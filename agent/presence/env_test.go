@@ -125,7 +125,7 @@ func (h *hub) seen(p platform.Principal) []Presence {
 	defer h.mu.Unlock()
 	var out []Presence
 	for _, ev := range h.evs {
-		if ev.Topic == Topic && ev.Type == EventUpdated && ev.Audience(p) {
+		if ev.Topic == Topic && ev.Type == EventUpdated && ev.Audience.Match(p) {
 			out = append(out, ev.Data.(Presence))
 		}
 	}

@@ -82,10 +82,12 @@ type Service struct {
 	pbx *PBX
 	log *slog.Logger
 
-	mu       sync.RWMutex
-	users    map[string]*entry
-	devices  map[string]string // endpoint ("PJSIP/101") -> ARI state
-	expiries chan struct{}     // poked when an until may have changed
+	mu      sync.RWMutex
+	users   map[string]*entry
+	devices map[string]string // endpoint ("PJSIP/101") -> ARI state
+	// watchers are, by user id, the users whose roster holds the user.
+	watchers map[string]map[string]bool
+	expiries chan struct{} // poked when an until may have changed
 }
 
 // Option configures a Service.
@@ -108,7 +110,7 @@ func WithPBX(p *PBX) Option { return func(s *Service) { s.pbx = p } }
 // kept.
 func New(kv KV, dir Directory, opts ...Option) *Service {
 	s := &Service{clk: clock.Real{}, kv: kv, dir: dir, log: slog.New(slog.DiscardHandler),
-		users: map[string]*entry{}, devices: map[string]string{}, expiries: make(chan struct{}, 1)}
+		users: map[string]*entry{}, devices: map[string]string{}, watchers: map[string]map[string]bool{}, expiries: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -131,7 +133,8 @@ func (s *Service) Load(ctx context.Context) error {
 		}
 		e := s.entryLocked(key)
 		e.set = st
-		e.roster, e.share = setOf(st.Roster), setOf(st.Share)
+		s.rosterLocked(key, e, st.Roster)
+		e.share = setOf(st.Share)
 		e.updated = st.Updated
 		return nil
 	})
@@ -140,6 +143,28 @@ func (s *Service) Load(ctx context.Context) error {
 	}
 	s.poke()
 	return nil
+}
+
+// rosterLocked sets holder's roster and the watchers index (caller holds
+// mu).
+func (s *Service) rosterLocked(holder string, e *entry, ids []string) {
+	for id := range e.roster {
+		if w := s.watchers[id]; w != nil {
+			delete(w, holder)
+			if len(w) == 0 {
+				delete(s.watchers, id)
+			}
+		}
+	}
+	e.roster = setOf(ids)
+	for _, id := range ids {
+		w := s.watchers[id]
+		if w == nil {
+			w = map[string]bool{}
+			s.watchers[id] = w
+		}
+		w[holder] = true
+	}
 }
 
 func setOf(ids []string) map[string]bool {
@@ -390,7 +415,8 @@ func (s *Service) changeAnd(ctx context.Context, u User, f func(*stored), publis
 		return fmt.Errorf("presence: keep %s: %w", u.ID, err)
 	}
 	e.set = next
-	e.roster, e.share = setOf(next.Roster), setOf(next.Share)
+	s.rosterLocked(u.ID, e, next.Roster)
+	e.share = setOf(next.Share)
 	if publish {
 		e.updated = now
 	}
@@ -408,31 +434,39 @@ func (s *Service) touchLocked(e *entry) { e.updated = s.clk.Now() }
 // publish sends presence_updated about u: with the location to u and the
 // users u shares it with, without it to the others whose roster holds u
 // (and to principals acting for no user: the admin token, apps of the
-// organisation). The roster is read at each delivery.
+// organisation). The audiences name the users (looked up by the hub),
+// from the rosters as they are when the change is published.
 func (s *Service) publish(ctx context.Context, u User) {
 	if s.hub == nil {
 		return
 	}
 	s.mu.RLock()
 	withLoc, without := s.viewLocked(u, true), s.viewLocked(u, false)
-	var share map[string]bool
-	if e := s.users[u.ID]; e != nil {
-		share = cloneSet(e.share)
+	located := []string{u.ID}
+	others := make([]string, 0, len(s.watchers[u.ID]))
+	e := s.users[u.ID]
+	for w := range s.watchers[u.ID] {
+		if w == u.ID {
+			continue
+		}
+		if withLoc.Location != nil && e != nil && e.share[w] {
+			located = append(located, w)
+		} else {
+			others = append(others, w)
+		}
 	}
 	s.mu.RUnlock()
-	sees := func(p platform.Principal) bool {
-		return p.UserID == u.ID || (p.UserID != "" && s.inRoster(p.UserID, u.ID))
-	}
-	located := func(p platform.Principal) bool { return p.UserID == u.ID || (share[p.UserID] && sees(p)) }
+	slices.Sort(located[1:])
+	slices.Sort(others)
+	noUser := events.Func(func(p platform.Principal) bool { return p.UserID == "" })
 	if withLoc.Location != nil {
-		if err := s.hub.Publish(ctx, events.Event{Topic: Topic, Type: EventUpdated, Data: withLoc, Audience: located}); err != nil {
+		if err := s.hub.Publish(ctx, events.Event{Topic: Topic, Type: EventUpdated, Data: withLoc, Audience: events.Users(located...)}); err != nil {
 			s.log.Warn("presence: publish", "err", err)
 		}
 	} else {
-		located = func(platform.Principal) bool { return false }
+		others = append(others, u.ID)
 	}
-	aud := func(p platform.Principal) bool { return p.UserID == "" || (sees(p) && !located(p)) }
-	if err := s.hub.Publish(ctx, events.Event{Topic: Topic, Type: EventUpdated, Data: without, Audience: aud}); err != nil {
+	if err := s.hub.Publish(ctx, events.Event{Topic: Topic, Type: EventUpdated, Data: without, Audience: events.Any(events.Users(others...), noUser)}); err != nil {
 		s.log.Warn("presence: publish", "err", err)
 	}
 }
@@ -443,14 +477,6 @@ func cloneSet(m map[string]bool) map[string]bool {
 		out[k] = v
 	}
 	return out
-}
-
-// inRoster reports whether holder's roster has id.
-func (s *Service) inRoster(holder, id string) bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	e := s.users[holder]
-	return e != nil && e.roster[id]
 }
 
 // Available reports whether a call may ring userID: false while they

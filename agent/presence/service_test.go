@@ -227,12 +227,16 @@ func TestEventsToRosterOnly(t *testing.T) {
 	if last.State != Away || !last.Online || last.Call != CallRinging {
 		t.Errorf("last event %+v", last)
 	}
-	// Out of the roster: no more events, even those already published.
+	// Out of the roster: no more events.
 	if _, err := r.s.SetRoster(ctx, "bob", nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(r.hub.seen(user("bob"))); got != 0 {
-		t.Errorf("bob still gets %d events", got)
+	r.s.CallChanged(ctx, "ana", "c1", CallIdle)
+	if got := len(r.hub.seen(user("bob"))); got != 3 {
+		t.Errorf("bob got %d events, want still 3", got)
+	}
+	if got := len(r.hub.seen(user("ana"))); got != 4 {
+		t.Errorf("ana got %d events about herself, want 4", got)
 	}
 	// Bad roster.
 	if _, err := r.s.SetRoster(ctx, "bob", []string{"ana", "zed"}); fieldOf(err) != "users[1]" {
