@@ -21,23 +21,29 @@ func normEndpoint(ep string) string {
 // unknown) and publishes the change to its owner's watchers.
 func (s *Service) EndpointState(ctx context.Context, endpoint, state string) {
 	key := normEndpoint(endpoint)
-	s.mu.Lock()
-	changed := s.devices[key] != state
-	s.devices[key] = state
-	s.mu.Unlock()
-	if !changed {
-		return
-	}
 	for _, u := range s.dir.Users() {
 		for _, ep := range u.Endpoints {
 			if normEndpoint(ep) == key {
-				s.mu.Lock()
-				s.touchLocked(s.entryLocked(u.ID))
-				s.mu.Unlock()
-				s.publish(ctx, u)
+				s.endpointState(ctx, key, state, &u)
 				return
 			}
 		}
+	}
+	s.endpointState(ctx, key, state, nil)
+}
+
+// endpointState records the state of endpoint key, owned by owner (nil:
+// no user), and publishes a change.
+func (s *Service) endpointState(ctx context.Context, key, state string, owner *User) {
+	s.mu.Lock()
+	changed := s.devices[key] != state
+	s.devices[key] = state
+	if changed && owner != nil {
+		s.touchLocked(s.entryLocked(owner.ID))
+	}
+	s.mu.Unlock()
+	if changed && owner != nil {
+		s.publish(ctx, *owner)
 	}
 }
 
@@ -72,11 +78,18 @@ func (s *Service) RunARI(ctx context.Context, cli ARIClient, app string) error {
 // stale lamps cleared), so that nobody stays in DND by mistake.
 func (s *Service) Reconcile(ctx context.Context, cli ARIClient, app string) {
 	users := s.dir.Users()
+	owners := map[string]*User{}
+	for i := range users {
+		for _, ep := range users[i].Endpoints {
+			owners[normEndpoint(ep)] = &users[i]
+		}
+	}
 	if eps, err := cli.Endpoints().List(ctx); err != nil {
 		s.log.Warn("presence: list the endpoints", "err", err)
 	} else {
 		for _, e := range eps {
-			s.EndpointState(ctx, e.Technology+"/"+e.Resource, e.State)
+			key := normEndpoint(e.Technology + "/" + e.Resource)
+			s.endpointState(ctx, key, e.State, owners[key])
 		}
 	}
 	var keys []ari.Key
@@ -87,16 +100,8 @@ func (s *Service) Reconcile(ctx context.Context, cli ARIClient, app string) {
 			}
 		}
 	}
-	if app != "" && len(keys) > 0 {
-		if _, err := cli.Applications().Subscribe(ctx, app, keys...); err != nil {
-			// One unknown endpoint fails the whole request (422): one by
-			// one then.
-			for _, k := range keys {
-				if _, err := cli.Applications().Subscribe(ctx, app, k); err != nil {
-					s.log.Debug("presence: follow an endpoint", "app", app, "endpoint", k.ID, "err", err)
-				}
-			}
-		}
+	if app != "" {
+		s.follow(ctx, cli, app, keys)
 	}
 	if s.pbx == nil {
 		return
@@ -118,4 +123,28 @@ type ARIClient interface {
 	Applications() ari.Applications
 	DeviceStates() ari.DeviceStates
 	Asterisk() ari.Asterisk
+}
+
+// followBatch is how many endpoints one subscription request names:
+// Asterisk's HTTP server reads a request line of at most 4096 bytes
+// (main/http.c MAX_HTTP_LINE_LENGTH).
+const followBatch = 50
+
+// follow subscribes app to the endpoints' events, followBatch at a time;
+// a batch Asterisk refuses (422: one endpoint it does not know) is
+// retried one endpoint at a time.
+func (s *Service) follow(ctx context.Context, cli ARIClient, app string, keys []ari.Key) {
+	for len(keys) > 0 {
+		n := min(len(keys), followBatch)
+		batch := keys[:n]
+		keys = keys[n:]
+		if _, err := cli.Applications().Subscribe(ctx, app, batch...); err == nil {
+			continue
+		}
+		for _, k := range batch {
+			if _, err := cli.Applications().Subscribe(ctx, app, k); err != nil {
+				s.log.Debug("presence: follow an endpoint", "app", app, "endpoint", k.ID, "err", err)
+			}
+		}
+	}
 }

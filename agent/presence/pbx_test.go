@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,29 @@ func TestReconcileAfterReconnect(t *testing.T) {
 	eventually(t, "ana's phone offline", func() bool { return !r.get(t, "bob", "ana").Registered })
 	r.srv.SetEndpointState("PJSIP/101", "online")
 	eventually(t, "ana's phone online", func() bool { return r.get(t, "bob", "ana").Registered })
+}
+
+// TestFollowManyEndpoints: the application follows every user's
+// endpoint, asked for in batches (Asterisk reads a request line of at
+// most 4096 bytes).
+func TestFollowManyEndpoints(t *testing.T) {
+	r := newPBXRig(t)
+	for i := range 120 {
+		id := "u" + strconv.Itoa(i)
+		r.dir.mu.Lock()
+		r.dir.users[id] = User{ID: id, Endpoints: []string{"PJSIP/" + strconv.Itoa(300+i)}}
+		r.dir.mu.Unlock()
+	}
+	r.s.Reconcile(context.Background(), r.conn, testApp) // as after a reconnection
+	a, err := r.conn.Applications().Get(context.Background(), testApp)
+	if err != nil || len(a.EndpointIDs) != 122 { // and ana's, bob's
+		t.Fatalf("followed: %v %v", err, a)
+	}
+	r.srv.SetEndpointState("PJSIP/419", "offline")
+	eventually(t, "the last user's phone offline", func() bool {
+		ps, err := r.s.Get("", []string{"u119"})
+		return err == nil && !ps[0].Registered && ps[0].Devices[0].State == "offline"
+	})
 }
 
 func FuzzPresenceValue(f *testing.F) {

@@ -1,6 +1,7 @@
 package fakeari
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/pbxagent/pbxagent/ari"
@@ -113,6 +114,9 @@ func (s *Server) SetEndpointState(endpoint, state string) {
 		return
 	}
 	s.epStates[endpoint] = state
+	if !slices.Contains(s.endpoints, endpoint) {
+		s.endpoints = append(s.endpoints, endpoint) // configured, so GET /endpoints lists it
+	}
 	tech, _, _ := strings.Cut(endpoint, "/")
 	apps := map[string]bool{}
 	for name, a := range s.apps {
