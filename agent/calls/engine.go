@@ -53,6 +53,8 @@ type Engine struct {
 	phoneMap PhoneMap
 	// lot holds the park slots (park.go; guarded by mu).
 	lot parkLot
+	// avail says whether a user may be rung (dnd.go; nil: always).
+	avail Availability
 
 	mu      sync.Mutex
 	calls   map[string]*session // call id
