@@ -53,6 +53,8 @@ type Engine struct {
 	phoneMap PhoneMap
 	// lot holds the park slots (park.go; guarded by mu).
 	lot parkLot
+	// avail says whether a user may be rung (dnd.go; nil: always).
+	avail Availability
 
 	mu      sync.Mutex
 	calls   map[string]*session // call id
@@ -60,6 +62,9 @@ type Engine struct {
 	ended   []string            // ids of ended calls still listed, oldest first
 	bridges map[string]bool     // bridges of live calls
 	tx      txState             // transfers (transfer.go)
+	// hungUp holds the cause of a hang-up request on a leg the engine did
+	// not originate, until its StasisEnd (stasisend.go).
+	hungUp map[string]int
 }
 
 // session is one call and its legs. Guarded by Engine.mu.
@@ -157,6 +162,7 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 func (e *Engine) handle(ctx context.Context, ev ari.Event) {
+	ev = e.unsubscribedEnd(ev)
 	if e.transferEvent(ctx, ev) {
 		return
 	}
