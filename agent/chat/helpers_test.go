@@ -14,8 +14,8 @@ import (
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/internal/clock"
-	"github.com/pbxagent/pbxagent/phonebook/number"
 	"github.com/pbxagent/pbxagent/phonebook"
+	"github.com/pbxagent/pbxagent/phonebook/number"
 )
 
 // Test users.
