@@ -55,20 +55,22 @@ type Publisher interface {
 
 // Config configures chat.
 type Config struct {
-	// MaxMessageBytes bounds a message's text in bytes of UTF-8.
-	MaxMessageBytes int
+	// MaxMessageBytes bounds a message's text in bytes of UTF-8. Default
+	// 4096.
+	MaxMessageBytes int `yaml:"max_message_bytes"`
 	// RatePerMinute is how many messages a user may send a minute, on
-	// average; Burst how many at once.
-	RatePerMinute int
-	Burst         int
+	// average (default 60); Burst how many at once (default 10).
+	RatePerMinute int `yaml:"rate_per_minute"`
+	Burst         int `yaml:"burst"`
 	// Retention is how long messages are kept; 0 keeps them forever.
-	Retention time.Duration
+	// Default 8760h (365 days).
+	Retention time.Duration `yaml:"retention"`
 	// PruneEvery is how often messages older than Retention are removed
 	// (default one hour).
-	PruneEvery time.Duration
+	PruneEvery time.Duration `yaml:"-"`
 	// SIPMessages sends a message to a recipient's desk phones as a SIP
-	// MESSAGE when they have no client connected.
-	SIPMessages bool
+	// MESSAGE when they have no client connected. Default off.
+	SIPMessages bool `yaml:"sip_messages"`
 }
 
 // Defaults.

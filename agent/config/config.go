@@ -21,6 +21,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/callerid"
 	"github.com/pbxagent/pbxagent/agent/calls"
+	"github.com/pbxagent/pbxagent/agent/chat"
 	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/oauth"
@@ -73,6 +74,8 @@ type Config struct {
 	// Calls configures the users' calls beyond the ARI connection
 	// (docs/calls.md).
 	Calls Calls `yaml:"calls"`
+	// Chat is the users' chat (agent/chat, docs/chat.md).
+	Chat Chat `yaml:"chat"`
 }
 
 // Calls configures the users' calls.
@@ -190,6 +193,8 @@ type (
 	Sync = sources.SchedulerConfig
 	// Events is events.Config.
 	Events = events.Config
+	// Chat is chat.Config.
+	Chat = chat.Config
 )
 
 // Log configures logging.
@@ -210,6 +215,7 @@ func Default() Config {
 		OAuth:   oauth.Config{}.WithDefaults(),
 		CORS:    oauth.CORSConfig{}.WithDefaults(),
 		Events:  events.DefaultConfig(),
+		Chat:    chat.DefaultConfig(),
 		Audit:   Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
 		Calls:   Calls{HistoryRetention: 365 * 24 * time.Hour, Config: calls.DefaultConfig()},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
@@ -299,7 +305,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config calls.history_retention (%s): must not be negative (0 keeps the history forever)", c.Calls.HistoryRetention)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Chat} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}

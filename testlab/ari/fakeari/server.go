@@ -71,6 +71,7 @@ type Server struct {
 	globals   map[string]string
 	devices   map[string]string
 	endpoints []string
+	messages  []TextMessage // sent with PUT /endpoints/sendMessage
 	problems  []spec.Problem
 	stats     Stats
 	closed    bool
