@@ -54,13 +54,15 @@ type Daemon struct {
 	ari    *ari.Conn
 	dialer *dialer.Dialer
 	events *events.Hub
-	users  *users.Service
-	cors   *oauth.CORS
-	oauth  *oauth.Server
-	sync   *dirsync.Engine
-	tls    *tlsconf.Reloader
-	tlsLn  net.Listener
-	tlsSrv *http.Server
+	// sockets is the events WebSocket: who has a client connected.
+	sockets *events.Handler
+	users   *users.Service
+	cors    *oauth.CORS
+	oauth   *oauth.Server
+	sync    *dirsync.Engine
+	tls     *tlsconf.Reloader
+	tlsLn   net.Listener
+	tlsSrv  *http.Server
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.

@@ -49,5 +49,6 @@ var features = []feature{
 	newEvents, // before every feature that publishes events
 	newDialer,
 	newCalls,
+	newChat,
 	newConsole,
 }

@@ -28,3 +28,14 @@ func (s *Service) ByEndpoint(ep string) (User, bool) {
 	}
 	return rec.view(), true
 }
+
+// ByID returns the enabled user with id.
+func (s *Service) ByID(id string) (User, bool) {
+	s.mu.RLock()
+	rec, ok := s.byID[id]
+	s.mu.RUnlock()
+	if !ok || rec.Disabled {
+		return User{}, false
+	}
+	return rec.view(), true
+}

@@ -430,6 +430,72 @@ export declare class PbxAgent {
   postCampaignsByIdStop(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<CampaignView>;
 
   /**
+   * The caller's chat rooms, the most recently active first, with unread counts
+   * GET /api/v1/chat/rooms
+   */
+  listChatRooms(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<RoomList>;
+
+  /**
+   * Open the direct room with a user (found or created) or create a group
+   * POST /api/v1/chat/rooms
+   */
+  createChatRoom(params: Record<string, never>, body: CreateRoomRequestInput, init?: RequestInit): Promise<RoomView>;
+
+  /**
+   * One of the caller's rooms
+   * GET /api/v1/chat/rooms/{id}
+   */
+  getChatRoom(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<RoomView>;
+
+  /**
+   * Rename a group or set its members (its admins only)
+   * PATCH /api/v1/chat/rooms/{id}
+   */
+  updateChatRoom(params: { id: string; }, body: UpdateRoomRequestInput, init?: RequestInit): Promise<RoomView>;
+
+  /**
+   * Acknowledge that a client received the room's messages up to one (delivery receipt)
+   * POST /api/v1/chat/rooms/{id}/delivered
+   */
+  markChatDelivered(params: { id: string; }, body: MarkRequestInput, init?: RequestInit): Promise<RoomView>;
+
+  /**
+   * A page of a room's messages, oldest first
+   * GET /api/v1/chat/rooms/{id}/messages
+   */
+  listChatMessages(params: { id: string; before?: string; after?: string; limit?: number; q?: string; }, body?: undefined, init?: RequestInit): Promise<MessagePage>;
+
+  /**
+   * Send a message to a room
+   * POST /api/v1/chat/rooms/{id}/messages
+   */
+  sendChatMessage(params: { id: string; }, body: SendRequestInput, init?: RequestInit): Promise<Message>;
+
+  /**
+   * Edit one's own message
+   * PATCH /api/v1/chat/rooms/{id}/messages/{mid}
+   */
+  editChatMessage(params: { id: string; mid: string; }, body: EditRequestInput, init?: RequestInit): Promise<Message>;
+
+  /**
+   * Delete one's own message
+   * DELETE /api/v1/chat/rooms/{id}/messages/{mid}
+   */
+  deleteChatMessage(params: { id: string; mid: string; }, body?: undefined, init?: RequestInit): Promise<Message>;
+
+  /**
+   * Mark the room read up to a message (read receipt)
+   * POST /api/v1/chat/rooms/{id}/read
+   */
+  markChatRead(params: { id: string; }, body: MarkRequestInput, init?: RequestInit): Promise<RoomView>;
+
+  /**
+   * Tell the room's members the caller is typing
+   * POST /api/v1/chat/rooms/{id}/typing
+   */
+  chatTyping(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
    * CSV imports in progress and the last 20 finished, newest first, with their progress
    * GET /api/v1/contact-imports
    */
@@ -1311,6 +1377,15 @@ export interface ContactView {
   user_principal_name?: string;
 }
 
+export interface CreateRoomRequestInput {
+  /** direct (default): the conversation with the one user in members, found or created; group: a new named room */
+  kind?: "direct" | "group";
+  /** User ids of the others (the caller is added) */
+  members?: string[];
+  /** The group's name, 1–100 characters (groups only) */
+  name?: string;
+}
+
 export interface DNCEntry {
   /** When the number was listed */
   added_at: string;
@@ -1352,6 +1427,11 @@ export interface DirsyncInputInput {
   settings?: Record<string, unknown>;
   /** The source type: m365, custom, sql or csv-url (create only) */
   type?: string | null;
+}
+
+export interface EditRequestInput {
+  /** The new text */
+  text?: string;
 }
 
 export interface Email {
@@ -1601,6 +1681,11 @@ export interface LookupAnswer {
   source?: string;
 }
 
+export interface MarkRequestInput {
+  /** The id of the last message read (or received): every message up to it counts */
+  up_to?: string;
+}
+
 export interface Me {
   /** Rights on top of the role: manage_callcenter, change_presence, hotel_admin, dialer, recordings */
   abilities: string[];
@@ -1641,6 +1726,32 @@ export interface MePatchInput {
   old_password?: string | null;
   /** A new password (at least 8 characters); needs old_password */
   password?: string | null;
+}
+
+export interface Message {
+  /** The sender client's id for the message (idempotent retries) */
+  client_id?: string;
+  /** Its sender deleted it */
+  deleted?: boolean;
+  /** When its sender last edited it */
+  edited_at?: string;
+  /** The message's id (a ULID: ids sort as messages were sent) */
+  id: string;
+  /** The room's id */
+  room_id: string;
+  /** User id of the sender */
+  sender: string;
+  /** When the server stored it */
+  sent_at: string;
+  /** The text (UTF-8; empty once deleted) */
+  text: string;
+}
+
+export interface MessagePage {
+  /** More messages lie beyond this page in the direction asked (older for before or none, newer for after) */
+  has_more: boolean;
+  /** Messages, oldest first */
+  messages: Message[];
 }
 
 export interface Metadata {
@@ -1865,6 +1976,38 @@ export interface RetryRuleInput {
   max?: number;
 }
 
+export interface RoomList {
+  /** The caller's rooms, the most recently active first */
+  rooms: RoomView[];
+}
+
+export interface RoomView {
+  /** User ids of the members who may rename the group and add or remove members (its creator) */
+  admins: string[];
+  /** When the room was created */
+  created_at: string;
+  /** User id of the creator */
+  created_by: string;
+  /** The last message a client of this member acknowledged */
+  delivered_up_to?: string;
+  /** The room's id (a ULID) */
+  id: string;
+  /** direct: one-to-one, one room per pair of users; group: a named room */
+  kind: "direct" | "group";
+  /** The newest message */
+  last_message?: Message;
+  /** User ids of the members */
+  members: string[];
+  /** The group's name (empty for a direct room) */
+  name: string;
+  /** The last message this member read */
+  read_up_to?: string;
+  /** Messages of others after read_up_to */
+  unread: number;
+  /** When the room or its last message last changed */
+  updated_at: string;
+}
+
 export interface Run {
   /** Contacts the store created or changed */
   changed: number;
@@ -1907,6 +2050,13 @@ export interface SIPAnswer {
   reason?: string;
   /** The response's status (302, or 404 on a miss unless sip_redirect.miss_status is 302) */
   status?: number;
+}
+
+export interface SendRequestInput {
+  /** The client's id for this message, up to 64 characters: a retry with the same id returns the message stored the first time */
+  client_id?: string;
+  /** The text: not empty, at most chat.max_message_bytes bytes of UTF-8 */
+  text?: string;
 }
 
 export interface SkippedColumn {
@@ -2035,6 +2185,13 @@ export interface TransferInputInput {
   mode?: "blind" | "attended";
   /** The recipient: a leading +, digits, letters, * # . _ - (at most 64), dialled through ari.calls_dial */
   to?: string;
+}
+
+export interface UpdateRoomRequestInput {
+  /** The group's members, all of them (an admin stays a member) */
+  members?: string[] | null;
+  /** The group's new name */
+  name?: string | null;
 }
 
 export interface User {

@@ -868,6 +868,109 @@ export class PbxAgent {
   }
 
   /**
+   * The caller's chat rooms, the most recently active first, with unread counts
+   * GET /api/v1/chat/rooms
+   */
+  listChatRooms(params = {}, body = undefined, init = undefined) {
+    return this.call("listChatRooms", "GET", "/api/v1/chat/rooms", {  }, params, body, init);
+  }
+
+  /**
+   * Open the direct room with a user (found or created) or create a group
+   * POST /api/v1/chat/rooms
+   */
+  createChatRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("createChatRoom", "POST", "/api/v1/chat/rooms", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * One of the caller's rooms
+   * GET /api/v1/chat/rooms/{id}
+   * @param params.id path parameter. The room's id
+   */
+  getChatRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("getChatRoom", "GET", "/api/v1/chat/rooms/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Rename a group or set its members (its admins only)
+   * PATCH /api/v1/chat/rooms/{id}
+   * @param params.id path parameter. The room's id
+   */
+  updateChatRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("updateChatRoom", "PATCH", "/api/v1/chat/rooms/{id}", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Acknowledge that a client received the room's messages up to one (delivery receipt)
+   * POST /api/v1/chat/rooms/{id}/delivered
+   * @param params.id path parameter. The room's id
+   */
+  markChatDelivered(params = {}, body = undefined, init = undefined) {
+    return this.call("markChatDelivered", "POST", "/api/v1/chat/rooms/{id}/delivered", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * A page of a room's messages, oldest first
+   * GET /api/v1/chat/rooms/{id}/messages
+   * @param params.id path parameter. The room's id
+   * @param params.before query parameter. Messages older than this message id
+   * @param params.after query parameter. Messages newer than this message id
+   * @param params.limit query parameter. Messages per page, 1–200 (default 50)
+   * @param params.q query parameter. Only messages whose text holds this, in any case
+   */
+  listChatMessages(params = {}, body = undefined, init = undefined) {
+    return this.call("listChatMessages", "GET", "/api/v1/chat/rooms/{id}/messages", { p: ["id"], q: ["before", "after", "limit", "q"] }, params, body, init);
+  }
+
+  /**
+   * Send a message to a room
+   * POST /api/v1/chat/rooms/{id}/messages
+   * @param params.id path parameter. The room's id
+   */
+  sendChatMessage(params = {}, body = undefined, init = undefined) {
+    return this.call("sendChatMessage", "POST", "/api/v1/chat/rooms/{id}/messages", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Edit one's own message
+   * PATCH /api/v1/chat/rooms/{id}/messages/{mid}
+   * @param params.id path parameter. The room's id
+   * @param params.mid path parameter. The message's id
+   */
+  editChatMessage(params = {}, body = undefined, init = undefined) {
+    return this.call("editChatMessage", "PATCH", "/api/v1/chat/rooms/{id}/messages/{mid}", { p: ["id", "mid"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Delete one's own message
+   * DELETE /api/v1/chat/rooms/{id}/messages/{mid}
+   * @param params.id path parameter. The room's id
+   * @param params.mid path parameter. The message's id
+   */
+  deleteChatMessage(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteChatMessage", "DELETE", "/api/v1/chat/rooms/{id}/messages/{mid}", { p: ["id", "mid"] }, params, body, init);
+  }
+
+  /**
+   * Mark the room read up to a message (read receipt)
+   * POST /api/v1/chat/rooms/{id}/read
+   * @param params.id path parameter. The room's id
+   */
+  markChatRead(params = {}, body = undefined, init = undefined) {
+    return this.call("markChatRead", "POST", "/api/v1/chat/rooms/{id}/read", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Tell the room's members the caller is typing
+   * POST /api/v1/chat/rooms/{id}/typing
+   * @param params.id path parameter. The room's id
+   */
+  chatTyping(params = {}, body = undefined, init = undefined) {
+    return this.call("chatTyping", "POST", "/api/v1/chat/rooms/{id}/typing", { p: ["id"] }, params, body, init);
+  }
+
+  /**
    * CSV imports in progress and the last 20 finished, newest first, with their progress
    * GET /api/v1/contact-imports
    */
