@@ -121,7 +121,7 @@ func TestChatThroughDaemon(t *testing.T) {
 		t.Fatalf("ann got %s %v, want delivered to ben via sip", typ, data)
 	}
 	sent := srv.Messages()
-	if len(sent) != 1 || sent[0].To != "pjsip:102" || sent[0].Body != "are you there?" || sent[0].From != `"Ann Smith" <sip:101>` {
+	if len(sent) != 1 || sent[0].To != "pjsip:102" || sent[0].Body != "Ann Smith: are you there?" || sent[0].From != "101" {
 		t.Fatalf("SIP MESSAGEs: %+v", sent)
 	}
 	// Back online, ben finds the message in the room list and the page

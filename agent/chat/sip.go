@@ -120,26 +120,27 @@ func sipURI(ep string) (string, bool) {
 	return strings.ToLower(tech) + ":" + res, true
 }
 
-// sipFrom is the sender of a SIP MESSAGE: the display name and first
-// extension of the chat's sender, as res_pjsip_messaging takes a From of
-// the form `"Name" <sip:ext>` (the user part replaces the endpoint's
-// default From user).
+// sipFrom is the sender of a SIP MESSAGE: the first extension of the
+// chat's sender, as a bare user. res_pjsip_messaging's update_from puts a
+// from that does not parse as a name-addr into the From URI's user part
+// and keeps the host the endpoint gives (from_domain or the default); a
+// name-addr would need a host pbxagent does not know, and "sip:101" parses
+// as a host. A sender without an extension leaves the endpoint's From
+// (update_from ignores an empty from).
+// https://github.com/asterisk/asterisk/blob/master/res/res_pjsip_messaging.c
 func sipFrom(p Person) string {
-	user := p.ID
 	if len(p.Extensions) > 0 {
-		user = p.Extensions[0]
+		return p.Extensions[0]
 	}
-	name := strings.NewReplacer(`"`, "", `\`, "").Replace(p.Name)
-	if name == "" {
-		return "sip:" + user
-	}
-	return fmt.Sprintf("\"%s\" <sip:%s>", name, user)
+	return ""
 }
 
-// sipBody is the text a phone shows: the group's name first for a group.
+// sipBody is the text a phone shows: the sender's name first, and the
+// group's name before it for a group (the phone shows only the From's
+// number).
 func sipBody(r Room, from Person, m Message) string {
 	if r.Kind == KindGroup {
 		return fmt.Sprintf("[%s] %s: %s", r.Name, from.Name, m.Text)
 	}
-	return m.Text
+	return from.Name + ": " + m.Text
 }
