@@ -68,6 +68,10 @@ var authzPolicy = []struct {
 	// or an admin's, everyone's (the handler filters).
 	{prefix: "/api/v1/calls/history", methods: []string{"GET"}, scope: platform.ScopeCalls},
 	{prefix: "/api/v1/calls", scope: platform.ScopeCalls},
+	// Recordings: a user sees their own calls' (the handlers answer 404
+	// for another's), holders of the ability recordings (admins) all, and
+	// only they delete (403 otherwise).
+	{prefix: "/api/v1/recordings", scope: platform.ScopeCalls},
 	{prefix: "/api/v1/transfers", scope: platform.ScopeCalls}, // the calls' transfers (the handlers answer 404 for another's)
 	// Chat: a user's own rooms (the handlers answer 404 for a room the
 	// caller is not a member of).

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/pbxagent/pbxagent/agent/audit"
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/agent/events"
@@ -29,6 +30,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/oauth"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/agent/recordings"
 	"github.com/pbxagent/pbxagent/agent/tlsconf"
 	"github.com/pbxagent/pbxagent/agent/users"
 	"github.com/pbxagent/pbxagent/ari"
@@ -57,6 +59,8 @@ type Daemon struct {
 	// sockets is the events WebSocket: who has a client connected.
 	sockets *events.Handler
 	users   *users.Service
+	audit   *audit.Log
+	recs    *recordings.Service
 	cors    *oauth.CORS
 	oauth   *oauth.Server
 	sync    *dirsync.Engine

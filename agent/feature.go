@@ -48,6 +48,7 @@ var features = []feature{
 	newCallerIDApp,
 	newEvents, // before every feature that publishes events
 	newDialer,
+	newRecordings, // before calls: the engine tells it of the recordings
 	newCalls,
 	newChat,
 	newConsole,

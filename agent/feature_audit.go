@@ -19,5 +19,6 @@ func newAudit(b *build) (platform.Component, error) {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
 	b.d.mux.AddRouteMiddleware(l.Middleware)
+	b.d.audit = l
 	return l, nil
 }

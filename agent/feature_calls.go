@@ -41,7 +41,11 @@ func newCalls(b *build) (platform.Component, error) {
 	copts := []calls.Option{calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log), calls.WithPublisher(pub),
 		calls.WithTransferStore(b.store.Meta("transfers")),
 		calls.WithUsers(callsUsers{b.d.users}), calls.WithConfig(b.cfg.Calls.Config),
-		calls.WithPark(calls.DefaultParkFirst, calls.DefaultParkSlots, b.cfg.ARI.CallsParkTimeout)}
+		calls.WithPark(calls.DefaultParkFirst, calls.DefaultParkSlots, b.cfg.ARI.CallsParkTimeout),
+		calls.WithRecordingBeep(b.cfg.Recordings.Beep), calls.WithRecordAll(b.cfg.Recordings.RecordAll)}
+	if b.d.recs != nil {
+		copts = append(copts, calls.WithRecordings(b.d.recs))
+	}
 	if b.d.phones != nil {
 		copts = append(copts, calls.WithPhoneMap(phoneMap{b.d.phones}))
 	}

@@ -21,7 +21,20 @@ type eventsFeature struct {
 }
 
 func newEvents(b *build) (platform.Component, error) {
-	hub, err := events.NewHub(b.cfg.Events)
+	// The hub hands an event only to the connections it is for, by each
+	// one's principal as last read; a change of a user, a session or a
+	// token makes it read them again.
+	users, oauth := b.d.users, b.d.oauth
+	hub, err := events.NewHub(b.cfg.Events, events.WithPrincipalVersion(func() uint64 {
+		var v uint64
+		if users != nil {
+			v += users.Version()
+		}
+		if oauth != nil {
+			v += oauth.Version()
+		}
+		return v
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}

@@ -9,20 +9,21 @@ import (
 // componentDocs describe each component in the OpenAPI document (its
 // tag); TestOpenAPIDocumentsEveryField fails on a component without one.
 var componentDocs = map[string]string{
-	"system":   "Liveness, readiness, Prometheus metrics and this document.",
-	"users":    "People who sign in: login and logout (session cookie), one's own account, and the users an administrator manages.",
-	"oauth":    "The OAuth2 authorization server (authorization code with PKCE, client credentials, refresh, revocation) and the apps registered with it.",
-	"cors":     "The browser origins allowed to call the API (CORS).",
-	"audit":    "The audit log: who changed what, when, and with what result.",
-	"contacts": "The phone book: contacts (global and personal), search, reverse lookup, and the Central Phone Book CSV import, export and template.",
-	"sources":  "Directory sync sources (Microsoft 365, custom HTTP, SQL, CSV by URL): settings, status, runs, test, trigger and erase.",
-	"phones":   "Desk phones: registration, provisioning files and vendor phone books (the phone endpoints authenticate phones themselves).",
-	"callerid": "Caller name for Asterisk's CURL() dialplan function.",
-	"dialer":   "The outbound dialer (needs ARI): campaigns, leads, do-not-call list, agents and the live state stream.",
-	"events":   "The events WebSocket: live events of calls, presence, chat, call groups, hotel and the dialer, by topic, with resume after a reconnect (docs/events.md).",
-	"calls":    "Users' calls over ARI (needs ARI): click-to-call, live calls, hang-up, hold and resume, DTMF.",
-	"chat":     "Chat between users: one-to-one and group rooms, messages with paging and search, read and delivered receipts, typing; events on the socket (topic chat).",
-	"console":  "The web console's page (/) and its static files under /public/, the JavaScript client (pbxagent.js) and its TypeScript declarations among them.",
+	"system":     "Liveness, readiness, Prometheus metrics and this document.",
+	"users":      "People who sign in: login and logout (session cookie), one's own account, and the users an administrator manages.",
+	"oauth":      "The OAuth2 authorization server (authorization code with PKCE, client credentials, refresh, revocation) and the apps registered with it.",
+	"cors":       "The browser origins allowed to call the API (CORS).",
+	"audit":      "The audit log: who changed what, when, and with what result.",
+	"contacts":   "The phone book: contacts (global and personal), search, reverse lookup, and the Central Phone Book CSV import, export and template.",
+	"sources":    "Directory sync sources (Microsoft 365, custom HTTP, SQL, CSV by URL): settings, status, runs, test, trigger and erase.",
+	"phones":     "Desk phones: registration, provisioning files and vendor phone books (the phone endpoints authenticate phones themselves).",
+	"callerid":   "Caller name for Asterisk's CURL() dialplan function.",
+	"dialer":     "The outbound dialer (needs ARI): campaigns, leads, do-not-call list, agents and the live state stream.",
+	"events":     "The events WebSocket: live events of calls, presence, chat, call groups, hotel and the dialer, by topic, with resume after a reconnect (docs/events.md).",
+	"calls":      "Users' calls over ARI (needs ARI): click-to-call, live calls, hang-up, hold and resume, DTMF.",
+	"chat":       "Chat between users: one-to-one and group rooms, messages with paging and search, read and delivered receipts, typing; events on the socket (topic chat).",
+	"recordings": "Recordings of users' calls (needs ARI): list, metadata, audio download and deletion; kept for recordings.retention.",
+	"console":    "The web console's page (/) and its static files under /public/, the JavaScript client (pbxagent.js) and its TypeScript declarations among them.",
 }
 
 // docDescription is info.description of the OpenAPI document.

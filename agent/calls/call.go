@@ -73,6 +73,9 @@ type Call struct {
 	Transfer string `json:"transfer,omitempty" doc:"The id of the call's transfer in progress, or its last one (GET /api/v1/transfers/{id})" example:"pbxcall-xfer-5f1c2a9e0b7d4c3a"`
 	// ParkedSlot is the park slot of a parked call (0 otherwise).
 	ParkedSlot int `json:"parked_slot,omitempty" doc:"The park slot of a parked call (POST /api/v1/calls/{id}/park); absent otherwise" example:"701"`
+	// Recording says whether the call is being recorded (POST
+	// /api/v1/calls/{id}/record).
+	Recording RecordingState `json:"recording" openapi:"enum=off|recording|paused" doc:"Whether the call is being recorded: off, recording, or paused (POST /api/v1/calls/{id}/record)" example:"off"`
 }
 
 // causeText names the common Q.850 causes.

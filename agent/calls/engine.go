@@ -46,6 +46,7 @@ type Engine struct {
 	keepEnded int
 	// reconciled, when set, is called after each reconciliation (tests).
 	reconciled func()
+	rec        recConfig
 	// dp is the part for calls the dialplan sends (inbound.go).
 	dp dialplanConf
 	// phoneMap knows the desk phone behind an endpoint (WithPhoneMap).
@@ -71,6 +72,7 @@ type session struct {
 	// dialStatus is the last final Dial status of the far leg, for a
 	// channel destroyed with cause 0 (a Local channel after Busy()).
 	dialStatus string
+	rec        callRec
 	xfer       string // the transfer in progress (transfer.go)
 	// in is set for a call that came from the dialplan (inbound.go).
 	in *dialplanCall
@@ -183,6 +185,10 @@ func (e *Engine) handle(ctx context.Context, ev ari.Event) {
 		if !x.Alive {
 			e.legGone(ctx, x.ChannelID, 0)
 		}
+	case *ari.RecordingFinished:
+		e.recordingEvent(ctx, x.Recording, false)
+	case *ari.RecordingFailed:
+		e.recordingEvent(ctx, x.Recording, true)
 	case *ari.ReconciledEvent:
 		e.reconcile(ctx, x)
 		if e.reconciled != nil {
@@ -213,6 +219,9 @@ func (e *Engine) publish(ctx context.Context, typ string, c Call) {
 func snapshot(s *session) Call {
 	c := s.call
 	c.Devices = slices.Clone(c.Devices)
+	if c.Recording == "" {
+		c.Recording = RecordingOff
+	}
 	return c
 }
 
@@ -391,6 +400,7 @@ func (e *Engine) farAnswered(ctx context.Context, s *session, chanID string) {
 	e.mu.Unlock()
 	e.publish(ctx, EventAnswered, c)
 	e.publish(ctx, EventUpdated, c)
+	e.autoRecord(ctx, c.ID)
 }
 
 // legGone follows a leg's end: a user's leg still ringing beside others
@@ -463,8 +473,10 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 		delete(e.calls, e.ended[0])
 		e.ended = e.ended[1:]
 	}
+	rec := e.endRecordingLocked(s)
 	c := snapshot(s)
 	e.mu.Unlock()
+	e.endRecording(ctx, rec, c)
 	slices.Sort(legs)
 	for _, l := range legs {
 		e.hangup(ctx, l, ari.ReasonNormal)

@@ -116,6 +116,7 @@ func (h *Handler) Routes() []platform.Route {
 			Summary: "Send DTMF digits to the destination of a call that is up or held",
 			Params:  []platform.Param{idParam}, Request: body("the digits", DTMFInput{}),
 			Responses: map[int]platform.Body{204: {Description: "sent"}, 400: errBody, 404: errBody, 409: errBody, 415: errBody, 502: errBody}}},
+		h.recordRoute(),
 	}, append(h.transferRoutes(), h.parkRoutes()...)...)
 }
 

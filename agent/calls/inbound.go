@@ -552,6 +552,7 @@ func (e *Engine) connect(ctx context.Context, id, caller, leg string) {
 	e.mu.Unlock()
 	e.publish(ctx, EventAnswered, c)
 	e.publish(ctx, EventUpdated, c)
+	e.autoRecord(ctx, c.ID)
 }
 
 // dialplanLegGone follows the end of a leg of a dialplan call. Called

@@ -128,7 +128,9 @@ func (e *Engine) Park(ctx context.Context, v Viewer, id string) (Call, error) {
 	s.bridge = hold
 	e.bridges[hold] = true
 	s.call.State, s.call.ParkedSlot, s.call.Muted = StateParked, slot, false
+	rec, recCall := e.endRecordingLocked(s), snapshot(s) // the recording stops with the call's bridge
 	e.mu.Unlock()
+	e.endRecording(ctx, rec, recCall)
 
 	chans, bridges := e.cli.Channels(), e.cli.Bridges()
 	if held {

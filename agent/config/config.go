@@ -26,6 +26,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/oauth"
 	"github.com/pbxagent/pbxagent/agent/phones"
+	"github.com/pbxagent/pbxagent/agent/recordings"
 	"github.com/pbxagent/pbxagent/agent/sources"
 	"github.com/pbxagent/pbxagent/agent/users"
 )
@@ -71,6 +72,9 @@ type Config struct {
 	// Events is the events socket, GET /api/v1/events (agent/events,
 	// docs/events.md).
 	Events Events `yaml:"events"`
+	// Recordings are the calls' recordings (agent/recordings,
+	// docs/calls.md).
+	Recordings Recordings `yaml:"recordings"`
 	// Calls configures the users' calls beyond the ARI connection
 	// (docs/calls.md).
 	Calls Calls `yaml:"calls"`
@@ -193,6 +197,8 @@ type (
 	Sync = sources.SchedulerConfig
 	// Events is events.Config.
 	Events = events.Config
+	// Recordings is recordings.Config.
+	Recordings = recordings.Config
 	// Chat is chat.Config.
 	Chat = chat.Config
 )
@@ -209,15 +215,16 @@ type Log struct {
 // Default returns the embedded defaults.
 func Default() Config {
 	return Config{
-		DataDir: "./data",
-		Store:   Store{MemoryMB: 256, MaxImports: 1, DiskReserve: 256 << 20, CloseTimeout: 10 * time.Second},
-		Users:   users.DefaultConfig(),
-		OAuth:   oauth.Config{}.WithDefaults(),
-		CORS:    oauth.CORSConfig{}.WithDefaults(),
-		Events:  events.DefaultConfig(),
-		Chat:    chat.DefaultConfig(),
-		Audit:   Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
-		Calls:   Calls{HistoryRetention: 365 * 24 * time.Hour, Config: calls.DefaultConfig()},
+		DataDir:    "./data",
+		Store:      Store{MemoryMB: 256, MaxImports: 1, DiskReserve: 256 << 20, CloseTimeout: 10 * time.Second},
+		Users:      users.DefaultConfig(),
+		OAuth:      oauth.Config{}.WithDefaults(),
+		CORS:       oauth.CORSConfig{}.WithDefaults(),
+		Events:     events.DefaultConfig(),
+		Recordings: recordings.DefaultConfig(),
+		Chat:       chat.DefaultConfig(),
+		Audit:      Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
+		Calls:      Calls{HistoryRetention: 365 * 24 * time.Hour, Config: calls.DefaultConfig()},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
 			MaxConns: 10000, MaxConnsPerPeer: 512, WriteTimeout: 30 * time.Second, WriteMinRate: 4096},
 		Numbers: Numbers{ExtensionMaxLen: 6},
@@ -305,7 +312,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config calls.history_retention (%s): must not be negative (0 keeps the history forever)", c.Calls.HistoryRetention)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Chat} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}

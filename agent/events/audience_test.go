@@ -36,12 +36,12 @@ func TestAudience(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, p := range tt.yes {
-				if !tt.aud(p) {
+				if !tt.aud.Match(p) {
 					t.Errorf("%s (%s) is left out", p.UserID+p.AppID, p.Kind)
 				}
 			}
 			for _, p := range tt.no {
-				if tt.aud(p) {
+				if tt.aud.Match(p) {
 					t.Errorf("%s (%s) is let in", p.UserID+p.AppID, p.Kind)
 				}
 			}
@@ -53,7 +53,7 @@ func TestAudienceCopiesItsLists(t *testing.T) {
 	ids := []string{"u-alice"}
 	a := Users(ids...)
 	ids[0] = "u-bob"
-	if !a(platform.Principal{UserID: "u-alice"}) || a(platform.Principal{UserID: "u-bob"}) {
+	if !a.Match(platform.Principal{UserID: "u-alice"}) || a.Match(platform.Principal{UserID: "u-bob"}) {
 		t.Error("changing the caller's slice changed the audience")
 	}
 }

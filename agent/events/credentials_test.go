@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -16,12 +17,18 @@ import (
 type credentials struct {
 	mu    sync.Mutex
 	ended map[string]bool
+	// changed is called after each change (the principals' version is
+	// bumped: WithPrincipalVersion).
+	changed func()
 }
 
 func (c *credentials) end(userID string) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.ended[userID] = true
+	c.mu.Unlock()
+	if c.changed != nil {
+		c.changed()
+	}
 }
 
 // CheckCredential implements platform.CredentialChecker.
@@ -38,8 +45,15 @@ func (c *credentials) CheckCredential(_ context.Context, p platform.Principal) e
 // of events closes her socket with 4001, whoever the events are for;
 // bob's socket, whose session is live, goes on getting events.
 func TestSessionEndedAtNextBatch(t *testing.T) {
+	for _, routed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("routed=%v", routed), func(t *testing.T) { testSessionEndedAtNextBatch(t, routed) })
+	}
+}
+
+func testSessionEndedAtNextBatch(t *testing.T, routed bool) {
 	creds := &credentials{ended: map[string]bool{}}
-	r := newRig(t, DefaultConfig(), WithCredentials(creds))
+	r := newRigRouted(t, routed, DefaultConfig(), WithCredentials(creds))
+	creds.changed = func() { r.dir.ver.Add(1) }
 	ca := r.connect("alice", "?topics=calls")
 	cb := r.connect("bob", "?topics=calls")
 	r.publish("calls", "call_created", Users("u-alice"), nil)
@@ -69,6 +83,7 @@ func TestSessionEndedAtNextPing(t *testing.T) {
 	clk := clock.NewVirtual(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
 	creds := &credentials{ended: map[string]bool{}}
 	r := newRig(t, DefaultConfig(), WithCredentials(creds), WithPingClock(clk), WithPingInterval(30*time.Second))
+	creds.changed = func() { r.dir.ver.Add(1) }
 	ca := r.connect("alice", "")
 	r.connect("bob", "") // never reads: its ping stays unanswered on virtual time
 	eventually(t, "both pingers wait", func() bool { return clk.Pending() == 2 })

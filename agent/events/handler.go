@@ -59,6 +59,9 @@ type Handler struct {
 	log     *slog.Logger
 
 	drops [len(DropReasons)]atomic.Uint64
+	// wakeAll subscribes every connection to every event, each filtering
+	// them (the hub's routing off): the benchmarks' baseline.
+	wakeAll bool
 
 	stopOnce sync.Once
 	stopping chan struct{}
@@ -323,7 +326,12 @@ func (c *connection) serve(parent context.Context, since *uint64) {
 	// over ends when the writer or the reader is done.
 	ctx, cancel := context.WithCancel(parent)
 	over, end := context.WithCancel(ctx)
-	sub := c.h.hub.Subscribe()
+	var sub *Sub
+	if c.h.wakeAll {
+		sub = c.h.hub.Subscribe()
+	} else {
+		sub = c.h.hub.SubscribeAs(c.p, c.topicList(), c.h.current != nil || c.h.creds != nil)
+	}
 	var wg sync.WaitGroup
 	watched := make(chan struct{})
 	wg.Add(2)
@@ -368,7 +376,10 @@ func (c *connection) loop(ctx, over context.Context, sub *Sub, since *uint64) {
 		if err != nil {
 			return // cut off: watch closes the socket with the reason
 		}
-		// The principal as it is now: one look-up per batch of events.
+		// The principal as it is now: one look-up per batch of events,
+		// told to the hub, which routes by it while the principals'
+		// version it was read at is current.
+		ver := c.h.hub.PrincipalVersion()
 		p, err := c.principal(ctx, len(evs))
 		if err != nil {
 			c.h.dropped(2)
@@ -378,8 +389,23 @@ func (c *connection) loop(ctx, over context.Context, sub *Sub, since *uint64) {
 		if len(evs) > 0 && !c.credentialLive(ctx) {
 			return
 		}
+		if len(evs) > 0 {
+			c.h.hub.Refresh(sub, p, ver)
+		}
+		var allowed map[string]bool // topic → its scope allowed to p, in this batch
 		for _, ev := range evs {
-			if c.topics[ev.topic] && p.Allows(Topics[ev.topic]) && ev.aud(p) && c.write(ctx, ev.frame) != nil {
+			if !c.topics[ev.topic] || !ev.aud.Match(p) {
+				continue
+			}
+			ok, seen := allowed[ev.topic]
+			if !seen {
+				if allowed == nil {
+					allowed = map[string]bool{}
+				}
+				ok = p.Allows(Topics[ev.topic])
+				allowed[ev.topic] = ok
+			}
+			if ok && c.write(ctx, ev.frame) != nil {
 				return
 			}
 		}
@@ -448,10 +474,12 @@ func (c *connection) handle(ctx context.Context, sub *Sub, m ClientMessage) erro
 		for _, t := range m.Topics {
 			c.topics[t] = true
 		}
+		c.h.hub.SetTopics(sub, c.topicList())
 	case OpUnsubscribe:
 		for _, t := range m.Topics {
 			delete(c.topics, t)
 		}
+		c.h.hub.SetTopics(sub, c.topicList())
 	case OpResume:
 		if rs := c.h.hub.Resume(sub, *m.Since); rs != nil {
 			if err := c.send(ctx, resyncMsg{Op: "resync_required", Since: rs.Since, Oldest: rs.Oldest, Seq: rs.Last}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,18 +24,23 @@ import (
 type directory struct {
 	mu    sync.Mutex
 	users map[string]platform.Principal
+	// ver is the principals' version (WithPrincipalVersion): bumped
+	// after each change, as the users component does.
+	ver atomic.Uint64
 }
 
 func (d *directory) set(p platform.Principal) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.users[p.UserID] = p
+	d.ver.Add(1)
 }
 
 func (d *directory) remove(id string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.users, id)
+	d.ver.Add(1)
 }
 
 // current is a Principals.
@@ -72,13 +78,27 @@ type rig struct {
 	markers int
 }
 
+// newRig is a rig whose hub routes events by the principals' version
+// (the daemon's set-up).
 func newRig(t *testing.T, cfg Config, opts ...HandlerOption) *rig {
 	t.Helper()
-	hub, err := NewHub(cfg)
+	return newRigRouted(t, true, cfg, opts...)
+}
+
+// newRigRouted is a rig whose hub knows the principals' version
+// (routed) or not: then every connection whose principal may change is
+// handed every event and filters them.
+func newRigRouted(t *testing.T, routed bool, cfg Config, opts ...HandlerOption) *rig {
+	t.Helper()
+	dir := &directory{users: map[string]platform.Principal{}}
+	var hopts []HubOption
+	if routed {
+		hopts = append(hopts, WithPrincipalVersion(dir.ver.Load))
+	}
+	hub, err := NewHub(cfg, hopts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := &directory{users: map[string]platform.Principal{}}
 	for _, p := range []platform.Principal{alice, bob, sup} {
 		dir.set(p)
 	}
@@ -247,7 +267,13 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // another user's call; a supervisor with manage_callcenter gets both; a
 // lost ability takes effect at the next event; a deleted user is cut off.
 func TestAudienceRules(t *testing.T) {
-	r := newRig(t, DefaultConfig())
+	for _, routed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("routed=%v", routed), func(t *testing.T) { testAudienceRules(t, routed) })
+	}
+}
+
+func testAudienceRules(t *testing.T, routed bool) {
+	r := newRigRouted(t, routed, DefaultConfig())
 	ca, cb, cs, ct := r.connect("alice", "?topics=calls"), r.connect("bob", "?topics=calls"), r.connect("sup", ""), r.connect("admin", "?topics=calls,hotel")
 	cs.subscribe("calls")
 	r.publish("calls", "call_created", UserAndSupervisors("u-alice"), map[string]string{"call": "a1"})

@@ -41,11 +41,19 @@ type stored struct {
 
 // Hub sequences events and keeps the window of recent ones. Publish is
 // safe for concurrent use; it never blocks on a client.
+//
+// Publish hands each event only to the subscribers it is for (see
+// route.go): a subscriber made by Subscribe gets every event; one made
+// by SubscribeAs only those of its topics whose audience holds its
+// principal, found through an index by topic and user id, so that an
+// event about one user's call wakes that user's connections and the
+// supervisors', not every connection.
 type Hub struct {
-	clk    clock.Clock
-	size   int
-	maxAge time.Duration
-	queue  int
+	clk     clock.Clock
+	size    int
+	maxAge  time.Duration
+	queue   int
+	version func() uint64 // of the principals (nil: unknown, never trusted)
 
 	mu    sync.Mutex
 	ring  []stored // circular, len size
@@ -54,6 +62,10 @@ type Hub struct {
 	last  uint64   // sequence number of the last event published
 	first uint64   // sequence number the hub started after
 	subs  map[*Sub]struct{}
+	route router // who gets what (route.go)
+	// waiting is the subscribers with events still to be sent (pending):
+	// the ones that may fall behind.
+	waiting map[*Sub]struct{}
 }
 
 // HubOption configures a Hub.
@@ -62,6 +74,16 @@ type HubOption func(*Hub)
 // WithClock sets the clock of the events' timestamps and of the age
 // window (default the wall clock).
 func WithClock(c clock.Clock) HubOption { return func(h *Hub) { h.clk = c } }
+
+// WithPrincipalVersion sets the version of the principals: a number that
+// changes (after the change is visible to the Handler's Principals and
+// CredentialChecker) whenever a user's role, abilities or account, a
+// session or an access token changes. A subscriber's principal, as
+// cached by SubscribeAs and Refresh, is trusted for routing while the
+// version it was read at is current; until its next Refresh after a
+// change, the subscriber is handed every event, as without the option,
+// and its connection decides with the principal as it is now.
+func WithPrincipalVersion(f func() uint64) HubOption { return func(h *Hub) { h.version = f } }
 
 // NewHub returns a hub keeping cfg.RingSize events for cfg.RingAge, and
 // cutting off a subscriber cfg.SendQueue events behind. Sequence numbers
@@ -76,6 +98,8 @@ func NewHub(cfg Config, opts ...HubOption) (*Hub, error) {
 	for _, o := range opts {
 		o(h)
 	}
+	h.route.init()
+	h.waiting = map[*Sub]struct{}{}
 	h.ring = make([]stored, h.size)
 	h.last = uint64(h.clk.Now().UnixMicro())
 	h.first = h.last
@@ -107,9 +131,19 @@ func (h *Hub) Last() uint64 {
 	return h.last
 }
 
-// Publish sequences ev, keeps it in the window and wakes the subscribers.
-// It fails on an unknown topic, a bad type, a nil audience or data that
-// does not marshal.
+// PrincipalVersion returns the principals' version now (0 without
+// WithPrincipalVersion). Read it before reading a principal to Refresh a
+// subscriber with.
+func (h *Hub) PrincipalVersion() uint64 {
+	if h.version == nil {
+		return 0
+	}
+	return h.version()
+}
+
+// Publish sequences ev, keeps it in the window and hands it to the
+// subscribers it is for, waking them. It fails on an unknown topic, a bad
+// type, no audience or data that does not marshal.
 func (h *Hub) Publish(_ context.Context, ev Event) error {
 	if _, ok := Topics[ev.Topic]; !ok {
 		return fmt.Errorf("events: publish: unknown topic %q", ev.Topic)
@@ -117,12 +151,16 @@ func (h *Hub) Publish(_ context.Context, ev Event) error {
 	if !typePattern.MatchString(ev.Type) {
 		return fmt.Errorf("events: publish: bad type %q", ev.Type)
 	}
-	if ev.Audience == nil {
+	if !ev.Audience.set() {
 		return fmt.Errorf("events: publish %s/%s: no audience", ev.Topic, ev.Type)
 	}
 	data, err := json.Marshal(ev.Data)
 	if err != nil {
 		return fmt.Errorf("events: publish %s/%s: %w", ev.Topic, ev.Type, err)
+	}
+	var ver uint64
+	if h.version != nil {
+		ver = h.version()
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -148,17 +186,35 @@ func (h *Hub) Publish(_ context.Context, ev Event) error {
 	h.ring[(h.head+h.n)%h.size] = stored{seq: h.last, at: now, topic: ev.Topic, aud: ev.Audience, frame: frame}
 	h.n++
 	h.evictOld(now)
-	for s := range h.subs {
-		if h.last-max(s.cursor, s.floor) > uint64(h.queue) {
-			h.cutLocked(s, fmt.Sprintf("slow consumer: more than %d events behind", h.queue))
-			continue
-		}
+	if h.version != nil {
+		h.route.sweep(ver)
+	}
+	h.route.each(ev.Topic, ev.Audience, h.last, func(s *Sub) {
+		s.pending = append(s.pending, h.last)
+		h.waiting[s] = struct{}{}
 		select {
 		case s.wake <- struct{}{}:
 		default:
 		}
+	})
+	// Every subscriber with events still to be sent falls one further
+	// behind, whoever this one is for.
+	for s := range h.waiting {
+		if h.behind(s) > uint64(h.queue) {
+			h.cutLocked(s, fmt.Sprintf("slow consumer: more than %d events behind", h.queue))
+		}
 	}
 	return nil
+}
+
+// behind is how many events the hub published since s fell behind: since
+// the oldest event it has still to be sent (its own and others'), less a
+// replay (up to floor); 0 when it has none. Caller holds mu.
+func (h *Hub) behind(s *Sub) uint64 {
+	if len(s.pending) == 0 {
+		return 0
+	}
+	return h.last - max(s.pending[0]-1, s.floor)
 }
 
 // evictOld drops the events older than the age window (caller holds mu).
@@ -179,28 +235,37 @@ func (h *Hub) oldest() uint64 {
 	return h.ring[h.head].seq
 }
 
-// Sub is one subscriber's place in the stream: the events after its
-// cursor are the ones it has still to be sent.
+// Sub is one subscriber's place in the stream: the events queued for it
+// (pending) are the ones it has still to be sent.
 type Sub struct {
-	wake chan struct{} // poked after each Publish
+	wake chan struct{} // poked after each event queued for it
 	cut  chan struct{} // closed when the hub cuts the subscriber off
 	// guarded by the hub's mu
-	cursor uint64 // last sequence number handed out
-	floor  uint64 // events up to here (a replay) do not count as falling behind
-	reason string
-	gone   bool
+	cursor  uint64   // the stream position: events up to here were handed out or are not for it
+	floor   uint64   // events up to here (a replay) do not count as falling behind
+	pending []uint64 // sequence numbers queued for it, ascending, all after cursor
+	reason  string
+	gone    bool
+	filter  // who it is, for routing (route.go)
 }
 
-// Wake is poked (without blocking) after each event published.
+// Wake is poked (without blocking) after each event queued for s.
 func (s *Sub) Wake() <-chan struct{} { return s.wake }
 
 // Cut is closed when the hub cuts the subscriber off (CutReason says why).
 func (s *Sub) Cut() <-chan struct{} { return s.cut }
 
-// Subscribe adds a subscriber positioned after the last event published.
+// Subscribe adds a subscriber positioned after the last event published
+// that gets every event (its reader filters them).
 func (h *Hub) Subscribe() *Sub {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	s := h.newSub()
+	h.route.add(s)
+	return s
+}
+
+func (h *Hub) newSub() *Sub {
 	s := &Sub{wake: make(chan struct{}, 1), cut: make(chan struct{}), cursor: h.last, floor: h.last}
 	h.subs[s] = struct{}{}
 	return s
@@ -217,8 +282,13 @@ func (h *Hub) Position(s *Sub) uint64 {
 func (h *Hub) Unsubscribe(s *Sub) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if !s.gone {
+		h.route.remove(s)
+	}
 	delete(h.subs, s)
+	delete(h.waiting, s)
 	s.gone = true
+	s.pending = nil
 }
 
 // CutReason says why s was cut off ("" while it was not).
@@ -234,7 +304,10 @@ func (h *Hub) cutLocked(s *Sub, reason string) {
 	}
 	s.gone = true
 	s.reason = reason
+	s.pending = nil
+	h.route.remove(s)
 	delete(h.subs, s)
+	delete(h.waiting, s)
 	close(s.cut)
 }
 
@@ -250,23 +323,36 @@ type Resync struct {
 }
 
 // Resume moves s to just after since, so that the next events it is
-// handed are those published after since. When an event after since has
-// left the window (or since is not a number this hub handed out), it
-// moves s to the last event instead and returns the Resync to tell the
-// client.
+// handed are those published after since that are for it. When an event
+// after since has left the window (or since is not a number this hub
+// handed out), it moves s to the last event instead and returns the
+// Resync to tell the client.
 func (h *Hub) Resume(s *Sub, since uint64) *Resync {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.evictOld(h.clk.Now())
 	h.flushLocked(s)
 	old := h.oldest()
+	s.pending = s.pending[:0]
+	delete(h.waiting, s)
+	s.floor = h.last
 	if since > h.last || since+1 < old || since < h.first {
 		s.cursor = h.last
-		s.floor = h.last
 		return &Resync{Since: since, Oldest: old, Last: h.last}
 	}
 	s.cursor = since
-	s.floor = h.last
+	if h.version != nil {
+		h.route.sweep(h.version())
+	}
+	for seq := since + 1; seq <= h.last; seq++ {
+		ev := &h.ring[(h.head+int(seq-h.ring[h.head].seq))%h.size]
+		if s.wants(ev.topic, ev.aud) {
+			s.pending = append(s.pending, seq)
+		}
+	}
+	if len(s.pending) > 0 {
+		h.waiting[s] = struct{}{}
+	}
 	return nil
 }
 
@@ -286,28 +372,32 @@ func (h *Hub) flushLocked(s *Sub) {
 // errCut is Next's error for a subscriber cut off.
 var errCut = errors.New("events: subscriber cut off")
 
-// Next hands s up to max events after its cursor, oldest first, and
-// moves the cursor past them; none when s is up to date. It fails when s
-// was cut off, or when the events it was to get have left the window.
+// Next hands s up to max of the events queued for it, oldest first; none
+// when s is up to date. It fails when s was cut off, or when the events
+// it was to get have left the window.
 func (h *Hub) Next(s *Sub, max int) ([]stored, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if s.reason != "" {
 		return nil, errCut
 	}
-	if s.cursor >= h.last {
+	if len(s.pending) == 0 {
 		return nil, nil
 	}
-	if s.cursor+1 < h.oldest() {
+	if s.pending[0] < h.oldest() {
 		h.cutLocked(s, "slow consumer: its next events left the window")
 		return nil, errCut
 	}
-	i := int(s.cursor + 1 - h.ring[h.head].seq)
-	k := min(h.n-i, max)
+	k := min(len(s.pending), max)
 	out := make([]stored, k)
-	for j := range k {
-		out[j] = h.ring[(h.head+i+j)%h.size]
+	base := h.ring[h.head].seq
+	for j, seq := range s.pending[:k] {
+		out[j] = h.ring[(h.head+int(seq-base))%h.size]
 	}
 	s.cursor = out[k-1].seq
+	s.pending = append(s.pending[:0], s.pending[k:]...)
+	if len(s.pending) == 0 {
+		delete(h.waiting, s)
+	}
 	return out, nil
 }

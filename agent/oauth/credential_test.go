@@ -37,6 +37,7 @@ func TestCheckCredential(t *testing.T) {
 	}
 	tok := e.codeFlow(conf, "ana", "ana-pass").AccessToken
 	revoked = principal(tok)
+	before := e.srv.Version()
 	resp, err := http.PostForm(e.http.URL+"/oauth/revoke", url.Values{"token": {tok}, "client_id": {a.ClientID}})
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +48,9 @@ func TestCheckCredential(t *testing.T) {
 	}
 	if err := e.srv.CheckCredential(ctx, revoked); err == nil {
 		t.Error("revoked token still live")
+	}
+	if e.srv.Version() == before {
+		t.Error("the version did not change with a revocation (the events hub would not look again)")
 	}
 	if err := e.srv.CheckCredential(ctx, expiring); err != nil {
 		t.Errorf("another token after a revoke: %v", err)

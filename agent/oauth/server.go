@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
@@ -75,6 +76,7 @@ type Server struct {
 	log *slog.Logger
 	clk clock.Clock
 
+	gen      atomic.Uint64 // bumped after each token removed (Version)
 	mu       sync.RWMutex
 	apps     map[string]*appRec
 	tokens   map[[32]byte]*tokenRec
@@ -234,3 +236,9 @@ func limitForm(w http.ResponseWriter, r *http.Request) error {
 	_, _ = io.Copy(io.Discard, r.Body)
 	return nil
 }
+
+// Version is a number that changes after each access or refresh token is
+// removed (revoked, expired and dropped, its app deleted), once
+// CheckCredential sees it: the events hub routes by the principals it
+// read while it stays the same.
+func (s *Server) Version() uint64 { return s.gen.Load() }

@@ -74,6 +74,7 @@ func (s *Server) removeTokenLocked(h [32]byte) {
 		return
 	}
 	delete(s.tokens, h)
+	s.gen.Add(1)
 	if f := s.families[t.Family]; f != nil {
 		delete(f, h)
 		if len(f) == 0 {

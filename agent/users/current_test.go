@@ -60,3 +60,38 @@ func TestEndpointsFollowTheUser(t *testing.T) {
 		t.Error("an unknown user has endpoints")
 	}
 }
+
+// TestVersionFollowsChanges: Version changes after every change the
+// events hub routes by (a user's role, abilities or account; a session
+// ending) and stays put otherwise.
+func TestVersionFollowsChanges(t *testing.T) {
+	e := newEnv(t, fastCfg)
+	u := e.mkUser(`{"username":"ann","role":"user","password":"correct horse battery","abilities":["hotel_admin"]}`)
+	cookie, csrf := e.login("ann", "correct horse battery")
+	steps := []struct {
+		name    string
+		do      func()
+		changed bool
+	}{
+		{name: "a read", do: func() { _, _ = e.s.Current(context.Background(), u.ID) }},
+		{name: "an ability taken away", changed: true, do: func() {
+			e.do(req{method: "PATCH", path: "/api/v1/users/" + u.ID, body: `{"abilities":[]}`, ctype: "application/merge-patch+json", as: "admin"})
+		}},
+		{name: "sign-out", changed: true, do: func() {
+			e.do(req{method: "POST", path: "/api/v1/logout", cookie: cookie, csrf: csrf})
+		}},
+		{name: "disabled", changed: true, do: func() {
+			e.do(req{method: "PATCH", path: "/api/v1/users/" + u.ID, body: `{"disabled":true}`, ctype: "application/merge-patch+json", as: "admin"})
+		}},
+		{name: "deleted", changed: true, do: func() {
+			e.do(req{method: "DELETE", path: "/api/v1/users/" + u.ID, as: "admin"})
+		}},
+	}
+	for _, st := range steps {
+		before := e.s.Version()
+		st.do()
+		if got := e.s.Version() != before; got != st.changed {
+			t.Errorf("%s: version changed %v, want %v", st.name, got, st.changed)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/loginthrottle"
@@ -82,6 +83,8 @@ type Service struct {
 	byPhone    map[string]string // MAC → id
 
 	sessions sessionTable
+	// gen is bumped after each change of a user's record (Version).
+	gen atomic.Uint64
 	// skv serialises the writes of sessions to the KV with the table's
 	// changes, so a sweep cannot store a session that just ended.
 	skv sync.Mutex
@@ -178,6 +181,7 @@ func (s *Service) load(ctx context.Context) error {
 
 // index adds rec to the maps; the caller holds mu or owns s alone.
 func (s *Service) index(rec *record) {
+	defer s.gen.Add(1)
 	s.byID[rec.ID] = rec
 	s.byName[usernameKey(rec.Username)] = rec.ID
 	for _, e := range rec.Extensions {
@@ -194,6 +198,7 @@ func (s *Service) index(rec *record) {
 
 // unindex removes rec from the maps; the caller holds mu.
 func (s *Service) unindex(rec *record) {
+	defer s.gen.Add(1)
 	delete(s.byID, rec.ID)
 	drop := func(m map[string]string, k string) {
 		if m[k] == rec.ID {
@@ -268,3 +273,9 @@ func (s *Service) expired(created, lastSeen, now time.Time) bool {
 }
 
 var errNotFound = &platform.APIError{Status: 404, Code: platform.CodeNotFound, Message: "no such user"}
+
+// Version is a number that changes after each change of a user (role,
+// abilities, account disabled or deleted) and each session that ends,
+// once Current and CheckCredential see the change: the events hub
+// routes by the principals it read while it stays the same.
+func (s *Service) Version() uint64 { return s.gen.Load() + s.sessions.gen.Load() }

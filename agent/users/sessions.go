@@ -48,6 +48,7 @@ func (ss *session) rec() sessionRec {
 
 // sessionTable holds the sessions in memory; the KV is their durable copy.
 type sessionTable struct {
+	gen    atomic.Uint64 // bumped after sessions are removed
 	mu     sync.RWMutex
 	byHash map[[sha256.Size]byte]*session
 	byUser map[string][]*session // oldest first
@@ -123,6 +124,7 @@ func (t *sessionTable) lookup(id string) (*session, bool) {
 func (t *sessionTable) remove(ss ...*session) []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer t.gen.Add(1)
 	keys := make([]string, 0, len(ss))
 	for _, s := range ss {
 		if t.byHash[s.hash] != s {

@@ -15,7 +15,7 @@ import (
 // told why a bad number is refused, then calls 555 from his first phone;
 // the Go side picks that phone up when the page shows the call, the
 // destination answers, and the page must show the call up, hold and
-// resume it, send digits from the keypad dialog (a refused digit first)
+// resume it, record it and stop the recording, send digits from the keypad dialog (a refused digit first)
 // and hang it up, the list following live. Leaving the page closes the
 // events socket and ends the polling. The test checks through the API
 // and the fake Asterisk what the browser did.
@@ -77,6 +77,19 @@ func TestConsoleCalls(t *testing.T) {
 			}
 			return nil
 		},
+		// While the page shows the call recorded, Asterisk records its
+		// bridge (the recording is named after the call).
+		"recording": func() error {
+			ch, err := far()
+			if err != nil {
+				return err
+			}
+			name := strings.TrimSuffix(ch.ID, "-far") + "-1"
+			if _, ok := l.ari.LiveRecordingState(name); !ok {
+				return fmt.Errorf("no live recording %s", name)
+			}
+			return nil
+		},
 		// The digits sent from the keypad reached the destination.
 		"far-dtmf": func() error {
 			ch, err := far()
@@ -98,6 +111,8 @@ func TestConsoleCalls(t *testing.T) {
 		States       []string `json:"states"`
 		Other        string   `json:"other_party"`
 		Duration     string   `json:"duration"`
+		RecStarted   string   `json:"record_started"`
+		RecStopped   string   `json:"record_stopped"`
 		DigitsError  string   `json:"digits_error"`
 		Sent         string   `json:"sent"`
 		HungUp       string   `json:"hung_up"`
@@ -118,6 +133,7 @@ func TestConsoleCalls(t *testing.T) {
 		Devices []string `json:"devices"`
 		EndedBy string   `json:"ended_by"`
 		UserID  string   `json:"user_id"`
+		Recs    []string `json:"recordings"`
 	}
 	if res.CallID != "" {
 		l.apiJSON(t, "GET", "/api/v1/calls/"+res.CallID, nil, http.StatusOK, &call)
@@ -137,6 +153,7 @@ func TestConsoleCalls(t *testing.T) {
 		{name: "the call shown before bob answers", ok: res.Before == "Calling your phone" || res.Before == "Ringing"},
 		{name: "states through the page", ok: strings.Join(res.States, ",") == "Talking,On hold,Talking"},
 		{name: "the other party and a duration", ok: res.Other == "555" && strings.Contains(res.Duration, ":")},
+		{name: "recorded", ok: res.RecStarted == "Recording the call with 555." && res.RecStopped == "The recording of the call with 555 is stopped."},
 		{name: "a refused digit is shown in the keypad dialog", ok: strings.Contains(res.DigitsError, "digits")},
 		{name: "digits sent", ok: res.Sent == "Sent 12#."},
 		{name: "hung up", ok: res.HungUp == "The call with 555 was hung up."},
@@ -144,11 +161,12 @@ func TestConsoleCalls(t *testing.T) {
 		{name: "only the chosen phone rang", ok: strings.Join(rung, ",") == "PJSIP/2001"},
 		{name: "the events socket is closed when the page is left", ok: !res.SocketOpened || res.SocketClosed},
 		{name: "no polling once the page is left", ok: res.PollAfter == 0},
-		{name: "axe in every state", ok: len(res.A11y) >= 8},
+		{name: "axe in every state", ok: len(res.A11y) >= 9},
 		// Through the API.
 		{name: "API: the call ended by the page", ok: call.State == "ended" && call.EndedBy == "api" && call.To == "555" && call.UserID == l.user.ID},
 		{name: "API: answered on the chosen phone", ok: call.Device == "PJSIP/2001" && strings.Join(call.Devices, ",") == "PJSIP/2001"},
 		{name: "API: no live call left", ok: len(live.Calls) == 0},
+		{name: "API: the call's recording is listed", ok: len(call.Recs) <= 1 && (len(call.Recs) == 0 || call.Recs[0] == call.ID+"-1")},
 	}
 	for _, ch := range checks {
 		if !ch.ok {

@@ -322,6 +322,12 @@ export declare class PbxAgent {
   pickupCall(params: { id: string; }, body: PickupInputInput, init?: RequestInit): Promise<Call>;
 
   /**
+   * Start, pause, resume or stop recording a call
+   * POST /api/v1/calls/{id}/record
+   */
+  recordCall(params: { id: string; }, body: RecordInputInput, init?: RequestInit): Promise<Call>;
+
+  /**
    * Take a call off hold
    * POST /api/v1/calls/{id}/resume
    */
@@ -680,6 +686,30 @@ export declare class PbxAgent {
    * POST /api/v1/phones/{mac}/cti
    */
   postPhonesByMacCti(params: { mac: string; }, body: CtiRequestInput, init?: RequestInit): Promise<CtiResult>;
+
+  /**
+   * Recordings of calls, newest first: the user's own calls' (every call's with the ability recordings)
+   * GET /api/v1/recordings
+   */
+  listRecordings(params?: { user?: string; call?: string; since?: string; until?: string; limit?: number; cursor?: string; }, body?: undefined, init?: RequestInit): Promise<RecordingsPage>;
+
+  /**
+   * One recording's metadata
+   * GET /api/v1/recordings/{name}
+   */
+  getRecording(params: { name: string; }, body?: undefined, init?: RequestInit): Promise<Recording>;
+
+  /**
+   * Delete a recording (its file in Asterisk and its metadata)
+   * DELETE /api/v1/recordings/{name}
+   */
+  deleteRecording(params: { name: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
+   * Download a recording's audio file
+   * GET /api/v1/recordings/{name}/file
+   */
+  downloadRecording(params: { name: string; }, body?: undefined, init?: RequestInit): Promise<Blob>;
 
   /**
    * List sync sources with status
@@ -1054,6 +1084,8 @@ export interface Call {
   muted: boolean;
   /** The park slot of a parked call (POST /api/v1/calls/{id}/park); absent otherwise */
   parked_slot?: number;
+  /** Whether the call is being recorded: off, recording, or paused (POST /api/v1/calls/{id}/record) */
+  recording: "off" | "recording" | "paused";
   /** Names of the recordings made of the call (GET /api/v1/recordings/{name}), oldest first */
   recordings?: string[];
   /** dialing: the user's device is called; ringing: a device or the destination rings; up: talking; held: the far party hears music on hold; parked: the far party waits with music on hold under parked_slot; ended */
@@ -1938,6 +1970,49 @@ export interface RecordSchema {
   to_name?: string;
   /** The id of the user who owned the call */
   user_id: string;
+}
+
+export interface RecordInputInput {
+  /** start a recording of the call, pause or resume it, or stop it */
+  action?: "start" | "pause" | "resume" | "stop";
+}
+
+export interface Recording {
+  /** The id of the call recorded */
+  call_id: string;
+  /** The call's direction from its owner's side */
+  direction: "outbound" | "inbound";
+  /** Seconds of audio recorded (pauses excluded); 0 while recording */
+  duration_seconds: number;
+  /** When the recording stopped */
+  ended_at?: string;
+  /** The file's format (Asterisk's name: wav is 8 kHz 16-bit mono WAVE) */
+  format: string;
+  /** The calling party's number */
+  from: string;
+  /** The calling party's name */
+  from_name?: string;
+  /** The recording's name (Asterisk's stored recording): the call's id and a sequence number */
+  name: string;
+  /** The file's size in bytes, once known */
+  size_bytes?: number;
+  /** When the recording started */
+  started_at: string;
+  /** recording: in progress (or paused); done: the file is complete */
+  state: "recording" | "done";
+  /** The called number */
+  to: string;
+  /** The called party's name */
+  to_name?: string;
+  /** The id of the user who owns the call */
+  user_id: string;
+}
+
+export interface RecordingsPage {
+  /** Pass as cursor to get the next (older) page; absent on the last page */
+  next_cursor?: string;
+  /** The recordings of this page, newest first */
+  recordings: Recording[];
 }
 
 export interface RetryPolicy {

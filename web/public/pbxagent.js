@@ -705,6 +705,15 @@ export class PbxAgent {
   }
 
   /**
+   * Start, pause, resume or stop recording a call
+   * POST /api/v1/calls/{id}/record
+   * @param params.id path parameter. The call's id
+   */
+  recordCall(params = {}, body = undefined, init = undefined) {
+    return this.call("recordCall", "POST", "/api/v1/calls/{id}/record", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
    * Take a call off hold
    * POST /api/v1/calls/{id}/resume
    * @param params.id path parameter. The call's id
@@ -1248,6 +1257,47 @@ export class PbxAgent {
    */
   postPhonesByMacCti(params = {}, body = undefined, init = undefined) {
     return this.call("postPhonesByMacCti", "POST", "/api/v1/phones/{mac}/cti", { p: ["mac"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Recordings of calls, newest first: the user's own calls' (every call's with the ability recordings)
+   * GET /api/v1/recordings
+   * @param params.user query parameter. only the recordings of this user's calls (a user without the ability recordings sees only their own: another id gives an empty list)
+   * @param params.call query parameter. only the recordings of this call
+   * @param params.since query parameter. RFC 3339 time: recordings started at or after it
+   * @param params.until query parameter. RFC 3339 time: recordings started before it
+   * @param params.limit query parameter. recordings per page, 1–1000 (default 100)
+   * @param params.cursor query parameter. next_cursor of the previous page
+   */
+  listRecordings(params = {}, body = undefined, init = undefined) {
+    return this.call("listRecordings", "GET", "/api/v1/recordings", { q: ["user", "call", "since", "until", "limit", "cursor"] }, params, body, init);
+  }
+
+  /**
+   * One recording's metadata
+   * GET /api/v1/recordings/{name}
+   * @param params.name path parameter. The recording's name
+   */
+  getRecording(params = {}, body = undefined, init = undefined) {
+    return this.call("getRecording", "GET", "/api/v1/recordings/{name}", { p: ["name"] }, params, body, init);
+  }
+
+  /**
+   * Delete a recording (its file in Asterisk and its metadata)
+   * DELETE /api/v1/recordings/{name}
+   * @param params.name path parameter. The recording's name
+   */
+  deleteRecording(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteRecording", "DELETE", "/api/v1/recordings/{name}", { p: ["name"] }, params, body, init);
+  }
+
+  /**
+   * Download a recording's audio file
+   * GET /api/v1/recordings/{name}/file
+   * @param params.name path parameter. The recording's name
+   */
+  downloadRecording(params = {}, body = undefined, init = undefined) {
+    return this.call("downloadRecording", "GET", "/api/v1/recordings/{name}/file", { p: ["name"] }, params, body, init);
   }
 
   /**

@@ -269,6 +269,7 @@ func (s *Server) sendToSession(ss *session, appName string, ev any) {
 	b := withApp(s.marshalEvent(ev), appName)
 	s.checkEvent(b)
 	s.stats.EventsSent++
+	s.tapped(b)
 	ss.send(b)
 }
 
@@ -292,6 +293,7 @@ func (s *Server) emit(apps map[string]bool, ev any) {
 		b := withApp(raw, n)
 		s.checkEvent(b)
 		s.stats.EventsSent++
+		s.tapped(b)
 		a.sess.send(b)
 		sent[a.sess] = true
 	}
@@ -303,6 +305,7 @@ func (s *Server) emit(apps map[string]bool, ev any) {
 			b := withApp(raw, n)
 			s.checkEvent(b)
 			s.stats.EventsSent++
+			s.tapped(b)
 			ss.send(b)
 			break
 		}

@@ -400,3 +400,41 @@ func wavSilence(samples, rate int) []byte {
 	le32(40, data)
 	return b
 }
+
+// FailRecording makes live recording name fail with cause, as Asterisk
+// does when record_file cannot go on (recording_fail in
+// res/res_stasis_recording.c: state "failed", RecordingFailed with the
+// cause, no stored file). It reports whether the recording was live.
+func (s *Server) FailRecording(name, cause string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rc := s.recs[name]
+	if rc == nil {
+		return false
+	}
+	s.finishRecordingLocked(rc, "failed", cause)
+	return true
+}
+
+// LiveRecordingState returns the state of live recording name (queued,
+// recording, paused); ok is false when there is none.
+func (s *Server) LiveRecordingState(name string) (state string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rc := s.recs[name]; rc != nil {
+		return rc.state, true
+	}
+	return "", false
+}
+
+// StoredRecordings lists the names of the stored recordings, sorted.
+func (s *Server) StoredRecordings() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := make([]string, 0, len(s.stored))
+	for n := range s.stored {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -53,7 +53,8 @@ type Server struct {
 	keepAlive   time.Duration
 	noRecDir    bool
 	amdBroken   bool
-	labels      map[string]map[string]int // context → label → priority (WithDialplanLabels)
+	tap         func(ev []byte, at time.Time) // WithEventTap
+	labels      map[string]map[string]int     // context → label → priority (WithDialplanLabels)
 
 	mu        sync.Mutex
 	rng       *rand.Rand

@@ -1,7 +1,8 @@
 // The My calls page (console_calls_test.go), as bob with two desk phones:
 // a refused number, then a call to 555 from his first phone; the Go side
 // picks the phone up when asked (lab()), and the page must show the call
-// live: up, on hold, resumed; digits from the keypad dialog (a refused
+// live: up, on hold, resumed, recorded and the recording stopped; digits
+// from the keypad dialog (a refused
 // digit first); hang up and the list empties. Leaving the page closes
 // the events socket and ends the polling.
 import { createInterface } from 'node:readline';
@@ -75,6 +76,18 @@ run(async ({ page, result }) => {
   await row('up').waitFor();
   result.states.push(await row().locator('[data-live="state"]').innerText());
   await lab('far-resumed');
+
+  step('record, then stop recording');
+  await page.getByRole('button', { name: 'Record the call with 555' }).click();
+  await expectStatus(page, 'Recording the call with 555');
+  result.record_started = await page.locator('#status').innerText();
+  await page.getByRole('button', { name: 'Stop recording the call with 555' }).waitFor();
+  await lab('recording');
+  await checkA11y(page, 'calls: recording');
+  await page.getByRole('button', { name: 'Stop recording the call with 555' }).click();
+  await expectStatus(page, 'recording of the call with 555 is stopped');
+  result.record_stopped = await page.locator('#status').innerText();
+  await page.getByRole('button', { name: 'Record the call with 555' }).waitFor();
 
   step('send digits: the keypad dialog');
   await page.getByRole('button', { name: 'Send digits in the call with 555' }).click();

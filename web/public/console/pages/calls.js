@@ -1,6 +1,7 @@
 // My calls: place a call from one of my phones (click-to-call: the phone
 // rings first, the number is dialled when it answers) and control my live
-// calls (hang up, hold / resume, send digits from a keypad dialog). The
+// calls (hang up, hold / resume, send digits from a keypad dialog, record
+// / stop recording). The
 // list is live from the events socket (GET /api/v1/events, topic calls)
 // and is also polled every 2 s, so that it stays right while the socket
 // is down or the daemon does not publish call events on it. For every
@@ -87,7 +88,7 @@ export default {
     function render() {
       // Re-rendered only when a call comes, goes or changes state, so that
       // the focus stays put; the durations tick in place.
-      const next = calls.map((c) => `${c.id}:${c.state}:${c.device || ''}`).join(',');
+      const next = calls.map((c) => `${c.id}:${c.state}:${c.device || ''}:${c.recording || ''}`).join(',');
       if (next === shape) {
         for (const c of calls) {
           const d = durCells.get(c.id);
@@ -136,6 +137,9 @@ export default {
           ? btn('resume', s.resume, s.resumeOne, () => act(c, () => client.resumeCall({ id: c.id }), s.resumed))
           : (talking ? btn('hold', s.hold, s.holdOne, () => act(c, () => client.holdCall({ id: c.id }), s.held)) : null),
         talking ? btn('digits', s.digits, s.digitsOne, () => keypad(c)) : null,
+        talking ? (c.recording === 'recording' || c.recording === 'paused'
+          ? btn('record-stop', s.recordStop, s.recordStopOne, () => act(c, () => client.recordCall({ id: c.id }, { action: 'stop' }), s.recordStopped))
+          : btn('record', s.record, s.recordOne, () => act(c, () => client.recordCall({ id: c.id }, { action: 'start' }), s.recordStarted))) : null,
         talking ? btn('park', s.park, s.parkOne, () => act(c, () => client.parkCall({ id: c.id }), s.parked)) : null,
         c.state === 'parked' ? btn('pickup', s.pickup, s.pickupOne, () => act(c, () => client.pickupCall({ id: c.id }, {}), s.pickingUp)) : null,
         btn('hangup', s.hangup, s.hangupOne, () => act(c, () => client.hangupCall({ id: c.id }), s.hungUp), 'danger'));
