@@ -191,8 +191,11 @@ func (x *Handler) messages(w http.ResponseWriter, r *http.Request) {
 }
 
 func (x *Handler) send(w http.ResponseWriter, r *http.Request) {
-	// Membership first: a non-member learns nothing from the body's
-	// errors.
+	// Membership before the body: a non-member learns nothing from the
+	// body's errors.
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	if _, err := x.s.Room(r.Context(), uid(r), r.PathValue("id")); err != nil {
 		writeErr(w, r, err)
 		return
@@ -214,6 +217,9 @@ func (x *Handler) send(w http.ResponseWriter, r *http.Request) {
 }
 
 func (x *Handler) edit(w http.ResponseWriter, r *http.Request) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	if _, err := x.s.Room(r.Context(), uid(r), r.PathValue("id")); err != nil {
 		writeErr(w, r, err)
 		return
@@ -240,6 +246,9 @@ func (x *Handler) del(w http.ResponseWriter, r *http.Request) {
 }
 
 func (x *Handler) mark(w http.ResponseWriter, r *http.Request, read bool) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return
+	}
 	if _, err := x.s.Room(r.Context(), uid(r), r.PathValue("id")); err != nil {
 		writeErr(w, r, err)
 		return

@@ -77,7 +77,7 @@ func TestGroupIsChangedByItsAdminOnly(t *testing.T) {
 		t.Fatalf("events %+v", evs)
 	}
 	for _, u := range []string{alice, bob, carol} {
-		if !evs[0].Audience(platform.Principal{UserID: u}) {
+		if !evs[0].Audience.Match(platform.Principal{UserID: u}) {
 			t.Errorf("%s (before or after) did not get room_updated", u)
 		}
 	}
@@ -216,7 +216,7 @@ func TestOnlyTheSenderEditsOrDeletes(t *testing.T) {
 	var types []string
 	for _, ev := range e.pub.take() {
 		types = append(types, ev.Type)
-		if !ev.Audience(platform.Principal{UserID: bob}) || ev.Audience(platform.Principal{UserID: carol}) {
+		if !ev.Audience.Match(platform.Principal{UserID: bob}) || ev.Audience.Match(platform.Principal{UserID: carol}) {
 			t.Errorf("%s: audience is not the members", ev.Type)
 		}
 	}
