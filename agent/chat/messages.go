@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,17 @@ import (
 )
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// hasControl reports whether s holds a control character (JSON escapes
+// them).
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 {
+			return true
+		}
+	}
+	return false
+}
 
 // checkText refuses an empty text, one that is not UTF-8, and one over
 // the size limit (422: the request was well formed, the text too long).
@@ -133,6 +145,10 @@ func (s *Service) Messages(ctx context.Context, uid, roomID string, q Query) (Me
 		to = pfx + q.Before
 	}
 	needle := strings.ToLower(q.Search)
+	// A needle JSON writes as is can be looked for in the stored bytes
+	// before decoding them (most messages do not match).
+	raw := needle != "" && !strings.ContainsAny(needle, "\"\\<>&\u2028\u2029") && !hasControl(needle)
+	rawNeedle := []byte(needle)
 	page := MessagePage{Messages: []Message{}}
 	scanned := 0
 	err = s.kv.Range(ctx, from, to, reverse, func(k string, v []byte) error {
@@ -140,6 +156,9 @@ func (s *Service) Messages(ctx context.Context, uid, roomID string, q Query) (Me
 		if scanned > maxScan {
 			page.HasMore = true
 			return phonebook.ErrStopRange
+		}
+		if raw && !bytes.Contains(bytes.ToLower(v), rawNeedle) {
+			return nil
 		}
 		var m Message
 		if err := json.Unmarshal(v, &m); err != nil {

@@ -374,3 +374,20 @@ func TestRetentionPrunesOldMessages(t *testing.T) {
 		t.Fatalf("time index left: %v", left)
 	}
 }
+
+func TestSearchFindsEscapedAndNonASCIIText(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	room := e.direct(t, alice, bob)
+	a := e.send(t, alice, room, `Say "<b>Grüße</b>" & go`)
+	e.send(t, alice, room, "nothing here")
+	for _, needle := range []string{`"<B>`, "GRÜSSE", "grüße", "& go", "say"} {
+		p, err := e.s.Messages(ctx, bob, room, Query{Limit: 10, Search: needle})
+		want := 1
+		if needle == "GRÜSSE" {
+			want = 0 // no case folding beyond lower case
+		}
+		if err != nil || len(p.Messages) != want || (want == 1 && p.Messages[0].ID != a.ID) {
+			t.Errorf("q=%q: %+v %v", needle, p.Messages, err)
+		}
+	}
+}
