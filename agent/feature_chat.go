@@ -61,9 +61,23 @@ func (u chatUsers) Person(_ context.Context, id string) (chat.Person, bool) {
 	if !ok {
 		return chat.Person{}, false
 	}
+	return chatPerson(usr), true
+}
+
+// People implements chat.Users.
+func (u chatUsers) People(context.Context) []chat.Person {
+	all := u.users.Enabled()
+	out := make([]chat.Person, 0, len(all))
+	for _, usr := range all {
+		out = append(out, chatPerson(usr))
+	}
+	return out
+}
+
+func chatPerson(usr users.User) chat.Person {
 	name := usr.DisplayName
 	if name == "" {
 		name = usr.Username
 	}
-	return chat.Person{ID: usr.ID, Name: name, Extensions: usr.Extensions, Endpoints: usr.Devices.Endpoints}, true
+	return chat.Person{ID: usr.ID, Username: usr.Username, Name: name, Extensions: usr.Extensions, Endpoints: usr.Devices.Endpoints}
 }

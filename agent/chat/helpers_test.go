@@ -28,13 +28,17 @@ const (
 
 // people are the test users.
 var people = map[string]Person{
-	alice: {ID: alice, Name: "Alice", Extensions: []string{"101"}, Endpoints: []string{"PJSIP/101"}},
+	alice: {ID: alice, Username: "alice", Name: "Alice", Extensions: []string{"101"}, Endpoints: []string{"PJSIP/101"}},
 	bob:   {ID: bob, Name: "Bob", Extensions: []string{"102"}, Endpoints: []string{"PJSIP/102"}},
 	carol: {ID: carol, Name: "Carol", Extensions: []string{"103"}, Endpoints: []string{"PJSIP/103"}},
 	dave:  {ID: dave, Name: "Dave", Extensions: []string{"104"}},
 }
 
 type testUsers struct{}
+
+func (testUsers) People(context.Context) []Person {
+	return []Person{people[alice], people[bob], people[carol], people[dave]}
+}
 
 func (testUsers) Person(_ context.Context, id string) (Person, bool) {
 	p, ok := people[id]

@@ -48,6 +48,9 @@ func (x *Handler) Routes() []platform.Route {
 			"Each room with its last message and the caller's unread count, read_up_to and delivered_up_to. A client that was offline "+
 				"loads this list on connecting and then the messages after read_up_to of the rooms with unread messages.",
 			nil, nil, map[int]platform.Body{200: json("the rooms", RoomList{})}, x.list),
+		route(http.MethodGet, "/api/v1/chat/users", "listChatUsers", "The users the caller may chat with",
+			"Every enabled user but the caller, by username: their id (for members), username and display name.",
+			nil, nil, map[int]platform.Body{200: json("the users", ContactList{})}, x.contacts),
 		route(http.MethodPost, "/api/v1/chat/rooms", "createChatRoom", "Open the direct room with a user (found or created) or create a group",
 			"kind direct (default): members holds the one other user; the pair's room is returned (200) when it exists, created (201) otherwise. "+
 				"kind group: a new room named name with the caller and members (at most 100); the caller is its admin. Members get room_updated.",
@@ -135,6 +138,15 @@ func (x *Handler) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	platform.WriteJSON(w, http.StatusOK, RoomList{Rooms: rooms})
+}
+
+func (x *Handler) contacts(w http.ResponseWriter, r *http.Request) {
+	cs, err := x.s.Contacts(r.Context(), uid(r))
+	if err != nil {
+		writeErr(w, r, err)
+		return
+	}
+	platform.WriteJSON(w, http.StatusOK, ContactList{Users: cs})
 }
 
 func (x *Handler) create(w http.ResponseWriter, r *http.Request) {

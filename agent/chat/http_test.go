@@ -69,6 +69,7 @@ func TestAPI(t *testing.T) {
 		{name: "edit", user: alice, method: "PATCH", path: base + "/messages/" + m.ID, body: `{"text":"hi, Bob"}`, status: 200},
 		{name: "search", user: bob, method: "GET", path: base + "/messages?q=BOB&limit=5", status: 200},
 		{name: "list", user: bob, method: "GET", path: "/api/v1/chat/rooms", status: 200},
+		{name: "users", user: bob, method: "GET", path: "/api/v1/chat/users", status: 200},
 		{name: "no user", user: "", method: "GET", path: "/api/v1/chat/rooms", status: 403},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

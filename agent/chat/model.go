@@ -117,3 +117,15 @@ type RoomEvent struct {
 	Room    Room     `json:"room"`
 	Removed []string `json:"removed,omitempty"`
 }
+
+// Contact is a user one may chat with.
+type Contact struct {
+	ID       string `json:"id" doc:"The user's id" example:"01jeq7h2b3c4d5e6f7g8h9j0k2"`
+	Username string `json:"username" doc:"The user's username" example:"bmeier"`
+	Name     string `json:"name" doc:"The user's display name (the username when none is set)" example:"Ben Meier"`
+}
+
+// ContactList is GET /api/v1/chat/users.
+type ContactList struct {
+	Users []Contact `json:"users" doc:"Every enabled user, by username"`
+}

@@ -244,3 +244,18 @@ func (s *Service) UpdateRoom(ctx context.Context, uid, id string, req UpdateRoom
 	s.publish(ctx, "room_updated", RoomEvent{Room: r, Removed: removed}, append(slices.Clone(r.Members), removed...)...)
 	return RoomView{Room: r, Unread: m.Unread, ReadUpTo: m.ReadUpTo, Delivered: m.Delivered}, nil
 }
+
+// Contacts returns the users uid may chat with: every enabled user but
+// uid.
+func (s *Service) Contacts(ctx context.Context, uid string) ([]Contact, error) {
+	if uid == "" {
+		return nil, errNoUser
+	}
+	out := []Contact{}
+	for _, p := range s.users.People(ctx) {
+		if p.ID != uid {
+			out = append(out, Contact{ID: p.ID, Username: p.Username, Name: p.Name})
+		}
+	}
+	return out, nil
+}

@@ -31,7 +31,9 @@ type KV interface {
 type Person struct {
 	// ID is the user's id.
 	ID string
-	// Name is shown as the sender of a SIP MESSAGE.
+	// Username signs in.
+	Username string
+	// Name is shown to others (and as the sender of a SIP MESSAGE).
 	Name string
 	// Extensions are the user's numbers (the first is a SIP MESSAGE's
 	// sender).
@@ -46,6 +48,8 @@ type Users interface {
 	// Person returns an enabled user; ok is false for an unknown or
 	// disabled one.
 	Person(ctx context.Context, id string) (Person, bool)
+	// People returns every enabled user, by username.
+	People(ctx context.Context) []Person
 }
 
 // Publisher publishes events on the events socket (*events.Hub).

@@ -391,3 +391,16 @@ func TestSearchFindsEscapedAndNonASCIIText(t *testing.T) {
 		}
 	}
 }
+
+func TestContactsAreEveryoneButTheCaller(t *testing.T) {
+	e := newEnv(t, DefaultConfig())
+	cs, err := e.s.Contacts(ctx, bob)
+	if err != nil || len(cs) != 3 || cs[0].ID != alice || cs[0].Username != "alice" || cs[0].Name != "Alice" {
+		t.Fatalf("contacts %+v %v", cs, err)
+	}
+	for _, c := range cs {
+		if c.ID == bob {
+			t.Fatal("the caller is among their contacts")
+		}
+	}
+}

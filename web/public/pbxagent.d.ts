@@ -502,6 +502,12 @@ export declare class PbxAgent {
   chatTyping(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
 
   /**
+   * The users the caller may chat with
+   * GET /api/v1/chat/users
+   */
+  listChatUsers(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<ContactList>;
+
+  /**
    * CSV imports in progress and the last 20 finished, newest first, with their progress
    * GET /api/v1/contact-imports
    */
@@ -1321,6 +1327,15 @@ export interface Candidate {
   source: string;
 }
 
+export interface ChatContact {
+  /** The user's id */
+  id: string;
+  /** The user's display name (the username when none is set) */
+  name: string;
+  /** The user's username */
+  username: string;
+}
+
 export interface Contact {
   /** Company or organisation */
   company?: string;
@@ -1362,6 +1377,11 @@ export interface Contact {
   updated_at: string;
   /** The directory sign-in name (Microsoft 365 userPrincipalName) of a synced contact */
   user_principal_name?: string;
+}
+
+export interface ContactList {
+  /** Every enabled user, by username */
+  users: ChatContact[];
 }
 
 export interface ContactView {

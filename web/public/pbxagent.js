@@ -980,6 +980,14 @@ export class PbxAgent {
   }
 
   /**
+   * The users the caller may chat with
+   * GET /api/v1/chat/users
+   */
+  listChatUsers(params = {}, body = undefined, init = undefined) {
+    return this.call("listChatUsers", "GET", "/api/v1/chat/users", {  }, params, body, init);
+  }
+
+  /**
    * CSV imports in progress and the last 20 finished, newest first, with their progress
    * GET /api/v1/contact-imports
    */
