@@ -197,8 +197,10 @@ func TestHangupCauseMapping(t *testing.T) {
 	}{
 		{"busy", fakeari.Plan{Outcome: fakeari.Busy, Ring: 3 * time.Second}, 0, ari.CauseUserBusy, "BUSY"},
 		{"congestion", fakeari.Plan{Outcome: fakeari.Congestion}, 0, ari.CauseCongestion, "CONGESTION"},
-		{"no answer at originate timeout", fakeari.Plan{Outcome: fakeari.NoAnswer}, 20 * time.Second, ari.CauseNoAnswer, "NOANSWER"},
-		{"answer too late", fakeari.Plan{Outcome: fakeari.Answer, Ring: 40 * time.Second}, 0, ari.CauseNoAnswer, "NOANSWER"},
+		// The originate's timeout publishes no final Dial status
+		// (main/dial.c handle_timeout_trip): the last one is RINGING.
+		{"no answer at originate timeout", fakeari.Plan{Outcome: fakeari.NoAnswer}, 20 * time.Second, ari.CauseNoAnswer, "RINGING"},
+		{"answer too late", fakeari.Plan{Outcome: fakeari.Answer, Ring: 40 * time.Second}, 0, ari.CauseNoAnswer, "RINGING"},
 		{"rejected", fakeari.Plan{Outcome: fakeari.Rejected, Ring: time.Second}, 0, ari.CauseCallRejected, "NOANSWER"},
 		{"unallocated", fakeari.Plan{Outcome: fakeari.Unallocated}, 0, ari.CauseUnallocated, "NOANSWER"},
 		{"subscriber absent", fakeari.Plan{Outcome: fakeari.Cause, Cause: 20}, 0, 20, "CHANUNAVAIL"},

@@ -238,8 +238,14 @@ func (e *Engine) DTMF(ctx context.Context, v Viewer, id, digits string) error {
 	return nil
 }
 
-// endpointResource is the resource of an endpoint: "PJSIP/101" → "101".
+// endpointResource is the resource of an endpoint: "PJSIP/101" → "101";
+// for a Local channel the extension: "Local/101@desks/n" → "101" (its
+// dial string is exten@context[/options], core_local.c).
 func endpointResource(ep string) string {
+	if tech, res, ok := strings.Cut(ep, "/"); ok && strings.EqualFold(tech, "Local") {
+		exten, _, _ := strings.Cut(res, "@")
+		return exten
+	}
 	if i := strings.LastIndexByte(ep, '/'); i >= 0 {
 		return ep[i+1:]
 	}

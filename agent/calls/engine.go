@@ -64,6 +64,9 @@ type Engine struct {
 	ended   []string            // ids of ended calls still listed, oldest first
 	bridges map[string]bool     // bridges of live calls
 	tx      txState             // transfers (transfer.go)
+	// hungUp holds the cause of a hang-up request on a leg the engine did
+	// not originate, until its StasisEnd (stasisend.go).
+	hungUp map[string]int
 }
 
 // session is one call and its legs. Guarded by Engine.mu.
@@ -174,6 +177,7 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 func (e *Engine) handle(ctx context.Context, ev ari.Event) {
+	ev = e.unsubscribedEnd(ev)
 	if e.transferEvent(ctx, ev) {
 		return
 	}

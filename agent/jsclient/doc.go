@@ -3,8 +3,11 @@
 // method per operationId on class PbxAgent, and its TypeScript
 // declarations (pbxagent.d.ts) with an interface per components/schemas
 // entry and typed parameters, bodies and results. The hand-written part
-// (runtime.js: requests, the session's CSRF token, errors, and subscribe
-// for server-sent event streams) is embedded and copied first.
+// (runtime.js: requests, the session's CSRF token, errors, subscribe
+// for server-sent event streams, events() for the events socket, and the
+// calls module with its live view of the calls) is embedded and copied
+// first, with its declarations (runtime.d.ts, which use the generated
+// schema types: Call, Transfer...).
 //
 // It reads OpenAPI 3.0 and 3.1 alike: $ref to #/components/schemas, type
 // as a string or a list (["string","null"]), nullable, enum and const,

@@ -90,7 +90,7 @@ func Generate(doc []byte) (js, dts []byte, err error) {
 // reserved are the runtime's own members: an operation by one of these
 // names is renamed.
 var reserved = map[string]bool{"request": true, "call": true, "url": true, "subscribe": true, "csrfToken": true,
-	"token": true, "constructor": true, "parse": true}
+	"token": true, "constructor": true, "parse": true, "events": true, "calls": true}
 
 // operations lists the document's operations sorted by path and method.
 func (d document) operations() ([]op, error) {
@@ -217,7 +217,10 @@ type gen struct {
 var tsReserved = map[string]bool{"Error": true, "Promise": true, "Response": true, "RequestInit": true, "Record": true,
 	"Partial": true, "Blob": true, "FormData": true, "Headers": true, "Date": true, "Object": true, "Array": true,
 	"String": true, "Number": true, "Boolean": true, "PbxAgent": true, "PbxAgentError": true, "PbxAgentOptions": true,
-	"PbxAgentErrorDetail": true, "PbxAgentEvent": true, "SubscribeOptions": true, "RequestOptions": true, "Map": true, "Set": true}
+	"PbxAgentErrorDetail": true, "PbxAgentEvent": true, "SubscribeOptions": true, "RequestOptions": true, "Map": true, "Set": true,
+	"Event": true, "EventTarget": true, "PbxAgentEvents": true, "EventsTopic": true, "EventsEvent": true, "EventsResync": true,
+	"EventsAck": true, "EventsOptions": true, "PbxAgentCalls": true, "PbxAgentCallsLive": true, "PbxAgentCallsEvent": true,
+	"LiveCall": true, "CallsLiveEventType": true, "CallsLiveOptions": true}
 
 // nameTypes gives every schema a TypeScript name: an identifier, not a
 // global type's name, unique.

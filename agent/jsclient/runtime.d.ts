@@ -118,6 +118,109 @@ export declare class PbxAgentEvents {
   close(): void;
 }
 
+/** A call of a live view: the call as GET /api/v1/calls/{id} shows it, with its transfer in progress. */
+export interface LiveCall extends Call {
+  /** The call's transfer while it is in progress (starting, ringback, answered); absent otherwise. */
+  activeTransfer?: Transfer;
+}
+
+/** The types of a live view's events: the events socket's call_*, transfer_* and recording_* events, and the view's own. */
+export type CallsLiveEventType =
+  | 'change' | 'ready' | 'resync' | 'state' | 'error'
+  | 'call_created' | 'call_updated' | 'call_answered' | 'call_held' | 'call_resumed' | 'call_parked' | 'call_picked_up' | 'call_ended'
+  | 'transfer_created' | 'transfer_updated' | 'transfer_answered' | 'transfer_completed' | 'transfer_cancelled' | 'transfer_abandoned'
+  | 'recording_started' | 'recording_paused' | 'recording_resumed' | 'recording_stopped' | 'recording_failed';
+
+/** An event of a live view. */
+export declare class PbxAgentCallsEvent extends Event {
+  /** Every live call after the change, oldest first. */
+  readonly calls: LiveCall[];
+  /** The call the event is about (for call_ended: as it ended). */
+  readonly call?: LiveCall;
+  /** The transfer of a transfer_* event. */
+  readonly transfer?: Transfer;
+  /** The sequence number of the socket event (0 for the view's own events). */
+  readonly seq: number;
+  /** The error of an error event (the list could not be loaded, the socket failed). */
+  readonly error?: PbxAgentError | Error;
+  /** The socket's state of a state event. */
+  readonly state?: 'connecting' | 'open' | 'closed';
+}
+
+/** Options of PbxAgentCalls.live(). */
+export interface CallsLiveOptions {
+  /** A supervisor's view of one user's calls (their id); default: every call the caller sees. */
+  user?: string;
+  /** Wait before loading the list again after a failure (default 3000 ms). */
+  retryMs?: number;
+  /** A WebSocket implementation (default: globalThis.WebSocket). */
+  WebSocket?: any;
+  /** The socket's reconnect backoff (as events()). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/** A live view of calls: GET /api/v1/calls kept current by the events socket (topic calls) until close(). */
+export declare class PbxAgentCallsLive extends EventTarget {
+  /** Resolves with the calls once the list is first loaded. */
+  readonly ready: Promise<LiveCall[]>;
+  /** Every live call, oldest first. */
+  readonly calls: LiveCall[];
+  /** The events socket's state. */
+  readonly state: 'connecting' | 'open' | 'closed';
+  /** The events socket's last sequence number. */
+  readonly lastSeq: number;
+  /** A live call by id. */
+  get(id: string): LiveCall | undefined;
+  /** Adds a listener; returns a function that removes it. */
+  on(type: CallsLiveEventType, listener: (event: PbxAgentCallsEvent) => void): () => void;
+  addEventListener(type: CallsLiveEventType, listener: (event: PbxAgentCallsEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: CallsLiveEventType, listener: (event: PbxAgentCallsEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  /** Loads the list again; resolves with the calls. */
+  reload(): Promise<LiveCall[]>;
+  /** Stops the view and closes its socket. */
+  close(): void;
+}
+
+/** The calls module (PbxAgent.calls): call control on the generated methods, and live views. */
+export declare class PbxAgentCalls {
+  /** Click-to-call: rings the user's device (or all of them), then dials to (placeCall). */
+  place(to: string, options?: { device?: string }): Promise<Call>;
+  /** The live calls (listCalls). */
+  list(options?: { user?: string }): Promise<Call[]>;
+  /** One call (getCall). */
+  get(id: string): Promise<Call>;
+  /** Hangs a call up (hangupCall). */
+  hangup(id: string): Promise<Call>;
+  /** Answers a ringing call on the owner's desk phone (answerCall). */
+  answer(id: string, options?: { phone?: string }): Promise<Call>;
+  hold(id: string): Promise<Call>;
+  resume(id: string): Promise<Call>;
+  mute(id: string): Promise<Call>;
+  unmute(id: string): Promise<Call>;
+  /** Sends DTMF digits (sendCallDigits). */
+  dtmf(id: string, digits: string): Promise<void>;
+  /** Records a call (recordCall; default start). */
+  record(id: string, action?: 'start' | 'pause' | 'resume' | 'stop'): Promise<Call>;
+  /** Transfers a call (transferCall; default blind). */
+  transfer(id: string, to: string, mode?: 'blind' | 'attended'): Promise<Transfer>;
+  getTransfer(tid: string): Promise<Transfer>;
+  completeTransfer(tid: string): Promise<Transfer>;
+  cancelTransfer(tid: string): Promise<Transfer>;
+  swapTransfer(tid: string): Promise<Transfer>;
+  park(id: string): Promise<Call>;
+  /** Picks a parked call up (pickupCall). */
+  pickup(id: string, options?: { device?: string }): Promise<Call>;
+  /** A page of the call history (listCallHistory). */
+  history(params?: Parameters<PbxAgent['listCallHistory']>[0]): Promise<CallhistoryPage>;
+  /** The call history as CSV (exportCallHistory). */
+  exportHistory(params?: Parameters<PbxAgent['exportCallHistory']>[0]): Promise<string>;
+  /** A live view of the calls. */
+  live(options?: CallsLiveOptions): PbxAgentCallsLive;
+}
+
 /** A client of the pbxagent API. */
 export declare class PbxAgent {
   constructor(options?: PbxAgentOptions);
@@ -125,6 +228,8 @@ export declare class PbxAgent {
   csrfToken: string;
   /** The bearer token ('' when the session cookie is used). */
   token: string;
+  /** The calls module: call control and live views (one per client). */
+  readonly calls: PbxAgentCalls;
   /** The absolute URL of path with query. */
   url(path: string, query?: Record<string, unknown>): string;
   /** Sends one request; a status outside 2xx throws PbxAgentError. */

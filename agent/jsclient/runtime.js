@@ -212,6 +212,330 @@ export class PbxAgentEvents {
   }
 }
 
+/** The transfer states after which a transfer is over. */
+const transferEnded = new Set(['completed', 'cancelled', 'abandoned']);
+
+/** How many ended call ids a live view remembers, so that a late event does not bring one back. */
+const endedMemory = 1000;
+
+/**
+ * An event of a live calls view (PbxAgentCallsLive): its type is the
+ * events socket's (call_created, call_ended, transfer_answered,
+ * recording_started...) or change, ready, resync, state, error.
+ */
+export class PbxAgentCallsEvent extends Event {
+  constructor(type, { calls = [], call, transfer, seq, error, state } = {}) {
+    super(type);
+    /** Every live call after the change, oldest first. */
+    this.calls = calls;
+    /** The call the event is about (for call_ended: as it ended). */
+    this.call = call;
+    /** The transfer of a transfer_* event. */
+    this.transfer = transfer;
+    /** The sequence number of the socket event (0 for change, ready, resync...). */
+    this.seq = seq || 0;
+    /** The error of an error event. */
+    this.error = error;
+    /** The socket's state of a state event: connecting, open or closed. */
+    this.state = state;
+  }
+}
+
+/**
+ * A live view of calls (PbxAgentCalls.live()): GET /api/v1/calls kept
+ * current by the events socket's topic calls.
+ *
+ * Order, so that no event is missed and none older than the list undoes
+ * it: the socket subscribes first; once the server's welcome says the
+ * subscription holds, the list is requested (S: the socket's last
+ * sequence number then) and the events that come meanwhile are held.
+ * Every event up to S was published before the request, so the list
+ * already holds its effect. When the list arrives, a call whose
+ * call_ended is among the held events is left out of it (the list may
+ * have been made before the end), and the held events after S are applied
+ * in order, then the live ones; each carries the whole call, so the last
+ * one of a call is its newest state. A call_ended is final: the view
+ * remembers the last 1000 ended ids and no later event, list or transfer
+ * brings one back. After resync_required (the server no longer holds what
+ * was missed) the list is loaded again the same way.
+ */
+export class PbxAgentCallsLive extends EventTarget {
+  #api;
+  #user;
+  #retryMs;
+  #events;
+  #calls = new Map();
+  #transfers = new Map(); // call id -> its transfer in progress
+  #ended = new Set();
+  #buffer = null; // events held while the list loads
+  #loading = null;
+  #reload = false;
+  #timer = null;
+  #closed = false;
+  #loaded = false;
+  #ready;
+  #resolveReady;
+
+  constructor(api, { user, retryMs = 3000, WebSocket, minBackoffMs, maxBackoffMs } = {}) {
+    super();
+    this.#api = api;
+    this.#user = user || '';
+    this.#retryMs = retryMs;
+    this.#ready = new Promise((resolve) => { this.#resolveReady = resolve; });
+    this.#events = api.events({
+      topics: ['calls'], WebSocket, minBackoffMs, maxBackoffMs,
+      onEvent: (e) => this.#event(e),
+      onResync: () => this.#load(),
+      onError: (error) => this.#emit('error', { error }),
+      onState: (state) => {
+        this.#emit('state', { state });
+        if (state === 'open' && !this.#loaded && !this.#loading) this.#load();
+      },
+    });
+  }
+
+  /** Resolves with the calls once the list is first loaded. */
+  get ready() { return this.#ready; }
+
+  /** Every live call, oldest first; a call with a transfer in progress has it as activeTransfer. */
+  get calls() { return [...this.#calls.values()]; }
+
+  /** The live call id, or undefined. */
+  get(id) { return this.#calls.get(id); }
+
+  /** The events socket's state: connecting, open or closed. */
+  get state() { return this.#events.state; }
+
+  /** The events socket's last sequence number. */
+  get lastSeq() { return this.#events.lastSeq; }
+
+  /** Adds listener for type and returns a function that removes it. */
+  on(type, listener) {
+    this.addEventListener(type, listener);
+    return () => this.removeEventListener(type, listener);
+  }
+
+  /** Loads the list again (as after resync_required); resolves with the calls. */
+  reload() { return this.#load(); }
+
+  /** Stops the view: closes its events socket; no event is emitted after (but state closed). */
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#events.close();
+  }
+
+  #emit(type, init = {}) {
+    if (this.#closed && type !== 'state') return;
+    this.dispatchEvent(new PbxAgentCallsEvent(type, { calls: this.calls, ...init }));
+  }
+
+  #load() {
+    if (this.#closed) return Promise.resolve(this.calls);
+    if (this.#loading) {
+      this.#reload = true; // a resync during a load: load once more after it
+      return this.#loading;
+    }
+    clearTimeout(this.#timer);
+    this.#buffer = [];
+    const since = this.#events.lastSeq;
+    const query = this.#user ? { user: this.#user } : {};
+    this.#loading = (async () => {
+      let list;
+      try {
+        list = (await this.#api.listCalls(query)).calls || [];
+      } catch (error) {
+        // The view stays as it was (events held, not applied) until a
+        // later load succeeds: its list covers what is held now.
+        this.#loading = null;
+        this.#reload = false;
+        if (this.#closed) return this.calls;
+        this.#buffer = [];
+        this.#emit('error', { error });
+        if (!(error instanceof PbxAgentError && (error.status === 401 || error.status === 403))) {
+          this.#timer = setTimeout(() => this.#load(), this.#retryMs);
+        }
+        return this.calls;
+      }
+      const transfers = await Promise.all(list.filter((c) => c.transfer).map((c) =>
+        this.#api.getTransfer({ id: c.transfer }).catch(() => undefined)));
+      this.#loading = null;
+      if (this.#closed) return this.calls;
+      const held = (this.#buffer || []).filter((e) => e.seq > since);
+      this.#buffer = null;
+      // A call whose call_ended is held ended after the list may have been
+      // made: it is left out, and its held events before the end are not applied.
+      const ending = new Set(held.filter((e) => e.type === 'call_ended' && e.data).map((e) => e.data.id));
+      this.#calls = new Map();
+      this.#transfers = new Map();
+      for (const c of list) if (!this.#ended.has(c.id) && !ending.has(c.id) && this.#mine(c)) this.#calls.set(c.id, { ...c });
+      for (const t of transfers) if (t && !transferEnded.has(t.state) && this.#calls.has(t.call_id)) this.#transfers.set(t.call_id, t);
+      for (const [id, c] of this.#calls) this.#calls.set(id, this.#decorate(c));
+      const first = !this.#loaded;
+      this.#loaded = true;
+      if (!first) this.#emit('resync');
+      this.#emit('change');
+      for (const e of held) {
+        const id = e.data && (e.data.call_id || e.data.id);
+        if (e.type === 'call_ended' || !ending.has(id)) this.#apply(e);
+      }
+      if (first) {
+        this.#emit('ready');
+        this.#resolveReady(this.calls);
+      }
+      if (this.#reload) {
+        this.#reload = false;
+        return this.#load();
+      }
+      return this.calls;
+    })();
+    return this.#loading;
+  }
+
+  #mine(c) { return !this.#user || c.user_id === this.#user; }
+
+  #forget(id) {
+    this.#ended.add(id);
+    if (this.#ended.size > endedMemory) this.#ended.delete(this.#ended.values().next().value);
+  }
+
+  #decorate(c) {
+    const t = this.#transfers.get(c.id);
+    if (t) c.activeTransfer = t;
+    else delete c.activeTransfer;
+    return c;
+  }
+
+  #event(e) {
+    if (e.topic !== 'calls') return;
+    if (this.#buffer) {
+      // held while a load is on; after a failed load, dropped: the next
+      // load's list covers them
+      if (this.#loading) this.#buffer.push(e);
+    } else if (this.#loaded) this.#apply(e);
+  }
+
+  #apply(e) {
+    const d = e.data || {};
+    if (e.type.startsWith('transfer_')) {
+      if (!d.call_id || this.#ended.has(d.call_id) || (this.#user && d.user_id !== this.#user)) return;
+      if (transferEnded.has(d.state)) this.#transfers.delete(d.call_id);
+      else this.#transfers.set(d.call_id, d);
+      const c = this.#calls.get(d.call_id);
+      if (c) this.#calls.set(c.id, this.#decorate({ ...c, transfer: d.id }));
+      this.#emit(e.type, { call: this.#calls.get(d.call_id), transfer: d, seq: e.seq });
+      this.#emit('change', { seq: e.seq });
+      return;
+    }
+    if (!d.id || this.#ended.has(d.id)) return;
+    if (e.type === 'call_ended' || d.state === 'ended') {
+      this.#forget(d.id);
+      const was = this.#calls.has(d.id);
+      this.#calls.delete(d.id);
+      this.#transfers.delete(d.id);
+      if (was || this.#mine(d)) {
+        this.#emit(e.type, { call: { ...d }, seq: e.seq });
+        if (was) this.#emit('change', { seq: e.seq });
+      }
+      return;
+    }
+    if (!this.#mine(d)) {
+      // picked up by another user: the call leaves a one-user view
+      if (this.#calls.delete(d.id)) {
+        this.#transfers.delete(d.id);
+        this.#emit(e.type, { call: { ...d }, seq: e.seq });
+        this.#emit('change', { seq: e.seq });
+      }
+      return;
+    }
+    const c = this.#decorate({ ...d });
+    this.#calls.set(d.id, c);
+    this.#emit(e.type, { call: c, seq: e.seq });
+    this.#emit('change', { seq: e.seq });
+  }
+}
+
+/**
+ * The calls module (PbxAgent.calls): call control for apps on top of the
+ * generated methods, and live() for a view of the calls kept current by
+ * the events socket. Every method answers as its operation does (a
+ * status outside 2xx throws PbxAgentError).
+ */
+export class PbxAgentCalls {
+  #api;
+
+  constructor(api) { this.#api = api; }
+
+  /** Click-to-call (placeCall): rings the user's device (device, or all of them), then dials to; resolves with the call (state dialing). */
+  place(to, { device } = {}) { return this.#api.placeCall({}, { to, device }); }
+
+  /** The user's live calls (listCalls); a supervisor passes user to keep one user's. */
+  async list({ user } = {}) { return (await this.#api.listCalls(user ? { user } : {})).calls || []; }
+
+  /** One call, live or ended a short while ago (getCall). */
+  get(id) { return this.#api.getCall({ id }); }
+
+  /** Hangs a call up, every leg (hangupCall); resolves with the ended call. */
+  hangup(id) { return this.#api.hangupCall({ id }); }
+
+  /** Answers a ringing call on the owner's desk phone (answerCall; phone: its MAC address, when they have several). */
+  answer(id, { phone } = {}) { return this.#api.answerCall({ id }, phone ? { phone } : {}); }
+
+  /** Puts a call on hold (holdCall). */
+  hold(id) { return this.#api.holdCall({ id }); }
+
+  /** Takes a call off hold (resumeCall). */
+  resume(id) { return this.#api.resumeCall({ id }); }
+
+  /** Mutes the user on a call (muteCall). */
+  mute(id) { return this.#api.muteCall({ id }); }
+
+  /** Unmutes the user on a call (unmuteCall). */
+  unmute(id) { return this.#api.unmuteCall({ id }); }
+
+  /** Sends DTMF digits to the destination (sendCallDigits). */
+  dtmf(id, digits) { return this.#api.sendCallDigits({ id }, { digits }); }
+
+  /** Starts, pauses, resumes or stops recording a call (recordCall; action start by default). */
+  record(id, action = 'start') { return this.#api.recordCall({ id }, { action }); }
+
+  /** Transfers a call's destination to to, blind (default) or attended (transferCall); resolves with the transfer. */
+  transfer(id, to, mode = 'blind') { return this.#api.transferCall({ id }, { to, mode }); }
+
+  /** One transfer (getTransfer). */
+  getTransfer(tid) { return this.#api.getTransfer({ id: tid }); }
+
+  /** Completes an attended transfer (completeTransfer). */
+  completeTransfer(tid) { return this.#api.completeTransfer({ id: tid }); }
+
+  /** Cancels an attended transfer (cancelTransfer). */
+  cancelTransfer(tid) { return this.#api.cancelTransfer({ id: tid }); }
+
+  /** Switches between the destination and the recipient of an answered attended transfer (swapTransfer). */
+  swapTransfer(tid) { return this.#api.swapTransfer({ id: tid }); }
+
+  /** Parks a call (parkCall). */
+  park(id) { return this.#api.parkCall({ id }); }
+
+  /** Picks a parked call up on the user's devices (pickupCall; device: one of them). */
+  pickup(id, { device } = {}) { return this.#api.pickupCall({ id }, device ? { device } : {}); }
+
+  /** A page of the call history, newest first (listCallHistory: user, since, until, direction, answered, q, limit, cursor). */
+  history(params = {}) { return this.#api.listCallHistory(params); }
+
+  /** The call history as CSV (exportCallHistory). */
+  exportHistory(params = {}) { return this.#api.exportCallHistory(params); }
+
+  /**
+   * A live view of the calls: loads GET /api/v1/calls and follows the
+   * events socket (topic calls); close() stops it.
+   * @param {{user?: string, retryMs?: number, WebSocket?: any, minBackoffMs?: number, maxBackoffMs?: number}} [options]
+   * @returns {PbxAgentCallsLive}
+   */
+  live(options = {}) { return new PbxAgentCallsLive(this.#api, options); }
+}
+
 /** A client of the pbxagent API. */
 export class PbxAgent {
   #base;
@@ -219,6 +543,7 @@ export class PbxAgent {
   #fetch;
   #credentials;
   #csrf = '';
+  #calls;
 
   /**
    * @param {{baseUrl?: string, token?: string, fetch?: typeof fetch}} [options]
@@ -240,6 +565,9 @@ export class PbxAgent {
   /** The bearer token ('' when the session cookie is used). */
   get token() { return this.#token; }
   set token(v) { this.#token = v || ''; }
+
+  /** The calls module: call control and live views (one per client). */
+  get calls() { return this.#calls || (this.#calls = new PbxAgentCalls(this)); }
 
   /** The absolute URL of path with query (arrays repeat the key; undefined and null are left out). */
   url(path, query = {}) {

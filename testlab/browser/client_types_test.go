@@ -12,7 +12,7 @@ import (
 
 // clientUse is TypeScript that uses the generated client's declarations as
 // an application would; it must compile under --strict.
-const clientUse = `import { PbxAgent, PbxAgentError, type ContactView, type LoginResponse } from './pbxagent.js';
+const clientUse = `import { PbxAgent, PbxAgentError, type ContactView, type LoginResponse, type LiveCall, type PbxAgentCallsEvent } from './pbxagent.js';
 const api = new PbxAgent({ baseUrl: 'https://pbx.example.com', token: 't' });
 export async function use(): Promise<string> {
   const me: LoginResponse = await api.postLogin({}, { username: 'ada', password: 'secret' });
@@ -28,8 +28,19 @@ export async function use(): Promise<string> {
   const ack = await events.subscribe(['presence']);
   const last: number = events.lastSeq;
   events.close();
+  const call = await api.calls.place('200', { device: 'PJSIP/101' });
+  const live = api.calls.live({ user: call.user_id, minBackoffMs: 100 });
+  const calls: LiveCall[] = await live.ready;
+  const off = live.on('call_ended', (e: PbxAgentCallsEvent) => console.log(e.call?.cause, e.calls.length, e.seq));
+  live.on('transfer_answered', (e) => console.log(e.transfer?.state, e.call?.activeTransfer?.talking));
+  off();
+  const tr = await api.calls.transfer(call.id, '300', 'attended');
+  await api.calls.swapTransfer(tr.id);
+  await api.calls.record(call.id, 'pause');
+  const hist = await api.calls.history({ direction: 'inbound', limit: 10 });
+  live.close();
   try { await api.getUsersMe(); } catch (e) { if (e instanceof PbxAgentError) return e.code + e.details.map((d) => d.field).join() + e.requestId; }
-  return me.csrf_token + c.display_name + csv + String(gone) + ack.topics.join() + last;
+  return me.csrf_token + c.display_name + csv + String(gone) + ack.topics.join() + last + calls.map((x) => x.state).join() + hist.calls.length;
 }
 `
 
@@ -40,6 +51,9 @@ var clientMisuse = []string{
 	`api.postContacts({}, { first_name: 3 });`,                                 // a field of the wrong type
 	`const n: number = (await api.getContactsById({ id: 'x' })).display_name;`, // a result's field type
 	`api.events({ topics: ['weather'] });`,                                     // no such topic
+	`api.calls.record('x', 'begin');`,                                          // no such recording action
+	`api.calls.live().on('call_exploded', () => {});`,                          // no such live-view event
+	`const s: number = (await api.calls.place('200')).state;`,                  // a call's state is a string
 }
 
 // TestClientDeclarations compiles TypeScript against web/public/pbxagent.d.ts

@@ -25,6 +25,8 @@ import (
 //	 same => n,Wait(60)
 //	exten => busy,1,Busy()
 //	exten => congestion,1,Congestion()
+//	exten => ring,1,Ringing()
+//	 same => n,Wait(60)
 func TestAsteriskBehaviour(t *testing.T) {
 	for name, mk := range targets(t) {
 		t.Run(name, func(t *testing.T) {
@@ -70,6 +72,67 @@ func TestAsteriskBehaviour(t *testing.T) {
 						}
 					}
 				next:
+				}
+			})
+
+			t.Run("originate timeout: cause 19 and no final Dial status", func(t *testing.T) {
+				// main/dial.c handle_timeout_trip hangs the channel up with
+				// NO_ANSWER and publishes no Dial status.
+				id := ari.NewID("contract-ring-")
+				sub := c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})
+				defer sub.Cancel()
+				if _, err := c.Channels().Originate(ctx, ari.OriginateRequest{Endpoint: tg.ringing, ChannelID: id, Timeout: 2 * time.Second}); err != nil {
+					t.Fatal(err)
+				}
+				advance(0)
+				advance(3 * time.Second)
+				var statuses []string
+				for {
+					switch e := wait(t, sub, 15*time.Second).(type) {
+					case *ari.Dial:
+						if e.Peer.ID == id {
+							statuses = append(statuses, e.Dialstatus)
+						}
+					case *ari.ChannelDestroyed:
+						if e.Channel.ID != id {
+							continue
+						}
+						if e.Cause != ari.CauseNoAnswer || !slices.Equal(statuses, []string{"", "RINGING"}) {
+							t.Errorf("destroyed with cause %d after Dial statuses %q; want 19 after [\"\" RINGING]", e.Cause, statuses)
+						}
+						return
+					}
+				}
+			})
+
+			t.Run("a Local channel answered at once never rings", func(t *testing.T) {
+				// Answer() first in its dialplan: no ringing indication
+				// reaches the ;1 half (observed on Asterisk 22.10.1).
+				id := ari.NewID("contract-now-")
+				sub := c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})
+				defer sub.Cancel()
+				defer func() { _ = c.Channels().Hangup(ctx, id, ari.ReasonNormal) }()
+				if _, err := c.Channels().Originate(ctx, ari.OriginateRequest{Endpoint: tg.local, ChannelID: id, Timeout: 10 * time.Second}); err != nil {
+					t.Fatal(err)
+				}
+				advance(0)
+				var statuses []string
+				for {
+					switch e := wait(t, sub, 15*time.Second).(type) {
+					case *ari.ChannelStateChange:
+						if e.Channel.ID == id && e.Channel.State == ari.StateRinging {
+							t.Errorf("%s rang", tg.local)
+						}
+					case *ari.Dial:
+						if e.Peer.ID == id {
+							statuses = append(statuses, e.Dialstatus)
+						}
+					case *ari.StasisStart:
+						if !slices.Equal(statuses, []string{"", "ANSWER"}) {
+							t.Errorf("Dial statuses %q, want [\"\" ANSWER]", statuses)
+						}
+						return
+					}
 				}
 			})
 

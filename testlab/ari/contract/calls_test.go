@@ -129,10 +129,15 @@ func TestCallControl(t *testing.T) {
 
 			t.Run("recording a bridged channel fails with its cause", func(t *testing.T) {
 				// res_stasis_recording.c record_file: the request is accepted
-				// (201, queued) and the recording then fails.
+				// (201) and the recording then fails. The reply is built
+				// after the command is queued (resource_channels.c
+				// ast_ari_channels_record: stasis_app_control_record, then
+				// stasis_app_recording_to_json), so the channel's thread may
+				// already have failed it: Asterisk 22.10.1 answered "queued"
+				// in some runs and "failed" in others.
 				name := ari.NewID("cc-direct-")
 				lr, err := ch.Record(ctx, a, ari.RecordRequest{Name: name, Format: "wav"})
-				if err != nil || lr.State != "queued" {
+				if err != nil || (lr.State != "queued" && lr.State != "failed") {
 					t.Fatalf("record: %+v %v", lr, err)
 				}
 				advance(0)
@@ -214,7 +219,10 @@ func TestCallControl(t *testing.T) {
 					t.Fatal(err)
 				}
 				advance(0)
-				until(t, ssub, func(ev ari.Event) bool { _, ok := ev.(*ari.ChannelDestroyed); return ok })
+				// A snoop channel is held by the app only through Stasis: after
+				// StasisEnd the app is unsubscribed (res/res_stasis.c
+				// stasis_app_exec), so no ChannelDestroyed follows.
+				until(t, ssub, func(ev ari.Event) bool { _, ok := ev.(*ari.StasisEnd); return ok })
 			})
 
 			t.Run("continue at a label the dialplan lacks", func(t *testing.T) {

@@ -21,6 +21,7 @@ type target struct {
 	url, user, pass string
 	local           string
 	busy, congested string // Local endpoints whose dialplan runs Busy() and Congestion()
+	ringing         string // a Local endpoint that rings and never answers (Ringing(), Wait(60))
 	fake            *fakeari.Server
 	advance         func(time.Duration) // moves a virtual clock; nil on real time
 }
@@ -32,9 +33,12 @@ func targets(t *testing.T) map[string]func(t *testing.T) target {
 			srv, url := fakeari.StartTest(t, fakeari.WithClock(clk), fakeari.WithAuth("contract", "secret"), fakeari.WithNoise(),
 				fakeari.WithPeer("Local/busy", fakeari.Fixed{Outcome: fakeari.Busy}),
 				fakeari.WithPeer("Local/congestion", fakeari.Fixed{Outcome: fakeari.Congestion}),
+				fakeari.WithPeer("Local/ring", fakeari.Fixed{Outcome: fakeari.Wait}),
+				fakeari.WithPeer("Local/s@", fakeari.Fixed{Outcome: fakeari.Answer}), // Answer() first
 				fakeari.WithDialplanLabels("default", map[string]int{}))
 			return target{url: url, user: "contract", pass: "secret", local: "Local/s@default",
-				busy: "Local/busy@default", congested: "Local/congestion@default", fake: srv, advance: clk.Advance}
+				busy: "Local/busy@default", congested: "Local/congestion@default", ringing: "Local/ring@default",
+				fake: srv, advance: clk.Advance}
 		},
 		"asterisk": func(t *testing.T) target {
 			url := os.Getenv("ARI_URL")
@@ -50,7 +54,7 @@ func targets(t *testing.T) map[string]func(t *testing.T) target {
 				ctx = "default"
 			}
 			return target{url: url, user: os.Getenv("ARI_USER"), pass: os.Getenv("ARI_PASS"), local: local,
-				busy: "Local/busy@" + ctx, congested: "Local/congestion@" + ctx}
+				busy: "Local/busy@" + ctx, congested: "Local/congestion@" + ctx, ringing: "Local/ring@" + ctx}
 		},
 	}
 }

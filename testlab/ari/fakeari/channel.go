@@ -291,7 +291,14 @@ func (s *Server) hangupLocked(c *channel, cause int, how hangupHow) {
 		}
 	}
 	if c.stasis != "" {
+		// stasis_app_exec (res/res_stasis.c) sends StasisEnd and then
+		// app_unsubscribe_channel: the app hears no more of a channel it
+		// held only through Stasis (one that entered from the dialplan, a
+		// snoop channel). Only an explicit subscription (an originate into
+		// the app, applications/{app}/subscription) still gets
+		// ChannelDestroyed, as observed on Asterisk 22.10.1.
 		s.emit(c.apps(), &ari.StasisEnd{Header: ari.Header{Type: "StasisEnd"}, Channel: c.snapshot()})
+		c.unsub(c.stasis)
 		c.stasis = ""
 	}
 	c.destroyed = true
@@ -387,6 +394,13 @@ func (s *Server) startDialLocked(c *channel) {
 		c.timers = append(c.timers, s.after(p.Ring, func() { s.hangupLocked(c, 0, hangupHow{dial: status}) }))
 		return
 	}
+	if c.tech == "Local" && p.Outcome == Answer && p.Ring == 0 {
+		// A Local channel whose dialplan answers at once (Answer() first)
+		// never indicates ringing: Dial{""}, then Up and Dial{ANSWER}
+		// (observed on Asterisk 22.10.1).
+		c.timers = append(c.timers, s.after(0, func() { s.answerOutboundLocked(c) }))
+		return
+	}
 	c.state = ari.StateRinging
 	s.emit(c.apps(), &ari.ChannelStateChange{Header: ari.Header{Type: "ChannelStateChange"}, Channel: c.snapshot()})
 	s.emit(c.apps(), &ari.Dial{Header: ari.Header{Type: "Dial"}, Peer: c.snapshot(), Dialstatus: "RINGING", Dialstring: c.resource})
@@ -422,7 +436,14 @@ func (s *Server) startDialLocked(c *channel) {
 		fn = fail(cause)
 	}
 	if c.timeout > 0 && (forever || d >= c.timeout) {
-		d, fn, forever = c.timeout, fail(19), false
+		// The originate's timeout: main/dial.c handle_timeout_trip sets
+		// cause 19 (NO_ANSWER) and hangs the channel up without publishing
+		// a Dial status (observed on Asterisk 22.10.1: Dial{RINGING}, then
+		// ChannelDestroyed cause 19, no Dial{NOANSWER}).
+		d, fn, forever = c.timeout, func() {
+			c.dialing = false
+			s.hangupLocked(c, 19, hangupHow{})
+		}, false
 	}
 	if !forever {
 		c.timers = append(c.timers, s.after(d, fn))

@@ -418,6 +418,14 @@ func (s *Server) hRedirect(r *request) response {
 	if !strings.EqualFold(tech, c.tech) {
 		return fail(http.StatusUnprocessableEntity, "Endpoint technology '"+tech+"' does not match channel technology '"+c.tech+"'")
 	}
+	// app_control_redirect (res/stasis/control.c) calls ast_transfer: only
+	// technologies with a transfer callback act on it (chan_pjsip.c,
+	// chan_iax2.c); on any other (Local, Snoop) Asterisk logs "Unsupported
+	// transfer requested" and the channel stays where it is, after a 204
+	// (observed on Asterisk 22.10.1 with a Local channel).
+	if !strings.EqualFold(c.tech, "PJSIP") && !strings.EqualFold(c.tech, "IAX2") {
+		return noContent()
+	}
 	c.redirected = ep
 	c.timers = append(c.timers, s.after(0, func() { s.hangupLocked(c, 16, hangupHow{request: true}) }))
 	return noContent()
