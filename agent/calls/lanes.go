@@ -210,6 +210,16 @@ func (e *Engine) laneFor(ev ari.Event) (int, bool) {
 			return 0, false
 		}
 		ch = x.ChannelID
+	case *ari.ChannelHangupRequest: // stasisend.go
+		if strings.HasPrefix(x.Channel.ID, idPrefix) {
+			return 0, false
+		}
+		ch = x.Channel.ID
+	case *ari.StasisEnd:
+		if x.Application != "" && x.Application != e.app {
+			return 0, false
+		}
+		ch = x.Channel.ID
 	case *ari.RecordingFinished:
 		return e.work.laneOf(callKey(x.Recording.Name)), true
 	case *ari.RecordingFailed:
