@@ -76,6 +76,14 @@ var authzPolicy = []struct {
 	// Users, web login, OAuth2 apps, CORS, audit.
 	{prefix: "/api/v1/login", scope: platform.ScopePublic},
 	{prefix: "/api/v1/logout", scope: platform.ScopePublic},
+	// Presence: anyone holding presence reads it; one's own state, roster
+	// and location are one's own; another user's state needs the ability
+	// change_presence (the handler checks it).
+	{prefix: "/api/v1/presence", scope: platform.ScopePresence},
+	{prefix: "/api/v1/users/me/presence", scope: platform.ScopePresence},
+	{prefix: "/api/v1/users/me/roster", scope: platform.ScopePresence},
+	{prefix: "/api/v1/users/me/location", scope: platform.ScopePresence},
+	{prefix: "/api/v1/users/{id}/presence", scope: platform.ScopePresence},
 	{prefix: "/api/v1/users/me", scope: platform.ScopeSignedIn},
 	{prefix: "/api/v1/users", scope: platform.ScopeAdmin},
 	{prefix: "/api/v1/apps", scope: platform.ScopeAdmin},

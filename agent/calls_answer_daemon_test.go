@@ -30,14 +30,12 @@ func TestCallAnswerThroughDaemon(t *testing.T) {
 	t.Cleanup(phone.Close)
 	pu, _ := url.Parse(phone.URL)
 	port, _ := strconv.Atoi(pu.Port())
-	srv, ariURL := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"),
+	srv, base := callsDaemon(t, func(c *config.Config) {
+		c.Phones.CTI.Port, c.Phones.CTI.Username, c.Phones.CTI.Password = port, "admin", "phone-secret"
+	},
 		fakeari.WithPeer("PJSIP/101", fakeari.Desk{Manual: true}),
 		fakeari.WithPeer("PJSIP/102", fakeari.Desk{Manual: true}),
 		fakeari.WithPeer("PJSIP/200", fakeari.Fixed{Outcome: fakeari.Answer}))
-	_, base := testDaemon(t, func(c *config.Config) {
-		c.ARI.URL, c.ARI.User, c.ARI.Pass = ariURL, "asterisk", "secret"
-		c.Phones.CTI.Port, c.Phones.CTI.Username, c.Phones.CTI.Password = port, "admin", "phone-secret"
-	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cleo := signIn(t, base, "cleo", nil, []string{"PJSIP/101"})

@@ -2,14 +2,11 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 )
 
@@ -19,47 +16,12 @@ import (
 // auto-answers, the destination answers, both are bridged, and the API's
 // hang-up clears everything.
 func TestClickToCallThroughDaemon(t *testing.T) {
-	srv, url := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"),
+	srv, base := callsDaemon(t, nil,
 		fakeari.WithPeer("PJSIP/101", fakeari.Desk{Never: true, AutoAnswer: true}),
 		fakeari.WithPeer("PJSIP/200", fakeari.Fixed{Outcome: fakeari.Answer}))
-	_, base := testDaemon(t, func(c *config.Config) {
-		c.ARI.URL, c.ARI.User, c.ARI.Pass = url, "asterisk", "secret"
-	})
+	cleo := signIn(t, base, "cleo", nil, []string{"PJSIP/101"})
+	as := cleo.do
 	adm := client{t, base, "test-admin-token"}
-	if code, b := adm.do("POST", "/api/v1/users", "application/json",
-		[]byte(`{"username":"cleo","role":"user","password":"correct horse battery","devices":{"endpoints":["PJSIP/101"]}}`)); code != 201 {
-		t.Fatalf("create user: %d %s", code, b)
-	}
-	resp := post(t, base+"/api/v1/login", "application/json", `{"username":"cleo","password":"correct horse battery"}`, nil)
-	var login struct {
-		CSRF string `json:"csrf_token"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&login)
-	resp.Body.Close()
-	cookies := resp.Cookies()
-	if resp.StatusCode != 200 || len(cookies) == 0 {
-		t.Fatalf("login: %d", resp.StatusCode)
-	}
-	as := func(method, path, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		for _, c := range cookies {
-			req.AddCookie(c)
-		}
-		req.Header.Set("X-CSRF-Token", login.CSRF)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		r, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Body.Close()
-		b, _ := io.ReadAll(r.Body)
-		var out map[string]any
-		_ = json.Unmarshal(b, &out)
-		return r.StatusCode, out
-	}
 
 	code, call := as("POST", "/api/v1/calls", `{"to":"200"}`)
 	if code != http.StatusAccepted {

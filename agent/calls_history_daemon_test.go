@@ -3,14 +3,12 @@ package agent
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/callhistory"
-	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 )
 
@@ -20,12 +18,9 @@ import (
 // cause and who ended it; another user does not see it; the CSV export
 // holds it.
 func TestCallHistoryThroughDaemon(t *testing.T) {
-	srv, url := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"),
+	srv, base := callsDaemon(t, nil,
 		fakeari.WithPeer("PJSIP/101", fakeari.Desk{Never: true, AutoAnswer: true}),
 		fakeari.WithPeer("PJSIP/200", fakeari.Fixed{Outcome: fakeari.Answer}))
-	_, base := testDaemon(t, func(c *config.Config) {
-		c.ARI.URL, c.ARI.User, c.ARI.Pass = url, "asterisk", "secret"
-	})
 	adm := client{t, base, "test-admin-token"}
 	for _, c := range []string{
 		`{"company":"Muster AG","first_name":"Reception","numbers":[{"type":"work","value":"200"}]}`,
@@ -102,22 +97,4 @@ func TestCallHistoryThroughDaemon(t *testing.T) {
 	if code, b := cleo.raw("GET", "/api/v1/calls/history?since=yesterday"); code != 400 || !strings.Contains(string(b), `"since"`) {
 		t.Errorf("bad since: %d %s", code, b)
 	}
-}
-
-// raw sends a body-less request as the person and answers the status and
-// the body as it came (CSV, or JSON to decode into a type).
-func (p person) raw(method, path string) (int, []byte) {
-	p.t.Helper()
-	req, _ := http.NewRequest(method, p.base+path, nil)
-	for _, c := range p.cookies {
-		req.AddCookie(c)
-	}
-	req.Header.Set("X-CSRF-Token", p.csrf)
-	r, err := http.DefaultClient.Do(req)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer r.Body.Close()
-	b, _ := io.ReadAll(r.Body)
-	return r.StatusCode, b
 }

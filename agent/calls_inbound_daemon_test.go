@@ -25,16 +25,10 @@ import (
 // in and listening to the calls topic.
 func inboundDaemon(t *testing.T, ctx context.Context, mut func(*config.Config)) (*fakeari.Server, person, *websocket.Conn, client) {
 	t.Helper()
-	srv, url := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"),
+	srv, base := callsDaemon(t, mut,
 		fakeari.WithPeer("PJSIP/701", fakeari.Desk{Manual: true}),
 		fakeari.WithPeer("PJSIP/702", fakeari.Desk{Manual: true}),
 		fakeari.WithDialplanLabels("from-trunk", map[string]int{"fallback": 2, "noanswer": 3}))
-	_, base := testDaemon(t, func(c *config.Config) {
-		c.ARI.URL, c.ARI.User, c.ARI.Pass = url, "asterisk", "secret"
-		if mut != nil {
-			mut(c)
-		}
-	})
 	adm := client{t, base, "test-admin-token"}
 	if code, b := adm.do("POST", "/api/v1/contacts", "application/json",
 		[]byte(`{"first_name":"Amra","last_name":"Hodžić","numbers":[{"type":"mobile","value":"061 111 222"}]}`)); code != http.StatusCreated {

@@ -30,6 +30,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/oauth"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/agent/presence"
 	"github.com/pbxagent/pbxagent/agent/recordings"
 	"github.com/pbxagent/pbxagent/agent/tlsconf"
 	"github.com/pbxagent/pbxagent/agent/users"
@@ -57,14 +58,18 @@ type Daemon struct {
 	dialer *dialer.Dialer
 	events *events.Hub
 	users  *users.Service
-	audit  *audit.Log
-	recs   *recordings.Service
-	cors   *oauth.CORS
-	oauth  *oauth.Server
-	sync   *dirsync.Engine
-	tls    *tlsconf.Reloader
-	tlsLn  net.Listener
-	tlsSrv *http.Server
+	// presence and conns: presence, and the events socket's hook to it
+	// (feature_presence.go).
+	presence *presence.Service
+	conns    connHook
+	audit    *audit.Log
+	recs     *recordings.Service
+	cors     *oauth.CORS
+	oauth    *oauth.Server
+	sync     *dirsync.Engine
+	tls      *tlsconf.Reloader
+	tlsLn    net.Listener
+	tlsSrv   *http.Server
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.

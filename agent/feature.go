@@ -49,6 +49,7 @@ var features = []feature{
 	newEvents, // before every feature that publishes events
 	newDialer,
 	newRecordings, // before calls: the engine tells it of the recordings
+	newPresence,   // before calls: DND and the call states
 	newCalls,
 	newConsole,
 }

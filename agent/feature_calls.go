@@ -34,6 +34,9 @@ func newCalls(b *build) (platform.Component, error) {
 	if b.d.events != nil {
 		pub = hubPublisher{hub: b.d.events, log: log}
 	}
+	if b.d.presence != nil {
+		pub = presenceTee{next: pub, s: b.d.presence}
+	}
 	hist, pub, err := newCallHistory(b, pub)
 	if err != nil {
 		return nil, err
@@ -48,6 +51,9 @@ func newCalls(b *build) (platform.Component, error) {
 	}
 	if b.d.phones != nil {
 		copts = append(copts, calls.WithPhoneMap(phoneMap{b.d.phones}))
+	}
+	if s := b.d.presence; s != nil {
+		copts = append(copts, calls.WithAvailability(func(_ context.Context, id string) bool { return s.Available(id) }))
 	}
 	if b.d.cid != nil {
 		copts = append(copts, calls.WithNames(callsNames{b.d.cid.svc}))

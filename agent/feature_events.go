@@ -63,7 +63,7 @@ func newEvents(b *build) (platform.Component, error) {
 	if o := b.d.oauth; o != nil {
 		creds = append(creds, o)
 	}
-	opts = append(opts, events.WithCredentials(creds))
+	opts = append(opts, events.WithCredentials(creds), events.WithConnectHook(b.d.conns.fire))
 	if c := b.d.cors; c != nil {
 		opts = append(opts, events.WithAllowedOrigins(c.Allowed))
 	}

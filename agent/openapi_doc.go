@@ -22,6 +22,7 @@ var componentDocs = map[string]string{
 	"events":     "The events WebSocket: live events of calls, presence, chat, call groups, hotel and the dialer, by topic, with resume after a reconnect (docs/events.md).",
 	"calls":      "Users' calls over ARI (needs ARI): click-to-call, live calls, hang-up, hold and resume, DTMF.",
 	"recordings": "Recordings of users' calls (needs ARI): list, metadata, audio download and deletion; kept for recordings.retention.",
+	"presence":   "Who is available: the state users set (available, away, dnd honoured by the PBX), clients online, devices registered, call state, rosters and shared locations (docs/presence.md).",
 	"console":    "The web console's page (/) and its static files under /public/, the JavaScript client (pbxagent.js) and its TypeScript declarations among them.",
 }
 

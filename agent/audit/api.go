@@ -167,35 +167,13 @@ func (l *Log) serveList(w http.ResponseWriter, r *http.Request) {
 // one is a 400 naming it.
 func ParseFilter(q url.Values) (Filter, error) {
 	f := Filter{Actor: q.Get("actor"), Action: q.Get("action"), Result: q.Get("result"), Cursor: q.Get("cursor")}
-	var bad []platform.FieldError
 	if o := q.Get("object"); o != "" {
 		f.ObjectType, f.ObjectID, _ = strings.Cut(o, "/")
 	}
-	for _, p := range []struct {
-		name string
-		t    *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v := q.Get(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				bad = append(bad, platform.FieldError{Field: p.name, Message: "must be an RFC 3339 time (2026-01-02T15:04:05Z)"})
-				continue
-			}
-			*p.t = t
-		}
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
-			bad = append(bad, platform.FieldError{Field: "limit", Message: fmt.Sprintf("must be an integer from 1 to %d", maxLimit)})
-		}
-		f.Limit = n
-	}
+	win, bad := platform.ParseListWindow(q, maxLimit)
+	f.Since, f.Until, f.Limit = win.Since, win.Until, win.Limit
 	if f.Cursor != "" && !validKey(f.Cursor) {
 		bad = append(bad, platform.FieldError{Field: "cursor", Message: errBadCursor.Error()})
-	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
-		bad = append(bad, platform.FieldError{Field: "until", Message: "must be after since"})
 	}
 	if len(bad) > 0 {
 		return Filter{}, platform.Invalid("invalid audit filter", bad...)

@@ -3,7 +3,6 @@ package callhistory
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -98,24 +97,9 @@ func numberish(q string) string {
 // naming it.
 func ParseFilter(q url.Values) (Filter, error) {
 	var f Filter
-	var bad []platform.FieldError
+	win, bad := platform.ParseListWindow(q, MaxLimit)
+	f.Since, f.Until, f.Limit = win.Since, win.Until, win.Limit
 	badf := func(field, msg string) { bad = append(bad, platform.FieldError{Field: field, Message: msg}) }
-	for _, p := range []struct {
-		name string
-		t    *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v := q.Get(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				badf(p.name, "must be an RFC 3339 time (2026-01-02T15:04:05Z)")
-				continue
-			}
-			*p.t = t
-		}
-	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
-		badf("until", "must be after since")
-	}
 	switch v := q.Get("direction"); v {
 	case "", "outbound", "inbound":
 		f.Direction = v
@@ -135,13 +119,6 @@ func ParseFilter(q url.Values) (Filter, error) {
 			badf("q", fmt.Sprintf("must be at most %d characters", maxQ))
 		}
 		f.Q = strings.ToLower(v)
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxLimit {
-			badf("limit", fmt.Sprintf("must be an integer from 1 to %d", MaxLimit))
-		}
-		f.Limit = n
 	}
 	if v := q.Get("cursor"); v != "" {
 		if !validPosition(v) {

@@ -57,6 +57,8 @@ type Engine struct {
 	// (lanes.go); nLanes is how many.
 	work   *lanes
 	nLanes int
+	// avail says whether a user may be rung (dnd.go; nil: always).
+	avail Availability
 
 	mu      sync.Mutex
 	calls   map[string]*session // call id

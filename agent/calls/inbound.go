@@ -227,6 +227,9 @@ func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string
 	case kind == KindOutbound:
 		e.startOutbound(ctx, ch, num, who)
 		return true
+	case e.inDND(ctx, kind, who):
+		e.handBack(ctx, ch.ID, StatusDND)
+		return true
 	case len(devices) == 0:
 		e.handBack(ctx, ch.ID, StatusNoDevice)
 		return true
@@ -445,7 +448,7 @@ func (e *Engine) handBack(ctx context.Context, chanID, status string) {
 	ctx = context.WithoutCancel(ctx)
 	label := e.fallback
 	switch status {
-	case StatusNoAnswer, StatusBusy, StatusUnavailable:
+	case StatusNoAnswer, StatusBusy, StatusUnavailable, StatusDND:
 		label = e.config().NoAnswerLabel
 	}
 	chans := e.cli.Channels()

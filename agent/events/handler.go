@@ -57,6 +57,8 @@ type Handler struct {
 	creds   platform.CredentialChecker
 	origins func(origin string) bool
 	log     *slog.Logger
+	// onConnect is told about sockets opening and ending (connhook.go).
+	onConnect ConnectHook
 
 	drops [len(DropReasons)]atomic.Uint64
 	// wakeAll subscribes every connection to every event, each filtering
@@ -207,6 +209,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	conn.SetReadLimit(maxMessageBytes)
+	h.connected(p, true)
+	defer h.connected(p, false)
 	c := &connection{h: h, conn: conn, p: p, topics: topics, ctl: make(chan ClientMessage, 8), fail: make(chan badMsg, 8)}
 	c.serve(context.WithoutCancel(r.Context()), since)
 }

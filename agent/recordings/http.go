@@ -2,13 +2,11 @@ package recordings
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/pbxagent/pbxagent/agent/audit"
 	"github.com/pbxagent/pbxagent/agent/platform"
@@ -124,32 +122,10 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 // invalid one is a 400 naming it.
 func ParseFilter(q url.Values) (Filter, error) {
 	f := Filter{UserID: q.Get("user"), CallID: q.Get("call"), Cursor: q.Get("cursor")}
-	var bad []platform.FieldError
-	for _, p := range []struct {
-		name string
-		t    *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v := q.Get(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				bad = append(bad, platform.FieldError{Field: p.name, Message: "must be an RFC 3339 time (2026-01-02T15:04:05Z)"})
-				continue
-			}
-			*p.t = t
-		}
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
-			bad = append(bad, platform.FieldError{Field: "limit", Message: fmt.Sprintf("must be an integer from 1 to %d", maxLimit)})
-		}
-		f.Limit = n
-	}
+	win, bad := platform.ParseListWindow(q, maxLimit)
+	f.Since, f.Until, f.Limit = win.Since, win.Until, win.Limit
 	if f.Cursor != "" && !validCursor(f.Cursor) {
 		bad = append(bad, platform.FieldError{Field: "cursor", Message: errBadCursor.Error()})
-	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
-		bad = append(bad, platform.FieldError{Field: "until", Message: "must be after since"})
 	}
 	if len(bad) > 0 {
 		return Filter{}, platform.Invalid("invalid filter", bad...)

@@ -727,6 +727,12 @@ export declare class PbxAgent {
   postPhonesByMacCti(params: { mac: string; }, body: CtiRequestInput, init?: RequestInit): Promise<CtiResult>;
 
   /**
+   * The presence of users
+   * GET /api/v1/presence
+   */
+  getPresence(params?: { users?: string; }, body?: undefined, init?: RequestInit): Promise<List>;
+
+  /**
    * Recordings of calls, newest first: the user's own calls' (every call's with the ability recordings)
    * GET /api/v1/recordings
    */
@@ -871,6 +877,36 @@ export declare class PbxAgent {
   patchUsersMe(params: Record<string, never>, body: MePatchInput, init?: RequestInit): Promise<Me>;
 
   /**
+   * One's own location and whom it is shared with
+   * GET /api/v1/users/me/location
+   */
+  getMyLocation(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<LocationView>;
+
+  /**
+   * Set one's location and the users who may see it
+   * PUT /api/v1/users/me/location
+   */
+  setMyLocation(params: Record<string, never>, body: LocationRequestInput, init?: RequestInit): Promise<LocationView>;
+
+  /**
+   * Set one's own state: available, away or dnd
+   * PUT /api/v1/users/me/presence
+   */
+  setMyPresence(params: Record<string, never>, body: StateRequestInput, init?: RequestInit): Promise<Presence>;
+
+  /**
+   * The users whose presence events one gets
+   * GET /api/v1/users/me/roster
+   */
+  getMyRoster(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<Roster>;
+
+  /**
+   * Set the users whose presence events one gets (topic presence)
+   * PUT /api/v1/users/me/roster
+   */
+  setMyRoster(params: Record<string, never>, body: RosterInput, init?: RequestInit): Promise<Roster>;
+
+  /**
    * Get a user
    * GET /api/v1/users/{id}
    */
@@ -887,6 +923,12 @@ export declare class PbxAgent {
    * DELETE /api/v1/users/{id}
    */
   deleteUsersById(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
+   * Set another user's state (ability change_presence)
+   * PUT /api/v1/users/{id}/presence
+   */
+  setUserPresence(params: { id: string; }, body: StateRequestInput, init?: RequestInit): Promise<Presence>;
 
   /**
    * Caller name for Asterisk CURL() (text/plain, always 200)
@@ -1460,6 +1502,13 @@ export interface DTMFInputInput {
   digits?: string;
 }
 
+export interface Device {
+  /** The Asterisk endpoint (devices.endpoints) */
+  endpoint: string;
+  /** The endpoint's state as ARI reports it: online (registered), offline, unknown */
+  state: "online" | "offline" | "unknown";
+}
+
 export interface Devices {
   /** Asterisk endpoints; each belongs to one user */
   endpoints: string[];
@@ -1703,6 +1752,43 @@ export interface LeadInputInput {
   tz?: string;
 }
 
+export interface List {
+  /** The users' presence, in the order asked */
+  items: Presence[];
+}
+
+export interface Location {
+  /** A postal address or place name */
+  address?: string;
+  /** Latitude in degrees (WGS 84), -90 to 90 */
+  lat: number;
+  /** Longitude in degrees (WGS 84), -180 to 180 */
+  lon: number;
+}
+
+export interface LocationInput {
+  /** A postal address or place name */
+  address?: string;
+  /** Latitude in degrees (WGS 84), -90 to 90 */
+  lat?: number;
+  /** Longitude in degrees (WGS 84), -180 to 180 */
+  lon?: number;
+}
+
+export interface LocationRequestInput {
+  /** Where the user is; null clears it */
+  location?: LocationInput | null;
+  /** Ids of the users who may see the location (nobody else does) */
+  share_with?: string[];
+}
+
+export interface LocationView {
+  /** Where the user is; absent when not set */
+  location?: Location;
+  /** Ids of the users who may see the location */
+  share_with: string[];
+}
+
 export interface LoginRequestInput {
   /** The password */
   password?: string;
@@ -1915,6 +2001,29 @@ export interface PlaceInputInput {
   to?: string;
 }
 
+export interface Presence {
+  /** The user's call state: ringing wins over talking wins over held */
+  call: "idle" | "ringing" | "talking" | "held";
+  /** The user's devices and their state */
+  devices: Device[];
+  /** Where the user is; only for the user and the users they share it with */
+  location?: Location;
+  /** The user's status message */
+  message?: string;
+  /** A client of the user is connected: the web console or an app on the events socket */
+  online: boolean;
+  /** One of the user's devices is registered (ARI endpoint state online) */
+  registered: boolean;
+  /** What the user set: available, away or dnd (do not disturb: the PBX does not ring them) */
+  state: "available" | "away" | "dnd";
+  /** When the state returns to available by itself */
+  until?: string;
+  /** When something in this presence last changed */
+  updated_at: string;
+  /** The user's id */
+  user_id: string;
+}
+
 export interface Problem {
   /** The column at fault ("column 6" or a header name); empty for the whole row */
   field?: string;
@@ -2045,6 +2154,16 @@ export interface RetryRuleInput {
   max?: number;
 }
 
+export interface Roster {
+  /** Ids of the users whose presence_updated events the user gets on the events socket (topic presence) */
+  users: string[];
+}
+
+export interface RosterInput {
+  /** Ids of the users whose presence_updated events the user gets on the events socket (topic presence) */
+  users?: string[];
+}
+
 export interface Run {
   /** Contacts the store created or changed */
   changed: number;
@@ -2114,6 +2233,15 @@ export interface Snapshot {
   calls: number;
   /** Every campaign's live figures */
   campaigns: CampaignView[];
+}
+
+export interface StateRequestInput {
+  /** A status message, up to 200 characters */
+  message?: string;
+  /** available, away or dnd */
+  state?: "available" | "away" | "dnd";
+  /** When to return to available by itself (away and dnd only; in the future, at most 366 days ahead) */
+  until?: string | null;
 }
 
 export interface Status {

@@ -1485,6 +1485,15 @@ export class PbxAgent {
   }
 
   /**
+   * The presence of users
+   * GET /api/v1/presence
+   * @param params.users query parameter. Comma-separated user ids (at most 500); `me` is the caller
+   */
+  getPresence(params = {}, body = undefined, init = undefined) {
+    return this.call("getPresence", "GET", "/api/v1/presence", { q: ["users"] }, params, body, init);
+  }
+
+  /**
    * Recordings of calls, newest first: the user's own calls' (every call's with the ability recordings)
    * GET /api/v1/recordings
    * @param params.user query parameter. only the recordings of this user's calls (a user without the ability recordings sees only their own: another id gives an empty list)
@@ -1700,6 +1709,46 @@ export class PbxAgent {
   }
 
   /**
+   * One's own location and whom it is shared with
+   * GET /api/v1/users/me/location
+   */
+  getMyLocation(params = {}, body = undefined, init = undefined) {
+    return this.call("getMyLocation", "GET", "/api/v1/users/me/location", {  }, params, body, init);
+  }
+
+  /**
+   * Set one's location and the users who may see it
+   * PUT /api/v1/users/me/location
+   */
+  setMyLocation(params = {}, body = undefined, init = undefined) {
+    return this.call("setMyLocation", "PUT", "/api/v1/users/me/location", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Set one's own state: available, away or dnd
+   * PUT /api/v1/users/me/presence
+   */
+  setMyPresence(params = {}, body = undefined, init = undefined) {
+    return this.call("setMyPresence", "PUT", "/api/v1/users/me/presence", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * The users whose presence events one gets
+   * GET /api/v1/users/me/roster
+   */
+  getMyRoster(params = {}, body = undefined, init = undefined) {
+    return this.call("getMyRoster", "GET", "/api/v1/users/me/roster", {  }, params, body, init);
+  }
+
+  /**
+   * Set the users whose presence events one gets (topic presence)
+   * PUT /api/v1/users/me/roster
+   */
+  setMyRoster(params = {}, body = undefined, init = undefined) {
+    return this.call("setMyRoster", "PUT", "/api/v1/users/me/roster", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
    * Get a user
    * GET /api/v1/users/{id}
    * @param params.id path parameter. The user's id
@@ -1724,6 +1773,15 @@ export class PbxAgent {
    */
   deleteUsersById(params = {}, body = undefined, init = undefined) {
     return this.call("deleteUsersById", "DELETE", "/api/v1/users/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Set another user's state (ability change_presence)
+   * PUT /api/v1/users/{id}/presence
+   * @param params.id path parameter. The user's id
+   */
+  setUserPresence(params = {}, body = undefined, init = undefined) {
+    return this.call("setUserPresence", "PUT", "/api/v1/users/{id}/presence", { p: ["id"], ct: "application/json" }, params, body, init);
   }
 
   /**

@@ -58,13 +58,21 @@ func (s *Server) hSetGlobal(r *request) response {
 	if name == "" {
 		return fail(http.StatusBadRequest, "Variable name is required")
 	}
+	if strings.HasSuffix(name, ")") {
+		s.funcWriteLocked(name, r.q.Get("value")) // presence.go
+		return noContent()
+	}
 	s.globals[name] = r.q.Get("value")
 	return noContent()
 }
 
 func (s *Server) endpointLocked(ep string) ari.Endpoint {
 	tech, res, _ := strings.Cut(ep, "/")
-	e := ari.Endpoint{Technology: tech, Resource: res, State: "online", ChannelIDs: []string{}}
+	state := "online"
+	if st, ok := s.epStates[ep]; ok {
+		state = st
+	}
+	e := ari.Endpoint{Technology: tech, Resource: res, State: state, ChannelIDs: []string{}}
 	for id, c := range s.channels {
 		if c.tech == tech && (c.resource == res || strings.HasPrefix(c.resource, res+"@") || strings.HasSuffix(c.resource, "@"+res)) {
 			e.ChannelIDs = append(e.ChannelIDs, id)
@@ -123,12 +131,20 @@ func (s *Server) hDeviceGet(r *request) response {
 
 func (s *Server) hDeviceUpdate(r *request) response {
 	n := r.p("deviceName")
-	if !strings.HasPrefix(n, "Stasis:") {
+	// res/res_stasis_device_state.c stasis_app_device_state_update: the
+	// "Stasis:" prefix in any case, a name after it, a known state.
+	if len(n) < len("Stasis:") || !strings.EqualFold(n[:len("Stasis:")], "Stasis:") {
 		return fail(http.StatusConflict, "Uncontrolled device specified")
+	}
+	if n == n[:len("Stasis:")] {
+		return fail(http.StatusNotFound, "Device name is missing")
 	}
 	st := r.q.Get("deviceState")
 	if st == "" {
 		return fail(http.StatusBadRequest, "Missing parameter deviceState")
+	}
+	if !knownDeviceState(st) {
+		return fail(http.StatusInternalServerError, "Unknown device")
 	}
 	s.devices[n] = st
 	apps := map[string]bool{}

@@ -72,9 +72,13 @@ type Server struct {
 	globals   map[string]string
 	devices   map[string]string
 	endpoints []string
-	problems  []spec.Problem
-	stats     Stats
-	closed    bool
+	// presence is astdb family CustomPresence (presence.go); epStates the
+	// endpoints' states set by SetEndpointState (default online).
+	presence map[string]string
+	epStates map[string]string
+	problems []spec.Problem
+	stats    Stats
+	closed   bool
 
 	stopStart chan struct{}
 	changed   chan struct{}
@@ -236,7 +240,15 @@ func (s *Server) reset() {
 		s.sessions = map[*session]struct{}{}
 	}
 	s.globals = map[string]string{}
-	s.devices = map[string]string{}
+	// ARI device states and custom presence states live in astdb
+	// (res_stasis_device_state.c, func_presencestate.c): they survive a
+	// restart.
+	if s.devices == nil {
+		s.devices = map[string]string{}
+	}
+	if s.presence == nil {
+		s.presence = map[string]string{}
+	}
 }
 
 // Handler returns the HTTP handler: /ari/... (REST and events) and

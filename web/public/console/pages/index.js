@@ -3,6 +3,7 @@
 // add its strings section to strings/en.js, and import it here.
 import phonebook from './phonebook.js';
 import calls from './calls.js';
+import presence from './presence.js';
 import sources from './sources.js';
 import phones from './phones.js';
 import callerid from './callerid.js';
@@ -12,4 +13,4 @@ import apps from './apps.js';
 import cors from './cors.js';
 import audit from './audit.js';
 
-export default [phonebook, calls, sources, phones, callerid, campaigns, users, apps, cors, audit];
+export default [phonebook, calls, presence, sources, phones, callerid, campaigns, users, apps, cors, audit];
