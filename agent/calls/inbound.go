@@ -244,7 +244,7 @@ func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string
 		}
 		cancel()
 	}
-	id := newCallID()
+	id := e.callIDFor(ch.ID)
 	now := e.clk.Now()
 	s := &session{call: Call{ID: id, UserID: who.ID, Direction: Inbound, From: ch.Caller.Number, FromName: fromName,
 		To: num, ToName: who.Name, Devices: devices, State: StateRinging, CreatedAt: now},
