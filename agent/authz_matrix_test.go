@@ -73,6 +73,9 @@ var authzPolicy = []struct {
 	// only they delete (403 otherwise).
 	{prefix: "/api/v1/recordings", scope: platform.ScopeCalls},
 	{prefix: "/api/v1/transfers", scope: platform.ScopeCalls}, // the calls' transfers (the handlers answer 404 for another's)
+	// Chat: a user's own rooms (the handlers answer 404 for a room the
+	// caller is not a member of).
+	{prefix: "/api/v1/chat", scope: platform.ScopeChat},
 	// Users, web login, OAuth2 apps, CORS, audit.
 	{prefix: "/api/v1/login", scope: platform.ScopePublic},
 	{prefix: "/api/v1/logout", scope: platform.ScopePublic},

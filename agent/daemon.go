@@ -57,7 +57,9 @@ type Daemon struct {
 	ari    *ari.Conn
 	dialer *dialer.Dialer
 	events *events.Hub
-	users  *users.Service
+	// sockets is the events WebSocket: who has a client connected.
+	sockets *events.Handler
+	users   *users.Service
 	// presence and conns: presence, and the events socket's hook to it
 	// (feature_presence.go).
 	presence *presence.Service

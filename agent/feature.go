@@ -51,5 +51,6 @@ var features = []feature{
 	newRecordings, // before calls: the engine tells it of the recordings
 	newPresence,   // before calls: DND and the call states
 	newCalls,
+	newChat,
 	newConsole,
 }

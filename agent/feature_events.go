@@ -70,6 +70,7 @@ func newEvents(b *build) (platform.Component, error) {
 	b.d.events = hub
 	b.d.mux.AddAuthenticator(protocolBearer{b.d.mux})
 	h := events.NewHandler(hub, opts...)
+	b.d.sockets = h
 	b.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "pbxagent_events_connections", Help: "Events WebSockets (GET /api/v1/events) open now.",
 	}, func() float64 { return float64(h.Conns()) }))

@@ -90,7 +90,7 @@ func (d presenceDir) User(id string) (presence.User, bool) {
 
 // Users implements presence.Directory.
 func (d presenceDir) Users() []presence.User {
-	all := d.users.All()
+	all := d.users.Enabled()
 	out := make([]presence.User, len(all))
 	for i, u := range all {
 		out[i] = presenceUser(u)

@@ -191,8 +191,15 @@ const seen = [];
 for (const type of ['call_created', 'call_answered', 'call_held', 'call_resumed', 'transfer_created', 'transfer_answered', 'transfer_completed', 'call_ended']) {
   live.on(type, (e) => { seen.push({ type, id: e.call && e.call.id }); if (type === 'call_ended') out.endedBy = e.call.ended_by; });
 }
+// The states of every call, followed from before the call is placed (it
+// may be up by the time place() answers).
+const statesOf = new Map();
+live.on('change', () => {
+  const push = (id, s) => { const l = statesOf.get(id) || []; if (l[l.length - 1] !== s) l.push(s); statesOf.set(id, l); };
+  for (const c of live.calls) push(c.id, c.state + (c.activeTransfer ? '+' + c.activeTransfer.state : ''));
+  for (const id of statesOf.keys()) if (!live.get(id)) push(id, 'gone');
+});
 const call = await api.calls.place('200');
-live.on('change', () => { const c = live.get(call.id); const s = c ? c.state + (c.activeTransfer ? '+' + c.activeTransfer.state : '') : 'gone'; if (out.states[out.states.length - 1] !== s) out.states.push(s); });
 await until(() => live.get(call.id) && live.get(call.id).state === 'up');
 await api.calls.hold(call.id);
 await until(() => live.get(call.id).state === 'held');
@@ -204,6 +211,7 @@ out.transfer = live.get(call.id).activeTransfer.id === tr.id;
 await api.calls.completeTransfer(tr.id);
 await until(() => !live.get(call.id));
 out.left = live.calls.length;
+out.states = statesOf.get(call.id) || [];
 out.types = seen.filter((e) => e.id === call.id).map((e) => e.type);
 live.close();
 out.state = live.state;

@@ -21,6 +21,7 @@ var componentDocs = map[string]string{
 	"dialer":     "The outbound dialer (needs ARI): campaigns, leads, do-not-call list, agents and the live state stream.",
 	"events":     "The events WebSocket: live events of calls, presence, chat, call groups, hotel and the dialer, by topic, with resume after a reconnect (docs/events.md).",
 	"calls":      "Users' calls over ARI (needs ARI): click-to-call, live calls, hang-up, hold and resume, DTMF.",
+	"chat":       "Chat between users: one-to-one and group rooms, messages with paging and search, read and delivered receipts, typing; events on the socket (topic chat).",
 	"recordings": "Recordings of users' calls (needs ARI): list, metadata, audio download and deletion; kept for recordings.retention.",
 	"presence":   "Who is available: the state users set (available, away, dnd honoured by the PBX), clients online, devices registered, call state, rosters and shared locations (docs/presence.md).",
 	"console":    "The web console's page (/) and its static files under /public/, the JavaScript client (pbxagent.js) and its TypeScript declarations among them.",

@@ -102,6 +102,10 @@ func TestEveryOperationConforms(t *testing.T) {
 	must("endpoints", err)
 	_, err = e.c.Endpoints().Get(ctx, "PJSIP", "agent1")
 	must("endpoint", err)
+	must("send message", e.c.Endpoints().SendMessage(ctx, "pjsip:agent1", `"Bob" <sip:102>`, "hello", map[string]string{"X-Chat-Room": "r1"}))
+	if got := e.srv.Messages(); len(got) != 1 || got[0].To != "pjsip:agent1" || got[0].Body != "hello" || got[0].Variables["X-Chat-Room"] != "r1" {
+		t.Fatalf("messages sent: %+v", got)
+	}
 
 	ds := e.c.DeviceStates()
 	must("device update", ds.Update(ctx, "Stasis:agent1", "ONHOLD"))

@@ -178,6 +178,12 @@ type Endpoints interface {
 	List(ctx context.Context) ([]Endpoint, error)
 	// Get returns one endpoint.
 	Get(ctx context.Context, tech, resource string) (*Endpoint, error)
+	// SendMessage sends a text message (a SIP MESSAGE for pjsip) to a
+	// technology URI or endpoint ("pjsip:101"), from an identity ("sip:102",
+	// `"Bob" <sip:102>`); variables become headers of the message.
+	// PUT /endpoints/sendMessage: 400 for bad parameters, 404 for an
+	// unknown endpoint (IsNotFound).
+	SendMessage(ctx context.Context, to, from, body string, variables map[string]string) error
 }
 
 // DeviceStates is the /deviceStates resource (only "Stasis:" devices are writable).

@@ -207,6 +207,14 @@ func (a endpointsAPI) Get(ctx context.Context, tech, resource string) (*Endpoint
 	return &out, nil
 }
 
+func (a endpointsAPI) SendMessage(ctx context.Context, to, from, body string, variables map[string]string) error {
+	q := url.Values{}
+	q.Set("to", to)
+	q.Set("from", from)
+	setStr(q, "body", body)
+	return a.c.call(ctx, "endpoints.sendMessage", http.MethodPut, "/endpoints/sendMessage", q, varsBody(variables), nil)
+}
+
 type deviceStatesAPI struct{ c *Conn }
 
 func (a deviceStatesAPI) List(ctx context.Context) ([]DeviceState, error) {

@@ -12,6 +12,17 @@
 // Publisher (the events hub) for the call's owner. After a reconnect or a
 // restart the engine hangs up what an earlier run left in the application.
 //
+// Events (lanes.go): a call is a session that owns its order. Run hands
+// each ARI event to one of DefaultLanes workers chosen by the event's call
+// (the ids the engine makes start with the call id; a call from the
+// dialplan gets an id in its caller channel's lane), so one call's events
+// are handled in the order Asterisk sent them while other calls' go on in
+// parallel: a REST request that waits delays only its own call. Events of
+// transfers (which tie channels of two calls together) and the
+// reconciliation after a (re)connection run alone, once every worker is
+// idle. A call's state changes are published before the slow clean-up
+// (call_ended before the hang-ups and the bridge's destruction).
+//
 // Transfers (transfer*.go): blind and attended transfers of a call's
 // destination, started through the API or by the user's phone (SIP REFER
 // reported as ChannelTransfer with PJSIP_TRANSFER_HANDLING(ari-only), or

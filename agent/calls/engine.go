@@ -53,6 +53,10 @@ type Engine struct {
 	phoneMap PhoneMap
 	// lot holds the park slots (park.go; guarded by mu).
 	lot parkLot
+	// work runs the ARI events, each call's in order on its lane
+	// (lanes.go); nLanes is how many.
+	work   *lanes
+	nLanes int
 	// avail says whether a user may be rung (dnd.go; nil: always).
 	avail Availability
 
@@ -133,30 +137,43 @@ func New(cli ari.Client, app string, opts ...Option) *Engine {
 	e := &Engine{cli: cli, app: app, dial: DefaultDial, userRing: 30 * time.Second, farRing: 60 * time.Second,
 		autoInfo: true, pub: NopPublisher{}, log: slog.Default(), clk: clock.Real{}, fallback: "fallback", keepEnded: 100,
 		lot:   parkLot{first: DefaultParkFirst, count: DefaultParkSlots, timeout: DefaultParkTimeout},
-		calls: map[string]*session{}, legs: map[string]string{}, bridges: map[string]bool{}}
+		calls: map[string]*session{}, legs: map[string]string{}, bridges: map[string]bool{}, nLanes: DefaultLanes}
 	for _, o := range opts {
 		o(e)
 	}
+	e.work = newLanes(e.nLanes)
 	e.sub = cli.Events().Subscribe(ari.Filter{})
 	return e
 }
 
-// Run handles the ARI events until ctx ends or the client closes.
+// Run handles the ARI events until ctx ends or the client closes. Each
+// event goes to the lane of its call (laneFor): one call's events are
+// handled in the order Asterisk sent them, different calls' in parallel,
+// so that a call waiting on a REST request never delays another's. Events
+// of transfers and the reconciliation run alone (laneBarrier). Run stops
+// its workers before it returns.
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.sub.Cancel()
 	defer e.dp.wg.Wait()
+	wctx, stop := context.WithCancel(ctx)
+	e.work.start(wctx)
+	defer e.work.wait()
+	defer stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case ev, ok := <-e.sub.Events():
 			if !ok {
+				e.work.quiesce(ctx) // what was read is handled
 				if err := e.sub.Err(); err != nil {
 					return fmt.Errorf("calls: events: %w", err)
 				}
 				return nil
 			}
-			e.handle(ctx, ev)
+			if i, ok := e.laneFor(ev); ok {
+				e.work.run(ctx, i, func() { e.handle(ctx, ev) })
+			}
 		}
 	}
 }
@@ -278,6 +295,20 @@ func (e *Engine) inStasis(ctx context.Context, ch ari.Channel, args []string) {
 	e.mu.Unlock()
 }
 
+// takeUserLeg makes chanID, which answered, the user's leg of s and
+// answers the user's other legs, still ringing. Called with mu.
+func takeUserLeg(s *session, chanID string) []string {
+	s.userLeg = chanID
+	s.call.Device = s.userLegs[chanID]
+	var others []string
+	for id := range s.userLegs {
+		if id != chanID {
+			others = append(others, id)
+		}
+	}
+	return others
+}
+
 // userAnswered: the first of the user's legs to answer wins, the others
 // stop ringing; the destination is originated at once, then the bridge is
 // made and the user's leg put in it. Called with mu held; unlocks it.
@@ -287,14 +318,7 @@ func (e *Engine) userAnswered(ctx context.Context, s *session, chanID string, st
 		e.hangup(ctx, chanID, ari.ReasonNormal)
 		return
 	}
-	s.userLeg = chanID
-	s.call.Device = s.userLegs[chanID]
-	var others []string
-	for id := range s.userLegs {
-		if id != chanID {
-			others = append(others, id)
-		}
-	}
+	others := takeUserLeg(s, chanID)
 	s.farLeg = s.call.ID + "-far"
 	s.bridge = s.call.ID + "-bridge"
 	e.legs[s.farLeg] = s.call.ID
@@ -452,8 +476,8 @@ func (e *Engine) legGone(ctx context.Context, chanID string, cause int) {
 	e.end(ctx, id, cause, by)
 }
 
-// end ends a call once: every leg left is hung up, the bridge destroyed,
-// call_ended published.
+// end ends a call once: call_ended published (after recording_stopped),
+// then every leg left hung up and the bridge destroyed.
 func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 	e.transferCallEnded(ctx, id)
 	e.mu.Lock()
@@ -483,6 +507,9 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 	c := snapshot(s)
 	e.mu.Unlock()
 	e.endRecording(ctx, rec, c)
+	// call_ended goes out before the hang-ups and the bridge's
+	// destruction: the call is over for its owner already.
+	e.publish(ctx, EventEnded, c)
 	slices.Sort(legs)
 	for _, l := range legs {
 		e.hangup(ctx, l, ari.ReasonNormal)
@@ -490,7 +517,6 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 	if bridge != "" {
 		e.destroyBridge(ctx, id, bridge)
 	}
-	e.publish(ctx, EventEnded, c)
 }
 
 // hangup hangs a channel up; one already gone is fine.

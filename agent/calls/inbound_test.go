@@ -255,9 +255,7 @@ func TestInboundRingAllFirstAnswerWins(t *testing.T) {
 			for _, ch := range []string{caller, c.ID + "-u2"} {
 				e.awaitChannel(ch, "hung up", destroyed)
 			}
-			if b := e.srv.BridgeIDs(); len(b) > 0 {
-				t.Errorf("bridges left: %v", b)
-			}
+			e.noBridges()
 			want := []string{EventCreated, EventAnswered, EventUpdated, EventHeld, EventUpdated, EventResumed, EventUpdated, EventUpdated, EventEnded}
 			if got := e.pub.types(c.ID); !slices.Equal(got, want) {
 				t.Errorf("events %v, want %v", got, want)

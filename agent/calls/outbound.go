@@ -13,7 +13,7 @@ import (
 // hears it ring (ARI ring, nothing answered yet), and both are bridged
 // when it answers. The user's channel is the call's user leg.
 func (e *Engine) startOutbound(ctx context.Context, ch ari.Channel, to string, who Callee) {
-	id := newCallID()
+	id := e.callIDFor(ch.ID)
 	ep := channelEndpoint(ch.Name)
 	from := ch.Caller.Number
 	if from == "" {

@@ -130,9 +130,7 @@ func TestParkAndPickup(t *testing.T) {
 	if end.EndedBy != "destination" || end.UserID != "u9" {
 		t.Errorf("ended %+v", end)
 	}
-	if b := e.srv.BridgeIDs(); len(b) > 0 {
-		t.Errorf("bridges left: %v", b)
-	}
+	e.noBridges()
 	want := []string{EventCreated, EventUpdated, EventAnswered, EventUpdated, EventParked, EventUpdated, EventPickedUp, EventUpdated, EventEnded}
 	if got := e.pub.types(c.ID); !slices.Equal(got, want) {
 		t.Errorf("events %v, want %v", got, want)
@@ -194,12 +192,8 @@ func TestParkTimeout(t *testing.T) {
 		if end.Cause != ari.CauseNoAnswer || end.EndedBy != "system" {
 			t.Errorf("ended %+v, want no answer by system", end)
 		}
-		if b := e.srv.BridgeIDs(); len(b) > 0 {
-			t.Errorf("bridges left: %v", b)
-		}
-		if far, _ := e.srv.Channel(c.ID + "-far"); !far.Destroyed {
-			t.Errorf("the parked party is still there: %+v", far)
-		}
+		e.noBridges()
+		e.awaitChannel(c.ID+"-far", "hung up (the parked party)", destroyed)
 	})
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/callerid"
 	"github.com/pbxagent/pbxagent/agent/calls"
+	"github.com/pbxagent/pbxagent/agent/chat"
 	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/oauth"
@@ -77,6 +78,8 @@ type Config struct {
 	// Calls configures the users' calls beyond the ARI connection
 	// (docs/calls.md).
 	Calls Calls `yaml:"calls"`
+	// Chat is the users' chat (agent/chat, docs/chat.md).
+	Chat Chat `yaml:"chat"`
 }
 
 // Calls configures the users' calls.
@@ -196,6 +199,8 @@ type (
 	Events = events.Config
 	// Recordings is recordings.Config.
 	Recordings = recordings.Config
+	// Chat is chat.Config.
+	Chat = chat.Config
 )
 
 // Log configures logging.
@@ -217,6 +222,7 @@ func Default() Config {
 		CORS:       oauth.CORSConfig{}.WithDefaults(),
 		Events:     events.DefaultConfig(),
 		Recordings: recordings.DefaultConfig(),
+		Chat:       chat.DefaultConfig(),
 		Audit:      Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
 		Calls:      Calls{HistoryRetention: 365 * 24 * time.Hour, Config: calls.DefaultConfig()},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
@@ -306,7 +312,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config calls.history_retention (%s): must not be negative (0 keeps the history forever)", c.Calls.HistoryRetention)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}

@@ -24,8 +24,11 @@ type Audience struct {
 
 // audience is the union of its parts.
 type audience struct {
-	anyone    bool
-	users     []string
+	anyone bool
+	users  []string
+	// userSet holds users when they are many (a presence roster), so
+	// that Match does not search a long list at every delivery.
+	userSet   map[string]struct{}
 	abilities []platform.Ability
 	preds     []func(platform.Principal) bool
 }
@@ -38,7 +41,7 @@ func (a Audience) Match(p platform.Principal) bool {
 	if a.a.anyone {
 		return true
 	}
-	if p.UserID != "" && slices.Contains(a.a.users, p.UserID) {
+	if p.UserID != "" && a.a.hasUser(p.UserID) {
 		return true
 	}
 	for _, ab := range a.a.abilities {
@@ -54,6 +57,30 @@ func (a Audience) Match(p platform.Principal) bool {
 	return false
 }
 
+// setMin is the number of users from which an audience keeps them in a
+// set as well as in a list.
+const setMin = 16
+
+// hasUser reports whether id is one of the audience's users.
+func (a *audience) hasUser(id string) bool {
+	if a.userSet != nil {
+		_, ok := a.userSet[id]
+		return ok
+	}
+	return slices.Contains(a.users, id)
+}
+
+// indexUsers makes the set of users once they are many.
+func (a *audience) indexUsers() {
+	if len(a.users) < setMin {
+		return
+	}
+	a.userSet = make(map[string]struct{}, len(a.users))
+	for _, id := range a.users {
+		a.userSet[id] = struct{}{}
+	}
+}
+
 // set reports whether a was made by one of the constructors (the zero
 // Audience is not).
 func (a Audience) set() bool { return a.a != nil }
@@ -64,7 +91,9 @@ func Anyone() Audience { return Audience{&audience{anyone: true}} }
 // Users is the users named by id (a user's own call, chat message).
 func Users(ids ...string) Audience {
 	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" })
-	return Audience{&audience{users: ids}}
+	a := &audience{users: ids}
+	a.indexUsers()
+	return Audience{a}
 }
 
 // Holding is the principals holding ability a (admins and the admin token
@@ -101,13 +130,15 @@ func Func(f func(p platform.Principal) bool) Audience {
 // no one.
 func Any(as ...Audience) Audience {
 	u := &audience{}
+	seen := map[string]bool{}
 	for _, a := range as {
 		if a.a == nil {
 			continue
 		}
 		u.anyone = u.anyone || a.a.anyone
 		for _, id := range a.a.users {
-			if !slices.Contains(u.users, id) {
+			if !seen[id] {
+				seen[id] = true
 				u.users = append(u.users, id)
 			}
 		}
@@ -118,6 +149,7 @@ func Any(as ...Audience) Audience {
 		}
 		u.preds = append(u.preds, a.a.preds...)
 	}
+	u.indexUsers()
 	return Audience{u}
 }
 

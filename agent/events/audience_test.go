@@ -1,6 +1,7 @@
 package events
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
@@ -16,6 +17,12 @@ func TestAudience(t *testing.T) {
 	app := platform.Principal{Kind: platform.KindApp, AppID: "app-1", Granted: []platform.Scope{platform.ScopeCalls}}
 	appForAlice := platform.Principal{Kind: platform.KindAppUser, UserID: "u-alice", Role: platform.RoleUser, AppID: "app-2", Granted: []platform.Scope{platform.ScopeCalls}}
 
+	// A roster: more users than setMin, so the audience keeps a set.
+	many := []string{"u-alice"}
+	for i := range setMin + 4 {
+		many = append(many, fmt.Sprintf("u-%03d", i))
+	}
+
 	tests := []struct {
 		name string
 		aud  Audience
@@ -25,6 +32,9 @@ func TestAudience(t *testing.T) {
 		{name: "a user's call: the user and supervisors with manage_callcenter", aud: UserAndSupervisors("u-alice"),
 			yes: []platform.Principal{alice, appForAlice, sup, admin, token}, no: []platform.Principal{bob, plainSup, app}},
 		{name: "users by id", aud: Users("u-alice", "u-bob"), yes: []platform.Principal{alice, bob, appForAlice}, no: []platform.Principal{sup, token, app}},
+		{name: "many users by id (a set)", aud: Users(many...), yes: []platform.Principal{alice, appForAlice, {Kind: platform.KindSession, UserID: "u-007"}}, no: []platform.Principal{bob, sup, token, app}},
+		{name: "a union of many users and an ability", aud: Any(Users(many[10:]...), Users(many[:10]...), Holding(platform.AbilityManageCallCenter)),
+			yes: []platform.Principal{alice, sup, admin, {Kind: platform.KindSession, UserID: "u-019"}}, no: []platform.Principal{bob, plainSup, app}},
 		{name: "no user id matches an empty id", aud: Users(""), no: []platform.Principal{token, app}},
 		{name: "roles", aud: Roles(platform.RoleSupervisor), yes: []platform.Principal{sup, plainSup}, no: []platform.Principal{alice, admin, token, app}},
 		{name: "admin role takes the admin token", aud: Roles(platform.RoleAdmin), yes: []platform.Principal{admin, token}, no: []platform.Principal{sup, app}},

@@ -69,6 +69,7 @@ type Handler struct {
 	stopping chan struct{}
 	mu       sync.Mutex
 	conns    int
+	users    map[string]int // connections open by user id
 	wg       sync.WaitGroup
 }
 
@@ -107,7 +108,7 @@ func WithLogger(l *slog.Logger) HandlerOption { return func(h *Handler) { h.log 
 
 // NewHandler returns the WebSocket handler of hub.
 func NewHandler(hub *Hub, opts ...HandlerOption) *Handler {
-	h := &Handler{hub: hub, clk: clock.Real{}, ping: 30 * time.Second, log: slog.New(slog.DiscardHandler), stopping: make(chan struct{})}
+	h := &Handler{hub: hub, clk: clock.Real{}, ping: 30 * time.Second, log: slog.New(slog.DiscardHandler), stopping: make(chan struct{}), users: map[string]int{}}
 	for _, o := range opts {
 		o(h)
 	}
@@ -155,6 +156,14 @@ func (h *Handler) Conns() int {
 	return h.conns
 }
 
+// Connected reports whether the user has a connection open (chat sends
+// a message to the desk phones of a user who has none).
+func (h *Handler) Connected(userID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.users[userID] > 0
+}
+
 // ServeHTTP checks the request (principal, Origin for the session cookie,
 // query), upgrades it and serves the connection until it ends.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -188,11 +197,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 	}
 	h.conns++
+	h.users[p.UserID]++
 	h.wg.Add(1)
 	h.mu.Unlock()
 	defer func() {
 		h.mu.Lock()
 		h.conns--
+		if h.users[p.UserID]--; h.users[p.UserID] <= 0 {
+			delete(h.users, p.UserID)
+		}
 		h.mu.Unlock()
 		h.wg.Done()
 	}()

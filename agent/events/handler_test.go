@@ -737,3 +737,22 @@ func TestRequestChecks(t *testing.T) {
 		}
 	})
 }
+
+func TestConnectedTracksEachUsersConnections(t *testing.T) {
+	r := newRig(t, DefaultConfig())
+	if r.h.Connected("u-alice") {
+		t.Fatal("alice connected before dialling")
+	}
+	c1 := r.connect("alice", "")
+	c2 := r.connect("alice", "?topics=calls")
+	if !r.h.Connected("u-alice") || r.h.Connected("u-bob") {
+		t.Fatalf("alice %v bob %v", r.h.Connected("u-alice"), r.h.Connected("u-bob"))
+	}
+	_ = c1.conn.CloseNow()
+	eventually(t, "the first connection ends", func() bool { return r.h.Conns() == 1 })
+	if !r.h.Connected("u-alice") {
+		t.Fatal("alice has a connection left")
+	}
+	_ = c2.conn.CloseNow()
+	eventually(t, "alice is gone", func() bool { return !r.h.Connected("u-alice") })
+}

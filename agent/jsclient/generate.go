@@ -219,7 +219,7 @@ var tsReserved = map[string]bool{"Error": true, "Promise": true, "Response": tru
 	"String": true, "Number": true, "Boolean": true, "PbxAgent": true, "PbxAgentError": true, "PbxAgentOptions": true,
 	"PbxAgentErrorDetail": true, "PbxAgentEvent": true, "SubscribeOptions": true, "RequestOptions": true, "Map": true, "Set": true,
 	"Event": true, "EventTarget": true, "PbxAgentEvents": true, "EventsTopic": true, "EventsEvent": true, "EventsResync": true,
-	"EventsAck": true, "EventsOptions": true, "PbxAgentCalls": true, "PbxAgentCallsLive": true, "PbxAgentCallsEvent": true,
+	"EventsAck": true, "EventsOptions": true, "PbxAgentCalls": true, "PbxAgentChat": true, "PbxAgentCallsLive": true, "PbxAgentCallsEvent": true,
 	"LiveCall": true, "CallsLiveEventType": true, "CallsLiveOptions": true}
 
 // nameTypes gives every schema a TypeScript name: an identifier, not a

@@ -221,6 +221,38 @@ export declare class PbxAgentCalls {
   live(options?: CallsLiveOptions): PbxAgentCallsLive;
 }
 
+/** The chat module (PbxAgent.chat): rooms, messages, receipts and the chat events. */
+export declare class PbxAgentChat {
+  /** The users one may chat with (listChatUsers). */
+  users(): Promise<ChatContact[]>;
+  /** The user's rooms with unread counts (listChatRooms). */
+  rooms(): Promise<RoomView[]>;
+  /** One room (getChatRoom). */
+  room(id: string): Promise<RoomView>;
+  /** The direct room with a user, found or created (createChatRoom). */
+  open(userId: string): Promise<RoomView>;
+  /** A new group room (createChatRoom); the caller is its admin. */
+  createGroup(name: string, members: string[]): Promise<RoomView>;
+  /** Renames a group and/or sets its members (updateChatRoom). */
+  update(id: string, changes: { name?: string; members?: string[] }): Promise<RoomView>;
+  /** A page of messages, oldest first (listChatMessages). */
+  messages(id: string, params?: { before?: string; after?: string; limit?: number; q?: string }): Promise<MessagePage>;
+  /** Sends a message (sendChatMessage); clientId makes retries idempotent (made up when not given). */
+  send(id: string, text: string, options?: { clientId?: string }): Promise<Message>;
+  /** Edits one's own message (editChatMessage). */
+  edit(id: string, mid: string, text: string): Promise<Message>;
+  /** Deletes one's own message (deleteChatMessage). */
+  remove(id: string, mid: string): Promise<Message>;
+  /** Read receipt (markChatRead). */
+  read(id: string, upTo: string): Promise<RoomView>;
+  /** Delivery receipt (markChatDelivered). */
+  delivered(id: string, upTo: string): Promise<RoomView>;
+  /** The user is typing (chatTyping). */
+  typing(id: string): Promise<void>;
+  /** The events socket on topic chat. */
+  listen(options?: Omit<EventsOptions, 'topics'>): PbxAgentEvents;
+}
+
 /** A client of the pbxagent API. */
 export declare class PbxAgent {
   constructor(options?: PbxAgentOptions);
@@ -230,6 +262,8 @@ export declare class PbxAgent {
   token: string;
   /** The calls module: call control and live views (one per client). */
   readonly calls: PbxAgentCalls;
+  /** The chat module: rooms, messages, receipts and the chat events (one per client). */
+  readonly chat: PbxAgentChat;
   /** The absolute URL of path with query. */
   url(path: string, query?: Record<string, unknown>): string;
   /** Sends one request; a status outside 2xx throws PbxAgentError. */

@@ -536,6 +536,69 @@ export class PbxAgentCalls {
   live(options = {}) { return new PbxAgentCallsLive(this.#api, options); }
 }
 
+/**
+ * The chat module (PbxAgent.chat): short methods over the generated chat
+ * operations (docs/chat.md) and listen(), the events socket's topic chat.
+ */
+export class PbxAgentChat {
+  #api;
+
+  constructor(api) { this.#api = api; }
+
+  /** The users one may chat with (listChatUsers); resolves with the array. */
+  async users() { return (await this.#api.listChatUsers()).users || []; }
+
+  /** The user's rooms, the most recently active first, with unread counts (listChatRooms); resolves with the array. */
+  async rooms() { return (await this.#api.listChatRooms()).rooms || []; }
+
+  /** One room (getChatRoom). */
+  room(id) { return this.#api.getChatRoom({ id }); }
+
+  /** The direct room with userId, found or created (createChatRoom, kind direct). */
+  open(userId) { return this.#api.createChatRoom({}, { kind: 'direct', members: [userId] }); }
+
+  /** A new group room named name with members (createChatRoom, kind group); the caller is its admin. */
+  createGroup(name, members) { return this.#api.createChatRoom({}, { kind: 'group', name, members }); }
+
+  /** Renames a group and/or sets its members (updateChatRoom: {name, members}). */
+  update(id, changes) { return this.#api.updateChatRoom({ id }, changes); }
+
+  /** A page of a room's messages, oldest first (listChatMessages: before, after, limit, q). */
+  messages(id, params = {}) { return this.#api.listChatMessages({ id, ...params }); }
+
+  /**
+   * Sends text to a room (sendChatMessage). clientId (made up when not
+   * given) makes a retry idempotent: the same clientId answers the
+   * message stored the first time.
+   */
+  send(id, text, { clientId } = {}) {
+    const client_id = clientId || `js-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    return this.#api.sendChatMessage({ id }, { text, client_id });
+  }
+
+  /** Edits one's own message (editChatMessage). */
+  edit(id, mid, text) { return this.#api.editChatMessage({ id, mid }, { text }); }
+
+  /** Deletes one's own message, leaving a tombstone (deleteChatMessage). */
+  remove(id, mid) { return this.#api.deleteChatMessage({ id, mid }); }
+
+  /** Read receipt: every message up to upTo is read (markChatRead). */
+  read(id, upTo) { return this.#api.markChatRead({ id }, { up_to: upTo }); }
+
+  /** Delivery receipt: the client has every message up to upTo (markChatDelivered). */
+  delivered(id, upTo) { return this.#api.markChatDelivered({ id }, { up_to: upTo }); }
+
+  /** Tells the room's members the user is typing (chatTyping). */
+  typing(id) { return this.#api.chatTyping({ id }); }
+
+  /**
+   * The events socket on topic chat (events() with topics ['chat']):
+   * onEvent gets message_received, message_updated, message_deleted,
+   * message_delivered, message_read, typing and room_updated.
+   */
+  listen(options = {}) { return this.#api.events({ ...options, topics: ['chat'] }); }
+}
+
 /** A client of the pbxagent API. */
 export class PbxAgent {
   #base;
@@ -544,6 +607,7 @@ export class PbxAgent {
   #credentials;
   #csrf = '';
   #calls;
+  #chat;
 
   /**
    * @param {{baseUrl?: string, token?: string, fetch?: typeof fetch}} [options]
@@ -568,6 +632,9 @@ export class PbxAgent {
 
   /** The calls module: call control and live views (one per client). */
   get calls() { return this.#calls || (this.#calls = new PbxAgentCalls(this)); }
+
+  /** The chat module: rooms, messages, receipts and the chat events (one per client). */
+  get chat() { return this.#chat || (this.#chat = new PbxAgentChat(this)); }
 
   /** The absolute URL of path with query (arrays repeat the key; undefined and null are left out). */
   url(path, query = {}) {

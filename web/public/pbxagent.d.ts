@@ -222,6 +222,38 @@ export declare class PbxAgentCalls {
   live(options?: CallsLiveOptions): PbxAgentCallsLive;
 }
 
+/** The chat module (PbxAgent.chat): rooms, messages, receipts and the chat events. */
+export declare class PbxAgentChat {
+  /** The users one may chat with (listChatUsers). */
+  users(): Promise<ChatContact[]>;
+  /** The user's rooms with unread counts (listChatRooms). */
+  rooms(): Promise<RoomView[]>;
+  /** One room (getChatRoom). */
+  room(id: string): Promise<RoomView>;
+  /** The direct room with a user, found or created (createChatRoom). */
+  open(userId: string): Promise<RoomView>;
+  /** A new group room (createChatRoom); the caller is its admin. */
+  createGroup(name: string, members: string[]): Promise<RoomView>;
+  /** Renames a group and/or sets its members (updateChatRoom). */
+  update(id: string, changes: { name?: string; members?: string[] }): Promise<RoomView>;
+  /** A page of messages, oldest first (listChatMessages). */
+  messages(id: string, params?: { before?: string; after?: string; limit?: number; q?: string }): Promise<MessagePage>;
+  /** Sends a message (sendChatMessage); clientId makes retries idempotent (made up when not given). */
+  send(id: string, text: string, options?: { clientId?: string }): Promise<Message>;
+  /** Edits one's own message (editChatMessage). */
+  edit(id: string, mid: string, text: string): Promise<Message>;
+  /** Deletes one's own message (deleteChatMessage). */
+  remove(id: string, mid: string): Promise<Message>;
+  /** Read receipt (markChatRead). */
+  read(id: string, upTo: string): Promise<RoomView>;
+  /** Delivery receipt (markChatDelivered). */
+  delivered(id: string, upTo: string): Promise<RoomView>;
+  /** The user is typing (chatTyping). */
+  typing(id: string): Promise<void>;
+  /** The events socket on topic chat. */
+  listen(options?: Omit<EventsOptions, 'topics'>): PbxAgentEvents;
+}
+
 /** A client of the pbxagent API. */
 export declare class PbxAgent {
   constructor(options?: PbxAgentOptions);
@@ -231,6 +263,8 @@ export declare class PbxAgent {
   token: string;
   /** The calls module: call control and live views (one per client). */
   readonly calls: PbxAgentCalls;
+  /** The chat module: rooms, messages, receipts and the chat events (one per client). */
+  readonly chat: PbxAgentChat;
   /** The absolute URL of path with query. */
   url(path: string, query?: Record<string, unknown>): string;
   /** Sends one request; a status outside 2xx throws PbxAgentError. */
@@ -539,6 +573,78 @@ export declare class PbxAgent {
    * POST /api/v1/campaigns/{id}/stop
    */
   postCampaignsByIdStop(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<CampaignView>;
+
+  /**
+   * The caller's chat rooms, the most recently active first, with unread counts
+   * GET /api/v1/chat/rooms
+   */
+  listChatRooms(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<RoomList>;
+
+  /**
+   * Open the direct room with a user (found or created) or create a group
+   * POST /api/v1/chat/rooms
+   */
+  createChatRoom(params: Record<string, never>, body: CreateRoomRequestInput, init?: RequestInit): Promise<RoomView>;
+
+  /**
+   * One of the caller's rooms
+   * GET /api/v1/chat/rooms/{id}
+   */
+  getChatRoom(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<RoomView>;
+
+  /**
+   * Rename a group or set its members (its admins only)
+   * PATCH /api/v1/chat/rooms/{id}
+   */
+  updateChatRoom(params: { id: string; }, body: UpdateRoomRequestInput, init?: RequestInit): Promise<RoomView>;
+
+  /**
+   * Acknowledge that a client received the room's messages up to one (delivery receipt)
+   * POST /api/v1/chat/rooms/{id}/delivered
+   */
+  markChatDelivered(params: { id: string; }, body: MarkRequestInput, init?: RequestInit): Promise<RoomView>;
+
+  /**
+   * A page of a room's messages, oldest first
+   * GET /api/v1/chat/rooms/{id}/messages
+   */
+  listChatMessages(params: { id: string; before?: string; after?: string; limit?: number; q?: string; }, body?: undefined, init?: RequestInit): Promise<MessagePage>;
+
+  /**
+   * Send a message to a room
+   * POST /api/v1/chat/rooms/{id}/messages
+   */
+  sendChatMessage(params: { id: string; }, body: SendRequestInput, init?: RequestInit): Promise<Message>;
+
+  /**
+   * Edit one's own message
+   * PATCH /api/v1/chat/rooms/{id}/messages/{mid}
+   */
+  editChatMessage(params: { id: string; mid: string; }, body: EditRequestInput, init?: RequestInit): Promise<Message>;
+
+  /**
+   * Delete one's own message
+   * DELETE /api/v1/chat/rooms/{id}/messages/{mid}
+   */
+  deleteChatMessage(params: { id: string; mid: string; }, body?: undefined, init?: RequestInit): Promise<Message>;
+
+  /**
+   * Mark the room read up to a message (read receipt)
+   * POST /api/v1/chat/rooms/{id}/read
+   */
+  markChatRead(params: { id: string; }, body: MarkRequestInput, init?: RequestInit): Promise<RoomView>;
+
+  /**
+   * Tell the room's members the caller is typing
+   * POST /api/v1/chat/rooms/{id}/typing
+   */
+  chatTyping(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
+   * The users the caller may chat with
+   * GET /api/v1/chat/users
+   */
+  listChatUsers(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<ContactList>;
 
   /**
    * CSV imports in progress and the last 20 finished, newest first, with their progress
@@ -1402,6 +1508,15 @@ export interface Candidate {
   source: string;
 }
 
+export interface ChatContact {
+  /** The user's id */
+  id: string;
+  /** The user's display name (the username when none is set) */
+  name: string;
+  /** The user's username */
+  username: string;
+}
+
 export interface Contact {
   /** Company or organisation */
   company?: string;
@@ -1443,6 +1558,11 @@ export interface Contact {
   updated_at: string;
   /** The directory sign-in name (Microsoft 365 userPrincipalName) of a synced contact */
   user_principal_name?: string;
+}
+
+export interface ContactList {
+  /** Every enabled user, by username */
+  users: ChatContact[];
 }
 
 export interface ContactView {
@@ -1488,6 +1608,15 @@ export interface ContactView {
   updated_at: string;
   /** The directory sign-in name (Microsoft 365 userPrincipalName) of a synced contact */
   user_principal_name?: string;
+}
+
+export interface CreateRoomRequestInput {
+  /** direct (default): the conversation with the one user in members, found or created; group: a new named room */
+  kind?: "direct" | "group";
+  /** User ids of the others (the caller is added) */
+  members?: string[];
+  /** The group's name, 1–100 characters (groups only) */
+  name?: string;
 }
 
 export interface DNCEntry {
@@ -1538,6 +1667,11 @@ export interface DirsyncInputInput {
   settings?: Record<string, unknown>;
   /** The source type: m365, custom, sql or csv-url (create only) */
   type?: string | null;
+}
+
+export interface EditRequestInput {
+  /** The new text */
+  text?: string;
 }
 
 export interface Email {
@@ -1824,6 +1958,11 @@ export interface LookupAnswer {
   source?: string;
 }
 
+export interface MarkRequestInput {
+  /** The id of the last message read (or received): every message up to it counts */
+  up_to?: string;
+}
+
 export interface Me {
   /** Rights on top of the role: manage_callcenter, change_presence, hotel_admin, dialer, recordings */
   abilities: string[];
@@ -1864,6 +2003,32 @@ export interface MePatchInput {
   old_password?: string | null;
   /** A new password (at least 8 characters); needs old_password */
   password?: string | null;
+}
+
+export interface Message {
+  /** The sender client's id for the message (idempotent retries) */
+  client_id?: string;
+  /** Its sender deleted it */
+  deleted?: boolean;
+  /** When its sender last edited it */
+  edited_at?: string;
+  /** The message's id (a ULID: ids sort as messages were sent) */
+  id: string;
+  /** The room's id */
+  room_id: string;
+  /** User id of the sender */
+  sender: string;
+  /** When the server stored it */
+  sent_at: string;
+  /** The text (UTF-8; empty once deleted) */
+  text: string;
+}
+
+export interface MessagePage {
+  /** More messages lie beyond this page in the direction asked (older for before or none, newer for after) */
+  has_more: boolean;
+  /** Messages, oldest first */
+  messages: Message[];
 }
 
 export interface Metadata {
@@ -2154,6 +2319,38 @@ export interface RetryRuleInput {
   max?: number;
 }
 
+export interface RoomList {
+  /** The caller's rooms, the most recently active first */
+  rooms: RoomView[];
+}
+
+export interface RoomView {
+  /** User ids of the members who may rename the group and add or remove members (its creator) */
+  admins: string[];
+  /** When the room was created */
+  created_at: string;
+  /** User id of the creator */
+  created_by: string;
+  /** The last message a client of this member acknowledged */
+  delivered_up_to?: string;
+  /** The room's id (a ULID) */
+  id: string;
+  /** direct: one-to-one, one room per pair of users; group: a named room */
+  kind: "direct" | "group";
+  /** The newest message */
+  last_message?: Message;
+  /** User ids of the members */
+  members: string[];
+  /** The group's name (empty for a direct room) */
+  name: string;
+  /** The last message this member read */
+  read_up_to?: string;
+  /** Messages of others after read_up_to */
+  unread: number;
+  /** When the room or its last message last changed */
+  updated_at: string;
+}
+
 export interface Roster {
   /** Ids of the users whose presence_updated events the user gets on the events socket (topic presence) */
   users: string[];
@@ -2206,6 +2403,13 @@ export interface SIPAnswer {
   reason?: string;
   /** The response's status (302, or 404 on a miss unless sip_redirect.miss_status is 302) */
   status?: number;
+}
+
+export interface SendRequestInput {
+  /** The client's id for this message, up to 64 characters: a retry with the same id returns the message stored the first time */
+  client_id?: string;
+  /** The text: not empty, at most chat.max_message_bytes bytes of UTF-8 */
+  text?: string;
 }
 
 export interface SkippedColumn {
@@ -2343,6 +2547,13 @@ export interface TransferInputInput {
   mode?: "blind" | "attended";
   /** The recipient: a leading +, digits, letters, * # . _ - (at most 64), dialled through ari.calls_dial */
   to?: string;
+}
+
+export interface UpdateRoomRequestInput {
+  /** The group's members, all of them (an admin stays a member) */
+  members?: string[] | null;
+  /** The group's new name */
+  name?: string | null;
 }
 
 export interface User {

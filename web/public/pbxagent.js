@@ -537,6 +537,69 @@ export class PbxAgentCalls {
   live(options = {}) { return new PbxAgentCallsLive(this.#api, options); }
 }
 
+/**
+ * The chat module (PbxAgent.chat): short methods over the generated chat
+ * operations (docs/chat.md) and listen(), the events socket's topic chat.
+ */
+export class PbxAgentChat {
+  #api;
+
+  constructor(api) { this.#api = api; }
+
+  /** The users one may chat with (listChatUsers); resolves with the array. */
+  async users() { return (await this.#api.listChatUsers()).users || []; }
+
+  /** The user's rooms, the most recently active first, with unread counts (listChatRooms); resolves with the array. */
+  async rooms() { return (await this.#api.listChatRooms()).rooms || []; }
+
+  /** One room (getChatRoom). */
+  room(id) { return this.#api.getChatRoom({ id }); }
+
+  /** The direct room with userId, found or created (createChatRoom, kind direct). */
+  open(userId) { return this.#api.createChatRoom({}, { kind: 'direct', members: [userId] }); }
+
+  /** A new group room named name with members (createChatRoom, kind group); the caller is its admin. */
+  createGroup(name, members) { return this.#api.createChatRoom({}, { kind: 'group', name, members }); }
+
+  /** Renames a group and/or sets its members (updateChatRoom: {name, members}). */
+  update(id, changes) { return this.#api.updateChatRoom({ id }, changes); }
+
+  /** A page of a room's messages, oldest first (listChatMessages: before, after, limit, q). */
+  messages(id, params = {}) { return this.#api.listChatMessages({ id, ...params }); }
+
+  /**
+   * Sends text to a room (sendChatMessage). clientId (made up when not
+   * given) makes a retry idempotent: the same clientId answers the
+   * message stored the first time.
+   */
+  send(id, text, { clientId } = {}) {
+    const client_id = clientId || `js-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    return this.#api.sendChatMessage({ id }, { text, client_id });
+  }
+
+  /** Edits one's own message (editChatMessage). */
+  edit(id, mid, text) { return this.#api.editChatMessage({ id, mid }, { text }); }
+
+  /** Deletes one's own message, leaving a tombstone (deleteChatMessage). */
+  remove(id, mid) { return this.#api.deleteChatMessage({ id, mid }); }
+
+  /** Read receipt: every message up to upTo is read (markChatRead). */
+  read(id, upTo) { return this.#api.markChatRead({ id }, { up_to: upTo }); }
+
+  /** Delivery receipt: the client has every message up to upTo (markChatDelivered). */
+  delivered(id, upTo) { return this.#api.markChatDelivered({ id }, { up_to: upTo }); }
+
+  /** Tells the room's members the user is typing (chatTyping). */
+  typing(id) { return this.#api.chatTyping({ id }); }
+
+  /**
+   * The events socket on topic chat (events() with topics ['chat']):
+   * onEvent gets message_received, message_updated, message_deleted,
+   * message_delivered, message_read, typing and room_updated.
+   */
+  listen(options = {}) { return this.#api.events({ ...options, topics: ['chat'] }); }
+}
+
 /** A client of the pbxagent API. */
 export class PbxAgent {
   #base;
@@ -545,6 +608,7 @@ export class PbxAgent {
   #credentials;
   #csrf = '';
   #calls;
+  #chat;
 
   /**
    * @param {{baseUrl?: string, token?: string, fetch?: typeof fetch}} [options]
@@ -569,6 +633,9 @@ export class PbxAgent {
 
   /** The calls module: call control and live views (one per client). */
   get calls() { return this.#calls || (this.#calls = new PbxAgentCalls(this)); }
+
+  /** The chat module: rooms, messages, receipts and the chat events (one per client). */
+  get chat() { return this.#chat || (this.#chat = new PbxAgentChat(this)); }
 
   /** The absolute URL of path with query (arrays repeat the key; undefined and null are left out). */
   url(path, query = {}) {
@@ -1202,6 +1269,117 @@ export class PbxAgent {
    */
   postCampaignsByIdStop(params = {}, body = undefined, init = undefined) {
     return this.call("postCampaignsByIdStop", "POST", "/api/v1/campaigns/{id}/stop", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * The caller's chat rooms, the most recently active first, with unread counts
+   * GET /api/v1/chat/rooms
+   */
+  listChatRooms(params = {}, body = undefined, init = undefined) {
+    return this.call("listChatRooms", "GET", "/api/v1/chat/rooms", {  }, params, body, init);
+  }
+
+  /**
+   * Open the direct room with a user (found or created) or create a group
+   * POST /api/v1/chat/rooms
+   */
+  createChatRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("createChatRoom", "POST", "/api/v1/chat/rooms", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * One of the caller's rooms
+   * GET /api/v1/chat/rooms/{id}
+   * @param params.id path parameter. The room's id
+   */
+  getChatRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("getChatRoom", "GET", "/api/v1/chat/rooms/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Rename a group or set its members (its admins only)
+   * PATCH /api/v1/chat/rooms/{id}
+   * @param params.id path parameter. The room's id
+   */
+  updateChatRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("updateChatRoom", "PATCH", "/api/v1/chat/rooms/{id}", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Acknowledge that a client received the room's messages up to one (delivery receipt)
+   * POST /api/v1/chat/rooms/{id}/delivered
+   * @param params.id path parameter. The room's id
+   */
+  markChatDelivered(params = {}, body = undefined, init = undefined) {
+    return this.call("markChatDelivered", "POST", "/api/v1/chat/rooms/{id}/delivered", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * A page of a room's messages, oldest first
+   * GET /api/v1/chat/rooms/{id}/messages
+   * @param params.id path parameter. The room's id
+   * @param params.before query parameter. Messages older than this message id
+   * @param params.after query parameter. Messages newer than this message id
+   * @param params.limit query parameter. Messages per page, 1–200 (default 50)
+   * @param params.q query parameter. Only messages whose text holds this, in any case
+   */
+  listChatMessages(params = {}, body = undefined, init = undefined) {
+    return this.call("listChatMessages", "GET", "/api/v1/chat/rooms/{id}/messages", { p: ["id"], q: ["before", "after", "limit", "q"] }, params, body, init);
+  }
+
+  /**
+   * Send a message to a room
+   * POST /api/v1/chat/rooms/{id}/messages
+   * @param params.id path parameter. The room's id
+   */
+  sendChatMessage(params = {}, body = undefined, init = undefined) {
+    return this.call("sendChatMessage", "POST", "/api/v1/chat/rooms/{id}/messages", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Edit one's own message
+   * PATCH /api/v1/chat/rooms/{id}/messages/{mid}
+   * @param params.id path parameter. The room's id
+   * @param params.mid path parameter. The message's id
+   */
+  editChatMessage(params = {}, body = undefined, init = undefined) {
+    return this.call("editChatMessage", "PATCH", "/api/v1/chat/rooms/{id}/messages/{mid}", { p: ["id", "mid"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Delete one's own message
+   * DELETE /api/v1/chat/rooms/{id}/messages/{mid}
+   * @param params.id path parameter. The room's id
+   * @param params.mid path parameter. The message's id
+   */
+  deleteChatMessage(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteChatMessage", "DELETE", "/api/v1/chat/rooms/{id}/messages/{mid}", { p: ["id", "mid"] }, params, body, init);
+  }
+
+  /**
+   * Mark the room read up to a message (read receipt)
+   * POST /api/v1/chat/rooms/{id}/read
+   * @param params.id path parameter. The room's id
+   */
+  markChatRead(params = {}, body = undefined, init = undefined) {
+    return this.call("markChatRead", "POST", "/api/v1/chat/rooms/{id}/read", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Tell the room's members the caller is typing
+   * POST /api/v1/chat/rooms/{id}/typing
+   * @param params.id path parameter. The room's id
+   */
+  chatTyping(params = {}, body = undefined, init = undefined) {
+    return this.call("chatTyping", "POST", "/api/v1/chat/rooms/{id}/typing", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * The users the caller may chat with
+   * GET /api/v1/chat/users
+   */
+  listChatUsers(params = {}, body = undefined, init = undefined) {
+    return this.call("listChatUsers", "GET", "/api/v1/chat/users", {  }, params, body, init);
   }
 
   /**

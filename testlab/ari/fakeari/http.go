@@ -268,9 +268,10 @@ func init() {
 		"recordings.copyStored":    (*Server).hStoredCopy,
 		"recordings.deleteStored":  (*Server).hStoredDelete,
 
-		"endpoints.list":       (*Server).hEndpointList,
-		"endpoints.listByTech": (*Server).hEndpointList,
-		"endpoints.get":        (*Server).hEndpointGet,
+		"endpoints.list":        (*Server).hEndpointList,
+		"endpoints.listByTech":  (*Server).hEndpointList,
+		"endpoints.get":         (*Server).hEndpointGet,
+		"endpoints.sendMessage": (*Server).hSendMessage,
 
 		"deviceStates.list":   (*Server).hDeviceList,
 		"deviceStates.get":    (*Server).hDeviceGet,

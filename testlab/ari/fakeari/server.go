@@ -76,6 +76,7 @@ type Server struct {
 	// endpoints' states set by SetEndpointState (default online).
 	presence map[string]string
 	epStates map[string]string
+	messages []TextMessage // sent with PUT /endpoints/sendMessage
 	problems []spec.Problem
 	stats    Stats
 	closed   bool

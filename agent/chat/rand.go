@@ -1,0 +1,6 @@
+package chat
+
+import "crypto/rand"
+
+// Read implements io.Reader.
+func (cryptoReader) Read(p []byte) (int, error) { return rand.Read(p) }

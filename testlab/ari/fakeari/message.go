@@ -1,0 +1,47 @@
+package fakeari
+
+import (
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// TextMessage is a message sent with PUT /endpoints/sendMessage.
+type TextMessage struct {
+	To, From, Body string
+	Variables      map[string]string
+}
+
+// messageTechs are the technologies with a message handler in a stock
+// Asterisk 22 (res_pjsip_messaging "pjsip", chan_sip is gone; res_xmpp
+// "xmpp"): ast_msg_send looks the handler up by the part of to before ':'.
+var messageTechs = []string{"pjsip", "xmpp"}
+
+// hSendMessage implements ast_ari_endpoints_send_message and send_message
+// of res/ari/resource_endpoints.c (Asterisk 22): an empty to is 400 "To
+// must be specified"; otherwise the message is handed to ast_msg_send and
+// the answer is 202 Accepted. When ast_msg_send fails (no handler for the
+// technology), send_message sets a 404 and then overwrites it with the
+// 202 (it does not return after the error), so a client never sees the
+// failure: the stand-in answers 202 too and records nothing.
+// https://github.com/asterisk/asterisk/blob/master/res/ari/resource_endpoints.c
+func (s *Server) hSendMessage(r *request) response {
+	to := r.q.Get("to")
+	if to == "" {
+		return fail(http.StatusBadRequest, "To must be specified")
+	}
+	tech, _, _ := strings.Cut(to, ":")
+	if slices.Contains(messageTechs, strings.ToLower(tech)) {
+		s.messages = append(s.messages, TextMessage{To: to, From: r.q.Get("from"), Body: r.q.Get("body"), Variables: maps.Clone(r.vars)})
+	}
+	return response{http.StatusAccepted, nil}
+}
+
+// Messages returns the messages sent through PUT /endpoints/sendMessage,
+// oldest first.
+func (s *Server) Messages() []TextMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.messages)
+}
