@@ -220,7 +220,8 @@ var tsReserved = map[string]bool{"Error": true, "Promise": true, "Response": tru
 	"PbxAgentErrorDetail": true, "PbxAgentEvent": true, "SubscribeOptions": true, "RequestOptions": true, "Map": true, "Set": true,
 	"Event": true, "EventTarget": true, "PbxAgentEvents": true, "EventsTopic": true, "EventsEvent": true, "EventsResync": true,
 	"EventsAck": true, "EventsOptions": true, "PbxAgentCalls": true, "PbxAgentChat": true, "PbxAgentCallsLive": true, "PbxAgentCallsEvent": true,
-	"LiveCall": true, "CallsLiveEventType": true, "CallsLiveOptions": true}
+	"LiveCall": true, "CallsLiveEventType": true, "CallsLiveOptions": true, "PbxAgentPresence": true, "PbxAgentPresenceLive": true,
+	"PbxAgentPresenceEvent": true, "PresenceLiveEventType": true, "PresenceLiveOptions": true}
 
 // nameTypes gives every schema a TypeScript name: an identifier, not a
 // global type's name, unique.

@@ -599,6 +599,220 @@ export class PbxAgentChat {
   listen(options = {}) { return this.#api.events({ ...options, topics: ['chat'] }); }
 }
 
+/** An event of a presence live view (PbxAgentPresenceLive). */
+export class PbxAgentPresenceEvent extends Event {
+  constructor(type, { presence = [], user, seq, error, state } = {}) {
+    super(type);
+    /** Every user's presence in the view after the change, in the order loaded. */
+    this.presence = presence;
+    /** The presence the event is about (presence_updated). */
+    this.user = user;
+    /** The sequence number of the socket event (0 for change, ready, resync...). */
+    this.seq = seq || 0;
+    /** The error of an error event. */
+    this.error = error;
+    /** The socket's state of a state event: connecting, open or closed. */
+    this.state = state;
+  }
+}
+
+/**
+ * A live view of presence (PbxAgentPresence.live()): GET /api/v1/presence
+ * (the caller and their roster, or the users asked) kept current by the
+ * events socket's topic presence.
+ *
+ * As the calls view: the socket subscribes first; once the server's
+ * welcome says the subscription holds, the list is requested (S: the
+ * socket's last sequence number then) and the presence_updated events
+ * that come meanwhile are held; when the list arrives, the held events
+ * after S are applied in order (each carries the user's whole presence,
+ * so the last one wins), then the live ones. After resync_required the
+ * list is loaded again.
+ */
+export class PbxAgentPresenceLive extends EventTarget {
+  #api;
+  #users;
+  #retryMs;
+  #events;
+  #presence = new Map();
+  #buffer = null;
+  #loading = null;
+  #reload = false;
+  #timer = null;
+  #closed = false;
+  #loaded = false;
+  #ready;
+  #resolveReady;
+
+  constructor(api, { users, retryMs = 3000, WebSocket, minBackoffMs, maxBackoffMs } = {}) {
+    super();
+    this.#api = api;
+    this.#users = Array.isArray(users) && users.length ? [...users] : null;
+    this.#retryMs = retryMs;
+    this.#ready = new Promise((resolve) => { this.#resolveReady = resolve; });
+    this.#events = api.events({
+      topics: ['presence'], WebSocket, minBackoffMs, maxBackoffMs,
+      onEvent: (e) => this.#event(e),
+      onResync: () => this.#load(),
+      onError: (error) => this.#emit('error', { error }),
+      onState: (state) => {
+        this.#emit('state', { state });
+        if (state === 'open' && !this.#loaded && !this.#loading) this.#load();
+      },
+    });
+  }
+
+  /** Resolves with the presence list once it is first loaded. */
+  get ready() { return this.#ready; }
+
+  /** Every user's presence in the view, in the order loaded (users who came by events after it last). */
+  get presence() { return [...this.#presence.values()]; }
+
+  /** One user's presence, or undefined. */
+  get(userId) { return this.#presence.get(userId); }
+
+  /** The events socket's state: connecting, open or closed. */
+  get state() { return this.#events.state; }
+
+  /** The events socket's last sequence number. */
+  get lastSeq() { return this.#events.lastSeq; }
+
+  /** Adds listener for type and returns a function that removes it. */
+  on(type, listener) {
+    this.addEventListener(type, listener);
+    return () => this.removeEventListener(type, listener);
+  }
+
+  /** Loads the list again (as after resync_required, or after the roster changed); resolves with it. */
+  reload() { return this.#load(); }
+
+  /** Stops the view: closes its events socket; no event is emitted after (but state closed). */
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#events.close();
+  }
+
+  #emit(type, init = {}) {
+    if (this.#closed && type !== 'state') return;
+    this.dispatchEvent(new PbxAgentPresenceEvent(type, { presence: this.presence, ...init }));
+  }
+
+  #load() {
+    if (this.#closed) return Promise.resolve(this.presence);
+    if (this.#loading) {
+      this.#reload = true;
+      return this.#loading;
+    }
+    clearTimeout(this.#timer);
+    this.#buffer = [];
+    const since = this.#events.lastSeq;
+    const query = this.#users ? { users: this.#users.join(',') } : {};
+    this.#loading = (async () => {
+      let list;
+      try {
+        list = (await this.#api.getPresence(query)).items || [];
+      } catch (error) {
+        this.#loading = null;
+        this.#reload = false;
+        if (this.#closed) return this.presence;
+        this.#buffer = [];
+        this.#emit('error', { error });
+        if (!(error instanceof PbxAgentError && (error.status === 401 || error.status === 403))) {
+          this.#timer = setTimeout(() => this.#load(), this.#retryMs);
+        }
+        return this.presence;
+      }
+      this.#loading = null;
+      if (this.#closed) return this.presence;
+      const held = (this.#buffer || []).filter((e) => e.seq > since);
+      this.#buffer = null;
+      this.#presence = new Map();
+      for (const p of list) if (p && p.user_id) this.#presence.set(p.user_id, p);
+      const first = !this.#loaded;
+      this.#loaded = true;
+      if (!first) this.#emit('resync');
+      this.#emit('change');
+      for (const e of held) this.#apply(e);
+      if (first) {
+        this.#emit('ready');
+        this.#resolveReady(this.presence);
+      }
+      if (this.#reload) {
+        this.#reload = false;
+        return this.#load();
+      }
+      return this.presence;
+    })();
+    return this.#loading;
+  }
+
+  #event(e) {
+    if (e.topic !== 'presence') return;
+    if (this.#buffer) {
+      if (this.#loading) this.#buffer.push(e);
+    } else if (this.#loaded) this.#apply(e);
+  }
+
+  #apply(e) {
+    const p = e.data;
+    if (e.type !== 'presence_updated' || !p || !p.user_id) return;
+    if (this.#users && !this.#users.includes(p.user_id)) return;
+    this.#presence.set(p.user_id, p);
+    this.#emit('presence_updated', { user: p, seq: e.seq });
+    this.#emit('change', { seq: e.seq });
+  }
+}
+
+/**
+ * The presence module (PbxAgent.presence): short methods over the
+ * generated presence operations (docs/presence.md) and live(), a view of
+ * the roster's presence kept current by the events socket.
+ */
+export class PbxAgentPresence {
+  #api;
+
+  constructor(api) { this.#api = api; }
+
+  /** Sets one's own state: available, away or dnd, with an optional message and until (a Date or RFC 3339) (setMyPresence). */
+  set(state, { message, until } = {}) {
+    return this.#api.setMyPresence({}, { state, message, until: until instanceof Date ? until.toISOString() : until });
+  }
+
+  /** Sets another user's state (setUserPresence; needs the ability change_presence). */
+  setUser(userId, state, { message, until } = {}) {
+    return this.#api.setUserPresence({ id: userId }, { state, message, until: until instanceof Date ? until.toISOString() : until });
+  }
+
+  /** The users' presence, in the order asked ('me' is the caller); without ids the caller and their roster (getPresence); resolves with the array. */
+  async get(userIds) {
+    const users = Array.isArray(userIds) ? userIds.join(',') : userIds;
+    return (await this.#api.getPresence(users ? { users } : {})).items || [];
+  }
+
+  /** The ids of the users in one's roster (getMyRoster). */
+  async roster() { return (await this.#api.getMyRoster()).users || []; }
+
+  /** Sets one's roster: whose presence_updated events one gets (setMyRoster); resolves with the ids. */
+  async setRoster(userIds) { return (await this.#api.setMyRoster({}, { users: userIds })).users || []; }
+
+  /** One's location and whom it is shared with (getMyLocation): {location?, share_with}. */
+  location() { return this.#api.getMyLocation(); }
+
+  /** Sets one's location ({lat, lon, address}; null clears it) and the ids of the users who may see it (default: nobody) (setMyLocation). */
+  setLocation(location, shareWith = []) { return this.#api.setMyLocation({}, { location, share_with: shareWith }); }
+
+  /**
+   * A live view of presence: loads GET /api/v1/presence (the caller and
+   * their roster, or options.users) and follows presence_updated on the
+   * events socket (topic presence); close() stops it.
+   * @param {{users?: string[], retryMs?: number, WebSocket?: any, minBackoffMs?: number, maxBackoffMs?: number}} [options]
+   * @returns {PbxAgentPresenceLive}
+   */
+  live(options = {}) { return new PbxAgentPresenceLive(this.#api, options); }
+}
+
 /** A client of the pbxagent API. */
 export class PbxAgent {
   #base;
@@ -608,6 +822,7 @@ export class PbxAgent {
   #csrf = '';
   #calls;
   #chat;
+  #presence;
 
   /**
    * @param {{baseUrl?: string, token?: string, fetch?: typeof fetch}} [options]
@@ -635,6 +850,9 @@ export class PbxAgent {
 
   /** The chat module: rooms, messages, receipts and the chat events (one per client). */
   get chat() { return this.#chat || (this.#chat = new PbxAgentChat(this)); }
+
+  /** The presence module: one's state, the roster, the location and live views (one per client). */
+  get presence() { return this.#presence || (this.#presence = new PbxAgentPresence(this)); }
 
   /** The absolute URL of path with query (arrays repeat the key; undefined and null are left out). */
   url(path, query = {}) {

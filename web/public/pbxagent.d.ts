@@ -254,6 +254,80 @@ export declare class PbxAgentChat {
   listen(options?: Omit<EventsOptions, 'topics'>): PbxAgentEvents;
 }
 
+/** The types of a presence live view's events. */
+export type PresenceLiveEventType = 'change' | 'ready' | 'resync' | 'state' | 'error' | 'presence_updated';
+
+/** An event of a presence live view. */
+export declare class PbxAgentPresenceEvent extends Event {
+  /** Every user's presence in the view after the change. */
+  readonly presence: Presence[];
+  /** The presence a presence_updated event is about. */
+  readonly user?: Presence;
+  /** The sequence number of the socket event (0 for the view's own events). */
+  readonly seq: number;
+  /** The error of an error event (the list could not be loaded, the socket failed). */
+  readonly error?: PbxAgentError | Error;
+  /** The socket's state of a state event. */
+  readonly state?: 'connecting' | 'open' | 'closed';
+}
+
+/** Options of PbxAgentPresence.live(). */
+export interface PresenceLiveOptions {
+  /** The users to follow (ids, 'me'); default: the caller and their roster. Only users whose presence_updated the caller gets (themselves, their roster) change live. */
+  users?: string[];
+  /** Wait before loading the list again after a failure (default 3000 ms). */
+  retryMs?: number;
+  /** A WebSocket implementation (default: globalThis.WebSocket). */
+  WebSocket?: any;
+  /** The socket's reconnect backoff (as events()). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/** A live view of presence: GET /api/v1/presence kept current by the events socket (topic presence) until close(). */
+export declare class PbxAgentPresenceLive extends EventTarget {
+  /** Resolves with the presence list once it is first loaded. */
+  readonly ready: Promise<Presence[]>;
+  /** Every user's presence in the view. */
+  readonly presence: Presence[];
+  /** The events socket's state. */
+  readonly state: 'connecting' | 'open' | 'closed';
+  /** The events socket's last sequence number. */
+  readonly lastSeq: number;
+  /** One user's presence by id. */
+  get(userId: string): Presence | undefined;
+  /** Adds a listener; returns a function that removes it. */
+  on(type: PresenceLiveEventType, listener: (event: PbxAgentPresenceEvent) => void): () => void;
+  addEventListener(type: PresenceLiveEventType, listener: (event: PbxAgentPresenceEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: PresenceLiveEventType, listener: (event: PbxAgentPresenceEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  /** Loads the list again (e.g. after the roster changed). */
+  reload(): Promise<Presence[]>;
+  /** Stops the view and closes its socket. */
+  close(): void;
+}
+
+/** The presence module (PbxAgent.presence): one's state, the roster, the location and live views. */
+export declare class PbxAgentPresence {
+  /** Sets one's own state (setMyPresence); until returns it to available. */
+  set(state: 'available' | 'away' | 'dnd', options?: { message?: string; until?: string | Date }): Promise<Presence>;
+  /** Sets another user's state (setUserPresence; ability change_presence). */
+  setUser(userId: string, state: 'available' | 'away' | 'dnd', options?: { message?: string; until?: string | Date }): Promise<Presence>;
+  /** The users' presence in the order asked ('me': the caller); without ids the caller and their roster (getPresence). */
+  get(userIds?: string[] | string): Promise<Presence[]>;
+  /** The ids in one's roster (getMyRoster). */
+  roster(): Promise<string[]>;
+  /** Sets one's roster (setMyRoster). */
+  setRoster(userIds: string[]): Promise<string[]>;
+  /** One's location and whom it is shared with (getMyLocation). */
+  location(): Promise<LocationView>;
+  /** Sets (null: clears) one's location and whom it is shared with (default nobody) (setMyLocation). */
+  setLocation(location: LocationInput | null, shareWith?: string[]): Promise<LocationView>;
+  /** A live view of presence. */
+  live(options?: PresenceLiveOptions): PbxAgentPresenceLive;
+}
+
 /** A client of the pbxagent API. */
 export declare class PbxAgent {
   constructor(options?: PbxAgentOptions);
@@ -265,6 +339,8 @@ export declare class PbxAgent {
   readonly calls: PbxAgentCalls;
   /** The chat module: rooms, messages, receipts and the chat events (one per client). */
   readonly chat: PbxAgentChat;
+  /** The presence module: one's state, the roster, the location and live views (one per client). */
+  readonly presence: PbxAgentPresence;
   /** The absolute URL of path with query. */
   url(path: string, query?: Record<string, unknown>): string;
   /** Sends one request; a status outside 2xx throws PbxAgentError. */

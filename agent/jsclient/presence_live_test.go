@@ -1,0 +1,174 @@
+package jsclient
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// presenceDoc adds getPresence, as the daemon documents it, to runtimeDoc.
+func presenceDoc(t *testing.T) []byte {
+	t.Helper()
+	var d map[string]any
+	if err := json.Unmarshal(runtimeDoc(t), &d); err != nil {
+		t.Fatal(err)
+	}
+	ok := map[string]any{"200": map[string]any{"description": "ok", "content": map[string]any{"application/json": map[string]any{}}}}
+	paths := d["paths"].(map[string]any)
+	paths["/api/v1/presence"] = map[string]any{"get": map[string]any{"operationId": "getPresence", "responses": ok,
+		"parameters": []any{map[string]any{"name": "users", "in": "query", "schema": map[string]any{"type": "string"}}}}}
+	b, _ := json.Marshal(d)
+	return b
+}
+
+// presenceFrame is an events-socket presence_updated frame.
+func presenceFrame(seq int, user, state, message string) string {
+	b, _ := json.Marshal(map[string]any{"op": "event", "seq": seq, "time": "2026-12-07T09:00:00Z", "topic": "presence", "type": "presence_updated",
+		"data": map[string]any{"user_id": user, "state": state, "message": message, "online": true, "registered": false, "devices": []any{}, "call": "idle", "updated_at": "2026-12-07T09:00:00Z"}})
+	return string(b)
+}
+
+// TestPresenceLiveInNode runs presence.live() in Node against a stand-in
+// of GET /api/v1/presence and the events socket: an update delivered while
+// the list loads is applied over the (older) list, a live update changes
+// the view and is told as presence_updated, resync_required loads the list
+// again, and close() closes the socket with 1000.
+func TestPresenceLiveInNode(t *testing.T) {
+	node, dir := nodeModule(t)
+	js, _, err := Generate(presenceDoc(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pbxagent.mjs"), js, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var mu sync.Mutex
+	var loads int
+	var queries []string
+	socket := make(chan *websocket.Conn, 1)
+	closed := make(chan websocket.StatusCode, 1)
+	var conn *websocket.Conn
+	send := func(frames ...string) {
+		for _, f := range frames {
+			if err := conn.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
+				t.Errorf("write: %v", err)
+			}
+		}
+		if err := conn.Ping(ctx); err != nil {
+			t.Errorf("ping: %v", err)
+		}
+	}
+	item := func(user, state string) map[string]any {
+		return map[string]any{"user_id": user, "state": state, "online": false, "registered": false, "devices": []any{}, "call": "idle", "updated_at": "2026-12-07T08:00:00Z"}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/events":
+			c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"pbxagent.events"}})
+			if err != nil {
+				return
+			}
+			defer c.CloseNow()
+			mu.Lock()
+			queries = append(queries, "events?"+r.URL.RawQuery)
+			mu.Unlock()
+			_ = c.Write(ctx, websocket.MessageText, []byte(`{"op":"welcome","seq":100,"topics":["presence"],"window":{"events":10000,"seconds":300}}`))
+			socket <- c
+			for {
+				if _, _, err := c.Read(ctx); err != nil {
+					closed <- websocket.CloseStatus(err)
+					return
+				}
+			}
+		case "/api/v1/presence":
+			mu.Lock()
+			loads++
+			n := loads
+			queries = append(queries, "list?"+r.URL.RawQuery)
+			mu.Unlock()
+			var items []map[string]any
+			if n == 1 {
+				conn = <-socket
+				send(presenceFrame(101, "b", "away", "lunch")) // newer than the list below
+				items = []map[string]any{item("a", "available"), item("b", "available")}
+			} else {
+				items = []map[string]any{item("a", "available"), item("b", "available"), item("c", "dnd")}
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"items": items})
+		case "/ready":
+			send(presenceFrame(102, "b", "dnd", "Board meeting"),
+				`{"op":"resync_required","since":50,"oldest":90,"seq":102}`)
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	writeScript(t, dir, `
+import { PbxAgent } from './pbxagent.mjs';
+const c = new PbxAgent({ baseUrl: process.argv[2], token: 't' });
+const out = { log: [] };
+const show = (list) => list.map((p) => p.user_id + '/' + p.state + (p.message ? ':' + p.message : '')).join(' ');
+const live = c.presence.live();
+live.on('presence_updated', (e) => out.log.push('updated ' + e.user.user_id + ' [' + show(e.presence) + ']'));
+live.on('resync', (e) => out.log.push('resync [' + show(e.presence) + ']'));
+const resynced = new Promise((resolve) => live.on('resync', resolve));
+out.ready = show(await live.ready);
+out.same = c.presence === c.presence;
+await fetch(process.argv[2] + '/ready');
+await resynced;
+out.after = show(live.presence);
+out.b = live.get('b').state;
+live.close();
+out.state = live.state;
+console.log(JSON.stringify(out));
+`)
+	stdout := runScript(t, node, dir, srv.URL, true, "node")
+	var out struct {
+		Log             []string
+		Ready, After, B string
+		Same            bool
+		State           string
+	}
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	var code websocket.StatusCode
+	select {
+	case code = <-closed:
+	case <-ctx.Done():
+		t.Fatal("the socket did not close")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	log := strings.Join(out.Log, "\n")
+	checks := []struct {
+		name string
+		ok   bool
+	}{
+		{name: "ready: the list with the update held during the load applied", ok: out.Ready == "a/available b/away:lunch"},
+		{name: "a live update changes the view", ok: strings.Contains(log, "updated b [a/available b/dnd:Board meeting]")},
+		{name: "resync reloads the list", ok: strings.Contains(log, "resync [a/available b/available c/dnd]") && out.After == "a/available b/available c/dnd"},
+		{name: "get by id", ok: out.B == "available"},
+		{name: "one presence module per client", ok: out.Same},
+		{name: "closed with 1000", ok: out.State == "closed" && code == websocket.StatusNormalClosure},
+		{name: "subscribed to presence, the list without users", ok: len(queries) == 3 && queries[0] == "events?topics=presence" && queries[1] == "list?" && queries[2] == "list?"},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("%s:\nlog:\n%s\nready %q, after %q, state %s, code %d, requests %q", c.name, log, out.Ready, out.After, out.State, code, queries)
+		}
+	}
+}
