@@ -2,11 +2,14 @@
 // (admin) opens the conversation with bob and sends a message; bob, on
 // the Chat page in his own context, sees the conversation appear with one
 // unread message without reloading, opens it and reads it, sees ada
-// typing, and answers; ada sees the answer arrive live. axe runs on both
-// pages.
+// typing, and answers; ada sees the answer arrive live. Then bob sets
+// Do not disturb on his Presence page and ada's Chat page, not reloaded,
+// shows him as Do not disturb with his message (bob is in ada's roster,
+// set through the API). axe runs on both pages.
 import { run, login, openPage, checkA11y, step, fail, env, S, fmt } from './lib.mjs';
 
 const s = S.chat;
+const P = S.presence;
 
 run(async ({ page, context, result }) => {
   const ada = page;
@@ -17,6 +20,14 @@ run(async ({ page, context, result }) => {
   bob.on('pageerror', (e) => errors.push(String(e)));
   try {
     await login(ada, env.adminUser, env.adminPassword);
+    step('ada follows bob (her roster, through the JS client\'s presence module)');
+    await ada.evaluate(async (name) => {
+      const { PbxAgent } = await import('/public/pbxagent.js');
+      const c = new PbxAgent();
+      await c.getUsersMe(); // the CSRF token
+      const bob = (await c.chat.users()).find((u) => u.username === name);
+      await c.presence.setRoster([...(await c.presence.roster()), bob.id]);
+    }, env.userUser);
     await openPage(ada, 'chat');
     await login(bob, env.userUser, env.userPassword);
     await openPage(bob, 'chat');
@@ -56,8 +67,21 @@ run(async ({ page, context, result }) => {
     await bob.getByLabel(s.message, { exact: true }).press('Enter');
     await ada.locator('#chat-messages li', { hasText: 'Yes, see you there' }).waitFor();
     result.ada_messages = await ada.locator('#chat-messages li').allInnerTexts();
+    await ada.locator('#chat-partner-presence[data-state="available"]').waitFor();
+    result.ada_sees_before = (await ada.locator('#chat-partner-presence').innerText()).trim();
     await checkA11y(ada, 'chat: conversation');
     await checkA11y(bob, 'chat: conversation (bob)');
+
+    step('bob sets Do not disturb: ada sees it live on her Chat page');
+    await openPage(bob, 'presence');
+    await bob.getByLabel(P.state, { exact: true }).selectOption('dnd');
+    await bob.getByLabel(P.message, { exact: true }).fill('Board meeting');
+    await bob.locator('#presence-save').click();
+    await bob.locator('#presence-current[data-state="dnd"]').waitFor();
+    await ada.locator('#chat-partner-presence[data-state="dnd"]').waitFor();
+    result.ada_sees = (await ada.locator('#chat-partner-presence').innerText()).trim();
+    result.ada_list_sees = (await ada.locator('#chat-rooms .chat-presence').first().innerText()).trim();
+    await checkA11y(ada, 'chat: partner in do not disturb');
     if (errors.length) fail(`uncaught exceptions in bob's page: ${errors.join(' | ')}`);
   } finally {
     await other.close().catch(() => {});

@@ -5,7 +5,12 @@
 // events socket (topic chat: message_received, typing, room_updated…),
 // and the room list is polled every 5 s so that it stays right while the
 // socket is down. Messages shown are acknowledged (…/delivered) and, the
-// conversation being open, read (…/read). For every signed-in user.
+// conversation being open, read (…/read). Each direct conversation shows
+// the partner's presence as text (Available, Away, Do not disturb, with
+// their message): live from the presence module's view of one's roster
+// (client.presence.live(): the events socket's presence_updated), and
+// for partners outside the roster loaded with the room list (every 5 s).
+// For every signed-in user.
 
 const POLL_MS = 5000;
 const TYPING_SHOW_MS = 5000;
@@ -17,7 +22,8 @@ export default {
   adminOnly: false,
   allowed: (u) => ['admin', 'supervisor', 'user'].includes(u.role),
   async render(root, ctx) {
-    const { ui, s, client } = ctx;
+    const { ui, s, client, strings } = ctx;
+    const stateNames = (strings.presence && strings.presence.states) || {};
     const { h } = ui;
     const me = await client.getUsersMe();
     const contacts = (await client.listChatUsers()).users || [];
@@ -59,7 +65,8 @@ export default {
     const text = ui.field({ label: s.message, name: 'text', type: 'textarea', id: 'chat-text', rows: '2', maxlength: '4096' });
     const sendForm = h('form', { id: 'chat-send-form', 'aria-label': s.send, hidden: true },
       text.el, ui.button(s.send, undefined, { type: 'submit', kind: 'primary', id: 'chat-send' }));
-    const convSec = h('section', { 'aria-labelledby': 'chat-conv-h', id: 'chat-conversation' }, convHeading, logBox, typing, sendForm);
+    const convPresence = h('p', { id: 'chat-partner-presence', 'aria-live': 'polite' });
+    const convSec = h('section', { 'aria-labelledby': 'chat-conv-h', id: 'chat-conversation' }, convHeading, convPresence, logBox, typing, sendForm);
     root.append(listSec, convSec);
 
     function title(r) {
@@ -68,19 +75,60 @@ export default {
       return names.get(other) || other || s.none;
     }
 
+    function partner(r) {
+      return r && r.kind !== 'group' ? (r.members || []).find((m) => m !== me.id) : undefined;
+    }
+
+    // ---- the partners' presence ----
+    const presence = new Map(); // user id -> presence
+    let followed = new Set(); // the users the live view follows (me and my roster)
+
+    function presenceText(p) {
+      const state = stateNames[p.state] || p.state;
+      return p.message ? ui.fmt(s.presenceWithMessage, { state, message: p.message }) : state;
+    }
+
+    function renderPresence() {
+      for (const el of list.querySelectorAll('[data-partner]')) {
+        const p = presence.get(el.dataset.partner);
+        el.textContent = p ? ui.fmt(s.presenceInList, { presence: presenceText(p) }) : '';
+        el.dataset.state = p ? p.state : '';
+      }
+      const p = presence.get(partner(rooms.find((x) => x.id === open)));
+      convPresence.textContent = p ? ui.fmt(s.partnerPresence, { name: names.get(p.user_id) || p.user_id, presence: presenceText(p) }) : '';
+      convPresence.dataset.state = p ? p.state : '';
+    }
+
+    // Partners outside the roster get no presence_updated: loaded with the room list.
+    async function loadOthersPresence() {
+      if (!client.presence) return;
+      const missing = [...new Set(rooms.map(partner).filter((id) => id && !followed.has(id)))];
+      if (!missing.length) return;
+      try {
+        for (const p of await client.presence.get(missing)) if (!followed.has(p.user_id)) presence.set(p.user_id, p);
+      } catch {
+        return; // presence is extra: the chat works without it
+      }
+      renderPresence();
+    }
+
     function renderRooms() {
       list.replaceChildren(...(rooms.length ? rooms.map((r) => {
         const label = r.unread ? ui.fmt(s.roomUnread, { name: title(r), n: r.unread }) : title(r);
+        const other = partner(r);
         return h('li', { dataset: { room: r.id, unread: String(r.unread || 0) } },
-          ui.button(label, () => show(r.id), { kind: 'link', 'aria-current': r.id === open ? 'true' : undefined }));
+          ui.button(label, () => show(r.id), { kind: 'link', 'aria-current': r.id === open ? 'true' : undefined }),
+          other ? h('span', { class: 'muted chat-presence', dataset: { partner: other } }) : '');
       }) : [h('li', { class: 'muted' }, s.noRooms)]));
       list.dataset.count = String(rooms.length);
+      renderPresence();
     }
 
     async function loadRooms() {
       const res = await client.listChatRooms();
       rooms = res.rooms || [];
       renderRooms();
+      await loadOthersPresence();
     }
 
     function line(m) {
@@ -105,6 +153,7 @@ export default {
       open = id;
       const r = rooms.find((x) => x.id === id);
       convHeading.textContent = r ? ui.fmt(s.conversationWith, { name: title(r) }) : s.none;
+      renderPresence();
       sendForm.hidden = false;
       typing.textContent = '';
       const page = await client.listChatMessages({ id, limit: 50 });
@@ -174,6 +223,17 @@ export default {
       }
     }
 
+    let plive = null;
+    if (client.presence && typeof client.events === 'function') {
+      plive = client.presence.live();
+      plive.on('change', (e) => {
+        followed = new Set(e.presence.map((p) => p.user_id));
+        for (const p of e.presence) presence.set(p.user_id, p);
+        renderPresence();
+      });
+      plive.on('state', (e) => { root.dataset.presenceSocket = e.state; });
+      plive.on('error', () => {});
+    }
     await loadRooms();
     ctx.live(loadRooms, POLL_MS);
     let sock = null;
@@ -192,6 +252,7 @@ export default {
     return () => {
       clearTimeout(typingTimer);
       if (sock) sock.close();
+      if (plive) plive.close();
     };
   },
 };

@@ -615,6 +615,9 @@ export default {
     send: 'Send',
     deleted: 'Message deleted',
     typing: '{name} is typing…',
+    presenceWithMessage: '{state}: {message}',
+    presenceInList: ' — {presence}',
+    partnerPresence: '{name}: {presence}',
   },
   users: {
     title: 'Users',
