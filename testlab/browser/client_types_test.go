@@ -12,7 +12,7 @@ import (
 
 // clientUse is TypeScript that uses the generated client's declarations as
 // an application would; it must compile under --strict.
-const clientUse = `import { PbxAgent, PbxAgentError, type ContactView, type LoginResponse, type LiveCall, type PbxAgentCallsEvent } from './pbxagent.js';
+const clientUse = `import { PbxAgent, PbxAgentError, type ContactView, type LoginResponse, type LiveCall, type PbxAgentCallsEvent, type Presence } from './pbxagent.js';
 const api = new PbxAgent({ baseUrl: 'https://pbx.example.com', token: 't' });
 export async function use(): Promise<string> {
   const me: LoginResponse = await api.postLogin({}, { username: 'ada', password: 'secret' });
@@ -39,8 +39,16 @@ export async function use(): Promise<string> {
   await api.calls.record(call.id, 'pause');
   const hist = await api.calls.history({ direction: 'inbound', limit: 10 });
   live.close();
+  await api.presence.set('dnd', { message: 'Board meeting', until: new Date() });
+  const roster: string[] = await api.presence.setRoster([...(await api.presence.roster()), 'u2']);
+  await api.presence.setLocation({ lat: 47.3769, lon: 8.5417 }, roster);
+  const plive = api.presence.live();
+  const seen: Presence[] = await plive.ready;
+  plive.on('presence_updated', (e) => console.log(e.user?.state, e.presence.length, e.seq));
+  plive.close();
+  const who: Presence[] = await api.presence.get(['me', 'u2']);
   try { await api.getUsersMe(); } catch (e) { if (e instanceof PbxAgentError) return e.code + e.details.map((d) => d.field).join() + e.requestId; }
-  return me.csrf_token + c.display_name + csv + String(gone) + ack.topics.join() + last + calls.map((x) => x.state).join() + hist.calls.length;
+  return me.csrf_token + c.display_name + csv + String(gone) + ack.topics.join() + last + calls.map((x) => x.state).join() + hist.calls.length + seen.length + who[0].call;
 }
 `
 
@@ -54,6 +62,8 @@ var clientMisuse = []string{
 	`api.calls.record('x', 'begin');`,                                          // no such recording action
 	`api.calls.live().on('call_exploded', () => {});`,                          // no such live-view event
 	`const s: number = (await api.calls.place('200')).state;`,                  // a call's state is a string
+	`api.presence.set('busy');`,                                                // no such presence state
+	`api.presence.live().on('presence_exploded', () => {});`,                   // no such presence live-view event
 }
 
 // TestClientDeclarations compiles TypeScript against web/public/pbxagent.d.ts
