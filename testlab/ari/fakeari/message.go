@@ -24,7 +24,8 @@ var messageTechs = []string{"pjsip", "xmpp"}
 // and when that fails (main/message.c: "Unknown message tech" when no
 // handler has the technology before ':') the answer is 404 "Endpoint not
 // found", else 202 Accepted. A real Asterisk 22.10.1 without PJSIP
-// answers 404 to "pjsip:101" and "local:101@desks" alike.
+// answers 404 to "pjsip:101" and "local:101@desks" alike. (Before
+// Asterisk 20, commit 61116d5dbc, send_message went on to answer 202.)
 // https://github.com/asterisk/asterisk/blob/22.10.1/res/ari/resource_endpoints.c
 func (s *Server) hSendMessage(r *request) response {
 	to := r.q.Get("to")
