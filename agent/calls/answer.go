@@ -55,14 +55,8 @@ func normMAC(mac string) string {
 
 func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
 	var in AnswerInput
-	if r.ContentLength != 0 {
-		if !platform.RequireContentType(w, r, "application/json") {
-			return
-		}
-		if err := platform.DecodeJSON(r, &in); err != nil {
-			platform.WriteErr(w, r, err)
-			return
-		}
+	if !decodeOptional(w, r, &in) {
+		return
 	}
 	c, err := h.eng.UserRinging(viewer(r), r.PathValue("id"))
 	if err != nil {

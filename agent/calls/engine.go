@@ -295,6 +295,20 @@ func (e *Engine) inStasis(ctx context.Context, ch ari.Channel, args []string) {
 	e.mu.Unlock()
 }
 
+// takeUserLeg makes chanID, which answered, the user's leg of s and
+// answers the user's other legs, still ringing. Called with mu.
+func takeUserLeg(s *session, chanID string) []string {
+	s.userLeg = chanID
+	s.call.Device = s.userLegs[chanID]
+	var others []string
+	for id := range s.userLegs {
+		if id != chanID {
+			others = append(others, id)
+		}
+	}
+	return others
+}
+
 // userAnswered: the first of the user's legs to answer wins, the others
 // stop ringing; the destination is originated at once, then the bridge is
 // made and the user's leg put in it. Called with mu held; unlocks it.
@@ -304,14 +318,7 @@ func (e *Engine) userAnswered(ctx context.Context, s *session, chanID string, st
 		e.hangup(ctx, chanID, ari.ReasonNormal)
 		return
 	}
-	s.userLeg = chanID
-	s.call.Device = s.userLegs[chanID]
-	var others []string
-	for id := range s.userLegs {
-		if id != chanID {
-			others = append(others, id)
-		}
-	}
+	others := takeUserLeg(s, chanID)
 	s.farLeg = s.call.ID + "-far"
 	s.bridge = s.call.ID + "-bridge"
 	e.legs[s.farLeg] = s.call.ID

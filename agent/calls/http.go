@@ -165,21 +165,8 @@ func (h *Handler) place(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
-	eps, err := h.devices.Endpoints(r.Context(), p.UserID)
-	if err != nil {
-		platform.WriteErr(w, r, err)
-		return
-	}
-	devices := eps
-	if in.Device != "" {
-		if !slices.Contains(eps, in.Device) {
-			platform.WriteErr(w, r, platform.Invalid("unknown device", platform.FieldError{Field: "device", Message: "is not one of your devices (devices.endpoints)"}))
-			return
-		}
-		devices = []string{in.Device}
-	}
-	if len(devices) == 0 {
-		platform.WriteError(w, r, http.StatusConflict, platform.CodeConflict, "you have no device to ring: an administrator adds one to your devices.endpoints", nil)
+	devices, ok := h.ringDevices(w, r, p.UserID, in.Device)
+	if !ok {
 		return
 	}
 	c, err := h.eng.Place(r.Context(), PlaceRequest{UserID: p.UserID, Devices: devices, To: in.To})
@@ -239,4 +226,46 @@ func (h *Handler) dtmf(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// ringDevices answers the devices of userID to ring: device alone when
+// given (it must be one of the user's devices.endpoints), else all of
+// them. It writes the error (400 naming device, 409 without devices) and
+// answers false when there is none to ring.
+func (h *Handler) ringDevices(w http.ResponseWriter, r *http.Request, userID, device string) ([]string, bool) {
+	eps, err := h.devices.Endpoints(r.Context(), userID)
+	if err != nil {
+		platform.WriteErr(w, r, err)
+		return nil, false
+	}
+	devices := eps
+	if device != "" {
+		if !slices.Contains(eps, device) {
+			platform.WriteErr(w, r, platform.Invalid("unknown device", platform.FieldError{Field: "device", Message: "is not one of your devices (devices.endpoints)"}))
+			return nil, false
+		}
+		devices = []string{device}
+	}
+	if len(devices) == 0 {
+		platform.WriteError(w, r, http.StatusConflict, platform.CodeConflict, "you have no device to ring: an administrator adds one to your devices.endpoints", nil)
+		return nil, false
+	}
+	return devices, true
+}
+
+// decodeOptional decodes a JSON body into v when the request has one (an
+// empty body leaves v as it is). It writes the error and answers false on
+// a wrong content type or bad JSON.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) bool {
+	if r.ContentLength == 0 {
+		return true
+	}
+	if !platform.RequireContentType(w, r, "application/json") {
+		return false
+	}
+	if err := platform.DecodeJSON(r, v); err != nil {
+		platform.WriteErr(w, r, err)
+		return false
+	}
+	return true
 }

@@ -490,14 +490,7 @@ func (e *Engine) dialplanInStasis(ctx context.Context, s *session, chanID string
 		e.hangup(ctx, chanID, ari.ReasonAnsweredElsewhere)
 		return
 	}
-	s.userLeg = chanID
-	s.call.Device = s.userLegs[chanID]
-	var others []string
-	for l := range s.userLegs {
-		if l != chanID {
-			others = append(others, l)
-		}
-	}
+	others := takeUserLeg(s, chanID)
 	s.bridge = id + "-bridge"
 	e.bridges[s.bridge] = true
 	caller := s.in.caller

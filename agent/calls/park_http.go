@@ -2,7 +2,6 @@ package calls
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
 )
@@ -38,14 +37,8 @@ func (h *Handler) park(w http.ResponseWriter, r *http.Request) { h.act(w, r, h.e
 
 func (h *Handler) pickup(w http.ResponseWriter, r *http.Request) {
 	var in PickupInput
-	if r.ContentLength != 0 {
-		if !platform.RequireContentType(w, r, "application/json") {
-			return
-		}
-		if err := platform.DecodeJSON(r, &in); err != nil {
-			platform.WriteErr(w, r, err)
-			return
-		}
+	if !decodeOptional(w, r, &in) {
+		return
 	}
 	p, _ := platform.PrincipalFrom(r.Context())
 	if p.UserID == "" {
@@ -57,21 +50,8 @@ func (h *Handler) pickup(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
-	eps, err := h.devices.Endpoints(r.Context(), p.UserID)
-	if err != nil {
-		platform.WriteErr(w, r, err)
-		return
-	}
-	devices := eps
-	if in.Device != "" {
-		if !slices.Contains(eps, in.Device) {
-			platform.WriteErr(w, r, platform.Invalid("unknown device", platform.FieldError{Field: "device", Message: "is not one of your devices (devices.endpoints)"}))
-			return
-		}
-		devices = []string{in.Device}
-	}
-	if len(devices) == 0 {
-		platform.WriteError(w, r, http.StatusConflict, platform.CodeConflict, "you have no device to ring: an administrator adds one to your devices.endpoints", nil)
+	devices, ok := h.ringDevices(w, r, p.UserID, in.Device)
+	if !ok {
 		return
 	}
 	c, err := h.eng.Pickup(r.Context(), viewer(r), r.PathValue("id"), p.UserID, devices)
