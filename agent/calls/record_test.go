@@ -65,31 +65,6 @@ func (s *sinkLog) awaitFinal(t *testing.T, name string) RecordingEnd {
 	}
 }
 
-// awaitN waits for the n-th event of type typ about call id.
-func (r *recorder) awaitN(t *testing.T, typ, id string, n int) published {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		r.mu.Lock()
-		seen := 0
-		for _, e := range r.evs {
-			if e.typ == typ && e.call.ID == id {
-				if seen++; seen == n {
-					r.mu.Unlock()
-					return e
-				}
-			}
-		}
-		ch := r.change
-		r.mu.Unlock()
-		select {
-		case <-ch:
-		case <-deadline:
-			t.Fatalf("no %s #%d for %s; got %v", typ, n, id, r.types(id))
-		}
-	}
-}
-
 // TestRecordLifecycle: start records the call's bridge under
 // "<call id>-1" (wav, Asterisk's live recording); pause and resume go to
 // the live recording; stop stores it; each step publishes its event and

@@ -471,14 +471,6 @@ func (s *Service) publish(ctx context.Context, u User) {
 	}
 }
 
-func cloneSet(m map[string]bool) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 // Available reports whether a call may ring userID: false while they
 // are in DND (the calls engine hands such a call back to the dialplan).
 func (s *Service) Available(userID string) bool {
