@@ -478,6 +478,9 @@ func (s *Server) getVarLocked(c *channel, name string) (string, bool) {
 		return v, true
 	}
 	if strings.HasSuffix(name, ")") {
+		if v, ok := s.funcReadLocked(name); ok { // presence.go
+			return v, true
+		}
 		// Other dialplan functions read as what was last written, else "".
 		return c.written[name], true
 	}

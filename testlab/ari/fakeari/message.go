@@ -19,22 +19,24 @@ type TextMessage struct {
 var messageTechs = []string{"pjsip", "xmpp"}
 
 // hSendMessage implements ast_ari_endpoints_send_message and send_message
-// of res/ari/resource_endpoints.c (Asterisk 22): an empty to is 400 "To
-// must be specified"; otherwise the message is handed to ast_msg_send and
-// the answer is 202 Accepted. When ast_msg_send fails (no handler for the
-// technology), send_message sets a 404 and then overwrites it with the
-// 202 (it does not return after the error), so a client never sees the
-// failure: the stand-in answers 202 too and records nothing.
-// https://github.com/asterisk/asterisk/blob/master/res/ari/resource_endpoints.c
+// of res/ari/resource_endpoints.c (Asterisk 22.10.1): an empty to is 400
+// "To must be specified"; otherwise the message is handed to ast_msg_send,
+// and when that fails (main/message.c: "Unknown message tech" when no
+// handler has the technology before ':') the answer is 404 "Endpoint not
+// found", else 202 Accepted. A real Asterisk 22.10.1 without PJSIP
+// answers 404 to "pjsip:101" and "local:101@desks" alike. (Before
+// Asterisk 20, commit 61116d5dbc, send_message went on to answer 202.)
+// https://github.com/asterisk/asterisk/blob/22.10.1/res/ari/resource_endpoints.c
 func (s *Server) hSendMessage(r *request) response {
 	to := r.q.Get("to")
 	if to == "" {
 		return fail(http.StatusBadRequest, "To must be specified")
 	}
 	tech, _, _ := strings.Cut(to, ":")
-	if slices.Contains(messageTechs, strings.ToLower(tech)) {
-		s.messages = append(s.messages, TextMessage{To: to, From: r.q.Get("from"), Body: r.q.Get("body"), Variables: maps.Clone(r.vars)})
+	if !slices.Contains(messageTechs, strings.ToLower(tech)) {
+		return fail(http.StatusNotFound, "Endpoint not found")
 	}
+	s.messages = append(s.messages, TextMessage{To: to, From: r.q.Get("from"), Body: r.q.Get("body"), Variables: maps.Clone(r.vars)})
 	return response{http.StatusAccepted, nil}
 }
 

@@ -19,8 +19,9 @@ func TestSendMessageAsAsteriskAnswersIt(t *testing.T) {
 	}{
 		{name: "pjsip", query: "to=pjsip:101&from=sip:102&body=hi", status: 202, sent: 1},
 		{name: "no to", query: "from=sip:102&body=hi", status: 400, sent: 1},
-		// ast_msg_send fails, and send_message answers 202 all the same.
-		{name: "unknown technology", query: "to=iax2:101&from=sip:102&body=hi", status: 202, sent: 1},
+		// ast_msg_send fails: send_message answers 404 (Asterisk 22.10.1).
+		{name: "unknown technology", query: "to=iax2:101&from=sip:102&body=hi", status: 404, sent: 1},
+		{name: "Local channel", query: "to=local:101@desks&from=102&body=hi", status: 404, sent: 1},
 		{name: "xmpp", query: "to=xmpp:a@example.com&from=sip:102", status: 202, sent: 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

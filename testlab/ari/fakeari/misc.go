@@ -120,9 +120,25 @@ func (s *Server) hDeviceList(_ *request) response {
 	return ok(out)
 }
 
+// stasisDevice splits an ARI-controlled device name: res_stasis_device_state.c
+// matches the "Stasis:" scheme with strncasecmp and keeps the device in
+// astdb under the name after it, listing it as "Stasis:<name>". ok is
+// false for another scheme.
+func stasisDevice(n string) (canonical string, ok bool) {
+	const scheme = "Stasis:"
+	if len(n) < len(scheme) || !strings.EqualFold(n[:len(scheme)], scheme) {
+		return "", false
+	}
+	return scheme + n[len(scheme):], true
+}
+
 func (s *Server) hDeviceGet(r *request) response {
 	n := r.p("deviceName")
-	st, found := s.devices[n]
+	key := n
+	if c, ok := stasisDevice(n); ok {
+		key = c
+	}
+	st, found := s.devices[key]
 	if !found {
 		st = "UNKNOWN"
 	}
@@ -130,13 +146,13 @@ func (s *Server) hDeviceGet(r *request) response {
 }
 
 func (s *Server) hDeviceUpdate(r *request) response {
-	n := r.p("deviceName")
 	// res/res_stasis_device_state.c stasis_app_device_state_update: the
 	// "Stasis:" prefix in any case, a name after it, a known state.
-	if len(n) < len("Stasis:") || !strings.EqualFold(n[:len("Stasis:")], "Stasis:") {
+	n, ok := stasisDevice(r.p("deviceName"))
+	if !ok {
 		return fail(http.StatusConflict, "Uncontrolled device specified")
 	}
-	if n == n[:len("Stasis:")] {
+	if n == "Stasis:" {
 		return fail(http.StatusNotFound, "Device name is missing")
 	}
 	st := r.q.Get("deviceState")
@@ -146,10 +162,12 @@ func (s *Server) hDeviceUpdate(r *request) response {
 	if !knownDeviceState(st) {
 		return fail(http.StatusInternalServerError, "Unknown device")
 	}
+	// Read back as ast_devstate_str spells the state.
+	st = strings.ToUpper(st)
 	s.devices[n] = st
 	apps := map[string]bool{}
 	for name, a := range s.apps {
-		if a.devices[n] {
+		if a.devices[n] || a.devices[r.p("deviceName")] {
 			apps[name] = true
 		}
 	}
@@ -157,15 +175,30 @@ func (s *Server) hDeviceUpdate(r *request) response {
 	return noContent()
 }
 
+// hDeviceDelete is stasis_app_device_state_delete: a device that has no
+// cached state (never set, or deleted already) is
+// STASIS_DEVICE_STATE_UNKNOWN, which ast_ari_device_states_delete answers
+// 204 like a deletion (res/ari/resource_device_states.c); only an empty
+// name is 404.
 func (s *Server) hDeviceDelete(r *request) response {
-	n := r.p("deviceName")
-	if !strings.HasPrefix(n, "Stasis:") {
+	n, ok := stasisDevice(r.p("deviceName"))
+	if !ok {
 		return fail(http.StatusConflict, "Uncontrolled device specified")
 	}
-	if _, found := s.devices[n]; !found {
+	if n == "Stasis:" {
 		return fail(http.StatusNotFound, "Device name is missing")
 	}
-	delete(s.devices, n)
+	if _, found := s.devices[n]; found {
+		delete(s.devices, n)
+		// ast_devstate_changed(AST_DEVICE_UNKNOWN, …) "for delete".
+		apps := map[string]bool{}
+		for name, a := range s.apps {
+			if a.devices[n] || a.devices[r.p("deviceName")] {
+				apps[name] = true
+			}
+		}
+		s.emit(apps, &ari.DeviceStateChanged{Header: ari.Header{Type: "DeviceStateChanged"}, DeviceState: ari.DeviceState{Name: n, State: "UNKNOWN"}})
+	}
 	return noContent()
 }
 

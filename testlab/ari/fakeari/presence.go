@@ -1,6 +1,7 @@
 package fakeari
 
 import (
+	"encoding/base64"
 	"slices"
 	"strings"
 
@@ -126,4 +127,79 @@ func (s *Server) SetEndpointState(endpoint, state string) {
 	}
 	e := s.endpointLocked(endpoint)
 	s.emit(apps, &ari.EndpointStateChange{Header: ari.Header{Type: "EndpointStateChange"}, Endpoint: e})
+}
+
+// funcReadLocked evaluates, for a channel's GET /channels/{id}/variable,
+// the dialplan functions the presence feature's hints use; false for the
+// others.
+//
+// PRESENCE_STATE(provider,field[,options]) is func_presencestate.c
+// presence_read over custom_presence_callback: a CustomPresence provider
+// never written reads as not_set; field value is the state as
+// ast_presence_state2str spells it (lower case), subtype and message are
+// decoded when written with option e and encoded again when read with it.
+// DEVICE_STATE(device) is func_devstate.c devstate_read: the state as
+// ast_devstate_str spells it, UNKNOWN when none is cached.
+func (s *Server) funcReadLocked(name string) (string, bool) {
+	upper := strings.ToUpper(name)
+	switch {
+	case strings.HasPrefix(upper, "DEVICE_STATE("):
+		dev := strings.TrimSuffix(name[len("DEVICE_STATE("):], ")")
+		if c, ok := stasisDevice(dev); ok {
+			dev = c
+		}
+		if st, ok := s.devices[dev]; ok {
+			return st, true
+		}
+		return "UNKNOWN", true
+	case strings.HasPrefix(upper, "PRESENCE_STATE("):
+		args := strings.Split(strings.TrimSuffix(name[len("PRESENCE_STATE("):], ")"), ",")
+		if len(args) < 2 {
+			return "", true // presence_read fails: Asterisk logs a warning
+		}
+		const prefix = "CustomPresence:"
+		provider, field := args[0], args[1]
+		encode := len(args) > 2 && strings.Contains(args[2], "e")
+		if len(provider) < len(prefix) || !strings.EqualFold(provider[:len(prefix)], prefix) {
+			return "", true // a provider the stand-in does not model
+		}
+		stored, ok := s.presence[provider[len(prefix):]]
+		if !ok {
+			stored = "not_set"
+		}
+		parts := strings.SplitN(stored, ",", 4)
+		for len(parts) < 4 {
+			parts = append(parts, "")
+		}
+		state, subtype, message := strings.ToLower(parts[0]), parts[1], parts[2]
+		if strings.Contains(parts[3], "e") {
+			subtype, message = decode64(subtype), decode64(message)
+		}
+		out := ""
+		switch {
+		case subtype != "" && strings.EqualFold(field, "subtype"):
+			out = subtype
+		case message != "" && strings.EqualFold(field, "message"):
+			out = message
+		case strings.EqualFold(field, "value"):
+			return state, true
+		default:
+			return "", true
+		}
+		if encode {
+			out = base64.StdEncoding.EncodeToString([]byte(out))
+		}
+		return out, true
+	}
+	return "", false
+}
+
+// decode64 is ast_base64decode as custom_presence_callback uses it: what
+// does not decode reads as empty.
+func decode64(v string) string {
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
