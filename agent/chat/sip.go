@@ -112,12 +112,19 @@ func (x *sipSender) send(ctx context.Context, j sipJob) {
 // sipURI is the ARI address of an endpoint: "PJSIP/101" is "pjsip:101"
 // (ARI's sendMessage takes tech:resource, the technology in lower case:
 // https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#sendmessage).
+// Only technologies with a message handler take one (PJSIP, and chan_sip
+// on Asterisk before 21): to a Local or IAX2 endpoint Asterisk answers
+// 404 "Endpoint not found", so none is tried.
 func sipURI(ep string) (string, bool) {
 	tech, res, ok := strings.Cut(ep, "/")
-	if !ok || tech == "" || res == "" {
+	if !ok || res == "" {
 		return "", false
 	}
-	return strings.ToLower(tech) + ":" + res, true
+	switch tech = strings.ToLower(tech); tech {
+	case "pjsip", "sip":
+		return tech + ":" + res, true
+	}
+	return "", false
 }
 
 // sipFrom is the sender of a SIP MESSAGE: the first extension of the

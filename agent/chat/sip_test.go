@@ -96,6 +96,9 @@ func TestSIPURI(t *testing.T) {
 		{ep: "pjsip/alice", want: "pjsip:alice", ok: true},
 		{ep: "PJSIP", ok: false},
 		{ep: "/101", ok: false},
+		{ep: "SIP/101", want: "sip:101", ok: true},
+		{ep: "Local/101@desks", ok: false},
+		{ep: "IAX2/101", ok: false},
 	} {
 		got, ok := sipURI(tc.ep)
 		if got != tc.want || ok != tc.ok {
