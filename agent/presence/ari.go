@@ -95,7 +95,9 @@ func (s *Service) Reconcile(ctx context.Context, cli ARIClient, app string) {
 	var keys []ari.Key
 	for _, u := range users {
 		for _, ep := range u.Endpoints {
-			if tech, res, ok := strings.Cut(ep, "/"); ok {
+			// A Local channel is no endpoint: Asterisk refuses to
+			// subscribe to it (422) and logs "Event source not found".
+			if tech, res, ok := strings.Cut(ep, "/"); ok && !strings.EqualFold(tech, "Local") {
 				keys = append(keys, ari.EndpointKey(tech, res))
 			}
 		}
