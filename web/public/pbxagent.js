@@ -243,6 +243,144 @@ export class PbxAgentCallsEvent extends Event {
 }
 
 /**
+ * The list-and-events logic the live views share (PbxAgentCallsLive,
+ * PbxAgentPresenceLive): one events socket on the view's topic; once its
+ * welcome says the subscription holds, the list is requested (S: the
+ * socket's last sequence number then) and the events that come meanwhile
+ * are held; when the list arrives the view is rebuilt from it and the held
+ * events after S are applied in order, then the live ones. A failed load
+ * is retried after retryMs (not after 401 or 403); a resync_required
+ * loads the list again. A view implements _fetch() (the list),
+ * _rebuild(list, held) (its state from the list; answers the held events
+ * to apply), _apply(e), _items() (what ready and reload resolve with) and
+ * _event(type, init) (the Event it dispatches), and calls _start() at the
+ * end of its constructor.
+ */
+class LiveView extends EventTarget {
+  #topic;
+  #retryMs;
+  #events;
+  #buffer = null; // events held while the list loads
+  #loading = null;
+  #reload = false;
+  #timer = null;
+  #closed = false;
+  #loaded = false;
+  #ready;
+  #resolveReady;
+
+  constructor(topic, retryMs = 3000) {
+    super();
+    this.#topic = topic;
+    this.#retryMs = retryMs;
+    this.#ready = new Promise((resolve) => { this.#resolveReady = resolve; });
+  }
+
+  /** Opens the events socket (after the view's own fields are set). */
+  _start(api, { WebSocket, minBackoffMs, maxBackoffMs } = {}) {
+    this.#events = api.events({
+      topics: [this.#topic], WebSocket, minBackoffMs, maxBackoffMs,
+      onEvent: (e) => this.#event(e),
+      onResync: () => this.#load(),
+      onError: (error) => this._emit('error', { error }),
+      onState: (state) => {
+        this._emit('state', { state });
+        if (state === 'open' && !this.#loaded && !this.#loading) this.#load();
+      },
+    });
+  }
+
+  /** Resolves with the view's items once the list is first loaded. */
+  get ready() { return this.#ready; }
+
+  /** The events socket's state: connecting, open or closed. */
+  get state() { return this.#events.state; }
+
+  /** The events socket's last sequence number. */
+  get lastSeq() { return this.#events.lastSeq; }
+
+  /** Adds listener for type and returns a function that removes it. */
+  on(type, listener) {
+    this.addEventListener(type, listener);
+    return () => this.removeEventListener(type, listener);
+  }
+
+  /** Loads the list again (as after resync_required); resolves with the items. */
+  reload() { return this.#load(); }
+
+  /** Stops the view: closes its events socket; no event is emitted after (but state closed). */
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#events.close();
+  }
+
+  _emit(type, init = {}) {
+    if (this.#closed && type !== 'state') return;
+    this.dispatchEvent(this._event(type, init));
+  }
+
+  #load() {
+    if (this.#closed) return Promise.resolve(this._items());
+    if (this.#loading) {
+      this.#reload = true; // a resync during a load: load once more after it
+      return this.#loading;
+    }
+    clearTimeout(this.#timer);
+    this.#buffer = [];
+    const since = this.#events.lastSeq;
+    this.#loading = (async () => {
+      let list;
+      try {
+        list = await this._fetch();
+      } catch (error) {
+        // The view stays as it was (events held, not applied) until a
+        // later load succeeds: its list covers what is held now.
+        this.#loading = null;
+        this.#reload = false;
+        if (this.#closed) return this._items();
+        this.#buffer = [];
+        this._emit('error', { error });
+        if (!(error instanceof PbxAgentError && (error.status === 401 || error.status === 403))) {
+          this.#timer = setTimeout(() => this.#load(), this.#retryMs);
+        }
+        return this._items();
+      }
+      this.#loading = null;
+      if (this.#closed) return this._items();
+      const held = (this.#buffer || []).filter((e) => e.seq > since);
+      this.#buffer = null;
+      const apply = this._rebuild(list, held);
+      const first = !this.#loaded;
+      this.#loaded = true;
+      if (!first) this._emit('resync');
+      this._emit('change');
+      for (const e of apply) this._apply(e);
+      if (first) {
+        this._emit('ready');
+        this.#resolveReady(this._items());
+      }
+      if (this.#reload) {
+        this.#reload = false;
+        return this.#load();
+      }
+      return this._items();
+    })();
+    return this.#loading;
+  }
+
+  #event(e) {
+    if (e.topic !== this.#topic) return;
+    if (this.#buffer) {
+      // held while a load is on; after a failed load, dropped: the next
+      // load's list covers them
+      if (this.#loading) this.#buffer.push(e);
+    } else if (this.#loaded) this._apply(e);
+  }
+}
+
+/**
  * A live view of calls (PbxAgentCalls.live()): GET /api/v1/calls kept
  * current by the events socket's topic calls.
  *
@@ -260,43 +398,19 @@ export class PbxAgentCallsEvent extends Event {
  * brings one back. After resync_required (the server no longer holds what
  * was missed) the list is loaded again the same way.
  */
-export class PbxAgentCallsLive extends EventTarget {
+export class PbxAgentCallsLive extends LiveView {
   #api;
   #user;
-  #retryMs;
-  #events;
   #calls = new Map();
   #transfers = new Map(); // call id -> its transfer in progress
-  #ended = new Set();
-  #buffer = null; // events held while the list loads
-  #loading = null;
-  #reload = false;
-  #timer = null;
-  #closed = false;
-  #loaded = false;
-  #ready;
-  #resolveReady;
+  #ended = new Set(); // ids of ended calls, the last endedMemory
 
-  constructor(api, { user, retryMs = 3000, WebSocket, minBackoffMs, maxBackoffMs } = {}) {
-    super();
+  constructor(api, { user, retryMs = 3000, ...socket } = {}) {
+    super('calls', retryMs);
     this.#api = api;
     this.#user = user || '';
-    this.#retryMs = retryMs;
-    this.#ready = new Promise((resolve) => { this.#resolveReady = resolve; });
-    this.#events = api.events({
-      topics: ['calls'], WebSocket, minBackoffMs, maxBackoffMs,
-      onEvent: (e) => this.#event(e),
-      onResync: () => this.#load(),
-      onError: (error) => this.#emit('error', { error }),
-      onState: (state) => {
-        this.#emit('state', { state });
-        if (state === 'open' && !this.#loaded && !this.#loading) this.#load();
-      },
-    });
+    this._start(api, socket);
   }
-
-  /** Resolves with the calls once the list is first loaded. */
-  get ready() { return this.#ready; }
 
   /** Every live call, oldest first; a call with a transfer in progress has it as activeTransfer. */
   get calls() { return [...this.#calls.values()]; }
@@ -304,94 +418,30 @@ export class PbxAgentCallsLive extends EventTarget {
   /** The live call id, or undefined. */
   get(id) { return this.#calls.get(id); }
 
-  /** The events socket's state: connecting, open or closed. */
-  get state() { return this.#events.state; }
+  _items() { return this.calls; }
 
-  /** The events socket's last sequence number. */
-  get lastSeq() { return this.#events.lastSeq; }
+  _event(type, init) { return new PbxAgentCallsEvent(type, { calls: this.calls, ...init }); }
 
-  /** Adds listener for type and returns a function that removes it. */
-  on(type, listener) {
-    this.addEventListener(type, listener);
-    return () => this.removeEventListener(type, listener);
+  async _fetch() {
+    const list = (await this.#api.listCalls(this.#user ? { user: this.#user } : {})).calls || [];
+    const transfers = await Promise.all(list.filter((c) => c.transfer).map((c) =>
+      this.#api.getTransfer({ id: c.transfer }).catch(() => undefined)));
+    return { list, transfers };
   }
 
-  /** Loads the list again (as after resync_required); resolves with the calls. */
-  reload() { return this.#load(); }
-
-  /** Stops the view: closes its events socket; no event is emitted after (but state closed). */
-  close() {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearTimeout(this.#timer);
-    this.#events.close();
-  }
-
-  #emit(type, init = {}) {
-    if (this.#closed && type !== 'state') return;
-    this.dispatchEvent(new PbxAgentCallsEvent(type, { calls: this.calls, ...init }));
-  }
-
-  #load() {
-    if (this.#closed) return Promise.resolve(this.calls);
-    if (this.#loading) {
-      this.#reload = true; // a resync during a load: load once more after it
-      return this.#loading;
-    }
-    clearTimeout(this.#timer);
-    this.#buffer = [];
-    const since = this.#events.lastSeq;
-    const query = this.#user ? { user: this.#user } : {};
-    this.#loading = (async () => {
-      let list;
-      try {
-        list = (await this.#api.listCalls(query)).calls || [];
-      } catch (error) {
-        // The view stays as it was (events held, not applied) until a
-        // later load succeeds: its list covers what is held now.
-        this.#loading = null;
-        this.#reload = false;
-        if (this.#closed) return this.calls;
-        this.#buffer = [];
-        this.#emit('error', { error });
-        if (!(error instanceof PbxAgentError && (error.status === 401 || error.status === 403))) {
-          this.#timer = setTimeout(() => this.#load(), this.#retryMs);
-        }
-        return this.calls;
-      }
-      const transfers = await Promise.all(list.filter((c) => c.transfer).map((c) =>
-        this.#api.getTransfer({ id: c.transfer }).catch(() => undefined)));
-      this.#loading = null;
-      if (this.#closed) return this.calls;
-      const held = (this.#buffer || []).filter((e) => e.seq > since);
-      this.#buffer = null;
-      // A call whose call_ended is held ended after the list may have been
-      // made: it is left out, and its held events before the end are not applied.
-      const ending = new Set(held.filter((e) => e.type === 'call_ended' && e.data).map((e) => e.data.id));
-      this.#calls = new Map();
-      this.#transfers = new Map();
-      for (const c of list) if (!this.#ended.has(c.id) && !ending.has(c.id) && this.#mine(c)) this.#calls.set(c.id, { ...c });
-      for (const t of transfers) if (t && !transferEnded.has(t.state) && this.#calls.has(t.call_id)) this.#transfers.set(t.call_id, t);
-      for (const [id, c] of this.#calls) this.#calls.set(id, this.#decorate(c));
-      const first = !this.#loaded;
-      this.#loaded = true;
-      if (!first) this.#emit('resync');
-      this.#emit('change');
-      for (const e of held) {
-        const id = e.data && (e.data.call_id || e.data.id);
-        if (e.type === 'call_ended' || !ending.has(id)) this.#apply(e);
-      }
-      if (first) {
-        this.#emit('ready');
-        this.#resolveReady(this.calls);
-      }
-      if (this.#reload) {
-        this.#reload = false;
-        return this.#load();
-      }
-      return this.calls;
-    })();
-    return this.#loading;
+  _rebuild({ list, transfers }, held) {
+    // A call whose call_ended is held ended after the list may have been
+    // made: it is left out, and its held events before the end are not applied.
+    const ending = new Set(held.filter((e) => e.type === 'call_ended' && e.data).map((e) => e.data.id));
+    this.#calls = new Map();
+    this.#transfers = new Map();
+    for (const c of list) if (!this.#ended.has(c.id) && !ending.has(c.id) && this.#mine(c)) this.#calls.set(c.id, { ...c });
+    for (const t of transfers) if (t && !transferEnded.has(t.state) && this.#calls.has(t.call_id)) this.#transfers.set(t.call_id, t);
+    for (const [id, c] of this.#calls) this.#calls.set(id, this.#decorate(c));
+    return held.filter((e) => {
+      const id = e.data && (e.data.call_id || e.data.id);
+      return e.type === 'call_ended' || !ending.has(id);
+    });
   }
 
   #mine(c) { return !this.#user || c.user_id === this.#user; }
@@ -408,16 +458,7 @@ export class PbxAgentCallsLive extends EventTarget {
     return c;
   }
 
-  #event(e) {
-    if (e.topic !== 'calls') return;
-    if (this.#buffer) {
-      // held while a load is on; after a failed load, dropped: the next
-      // load's list covers them
-      if (this.#loading) this.#buffer.push(e);
-    } else if (this.#loaded) this.#apply(e);
-  }
-
-  #apply(e) {
+  _apply(e) {
     const d = e.data || {};
     if (e.type.startsWith('transfer_')) {
       if (!d.call_id || this.#ended.has(d.call_id) || (this.#user && d.user_id !== this.#user)) return;
@@ -425,8 +466,8 @@ export class PbxAgentCallsLive extends EventTarget {
       else this.#transfers.set(d.call_id, d);
       const c = this.#calls.get(d.call_id);
       if (c) this.#calls.set(c.id, this.#decorate({ ...c, transfer: d.id }));
-      this.#emit(e.type, { call: this.#calls.get(d.call_id), transfer: d, seq: e.seq });
-      this.#emit('change', { seq: e.seq });
+      this._emit(e.type, { call: this.#calls.get(d.call_id), transfer: d, seq: e.seq });
+      this._emit('change', { seq: e.seq });
       return;
     }
     if (!d.id || this.#ended.has(d.id)) return;
@@ -436,8 +477,8 @@ export class PbxAgentCallsLive extends EventTarget {
       this.#calls.delete(d.id);
       this.#transfers.delete(d.id);
       if (was || this.#mine(d)) {
-        this.#emit(e.type, { call: { ...d }, seq: e.seq });
-        if (was) this.#emit('change', { seq: e.seq });
+        this._emit(e.type, { call: { ...d }, seq: e.seq });
+        if (was) this._emit('change', { seq: e.seq });
       }
       return;
     }
@@ -445,15 +486,15 @@ export class PbxAgentCallsLive extends EventTarget {
       // picked up by another user: the call leaves a one-user view
       if (this.#calls.delete(d.id)) {
         this.#transfers.delete(d.id);
-        this.#emit(e.type, { call: { ...d }, seq: e.seq });
-        this.#emit('change', { seq: e.seq });
+        this._emit(e.type, { call: { ...d }, seq: e.seq });
+        this._emit('change', { seq: e.seq });
       }
       return;
     }
     const c = this.#decorate({ ...d });
     this.#calls.set(d.id, c);
-    this.#emit(e.type, { call: c, seq: e.seq });
-    this.#emit('change', { seq: e.seq });
+    this._emit(e.type, { call: c, seq: e.seq });
+    this._emit('change', { seq: e.seq });
   }
 }
 
@@ -630,41 +671,17 @@ export class PbxAgentPresenceEvent extends Event {
  * so the last one wins), then the live ones. After resync_required the
  * list is loaded again.
  */
-export class PbxAgentPresenceLive extends EventTarget {
+export class PbxAgentPresenceLive extends LiveView {
   #api;
   #users;
-  #retryMs;
-  #events;
   #presence = new Map();
-  #buffer = null;
-  #loading = null;
-  #reload = false;
-  #timer = null;
-  #closed = false;
-  #loaded = false;
-  #ready;
-  #resolveReady;
 
-  constructor(api, { users, retryMs = 3000, WebSocket, minBackoffMs, maxBackoffMs } = {}) {
-    super();
+  constructor(api, { users, retryMs = 3000, ...socket } = {}) {
+    super('presence', retryMs);
     this.#api = api;
     this.#users = Array.isArray(users) && users.length ? [...users] : null;
-    this.#retryMs = retryMs;
-    this.#ready = new Promise((resolve) => { this.#resolveReady = resolve; });
-    this.#events = api.events({
-      topics: ['presence'], WebSocket, minBackoffMs, maxBackoffMs,
-      onEvent: (e) => this.#event(e),
-      onResync: () => this.#load(),
-      onError: (error) => this.#emit('error', { error }),
-      onState: (state) => {
-        this.#emit('state', { state });
-        if (state === 'open' && !this.#loaded && !this.#loading) this.#load();
-      },
-    });
+    this._start(api, socket);
   }
-
-  /** Resolves with the presence list once it is first loaded. */
-  get ready() { return this.#ready; }
 
   /** Every user's presence in the view, in the order loaded (users who came by events after it last). */
   get presence() { return [...this.#presence.values()]; }
@@ -672,97 +689,27 @@ export class PbxAgentPresenceLive extends EventTarget {
   /** One user's presence, or undefined. */
   get(userId) { return this.#presence.get(userId); }
 
-  /** The events socket's state: connecting, open or closed. */
-  get state() { return this.#events.state; }
+  _items() { return this.presence; }
 
-  /** The events socket's last sequence number. */
-  get lastSeq() { return this.#events.lastSeq; }
+  _event(type, init) { return new PbxAgentPresenceEvent(type, { presence: this.presence, ...init }); }
 
-  /** Adds listener for type and returns a function that removes it. */
-  on(type, listener) {
-    this.addEventListener(type, listener);
-    return () => this.removeEventListener(type, listener);
+  async _fetch() {
+    return (await this.#api.getPresence(this.#users ? { users: this.#users.join(',') } : {})).items || [];
   }
 
-  /** Loads the list again (as after resync_required, or after the roster changed); resolves with it. */
-  reload() { return this.#load(); }
-
-  /** Stops the view: closes its events socket; no event is emitted after (but state closed). */
-  close() {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearTimeout(this.#timer);
-    this.#events.close();
+  _rebuild(list, held) {
+    this.#presence = new Map();
+    for (const p of list) if (p && p.user_id) this.#presence.set(p.user_id, p);
+    return held;
   }
 
-  #emit(type, init = {}) {
-    if (this.#closed && type !== 'state') return;
-    this.dispatchEvent(new PbxAgentPresenceEvent(type, { presence: this.presence, ...init }));
-  }
-
-  #load() {
-    if (this.#closed) return Promise.resolve(this.presence);
-    if (this.#loading) {
-      this.#reload = true;
-      return this.#loading;
-    }
-    clearTimeout(this.#timer);
-    this.#buffer = [];
-    const since = this.#events.lastSeq;
-    const query = this.#users ? { users: this.#users.join(',') } : {};
-    this.#loading = (async () => {
-      let list;
-      try {
-        list = (await this.#api.getPresence(query)).items || [];
-      } catch (error) {
-        this.#loading = null;
-        this.#reload = false;
-        if (this.#closed) return this.presence;
-        this.#buffer = [];
-        this.#emit('error', { error });
-        if (!(error instanceof PbxAgentError && (error.status === 401 || error.status === 403))) {
-          this.#timer = setTimeout(() => this.#load(), this.#retryMs);
-        }
-        return this.presence;
-      }
-      this.#loading = null;
-      if (this.#closed) return this.presence;
-      const held = (this.#buffer || []).filter((e) => e.seq > since);
-      this.#buffer = null;
-      this.#presence = new Map();
-      for (const p of list) if (p && p.user_id) this.#presence.set(p.user_id, p);
-      const first = !this.#loaded;
-      this.#loaded = true;
-      if (!first) this.#emit('resync');
-      this.#emit('change');
-      for (const e of held) this.#apply(e);
-      if (first) {
-        this.#emit('ready');
-        this.#resolveReady(this.presence);
-      }
-      if (this.#reload) {
-        this.#reload = false;
-        return this.#load();
-      }
-      return this.presence;
-    })();
-    return this.#loading;
-  }
-
-  #event(e) {
-    if (e.topic !== 'presence') return;
-    if (this.#buffer) {
-      if (this.#loading) this.#buffer.push(e);
-    } else if (this.#loaded) this.#apply(e);
-  }
-
-  #apply(e) {
+  _apply(e) {
     const p = e.data;
     if (e.type !== 'presence_updated' || !p || !p.user_id) return;
     if (this.#users && !this.#users.includes(p.user_id)) return;
     this.#presence.set(p.user_id, p);
-    this.#emit('presence_updated', { user: p, seq: e.seq });
-    this.#emit('change', { seq: e.seq });
+    this._emit('presence_updated', { user: p, seq: e.seq });
+    this._emit('change', { seq: e.seq });
   }
 }
 
