@@ -123,6 +123,25 @@ func (x *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if !platform.RequireContentType(w, r, "application/json") {
 		return false
 	}
+	return x.decodeBody(w, r, v)
+}
+
+// memberBody reads the JSON body of a request on room {id} into v once the
+// caller is known to be a member: the content type, then membership (a
+// non-member learns nothing from the body's errors), then the body.
+func (x *Handler) memberBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return false
+	}
+	if _, err := x.s.Room(r.Context(), uid(r), r.PathValue("id")); err != nil {
+		writeErr(w, r, err)
+		return false
+	}
+	return x.decodeBody(w, r, v)
+}
+
+// decodeBody decodes the body (bounded by the message size) into v.
+func (x *Handler) decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, int64(6*x.s.cfg.MaxMessageBytes+1024))
 	if err := platform.DecodeJSON(r, v); err != nil {
 		writeErr(w, r, err)
@@ -203,17 +222,8 @@ func (x *Handler) messages(w http.ResponseWriter, r *http.Request) {
 }
 
 func (x *Handler) send(w http.ResponseWriter, r *http.Request) {
-	// Membership before the body: a non-member learns nothing from the
-	// body's errors.
-	if !platform.RequireContentType(w, r, "application/json") {
-		return
-	}
-	if _, err := x.s.Room(r.Context(), uid(r), r.PathValue("id")); err != nil {
-		writeErr(w, r, err)
-		return
-	}
 	var in SendRequest
-	if !x.decode(w, r, &in) {
+	if !x.memberBody(w, r, &in) {
 		return
 	}
 	m, created, err := x.s.Send(r.Context(), uid(r), r.PathValue("id"), in)
@@ -229,15 +239,8 @@ func (x *Handler) send(w http.ResponseWriter, r *http.Request) {
 }
 
 func (x *Handler) edit(w http.ResponseWriter, r *http.Request) {
-	if !platform.RequireContentType(w, r, "application/json") {
-		return
-	}
-	if _, err := x.s.Room(r.Context(), uid(r), r.PathValue("id")); err != nil {
-		writeErr(w, r, err)
-		return
-	}
 	var in EditRequest
-	if !x.decode(w, r, &in) {
+	if !x.memberBody(w, r, &in) {
 		return
 	}
 	m, err := x.s.Edit(r.Context(), uid(r), r.PathValue("id"), r.PathValue("mid"), in.Text)
@@ -258,15 +261,8 @@ func (x *Handler) del(w http.ResponseWriter, r *http.Request) {
 }
 
 func (x *Handler) mark(w http.ResponseWriter, r *http.Request, read bool) {
-	if !platform.RequireContentType(w, r, "application/json") {
-		return
-	}
-	if _, err := x.s.Room(r.Context(), uid(r), r.PathValue("id")); err != nil {
-		writeErr(w, r, err)
-		return
-	}
 	var in MarkRequest
-	if !x.decode(w, r, &in) {
+	if !x.memberBody(w, r, &in) {
 		return
 	}
 	var v RoomView

@@ -75,6 +75,25 @@ func errNoUserPrincipal(w http.ResponseWriter, r *http.Request) {
 		"presence is a user's: use a user's session or token (the admin token and client-credentials apps act for no user)", nil)
 }
 
+// myBody reads the JSON body of a request about the caller's own presence
+// into v: the content type, a principal acting for a user, then the body.
+// It answers the caller's user id; on false the error is written.
+func myBody(w http.ResponseWriter, r *http.Request, v any) (string, bool) {
+	if !platform.RequireContentType(w, r, "application/json") {
+		return "", false
+	}
+	p, _ := platform.PrincipalFrom(r.Context())
+	if p.UserID == "" {
+		errNoUserPrincipal(w, r)
+		return "", false
+	}
+	if err := platform.DecodeJSON(r, v); err != nil {
+		platform.WriteErr(w, r, err)
+		return "", false
+	}
+	return p.UserID, true
+}
+
 func (h *Handler) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, ErrNoUser) {
 		platform.WriteError(w, r, http.StatusNotFound, platform.CodeNotFound, "no such user", nil)
@@ -133,12 +152,7 @@ func dedupe(ids []string) []string {
 	return out
 }
 
-func (h *Handler) putState(w http.ResponseWriter, r *http.Request, userID string) {
-	var in StateRequest
-	if err := platform.DecodeJSON(r, &in); err != nil {
-		platform.WriteErr(w, r, err)
-		return
-	}
+func (h *Handler) putState(w http.ResponseWriter, r *http.Request, userID string, in StateRequest) {
 	out, err := h.s.SetState(r.Context(), userID, in)
 	if err != nil {
 		h.writeErr(w, r, err)
@@ -148,15 +162,10 @@ func (h *Handler) putState(w http.ResponseWriter, r *http.Request, userID string
 }
 
 func (h *Handler) putMine(w http.ResponseWriter, r *http.Request) {
-	if !platform.RequireContentType(w, r, "application/json") {
-		return
+	var in StateRequest
+	if id, ok := myBody(w, r, &in); ok {
+		h.putState(w, r, id, in)
 	}
-	p, _ := platform.PrincipalFrom(r.Context())
-	if p.UserID == "" {
-		errNoUserPrincipal(w, r)
-		return
-	}
-	h.putState(w, r, p.UserID)
 }
 
 func (h *Handler) putOther(w http.ResponseWriter, r *http.Request) {
@@ -176,7 +185,12 @@ func (h *Handler) putOther(w http.ResponseWriter, r *http.Request) {
 		errNoUserPrincipal(w, r)
 		return
 	}
-	h.putState(w, r, id)
+	var in StateRequest
+	if err := platform.DecodeJSON(r, &in); err != nil {
+		platform.WriteErr(w, r, err)
+		return
+	}
+	h.putState(w, r, id, in)
 }
 
 func (h *Handler) getRoster(w http.ResponseWriter, r *http.Request) {
@@ -189,20 +203,12 @@ func (h *Handler) getRoster(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) putRoster(w http.ResponseWriter, r *http.Request) {
-	if !platform.RequireContentType(w, r, "application/json") {
-		return
-	}
-	p, _ := platform.PrincipalFrom(r.Context())
-	if p.UserID == "" {
-		errNoUserPrincipal(w, r)
-		return
-	}
 	var in Roster
-	if err := platform.DecodeJSON(r, &in); err != nil {
-		platform.WriteErr(w, r, err)
+	id, ok := myBody(w, r, &in)
+	if !ok {
 		return
 	}
-	out, err := h.s.SetRoster(r.Context(), p.UserID, in.Users)
+	out, err := h.s.SetRoster(r.Context(), id, in.Users)
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
@@ -220,20 +226,12 @@ func (h *Handler) getLocation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) putLocation(w http.ResponseWriter, r *http.Request) {
-	if !platform.RequireContentType(w, r, "application/json") {
-		return
-	}
-	p, _ := platform.PrincipalFrom(r.Context())
-	if p.UserID == "" {
-		errNoUserPrincipal(w, r)
-		return
-	}
 	var in LocationRequest
-	if err := platform.DecodeJSON(r, &in); err != nil {
-		platform.WriteErr(w, r, err)
+	id, ok := myBody(w, r, &in)
+	if !ok {
 		return
 	}
-	out, err := h.s.SetLocation(r.Context(), p.UserID, in)
+	out, err := h.s.SetLocation(r.Context(), id, in)
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
