@@ -25,6 +25,7 @@ type Audience struct {
 // audience is the union of its parts.
 type audience struct {
 	anyone bool
+	noUser bool // principals acting for no user (NoUser)
 	users  []string
 	// userSet holds users when they are many (a presence roster), so
 	// that Match does not search a long list at every delivery.
@@ -42,6 +43,9 @@ func (a Audience) Match(p platform.Principal) bool {
 		return true
 	}
 	if p.UserID != "" && a.a.hasUser(p.UserID) {
+		return true
+	}
+	if p.UserID == "" && a.a.noUser {
 		return true
 	}
 	for _, ab := range a.a.abilities {
@@ -96,6 +100,10 @@ func Users(ids ...string) Audience {
 	return Audience{a}
 }
 
+// NoUser is the principals that act for no user: the admin token and
+// client-credentials apps (the hub looks them up, as it does users by id).
+func NoUser() Audience { return Audience{&audience{noUser: true}} }
+
 // Holding is the principals holding ability a (admins and the admin token
 // hold every ability).
 func Holding(a platform.Ability) Audience {
@@ -136,6 +144,7 @@ func Any(as ...Audience) Audience {
 			continue
 		}
 		u.anyone = u.anyone || a.a.anyone
+		u.noUser = u.noUser || a.a.noUser
 		for _, id := range a.a.users {
 			if !seen[id] {
 				seen[id] = true

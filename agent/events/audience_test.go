@@ -35,6 +35,7 @@ func TestAudience(t *testing.T) {
 		{name: "many users by id (a set)", aud: Users(many...), yes: []platform.Principal{alice, appForAlice, {Kind: platform.KindSession, UserID: "u-007"}}, no: []platform.Principal{bob, sup, token, app}},
 		{name: "a union of many users and an ability", aud: Any(Users(many[10:]...), Users(many[:10]...), Holding(platform.AbilityManageCallCenter)),
 			yes: []platform.Principal{alice, sup, admin, {Kind: platform.KindSession, UserID: "u-019"}}, no: []platform.Principal{bob, plainSup, app}},
+		{name: "principals acting for no user", aud: NoUser(), yes: []platform.Principal{token, app}, no: []platform.Principal{alice, admin, appForAlice}},
 		{name: "no user id matches an empty id", aud: Users(""), no: []platform.Principal{token, app}},
 		{name: "roles", aud: Roles(platform.RoleSupervisor), yes: []platform.Principal{sup, plainSup}, no: []platform.Principal{alice, admin, token, app}},
 		{name: "admin role takes the admin token", aud: Roles(platform.RoleAdmin), yes: []platform.Principal{admin, token}, no: []platform.Principal{sup, app}},

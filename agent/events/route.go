@@ -32,6 +32,8 @@ func privileged(p platform.Principal) bool {
 type topicIndex struct {
 	all    map[*Sub]struct{}
 	byUser map[string]map[*Sub]struct{}
+	// noUser: the subscribers acting for no user (admin token, apps).
+	noUser map[*Sub]struct{}
 	priv   map[*Sub]struct{}
 }
 
@@ -71,7 +73,7 @@ func (r *router) remove(s *Sub) {
 func (r *router) index(s *Sub, topic string) {
 	ti := r.topics[topic]
 	if ti == nil {
-		ti = &topicIndex{all: map[*Sub]struct{}{}, byUser: map[string]map[*Sub]struct{}{}, priv: map[*Sub]struct{}{}}
+		ti = &topicIndex{all: map[*Sub]struct{}{}, byUser: map[string]map[*Sub]struct{}{}, noUser: map[*Sub]struct{}{}, priv: map[*Sub]struct{}{}}
 		r.topics[topic] = ti
 	}
 	ti.all[s] = struct{}{}
@@ -82,6 +84,8 @@ func (r *router) index(s *Sub, topic string) {
 			ti.byUser[id] = m
 		}
 		m[s] = struct{}{}
+	} else {
+		ti.noUser[s] = struct{}{}
 	}
 	if s.priv {
 		ti.priv[s] = struct{}{}
@@ -102,6 +106,7 @@ func (r *router) unindex(s *Sub, topic string) {
 			}
 		}
 	}
+	delete(ti.noUser, s)
 	delete(ti.priv, s)
 }
 
@@ -156,6 +161,11 @@ func (r *router) each(topic string, aud Audience, seq uint64, fn func(*Sub)) {
 	}
 	for _, id := range a.users {
 		for s := range ti.byUser[id] {
+			visit(s)
+		}
+	}
+	if a.noUser {
+		for s := range ti.noUser {
 			visit(s)
 		}
 	}

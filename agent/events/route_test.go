@@ -39,6 +39,7 @@ func TestHubRoutes(t *testing.T) {
 	sb := h.SubscribeAs(bob, []string{"calls", "dialer"}, false)
 	ss := h.SubscribeAs(sup, []string{"calls"}, false)
 	st := h.SubscribeAs(admin, []string{"hotel"}, false)
+	sapp := h.SubscribeAs(platform.Principal{Kind: platform.KindApp, AppID: "app-1", Granted: []platform.Scope{platform.ScopeCalls}}, []string{"calls"}, false)
 	all := h.Subscribe()
 	var want = map[*Sub][]uint64{}
 	add := func(seq uint64, subs ...*Sub) {
@@ -55,7 +56,9 @@ func TestHubRoutes(t *testing.T) {
 	add(publishTo(t, h, "calls", Roles(platform.RoleUser)), sa, sb, all)
 	add(publishTo(t, h, "calls", Any()), all)
 	add(publishTo(t, h, "calls", Any(Users("u-sup"), Holding(platform.AbilityManageCallCenter))), ss, all)
-	for name, s := range map[string]*Sub{"alice": sa, "bob": sb, "supervisor": ss, "admin token": st, "everything": all} {
+	add(publishTo(t, h, "calls", Any(Users("u-alice"), NoUser())), sa, sapp, all)
+	add(publishTo(t, h, "hotel", NoUser()), st, all)
+	for name, s := range map[string]*Sub{"alice": sa, "bob": sb, "supervisor": ss, "admin token": st, "app": sapp, "everything": all} {
 		if got := drain(t, h, s); !equal(got, want[s]) {
 			t.Errorf("%s got %v, want %v", name, got, want[s])
 		}

@@ -458,7 +458,6 @@ func (s *Service) publish(ctx context.Context, u User) {
 	s.mu.RUnlock()
 	slices.Sort(located[1:])
 	slices.Sort(others)
-	noUser := events.Func(func(p platform.Principal) bool { return p.UserID == "" })
 	if withLoc.Location != nil {
 		if err := s.hub.Publish(ctx, events.Event{Topic: Topic, Type: EventUpdated, Data: withLoc, Audience: events.Users(located...)}); err != nil {
 			s.log.Warn("presence: publish", "err", err)
@@ -466,7 +465,7 @@ func (s *Service) publish(ctx context.Context, u User) {
 	} else {
 		others = append(others, u.ID)
 	}
-	if err := s.hub.Publish(ctx, events.Event{Topic: Topic, Type: EventUpdated, Data: without, Audience: events.Any(events.Users(others...), noUser)}); err != nil {
+	if err := s.hub.Publish(ctx, events.Event{Topic: Topic, Type: EventUpdated, Data: without, Audience: events.Any(events.Users(others...), events.NoUser())}); err != nil {
 		s.log.Warn("presence: publish", "err", err)
 	}
 }
