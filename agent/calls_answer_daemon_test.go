@@ -4,17 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
-	lab "github.com/pbxagent/pbxagent/testlab/phones"
 )
 
 // TestCallAnswerThroughDaemon: a click-to-call rings on the owner's desk
@@ -25,14 +20,8 @@ import (
 // cannot be answered remotely", a phone the owner does not own is 400, a
 // plain user is 404 and a call that is up is 409.
 func TestCallAnswerThroughDaemon(t *testing.T) {
-	fake := lab.NewCTIFake("yealink", "admin", "phone-secret")
-	phone := httptest.NewServer(fake)
-	t.Cleanup(phone.Close)
-	pu, _ := url.Parse(phone.URL)
-	port, _ := strconv.Atoi(pu.Port())
-	srv, base := callsDaemon(t, func(c *config.Config) {
-		c.Phones.CTI.Port, c.Phones.CTI.Username, c.Phones.CTI.Password = port, "admin", "phone-secret"
-	},
+	fake, withCTI := yealinkCTI(t)
+	srv, base := callsDaemon(t, withCTI,
 		fakeari.WithPeer("PJSIP/101", fakeari.Desk{Manual: true}),
 		fakeari.WithPeer("PJSIP/102", fakeari.Desk{Manual: true}),
 		fakeari.WithPeer("PJSIP/200", fakeari.Fixed{Outcome: fakeari.Answer}))

@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -15,7 +12,6 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
-	lab "github.com/pbxagent/pbxagent/testlab/phones"
 )
 
 // inboundDaemon is a daemon on the ARI stand-in with two desk phones
@@ -179,16 +175,10 @@ func TestInboundBusyThroughDaemon(t *testing.T) {
 // (POST /api/v1/calls/{id}/answer): the phone gets its answer key, picks
 // up, and the call is up with the caller.
 func TestInboundAnswerThroughDaemon(t *testing.T) {
-	fake := lab.NewCTIFake("yealink", "admin", "phone-secret")
-	phone := httptest.NewServer(fake)
-	t.Cleanup(phone.Close)
-	pu, _ := url.Parse(phone.URL)
-	port, _ := strconv.Atoi(pu.Port())
+	fake, withCTI := yealinkCTI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	srv, ana, ws, adm := inboundDaemon(t, ctx, func(c *config.Config) {
-		c.Phones.CTI.Port, c.Phones.CTI.Username, c.Phones.CTI.Password = port, "admin", "phone-secret"
-	})
+	srv, ana, ws, adm := inboundDaemon(t, ctx, withCTI)
 	code, b := adm.do("POST", "/api/v1/phones", "application/json", []byte(`{"mac":"0015654aa937","vendor":"yealink","owner":"ana"}`))
 	if code != 201 {
 		t.Fatalf("register the phone: %d %s", code, b)

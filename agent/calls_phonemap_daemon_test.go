@@ -3,17 +3,13 @@ package agent
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
-	lab "github.com/pbxagent/pbxagent/testlab/phones"
 )
 
 // TestCallAnswerRingingPhoneThroughDaemon: the owner has two desk phones,
@@ -23,14 +19,8 @@ import (
 // it (the Yealink's CTI gets its answer key, not the Polycom), and the
 // user's leg carried the auto-answer header of the phone's vendor only.
 func TestCallAnswerRingingPhoneThroughDaemon(t *testing.T) {
-	fake := lab.NewCTIFake("yealink", "admin", "phone-secret")
-	phone := httptest.NewServer(fake)
-	t.Cleanup(phone.Close)
-	pu, _ := url.Parse(phone.URL)
-	port, _ := strconv.Atoi(pu.Port())
-	srv, base := callsDaemon(t, func(c *config.Config) {
-		c.Phones.CTI.Port, c.Phones.CTI.Username, c.Phones.CTI.Password = port, "admin", "phone-secret"
-	},
+	fake, withCTI := yealinkCTI(t)
+	srv, base := callsDaemon(t, withCTI,
 		fakeari.WithPeer("PJSIP/101", fakeari.Desk{Manual: true}),
 		fakeari.WithPeer("PJSIP/104", fakeari.Desk{Manual: true}),
 		fakeari.WithPeer("PJSIP/200", fakeari.Fixed{Outcome: fakeari.Answer}))

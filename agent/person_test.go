@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +15,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
+	lab "github.com/pbxagent/pbxagent/testlab/phones"
 )
 
 // callsDaemon starts the ARI stand-in with peers (and the credentials the
@@ -139,4 +143,19 @@ func readFrame(ctx context.Context, t *testing.T, c *websocket.Conn) map[string]
 		t.Fatal(err)
 	}
 	return m
+}
+
+// yealinkCTI starts a Yealink desk phone's remote control (the CTI fake)
+// on loopback and answers it with the configuration that points the
+// daemon's phones.cti settings at it.
+func yealinkCTI(t *testing.T) (*lab.CTIFake, func(*config.Config)) {
+	t.Helper()
+	fake := lab.NewCTIFake("yealink", "admin", "phone-secret")
+	phone := httptest.NewServer(fake)
+	t.Cleanup(phone.Close)
+	pu, _ := url.Parse(phone.URL)
+	port, _ := strconv.Atoi(pu.Port())
+	return fake, func(c *config.Config) {
+		c.Phones.CTI.Port, c.Phones.CTI.Username, c.Phones.CTI.Password = port, "admin", "phone-secret"
+	}
 }
