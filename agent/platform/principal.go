@@ -24,6 +24,9 @@ const (
 	ScopeCallGroups    Scope = "callgroups"
 	ScopeHotel         Scope = "hotel"
 	ScopeDialer        Scope = "dialer"
+	// ScopeWallboard reads call groups' live state and statistics: the
+	// wallboard's routes. Wallboard tokens (KindWallboard) hold only it.
+	ScopeWallboard Scope = "wallboard"
 )
 
 // AppScopes are the scopes an OAuth2 app may ask for.
@@ -61,6 +64,7 @@ const (
 	KindSession    Kind = "session"     // a person signed in to the web console
 	KindAppUser    Kind = "app_user"    // an OAuth2 app acting for a user
 	KindApp        Kind = "app"         // an OAuth2 app acting for itself (client credentials)
+	KindWallboard  Kind = "wallboard"   // a wall TV showing one wallboard (read-only wallboard token)
 )
 
 // Principal is who a request acts for.
@@ -81,6 +85,10 @@ type Principal struct {
 	// a long-lived connection can ask later whether it is still live
 	// (CredentialChecker); empty for the admin token.
 	Credential string `json:"-"`
+	// Wallboard and Groups, for KindWallboard: the wallboard the token
+	// opens and the call groups it shows (nothing else is visible to it).
+	Wallboard string
+	Groups    []string
 }
 
 // CredentialChecker reports whether the credential a principal was
@@ -136,6 +144,8 @@ func (p Principal) Allows(s Scope) bool {
 		return granted && slices.Contains(RoleScopes(p.Role, p.Abilities), s)
 	case KindApp:
 		return granted
+	case KindWallboard:
+		return s == ScopeWallboard
 	}
 	return false
 }

@@ -22,6 +22,8 @@ func (s Scope) Description() string {
 		return "hotel features (room status, wake-up calls)"
 	case ScopeDialer:
 		return "run dialer campaigns, leads and agents"
+	case ScopeWallboard:
+		return "read call groups' live state and statistics (wallboards)"
 	}
 	return ""
 }
