@@ -298,7 +298,7 @@ func topicAllowed(p platform.Principal, topic, field string) *FieldError {
 	if !ok {
 		return &FieldError{Field: field, Message: fmt.Sprintf("unknown topic %q", clip(topic))}
 	}
-	if !p.Allows(s) {
+	if !TopicAllows(p, topic) {
 		return &FieldError{Field: field, Message: fmt.Sprintf("topic %s needs the %s scope", topic, s)}
 	}
 	return nil
@@ -406,7 +406,7 @@ func (c *connection) loop(ctx, over context.Context, sub *Sub, since *uint64) {
 				if allowed == nil {
 					allowed = map[string]bool{}
 				}
-				ok = p.Allows(Topics[ev.topic])
+				ok = TopicAllows(p, ev.topic)
 				allowed[ev.topic] = ok
 			}
 			if ok && c.write(ctx, ev.frame) != nil {

@@ -13,6 +13,18 @@ var Topics = map[string]platform.Scope{
 	"dialer":     platform.ScopeDialer,
 }
 
+// TopicAllows reports whether p may subscribe to topic and be delivered
+// its events: p holds the topic's scope, or p is a wallboard's read-only
+// token (platform.KindWallboard) and the topic is callgroups, whose
+// events' audiences then narrow it to the wallboard's groups.
+func TopicAllows(p platform.Principal, topic string) bool {
+	s, ok := Topics[topic]
+	if !ok {
+		return false
+	}
+	return p.Allows(s) || (p.Kind == platform.KindWallboard && topic == "callgroups")
+}
+
 // TopicScope returns the scope of topic; ok is false for an unknown topic.
 func TopicScope(topic string) (s platform.Scope, ok bool) {
 	s, ok = Topics[topic]

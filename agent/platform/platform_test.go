@@ -128,6 +128,14 @@ func TestPrincipalAllows(t *testing.T) {
 		{name: "client credentials within grant", p: Principal{Kind: KindApp, Granted: []Scope{ScopeContactsRead}}, scope: ScopeContactsRead, want: true},
 		{name: "admin grant covers the other scopes", p: Principal{Kind: KindApp, Granted: []Scope{ScopeAdmin}}, scope: ScopeContactsWrite, want: true},
 		{name: "admin grant for a user stays within the user", p: Principal{Kind: KindAppUser, Role: RoleUser, Granted: []Scope{ScopeAdmin}}, scope: ScopeHotel, want: false},
+		{name: "user no wallboard without manage_callcenter", p: user, scope: ScopeWallboard, want: false},
+		{name: "supervisor no wallboard without manage_callcenter", p: Principal{Kind: KindSession, Role: RoleSupervisor}, scope: ScopeWallboard, want: false},
+		{name: "user wallboard with manage_callcenter", p: Principal{Kind: KindSession, Role: RoleUser, Abilities: []Ability{AbilityManageCallCenter}}, scope: ScopeWallboard, want: true},
+		{name: "admin session wallboard", p: Principal{Kind: KindSession, Role: RoleAdmin}, scope: ScopeWallboard, want: true},
+		{name: "wallboard token wallboard", p: Principal{Kind: KindWallboard, Wallboard: "w"}, scope: ScopeWallboard, want: true},
+		{name: "wallboard token not callgroups routes", p: Principal{Kind: KindWallboard, Wallboard: "w"}, scope: ScopeCallGroups, want: false},
+		{name: "wallboard token not signed-in routes' scopes", p: Principal{Kind: KindWallboard, Wallboard: "w"}, scope: ScopeCalls, want: false},
+		{name: "client credentials app no wallboard", p: Principal{Kind: KindApp, Granted: []Scope{ScopeCallGroups}}, scope: ScopeWallboard, want: false},
 	}
 	for _, tt := range tests {
 		if got := tt.p.Allows(tt.scope); got != tt.want {

@@ -109,9 +109,12 @@ func (p Principal) Has(a Ability) bool {
 func RoleScopes(r Role, abilities []Ability) []Scope {
 	switch r {
 	case RoleAdmin:
-		return append([]Scope(nil), AppScopes...)
+		return append(append([]Scope(nil), AppScopes...), ScopeWallboard)
 	case RoleSupervisor, RoleUser:
 		s := []Scope{ScopeContactsRead, ScopeContactsWrite, ScopeCalls, ScopePresence, ScopeChat, ScopeCallGroups}
+		if slices.Contains(abilities, AbilityManageCallCenter) {
+			s = append(s, ScopeWallboard) // wallboards show every member's figures
+		}
 		if slices.Contains(abilities, AbilityDialer) || r == RoleSupervisor {
 			s = append(s, ScopeDialer)
 		}

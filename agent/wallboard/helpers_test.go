@@ -1,0 +1,224 @@
+package wallboard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/callgroups"
+	"github.com/pbxagent/pbxagent/agent/httpx"
+	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/internal/clock"
+)
+
+var errNoKey = errors.New("not found")
+
+// memKV is a KV in memory.
+type memKV struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func newMemKV() *memKV { return &memKV{m: map[string][]byte{}} }
+
+func (k *memKV) Get(_ context.Context, key string) ([]byte, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	v, ok := k.m[key]
+	if !ok {
+		return nil, errNoKey
+	}
+	return slices.Clone(v), nil
+}
+
+func (k *memKV) Put(_ context.Context, key string, val []byte) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.m[key] = slices.Clone(val)
+	return nil
+}
+
+func (k *memKV) Delete(_ context.Context, key string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.m, key)
+	return nil
+}
+
+func (k *memKV) List(_ context.Context, fn func(string, []byte) error) error {
+	k.mu.Lock()
+	keys := make([]string, 0, len(k.m))
+	for key := range k.m {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	vals := make([][]byte, len(keys))
+	for i, key := range keys {
+		vals[i] = k.m[key]
+	}
+	k.mu.Unlock()
+	for i, key := range keys {
+		if err := fn(key, vals[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dir is a Directory of fixed people.
+type dir map[string]Person
+
+func (d dir) Person(id string) (Person, bool) {
+	p, ok := d[id]
+	return p, ok
+}
+
+// fakeGroups is the call groups as a board reads them.
+type fakeGroups struct {
+	groups  map[string]callgroups.Group
+	members map[string][]callgroups.MemberView
+	waiting map[string][]callgroups.WaitingCall
+	active  map[string][]callgroups.ActiveCall
+}
+
+func (f *fakeGroups) Group(_ context.Context, id string) (callgroups.Group, bool) {
+	g, ok := f.groups[id]
+	return g, ok
+}
+
+func (f *fakeGroups) Members(_ context.Context, id string) ([]callgroups.MemberView, error) {
+	if _, ok := f.groups[id]; !ok {
+		return nil, callgroups.ErrNotFound
+	}
+	return f.members[id], nil
+}
+
+func (f *fakeGroups) Waiting(_ context.Context, id string) []callgroups.WaitingCall { return f.waiting[id] }
+
+func (f *fakeGroups) Active(_ context.Context, id string) []callgroups.ActiveCall { return f.active[id] }
+
+func (f *fakeGroups) GroupsOf(user string) []string {
+	var out []string
+	for g, ms := range f.members {
+		for _, m := range ms {
+			if m.UserID == user {
+				out = append(out, g)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fakeStats answers fixed counters.
+type fakeStats struct {
+	groups map[string]callgroups.GroupStats
+	agents map[string]callgroups.AgentStats
+	asked  []string // "group:<id>", "agent:<user>/<group>"
+}
+
+func (f *fakeStats) GroupStats(_ context.Context, id string, day time.Time) (callgroups.GroupStats, error) {
+	f.asked = append(f.asked, "group:"+id)
+	st := f.groups[id]
+	st.GroupID, st.Day = id, day.Format(time.DateOnly)
+	return st, nil
+}
+
+func (f *fakeStats) AgentStats(_ context.Context, user, group string, day time.Time) (callgroups.AgentStats, error) {
+	f.asked = append(f.asked, "agent:"+user+"/"+group)
+	st := f.agents[user]
+	st.UserID, st.GroupID, st.Day = user, group, day.Format(time.DateOnly)
+	return st, nil
+}
+
+// t0 is the rigs' time.
+var t0 = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+
+// rig is a Service over fakes and the routes behind the daemon's mux.
+type rig struct {
+	s      *Service
+	kv     *memKV
+	groups *fakeGroups
+	stats  *fakeStats
+	clk    *clock.Virtual
+	mux    *httpx.Mux
+}
+
+// principals are the test callers, by the X-Test-Principal header.
+var principals = map[string]platform.Principal{
+	"admin":      {Kind: platform.KindSession, UserID: "u-admin", Role: platform.RoleAdmin},
+	"manager":    {Kind: platform.KindSession, UserID: "u-mgr", Role: platform.RoleUser, Abilities: []platform.Ability{platform.AbilityManageCallCenter}},
+	"supervisor": {Kind: platform.KindSession, UserID: "u-sup", Role: platform.RoleSupervisor},
+	"user":       {Kind: platform.KindSession, UserID: "u-user", Role: platform.RoleUser},
+	"app":        {Kind: platform.KindApp, AppID: "crm", Granted: []platform.Scope{platform.ScopeCallGroups}},
+}
+
+// testAuth gives the principal the X-Test-Principal header names.
+type testAuth struct{}
+
+func (testAuth) Authenticate(r *http.Request) (platform.Principal, bool, error) {
+	p, ok := principals[r.Header.Get("X-Test-Principal")]
+	return p, ok, nil
+}
+
+func newRig(t testing.TB) *rig {
+	t.Helper()
+	r := &rig{kv: newMemKV(), clk: clock.NewVirtual(t0),
+		groups: &fakeGroups{
+			groups: map[string]callgroups.Group{
+				"sales":   {ID: "sales", Name: "Sales", SLAThreshold: 20, SLATarget: 80},
+				"support": {ID: "support", Name: "Support", SLAThreshold: 30, SLATarget: 90},
+			},
+			members: map[string][]callgroups.MemberView{}, waiting: map[string][]callgroups.WaitingCall{}, active: map[string][]callgroups.ActiveCall{},
+		},
+		stats: &fakeStats{groups: map[string]callgroups.GroupStats{}, agents: map[string]callgroups.AgentStats{}},
+	}
+	people := dir{"ana": {ID: "ana", Name: "Ana", Extension: "101"}, "bob": {ID: "bob", Name: "Bob", Extension: "102"}, "cy": {ID: "cy", Name: "Cy", Extension: "103"}}
+	r.s = New(r.kv, people, WithGroups(r.groups), WithStats(r.stats), WithClock(r.clk))
+	if err := r.s.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.mux = httpx.New(httpx.WithAuthenticators(r.s, testAuth{}))
+	for _, rt := range NewHandler(r.s).Routes() {
+		r.mux.Handle("wallboard", rt)
+	}
+	return r
+}
+
+// do sends one request; who is a principals key or "Bearer <token>".
+func (r *rig) do(t *testing.T, who, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if strings.HasPrefix(who, "Bearer ") {
+		req.Header.Set("Authorization", who)
+	} else if who != "" {
+		req.Header.Set("X-Test-Principal", who)
+	}
+	rec := httptest.NewRecorder()
+	r.mux.ServeHTTP(rec, req)
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out
+}
+
+// errField is the first field an error answer names.
+func errField(b map[string]any) string {
+	e, _ := b["error"].(map[string]any)
+	ds, _ := e["details"].([]any)
+	if len(ds) == 0 {
+		return ""
+	}
+	f, _ := ds[0].(map[string]any)["field"].(string)
+	return f
+}
