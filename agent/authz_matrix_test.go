@@ -76,6 +76,11 @@ var authzPolicy = []struct {
 	// Chat: a user's own rooms (the handlers answer 404 for a room the
 	// caller is not a member of).
 	{prefix: "/api/v1/chat", scope: platform.ScopeChat},
+	// Wallboards: managed by holders of manage_callcenter (admins); a
+	// board's data is theirs and its token's (the handlers check which
+	// board and the ability); the TV page holds no data.
+	{prefix: "/api/v1/wallboards", scope: platform.ScopeWallboard},
+	{prefix: "/wallboard/{$}", scope: platform.ScopePublic},
 	// Users, web login, OAuth2 apps, CORS, audit.
 	{prefix: "/api/v1/login", scope: platform.ScopePublic},
 	{prefix: "/api/v1/logout", scope: platform.ScopePublic},
@@ -123,7 +128,8 @@ var (
 	userScopes = []platform.Scope{platform.ScopeSignedIn, platform.ScopeContactsRead, platform.ScopeContactsWrite,
 		platform.ScopeCalls, platform.ScopePresence, platform.ScopeChat, platform.ScopeCallGroups}
 	supervisorScopes = append(slices.Clone(userScopes), platform.ScopeDialer)
-	everyScope       = append([]platform.Scope{platform.ScopeSignedIn}, platform.AppScopes...)
+	managerScopes    = append(slices.Clone(userScopes), platform.ScopeWallboard)
+	everyScope       = append(append([]platform.Scope{platform.ScopeSignedIn}, platform.AppScopes...), platform.ScopeWallboard)
 )
 
 // matrixPrincipals are anonymous, the admin token, forged credentials,
@@ -142,6 +148,9 @@ func matrixPrincipals(adminToken string) []matrixPrincipal {
 		{name: "session user with the dialer ability", p: session(platform.RoleUser, platform.AbilityDialer),
 			holds: supervisorScopes},
 		{name: "session supervisor", p: session(platform.RoleSupervisor), holds: supervisorScopes},
+		{name: "session user with manage_callcenter", p: session(platform.RoleUser, platform.AbilityManageCallCenter), holds: managerScopes},
+		{name: "wallboard token", p: platform.Principal{Kind: platform.KindWallboard, Wallboard: "w", Groups: []string{"sales"}},
+			holds: []platform.Scope{platform.ScopeSignedIn, platform.ScopeWallboard}},
 		{name: "session admin", p: session(platform.RoleAdmin), holds: everyScope},
 	}
 	for _, s := range platform.AppScopes {

@@ -64,14 +64,17 @@ type Daemon struct {
 	// (feature_presence.go).
 	presence *presence.Service
 	conns    connHook
-	audit    *audit.Log
-	recs     *recordings.Service
-	cors     *oauth.CORS
-	oauth    *oauth.Server
-	sync     *dirsync.Engine
-	tls      *tlsconf.Reloader
-	tlsLn    net.Listener
-	tlsSrv   *http.Server
+	// laterCreds: credential checkers of features built after the events
+	// socket (wallboard tokens, feature_wallboard.go).
+	laterCreds credentialHook
+	audit      *audit.Log
+	recs       *recordings.Service
+	cors       *oauth.CORS
+	oauth      *oauth.Server
+	sync       *dirsync.Engine
+	tls        *tlsconf.Reloader
+	tlsLn      net.Listener
+	tlsSrv     *http.Server
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.

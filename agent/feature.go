@@ -52,5 +52,6 @@ var features = []feature{
 	newPresence,   // before calls: DND and the call states
 	newCalls,
 	newChat,
+	newWallboard, // after the call groups and their statistics
 	newConsole,
 }

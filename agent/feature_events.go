@@ -63,6 +63,7 @@ func newEvents(b *build) (platform.Component, error) {
 	if o := b.d.oauth; o != nil {
 		creds = append(creds, o)
 	}
+	creds = append(creds, &b.d.laterCreds)
 	opts = append(opts, events.WithCredentials(creds), events.WithConnectHook(b.d.conns.fire))
 	if c := b.d.cors; c != nil {
 		opts = append(opts, events.WithAllowedOrigins(c.Allowed))

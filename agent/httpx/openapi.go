@@ -275,7 +275,9 @@ func (s *schemas) operation(e Entry, info DocInfo) map[string]any {
 		if info.SessionCookie != "" {
 			sec = append(sec, map[string]any{"cookieAuth": scopes})
 		}
-		if info.TokenPath != "" {
+		// OAuth2 apps ask for the scopes of info.Scopes only (a wallboard
+		// route's scope is held by people and wallboard tokens).
+		if _, asked := info.Scopes[e.Scope]; info.TokenPath != "" && (asked || e.Scope == platform.ScopeSignedIn) {
 			sec = append(sec, map[string]any{"oauth2": scopes})
 		}
 		out["security"] = sec

@@ -1113,6 +1113,66 @@ export declare class PbxAgent {
   setUserPresence(params: { id: string; }, body: StateRequestInput, init?: RequestInit): Promise<Presence>;
 
   /**
+   * The wallboards
+   * GET /api/v1/wallboards
+   */
+  listWallboards(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<WallboardList>;
+
+  /**
+   * Create a wallboard
+   * POST /api/v1/wallboards
+   */
+  createWallboard(params: Record<string, never>, body: WallboardInputInput, init?: RequestInit): Promise<Wallboard>;
+
+  /**
+   * One wallboard
+   * GET /api/v1/wallboards/{id}
+   */
+  getWallboard(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Wallboard>;
+
+  /**
+   * Replace a wallboard's configuration (its token stays)
+   * PUT /api/v1/wallboards/{id}
+   */
+  updateWallboard(params: { id: string; }, body: WallboardInputInput, init?: RequestInit): Promise<Wallboard>;
+
+  /**
+   * Delete a wallboard (its token stops working)
+   * DELETE /api/v1/wallboards/{id}
+   */
+  deleteWallboard(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
+   * Everything a wallboard shows, now
+   * GET /api/v1/wallboards/{id}/data
+   */
+  getWallboardData(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Data>;
+
+  /**
+   * Monitor an agent: add them to the board's agents table
+   * POST /api/v1/wallboards/{id}/monitored/{user}
+   */
+  addWallboardAgent(params: { id: string; user: string; }, body?: undefined, init?: RequestInit): Promise<Wallboard>;
+
+  /**
+   * Stop monitoring an agent
+   * DELETE /api/v1/wallboards/{id}/monitored/{user}
+   */
+  removeWallboardAgent(params: { id: string; user: string; }, body?: undefined, init?: RequestInit): Promise<Wallboard>;
+
+  /**
+   * Make the wall TV's read-only token (shown once; replaces any earlier one)
+   * POST /api/v1/wallboards/{id}/token
+   */
+  createWallboardToken(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<NewToken>;
+
+  /**
+   * Revoke the wall TV's token
+   * DELETE /api/v1/wallboards/{id}/token
+   */
+  revokeWallboardToken(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
    * Caller name for Asterisk CURL() (text/plain, always 200)
    * GET /cid
    */
@@ -1189,6 +1249,12 @@ export declare class PbxAgent {
    * GET /readyz
    */
   getReadyz(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<Readiness>;
+
+  /**
+   * The wallboard's full-screen page for a wall TV (open /wallboard/#id=<id>&token=<token>)
+   * GET /wallboard
+   */
+  getWallboardPage(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<string>;
 }
 
 export interface AGIAnswer {
@@ -1244,6 +1310,43 @@ export interface Actor {
   user_id?: string;
   /** The user's username */
   username?: string;
+}
+
+export interface AgentData {
+  /** Group calls answered today, every group */
+  calls: number;
+  /** First extension */
+  extension?: string;
+  /** When the last group call ended */
+  last_call_at?: string;
+  /** A member of one of the board's groups */
+  member: boolean;
+  /** Offers let ring out today */
+  missed: number;
+  /** No such user (any more) */
+  missing?: boolean;
+  /** Display name */
+  name: string;
+  /** Why */
+  pause_reason?: string;
+  /** Time paused today, the current pause included */
+  pause_seconds: number;
+  /** Pause time by reason */
+  pause_seconds_by_reason: Record<string, number>;
+  /** Paused in one of the board's groups */
+  paused: boolean;
+  /** Since when paused */
+  paused_at?: string;
+  /** Seconds since the last group call ended, at server_time */
+  since_last_call_seconds?: number;
+  /** The agent's state: of the board's groups, the first in offline > paused > dnd > talking > ringing > wrapup > away > available; offline in no group */
+  state: "available" | "offline" | "talking" | "ringing" | "wrapup" | "paused" | "dnd" | "away";
+  /** Since when */
+  state_since?: string;
+  /** Talk time of today's completed group calls, every group */
+  talk_seconds: number;
+  /** The agent's user id */
+  user_id: string;
 }
 
 export interface AgentView {
@@ -1707,6 +1810,19 @@ export interface DTMFInputInput {
   digits?: string;
 }
 
+export interface Data {
+  /** The monitored agents, in the wallboard's order */
+  agents: AgentData[];
+  /** The day the counters are of (YYYY-MM-DD, the daemon's time zone) */
+  day: string;
+  /** The groups, in the wallboard's order */
+  groups: GroupData[];
+  /** The server's time of the answer: waits and times since are counted from it */
+  server_time: string;
+  /** The wallboard's configuration (token info left out) */
+  wallboard: Wallboard;
+}
+
 export interface Device {
   /** The Asterisk endpoint (devices.endpoints) */
   endpoint: string;
@@ -1833,6 +1949,72 @@ export interface FieldError {
   field: string;
   /** What is wrong with it */
   message: string;
+}
+
+export interface GroupData {
+  /** Answered calls in progress */
+  active: number;
+  /** Points below the target still amber */
+  amber_margin: number;
+  /** The group's id */
+  id: string;
+  /** The members with their live state */
+  members: MemberView[];
+  /** The group does not exist (any more) */
+  missing?: boolean;
+  /** The group's name */
+  name: string;
+  /** green at or above the target, amber within amber_margin points below it, red further below, none with nothing answered */
+  sla_colour: "green" | "amber" | "red" | "none";
+  /** The target the colour is judged against (the wallboard's, else the group's) */
+  sla_target: number;
+  /** Seconds used for the waiting callers' over-SLA mark (the wallboard's, else the group's) */
+  sla_threshold: number;
+  /** Today's counters */
+  stats: GroupStats;
+  /** Callers waiting now, in order */
+  waiting: Waiting[];
+}
+
+export interface GroupStats {
+  /** Hung up while waiting (short abandons included) */
+  abandoned: number;
+  /** Abandoned within sla_threshold seconds of joining */
+  abandoned_in_sla: number;
+  /** Answered by a member */
+  answered: number;
+  /** Answered within sla_threshold seconds of joining */
+  answered_in_sla: number;
+  /** Arithmetic mean talk time of completed calls */
+  average_talk_seconds: number;
+  /** Arithmetic mean wait of answered callers (wait_seconds ÷ answered) */
+  average_wait_seconds: number;
+  /** Answered calls that ended */
+  completed: number;
+  /** The day (YYYY-MM-DD, the daemon's time zone) */
+  day: string;
+  /** The group */
+  group_id: string;
+  /** Left because no member could take calls (LEAVEEMPTY) */
+  left_empty: number;
+  /** The longest wait of any caller (answered or not) */
+  longest_wait_seconds: number;
+  /** Callers who arrived: joined or were refused (full, join-empty) */
+  received: number;
+  /** Not let in (FULL, JOINEMPTY) */
+  refused: number;
+  /** 100 × answered_in_sla ÷ answered (app_queue's ServiceLevelPerf); 0 with nothing answered */
+  service_level: number;
+  /** 100 × (answered_in_sla + abandoned_in_sla) ÷ (answered + abandoned) (app_queue's ServiceLevelPerf2) */
+  service_level_abandons: number;
+  /** Abandons within the group's short_abandon seconds */
+  short_abandoned: number;
+  /** Sum of completed calls' talk times */
+  talk_seconds: number;
+  /** Left after max_wait (TIMEOUT) */
+  timed_out: number;
+  /** Sum of answered callers' waits (for averages over any span) */
+  wait_seconds: number;
 }
 
 export interface HTTPAnswer {
@@ -2081,6 +2263,35 @@ export interface MePatchInput {
   password?: string | null;
 }
 
+export interface MemberView {
+  /** Calls of this group the member answered today */
+  calls_taken: number;
+  /** Joined through the API (kept across restarts); false: configured by an administrator */
+  dynamic: boolean;
+  /** The member's first extension */
+  extension?: string;
+  /** When the member was added */
+  joined_at: string;
+  /** When the member's last call of this group ended */
+  last_call_at?: string;
+  /** The member's display name */
+  name: string;
+  /** Why: what the member or supervisor gave, or dnd when do-not-disturb paused them */
+  pause_reason?: string;
+  /** The member is paused in this group */
+  paused: boolean;
+  /** Since when the member is paused */
+  paused_at?: string;
+  /** 0 to 100; members with a lower penalty are offered calls first, higher penalties only when no lower one is available */
+  penalty: number;
+  /** What the member is doing: offline > paused > dnd > talking > ringing > wrapup > away > available */
+  state: "available" | "offline" | "talking" | "ringing" | "wrapup" | "paused" | "dnd" | "away";
+  /** When the state last changed */
+  state_since: string;
+  /** The member's user id */
+  user_id: string;
+}
+
 export interface Message {
   /** The sender client's id for the message (idempotent retries) */
   client_id?: string;
@@ -2134,6 +2345,17 @@ export interface Metadata {
   token_endpoint: string;
   /** How clients authenticate at the token endpoint */
   token_endpoint_auth_methods_supported: string[];
+}
+
+export interface NewToken {
+  /** When it was made */
+  created_at: string;
+  /** The page that shows the board full screen, token in the fragment (never sent to the server) */
+  path: string;
+  /** The read-only token (shown only now; it replaces any earlier one) */
+  token: string;
+  /** The wallboard */
+  wallboard_id: string;
 }
 
 export interface NumberSchema {
@@ -2587,6 +2809,13 @@ export interface TestResult {
   source?: string;
 }
 
+export interface TokenInfo {
+  /** When the token was made */
+  created_at: string;
+  /** The user who made it (empty: the admin token) */
+  created_by?: string;
+}
+
 export interface Transfer {
   /** When the recipient answered */
   answered_at?: string;
@@ -2697,6 +2926,74 @@ export interface View {
   updated_at: string;
   /** Conditions an administrator should look at */
   warnings?: string[];
+}
+
+export interface Waiting {
+  /** The caller's name, from caller ID or the directory */
+  caller_name?: string;
+  /** The caller's number */
+  caller_number: string;
+  /** When the caller joined the group */
+  entered_at: string;
+  /** The group */
+  group_id: string;
+  /** The caller's id (Asterisk channel id; the queue_log callid) */
+  id: string;
+  /** Waited longer than sla_threshold */
+  over_sla: boolean;
+  /** 1 is next */
+  position: number;
+  /** Ids of the members the call is offered to now */
+  ringing: string[];
+  /** Seconds waited at server_time */
+  wait_seconds: number;
+}
+
+export interface Wallboard {
+  /** Points below the target still shown amber; further below is red (0-100, default 5) */
+  amber_margin: number;
+  /** What the counters cover when the board opens: since midnight, or since the board connected (a switch on the board changes it) */
+  counters_mode: "midnight" | "connect";
+  /** When the wallboard was created */
+  created_at: string;
+  /** Ids of the call groups shown, in order (1 to 50) */
+  groups: string[];
+  /** The wallboard's id */
+  id: string;
+  /** User ids of the agents shown in the agents table, in order (at most 200) */
+  monitored: string[];
+  /** Display name (1 to 100 characters) */
+  name: string;
+  /** Service-level goal in percent (green at or above it); 0: each group's sla_target */
+  sla_target: number;
+  /** Seconds: a waiting caller beyond it is shown as over the service level; 0: each group's sla_threshold (the service level itself is counted at answer with the group's threshold) */
+  sla_threshold: number;
+  /** The read-only token of the wall TV, if one was made (never the secret) */
+  token?: TokenInfo;
+  /** When it last changed */
+  updated_at: string;
+}
+
+export interface WallboardInputInput {
+  /** 0-100 points; omitted: 5 */
+  amber_margin?: number | null;
+  /** midnight (default) or connect */
+  counters_mode?: "midnight" | "connect";
+  /** Ids of the call groups shown (1 to 50, each an existing group) */
+  groups?: string[];
+  /** User ids of the agents shown (at most 200, each an existing user) */
+  monitored?: string[];
+  /** Display name (1 to 100 characters) */
+  name?: string;
+  /** 0 (each group's) or 1-100 percent */
+  sla_target?: number;
+  /** 0 (each group's) or 1-3600 seconds */
+  sla_threshold?: number;
+}
+
+export interface WallboardList {
+  /** Every wallboard, by name */
+  items: Wallboard[];
 }
 
 export interface AppCreated {

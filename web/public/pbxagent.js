@@ -2128,6 +2128,96 @@ export class PbxAgent {
   }
 
   /**
+   * The wallboards
+   * GET /api/v1/wallboards
+   */
+  listWallboards(params = {}, body = undefined, init = undefined) {
+    return this.call("listWallboards", "GET", "/api/v1/wallboards", {  }, params, body, init);
+  }
+
+  /**
+   * Create a wallboard
+   * POST /api/v1/wallboards
+   */
+  createWallboard(params = {}, body = undefined, init = undefined) {
+    return this.call("createWallboard", "POST", "/api/v1/wallboards", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * One wallboard
+   * GET /api/v1/wallboards/{id}
+   * @param params.id path parameter. The wallboard's id
+   */
+  getWallboard(params = {}, body = undefined, init = undefined) {
+    return this.call("getWallboard", "GET", "/api/v1/wallboards/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Replace a wallboard's configuration (its token stays)
+   * PUT /api/v1/wallboards/{id}
+   * @param params.id path parameter. The wallboard's id
+   */
+  updateWallboard(params = {}, body = undefined, init = undefined) {
+    return this.call("updateWallboard", "PUT", "/api/v1/wallboards/{id}", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Delete a wallboard (its token stops working)
+   * DELETE /api/v1/wallboards/{id}
+   * @param params.id path parameter. The wallboard's id
+   */
+  deleteWallboard(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteWallboard", "DELETE", "/api/v1/wallboards/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Everything a wallboard shows, now
+   * GET /api/v1/wallboards/{id}/data
+   * @param params.id path parameter. The wallboard's id
+   */
+  getWallboardData(params = {}, body = undefined, init = undefined) {
+    return this.call("getWallboardData", "GET", "/api/v1/wallboards/{id}/data", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Monitor an agent: add them to the board's agents table
+   * POST /api/v1/wallboards/{id}/monitored/{user}
+   * @param params.id path parameter. The wallboard's id
+   * @param params.user path parameter. The agent's user id
+   */
+  addWallboardAgent(params = {}, body = undefined, init = undefined) {
+    return this.call("addWallboardAgent", "POST", "/api/v1/wallboards/{id}/monitored/{user}", { p: ["id", "user"] }, params, body, init);
+  }
+
+  /**
+   * Stop monitoring an agent
+   * DELETE /api/v1/wallboards/{id}/monitored/{user}
+   * @param params.id path parameter. The wallboard's id
+   * @param params.user path parameter. The agent's user id
+   */
+  removeWallboardAgent(params = {}, body = undefined, init = undefined) {
+    return this.call("removeWallboardAgent", "DELETE", "/api/v1/wallboards/{id}/monitored/{user}", { p: ["id", "user"] }, params, body, init);
+  }
+
+  /**
+   * Make the wall TV's read-only token (shown once; replaces any earlier one)
+   * POST /api/v1/wallboards/{id}/token
+   * @param params.id path parameter. The wallboard's id
+   */
+  createWallboardToken(params = {}, body = undefined, init = undefined) {
+    return this.call("createWallboardToken", "POST", "/api/v1/wallboards/{id}/token", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Revoke the wall TV's token
+   * DELETE /api/v1/wallboards/{id}/token
+   * @param params.id path parameter. The wallboard's id
+   */
+  revokeWallboardToken(params = {}, body = undefined, init = undefined) {
+    return this.call("revokeWallboardToken", "DELETE", "/api/v1/wallboards/{id}/token", { p: ["id"] }, params, body, init);
+  }
+
+  /**
    * Caller name for Asterisk CURL() (text/plain, always 200)
    * GET /cid
    * @param params.format query parameter. hash: answer name=…&match=…&source=… for Asterisk's HASH(); else the bare name
@@ -2254,5 +2344,13 @@ export class PbxAgent {
    */
   getReadyz(params = {}, body = undefined, init = undefined) {
     return this.call("getReadyz", "GET", "/readyz", {  }, params, body, init);
+  }
+
+  /**
+   * The wallboard's full-screen page for a wall TV (open /wallboard/#id=<id>&token=<token>)
+   * GET /wallboard
+   */
+  getWallboardPage(params = {}, body = undefined, init = undefined) {
+    return this.call("getWallboardPage", "GET", "/wallboard", {  }, params, body, init);
   }
 }
