@@ -101,9 +101,13 @@ func (f *fakeGroups) Members(_ context.Context, id string) ([]callgroups.MemberV
 	return f.members[id], nil
 }
 
-func (f *fakeGroups) Waiting(_ context.Context, id string) []callgroups.WaitingCall { return f.waiting[id] }
+func (f *fakeGroups) Waiting(_ context.Context, id string) []callgroups.WaitingCall {
+	return f.waiting[id]
+}
 
-func (f *fakeGroups) Active(_ context.Context, id string) []callgroups.ActiveCall { return f.active[id] }
+func (f *fakeGroups) Active(_ context.Context, id string) []callgroups.ActiveCall {
+	return f.active[id]
+}
 
 func (f *fakeGroups) GroupsOf(user string) []string {
 	var out []string

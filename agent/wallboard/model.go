@@ -112,9 +112,9 @@ type GroupData struct {
 	SLATarget    float64 `json:"sla_target" doc:"The target the colour is judged against (the wallboard's, else the group's)" example:"80"`
 	AmberMargin  float64 `json:"amber_margin" doc:"Points below the target still amber" example:"5"`
 	// SLAColour judges Stats.ServiceLevel (see Colour).
-	SLAColour string               `json:"sla_colour" openapi:"enum=green|amber|red|none" doc:"green at or above the target, amber within amber_margin points below it, red further below, none with nothing answered" example:"green"`
+	SLAColour string                `json:"sla_colour" openapi:"enum=green|amber|red|none" doc:"green at or above the target, amber within amber_margin points below it, red further below, none with nothing answered" example:"green"`
 	Stats     callgroups.GroupStats `json:"stats" doc:"Today's counters"`
-	Waiting   []Waiting            `json:"waiting" doc:"Callers waiting now, in order"`
+	Waiting   []Waiting             `json:"waiting" doc:"Callers waiting now, in order"`
 	// Active counts the answered calls in progress.
 	Active  int                     `json:"active" doc:"Answered calls in progress" example:"3"`
 	Members []callgroups.MemberView `json:"members" doc:"The members with their live state"`
