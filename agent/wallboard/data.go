@@ -31,17 +31,17 @@ var errNoGroups = &platform.APIError{Status: http.StatusServiceUnavailable, Code
 	Message: "call groups are not running on this server: a wallboard has nothing to show"}
 
 // Data returns everything wallboard id shows, now.
-func (s *Service) Data(ctx context.Context, id string) (Data, error) {
+func (s *Service) Data(ctx context.Context, id string) (Board, error) {
 	w, err := s.Get(id)
 	if err != nil {
-		return Data{}, err
+		return Board{}, err
 	}
 	if s.groups == nil {
-		return Data{}, errNoGroups
+		return Board{}, errNoGroups
 	}
 	now := s.now()
 	w.Token = nil
-	d := Data{Wallboard: w, ServerTime: now.UTC(), Day: now.Format(time.DateOnly), Groups: make([]GroupData, 0, len(w.Groups)), Agents: make([]AgentData, 0, len(w.Monitored))}
+	d := Board{Wallboard: w, ServerTime: now.UTC(), Day: now.Format(time.DateOnly), Groups: make([]BoardGroup, 0, len(w.Groups)), Agents: make([]BoardAgent, 0, len(w.Monitored))}
 	views := map[string][]callgroups.MemberView{} // user id → their views in the board's groups
 	for _, gid := range w.Groups {
 		gd := s.groupData(ctx, w, gid, now)
@@ -57,13 +57,13 @@ func (s *Service) Data(ctx context.Context, id string) (Data, error) {
 }
 
 // groupData is group gid on board w at now.
-func (s *Service) groupData(ctx context.Context, w Wallboard, gid string, now time.Time) GroupData {
+func (s *Service) groupData(ctx context.Context, w Wallboard, gid string, now time.Time) BoardGroup {
 	g, ok := s.groups.Group(ctx, gid)
 	if !ok {
-		return GroupData{ID: gid, Missing: true, SLAColour: ColourNone, Waiting: []Waiting{}, Members: []callgroups.MemberView{},
+		return BoardGroup{ID: gid, Missing: true, SLAColour: ColourNone, Waiting: []BoardCaller{}, Members: []callgroups.MemberView{},
 			Stats: callgroups.GroupStats{GroupID: gid, Day: now.Format(time.DateOnly)}}
 	}
-	gd := GroupData{ID: gid, Name: g.Name, SLAThreshold: cmp.Or(w.SLAThreshold, g.SLAThreshold), SLATarget: cmp.Or(w.SLATarget, g.SLATarget),
+	gd := BoardGroup{ID: gid, Name: g.Name, SLAThreshold: cmp.Or(w.SLAThreshold, g.SLAThreshold), SLATarget: cmp.Or(w.SLATarget, g.SLATarget),
 		AmberMargin: w.AmberMargin, Stats: callgroups.GroupStats{GroupID: gid, Day: now.Format(time.DateOnly)}}
 	if s.stats != nil {
 		st, err := s.stats.GroupStats(ctx, gid, now)
@@ -74,10 +74,10 @@ func (s *Service) groupData(ctx context.Context, w Wallboard, gid string, now ti
 		}
 	}
 	gd.SLAColour = Colour(gd.Stats.ServiceLevel, gd.SLATarget, gd.AmberMargin, gd.Stats.Answered)
-	gd.Waiting = []Waiting{}
+	gd.Waiting = []BoardCaller{}
 	for _, c := range s.groups.Waiting(ctx, gid) {
 		wait := max(now.Sub(c.EnteredAt).Seconds(), 0)
-		gd.Waiting = append(gd.Waiting, Waiting{WaitingCall: c, WaitSeconds: wait, OverSLA: wait > float64(gd.SLAThreshold)})
+		gd.Waiting = append(gd.Waiting, BoardCaller{WaitingCall: c, WaitSeconds: wait, OverSLA: wait > float64(gd.SLAThreshold)})
 	}
 	gd.Active = len(s.groups.Active(ctx, gid))
 	ms, err := s.groups.Members(ctx, gid)
@@ -90,8 +90,8 @@ func (s *Service) groupData(ctx context.Context, w Wallboard, gid string, now ti
 
 // agentData is monitored agent uid, whose views in the board's groups
 // are views.
-func (s *Service) agentData(ctx context.Context, uid string, views []callgroups.MemberView, now time.Time) AgentData {
-	a := AgentData{UserID: uid, Member: len(views) > 0, State: callgroups.StateOffline, PauseSecondsByReason: map[string]float64{}}
+func (s *Service) agentData(ctx context.Context, uid string, views []callgroups.MemberView, now time.Time) BoardAgent {
+	a := BoardAgent{UserID: uid, Member: len(views) > 0, State: callgroups.StateOffline, PauseSecondsByReason: map[string]float64{}}
 	if p, ok := s.dir.Person(uid); ok {
 		a.Name, a.Extension = p.Name, p.Extension
 	} else {

@@ -35,7 +35,7 @@ func TestData(t *testing.T) {
 	r.groups.active["sales"] = []callgroups.ActiveCall{{ID: "c0", GroupID: "sales", UserID: "bob"}}
 	r.stats.groups["sales"] = callgroups.GroupStats{Received: 10, Answered: 8, AnsweredInSLA: 6, ServiceLevel: 75}
 	r.stats.agents["ana"] = callgroups.AgentStats{Calls: 4, TalkSeconds: 600, PauseSeconds: 300, PauseSecondsByReason: map[string]float64{"lunch": 300}, LastCallAt: at(-60 * time.Second)}
-	w, err := r.s.Create(ctx, Input{Name: "Floor", Groups: []string{"sales", "support"}, Monitored: []string{"ana", "cy", "bob"}})
+	w, err := r.s.Create(ctx, BoardSettings{Name: "Floor", Groups: []string{"sales", "support"}, Monitored: []string{"ana", "cy", "bob"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestData(t *testing.T) {
 	}
 
 	// The board's own threshold and target override the groups'.
-	if _, err := r.s.Update(ctx, w.ID, Input{Name: "Floor", Groups: []string{"sales"}, SLAThreshold: 30, SLATarget: 75, Monitored: []string{"ana"}}); err != nil {
+	if _, err := r.s.Update(ctx, w.ID, BoardSettings{Name: "Floor", Groups: []string{"sales"}, SLAThreshold: 30, SLATarget: 75, Monitored: []string{"ana"}}); err != nil {
 		t.Fatal(err)
 	}
 	d, _ = r.s.Data(ctx, w.ID)
@@ -103,7 +103,7 @@ func TestData(t *testing.T) {
 func TestDataWithoutCallGroups(t *testing.T) {
 	s := New(newMemKV(), dir{"ana": {ID: "ana"}})
 	ctx := context.Background()
-	w, err := s.Create(ctx, Input{Name: "a", Groups: []string{"sales"}})
+	w, err := s.Create(ctx, BoardSettings{Name: "a", Groups: []string{"sales"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // opens a wallboard only with its token.
 func FuzzAuthenticate(f *testing.F) {
 	r := newRig(f)
-	id, _ := r.s.Create(t0Ctx, Input{Name: "a", Groups: []string{"sales"}})
+	id, _ := r.s.Create(t0Ctx, BoardSettings{Name: "a", Groups: []string{"sales"}})
 	tok, _ := r.s.NewToken(t0Ctx, id.ID, "")
 	f.Add("Bearer "+tok.Token, "")
 	f.Add("bearer wb_x", "Bearer wb_y")

@@ -40,18 +40,18 @@ func (h *Handler) Routes() []platform.Route {
 	return []platform.Route{
 		{Method: "GET", Path: "/api/v1/wallboards", Scope: sc, Handler: f(h.list), Op: platform.Operation{
 			ID: "listWallboards", Summary: "The wallboards", Description: manageNote,
-			Responses: map[int]platform.Body{200: resp("the wallboards", List{}), 403: errBody}}},
+			Responses: map[int]platform.Body{200: resp("the wallboards", BoardList{}), 403: errBody}}},
 		{Method: "POST", Path: "/api/v1/wallboards", Scope: sc, Handler: f(h.create), Op: platform.Operation{
 			ID: "createWallboard", Summary: "Create a wallboard",
 			Description: manageNote + " Each group must exist and each monitored agent be a user (400 names `groups[i]` or `monitored[i]`).",
-			Request:     jsonBody("the wallboard", Input{}),
+			Request:     jsonBody("the wallboard", BoardSettings{}),
 			Responses:   map[int]platform.Body{201: resp("the wallboard", Wallboard{}), 400: errBody, 403: errBody, 409: errBody}}},
 		{Method: "GET", Path: "/api/v1/wallboards/{id}", Scope: sc, Handler: f(h.get), Op: platform.Operation{
 			ID: "getWallboard", Summary: "One wallboard", Description: manageNote, Params: []platform.Param{idParam},
 			Responses: map[int]platform.Body{200: resp("the wallboard", Wallboard{}), 403: errBody, 404: errBody}}},
 		{Method: "PUT", Path: "/api/v1/wallboards/{id}", Scope: sc, Handler: f(h.update), Op: platform.Operation{
 			ID: "updateWallboard", Summary: "Replace a wallboard's configuration (its token stays)", Description: manageNote,
-			Params: []platform.Param{idParam}, Request: jsonBody("the wallboard", Input{}),
+			Params: []platform.Param{idParam}, Request: jsonBody("the wallboard", BoardSettings{}),
 			Responses: map[int]platform.Body{200: resp("the wallboard", Wallboard{}), 400: errBody, 403: errBody, 404: errBody}}},
 		{Method: "DELETE", Path: "/api/v1/wallboards/{id}", Scope: sc, Handler: f(h.delete), Op: platform.Operation{
 			ID: "deleteWallboard", Summary: "Delete a wallboard (its token stops working)", Description: manageNote,
@@ -66,7 +66,7 @@ func (h *Handler) Routes() []platform.Route {
 			ID: "createWallboardToken", Summary: "Make the wall TV's read-only token (shown once; replaces any earlier one)",
 			Description: manageNote + " The token (`wb_…`) reads this wallboard's data and its groups' callgroups events, nothing else. " +
 				"Only its hash is kept: it is shown in this answer only. Open `path` on the TV: the token is in the URL's fragment, which browsers do not send.",
-			Params: []platform.Param{idParam}, Responses: map[int]platform.Body{201: resp("the token", NewToken{}), 403: errBody, 404: errBody}}},
+			Params: []platform.Param{idParam}, Responses: map[int]platform.Body{201: resp("the token", BoardToken{}), 403: errBody, 404: errBody}}},
 		{Method: "DELETE", Path: "/api/v1/wallboards/{id}/token", Scope: sc, Handler: f(h.revokeToken), Op: platform.Operation{
 			ID: "revokeWallboardToken", Summary: "Revoke the wall TV's token", Description: manageNote + " Its open events sockets end (4001).",
 			Params: []platform.Param{idParam}, Responses: map[int]platform.Body{204: {Description: "revoked (or there was none)"}, 403: errBody, 404: errBody}}},
@@ -75,7 +75,7 @@ func (h *Handler) Routes() []platform.Route {
 			Description: "Per group: today's counters, the callers waiting with their wait, the members' live states, the SLA colour; " +
 				"per monitored agent: state, calls, talk and pause time, time since the last call; the server's time. " +
 				"For holders of manage_callcenter and for this wallboard's token. Follow the events socket's topic callgroups and read it again after a change. 503 while call groups are off.",
-			Params: []platform.Param{idParam}, Responses: map[int]platform.Body{200: resp("the board", Data{}), 403: errBody, 404: errBody, 503: errBody}}},
+			Params: []platform.Param{idParam}, Responses: map[int]platform.Body{200: resp("the board", Board{}), 403: errBody, 404: errBody, 503: errBody}}},
 	}
 }
 
@@ -101,12 +101,12 @@ func writeErr(w http.ResponseWriter, r *http.Request, err error) {
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	if _, ok := manager(w, r); ok {
-		platform.WriteJSON(w, http.StatusOK, List{Items: h.s.List()})
+		platform.WriteJSON(w, http.StatusOK, BoardList{Items: h.s.List()})
 	}
 }
 
-func (h *Handler) input(w http.ResponseWriter, r *http.Request) (Input, bool) {
-	var in Input
+func (h *Handler) input(w http.ResponseWriter, r *http.Request) (BoardSettings, bool) {
+	var in BoardSettings
 	if _, ok := manager(w, r); !ok {
 		return in, false
 	}

@@ -43,20 +43,20 @@ type Wallboard struct {
 	CountersMode string  `json:"counters_mode" openapi:"enum=midnight|connect" doc:"What the counters cover when the board opens: since midnight, or since the board connected (a switch on the board changes it)" example:"midnight"`
 	// Token describes the board's read-only token, if one was made (never
 	// the secret).
-	Token     *TokenInfo `json:"token,omitempty" doc:"The read-only token of the wall TV, if one was made (never the secret)"`
-	CreatedAt time.Time  `json:"created_at" doc:"When the wallboard was created" example:"2026-12-07T08:00:00Z"`
-	UpdatedAt time.Time  `json:"updated_at" doc:"When it last changed" example:"2026-12-07T08:00:00Z"`
+	Token     *BoardTokenInfo `json:"token,omitempty" doc:"The read-only token of the wall TV, if one was made (never the secret)"`
+	CreatedAt time.Time       `json:"created_at" doc:"When the wallboard was created" example:"2026-12-07T08:00:00Z"`
+	UpdatedAt time.Time       `json:"updated_at" doc:"When it last changed" example:"2026-12-07T08:00:00Z"`
 }
 
-// TokenInfo is what is shown of a wallboard token.
-type TokenInfo struct {
+// BoardTokenInfo is what is shown of a wallboard token.
+type BoardTokenInfo struct {
 	CreatedAt time.Time `json:"created_at" doc:"When the token was made" example:"2026-12-07T08:00:00Z"`
 	CreatedBy string    `json:"created_by,omitempty" doc:"The user who made it (empty: the admin token)" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
 }
 
-// Input is the body of POST /api/v1/wallboards and PUT
+// BoardSettings is the body of POST /api/v1/wallboards and PUT
 // /api/v1/wallboards/{id}.
-type Input struct {
+type BoardSettings struct {
 	Name         string   `json:"name" doc:"Display name (1 to 100 characters)" example:"Sales floor"`
 	Groups       []string `json:"groups" doc:"Ids of the call groups shown (1 to 50, each an existing group)" example:"[\"sales\"]"`
 	Monitored    []string `json:"monitored" doc:"User ids of the agents shown (at most 200, each an existing user)" example:"[\"01JEQ7H2B3C4D5E6F7G8H9J0K1\"]"`
@@ -67,14 +67,14 @@ type Input struct {
 	CountersMode string   `json:"counters_mode,omitempty" openapi:"enum=midnight|connect" doc:"midnight (default) or connect" example:"midnight"`
 }
 
-// List is the answer of GET /api/v1/wallboards.
-type List struct {
+// BoardList is the answer of GET /api/v1/wallboards.
+type BoardList struct {
 	Items []Wallboard `json:"items" doc:"Every wallboard, by name"`
 }
 
-// NewToken is the answer of POST /api/v1/wallboards/{id}/token: the only
+// BoardToken is the answer of POST /api/v1/wallboards/{id}/token: the only
 // time the secret is shown.
-type NewToken struct {
+type BoardToken struct {
 	WallboardID string `json:"wallboard_id" doc:"The wallboard" example:"01jeq7h2b3c4d5e6f7g8h9j0k1"`
 	Token       string `json:"token" doc:"The read-only token (shown only now; it replaces any earlier one)" example:"wb_3q2xkVh9…"`
 	// Path opens the board on a TV: the token is in the fragment, which
@@ -92,17 +92,17 @@ const (
 	ColourNone = "none"
 )
 
-// Data is everything a board shows, in one answer.
-type Data struct {
-	Wallboard  Wallboard   `json:"wallboard" doc:"The wallboard's configuration (token info left out)"`
-	ServerTime time.Time   `json:"server_time" doc:"The server's time of the answer: waits and times since are counted from it" example:"2026-12-07T12:00:00Z"`
-	Day        string      `json:"day" doc:"The day the counters are of (YYYY-MM-DD, the daemon's time zone)" example:"2026-12-07"`
-	Groups     []GroupData `json:"groups" doc:"The groups, in the wallboard's order"`
-	Agents     []AgentData `json:"agents" doc:"The monitored agents, in the wallboard's order"`
+// Board is everything a board shows, in one answer.
+type Board struct {
+	Wallboard  Wallboard    `json:"wallboard" doc:"The wallboard's configuration (token info left out)"`
+	ServerTime time.Time    `json:"server_time" doc:"The server's time of the answer: waits and times since are counted from it" example:"2026-12-07T12:00:00Z"`
+	Day        string       `json:"day" doc:"The day the counters are of (YYYY-MM-DD, the daemon's time zone)" example:"2026-12-07"`
+	Groups     []BoardGroup `json:"groups" doc:"The groups, in the wallboard's order"`
+	Agents     []BoardAgent `json:"agents" doc:"The monitored agents, in the wallboard's order"`
 }
 
-// GroupData is one group on a board.
-type GroupData struct {
+// BoardGroup is one group on a board.
+type BoardGroup struct {
 	ID   string `json:"id" doc:"The group's id" example:"sales"`
 	Name string `json:"name" doc:"The group's name" example:"Sales"`
 	// Missing: the group no longer exists (deleted after the board was
@@ -114,21 +114,21 @@ type GroupData struct {
 	// SLAColour judges Stats.ServiceLevel (see Colour).
 	SLAColour string                `json:"sla_colour" openapi:"enum=green|amber|red|none" doc:"green at or above the target, amber within amber_margin points below it, red further below, none with nothing answered" example:"green"`
 	Stats     callgroups.GroupStats `json:"stats" doc:"Today's counters"`
-	Waiting   []Waiting             `json:"waiting" doc:"Callers waiting now, in order"`
+	Waiting   []BoardCaller         `json:"waiting" doc:"Callers waiting now, in order"`
 	// Active counts the answered calls in progress.
 	Active  int                     `json:"active" doc:"Answered calls in progress" example:"3"`
 	Members []callgroups.MemberView `json:"members" doc:"The members with their live state"`
 }
 
-// Waiting is a waiting caller with their wait at ServerTime.
-type Waiting struct {
+// BoardCaller is a waiting caller with their wait at ServerTime.
+type BoardCaller struct {
 	callgroups.WaitingCall
 	WaitSeconds float64 `json:"wait_seconds" doc:"Seconds waited at server_time" example:"42"`
 	OverSLA     bool    `json:"over_sla" doc:"Waited longer than sla_threshold" example:"true"`
 }
 
-// AgentData is one monitored agent on a board.
-type AgentData struct {
+// BoardAgent is one monitored agent on a board.
+type BoardAgent struct {
 	UserID    string `json:"user_id" doc:"The agent's user id" example:"01JEQ7H2B3C4D5E6F7G8H9J0K1"`
 	Name      string `json:"name" doc:"Display name" example:"Anna Meier"`
 	Extension string `json:"extension,omitempty" doc:"First extension" example:"101"`

@@ -184,7 +184,7 @@ func (r *record) view() Wallboard {
 var groupID = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
 
 // validate checks in and returns the wallboard it describes.
-func (s *Service) validate(ctx context.Context, in Input) (Wallboard, error) {
+func (s *Service) validate(ctx context.Context, in BoardSettings) (Wallboard, error) {
 	var fes []platform.FieldError
 	bad := func(field, msg string) { fes = append(fes, platform.FieldError{Field: field, Message: msg}) }
 	name := strings.TrimSpace(in.Name)
@@ -277,7 +277,7 @@ func (s *Service) put(ctx context.Context, r *record) error {
 }
 
 // Create adds a wallboard.
-func (s *Service) Create(ctx context.Context, in Input) (Wallboard, error) {
+func (s *Service) Create(ctx context.Context, in BoardSettings) (Wallboard, error) {
 	w, err := s.validate(ctx, in)
 	if err != nil {
 		return Wallboard{}, err
@@ -299,7 +299,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Wallboard, error) {
 }
 
 // Update replaces a wallboard's configuration (its token stays).
-func (s *Service) Update(ctx context.Context, id string, in Input) (Wallboard, error) {
+func (s *Service) Update(ctx context.Context, id string, in BoardSettings) (Wallboard, error) {
 	w, err := s.validate(ctx, in)
 	if err != nil {
 		return Wallboard{}, err
@@ -390,16 +390,16 @@ func tokenHash(tok string) [sha256.Size]byte { return sha256.Sum256([]byte(tok))
 
 // NewToken makes a wallboard's read-only token, replacing (revoking) any
 // earlier one. The token is returned now only; the store keeps its hash.
-func (s *Service) NewToken(ctx context.Context, id, by string) (NewToken, error) {
+func (s *Service) NewToken(ctx context.Context, id, by string) (BoardToken, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return NewToken{}, fmt.Errorf("wallboard token: %w", err)
+		return BoardToken{}, fmt.Errorf("wallboard token: %w", err)
 	}
 	tok := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	h := tokenHash(tok)
 	now := s.clk.Now().UTC()
 	_, err := s.edit(ctx, id, func(r *record) error {
-		r.Token = &TokenInfo{CreatedAt: now, CreatedBy: by}
+		r.Token = &BoardTokenInfo{CreatedAt: now, CreatedBy: by}
 		r.TokenHash = hex.EncodeToString(h[:])
 		return nil
 	}, func() {
@@ -407,10 +407,10 @@ func (s *Service) NewToken(ctx context.Context, id, by string) (NewToken, error)
 		s.tokens[h] = id
 	})
 	if err != nil {
-		return NewToken{}, err
+		return BoardToken{}, err
 	}
 	s.log.Info("wallboard: token made", "wallboard", id, "by", by)
-	return NewToken{WallboardID: id, Token: tok, Path: "/wallboard/#id=" + id + "&token=" + tok, CreatedAt: now}, nil
+	return BoardToken{WallboardID: id, Token: tok, Path: "/wallboard/#id=" + id + "&token=" + tok, CreatedAt: now}, nil
 }
 
 // RevokeToken revokes a wallboard's token (none: nothing to do).

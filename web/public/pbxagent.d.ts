@@ -1116,13 +1116,13 @@ export declare class PbxAgent {
    * The wallboards
    * GET /api/v1/wallboards
    */
-  listWallboards(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<WallboardList>;
+  listWallboards(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<BoardList>;
 
   /**
    * Create a wallboard
    * POST /api/v1/wallboards
    */
-  createWallboard(params: Record<string, never>, body: WallboardInputInput, init?: RequestInit): Promise<Wallboard>;
+  createWallboard(params: Record<string, never>, body: BoardSettingsInput, init?: RequestInit): Promise<Wallboard>;
 
   /**
    * One wallboard
@@ -1134,7 +1134,7 @@ export declare class PbxAgent {
    * Replace a wallboard's configuration (its token stays)
    * PUT /api/v1/wallboards/{id}
    */
-  updateWallboard(params: { id: string; }, body: WallboardInputInput, init?: RequestInit): Promise<Wallboard>;
+  updateWallboard(params: { id: string; }, body: BoardSettingsInput, init?: RequestInit): Promise<Wallboard>;
 
   /**
    * Delete a wallboard (its token stops working)
@@ -1146,7 +1146,7 @@ export declare class PbxAgent {
    * Everything a wallboard shows, now
    * GET /api/v1/wallboards/{id}/data
    */
-  getWallboardData(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Data>;
+  getWallboardData(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<Board>;
 
   /**
    * Monitor an agent: add them to the board's agents table
@@ -1164,7 +1164,7 @@ export declare class PbxAgent {
    * Make the wall TV's read-only token (shown once; replaces any earlier one)
    * POST /api/v1/wallboards/{id}/token
    */
-  createWallboardToken(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<NewToken>;
+  createWallboardToken(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<BoardToken>;
 
   /**
    * Revoke the wall TV's token
@@ -1312,43 +1312,6 @@ export interface Actor {
   username?: string;
 }
 
-export interface AgentData {
-  /** Group calls answered today, every group */
-  calls: number;
-  /** First extension */
-  extension?: string;
-  /** When the last group call ended */
-  last_call_at?: string;
-  /** A member of one of the board's groups */
-  member: boolean;
-  /** Offers let ring out today */
-  missed: number;
-  /** No such user (any more) */
-  missing?: boolean;
-  /** Display name */
-  name: string;
-  /** Why */
-  pause_reason?: string;
-  /** Time paused today, the current pause included */
-  pause_seconds: number;
-  /** Pause time by reason */
-  pause_seconds_by_reason: Record<string, number>;
-  /** Paused in one of the board's groups */
-  paused: boolean;
-  /** Since when paused */
-  paused_at?: string;
-  /** Seconds since the last group call ended, at server_time */
-  since_last_call_seconds?: number;
-  /** The agent's state: of the board's groups, the first in offline > paused > dnd > talking > ringing > wrapup > away > available; offline in no group */
-  state: "available" | "offline" | "talking" | "ringing" | "wrapup" | "paused" | "dnd" | "away";
-  /** Since when */
-  state_since?: string;
-  /** Talk time of today's completed group calls, every group */
-  talk_seconds: number;
-  /** The agent's user id */
-  user_id: string;
-}
-
 export interface AgentView {
   /** The customer call the agent is on */
   call_id?: string;
@@ -1419,6 +1382,142 @@ export interface App {
   type: "public" | "confidential";
   /** When the app last changed */
   updated: string;
+}
+
+export interface Board {
+  /** The monitored agents, in the wallboard's order */
+  agents: BoardAgent[];
+  /** The day the counters are of (YYYY-MM-DD, the daemon's time zone) */
+  day: string;
+  /** The groups, in the wallboard's order */
+  groups: BoardGroup[];
+  /** The server's time of the answer: waits and times since are counted from it */
+  server_time: string;
+  /** The wallboard's configuration (token info left out) */
+  wallboard: Wallboard;
+}
+
+export interface BoardAgent {
+  /** Group calls answered today, every group */
+  calls: number;
+  /** First extension */
+  extension?: string;
+  /** When the last group call ended */
+  last_call_at?: string;
+  /** A member of one of the board's groups */
+  member: boolean;
+  /** Offers let ring out today */
+  missed: number;
+  /** No such user (any more) */
+  missing?: boolean;
+  /** Display name */
+  name: string;
+  /** Why */
+  pause_reason?: string;
+  /** Time paused today, the current pause included */
+  pause_seconds: number;
+  /** Pause time by reason */
+  pause_seconds_by_reason: Record<string, number>;
+  /** Paused in one of the board's groups */
+  paused: boolean;
+  /** Since when paused */
+  paused_at?: string;
+  /** Seconds since the last group call ended, at server_time */
+  since_last_call_seconds?: number;
+  /** The agent's state: of the board's groups, the first in offline > paused > dnd > talking > ringing > wrapup > away > available; offline in no group */
+  state: "available" | "offline" | "talking" | "ringing" | "wrapup" | "paused" | "dnd" | "away";
+  /** Since when */
+  state_since?: string;
+  /** Talk time of today's completed group calls, every group */
+  talk_seconds: number;
+  /** The agent's user id */
+  user_id: string;
+}
+
+export interface BoardCaller {
+  /** The caller's name, from caller ID or the directory */
+  caller_name?: string;
+  /** The caller's number */
+  caller_number: string;
+  /** When the caller joined the group */
+  entered_at: string;
+  /** The group */
+  group_id: string;
+  /** The caller's id (Asterisk channel id; the queue_log callid) */
+  id: string;
+  /** Waited longer than sla_threshold */
+  over_sla: boolean;
+  /** 1 is next */
+  position: number;
+  /** Ids of the members the call is offered to now */
+  ringing: string[];
+  /** Seconds waited at server_time */
+  wait_seconds: number;
+}
+
+export interface BoardGroup {
+  /** Answered calls in progress */
+  active: number;
+  /** Points below the target still amber */
+  amber_margin: number;
+  /** The group's id */
+  id: string;
+  /** The members with their live state */
+  members: MemberView[];
+  /** The group does not exist (any more) */
+  missing?: boolean;
+  /** The group's name */
+  name: string;
+  /** green at or above the target, amber within amber_margin points below it, red further below, none with nothing answered */
+  sla_colour: "green" | "amber" | "red" | "none";
+  /** The target the colour is judged against (the wallboard's, else the group's) */
+  sla_target: number;
+  /** Seconds used for the waiting callers' over-SLA mark (the wallboard's, else the group's) */
+  sla_threshold: number;
+  /** Today's counters */
+  stats: GroupStats;
+  /** Callers waiting now, in order */
+  waiting: BoardCaller[];
+}
+
+export interface BoardList {
+  /** Every wallboard, by name */
+  items: Wallboard[];
+}
+
+export interface BoardSettingsInput {
+  /** 0-100 points; omitted: 5 */
+  amber_margin?: number | null;
+  /** midnight (default) or connect */
+  counters_mode?: "midnight" | "connect";
+  /** Ids of the call groups shown (1 to 50, each an existing group) */
+  groups?: string[];
+  /** User ids of the agents shown (at most 200, each an existing user) */
+  monitored?: string[];
+  /** Display name (1 to 100 characters) */
+  name?: string;
+  /** 0 (each group's) or 1-100 percent */
+  sla_target?: number;
+  /** 0 (each group's) or 1-3600 seconds */
+  sla_threshold?: number;
+}
+
+export interface BoardToken {
+  /** When it was made */
+  created_at: string;
+  /** The page that shows the board full screen, token in the fragment (never sent to the server) */
+  path: string;
+  /** The read-only token (shown only now; it replaces any earlier one) */
+  token: string;
+  /** The wallboard */
+  wallboard_id: string;
+}
+
+export interface BoardTokenInfo {
+  /** When the token was made */
+  created_at: string;
+  /** The user who made it (empty: the admin token) */
+  created_by?: string;
 }
 
 export interface Call {
@@ -1810,19 +1909,6 @@ export interface DTMFInputInput {
   digits?: string;
 }
 
-export interface Data {
-  /** The monitored agents, in the wallboard's order */
-  agents: AgentData[];
-  /** The day the counters are of (YYYY-MM-DD, the daemon's time zone) */
-  day: string;
-  /** The groups, in the wallboard's order */
-  groups: GroupData[];
-  /** The server's time of the answer: waits and times since are counted from it */
-  server_time: string;
-  /** The wallboard's configuration (token info left out) */
-  wallboard: Wallboard;
-}
-
 export interface Device {
   /** The Asterisk endpoint (devices.endpoints) */
   endpoint: string;
@@ -1949,31 +2035,6 @@ export interface FieldError {
   field: string;
   /** What is wrong with it */
   message: string;
-}
-
-export interface GroupData {
-  /** Answered calls in progress */
-  active: number;
-  /** Points below the target still amber */
-  amber_margin: number;
-  /** The group's id */
-  id: string;
-  /** The members with their live state */
-  members: MemberView[];
-  /** The group does not exist (any more) */
-  missing?: boolean;
-  /** The group's name */
-  name: string;
-  /** green at or above the target, amber within amber_margin points below it, red further below, none with nothing answered */
-  sla_colour: "green" | "amber" | "red" | "none";
-  /** The target the colour is judged against (the wallboard's, else the group's) */
-  sla_target: number;
-  /** Seconds used for the waiting callers' over-SLA mark (the wallboard's, else the group's) */
-  sla_threshold: number;
-  /** Today's counters */
-  stats: GroupStats;
-  /** Callers waiting now, in order */
-  waiting: Waiting[];
 }
 
 export interface GroupStats {
@@ -2345,17 +2406,6 @@ export interface Metadata {
   token_endpoint: string;
   /** How clients authenticate at the token endpoint */
   token_endpoint_auth_methods_supported: string[];
-}
-
-export interface NewToken {
-  /** When it was made */
-  created_at: string;
-  /** The page that shows the board full screen, token in the fragment (never sent to the server) */
-  path: string;
-  /** The read-only token (shown only now; it replaces any earlier one) */
-  token: string;
-  /** The wallboard */
-  wallboard_id: string;
 }
 
 export interface NumberSchema {
@@ -2809,13 +2859,6 @@ export interface TestResult {
   source?: string;
 }
 
-export interface TokenInfo {
-  /** When the token was made */
-  created_at: string;
-  /** The user who made it (empty: the admin token) */
-  created_by?: string;
-}
-
 export interface Transfer {
   /** When the recipient answered */
   answered_at?: string;
@@ -2928,27 +2971,6 @@ export interface View {
   warnings?: string[];
 }
 
-export interface Waiting {
-  /** The caller's name, from caller ID or the directory */
-  caller_name?: string;
-  /** The caller's number */
-  caller_number: string;
-  /** When the caller joined the group */
-  entered_at: string;
-  /** The group */
-  group_id: string;
-  /** The caller's id (Asterisk channel id; the queue_log callid) */
-  id: string;
-  /** Waited longer than sla_threshold */
-  over_sla: boolean;
-  /** 1 is next */
-  position: number;
-  /** Ids of the members the call is offered to now */
-  ringing: string[];
-  /** Seconds waited at server_time */
-  wait_seconds: number;
-}
-
 export interface Wallboard {
   /** Points below the target still shown amber; further below is red (0-100, default 5) */
   amber_margin: number;
@@ -2969,31 +2991,9 @@ export interface Wallboard {
   /** Seconds: a waiting caller beyond it is shown as over the service level; 0: each group's sla_threshold (the service level itself is counted at answer with the group's threshold) */
   sla_threshold: number;
   /** The read-only token of the wall TV, if one was made (never the secret) */
-  token?: TokenInfo;
+  token?: BoardTokenInfo;
   /** When it last changed */
   updated_at: string;
-}
-
-export interface WallboardInputInput {
-  /** 0-100 points; omitted: 5 */
-  amber_margin?: number | null;
-  /** midnight (default) or connect */
-  counters_mode?: "midnight" | "connect";
-  /** Ids of the call groups shown (1 to 50, each an existing group) */
-  groups?: string[];
-  /** User ids of the agents shown (at most 200, each an existing user) */
-  monitored?: string[];
-  /** Display name (1 to 100 characters) */
-  name?: string;
-  /** 0 (each group's) or 1-100 percent */
-  sla_target?: number;
-  /** 0 (each group's) or 1-3600 seconds */
-  sla_threshold?: number;
-}
-
-export interface WallboardList {
-  /** Every wallboard, by name */
-  items: Wallboard[];
 }
 
 export interface AppCreated {
