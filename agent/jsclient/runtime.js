@@ -760,6 +760,322 @@ export class PbxAgentPresence {
   live(options = {}) { return new PbxAgentPresenceLive(this.#api, options); }
 }
 
+/** A group's counters that are sums (a span's value is the difference of two reads). */
+const wallboardGroupSums = ['received', 'answered', 'abandoned', 'short_abandoned', 'timed_out', 'left_empty', 'refused',
+  'answered_in_sla', 'abandoned_in_sla', 'completed', 'wait_seconds', 'talk_seconds'];
+
+/** An agent's counters that are sums. */
+const wallboardAgentSums = ['calls', 'missed', 'talk_seconds', 'pause_seconds'];
+
+/**
+ * The SLA colour of a service level (percent) against target: 'green' at
+ * or above it, 'amber' below it by at most margin points, 'red' further
+ * below, 'none' with nothing answered (as the server's wallboard.Colour).
+ */
+export function wallboardColour(serviceLevel, target, margin, answered) {
+  if (!(answered > 0)) return 'none';
+  const e = 1e-9;
+  if (serviceLevel + e >= target) return 'green';
+  if (serviceLevel + e >= target - margin) return 'amber';
+  return 'red';
+}
+
+/**
+ * A group's counters since base was read ("since I connected"): the sums
+ * minus base's (never below 0), the service levels and averages computed
+ * again from those sums (service level = answered within the threshold ÷
+ * answered; with abandons = (answered + abandoned within) ÷ (answered +
+ * abandoned); average wait = wait ÷ answered; average talk = talk ÷
+ * completed). The longest wait is the day's when it grew since base
+ * (so it happened after), else the longest seen since (observedLongest,
+ * from the events), else 0. A base of another day (midnight passed)
+ * counts from midnight: cur as it is.
+ */
+export function wallboardGroupSince(cur, base, observedLongest = 0) {
+  if (!base || base.day !== cur.day) return { ...cur };
+  const s = { ...cur };
+  for (const k of wallboardGroupSums) s[k] = Math.max(0, (cur[k] || 0) - (base[k] || 0));
+  s.service_level = s.answered ? 100 * s.answered_in_sla / s.answered : 0;
+  const n = s.answered + s.abandoned;
+  s.service_level_abandons = n ? 100 * (s.answered_in_sla + s.abandoned_in_sla) / n : 0;
+  s.average_wait_seconds = s.answered ? s.wait_seconds / s.answered : 0;
+  s.average_talk_seconds = s.completed ? s.talk_seconds / s.completed : 0;
+  const grown = (cur.longest_wait_seconds || 0) > (base.longest_wait_seconds || 0) ? cur.longest_wait_seconds : 0;
+  s.longest_wait_seconds = Math.max(grown, observedLongest || 0);
+  return s;
+}
+
+/** An agent's counters since base was read: the sums (and pause time by reason) minus base's, never below 0. */
+export function wallboardAgentSince(cur, base) {
+  if (!base) return { ...cur };
+  const s = { ...cur };
+  for (const k of wallboardAgentSums) s[k] = Math.max(0, (cur[k] || 0) - (base[k] || 0));
+  const by = {};
+  for (const [k, v] of Object.entries(cur.pause_seconds_by_reason || {})) {
+    const d = v - ((base.pause_seconds_by_reason || {})[k] || 0);
+    if (d > 0) by[k] = d;
+  }
+  s.pause_seconds_by_reason = by;
+  return s;
+}
+
+/** An event of a wallboard live view (PbxAgentWallboardLive). */
+export class PbxAgentWallboardEvent extends Event {
+  constructor(type, { board, seq, error, state } = {}) {
+    super(type);
+    /** The board as last loaded with the events since applied (GET /api/v1/wallboards/{id}/data). */
+    this.board = board;
+    /** The sequence number of the socket event (0 for change, ready, resync...). */
+    this.seq = seq || 0;
+    /** The error of an error event. */
+    this.error = error;
+    /** The socket's state of a state event: connecting, open or closed. */
+    this.state = state;
+  }
+}
+
+/**
+ * A live wallboard (PbxAgentWallboard.live()): GET
+ * /api/v1/wallboards/{id}/data kept current by the events socket's topic
+ * callgroups (a wallboard token gets only its groups' events). Waiting
+ * callers, member states and active calls change at once with the events;
+ * the counters are read again shortly after (debounceMs) each event that
+ * changes them, and every refreshMs. view() gives what to draw at a time:
+ * waits and times since ticking from the server's clock, and the counters
+ * since midnight or, in mode 'connect', since the view first loaded
+ * (wallboardGroupSince, wallboardAgentSince).
+ */
+export class PbxAgentWallboardLive extends LiveView {
+  #api;
+  #id;
+  #board = null;
+  #offset = 0; // server time − local time, ms
+  #mode;
+  #baseline = null; // {day, groups: Map, agents: Map}
+  #longest = new Map(); // group id → longest wait seen in the events since the baseline
+  #debounceMs;
+  #soonTimer = null;
+  #poll = null;
+
+  constructor(api, id, { mode, retryMs = 3000, refreshMs = 30000, debounceMs = 250, ...socket } = {}) {
+    super('callgroups', retryMs);
+    if (!id) throw new TypeError('wallboard live: an id is required');
+    this.#api = api;
+    this.#id = id;
+    this.#mode = mode || '';
+    this.#debounceMs = debounceMs;
+    if (refreshMs > 0) this.#poll = setInterval(() => { this.reload(); }, refreshMs);
+    this._start(api, socket);
+  }
+
+  /** The board as last loaded, with the events since applied (null before the first load). */
+  get board() { return this.#board; }
+
+  /** 'midnight' or 'connect': what view()'s counters cover (default: the wallboard's counters_mode). */
+  get mode() { return this.#mode || (this.#board && this.#board.wallboard.counters_mode) || 'midnight'; }
+  set mode(m) {
+    if (m !== 'midnight' && m !== 'connect') throw new TypeError(`wallboard live: mode ${JSON.stringify(m)} is neither midnight nor connect`);
+    this.#mode = m;
+    this._emit('change');
+  }
+
+  /** Resets "since I connected" to now: the counters read now become the baseline. */
+  resetBaseline() {
+    this.#baseline = null;
+    this.#longest = new Map();
+    if (this.#board) this.#setBaseline(this.#board);
+    this._emit('change');
+  }
+
+  close() {
+    clearInterval(this.#poll);
+    clearTimeout(this.#soonTimer);
+    super.close();
+  }
+
+  _items() { return this.#board; }
+
+  _event(type, init) { return new PbxAgentWallboardEvent(type, { board: this.#board, ...init }); }
+
+  async _fetch() {
+    const before = Date.now();
+    const b = await this.#api.getWallboardData({ id: this.#id });
+    const after = Date.now();
+    this.#offset = Date.parse(b.server_time) - (before + after) / 2;
+    return b;
+  }
+
+  _rebuild(board, held) {
+    this.#board = board;
+    this.#setBaseline(board);
+    return held;
+  }
+
+  #setBaseline(b) {
+    if (!this.#baseline || this.#baseline.day !== b.day) {
+      this.#baseline = { day: b.day, groups: new Map(), agents: new Map() };
+      this.#longest = new Map();
+    }
+    // A group or agent first seen now (added to the board) counts from now.
+    for (const g of b.groups) if (!this.#baseline.groups.has(g.id)) this.#baseline.groups.set(g.id, { ...g.stats });
+    for (const a of b.agents) {
+      if (!this.#baseline.agents.has(a.user_id)) this.#baseline.agents.set(a.user_id, { ...a, pause_seconds_by_reason: { ...(a.pause_seconds_by_reason || {}) } });
+    }
+  }
+
+  #observe(gid, seconds) {
+    if (seconds > (this.#longest.get(gid) || 0)) this.#longest.set(gid, seconds);
+  }
+
+  /** Reads the board again soon (the counters an event changed). */
+  #soon() {
+    clearTimeout(this.#soonTimer);
+    this.#soonTimer = setTimeout(() => { this.reload(); }, this.#debounceMs);
+  }
+
+  _apply(e) {
+    const b = this.#board;
+    const d = e.data || {};
+    if (!b) return;
+    const gid = (e.type === 'callgroup_updated' || e.type === 'callgroup_deleted') ? d.id : d.group_id;
+    const g = b.groups.find((x) => x.id === gid);
+    if (!g) return; // another board's group
+    // drop removes the caller from the waiting list; true when they were
+    // in it (an event applied again over a board that already has its
+    // effect changes nothing).
+    const drop = () => {
+      const n = g.waiting.length;
+      g.waiting = g.waiting.filter((c) => c.id !== d.id);
+      return g.waiting.length < n;
+    };
+    switch (e.type) {
+      case 'callgroup_call_waiting': {
+        const i = g.waiting.findIndex((c) => c.id === d.id);
+        const c = { ...d, wait_seconds: 0, over_sla: false };
+        if (i >= 0) g.waiting[i] = c; else g.waiting.push(c);
+        g.waiting.sort((x, y) => (x.position || 0) - (y.position || 0));
+        break;
+      }
+      case 'callgroup_call_answered':
+        if (drop()) g.active += 1;
+        if (d.answered_at && d.entered_at) this.#observe(gid, (Date.parse(d.answered_at) - Date.parse(d.entered_at)) / 1000);
+        break;
+      case 'callgroup_call_abandoned':
+      case 'callgroup_call_left':
+        drop();
+        if (typeof d.wait_seconds === 'number') this.#observe(gid, d.wait_seconds);
+        break;
+      case 'callgroup_call_completed':
+        break; // the count of active calls comes with the board, read again soon
+      case 'member_state': {
+        const i = g.members.findIndex((m) => m.user_id === d.user_id);
+        const m = { ...d };
+        delete m.group_id;
+        delete m.removed;
+        if (d.removed) { if (i >= 0) g.members.splice(i, 1); } else if (i >= 0) g.members[i] = m; else g.members.push(m);
+        const a = b.agents.find((x) => x.user_id === d.user_id);
+        if (a && !d.removed) Object.assign(a, { state: d.state, state_since: d.state_since, paused: d.paused, pause_reason: d.pause_reason, paused_at: d.paused_at, member: true });
+        break;
+      }
+      case 'callgroup_updated':
+        g.name = d.name || g.name;
+        break;
+      case 'callgroup_deleted':
+        g.missing = true;
+        g.waiting = [];
+        break;
+      default:
+        return;
+    }
+    this._emit(e.type, { seq: e.seq });
+    this._emit('change', { seq: e.seq });
+    this.#soon();
+  }
+
+  /**
+   * What to draw at now (ms, default Date.now()): the board with the
+   * counters of the mode, each group's SLA colour judged on them, each
+   * waiting caller's wait and over_sla, each agent's since_last_call_seconds,
+   * state_seconds and pause_seconds (the pause in progress counted) at the
+   * server's time now; null before the first load.
+   */
+  view(now = Date.now()) {
+    const b = this.#board;
+    if (!b) return null;
+    const sn = now + this.#offset;
+    const read = Date.parse(b.server_time);
+    const connect = this.mode === 'connect';
+    const secs = (t) => Math.max(0, (sn - Date.parse(t)) / 1000);
+    const groups = b.groups.map((g) => {
+      const stats = connect ? wallboardGroupSince(g.stats, this.#baseline.groups.get(g.id), this.#longest.get(g.id)) : g.stats;
+      const waiting = g.waiting.map((c) => {
+        const w = secs(c.entered_at);
+        return { ...c, wait_seconds: w, over_sla: w > g.sla_threshold };
+      });
+      const colour = g.missing ? 'none' : wallboardColour(stats.service_level, g.sla_target, g.amber_margin, stats.answered);
+      return { ...g, stats, waiting, sla_colour: colour };
+    });
+    const agents = b.agents.map((a) => {
+      const x = connect ? wallboardAgentSince(a, this.#baseline.agents.get(a.user_id)) : { ...a };
+      if (a.paused) x.pause_seconds += Math.max(0, (sn - Math.max(read, a.paused_at ? Date.parse(a.paused_at) : read)) / 1000);
+      x.since_last_call_seconds = a.last_call_at ? secs(a.last_call_at) : null;
+      x.state_seconds = a.state_since ? secs(a.state_since) : null;
+      return x;
+    });
+    return { mode: this.mode, server_now: new Date(sn).toISOString(), day: b.day, wallboard: b.wallboard, groups, agents };
+  }
+}
+
+/**
+ * The wallboard module (PbxAgent.wallboard): short methods over the
+ * generated wallboard operations (docs/callgroups.md, "Wallboard") and
+ * live(), a board kept current by the events socket.
+ */
+export class PbxAgentWallboard {
+  #api;
+
+  constructor(api) { this.#api = api; }
+
+  /** Every wallboard (listWallboards); resolves with the array. */
+  async list() { return (await this.#api.listWallboards()).items || []; }
+
+  /** One wallboard (getWallboard). */
+  get(id) { return this.#api.getWallboard({ id }); }
+
+  /** Creates a wallboard: {name, groups, monitored, sla_threshold, sla_target, amber_margin, counters_mode} (createWallboard). */
+  create(settings) { return this.#api.createWallboard({}, settings); }
+
+  /** Replaces a wallboard's settings (updateWallboard). */
+  update(id, settings) { return this.#api.updateWallboard({ id }, settings); }
+
+  /** Deletes a wallboard (deleteWallboard). */
+  remove(id) { return this.#api.deleteWallboard({ id }); }
+
+  /** Adds an agent to the board's agents table (addWallboardAgent). */
+  monitor(id, userId) { return this.#api.addWallboardAgent({ id, user: userId }); }
+
+  /** Removes an agent from the board's agents table (removeWallboardAgent). */
+  unmonitor(id, userId) { return this.#api.removeWallboardAgent({ id, user: userId }); }
+
+  /** Makes the wall TV's read-only token, shown once, replacing any earlier one (createWallboardToken): {token, path, ...}. */
+  token(id) { return this.#api.createWallboardToken({ id }); }
+
+  /** Revokes the wall TV's token (revokeWallboardToken). */
+  revokeToken(id) { return this.#api.revokeWallboardToken({ id }); }
+
+  /** Everything the board shows now (getWallboardData). */
+  data(id) { return this.#api.getWallboardData({ id }); }
+
+  /**
+   * A live board: loads GET /api/v1/wallboards/{id}/data and follows the
+   * events socket's topic callgroups; close() stops it.
+   * @param {string} id
+   * @param {{mode?: 'midnight'|'connect', refreshMs?: number, debounceMs?: number, retryMs?: number, WebSocket?: any, minBackoffMs?: number, maxBackoffMs?: number}} [options]
+   * @returns {PbxAgentWallboardLive}
+   */
+  live(id, options = {}) { return new PbxAgentWallboardLive(this.#api, id, options); }
+}
+
 /** A client of the pbxagent API. */
 export class PbxAgent {
   #base;
@@ -770,6 +1086,7 @@ export class PbxAgent {
   #calls;
   #chat;
   #presence;
+  #wallboard;
 
   /**
    * @param {{baseUrl?: string, token?: string, fetch?: typeof fetch}} [options]
@@ -800,6 +1117,9 @@ export class PbxAgent {
 
   /** The presence module: one's state, the roster, the location and live views (one per client). */
   get presence() { return this.#presence || (this.#presence = new PbxAgentPresence(this)); }
+
+  /** The wallboard module: wallboards, their wall-TV tokens and live boards (one per client). */
+  get wallboard() { return this.#wallboard || (this.#wallboard = new PbxAgentWallboard(this)); }
 
   /** The absolute URL of path with query (arrays repeat the key; undefined and null are left out). */
   url(path, query = {}) {

@@ -328,6 +328,111 @@ export declare class PbxAgentPresence {
   live(options?: PresenceLiveOptions): PbxAgentPresenceLive;
 }
 
+/** The SLA colour of a service level against a target: green at or above, amber within margin points below, red further below, none with nothing answered. */
+export declare function wallboardColour(serviceLevel: number, target: number, margin: number, answered: number): 'green' | 'amber' | 'red' | 'none';
+/** A group's counters since base was read: sums minus base's, service levels and averages recomputed from the sums. */
+export declare function wallboardGroupSince(cur: GroupStats, base?: GroupStats, observedLongest?: number): GroupStats;
+/** An agent's counters since base was read: sums and pause time by reason minus base's. */
+export declare function wallboardAgentSince(cur: BoardAgent, base?: BoardAgent): BoardAgent;
+
+/** The types of a wallboard live view's events. */
+export type WallboardLiveEventType = 'change' | 'ready' | 'resync' | 'state' | 'error' | 'callgroup_call_waiting' | 'callgroup_call_answered' |
+  'callgroup_call_abandoned' | 'callgroup_call_left' | 'callgroup_call_completed' | 'member_state' | 'callgroup_updated' | 'callgroup_deleted';
+
+/** An event of a wallboard live view. */
+export declare class PbxAgentWallboardEvent extends Event {
+  /** The board as last loaded with the events since applied. */
+  readonly board: Board | null;
+  /** The sequence number of the socket event (0 for the view's own events). */
+  readonly seq: number;
+  /** The error of an error event. */
+  readonly error?: PbxAgentError | Error;
+  /** The socket's state of a state event. */
+  readonly state?: 'connecting' | 'open' | 'closed';
+}
+
+/** Options of PbxAgentWallboard.live(). */
+export interface WallboardLiveOptions {
+  /** What view()'s counters cover (default: the wallboard's counters_mode). */
+  mode?: 'midnight' | 'connect';
+  /** Read the board again every so often (default 30000 ms; 0: only after events). */
+  refreshMs?: number;
+  /** Read the counters again this long after an event that changes them (default 250 ms). */
+  debounceMs?: number;
+  /** Wait before loading again after a failure (default 3000 ms). */
+  retryMs?: number;
+  /** A WebSocket implementation (default: globalThis.WebSocket). */
+  WebSocket?: any;
+  /** The socket's reconnect backoff (as events()). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/** What a board shows at a time (PbxAgentWallboardLive.view()). */
+export interface WallboardView {
+  mode: 'midnight' | 'connect';
+  /** The server's time the view is of. */
+  server_now: string;
+  day: string;
+  wallboard: Wallboard;
+  groups: BoardGroup[];
+  agents: (BoardAgent & { state_seconds: number | null; since_last_call_seconds: number | null })[];
+}
+
+/** A live wallboard: GET /api/v1/wallboards/{id}/data kept current by the events socket (topic callgroups) until close(). */
+export declare class PbxAgentWallboardLive extends EventTarget {
+  /** Resolves with the board once it is first loaded. */
+  readonly ready: Promise<Board>;
+  /** The board as last loaded with the events since applied (null before). */
+  readonly board: Board | null;
+  /** What view()'s counters cover. */
+  mode: 'midnight' | 'connect';
+  /** The events socket's state. */
+  readonly state: 'connecting' | 'open' | 'closed';
+  /** The events socket's last sequence number. */
+  readonly lastSeq: number;
+  /** What to draw at now (ms; default Date.now()), null before the first load. */
+  view(now?: number): WallboardView | null;
+  /** Makes the counters read now the baseline of "since I connected". */
+  resetBaseline(): void;
+  /** Adds a listener; returns a function that removes it. */
+  on(type: WallboardLiveEventType, listener: (event: PbxAgentWallboardEvent) => void): () => void;
+  addEventListener(type: WallboardLiveEventType, listener: (event: PbxAgentWallboardEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: WallboardLiveEventType, listener: (event: PbxAgentWallboardEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  /** Loads the board again. */
+  reload(): Promise<Board>;
+  /** Stops the view and closes its socket. */
+  close(): void;
+}
+
+/** The wallboard module (PbxAgent.wallboard): wallboards, their wall-TV tokens and live boards. */
+export declare class PbxAgentWallboard {
+  /** Every wallboard (listWallboards). */
+  list(): Promise<Wallboard[]>;
+  /** One wallboard (getWallboard). */
+  get(id: string): Promise<Wallboard>;
+  /** Creates a wallboard (createWallboard). */
+  create(settings: BoardSettingsInput): Promise<Wallboard>;
+  /** Replaces a wallboard's settings (updateWallboard). */
+  update(id: string, settings: BoardSettingsInput): Promise<Wallboard>;
+  /** Deletes a wallboard (deleteWallboard). */
+  remove(id: string): Promise<void>;
+  /** Adds an agent to the agents table (addWallboardAgent). */
+  monitor(id: string, userId: string): Promise<Wallboard>;
+  /** Removes an agent from the agents table (removeWallboardAgent). */
+  unmonitor(id: string, userId: string): Promise<Wallboard>;
+  /** Makes the wall TV's read-only token, shown once (createWallboardToken). */
+  token(id: string): Promise<BoardToken>;
+  /** Revokes the wall TV's token (revokeWallboardToken). */
+  revokeToken(id: string): Promise<void>;
+  /** Everything the board shows now (getWallboardData). */
+  data(id: string): Promise<Board>;
+  /** A live board. */
+  live(id: string, options?: WallboardLiveOptions): PbxAgentWallboardLive;
+}
+
 /** A client of the pbxagent API. */
 export declare class PbxAgent {
   constructor(options?: PbxAgentOptions);
@@ -341,6 +446,8 @@ export declare class PbxAgent {
   readonly chat: PbxAgentChat;
   /** The presence module: one's state, the roster, the location and live views (one per client). */
   readonly presence: PbxAgentPresence;
+  /** The wallboard module: wallboards, their wall-TV tokens and live boards (one per client). */
+  readonly wallboard: PbxAgentWallboard;
   /** The absolute URL of path with query. */
   url(path: string, query?: Record<string, unknown>): string;
   /** Sends one request; a status outside 2xx throws PbxAgentError. */
