@@ -48,6 +48,11 @@ func (s *Service) Data(ctx context.Context, id string) (Board, error) {
 		for _, m := range gd.Members {
 			views[m.UserID] = append(views[m.UserID], m)
 		}
+		// The statistics' day is in the call groups' time zone
+		// (callgroups.time_zone), which may not be the daemon's.
+		if !gd.Missing && gd.Stats.Day != "" {
+			d.Day = gd.Stats.Day
+		}
 		d.Groups = append(d.Groups, gd)
 	}
 	for _, uid := range w.Monitored {

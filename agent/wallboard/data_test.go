@@ -74,6 +74,13 @@ func TestData(t *testing.T) {
 		}
 	}
 
+	// The day is the statistics' (callgroups.time_zone may be ahead).
+	r.stats.day = "2026-12-08"
+	if d, _ = r.s.Data(ctx, w.ID); d.Day != "2026-12-08" {
+		t.Errorf("day %s, want the statistics' 2026-12-08", d.Day)
+	}
+	r.stats.day = ""
+
 	// The board's own threshold and target override the groups'.
 	if _, err := r.s.Update(ctx, w.ID, BoardSettings{Name: "Floor", Groups: []string{"sales"}, SLAThreshold: 30, SLATarget: 75, Monitored: []string{"ana"}}); err != nil {
 		t.Fatal(err)

@@ -127,12 +127,18 @@ type fakeStats struct {
 	groups map[string]callgroups.GroupStats
 	agents map[string]callgroups.AgentStats
 	asked  []string // "group:<id>", "agent:<user>/<group>"
+	// day, when set, is the day of the group counters (the call groups'
+	// time zone, not the daemon's).
+	day string
 }
 
 func (f *fakeStats) GroupStats(_ context.Context, id string, day time.Time) (callgroups.GroupStats, error) {
 	f.asked = append(f.asked, "group:"+id)
 	st := f.groups[id]
 	st.GroupID, st.Day = id, day.Format(time.DateOnly)
+	if f.day != "" {
+		st.Day = f.day
+	}
 	return st, nil
 }
 

@@ -96,7 +96,7 @@ const (
 type Board struct {
 	Wallboard  Wallboard    `json:"wallboard" doc:"The wallboard's configuration (token info left out)"`
 	ServerTime time.Time    `json:"server_time" doc:"The server's time of the answer: waits and times since are counted from it" example:"2026-12-07T12:00:00Z"`
-	Day        string       `json:"day" doc:"The day the counters are of (YYYY-MM-DD, the daemon's time zone)" example:"2026-12-07"`
+	Day        string       `json:"day" doc:"The day the counters are of (YYYY-MM-DD, in callgroups.time_zone)" example:"2026-12-07"`
 	Groups     []BoardGroup `json:"groups" doc:"The groups, in the wallboard's order"`
 	Agents     []BoardAgent `json:"agents" doc:"The monitored agents, in the wallboard's order"`
 }

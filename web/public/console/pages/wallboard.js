@@ -135,6 +135,7 @@ export default {
       drawLink(b, linkBox, null);
       live = wb.live(id);
       live.on('error', (e) => ctx.error(e.error));
+      live.on('ready', () => drawAgents(b, agentsBox)); // with the agents' names
       stopBoard = mountBoard(boardBox, live, boardStrings);
       detail.querySelector('#wb-detail-h').focus();
     }
