@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/callgroups"
+	"github.com/pbxagent/pbxagent/agent/httpx"
 	"github.com/pbxagent/pbxagent/agent/platform"
 )
 
@@ -122,5 +123,17 @@ func TestHTTP(t *testing.T) {
 	item := b["items"].([]any)[0].(map[string]any)
 	if item["pause_seconds"] != 6*3600.0 || item["group_id"] != "support" {
 		t.Errorf("bob in support: %v", item)
+	}
+}
+
+// TestOpenAPILint: every route, parameter and field is documented with an
+// example its type accepts.
+func TestOpenAPILint(t *testing.T) {
+	var entries []httpx.Entry
+	for _, rt := range NewHandler(New(newKV())).Routes() {
+		entries = append(entries, httpx.Entry{Component: "callgroups", Route: rt})
+	}
+	for _, p := range httpx.LintOpenAPI(entries, httpx.DocInfo{Tags: map[string]string{"callgroups": "Call groups"}}) {
+		t.Error(p)
 	}
 }

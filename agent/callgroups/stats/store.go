@@ -217,7 +217,7 @@ func (s *Store) Run(ctx context.Context) error {
 			s.log.Warn("callgroup stats: prune failed", "err", err)
 		}
 		now := s.clk.Now()
-		_, end := s.bounds(s.day(now))
+		_, end := s.boundsOf(now)
 		t := s.clk.NewTimer(end.Sub(now) + time.Minute)
 		select {
 		case <-ctx.Done():
