@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/pbxagent/pbxagent/agent/callgroups/queuelog"
@@ -12,8 +13,8 @@ import (
 // (Meta "callgroup_stats", loaded), the queue_log writer (nil when
 // callgroups.queue_log is ""; reopened by Daemon.Reload, on SIGHUP) and
 // the statistics' routes. The call groups' component journals to both
-// (callgroups.Journals{st, qlog}), runs st.Run (retention) and closes
-// qlog at shutdown.
+// (callgroups.Journals{st, qlog}), serves the routes with its own and runs
+// runCallGroupStats (retention, then the queue_log closed).
 func newCallGroupStats(b *build) (*stats.Store, *queuelog.Writer, []platform.Route, error) {
 	cfg := b.cfg.CallGroups.Config
 	log := b.logger("callgroup_stats")
@@ -41,4 +42,17 @@ func (d *Daemon) reopenQueueLog() {
 	if err := d.queueLog.Reopen(); err != nil {
 		d.log.Error("queue_log: not reopened; still writing the old file", "path", d.queueLog.Path(), "err", err)
 	}
+}
+
+// runCallGroupStats removes the statistics' days past the retention after
+// each midnight until ctx ends, then closes the queue_log (nil: none):
+// the call groups' component runs it in its Run.
+func runCallGroupStats(ctx context.Context, st *stats.Store, qlog *queuelog.Writer) error {
+	err := st.Run(ctx)
+	if qlog != nil {
+		if cerr := qlog.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }

@@ -23,7 +23,15 @@ func TestCallGroupStatsWiring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = qlog.Close() })
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- runCallGroupStats(runCtx, st, qlog) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-ran; err != nil {
+			t.Error(err)
+		}
+	})
 	if len(routes) != 2 {
 		t.Errorf("%d routes", len(routes))
 	}
@@ -51,5 +59,14 @@ func TestCallGroupStatsWiring(t *testing.T) {
 	}
 	if g, err := again.GroupStats(ctx, "sales", now); err != nil || g.Received != 2 || g.Refused != 1 {
 		t.Errorf("read back from the store: %+v %v", g, err)
+	}
+	stop()
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	ran <- nil // for the cleanup
+	qlog.Record(ctx, callgroups.Entry{Time: now, Verb: callgroups.VerbFull, GroupID: "sales", Caller: "c3"})
+	if qlog.Failures() != 1 {
+		t.Errorf("the queue_log is still open after Run: %d failures", qlog.Failures())
 	}
 }
