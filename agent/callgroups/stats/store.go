@@ -42,13 +42,13 @@ const DefaultRetention = 400
 // callgroups.Journal (the ACD records what happens) and callgroups.Stats
 // (the API and the wallboard read). Every Record writes the records it
 // changed through to the KV before it returns, so a restart loses
-// nothing recorded; only today's and yesterday's records are held in
-// memory, older days are read from the KV. Safe for concurrent use.
+// nothing recorded; the records of the days recorded since yesterday are
+// held in memory, older days are read from the KV. Safe for concurrent
+// use.
 //
 // Keys: g/DAY/GROUP (a group's day), a/DAY/USER (a member's day, per
-// group and in all groups),
-// u/DAY/USER (the members with a record that day), p/USER (a member's
-// pauses in progress).
+// group and in all groups), u/DAY/USER (the members with a record that
+// day), p/USER (a member's pauses in progress).
 type Store struct {
 	kv        KV
 	clk       clock.Clock
