@@ -1494,7 +1494,7 @@ export interface App {
 export interface Board {
   /** The monitored agents, in the wallboard's order */
   agents: BoardAgent[];
-  /** The day the counters are of (YYYY-MM-DD, the daemon's time zone) */
+  /** The day the counters are of (YYYY-MM-DD, in callgroups.time_zone) */
   day: string;
   /** The groups, in the wallboard's order */
   groups: BoardGroup[];
