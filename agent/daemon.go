@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/pbxagent/pbxagent/agent/audit"
+	"github.com/pbxagent/pbxagent/agent/callgroups"
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/agent/events"
@@ -30,7 +31,6 @@ import (
 	"github.com/pbxagent/pbxagent/agent/oauth"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/agent/platform"
-	"github.com/pbxagent/pbxagent/agent/callgroups"
 	"github.com/pbxagent/pbxagent/agent/presence"
 	"github.com/pbxagent/pbxagent/agent/recordings"
 	"github.com/pbxagent/pbxagent/agent/tlsconf"
