@@ -11,3 +11,6 @@ import (
 func callGroupRoutes(svc callgroups.Service) []platform.Route {
 	return callgroups.NewHandler(svc).Routes()
 }
+
+// Routes implements platform.Router: the call groups API over the ACD.
+func (f *callGroupsFeature) Routes() []platform.Route { return callGroupRoutes(f.acd) }

@@ -324,6 +324,14 @@ func (h *Handler) leave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.svc.RemoveMember(r.Context(), id, user); err != nil {
+		var ae *platform.APIError
+		if errors.As(err, &ae) {
+			for i := range ae.Details {
+				if ae.Details[i].Field == "user_id" {
+					ae.Details[i].Field = "user" // the route's parameter
+				}
+			}
+		}
 		writeErr(w, r, err, notFoundMember)
 		return
 	}

@@ -147,7 +147,7 @@ func (f *httpFake) RemoveMember(_ context.Context, id, user string) error {
 	for i, m := range ms {
 		if m.UserID == user {
 			if !m.Dynamic {
-				return platform.Invalid("static member", platform.FieldError{Field: "user", Message: "is a static member"})
+				return platform.Invalid("static member", platform.FieldError{Field: "user_id", Message: "is a static member"})
 			}
 			f.members[id] = slices.Delete(ms, i, i+1)
 			f.logf("remove %s %s", id, user)

@@ -143,7 +143,7 @@ func TestHTTPAuthz(t *testing.T) {
 		{name: "a member pauses themself", p: ana, method: "PUT", path: "/api/v1/callgroups/sales/members/me/pause", body: pause, status: 200, log: `pause "sales" ana true "lunch"`},
 		{name: "a member unpauses themself by id", p: ana, method: "PUT", path: "/api/v1/callgroups/sales/members/ana/pause", body: `{"paused":false}`, status: 200, log: `pause "sales" ana false ""`},
 		{name: "paused is required", p: ana, method: "PUT", path: "/api/v1/callgroups/sales/members/me/pause", body: `{"reason":"lunch"}`, status: 400, field: "paused"},
-		{name: "a reason too long", p: ana, method: "PUT", path: "/api/v1/callgroups/sales/members/me/pause", body: `{"paused":true,"reason":"` + strings.Repeat("x", MaxReason+1) + `"}`, status: 400, field: "reason"},
+		{name: "a reason too long", p: ana, method: "PUT", path: "/api/v1/callgroups/sales/members/me/pause", body: `{"paused":true,"reason":"` + strings.Repeat("x", MaxPauseReason+1) + `"}`, status: 400, field: "reason"},
 		{name: "a user does not pause another", p: ana, method: "PUT", path: "/api/v1/callgroups/sales/members/carl/pause", body: pause, status: 403, field: "user"},
 		{name: "a supervisor pauses another", p: apiSuper, method: "PUT", path: "/api/v1/callgroups/sales/members/carl/pause", body: pause, status: 200, log: `pause "sales" carl true "lunch"`},
 		{name: "pausing a non-member", p: apiSuper, method: "PUT", path: "/api/v1/callgroups/sales/members/bob/pause", body: pause, status: 404, field: "user"},
@@ -339,8 +339,8 @@ func TestValidReason(t *testing.T) {
 		{name: "empty", reason: "", ok: true},
 		{name: "words", reason: "lunch break", ok: true},
 		{name: "non-ASCII", reason: "Mittagspause ☕", ok: true},
-		{name: "the longest", reason: strings.Repeat("é", MaxReason), ok: true},
-		{name: "too long", reason: strings.Repeat("e", MaxReason+1)},
+		{name: "the longest", reason: strings.Repeat("é", MaxPauseReason), ok: true},
+		{name: "too long", reason: strings.Repeat("e", MaxPauseReason+1)},
 		{name: "the queue_log separator", reason: "a|b"},
 		{name: "a newline", reason: "a\nb"},
 		{name: "invalid UTF-8", reason: "a\xffb"},
@@ -362,7 +362,7 @@ func FuzzValidReason(f *testing.F) {
 		if ValidReason(s) != nil {
 			return
 		}
-		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxReason || strings.ContainsAny(s, "|\n\r\x00") {
+		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxPauseReason || strings.ContainsAny(s, "|\n\r\x00") {
 			t.Errorf("accepted %q", s)
 		}
 	})

@@ -47,18 +47,15 @@ type PauseRequest struct {
 	Reason string `json:"reason,omitempty" doc:"Why paused: up to 64 characters, no '|' nor control characters (kept in the pause statistics and the queue_log)" example:"lunch"`
 }
 
-// MaxReason is the longest pause reason, in characters.
-const MaxReason = 64
-
-// ValidReason checks a pause reason: at most MaxReason characters of
-// valid UTF-8, without '|' (the queue_log's field separator) nor control
-// characters.
+// ValidReason checks a pause reason as the API takes it: at most
+// MaxPauseReason characters of valid UTF-8, without '|' (the queue_log's
+// field separator) nor control characters.
 func ValidReason(s string) error {
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("must be valid UTF-8")
 	}
-	if n := utf8.RuneCountInString(s); n > MaxReason {
-		return fmt.Errorf("must be at most %d characters (is %d)", MaxReason, n)
+	if n := utf8.RuneCountInString(s); n > MaxPauseReason {
+		return fmt.Errorf("must be at most %d characters (is %d)", MaxPauseReason, n)
 	}
 	if strings.ContainsRune(s, '|') {
 		return fmt.Errorf("must not hold '|' (the queue_log's separator)")
