@@ -216,7 +216,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		forbiddenAdmin(w, r)
 		return
 	}
-	var in Group
+	in := NewGroup() // the fields the body leaves out keep their defaults
 	if !decode(w, r, &in) {
 		return
 	}
@@ -234,7 +234,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	var in Group
+	in := NewGroup()
 	if !decode(w, r, &in) {
 		return
 	}

@@ -367,3 +367,23 @@ func FuzzValidReason(f *testing.F) {
 		}
 	})
 }
+
+// TestHTTPCreateDefaults: the fields a body leaves out reach the service
+// with their documented defaults, not 0.
+func TestHTTPCreateDefaults(t *testing.T) {
+	f, h, _ := apiRig(t)
+	if code, b := apiServe(t, h, apiAdmin, "POST", "/api/v1/callgroups", `{"id":"new","wrapup_time":10}`); code != 201 {
+		t.Fatalf("%d %v", code, b)
+	}
+	g := f.groups["new"]
+	if g.RingTimeout != DefaultRingTimeout || g.RetryDelay != DefaultRetryDelay || g.SLAThreshold != DefaultSLAThreshold ||
+		g.SLATarget != DefaultSLATarget || g.ShortAbandon != DefaultShortAbandon || g.Hold != HoldMOH || g.WrapUp != 10 {
+		t.Errorf("%+v", g)
+	}
+	if code, b := apiServe(t, h, apiAdmin, "PUT", "/api/v1/callgroups/new", `{"name":"New","sla_target":90}`); code != 200 {
+		t.Fatalf("%d %v", code, b)
+	}
+	if g := f.groups["new"]; g.ID != "new" || g.RingTimeout != DefaultRingTimeout || g.SLATarget != 90 || g.WrapUp != 0 {
+		t.Errorf("after PUT: %+v", g)
+	}
+}
