@@ -11,10 +11,10 @@ import (
 // member's pause, a member's tally of today's calls in a group, a
 // group's round-robin position.
 const (
-	keyGroup  = "g/" // g/<group>
-	keyPause  = "p/" // p/<group>/<user>
-	keyTally  = "t/" // t/<group>/<user>
-	keyRR     = "r/" // r/<group>
+	keyGroup = "g/" // g/<group>
+	keyPause = "p/" // p/<group>/<user>
+	keyTally = "t/" // t/<group>/<user>
+	keyRR    = "r/" // r/<group>
 )
 
 // Load reads the groups, dynamic members, pauses and strategy memory
