@@ -29,11 +29,11 @@ func TestDigits(t *testing.T) {
 
 func TestAnnouncement(t *testing.T) {
 	tests := []struct {
-		name     string
-		pos      int
-		est      time.Duration
+		name       string
+		pos        int
+		est        time.Duration
 		sayPos, ht bool
-		want     string
+		want       string
 	}{
 		{name: "next", pos: 1, sayPos: true, want: "queue-youarenext queue-thankyou"},
 		{name: "third", pos: 3, sayPos: true, want: "queue-thereare digits/3 queue-callswaiting queue-thankyou"},
