@@ -324,11 +324,15 @@ func (e *Engine) GroupCancel(_ context.Context, offerID string) error {
 
 // GroupLeave hands a waiting caller back to the dialplan: its offers
 // stop, QUEUESTATUS and PBXAGENT_STATUS are set to exit, and it continues
-// at to (the zero target: the priority after Stasis(); a label missing
-// there: the next priority too) — channels/{id}/continue.
+// at to (the zero target: the priority after Stasis(), but FAILED goes to
+// the fallback label as the engine's own hand-backs; a label missing: the
+// next priority) — channels/{id}/continue.
 func (e *Engine) GroupLeave(_ context.Context, caller, exit string, to ari.DialplanTarget) error {
 	if exit == "" {
 		return fmt.Errorf("calls: leave: no exit status")
+	}
+	if exit == StatusFailed && to == (ari.DialplanTarget{}) {
+		to.Label = e.fallback
 	}
 	gc, err := e.groupCaller(caller)
 	if err != nil {

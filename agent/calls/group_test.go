@@ -1,6 +1,7 @@
 package calls
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -466,15 +467,18 @@ func TestGroupRingAllFirstMemberWins(t *testing.T) {
 
 func TestGroupLeave(t *testing.T) {
 	tests := []struct {
-		name      string
-		exit      string
-		to        ari.DialplanTarget
-		wantPrio  int64
-		wantLabel string
+		name        string
+		exit        string
+		to          ari.DialplanTarget
+		wantPrio    int64
+		wantLabel   string
+		wantContext string
 	}{
 		{name: "next priority", exit: "TIMEOUT", wantPrio: 2},
 		{name: "a label", exit: "LEAVEEMPTY", to: ari.DialplanTarget{Label: "noanswer"}, wantPrio: 3, wantLabel: "noanswer"},
 		{name: "a missing label goes on at the next priority", exit: "FULL", to: ari.DialplanTarget{Label: "nosuch"}, wantPrio: 2},
+		{name: "failed goes to the fallback label", exit: "FAILED", wantPrio: 2, wantLabel: "fallback"},
+		{name: "a context", exit: "TIMEOUT", to: ari.DialplanTarget{Context: "overflow"}, wantPrio: 1, wantContext: "overflow"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -490,6 +494,9 @@ func TestGroupLeave(t *testing.T) {
 			if s.Destroyed || s.Dialplan.Priority != tt.wantPrio || s.Variables[VarQueueStatus] != tt.exit ||
 				s.Variables[VarStatus] != tt.exit || s.Bridge != "" {
 				t.Fatalf("caller %+v: want it at priority %d with QUEUESTATUS and PBXAGENT_STATUS %s", s, tt.wantPrio, tt.exit)
+			}
+			if want := cmp.Or(tt.wantContext, "from-trunk"); s.Label != tt.wantLabel || s.Dialplan.Context != want {
+				t.Errorf("caller at %+v label %q, want context %s label %q", s.Dialplan, s.Label, want, tt.wantLabel)
 			}
 			if f := g.sink.await(t, "OfferFailed", isKindFor("failed", "o1")); f.outcome != GroupCanceled {
 				t.Errorf("the ringing offer: %s, want canceled", f.outcome)
