@@ -138,7 +138,7 @@ type groupCaller struct {
 	offers   map[string]string // offer id -> call id, while ringing
 	answered string            // the call that took the caller
 	ringback bool              // waits hearing ringback (not MOH)
-	playing  int               // announcements playing
+	plays    map[string]bool   // announcements playing (playback ids)
 	// lastPlayback is the id of the last announcement Asterisk took.
 	lastPlayback string
 	done         bool // gone, left or taken: nothing more to do
@@ -232,7 +232,7 @@ func (e *Engine) groupEnter(ctx context.Context, ch ari.Channel, args []string) 
 		return
 	}
 	e.groups().callers[ch.ID] = &groupCaller{id: ch.ID, group: id, number: ch.Caller.Number, name: ch.Caller.Name,
-		exten: ch.Dialplan.Exten, offers: map[string]string{}}
+		exten: ch.Dialplan.Exten, offers: map[string]string{}, plays: map[string]bool{}}
 	e.mu.Unlock()
 	sink.Enter(ctx, GroupCaller{ID: ch.ID, Number: ch.Caller.Number, Name: ch.Caller.Name}, id)
 }
@@ -500,6 +500,7 @@ func (e *Engine) groupAnswered(ctx context.Context, s *session, chanID string) {
 			e.log.Warn("calls: stop the ringback of a group caller", "channel", gc.id, "err", err)
 		}
 	}
+	e.stopAnnouncements(ctx, gc)
 	e.connect(ctx, id, g.caller, chanID)
 	gc.op.Unlock()
 	e.unhold(ctx, gc)

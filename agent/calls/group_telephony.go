@@ -136,6 +136,14 @@ func (e *Engine) hold(ctx context.Context, gc *groupCaller, ringback bool, mohCl
 		if !ari.IsNotFound(err) && !ari.IsBadRequest(err) && !ari.IsNotInStasis(err) {
 			e.log.Warn("calls: put a group caller in the holding bridge", "channel", gc.id, "err", err)
 		}
+		if len(hb.callers) == 0 {
+			// Made for this caller alone: nobody waits in it.
+			hb.made, hb.mohOn, hb.moh = false, false, ""
+			e.mu.Lock()
+			delete(e.bridges, hb.id)
+			e.mu.Unlock()
+			e.destroyBridge(ctx, gc.group, hb.id)
+		}
 		return false
 	}
 	hb.callers[gc.id] = true
@@ -181,12 +189,12 @@ func (e *Engine) GroupAnnounce(_ context.Context, caller string, media []string)
 		}
 		e.grp.annSeq++
 		id := groupPlaybackPrefix + strconv.Itoa(e.grp.annSeq) + "-" + strconv.FormatInt(e.clk.Now().UnixNano(), 36)
-		gc.playing++
+		gc.plays[id] = true
 		e.mu.Unlock()
 		_, err := e.cli.Channels().Play(ctx, caller, ari.PlayRequest{PlaybackID: id, Media: uris})
 		e.mu.Lock()
 		if err != nil {
-			gc.playing--
+			delete(gc.plays, id)
 		} else {
 			gc.lastPlayback = id
 		}
@@ -203,16 +211,34 @@ func (e *Engine) groupPlaybackDone(ctx context.Context, pb ari.Playback) {
 	caller := strings.TrimPrefix(pb.TargetURI, "channel:")
 	e.mu.Lock()
 	gc := e.grp.callers[caller]
-	if gc == nil || gc.playing == 0 {
+	if gc == nil || !gc.plays[pb.ID] {
 		e.mu.Unlock()
 		return
 	}
-	gc.playing--
-	again := gc.playing == 0 && gc.ringback && !gc.done && gc.answered == ""
+	delete(gc.plays, pb.ID)
+	again := len(gc.plays) == 0 && gc.ringback && !gc.done && gc.answered == ""
 	e.mu.Unlock()
 	if again {
 		if err := e.cli.Channels().Ring(ctx, caller); err != nil && !ari.IsNotFound(err) && !ari.IsNotInStasis(err) {
 			e.log.Warn("calls: ringback to a group caller", "channel", caller, "err", err)
+		}
+	}
+}
+
+// stopAnnouncements stops the announcements still playing to a caller a
+// member takes: a playback on a channel goes on when it changes bridges.
+func (e *Engine) stopAnnouncements(ctx context.Context, gc *groupCaller) {
+	e.mu.Lock()
+	ids := make([]string, 0, len(gc.plays))
+	for id := range gc.plays {
+		ids = append(ids, id)
+	}
+	clear(gc.plays)
+	e.mu.Unlock()
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := e.cli.Playbacks().Stop(ctx, id); err != nil && !ari.IsNotFound(err) {
+			e.log.Warn("calls: stop an announcement to a group caller", "playback", id, "err", err)
 		}
 	}
 }

@@ -619,3 +619,24 @@ func TestGroupTransferredByTheMember(t *testing.T) {
 	g.clk.Advance(3 * time.Second)
 	g.bridged("the caller and the recipient", caller, tr.ID+"-to")
 }
+
+func TestGroupAnnouncementStopsWhenAMemberAnswers(t *testing.T) {
+	g := newGroupEnv(t)
+	caller := g.enter("+41445551234", "")
+	g.wait(caller)
+	if err := g.eng.GroupAnnounce(context.Background(), caller, []string{"sound:silence/60"}); err != nil {
+		t.Fatal(err)
+	}
+	id := g.announced(caller)
+	g.clk.Advance(0)
+	g.awaitPlayback(id, "playing")
+	c := g.offer(caller, "o1", 15*time.Second, "PJSIP/502")
+	g.ring(c.ID + "-u1")
+	if err := g.srv.PickUp(c.ID + "-u1"); err != nil {
+		t.Fatal(err)
+	}
+	g.sink.await(t, "OfferAnswered", isKindFor("answered", "o1"))
+	if _, err := g.eng.cli.Playbacks().Get(context.Background(), id); !ari.IsNotFound(err) {
+		t.Errorf("the announcement plays on over the member: %v", err)
+	}
+}
