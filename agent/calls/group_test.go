@@ -640,3 +640,32 @@ func TestGroupAnnouncementStopsWhenAMemberAnswers(t *testing.T) {
 		t.Errorf("the announcement plays on over the member: %v", err)
 	}
 }
+
+// TestGroupCallersAcrossReconnect: after the events WebSocket comes back,
+// a caller that hung up meanwhile is gone (CallerGone); one still there
+// keeps waiting in the holding bridge and is offered as before.
+func TestGroupCallersAcrossReconnect(t *testing.T) {
+	g := newGroupEnv(t)
+	stays := g.enter("+41445551234", "")
+	g.wait(stays)
+	leaves := g.enter("+41445559999", "")
+	g.wait(leaves)
+	g.srv.DropWebSockets()
+	g.srv.Hangup(leaves, 16)
+	g.sink.await(t, "CallerGone", func(ev sinkEvent) bool { return ev.kind == "gone" && ev.caller == leaves })
+	if s, _ := g.srv.Channel(stays); !s.InStasis || s.Bridge != "pbxgroup-sales" || !s.BridgeMOH {
+		t.Fatalf("the caller still waiting after the reconnect: %+v", s)
+	}
+	c := g.offer(stays, "o1", 15*time.Second, "PJSIP/502")
+	g.ring(c.ID + "-u1")
+	if err := g.srv.PickUp(c.ID + "-u1"); err != nil {
+		t.Fatal(err)
+	}
+	g.sink.await(t, "OfferAnswered", isKindFor("answered", "o1"))
+	g.bridged("the caller and the member", stays, c.ID+"-u1")
+	for _, ev := range g.sink.all() {
+		if ev.kind == "gone" && ev.caller == stays {
+			t.Errorf("CallerGone for the caller who stayed: %+v", ev)
+		}
+	}
+}
