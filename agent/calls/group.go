@@ -98,8 +98,10 @@ var ErrNoGroupCaller = errors.New("no such group caller")
 // errGroupsStopped: the engine does not run (any more).
 var errGroupsStopped = errors.New("calls: the engine is not running")
 
-// Channel variables a caller leaving a group carries (besides
-// PBXAGENT_STATUS): app_queue's QUEUESTATUS.
+// VarQueueStatus is the channel variable a caller leaving a group
+// carries, as app_queue's Queue() sets it (TIMEOUT, FULL, JOINEMPTY,
+// LEAVEEMPTY; FAILED when pbxagent could not go on), beside
+// PBXAGENT_STATUS.
 const VarQueueStatus = "QUEUESTATUS"
 
 // Ids the group part makes: the holding bridge of a group
