@@ -109,7 +109,7 @@ type groupEnv struct {
 	sink *groupRecorder
 }
 
-func newGroupEnv(t *testing.T, opts ...Option) *groupEnv {
+func newGroupEnv(t testing.TB, opts ...Option) *groupEnv {
 	t.Helper()
 	sink := newGroupRecorder()
 	e := newDialplanEnv(t, testUsers("PJSIP/501"), append([]Option{WithGroups(sink)}, opts...)...)
