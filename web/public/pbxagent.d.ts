@@ -1569,6 +1569,8 @@ export interface Call {
   from: string;
   /** The calling party's name, from the directory or the caller ID */
   from_name?: string;
+  /** The call group the caller came through (a group call offered to this member); absent otherwise */
+  group_id?: string;
   /** The call's id */
   id: string;
   /** The user's audio does not reach the destination (POST /api/v1/calls/{id}/mute) */
