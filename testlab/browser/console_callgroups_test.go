@@ -1,10 +1,13 @@
 package browser
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 )
 
 // TestConsoleCallGroups runs console/callgroups.mjs against the daemon
@@ -49,9 +52,40 @@ func TestConsoleCallGroups(t *testing.T) {
 		ResumedRow   string   `json:"resumed_row"`
 		Socket       string   `json:"socket"`
 		AfterLeave   bool     `json:"after_leave"`
+		WaitingRow   string   `json:"waiting_row"`
+		WaitTicked   []string `json:"wait_ticked"`
+		WaitColour   string   `json:"wait_colour"`
+		ListWaiting  string   `json:"list_waiting"`
+		ActiveRow    string   `json:"active_row"`
+		AfterCall    string   `json:"after_call_row"`
 		A11y         []string `json:"a11y_checked"`
 	}
-	l.run(t, "callgroups", &out)
+	// bob's desk phone rings until the test picks it up; a caller from
+	// the trunk is sent into the group as the dialplan would.
+	l.ari.SetPeer("PJSIP/2001", fakeari.Desk{Manual: true})
+	var caller string
+	actions := map[string]func() error{
+		"caller": func() (err error) {
+			caller, err = l.ari.PlaceInbound(fakeari.InboundCall{App: "pbxagent-calls", Caller: "+41445551234", CallerName: "Contoso AG",
+				Exten: "600", Context: "from-trunk", Endpoint: "PJSIP/trunk", Args: []string{"group", "sales"}})
+			return err
+		},
+		"answer": func() error {
+			for _, ch := range l.ari.Channels() {
+				if ch.Endpoint == "PJSIP/2001" && !ch.Destroyed {
+					return l.ari.PickUp(ch.ID)
+				}
+			}
+			return fmt.Errorf("bob's phone is not ringing: %+v", l.ari.Channels())
+		},
+		"hangup": func() error {
+			if !l.ari.Hangup(caller, 16) {
+				return fmt.Errorf("no caller %s to hang up", caller)
+			}
+			return nil
+		},
+	}
+	l.runLab(t, "callgroups", actions, &out)
 	t.Logf("callgroups: %+v", out)
 	checks := []struct {
 		name string
@@ -67,6 +101,12 @@ func TestConsoleCallGroups(t *testing.T) {
 		{name: "the paused shape has its colour", ok: out.PausedColour == "rgb(122, 92, 0)"},
 		{name: "resumed live", ok: strings.Contains(out.ResumedRow, "Available") && !strings.Contains(out.ResumedRow, "lunch")},
 		{name: "the page follows the events socket", ok: out.Socket == "open"},
+		{name: "the caller waits, first in line, with name and number", ok: strings.HasPrefix(out.WaitingRow, "1 Contoso AG +41445551234") && strings.Contains(out.WaitingRow, "Bob")},
+		{name: "the wait ticks", ok: len(out.WaitTicked) == 2 && out.WaitTicked[0] != out.WaitTicked[1]},
+		{name: "the wait is red", ok: out.WaitColour == "rgb(180, 35, 24)"},
+		{name: "the list counts the caller", ok: strings.Contains(out.ListWaiting, "Sales sales 600, +41445550600 Linear 1 0:0")},
+		{name: "the answered call with the member", ok: strings.Contains(out.ActiveRow, "Contoso AG +41445551234 Bob")},
+		{name: "bob available again, a call taken today", ok: strings.Contains(out.AfterCall, "Available") && strings.Contains(out.AfterCall, "Joined 1")},
 		{name: "bob left: the group is no longer shown", ok: out.AfterLeave},
 		{name: "axe ran in every state", ok: len(out.A11y) >= 6},
 	}

@@ -1,13 +1,25 @@
 // The Call groups page (console_callgroups_test.go). ada (admin) creates
-// the group sales through the form (a bad ring time first: the error
-// names the field) with herself as a static member; bob (a plain user
-// whose phone is registered) sees no group, joins sales, pauses himself
-// with a reason and sees his state change to paused, live; a supervisor's
-// unpause through the API reaches his page live; he leaves. axe runs in
-// each state.
-import { run, login, openPage, checkA11y, step, env, S, fmt, adminAPI, expectStatus } from './lib.mjs';
+// the group sales through the form (a bad number first: the error names
+// the field) with herself as a static member; bob (a plain user whose
+// phone is registered) sees no group, joins sales, pauses himself with a
+// reason and sees his state change to paused, live; a supervisor's
+// unpause through the API reaches his page live; a caller the Go side
+// sends into the group (the fake Asterisk, lab()) waits in red with the
+// wait ticking while bob's phone rings, bob answers (the call moves to
+// the answered calls, bob is on a call), the caller hangs up; he leaves.
+// axe runs in each state.
+import { createInterface } from 'node:readline';
+import { run, login, openPage, checkA11y, step, fail, env, S, fmt, adminAPI, expectStatus } from './lib.mjs';
 
 const P = S.callgroups;
+const replies = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+
+/** Asks the Go test to do action (a caller, an answer, a hang-up on the fake Asterisk) and waits until it is done. */
+async function lab(action) {
+  process.stdout.write(`LAB ${action}\n`);
+  const { value, done } = await replies.next();
+  if (done || !String(value).startsWith('ok')) fail(`the Go side could not ${action}: ${value}`);
+}
 
 run(async ({ page, result }) => {
   const a11y = (label) => checkA11y(page, label);
@@ -84,6 +96,34 @@ run(async ({ page, result }) => {
   await page.locator(`#cg-members tr[data-user="${env.userId}"][data-state="available"][data-paused="false"]`).waitFor();
   result.resumed_row = await text(`#cg-members tr[data-user="${env.userId}"]`);
   result.socket = await page.locator('#cg-live').getAttribute('data-socket');
+
+  step('a caller waits: in red, the wait ticking, bob\'s phone ringing');
+  await lab('caller');
+  await page.locator('#cg-waiting tr[data-caller]').waitFor();
+  await page.locator(`#cg-members tr[data-user="${env.userId}"][data-state="ringing"]`).waitFor();
+  result.waiting_row = await text('#cg-waiting tr[data-caller]');
+  const wait = '#cg-waiting [data-wait]';
+  const w0 = await page.locator(wait).innerText();
+  await page.waitForFunction(([sel, was]) => { const el = document.querySelector(sel); return el && el.textContent !== was; }, [wait, w0]);
+  result.wait_ticked = [w0, await page.locator(wait).innerText()];
+  result.wait_colour = await page.evaluate((sel) => getComputedStyle(document.querySelector(sel)).color, wait);
+  await page.locator('#cg-groups tr[data-group="sales"] .cg-wait').waitFor();
+  result.list_waiting = await text('#cg-groups tr[data-group="sales"]');
+  await a11y('callgroups: a caller waiting');
+
+  step('bob answers');
+  await lab('answer');
+  await page.locator('#cg-waiting[data-count="0"]').waitFor();
+  await page.locator('#cg-active tr[data-caller]').waitFor();
+  await page.locator(`#cg-members tr[data-user="${env.userId}"][data-state="talking"]`).waitFor();
+  result.active_row = await text('#cg-active tr[data-caller]');
+  await a11y('callgroups: a call answered');
+
+  step('the caller hangs up');
+  await lab('hangup');
+  await page.locator('#cg-active[data-count="0"]').waitFor();
+  await page.locator(`#cg-members tr[data-user="${env.userId}"][data-state="available"]`).waitFor();
+  result.after_call_row = await text(`#cg-members tr[data-user="${env.userId}"]`);
 
   step('bob leaves sales');
   await page.getByRole('button', { name: fmt(P.leaveOne, { group: 'Sales' }) }).first().click();
