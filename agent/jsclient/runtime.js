@@ -818,8 +818,8 @@ export class PbxAgentCallGroupLive extends LiveView {
     this.#api = api;
     this.#id = String(id);
     this.#now = typeof now === 'function' ? now : () => Date.now();
-    if (tickMs > 0) this.#ticker = setInterval(() => this.tick(), tickMs);
     this._start(api, socket);
+    if (tickMs > 0) this.#ticker = setInterval(() => this.tick(), tickMs);
   }
 
   /** The group's id. */
