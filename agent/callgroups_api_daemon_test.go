@@ -87,7 +87,29 @@ func TestCallGroupsAPIDaemon(t *testing.T) {
 	if code, _ := ana.do("DELETE", "/api/v1/callgroups/sales/members/me", ""); code != 204 {
 		t.Errorf("leave: %d", code)
 	}
+	// A static member does not leave by themself: the error names the
+	// route's parameter.
+	if code, b := adm.do("PUT", "/api/v1/callgroups/support", "application/json", []byte(`{"members":[{"user_id":"`+anaID+`"}]}`)); code != 404 {
+		t.Errorf("updating a group that does not exist: %d %s", code, b)
+	}
+	if code, b := adm.do("POST", "/api/v1/callgroups", "application/json", []byte(`{"id":"support","members":[{"user_id":"`+anaID+`","penalty":2}]}`)); code != 201 {
+		t.Fatalf("create support: %d %s", code, b)
+	}
+	if code, b := ana.do("DELETE", "/api/v1/callgroups/support/members/me", ""); code != 400 || apiField(b) != "user" {
+		t.Errorf("a static member leaves: %d %v", code, b)
+	}
 	if code, _ := ana.do("GET", "/api/v1/callgroups/sales", ""); code != 404 {
 		t.Errorf("ana still sees the group after leaving: %d", code)
 	}
+}
+
+// apiField is the first field an error body names.
+func apiField(b map[string]any) string {
+	e, _ := b["error"].(map[string]any)
+	ds, _ := e["details"].([]any)
+	if len(ds) == 0 {
+		return ""
+	}
+	f, _ := ds[0].(map[string]any)["field"].(string)
+	return f
 }
