@@ -11,6 +11,3 @@ import (
 func callGroupRoutes(svc callgroups.Service) []platform.Route {
 	return callgroups.NewHandler(svc).Routes()
 }
-
-// Routes implements platform.Router: the call groups API over the ACD.
-func (f *callGroupsFeature) Routes() []platform.Route { return callGroupRoutes(f.acd) }

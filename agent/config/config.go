@@ -86,14 +86,24 @@ type Config struct {
 	CallGroups CallGroups `yaml:"callgroups"`
 }
 
-// CallGroups configures the call groups: the time zone of their day,
-// their statistics and queue_log (stats.Config).
+// CallGroups configures the call groups: their day, their statistics and
+// queue_log (stats.Config).
 type CallGroups struct {
 	// TimeZone is the IANA zone whose midnight starts the call groups'
 	// day (calls taken today, the strategies' counters, the daily
 	// statistics); empty: the system's local zone.
 	TimeZone     string `yaml:"time_zone"`
 	stats.Config `yaml:",inline"`
+}
+
+// Validate checks the time zone and the statistics' settings.
+func (c CallGroups) Validate() error {
+	if c.TimeZone != "" {
+		if _, err := time.LoadLocation(c.TimeZone); err != nil {
+			return fmt.Errorf("config callgroups.time_zone %q: not a known time zone", c.TimeZone)
+		}
+	}
+	return c.Config.Validate()
 }
 
 // Calls configures the users' calls.
@@ -309,11 +319,6 @@ func (c *Config) Validate() error {
 	}
 	if (c.HTTP.TLSAddr != "") != (c.HTTP.TLSCert != "" && c.HTTP.TLSKey != "") {
 		return errors.New("config http.tls_addr, http.tls_cert, http.tls_key: set all three for HTTPS, or none")
-	}
-	if tz := c.CallGroups.TimeZone; tz != "" {
-		if _, err := time.LoadLocation(tz); err != nil {
-			return fmt.Errorf("config callgroups.time_zone %q: not a known time zone", tz)
-		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -618,6 +618,12 @@ export declare class PbxAgent {
   createCallGroup(params: Record<string, never>, body: GroupInput, init?: RequestInit): Promise<Group>;
 
   /**
+   * Members' statistics over one day
+   * GET /api/v1/callgroups/stats/agents
+   */
+  getCallGroupAgentStats(params?: { day?: string; group?: string; user?: string; }, body?: undefined, init?: RequestInit): Promise<AgentList>;
+
+  /**
    * A call group as its page and wallboard show it
    * GET /api/v1/callgroups/{id}
    */
@@ -664,6 +670,12 @@ export declare class PbxAgent {
    * PUT /api/v1/callgroups/{id}/members/{user}/pause
    */
   pauseCallGroupMember(params: { id: string; user: string; }, body: PauseRequestInput, init?: RequestInit): Promise<MemberView>;
+
+  /**
+   * A call group's statistics over one day
+   * GET /api/v1/callgroups/{id}/stats
+   */
+  getCallGroupStats(params: { id: string; day?: string; }, body?: undefined, init?: RequestInit): Promise<GroupStats>;
 
   /**
    * The user's live calls (a supervisor with manage_callcenter, or an admin, sees every user's)
@@ -1474,6 +1486,34 @@ export interface Actor {
   username?: string;
 }
 
+export interface AgentList {
+  /** The day (YYYY-MM-DD, the daemon's time zone) */
+  day: string;
+  /** The members' counters, ordered by user id: each member with something recorded that day (or paused during it), or the one asked for */
+  items: AgentStats[];
+}
+
+export interface AgentStats {
+  /** Group calls the member answered */
+  calls: number;
+  /** The day (YYYY-MM-DD) */
+  day: string;
+  /** The group; absent: every group */
+  group_id?: string;
+  /** When the member's last group call ended */
+  last_call_at?: string;
+  /** Offers the member let ring out (RINGNOANSWER) */
+  missed: number;
+  /** Time paused, the current pause included */
+  pause_seconds: number;
+  /** Pause time by reason ("" for none given) */
+  pause_seconds_by_reason: Record<string, number>;
+  /** Talk time of the member's completed group calls */
+  talk_seconds: number;
+  /** The member */
+  user_id: string;
+}
+
 export interface AgentView {
   /** The customer call the agent is on */
   call_id?: string;
@@ -2199,6 +2239,47 @@ export interface GroupList {
   groups: GroupSummary[];
   /** When the list was made */
   server_time: string;
+}
+
+export interface GroupStats {
+  /** Hung up while waiting (short abandons included) */
+  abandoned: number;
+  /** Abandoned within sla_threshold seconds of joining */
+  abandoned_in_sla: number;
+  /** Answered by a member */
+  answered: number;
+  /** Answered within sla_threshold seconds of joining */
+  answered_in_sla: number;
+  /** Arithmetic mean talk time of completed calls */
+  average_talk_seconds: number;
+  /** Arithmetic mean wait of answered callers (wait_seconds ÷ answered) */
+  average_wait_seconds: number;
+  /** Answered calls that ended */
+  completed: number;
+  /** The day (YYYY-MM-DD, the daemon's time zone) */
+  day: string;
+  /** The group */
+  group_id: string;
+  /** Left because no member could take calls (LEAVEEMPTY) */
+  left_empty: number;
+  /** The longest wait of any caller (answered or not) */
+  longest_wait_seconds: number;
+  /** Callers who arrived: joined or were refused (full, join-empty) */
+  received: number;
+  /** Not let in (FULL, JOINEMPTY) */
+  refused: number;
+  /** 100 × answered_in_sla ÷ answered (app_queue's ServiceLevelPerf); 0 with nothing answered */
+  service_level: number;
+  /** 100 × (answered_in_sla + abandoned_in_sla) ÷ (answered + abandoned) (app_queue's ServiceLevelPerf2) */
+  service_level_abandons: number;
+  /** Abandons within the group's short_abandon seconds */
+  short_abandoned: number;
+  /** Sum of completed calls' talk times */
+  talk_seconds: number;
+  /** Left after max_wait (TIMEOUT) */
+  timed_out: number;
+  /** Sum of answered callers' waits (for averages over any span) */
+  wait_seconds: number;
 }
 
 export interface GroupSummary {

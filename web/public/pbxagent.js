@@ -1430,6 +1430,17 @@ export class PbxAgent {
   }
 
   /**
+   * Members' statistics over one day
+   * GET /api/v1/callgroups/stats/agents
+   * @param params.day query parameter. The day, YYYY-MM-DD in the daemon's time zone (default today); days past `callgroups.stats_retention` read as zeros
+   * @param params.group query parameter. A group's id; absent: every group (the pause time is then the time paused in at least one group)
+   * @param params.user query parameter. A member's user id, or `me`; absent: every member with the ability, else the caller
+   */
+  getCallGroupAgentStats(params = {}, body = undefined, init = undefined) {
+    return this.call("getCallGroupAgentStats", "GET", "/api/v1/callgroups/stats/agents", { q: ["day", "group", "user"] }, params, body, init);
+  }
+
+  /**
    * A call group as its page and wallboard show it
    * GET /api/v1/callgroups/{id}
    * @param params.id path parameter. The group's id
@@ -1501,6 +1512,16 @@ export class PbxAgent {
    */
   pauseCallGroupMember(params = {}, body = undefined, init = undefined) {
     return this.call("pauseCallGroupMember", "PUT", "/api/v1/callgroups/{id}/members/{user}/pause", { p: ["id", "user"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * A call group's statistics over one day
+   * GET /api/v1/callgroups/{id}/stats
+   * @param params.id path parameter. The group's id
+   * @param params.day query parameter. The day, YYYY-MM-DD in the daemon's time zone (default today); days past `callgroups.stats_retention` read as zeros
+   */
+  getCallGroupStats(params = {}, body = undefined, init = undefined) {
+    return this.call("getCallGroupStats", "GET", "/api/v1/callgroups/{id}/stats", { p: ["id"], q: ["day"] }, params, body, init);
   }
 
   /**
