@@ -22,7 +22,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/pbxagent/pbxagent/agent/audit"
+	"github.com/pbxagent/pbxagent/agent/callgroups"
 	"github.com/pbxagent/pbxagent/agent/callgroups/queuelog"
+	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/agent/events"
@@ -67,6 +69,9 @@ type Daemon struct {
 	conns    connHook
 	audit    *audit.Log
 	recs     *recordings.Service
+	// callsEng is the calls engine (feature_calls.go); the call groups'
+	// telephony runs over it (callgroups_telephony.go).
+	callsEng *calls.Engine
 	cors     *oauth.CORS
 	oauth    *oauth.Server
 	sync     *dirsync.Engine
@@ -78,6 +83,14 @@ type Daemon struct {
 	// laterCreds: credential checkers of features built after the events
 	// socket (wallboard tokens, feature_wallboard.go).
 	laterCreds credentialHook
+	// callgroups is the ACD (feature_callgroups.go); cgJournals are
+	// where its journal entries go (statistics, queue_log), set by their
+	// features before it is built.
+	callgroups *callgroups.ACD
+	cgJournals []callgroups.Journal
+	// cgStats are the call groups' statistics (feature_callgroups.go),
+	// which the wallboard reads.
+	cgStats callgroups.Stats
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.

@@ -52,11 +52,13 @@ func newWallboard(b *build) (platform.Component, error) {
 
 // wallboardSources are the call groups and their statistics the boards
 // read; nil while those features are off (the data route then answers
-// 503). The call groups feature sets them on the daemon; until it is
-// merged, none.
+// 503, and the counters are zero without statistics).
 func wallboardSources(b *build) (wallboard.Groups, callgroups.Stats) {
-	_ = b
-	return nil, nil
+	var g wallboard.Groups
+	if b.d.callgroups != nil {
+		g = b.d.callgroups
+	}
+	return g, b.d.cgStats
 }
 
 // Name implements platform.Component.

@@ -6,6 +6,7 @@ import calls from './calls.js';
 import presence from './presence.js';
 import wallboard from './wallboard.js';
 import chat from './chat.js';
+import callgroups from './callgroups.js';
 import sources from './sources.js';
 import phones from './phones.js';
 import callerid from './callerid.js';
@@ -15,4 +16,4 @@ import apps from './apps.js';
 import cors from './cors.js';
 import audit from './audit.js';
 
-export default [phonebook, calls, presence, wallboard, chat, sources, phones, callerid, campaigns, users, apps, cors, audit];
+export default [phonebook, calls, presence, chat, callgroups, wallboard, sources, phones, callerid, campaigns, users, apps, cors, audit];
