@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pbxagent/pbxagent/agent/callerid"
+	"github.com/pbxagent/pbxagent/agent/callgroups/stats"
 	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/chat"
 	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
@@ -80,6 +81,14 @@ type Config struct {
 	Calls Calls `yaml:"calls"`
 	// Chat is the users' chat (agent/chat, docs/chat.md).
 	Chat Chat `yaml:"chat"`
+	// CallGroups configures the call groups (docs/callgroups.md).
+	CallGroups CallGroups `yaml:"callgroups"`
+}
+
+// CallGroups configures the call groups: their statistics and queue_log
+// (stats.Config).
+type CallGroups struct {
+	stats.Config `yaml:",inline"`
 }
 
 // Calls configures the users' calls.
@@ -223,6 +232,7 @@ func Default() Config {
 		Events:     events.DefaultConfig(),
 		Recordings: recordings.DefaultConfig(),
 		Chat:       chat.DefaultConfig(),
+		CallGroups: CallGroups{Config: stats.DefaultConfig()},
 		Audit:      Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
 		Calls:      Calls{HistoryRetention: 365 * 24 * time.Hour, Config: calls.DefaultConfig()},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
@@ -312,7 +322,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config calls.history_retention (%s): must not be negative (0 keeps the history forever)", c.Calls.HistoryRetention)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}
