@@ -113,30 +113,22 @@ func (e *Engine) hold(ctx context.Context, gc *groupCaller, ringback bool, mohCl
 	if !e.waiting(gc) {
 		return false
 	}
-	bridges := e.cli.Bridges()
-	if !hb.made {
-		_, err := bridges.Create(ctx, ari.BridgeRequest{ID: hb.id, Type: []string{"holding"}, Name: "group " + gc.group})
-		if err != nil && !ari.IsConflict(err) {
-			e.log.Warn("calls: create a group's holding bridge", "group", gc.group, "err", err)
-			return false
+	for try := 0; ; try++ {
+		err := e.joinHolding(ctx, hb, gc, ringback, mohClass)
+		if err == nil {
+			hb.callers[gc.id] = true
+			return true
 		}
-		hb.made = true
-		e.mu.Lock()
-		e.bridges[hb.id] = true
-		e.mu.Unlock()
-	}
-	if !ringback && (!hb.mohOn || hb.moh != mohClass) {
-		if err := bridges.StartMOH(ctx, hb.id, mohClass); err != nil {
-			e.log.Warn("calls: music on hold in a group's bridge", "group", gc.group, "err", err)
-		} else {
-			hb.mohOn, hb.moh = true, mohClass
+		if ari.IsNotFound(err) && try == 0 {
+			// The bridge is gone (destroyed behind pbxagent's back, an
+			// Asterisk restart): made again.
+			hb.made, hb.mohOn, hb.moh = false, false, ""
+			continue
 		}
-	}
-	if err := bridges.AddChannel(ctx, hb.id, ari.AddChannelRequest{Channels: []string{gc.id}}); err != nil {
-		if !ari.IsNotFound(err) && !ari.IsBadRequest(err) && !ari.IsNotInStasis(err) {
+		if !ari.IsBadRequest(err) && !ari.IsNotInStasis(err) && !ari.IsNotFound(err) {
 			e.log.Warn("calls: put a group caller in the holding bridge", "channel", gc.id, "err", err)
 		}
-		if len(hb.callers) == 0 {
+		if len(hb.callers) == 0 && hb.made {
 			// Made for this caller alone: nobody waits in it.
 			hb.made, hb.mohOn, hb.moh = false, false, ""
 			e.mu.Lock()
@@ -146,8 +138,32 @@ func (e *Engine) hold(ctx context.Context, gc *groupCaller, ringback bool, mohCl
 		}
 		return false
 	}
-	hb.callers[gc.id] = true
-	return true
+}
+
+// joinHolding makes hb if need be, starts its music (moh) and adds gc to
+// it. Called with hb.mu.
+func (e *Engine) joinHolding(ctx context.Context, hb *holdingBridge, gc *groupCaller, ringback bool, mohClass string) error {
+	bridges := e.cli.Bridges()
+	if !hb.made {
+		_, err := bridges.Create(ctx, ari.BridgeRequest{ID: hb.id, Type: []string{"holding"}, Name: "group " + gc.group})
+		if err != nil && !ari.IsConflict(err) {
+			return fmt.Errorf("create the holding bridge: %w", err)
+		}
+		hb.made = true
+		e.mu.Lock()
+		e.bridges[hb.id] = true
+		e.mu.Unlock()
+	}
+	if !ringback && (!hb.mohOn || hb.moh != mohClass) {
+		if err := bridges.StartMOH(ctx, hb.id, mohClass); ari.IsNotFound(err) {
+			return err
+		} else if err != nil {
+			e.log.Warn("calls: music on hold in a group's bridge", "group", gc.group, "err", err)
+		} else {
+			hb.mohOn, hb.moh = true, mohClass
+		}
+	}
+	return bridges.AddChannel(ctx, hb.id, ari.AddChannelRequest{Channels: []string{gc.id}})
 }
 
 // mediaURIs prefixes bare sound names with "sound:".

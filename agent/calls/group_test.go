@@ -669,3 +669,16 @@ func TestGroupCallersAcrossReconnect(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupHoldingBridgeMadeAgain: a holding bridge destroyed behind
+// pbxagent's back is made again for the next caller, with its music.
+func TestGroupHoldingBridgeMadeAgain(t *testing.T) {
+	g := newGroupEnv(t)
+	first := g.enter("+41445551234", "")
+	g.wait(first)
+	if err := g.eng.cli.Bridges().Destroy(context.Background(), "pbxgroup-sales"); err != nil {
+		t.Fatal(err)
+	}
+	second := g.enter("+41445559999", "")
+	g.wait(second)
+}
