@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/pbxagent/pbxagent/agent/audit"
+	"github.com/pbxagent/pbxagent/agent/callgroups"
 	"github.com/pbxagent/pbxagent/agent/callgroups/queuelog"
 	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/config"
@@ -78,6 +79,12 @@ type Daemon struct {
 	queueLog *queuelog.Writer // feature_callgroups_stats.go; reopened by Reload
 	tlsLn    net.Listener
 	tlsSrv   *http.Server
+
+	// callgroups is the ACD (feature_callgroups.go); cgJournals are
+	// where its journal entries go (statistics, queue_log), set by their
+	// features before it is built.
+	callgroups *callgroups.ACD
+	cgJournals []callgroups.Journal
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.

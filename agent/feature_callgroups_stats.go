@@ -18,7 +18,11 @@ import (
 func newCallGroupStats(b *build) (*stats.Store, *queuelog.Writer, []platform.Route, error) {
 	cfg := b.cfg.CallGroups.Config
 	log := b.logger("callgroup_stats")
-	st := stats.New(b.store.MetaBatch("callgroup_stats"), stats.WithRetention(cfg.StatsRetention), stats.WithLogger(log))
+	loc, err := callGroupsLocation(b.cfg.CallGroups.TimeZone)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st := stats.New(b.store.MetaBatch("callgroup_stats"), stats.WithRetention(cfg.StatsRetention), stats.WithLogger(log), stats.WithLocation(loc))
 	if err := st.Load(b.ctx); err != nil {
 		return nil, nil, nil, fmt.Errorf("callgroup stats: %w", err)
 	}

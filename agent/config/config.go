@@ -81,14 +81,29 @@ type Config struct {
 	Calls Calls `yaml:"calls"`
 	// Chat is the users' chat (agent/chat, docs/chat.md).
 	Chat Chat `yaml:"chat"`
-	// CallGroups configures the call groups (docs/callgroups.md).
+	// CallGroups configures the call groups (agent/callgroups,
+	// docs/callgroups.md).
 	CallGroups CallGroups `yaml:"callgroups"`
 }
 
-// CallGroups configures the call groups: their statistics and queue_log
-// (stats.Config).
+// CallGroups configures the call groups: their day, their statistics and
+// queue_log (stats.Config).
 type CallGroups struct {
+	// TimeZone is the IANA zone whose midnight starts the call groups'
+	// day (calls taken today, the strategies' counters, the daily
+	// statistics); empty: the system's local zone.
+	TimeZone     string `yaml:"time_zone"`
 	stats.Config `yaml:",inline"`
+}
+
+// Validate checks the time zone and the statistics' settings.
+func (c CallGroups) Validate() error {
+	if c.TimeZone != "" {
+		if _, err := time.LoadLocation(c.TimeZone); err != nil {
+			return fmt.Errorf("config callgroups.time_zone %q: not a known time zone", c.TimeZone)
+		}
+	}
+	return c.Config.Validate()
 }
 
 // Calls configures the users' calls.
