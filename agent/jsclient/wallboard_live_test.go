@@ -262,9 +262,9 @@ await fetch(process.argv[2] + '/step1');
 await st;
 v = live.view();
 out.step1 = { waiting: v.groups[0].waiting.map((w) => w.id), wait: v.groups[0].waiting[0].wait_seconds, state: v.agents[0].state, reason: v.agents[0].pause_reason };
-const reread = once('resync');
 await fetch(process.argv[2] + '/step2');
-await reread;
+// The counters read again after the answer (an earlier read, after step 1's events, may land first).
+while (live.board.groups[0].stats.received !== 13) await once('change');
 v = live.view();
 const g = v.groups[0];
 out.connect = { waiting: g.waiting.length, received: g.stats.received, answered: g.stats.answered, sl: g.stats.service_level, sl2: g.stats.service_level_abandons,
