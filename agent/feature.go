@@ -51,6 +51,7 @@ var features = []feature{
 	newRecordings, // before calls: the engine tells it of the recordings
 	newPresence,   // before calls: DND and the call states
 	newCalls,
+	newCallGroups, // after calls: its telephony is the calls engine
 	newChat,
 	newConsole,
 }
