@@ -1,0 +1,218 @@
+package acdsim
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/callgroups"
+)
+
+// Violations count offers made to a member who, by the simulation's
+// truth, should have been skipped (each must be 0).
+type Violations struct {
+	Paused  int `json:"paused"`
+	DND     int `json:"dnd"`
+	Offline int `json:"offline"`
+	Busy    int `json:"busy"`    // on a bridged call
+	Ringing int `json:"ringing"` // another offer ringing
+	WrapUp  int `json:"wrapup"`
+}
+
+// Total is the sum of the violations.
+func (v Violations) Total() int { return v.Paused + v.DND + v.Offline + v.Busy + v.Ringing + v.WrapUp }
+
+// Checks are what the simulated PBX saw, independently of the ACD.
+type Checks struct {
+	Entered, Answered, Completed, Abandoned int
+	Offers, Cancels, NoAnswers              int
+	Announcements                           int
+	// Pauses made through the ACD's Pause, and those it refused.
+	Pauses, PauseErrors int
+	// Left counts callers the ACD handed back to the dialplan, by exit.
+	Left map[callgroups.Exit]int
+	// LeftRinging: offers still ringing when the ACD let their caller
+	// leave (it should cancel them first).
+	LeftRinging int
+	// StaleAnswers: a member answered an offer whose caller was already
+	// bridged with another (the ACD did not cancel it).
+	StaleAnswers int
+	// BadRequests: telephony requests naming an unknown or finished
+	// caller or offer, a reused offer id or no ring timeout.
+	BadRequests int
+	Violations  Violations
+	// StrategyChecked and StrategyViolations: offers whose member the
+	// strategy's definition did not allow (linear, rrmemory, leastrecent,
+	// fewestcalls; see checkStrategy).
+	StrategyChecked    int
+	StrategyViolations int
+	// IdleWhileWaiting is the time during which a caller waited with no
+	// offer ringing while a member was eligible and had not been offered
+	// that caller yet (an ACD that dispatches at once makes it 0).
+	IdleWhileWaiting time.Duration
+	truthWait        map[string]time.Duration
+}
+
+func (c *Checks) init() {
+	c.Left = map[callgroups.Exit]int{}
+	c.truthWait = map[string]time.Duration{}
+}
+
+// eligible: may be offered a call by the skip rules (paused, DND,
+// offline, on a call, ringing, in wrap-up).
+func (w *world) eligible(m *member, now time.Time) bool {
+	return !m.paused && !m.dnd && !m.offline && m.call == nil && len(m.ringing) == 0 && !now.Before(m.wrapUntil)
+}
+
+// checkOffer checks an offer of c to m against the skip rules and the
+// strategy, before the offer changes the truth.
+func (w *world) checkOffer(c *caller, m *member) {
+	now := w.clk.Now()
+	v := &w.ck.Violations
+	switch {
+	case m.paused:
+		v.Paused++
+	case m.dnd:
+		v.DND++
+	case m.offline:
+		v.Offline++
+	case m.call != nil:
+		v.Busy++
+	case len(m.ringing) > 0:
+		v.Ringing++
+	case now.Before(m.wrapUntil):
+		v.WrapUp++
+	}
+	w.checkStrategy(c, m, now)
+	if w.cfg.Strategy == callgroups.RRMemory {
+		w.rrLast = m.idx
+	}
+}
+
+// candidates are the members the strategy may choose from for c: eligible
+// and not yet offered c (after a member does not answer, the next is
+// tried). Empty: a new round, not checked.
+func (w *world) candidates(c *caller, now time.Time) []*member {
+	var out []*member
+	for _, m := range w.members {
+		if w.eligible(m, now) && !c.tried[m.id] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// checkStrategy checks the choice of m for c by the strategy's definition
+// (agent/callgroups/model.go, app_queue's meanings):
+//   - linear: the first candidate in the group's order;
+//   - rrmemory: the first candidate after the member offered last, in
+//     the group's order, wrapping around;
+//   - leastrecent: a candidate whose last call from the group ended
+//     longest ago (never today: first);
+//   - fewestcalls: a candidate with the fewest completed calls from the
+//     group today.
+//
+// ringall and random are checked by the skip rules only.
+func (w *world) checkStrategy(c *caller, m *member, now time.Time) {
+	cands := w.candidates(c, now)
+	if len(cands) == 0 || !slices.Contains(cands, m) {
+		return // a member outside the candidates is a skip-rule violation or a new round
+	}
+	ok := true
+	switch w.cfg.Strategy {
+	case callgroups.Linear:
+		ok = cands[0] == m
+	case callgroups.RRMemory:
+		sort.SliceStable(cands, func(i, j int) bool { return w.rrKey(cands[i]) < w.rrKey(cands[j]) })
+		ok = cands[0] == m
+	case callgroups.LeastRecent:
+		best := w.lastEndToday(cands[0], now)
+		for _, x := range cands[1:] {
+			if t := w.lastEndToday(x, now); t.Before(best) {
+				best = t
+			}
+		}
+		ok = w.lastEndToday(m, now).Equal(best)
+	case callgroups.FewestCalls:
+		best := w.completedToday(cands[0], now)
+		for _, x := range cands[1:] {
+			best = min(best, w.completedToday(x, now))
+		}
+		ok = w.completedToday(m, now) == best
+	default:
+		return
+	}
+	w.ck.StrategyChecked++
+	if !ok {
+		w.ck.StrategyViolations++
+	}
+}
+
+// rrKey orders members after the one offered last.
+func (w *world) rrKey(m *member) int {
+	n := len(w.members)
+	return (m.idx - w.rrLast - 1 + n) % n
+}
+
+// lastEndToday is when m's last group call ended, zero when not today
+// (the ACD's strategy memory restarts at its midnight).
+func (w *world) lastEndToday(m *member, now time.Time) time.Time {
+	if m.lastEnd.IsZero() || w.day(m.lastEnd) != w.day(now) {
+		return time.Time{}
+	}
+	return m.lastEnd
+}
+
+func (w *world) completedToday(m *member, now time.Time) int {
+	if m.day != w.day(now) {
+		return 0
+	}
+	return m.completed
+}
+
+// idleAccount integrates IdleWhileWaiting between the simulation's
+// events (the truth changes only at them).
+type idleAccount struct{ last time.Time }
+
+// account adds the time since the last event to IdleWhileWaiting when,
+// during it, a caller waited with nothing ringing while a member who had
+// not been offered that caller was eligible. Called at the start of every
+// event before the truth changes.
+func (w *world) account() {
+	now := w.clk.Now()
+	dt := now.Sub(w.idleAcct.last)
+	w.idleAcct.last = now
+	if dt <= 0 || w.live == 0 {
+		return
+	}
+	at := now.Add(-dt) // the state held since then
+	var free []*member
+	for _, m := range w.members {
+		if w.eligible(m, at) {
+			free = append(free, m)
+		}
+	}
+	if len(free) == 0 {
+		return
+	}
+	for _, c := range w.waiting {
+		if len(c.offers) > 0 {
+			continue
+		}
+		for _, m := range free {
+			if !c.tried[m.id] {
+				w.ck.IdleWhileWaiting += dt
+				return
+			}
+		}
+	}
+}
+
+func sortedOffers(m map[string]*offer) []*offer {
+	out := make([]*offer, 0, len(m))
+	for _, o := range m {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].o.ID < out[j].o.ID })
+	return out
+}
