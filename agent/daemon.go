@@ -64,20 +64,21 @@ type Daemon struct {
 	// presence and conns: presence, and the events socket's hook to it
 	// (feature_presence.go).
 	presence *presence.Service
+	conns    connHook
+	audit    *audit.Log
+	recs     *recordings.Service
+	cors     *oauth.CORS
+	oauth    *oauth.Server
+	sync     *dirsync.Engine
+	tls      *tlsconf.Reloader
+	tlsLn    net.Listener
+	tlsSrv   *http.Server
+
 	// callgroups is the ACD (feature_callgroups.go); cgJournals are
 	// where its journal entries go (statistics, queue_log), set by their
 	// features before it is built.
 	callgroups *callgroups.ACD
 	cgJournals []callgroups.Journal
-	conns      connHook
-	audit      *audit.Log
-	recs       *recordings.Service
-	cors       *oauth.CORS
-	oauth      *oauth.Server
-	sync       *dirsync.Engine
-	tls        *tlsconf.Reloader
-	tlsLn      net.Listener
-	tlsSrv     *http.Server
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.
