@@ -64,14 +64,21 @@ func (k *memKV) List(ctx context.Context, fn func(string, []byte) error) error {
 }
 
 // directory is the simulated users: u01…uNN, "Agent NN", extension 1NN.
-type directory struct{ n int }
+type directory map[string]callgroups.User
 
-func (d directory) User(id string) (callgroups.User, bool) {
-	var i int
-	if _, err := fmt.Sscanf(id, "u%d", &i); err != nil || i < 1 || i > d.n || memberID(i-1) != id {
-		return callgroups.User{}, false
+func newDirectory(n int) directory {
+	d := make(directory, n)
+	for i := 0; i < n; i++ {
+		id := memberID(i)
+		d[id] = callgroups.User{ID: id, Name: fmt.Sprintf("Agent %02d", i+1), Extension: fmt.Sprintf("%d", 101+i), Enabled: true}
 	}
-	return callgroups.User{ID: id, Name: fmt.Sprintf("Agent %02d", i), Extension: fmt.Sprintf("%d", 100+i), Enabled: true}, true
+	return d
+}
+
+// User implements callgroups.Directory.
+func (d directory) User(id string) (callgroups.User, bool) {
+	u, ok := d[id]
+	return u, ok
 }
 
 // memberID is the user id of the i-th member (0-based), in group order.

@@ -77,6 +77,16 @@ type Result struct {
 	// WaitMismatches: CONNECT entries whose Wait differs from the wait
 	// the PBX saw by more than a millisecond.
 	WaitMismatches int `json:"wait_mismatches"`
+	// PathChecked: the run is one where the ideal FCFS path applies
+	// (members answer at once; no abandon, no-answer, wrap-up or churn);
+	// PathMismatches: answered callers whose journal wait differs from
+	// that path by more than a millisecond (must be 0: the ACD adds no
+	// wait of its own). PathSL and PathWait are the path's figures over
+	// the measured callers.
+	PathChecked    bool    `json:"path_checked"`
+	PathMismatches int     `json:"path_mismatches"`
+	PathSL         float64 `json:"path_service_level_pct,omitempty"`
+	PathWait       float64 `json:"path_average_wait_s,omitempty"`
 	// Other anomalies (each must be 0): bad telephony requests, answers
 	// to offers whose caller was taken, offers left ringing for a caller
 	// who left, pauses refused.
@@ -111,7 +121,7 @@ func Run(cfg Config) (Result, error) {
 	w := newWorld(cfg, clk, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
 	w.measure, w.end = start.Add(cfg.Warmup), start.Add(cfg.Duration)
 	tally := NewTally(w.measure)
-	acd, err := cfg.NewACD(Env{KV: newMemKV(), Directory: directory{n: cfg.Agents}, Telephony: w, Journal: tally,
+	acd, err := cfg.NewACD(Env{KV: newMemKV(), Directory: newDirectory(cfg.Agents), Telephony: w, Journal: tally,
 		Presence: w, Clock: clk, Rand: rand.New(rand.NewPCG(cfg.Seed, 0xacd)), Location: time.UTC})
 	if err != nil {
 		return Result{}, fmt.Errorf("acdsim: new ACD: %w", err)
@@ -120,10 +130,7 @@ func Run(cfg Config) (Result, error) {
 	if _, err := acd.CreateGroup(context.Background(), group(cfg)); err != nil {
 		return Result{}, fmt.Errorf("acdsim: create group: %w", err)
 	}
-	for i := 0; i < cfg.Burst; i++ {
-		clk.AfterFunc(0, w.arrive)
-	}
-	w.arrivals(rand.New(rand.NewPCG(cfg.Seed, 0xa771)))
+	w.arrivals(newCallerStream(cfg))
 	if cfg.Churn {
 		w.startChurn()
 	}
@@ -137,19 +144,87 @@ func Run(cfg Config) (Result, error) {
 	return w.result(tally), nil
 }
 
-// arrivals schedules Poisson arrivals of rate λ = Load·Agents/Talk until
-// the end (its own random stream, so that strategies see the same
-// callers).
-func (w *world) arrivals(rng *rand.Rand) {
-	lambda := w.cfg.Load * float64(w.cfg.Agents) / w.cfg.Talk.Seconds()
+// callerStream draws the callers of a run from their own random stream,
+// in arrival order: the gap since the previous arrival (Poisson arrivals
+// of rate λ = Load·Agents/Talk), the talk time (Exp(Talk)) and whether
+// the member ends the call. Every strategy and the ideal path see the
+// same callers with the same calls.
+type callerStream struct {
+	rng    *rand.Rand
+	lambda float64 // per second
+	talk   time.Duration
+	agent  float64
+}
+
+type callerDraw struct {
+	gap, talk time.Duration
+	byAgent   bool
+}
+
+func newCallerStream(cfg Config) *callerStream {
+	return &callerStream{rng: rand.New(rand.NewPCG(cfg.Seed, 0xa771)),
+		lambda: cfg.Load * float64(cfg.Agents) / cfg.Talk.Seconds(), talk: cfg.Talk, agent: cfg.AgentHangup}
+}
+
+func (s *callerStream) next() callerDraw {
+	return callerDraw{gap: time.Duration(s.rng.ExpFloat64() / s.lambda * float64(time.Second)),
+		talk: time.Duration(s.rng.ExpFloat64() * float64(s.talk)), byAgent: s.rng.Float64() < s.agent}
+}
+
+// arrivals schedules the burst and the Poisson arrivals until the end.
+func (w *world) arrivals(s *callerStream) {
+	for i := 0; i < w.cfg.Burst; i++ {
+		d := s.next()
+		w.clk.AfterFunc(0, func() { w.arrive(d.talk, d.byAgent) })
+	}
 	var next func()
 	next = func() {
-		gap := time.Duration(rng.ExpFloat64() / lambda * float64(time.Second))
-		if w.clk.Now().Add(gap).Before(w.end) {
-			w.clk.AfterFunc(gap, func() { w.arrive(); next() })
+		d := s.next()
+		if w.clk.Now().Add(d.gap).Before(w.end) {
+			w.clk.AfterFunc(d.gap, func() { w.arrive(d.talk, d.byAgent); next() })
 		}
 	}
 	next()
+}
+
+// IdealPath runs cfg's callers (the same draws as Run) through the ideal
+// FCFS M/M/c queue alone, without the ACD, and returns the service level
+// (percent) and mean wait (seconds) of the callers who entered after the
+// warm-up: what Run measures when the ACD adds no wait of its own. It is
+// cheap, so that long horizons show how close the sample comes to
+// Erlang C.
+func IdealPath(cfg Config) (serviceLevel, averageWait float64) {
+	cfg.defaults()
+	s := newCallerStream(cfg)
+	var p fcfsPath
+	p.init(cfg.Agents, start)
+	measure, end := start.Add(cfg.Warmup), start.Add(cfg.Duration)
+	n, in := 0, 0
+	var sum time.Duration
+	add := func(at time.Time, talk time.Duration) {
+		w := p.next(at, talk)
+		if !at.Before(measure) {
+			n++
+			sum += w
+			if w <= cfg.SLA {
+				in++
+			}
+		}
+	}
+	for i := 0; i < cfg.Burst; i++ {
+		add(start, s.next().talk)
+	}
+	for at := start; ; {
+		d := s.next()
+		if at = at.Add(d.gap); !at.Before(end) {
+			break
+		}
+		add(at, d.talk)
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return 100 * float64(in) / float64(n), (sum / time.Duration(n)).Seconds()
 }
 
 func (w *world) result(t *Tally) Result {
@@ -189,6 +264,7 @@ func (w *world) result(t *Tally) Result {
 			r.WaitMismatches++
 		}
 	}
+	w.pathFigures(&r, t)
 	var sum, sq float64
 	r.CallsMin = math.MaxInt
 	for _, m := range w.members {
@@ -208,4 +284,35 @@ func absDur(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
+}
+
+// pathFigures compares the journal's waits with the ideal FCFS path.
+func (w *world) pathFigures(r *Result, t *Tally) {
+	cfg := w.cfg
+	r.PathChecked = cfg.RingMax == 0 && cfg.NoAnswer == 0 && cfg.Patience == 0 && cfg.WrapUp == 0 && !cfg.Churn
+	if !r.PathChecked {
+		return
+	}
+	n, in := 0, 0
+	var sum time.Duration
+	for id, jc := range t.callers {
+		pw, ok := w.path.waits[id]
+		if jc.connects == 0 || !ok {
+			continue
+		}
+		if absDur(pw-jc.wait) > time.Millisecond {
+			r.PathMismatches++
+		}
+		if !jc.enterAt.Before(t.From) {
+			n++
+			sum += pw
+			if pw <= cfg.SLA {
+				in++
+			}
+		}
+	}
+	if n > 0 {
+		r.PathSL = 100 * float64(in) / float64(n)
+		r.PathWait = (sum / time.Duration(n)).Seconds()
+	}
 }

@@ -43,6 +43,11 @@ type caller struct {
 	tried      map[string]bool   // members offered this caller
 	patience   clock.Timer
 	measured   bool
+	// talk and byAgent are drawn when the caller arrives (from the
+	// arrivals' stream): the call lasts talk once answered, whoever
+	// answers, and the member ends it when byAgent.
+	talk    time.Duration
+	byAgent bool
 }
 
 type callerState int
@@ -92,6 +97,7 @@ type world struct {
 	loc      *time.Location
 	rrLast   int // index of the member offered last (rrmemory check)
 	ck       Checks
+	path     fcfsPath
 	idleAcct idleAccount
 }
 
@@ -105,6 +111,7 @@ func newWorld(cfg Config, clk *clock.Virtual, rng *rand.Rand) *world {
 		w.byID[m.id] = m
 	}
 	w.idleAcct.last = clk.Now()
+	w.path.init(cfg.Agents, clk.Now())
 	return w
 }
 
@@ -114,11 +121,12 @@ func (w *world) later(f func()) { w.clk.AfterFunc(0, f) }
 
 // --- callers -------------------------------------------------------------
 
-func (w *world) arrive() {
+func (w *world) arrive(talk time.Duration, byAgent bool) {
 	w.account()
 	w.nCallers++
 	c := &caller{id: fmt.Sprintf("sim-%06d", w.nCallers), n: w.nCallers, enteredAt: w.clk.Now(),
-		offers: map[string]*offer{}, tried: map[string]bool{}}
+		offers: map[string]*offer{}, tried: map[string]bool{}, talk: talk, byAgent: byAgent}
+	w.path.arrive(c.id, c.enteredAt, talk)
 	c.measured = !c.enteredAt.Before(w.measure)
 	w.callers[c.id] = c
 	w.waiting[c.id] = c
@@ -242,11 +250,9 @@ func (w *world) answer(o *offer) {
 	m.answered++
 	w.ck.Answered++
 	w.ck.truthWait[c.id] = c.answeredAt.Sub(c.enteredAt)
-	talk := time.Duration(w.rng.ExpFloat64() * float64(w.cfg.Talk))
-	byAgent := w.rng.Float64() < w.cfg.AgentHangup
 	w.acd.OfferAnswered(w.ctx, o.o.ID, "call-"+o.o.ID)
 	w.acd.PresenceChanged(w.ctx, m.id)
-	w.clk.AfterFunc(talk, func() { w.hangUp(o, byAgent) })
+	w.clk.AfterFunc(c.talk, func() { w.hangUp(o, c.byAgent) })
 }
 
 func (w *world) hangUp(o *offer, byAgent bool) {
