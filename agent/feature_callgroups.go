@@ -3,9 +3,12 @@ package agent
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/pbxagent/pbxagent/agent/callgroups"
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/agent/presence"
 	"github.com/pbxagent/pbxagent/agent/users"
 )
 
@@ -25,8 +28,18 @@ func newCallGroups(b *build) (platform.Component, error) {
 	if b.d.events != nil {
 		opts = append(opts, callgroups.WithHub(b.d.events))
 	}
-	// The journals (statistics, queue_log) are wired by their features
-	// into b.d.cgJournals before this one is built.
+	if b.d.presence != nil {
+		opts = append(opts, callgroups.WithPresence(groupPresence{b.d.presence}))
+	}
+	if tz := b.cfg.CallGroups.TimeZone; tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return nil, fmt.Errorf("callgroups.time_zone: %w", err)
+		}
+		opts = append(opts, callgroups.WithLocation(loc))
+	}
+	// The journals (statistics, queue_log) are put in b.d.cgJournals by
+	// their features, built before this one.
 	if len(b.d.cgJournals) > 0 {
 		opts = append(opts, callgroups.WithJournal(callgroups.Journals(b.d.cgJournals)))
 	}
@@ -44,7 +57,7 @@ func newCallGroups(b *build) (platform.Component, error) {
 // Name implements platform.Component.
 func (*callGroupsFeature) Name() string { return "callgroups" }
 
-// Run keeps the ACD until ctx ends.
+// Run keeps the ACD until ctx ends (its timers need no loop).
 func (f *callGroupsFeature) Run(ctx context.Context) error {
 	<-ctx.Done()
 	return nil
@@ -68,4 +81,60 @@ func (d callGroupsDir) User(id string) (callgroups.User, bool) {
 		ext = u.Extensions[0]
 	}
 	return callgroups.User{ID: u.ID, Name: name, Extension: ext, Enabled: !u.Disabled}, true
+}
+
+// groupPresence is presence as the call groups see it.
+type groupPresence struct{ s *presence.Service }
+
+// Presence implements callgroups.Presence.
+func (p groupPresence) Presence(userID string) callgroups.MemberPresence {
+	ps, err := p.s.Get("", []string{userID})
+	if err != nil || len(ps) == 0 {
+		return callgroups.MemberPresence{}
+	}
+	x := ps[0]
+	return callgroups.MemberPresence{DND: x.State == presence.DND, Away: x.State == presence.Away,
+		Registered: x.Registered, OnCall: x.Call != presence.CallIdle}
+}
+
+// callGroupsPresenceOptions are presence's hooks to the call groups
+// (built after presence): each presence change re-evaluates the member
+// in the ACD, and supervisors see the presence of their groups' members.
+func callGroupsPresenceOptions(d *Daemon) []presence.Option {
+	return []presence.Option{
+		presence.WithChanged(func(ctx context.Context, userID string) {
+			if acd := d.callgroups; acd != nil {
+				acd.PresenceChanged(ctx, userID)
+			}
+		}),
+		presence.WithWatchers(func(userID string) []string { return groupWatchers(d, userID) }),
+	}
+}
+
+// groupWatchers are the users who see userID's presence because of the
+// call groups: the members of userID's groups who are supervisors (role
+// supervisor or ability manage_callcenter), and the admins, who
+// supervise every group.
+func groupWatchers(d *Daemon, userID string) []string {
+	acd := d.callgroups
+	if acd == nil || d.users == nil {
+		return nil
+	}
+	colleagues := acd.Colleagues(userID)
+	if len(colleagues) == 0 {
+		return nil
+	}
+	var out []string
+	for _, id := range colleagues {
+		if u, ok := d.users.ByID(id); ok && id != userID &&
+			(u.Role == platform.RoleSupervisor || slices.Contains(u.Abilities, platform.AbilityManageCallCenter)) {
+			out = append(out, id)
+		}
+	}
+	for _, u := range d.users.Enabled() {
+		if u.Role == platform.RoleAdmin && u.ID != userID && !slices.Contains(out, u.ID) {
+			out = append(out, u.ID)
+		}
+	}
+	return out
 }

@@ -27,6 +27,7 @@ func newPresence(b *build) (platform.Component, error) {
 	}
 	log := b.logger("presence")
 	opts := []presence.Option{presence.WithLogger(log)}
+	opts = append(opts, callGroupsPresenceOptions(b.d)...) // built later: the hooks look it up when called
 	if b.d.events != nil {
 		opts = append(opts, presence.WithHub(b.d.events))
 	}

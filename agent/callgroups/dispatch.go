@@ -21,7 +21,7 @@ const minRetry = time.Second
 // changed.
 func (a *ACD) settleLocked(f *fx) {
 	now := a.clk.Now()
-	for len(f.touched) > 0 || len(f.dirty) > 0 {
+	for first := true; first || len(f.touched) > 0 || len(f.dirty) > 0; first = false {
 		for id := range f.dirty {
 			for _, g := range a.groupsOfLocked(id) {
 				f.touch(g)

@@ -80,6 +80,17 @@ type Config struct {
 	Calls Calls `yaml:"calls"`
 	// Chat is the users' chat (agent/chat, docs/chat.md).
 	Chat Chat `yaml:"chat"`
+	// CallGroups configures the call groups (agent/callgroups,
+	// docs/callgroups.md).
+	CallGroups CallGroups `yaml:"callgroups"`
+}
+
+// CallGroups configures the call groups.
+type CallGroups struct {
+	// TimeZone is the IANA zone whose midnight starts the call groups'
+	// day (calls taken today, the strategies' counters, the daily
+	// statistics); empty: the system's local zone.
+	TimeZone string `yaml:"time_zone"`
 }
 
 // Calls configures the users' calls.
@@ -294,6 +305,11 @@ func (c *Config) Validate() error {
 	}
 	if (c.HTTP.TLSAddr != "") != (c.HTTP.TLSCert != "" && c.HTTP.TLSKey != "") {
 		return errors.New("config http.tls_addr, http.tls_cert, http.tls_key: set all three for HTTPS, or none")
+	}
+	if tz := c.CallGroups.TimeZone; tz != "" {
+		if _, err := time.LoadLocation(tz); err != nil {
+			return fmt.Errorf("config callgroups.time_zone %q: not a known time zone", tz)
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -121,6 +121,7 @@ var table = map[string]keyDoc{
 	"chat.max_message_bytes":             {meaning: "the longest chat message, in bytes of UTF-8 ([chat.md](chat.md#limits)); a longer one is refused with 422 naming `text`"},
 	"chat.rate_per_minute":               {meaning: "chat messages a user may send a minute on average (a token bucket per user, [chat.md](chat.md#limits)); over it the API answers 429 with `Retry-After`"},
 	"chat.burst":                         {meaning: "chat messages a user may send at once before `chat.rate_per_minute` applies"},
+	"callgroups.time_zone":               {meaning: "IANA time zone (`Europe/Zurich`) whose midnight starts the call groups' day: calls taken today, `leastrecent` and `fewestcalls` counters, daily statistics ([callgroups.md](callgroups.md#how-calls-are-offered))", unset: "the system's local zone"},
 	"chat.retention":                     {meaning: "how long chat messages are kept ([chat.md](chat.md#retention)), counted from when they were sent; older ones are removed every hour; 0 keeps them forever"},
 	"chat.sip_messages":                  {meaning: "send a chat message to the desk phones of each recipient with no client on the events socket, as a SIP MESSAGE through ARI ([chat.md](chat.md#sip-message-to-desk-phones)); needs `ari.url`"},
 	"audit.retention":                    {meaning: "how long audit log entries are kept ([operations.md](operations.md))"},

@@ -88,6 +88,10 @@ type Service struct {
 	// watchers are, by user id, the users whose roster holds the user.
 	watchers map[string]map[string]bool
 	expiries chan struct{} // poked when an until may have changed
+	// changed is told of every change published (WithChanged); watch
+	// adds watchers of a user (WithWatchers).
+	changed func(ctx context.Context, userID string)
+	watch   func(userID string) []string
 }
 
 // Option configures a Service.
@@ -105,6 +109,21 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
 // WithPBX makes DND honoured by the PBX (see PBX).
 func WithPBX(p *PBX) Option { return func(s *Service) { s.pbx = p } }
+
+// WithChanged sets a function told, after each change of a user's
+// presence is published, the user's id (the call groups re-evaluate
+// their member). It must not call back into the service's writers.
+func WithChanged(f func(ctx context.Context, userID string)) Option {
+	return func(s *Service) { s.changed = f }
+}
+
+// WithWatchers adds, to the users whose roster holds a user, the users
+// f returns for them (the supervisors of the call groups the user is a
+// member of): they get the user's presence_updated as if their roster
+// held the user.
+func WithWatchers(f func(userID string) []string) Option {
+	return func(s *Service) { s.watch = f }
+}
 
 // New returns the presence service over kv and dir; Load reads what was
 // kept.
@@ -437,14 +456,34 @@ func (s *Service) touchLocked(e *entry) { e.updated = s.clk.Now() }
 // organisation). The audiences name the users (looked up by the hub),
 // from the rosters as they are when the change is published.
 func (s *Service) publish(ctx context.Context, u User) {
+	if s.changed != nil {
+		defer s.changed(ctx, u.ID)
+	}
 	if s.hub == nil {
 		return
+	}
+	var extra []string
+	if s.watch != nil {
+		extra = s.watch(u.ID)
 	}
 	s.mu.RLock()
 	withLoc, without := s.viewLocked(u, true), s.viewLocked(u, false)
 	located := []string{u.ID}
-	others := make([]string, 0, len(s.watchers[u.ID]))
+	others := make([]string, 0, len(s.watchers[u.ID])+len(extra))
 	e := s.users[u.ID]
+	for _, w := range extra {
+		if s.watchers[u.ID][w] {
+			continue // below
+		}
+		if w == u.ID {
+			continue
+		}
+		if withLoc.Location != nil && e != nil && e.share[w] {
+			located = append(located, w)
+		} else {
+			others = append(others, w)
+		}
+	}
 	for w := range s.watchers[u.ID] {
 		if w == u.ID {
 			continue
