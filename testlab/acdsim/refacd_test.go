@@ -23,6 +23,9 @@ type refACD struct {
 	queue   []*refCaller
 	offers  map[string]*refOffer
 	n       int
+	// delay, when set, makes the ACD offer only delay after a caller
+	// enters (a misbehaving ACD for TestChecksCatchAMisbehavingACD).
+	delay time.Duration
 }
 
 type refMember struct {
@@ -79,6 +82,10 @@ func (a *refACD) Enter(ctx context.Context, c callgroups.Caller, _ string) {
 	_ = a.tel.Wait(ctx, c.ID, a.g.Hold, "")
 	a.queue = append(a.queue, rc)
 	a.record(ctx, callgroups.VerbEnterQueue, rc, nil)
+	if a.delay > 0 {
+		a.clk.AfterFunc(a.delay, func() { a.dispatch(ctx) })
+		return
+	}
 	a.dispatch(ctx)
 }
 
@@ -89,7 +96,7 @@ func (a *refACD) eligible(m *refMember) bool {
 
 func (a *refACD) dispatch(ctx context.Context) {
 	for _, c := range a.queue {
-		if c.offer != nil {
+		if c.offer != nil || a.clk.Now().Sub(c.enterAt) < a.delay {
 			continue
 		}
 		var best *refMember
