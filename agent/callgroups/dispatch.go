@@ -137,7 +137,9 @@ func (a *ACD) offerLocked(f *fx, c *caller, userID string, now time.Time) {
 	a.userLocked(userID).ringing[o.id] = o
 	if c.g.cfg.Strategy != RingAll {
 		c.g.memory.RRLast = userID
-		a.saveMemoryLocked(c.g)
+		if c.g.cfg.Strategy == RRMemory {
+			a.saveRRLocked(c.g)
+		}
 	}
 	f.mark(userID)
 	req := Offer{ID: o.id, Caller: c.c.ID, GroupID: c.g.cfg.ID, GroupName: c.g.cfg.Name, UserID: userID,
@@ -342,7 +344,7 @@ func (a *ACD) OfferAnswered(ctx context.Context, offerID, callID string) {
 		day := a.today(now)
 		t := a.tallyLocked(g, o.user, day)
 		t.Calls++
-		a.saveMemoryLocked(g)
+		a.saveTallyLocked(g, o.user)
 		wait := now.Sub(c.entered)
 		if g.holdtime == 0 {
 			g.holdtime = wait
@@ -400,7 +402,7 @@ func (a *ACD) CallEnded(ctx context.Context, offerID string, by Party) {
 		t := a.tallyLocked(g, o.user, a.today(now))
 		end := now
 		t.Last = &end
-		a.saveMemoryLocked(g)
+		a.saveTallyLocked(g, o.user)
 		if g.cfg.WrapUp > 0 {
 			a.wrapUpLocked(u, o.user, now.Add(time.Duration(g.cfg.WrapUp)*time.Second))
 		}

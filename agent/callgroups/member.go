@@ -166,9 +166,12 @@ func (g *group) reindex() {
 		g.cfg.Members = []Member{}
 	}
 	g.idx = make(map[string]int, len(g.cfg.Members))
+	ids := make([]string, len(g.cfg.Members))
 	for i, m := range g.cfg.Members {
 		g.idx[m.UserID] = i
+		ids[i] = m.UserID
 	}
+	g.aud = groupAudience(g.cfg.ID, ids)
 }
 
 // member returns g's member userID.

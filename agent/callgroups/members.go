@@ -110,7 +110,7 @@ func (a *ACD) RemoveMember(ctx context.Context, groupID, userID string) error {
 		if u, ok := a.dir.User(userID); ok {
 			v.Name, v.Extension = u.Name, u.Extension
 		}
-		a.publishGroupLocked(f, g, EventMemberState, MemberEvent{GroupID: groupID, MemberView: v, Removed: true})
+		a.publishRemovedLocked(f, g, MemberEvent{GroupID: groupID, MemberView: v, Removed: true})
 		f.touch(g)
 		return nil
 	})

@@ -5,15 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // Keys in the KV: a group's configuration with its dynamic members, a
-// member's pause, a group's strategy memory.
+// member's pause, a member's tally of today's calls in a group, a
+// group's round-robin position.
 const (
-	keyGroup  = "g/" // g/<group>
-	keyPause  = "p/" // p/<group>/<user>
-	keyMemory = "t/" // t/<group>
+	keyGroup = "g/" // g/<group>
+	keyPause = "p/" // p/<group>/<user>
+	keyTally = "t/" // t/<group>/<user>
+	keyRR    = "r/" // r/<group>
 )
 
 // Load reads the groups, dynamic members, pauses and strategy memory
@@ -45,13 +46,24 @@ func (a *ACD) Load(ctx context.Context) error {
 				pauses[gid] = map[string]*pauseRec{}
 			}
 			pauses[gid][uid] = &p
-		case strings.HasPrefix(key, keyMemory):
-			var m memory
-			if err := json.Unmarshal(val, &m); err != nil {
-				a.log.Warn("callgroups: skipping an unreadable memory", "key", key, "err", err)
+		case strings.HasPrefix(key, keyTally):
+			gid, uid, ok := strings.Cut(strings.TrimPrefix(key, keyTally), "/")
+			var t tally
+			if err := json.Unmarshal(val, &t); !ok || err != nil {
+				a.log.Warn("callgroups: skipping an unreadable tally", "key", key, "err", err)
 				return nil
 			}
-			memories[strings.TrimPrefix(key, keyMemory)] = m
+			m := memories[gid]
+			if m.Tally == nil {
+				m.Tally = map[string]*tally{}
+			}
+			m.Tally[uid] = &t
+			memories[gid] = m
+		case strings.HasPrefix(key, keyRR):
+			gid := strings.TrimPrefix(key, keyRR)
+			m := memories[gid]
+			m.RRLast = string(val)
+			memories[gid] = m
 		}
 		return nil
 	})
@@ -121,15 +133,23 @@ func (a *ACD) savePauseLocked(ctx context.Context, groupID, userID string, p *pa
 	return nil
 }
 
-// saveMemoryLocked keeps g's strategy memory (a failure is logged: the
-// memory is a preference, not a record).
-func (a *ACD) saveMemoryLocked(g *group) {
-	b, err := json.Marshal(g.memory)
+// saveTallyLocked keeps userID's tally in g (a failure is logged: the
+// tallies order leastrecent and fewestcalls, they are no record).
+func (a *ACD) saveTallyLocked(g *group, userID string) {
+	b, err := json.Marshal(g.memory.Tally[userID])
 	if err == nil {
-		err = a.kv.Put(context.Background(), keyMemory+g.cfg.ID, b)
+		err = a.kv.Put(context.Background(), keyTally+g.cfg.ID+"/"+userID, b)
 	}
 	if err != nil {
-		a.log.Warn("callgroups: keep strategy memory", "group", g.cfg.ID, "err", err)
+		a.log.Warn("callgroups: keep tally", "group", g.cfg.ID, "user", userID, "err", err)
+	}
+}
+
+// saveRRLocked keeps g's round-robin position (the member last offered a
+// call).
+func (a *ACD) saveRRLocked(g *group) {
+	if err := a.kv.Put(context.Background(), keyRR+g.cfg.ID, []byte(g.memory.RRLast)); err != nil {
+		a.log.Warn("callgroups: keep round-robin position", "group", g.cfg.ID, "err", err)
 	}
 }
 
@@ -143,14 +163,15 @@ func (a *ACD) forgetGroupLocked(ctx context.Context, g *group) error {
 			a.log.Warn("callgroups: delete pause", "err", err)
 		}
 	}
-	if err := a.kv.Delete(ctx, keyMemory+g.cfg.ID); err != nil {
-		a.log.Warn("callgroups: delete strategy memory", "group", g.cfg.ID, "err", err)
+	for uid := range g.memory.Tally {
+		if err := a.kv.Delete(ctx, keyTally+g.cfg.ID+"/"+uid); err != nil {
+			a.log.Warn("callgroups: delete tally", "group", g.cfg.ID, "err", err)
+		}
+	}
+	if g.memory.RRLast != "" {
+		if err := a.kv.Delete(ctx, keyRR+g.cfg.ID); err != nil {
+			a.log.Warn("callgroups: delete round-robin position", "group", g.cfg.ID, "err", err)
+		}
 	}
 	return nil
-}
-
-// midnight returns the start of t's local day.
-func midnight(t time.Time, loc *time.Location) time.Time {
-	y, m, d := t.In(loc).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, loc)
 }

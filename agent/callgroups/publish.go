@@ -10,13 +10,7 @@ import (
 
 // audienceLocked is who sees g's events: its members, the holders of
 // manage_callcenter (admins included) and the wallboards showing g.
-func (a *ACD) audienceLocked(g *group) events.Audience {
-	ids := make([]string, len(g.cfg.Members))
-	for i, m := range g.cfg.Members {
-		ids[i] = m.UserID
-	}
-	return groupAudience(g.cfg.ID, ids)
-}
+func (a *ACD) audienceLocked(g *group) events.Audience { return g.aud }
 
 // groupAudience is the audience of group id's events with members ids.
 func groupAudience(id string, ids []string) events.Audience {
@@ -119,4 +113,13 @@ func (a *ACD) refreshMemberLocked(f *fx, g *group, userID string, now time.Time,
 // eventOf is an event of the callgroups topic.
 func eventOf(typ string, data any, aud events.Audience) events.Event {
 	return events.Event{Topic: Topic, Type: typ, Data: data, Audience: aud}
+}
+
+// publishRemovedLocked sends member_state about a member who left g to
+// g's audience and to them.
+func (a *ACD) publishRemovedLocked(f *fx, g *group, ev MemberEvent) {
+	if a.hub == nil {
+		return
+	}
+	a.publish(f, eventOf(EventMemberState, ev, events.Any(g.aud, events.Users(ev.UserID))))
 }

@@ -135,7 +135,7 @@ func (a *ACD) UpdateGroup(ctx context.Context, id string, in Group) (Group, erro
 				}
 				delete(gs.marks, m.UserID)
 				v := MemberView{Member: m, State: StateOffline, StateSince: now}
-				a.publishGroupLocked(f, gs, EventMemberState, MemberEvent{GroupID: id, MemberView: v, Removed: true})
+				a.publishRemovedLocked(f, gs, MemberEvent{GroupID: id, MemberView: v, Removed: true})
 			}
 		}
 		for _, m := range gs.cfg.Members {

@@ -36,18 +36,20 @@ type group struct {
 	pauses map[string]*pauseRec
 	// marks are the members' states as last published.
 	marks map[string]mark
+	// aud is the audience of the group's events (set by reindex).
+	aud events.Audience
 	// holdtime is app_queue's exponential average of the waits of
 	// answered callers, (3·old + new)/4, for the hold-time announcement.
 	holdtime time.Duration
 }
 
-// memory is what rrmemory, leastrecent and fewestcalls remember, kept
-// under "t/<group>".
+// memory is what rrmemory, leastrecent and fewestcalls remember (kept
+// under "r/<group>" and "t/<group>/<user>").
 type memory struct {
 	// RRLast is the member the last call was offered to (rrmemory).
-	RRLast string `json:"rr_last,omitempty"`
+	RRLast string
 	// Tally counts, per member, today's calls of the group.
-	Tally map[string]*tally `json:"tally,omitempty"`
+	Tally map[string]*tally
 }
 
 // tally is a member's calls of a group on Day (local date): Calls
