@@ -1,0 +1,163 @@
+package stats
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pbxagent/pbxagent/agent/callgroups"
+	"github.com/pbxagent/pbxagent/internal/clock"
+	"github.com/pbxagent/pbxagent/phonebook"
+)
+
+// zone is the daemon's time zone in the tests: not UTC, so that a day's
+// bounds are local midnights.
+var zone = time.FixedZone("CET", 3600)
+
+// at is a time on 2026-12-DAY in zone.
+func at(day, h, m, s int) time.Time { return time.Date(2026, 12, day, h, m, s, 0, zone) }
+
+// memKV is an in-memory KV.
+type memKV struct {
+	mu   sync.Mutex
+	m    map[string][]byte
+	puts int
+}
+
+func newKV() *memKV { return &memKV{m: map[string][]byte{}} }
+
+func (k *memKV) Get(_ context.Context, key string) ([]byte, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	v, ok := k.m[key]
+	if !ok {
+		return nil, phonebook.ErrNotFound
+	}
+	return v, nil
+}
+
+func (k *memKV) Put(_ context.Context, key string, val []byte) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.m[key] = append([]byte(nil), val...)
+	k.puts++
+	return nil
+}
+
+func (k *memKV) Delete(_ context.Context, key string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.m, key)
+	return nil
+}
+
+func (k *memKV) List(_ context.Context, fn func(string, []byte) error) error {
+	k.mu.Lock()
+	keys := make([]string, 0, len(k.m))
+	for key := range k.m {
+		keys = append(keys, key)
+	}
+	k.mu.Unlock()
+	sort.Strings(keys)
+	for _, key := range keys {
+		v, err := k.Get(context.Background(), key)
+		if err != nil {
+			continue
+		}
+		if err := fn(key, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keysWith are the KV's keys starting with prefix.
+func (k *memKV) keysWith(prefix string) []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []string
+	for key := range k.m {
+		if strings.HasPrefix(key, prefix) {
+			out = append(out, key)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// rig is a store on a virtual clock over a memory KV.
+type rig struct {
+	clk *clock.Virtual
+	kv  *memKV
+	s   *Store
+}
+
+func newRig(t testing.TB, now time.Time, opts ...Option) *rig {
+	t.Helper()
+	r := &rig{clk: clock.NewVirtual(now), kv: newKV()}
+	r.s = r.open(t, opts...)
+	return r
+}
+
+// open returns a new store on the rig's KV and clock, loaded.
+func (r *rig) open(t testing.TB, opts ...Option) *Store {
+	t.Helper()
+	s := New(r.kv, append([]Option{WithClock(r.clk), WithLocation(zone)}, opts...)...)
+	if err := s.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (r *rig) record(es ...callgroups.Entry) {
+	for _, e := range es {
+		r.s.Record(context.Background(), e)
+	}
+}
+
+func (r *rig) group(t testing.TB, id string, day time.Time) callgroups.GroupStats {
+	t.Helper()
+	g, err := r.s.GroupStats(context.Background(), id, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func (r *rig) agent(t testing.TB, user, group string, day time.Time) callgroups.AgentStats {
+	t.Helper()
+	a, err := r.s.AgentStats(context.Background(), user, group, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+const (
+	sla   = 20 * time.Second
+	short = 5 * time.Second
+)
+
+// Entry makers: a caller c of group g at time tm.
+func enter(tm time.Time, g, c string) callgroups.Entry {
+	return callgroups.Entry{Time: tm, Verb: callgroups.VerbEnterQueue, GroupID: g, Caller: c, CallerNumber: "100", Position: 1, OrigPosition: 1}
+}
+
+func connect(tm time.Time, g, c, user string, wait time.Duration) callgroups.Entry {
+	return callgroups.Entry{Time: tm, Verb: callgroups.VerbConnect, GroupID: g, Caller: c, UserID: user, Agent: user, Wait: wait, SLAThreshold: sla, ShortAbandon: short}
+}
+
+func complete(tm time.Time, g, c, user string, wait, talk time.Duration) callgroups.Entry {
+	return callgroups.Entry{Time: tm, Verb: callgroups.VerbCompleteCaller, GroupID: g, Caller: c, UserID: user, Agent: user, Wait: wait, Talk: talk}
+}
+
+func left(tm time.Time, v callgroups.Verb, g, c string, wait time.Duration) callgroups.Entry {
+	return callgroups.Entry{Time: tm, Verb: v, GroupID: g, Caller: c, Wait: wait, SLAThreshold: sla, ShortAbandon: short}
+}
+
+func member(tm time.Time, v callgroups.Verb, g, user, reason string) callgroups.Entry {
+	return callgroups.Entry{Time: tm, Verb: v, GroupID: g, UserID: user, Agent: user, Reason: reason}
+}
