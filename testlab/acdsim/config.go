@@ -52,6 +52,10 @@ type Config struct {
 	// NewACD builds the ACD under test (default: the real one,
 	// callgroups.New).
 	NewACD Factory
+	// Journal, when set, is given the run's clock and returns a journal
+	// that takes every entry besides the simulation's own tally (the
+	// statistics, a queue_log writer).
+	Journal func(clock.Clock) callgroups.Journal
 }
 
 // ACD is what the simulation needs of the ACD: the Sink it drives, the

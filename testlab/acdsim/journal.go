@@ -27,9 +27,23 @@ type Tally struct {
 	// 0), the sum of their waits; abandoned.
 	Answered, AnsweredInSLA, AnsweredWaited, Abandoned int
 	WaitSum                                            time.Duration
+	// Totals are over every caller, warm-up included.
+	Totals Totals
 	// Entries without a caller id among the caller verbs, or with a group
 	// other than the simulated one.
 	Malformed int
+}
+
+// Totals are journal counts over every caller with the statistics'
+// definitions: received (ENTERQUEUE, FULL, JOINEMPTY), answered (CONNECT),
+// answered within the threshold, abandoned (ABANDON), the answered
+// callers' waits.
+type Totals struct {
+	Received      int     `json:"received"`
+	Answered      int     `json:"answered"`
+	AnsweredInSLA int     `json:"answered_in_sla"`
+	Abandoned     int     `json:"abandoned"`
+	WaitSeconds   float64 `json:"wait_seconds"`
 }
 
 type journalCaller struct {
@@ -51,6 +65,18 @@ func NewTally(from time.Time) *Tally {
 func (t *Tally) Record(_ context.Context, e callgroups.Entry) {
 	t.entries++
 	t.verbs[e.Verb]++
+	switch e.Verb {
+	case callgroups.VerbEnterQueue, callgroups.VerbFull, callgroups.VerbJoinEmpty:
+		t.Totals.Received++
+	case callgroups.VerbConnect:
+		t.Totals.Answered++
+		t.Totals.WaitSeconds += e.Wait.Seconds()
+		if e.Wait <= e.SLAThreshold {
+			t.Totals.AnsweredInSLA++
+		}
+	case callgroups.VerbAbandon:
+		t.Totals.Abandoned++
+	}
 	if e.GroupID != groupID {
 		t.Malformed++
 		return

@@ -95,6 +95,11 @@ type Result struct {
 	LeftRinging  int `json:"left_ringing"`
 	PauseErrors  int `json:"pause_errors"`
 	Pauses       int `json:"pauses"`
+	// Totals are the journal's over every caller (warm-up included), by
+	// the statistics' definitions, to compare with the statistics.
+	Totals Totals `json:"journal_totals"`
+	// MemberCalls: calls each member answered, in the group's order.
+	MemberCalls []int `json:"member_calls,omitempty"`
 	// SimulatedEnd is how long the run took in simulated time, drain
 	// included.
 	SimulatedEnd float64 `json:"simulated_s"`
@@ -121,7 +126,11 @@ func Run(cfg Config) (Result, error) {
 	w := newWorld(cfg, clk, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
 	w.measure, w.end = start.Add(cfg.Warmup), start.Add(cfg.Duration)
 	tally := NewTally(w.measure)
-	acd, err := cfg.NewACD(Env{KV: newMemKV(), Directory: newDirectory(cfg.Agents), Telephony: w, Journal: tally,
+	var jr callgroups.Journal = tally
+	if cfg.Journal != nil {
+		jr = callgroups.Journals{tally, cfg.Journal(clk)}
+	}
+	acd, err := cfg.NewACD(Env{KV: newMemKV(), Directory: newDirectory(cfg.Agents), Telephony: w, Journal: jr,
 		Presence: w, Clock: clk, Rand: rand.New(rand.NewPCG(cfg.Seed, 0xacd)), Location: time.UTC})
 	if err != nil {
 		return Result{}, fmt.Errorf("acdsim: new ACD: %w", err)
@@ -263,6 +272,10 @@ func (w *world) result(t *Tally) Result {
 		if tw, ok := w.ck.truthWait[id]; !ok || absDur(tw-jc.wait) > time.Millisecond {
 			r.WaitMismatches++
 		}
+	}
+	r.Totals = t.Totals
+	for _, m := range w.members {
+		r.MemberCalls = append(r.MemberCalls, m.answered)
 	}
 	w.pathFigures(&r, t)
 	var sum, sq float64
