@@ -46,6 +46,10 @@ type Checks struct {
 	// fewestcalls; see checkStrategy).
 	StrategyChecked    int
 	StrategyViolations int
+	// RandomN offers of random checked, RandomUSum the sum of the chosen
+	// member's place among the candidates, (i+½)/k.
+	RandomN    int
+	RandomUSum float64
 	// IdleWhileWaiting is the time during which a caller waited with no
 	// offer ringing while a member was eligible and had not been offered
 	// that caller yet (an ACD that dispatches at once makes it 0).
@@ -107,10 +111,15 @@ func (w *world) candidates(c *caller, now time.Time) []*member {
 //   - linear: the first candidate in the group's order;
 //   - rrmemory: the first candidate after the member offered last, in
 //     the group's order, wrapping around;
-//   - leastrecent: a candidate whose last call from the group ended
-//     longest ago (never today: first);
-//   - fewestcalls: a candidate with the fewest completed calls from the
-//     group today.
+//   - leastrecent: the candidate whose last call from the group ended
+//     longest ago today (none today: first);
+//   - fewestcalls: the candidate with the fewest completed calls from the
+//     group today;
+//
+// ties to the first in the group's order (docs/callgroups.md). A call
+// counts for fewestcalls when it ends (app_queue) where the ACD counts it
+// when answered: the same while the member is busy with it, and a busy
+// member is no candidate.
 //
 // ringall and random are checked by the skip rules only.
 func (w *world) checkStrategy(c *caller, m *member, now time.Time) {
@@ -126,19 +135,28 @@ func (w *world) checkStrategy(c *caller, m *member, now time.Time) {
 		sort.SliceStable(cands, func(i, j int) bool { return w.rrKey(cands[i]) < w.rrKey(cands[j]) })
 		ok = cands[0] == m
 	case callgroups.LeastRecent:
-		best := w.lastEndToday(cands[0], now)
+		best := cands[0] // candidates are in the group's order: ties go to the first
 		for _, x := range cands[1:] {
-			if t := w.lastEndToday(x, now); t.Before(best) {
-				best = t
+			if w.lastEndToday(x, now).Before(w.lastEndToday(best, now)) {
+				best = x
 			}
 		}
-		ok = w.lastEndToday(m, now).Equal(best)
+		ok = best == m
 	case callgroups.FewestCalls:
-		best := w.completedToday(cands[0], now)
+		best := cands[0]
 		for _, x := range cands[1:] {
-			best = min(best, w.completedToday(x, now))
+			if w.completedToday(x, now) < w.completedToday(best, now) {
+				best = x
+			}
 		}
-		ok = w.completedToday(m, now) == best
+		ok = best == m
+	case callgroups.Random:
+		// The chosen member's place among the candidates, (i+½)/k, is
+		// uniform on (0, 1) when the choice is: its mean is ½.
+		i := slices.Index(cands, m)
+		w.ck.RandomN++
+		w.ck.RandomUSum += (float64(i) + 0.5) / float64(len(cands))
+		return
 	default:
 		return
 	}

@@ -50,6 +50,11 @@ type Result struct {
 	// strategy's definition and those that broke it.
 	StrategyChecked    int `json:"strategy_checked"`
 	StrategyViolations int `json:"strategy_violations"`
+	// RandomPlace (random): the mean place of the chosen member among the
+	// candidates, (i+½)/k: ½ for a uniform choice (standard deviation
+	// about 0.29/√RandomChecked).
+	RandomPlace   float64 `json:"random_place_mean,omitempty"`
+	RandomChecked int     `json:"random_checked,omitempty"`
 	// IdleWhileWaiting: seconds during which a caller waited un-offered
 	// while an eligible member was free.
 	IdleWhileWaiting float64 `json:"idle_while_waiting_s"`
@@ -249,6 +254,9 @@ func (w *world) result(t *Tally) Result {
 		SimAnswered: w.ck.Answered, SimAbandoned: w.ck.Abandoned, BadRequests: w.ck.BadRequests,
 		StaleAnswers: w.ck.StaleAnswers, LeftRinging: w.ck.LeftRinging, PauseErrors: w.ck.PauseErrors, Pauses: w.ck.Pauses,
 		SimulatedEnd: w.clk.Now().Sub(start).Seconds(),
+	}
+	if w.ck.RandomN > 0 {
+		r.RandomChecked, r.RandomPlace = w.ck.RandomN, w.ck.RandomUSum/float64(w.ck.RandomN)
 	}
 	if t.Answered > 0 {
 		r.PWait = float64(t.AnsweredWaited) / float64(t.Answered)

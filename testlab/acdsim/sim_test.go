@@ -163,8 +163,10 @@ func TestNoOfferToExcludedMembers(t *testing.T) {
 // first eligible member in order; rrmemory: the next eligible after the
 // member offered last; leastrecent: the eligible member whose last call
 // ended longest ago; fewestcalls: an eligible member with the fewest
-// completed calls), checked at each offer; leastrecent and fewestcalls
-// spread the calls near-evenly, linear does not.
+// completed calls; ties to the first in the group's order), checked at
+// each offer; random chooses uniformly among the eligible members;
+// leastrecent and fewestcalls spread the calls near-evenly, linear does
+// not.
 func TestStrategiesFollowTheirDefinitions(t *testing.T) {
 	for _, tc := range []struct {
 		strategy       callgroups.Strategy
@@ -190,6 +192,12 @@ func TestStrategiesFollowTheirDefinitions(t *testing.T) {
 				r.Offers, r.StrategyChecked, r.StrategyViolations, r.CallsMin, r.CallsMax, r.CallsCV)
 			if tc.checked && (r.StrategyChecked != r.Offers || r.StrategyViolations != 0) {
 				t.Errorf("%d of %d offers checked, %d against the definition", r.StrategyChecked, r.Offers, r.StrategyViolations)
+			}
+			if tc.strategy == callgroups.Random {
+				// Uniform choice: mean place ½ within 4 standard deviations.
+				if tol := 4 * 0.2887 / math.Sqrt(float64(r.RandomChecked)); r.RandomChecked == 0 || math.Abs(r.RandomPlace-0.5) > tol {
+					t.Errorf("random: mean place of the chosen member %.4f over %d offers, want 0.5 ± %.4f", r.RandomPlace, r.RandomChecked, tol)
+				}
 			}
 			if tc.maxCV > 0 && r.CallsCV > tc.maxCV {
 				t.Errorf("calls per member CV %.3f > %.2f", r.CallsCV, tc.maxCV)
