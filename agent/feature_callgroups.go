@@ -57,9 +57,11 @@ func newCallGroups(b *build) (platform.Component, error) {
 // Name implements platform.Component.
 func (*callGroupsFeature) Name() string { return "callgroups" }
 
-// Run keeps the ACD until ctx ends (its timers need no loop).
+// Run keeps the ACD until ctx ends (its timers need no loop), then
+// stops its timers.
 func (f *callGroupsFeature) Run(ctx context.Context) error {
 	<-ctx.Done()
+	f.acd.Close()
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -47,6 +48,9 @@ type ACD struct {
 	log  *slog.Logger
 	rnd  *rand.Rand
 	loc  *time.Location
+
+	// epoch makes offer ids unique across restarts.
+	epoch string
 
 	mu    sync.Mutex
 	state // guarded by mu
@@ -96,7 +100,29 @@ func New(kv KV, dir Directory, opts ...Option) *ACD {
 		a.rnd = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
 	a.state.init()
+	a.epoch = strconv.FormatInt(a.clk.Now().Unix(), 36)
 	return a
+}
+
+// Close stops the ACD's timers (retry, maximum wait, announcements,
+// wrap-up) and makes it ignore what comes after: the daemon calls it
+// when it stops.
+func (a *ACD) Close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.closed = true
+	for _, c := range a.callers {
+		for _, t := range []clock.Timer{c.retryT, c.maxWaitT, c.annT} {
+			if t != nil {
+				t.Stop()
+			}
+		}
+	}
+	for _, u := range a.users {
+		if u.wrapTimer != nil {
+			u.wrapTimer.Stop()
+		}
+	}
 }
 
 var (

@@ -94,7 +94,7 @@ func (a *ACD) announce(ctx context.Context, c *caller, entry bool) {
 	var media []string
 	a.mu.Lock()
 	g := c.g
-	if a.callers[c.c.ID] != c || a.tel == nil || (!g.cfg.AnnouncePosition && !g.cfg.AnnounceHoldTime) {
+	if a.closed || a.callers[c.c.ID] != c || a.tel == nil || (!g.cfg.AnnouncePosition && !g.cfg.AnnounceHoldTime) {
 		a.mu.Unlock()
 		return
 	}

@@ -131,7 +131,7 @@ func (a *ACD) retryLocked(c *caller) {
 // offerLocked rings userID for c.
 func (a *ACD) offerLocked(f *fx, c *caller, userID string, now time.Time) {
 	a.seq++
-	o := &offer{id: fmt.Sprintf("cg-%s-%d", c.g.cfg.ID, a.seq), c: c, g: c.g, user: userID, started: now}
+	o := &offer{id: fmt.Sprintf("cg-%s-%s-%d", c.g.cfg.ID, a.epoch, a.seq), c: c, g: c.g, user: userID, started: now}
 	a.offers[o.id] = o
 	c.offers[o.id] = o
 	a.userLocked(userID).ringing[o.id] = o

@@ -204,3 +204,19 @@ func TestSynchronousTelephony(t *testing.T) {
 		t.Fatalf("second round %v", got)
 	}
 }
+
+// TestClose: after Close the timers do nothing (a retry round, the
+// maximum wait) and the telephony's reports are ignored.
+func TestClose(t *testing.T) {
+	r := newRig(t)
+	r.group("sales", Linear, []string{"u1"}, func(g *Group) { g.MaxWait = 30 })
+	r.enter("c1", "sales")
+	r.noAnswer("c1", "u1")
+	r.tel.take()
+	r.acd.Close()
+	r.clk.Advance(time.Minute)
+	r.enter("c2", "sales")
+	if calls := r.tel.take(); len(calls) != 0 {
+		t.Fatalf("calls after Close: %v", calls)
+	}
+}

@@ -2,6 +2,7 @@ package callgroups
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -95,5 +96,62 @@ func TestPauseEvents(t *testing.T) {
 	}
 	if got := r.acd.Colleagues("u2"); !slices.Equal(got, []string{"u1", "u2"}) {
 		t.Fatalf("colleagues of u2 %v", got)
+	}
+}
+
+// TestMemberStateOnPresence: a presence change publishes member_state in
+// each of the member's groups only when their state changes there.
+func TestMemberStateOnPresence(t *testing.T) {
+	r := newRig(t)
+	r.group("sales", Linear, []string{"u1", "u2"}, nil)
+	r.group("support", Linear, []string{"u1"}, nil)
+	r.hub.evs = nil
+	r.pres.set("u1", func(p *MemberPresence) { p.OnCall = true })
+	r.acd.PresenceChanged(ctx, "u1")
+	evs := r.hub.of(EventMemberState)
+	if len(evs) != 2 {
+		t.Fatalf("%d member_state, want one per group", len(evs))
+	}
+	for i, g := range []string{"sales", "support"} {
+		m := evs[i].Data.(MemberEvent)
+		if m.GroupID != g || m.UserID != "u1" || m.State != StateTalking || !m.StateSince.Equal(t0) {
+			t.Fatalf("member_state %+v", m)
+		}
+	}
+	r.clk.Advance(time.Minute)
+	r.acd.PresenceChanged(ctx, "u1") // nothing changed
+	if n := len(r.hub.of(EventMemberState)); n != 2 {
+		t.Fatalf("%d member_state after a change that changed nothing", n)
+	}
+	r.pres.set("u1", func(p *MemberPresence) { p.OnCall, p.Away = false, true })
+	r.acd.PresenceChanged(ctx, "u1")
+	evs = r.hub.of(EventMemberState)
+	if m := evs[len(evs)-1].Data.(MemberEvent); m.State != StateAway || !m.StateSince.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("member_state %+v", m)
+	}
+	if ms, _ := r.acd.Members(ctx, "sales"); ms[0].State != StateAway || !ms[0].StateSince.Equal(t0.Add(time.Minute)) || ms[1].State != StateAvailable {
+		t.Fatalf("members %+v", ms)
+	}
+}
+
+// TestPositionEvents: when a caller leaves, those behind get
+// callgroup_call_waiting with their new position.
+func TestPositionEvents(t *testing.T) {
+	r := newRig(t)
+	r.group("sales", Linear, []string{"u1"}, func(g *Group) { g.MaxCallers = 5 })
+	r.pres.set("u1", func(p *MemberPresence) { p.Registered = false })
+	r.acd.PresenceChanged(ctx, "u1")
+	for _, c := range []string{"c1", "c2", "c3"} {
+		r.enter(c, "sales")
+	}
+	r.hub.evs = nil
+	r.acd.CallerGone(ctx, "c1")
+	var got []string
+	for _, ev := range r.hub.of(EventCallWaiting) {
+		w := ev.Data.(WaitingCall)
+		got = append(got, fmt.Sprintf("%s@%d", w.ID, w.Position))
+	}
+	if want := []string{"c2@1", "c3@2"}; !slices.Equal(got, want) {
+		t.Fatalf("waiting events %v, want %v", got, want)
 	}
 }

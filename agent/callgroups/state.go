@@ -15,6 +15,7 @@ type state struct {
 	callers map[string]*caller
 	offers  map[string]*offer
 	seq     uint64
+	closed  bool // Close was called
 }
 
 func (s *state) init() {
@@ -161,6 +162,10 @@ func (a *ACD) publish(f *fx, ev events.Event) {
 func (a *ACD) locked(ctx context.Context, decide func(f *fx)) {
 	var f fx
 	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return
+	}
 	decide(&f)
 	a.settleLocked(&f)
 	a.mu.Unlock()
