@@ -27,6 +27,9 @@ type Config struct {
 	RingMin, RingMax time.Duration
 	// NoAnswer is the probability that a member lets an offer ring out.
 	NoAnswer float64
+	// Silent lists members (0-based, in the group's order) who never
+	// answer: every offer to them rings out.
+	Silent []int
 	// AgentHangup is the share of calls the member ends (default 0.5;
 	// the others the caller ends).
 	AgentHangup float64

@@ -77,8 +77,10 @@ type Result struct {
 	// compare with what the PBX saw (Answered / Abandoned of Checks).
 	JournalAnswered  int `json:"journal_connect"`
 	JournalAbandoned int `json:"journal_abandon"`
-	SimAnswered      int `json:"sim_answered"`
-	SimAbandoned     int `json:"sim_abandoned"`
+	// JournalNoAnswer: RINGNOANSWER entries (compare with NoAnswers).
+	JournalNoAnswer int `json:"journal_ringnoanswer"`
+	SimAnswered     int `json:"sim_answered"`
+	SimAbandoned    int `json:"sim_abandoned"`
 	// WaitMismatches: CONNECT entries whose Wait differs from the wait
 	// the PBX saw by more than a millisecond.
 	WaitMismatches int `json:"wait_mismatches"`
@@ -273,6 +275,7 @@ func (w *world) result(t *Tally) Result {
 	r.JournalProblems, r.JournalExamples = t.Problems()
 	v := t.Verbs()
 	r.JournalAnswered, r.JournalAbandoned = v[callgroups.VerbConnect], v[callgroups.VerbAbandon]
+	r.JournalNoAnswer = v[callgroups.VerbRingNoAnswer]
 	for id, jc := range t.callers {
 		if jc.connects == 0 {
 			continue
@@ -310,7 +313,7 @@ func absDur(d time.Duration) time.Duration {
 // pathFigures compares the journal's waits with the ideal FCFS path.
 func (w *world) pathFigures(r *Result, t *Tally) {
 	cfg := w.cfg
-	r.PathChecked = cfg.RingMax == 0 && cfg.NoAnswer == 0 && cfg.Patience == 0 && cfg.WrapUp == 0 && !cfg.Churn
+	r.PathChecked = cfg.RingMax == 0 && cfg.NoAnswer == 0 && len(cfg.Silent) == 0 && cfg.Patience == 0 && cfg.WrapUp == 0 && !cfg.Churn
 	if !r.PathChecked {
 		return
 	}

@@ -240,3 +240,25 @@ func TestDeterministicBySeed(t *testing.T) {
 		t.Fatalf("same seed, different results:\n%+v\n%+v", rs[0], rs[1])
 	}
 }
+
+// A member who never answers: under linear every caller is offered to
+// them first (the first eligible in order), rings out after ring_timeout,
+// is journaled RINGNOANSWER and goes to the next member; nobody is lost
+// (the service level suffers: most callers ring the silent member first).
+func TestSilentMemberRingsOut(t *testing.T) {
+	r, err := Run(Config{Strategy: callgroups.Linear, Duration: 3 * time.Hour, Seed: 4, Silent: []int{0},
+		RingMin: time.Second, RingMax: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkClean(t, r)
+	if r.MemberCalls[0] != 0 || r.NoAnswers == 0 || r.JournalNoAnswer != r.NoAnswers {
+		t.Errorf("silent member answered %d; %d offers rang out, %d RINGNOANSWER", r.MemberCalls[0], r.NoAnswers, r.JournalNoAnswer)
+	}
+	// Offers of a new round (every free member tried: the silent one is
+	// rung again after retry_delay) are not checked.
+	if r.StrategyChecked < r.Offers*9/10 || r.StrategyViolations != 0 {
+		t.Errorf("linear: %d of %d offers checked, %d against the definition", r.StrategyChecked, r.Offers, r.StrategyViolations)
+	}
+	t.Logf("%d offers, %d rang out, %d answered, SL %.1f %%", r.Offers, r.NoAnswers, r.SimAnswered, r.ServiceLevel)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/callgroups"
@@ -200,7 +201,7 @@ func (w *world) ringFor(o *offer) {
 		w.later(func() { w.fail(o, callgroups.OutcomeBusy) })
 		return
 	}
-	answers := m.call == nil && len(m.ringing) == 1 && w.rng.Float64() >= w.cfg.NoAnswer
+	answers := m.call == nil && len(m.ringing) == 1 && w.rng.Float64() >= w.cfg.NoAnswer && !slices.Contains(w.cfg.Silent, m.idx)
 	ring := w.cfg.RingMin
 	if span := w.cfg.RingMax - w.cfg.RingMin; span > 0 {
 		ring += time.Duration(w.rng.Float64() * float64(span))
