@@ -40,7 +40,10 @@ type Checks struct {
 	// BadRequests: telephony requests naming an unknown or finished
 	// caller or offer, a reused offer id or no ring timeout.
 	BadRequests int
-	Violations  Violations
+	// OfferBeforeWait: offers for a caller the ACD had not answered
+	// (Telephony.Wait) yet.
+	OfferBeforeWait int
+	Violations      Violations
 	// StrategyChecked and StrategyViolations: offers whose member the
 	// strategy's definition did not allow (linear, rrmemory, leastrecent,
 	// fewestcalls; see checkStrategy).

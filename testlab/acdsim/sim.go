@@ -97,11 +97,12 @@ type Result struct {
 	// Other anomalies (each must be 0): bad telephony requests, answers
 	// to offers whose caller was taken, offers left ringing for a caller
 	// who left, pauses refused.
-	BadRequests  int `json:"bad_requests"`
-	StaleAnswers int `json:"stale_answers"`
-	LeftRinging  int `json:"left_ringing"`
-	PauseErrors  int `json:"pause_errors"`
-	Pauses       int `json:"pauses"`
+	BadRequests     int `json:"bad_requests"`
+	OfferBeforeWait int `json:"offer_before_wait"`
+	StaleAnswers    int `json:"stale_answers"`
+	LeftRinging     int `json:"left_ringing"`
+	PauseErrors     int `json:"pause_errors"`
+	Pauses          int `json:"pauses"`
 	// Totals are the journal's over every caller (warm-up included), by
 	// the statistics' definitions, to compare with the statistics.
 	Totals Totals `json:"journal_totals"`
@@ -253,7 +254,7 @@ func (w *world) result(t *Tally) Result {
 		Violations: w.ck.Violations, ViolationsTotal: w.ck.Violations.Total(),
 		StrategyChecked: w.ck.StrategyChecked, StrategyViolations: w.ck.StrategyViolations,
 		IdleWhileWaiting: w.ck.IdleWhileWaiting.Seconds(), Unfinished: w.live,
-		SimAnswered: w.ck.Answered, SimAbandoned: w.ck.Abandoned, BadRequests: w.ck.BadRequests,
+		SimAnswered: w.ck.Answered, SimAbandoned: w.ck.Abandoned, BadRequests: w.ck.BadRequests, OfferBeforeWait: w.ck.OfferBeforeWait,
 		StaleAnswers: w.ck.StaleAnswers, LeftRinging: w.ck.LeftRinging, PauseErrors: w.ck.PauseErrors, Pauses: w.ck.Pauses,
 		SimulatedEnd: w.clk.Now().Sub(start).Seconds(),
 	}

@@ -51,9 +51,9 @@ func checkClean(t *testing.T, r Result) {
 		t.Errorf("seed %d %s: journal CONNECT %d ABANDON %d, PBX answered %d abandoned %d, %d waits differ",
 			r.Seed, r.Strategy, r.JournalAnswered, r.JournalAbandoned, r.SimAnswered, r.SimAbandoned, r.WaitMismatches)
 	}
-	if r.BadRequests+r.StaleAnswers+r.LeftRinging+r.PauseErrors != 0 {
-		t.Errorf("seed %d %s: bad requests %d, stale answers %d, left ringing %d, pause errors %d",
-			r.Seed, r.Strategy, r.BadRequests, r.StaleAnswers, r.LeftRinging, r.PauseErrors)
+	if r.BadRequests+r.OfferBeforeWait+r.StaleAnswers+r.LeftRinging+r.PauseErrors != 0 {
+		t.Errorf("seed %d %s: bad requests %d, offers before Wait %d, stale answers %d, left ringing %d, pause errors %d",
+			r.Seed, r.Strategy, r.BadRequests, r.OfferBeforeWait, r.StaleAnswers, r.LeftRinging, r.PauseErrors)
 	}
 	if r.SimAnswered == 0 {
 		t.Errorf("seed %d %s: nothing answered", r.Seed, r.Strategy)

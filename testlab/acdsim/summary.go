@@ -36,7 +36,7 @@ type Summary struct {
 	JournalProblems    int      `json:"journal_problems"`
 	Lost               int      `json:"lost"`
 	Unfinished         int      `json:"unfinished"`
-	Anomalies          int      `json:"anomalies"` // bad requests, stale answers, left ringing, pause errors, wait mismatches
+	Anomalies          int      `json:"anomalies"` // bad requests, offers before Wait, stale answers, left ringing, pause errors, wait mismatches
 	Offers             int      `json:"offers"`
 	Abandoned          int      `json:"abandoned"`
 	CallsCVMax         float64  `json:"calls_per_member_cv_max"`
@@ -92,7 +92,7 @@ func Summarize(rs []Result, warmup float64) Summary {
 		s.JournalProblems += r.JournalProblems
 		s.Lost += r.Lost
 		s.Unfinished += r.Unfinished
-		s.Anomalies += r.BadRequests + r.StaleAnswers + r.LeftRinging + r.PauseErrors + r.WaitMismatches
+		s.Anomalies += r.BadRequests + r.OfferBeforeWait + r.StaleAnswers + r.LeftRinging + r.PauseErrors + r.WaitMismatches
 		s.Offers += r.Offers
 		s.Abandoned += r.Abandoned
 		s.CallsCVMax = max(s.CallsCVMax, r.CallsCV)

@@ -324,6 +324,9 @@ func (w *world) Offer(_ context.Context, o callgroups.Offer) error {
 		return fmt.Errorf("offer %s: timeout %v", o.ID, o.Timeout)
 	}
 	w.ck.Offers++
+	if !c.waitCalled {
+		w.ck.OfferBeforeWait++ // the caller was not answered (Wait) first
+	}
 	w.checkOffer(c, m)
 	of := &offer{o: o, m: m, c: c, ringAt: w.clk.Now()}
 	w.offers[o.ID] = of
