@@ -136,6 +136,9 @@ func (a *ACD) savePauseLocked(ctx context.Context, groupID, userID string, p *pa
 // saveTallyLocked keeps userID's tally in g (a failure is logged: the
 // tallies order leastrecent and fewestcalls, they are no record).
 func (a *ACD) saveTallyLocked(g *group, userID string) {
+	if a.groups[g.cfg.ID] != g {
+		return // deleted while the call went on
+	}
 	b, err := json.Marshal(g.memory.Tally[userID])
 	if err == nil {
 		err = a.kv.Put(context.Background(), keyTally+g.cfg.ID+"/"+userID, b)
