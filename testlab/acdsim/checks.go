@@ -49,6 +49,9 @@ type Checks struct {
 	// fewestcalls; see checkStrategy).
 	StrategyChecked    int
 	StrategyViolations int
+	// PenaltyViolations: offers to a member while an eligible member of a
+	// lower penalty had not been tried for the caller.
+	PenaltyViolations int
 	// RandomN offers of random checked, RandomUSum the sum of the chosen
 	// member's place among the candidates, (i+½)/k.
 	RandomN    int
@@ -96,21 +99,39 @@ func (w *world) checkOffer(c *caller, m *member) {
 	}
 }
 
-// candidates are the members the strategy may choose from for c: eligible
-// and not yet offered c (after a member does not answer, the next is
-// tried). Empty: a new round, not checked.
-func (w *world) candidates(c *caller, now time.Time) []*member {
-	var out []*member
-	for _, m := range w.members {
-		if w.eligible(m, now) && !c.tried[m.id] {
-			out = append(out, m)
+// candidates are the members the strategy may choose from for c: eligible,
+// not yet offered c (after a member does not answer, the next is tried),
+// of the lowest penalty among those (app_queue: a higher penalty is rung
+// only when no lower one is available). Empty: a new round, not checked.
+// untried reports whether m is eligible and untried at all.
+func (w *world) candidates(c *caller, m *member, now time.Time) (cands []*member, untried bool) {
+	best := 0
+	for _, x := range w.members {
+		if !w.eligible(x, now) || c.tried[x.id] {
+			continue
+		}
+		untried = untried || x == m
+		p := w.penalty(x)
+		switch {
+		case len(cands) == 0 || p < best:
+			cands, best = append(cands[:0], x), p
+		case p == best:
+			cands = append(cands, x)
 		}
 	}
-	return out
+	return cands, untried
 }
 
-// checkStrategy checks the choice of m for c by the strategy's definition
-// (agent/callgroups/model.go, app_queue's meanings):
+func (w *world) penalty(m *member) int {
+	if m.idx < len(w.cfg.Penalties) {
+		return w.cfg.Penalties[m.idx]
+	}
+	return 0
+}
+
+// checkStrategy checks the choice of m for c: the lowest penalty first,
+// then the strategy's definition (agent/callgroups/model.go, app_queue's
+// meanings), among the candidates:
 //   - linear: the first candidate in the group's order;
 //   - rrmemory: the first candidate after the member offered last, in
 //     the group's order, wrapping around;
@@ -126,9 +147,13 @@ func (w *world) candidates(c *caller, now time.Time) []*member {
 //
 // ringall and random are checked by the skip rules only.
 func (w *world) checkStrategy(c *caller, m *member, now time.Time) {
-	cands := w.candidates(c, now)
-	if len(cands) == 0 || !slices.Contains(cands, m) {
-		return // a member outside the candidates is a skip-rule violation or a new round
+	cands, untried := w.candidates(c, m, now)
+	if !untried {
+		return // a skip-rule violation, or a new round
+	}
+	if !slices.Contains(cands, m) {
+		w.ck.PenaltyViolations++ // a lower penalty was eligible and untried
+		return
 	}
 	ok := true
 	switch w.cfg.Strategy {

@@ -27,6 +27,9 @@ type Config struct {
 	RingMin, RingMax time.Duration
 	// NoAnswer is the probability that a member lets an offer ring out.
 	NoAnswer float64
+	// Penalties are the members' penalties in the group's order (missing:
+	// 0); a higher one is rung only when no lower one is available.
+	Penalties []int
 	// Silent lists members (0-based, in the group's order) who never
 	// answer: every offer to them rings out.
 	Silent []int

@@ -32,8 +32,8 @@ func (p pauseBlind) Pause(context.Context, string, string, bool, string) ([]call
 
 // The checks can fail: an ACD that ignores pauses is caught offering to
 // paused members, one that picks the least recent member is caught when
-// the group says linear, and one that holds callers back is caught by the
-// path and idle checks.
+// the group says linear, one that ignores penalties when they are set,
+// and one that holds callers back by the path and idle checks.
 func TestChecksCatchAMisbehavingACD(t *testing.T) {
 	blind := func(e Env) (ACD, error) { a, _ := newRefACD(e); return pauseBlind{a.(*refACD)}, nil }
 	r, err := Run(Config{Strategy: callgroups.LeastRecent, Duration: 3 * time.Hour, Seed: 2, Churn: true, NewACD: blind})
@@ -49,6 +49,17 @@ func TestChecksCatchAMisbehavingACD(t *testing.T) {
 	}
 	if r.StrategyViolations == 0 {
 		t.Errorf("least-recent ACD in a linear group: no strategy violation counted")
+	}
+	pen := make([]int, 20)
+	for i := 10; i < 20; i++ {
+		pen[i] = 5
+	}
+	r, err = Run(Config{Strategy: callgroups.LeastRecent, Duration: 3 * time.Hour, Seed: 2, Penalties: pen, NewACD: newRefACD})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.PenaltyViolations == 0 {
+		t.Errorf("penalty-blind ACD: no penalty violation counted")
 	}
 	slow := func(e Env) (ACD, error) {
 		a, _ := newRefACD(e)

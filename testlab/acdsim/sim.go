@@ -50,6 +50,9 @@ type Result struct {
 	// strategy's definition and those that broke it.
 	StrategyChecked    int `json:"strategy_checked"`
 	StrategyViolations int `json:"strategy_violations"`
+	// PenaltyViolations: offers to a member while an eligible member of a
+	// lower penalty had not been tried for the caller (must be 0).
+	PenaltyViolations int `json:"penalty_violations"`
 	// RandomPlace (random): the mean place of the chosen member among the
 	// candidates, (i+½)/k: ½ for a uniform choice (standard deviation
 	// about 0.29/√RandomChecked).
@@ -122,7 +125,11 @@ func group(cfg Config) callgroups.Group {
 		SLAThreshold: int(cfg.SLA / time.Second), SLATarget: 80, ShortAbandon: 5,
 	}
 	for i := 0; i < cfg.Agents; i++ {
-		g.Members = append(g.Members, callgroups.Member{UserID: memberID(i)})
+		m := callgroups.Member{UserID: memberID(i)}
+		if i < len(cfg.Penalties) {
+			m.Penalty = cfg.Penalties[i]
+		}
+		g.Members = append(g.Members, m)
 	}
 	return g
 }
@@ -252,7 +259,7 @@ func (w *world) result(t *Tally) Result {
 		ErlangSL: 100 * e.ServiceLevel(cfg.SLA), AverageWait: t.AverageWait().Seconds(), ErlangASA: e.ASA().Seconds(),
 		ErlangPWait: e.PWait(), Abandoned: w.ck.Abandoned, Offers: w.ck.Offers, NoAnswers: w.ck.NoAnswers,
 		Violations: w.ck.Violations, ViolationsTotal: w.ck.Violations.Total(),
-		StrategyChecked: w.ck.StrategyChecked, StrategyViolations: w.ck.StrategyViolations,
+		StrategyChecked: w.ck.StrategyChecked, StrategyViolations: w.ck.StrategyViolations, PenaltyViolations: w.ck.PenaltyViolations,
 		IdleWhileWaiting: w.ck.IdleWhileWaiting.Seconds(), Unfinished: w.live,
 		SimAnswered: w.ck.Answered, SimAbandoned: w.ck.Abandoned, BadRequests: w.ck.BadRequests, OfferBeforeWait: w.ck.OfferBeforeWait,
 		StaleAnswers: w.ck.StaleAnswers, LeftRinging: w.ck.LeftRinging, PauseErrors: w.ck.PauseErrors, Pauses: w.ck.Pauses,

@@ -38,6 +38,9 @@ func runAll(t *testing.T, cfgs []Config) []Result {
 // PBX saw, nobody lost or left over, no malformed telephony request.
 func checkClean(t *testing.T, r Result) {
 	t.Helper()
+	if r.PenaltyViolations != 0 {
+		t.Errorf("seed %d %s: %d offers to a member while a lower penalty was free", r.Seed, r.Strategy, r.PenaltyViolations)
+	}
 	if r.ViolationsTotal != 0 {
 		t.Errorf("seed %d %s: offers to excluded members: %+v", r.Seed, r.Strategy, r.Violations)
 	}
@@ -261,4 +264,38 @@ func TestSilentMemberRingsOut(t *testing.T) {
 		t.Errorf("linear: %d of %d offers checked, %d against the definition", r.StrategyChecked, r.Offers, r.StrategyViolations)
 	}
 	t.Logf("%d offers, %d rang out, %d answered, SL %.1f %%", r.Offers, r.NoAnswers, r.SimAnswered, r.ServiceLevel)
+}
+
+// Penalties: members 1–10 have penalty 0, members 11–20 penalty 5; the
+// load (16 erlangs) needs both tiers. No offer goes to a penalty-5 member
+// while a penalty-0 member is eligible and untried (checkClean), under
+// every strategy, and the higher tier takes fewer calls.
+func TestPenaltyTiers(t *testing.T) {
+	pen := make([]int, 20)
+	for i := 10; i < 20; i++ {
+		pen[i] = 5
+	}
+	var cfgs []Config
+	for i, s := range callgroups.Strategies {
+		cfgs = append(cfgs, Config{Strategy: s, Duration: 3 * time.Hour, Seed: uint64(30 + i), Penalties: pen,
+			RingMin: time.Second, RingMax: 5 * time.Second, NoAnswer: 0.05, WrapUp: 5 * time.Second})
+	}
+	for _, r := range runAll(t, cfgs) {
+		checkClean(t, r)
+		low, high := 0, 0
+		for i, n := range r.MemberCalls {
+			if i < 10 {
+				low += n
+			} else {
+				high += n
+			}
+		}
+		if high == 0 || high >= low {
+			t.Errorf("%s: penalty 0 took %d calls, penalty 5 %d", r.Strategy, low, high)
+		}
+		t.Logf("%s: penalty 0 took %d calls, penalty 5 %d; %d offers checked against the definition, %d violations", r.Strategy, low, high, r.StrategyChecked, r.StrategyViolations)
+		if r.StrategyViolations != 0 {
+			t.Errorf("%s: %d offers against the definition", r.Strategy, r.StrategyViolations)
+		}
+	}
 }

@@ -30,6 +30,7 @@ type Summary struct {
 	Violations         int      `json:"violations"`
 	StrategyChecked    int      `json:"strategy_checked"`
 	StrategyViolations int      `json:"strategy_violations"`
+	PenaltyViolations  int      `json:"penalty_violations"`
 	PathMismatches     int      `json:"path_mismatches"`
 	PathChecked        bool     `json:"path_checked"`
 	IdleWhileWaiting   float64  `json:"idle_while_waiting_s"`
@@ -86,6 +87,7 @@ func Summarize(rs []Result, warmup float64) Summary {
 		s.Violations += r.ViolationsTotal
 		s.StrategyChecked += r.StrategyChecked
 		s.StrategyViolations += r.StrategyViolations
+		s.PenaltyViolations += r.PenaltyViolations
 		s.PathMismatches += r.PathMismatches
 		s.PathChecked = s.PathChecked && r.PathChecked
 		s.IdleWhileWaiting += r.IdleWhileWaiting
