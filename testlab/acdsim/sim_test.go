@@ -299,3 +299,18 @@ func TestPenaltyTiers(t *testing.T) {
 		}
 	}
 }
+
+// leastrecent across midnight: the ACD's memory of who ended a call last
+// restarts at its midnight (UTC here), as the definition's "today" says;
+// every offer of the 17 hours from 09:00 follows the definition.
+func TestLeastRecentAcrossMidnight(t *testing.T) {
+	r, err := Run(Config{Strategy: callgroups.LeastRecent, Duration: 17 * time.Hour, Seed: 7,
+		RingMin: time.Second, RingMax: 5 * time.Second, WrapUp: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkClean(t, r)
+	if r.StrategyChecked != r.Offers || r.StrategyViolations != 0 {
+		t.Errorf("%d of %d offers checked, %d against the definition", r.StrategyChecked, r.Offers, r.StrategyViolations)
+	}
+}
