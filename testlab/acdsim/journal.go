@@ -53,7 +53,6 @@ type journalCaller struct {
 	connects int
 	ends     int
 	wait     time.Duration
-	userID   string
 }
 
 // NewTally returns an empty tally.
@@ -104,7 +103,7 @@ func (t *Tally) Record(_ context.Context, e callgroups.Entry) {
 	case callgroups.VerbConnect:
 		jc.terminal = append(jc.terminal, e.Verb)
 		jc.connects++
-		jc.wait, jc.userID = e.Wait, e.UserID
+		jc.wait = e.Wait
 		if measured {
 			t.Answered++
 			t.WaitSum += e.Wait
@@ -154,8 +153,9 @@ func (t *Tally) Verbs() map[callgroups.Verb]int {
 // Problems checks the journal once every call has ended: every
 // ENTERQUEUE ends in exactly one of CONNECT, ABANDON, EXITWITHTIMEOUT or
 // EXITEMPTY; every CONNECT in exactly one COMPLETECALLER, COMPLETEAGENT or
-// BLINDTRANSFER; nothing for a caller who never entered. It returns the
-// number of callers in error and up to five descriptions.
+// BLINDTRANSFER; nothing for a caller who never entered; no malformed
+// entry. It returns the number of callers in error (malformed entries
+// count as one) and up to five descriptions.
 func (t *Tally) Problems() (int, []string) {
 	ids := make([]string, 0, len(t.callers))
 	for id := range t.callers {
@@ -164,6 +164,10 @@ func (t *Tally) Problems() (int, []string) {
 	sort.Strings(ids)
 	n := 0
 	var out []string
+	if t.Malformed > 0 {
+		n++
+		out = append(out, fmt.Sprintf("%d entries without a caller id or of another group", t.Malformed))
+	}
 	for _, id := range ids {
 		jc := t.callers[id]
 		var p string

@@ -16,20 +16,18 @@ const groupID = "sim"
 
 // member is the simulation's truth about a member.
 type member struct {
-	idx        int
-	id         string
-	paused     bool // as last set through the ACD's Pause
-	dnd        bool
-	offline    bool
-	call       *offer            // the bridged group call
-	ringing    map[string]*offer // offers ringing now
-	wrapUntil  time.Time
-	lastEnd    time.Time // last group call ended (zero: never)
-	completed  int       // group calls completed on completedDay
-	day        string
-	offered    int
-	answered   int
-	totalCalls int
+	idx       int
+	id        string
+	paused    bool // as last set through the ACD's Pause
+	dnd       bool
+	offline   bool
+	call      *offer            // the bridged group call
+	ringing   map[string]*offer // offers ringing now
+	wrapUntil time.Time
+	lastEnd   time.Time // last group call ended (zero: never)
+	completed int       // group calls completed on completedDay
+	day       string
+	answered  int
 }
 
 // caller is the truth about a caller.
@@ -43,7 +41,6 @@ type caller struct {
 	offers     map[string]*offer // offers ringing now
 	tried      map[string]bool   // members offered this caller
 	patience   clock.Timer
-	measured   bool
 	// talk and byAgent are drawn when the caller arrives (from the
 	// arrivals' stream): the call lasts talk once answered, whoever
 	// answers, and the member ends it when byAgent.
@@ -61,12 +58,11 @@ const (
 
 // offer is the truth about an offer.
 type offer struct {
-	o      callgroups.Offer
-	m      *member
-	c      *caller
-	timer  clock.Timer
-	state  offerState
-	ringAt time.Time
+	o     callgroups.Offer
+	m     *member
+	c     *caller
+	timer clock.Timer
+	state offerState
 }
 
 type offerState int
@@ -128,7 +124,6 @@ func (w *world) arrive(talk time.Duration, byAgent bool) {
 	c := &caller{id: fmt.Sprintf("sim-%06d", w.nCallers), n: w.nCallers, enteredAt: w.clk.Now(),
 		offers: map[string]*offer{}, tried: map[string]bool{}, talk: talk, byAgent: byAgent}
 	w.path.arrive(c.id, c.enteredAt, talk)
-	c.measured = !c.enteredAt.Before(w.measure)
 	w.callers[c.id] = c
 	w.waiting[c.id] = c
 	w.live++
@@ -267,7 +262,6 @@ func (w *world) hangUp(o *offer, byAgent bool) {
 		m.day, m.completed = d, 0
 	}
 	m.completed++
-	m.totalCalls++
 	w.done(c)
 	w.ck.Completed++
 	if w.cfg.WrapUp > 0 {
@@ -328,12 +322,11 @@ func (w *world) Offer(_ context.Context, o callgroups.Offer) error {
 		w.ck.OfferBeforeWait++ // the caller was not answered (Wait) first
 	}
 	w.checkOffer(c, m)
-	of := &offer{o: o, m: m, c: c, ringAt: w.clk.Now()}
+	of := &offer{o: o, m: m, c: c}
 	w.offers[o.ID] = of
 	c.offers[o.ID] = of
 	c.tried[m.id] = true
 	m.ringing[o.ID] = of
-	m.offered++
 	w.ringFor(of)
 	return nil
 }
