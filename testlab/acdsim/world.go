@@ -25,7 +25,7 @@ type member struct {
 	ringing   map[string]*offer // offers ringing now
 	wrapUntil time.Time
 	lastEnd   time.Time // last group call ended (zero: never)
-	completed int       // group calls completed on completedDay
+	completed int       // group calls completed on day (the ACD's "today")
 	day       string
 	answered  int
 }
