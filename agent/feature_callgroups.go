@@ -44,11 +44,13 @@ func newCallGroups(b *build) (platform.Component, error) {
 		opts = append(opts, callgroups.WithJournal(callgroups.Journals(b.d.cgJournals)))
 	}
 	acd := callgroups.New(b.store.Meta("callgroups"), callGroupsDir{b.d.users}, opts...)
-	if t := newGroupTelephony(b, acd); t != nil {
-		callgroups.WithTelephony(t)(acd)
-	}
 	if err := acd.Load(b.ctx); err != nil {
 		return nil, fmt.Errorf("callgroups: %w", err)
+	}
+	// The telephony hands callers to the ACD as soon as it has it: after
+	// Load, and before any caller can come (the daemon has not started).
+	if t := newGroupTelephony(b, acd); t != nil {
+		callgroups.WithTelephony(t)(acd)
 	}
 	b.d.callgroups = acd
 	return &callGroupsFeature{acd: acd}, nil
