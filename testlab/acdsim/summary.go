@@ -27,21 +27,25 @@ type Summary struct {
 	ErlangASA       float64 `json:"erlang_asa_s"`
 	ErlangPWait     float64 `json:"erlang_p_wait"`
 	// Sums over seeds of the checks (each must be 0 where it applies).
-	Violations         int      `json:"violations"`
-	StrategyChecked    int      `json:"strategy_checked"`
-	StrategyViolations int      `json:"strategy_violations"`
-	PenaltyViolations  int      `json:"penalty_violations"`
-	PathMismatches     int      `json:"path_mismatches"`
-	PathChecked        bool     `json:"path_checked"`
-	IdleWhileWaiting   float64  `json:"idle_while_waiting_s"`
-	JournalProblems    int      `json:"journal_problems"`
-	Lost               int      `json:"lost"`
-	Unfinished         int      `json:"unfinished"`
-	Anomalies          int      `json:"anomalies"` // bad requests, offers before Wait, stale answers, left ringing, pause errors, wait mismatches
-	Offers             int      `json:"offers"`
-	Abandoned          int      `json:"abandoned"`
-	CallsCVMax         float64  `json:"calls_per_member_cv_max"`
-	Runs               []Result `json:"runs,omitempty"`
+	Violations         int     `json:"violations"`
+	StrategyChecked    int     `json:"strategy_checked"`
+	StrategyViolations int     `json:"strategy_violations"`
+	PenaltyViolations  int     `json:"penalty_violations"`
+	PathMismatches     int     `json:"path_mismatches"`
+	PathChecked        bool    `json:"path_checked"`
+	IdleWhileWaiting   float64 `json:"idle_while_waiting_s"`
+	JournalProblems    int     `json:"journal_problems"`
+	Lost               int     `json:"lost"`
+	Unfinished         int     `json:"unfinished"`
+	Anomalies          int     `json:"anomalies"` // bad requests, offers before Wait, stale answers, left ringing, pause errors, wait mismatches
+	Offers             int     `json:"offers"`
+	Abandoned          int     `json:"abandoned"`
+	CallsCVMax         float64 `json:"calls_per_member_cv_max"`
+	// RandomPlace (random): the mean place of the chosen member among the
+	// candidates over every seed's checked offers (½ for a uniform choice).
+	RandomPlace   float64  `json:"random_place_mean,omitempty"`
+	RandomChecked int      `json:"random_checked,omitempty"`
+	Runs          []Result `json:"runs,omitempty"`
 }
 
 // RunSeeds runs cfg for seeds 1..n, up to GOMAXPROCS at a time, and pools
@@ -98,6 +102,11 @@ func Summarize(rs []Result, warmup float64) Summary {
 		s.Offers += r.Offers
 		s.Abandoned += r.Abandoned
 		s.CallsCVMax = max(s.CallsCVMax, r.CallsCV)
+		s.RandomPlace += r.RandomPlace * float64(r.RandomChecked)
+		s.RandomChecked += r.RandomChecked
+	}
+	if s.RandomChecked > 0 {
+		s.RandomPlace /= float64(s.RandomChecked)
 	}
 	if s.Answered > 0 {
 		n := float64(s.Answered)
