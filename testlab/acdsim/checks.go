@@ -141,11 +141,13 @@ func (w *world) penalty(m *member) int {
 //     group today;
 //
 // ties to the first in the group's order (docs/callgroups.md). A call
-// counts for fewestcalls when it ends (app_queue) where the ACD counts it
-// when answered: the same while the member is busy with it, and a busy
-// member is no candidate.
+// counts for fewestcalls when it ends (the contract, app_queue); the ACD
+// counts it when answered, which is the same while the member is busy
+// with it (no candidate then) except for a call in progress at midnight
+// (FIGURES.md).
 //
-// ringall and random are checked by the skip rules only.
+// random: the chosen member's place among the candidates is accumulated
+// (uniform: mean ½); ringall is checked by the skip rules and penalties.
 func (w *world) checkStrategy(c *caller, m *member, now time.Time) {
 	cands, untried := w.candidates(c, m, now)
 	if !untried {
