@@ -98,7 +98,20 @@ func (p groupPresence) Presence(userID string) callgroups.MemberPresence {
 	}
 	x := ps[0]
 	return callgroups.MemberPresence{DND: x.State == presence.DND, Away: x.State == presence.Away,
-		Registered: x.Registered, OnCall: x.Call != presence.CallIdle}
+		Registered: reachable(x.Devices), OnCall: x.Call != presence.CallIdle}
+}
+
+// reachable reports whether a call may reach one of the devices: one is
+// online, or one's state is not known yet (ARI reports endpoints' states
+// at connection and on changes: a user's endpoint added since has none).
+// A member whose devices are all offline, or who has none, is skipped.
+func reachable(ds []presence.Device) bool {
+	for _, d := range ds {
+		if d.State != "offline" {
+			return true
+		}
+	}
+	return false
 }
 
 // callGroupsPresenceOptions are presence's hooks to the call groups

@@ -1,7 +1,6 @@
 package callgroups
 
 import (
-	"cmp"
 	"time"
 )
 
@@ -72,7 +71,7 @@ func (a *ACD) pickLocked(g *group, cands []int, now time.Time) []int {
 			if t := g.memory.Tally[ms[i].UserID]; t != nil && t.Day == day {
 				n = t.Calls
 			}
-			if best < 0 || cmp.Less(n, bestN) {
+			if best < 0 || n < bestN {
 				best, bestN = i, n
 			}
 		}

@@ -51,7 +51,7 @@ func NewGroup() Group {
 	}
 }
 
-// validIDs reports a group id's fault, "" when it is fine.
+// checkID reports a group id's fault, "" when it is fine.
 func checkID(id string) string {
 	if !idPattern.MatchString(id) {
 		return "must be 1 to 32 of a-z, 0-9, '-' and '_'"
