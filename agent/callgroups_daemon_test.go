@@ -2,7 +2,10 @@ package agent
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,5 +65,10 @@ func TestCallGroupsThroughDaemon(t *testing.T) {
 	nextPresence(ctx, t, sws, func(d map[string]any) bool { return d["user_id"] == anaID && d["state"] == "available" })
 	if m := member(); m.Paused {
 		t.Fatalf("ana out of DND still paused: %+v", m)
+	}
+	// The journal reaches the queue_log and the statistics.
+	ql, err := os.ReadFile(filepath.Join(d.cfg.DataDir, "queue_log"))
+	if err != nil || !strings.Contains(string(ql), "|sales|ana|PAUSE|") || !strings.Contains(string(ql), "|sales|ana|UNPAUSE|") {
+		t.Fatalf("queue_log %q (%v): want ana's PAUSE and UNPAUSE", ql, err)
 	}
 }

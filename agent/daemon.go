@@ -23,6 +23,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/audit"
 	"github.com/pbxagent/pbxagent/agent/callgroups"
+	"github.com/pbxagent/pbxagent/agent/callgroups/queuelog"
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/agent/events"
@@ -71,6 +72,7 @@ type Daemon struct {
 	oauth    *oauth.Server
 	sync     *dirsync.Engine
 	tls      *tlsconf.Reloader
+	queueLog *queuelog.Writer // feature_callgroups_stats.go; reopened by Reload
 	tlsLn    net.Listener
 	tlsSrv   *http.Server
 
@@ -344,8 +346,10 @@ func (d *Daemon) goRun(name string, fn func() error) {
 func (d *Daemon) HTTPSAddr() string { return addrOf(d.tlsLn) }
 
 // Reload reloads what can change without a restart (the TLS certificate
-// and key, on SIGHUP). A bad new pair keeps the old one and is reported.
+// and key, on SIGHUP) and reopens the queue_log (log rotation). A bad new
+// pair keeps the old one and is reported.
 func (d *Daemon) Reload() error {
+	d.reopenQueueLog()
 	if d.tls == nil {
 		return nil
 	}

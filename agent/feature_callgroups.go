@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/callgroups"
+	"github.com/pbxagent/pbxagent/agent/callgroups/queuelog"
+	"github.com/pbxagent/pbxagent/agent/callgroups/stats"
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/agent/presence"
 	"github.com/pbxagent/pbxagent/agent/users"
@@ -16,7 +18,10 @@ import (
 // and members kept in the store, callers the calls engine sends with
 // Stasis(pbxagent-calls,group,ID) offered to members.
 type callGroupsFeature struct {
-	acd *callgroups.ACD
+	acd    *callgroups.ACD
+	st     *stats.Store
+	qlog   *queuelog.Writer // nil: no queue_log
+	routes []platform.Route
 }
 
 func newCallGroups(b *build) (platform.Component, error) {
@@ -31,18 +36,23 @@ func newCallGroups(b *build) (platform.Component, error) {
 	if b.d.presence != nil {
 		opts = append(opts, callgroups.WithPresence(groupPresence{b.d.presence}))
 	}
-	if tz := b.cfg.CallGroups.TimeZone; tz != "" {
-		loc, err := time.LoadLocation(tz)
-		if err != nil {
-			return nil, fmt.Errorf("callgroups.time_zone: %w", err)
-		}
-		opts = append(opts, callgroups.WithLocation(loc))
+	loc, err := callGroupsLocation(b.cfg.CallGroups.TimeZone)
+	if err != nil {
+		return nil, err
 	}
-	// The journals (statistics, queue_log) are put in b.d.cgJournals by
-	// their features, built before this one.
-	if len(b.d.cgJournals) > 0 {
-		opts = append(opts, callgroups.WithJournal(callgroups.Journals(b.d.cgJournals)))
+	opts = append(opts, callgroups.WithLocation(loc))
+	// The journal goes to the statistics, the queue_log and whatever
+	// else was put in b.d.cgJournals before this feature is built.
+	st, qlog, routes, err := newCallGroupStats(b)
+	if err != nil {
+		return nil, err
 	}
+	journals := callgroups.Journals{st}
+	if qlog != nil {
+		journals = append(journals, qlog)
+	}
+	journals = append(journals, b.d.cgJournals...)
+	opts = append(opts, callgroups.WithJournal(journals))
 	acd := callgroups.New(b.store.Meta("callgroups"), callGroupsDir{b.d.users}, opts...)
 	if err := acd.Load(b.ctx); err != nil {
 		return nil, fmt.Errorf("callgroups: %w", err)
@@ -53,18 +63,40 @@ func newCallGroups(b *build) (platform.Component, error) {
 		callgroups.WithTelephony(t)(acd)
 	}
 	b.d.callgroups = acd
-	return &callGroupsFeature{acd: acd}, nil
+	return &callGroupsFeature{acd: acd, st: st, qlog: qlog, routes: routes}, nil
+}
+
+// callGroupsLocation is the time zone of the call groups' day
+// (callgroups.time_zone; empty: the system's).
+func callGroupsLocation(tz string) (*time.Location, error) {
+	if tz == "" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("callgroups.time_zone: %w", err)
+	}
+	return loc, nil
 }
 
 // Name implements platform.Component.
 func (*callGroupsFeature) Name() string { return "callgroups" }
 
-// Run keeps the ACD until ctx ends (its timers need no loop), then
-// stops its timers.
+// Routes implements platform.Router: the statistics' routes.
+func (f *callGroupsFeature) Routes() []platform.Route { return f.routes }
+
+// Run keeps the ACD (its timers need no loop) and the statistics'
+// retention until ctx ends; then the ACD stops (its timers, what the
+// telephony still reports) before the queue_log is closed.
 func (f *callGroupsFeature) Run(ctx context.Context) error {
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- runCallGroupStats(sctx, f.st, f.qlog) }()
 	<-ctx.Done()
 	f.acd.Close()
-	return nil
+	cancel()
+	return <-done
 }
 
 // callGroupsDir is the users service as the call groups see it.

@@ -60,14 +60,11 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Batch) error) (BulkStats, e
 		err = ctx.Err()
 	}
 	if err == nil {
-		if err = w.set([]byte(keyPublished), u64(ts)); err == nil {
-			if err = w.del([]byte(keyBulk)); err == nil {
-				err = w.flush()
-			}
-		}
+		var last uint64
+		last, err = w.publish([]byte(keyBulk))
 		w.discard()
 		if err == nil {
-			s.pub.Store(ts)
+			s.pub.Store(last)
 			s.refreshCallers(w.d)
 			return b.stats, nil
 		}

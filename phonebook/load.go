@@ -295,16 +295,15 @@ func (s *Store) ingestCommits(ctx context.Context, read *badger.Txn, so *sorter,
 		// The merge reuses its buffers; a transaction keeps what it is given.
 		return w.set(append([]byte(nil), key...), append([]byte(nil), val...))
 	})
+	var last uint64
 	if err == nil {
-		if err = w.set([]byte(keyPublished), u64(ts)); err == nil {
-			err = w.flush()
-		}
+		last, err = w.publish()
 	}
 	w.discard()
 	if err != nil {
 		return err
 	}
-	s.pub.Store(ts)
+	s.pub.Store(last)
 	return nil
 }
 

@@ -49,8 +49,8 @@ func TestLoad(t *testing.T) {
 			if st.Created != n {
 				t.Fatalf("created %d, want %d", st.Created, n)
 			}
-			if s.Generation() != gen+1 {
-				t.Fatalf("generation %d → %d, want one step", gen, s.Generation())
+			if s.Generation() <= gen {
+				t.Fatalf("generation %d → %d, want it to advance", gen, s.Generation())
 			}
 			if r := mustVerify(t, s); r.Contacts != n+1 {
 				t.Fatalf("%d contacts, want %d", r.Contacts, n+1)

@@ -181,8 +181,7 @@ func (w *chunkWriter) commitAsync() error {
 		return err
 	}
 	w.flights = append(w.flights, f)
-	w.txn = w.db.NewTransactionAt(w.ts, true)
-	w.cur = map[string][]byte{}
+	w.next()
 	for len(w.flights) > maxInflight {
 		if err := w.waitOldest(); err != nil {
 			return err
@@ -208,16 +207,59 @@ func (w *chunkWriter) drain() error {
 	return w.err
 }
 
-// flush commits the current chunk synchronously after every chunk in
-// flight, and opens the next.
-func (w *chunkWriter) flush() error {
-	if err := w.drain(); err != nil {
-		return err
-	}
-	err := w.txn.CommitAt(w.ts, nil)
+// next opens the next chunk, one version above the last: every chunk
+// commits at a version of its own, so that a key an operation writes twice
+// (a number list two contacts share, a contact put twice) never has two
+// values at one version. Badger keeps (key, version) unique by design, and
+// where it is not, which value a read finds depends on the order of its
+// tables: an L0-to-L0 compaction puts the merged older table after newer
+// ones (badger levels.go fillTablesL0ToL0), and a read then finds the older
+// value (seen here: a number list losing an entry after a 200 k-row import
+// on a loaded machine). Readers read at the published version, so chunks
+// above it stay invisible until the operation publishes its last one.
+func (w *chunkWriter) next() {
+	w.ts++
 	w.txn = w.db.NewTransactionAt(w.ts, true)
 	w.cur = map[string][]byte{}
-	return err
+}
+
+// publish ends the operation: after every chunk in flight has landed, it
+// deletes the keys dels names and sets keyPublished to the version of the
+// final chunk, which it commits synchronously; it returns that version,
+// which the caller publishes (Store.pub). Both writes land in the final
+// chunk, so the operation becomes visible all at once.
+func (w *chunkWriter) publish(dels ...[]byte) (uint64, error) {
+	if err := w.drain(); err != nil {
+		return 0, err
+	}
+	last := func() error {
+		for _, k := range dels {
+			if err := w.txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return w.txn.Set([]byte(keyPublished), u64(w.ts))
+	}
+	err := last()
+	if errors.Is(err, badger.ErrTxnTooBig) {
+		// The final chunk is full: commit it as it is and publish in a
+		// chunk of its own.
+		if err := w.txn.CommitAt(w.ts, nil); err != nil {
+			return 0, err
+		}
+		w.next()
+		err = last()
+	}
+	if err != nil {
+		return 0, err
+	}
+	ts := w.ts
+	if err := w.txn.CommitAt(ts, nil); err != nil {
+		w.next()
+		return 0, err
+	}
+	w.next()
+	return ts, nil
 }
 
 // discard drops the current chunk and waits for the chunks in flight.

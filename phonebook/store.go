@@ -211,8 +211,9 @@ func (s *Store) recover(ctx context.Context) error {
 	return nil
 }
 
-// rollback undoes every version above pub by writing, at maxV+1, each
-// touched key's value as of pub (or a delete), and publishes maxV+1.
+// rollback undoes every version above pub by writing, in chunks from
+// version maxV+1 up, each touched key's value as of pub (or a delete), and
+// publishes the last chunk's version.
 func (s *Store) rollback(ctx context.Context, pub, maxV uint64) error {
 	fix := maxV + 1
 	s.log.Warn("rolling back an unfinished bulk operation", "published", pub, "max_version", maxV)
@@ -271,16 +272,12 @@ func (s *Store) rollback(ctx context.Context, pub, maxV uint64) error {
 			return err
 		}
 	}
-	if err := w.set([]byte(keyPublished), u64(fix)); err != nil {
+	last, err := w.publish([]byte(keyBulk))
+	w.discard()
+	if err != nil {
 		return err
 	}
-	if err := w.del([]byte(keyBulk)); err != nil {
-		return err
-	}
-	if err := w.flush(); err != nil {
-		return err
-	}
-	s.pub.Store(fix)
+	s.pub.Store(last)
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pbxagent/pbxagent/agent/callerid"
+	"github.com/pbxagent/pbxagent/agent/callgroups/stats"
 	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/chat"
 	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
@@ -85,12 +86,24 @@ type Config struct {
 	CallGroups CallGroups `yaml:"callgroups"`
 }
 
-// CallGroups configures the call groups.
+// CallGroups configures the call groups: their day, their statistics and
+// queue_log (stats.Config).
 type CallGroups struct {
 	// TimeZone is the IANA zone whose midnight starts the call groups'
 	// day (calls taken today, the strategies' counters, the daily
 	// statistics); empty: the system's local zone.
-	TimeZone string `yaml:"time_zone"`
+	TimeZone     string `yaml:"time_zone"`
+	stats.Config `yaml:",inline"`
+}
+
+// Validate checks the time zone and the statistics' settings.
+func (c CallGroups) Validate() error {
+	if c.TimeZone != "" {
+		if _, err := time.LoadLocation(c.TimeZone); err != nil {
+			return fmt.Errorf("config callgroups.time_zone %q: not a known time zone", c.TimeZone)
+		}
+	}
+	return c.Config.Validate()
 }
 
 // Calls configures the users' calls.
@@ -234,6 +247,7 @@ func Default() Config {
 		Events:     events.DefaultConfig(),
 		Recordings: recordings.DefaultConfig(),
 		Chat:       chat.DefaultConfig(),
+		CallGroups: CallGroups{Config: stats.DefaultConfig()},
 		Audit:      Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
 		Calls:      Calls{HistoryRetention: 365 * 24 * time.Hour, Config: calls.DefaultConfig()},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
@@ -306,11 +320,6 @@ func (c *Config) Validate() error {
 	if (c.HTTP.TLSAddr != "") != (c.HTTP.TLSCert != "" && c.HTTP.TLSKey != "") {
 		return errors.New("config http.tls_addr, http.tls_cert, http.tls_key: set all three for HTTPS, or none")
 	}
-	if tz := c.CallGroups.TimeZone; tz != "" {
-		if _, err := time.LoadLocation(tz); err != nil {
-			return fmt.Errorf("config callgroups.time_zone %q: not a known time zone", tz)
-		}
-	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -328,7 +337,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config calls.history_retention (%s): must not be negative (0 keeps the history forever)", c.Calls.HistoryRetention)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}

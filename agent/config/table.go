@@ -123,6 +123,8 @@ var table = map[string]keyDoc{
 	"chat.burst":                         {meaning: "chat messages a user may send at once before `chat.rate_per_minute` applies"},
 	"callgroups.time_zone":               {meaning: "IANA time zone (`Europe/Zurich`) whose midnight starts the call groups' day: calls taken today, `leastrecent` and `fewestcalls` counters, daily statistics ([callgroups.md](callgroups.md#how-calls-are-offered))", unset: "the system's local zone"},
 	"chat.retention":                     {meaning: "how long chat messages are kept ([chat.md](chat.md#retention)), counted from when they were sent; older ones are removed every hour; 0 keeps them forever"},
+	"callgroups.queue_log":               {meaning: "the queue_log file the call groups' journal is appended to, in Asterisk's format (an event a line, its fields separated by pipes) so that queue-reporting tools read it ([callgroups.md](callgroups.md#queue_log)); a relative path is under `data_dir`; empty writes none. Reopened on SIGHUP (log rotation)"},
+	"callgroups.stats_retention":         {meaning: "days of call-group statistics kept, today included ([callgroups.md](callgroups.md#statistics)); older days are removed after each midnight"},
 	"chat.sip_messages":                  {meaning: "send a chat message to the desk phones of each recipient with no client on the events socket, as a SIP MESSAGE through ARI ([chat.md](chat.md#sip-message-to-desk-phones)); needs `ari.url`"},
 	"audit.retention":                    {meaning: "how long audit log entries are kept ([operations.md](operations.md))"},
 	"audit.prune_every":                  {meaning: "how often expired audit entries are removed"},

@@ -13,13 +13,19 @@ const DayLayout = "2006-01-02"
 func (s *Store) day(t time.Time) string { return t.In(s.loc).Format(DayLayout) }
 
 // bounds are the local midnights starting and ending day (a day may last
-// 23 or 25 hours across a daylight-saving change).
+// 23 or 25 hours across a daylight-saving change); zero times for a day
+// that does not parse (a year past 9999).
 func (s *Store) bounds(day string) (start, end time.Time) {
 	d, err := time.ParseInLocation(DayLayout, day, s.loc)
 	if err != nil {
-		panic(fmt.Sprintf("stats: bad day %q", day)) // days are made by s.day
+		return time.Time{}, time.Time{}
 	}
-	y, m, dd := d.Date()
+	return s.boundsOf(d)
+}
+
+// boundsOf are the local midnights around t.
+func (s *Store) boundsOf(t time.Time) (start, end time.Time) {
+	y, m, dd := t.In(s.loc).Date()
 	return time.Date(y, m, dd, 0, 0, 0, 0, s.loc), time.Date(y, m, dd+1, 0, 0, 0, 0, s.loc)
 }
 
@@ -40,7 +46,7 @@ func (s *Store) ParseDay(v string) (time.Time, error) {
 func (s *Store) split(from, to time.Time, fn func(day string, d time.Duration)) {
 	for from.Before(to) {
 		day := s.day(from)
-		_, end := s.bounds(day)
+		_, end := s.boundsOf(from)
 		if end.After(to) {
 			end = to
 		}
@@ -66,7 +72,7 @@ func (s *Store) overlap(from, to time.Time, day string) time.Duration {
 
 // cutoff is the oldest day kept: today and the retention-1 days before.
 func (s *Store) cutoff(now time.Time) string {
-	start, _ := s.bounds(s.day(now))
+	start, _ := s.boundsOf(now)
 	y, m, d := start.Date()
 	return time.Date(y, m, d-(s.retention-1), 0, 0, 0, 0, s.loc).Format(DayLayout)
 }

@@ -46,17 +46,11 @@ func (s *Store) Agents(ctx context.Context, groupID string, day time.Time) ([]ca
 	now := s.clk.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	users := map[string]bool{}
-	idx := s.index[d]
-	if idx == nil {
-		var ids []string
-		if _, err := s.get(ctx, "u/"+d, &ids); err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			users[id] = true
-		}
+	idx, err := s.indexLocked(ctx, d)
+	if err != nil {
+		return nil, err
 	}
+	users := make(map[string]bool, len(idx))
 	for id := range idx {
 		users[id] = true
 	}

@@ -102,7 +102,7 @@ func (s *Store) rollLocked(t time.Time) {
 		return
 	}
 	s.current = day
-	start, _ := s.bounds(day)
+	start, _ := s.boundsOf(t)
 	s.evictLocked(s.day(start.Add(-time.Hour)))
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,12 +42,13 @@ const DefaultRetention = 400
 // callgroups.Journal (the ACD records what happens) and callgroups.Stats
 // (the API and the wallboard read). Every Record writes the records it
 // changed through to the KV before it returns, so a restart loses
-// nothing recorded; only today's and yesterday's records are held in
-// memory, older days are read from the KV. Safe for concurrent use.
+// nothing recorded; the records of the days recorded since yesterday are
+// held in memory, older days are read from the KV. Safe for concurrent
+// use.
 //
 // Keys: g/DAY/GROUP (a group's day), a/DAY/USER (a member's day, per
-// group and in all groups), u/DAY (the members with a record that day),
-// p/USER (a member's pauses in progress).
+// group and in all groups), u/DAY/USER (the members with a record that
+// day), p/USER (a member's pauses in progress).
 type Store struct {
 	kv        KV
 	clk       clock.Clock
@@ -215,7 +217,7 @@ func (s *Store) Run(ctx context.Context) error {
 			s.log.Warn("callgroup stats: prune failed", "err", err)
 		}
 		now := s.clk.Now()
-		_, end := s.bounds(s.day(now))
+		_, end := s.boundsOf(now)
 		t := s.clk.NewTimer(end.Sub(now) + time.Minute)
 		select {
 		case <-ctx.Done():
@@ -259,7 +261,7 @@ func (s *Store) groupLocked(ctx context.Context, day, id string) *groupRec {
 }
 
 // agentLocked returns a member's record of day, read from the KV the
-// first time (adding the member to the day's index if new), and marks it
+// first time (marking the member in the day's index if new), and marks it
 // to be written.
 func (s *Store) agentLocked(ctx context.Context, day, user string) *agentRec {
 	k := dayID{day, user}
@@ -273,10 +275,9 @@ func (s *Store) agentLocked(ctx context.Context, day, user string) *agentRec {
 		}
 		s.agents[k] = a
 		if !found {
-			idx := s.indexLocked(ctx, day)
-			if !idx[user] {
+			s.dirty["u/"+day+"/"+user] = true
+			if idx := s.index[day]; idx != nil {
 				idx[user] = true
-				s.dirty["u/"+day] = idx
 			}
 		}
 	}
@@ -284,21 +285,26 @@ func (s *Store) agentLocked(ctx context.Context, day, user string) *agentRec {
 	return a
 }
 
-// indexLocked returns the users with a record on day.
-func (s *Store) indexLocked(ctx context.Context, day string) map[string]bool {
-	idx := s.index[day]
-	if idx == nil {
-		var ids []string
-		if _, err := s.get(ctx, "u/"+day, &ids); err != nil {
-			s.log.Warn("callgroup stats: rebuilding a day's index", "err", err)
-		}
-		idx = make(map[string]bool, len(ids))
-		for _, id := range ids {
-			idx[id] = true
-		}
-		s.index[day] = idx
+// indexLocked returns the users with a record on day (the keys
+// u/DAY/USER, one each so that no value grows with the team), read from
+// the KV the first time.
+func (s *Store) indexLocked(ctx context.Context, day string) (map[string]bool, error) {
+	if idx := s.index[day]; idx != nil {
+		return idx, nil
 	}
-	return idx
+	idx := map[string]bool{}
+	prefix := "u/" + day + "/"
+	err := s.kv.List(ctx, func(key string, _ []byte) error {
+		if strings.HasPrefix(key, prefix) {
+			idx[key[len(prefix):]] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("callgroup stats: the members of %s: %w", day, err)
+	}
+	s.index[day] = idx
+	return idx, nil
 }
 
 // flushLocked writes the records marked dirty, in one batch when the KV
@@ -315,9 +321,6 @@ func (s *Store) flushLocked(ctx context.Context) {
 		if v == nil {
 			s.dels = append(s.dels, k)
 			continue
-		}
-		if idx, ok := v.(map[string]bool); ok {
-			v = sortedKeys(idx)
 		}
 		b, err := json.Marshal(v)
 		if err != nil {

@@ -398,3 +398,28 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		c       Config
+		dataDir string
+		path    string
+		bad     bool
+	}{
+		{name: "the default is under the data directory", c: DefaultConfig(), dataDir: "/var/lib/pbxagent", path: "/var/lib/pbxagent/queue_log"},
+		{name: "an absolute path", c: Config{QueueLog: "/var/log/asterisk/queue_log", StatsRetention: 1}, dataDir: "d", path: "/var/log/asterisk/queue_log"},
+		{name: "empty: off", c: Config{StatsRetention: 30}, path: ""},
+		{name: "no retention", c: Config{QueueLog: "q"}, bad: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.c.Validate(); (err != nil) != tt.bad {
+				t.Fatalf("Validate: %v", err)
+			}
+			if got := tt.c.QueueLogPath(tt.dataDir); !tt.bad && got != tt.path {
+				t.Errorf("path %q, want %q", got, tt.path)
+			}
+		})
+	}
+}
