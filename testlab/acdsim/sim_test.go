@@ -318,3 +318,19 @@ func TestLeastRecentAcrossMidnight(t *testing.T) {
 		t.Errorf("%d of %d offers checked, %d against the definition", r.StrategyChecked, r.Offers, r.StrategyViolations)
 	}
 }
+
+// fewestcalls across midnight: a call counts for the day it ends (as
+// app_queue counts completed calls), so a call in progress at midnight
+// counts for its member's new day and every offer of the 17 hours from
+// 09:00 goes to an eligible member with the fewest calls completed today.
+func TestFewestCallsAcrossMidnight(t *testing.T) {
+	r, err := Run(Config{Strategy: callgroups.FewestCalls, Duration: 17 * time.Hour, Seed: 7,
+		RingMin: time.Second, RingMax: 5 * time.Second, WrapUp: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkClean(t, r)
+	if r.StrategyChecked != r.Offers || r.StrategyViolations != 0 {
+		t.Errorf("%d of %d offers checked, %d against the definition", r.StrategyChecked, r.Offers, r.StrategyViolations)
+	}
+}
