@@ -84,7 +84,9 @@ func (*callGroupsFeature) Name() string { return "callgroups" }
 
 // Routes implements platform.Router: the call groups API and the
 // statistics' routes.
-func (f *callGroupsFeature) Routes() []platform.Route { return append(callGroupRoutes(f.acd), f.routes...) }
+func (f *callGroupsFeature) Routes() []platform.Route {
+	return append(callGroupRoutes(f.acd), f.routes...)
+}
 
 // Run keeps the ACD (its timers need no loop) and the statistics'
 // retention until ctx ends; then the ACD stops (its timers, what the
