@@ -113,30 +113,22 @@ func (e *Engine) hold(ctx context.Context, gc *groupCaller, ringback bool, mohCl
 	if !e.waiting(gc) {
 		return false
 	}
-	bridges := e.cli.Bridges()
-	if !hb.made {
-		_, err := bridges.Create(ctx, ari.BridgeRequest{ID: hb.id, Type: []string{"holding"}, Name: "group " + gc.group})
-		if err != nil && !ari.IsConflict(err) {
-			e.log.Warn("calls: create a group's holding bridge", "group", gc.group, "err", err)
-			return false
+	for try := 0; ; try++ {
+		err := e.joinHolding(ctx, hb, gc, ringback, mohClass)
+		if err == nil {
+			hb.callers[gc.id] = true
+			return true
 		}
-		hb.made = true
-		e.mu.Lock()
-		e.bridges[hb.id] = true
-		e.mu.Unlock()
-	}
-	if !ringback && (!hb.mohOn || hb.moh != mohClass) {
-		if err := bridges.StartMOH(ctx, hb.id, mohClass); err != nil {
-			e.log.Warn("calls: music on hold in a group's bridge", "group", gc.group, "err", err)
-		} else {
-			hb.mohOn, hb.moh = true, mohClass
+		if ari.IsNotFound(err) && try == 0 {
+			// The bridge is gone (destroyed behind pbxagent's back, an
+			// Asterisk restart): made again.
+			hb.made, hb.mohOn, hb.moh = false, false, ""
+			continue
 		}
-	}
-	if err := bridges.AddChannel(ctx, hb.id, ari.AddChannelRequest{Channels: []string{gc.id}}); err != nil {
-		if !ari.IsNotFound(err) && !ari.IsBadRequest(err) && !ari.IsNotInStasis(err) {
+		if !ari.IsBadRequest(err) && !ari.IsNotInStasis(err) && !ari.IsNotFound(err) {
 			e.log.Warn("calls: put a group caller in the holding bridge", "channel", gc.id, "err", err)
 		}
-		if len(hb.callers) == 0 {
+		if len(hb.callers) == 0 && hb.made {
 			// Made for this caller alone: nobody waits in it.
 			hb.made, hb.mohOn, hb.moh = false, false, ""
 			e.mu.Lock()
@@ -146,8 +138,32 @@ func (e *Engine) hold(ctx context.Context, gc *groupCaller, ringback bool, mohCl
 		}
 		return false
 	}
-	hb.callers[gc.id] = true
-	return true
+}
+
+// joinHolding makes hb if need be, starts its music (moh) and adds gc to
+// it. Called with hb.mu.
+func (e *Engine) joinHolding(ctx context.Context, hb *holdingBridge, gc *groupCaller, ringback bool, mohClass string) error {
+	bridges := e.cli.Bridges()
+	if !hb.made {
+		_, err := bridges.Create(ctx, ari.BridgeRequest{ID: hb.id, Type: []string{"holding"}, Name: "group " + gc.group})
+		if err != nil && !ari.IsConflict(err) {
+			return fmt.Errorf("create the holding bridge: %w", err)
+		}
+		hb.made = true
+		e.mu.Lock()
+		e.bridges[hb.id] = true
+		e.mu.Unlock()
+	}
+	if !ringback && (!hb.mohOn || hb.moh != mohClass) {
+		if err := bridges.StartMOH(ctx, hb.id, mohClass); ari.IsNotFound(err) {
+			return err
+		} else if err != nil {
+			e.log.Warn("calls: music on hold in a group's bridge", "group", gc.group, "err", err)
+		} else {
+			hb.mohOn, hb.moh = true, mohClass
+		}
+	}
+	return bridges.AddChannel(ctx, hb.id, ari.AddChannelRequest{Channels: []string{gc.id}})
 }
 
 // mediaURIs prefixes bare sound names with "sound:".
@@ -346,119 +362,4 @@ func (e *Engine) GroupCancel(_ context.Context, offerID string) error {
 			e.endOffer(ctx, eo, ari.CauseNormalClearing, "system")
 		}
 	})
-}
-
-// GroupLeave hands a waiting caller back to the dialplan: its offers
-// stop, QUEUESTATUS and PBXAGENT_STATUS are set to exit, and it continues
-// at to (the zero target: the priority after Stasis(), but FAILED goes to
-// the fallback label as the engine's own hand-backs; a label missing: the
-// next priority) — channels/{id}/continue.
-func (e *Engine) GroupLeave(_ context.Context, caller, exit string, to ari.DialplanTarget) error {
-	if exit == "" {
-		return fmt.Errorf("calls: leave: no exit status")
-	}
-	if exit == StatusFailed && to == (ari.DialplanTarget{}) {
-		to.Label = e.fallback
-	}
-	gc, err := e.groupCaller(caller)
-	if err != nil {
-		return err
-	}
-	return e.spawn(func(ctx context.Context) {
-		gc.op.Lock()
-		defer gc.op.Unlock()
-		e.mu.Lock()
-		if gc.done || gc.answered != "" {
-			e.mu.Unlock()
-			return
-		}
-		gc.done = true
-		delete(e.grp.callers, caller)
-		offers := e.takeOffersLocked(gc, GroupCanceled, false)
-		ringback := gc.ringback
-		e.mu.Unlock()
-		for _, o := range offers {
-			e.endOffer(ctx, o, ari.CauseNormalClearing, "system")
-		}
-		e.continueCaller(ctx, caller, exit, to, ringback)
-		e.unhold(ctx, gc)
-	})
-}
-
-// continueCaller sets the exit status and continues a caller in the
-// dialplan.
-func (e *Engine) continueCaller(ctx context.Context, caller, exit string, to ari.DialplanTarget, ringback bool) {
-	chans := e.cli.Channels()
-	ignore := func(err error) bool { return err == nil || ari.IsNotFound(err) || ari.IsNotInStasis(err) }
-	if ringback {
-		if err := chans.StopRing(ctx, caller); !ignore(err) {
-			e.log.Warn("calls: stop the ringback of a group caller", "channel", caller, "err", err)
-		}
-	}
-	for _, v := range []string{VarQueueStatus, VarStatus} {
-		if err := chans.SetVariable(ctx, caller, v, exit); !ignore(err) {
-			e.log.Warn("calls: set a group caller's status", "channel", caller, "variable", v, "err", err)
-		}
-	}
-	err := chans.Continue(ctx, caller, to)
-	if ari.IsNotFound(err) && to.Label != "" {
-		err = chans.Continue(ctx, caller, ari.DialplanTarget{})
-	}
-	if !ignore(err) {
-		e.log.Warn("calls: continue a group caller in the dialplan", "channel", caller, "err", err)
-	}
-}
-
-// groupRelease hands every caller still waiting back to the dialplan at
-// the fallback label (QUEUESTATUS and PBXAGENT_STATUS FAILED) when the
-// daemon stops, as other dialplan calls not answered; their offers end.
-// The sink hears CallerGone.
-func (e *Engine) groupRelease(ctx context.Context) {
-	e.mu.Lock()
-	var ids []string
-	for id, gc := range e.grp.callers {
-		if gc.answered == "" && !gc.done {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	var gcs []*groupCaller
-	var offers []endingOffer
-	for _, id := range ids {
-		gc := e.grp.callers[id]
-		gc.done = true
-		delete(e.grp.callers, id)
-		gcs = append(gcs, gc)
-		offers = append(offers, e.takeOffersLocked(gc, GroupCanceled, false)...)
-	}
-	sink := e.grp.sink
-	e.mu.Unlock()
-	for _, o := range offers {
-		e.endOffer(ctx, o, ari.CauseNormalClearing, "system")
-	}
-	for _, gc := range gcs {
-		e.groupHandBack(ctx, gc.id, StatusFailed)
-		if sink != nil {
-			sink.CallerGone(ctx, gc.id)
-		}
-		e.unhold(ctx, gc)
-	}
-}
-
-// groupReconcile, after a reconnection, treats the waiting callers whose
-// channel vanished while the WebSocket was down as gone.
-func (e *Engine) groupReconcile(ctx context.Context, live map[string]ari.Channel) {
-	e.mu.Lock()
-	var lost []string
-	for id, gc := range e.grp.callers {
-		if _, ok := live[id]; !ok && gc.answered == "" {
-			lost = append(lost, id)
-		}
-	}
-	e.mu.Unlock()
-	slices.Sort(lost)
-	for _, id := range lost {
-		e.log.Warn("calls: a group caller vanished while disconnected", "channel", id)
-		e.groupGone(ctx, id, 0)
-	}
 }
