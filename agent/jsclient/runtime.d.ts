@@ -460,6 +460,10 @@ export declare class PbxAgentCallGroups {
   unpauseAll(): Promise<MemberView[]>;
   /** A group's waiting and answered calls (listCallGroupCalls). */
   calls(id: string): Promise<CallList>;
+  /** A group's statistics over one day (getCallGroupStats; manage_callcenter). */
+  stats(id: string, options?: { day?: string }): Promise<GroupStats>;
+  /** Members' statistics over one day (getCallGroupAgentStats). */
+  agentStats(options?: { day?: string; group?: string; user?: string }): Promise<AgentStats[]>;
   /** A live view of group id. */
   live(id: string, options?: CallGroupLiveOptions): PbxAgentCallGroupLive;
   /** The events socket on topic callgroups. */

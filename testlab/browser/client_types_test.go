@@ -52,13 +52,15 @@ export async function use(): Promise<string> {
   await api.callgroups.join('sales', { paused: true, reason: 'training' });
   const paused: MemberView = await api.callgroups.pause('sales', 'lunch');
   await api.callgroups.unpauseAll();
+  const sl: number = (await api.callgroups.stats('sales', { day: '2026-12-07' })).service_level;
+  const mine = await api.callgroups.agentStats({ user: 'me' });
   const glive = api.callgroups.live('sales', { tickMs: 500 });
   const gview: CallGroupLiveView = await glive.ready;
   glive.on('callgroup_call_waiting', (e: PbxAgentCallGroupEvent) => console.log(e.call?.position, e.view.waiting.map((w) => w.wait_seconds)));
   glive.on('member_state', (e) => console.log(e.member?.state, e.member?.removed));
   glive.close();
   try { await api.getUsersMe(); } catch (e) { if (e instanceof PbxAgentError) return e.code + e.details.map((d) => d.field).join() + e.requestId; }
-  return me.csrf_token + c.display_name + csv + String(gone) + ack.topics.join() + last + calls.map((x) => x.state).join() + hist.calls.length + seen.length + who[0].call + groups.length + paused.state + gview.members.length;
+  return me.csrf_token + c.display_name + csv + String(gone) + ack.topics.join() + last + calls.map((x) => x.state).join() + hist.calls.length + seen.length + who[0].call + groups.length + paused.state + gview.members.length + sl + mine.length;
 }
 `
 

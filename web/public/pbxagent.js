@@ -1011,6 +1011,12 @@ export class PbxAgentCallGroups {
   /** A group's waiting and answered calls (listCallGroupCalls). */
   calls(id) { return this.#api.listCallGroupCalls({ id }); }
 
+  /** A group's statistics over one day (getCallGroupStats; day: YYYY-MM-DD, default today; ability manage_callcenter). */
+  stats(id, { day } = {}) { return this.#api.getCallGroupStats({ id, day }); }
+
+  /** Members' statistics over one day (getCallGroupAgentStats: day, group, user ('me')); resolves with the array. */
+  async agentStats({ day, group, user } = {}) { return (await this.#api.getCallGroupAgentStats({ day, group, user })).items || []; }
+
   /**
    * A live view of group id: loads GET /api/v1/callgroups/{id} and follows
    * the events socket (topic callgroups); waits tick every tickMs
