@@ -87,6 +87,13 @@ var authzPolicy = []struct {
 	{prefix: "/api/v1/users/me/roster", scope: platform.ScopePresence},
 	{prefix: "/api/v1/users/me/location", scope: platform.ScopePresence},
 	{prefix: "/api/v1/users/{id}/presence", scope: platform.ScopePresence},
+	// Call groups: members see their groups, holders of manage_callcenter
+	// all; one joins, leaves and pauses oneself, others with
+	// manage_callcenter; administrators configure groups; a group's
+	// statistics need manage_callcenter, a member reads their own (the
+	// handlers check the abilities and roles).
+	{prefix: "/api/v1/callgroups", scope: platform.ScopeCallGroups},
+	{prefix: "/api/v1/users/me/callgroups", scope: platform.ScopeCallGroups},
 	{prefix: "/api/v1/users/me", scope: platform.ScopeSignedIn},
 	{prefix: "/api/v1/users", scope: platform.ScopeAdmin},
 	{prefix: "/api/v1/apps", scope: platform.ScopeAdmin},

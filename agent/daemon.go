@@ -24,6 +24,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/audit"
 	"github.com/pbxagent/pbxagent/agent/callgroups"
 	"github.com/pbxagent/pbxagent/agent/callgroups/queuelog"
+	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/agent/events"
@@ -68,6 +69,9 @@ type Daemon struct {
 	conns    connHook
 	audit    *audit.Log
 	recs     *recordings.Service
+	// callsEng is the calls engine (feature_calls.go); the call groups'
+	// telephony runs over it (callgroups_telephony.go).
+	callsEng *calls.Engine
 	cors     *oauth.CORS
 	oauth    *oauth.Server
 	sync     *dirsync.Engine

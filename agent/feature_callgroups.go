@@ -82,11 +82,11 @@ func callGroupsLocation(tz string) (*time.Location, error) {
 // Name implements platform.Component.
 func (*callGroupsFeature) Name() string { return "callgroups" }
 
-// Routes implements platform.Router. The statistics' routes (f.routes)
-// and the call groups' API are served once the API's authorisation rules,
-// OpenAPI tag and JavaScript client are in (branch cg-api):
-// append(callGroupRoutes(f.acd), f.routes...).
-func (f *callGroupsFeature) Routes() []platform.Route { return nil }
+// Routes implements platform.Router: the call groups API and the
+// statistics' routes.
+func (f *callGroupsFeature) Routes() []platform.Route {
+	return append(callGroupRoutes(f.acd), f.routes...)
+}
 
 // Run keeps the ACD (its timers need no loop) and the statistics'
 // retention until ctx ends; then the ACD stops (its timers, what the

@@ -59,6 +59,7 @@ func newCalls(b *build) (platform.Component, error) {
 		copts = append(copts, calls.WithNames(callsNames{b.d.cid.svc}))
 	}
 	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, copts...)
+	b.d.callsEng = eng
 	var opts []calls.HandlerOption
 	if b.d.phones != nil {
 		opts = append(opts, calls.WithDeskPhones(deskPhones{users: b.d.users, phones: b.d.phones}))

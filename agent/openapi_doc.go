@@ -24,6 +24,7 @@ var componentDocs = map[string]string{
 	"chat":       "Chat between users: one-to-one and group rooms, messages with paging and search, read and delivered receipts, typing; events on the socket (topic chat).",
 	"recordings": "Recordings of users' calls (needs ARI): list, metadata, audio download and deletion; kept for recordings.retention.",
 	"presence":   "Who is available: the state users set (available, away, dnd honoured by the PBX), clients online, devices registered, call state, rosters and shared locations (docs/presence.md).",
+	"callgroups": "Call groups (an ACD in the calls Stasis application): groups and their configuration, members with their live state, joining, leaving and pausing, waiting and answered calls, daily statistics per group and member; events on the socket (topic callgroups; docs/callgroups.md).",
 	"console":    "The web console's page (/) and its static files under /public/, the JavaScript client (pbxagent.js) and its TypeScript declarations among them.",
 }
 

@@ -176,7 +176,7 @@ type WaitingCall struct {
 	Position     int       `json:"position" doc:"1 is next" example:"1"`
 	EnteredAt    time.Time `json:"entered_at" doc:"When the caller joined the group" example:"2026-12-07T12:00:00Z"`
 	// Ringing are the members the call is offered to now.
-	Ringing []string `json:"ringing" doc:"Ids of the members the call is offered to now"`
+	Ringing []string `json:"ringing" doc:"Ids of the members the call is offered to now" example:"[\"01JEQ7H2B3C4D5E6F7G8H9J0K1\"]"`
 }
 
 // ActiveCall is a group call a member answered, until it ends.

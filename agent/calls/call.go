@@ -71,6 +71,10 @@ type Call struct {
 	// Transfer is the id of the call's transfer in progress, or of its
 	// last one (GET /api/v1/transfers/{id}).
 	Transfer string `json:"transfer,omitempty" doc:"The id of the call's transfer in progress, or its last one (GET /api/v1/transfers/{id})" example:"pbxcall-xfer-5f1c2a9e0b7d4c3a"`
+	// GroupID is the call group the caller came through: a member's call
+	// offered by a group (Stasis(pbxagent-calls,group,ID)); empty
+	// otherwise.
+	GroupID string `json:"group_id,omitempty" doc:"The call group the caller came through (a group call offered to this member); absent otherwise" example:"sales"`
 	// ParkedSlot is the park slot of a parked call (0 otherwise).
 	ParkedSlot int `json:"parked_slot,omitempty" doc:"The park slot of a parked call (POST /api/v1/calls/{id}/park); absent otherwise" example:"701"`
 	// Recording says whether the call is being recorded (POST
@@ -97,6 +101,8 @@ func causeText(c int) string {
 		return "subscriber absent"
 	case 21:
 		return "call rejected"
+	case 26:
+		return "answered elsewhere"
 	case 27:
 		return "destination out of order"
 	case 28:

@@ -69,6 +69,8 @@ type Engine struct {
 	// hungUp holds the cause of a hang-up request on a leg the engine did
 	// not originate, until its StasisEnd (stasisend.go).
 	hungUp map[string]int
+	// grp is the call groups' part (group.go).
+	grp groupState
 }
 
 // session is one call and its legs. Guarded by Engine.mu.
@@ -87,6 +89,8 @@ type session struct {
 	in *dialplanCall
 	// park is the parking of a parked call (park.go).
 	park *parking
+	// grp is set on a call group's offer (group.go).
+	grp *groupLeg
 }
 
 // Option configures the engine.
@@ -155,6 +159,8 @@ func New(cli ari.Client, app string, opts ...Option) *Engine {
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.sub.Cancel()
 	defer e.dp.wg.Wait()
+	e.groupsStart(ctx)
+	defer e.groupsStop()
 	wctx, stop := context.WithCancel(ctx)
 	e.work.start(wctx)
 	defer e.work.wait()
@@ -212,6 +218,8 @@ func (e *Engine) handle(ctx context.Context, ev ari.Event) {
 		e.recordingEvent(ctx, x.Recording, false)
 	case *ari.RecordingFailed:
 		e.recordingEvent(ctx, x.Recording, true)
+	case *ari.PlaybackFinished:
+		e.groupPlaybackDone(ctx, x.Playback)
 	case *ari.ReconciledEvent:
 		e.reconcile(ctx, x)
 		if e.reconciled != nil {
@@ -390,6 +398,7 @@ func (e *Engine) destroyBridge(ctx context.Context, id, bridge string) {
 // call_ended published with ended_by "system"). The daemon calls it on a
 // clean stop: nobody would follow the calls once it is gone.
 func (e *Engine) Release(ctx context.Context) {
+	e.groupRelease(ctx)
 	e.mu.Lock()
 	var ids []string
 	for id, s := range e.calls {
@@ -441,6 +450,7 @@ func (e *Engine) legGone(ctx context.Context, chanID string, cause int) {
 	if s == nil {
 		delete(e.legs, chanID)
 		e.mu.Unlock()
+		e.groupGone(ctx, chanID, cause) // a group caller waiting
 		return
 	}
 	delete(e.legs, chanID)
@@ -505,11 +515,15 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 	}
 	rec := e.endRecordingLocked(s)
 	c := snapshot(s)
+	g := s.grp
 	e.mu.Unlock()
 	e.endRecording(ctx, rec, c)
 	// call_ended goes out before the hang-ups and the bridge's
 	// destruction: the call is over for its owner already.
 	e.publish(ctx, EventEnded, c)
+	if g != nil {
+		e.groupEnded(ctx, g, c)
+	}
 	slices.Sort(legs)
 	for _, l := range legs {
 		e.hangup(ctx, l, ari.ReasonNormal)

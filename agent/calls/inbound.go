@@ -190,6 +190,10 @@ func callerIDString(name, number string) string {
 // with a known kind; false leaves it to stray (not managed: no users
 // configured, or not one of ours).
 func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string) bool {
+	if len(args) > 0 && args[0] == string(KindGroup) {
+		e.groupEnter(ctx, ch, args) // group.go
+		return true
+	}
 	if e.dp.users == nil || len(args) == 0 || !isKind(args[0]) {
 		return false
 	}
@@ -352,7 +356,7 @@ func (e *Engine) ringNext(ctx context.Context, id string) {
 		}
 		var devs []string
 		timeout := left
-		if cfg.RingStrategy == RingSequential {
+		if cfg.RingStrategy == RingSequential && in.kind != KindGroup {
 			devs, in.pending = in.pending[:1], in.pending[1:]
 			timeout = min(cfg.RingDeviceTimeout, left)
 		} else {
@@ -404,7 +408,7 @@ func (e *Engine) ringNext(ctx context.Context, id string) {
 		}
 		again := len(stale) == 0 && len(s.userLegs) == 0
 		reason := ari.ReasonNormal
-		if s.userLeg != "" {
+		if s.userLeg != "" || (s.grp != nil && s.grp.elsewhere) {
 			reason = ari.ReasonAnsweredElsewhere
 		}
 		e.mu.Unlock()
@@ -424,6 +428,9 @@ func (e *Engine) ringNext(ctx context.Context, id string) {
 func (e *Engine) giveUp(ctx context.Context, id, status string, cause int, by string) bool {
 	e.mu.Lock()
 	s := e.calls[id]
+	if s != nil && s.grp != nil && s.in != nil {
+		return e.groupGiveUp(ctx, s, status, cause, by) // unlocks; the caller goes on waiting
+	}
 	if s == nil || s.call.State == StateEnded || s.in == nil || s.in.handedBack || s.call.AnsweredAt != nil ||
 		(s.in.kind != KindOutbound && s.userLeg != "") {
 		e.mu.Unlock()
@@ -488,6 +495,10 @@ func (e *Engine) dialplanInStasis(ctx context.Context, s *session, chanID string
 	if s.userLeg != "" {
 		e.mu.Unlock()
 		e.hangup(ctx, chanID, ari.ReasonAnsweredElsewhere)
+		return
+	}
+	if s.grp != nil {
+		e.groupAnswered(ctx, s, chanID) // unlocks
 		return
 	}
 	others := takeUserLeg(s, chanID)

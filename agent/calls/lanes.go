@@ -224,6 +224,11 @@ func (e *Engine) laneFor(ev ari.Event) (int, bool) {
 		return e.work.laneOf(callKey(x.Recording.Name)), true
 	case *ari.RecordingFailed:
 		return e.work.laneOf(callKey(x.Recording.Name)), true
+	case *ari.PlaybackFinished: // an announcement to a group caller (group_telephony.go)
+		if !strings.HasPrefix(x.Playback.ID, groupPlaybackPrefix) {
+			return 0, false
+		}
+		ch = strings.TrimPrefix(x.Playback.TargetURI, "channel:")
 	case *ari.ReconciledEvent, *ari.BridgeBlindTransfer, *ari.ChannelTransfer:
 		return laneBarrier, true
 	default:

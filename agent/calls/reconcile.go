@@ -20,6 +20,12 @@ func (e *Engine) stray(ctx context.Context, ch ari.Channel, args []string) {
 		e.hangup(ctx, ch.ID, ari.ReasonNormal)
 		return
 	}
+	if len(args) > 0 && args[0] == string(KindGroup) {
+		// A caller an earlier run kept waiting in a group: back to the
+		// dialplan with QUEUESTATUS and PBXAGENT_STATUS FAILED.
+		e.groupHandBack(ctx, ch.ID, StatusFailed)
+		return
+	}
 	err := e.cli.Channels().Continue(ctx, ch.ID, ari.DialplanTarget{Label: e.fallback})
 	if ari.IsNotFound(err) && e.fallback != "" {
 		// No such label in the extension: the next priority.
@@ -71,6 +77,9 @@ func (e *Engine) reconcile(ctx context.Context, r *ari.ReconciledEvent) {
 		e.log.Warn("calls: every leg of a call vanished while disconnected", "call", id)
 		e.end(ctx, id, 0, "system")
 	}
+	if r.Reconnect {
+		e.groupReconcile(ctx, live)
+	}
 	if app == nil {
 		return
 	}
@@ -79,7 +88,7 @@ func (e *Engine) reconcile(ctx context.Context, r *ari.ReconciledEvent) {
 	var strays []ari.Channel
 	for _, id := range app.ChannelIDs {
 		base := strings.TrimSuffix(id, ";2")
-		if _, tracked := e.legs[base]; tracked {
+		if _, tracked := e.legs[base]; tracked || e.groupTrackedLocked(base) {
 			continue
 		}
 		if ch, ok := live[base]; ok && !slices.ContainsFunc(strays, func(c ari.Channel) bool { return c.ID == base }) {

@@ -20,6 +20,10 @@ const (
 	// KindOutbound: a user dials out; pbxagent dials the number
 	// (ari.calls_dial) and follows it as the user's outbound call.
 	KindOutbound Kind = "outbound"
+	// KindGroup: a caller for a call group,
+	// Stasis(pbxagent-calls,group,ID): it waits in the group's holding
+	// bridge while the group's members are offered the call (group.go).
+	KindGroup Kind = "group"
 )
 
 // ErrBadStasisArgs is the parse error of the Stasis arguments.
@@ -28,7 +32,7 @@ var ErrBadStasisArgs = errors.New("invalid Stasis arguments")
 // isKind reports whether s names a Kind.
 func isKind(s string) bool {
 	switch Kind(s) {
-	case KindInternal, KindInbound, KindOutbound:
+	case KindInternal, KindInbound, KindOutbound, KindGroup:
 		return true
 	}
 	return false
@@ -37,20 +41,43 @@ func isKind(s string) bool {
 // ParseStasisArgs checks the arguments a dialplan channel entered the
 // application with: exactly KIND,NUMBER, KIND one of internal, inbound,
 // outbound and NUMBER the called extension, DID or dialled number (as
-// ParseDestination accepts it).
+// ParseDestination accepts it); or group,ID with ID a call group's id
+// (ValidGroupID), returned in place of the number.
 func ParseStasisArgs(args []string) (Kind, string, error) {
 	if len(args) == 0 {
 		return "", "", fmt.Errorf("%w: none; want KIND,NUMBER", ErrBadStasisArgs)
 	}
 	if !isKind(args[0]) {
-		return "", "", fmt.Errorf("%w: kind %q, want internal, inbound or outbound", ErrBadStasisArgs, args[0])
+		return "", "", fmt.Errorf("%w: kind %q, want internal, inbound, outbound or group", ErrBadStasisArgs, args[0])
 	}
 	if len(args) != 2 {
-		return "", "", fmt.Errorf("%w: %d arguments, want KIND,NUMBER", ErrBadStasisArgs, len(args))
+		return "", "", fmt.Errorf("%w: %d arguments, want KIND,NUMBER (group,ID)", ErrBadStasisArgs, len(args))
+	}
+	if Kind(args[0]) == KindGroup {
+		if !ValidGroupID(args[1]) {
+			return "", "", fmt.Errorf("%w: group id %q: want 1 to 32 of a-z, 0-9, _ and -", ErrBadStasisArgs, args[1])
+		}
+		return KindGroup, args[1], nil
 	}
 	num, err := ParseDestination(args[1])
 	if err != nil {
 		return "", "", fmt.Errorf("%w: number: %w", ErrBadStasisArgs, err)
 	}
 	return Kind(args[0]), num, nil
+}
+
+// ValidGroupID reports whether id is a call group's id as the call groups
+// name them: 1 to 32 characters of a-z, 0-9, "_" and "-". Such an id is
+// safe in a bridge id and in the dialplan.
+func ValidGroupID(id string) bool {
+	if len(id) == 0 || len(id) > 32 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

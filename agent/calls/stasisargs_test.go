@@ -24,6 +24,13 @@ func TestParseStasisArgs(t *testing.T) {
 		{name: "extra argument", args: []string{"internal", "101", "x"}, wantErr: "3 arguments"},
 		{name: "empty number", args: []string{"inbound", ""}, wantErr: "number"},
 		{name: "number that changes a dial string", args: []string{"outbound", "101&PJSIP/evil"}, wantErr: "number"},
+		{name: "group", args: []string{"group", "sales"}, wantKind: KindGroup, wantNum: "sales"},
+		{name: "group id of 32", args: []string{"group", "support_2nd-level_0123456789abcd"}, wantKind: KindGroup, wantNum: "support_2nd-level_0123456789abcd"},
+		{name: "group id of 33", args: []string{"group", "support_2nd-level_0123456789abcde"}, wantErr: "group id"},
+		{name: "group id with capitals", args: []string{"group", "Sales"}, wantErr: "group id"},
+		{name: "empty group id", args: []string{"group", ""}, wantErr: "group id"},
+		{name: "group id that changes a bridge id", args: []string{"group", "a/b"}, wantErr: "group id"},
+		{name: "group without id", args: []string{"group"}, wantErr: "1 arguments"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,7 +49,8 @@ func TestParseStasisArgs(t *testing.T) {
 }
 
 func FuzzParseStasisArgs(f *testing.F) {
-	for _, s := range []string{"internal,101", "inbound,+41441234567", "outbound,0", "x,1", "internal", "", "inbound,1,2", "inbound,\x00"} {
+	for _, s := range []string{"internal,101", "inbound,+41441234567", "outbound,0", "x,1", "internal", "", "inbound,1,2", "inbound,\x00",
+		"group,sales", "group,", "group,Sales", "group,a-b_c", "group,x,y"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -54,8 +62,15 @@ func FuzzParseStasisArgs(f *testing.F) {
 			}
 			return
 		}
-		if !isKind(string(k)) || len(args) != 2 || n != args[1] {
+		if !isKind(string(k)) || len(args) != 2 || n != args[1] || string(k) != args[0] {
 			t.Fatalf("%q accepted as %q %q", in, k, n)
+		}
+		if k == KindGroup {
+			// The id goes into a bridge id: only a-z, 0-9, _ and -.
+			if len(n) == 0 || len(n) > 32 || strings.Trim(n, "abcdefghijklmnopqrstuvwxyz0123456789_-") != "" {
+				t.Fatalf("%q: group id %q accepted", in, n)
+			}
+			return
 		}
 		if _, err := ParseDestination(n); err != nil {
 			t.Fatalf("%q: number %q would not pass as a destination: %v", in, n, err)

@@ -221,7 +221,9 @@ var tsReserved = map[string]bool{"Error": true, "Promise": true, "Response": tru
 	"Event": true, "EventTarget": true, "PbxAgentEvents": true, "EventsTopic": true, "EventsEvent": true, "EventsResync": true,
 	"EventsAck": true, "EventsOptions": true, "PbxAgentCalls": true, "PbxAgentChat": true, "PbxAgentCallsLive": true, "PbxAgentCallsEvent": true,
 	"LiveCall": true, "CallsLiveEventType": true, "CallsLiveOptions": true, "PbxAgentPresence": true, "PbxAgentPresenceLive": true,
-	"PbxAgentPresenceEvent": true, "PresenceLiveEventType": true, "PresenceLiveOptions": true}
+	"PbxAgentPresenceEvent": true, "PresenceLiveEventType": true, "PresenceLiveOptions": true, "PbxAgentCallGroups": true,
+	"PbxAgentCallGroupLive": true, "PbxAgentCallGroupEvent": true, "CallGroupLiveEventType": true, "CallGroupLiveOptions": true,
+	"CallGroupLiveView": true, "CallGroupCallData": true}
 
 // nameTypes gives every schema a TypeScript name: an identifier, not a
 // global type's name, unique.

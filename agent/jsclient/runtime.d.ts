@@ -327,6 +327,149 @@ export declare class PbxAgentPresence {
   live(options?: PresenceLiveOptions): PbxAgentPresenceLive;
 }
 
+/** The types of a call group live view's events. */
+export type CallGroupLiveEventType = 'change' | 'tick' | 'ready' | 'resync' | 'state' | 'error' | 'callgroup_call_waiting' | 'callgroup_call_answered'
+  | 'callgroup_call_abandoned' | 'callgroup_call_left' | 'callgroup_call_completed' | 'member_state' | 'callgroup_updated' | 'callgroup_deleted';
+
+/** What a call group live view holds. */
+export interface CallGroupLiveView {
+  /** The group's configuration (null until loaded). */
+  group: Group | null;
+  /** The members with their live state. */
+  members: MemberView[];
+  /** The callers waiting, first in line first, wait_seconds as of now. */
+  waiting: WaitingView[];
+  /** The answered calls, talk_seconds as of now. */
+  active: ActiveView[];
+  /** The group was deleted. */
+  deleted: boolean;
+}
+
+/** The call a callgroup_call_* event carries: a waiting caller (waiting, abandoned, left: with wait_seconds and exit) or an answered call (answered, completed: with user_id, call_id, answered_at). */
+export interface CallGroupCallData {
+  id: string;
+  group_id: string;
+  caller_number: string;
+  caller_name?: string;
+  entered_at: string;
+  position?: number;
+  ringing?: string[];
+  wait_seconds?: number;
+  exit?: 'TIMEOUT' | 'FULL' | 'JOINEMPTY' | 'LEAVEEMPTY' | 'FAILED';
+  user_id?: string;
+  call_id?: string;
+  answered_at?: string;
+}
+
+/** An event of a call group live view. */
+export declare class PbxAgentCallGroupEvent extends Event {
+  /** The view after the change. */
+  readonly view: CallGroupLiveView;
+  /** The call a callgroup_call_* event is about. */
+  readonly call?: CallGroupCallData;
+  /** The member a member_state event is about (removed: they left the group). */
+  readonly member?: MemberView & { group_id: string; removed?: boolean };
+  /** The sequence number of the socket event (0 for the view's own events). */
+  readonly seq: number;
+  /** The error of an error event (the group could not be loaded, the socket failed). */
+  readonly error?: PbxAgentError | Error;
+  /** The socket's state of a state event. */
+  readonly state?: 'connecting' | 'open' | 'closed';
+}
+
+/** Options of PbxAgentCallGroups.live(). */
+export interface CallGroupLiveOptions {
+  /** How often waits tick (tick events), in ms (default 1000; 0: only when tick() is called). */
+  tickMs?: number;
+  /** The local clock in ms (default Date.now). */
+  now?: () => number;
+  /** Wait before loading the group again after a failure (default 3000 ms). */
+  retryMs?: number;
+  /** A WebSocket implementation (default: globalThis.WebSocket). */
+  WebSocket?: any;
+  /** The socket's reconnect backoff (as events()). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/** A live view of one call group: GET /api/v1/callgroups/{id} kept current by the events socket (topic callgroups) until close(). */
+export declare class PbxAgentCallGroupLive extends EventTarget {
+  /** The group's id. */
+  readonly id: string;
+  /** Resolves with the view once it is first loaded. */
+  readonly ready: Promise<CallGroupLiveView>;
+  /** The group's configuration (null until loaded). */
+  readonly group: Group | null;
+  /** Whether the group was deleted. */
+  readonly deleted: boolean;
+  /** The members with their live state. */
+  readonly members: MemberView[];
+  /** The callers waiting, first in line first, wait_seconds as of now. */
+  readonly waiting: WaitingView[];
+  /** The answered calls, talk_seconds as of now. */
+  readonly active: ActiveView[];
+  /** The whole view. */
+  readonly view: CallGroupLiveView;
+  /** The events socket's state. */
+  readonly state: 'connecting' | 'open' | 'closed';
+  /** The events socket's last sequence number. */
+  readonly lastSeq: number;
+  /** One member by user id. */
+  member(userId: string): MemberView | undefined;
+  /** How long a caller has waited, in seconds, as of now on the server's clock. */
+  waitSeconds(call: { entered_at: string }): number;
+  /** Dispatches tick when calls wait or talk (the timer calls it every tickMs). */
+  tick(): void;
+  /** Adds a listener; returns a function that removes it. */
+  on(type: CallGroupLiveEventType, listener: (event: PbxAgentCallGroupEvent) => void): () => void;
+  addEventListener(type: CallGroupLiveEventType, listener: (event: PbxAgentCallGroupEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: CallGroupLiveEventType, listener: (event: PbxAgentCallGroupEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  /** Loads the group again. */
+  reload(): Promise<CallGroupLiveView>;
+  /** Stops the view, its ticking and its socket. */
+  close(): void;
+}
+
+/** The call groups module (PbxAgent.callgroups): groups, joining, pausing and live views of a group. */
+export declare class PbxAgentCallGroups {
+  /** The groups the caller may see (listCallGroups). */
+  list(): Promise<GroupSummary[]>;
+  /** One group with members and calls (getCallGroup). */
+  get(id: string): Promise<GroupView>;
+  /** Creates a group (createCallGroup; administrators). */
+  create(group: GroupInput): Promise<Group>;
+  /** Replaces a group's configuration and static members (updateCallGroup; administrators). */
+  update(id: string, group: GroupInput): Promise<Group>;
+  /** Deletes a group (deleteCallGroup; administrators). */
+  remove(id: string): Promise<void>;
+  /** A group's members (listCallGroupMembers). */
+  members(id: string): Promise<MemberView[]>;
+  /** Joins a group, or adds user (manage_callcenter) (addCallGroupMember). */
+  join(id: string, options?: { user?: string; penalty?: number; paused?: boolean; reason?: string }): Promise<MemberView>;
+  /** Leaves a group, or removes user (manage_callcenter) (removeCallGroupMember). */
+  leave(id: string, options?: { user?: string }): Promise<void>;
+  /** Pauses oneself, or user (manage_callcenter), in a group (pauseCallGroupMember). */
+  pause(id: string, reason?: string, options?: { user?: string }): Promise<MemberView>;
+  /** Unpauses oneself, or user (manage_callcenter), in a group (pauseCallGroupMember). */
+  unpause(id: string, options?: { user?: string }): Promise<MemberView>;
+  /** Pauses oneself in every group (pauseMeInCallGroups). */
+  pauseAll(reason?: string): Promise<MemberView[]>;
+  /** Unpauses oneself in every group (pauseMeInCallGroups). */
+  unpauseAll(): Promise<MemberView[]>;
+  /** A group's waiting and answered calls (listCallGroupCalls). */
+  calls(id: string): Promise<CallList>;
+  /** A group's statistics over one day (getCallGroupStats; manage_callcenter). */
+  stats(id: string, options?: { day?: string }): Promise<GroupStats>;
+  /** Members' statistics over one day (getCallGroupAgentStats). */
+  agentStats(options?: { day?: string; group?: string; user?: string }): Promise<AgentStats[]>;
+  /** A live view of group id. */
+  live(id: string, options?: CallGroupLiveOptions): PbxAgentCallGroupLive;
+  /** The events socket on topic callgroups. */
+  listen(options?: Omit<EventsOptions, 'topics'>): PbxAgentEvents;
+}
+
 /** A client of the pbxagent API. */
 export declare class PbxAgent {
   constructor(options?: PbxAgentOptions);
@@ -340,6 +483,8 @@ export declare class PbxAgent {
   readonly chat: PbxAgentChat;
   /** The presence module: one's state, the roster, the location and live views (one per client). */
   readonly presence: PbxAgentPresence;
+  /** The call groups module: groups, joining, pausing and live views of a group (one per client). */
+  readonly callgroups: PbxAgentCallGroups;
   /** The absolute URL of path with query. */
   url(path: string, query?: Record<string, unknown>): string;
   /** Sends one request; a status outside 2xx throws PbxAgentError. */

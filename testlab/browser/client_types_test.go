@@ -12,7 +12,7 @@ import (
 
 // clientUse is TypeScript that uses the generated client's declarations as
 // an application would; it must compile under --strict.
-const clientUse = `import { PbxAgent, PbxAgentError, type ContactView, type LoginResponse, type LiveCall, type PbxAgentCallsEvent, type Presence } from './pbxagent.js';
+const clientUse = `import { PbxAgent, PbxAgentError, type ContactView, type LoginResponse, type LiveCall, type PbxAgentCallsEvent, type Presence, type GroupSummary, type MemberView, type CallGroupLiveView, type PbxAgentCallGroupEvent } from './pbxagent.js';
 const api = new PbxAgent({ baseUrl: 'https://pbx.example.com', token: 't' });
 export async function use(): Promise<string> {
   const me: LoginResponse = await api.postLogin({}, { username: 'ada', password: 'secret' });
@@ -47,8 +47,20 @@ export async function use(): Promise<string> {
   plive.on('presence_updated', (e) => console.log(e.user?.state, e.presence.length, e.seq));
   plive.close();
   const who: Presence[] = await api.presence.get(['me', 'u2']);
+  const groups: GroupSummary[] = await api.callgroups.list();
+  await api.callgroups.create({ id: 'sales', name: 'Sales', strategy: 'leastrecent', members: [{ user_id: 'u2', penalty: 1 }] });
+  await api.callgroups.join('sales', { paused: true, reason: 'training' });
+  const paused: MemberView = await api.callgroups.pause('sales', 'lunch');
+  await api.callgroups.unpauseAll();
+  const sl: number = (await api.callgroups.stats('sales', { day: '2026-12-07' })).service_level;
+  const mine = await api.callgroups.agentStats({ user: 'me' });
+  const glive = api.callgroups.live('sales', { tickMs: 500 });
+  const gview: CallGroupLiveView = await glive.ready;
+  glive.on('callgroup_call_waiting', (e: PbxAgentCallGroupEvent) => console.log(e.call?.position, e.view.waiting.map((w) => w.wait_seconds)));
+  glive.on('member_state', (e) => console.log(e.member?.state, e.member?.removed));
+  glive.close();
   try { await api.getUsersMe(); } catch (e) { if (e instanceof PbxAgentError) return e.code + e.details.map((d) => d.field).join() + e.requestId; }
-  return me.csrf_token + c.display_name + csv + String(gone) + ack.topics.join() + last + calls.map((x) => x.state).join() + hist.calls.length + seen.length + who[0].call;
+  return me.csrf_token + c.display_name + csv + String(gone) + ack.topics.join() + last + calls.map((x) => x.state).join() + hist.calls.length + seen.length + who[0].call + groups.length + paused.state + gview.members.length + sl + mine.length;
 }
 `
 
@@ -64,6 +76,9 @@ var clientMisuse = []string{
 	`const s: number = (await api.calls.place('200')).state;`,                  // a call's state is a string
 	`api.presence.set('busy');`,                                                // no such presence state
 	`api.presence.live().on('presence_exploded', () => {});`,                   // no such presence live-view event
+	`api.callgroups.create({ id: 'x', strategy: 'roundrobin' });`,              // no such strategy
+	`api.callgroups.live('x').on('callgroup_exploded', () => {});`,             // no such call group live-view event
+	`api.callgroups.pause('x', 'lunch', { user: 3 });`,                         // a user is an id
 }
 
 // TestClientDeclarations compiles TypeScript against web/public/pbxagent.d.ts

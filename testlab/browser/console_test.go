@@ -223,11 +223,11 @@ func TestConsoleShell(t *testing.T) {
 	if !strings.Contains(res.LoginError, "wrong username or password") && !strings.Contains(strings.ToLower(res.LoginError), "password") {
 		t.Errorf("sign-in error shown: %q", res.LoginError)
 	}
-	wantAdmin := []string{"Central Phone Book", "My calls", "Presence", "Chat", "Contact sources", "Phones", "Caller-ID tester", "Campaigns", "Users", "OAuth2 apps", "CORS origins", "Audit log"}
+	wantAdmin := []string{"Central Phone Book", "My calls", "Presence", "Chat", "Call groups", "Contact sources", "Phones", "Caller-ID tester", "Campaigns", "Users", "OAuth2 apps", "CORS origins", "Audit log"}
 	if !slices.Equal(res.AdminNav, wantAdmin) {
 		t.Errorf("admin navigation %q, want %q", res.AdminNav, wantAdmin)
 	}
-	if want := []string{"Central Phone Book", "My calls", "Presence", "Chat"}; !slices.Equal(res.UserNav, want) {
+	if want := []string{"Central Phone Book", "My calls", "Presence", "Chat", "Call groups"}; !slices.Equal(res.UserNav, want) {
 		t.Errorf("user navigation %q, want %q", res.UserNav, want)
 	}
 	if !res.ReloadKept {

@@ -89,7 +89,7 @@ func TestConsoleUsers(t *testing.T) {
 		{name: "a bad extension names the field", ok: strings.Contains(res.BadExtension, "extensions[0]")},
 		{name: "carol's row", ok: strings.Contains(res.CarolRow, "Carol Test") && strings.Contains(res.CarolRow, "301, 1301") && strings.Contains(res.CarolRow, "PJSIP/301")},
 		{name: "the password is never shown", ok: !res.PasswordShown && !res.NewPasswordShown},
-		{name: "a plain user's navigation (with the dialer ability)", ok: slices.Equal(res.NavBefore, []string{"Central Phone Book", "My calls", "Presence", "Chat", "Campaigns"})},
+		{name: "a plain user's navigation (with the dialer ability)", ok: slices.Equal(res.NavBefore, []string{"Central Phone Book", "My calls", "Presence", "Chat", "Call groups", "Campaigns"})},
 		{name: "an admin's navigation", ok: slices.Contains(res.NavAfter, "Users") && slices.Contains(res.NavAfter, "Audit log") && len(res.NavAfter) > 5},
 		{name: "the edit dialog says a password is set", ok: strings.Contains(res.PasswordState, "A password is set")},
 		{name: "a password mismatch", ok: strings.Contains(res.Mismatch, "differ")},

@@ -328,6 +328,149 @@ export declare class PbxAgentPresence {
   live(options?: PresenceLiveOptions): PbxAgentPresenceLive;
 }
 
+/** The types of a call group live view's events. */
+export type CallGroupLiveEventType = 'change' | 'tick' | 'ready' | 'resync' | 'state' | 'error' | 'callgroup_call_waiting' | 'callgroup_call_answered'
+  | 'callgroup_call_abandoned' | 'callgroup_call_left' | 'callgroup_call_completed' | 'member_state' | 'callgroup_updated' | 'callgroup_deleted';
+
+/** What a call group live view holds. */
+export interface CallGroupLiveView {
+  /** The group's configuration (null until loaded). */
+  group: Group | null;
+  /** The members with their live state. */
+  members: MemberView[];
+  /** The callers waiting, first in line first, wait_seconds as of now. */
+  waiting: WaitingView[];
+  /** The answered calls, talk_seconds as of now. */
+  active: ActiveView[];
+  /** The group was deleted. */
+  deleted: boolean;
+}
+
+/** The call a callgroup_call_* event carries: a waiting caller (waiting, abandoned, left: with wait_seconds and exit) or an answered call (answered, completed: with user_id, call_id, answered_at). */
+export interface CallGroupCallData {
+  id: string;
+  group_id: string;
+  caller_number: string;
+  caller_name?: string;
+  entered_at: string;
+  position?: number;
+  ringing?: string[];
+  wait_seconds?: number;
+  exit?: 'TIMEOUT' | 'FULL' | 'JOINEMPTY' | 'LEAVEEMPTY' | 'FAILED';
+  user_id?: string;
+  call_id?: string;
+  answered_at?: string;
+}
+
+/** An event of a call group live view. */
+export declare class PbxAgentCallGroupEvent extends Event {
+  /** The view after the change. */
+  readonly view: CallGroupLiveView;
+  /** The call a callgroup_call_* event is about. */
+  readonly call?: CallGroupCallData;
+  /** The member a member_state event is about (removed: they left the group). */
+  readonly member?: MemberView & { group_id: string; removed?: boolean };
+  /** The sequence number of the socket event (0 for the view's own events). */
+  readonly seq: number;
+  /** The error of an error event (the group could not be loaded, the socket failed). */
+  readonly error?: PbxAgentError | Error;
+  /** The socket's state of a state event. */
+  readonly state?: 'connecting' | 'open' | 'closed';
+}
+
+/** Options of PbxAgentCallGroups.live(). */
+export interface CallGroupLiveOptions {
+  /** How often waits tick (tick events), in ms (default 1000; 0: only when tick() is called). */
+  tickMs?: number;
+  /** The local clock in ms (default Date.now). */
+  now?: () => number;
+  /** Wait before loading the group again after a failure (default 3000 ms). */
+  retryMs?: number;
+  /** A WebSocket implementation (default: globalThis.WebSocket). */
+  WebSocket?: any;
+  /** The socket's reconnect backoff (as events()). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/** A live view of one call group: GET /api/v1/callgroups/{id} kept current by the events socket (topic callgroups) until close(). */
+export declare class PbxAgentCallGroupLive extends EventTarget {
+  /** The group's id. */
+  readonly id: string;
+  /** Resolves with the view once it is first loaded. */
+  readonly ready: Promise<CallGroupLiveView>;
+  /** The group's configuration (null until loaded). */
+  readonly group: Group | null;
+  /** Whether the group was deleted. */
+  readonly deleted: boolean;
+  /** The members with their live state. */
+  readonly members: MemberView[];
+  /** The callers waiting, first in line first, wait_seconds as of now. */
+  readonly waiting: WaitingView[];
+  /** The answered calls, talk_seconds as of now. */
+  readonly active: ActiveView[];
+  /** The whole view. */
+  readonly view: CallGroupLiveView;
+  /** The events socket's state. */
+  readonly state: 'connecting' | 'open' | 'closed';
+  /** The events socket's last sequence number. */
+  readonly lastSeq: number;
+  /** One member by user id. */
+  member(userId: string): MemberView | undefined;
+  /** How long a caller has waited, in seconds, as of now on the server's clock. */
+  waitSeconds(call: { entered_at: string }): number;
+  /** Dispatches tick when calls wait or talk (the timer calls it every tickMs). */
+  tick(): void;
+  /** Adds a listener; returns a function that removes it. */
+  on(type: CallGroupLiveEventType, listener: (event: PbxAgentCallGroupEvent) => void): () => void;
+  addEventListener(type: CallGroupLiveEventType, listener: (event: PbxAgentCallGroupEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: CallGroupLiveEventType, listener: (event: PbxAgentCallGroupEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  /** Loads the group again. */
+  reload(): Promise<CallGroupLiveView>;
+  /** Stops the view, its ticking and its socket. */
+  close(): void;
+}
+
+/** The call groups module (PbxAgent.callgroups): groups, joining, pausing and live views of a group. */
+export declare class PbxAgentCallGroups {
+  /** The groups the caller may see (listCallGroups). */
+  list(): Promise<GroupSummary[]>;
+  /** One group with members and calls (getCallGroup). */
+  get(id: string): Promise<GroupView>;
+  /** Creates a group (createCallGroup; administrators). */
+  create(group: GroupInput): Promise<Group>;
+  /** Replaces a group's configuration and static members (updateCallGroup; administrators). */
+  update(id: string, group: GroupInput): Promise<Group>;
+  /** Deletes a group (deleteCallGroup; administrators). */
+  remove(id: string): Promise<void>;
+  /** A group's members (listCallGroupMembers). */
+  members(id: string): Promise<MemberView[]>;
+  /** Joins a group, or adds user (manage_callcenter) (addCallGroupMember). */
+  join(id: string, options?: { user?: string; penalty?: number; paused?: boolean; reason?: string }): Promise<MemberView>;
+  /** Leaves a group, or removes user (manage_callcenter) (removeCallGroupMember). */
+  leave(id: string, options?: { user?: string }): Promise<void>;
+  /** Pauses oneself, or user (manage_callcenter), in a group (pauseCallGroupMember). */
+  pause(id: string, reason?: string, options?: { user?: string }): Promise<MemberView>;
+  /** Unpauses oneself, or user (manage_callcenter), in a group (pauseCallGroupMember). */
+  unpause(id: string, options?: { user?: string }): Promise<MemberView>;
+  /** Pauses oneself in every group (pauseMeInCallGroups). */
+  pauseAll(reason?: string): Promise<MemberView[]>;
+  /** Unpauses oneself in every group (pauseMeInCallGroups). */
+  unpauseAll(): Promise<MemberView[]>;
+  /** A group's waiting and answered calls (listCallGroupCalls). */
+  calls(id: string): Promise<CallList>;
+  /** A group's statistics over one day (getCallGroupStats; manage_callcenter). */
+  stats(id: string, options?: { day?: string }): Promise<GroupStats>;
+  /** Members' statistics over one day (getCallGroupAgentStats). */
+  agentStats(options?: { day?: string; group?: string; user?: string }): Promise<AgentStats[]>;
+  /** A live view of group id. */
+  live(id: string, options?: CallGroupLiveOptions): PbxAgentCallGroupLive;
+  /** The events socket on topic callgroups. */
+  listen(options?: Omit<EventsOptions, 'topics'>): PbxAgentEvents;
+}
+
 /** A client of the pbxagent API. */
 export declare class PbxAgent {
   constructor(options?: PbxAgentOptions);
@@ -341,6 +484,8 @@ export declare class PbxAgent {
   readonly chat: PbxAgentChat;
   /** The presence module: one's state, the roster, the location and live views (one per client). */
   readonly presence: PbxAgentPresence;
+  /** The call groups module: groups, joining, pausing and live views of a group (one per client). */
+  readonly callgroups: PbxAgentCallGroups;
   /** The absolute URL of path with query. */
   url(path: string, query?: Record<string, unknown>): string;
   /** Sends one request; a status outside 2xx throws PbxAgentError. */
@@ -463,6 +608,78 @@ export declare class PbxAgent {
    * GET /api/v1/callerid/test
    */
   getCalleridTest(params: { number: string; current_name?: string; }, body?: undefined, init?: RequestInit): Promise<TestResult>;
+
+  /**
+   * The call groups the caller may see, with what is going on in each
+   * GET /api/v1/callgroups
+   */
+  listCallGroups(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<GroupList>;
+
+  /**
+   * Create a call group (administrators)
+   * POST /api/v1/callgroups
+   */
+  createCallGroup(params: Record<string, never>, body: GroupInput, init?: RequestInit): Promise<Group>;
+
+  /**
+   * Members' statistics over one day
+   * GET /api/v1/callgroups/stats/agents
+   */
+  getCallGroupAgentStats(params?: { day?: string; group?: string; user?: string; }, body?: undefined, init?: RequestInit): Promise<AgentList>;
+
+  /**
+   * A call group as its page and wallboard show it
+   * GET /api/v1/callgroups/{id}
+   */
+  getCallGroup(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<GroupView>;
+
+  /**
+   * Replace a call group's configuration and static members (administrators)
+   * PUT /api/v1/callgroups/{id}
+   */
+  updateCallGroup(params: { id: string; }, body: GroupInput, init?: RequestInit): Promise<Group>;
+
+  /**
+   * Delete a call group (administrators)
+   * DELETE /api/v1/callgroups/{id}
+   */
+  deleteCallGroup(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
+   * A call group's waiting and answered calls
+   * GET /api/v1/callgroups/{id}/calls
+   */
+  listCallGroupCalls(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<CallgroupsCallList>;
+
+  /**
+   * A call group's members with their live state
+   * GET /api/v1/callgroups/{id}/members
+   */
+  listCallGroupMembers(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<MemberList>;
+
+  /**
+   * Join a call group (or add a member, with manage_callcenter)
+   * POST /api/v1/callgroups/{id}/members
+   */
+  addCallGroupMember(params: { id: string; }, body: JoinRequestInput, init?: RequestInit): Promise<MemberView>;
+
+  /**
+   * Leave a call group (or remove a member, with manage_callcenter)
+   * DELETE /api/v1/callgroups/{id}/members/{user}
+   */
+  removeCallGroupMember(params: { id: string; user: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
+   * Pause or unpause a member in a call group
+   * PUT /api/v1/callgroups/{id}/members/{user}/pause
+   */
+  pauseCallGroupMember(params: { id: string; user: string; }, body: PauseRequestInput, init?: RequestInit): Promise<MemberView>;
+
+  /**
+   * A call group's statistics over one day
+   * GET /api/v1/callgroups/{id}/stats
+   */
+  getCallGroupStats(params: { id: string; day?: string; }, body?: undefined, init?: RequestInit): Promise<GroupStats>;
 
   /**
    * The user's live calls (a supervisor with manage_callcenter, or an admin, sees every user's)
@@ -1059,6 +1276,12 @@ export declare class PbxAgent {
   patchUsersMe(params: Record<string, never>, body: MePatchInput, init?: RequestInit): Promise<Me>;
 
   /**
+   * Pause or unpause oneself in every call group
+   * PUT /api/v1/users/me/callgroups/pause
+   */
+  pauseMeInCallGroups(params: Record<string, never>, body: PauseRequestInput, init?: RequestInit): Promise<MemberList>;
+
+  /**
    * One's own location and whom it is shared with
    * GET /api/v1/users/me/location
    */
@@ -1235,6 +1458,27 @@ export interface AMDConfigInput {
   message?: string;
 }
 
+export interface ActiveView {
+  /** When the member answered */
+  answered_at: string;
+  /** The member's call in /api/v1/calls */
+  call_id: string;
+  /** The caller's name */
+  caller_name?: string;
+  /** The caller's number */
+  caller_number: string;
+  /** When the caller joined the group */
+  entered_at: string;
+  /** The group */
+  group_id: string;
+  /** The caller's id (as in WaitingCall) */
+  id: string;
+  /** How long the caller and the member have talked, at server_time */
+  talk_seconds: number;
+  /** The member who answered */
+  user_id: string;
+}
+
 export interface Actor {
   /** The OAuth2 app's client id */
   app_id?: string;
@@ -1244,6 +1488,34 @@ export interface Actor {
   user_id?: string;
   /** The user's username */
   username?: string;
+}
+
+export interface AgentList {
+  /** The day (YYYY-MM-DD, the daemon's time zone) */
+  day: string;
+  /** The members' counters, ordered by user id: each member with something recorded that day (or paused during it), or the one asked for */
+  items: AgentStats[];
+}
+
+export interface AgentStats {
+  /** Group calls the member answered */
+  calls: number;
+  /** The day (YYYY-MM-DD) */
+  day: string;
+  /** The group; absent: every group */
+  group_id?: string;
+  /** When the member's last group call ended */
+  last_call_at?: string;
+  /** Offers the member let ring out (RINGNOANSWER) */
+  missed: number;
+  /** Time paused, the current pause included */
+  pause_seconds: number;
+  /** Pause time by reason ("" for none given) */
+  pause_seconds_by_reason: Record<string, number>;
+  /** Talk time of the member's completed group calls */
+  talk_seconds: number;
+  /** The member */
+  user_id: string;
 }
 
 export interface AgentView {
@@ -1341,6 +1613,8 @@ export interface Call {
   from: string;
   /** The calling party's name, from the directory or the caller ID */
   from_name?: string;
+  /** The call group the caller came through (a group call offered to this member); absent otherwise */
+  group_id?: string;
   /** The call's id */
   id: string;
   /** The user's audio does not reach the destination (POST /api/v1/calls/{id}/mute) */
@@ -1375,6 +1649,15 @@ export interface CalleridCandidate {
   id: string;
   /** The contact's source */
   source?: string;
+}
+
+export interface CallgroupsCallList {
+  /** The group's answered calls, until they end */
+  active: ActiveView[];
+  /** When the list was made (wait_seconds and talk_seconds are as of then) */
+  server_time: string;
+  /** The callers waiting, first in line first */
+  waiting: WaitingView[];
 }
 
 export interface CallhistoryPage {
@@ -1707,6 +1990,28 @@ export interface DTMFInputInput {
   digits?: string;
 }
 
+export interface Destination {
+  /** Dialplan context; empty: the caller's own */
+  context?: string;
+  /** Extension in the context; empty: the caller's own */
+  extension?: string;
+  /** A priority label instead of a number */
+  label?: string;
+  /** Priority; 0: 1 when context or extension is set, else the next one after Stasis() */
+  priority?: number;
+}
+
+export interface DestinationInput {
+  /** Dialplan context; empty: the caller's own */
+  context?: string;
+  /** Extension in the context; empty: the caller's own */
+  extension?: string;
+  /** A priority label instead of a number */
+  label?: string;
+  /** Priority; 0: 1 when context or extension is set, else the next one after Stasis() */
+  priority?: number;
+}
+
 export interface Device {
   /** The Asterisk endpoint (devices.endpoints) */
   endpoint: string;
@@ -1835,6 +2140,224 @@ export interface FieldError {
   message: string;
 }
 
+export interface Group {
+  /** Seconds between announcements (0: only on entry; 15-3600) */
+  announce_frequency: number;
+  /** Tell waiting callers the estimated wait */
+  announce_holdtime: boolean;
+  /** Tell waiting callers their position */
+  announce_position: boolean;
+  /** What a waiting caller hears: music on hold or ringback */
+  hold: "moh" | "ringback";
+  /** 1 to 32 of a-z, 0-9, '-' and '_'; the dialplan sends callers with Stasis(pbxagent-calls,group,ID) */
+  id: string;
+  /** A caller does not join when every member is in one of these conditions (JOINEMPTY; a group with no member is always empty) */
+  join_empty: string[];
+  /** Waiting callers leave (LEAVEEMPTY) when every member comes to be in one of these conditions */
+  leave_when_empty: string[];
+  /** Callers waiting at most; more go to overflow (FULL); 0: no limit */
+  max_callers: number;
+  /** Seconds a caller waits at most, then goes to overflow (TIMEOUT); 0: no limit */
+  max_wait: number;
+  /** Members: static ones from the configuration, dynamic ones added through the API */
+  members: Member[];
+  /** Music-on-hold class (hold moh); empty: default */
+  moh_class?: string;
+  /** Display name */
+  name: string;
+  /** Extensions and DIDs that reach the group (for display and the dialplan you write) */
+  numbers: string[];
+  /** Where callers who leave unanswered (TIMEOUT, FULL, JOINEMPTY, LEAVEEMPTY) go on in the dialplan */
+  overflow: Destination;
+  /** Seconds before ringing again after a member did not answer (0-600, default 5) */
+  retry_delay: number;
+  /** Offer calls to members already on a call (call waiting); off by default */
+  ring_in_use: boolean;
+  /** Seconds a member rings before the call is offered to the next (1-600, default 15) */
+  ring_timeout: number;
+  /** Callers who hang up within this many seconds are short abandons (0-600, default 5) */
+  short_abandon: number;
+  /** Service-level goal in percent (1-100, default 80) */
+  sla_target: number;
+  /** Seconds within which an answered call counts toward the service level (1-3600, default 20) */
+  sla_threshold: number;
+  /** How callers are offered to members, with app_queue's meanings */
+  strategy: "ringall" | "linear" | "rrmemory" | "leastrecent" | "fewestcalls" | "random";
+  /** When the configuration last changed */
+  updated_at: string;
+  /** Seconds after a call before the member is offered another (0-3600, default 0) */
+  wrapup_time: number;
+}
+
+export interface GroupInput {
+  /** Seconds between announcements (0: only on entry; 15-3600) */
+  announce_frequency?: number;
+  /** Tell waiting callers the estimated wait */
+  announce_holdtime?: boolean;
+  /** Tell waiting callers their position */
+  announce_position?: boolean;
+  /** What a waiting caller hears: music on hold or ringback */
+  hold?: "moh" | "ringback";
+  /** 1 to 32 of a-z, 0-9, '-' and '_'; the dialplan sends callers with Stasis(pbxagent-calls,group,ID) */
+  id?: string;
+  /** A caller does not join when every member is in one of these conditions (JOINEMPTY; a group with no member is always empty) */
+  join_empty?: string[];
+  /** Waiting callers leave (LEAVEEMPTY) when every member comes to be in one of these conditions */
+  leave_when_empty?: string[];
+  /** Callers waiting at most; more go to overflow (FULL); 0: no limit */
+  max_callers?: number;
+  /** Seconds a caller waits at most, then goes to overflow (TIMEOUT); 0: no limit */
+  max_wait?: number;
+  /** Members: static ones from the configuration, dynamic ones added through the API */
+  members?: MemberInput[];
+  /** Music-on-hold class (hold moh); empty: default */
+  moh_class?: string;
+  /** Display name */
+  name?: string;
+  /** Extensions and DIDs that reach the group (for display and the dialplan you write) */
+  numbers?: string[];
+  /** Where callers who leave unanswered (TIMEOUT, FULL, JOINEMPTY, LEAVEEMPTY) go on in the dialplan */
+  overflow?: DestinationInput;
+  /** Seconds before ringing again after a member did not answer (0-600, default 5) */
+  retry_delay?: number;
+  /** Offer calls to members already on a call (call waiting); off by default */
+  ring_in_use?: boolean;
+  /** Seconds a member rings before the call is offered to the next (1-600, default 15) */
+  ring_timeout?: number;
+  /** Callers who hang up within this many seconds are short abandons (0-600, default 5) */
+  short_abandon?: number;
+  /** Service-level goal in percent (1-100, default 80) */
+  sla_target?: number;
+  /** Seconds within which an answered call counts toward the service level (1-3600, default 20) */
+  sla_threshold?: number;
+  /** How callers are offered to members, with app_queue's meanings */
+  strategy?: "ringall" | "linear" | "rrmemory" | "leastrecent" | "fewestcalls" | "random";
+  /** When the configuration last changed */
+  updated_at?: string;
+  /** Seconds after a call before the member is offered another (0-3600, default 0) */
+  wrapup_time?: number;
+}
+
+export interface GroupList {
+  /** The groups the caller may see, by id: every group for administrators and holders of manage_callcenter, else the groups the caller is a member of */
+  groups: GroupSummary[];
+  /** When the list was made */
+  server_time: string;
+}
+
+export interface GroupStats {
+  /** Hung up while waiting (short abandons included) */
+  abandoned: number;
+  /** Abandoned within sla_threshold seconds of joining */
+  abandoned_in_sla: number;
+  /** Answered by a member */
+  answered: number;
+  /** Answered within sla_threshold seconds of joining */
+  answered_in_sla: number;
+  /** Arithmetic mean talk time of completed calls */
+  average_talk_seconds: number;
+  /** Arithmetic mean wait of answered callers (wait_seconds ÷ answered) */
+  average_wait_seconds: number;
+  /** Answered calls that ended */
+  completed: number;
+  /** The day (YYYY-MM-DD, the daemon's time zone) */
+  day: string;
+  /** The group */
+  group_id: string;
+  /** Left because no member could take calls (LEAVEEMPTY) */
+  left_empty: number;
+  /** The longest wait of any caller (answered or not) */
+  longest_wait_seconds: number;
+  /** Callers who arrived: joined or were refused (full, join-empty) */
+  received: number;
+  /** Not let in (FULL, JOINEMPTY) */
+  refused: number;
+  /** 100 × answered_in_sla ÷ answered (app_queue's ServiceLevelPerf); 0 with nothing answered */
+  service_level: number;
+  /** 100 × (answered_in_sla + abandoned_in_sla) ÷ (answered + abandoned) (app_queue's ServiceLevelPerf2) */
+  service_level_abandons: number;
+  /** Abandons within the group's short_abandon seconds */
+  short_abandoned: number;
+  /** Sum of completed calls' talk times */
+  talk_seconds: number;
+  /** Left after max_wait (TIMEOUT) */
+  timed_out: number;
+  /** Sum of answered callers' waits (for averages over any span) */
+  wait_seconds: number;
+}
+
+export interface GroupSummary {
+  /** Answered calls going on now */
+  active: number;
+  /** Seconds between announcements (0: only on entry; 15-3600) */
+  announce_frequency: number;
+  /** Tell waiting callers the estimated wait */
+  announce_holdtime: boolean;
+  /** Tell waiting callers their position */
+  announce_position: boolean;
+  /** Members who can be offered a call now (state available) */
+  available: number;
+  /** What a waiting caller hears: music on hold or ringback */
+  hold: "moh" | "ringback";
+  /** 1 to 32 of a-z, 0-9, '-' and '_'; the dialplan sends callers with Stasis(pbxagent-calls,group,ID) */
+  id: string;
+  /** A caller does not join when every member is in one of these conditions (JOINEMPTY; a group with no member is always empty) */
+  join_empty: string[];
+  /** Waiting callers leave (LEAVEEMPTY) when every member comes to be in one of these conditions */
+  leave_when_empty: string[];
+  /** How long the first caller in line has waited (0: nobody waits) */
+  longest_wait_seconds: number;
+  /** Callers waiting at most; more go to overflow (FULL); 0: no limit */
+  max_callers: number;
+  /** Seconds a caller waits at most, then goes to overflow (TIMEOUT); 0: no limit */
+  max_wait: number;
+  /** The caller as a member of the group (absent: not a member) */
+  me?: MemberView;
+  /** Members: static ones from the configuration, dynamic ones added through the API */
+  members: Member[];
+  /** Music-on-hold class (hold moh); empty: default */
+  moh_class?: string;
+  /** Display name */
+  name: string;
+  /** Extensions and DIDs that reach the group (for display and the dialplan you write) */
+  numbers: string[];
+  /** Where callers who leave unanswered (TIMEOUT, FULL, JOINEMPTY, LEAVEEMPTY) go on in the dialplan */
+  overflow: Destination;
+  /** Seconds before ringing again after a member did not answer (0-600, default 5) */
+  retry_delay: number;
+  /** Offer calls to members already on a call (call waiting); off by default */
+  ring_in_use: boolean;
+  /** Seconds a member rings before the call is offered to the next (1-600, default 15) */
+  ring_timeout: number;
+  /** Callers who hang up within this many seconds are short abandons (0-600, default 5) */
+  short_abandon: number;
+  /** Service-level goal in percent (1-100, default 80) */
+  sla_target: number;
+  /** Seconds within which an answered call counts toward the service level (1-3600, default 20) */
+  sla_threshold: number;
+  /** How callers are offered to members, with app_queue's meanings */
+  strategy: "ringall" | "linear" | "rrmemory" | "leastrecent" | "fewestcalls" | "random";
+  /** When the configuration last changed */
+  updated_at: string;
+  /** Callers waiting now */
+  waiting: number;
+  /** Seconds after a call before the member is offered another (0-3600, default 0) */
+  wrapup_time: number;
+}
+
+export interface GroupView {
+  /** The group's answered calls, until they end */
+  active: ActiveView[];
+  /** The group's configuration */
+  group: Group;
+  /** The members with their live state, in the group's order (static as configured, then dynamic by joining time) */
+  members: MemberView[];
+  /** When the view was made (wait_seconds and talk_seconds are as of then) */
+  server_time: string;
+  /** The callers waiting, first in line first */
+  waiting: WaitingView[];
+}
+
 export interface HTTPAnswer {
   /** What CURL() returns: the name, or nothing */
   body: string;
@@ -1926,6 +2449,17 @@ export interface InputInput {
   role?: string;
   /** Signs in; unique regardless of case */
   username?: string;
+}
+
+export interface JoinRequestInput {
+  /** Join paused (with reason) */
+  paused?: boolean;
+  /** 0 to 100; members with a lower penalty are offered calls first */
+  penalty?: number;
+  /** Why paused: up to 64 characters, no '|' nor control characters */
+  reason?: string;
+  /** The user to add; empty or me: the caller (another user needs the ability manage_callcenter) */
+  user_id?: string;
 }
 
 export interface Lead {
@@ -2081,6 +2615,62 @@ export interface MePatchInput {
   password?: string | null;
 }
 
+export interface Member {
+  /** Joined through the API (kept across restarts); false: configured by an administrator */
+  dynamic: boolean;
+  /** When the member was added */
+  joined_at: string;
+  /** 0 to 100; members with a lower penalty are offered calls first, higher penalties only when no lower one is available */
+  penalty: number;
+  /** The member's user id */
+  user_id: string;
+}
+
+export interface MemberInput {
+  /** Joined through the API (kept across restarts); false: configured by an administrator */
+  dynamic?: boolean;
+  /** When the member was added */
+  joined_at?: string;
+  /** 0 to 100; members with a lower penalty are offered calls first, higher penalties only when no lower one is available */
+  penalty?: number;
+  /** The member's user id */
+  user_id?: string;
+}
+
+export interface MemberList {
+  /** The members with their live state */
+  members: MemberView[];
+}
+
+export interface MemberView {
+  /** Calls of this group the member answered today */
+  calls_taken: number;
+  /** Joined through the API (kept across restarts); false: configured by an administrator */
+  dynamic: boolean;
+  /** The member's first extension */
+  extension?: string;
+  /** When the member was added */
+  joined_at: string;
+  /** When the member's last call of this group ended */
+  last_call_at?: string;
+  /** The member's display name */
+  name: string;
+  /** Why: what the member or supervisor gave, or dnd when do-not-disturb paused them */
+  pause_reason?: string;
+  /** The member is paused in this group */
+  paused: boolean;
+  /** Since when the member is paused */
+  paused_at?: string;
+  /** 0 to 100; members with a lower penalty are offered calls first, higher penalties only when no lower one is available */
+  penalty: number;
+  /** What the member is doing: offline > paused > dnd > talking > ringing > wrapup > away > available */
+  state: "available" | "offline" | "talking" | "ringing" | "wrapup" | "paused" | "dnd" | "away";
+  /** When the state last changed */
+  state_since: string;
+  /** The member's user id */
+  user_id: string;
+}
+
 export interface Message {
   /** The sender client's id for the message (idempotent retries) */
   client_id?: string;
@@ -2166,6 +2756,13 @@ export interface Page {
   entries: Entry[];
   /** Pass as cursor to get the next (older) page; absent on the last page */
   next_cursor?: string;
+}
+
+export interface PauseRequestInput {
+  /** true pauses, false unpauses */
+  paused: boolean | null;
+  /** Why paused: up to 64 characters, no '|' nor control characters (kept in the pause statistics and the queue_log) */
+  reason?: string;
 }
 
 export interface Pending {
@@ -2697,6 +3294,25 @@ export interface View {
   updated_at: string;
   /** Conditions an administrator should look at */
   warnings?: string[];
+}
+
+export interface WaitingView {
+  /** The caller's name, from caller ID or the directory */
+  caller_name?: string;
+  /** The caller's number */
+  caller_number: string;
+  /** When the caller joined the group */
+  entered_at: string;
+  /** The group */
+  group_id: string;
+  /** The caller's id (Asterisk channel id; the queue_log callid) */
+  id: string;
+  /** 1 is next */
+  position: number;
+  /** Ids of the members the call is offered to now */
+  ringing: string[];
+  /** How long the caller has waited, at server_time (clients add the time since) */
+  wait_seconds: number;
 }
 
 export interface AppCreated {

@@ -761,6 +761,276 @@ export class PbxAgentPresence {
   live(options = {}) { return new PbxAgentPresenceLive(this.#api, options); }
 }
 
+/**
+ * An event of a call group live view (PbxAgentCallGroupLive): its type is
+ * the events socket's (callgroup_call_waiting, callgroup_call_answered,
+ * callgroup_call_abandoned, callgroup_call_left, callgroup_call_completed,
+ * member_state, callgroup_updated, callgroup_deleted) or change, tick,
+ * ready, resync, state, error.
+ */
+export class PbxAgentCallGroupEvent extends Event {
+  constructor(type, { view, call, member, seq, error, state } = {}) {
+    super(type);
+    /** The view after the change: {group, members, waiting, active, deleted}. */
+    this.view = view;
+    /** The call a callgroup_call_* event is about (waiting or answered, as the event carried it). */
+    this.call = call;
+    /** The member a member_state event is about (removed: left the group). */
+    this.member = member;
+    /** The sequence number of the socket event (0 for change, tick, ready, resync...). */
+    this.seq = seq || 0;
+    /** The error of an error event. */
+    this.error = error;
+    /** The socket's state of a state event: connecting, open or closed. */
+    this.state = state;
+  }
+}
+
+/** The events after which a group's caller no longer waits. */
+const callGroupLeft = new Set(['callgroup_call_answered', 'callgroup_call_abandoned', 'callgroup_call_left']);
+
+/**
+ * A live view of one call group (PbxAgentCallGroups.live(id)): GET
+ * /api/v1/callgroups/{id} (the group, its members with their state, the
+ * callers waiting, the answered calls) kept current by the events
+ * socket's topic callgroups, as the other live views (the list after the
+ * subscription holds, the events meanwhile held and applied after it; a
+ * resync loads it again). Waits and talk times tick: every tickMs the
+ * waiting callers' wait_seconds and the calls' talk_seconds are worked
+ * out again from entered_at and answered_at on the server's clock (the
+ * offset to it measured at each load) and a tick event is dispatched.
+ */
+export class PbxAgentCallGroupLive extends LiveView {
+  #api;
+  #id;
+  #now;
+  #offset = 0; // server clock − local clock, ms
+  #group = null;
+  #deleted = false;
+  #members = new Map();
+  #waiting = new Map();
+  #active = new Map();
+  #ended = new Set(); // ids of callers gone (answered calls ended, callers left), the last endedMemory
+  #ticker = null;
+
+  constructor(api, id, { tickMs = 1000, now, retryMs = 3000, ...socket } = {}) {
+    super('callgroups', retryMs);
+    if (!id) throw new TypeError('callgroups.live: a group id is required');
+    this.#api = api;
+    this.#id = String(id);
+    this.#now = typeof now === 'function' ? now : () => Date.now();
+    this._start(api, socket);
+    if (tickMs > 0) this.#ticker = setInterval(() => this.tick(), tickMs);
+  }
+
+  /** The group's id. */
+  get id() { return this.#id; }
+
+  /** The group's configuration (null until loaded). */
+  get group() { return this.#group; }
+
+  /** Whether the group was deleted (callgroup_deleted). */
+  get deleted() { return this.#deleted; }
+
+  /** The members with their live state, in the group's order (those who joined later last). */
+  get members() { return [...this.#members.values()]; }
+
+  /** The callers waiting, first in line first, each with wait_seconds as of now. */
+  get waiting() {
+    const now = this.#serverNow();
+    return [...this.#waiting.values()].sort((a, b) => a.position - b.position)
+      .map((c) => ({ ...c, wait_seconds: since(c.entered_at, now) }));
+  }
+
+  /** The answered calls, each with talk_seconds as of now. */
+  get active() {
+    const now = this.#serverNow();
+    return [...this.#active.values()].map((c) => ({ ...c, talk_seconds: since(c.answered_at, now) }));
+  }
+
+  /** The whole view: {group, members, waiting, active, deleted}. */
+  get view() { return { group: this.#group, members: this.members, waiting: this.waiting, active: this.active, deleted: this.#deleted }; }
+
+  /** One member by user id, or undefined. */
+  member(userId) { return this.#members.get(userId); }
+
+  /** How long a caller (or a call's entered_at) has waited, in seconds, as of now on the server's clock. */
+  waitSeconds(call) { return since(call && call.entered_at, this.#serverNow()); }
+
+  /** Works the waits out again and dispatches tick (the timer calls it every tickMs). */
+  tick() {
+    if (this.#group && (this.#waiting.size || this.#active.size)) this._emit('tick');
+  }
+
+  close() {
+    clearInterval(this.#ticker);
+    super.close();
+  }
+
+  #serverNow() { return this.#now() + this.#offset; }
+
+  #forget(id) {
+    this.#ended.add(id);
+    if (this.#ended.size > endedMemory) this.#ended.delete(this.#ended.values().next().value);
+  }
+
+  #renumber() {
+    [...this.#waiting.values()].sort((a, b) => a.position - b.position).forEach((c, i) => { c.position = i + 1; });
+  }
+
+  _items() { return this.view; }
+
+  _event(type, init) { return new PbxAgentCallGroupEvent(type, { view: this.view, ...init }); }
+
+  async _fetch() {
+    const t0 = this.#now();
+    const v = await this.#api.getCallGroup({ id: this.#id });
+    return { v, local: (t0 + this.#now()) / 2 };
+  }
+
+  _rebuild({ v, local }, held) {
+    const st = Date.parse(v.server_time);
+    if (!Number.isNaN(st)) this.#offset = st - local;
+    this.#group = v.group;
+    this.#deleted = false;
+    this.#members = new Map((v.members || []).map((m) => [m.user_id, { ...m }]));
+    this.#waiting = new Map((v.waiting || []).filter((c) => !this.#ended.has(c.id)).map((c) => [c.id, { ...c }]));
+    this.#active = new Map((v.active || []).filter((c) => !this.#ended.has(c.id)).map((c) => [c.id, { ...c }]));
+    return held;
+  }
+
+  _apply(e) {
+    const d = e.data || {};
+    const seq = e.seq;
+    switch (e.type) {
+      case 'callgroup_updated':
+        if (d.id !== this.#id) return;
+        this.#group = d;
+        this.#deleted = false;
+        break;
+      case 'callgroup_deleted':
+        if (d.id !== this.#id) return;
+        this.#deleted = true;
+        this.#members.clear();
+        this.#waiting.clear();
+        this.#active.clear();
+        break;
+      case 'member_state': {
+        if (d.group_id !== this.#id || !d.user_id) return;
+        const { group_id: _g, removed, ...m } = d;
+        if (removed) this.#members.delete(d.user_id);
+        else this.#members.set(d.user_id, m);
+        this._emit(e.type, { member: d, seq });
+        this._emit('change', { seq });
+        return;
+      }
+      case 'callgroup_call_waiting':
+        if (d.group_id !== this.#id || !d.id || this.#ended.has(d.id)) return;
+        this.#waiting.set(d.id, { ...d });
+        break;
+      case 'callgroup_call_answered':
+      case 'callgroup_call_abandoned':
+      case 'callgroup_call_left':
+      case 'callgroup_call_completed':
+        if (d.group_id !== this.#id || !d.id || this.#ended.has(d.id)) return;
+        if (callGroupLeft.has(e.type)) {
+          this.#waiting.delete(d.id);
+          this.#renumber();
+        }
+        if (e.type === 'callgroup_call_answered') this.#active.set(d.id, { ...d });
+        else {
+          this.#active.delete(d.id);
+          this.#forget(d.id);
+        }
+        break;
+      default:
+        return;
+    }
+    this._emit(e.type, { call: e.type.startsWith('callgroup_call_') ? d : undefined, seq });
+    this._emit('change', { seq });
+  }
+}
+
+/** Seconds from an RFC 3339 time to now (ms), never negative; 0 without a time. */
+function since(t, now) {
+  const at = Date.parse(t);
+  if (Number.isNaN(at)) return 0;
+  return Math.max(0, Math.round(now - at) / 1000);
+}
+
+/**
+ * The call groups module (PbxAgent.callgroups): short methods over the
+ * generated call groups operations (docs/callgroups.md) and live(id), a
+ * view of one group kept current by the events socket. Without the
+ * ability manage_callcenter a user joins, leaves and pauses only
+ * themself ('me'); administrators create, change and delete groups.
+ */
+export class PbxAgentCallGroups {
+  #api;
+
+  constructor(api) { this.#api = api; }
+
+  /** The groups the caller may see, with their counts and the caller's own membership (listCallGroups); resolves with the array. */
+  async list() { return (await this.#api.listCallGroups()).groups || []; }
+
+  /** One group: configuration, members, waiting and answered calls (getCallGroup). */
+  get(id) { return this.#api.getCallGroup({ id }); }
+
+  /** Creates a group (createCallGroup; administrators). */
+  create(group) { return this.#api.createCallGroup({}, group); }
+
+  /** Replaces a group's configuration and static members (updateCallGroup; administrators). */
+  update(id, group) { return this.#api.updateCallGroup({ id }, group); }
+
+  /** Deletes a group (deleteCallGroup; administrators). */
+  remove(id) { return this.#api.deleteCallGroup({ id }); }
+
+  /** A group's members with their live state (listCallGroupMembers); resolves with the array. */
+  async members(id) { return (await this.#api.listCallGroupMembers({ id })).members || []; }
+
+  /** Joins a group (user: another user, with manage_callcenter), optionally paused with a reason (addCallGroupMember). */
+  join(id, { user, penalty, paused, reason } = {}) {
+    return this.#api.addCallGroupMember({ id }, { user_id: user, penalty, paused, reason });
+  }
+
+  /** Leaves a group (user: another member, with manage_callcenter) (removeCallGroupMember). */
+  leave(id, { user = 'me' } = {}) { return this.#api.removeCallGroupMember({ id, user }); }
+
+  /** Pauses oneself (or user, with manage_callcenter) in a group, with an optional reason (pauseCallGroupMember). */
+  pause(id, reason, { user = 'me' } = {}) { return this.#api.pauseCallGroupMember({ id, user }, { paused: true, reason: reason || undefined }); }
+
+  /** Unpauses oneself (or user, with manage_callcenter) in a group (pauseCallGroupMember). */
+  unpause(id, { user = 'me' } = {}) { return this.#api.pauseCallGroupMember({ id, user }, { paused: false }); }
+
+  /** Pauses oneself in every group one is a member of (pauseMeInCallGroups); resolves with the memberships. */
+  async pauseAll(reason) { return (await this.#api.pauseMeInCallGroups({}, { paused: true, reason: reason || undefined })).members || []; }
+
+  /** Unpauses oneself in every group (pauseMeInCallGroups); resolves with the memberships. */
+  async unpauseAll() { return (await this.#api.pauseMeInCallGroups({}, { paused: false })).members || []; }
+
+  /** A group's waiting and answered calls (listCallGroupCalls). */
+  calls(id) { return this.#api.listCallGroupCalls({ id }); }
+
+  /** A group's statistics over one day (getCallGroupStats; day: YYYY-MM-DD, default today; ability manage_callcenter). */
+  stats(id, { day } = {}) { return this.#api.getCallGroupStats({ id, day }); }
+
+  /** Members' statistics over one day (getCallGroupAgentStats: day, group, user ('me')); resolves with the array. */
+  async agentStats({ day, group, user } = {}) { return (await this.#api.getCallGroupAgentStats({ day, group, user })).items || []; }
+
+  /**
+   * A live view of group id: loads GET /api/v1/callgroups/{id} and follows
+   * the events socket (topic callgroups); waits tick every tickMs
+   * (default 1000; 0: only on tick()); close() stops it.
+   * @param {string} id
+   * @param {{tickMs?: number, now?: () => number, retryMs?: number, WebSocket?: any, minBackoffMs?: number, maxBackoffMs?: number}} [options]
+   * @returns {PbxAgentCallGroupLive}
+   */
+  live(id, options = {}) { return new PbxAgentCallGroupLive(this.#api, id, options); }
+
+  /** The events socket on topic callgroups (events() with topics ['callgroups']). */
+  listen(options = {}) { return this.#api.events({ ...options, topics: ['callgroups'] }); }
+}
+
 /** A client of the pbxagent API. */
 export class PbxAgent {
   #base;
@@ -771,6 +1041,7 @@ export class PbxAgent {
   #calls;
   #chat;
   #presence;
+  #callgroups;
 
   /**
    * @param {{baseUrl?: string, token?: string, fetch?: typeof fetch}} [options]
@@ -801,6 +1072,9 @@ export class PbxAgent {
 
   /** The presence module: one's state, the roster, the location and live views (one per client). */
   get presence() { return this.#presence || (this.#presence = new PbxAgentPresence(this)); }
+
+  /** The call groups module: groups, joining, pausing and live views of a group (one per client). */
+  get callgroups() { return this.#callgroups || (this.#callgroups = new PbxAgentCallGroups(this)); }
 
   /** The absolute URL of path with query (arrays repeat the key; undefined and null are left out). */
   url(path, query = {}) {
@@ -1143,6 +1417,117 @@ export class PbxAgent {
    */
   getCalleridTest(params = {}, body = undefined, init = undefined) {
     return this.call("getCalleridTest", "GET", "/api/v1/callerid/test", { q: ["number", "current_name"], r: ["number"] }, params, body, init);
+  }
+
+  /**
+   * The call groups the caller may see, with what is going on in each
+   * GET /api/v1/callgroups
+   */
+  listCallGroups(params = {}, body = undefined, init = undefined) {
+    return this.call("listCallGroups", "GET", "/api/v1/callgroups", {  }, params, body, init);
+  }
+
+  /**
+   * Create a call group (administrators)
+   * POST /api/v1/callgroups
+   */
+  createCallGroup(params = {}, body = undefined, init = undefined) {
+    return this.call("createCallGroup", "POST", "/api/v1/callgroups", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Members' statistics over one day
+   * GET /api/v1/callgroups/stats/agents
+   * @param params.day query parameter. The day, YYYY-MM-DD in the daemon's time zone (default today); days past `callgroups.stats_retention` read as zeros
+   * @param params.group query parameter. A group's id; absent: every group (the pause time is then the time paused in at least one group)
+   * @param params.user query parameter. A member's user id, or `me`; absent: every member with the ability, else the caller
+   */
+  getCallGroupAgentStats(params = {}, body = undefined, init = undefined) {
+    return this.call("getCallGroupAgentStats", "GET", "/api/v1/callgroups/stats/agents", { q: ["day", "group", "user"] }, params, body, init);
+  }
+
+  /**
+   * A call group as its page and wallboard show it
+   * GET /api/v1/callgroups/{id}
+   * @param params.id path parameter. The group's id
+   */
+  getCallGroup(params = {}, body = undefined, init = undefined) {
+    return this.call("getCallGroup", "GET", "/api/v1/callgroups/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Replace a call group's configuration and static members (administrators)
+   * PUT /api/v1/callgroups/{id}
+   * @param params.id path parameter. The group's id
+   */
+  updateCallGroup(params = {}, body = undefined, init = undefined) {
+    return this.call("updateCallGroup", "PUT", "/api/v1/callgroups/{id}", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Delete a call group (administrators)
+   * DELETE /api/v1/callgroups/{id}
+   * @param params.id path parameter. The group's id
+   */
+  deleteCallGroup(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteCallGroup", "DELETE", "/api/v1/callgroups/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * A call group's waiting and answered calls
+   * GET /api/v1/callgroups/{id}/calls
+   * @param params.id path parameter. The group's id
+   */
+  listCallGroupCalls(params = {}, body = undefined, init = undefined) {
+    return this.call("listCallGroupCalls", "GET", "/api/v1/callgroups/{id}/calls", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * A call group's members with their live state
+   * GET /api/v1/callgroups/{id}/members
+   * @param params.id path parameter. The group's id
+   */
+  listCallGroupMembers(params = {}, body = undefined, init = undefined) {
+    return this.call("listCallGroupMembers", "GET", "/api/v1/callgroups/{id}/members", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Join a call group (or add a member, with manage_callcenter)
+   * POST /api/v1/callgroups/{id}/members
+   * @param params.id path parameter. The group's id
+   */
+  addCallGroupMember(params = {}, body = undefined, init = undefined) {
+    return this.call("addCallGroupMember", "POST", "/api/v1/callgroups/{id}/members", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Leave a call group (or remove a member, with manage_callcenter)
+   * DELETE /api/v1/callgroups/{id}/members/{user}
+   * @param params.id path parameter. The group's id
+   * @param params.user path parameter. The member's user id, or me (another user than the caller needs manage_callcenter)
+   */
+  removeCallGroupMember(params = {}, body = undefined, init = undefined) {
+    return this.call("removeCallGroupMember", "DELETE", "/api/v1/callgroups/{id}/members/{user}", { p: ["id", "user"] }, params, body, init);
+  }
+
+  /**
+   * Pause or unpause a member in a call group
+   * PUT /api/v1/callgroups/{id}/members/{user}/pause
+   * @param params.id path parameter. The group's id
+   * @param params.user path parameter. The member's user id, or me (another user than the caller needs manage_callcenter)
+   */
+  pauseCallGroupMember(params = {}, body = undefined, init = undefined) {
+    return this.call("pauseCallGroupMember", "PUT", "/api/v1/callgroups/{id}/members/{user}/pause", { p: ["id", "user"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * A call group's statistics over one day
+   * GET /api/v1/callgroups/{id}/stats
+   * @param params.id path parameter. The group's id
+   * @param params.day query parameter. The day, YYYY-MM-DD in the daemon's time zone (default today); days past `callgroups.stats_retention` read as zeros
+   */
+  getCallGroupStats(params = {}, body = undefined, init = undefined) {
+    return this.call("getCallGroupStats", "GET", "/api/v1/callgroups/{id}/stats", { p: ["id"], q: ["day"] }, params, body, init);
   }
 
   /**
@@ -2049,6 +2434,14 @@ export class PbxAgent {
    */
   patchUsersMe(params = {}, body = undefined, init = undefined) {
     return this.call("patchUsersMe", "PATCH", "/api/v1/users/me", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Pause or unpause oneself in every call group
+   * PUT /api/v1/users/me/callgroups/pause
+   */
+  pauseMeInCallGroups(params = {}, body = undefined, init = undefined) {
+    return this.call("pauseMeInCallGroups", "PUT", "/api/v1/users/me/callgroups/pause", { ct: "application/json" }, params, body, init);
   }
 
   /**

@@ -54,7 +54,7 @@ func (s *Server) AwaitChannel(ctx context.Context, id string, cond func(ChannelS
 	var last ChannelSnapshot
 	err := s.await(ctx, func() bool {
 		if c := s.channels[id]; c != nil {
-			last = c.control()
+			last = s.controlOf(c)
 		} else if g, ok := s.gone[id]; ok {
 			last = g
 		} else {

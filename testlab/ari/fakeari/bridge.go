@@ -267,3 +267,37 @@ func (s *Server) BridgeIDs() []string {
 	sort.Strings(ids)
 	return ids
 }
+
+// controlOf is c's snapshot with what its bridge plays to it. Called
+// with mu.
+func (s *Server) controlOf(c *channel) ChannelSnapshot {
+	cs := c.control()
+	if b := s.bridges[c.bridge]; b != nil && b.moh {
+		cs.BridgeMOH, cs.BridgeMOHClass = true, b.mohClass
+	}
+	return cs
+}
+
+// BridgeSnapshot is what Bridge reports about a bridge, including what an
+// ARI client cannot see directly (its music on hold).
+type BridgeSnapshot struct {
+	ID       string   `json:"id"`
+	Type     string   `json:"bridge_type"`
+	Channels []string `json:"channels"`
+	// MOH: bridges/{id}/moh plays music on hold to the bridge (until
+	// moh DELETE or the bridge's end).
+	MOH      bool   `json:"moh"`
+	MOHClass string `json:"moh_class,omitempty"`
+}
+
+// Bridge returns a snapshot of a bridge that exists now.
+func (s *Server) Bridge(id string) (BridgeSnapshot, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.bridges[id]
+	if b == nil {
+		return BridgeSnapshot{}, false
+	}
+	snap := b.snapshot()
+	return BridgeSnapshot{ID: b.id, Type: snap.BridgeType, Channels: snap.Channels, MOH: b.moh, MOHClass: b.mohClass}, true
+}

@@ -117,11 +117,28 @@ type ChannelSnapshot struct {
 	// RingIndicated: POST /channels/{id}/ring asked the channel to indicate
 	// ringing to its far end (ast_indicate AST_CONTROL_RINGING: 180
 	// Ringing on PJSIP), until ring DELETE or an answer.
-	RingIndicated bool   `json:"ring_indicated,omitempty"`
-	Machine       bool   `json:"machine"`
-	Destroyed     bool   `json:"destroyed"`
-	Cause         int    `json:"cause,omitempty"`
-	CauseTxt      string `json:"cause_txt,omitempty"`
+	RingIndicated bool `json:"ring_indicated,omitempty"`
+	// Ringback: POST /channels/{id}/ring on an answered channel. The
+	// channel driver refuses the indication once up (chan_pjsip.c
+	// chan_pjsip_indicate) and the core plays the ring tone in-band
+	// (main/channel.c indicate_data_internal: ast_playtones_start), until
+	// ring DELETE or a file played to the channel (main/file.c
+	// openstream_internal deactivates the generator).
+	Ringback bool `json:"ringback,omitempty"`
+	// BridgeMOH: the channel's bridge plays music on hold
+	// (bridges/{id}/moh): the bridge's Announcer channel plays it to every
+	// participant (res/res_stasis.c stasis_app_bridge_moh_channel). A
+	// channel an application adds to a holding bridge hears nothing of its
+	// own (res/stasis/stasis_bridge.c bridge_stasis_push: role
+	// holding_participant, idle_mode none), only the bridge's announcer
+	// (bridges/bridge_holding.c).
+	BridgeMOH bool `json:"bridge_moh,omitempty"`
+	// BridgeMOHClass is the class of that music.
+	BridgeMOHClass string `json:"bridge_moh_class,omitempty"`
+	Machine        bool   `json:"machine"`
+	Destroyed      bool   `json:"destroyed"`
+	Cause          int    `json:"cause,omitempty"`
+	CauseTxt       string `json:"cause_txt,omitempty"`
 }
 
 func (c *channel) control() ChannelSnapshot {
@@ -133,7 +150,7 @@ func (c *channel) control() ChannelSnapshot {
 		Caller: c.caller, Connected: c.connected, Dialplan: c.dp,
 		Variables: v, Bridge: c.bridge, MOH: c.mohOn, MOHClass: c.moh, Hold: c.hold, PhoneHold: c.phoneHold,
 		Muted: c.muted, DTMFSent: c.dtmfSent, DTMFHeard: c.heard, Redirect: c.redirected,
-		Label: c.label, RingIndicated: c.ringing && c.state != ari.StateUp,
+		Label: c.label, RingIndicated: c.ringing && c.state != ari.StateUp, Ringback: c.ringing && c.state == ari.StateUp,
 		Machine: c.plan.Machine, Destroyed: c.destroyed,
 	}
 	if c.refer != nil {
@@ -151,7 +168,7 @@ func (s *Server) Channel(id string) (ChannelSnapshot, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.channels[id]; c != nil {
-		return c.control(), true
+		return s.controlOf(c), true
 	}
 	cs, ok := s.gone[id]
 	return cs, ok
@@ -163,7 +180,7 @@ func (s *Server) Channels() []ChannelSnapshot {
 	defer s.mu.Unlock()
 	out := make([]ChannelSnapshot, 0, len(s.channels))
 	for _, c := range s.channels {
-		out = append(out, c.control())
+		out = append(out, s.controlOf(c))
 	}
 	return out
 }
@@ -308,7 +325,7 @@ func (s *Server) hangupLocked(c *channel, cause int, how hangupHow) {
 	for _, a := range s.apps {
 		delete(a.channels, c.id)
 	}
-	s.gone[c.id] = c.control()
+	s.gone[c.id] = s.controlOf(c)
 	s.goneOrder = append(s.goneOrder, c.id)
 	if len(s.goneOrder) > s.history {
 		delete(s.gone, s.goneOrder[0])

@@ -83,6 +83,13 @@ func (s *Server) playStepLocked(p *playback, first bool) {
 		return
 	}
 	p.state = "playing"
+	if kind, id, _ := strings.Cut(p.target, ":"); kind == "channel" {
+		if c := s.channels[id]; c != nil && c.state == ari.StateUp {
+			// A file played to the channel deactivates its generator: an
+			// in-band ring tone stops (main/file.c openstream_internal).
+			c.ringing = false
+		}
+	}
 	if first {
 		s.emit(s.appsForTarget(p.target), &ari.PlaybackStarted{Header: ari.Header{Type: "PlaybackStarted"}, Playback: p.snapshot()})
 	} else {

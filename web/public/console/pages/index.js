@@ -5,6 +5,7 @@ import phonebook from './phonebook.js';
 import calls from './calls.js';
 import presence from './presence.js';
 import chat from './chat.js';
+import callgroups from './callgroups.js';
 import sources from './sources.js';
 import phones from './phones.js';
 import callerid from './callerid.js';
@@ -14,4 +15,4 @@ import apps from './apps.js';
 import cors from './cors.js';
 import audit from './audit.js';
 
-export default [phonebook, calls, presence, chat, sources, phones, callerid, campaigns, users, apps, cors, audit];
+export default [phonebook, calls, presence, chat, callgroups, sources, phones, callerid, campaigns, users, apps, cors, audit];
