@@ -402,6 +402,7 @@ func (a *ACD) CallEnded(ctx context.Context, offerID string, by Party) {
 		t := a.tallyLocked(g, o.user, a.today(now))
 		end := now
 		t.Last = &end
+		t.Completed++
 		a.saveTallyLocked(g, o.user)
 		if g.cfg.WrapUp > 0 {
 			a.wrapUpLocked(u, o.user, now.Add(time.Duration(g.cfg.WrapUp)*time.Second))

@@ -54,11 +54,14 @@ type memory struct {
 }
 
 // tally is a member's calls of a group on Day (local date): Calls
-// answered, Last ended. Another day reads as zero and never.
+// answered (calls_taken), Completed ended (fewestcalls, as app_queue counts
+// calls when they end), Last ended (leastrecent). Another day reads as zero
+// and never.
 type tally struct {
-	Day   string     `json:"day"`
-	Calls int        `json:"calls"`
-	Last  *time.Time `json:"last,omitempty"`
+	Day       string     `json:"day"`
+	Calls     int        `json:"calls"`
+	Completed int        `json:"completed,omitempty"`
+	Last      *time.Time `json:"last,omitempty"`
 }
 
 // pauseRec is a member's pause in a group, kept under "p/<group>/<user>".

@@ -69,7 +69,7 @@ func (a *ACD) pickLocked(g *group, cands []int, now time.Time) []int {
 		for _, i := range cands {
 			n := 0
 			if t := g.memory.Tally[ms[i].UserID]; t != nil && t.Day == day {
-				n = t.Calls
+				n = t.Completed
 			}
 			if best < 0 || n < bestN {
 				best, bestN = i, n
