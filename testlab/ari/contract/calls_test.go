@@ -72,7 +72,20 @@ func TestCallControl(t *testing.T) {
 						t.Errorf("%s: %v", name, err)
 					}
 				}
-				if v, err := ch.GetVariable(ctx, a, "PBX_CALL_ID"); err != nil || v != "call-1" {
+				// Asterisk sets a variable on the channel's own thread
+				// (res/stasis/control.c stasis_app_control_set_channel_var:
+				// stasis_app_send_command_async) and answers 204 before
+				// it is set, while a GET reads the channel at once: a read
+				// right after a set may miss it, so read until it shows.
+				var v string
+				var err error
+				for deadline := time.Now().Add(5 * time.Second); ; {
+					if v, err = ch.GetVariable(ctx, a, "PBX_CALL_ID"); (err == nil && v == "call-1") || time.Now().After(deadline) {
+						break
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				if err != nil || v != "call-1" {
 					t.Errorf("get var %q %v", v, err)
 				}
 				// ast_ari_channels_send_dtmf
