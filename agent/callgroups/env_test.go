@@ -4,65 +4,21 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pbxagent/pbxagent/testlab/memkv"
+
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
-// memKV is an in-memory KV.
-type memKV struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
+// memKV is the shared in-memory KV (testlab/memkv).
+type memKV = memkv.KV
 
-func newKV() *memKV { return &memKV{m: map[string][]byte{}} }
-
-func (k *memKV) Get(_ context.Context, key string) ([]byte, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.m[key]
-	if !ok {
-		return nil, fmt.Errorf("no %s", key)
-	}
-	return v, nil
-}
-
-func (k *memKV) Put(_ context.Context, key string, val []byte) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.m[key] = slices.Clone(val)
-	return nil
-}
-
-func (k *memKV) Delete(_ context.Context, key string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.m, key)
-	return nil
-}
-
-func (k *memKV) List(_ context.Context, fn func(string, []byte) error) error {
-	k.mu.Lock()
-	keys := make([]string, 0, len(k.m))
-	for key := range k.m {
-		keys = append(keys, key)
-	}
-	k.mu.Unlock()
-	sort.Strings(keys)
-	for _, key := range keys {
-		v, _ := k.Get(context.Background(), key)
-		if err := fn(key, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func newKV() *memKV { return memkv.New() }
 
 // dir is a fixed directory: users u1…uN named "User N", extension 10N.
 type dir map[string]User

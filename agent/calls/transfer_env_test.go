@@ -4,9 +4,10 @@ import (
 	"context"
 	"runtime"
 	"slices"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/pbxagent/pbxagent/testlab/memkv"
 
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 )
@@ -47,54 +48,10 @@ func (r *recorder) awaitTransfer(t testing.TB, typ, id string) Transfer {
 	}
 }
 
-// memKV is an in-memory TransferStore shared by two engines (two runs of
-// pbxagent over one store).
-type memKV struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
+// memKV is the shared in-memory KV (testlab/memkv).
+type memKV = memkv.KV
 
-func newMemKV() *memKV { return &memKV{m: map[string][]byte{}} }
-
-func (k *memKV) Put(_ context.Context, key string, val []byte) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.m[key] = slices.Clone(val)
-	return nil
-}
-
-func (k *memKV) Delete(_ context.Context, key string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.m, key)
-	return nil
-}
-
-func (k *memKV) List(_ context.Context, fn func(string, []byte) error) error {
-	k.mu.Lock()
-	keys := make([]string, 0, len(k.m))
-	for key := range k.m {
-		keys = append(keys, key)
-	}
-	vals := make(map[string][]byte, len(k.m))
-	for key, v := range k.m {
-		vals[key] = v
-	}
-	k.mu.Unlock()
-	slices.Sort(keys)
-	for _, key := range keys {
-		if err := fn(key, vals[key]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (k *memKV) len() int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return len(k.m)
-}
+func newMemKV() *memKV { return memkv.New() }
 
 var u1 = Viewer{UserID: "u1"}
 
@@ -497,7 +454,7 @@ func TestTransferRelease(t *testing.T) {
 			t.Errorf("%s of a transferred call hung up by Release", ch)
 		}
 	}
-	if kv.len() != 1 {
-		t.Errorf("%d records after Release, want the transferred call's", kv.len())
+	if kv.Len() != 1 {
+		t.Errorf("%d records after Release, want the transferred call's", kv.Len())
 	}
 }

@@ -143,8 +143,8 @@ func TestTransferAcrossRestart(t *testing.T) {
 		kv := newMemKV()
 		e := newEnv(t, WithTransferStore(kv))
 		c, tr := e.consulting()
-		if kv.len() != 1 {
-			t.Fatalf("%d records during the consultation", kv.len())
+		if kv.Len() != 1 {
+			t.Fatalf("%d records during the consultation", kv.Len())
 		}
 		e.kill() // a crash: nothing is hung up
 		e.attach(WithTransferStore(kv))
@@ -157,12 +157,12 @@ func TestTransferAcrossRestart(t *testing.T) {
 		if far, _ := e.srv.Channel(c.ID + "-far"); far.Hold || far.MOH {
 			t.Errorf("transferee still on hold: %+v", far)
 		}
-		if kv.len() != 1 {
-			t.Errorf("%d records while the pair talks, want 1", kv.len())
+		if kv.Len() != 1 {
+			t.Errorf("%d records while the pair talks, want 1", kv.Len())
 		}
 		e.pairEnds(c, tr)
-		if kv.len() != 0 {
-			t.Errorf("%d records left", kv.len())
+		if kv.Len() != 0 {
+			t.Errorf("%d records left", kv.Len())
 		}
 	})
 	t.Run("ringing: cleaned up by the next run", func(t *testing.T) {
@@ -181,8 +181,8 @@ func TestTransferAcrossRestart(t *testing.T) {
 			e.awaitChannel(ch, "hung up", destroyed)
 		}
 		e.noBridges()
-		if kv.len() != 0 {
-			t.Errorf("%d records left", kv.len())
+		if kv.Len() != 0 {
+			t.Errorf("%d records left", kv.Len())
 		}
 	})
 }

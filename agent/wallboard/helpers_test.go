@@ -6,12 +6,12 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/pbxagent/pbxagent/testlab/memkv"
 
 	"github.com/pbxagent/pbxagent/agent/callgroups"
 	"github.com/pbxagent/pbxagent/agent/httpx"
@@ -21,57 +21,10 @@ import (
 
 var errNoKey = errors.New("not found")
 
-// memKV is a KV in memory.
-type memKV struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
+// memKV is the shared in-memory KV (testlab/memkv).
+type memKV = memkv.KV
 
-func newMemKV() *memKV { return &memKV{m: map[string][]byte{}} }
-
-func (k *memKV) Get(_ context.Context, key string) ([]byte, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.m[key]
-	if !ok {
-		return nil, errNoKey
-	}
-	return slices.Clone(v), nil
-}
-
-func (k *memKV) Put(_ context.Context, key string, val []byte) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.m[key] = slices.Clone(val)
-	return nil
-}
-
-func (k *memKV) Delete(_ context.Context, key string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.m, key)
-	return nil
-}
-
-func (k *memKV) List(_ context.Context, fn func(string, []byte) error) error {
-	k.mu.Lock()
-	keys := make([]string, 0, len(k.m))
-	for key := range k.m {
-		keys = append(keys, key)
-	}
-	sort.Strings(keys)
-	vals := make([][]byte, len(keys))
-	for i, key := range keys {
-		vals[i] = k.m[key]
-	}
-	k.mu.Unlock()
-	for i, key := range keys {
-		if err := fn(key, vals[i]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func newMemKV() *memKV { return memkv.New() }
 
 // dir is a Directory of fixed people.
 type dir map[string]Person

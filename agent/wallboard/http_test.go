@@ -99,10 +99,13 @@ func TestTokenLifecycle(t *testing.T) {
 		t.Errorf("token info %v", got["token"])
 	}
 	_, list := r.do(t, "manager", "GET", "/api/v1/wallboards", "")
-	for k, v := range r.kv.m {
+	if err := r.kv.List(context.Background(), func(k string, v []byte) error {
 		if bytes.Contains(v, []byte(first)) {
 			t.Errorf("the store holds the token under %s", k)
 		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	if strings.Contains(fmt.Sprint(list), first) || strings.Contains(fmt.Sprint(got), first) {
 		t.Error("a listing shows the token")

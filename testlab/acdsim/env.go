@@ -1,67 +1,17 @@
 package acdsim
 
 import (
-	"context"
 	"fmt"
-	"sort"
-	"sync"
+
+	"github.com/pbxagent/pbxagent/testlab/memkv"
 
 	"github.com/pbxagent/pbxagent/agent/callgroups"
-	"github.com/pbxagent/pbxagent/phonebook"
 )
 
-// memKV is an in-memory callgroups.KV (missing keys: phonebook.ErrNotFound,
-// as the daemon's store).
-type memKV struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
+// memKV is the shared in-memory KV (testlab/memkv).
+type memKV = memkv.KV
 
-func newMemKV() *memKV { return &memKV{m: map[string][]byte{}} }
-
-func (k *memKV) Get(_ context.Context, key string) ([]byte, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.m[key]
-	if !ok {
-		return nil, phonebook.ErrNotFound
-	}
-	return append([]byte(nil), v...), nil
-}
-
-func (k *memKV) Put(_ context.Context, key string, val []byte) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.m[key] = append([]byte(nil), val...)
-	return nil
-}
-
-func (k *memKV) Delete(_ context.Context, key string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.m, key)
-	return nil
-}
-
-func (k *memKV) List(ctx context.Context, fn func(string, []byte) error) error {
-	k.mu.Lock()
-	keys := make([]string, 0, len(k.m))
-	for key := range k.m {
-		keys = append(keys, key)
-	}
-	k.mu.Unlock()
-	sort.Strings(keys)
-	for _, key := range keys {
-		v, err := k.Get(ctx, key)
-		if err != nil {
-			continue
-		}
-		if err := fn(key, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func newMemKV() *memKV { return memkv.New() }
 
 // directory is the simulated users: u01…uNN, "Agent NN", extension 1NN.
 type directory map[string]callgroups.User

@@ -2,15 +2,13 @@ package stats
 
 import (
 	"context"
-	"sort"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/pbxagent/pbxagent/testlab/memkv"
+
 	"github.com/pbxagent/pbxagent/agent/callgroups"
 	"github.com/pbxagent/pbxagent/internal/clock"
-	"github.com/pbxagent/pbxagent/phonebook"
 )
 
 // zone is the daemon's time zone in the tests: not UTC, so that a day's
@@ -20,73 +18,10 @@ var zone = time.FixedZone("CET", 3600)
 // at is a time on 2026-12-DAY in zone.
 func at(day, h, m, s int) time.Time { return time.Date(2026, 12, day, h, m, s, 0, zone) }
 
-// memKV is an in-memory KV.
-type memKV struct {
-	mu   sync.Mutex
-	m    map[string][]byte
-	puts int
-}
+// memKV is the shared in-memory KV (testlab/memkv).
+type memKV = memkv.KV
 
-func newKV() *memKV { return &memKV{m: map[string][]byte{}} }
-
-func (k *memKV) Get(_ context.Context, key string) ([]byte, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.m[key]
-	if !ok {
-		return nil, phonebook.ErrNotFound
-	}
-	return v, nil
-}
-
-func (k *memKV) Put(_ context.Context, key string, val []byte) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.m[key] = append([]byte(nil), val...)
-	k.puts++
-	return nil
-}
-
-func (k *memKV) Delete(_ context.Context, key string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.m, key)
-	return nil
-}
-
-func (k *memKV) List(_ context.Context, fn func(string, []byte) error) error {
-	k.mu.Lock()
-	keys := make([]string, 0, len(k.m))
-	for key := range k.m {
-		keys = append(keys, key)
-	}
-	k.mu.Unlock()
-	sort.Strings(keys)
-	for _, key := range keys {
-		v, err := k.Get(context.Background(), key)
-		if err != nil {
-			continue
-		}
-		if err := fn(key, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// keysWith are the KV's keys starting with prefix.
-func (k *memKV) keysWith(prefix string) []string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	var out []string
-	for key := range k.m {
-		if strings.HasPrefix(key, prefix) {
-			out = append(out, key)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func newKV() *memKV { return memkv.New() }
 
 // rig is a store on a virtual clock over a memory KV.
 type rig struct {

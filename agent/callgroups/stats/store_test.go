@@ -314,7 +314,7 @@ func TestRestart(t *testing.T) {
 	if a := r.agent(t, "bob", "", at(8, 12, 0, 0)); a.PauseSeconds != 7200 {
 		t.Errorf("bob on day 8 after the restart: %+v", a)
 	}
-	if keys := r.kv.keysWith("p/"); len(keys) != 0 {
+	if keys := r.kv.Keys("p/"); len(keys) != 0 {
 		t.Errorf("pauses left in the KV: %v", keys)
 	}
 }
@@ -336,7 +336,7 @@ func TestRetention(t *testing.T) {
 			t.Errorf("day %d: %+v, kept %v", d, g, kept)
 		}
 	}
-	if keys := r.kv.keysWith("a/2026-12-03"); len(keys) != 0 {
+	if keys := r.kv.Keys("a/2026-12-03"); len(keys) != 0 {
 		t.Errorf("day 3's member records left: %v", keys)
 	}
 
@@ -346,8 +346,8 @@ func TestRetention(t *testing.T) {
 	go func() { done <- s.Run(ctx) }()
 	eventually(t, func() bool { _, ok := r.clk.NextAt(); return ok })
 	r.clk.AdvanceTo(at(7, 0, 1, 0))
-	eventually(t, func() bool { return len(r.kv.keysWith("g/2026-12-04")) == 0 })
-	if len(r.kv.keysWith("g/2026-12-05")) != 1 {
+	eventually(t, func() bool { return len(r.kv.Keys("g/2026-12-04")) == 0 })
+	if len(r.kv.Keys("g/2026-12-05")) != 1 {
 		t.Errorf("day 5 removed too")
 	}
 	cancel()
