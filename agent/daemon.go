@@ -67,8 +67,10 @@ type Daemon struct {
 	// (feature_presence.go).
 	presence *presence.Service
 	conns    connHook
-	audit    *audit.Log
-	recs     *recordings.Service
+	// devs tells presence (built after users) that users' devices changed.
+	devs  devicesHook
+	audit *audit.Log
+	recs  *recordings.Service
 	// callsEng is the calls engine (feature_calls.go); the call groups'
 	// telephony runs over it (callgroups_telephony.go).
 	callsEng *calls.Engine

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pbxagent/pbxagent/agent/calls"
 	"github.com/pbxagent/pbxagent/agent/platform"
@@ -45,6 +46,7 @@ func newPresence(b *build) (platform.Component, error) {
 		return nil, fmt.Errorf("presence: %w", err)
 	}
 	b.d.presence = s
+	b.d.devs.set(s.DevicesChanged)
 	b.d.conns.set(func(p platform.Principal, open bool) {
 		delta := -1
 		if open {
@@ -161,4 +163,17 @@ func callPresence(c calls.Call) presence.CallState {
 		return presence.CallHeld
 	}
 	return presence.CallIdle
+}
+
+// devicesHook forwards the users service's device changes to presence
+// (built after users); nothing before presence is set.
+type devicesHook struct{ f atomic.Pointer[func()] }
+
+func (h *devicesHook) set(f func()) { h.f.Store(&f) }
+
+// fire implements the users service's WithDevicesChanged.
+func (h *devicesHook) fire() {
+	if f := h.f.Load(); f != nil {
+		(*f)()
+	}
 }

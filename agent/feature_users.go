@@ -15,7 +15,7 @@ import (
 // becomes one of the HTTP layer's authenticators, and desk phones' owners
 // are mapped to user ids once.
 func newUsers(b *build) (platform.Component, error) {
-	opts := []users.Option{users.WithLogger(b.logger("users"))}
+	opts := []users.Option{users.WithLogger(b.logger("users")), users.WithDevicesChanged(b.d.devs.fire)}
 	if b.cfg.ARI.URL != "" {
 		opts = append(opts, users.WithEndpoints(lazyEndpoints{b.d}))
 	}

@@ -68,7 +68,21 @@ func (s *Service) RunARI(ctx context.Context, cli ARIClient, app string) error {
 			case *ari.ReconciledEvent:
 				s.Reconcile(ctx, cli, app)
 			}
+		case <-s.devs:
+			s.followUsers(ctx, cli, app)
 		}
+	}
+}
+
+// DevicesChanged tells presence that users' devices changed (a user
+// created, or given other devices.endpoints): RunARI reads the endpoints'
+// states and follows the new ones at once, not only at the next ARI
+// (re)connection. It never blocks; changes that come together are
+// followed once.
+func (s *Service) DevicesChanged() {
+	select {
+	case s.devs <- struct{}{}:
+	default:
 	}
 }
 
@@ -77,6 +91,23 @@ func (s *Service) RunARI(ctx context.Context, cli ARIClient, app string) error {
 // users' endpoints, and the PBX is told every user's state again (and
 // stale lamps cleared), so that nobody stays in DND by mistake.
 func (s *Service) Reconcile(ctx context.Context, cli ARIClient, app string) {
+	users := s.followUsers(ctx, cli, app)
+	if s.pbx == nil {
+		return
+	}
+	want := map[string]Want{}
+	for _, u := range users {
+		st, msg := s.stateOf(u.ID)
+		for _, x := range u.Extensions {
+			want[x] = Want{State: st, Message: msg}
+		}
+	}
+	s.pbx.Reconcile(ctx, want)
+}
+
+// followUsers reads the endpoints' states and subscribes app to the
+// users' endpoints; it returns the users.
+func (s *Service) followUsers(ctx context.Context, cli ARIClient, app string) []User {
 	users := s.dir.Users()
 	owners := map[string]*User{}
 	for i := range users {
@@ -105,17 +136,7 @@ func (s *Service) Reconcile(ctx context.Context, cli ARIClient, app string) {
 	if app != "" {
 		s.follow(ctx, cli, app, keys)
 	}
-	if s.pbx == nil {
-		return
-	}
-	want := map[string]Want{}
-	for _, u := range users {
-		st, msg := s.stateOf(u.ID)
-		for _, x := range u.Extensions {
-			want[x] = Want{State: st, Message: msg}
-		}
-	}
-	s.pbx.Reconcile(ctx, want)
+	return users
 }
 
 // ARIClient is the part of the ARI client presence uses.

@@ -226,3 +226,24 @@ func FuzzParseUserList(f *testing.F) {
 		}
 	})
 }
+
+// TestDevicesAddedAfterConnecting: a device given to a user after ARI
+// connected is followed at once (the users service calls DevicesChanged),
+// not only after the next reconnection: its state is read and its
+// registration shows.
+func TestDevicesAddedAfterConnecting(t *testing.T) {
+	r := newPBXRig(t)
+	// The reconciliation after connecting is done (its last step shows
+	// every user's state on the PBX, cid's included).
+	eventually(t, "reconciled", r.shows("103", "NOT_INUSE", "available"))
+	r.srv.SetEndpointState("PJSIP/103", "online") // registered, followed by no app yet
+	r.dir.mu.Lock()
+	cid := r.dir.users["cid"]
+	cid.Endpoints = []string{"PJSIP/103"}
+	r.dir.users["cid"] = cid
+	r.dir.mu.Unlock()
+	r.s.DevicesChanged()
+	eventually(t, "cid's new device registered", func() bool { return r.get(t, "cid", "cid").Registered })
+	r.srv.SetEndpointState("PJSIP/103", "offline") // now followed: the event comes
+	eventually(t, "cid's device unregistered", func() bool { return !r.get(t, "cid", "cid").Registered })
+}

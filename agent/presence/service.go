@@ -88,6 +88,8 @@ type Service struct {
 	// watchers are, by user id, the users whose roster holds the user.
 	watchers map[string]map[string]bool
 	expiries chan struct{} // poked when an until may have changed
+	// devs is poked when users' devices changed (DevicesChanged).
+	devs chan struct{}
 	// changed is told of every change published (WithChanged); watch
 	// adds watchers of a user (WithWatchers).
 	changed func(ctx context.Context, userID string)
@@ -129,7 +131,8 @@ func WithWatchers(f func(userID string) []string) Option {
 // kept.
 func New(kv KV, dir Directory, opts ...Option) *Service {
 	s := &Service{clk: clock.Real{}, kv: kv, dir: dir, log: slog.New(slog.DiscardHandler),
-		users: map[string]*entry{}, devices: map[string]string{}, watchers: map[string]map[string]bool{}, expiries: make(chan struct{}, 1)}
+		users: map[string]*entry{}, devices: map[string]string{}, watchers: map[string]map[string]bool{}, expiries: make(chan struct{}, 1),
+		devs: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(s)
 	}

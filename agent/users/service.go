@@ -50,6 +50,11 @@ type Option func(*Service)
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
+// WithDevicesChanged sets what is called, after the write, when a user is
+// created with devices or a user's devices.endpoints change (presence then
+// follows the new endpoints at once). It must not block.
+func WithDevicesChanged(f func()) Option { return func(s *Service) { s.devicesChanged = f } }
+
 // WithClock sets the clock (default the wall clock); tests use a virtual
 // one.
 func WithClock(c clock.Clock) Option { return func(s *Service) { s.clk = c } }
@@ -60,14 +65,17 @@ func WithEndpoints(e Endpoints) Option { return func(s *Service) { s.endpoints =
 
 // Service is the users component.
 type Service struct {
-	kv        KV
-	cfg       Config
-	params    Params
-	log       *slog.Logger
-	clk       clock.Clock
-	endpoints Endpoints
-	throttle  *loginthrottle.Throttle
-	hashSlots chan struct{}
+	// devicesChanged is told when a write changes users' devices
+	// (WithDevicesChanged).
+	devicesChanged func()
+	kv             KV
+	cfg            Config
+	params         Params
+	log            *slog.Logger
+	clk            clock.Clock
+	endpoints      Endpoints
+	throttle       *loginthrottle.Throttle
+	hashSlots      chan struct{}
 	// dummyHash is verified for unknown usernames, so that a login takes
 	// as long whether the username exists or not.
 	dummyHash string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/oklog/ulid/v2"
@@ -106,10 +107,15 @@ func (s *Service) create(ctx context.Context, items []newUser) ([]*record, error
 		return nil, fmt.Errorf("store users: %w", err)
 	}
 	s.mu.Lock()
+	devices := false
 	for _, r := range recs {
 		s.index(r)
+		devices = devices || len(r.Devices.Endpoints) > 0
 	}
 	s.mu.Unlock()
+	if devices && s.devicesChanged != nil {
+		s.devicesChanged()
+	}
 	return recs, nil
 }
 
@@ -184,6 +190,9 @@ func (s *Service) update(ctx context.Context, id string, ch change) (*record, er
 	s.index(rec)
 	s.mu.Unlock()
 	s.sessions.remove(ended...)
+	if s.devicesChanged != nil && !slices.Equal(cur.Devices.Endpoints, rec.Devices.Endpoints) {
+		s.devicesChanged()
+	}
 	return rec, nil
 }
 

@@ -3,7 +3,6 @@ package wallboard
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -18,8 +17,6 @@ import (
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/internal/clock"
 )
-
-var errNoKey = errors.New("not found")
 
 // memKV is the shared in-memory KV (testlab/memkv).
 type memKV = memkv.KV
