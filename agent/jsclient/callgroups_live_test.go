@@ -18,23 +18,12 @@ import (
 // callGroupsDoc adds getCallGroup, as the daemon documents it, to
 // runtimeDoc.
 func callGroupsDoc(t *testing.T) []byte {
-	t.Helper()
-	var d map[string]any
-	if err := json.Unmarshal(runtimeDoc(t), &d); err != nil {
-		t.Fatal(err)
-	}
-	ok := map[string]any{"200": map[string]any{"description": "ok", "content": map[string]any{"application/json": map[string]any{}}}}
-	paths := d["paths"].(map[string]any)
-	paths["/api/v1/callgroups/{id}"] = map[string]any{"get": map[string]any{"operationId": "getCallGroup", "responses": ok,
-		"parameters": []any{map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "string"}}}}}
-	b, _ := json.Marshal(d)
-	return b
+	return docWith(t, getOp{path: "/api/v1/callgroups/{id}", id: "getCallGroup"})
 }
 
 // cgFrame is an events-socket frame of topic callgroups.
 func cgFrame(seq int, typ string, data map[string]any) string {
-	b, _ := json.Marshal(map[string]any{"op": "event", "seq": seq, "time": "2026-12-07T12:00:00Z", "topic": "callgroups", "type": typ, "data": data})
-	return string(b)
+	return eventFrame(seq, "2026-12-07T12:00:00Z", "callgroups", typ, data)
 }
 
 func cgWaiting(id, group string, pos int, entered string) map[string]any {

@@ -19,25 +19,13 @@ import (
 // callsDoc adds the two operations the live view reads (listCalls,
 // getTransfer), as the daemon documents them, to runtimeDoc.
 func callsDoc(t *testing.T) []byte {
-	t.Helper()
-	var d map[string]any
-	if err := json.Unmarshal(runtimeDoc(t), &d); err != nil {
-		t.Fatal(err)
-	}
-	ok := map[string]any{"200": map[string]any{"description": "ok", "content": map[string]any{"application/json": map[string]any{}}}}
-	paths := d["paths"].(map[string]any)
-	paths["/api/v1/calls"] = map[string]any{"get": map[string]any{"operationId": "listCalls", "responses": ok,
-		"parameters": []any{map[string]any{"name": "user", "in": "query", "schema": map[string]any{"type": "string"}}}}}
-	paths["/api/v1/transfers/{id}"] = map[string]any{"get": map[string]any{"operationId": "getTransfer", "responses": ok,
-		"parameters": []any{map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "string"}}}}}
-	b, _ := json.Marshal(d)
-	return b
+	return docWith(t, getOp{path: "/api/v1/calls", id: "listCalls", query: []string{"user"}},
+		getOp{path: "/api/v1/transfers/{id}", id: "getTransfer"})
 }
 
 // callFrame is an events-socket frame of topic calls.
 func callFrame(seq int, typ string, data map[string]any) string {
-	b, _ := json.Marshal(map[string]any{"op": "event", "seq": seq, "time": "2026-12-07T09:00:00Z", "topic": "calls", "type": typ, "data": data})
-	return string(b)
+	return eventFrame(seq, "2026-12-07T09:00:00Z", "calls", typ, data)
 }
 
 // aCall is a call as the API shows it.

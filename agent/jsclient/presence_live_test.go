@@ -17,24 +17,13 @@ import (
 
 // presenceDoc adds getPresence, as the daemon documents it, to runtimeDoc.
 func presenceDoc(t *testing.T) []byte {
-	t.Helper()
-	var d map[string]any
-	if err := json.Unmarshal(runtimeDoc(t), &d); err != nil {
-		t.Fatal(err)
-	}
-	ok := map[string]any{"200": map[string]any{"description": "ok", "content": map[string]any{"application/json": map[string]any{}}}}
-	paths := d["paths"].(map[string]any)
-	paths["/api/v1/presence"] = map[string]any{"get": map[string]any{"operationId": "getPresence", "responses": ok,
-		"parameters": []any{map[string]any{"name": "users", "in": "query", "schema": map[string]any{"type": "string"}}}}}
-	b, _ := json.Marshal(d)
-	return b
+	return docWith(t, getOp{path: "/api/v1/presence", id: "getPresence", query: []string{"users"}})
 }
 
 // presenceFrame is an events-socket presence_updated frame.
 func presenceFrame(seq int, user, state, message string) string {
-	b, _ := json.Marshal(map[string]any{"op": "event", "seq": seq, "time": "2026-12-07T09:00:00Z", "topic": "presence", "type": "presence_updated",
-		"data": map[string]any{"user_id": user, "state": state, "message": message, "online": true, "registered": false, "devices": []any{}, "call": "idle", "updated_at": "2026-12-07T09:00:00Z"}})
-	return string(b)
+	return eventFrame(seq, "2026-12-07T09:00:00Z", "presence", "presence_updated",
+		map[string]any{"user_id": user, "state": state, "message": message, "online": true, "registered": false, "devices": []any{}, "call": "idle", "updated_at": "2026-12-07T09:00:00Z"})
 }
 
 // TestPresenceLiveInNode runs presence.live() in Node against a stand-in

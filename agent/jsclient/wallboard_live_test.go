@@ -18,16 +18,7 @@ import (
 // wallboardDoc adds getWallboardData, as the daemon documents it, to
 // runtimeDoc.
 func wallboardDoc(t *testing.T) []byte {
-	t.Helper()
-	var d map[string]any
-	if err := json.Unmarshal(runtimeDoc(t), &d); err != nil {
-		t.Fatal(err)
-	}
-	ok := map[string]any{"200": map[string]any{"description": "ok", "content": map[string]any{"application/json": map[string]any{}}}}
-	d["paths"].(map[string]any)["/api/v1/wallboards/{id}/data"] = map[string]any{"get": map[string]any{"operationId": "getWallboardData", "responses": ok,
-		"parameters": []any{map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "string"}}}}}
-	b, _ := json.Marshal(d)
-	return b
+	return docWith(t, getOp{path: "/api/v1/wallboards/{id}/data", id: "getWallboardData"})
 }
 
 // wallboardModule writes the module of wallboardDoc; see nodeModule.
