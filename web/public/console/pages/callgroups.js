@@ -101,8 +101,13 @@ export default {
       return g && g.name ? g.name : gid;
     };
 
-    /** Re-renders into el, keeping the focus on the control of the same id. */
+    /**
+     * Re-renders into el, keeping the focus on the control of the same id. An update that changes
+     * nothing shown leaves the page as it is, so that a press on a row's button is not lost to a
+     * redraw between the press and the release.
+     */
     function keepFocus(el, ...children) {
+      if (children.length === 1 && el.childNodes.length === 1 && el.firstChild.isEqualNode(children[0])) return;
       const fid = el.contains(document.activeElement) ? document.activeElement.id : '';
       el.replaceChildren(...children);
       if (fid) {
