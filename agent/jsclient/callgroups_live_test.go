@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -45,14 +43,7 @@ func cgMember(user, state string) map[string]any {
 // loads the group again; callgroup_deleted empties the view; close()
 // closes the socket with 1000.
 func TestCallGroupLiveInNode(t *testing.T) {
-	node, dir := nodeModule(t)
-	js, _, err := Generate(callGroupsDoc(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "pbxagent.mjs"), js, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	node, dir := moduleFor(t, callGroupsDoc(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var mu sync.Mutex

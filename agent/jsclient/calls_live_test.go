@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -49,14 +47,7 @@ func aCall(id, state string, more ...any) map[string]any {
 // the list again; close() closes the socket with 1000 and it is not
 // opened again.
 func TestCallsLiveInNode(t *testing.T) {
-	node, dir := nodeModule(t)
-	js, _, err := Generate(callsDoc(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "pbxagent.mjs"), js, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	node, dir := moduleFor(t, callsDoc(t))
 
 	var mu sync.Mutex
 	var conns, loads int
@@ -221,14 +212,7 @@ console.log(JSON.stringify(out));
 // reports the error and loads the list again after retryMs; ready
 // resolves with the list of the load that worked.
 func TestCallsLiveRetriesTheList(t *testing.T) {
-	node, dir := nodeModule(t)
-	js, _, err := Generate(callsDoc(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "pbxagent.mjs"), js, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	node, dir := moduleFor(t, callsDoc(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var mu sync.Mutex

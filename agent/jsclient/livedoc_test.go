@@ -2,6 +2,8 @@ package jsclient
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -47,4 +49,19 @@ func docWith(t *testing.T, ops ...getOp) []byte {
 func eventFrame(seq int, at, topic, typ string, data any) string {
 	b, _ := json.Marshal(map[string]any{"op": "event", "seq": seq, "time": at, "topic": topic, "type": typ, "data": data})
 	return string(b)
+}
+
+// moduleFor writes the client generated from doc as pbxagent.mjs in a
+// fresh Node module (nodeModule) and returns node and the directory.
+func moduleFor(t *testing.T, doc []byte) (node, dir string) {
+	t.Helper()
+	node, dir = nodeModule(t)
+	js, _, err := Generate(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pbxagent.mjs"), js, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return node, dir
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -32,14 +30,7 @@ func presenceFrame(seq int, user, state, message string) string {
 // the view and is told as presence_updated, resync_required loads the list
 // again, and close() closes the socket with 1000.
 func TestPresenceLiveInNode(t *testing.T) {
-	node, dir := nodeModule(t)
-	js, _, err := Generate(presenceDoc(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "pbxagent.mjs"), js, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	node, dir := moduleFor(t, presenceDoc(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var mu sync.Mutex

@@ -21,20 +21,6 @@ func wallboardDoc(t *testing.T) []byte {
 	return docWith(t, getOp{path: "/api/v1/wallboards/{id}/data", id: "getWallboardData"})
 }
 
-// wallboardModule writes the module of wallboardDoc; see nodeModule.
-func wallboardModule(t *testing.T) (node, dir string) {
-	t.Helper()
-	node, dir = nodeModule(t)
-	js, _, err := Generate(wallboardDoc(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "pbxagent.mjs"), js, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return node, dir
-}
-
 // groupStats is a GroupStats as JSON.
 type groupStats struct {
 	Day                  string  `json:"day"`
@@ -59,7 +45,7 @@ type groupStats struct {
 // only when it grew, a new day counting from midnight, and the colour
 // bands at their edges.
 func TestWallboardArithmeticInNode(t *testing.T) {
-	node, dir := wallboardModule(t)
+	node, dir := moduleFor(t, wallboardDoc(t))
 	base := groupStats{Day: "2026-12-07", Received: 10, Answered: 8, Abandoned: 2, AnsweredInSLA: 6, AbandonedInSLA: 1, Completed: 7,
 		WaitSeconds: 80, TalkSeconds: 700, LongestWaitSeconds: 40, ServiceLevel: 75, ServiceLevelAbandons: 70, AverageWaitSeconds: 10, AverageTalkSeconds: 100}
 	later := groupStats{Day: "2026-12-07", Received: 14, Answered: 11, Abandoned: 3, AnsweredInSLA: 9, AbandonedInSLA: 1, Completed: 10,
@@ -156,7 +142,7 @@ console.log(JSON.stringify(out));
 // view() gives the counters since connecting or since midnight with the
 // SLA colour judged on them.
 func TestWallboardLiveInNode(t *testing.T) {
-	node, dir := wallboardModule(t)
+	node, dir := moduleFor(t, wallboardDoc(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	serverTime := time.Now().UTC().Truncate(time.Second)

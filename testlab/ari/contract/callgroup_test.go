@@ -35,21 +35,6 @@ func TestCallGroupWaiting(t *testing.T) {
 					tg.advance(d)
 				}
 			}
-			leg := func(id string) *ari.Subscription {
-				t.Helper()
-				sub := c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})
-				if _, err := c.Channels().Originate(ctx, ari.OriginateRequest{Endpoint: tg.local, ChannelID: id, App: appName, Timeout: 10 * time.Second}); err != nil {
-					t.Fatal(err)
-				}
-				advance(2 * time.Second)
-				until(t, sub, func(ev ari.Event) bool { _, ok := ev.(*ari.StasisStart); return ok })
-				t.Cleanup(func() {
-					_ = c.Channels().Hangup(context.Background(), id, "")
-					advance(0)
-					sub.Cancel()
-				})
-				return sub
-			}
 			entered := func(sub *ari.Subscription, bridge string) *ari.ChannelEnteredBridge {
 				t.Helper()
 				return until(t, sub, func(ev ari.Event) bool {
@@ -58,7 +43,7 @@ func TestCallGroupWaiting(t *testing.T) {
 				}).(*ari.ChannelEnteredBridge)
 			}
 			a, b := ari.NewID("cg-a-"), ari.NewID("cg-b-")
-			sa, sb := leg(a), leg(b)
+			sa, sb := answeredLeg(ctx, t, c, tg, appName, a), answeredLeg(ctx, t, c, tg, appName, b)
 			hold, mix := ari.NewID("cg-hold-"), ari.NewID("cg-mix-")
 			br := c.Bridges()
 			if _, err := br.Create(ctx, ari.BridgeRequest{ID: hold, Type: []string{"holding"}, Name: "group contract"}); err != nil {

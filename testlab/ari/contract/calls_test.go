@@ -35,21 +35,7 @@ func TestCallControl(t *testing.T) {
 					tg.advance(d)
 				}
 			}
-			leg := func(t *testing.T, id string) *ari.Subscription {
-				t.Helper()
-				sub := c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})
-				if _, err := c.Channels().Originate(ctx, ari.OriginateRequest{Endpoint: tg.local, ChannelID: id, App: appName, Timeout: 10 * time.Second}); err != nil {
-					t.Fatal(err)
-				}
-				advance(2 * time.Second)
-				until(t, sub, func(ev ari.Event) bool { _, ok := ev.(*ari.StasisStart); return ok })
-				t.Cleanup(func() {
-					_ = c.Channels().Hangup(context.Background(), id, "")
-					advance(0)
-					sub.Cancel()
-				})
-				return sub
-			}
+			leg := func(t *testing.T, id string) *ari.Subscription { return answeredLeg(ctx, t, c, tg, appName, id) }
 			ch := c.Channels()
 			a, b := ari.NewID("cc-a-"), ari.NewID("cc-b-")
 			sa := leg(t, a)
@@ -283,4 +269,28 @@ func wantErr(t *testing.T, what string, err error, status int, msg string) {
 	if !errors.As(err, &ae) || ae.Status != status || ae.Message != msg {
 		t.Errorf("%s: got %v, want %d %q", what, err, status, msg)
 	}
+}
+
+// answeredLeg originates tg.local (which answers) into appName as channel
+// id, waits for its StasisStart, and hangs it up when t ends; it returns
+// the subscription to the channel's events.
+func answeredLeg(ctx context.Context, t *testing.T, c *ari.Conn, tg target, appName, id string) *ari.Subscription {
+	t.Helper()
+	advance := func(d time.Duration) {
+		if tg.advance != nil {
+			tg.advance(d)
+		}
+	}
+	sub := c.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(id)}})
+	if _, err := c.Channels().Originate(ctx, ari.OriginateRequest{Endpoint: tg.local, ChannelID: id, App: appName, Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	advance(2 * time.Second)
+	until(t, sub, func(ev ari.Event) bool { _, ok := ev.(*ari.StasisStart); return ok })
+	t.Cleanup(func() {
+		_ = c.Channels().Hangup(context.Background(), id, "")
+		advance(0)
+		sub.Cancel()
+	})
+	return sub
 }
