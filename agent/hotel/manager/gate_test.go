@@ -45,7 +45,11 @@ func TestGate(t *testing.T) {
 	}
 	r.room("101")
 	r.room("102", func(x *hotel.Room) { x.Group = "budget" })
-	r.room("103", func(x *hotel.Room) { x.Class = hotel.ClassNational; x.Extensions = []string{"103", "1031"}; x.Devices = []string{"PJSIP/r103-a"} })
+	r.room("103", func(x *hotel.Room) {
+		x.Class = hotel.ClassNational
+		x.Extensions = []string{"103", "1031"}
+		x.Devices = []string{"PJSIP/r103-a"}
+	})
 	r.room("104")
 	r.checkIn("101", "Anna Rossi")
 	r.checkIn("102", "Bob")
@@ -132,7 +136,7 @@ func TestFeatureCodes(t *testing.T) {
 		digits string
 		want   time.Time
 	}{
-		{digits: "0700", want: time.Date(2026, 12, 8, 7, 0, 0, 0, loc)},  // tomorrow
+		{digits: "0700", want: time.Date(2026, 12, 8, 7, 0, 0, 0, loc)},   // tomorrow
 		{digits: "2230", want: time.Date(2026, 12, 7, 22, 30, 0, 0, loc)}, // later today
 		{digits: "1900", want: time.Date(2026, 12, 8, 19, 0, 0, 0, loc)},  // now: tomorrow
 	} {

@@ -164,9 +164,9 @@ func TestResyncAllOrNothing(t *testing.T) {
 	for _, n := range []string{"101", "102", "103", "104"} {
 		r.room(n)
 	}
-	r.checkIn("101", "Anna")  // stays (same reservation R101)
-	r.checkIn("102", "Bob")   // not listed: checked out
-	r.checkIn("104", "Dora")  // another reservation: out, then in
+	r.checkIn("101", "Anna") // stays (same reservation R101)
+	r.checkIn("102", "Bob")  // not listed: checked out
+	r.checkIn("104", "Dora") // another reservation: out, then in
 	snapshot := func() []hotel.Room { return r.m.Rooms(ctx) }
 	before := snapshot()
 	for _, tc := range []struct {
