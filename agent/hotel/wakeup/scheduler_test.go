@@ -162,8 +162,9 @@ func TestScheduler(t *testing.T) {
 				e.at("07:00:40")
 				e.result("a", 1, answered)
 			},
-			wantCalls:  []string{"a#1", "a#1"},
-			wantTrails: map[string][]string{"a": {"calling/1", "calling/1", "answered/1"}},
+			wantCalls:   []string{"a#1", "a#1"},
+			wantTrails:  map[string][]string{"a": {"calling/1", "calling/1", "answered/1"}},
+			wantHangups: []string{"a#1"},
 		},
 		{
 			name: "the same time again only changes the room", maxConc: 2,
