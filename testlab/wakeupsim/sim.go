@@ -70,6 +70,9 @@ type Result struct {
 	// after their due time.
 	FirstWaitMean time.Duration `json:"first_wait_mean"`
 	FirstWaitP95  time.Duration `json:"first_wait_p95"`
+	// FirstWaitMax is the longest: with due times spread over the
+	// minute, "within 2 minutes of its time".
+	FirstWaitMax time.Duration `json:"first_wait_max"`
 	// MaxConcurrent is the most calls in progress at once seen by the
 	// telephony (≤ the cap).
 	MaxConcurrent int `json:"max_concurrent"`
@@ -265,6 +268,7 @@ func (w *world) result() Result {
 		}
 		res.FirstWaitMean = sum / time.Duration(len(s))
 		res.FirstWaitP95 = s[(len(s)*95+99)/100-1]
+		res.FirstWaitMax = s[len(s)-1]
 		res.FirstPlaced = w.lastFirst.Sub(Start)
 	}
 	if len(w.holds) > 0 {

@@ -48,6 +48,9 @@ func TestSpreadOverTheMinuteAndDeterministic(t *testing.T) {
 	cfg.Spread = time.Minute
 	a, b := Run(cfg), Run(cfg)
 	checkRules(t, a)
+	if a.FirstWaitMax > 2*time.Minute {
+		t.Errorf("a first attempt waited %v after its time", a.FirstWaitMax)
+	}
 	if a.FirstPlaced != b.FirstPlaced || a.Attempts != b.Attempts || a.Unanswered != b.Unanswered || a.Done != b.Done {
 		t.Fatalf("two runs of one seed differ:\n%+v\n%+v", a, b)
 	}

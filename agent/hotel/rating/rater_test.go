@@ -186,12 +186,12 @@ func FuzzRate(f *testing.F) {
 	f.Add(int64(2500), int64(1000), 60, 60, 5, 125)
 	f.Add(int64(333), int64(0), 6, 30, 0, 31)
 	f.Add(int64(1), int64(0), 30, 0, 0, 30)
-	f.Add(int64(10_000_000_000), int64(10_000_000_000), 1, 86400, 86400, 86400)
+	f.Add(int64(10_000_000_000), int64(10_000_000_000), 3600, 86400, 86400, 86400)
 	f.Add(int64(0), int64(0), 0, 0, 0, 0)
 	f.Fuzz(func(t *testing.T, perMinute, surcharge int64, inc, minimum, noCharge, secs int) {
 		// Fold the inputs into the valid ranges, so that every run counts.
 		perMinute, surcharge = fold64(perMinute, int64(MaxAmount)), fold64(surcharge, int64(MaxAmount))
-		inc, minimum, noCharge = fold(inc, MaxSeconds), fold(minimum, MaxSeconds), fold(noCharge, MaxSeconds)
+		inc, minimum, noCharge = fold(inc, MaxIncrement), fold(minimum, MaxSeconds), fold(noCharge, MaxSeconds)
 		secs = fold(secs, 10*MaxSeconds)
 		rate := hotel.Rate{Prefix: "00", PerMinute: hotel.Money(perMinute), Surcharge: hotel.Money(surcharge),
 			Increment: inc, Minimum: minimum, NoCharge: noCharge}

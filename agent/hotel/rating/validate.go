@@ -14,9 +14,10 @@ import (
 const (
 	MaxTables       = 100
 	MaxRates        = 200_000 // per table
-	MaxPrefixDigits = 24
-	MaxNameLen      = 100
-	MaxSeconds      = 86_400                                    // increment, minimum, no-charge
+	MaxPrefixDigits = 20
+	MaxNameLen      = 64
+	MaxSeconds      = 86_400 // minimum, no-charge
+	MaxIncrement    = 3_600
 	MaxAmount       = hotel.Money(1_000_000 * hotel.MoneyScale) // per minute, surcharge
 	maxErrors       = 50
 )
@@ -61,12 +62,12 @@ func (es Errors) Details() []platform.FieldError {
 // Validate checks rate tables whole; nil when every field is valid,
 // otherwise Errors naming each fault (docs/hotel-costs-wakeups.md, Rate
 // tables): at most MaxTables tables with ids of 1 to 32 of a-z, 0-9, _
-// and - (unique), names up to 100 characters, a trunk without spaces,
+// and - (unique), names up to 64 characters, a trunk without spaces,
 // "/" or "@", a class or none, an ISO 4217 currency (three capital
-// letters); per table at most MaxRates rates whose prefix is 1 to 24
+// letters); per table at most MaxRates rates whose prefix is 1 to 20
 // digits, unique with its weight in the table, weight 0 to 100,
 // per_minute and surcharge 0 to 1 000 000, increment 0 (the default, 60)
-// or 1 to 86 400 seconds, minimum and no_charge 0 to 86 400.
+// or 1 to 3 600 seconds, minimum and no_charge 0 to 86 400.
 func Validate(tables []hotel.RateTable) error {
 	v := &validator{}
 	if len(tables) > MaxTables {
@@ -157,8 +158,8 @@ func (v *validator) table(i int, t *hotel.RateTable, seen map[string]int) {
 				fault(a.field, fmt.Sprintf("%s must be 0 to %s, got %s", a.field, amount(MaxAmount), a.m))
 			}
 		}
-		if r.Increment < 0 || r.Increment > MaxSeconds {
-			fault("increment", fmt.Sprintf("increment must be 1 to %d seconds (0 or absent: %d), got %d", MaxSeconds, DefaultIncrement, r.Increment))
+		if r.Increment < 0 || r.Increment > MaxIncrement {
+			fault("increment", fmt.Sprintf("increment must be 1 to %d seconds (0 or absent: %d), got %d", MaxIncrement, DefaultIncrement, r.Increment))
 		}
 		for _, sec := range []struct {
 			field string

@@ -43,17 +43,17 @@ func TestValidateNamesTableRateAndField(t *testing.T) {
 		{name: "class", edit: func(ts []hotel.RateTable) { ts[1].Class = "mobile" }, wantPath: "tables[1].class", wantMsg: `class "mobile"`},
 		{name: "trunk", edit: func(ts []hotel.RateTable) { ts[1].Trunk = "PJSIP/x@y" }, wantPath: "tables[1].trunk", wantMsg: "trunk"},
 		{name: "table name", edit: func(ts []hotel.RateTable) { ts[0].Name = "a\nb" }, wantPath: "tables[0].name", wantMsg: "printable"},
-		{name: "prefix not digits", edit: func(ts []hotel.RateTable) { ts[1].Rates[2].Prefix = "+49" }, wantPath: "tables[1].rates[2].prefix", wantMsg: `table 1 (id "intl"), rate 2 (prefix "+49"): prefix must be 1 to 24 digits`},
+		{name: "prefix not digits", edit: func(ts []hotel.RateTable) { ts[1].Rates[2].Prefix = "+49" }, wantPath: "tables[1].rates[2].prefix", wantMsg: `table 1 (id "intl"), rate 2 (prefix "+49"): prefix must be 1 to 20 digits`},
 		{name: "empty prefix", edit: func(ts []hotel.RateTable) { ts[1].Rates[0].Prefix = "" }, wantPath: "tables[1].rates[0].prefix", wantMsg: "digits"},
-		{name: "prefix too long", edit: func(ts []hotel.RateTable) { ts[0].Rates[0].Prefix = strings.Repeat("1", 25) }, wantPath: "tables[0].rates[0].prefix", wantMsg: "digits"},
+		{name: "prefix too long", edit: func(ts []hotel.RateTable) { ts[0].Rates[0].Prefix = strings.Repeat("1", 21) }, wantPath: "tables[0].rates[0].prefix", wantMsg: "digits"},
 		{name: "duplicate prefix and weight", edit: func(ts []hotel.RateTable) { ts[1].Rates[1].Weight = 0 }, wantPath: "tables[1].rates[1].prefix", wantMsg: "already used by rate 0"},
 		{name: "weight", edit: func(ts []hotel.RateTable) { ts[1].Rates[2].Weight = 101 }, wantPath: "tables[1].rates[2].weight", wantMsg: "0 to 100"},
-		{name: "negative increment", edit: func(ts []hotel.RateTable) { ts[1].Rates[0].Increment = -1 }, wantPath: "tables[1].rates[0].increment", wantMsg: `rate 0 (prefix "0044"): increment must be 1 to 86400 seconds`},
+		{name: "negative increment", edit: func(ts []hotel.RateTable) { ts[1].Rates[0].Increment = -1 }, wantPath: "tables[1].rates[0].increment", wantMsg: `rate 0 (prefix "0044"): increment must be 1 to 3600 seconds`},
 		{name: "negative minimum", edit: func(ts []hotel.RateTable) { ts[1].Rates[0].Minimum = -5 }, wantPath: "tables[1].rates[0].minimum", wantMsg: "minimum must be 0 to 86400"},
 		{name: "negative no_charge", edit: func(ts []hotel.RateTable) { ts[1].Rates[0].NoCharge = -1 }, wantPath: "tables[1].rates[0].no_charge", wantMsg: "no_charge"},
 		{name: "negative per_minute", edit: func(ts []hotel.RateTable) { ts[1].Rates[0].PerMinute = -1 }, wantPath: "tables[1].rates[0].per_minute", wantMsg: "per_minute must be 0 to"},
 		{name: "huge surcharge", edit: func(ts []hotel.RateTable) { ts[1].Rates[0].Surcharge = MaxAmount + 1 }, wantPath: "tables[1].rates[0].surcharge", wantMsg: "surcharge"},
-		{name: "rate name", edit: func(ts []hotel.RateTable) { ts[1].Rates[0].Name = strings.Repeat("x", 101) }, wantPath: "tables[1].rates[0].name", wantMsg: "at most 100"},
+		{name: "rate name", edit: func(ts []hotel.RateTable) { ts[1].Rates[0].Name = strings.Repeat("x", 65) }, wantPath: "tables[1].rates[0].name", wantMsg: "at most 64"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
