@@ -109,7 +109,7 @@ func (s *Scheduler) Stats() Stats {
 // the replaced one's (a new round of retries, attempt numbers unique). A wake-up whose time (At, or Next while pending
 // or snoozed) has come is placed now, unless it is later than st.Window:
 // then it ends unanswered at once (the daemon was down) and is reported.
-// A status that is not live is ignored.
+// A wake-up given with a final status is dropped, as by Cancel.
 func (s *Scheduler) Schedule(ctx context.Context, w hotel.WakeUp, r hotel.Room) {
 	s.mu.Lock()
 	s.schedule(w, r)

@@ -380,3 +380,15 @@ func TestSchedulerConcurrentUse(t *testing.T) {
 		t.Fatalf("stats %+v", got)
 	}
 }
+
+func TestScheduleWithAFinalStatusDrops(t *testing.T) {
+	e := newEnv(t, settings())
+	e.schedule("a", t0.Add(time.Minute))
+	w := wake("a", "1a", t0.Add(time.Minute))
+	w.Status = hotel.WakeCanceled
+	e.s.Schedule(context.Background(), w, room("1a"))
+	e.clk.Advance(time.Hour)
+	if n := len(e.tel.placedCalls()); n != 0 || e.s.Stats().Live != 0 {
+		t.Fatalf("%d calls, stats %+v", n, e.s.Stats())
+	}
+}
