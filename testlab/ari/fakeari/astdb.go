@@ -126,3 +126,12 @@ func (s *Server) hMailboxDelete(r *request) response {
 	delete(s.mailboxes, name)
 	return noContent()
 }
+
+// Global returns a global variable's value (POST /asterisk/variable);
+// false when never set.
+func (s *Server) Global(name string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, found := s.globals[name]
+	return v, found
+}
