@@ -205,11 +205,16 @@ func (t hotelCallTee) Publish(ctx context.Context, topic, typ string, audience [
 // answered, and the answered time (seconds rounded up). False for any
 // other call.
 func hotelCallRecord(m *manager.Manager, c calls.Call, trunk string) (hotel.CallRecord, bool) {
+	return hotelCallRecordOf(c, trunk, m.Classify)
+}
+
+// hotelCallRecordOf is hotelCallRecord with classify telling the class.
+func hotelCallRecordOf(c calls.Call, trunk string, classify func(string) hotel.Class) (hotel.CallRecord, bool) {
 	room, ok := strings.CutPrefix(c.UserID, hotelRoomPrefix)
 	if !ok || c.Direction != calls.Outbound {
 		return hotel.CallRecord{}, false
 	}
-	rec := hotel.CallRecord{CallID: c.ID, Room: room, Number: c.To, Class: m.Classify(c.To), Trunk: trunk, Start: c.CreatedAt}
+	rec := hotel.CallRecord{CallID: c.ID, Room: room, Number: c.To, Class: classify(c.To), Trunk: trunk, Start: c.CreatedAt}
 	if c.AnsweredAt != nil {
 		at := *c.AnsweredAt
 		rec.Answered = &at
