@@ -106,3 +106,110 @@ func TestHotelRoomCallsThroughDaemon(t *testing.T) {
 		return v == "internal,local" && ok && m.NewMessages == 0
 	})
 }
+
+// TestHotelRoomPhoneThroughDaemon: an occupied room 101 (PJSIP/601) and
+// a user, ana (555, PJSIP/701). The room dials the emergency number while
+// vacant: dialled. Checked in, it keys *44 0730: a wake-up is set from
+// the phone. It calls ana: her phone shows "101 – Anna Rossi". Ana
+// calls 101: the room's phone rings; with the room in DND it does not,
+// and the caller goes back to the dialplan with PBXAGENT_STATUS=DND.
+func TestHotelRoomPhoneThroughDaemon(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, base := callsDaemon(t, nil,
+		fakeari.WithPeer("PJSIP/601", fakeari.Desk{Manual: true}),
+		fakeari.WithPeer("PJSIP/701", fakeari.Desk{Manual: true}),
+		fakeari.WithPeer("PJSIP/112", fakeari.Fixed{Outcome: fakeari.Wait}),
+		fakeari.WithMediaDuration(func(string) (time.Duration, bool) { return 50 * time.Millisecond, true }),
+		fakeari.WithDialplanLabels("from-internal", map[string]int{"fallback": 2, "noanswer": 3}))
+	adm := client{t, base, "test-admin-token"}
+	if err := srv.AwaitApp(ctx, "pbxagent-calls"); err != nil {
+		t.Fatal(err)
+	}
+	must := func(what string, want int, method, path, body string) []byte {
+		t.Helper()
+		code, b := adm.do(method, path, "application/json", []byte(body))
+		if code != want {
+			t.Fatalf("%s: %d %s", what, code, b)
+		}
+		return b
+	}
+	must("room", http.StatusOK, "PUT", "/api/v1/hotel/rooms/101", `{"number":"101","extensions":["101"],"devices":["PJSIP/601"]}`)
+	must("ana", http.StatusCreated, "POST", "/api/v1/users",
+		`{"username":"ana","display_name":"Ana Anić","role":"user","password":"correct horse battery","extensions":["555"],"devices":{"endpoints":["PJSIP/701"]}}`)
+	place := func(ep, caller, kind, to string) string {
+		t.Helper()
+		id, err := srv.PlaceInbound(fakeari.InboundCall{App: "pbxagent-calls", Caller: caller, Context: "from-internal",
+			Exten: to, Endpoint: ep, Args: []string{kind, to}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	ringing := func(endpoint string) fakeari.ChannelSnapshot {
+		t.Helper()
+		var got fakeari.ChannelSnapshot
+		eventually(t, endpoint+" rings", func() bool {
+			for _, c := range srv.Channels() {
+				if c.Endpoint == endpoint && !c.Destroyed && c.State == ari.StateRinging {
+					got = c
+					return true
+				}
+			}
+			return false
+		})
+		return got
+	}
+
+	// Vacant: the emergency number is dialled all the same.
+	phone := place("PJSIP/601", "101", "outbound", "112")
+	if far := ringing("PJSIP/112"); far.Caller.Name != "101" {
+		t.Errorf("the emergency call shows %+v", far.Caller)
+	}
+	srv.Hangup(phone, ari.CauseNormalClearing)
+
+	must("check in", http.StatusOK, "POST", "/api/v1/hotel/rooms/101/checkin", `{"name":"Anna Rossi"}`)
+
+	// *44 0730: a wake-up from the phone.
+	phone = place("PJSIP/601", "101", "feature", "*44")
+	if _, err := srv.AwaitChannel(ctx, phone, func(s fakeari.ChannelSnapshot) bool { return s.State == ari.StateUp }); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.PressDTMF(phone, "0730", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.AwaitChannel(ctx, phone, func(s fakeari.ChannelSnapshot) bool { return s.Destroyed }); err != nil {
+		t.Fatal(err)
+	}
+	var ws struct {
+		WakeUps []hotel.WakeUp `json:"wakeups"`
+	}
+	if err := json.Unmarshal(must("wake-ups", http.StatusOK, "GET", "/api/v1/hotel/wakeups?room=101", ""), &ws); err != nil {
+		t.Fatal(err)
+	}
+	if len(ws.WakeUps) != 1 || ws.WakeUps[0].Source != hotel.SourcePhone || ws.WakeUps[0].Status != hotel.WakePending {
+		t.Fatalf("wake-ups %+v", ws.WakeUps)
+	}
+	loc := ws.WakeUps[0].At.In(time.Local)
+	if loc.Hour() != 7 || loc.Minute() != 30 {
+		t.Errorf("wake-up at %v, want 07:30 in the hotel's zone", ws.WakeUps[0].At)
+	}
+
+	// The room calls ana: her phone shows the room's name.
+	phone = place("PJSIP/601", "101", "internal", "555")
+	if leg := ringing("PJSIP/701"); leg.Caller.Name != "101 – Anna Rossi" {
+		t.Errorf("ana's phone shows %+v", leg.Caller)
+	}
+	srv.Hangup(phone, ari.CauseNormalClearing)
+
+	// Ana calls the room: it rings; in DND it does not.
+	caller := place("PJSIP/701", "555", "internal", "101")
+	ringing("PJSIP/601")
+	srv.Hangup(caller, ari.CauseNormalClearing)
+	must("dnd", http.StatusOK, "PATCH", "/api/v1/hotel/rooms/101/status", `{"dnd":true}`)
+	caller = place("PJSIP/701", "555", "internal", "101")
+	s, err := srv.AwaitChannel(ctx, caller, func(s fakeari.ChannelSnapshot) bool { return !s.InStasis || s.Destroyed })
+	if err != nil || s.Label != "noanswer" || s.Variables["PBXAGENT_STATUS"] != "DND" {
+		t.Errorf("a call to a room in DND: %+v %v", s, err)
+	}
+}
