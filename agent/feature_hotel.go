@@ -72,9 +72,18 @@ func (f *hotelFeature) Routes() []platform.Route {
 }
 
 // Run keeps the manager until ctx ends, then closes it (its wake-up
-// scheduler stops).
+// scheduler stops). With a PBX side, every room's state is applied
+// again after each connection to Asterisk.
 func (f *hotelFeature) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if f.pbx != nil {
+			f.pbx.follow(ctx, f.m.ApplyAll) // hotel_telephony.go
+		}
+	}()
 	<-ctx.Done()
+	<-done
 	f.m.Close()
 	if f.pbx != nil {
 		f.pbx.Close()

@@ -20,7 +20,8 @@ import (
 // is dialled. Checked in through the API, the same call is dialled on
 // the trunk of ari.calls_dial with "101 – Anna Rossi" as the caller name,
 // answered, hung up, and costed on the room's bill; the room's state is
-// on Asterisk (offline classes, message light).
+// on Asterisk (offline classes, message light), and again after Asterisk
+// restarts.
 func TestHotelRoomCallsThroughDaemon(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -104,6 +105,13 @@ func TestHotelRoomCallsThroughDaemon(t *testing.T) {
 		v, _ := srv.Global("PBXAGENT_HOTEL_101")
 		m, ok := srv.Mailbox("101@pbxagent")
 		return v == "internal,local" && ok && m.NewMessages == 0
+	})
+	// Asterisk restarts: its global variables are gone; pbxagent
+	// reconnects and writes every room's again.
+	srv.Restart("02:fa:ce:00:00:09")
+	eventually(t, "the room's offline classes are written again after a restart", func() bool {
+		v, _ := srv.Global("PBXAGENT_HOTEL_101")
+		return v == "internal,local"
 	})
 }
 

@@ -76,6 +76,8 @@ type hotelTelephony struct {
 
 	mu      sync.Mutex
 	ringing map[string]context.CancelFunc // wake-up id/attempt -> its end
+	// conns are the ARI reconciliations (after each connection).
+	conns *ari.Subscription
 }
 
 var (
@@ -91,12 +93,39 @@ func newHotelTelephony(d *Daemon, st hotel.Settings, log *slog.Logger) *hotelTel
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &hotelTelephony{eng: d.callsEng, cli: d.ari, mbox: d.ari, users: d.users, st: st, sounds: defaultHotelSounds,
-		log: log, ctx: ctx, cancel: cancel, ringing: map[string]context.CancelFunc{}}
+		log: log, ctx: ctx, cancel: cancel, ringing: map[string]context.CancelFunc{},
+		// Subscribed now, before the client connects: the first
+		// reconciliation is not missed.
+		conns: d.ari.Events().Subscribe(ari.Filter{Types: []string{ari.TypeReconciled}})}
+}
+
+// follow calls applyAll after each reconciliation with Asterisk (every
+// connection: Asterisk may have restarted and lost the global variables,
+// or missed changes while pbxagent was away), until ctx ends.
+func (t *hotelTelephony) follow(ctx context.Context, applyAll func(context.Context)) {
+	if t.conns == nil {
+		return
+	}
+	defer t.conns.Cancel()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-t.conns.Events():
+			if !ok {
+				return
+			}
+			applyAll(ctx)
+		}
+	}
 }
 
 // Close hangs up the calls in progress and waits for their goroutines.
 func (t *hotelTelephony) Close() {
 	t.cancel()
+	if t.conns != nil {
+		t.conns.Cancel()
+	}
 	t.wg.Wait()
 }
 
