@@ -116,33 +116,25 @@ var errNoHotel = errors.New("not a hotel feature code")
 // hotelRoomCallee is the room reached at extension ext (or, with
 // byEndpoint, owning endpoint ext) as the calls engine rings it: id
 // "room:<number>", the room's caller name, its first extension and its
-// devices.
+// devices. The room is found through the manager's indexes (CallerName
+// by device or extension, whose name starts with the room number), not
+// by a scan: this runs for every dialplan call no user takes.
 func hotelRoomCallee(ctx context.Context, m *manager.Manager, ext string, byEndpoint bool) (calls.Callee, bool) {
 	if m == nil || ext == "" {
 		return calls.Callee{}, false
 	}
-	match := func(r hotel.Room) bool {
-		if byEndpoint {
-			return slices.ContainsFunc(r.Devices, func(d string) bool { return strings.EqualFold(d, ext) })
-		}
-		return slices.Contains(r.Extensions, ext)
+	o := hotel.Origin{Extension: ext}
+	if byEndpoint {
+		o = hotel.Origin{Endpoint: ext}
 	}
-	r, ok := m.Room(ctx, ext)
-	if !ok || !match(r) {
-		ok = false
-		for _, x := range m.Rooms(ctx) {
-			if match(x) {
-				r, ok = x, true
-				break
-			}
-		}
-	}
+	name, ok := m.CallerName(ctx, o)
 	if !ok {
 		return calls.Callee{}, false
 	}
-	name, _ := m.CallerName(ctx, hotel.Origin{Extension: firstOr(r.Extensions, r.Number)})
-	if name == "" {
-		name = r.Number
+	number, _, _ := strings.Cut(name, " – ") // "101 – Anna Rossi", or "101"
+	r, ok := m.Room(ctx, number)
+	if !ok {
+		return calls.Callee{}, false
 	}
 	return calls.Callee{ID: hotelRoomPrefix + r.Number, Name: name, Extension: firstOr(r.Extensions, r.Number),
 		Devices: slices.Clone(r.Devices)}, true
