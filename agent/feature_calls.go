@@ -42,7 +42,7 @@ func newCalls(b *build) (platform.Component, error) {
 		return nil, err
 	}
 	// A room's outbound call is costed once recorded (hotel_calls.go).
-	pub = hotelCallTee{next: pub, d: b.d, trunk: dialTrunk(b.cfg.ARI.CallsDial), log: log}
+	pub = hotelCallTee{next: pub, d: b.d, trunk: dialTrunk(b.cfg.ARI.CallsDial)}
 	copts := []calls.Option{calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log), calls.WithPublisher(pub),
 		calls.WithTransferStore(b.store.Meta("transfers")),
 		calls.WithUsers(callsUsers{users: b.d.users, d: b.d}), calls.WithConfig(b.cfg.Calls.Config),

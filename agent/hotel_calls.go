@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -88,11 +87,18 @@ func (f hotelFeatures) Code(ctx context.Context, from calls.Origin, code string)
 	if !ok {
 		return calls.FeatureCode{}, false
 	}
-	if _, room := m.CallerName(ctx, hotel.Origin{Endpoint: from.Endpoint, Extension: from.Extension}); !room {
+	name, room := m.CallerName(ctx, hotel.Origin{Endpoint: from.Endpoint, Extension: from.Extension})
+	if !room {
 		return calls.FeatureCode{}, false
 	}
 	if ft == hotel.FeatureWakeUp {
-		return calls.FeatureCode{Digits: 4, Prompt: []string{defaultHotelSounds.setWakeUp}, Lang: m.Settings().Language}, true
+		// The prompt in the guest's language, else the hotel's.
+		lang := m.Settings().Language
+		number, _, _ := strings.Cut(name, " – ")
+		if r, ok := m.Room(ctx, number); ok && r.Guest != nil && r.Guest.Language != "" {
+			lang = r.Guest.Language
+		}
+		return calls.FeatureCode{Digits: 4, Prompt: []string{defaultHotelSounds.setWakeUp}, Lang: lang}, true
 	}
 	return calls.FeatureCode{}, true
 }
@@ -170,7 +176,6 @@ type hotelCallTee struct {
 	d    *Daemon
 	// trunk is the trunk of the dial string (ari.calls_dial after '@').
 	trunk string
-	log   *slog.Logger
 }
 
 // hotelCallTimeout bounds telling the hotel of an ended call.

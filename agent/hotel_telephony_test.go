@@ -252,3 +252,64 @@ func TestHotelCallRecord(t *testing.T) {
 		t.Errorf("dialTrunk %q", got)
 	}
 }
+
+func TestAlertReceptionAndHangUp(t *testing.T) {
+	r := newTelephonyRig(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ringingLeg := func(id string) fakeari.ChannelSnapshot {
+		t.Helper()
+		if _, err := r.srv.AwaitChannel(ctx, id, func(fakeari.ChannelSnapshot) bool { return true }); err != nil {
+			t.Fatal(err)
+		}
+		r.clk.Advance(0)
+		s, err := r.srv.AwaitChannel(ctx, id, func(s fakeari.ChannelSnapshot) bool { return s.State == ari.StateRinging })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	// An unanswered wake-up: reception (PJSIP/601, no user has 601)
+	// rings and is told.
+	w := hotel.WakeUp{ID: "w2", Room: "101", At: time.Date(2026, 12, 8, 7, 0, 0, 0, time.UTC)}
+	if err := r.tel.AlertReception(ctx, "601", w); err != nil {
+		t.Fatal(err)
+	}
+	leg := ringingLeg("pbxalert-w2-ann1")
+	if leg.Endpoint != "PJSIP/601" || leg.Caller.Name != "Wake-up 101" || leg.Caller.Number != "*44" {
+		t.Errorf("reception's phone: %s shows %+v", leg.Endpoint, leg.Caller)
+	}
+	if err := r.srv.PickUp(leg.ID); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 60; i++ { // the message plays, then the call ends
+		if s, ok := r.srv.Channel(leg.ID); ok && s.Destroyed {
+			break
+		}
+		r.clk.Advance(time.Second)
+		wctx, wcancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		_, _ = r.srv.AwaitChannel(wctx, leg.ID, func(s fakeari.ChannelSnapshot) bool { return s.Destroyed })
+		wcancel()
+	}
+	if s, _ := r.srv.Channel(leg.ID); !s.Destroyed || s.Cause != ari.CauseNormalClearing {
+		t.Errorf("reception's call after the message: %+v", s)
+	}
+
+	// A wake-up canceled while it rings: the phone stops; the attempt is
+	// reported (failed) and the scheduler ignores it.
+	room := hotel.Room{Number: "102", Extensions: []string{"102"}, Devices: []string{"PJSIP/603"}}
+	if err := r.tel.WakeUpCall(ctx, hotel.WakeUp{ID: "w3", Room: "102", At: w.At}, room, 2, "en"); err != nil {
+		t.Fatal(err)
+	}
+	ringingLeg("pbxwake-w3-2-ann1")
+	if err := r.tel.HangUpWakeUp(ctx, "w3", 2); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.drive(t); got != "w3/failed/0s" {
+		t.Errorf("result %s", got)
+	}
+	if s, err := r.srv.AwaitChannel(ctx, "pbxwake-w3-2-ann1", func(s fakeari.ChannelSnapshot) bool { return s.Destroyed }); err != nil {
+		t.Errorf("the canceled wake-up still rings: %+v %v", s, err)
+	}
+}
