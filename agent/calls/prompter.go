@@ -179,13 +179,6 @@ func (e *Engine) trackIVR(ch string, on bool) {
 	}
 }
 
-// isIVR reports whether a channel is one the engine talks to itself.
-func (e *Engine) isIVR(ch string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.ivr[ch]
-}
-
 // eventChannel is the channel an event of a prompter is about ("" for
 // a playback's).
 func eventChannel(ev ari.Event) string {
