@@ -19,6 +19,8 @@ import (
 type hotelFeature struct {
 	m  *manager.Manager
 	st hotel.Settings
+	// pbx is the PBX side on the calls engine (nil: none).
+	pbx *hotelTelephony
 	// link answers GET /api/v1/hotel/link (nil: no PMS link).
 	link func(ctx context.Context) hotel.LinkState
 }
@@ -40,6 +42,10 @@ func newHotel(b *build) (platform.Component, error) {
 	// The PBX side: what rings rooms, applies their state and gates
 	// their calls (nil: none; the API works, wake-ups are kept unplaced).
 	var tel hotel.Telephony
+	if pbx := newHotelTelephony(b.d, st, log); pbx != nil { // hotel_telephony.go
+		pbx.sink = m
+		tel, f.pbx = pbx, pbx
+	}
 	if tel != nil {
 		manager.WithTelephony(tel)(m)
 		sched := wakeup.New(clock.Real{}, tel, st.WakeUp, m.WakeUpChanged, wakeup.WithLogger(log), wakeup.WithLanguage(st.Language))
@@ -66,9 +72,21 @@ func (f *hotelFeature) Routes() []platform.Route {
 }
 
 // Run keeps the manager until ctx ends, then closes it (its wake-up
-// scheduler stops).
+// scheduler stops). With a PBX side, every room's state is applied
+// again after each connection to Asterisk.
 func (f *hotelFeature) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if f.pbx != nil {
+			f.pbx.follow(ctx, f.m.ApplyAll) // hotel_telephony.go
+		}
+	}()
 	<-ctx.Done()
+	<-done
 	f.m.Close()
+	if f.pbx != nil {
+		f.pbx.Close()
+	}
 	return nil
 }
