@@ -2,7 +2,6 @@ package fias
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -242,12 +241,10 @@ func (s *session) wakeUpRequest(ctx context.Context, log logger, r Record) error
 	if err == nil {
 		return nil
 	}
+	// Refused (no such room, vacant, in the past): WA tells the PMS.
 	log.Warn("fias: wake-up request refused", "room", room, "at", at, "err", err)
-	if errors.Is(err, hotel.ErrNotFound) {
-		da, ti := stamp(at)
-		return s.send(NewRecord("WA", "RN", room, "DA", da, "TI", ti, "AS", AnswerUnprocessed))
-	}
-	return nil
+	da, ti := stamp(at)
+	return s.send(NewRecord("WA", "RN", room, "DA", da, "TI", ti, "AS", AnswerUnprocessed))
 }
 
 func (s *session) wakeUpClear(ctx context.Context, log logger, r Record) {
