@@ -211,13 +211,15 @@ func (s *Sim) writeLocked(typ string, kv ...string) (string, error) {
 	return body, nil
 }
 
-// Send sends a record of type typ with id, value pairs; it returns when
-// the record is written to the socket, and the time it was.
+// Send sends a record of type typ with id, value pairs; it returns once
+// the record is written to the socket, with the time just before it was
+// written (the start of a latency measured from it).
 func (s *Sim) Send(typ string, kv ...string) (time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	t := time.Now()
 	_, err := s.writeLocked(typ, kv...)
-	return time.Now(), err
+	return t, err
 }
 
 // SendRaw writes bytes as they are (framing tests: noise, cut records).

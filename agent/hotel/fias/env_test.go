@@ -21,6 +21,15 @@ import (
 type fakeTel struct {
 	mu      sync.Mutex
 	applied map[string][]time.Time
+	// notify, when set, gets every ApplyRoom (the benchmark's clock).
+	notify chan applied
+}
+
+// applied is one ApplyRoom call.
+type applied struct {
+	room string
+	at   time.Time
+	occ  hotel.Occupancy
 }
 
 func (f *fakeTel) ApplyRoom(_ context.Context, r hotel.Room, _ []hotel.Class) error {
@@ -31,6 +40,9 @@ func (f *fakeTel) ApplyRoom(_ context.Context, r hotel.Room, _ []hotel.Class) er
 		f.applied = map[string][]time.Time{}
 	}
 	f.applied[r.Number] = append(f.applied[r.Number], now)
+	if f.notify != nil {
+		f.notify <- applied{room: r.Number, at: now, occ: r.Occupancy}
+	}
 	return nil
 }
 
@@ -65,8 +77,8 @@ type env struct {
 	sim   *pmssim.Sim
 	mgr   *manager.Manager
 	tel   *fakeTel
-	kv    *memkv.KV // the link's
-	mgrKV *memkv.KV // the manager's
+	kv    fias.Store // the link's
+	mgrKV manager.KV // the manager's
 	link  *fias.Link
 	stop  func() // stops the link's Run and waits for it
 	loc   *time.Location
@@ -84,7 +96,13 @@ func quiet() *slog.Logger {
 // link to the simulator, and waits for the link start.
 func newEnv(t testing.TB, rooms int, tune func(*fias.Config)) *env {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	return newEnvOn(t, rooms, tune, memkv.New(), memkv.New(), nil)
+}
+
+// newEnvOn is newEnv on the given stores, with tel's notify channel.
+func newEnvOn(t testing.TB, rooms int, tune func(*fias.Config), linkKV fias.Store, mgrKV manager.KV, notify chan applied) *env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
 	sim, err := pmssim.Start()
 	if err != nil {
@@ -92,7 +110,7 @@ func newEnv(t testing.TB, rooms int, tune func(*fias.Config)) *env {
 	}
 	t.Cleanup(func() { sim.Close() })
 	loc := time.UTC
-	e := &env{t: t, ctx: ctx, sim: sim, tel: &fakeTel{}, kv: memkv.New(), mgrKV: memkv.New(), loc: loc,
+	e := &env{t: t, ctx: ctx, sim: sim, tel: &fakeTel{notify: notify}, kv: linkKV, mgrKV: mgrKV, loc: loc,
 		cfg: fias.Config{Addr: sim.Addr(), KeepAlive: 10 * time.Second, Location: loc}}
 	if tune != nil {
 		tune(&e.cfg)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
 	"github.com/pbxagent/pbxagent/agent/hotel/fias"
+	"github.com/pbxagent/pbxagent/testlab/memkv"
 	"github.com/pbxagent/pbxagent/testlab/pmssim"
 )
 
@@ -222,7 +223,7 @@ func TestNothingLost(t *testing.T) {
 	if dups < 5 { // those unanswered before the drop were sent again; the PMS dedupes by P#
 		t.Fatalf("postings sent again: %d, want at least the 5 unanswered before the drop", dups)
 	}
-	e.eventually("queue empty", func() bool { return e.link.State().Queued == 0 && e.kv.Len() == 1 }) // the P# counter stays
+	e.eventually("queue empty", func() bool { return e.link.State().Queued == 0 && e.kv.(*memkv.KV).Len() == 1 }) // the P# counter stays
 	// P# goes on after the restart.
 	call(11)
 	e.eventually("posting 11", func() bool { ps, _ := e.sim.Postings(); return len(ps) == 11 })
