@@ -191,7 +191,7 @@ func (m *Manager) BillByID(ctx context.Context, id string) (hotel.Bill, bool) {
 		m.mu.Unlock()
 		return out, true
 	}
-	known := slices.ContainsFunc(m.closedBills, func(c closedRef) bool { return c.ID == id })
+	known := m.closedIDs[id]
 	m.mu.Unlock()
 	if !known {
 		return hotel.Bill{}, false

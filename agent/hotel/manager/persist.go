@@ -51,6 +51,9 @@ func (m *Manager) writeLocked(ctx context.Context, f *fx) error {
 			return err
 		}
 	}
+	for _, id := range f.forget {
+		dels = append(dels, keyWakeUp+id)
+	}
 	for id, b := range f.bills {
 		if err := put(keyBill+id, b); err != nil {
 			return err
@@ -138,6 +141,7 @@ func (m *Manager) Load(ctx context.Context) error {
 				m.open[b.ID] = &b
 			} else {
 				m.closedBills = append(m.closedBills, closedRef{ID: b.ID, Room: b.Room, ClosedAt: *b.ClosedAt})
+				m.closedIDs[b.ID] = true
 			}
 		case key == keyRates:
 			var ts []hotel.RateTable

@@ -65,7 +65,7 @@ func (m *Manager) billTaken(f *fx, id string) bool {
 	if _, ok := m.open[id]; ok {
 		return true
 	}
-	return slices.ContainsFunc(m.closedBills, func(c closedRef) bool { return c.ID == id })
+	return m.closedIDs[id]
 }
 
 // UpdateGuest implements hotel.Service.
