@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
+	"github.com/pbxagent/pbxagent/agent/hotel/fias"
 	"github.com/pbxagent/pbxagent/agent/hotel/manager"
 	"github.com/pbxagent/pbxagent/agent/hotel/rating"
 	"github.com/pbxagent/pbxagent/agent/hotel/wakeup"
@@ -21,6 +22,8 @@ type hotelFeature struct {
 	st hotel.Settings
 	// link answers GET /api/v1/hotel/link (nil: no PMS link).
 	link func(ctx context.Context) hotel.LinkState
+	// fias is the PMS link (hotel_fias.go; nil: none), run by Run.
+	fias *fias.Link
 }
 
 func newHotel(b *build) (platform.Component, error) {
@@ -46,6 +49,13 @@ func newHotel(b *build) (platform.Component, error) {
 		manager.WithScheduler(sched)(m)
 	}
 
+	if f.fias, err = newHotelLink(b, m, st); err != nil {
+		return nil, err
+	}
+	if f.fias != nil {
+		f.link = func(context.Context) hotel.LinkState { return f.fias.State() }
+	}
+
 	if err := m.Load(b.ctx); err != nil {
 		return nil, fmt.Errorf("hotel: %w", err)
 	}
@@ -65,10 +75,13 @@ func (f *hotelFeature) Routes() []platform.Route {
 	return manager.NewHandler(f.m, opts...).Routes()
 }
 
-// Run keeps the manager until ctx ends, then closes it (its wake-up
-// scheduler stops).
+// Run keeps the manager (and the PMS link) until ctx ends, then closes it
+// (its wake-up scheduler stops).
 func (f *hotelFeature) Run(ctx context.Context) error {
+	defer f.m.Close()
+	if f.fias != nil {
+		return f.fias.Run(ctx, f.m) // until ctx ends (LE sent), or a listener that cannot open
+	}
 	<-ctx.Done()
-	f.m.Close()
 	return nil
 }
