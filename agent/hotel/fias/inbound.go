@@ -17,8 +17,13 @@ var byPMS = hotel.Actor{Source: hotel.SourcePMS}
 func (s *session) handle(ctx context.Context, r Record) error {
 	log := s.l.log.With("peer", s.peer, "record", r.String())
 	log.Debug("fias: received")
+	fresh := s.fresh
+	s.fresh = false
 	switch r.Type {
 	case "LS": // the PMS (re)starts the link: describe again, resend what is unanswered
+		if fresh && !s.up {
+			return nil // its LS crossed ours: the description just went out
+		}
 		if err := s.describe(); err != nil {
 			return err
 		}

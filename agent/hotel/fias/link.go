@@ -54,6 +54,10 @@ func WithClock(c clock.Clock) Option { return func(l *Link) { l.clock = c } }
 // pms_link event). fn must not block.
 func WithStateFunc(fn func(hotel.LinkState)) Option { return func(l *Link) { l.onState = fn } }
 
+// WithListener serves PMS connections accepted on ln instead of opening
+// Config.Listen (tests; ln is closed when Run ends).
+func WithListener(ln net.Listener) Option { return func(l *Link) { l.ln = ln } }
+
 // Link is the PBX side of a FIAS link. It implements hotel.PMS: records
 // for the PMS go to a queue kept in the Store before the call returns,
 // and are sent, in order, while the link is up; a posting stays queued
@@ -64,6 +68,7 @@ type Link struct {
 	log     *slog.Logger
 	clock   clock.Clock
 	onState func(hotel.LinkState)
+	ln      net.Listener // WithListener's
 
 	mu    sync.Mutex
 	state hotel.LinkState
@@ -73,7 +78,7 @@ var _ hotel.PMS = (*Link)(nil)
 
 // New returns a Link on st (its queue loaded from there); Run connects it.
 func New(ctx context.Context, st Store, cfg Config, opts ...Option) (*Link, error) {
-	if cfg.Addr == "" && cfg.Listen == "" {
+	if cfg.Addr == "" && cfg.Listen == "" && !hasListener(opts) {
 		return nil, errors.New("fias: hotel.fias.addr or hotel.fias.listen is required")
 	}
 	if cfg.KeepAlive <= 0 {
@@ -131,10 +136,13 @@ func (l *Link) setState(s hotel.LinkState) {
 // ctx ends, or an error when the listener cannot be opened.
 func (l *Link) Run(ctx context.Context, svc hotel.Service) error {
 	connect := l.dial
-	if l.cfg.Listen != "" {
-		ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", l.cfg.Listen)
-		if err != nil {
-			return fmt.Errorf("fias: listen %s: %w", l.cfg.Listen, err)
+	if l.cfg.Listen != "" || l.ln != nil {
+		ln := l.ln
+		if ln == nil {
+			var err error
+			if ln, err = (&net.ListenConfig{}).Listen(ctx, "tcp", l.cfg.Listen); err != nil {
+				return fmt.Errorf("fias: listen %s: %w", l.cfg.Listen, err)
+			}
 		}
 		stop := context.AfterFunc(ctx, func() { ln.Close() })
 		defer stop()
@@ -189,3 +197,12 @@ func (l *Link) dial(ctx context.Context) (net.Conn, error) {
 
 // now is the time in the hotel's zone.
 func (l *Link) now() time.Time { return l.clock.Now().In(l.cfg.Location) }
+
+// hasListener reports whether opts give a listener.
+func hasListener(opts []Option) bool {
+	var l Link
+	for _, o := range opts {
+		o(&l)
+	}
+	return l.ln != nil
+}

@@ -25,6 +25,7 @@ type session struct {
 	peer string
 
 	up    bool                   // link start done (the PMS's LA heard)
+	fresh bool                   // the link description went out and no record has come since
 	defs  Definitions            // what the PMS declared in LR
 	sentN uint64                 // the queue is sent on this connection up to (not including) sentN
 	sync  map[string]hotel.Guest // rooms listed in a resync (between DS and DE)
@@ -165,6 +166,7 @@ func (s *session) describe() error {
 	if err := s.send(NewRecord("LA", s.stamp()...)); err != nil {
 		return err
 	}
+	s.fresh = true
 	return s.flush()
 }
 
