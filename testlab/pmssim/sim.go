@@ -43,17 +43,37 @@ type Sim struct {
 	mute           bool
 	changed        chan struct{} // closed at every change
 	now            func() time.Time
+	onRecord       func(in bool, body string)
 }
+
+// Option configures a Sim.
+type Option func(*options)
+
+type options struct {
+	addr     string
+	onRecord func(in bool, body string)
+}
+
+// ListenOn listens on addr instead of a free loopback port.
+func ListenOn(addr string) Option { return func(o *options) { o.addr = addr } }
+
+// OnRecord calls fn with every record received (in) or sent, link records
+// included; fn must not call the Sim.
+func OnRecord(fn func(in bool, body string)) Option { return func(o *options) { o.onRecord = fn } }
 
 // Start listens on 127.0.0.1 (a free port) and serves one PBX at a time
 // (a new connection replaces the one before).
-func Start() (*Sim, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func Start(opts ...Option) (*Sim, error) {
+	o := options{addr: "127.0.0.1:0"}
+	for _, f := range opts {
+		f(&o)
+	}
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return nil, fmt.Errorf("pmssim: listen: %w", err)
 	}
 	s := &Sim{ln: ln, done: make(chan struct{}), lr: map[string][]string{}, postings: map[int]Rec{},
-		occupied: map[string]Guest{}, answerPostings: true, changed: make(chan struct{}), now: time.Now}
+		occupied: map[string]Guest{}, answerPostings: true, changed: make(chan struct{}), now: time.Now, onRecord: o.onRecord}
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
@@ -119,6 +139,9 @@ func (s *Sim) serve(c net.Conn) {
 			}
 			s.mu.Unlock()
 			return
+		}
+		if s.onRecord != nil {
+			s.onRecord(true, body)
 		}
 		rec, ok := parse(body)
 		if !ok {
@@ -202,6 +225,9 @@ func (s *Sim) writeLocked(typ string, kv ...string) (string, error) {
 		allowed = ids
 	}
 	body := build(typ, allowed, kv...)
+	if s.onRecord != nil {
+		s.onRecord(false, body)
+	}
 	if err := s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		return body, err
 	}
