@@ -2,6 +2,7 @@ package fias
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -15,8 +16,8 @@ var byPMS = hotel.Actor{Source: hotel.SourcePMS}
 // the link: a record the hotel refuses is logged (and answered where FIAS
 // has an answer record).
 func (s *session) handle(ctx context.Context, r Record) error {
-	log := s.l.log.With("peer", s.peer, "record", r.String())
-	log.Debug("fias: received")
+	log := recordLog{l: s.l.log, peer: s.peer, r: r}
+	s.l.log.Debug("fias: received", "peer", s.peer, "record", r)
 	fresh := s.fresh
 	s.fresh = false
 	switch r.Type {
@@ -77,6 +78,12 @@ func (s *session) handle(ctx context.Context, r Record) error {
 		}
 		occupied := s.sync
 		s.sync = nil
+		for room := range occupied { // a PMS room without phones here is not this side's
+			if _, ok := s.svc.Room(ctx, room); !ok {
+				log.Warn("fias: resync lists a room this side does not have: skipped", "room", room)
+				delete(occupied, room)
+			}
+		}
 		if err := s.svc.Resync(ctx, occupied, byPMS); err != nil {
 			log.Error("fias: resync refused", "rooms", len(occupied), "err", err)
 		} else {
@@ -93,6 +100,20 @@ type logger interface {
 	Info(msg string, args ...any)
 	Error(msg string, args ...any)
 }
+
+// recordLog logs about one record: the peer and the record are added to
+// each line (and rendered only when a line is written).
+type recordLog struct {
+	l    *slog.Logger
+	peer string
+	r    Record
+}
+
+func (g recordLog) with(args []any) []any { return append(args, "peer", g.peer, "record", g.r) }
+
+func (g recordLog) Warn(msg string, args ...any)  { g.l.Warn(msg, g.with(args)...) }
+func (g recordLog) Info(msg string, args ...any)  { g.l.Info(msg, g.with(args)...) }
+func (g recordLog) Error(msg string, args ...any) { g.l.Error(msg, g.with(args)...) }
 
 // guestOf reads a guest from GI or GC fields.
 func guestOf(r Record) hotel.Guest {

@@ -239,6 +239,7 @@ func TestResync(t *testing.T) {
 	}
 	e.sim.SetOccupied("102", &pmssim.Guest{Name: "New 102"})
 	e.sim.SetOccupied("103", &pmssim.Guest{Name: "New 103"})
+	e.sim.SetOccupied("999", &pmssim.Guest{Name: "No phone here"}) // skipped, the rest applied
 	e.cfg.ResyncOnStart = true
 	e.restart()
 	e.eventually("resync applied", func() bool {

@@ -3,6 +3,7 @@ package fias
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"unicode/utf8"
 )
@@ -70,6 +71,9 @@ func (r Record) String() string {
 	}
 	return b.String()
 }
+
+// LogValue renders r as its body when a log line is written.
+func (r Record) LogValue() slog.Value { return slog.StringValue(r.String()) }
 
 // validID reports whether s is a record type or field id: two of A-Z, 0-9
 // and '#' (G#, P#, V#).

@@ -180,7 +180,7 @@ func (s *session) send(r Record) error {
 	if _, err := s.w.Write(b); err != nil {
 		return fmt.Errorf("fias: write %s: %w", r.Type, err)
 	}
-	s.l.log.Debug("fias: sent", "record", r.String())
+	s.l.log.Debug("fias: sent", "record", r)
 	return nil
 }
 
