@@ -30,13 +30,16 @@ type hotelDirectory struct {
 func roomExtID(number string) string { return "room-" + number }
 
 // find returns the room's contact, or nil: by the id kept for the room,
-// else (the id lost) by a scan of the source's contacts.
-func (d *hotelDirectory) find(ctx context.Context, number string) (*phonebook.Contact, error) {
+// else (scan: the id was lost) among the source's contacts.
+func (d *hotelDirectory) find(ctx context.Context, number string, scan bool) (*phonebook.Contact, error) {
 	if id, err := d.ids.Get(ctx, number); err == nil {
 		c, err := d.store.Get(ctx, string(id))
 		if err == nil && c.Source == hotelSource && c.ExternalID == roomExtID(number) {
 			return c, nil
 		}
+	}
+	if !scan {
+		return nil, nil
 	}
 	var found *phonebook.Contact
 	errFound := errors.New("found")
@@ -61,14 +64,25 @@ func (d *hotelDirectory) SetRoomName(ctx context.Context, room hotel.Room, name 
 	for i, e := range room.Extensions {
 		nums[i] = phonebook.Number{Type: phonebook.NumberWork, Value: e}
 	}
-	c, err := d.find(ctx, room.Number)
+	c, err := d.find(ctx, room.Number, false)
 	if err != nil {
 		return err
 	}
 	if c == nil {
-		c, err = d.store.Create(ctx, &phonebook.Contact{Scope: phonebook.ScopeGlobal, DisplayName: name, OfficeLocation: "Room " + room.Number,
+		var created *phonebook.Contact
+		created, err = d.store.Create(ctx, &phonebook.Contact{Scope: phonebook.ScopeGlobal, DisplayName: name, OfficeLocation: "Room " + room.Number,
 			Numbers: nums, Source: hotelSource, ExternalID: roomExtID(room.Number), Custom: map[string]string{"hotel_room": room.Number}})
-	} else {
+		var ve *phonebook.ValidationError
+		if errors.As(err, &ve) {
+			// The room's contact exists but its id was lost: find it.
+			if c, err = d.find(ctx, room.Number, true); err == nil && c == nil {
+				err = fmt.Errorf("create contact: %w", ve)
+			}
+		} else {
+			c = created
+		}
+	}
+	if err == nil && (c.DisplayName != name || !sameNumbers(c.Numbers, nums)) {
 		c.DisplayName, c.Numbers, c.OfficeLocation = name, nums, "Room "+room.Number
 		c, err = d.store.Update(ctx, c)
 	}
@@ -85,7 +99,7 @@ func (d *hotelDirectory) SetRoomName(ctx context.Context, room hotel.Room, name 
 func (d *hotelDirectory) ClearRoomName(ctx context.Context, room hotel.Room) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c, err := d.find(ctx, room.Number)
+	c, err := d.find(ctx, room.Number, true)
 	if err != nil || c == nil {
 		return err
 	}
@@ -96,4 +110,18 @@ func (d *hotelDirectory) ClearRoomName(ctx context.Context, room hotel.Room) err
 		return fmt.Errorf("hotel directory: room %s: %w", room.Number, err)
 	}
 	return nil
+}
+
+// sameNumbers reports whether a contact's numbers are want's values, in
+// order.
+func sameNumbers(have, want []phonebook.Number) bool {
+	if len(have) != len(want) {
+		return false
+	}
+	for i := range have {
+		if have[i].Value != want[i].Value {
+			return false
+		}
+	}
+	return true
 }

@@ -66,6 +66,9 @@ type fx struct {
 	bills   map[string]*hotel.Bill
 	rates   []hotel.RateTable
 	rated   bool // rates staged
+	// commits change the manager's other memory once the store took the
+	// records (under the mutex).
+	commits []func()
 	acts    []func(ctx context.Context)
 }
 
@@ -221,6 +224,9 @@ func (m *Manager) commitLocked(f *fx) {
 	}
 	if f.rated {
 		m.rates = f.rates
+	}
+	for _, c := range f.commits {
+		c()
 	}
 }
 
