@@ -161,8 +161,11 @@ func (l *Link) Run(ctx context.Context, svc hotel.Service) error {
 			return nil
 		}
 		if err == nil {
-			delay = 0
-			err = l.serve(ctx, conn, svc)
+			var linked bool
+			linked, err = l.serve(ctx, conn, svc)
+			if linked {
+				delay = 0 // a PMS that accepts and hangs up at once is retried ever more slowly
+			}
 			if ctx.Err() != nil {
 				l.setState(hotel.LinkState{Peer: conn.RemoteAddr().String(), Error: "stopped"})
 				return nil

@@ -31,8 +31,9 @@ type session struct {
 	sync  map[string]hotel.Guest // rooms listed in a resync (between DS and DE)
 }
 
-// serve runs the link on conn until it fails or ctx ends (then LE is sent).
-func (l *Link) serve(ctx context.Context, conn net.Conn, svc hotel.Service) error {
+// serve runs the link on conn until it fails or ctx ends (then LE is
+// sent); linked tells whether the link start was done.
+func (l *Link) serve(ctx context.Context, conn net.Conn, svc hotel.Service) (linked bool, err error) {
 	defer conn.Close()
 	s := &session{l: l, conn: conn, svc: svc, w: bufio.NewWriter(conn), peer: conn.RemoteAddr().String(),
 		defs: Definitions{}, sentN: 0}
@@ -45,9 +46,10 @@ func (l *Link) serve(ctx context.Context, conn net.Conn, svc hotel.Service) erro
 	wg.Add(1)
 	go func() { defer wg.Done(); s.read(records, readErr, done) }()
 	defer func() { close(done); conn.Close(); wg.Wait() }()
+	defer func() { linked = s.up }()
 
 	if err := s.start(); err != nil {
-		return err
+		return false, err
 	}
 	keepAlive := time.NewTicker(l.cfg.KeepAlive)
 	defer keepAlive.Stop()
@@ -57,41 +59,41 @@ func (l *Link) serve(ctx context.Context, conn net.Conn, svc hotel.Service) erro
 			_ = s.send(NewRecord("LE", s.stamp()...))
 			_ = s.flush()
 			l.log.Info("fias: link ended (LE sent)", "peer", s.peer)
-			return ctx.Err()
+			return false, ctx.Err()
 		case err := <-readErr:
-			return err
+			return false, err
 		case r := <-records:
 			if err := s.handle(ctx, r); err != nil {
-				return err
+				return false, err
 			}
 			// Handle what else has arrived before writing.
 			for more := true; more; {
 				select {
 				case r := <-records:
 					if err := s.handle(ctx, r); err != nil {
-						return err
+						return false, err
 					}
 				default:
 					more = false
 				}
 			}
 			if err := s.flush(); err != nil {
-				return err
+				return false, err
 			}
 		case <-keepAlive.C:
 			if err := s.send(NewRecord("LA", s.stamp()...)); err != nil {
-				return err
+				return false, err
 			}
 			if err := s.flush(); err != nil {
-				return err
+				return false, err
 			}
 		case <-l.q.wake:
 			if s.up {
 				if err := s.sendQueue(ctx); err != nil {
-					return err
+					return false, err
 				}
 				if err := s.flush(); err != nil {
-					return err
+					return false, err
 				}
 			}
 		}
