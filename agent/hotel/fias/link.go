@@ -131,11 +131,14 @@ func (l *Link) setState(s hotel.LinkState) {
 }
 
 // Run keeps the link to the PMS up until ctx ends, applying the PMS's
-// records to svc; it reconnects after a failure with a growing delay
-// (internal/backoff) and sends LE when ctx ends. It returns nil after
-// ctx ends, or an error when the listener cannot be opened.
+// records to svc; it redials after a failure with a growing delay
+// (internal/backoff) and sends LE when ctx ends. Listening (the PMS dials
+// in), a new connection replaces the one served (a PMS that restarted
+// without closing its old connection is not kept waiting). It returns nil
+// after ctx ends, or an error when the listener cannot be opened.
 func (l *Link) Run(ctx context.Context, svc hotel.Service) error {
 	connect := l.dial
+	var incoming chan net.Conn // accepted connections (listening)
 	if l.cfg.Listen != "" || l.ln != nil {
 		ln := l.ln
 		if ln == nil {
@@ -144,15 +147,28 @@ func (l *Link) Run(ctx context.Context, svc hotel.Service) error {
 				return fmt.Errorf("fias: listen %s: %w", l.cfg.Listen, err)
 			}
 		}
-		stop := context.AfterFunc(ctx, func() { ln.Close() })
-		defer stop()
-		defer ln.Close()
 		l.log.Info("fias: waiting for the PMS", "listen", ln.Addr().String())
-		connect = func(ctx context.Context) (net.Conn, error) { return ln.Accept() }
+		incoming = make(chan net.Conn)
+		acceptCtx, stopAccept := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); l.accept(acceptCtx, ln, incoming) }()
+		defer func() { stopAccept(); ln.Close(); <-done }()
+		connect = func(ctx context.Context) (net.Conn, error) {
+			select {
+			case c := <-incoming:
+				return c, nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
 	}
 	var delay time.Duration
+	var next net.Conn // a connection that replaced the one served
 	for {
-		conn, err := connect(ctx)
+		conn, err := next, error(nil)
+		if next = nil; conn == nil {
+			conn, err = connect(ctx)
+		}
 		if ctx.Err() != nil {
 			if conn != nil {
 				conn.Close()
@@ -162,16 +178,22 @@ func (l *Link) Run(ctx context.Context, svc hotel.Service) error {
 		}
 		if err == nil {
 			var linked bool
-			linked, err = l.serve(ctx, conn, svc)
+			linked, next, err = l.serve(ctx, conn, svc, incoming)
 			if linked {
 				delay = 0 // a PMS that accepts and hangs up at once is retried ever more slowly
 			}
 			if ctx.Err() != nil {
+				if next != nil {
+					next.Close()
+				}
 				l.setState(hotel.LinkState{Peer: conn.RemoteAddr().String(), Error: "stopped"})
 				return nil
 			}
 			l.log.Warn("fias: link down", "peer", conn.RemoteAddr().String(), "err", err)
 			l.setState(hotel.LinkState{Peer: conn.RemoteAddr().String(), Error: err.Error()})
+			if next != nil {
+				continue
+			}
 		} else {
 			l.log.Warn("fias: cannot connect", "addr", l.cfg.Addr, "err", err)
 			l.setState(hotel.LinkState{Peer: l.cfg.Addr, Error: err.Error()})
@@ -184,6 +206,37 @@ func (l *Link) Run(ctx context.Context, svc hotel.Service) error {
 			l.setState(hotel.LinkState{Peer: l.cfg.Addr, Error: "stopped"})
 			return nil
 		case <-t.C:
+		}
+	}
+}
+
+// accept passes the connections ln accepts to out until ctx ends or ln
+// is closed; a failing Accept is retried after a growing delay.
+func (l *Link) accept(ctx context.Context, ln net.Listener, out chan<- net.Conn) {
+	var delay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			l.log.Warn("fias: accept", "err", err)
+			delay = backoff.Next(delay)
+			t := time.NewTimer(delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			continue
+		}
+		delay = 0
+		select {
+		case out <- c:
+		case <-ctx.Done():
+			c.Close()
+			return
 		}
 	}
 }

@@ -3,6 +3,7 @@ package fias_test
 import (
 	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +102,26 @@ func TestListen(t *testing.T) {
 	}
 	if s := link.State(); !s.Connected {
 		t.Fatalf("state %+v", s)
+	}
+
+	// The PMS restarts and dials again without closing the old
+	// connection: the new one replaces it.
+	conn2, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	if err := conn2.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	rd2 := fias.NewReader(conn2, 0)
+	b, err := rd2.Next()
+	if err != nil || !strings.HasPrefix(string(b), "LS|") {
+		t.Fatalf("new connection: %q, %v; want LS", b, err)
+	}
+	for {
+		if _, err := rd.Next(); err != nil {
+			break // the old connection was closed
+		}
 	}
 }

@@ -31,9 +31,13 @@ type session struct {
 	sync  map[string]hotel.Guest // rooms listed in a resync (between DS and DE)
 }
 
-// serve runs the link on conn until it fails or ctx ends (then LE is
-// sent); linked tells whether the link start was done.
-func (l *Link) serve(ctx context.Context, conn net.Conn, svc hotel.Service) (linked bool, err error) {
+// errReplaced: the PMS connected again (listening).
+var errReplaced = errors.New("fias: the PMS connected again: the new connection replaces this one")
+
+// serve runs the link on conn until it fails, ctx ends (then LE is sent)
+// or a connection comes on incoming (next: it replaces conn); linked
+// tells whether the link start was done.
+func (l *Link) serve(ctx context.Context, conn net.Conn, svc hotel.Service, incoming <-chan net.Conn) (linked bool, next net.Conn, err error) {
 	defer conn.Close()
 	s := &session{l: l, conn: conn, svc: svc, w: bufio.NewWriter(conn), peer: conn.RemoteAddr().String(),
 		defs: Definitions{}, sentN: 0}
@@ -49,7 +53,7 @@ func (l *Link) serve(ctx context.Context, conn net.Conn, svc hotel.Service) (lin
 	defer func() { linked = s.up }()
 
 	if err := s.start(); err != nil {
-		return false, err
+		return false, nil, err
 	}
 	keepAlive := time.NewTicker(l.cfg.KeepAlive)
 	defer keepAlive.Stop()
@@ -59,41 +63,43 @@ func (l *Link) serve(ctx context.Context, conn net.Conn, svc hotel.Service) (lin
 			_ = s.send(NewRecord("LE", s.stamp()...))
 			_ = s.flush()
 			l.log.Info("fias: link ended (LE sent)", "peer", s.peer)
-			return false, ctx.Err()
+			return false, nil, ctx.Err()
+		case c := <-incoming:
+			return false, c, errReplaced
 		case err := <-readErr:
-			return false, err
+			return false, nil, err
 		case r := <-records:
 			if err := s.handle(ctx, r); err != nil {
-				return false, err
+				return false, nil, err
 			}
 			// Handle what else has arrived before writing.
 			for more := true; more; {
 				select {
 				case r := <-records:
 					if err := s.handle(ctx, r); err != nil {
-						return false, err
+						return false, nil, err
 					}
 				default:
 					more = false
 				}
 			}
 			if err := s.flush(); err != nil {
-				return false, err
+				return false, nil, err
 			}
 		case <-keepAlive.C:
 			if err := s.send(NewRecord("LA", s.stamp()...)); err != nil {
-				return false, err
+				return false, nil, err
 			}
 			if err := s.flush(); err != nil {
-				return false, err
+				return false, nil, err
 			}
 		case <-l.q.wake:
 			if s.up {
 				if err := s.sendQueue(ctx); err != nil {
-					return false, err
+					return false, nil, err
 				}
 				if err := s.flush(); err != nil {
-					return false, err
+					return false, nil, err
 				}
 			}
 		}
