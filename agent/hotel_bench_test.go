@@ -94,3 +94,22 @@ func BenchmarkHotelGate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHotelResync2000Rooms: a PMS database resync of a full hotel
+// of 2 000 rooms where every guest changed (each room checked out and in
+// again: one store transaction, then 4 000 directory writes).
+func BenchmarkHotelResync2000Rooms(b *testing.B) {
+	const rooms = 2000
+	m := hotelBench(b, rooms)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		guests := make(map[string]hotel.Guest, rooms)
+		for r := 0; r < rooms; r++ {
+			guests[fmt.Sprintf("%d", 1000+r)] = hotel.Guest{Name: fmt.Sprintf("Guest %d-%d", i, r), Reservation: fmt.Sprintf("%d-%d", i, r)}
+		}
+		if err := m.Resync(ctx, guests, hotel.Actor{Source: hotel.SourcePMS}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

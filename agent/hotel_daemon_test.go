@@ -114,6 +114,14 @@ func TestHotelDirectory(t *testing.T) {
 		}, want: "Anna Verdi"},
 		{name: "check-out", do: func() error { return dir.ClearRoomName(ctx, room) }, want: ""},
 		{name: "check-out again", do: func() error { return dir.ClearRoomName(ctx, room) }, want: ""},
+		{name: "the next guest", do: func() error { return dir.SetRoomName(ctx, room, "Bob") }, want: "Bob"},
+		{name: "check-out with the id lost", do: func() error {
+			if err := dir.ids.Delete(ctx, "101"); err != nil {
+				return err
+			}
+			return dir.ClearRoomName(ctx, room)
+		}, want: ""},
+		{name: "and another guest", do: func() error { return dir.SetRoomName(ctx, room, "Carl") }, want: "Carl"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := tc.do(); err != nil {

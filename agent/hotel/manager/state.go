@@ -33,6 +33,10 @@ type state struct {
 	postings map[int]string
 	early    map[int]bool
 	shut     bool // Close was called
+	// pending is a journal marked done not yet applied; jseq numbers
+	// the journals.
+	pending *pending
+	jseq    int
 }
 
 // closedRef is a closed bill in the index.
