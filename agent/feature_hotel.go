@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
+	"github.com/pbxagent/pbxagent/agent/hotel/fias"
 	"github.com/pbxagent/pbxagent/agent/hotel/manager"
 	"github.com/pbxagent/pbxagent/agent/hotel/rating"
 	"github.com/pbxagent/pbxagent/agent/hotel/wakeup"
@@ -23,6 +24,8 @@ type hotelFeature struct {
 	pbx *hotelTelephony
 	// link answers GET /api/v1/hotel/link (nil: no PMS link).
 	link func(ctx context.Context) hotel.LinkState
+	// fias is the PMS link (hotel_fias.go; nil: none), run by Run.
+	fias *fias.Link
 }
 
 func newHotel(b *build) (platform.Component, error) {
@@ -52,6 +55,13 @@ func newHotel(b *build) (platform.Component, error) {
 		manager.WithScheduler(sched)(m)
 	}
 
+	if f.fias, err = newHotelLink(b, m, st); err != nil {
+		return nil, err
+	}
+	if f.fias != nil {
+		f.link = func(context.Context) hotel.LinkState { return f.fias.State() }
+	}
+
 	if err := m.Load(b.ctx); err != nil {
 		return nil, fmt.Errorf("hotel: %w", err)
 	}
@@ -71,10 +81,13 @@ func (f *hotelFeature) Routes() []platform.Route {
 	return manager.NewHandler(f.m, opts...).Routes()
 }
 
-// Run keeps the manager until ctx ends, then closes it (its wake-up
-// scheduler stops). With a PBX side, every room's state is applied
-// again after each connection to Asterisk.
+// Run keeps the manager and the PMS link until ctx ends, then closes
+// them (the wake-up scheduler stops). With a PBX side, every room's state
+// is applied again after each connection to Asterisk. A PMS listener that
+// cannot open ends Run with its error.
 func (f *hotelFeature) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -82,11 +95,17 @@ func (f *hotelFeature) Run(ctx context.Context) error {
 			f.pbx.follow(ctx, f.m.ApplyAll) // hotel_telephony.go
 		}
 	}()
-	<-ctx.Done()
+	var err error
+	if f.fias != nil {
+		err = f.fias.Run(ctx, f.m) // until ctx ends (LE sent)
+	} else {
+		<-ctx.Done()
+	}
+	cancel()
 	<-done
 	f.m.Close()
 	if f.pbx != nil {
 		f.pbx.Close()
 	}
-	return nil
+	return err
 }
