@@ -141,7 +141,7 @@ var table = map[string]keyDoc{
 	"hotel.wakeup.retry_interval":          {meaning: "time between the end of a wake-up attempt and the next"},
 	"hotel.wakeup.ring_timeout":            {meaning: "how long a wake-up attempt rings"},
 	"hotel.wakeup.snooze":                  {meaning: "delay when the guest asks to snooze (a key during the prompt)"},
-	"hotel.wakeup.max_concurrent":          {meaning: "wake-up calls in progress at once (the trunk or PBX capacity given to them); the others wait their turn"},
+	"hotel.wakeup.max_concurrent":          {meaning: "wake-up calls in progress at once (the PBX capacity given to them: they ring the hotel's own phones); the others wait their turn. 150 places 500 wake-ups due in one minute within 2 minutes (docs/hotel-costs-wakeups.md)"},
 	"hotel.wakeup.window":                  {meaning: "a wake-up not placed within this long after its time (pbxagent was down) is reported unanswered instead of ringing late"},
 	"hotel.codes.makeup_requested":         {meaning: "feature code a room phone dials to ask for the room to be made up ([hotel.md](hotel.md#housekeeping)); empty: off"},
 	"hotel.codes.makeup_done":              {meaning: "feature code housekeeping dials from the room: the room is made up (clean)"},
