@@ -149,6 +149,11 @@ var table = map[string]keyDoc{
 	"hotel.codes.wakeup":                   {meaning: "feature code followed by `HHMM`: the guest sets a wake-up at the next such time"},
 	"hotel.codes.wakeup_cancel":            {meaning: "feature code: the guest cancels the room's wake-ups"},
 	"hotel.barred_sound":                   {meaning: "what a barred outgoing call hears before it is hung up (an ARI media URI)"},
+	"hotel.fias.addr":                      {meaning: "the PMS's `host:port` for the FIAS link ([hotel.md](hotel.md#the-pms-link-fias)): pbxagent dials it and redials after a failure; empty with `hotel.fias.listen` empty: no PMS link"},
+	"hotel.fias.listen":                    {meaning: "`host:port` pbxagent listens on for the PMS when the PMS dials in (instead of `hotel.fias.addr`); one PMS connection at a time, a new one replacing it"},
+	"hotel.fias.keepalive":                 {meaning: "how often the link-alive record (LA) is sent; a link that hears nothing from the PMS for three times as long is closed and reopened"},
+	"hotel.fias.resync_on_start":           {meaning: "after each link start, ask the PMS for its occupied rooms (DR) and apply the answer as one resync: rooms it lists are checked in, other occupied rooms checked out"},
+	"hotel.fias.cs_map":                    {meaning: "what the class-of-service values (field CS of RE) mean: `CODE=CLASS` pairs, comma-separated; the PMS and pbxagent must agree ([hotel.md](hotel.md#the-pms-link-fias))"},
 
 	"audit.retention":   {meaning: "how long audit log entries are kept ([operations.md](operations.md))"},
 	"audit.prune_every": {meaning: "how often expired audit entries are removed"},
