@@ -5,16 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
+	"github.com/pbxagent/pbxagent/agent/hotel/rating"
+	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/phonebook"
-)
-
-var (
-	prefixRe   = regexp.MustCompile(`^[0-9]{1,20}$`)
-	currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
 )
 
 // maxEarly caps the acknowledgements kept for postings not yet recorded.
@@ -39,77 +35,25 @@ func copyTables(ts []hotel.RateTable) []hotel.RateTable {
 	return out
 }
 
-// ValidateRates checks rate tables whole: an error names the table and
-// the rate by index (tables[0].rates[2].per_minute) and, in its message,
-// by id and prefix.
-func ValidateRates(tables []hotel.RateTable) error {
-	const msg = "invalid rate tables"
-	ids := map[string]bool{}
-	for i, t := range tables {
-		tf := fmt.Sprintf("tables[%d]", i)
-		at := fmt.Sprintf("table %d (%s)", i, t.ID)
-		if !groupID.MatchString(t.ID) {
-			return fieldErr(msg, tf+".id", fmt.Sprintf("%s: id must be 1 to 32 of a-z, 0-9, _ and -", at))
-		}
-		if ids[t.ID] {
-			return fieldErr(msg, tf+".id", fmt.Sprintf("%s: id is used by another table", at))
-		}
-		ids[t.ID] = true
-		if err := text(t.Name, 64); err != nil {
-			return fieldErr(msg, tf+".name", at+": "+err.Error())
-		}
-		if err := text(t.Trunk, 64); err != nil {
-			return fieldErr(msg, tf+".trunk", at+": "+err.Error())
-		}
-		if err := validClass(t.Class, true); err != nil {
-			return fieldErr(msg, tf+".class", at+": "+err.Error())
-		}
-		if !currencyRe.MatchString(t.Currency) {
-			return fieldErr(msg, tf+".currency", fmt.Sprintf("%s: currency must be an ISO 4217 code of 3 capitals (is %q)", at, t.Currency))
-		}
-		type key struct {
-			p string
-			w int
-		}
-		seen := map[key]bool{}
-		for j, r := range t.Rates {
-			rf := fmt.Sprintf("%s.rates[%d]", tf, j)
-			ar := fmt.Sprintf("%s, rate %d (prefix %s)", at, j, r.Prefix)
-			if !prefixRe.MatchString(r.Prefix) {
-				return fieldErr(msg, rf+".prefix", ar+": prefix must be 1 to 20 digits")
-			}
-			if seen[key{r.Prefix, r.Weight}] {
-				return fieldErr(msg, rf+".prefix", ar+": the table has this prefix with this weight already")
-			}
-			seen[key{r.Prefix, r.Weight}] = true
-			if err := text(r.Name, 64); err != nil {
-				return fieldErr(msg, rf+".name", ar+": "+err.Error())
-			}
-			checks := []struct {
-				field string
-				bad   bool
-				what  string
-			}{
-				{"weight", r.Weight < 0 || r.Weight > 100, "weight must be 0 to 100"},
-				{"per_minute", r.PerMinute < 0, "per_minute must not be negative"},
-				{"increment", r.Increment < 0 || r.Increment > 3600, "increment must be 0 (60) to 3600 seconds"},
-				{"minimum", r.Minimum < 0 || r.Minimum > 86400, "minimum must be 0 to 86400 seconds"},
-				{"no_charge", r.NoCharge < 0 || r.NoCharge > 86400, "no_charge must be 0 to 86400 seconds"},
-				{"surcharge", r.Surcharge < 0, "surcharge must not be negative"},
-			}
-			for _, c := range checks {
-				if c.bad {
-					return fieldErr(msg, rf+"."+c.field, ar+": "+c.what)
-				}
-			}
-		}
+// validRates checks rate tables whole with rating.Validate: a
+// *platform.APIError (400) listing every fault as a field detail
+// (tables[0].rates[2].per_minute), each message naming the table by id
+// and the rate by prefix.
+func validRates(tables []hotel.RateTable) error {
+	err := rating.Validate(tables)
+	if err == nil {
+		return nil
 	}
-	return nil
+	var es rating.Errors
+	if !errors.As(err, &es) {
+		return fmt.Errorf("hotel: check rate tables: %w", err)
+	}
+	return platform.Invalid(es.Error(), es.Details()...)
 }
 
 // PutRates implements hotel.Service.
 func (m *Manager) PutRates(ctx context.Context, tables []hotel.RateTable) error {
-	if err := ValidateRates(tables); err != nil {
+	if err := validRates(tables); err != nil {
 		return err
 	}
 	ts := copyTables(tables)

@@ -2,11 +2,14 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
+	"github.com/pbxagent/pbxagent/agent/platform"
 )
 
 // answered is an answered call of room of secs seconds, placed at t0.
@@ -115,6 +118,21 @@ func TestPutRatesValidation(t *testing.T) {
 			}
 		})
 	}
+	t.Run("every fault is a detail", func(t *testing.T) {
+		tables := bad(func(t *hotel.RateTable) { t.Currency = "euro"; t.Rates[0].Weight = 101; t.Rates[1].Prefix = "+44" })
+		var ae *platform.APIError
+		if !errors.As(r.m.PutRates(ctx, tables), &ae) || ae.Status != http.StatusBadRequest {
+			t.Fatalf("err = %v, want a 400 APIError", ae)
+		}
+		var got []string
+		for _, d := range ae.Details {
+			got = append(got, d.Field)
+		}
+		want := []string{"tables[1].currency", "tables[1].rates[0].weight", "tables[1].rates[1].prefix"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("details name %v, want %v", got, want)
+		}
+	})
 }
 
 // TestConcurrentAcknowledgements: acknowledgements of two postings of one
