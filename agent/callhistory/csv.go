@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pbxagent/pbxagent/internal/csvcell"
 )
 
 // csvHeader is the export's header row.
@@ -36,33 +38,10 @@ func (c *csvWriter) write(r *Record) error {
 	row := []string{r.ID, r.UserID, r.Direction, r.From, r.FromName, r.To, r.ToName, r.Device,
 		tm(&created), tm(r.AnsweredAt), tm(&ended), strconv.Itoa(r.Duration), strconv.Itoa(r.Cause),
 		r.CauseText, r.EndedBy, strings.Join(r.Recordings, ";")}
-	for i, v := range row {
-		row[i] = guardFormula(v)
-	}
-	return c.w.Write(row)
+	return c.w.Write(csvcell.GuardRow(row))
 }
 
 func (c *csvWriter) flush() error {
 	c.w.Flush()
 	return c.w.Error()
-}
-
-// guardFormula neutralises a cell a spreadsheet would run as a formula
-// (OWASP "CSV Injection": a cell starting with '=', '+', '-', '@', tab or
-// carriage return) by prefixing a single quote, as the contacts export
-// does. A plain international number ("+41441234567": '+' and digits
-// only) is left as it is: it computes nothing.
-func guardFormula(v string) string {
-	if v == "" {
-		return v
-	}
-	switch v[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-	default:
-		return v
-	}
-	if v[0] == '+' && len(v) > 1 && strings.Trim(v[1:], "0123456789") == "" {
-		return v
-	}
-	return "'" + v
 }

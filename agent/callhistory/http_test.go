@@ -175,25 +175,6 @@ func TestHistoryCSVExport(t *testing.T) {
 	}
 }
 
-func TestGuardFormula(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{in: "", want: ""},
-		{in: "101", want: "101"},
-		{in: "+41441234567", want: "+41441234567"},
-		{in: "+41 44", want: "'+41 44"},
-		{in: "+", want: "'+"},
-		{in: "=1+1", want: "'=1+1"},
-		{in: "-2", want: "'-2"},
-		{in: "@x", want: "'@x"},
-		{in: "\tx", want: "'\tx"},
-		{in: "'t Hooft", want: "'t Hooft"},
-	} {
-		if got := guardFormula(tc.in); got != tc.want {
-			t.Errorf("guardFormula(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 // recorder is a calls.Publisher that notes what reached it and whether
 // the record was already written.
 type recorder struct {

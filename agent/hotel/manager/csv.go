@@ -4,10 +4,10 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
+	"github.com/pbxagent/pbxagent/internal/csvcell"
 )
 
 // csvHeader is a bill's CSV header row.
@@ -33,34 +33,11 @@ func WriteBillCSV(w io.Writer, loc *time.Location, bills ...hotel.Bill) error {
 			row := []string{b.ID, b.Room, b.Guest, l.CallID, l.Start.In(loc).Format(time.RFC3339), l.Number, string(l.Class), l.Trunk,
 				strconv.Itoa(l.Seconds), strconv.Itoa(l.BilledSeconds), l.Table, l.Prefix, l.RateName, l.Cost.String(), l.Currency,
 				posting, strconv.FormatBool(l.Posted)}
-			for i, v := range row {
-				row[i] = guardFormula(v)
-			}
-			if err := cw.Write(row); err != nil {
+			if err := cw.Write(csvcell.GuardRow(row)); err != nil {
 				return err
 			}
 		}
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// guardFormula neutralises a cell a spreadsheet would run as a formula
-// (OWASP "CSV Injection": a cell starting with '=', '+', '-', '@', tab or
-// carriage return) by prefixing a single quote; a plain international
-// number ("+41441234567") and a negative amount ("-1.5000") compute
-// nothing and are left as they are.
-func guardFormula(v string) string {
-	if v == "" {
-		return v
-	}
-	switch v[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-	default:
-		return v
-	}
-	if (v[0] == '+' || v[0] == '-') && len(v) > 1 && strings.Trim(v[1:], "0123456789.") == "" {
-		return v
-	}
-	return "'" + v
 }

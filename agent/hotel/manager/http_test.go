@@ -12,6 +12,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/internal/csvcell"
 )
 
 var (
@@ -247,7 +248,7 @@ func FuzzBillCSV(f *testing.F) {
 		if err != nil || len(rows) != 2 {
 			t.Fatalf("read back: %v %q", err, rows)
 		}
-		if rows[1][2] != guardFormula(guest) || rows[1][5] != guardFormula(number) {
+		if rows[1][2] != csvcell.Guard(guest) || rows[1][5] != csvcell.Guard(number) {
 			t.Fatalf("read back %q %q, wrote %q %q", rows[1][2], rows[1][5], guest, number)
 		}
 		if c := rows[1][2]; c != "" && strings.ContainsRune("=+-@\t", rune(c[0])) && c != guest {
