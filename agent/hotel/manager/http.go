@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
+	"github.com/pbxagent/pbxagent/agent/hotel/rating"
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/internal/clock"
 )
@@ -59,9 +60,9 @@ func jsonReq(desc string, v any) *platform.Body { b := jsonBody(desc, v); return
 // billBody is a bill as JSON or, with ?format=csv, as CSV.
 func billBody(desc string, v any) platform.Body {
 	b := jsonBody(desc, v)
-	b.Alternatives = []platform.Body{{ContentType: "text/csv", Description: desc + " as CSV (?format=csv): " + strings.Join(csvHeader, ", "),
+	b.Alternatives = []platform.Body{{ContentType: "text/csv", Description: desc + " as CSV (?format=csv): " + strings.Join(rating.BillCSVHeader(), ", "),
 		Schema: map[string]any{"type": "string"},
-		Example: strings.Join(csvHeader, ",") + "\r\n" +
+		Example: strings.Join(rating.BillCSVHeader(), ",") + "\r\n" +
 			"b-101-20261207T140000,101,Anna Rossi,c-01JEQ7H2B3C4D5E6F7G8H9J0K1,2026-12-07T19:02:11+01:00,00442071234567,international,my-trunk,125,180,default,0044,United Kingdom,0.8500,EUR,1207,true\r\n"}}
 	return b
 }
@@ -221,7 +222,7 @@ func (h *Handler) writeCSV(w http.ResponseWriter, name string, bills ...hotel.Bi
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	w.WriteHeader(http.StatusOK)
-	_ = WriteBillCSV(w, h.loc, bills...)
+	_ = rating.WriteBillCSV(w, h.loc, bills...)
 }
 
 func roomMissing(w http.ResponseWriter, r *http.Request) { notFound(w, r, "number", "no such room") }

@@ -5,87 +5,51 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
+	"github.com/pbxagent/pbxagent/internal/csvcell"
 )
 
-// The bill's CSV words, in one place.
-const (
-	csvTotal        = "Total"
-	csvYes          = "yes"
-	csvNo           = "no"
-	csvDateLayout   = "2006-01-02"
-	csvTimeLayout   = "15:04:05"
-	formulaTriggers = "=+-@\t\r"
-)
-
-// csvHeader is the bill's CSV header row.
-func csvHeader() []string {
-	return []string{"Date", "Time", "Room", "Number", "Class", "Seconds", "Billed seconds",
-		"Rate", "Cost", "Currency", "Posted"}
+// BillCSVHeader is the header row of WriteBillCSV, the columns in order.
+func BillCSVHeader() []string {
+	return []string{"bill_id", "room", "guest", "call_id", "start", "number", "class", "trunk",
+		"seconds", "billed_seconds", "table", "prefix", "rate_name", "cost", "currency", "posting", "posted"}
 }
 
-// BillCSV writes b as CSV (RFC 4180, encoding/csv): a header row, one
-// row per call (its start's date and time in loc, nil: UTC; room,
-// dialled number, class, answered seconds, billed seconds, rate name,
-// cost with two to four decimals, currency, posted to the PMS yes or
-// no), then a total row ("Total", the seconds and billed seconds summed,
-// the bill's total and currency). A cell that a spreadsheet would read
-// as a formula (starting with =, +, -, @, tab or carriage return) is
-// written with a leading apostrophe.
-func BillCSV(w io.Writer, b hotel.Bill, loc *time.Location) error {
+// WriteBillCSV writes bills as CSV (RFC 4180 through encoding/csv: a
+// header row, then one call a line, CRLF line ends, fields quoted where
+// needed): each line's start in RFC 3339 in loc (nil: UTC), its cost with
+// four decimals, its posting number (empty before it is posted) and
+// whether the PMS acknowledged it. A cell a spreadsheet would run as a
+// formula starts with a single quote (csvcell.Guard). A write error names
+// the bill and the line being written when it showed.
+func WriteBillCSV(w io.Writer, loc *time.Location, bills ...hotel.Bill) error {
 	if loc == nil {
 		loc = time.UTC
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader()); err != nil {
-		return fmt.Errorf("bill %s csv header: %w", b.ID, err)
+	cw.UseCRLF = true
+	if err := cw.Write(BillCSVHeader()); err != nil {
+		return fmt.Errorf("bill csv header: %w", err)
 	}
-	var secs, billed int
-	for i, l := range b.Lines {
-		start := l.Start.In(loc)
-		posted := csvNo
-		if l.Posted {
-			posted = csvYes
+	for _, b := range bills {
+		for i, l := range b.Lines {
+			posting := ""
+			if l.Posting > 0 {
+				posting = strconv.Itoa(l.Posting)
+			}
+			row := []string{b.ID, b.Room, b.Guest, l.CallID, l.Start.In(loc).Format(time.RFC3339), l.Number, string(l.Class), l.Trunk,
+				strconv.Itoa(l.Seconds), strconv.Itoa(l.BilledSeconds), l.Table, l.Prefix, l.RateName, l.Cost.String(), l.Currency,
+				posting, strconv.FormatBool(l.Posted)}
+			if err := cw.Write(csvcell.GuardRow(row)); err != nil {
+				return fmt.Errorf("bill %s csv line %d: %w", b.ID, i+1, err)
+			}
 		}
-		row := []string{start.Format(csvDateLayout), start.Format(csvTimeLayout), l.Room, l.Number,
-			string(l.Class), strconv.Itoa(l.Seconds), strconv.Itoa(l.BilledSeconds), l.RateName,
-			amount(l.Cost), l.Currency, posted}
-		if err := cw.Write(safeRow(row)); err != nil {
-			return fmt.Errorf("bill %s csv line %d: %w", b.ID, i+1, err)
-		}
-		secs += l.Seconds
-		billed += l.BilledSeconds
-	}
-	total := []string{csvTotal, "", "", "", "", strconv.Itoa(secs), strconv.Itoa(billed), "", amount(b.Total), b.Currency, ""}
-	if err := cw.Write(safeRow(total)); err != nil {
-		return fmt.Errorf("bill %s csv total: %w", b.ID, err)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return fmt.Errorf("bill %s csv: %w", b.ID, err)
+		return fmt.Errorf("bill csv: %w", err)
 	}
 	return nil
-}
-
-// amount renders m with two to four decimals ("0.85", "0.0125").
-func amount(m hotel.Money) string {
-	s := m.String()
-	for strings.HasSuffix(s, "0") && len(s)-strings.IndexByte(s, '.') > 3 {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
-// safeRow prefixes with an apostrophe each cell a spreadsheet would take
-// for a formula (OWASP, CSV injection).
-func safeRow(row []string) []string {
-	for i, c := range row {
-		if c != "" && strings.IndexByte(formulaTriggers, c[0]) >= 0 {
-			row[i] = "'" + c
-		}
-	}
-	return row
 }

@@ -11,49 +11,59 @@ import (
 	"unicode/utf8"
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
+	"github.com/pbxagent/pbxagent/internal/csvcell"
 )
 
-func TestBillCSVRoundTrip(t *testing.T) {
+func TestWriteBillCSV(t *testing.T) {
 	rome, err := time.LoadLocation("Europe/Rome")
 	if err != nil {
 		t.Skip("no time zone data:", err)
 	}
 	start := time.Date(2026, 12, 7, 23, 30, 5, 0, time.UTC)
-	b := hotel.Bill{ID: "b-101", Room: "101", Guest: "=HYPERLINK(\"x\")", Currency: "EUR", Total: 8600, Lines: []hotel.Charge{
-		{CallRecord: hotel.CallRecord{Room: "101", Number: "00442071234567", Class: hotel.ClassInternational, Start: start, Seconds: 125},
-			RateName: "United Kingdom", BilledSeconds: 180, Cost: 8500, Currency: "EUR", Posted: true},
-		{CallRecord: hotel.CallRecord{Room: "101", Number: "+33 1 23", Class: hotel.ClassInternational, Start: start.Add(time.Hour), Seconds: 3},
+	b1 := hotel.Bill{ID: "b-101", Room: "101", Guest: "=HYPERLINK(\"x\")", Currency: "EUR", Total: 8600, Lines: []hotel.Charge{
+		{CallRecord: hotel.CallRecord{CallID: "c1", Room: "101", Number: "00442071234567", Class: hotel.ClassInternational, Trunk: "my-trunk", Start: start, Seconds: 125},
+			Table: "default", Prefix: "0044", RateName: "United Kingdom", BilledSeconds: 180, Cost: 8500, Currency: "EUR", Posting: 7, Posted: true},
+		{CallRecord: hotel.CallRecord{CallID: "c2", Room: "101", Number: "+33 1 23", Class: hotel.ClassInternational, Start: start.Add(time.Hour), Seconds: 3},
 			RateName: "@France, \"Paris\"", BilledSeconds: 60, Cost: 100, Currency: "EUR"},
-		{CallRecord: hotel.CallRecord{Room: "102", Number: "-1", Class: hotel.ClassLocal, Start: start}, RateName: "=1+1"},
 	}}
-	var buf bytes.Buffer
-	if err := BillCSV(&buf, b, rome); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(&buf).ReadAll()
-	if err != nil {
-		t.Fatalf("not RFC 4180: %v", err)
-	}
-	want := [][]string{
-		{"Date", "Time", "Room", "Number", "Class", "Seconds", "Billed seconds", "Rate", "Cost", "Currency", "Posted"},
-		{"2026-12-08", "00:30:05", "101", "00442071234567", "international", "125", "180", "United Kingdom", "0.85", "EUR", "yes"},
-		{"2026-12-08", "01:30:05", "101", "'+33 1 23", "international", "3", "60", "'@France, \"Paris\"", "0.01", "EUR", "no"},
-		{"2026-12-08", "00:30:05", "102", "'-1", "local", "0", "0", "'=1+1", "0.00", "", "no"},
-		{"Total", "", "", "", "", "128", "240", "", "0.86", "EUR", ""},
-	}
-	if !reflect.DeepEqual(rows, want) {
-		t.Fatalf("rows\n%q\nwant\n%q", rows, want)
-	}
-}
-
-func TestBillCSVEmptyBillInUTC(t *testing.T) {
-	var buf bytes.Buffer
-	if err := BillCSV(&buf, hotel.Bill{ID: "b", Currency: "EUR"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	want := "Date,Time,Room,Number,Class,Seconds,Billed seconds,Rate,Cost,Currency,Posted\nTotal,,,,,0,0,,0.00,EUR,\n"
-	if buf.String() != want {
-		t.Fatalf("got %q", buf.String())
+	b2 := hotel.Bill{ID: "b-102", Room: "102", Guest: "Anna Rossi", Lines: []hotel.Charge{
+		{CallRecord: hotel.CallRecord{CallID: "c3", Room: "102", Number: "+41441234567", Class: hotel.ClassLocal, Start: start}, RateName: "=1+1"},
+	}}
+	for _, tc := range []struct {
+		name  string
+		loc   *time.Location
+		bills []hotel.Bill
+		want  [][]string
+	}{
+		{name: "no bill", bills: nil, want: [][]string{BillCSVHeader()}},
+		{name: "an empty bill", bills: []hotel.Bill{{ID: "b"}}, want: [][]string{BillCSVHeader()}},
+		{name: "two bills in the hotel's zone", loc: rome, bills: []hotel.Bill{b1, b2}, want: [][]string{
+			BillCSVHeader(),
+			{"b-101", "101", `'=HYPERLINK("x")`, "c1", "2026-12-08T00:30:05+01:00", "00442071234567", "international", "my-trunk", "125", "180", "default", "0044", "United Kingdom", "0.8500", "EUR", "7", "true"},
+			{"b-101", "101", `'=HYPERLINK("x")`, "c2", "2026-12-08T01:30:05+01:00", "'+33 1 23", "international", "", "3", "60", "", "", `'@France, "Paris"`, "0.0100", "EUR", "", "false"},
+			{"b-102", "102", "Anna Rossi", "c3", "2026-12-08T00:30:05+01:00", "+41441234567", "local", "", "0", "0", "", "", "'=1+1", "0.0000", "", "", "false"},
+		}},
+		{name: "no zone is UTC", bills: []hotel.Bill{b2}, want: [][]string{
+			BillCSVHeader(),
+			{"b-102", "102", "Anna Rossi", "c3", "2026-12-07T23:30:05Z", "+41441234567", "local", "", "0", "0", "", "", "'=1+1", "0.0000", "", "", "false"},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteBillCSV(&buf, tc.loc, tc.bills...); err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(buf.String(), "\r\n"); n != len(tc.want) {
+				t.Errorf("%d CRLF line ends, want %d (RFC 4180)", n, len(tc.want))
+			}
+			rows, err := csv.NewReader(&buf).ReadAll()
+			if err != nil {
+				t.Fatalf("not RFC 4180: %v", err)
+			}
+			if !reflect.DeepEqual(rows, tc.want) {
+				t.Fatalf("rows\n%q\nwant\n%q", rows, tc.want)
+			}
+		})
 	}
 }
 
@@ -76,53 +86,48 @@ type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
-func TestBillCSVWriteErrorNamesTheBill(t *testing.T) {
-	err := BillCSV(failWriter{}, hotel.Bill{ID: "b-7"}, nil)
-	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("bill b-7")) {
-		t.Fatalf("got %v", err)
+func TestWriteBillCSVWriteError(t *testing.T) {
+	err := WriteBillCSV(failWriter{}, nil, hotel.Bill{ID: "b-7", Lines: []hotel.Charge{{}}})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("got %v, want the writer's error", err)
 	}
 }
 
-// FuzzBillCSV: any number and rate name read back, through encoding/csv,
-// as the same cell (an apostrophe before a formula's first character),
-// with one row per line plus the header and the total.
-func FuzzBillCSV(f *testing.F) {
-	f.Add("00442071234567", "United Kingdom", int64(8500))
-	f.Add("=cmd|' /C calc'!A0", "+1,\"x\"\n@SUM(1)", int64(1))
-	f.Add("-", "\r\t", int64(0))
-	f.Fuzz(func(t *testing.T, number, rate string, cost int64) {
-		if !utf8.ValidString(number) || !utf8.ValidString(rate) {
+// FuzzWriteBillCSV: a bill with any guest name, number and rate name
+// reads back, through encoding/csv, as written (RFC 4180 quoting), a
+// formula-looking cell guarded, one row per line after the header.
+func FuzzWriteBillCSV(f *testing.F) {
+	f.Add("Anna Rossi", "00442071234567", "United Kingdom")
+	f.Add("=cmd|' /C calc'!A0", "+41441234567", "+1,\"x\"\n@SUM(1)")
+	f.Add("a,\"b\"\r\nc", "-1", "\t")
+	f.Fuzz(func(t *testing.T, guest, number, rate string) {
+		if !utf8.ValidString(guest + number + rate) {
 			t.Skip()
 		}
-		b := hotel.Bill{ID: "b", Currency: "EUR", Total: hotel.Money(cost), Lines: []hotel.Charge{
-			{CallRecord: hotel.CallRecord{Room: "101", Number: number}, RateName: rate, Cost: hotel.Money(cost)},
-			{CallRecord: hotel.CallRecord{Room: "102", Number: rate}, RateName: number},
+		b := hotel.Bill{ID: "b-1", Room: "101", Guest: guest, Lines: []hotel.Charge{
+			{CallRecord: hotel.CallRecord{CallID: "c1", Number: number}, RateName: rate},
+			{CallRecord: hotel.CallRecord{CallID: "c2", Number: rate}, RateName: number},
 		}}
 		var buf bytes.Buffer
-		if err := BillCSV(&buf, b, nil); err != nil {
+		if err := WriteBillCSV(&buf, nil, b); err != nil {
 			t.Fatal(err)
 		}
 		rows, err := csv.NewReader(&buf).ReadAll()
-		if err != nil {
-			t.Fatalf("unreadable: %v", err)
-		}
-		if len(rows) != 4 {
-			t.Fatalf("%d rows", len(rows))
+		if err != nil || len(rows) != 3 {
+			t.Fatalf("read back: %v %q", err, rows)
 		}
 		want := func(s string) string {
-			// encoding/csv reads a quoted \r\n as \n.
-			s = strings.ReplaceAll(s, "\r\n", "\n")
-			if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-				return "'" + s
-			}
-			return s
+			// With CRLF line ends encoding/csv writes a field's \n as \r\n
+			// and drops its \r; it reads \r\n back as \n.
+			return strings.ReplaceAll(csvcell.Guard(s), "\r", "")
 		}
-		if rows[1][3] != want(number) || rows[1][7] != want(rate) || rows[2][3] != want(rate) || rows[2][7] != want(number) {
-			t.Fatalf("cells %q %q %q %q", rows[1][3], rows[1][7], rows[2][3], rows[2][7])
+		got := []string{rows[1][2], rows[1][5], rows[1][12], rows[2][5], rows[2][12]}
+		if w := []string{want(guest), want(number), want(rate), want(rate), want(number)}; !reflect.DeepEqual(got, w) {
+			t.Fatalf("read back %q, want %q", got, w)
 		}
 		for _, row := range rows {
 			for _, c := range row {
-				if c != "" && strings.ContainsRune("=+-@\t", rune(c[0])) {
+				if c != "" && strings.ContainsRune("=@\t", rune(c[0])) {
 					t.Fatalf("a cell starts a formula: %q", c)
 				}
 			}

@@ -221,3 +221,12 @@ func printable(s string) bool {
 	}
 	return true
 }
+
+// amount renders m with two to four decimals ("0.85", "0.0125").
+func amount(m hotel.Money) string {
+	s := m.String()
+	for strings.HasSuffix(s, "0") && len(s)-strings.IndexByte(s, '.') > 3 {
+		s = s[:len(s)-1]
+	}
+	return s
+}
