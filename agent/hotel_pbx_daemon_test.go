@@ -23,38 +23,13 @@ import (
 // on Asterisk (offline classes, message light), and again after Asterisk
 // restarts.
 func TestHotelRoomCallsThroughDaemon(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	srv, base := callsDaemon(t, func(c *config.Config) { c.ARI.CallsDial = "PJSIP/{to}@trunk1" },
-		fakeari.WithPeer("PJSIP/601", fakeari.Desk{Manual: true}),
-		fakeari.WithPeer("PJSIP/0044207", fakeari.Fixed{Outcome: fakeari.Answer, Ring: 100 * time.Millisecond}),
-		fakeari.WithMediaDuration(func(string) (time.Duration, bool) { return 50 * time.Millisecond, true }),
-		fakeari.WithDialplanLabels("from-internal", map[string]int{"fallback": 2, "noanswer": 3}))
-	adm := client{t, base, "test-admin-token"}
-	if err := srv.AwaitApp(ctx, "pbxagent-calls"); err != nil {
-		t.Fatal(err)
-	}
-	must := func(what string, want int, method, path, body string) []byte {
-		t.Helper()
-		code, b := adm.do(method, path, "application/json", []byte(body))
-		if code != want {
-			t.Fatalf("%s: %d %s", what, code, b)
-		}
-		return b
-	}
-	must("room", http.StatusOK, "PUT", "/api/v1/hotel/rooms/101", `{"number":"101","extensions":["101"],"devices":["PJSIP/601"]}`)
+	r := newHotelDaemon(t, func(c *config.Config) { c.ARI.CallsDial = "PJSIP/{to}@trunk1" },
+		fakeari.WithPeer("PJSIP/0044207", fakeari.Fixed{Outcome: fakeari.Answer, Ring: 100 * time.Millisecond}))
+	ctx, srv, adm, must := r.ctx, r.srv, r.adm, r.must
 	must("rates", http.StatusOK, "PUT", "/api/v1/hotel/rates",
 		`{"tables":[{"id":"default","currency":"EUR","rates":[{"prefix":"0044","name":"United Kingdom","per_minute":0.6,"increment":60}]}]}`)
 
-	dial := func() string {
-		t.Helper()
-		id, err := srv.PlaceInbound(fakeari.InboundCall{App: "pbxagent-calls", Caller: "101", Context: "from-internal",
-			Exten: "0044207", Endpoint: "PJSIP/601", Args: []string{"outbound", "0044207"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	dial := func() string { return r.place("PJSIP/601", "101", "outbound", "0044207") }
 
 	// Vacant: barred.
 	phone := dial()
@@ -122,38 +97,12 @@ func TestHotelRoomCallsThroughDaemon(t *testing.T) {
 // calls 101: the room's phone rings; with the room in DND it does not,
 // and the caller goes back to the dialplan with PBXAGENT_STATUS=DND.
 func TestHotelRoomPhoneThroughDaemon(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	srv, base := callsDaemon(t, nil,
-		fakeari.WithPeer("PJSIP/601", fakeari.Desk{Manual: true}),
+	r := newHotelDaemon(t, nil,
 		fakeari.WithPeer("PJSIP/701", fakeari.Desk{Manual: true}),
-		fakeari.WithPeer("PJSIP/112", fakeari.Fixed{Outcome: fakeari.Wait}),
-		fakeari.WithMediaDuration(func(string) (time.Duration, bool) { return 50 * time.Millisecond, true }),
-		fakeari.WithDialplanLabels("from-internal", map[string]int{"fallback": 2, "noanswer": 3}))
-	adm := client{t, base, "test-admin-token"}
-	if err := srv.AwaitApp(ctx, "pbxagent-calls"); err != nil {
-		t.Fatal(err)
-	}
-	must := func(what string, want int, method, path, body string) []byte {
-		t.Helper()
-		code, b := adm.do(method, path, "application/json", []byte(body))
-		if code != want {
-			t.Fatalf("%s: %d %s", what, code, b)
-		}
-		return b
-	}
-	must("room", http.StatusOK, "PUT", "/api/v1/hotel/rooms/101", `{"number":"101","extensions":["101"],"devices":["PJSIP/601"]}`)
+		fakeari.WithPeer("PJSIP/112", fakeari.Fixed{Outcome: fakeari.Wait}))
+	ctx, srv, must, place := r.ctx, r.srv, r.must, r.place
 	must("ana", http.StatusCreated, "POST", "/api/v1/users",
 		`{"username":"ana","display_name":"Ana Anić","role":"user","password":"correct horse battery","extensions":["555"],"devices":{"endpoints":["PJSIP/701"]}}`)
-	place := func(ep, caller, kind, to string) string {
-		t.Helper()
-		id, err := srv.PlaceInbound(fakeari.InboundCall{App: "pbxagent-calls", Caller: caller, Context: "from-internal",
-			Exten: to, Endpoint: ep, Args: []string{kind, to}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
 	ringing := func(endpoint string) fakeari.ChannelSnapshot {
 		t.Helper()
 		var got fakeari.ChannelSnapshot
@@ -220,4 +169,58 @@ func TestHotelRoomPhoneThroughDaemon(t *testing.T) {
 	if err != nil || s.Label != "noanswer" || s.Variables["PBXAGENT_STATUS"] != "DND" {
 		t.Errorf("a call to a room in DND: %+v %v", s, err)
 	}
+}
+
+// hotelDaemon is a daemon on a fake Asterisk whose calls app is up, with
+// room 101 (extension 101, phone PJSIP/601, answered by hand) configured
+// through the API, prompts of 50 ms and the dialplan labels of
+// from-internal.
+type hotelDaemon struct {
+	t   *testing.T
+	ctx context.Context
+	srv *fakeari.Server
+	adm client
+}
+
+// newHotelDaemon starts it; mut edits the configuration (nil: none) and
+// peers add to the fake Asterisk's.
+func newHotelDaemon(t *testing.T, mut func(*config.Config), peers ...fakeari.Option) *hotelDaemon {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	opts := append([]fakeari.Option{
+		fakeari.WithPeer("PJSIP/601", fakeari.Desk{Manual: true}),
+		fakeari.WithMediaDuration(func(string) (time.Duration, bool) { return 50 * time.Millisecond, true }),
+		fakeari.WithDialplanLabels("from-internal", map[string]int{"fallback": 2, "noanswer": 3}),
+	}, peers...)
+	srv, base := callsDaemon(t, mut, opts...)
+	r := &hotelDaemon{t: t, ctx: ctx, srv: srv, adm: client{t, base, "test-admin-token"}}
+	if err := srv.AwaitApp(ctx, "pbxagent-calls"); err != nil {
+		t.Fatal(err)
+	}
+	r.must("room", http.StatusOK, "PUT", "/api/v1/hotel/rooms/101", `{"number":"101","extensions":["101"],"devices":["PJSIP/601"]}`)
+	return r
+}
+
+// must calls the API as the administrator and fails the test unless it
+// answers want; it returns the body.
+func (r *hotelDaemon) must(what string, want int, method, path, body string) []byte {
+	r.t.Helper()
+	code, b := r.adm.do(method, path, "application/json", []byte(body))
+	if code != want {
+		r.t.Fatalf("%s: %d %s", what, code, b)
+	}
+	return b
+}
+
+// place has endpoint ep (caller id caller) dial to through the dialplan
+// (Stasis(pbxagent-calls,kind,to)) and returns the phone's channel.
+func (r *hotelDaemon) place(ep, caller, kind, to string) string {
+	r.t.Helper()
+	id, err := r.srv.PlaceInbound(fakeari.InboundCall{App: "pbxagent-calls", Caller: caller, Context: "from-internal",
+		Exten: to, Endpoint: ep, Args: []string{kind, to}})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return id
 }
