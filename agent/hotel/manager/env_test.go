@@ -333,4 +333,15 @@ func (r *rig) checkIn(n, name string) hotel.Room {
 	return out
 }
 
+// wakeUp sets a wake-up of room n at at (lang "": the guest's language)
+// through the API's actor, failing the test on an error.
+func (r *rig) wakeUp(n string, at time.Time, lang string) hotel.WakeUp {
+	r.t.Helper()
+	w, err := r.m.SetWakeUp(context.Background(), n, at, lang, api)
+	if err != nil {
+		r.t.Fatalf("wake-up of %s at %s: %v", n, at, err)
+	}
+	return w
+}
+
 func ptr[T any](v T) *T { return &v }

@@ -46,10 +46,7 @@ func TestWakeUpThroughScheduler(t *testing.T) {
 			if _, err := r.m.CheckIn(ctx, "101", hotel.Guest{Name: "Anna", Language: "it"}, api); err != nil {
 				t.Fatal(err)
 			}
-			w, err := r.m.SetWakeUp(ctx, "101", t0.Add(time.Hour), "", api)
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := r.wakeUp("101", t0.Add(time.Hour), "")
 			r.clk.Advance(time.Hour)
 			for i, o := range tc.outcomes {
 				calls := r.tel.wakeCalls()
@@ -84,9 +81,7 @@ func TestWakeUpThroughScheduler(t *testing.T) {
 		r.withScheduler()
 		r.room("101")
 		r.checkIn("101", "Anna")
-		if _, err := r.m.SetWakeUp(ctx, "101", t0.Add(time.Hour), "", api); err != nil {
-			t.Fatal(err)
-		}
+		r.wakeUp("101", t0.Add(time.Hour), "")
 		if _, _, err := r.m.CheckOut(ctx, "101", api); err != nil {
 			t.Fatal(err)
 		}
@@ -100,9 +95,7 @@ func TestWakeUpThroughScheduler(t *testing.T) {
 		r.withScheduler()
 		r.room("101")
 		r.checkIn("101", "Anna")
-		if _, err := r.m.SetWakeUp(ctx, "101", t0.Add(time.Hour), "", api); err != nil {
-			t.Fatal(err)
-		}
+		r.wakeUp("101", t0.Add(time.Hour), "")
 		r.m.Close()
 		r.withScheduler()
 		r.clk.Advance(time.Hour)

@@ -53,10 +53,7 @@ func TestCheckInAndOut(t *testing.T) {
 	if _, err := r.m.SetStatus(ctx, "101", hotel.StatusChange{MessageLight: ptr(true), DND: ptr(true)}, api); err != nil {
 		t.Fatal(err)
 	}
-	w, err := r.m.SetWakeUp(ctx, "101", t0.Add(10*time.Hour), "", api)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := r.wakeUp("101", t0.Add(10*time.Hour), "")
 	r.clk.Advance(time.Hour)
 	out, bill, err := r.m.CheckOut(ctx, "101", api)
 	if err != nil {
@@ -110,10 +107,7 @@ func TestMoveCarriesGuestBillAndWakeUps(t *testing.T) {
 	in := r.checkIn("101", "Anna Rossi")
 	r.checkIn("103", "Carl")
 	r.m.CallEnded(ctx, answered("c1", "101", "0612345", 90))
-	w, err := r.m.SetWakeUp(ctx, "101", t0.Add(12*time.Hour), "it", api)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := r.wakeUp("101", t0.Add(12*time.Hour), "it")
 	if _, err := r.m.SetStatus(ctx, "101", hotel.StatusChange{MessageLight: ptr(true)}, api); err != nil {
 		t.Fatal(err)
 	}

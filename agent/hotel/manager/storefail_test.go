@@ -42,9 +42,7 @@ func TestStoreFailureChangesNothing(t *testing.T) {
 			r.room("101")
 			r.room("102")
 			r.checkIn("101", "Anna")
-			if _, err := r.m.SetWakeUp(ctx, "101", t0.Add(time.Hour), "", api); err != nil {
-				t.Fatal(err)
-			}
+			r.wakeUp("101", t0.Add(time.Hour), "")
 			snap := func() string {
 				b, _ := json.Marshal([]any{r.m.Rooms(ctx), r.m.WakeUps(ctx, ""), r.m.Groups(ctx), r.m.Rates(ctx), r.m.Bills(ctx, "", 0)})
 				return string(b) + r.kvDump()

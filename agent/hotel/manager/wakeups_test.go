@@ -35,10 +35,7 @@ func TestSetWakeUp(t *testing.T) {
 			wantField(t, err, tc.status, tc.field)
 		})
 	}
-	w, err := r.m.SetWakeUp(ctx, "101", t0.Add(12*time.Hour), "IT", api)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := r.wakeUp("101", t0.Add(12*time.Hour), "IT")
 	if w.Status != hotel.WakePending || w.Language != "it" || w.Next == nil || !w.Next.Equal(w.At) || w.Source != hotel.SourceAPI {
 		t.Fatalf("wake-up %+v", w)
 	}
@@ -87,10 +84,7 @@ func TestWakeUpChanged(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r.tel.alerts, r.pms.answers = nil, nil
 			unans := len(r.hub.of(hotel.EventWakeUpUnanswered))
-			w, err := r.m.SetWakeUp(ctx, "101", r.clk.Now().Add(time.Hour), "", api)
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := r.wakeUp("101", r.clk.Now().Add(time.Hour), "")
 			r.clk.Advance(time.Hour)
 			calling := w
 			calling.Status, calling.Attempts = hotel.WakeCalling, 1
@@ -149,13 +143,8 @@ func TestRestartReload(t *testing.T) {
 	r.checkIn("101", "Anna")
 	r.checkIn("102", "Bob")
 	r.m.CallEnded(ctx, answered("c1", "101", "0612345", 30))
-	live, err := r.m.SetWakeUp(ctx, "101", t0.Add(10*time.Hour), "", api)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.m.SetWakeUp(ctx, "102", t0.Add(11*time.Hour), "", api); err != nil {
-		t.Fatal(err)
-	}
+	live := r.wakeUp("101", t0.Add(10*time.Hour), "")
+	r.wakeUp("102", t0.Add(11*time.Hour), "")
 	_, closed, err := r.m.CheckOut(ctx, "102", api)
 	if err != nil {
 		t.Fatal(err)
@@ -210,17 +199,12 @@ func TestOldWakeUpsForgotten(t *testing.T) {
 	r := newRig(t)
 	r.room("101")
 	r.checkIn("101", "Anna")
-	w, err := r.m.SetWakeUp(ctx, "101", t0.Add(time.Hour), "", api)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := r.wakeUp("101", t0.Add(time.Hour), "")
 	if err := r.m.CancelWakeUp(ctx, w.ID, api); err != nil {
 		t.Fatal(err)
 	}
 	r.clk.Advance(25 * time.Hour)
-	if _, err := r.m.SetWakeUp(ctx, "101", r.clk.Now().Add(time.Hour), "", api); err != nil {
-		t.Fatal(err)
-	}
+	r.wakeUp("101", r.clk.Now().Add(time.Hour), "")
 	if keys := r.kv.Keys(keyWakeUp); len(keys) != 1 {
 		t.Fatalf("wake-ups kept %v, want only the new one", keys)
 	}
