@@ -89,14 +89,7 @@ func (e *Engine) featureEnter(ctx context.Context, ch ari.Channel, code string) 
 		e.handBack(ctx, ch.ID, StatusFailed)
 		return
 	}
-	sub := e.cli.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(ch.ID)}})
-	e.trackIVR(ch.ID, true)
-	e.dp.wg.Add(1)
-	go func() {
-		defer e.dp.wg.Done()
-		defer sub.Cancel()
-		defer e.trackIVR(ch.ID, false)
-		p := &prompter{e: e, sub: sub, ch: ch.ID}
+	e.goPrompt(ch.ID, func(p *prompter) {
 		err := e.runFeature(ctx, p, ch, code)
 		if errors.Is(err, errGone) {
 			return
@@ -110,7 +103,7 @@ func (e *Engine) featureEnter(ctx context.Context, ch ari.Channel, code string) 
 			e.log.Debug("calls: feature code's last sound", "channel", ch.ID, "err", perr)
 		}
 		e.hangup(ctx, ch.ID, ari.ReasonNormal)
-	}()
+	})
 }
 
 // runFeature answers, collects the keys the code needs and performs it.

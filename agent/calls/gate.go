@@ -70,25 +70,18 @@ func (e *Engine) bar(ctx context.Context, ch ari.Channel, sound []string) {
 		e.handBack(ctx, ch.ID, StatusBarred)
 		return
 	}
-	sub := e.cli.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(ch.ID)}})
-	e.trackIVR(ch.ID, true)
-	e.dp.wg.Add(1)
-	go func() {
-		defer e.dp.wg.Done()
-		defer sub.Cancel()
-		defer e.trackIVR(ch.ID, false)
+	e.goPrompt(ch.ID, func(p *prompter) {
 		if err := e.cli.Channels().Answer(ctx, ch.ID); err != nil {
 			if !ari.IsNotFound(err) {
 				e.handBack(ctx, ch.ID, StatusBarred)
 			}
 			return
 		}
-		p := &prompter{e: e, sub: sub, ch: ch.ID}
 		if _, err := p.play(ctx, sound, "", "", barredMax); err != nil {
 			e.log.Debug("calls: barred message", "channel", ch.ID, "err", err)
 		}
 		e.hangup(ctx, ch.ID, ari.ReasonRejected)
-	}()
+	})
 }
 
 // barredMax bounds the barred message.

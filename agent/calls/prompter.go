@@ -164,6 +164,22 @@ func (p *prompter) collect(ctx context.Context, n int, wait time.Duration) (stri
 	}
 }
 
+// goPrompt runs f with a prompter on channel ch in a goroutine the
+// engine's Run waits for. The subscription to ch's events is made before
+// it returns (before ch can send anything f waits for), and ch is left
+// alone by StasisStart, its end and the reconciliation until f returns.
+func (e *Engine) goPrompt(ch string, f func(p *prompter)) {
+	sub := e.cli.Events().Subscribe(ari.Filter{Keys: []ari.Key{ari.ChannelKey(ch)}})
+	e.trackIVR(ch, true)
+	e.dp.wg.Add(1)
+	go func() {
+		defer e.dp.wg.Done()
+		defer sub.Cancel()
+		defer e.trackIVR(ch, false)
+		f(&prompter{e: e, sub: sub, ch: ch})
+	}()
+}
+
 // trackIVR marks a channel the engine talks to itself, so that its
 // StasisStart, its end and the reconciliation leave it alone.
 func (e *Engine) trackIVR(ch string, on bool) {
