@@ -32,11 +32,7 @@ func NewHandler(svc Service, opts ...HandlerOption) *Handler {
 	return h
 }
 
-func jsonBody(desc string, v any) platform.Body {
-	return platform.Body{ContentType: "application/json", Description: desc, Schema: v}
-}
-
-func jsonReq(desc string, v any) *platform.Body { b := jsonBody(desc, v); return &b }
+func jsonReq(desc string, v any) *platform.Body { b := platform.JSONBody(desc, v); return &b }
 
 // eventsDoc is what the list route says of the events.
 const eventsDoc = "Events (socket topic `callgroups`, docs/callgroups.md#events), to the group's members, holders of manage_callcenter and the " +
@@ -50,10 +46,10 @@ func (h *Handler) Routes() []platform.Route {
 	str := map[string]any{"type": "string"}
 	idParam := platform.Param{Name: "id", In: "path", Required: true, Description: "The group's id", Schema: str, Example: "sales"}
 	userParam := platform.Param{Name: "user", In: "path", Required: true, Description: "The member's user id, or me (another user than the caller needs manage_callcenter)", Schema: str, Example: "me"}
-	errBody := jsonBody("a field or parameter is invalid (named in details)", platform.ErrorBody{})
-	forbidden := jsonBody("the caller may not do this (details name the parameter when it is another user)", platform.ErrorBody{})
-	notFound := jsonBody("no such group (or one the caller may not see), or no such member", platform.ErrorBody{})
-	unsupported := jsonBody("the body is not application/json", platform.ErrorBody{})
+	errBody := platform.JSONBody("a field or parameter is invalid (named in details)", platform.ErrorBody{})
+	forbidden := platform.JSONBody("the caller may not do this (details name the parameter when it is another user)", platform.ErrorBody{})
+	notFound := platform.JSONBody("no such group (or one the caller may not see), or no such member", platform.ErrorBody{})
+	unsupported := platform.JSONBody("the body is not application/json", platform.ErrorBody{})
 	route := func(method, path, id, summary, desc string, params []platform.Param, in *platform.Body, resp map[int]platform.Body, fn http.HandlerFunc) platform.Route {
 		resp[403] = forbidden
 		if len(params) > 0 {
@@ -72,42 +68,42 @@ func (h *Handler) Routes() []platform.Route {
 		route(http.MethodGet, "/api/v1/callgroups", "listCallGroups", "The call groups the caller may see, with what is going on in each",
 			"Administrators and holders of manage_callcenter see every group; anyone else the groups they are a member of. Each with its "+
 				"configuration, callers waiting and the longest wait, answered calls, members available and the caller's own membership (me). "+eventsDoc,
-			nil, nil, map[int]platform.Body{200: jsonBody("the groups", GroupList{})}, h.list),
+			nil, nil, map[int]platform.Body{200: platform.JSONBody("the groups", GroupList{})}, h.list),
 		route(http.MethodPost, "/api/v1/callgroups", "createCallGroup", "Create a call group (administrators)",
 			"Fields left out take their defaults (ring_timeout 15, retry_delay 5, sla_threshold 20, sla_target 80, short_abandon 5, hold moh). "+
 				"members are static members; members join dynamically through POST /api/v1/callgroups/{id}/members. Publishes callgroup_updated.",
-			nil, jsonReq("the group", Group{}), map[int]platform.Body{201: jsonBody("the group, created", Group{}), 409: jsonBody("a group with this id exists", platform.ErrorBody{})}, h.create),
+			nil, jsonReq("the group", Group{}), map[int]platform.Body{201: platform.JSONBody("the group, created", Group{}), 409: platform.JSONBody("a group with this id exists", platform.ErrorBody{})}, h.create),
 		route(http.MethodGet, "/api/v1/callgroups/{id}", "getCallGroup", "A call group as its page and wallboard show it",
 			"The configuration, the members with their live state, the callers waiting (with wait_seconds at server_time) and the answered calls "+
 				"(with talk_seconds). A client keeps it live with the events of topic callgroups (see listCallGroups) and adds the time since server_time to the waits.",
-			ids, nil, map[int]platform.Body{200: jsonBody("the group", GroupView{})}, h.get),
+			ids, nil, map[int]platform.Body{200: platform.JSONBody("the group", GroupView{})}, h.get),
 		route(http.MethodPut, "/api/v1/callgroups/{id}", "updateCallGroup", "Replace a call group's configuration and static members (administrators)",
 			"Every field is replaced (those left out take their defaults); the id in the body, if any, must be the path's. Dynamic members stay "+
 				"and are not to be sent: members are the static ones. Publishes callgroup_updated.",
-			ids, jsonReq("the group", Group{}), map[int]platform.Body{200: jsonBody("the group", Group{})}, h.update),
+			ids, jsonReq("the group", Group{}), map[int]platform.Body{200: platform.JSONBody("the group", Group{})}, h.update),
 		route(http.MethodDelete, "/api/v1/callgroups/{id}", "deleteCallGroup", "Delete a call group (administrators)",
 			"Callers still waiting leave it (QUEUESTATUS FAILED) and go on in the dialplan. Publishes callgroup_deleted.",
 			ids, nil, map[int]platform.Body{204: {Description: "deleted"}}, h.del),
 		route(http.MethodGet, "/api/v1/callgroups/{id}/members", "listCallGroupMembers", "A call group's members with their live state",
 			"State: offline > paused > dnd > talking > ringing > wrapup > away > available (the first that applies).",
-			ids, nil, map[int]platform.Body{200: jsonBody("the members", MemberList{})}, h.members),
+			ids, nil, map[int]platform.Body{200: platform.JSONBody("the members", MemberList{})}, h.members),
 		route(http.MethodPost, "/api/v1/callgroups/{id}/members", "addCallGroupMember", "Join a call group (or add a member, with manage_callcenter)",
 			"Adds a dynamic member, kept across restarts (ADDMEMBER in the queue_log). user_id empty or me: the caller joins; another user "+
 				"needs the ability manage_callcenter (403 naming user_id). Publishes member_state.",
-			ids, jsonReq("the member", JoinRequest{}), map[int]platform.Body{201: jsonBody("the member", MemberView{}), 409: jsonBody("already a member", platform.ErrorBody{})}, h.join),
+			ids, jsonReq("the member", JoinRequest{}), map[int]platform.Body{201: platform.JSONBody("the member", MemberView{}), 409: platform.JSONBody("already a member", platform.ErrorBody{})}, h.join),
 		route(http.MethodDelete, "/api/v1/callgroups/{id}/members/{user}", "removeCallGroupMember", "Leave a call group (or remove a member, with manage_callcenter)",
 			"Removes a dynamic member (REMOVEMEMBER); static members are the configuration's (400). Publishes member_state with removed.",
 			member, nil, map[int]platform.Body{204: {Description: "removed"}, 400: errBody}, h.leave),
 		route(http.MethodPut, "/api/v1/callgroups/{id}/members/{user}/pause", "pauseCallGroupMember", "Pause or unpause a member in a call group",
 			"One's own pause, or another member's with manage_callcenter. A paused member is offered no call of the group; the pause time "+
 				"counts by reason in the statistics (PAUSE / UNPAUSE in the queue_log). Publishes member_state.",
-			member, jsonReq("the pause", PauseRequest{}), map[int]platform.Body{200: jsonBody("the member", MemberView{})}, h.pause),
+			member, jsonReq("the pause", PauseRequest{}), map[int]platform.Body{200: platform.JSONBody("the member", MemberView{})}, h.pause),
 		route(http.MethodPut, "/api/v1/users/me/callgroups/pause", "pauseMeInCallGroups", "Pause or unpause oneself in every call group",
 			"Pauses (or unpauses) the caller in each group they are a member of; answers the memberships changed.",
-			nil, jsonReq("the pause", PauseRequest{}), map[int]platform.Body{200: jsonBody("the caller's memberships", MemberList{})}, h.pauseAll),
+			nil, jsonReq("the pause", PauseRequest{}), map[int]platform.Body{200: platform.JSONBody("the caller's memberships", MemberList{})}, h.pauseAll),
 		route(http.MethodGet, "/api/v1/callgroups/{id}/calls", "listCallGroupCalls", "A call group's waiting and answered calls",
 			"Waiting callers first in line first, with wait_seconds at server_time; answered calls with talk_seconds.",
-			ids, nil, map[int]platform.Body{200: jsonBody("the calls", CallList{})}, h.calls),
+			ids, nil, map[int]platform.Body{200: platform.JSONBody("the calls", CallList{})}, h.calls),
 	}
 }
 
@@ -120,11 +116,6 @@ func writeErr(w http.ResponseWriter, r *http.Request, err error, missing func(ht
 		return
 	}
 	platform.WriteErr(w, r, err)
-}
-
-// decode reads the JSON body into v; on false the error is written.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	return platform.RequireContentType(w, r, "application/json") && decodeBody(w, r, v)
 }
 
 // decodeBody reads the JSON body into v once its content type is known
@@ -217,7 +208,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := NewGroup() // the fields the body leaves out keep their defaults
-	if !decode(w, r, &in) {
+	if !platform.ReadJSON(w, r, &in) {
 		return
 	}
 	g, err := h.svc.CreateGroup(r.Context(), in)
@@ -235,7 +226,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	in := NewGroup()
-	if !decode(w, r, &in) {
+	if !platform.ReadJSON(w, r, &in) {
 		return
 	}
 	if in.ID != "" && in.ID != id {
@@ -282,7 +273,7 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) join(w http.ResponseWriter, r *http.Request) {
 	a := accessOf(r)
 	var in JoinRequest
-	if !decode(w, r, &in) {
+	if !platform.ReadJSON(w, r, &in) {
 		return
 	}
 	user, ok := a.member(w, r, in.UserID, "user_id")

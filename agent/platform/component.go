@@ -93,6 +93,12 @@ type Param struct {
 	Example any
 }
 
+// JSONBody is a body of application/json shaped as v (a Go value the
+// OpenAPI builder reflects), described by desc.
+func JSONBody(desc string, v any) Body {
+	return Body{ContentType: "application/json", Description: desc, Schema: v}
+}
+
 // Body is a request or response body.
 type Body struct {
 	// ContentType, e.g. "application/json", "text/csv".

@@ -50,6 +50,49 @@ func TestDecodeJSONSpeaksTheAPI(t *testing.T) {
 	}
 }
 
+func TestReadJSON(t *testing.T) {
+	for _, tc := range []struct {
+		name, contentType, body string
+		ok                      bool
+		status                  int
+		field                   string
+	}{
+		{name: "json", contentType: "application/json", body: `{"a":1}`, ok: true},
+		{name: "json with charset", contentType: "application/json; charset=utf-8", body: `{"a":1}`, ok: true},
+		{name: "no content type", body: `{"a":1}`, status: http.StatusUnsupportedMediaType},
+		{name: "form", contentType: "application/x-www-form-urlencoded", body: "a=1", status: http.StatusUnsupportedMediaType},
+		{name: "bad type", contentType: "application/json", body: `{"a":"x"}`, status: http.StatusBadRequest, field: "a"},
+		{name: "unknown field", contentType: "application/json", body: `{"b":1}`, status: http.StatusBadRequest, field: "b"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+			if tc.contentType != "" {
+				r.Header.Set("Content-Type", tc.contentType)
+			}
+			w := httptest.NewRecorder()
+			var v struct {
+				A int `json:"a"`
+			}
+			if ok := ReadJSON(w, r, &v); ok != tc.ok {
+				t.Fatalf("ReadJSON = %v, want %v (%d %s)", ok, tc.ok, w.Code, w.Body)
+			}
+			if tc.ok {
+				if v.A != 1 || w.Body.Len() != 0 {
+					t.Fatalf("read %+v, wrote %q", v, w.Body)
+				}
+				return
+			}
+			var eb ErrorBody
+			if w.Code != tc.status || json.Unmarshal(w.Body.Bytes(), &eb) != nil {
+				t.Fatalf("%d %s, want %d with an error body", w.Code, w.Body, tc.status)
+			}
+			if tc.field != "" && (len(eb.Error.Details) == 0 || eb.Error.Details[0].Field != tc.field) {
+				t.Fatalf("details %+v, want %s named", eb.Error.Details, tc.field)
+			}
+		})
+	}
+}
+
 func TestWriteErrEnvelope(t *testing.T) {
 	tests := []struct {
 		name       string

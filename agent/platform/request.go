@@ -57,6 +57,20 @@ func RequireContentType(w http.ResponseWriter, r *http.Request, types ...string)
 	return false
 }
 
+// ReadJSON reads the request's JSON body into v: RequireContentType
+// application/json, then DecodeJSON. It returns false when it wrote the
+// error (415, 400, 413).
+func ReadJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if !RequireContentType(w, r, "application/json") {
+		return false
+	}
+	if err := DecodeJSON(r, v); err != nil {
+		WriteErr(w, r, err)
+		return false
+	}
+	return true
+}
+
 // DecodeJSON reads one JSON value into v, refusing unknown fields and
 // trailing data. Errors are in the API's own terms: "first_name: must be a
 // string", "nickname: unknown field", and a body over its cap stays an

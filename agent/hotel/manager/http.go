@@ -51,15 +51,11 @@ func NewHandler(svc hotel.Service, opts ...HandlerOption) *Handler {
 	return h
 }
 
-func jsonBody(desc string, v any) platform.Body {
-	return platform.Body{ContentType: "application/json", Description: desc, Schema: v}
-}
-
-func jsonReq(desc string, v any) *platform.Body { b := jsonBody(desc, v); return &b }
+func jsonReq(desc string, v any) *platform.Body { b := platform.JSONBody(desc, v); return &b }
 
 // billBody is a bill as JSON or, with ?format=csv, as CSV.
 func billBody(desc string, v any) platform.Body {
-	b := jsonBody(desc, v)
+	b := platform.JSONBody(desc, v)
 	b.Alternatives = []platform.Body{{ContentType: "text/csv", Description: desc + " as CSV (?format=csv): " + strings.Join(rating.BillCSVHeader(), ", "),
 		Schema: map[string]any{"type": "string"},
 		Example: strings.Join(rating.BillCSVHeader(), ",") + "\r\n" +
@@ -82,11 +78,11 @@ func (h *Handler) Routes() []platform.Route {
 	format := platform.Param{Name: "format", In: "query", Description: "json (default) or csv", Schema: map[string]any{"type": "string", "enum": []any{"json", "csv"}}, Example: "csv"}
 	roomQ := platform.Param{Name: "room", In: "query", Description: "Only this room's", Schema: str, Example: "101"}
 	limitQ := platform.Param{Name: "limit", In: "query", Description: "At most this many, 1 to 1000 (default 50)", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 1000}, Example: 50}
-	errBody := jsonBody("a field or parameter is invalid (named in details)", platform.ErrorBody{})
-	forbidden := jsonBody("the caller may not do this (details name the role or ability missing)", platform.ErrorBody{})
-	missing := jsonBody("no such room, group, bill or wake-up (named in details)", platform.ErrorBody{})
-	conflictB := jsonBody("the room's state does not allow it (occupied, vacant, in use; named in details)", platform.ErrorBody{})
-	unsupported := jsonBody("the body is not application/json", platform.ErrorBody{})
+	errBody := platform.JSONBody("a field or parameter is invalid (named in details)", platform.ErrorBody{})
+	forbidden := platform.JSONBody("the caller may not do this (details name the role or ability missing)", platform.ErrorBody{})
+	missing := platform.JSONBody("no such room, group, bill or wake-up (named in details)", platform.ErrorBody{})
+	conflictB := platform.JSONBody("the room's state does not allow it (occupied, vacant, in use; named in details)", platform.ErrorBody{})
+	unsupported := platform.JSONBody("the body is not application/json", platform.ErrorBody{})
 	route := func(method, path, id, summary, desc string, params []platform.Param, in *platform.Body, resp map[int]platform.Body, fn http.HandlerFunc) platform.Route {
 		resp[403] = forbidden
 		if len(params) > 0 && params[0].In == "path" {
@@ -107,16 +103,16 @@ func (h *Handler) Routes() []platform.Route {
 	return []platform.Route{
 		route(http.MethodGet, rooms, "listHotelRooms", "Every room with its live state",
 			"Configuration (extensions, devices, floor, type, group, class), occupancy, housekeeping, DND, message light, the class of "+
-				"service in force and the guest. "+eventsDoc, nil, nil, map[int]platform.Body{200: jsonBody("the rooms", RoomList{})}, h.listRooms),
+				"service in force and the guest. "+eventsDoc, nil, nil, map[int]platform.Body{200: platform.JSONBody("the rooms", RoomList{})}, h.listRooms),
 		route(http.MethodPost, rooms, "createHotelRoom", "Add a room (administrators)",
 			"The room starts vacant and clean. extensions default to the number; an extension or device of another room is a conflict (409). Publishes room_updated (config).",
-			nil, jsonReq("the room's configuration", hotel.Room{}), map[int]platform.Body{201: jsonBody("the room", hotel.Room{}), 409: conflictB}, h.createRoom),
+			nil, jsonReq("the room's configuration", hotel.Room{}), map[int]platform.Body{201: platform.JSONBody("the room", hotel.Room{}), 409: conflictB}, h.createRoom),
 		route(http.MethodGet, one, "getHotelRoom", "A room with its live state", "", room, nil,
-			map[int]platform.Body{200: jsonBody("the room", hotel.Room{})}, h.getRoom),
+			map[int]platform.Body{200: platform.JSONBody("the room", hotel.Room{})}, h.getRoom),
 		route(http.MethodPut, one, "putHotelRoom", "Create or replace a room's configuration (administrators)",
 			"number, extensions, devices, floor, type, group and class are replaced; the state (occupancy, guest, housekeeping, DND, "+
 				"message light) stays and is ignored in the body. The number in the body, if any, must be the path's. Publishes room_updated (config).",
-			room, jsonReq("the room's configuration", hotel.Room{}), map[int]platform.Body{200: jsonBody("the room", hotel.Room{}), 409: conflictB}, h.putRoom),
+			room, jsonReq("the room's configuration", hotel.Room{}), map[int]platform.Body{200: platform.JSONBody("the room", hotel.Room{}), 409: conflictB}, h.putRoom),
 		route(http.MethodDelete, one, "deleteHotelRoom", "Remove a vacant room (administrators)",
 			"An occupied room is a conflict (409): check the guest out first. Publishes room_deleted.",
 			room, nil, map[int]platform.Body{204: {Description: "removed"}, 409: conflictB}, h.deleteRoom),
@@ -124,22 +120,22 @@ func (h *Handler) Routes() []platform.Route {
 			"The guest's name becomes the room's caller name (\"101 – Anna Rossi\") and a directory entry, outgoing calls open by class "+
 				"of service, and a fresh bill opens. An occupied room is a conflict, unless the same reservation is checked in again "+
 				"(its guest is updated). Publishes room_updated (checkin).",
-			room, jsonReq("the guest", hotel.Guest{}), map[int]platform.Body{200: jsonBody("the room, occupied", hotel.Room{}), 409: conflictB}, h.checkIn),
+			room, jsonReq("the guest", hotel.Guest{}), map[int]platform.Body{200: platform.JSONBody("the room, occupied", hotel.Room{}), 409: conflictB}, h.checkIn),
 		route(http.MethodPost, one+"/checkout", "checkOutHotelRoom", "Check the guest out (hotel_admin)",
 			"Bars outgoing calls (internal and emergency only), cancels pending wake-ups, closes the bill, clears the name and the "+
 				"message light. A vacant room is a conflict. Publishes room_updated (checkout), bill_closed and wakeup_updated.",
-			room, nil, map[int]platform.Body{200: jsonBody("the room and its closed bill", CheckOutResult{}), 409: conflictB}, h.checkOut),
+			room, nil, map[int]platform.Body{200: platform.JSONBody("the room and its closed bill", CheckOutResult{}), 409: conflictB}, h.checkOut),
 		route(http.MethodPost, one+"/move", "moveHotelGuest", "Move the guest to another room (hotel_admin)",
 			"The guest, the open bill, the pending wake-ups, DND and the message light go to the vacant room to; this room becomes "+
 				"vacant. Publishes room_updated (move_out, move_in).",
-			room, jsonReq("where to", MoveRequest{}), map[int]platform.Body{200: jsonBody("the room moved to", hotel.Room{}), 409: conflictB}, h.move),
+			room, jsonReq("where to", MoveRequest{}), map[int]platform.Body{200: platform.JSONBody("the room moved to", hotel.Room{}), 409: conflictB}, h.move),
 		route(http.MethodPut, one+"/housekeeping", "setHotelHousekeeping", "Set a room's housekeeping state (hotel_admin)",
 			"clean, makeup_requested, cleaning, inspected or out_of_order. Publishes room_updated (housekeeping); told to the PMS.",
-			room, jsonReq("the state", HousekeepingRequest{}), map[int]platform.Body{200: jsonBody("the room", hotel.Room{})}, h.housekeeping),
+			room, jsonReq("the state", HousekeepingRequest{}), map[int]platform.Body{200: platform.JSONBody("the room", hotel.Room{})}, h.housekeeping),
 		route(http.MethodPatch, one+"/status", "setHotelRoomStatus", "Change a room's housekeeping, DND, message light or class (hotel_admin)",
 			"Fields left out stay. DND, the message light and the class are applied to the room's phones; every change is published "+
 				"(room_updated) and told to the PMS.",
-			room, jsonReq("the change", hotel.StatusChange{}), map[int]platform.Body{200: jsonBody("the room", hotel.Room{})}, h.status),
+			room, jsonReq("the change", hotel.StatusChange{}), map[int]platform.Body{200: platform.JSONBody("the room", hotel.Room{})}, h.status),
 		route(http.MethodGet, one+"/bill", "getHotelRoomBill", "The room's open bill",
 			"The calls of the stay so far, costed. 404 while the room is vacant. ?format=csv: CSV, one call a line.",
 			[]platform.Param{number, format}, nil, map[int]platform.Body{200: billBody("the open bill", hotel.Bill{})}, h.roomBill),
@@ -150,34 +146,34 @@ func (h *Handler) Routes() []platform.Route {
 			[]platform.Param{billP, format}, nil, map[int]platform.Body{200: billBody("the bill", hotel.Bill{})}, h.bill),
 		route(http.MethodGet, "/api/v1/hotel/wakeups", "listHotelWakeUps", "Wake-up calls",
 			"The live ones (pending, calling, snoozed) and those that ended in the last day, by time.",
-			[]platform.Param{roomQ}, nil, map[int]platform.Body{200: jsonBody("the wake-ups", WakeUpList{})}, h.wakeUps),
+			[]platform.Param{roomQ}, nil, map[int]platform.Body{200: platform.JSONBody("the wake-ups", WakeUpList{})}, h.wakeUps),
 		route(http.MethodPost, "/api/v1/hotel/wakeups", "createHotelWakeUp", "Set a wake-up call (hotel_admin)",
 			"For an occupied room, not in the past; a live wake-up of the room at the same minute is answered as it is (200). "+
 				"At its time the room is called and the prompt plays; unanswered, it is retried, then reported to reception. Publishes wakeup_updated.",
-			nil, jsonReq("the wake-up", WakeUpRequest{}), map[int]platform.Body{201: jsonBody("the wake-up", hotel.WakeUp{}), 200: jsonBody("the same wake-up, already set", hotel.WakeUp{}), 409: conflictB}, h.setWakeUp),
+			nil, jsonReq("the wake-up", WakeUpRequest{}), map[int]platform.Body{201: platform.JSONBody("the wake-up", hotel.WakeUp{}), 200: platform.JSONBody("the same wake-up, already set", hotel.WakeUp{}), 409: conflictB}, h.setWakeUp),
 		route(http.MethodDelete, "/api/v1/hotel/wakeups/{id}", "cancelHotelWakeUp", "Cancel a wake-up call (hotel_admin)",
 			"A wake-up already answered, unanswered or canceled is a conflict. Publishes wakeup_updated.",
 			[]platform.Param{wakeP}, nil, map[int]platform.Body{204: {Description: "canceled"}, 409: conflictB}, h.cancelWakeUp),
 		route(http.MethodGet, "/api/v1/hotel/rates", "getHotelRates", "The rate tables calls are costed with",
 			"cost = surcharge + per_minute × billed seconds / 60, billed seconds = max(duration, minimum) rounded up to the increment; "+
 				"calls shorter than no_charge cost nothing (docs/hotel.md#call-costs).",
-			nil, nil, map[int]platform.Body{200: jsonBody("the tables", RateTables{})}, h.rates),
+			nil, nil, map[int]platform.Body{200: platform.JSONBody("the tables", RateTables{})}, h.rates),
 		route(http.MethodPut, "/api/v1/hotel/rates", "putHotelRates", "Replace every rate table (administrators)",
 			"Checked whole first: an error names the table and the rate (tables[0].rates[2].per_minute) and nothing is applied.",
-			nil, jsonReq("the tables", RateTables{}), map[int]platform.Body{200: jsonBody("the tables", RateTables{})}, h.putRates),
+			nil, jsonReq("the tables", RateTables{}), map[int]platform.Body{200: platform.JSONBody("the tables", RateTables{})}, h.putRates),
 		route(http.MethodGet, "/api/v1/hotel/groups", "listHotelGroups", "The room groups", "", nil, nil,
-			map[int]platform.Body{200: jsonBody("the groups", GroupList{})}, h.groups),
+			map[int]platform.Body{200: platform.JSONBody("the groups", GroupList{})}, h.groups),
 		route(http.MethodGet, "/api/v1/hotel/groups/{id}", "getHotelGroup", "A room group", "", []platform.Param{groupP}, nil,
-			map[int]platform.Body{200: jsonBody("the group", hotel.RoomGroup{})}, h.group),
+			map[int]platform.Body{200: platform.JSONBody("the group", hotel.RoomGroup{})}, h.group),
 		route(http.MethodPut, "/api/v1/hotel/groups/{id}", "putHotelGroup", "Create or replace a room group (administrators)",
 			"Its class of service applies to its occupied rooms that set none; rooms whose class changes are applied to the PBX and published.",
-			[]platform.Param{groupP}, jsonReq("the group", hotel.RoomGroup{}), map[int]platform.Body{200: jsonBody("the group", hotel.RoomGroup{})}, h.putGroup),
+			[]platform.Param{groupP}, jsonReq("the group", hotel.RoomGroup{}), map[int]platform.Body{200: platform.JSONBody("the group", hotel.RoomGroup{})}, h.putGroup),
 		route(http.MethodDelete, "/api/v1/hotel/groups/{id}", "deleteHotelGroup", "Remove a room group no room is in (administrators)",
 			"A group a room is in is a conflict (409).", []platform.Param{groupP}, nil,
 			map[int]platform.Body{204: {Description: "removed"}, 409: conflictB}, h.deleteGroup),
 		route(http.MethodGet, "/api/v1/hotel/link", "getHotelLink", "The PMS link's state",
 			"Whether the FIAS link to the property-management system is up, its peer, and the messages queued for it (docs/hotel.md#the-pms-link-fias).",
-			nil, nil, map[int]platform.Body{200: jsonBody("the link", hotel.LinkState{})}, h.getLink),
+			nil, nil, map[int]platform.Body{200: platform.JSONBody("the link", hotel.LinkState{})}, h.getLink),
 	}
 }
 
@@ -190,18 +186,6 @@ func writeErr(w http.ResponseWriter, r *http.Request, err error, field, what str
 		return
 	}
 	platform.WriteErr(w, r, err)
-}
-
-// decode reads the JSON body into v; on false the error is written.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if !platform.RequireContentType(w, r, "application/json") {
-		return false
-	}
-	if err := platform.DecodeJSON(r, v); err != nil {
-		platform.WriteErr(w, r, err)
-		return false
-	}
-	return true
 }
 
 // wantCSV reads ?format; on error it is written (ok false).
@@ -246,7 +230,7 @@ func (h *Handler) createRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in hotel.Room
-	if !decode(w, r, &in) {
+	if !platform.ReadJSON(w, r, &in) {
 		return
 	}
 	if err := ValidRoomNumber(in.Number); err != nil {
@@ -272,7 +256,7 @@ func (h *Handler) putRoom(w http.ResponseWriter, r *http.Request) {
 	}
 	n := r.PathValue("number")
 	var in hotel.Room
-	if !decode(w, r, &in) {
+	if !platform.ReadJSON(w, r, &in) {
 		return
 	}
 	if in.Number != "" && in.Number != n {
@@ -307,7 +291,7 @@ func (h *Handler) checkIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var g hotel.Guest
-	if !decode(w, r, &g) {
+	if !platform.ReadJSON(w, r, &g) {
 		return
 	}
 	out, err := h.svc.CheckIn(r.Context(), r.PathValue("number"), g, a.actor())
@@ -339,7 +323,7 @@ func (h *Handler) move(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in MoveRequest
-	if !decode(w, r, &in) {
+	if !platform.ReadJSON(w, r, &in) {
 		return
 	}
 	if in.To == "" {
@@ -361,7 +345,7 @@ func (h *Handler) housekeeping(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in HousekeepingRequest
-	if !decode(w, r, &in) {
+	if !platform.ReadJSON(w, r, &in) {
 		return
 	}
 	if in.State == "" {
@@ -494,7 +478,7 @@ func (h *Handler) setWakeUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in WakeUpRequest
-	if !decode(w, r, &in) {
+	if !platform.ReadJSON(w, r, &in) {
 		return
 	}
 	if in.Room == "" {
@@ -563,7 +547,7 @@ func (h *Handler) putRates(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in RateTables
-	if !decode(w, r, &in) {
+	if !platform.ReadJSON(w, r, &in) {
 		return
 	}
 	if in.Tables == nil {
@@ -599,7 +583,7 @@ func (h *Handler) putGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	var in hotel.RoomGroup
-	if !decode(w, r, &in) {
+	if !platform.ReadJSON(w, r, &in) {
 		return
 	}
 	if in.ID != "" && in.ID != id {
