@@ -2,8 +2,6 @@ package callgroups
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/internal/clock"
+	"github.com/pbxagent/pbxagent/testlab/routetest"
 )
 
 var apiT0 = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
@@ -19,20 +18,7 @@ var apiT0 = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 // the status and the decoded body.
 func apiServe(t *testing.T, h *Handler, p platform.Principal, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	mux := http.NewServeMux()
-	for _, rt := range h.Routes() {
-		if rt.Scope != platform.ScopeCallGroups {
-			t.Fatalf("%s: scope %s", rt.Pattern(), rt.Scope)
-		}
-		mux.Handle(rt.Pattern(), rt.Handler)
-	}
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req = req.WithContext(platform.WithPrincipal(req.Context(), p))
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
+	rec := routetest.Serve(t, h.Routes(), platform.ScopeCallGroups, p, method, path, body)
 	var out map[string]any
 	_ = json.Unmarshal(rec.Body.Bytes(), &out)
 	return rec.Code, out

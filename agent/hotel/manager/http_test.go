@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/hotel"
 	"github.com/pbxagent/pbxagent/agent/hotel/rating"
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/testlab/routetest"
 )
 
 var (
@@ -32,21 +32,7 @@ func apiRig(t *testing.T) (*rig, *Handler) {
 // serve sends one request to h's routes as p; it answers the response.
 func serve(t *testing.T, h *Handler, p platform.Principal, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	mux := http.NewServeMux()
-	for _, rt := range h.Routes() {
-		if rt.Scope != platform.ScopeHotel {
-			t.Fatalf("%s: scope %s, want hotel", rt.Pattern(), rt.Scope)
-		}
-		mux.Handle(rt.Pattern(), rt.Handler)
-	}
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req = req.WithContext(platform.WithPrincipal(req.Context(), p))
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
-	return rec
+	return routetest.Serve(t, h.Routes(), platform.ScopeHotel, p, method, path, body)
 }
 
 // errField is the first field an error body names.
