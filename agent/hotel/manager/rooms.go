@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
@@ -46,7 +47,7 @@ func (m *Manager) PutRoom(ctx context.Context, in hotel.Room) (hotel.Room, error
 		r.UpdatedAt = now
 		nr := f.stageRoom(r)
 		out = m.viewFx(f, nr)
-		if existed && old.Occupancy == hotel.Occupied && old.Guest != nil && !sameStrings(old.Extensions, r.Extensions) {
+		if existed && old.Occupancy == hotel.Occupied && old.Guest != nil && !slices.Equal(old.Extensions, r.Extensions) {
 			m.directory(f, m.viewLocked(old), "")
 			m.directory(f, out, old.Guest.Name)
 		}
@@ -55,18 +56,6 @@ func (m *Manager) PutRoom(ctx context.Context, in hotel.Room) (hotel.Room, error
 		return nil
 	})
 	return out, err
-}
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // DeleteRoom implements hotel.Service: an occupied room is a conflict
