@@ -2,28 +2,17 @@ package presence
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/testlab/routetest"
 )
 
 // serve sends one request to the handler's routes as p.
 func serve(t *testing.T, h *Handler, p platform.Principal, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	mux := http.NewServeMux()
-	for _, rt := range h.Routes() {
-		mux.Handle(rt.Pattern(), rt.Handler)
-	}
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req = req.WithContext(platform.WithPrincipal(req.Context(), p))
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
+	rec := routetest.Serve(t, h.Routes(), "", p, method, path, body)
 	var out map[string]any
 	_ = json.Unmarshal(rec.Body.Bytes(), &out)
 	return rec.Code, out

@@ -3,8 +3,6 @@ package stats
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"testing"
 	"time"
@@ -12,21 +10,12 @@ import (
 	"github.com/pbxagent/pbxagent/agent/callgroups"
 	"github.com/pbxagent/pbxagent/agent/httpx"
 	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/testlab/routetest"
 )
 
 func serve(t *testing.T, h *Handler, p platform.Principal, path string) (int, map[string]any) {
 	t.Helper()
-	mux := http.NewServeMux()
-	for _, rt := range h.Routes() {
-		if rt.Scope != platform.ScopeCallGroups {
-			t.Fatalf("%s: scope %s", rt.Pattern(), rt.Scope)
-		}
-		mux.Handle(rt.Pattern(), rt.Handler)
-	}
-	req := httptest.NewRequest("GET", path, nil)
-	req = req.WithContext(platform.WithPrincipal(req.Context(), p))
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
+	rec := routetest.Serve(t, h.Routes(), platform.ScopeCallGroups, p, "GET", path, "")
 	var out map[string]any
 	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
 		t.Fatalf("%s: %v: %s", path, err, rec.Body.String())
