@@ -22,7 +22,7 @@ func hotelDoc(t *testing.T) []byte {
 		getOp{path: "/api/v1/hotel/wakeups", id: "listHotelWakeUps", query: []string{"room"}},
 		getOp{path: "/api/v1/hotel/link", id: "getHotelLink"},
 		getOp{path: "/api/v1/hotel/rooms/{number}/checkin", id: "checkInHotelRoom", method: "post"},
-		getOp{path: "/api/v1/hotel/rooms/{number}/move", id: "moveHotelRoom", method: "post"},
+		getOp{path: "/api/v1/hotel/rooms/{number}/move", id: "moveHotelGuest", method: "post"},
 	)
 }
 

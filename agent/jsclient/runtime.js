@@ -1351,10 +1351,10 @@ export class PbxAgentWallboard {
  * place names the generated methods (operationIds of docs/hotel.md).
  */
 const hotelOps = {
-  rooms: 'listHotelRooms', room: 'getHotelRoom', createRoom: 'createHotelRoom', updateRoom: 'updateHotelRoom', removeRoom: 'deleteHotelRoom',
-  checkIn: 'checkInHotelRoom', checkOut: 'checkOutHotelRoom', move: 'moveHotelRoom', housekeeping: 'setHotelHousekeeping', status: 'setHotelRoomStatus',
+  rooms: 'listHotelRooms', room: 'getHotelRoom', createRoom: 'createHotelRoom', updateRoom: 'putHotelRoom', removeRoom: 'deleteHotelRoom',
+  checkIn: 'checkInHotelRoom', checkOut: 'checkOutHotelRoom', move: 'moveHotelGuest', housekeeping: 'setHotelHousekeeping', status: 'setHotelRoomStatus',
   bill: 'getHotelRoomBill', bills: 'listHotelBills', billById: 'getHotelBill',
-  wakeups: 'listHotelWakeUps', setWakeUp: 'createHotelWakeUp', cancelWakeUp: 'deleteHotelWakeUp',
+  wakeups: 'listHotelWakeUps', setWakeUp: 'createHotelWakeUp', cancelWakeUp: 'cancelHotelWakeUp',
   rates: 'getHotelRates', putRates: 'putHotelRates',
   groups: 'listHotelGroups', group: 'getHotelGroup', putGroup: 'putHotelGroup', removeGroup: 'deleteHotelGroup',
   link: 'getHotelLink',
@@ -1540,7 +1540,7 @@ export class PbxAgentHotel {
   /** Adds a room (createHotelRoom; administrators). */
   createRoom(room) { return this.#op('createRoom', {}, room); }
 
-  /** Replaces a room's configuration; its state stays (updateHotelRoom; administrators). */
+  /** Replaces a room's configuration; its state stays (putHotelRoom; administrators). */
   updateRoom(number, room) { return this.#op('updateRoom', { number }, room); }
 
   /** Deletes a vacant room (deleteHotelRoom; administrators). */
@@ -1552,7 +1552,7 @@ export class PbxAgentHotel {
   /** Checks a room out (checkOutHotelRoom): resolves with {room, bill}, the bill closed. */
   checkOut(number) { return this.#op('checkOut', { number }); }
 
-  /** Moves the guest, the bill and the wake-ups of room from to the vacant room to (moveHotelRoom). */
+  /** Moves the guest, the bill and the wake-ups of room from to the vacant room to (moveHotelGuest). */
   move(from, to) { return this.#op('move', { number: from }, { to }); }
 
   /** Sets a room's housekeeping state (setHotelHousekeeping): clean, makeup_requested, cleaning, inspected, out_of_order. */
@@ -1584,7 +1584,7 @@ export class PbxAgentHotel {
     return this.#op('setWakeUp', {}, { room, at: at instanceof Date ? at.toISOString() : at, language: language || undefined });
   }
 
-  /** Cancels a live wake-up (deleteHotelWakeUp). */
+  /** Cancels a live wake-up (cancelHotelWakeUp). */
   cancelWakeUp(id) { return this.#op('cancelWakeUp', { id }); }
 
   /** The rate tables (getHotelRates); resolves with the array. */

@@ -145,8 +145,8 @@ export default {
     const when = (t) => (t ? new Date(t).toLocaleString() : '');
     const money = (v, cur) => `${Number(v || 0).toFixed(2)}${cur ? ` ${cur}` : ''}`;
     const guestName = (g) => (g ? [g.first_name, g.name].filter(Boolean).join(' ') : '');
-    /** A datetime-local value as the API reads a local time (the hotel's time zone). */
-    const localTime = (v) => (v.length === 16 ? `${v}:00` : v);
+    /** A datetime-local value (YYYY-MM-DDTHH:MM): the API reads it in the hotel's time zone. */
+    const localTime = (v) => v;
 
     /** Replaces el's children unless the new content equals what is shown; keeps the focus on the control of the same id. */
     function keep(el, ...children) {
@@ -750,7 +750,7 @@ export default {
             el: h('div', { class: 'grid' }, num ? num.el : null, floor.el, type.el, group.el, cls.el, ext.el, dev.el),
             value: () => ({
               number: r ? r.number : num.input.value.trim(), floor: floor.input.value.trim() || undefined, type: type.input.value.trim() || undefined,
-              group: group.input.value || undefined, class: cls.input.value || undefined, extensions: list(ext.input.value), devices: list(dev.input.value),
+              group: group.input.value || undefined, class: cls.input.value || undefined, extensions: list(ext.input.value).length ? list(ext.input.value) : undefined, devices: list(dev.input.value),
             }),
           };
         },
