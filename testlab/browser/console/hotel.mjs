@@ -80,8 +80,8 @@ run(async ({ page, result }) => {
   result.wakeup_counter = await page.locator('#ht-summary [data-key="wakeups"]').getAttribute('data-n');
 
   step('another session asks for 101 to be made up: live, the focus and a half-filled field kept');
-  await page.locator('#ht-room-102').focus();
   await page.getByLabel(`${P.wkAt} ${S.common.required}`, { exact: true }).fill(local(1, '08:30'));
+  await page.locator('#ht-room-102').focus();
   await adminAPI('PUT', '/api/v1/hotel/rooms/101/housekeeping', { state: 'makeup_requested' });
   await page.locator('#ht-grid li[data-room="101"][data-status="makeup"][data-housekeeping="makeup_requested"]').waitFor();
   result.makeup_card = await text('#ht-grid li[data-room="101"]');

@@ -70,7 +70,7 @@ export default {
     }
 
     // ---- summary ----
-    const summary = h('dl', { id: 'ht-summary', class: 'ht-summary' });
+    const summary = h('div', { id: 'ht-summary' });
     root.append(h('section', { 'aria-labelledby': 'ht-summary-h' }, h('h2', { id: 'ht-summary-h' }, s.summaryTitle), summary));
 
     // ---- the grid ----
@@ -206,7 +206,7 @@ export default {
         ['dnd', count((r) => r.dnd)],
         ['wakeups', live.wakeups.filter((w) => LIVE_WAKE.has(w.status)).length],
       ];
-      keep(summary, h('div', { class: 'ht-counters' }, items.map(([k, n]) => h('div', { class: 'ht-counter', dataset: { key: k, n: String(n) } },
+      keep(summary, h('dl', { class: 'ht-counters' }, items.map(([k, n]) => h('div', { class: 'ht-counter', dataset: { key: k, n: String(n) } },
         h('dt', {}, s.counters[k]), h('dd', {}, String(n))))));
     }
 
@@ -256,7 +256,7 @@ export default {
         const st = roomStatus(r);
         c.li.className = `ht-card ht-s-${st}`;
         Object.assign(c.li.dataset, { room: r.number, status: st, occupancy: r.occupancy, housekeeping: r.housekeeping, dnd: String(!!r.dnd) });
-        c.btn.replaceChildren(...cardContent(r, wakes)); // the same button: the focus stays on it
+        c.btn.replaceChildren(...cardContent(r, wakes).filter(Boolean)); // the same button: the focus stays on it
       }
       return c.li;
     }
@@ -400,7 +400,7 @@ export default {
     async function openRoom(number) {
       const r0 = live.room(number);
       if (!r0) return;
-      const info = h('dl', { class: 'facts', id: 'ht-dlg-info' });
+      const info = h('div', { id: 'ht-dlg-info' });
       const errors = h('div', { role: 'alert', class: 'dialog-errors', id: 'ht-dlg-errors' });
       const closedBill = h('div', { id: 'ht-dlg-closed' });
       const actions = h('div', { id: 'ht-dlg-actions' });
@@ -435,7 +435,7 @@ export default {
           [s.fMessageLight, r.message_light ? common.yes : common.no],
           [s.fExtensions, (r.extensions || []).join(', ')],
         ].filter(Boolean);
-        keep(info, h('div', { class: 'ht-facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+        keep(info, h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
         info.dataset.occupancy = r.occupancy;
         info.dataset.housekeeping = r.housekeeping;
       }
@@ -490,14 +490,14 @@ export default {
           ctx.notify(ui.fmt(s.wkSetDone, { room: w.room, at: when(w.at) }));
         });
         onEnter([at], setWk);
-        const wkList = h('ul', { id: 'ht-dlg-wakeups', class: 'plain-list' });
+        const wkList = h('div', { id: 'ht-dlg-wakeups' });
         return {
           el: h('div', {},
             h('fieldset', { id: 'ht-dlg-stay' }, h('legend', {}, s.stayTitle), h('div', { class: 'toolbar' }, out, to.el, mv)),
             h('fieldset', { id: 'ht-dlg-wk' }, h('legend', {}, s.wkTitle), h('div', { class: 'toolbar' }, at.el, ui.button(s.wkSet, setWk, { id: 'ht-dlg-wk-set' })), wkList)),
           wakeups: () => {
             const ws = live.wakeups.filter((w) => w.room === number && LIVE_WAKE.has(w.status));
-            keep(wkList, h('div', {}, ws.length ? ws.map((w) => h('li', { dataset: { wakeup: w.id, status: w.status } },
+            keep(wkList, h('ul', { class: 'plain-list' }, ws.length ? ws.map((w) => h('li', { dataset: { wakeup: w.id, status: w.status } },
               when(w.at), ' · ', s.wkStatus[w.status] || w.status, ' ',
               ui.button(s.wkCancel, () => run(async () => { await hotel.cancelWakeUp(w.id); }), { kind: 'link', id: `ht-dlg-wk-cancel-${w.id}`,
                 'aria-label': ui.fmt(s.wkCancelOne, { room: number, at: when(w.at) }) }))) : h('li', { class: 'muted' }, s.wkNoneRoom)));
