@@ -99,6 +99,10 @@ var authzPolicy = []struct {
 	// handlers check the abilities and roles).
 	{prefix: "/api/v1/callgroups", scope: platform.ScopeCallGroups},
 	{prefix: "/api/v1/users/me/callgroups", scope: platform.ScopeCallGroups},
+	// The hotel: administrators and holders of hotel_admin (and apps
+	// granted hotel); configuration writes need an administrator, operating
+	// rooms hotel_admin (the handlers check the role and the ability).
+	{prefix: "/api/v1/hotel", scope: platform.ScopeHotel},
 	{prefix: "/api/v1/users/me", scope: platform.ScopeSignedIn},
 	{prefix: "/api/v1/users", scope: platform.ScopeAdmin},
 	{prefix: "/api/v1/apps", scope: platform.ScopeAdmin},

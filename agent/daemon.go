@@ -29,6 +29,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/fastlane"
+	"github.com/pbxagent/pbxagent/agent/hotel/manager"
 	"github.com/pbxagent/pbxagent/agent/httpx"
 	"github.com/pbxagent/pbxagent/agent/oauth"
 	"github.com/pbxagent/pbxagent/agent/phones"
@@ -93,6 +94,9 @@ type Daemon struct {
 	// cgStats are the call groups' statistics (feature_callgroups.go),
 	// which the wallboard reads.
 	cgStats callgroups.Stats
+	// hotel is the hotel manager (feature_hotel.go); the PBX side and the
+	// PMS link attach to it.
+	hotel *manager.Manager
 
 	// TokenPath is where a generated admin token was written ("" when the
 	// token came from the configuration); TokenCreated says it is new.

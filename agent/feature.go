@@ -52,6 +52,7 @@ var features = []feature{
 	newPresence,   // before calls: DND and the call states
 	newCalls,
 	newCallGroups, // after calls: its telephony is the calls engine
+	newHotel,      // after calls: its telephony is the calls engine
 	newChat,
 	newWallboard, // after the call groups and their statistics
 	newConsole,

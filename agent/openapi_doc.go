@@ -26,6 +26,7 @@ var componentDocs = map[string]string{
 	"presence":   "Who is available: the state users set (available, away, dnd honoured by the PBX), clients online, devices registered, call state, rosters and shared locations (docs/presence.md).",
 	"wallboard":  "Call-centre wallboards (docs/callgroups.md): the groups and agents each shows, SLA settings, the wall TV's read-only token, the board's data in one answer, and the full-screen page /wallboard/.",
 	"callgroups": "Call groups (an ACD in the calls Stasis application): groups and their configuration, members with their live state, joining, leaving and pausing, waiting and answered calls, daily statistics per group and member; events on the socket (topic callgroups; docs/callgroups.md).",
+	"hotel":      "The hotel manager (docs/hotel.md): rooms and room groups, check-in, check-out and moves, housekeeping, DND, message light and class of service, wake-up calls, rate tables and bills (JSON or CSV), the PMS link's state; events on the socket (topic hotel). Configuration is for administrators; operating rooms needs the ability hotel_admin.",
 	"console":    "The web console's page (/) and its static files under /public/, the JavaScript client (pbxagent.js) and its TypeScript declarations among them.",
 }
 

@@ -84,6 +84,8 @@ type Config struct {
 	// CallGroups configures the call groups (agent/callgroups,
 	// docs/callgroups.md).
 	CallGroups CallGroups `yaml:"callgroups"`
+	// Hotel is the hotel manager (agent/hotel, docs/hotel.md).
+	Hotel Hotel `yaml:"hotel"`
 }
 
 // CallGroups configures the call groups: their day, their statistics and
@@ -248,6 +250,7 @@ func Default() Config {
 		Recordings: recordings.DefaultConfig(),
 		Chat:       chat.DefaultConfig(),
 		CallGroups: CallGroups{Config: stats.DefaultConfig()},
+		Hotel:      DefaultHotel(),
 		Audit:      Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
 		Calls:      Calls{HistoryRetention: 365 * 24 * time.Hour, Config: calls.DefaultConfig()},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
@@ -337,7 +340,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config calls.history_retention (%s): must not be negative (0 keeps the history forever)", c.Calls.HistoryRetention)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups, c.Hotel} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}

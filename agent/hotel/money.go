@@ -87,3 +87,9 @@ func ParseMoney(s string) (Money, error) {
 	}
 	return v, nil
 }
+
+// OpenAPISchema describes Money in the API's OpenAPI document: a JSON
+// number with up to four decimals (httpx.SchemaProvider).
+func (Money) OpenAPISchema() map[string]any {
+	return map[string]any{"type": "number"}
+}

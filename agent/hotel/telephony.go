@@ -50,3 +50,11 @@ type WakeUpScheduler interface {
 	// Close stops the timers.
 	Close()
 }
+
+// WakeUpHangUp is what a Telephony may also implement: hang up attempt n
+// of wake-up id while it rings or plays (the wake-up was canceled). The
+// wake-up scheduler calls it when the Telephony has it; the attempt's
+// late WakeUpResult is ignored either way.
+type WakeUpHangUp interface {
+	HangUpWakeUp(ctx context.Context, id string, attempt int) error
+}

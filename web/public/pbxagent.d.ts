@@ -1103,7 +1103,7 @@ export declare class PbxAgent {
    * The caller's chat rooms, the most recently active first, with unread counts
    * GET /api/v1/chat/rooms
    */
-  listChatRooms(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<RoomList>;
+  listChatRooms(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<ChatRoomList>;
 
   /**
    * Open the direct room with a user (found or created) or create a group
@@ -1302,6 +1302,144 @@ export declare class PbxAgent {
    * GET /api/v1/events
    */
   getEvents(params?: { since?: number; topics?: string; }, body?: undefined, init?: RequestInit): Promise<unknown>;
+
+  /**
+   * Closed bills, newest first
+   * GET /api/v1/hotel/bills
+   */
+  listHotelBills(params?: { room?: string; limit?: number; format?: "json" | "csv"; }, body?: undefined, init?: RequestInit): Promise<BillList | string>;
+
+  /**
+   * A bill, open or closed
+   * GET /api/v1/hotel/bills/{id}
+   */
+  getHotelBill(params: { id: string; format?: "json" | "csv"; }, body?: undefined, init?: RequestInit): Promise<Bill | string>;
+
+  /**
+   * The room groups
+   * GET /api/v1/hotel/groups
+   */
+  listHotelGroups(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<ManagerGroupList>;
+
+  /**
+   * A room group
+   * GET /api/v1/hotel/groups/{id}
+   */
+  getHotelGroup(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<RoomGroup>;
+
+  /**
+   * Create or replace a room group (administrators)
+   * PUT /api/v1/hotel/groups/{id}
+   */
+  putHotelGroup(params: { id: string; }, body: RoomGroupInput, init?: RequestInit): Promise<RoomGroup>;
+
+  /**
+   * Remove a room group no room is in (administrators)
+   * DELETE /api/v1/hotel/groups/{id}
+   */
+  deleteHotelGroup(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
+   * The PMS link's state
+   * GET /api/v1/hotel/link
+   */
+  getHotelLink(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<LinkState>;
+
+  /**
+   * The rate tables calls are costed with
+   * GET /api/v1/hotel/rates
+   */
+  getHotelRates(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<RateTables>;
+
+  /**
+   * Replace every rate table (administrators)
+   * PUT /api/v1/hotel/rates
+   */
+  putHotelRates(params: Record<string, never>, body: RateTablesInput, init?: RequestInit): Promise<RateTables>;
+
+  /**
+   * Every room with its live state
+   * GET /api/v1/hotel/rooms
+   */
+  listHotelRooms(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<RoomList>;
+
+  /**
+   * Add a room (administrators)
+   * POST /api/v1/hotel/rooms
+   */
+  createHotelRoom(params: Record<string, never>, body: RoomInput, init?: RequestInit): Promise<Room>;
+
+  /**
+   * A room with its live state
+   * GET /api/v1/hotel/rooms/{number}
+   */
+  getHotelRoom(params: { number: string; }, body?: undefined, init?: RequestInit): Promise<Room>;
+
+  /**
+   * Create or replace a room's configuration (administrators)
+   * PUT /api/v1/hotel/rooms/{number}
+   */
+  putHotelRoom(params: { number: string; }, body: RoomInput, init?: RequestInit): Promise<Room>;
+
+  /**
+   * Remove a vacant room (administrators)
+   * DELETE /api/v1/hotel/rooms/{number}
+   */
+  deleteHotelRoom(params: { number: string; }, body?: undefined, init?: RequestInit): Promise<void>;
+
+  /**
+   * The room's open bill
+   * GET /api/v1/hotel/rooms/{number}/bill
+   */
+  getHotelRoomBill(params: { number: string; format?: "json" | "csv"; }, body?: undefined, init?: RequestInit): Promise<Bill | string>;
+
+  /**
+   * Check a guest in (hotel_admin)
+   * POST /api/v1/hotel/rooms/{number}/checkin
+   */
+  checkInHotelRoom(params: { number: string; }, body: GuestInput, init?: RequestInit): Promise<Room>;
+
+  /**
+   * Check the guest out (hotel_admin)
+   * POST /api/v1/hotel/rooms/{number}/checkout
+   */
+  checkOutHotelRoom(params: { number: string; }, body?: undefined, init?: RequestInit): Promise<CheckOutResult>;
+
+  /**
+   * Set a room's housekeeping state (hotel_admin)
+   * PUT /api/v1/hotel/rooms/{number}/housekeeping
+   */
+  setHotelHousekeeping(params: { number: string; }, body: HousekeepingRequestInput, init?: RequestInit): Promise<Room>;
+
+  /**
+   * Move the guest to another room (hotel_admin)
+   * POST /api/v1/hotel/rooms/{number}/move
+   */
+  moveHotelGuest(params: { number: string; }, body: MoveRequestInput, init?: RequestInit): Promise<Room>;
+
+  /**
+   * Change a room's housekeeping, DND, message light or class (hotel_admin)
+   * PATCH /api/v1/hotel/rooms/{number}/status
+   */
+  setHotelRoomStatus(params: { number: string; }, body: StatusChangeInput, init?: RequestInit): Promise<Room>;
+
+  /**
+   * Wake-up calls
+   * GET /api/v1/hotel/wakeups
+   */
+  listHotelWakeUps(params?: { room?: string; }, body?: undefined, init?: RequestInit): Promise<WakeUpList>;
+
+  /**
+   * Set a wake-up call (hotel_admin)
+   * POST /api/v1/hotel/wakeups
+   */
+  createHotelWakeUp(params: Record<string, never>, body: WakeUpRequestInput, init?: RequestInit): Promise<WakeUp>;
+
+  /**
+   * Cancel a wake-up call (hotel_admin)
+   * DELETE /api/v1/hotel/wakeups/{id}
+   */
+  cancelHotelWakeUp(params: { id: string; }, body?: undefined, init?: RequestInit): Promise<void>;
 
   /**
    * Sign in with username and password: sets the session cookie, returns the CSRF token
@@ -1888,6 +2026,30 @@ export interface App {
   updated: string;
 }
 
+export interface Bill {
+  /** Check-out; absent while open */
+  closed_at?: string;
+  /** ISO 4217 currency code (the lines' currency) */
+  currency?: string;
+  /** The guest's name */
+  guest: string;
+  /** Bill id */
+  id: string;
+  /** The calls, in order */
+  lines: Charge[];
+  /** Check-in */
+  opened_at: string;
+  /** Room number at the time (a move carries the bill) */
+  room: string;
+  /** Sum of the lines' costs */
+  total: number;
+}
+
+export interface BillList {
+  /** Closed bills, newest first */
+  bills: Bill[];
+}
+
 export interface Board {
   /** The monitored agents, in the wallboard's order */
   agents: BoardAgent[];
@@ -2301,6 +2463,41 @@ export interface Candidate {
   source: string;
 }
 
+export interface Charge {
+  /** When the far end answered; absent if it did not */
+  answered?: string;
+  /** Seconds charged (minimum and increments applied) */
+  billed_seconds: number;
+  /** The call's id in the call history */
+  call_id: string;
+  /** The number's class */
+  class: "emergency" | "internal" | "local" | "national" | "international";
+  /** The call's cost, surcharge included */
+  cost: number;
+  /** ISO 4217 currency code */
+  currency?: string;
+  /** The dialled number */
+  number: string;
+  /** The PMS acknowledged the posting */
+  posted: boolean;
+  /** FIAS posting sequence number (P#) when sent to the PMS */
+  posting?: number;
+  /** The matched prefix */
+  prefix?: string;
+  /** The matched rate's name */
+  rate_name?: string;
+  /** The calling room */
+  room: string;
+  /** Answered duration in seconds (rounded up) */
+  seconds: number;
+  /** When the call was placed */
+  start: string;
+  /** The rate table used */
+  table?: string;
+  /** The trunk the call went out on */
+  trunk?: string;
+}
+
 export interface ChatContact {
   /** The user's id */
   id: string;
@@ -2308,6 +2505,18 @@ export interface ChatContact {
   name: string;
   /** The user's username */
   username: string;
+}
+
+export interface ChatRoomList {
+  /** The caller's rooms, the most recently active first */
+  rooms: RoomView[];
+}
+
+export interface CheckOutResult {
+  /** The stay's bill, closed */
+  bill: Bill;
+  /** The room, vacant */
+  room: Room;
 }
 
 export interface Contact {
@@ -2792,6 +3001,40 @@ export interface GroupView {
   waiting: WaitingView[];
 }
 
+export interface Guest {
+  /** Arrival date, YYYY-MM-DD (FIAS GA) */
+  arrival?: string;
+  /** Departure date, YYYY-MM-DD (FIAS GD) */
+  departure?: string;
+  /** The guest's first name (FIAS GF) */
+  first_name?: string;
+  /** The guest's language (ISO 639-1, FIAS GL); the wake-up prompt's language */
+  language?: string;
+  /** The guest's name, shown on phones and in the directory (FIAS GN) */
+  name: string;
+  /** The PMS's reservation number (FIAS G#) */
+  reservation?: string;
+  /** VIP status code (FIAS GV) */
+  vip?: string;
+}
+
+export interface GuestInput {
+  /** Arrival date, YYYY-MM-DD (FIAS GA) */
+  arrival?: string;
+  /** Departure date, YYYY-MM-DD (FIAS GD) */
+  departure?: string;
+  /** The guest's first name (FIAS GF) */
+  first_name?: string;
+  /** The guest's language (ISO 639-1, FIAS GL); the wake-up prompt's language */
+  language?: string;
+  /** The guest's name, shown on phones and in the directory (FIAS GN) */
+  name?: string;
+  /** The PMS's reservation number (FIAS G#) */
+  reservation?: string;
+  /** VIP status code (FIAS GV) */
+  vip?: string;
+}
+
 export interface HTTPAnswer {
   /** What CURL() returns: the name, or nothing */
   body: string;
@@ -2814,6 +3057,11 @@ export interface Health {
   status: "ok";
   /** The daemon's version */
   version: string;
+}
+
+export interface HousekeepingRequestInput {
+  /** The new housekeeping state */
+  state: "clean" | "makeup_requested" | "cleaning" | "inspected" | "out_of_order";
 }
 
 export interface ImportInfo {
@@ -2930,6 +3178,17 @@ export interface LeadInputInput {
   tz?: string;
 }
 
+export interface LinkState {
+  /** The link is up (link start done) */
+  connected: boolean;
+  /** Why the link is down */
+  error?: string;
+  /** The PMS's address */
+  peer?: string;
+  /** Messages waiting for the link (postings first) */
+  queued: number;
+}
+
 export interface List {
   /** The users' presence, in the order asked */
   items: Presence[];
@@ -3000,6 +3259,11 @@ export interface LookupAnswer {
   name: string;
   /** The contact's source (local, csv or a sync source's id) */
   source?: string;
+}
+
+export interface ManagerGroupList {
+  /** The room groups, by id */
+  groups: RoomGroup[];
 }
 
 export interface MarkRequestInput {
@@ -3160,6 +3424,11 @@ export interface Metadata {
   token_endpoint_auth_methods_supported: string[];
 }
 
+export interface MoveRequestInput {
+  /** The vacant room the guest moves to */
+  to: string;
+}
+
 export interface NumberSchema {
   /** The E.164 form (or the bare digits of an internal extension), filled in by the server */
   normalized?: string;
@@ -3305,6 +3574,84 @@ export interface Problem {
   msg: string;
 }
 
+export interface Rate {
+  /** Billing increment in seconds (default 60) */
+  increment?: number;
+  /** Least duration billed, seconds (default: one increment) */
+  minimum?: number;
+  /** What the prefix is, shown on the bill */
+  name?: string;
+  /** Calls shorter than this many seconds are free */
+  no_charge?: number;
+  /** Price of a minute (currency units, up to 4 decimals) */
+  per_minute: number;
+  /** Number prefix (digits); the longest match wins */
+  prefix: string;
+  /** Connection fee of every charged call (currency units) */
+  surcharge?: number;
+  /** Tie-break between equal prefixes, 0 to 100, higher first */
+  weight?: number;
+}
+
+export interface RateInput {
+  /** Billing increment in seconds (default 60) */
+  increment?: number;
+  /** Least duration billed, seconds (default: one increment) */
+  minimum?: number;
+  /** What the prefix is, shown on the bill */
+  name?: string;
+  /** Calls shorter than this many seconds are free */
+  no_charge?: number;
+  /** Price of a minute (currency units, up to 4 decimals) */
+  per_minute?: number;
+  /** Number prefix (digits); the longest match wins */
+  prefix?: string;
+  /** Connection fee of every charged call (currency units) */
+  surcharge?: number;
+  /** Tie-break between equal prefixes, 0 to 100, higher first */
+  weight?: number;
+}
+
+export interface RateTable {
+  /** Applies to calls of this class; empty: any */
+  class?: "" | "emergency" | "internal" | "local" | "national" | "international";
+  /** ISO 4217 currency code */
+  currency: string;
+  /** Table id: 1 to 32 of a-z, 0-9, _ and - */
+  id: string;
+  /** Display name */
+  name?: string;
+  /** The prefixes and their prices */
+  rates: Rate[];
+  /** Applies to calls on this trunk; empty: any */
+  trunk?: string;
+}
+
+export interface RateTableInput {
+  /** Applies to calls of this class; empty: any */
+  class?: "" | "emergency" | "internal" | "local" | "national" | "international";
+  /** ISO 4217 currency code */
+  currency?: string;
+  /** Table id: 1 to 32 of a-z, 0-9, _ and - */
+  id?: string;
+  /** Display name */
+  name?: string;
+  /** The prefixes and their prices */
+  rates?: RateInput[];
+  /** Applies to calls on this trunk; empty: any */
+  trunk?: string;
+}
+
+export interface RateTables {
+  /** The rate tables: for a call, the tables matching its trunk and class (trunk before class before neither), then the longest prefix */
+  tables: RateTable[];
+}
+
+export interface RateTablesInput {
+  /** The rate tables: for a call, the tables matching its trunk and class (trunk before class before neither), then the longest prefix */
+  tables?: RateTableInput[];
+}
+
 export interface Readiness {
   /** Each check by name: ok, or why it is not ready */
   checks: Record<string, string>;
@@ -3426,9 +3773,93 @@ export interface RetryRuleInput {
   max?: number;
 }
 
+export interface Room {
+  /** The open bill's id while occupied */
+  bill_id?: string;
+  /** Class of service while occupied; empty: the group's or hotel.default_class */
+  class?: "" | "emergency" | "internal" | "local" | "national" | "international";
+  /** The room's phones as Asterisk endpoints */
+  devices: string[];
+  /** Do not disturb: calls to the room are not put through */
+  dnd: boolean;
+  /** What the room may call now: its class while occupied, internal while vacant (emergency numbers always) */
+  effective_class: "emergency" | "internal" | "local" | "national" | "international";
+  /** The room's extensions; the first is the room's own */
+  extensions: string[];
+  /** Floor, for the grid */
+  floor?: string;
+  /** Room group; its class of service applies when the room has none */
+  group?: string;
+  /** The guest checked in; absent while vacant */
+  guest?: Guest;
+  /** Housekeeping state */
+  housekeeping: "clean" | "makeup_requested" | "cleaning" | "inspected" | "out_of_order";
+  /** The message-waiting light on the room's phones */
+  message_light: boolean;
+  /** Room number (FIAS RN): 1 to 8 of 0-9, A-Z */
+  number: string;
+  /** Whether a guest is checked in */
+  occupancy: "vacant" | "occupied";
+  /** Room type (category), shown only */
+  type?: string;
+  /** Last change */
+  updated_at: string;
+}
+
+export interface RoomGroup {
+  /** Class of service of the group's occupied rooms */
+  class: "emergency" | "internal" | "local" | "national" | "international";
+  /** Group id: 1 to 32 of a-z, 0-9, _ and - */
+  id: string;
+  /** Display name */
+  name?: string;
+}
+
+export interface RoomGroupInput {
+  /** Class of service of the group's occupied rooms */
+  class?: "emergency" | "internal" | "local" | "national" | "international";
+  /** Group id: 1 to 32 of a-z, 0-9, _ and - */
+  id?: string;
+  /** Display name */
+  name?: string;
+}
+
+export interface RoomInput {
+  /** The open bill's id while occupied */
+  bill_id?: string;
+  /** Class of service while occupied; empty: the group's or hotel.default_class */
+  class?: "" | "emergency" | "internal" | "local" | "national" | "international";
+  /** The room's phones as Asterisk endpoints */
+  devices?: string[];
+  /** Do not disturb: calls to the room are not put through */
+  dnd?: boolean;
+  /** What the room may call now: its class while occupied, internal while vacant (emergency numbers always) */
+  effective_class?: "emergency" | "internal" | "local" | "national" | "international";
+  /** The room's extensions; the first is the room's own */
+  extensions?: string[];
+  /** Floor, for the grid */
+  floor?: string;
+  /** Room group; its class of service applies when the room has none */
+  group?: string;
+  /** The guest checked in; absent while vacant */
+  guest?: GuestInput | null;
+  /** Housekeeping state */
+  housekeeping?: "clean" | "makeup_requested" | "cleaning" | "inspected" | "out_of_order";
+  /** The message-waiting light on the room's phones */
+  message_light?: boolean;
+  /** Room number (FIAS RN): 1 to 8 of 0-9, A-Z */
+  number?: string;
+  /** Whether a guest is checked in */
+  occupancy?: "vacant" | "occupied";
+  /** Room type (category), shown only */
+  type?: string;
+  /** Last change */
+  updated_at?: string;
+}
+
 export interface RoomList {
-  /** The caller's rooms, the most recently active first */
-  rooms: RoomView[];
+  /** Every room, by number */
+  rooms: Room[];
 }
 
 export interface RoomView {
@@ -3582,6 +4013,17 @@ export interface Status {
   running: boolean;
   /** The last runs, newest first */
   runs: Run[];
+}
+
+export interface StatusChangeInput {
+  /** The room's class of service while occupied; empty: the group's */
+  class?: "" | "emergency" | "internal" | "local" | "national" | "international" | null;
+  /** Do not disturb on or off */
+  dnd?: boolean | null;
+  /** New housekeeping state */
+  housekeeping?: "clean" | "makeup_requested" | "cleaning" | "inspected" | "out_of_order" | null;
+  /** Message-waiting light on or off */
+  message_light?: boolean | null;
 }
 
 export interface SyncOptionsInput {
@@ -3747,6 +4189,43 @@ export interface WaitingView {
   ringing: string[];
   /** How long the caller has waited, at server_time (clients add the time since) */
   wait_seconds: number;
+}
+
+export interface WakeUp {
+  /** When the room is called (RFC 3339; a local time is read in hotel.time_zone) */
+  at: string;
+  /** Attempts made so far */
+  attempts: number;
+  /** When it was set */
+  created_at: string;
+  /** Wake-up id */
+  id: string;
+  /** The prompt's language; empty: the guest's */
+  language?: string;
+  /** The next attempt's time (retry or snooze) */
+  next?: string;
+  /** Room number */
+  room: string;
+  /** Who set it */
+  source: "api" | "pms" | "phone" | "system";
+  /** Where it stands */
+  status: "pending" | "calling" | "snoozed" | "answered" | "unanswered" | "canceled";
+  /** Last change */
+  updated_at: string;
+}
+
+export interface WakeUpList {
+  /** The live wake-ups and those that ended in the last day, by time */
+  wakeups: WakeUp[];
+}
+
+export interface WakeUpRequestInput {
+  /** When: RFC 3339 (2026-12-08T07:00:00+01:00), a local date and time read in hotel.time_zone (2026-12-08T07:00), or a time of day HH:MM (its next occurrence in hotel.time_zone) */
+  at: string;
+  /** The prompt's language (ISO 639-1); empty: the guest's, else hotel.language */
+  language?: string;
+  /** The room (occupied) */
+  room: string;
 }
 
 export interface Wallboard {

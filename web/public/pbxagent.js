@@ -2732,6 +2732,210 @@ export class PbxAgent {
   }
 
   /**
+   * Closed bills, newest first
+   * GET /api/v1/hotel/bills
+   * @param params.room query parameter. Only this room's
+   * @param params.limit query parameter. At most this many, 1 to 1000 (default 50)
+   * @param params.format query parameter. json (default) or csv
+   */
+  listHotelBills(params = {}, body = undefined, init = undefined) {
+    return this.call("listHotelBills", "GET", "/api/v1/hotel/bills", { q: ["room", "limit", "format"] }, params, body, init);
+  }
+
+  /**
+   * A bill, open or closed
+   * GET /api/v1/hotel/bills/{id}
+   * @param params.id path parameter. The bill's id
+   * @param params.format query parameter. json (default) or csv
+   */
+  getHotelBill(params = {}, body = undefined, init = undefined) {
+    return this.call("getHotelBill", "GET", "/api/v1/hotel/bills/{id}", { p: ["id"], q: ["format"] }, params, body, init);
+  }
+
+  /**
+   * The room groups
+   * GET /api/v1/hotel/groups
+   */
+  listHotelGroups(params = {}, body = undefined, init = undefined) {
+    return this.call("listHotelGroups", "GET", "/api/v1/hotel/groups", {  }, params, body, init);
+  }
+
+  /**
+   * A room group
+   * GET /api/v1/hotel/groups/{id}
+   * @param params.id path parameter. The room group's id
+   */
+  getHotelGroup(params = {}, body = undefined, init = undefined) {
+    return this.call("getHotelGroup", "GET", "/api/v1/hotel/groups/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * Create or replace a room group (administrators)
+   * PUT /api/v1/hotel/groups/{id}
+   * @param params.id path parameter. The room group's id
+   */
+  putHotelGroup(params = {}, body = undefined, init = undefined) {
+    return this.call("putHotelGroup", "PUT", "/api/v1/hotel/groups/{id}", { p: ["id"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Remove a room group no room is in (administrators)
+   * DELETE /api/v1/hotel/groups/{id}
+   * @param params.id path parameter. The room group's id
+   */
+  deleteHotelGroup(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteHotelGroup", "DELETE", "/api/v1/hotel/groups/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
+   * The PMS link's state
+   * GET /api/v1/hotel/link
+   */
+  getHotelLink(params = {}, body = undefined, init = undefined) {
+    return this.call("getHotelLink", "GET", "/api/v1/hotel/link", {  }, params, body, init);
+  }
+
+  /**
+   * The rate tables calls are costed with
+   * GET /api/v1/hotel/rates
+   */
+  getHotelRates(params = {}, body = undefined, init = undefined) {
+    return this.call("getHotelRates", "GET", "/api/v1/hotel/rates", {  }, params, body, init);
+  }
+
+  /**
+   * Replace every rate table (administrators)
+   * PUT /api/v1/hotel/rates
+   */
+  putHotelRates(params = {}, body = undefined, init = undefined) {
+    return this.call("putHotelRates", "PUT", "/api/v1/hotel/rates", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Every room with its live state
+   * GET /api/v1/hotel/rooms
+   */
+  listHotelRooms(params = {}, body = undefined, init = undefined) {
+    return this.call("listHotelRooms", "GET", "/api/v1/hotel/rooms", {  }, params, body, init);
+  }
+
+  /**
+   * Add a room (administrators)
+   * POST /api/v1/hotel/rooms
+   */
+  createHotelRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("createHotelRoom", "POST", "/api/v1/hotel/rooms", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * A room with its live state
+   * GET /api/v1/hotel/rooms/{number}
+   * @param params.number path parameter. The room number
+   */
+  getHotelRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("getHotelRoom", "GET", "/api/v1/hotel/rooms/{number}", { p: ["number"] }, params, body, init);
+  }
+
+  /**
+   * Create or replace a room's configuration (administrators)
+   * PUT /api/v1/hotel/rooms/{number}
+   * @param params.number path parameter. The room number
+   */
+  putHotelRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("putHotelRoom", "PUT", "/api/v1/hotel/rooms/{number}", { p: ["number"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Remove a vacant room (administrators)
+   * DELETE /api/v1/hotel/rooms/{number}
+   * @param params.number path parameter. The room number
+   */
+  deleteHotelRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("deleteHotelRoom", "DELETE", "/api/v1/hotel/rooms/{number}", { p: ["number"] }, params, body, init);
+  }
+
+  /**
+   * The room's open bill
+   * GET /api/v1/hotel/rooms/{number}/bill
+   * @param params.number path parameter. The room number
+   * @param params.format query parameter. json (default) or csv
+   */
+  getHotelRoomBill(params = {}, body = undefined, init = undefined) {
+    return this.call("getHotelRoomBill", "GET", "/api/v1/hotel/rooms/{number}/bill", { p: ["number"], q: ["format"] }, params, body, init);
+  }
+
+  /**
+   * Check a guest in (hotel_admin)
+   * POST /api/v1/hotel/rooms/{number}/checkin
+   * @param params.number path parameter. The room number
+   */
+  checkInHotelRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("checkInHotelRoom", "POST", "/api/v1/hotel/rooms/{number}/checkin", { p: ["number"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Check the guest out (hotel_admin)
+   * POST /api/v1/hotel/rooms/{number}/checkout
+   * @param params.number path parameter. The room number
+   */
+  checkOutHotelRoom(params = {}, body = undefined, init = undefined) {
+    return this.call("checkOutHotelRoom", "POST", "/api/v1/hotel/rooms/{number}/checkout", { p: ["number"] }, params, body, init);
+  }
+
+  /**
+   * Set a room's housekeeping state (hotel_admin)
+   * PUT /api/v1/hotel/rooms/{number}/housekeeping
+   * @param params.number path parameter. The room number
+   */
+  setHotelHousekeeping(params = {}, body = undefined, init = undefined) {
+    return this.call("setHotelHousekeeping", "PUT", "/api/v1/hotel/rooms/{number}/housekeeping", { p: ["number"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Move the guest to another room (hotel_admin)
+   * POST /api/v1/hotel/rooms/{number}/move
+   * @param params.number path parameter. The room number
+   */
+  moveHotelGuest(params = {}, body = undefined, init = undefined) {
+    return this.call("moveHotelGuest", "POST", "/api/v1/hotel/rooms/{number}/move", { p: ["number"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Change a room's housekeeping, DND, message light or class (hotel_admin)
+   * PATCH /api/v1/hotel/rooms/{number}/status
+   * @param params.number path parameter. The room number
+   */
+  setHotelRoomStatus(params = {}, body = undefined, init = undefined) {
+    return this.call("setHotelRoomStatus", "PATCH", "/api/v1/hotel/rooms/{number}/status", { p: ["number"], ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Wake-up calls
+   * GET /api/v1/hotel/wakeups
+   * @param params.room query parameter. Only this room's
+   */
+  listHotelWakeUps(params = {}, body = undefined, init = undefined) {
+    return this.call("listHotelWakeUps", "GET", "/api/v1/hotel/wakeups", { q: ["room"] }, params, body, init);
+  }
+
+  /**
+   * Set a wake-up call (hotel_admin)
+   * POST /api/v1/hotel/wakeups
+   */
+  createHotelWakeUp(params = {}, body = undefined, init = undefined) {
+    return this.call("createHotelWakeUp", "POST", "/api/v1/hotel/wakeups", { ct: "application/json" }, params, body, init);
+  }
+
+  /**
+   * Cancel a wake-up call (hotel_admin)
+   * DELETE /api/v1/hotel/wakeups/{id}
+   * @param params.id path parameter. The wake-up's id
+   */
+  cancelHotelWakeUp(params = {}, body = undefined, init = undefined) {
+    return this.call("cancelHotelWakeUp", "DELETE", "/api/v1/hotel/wakeups/{id}", { p: ["id"] }, params, body, init);
+  }
+
+  /**
    * Sign in with username and password: sets the session cookie, returns the CSRF token
    * POST /api/v1/login
    */

@@ -1,0 +1,74 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pbxagent/pbxagent/agent/hotel"
+	"github.com/pbxagent/pbxagent/agent/hotel/manager"
+	"github.com/pbxagent/pbxagent/agent/hotel/rating"
+	"github.com/pbxagent/pbxagent/agent/hotel/wakeup"
+	"github.com/pbxagent/pbxagent/agent/platform"
+	"github.com/pbxagent/pbxagent/internal/clock"
+)
+
+// hotelFeature is the hotel manager (docs/hotel.md): rooms, guests,
+// wake-ups, rates and bills kept in the store, the API under
+// /api/v1/hotel, and the parts that attach to it: the PBX side (the
+// calls engine) and the PMS link.
+type hotelFeature struct {
+	m  *manager.Manager
+	st hotel.Settings
+	// link answers GET /api/v1/hotel/link (nil: no PMS link).
+	link func(ctx context.Context) hotel.LinkState
+}
+
+func newHotel(b *build) (platform.Component, error) {
+	st, err := b.cfg.Hotel.Settings()
+	if err != nil {
+		return nil, fmt.Errorf("config %w", err)
+	}
+	log := b.logger("hotel")
+	dir := &hotelDirectory{store: b.store, ids: b.store.Meta("hotel_directory")}
+	m := manager.New(b.store.MetaBatch("hotel"), st, manager.WithLogger(log), manager.WithDirectory(dir),
+		manager.WithRater(rating.New()))
+	if b.d.events != nil {
+		manager.WithHub(b.d.events)(m)
+	}
+	f := &hotelFeature{m: m, st: st}
+
+	// The PBX side: what rings rooms, applies their state and gates
+	// their calls (nil: none; the API works, wake-ups are kept unplaced).
+	var tel hotel.Telephony
+	if tel != nil {
+		manager.WithTelephony(tel)(m)
+		sched := wakeup.New(clock.Real{}, tel, st.WakeUp, m.WakeUpChanged, wakeup.WithLogger(log), wakeup.WithLanguage(st.Language))
+		manager.WithScheduler(sched)(m)
+	}
+
+	if err := m.Load(b.ctx); err != nil {
+		return nil, fmt.Errorf("hotel: %w", err)
+	}
+	b.d.hotel = m
+	return f, nil
+}
+
+// Name implements platform.Component.
+func (*hotelFeature) Name() string { return "hotel" }
+
+// Routes implements platform.Router: the hotel API.
+func (f *hotelFeature) Routes() []platform.Route {
+	opts := []manager.HandlerOption{manager.WithLocation(f.st.Location)}
+	if f.link != nil {
+		opts = append(opts, manager.WithLinkStatus(f.link))
+	}
+	return manager.NewHandler(f.m, opts...).Routes()
+}
+
+// Run keeps the manager until ctx ends, then closes it (its wake-up
+// scheduler stops).
+func (f *hotelFeature) Run(ctx context.Context) error {
+	<-ctx.Done()
+	f.m.Close()
+	return nil
+}
