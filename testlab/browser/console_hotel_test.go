@@ -36,6 +36,9 @@ func TestConsoleHotel(t *testing.T) {
 		BillsRow         string   `json:"bills_row"`
 		CSVStatus        int      `json:"csv_status"`
 		CSVHead          string   `json:"csv_head"`
+		Link             string   `json:"link"`
+		RateError        string   `json:"rate_error"`
+		RatesRow         string   `json:"rates_row"`
 		UserNav          []string `json:"user_nav"`
 		UserPage         string   `json:"user_page"`
 		UserAPI          int      `json:"user_api"`
@@ -63,10 +66,13 @@ func TestConsoleHotel(t *testing.T) {
 		{name: "the card vacant again", ok: strings.Contains(out.VacantCard, "Vacant") && !strings.Contains(out.VacantCard, "Rossi")},
 		{name: "the bill listed", ok: strings.HasPrefix(out.BillsRow, "101") && strings.Contains(out.BillsRow, "Rossi")},
 		{name: "the bill's CSV served", ok: out.CSVStatus == http.StatusOK && out.CSVHead != ""},
+		{name: "the PMS link is not connected (none configured)", ok: strings.Contains(out.Link, "Not connected") && strings.Contains(out.Link, "no PMS link configured")},
+		{name: "a bad rate row named by its line and field", ok: strings.Contains(out.RateError, "line 2: per_minute")},
+		{name: "the rate table listed", ok: strings.HasPrefix(out.RatesRow, "default Main trunk Any Any EUR 2")},
 		{name: "bob has no Hotel entry", ok: len(out.UserNav) > 0 && !slices.Contains(out.UserNav, "Hotel")},
 		{name: "bob is told he lacks the right", ok: strings.Contains(out.UserPage, "You do not have the right")},
 		{name: "bob gets 403 from the API", ok: out.UserAPI == http.StatusForbidden},
-		{name: "axe ran in every state", ok: len(out.A11y) >= 7},
+		{name: "axe ran in every state", ok: len(out.A11y) >= 8},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -82,6 +88,26 @@ func TestConsoleHotel(t *testing.T) {
 		Housekeeping string   `json:"housekeeping"`
 	}
 	l.apiJSON(t, "GET", "/api/v1/hotel/rooms/101", nil, http.StatusOK, &room)
+	var rates struct {
+		Tables []struct {
+			ID       string `json:"id"`
+			Currency string `json:"currency"`
+			Rates    []struct {
+				Prefix    string  `json:"prefix"`
+				PerMinute float64 `json:"per_minute"`
+				Increment int     `json:"increment"`
+				Minimum   int     `json:"minimum"`
+				NoCharge  int     `json:"no_charge"`
+				Surcharge float64 `json:"surcharge"`
+			} `json:"rates"`
+		} `json:"tables"`
+	}
+	l.apiJSON(t, "GET", "/api/v1/hotel/rates", nil, http.StatusOK, &rates)
+	if tb := rates.Tables; len(tb) != 1 || tb[0].ID != "default" || tb[0].Currency != "EUR" || len(tb[0].Rates) != 2 ||
+		tb[0].Rates[0].Prefix != "0044" || tb[0].Rates[0].PerMinute != 0.25 || tb[0].Rates[0].Increment != 60 || tb[0].Rates[0].NoCharge != 5 ||
+		tb[0].Rates[0].Surcharge != 0.1 || tb[0].Rates[1].PerMinute != 0.035 || tb[0].Rates[1].Increment != 30 {
+		t.Errorf("the rates as the page saved them: %+v", rates)
+	}
 	if room.Floor != "1" || room.Type != "double" || !slices.Equal(room.Devices, []string{"PJSIP/101"}) || room.Occupancy != "vacant" || room.Housekeeping != "makeup_requested" {
 		t.Errorf("room 101 as the page left it: %+v", room)
 	}

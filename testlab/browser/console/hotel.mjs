@@ -117,6 +117,22 @@ run(async ({ page, result }) => {
   result.csv_status = csv.status;
   result.csv_head = csv.body.split('\n')[0];
 
+  step('rates: a bad row named by its line, then a table saved');
+  result.link = await text('#ht-link');
+  await page.getByRole('button', { name: P.addTable, exact: true }).click();
+  await dlg.getByLabel(`${P.fTableId} ${S.common.required}`, { exact: true }).fill('default');
+  await dlg.getByLabel(P.fTableName, { exact: true }).fill('Main trunk');
+  await dlg.getByLabel(P.fRates, { exact: true }).fill('0044,United Kingdom,0.25,60,60,5,0.10\n0039,Italy,cheap');
+  await dlg.getByRole('button', { name: S.common.save, exact: true }).click();
+  await page.locator('#ht-table-form-errors').getByText(fmt(P.rateBad, { line: 2, field: 'per_minute', value: 'cheap' })).waitFor();
+  result.rate_error = await text('#ht-table-form-errors');
+  await dlg.getByLabel(P.fRates, { exact: true }).fill('0044,United Kingdom,0.25,60,60,5,0.10\n0039,Italy,0.0350,30');
+  await a11y('hotel: the rate table form');
+  await dlg.getByRole('button', { name: S.common.save, exact: true }).click();
+  await expectStatus(page, fmt(P.tableSaved, { table: 'default' }));
+  await page.locator('#ht-rates tr[data-table="default"]').waitFor();
+  result.rates_row = await text('#ht-rates tr[data-table="default"]');
+
   step('sign out');
   await page.locator('#sign-out').click();
   await page.locator('#login-form').waitFor();
