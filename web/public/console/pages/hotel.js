@@ -397,8 +397,11 @@ export default {
     }
 
     // ---- the room dialog ----
-    async function openRoom(number) {
-      const r0 = live.room(number);
+    /** The newer of two states of a room (an answer of the API may come before its event). */
+    const newer = (a, b) => (!a ? b : !b ? a : Date.parse(b.updated_at) >= Date.parse(a.updated_at) ? b : a);
+
+    async function openRoom(number, given) {
+      const r0 = newer(live.room(number), given);
       if (!r0) return;
       const info = h('div', { id: 'ht-dlg-info' });
       const errors = h('div', { role: 'alert', class: 'dialog-errors', id: 'ht-dlg-errors' });
@@ -474,10 +477,10 @@ export default {
             return;
           }
           const dest = to.input.value;
-          await hotel.move(number, dest);
+          const moved = await hotel.move(number, dest);
           ctx.notify(ui.fmt(s.moved, { from: number, to: dest }));
           closeDialog();
-          openRoom(dest);
+          openRoom(dest, moved);
         }), { id: 'ht-mv-go' });
         const at = ui.field({ label: s.wkAt, name: 'at', type: 'datetime-local', id: 'ht-dlg-wk-at', hint: s.wkAtHint });
         const setWk = async () => run(async () => {
@@ -527,7 +530,7 @@ export default {
         }
         const again = fid && document.getElementById(fid);
         if (again) again.focus();
-        else if (fid) heading().focus();
+        else if (fid) actions.querySelector('input, select, button')?.focus();
       }
 
       async function loadOpenBill() {
@@ -600,9 +603,11 @@ export default {
       }
 
       let closeDialog = () => {};
-      const heading = () => document.getElementById('ht-dlg-title');
+      let known = r0;
       function update(r) {
-        const cur = r || live.room(number);
+        const fresh = live.room(number);
+        const cur = fresh ? newer(newer(known, r), fresh) : r;
+        known = cur;
         if (!cur) {
           closeDialog();
           return;
@@ -611,10 +616,11 @@ export default {
         renderActions(cur);
         status.follow(cur);
       }
-      dialogRoom = {
+      const mine = {
         update: () => update(),
         charged: (n) => { if (n === number && occupancy === 'occupied') loadOpenBill(); },
       };
+      dialogRoom = mine;
       update(r0);
       await ui.modal({
         title: ui.fmt(s.roomTitle, { room: number }), labelledBy: 'ht-dlg-title',
@@ -623,7 +629,7 @@ export default {
         onSubmit: () => false, // the actions are buttons of their own; Enter never closes the dialog
         onOpen: ({ close }) => { closeDialog = close; },
       });
-      dialogRoom = null;
+      if (dialogRoom === mine) dialogRoom = null;
     }
 
     /** Enter in one of fields runs fn (the dialog's form is not submitted). */
