@@ -1369,9 +1369,11 @@ function listOf(v, key) {
   return [];
 }
 
+const roomCollator = new Intl.Collator('en', { numeric: true });
+
 /** Room numbers in the order people read them (2 before 10, 1A after 1). */
 export function hotelRoomOrder(a, b) {
-  return String(a).localeCompare(String(b), 'en', { numeric: true });
+  return roomCollator.compare(String(a), String(b));
 }
 
 /**
@@ -1381,10 +1383,11 @@ export function hotelRoomOrder(a, b) {
  * ready, resync, state, error.
  */
 export class PbxAgentHotelEvent extends Event {
+  #view;
+
   constructor(type, { view, room, number, change, source, wakeup, charge, bill, link, seq, error, state } = {}) {
     super(type);
-    /** The view after the change: {rooms, wakeups, link}. */
-    this.view = view;
+    this.#view = view;
     /** The room a room_updated event is about (as it is now). */
     this.room = room;
     /** The room number of a room_updated or room_deleted event. */
@@ -1407,6 +1410,9 @@ export class PbxAgentHotelEvent extends Event {
     /** The socket's state of a state event: connecting, open or closed. */
     this.state = state;
   }
+
+  /** The view after the change: {rooms, wakeups, link} (made when read: a burst of events does not copy 2000 rooms each). */
+  get view() { return typeof this.#view === 'function' ? (this.#view = this.#view()) : this.#view; }
 }
 
 /**
@@ -1429,6 +1435,8 @@ export class PbxAgentHotelLive extends LiveView {
   #rooms = new Map();
   #wakeups = new Map();
   #link = null;
+  #order = null; // the room numbers in order, sorted again when a room comes or goes
+  #wakeList = null;
 
   constructor(api, { room, link = true, retryMs = 3000, ...socket } = {}) {
     super('hotel', retryMs);
@@ -1439,13 +1447,19 @@ export class PbxAgentHotelLive extends LiveView {
   }
 
   /** Every room, by number (2 before 10). */
-  get rooms() { return [...this.#rooms.values()].sort((a, b) => hotelRoomOrder(a.number, b.number)); }
+  get rooms() {
+    if (!this.#order) this.#order = [...this.#rooms.keys()].sort(hotelRoomOrder);
+    return this.#order.map((n) => this.#rooms.get(n));
+  }
 
   /** One room by number, or undefined. */
   room(number) { return this.#rooms.get(String(number)); }
 
   /** The wake-ups (live ones and the final ones seen), by time. */
-  get wakeups() { return [...this.#wakeups.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || hotelRoomOrder(a.room, b.room)); }
+  get wakeups() {
+    if (!this.#wakeList) this.#wakeList = [...this.#wakeups.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || hotelRoomOrder(a.room, b.room));
+    return [...this.#wakeList];
+  }
 
   /** One wake-up by id, or undefined. */
   wakeup(id) { return this.#wakeups.get(id); }
@@ -1458,7 +1472,7 @@ export class PbxAgentHotelLive extends LiveView {
 
   _items() { return this.view; }
 
-  _event(type, init) { return new PbxAgentHotelEvent(type, { view: this.view, ...init }); }
+  _event(type, init) { return new PbxAgentHotelEvent(type, { view: () => this.view, ...init }); }
 
   async _fetch() {
     const api = this.#api;
@@ -1475,6 +1489,8 @@ export class PbxAgentHotelLive extends LiveView {
     this.#rooms = new Map(rooms.filter((r) => r && r.number).map((r) => [String(r.number), r]));
     this.#wakeups = new Map(wakeups.filter((w) => w && w.id).map((w) => [w.id, w]));
     this.#link = link || null;
+    this.#order = null;
+    this.#wakeList = null;
     return held;
   }
 
@@ -1485,6 +1501,7 @@ export class PbxAgentHotelLive extends LiveView {
       case 'room_updated': {
         if (!d.number) return;
         const { change, source, ...room } = d;
+        if (!this.#rooms.has(String(room.number))) this.#order = null;
         this.#rooms.set(String(room.number), room);
         this._emit(e.type, { room, number: room.number, change, source, seq });
         break;
@@ -1492,12 +1509,14 @@ export class PbxAgentHotelLive extends LiveView {
       case 'room_deleted':
         if (!d.number) return;
         this.#rooms.delete(String(d.number));
+        this.#order = null;
         this._emit(e.type, { number: d.number, seq });
         break;
       case 'wakeup_updated':
       case 'wakeup_unanswered':
         if (!d.id || (this.#room && d.room !== this.#room)) return;
         this.#wakeups.set(d.id, d);
+        this.#wakeList = null;
         this._emit(e.type, { wakeup: d, number: d.room, seq });
         break;
       case 'pms_link':

@@ -171,7 +171,16 @@ export default {
       liveNote.textContent = e.state === 'open' ? s.live : s.connecting;
     });
     live.on('error', (e) => ctx.error(e.error));
-    live.on('change', () => renderAll());
+    // Events come in bursts (a resync, a PMS database swap): one redraw per frame.
+    let renderQueued = false;
+    live.on('change', () => {
+      if (renderQueued) return;
+      renderQueued = true;
+      requestAnimationFrame(() => {
+        renderQueued = false;
+        renderAll();
+      });
+    });
     live.on('room_updated', (e) => {
       if (e.source !== 'api' || e.change === 'housekeeping' || e.change === 'dnd' || e.change === 'message_light') {
         say(ui.fmt(s.changes[e.change] || s.changes.other, { room: e.number, guest: guestName(e.room.guest), state: s.housekeeping[e.room.housekeeping] || '' }));
@@ -267,7 +276,8 @@ export default {
       const rooms = all.filter(visible);
       const wakes = new Map();
       for (const w of live.wakeups) if (LIVE_WAKE.has(w.status)) wakes.set(w.room, (wakes.get(w.room) || 0) + 1);
-      for (const n of [...cards.keys()]) if (!all.some((r) => r.number === n)) cards.delete(n);
+      const numbers = new Set(all.map((r) => r.number));
+      for (const n of [...cards.keys()]) if (!numbers.has(n)) cards.delete(n);
       const byFloor = new Map();
       for (const r of rooms) {
         const f = r.floor || '';
@@ -658,8 +668,12 @@ export default {
         l.error ? [h('dt', {}, s.linkError), h('dd', {}, l.error)] : null));
     }
 
+    let roomsConfigSig = null;
     function renderRoomsConfig() {
       const rooms = live.rooms;
+      const sig = JSON.stringify(rooms.map((r) => [r.number, r.floor, r.type, r.group, r.class, r.extensions, r.devices]));
+      if (sig === roomsConfigSig) return;
+      roomsConfigSig = sig;
       keep(roomsWrap, ui.table({
         caption: s.roomsCaption, rows: rooms, empty: s.noRoomsAdmin,
         rowAttrs: (r) => ({ dataset: { room: r.number } }),
