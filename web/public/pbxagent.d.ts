@@ -490,7 +490,7 @@ export type HotelLiveEventType = 'change' | 'ready' | 'resync' | 'state' | 'erro
 
 /** An event of a hotel live view. */
 export declare class PbxAgentHotelEvent extends Event {
-  /** The view after the change. */
+  /** The view after the change (made when first read: read it in the listener). */
   readonly view: HotelLiveView;
   /** The room of a room_updated event, as it is now. */
   readonly room?: Room;
