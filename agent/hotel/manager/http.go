@@ -390,7 +390,12 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in hotel.StatusChange
-	if !decode(w, r, &in) {
+	// A status change is a merge patch: the fields left out stay.
+	if !platform.RequireContentType(w, r, "application/json", "application/merge-patch+json") {
+		return
+	}
+	if err := platform.DecodeJSON(r, &in); err != nil {
+		platform.WriteErr(w, r, err)
 		return
 	}
 	out, err := h.svc.SetStatus(r.Context(), r.PathValue("number"), in, a.actor())
