@@ -51,7 +51,6 @@ run(async ({ page, result }) => {
   await page.locator('#ht-grid li[data-room="102"][data-status="free"]').waitFor();
   result.free_card = await text('#ht-grid li[data-room="101"]');
   result.free_colour = await page.evaluate(() => getComputedStyle(document.querySelector('#ht-grid li[data-room="101"]')).borderLeftColor);
-  await a11y('hotel: two free rooms');
 
   step('check a guest in to 101');
   await page.locator('#ht-room-101').click();
@@ -73,6 +72,11 @@ run(async ({ page, result }) => {
   await page.locator('#ht-dlg-wakeups li[data-status="pending"]').waitFor();
   await page.locator('#ht-wakeups tr[data-room="101"][data-status="pending"]').waitFor();
   await a11y('hotel: the room dialog, occupied');
+
+  step('do not disturb from the dialog');
+  await dlg.getByLabel(P.fDND, { exact: true }).check();
+  await dlg.getByRole('button', { name: P.applyStatus, exact: true }).click();
+  await page.locator('#ht-grid li[data-room="101"][data-dnd="true"]').waitFor();
   await page.keyboard.press('Escape');
   await page.locator('dialog').waitFor({ state: 'detached' });
   result.focus_after_dialog = await page.evaluate(() => document.activeElement && document.activeElement.id);
@@ -97,10 +101,20 @@ run(async ({ page, result }) => {
   await page.getByLabel(P.filterOccupancy, { exact: true }).selectOption('');
   await page.locator('#ht-grid[data-count="2"]').waitFor();
 
-  step('check 101 out: the closed bill');
+  step('move the guest from 101 to 102: the dialog follows, the wake-up goes along');
   await page.locator('#ht-room-101').click();
+  await dlg.getByLabel(P.moveTo, { exact: true }).selectOption('102');
+  await dlg.getByRole('button', { name: P.move, exact: true }).click();
+  await expectStatus(page, fmt(P.moved, { from: '101', to: '102' }));
+  await page.locator('#ht-dlg[data-room="102"] #ht-dlg-info[data-occupancy="occupied"]').waitFor();
+  await page.locator('#ht-grid li[data-room="101"][data-occupancy="vacant"]').waitFor();
+  await page.locator('#ht-grid li[data-room="102"][data-occupancy="occupied"][data-dnd="true"]').waitFor();
+  await page.locator('#ht-wakeups tr[data-room="102"][data-status="pending"]').waitFor();
+  result.moved_card = await text('#ht-grid li[data-room="102"]');
+
+  step('check 102 out: the closed bill');
   await dlg.first().getByRole('button', { name: P.checkOut, exact: true }).click();
-  await page.getByRole('dialog', { name: fmt(P.checkOutTitle, { room: '101' }) }).getByRole('button', { name: P.checkOut, exact: true }).click();
+  await page.getByRole('dialog', { name: fmt(P.checkOutTitle, { room: '102' }) }).getByRole('button', { name: P.checkOut, exact: true }).click();
   await page.locator('#ht-dlg-closed-bill').waitFor();
   await page.locator('#ht-dlg-info[data-occupancy="vacant"]').waitFor();
   result.closed_bill = await text('#ht-dlg-closed');
@@ -108,11 +122,11 @@ run(async ({ page, result }) => {
   await a11y('hotel: checked out, the closed bill');
   await page.keyboard.press('Escape');
   await page.locator('dialog').waitFor({ state: 'detached' });
-  await page.locator('#ht-grid li[data-room="101"][data-occupancy="vacant"]').waitFor();
-  await page.locator('#ht-wakeups tr[data-room="101"][data-status="canceled"]').waitFor();
-  await page.locator('#ht-bills tr[data-room="101"]').waitFor();
-  result.vacant_card = await text('#ht-grid li[data-room="101"]');
-  result.bills_row = await text('#ht-bills tr[data-room="101"]');
+  await page.locator('#ht-grid li[data-room="102"][data-occupancy="vacant"]').waitFor();
+  await page.locator('#ht-wakeups tr[data-room="102"][data-status="canceled"]').waitFor();
+  await page.locator('#ht-bills tr[data-room="102"]').waitFor();
+  result.vacant_card = await text('#ht-grid li[data-room="102"]');
+  result.bills_row = await text('#ht-bills tr[data-room="102"]');
   const csv = await page.evaluate(async (href) => { const r = await fetch(href); return { status: r.status, type: r.headers.get('Content-Type'), body: await r.text() }; }, result.bill_csv);
   result.csv_status = csv.status;
   result.csv_head = csv.body.split('\n')[0];
@@ -143,4 +157,14 @@ run(async ({ page, result }) => {
   result.user_page = await text('#need-role');
   result.user_api = await page.evaluate(async () => (await fetch('/api/v1/hotel/rooms')).status);
   if (result.user_nav.includes(P.title)) fail('bob sees the Hotel entry');
+
+  step('bob is given hotel_admin: the page without the administration');
+  await adminAPI('PATCH', `/api/v1/users/${env.userId}`, { abilities: ['hotel_admin'] });
+  await page.reload();
+  await page.locator('#sign-out').waitFor();
+  result.reception_nav = await page.locator('#nav a').allInnerTexts();
+  await openPage(page, 'hotel');
+  await page.locator('#ht-grid li[data-room="101"]').waitFor();
+  await page.locator('#ht-live[data-socket="open"]').waitFor();
+  result.reception_admin_parts = await page.locator('#ht-add-room, #ht-rates, #ht-link').count();
 });

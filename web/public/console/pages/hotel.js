@@ -19,7 +19,7 @@ const HK_SHAPES = { clean: '✓', makeup_requested: '⚑', cleaning: '↻', insp
 const WAKE_SHAPES = { pending: '◷', calling: '☏', snoozed: '◔', answered: '✓', unanswered: '⚠', canceled: '✕' };
 const LIVE_WAKE = new Set(['pending', 'calling', 'snoozed']);
 const BILLS_LIMIT = 50;
-const ANNOUNCE_MS = 1500;
+const ANNOUNCE_MS = 1000;
 
 /**
  * The card status of a room, for its colour: out of order, then to clean
