@@ -144,6 +144,10 @@ export default {
     // ---- helpers ----
     const when = (t) => (t ? new Date(t).toLocaleString() : '');
     const money = (v, cur) => `${Number(v || 0).toFixed(2)}${cur ? ` ${cur}` : ''}`;
+    const today = () => {
+      const d = new Date();
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    };
     const guestName = (g) => (g ? [g.first_name, g.name].filter(Boolean).join(' ') : '');
     /** A datetime-local value (YYYY-MM-DDTHH:MM): the API reads it in the hotel's time zone. */
     const localTime = (v) => v;
@@ -171,6 +175,8 @@ export default {
       liveNote.textContent = e.state === 'open' ? s.live : s.connecting;
     });
     live.on('error', (e) => ctx.error(e.error));
+    let loaded = false;
+    live.on('ready', () => { loaded = true; });
     // Events come in bursts (a resync, a PMS database swap): one redraw per frame.
     let renderQueued = false;
     live.on('change', () => {
@@ -292,6 +298,11 @@ export default {
       if (shape === layout && lis.length) return;
       layout = shape;
       const fid = grid.contains(document.activeElement) ? document.activeElement.id : '';
+      if (!loaded) {
+        grid.replaceChildren(h('p', { class: 'muted' }, s.loading));
+        layout = '';
+        return;
+      }
       if (!all.length) {
         grid.replaceChildren(h('p', { class: 'muted', id: 'ht-no-rooms' }, admin ? s.noRoomsAdmin : s.noRooms));
         return;
@@ -457,7 +468,7 @@ export default {
         const name = ui.field({ label: s.fName, name: 'name', id: 'ht-ci-name', required: true, requiredText: common.required, autocomplete: 'off', maxlength: 64 });
         const first = ui.field({ label: s.fFirstName, name: 'first_name', id: 'ht-ci-first', autocomplete: 'off', maxlength: 64 });
         const lang = ui.field({ label: s.fLanguage, name: 'language', id: 'ht-ci-language', hint: s.fLanguageHint, autocomplete: 'off', maxlength: 8 });
-        const arr = ui.field({ label: s.fArrival, name: 'arrival', type: 'date', id: 'ht-ci-arrival' });
+        const arr = ui.field({ label: s.fArrival, name: 'arrival', type: 'date', id: 'ht-ci-arrival', value: today() });
         const dep = ui.field({ label: s.fDeparture, name: 'departure', type: 'date', id: 'ht-ci-departure' });
         const go = async () => run(async () => {
           if (!name.input.value.trim()) {

@@ -882,6 +882,7 @@ export default {
     shownCount: 'Showing {n} of {total} rooms.',
     floor: 'Floor {floor}',
     noFloor: 'No floor',
+    loading: 'Loading the rooms…',
     noRooms: 'There is no room yet. An administrator adds them.',
     noRoomsAdmin: 'There is no room yet: add one under Rooms configuration.',
     noMatch: 'No room matches the filters.',
