@@ -251,9 +251,9 @@ export default {
         h('span', { class: 'ht-line' }, s.occupancy[r.occupancy] || r.occupancy, ' · ', h('span', { 'aria-hidden': 'true' }, HK_SHAPES[r.housekeeping] || ''), ' ', s.housekeeping[r.housekeeping] || r.housekeeping),
         g ? h('span', { class: 'ht-line ht-guest' }, guestName(g)) : null,
         (r.dnd || r.message_light || wakes) ? h('span', { class: 'ht-line ht-flags' },
-          r.dnd ? h('span', { class: 'ht-flag' }, '⊘ ', s.dnd) : null,
-          r.message_light ? h('span', { class: 'ht-flag' }, '✉ ', s.messageLight) : null,
-          wakes ? h('span', { class: 'ht-flag' }, '◷ ', ui.fmt(s.wakeCount, { n: wakes })) : null) : null,
+          r.dnd ? h('span', { class: 'ht-flag' }, h('span', { 'aria-hidden': 'true' }, '⊘ '), s.dnd) : null,
+          r.message_light ? h('span', { class: 'ht-flag' }, h('span', { 'aria-hidden': 'true' }, '✉ '), s.messageLight) : null,
+          wakes ? h('span', { class: 'ht-flag' }, h('span', { 'aria-hidden': 'true' }, '◷ '), ui.fmt(s.wakeCount, { n: wakes })) : null) : null,
       ];
     }
 
