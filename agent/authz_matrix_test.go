@@ -160,6 +160,7 @@ func matrixPrincipals(adminToken string) []matrixPrincipal {
 			holds: supervisorScopes},
 		{name: "session supervisor", p: session(platform.RoleSupervisor), holds: supervisorScopes},
 		{name: "session user with manage_callcenter", p: session(platform.RoleUser, platform.AbilityManageCallCenter), holds: managerScopes},
+		{name: "session user with hotel_admin", p: session(platform.RoleUser, platform.AbilityHotelAdmin), holds: append(slices.Clone(userScopes), platform.ScopeHotel)},
 		{name: "wallboard token", p: platform.Principal{Kind: platform.KindWallboard, Wallboard: "w", Groups: []string{"sales"}},
 			holds: []platform.Scope{platform.ScopeSignedIn, platform.ScopeWallboard}},
 		{name: "session admin", p: session(platform.RoleAdmin), holds: everyScope},

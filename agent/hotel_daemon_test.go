@@ -83,3 +83,58 @@ func TestHotelThroughDaemon(t *testing.T) {
 		t.Fatalf("wake-ups after check-out: %+v", ws)
 	}
 }
+
+// TestHotelDirectory: the room's contact is made once, renamed in place,
+// found again when its id was lost, and removed.
+func TestHotelDirectory(t *testing.T) {
+	ctx := context.Background()
+	d, _ := testDaemon(t, nil)
+	dir := &hotelDirectory{store: d.store, ids: d.store.Meta("hotel_directory")}
+	room := hotel.Room{Number: "101", Extensions: []string{"101", "1011"}}
+	lookup := func(n string) string {
+		t.Helper()
+		res, err := d.store.Lookup(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Name
+	}
+	for _, tc := range []struct {
+		name string
+		do   func() error
+		want string
+	}{
+		{name: "check-in", do: func() error { return dir.SetRoomName(ctx, room, "Anna Rossi") }, want: "Anna Rossi"},
+		{name: "renamed", do: func() error { return dir.SetRoomName(ctx, room, "Anna Bianchi") }, want: "Anna Bianchi"},
+		{name: "id lost", do: func() error {
+			if err := dir.ids.Delete(ctx, "101"); err != nil {
+				return err
+			}
+			return dir.SetRoomName(ctx, room, "Anna Verdi")
+		}, want: "Anna Verdi"},
+		{name: "check-out", do: func() error { return dir.ClearRoomName(ctx, room) }, want: ""},
+		{name: "check-out again", do: func() error { return dir.ClearRoomName(ctx, room) }, want: ""},
+		{name: "the next guest", do: func() error { return dir.SetRoomName(ctx, room, "Bob") }, want: "Bob"},
+		{name: "check-out with the id lost", do: func() error {
+			if err := dir.ids.Delete(ctx, "101"); err != nil {
+				return err
+			}
+			return dir.ClearRoomName(ctx, room)
+		}, want: ""},
+		{name: "and another guest", do: func() error { return dir.SetRoomName(ctx, room, "Carl") }, want: "Carl"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.do(); err != nil {
+				t.Fatal(err)
+			}
+			for _, ext := range room.Extensions {
+				if got := lookup(ext); got != tc.want {
+					t.Errorf("lookup %s: %q, want %q", ext, got, tc.want)
+				}
+			}
+			if n, err := d.store.CountSource(ctx, hotelSource); err != nil || n > 1 {
+				t.Errorf("%d contacts of source hotel (%v), want at most 1", n, err)
+			}
+		})
+	}
+}

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -10,8 +9,11 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook"
 )
 
-// hotelSource is the phone book source of the guests' entries: no sync
-// source, CSV import or API write of another source touches them.
+// hotelSource is the phone book source of the guests' entries. The
+// manager owns it as a sync source owns its contacts: they are written
+// and removed as a source's are (phonebook.Batch.UpsertFromSource,
+// Delete), so a local edit or delete never leaves a tombstone that would
+// stop the room's next guest from being listed.
 const hotelSource = "hotel"
 
 // hotelDirectory keeps a global contact per occupied room in the phone
@@ -23,35 +25,11 @@ type hotelDirectory struct {
 	store *phonebook.Store
 	// ids maps a room number to its contact's id (Meta("hotel_directory")).
 	ids phonebook.KV
-	mu  sync.Mutex // one change at a time: a room's contact is found, then written
+	mu  sync.Mutex // one change at a time: the id kept follows the contact
 }
 
 // roomExtID is a room's contact's external id.
 func roomExtID(number string) string { return "room-" + number }
-
-// find returns the room's contact, or nil: by the id kept for the room,
-// else (the id lost) by a scan of the source's contacts.
-func (d *hotelDirectory) find(ctx context.Context, number string) (*phonebook.Contact, error) {
-	if id, err := d.ids.Get(ctx, number); err == nil {
-		c, err := d.store.Get(ctx, string(id))
-		if err == nil && c.Source == hotelSource && c.ExternalID == roomExtID(number) {
-			return c, nil
-		}
-	}
-	var found *phonebook.Contact
-	errFound := errors.New("found")
-	err := d.store.Iterate(ctx, phonebook.Query{Source: hotelSource}, func(c *phonebook.Contact) error {
-		if c.ExternalID == roomExtID(number) {
-			found = c
-			return errFound
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errFound) {
-		return nil, fmt.Errorf("hotel directory: find room %s: %w", number, err)
-	}
-	return found, nil
-}
 
 // SetRoomName implements manager.Directory.
 func (d *hotelDirectory) SetRoomName(ctx context.Context, room hotel.Room, name string) error {
@@ -61,19 +39,16 @@ func (d *hotelDirectory) SetRoomName(ctx context.Context, room hotel.Room, name 
 	for i, e := range room.Extensions {
 		nums[i] = phonebook.Number{Type: phonebook.NumberWork, Value: e}
 	}
-	c, err := d.find(ctx, room.Number)
-	if err != nil {
+	c := &phonebook.Contact{Scope: phonebook.ScopeGlobal, DisplayName: name, OfficeLocation: "Room " + room.Number, Numbers: nums,
+		Source: hotelSource, ExternalID: roomExtID(room.Number), Custom: map[string]string{"hotel_room": room.Number}}
+	var id string
+	_, err := d.store.Bulk(ctx, func(b *phonebook.Batch) error {
+		var err error
+		id, _, err = b.UpsertFromSource(c)
 		return err
-	}
-	if c == nil {
-		c, err = d.store.Create(ctx, &phonebook.Contact{Scope: phonebook.ScopeGlobal, DisplayName: name, OfficeLocation: "Room " + room.Number,
-			Numbers: nums, Source: hotelSource, ExternalID: roomExtID(room.Number), Custom: map[string]string{"hotel_room": room.Number}})
-	} else {
-		c.DisplayName, c.Numbers, c.OfficeLocation = name, nums, "Room "+room.Number
-		c, err = d.store.Update(ctx, c)
-	}
+	})
 	if err == nil {
-		err = d.ids.Put(ctx, room.Number, []byte(c.ID))
+		err = d.ids.Put(ctx, room.Number, []byte(id))
 	}
 	if err != nil {
 		return fmt.Errorf("hotel directory: room %s: %w", room.Number, err)
@@ -85,14 +60,26 @@ func (d *hotelDirectory) SetRoomName(ctx context.Context, room hotel.Room, name 
 func (d *hotelDirectory) ClearRoomName(ctx context.Context, room hotel.Room) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c, err := d.find(ctx, room.Number)
-	if err != nil || c == nil {
-		return err
+	id := ""
+	if v, err := d.ids.Get(ctx, room.Number); err == nil {
+		id = string(v)
 	}
-	if err := d.store.Delete(ctx, c.ID); err != nil && !errors.Is(err, phonebook.ErrNotFound) {
-		return fmt.Errorf("hotel directory: room %s: %w", room.Number, err)
+	_, err := d.store.Bulk(ctx, func(b *phonebook.Batch) error {
+		if id != "" {
+			return b.Delete(id)
+		}
+		// The id was lost: find the room's contact among the source's.
+		return b.SourceIDs(hotelSource, func(ext, cid string) error {
+			if ext == roomExtID(room.Number) {
+				return b.Delete(cid)
+			}
+			return nil
+		})
+	})
+	if err == nil {
+		err = d.ids.Delete(ctx, room.Number)
 	}
-	if err := d.ids.Delete(ctx, room.Number); err != nil {
+	if err != nil {
 		return fmt.Errorf("hotel directory: room %s: %w", room.Number, err)
 	}
 	return nil

@@ -191,7 +191,7 @@ func (m *Manager) BillByID(ctx context.Context, id string) (hotel.Bill, bool) {
 		m.mu.Unlock()
 		return out, true
 	}
-	known := slices.ContainsFunc(m.closedBills, func(c closedRef) bool { return c.ID == id })
+	known := m.closedIDs[id]
 	m.mu.Unlock()
 	if !known {
 		return hotel.Bill{}, false
@@ -253,17 +253,17 @@ func (m *Manager) markPosting(ctx context.Context, id, callID string, seq int, p
 		if i < 0 {
 			return hotel.ErrNotFound
 		}
-		if m.early[seq] {
-			posted = true
-			delete(m.early, seq)
-		}
-		b.Lines[i].Posting, b.Lines[i].Posted = seq, posted
+		early := m.early[seq]
+		b.Lines[i].Posting, b.Lines[i].Posted = seq, posted || early
 		f.stageBill(b)
-		if posted {
-			delete(m.postings, seq)
-		} else {
-			m.postings[seq] = id
-		}
+		f.commits = append(f.commits, func() {
+			delete(m.early, seq)
+			if posted || early {
+				delete(m.postings, seq)
+			} else {
+				m.postings[seq] = id
+			}
+		})
 		return nil
 	})
 }

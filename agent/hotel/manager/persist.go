@@ -51,6 +51,9 @@ func (m *Manager) writeLocked(ctx context.Context, f *fx) error {
 			return err
 		}
 	}
+	for _, id := range f.forget {
+		dels = append(dels, keyWakeUp+id)
+	}
 	for id, b := range f.bills {
 		if err := put(keyBill+id, b); err != nil {
 			return err
@@ -64,26 +67,15 @@ func (m *Manager) writeLocked(ctx context.Context, f *fx) error {
 	if len(puts) == 0 && len(dels) == 0 {
 		return nil
 	}
-	if bkv, ok := m.kv.(BatchKV); ok {
-		if err := bkv.WriteBatch(ctx, puts, dels); err != nil {
-			return fmt.Errorf("hotel: keep: %w", err)
-		}
-		return nil
+	if err := m.applyPendingLocked(ctx); err != nil {
+		return err
 	}
-	keys := make([]string, 0, len(puts))
-	for k := range puts {
-		keys = append(keys, k)
+	parts := splitParts(puts, dels)
+	if len(parts) > 1 {
+		return m.journaled(ctx, parts)
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if err := m.kv.Put(ctx, k, puts[k]); err != nil {
-			return fmt.Errorf("hotel: keep %s: %w", k, err)
-		}
-	}
-	for _, k := range dels {
-		if err := m.kv.Delete(ctx, k); err != nil {
-			return fmt.Errorf("hotel: delete %s: %w", k, err)
-		}
+	if err := m.batch(ctx, parts[0]); err != nil {
+		return fmt.Errorf("hotel: keep: %w", err)
 	}
 	return nil
 }
@@ -92,6 +84,9 @@ func (m *Manager) writeLocked(ctx context.Context, f *fx) error {
 // hands the live wake-ups to the scheduler, and forgets final wake-ups
 // older than a day. An unreadable record is logged and skipped.
 func (m *Manager) Load(ctx context.Context) error {
+	if err := m.replayJournals(ctx); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	var stale []string
 	now := m.clk.Now()
@@ -138,7 +133,10 @@ func (m *Manager) Load(ctx context.Context) error {
 				m.open[b.ID] = &b
 			} else {
 				m.closedBills = append(m.closedBills, closedRef{ID: b.ID, Room: b.Room, ClosedAt: *b.ClosedAt})
+				m.closedIDs[b.ID] = true
 			}
+		case strings.HasPrefix(key, keyJournal):
+			return nil
 		case key == keyRates:
 			var ts []hotel.RateTable
 			if err := json.Unmarshal(val, &ts); err != nil {

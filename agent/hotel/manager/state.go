@@ -25,6 +25,7 @@ type state struct {
 	// kept in the store, newest first.
 	open        map[string]*hotel.Bill
 	closedBills []closedRef
+	closedIDs   map[string]bool
 	rates       []hotel.RateTable
 	// postings finds the bill of a posting not yet acknowledged; early
 	// are acknowledgements that came before the posting's number was
@@ -32,6 +33,10 @@ type state struct {
 	postings map[int]string
 	early    map[int]bool
 	shut     bool // Close was called
+	// pending is a journal marked done not yet applied; jseq numbers
+	// the journals.
+	pending *pending
+	jseq    int
 }
 
 // closedRef is a closed bill in the index.
@@ -48,6 +53,7 @@ func (s *state) init() {
 	s.byExt = map[string]string{}
 	s.wakeups = map[string]*hotel.WakeUp{}
 	s.open = map[string]*hotel.Bill{}
+	s.closedIDs = map[string]bool{}
 	s.postings = map[int]string{}
 	s.early = map[int]bool{}
 }
@@ -60,9 +66,13 @@ type fx struct {
 	rooms   map[string]*hotel.Room // nil: deleted
 	groups  map[string]*hotel.RoomGroup
 	wakeups map[string]*hotel.WakeUp
+	forget  []string // wake-ups to forget (final, older than a day)
 	bills   map[string]*hotel.Bill
 	rates   []hotel.RateTable
 	rated   bool // rates staged
+	// commits change the manager's other memory once the store took the
+	// records (under the mutex).
+	commits []func()
 	acts    []func(ctx context.Context)
 }
 
@@ -205,6 +215,9 @@ func (m *Manager) commitLocked(f *fx) {
 	for id, w := range f.wakeups {
 		m.wakeups[id] = w
 	}
+	for _, id := range f.forget {
+		delete(m.wakeups, id)
+	}
 	for id, b := range f.bills {
 		if b.ClosedAt == nil {
 			m.open[id] = b
@@ -215,6 +228,9 @@ func (m *Manager) commitLocked(f *fx) {
 	}
 	if f.rated {
 		m.rates = f.rates
+	}
+	for _, c := range f.commits {
+		c()
 	}
 }
 
@@ -231,11 +247,10 @@ func (m *Manager) indexRoomLocked(r *hotel.Room) {
 // indexClosedLocked adds a closed bill to the index (newest first; a
 // bill already there is not added twice).
 func (m *Manager) indexClosedLocked(c closedRef) {
-	for _, x := range m.closedBills {
-		if x.ID == c.ID {
-			return
-		}
+	if m.closedIDs[c.ID] {
+		return
 	}
+	m.closedIDs[c.ID] = true
 	i, _ := slices.BinarySearchFunc(m.closedBills, c, func(x, t closedRef) int {
 		if x.ClosedAt.After(t.ClosedAt) {
 			return -1

@@ -32,7 +32,7 @@ func (m *Manager) checkInFx(f *fx, number string, g hotel.Guest, src hotel.Sourc
 		return hotel.Room{}, hotel.ErrNotFound
 	}
 	if cur.Occupancy == hotel.Occupied {
-		if cur.Guest != nil && g.Reservation != "" && cur.Guest.Reservation == g.Reservation {
+		if sameStay(cur.Guest, g) {
 			return m.updateGuestFx(f, number, g, src, now)
 		}
 		return hotel.Room{}, conflict("number", fmt.Sprintf("room %s is occupied: check the guest out first", number))
@@ -46,6 +46,18 @@ func (m *Manager) checkInFx(f *fx, number string, g hotel.Guest, src hotel.Sourc
 	m.apply(f, v)
 	m.publishRoom(f, v, hotel.ChangeCheckIn, src)
 	return v, nil
+}
+
+// sameStay reports whether g is the guest already in the room: the same
+// reservation, or (neither has one) the same name.
+func sameStay(cur *hotel.Guest, g hotel.Guest) bool {
+	if cur == nil {
+		return false
+	}
+	if cur.Reservation != "" || g.Reservation != "" {
+		return cur.Reservation == g.Reservation
+	}
+	return cur.Name == g.Name
 }
 
 // billID is a new bill's id: b-<room>-<time>, with a suffix when taken.
@@ -65,7 +77,7 @@ func (m *Manager) billTaken(f *fx, id string) bool {
 	if _, ok := m.open[id]; ok {
 		return true
 	}
-	return slices.ContainsFunc(m.closedBills, func(c closedRef) bool { return c.ID == id })
+	return m.closedIDs[id]
 }
 
 // UpdateGuest implements hotel.Service.
@@ -268,10 +280,10 @@ func (m *Manager) SetStatus(ctx context.Context, number string, ch hotel.StatusC
 }
 
 // Resync implements hotel.Service: every room listed must exist and
-// every guest be valid (errors name the room); then, in one batch, the
-// rooms listed are checked in (a different reservation: the old guest
-// out first) or their guest updated, and the occupied rooms not listed
-// are checked out.
+// every guest be valid (errors name the room); then, all or nothing, the
+// rooms listed are checked in (another stay: the old guest out first) or
+// their guest updated, and the occupied rooms not listed are checked
+// out.
 func (m *Manager) Resync(ctx context.Context, occupied map[string]hotel.Guest, by hotel.Actor) error {
 	numbers := make([]string, 0, len(occupied))
 	for n := range occupied {
@@ -304,7 +316,7 @@ func (m *Manager) Resync(ctx context.Context, occupied map[string]hotel.Guest, b
 		for _, n := range numbers {
 			g := guests[n]
 			cur, _ := m.roomFx(f, n)
-			if cur.Occupancy == hotel.Occupied && cur.Guest != nil && cur.Guest.Reservation != g.Reservation {
+			if cur.Occupancy == hotel.Occupied && !sameStay(cur.Guest, g) {
 				if _, _, err := m.checkOutFx(f, n, by.Source, now); err != nil {
 					return err
 				}

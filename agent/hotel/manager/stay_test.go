@@ -38,6 +38,15 @@ func TestCheckInAndOut(t *testing.T) {
 	}
 	_, err := r.m.CheckIn(ctx, "101", hotel.Guest{Name: "Bob", Reservation: "X"}, api)
 	wantField(t, err, http.StatusConflict, "number")
+	r.room("105")
+	if _, err := r.m.CheckIn(ctx, "105", hotel.Guest{Name: "Eva"}, api); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.m.CheckIn(ctx, "105", hotel.Guest{Name: "Eva", Language: "de"}, api); err != nil {
+		t.Fatalf("the same guest without a reservation again: %v", err)
+	}
+	_, err = r.m.CheckIn(ctx, "105", hotel.Guest{Name: "Fritz"}, api)
+	wantField(t, err, http.StatusConflict, "number")
 	_, err = r.m.CheckIn(ctx, "101", hotel.Guest{Name: " "}, api)
 	wantField(t, err, http.StatusBadRequest, "name")
 

@@ -74,6 +74,18 @@ func (m *Manager) cancelWakeUpFx(f *fx, w hotel.WakeUp, now time.Time) {
 	m.publish(f, hotel.EventWakeUpUpdated, w)
 }
 
+// forgetOldLocked stages the removal of the final wake-ups older than a
+// day (they are no longer listed).
+func (m *Manager) forgetOldLocked(f *fx, now time.Time) {
+	for id, w := range m.wakeups {
+		if !w.Status.Live() && now.Sub(w.UpdatedAt) > keepFinal {
+			if _, staged := f.wakeups[id]; !staged {
+				f.forget = append(f.forget, id)
+			}
+		}
+	}
+}
+
 // scheduleFx hands w (of room r) to the scheduler after the mutex is
 // released.
 func (m *Manager) scheduleFx(f *fx, w hotel.WakeUp, r hotel.Room) {
@@ -131,6 +143,7 @@ func (m *Manager) SetWakeUp(ctx context.Context, room string, at time.Time, lang
 				return nil
 			}
 		}
+		m.forgetOldLocked(f, now)
 		next := at
 		w := hotel.WakeUp{ID: m.wakeUpID(now), Room: room, At: at.In(m.st.Location), Next: &next, Status: hotel.WakePending,
 			Language: language, Source: by.Source, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}

@@ -204,3 +204,41 @@ func TestRestartReload(t *testing.T) {
 		t.Errorf("the group's class after the restart: %+v", d)
 	}
 }
+
+func TestOldWakeUpsForgotten(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	r.room("101")
+	r.checkIn("101", "Anna")
+	w, err := r.m.SetWakeUp(ctx, "101", t0.Add(time.Hour), "", api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.m.CancelWakeUp(ctx, w.ID, api); err != nil {
+		t.Fatal(err)
+	}
+	r.clk.Advance(25 * time.Hour)
+	if _, err := r.m.SetWakeUp(ctx, "101", r.clk.Now().Add(time.Hour), "", api); err != nil {
+		t.Fatal(err)
+	}
+	if keys := r.kv.Keys(keyWakeUp); len(keys) != 1 {
+		t.Fatalf("wake-ups kept %v, want only the new one", keys)
+	}
+}
+
+func TestApplyAllAndLink(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	r.room("101")
+	r.room("102")
+	r.checkIn("102", "Bob")
+	n := len(r.tel.applied)
+	r.m.ApplyAll(ctx)
+	if got := len(r.tel.applied) - n; got != 2 {
+		t.Fatalf("ApplyAll applied %d rooms, want 2", got)
+	}
+	r.m.LinkChanged(ctx, hotel.LinkState{Connected: true, Peer: "127.0.0.1:5010"})
+	if evs := r.hub.of(hotel.EventLink); len(evs) != 1 || !evs[0].Data.(hotel.LinkState).Connected {
+		t.Fatalf("pms_link events %+v", evs)
+	}
+}

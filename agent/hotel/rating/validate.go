@@ -14,9 +14,10 @@ import (
 const (
 	MaxTables       = 100
 	MaxRates        = 200_000 // per table
-	MaxPrefixDigits = 24
-	MaxNameLen      = 100
-	MaxSeconds      = 86_400                                    // increment, minimum, no-charge
+	MaxPrefixDigits = 20
+	MaxNameLen      = 64
+	MaxSeconds      = 86_400 // minimum, no-charge
+	MaxIncrement    = 3_600
 	MaxAmount       = hotel.Money(1_000_000 * hotel.MoneyScale) // per minute, surcharge
 	maxErrors       = 50
 )
@@ -61,12 +62,12 @@ func (es Errors) Details() []platform.FieldError {
 // Validate checks rate tables whole; nil when every field is valid,
 // otherwise Errors naming each fault (docs/hotel-costs-wakeups.md, Rate
 // tables): at most MaxTables tables with ids of 1 to 32 of a-z, 0-9, _
-// and - (unique), names up to 100 characters, a trunk without spaces,
+// and - (unique), names up to 64 characters, a trunk without spaces,
 // "/" or "@", a class or none, an ISO 4217 currency (three capital
-// letters); per table at most MaxRates rates whose prefix is 1 to 24
+// letters); per table at most MaxRates rates whose prefix is 1 to 20
 // digits, unique with its weight in the table, weight 0 to 100,
 // per_minute and surcharge 0 to 1 000 000, increment 0 (the default, 60)
-// or 1 to 86 400 seconds, minimum and no_charge 0 to 86 400.
+// or 1 to 3 600 seconds, minimum and no_charge 0 to 86 400.
 func Validate(tables []hotel.RateTable) error {
 	v := &validator{}
 	if len(tables) > MaxTables {
@@ -106,7 +107,7 @@ func (v *validator) table(i int, t *hotel.RateTable, seen map[string]int) {
 			seen[t.ID] = i
 		}
 	}
-	if len([]rune(t.Name)) > MaxNameLen || !printable(t.Name) {
+	if utf8.RuneCountInString(t.Name) > MaxNameLen || !printable(t.Name) {
 		v.add(at+".name", fmt.Sprintf("%s: name must be at most %d printable characters", who, MaxNameLen))
 	}
 	if len(t.Trunk) > 80 || strings.ContainsAny(t.Trunk, " \t/@") || !printable(t.Trunk) {
@@ -132,40 +133,42 @@ func (v *validator) table(i int, t *hotel.RateTable, seen map[string]int) {
 			return
 		}
 		r := &t.Rates[j]
-		rat := fmt.Sprintf("%s.rates[%d]", at, j)
-		rwho := fmt.Sprintf("%s, rate %d (prefix %q)", who, j, r.Prefix)
+		// The names are built only for a fault.
+		fault := func(field, msg string) {
+			v.add(fmt.Sprintf("%s.rates[%d].%s", at, j, field), fmt.Sprintf("%s, rate %d (prefix %q): %s", who, j, r.Prefix, msg))
+		}
 		if !digits(r.Prefix) {
-			v.add(rat+".prefix", fmt.Sprintf("%s: prefix must be 1 to %d digits", rwho, MaxPrefixDigits))
+			fault("prefix", fmt.Sprintf("prefix must be 1 to %d digits", MaxPrefixDigits))
 		} else if k, dup := prefixes[key{r.Prefix, r.Weight}]; dup {
-			v.add(rat+".prefix", fmt.Sprintf("%s: prefix and weight %d already used by rate %d", rwho, r.Weight, k))
+			fault("prefix", fmt.Sprintf("prefix and weight %d already used by rate %d", r.Weight, k))
 		} else {
 			prefixes[key{r.Prefix, r.Weight}] = j
 		}
-		if len([]rune(r.Name)) > MaxNameLen || !printable(r.Name) {
-			v.add(rat+".name", fmt.Sprintf("%s: name must be at most %d printable characters", rwho, MaxNameLen))
+		if len(r.Name) > MaxNameLen && utf8.RuneCountInString(r.Name) > MaxNameLen || !printable(r.Name) {
+			fault("name", fmt.Sprintf("name must be at most %d printable characters", MaxNameLen))
 		}
 		if r.Weight < 0 || r.Weight > 100 {
-			v.add(rat+".weight", fmt.Sprintf("%s: weight must be 0 to 100, got %d", rwho, r.Weight))
+			fault("weight", fmt.Sprintf("weight must be 0 to 100, got %d", r.Weight))
 		}
-		v.amount(rat+".per_minute", rwho, "per_minute", r.PerMinute)
-		v.amount(rat+".surcharge", rwho, "surcharge", r.Surcharge)
-		if r.Increment < 0 || r.Increment > MaxSeconds {
-			v.add(rat+".increment", fmt.Sprintf("%s: increment must be 1 to %d seconds (0 or absent: %d), got %d", rwho, MaxSeconds, DefaultIncrement, r.Increment))
+		for _, a := range []struct {
+			field string
+			m     hotel.Money
+		}{{"per_minute", r.PerMinute}, {"surcharge", r.Surcharge}} {
+			if a.m < 0 || a.m > MaxAmount {
+				fault(a.field, fmt.Sprintf("%s must be 0 to %s, got %s", a.field, amount(MaxAmount), a.m))
+			}
 		}
-		v.seconds(rat+".minimum", rwho, "minimum", r.Minimum)
-		v.seconds(rat+".no_charge", rwho, "no_charge", r.NoCharge)
-	}
-}
-
-func (v *validator) amount(path, who, field string, m hotel.Money) {
-	if m < 0 || m > MaxAmount {
-		v.add(path, fmt.Sprintf("%s: %s must be 0 to %s, got %s", who, field, MaxAmount, m))
-	}
-}
-
-func (v *validator) seconds(path, who, field string, s int) {
-	if s < 0 || s > MaxSeconds {
-		v.add(path, fmt.Sprintf("%s: %s must be 0 to %d seconds, got %d", who, field, MaxSeconds, s))
+		if r.Increment < 0 || r.Increment > MaxIncrement {
+			fault("increment", fmt.Sprintf("increment must be 1 to %d seconds (0 or absent: %d), got %d", MaxIncrement, DefaultIncrement, r.Increment))
+		}
+		for _, sec := range []struct {
+			field string
+			s     int
+		}{{"minimum", r.Minimum}, {"no_charge", r.NoCharge}} {
+			if sec.s < 0 || sec.s > MaxSeconds {
+				fault(sec.field, fmt.Sprintf("%s must be 0 to %d seconds, got %d", sec.field, MaxSeconds, sec.s))
+			}
+		}
 	}
 }
 

@@ -103,8 +103,9 @@ func (s *Scheduler) Stats() Stats {
 // Schedule adds a live wake-up, or changes one known by its ID. The same
 // wake-up at the same At only takes the new room and language (a room
 // move, a language change) and keeps where it stands, an attempt in
-// progress included; a new At replaces it, the result of an attempt in
-// progress then ignored. A wake-up whose time (At, or Next while pending
+// progress included; a new At replaces it: an attempt in progress is hung
+// up (hotel.WakeUpHangUp) and its result ignored, and the new one is not
+// placed before that attempt's slot is free. A wake-up whose time (At, or Next while pending
 // or snoozed) has come is placed now, unless it is later than st.Window:
 // then it ends unanswered at once (the daemon was down) and is reported.
 // A status that is not live is ignored.
@@ -125,6 +126,7 @@ func (s *Scheduler) schedule(w hotel.WakeUp, r hotel.Room) {
 			old.w.Room, old.w.Language = w.Room, w.Language
 			return
 		}
+		s.hangUp(old)
 		s.drop(old)
 	}
 	if !w.Status.Live() {
@@ -169,22 +171,33 @@ func (s *Scheduler) schedule(w hotel.WakeUp, r hotel.Room) {
 func (s *Scheduler) Cancel(ctx context.Context, id string) {
 	s.mu.Lock()
 	if it := s.items[id]; it != nil && !s.closed {
+		s.hangUp(it)
 		s.drop(it)
-		if a := s.calls[id]; a != nil && a.gen == it.gen && a.placed {
-			if hu, ok := s.tel.(hotel.WakeUpHangUp); ok {
-				n := a.n
-				s.effects = append(s.effects, func() {
-					ctx, cancel := context.WithTimeout(s.ctx, s.callTimeout)
-					defer cancel()
-					if err := hu.HangUpWakeUp(ctx, id, n); err != nil {
-						s.log.Warn("wake-up hang-up failed", "id", id, "attempt", n, "err", err)
-					}
-				})
-			}
-		}
 	}
 	s.mu.Unlock()
 	s.drain()
+}
+
+// hangUp queues the hang-up of it's attempt in progress, when it was
+// placed and the Telephony can.
+func (s *Scheduler) hangUp(it *item) {
+	id := it.w.ID
+	a := s.calls[id]
+	if a == nil || a.gen != it.gen || !a.placed {
+		return
+	}
+	hu, ok := s.tel.(hotel.WakeUpHangUp)
+	if !ok {
+		return
+	}
+	n := a.n
+	s.effects = append(s.effects, func() {
+		ctx, cancel := context.WithTimeout(s.ctx, s.callTimeout)
+		defer cancel()
+		if err := hu.HangUpWakeUp(ctx, id, n); err != nil {
+			s.log.Warn("wake-up hang-up failed", "id", id, "attempt", n, "err", err)
+		}
+	})
 }
 
 // Result takes how attempt n of wake-up id ended: answered ends it;
