@@ -34,6 +34,7 @@ func TestConsoleHotel(t *testing.T) {
 		MovedCard        string   `json:"moved_card"`
 		ReceptionNav     []string `json:"reception_nav"`
 		ReceptionAdmin   int      `json:"reception_admin_parts"`
+		ReceptionCard    string   `json:"reception_card"`
 		ClosedBill       string   `json:"closed_bill"`
 		BillCSV          string   `json:"bill_csv"`
 		VacantCard       string   `json:"vacant_card"`
@@ -80,6 +81,7 @@ func TestConsoleHotel(t *testing.T) {
 		{name: "bob is told he lacks the right", ok: strings.Contains(out.UserPage, "You do not have the right")},
 		{name: "bob gets 403 from the API", ok: out.UserAPI == http.StatusForbidden},
 		{name: "with hotel_admin bob has the Hotel entry, without the administration", ok: slices.Contains(out.ReceptionNav, "Hotel") && out.ReceptionAdmin == 0},
+		{name: "a hotel_admin user gets the room's change live", ok: strings.Contains(out.ReceptionCard, "Out of order")},
 		{name: "axe ran in every state", ok: len(adminA11y) >= 7 && len(out.A11y) == 1},
 	}
 	for _, c := range checks {
@@ -116,7 +118,7 @@ func TestConsoleHotel(t *testing.T) {
 		tb[0].Rates[0].Surcharge != 0.1 || tb[0].Rates[1].PerMinute != 0.035 || tb[0].Rates[1].Increment != 30 {
 		t.Errorf("the rates as the page saved them: %+v", rates)
 	}
-	if room.Floor != "1" || room.Type != "double" || !slices.Equal(room.Devices, []string{"PJSIP/101"}) || room.Occupancy != "vacant" {
+	if room.Floor != "1" || room.Type != "double" || !slices.Equal(room.Devices, []string{"PJSIP/101"}) || room.Occupancy != "vacant" || room.Housekeeping != "out_of_order" {
 		t.Errorf("room 101 as the page left it: %+v", room)
 	}
 }
