@@ -31,6 +31,7 @@ func TestConsoleHotel(t *testing.T) {
 		FocusKept        string   `json:"focus_kept"`
 		FieldKept        string   `json:"field_kept"`
 		MakeUpCounter    string   `json:"makeup_counter"`
+		CanceledRow      string   `json:"canceled_row"`
 		MovedCard        string   `json:"moved_card"`
 		ReceptionNav     []string `json:"reception_nav"`
 		ReceptionAdmin   int      `json:"reception_admin_parts"`
@@ -68,6 +69,7 @@ func TestConsoleHotel(t *testing.T) {
 		{name: "the card shows the wake-up", ok: strings.Contains(out.MakeUpCard, "1 wake-up(s)")},
 		{name: "the housekeeping change shown live", ok: strings.Contains(out.MakeUpCard, "To clean") && strings.Contains(out.MakeUpCard, "Make-up requested") && out.MakeUpCounter == "1"},
 		{name: "the focus and a half-filled field kept through the update", ok: out.FocusKept == "ht-room-102" && strings.HasSuffix(out.FieldKept, "T08:30")},
+		{name: "a wake-up set from the page's form and cancelled from the list", ok: strings.Contains(out.CanceledRow, "Cancelled") && strings.Contains(out.CanceledRow, "8:30")},
 		{name: "moved: 102 occupied by the guest, with DND", ok: strings.Contains(out.MovedCard, "Anna Rossi") && strings.Contains(out.MovedCard, "Do not disturb") && strings.Contains(out.MovedCard, "1 wake-up(s)")},
 		{name: "checked out: the closed bill with its total and CSV", ok: strings.Contains(out.ClosedBill, "Rossi") && strings.Contains(out.ClosedBill, "Total") &&
 			strings.Contains(out.BillCSV, "format=csv")},

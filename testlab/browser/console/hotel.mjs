@@ -94,6 +94,16 @@ run(async ({ page, result }) => {
   await page.locator('#ht-announce').getByText(fmt(P.changes.housekeeping, { room: '101', state: P.housekeeping.makeup_requested })).waitFor();
   await a11y('hotel: 101 to clean');
 
+  step('the half-typed wake-up set from the page\'s form, then cancelled from the list');
+  await page.getByLabel(P.wkRoom, { exact: true }).selectOption('101');
+  await page.getByRole('button', { name: P.wkSet, exact: true }).click();
+  await page.locator('#ht-wakeups[data-count="2"]').waitFor();
+  const second = page.locator('#ht-wakeups tr[data-room="101"][data-status="pending"]').nth(1);
+  const wid = await second.getAttribute('data-wakeup');
+  await second.getByRole('button', { name: P.wkCancel }).click();
+  await page.locator(`#ht-wakeups tr[data-wakeup="${wid}"][data-status="canceled"]`).waitFor();
+  result.canceled_row = await text(`#ht-wakeups tr[data-wakeup="${wid}"]`);
+
   step('filters: only occupied rooms');
   await page.getByLabel(P.filterOccupancy, { exact: true }).selectOption('occupied');
   await page.locator('#ht-grid[data-count="1"] li[data-room="101"]').waitFor();

@@ -997,7 +997,7 @@ export default {
     colCost: 'Cost',
     colRates: 'Prefixes',
     billsTitle: 'Closed bills',
-    billsRoom: 'Room',
+    billsRoom: 'Bills of room',
     billsRoomHint: 'Empty: every room.',
     billsShow: 'Show bills',
     billsCaption: 'Closed bills, newest first',
