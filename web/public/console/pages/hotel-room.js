@@ -23,6 +23,12 @@ export function roomDialogs(ctx, k, live, { scheduleBills }) {
     if (!r0) return;
     const info = h('div', { id: 'ht-dlg-info' });
     const errors = h('div', { role: 'alert', class: 'dialog-errors', id: 'ht-dlg-errors' });
+    // The page's status region is inert behind the modal: what an action did is said here too.
+    const note = h('p', { role: 'status', class: 'muted', id: 'ht-dlg-status' });
+    const notify = (text) => {
+      note.textContent = text;
+      ctx.notify(text);
+    };
     const closedBill = h('div', { id: 'ht-dlg-closed' });
     const actions = h('div', { id: 'ht-dlg-actions' });
     const openBill = h('div', { id: 'ht-dlg-bill' });
@@ -36,6 +42,7 @@ export function roomDialogs(ctx, k, live, { scheduleBills }) {
     };
     const run = async (fn) => {
       errors.replaceChildren();
+      note.textContent = '';
       try {
         await fn();
       } catch (err) {
@@ -76,7 +83,7 @@ export function roomDialogs(ctx, k, live, { scheduleBills }) {
           name: name.input.value.trim(), first_name: first.input.value.trim() || undefined, language: lang.input.value.trim() || undefined,
           arrival: arr.input.value || undefined, departure: dep.input.value || undefined,
         });
-        ctx.notify(ui.fmt(s.checkedIn, { room: number, guest: guestName(r.guest) }));
+        notify(ui.fmt(s.checkedIn, { room: number, guest: guestName(r.guest) }));
         update(r);
       });
       const btn = ui.button(s.checkIn, go, { kind: 'primary', id: 'ht-ci-go' });
@@ -96,7 +103,7 @@ export function roomDialogs(ctx, k, live, { scheduleBills }) {
         }
         const dest = to.input.value;
         const moved = await hotel.move(number, dest);
-        ctx.notify(ui.fmt(s.moved, { from: number, to: dest }));
+        notify(ui.fmt(s.moved, { from: number, to: dest }));
         closeDialog();
         openRoom(dest, moved);
       }), { id: 'ht-mv-go' });
@@ -108,7 +115,7 @@ export function roomDialogs(ctx, k, live, { scheduleBills }) {
         }
         const w = await hotel.setWakeUp(number, localTime(at.input.value));
         at.input.value = '';
-        ctx.notify(ui.fmt(s.wkSetDone, { room: w.room, at: when(w.at) }));
+        notify(ui.fmt(s.wkSetDone, { room: w.room, at: when(w.at) }));
       });
       onEnter([at], setWk);
       const wkList = h('div', { id: 'ht-dlg-wakeups' });
@@ -171,7 +178,7 @@ export function roomDialogs(ctx, k, live, { scheduleBills }) {
       await run(async () => {
         const res = await hotel.checkOut(number);
         const b = res.bill;
-        ctx.notify(ui.fmt(s.checkedOut, { room: number }));
+        notify(ui.fmt(s.checkedOut, { room: number }));
         if (b) {
           closedBill.replaceChildren(h('section', { 'aria-labelledby': 'ht-dlg-closed-h' },
             h('h3', { id: 'ht-dlg-closed-h', tabindex: '-1' }, ui.fmt(s.closedBillTitle, { guest: b.guest || '' })), billView(b, 'ht-dlg-closed-bill')));
@@ -201,12 +208,12 @@ export function roomDialogs(ctx, k, live, { scheduleBills }) {
         if (ml.input.checked !== !!cur.message_light) ch.message_light = ml.input.checked;
         if (cls.input.value !== (cur.class || '')) ch.class = cls.input.value;
         if (!Object.keys(ch).length) {
-          ctx.notify(s.noChange);
+          notify(s.noChange);
           return;
         }
         const nr = ch.housekeeping && Object.keys(ch).length === 1 ? await hotel.housekeeping(number, ch.housekeeping) : await hotel.status(number, ch);
         dirty.clear();
-        ctx.notify(ui.fmt(s.statusSaved, { room: number }));
+        notify(ui.fmt(s.statusSaved, { room: number }));
         update(nr);
       }), { id: 'ht-st-go' });
       return {
@@ -242,7 +249,7 @@ export function roomDialogs(ctx, k, live, { scheduleBills }) {
     update(r0);
     await ui.modal({
       title: ui.fmt(s.roomTitle, { room: number }), labelledBy: 'ht-dlg-title',
-      content: h('div', { id: 'ht-dlg', dataset: { room: number } }, errors, info, closedBill, actions, status.el, openBill),
+      content: h('div', { id: 'ht-dlg', dataset: { room: number } }, errors, note, info, closedBill, actions, status.el, openBill),
       buttons: [{ label: common.close, value: 'close' }],
       onSubmit: () => false, // the actions are buttons of their own; Enter never closes the dialog
       onOpen: ({ close }) => { closeDialog = close; },
