@@ -224,27 +224,16 @@ func (m *Manager) ChargePosted(ctx context.Context, seq int) error {
 // markPosting records posting seq on bill id's line of call callID ("":
 // the line holding seq), posted or not.
 func (m *Manager) markPosting(ctx context.Context, id, callID string, seq int, posted bool) error {
-	var closedBill *hotel.Bill
-	m.mu.Lock()
-	_, open := m.open[id]
-	m.mu.Unlock()
-	if !open {
-		b, err := m.readBill(ctx, id)
-		if err != nil {
-			return err
-		}
-		closedBill = &b
-	}
 	return m.locked(ctx, func(f *fx) error {
-		var b hotel.Bill
-		if closedBill != nil {
-			b = *closedBill
-		} else {
-			ob, ok := m.billFx(f, id)
-			if !ok {
-				return hotel.ErrNotFound
+		// A closed bill is read from the store under the mutex: two
+		// acknowledgements of one bill must not both start from the same
+		// version.
+		b, ok := m.billFx(f, id)
+		if !ok {
+			var err error
+			if b, err = m.readBill(ctx, id); err != nil {
+				return err
 			}
-			b = ob
 		}
 		b.Lines = slices.Clone(b.Lines)
 		i := slices.IndexFunc(b.Lines, func(c hotel.Charge) bool {

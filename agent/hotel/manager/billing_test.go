@@ -116,3 +116,31 @@ func TestPutRatesValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentAcknowledgements: acknowledgements of two postings of one
+// closed bill, at once, both stay.
+func TestConcurrentAcknowledgements(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	r.room("101")
+	r.checkIn("101", "Anna")
+	r.m.CallEnded(ctx, answered("c1", "101", "0612345", 30))
+	r.m.CallEnded(ctx, answered("c2", "101", "0698765", 30))
+	_, bill, err := r.m.CheckOut(ctx, "101", api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	for _, seq := range []int{100, 101} {
+		go func() { done <- r.m.ChargePosted(ctx, seq) }()
+	}
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := r.m.BillByID(ctx, bill.ID)
+	if !b.Lines[0].Posted || !b.Lines[1].Posted {
+		t.Fatalf("lines %+v: want both posted", b.Lines)
+	}
+}

@@ -7,7 +7,9 @@
 // Every decision is made under one mutex; what it asks of the outside
 // world (the telephony, the PMS, the events hub, the directory, the
 // wake-up scheduler) is collected under it and done after it is
-// released, in order, so that a peer answering synchronously may call
-// back into the manager. Time comes from an internal/clock.Clock, so
+// released, in the order the decisions were made (one goroutine at a
+// time does the queued actions), so that a peer answering synchronously
+// may call back into the manager and two changes of a room reach the PBX
+// in their order. Time comes from an internal/clock.Clock, so
 // tests are deterministic.
 package manager

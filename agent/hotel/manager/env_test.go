@@ -84,6 +84,7 @@ type tel struct {
 	mu      sync.Mutex
 	applied []applied
 	alerts  []string
+	calls   []wakeCall
 }
 
 type applied struct {
@@ -98,7 +99,26 @@ func (t *tel) ApplyRoom(_ context.Context, r hotel.Room, off []hotel.Class) erro
 	return nil
 }
 
-func (t *tel) WakeUpCall(context.Context, hotel.WakeUp, hotel.Room, int, string) error { return nil }
+func (t *tel) WakeUpCall(_ context.Context, w hotel.WakeUp, r hotel.Room, attempt int, lang string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.calls = append(t.calls, wakeCall{id: w.ID, room: r.Number, attempt: attempt, lang: lang})
+	return nil
+}
+
+// wakeCalls returns the wake-up calls placed so far.
+func (t *tel) wakeCalls() []wakeCall {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]wakeCall(nil), t.calls...)
+}
+
+// wakeCall is a wake-up attempt the PBX was asked to place.
+type wakeCall struct {
+	id, room string
+	attempt  int
+	lang     string
+}
 
 func (t *tel) AlertReception(_ context.Context, ext string, w hotel.WakeUp) error {
 	t.mu.Lock()

@@ -38,7 +38,8 @@ func (m *Manager) LinkChanged(ctx context.Context, s hotel.LinkState) {
 	}
 	var f fx
 	m.publish(&f, hotel.EventLink, s)
-	for _, act := range f.acts {
-		act(ctx)
-	}
+	m.mu.Lock()
+	m.queue = append(m.queue, f.acts...)
+	m.mu.Unlock()
+	m.drain(ctx)
 }

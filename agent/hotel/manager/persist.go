@@ -19,8 +19,10 @@ const (
 	keyRates  = "rates"  // []hotel.RateTable
 )
 
-// writeLocked writes f's staged records in one batch (or one by one on a
-// KV without batches).
+// writeLocked writes f's staged records: in one batch when they are few,
+// through the journal (journal.go) when they would not fit one store
+// transaction. A journal left pending by an earlier failure is applied
+// first.
 func (m *Manager) writeLocked(ctx context.Context, f *fx) error {
 	puts := map[string][]byte{}
 	var dels []string

@@ -37,6 +37,10 @@ type state struct {
 	// the journals.
 	pending *pending
 	jseq    int
+	// queue holds the actions decided and not done yet; draining: a
+	// goroutine is doing them (see drain).
+	queue    []func(ctx context.Context)
+	draining bool
 }
 
 // closedRef is a closed bill in the index.
@@ -176,11 +180,38 @@ func (m *Manager) locked(ctx context.Context, decide func(f *fx) error) error {
 		return err
 	}
 	m.commitLocked(&f)
+	m.queue = append(m.queue, f.acts...)
 	m.mu.Unlock()
-	for _, act := range f.acts {
-		act(ctx)
-	}
+	m.drain(ctx)
 	return nil
+}
+
+// drain does the queued actions in the order they were decided, outside
+// the mutex, in whichever goroutine finds the queue idle: two decisions
+// about one room reach the PBX, the PMS, the directory and the events in
+// the order they were made, and an action that calls back into the
+// manager (a scheduler reporting at once) queues its own after it. An
+// action runs with ctx's values but not its cancellation (a request that
+// ends must not cut its effects short, nor another's).
+func (m *Manager) drain(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	m.mu.Lock()
+	if m.draining {
+		m.mu.Unlock()
+		return
+	}
+	m.draining = true
+	for len(m.queue) > 0 {
+		act := m.queue[0]
+		m.queue[0] = nil
+		m.queue = m.queue[1:]
+		m.mu.Unlock()
+		act(ctx)
+		m.mu.Lock()
+	}
+	m.queue = nil
+	m.draining = false
+	m.mu.Unlock()
 }
 
 // commitLocked makes f's staged records the manager's.

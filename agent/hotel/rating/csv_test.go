@@ -5,8 +5,10 @@ import (
 	"encoding/csv"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
 )
@@ -79,4 +81,51 @@ func TestBillCSVWriteErrorNamesTheBill(t *testing.T) {
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("bill b-7")) {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// FuzzBillCSV: any number and rate name read back, through encoding/csv,
+// as the same cell (an apostrophe before a formula's first character),
+// with one row per line plus the header and the total.
+func FuzzBillCSV(f *testing.F) {
+	f.Add("00442071234567", "United Kingdom", int64(8500))
+	f.Add("=cmd|' /C calc'!A0", "+1,\"x\"\n@SUM(1)", int64(1))
+	f.Add("-", "\r\t", int64(0))
+	f.Fuzz(func(t *testing.T, number, rate string, cost int64) {
+		if !utf8.ValidString(number) || !utf8.ValidString(rate) {
+			t.Skip()
+		}
+		b := hotel.Bill{ID: "b", Currency: "EUR", Total: hotel.Money(cost), Lines: []hotel.Charge{
+			{CallRecord: hotel.CallRecord{Room: "101", Number: number}, RateName: rate, Cost: hotel.Money(cost)},
+			{CallRecord: hotel.CallRecord{Room: "102", Number: rate}, RateName: number},
+		}}
+		var buf bytes.Buffer
+		if err := BillCSV(&buf, b, nil); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatalf("unreadable: %v", err)
+		}
+		if len(rows) != 4 {
+			t.Fatalf("%d rows", len(rows))
+		}
+		want := func(s string) string {
+			// encoding/csv reads a quoted \r\n as \n.
+			s = strings.ReplaceAll(s, "\r\n", "\n")
+			if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+				return "'" + s
+			}
+			return s
+		}
+		if rows[1][3] != want(number) || rows[1][7] != want(rate) || rows[2][3] != want(rate) || rows[2][7] != want(number) {
+			t.Fatalf("cells %q %q %q %q", rows[1][3], rows[1][7], rows[2][3], rows[2][7])
+		}
+		for _, row := range rows {
+			for _, c := range row {
+				if c != "" && strings.ContainsRune("=+-@\t", rune(c[0])) {
+					t.Fatalf("a cell starts a formula: %q", c)
+				}
+			}
+		}
+	})
 }

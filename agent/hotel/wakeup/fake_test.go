@@ -32,17 +32,20 @@ type fakeTel struct {
 	calls    []placed
 	hangups  []string
 	alerts   []string
-	fail     map[string]bool // WakeUpCall errors for these ids
-	active   map[string]int  // in progress per id (between call and result)
+	fail     map[string]bool              // WakeUpCall errors for these ids
+	active   map[string]map[int]time.Time // calls in progress per id and attempt, placed when
 	inflight int
 	peak     int
 	twice    int
+	// lostAfter, when set, forgets calls placed that long ago (the
+	// scheduler's safety timeout has given up on them).
+	lostAfter time.Duration
 	// onCall, when set, runs inside WakeUpCall (a synchronous result).
 	onCall func(p placed)
 }
 
 func newFakeTel(clk *clock.Virtual) *fakeTel {
-	return &fakeTel{clk: clk, fail: map[string]bool{}, active: map[string]int{}}
+	return &fakeTel{clk: clk, fail: map[string]bool{}, active: map[string]map[int]time.Time{}}
 }
 
 func (f *fakeTel) ApplyRoom(context.Context, hotel.Room, []hotel.Class) error { return nil }
@@ -55,10 +58,26 @@ func (f *fakeTel) WakeUpCall(ctx context.Context, w hotel.WakeUp, r hotel.Room, 
 		f.mu.Unlock()
 		return errors.New("originate refused")
 	}
-	if f.active[w.ID] > 0 {
+	if f.lostAfter > 0 {
+		for id, calls := range f.active {
+			for n, at := range calls {
+				if !p.at.Before(at.Add(f.lostAfter)) {
+					delete(calls, n)
+					f.inflight--
+				}
+			}
+			if len(calls) == 0 {
+				delete(f.active, id)
+			}
+		}
+	}
+	if len(f.active[w.ID]) > 0 {
 		f.twice++
 	}
-	f.active[w.ID]++
+	if f.active[w.ID] == nil {
+		f.active[w.ID] = map[int]time.Time{}
+	}
+	f.active[w.ID][attempt] = p.at
 	f.inflight++
 	f.peak = max(f.peak, f.inflight)
 	on := f.onCall
@@ -83,12 +102,12 @@ func (f *fakeTel) HangUpWakeUp(ctx context.Context, id string, attempt int) erro
 	return nil
 }
 
-// ended marks the call of id over (before its result is passed on).
-func (f *fakeTel) ended(id string) {
+// ended marks attempt n of id over (before its result is passed on).
+func (f *fakeTel) ended(id string, n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.active[id] > 0 {
-		f.active[id]--
+	if _, ok := f.active[id][n]; ok {
+		delete(f.active[id], n)
 		f.inflight--
 	}
 }
@@ -171,7 +190,7 @@ func (e *env) schedule(id string, at time.Time) {
 
 // result ends the call of id's attempt n with o.
 func (e *env) result(id string, n int, o hotel.WakeOutcome) {
-	e.tel.ended(id)
+	e.tel.ended(id, n)
 	e.s.Result(context.Background(), id, n, o, 0)
 }
 

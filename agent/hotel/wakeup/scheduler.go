@@ -104,11 +104,12 @@ func (s *Scheduler) Stats() Stats {
 // wake-up at the same At only takes the new room and language (a room
 // move, a language change) and keeps where it stands, an attempt in
 // progress included; a new At replaces it: an attempt in progress is hung
-// up (hotel.WakeUpHangUp) and its result ignored, and the new one is not
-// placed before that attempt's slot is free. A wake-up whose time (At, or Next while pending
+// up (hotel.WakeUpHangUp) and its result ignored, the new one is not
+// placed before that attempt's slot is free, and its attempts go on from
+// the replaced one's (a new round of retries, attempt numbers unique). A wake-up whose time (At, or Next while pending
 // or snoozed) has come is placed now, unless it is later than st.Window:
 // then it ends unanswered at once (the daemon was down) and is reported.
-// A status that is not live is ignored.
+// A wake-up given with a final status is dropped, as by Cancel.
 func (s *Scheduler) Schedule(ctx context.Context, w hotel.WakeUp, r hotel.Room) {
 	s.mu.Lock()
 	s.schedule(w, r)
@@ -120,6 +121,7 @@ func (s *Scheduler) schedule(w hotel.WakeUp, r hotel.Room) {
 	if s.closed {
 		return
 	}
+	carry := 0 // attempts made under the time being replaced
 	if old := s.items[w.ID]; old != nil {
 		if w.Status.Live() && old.w.At.Equal(w.At) {
 			old.room = r
@@ -128,6 +130,7 @@ func (s *Scheduler) schedule(w hotel.WakeUp, r hotel.Room) {
 		}
 		s.hangUp(old)
 		s.drop(old)
+		carry = old.w.Attempts
 	}
 	if !w.Status.Live() {
 		return
@@ -147,6 +150,11 @@ func (s *Scheduler) schedule(w hotel.WakeUp, r hotel.Room) {
 		// attempts against the retries, with one attempt left at least.
 		it.w.Status = hotel.WakePending
 		it.base = max(0, w.Attempts-s.st.Retries)
+	}
+	if carry > it.w.Attempts {
+		// A new time starts a new round; the numbering goes on, so that
+		// a late result of the replaced time's attempt matches none.
+		it.w.Attempts, it.base = carry, carry
 	}
 	late := now.Sub(due)
 	if late > 0 && s.st.Window > 0 && late > s.st.Window {

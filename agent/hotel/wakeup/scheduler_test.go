@@ -100,7 +100,7 @@ func TestScheduler(t *testing.T) {
 			steps: func(e *env) {
 				e.schedule("a", at("07:00:00"))
 				e.at("07:00:30")
-				e.tel.ended("a")
+				e.tel.ended("a", 1)
 				e.s.Result(context.Background(), "a", 1, snoozed, 10*time.Minute)
 				e.at("07:10:30")
 				e.result("a", 2, answered)
@@ -149,7 +149,7 @@ func TestScheduler(t *testing.T) {
 			wantTrails: map[string][]string{"a": {"calling/1", "answered/1"}},
 		},
 		{
-			name: "a new time while calling waits for the attempt to end: never twice at once", maxConc: 2,
+			name: "a new time while calling: hung up, waits for its end, numbering goes on, a new round", maxConc: 2,
 			steps: func(e *env) {
 				e.schedule("a", at("07:00:00"))
 				e.at("07:00:10")
@@ -160,10 +160,18 @@ func TestScheduler(t *testing.T) {
 				}
 				e.result("a", 1, answered) // the replaced one's: ignored, frees the slot
 				e.at("07:00:40")
-				e.result("a", 1, answered)
+				e.result("a", 1, answered) // again: matches no attempt
+				e.result("a", 2, noanswer)
+				e.at("07:01:40")
+				e.result("a", 3, noanswer)
+				e.at("07:02:40")
+				e.result("a", 4, noanswer)
+				e.at("07:03:40")
+				e.result("a", 5, noanswer)
 			},
-			wantCalls:   []string{"a#1", "a#1"},
-			wantTrails:  map[string][]string{"a": {"calling/1", "calling/1", "answered/1"}},
+			wantCalls: []string{"a#1", "a#2", "a#3", "a#4", "a#5"},
+			wantTrails: map[string][]string{"a": {"calling/1", "calling/2", "pending/2@07:01:40", "calling/3", "pending/3@07:02:40",
+				"calling/4", "pending/4@07:03:40", "calling/5", "unanswered/5"}},
 			wantHangups: []string{"a#1"},
 		},
 		{
@@ -370,5 +378,17 @@ func TestSchedulerConcurrentUse(t *testing.T) {
 	}
 	if got := e.s.Stats(); got.InProgress > st.MaxConcurrent {
 		t.Fatalf("stats %+v", got)
+	}
+}
+
+func TestScheduleWithAFinalStatusDrops(t *testing.T) {
+	e := newEnv(t, settings())
+	e.schedule("a", t0.Add(time.Minute))
+	w := wake("a", "1a", t0.Add(time.Minute))
+	w.Status = hotel.WakeCanceled
+	e.s.Schedule(context.Background(), w, room("1a"))
+	e.clk.Advance(time.Hour)
+	if n := len(e.tel.placedCalls()); n != 0 || e.s.Stats().Live != 0 {
+		t.Fatalf("%d calls, stats %+v", n, e.s.Stats())
 	}
 }
