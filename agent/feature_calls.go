@@ -41,9 +41,11 @@ func newCalls(b *build) (platform.Component, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A room's outbound call is costed once recorded (hotel_calls.go).
+	pub = hotelCallTee{next: pub, d: b.d, trunk: dialTrunk(b.cfg.ARI.CallsDial)}
 	copts := []calls.Option{calls.WithDial(b.cfg.ARI.CallsDial), calls.WithLogger(log), calls.WithPublisher(pub),
 		calls.WithTransferStore(b.store.Meta("transfers")),
-		calls.WithUsers(callsUsers{b.d.users}), calls.WithConfig(b.cfg.Calls.Config),
+		calls.WithUsers(callsUsers{users: b.d.users, d: b.d}), calls.WithConfig(b.cfg.Calls.Config),
 		calls.WithPark(calls.DefaultParkFirst, calls.DefaultParkSlots, b.cfg.ARI.CallsParkTimeout),
 		calls.WithRecordingBeep(b.cfg.Recordings.Beep), calls.WithRecordAll(b.cfg.Recordings.RecordAll)}
 	if b.d.recs != nil {
@@ -52,9 +54,12 @@ func newCalls(b *build) (platform.Component, error) {
 	if b.d.phones != nil {
 		copts = append(copts, calls.WithPhoneMap(phoneMap{b.d.phones}))
 	}
+	var avail calls.Availability
 	if s := b.d.presence; s != nil {
-		copts = append(copts, calls.WithAvailability(func(_ context.Context, id string) bool { return s.Available(id) }))
+		avail = func(_ context.Context, id string) bool { return s.Available(id) }
 	}
+	copts = append(copts, calls.WithAvailability(hotelAvailable(b.d, avail))) // rooms in DND
+	copts = append(copts, hotelCallsOptions(b.d)...)                          // rooms' gate and feature codes
 	if b.d.cid != nil {
 		copts = append(copts, calls.WithNames(callsNames{b.d.cid.svc}))
 	}
@@ -143,19 +148,29 @@ func (d deskPhones) Phones(ctx context.Context, userID string) ([]string, error)
 func (d deskPhones) CTI(mac string) (cti.Driver, error) { return d.phones.CTI(mac) }
 
 // callsUsers finds the users of the calls the dialplan sends to the calls
-// engine (by extension, or by the calling endpoint for outbound calls).
-type callsUsers struct{ users *users.Service }
+// engine (by extension, or by the calling endpoint for outbound calls);
+// then the hotel's rooms ("room:<number>", hotel_calls.go).
+type callsUsers struct {
+	users *users.Service
+	d     *Daemon
+}
 
 // ByExtension implements calls.Users.
-func (u callsUsers) ByExtension(_ context.Context, ext string) (calls.Callee, bool, error) {
-	usr, ok := u.users.ByExtension(ext)
-	return callee(usr), ok, nil
+func (u callsUsers) ByExtension(ctx context.Context, ext string) (calls.Callee, bool, error) {
+	if usr, ok := u.users.ByExtension(ext); ok {
+		return callee(usr), true, nil
+	}
+	c, ok := hotelRoomCallee(ctx, u.d.hotel, ext, false)
+	return c, ok, nil
 }
 
 // ByEndpoint implements calls.Users.
-func (u callsUsers) ByEndpoint(_ context.Context, ep string) (calls.Callee, bool, error) {
-	usr, ok := u.users.ByEndpoint(ep)
-	return callee(usr), ok, nil
+func (u callsUsers) ByEndpoint(ctx context.Context, ep string) (calls.Callee, bool, error) {
+	if usr, ok := u.users.ByEndpoint(ep); ok {
+		return callee(usr), true, nil
+	}
+	c, ok := hotelRoomCallee(ctx, u.d.hotel, ep, true)
+	return c, ok, nil
 }
 
 func callee(u users.User) calls.Callee {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/pbxagent/pbxagent/agent/hotel"
+	"github.com/pbxagent/pbxagent/agent/hotel/fias"
 	"github.com/pbxagent/pbxagent/agent/hotel/manager"
 	"github.com/pbxagent/pbxagent/agent/hotel/rating"
 	"github.com/pbxagent/pbxagent/agent/hotel/wakeup"
@@ -19,8 +20,12 @@ import (
 type hotelFeature struct {
 	m  *manager.Manager
 	st hotel.Settings
+	// pbx is the PBX side on the calls engine (nil: none).
+	pbx *hotelTelephony
 	// link answers GET /api/v1/hotel/link (nil: no PMS link).
 	link func(ctx context.Context) hotel.LinkState
+	// fias is the PMS link (hotel_fias.go; nil: none), run by Run.
+	fias *fias.Link
 }
 
 func newHotel(b *build) (platform.Component, error) {
@@ -40,10 +45,21 @@ func newHotel(b *build) (platform.Component, error) {
 	// The PBX side: what rings rooms, applies their state and gates
 	// their calls (nil: none; the API works, wake-ups are kept unplaced).
 	var tel hotel.Telephony
+	if pbx := newHotelTelephony(b.d, st, log); pbx != nil { // hotel_telephony.go
+		pbx.sink = m
+		tel, f.pbx = pbx, pbx
+	}
 	if tel != nil {
 		manager.WithTelephony(tel)(m)
 		sched := wakeup.New(clock.Real{}, tel, st.WakeUp, m.WakeUpChanged, wakeup.WithLogger(log), wakeup.WithLanguage(st.Language))
 		manager.WithScheduler(sched)(m)
+	}
+
+	if f.fias, err = newHotelLink(b, m, st); err != nil {
+		return nil, err
+	}
+	if f.fias != nil {
+		f.link = func(context.Context) hotel.LinkState { return f.fias.State() }
 	}
 
 	if err := m.Load(b.ctx); err != nil {
@@ -65,10 +81,31 @@ func (f *hotelFeature) Routes() []platform.Route {
 	return manager.NewHandler(f.m, opts...).Routes()
 }
 
-// Run keeps the manager until ctx ends, then closes it (its wake-up
-// scheduler stops).
+// Run keeps the manager and the PMS link until ctx ends, then closes
+// them (the wake-up scheduler stops). With a PBX side, every room's state
+// is applied again after each connection to Asterisk. A PMS listener that
+// cannot open ends Run with its error.
 func (f *hotelFeature) Run(ctx context.Context) error {
-	<-ctx.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if f.pbx != nil {
+			f.pbx.follow(ctx, f.m.ApplyAll) // hotel_telephony.go
+		}
+	}()
+	var err error
+	if f.fias != nil {
+		err = f.fias.Run(ctx, f.m) // until ctx ends (LE sent)
+	} else {
+		<-ctx.Done()
+	}
+	cancel()
+	<-done
 	f.m.Close()
-	return nil
+	if f.pbx != nil {
+		f.pbx.Close()
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -137,7 +138,7 @@ type presenceTee struct {
 
 // Publish implements calls.Publisher.
 func (t presenceTee) Publish(ctx context.Context, topic, typ string, audience []string, data any) {
-	if c, ok := data.(calls.Call); ok {
+	if c, ok := data.(calls.Call); ok && !strings.HasPrefix(c.UserID, hotelRoomPrefix) { // a room is no user
 		t.s.CallChanged(ctx, c.UserID, c.ID, callPresence(c))
 	}
 	t.next.Publish(ctx, topic, typ, audience, data)

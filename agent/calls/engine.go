@@ -59,6 +59,11 @@ type Engine struct {
 	nLanes int
 	// avail says whether a user may be rung (dnd.go; nil: always).
 	avail Availability
+	// gate decides outbound and internal dialplan calls (gate.go).
+	gate Gate
+	// feat performs feature codes (features.go).
+	feat       Features
+	featSounds FeatureSounds
 
 	mu      sync.Mutex
 	calls   map[string]*session // call id
@@ -71,6 +76,8 @@ type Engine struct {
 	hungUp map[string]int
 	// grp is the call groups' part (group.go).
 	grp groupState
+	// ivr are the channels the engine talks to itself (prompter.go).
+	ivr map[string]bool
 }
 
 // session is one call and its legs. Guarded by Engine.mu.
@@ -278,7 +285,11 @@ func (e *Engine) inStasis(ctx context.Context, ch ari.Channel, args []string) {
 	e.mu.Lock()
 	s := e.sessionOf(ch.ID)
 	if s == nil {
+		ivr := e.ivr[ch.ID]
 		e.mu.Unlock()
+		if ivr {
+			return // an announcement's leg: Announce follows it
+		}
 		if !e.fromDialplan(ctx, ch, args) {
 			e.stray(ctx, ch, args)
 		}

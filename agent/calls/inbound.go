@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -194,13 +195,32 @@ func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string
 		e.groupEnter(ctx, ch, args) // group.go
 		return true
 	}
+	if len(args) > 0 && args[0] == string(KindFeature) && e.feat != nil {
+		kind, code, err := ParseStasisArgs(args)
+		if err != nil || kind != KindFeature {
+			e.log.Warn("calls: feature code with bad Stasis arguments; handing it back", "channel", ch.ID, "err", err)
+			e.handBack(ctx, ch.ID, StatusInvalid)
+			return true
+		}
+		e.featureEnter(ctx, ch, code) // features.go
+		return true
+	}
 	if e.dp.users == nil || len(args) == 0 || !isKind(args[0]) {
 		return false
 	}
 	kind, num, err := ParseStasisArgs(args)
+	if err == nil && kind == KindFeature {
+		err = errors.New("no feature codes configured")
+	}
 	if err != nil {
 		e.log.Warn("calls: dialplan call with bad Stasis arguments; handing it back", "channel", ch.ID, "err", err)
 		e.handBack(ctx, ch.ID, StatusInvalid)
+		return true
+	}
+	gate := e.gateCheck(ctx, ch, kind, num) // gate.go
+	if gate.Barred {
+		e.log.Info("calls: call barred", "channel", ch.ID, "endpoint", channelEndpoint(ch.Name), "kind", kind)
+		e.bar(ctx, ch, gate.Sound)
 		return true
 	}
 	cfg := e.config()
@@ -229,7 +249,10 @@ func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string
 		e.handBack(ctx, ch.ID, StatusNoUser)
 		return true
 	case kind == KindOutbound:
-		e.startOutbound(ctx, ch, num, who)
+		if gate.CallerName != "" {
+			who.Name = gate.CallerName
+		}
+		e.startOutbound(ctx, ch, num, who, gate.CallerName)
 		return true
 	case e.inDND(ctx, kind, who):
 		e.handBack(ctx, ch.ID, StatusDND)
@@ -239,6 +262,9 @@ func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string
 		return true
 	}
 	fromName := ch.Caller.Name
+	if gate.CallerName != "" {
+		fromName = gate.CallerName
+	}
 	if kind == KindInternal && fromName == "" {
 		// The calling user's display name, when a user owns the calling
 		// device and its endpoint sends no name.
@@ -455,7 +481,7 @@ func (e *Engine) handBack(ctx context.Context, chanID, status string) {
 	ctx = context.WithoutCancel(ctx)
 	label := e.fallback
 	switch status {
-	case StatusNoAnswer, StatusBusy, StatusUnavailable, StatusDND:
+	case StatusNoAnswer, StatusBusy, StatusUnavailable, StatusDND, StatusBarred:
 		label = e.config().NoAnswerLabel
 	}
 	chans := e.cli.Channels()

@@ -11,8 +11,9 @@ import (
 // dialplan (Stasis(app,outbound,NUMBER)): the number is dialled with
 // ari.calls_dial like a click-to-call's destination, the user's phone
 // hears it ring (ARI ring, nothing answered yet), and both are bridged
-// when it answers. The user's channel is the call's user leg.
-func (e *Engine) startOutbound(ctx context.Context, ch ari.Channel, to string, who Callee) {
+// when it answers. The user's channel is the call's user leg. name, when
+// set, is the caller ID name the destination sees (the gate's).
+func (e *Engine) startOutbound(ctx context.Context, ch ari.Channel, to string, who Callee, name string) {
 	id := e.callIDFor(ch.ID)
 	ep := channelEndpoint(ch.Name)
 	from := ch.Caller.Number
@@ -33,13 +34,13 @@ func (e *Engine) startOutbound(ctx context.Context, ch ari.Channel, to string, w
 	e.dp.wg.Add(1)
 	go func() {
 		defer e.dp.wg.Done()
-		e.dialOut(ctx, id, ch, to)
+		e.dialOut(ctx, id, ch, to, name)
 	}()
 }
 
 // dialOut looks the dialled number's name up (bounded, fail-open), then
 // dials it.
-func (e *Engine) dialOut(ctx context.Context, id string, ch ari.Channel, to string) {
+func (e *Engine) dialOut(ctx context.Context, id string, ch ari.Channel, to, name string) {
 	if name := e.lookupName(ctx, to); name != "" {
 		e.mu.Lock()
 		s := e.calls[id]
@@ -66,9 +67,12 @@ func (e *Engine) dialOut(ctx context.Context, id string, ch ari.Channel, to stri
 		userID = s.call.UserID
 	}
 	e.mu.Unlock()
+	if name == "" {
+		name = ch.Caller.Name
+	}
 	_, err := e.cli.Channels().Originate(ctx, ari.OriginateRequest{
 		Endpoint: strings.ReplaceAll(e.dial, "{to}", to), ChannelID: id + "-far", App: e.app,
-		AppArgs: []string{argFar, id}, Timeout: e.farRing, CallerID: callerIDString(ch.Caller.Name, ch.Caller.Number),
+		AppArgs: []string{argFar, id}, Timeout: e.farRing, CallerID: callerIDString(name, ch.Caller.Number),
 		Originator: ch.ID,
 		Variables:  map[string]string{"PBXAGENT_CALL": id, "PBXAGENT_USER": userID},
 	})

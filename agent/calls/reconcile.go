@@ -15,7 +15,7 @@ import (
 // internal/inbound/outbound, or left by an earlier run) is continued at
 // the dialplan's fallback label, as if pbxagent were down.
 func (e *Engine) stray(ctx context.Context, ch ari.Channel, args []string) {
-	if strings.HasPrefix(ch.ID, idPrefix) || (len(args) > 0 && (args[0] == argUser || args[0] == argFar || args[0] == argRing)) {
+	if strings.HasPrefix(ch.ID, idPrefix) || (len(args) > 0 && (args[0] == argUser || args[0] == argFar || args[0] == argRing || args[0] == argAnnounce)) {
 		e.log.Warn("calls: leg of an earlier run in the app; hanging it up", "channel", ch.ID)
 		e.hangup(ctx, ch.ID, ari.ReasonNormal)
 		return
@@ -88,7 +88,7 @@ func (e *Engine) reconcile(ctx context.Context, r *ari.ReconciledEvent) {
 	var strays []ari.Channel
 	for _, id := range app.ChannelIDs {
 		base := strings.TrimSuffix(id, ";2")
-		if _, tracked := e.legs[base]; tracked || e.groupTrackedLocked(base) {
+		if _, tracked := e.legs[base]; tracked || e.groupTrackedLocked(base) || e.ivr[base] {
 			continue
 		}
 		if ch, ok := live[base]; ok && !slices.ContainsFunc(strays, func(c ari.Channel) bool { return c.ID == base }) {

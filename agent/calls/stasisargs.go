@@ -24,6 +24,8 @@ const (
 	// Stasis(pbxagent-calls,group,ID): it waits in the group's holding
 	// bridge while the group's members are offered the call (group.go).
 	KindGroup Kind = "group"
+	// KindFeature (features.go) is a feature code,
+	// Stasis(pbxagent-calls,feature,CODE).
 )
 
 // ErrBadStasisArgs is the parse error of the Stasis arguments.
@@ -32,7 +34,7 @@ var ErrBadStasisArgs = errors.New("invalid Stasis arguments")
 // isKind reports whether s names a Kind.
 func isKind(s string) bool {
 	switch Kind(s) {
-	case KindInternal, KindInbound, KindOutbound, KindGroup:
+	case KindInternal, KindInbound, KindOutbound, KindGroup, KindFeature:
 		return true
 	}
 	return false
@@ -42,13 +44,14 @@ func isKind(s string) bool {
 // application with: exactly KIND,NUMBER, KIND one of internal, inbound,
 // outbound and NUMBER the called extension, DID or dialled number (as
 // ParseDestination accepts it); or group,ID with ID a call group's id
-// (ValidGroupID), returned in place of the number.
+// (ValidGroupID), returned in place of the number; or feature,CODE with
+// CODE a feature code (ValidFeatureCode: 0-9, * and #).
 func ParseStasisArgs(args []string) (Kind, string, error) {
 	if len(args) == 0 {
 		return "", "", fmt.Errorf("%w: none; want KIND,NUMBER", ErrBadStasisArgs)
 	}
 	if !isKind(args[0]) {
-		return "", "", fmt.Errorf("%w: kind %q, want internal, inbound, outbound or group", ErrBadStasisArgs, args[0])
+		return "", "", fmt.Errorf("%w: kind %q, want internal, inbound, outbound, group or feature", ErrBadStasisArgs, args[0])
 	}
 	if len(args) != 2 {
 		return "", "", fmt.Errorf("%w: %d arguments, want KIND,NUMBER (group,ID)", ErrBadStasisArgs, len(args))
@@ -58,6 +61,12 @@ func ParseStasisArgs(args []string) (Kind, string, error) {
 			return "", "", fmt.Errorf("%w: group id %q: want 1 to 32 of a-z, 0-9, _ and -", ErrBadStasisArgs, args[1])
 		}
 		return KindGroup, args[1], nil
+	}
+	if Kind(args[0]) == KindFeature {
+		if !ValidFeatureCode(args[1]) {
+			return "", "", fmt.Errorf("%w: feature code %q: want 1 to 16 of 0-9, * and #", ErrBadStasisArgs, args[1])
+		}
+		return KindFeature, args[1], nil
 	}
 	num, err := ParseDestination(args[1])
 	if err != nil {

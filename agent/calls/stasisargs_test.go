@@ -31,6 +31,11 @@ func TestParseStasisArgs(t *testing.T) {
 		{name: "empty group id", args: []string{"group", ""}, wantErr: "group id"},
 		{name: "group id that changes a bridge id", args: []string{"group", "a/b"}, wantErr: "group id"},
 		{name: "group without id", args: []string{"group"}, wantErr: "1 arguments"},
+		{name: "feature code", args: []string{"feature", "*44"}, wantKind: KindFeature, wantNum: "*44"},
+		{name: "feature code with #", args: []string{"feature", "#9*"}, wantKind: KindFeature, wantNum: "#9*"},
+		{name: "feature code with a letter", args: []string{"feature", "*4a"}, wantErr: "feature code"},
+		{name: "empty feature code", args: []string{"feature", ""}, wantErr: "feature code"},
+		{name: "feature code of 17", args: []string{"feature", "*1234567890123456"}, wantErr: "feature code"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,7 +55,7 @@ func TestParseStasisArgs(t *testing.T) {
 
 func FuzzParseStasisArgs(f *testing.F) {
 	for _, s := range []string{"internal,101", "inbound,+41441234567", "outbound,0", "x,1", "internal", "", "inbound,1,2", "inbound,\x00",
-		"group,sales", "group,", "group,Sales", "group,a-b_c", "group,x,y"} {
+		"group,sales", "group,", "group,Sales", "group,a-b_c", "group,x,y", "feature,*44", "feature,", "feature,*4x", "feature,#"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -69,6 +74,12 @@ func FuzzParseStasisArgs(f *testing.F) {
 			// The id goes into a bridge id: only a-z, 0-9, _ and -.
 			if len(n) == 0 || len(n) > 32 || strings.Trim(n, "abcdefghijklmnopqrstuvwxyz0123456789_-") != "" {
 				t.Fatalf("%q: group id %q accepted", in, n)
+			}
+			return
+		}
+		if k == KindFeature {
+			if len(n) == 0 || len(n) > 16 || strings.Trim(n, "0123456789*#") != "" {
+				t.Fatalf("%q: feature code %q accepted", in, n)
 			}
 			return
 		}

@@ -35,6 +35,8 @@ type Hotel struct {
 	Codes HotelCodes `yaml:"codes"`
 	// BarredSound is what a barred call hears (an ARI media URI).
 	BarredSound string `yaml:"barred_sound"`
+	// FIAS is the link to the property-management system (hotel_fias.go).
+	FIAS HotelFIAS `yaml:"fias"`
 }
 
 // HotelNumbering is hotel.Numbering's keys.
@@ -82,6 +84,7 @@ func DefaultHotel() Hotel {
 		Codes: HotelCodes{MakeUpRequested: d.Codes[hotel.FeatureMakeUpRequested], MakeUpDone: d.Codes[hotel.FeatureMakeUpDone],
 			Inspected: d.Codes[hotel.FeatureInspected], WakeUp: d.Codes[hotel.FeatureWakeUp], WakeUpCancel: d.Codes[hotel.FeatureWakeUpCancel]},
 		BarredSound: d.BarredSound,
+		FIAS:        DefaultHotelFIAS(),
 	}
 }
 
@@ -94,8 +97,10 @@ var (
 
 // Validate checks the hotel's keys (errors name the key).
 func (h Hotel) Validate() error {
-	_, err := h.Settings()
-	return err
+	if _, err := h.Settings(); err != nil {
+		return err
+	}
+	return h.FIAS.Validate()
 }
 
 // Settings returns the hotel.Settings the keys make, or an error naming

@@ -72,7 +72,7 @@ func DefaultSettings() Settings {
 		Numbering:    Numbering{InternalMaxDigits: 4, InternationalPrefix: "00", NationalPrefix: "0"},
 		Offline:      []Class{ClassInternal, ClassLocal},
 		WakeUp: WakeUpSettings{Retries: 3, RetryInterval: 60 * time.Second, RingTimeout: 60 * time.Second,
-			Snooze: 5 * time.Minute, MaxConcurrent: 10, Window: 30 * time.Minute},
+			Snooze: 5 * time.Minute, MaxConcurrent: 150, Window: 30 * time.Minute},
 		Codes: map[Feature]string{FeatureMakeUpRequested: "*41", FeatureMakeUpDone: "*42", FeatureInspected: "*43",
 			FeatureWakeUp: "*44", FeatureWakeUpCancel: "*45"},
 		BarredSound: "sound:ss-noservice",

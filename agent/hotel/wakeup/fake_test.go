@@ -99,6 +99,11 @@ func (f *fakeTel) HangUpWakeUp(ctx context.Context, id string, attempt int) erro
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.hangups = append(f.hangups, fmt.Sprintf("%s#%d", id, attempt))
+	// A call hung up is over, as on a PBX.
+	if _, ok := f.active[id][attempt]; ok {
+		delete(f.active[id], attempt)
+		f.inflight--
+	}
 	return nil
 }
 
@@ -110,6 +115,18 @@ func (f *fakeTel) ended(id string, n int) {
 		delete(f.active[id], n)
 		f.inflight--
 	}
+}
+
+// up returns the attempts of id still up (placed, not ended nor hung
+// up): the calls a telephony can still report on.
+func (f *fakeTel) up(id string) []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []int
+	for n := range f.active[id] {
+		out = append(out, n)
+	}
+	return out
 }
 
 func (f *fakeTel) placedCalls() []placed {

@@ -135,6 +135,11 @@ func (s *Scheduler) schedule(w hotel.WakeUp, r hotel.Room) {
 	if !w.Status.Live() {
 		return
 	}
+	if a := s.calls[w.ID]; a != nil && a.n > carry {
+		// A canceled self's attempt still holds its slot: number on
+		// after it, so that its late result matches none of ours.
+		carry = a.n
+	}
 	now := s.clk.Now()
 	s.gen++
 	it := &item{w: w, room: r, gen: s.gen, index: -1}
@@ -189,9 +194,15 @@ func (s *Scheduler) Cancel(ctx context.Context, id string) {
 // hangUp queues the hang-up of it's attempt in progress, when it was
 // placed and the Telephony can.
 func (s *Scheduler) hangUp(it *item) {
-	id := it.w.ID
-	a := s.calls[id]
-	if a == nil || a.gen != it.gen || !a.placed {
+	if a := s.calls[it.w.ID]; a != nil && a.gen == it.gen {
+		s.hangUpAttempt(it.w.ID, a)
+	}
+}
+
+// hangUpAttempt queues the hang-up of attempt a of wake-up id when it was
+// placed and the Telephony can.
+func (s *Scheduler) hangUpAttempt(id string, a *attempt) {
+	if !a.placed {
 		return
 	}
 	hu, ok := s.tel.(hotel.WakeUpHangUp)
@@ -390,6 +401,13 @@ func (s *Scheduler) start(it *item, now time.Time) {
 	a := &attempt{gen: gen, n: n}
 	s.calls[id] = a
 	a.safety = s.clk.AfterFunc(s.st.RingTimeout+s.margin, func() {
+		// The result was lost: the call may still be up; hang it up
+		// before its slot is given to another.
+		s.mu.Lock()
+		if s.calls[id] == a && !s.closed {
+			s.hangUpAttempt(id, a)
+		}
+		s.mu.Unlock()
 		s.ended(id, n, hotel.WakeOutcomeFailed, 0, "no result within the ring timeout and the margin")
 	})
 	w, room, lang := it.w, it.room, s.language(it)

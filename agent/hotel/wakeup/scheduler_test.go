@@ -127,6 +127,20 @@ func TestScheduler(t *testing.T) {
 			wantHangups: []string{"a#1"},
 		},
 		{
+			name: "canceled while ringing, set again: numbered on, waits for the slot, the old late result matches none", maxConc: 2,
+			steps: func(e *env) {
+				e.schedule("a", at("07:00:00"))
+				e.at("07:00:00")
+				e.s.Cancel(context.Background(), "a")
+				e.schedule("a", at("07:00:00"))
+				e.result("a", 1, answered) // the hung-up call's late result frees its slot
+				e.result("a", 2, answered)
+			},
+			wantCalls:   []string{"a#1", "a#2"},
+			wantTrails:  map[string][]string{"a": {"calling/1", "calling/2", "answered/2"}},
+			wantHangups: []string{"a#1"},
+		},
+		{
 			name: "cancel before its time: never placed", maxConc: 2,
 			steps: func(e *env) {
 				e.schedule("a", at("07:00:00"))
@@ -212,7 +226,7 @@ func TestScheduler(t *testing.T) {
 				"calling/3", "pending/3@07:03:00", "calling/4", "unanswered/4"}},
 		},
 		{
-			name: "no result within ring timeout and margin: failed; its late result ignored", maxConc: 2, opts: []Option{WithResultMargin(30 * time.Second)},
+			name: "no result within ring timeout and margin: hung up, failed; its late result ignored", maxConc: 2, opts: []Option{WithResultMargin(30 * time.Second)},
 			steps: func(e *env) {
 				e.schedule("a", at("07:00:00"))
 				e.at("07:01:40")
@@ -220,8 +234,9 @@ func TestScheduler(t *testing.T) {
 				e.at("07:02:30")
 				e.result("a", 2, answered)
 			},
-			wantCalls:  []string{"a#1", "a#2"},
-			wantTrails: map[string][]string{"a": {"calling/1", "pending/1@07:02:30", "calling/2", "answered/2"}},
+			wantCalls:   []string{"a#1", "a#2"},
+			wantTrails:  map[string][]string{"a": {"calling/1", "pending/1@07:02:30", "calling/2", "answered/2"}},
+			wantHangups: []string{"a#1"},
 		},
 		{
 			name: "a result given inside WakeUpCall is reported after calling", maxConc: 2,
@@ -359,10 +374,9 @@ func TestSchedulerConcurrentUse(t *testing.T) {
 				case 0:
 					e.schedule(id, t0.Add(time.Duration(i%5)*time.Second))
 				case 1:
-					for _, p := range e.tel.placedCalls() {
-						if p.id == id {
-							e.result(id, p.attempt, hotel.WakeOutcomeNoAnswer)
-						}
+					// A telephony reports once on a call still up.
+					for _, n := range e.tel.up(id) {
+						e.result(id, n, hotel.WakeOutcomeNoAnswer)
 					}
 				case 2:
 					e.s.Cancel(context.Background(), id)

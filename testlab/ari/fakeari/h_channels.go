@@ -534,6 +534,9 @@ func (s *Server) hGetVar(r *request) response {
 	if c == nil {
 		return fail(http.StatusNotFound, "Provided channel was not found")
 	}
+	if arg, ok := dbArg(name); ok {
+		return s.dbReadLocked(arg) // astdb.go
+	}
 	v, found := s.getVarLocked(c, name)
 	if !found {
 		return fail(http.StatusNotFound, "Provided variable was not found")

@@ -280,6 +280,11 @@ func init() {
 
 		"events.userEvent": (*Server).hUserEvent,
 
+		"mailboxes.list":   (*Server).hMailboxList,
+		"mailboxes.get":    (*Server).hMailboxGet,
+		"mailboxes.update": (*Server).hMailboxUpdate,
+		"mailboxes.delete": (*Server).hMailboxDelete,
+
 		"applications.list":        (*Server).hAppList,
 		"applications.get":         (*Server).hAppGet,
 		"applications.subscribe":   (*Server).hAppSubscribe,

@@ -31,6 +31,9 @@ var presenceStates = []string{"not_set", "unavailable", "available", "away", "xa
 // funcWriteLocked writes a dialplan function; false when Asterisk's write
 // would fail (logged by Asterisk, still 204 to the client).
 func (s *Server) funcWriteLocked(name, value string) bool {
+	if arg, ok := dbArg(name); ok {
+		return s.dbWriteLocked(arg, value) // astdb.go
+	}
 	arg, ok := strings.CutPrefix(name, "PRESENCE_STATE(")
 	if !ok {
 		return false // a function the stand-in does not model
@@ -138,11 +141,15 @@ func (s *Server) SetEndpointState(endpoint, state string) {
 // never written reads as not_set; field value is the state as
 // ast_presence_state2str spells it (lower case), subtype and message are
 // decoded when written with option e and encoded again when read with it.
+// GLOBAL(name) is func_global.c global_read.
 // DEVICE_STATE(device) is func_devstate.c devstate_read: the state as
 // ast_devstate_str spells it, UNKNOWN when none is cached.
 func (s *Server) funcReadLocked(name string) (string, bool) {
 	upper := strings.ToUpper(name)
 	switch {
+	case strings.HasPrefix(upper, "GLOBAL("):
+		// func_global.c global_read: the global variable's value.
+		return s.globals[strings.TrimSuffix(name[len("GLOBAL("):], ")")], true
 	case strings.HasPrefix(upper, "DEVICE_STATE("):
 		dev := strings.TrimSuffix(name[len("DEVICE_STATE("):], ")")
 		if c, ok := stasisDevice(dev); ok {

@@ -76,10 +76,15 @@ type Server struct {
 	// endpoints' states set by SetEndpointState (default online).
 	presence map[string]string
 	epStates map[string]string
-	messages []TextMessage // sent with PUT /endpoints/sendMessage
-	problems []spec.Problem
-	stats    Stats
-	closed   bool
+	// astdb holds DB() values and mailboxes the mailboxes (astdb.go);
+	// liveDangerously lets DB() through ARI.
+	astdb           map[string]string
+	mailboxes       map[string]mailbox
+	liveDangerously bool
+	messages        []TextMessage // sent with PUT /endpoints/sendMessage
+	problems        []spec.Problem
+	stats           Stats
+	closed          bool
 
 	stopStart chan struct{}
 	changed   chan struct{}
@@ -249,6 +254,12 @@ func (s *Server) reset() {
 	}
 	if s.presence == nil {
 		s.presence = map[string]string{}
+	}
+	if s.astdb == nil {
+		s.astdb = map[string]string{}
+	}
+	if s.mailboxes == nil {
+		s.mailboxes = map[string]mailbox{}
 	}
 }
 
