@@ -93,7 +93,9 @@ func (e *Engine) Announce(ctx context.Context, req AnnounceRequest) (AnnounceRes
 	var why dialplanCall
 	alive := map[string]bool{}
 	for _, leg := range order {
-		_, err := e.cli.Channels().Originate(ctx, ari.OriginateRequest{
+		// Not canceled halfway: a request Asterisk took makes a channel
+		// that must then be hung up (below, when ctx ended meanwhile).
+		_, err := e.cli.Channels().Originate(context.WithoutCancel(ctx), ari.OriginateRequest{
 			Endpoint: legs[leg], ChannelID: leg, App: e.app, AppArgs: []string{argAnnounce, id},
 			CallerID: req.CallerID, Timeout: req.Timeout, Variables: req.Variables,
 		})
@@ -110,6 +112,10 @@ func (e *Engine) Announce(ctx context.Context, req AnnounceRequest) (AnnounceRes
 				e.hangup(ctx, l, reason)
 			}
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		hangAll(ari.ReasonNormal, "")
+		return AnnounceResult{}, err
 	}
 	guard := e.clk.NewTimer(req.Timeout + announceMax)
 	defer guard.Stop()
