@@ -8,12 +8,14 @@ import (
 	"testing"
 )
 
-// getOp is a GET operation the live views read, as the daemon documents
-// it: its path, operationId and parameters ("{x}" in the path is a
-// required path parameter; query names the query parameters).
+// getOp is an operation the live views call (GET unless method says
+// otherwise), as the daemon documents it: its path, operationId and
+// parameters ("{x}" in the path is a required path parameter; query names
+// the query parameters).
 type getOp struct {
 	path, id string
 	query    []string
+	method   string
 }
 
 // docWith adds the GET operations ops to runtimeDoc, so that the generated
@@ -36,7 +38,16 @@ func docWith(t *testing.T, ops ...getOp) []byte {
 		for _, q := range op.query {
 			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
 		}
-		paths[op.path] = map[string]any{"get": map[string]any{"operationId": op.id, "responses": ok, "parameters": params}}
+		method := op.method
+		if method == "" {
+			method = "get"
+		}
+		item, _ := paths[op.path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[op.path] = item
+		}
+		item[method] = map[string]any{"operationId": op.id, "responses": ok, "parameters": params}
 	}
 	b, err := json.Marshal(d)
 	if err != nil {

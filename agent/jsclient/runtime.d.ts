@@ -470,6 +470,129 @@ export declare class PbxAgentCallGroups {
   listen(options?: Omit<EventsOptions, 'topics'>): PbxAgentEvents;
 }
 
+/** Room numbers in the order people read them (2 before 10). */
+export declare function hotelRoomOrder(a: string, b: string): number;
+
+/** The hotel live view's data. */
+export interface HotelLiveView {
+  /** Every room, by number. */
+  rooms: Room[];
+  /** The wake-ups, by time. */
+  wakeups: WakeUp[];
+  /** The PMS link's state (null when not readable). */
+  link: LinkState | null;
+}
+
+/** The events of a hotel live view. */
+export type HotelLiveEventType = 'change' | 'ready' | 'resync' | 'state' | 'error' | 'room_updated' | 'room_deleted'
+  | 'wakeup_updated' | 'wakeup_unanswered' | 'call_charged' | 'bill_closed' | 'pms_link';
+
+/** An event of a hotel live view. */
+export declare class PbxAgentHotelEvent extends Event {
+  /** The view after the change (made when first read: read it in the listener). */
+  readonly view: HotelLiveView;
+  /** The room of a room_updated event, as it is now. */
+  readonly room?: Room;
+  /** The room number the event is about. */
+  readonly number?: string;
+  /** What a room_updated changed. */
+  readonly change?: 'config' | 'checkin' | 'checkout' | 'guest' | 'move_out' | 'move_in' | 'housekeeping' | 'dnd' | 'message_light' | 'class';
+  /** Who made the change. */
+  readonly source?: 'api' | 'pms' | 'phone' | 'system';
+  /** The wake-up of a wakeup_updated or wakeup_unanswered event. */
+  readonly wakeup?: WakeUp;
+  /** The costed call of a call_charged event. */
+  readonly charge?: Charge;
+  /** The closed bill of a bill_closed event. */
+  readonly bill?: Bill;
+  /** The PMS link's state of a pms_link event. */
+  readonly link?: LinkState;
+  /** The sequence number of the socket event (0 for the view's own events). */
+  readonly seq: number;
+  /** The error of an error event. */
+  readonly error?: PbxAgentError | Error;
+  /** The socket's state of a state event. */
+  readonly state?: 'connecting' | 'open' | 'closed';
+}
+
+/** Options of PbxAgentHotel.live(). */
+export interface HotelLiveOptions {
+  /** Only this room's wake-ups (rooms: all of them). */
+  room?: string;
+  /** Load the PMS link's state (default true). */
+  link?: boolean;
+  /** Wait before loading again after a failure (default 3000 ms). */
+  retryMs?: number;
+  /** A WebSocket implementation (default: globalThis.WebSocket). */
+  WebSocket?: any;
+  /** The socket's reconnect backoff (as events()). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/** A live view of the hotel: rooms, wake-ups and the PMS link kept current by the events socket (topic hotel) until close(). */
+export declare class PbxAgentHotelLive extends EventTarget {
+  /** Resolves with the view once it is first loaded. */
+  readonly ready: Promise<HotelLiveView>;
+  /** Every room, by number. */
+  readonly rooms: Room[];
+  /** The wake-ups, by time. */
+  readonly wakeups: WakeUp[];
+  /** The PMS link's state. */
+  readonly link: LinkState | null;
+  /** The whole view. */
+  readonly view: HotelLiveView;
+  /** The events socket's state. */
+  readonly state: 'connecting' | 'open' | 'closed';
+  /** The events socket's last sequence number. */
+  readonly lastSeq: number;
+  /** One room by number. */
+  room(number: string): Room | undefined;
+  /** One wake-up by id. */
+  wakeup(id: string): WakeUp | undefined;
+  /** Adds a listener; returns a function that removes it. */
+  on(type: HotelLiveEventType, listener: (event: PbxAgentHotelEvent) => void): () => void;
+  addEventListener(type: HotelLiveEventType, listener: (event: PbxAgentHotelEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: HotelLiveEventType, listener: (event: PbxAgentHotelEvent) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  /** Loads everything again. */
+  reload(): Promise<HotelLiveView>;
+  /** Stops the view and its socket. */
+  close(): void;
+}
+
+/** The hotel module (PbxAgent.hotel): rooms, guests, wake-ups, bills, rates and a live view. */
+export declare class PbxAgentHotel {
+  rooms(): Promise<Room[]>;
+  room(number: string): Promise<Room>;
+  createRoom(room: RoomInput): Promise<Room>;
+  updateRoom(number: string, room: RoomInput): Promise<Room>;
+  removeRoom(number: string): Promise<void>;
+  checkIn(number: string, guest: GuestInput): Promise<Room>;
+  checkOut(number: string): Promise<{ room: Room; bill: Bill }>;
+  move(from: string, to: string): Promise<Room>;
+  housekeeping(number: string, state: 'clean' | 'makeup_requested' | 'cleaning' | 'inspected' | 'out_of_order'): Promise<Room>;
+  status(number: string, change: StatusChangeInput): Promise<Room>;
+  bill(number: string, options?: { format?: 'json' | 'csv' }): Promise<Bill | string>;
+  bills(options?: { room?: string; limit?: number }): Promise<Bill[]>;
+  billById(id: string, options?: { format?: 'json' | 'csv' }): Promise<Bill | string>;
+  /** The URL of a bill's CSV (id) or of a room's open bill (room), for a download link. */
+  csvUrl(which: { id?: string; room?: string }): string;
+  wakeups(options?: { room?: string }): Promise<WakeUp[]>;
+  /** at: a Date, RFC 3339, or a local time (YYYY-MM-DDTHH:MM) read in the hotel's time zone. */
+  setWakeUp(room: string, at: Date | string, options?: { language?: string }): Promise<WakeUp>;
+  cancelWakeUp(id: string): Promise<void>;
+  rates(): Promise<RateTable[]>;
+  putRates(tables: RateTableInput[]): Promise<unknown>;
+  groups(): Promise<RoomGroup[]>;
+  putGroup(group: RoomGroupInput): Promise<RoomGroup>;
+  removeGroup(id: string): Promise<void>;
+  link(): Promise<LinkState>;
+  live(options?: HotelLiveOptions): PbxAgentHotelLive;
+  listen(options?: Omit<EventsOptions, 'topics'>): PbxAgentEvents;
+}
+
 /** The SLA colour of a service level against a target: green at or above, amber within margin points below, red further below, none with nothing answered. */
 export declare function wallboardColour(serviceLevel: number, target: number, margin: number, answered: number): 'green' | 'amber' | 'red' | 'none';
 /** A group's counters since base was read: sums minus base's, service levels and averages recomputed from the sums. */
@@ -592,6 +715,8 @@ export declare class PbxAgent {
   readonly wallboard: PbxAgentWallboard;
   /** The call groups module: groups, joining, pausing and live views of a group (one per client). */
   readonly callgroups: PbxAgentCallGroups;
+  /** The hotel module: rooms, guests, wake-ups, bills, rates and a live view of the hotel (one per client). */
+  readonly hotel: PbxAgentHotel;
   /** The absolute URL of path with query. */
   url(path: string, query?: Record<string, unknown>): string;
   /** Sends one request; a status outside 2xx throws PbxAgentError. */

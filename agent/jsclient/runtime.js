@@ -1346,6 +1346,297 @@ export class PbxAgentWallboard {
   live(id, options = {}) { return new PbxAgentWallboardLive(this.#api, id, options); }
 }
 
+/**
+ * The hotel operations the hotel module calls, by what they do: one
+ * place names the generated methods (operationIds of docs/hotel.md).
+ */
+const hotelOps = {
+  rooms: 'listHotelRooms', room: 'getHotelRoom', createRoom: 'createHotelRoom', updateRoom: 'putHotelRoom', removeRoom: 'deleteHotelRoom',
+  checkIn: 'checkInHotelRoom', checkOut: 'checkOutHotelRoom', move: 'moveHotelGuest', housekeeping: 'setHotelHousekeeping', status: 'setHotelRoomStatus',
+  bill: 'getHotelRoomBill', bills: 'listHotelBills', billById: 'getHotelBill',
+  wakeups: 'listHotelWakeUps', setWakeUp: 'createHotelWakeUp', cancelWakeUp: 'cancelHotelWakeUp',
+  rates: 'getHotelRates', putRates: 'putHotelRates',
+  groups: 'listHotelGroups', group: 'getHotelGroup', putGroup: 'putHotelGroup', removeGroup: 'deleteHotelGroup',
+  link: 'getHotelLink',
+};
+
+/** The list in an answer: the array itself, or its field key (or items). */
+function listOf(v, key) {
+  if (Array.isArray(v)) return v;
+  if (v && Array.isArray(v[key])) return v[key];
+  if (v && Array.isArray(v.items)) return v.items;
+  return [];
+}
+
+const roomCollator = new Intl.Collator('en', { numeric: true });
+
+/** Room numbers in the order people read them (2 before 10, 1A after 1). */
+export function hotelRoomOrder(a, b) {
+  return roomCollator.compare(String(a), String(b));
+}
+
+/**
+ * An event of a hotel live view (PbxAgentHotelLive): its type is the
+ * events socket's (room_updated, room_deleted, wakeup_updated,
+ * wakeup_unanswered, call_charged, bill_closed, pms_link) or change,
+ * ready, resync, state, error.
+ */
+export class PbxAgentHotelEvent extends Event {
+  #view;
+
+  constructor(type, { view, room, number, change, source, wakeup, charge, bill, link, seq, error, state } = {}) {
+    super(type);
+    this.#view = view;
+    /** The room a room_updated event is about (as it is now). */
+    this.room = room;
+    /** The room number of a room_updated or room_deleted event. */
+    this.number = number;
+    /** What a room_updated changed (checkin, checkout, housekeeping...) and who changed it (api, pms, phone, system). */
+    this.change = change;
+    this.source = source;
+    /** The wake-up of a wakeup_updated or wakeup_unanswered event. */
+    this.wakeup = wakeup;
+    /** The costed call of a call_charged event. */
+    this.charge = charge;
+    /** The closed bill of a bill_closed event. */
+    this.bill = bill;
+    /** The PMS link's state of a pms_link event. */
+    this.link = link;
+    /** The sequence number of the socket event (0 for change, ready, resync...). */
+    this.seq = seq || 0;
+    /** The error of an error event. */
+    this.error = error;
+    /** The socket's state of a state event: connecting, open or closed. */
+    this.state = state;
+  }
+
+  /** The view after the change: {rooms, wakeups, link} (made when read: a burst of events does not copy 2000 rooms each). */
+  get view() { return typeof this.#view === 'function' ? (this.#view = this.#view()) : this.#view; }
+}
+
+/**
+ * A live view of the hotel (PbxAgentHotel.live()): the rooms (GET
+ * /api/v1/hotel/rooms, keyed by number), the wake-ups (GET
+ * /api/v1/hotel/wakeups) and the PMS link's state (GET
+ * /api/v1/hotel/link) kept current by the events socket's topic hotel,
+ * as the other live views: the list is requested once the subscription
+ * holds, the events that come meanwhile are held and those after it
+ * applied on top; each room_updated carries the whole room and each
+ * wakeup_updated the whole wake-up, so the last one wins; after
+ * resync_required everything is loaded again. A final wake-up (answered,
+ * unanswered, canceled) stays in the view until the next load (the
+ * server lists those of the last day).
+ */
+export class PbxAgentHotelLive extends LiveView {
+  #api;
+  #room;
+  #withLink;
+  #rooms = new Map();
+  #wakeups = new Map();
+  #link = null;
+  #order = null; // the room numbers in order, sorted again when a room comes or goes
+  #wakeList = null;
+
+  constructor(api, { room, link = true, retryMs = 3000, ...socket } = {}) {
+    super('hotel', retryMs);
+    this.#api = api;
+    this.#room = room ? String(room) : '';
+    this.#withLink = link !== false;
+    this._start(api, socket);
+  }
+
+  /** Every room, by number (2 before 10). */
+  get rooms() {
+    if (!this.#order) this.#order = [...this.#rooms.keys()].sort(hotelRoomOrder);
+    return this.#order.map((n) => this.#rooms.get(n));
+  }
+
+  /** One room by number, or undefined. */
+  room(number) { return this.#rooms.get(String(number)); }
+
+  /** The wake-ups (live ones and the final ones seen), by time. */
+  get wakeups() {
+    if (!this.#wakeList) this.#wakeList = [...this.#wakeups.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || hotelRoomOrder(a.room, b.room));
+    return [...this.#wakeList];
+  }
+
+  /** One wake-up by id, or undefined. */
+  wakeup(id) { return this.#wakeups.get(id); }
+
+  /** The PMS link's state ({connected, peer, queued, error}); null when not loaded or not readable. */
+  get link() { return this.#link; }
+
+  /** The whole view: {rooms, wakeups, link}. */
+  get view() { return { rooms: this.rooms, wakeups: this.wakeups, link: this.#link }; }
+
+  _items() { return this.view; }
+
+  _event(type, init) { return new PbxAgentHotelEvent(type, { view: () => this.view, ...init }); }
+
+  async _fetch() {
+    const api = this.#api;
+    const [rooms, wakeups, link] = await Promise.all([
+      api[hotelOps.rooms](),
+      api[hotelOps.wakeups](this.#room ? { room: this.#room } : {}),
+      // the link's state is for administrators; without it the view has none
+      this.#withLink ? api[hotelOps.link]().catch(() => null) : null,
+    ]);
+    return { rooms: listOf(rooms, 'rooms'), wakeups: listOf(wakeups, 'wakeups'), link };
+  }
+
+  _rebuild({ rooms, wakeups, link }, held) {
+    this.#rooms = new Map(rooms.filter((r) => r && r.number).map((r) => [String(r.number), r]));
+    this.#wakeups = new Map(wakeups.filter((w) => w && w.id).map((w) => [w.id, w]));
+    this.#link = link || null;
+    this.#order = null;
+    this.#wakeList = null;
+    return held;
+  }
+
+  _apply(e) {
+    const d = e.data || {};
+    const seq = e.seq;
+    switch (e.type) {
+      case 'room_updated': {
+        if (!d.number) return;
+        const { change, source, ...room } = d;
+        if (!this.#rooms.has(String(room.number))) this.#order = null;
+        this.#rooms.set(String(room.number), room);
+        this._emit(e.type, { room, number: room.number, change, source, seq });
+        break;
+      }
+      case 'room_deleted':
+        if (!d.number) return;
+        this.#rooms.delete(String(d.number));
+        this.#order = null;
+        this._emit(e.type, { number: d.number, seq });
+        break;
+      case 'wakeup_updated':
+      case 'wakeup_unanswered':
+        if (!d.id || (this.#room && d.room !== this.#room)) return;
+        this.#wakeups.set(d.id, d);
+        this.#wakeList = null;
+        this._emit(e.type, { wakeup: d, number: d.room, seq });
+        break;
+      case 'pms_link':
+        this.#link = d;
+        this._emit(e.type, { link: d, seq });
+        break;
+      case 'call_charged':
+        this._emit(e.type, { charge: d, number: d.room, seq });
+        return; // nothing the view holds changed
+      case 'bill_closed':
+        this._emit(e.type, { bill: d, number: d.room, seq });
+        return;
+      default:
+        return;
+    }
+    this._emit('change', { seq });
+  }
+}
+
+/**
+ * The hotel module (PbxAgent.hotel): short methods over the generated
+ * hotel operations (docs/hotel.md) and live(), the rooms, wake-ups and
+ * PMS link kept current by the events socket. Everything needs the scope
+ * hotel; check-in, check-out, moves, wake-ups and room status need the
+ * admin role or the ability hotel_admin; rooms, groups and rates
+ * configuration need the admin role.
+ */
+export class PbxAgentHotel {
+  #api;
+
+  constructor(api) { this.#api = api; }
+
+  #op(what, ...args) { return this.#api[hotelOps[what]](...args); }
+
+  /** Every room, by number (listHotelRooms); resolves with the array. */
+  async rooms() { return listOf(await this.#op('rooms'), 'rooms'); }
+
+  /** One room (getHotelRoom). */
+  room(number) { return this.#op('room', { number }); }
+
+  /** Adds a room (createHotelRoom; administrators). */
+  createRoom(room) { return this.#op('createRoom', {}, room); }
+
+  /** Replaces a room's configuration; its state stays (putHotelRoom; administrators). */
+  updateRoom(number, room) { return this.#op('updateRoom', { number }, room); }
+
+  /** Deletes a vacant room (deleteHotelRoom; administrators). */
+  removeRoom(number) { return this.#op('removeRoom', { number }); }
+
+  /** Checks guest ({name, first_name, language, arrival, departure...}) in to a vacant room (checkInHotelRoom). */
+  checkIn(number, guest) { return this.#op('checkIn', { number }, guest); }
+
+  /** Checks a room out (checkOutHotelRoom): resolves with {room, bill}, the bill closed. */
+  checkOut(number) { return this.#op('checkOut', { number }); }
+
+  /** Moves the guest, the bill and the wake-ups of room from to the vacant room to (moveHotelGuest). */
+  move(from, to) { return this.#op('move', { number: from }, { to }); }
+
+  /** Sets a room's housekeeping state (setHotelHousekeeping): clean, makeup_requested, cleaning, inspected, out_of_order. */
+  housekeeping(number, state) { return this.#op('housekeeping', { number }, { state }); }
+
+  /** Changes some of {housekeeping, dnd, message_light, class} of a room (setHotelRoomStatus). */
+  status(number, change) { return this.#op('status', { number }, change); }
+
+  /** A room's open bill (getHotelRoomBill); format 'csv' resolves with the CSV text. */
+  bill(number, { format } = {}) { return this.#op('bill', { number, format }); }
+
+  /** Closed bills, newest first, of one room or all (listHotelBills); resolves with the array. */
+  async bills({ room, limit } = {}) { return listOf(await this.#op('bills', { room, limit }), 'bills'); }
+
+  /** One bill, open or closed (getHotelBill); format 'csv' resolves with the CSV text. */
+  billById(id, { format } = {}) { return this.#op('billById', { id, format }); }
+
+  /** The URL of a bill's CSV (id), or of a room's open bill ({room}), for a download link. */
+  csvUrl({ id, room } = {}) {
+    const path = id ? `/api/v1/hotel/bills/${encodeURIComponent(id)}` : `/api/v1/hotel/rooms/${encodeURIComponent(room)}/bill`;
+    return this.#api.url(path, { format: 'csv' });
+  }
+
+  /** The live wake-ups and the final ones of the last day, of one room or all, by time (listHotelWakeUps); resolves with the array. */
+  async wakeups({ room } = {}) { return listOf(await this.#op('wakeups', room ? { room } : {}), 'wakeups'); }
+
+  /** Sets a wake-up for an occupied room at at (a Date, RFC 3339, or a local time read in the hotel's time zone) (createHotelWakeUp). */
+  setWakeUp(room, at, { language } = {}) {
+    return this.#op('setWakeUp', {}, { room, at: at instanceof Date ? at.toISOString() : at, language: language || undefined });
+  }
+
+  /** Cancels a live wake-up (cancelHotelWakeUp). */
+  cancelWakeUp(id) { return this.#op('cancelWakeUp', { id }); }
+
+  /** The rate tables (getHotelRates); resolves with the array. */
+  async rates() { return listOf(await this.#op('rates'), 'tables'); }
+
+  /** Replaces every rate table, checked whole first (putHotelRates; administrators). */
+  putRates(tables) { return this.#op('putRates', {}, { tables }); }
+
+  /** The room groups (listHotelGroups); resolves with the array. */
+  async groups() { return listOf(await this.#op('groups'), 'groups'); }
+
+  /** Creates or replaces a room group {id, name, class} (putHotelGroup; administrators). */
+  putGroup(group) { return this.#op('putGroup', { id: group.id }, group); }
+
+  /** Deletes a room group no room is in (deleteHotelGroup; administrators). */
+  removeGroup(id) { return this.#op('removeGroup', { id }); }
+
+  /** The PMS link's state: {connected, peer, queued, error} (getHotelLink). */
+  link() { return this.#op('link'); }
+
+  /**
+   * A live view of the hotel: loads the rooms, the wake-ups (of
+   * options.room, or all) and the PMS link's state (unless options.link
+   * is false) and follows the events socket (topic hotel); close() stops it.
+   * @param {{room?: string, link?: boolean, retryMs?: number, WebSocket?: any, minBackoffMs?: number, maxBackoffMs?: number}} [options]
+   * @returns {PbxAgentHotelLive}
+   */
+  live(options = {}) { return new PbxAgentHotelLive(this.#api, options); }
+
+  /** The events socket on topic hotel (events() with topics ['hotel']). */
+  listen(options = {}) { return this.#api.events({ ...options, topics: ['hotel'] }); }
+}
+
 /** A client of the pbxagent API. */
 export class PbxAgent {
   #base;
@@ -1358,6 +1649,7 @@ export class PbxAgent {
   #presence;
   #wallboard;
   #callgroups;
+  #hotel;
 
   /**
    * @param {{baseUrl?: string, token?: string, fetch?: typeof fetch}} [options]
@@ -1394,6 +1686,9 @@ export class PbxAgent {
 
   /** The call groups module: groups, joining, pausing and live views of a group (one per client). */
   get callgroups() { return this.#callgroups || (this.#callgroups = new PbxAgentCallGroups(this)); }
+
+  /** The hotel module: rooms, guests, wake-ups, bills, rates and a live view of the hotel (one per client). */
+  get hotel() { return this.#hotel || (this.#hotel = new PbxAgentHotel(this)); }
 
   /** The absolute URL of path with query (arrays repeat the key; undefined and null are left out). */
   url(path, query = {}) {

@@ -12,7 +12,7 @@ import (
 
 // clientUse is TypeScript that uses the generated client's declarations as
 // an application would; it must compile under --strict.
-const clientUse = `import { PbxAgent, PbxAgentError, type ContactView, type LoginResponse, type LiveCall, type PbxAgentCallsEvent, type Presence, type GroupSummary, type MemberView, type CallGroupLiveView, type PbxAgentCallGroupEvent } from './pbxagent.js';
+const clientUse = `import { PbxAgent, PbxAgentError, type ContactView, type LoginResponse, type LiveCall, type PbxAgentCallsEvent, type Presence, type GroupSummary, type MemberView, type CallGroupLiveView, type PbxAgentCallGroupEvent, type Room, type HotelLiveView, type PbxAgentHotelEvent } from './pbxagent.js';
 const api = new PbxAgent({ baseUrl: 'https://pbx.example.com', token: 't' });
 export async function use(): Promise<string> {
   const me: LoginResponse = await api.postLogin({}, { username: 'ada', password: 'secret' });
@@ -59,8 +59,17 @@ export async function use(): Promise<string> {
   glive.on('callgroup_call_waiting', (e: PbxAgentCallGroupEvent) => console.log(e.call?.position, e.view.waiting.map((w) => w.wait_seconds)));
   glive.on('member_state', (e) => console.log(e.member?.state, e.member?.removed));
   glive.close();
+  const room: Room = await api.hotel.checkIn('101', { name: 'Rossi', first_name: 'Anna', language: 'it', departure: '2026-12-10' });
+  await api.hotel.setWakeUp(room.number, '2026-12-08T07:00', { language: 'it' });
+  const out = await api.hotel.checkOut(room.number);
+  const csvLink: string = api.hotel.csvUrl({ id: out.bill.id });
+  await api.hotel.status('101', { dnd: true, class: 'local' });
+  const hlive = api.hotel.live({ link: false });
+  const hview: HotelLiveView = await hlive.ready;
+  hlive.on('room_updated', (e: PbxAgentHotelEvent) => console.log(e.room?.occupancy, e.change, e.source, e.view.rooms.length));
+  hlive.close();
   try { await api.getUsersMe(); } catch (e) { if (e instanceof PbxAgentError) return e.code + e.details.map((d) => d.field).join() + e.requestId; }
-  return me.csrf_token + c.display_name + csv + String(gone) + ack.topics.join() + last + calls.map((x) => x.state).join() + hist.calls.length + seen.length + who[0].call + groups.length + paused.state + gview.members.length + sl + mine.length;
+  return me.csrf_token + c.display_name + csv + String(gone) + ack.topics.join() + last + calls.map((x) => x.state).join() + hist.calls.length + seen.length + who[0].call + groups.length + paused.state + gview.members.length + sl + mine.length + csvLink + hview.wakeups.length;
 }
 `
 
@@ -79,6 +88,8 @@ var clientMisuse = []string{
 	`api.callgroups.create({ id: 'x', strategy: 'roundrobin' });`,              // no such strategy
 	`api.callgroups.live('x').on('callgroup_exploded', () => {});`,             // no such call group live-view event
 	`api.callgroups.pause('x', 'lunch', { user: 3 });`,                         // a user is an id
+	`api.hotel.housekeeping('101', 'dirty');`,                                  // no such housekeeping state
+	`api.hotel.live().on('room_exploded', () => {});`,                          // no such hotel live-view event
 }
 
 // TestClientDeclarations compiles TypeScript against web/public/pbxagent.d.ts

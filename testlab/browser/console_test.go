@@ -223,7 +223,7 @@ func TestConsoleShell(t *testing.T) {
 	if !strings.Contains(res.LoginError, "wrong username or password") && !strings.Contains(strings.ToLower(res.LoginError), "password") {
 		t.Errorf("sign-in error shown: %q", res.LoginError)
 	}
-	wantAdmin := []string{"Central Phone Book", "My calls", "Presence", "Chat", "Call groups", "Wallboard", "Contact sources", "Phones", "Caller-ID tester", "Campaigns", "Users", "OAuth2 apps", "CORS origins", "Audit log"}
+	wantAdmin := []string{"Central Phone Book", "My calls", "Presence", "Chat", "Call groups", "Wallboard", "Hotel", "Contact sources", "Phones", "Caller-ID tester", "Campaigns", "Users", "OAuth2 apps", "CORS origins", "Audit log"}
 	if !slices.Equal(res.AdminNav, wantAdmin) {
 		t.Errorf("admin navigation %q, want %q", res.AdminNav, wantAdmin)
 	}

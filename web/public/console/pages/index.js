@@ -7,6 +7,7 @@ import presence from './presence.js';
 import wallboard from './wallboard.js';
 import chat from './chat.js';
 import callgroups from './callgroups.js';
+import hotel from './hotel.js';
 import sources from './sources.js';
 import phones from './phones.js';
 import callerid from './callerid.js';
@@ -16,4 +17,4 @@ import apps from './apps.js';
 import cors from './cors.js';
 import audit from './audit.js';
 
-export default [phonebook, calls, presence, chat, callgroups, wallboard, sources, phones, callerid, campaigns, users, apps, cors, audit];
+export default [phonebook, calls, presence, chat, callgroups, wallboard, hotel, sources, phones, callerid, campaigns, users, apps, cors, audit];
