@@ -124,7 +124,7 @@ func TestAMD(t *testing.T) {
 	}{
 		{name: "human says hello then waits", sig: new(signal).noise(time.Second, -55).tone(700*time.Millisecond, 300, -18).noise(2*time.Second, -55),
 			want: AMDHuman, byTime: 2700 * time.Millisecond}, // 1.7 s + 200 ms hangover + 800 ms
-		{name: "human with two words", sig: new(signal).silence(500*time.Millisecond).tone(400*time.Millisecond, 300, -18).silence(300*time.Millisecond).tone(500*time.Millisecond, 250, -20).silence(2*time.Second),
+		{name: "human with two words", sig: new(signal).silence(500*time.Millisecond).tone(400*time.Millisecond, 300, -18).silence(300*time.Millisecond).tone(500*time.Millisecond, 250, -20).silence(2 * time.Second),
 			want: AMDHuman, byTime: 2700 * time.Millisecond},
 		{name: "machine greeting", sig: machineGreeting(), want: AMDMachine, byTime: 3200 * time.Millisecond},
 		{name: "nobody speaks", sig: new(signal).noise(5*time.Second, -55), want: AMDSilence, byTime: 3500 * time.Millisecond},
