@@ -112,7 +112,7 @@ func SendDTMF(ctx context.Context, clk clock.Clock, s *Sender, pt uint8, digit r
 	p := NewPacer(clk, DTMFUpdateInterval, func(slot, _ int64) bool {
 		d := min((slot+1)*step, total)
 		ev := TelephoneEvent{Event: code, Volume: volume, Duration: uint16(d), End: d == total}
-		_ = s.WriteEvent(pt, ev.Marshal(), ts, slot == 0)
+		_ = s.WriteAt(pt, ev.Marshal(), ts, slot == 0)
 		if ev.End {
 			ends++
 		}

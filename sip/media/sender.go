@@ -128,10 +128,10 @@ func (s *Sender) Skip(samples uint32) {
 	s.mu.Unlock()
 }
 
-// WriteEvent sends a packet with an explicit payload type, timestamp and
-// marker (RFC 4733 events keep one timestamp per event). It advances the
-// sequence number only.
-func (s *Sender) WriteEvent(pt uint8, payload []byte, ts uint32, marker bool) error {
+// WriteAt sends a packet with an explicit payload type, timestamp and
+// marker: RFC 4733 events keep one timestamp per event, and a Bridge maps
+// the other leg's timestamps. It advances the sequence number only.
+func (s *Sender) WriteAt(pt uint8, payload []byte, ts uint32, marker bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.writeLocked(pt, payload, ts, marker)
