@@ -131,10 +131,11 @@ type Receiver struct {
 	cfg ReceiverConfig
 	log *slog.Logger
 
-	mu     sync.Mutex
-	jb     *JitterBuffer
-	stats  rxStats
-	source net.Addr
+	mu      sync.Mutex
+	jb      *JitterBuffer
+	jbPrior JitterStats // counters of jitter buffers replaced on an SSRC change
+	stats   rxStats
+	source  net.Addr
 }
 
 // NewReceiver returns a Receiver.
@@ -147,8 +148,17 @@ func NewReceiver(cfg ReceiverConfig) *Receiver {
 }
 
 // Receive accounts one parsed packet that arrived at arrival.
+//
+// A packet from a new SSRC (the far end restarted its stream, e.g. after a
+// re-INVITE or a transfer) starts fresh statistics and a fresh jitter
+// buffer: its sequence numbers are unrelated to the old ones.
 func (r *Receiver) Receive(p *rtp.Packet, arrival time.Time) {
 	r.mu.Lock()
+	if r.stats.received > 0 && p.SSRC != r.stats.ssrc {
+		r.jbPrior = addJitterStats(r.jbPrior, r.jb.Stats())
+		r.jb = NewJitterBuffer(r.cfg.Jitter)
+		r.stats = rxStats{clockRate: ClockRate}
+	}
 	r.stats.update(p, arrival)
 	isEvent := r.cfg.EventPayloadType != 0 && p.PayloadType == r.cfg.EventPayloadType
 	if !isEvent {
@@ -187,11 +197,21 @@ func (r *Receiver) Stats() ReceptionStats {
 	return r.stats.snapshot()
 }
 
-// JitterStats returns the jitter buffer's counters.
+// JitterStats returns the jitter buffer's counters over the whole call.
 func (r *Receiver) JitterStats() JitterStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.jb.Stats()
+	return addJitterStats(r.jbPrior, r.jb.Stats())
+}
+
+func addJitterStats(a, b JitterStats) JitterStats {
+	return JitterStats{
+		Late:       a.Late + b.Late,
+		Duplicates: a.Duplicates + b.Duplicates,
+		Overflow:   a.Overflow + b.Overflow,
+		Concealed:  a.Concealed + b.Concealed,
+		Played:     a.Played + b.Played,
+	}
 }
 
 // fractionLost starts a new report interval; see rxStats.fractionLost.
