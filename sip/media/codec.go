@@ -9,11 +9,16 @@ import (
 // 6, table 4): PayloadPCMU and PayloadPCMA at ClockRate 8000 Hz, one
 // channel, FramePeriod 20 ms frames of FrameSamples 160 samples.
 const (
-	PayloadPCMU  uint8 = 0
-	PayloadPCMA  uint8 = 8
-	ClockRate          = 8000
-	FrameSamples       = 160
-	FramePeriod        = 20 * time.Millisecond
+	// PayloadPCMU is the static payload type of G.711 µ-law.
+	PayloadPCMU uint8 = 0
+	// PayloadPCMA is the static payload type of G.711 A-law.
+	PayloadPCMA uint8 = 8
+	// ClockRate is the RTP clock and sample rate of G.711, in Hz.
+	ClockRate = 8000
+	// FrameSamples is the samples (and G.711 bytes) in one 20 ms frame.
+	FrameSamples = 160
+	// FramePeriod is the packetisation interval.
+	FramePeriod = 20 * time.Millisecond
 )
 
 // Codec is a G.711 law identified by its RTP payload type.
@@ -26,7 +31,9 @@ type Codec struct {
 
 // PCMU and PCMA are the two G.711 codecs.
 var (
+	// PCMU is G.711 µ-law, payload type 0.
 	PCMU = Codec{Name: "PCMU", PayloadType: PayloadPCMU}
+	// PCMA is G.711 A-law, payload type 8.
 	PCMA = Codec{Name: "PCMA", PayloadType: PayloadPCMA}
 )
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // ReceptionStats are the RFC 3550 appendix A.3 and A.8 figures for one
@@ -219,6 +221,20 @@ func (r *Receiver) fractionLost() uint8 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.stats.fractionLost()
+}
+
+// Playout pops one frame from r every 20 ms on clk and hands it to sink
+// until ctx is done or the returned Pacer is stopped; nothing is handed over
+// while the jitter buffer is buffering.
+func Playout(ctx context.Context, clk clock.Clock, r *Receiver, sink func(Frame)) *Pacer {
+	p := NewPacer(clk, FramePeriod, func(_, _ int64) bool {
+		if f, ok := r.Pop(); ok {
+			sink(f)
+		}
+		return true
+	})
+	p.Start(ctx)
+	return p
 }
 
 // Source returns the address the last packet came from (for symmetric RTP).

@@ -48,13 +48,11 @@ func TestPromptReceivedMatchesFile(t *testing.T) {
 			Play(context.Background(), v, s, audio.Payloads(tc.codec), false)
 			v.Advance(5 * time.Millisecond)
 			var out []int16
-			po := NewPacer(v, FramePeriod, func(_, _ int64) bool {
-				if f, ok := rx.Pop(); ok && !f.Concealed {
+			po := Playout(context.Background(), v, rx, func(f Frame) {
+				if !f.Concealed {
 					out = append(out, tc.codec.Decode(nil, f.Payload)...)
 				}
-				return true
 			})
-			po.Start(context.Background())
 			v.Advance(3 * time.Second)
 			po.Stop()
 			want := make([]int16, 0, len(out))

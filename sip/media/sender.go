@@ -120,6 +120,15 @@ func (s *Sender) WriteFrame(payload []byte, samples uint32) error {
 	return err
 }
 
+// Write sends one G.711 frame (one byte per sample), making the Sender an
+// io.Writer of frames for code that produces encoded audio.
+func (s *Sender) Write(payload []byte) (int, error) {
+	if err := s.WriteFrame(payload, uint32(len(payload))); err != nil {
+		return 0, err
+	}
+	return len(payload), nil
+}
+
 // Skip advances the timestamp by samples without sending, for frames the
 // pacer dropped; the receiver sees them as lost.
 func (s *Sender) Skip(samples uint32) {

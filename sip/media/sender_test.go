@@ -224,7 +224,7 @@ func TestPacketWriterLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.WriteFrame(silentFrames(1, PCMU)[0], FrameSamples); err != nil {
+	if _, err := s.Write(silentFrames(1, PCMU)[0]); err != nil {
 		t.Fatal(err)
 	}
 	_ = b.SetReadDeadline(time.Now().Add(5 * time.Second))
