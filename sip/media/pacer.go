@@ -31,6 +31,9 @@ type Pacer struct {
 	timer   clock.Timer
 	stopped bool
 	done    chan struct{}
+	// unwatch deregisters the context callback so that a long-lived parent
+	// context does not keep one per finished pacer.
+	unwatch func() bool
 }
 
 // NewPacer returns a stopped Pacer calling tick every period.
@@ -41,11 +44,16 @@ func NewPacer(clk clock.Clock, period time.Duration, tick TickFunc) *Pacer {
 // Start schedules slot 0 now. The pacer stops when ctx is done, Stop is
 // called or the TickFunc returns false. Start must be called once.
 func (p *Pacer) Start(ctx context.Context) {
+	unwatch := context.AfterFunc(ctx, p.Stop)
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.unwatch = unwatch
+	if p.stopped { // ctx was already done
+		unwatch()
+		return
+	}
 	p.start = p.clk.Now()
 	p.timer = p.clk.AfterFunc(0, p.fire)
-	p.mu.Unlock()
-	context.AfterFunc(ctx, p.Stop)
 }
 
 // Done is closed when the pacer has stopped.
@@ -65,6 +73,9 @@ func (p *Pacer) stopLocked() {
 	p.stopped = true
 	if p.timer != nil {
 		p.timer.Stop()
+	}
+	if p.unwatch != nil {
+		p.unwatch()
 	}
 	close(p.done)
 }

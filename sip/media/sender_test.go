@@ -258,3 +258,17 @@ func BenchmarkPacing200Sessions(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
+
+func TestPacerWithDoneContextNeverTicks(t *testing.T) {
+	v := clock.NewVirtual(epoch)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ticks := 0
+	p := NewPacer(v, FramePeriod, func(_, _ int64) bool { ticks++; return true })
+	p.Start(ctx)
+	<-p.Done()
+	v.Advance(time.Second)
+	if ticks != 0 || v.Pending() != 0 {
+		t.Fatalf("ticks %d, pending timers %d", ticks, v.Pending())
+	}
+}
