@@ -92,6 +92,21 @@ func NewJitterBuffer(cfg JitterConfig) *JitterBuffer {
 	return &JitterBuffer{cfg: cfg, held: make(map[uint64]*rtp.Packet)}
 }
 
+// PushSkip records that sequence number seq carried no audio (an RFC 4733
+// event sharing the stream's sequence space): Pop passes over it without
+// spending a 20 ms slot, so events do not delay the audio. Such slots are
+// held as nil entries, at most 4×MaxPackets of them.
+func (j *JitterBuffer) PushSkip(seq uint16) {
+	ext := j.seqs.extend(seq)
+	if j.playing && ext < j.next {
+		return
+	}
+	if _, ok := j.held[ext]; ok || len(j.held) >= 4*j.cfg.MaxPackets {
+		return
+	}
+	j.held[ext] = nil
+}
+
 // Push adds a packet; it reports false when the packet was dropped as late
 // or duplicate.
 func (j *JitterBuffer) Push(p *rtp.Packet) bool {
@@ -100,13 +115,13 @@ func (j *JitterBuffer) Push(p *rtp.Packet) bool {
 		j.stats.Late++
 		return false
 	}
-	if _, dup := j.held[ext]; dup {
+	if old, ok := j.held[ext]; ok && old != nil {
 		j.stats.Duplicates++
 		return false
 	}
 	j.held[ext] = p
 	if !j.playing {
-		if len(j.held) >= j.cfg.Depth {
+		if j.audioHeld() >= j.cfg.Depth {
 			j.playing = true
 			j.next = j.lowestHeld()
 			j.lostRun = 0
@@ -122,6 +137,16 @@ func (j *JitterBuffer) Push(p *rtp.Packet) bool {
 		j.next = newNext
 	}
 	return true
+}
+
+func (j *JitterBuffer) audioHeld() int {
+	n := 0
+	for _, p := range j.held {
+		if p != nil {
+			n++
+		}
+	}
+	return n
 }
 
 func (j *JitterBuffer) lowestHeld() uint64 {
@@ -140,6 +165,14 @@ func (j *JitterBuffer) lowestHeld() uint64 {
 func (j *JitterBuffer) Pop() (Frame, bool) {
 	if !j.playing {
 		return Frame{}, false
+	}
+	for {
+		p, ok := j.held[j.next]
+		if !ok || p != nil {
+			break
+		}
+		delete(j.held, j.next)
+		j.next++
 	}
 	slot := j.next
 	j.next++

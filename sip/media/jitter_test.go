@@ -254,3 +254,28 @@ func FuzzRTPReceive(f *testing.F) {
 		_ = rx.Stats()
 	})
 }
+
+func TestJitterBufferSkipsEventSlots(t *testing.T) {
+	jb := NewJitterBuffer(JitterConfig{Depth: 2, FrameBytes: 1})
+	// Audio 0,1, events at 2,3 (RFC 4733 packets in the same stream), audio 4.
+	jb.Push(&rtp.Packet{Header: rtp.Header{SequenceNumber: 0}, Payload: []byte{0}})
+	jb.PushSkip(2)
+	jb.Push(&rtp.Packet{Header: rtp.Header{SequenceNumber: 1}, Payload: []byte{1}})
+	jb.PushSkip(3)
+	jb.PushSkip(3)
+	jb.Push(&rtp.Packet{Header: rtp.Header{SequenceNumber: 4}, Payload: []byte{4}})
+	var got []byte
+	for range 3 {
+		f, ok := jb.Pop()
+		if !ok || f.Concealed {
+			t.Fatalf("pop %+v %v", f, ok)
+		}
+		got = append(got, f.Payload[0])
+	}
+	if string(got) != string([]byte{0, 1, 4}) {
+		t.Fatalf("played %v, want [0 1 4]", got)
+	}
+	if st := jb.Stats(); st.Concealed != 0 || st.Played != 3 {
+		t.Fatalf("stats %+v", st)
+	}
+}

@@ -163,7 +163,9 @@ func (r *Receiver) Receive(p *rtp.Packet, arrival time.Time) {
 	}
 	r.stats.update(p, arrival)
 	isEvent := r.cfg.EventPayloadType != 0 && p.PayloadType == r.cfg.EventPayloadType
-	if !isEvent {
+	if isEvent {
+		r.jb.PushSkip(p.SequenceNumber)
+	} else {
 		r.jb.Push(p)
 	}
 	r.mu.Unlock()
