@@ -17,10 +17,9 @@ import (
 	"github.com/pbxagent/pbxagent/testlab/pmssim"
 )
 
-// fakeTel records when each room was applied to the PBX.
+// fakeTel tells when each room is applied to the PBX.
 type fakeTel struct {
-	mu      sync.Mutex
-	applied map[string][]time.Time
+	mu sync.Mutex
 	// notify, when set, gets every ApplyRoom (the benchmark's clock).
 	notify chan applied
 }
@@ -36,26 +35,10 @@ func (f *fakeTel) ApplyRoom(_ context.Context, r hotel.Room, _ []hotel.Class) er
 	now := time.Now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.applied == nil {
-		f.applied = map[string][]time.Time{}
-	}
-	f.applied[r.Number] = append(f.applied[r.Number], now)
 	if f.notify != nil {
 		f.notify <- applied{room: r.Number, at: now, occ: r.Occupancy}
 	}
 	return nil
-}
-
-// appliedAfter returns the first time room was applied at or after t.
-func (f *fakeTel) appliedAfter(room string, t time.Time) (time.Time, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, a := range f.applied[room] {
-		if !a.Before(t) {
-			return a, true
-		}
-	}
-	return time.Time{}, false
 }
 
 func (f *fakeTel) WakeUpCall(context.Context, hotel.WakeUp, hotel.Room, int, string) error {
