@@ -139,7 +139,6 @@ type DTMFDecoder struct {
 	current  uint32
 	active   bool
 	event    TelephoneEvent
-	done     bool
 	reported map[uint32]bool
 }
 
