@@ -87,15 +87,14 @@ func (f hotelFeatures) Code(ctx context.Context, from calls.Origin, code string)
 	if !ok {
 		return calls.FeatureCode{}, false
 	}
-	name, room := m.CallerName(ctx, hotel.Origin{Endpoint: from.Endpoint, Extension: from.Extension})
+	r, _, room := m.RoomOf(ctx, hotel.Origin{Endpoint: from.Endpoint, Extension: from.Extension})
 	if !room {
 		return calls.FeatureCode{}, false
 	}
 	if ft == hotel.FeatureWakeUp {
 		// The prompt in the guest's language, else the hotel's.
 		lang := m.Settings().Language
-		number, _, _ := strings.Cut(name, " – ")
-		if r, ok := m.Room(ctx, number); ok && r.Guest != nil && r.Guest.Language != "" {
+		if r.Guest != nil && r.Guest.Language != "" {
 			lang = r.Guest.Language
 		}
 		return calls.FeatureCode{Digits: 4, Prompt: []string{defaultHotelSounds.setWakeUp}, Lang: lang}, true
@@ -122,8 +121,7 @@ var errNoHotel = errors.New("not a hotel feature code")
 // hotelRoomCallee is the room reached at extension ext (or, with
 // byEndpoint, owning endpoint ext) as the calls engine rings it: id
 // "room:<number>", the room's caller name, its first extension and its
-// devices. The room is found through the manager's indexes (CallerName
-// by device or extension, whose name starts with the room number), not
+// devices. The room is found through the manager's indexes (RoomOf), not
 // by a scan: this runs for every dialplan call no user takes.
 func hotelRoomCallee(ctx context.Context, m *manager.Manager, ext string, byEndpoint bool) (calls.Callee, bool) {
 	if m == nil || ext == "" {
@@ -133,12 +131,7 @@ func hotelRoomCallee(ctx context.Context, m *manager.Manager, ext string, byEndp
 	if byEndpoint {
 		o = hotel.Origin{Endpoint: ext}
 	}
-	name, ok := m.CallerName(ctx, o)
-	if !ok {
-		return calls.Callee{}, false
-	}
-	number, _, _ := strings.Cut(name, " – ") // "101 – Anna Rossi", or "101"
-	r, ok := m.Room(ctx, number)
+	r, name, ok := m.RoomOf(ctx, o)
 	if !ok {
 		return calls.Callee{}, false
 	}

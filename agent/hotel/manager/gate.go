@@ -68,6 +68,24 @@ func (m *Manager) roomOfLocked(from hotel.Origin) (*hotel.Room, bool) {
 	return nil, false
 }
 
+// RoomOf returns the room of a calling device, else of its extension,
+// and the name its calls show ("101 – Anna Rossi"); false when from is
+// no room's. It reads the manager's indexes: no scan of the rooms.
+func (m *Manager) RoomOf(ctx context.Context, from hotel.Origin) (hotel.Room, string, bool) {
+	m.mu.Lock()
+	r, ok := m.roomOfLocked(from)
+	number, name := "", ""
+	if ok {
+		number, name = r.Number, callerName(r)
+	}
+	m.mu.Unlock()
+	if !ok {
+		return hotel.Room{}, "", false
+	}
+	room, ok := m.Room(ctx, number)
+	return room, name, ok
+}
+
 // callerName is what calls from r show: "101 – Anna Rossi" while
 // occupied, "101" while vacant.
 func callerName(r *hotel.Room) string {

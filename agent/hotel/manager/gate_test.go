@@ -85,6 +85,10 @@ func TestGate(t *testing.T) {
 			if ok != (tc.room != "") || name != tc.caller {
 				t.Errorf("CallerName = %q %v, want %q", name, ok, tc.caller)
 			}
+			room, name, ok := r.m.RoomOf(ctx, tc.from)
+			if ok != (tc.room != "") || room.Number != tc.room || name != tc.caller {
+				t.Errorf("RoomOf = %q %q %v, want %q %q", room.Number, name, ok, tc.room, tc.caller)
+			}
 		})
 	}
 	// After check-out the room is barred again.
