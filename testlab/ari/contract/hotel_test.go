@@ -63,7 +63,7 @@ func TestHotelContract(t *testing.T) {
 					t.Errorf("GLOBAL(%s) on a channel = %q %v", glob, v, err)
 				}
 				_, err := c.Channels().GetVariable(ctx, id, fn)
-				wantErr(t, "read DB() through ARI", err, 500, "Error With Function")
+				wantErr(t, "read DB() through ARI", err, 500, "Unable to read provided function")
 			})
 
 			t.Run("message-waiting light: mailboxes", func(t *testing.T) {

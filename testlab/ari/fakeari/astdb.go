@@ -63,7 +63,7 @@ func (s *Server) dbWriteLocked(arg, value string) bool {
 func (s *Server) dbReadLocked(arg string) response {
 	family, key, found := strings.Cut(arg, "/")
 	if !s.liveDangerously || !found || family == "" {
-		return fail(http.StatusInternalServerError, "Error With Function")
+		return fail(http.StatusInternalServerError, "Unable to read provided function") // reason phrase "Error With Function"
 	}
 	return ok(ari.Variable{Value: s.astdb[family+"/"+key]})
 }
