@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,28 +147,16 @@ func TestHubResume(t *testing.T) {
 			if tt.want != nil {
 				want = tt.want(first)
 			}
-			if !equal(got, want) {
+			if !slices.Equal(got, want) {
 				t.Errorf("got %v, want %v", rel(got, first), rel(want, first))
 			}
 			// Live events follow without a gap.
 			publishN(t, h, 2)
-			if got := drain(t, h, s); !equal(got, []uint64{h.Last() - 1, h.Last()}) {
+			if got := drain(t, h, s); !slices.Equal(got, []uint64{h.Last() - 1, h.Last()}) {
 				t.Errorf("live after resume: %v", rel(got, first))
 			}
 		})
 	}
-}
-
-func equal(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func rel(s []uint64, first uint64) []int64 {

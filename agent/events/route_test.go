@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -59,7 +60,7 @@ func TestHubRoutes(t *testing.T) {
 	add(publishTo(t, h, "calls", Any(Users("u-alice"), NoUser())), sa, sapp, all)
 	add(publishTo(t, h, "hotel", NoUser()), st, all)
 	for name, s := range map[string]*Sub{"alice": sa, "bob": sb, "supervisor": ss, "admin token": st, "app": sapp, "everything": all} {
-		if got := drain(t, h, s); !equal(got, want[s]) {
+		if got := drain(t, h, s); !slices.Equal(got, want[s]) {
 			t.Errorf("%s got %v, want %v", name, got, want[s])
 		}
 	}
@@ -76,7 +77,7 @@ func TestHubRoutes(t *testing.T) {
 	drain(t, h, sa)
 	publishTo(t, h, "calls", Users("u-alice"))
 	seq := publishTo(t, h, "dialer", Anyone())
-	if got := drain(t, h, sa); !equal(got, []uint64{seq}) {
+	if got := drain(t, h, sa); !slices.Equal(got, []uint64{seq}) {
 		t.Errorf("after changing topics alice got %v, want the dialer event %d", got, seq)
 	}
 }
@@ -93,7 +94,7 @@ func TestHubRoutesByPrincipalVersion(t *testing.T) {
 	}
 	s := h.SubscribeAs(alice, []string{"calls"}, true)
 	s1 := publishTo(t, h, "calls", Users("u-bob"))
-	if got := drain(t, h, s); !equal(got, []uint64{s1}) {
+	if got := drain(t, h, s); !slices.Equal(got, []uint64{s1}) {
 		t.Fatalf("before the first Refresh: %v, want everything (%d)", got, s1)
 	}
 	h.Refresh(s, alice, h.PrincipalVersion())
@@ -107,7 +108,7 @@ func TestHubRoutesByPrincipalVersion(t *testing.T) {
 	ver.Add(1)
 	s2 := publishTo(t, h, "calls", UserAndSupervisors("u-bob"))
 	s3 := publishTo(t, h, "presence", Users("u-bob"))
-	if got := drain(t, h, s); !equal(got, []uint64{s2, s3}) {
+	if got := drain(t, h, s); !slices.Equal(got, []uint64{s2, s3}) {
 		t.Fatalf("stale: got %v, want %v", got, []uint64{s2, s3})
 	}
 	// A principal read at the old version leaves her stale.
@@ -115,13 +116,13 @@ func TestHubRoutesByPrincipalVersion(t *testing.T) {
 	promoted.Abilities = []platform.Ability{platform.AbilityManageCallCenter}
 	h.Refresh(s, alice, v)
 	s4 := publishTo(t, h, "calls", Users("u-bob"))
-	if got := drain(t, h, s); !equal(got, []uint64{s4}) {
+	if got := drain(t, h, s); !slices.Equal(got, []uint64{s4}) {
 		t.Fatalf("refreshed at an old version: got %v, want %d", got, s4)
 	}
 	h.Refresh(s, promoted, h.PrincipalVersion())
 	s5 := publishTo(t, h, "calls", UserAndSupervisors("u-bob"))
 	publishTo(t, h, "calls", Users("u-bob"))
-	if got := drain(t, h, s); !equal(got, []uint64{s5}) {
+	if got := drain(t, h, s); !slices.Equal(got, []uint64{s5}) {
 		t.Fatalf("promoted: got %v, want her supervisor's event %d", got, s5)
 	}
 
@@ -130,7 +131,7 @@ func TestHubRoutesByPrincipalVersion(t *testing.T) {
 	s6 := h2.SubscribeAs(alice, []string{"calls"}, true)
 	h2.Refresh(s6, alice, 0)
 	seq := publishTo(t, h2, "calls", Users("u-bob"))
-	if got := drain(t, h2, s6); !equal(got, []uint64{seq}) {
+	if got := drain(t, h2, s6); !slices.Equal(got, []uint64{seq}) {
 		t.Errorf("without a version: got %v, want everything (%d)", got, seq)
 	}
 }

@@ -3,6 +3,7 @@ package media
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -46,7 +47,7 @@ func TestPortRangeAllocateReleaseExhaust(t *testing.T) {
 		}
 		got = append(got, p)
 	}
-	if want := []int{20000, 20002, 20004, 20006}; !equalInts(got, want) {
+	if want := []int{20000, 20002, 20004, 20006}; !slices.Equal(got, want) {
 		t.Fatalf("allocated %v, want %v", got, want)
 	}
 	if _, err := r.Allocate(); !errors.Is(err, ErrPortsExhausted) {
@@ -66,18 +67,6 @@ func TestPortRangeAllocateReleaseExhaust(t *testing.T) {
 	if r.InUse() != 3 {
 		t.Fatalf("in use %d", r.InUse())
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestPortRangeListenLoopback(t *testing.T) {
