@@ -49,39 +49,16 @@ func TestCallGroupLiveInNode(t *testing.T) {
 	var mu sync.Mutex
 	var loads int
 	var queries []string
-	socket := make(chan *websocket.Conn, 1)
-	closed := make(chan websocket.StatusCode, 1)
-	var conn *websocket.Conn
-	send := func(frames ...string) {
-		for _, f := range frames {
-			if err := conn.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
-				t.Errorf("write: %v", err)
-			}
-		}
-		if err := conn.Ping(ctx); err != nil {
-			t.Errorf("ping: %v", err)
-		}
-	}
+	ws := newLiveSocket(ctx, t, "callgroups")
+	send := ws.send
 	group := map[string]any{"id": "sales", "name": "Sales", "strategy": "leastrecent"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/v1/events":
-			c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"pbxagent.events"}})
-			if err != nil {
-				return
-			}
-			defer c.CloseNow()
 			mu.Lock()
 			queries = append(queries, "events?"+r.URL.RawQuery)
 			mu.Unlock()
-			_ = c.Write(ctx, websocket.MessageText, []byte(`{"op":"welcome","seq":100,"topics":["callgroups"],"window":{"events":10000,"seconds":300}}`))
-			socket <- c
-			for {
-				if _, _, err := c.Read(ctx); err != nil {
-					closed <- websocket.CloseStatus(err)
-					return
-				}
-			}
+			ws.serve(w, r)
 		case "/api/v1/callgroups/sales":
 			mu.Lock()
 			loads++
@@ -90,7 +67,7 @@ func TestCallGroupLiveInNode(t *testing.T) {
 			mu.Unlock()
 			var view map[string]any
 			if n == 1 {
-				conn = <-socket
+				ws.accept()
 				// c2 joins while the list is made (the list does not hold it).
 				send(cgFrame(101, "callgroup_call_waiting", cgWaiting("c2", "sales", 2, "2026-12-07T12:00:05Z")))
 				view = map[string]any{"group": group, "server_time": "2026-12-07T12:00:10Z",
@@ -178,12 +155,7 @@ console.log(JSON.stringify(out));
 	if err := json.Unmarshal(stdout, &out); err != nil {
 		t.Fatalf("%v: %s", err, stdout)
 	}
-	var code websocket.StatusCode
-	select {
-	case code = <-closed:
-	case <-ctx.Done():
-		t.Fatal("the socket did not close")
-	}
+	code := ws.closeCode()
 	mu.Lock()
 	defer mu.Unlock()
 	log := strings.Join(out.Log, "\n")

@@ -63,19 +63,8 @@ func TestHotelLiveInNode(t *testing.T) {
 	var mu sync.Mutex
 	var loads int
 	var requests []string
-	socket := make(chan *websocket.Conn, 1)
-	closed := make(chan websocket.StatusCode, 1)
-	var conn *websocket.Conn
-	send := func(frames ...string) {
-		for _, f := range frames {
-			if err := conn.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
-				t.Errorf("write: %v", err)
-			}
-		}
-		if err := conn.Ping(ctx); err != nil {
-			t.Errorf("ping: %v", err)
-		}
-	}
+	ws := newLiveSocket(ctx, t, "hotel")
+	send := ws.send
 	reply := func(w http.ResponseWriter, v any) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(v)
@@ -98,26 +87,14 @@ func TestHotelLiveInNode(t *testing.T) {
 		mu.Unlock()
 		switch r.URL.Path {
 		case "/api/v1/events":
-			c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"pbxagent.events"}})
-			if err != nil {
-				return
-			}
-			defer c.CloseNow()
-			_ = c.Write(ctx, websocket.MessageText, []byte(`{"op":"welcome","seq":100,"topics":["hotel"],"window":{"events":10000,"seconds":300}}`))
-			socket <- c
-			for {
-				if _, _, err := c.Read(ctx); err != nil {
-					closed <- websocket.CloseStatus(err)
-					return
-				}
-			}
+			ws.serve(w, r)
 		case "/api/v1/hotel/rooms":
 			mu.Lock()
 			loads++
 			n := loads
 			mu.Unlock()
 			if n == 1 {
-				conn = <-socket
+				ws.accept()
 				// 101 is checked in while the list is made (the list does not hold it).
 				ev := htRoom("101", "occupied", "clean", "Anna Rossi")
 				ev["change"], ev["source"] = "checkin", "pms"
@@ -205,12 +182,7 @@ console.log(JSON.stringify(out));
 	if err := json.Unmarshal(stdout, &out); err != nil {
 		t.Fatalf("%v: %s", err, stdout)
 	}
-	var code websocket.StatusCode
-	select {
-	case code = <-closed:
-	case <-ctx.Done():
-		t.Fatal("the socket did not close")
-	}
+	code := ws.closeCode()
 	mu.Lock()
 	defer mu.Unlock()
 	log := strings.Join(out.Log, "\n")

@@ -36,41 +36,18 @@ func TestPresenceLiveInNode(t *testing.T) {
 	var mu sync.Mutex
 	var loads int
 	var queries []string
-	socket := make(chan *websocket.Conn, 1)
-	closed := make(chan websocket.StatusCode, 1)
-	var conn *websocket.Conn
-	send := func(frames ...string) {
-		for _, f := range frames {
-			if err := conn.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
-				t.Errorf("write: %v", err)
-			}
-		}
-		if err := conn.Ping(ctx); err != nil {
-			t.Errorf("ping: %v", err)
-		}
-	}
+	ws := newLiveSocket(ctx, t, "presence")
+	send := ws.send
 	item := func(user, state string) map[string]any {
 		return map[string]any{"user_id": user, "state": state, "online": false, "registered": false, "devices": []any{}, "call": "idle", "updated_at": "2026-12-07T08:00:00Z"}
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/v1/events":
-			c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"pbxagent.events"}})
-			if err != nil {
-				return
-			}
-			defer c.CloseNow()
 			mu.Lock()
 			queries = append(queries, "events?"+r.URL.RawQuery)
 			mu.Unlock()
-			_ = c.Write(ctx, websocket.MessageText, []byte(`{"op":"welcome","seq":100,"topics":["presence"],"window":{"events":10000,"seconds":300}}`))
-			socket <- c
-			for {
-				if _, _, err := c.Read(ctx); err != nil {
-					closed <- websocket.CloseStatus(err)
-					return
-				}
-			}
+			ws.serve(w, r)
 		case "/api/v1/presence":
 			mu.Lock()
 			loads++
@@ -79,7 +56,7 @@ func TestPresenceLiveInNode(t *testing.T) {
 			mu.Unlock()
 			var items []map[string]any
 			if n == 1 {
-				conn = <-socket
+				ws.accept()
 				send(presenceFrame(101, "b", "away", "lunch")) // newer than the list below
 				items = []map[string]any{item("a", "available"), item("b", "available")}
 			} else {
@@ -125,12 +102,7 @@ console.log(JSON.stringify(out));
 	if err := json.Unmarshal(stdout, &out); err != nil {
 		t.Fatalf("%v: %s", err, stdout)
 	}
-	var code websocket.StatusCode
-	select {
-	case code = <-closed:
-	case <-ctx.Done():
-		t.Fatal("the socket did not close")
-	}
+	code := ws.closeCode()
 	mu.Lock()
 	defer mu.Unlock()
 	log := strings.Join(out.Log, "\n")
