@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbxagent/pbxagent/testlab/eventrec"
 	"github.com/pbxagent/pbxagent/testlab/memkv"
 
-	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
@@ -185,32 +185,6 @@ func (j *journal) find(tb testing.TB, v Verb) Entry {
 	return Entry{}
 }
 
-// hub records the events.
-type hub struct {
-	mu  sync.Mutex
-	evs []events.Event
-}
-
-func (h *hub) Publish(_ context.Context, ev events.Event) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.evs = append(h.evs, ev)
-	return nil
-}
-
-// of returns the events of type typ.
-func (h *hub) of(typ string) []events.Event {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []events.Event
-	for _, ev := range h.evs {
-		if ev.Type == typ {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
 var t0 = time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 
 // rig is an ACD with fakes around it.
@@ -221,13 +195,13 @@ type rig struct {
 	pres *pres
 	tel  *tel
 	jr   *journal
-	hub  *hub
+	hub  *eventrec.Recorder
 	clk  *clock.Virtual
 	acd  *ACD
 }
 
 func newRig(t *testing.T) *rig {
-	r := &rig{t: t, kv: newKV(), dir: newDir(12), pres: newPres(), tel: &tel{}, jr: &journal{}, hub: &hub{}, clk: clock.NewVirtual(t0)}
+	r := &rig{t: t, kv: newKV(), dir: newDir(12), pres: newPres(), tel: &tel{}, jr: &journal{}, hub: &eventrec.Recorder{}, clk: clock.NewVirtual(t0)}
 	r.acd = r.build()
 	return r
 }

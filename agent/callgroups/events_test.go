@@ -17,7 +17,7 @@ func TestEventsAndAudience(t *testing.T) {
 	r := newRig(t)
 	r.group("sales", Linear, []string{"u1", "u2"}, nil)
 	r.group("support", Linear, []string{"u3"}, nil)
-	r.hub.evs = nil
+	r.hub.Events = nil
 	r.enter("c1", "sales")
 	r.clk.Advance(3 * time.Second)
 	off := r.answer("c1", "u1")
@@ -25,7 +25,7 @@ func TestEventsAndAudience(t *testing.T) {
 	r.acd.CallEnded(ctx, off, PartyCaller)
 
 	var types []string
-	for _, ev := range r.hub.evs {
+	for _, ev := range r.hub.Events {
 		if ev.Topic != Topic {
 			t.Fatalf("topic %q", ev.Topic)
 		}
@@ -35,21 +35,21 @@ func TestEventsAndAudience(t *testing.T) {
 	if !slices.Equal(types, want) {
 		t.Fatalf("events %v, want %v", types, want)
 	}
-	w := r.hub.evs[1].Data.(WaitingCall)
+	w := r.hub.Events[1].Data.(WaitingCall)
 	if w.ID != "c1" || w.Position != 1 || !slices.Equal(w.Ringing, []string{"u1"}) {
 		t.Fatalf("waiting %+v", w)
 	}
-	if m := r.hub.evs[2].Data.(MemberEvent); m.UserID != "u1" || m.State != StateRinging || m.GroupID != "sales" {
+	if m := r.hub.Events[2].Data.(MemberEvent); m.UserID != "u1" || m.State != StateRinging || m.GroupID != "sales" {
 		t.Fatalf("member_state %+v", m)
 	}
-	if a := r.hub.evs[3].Data.(ActiveCall); a.UserID != "u1" || a.CallID != "call-"+off || !a.AnsweredAt.Equal(t0.Add(3*time.Second)) {
+	if a := r.hub.Events[3].Data.(ActiveCall); a.UserID != "u1" || a.CallID != "call-"+off || !a.AnsweredAt.Equal(t0.Add(3*time.Second)) {
 		t.Fatalf("answered %+v", a)
 	}
-	if m := r.hub.evs[6].Data.(MemberEvent); m.State != StateAvailable || m.CallsTaken != 1 {
+	if m := r.hub.Events[6].Data.(MemberEvent); m.State != StateAvailable || m.CallsTaken != 1 {
 		t.Fatalf("member_state after the call %+v", m)
 	}
 
-	aud := r.hub.evs[0].Audience
+	aud := r.hub.Events[0].Audience
 	tests := []struct {
 		name string
 		p    platform.Principal
@@ -76,12 +76,12 @@ func TestPauseEvents(t *testing.T) {
 	r := newRig(t)
 	r.group("sales", Linear, []string{"u1"}, nil)
 	r.group("support", Linear, []string{"u1", "u2"}, nil)
-	r.hub.evs = nil
+	r.hub.Events = nil
 	vs, err := r.acd.Pause(ctx, "", "u1", true, "lunch")
 	if err != nil || len(vs) != 2 {
 		t.Fatalf("pause everywhere: %v %+v", err, vs)
 	}
-	evs := r.hub.of(EventMemberState)
+	evs := r.hub.Of(EventMemberState)
 	if len(evs) != 2 || evs[0].Data.(MemberEvent).PauseReason != "lunch" || evs[1].Data.(MemberEvent).State != StatePaused {
 		t.Fatalf("member_state %+v", evs)
 	}
@@ -105,10 +105,10 @@ func TestMemberStateOnPresence(t *testing.T) {
 	r := newRig(t)
 	r.group("sales", Linear, []string{"u1", "u2"}, nil)
 	r.group("support", Linear, []string{"u1"}, nil)
-	r.hub.evs = nil
+	r.hub.Events = nil
 	r.pres.set("u1", func(p *MemberPresence) { p.OnCall = true })
 	r.acd.PresenceChanged(ctx, "u1")
-	evs := r.hub.of(EventMemberState)
+	evs := r.hub.Of(EventMemberState)
 	if len(evs) != 2 {
 		t.Fatalf("%d member_state, want one per group", len(evs))
 	}
@@ -120,12 +120,12 @@ func TestMemberStateOnPresence(t *testing.T) {
 	}
 	r.clk.Advance(time.Minute)
 	r.acd.PresenceChanged(ctx, "u1") // nothing changed
-	if n := len(r.hub.of(EventMemberState)); n != 2 {
+	if n := len(r.hub.Of(EventMemberState)); n != 2 {
 		t.Fatalf("%d member_state after a change that changed nothing", n)
 	}
 	r.pres.set("u1", func(p *MemberPresence) { p.OnCall, p.Away = false, true })
 	r.acd.PresenceChanged(ctx, "u1")
-	evs = r.hub.of(EventMemberState)
+	evs = r.hub.Of(EventMemberState)
 	if m := evs[len(evs)-1].Data.(MemberEvent); m.State != StateAway || !m.StateSince.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("member_state %+v", m)
 	}
@@ -144,10 +144,10 @@ func TestPositionEvents(t *testing.T) {
 	for _, c := range []string{"c1", "c2", "c3"} {
 		r.enter(c, "sales")
 	}
-	r.hub.evs = nil
+	r.hub.Events = nil
 	r.acd.CallerGone(ctx, "c1")
 	var got []string
-	for _, ev := range r.hub.of(EventCallWaiting) {
+	for _, ev := range r.hub.Of(EventCallWaiting) {
 		w := ev.Data.(WaitingCall)
 		got = append(got, fmt.Sprintf("%s@%d", w.ID, w.Position))
 	}

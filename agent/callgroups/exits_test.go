@@ -63,7 +63,7 @@ func TestExits(t *testing.T) {
 			if e.Caller != tt.caller || e.Wait != tt.wait || e.GroupID != "sales" {
 				t.Fatalf("%s %+v", tt.verb, e)
 			}
-			evs := r.hub.of(EventCallLeft)
+			evs := r.hub.Of(EventCallLeft)
 			if len(evs) != 1 || evs[0].Data.(LeftCall).Exit != tt.exit || evs[0].Data.(LeftCall).ID != tt.caller {
 				t.Fatalf("callgroup_call_left events %+v", evs)
 			}
@@ -117,13 +117,13 @@ func TestAbandon(t *testing.T) {
 		!slices.Contains(calls, "offer c3 u1") {
 		t.Fatalf("calls %v: want the offer canceled and c3 offered", calls)
 	}
-	if evs := r.hub.of(EventCallAbandoned); len(evs) != 2 {
+	if evs := r.hub.Of(EventCallAbandoned); len(evs) != 2 {
 		t.Fatalf("%d abandoned events, want 2", len(evs))
 	}
 	// An answered caller hanging up is no abandon.
 	r.acd.OfferAnswered(ctx, r.tel.lastOffer(t, "c3", "u1"), "x")
 	r.acd.CallerGone(ctx, "c3")
-	if n := len(r.hub.of(EventCallAbandoned)); n != 2 {
+	if n := len(r.hub.Of(EventCallAbandoned)); n != 2 {
 		t.Fatalf("an answered caller's hang-up counted abandoned")
 	}
 }

@@ -77,7 +77,7 @@ func TestCallEnded(t *testing.T) {
 	if b, ok := r.m.BillByID(ctx, closed.ID); !ok || !b.Lines[3].Posted || b.ClosedAt == nil {
 		t.Fatalf("closed bill after PA: %+v", b)
 	}
-	if n := len(r.hub.of(hotel.EventCharge)); n != 4 {
+	if n := len(r.hub.Of(hotel.EventCharge)); n != 4 {
 		t.Errorf("%d call_charged events, want 4", n)
 	}
 }

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/hotel"
 	"github.com/pbxagent/pbxagent/internal/clock"
+	"github.com/pbxagent/pbxagent/testlab/eventrec"
 	"github.com/pbxagent/pbxagent/testlab/memkv"
 )
 
@@ -43,35 +43,10 @@ func (k *batchKV) WriteBatch(ctx context.Context, puts map[string][]byte, dels [
 	return nil
 }
 
-// hub records events.
-type hub struct {
-	mu  sync.Mutex
-	evs []events.Event
-}
-
-func (h *hub) Publish(_ context.Context, ev events.Event) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.evs = append(h.evs, ev)
-	return nil
-}
-
-func (h *hub) of(typ string) []events.Event {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []events.Event
-	for _, ev := range h.evs {
-		if ev.Type == typ {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
 // changes lists the room_updated events' changes of room n.
-func (h *hub) changes(n string) []hotel.Change {
+func changes(h *eventrec.Recorder, n string) []hotel.Change {
 	var out []hotel.Change
-	for _, ev := range h.of(hotel.EventRoomUpdated) {
+	for _, ev := range h.Of(hotel.EventRoomUpdated) {
 		if re := ev.Data.(hotel.RoomEvent); re.Number == n {
 			out = append(out, re.Change)
 		}
@@ -268,7 +243,7 @@ type rig struct {
 	t     *testing.T
 	kv    *batchKV
 	clk   *clock.Virtual
-	hub   *hub
+	hub   *eventrec.Recorder
 	tel   *tel
 	pms   *pms
 	sched *sched
@@ -300,7 +275,7 @@ func newRig(t *testing.T) *rig {
 // (a restart).
 func (r *rig) build() {
 	r.t.Helper()
-	r.hub, r.tel, r.pms, r.sched, r.dir = &hub{}, &tel{}, &pms{}, newSched(), &dirRec{names: map[string]string{}}
+	r.hub, r.tel, r.pms, r.sched, r.dir = &eventrec.Recorder{}, &tel{}, &pms{}, newSched(), &dirRec{names: map[string]string{}}
 	r.m = New(r.kv, r.st, WithClock(r.clk), WithHub(r.hub), WithTelephony(r.tel), WithPMS(r.pms),
 		WithScheduler(r.sched), WithDirectory(r.dir), WithRater(flatRater{}))
 	if err := r.m.Load(context.Background()); err != nil {

@@ -132,7 +132,7 @@ func TestFeatureCodes(t *testing.T) {
 			}
 		})
 	}
-	if last := r.hub.of(hotel.EventRoomUpdated); last[len(last)-1].Data.(hotel.RoomEvent).Source != hotel.SourcePhone {
+	if last := r.hub.Of(hotel.EventRoomUpdated); last[len(last)-1].Data.(hotel.RoomEvent).Source != hotel.SourcePhone {
 		t.Error("a feature code's change is not from the phone")
 	}
 	loc := rome(t)

@@ -82,7 +82,7 @@ func TestDeleteRoomAndGroup(t *testing.T) {
 	if err := r.m.DeleteGroup(ctx, "east"); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.hub.of(hotel.EventRoomDeleted)) != 1 {
+	if len(r.hub.Of(hotel.EventRoomDeleted)) != 1 {
 		t.Fatal("no room_deleted event")
 	}
 	// The room's extension and device are free again.

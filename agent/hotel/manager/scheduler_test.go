@@ -68,8 +68,8 @@ func TestWakeUpThroughScheduler(t *testing.T) {
 			if len(got) != 1 || got[0].Status != tc.final || got[0].Attempts != tc.calls {
 				t.Fatalf("wake-up %+v, want %s after %d attempts", got, tc.final, tc.calls)
 			}
-			if len(r.tel.alerts) != tc.alerts || len(r.hub.of(hotel.EventWakeUpUnanswered)) != tc.alerts {
-				t.Errorf("reception alerts %v, events %d; want %d", r.tel.alerts, len(r.hub.of(hotel.EventWakeUpUnanswered)), tc.alerts)
+			if len(r.tel.alerts) != tc.alerts || len(r.hub.Of(hotel.EventWakeUpUnanswered)) != tc.alerts {
+				t.Errorf("reception alerts %v, events %d; want %d", r.tel.alerts, len(r.hub.Of(hotel.EventWakeUpUnanswered)), tc.alerts)
 			}
 			if len(r.pms.answers) != 1 || r.pms.answers[0].Status != tc.final {
 				t.Errorf("PMS answers %+v, want one %s", r.pms.answers, tc.final)

@@ -78,11 +78,11 @@ func TestCheckInAndOut(t *testing.T) {
 	if len(ws) != 1 || ws[0].Status != hotel.WakeCanceled {
 		t.Errorf("wake-ups after check-out: %+v", ws)
 	}
-	if got := r.hub.changes("101"); !slices.Equal(got, []hotel.Change{hotel.ChangeConfig, hotel.ChangeCheckIn, hotel.ChangeGuest,
+	if got := changes(r.hub, "101"); !slices.Equal(got, []hotel.Change{hotel.ChangeConfig, hotel.ChangeCheckIn, hotel.ChangeGuest,
 		hotel.ChangeDND, hotel.ChangeMessageLight, hotel.ChangeCheckOut}) {
 		t.Errorf("changes published: %v", got)
 	}
-	if len(r.hub.of(hotel.EventBillClosed)) != 1 {
+	if len(r.hub.Of(hotel.EventBillClosed)) != 1 {
 		t.Error("no bill_closed event")
 	}
 	if _, ok := r.m.Bill(ctx, "101"); ok {
@@ -151,8 +151,8 @@ func TestMoveCarriesGuestBillAndWakeUps(t *testing.T) {
 	if r.dir.get("101") != "" || r.dir.get("102") != "Anna Rossi" {
 		t.Errorf("directory: 101 %q, 102 %q", r.dir.get("101"), r.dir.get("102"))
 	}
-	if !slices.Contains(r.hub.changes("101"), hotel.ChangeMoveOut) || !slices.Contains(r.hub.changes("102"), hotel.ChangeMoveIn) {
-		t.Errorf("move events: %v / %v", r.hub.changes("101"), r.hub.changes("102"))
+	if !slices.Contains(changes(r.hub, "101"), hotel.ChangeMoveOut) || !slices.Contains(changes(r.hub, "102"), hotel.ChangeMoveIn) {
+		t.Errorf("move events: %v / %v", changes(r.hub, "101"), changes(r.hub, "102"))
 	}
 	// A call from the new room lands on the same bill.
 	r.m.CallEnded(ctx, answered("c2", "102", "0698765", 30))
@@ -259,7 +259,7 @@ func TestSetStatusAndPMSEcho(t *testing.T) {
 		{name: "nothing asked", ch: hotel.StatusChange{}, src: hotel.SourceAPI, wantField: "housekeeping"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			evs, st, ap := len(r.hub.of(hotel.EventRoomUpdated)), r.pms.statuses(), len(r.tel.applied)
+			evs, st, ap := len(r.hub.Of(hotel.EventRoomUpdated)), r.pms.statuses(), len(r.tel.applied)
 			_, err := r.m.SetStatus(ctx, "101", tc.ch, hotel.Actor{Source: tc.src})
 			if tc.wantField != "" {
 				wantField(t, err, http.StatusBadRequest, tc.wantField)
@@ -268,7 +268,7 @@ func TestSetStatusAndPMSEcho(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := len(r.hub.of(hotel.EventRoomUpdated)) - evs; got != tc.changes {
+			if got := len(r.hub.Of(hotel.EventRoomUpdated)) - evs; got != tc.changes {
 				t.Errorf("%d room_updated, want %d", got, tc.changes)
 			}
 			if got := r.pms.statuses() - st; got != map[bool]int{true: 1}[tc.toPMS] {
@@ -292,7 +292,7 @@ func TestSetStatusAndPMSEcho(t *testing.T) {
 func TestEventsAudience(t *testing.T) {
 	r := newRig(t)
 	r.room("101")
-	evs := r.hub.of(hotel.EventRoomUpdated)
+	evs := r.hub.Of(hotel.EventRoomUpdated)
 	if len(evs) != 1 || evs[0].Topic != hotel.Topic {
 		t.Fatalf("events %+v", evs)
 	}

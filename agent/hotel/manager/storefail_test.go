@@ -47,7 +47,7 @@ func TestStoreFailureChangesNothing(t *testing.T) {
 				b, _ := json.Marshal([]any{r.m.Rooms(ctx), r.m.WakeUps(ctx, ""), r.m.Groups(ctx), r.m.Rates(ctx), r.m.Bills(ctx, "", 0)})
 				return string(b) + r.kvDump()
 			}
-			before, evs, applied, scheduled, canceled, names := snap(), len(r.hub.evs), len(r.tel.applied), len(r.sched.live()), len(r.sched.canceled), len(r.dir.names)
+			before, evs, applied, scheduled, canceled, names := snap(), len(r.hub.Events), len(r.tel.applied), len(r.sched.live()), len(r.sched.canceled), len(r.dir.names)
 			r.kv.fail = true
 			if err := tc.op(r.m); !errors.Is(err, errDisk) {
 				t.Fatalf("err = %v, want the store's", err)
@@ -55,7 +55,7 @@ func TestStoreFailureChangesNothing(t *testing.T) {
 			if after := snap(); after != before {
 				t.Fatalf("the hotel changed:\n%s\n%s", before, after)
 			}
-			if len(r.hub.evs) != evs || len(r.tel.applied) != applied || len(r.sched.live()) != scheduled ||
+			if len(r.hub.Events) != evs || len(r.tel.applied) != applied || len(r.sched.live()) != scheduled ||
 				len(r.sched.canceled) != canceled || len(r.dir.names) != names || r.pms.statuses() != 0 {
 				t.Fatal("a refused change was told to someone")
 			}

@@ -83,7 +83,7 @@ func TestWakeUpChanged(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r.tel.alerts, r.pms.answers = nil, nil
-			unans := len(r.hub.of(hotel.EventWakeUpUnanswered))
+			unans := len(r.hub.Of(hotel.EventWakeUpUnanswered))
 			w := r.wakeUp("101", r.clk.Now().Add(time.Hour), "")
 			r.clk.Advance(time.Hour)
 			calling := w
@@ -113,7 +113,7 @@ func TestWakeUpChanged(t *testing.T) {
 			if len(r.pms.answers) != tc.answers {
 				t.Errorf("%d answers to the PMS, want %d", len(r.pms.answers), tc.answers)
 			}
-			if n := len(r.hub.of(hotel.EventWakeUpUnanswered)) - unans; n != tc.unans {
+			if n := len(r.hub.Of(hotel.EventWakeUpUnanswered)) - unans; n != tc.unans {
 				t.Errorf("%d wakeup_unanswered, want %d", n, tc.unans)
 			}
 		})
@@ -222,7 +222,7 @@ func TestApplyAllAndLink(t *testing.T) {
 		t.Fatalf("ApplyAll applied %d rooms, want 2", got)
 	}
 	r.m.LinkChanged(ctx, hotel.LinkState{Connected: true, Peer: "127.0.0.1:5010"})
-	if evs := r.hub.of(hotel.EventLink); len(evs) != 1 || !evs[0].Data.(hotel.LinkState).Connected {
+	if evs := r.hub.Of(hotel.EventLink); len(evs) != 1 || !evs[0].Data.(hotel.LinkState).Connected {
 		t.Fatalf("pms_link events %+v", evs)
 	}
 }
