@@ -40,7 +40,9 @@ func nodeClient(t *testing.T, d *Daemon, script string, args ...string) []byte {
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Generous: CI runs this beside other packages on two cores. A script
+	// that hangs says where through what it printed on stderr.
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	flags := []string{}
 	if out, _ := exec.CommandContext(ctx, node, "-e", "process.stdout.write(typeof WebSocket)").Output(); string(out) != "function" {
@@ -199,17 +201,26 @@ live.on('change', () => {
   for (const c of live.calls) push(c.id, c.state + (c.activeTransfer ? '+' + c.activeTransfer.state : ''));
   for (const id of statesOf.keys()) if (!live.get(id)) push(id, 'gone');
 });
+const step = (s) => console.error('step: ' + s);
+step('place');
 const call = await api.calls.place('200');
+step('placed ' + call.id);
 await until(() => live.get(call.id) && live.get(call.id).state === 'up');
+step('up');
 await api.calls.hold(call.id);
 await until(() => live.get(call.id).state === 'held');
+step('held');
 await api.calls.resume(call.id);
 await until(() => live.get(call.id).state === 'up');
+step('resumed');
 const tr = await api.calls.transfer(call.id, '400', 'attended');
+step('transfer ' + tr.id);
 await until(() => { const c = live.get(call.id); return c && c.activeTransfer && c.activeTransfer.state === 'answered'; });
 out.transfer = live.get(call.id).activeTransfer.id === tr.id;
+step('transfer answered');
 await api.calls.completeTransfer(tr.id);
 await until(() => !live.get(call.id));
+step('call gone');
 out.left = live.calls.length;
 out.states = statesOf.get(call.id) || [];
 out.types = seen.filter((e) => e.id === call.id).map((e) => e.type);
