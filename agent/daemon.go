@@ -39,6 +39,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/tlsconf"
 	"github.com/pbxagent/pbxagent/agent/users"
 	"github.com/pbxagent/pbxagent/ari"
+	"github.com/pbxagent/pbxagent/sip/ua"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 	"github.com/pbxagent/pbxagent/phonebook/number"
@@ -60,6 +61,10 @@ type Daemon struct {
 	cid    *callerID
 	ari    *ari.Conn
 	dialer *dialer.Dialer
+	// sipUA is pbxagent's own SIP user agent (feature_sipua.go), nil when
+	// sip_ua.addr is empty: the dialer's "sip" campaigns and click-to-call
+	// on SIP run over it.
+	sipUA *ua.Agent
 	events *events.Hub
 	// sockets is the events WebSocket: who has a client connected.
 	sockets *events.Handler

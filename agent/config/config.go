@@ -86,6 +86,8 @@ type Config struct {
 	CallGroups CallGroups `yaml:"callgroups"`
 	// Hotel is the hotel manager (agent/hotel, docs/hotel.md).
 	Hotel Hotel `yaml:"hotel"`
+	// SIPUA is pbxagent's own SIP user agent (sip/ua, docs/sip-ua.md).
+	SIPUA SIPUA `yaml:"sip_ua"`
 }
 
 // CallGroups configures the call groups: their day, their statistics and
