@@ -3,12 +3,27 @@ package ua
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // Agent is one SIP user agent: a sipgo UA, client and server on the
 // configured transports, with its dialogs and their media.
-type Agent struct{}
+type Agent struct {
+	// Shared by the files of this package (register.go, registrar.go,
+	// options.go use them); set by New.
+	cfg     Config
+	ua      *sipgo.UserAgent
+	client  *sipgo.Client
+	contact sip.ContactHeader
+	clk     clock.Clock
+	log     *slog.Logger
+}
 
 // New checks cfg and returns an Agent; Run starts it.
 func New(cfg Config) (*Agent, error) { return nil, errors.New("ua: New not written yet") }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/emiago/sipgo/sip"
 )
 
 // Registration is a registration of this Agent to a registrar (a
@@ -53,6 +55,15 @@ type RegistrarConfig struct {
 	// Too Brief below the minimum); 0 means 60 s and 3600 s.
 	MinExpires, MaxExpires time.Duration
 }
+
+// serve answers a REGISTER (the Agent's server routes REGISTER here when
+// Config.Registrar is set, else answers 405).
+func (r *Registrar) serve(req *sip.Request, tx sip.ServerTransaction) {}
+
+// answerOptions answers an OPTIONS request with 200 and the Allow,
+// Accept and Supported headers of this Agent (the Agent's server routes
+// OPTIONS here).
+func (a *Agent) answerOptions(req *sip.Request, tx sip.ServerTransaction) {}
 
 // NewRegistrar returns a Registrar; put it in Config.Registrar.
 func NewRegistrar(cfg RegistrarConfig) *Registrar { return &Registrar{} }
