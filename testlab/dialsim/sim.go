@@ -205,7 +205,13 @@ func previewAgents(clk clock.Clock, d *dialer.Dialer, cfg Config) {
 // setup creates the campaign, loads leads and DNC, logs agents in and
 // starts the campaign.
 func setup(d *dialer.Dialer, cfg Config, pop population) error {
-	if _, err := d.CreateCampaign(campaignConfig(cfg)); err != nil {
+	return setupWith(d, campaignConfig(cfg), cfg, pop, func(i int) string { return "PJSIP/agent" + strconv.Itoa(i) })
+}
+
+// setupWith is setup with the campaign's configuration and the agents'
+// endpoints chosen by the caller (the SIP path dials SIP URIs).
+func setupWith(d *dialer.Dialer, cc dialer.CampaignConfig, cfg Config, pop population, endpoint func(i int) string) error {
+	if _, err := d.CreateCampaign(cc); err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
 	d.AddDNC(pop.dncList)
@@ -213,7 +219,7 @@ func setup(d *dialer.Dialer, cfg Config, pop population) error {
 		return fmt.Errorf("sim: %w", err)
 	}
 	for i := 0; i < cfg.Agents; i++ {
-		if err := d.Login(agentName(i), "sim", "PJSIP/agent"+strconv.Itoa(i)); err != nil {
+		if err := d.Login(agentName(i), "sim", endpoint(i)); err != nil {
 			return fmt.Errorf("sim: %w", err)
 		}
 	}
