@@ -93,6 +93,17 @@ type Result struct {
 	// Lost counts calls the dialer found gone after a reconnect (answers
 	// into the app while it was unregistered end here: Asterisk drops them).
 	Lost int `json:"lost_in_outage,omitempty"`
+	// SIP runs: INVITEs the simulated customers received (equal to the
+	// calls the dialer placed), INVITEs nobody expected, legs the clock
+	// had to be let past the expected end of (a timer's work inside the
+	// user agent or siptel started late in real time), and what the user
+	// agents still held after the drain (dialogs, RTP port pairs; both
+	// counted in Leaked too).
+	TrunkInvites      int `json:"trunk_invites,omitempty"`
+	UnexpectedInvites int `json:"unexpected_invites,omitempty"`
+	LateDeadlines     int `json:"late_deadlines,omitempty"`
+	SIPDialogsLeft    int `json:"sip_dialogs_left,omitempty"`
+	RTPPortsLeft      int `json:"rtp_ports_left,omitempty"`
 }
 
 var start = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)

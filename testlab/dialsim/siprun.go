@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/dialer"
+	"github.com/pbxagent/pbxagent/agent/dialer/siptel"
 	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/sip/media"
 	"github.com/pbxagent/pbxagent/sip/ua"
@@ -154,13 +155,14 @@ func RunSIP(cfg Config) (res Result, err error) {
 	}
 	sides = append(sides, phones)
 
-	tel, runTel := newSIPTelephony(dial.agent, sounds)
+	tel := siptel.New(siptel.FromAgent(dial.agent), siptel.Config{SoundsDir: sounds, Logger: discard()})
 	probe := &sipProbe{inner: tel, tr: tr, msgLen: infoLength + media.FramePeriod}
 	chk := NewChecker(probe, clk, pop.zones, pop.dnc, end)
-	d := dialer.New(chk, dialer.WithClock(clk), dialer.WithCallIDPrefix("sim-"), dialer.WithLogger(discard()))
+	d := dialer.New(chk, dialer.WithClock(clk), dialer.WithCallIDPrefix("sim-"), dialer.WithLogger(discard()),
+		dialer.WithBackends(dialer.BackendSIP))
 	telCtx, telStop := context.WithCancel(ctx)
 	runDone := make(chan error, 1)
-	go func() { runDone <- runTel(telCtx, probe.sink(chk.Sink(d.HandleEvent))) }()
+	go func() { runDone <- tel.Run(telCtx, probe.sink(chk.Sink(d.HandleEvent))) }()
 	defer func() {
 		telStop()
 		if e := <-runDone; e != nil && !errors.Is(e, context.Canceled) && err == nil {
@@ -172,7 +174,7 @@ func RunSIP(cfg Config) (res Result, err error) {
 
 	cc := campaignConfig(cfg)
 	cc.DialString = "sip:{number}@" + cust.agent.Addr("udp").String()
-	sipCampaign(&cc)
+	cc.Backend = dialer.BackendSIP
 	phoneAddr := phones.agent.Addr("udp").String()
 	if err := setupWith(d, cc, cfg, pop, func(i int) string { return "sip:agent" + strconv.Itoa(i) + "@" + phoneAddr }); err != nil {
 		return res, err

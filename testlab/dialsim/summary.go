@@ -37,6 +37,8 @@ type Summary struct {
 	AsteriskOriginates   int     `json:"asterisk_originates,omitempty"`
 	DialerDialed         int     `json:"dialer_dialed,omitempty"`
 	Reconnects           int     `json:"reconnects,omitempty"`
+	TrunkInvites         int     `json:"trunk_invites,omitempty"`
+	LateDeadlines        int     `json:"late_deadlines,omitempty"`
 	// Cold start (first 10 minutes), summed over seeds.
 	ColdAbandoned int `json:"cold_start_abandoned"`
 	ColdAnswered  int `json:"cold_start_answered"`
@@ -52,6 +54,9 @@ func RunSeeds(cfg Config, n int) (Summary, error) { return runSeeds(cfg, n, Run)
 
 // RunSeedsARI is RunSeeds through the Asterisk stand-in (RunARI).
 func RunSeedsARI(cfg Config, n int) (Summary, error) { return runSeeds(cfg, n, RunARI) }
+
+// RunSeedsSIP is RunSeeds through the SIP path (RunSIP).
+func RunSeedsSIP(cfg Config, n int) (Summary, error) { return runSeeds(cfg, n, RunSIP) }
 
 func runSeeds(cfg Config, n int, run func(Config) (Result, error)) (Summary, error) {
 	res := make([]Result, n)
@@ -111,6 +116,8 @@ func Summarize(cfg Config, rs []Result) Summary {
 		s.AsteriskOriginates += r.AsteriskOriginates
 		s.DialerDialed += r.DialerDialed
 		s.Reconnects += r.Reconnects
+		s.TrunkInvites += r.TrunkInvites
+		s.LateDeadlines += r.LateDeadlines
 		s.ColdAbandoned += r.ColdAbandoned
 		s.ColdAnswered += r.ColdAnswered
 		s.AbandonFirst30mAfterStepMax = math.Max(s.AbandonFirst30mAfterStepMax, r.AbandonFirst30mAfterStep)

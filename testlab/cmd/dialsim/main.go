@@ -5,7 +5,9 @@
 //
 // By default the dialer runs through the ari client and the Asterisk
 // stand-in on a shared virtual clock (-via ari); -via model uses the
-// in-process customer model, which is faster.
+// in-process customer model, which is faster; -via sip runs it through
+// the SIP telephony (siptel, sip/ua, RTP on loopback; see FIGURES.md,
+// "Through SIP").
 package main
 
 import (
@@ -37,7 +39,7 @@ func main() {
 		target    = flag.Float64("target", 0.03, "abandonment target")
 		logoutAt  = flag.Duration("logout-at", 0, "log every agent out at this time (0: never)")
 		runs      = flag.Bool("runs", false, "include per-seed results")
-		via       = flag.String("via", "ari", "ari: through the ari client, the aritel adapter and the Asterisk stand-in (testlab/ari/fakeari); model: in-process customers (faster)")
+		via       = flag.String("via", "ari", "ari: through the ari client, the aritel adapter and the Asterisk stand-in (testlab/ari/fakeari); model: in-process customers (faster); sip: through siptel and a SIP user agent on loopback, against simulated customers as a SIP UAS with RTP (slowest: media on the virtual clock)")
 		dropAt    = flag.Duration("drop-at", 0, "ari: drop the ARI WebSocket at this time (0: never)")
 		dropFor   = flag.Duration("drop-for", 5*time.Second, "ari: simulated time the WebSocket stays down")
 	)
@@ -53,8 +55,10 @@ func main() {
 	case "model":
 	case "ari":
 		run = dialsim.RunSeedsARI
+	case "sip":
+		run = dialsim.RunSeedsSIP
 	default:
-		fmt.Fprintln(os.Stderr, "dialsim: -via must be model or ari")
+		fmt.Fprintln(os.Stderr, "dialsim: -via must be model, ari or sip")
 		os.Exit(2)
 	}
 	s, err := run(cfg, *seeds)
