@@ -104,6 +104,11 @@ type Result struct {
 	LateDeadlines     int `json:"late_deadlines,omitempty"`
 	SIPDialogsLeft    int `json:"sip_dialogs_left,omitempty"`
 	RTPPortsLeft      int `json:"rtp_ports_left,omitempty"`
+	// RTP packets the simulated customers sent and received, and the
+	// agents' phones received (the customers' voice relayed to them).
+	CustomerRTPSent     uint64 `json:"customer_rtp_sent,omitempty"`
+	CustomerRTPReceived uint64 `json:"customer_rtp_received,omitempty"`
+	PhoneRTPReceived    uint64 `json:"phone_rtp_received,omitempty"`
 }
 
 var start = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)

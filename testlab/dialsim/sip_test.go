@@ -18,6 +18,10 @@ func sipCheck(t *testing.T, r Result) {
 	if r.UnexpectedInvites != 0 {
 		t.Errorf("%d INVITEs nobody expected", r.UnexpectedInvites)
 	}
+	if r.CustomerRTPSent == 0 || r.CustomerRTPReceived == 0 || r.PhoneRTPReceived == 0 {
+		t.Errorf("media: customers sent %d and received %d RTP packets, phones received %d; want all > 0",
+			r.CustomerRTPSent, r.CustomerRTPReceived, r.PhoneRTPReceived)
+	}
 	if r.SIPDialogsLeft != 0 || r.RTPPortsLeft != 0 {
 		t.Errorf("after the drain: %d SIP dialogs and %d RTP port pairs still held", r.SIPDialogsLeft, r.RTPPortsLeft)
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pbxagent/pbxagent/internal/clock"
@@ -28,6 +29,9 @@ type farEnd struct {
 	wg          sync.WaitGroup
 	voice       *media.Audio
 	answerAfter time.Duration
+	// RTP packets counted at the end of each answered call: sent and
+	// received by the customers, received by the agents' phones.
+	custSent, custRecv, phoneRecv atomic.Uint64
 }
 
 // busy runs f on an owned goroutine counted as signalling in flight.
@@ -116,6 +120,15 @@ func (f *farEnd) answer(l *sipLeg, in *ua.Incoming, answered chan struct{}) {
 			cancel()
 			if talk != nil {
 				talk.Stop()
+			}
+			if m := call.Media(); m != nil {
+				st := m.Stats()
+				if l.kind == legCustomer {
+					f.custSent.Add(uint64(st.Sent.Packets))
+					f.custRecv.Add(st.Received.Received)
+				} else {
+					f.phoneRecv.Add(st.Received.Received)
+				}
 			}
 			f.tr.change(l, func(l *sipLeg) { l.gone = true })
 		})

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/dialer"
+	"github.com/pbxagent/pbxagent/agent/dialer/siptel"
+	"github.com/pbxagent/pbxagent/sip/media"
+	"github.com/pbxagent/pbxagent/sip/ua"
 )
 
 // sipProbe sits between the dialer (its Checker) and the SIP telephony:
@@ -76,8 +79,10 @@ func (p *sipProbe) Originate(ctx context.Context, req dialer.OriginateRequest) e
 	err := p.inner.Originate(ctx, req)
 	if err != nil {
 		p.tr.failed(legCustomer, req.CallID)
+		return err
 	}
-	return err
+	p.tr.waitInvited(legCustomer, req.CallID)
+	return nil
 }
 
 // ConnectAgent implements dialer.Telephony.
@@ -86,8 +91,10 @@ func (p *sipProbe) ConnectAgent(ctx context.Context, agentID, endpoint string) e
 	err := p.inner.ConnectAgent(ctx, agentID, endpoint)
 	if err != nil {
 		p.tr.failed(legAgent, agentID)
+		return err
 	}
-	return err
+	p.tr.waitInvited(legAgent, agentID)
+	return nil
 }
 
 // DisconnectAgent implements dialer.Telephony.
@@ -116,7 +123,11 @@ func (p *sipProbe) Hold(ctx context.Context, callID string, m dialer.HoldMedia) 
 // PlayMessage implements dialer.Telephony.
 func (p *sipProbe) PlayMessage(ctx context.Context, callID, m string) error {
 	p.tr.messageDeadline(callID, p.msgLen)
-	return p.inner.PlayMessage(ctx, callID, m)
+	err := p.inner.PlayMessage(ctx, callID, m)
+	if err != nil {
+		p.tr.messageNotStarting(callID)
+	}
+	return err
 }
 
 // Hangup implements dialer.Telephony.
@@ -130,4 +141,54 @@ func (p *sipProbe) Hangup(ctx context.Context, callID string) error {
 		p.tr.change(l, func(l *sipLeg) { l.hangupAsked = false })
 	}
 	return err
+}
+
+// probeUA wraps siptel's user agent so the tracker sees when siptel
+// starts the information message (a Play of one prompt, not looped) on a
+// customer's call: the clock is held from PlayMessage until then, so the
+// message starts on the tick after the command, as it would in one
+// goroutine.
+type probeUA struct {
+	inner siptel.UA
+	tr    *sipTracker
+}
+
+// Dial implements siptel.UA.
+func (u probeUA) Dial(ctx context.Context, req ua.DialRequest) (siptel.Call, error) {
+	c, err := u.inner.Dial(ctx, req)
+	u.tr.dialReturned(uriUser(req.To))
+	if err != nil {
+		return nil, err
+	}
+	return probeCall{Call: c, tr: u.tr, user: uriUser(req.To)}, nil
+}
+
+type probeCall struct {
+	siptel.Call
+	tr   *sipTracker
+	user string
+}
+
+func (c probeCall) Media() siptel.Media {
+	return probeMedia{Media: c.Call.Media(), tr: c.tr, user: c.user}
+}
+
+type probeMedia struct {
+	siptel.Media
+	tr   *sipTracker
+	user string
+}
+
+func (m probeMedia) Play(ctx context.Context, a *media.Audio, loop bool) error {
+	if !loop {
+		m.tr.messageStarting(m.user)
+	}
+	return m.Media.Play(ctx, a, loop)
+}
+
+func (m probeMedia) Bridge(ctx context.Context, other siptel.Media) error {
+	if o, ok := other.(probeMedia); ok {
+		other = o.Media
+	}
+	return m.Media.Bridge(ctx, other)
 }

@@ -155,7 +155,7 @@ func RunSIP(cfg Config) (res Result, err error) {
 	}
 	sides = append(sides, phones)
 
-	tel := siptel.New(siptel.FromAgent(dial.agent), siptel.Config{SoundsDir: sounds, Logger: discard()})
+	tel := siptel.New(probeUA{inner: siptel.FromAgent(dial.agent), tr: tr}, siptel.Config{SoundsDir: sounds, Logger: discard()})
 	probe := &sipProbe{inner: tel, tr: tr, msgLen: infoLength + media.FramePeriod}
 	chk := NewChecker(probe, clk, pop.zones, pop.dnc, end)
 	d := dialer.New(chk, dialer.WithClock(clk), dialer.WithCallIDPrefix("sim-"), dialer.WithLogger(discard()),
@@ -199,6 +199,8 @@ func RunSIP(cfg Config) (res Result, err error) {
 	invites, unknown, late, legs := tr.counts()
 	res.TrunkInvites, res.UnexpectedInvites, res.LateDeadlines = invites, unknown, late
 	res.SIPDialogsLeft, res.RTPPortsLeft = sipLeft(sides)
+	far.wg.Wait() // the far ends' watchers have counted every call's packets
+	res.CustomerRTPSent, res.CustomerRTPReceived, res.PhoneRTPReceived = far.custSent.Load(), far.custRecv.Load(), far.phoneRecv.Load()
 	res.Leaked += legs + res.SIPDialogsLeft + res.RTPPortsLeft
 	return res, nil
 }

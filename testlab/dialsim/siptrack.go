@@ -66,6 +66,8 @@ type sipLeg struct {
 	unstable bool      // counted in sipTracker.unstable
 	deadline time.Time // the leg must have ended before the clock passes it (zero: none)
 	lateTo   time.Time // the clock was let past the deadline up to here (it ran late)
+	dialed   bool      // siptel's Dial returned (answered or failed)
+	msgDue   bool      // PlayMessage given, siptel has not started the prompt yet (counted in busy)
 	wasLate  bool
 }
 
@@ -144,6 +146,9 @@ func (t *sipTracker) restateLocked(l *sipLeg) {
 		} else {
 			t.unstable--
 		}
+	}
+	if l.evEnded {
+		t.clearMsgLocked(l)
 	}
 	if !l.unstable && l.over() {
 		l.removed = true
@@ -236,12 +241,50 @@ func (t *sipTracker) arrived(l *sipLeg) {
 	})
 }
 
-// messageDeadline sets the time by which a messaged call must be over.
+// dialReturned is told by the user agent probe that a Dial to user
+// returned.
+func (t *sipTracker) dialReturned(user string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if l := t.byUser[user]; l != nil && !l.dialed {
+		l.dialed = true
+		t.pokeLocked()
+	}
+}
+
+// waitInvited waits until the leg's INVITE has been taken in by the far
+// end (or its Dial failed first). Originates given together thus reach
+// the far end one after the other, in the dialer's order, and the user
+// agent's ring timers and the far ends' timers are set in that order:
+// timers due at the same instant fire in an order fixed by the seed.
+// It needs nothing from the goroutine that delivers events, so it is
+// safe in any of the dialer's goroutines.
+func (t *sipTracker) waitInvited(kind legKind, id string) {
+	t.mu.Lock()
+	l := t.legs[legKey(kind, id)]
+	t.mu.Unlock()
+	if l == nil {
+		return
+	}
+	err := t.wait(func() bool { return l.removed || l.invited || l.dialed }, t.quietWait, func() error {
+		return fmt.Errorf("sim sip: the INVITE for %s did not reach the far end in %s", id, t.quietWait)
+	})
+	if err != nil {
+		t.mu.Lock()
+		if t.err == nil {
+			t.err = err
+		}
+		t.mu.Unlock()
+	}
+}
+
+// messageDeadline records a PlayMessage: the clock is held (busy) until
+// siptel starts the prompt, and the call must be over by d after.
 func (t *sipTracker) messageDeadline(id string, d time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	l := t.legs[legKey(legCustomer, id)]
-	if l == nil {
+	if l == nil || l.evEnded {
 		return
 	}
 	at := t.clk.Now().Add(d)
@@ -250,6 +293,37 @@ func (t *sipTracker) messageDeadline(id string, d time.Duration) {
 	}
 	if l.deadline.IsZero() || at.Before(l.deadline) {
 		l.deadline = at
+	}
+	if !l.msgDue {
+		l.msgDue = true
+		t.busy++
+	}
+}
+
+// messageStarting is told by the media probe that siptel starts playing a
+// prompt once on user's call.
+func (t *sipTracker) messageStarting(user string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if l := t.byUser[user]; l != nil {
+		t.clearMsgLocked(l)
+	}
+}
+
+// messageNotStarting: the PlayMessage failed.
+func (t *sipTracker) messageNotStarting(id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if l := t.legs[legKey(legCustomer, id)]; l != nil {
+		t.clearMsgLocked(l)
+	}
+}
+
+func (t *sipTracker) clearMsgLocked(l *sipLeg) {
+	if l.msgDue {
+		l.msgDue = false
+		t.busy--
+		t.pokeLocked()
 	}
 }
 
