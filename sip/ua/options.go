@@ -13,7 +13,6 @@ import (
 	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
-
 // allowedMethods are the methods this Agent takes, for Allow (RFC 3261
 // section 20.5); REGISTER is added when it has a Registrar.
 var allowedMethods = []string{"INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REFER", "NOTIFY", "INFO"}
