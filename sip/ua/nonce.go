@@ -22,7 +22,7 @@ const nonceRandLen = 4
 const nonceLen = 8 + nonceRandLen + nonceMACLen
 
 // nonceKey makes and checks the registrar's digest nonces without keeping
-// any state per nonce (RFC 7616 section 5.4 suggests "time-stamp H(time-stamp
+// any state per nonce (RFC 7616 section 3.3 suggests "time-stamp H(time-stamp
 // ":" ETag ":" secret-data)"): a nonce is the issue time in Unix
 // nanoseconds, 4 random bytes (so no two challenges share a nonce) and an
 // HMAC of both and the realm under a key drawn at random when the
