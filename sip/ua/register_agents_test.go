@@ -1,0 +1,89 @@
+package ua
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRegisterBetweenAgents: two Agents made by New and Run on loopback,
+// one with a Registrar (pbxagent), one registering to it (a phone): the
+// phone registers, is pinged by OPTIONS, is called by its user name
+// through Lookup, and is gone once it unregisters.
+func TestRegisterBetweenAgents(t *testing.T) {
+	for _, transport := range testTransports {
+		t.Run(transport, func(t *testing.T) {
+			ports := testPorts(t)
+			registrar := NewRegistrar(RegistrarConfig{Realm: "pbxagent",
+				Password: passwords(map[string]string{"alice": "s3cret"})})
+			pbx := startAgent(t, ports, func(c *Config) { c.Registrar = registrar })
+			ans := newAnswering()
+			phone := startAgent(t, ports, func(c *Config) { c.OnInvite = ans.onInvite })
+
+			regURI := "sip:" + pbx.Addr(transport).String()
+			if transport == "tcp" {
+				regURI += ";transport=tcp"
+			}
+			changes, stop := runRegister(t, phone, Registration{
+				Registrar: regURI, AOR: "sip:alice@" + pbx.Addr(transport).String(),
+				Username: "alice", Password: "s3cret", Expires: 600 * time.Second,
+			})
+			if c := recvChange(t, changes); !c.up || c.err != nil {
+				t.Fatalf("OnChange(%v, %v), want (true, nil)", c.up, c.err)
+			}
+			contact, ok := registrar.Lookup("alice")
+			if !ok {
+				t.Fatal("alice not registered")
+			}
+			if transport == "tcp" && !strings.Contains(contact, "transport=tcp") {
+				t.Errorf("Lookup = %q: a TCP registration without ;transport=tcp", contact)
+			}
+
+			// The phone sees the PBX answer its OPTIONS.
+			ups := make(chan bool, 4)
+			kctx, kcancel := context.WithCancel(context.Background())
+			kdone := make(chan error, 1)
+			go func() { kdone <- phone.KeepAlive(kctx, regURI, time.Minute, func(up bool) { ups <- up }) }()
+			select {
+			case up := <-ups:
+				if !up {
+					t.Fatal("KeepAlive reported the PBX down")
+				}
+			case <-time.After(testWait):
+				t.Fatal("no KeepAlive report")
+			}
+			kcancel()
+			if err := <-kdone; err != nil {
+				t.Fatalf("KeepAlive: %v", err)
+			}
+
+			// The PBX calls the phone by its user name.
+			call, err := pbx.Dial(ctxWait(t), DialRequest{To: "alice", From: "100"})
+			if err != nil {
+				t.Fatalf("Dial(alice) via %q: %v", contact, err)
+			}
+			in := ans.next(t)
+			if err := call.Hangup(ctxWait(t), 16); err != nil {
+				t.Fatalf("Hangup: %v", err)
+			}
+			waitDone(t, call)
+			waitDone(t, in)
+
+			if err := stop(); err != nil {
+				t.Fatalf("Register returned %v", err)
+			}
+			if c := recvChange(t, changes); c.up || c.err != nil {
+				t.Fatalf("OnChange(%v, %v) after stop, want (false, nil)", c.up, c.err)
+			}
+			if got, ok := registrar.Lookup("alice"); ok {
+				t.Fatalf("Lookup(alice) = %q after unregistration", got)
+			}
+			_, err = pbx.Dial(ctxWait(t), DialRequest{To: "alice", From: "100"})
+			if de := dialError(t, err); de.Status != 480 {
+				t.Fatalf("Dial(alice) unregistered: %d, want 480", de.Status)
+			}
+			idle(t, ports, pbx, phone)
+		})
+	}
+}
