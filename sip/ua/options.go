@@ -100,6 +100,7 @@ func (a *Agent) probe(ctx context.Context, uri sip.Uri, wait time.Duration) erro
 		req.AppendHeader(sip.NewHeader("User-Agent", ua))
 	}
 	req.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
+	a.sendFromListener(req)
 	res, err := a.client.Do(pctx, req)
 	if err != nil {
 		return err

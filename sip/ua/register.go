@@ -296,7 +296,22 @@ func (s *regSession) build(expires time.Duration) (*sip.Request, error) {
 		}
 		req.AppendHeader(sip.NewHeader(s.chalHeader, cred.String()))
 	}
+	s.a.sendFromListener(req)
 	return req, nil
+}
+
+// sendFromListener makes a UDP request leave from the socket the Agent
+// listens on, as its INVITEs do: the registrar or peer then sees the
+// Contact's port as the source, and a NAT maps the port that takes calls.
+func (a *Agent) sendFromListener(req *sip.Request) {
+	if !strings.EqualFold(req.Transport(), "UDP") {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.udpLaddr.IP != nil {
+		a.udpLaddr.Copy(&req.Laddr)
+	}
 }
 
 // register sends one REGISTER asking expires (0 unregisters) and follows

@@ -36,6 +36,10 @@ func TestRegisterBetweenAgents(t *testing.T) {
 			if !ok {
 				t.Fatal("alice not registered")
 			}
+			t.Logf("registered %s: Lookup = %s (phone listens on %s)", transport, contact, phone.Addr(transport))
+			if want := "sip:" + phone.Addr("udp").String(); transport == "udp" && contact != want {
+				t.Errorf("Lookup = %q, want %q: the REGISTER did not leave from the listening socket", contact, want)
+			}
 			if transport == "tcp" && !strings.Contains(contact, "transport=tcp") {
 				t.Errorf("Lookup = %q: a TCP registration without ;transport=tcp", contact)
 			}
