@@ -2,9 +2,12 @@ package ua
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
 // TestRegisterBetweenAgents: two Agents made by New and Run on loopback,
@@ -90,4 +93,37 @@ func TestRegisterBetweenAgents(t *testing.T) {
 			idle(t, ports, pbx, phone)
 		})
 	}
+}
+
+// TestRegistrationLeavesNoGoroutines: Register, KeepAlive and the
+// Registrar start no goroutine that outlives them (counted, as goleak
+// would, once the peers are closed).
+func TestRegistrationLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Run("lifecycle", func(t *testing.T) {
+		v := clock.NewVirtual(regStart)
+		reg := NewRegistrar(RegistrarConfig{Password: passwords(map[string]string{"alice": "pw"}), Clock: v})
+		server := newRegPeer(t, Config{Registrar: reg, Clock: v}, "")
+		phone := newRegPeer(t, Config{Clock: v}, "")
+		changes, stop := runRegister(t, phone.a, Registration{Registrar: server.uri(""), AOR: server.uri("alice"),
+			Username: "alice", Password: "pw"})
+		if c := recvChange(t, changes); !c.up {
+			t.Fatalf("OnChange(%v, %v)", c.up, c.err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		ups := make(chan bool, 1)
+		go func() { done <- phone.a.KeepAlive(ctx, server.uri(""), time.Second, func(up bool) { ups <- up }) }()
+		<-ups
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	eventually(t, testWait, "goroutines back to their number before the test", func() bool {
+		return runtime.NumGoroutine() <= before
+	})
 }
