@@ -67,7 +67,7 @@ func TestKeepAliveTransitions(t *testing.T) {
 	addr := server.addr
 	pinger := newRegPeer(t, Config{Clock: v}, "")
 	// The interval is also the probe's timeout, in real time.
-	const interval = 300 * time.Millisecond
+	const interval = 2 * time.Second
 	ups := make(chan bool, 8)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
