@@ -69,6 +69,9 @@ type SessionStats struct {
 	// Dropped counts received datagrams that were not RTP or carried a
 	// payload type other than the codec's and telephone-event's.
 	Dropped uint64
+	// Skipped counts 20 ms slots the send loop passed over because it ran
+	// a period or more late (their samples are skipped, not burst).
+	Skipped uint64
 }
 
 // Session is the media of one call leg: it sends a continuous 20 ms RTP
@@ -101,6 +104,7 @@ type Session struct {
 	latched     bool
 	rtcpLatched bool
 	dropped     uint64
+	skipped     uint64
 	play        *playJob
 	dtmfQ       []*dtmfJob
 	dtmfGap     int // audio frames still due between two events
@@ -335,6 +339,7 @@ func (s *Session) Stats() SessionStats {
 	s.mu.Lock()
 	st.Latched = s.latched
 	st.Dropped = s.dropped
+	st.Skipped = s.skipped
 	s.mu.Unlock()
 	return st
 }

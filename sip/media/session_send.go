@@ -48,6 +48,7 @@ func (s *Session) sendTick(_, missed int64) bool {
 		// The pacer ran late: the missed slots are not sent in a burst,
 		// their samples are skipped (a loss to the receiver).
 		s.sender.Skip(uint32(missed) * FrameSamples)
+		s.skipped += uint64(missed)
 		if active {
 			s.skipLocked(int(missed))
 		}
