@@ -56,6 +56,12 @@ func (s *Session) sendTick(_, missed int64) bool {
 	if !active {
 		s.sender.Skip(FrameSamples)
 		s.talkspurt = true
+		if len(s.dtmfQ) > 0 && s.dtmfQ[0].tick > 0 && s.dtmfQ[0].tick < sessionDTMFTicks-1 {
+			// Held mid-event: on resume only its end packets go out, so
+			// the peer closes the key once instead of hearing it for the
+			// whole hold.
+			s.dtmfQ[0].tick = sessionDTMFTicks - 1
+		}
 		return true
 	}
 	if s.dtmfTickLocked() {
