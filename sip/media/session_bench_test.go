@@ -32,7 +32,10 @@ func (c *arrivalConn) ReadFrom(b []byte) (int, net.Addr, error) {
 // the process CPU share ("cpu-%", 100 = one core) and the p99 of
 // |arrival interval − 20 ms| at the receiving sockets ("p99-jitter-ms"),
 // which includes the receivers' scheduling delay, plus the send slots
-// skipped for lateness. Run it with -benchtime=1x.
+// skipped for lateness. With PBXAGENT_TSHARK=1 it also captures the RTP on
+// lo with tshark during the measurement and reports the p99 of the send
+// intervals seen on the wire ("p99-wire-jitter-ms"), the figure issue #23
+// asks for. Run it with -benchtime=1x.
 func BenchmarkSessions200(b *testing.B) {
 	const pairs = 200
 	const benchSessionsFor = 3 * time.Second
@@ -41,7 +44,7 @@ func BenchmarkSessions200(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var cpuPct, p99, skipped float64
+	var cpuPct, p99, skipped, wireP99 float64
 	for range b.N {
 		var sessions []*Session
 		var taps []*arrivalConn
@@ -65,6 +68,7 @@ func BenchmarkSessions200(b *testing.B) {
 			}
 		}
 		time.Sleep(warmup) // let every stream start before measuring (a benchmark's run time, not a wait for an event)
+		capture := startWireCapture(b, 21000, 22999)
 		for _, tap := range taps {
 			tap.mu.Lock()
 			tap.times = tap.times[:0]
@@ -77,6 +81,11 @@ func BenchmarkSessions200(b *testing.B) {
 		cpu0, wall0 := cpuTime(b), time.Now()
 		time.Sleep(benchSessionsFor)
 		cpu, wall := cpuTime(b)-cpu0, time.Since(wall0)
+		if capture != nil {
+			p, n := capture.stop(b)
+			wireP99 += p
+			b.Logf("tshark: %d RTP packets on lo, p99 |interval − 20 ms| %.2f ms", n, p)
+		}
 		var dev []float64
 		var skippedNow uint64
 		for _, s := range sessions {
@@ -106,5 +115,8 @@ func BenchmarkSessions200(b *testing.B) {
 	b.ReportMetric(cpuPct/n, "cpu-%")
 	b.ReportMetric(p99/n, "p99-jitter-ms")
 	b.ReportMetric(skipped/n, "skipped-slots/op")
+	if wireP99 > 0 {
+		b.ReportMetric(wireP99/n, "p99-wire-jitter-ms")
+	}
 	b.ReportMetric(0, "ns/op")
 }

@@ -194,6 +194,25 @@ func TestSessionDTMFBothWays(t *testing.T) {
 	}
 }
 
+// RTCP runs both ways: each side gets the other's reports about its stream
+// (with a round trip, as both send SRs) and the peer's receive figures match.
+func TestSessionRTCP(t *testing.T) {
+	pr := testPortRange(t)
+	pa, pb := listenLoopback(t, pr), listenLoopback(t, pr)
+	ca, cb := pairConfig(pa, pb, PCMU)
+	ca.RTCPInterval, cb.RTCPInterval = 100*time.Millisecond, 100*time.Millisecond
+	a, b := startLeg(t, ca), startLeg(t, cb)
+	for _, l := range []*leg{a, b} {
+		eventually(t, 5*time.Second, "a report with a round trip", func() bool {
+			r := l.s.Stats().Remote
+			return !r.At.IsZero() && r.RoundTrip > 0
+		})
+	}
+	if r := a.s.Stats().Remote; r.RoundTrip > time.Second || r.TotalLost != 0 {
+		t.Fatalf("A's remote report %+v", r)
+	}
+}
+
 func TestSessionHold(t *testing.T) {
 	pr := testPortRange(t)
 	pa, pb := listenLoopback(t, pr), listenLoopback(t, pr)
