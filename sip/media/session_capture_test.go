@@ -110,4 +110,3 @@ func (c *wireCapture) stop(b *testing.B) (float64, int) {
 	slices.Sort(dev)
 	return dev[len(dev)*99/100], n
 }
-
