@@ -142,7 +142,11 @@ func New(cfg Config) (*Agent, error) {
 		sipgo.WithUserAgent(a.cfg.UserAgent),
 		sipgo.WithUserAgentHostname(contactHost),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog),
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				// Retransmitted 2xx of an INVITE whose ACK crossed them.
+				sipLog.Debug("sip ua: response matching no transaction", "status", r.StatusCode, "call_id", callIDOf(r))
+			})),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("ua: sipgo user agent: %w", err)

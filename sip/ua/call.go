@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -89,6 +90,9 @@ type Call struct {
 
 	media     *media.Session
 	mediaDone chan struct{} // closed when the session's Run returned
+
+	// byeSeen is set when the peer's BYE arrives (before it is answered).
+	byeSeen atomic.Bool
 
 	// sem serialises this side's in-dialog transactions (CSeq order, no
 	// re-INVITE glare with ourselves); a channel so that ctx can end the
@@ -233,6 +237,7 @@ func (c *Call) remoteTarget() sip.Uri {
 // onBye answers the peer's BYE and ends the call with the cause of its
 // Reason header (16 without one).
 func (c *Call) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c.byeSeen.Store(true)
 	var err error
 	if c.dcs != nil {
 		err = c.dcs.ReadBye(req, tx)

@@ -276,3 +276,49 @@ func TestStopHangsUp(t *testing.T) {
 	}
 	idle(t, ports, peer)
 }
+
+// TestHoldBothSides holds from both ends: the second hold's sendonly
+// offer is answered inactive by the side already holding (RFC 3264
+// section 8.4), and each side stays held until both resumed.
+func TestHoldBothSides(t *testing.T) {
+	ports := testPorts(t)
+	h := newAnswering()
+	callee := startAgent(t, ports, func(c *Config) { c.OnInvite = h.onInvite })
+	caller := startAgent(t, ports, nil)
+	out, err := caller.Dial(ctxWait(t), DialRequest{To: target(callee, "100", "udp")})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	in := h.next(t)
+	if err := out.Hold(ctxWait(t)); err != nil {
+		t.Fatalf("caller Hold: %v", err)
+	}
+	if err := in.Hold(ctxWait(t)); err != nil {
+		t.Fatalf("callee Hold: %v", err)
+	}
+	for _, c := range []*Call{out, in} {
+		c.mu.Lock()
+		dir := c.local.Direction
+		c.mu.Unlock()
+		if dir != "inactive" {
+			t.Errorf("call %s direction %q with both holding, want inactive", c.ID(), dir)
+		}
+	}
+	if err := out.Resume(ctxWait(t)); err != nil {
+		t.Fatalf("caller Resume: %v", err)
+	}
+	if !out.Held() || !in.Held() {
+		t.Errorf("Held() = %v, %v with the callee still holding, want true, true", out.Held(), in.Held())
+	}
+	if err := in.Resume(ctxWait(t)); err != nil {
+		t.Fatalf("callee Resume: %v", err)
+	}
+	if out.Held() || in.Held() {
+		t.Errorf("Held() = %v, %v after both resumed", out.Held(), in.Held())
+	}
+	if err := out.Hangup(ctxWait(t), 16); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, in)
+	idle(t, ports, caller, callee)
+}
