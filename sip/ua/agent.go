@@ -358,7 +358,11 @@ func (a *Agent) listen(ctx context.Context) (net.PacketConn, net.Listener, error
 			ch.Address.UriParams = sip.NewParams()
 			ch.Address.UriParams.Add("transport", "tcp")
 		}
-		a.duas[t] = &sipgo.DialogUA{Client: a.client, ContactHDR: ch}
+		// RewriteContact: in-dialog requests go back to where the dialog's
+		// INVITE (or its 2xx) came from, not to a Contact a NAT made
+		// unreachable; over TCP that reuses the connection. With a
+		// Record-Route set, the route set wins (RFC 3261 section 12.2.1.1).
+		a.duas[t] = &sipgo.DialogUA{Client: a.client, ContactHDR: ch, RewriteContact: true}
 	}
 	return pc, ln, nil
 }
