@@ -3,6 +3,7 @@ package dialsim
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/dialer"
@@ -15,7 +16,10 @@ import (
 // it tells the tracker what the dialer asked for before the telephony
 // acts on it, and which events the dialer has handled.
 type sipProbe struct {
-	inner dialer.Telephony
+	// originate makes Originates one at a time (they may come from a
+	// timer callback and from event handling at once).
+	originate sync.Mutex
+	inner     dialer.Telephony
 	tr    *sipTracker
 	// msgLen is how long the information message plays before siptel
 	// hangs up (the WAV written for the run, plus one frame).
@@ -75,7 +79,11 @@ func uriUser(uri string) string {
 
 // Originate implements dialer.Telephony.
 func (p *sipProbe) Originate(ctx context.Context, req dialer.OriginateRequest) error {
+	p.originate.Lock()
+	defer p.originate.Unlock()
 	p.tr.placed(req.CallID, uriUser(req.Endpoint), req.Timeout)
+	p.tr.originating(legCustomer, req.CallID, true)
+	defer p.tr.originating(legCustomer, req.CallID, false)
 	err := p.inner.Originate(ctx, req)
 	if err != nil {
 		p.tr.failed(legCustomer, req.CallID)

@@ -139,7 +139,10 @@ func RunSIP(cfg Config) (res Result, err error) {
 		}
 		far.wg.Wait()
 	}()
-	dial, err := startUA(ctx, "dialer", clk, dialerPorts, dialerPorts+portSpan, nil)
+	// The dialer's user agent: its ring timers (the dial timeout) tied to
+	// their legs.
+	dialClk := ringClock{sipClock: clk, ring: time.Duration(campaignConfig(cfg).DialTimeout)}
+	dial, err := startUA(ctx, "dialer", dialClk, dialerPorts, dialerPorts+portSpan, nil)
 	if err != nil {
 		return res, err
 	}

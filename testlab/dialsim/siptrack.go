@@ -67,6 +67,7 @@ type sipLeg struct {
 	deadline time.Time // the leg must have ended before the clock passes it (zero: none)
 	lateTo   time.Time // the clock was let past the deadline up to here (it ran late)
 	dialed   bool      // siptel's Dial returned (answered or failed)
+	timedOut bool      // the user agent's ring timer fired (its CANCEL is on its way)
 	msgDue   bool      // PlayMessage given, siptel has not started the prompt yet (counted in busy)
 	wasLate  bool
 }
@@ -86,6 +87,8 @@ func (l *sipLeg) settled() bool {
 		return false // our CANCEL or BYE on its way
 	case l.evEnded && l.invited && !l.gone:
 		return false // the far end has not seen the end yet
+	case l.timedOut && !l.over():
+		return false // the ring timeout's CANCEL on its way
 	}
 	return true
 }
@@ -113,6 +116,7 @@ type sipTracker struct {
 	grace     time.Duration
 	quietWait time.Duration
 	late      int // deadlines passed with the leg still up (after the grace)
+	dialing   *sipLeg // the leg whose Originate is under way (one at a time)
 }
 
 func newSIPTracker(clk *clock.Virtual, rng *rand.Rand, prob func(time.Time) float64, talk time.Duration) *sipTracker {
@@ -239,6 +243,17 @@ func (t *sipTracker) arrived(l *sipLeg) {
 			t.invites++
 		}
 	})
+}
+
+// originating marks l as the leg whose Originate is under way (nil: none).
+func (t *sipTracker) originating(kind legKind, id string, on bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !on {
+		t.dialing = nil
+		return
+	}
+	t.dialing = t.legs[legKey(kind, id)]
 }
 
 // dialReturned is told by the user agent probe that a Dial to user
@@ -501,6 +516,32 @@ func (t *sipTracker) counts() (invites, unknown, late, legs int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.invites, t.unknown, t.late, len(t.legs)
+}
+
+// ringClock is the clock of the dialer's user agent: the ring timer a
+// Dial sets (the dial timeout, set while the Originate is under way) is
+// tied to that leg, so once it has fired nothing else runs until the
+// CANCEL it sends has ended the leg at both ends.
+type ringClock struct {
+	sipClock
+	ring time.Duration
+}
+
+// AfterFunc implements clock.Clock.
+func (c ringClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	if d != c.ring {
+		return c.sipClock.AfterFunc(d, f)
+	}
+	c.tr.mu.Lock()
+	l := c.tr.dialing
+	c.tr.mu.Unlock()
+	if l == nil {
+		return c.sipClock.AfterFunc(d, f)
+	}
+	return c.sipClock.AfterFunc(d, func() {
+		f()
+		c.tr.change(l, func(l *sipLeg) { l.timedOut = true })
+	})
 }
 
 // sipClock is the clock given to the dialer, siptel, the user agents and
