@@ -20,7 +20,7 @@ type sipProbe struct {
 	// timer callback and from event handling at once).
 	originate sync.Mutex
 	inner     dialer.Telephony
-	tr    *sipTracker
+	tr        *sipTracker
 	// msgLen is how long the information message plays before siptel
 	// hangs up (the WAV written for the run, plus one frame).
 	msgLen time.Duration

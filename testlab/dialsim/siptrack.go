@@ -115,7 +115,7 @@ type sipTracker struct {
 	unknown   int // INVITEs for a user no leg expects
 	grace     time.Duration
 	quietWait time.Duration
-	late      int // deadlines passed with the leg still up (after the grace)
+	late      int     // deadlines passed with the leg still up (after the grace)
 	dialing   *sipLeg // the leg whose Originate is under way (one at a time)
 }
 
