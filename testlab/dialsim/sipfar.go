@@ -54,6 +54,18 @@ func (f *farEnd) watch(fn func()) {
 	}()
 }
 
+// wait waits up to d for the far ends' goroutines to end.
+func (f *farEnd) wait(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { f.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
 // onCustomer is the customers' Agent's OnInvite.
 func (f *farEnd) onCustomer(in *ua.Incoming) { f.incoming(in, legCustomer) }
 

@@ -202,7 +202,9 @@ func RunSIP(cfg Config) (res Result, err error) {
 	invites, unknown, late, legs := tr.counts()
 	res.TrunkInvites, res.UnexpectedInvites, res.LateDeadlines = invites, unknown, late
 	res.SIPDialogsLeft, res.RTPPortsLeft = sipLeft(sides)
-	far.wg.Wait() // the far ends' watchers have counted every call's packets
+	if !far.wait(quietTimeout) { // the far ends' watchers have counted every call's packets
+		return res, errors.New("sim sip: the far ends' goroutines did not end after the drain")
+	}
 	res.CustomerRTPSent, res.CustomerRTPReceived, res.PhoneRTPReceived = far.custSent.Load(), far.custRecv.Load(), far.phoneRecv.Load()
 	res.Leaked += legs + res.SIPDialogsLeft + res.RTPPortsLeft
 	return res, nil
