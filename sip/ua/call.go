@@ -158,9 +158,14 @@ func (c *Call) Hangup(ctx context.Context, cause int) error {
 		bye.AppendHeader(sip.NewHeader("Reason", reasonHeader(cause)))
 	}
 	bye.AppendHeader(sip.NewHeader("User-Agent", c.a.cfg.UserAgent))
-	var err error
-	if err = c.acquire(ctx); err == nil {
-		err = c.dlg.WriteBye(ctx, bye)
+	// Our other in-dialog transaction (a re-INVITE, a NOTIFY) gets a
+	// second to finish so CSeq stays in order; a hang-up does not wait
+	// for a stuck one longer.
+	wctx, wcancel := context.WithTimeout(ctx, time.Second)
+	held := c.acquire(wctx) == nil
+	wcancel()
+	err := c.dlg.WriteBye(ctx, bye)
+	if held {
 		c.release()
 	}
 	if cause == 0 {
