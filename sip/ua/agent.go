@@ -42,6 +42,10 @@ type Agent struct {
 	ready   chan struct{}
 	started atomic.Bool
 	work    tracker // dials, handlers, live calls, transfers
+	// late counts the goroutines waiting for an INVITE's answer; one
+	// whose Dial gave up before any answer outlives the Agent's work and
+	// ends when Run closes sipgo's transactions.
+	late tracker
 
 	// stopping is cancelled when Run starts to stop: ringing calls are
 	// cancelled or rejected, established ones hung up.
@@ -186,7 +190,12 @@ func (a *Agent) Run(ctx context.Context) error {
 	if !a.started.CompareAndSwap(false, true) {
 		return errors.New("ua: Run called twice")
 	}
-	defer a.ua.Close()
+	uaClosed := false
+	defer func() {
+		if !uaClosed {
+			a.ua.Close()
+		}
+	}()
 	defer a.stoppedState.Store(true)
 	defer a.stopNow()
 	pc, ln, err := a.listen(ctx)
@@ -238,6 +247,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.stop()
 	closeAll(pc, ln)
 	serving.Wait()
+	uaClosed = true
+	a.ua.Close() // terminates the transactions left, ending the late waits
+	a.late.waitAndClose()
 	return runErr
 }
 

@@ -266,3 +266,28 @@ func TestDialTransportError(t *testing.T) {
 	}
 	idle(t, ports, a)
 }
+
+// TestDialGivenUpBeforeAnyAnswer dials an address that never answers
+// (a UDP socket reading nothing): the ring timeout ends Dial at once,
+// though no CANCEL may be sent before a provisional response.
+func TestDialGivenUpBeforeAnyAnswer(t *testing.T) {
+	ports := testPorts(t)
+	a := startAgent(t, ports, nil)
+	mute, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	start := time.Now()
+	_, err = a.Dial(ctxWait(t), DialRequest{To: "sip:100@" + mute.LocalAddr().String(), Timeout: 200 * time.Millisecond})
+	if de := dialError(t, err); de.Status != 408 || de.Cause != causeRecoveryOnTimer {
+		t.Errorf("DialError %+v, want 408 cause 102 (nobody alerted)", de)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Dial took %v after a 200 ms ring timeout", d)
+	}
+	if a.Calls() != 0 {
+		t.Errorf("Calls() = %d", a.Calls())
+	}
+	idle(t, ports, a)
+}
