@@ -49,9 +49,8 @@ type Agent struct {
 
 	// stopping is cancelled when Run starts to stop: ringing calls are
 	// cancelled or rejected, established ones hung up.
-	stopping     context.Context
-	stopNow      context.CancelFunc
-	stoppedState atomic.Bool
+	stopping context.Context
+	stopNow  context.CancelFunc
 
 	mu       sync.Mutex
 	addrs    map[string]net.Addr
@@ -196,7 +195,6 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.ua.Close()
 		}
 	}()
-	defer a.stoppedState.Store(true)
 	defer a.stopNow()
 	pc, ln, err := a.listen(ctx)
 	if err != nil {
@@ -238,9 +236,12 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		case e := <-ends:
 			running--
+			if e.err == nil {
+				e.err = errors.New("listener closed")
+			}
 			a.log.Error("sip ua transport stopped", "transport", e.transport, "error", e.err)
 			if running == 0 {
-				runErr = fmt.Errorf("ua: %s transport stopped, none left: %v", e.transport, e.err)
+				runErr = fmt.Errorf("ua: %s transport stopped, none left: %w", e.transport, e.err)
 			}
 		}
 	}
