@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pbxagent/pbxagent/sip/media"
 )
 
 func TestDialAnswerHangup(t *testing.T) {
@@ -290,4 +292,47 @@ func TestDialGivenUpBeforeAnyAnswer(t *testing.T) {
 		t.Errorf("Calls() = %d", a.Calls())
 	}
 	idle(t, ports, a)
+}
+
+// TestOnMediaDTMF sets the callee's OnDTMF through Config.OnMedia and
+// sends RFC 4733 digits from the caller.
+func TestOnMediaDTMF(t *testing.T) {
+	ports := testPorts(t)
+	h := newAnswering()
+	digits := make(chan rune, 16)
+	callee := startAgent(t, ports, func(c *Config) {
+		c.OnInvite = h.onInvite
+		c.OnMedia = func(callID string, sc *media.SessionConfig) {
+			if callID == "" {
+				t.Error("OnMedia without a Call-ID")
+			}
+			sc.OnDTMF = func(d rune) { digits <- d }
+		}
+	})
+	caller := startAgent(t, ports, nil)
+	c, err := caller.Dial(ctxWait(t), DialRequest{To: target(callee, "100", "udp")})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	in := h.next(t)
+	if err := c.Media().SendDTMF(ctxWait(t), "19#"); err != nil {
+		t.Fatalf("SendDTMF: %v", err)
+	}
+	var got []rune
+	for len(got) < 3 {
+		select {
+		case d := <-digits:
+			got = append(got, d)
+		case <-time.After(testWait):
+			t.Fatalf("digits received %q, want 19#", string(got))
+		}
+	}
+	if string(got) != "19#" {
+		t.Errorf("digits received %q, want 19#", string(got))
+	}
+	if err := c.Hangup(ctxWait(t), 16); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, in)
+	idle(t, ports, caller, callee)
 }
