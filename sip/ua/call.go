@@ -90,6 +90,7 @@ type Call struct {
 
 	media     *media.Session
 	mediaDone chan struct{} // closed when the session's Run returned
+	onDTMF    func(rune)    // the media's OnDTMF, also fed by SIP INFO; set before the call is routed to
 
 	// byeSeen is set when the peer's BYE arrives (before it is answered).
 	byeSeen atomic.Bool
@@ -286,6 +287,7 @@ func (c *Call) startMedia(pp *media.PortPair, neg sdp.Negotiated) error {
 	if c.a.cfg.OnMedia != nil {
 		c.a.cfg.OnMedia(c.id, &sc)
 	}
+	c.onDTMF = sc.OnDTMF
 	s, err := media.NewSession(sc)
 	if err != nil { // NewSession closed pp
 		return fmt.Errorf("ua: call %s: media session: %w", c.id, err)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
+
 	"github.com/pbxagent/pbxagent/sip/media"
 )
 
@@ -329,6 +331,21 @@ func TestOnMediaDTMF(t *testing.T) {
 	}
 	if string(got) != "19#" {
 		t.Errorf("digits received %q, want 19#", string(got))
+	}
+	// The same digits by SIP INFO (application/dtmf-relay).
+	req := sip.NewRequest(sip.INFO, c.remoteTarget())
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/dtmf-relay"))
+	req.SetBody([]byte("Signal=*\r\nDuration=160\r\n"))
+	if res, err := c.dlg.Do(ctxWait(t), req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("INFO: %v %v", res, err)
+	}
+	select {
+	case d := <-digits:
+		if d != '*' {
+			t.Errorf("INFO digit %q, want *", d)
+		}
+	case <-time.After(testWait):
+		t.Fatal("no digit from the INFO")
 	}
 	if err := c.Hangup(ctxWait(t), 16); err != nil {
 		t.Fatal(err)
