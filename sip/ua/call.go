@@ -90,6 +90,7 @@ type Call struct {
 
 	media     *media.Session
 	mediaDone chan struct{} // closed when the session's Run returned
+	onDTMF    func(rune)    // the media's OnDTMF, also fed by SIP INFO; set before the call is routed to
 
 	// byeSeen is set when the peer's BYE arrives (before it is answered).
 	byeSeen atomic.Bool
@@ -158,9 +159,14 @@ func (c *Call) Hangup(ctx context.Context, cause int) error {
 		bye.AppendHeader(sip.NewHeader("Reason", reasonHeader(cause)))
 	}
 	bye.AppendHeader(sip.NewHeader("User-Agent", c.a.cfg.UserAgent))
-	var err error
-	if err = c.acquire(ctx); err == nil {
-		err = c.dlg.WriteBye(ctx, bye)
+	// Our other in-dialog transaction (a re-INVITE, a NOTIFY) gets a
+	// second to finish so CSeq stays in order; a hang-up does not wait
+	// for a stuck one longer.
+	wctx, wcancel := context.WithTimeout(ctx, time.Second)
+	held := c.acquire(wctx) == nil
+	wcancel()
+	err := c.dlg.WriteBye(ctx, bye)
+	if held {
 		c.release()
 	}
 	if cause == 0 {
@@ -267,7 +273,7 @@ func (c *Call) startMedia(pp *media.PortPair, neg sdp.Negotiated) error {
 		pp.Close()
 		return fmt.Errorf("ua: call %s: codec: %w", c.id, err)
 	}
-	s, err := media.NewSession(media.SessionConfig{
+	sc := media.SessionConfig{
 		Ports:            pp,
 		Remote:           neg.Remote,
 		RemoteRTCP:       neg.RemoteRTCP,
@@ -277,7 +283,12 @@ func (c *Call) startMedia(pp *media.PortPair, neg sdp.Negotiated) error {
 		Clock:            c.a.clk,
 		CNAME:            "pbxagent@" + c.a.sdpAddr.String(),
 		Logger:           c.log,
-	})
+	}
+	if c.a.cfg.OnMedia != nil {
+		c.a.cfg.OnMedia(c.id, &sc)
+	}
+	c.onDTMF = sc.OnDTMF
+	s, err := media.NewSession(sc)
 	if err != nil { // NewSession closed pp
 		return fmt.Errorf("ua: call %s: media session: %w", c.id, err)
 	}

@@ -60,9 +60,12 @@ func (in *Incoming) Header(name string) string {
 
 // Ringing sends 180 Ringing.
 func (in *Incoming) Ringing() error {
+	// in.mu is not held while sending: a CANCEL's callback (onEnded) runs
+	// inside sipgo's transaction state machine and takes in.mu.
 	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.state != inPending {
+	pending := in.state == inPending
+	in.mu.Unlock()
+	if !pending {
 		return errors.New("ua: Ringing: the call was answered, rejected or cancelled")
 	}
 	if err := in.dss.Respond(sip.StatusRinging, "Ringing", nil); err != nil {

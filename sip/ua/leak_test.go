@@ -92,6 +92,15 @@ func TestNoLeaks(t *testing.T) {
 			eventually(t, 15*time.Second, "goroutines back near the start", func() bool {
 				return runtime.NumGoroutine() <= base+5
 			})
+			// sipgo's connection pools: the listeners and a connection or
+			// two per peer, not one per call.
+			for _, a := range []*Agent{caller, callee} {
+				for _, network := range []string{"udp", "tcp"} {
+					if n := a.ua.TransportLayer().Pool(network).Size(); n > 4 {
+						t.Errorf("%s pool holds %d connections after %d calls", network, n, got)
+					}
+				}
+			}
 		})
 	}
 }
