@@ -43,6 +43,7 @@ func main() {
 		dropAt    = flag.Duration("drop-at", 0, "ari: drop the ARI WebSocket at this time (0: never)")
 		dropFor   = flag.Duration("drop-for", 5*time.Second, "ari: simulated time the WebSocket stays down")
 	)
+	flag.StringVar(via, "path", *via, "the same as -via")
 	flag.Parse()
 	cfg := dialsim.Config{
 		Mode: dialer.Mode(*mode), Agents: *agents, Answer: *answer, AnswerAfter: *after, StepAt: *stepAt,
