@@ -18,11 +18,12 @@ import (
 // moves, the tracker waits until both ends of every leg agree: what the
 // dialer asked for (through the probe) has reached the far end, and what
 // the far end did has come back to the dialer as an event and been
-// handled. Work started by a timer inside the user agent or siptel (the
-// ring timeout's CANCEL, the BYE after the information message) cannot be
-// seen being started, so it has a deadline instead: the clock does not
-// pass it until the leg has ended, giving the system a bounded real-time
-// grace when it is late.
+// handled. The ring timer a Dial sets is tied to its leg (ringClock), so
+// its CANCEL is waited for like the rest. The one piece of work that
+// cannot be seen being started, siptel's BYE after the information
+// message, has a deadline instead: the clock does not pass it until the
+// leg has ended, giving the system a bounded real-time grace when it is
+// late. Unanswered legs keep a deadline at the dial timeout as a backstop.
 
 // legKind says which far end a leg goes to.
 type legKind int
