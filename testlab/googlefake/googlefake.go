@@ -96,7 +96,7 @@ type Server struct {
 func New(serviceEmail string, key *rsa.PublicKey, subject, clientID, clientSecret, refreshToken string) *Server {
 	return &Server{ServiceEmail: serviceEmail, ServiceKey: key, Subject: subject, ClientID: clientID,
 		ClientSecret: clientSecret, RefreshToken: refreshToken,
-		colls: map[string]*collection{"directory": newColl(), "contacts": newColl()},
+		colls:  map[string]*collection{"directory": newColl(), "contacts": newColl()},
 		tokens: map[string]string{}, expiredLT: map[string]int{}, requests: map[string]int{}, queries: map[string][]string{}}
 }
 
