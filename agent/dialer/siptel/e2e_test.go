@@ -3,10 +3,10 @@ package siptel
 import (
 	"context"
 	"fmt"
-	"math"
-	"net/netip"
 	"io"
 	"log/slog"
+	"math"
+	"net/netip"
 	"os"
 	"testing"
 	"time"
