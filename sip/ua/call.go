@@ -273,8 +273,7 @@ func (c *Call) startMedia(pp *media.PortPair, neg sdp.Negotiated) error {
 		CNAME:            "pbxagent@" + c.a.sdpAddr.String(),
 		Logger:           c.log,
 	})
-	if err != nil {
-		pp.Close()
+	if err != nil { // NewSession closed pp
 		return fmt.Errorf("ua: call %s: media session: %w", c.id, err)
 	}
 	if !neg.Direction.Sends() {
