@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -104,20 +105,6 @@ func eventually(t testing.TB, within time.Duration, what string, cond func() boo
 	}
 }
 
-// roundTrip is what a frame sounds like after encoding with each codec of
-// the path and decoding at the end.
-func roundTrip(frames [][]int16, path ...Codec) []int16 {
-	var out []int16
-	for _, f := range frames {
-		pcm := f
-		for _, c := range path {
-			pcm = c.Decode(nil, c.Encode(nil, pcm))
-		}
-		out = append(out, pcm...)
-	}
-	return out
-}
-
 func flatten(frames [][]int16) []int16 {
 	var out []int16
 	for _, f := range frames {
@@ -215,3 +202,79 @@ func (c *memConn) LocalAddr() net.Addr              { return &net.UDPAddr{IP: ne
 func (c *memConn) SetDeadline(time.Time) error      { return nil }
 func (c *memConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
+
+// checkPrompt checks that the frames a leg played contain the prompt after
+// the codec path's round trip. With no slot skipped by the sender (it ran
+// late by a period or more), the audio aligned on the first non-silent
+// sample must equal the prompt sample for sample. In any case every played
+// frame must be a prompt frame (in order), silence, or a repeat of the frame
+// before (concealment), and at most skipped prompt frames may be missing.
+func checkPrompt(t testing.TB, got [][]int16, prompt *Audio, silence int16, skipped uint64, path ...Codec) {
+	t.Helper()
+	wantFrames := make([][]int16, 0)
+	for _, f := range prompt.Frames() {
+		pcm := f
+		for _, c := range path {
+			pcm = c.Decode(nil, c.Encode(nil, pcm))
+		}
+		wantFrames = append(wantFrames, pcm)
+	}
+	if skipped == 0 {
+		want, all := flatten(wantFrames), flatten(got)
+		w0, g0 := firstSound(want, silence), firstSound(all, silence)
+		if g0 < 0 || len(all)-g0 < len(want)-w0 {
+			t.Fatalf("played %d samples from the first sound, want %d", len(all)-g0, len(want)-w0)
+		}
+		for i := range want[w0:] {
+			if all[g0+i] != want[w0+i] {
+				t.Fatalf("sample %d of the prompt = %d, want %d", w0+i, all[g0+i], want[w0+i])
+			}
+		}
+	}
+	key := func(f []int16) string {
+		b := make([]byte, 0, 2*len(f))
+		for _, v := range f {
+			b = append(b, byte(v), byte(v>>8))
+		}
+		return string(b)
+	}
+	silentFrame := make([]int16, FrameSamples)
+	for i := range silentFrame {
+		silentFrame[i] = silence
+	}
+	index := make(map[string]int)
+	for i, f := range wantFrames {
+		k := key(f)
+		if _, dup := index[k]; dup {
+			index[k] = -1 // ambiguous
+			continue
+		}
+		index[k] = i
+	}
+	unique := 0
+	for _, i := range index {
+		if i >= 0 {
+			unique++
+		}
+	}
+	seen := make(map[int]bool)
+	last := -1
+	for k, f := range got {
+		i, ok := index[key(f)]
+		switch {
+		case ok && i >= 0:
+			if i < last {
+				t.Fatalf("played frame %d is prompt frame %d after frame %d", k, i, last)
+			}
+			last = i
+			seen[i] = true
+		case ok || slices.Equal(f, silentFrame):
+		case k > 0 && slices.Equal(f, got[k-1]):
+		default:
+			t.Fatalf("played frame %d is neither the prompt, silence nor a repeat", k)
+		}
+	}
+	if missing := unique - len(seen); uint64(missing) > skipped {
+		t.Fatalf("%d prompt frames missing, the sender skipped %d slots", missing, skipped)
+	}
+}

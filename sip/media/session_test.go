@@ -43,21 +43,9 @@ func TestSessionPromptArrives(t *testing.T) {
 			if err := a.s.Play(context.Background(), prompt, false); err != nil {
 				t.Fatalf("play: %v", err)
 			}
-			want := roundTrip(prompt.Frames(), tc.codec)
 			silence := tc.codec.Decode(nil, []byte{tc.codec.Silence()})[0]
-			w0 := firstSound(want, silence)
-			var got []int16
-			eventually(t, 5*time.Second, "B played the whole prompt", func() bool {
-				got = flatten(b.audio())
-				g0 := firstSound(got, silence)
-				return g0 >= 0 && len(got)-g0 >= len(want)-w0
-			})
-			g0 := firstSound(got, silence)
-			for i := range want[w0:] {
-				if got[g0+i] != want[w0+i] {
-					t.Fatalf("sample %d of the prompt = %d, want %d", w0+i, got[g0+i], want[w0+i])
-				}
-			}
+			waitPlayedOut(t, b)
+			checkPrompt(t, b.audio(), prompt, silence, a.s.Stats().Skipped, tc.codec)
 			if st := b.s.Stats(); st.Received.CumulativeLost != 0 || st.Jitter.Late != 0 || st.Received.SSRC != a.s.Stats().Sent.SSRC {
 				t.Fatalf("B stats %+v", st)
 			}
@@ -108,8 +96,8 @@ func TestSessionLossAndReordering(t *testing.T) {
 	// A lost frame is concealed by repeating the one before, so a prompt
 	// frame may show twice in a row.
 	missing := len(want) - len(slices.Compact(slices.Clone(matched)))
-	if missing < len(want)/7-2 || missing > len(want)/7+8 {
-		t.Fatalf("%d of %d prompt frames missing, want about one in 7 lost", missing, len(want))
+	if skipped := int(a.s.Stats().Skipped); missing < len(want)/7-2 || missing > len(want)/7+8+skipped {
+		t.Fatalf("%d of %d prompt frames missing, want about one in 7 lost (sender skipped %d slots)", missing, len(want), skipped)
 	}
 	// Every frame that is not the prompt's is a concealment: a repeat of
 	// the frame before or silence.
@@ -129,11 +117,11 @@ func TestSessionLossAndReordering(t *testing.T) {
 			t.Fatalf("played frame %d is neither the prompt, a repeat nor silence", k)
 		}
 	}
-	// Stop the stream; once A has received 10 more packets from B, all
+	// Stop the stream; once A has received 25 more packets (500 ms) from B, all
 	// A sent has arrived.
 	a.s.SetSending(false)
 	base := a.s.Stats().Received.Received
-	eventually(t, 5*time.Second, "A receives", func() bool { return a.s.Stats().Received.Received >= base+10 })
+	eventually(t, 5*time.Second, "A receives", func() bool { return a.s.Stats().Received.Received >= base+25 })
 	st := b.s.Stats()
 	dropped := imp.droppedCount()
 	if st.Received.CumulativeLost < int64(dropped)-2 || st.Received.CumulativeLost > int64(dropped) {
@@ -142,6 +130,14 @@ func TestSessionLossAndReordering(t *testing.T) {
 	if st.Jitter.Late != 0 || st.Jitter.Concealed == 0 {
 		t.Fatalf("jitter stats %+v", st.Jitter)
 	}
+}
+
+// waitPlayedOut waits until what was sent to l before now has been played:
+// the jitter buffer's depth and a few frames more.
+func waitPlayedOut(t *testing.T, l *leg) {
+	t.Helper()
+	base := l.s.Stats().Jitter.Played
+	eventually(t, 5*time.Second, "playout past the prompt", func() bool { return l.s.Stats().Jitter.Played >= base+15 })
 }
 
 func collectDigits(t *testing.T, l *leg, n int) string {
@@ -198,6 +194,25 @@ func TestSessionDTMFBothWays(t *testing.T) {
 	}
 }
 
+// RTCP runs both ways: each side gets the other's reports about its stream
+// (with a round trip, as both send SRs) and the peer's receive figures match.
+func TestSessionRTCP(t *testing.T) {
+	pr := testPortRange(t)
+	pa, pb := listenLoopback(t, pr), listenLoopback(t, pr)
+	ca, cb := pairConfig(pa, pb, PCMU)
+	ca.RTCPInterval, cb.RTCPInterval = 100*time.Millisecond, 100*time.Millisecond
+	a, b := startLeg(t, ca), startLeg(t, cb)
+	for _, l := range []*leg{a, b} {
+		eventually(t, 5*time.Second, "a report with a round trip", func() bool {
+			r := l.s.Stats().Remote
+			return !r.At.IsZero() && r.RoundTrip > 0
+		})
+	}
+	if r := a.s.Stats().Remote; r.RoundTrip > time.Second || r.TotalLost != 0 {
+		t.Fatalf("A's remote report %+v", r)
+	}
+}
+
 func TestSessionHold(t *testing.T) {
 	pr := testPortRange(t)
 	pa, pb := listenLoopback(t, pr), listenLoopback(t, pr)
@@ -205,13 +220,13 @@ func TestSessionHold(t *testing.T) {
 	a, b := startLeg(t, ca), startLeg(t, cb)
 	eventually(t, 5*time.Second, "B receives", func() bool { return b.s.Stats().Received.Received > 5 })
 	a.s.SetSending(false)
-	// Once A has received 10 more packets, anything A sent before the hold
+	// Once A has received 25 more packets, anything A sent before the hold
 	// has arrived at B.
 	waitFor := func(n uint64) {
 		base := a.s.Stats().Received.Received
 		eventually(t, 5*time.Second, "A keeps receiving", func() bool { return a.s.Stats().Received.Received >= base+n })
 	}
-	waitFor(10)
+	waitFor(25) // 500 ms: room for a loaded machine
 	held := b.s.Stats().Received.Received
 	sentHeld := a.s.Stats().Sent.Packets
 	waitFor(10)
@@ -303,21 +318,9 @@ func TestSessionBridge(t *testing.T) {
 	if err := a.s.Play(context.Background(), prompt, false); err != nil {
 		t.Fatal(err)
 	}
-	want := roundTrip(prompt.Frames(), PCMU, PCMA)
 	silence := PCMA.Decode(nil, []byte{PCMA.Silence()})[0]
-	w0 := firstSound(want, silence)
-	var got []int16
-	eventually(t, 5*time.Second, "B played the prompt", func() bool {
-		got = flatten(b.audio())
-		g0 := firstSound(got, silence)
-		return g0 >= 0 && len(got)-g0 >= len(want)-w0
-	})
-	g0 := firstSound(got, silence)
-	for i := range want[w0:] {
-		if got[g0+i] != want[w0+i] {
-			t.Fatalf("sample %d of the prompt = %d, want %d", w0+i, got[g0+i], want[w0+i])
-		}
-	}
+	waitPlayedOut(t, b)
+	checkPrompt(t, b.audio(), prompt, silence, a.s.Stats().Skipped, PCMU, PCMA)
 	errc := make(chan error, 2)
 	go func() { errc <- a.s.SendDTMF(context.Background(), "159") }()
 	go func() { errc <- b.s.SendDTMF(context.Background(), "#0") }()
@@ -338,7 +341,7 @@ func TestSessionBridge(t *testing.T) {
 		base := b.s.Stats().Sent.Packets
 		eventually(t, 5*time.Second, "B keeps sending", func() bool { return b.s.Stats().Sent.Packets >= base+n })
 	}
-	waitB(10)
+	waitB(25) // 500 ms: room for a loaded machine
 	quiet := s2.s.Stats().Sent.Packets
 	waitB(10)
 	if got := s2.s.Stats().Sent.Packets; got != quiet {
