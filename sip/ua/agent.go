@@ -142,7 +142,11 @@ func New(cfg Config) (*Agent, error) {
 		sipgo.WithUserAgent(a.cfg.UserAgent),
 		sipgo.WithUserAgentHostname(contactHost),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog),
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				// Retransmitted 2xx of an INVITE whose ACK crossed them.
+				sipLog.Debug("sip ua: response matching no transaction", "status", r.StatusCode, "call_id", callIDOf(r))
+			})),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("ua: sipgo user agent: %w", err)
@@ -354,7 +358,11 @@ func (a *Agent) listen(ctx context.Context) (net.PacketConn, net.Listener, error
 			ch.Address.UriParams = sip.NewParams()
 			ch.Address.UriParams.Add("transport", "tcp")
 		}
-		a.duas[t] = &sipgo.DialogUA{Client: a.client, ContactHDR: ch}
+		// RewriteContact: in-dialog requests go back to where the dialog's
+		// INVITE (or its 2xx) came from, not to a Contact a NAT made
+		// unreachable; over TCP that reuses the connection. With a
+		// Record-Route set, the route set wins (RFC 3261 section 12.2.1.1).
+		a.duas[t] = &sipgo.DialogUA{Client: a.client, ContactHDR: ch, RewriteContact: true}
 	}
 	return pc, ln, nil
 }

@@ -3,6 +3,7 @@ package ua
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -244,6 +245,24 @@ func TestDialBadTarget(t *testing.T) {
 		if _, err := a.Dial(ctxWait(t), DialRequest{To: to}); err == nil {
 			t.Errorf("Dial(%q) succeeded", to)
 		}
+	}
+	idle(t, ports, a)
+}
+
+// TestDialTransportError dials a TCP port nobody listens on: the
+// transport failure is a 503 (RFC 3261 section 8.1.3.1).
+func TestDialTransportError(t *testing.T) {
+	ports := testPorts(t)
+	a := startAgent(t, ports, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err = a.Dial(ctxWait(t), DialRequest{To: "sip:100@" + addr + ";transport=tcp"})
+	if de := dialError(t, err); de.Status != 503 || de.Cause != 41 {
+		t.Errorf("DialError %+v, want 503 cause 41", de)
 	}
 	idle(t, ports, a)
 }
