@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"testing"
@@ -399,4 +400,14 @@ func TestEndToEndAMD(t *testing.T) {
 			}
 		})
 	}
+}
+
+// udpFree reports whether addr can be bound (nobody listens there).
+func udpFree(addr string) bool {
+	c, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
