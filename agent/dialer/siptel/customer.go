@@ -21,9 +21,10 @@ type custCall struct {
 	call     Call // nil while ringing
 	answered bool // EventAnswered sent
 	rang     bool // EventRinging sent
-	play     context.CancelFunc
-	bridge   context.CancelFunc
-	agent    string // agent bridged to
+	play      context.CancelFunc
+	bridge    context.CancelFunc
+	bridgeSeq uint64 // which Join the bridge is
+	agent     string // agent bridged to
 }
 
 // Campaign header: the campaign a customer call was placed for, for the
@@ -211,6 +212,11 @@ func (t *Telephony) forgetCall(c *custCall) {
 	if c.bridge != nil {
 		c.bridge()
 		c.bridge = nil
+	}
+	// The agent is free for the next call as soon as this one's end is
+	// reported (its bridge goroutine may still be winding down).
+	if a := t.agents[c.agent]; a != nil && a.bridged == c.id {
+		a.bridged = ""
 	}
 }
 
