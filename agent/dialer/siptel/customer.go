@@ -18,9 +18,9 @@ type custCall struct {
 	cancel context.CancelFunc
 
 	// Under Telephony.mu:
-	call     Call // nil while ringing
-	answered bool // EventAnswered sent
-	rang     bool // EventRinging sent
+	call      Call // nil while ringing
+	answered  bool // EventAnswered sent
+	rang      bool // EventRinging sent
 	play      context.CancelFunc
 	bridge    context.CancelFunc
 	bridgeSeq uint64 // which Join the bridge is
