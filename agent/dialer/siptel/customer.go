@@ -84,7 +84,9 @@ func (t *Telephony) runCustomer(c *custCall, req dialer.OriginateRequest) {
 		rang := c.rang
 		t.mu.Unlock()
 		cause := causeOfDialErr(err, rang)
-		if c.ctx.Err() == nil {
+		if c.ctx.Err() != nil {
+			cause = normalClearing // we cancelled it (Hangup, or Run ending)
+		} else {
 			t.log.Info("siptel: customer call failed", "call", c.id, "cause", cause, "err", err)
 		}
 		t.forgetCall(c)
@@ -151,8 +153,9 @@ const (
 // causeOfDialErr is the Q.850 cause of a failed Dial: a final answer's
 // cause (its Reason header's, else ua.CauseOf its status); 408 after
 // the phone rang is cause 19 (no answer) rather than 102 (recovery on
-// timer expiry): the ring timeout ran out, not the network; a cancelled
-// dial is 16; any other failure (unreachable trunk, bad URI) is 38.
+// timer expiry): the ring timeout ran out, not the network; a dial
+// ended by its context is 16; an error that is not a SIP answer (none
+// expected: the user agent reports transport failures as 503) is 38.
 func causeOfDialErr(err error, rang bool) int {
 	var de *ua.DialError
 	if errors.As(err, &de) {
