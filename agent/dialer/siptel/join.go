@@ -11,8 +11,9 @@ import (
 
 // Join implements dialer.Telephony: the hold media stop and the two
 // calls' RTP is relayed between them (media.BridgeSessions) by an owned
-// goroutine until either call ends or is hung up. Recording: see
-// Config.RecordDir.
+// goroutine until either call ends or is hung up. The SIP backend does
+// not record: with record the call is joined all the same and the error
+// wraps dialer.ErrRecordingFailed (see errNoRecording).
 func (t *Telephony) Join(ctx context.Context, callID, agentID string, record bool) error {
 	t.mu.Lock()
 	c := t.calls[callID]
@@ -73,9 +74,7 @@ func (t *Telephony) Join(ctx context.Context, callID, agentID string, record boo
 		return fmt.Errorf("siptel: join %s: %w", callID, ErrClosed)
 	}
 	if record {
-		if err := t.record(bctx, callID, cm, am); err != nil {
-			return fmt.Errorf("siptel: record %s: %w: %w", callID, dialer.ErrRecordingFailed, err)
-		}
+		return fmt.Errorf("siptel: record %s: %w: %w", callID, dialer.ErrRecordingFailed, errNoRecording)
 	}
 	return nil
 }
