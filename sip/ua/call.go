@@ -262,7 +262,7 @@ func (c *Call) startMedia(pp *media.PortPair, neg sdp.Negotiated) error {
 		pp.Close()
 		return fmt.Errorf("ua: call %s: codec: %w", c.id, err)
 	}
-	s, err := media.NewSession(media.SessionConfig{
+	sc := media.SessionConfig{
 		Ports:            pp,
 		Remote:           neg.Remote,
 		RemoteRTCP:       neg.RemoteRTCP,
@@ -272,7 +272,11 @@ func (c *Call) startMedia(pp *media.PortPair, neg sdp.Negotiated) error {
 		Clock:            c.a.clk,
 		CNAME:            "pbxagent@" + c.a.sdpAddr.String(),
 		Logger:           c.log,
-	})
+	}
+	if c.a.cfg.OnMedia != nil {
+		c.a.cfg.OnMedia(c.id, &sc)
+	}
+	s, err := media.NewSession(sc)
 	if err != nil { // NewSession closed pp
 		return fmt.Errorf("ua: call %s: media session: %w", c.id, err)
 	}
