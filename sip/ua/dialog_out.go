@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -272,6 +273,8 @@ func (a *Agent) newInvite(target sip.Uri, dr DialRequest) *sip.Request {
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(from)
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: target.Scheme, User: target.User, Host: target.Host, Port: target.Port}})
+	callID := sip.CallIDHeader(randomHex(16) + "@" + a.contact.Address.Host)
+	req.AppendHeader(&callID)
 	a.mu.Lock()
 	d := a.duas[strings.ToLower(transport)]
 	a.mu.Unlock()
@@ -285,6 +288,13 @@ func (a *Agent) newInvite(target sip.Uri, dr DialRequest) *sip.Request {
 		req.AppendHeader(sip.NewHeader(k, v))
 	}
 	return req
+}
+
+// randomHex is n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // newLocal is our side of a new call's SDP on RTP port port.
