@@ -213,6 +213,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		serving.Add(1)
 		go func() { defer serving.Done(); ends <- ended{"tcp", srv.ServeTCP(ln)} }()
 	}
+	a.awaitServing(pc)
 	close(a.ready)
 	a.log.Info("sip ua listening", "udp", a.Addr("udp"), "tcp", a.Addr("tcp"))
 
