@@ -29,6 +29,9 @@ type CaptureOptions struct {
 	// Duration bounds the capture (-a duration); it is required, so a forgotten Stop cannot
 	// leave tshark running.
 	Duration time.Duration
+	// CPUs, when set, pins tshark (and its dumpcap) to these CPUs (a taskset list), away from
+	// the process measured.
+	CPUs string
 }
 
 // Capture is a running tshark capture on the loopback interface.
@@ -71,8 +74,14 @@ func StartCapture(ctx context.Context, o CaptureOptions) (*Capture, error) {
 		filter = fmt.Sprintf("(%s) or (%s)", o.Filter, filter)
 	}
 	secs := int((o.Duration + time.Second - 1) / time.Second)
-	cmd := exec.CommandContext(ctx, bin, "-n", "-q", "-i", "lo", "-F", "pcap", "-w", o.File,
-		"-a", "duration:"+strconv.Itoa(secs), "-f", filter)
+	args := []string{"-n", "-q", "-i", "lo", "-F", "pcap", "-w", o.File, "-a", "duration:" + strconv.Itoa(secs), "-f", filter}
+	if o.CPUs != "" {
+		if ts, err := exec.LookPath("taskset"); err == nil {
+			args = append([]string{"-c", o.CPUs, bin}, args...)
+			bin = ts
+		}
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		probe.Close()

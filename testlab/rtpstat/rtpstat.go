@@ -1,8 +1,8 @@
 // Package rtpstat measures RTP streams from a packet capture rather than from inside the
 // sender: it runs tshark on a capture file (tshark -T fields: frame.time_epoch, udp.srcport,
 // udp.dstport, rtp.ssrc, rtp.seq, rtp.p_type) and computes, per stream and across streams, the
-// send-interval jitter |interval − 20 ms| (p50, p99, p99.9, max), sequence gaps, reordering and
-// the drift of a stream against its ideal 20 ms schedule. On loopback the capture time of a
+// send-interval jitter |interval − 20 ms| (p50, p99, p99.9, max), sequence gaps, reordering,
+// slots the sender skipped, and the drift of a stream against its ideal 20 ms schedule. On loopback the capture time of a
 // packet is its departure time, so the figures are the sender's pacing. See
 // docs/sip-testing.md.
 package rtpstat
@@ -27,14 +27,15 @@ type Packet struct {
 	Time time.Time
 	// SrcPort and DstPort are the UDP ports.
 	SrcPort, DstPort uint16
-	// SSRC, Seq and PayloadType are from the RTP header.
+	// SSRC, Seq, Timestamp and PayloadType are from the RTP header.
 	SSRC        uint32
 	Seq         uint16
+	Timestamp   uint32
 	PayloadType uint8
 }
 
 // Fields are the tshark fields ParseFields reads, in order.
-var Fields = []string{"frame.time_epoch", "udp.srcport", "udp.dstport", "rtp.ssrc", "rtp.seq", "rtp.p_type"}
+var Fields = []string{"frame.time_epoch", "udp.srcport", "udp.dstport", "rtp.ssrc", "rtp.seq", "rtp.timestamp", "rtp.p_type"}
 
 // LineError says which line and field of tshark's output could not be read.
 type LineError struct {
@@ -107,7 +108,11 @@ func ParseFields(r io.Reader) ([]Packet, error) {
 			return out, err
 		}
 		p.Seq = uint16(v)
-		if v, err = num(5, 7, 10); err != nil {
+		if v, err = num(5, 32, 10); err != nil {
+			return out, err
+		}
+		p.Timestamp = uint32(v)
+		if v, err = num(6, 7, 10); err != nil {
 			return out, err
 		}
 		p.PayloadType = uint8(v)
@@ -203,9 +208,13 @@ type Figures struct {
 	P50, P99, P999, Max time.Duration
 	// Over1ms and Over2ms count intervals off by more than 1 and 2 ms.
 	Over1ms, Over2ms int
-	// Gaps counts sequence jumps forward (lost or skipped packets); Reordered packets that came
-	// with a sequence number lower than the highest seen.
+	// Gaps counts sequence jumps forward (lost packets); Reordered packets that came with a
+	// sequence number lower than the highest seen.
 	Gaps, Reordered int
+	// Skipped counts 20 ms slots the sender skipped: consecutive sequence numbers whose RTP
+	// timestamps are more than one frame apart (a sender that woke up late and dropped the
+	// missed frames rather than sending them in a burst), 8 kHz clock.
+	Skipped int
 	// MaxDrift is the largest spread, over a stream, of (capture time − period × packets since
 	// its first): how far a stream strays from its ideal schedule (0 for a sender that neither
 	// drifts nor bunches).
@@ -246,6 +255,11 @@ func Compute(pkts []Packet, period time.Duration, keep func(Packet) bool) Figure
 			iv := p.Time.Sub(s.last.Time)
 			dev = append(dev, (iv - period).Abs())
 			f.Intervals++
+			if frame := uint32(period / (time.Second / 8000)); frame > 0 {
+				if td := p.Timestamp - s.last.Timestamp; td > frame && td < 50*frame {
+					f.Skipped += int(td/frame) - 1
+				}
+			}
 		default:
 			f.Gaps++
 		}
@@ -280,6 +294,6 @@ func Compute(pkts []Packet, period time.Duration, keep func(Packet) bool) Figure
 
 // String summarises the figures on one line.
 func (f Figures) String() string {
-	return fmt.Sprintf("streams=%d packets=%d intervals=%d |interval-period| p50=%v p99=%v p99.9=%v max=%v >1ms=%d >2ms=%d gaps=%d reordered=%d drift=%v",
-		f.Streams, f.Packets, f.Intervals, f.P50, f.P99, f.P999, f.Max, f.Over1ms, f.Over2ms, f.Gaps, f.Reordered, f.MaxDrift)
+	return fmt.Sprintf("streams=%d packets=%d intervals=%d |interval-period| p50=%v p99=%v p99.9=%v max=%v >1ms=%d >2ms=%d gaps=%d reordered=%d skipped=%d drift=%v",
+		f.Streams, f.Packets, f.Intervals, f.P50, f.P99, f.P999, f.Max, f.Over1ms, f.Over2ms, f.Gaps, f.Reordered, f.Skipped, f.MaxDrift)
 }

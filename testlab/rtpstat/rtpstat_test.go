@@ -64,7 +64,7 @@ func synthetic() []synthPacket {
 func toPackets(s []synthPacket) []Packet {
 	var out []Packet
 	for _, p := range s {
-		out = append(out, Packet{Time: p.at, SrcPort: p.src, DstPort: p.dst, SSRC: p.ssrc, Seq: p.seq})
+		out = append(out, Packet{Time: p.at, SrcPort: p.src, DstPort: p.dst, SSRC: p.ssrc, Seq: p.seq, Timestamp: uint32(p.seq) * 160})
 	}
 	return out
 }
@@ -94,6 +94,12 @@ func TestCompute(t *testing.T) {
 		{name: "only stream A kept", pkts: toPackets(synthetic()), keep: func(p Packet) bool { return p.SSRC == 0xA },
 			want: Figures{Streams: 1, Packets: 100, Intervals: 99}},
 		{name: "empty", want: Figures{}},
+		{name: "skipped slots", pkts: []Packet{
+			{Time: time.Unix(0, 0), Seq: 1, Timestamp: 160}, {Time: time.Unix(0, int64(20*ms)), Seq: 2, Timestamp: 320},
+			{Time: time.Unix(0, int64(80*ms)), Seq: 3, Timestamp: 800}, // woke 40 ms late: 2 slots dropped
+			{Time: time.Unix(0, int64(100*ms)), Seq: 4, Timestamp: 960},
+		}, want: Figures{Streams: 1, Packets: 4, Intervals: 3, P50: 0, P99: 40 * ms, P999: 40 * ms, Max: 40 * ms,
+			Over1ms: 1, Over2ms: 1, Skipped: 2, MaxDrift: 40 * ms}},
 		{name: "bunching and drift", pkts: []Packet{
 			{Time: time.Unix(0, 0), Seq: 1}, {Time: time.Unix(0, int64(40*ms)), Seq: 2}, // 20 ms late
 			{Time: time.Unix(0, int64(41*ms)), Seq: 3}, // burst: 1 ms after
@@ -179,11 +185,12 @@ func TestParseFieldsErrors(t *testing.T) {
 		field string
 	}{
 		{name: "too few fields", in: "1.5\t1\t2\n", line: 1, field: "(line)"},
-		{name: "bad epoch", in: "x\t1\t2\t0x1\t3\t0\n", line: 1, field: "frame.time_epoch"},
-		{name: "bad port", in: "1.0\t1\t2\t0x1\t3\t0\n1.5\t70000\t2\t0x1\t3\t0\n", line: 2, field: "udp.srcport"},
-		{name: "bad ssrc", in: "1.0\t1\t2\t0xzz\t3\t0\n", line: 1, field: "rtp.ssrc"},
-		{name: "bad seq", in: "1.0\t1\t2\t0x1\t65536\t0\n", line: 1, field: "rtp.seq"},
-		{name: "bad pt", in: "1.0\t1\t2\t0x1\t1\t128\n", line: 1, field: "rtp.p_type"},
+		{name: "bad epoch", in: "x\t1\t2\t0x1\t3\t9\t0\n", line: 1, field: "frame.time_epoch"},
+		{name: "bad port", in: "1.0\t1\t2\t0x1\t3\t9\t0\n1.5\t70000\t2\t0x1\t3\t9\t0\n", line: 2, field: "udp.srcport"},
+		{name: "bad ssrc", in: "1.0\t1\t2\t0xzz\t3\t9\t0\n", line: 1, field: "rtp.ssrc"},
+		{name: "bad seq", in: "1.0\t1\t2\t0x1\t65536\t9\t0\n", line: 1, field: "rtp.seq"},
+		{name: "bad timestamp", in: "1.0\t1\t2\t0x1\t1\t-9\t0\n", line: 1, field: "rtp.timestamp"},
+		{name: "bad pt", in: "1.0\t1\t2\t0x1\t1\t9\t128\n", line: 1, field: "rtp.p_type"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,20 +202,20 @@ func TestParseFieldsErrors(t *testing.T) {
 		})
 	}
 	// Non-RTP lines are skipped; the first of several values is kept; epochs are exact.
-	got, err := ParseFields(strings.NewReader("5.1\t1\t2\t\t\t\n1795480089.517468123\t10,11\t20\t0x0000abcd\t7\t8\n"))
+	got, err := ParseFields(strings.NewReader("5.1\t1\t2\t\t\t\t\n1795480089.517468123\t10,11\t20\t0x0000abcd\t7\t4294967295\t8\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0] != (Packet{Time: time.Unix(1795480089, 517468123), SrcPort: 10, DstPort: 20, SSRC: 0xabcd, Seq: 7, PayloadType: 8}) {
+	if len(got) != 1 || got[0] != (Packet{Time: time.Unix(1795480089, 517468123), SrcPort: 10, DstPort: 20, SSRC: 0xabcd, Seq: 7, Timestamp: 4294967295, PayloadType: 8}) {
 		t.Fatalf("got %+v", got)
 	}
 }
 
 // FuzzParseFields: any input gives packets or a *LineError (or a scanner error), never a panic.
 func FuzzParseFields(f *testing.F) {
-	f.Add("1795480089.517468\t6000\t7000\t0x0e05384e\t7984\t0\n")
-	f.Add("1.0\t1\t2\t\t\t\n")
-	f.Add("1.0000000001\t1\t2\t0x1\t1\t1\n")
+	f.Add("1795480089.517468\t6000\t7000\t0x0e05384e\t7984\t13280\t0\n")
+	f.Add("1.0\t1\t2\t\t\t\t\n")
+	f.Add("1.0000000001\t1\t2\t0x1\t1\t1\t1\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		pkts, err := ParseFields(strings.NewReader(in))
 		var le *LineError

@@ -79,6 +79,19 @@ type UAC struct {
 	Pause time.Duration
 	// RTPEcho turns on -rtp_echo: RTP arriving on MediaPort goes back to its sender.
 	RTPEcho bool
+	// CPUs, when set, pins SIPp to these CPUs (a taskset list, "1"), away from the process
+	// measured.
+	CPUs string
+}
+
+// command is SIPp's command, under taskset when cpus is set.
+func command(ctx context.Context, bin, cpus string, args []string) *exec.Cmd {
+	if cpus != "" {
+		if ts, err := exec.LookPath("taskset"); err == nil {
+			return exec.CommandContext(ctx, ts, append([]string{"-c", cpus, bin}, args...)...)
+		}
+	}
+	return exec.CommandContext(ctx, bin, args...)
 }
 
 // mediaArgs are the media options shared by clients and servers.
@@ -189,7 +202,7 @@ func Run(ctx context.Context, u UAC) (Result, error) {
 		}
 		args = append(args, "-inf", "numbers.csv")
 	}
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := command(ctx, bin, u.CPUs, args)
 	cmd.Dir = u.Dir
 	var out tailBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -354,6 +367,8 @@ type Server struct {
 	RTPEcho bool
 	// Args are extra SIPp options.
 	Args []string
+	// CPUs, when set, pins SIPp to these CPUs (a taskset list).
+	CPUs string
 }
 
 // StartUAS starts SIPp with a server scenario on 127.0.0.1:port (0 picks a free port) and
@@ -417,7 +432,7 @@ func StartServer(ctx context.Context, s Server) (*UAS, error) {
 		args = append(args, "-m", strconv.Itoa(s.Calls))
 	}
 	args = append(args, s.Args...)
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := command(ctx, bin, s.CPUs, args)
 	cmd.Dir = dir
 	out := &tailBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out

@@ -1,0 +1,293 @@
+package sipua
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pbxagent/pbxagent/sip/media"
+	"github.com/pbxagent/pbxagent/sip/ua"
+	"github.com/pbxagent/pbxagent/testlab/rtpstat"
+	"github.com/pbxagent/pbxagent/testlab/sipp"
+)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// peerCPUs is where SIPp and tshark run during the figures (PBXAGENT_SIP_BENCH_PEER_CPUS, a
+// taskset list); testlab/sipua/bench.sh pins this process to CPU 0 and them to CPU 1.
+func peerCPUs() string { return os.Getenv("PBXAGENT_SIP_BENCH_PEER_CPUS") }
+
+// cpuTime is this process's user + system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkRTP200 is issue #23's media figure: an Agent holds N calls (200) to a SIPp UAS that
+// echoes RTP (-rtp_echo), each playing a looped prompt for S seconds (20), so RTP flows both
+// ways; tshark captures our packets on loopback and rtpstat computes the send-interval jitter
+// |interval − 20 ms| over every stream (goal p99 ≤ 2 ms), while getrusage gives this process's
+// CPU share over the window. Run it with testlab/sipua/bench.sh (this process on CPU 0, SIPp and
+// tshark on CPU 1). Environment: PBXAGENT_SIP_BENCH_CALLS (200), PBXAGENT_SIP_BENCH_SECONDS (20).
+func BenchmarkRTP200(b *testing.B) {
+	sipp.Require(b)
+	requireTshark(b)
+	n := envInt("PBXAGENT_SIP_BENCH_CALLS", 200)
+	secs := envInt("PBXAGENT_SIP_BENCH_SECONDS", 20)
+	for range b.N {
+		runRTPFigure(b, n, time.Duration(secs)*time.Second)
+	}
+}
+
+func runRTPFigure(b *testing.B, n int, window time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), window+5*time.Minute)
+	defer cancel()
+	dir := b.TempDir()
+	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), Dir: dir, Calls: n, RTPEcho: true, CPUs: peerCPUs()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	const lo, hi = 34000, 35999
+	ports, err := media.NewPortRange(lo, hi)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := StartAgent(b, ports, func(c *ua.Config) { c.RingTimeout = 30 * time.Second })
+	prompt := &media.Audio{Samples: Prompt(0, 2*time.Second)}
+	playCtx, stopPlay := context.WithCancel(ctx)
+	defer stopPlay()
+	var calls []*ua.Call
+	var players sync.WaitGroup
+	for i := range n {
+		c, err := a.Dial(ctx, ua.DialRequest{To: fmt.Sprintf("sip:%d@%s", 1000+i, srv.Addr), From: "100"})
+		if err != nil {
+			b.Fatalf("call %d: %v\nSIPp: %s", i, err, srv.Output())
+		}
+		calls = append(calls, c)
+		players.Add(1)
+		go func() {
+			defer players.Done()
+			_ = c.Media().Play(playCtx, prompt, true)
+		}()
+	}
+	mediaPort := strings.TrimPrefix(srv.MediaAddr, "127.0.0.1:")
+	file := filepath.Join(dir, "rtp200.pcap")
+	capt, err := rtpstat.StartCapture(ctx, rtpstat.CaptureOptions{
+		Filter: fmt.Sprintf("udp dst port %s and udp src portrange %d-%d", mediaPort, lo, hi), File: file,
+		Duration: window + time.Minute, CPUs: peerCPUs()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpu0, t0 := cpuTime(), time.Now()
+	select { // the measuring window: a fixed duration, not a wait for an event
+	case <-time.After(window):
+	case <-ctx.Done():
+		b.Fatal(ctx.Err())
+	}
+	cpu, wall := cpuTime()-cpu0, time.Since(t0)
+	if err := capt.Stop(); err != nil {
+		b.Fatal(err)
+	}
+	var recv uint64
+	for _, c := range calls {
+		recv += c.Media().Stats().Received.Received
+	}
+	stopPlay()
+	players.Wait()
+	for _, c := range calls {
+		if err := c.Hangup(ctx, 0); err != nil {
+			b.Errorf("Hangup: %v", err)
+		}
+	}
+	res, err := srv.Wait(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pkts, err := rtpstat.Read(ctx, file, rtpstat.ReadOptions{Ports: []string{mediaPort}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fig := rtpstat.Compute(pkts, 20*time.Millisecond, func(p rtpstat.Packet) bool {
+		return int(p.SrcPort) >= lo && int(p.SrcPort) <= hi && p.SrcPort%2 == 0 && p.PayloadType == 0
+	})
+	share := 100 * cpu.Seconds() / wall.Seconds()
+	b.ReportMetric(float64(fig.P50.Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(fig.P99.Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(fig.Max.Microseconds())/1000, "max-ms")
+	b.ReportMetric(share, "cpu-%")
+	b.Logf("SIPp UAS: %s", res)
+	b.Logf("capture: %s", fig)
+	b.Logf("received back (echo) during the window: %d packets over %d calls", recv, n)
+	fmt.Printf("\n| calls | window | streams | packets | \\|interval − 20 ms\\| p50 | p99 | p99.9 | max | > 2 ms | skipped slots | lost | drift | CPU (one core) |\n"+
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"+
+		"| %d | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% |\n\n",
+		n, wall.Round(time.Second), fig.Streams, fig.Packets, fig.P50.Round(time.Microsecond), fig.P99.Round(time.Microsecond),
+		fig.P999.Round(time.Microsecond), fig.Max.Round(time.Microsecond), fig.Over2ms, fig.Skipped, fig.Gaps, fig.MaxDrift.Round(time.Microsecond), share)
+	var load [3]float64
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		_, _ = fmt.Sscan(string(b), &load[0], &load[1], &load[2])
+	}
+	b.Logf("load average at the end: %.2f %.2f %.2f (2 cores shared with other work)", load[0], load[1], load[2])
+	if res.Successful != n {
+		b.Errorf("SIPp counted %d successful calls, want %d", res.Successful, n)
+	}
+	if fig.Streams != n {
+		b.Errorf("%d streams in the capture, want %d", fig.Streams, n)
+	}
+}
+
+// BenchmarkCPS is issue #23's call-rate figure: against one SIPp UAS (uas_cps.xml: 200 with
+// SDP, then BYE), SIPp's own UAC (uac_cps.xml) and an Agent as UAC (Dial, Hangup at once, no
+// prompt) each place M calls (2000) at increasing rates; the highest rate each sustains (no
+// failed call, achieved ≥ 90 % of the target) is reported, with their ratio. Environment:
+// PBXAGENT_SIP_CPS_CALLS (2000), PBXAGENT_SIP_CPS_RATES ("100,200,400,800,1600").
+func BenchmarkCPS(b *testing.B) {
+	sipp.Require(b)
+	m := envInt("PBXAGENT_SIP_CPS_CALLS", 2000)
+	var rates []int
+	for _, f := range strings.Split(cmpOr(os.Getenv("PBXAGENT_SIP_CPS_RATES"), "100,200,400,800,1600"), ",") {
+		r, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || r <= 0 {
+			b.Fatalf("PBXAGENT_SIP_CPS_RATES: %q is not a positive rate", f)
+		}
+		rates = append(rates, r)
+	}
+	for range b.N {
+		runCPSFigure(b, m, rates)
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// cpsStep is one rate step of one UAC.
+type cpsStep struct {
+	target   int
+	ok, fail int
+	achieved float64
+	cpu      float64 // % of one core, this process (Agent rows only)
+}
+
+func (s cpsStep) sustained() bool { return s.fail == 0 && s.achieved >= 0.9*float64(s.target) }
+
+func runCPSFigure(b *testing.B, m int, rates []int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), CPUs: peerCPUs()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	ports, err := media.NewPortRange(36000, 39999)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := StartAgent(b, ports, func(c *ua.Config) { c.RingTimeout = 30 * time.Second })
+	var sippSteps, ourSteps []cpsStep
+	for _, r := range rates {
+		res, err := sipp.Run(ctx, sipp.UAC{Scenario: sipp.Scenario("uac_cps.xml"), Remote: srv.Addr, Rate: r, Calls: m,
+			Limit: 5000, CPUs: peerCPUs()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st := cpsStep{target: r, ok: res.Successful, fail: res.Failed + (m - res.Successful - res.Failed), achieved: res.Rate}
+		sippSteps = append(sippSteps, st)
+		b.Logf("SIPp UAC at %d/s: %s", r, res)
+
+		ours := agentCPS(ctx, a, srv.Addr, r, m)
+		ourSteps = append(ourSteps, ours)
+		b.Logf("Agent UAC at %d/s: ok %d failed %d achieved %.1f/s cpu %.0f%%", r, ours.ok, ours.fail, ours.achieved, ours.cpu)
+		if !ours.sustained() && !st.sustained() {
+			break
+		}
+	}
+	best := func(steps []cpsStep) float64 {
+		v := 0.0
+		for _, s := range steps {
+			if s.sustained() {
+				v = max(v, s.achieved)
+			}
+		}
+		return v
+	}
+	sb, ob := best(sippSteps), best(ourSteps)
+	fmt.Printf("\n| target calls/s | SIPp UAC ok/failed | SIPp achieved | Agent ok/failed | Agent achieved | Agent CPU (one core) |\n|---|---|---|---|---|---|\n")
+	for i := range ourSteps {
+		s, o := sippSteps[i], ourSteps[i]
+		fmt.Printf("| %d | %d/%d | %.0f/s | %d/%d | %.0f/s | %.0f %% |\n", s.target, s.ok, s.fail, s.achieved, o.ok, o.fail, o.achieved, o.cpu)
+	}
+	ratio := 0.0
+	if sb > 0 {
+		ratio = ob / sb
+	}
+	fmt.Printf("\nmax sustained (no failure, ≥ 90 %% of target): SIPp UAC %.0f calls/s, Agent %.0f calls/s, ratio %.2f\n\n", sb, ob, ratio)
+	b.ReportMetric(sb, "sipp-calls/s")
+	b.ReportMetric(ob, "agent-calls/s")
+	b.ReportMetric(ratio, "ratio")
+	if a.Calls() != 0 {
+		b.Errorf("Agent still has %d calls", a.Calls())
+	}
+}
+
+// agentCPS places m calls at rate r/s from a (Dial, then Hangup at once), at most 2000 at a
+// time, and measures the achieved rate from the first INVITE to the last call's end.
+func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
+	var ok, fail atomic.Int64
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2000)
+	cpu0, t0 := cpuTime(), time.Now()
+	interval := time.Second / time.Duration(r)
+	for i := range m {
+		due := t0.Add(time.Duration(i) * interval)
+		if d := time.Until(due); d > 0 {
+			select { // pacing the load, not waiting for an event
+			case <-time.After(d):
+			case <-ctx.Done():
+				return cpsStep{target: r, fail: m}
+			}
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			c, err := a.Dial(cctx, ua.DialRequest{To: fmt.Sprintf("sip:%d@%s", 2000+i%1000, addr), From: "100"})
+			if err != nil {
+				fail.Add(1)
+				return
+			}
+			if err := c.Hangup(cctx, 0); err != nil && !errors.Is(err, context.Canceled) {
+				fail.Add(1)
+				return
+			}
+			ok.Add(1)
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(t0)
+	cpu := cpuTime() - cpu0
+	return cpsStep{target: r, ok: int(ok.Load()), fail: int(fail.Load()), achieved: float64(ok.Load()) / wall.Seconds(),
+		cpu: 100 * cpu.Seconds() / wall.Seconds()}
+}
