@@ -31,6 +31,25 @@ func envInt(name string, def int) int {
 // taskset list); testlab/sipua/bench.sh pins this process to CPU 0 and them to CPU 1.
 func peerCPUs() string { return os.Getenv("PBXAGENT_SIP_BENCH_PEER_CPUS") }
 
+// runDelay is how long this process's threads have waited on a run queue so far (runnable
+// but not running: the CPU was busy with other work), from /proc/self/task/*/schedstat (the
+// second field); 0 where it cannot be read. Threads that ended are not counted.
+func runDelay() time.Duration {
+	dirs, _ := filepath.Glob("/proc/self/task/*/schedstat")
+	var sum time.Duration
+	for _, f := range dirs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var run, wait int64
+		if _, err := fmt.Sscan(string(b), &run, &wait); err == nil {
+			sum += time.Duration(wait)
+		}
+	}
+	return sum
+}
+
 // cpuTime is this process's user + system CPU time so far.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -94,13 +113,13 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cpu0, t0 := cpuTime(), time.Now()
+	cpu0, wait0, t0 := cpuTime(), runDelay(), time.Now()
 	select { // the measuring window: a fixed duration, not a wait for an event
 	case <-time.After(window):
 	case <-ctx.Done():
 		b.Fatal(ctx.Err())
 	}
-	cpu, wall := cpuTime()-cpu0, time.Since(t0)
+	cpu, waited, wall := cpuTime()-cpu0, runDelay()-wait0, time.Since(t0)
 	if err := capt.Stop(); err != nil {
 		b.Fatal(err)
 	}
@@ -143,7 +162,9 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		_, _ = fmt.Sscan(string(b), &load[0], &load[1], &load[2])
 	}
-	b.Logf("load average at the end: %.2f %.2f %.2f (2 cores shared with other work)", load[0], load[1], load[2])
+	b.Logf("load average at the end: %.2f %.2f %.2f (2 cores shared with other work); this process's threads waited %v on a run queue during the %v window (runnable, CPU busy elsewhere)",
+		load[0], load[1], load[2], waited.Round(time.Millisecond), wall.Round(time.Second))
+	b.ReportMetric(waited.Seconds(), "runqueue-wait-s")
 	if res.Successful != n {
 		b.Errorf("SIPp counted %d successful calls, want %d", res.Successful, n)
 	}
@@ -156,12 +177,12 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 // SDP, then BYE), SIPp's own UAC (uac_cps.xml) and an Agent as UAC (Dial, Hangup at once, no
 // prompt) each place M calls (2000) at increasing rates; the highest rate each sustains (no
 // failed call, achieved ≥ 90 % of the target) is reported, with their ratio. Environment:
-// PBXAGENT_SIP_CPS_CALLS (2000), PBXAGENT_SIP_CPS_RATES ("100,200,400,800,1600").
+// PBXAGENT_SIP_CPS_CALLS (2000), PBXAGENT_SIP_CPS_RATES ("100,200,400,600,800,1000,1200,1600").
 func BenchmarkCPS(b *testing.B) {
 	sipp.Require(b)
 	m := envInt("PBXAGENT_SIP_CPS_CALLS", 2000)
 	var rates []int
-	for _, f := range strings.Split(cmpOr(os.Getenv("PBXAGENT_SIP_CPS_RATES"), "100,200,400,800,1600"), ",") {
+	for _, f := range strings.Split(cmpOr(os.Getenv("PBXAGENT_SIP_CPS_RATES"), "100,200,400,600,800,1000,1200,1600"), ",") {
 		r, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || r <= 0 {
 			b.Fatalf("PBXAGENT_SIP_CPS_RATES: %q is not a positive rate", f)
@@ -186,6 +207,7 @@ type cpsStep struct {
 	ok, fail int
 	achieved float64
 	cpu      float64 // % of one core, this process (Agent rows only)
+	errs     []string
 }
 
 func (s cpsStep) sustained() bool { return s.fail == 0 && s.achieved >= 0.9*float64(s.target) }
@@ -216,7 +238,7 @@ func runCPSFigure(b *testing.B, m int, rates []int) {
 
 		ours := agentCPS(ctx, a, srv.Addr, r, m)
 		ourSteps = append(ourSteps, ours)
-		b.Logf("Agent UAC at %d/s: ok %d failed %d achieved %.1f/s cpu %.0f%%", r, ours.ok, ours.fail, ours.achieved, ours.cpu)
+		b.Logf("Agent UAC at %d/s: ok %d failed %d achieved %.1f/s cpu %.0f%% errors %v", r, ours.ok, ours.fail, ours.achieved, ours.cpu, ours.errs)
 		if !ours.sustained() && !st.sustained() {
 			break
 		}
@@ -254,6 +276,14 @@ func runCPSFigure(b *testing.B, m int, rates []int) {
 func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
 	var ok, fail atomic.Int64
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	seen := map[string]int{}
+	record := func(err error) {
+		fail.Add(1)
+		mu.Lock()
+		seen[err.Error()]++
+		mu.Unlock()
+	}
 	sem := make(chan struct{}, 2000)
 	cpu0, t0 := cpuTime(), time.Now()
 	interval := time.Second / time.Duration(r)
@@ -275,11 +305,11 @@ func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
 			defer cancel()
 			c, err := a.Dial(cctx, ua.DialRequest{To: fmt.Sprintf("sip:%d@%s", 2000+i%1000, addr), From: "100"})
 			if err != nil {
-				fail.Add(1)
+				record(fmt.Errorf("dial: %w", err))
 				return
 			}
 			if err := c.Hangup(cctx, 0); err != nil && !errors.Is(err, context.Canceled) {
-				fail.Add(1)
+				record(fmt.Errorf("hangup: %w", err))
 				return
 			}
 			ok.Add(1)
@@ -288,6 +318,12 @@ func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
 	wg.Wait()
 	wall := time.Since(t0)
 	cpu := cpuTime() - cpu0
+	var errs []string
+	for e, n := range seen {
+		if len(errs) < 5 {
+			errs = append(errs, fmt.Sprintf("%d× %s", n, e))
+		}
+	}
 	return cpsStep{target: r, ok: int(ok.Load()), fail: int(fail.Load()), achieved: float64(ok.Load()) / wall.Seconds(),
-		cpu: 100 * cpu.Seconds() / wall.Seconds()}
+		cpu: 100 * cpu.Seconds() / wall.Seconds(), errs: errs}
 }
