@@ -213,7 +213,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		serving.Add(1)
 		go func() { defer serving.Done(); ends <- ended{"tcp", srv.ServeTCP(ln)} }()
 	}
-	a.awaitServing(pc)
+	if pc != nil {
+		a.awaitUDPListener(ctx)
+	}
 	close(a.ready)
 	a.log.Info("sip ua listening", "udp", a.Addr("udp"), "tcp", a.Addr("tcp"))
 
@@ -233,6 +235,28 @@ func (a *Agent) Run(ctx context.Context) error {
 	closeAll(pc, ln)
 	serving.Wait()
 	return runErr
+}
+
+// awaitUDPListener waits (up to a second) until sipgo's UDP transport has
+// put our socket in its connection pool, which its Serve does in its own
+// goroutine with no signal: until then a request sent from the listen
+// address would try to bind it again.
+func (a *Agent) awaitUDPListener(ctx context.Context) {
+	pool := a.ua.TransportLayer().Pool("udp")
+	a.mu.Lock()
+	laddr := a.udpLaddr.String()
+	a.mu.Unlock()
+	for range 1000 {
+		if c := pool.Get(laddr); c != nil {
+			_, _ = c.TryClose() // Get took a reference
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		time.Sleep(time.Millisecond) // no event to wait on
+	}
+	a.log.Warn("sip ua: the UDP listener is not in sipgo's pool yet", "addr", laddr)
 }
 
 // stop hangs up every call and cancels or rejects the ringing ones, then

@@ -102,11 +102,11 @@ type Call struct {
 	// remoteCSeq is the last CSeq the peer of an outgoing call sent.
 	remoteCSeq    uint32
 	remoteCSeqSet bool
-	hangingUp  bool
-	referCh    chan referStatus // while Refer waits for NOTIFYs
-	end        End
-	ended      bool
-	done       chan struct{}
+	hangingUp     bool
+	referCh       chan referStatus // while Refer waits for NOTIFYs
+	end           End
+	ended         bool
+	done          chan struct{}
 }
 
 func newCall(a *Agent, id, key string, outgoing bool, remoteURI, remoteName string) *Call {

@@ -13,13 +13,20 @@ func TestDialAnswerHangup(t *testing.T) {
 		t.Run(tr, func(t *testing.T) {
 			ports := testPorts(t)
 			h := newAnswering()
+			h.gate = make(chan struct{})
+			var gateOnce sync.Once
 			callee := startAgent(t, ports, func(c *Config) { c.OnInvite = h.onInvite })
 			caller := startAgent(t, ports, nil)
 			var mu sync.Mutex
 			var progress []int
 			c, err := caller.Dial(ctxWait(t), DialRequest{To: target(callee, "100", tr), From: "200", FromName: "Caller",
 				Headers: map[string]string{"X-Campaign": "c1"},
-				OnProgress: func(s int) { mu.Lock(); progress = append(progress, s); mu.Unlock() }})
+				OnProgress: func(s int) {
+					mu.Lock()
+					progress = append(progress, s)
+					mu.Unlock()
+					gateOnce.Do(func() { close(h.gate) })
+				}})
 			if err != nil {
 				t.Fatalf("Dial: %v", err)
 			}
