@@ -32,7 +32,12 @@ func (c *arrivalConn) ReadFrom(b []byte) (int, net.Addr, error) {
 // the process CPU share ("cpu-%", 100 = one core) and the p99 of
 // |arrival interval − 20 ms| at the receiving sockets ("p99-jitter-ms"),
 // which includes the receivers' scheduling delay, plus the send slots
-// skipped for lateness. Run it with -benchtime=1x.
+// skipped for lateness and the CPU per packet sent ("cpu-us/packet": send,
+// receive and playout of one packet, the figure that does not depend on how
+// much CPU a shared machine left to the run). With PBXAGENT_TSHARK=1 it also captures the RTP on
+// lo with tshark during the measurement and reports the p99 of the send
+// intervals seen on the wire ("p99-wire-jitter-ms"), the figure issue #23
+// asks for. Run it with -benchtime=1x.
 func BenchmarkSessions200(b *testing.B) {
 	const pairs = 200
 	const benchSessionsFor = 3 * time.Second
@@ -41,7 +46,7 @@ func BenchmarkSessions200(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var cpuPct, p99, skipped float64
+	var cpuPct, p99, skipped, wireP99, perPacket float64
 	for range b.N {
 		var sessions []*Session
 		var taps []*arrivalConn
@@ -65,22 +70,34 @@ func BenchmarkSessions200(b *testing.B) {
 			}
 		}
 		time.Sleep(warmup) // let every stream start before measuring (a benchmark's run time, not a wait for an event)
+		capture := startWireCapture(b, 21000, 22999)
 		for _, tap := range taps {
 			tap.mu.Lock()
 			tap.times = tap.times[:0]
 			tap.mu.Unlock()
 		}
 		var skippedBefore uint64
+		var sentBefore uint32
 		for _, s := range sessions {
-			skippedBefore += s.Stats().Skipped
+			st := s.Stats()
+			skippedBefore += st.Skipped
+			sentBefore += st.Sent.Packets
 		}
 		cpu0, wall0 := cpuTime(b), time.Now()
 		time.Sleep(benchSessionsFor)
 		cpu, wall := cpuTime(b)-cpu0, time.Since(wall0)
+		if capture != nil {
+			p, n := capture.stop(b)
+			wireP99 += p
+			b.Logf("tshark: %d RTP packets on lo, p99 |interval − 20 ms| %.2f ms", n, p)
+		}
 		var dev []float64
 		var skippedNow uint64
+		var sentNow uint32
 		for _, s := range sessions {
-			skippedNow += s.Stats().Skipped
+			st := s.Stats()
+			skippedNow += st.Skipped
+			sentNow += st.Sent.Packets
 		}
 		for _, tap := range taps {
 			tap.mu.Lock()
@@ -101,10 +118,17 @@ func BenchmarkSessions200(b *testing.B) {
 		cpuPct += 100 * cpu.Seconds() / wall.Seconds()
 		p99 += dev[len(dev)*99/100]
 		skipped += float64(skippedNow - skippedBefore)
+		// Each packet is sent by one session and received and played out
+		// by another: the whole per-packet cost of a call's media.
+		perPacket += float64(cpu.Microseconds()) / float64(sentNow-sentBefore)
 	}
 	n := float64(b.N)
 	b.ReportMetric(cpuPct/n, "cpu-%")
 	b.ReportMetric(p99/n, "p99-jitter-ms")
 	b.ReportMetric(skipped/n, "skipped-slots/op")
+	b.ReportMetric(perPacket/n, "cpu-us/packet")
+	if wireP99 > 0 {
+		b.ReportMetric(wireP99/n, "p99-wire-jitter-ms")
+	}
 	b.ReportMetric(0, "ns/op")
 }

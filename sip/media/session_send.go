@@ -237,8 +237,9 @@ func (s *Session) stopPlay(j *playJob) {
 // SendDTMF sends digits (0-9, *, #, A-D) as RFC 4733 events, one after the
 // other, and returns when the last one has ended. Each key is a 100 ms
 // event whose packets replace the audio frames of its slots, followed by
-// at least 60 ms of audio. Calls queue behind each other. When ctx ends,
-// the key being sent is finished (its end packets) and the rest dropped.
+// at least 60 ms of audio. Calls queue behind each other. While sending is
+// off or the session is bridged, the keys wait. When ctx ends, the key
+// being sent is finished (its end packets) and the rest dropped.
 func (s *Session) SendDTMF(ctx context.Context, digits string) error {
 	if digits == "" {
 		return nil
