@@ -474,6 +474,18 @@ func (u *UAS) Wait(ctx context.Context) (Result, error) {
 		u.Stop()
 		return Result{Output: u.out.String()}, fmt.Errorf("sipp uas: %w (output: %s)", ctx.Err(), u.out.String())
 	}
+	return u.result()
+}
+
+// StopResult stops a server (SIGTERM) and returns its figures as far as its statistics file
+// has them (SIPp rewrites it every second; Server.Dir must be set for them).
+func (u *UAS) StopResult() (Result, error) {
+	u.Stop()
+	return u.result()
+}
+
+// result reads the figures of an exited server.
+func (u *UAS) result() (Result, error) {
 	res := Result{Output: u.out.String()}
 	var ee *exec.ExitError
 	if errors.As(u.exitErr, &ee) {
@@ -512,6 +524,7 @@ func (u *UAS) Stop() {
 		_ = u.cmd.Process.Kill()
 		<-u.done
 	}
+	u.exitErr = nil // ended by us: its exit status says nothing about the calls
 }
 
 // tailBuffer keeps the last 8–16 KiB written to it; safe for concurrent use (SIPp's output

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -194,6 +195,9 @@ func BenchmarkCPS(b *testing.B) {
 	}
 }
 
+// callIDs matches the Call-IDs in error messages, so errors are counted by kind.
+var callIDs = regexp.MustCompile(`[0-9a-f]{16,}@[0-9.]+`)
+
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a
@@ -215,7 +219,7 @@ func (s cpsStep) sustained() bool { return s.fail == 0 && s.achieved >= 0.9*floa
 func runCPSFigure(b *testing.B, m int, rates []int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), CPUs: peerCPUs()})
+	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), Dir: b.TempDir(), CPUs: peerCPUs()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -263,6 +267,9 @@ func runCPSFigure(b *testing.B, m int, rates []int) {
 		ratio = ob / sb
 	}
 	fmt.Printf("\nmax sustained (no failure, ≥ 90 %% of target): SIPp UAC %.0f calls/s, Agent %.0f calls/s, ratio %.2f\n\n", sb, ob, ratio)
+	if res, err := srv.StopResult(); err == nil {
+		b.Logf("SIPp UAS over the whole run: %s\nits errors: %.1500s", res, res.Errors)
+	}
 	b.ReportMetric(sb, "sipp-calls/s")
 	b.ReportMetric(ob, "agent-calls/s")
 	b.ReportMetric(ratio, "ratio")
@@ -281,7 +288,7 @@ func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
 	record := func(err error) {
 		fail.Add(1)
 		mu.Lock()
-		seen[err.Error()]++
+		seen[callIDs.ReplaceAllString(err.Error(), "<call-id>")]++
 		mu.Unlock()
 	}
 	sem := make(chan struct{}, 2000)
