@@ -78,7 +78,7 @@ func TestDialSIPpTrunk(t *testing.T) {
 				t.Fatal(err)
 			}
 			srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario(tt.scenario), Dir: dir, Calls: 1,
-				Pause: dur + 700*time.Millisecond})
+				Pause: dur + 1500*time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
