@@ -42,12 +42,15 @@ type Agent struct {
 	ready   chan struct{}
 	started atomic.Bool
 	work    tracker // dials, handlers, live calls, transfers
+	// late counts the goroutines waiting for an INVITE's answer; one
+	// whose Dial gave up before any answer outlives the Agent's work and
+	// ends when Run closes sipgo's transactions.
+	late tracker
 
 	// stopping is cancelled when Run starts to stop: ringing calls are
 	// cancelled or rejected, established ones hung up.
-	stopping     context.Context
-	stopNow      context.CancelFunc
-	stoppedState atomic.Bool
+	stopping context.Context
+	stopNow  context.CancelFunc
 
 	mu       sync.Mutex
 	addrs    map[string]net.Addr
@@ -142,7 +145,11 @@ func New(cfg Config) (*Agent, error) {
 		sipgo.WithUserAgent(a.cfg.UserAgent),
 		sipgo.WithUserAgentHostname(contactHost),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog),
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				// Retransmitted 2xx of an INVITE whose ACK crossed them.
+				sipLog.Debug("sip ua: response matching no transaction", "status", r.StatusCode, "call_id", callIDOf(r))
+			})),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("ua: sipgo user agent: %w", err)
@@ -182,8 +189,12 @@ func (a *Agent) Run(ctx context.Context) error {
 	if !a.started.CompareAndSwap(false, true) {
 		return errors.New("ua: Run called twice")
 	}
-	defer a.ua.Close()
-	defer a.stoppedState.Store(true)
+	uaClosed := false
+	defer func() {
+		if !uaClosed {
+			a.ua.Close()
+		}
+	}()
 	defer a.stopNow()
 	pc, ln, err := a.listen(ctx)
 	if err != nil {
@@ -225,15 +236,21 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		case e := <-ends:
 			running--
+			if e.err == nil {
+				e.err = errors.New("listener closed")
+			}
 			a.log.Error("sip ua transport stopped", "transport", e.transport, "error", e.err)
 			if running == 0 {
-				runErr = fmt.Errorf("ua: %s transport stopped, none left: %v", e.transport, e.err)
+				runErr = fmt.Errorf("ua: %s transport stopped, none left: %w", e.transport, e.err)
 			}
 		}
 	}
 	a.stop()
 	closeAll(pc, ln)
 	serving.Wait()
+	uaClosed = true
+	a.ua.Close() // terminates the transactions left, ending the late waits
+	a.late.waitAndClose()
 	return runErr
 }
 
@@ -354,7 +371,11 @@ func (a *Agent) listen(ctx context.Context) (net.PacketConn, net.Listener, error
 			ch.Address.UriParams = sip.NewParams()
 			ch.Address.UriParams.Add("transport", "tcp")
 		}
-		a.duas[t] = &sipgo.DialogUA{Client: a.client, ContactHDR: ch}
+		// RewriteContact: in-dialog requests go back to where the dialog's
+		// INVITE (or its 2xx) came from, not to a Contact a NAT made
+		// unreachable; over TCP that reuses the connection. With a
+		// Record-Route set, the route set wins (RFC 3261 section 12.2.1.1).
+		a.duas[t] = &sipgo.DialogUA{Client: a.client, ContactHDR: ch, RewriteContact: true}
 	}
 	return pc, ln, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -89,6 +90,10 @@ type Call struct {
 
 	media     *media.Session
 	mediaDone chan struct{} // closed when the session's Run returned
+	onDTMF    func(rune)    // the media's OnDTMF, also fed by SIP INFO; set before the call is routed to
+
+	// byeSeen is set when the peer's BYE arrives (before it is answered).
+	byeSeen atomic.Bool
 
 	// sem serialises this side's in-dialog transactions (CSeq order, no
 	// re-INVITE glare with ourselves); a channel so that ctx can end the
@@ -154,9 +159,14 @@ func (c *Call) Hangup(ctx context.Context, cause int) error {
 		bye.AppendHeader(sip.NewHeader("Reason", reasonHeader(cause)))
 	}
 	bye.AppendHeader(sip.NewHeader("User-Agent", c.a.cfg.UserAgent))
-	var err error
-	if err = c.acquire(ctx); err == nil {
-		err = c.dlg.WriteBye(ctx, bye)
+	// Our other in-dialog transaction (a re-INVITE, a NOTIFY) gets a
+	// second to finish so CSeq stays in order; a hang-up does not wait
+	// for a stuck one longer.
+	wctx, wcancel := context.WithTimeout(ctx, time.Second)
+	held := c.acquire(wctx) == nil
+	wcancel()
+	err := c.dlg.WriteBye(ctx, bye)
+	if held {
 		c.release()
 	}
 	if cause == 0 {
@@ -233,6 +243,7 @@ func (c *Call) remoteTarget() sip.Uri {
 // onBye answers the peer's BYE and ends the call with the cause of its
 // Reason header (16 without one).
 func (c *Call) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c.byeSeen.Store(true)
 	var err error
 	if c.dcs != nil {
 		err = c.dcs.ReadBye(req, tx)
@@ -276,6 +287,7 @@ func (c *Call) startMedia(pp *media.PortPair, neg sdp.Negotiated) error {
 	if c.a.cfg.OnMedia != nil {
 		c.a.cfg.OnMedia(c.id, &sc)
 	}
+	c.onDTMF = sc.OnDTMF
 	s, err := media.NewSession(sc)
 	if err != nil { // NewSession closed pp
 		return fmt.Errorf("ua: call %s: media session: %w", c.id, err)
