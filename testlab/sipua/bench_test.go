@@ -2,8 +2,10 @@ package sipua
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -154,9 +156,9 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	b.Logf("SIPp UAS: %s", res)
 	b.Logf("capture: %s", fig)
 	b.Logf("received back (echo) during the window: %d packets over %d calls", recv, n)
-	fmt.Printf("\n| calls | window | streams | packets | \\|interval − 20 ms\\| p50 | p99 | p99.9 | max | > 2 ms | skipped slots | lost | drift | CPU (one core) |\n"+
+	fmt.Printf("\n| sender | window | streams | packets | \\|interval − 20 ms\\| p50 | p99 | p99.9 | max | > 2 ms | skipped slots | lost | drift | CPU (one core) |\n"+
 		"|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"+
-		"| %d | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% |\n\n",
+		"| %d calls of the Agent | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% |\n",
 		n, wall.Round(time.Second), fig.Streams, fig.Packets, fig.P50.Round(time.Microsecond), fig.P99.Round(time.Microsecond),
 		fig.P999.Round(time.Microsecond), fig.Max.Round(time.Microsecond), fig.Over2ms, fig.Skipped, fig.Gaps, fig.MaxDrift.Round(time.Microsecond), share)
 	var load [3]float64
@@ -172,6 +174,71 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	if fig.Streams != n {
 		b.Errorf("%d streams in the capture, want %d", fig.Streams, n)
 	}
+	if os.Getenv("PBXAGENT_SIP_BENCH_BASELINE") != "0" {
+		baselineFigure(ctx, b, n, window, mediaPort, dir)
+	}
+}
+
+// baselineFigure measures the machine rather than pbxagent: in the same process and the same
+// run, one goroutine sends n RTP streams on an absolute 20 ms schedule (sleep until start +
+// k × 20 ms, then one packet per stream), captured and computed like the Agent's. What this
+// shows beyond 0 is the jitter the machine's scheduling adds to any sender.
+func baselineFigure(ctx context.Context, b *testing.B, n int, window time.Duration, mediaPort, dir string) {
+	const lo = 36000
+	dst, err := net.ResolveUDPAddr("udp", "127.0.0.1:"+mediaPort)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var conns []net.PacketConn
+	for i := 0; len(conns) < n && i < 4*n; i++ {
+		c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", lo+2*i))
+		if err != nil {
+			continue // taken by another process
+		}
+		conns = append(conns, c)
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	file := filepath.Join(dir, "baseline.pcap")
+	capt, err := rtpstat.StartCapture(ctx, rtpstat.CaptureOptions{
+		Filter: fmt.Sprintf("udp dst port %s and udp src portrange %d-%d", mediaPort, lo, lo+8*n), File: file,
+		Duration: window + time.Minute, CPUs: peerCPUs()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pkt := make([]byte, 12+160)
+	pkt[0] = 0x80
+	cpu0, wait0, t0 := cpuTime(), runDelay(), time.Now()
+	for k := 0; time.Since(t0) < window; k++ {
+		if d := time.Until(t0.Add(time.Duration(k) * 20 * time.Millisecond)); d > 0 {
+			time.Sleep(d) // the sender under test: an absolute schedule
+		}
+		for i, c := range conns {
+			binary.BigEndian.PutUint16(pkt[2:], uint16(k))
+			binary.BigEndian.PutUint32(pkt[4:], uint32(k*160))
+			binary.BigEndian.PutUint32(pkt[8:], uint32(i+1))
+			_, _ = c.WriteTo(pkt, dst)
+		}
+	}
+	cpu, waited, wall := cpuTime()-cpu0, runDelay()-wait0, time.Since(t0)
+	if err := capt.Stop(); err != nil {
+		b.Fatal(err)
+	}
+	pkts, err := rtpstat.Read(ctx, file, rtpstat.ReadOptions{Ports: []string{mediaPort}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fig := rtpstat.Compute(pkts, 20*time.Millisecond, func(p rtpstat.Packet) bool { return int(p.SrcPort) >= lo })
+	b.Logf("baseline capture: %s", fig)
+	fmt.Printf("| baseline: %d streams from one goroutine, absolute schedule | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% |\n\n",
+		len(conns), wall.Round(time.Second), fig.Streams, fig.Packets, fig.P50.Round(time.Microsecond), fig.P99.Round(time.Microsecond),
+		fig.P999.Round(time.Microsecond), fig.Max.Round(time.Microsecond), fig.Over2ms, fig.Skipped, fig.Gaps, fig.MaxDrift.Round(time.Microsecond),
+		100*cpu.Seconds()/wall.Seconds())
+	b.Logf("baseline: this process's threads waited %v on a run queue during the window", waited.Round(time.Millisecond))
+	b.ReportMetric(float64(fig.P99.Microseconds())/1000, "baseline-p99-ms")
 }
 
 // BenchmarkCPS is issue #23's call-rate figure: against one SIPp UAS (uas_cps.xml: 200 with
