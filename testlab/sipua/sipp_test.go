@@ -135,13 +135,38 @@ func TestDialSIPpTrunk(t *testing.T) {
 }
 
 // TestSIPpCallsAgent: SIPp calls an Agent (uac_call.xml), plays a prompt and the digits 1 and 2
-// (RFC 4733, in the prompt's stream) and hangs up. The Agent answers, hears the prompt intact
+// (RFC 4733, in the prompt's stream) and hangs up; uac_call_sippdtmf.xml then also plays SIPp's
+// own pcap of the digit 5 (another SSRC and sequence numbers). The Agent answers, hears the prompt intact
 // and the digits in order (OnDTMF), and sends its own digits "*90#", which SIPp cannot report:
 // they are checked in a tshark capture of what reaches SIPp's media port, decoded by
 // media.DTMFDecoder.
 func TestSIPpCallsAgent(t *testing.T) {
 	sipp.Require(t)
 	requireTshark(t)
+	tests := []struct {
+		name     string
+		scenario string
+		// heard are the digits the Agent must hear: the pcap's "12", then the digits of SIPp's
+		// own DTMF pcap when the scenario plays it.
+		heard string
+		file  string
+	}{
+		{name: "prompt and digits in one stream", scenario: "uac_call.xml", heard: "12"},
+		{name: "then SIPp's own DTMF pcap", scenario: "uac_call_sippdtmf.xml", heard: "125", file: "/usr/share/sip-tester/dtmf_2833_5.pcap"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.file != "" {
+				if _, err := os.Stat(tt.file); err != nil {
+					t.Skipf("skipping: %v", err) // sipp is there (Require), so is its package's pcaps
+				}
+			}
+			sippCallsAgent(t, tt.scenario, tt.heard)
+		})
+	}
+}
+
+func sippCallsAgent(t *testing.T, scenario, heard string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
@@ -178,7 +203,7 @@ func TestSIPpCallsAgent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := sipp.Run(ctx, sipp.UAC{Scenario: sipp.Scenario("uac_call.xml"), Remote: a.Addr("udp").String(),
+	res, err := sipp.Run(ctx, sipp.UAC{Scenario: sipp.Scenario(scenario), Remote: a.Addr("udp").String(),
 		Rate: 1, Calls: 1, Dir: dir, MediaPort: mp, Pause: dur + 1500*time.Millisecond})
 	if cerr := capt.Stop(); cerr != nil {
 		t.Error(cerr)
@@ -209,8 +234,8 @@ func TestSIPpCallsAgent(t *testing.T) {
 	default:
 	}
 	checkPrompt(t, sent, rec.Audio(call.ID()))
-	if got := rec.Digits(call.ID()); got != "12" {
-		t.Errorf("digits heard %q, want \"12\"", got)
+	if got := rec.Digits(call.ID()); got != heard {
+		t.Errorf("digits heard %q, want %q", got, heard)
 	}
 	// Our digits, as they reached SIPp's media port.
 	f, err := os.Open(capFile)
