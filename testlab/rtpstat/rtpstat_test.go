@@ -35,19 +35,19 @@ func synthetic() []synthPacket {
 	t0 := time.Unix(1800000000, 0)
 	var out []synthPacket
 	for i := range 100 {
-		out = append(out, synthPacket{t0.Add(time.Duration(i) * 20 * ms), 6000, 7000, 0xA, uint16(65500 + i)})
+		out = append(out, synthPacket{at: t0.Add(time.Duration(i) * 20 * ms), src: 6000, dst: 7000, ssrc: 0xA, seq: uint16(65500 + i)})
 		late := time.Duration(0)
 		if i%10 == 5 {
 			late = 3 * ms
 		}
-		out = append(out, synthPacket{t0.Add(time.Duration(i)*20*ms + late), 6002, 7002, 0xB, uint16(i)})
+		out = append(out, synthPacket{at: t0.Add(time.Duration(i)*20*ms + late), src: 6002, dst: 7002, ssrc: 0xB, seq: uint16(i)})
 	}
 	var c []synthPacket
 	for i := range 100 {
 		if i == 50 {
 			continue
 		}
-		c = append(c, synthPacket{t0.Add(time.Duration(i)*20*ms + 7*ms), 6004, 7004, 0xC, uint16(1000 + i)})
+		c = append(c, synthPacket{at: t0.Add(time.Duration(i)*20*ms + 7*ms), src: 6004, dst: 7004, ssrc: 0xC, seq: uint16(1000 + i)})
 	}
 	// swap 70 and 71 (indices 69 and 70 after the removed 50), keeping capture times in order
 	c[69].seq, c[70].seq = c[70].seq, c[69].seq
