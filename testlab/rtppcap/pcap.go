@@ -179,6 +179,7 @@ type FormatError struct {
 	Msg string
 }
 
+// Error names the record and field.
 func (e *FormatError) Error() string {
 	if e.Record == 0 {
 		return fmt.Sprintf("rtppcap: global header field %q: %s", e.Field, e.Msg)

@@ -196,6 +196,7 @@ func (t *tailLines) add(l string) {
 	}
 }
 
+// String joins the lines kept.
 func (t *tailLines) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()

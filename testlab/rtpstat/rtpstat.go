@@ -47,10 +47,12 @@ type LineError struct {
 	Err   error
 }
 
+// Error names the line and field.
 func (e *LineError) Error() string {
 	return fmt.Sprintf("rtpstat: line %d field %s %q: %v", e.Line, e.Field, e.Value, e.Err)
 }
 
+// Unwrap returns the parse error.
 func (e *LineError) Unwrap() error { return e.Err }
 
 // ParseFields reads tshark -T fields output with the Fields in order, tab-separated. Lines

@@ -98,6 +98,7 @@ type Comparison struct {
 	Missing int
 }
 
+// String summarises the comparison.
 func (c Comparison) String() string {
 	return fmt.Sprintf("offset %d, %d frames compared, %d mismatched, %d samples missing", c.Offset, c.Frames, c.Mismatched, c.Missing)
 }
