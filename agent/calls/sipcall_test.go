@@ -562,11 +562,14 @@ func TestSIPControls(t *testing.T) {
 	far.await(t, "dtmf 12#A")
 
 	notOnSIP := map[string]func() error{
-		"mute":     func() error { _, err := e.eng.Mute(ctx, v, c.ID); return err },
-		"record":   func() error { _, err := e.eng.Record(ctx, v, c.ID, "start"); return err },
-		"park":     func() error { _, err := e.eng.Park(ctx, v, c.ID); return err },
-		"transfer": func() error { _, err := e.eng.StartTransfer(ctx, v, c.ID, TransferRequest{To: "300", Mode: Blind}); return err },
-		"answer":   func() error { _, err := e.eng.UserRinging(v, c.ID); return err },
+		"mute":   func() error { _, err := e.eng.Mute(ctx, v, c.ID); return err },
+		"record": func() error { _, err := e.eng.Record(ctx, v, c.ID, "start"); return err },
+		"park":   func() error { _, err := e.eng.Park(ctx, v, c.ID); return err },
+		"transfer": func() error {
+			_, err := e.eng.StartTransfer(ctx, v, c.ID, TransferRequest{To: "300", Mode: Blind})
+			return err
+		},
+		"answer": func() error { _, err := e.eng.UserRinging(v, c.ID); return err },
 	}
 	for name, f := range notOnSIP {
 		if err := f(); !errors.Is(err, ErrNotOnSIP) {
