@@ -349,7 +349,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config %w", err)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups, c.Hotel} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups, c.Hotel, c.SIPUA} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}

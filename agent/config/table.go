@@ -159,7 +159,7 @@ var table = map[string]keyDoc{
 	"sip_ua.transports":                    {meaning: "`udp` and/or `tcp`", unset: "both"},
 	"sip_ua.contact_host":                  {meaning: "the address peers reach pbxagent on, written into Contact, Via and SDP, when it is not `addr`'s host (behind NAT)"},
 	"sip_ua.media_host":                    {meaning: "the address RTP sockets bind to", unset: "`addr`'s host"},
-	"sip_ua.rtp_ports":                     {meaning: "the RTP port range, `min-max`; each call takes an even port for RTP and the next for RTCP"},
+	"sip_ua.rtp_ports":                     {meaning: "the RTP port range, `min-max`; each call takes an even port for RTP and the next for RTCP", unset: "`10000-20000`"},
 	"sip_ua.outbound_proxy":                {meaning: "a SIP URI that receives every request outside a dialog (RFC 3261 section 8.1.2)"},
 	"sip_ua.trunk":                         {meaning: "the Request-URI of calls to the outside world; `{number}` is the dialled number (`sip:{number}@trunk.example.com`)"},
 	"sip_ua.username":                      {meaning: "the user name answering the trunk's or PBX's digest challenges"},
@@ -172,6 +172,7 @@ var table = map[string]keyDoc{
 	"sip_ua.phones_realm":                  {meaning: "turns on the registrar for agents' phones with this digest realm; phones register with their users' SIP credentials"},
 	"sip_ua.sounds_dir":                    {meaning: "the folder of WAV prompts (8 kHz mono, 16-bit or G.711) that `sound:NAME` refers to on SIP calls"},
 	"sip_ua.hold_music":                    {meaning: "the prompt (a name in `sounds_dir`) waiting customers hear", unset: "a built-in tone"},
+	"sip_ua.phones":                        {meaning: "the agents' phones that may register to pbxagent (with `phones_realm`), as `user:password` entries (comma-separated in env): pbxagent keeps no SIP credentials of its users ([dialer-sip.md](dialer-sip.md))", secret: true},
 
 	"audit.retention":   {meaning: "how long audit log entries are kept ([operations.md](operations.md))"},
 	"audit.prune_every": {meaning: "how often expired audit entries are removed"},

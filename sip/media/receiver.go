@@ -156,22 +156,47 @@ func NewReceiver(cfg ReceiverConfig) *Receiver {
 // buffer: its sequence numbers are unrelated to the old ones.
 func (r *Receiver) Receive(p *rtp.Packet, arrival time.Time) {
 	r.mu.Lock()
-	if r.stats.received > 0 && p.SSRC != r.stats.ssrc {
-		r.jbPrior = addJitterStats(r.jbPrior, r.jb.Stats())
-		r.jb = NewJitterBuffer(r.cfg.Jitter)
-		r.stats = rxStats{clockRate: ClockRate}
-	}
-	r.stats.update(p, arrival)
+	r.accountLocked(p, arrival)
 	isEvent := r.cfg.EventPayloadType != 0 && p.PayloadType == r.cfg.EventPayloadType
+	onEvent := r.cfg.OnEvent
 	if isEvent {
 		r.jb.PushSkip(p.SequenceNumber)
 	} else {
 		r.jb.Push(p)
 	}
 	r.mu.Unlock()
-	if isEvent && r.cfg.OnEvent != nil {
-		r.cfg.OnEvent(p)
+	if isEvent && onEvent != nil {
+		onEvent(p)
 	}
+}
+
+// accountLocked updates the statistics, starting afresh on a new SSRC.
+func (r *Receiver) accountLocked(p *rtp.Packet, arrival time.Time) {
+	if r.stats.received > 0 && p.SSRC != r.stats.ssrc {
+		r.jbPrior = addJitterStats(r.jbPrior, r.jb.Stats())
+		r.jb = NewJitterBuffer(r.cfg.Jitter)
+		r.stats = rxStats{clockRate: ClockRate}
+	}
+	r.stats.update(p, arrival)
+}
+
+// Observe accounts one packet in the statistics only, without the jitter
+// buffer or OnEvent: a bridged leg relays its packets but still reports on
+// them in RTCP.
+func (r *Receiver) Observe(p *rtp.Packet, arrival time.Time) {
+	r.mu.Lock()
+	r.accountLocked(p, arrival)
+	r.mu.Unlock()
+}
+
+// SetFormat changes the telephone-event payload type and the silence byte
+// of concealed frames (a re-INVITE changed them); the silence byte applies
+// from the next jitter buffer (the next SSRC) on.
+func (r *Receiver) SetFormat(eventPT uint8, silence byte) {
+	r.mu.Lock()
+	r.cfg.EventPayloadType = eventPT
+	r.cfg.Jitter.Silence = silence
+	r.mu.Unlock()
 }
 
 // ReceiveBytes parses one datagram and accounts it.

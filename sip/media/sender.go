@@ -93,7 +93,20 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 func (s *Sender) SSRC() uint32 { return s.ssrc }
 
 // PayloadType returns the audio payload type.
-func (s *Sender) PayloadType() uint8 { return s.pt }
+func (s *Sender) PayloadType() uint8 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pt
+}
+
+// SetPayloadType changes the audio payload type from the next frame on (a
+// re-INVITE switched the codec); the stream keeps its SSRC, sequence and
+// timestamp.
+func (s *Sender) SetPayloadType(pt uint8) {
+	s.mu.Lock()
+	s.pt = pt
+	s.mu.Unlock()
+}
 
 // Timestamp returns the RTP timestamp the next frame will carry.
 func (s *Sender) Timestamp() uint32 {

@@ -1,10 +1,14 @@
 package media
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
+	"sync"
 
 	"github.com/pbxagent/pbxagent/internal/clock"
 )
@@ -41,7 +45,8 @@ type SessionConfig struct {
 	// speaking, from the playout loop.
 	OnSpeech func(speaking bool)
 	// OnAudio, when set, receives every received 20 ms frame decoded to
-	// linear PCM (concealed frames included), from the playout loop.
+	// linear PCM (concealed frames included), from the playout loop. The
+	// slice is the callee's to keep.
 	OnAudio func(pcm []int16)
 	// Logger logs at debug level; nil discards.
 	Logger *slog.Logger
@@ -49,12 +54,24 @@ type SessionConfig struct {
 
 // SessionStats are a Session's figures.
 type SessionStats struct {
-	Sent      SenderStats
-	Received  ReceptionStats
-	Jitter    JitterStats
-	Remote    RemoteReport
-	Latched   bool
+	// Sent counts our RTP stream (relayed packets included while bridged).
+	Sent SenderStats
+	// Received is RFC 3550 reception statistics of the peer's stream.
+	Received ReceptionStats
+	// Jitter counts what the jitter buffer dropped, concealed and played.
+	Jitter JitterStats
+	// Remote is the peer's last RTCP report about our stream.
+	Remote RemoteReport
+	// Latched is true once symmetric RTP latched onto the peer's source.
+	Latched bool
+	// RemoteRTP is where RTP goes now.
 	RemoteRTP netip.AddrPort
+	// Dropped counts received datagrams that were not RTP or carried a
+	// payload type other than the codec's and telephone-event's.
+	Dropped uint64
+	// Skipped counts 20 ms slots the send loop passed over because it ran
+	// a period or more late (their samples are skipped, not burst).
+	Skipped uint64
 }
 
 // Session is the media of one call leg: it sends a continuous 20 ms RTP
@@ -62,55 +79,267 @@ type SessionStats struct {
 // receives the peer's stream through a jitter buffer, runs RTCP, decodes
 // and sends RFC 4733 DTMF, and detects speech. Two sessions can be bridged
 // (see BridgeSessions). It is safe for concurrent use.
-type Session struct{}
+//
+// Run starts three clock-driven loops (send, playout, RTCP reports: Pacer
+// timers, no goroutine of their own) and two socket readers (RTP, RTCP);
+// Close or the end of Run's context stops them all and releases the ports.
+type Session struct {
+	cfg    SessionConfig
+	clk    clock.Clock
+	log    *slog.Logger
+	ports  *PortPair
+	rtpW   *PacketWriter
+	rtcpW  *PacketWriter
+	sender *Sender
+	rx     *Receiver
+	rtcp   *RTCPSession
+	dtmf   *DTMFDecoder
+
+	mu          sync.Mutex
+	codec       Codec
+	eventPT     uint8
+	silence     []byte
+	sending     bool
+	talkspurt   bool // marker bit on our next own frame (after hold or a bridge)
+	latched     bool
+	rtcpLatched bool
+	dropped     uint64
+	skipped     uint64
+	play        *playJob
+	dtmfQ       []*dtmfJob
+	dtmfGap     int // audio frames still due between two events
+	bridge      *bridgeHook
+	amds        []*amdJob
+	running     bool
+
+	// Owned by the playout loop.
+	vad      *VAD
+	speaking bool
+
+	closed    chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
 
 // ErrSessionClosed is returned by the methods of a closed Session.
 var ErrSessionClosed = errors.New("media: session closed")
 
-// NewSession returns a session on cfg.Ports; call Run to start it.
+// ErrReplaced is wrapped in the error Play returns when another Play took
+// its place.
+var ErrReplaced = errors.New("media: playback replaced by another")
+
+// NewSession returns a session on cfg.Ports; call Run to start it. The
+// session owns the ports from here on, also when NewSession fails.
 func NewSession(cfg SessionConfig) (*Session, error) {
-	return nil, errors.New("media: NewSession not written yet")
+	s, err := newSession(cfg)
+	if err != nil && cfg.Ports != nil && cfg.Ports.RTP != nil && cfg.Ports.RTCP != nil {
+		_ = cfg.Ports.Close()
+	}
+	return s, err
+}
+
+func newSession(cfg SessionConfig) (*Session, error) {
+	if cfg.Ports == nil || cfg.Ports.RTP == nil || cfg.Ports.RTCP == nil {
+		return nil, errors.New("media: session: Ports is nil or not bound")
+	}
+	codec, err := CodecForPayloadType(cfg.Codec.PayloadType)
+	if err != nil {
+		return nil, fmt.Errorf("media: session: Codec: %w", err)
+	}
+	if cfg.EventPayloadType > 127 || (cfg.EventPayloadType != 0 && cfg.EventPayloadType == codec.PayloadType) {
+		return nil, fmt.Errorf("media: session: EventPayloadType %d: want 1-127, not the codec's", cfg.EventPayloadType)
+	}
+	if !cfg.Remote.IsValid() && !cfg.Symmetric {
+		return nil, errors.New("media: session: Remote is not set and Symmetric is off: nowhere to send")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("rtp_port", cfg.Ports.Port)
+	s := &Session{
+		cfg:     cfg,
+		clk:     cfg.Clock,
+		log:     log,
+		ports:   cfg.Ports,
+		dtmf:    NewDTMFDecoder(),
+		codec:   codec,
+		eventPT: cfg.EventPayloadType,
+		silence: bytes.Repeat([]byte{codec.Silence()}, FrameSamples),
+		sending: true,
+		vad:     NewVAD(cfg.VAD),
+		closed:  make(chan struct{}),
+	}
+	s.rtpW = NewPacketWriter(cfg.Ports.RTP, udpAddr(cfg.Remote))
+	s.rtcpW = NewPacketWriter(cfg.Ports.RTCP, udpAddr(rtcpAddr(cfg.Remote, cfg.RemoteRTCP)))
+	s.sender, err = NewSender(SenderConfig{Writer: s.rtpW, PayloadType: codec.PayloadType, Clock: cfg.Clock})
+	if err != nil {
+		return nil, fmt.Errorf("media: session: %w", err)
+	}
+	jc := cfg.Jitter
+	jc.Silence = codec.Silence()
+	s.rx = NewReceiver(ReceiverConfig{Jitter: jc, EventPayloadType: cfg.EventPayloadType, OnEvent: s.onEvent, Logger: log})
+	s.rtcp, err = NewRTCPSession(RTCPConfig{Writer: s.rtcpW, Clock: cfg.Clock, Sender: s.sender, Receiver: s.rx, CNAME: cfg.CNAME, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("media: session: %w", err)
+	}
+	return s, nil
+}
+
+// udpAddr converts an address for PacketConn.WriteTo; an invalid one gives
+// a nil net.Addr (sends fail until symmetric RTP latches).
+func udpAddr(ap netip.AddrPort) net.Addr {
+	if !ap.IsValid() {
+		return nil
+	}
+	return net.UDPAddrFromAddrPort(ap)
+}
+
+func rtcpAddr(remote, remoteRTCP netip.AddrPort) netip.AddrPort {
+	if remoteRTCP.IsValid() || !remote.IsValid() {
+		return remoteRTCP
+	}
+	return netip.AddrPortFrom(remote.Addr(), remote.Port()+1)
 }
 
 // Run sends, receives and reports until ctx ends or Close is called; it
-// closes the ports before it returns.
-func (s *Session) Run(ctx context.Context) error { return ErrSessionClosed }
+// closes the ports before it returns. It returns nil when ctx or Close
+// stopped it, an error when a socket failed. Run may be called once.
+func (s *Session) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return errors.New("media: session: Run called twice")
+	}
+	s.running = true
+	s.mu.Unlock()
+	if s.isClosed() {
+		return ErrSessionClosed
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	send := NewPacer(s.clk, FramePeriod, s.sendTick)
+	playout := NewPacer(s.clk, FramePeriod, s.playoutTick)
+	send.Start(ctx)
+	playout.Start(ctx)
+	s.rtcp.Start(ctx)
+	errc := make(chan error, 2)
+	go func() { errc <- s.readRTP() }()
+	go func() { errc <- s.readRTCP() }()
+	var err error
+	pending := 2
+	select {
+	case <-ctx.Done():
+	case <-s.closed:
+	case err = <-errc:
+		pending--
+	}
+	cancel()
+	closeErr := s.Close()
+	for range pending {
+		err = errors.Join(err, <-errc)
+	}
+	<-send.Done()
+	<-playout.Done()
+	if err != nil {
+		return err
+	}
+	if closeErr != nil {
+		return closeErr
+	}
+	return nil
+}
 
-// Close stops Run and releases the ports.
-func (s *Session) Close() error { return nil }
+// Close stops Run and releases the ports; a BYE goes to the peer over
+// RTCP when the session ran. It is idempotent and may be called from the
+// session's callbacks.
+func (s *Session) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.mu.Lock()
+		ran := s.running
+		s.mu.Unlock()
+		s.rtcp.Stop()
+		if ran {
+			if err := s.rtcp.SendBye(); err != nil {
+				s.log.Debug("RTCP BYE not sent", "err", err)
+			}
+		}
+		s.closeErr = s.ports.Close()
+	})
+	return s.closeErr
+}
+
+func (s *Session) isClosed() bool {
+	select {
+	case <-s.closed:
+		return true
+	default:
+		return false
+	}
+}
 
 // LocalPort is the RTP port the session receives on.
-func (s *Session) LocalPort() int { return 0 }
+func (s *Session) LocalPort() int { return s.ports.Port }
 
 // Update applies a new offer/answer outcome (a re-INVITE): remote
-// addresses, codec and event payload type.
-func (s *Session) Update(remote, remoteRTCP netip.AddrPort, codec Codec, eventPT uint8) {}
+// addresses, codec and event payload type, effective from the next frame.
+// An invalid remote keeps the current one; symmetric RTP may latch again.
+// A codec other than PCMU or PCMA is ignored (logged). A bridge keeps the
+// codecs it started with (bridge again after an Update).
+func (s *Session) Update(remote, remoteRTCP netip.AddrPort, codec Codec, eventPT uint8) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if remote.IsValid() {
+		s.rtpW.SetAddr(udpAddr(remote))
+		s.rtcpW.SetAddr(udpAddr(rtcpAddr(remote, remoteRTCP)))
+	}
+	s.latched, s.rtcpLatched = false, false
+	if c, err := CodecForPayloadType(codec.PayloadType); err != nil {
+		s.log.Debug("update: codec ignored", "err", err)
+	} else if c != s.codec {
+		s.codec = c
+		s.sender.SetPayloadType(c.PayloadType)
+		s.silence = bytes.Repeat([]byte{c.Silence()}, FrameSamples)
+	}
+	if eventPT > 127 || eventPT == s.codec.PayloadType {
+		s.log.Debug("update: event payload type ignored", "pt", eventPT)
+		eventPT = 0
+	}
+	s.eventPT = eventPT
+	s.rx.SetFormat(eventPT, s.codec.Silence())
+}
 
 // SetSending turns sending on or off (hold: the peer made itself recvonly
 // or inactive, or we hold it); received media keep flowing either way.
-func (s *Session) SetSending(on bool) {}
-
-// Play sends a's audio in place of silence (or of what played before) and
-// returns when it has all been sent, when ctx ends, or when another Play
-// replaces it; with loop it plays until ctx ends or it is replaced.
-func (s *Session) Play(ctx context.Context, a *Audio, loop bool) error {
-	return ErrSessionClosed
+// While off, the RTP timestamp keeps advancing with the clock and a
+// playing prompt or pending DTMF waits; the first packet after has the
+// marker bit.
+func (s *Session) SetSending(on bool) {
+	s.mu.Lock()
+	s.sending = on
+	s.mu.Unlock()
 }
 
-// SendDTMF sends digits (0-9, *, #, A-D) as RFC 4733 events, one after the
-// other, and returns when the last one has ended.
-func (s *Session) SendDTMF(ctx context.Context, digits string) error { return ErrSessionClosed }
-
-// DetectMachine runs the answering-machine heuristic on the received audio
-// until it decides or ctx ends (AMDUndecided then).
-func (s *Session) DetectMachine(ctx context.Context, cfg AMDConfig) AMDResult { return AMDUndecided }
-
 // Stats returns the session's figures.
-func (s *Session) Stats() SessionStats { return SessionStats{} }
-
-// BridgeSessions relays RTP between a and b (pbxagent as a B2BUA) until ctx
-// ends or one of them closes: each one's received packets go out on the
-// other's sender (transcoded PCMU↔PCMA when their codecs differ,
-// telephone-events passed through), and neither plays its own audio
-// meanwhile. When it returns both sessions go back to their own sending.
-func BridgeSessions(ctx context.Context, a, b *Session) error { return ErrSessionClosed }
+func (s *Session) Stats() SessionStats {
+	st := SessionStats{
+		Sent:     s.sender.Stats(),
+		Received: s.rx.Stats(),
+		Jitter:   s.rx.JitterStats(),
+		Remote:   s.rtcp.Remote(),
+	}
+	if a, ok := s.rtpW.Addr().(*net.UDPAddr); ok {
+		ap := a.AddrPort()
+		st.RemoteRTP = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	s.mu.Lock()
+	st.Latched = s.latched
+	st.Dropped = s.dropped
+	st.Skipped = s.skipped
+	s.mu.Unlock()
+	return st
+}

@@ -5,7 +5,7 @@
 // stream's direction (sendrecv, sendonly, recvonly, inactive) for hold and
 // resume. The parser is strict about what it needs (v, o, s, c, t, m) and
 // lenient about what it does not (unknown attributes are kept). See
-// docs/sip-ua.md.
+// docs/sip-sdp.md.
 package sdp
 
 import (
@@ -86,6 +86,9 @@ type Media struct {
 	Direction Direction
 	// RTCPPort is a=rtcp's port (RFC 3605), 0 when absent (RTP port + 1).
 	RTCPPort int
+	// RTCPAddr is a=rtcp's address when it names one (RFC 3605), invalid
+	// otherwise (the stream's connection address applies).
+	RTCPAddr netip.Addr
 	// Ptime is a=ptime in milliseconds, 0 when absent.
 	Ptime int
 	// Attributes are the other a= lines of the section, in order.
@@ -96,8 +99,12 @@ type Media struct {
 type Origin struct {
 	Username           string
 	SessionID, Version uint64
-	// Addr is the origin's unicast address.
+	// Addr is the origin's unicast address; invalid when o= names a host
+	// instead (see Host).
 	Addr netip.Addr
+	// Host is o='s address when it is a domain name rather than an IP
+	// literal (RFC 8866 section 5.2 allows either), empty otherwise.
+	Host string
 }
 
 // Session is a parsed session description.
@@ -177,32 +184,4 @@ type Negotiated struct {
 	// Ptime is the peer's packetisation time in ms, 0 when it named none
 	// (20 ms is used).
 	Ptime int
-}
-
-// Parse reads a session description (lines ended by CRLF or LF).
-func Parse(b []byte) (*Session, error) {
-	return nil, errors.New("sdp: Parse not written yet")
-}
-
-// Marshal writes s with CRLF line ends, in the order RFC 8866 section 5
-// gives (v, o, s, c, t, a, then each m with its c and a lines).
-func (s *Session) Marshal() []byte { return nil }
-
-// Audio returns the first audio section with a non-zero port.
-func (s *Session) Audio() (*Media, bool) { return nil, false }
-
-// NewOffer returns the description offering l.
-func NewOffer(l Local) *Session { return nil }
-
-// Answer negotiates an offer as the answerer: the first offered audio
-// format that l supports, telephone-event when both have it, the reverse
-// of the offered direction limited by l's (an offer with sendonly puts us
-// on recvonly). It returns the answer to send and what was agreed.
-func Answer(offer *Session, l Local) (*Session, Negotiated, error) {
-	return nil, Negotiated{}, errors.New("sdp: Answer not written yet")
-}
-
-// Accept reads the peer's answer to an offer this side made with l.
-func Accept(answer *Session, l Local) (Negotiated, error) {
-	return Negotiated{}, errors.New("sdp: Accept not written yet")
 }

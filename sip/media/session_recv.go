@@ -1,0 +1,190 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+
+	"github.com/pion/rtp"
+)
+
+// amdJob is a DetectMachine call fed by the playout loop.
+type amdJob struct {
+	amd  *AMD
+	done chan AMDResult // buffered 1
+}
+
+// readRTP reads the RTP socket until it is closed.
+func (s *Session) readRTP() error {
+	buf := make([]byte, 1500)
+	for {
+		n, addr, err := s.ports.RTP.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || s.isClosed() {
+				return nil
+			}
+			return fmt.Errorf("media: session port %d: read RTP: %w", s.ports.Port, err)
+		}
+		p := &rtp.Packet{}
+		if err := p.Unmarshal(append([]byte(nil), buf[:n]...)); err != nil || p.Version != 2 {
+			s.mu.Lock()
+			s.dropped++
+			s.mu.Unlock()
+			s.log.Debug("dropped datagram: not RTP", "from", addr.String(), "len", n)
+			continue
+		}
+		s.receive(p, addr)
+	}
+}
+
+// receive takes one RTP packet: payload type filter, symmetric latch, then
+// the jitter buffer, or the bridge while bridged.
+func (s *Session) receive(p *rtp.Packet, from net.Addr) {
+	now := s.clk.Now()
+	s.mu.Lock()
+	isEvent := s.eventPT != 0 && p.PayloadType == s.eventPT
+	if p.PayloadType != s.codec.PayloadType && !isEvent {
+		s.dropped++
+		s.mu.Unlock()
+		return
+	}
+	if s.cfg.Symmetric && !s.latched {
+		s.latchLocked(from)
+	}
+	hook := s.bridge
+	s.mu.Unlock()
+	if hook == nil {
+		s.rx.Receive(p, now) // events reach onEvent from there
+		return
+	}
+	s.rx.Observe(p, now)
+	if isEvent {
+		s.onEvent(p)
+	}
+	if err := hook.relay(p); err != nil {
+		s.log.Debug("bridge relay failed", "err", err)
+	}
+}
+
+// latchLocked points RTP (and RTCP, unless RTCP latched on its own) at the
+// peer's real source: symmetric RTP, RFC 4961.
+func (s *Session) latchLocked(from net.Addr) {
+	ua, ok := from.(*net.UDPAddr)
+	if !ok {
+		return
+	}
+	s.latched = true
+	s.rtpW.SetAddr(ua)
+	if !s.rtcpLatched {
+		s.rtcpW.SetAddr(&net.UDPAddr{IP: ua.IP, Port: ua.Port + 1, Zone: ua.Zone})
+	}
+	s.log.Debug("symmetric RTP latched", "remote", ua.String())
+}
+
+// onEvent decodes telephone-events into OnDTMF calls.
+func (s *Session) onEvent(p *rtp.Packet) {
+	digits, err := s.dtmf.Push(p)
+	if err != nil {
+		s.log.Debug("bad telephone-event", "err", err)
+		return
+	}
+	if s.cfg.OnDTMF == nil {
+		return
+	}
+	for _, d := range digits {
+		s.cfg.OnDTMF(d.Digit)
+	}
+}
+
+// readRTCP reads the RTCP socket until it is closed.
+func (s *Session) readRTCP() error {
+	buf := make([]byte, 1500)
+	for {
+		n, addr, err := s.ports.RTCP.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || s.isClosed() {
+				return nil
+			}
+			return fmt.Errorf("media: session port %d: read RTCP: %w", s.ports.Port+1, err)
+		}
+		if err := s.rtcp.Handle(buf[:n]); err != nil {
+			s.log.Debug("dropped RTCP", "from", addr.String(), "err", err)
+			continue
+		}
+		s.mu.Lock()
+		if s.cfg.Symmetric && !s.rtcpLatched {
+			s.rtcpLatched = true
+			s.rtcpW.SetAddr(addr)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// playoutTick is the playout loop's TickFunc: one frame from the jitter
+// buffer every 20 ms to the VAD, OnAudio and running AMDs.
+func (s *Session) playoutTick(_, _ int64) bool {
+	f, ok := s.rx.Pop()
+	s.mu.Lock()
+	bridged := s.bridge != nil
+	codec := s.codec
+	amds := slices.Clone(s.amds)
+	s.mu.Unlock()
+	if bridged {
+		return true
+	}
+	var pcm []int16
+	if ok {
+		if c, err := CodecForPayloadType(f.PayloadType); err == nil && !f.Concealed {
+			codec = c
+		}
+		pcm = codec.Decode(nil, f.Payload)
+		if sp := s.vad.Process(pcm); sp != s.speaking {
+			s.speaking = sp
+			if s.cfg.OnSpeech != nil {
+				s.cfg.OnSpeech(sp)
+			}
+		}
+		if s.cfg.OnAudio != nil {
+			s.cfg.OnAudio(slices.Clone(pcm))
+		}
+	} else if len(amds) > 0 {
+		// Nothing received yet: time passes in silence for the detector.
+		pcm = make([]int16, FrameSamples)
+	}
+	for _, j := range amds {
+		if r := j.amd.Feed(pcm); r != AMDUndecided {
+			j.done <- r
+			s.removeAMD(j)
+		}
+	}
+	return true
+}
+
+func (s *Session) removeAMD(j *amdJob) {
+	s.mu.Lock()
+	s.amds = slices.DeleteFunc(s.amds, func(x *amdJob) bool { return x == j })
+	s.mu.Unlock()
+}
+
+// DetectMachine runs the answering-machine heuristic on the received audio
+// until it decides or ctx ends (AMDUndecided then). While nothing is
+// received, the detector hears silence.
+func (s *Session) DetectMachine(ctx context.Context, cfg AMDConfig) AMDResult {
+	j := &amdJob{amd: NewAMD(cfg), done: make(chan AMDResult, 1)}
+	if s.isClosed() {
+		return AMDUndecided
+	}
+	s.mu.Lock()
+	s.amds = append(s.amds, j)
+	s.mu.Unlock()
+	select {
+	case r := <-j.done:
+		return r
+	case <-ctx.Done():
+	case <-s.closed:
+	}
+	s.removeAMD(j)
+	return AMDUndecided
+}
