@@ -142,6 +142,18 @@ func SIPDeviceTarget(device string) string {
 	return res
 }
 
+// SIPDeviceUser is the user part of a device's SIP target, the calling
+// number the destination is shown: "SIP/101@10.0.0.5:5062" and
+// "sip:101@10.0.0.5" are 101, "PJSIP/101" is 101.
+func SIPDeviceUser(device string) string {
+	t := SIPDeviceTarget(device)
+	if _, rest, ok := strings.Cut(t, ":"); ok {
+		t = rest
+	}
+	user, _, _ := strings.Cut(t, "@")
+	return user
+}
+
 // SIPTrunkURI is the Request-URI of number through trunk (TrunkNumber
 // replaced). ParseDestination's characters are all valid in a SIP URI's
 // user part but '#', which is escaped (%23, RFC 3261 section 25.1).
@@ -174,7 +186,7 @@ func (e *Engine) placeSIP(ctx context.Context, req PlaceRequest, to string) (Cal
 	id := ari.NewID(idPrefix)[:len(idPrefix)+16]
 	from := req.From
 	if from == "" {
-		from = endpointResource(req.Devices[0])
+		from = SIPDeviceUser(req.Devices[0])
 	}
 	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &session{call: Call{ID: id, UserID: req.UserID, Direction: Outbound, From: from, To: to, Devices: slices.Clone(req.Devices),
@@ -403,18 +415,13 @@ func (e *Engine) dialFar(ctx context.Context, id, from, to string, user SIPLeg) 
 	return nil, by, cause
 }
 
-// sipCause is the Q.850 cause of a failed dial: the SIP status's, with a
-// ring timeout (408, as the ARI path's Dial reports NOANSWER) as no
-// answer; 38 (network out of order) for any other error.
+// sipCause is the Q.850 cause of a failed dial: the SIP answer's (the
+// user agent maps a ring timeout after 180 to 19, no answer, as the ARI
+// path's Dial reports NOANSWER); 38 (network out of order) for any other
+// error.
 func sipCause(err error) int {
 	var de *SIPDialError
-	if !errors.As(err, &de) {
-		return ari.CauseFailure
-	}
-	if de.Status == 408 {
-		return ari.CauseNoAnswer
-	}
-	if de.Cause == 0 {
+	if !errors.As(err, &de) || de.Cause == 0 {
 		return ari.CauseFailure
 	}
 	return de.Cause

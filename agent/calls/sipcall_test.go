@@ -330,12 +330,12 @@ func (e *sipEnv) up() (Call, *fakeLeg, *fakeLeg) {
 
 func TestSIPClickToCall(t *testing.T) {
 	e := newSIPEnv(t)
-	c := e.place("+41441234567", "PJSIP/101", "SIP/102@127.0.0.1:5062")
+	c := e.place("+41441234567", "SIP/101@127.0.0.1:5062", "PJSIP/102")
 	if c.State != StateDialing || c.UserID != "u1" || c.From != "101" || c.Direction != Outbound {
 		t.Fatalf("placed %+v", c)
 	}
 	dials := e.d.nextN(t, 2)
-	d1, d2 := dials["101"], dials["sip:102@127.0.0.1:5062"]
+	d1, d2 := dials["sip:101@127.0.0.1:5062"], dials["102"]
 	if d1 == nil || d2 == nil {
 		t.Fatalf("devices dialled as %v", dials)
 	}
@@ -360,7 +360,7 @@ func TestSIPClickToCall(t *testing.T) {
 	far.req.OnRinging() // already ringing: no event
 	fl := far.answer(t, "far")
 	ans := e.pub.expect(t, EventAnswered+":up", EventUpdated+":up")
-	if ans.Device != "PJSIP/101" || ans.AnsweredAt == nil {
+	if ans.Device != "SIP/101@127.0.0.1:5062" || ans.AnsweredAt == nil {
 		t.Errorf("answered %+v", ans)
 	}
 	user.await(t, "ringback-end")
@@ -397,7 +397,7 @@ func TestSIPClickToCallEnds(t *testing.T) {
 		}, wantBy: "user", wantCause: 17},
 		{name: "no device answers in time", run: func(e *sipEnv, c Call) []*fakeLeg {
 			for _, d := range e.d.nextN(e.t, 2) {
-				d.fail(408, 102)
+				d.fail(408, 19)
 			}
 			return nil
 		}, wantBy: "user", wantCause: 19},
@@ -620,6 +620,9 @@ func TestSIPDeviceTarget(t *testing.T) {
 		if got := SIPDeviceTarget(tt.device); got != tt.want {
 			t.Errorf("SIPDeviceTarget(%q) = %q, want %q", tt.device, got, tt.want)
 		}
+		if got := SIPDeviceUser(tt.device); got != "101" {
+			t.Errorf("SIPDeviceUser(%q) = %q, want 101", tt.device, got)
+		}
 	}
 }
 
@@ -645,7 +648,8 @@ func TestSIPCause(t *testing.T) {
 	}{
 		{name: "busy", err: &SIPDialError{Status: 486, Cause: 17}, want: 17},
 		{name: "wrapped decline", err: fmt.Errorf("dial: %w", &SIPDialError{Status: 603, Cause: 21}), want: 21},
-		{name: "ring timeout", err: &SIPDialError{Status: 408, Cause: 102}, want: 19},
+		{name: "ring timeout after 180", err: &SIPDialError{Status: 408, Cause: 19}, want: 19},
+		{name: "no answer to the INVITE", err: &SIPDialError{Status: 408, Cause: 102}, want: 102},
 		{name: "no cause", err: &SIPDialError{Status: 499}, want: 38},
 		{name: "not a SIP answer", err: errors.New("no route"), want: 38},
 	}
