@@ -39,10 +39,10 @@ import (
 	"github.com/pbxagent/pbxagent/agent/tlsconf"
 	"github.com/pbxagent/pbxagent/agent/users"
 	"github.com/pbxagent/pbxagent/ari"
-	"github.com/pbxagent/pbxagent/sip/ua"
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 	"github.com/pbxagent/pbxagent/phonebook/number"
+	"github.com/pbxagent/pbxagent/sip/ua"
 )
 
 // Daemon is one running pbxagent: a store, the components built from
@@ -64,7 +64,7 @@ type Daemon struct {
 	// sipUA is pbxagent's own SIP user agent (feature_sipua.go), nil when
 	// sip_ua.addr is empty: the dialer's "sip" campaigns and click-to-call
 	// on SIP run over it.
-	sipUA *ua.Agent
+	sipUA  *ua.Agent
 	events *events.Hub
 	// sockets is the events WebSocket: who has a client connected.
 	sockets *events.Handler

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/pbxagent/pbxagent/internal/clock"
 )
@@ -38,6 +39,9 @@ type SessionConfig struct {
 	VAD VADConfig
 	// CNAME is the RTCP canonical name.
 	CNAME string
+	// RTCPInterval is the RTCP report interval; 0 means
+	// DefaultRTCPInterval (5 s).
+	RTCPInterval time.Duration
 	// OnDTMF is called with each digit the peer sends (RFC 4733, once per
 	// event, at its end), in order, from the read loop.
 	OnDTMF func(digit rune)
@@ -79,6 +83,9 @@ type SessionStats struct {
 // receives the peer's stream through a jitter buffer, runs RTCP, decodes
 // and sends RFC 4733 DTMF, and detects speech. Two sessions can be bridged
 // (see BridgeSessions). It is safe for concurrent use.
+//
+// The callbacks (OnDTMF, OnSpeech, OnAudio) run on the session's loops and
+// must not block; hand work to another goroutine.
 //
 // Run starts three clock-driven loops (send, playout, RTCP reports: Pacer
 // timers, no goroutine of their own) and two socket readers (RTP, RTCP);
@@ -182,7 +189,7 @@ func newSession(cfg SessionConfig) (*Session, error) {
 	jc := cfg.Jitter
 	jc.Silence = codec.Silence()
 	s.rx = NewReceiver(ReceiverConfig{Jitter: jc, EventPayloadType: cfg.EventPayloadType, OnEvent: s.onEvent, Logger: log})
-	s.rtcp, err = NewRTCPSession(RTCPConfig{Writer: s.rtcpW, Clock: cfg.Clock, Sender: s.sender, Receiver: s.rx, CNAME: cfg.CNAME, Logger: log})
+	s.rtcp, err = NewRTCPSession(RTCPConfig{Writer: s.rtcpW, Clock: cfg.Clock, Interval: cfg.RTCPInterval, Sender: s.sender, Receiver: s.rx, CNAME: cfg.CNAME, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("media: session: %w", err)
 	}

@@ -56,6 +56,12 @@ func (s *Session) sendTick(_, missed int64) bool {
 	if !active {
 		s.sender.Skip(FrameSamples)
 		s.talkspurt = true
+		if len(s.dtmfQ) > 0 && s.dtmfQ[0].tick > 0 && s.dtmfQ[0].tick < sessionDTMFTicks-1 {
+			// Held mid-event: on resume only its end packets go out, so
+			// the peer closes the key once instead of hearing it for the
+			// whole hold.
+			s.dtmfQ[0].tick = sessionDTMFTicks - 1
+		}
 		return true
 	}
 	if s.dtmfTickLocked() {
@@ -231,8 +237,9 @@ func (s *Session) stopPlay(j *playJob) {
 // SendDTMF sends digits (0-9, *, #, A-D) as RFC 4733 events, one after the
 // other, and returns when the last one has ended. Each key is a 100 ms
 // event whose packets replace the audio frames of its slots, followed by
-// at least 60 ms of audio. Calls queue behind each other. When ctx ends,
-// the key being sent is finished (its end packets) and the rest dropped.
+// at least 60 ms of audio. Calls queue behind each other. While sending is
+// off or the session is bridged, the keys wait. When ctx ends, the key
+// being sent is finished (its end packets) and the rest dropped.
 func (s *Session) SendDTMF(ctx context.Context, digits string) error {
 	if digits == "" {
 		return nil

@@ -341,3 +341,38 @@ func TestSessionSpeechAndMachine(t *testing.T) {
 		t.Fatalf("G.729 packet not dropped: %+v", st)
 	}
 }
+
+// Symmetric RTP latches on the first packet, ignores other sources after
+// it, and latches again only after Update.
+func TestSessionRelatchAfterUpdate(t *testing.T) {
+	vs := newVirtualSession(t, func(c *SessionConfig) { c.Symmetric = true })
+	pkt := func(seq uint16) *rtp.Packet {
+		return &rtp.Packet{Header: rtp.Header{Version: 2, SSRC: 5, SequenceNumber: seq}, Payload: make([]byte, FrameSamples)}
+	}
+	first := &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 5000}
+	second := &net.UDPAddr{IP: net.IPv4(192, 0, 2, 2), Port: 6000}
+	steps := []struct {
+		name   string
+		update bool
+		from   *net.UDPAddr
+		want   string
+		rtcp   string
+	}{
+		{name: "first packet latches", from: first, want: "192.0.2.1:5000", rtcp: "192.0.2.1:5001"},
+		{name: "another source does not move it", from: second, want: "192.0.2.1:5000", rtcp: "192.0.2.1:5001"},
+		{name: "after Update the next source latches", update: true, from: second, want: "192.0.2.2:6000", rtcp: "192.0.2.2:6001"},
+	}
+	for i, st := range steps {
+		if st.update {
+			vs.s.Update(loopback(40010), netip.AddrPort{}, PCMU, 101)
+			if got := vs.s.Stats(); got.Latched || got.RemoteRTP != loopback(40010) {
+				t.Fatalf("%s: after Update %+v", st.name, got)
+			}
+		}
+		vs.s.receive(pkt(uint16(i)), st.from)
+		got := vs.s.Stats()
+		if !got.Latched || got.RemoteRTP.String() != st.want || vs.s.rtcpW.Addr().String() != st.rtcp {
+			t.Fatalf("%s: RTP to %v (latched %v), RTCP to %v", st.name, got.RemoteRTP, got.Latched, vs.s.rtcpW.Addr())
+		}
+	}
+}

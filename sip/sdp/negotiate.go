@@ -218,8 +218,8 @@ func audioIndex(s *Session) (int, error) {
 }
 
 // supportedProto says whether this side takes a stream on proto: plain
-// RTP (RFC 3551), or RTP/AVPF answered without feedback (RFC 4585 section
-// 3.5 lets an AVPF stream interoperate with AVP behaviour).
+// RTP (RFC 3551), or RTP/AVPF served without feedback messages (AVPF is
+// AVP plus feedback; RFC 4585 section 5 has the two interwork).
 func supportedProto(proto string) bool {
 	return strings.EqualFold(proto, "RTP/AVP") || strings.EqualFold(proto, "RTP/AVPF")
 }

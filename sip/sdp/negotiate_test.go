@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,6 +40,9 @@ func TestNewOfferMarshal(t *testing.T) {
 		"a=sendrecv\r\n"
 	if got := string(s.Marshal()); got != want {
 		t.Errorf("Marshal:\n%s\nwant\n%s", got, want)
+	}
+	if back := mustParse(t, s.Marshal()); !reflect.DeepEqual(back, s) {
+		t.Errorf("Parse(Marshal(offer)):\n got %+v\nwant %+v", back, s)
 	}
 }
 
@@ -291,6 +295,9 @@ func TestAnswer(t *testing.T) {
 			}
 			// The answer parses, and the offerer reading it agrees.
 			back := mustParse(t, body)
+			if !reflect.DeepEqual(back, ans) {
+				t.Errorf("Parse(Marshal(answer)):\n got %+v\nwant %+v", back, ans)
+			}
 			au, ok := back.Audio()
 			if !ok || au.Direction != tt.wantDir {
 				t.Fatalf("answer's audio %+v, want direction %s", au, tt.wantDir)

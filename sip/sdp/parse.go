@@ -23,9 +23,10 @@ const (
 // The first line must be v=0; o= and s= must come before the first m=.
 // Blank lines and trailing blanks are skipped; i, u, e, p, b, t, r, z and
 // k lines are accepted and ignored; a type letter RFC 8866 does not define
-// is an error (RFC 8866 section 5 tells a parser to ignore a description it
-// does not understand rather than guess). Every error is a *ParseError
-// naming the line.
+// is an error (RFC 8866 section 5: a parser must ignore or reject such a
+// description, not guess). A description over MaxSize bytes, with more
+// than MaxMedia m= sections or MaxFormats formats is refused. Every error
+// is a *ParseError naming the line.
 func Parse(b []byte) (*Session, error) {
 	if len(b) > MaxSize {
 		return nil, &ParseError{Msg: fmt.Sprintf("description of %d bytes is over the %d-byte limit", len(b), MaxSize)}

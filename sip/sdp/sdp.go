@@ -123,7 +123,8 @@ type Session struct {
 
 // ParseError says which line of a description is wrong and why.
 type ParseError struct {
-	// Line is the 1-based line number.
+	// Line is the 1-based line number; 0 when the description as a whole
+	// is refused (over MaxSize).
 	Line int
 	// Text is the line as read (truncated to 80 bytes).
 	Text string
@@ -132,6 +133,12 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string {
+	switch {
+	case e.Line == 0: // the description as a whole (its size)
+		return "sdp: " + e.Msg
+	case e.Text == "": // a line missing at the end
+		return fmt.Sprintf("sdp: line %d: %s", e.Line, e.Msg)
+	}
 	return fmt.Sprintf("sdp: line %d %q: %s", e.Line, e.Text, e.Msg)
 }
 
