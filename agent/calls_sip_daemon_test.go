@@ -24,29 +24,29 @@ import (
 // no ari.url; the user's desk phone and the trunk's far end are SIP user
 // agents (sip/ua) on loopback.
 
-// sipPeerWait bounds every wait of these tests.
-const sipPeerWait = 15 * time.Second
+// c2cWait bounds every wait of these tests.
+const c2cWait = 15 * time.Second
 
-// peerCall is a call a sipPeer took: the INVITE's From display name and
+// c2cCall is a call a c2cPeer took: the INVITE's From display name and
 // Request-URI user, and the call once answered.
-type peerCall struct {
+type c2cCall struct {
 	fromName, to string
 	c            *ua.Call
 }
 
-// sipPeer is a SIP user agent on loopback standing in for a desk phone
+// c2cPeer is a SIP user agent on loopback standing in for a desk phone
 // or a trunk: it rings on every INVITE and answers it (answer), or rings
 // until the caller cancels (the cancelled channel then gets the call).
-type sipPeer struct {
+type c2cPeer struct {
 	a         *ua.Agent
-	calls     chan peerCall
-	cancelled chan peerCall
+	calls     chan c2cCall
+	cancelled chan c2cCall
 	errs      chan error
 }
 
-func startSIPPeer(t *testing.T, ports string, answer bool) *sipPeer {
+func startC2CPeer(t *testing.T, ports string, answer bool) *c2cPeer {
 	t.Helper()
-	p := &sipPeer{calls: make(chan peerCall, 8), cancelled: make(chan peerCall, 8), errs: make(chan error, 8)}
+	p := &c2cPeer{calls: make(chan c2cCall, 8), cancelled: make(chan c2cCall, 8), errs: make(chan error, 8)}
 	min, max, err := config.ParseRTPPorts(ports)
 	if err != nil {
 		t.Fatal(err)
@@ -57,11 +57,11 @@ func startSIPPeer(t *testing.T, ports string, answer bool) *sipPeer {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := ua.New(ua.Config{ListenAddr: "127.0.0.1:0", Transports: []string{"udp"}, Ports: pr,
-		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, RingTimeout: sipPeerWait,
+		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, RingTimeout: c2cWait,
 		Logger: peerLogger(t),
 		OnInvite: func(in *ua.Incoming) {
 			_, name := in.From()
-			pc := peerCall{fromName: name, to: in.To()}
+			pc := c2cCall{fromName: name, to: in.To()}
 			go func() {
 				if err := in.Ringing(); err != nil {
 					p.errs <- err
@@ -95,7 +95,7 @@ func startSIPPeer(t *testing.T, ports string, answer bool) *sipPeer {
 	case err := <-done:
 		cancel()
 		t.Fatalf("peer: %v", err)
-	case <-time.After(sipPeerWait):
+	case <-time.After(c2cWait):
 		cancel()
 		t.Fatal("peer not ready")
 	}
@@ -123,20 +123,20 @@ func peerLogger(t *testing.T) *slog.Logger {
 }
 
 // addr is the peer's SIP address (host:port, UDP).
-func (p *sipPeer) addr() string { return p.a.Addr("udp").String() }
+func (p *c2cPeer) addr() string { return p.a.Addr("udp").String() }
 
 // next is the next call the peer answered.
-func (p *sipPeer) next(t *testing.T) peerCall {
+func (p *c2cPeer) next(t *testing.T) c2cCall {
 	t.Helper()
 	select {
 	case pc := <-p.calls:
 		return pc
 	case err := <-p.errs:
 		t.Fatalf("peer: %v", err)
-	case <-time.After(sipPeerWait):
+	case <-time.After(c2cWait):
 		t.Fatal("the peer got no call")
 	}
-	return peerCall{}
+	return c2cCall{}
 }
 
 // waitEnded waits for a peer's call to end and answers how.
@@ -145,7 +145,7 @@ func waitEnded(t *testing.T, c *ua.Call) ua.End {
 	select {
 	case <-c.Done():
 		return c.End()
-	case <-time.After(sipPeerWait):
+	case <-time.After(c2cWait):
 		t.Fatalf("call %s did not end", c.ID())
 	}
 	return ua.End{}
@@ -153,7 +153,7 @@ func waitEnded(t *testing.T, c *ua.Call) ua.End {
 
 // sipCallsDaemon is a daemon without Asterisk whose click-to-calls go
 // over SIP to trunk.
-func sipCallsDaemon(t *testing.T, trunk *sipPeer) (*Daemon, string) {
+func sipCallsDaemon(t *testing.T, trunk *c2cPeer) (*Daemon, string) {
 	t.Helper()
 	return testDaemon(t, func(c *config.Config) {
 		c.ARI.URL = ""
@@ -191,8 +191,8 @@ func awaitCallEvent(ctx context.Context, t *testing.T, ws *websocket.Conn, id, t
 // trunk's BYE ends it (call_ended, ended_by destination), the phone gets
 // a BYE, and the call is in the user's history.
 func TestClickToCallOverSIPThroughDaemon(t *testing.T) {
-	phone := startSIPPeer(t, "42000-42199", true)
-	trunk := startSIPPeer(t, "42200-42399", true)
+	phone := startC2CPeer(t, "42000-42199", true)
+	trunk := startC2CPeer(t, "42200-42399", true)
 	d, base := sipCallsDaemon(t, trunk)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -270,9 +270,9 @@ func TestClickToCallOverSIPThroughDaemon(t *testing.T) {
 // and the other is cancelled; hold and resume re-INVITE the trunk; mute
 // is 501 on a SIP call; the API's hang-up sends BYE to both sides.
 func TestClickToCallOverSIPControls(t *testing.T) {
-	phone := startSIPPeer(t, "42400-42599", true)
-	mobile := startSIPPeer(t, "42600-42799", false)
-	trunk := startSIPPeer(t, "42800-42999", true)
+	phone := startC2CPeer(t, "42400-42599", true)
+	mobile := startC2CPeer(t, "42600-42799", false)
+	trunk := startC2CPeer(t, "42800-42999", true)
 	d, base := sipCallsDaemon(t, trunk)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -290,7 +290,7 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 		if pc.fromName != "+41441234567" {
 			t.Errorf("the other device showed %q", pc.fromName)
 		}
-	case <-time.After(sipPeerWait):
+	case <-time.After(c2cWait):
 		t.Fatal("the other device was not cancelled")
 	}
 	far := trunk.next(t)
