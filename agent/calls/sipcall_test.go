@@ -659,3 +659,33 @@ func TestSIPCause(t *testing.T) {
 		}
 	}
 }
+
+// TestSIPBesideARI: with an ARI connection as well, a click-to-call goes
+// over SIP (no channel is originated in Asterisk), and hanging it up
+// through the API touches no channel either.
+func TestSIPBesideARI(t *testing.T) {
+	d := newFakeDialer()
+	e := newEnv(t, WithSIP(d, testTrunk))
+	c := e.place("200", "PJSIP/101")
+	user := d.next(t).answer(t, "user")
+	far := d.next(t)
+	if far.req.To != "sip:200@trunk.example.com" {
+		t.Errorf("destination dialled as %q", far.req.To)
+	}
+	far.answer(t, "far")
+	e.pub.await(t, EventAnswered, c.ID)
+	user.await(t, "bridge far")
+	if chans := e.srv.Channels(); len(chans) != 0 {
+		t.Errorf("channels in Asterisk for a SIP call: %+v", chans)
+	}
+	if _, err := e.eng.Hangup(context.Background(), Viewer{UserID: "u1"}, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.pub.await(t, EventEnded, c.ID).call; got.EndedBy != "api" {
+		t.Errorf("ended %+v", got)
+	}
+	user.await(t, "hangup 16")
+	if b := e.srv.BridgeIDs(); len(b) != 0 {
+		t.Errorf("bridges in Asterisk for a SIP call: %v", b)
+	}
+}
