@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pbxagent/pbxagent/agent/config"
@@ -51,4 +52,18 @@ func TestUAConfig(t *testing.T) {
 	if _, err := uaConfig(c); err == nil {
 		t.Error("bad rtp_ports accepted")
 	}
+}
+
+func FuzzSIPUATargets(f *testing.F) {
+	for _, s := range []string{"sip:{number}@t", "sips:[::1]:5061;transport=tls", "sip:", "x", "sip:a@b@c:1;x?y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got := trunkTarget(s); strings.Contains(s, ":") && !strings.HasPrefix(got, s[:strings.Index(s, ":")+1]) {
+			t.Fatalf("trunkTarget(%q) = %q lost the scheme", s, got)
+		}
+		if got := defaultAOR("u", s); !strings.HasPrefix(got, "sip:u@") {
+			t.Fatalf("defaultAOR(%q) = %q", s, got)
+		}
+	})
 }

@@ -109,3 +109,20 @@ func FuzzParseRTPPorts(f *testing.F) {
 		}
 	})
 }
+
+func FuzzPhonePasswords(f *testing.F) {
+	for _, s := range []string{"101:pw", "101", ":x", "a b:c", "101:a:b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, e string) {
+		pw, err := SIPUA{Phones: []string{e}}.PhonePasswords()
+		if err != nil {
+			return
+		}
+		for u, p := range pw {
+			if u == "" || p == "" || strings.ContainsAny(u, " @;<>\"\t") {
+				t.Fatalf("%q accepted as %q:%q", e, u, p)
+			}
+		}
+	})
+}

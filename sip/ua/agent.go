@@ -142,7 +142,11 @@ func New(cfg Config) (*Agent, error) {
 		sipgo.WithUserAgent(a.cfg.UserAgent),
 		sipgo.WithUserAgentHostname(contactHost),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog),
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				// Retransmitted 2xx of an INVITE whose ACK crossed them.
+				sipLog.Debug("sip ua: response matching no transaction", "status", r.StatusCode, "call_id", callIDOf(r))
+			})),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("ua: sipgo user agent: %w", err)
@@ -213,6 +217,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		serving.Add(1)
 		go func() { defer serving.Done(); ends <- ended{"tcp", srv.ServeTCP(ln)} }()
 	}
+	if pc != nil {
+		a.awaitUDPListener(ctx)
+	}
 	close(a.ready)
 	a.log.Info("sip ua listening", "udp", a.Addr("udp"), "tcp", a.Addr("tcp"))
 
@@ -232,6 +239,28 @@ func (a *Agent) Run(ctx context.Context) error {
 	closeAll(pc, ln)
 	serving.Wait()
 	return runErr
+}
+
+// awaitUDPListener waits (up to a second) until sipgo's UDP transport has
+// put our socket in its connection pool, which its Serve does in its own
+// goroutine with no signal: until then a request sent from the listen
+// address would try to bind it again.
+func (a *Agent) awaitUDPListener(ctx context.Context) {
+	pool := a.ua.TransportLayer().Pool("udp")
+	a.mu.Lock()
+	laddr := a.udpLaddr.String()
+	a.mu.Unlock()
+	for range 1000 {
+		if c := pool.Get(laddr); c != nil {
+			_, _ = c.TryClose() // Get took a reference
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		time.Sleep(time.Millisecond) // no event to wait on
+	}
+	a.log.Warn("sip ua: the UDP listener is not in sipgo's pool yet", "addr", laddr)
 }
 
 // stop hangs up every call and cancels or rejects the ringing ones, then
@@ -329,7 +358,11 @@ func (a *Agent) listen(ctx context.Context) (net.PacketConn, net.Listener, error
 			ch.Address.UriParams = sip.NewParams()
 			ch.Address.UriParams.Add("transport", "tcp")
 		}
-		a.duas[t] = &sipgo.DialogUA{Client: a.client, ContactHDR: ch}
+		// RewriteContact: in-dialog requests go back to where the dialog's
+		// INVITE (or its 2xx) came from, not to a Contact a NAT made
+		// unreachable; over TCP that reuses the connection. With a
+		// Record-Route set, the route set wins (RFC 3261 section 12.2.1.1).
+		a.duas[t] = &sipgo.DialogUA{Client: a.client, ContactHDR: ch, RewriteContact: true}
 	}
 	return pc, ln, nil
 }

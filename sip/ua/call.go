@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -90,6 +91,9 @@ type Call struct {
 	media     *media.Session
 	mediaDone chan struct{} // closed when the session's Run returned
 
+	// byeSeen is set when the peer's BYE arrives (before it is answered).
+	byeSeen atomic.Bool
+
 	// sem serialises this side's in-dialog transactions (CSeq order, no
 	// re-INVITE glare with ourselves); a channel so that ctx can end the
 	// wait.
@@ -102,11 +106,11 @@ type Call struct {
 	// remoteCSeq is the last CSeq the peer of an outgoing call sent.
 	remoteCSeq    uint32
 	remoteCSeqSet bool
-	hangingUp  bool
-	referCh    chan referStatus // while Refer waits for NOTIFYs
-	end        End
-	ended      bool
-	done       chan struct{}
+	hangingUp     bool
+	referCh       chan referStatus // while Refer waits for NOTIFYs
+	end           End
+	ended         bool
+	done          chan struct{}
 }
 
 func newCall(a *Agent, id, key string, outgoing bool, remoteURI, remoteName string) *Call {
@@ -154,9 +158,14 @@ func (c *Call) Hangup(ctx context.Context, cause int) error {
 		bye.AppendHeader(sip.NewHeader("Reason", reasonHeader(cause)))
 	}
 	bye.AppendHeader(sip.NewHeader("User-Agent", c.a.cfg.UserAgent))
-	var err error
-	if err = c.acquire(ctx); err == nil {
-		err = c.dlg.WriteBye(ctx, bye)
+	// Our other in-dialog transaction (a re-INVITE, a NOTIFY) gets a
+	// second to finish so CSeq stays in order; a hang-up does not wait
+	// for a stuck one longer.
+	wctx, wcancel := context.WithTimeout(ctx, time.Second)
+	held := c.acquire(wctx) == nil
+	wcancel()
+	err := c.dlg.WriteBye(ctx, bye)
+	if held {
 		c.release()
 	}
 	if cause == 0 {
@@ -233,6 +242,7 @@ func (c *Call) remoteTarget() sip.Uri {
 // onBye answers the peer's BYE and ends the call with the cause of its
 // Reason header (16 without one).
 func (c *Call) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c.byeSeen.Store(true)
 	var err error
 	if c.dcs != nil {
 		err = c.dcs.ReadBye(req, tx)

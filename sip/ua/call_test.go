@@ -3,6 +3,7 @@ package ua
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -13,13 +14,20 @@ func TestDialAnswerHangup(t *testing.T) {
 		t.Run(tr, func(t *testing.T) {
 			ports := testPorts(t)
 			h := newAnswering()
+			h.gate = make(chan struct{})
+			var gateOnce sync.Once
 			callee := startAgent(t, ports, func(c *Config) { c.OnInvite = h.onInvite })
 			caller := startAgent(t, ports, nil)
 			var mu sync.Mutex
 			var progress []int
 			c, err := caller.Dial(ctxWait(t), DialRequest{To: target(callee, "100", tr), From: "200", FromName: "Caller",
 				Headers: map[string]string{"X-Campaign": "c1"},
-				OnProgress: func(s int) { mu.Lock(); progress = append(progress, s); mu.Unlock() }})
+				OnProgress: func(s int) {
+					mu.Lock()
+					progress = append(progress, s)
+					mu.Unlock()
+					gateOnce.Do(func() { close(h.gate) })
+				}})
 			if err != nil {
 				t.Fatalf("Dial: %v", err)
 			}
@@ -237,6 +245,24 @@ func TestDialBadTarget(t *testing.T) {
 		if _, err := a.Dial(ctxWait(t), DialRequest{To: to}); err == nil {
 			t.Errorf("Dial(%q) succeeded", to)
 		}
+	}
+	idle(t, ports, a)
+}
+
+// TestDialTransportError dials a TCP port nobody listens on: the
+// transport failure is a 503 (RFC 3261 section 8.1.3.1).
+func TestDialTransportError(t *testing.T) {
+	ports := testPorts(t)
+	a := startAgent(t, ports, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err = a.Dial(ctxWait(t), DialRequest{To: "sip:100@" + addr + ";transport=tcp"})
+	if de := dialError(t, err); de.Status != 503 || de.Cause != 41 {
+		t.Errorf("DialError %+v, want 503 cause 41", de)
 	}
 	idle(t, ports, a)
 }

@@ -139,8 +139,8 @@ func sourceAddr(req *sip.Request) (netip.Addr, bool) {
 	return ap.Addr().Unmap(), true
 }
 
-func callIDOf(req *sip.Request) string {
-	if c := req.CallID(); c != nil {
+func callIDOf(m sip.Message) string {
+	if c := m.CallID(); c != nil {
 		return c.Value()
 	}
 	return ""

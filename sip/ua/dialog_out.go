@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -96,7 +97,9 @@ func (a *Agent) dial(ctx context.Context, dr DialRequest) (*Call, error) {
 	}}
 	dcs, err := dua.WriteInvite(ringCtx, invite)
 	if err != nil {
-		return nil, fmt.Errorf("ua: dial %s: send INVITE: %w", target.String(), err)
+		// RFC 3261 section 8.1.3.1: a transport failure counts as 503.
+		return nil, fmt.Errorf("ua: dial %s: send INVITE: %w: %w", target.String(),
+			&DialError{Status: sip.StatusServiceUnavailable, Reason: "Service Unavailable (transport error)", Cause: CauseOf(sip.StatusServiceUnavailable)}, err)
 	}
 	err = dcs.WaitAnswer(ringCtx, opts)
 	if challenged(err) && a.cfg.Credentials != nil {
@@ -220,10 +223,12 @@ func (a *Agent) dialFailed(ctx, ringCtx context.Context, dcs *sipgo.DialogClient
 			return fmt.Errorf("%w: %w", &DialError{Status: sip.StatusRequestTerminated, Reason: "Request Terminated", Cause: CauseOf(sip.StatusRequestTerminated)}, ctx.Err())
 		}
 	}
-	if errors.Is(err, sip.ErrTransactionTimeout) || strings.Contains(err.Error(), "timed out") {
-		return fmt.Errorf("%w: %w", &DialError{Status: sip.StatusRequestTimeout, Reason: "Request Timeout (no answer to INVITE)", Cause: causeRecoveryOnTimer}, err)
+	// RFC 3261 section 8.1.3.1: no final answer is a 408, a transport
+	// failure a 503.
+	if errors.Is(err, sip.ErrTransactionTransport) {
+		return fmt.Errorf("%w: %w", &DialError{Status: sip.StatusServiceUnavailable, Reason: "Service Unavailable (transport error)", Cause: CauseOf(sip.StatusServiceUnavailable)}, err)
 	}
-	return fmt.Errorf("%w: %w", &DialError{Status: sip.StatusRequestTimeout, Reason: "Request Timeout (" + err.Error() + ")", Cause: causeRecoveryOnTimer}, err)
+	return fmt.Errorf("%w: %w", &DialError{Status: sip.StatusRequestTimeout, Reason: "Request Timeout (no final answer)", Cause: causeRecoveryOnTimer}, err)
 }
 
 // resolveTarget reads DialRequest.To: a SIP URI, user@host, or a user
@@ -272,6 +277,8 @@ func (a *Agent) newInvite(target sip.Uri, dr DialRequest) *sip.Request {
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(from)
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: target.Scheme, User: target.User, Host: target.Host, Port: target.Port}})
+	callID := sip.CallIDHeader(randomHex(16) + "@" + a.contact.Address.Host)
+	req.AppendHeader(&callID)
 	a.mu.Lock()
 	d := a.duas[strings.ToLower(transport)]
 	a.mu.Unlock()
@@ -285,6 +292,13 @@ func (a *Agent) newInvite(target sip.Uri, dr DialRequest) *sip.Request {
 		req.AppendHeader(sip.NewHeader(k, v))
 	}
 	return req
+}
+
+// randomHex is n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // newLocal is our side of a new call's SDP on RTP port port.

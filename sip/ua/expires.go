@@ -9,9 +9,8 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// maxDeltaSeconds is the largest delta-seconds value taken (RFC 3261
-// section 25.1 bounds it by 2**32-1; section 20.19 tells to read larger
-// values as that).
+// maxDeltaSeconds is the largest delta-seconds value taken: RFC 3261
+// section 20.19 bounds Expires by 2**32-1; larger values are read as that.
 const maxDeltaSeconds = 1<<32 - 1
 
 // parseDeltaSeconds reads a delta-seconds value (an Expires or Min-Expires
@@ -29,7 +28,7 @@ func parseDeltaSeconds(what, s string) (time.Duration, error) {
 	}
 	n, err := strconv.ParseUint(v, 10, 64)
 	if err != nil || n > maxDeltaSeconds {
-		n = maxDeltaSeconds // RFC 3261 section 20.19: too large reads as the maximum
+		n = maxDeltaSeconds // too large reads as the maximum
 	}
 	return time.Duration(n) * time.Second, nil
 }

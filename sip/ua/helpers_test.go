@@ -97,6 +97,11 @@ func target(a *Agent, user, transport string) string {
 type answering struct {
 	calls chan *Call
 	errs  chan error
+	// gate, when set, is waited on between 180 and 200 (the caller
+	// closes it once it saw the 180: sipgo hands each received message
+	// to its own goroutine, so a 200 sent right after a 180 may overtake
+	// it and the 180 is then dropped by the client transaction).
+	gate chan struct{}
 }
 
 func newAnswering() *answering {
@@ -108,6 +113,12 @@ func (h *answering) onInvite(in *Incoming) {
 		if err := in.Ringing(); err != nil {
 			h.errs <- err
 			return
+		}
+		if h.gate != nil {
+			select {
+			case <-h.gate:
+			case <-time.After(testWait):
+			}
 		}
 		c, err := in.Answer(context.Background())
 		if err != nil {

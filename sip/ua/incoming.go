@@ -60,9 +60,12 @@ func (in *Incoming) Header(name string) string {
 
 // Ringing sends 180 Ringing.
 func (in *Incoming) Ringing() error {
+	// in.mu is not held while sending: a CANCEL's callback (onEnded) runs
+	// inside sipgo's transaction state machine and takes in.mu.
 	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.state != inPending {
+	pending := in.state == inPending
+	in.mu.Unlock()
+	if !pending {
 		return errors.New("ua: Ringing: the call was answered, rejected or cancelled")
 	}
 	if err := in.dss.Respond(sip.StatusRinging, "Ringing", nil); err != nil {
@@ -133,16 +136,22 @@ func (in *Incoming) answer(ctx context.Context) (*Call, error) {
 	res.AppendHeader(sip.NewHeader("Allow", allowMethods))
 	res.AppendHeader(sip.NewHeader("Server", a.cfg.UserAgent))
 	if err := in.dss.WriteResponse(res); err != nil {
+		if c.byeSeen.Load() {
+			// The caller's BYE was taken before its ACK (sipgo hands each
+			// request to its own goroutine): the call was up and is ending
+			// (onBye finishes it right after it answered the BYE); it is
+			// returned ended.
+			select {
+			case <-c.done:
+				return c, nil
+			case <-ctx.Done():
+			}
+		}
 		// No ACK in 64*T1 (RFC 3261 section 13.3.1.4: end the session with
 		// a BYE), or the INVITE was cancelled first.
 		c.log.Warn("sip ua: answer not acknowledged", "error", err)
 		c.hangupUnregistered(causeRecoveryOnTimer)
 		return nil, fmt.Errorf("ua: answer %s: %w", callID, err)
-	}
-	select {
-	case <-c.done:
-		return nil, fmt.Errorf("ua: answer %s: the caller hung up at once", callID)
-	default:
 	}
 	c.log.Info("sip ua: call answered", "from", uri, "codec", neg.PayloadType, "remote_rtp", neg.Remote.String())
 	return c, nil

@@ -5,18 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/pbxagent/pbxagent/internal/clock"
 )
-
-
-// allowedMethods are the methods this Agent takes, for Allow (RFC 3261
-// section 20.5); REGISTER is added when it has a Registrar.
-var allowedMethods = []string{"INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REFER", "NOTIFY", "INFO"}
 
 // KeepAlive sends OPTIONS to target every interval until ctx ends and
 // calls onChange when the peer starts or stops answering (any final
@@ -101,6 +95,7 @@ func (a *Agent) probe(ctx context.Context, uri sip.Uri, wait time.Duration) erro
 		req.AppendHeader(sip.NewHeader("User-Agent", ua))
 	}
 	req.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
+	a.sendFromListener(req)
 	res, err := a.client.Do(pctx, req)
 	if err != nil {
 		return err
@@ -117,11 +112,11 @@ func (a *Agent) probe(ctx context.Context, uri sip.Uri, wait time.Duration) erro
 // no option tag (no 100rel, timer or replaces).
 func (a *Agent) answerOptions(req *sip.Request, tx sip.ServerTransaction) {
 	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
-	methods := allowedMethods
+	allow := allowMethods // RFC 3261 section 20.5
 	if a.cfg.Registrar != nil {
-		methods = append(methods[:len(methods):len(methods)], "REGISTER")
+		allow += ", REGISTER"
 	}
-	res.AppendHeader(sip.NewHeader("Allow", strings.Join(methods, ", ")))
+	res.AppendHeader(sip.NewHeader("Allow", allow))
 	res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
 	if ua := a.cfg.UserAgent; ua != "" {
 		res.AppendHeader(sip.NewHeader("Server", ua))

@@ -202,7 +202,7 @@ func waitOn(ctx context.Context, clk clock.Clock, d time.Duration) bool {
 }
 
 func (a *Agent) newRegSession(reg Registration) (*regSession, error) {
-	s := &regSession{a: a, reg: reg, log: a.log, expires: reg.Expires, cseq: 1}
+	s := &regSession{a: a, reg: reg, log: a.log, expires: reg.Expires}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -280,8 +280,7 @@ func (s *regSession) build(expires time.Duration) (*sip.Request, error) {
 		req.AppendHeader(&sip.RouteHeader{Address: *s.route.Clone()})
 	}
 	req.AppendHeader(s.contact(expires))
-	exp := sip.ExpiresHeader(uint32(expires / time.Second))
-	req.AppendHeader(&exp)
+	req.AppendHeader(sip.NewHeader("Expires", seconds(expires)))
 	if ua := s.a.cfg.UserAgent; ua != "" {
 		req.AppendHeader(sip.NewHeader("User-Agent", ua))
 	}
@@ -296,7 +295,22 @@ func (s *regSession) build(expires time.Duration) (*sip.Request, error) {
 		}
 		req.AppendHeader(sip.NewHeader(s.chalHeader, cred.String()))
 	}
+	s.a.sendFromListener(req)
 	return req, nil
+}
+
+// sendFromListener makes a UDP request leave from the socket the Agent
+// listens on, as its INVITEs do: the registrar or peer then sees the
+// Contact's port as the source, and a NAT maps the port that takes calls.
+func (a *Agent) sendFromListener(req *sip.Request) {
+	if !strings.EqualFold(req.Transport(), "UDP") {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.udpLaddr.IP != nil {
+		a.udpLaddr.Copy(&req.Laddr)
+	}
 }
 
 // register sends one REGISTER asking expires (0 unregisters) and follows

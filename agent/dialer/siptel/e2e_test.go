@@ -55,9 +55,12 @@ func startUA(t testing.TB, ports *media.PortRange, onInvite func(*ua.Incoming)) 
 }
 
 // phone answers every call it gets and hands it over with the INVITE's
-// headers of interest.
+// headers of interest. With a gate it rings until the test sends on it
+// (a 180 sent right before the 200 may not reach the caller's
+// transaction before the 200 ends it).
 type phone struct {
 	calls chan answeredCall
+	gate  chan struct{}
 }
 
 type answeredCall struct {
@@ -72,6 +75,15 @@ func (p *phone) onInvite(in *ua.Incoming) {
 	go func() {
 		if err := in.Ringing(); err != nil {
 			return
+		}
+		if p.gate != nil {
+			select {
+			case <-p.gate:
+			case <-in.Cancelled():
+				return
+			case <-time.After(e2eWait):
+				return
+			}
 		}
 		c, err := in.Answer(context.Background())
 		if err != nil {
@@ -127,6 +139,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	customer, agentPhone := newPhone(), newPhone()
+	customer.gate = make(chan struct{})
 	custUA := startUA(t, ports, customer.onInvite)
 	agentUA := startUA(t, ports, agentPhone.onInvite)
 	dialerUA := startUA(t, ports, nil)
@@ -166,12 +179,13 @@ func TestEndToEnd(t *testing.T) {
 		CallerID: "+38733123456", Timeout: 15 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
+	if ev := next(); ev != (dialer.Event{Kind: dialer.EventRinging, CallID: "c1"}) {
+		t.Fatalf("event %+v, want ringing", ev)
+	}
+	customer.gate <- struct{}{}
 	cu := customer.next(t)
 	if cu.campaign != "camp" {
 		t.Errorf("X-Campaign %q", cu.campaign)
-	}
-	if ev := next(); ev != (dialer.Event{Kind: dialer.EventRinging, CallID: "c1"}) {
-		t.Fatalf("event %+v, want ringing", ev)
 	}
 	if ev := next(); ev != (dialer.Event{Kind: dialer.EventAnswered, CallID: "c1"}) {
 		t.Fatalf("event %+v, want answered", ev)
@@ -233,8 +247,11 @@ func TestEndToEnd(t *testing.T) {
 	if err := tel.Originate(ctx, dialer.OriginateRequest{CallID: "c2", Endpoint: sipTarget(custUA, "2")}); err != nil {
 		t.Fatal(err)
 	}
+	if ev := next(); ev != (dialer.Event{Kind: dialer.EventRinging, CallID: "c2"}) {
+		t.Fatalf("event %+v, want ringing", ev)
+	}
+	customer.gate <- struct{}{}
 	cu2 := customer.next(t)
-	next() // ringing
 	if ev := next(); ev.Kind != dialer.EventAnswered {
 		t.Fatalf("event %+v, want answered", ev)
 	}
