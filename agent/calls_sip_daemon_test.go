@@ -35,10 +35,12 @@ type c2cCall struct {
 }
 
 // c2cPeer is a SIP user agent on loopback standing in for a desk phone
-// or a trunk: it rings on every INVITE and answers it (answer), or rings
-// until the caller cancels (the cancelled channel then gets the call).
+// or a trunk: it rings on every INVITE and answers it (answer), once gate
+// is closed when there is one, or rings until the caller cancels (the
+// cancelled channel then gets the call).
 type c2cPeer struct {
 	a         *ua.Agent
+	gate      chan struct{}
 	calls     chan c2cCall
 	cancelled chan c2cCall
 	errs      chan error
@@ -74,6 +76,13 @@ func startC2CPeer(t *testing.T, ports string, answer bool) *c2cPeer {
 					case <-ctx.Done():
 					}
 					return
+				}
+				if p.gate != nil {
+					select {
+					case <-p.gate:
+					case <-ctx.Done():
+						return
+					}
 				}
 				c, err := in.Answer(ctx)
 				if err != nil {
@@ -193,6 +202,7 @@ func awaitCallEvent(ctx context.Context, t *testing.T, ws *websocket.Conn, id, t
 func TestClickToCallOverSIPThroughDaemon(t *testing.T) {
 	phone := startC2CPeer(t, "42000-42199", true)
 	trunk := startC2CPeer(t, "42200-42399", true)
+	trunk.gate = make(chan struct{}) // the destination rings until the test lets it answer
 	d, base := sipCallsDaemon(t, trunk)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -208,6 +218,17 @@ func TestClickToCallOverSIPThroughDaemon(t *testing.T) {
 	if desk.fromName != "200" || desk.to != "101" {
 		t.Errorf("the desk phone got a call from %q to %q, want the destination 200 shown, to 101", desk.fromName, desk.to)
 	}
+	if types, ringing := awaitCallEvent(ctx, t, ws, id, "call_updated"); strings.Join(types, ",") != "call_created,call_updated" || ringing["state"] != "ringing" {
+		t.Errorf("events %v, then %v, want ringing", types, ringing)
+	}
+	// While the destination rings the desk phone hears ringback: its
+	// detector hears the 1 s tone as a "greeting" longer than 800 ms
+	// (pbxagent sends silence when nothing plays).
+	amdCfg := media.AMDConfig{InitialSilence: 3 * time.Second, MaxGreeting: 800 * time.Millisecond, AfterGreeting: 400 * time.Millisecond}
+	if amd := desk.c.Media().DetectMachine(ctx, amdCfg); amd != media.AMDMachine {
+		t.Errorf("the desk phone heard %v while the destination rang, want the ringback tone (machine)", amd)
+	}
+	close(trunk.gate)
 	far := trunk.next(t)
 	if far.to != "200" {
 		t.Errorf("the trunk was asked for %q, want 200", far.to)
@@ -223,7 +244,7 @@ func TestClickToCallOverSIPThroughDaemon(t *testing.T) {
 	defer func() { stopTalk(); <-talked }()
 
 	types, up := awaitCallEvent(ctx, t, ws, id, "call_answered")
-	if types[0] != "call_created" || up["state"] != "up" || up["device"] != "SIP/101@"+phone.addr() || up["answered_at"] == nil {
+	if len(types) != 1 || up["state"] != "up" || up["device"] != "SIP/101@"+phone.addr() || up["answered_at"] == nil {
 		t.Errorf("events %v, answered %v", types, up)
 	}
 	if typ, call := nextCallEvent(ctx, t, ws); typ != "call_updated" || call["state"] != "up" {
@@ -232,9 +253,7 @@ func TestClickToCallOverSIPThroughDaemon(t *testing.T) {
 	// The far end's audio reaches the desk phone: its detector hears a
 	// long "greeting" (speech longer than MaxGreeting), where pbxagent
 	// sends silence when nothing is bridged.
-	amd := desk.c.Media().DetectMachine(ctx, media.AMDConfig{InitialSilence: 3 * time.Second, MaxGreeting: 800 * time.Millisecond,
-		AfterGreeting: 400 * time.Millisecond})
-	if amd != media.AMDMachine {
+	if amd := desk.c.Media().DetectMachine(ctx, amdCfg); amd != media.AMDMachine {
 		t.Errorf("the desk phone heard %v, want the far end's steady tone (machine)", amd)
 	}
 	if code, list := cleo.do("GET", "/api/v1/calls", ""); code != 200 || !strings.Contains(func() string { b, _ := json.Marshal(list); return string(b) }(), id) {
