@@ -321,15 +321,11 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/hold", ""); code != 200 || got["state"] != "held" {
 		t.Fatalf("hold: %d %v", code, got)
 	}
-	if !far.c.Held() {
-		t.Error("the trunk's call is not held after hold")
-	}
+	eventually(t, "the trunk's call is held", far.c.Held)
 	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/resume", ""); code != 200 || got["state"] != "up" {
 		t.Fatalf("resume: %d %v", code, got)
 	}
-	if far.c.Held() {
-		t.Error("the trunk's call is still held after resume")
-	}
+	eventually(t, "the trunk's call is resumed", func() bool { return !far.c.Held() })
 	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/mute", ""); code != http.StatusNotImplemented {
 		t.Errorf("mute on a SIP call: %d %v", code, got)
 	}
