@@ -38,13 +38,19 @@ func (d sipDialer) Dial(ctx context.Context, req calls.SIPDialRequest) (calls.SI
 	c, err := d.ua.Dial(ctx, ua.DialRequest{To: req.To, From: req.From, FromName: req.FromName, Headers: req.Headers,
 		Timeout: req.Timeout, OnProgress: progress})
 	if err != nil {
-		var de *ua.DialError
-		if errors.As(err, &de) {
-			return nil, &calls.SIPDialError{Status: de.Status, Reason: de.Reason, Cause: de.Cause}
-		}
-		return nil, fmt.Errorf("dial %s: %w", req.To, err)
+		return nil, fmt.Errorf("dial %s: %w", req.To, sipErr(err))
 	}
 	return sipLeg{c: c, ringback: d.ringback}, nil
+}
+
+// sipErr turns the user agent's *ua.DialError (a final status) into the
+// engine's *calls.SIPDialError, keeping the message.
+func sipErr(err error) error {
+	var de *ua.DialError
+	if err == nil || !errors.As(err, &de) {
+		return err
+	}
+	return fmt.Errorf("%w (%w)", &calls.SIPDialError{Status: de.Status, Reason: de.Reason, Cause: de.Cause}, err)
 }
 
 // sipLeg is one answered ua.Call.
@@ -75,10 +81,10 @@ func (l sipLeg) Bridge(ctx context.Context, other calls.SIPLeg) error {
 }
 
 // Hold implements calls.SIPLeg.
-func (l sipLeg) Hold(ctx context.Context) error { return l.c.Hold(ctx) }
+func (l sipLeg) Hold(ctx context.Context) error { return sipErr(l.c.Hold(ctx)) }
 
 // Resume implements calls.SIPLeg.
-func (l sipLeg) Resume(ctx context.Context) error { return l.c.Resume(ctx) }
+func (l sipLeg) Resume(ctx context.Context) error { return sipErr(l.c.Resume(ctx)) }
 
 // SendDTMF implements calls.SIPLeg.
 func (l sipLeg) SendDTMF(ctx context.Context, digits string) error {

@@ -41,6 +41,7 @@ type c2cCall struct {
 type c2cPeer struct {
 	a         *ua.Agent
 	gate      chan struct{}
+	reject    int // a final status to answer instead (486)
 	calls     chan c2cCall
 	cancelled chan c2cCall
 	errs      chan error
@@ -67,6 +68,12 @@ func startC2CPeer(t *testing.T, ports string, answer bool) *c2cPeer {
 			go func() {
 				if err := in.Ringing(); err != nil {
 					p.errs <- err
+					return
+				}
+				if p.reject != 0 {
+					if err := in.Reject(p.reject, "Busy Here"); err != nil {
+						p.errs <- err
+					}
 					return
 				}
 				if !answer {
@@ -317,15 +324,40 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 		t.Errorf("the trunk was asked for %q", far.to)
 	}
 	awaitCallEvent(ctx, t, ws, id, "call_answered")
+	// The user talks (a steady tone) all along.
+	talk, stopTalk := context.WithCancel(ctx)
+	talked := make(chan struct{})
+	go func() {
+		defer close(talked)
+		tone := media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio()
+		_ = desk.c.Media().Play(talk, tone, true)
+	}()
+	defer func() { stopTalk(); <-talked }()
+	hears := func() media.AMDResult {
+		t.Helper()
+		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		return far.c.Media().DetectMachine(actx, media.AMDConfig{InitialSilence: time.Second, MaxGreeting: 800 * time.Millisecond,
+			AfterGreeting: 400 * time.Millisecond})
+	}
+	if got := hears(); got != media.AMDMachine {
+		t.Errorf("the trunk heard %v while up, want the user's tone (machine)", got)
+	}
 
 	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/hold", ""); code != 200 || got["state"] != "held" {
 		t.Fatalf("hold: %d %v", code, got)
 	}
 	eventually(t, "the trunk's call is held", far.c.Held)
+	if got := hears(); got == media.AMDMachine {
+		t.Error("the trunk hears the user while held")
+	}
 	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/resume", ""); code != 200 || got["state"] != "up" {
 		t.Fatalf("resume: %d %v", code, got)
 	}
 	eventually(t, "the trunk's call is resumed", func() bool { return !far.c.Held() })
+	if got := hears(); got != media.AMDMachine {
+		t.Errorf("the trunk heard %v after resume, want the user's tone (machine)", got)
+	}
 	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/mute", ""); code != http.StatusNotImplemented {
 		t.Errorf("mute on a SIP call: %d %v", code, got)
 	}
@@ -343,4 +375,31 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 		t.Errorf("events after the answer %v, want %v", types, want)
 	}
 	eventually(t, "the daemon's SIP calls end", func() bool { return d.sipUA.Calls() == 0 })
+}
+
+// TestClickToCallOverSIPBusy: a busy destination (486 from the trunk)
+// ends the call with cause 17, ended_by destination, and the desk phone
+// gets a BYE carrying that cause.
+func TestClickToCallOverSIPBusy(t *testing.T) {
+	phone := startC2CPeer(t, "43000-43199", true)
+	trunk := startC2CPeer(t, "43200-43399", true)
+	trunk.reject = 486
+	_, base := sipCallsDaemon(t, trunk)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
+	ws := cleo.events(ctx, "calls")
+	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
+	id, _ := placed["id"].(string)
+	if code != http.StatusAccepted {
+		t.Fatalf("place: %d %v", code, placed)
+	}
+	desk := phone.next(t)
+	_, ended := awaitCallEvent(ctx, t, ws, id, "call_ended")
+	if ended["ended_by"] != "destination" || ended["cause"] != float64(17) || ended["answered_at"] != nil {
+		t.Errorf("ended %v, want by the destination, cause 17, unanswered", ended)
+	}
+	if e := waitEnded(t, desk.c); !e.ByRemote || e.Cause != 17 {
+		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE with cause 17", e)
+	}
 }

@@ -201,7 +201,7 @@ func (e *Engine) setHold(ctx context.Context, v Viewer, id string, on bool) (Cal
 	}
 	e.mu.Unlock()
 	if sc != nil {
-		err = sipHold(ctx, sipFar, id, on)
+		err = sipHold(ctx, sc, sipFar, id, on)
 	} else {
 		err = e.ariHold(ctx, far, id, on)
 	}

@@ -143,6 +143,8 @@ func writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		platform.WriteErr(w, r, platform.Invalid("invalid digits", platform.FieldError{Field: "digits", Message: err.Error()}))
 	case errors.Is(err, ErrBadDestination):
 		platform.WriteErr(w, r, platform.Invalid("invalid destination", platform.FieldError{Field: "to", Message: err.Error()}))
+	case errors.As(err, new(*SIPDialError)):
+		platform.WriteErr(w, r, &platform.APIError{Status: http.StatusBadGateway, Code: "bad_gateway", Message: "the SIP peer refused the request", Err: err})
 	case errors.As(err, &ae), errors.Is(err, ari.ErrNoResponse):
 		platform.WriteErr(w, r, &platform.APIError{Status: http.StatusBadGateway, Code: "bad_gateway", Message: "Asterisk refused the request", Err: err})
 	default:

@@ -117,10 +117,42 @@ func WithSIP(d SIPDialer, trunk string) Option {
 // sipCall is the SIP part of a session. Guarded by Engine.mu.
 type sipCall struct {
 	// stop cancels the call's context: its goroutine hangs up the legs
-	// and returns.
-	stop context.CancelFunc
+	// and returns. ended is that context's Done.
+	stop  context.CancelFunc
+	ended <-chan struct{}
+	// bridge asks the call's goroutine, once both legs are up, to stop
+	// (hold) or restart (resume) relaying media between them.
+	bridge chan bridgeReq
 	// far is the destination's leg once it answered.
 	far SIPLeg
+}
+
+// bridgeReq turns a SIP call's bridge off (held) or on; done is closed
+// once it is.
+type bridgeReq struct {
+	held bool
+	done chan struct{}
+}
+
+// setBridge has the call's goroutine stop or restart the bridge, and
+// waits until it has.
+func (sc *sipCall) setBridge(ctx context.Context, held bool) error {
+	r := bridgeReq{held: held, done: make(chan struct{})}
+	select {
+	case sc.bridge <- r:
+	case <-sc.ended:
+		return fmt.Errorf("%w: the call has ended", ErrState)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-r.done:
+		return nil
+	case <-sc.ended:
+		return fmt.Errorf("%w: the call has ended", ErrState)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // SIPDeviceTarget is where a user's device is dialled over SIP: a device
@@ -190,7 +222,7 @@ func (e *Engine) placeSIP(ctx context.Context, req PlaceRequest, to string) (Cal
 	}
 	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &session{call: Call{ID: id, UserID: req.UserID, Direction: Outbound, From: from, To: to, Devices: slices.Clone(req.Devices),
-		State: StateDialing, CreatedAt: e.clk.Now()}, sip: &sipCall{stop: stop}}
+		State: StateDialing, CreatedAt: e.clk.Now()}, sip: &sipCall{stop: stop, ended: cctx.Done(), bridge: make(chan bridgeReq)}}
 	e.mu.Lock()
 	e.calls[id] = s
 	c := snapshot(s)
@@ -260,24 +292,49 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 	e.publish(ctx, EventAnswered, c)
 	e.publish(ctx, EventUpdated, c)
 
-	bctx, stopBridge := context.WithCancel(ctx)
-	brDone := make(chan struct{})
-	go func() {
-		defer close(brDone)
-		if err := user.Bridge(bctx, far); err != nil && bctx.Err() == nil {
-			e.log.Warn("calls: bridge over SIP", "call", id, "err", err)
+	// The bridge runs while the call is up; it stops while the
+	// destination is held, so that it does not hear the user (sipHold).
+	var stopBridge func()
+	startBridge := func() {
+		bctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := user.Bridge(bctx, far); err != nil && bctx.Err() == nil {
+				e.log.Warn("calls: bridge over SIP", "call", id, "err", err)
+			}
+		}()
+		stopBridge = func() { cancel(); <-done }
+	}
+	startBridge()
+	defer func() {
+		if stopBridge != nil {
+			stopBridge()
 		}
 	}()
-	defer func() { stopBridge(); <-brDone }()
-	select {
-	case <-user.Done():
-		_, cause := user.End()
-		e.sipEnd(ctx, id, cause, "user")
-	case <-far.Done():
-		_, cause := far.End()
-		e.sipEnd(ctx, id, cause, "destination")
-	case <-ctx.Done():
-		e.sipEnd(ctx, id, ari.CauseNormalClearing, "system") // a no-op after an API hang-up
+	for {
+		select {
+		case <-user.Done():
+			_, cause := user.End()
+			e.sipEnd(ctx, id, cause, "user")
+			return
+		case <-far.Done():
+			_, cause := far.End()
+			e.sipEnd(ctx, id, cause, "destination")
+			return
+		case <-ctx.Done():
+			e.sipEnd(ctx, id, ari.CauseNormalClearing, "system") // a no-op after an API hang-up
+			return
+		case r := <-s.sip.bridge:
+			switch {
+			case r.held && stopBridge != nil:
+				stopBridge()
+				stopBridge = nil
+			case !r.held && stopBridge == nil:
+				startBridge()
+			}
+			close(r.done)
+		}
 	}
 }
 
@@ -442,18 +499,30 @@ func (e *Engine) sipRinging(ctx context.Context, id string) {
 	e.publish(ctx, EventUpdated, c)
 }
 
-// sipHold puts the destination of a SIP call on hold or takes it off.
-func sipHold(ctx context.Context, far SIPLeg, id string, on bool) error {
+// sipHold puts the destination of a SIP call on hold or takes it off:
+// the bridge stops before the re-INVITE with a=sendonly (the destination
+// no longer hears the user; the user hears nothing either, as on the ARI
+// path), and starts again once the re-INVITE with a=sendrecv succeeded.
+func sipHold(ctx context.Context, sc *sipCall, far SIPLeg, id string, on bool) error {
 	if far == nil {
 		return fmt.Errorf("%w: the destination has not answered", ErrState)
 	}
 	if on {
+		if err := sc.setBridge(ctx, true); err != nil {
+			return fmt.Errorf("calls: hold %s over SIP: %w", id, err)
+		}
 		if err := far.Hold(ctx); err != nil {
+			if berr := sc.setBridge(context.WithoutCancel(ctx), false); berr != nil {
+				err = errors.Join(err, berr)
+			}
 			return fmt.Errorf("calls: hold %s over SIP: %w", id, err)
 		}
 		return nil
 	}
 	if err := far.Resume(ctx); err != nil {
+		return fmt.Errorf("calls: resume %s over SIP: %w", id, err)
+	}
+	if err := sc.setBridge(ctx, false); err != nil {
 		return fmt.Errorf("calls: resume %s over SIP: %w", id, err)
 	}
 	return nil

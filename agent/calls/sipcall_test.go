@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -107,6 +108,8 @@ type fakeLeg struct {
 	mu     sync.Mutex
 	remote bool
 	cause  int
+	// holdErr, when set, is what Hold answers.
+	holdErr error
 }
 
 func newFakeLeg(name string) *fakeLeg {
@@ -150,7 +153,13 @@ func (l *fakeLeg) Bridge(ctx context.Context, other SIPLeg) error {
 	return nil
 }
 
-func (l *fakeLeg) Hold(context.Context) error   { l.events <- "hold"; return nil }
+func (l *fakeLeg) Hold(context.Context) error {
+	l.events <- "hold"
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.holdErr
+}
+
 func (l *fakeLeg) Resume(context.Context) error { l.events <- "resume"; return nil }
 
 func (l *fakeLeg) SendDTMF(_ context.Context, d string) error {
@@ -542,10 +551,30 @@ func TestSIPControls(t *testing.T) {
 	e.pub.expect(t, EventAnswered, EventUpdated)
 	user.await(t, "bridge far")
 
+	// A hold the destination refuses leaves the call up and bridged.
+	far.mu.Lock()
+	far.holdErr = &SIPDialError{Status: 488, Reason: "Not Acceptable Here", Cause: 127}
+	far.mu.Unlock()
+	if _, err := e.eng.Hold(ctx, v, c.ID); err == nil {
+		t.Fatal("hold refused by the destination: no error")
+	}
+	user.await(t, "bridge-end")
+	far.await(t, "hold")
+	user.await(t, "bridge far")
+	if got, _ := e.eng.Get(v, c.ID); got.State != StateUp {
+		t.Errorf("state %s after a refused hold", got.State)
+	}
+	far.mu.Lock()
+	far.holdErr = nil
+	far.mu.Unlock()
+
 	held, err := e.eng.Hold(ctx, v, c.ID)
 	if err != nil || held.State != StateHeld {
 		t.Fatalf("hold: %+v %v", held, err)
 	}
+	// The bridge stops before the re-INVITE: the destination does not
+	// hear the user while held.
+	user.await(t, "bridge-end")
 	far.await(t, "hold")
 	e.pub.expect(t, EventHeld+":held", EventUpdated+":held")
 	if _, err := e.eng.Hold(ctx, v, c.ID); !errors.Is(err, ErrState) {
@@ -555,6 +584,7 @@ func TestSIPControls(t *testing.T) {
 		t.Fatalf("resume: %+v %v", up, err)
 	}
 	far.await(t, "resume")
+	user.await(t, "bridge far")
 	e.pub.expect(t, EventResumed+":up", EventUpdated+":up")
 	if err := e.eng.DTMF(ctx, v, c.ID, "12#a"); err != nil {
 		t.Fatal(err)
@@ -687,5 +717,24 @@ func TestSIPBesideARI(t *testing.T) {
 	user.await(t, "hangup 16")
 	if b := e.srv.BridgeIDs(); len(b) != 0 {
 		t.Errorf("bridges in Asterisk for a SIP call: %v", b)
+	}
+}
+
+func TestSIPErrorsOverHTTP(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{name: "refused re-INVITE", err: fmt.Errorf("calls: hold x over SIP: %w", &SIPDialError{Status: 488, Cause: 127}), want: 502},
+		{name: "not on SIP", err: ErrNotOnSIP, want: 501},
+		{name: "state", err: fmt.Errorf("%w: the call is dialing", ErrState), want: 409},
+	}
+	for _, tt := range tests {
+		w := httptest.NewRecorder()
+		writeErr(w, httptest.NewRequest("POST", "/api/v1/calls/x/hold", nil), tt.err)
+		if w.Code != tt.want {
+			t.Errorf("%s: %d, want %d (%s)", tt.name, w.Code, tt.want, w.Body)
+		}
 	}
 }
