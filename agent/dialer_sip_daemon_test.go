@@ -13,6 +13,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/sip/media"
 	"github.com/pbxagent/pbxagent/sip/ua"
+	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
 )
 
 // sipPeer is a SIP user agent on loopback that answers every call and
@@ -154,5 +155,48 @@ func TestDialerOverSIPThroughDaemon(t *testing.T) {
 			t.Fatalf("campaign never counted the call connected: %d %s", code, b)
 		}
 		time.Sleep(20 * time.Millisecond) // poll with a deadline
+	}
+}
+
+// TestDialerBothBackendsThroughDaemon: with ARI and the SIP user agent
+// both configured, campaigns default to ari and may choose sip, and an
+// agent's endpoint must fit its campaign's backend.
+func TestDialerBothBackendsThroughDaemon(t *testing.T) {
+	_, url := fakeari.StartTest(t, fakeari.WithAuth("asterisk", "secret"))
+	_, base := testDaemon(t, func(c *config.Config) {
+		c.ARI.URL, c.ARI.User, c.ARI.Pass = url, "asterisk", "secret"
+		c.SIPUA = config.SIPUA{Addr: "127.0.0.1:0", RTPPorts: "53200-53299", Trunk: "sip:{number}@192.0.2.1"}
+	})
+	adm := client{t, base, "test-admin-token"}
+	for _, tt := range []struct {
+		body, backend, dial string
+	}{
+		{body: `{"id":"a","max_channels":1,"info_message":"sound:info"}`, backend: "ari", dial: "PJSIP/{number}@trunk"},
+		{body: `{"id":"s","backend":"sip","max_channels":1,"info_message":"sound:info"}`, backend: "sip", dial: "sip:{number}@192.0.2.1"},
+	} {
+		code, b := adm.do("POST", "/api/v1/campaigns", "application/json", []byte(tt.body))
+		var out struct {
+			Config struct {
+				Backend    string `json:"backend"`
+				DialString string `json:"dial_string"`
+			} `json:"config"`
+		}
+		_ = json.Unmarshal(b, &out)
+		if code != 201 || out.Config.Backend != tt.backend || out.Config.DialString != tt.dial {
+			t.Errorf("create %s: %d %s", tt.body, code, b)
+		}
+	}
+	for _, tt := range []struct {
+		campaign, endpoint string
+		want               int
+	}{
+		{campaign: "s", endpoint: "PJSIP/101", want: 400},
+		{campaign: "a", endpoint: "sip:101@192.0.2.5", want: 400},
+		{campaign: "a", endpoint: "101", want: 400},
+	} {
+		code, b := adm.do("POST", "/api/v1/agents/x/login", "application/json", []byte(`{"campaign":"`+tt.campaign+`","endpoint":"`+tt.endpoint+`"}`))
+		if code != tt.want || !strings.Contains(string(b), "endpoint") {
+			t.Errorf("login to %s with %s: %d %s", tt.campaign, tt.endpoint, code, b)
+		}
 	}
 }

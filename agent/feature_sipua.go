@@ -86,6 +86,9 @@ func uaConfig(c config.SIPUA) (ua.Config, error) {
 	return cfg, nil
 }
 
+// sipUAListener names the user agent's listener in a failed start.
+var sipUAListener = listener{what: "pbxagent's SIP user agent (UDP and TCP)", key: "sip_ua.addr", canDisable: true}
+
 // Name implements platform.Component.
 func (*sipUAFeature) Name() string { return "sip_ua" }
 
@@ -100,8 +103,9 @@ func (f *sipUAFeature) Listen(ctx context.Context) error {
 		f.log.Info("sip_ua: listening", "addr", f.cfg.Addr)
 		return nil
 	case err := <-f.done:
-		f.done <- err // for Shutdown
-		return fmt.Errorf("sip_ua: %w", err)
+		f.stop = nil // it has stopped: nothing for Shutdown to do
+		stop()
+		return sipUAListener.bindError(f.cfg.Addr, err)
 	case <-ctx.Done():
 		return fmt.Errorf("sip_ua: %w", ctx.Err())
 	}

@@ -1,6 +1,9 @@
 package agent
 
 import (
+	"context"
+	"log/slog"
+	"net"
 	"strings"
 	"testing"
 
@@ -66,4 +69,30 @@ func FuzzSIPUATargets(f *testing.F) {
 			t.Fatalf("defaultAOR(%q) = %q", s, got)
 		}
 	})
+}
+
+// TestSIPUAAddressTaken: a taken sip_ua.addr fails the start, naming the
+// key and how to turn the user agent off.
+func TestSIPUAAddressTaken(t *testing.T) {
+	taken, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	cfg := testConfig(t)
+	cfg.SIPUA = config.SIPUA{Addr: taken.LocalAddr().String(), RTPPorts: "53300-53399"}
+	d, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.Start(context.Background())
+	_ = d.Stop(context.Background())
+	if err == nil {
+		t.Fatal("started on a taken address")
+	}
+	for _, w := range []string{"SIP user agent", "sip_ua.addr", "PBXAGENT_SIP_UA_ADDR", "turn it off"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q: %v", w, err)
+		}
+	}
 }

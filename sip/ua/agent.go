@@ -42,12 +42,15 @@ type Agent struct {
 	ready   chan struct{}
 	started atomic.Bool
 	work    tracker // dials, handlers, live calls, transfers
+	// late counts the goroutines waiting for an INVITE's answer; one
+	// whose Dial gave up before any answer outlives the Agent's work and
+	// ends when Run closes sipgo's transactions.
+	late tracker
 
 	// stopping is cancelled when Run starts to stop: ringing calls are
 	// cancelled or rejected, established ones hung up.
-	stopping     context.Context
-	stopNow      context.CancelFunc
-	stoppedState atomic.Bool
+	stopping context.Context
+	stopNow  context.CancelFunc
 
 	mu       sync.Mutex
 	addrs    map[string]net.Addr
@@ -186,8 +189,12 @@ func (a *Agent) Run(ctx context.Context) error {
 	if !a.started.CompareAndSwap(false, true) {
 		return errors.New("ua: Run called twice")
 	}
-	defer a.ua.Close()
-	defer a.stoppedState.Store(true)
+	uaClosed := false
+	defer func() {
+		if !uaClosed {
+			a.ua.Close()
+		}
+	}()
 	defer a.stopNow()
 	pc, ln, err := a.listen(ctx)
 	if err != nil {
@@ -229,15 +236,21 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		case e := <-ends:
 			running--
+			if e.err == nil {
+				e.err = errors.New("listener closed")
+			}
 			a.log.Error("sip ua transport stopped", "transport", e.transport, "error", e.err)
 			if running == 0 {
-				runErr = fmt.Errorf("ua: %s transport stopped, none left: %v", e.transport, e.err)
+				runErr = fmt.Errorf("ua: %s transport stopped, none left: %w", e.transport, e.err)
 			}
 		}
 	}
 	a.stop()
 	closeAll(pc, ln)
 	serving.Wait()
+	uaClosed = true
+	a.ua.Close() // terminates the transactions left, ending the late waits
+	a.late.waitAndClose()
 	return runErr
 }
 

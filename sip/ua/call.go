@@ -90,6 +90,7 @@ type Call struct {
 
 	media     *media.Session
 	mediaDone chan struct{} // closed when the session's Run returned
+	onDTMF    func(rune)    // the media's OnDTMF, also fed by SIP INFO; set before the call is routed to
 
 	// byeSeen is set when the peer's BYE arrives (before it is answered).
 	byeSeen atomic.Bool
@@ -272,7 +273,7 @@ func (c *Call) startMedia(pp *media.PortPair, neg sdp.Negotiated) error {
 		pp.Close()
 		return fmt.Errorf("ua: call %s: codec: %w", c.id, err)
 	}
-	s, err := media.NewSession(media.SessionConfig{
+	sc := media.SessionConfig{
 		Ports:            pp,
 		Remote:           neg.Remote,
 		RemoteRTCP:       neg.RemoteRTCP,
@@ -282,7 +283,12 @@ func (c *Call) startMedia(pp *media.PortPair, neg sdp.Negotiated) error {
 		Clock:            c.a.clk,
 		CNAME:            "pbxagent@" + c.a.sdpAddr.String(),
 		Logger:           c.log,
-	})
+	}
+	if c.a.cfg.OnMedia != nil {
+		c.a.cfg.OnMedia(c.id, &sc)
+	}
+	c.onDTMF = sc.OnDTMF
+	s, err := media.NewSession(sc)
 	if err != nil { // NewSession closed pp
 		return fmt.Errorf("ua: call %s: media session: %w", c.id, err)
 	}

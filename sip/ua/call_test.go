@@ -7,6 +7,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/pbxagent/pbxagent/sip/media"
 )
 
 func TestDialAnswerHangup(t *testing.T) {
@@ -265,4 +269,87 @@ func TestDialTransportError(t *testing.T) {
 		t.Errorf("DialError %+v, want 503 cause 41", de)
 	}
 	idle(t, ports, a)
+}
+
+// TestDialGivenUpBeforeAnyAnswer dials an address that never answers
+// (a UDP socket reading nothing): the ring timeout ends Dial at once,
+// though no CANCEL may be sent before a provisional response.
+func TestDialGivenUpBeforeAnyAnswer(t *testing.T) {
+	ports := testPorts(t)
+	a := startAgent(t, ports, nil)
+	mute, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	start := time.Now()
+	_, err = a.Dial(ctxWait(t), DialRequest{To: "sip:100@" + mute.LocalAddr().String(), Timeout: 200 * time.Millisecond})
+	if de := dialError(t, err); de.Status != 408 || de.Cause != causeRecoveryOnTimer {
+		t.Errorf("DialError %+v, want 408 cause 102 (nobody alerted)", de)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Dial took %v after a 200 ms ring timeout", d)
+	}
+	if a.Calls() != 0 {
+		t.Errorf("Calls() = %d", a.Calls())
+	}
+	idle(t, ports, a)
+}
+
+// TestOnMediaDTMF sets the callee's OnDTMF through Config.OnMedia and
+// sends RFC 4733 digits from the caller.
+func TestOnMediaDTMF(t *testing.T) {
+	ports := testPorts(t)
+	h := newAnswering()
+	digits := make(chan rune, 16)
+	callee := startAgent(t, ports, func(c *Config) {
+		c.OnInvite = h.onInvite
+		c.OnMedia = func(callID string, sc *media.SessionConfig) {
+			if callID == "" {
+				t.Error("OnMedia without a Call-ID")
+			}
+			sc.OnDTMF = func(d rune) { digits <- d }
+		}
+	})
+	caller := startAgent(t, ports, nil)
+	c, err := caller.Dial(ctxWait(t), DialRequest{To: target(callee, "100", "udp")})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	in := h.next(t)
+	if err := c.Media().SendDTMF(ctxWait(t), "19#"); err != nil {
+		t.Fatalf("SendDTMF: %v", err)
+	}
+	var got []rune
+	for len(got) < 3 {
+		select {
+		case d := <-digits:
+			got = append(got, d)
+		case <-time.After(testWait):
+			t.Fatalf("digits received %q, want 19#", string(got))
+		}
+	}
+	if string(got) != "19#" {
+		t.Errorf("digits received %q, want 19#", string(got))
+	}
+	// The same digits by SIP INFO (application/dtmf-relay).
+	req := sip.NewRequest(sip.INFO, c.remoteTarget())
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/dtmf-relay"))
+	req.SetBody([]byte("Signal=*\r\nDuration=160\r\n"))
+	if res, err := c.dlg.Do(ctxWait(t), req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("INFO: %v %v", res, err)
+	}
+	select {
+	case d := <-digits:
+		if d != '*' {
+			t.Errorf("INFO digit %q, want *", d)
+		}
+	case <-time.After(testWait):
+		t.Fatal("no digit from the INFO")
+	}
+	if err := c.Hangup(ctxWait(t), 16); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, in)
+	idle(t, ports, caller, callee)
 }

@@ -55,6 +55,11 @@ type Config struct {
 	// Symmetric sends RTP to where the peer's RTP comes from (default on:
 	// the zero value is turned on; set NoSymmetric to turn it off).
 	NoSymmetric bool
+	// OnMedia, when set, is called with each call's media configuration
+	// (its Call-ID, from the dialog's goroutine) just before the call's
+	// media.Session is created; it may set the callbacks OnDTMF, OnSpeech
+	// and OnAudio, which the Agent leaves nil.
+	OnMedia func(callID string, cfg *media.SessionConfig)
 	// Clock paces media and timers; nil is the wall clock.
 	Clock clock.Clock
 	// Logger logs; nil discards.

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -85,31 +87,23 @@ func (a *Agent) dial(ctx context.Context, dr DialRequest) (*Call, error) {
 
 	log := a.log.With("call_id", invite.CallID().Value(), "to", target.String())
 	log.Debug("sip ua: dialing", "transport", transport)
-	alerted := false
-	opts := sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
-		if r.IsProvisional() && r.StatusCode > 100 {
-			alerted = true
-			if dr.OnProgress != nil {
-				dr.OnProgress(r.StatusCode)
-			}
-		}
-		return nil
-	}}
+	w := &answerWait{progress: dr.OnProgress}
 	dcs, err := dua.WriteInvite(ringCtx, invite)
 	if err != nil {
 		// RFC 3261 section 8.1.3.1: a transport failure counts as 503.
 		return nil, fmt.Errorf("ua: dial %s: send INVITE: %w: %w", target.String(),
 			&DialError{Status: sip.StatusServiceUnavailable, Reason: "Service Unavailable (transport error)", Cause: CauseOf(sip.StatusServiceUnavailable)}, err)
 	}
-	err = dcs.WaitAnswer(ringCtx, opts)
-	if challenged(err) && a.cfg.Credentials != nil {
-		// Answer the challenge with the realm's credentials (RFC 3261
-		// section 22.2, 22.3) on a new INVITE of the same call; sipgo's
-		// WaitAnswer then answers any further (stale nonce) challenge.
-		dcs, err = a.authInvite(ringCtx, dua, dcs, &opts)
+	dcs, detached, err := a.waitAnswer(ringCtx, dua, dcs, w)
+	if detached {
+		// Nothing answered yet: no CANCEL may be sent before a provisional
+		// response (RFC 3261 section 9.1), and Dial does not wait for one;
+		// the waiting goroutine cancels or hangs up whatever comes later.
+		log.Debug("sip ua: dial given up before any answer")
+		return nil, a.dialFailed(ctx, ringCtx, nil, ringCtx.Err(), false, log)
 	}
 	if err != nil {
-		return nil, a.dialFailed(ctx, ringCtx, dcs, err, alerted, log)
+		return nil, a.dialFailed(ctx, ringCtx, dcs, err, w.alerted.Load(), log)
 	}
 	if err := dcs.Ack(context.Background()); err != nil {
 		log.Warn("sip ua: ACK failed", "error", err)
@@ -145,6 +139,107 @@ func (a *Agent) dial(ctx context.Context, dr DialRequest) (*Call, error) {
 	}
 	log.Info("sip ua: call answered", "codec", neg.PayloadType, "remote_rtp", neg.Remote.String())
 	return c, nil
+}
+
+// answerWait is the state of one INVITE's wait for its final answer,
+// shared by Dial and the goroutine that waits.
+type answerWait struct {
+	progress    func(status int)
+	alerted     atomic.Bool // a 180/183 came
+	provisional atomic.Bool // any 1xx came: CANCEL may be sent
+
+	mu        sync.Mutex
+	detached  bool // Dial returned before the answer
+	delivered bool // the answer went to Dial
+}
+
+func (w *answerWait) onResponse(r *sip.Response) error {
+	if !r.IsProvisional() {
+		return nil
+	}
+	w.provisional.Store(true)
+	if r.StatusCode > 100 {
+		w.alerted.Store(true)
+		w.mu.Lock()
+		detached := w.detached
+		w.mu.Unlock()
+		if !detached && w.progress != nil {
+			w.progress(r.StatusCode)
+		}
+	}
+	return nil
+}
+
+// waitAnswer waits for the final answer to dcs's INVITE, answering a
+// digest challenge on the way, in a goroutine of the Agent's. It returns
+// when the answer is there, or when ringCtx ends and, a provisional
+// response having come, the CANCEL has been answered. When ringCtx ends
+// before any provisional response it returns at once with detached true:
+// the goroutine then waits on, sends the CANCEL once it may, and ACKs and
+// hangs up a 2xx that crossed it.
+func (a *Agent) waitAnswer(ringCtx context.Context, dua *sipgo.DialogUA, dcs *sipgo.DialogClientSession, w *answerWait) (_ *sipgo.DialogClientSession, detached bool, _ error) {
+	type result struct {
+		dcs *sipgo.DialogClientSession
+		err error
+	}
+	resc := make(chan result, 1)
+	if !a.late.add() {
+		return dcs, false, errAgentStopping
+	}
+	go func() {
+		defer a.late.done()
+		opts := sipgo.AnswerOptions{OnResponse: w.onResponse}
+		d := dcs
+		err := d.WaitAnswer(ringCtx, opts)
+		if challenged(err) && a.cfg.Credentials != nil {
+			// Answer the challenge with the realm's credentials (RFC 3261
+			// section 22.2, 22.3) on a new INVITE of the same call;
+			// sipgo's WaitAnswer then answers any further (stale nonce)
+			// challenge.
+			d, err = a.authInvite(ringCtx, dua, d, &opts)
+		}
+		w.mu.Lock()
+		if w.detached {
+			w.mu.Unlock()
+			hangupCrossed(d)
+			return
+		}
+		w.delivered = true
+		resc <- result{d, err}
+		w.mu.Unlock()
+	}()
+	select {
+	case r := <-resc:
+		return r.dcs, false, r.err
+	case <-ringCtx.Done():
+	}
+	if w.provisional.Load() {
+		r := <-resc
+		return r.dcs, false, r.err
+	}
+	w.mu.Lock()
+	if w.delivered {
+		w.mu.Unlock()
+		r := <-resc
+		return r.dcs, false, r.err
+	}
+	w.detached = true
+	w.mu.Unlock()
+	return dcs, true, nil
+}
+
+// hangupCrossed acknowledges and hangs up a 2xx that crossed our CANCEL
+// (or came after Dial gave up).
+func hangupCrossed(dcs *sipgo.DialogClientSession) {
+	res := dcs.InviteResponse
+	if res == nil || !res.IsSuccess() {
+		return
+	}
+	bctx, cancel := context.WithTimeout(context.Background(), hangupTimeout)
+	defer cancel()
+	if err := dcs.Ack(bctx); err == nil {
+		_ = dcs.Bye(bctx)
+	}
 }
 
 // hangupUnregistered hangs up a call that was never registered with the
@@ -189,12 +284,8 @@ func challenged(err error) bool {
 // caller cancelled. A 2xx that crossed our CANCEL is acknowledged and
 // hung up.
 func (a *Agent) dialFailed(ctx, ringCtx context.Context, dcs *sipgo.DialogClientSession, err error, alerted bool, log *slog.Logger) error {
-	if res := dcs.InviteResponse; res != nil && res.IsSuccess() {
-		bctx, cancel := context.WithTimeout(context.Background(), hangupTimeout)
-		defer cancel()
-		if err := dcs.Ack(bctx); err == nil {
-			_ = dcs.Bye(bctx)
-		}
+	if dcs != nil {
+		hangupCrossed(dcs)
 	}
 	var re *sipgo.ErrDialogResponse
 	if errors.As(err, &re) {

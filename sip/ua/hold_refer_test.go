@@ -97,42 +97,58 @@ func TestHoldResume(t *testing.T) {
 
 func TestReferBlindTransfer(t *testing.T) {
 	for _, tr := range testTransports {
-		t.Run(tr, func(t *testing.T) {
-			ports := testPorts(t)
-			hb, hc := newAnswering(), newAnswering()
-			a := startAgent(t, ports, nil)
-			b := startAgent(t, ports, func(c *Config) { c.OnInvite = hb.onInvite })
-			c := startAgent(t, ports, func(c *Config) { c.OnInvite = hc.onInvite })
-			ab, err := a.Dial(ctxWait(t), DialRequest{To: target(b, "b", tr)})
-			if err != nil {
-				t.Fatalf("Dial: %v", err)
+		for _, callerRefers := range []bool{true, false} {
+			name := tr + "/caller refers"
+			if !callerRefers {
+				name = tr + "/callee refers"
 			}
-			ba := hb.next(t)
-			if err := ab.Refer(ctxWait(t), target(c, "c", tr)); err != nil {
-				t.Fatalf("Refer: %v", err)
-			}
-			cb := hc.next(t)
-			endBA := waitDone(t, ba)
-			if !endBA.Transferred || endBA.ByRemote || endBA.Successor == nil {
-				t.Fatalf("referee's End = %+v, want Transferred by this side with a Successor", endBA)
-			}
-			if got := endBA.Successor.ID(); got != cb.ID() {
-				t.Errorf("Successor is call %q, the target answered %q", got, cb.ID())
-			}
-			endAB := waitDone(t, ab)
-			if !endAB.Transferred || !endAB.ByRemote {
-				t.Errorf("referrer's End = %+v, want Transferred, ended by the referee's BYE", endAB)
-			}
-			bc := endBA.Successor
-			eventually(t, testWait, "RTP between the referee and the target", func() bool {
-				return bc.Media().Stats().Received.Received > 0 && cb.Media().Stats().Received.Received > 0
+			t.Run(name, func(t *testing.T) {
+				ports := testPorts(t)
+				ha, hb, hc := newAnswering(), newAnswering(), newAnswering()
+				a := startAgent(t, ports, func(c *Config) { c.OnInvite = ha.onInvite })
+				b := startAgent(t, ports, func(c *Config) { c.OnInvite = hb.onInvite })
+				c := startAgent(t, ports, func(c *Config) { c.OnInvite = hc.onInvite })
+				// ab is the referrer's call, ba the referee's.
+				var ab, ba *Call
+				if callerRefers {
+					out, err := a.Dial(ctxWait(t), DialRequest{To: target(b, "b", tr)})
+					if err != nil {
+						t.Fatalf("Dial: %v", err)
+					}
+					ab, ba = out, hb.next(t)
+				} else {
+					out, err := b.Dial(ctxWait(t), DialRequest{To: target(a, "a", tr)})
+					if err != nil {
+						t.Fatalf("Dial: %v", err)
+					}
+					ab, ba = ha.next(t), out
+				}
+				if err := ab.Refer(ctxWait(t), target(c, "c", tr)); err != nil {
+					t.Fatalf("Refer: %v", err)
+				}
+				cb := hc.next(t)
+				endBA := waitDone(t, ba)
+				if !endBA.Transferred || endBA.ByRemote || endBA.Successor == nil {
+					t.Fatalf("referee's End = %+v, want Transferred by this side with a Successor", endBA)
+				}
+				if got := endBA.Successor.ID(); got != cb.ID() {
+					t.Errorf("Successor is call %q, the target answered %q", got, cb.ID())
+				}
+				endAB := waitDone(t, ab)
+				if !endAB.Transferred || !endAB.ByRemote {
+					t.Errorf("referrer's End = %+v, want Transferred, ended by the referee's BYE", endAB)
+				}
+				bc := endBA.Successor
+				eventually(t, testWait, "RTP between the referee and the target", func() bool {
+					return bc.Media().Stats().Received.Received > 0 && cb.Media().Stats().Received.Received > 0
+				})
+				if err := bc.Hangup(ctxWait(t), 16); err != nil {
+					t.Fatalf("Hangup: %v", err)
+				}
+				waitDone(t, cb)
+				idle(t, ports, a, b, c)
 			})
-			if err := bc.Hangup(ctxWait(t), 16); err != nil {
-				t.Fatalf("Hangup: %v", err)
-			}
-			waitDone(t, cb)
-			idle(t, ports, a, b, c)
-		})
+		}
 	}
 }
 

@@ -73,14 +73,22 @@ func (a *Agent) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	c.onBye(req, tx)
 }
 
-// onInfo answers an in-dialog INFO with 200 (DTMF by SIP INFO is not
-// read: the media carry RFC 4733 events).
+// onInfo answers an in-dialog INFO with 200; a DTMF digit it carries
+// (application/dtmf-relay or application/dtmf) goes to the call's OnDTMF
+// like an RFC 4733 event.
 func (a *Agent) onInfo(req *sip.Request, tx sip.ServerTransaction) {
-	if a.callFor(req) == nil {
+	c := a.callFor(req)
+	if c == nil {
 		a.respond(req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
 	}
 	a.respond(req, tx, sip.StatusOK, "OK")
+	if ct := req.ContentType(); ct != nil && c.onDTMF != nil {
+		if d, ok := parseDTMFInfo(ct.Value(), req.Body()); ok {
+			c.log.Debug("sip ua: DTMF by INFO", "digit", string(d))
+			c.onDTMF(d)
+		}
+	}
 }
 
 // onOptions answers OPTIONS, out of a dialog or in a known one.

@@ -26,8 +26,9 @@ func BenchmarkJoinToVoice(b *testing.B) {
 	tel := New(FromAgent(dialerUA), Config{Logger: quietLogger()})
 	events := make(chan dialer.Event, 64)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = tel.Run(ctx, func(ev dialer.Event) { events <- ev }) }()
+	done := make(chan struct{})
+	go func() { defer close(done); _ = tel.Run(ctx, func(ev dialer.Event) { events <- ev }) }()
+	defer func() { cancel(); <-done }()
 	await := func(kind dialer.EventKind) {
 		for {
 			select {

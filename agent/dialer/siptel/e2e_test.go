@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"testing"
@@ -61,6 +62,8 @@ func startUA(t testing.TB, ports *media.PortRange, onInvite func(*ua.Incoming)) 
 type phone struct {
 	calls chan answeredCall
 	gate  chan struct{}
+	// greet, when set, is played once to each answered call.
+	greet *media.Audio
 }
 
 type answeredCall struct {
@@ -88,6 +91,9 @@ func (p *phone) onInvite(in *ua.Incoming) {
 		c, err := in.Answer(context.Background())
 		if err != nil {
 			return
+		}
+		if p.greet != nil {
+			go func() { _ = c.Media().Play(context.Background(), p.greet, false) }()
 		}
 		p.calls <- answeredCall{call: c, alertInfo: in.Header("Alert-Info"), callInfo: in.Header("Call-Info"), campaign: in.Header("X-Campaign")}
 	}()
@@ -311,8 +317,9 @@ func TestEndToEndRefused(t *testing.T) {
 	tel := New(FromAgent(dialerUA), Config{Logger: quietLogger()})
 	events := make(chan dialer.Event, 8)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = tel.Run(ctx, func(ev dialer.Event) { events <- ev }) }()
+	done := make(chan struct{})
+	go func() { defer close(done); _ = tel.Run(ctx, func(ev dialer.Event) { events <- ev }) }()
+	defer func() { cancel(); <-done }()
 	if err := tel.Originate(ctx, dialer.OriginateRequest{CallID: "c1", Endpoint: sipTarget(busy, "1")}); err != nil {
 		t.Fatal(err)
 	}
@@ -333,4 +340,74 @@ func quietLogger() *slog.Logger {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// TestEndToEndAMD: the heuristic runs on the dialer's side of the real
+// media: a long greeting is a machine, a short one a person, silence
+// NOTSURE.
+func TestEndToEndAMD(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end SIP test")
+	}
+	ports, err := media.NewPortRange(52400, 52499)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		greet *media.Audio
+		want  string
+	}{
+		{name: "recorded message", greet: tone(3 * time.Second), want: "MACHINE"},
+		{name: "hello", greet: tone(400 * time.Millisecond), want: "HUMAN"},
+		{name: "silence", greet: nil, want: "NOTSURE"},
+	}
+	dialerUA := startUA(t, ports, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			customer := newPhone()
+			customer.greet = tt.greet
+			custUA := startUA(t, ports, customer.onInvite)
+			tel := New(FromAgent(dialerUA), Config{Logger: quietLogger(),
+				AMD: media.AMDConfig{InitialSilence: 800 * time.Millisecond}})
+			events := make(chan dialer.Event, 8)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); _ = tel.Run(ctx, func(ev dialer.Event) { events <- ev }) }()
+			defer func() {
+				cancel()
+				<-done
+				if n := tel.Goroutines(); n != 0 {
+					t.Errorf("%d goroutines left", n)
+				}
+			}()
+			if err := tel.Originate(ctx, dialer.OriginateRequest{CallID: "c1", Endpoint: sipTarget(custUA, "1"), AMD: true}); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				select {
+				case ev := <-events:
+					if ev.Kind == dialer.EventRinging {
+						continue
+					}
+					if ev.Kind != dialer.EventAnswered || ev.AMD != tt.want {
+						t.Fatalf("event %+v, want answered with AMD %s", ev, tt.want)
+					}
+					return
+				case <-time.After(e2eWait):
+					t.Fatal("no answer")
+				}
+			}
+		})
+	}
+}
+
+// udpFree reports whether addr can be bound (nobody listens there).
+func udpFree(addr string) bool {
+	c, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }

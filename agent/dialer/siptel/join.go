@@ -34,13 +34,25 @@ func (t *Telephony) Join(ctx context.Context, callID, agentID string, record boo
 	}
 	t.stopPlayLocked(c)
 	bctx, cancel := context.WithCancel(c.ctx)
+	c.bridgeSeq++
+	seq := c.bridgeSeq
 	c.bridge, c.agent, a.bridged = cancel, agentID, callID
+	prev, done := a.bridgeDone, make(chan struct{})
+	a.bridgeDone = done
 	cm, am := c.call.Media(), a.call.Media()
 	t.mu.Unlock()
 	stopAgent := context.AfterFunc(a.ctx, cancel) // the agent's leg ended: unbridge
 	started := t.spawn(func() {
+		defer close(done)
 		defer stopAgent()
 		defer cancel()
+		if prev != nil {
+			select {
+			case <-prev: // the agent's previous bridge has let go of its media
+			case <-bctx.Done():
+				return
+			}
+		}
 		err := cm.Bridge(bctx, am)
 		if err != nil && bctx.Err() == nil && !errors.Is(err, media.ErrSessionClosed) {
 			t.log.Warn("siptel: bridge", "call", callID, "agent", agentID, "err", err)
@@ -49,9 +61,13 @@ func (t *Telephony) Join(ctx context.Context, callID, agentID string, record boo
 		if a.bridged == callID {
 			a.bridged = ""
 		}
+		if c.bridgeSeq == seq {
+			c.bridge = nil
+		}
 		t.mu.Unlock()
 	})
 	if !started {
+		close(done)
 		stopAgent()
 		cancel()
 		return fmt.Errorf("siptel: join %s: %w", callID, ErrClosed)
