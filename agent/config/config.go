@@ -88,6 +88,8 @@ type Config struct {
 	Hotel Hotel `yaml:"hotel"`
 	// SIPUA is pbxagent's own SIP user agent (sip/ua, docs/sip-ua.md).
 	SIPUA SIPUA `yaml:"sip_ua"`
+	// LDAP is the LDAP directory served to desk phones (docs/phones.md).
+	LDAP LDAP `yaml:"ldap"`
 }
 
 // CallGroups configures the call groups: their day, their statistics and

@@ -173,6 +173,12 @@ var table = map[string]keyDoc{
 	"sip_ua.sounds_dir":                    {meaning: "the folder of WAV prompts (8 kHz mono, 16-bit or G.711) that `sound:NAME` refers to on SIP calls"},
 	"sip_ua.hold_music":                    {meaning: "the prompt (a name in `sounds_dir`) waiting customers hear", unset: "a built-in tone"},
 	"sip_ua.phones":                        {meaning: "the agents' phones that may register to pbxagent (with `phones_realm`), as `user:password` entries (comma-separated in env): pbxagent keeps no SIP credentials of its users ([dialer-sip.md](dialer-sip.md))", secret: true},
+	"ldap.addr":                            {meaning: "address (host:port) of the read-only LDAP directory desk phones search ([phones.md](phones.md#ldap-directory)); empty turns it off", unset: "disabled"},
+	"ldap.base_dn":                         {meaning: "the DN the contacts are served under, as inetOrgPerson entries"},
+	"ldap.allow":                           {meaning: "addresses (IPs or CIDRs) that may bind anonymously and see the global contacts; everyone else binds with a registered phone's credentials"},
+	"ldap.size_limit":                      {meaning: "most entries one search returns (a phone's own limit may be lower)"},
+	"ldap.idle_timeout":                    {meaning: "a connection that sends nothing for this long is closed"},
+	"ldap.max_conns":                       {meaning: "LDAP connections held at once; one more is closed as soon as it is accepted"},
 
 	"audit.retention":   {meaning: "how long audit log entries are kept ([operations.md](operations.md))"},
 	"audit.prune_every": {meaning: "how often expired audit entries are removed"},
