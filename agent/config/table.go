@@ -117,6 +117,7 @@ var table = map[string]keyDoc{
 	"recordings.prune_every":             {meaning: "how often recordings older than `recordings.retention` are deleted"},
 	"recordings.beep":                    {meaning: "Asterisk plays a beep into the call when a recording starts"},
 	"recordings.record_all":              {meaning: "record every call as soon as it is answered (users may stop and restart the recording; [calls.md](calls.md#recording))"},
+	"calls.backend":                      {meaning: "how the Console's click-to-calls (`POST /api/v1/calls`) are placed: `ari` through Asterisk (`ari.calls_app`, `ari.calls_dial`), or `sip` with pbxagent's own SIP user agent (`sip_ua.*`, the destination through `sip_ua.trunk`), which needs no Asterisk ([calls.md](calls.md#click-to-call-over-sip))"},
 	"calls.history_retention":            {meaning: "how long the call history (`GET /api/v1/calls/history`, [calls.md](calls.md#history)) keeps a call, counted from its start; older calls are removed every hour; 0 keeps them forever"},
 	"chat.max_message_bytes":             {meaning: "the longest chat message, in bytes of UTF-8 ([chat.md](chat.md#limits)); a longer one is refused with 422 naming `text`"},
 	"chat.rate_per_minute":               {meaning: "chat messages a user may send a minute on average (a token bucket per user, [chat.md](chat.md#limits)); over it the API answers 429 with `Retry-After`"},
