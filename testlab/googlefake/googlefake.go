@@ -282,8 +282,10 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, coll, items, maskP
 		}
 		pt = got
 	}
-	// The listing: every person (full), or every change after Since up to
-	// the snapshot, deleted ones as a resourceName with metadata.deleted.
+	// The listing: every person (full), or every change after Since,
+	// deleted ones as a resourceName with metadata.deleted. The fake keeps
+	// no snapshot: a change between two pages may shift the offsets, so
+	// tests change nothing while a listing pages.
 	var names []string
 	for name, ch := range c.changes {
 		if pt.Since == 0 && ch.deleted || ch.seq <= pt.Since {

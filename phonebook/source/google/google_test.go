@@ -241,7 +241,8 @@ func TestExpiredSyncToken(t *testing.T) {
 
 func TestNoStateIsResync(t *testing.T) {
 	f := newFixture(t, google.ModeContacts, 1, nil)
-	for _, st := range []string{"", "{}", `{"mode":"directory","sync_token":"x"}`, "garbage"} {
+	for _, st := range []string{"", "{}", `{"mode":"directory","sync_token":"x"}`, "garbage",
+		`{"mode":"contacts","params":"pageSize=10","sync_token":"contacts-1"}`} {
 		_, err := f.src.Sync(context.Background(), dirsync.Request{State: []byte(st)}, syncfake.NewSink())
 		if !errors.Is(err, dirsync.ErrResync) {
 			t.Fatalf("state %q: %v", st, err)
@@ -386,5 +387,38 @@ func TestRefusedCredentials(t *testing.T) {
 				t.Fatalf("want credentials refused on %s, got %v", tc.field, err)
 			}
 		})
+	}
+}
+
+// A sync token the API calls invalid (not only expired) also ends in a
+// full sync; a listing whose parameters changed (domain_contacts) does not
+// send the old token.
+func TestInvalidSyncTokenAndChangedParameters(t *testing.T) {
+	f := newFixture(t, google.ModeDirectory, 3, nil)
+	ctx := context.Background()
+	res, err := f.src.Sync(ctx, dirsync.Request{Full: true}, syncfake.NewSink())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]string
+	if err := json.Unmarshal(res.State, &st); err != nil {
+		t.Fatal(err)
+	}
+	st["sync_token"] = "bogus"
+	bad, _ := json.Marshal(st)
+	if _, err := f.src.Sync(ctx, dirsync.Request{State: bad}, syncfake.NewSink()); !errors.Is(err, dirsync.ErrResync) {
+		t.Fatalf("invalid sync token: %v", err)
+	}
+	other, err := google.New(settings(google.ModeDirectory, f.srv.URL, map[string]any{"domain_contacts": false}),
+		dirsync.Env{HTTPClient: f.srv.Client(), Clock: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := f.g.Requests(googlefake.DirectoryPath)
+	if _, err := other.Sync(ctx, dirsync.Request{State: res.State}, syncfake.NewSink()); !errors.Is(err, dirsync.ErrResync) {
+		t.Fatalf("changed parameters: %v", err)
+	}
+	if n := f.g.Requests(googlefake.DirectoryPath) - before; n != 0 {
+		t.Fatalf("%d requests with a token of other parameters", n)
 	}
 }

@@ -17,10 +17,12 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 )
 
-// state is the delta state: the sync token of the last complete listing and
-// the mode it belongs to.
+// state is the delta state: the sync token of the last complete listing,
+// the mode and the listing's parameters it belongs to (Google requires a
+// sync request's other parameters to equal the full sync's).
 type state struct {
 	Mode      string `json:"mode"`
+	Params    string `json:"params"`
 	SyncToken string `json:"sync_token"`
 }
 
@@ -32,7 +34,8 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 	syncToken := ""
 	if !req.Full {
 		var st state
-		if err := json.Unmarshal(req.State, &st); err != nil || st.SyncToken == "" || st.Mode != s.set.Mode {
+		if err := json.Unmarshal(req.State, &st); err != nil || st.SyncToken == "" || st.Mode != s.set.Mode ||
+			st.Params != s.query.Encode() {
 			return dirsync.Result{}, fmt.Errorf("google: no usable sync token: %w", dirsync.ErrResync)
 		}
 		syncToken = st.SyncToken
@@ -44,7 +47,7 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 	if next == "" {
 		return dirsync.Result{}, fmt.Errorf("google %s: the last page carried no nextSyncToken", s.set.Mode)
 	}
-	b, _ := json.Marshal(state{Mode: s.set.Mode, SyncToken: next})
+	b, _ := json.Marshal(state{Mode: s.set.Mode, Params: s.query.Encode(), SyncToken: next})
 	return dirsync.Result{State: b}, nil
 }
 
@@ -140,8 +143,9 @@ func (e *apiError) reason() string {
 
 // expired reports an expired or invalid sync token: the ErrorInfo reason
 // EXPIRED_SYNC_TOKEN (documented on both list methods), sent with HTTP 400
-// FAILED_PRECONDITION in practice and 410 in older answers; the message is
-// the fallback when the details are missing.
+// FAILED_PRECONDITION in practice and 410 in older answers; without that
+// reason, a 400 or 410 whose message is about the sync token ("Sync token
+// is expired…", an invalid token). Only asked in a delta listing.
 func (e *apiError) expired() bool {
 	if e.reason() == "EXPIRED_SYNC_TOKEN" {
 		return true
@@ -149,8 +153,7 @@ func (e *apiError) expired() bool {
 	if e.http != http.StatusBadRequest && e.http != http.StatusGone {
 		return false
 	}
-	m := strings.ToLower(e.Message)
-	return strings.Contains(m, "sync token is expired") || (e.http == http.StatusGone && strings.Contains(m, "sync token"))
+	return strings.Contains(strings.ToLower(e.Message), "sync token")
 }
 
 // get sends an authenticated GET with back-off on 429/503/504 (bounded by
