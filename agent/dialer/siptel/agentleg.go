@@ -18,6 +18,10 @@ type agentLeg struct {
 	// Under Telephony.mu:
 	call    Call // nil while ringing
 	bridged string
+	// bridgeDone is closed when the goroutine of the agent's last bridge
+	// has ended: the next bridge waits for it, so two never share the
+	// agent's media.
+	bridgeDone chan struct{}
 }
 
 // Auto-answer hints sent on the agent's leg, so a phone picks the call up

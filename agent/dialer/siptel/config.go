@@ -16,11 +16,6 @@ type Config struct {
 	// looped to customers held with music; empty or unreadable: the
 	// ringback tone instead (logged once).
 	HoldMusic string
-	// RecordDir, when set, is where Join(record=true) writes each
-	// conversation as <RecordDir>/dialer-<callID>.wav; empty: such a Join
-	// bridges the call unrecorded and returns an error wrapping
-	// dialer.ErrRecordingFailed.
-	RecordDir string
 	// AgentFrom is the caller (From user part) shown on agents' phones
 	// when their leg is called; default "dialer".
 	AgentFrom string

@@ -18,12 +18,13 @@ type custCall struct {
 	cancel context.CancelFunc
 
 	// Under Telephony.mu:
-	call     Call // nil while ringing
-	answered bool // EventAnswered sent
-	rang     bool // EventRinging sent
-	play     context.CancelFunc
-	bridge   context.CancelFunc
-	agent    string // agent bridged to
+	call      Call // nil while ringing
+	answered  bool // EventAnswered sent
+	rang      bool // EventRinging sent
+	play      context.CancelFunc
+	bridge    context.CancelFunc
+	bridgeSeq uint64 // which Join the bridge is
+	agent     string // agent bridged to
 }
 
 // Campaign header: the campaign a customer call was placed for, for the
@@ -83,7 +84,9 @@ func (t *Telephony) runCustomer(c *custCall, req dialer.OriginateRequest) {
 		rang := c.rang
 		t.mu.Unlock()
 		cause := causeOfDialErr(err, rang)
-		if c.ctx.Err() == nil {
+		if c.ctx.Err() != nil {
+			cause = normalClearing // we cancelled it (Hangup, or Run ending)
+		} else {
 			t.log.Info("siptel: customer call failed", "call", c.id, "cause", cause, "err", err)
 		}
 		t.forgetCall(c)
@@ -150,8 +153,9 @@ const (
 // causeOfDialErr is the Q.850 cause of a failed Dial: a final answer's
 // cause (its Reason header's, else ua.CauseOf its status); 408 after
 // the phone rang is cause 19 (no answer) rather than 102 (recovery on
-// timer expiry): the ring timeout ran out, not the network; a cancelled
-// dial is 16; any other failure (unreachable trunk, bad URI) is 38.
+// timer expiry): the ring timeout ran out, not the network; a dial
+// ended by its context is 16; an error that is not a SIP answer (none
+// expected: the user agent reports transport failures as 503) is 38.
 func causeOfDialErr(err error, rang bool) int {
 	var de *ua.DialError
 	if errors.As(err, &de) {
@@ -211,6 +215,11 @@ func (t *Telephony) forgetCall(c *custCall) {
 	if c.bridge != nil {
 		c.bridge()
 		c.bridge = nil
+	}
+	// The agent is free for the next call as soon as this one's end is
+	// reported (its bridge goroutine may still be winding down).
+	if a := t.agents[c.agent]; a != nil && a.bridged == c.id {
+		a.bridged = ""
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,6 +118,13 @@ type fakeMedia struct {
 	amd     media.AMDResult // returned by DetectMachine (Undecided: waits for ctx)
 	plays   chan playRec
 	bridges chan bridgeRec
+	// active counts the bridges holding this media; overlap records that
+	// two held it at once.
+	active  atomic.Int32
+	overlap atomic.Bool
+	// linger, when set, keeps Bridge holding the media after its ctx
+	// ended until linger is closed (a bridge slow to let go).
+	linger chan struct{}
 }
 
 type playRec struct {
@@ -152,8 +160,18 @@ func (m *fakeMedia) DetectMachine(ctx context.Context, cfg media.AMDConfig) medi
 }
 
 func (m *fakeMedia) Bridge(ctx context.Context, other Media) error {
+	o := other.(*fakeMedia)
+	for _, x := range []*fakeMedia{m, o} {
+		if x.active.Add(1) > 1 {
+			x.overlap.Store(true)
+		}
+		defer x.active.Add(-1)
+	}
 	m.bridges <- bridgeRec{other: other, at: time.Now(), ctx: ctx}
 	<-ctx.Done()
+	if m.linger != nil {
+		<-m.linger
+	}
 	return nil
 }
 

@@ -77,7 +77,7 @@ func (t *Telephony) play(c *custCall, a *media.Audio, loop, hangup bool) {
 	}
 }
 
-// stopPlay stops what c hears (hold media) without hanging up.
+// stopPlayLocked stops what c hears (hold media) without hanging up.
 func (t *Telephony) stopPlayLocked(c *custCall) {
 	if c.play != nil {
 		c.play()

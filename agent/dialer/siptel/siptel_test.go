@@ -3,9 +3,11 @@ package siptel
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -435,4 +437,59 @@ func FuzzSoundPath(f *testing.F) {
 			t.Fatalf("%q escapes the sounds dir: %q", m, p)
 		}
 	})
+}
+
+// TestJoinBackToBack: an agent without wrap-up time is joined to the next
+// customer as soon as the last one's end is reported; the two bridges
+// never hold the agent's media at once.
+func TestJoinBackToBack(t *testing.T) {
+	h := newHarness(t, Config{})
+	agent := h.agentUp("a1")
+	for i := range 5 {
+		id := fmt.Sprintf("c%d", i)
+		cust := h.answered(id, false)
+		if err := h.tel.Join(context.Background(), id, "a1", false); err != nil {
+			t.Fatalf("join %s: %v", id, err)
+		}
+		br := <-cust.m.bridges
+		if br.other != Media(agent.m) {
+			t.Fatal("bridged to the wrong leg")
+		}
+		cust.remoteBye(16)
+		h.expect(dialer.Event{Kind: dialer.EventEnded, CallID: id, Cause: 16})
+	}
+	if agent.m.overlap.Load() {
+		t.Error("two bridges held the agent's media at once")
+	}
+
+	// A bridge slow to let go: the next one waits for it.
+	slow := h.answered("slow", false)
+	slow.m.linger = make(chan struct{})
+	var letGo sync.Once
+	release := func() { letGo.Do(func() { close(slow.m.linger) }) }
+	defer release() // before the harness stops Run
+	if err := h.tel.Join(context.Background(), "slow", "a1", false); err != nil {
+		t.Fatal(err)
+	}
+	<-slow.m.bridges
+	slow.remoteBye(16)
+	h.expect(dialer.Event{Kind: dialer.EventEnded, CallID: "slow", Cause: 16})
+	next := h.answered("next", false)
+	if err := h.tel.Join(context.Background(), "next", "a1", false); err != nil {
+		t.Fatalf("join after a slow bridge: %v", err)
+	}
+	select {
+	case <-next.m.bridges:
+		t.Fatal("bridged while the last bridge still held the agent's media")
+	case <-time.After(50 * time.Millisecond): // a negative check, bounded
+	}
+	release()
+	select {
+	case <-next.m.bridges:
+	case <-time.After(5 * time.Second):
+		t.Fatal("not bridged once the last bridge let go")
+	}
+	if agent.m.overlap.Load() {
+		t.Error("two bridges held the agent's media at once")
+	}
 }
