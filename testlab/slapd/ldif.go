@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/testlab/gen"
@@ -56,10 +57,21 @@ var numberAttr = map[phonebook.NumberType]string{
 // (a department), title and the numbers in telephoneNumber, mobile, homePhone and
 // facsimileTelephoneNumber by their type. The same n and seed give the same LDIF.
 func WritePeople(w io.Writer, suffix string, n int, seed uint64) error {
+	return WritePeopleAt(w, suffix, n, seed, time.Time{})
+}
+
+// WritePeopleAt is WritePeople with createTimestamp and modifyTimestamp set to at (slapadd
+// keeps operational attributes given in the LDIF), so that a test's changes made after the load
+// are told apart from the fixture by modifyTimestamp; a zero at leaves them to slapadd (now).
+func WritePeopleAt(w io.Writer, suffix string, n int, seed uint64, at time.Time) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
+	ts := ""
+	if !at.IsZero() {
+		ts = at.UTC().Format("20060102150405Z")
+	}
 	i := 0
 	err := gen.Contacts(n, seed, func(c *phonebook.Contact) error {
-		writePerson(bw, PersonDN(suffix, i), i, c)
+		writePerson(bw, PersonDN(suffix, i), i, c, ts)
 		i++
 		return nil
 	})
@@ -73,7 +85,7 @@ var departments = []string{"Sales", "Support", "Engineering", "Finance", "Logist
 var titles = []string{"Manager", "Engineer", "Assistant", "Director", "Technician"}
 
 // writePerson writes one entry.
-func writePerson(w *bufio.Writer, dn string, i int, c *phonebook.Contact) {
+func writePerson(w *bufio.Writer, dn string, i int, c *phonebook.Contact, ts string) {
 	attr(w, "dn", dn)
 	w.WriteString("objectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: inetOrgPerson\n")
 	attr(w, "uid", fmt.Sprintf("p%07d", i))
@@ -91,6 +103,10 @@ func writePerson(w *bufio.Writer, dn string, i int, c *phonebook.Contact) {
 	}
 	for _, n := range c.Numbers {
 		attr(w, numberAttr[n.Type], n.Value)
+	}
+	if ts != "" {
+		attr(w, "createTimestamp", ts)
+		attr(w, "modifyTimestamp", ts)
 	}
 	w.WriteByte('\n')
 }
@@ -122,11 +138,16 @@ func safe(s string) bool {
 
 // Fixture returns WriteBase followed by WritePeople(n, seed) as one LDIF for Config.LDIF.
 func Fixture(suffix string, n int, seed uint64) ([]byte, error) {
+	return FixtureAt(suffix, n, seed, time.Time{})
+}
+
+// FixtureAt is Fixture with the people's timestamps set to at (see WritePeopleAt).
+func FixtureAt(suffix string, n int, seed uint64, at time.Time) ([]byte, error) {
 	var b strings.Builder
 	if err := WriteBase(&b, suffix); err != nil {
 		return nil, err
 	}
-	if err := WritePeople(&b, suffix, n, seed); err != nil {
+	if err := WritePeopleAt(&b, suffix, n, seed, at); err != nil {
 		return nil, err
 	}
 	return []byte(b.String()), nil

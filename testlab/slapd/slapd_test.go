@@ -192,3 +192,20 @@ func TestStartRejectsBadLDIF(t *testing.T) {
 		t.Fatalf("temporary files left behind: %v", left)
 	}
 }
+
+func TestFixtureAtKeepsTimestamps(t *testing.T) {
+	Require(t)
+	ldif, err := FixtureAt("dc=example,dc=com", 3, 1, time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Start(t, Config{LDIF: ldif})
+	out, err := ldapsearch(t, nil, "-x", "-LLL", "-H", s.URL, "-D", s.AdminDN, "-w", s.AdminPassword,
+		"-b", PeopleOU+","+s.Suffix, "(modifyTimestamp<=20200102030405Z)", "modifyTimestamp")
+	if err != nil {
+		t.Fatalf("ldapsearch: %v\n%s", err, out)
+	}
+	if n := countDNs(out); n != 3 || !strings.Contains(out, "modifyTimestamp: 20200102030405Z") {
+		t.Fatalf("want 3 entries stamped 20200102030405Z, got %d:\n%s", n, out)
+	}
+}
