@@ -73,7 +73,8 @@ type Config struct {
 	// and online adds then need the suffix entry first.
 	LDIF []byte
 	// SizeLimit is the server's sizelimit for searches; 0 means unlimited (the default: big
-	// fixtures must come back whole; the rootdn is never limited anyway).
+	// fixtures must come back whole; the rootdn is never limited anyway). A paged search
+	// (RFC 2696) may read more in total, as on Active Directory.
 	SizeLimit int
 	// Indexes are slapd.conf index lines' arguments; default
 	// "objectClass,entryUUID,entryCSN eq" and "modifyTimestamp eq" (mdb serves >= filters on
@@ -163,7 +164,9 @@ func writeConf(dir string, c *Config) (string, error) {
 		fmt.Fprintf(&b, "index %s\n", ix)
 	}
 	if c.SizeLimit > 0 {
-		fmt.Fprintf(&b, "limits * size=%d\n", c.SizeLimit)
+		// Paged searches (RFC 2696) may read past the limit, page by page, as on Active
+		// Directory, where MaxPageSize caps each page and not the total.
+		fmt.Fprintf(&b, "limits * size.soft=%d size.hard=%d size.prtotal=unlimited\n", c.SizeLimit, c.SizeLimit)
 	} else {
 		b.WriteString("limits * size=unlimited\n")
 	}

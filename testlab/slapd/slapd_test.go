@@ -82,6 +82,11 @@ func TestStartLoadsFixtureAndCleansUp(t *testing.T) {
 		if err == nil || !strings.Contains(out, "Invalid credentials") {
 			t.Fatalf("wrong password: err=%v\n%s", err, out)
 		}
+		// Anonymous paged search reads past the size limit of 50 (size.prtotal=unlimited).
+		out, err = ldapsearch(t, nil, "-x", "-LLL", "-H", s.URL, "-b", s.Suffix, "-E", "pr=20/noprompt", "(objectClass=inetOrgPerson)", "cn")
+		if err != nil || countDNs(out) != 120 {
+			t.Fatalf("anonymous paged search: %v, %d entries", err, countDNs(out))
+		}
 		// Anonymous unpaged search hits the size limit of 50.
 		out, err = ldapsearch(t, nil, "-x", "-LLL", "-H", s.URL, "-b", s.Suffix, "(objectClass=inetOrgPerson)", "cn")
 		if err == nil || !strings.Contains(out, "Size limit exceeded") {
