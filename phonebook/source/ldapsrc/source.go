@@ -118,11 +118,11 @@ func (s *Source) connect(ctx context.Context) (*conn, error) {
 			if errors.As(err, &le) {
 				switch le.ResultCode {
 				case ldap.LDAPResultInvalidCredentials:
-					return nil, dirsync.Refused("password", fmt.Sprintf("the server refused the bind of %q (invalidCredentials, 49): %s", cfg.set.BindDN, diag(le)))
+					return nil, dirsync.Refused("password", fmt.Sprintf("the server refused the bind of %q (invalidCredentials, 49)%s", cfg.set.BindDN, diag(le)))
 				case ldap.LDAPResultInvalidDNSyntax, ldap.LDAPResultNoSuchObject:
-					return nil, dirsync.Refused("bind_dn", fmt.Sprintf("the server does not know %q (%s): %s", cfg.set.BindDN, ldap.LDAPResultCodeMap[le.ResultCode], diag(le)))
+					return nil, dirsync.Refused("bind_dn", fmt.Sprintf("the server does not know %q (%s)%s", cfg.set.BindDN, ldap.LDAPResultCodeMap[le.ResultCode], diag(le)))
 				case ldap.LDAPResultInappropriateAuthentication, ldap.LDAPResultConfidentialityRequired, ldap.LDAPResultStrongAuthRequired:
-					return nil, dirsync.Refused("password", fmt.Sprintf("the server refused the simple bind (%s): %s; try ldaps:// or start_tls", ldap.LDAPResultCodeMap[le.ResultCode], diag(le)))
+					return nil, dirsync.Refused("password", fmt.Sprintf("the server refused the simple bind (%s)%s; try ldaps:// or start_tls", ldap.LDAPResultCodeMap[le.ResultCode], diag(le)))
 				}
 			}
 			return nil, fmt.Errorf("ldap: bind as %q: %w", cfg.set.BindDN, err)
@@ -131,12 +131,12 @@ func (s *Source) connect(ctx context.Context) (*conn, error) {
 	return c, nil
 }
 
-// diag is the server's diagnostic message of an LDAP error.
+// diag is the server's diagnostic message of an LDAP error, after ": ", or "".
 func diag(le *ldap.Error) string {
-	if le.Err == nil {
+	if le.Err == nil || strings.TrimSpace(le.Err.Error()) == "" {
 		return ""
 	}
-	return le.Err.Error()
+	return ": " + le.Err.Error()
 }
 
 // readRootDSE reads the flavor markers and, on Active Directory, the USN and the DC's identity.
@@ -294,7 +294,7 @@ func (s *Source) search(ctx context.Context, c *conn, filter string, pageSize ui
 		if err != nil {
 			var le *ldap.Error
 			if errors.As(err, &le) && le.ResultCode == ldap.LDAPResultNoSuchObject {
-				return fmt.Errorf("ldap: base_dn %q does not exist on the server (noSuchObject, 32): %s", cfg.set.BaseDN, diag(le))
+				return fmt.Errorf("ldap: base_dn %q does not exist on the server (noSuchObject, 32)%s", cfg.set.BaseDN, diag(le))
 			}
 			return fmt.Errorf("ldap: search %q (page %d): %w", cfg.set.BaseDN, page, err)
 		}
