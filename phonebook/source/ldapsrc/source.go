@@ -393,3 +393,13 @@ var (
 	_ dirsync.Tester   = (*Source)(nil)
 	_ dirsync.Targeter = (*Source)(nil)
 )
+
+// DeltaFilterForState is DeltaFilter for a stored state (for tests and the docs' examples);
+// an unreadable state gives the filter unchanged.
+func DeltaFilterForState(filter string, state []byte) string {
+	var st syncState
+	if json.Unmarshal(state, &st) != nil {
+		return filter
+	}
+	return DeltaFilter(filter, st)
+}
