@@ -30,7 +30,7 @@ const readerLDIF = "dn: cn=reader," + suffix + "\nobjectClass: organizationalRol
 
 // startSlapd runs a slapd holding n people (and the reader account), unpaged searches capped at
 // sizeLimit entries (0: unlimited).
-func startSlapd(t *testing.T, n, sizeLimit int, tlsCert, tlsKey []byte) *slapd.Server {
+func startSlapd(t *testing.T, n, sizeLimit int, tlsCert, tlsKey []byte, extra ...string) *slapd.Server {
 	t.Helper()
 	slapd.Require(t)
 	ldif, err := slapd.FixtureAt(suffix, n, 42, fixtureTime)
@@ -38,7 +38,7 @@ func startSlapd(t *testing.T, n, sizeLimit int, tlsCert, tlsKey []byte) *slapd.S
 		t.Fatal(err)
 	}
 	ldif = append(ldif, readerLDIF...)
-	return slapd.Start(t, slapd.Config{Suffix: suffix, LDIF: ldif, SizeLimit: sizeLimit, TLSCertPEM: tlsCert, TLSKeyPEM: tlsKey})
+	return slapd.Start(t, slapd.Config{Suffix: suffix, LDIF: ldif, SizeLimit: sizeLimit, TLSCertPEM: tlsCert, TLSKeyPEM: tlsKey, Extra: extra})
 }
 
 func settings(url string, mod func(m map[string]any)) map[string]json.RawMessage {

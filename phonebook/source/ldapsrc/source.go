@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strconv"
 	"strings"
 
@@ -95,19 +94,15 @@ func (s *Source) connect(ctx context.Context) (*conn, error) {
 	cfg := s.cfg
 	tc := &tls.Config{ServerName: cfg.u.Hostname(), RootCAs: cfg.roots,
 		InsecureSkipVerify: cfg.set.InsecureSkipVerify, MinVersion: tls.VersionTLS12}
-	d := &net.Dialer{Timeout: cfg.timeout}
-	l, err := ldap.DialURL(cfg.u.Scheme+"://"+cfg.host, ldap.DialWithDialer(d), ldap.DialWithTLSConfig(tc))
+	l, err := dial(ctx, cfg, tc)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("ldap: connect %s: %w", cfg.host, ctx.Err())
+		}
 		return nil, fmt.Errorf("ldap: connect %s: %w", cfg.host, err)
 	}
 	c := &conn{l: l, stop: context.AfterFunc(ctx, func() { l.Close() })}
 	l.SetTimeout(cfg.timeout)
-	if cfg.set.StartTLS {
-		if err := l.StartTLS(tc); err != nil {
-			c.close()
-			return nil, fmt.Errorf("ldap: StartTLS with %s: %w", cfg.host, err)
-		}
-	}
 	if cfg.set.BindDN != "" {
 		if err := l.Bind(cfg.set.BindDN, cfg.set.Password); err != nil {
 			c.close()
