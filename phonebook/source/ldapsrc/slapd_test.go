@@ -318,3 +318,22 @@ func (c *cancelSink) Upsert(ctx context.Context, _ *phonebook.Contact) error {
 }
 
 func (c *cancelSink) Delete(context.Context, string) error { return nil }
+
+// recordSink keeps the upserts in order.
+type recordSink struct {
+	ids  []string
+	byID map[string]*phonebook.Contact
+}
+
+func (r *recordSink) Upsert(_ context.Context, c *phonebook.Contact) error {
+	if r.byID == nil {
+		r.byID = map[string]*phonebook.Contact{}
+	}
+	r.ids = append(r.ids, c.ExternalID)
+	r.byID[c.ExternalID] = c
+	return nil
+}
+
+func (r *recordSink) Delete(context.Context, string) error { return nil }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -233,7 +233,7 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 		if n > s.cfg.set.MaxEntries {
 			return fmt.Errorf("more than max_entries (%d) entries", s.cfg.set.MaxEntries)
 		}
-		ct, err := s.contact(e)
+		ct, err := s.contact(e, dse.flavor)
 		if err != nil {
 			return err
 		}
@@ -312,18 +312,21 @@ func (s *Source) search(ctx context.Context, c *conn, filter string, pageSize ui
 // MaxIDLen bounds an external id (a DN used as the id may be long).
 const MaxIDLen = 1024
 
-// contact maps one entry.
-func (s *Source) contact(e *ldap.Entry) (*phonebook.Contact, error) {
+// contact maps one entry. Its id is objectGUID on Active Directory and entryUUID elsewhere,
+// either one when the other is absent, else the DN.
+func (s *Source) contact(e *ldap.Entry, flavor string) (*phonebook.Contact, error) {
 	c := &phonebook.Contact{}
+	uuid := strings.ToLower(e.GetEqualFoldAttributeValue(attrEntryUUID))
+	guid := e.GetEqualFoldRawAttributeValue(attrObjectGUID)
 	switch {
-	case e.GetEqualFoldAttributeValue(attrEntryUUID) != "":
-		c.ExternalID = strings.ToLower(e.GetEqualFoldAttributeValue(attrEntryUUID))
-	case len(e.GetEqualFoldRawAttributeValue(attrObjectGUID)) > 0:
-		id, err := FormatGUID(e.GetEqualFoldRawAttributeValue(attrObjectGUID))
+	case len(guid) > 0 && (flavor == FlavorAD || uuid == ""):
+		id, err := FormatGUID(guid)
 		if err != nil {
 			return nil, fmt.Errorf("ldap: entry %q: objectGUID: %w", e.DN, err)
 		}
 		c.ExternalID = id
+	case uuid != "":
+		c.ExternalID = uuid
 	default:
 		c.ExternalID = e.DN
 	}
@@ -366,13 +369,17 @@ func (s *Source) Test(ctx context.Context, n int) ([]*phonebook.Contact, error) 
 		return nil, err
 	}
 	defer c.close()
+	dse, err := s.readRootDSE(c)
+	if err != nil {
+		return nil, s.ctxErr(ctx, err)
+	}
 	col := &dirsync.Collector{N: n}
 	ps := s.cfg.pageSize
 	if n > 0 && uint32(n) < ps {
 		ps = uint32(n)
 	}
 	err = s.search(ctx, c, s.cfg.filter, ps, func(e *ldap.Entry) error {
-		ct, err := s.contact(e)
+		ct, err := s.contact(e, dse.flavor)
 		if err != nil {
 			return err
 		}
