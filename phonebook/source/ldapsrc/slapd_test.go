@@ -61,7 +61,7 @@ func engine(t *testing.T) (*dirsync.Engine, *syncfake.MemStore) {
 	t.Helper()
 	store := syncfake.NewMemStore()
 	eng, err := dirsync.NewEngine(store, dirsync.WithDataDir(t.TempDir()), dirsync.WithTypes(ldapsrc.Type),
-		dirsync.WithLogger(slog.New(slog.DiscardHandler)))
+		dirsync.WithLogger(quietLog()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,3 +337,5 @@ func (r *recordSink) Upsert(_ context.Context, c *phonebook.Contact) error {
 func (r *recordSink) Delete(context.Context, string) error { return nil }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
