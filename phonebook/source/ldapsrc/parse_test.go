@@ -64,7 +64,7 @@ func FuzzParseGeneralizedTime(f *testing.F) {
 }
 
 func TestFormatGUID(t *testing.T) {
-	// Microsoft's example: the GUID {6F9619FF-8B86-D011-B42D-00C04FC964FF} is stored as the
+	// The GUID {6F9619FF-8B86-D011-B42D-00C04FC964FF} is stored (Data1..Data3 little-endian) as the
 	// bytes FF 19 96 6F 86 8B 11 D0 B4 2D 00 C0 4F C9 64 FF.
 	raw := []byte{0xFF, 0x19, 0x96, 0x6F, 0x86, 0x8B, 0x11, 0xD0, 0xB4, 0x2D, 0x00, 0xC0, 0x4F, 0xC9, 0x64, 0xFF}
 	got, err := ldapsrc.FormatGUID(raw)

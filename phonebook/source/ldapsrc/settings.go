@@ -215,8 +215,13 @@ func validate(raw json.RawMessage) (*config, error) {
 		return nil, dirsync.Invalid("password", "required with bind_dn (an empty password would be an unauthenticated bind, RFC 4513 §5.1.2)")
 	}
 	if s.BindDN != "" {
-		if _, err := ldap.ParseDN(s.BindDN); err != nil {
-			return nil, dirsync.Invalid("bind_dn", "not a DN: "+err.Error())
+		// A DN; Active Directory also takes user@domain and DOMAIN\user as the bind name.
+		if strings.Contains(s.BindDN, "=") {
+			if _, err := ldap.ParseDN(s.BindDN); err != nil {
+				return nil, dirsync.Invalid("bind_dn", "not a DN: "+err.Error())
+			}
+		} else if !strings.ContainsAny(s.BindDN, `@\`) || strings.ContainsFunc(s.BindDN, func(r rune) bool { return r < ' ' }) {
+			return nil, dirsync.Invalid("bind_dn", "a DN (cn=pbx,ou=services,dc=example,dc=com), or on Active Directory user@domain or DOMAIN\\user")
 		}
 	}
 	if s.Password != "" && u.Scheme == "ldap" && !s.StartTLS && !s.AllowPlaintext && !loopback(u.Hostname()) {

@@ -23,7 +23,7 @@ const (
 )
 
 // Active Directory's rootDSE capability OIDs
-// (https://learn.microsoft.com/openspecs/windows_protocols/ms-adts/3ed61e6b-233a-4713-999f-d5a1e2a7a8cd).
+// (https://learn.microsoft.com/openspecs/windows_protocols/ms-adts/3ed61e6c-cfdc-487d-9f02-5a3397be3772).
 const (
 	capActiveDirectory    = "1.2.840.113556.1.4.800"  // LDAP_CAP_ACTIVE_DIRECTORY_OID
 	capActiveDirectoryLDS = "1.2.840.113556.1.4.1851" // LDAP_CAP_ACTIVE_DIRECTORY_ADAM_OID
