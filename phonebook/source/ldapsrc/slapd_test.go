@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -339,3 +340,34 @@ func (r *recordSink) Delete(context.Context, string) error { return nil }
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
 func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestNoGoroutineLeft: runs that succeed, fail on the bind, are cancelled, or stop early (a
+// test's preview) leave no goroutine behind (go-ldap's reader and the context watch end with
+// the connection).
+func TestNoGoroutineLeft(t *testing.T) {
+	s := startSlapd(t, 60, 0, nil, nil)
+	before := runtime.NumGoroutine()
+	ok := newSource(t, s.URL, func(m map[string]any) { m["page_size"] = 7 })
+	bad := newSource(t, s.URL, func(m map[string]any) { m["password"] = "nope" })
+	for range 3 {
+		if _, err := ok.Sync(context.Background(), dirsync.Request{Full: true}, &recordSink{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ok.(dirsync.Tester).Test(context.Background(), 5); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bad.Sync(context.Background(), dirsync.Request{Full: true}, &recordSink{}); err == nil {
+			t.Fatal("wrong password accepted")
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		ok.Sync(ctx, dirsync.Request{Full: true}, &cancelSink{after: 10, cancel: cancel})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond) // polling with a deadline for goroutines to end
+	}
+}
