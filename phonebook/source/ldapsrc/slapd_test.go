@@ -217,6 +217,13 @@ func TestPagingReadsPastTheSizeLimit(t *testing.T) {
 	if !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
 		t.Fatalf("unpaged search: err = %v, want sizeLimitExceeded (the fixture must need paging)", err)
 	}
+	t.Run("max_entries", func(t *testing.T) {
+		src := newSource(t, s.URL, func(m map[string]any) { m["page_size"] = 20; m["max_entries"] = 100 })
+		_, err := src.Sync(context.Background(), dirsync.Request{Full: true}, &recordSink{})
+		if err == nil || !strings.Contains(err.Error(), "more than max_entries (100) entries") {
+			t.Fatalf("130 entries with max_entries 100: err = %v", err)
+		}
+	})
 	for _, pageSize := range []int{1, 20, 49} {
 		t.Run(fmt.Sprint("page_size=", pageSize), func(t *testing.T) {
 			src := newSource(t, s.URL, func(m map[string]any) { m["page_size"] = pageSize })

@@ -231,7 +231,7 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 	err = s.search(ctx, c, filter, s.cfg.pageSize, func(e *ldap.Entry) error {
 		n++
 		if n > s.cfg.set.MaxEntries {
-			return fmt.Errorf("more than max_entries (%d) entries", s.cfg.set.MaxEntries)
+			return fmt.Errorf("ldap: more than max_entries (%d) entries", s.cfg.set.MaxEntries)
 		}
 		ct, err := s.contact(e, dse.flavor)
 		if err != nil {
