@@ -112,5 +112,10 @@ func FuzzParseAttributes(f *testing.F) {
 		if len(maps) == 0 {
 			t.Fatal("accepted an empty map")
 		}
+		for _, m := range maps {
+			if dirsync.CanonicalField(m.Field) != m.Field || len(m.Attrs) == 0 {
+				t.Fatalf("accepted %+v", m)
+			}
+		}
 	})
 }

@@ -187,9 +187,9 @@ func DetectFlavor(rootDSE *ldap.Entry) string {
 	return FlavorOpenLDAP
 }
 
-// DeltaFilter is the filter of a delta run: the configured filter and-ed with the change marker
+// deltaFilter is the filter of a delta run: the configured filter and-ed with the change marker
 // of the flavor, modifyTimestamp >= since (OpenLDAP) or uSNChanged >= usn+1 (AD).
-func DeltaFilter(filter string, prev syncState) string {
+func deltaFilter(filter string, prev syncState) string {
 	if prev.Flavor == FlavorAD {
 		return "(&" + filter + "(uSNChanged>=" + strconv.FormatInt(prev.USN+1, 10) + "))"
 	}
@@ -225,7 +225,7 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 		if err != nil {
 			return dirsync.Result{}, err
 		}
-		filter, mode = DeltaFilter(filter, prev), "delta"
+		filter, mode = deltaFilter(filter, prev), "delta"
 	}
 	n := 0
 	err = s.search(ctx, c, filter, s.cfg.pageSize, func(e *ldap.Entry) error {
@@ -334,17 +334,17 @@ func (s *Source) contact(e *ldap.Entry, flavor string) (*phonebook.Contact, erro
 		return nil, fmt.Errorf("ldap: entry %q: no usable id (entryUUID, objectGUID, or a DN of at most %d bytes)", e.DN, MaxIDLen)
 	}
 	for _, m := range s.cfg.maps {
-		multi := m.field == "email" || m.field == "work" || m.field == "mobile" || m.field == "home" || m.field == "fax" || m.field == "other"
-		for _, a := range m.attrs {
+		multi := m.Field == "email" || m.Field == "work" || m.Field == "mobile" || m.Field == "home" || m.Field == "fax" || m.Field == "other"
+		for _, a := range m.Attrs {
 			vals := e.GetEqualFoldAttributeValues(a)
 			if multi {
 				for _, v := range vals {
-					dirsync.SetField(c, m.field, v)
+					dirsync.SetField(c, m.Field, v)
 				}
 				continue
 			}
 			if v := firstNonEmpty(vals); v != "" {
-				dirsync.SetField(c, m.field, v)
+				dirsync.SetField(c, m.Field, v)
 				break
 			}
 		}
@@ -396,12 +396,12 @@ var (
 	_ dirsync.Targeter = (*Source)(nil)
 )
 
-// DeltaFilterForState is DeltaFilter for a stored state (for tests and the docs' examples);
+// DeltaFilterForState is the delta filter for a stored state (for tests and the docs' examples);
 // an unreadable state gives the filter unchanged.
 func DeltaFilterForState(filter string, state []byte) string {
 	var st syncState
 	if json.Unmarshal(state, &st) != nil {
 		return filter
 	}
-	return DeltaFilter(filter, st)
+	return deltaFilter(filter, st)
 }
