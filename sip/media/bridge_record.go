@@ -1,6 +1,7 @@
 package media
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -27,6 +28,10 @@ const (
 	// the clock: a new stream, or a timestamp jump.
 	recordResync = 2 * ClockRate
 )
+
+// ErrRecording is wrapped in the errors of a bridge's recording (see
+// BridgeOptions.Record).
+var ErrRecording = errors.New("media: bridge recording failed")
 
 // recordTap decodes the packets a bridge relays and writes them into a
 // stereo WAV, each at the position its RTP timestamp gives (gaps are
@@ -60,7 +65,7 @@ type recordLeg struct {
 func newRecordTap(out io.WriteSeeker, clk clock.Clock, a, b Codec) (*recordTap, error) {
 	w, err := NewWAVWriter(out, 2)
 	if err != nil {
-		return nil, fmt.Errorf("media: bridge recording: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrRecording, err)
 	}
 	return &recordTap{clk: clk, start: clk.Now(), codec: [2]Codec{a, b}, w: w, ring: make([]int16, 2*recordWindow)}, nil
 }
@@ -149,7 +154,7 @@ func (r *recordTap) close() error {
 		r.err = err
 	}
 	if r.err != nil {
-		return fmt.Errorf("media: bridge recording: %w", r.err)
+		return fmt.Errorf("%w: %w", ErrRecording, r.err)
 	}
 	return nil
 }

@@ -2,11 +2,13 @@ package siptel
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -350,17 +352,60 @@ func TestJoin(t *testing.T) {
 }
 
 func TestJoinRecord(t *testing.T) {
-	h := newHarness(t, Config{})
-	h.agentUp("a1")
-	cust := h.answered("c1", false)
-	err := h.tel.Join(context.Background(), "c1", "a1", true)
-	if !errors.Is(err, dialer.ErrRecordingFailed) {
-		t.Fatalf("err %v, want ErrRecordingFailed", err)
+	exists := t.TempDir()
+	if err := os.WriteFile(filepath.Join(exists, "dialer-c1.wav"), []byte("earlier"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	select {
-	case <-cust.m.bridges: // joined all the same
-	case <-time.After(5 * time.Second):
-		t.Fatal("not bridged")
+	tests := []struct {
+		name     string
+		dir      string
+		wantErr  string // substring of the ErrRecordingFailed error; "" for none
+		wantFile string // the recording's name in dir
+	}{
+		{name: "no recordings_dir", wantErr: "sip_ua.recordings_dir is not set"},
+		{name: "recordings_dir missing", dir: filepath.Join(t.TempDir(), "absent"), wantErr: "no such file"},
+		{name: "recorded", dir: t.TempDir(), wantFile: "dialer-c1.wav"},
+		{name: "joined again", dir: exists, wantFile: "dialer-c1-2.wav"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Config{RecordingsDir: tc.dir})
+			h.agentUp("a1")
+			cust := h.answered("c1", false)
+			err := h.tel.Join(context.Background(), "c1", "a1", true)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("join: %v", err)
+			case tc.wantErr != "" && (!errors.Is(err, dialer.ErrRecordingFailed) || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("err %v, want ErrRecordingFailed with %q", err, tc.wantErr)
+			}
+			var br bridgeRec
+			select {
+			case br = <-cust.m.bridges: // joined all the same
+			case <-time.After(5 * time.Second):
+				t.Fatal("not bridged")
+			}
+			if br.recorded != (tc.wantFile != "") {
+				t.Fatalf("bridge recorded %v, want %v", br.recorded, tc.wantFile != "")
+			}
+			if tc.wantFile == "" {
+				return
+			}
+			// The call ends: the bridge lets go and the file is closed, complete.
+			cust.remoteBye(16)
+			p := filepath.Join(tc.dir, tc.wantFile)
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				b, err := os.ReadFile(p)
+				if err == nil && len(b) == 44+4*media.FrameSamples && binary.LittleEndian.Uint32(b[40:]) == 4*media.FrameSamples {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: %d bytes, err %v; want a closed WAV of one stereo frame", p, len(b), err)
+				}
+				time.Sleep(10 * time.Millisecond) // poll with a deadline
+			}
+		})
 	}
 }
 
