@@ -207,8 +207,8 @@ func TestHold(t *testing.T) {
 		samples []int16
 	}{
 		{name: "music", cfg: Config{SoundsDir: dir, HoldMusic: "moh"}, hold: dialer.HoldMOH, samples: music},
-		{name: "ringback", cfg: Config{SoundsDir: dir, HoldMusic: "moh"}, hold: dialer.HoldRingback, samples: RingbackTone().Samples},
-		{name: "music missing: ringback", cfg: Config{SoundsDir: dir, HoldMusic: "gone.wav"}, hold: dialer.HoldMOH, samples: RingbackTone().Samples},
+		{name: "ringback", cfg: Config{SoundsDir: dir, HoldMusic: "moh"}, hold: dialer.HoldRingback, samples: media.RingbackCEPT().Audio().Samples},
+		{name: "music missing: ringback", cfg: Config{SoundsDir: dir, HoldMusic: "gone.wav"}, hold: dialer.HoldMOH, samples: media.RingbackCEPT().Audio().Samples},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,28 +236,6 @@ func TestHold(t *testing.T) {
 			t.Error("no error")
 		}
 	})
-}
-
-func TestRingbackTone(t *testing.T) {
-	a := RingbackTone()
-	if len(a.Samples) != 5*media.ClockRate {
-		t.Fatalf("%d samples, want one 5 s cadence", len(a.Samples))
-	}
-	on := media.FrameLevelDBFS(a.Samples[:media.FrameSamples])
-	off := media.FrameLevelDBFS(a.Samples[2*media.ClockRate : 2*media.ClockRate+media.FrameSamples])
-	if on < -20 || on > -10 || off > -90 {
-		t.Errorf("levels on %.1f dBFS, off %.1f dBFS", on, off)
-	}
-	// 425 Hz: 425 cycles per second, two zero crossings each.
-	cross := 0
-	for i := 1; i < media.ClockRate; i++ {
-		if (a.Samples[i-1] < 0) != (a.Samples[i] < 0) {
-			cross++
-		}
-	}
-	if cross < 845 || cross > 855 {
-		t.Errorf("%d zero crossings in the first second, want 850 (425 Hz)", cross)
-	}
 }
 
 func TestAgentLeg(t *testing.T) {
