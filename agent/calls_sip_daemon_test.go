@@ -303,11 +303,13 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 	phone := startC2CPeer(t, "42400-42599", true)
 	mobile := startC2CPeer(t, "42600-42799", false)
 	trunk := startC2CPeer(t, "42800-42999", true)
-	// The hold music: 300 ms of 600 Hz, then 700 ms of silence — to the
+	// The hold music: 300 ms of 600 Hz, then 1.5 s of silence — to the
 	// answering-machine heuristic below a person's short "hello", where
-	// the user's steady tone is a machine's long greeting.
+	// the user's steady tone is a machine's long greeting. The long gap
+	// stays longer than the heuristic's 400 ms after a loaded machine's
+	// stall made the trunk's jitter buffer catch up (drop part of it).
 	sounds := t.TempDir()
-	music := media.RingbackTone{Freqs: []float64{600}, On: 300 * time.Millisecond, Off: 700 * time.Millisecond, Level: -10}.Audio()
+	music := media.RingbackTone{Freqs: []float64{600}, On: 300 * time.Millisecond, Off: 1500 * time.Millisecond, Level: -10}.Audio()
 	f, err := os.Create(filepath.Join(sounds, "moh.wav"))
 	if err != nil {
 		t.Fatal(err)
@@ -350,13 +352,16 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 		_ = desk.c.Media().Play(talk, tone, true)
 	}()
 	defer func() { stopTalk(); <-talked }()
-	hears := func() media.AMDResult {
+	// hearsWithin runs the heuristic on what the trunk hears; silence
+	// longer than initial is AMDSilence.
+	hearsWithin := func(initial time.Duration) media.AMDResult {
 		t.Helper()
-		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		actx, cancel := context.WithTimeout(ctx, initial+3*time.Second)
 		defer cancel()
-		return far.c.Media().DetectMachine(actx, media.AMDConfig{InitialSilence: time.Second, MaxGreeting: 800 * time.Millisecond,
+		return far.c.Media().DetectMachine(actx, media.AMDConfig{InitialSilence: initial, MaxGreeting: 800 * time.Millisecond,
 			AfterGreeting: 400 * time.Millisecond})
 	}
+	hears := func() media.AMDResult { t.Helper(); return hearsWithin(time.Second) }
 	if got := hears(); got != media.AMDMachine {
 		t.Errorf("the trunk heard %v while up, want the user's tone (machine)", got)
 	}
@@ -367,10 +372,11 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 	eventually(t, "the trunk's call is held", far.c.Held)
 	// The first verdict may be the tail of the user's tone (still in the
 	// trunk's jitter buffer) then silence; the second is what plays now:
-	// the music's short sound then its silence (human), where a silent
-	// hold would be silence.
-	first := hears()
-	if got := hears(); got != media.AMDHuman {
+	// the music's short sound then its silence (human; the music's gap is
+	// 1.5 s, within the 3 s of initial silence), where a silent hold would
+	// be silence.
+	first := hearsWithin(3 * time.Second)
+	if got := hearsWithin(3 * time.Second); got != media.AMDHuman {
 		t.Errorf("the trunk heard %v then %v while held, want the hold music (a short sound then silence: human)", first, got)
 	}
 	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/resume", ""); code != 200 || got["state"] != "up" {
