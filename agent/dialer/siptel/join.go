@@ -104,9 +104,17 @@ func (t *Telephony) Join(ctx context.Context, callID, agentID string, record boo
 	return nil
 }
 
-// closeRecording closes a recording's file once its bridge let go of it.
+// closeRecording closes a recording's file once its bridge let go of it;
+// a file the bridge never wrote to (it did not start) is removed.
 func (t *Telephony) closeRecording(f *os.File, callID string) {
+	st, statErr := f.Stat()
 	if err := f.Close(); err != nil {
 		t.log.Error("siptel: recording not saved", "call", callID, "file", f.Name(), "err", err)
+		return
+	}
+	if statErr == nil && st.Size() == 0 {
+		if err := os.Remove(f.Name()); err != nil {
+			t.log.Warn("siptel: empty recording not removed", "call", callID, "file", f.Name(), "err", err)
+		}
 	}
 }

@@ -516,3 +516,42 @@ func TestJoinBackToBack(t *testing.T) {
 		t.Error("two bridges held the agent's media at once")
 	}
 }
+
+// TestJoinRecordNeverBridged: a call that ends while its Join still waits
+// for the agent's previous bridge leaves no empty recording behind.
+func TestJoinRecordNeverBridged(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, Config{RecordingsDir: dir})
+	h.agentUp("a1")
+	slow := h.answered("slow", false)
+	slow.m.linger = make(chan struct{})
+	var letGo sync.Once
+	release := func() { letGo.Do(func() { close(slow.m.linger) }) }
+	defer release() // before the harness stops Run
+	if err := h.tel.Join(context.Background(), "slow", "a1", false); err != nil {
+		t.Fatal(err)
+	}
+	<-slow.m.bridges
+	slow.remoteBye(16)
+	h.expect(dialer.Event{Kind: dialer.EventEnded, CallID: "slow", Cause: 16})
+	next := h.answered("next", false)
+	if err := h.tel.Join(context.Background(), "next", "a1", true); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "dialer-next.wav")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("the recording is not created at Join: %v", err)
+	}
+	next.remoteBye(16)
+	h.expect(dialer.Event{Kind: dialer.EventEnded, CallID: "next", Cause: 16})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the empty recording of a call never bridged is left behind")
+		}
+		time.Sleep(10 * time.Millisecond) // poll with a deadline
+	}
+}
