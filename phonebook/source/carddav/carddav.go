@@ -27,8 +27,9 @@ import (
 )
 
 // Type is the "carddav" source type; register it with dirsync.WithTypes.
-// The password goes to the url's server: changing the url needs it again.
-var Type = dirsync.Type{Name: "carddav", Secrets: []string{"password"}, Destinations: []string{"url"},
+// The password goes to the url's server, checked by its certificate:
+// changing the url or turning the check off needs it again.
+var Type = dirsync.Type{Name: "carddav", Secrets: []string{"password"}, Destinations: []string{"url", "insecure_skip_verify"},
 	Delta: true, New: New}
 
 // Settings of a CardDAV source.

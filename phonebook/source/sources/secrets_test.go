@@ -49,6 +49,11 @@ func typeCases() []typeCase {
 			moves:    map[string]any{"url": "https://attacker.example/book.csv"},
 			harmless: map[string]any{"format": "google"},
 			urls:     []string{"url"}},
+		{typ: "carddav",
+			settings: map[string]any{"url": "https://dav.example.com/", "username": "u", "password": "s3cr3t-xyz"},
+			moves:    map[string]any{"url": "https://attacker.example/", "insecure_skip_verify": true},
+			harmless: map[string]any{"address_book": "Company"},
+			urls:     []string{"url"}},
 	}
 }
 
@@ -108,7 +113,8 @@ func TestEveryTypeNamesItsDestinations(t *testing.T) {
 func TestChangingWhereSecretsGoNeedsThemAgain(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range typeCases() {
-		secret := map[string]string{"custom": "client_secret", "m365": "client_secret", "sql": "password", "csv-url": "password"}[tc.typ]
+		secret := map[string]string{"custom": "client_secret", "m365": "client_secret", "sql": "password", "csv-url": "password",
+			"carddav": "password"}[tc.typ]
 		for key, val := range tc.moves {
 			t.Run(tc.typ+"/"+key, func(t *testing.T) {
 				eng := newEngine(t)
