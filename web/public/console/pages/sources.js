@@ -61,6 +61,13 @@ const TYPES = [
     { key: 'bearer_token', kind: 'secret' },
     { key: 'max_bytes', kind: 'number', advanced: true },
   ] },
+  { type: 'carddav', fields: [
+    { key: 'url', kind: 'url', required: true },
+    { key: 'username' },
+    { key: 'password', kind: 'secret' },
+    { key: 'address_book' },
+    { key: 'insecure_skip_verify', kind: 'checkbox', advanced: true },
+  ] },
 ];
 
 const PREVIEW = 10;
