@@ -287,7 +287,7 @@ func (s *Source) list(ctx context.Context, book string) (string, map[string]stri
 	_, err = s.c.multistatus(ctx, "PROPFIND", book, "1", []byte(propfindETag), func(r *Response) error {
 		etag, _, coll, ok := r.OK()
 		if ok && !coll && !samePath(r.Href, book) {
-			list[r.Href] = etag
+			list[canonHref(r.Href)] = etag
 		}
 		return nil
 	})
@@ -323,7 +323,7 @@ func (s *Source) syncCollection(ctx context.Context, book, token string, each fu
 			}
 			switch c := r.Code(); {
 			case c == http.StatusNotFound:
-				return each(r.Href, "", true)
+				return each(canonHref(r.Href), "", true)
 			case c != 0 && (c < 200 || c > 299):
 				return fmt.Errorf("sync-collection: %s: status %d", r.Href, c)
 			}
@@ -331,7 +331,7 @@ func (s *Source) syncCollection(ctx context.Context, book, token string, each fu
 			if !ok || coll {
 				return nil
 			}
-			return each(r.Href, etag, false)
+			return each(canonHref(r.Href), etag, false)
 		})
 		if err != nil {
 			var se *StatusError
@@ -401,11 +401,12 @@ func (s *Source) multiget(ctx context.Context, book string, hrefs []string, each
 		if !ok {
 			return fmt.Errorf("addressbook-multiget: %s: no address-data (status %q)", r.Href, r.Status)
 		}
-		c, err := ParseCard(r.Href, data)
+		href := canonHref(r.Href)
+		c, err := ParseCard(href, data)
 		if err != nil {
 			return err
 		}
-		return each(r.Href, etag, c)
+		return each(href, etag, c)
 	})
 	return err
 }

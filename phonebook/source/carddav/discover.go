@@ -170,6 +170,16 @@ func dirPath(p string) string {
 	return strings.TrimSuffix(p, "/") + "/"
 }
 
+// canonHref returns an href's path, escaped one way, so that the same card
+// is one key whichever way the server escaped or qualified its href.
+func canonHref(href string) string {
+	u, err := url.Parse(href)
+	if err != nil || u.Path == "" {
+		return href
+	}
+	return (&url.URL{Path: u.Path}).EscapedPath()
+}
+
 // samePath compares two hrefs' paths, ignoring escaping and a trailing slash.
 func samePath(a, b string) bool {
 	ua, err1 := url.Parse(a)

@@ -107,3 +107,16 @@ func FuzzMultistatus(f *testing.F) {
 		carddav.ParseDAVError([]byte(s)).Has("valid-sync-token")
 	})
 }
+
+func TestCanonHref(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{in: "/alice/book/a%40b.vcf", want: "/alice/book/a@b.vcf"},
+		{in: "https://dav.example.com/alice/book/a@b.vcf", want: "/alice/book/a@b.vcf"},
+		{in: "/alice/book/with space.vcf", want: "/alice/book/with%20space.vcf"},
+		{in: "/alice/book/with%20space.vcf", want: "/alice/book/with%20space.vcf"},
+	} {
+		if got := carddav.CanonHref(tc.in); got != tc.want {
+			t.Errorf("canonHref(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
