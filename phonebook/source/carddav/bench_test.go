@@ -19,7 +19,7 @@ import (
 type countSink struct{ upserts, deletes int }
 
 func (s *countSink) Upsert(context.Context, *phonebook.Contact) error { s.upserts++; return nil }
-func (s *countSink) Delete(context.Context, string) error            { s.deletes++; return nil }
+func (s *countSink) Delete(context.Context, string) error             { s.deletes++; return nil }
 
 // BenchmarkRadicaleSync: the first (full) sync of a Radicale address book
 // of PBXAGENT_CARDDAV_BENCH_CARDS vCards (default 10 000; half vCard 3.0,
