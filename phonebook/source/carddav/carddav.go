@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -53,6 +54,7 @@ const batchSize = 100
 type Source struct {
 	set Settings
 	c   *client
+	log *slog.Logger
 }
 
 // New validates settings and returns the source (dirsync.Type.New).
@@ -90,7 +92,11 @@ func New(raw json.RawMessage, env dirsync.Env) (dirsync.Source, error) {
 	if clk == nil {
 		clk = dirsync.RealClock{}
 	}
-	return &Source{set: s, c: &client{base: u, hc: nhc, user: s.Username, pass: s.Password,
+	lg := env.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	return &Source{set: s, log: lg, c: &client{base: u, hc: nhc, user: s.Username, pass: s.Password,
 		retry: dirsync.Retry{Client: nhc, Clock: clk, Attempts: env.Attempts()}}}, nil
 }
 
@@ -201,6 +207,7 @@ func (s *Source) delta(ctx context.Context, book string, old *bookState, sink di
 			return nil, err
 		}
 		// RFC 6578 §3.2: the token is no longer valid; compare ETags.
+		s.log.Info("carddav: sync-token rejected, comparing ETags", "book", book, "status", se.Code)
 	}
 	return s.compare(ctx, book, old, sink)
 }
@@ -283,6 +290,7 @@ func (s *Source) list(ctx context.Context, book string) (string, map[string]stri
 	if !errors.Is(err, errNoSync) {
 		return "", nil, err
 	}
+	s.log.Info("carddav: no sync-collection, listing ETags with PROPFIND", "book", book, "err", err)
 	clear(list)
 	_, err = s.c.multistatus(ctx, "PROPFIND", book, "1", []byte(propfindETag), func(r *Response) error {
 		etag, _, coll, ok := r.OK()
