@@ -1,6 +1,7 @@
 package sources_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,8 @@ type typeCase struct {
 	harmless map[string]any
 	// urls are the settings holding a URL.
 	urls []string
+	// newSecret is a valid new value of the secret (default "new-secret").
+	newSecret string
 }
 
 func typeCases() []typeCase {
@@ -54,6 +57,7 @@ func typeCases() []typeCase {
 			moves:    map[string]any{"url": "https://attacker.example/", "insecure_skip_verify": true},
 			harmless: map[string]any{"address_book": "Company"},
 			urls:     []string{"url"}},
+		googleCase(),
 	}
 }
 
@@ -114,7 +118,8 @@ func TestChangingWhereSecretsGoNeedsThemAgain(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range typeCases() {
 		secret := map[string]string{"custom": "client_secret", "m365": "client_secret", "sql": "password", "csv-url": "password",
-			"carddav": "password"}[tc.typ]
+			"google": "service_account_key", "carddav": "password"}[tc.typ]
+		newSecret := cmp.Or(tc.newSecret, "new-secret")
 		for key, val := range tc.moves {
 			t.Run(tc.typ+"/"+key, func(t *testing.T) {
 				eng := newEngine(t)
@@ -137,7 +142,7 @@ func TestChangingWhereSecretsGoNeedsThemAgain(t *testing.T) {
 				if got, _ := eng.Get(v.ID); len(got.SecretsSet) != 1 {
 					t.Fatalf("a harmless PATCH dropped the secret: %v", got.SecretsSet)
 				}
-				if _, err := eng.Update(ctx, v.ID, dirsync.Input{Settings: raw(t, map[string]any{key: val, secret: "new-secret"})}); err != nil {
+				if _, err := eng.Update(ctx, v.ID, dirsync.Input{Settings: raw(t, map[string]any{key: val, secret: newSecret})}); err != nil {
 					t.Fatalf("PATCH %s with %s: %v", key, secret, err)
 				}
 				if tc.typ == "csv-url" { // a secret can be dropped with the move

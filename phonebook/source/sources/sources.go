@@ -9,13 +9,15 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook/source/carddav"
 	"github.com/pbxagent/pbxagent/phonebook/source/csvurl"
 	"github.com/pbxagent/pbxagent/phonebook/source/custom"
+	"github.com/pbxagent/pbxagent/phonebook/source/google"
 	"github.com/pbxagent/pbxagent/phonebook/source/m365"
 	"github.com/pbxagent/pbxagent/phonebook/source/sqlsrc"
 )
 
-// All returns the source types: m365, custom, sql, csv-url and carddav.
+// All returns the source types: m365, custom, sql, csv-url, google and carddav.
 func All() []dirsync.Type {
 	return []dirsync.Type{m365.Type, custom.Type, sqlsrc.Type, csvurl.Type,
+		google.Type,
 		carddav.Type,
 	}
 }
