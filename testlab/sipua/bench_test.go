@@ -286,7 +286,9 @@ func (s cpsStep) sustained() bool { return s.fail == 0 && s.achieved >= 0.9*floa
 func runCPSFigure(b *testing.B, m int, rates []int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), Dir: b.TempDir(), CPUs: peerCPUs()})
+	// PBXAGENT_SIP_CPS_PORT fixes the UAS's SIP port, for a capture filter (tshark -f "udp port N").
+	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), Dir: b.TempDir(), CPUs: peerCPUs(),
+		Port: envInt("PBXAGENT_SIP_CPS_PORT", 0)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -352,9 +354,13 @@ func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	seen := map[string]int{}
+	var failedIDs []string // the first few, to find them in a capture
 	record := func(err error) {
 		fail.Add(1)
 		mu.Lock()
+		if id := callIDs.FindString(err.Error()); id != "" && len(failedIDs) < 5 {
+			failedIDs = append(failedIDs, id)
+		}
 		seen[callIDs.ReplaceAllString(err.Error(), "<call-id>")]++
 		mu.Unlock()
 	}
@@ -397,6 +403,9 @@ func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
 		if len(errs) < 5 {
 			errs = append(errs, fmt.Sprintf("%d× %s", n, e))
 		}
+	}
+	if len(failedIDs) > 0 {
+		errs = append(errs, "first failed Call-IDs: "+strings.Join(failedIDs, " "))
 	}
 	return cpsStep{target: r, ok: int(ok.Load()), fail: int(fail.Load()), achieved: float64(ok.Load()) / wall.Seconds(),
 		cpu: 100 * cpu.Seconds() / wall.Seconds(), errs: errs}
