@@ -12,8 +12,8 @@ import (
 // retransmissions only while the INVITE transaction lives, and its
 // WriteBye ends that transaction; but a UAS whose ACK was lost keeps
 // retransmitting its 2xx for 64*T1 (RFC 3261 section 13.3.1.4), and the
-// UAC core must ACK every one of them (section 13.2.2.4, RFC 6026 section
-// 7.2), also after its BYE. The ACK is built from the 2xx alone (section
+// UAC core must ACK every one of them (section 13.2.2.4; RFC 6026's Accepted
+// state hands them to the UAC core), also after its BYE. The ACK is built from the 2xx alone (section
 // 13.2.2.4: Request-URI the 2xx's Contact, route set from its
 // Record-Route, CSeq number of the INVITE), so no state is kept per
 // ended call. It reports whether an ACK was sent.
