@@ -369,7 +369,10 @@ func TestEndToEndAMD(t *testing.T) {
 			customer.greet = tt.greet
 			custUA := startUA(t, ports, customer.onInvite)
 			tel := New(FromAgent(dialerUA), Config{Logger: quietLogger(),
-				AMD: media.AMDConfig{InitialSilence: 800 * time.Millisecond}})
+				// A greeting is a machine's past 1.2 s: the 3 s one keeps
+				// that verdict even when a loaded machine's sender skips
+				// slots (the default 2.5 s left half a second of margin).
+				AMD: media.AMDConfig{InitialSilence: 800 * time.Millisecond, MaxGreeting: 1200 * time.Millisecond}})
 			events := make(chan dialer.Event, 8)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
