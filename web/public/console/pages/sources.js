@@ -94,6 +94,13 @@ const TYPES = [
     { key: 'timeout_seconds', kind: 'number', advanced: true },
     { key: 'max_entries', kind: 'number', advanced: true },
   ] },
+  { type: 'carddav', fields: [
+    { key: 'url', kind: 'url', required: true },
+    { key: 'username' },
+    { key: 'password', kind: 'secret' },
+    { key: 'address_book' },
+    { key: 'insecure_skip_verify', kind: 'checkbox', advanced: true },
+  ] },
 ];
 
 const PREVIEW = 10;

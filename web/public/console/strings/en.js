@@ -333,6 +333,17 @@ export default {
           max_entries: { label: 'Maximum entries', hint: 'A sync reading more entries fails (default 1000000).' },
         },
       },
+      carddav: {
+        label: 'CardDAV',
+        intro: 'The address books of a CardDAV account (Nextcloud, Radicale, SOGo, iCloud, Fastmail, …): found from the server\'s root, then only the changes at each sync (sync-collection, or a comparison of ETags where the server has none). vCard 3 and 4: names, organisation and department, title, e-mail addresses and numbers with their types.',
+        fields: {
+          url: { label: 'URL', hint: 'The server\'s root (e.g. https://cloud.example.com/) or an address book\'s URL, without user name or password in it.' },
+          username: { label: 'User name', hint: 'For HTTP Basic authentication.' },
+          password: { label: 'Password', hint: 'Or an app password where the server offers them.' },
+          address_book: { label: 'Address book', hint: 'A path (/dav/alice/contacts/) or the display name of one book. Empty: every address book of the user.' },
+          insecure_skip_verify: { label: 'Accept any TLS certificate', hint: 'Only for a server with a self-signed certificate on a trusted network: the password is sent without checking the server.' },
+        },
+      },
     },
   },
   phones: {
