@@ -2,6 +2,7 @@ package dialsim
 
 import (
 	"context"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -194,9 +195,9 @@ func (m probeMedia) Play(ctx context.Context, a *media.Audio, loop bool) error {
 	return m.Media.Play(ctx, a, loop)
 }
 
-func (m probeMedia) Bridge(ctx context.Context, other siptel.Media) error {
+func (m probeMedia) Bridge(ctx context.Context, other siptel.Media, rec io.WriteSeeker) error {
 	if o, ok := other.(probeMedia); ok {
 		other = o.Media
 	}
-	return m.Media.Bridge(ctx, other)
+	return m.Media.Bridge(ctx, other, rec)
 }
