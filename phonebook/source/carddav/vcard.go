@@ -101,7 +101,7 @@ func telValue(f *vcard.Field) (string, error) {
 			v = v[:i]
 		}
 	case isURI && strings.Contains(v, ":"):
-		return "", errors.New("a URI that is not tel:")
+		return "", errors.New("a URI that is not a tel URI")
 	}
 	return clean(v), nil
 }
