@@ -176,7 +176,27 @@ func decodeFilter(b []byte, depth int, count *int) (*Filter, []byte, error) {
 	default:
 		return nil, nil, fmt.Errorf("%w: unknown filter choice %d", errFilter, op)
 	}
+	if op != OpAnd && op != OpOr && op != OpNot && op != OpExtensible && !validAttr(f.Attr) {
+		return nil, nil, fmt.Errorf("%w: attribute description %q", errFilter, f.Attr)
+	}
 	return f, rest, nil
+}
+
+// validAttr reports whether s is an attribute description's form (RFC
+// 4512 §2.5: a descriptor or OID, then options): letters, digits,
+// hyphens, dots and semicolons, starting with a letter or digit.
+func validAttr(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+		if !alnum && (i == 0 || (c != '-' && c != '.' && c != ';')) {
+			return false
+		}
+	}
+	return true
 }
 
 // String writes f in the RFC 4515 string form (for logs and tests).
