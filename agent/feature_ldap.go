@@ -99,3 +99,16 @@ func (l *ldapDir) Ready(context.Context) error {
 	}
 	return nil
 }
+
+// LDAPAddr is the LDAP directory's address ("" when it is off or not
+// listening).
+func (d *Daemon) LDAPAddr() string {
+	for _, c := range d.Components() {
+		if l, ok := c.(*ldapDir); ok {
+			if a := l.Addr(); a != nil {
+				return a.String()
+			}
+		}
+	}
+	return ""
+}
