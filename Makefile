@@ -34,6 +34,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PKGS)
 	testlab/bench/import.sh
 	testlab/sipp/bench.sh
+	testlab/bench/ldap.sh
 
 ## lint: gofmt, go vet and staticcheck (fetched through the module proxy at a pinned version).
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -98,7 +98,11 @@ func plan(f *Filter) []driver {
 			if rank(p) == 4 {
 				return planAll
 			}
-			out = append(out, p...)
+			for _, d := range p {
+				if !slices.Contains(out, d) {
+					out = append(out, d) // (|(cn=x*)(sn=x*)) is one search
+				}
+			}
 		}
 		return out // nil for absolute false and for branches that match nothing
 	case OpEquality, OpApprox:

@@ -80,7 +80,9 @@ func (s *Service) ViewerPage(ctx context.Context, v Viewer, text string, limit i
 		return phonebook.Page{}, err
 	}
 	q := id.query(text)
-	q.Limit, q.Cursor = limit, cursor
+	// CountLimit 1: a directory page needs no total (Page.Total is then a
+	// lower bound), and counting is most of a broad search's work.
+	q.Limit, q.Cursor, q.CountLimit = limit, cursor, 1
 	p, err := s.dir.Search(ctx, q)
 	if err != nil {
 		return phonebook.Page{}, fmt.Errorf("search directory: %w", err)
