@@ -5,7 +5,7 @@ PKGS    ?= ./...
 # Tests that start real peers share the machine's two cores; keep parallel packages modest.
 TESTFLAGS ?= -p 2 -timeout 12m
 
-.PHONY: all build run test bench lint fmt vet client
+.PHONY: all build run test bench bench-sip lint fmt vet client
 
 all: build
 
@@ -35,6 +35,11 @@ bench:
 	testlab/bench/import.sh
 	testlab/sipp/bench.sh
 	testlab/bench/ldap.sh
+
+## bench-sip: the SIP user agent's figures against SIPp (issue #23; docs/sip-testing.md):
+## 200 calls with RTP both ways on one core (jitter from a tshark capture), calls per second.
+bench-sip:
+	testlab/sipua/bench.sh
 
 ## lint: gofmt, go vet and staticcheck (fetched through the module proxy at a pinned version).
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2

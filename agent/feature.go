@@ -48,6 +48,7 @@ var features = []feature{
 	newCallerID,
 	newCallerIDApp,
 	newEvents, // before every feature that publishes events
+	newSIPUA,  // before the dialer: its sip campaigns call through it
 	newDialer,
 	newRecordings, // before calls: the engine tells it of the recordings
 	newPresence,   // before calls: DND and the call states

@@ -8,16 +8,20 @@ import (
 	"github.com/pbxagent/pbxagent/agent/callerid"
 	"github.com/pbxagent/pbxagent/agent/callhistory"
 	"github.com/pbxagent/pbxagent/agent/calls"
+	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/phones"
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/agent/users"
+	"github.com/pbxagent/pbxagent/ari"
 	"github.com/pbxagent/pbxagent/provisioning/cti"
 )
 
 // callsFeature is the calls engine on the ARI connection: click-to-call
 // and call control for users, through the Stasis application
-// ari.calls_app.
+// ari.calls_app; with calls.backend sip, click-to-calls go over
+// pbxagent's own SIP user agent instead (calls_sip.go), with or without
+// Asterisk.
 type callsFeature struct {
 	eng  *calls.Engine
 	h    *calls.Handler
@@ -26,7 +30,9 @@ type callsFeature struct {
 }
 
 func newCalls(b *build) (platform.Component, error) {
-	if b.d.ari == nil || b.d.users == nil || b.cfg.ARI.CallsApp == "" {
+	ariOn := b.d.ari != nil && b.cfg.ARI.CallsApp != ""
+	sipOn := b.cfg.Calls.Backend == config.CallsBackendSIP && b.d.sipUA != nil
+	if b.d.users == nil || !ariOn && !sipOn {
 		return nil, nil
 	}
 	log := b.logger("calls")
@@ -63,8 +69,19 @@ func newCalls(b *build) (platform.Component, error) {
 	if b.d.cid != nil {
 		copts = append(copts, calls.WithNames(callsNames{b.d.cid.svc}))
 	}
-	eng := calls.New(b.d.ari, b.cfg.ARI.CallsApp, copts...)
-	b.d.callsEng = eng
+	var cli ari.Client
+	if ariOn {
+		cli = b.d.ari
+	}
+	if sipOn {
+		copts = append(copts, calls.WithSIP(newSIPDialer(b.d.sipUA), b.cfg.SIPUA.Trunk))
+	}
+	eng := calls.New(cli, b.cfg.ARI.CallsApp, copts...)
+	if ariOn {
+		// The call groups and the hotel drive Asterisk's channels
+		// through the engine.
+		b.d.callsEng = eng
+	}
 	var opts []calls.HandlerOption
 	if b.d.phones != nil {
 		opts = append(opts, calls.WithDeskPhones(deskPhones{users: b.d.users, phones: b.d.phones}))

@@ -7,15 +7,17 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/agent/dialer/aritel"
+	"github.com/pbxagent/pbxagent/agent/dialer/siptel"
 	"github.com/pbxagent/pbxagent/agent/events"
 	"github.com/pbxagent/pbxagent/agent/platform"
 	"github.com/pbxagent/pbxagent/phonebook"
 )
 
-// dialerFeature is the predictive dialer on the ARI connection.
+// dialerFeature is the predictive dialer on the ARI connection, on
+// pbxagent's own SIP user agent, or on both (a campaign's backend picks).
 type dialerFeature struct {
 	d   *dialer.Dialer
-	tel *aritel.Telephony
+	tel dialer.Backend
 	h   *dialer.Handler
 	hub *events.Hub // nil: no events feature
 	log interface {
@@ -24,19 +26,33 @@ type dialerFeature struct {
 }
 
 func newDialer(b *build) (platform.Component, error) {
-	if b.d.ari == nil {
+	backends := map[string]dialer.Backend{}
+	var names []string // the default first
+	if b.d.ari != nil {
+		var telOpts []aritel.Option
+		if b.cfg.ARI.AMDContext != "" {
+			telOpts = append(telOpts, aritel.WithAMDContext(b.cfg.ARI.AMDContext))
+		}
+		backends[dialer.BackendARI] = aritel.New(b.d.ari, b.cfg.ARI.DialerApp, append(telOpts, aritel.WithLogger(b.logger("dialer-ari")))...)
+		names = append(names, dialer.BackendARI)
+	}
+	if b.d.sipUA != nil {
+		backends[dialer.BackendSIP] = siptel.New(siptel.FromAgent(b.d.sipUA), siptel.Config{
+			SoundsDir: b.cfg.SIPUA.SoundsDir, HoldMusic: b.cfg.SIPUA.HoldMusic, Logger: b.logger("dialer-sip")})
+		names = append(names, dialer.BackendSIP)
+	}
+	if len(names) == 0 {
 		return nil, nil
 	}
-	var telOpts []aritel.Option
-	if b.cfg.ARI.AMDContext != "" {
-		telOpts = append(telOpts, aritel.WithAMDContext(b.cfg.ARI.AMDContext))
+	tel := backends[names[0]]
+	if len(names) > 1 {
+		tel = dialer.NewRouter(backends)
 	}
-	tel := aritel.New(b.d.ari, b.cfg.ARI.DialerApp, append(telOpts, aritel.WithLogger(b.logger("dialer-ari")))...)
 	// Campaigns, leads, DNC, 72-hour records and meters persist in the
 	// store's "dialer" namespace; the dialer closes (flushes) it on Close.
 	dlog := b.logger("dialer")
 	d := dialer.New(tel, dialer.WithStore(dialer.NewKVStore(b.store.Meta("dialer"), dlog)), dialer.WithLogger(dlog),
-		dialer.WithDefaultRegion(b.cfg.Numbers.DefaultRegion))
+		dialer.WithDefaultRegion(b.cfg.Numbers.DefaultRegion), dialer.WithBackends(names...), dialer.WithSIPTrunk(b.cfg.SIPUA.Trunk))
 	if err := d.Restore(b.ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("dialer: %w", err)
@@ -51,7 +67,7 @@ func (*dialerFeature) Name() string { return "dialer" }
 // Routes implements platform.Router.
 func (f *dialerFeature) Routes() []platform.Route { return f.h.Routes() }
 
-// Run paces the campaigns and handles the ARI events until ctx ends.
+// Run paces the campaigns and handles the telephony's events until ctx ends.
 // It also publishes the live state on the events socket's "dialer" topic.
 func (f *dialerFeature) Run(ctx context.Context) error {
 	f.d.Start(ctx)

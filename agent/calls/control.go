@@ -33,7 +33,8 @@ type PlaceRequest struct {
 
 // Place starts a click-to-call: the user's devices are called into the
 // application (asked to answer by themselves), and the destination is
-// dialled when one answers. It returns the call at once, dialing.
+// dialled when one answers. It returns the call at once, dialing. With
+// WithSIP both are dialled over SIP instead (sipcall.go).
 func (e *Engine) Place(ctx context.Context, req PlaceRequest) (Call, error) {
 	to, err := ParseDestination(req.To)
 	if err != nil {
@@ -41,6 +42,9 @@ func (e *Engine) Place(ctx context.Context, req PlaceRequest) (Call, error) {
 	}
 	if len(req.Devices) == 0 {
 		return Call{}, ErrNoDevice
+	}
+	if e.sip.d != nil {
+		return e.placeSIP(ctx, req, to)
 	}
 	id := ari.NewID(idPrefix)[:len(idPrefix)+16]
 	from := req.From
@@ -117,8 +121,19 @@ func (e *Engine) List(v Viewer) []Call {
 	return out
 }
 
-// live returns the viewer's live call. Called with mu.
+// live returns the viewer's live call, one placed through ARI:
+// ErrNotOnSIP for one placed over SIP. Called with mu.
 func (e *Engine) live(v Viewer, id string) (*session, error) {
+	s, err := e.liveCall(v, id)
+	if err == nil && s.sip != nil {
+		return nil, ErrNotOnSIP
+	}
+	return s, err
+}
+
+// liveCall returns the viewer's live call, placed through ARI or over
+// SIP. Called with mu.
+func (e *Engine) liveCall(v Viewer, id string) (*session, error) {
 	s := e.calls[id]
 	if s == nil || !v.sees(s.call) {
 		return nil, ErrNotFound
@@ -134,7 +149,7 @@ func (e *Engine) live(v Viewer, id string) (*session, error) {
 // instead: its caller goes on in the dialplan as busy (see decline).
 func (e *Engine) Hangup(ctx context.Context, v Viewer, id string) (Call, error) {
 	e.mu.Lock()
-	_, err := e.live(v, id)
+	_, err := e.liveCall(v, id)
 	e.mu.Unlock()
 	if err != nil {
 		return Call{}, err
@@ -147,7 +162,8 @@ func (e *Engine) Hangup(ctx context.Context, v Viewer, id string) (Call, error) 
 
 // Hold puts the destination on hold with music on hold (ARI hold, then
 // MOH). Asterisk publishes no ChannelHold for an ARI hold, so the engine
-// moves the call to held and publishes call_held itself.
+// moves the call to held and publishes call_held itself. On a call over
+// SIP the destination gets a re-INVITE with a=sendonly, no music.
 func (e *Engine) Hold(ctx context.Context, v Viewer, id string) (Call, error) {
 	return e.setHold(ctx, v, id, true)
 }
@@ -159,7 +175,7 @@ func (e *Engine) Resume(ctx context.Context, v Viewer, id string) (Call, error) 
 
 func (e *Engine) setHold(ctx context.Context, v Viewer, id string, on bool) (Call, error) {
 	e.mu.Lock()
-	s, err := e.live(v, id)
+	s, err := e.liveCall(v, id)
 	if err != nil {
 		e.mu.Unlock()
 		return Call{}, err
@@ -178,22 +194,19 @@ func (e *Engine) setHold(ctx context.Context, v Viewer, id string, on bool) (Cal
 		return Call{}, fmt.Errorf("%w: a transfer is in progress (complete, cancel or swap it)", ErrState)
 	}
 	far := s.farLeg
+	sc := s.sip
+	var sipFar SIPLeg
+	if sc != nil {
+		sipFar = sc.far
+	}
 	e.mu.Unlock()
-	chans := e.cli.Channels()
-	if on {
-		if err := chans.Hold(ctx, far); err != nil {
-			return Call{}, fmt.Errorf("calls: hold %s: %w", id, err)
-		}
-		if err := chans.StartMOH(ctx, far, e.mohClass); err != nil {
-			return Call{}, fmt.Errorf("calls: music on hold for %s: %w", id, err)
-		}
+	if sc != nil {
+		err = sipHold(ctx, sc, sipFar, id, on)
 	} else {
-		if err := chans.StopMOH(ctx, far); err != nil && !ari.IsNotFound(err) {
-			return Call{}, fmt.Errorf("calls: stop music on hold for %s: %w", id, err)
-		}
-		if err := chans.Unhold(ctx, far); err != nil {
-			return Call{}, fmt.Errorf("calls: resume %s: %w", id, err)
-		}
+		err = e.ariHold(ctx, far, id, on)
+	}
+	if err != nil {
+		return Call{}, err
 	}
 	e.mu.Lock()
 	if s.call.State != from {
@@ -213,6 +226,27 @@ func (e *Engine) setHold(ctx context.Context, v Viewer, id string, on bool) (Cal
 	return c, nil
 }
 
+// ariHold holds (music on hold) or resumes the channel far.
+func (e *Engine) ariHold(ctx context.Context, far, id string, on bool) error {
+	chans := e.cli.Channels()
+	if on {
+		if err := chans.Hold(ctx, far); err != nil {
+			return fmt.Errorf("calls: hold %s: %w", id, err)
+		}
+		if err := chans.StartMOH(ctx, far, e.mohClass); err != nil {
+			return fmt.Errorf("calls: music on hold for %s: %w", id, err)
+		}
+		return nil
+	}
+	if err := chans.StopMOH(ctx, far); err != nil && !ari.IsNotFound(err) {
+		return fmt.Errorf("calls: stop music on hold for %s: %w", id, err)
+	}
+	if err := chans.Unhold(ctx, far); err != nil {
+		return fmt.Errorf("calls: resume %s: %w", id, err)
+	}
+	return nil
+}
+
 // DTMF sends digits to the destination of a call that is up or held.
 func (e *Engine) DTMF(ctx context.Context, v Viewer, id, digits string) error {
 	ds, err := ParseDigits(digits)
@@ -220,7 +254,7 @@ func (e *Engine) DTMF(ctx context.Context, v Viewer, id, digits string) error {
 		return err
 	}
 	e.mu.Lock()
-	s, err := e.live(v, id)
+	s, err := e.liveCall(v, id)
 	if err != nil {
 		e.mu.Unlock()
 		return err
@@ -231,7 +265,17 @@ func (e *Engine) DTMF(ctx context.Context, v Viewer, id, digits string) error {
 		return fmt.Errorf("%w: the call is %s; digits go to an answered destination", ErrState, st)
 	}
 	far := s.farLeg
+	var sipFar SIPLeg
+	if s.sip != nil {
+		sipFar = s.sip.far
+	}
 	e.mu.Unlock()
+	if sipFar != nil {
+		if err := sipFar.SendDTMF(ctx, ds); err != nil {
+			return fmt.Errorf("calls: dtmf to %s over SIP: %w", id, err)
+		}
+		return nil
+	}
 	if err := e.cli.Channels().SendDTMF(ctx, far, ds, ari.DTMFOptions{}); err != nil {
 		return fmt.Errorf("calls: dtmf to %s: %w", id, err)
 	}

@@ -64,6 +64,8 @@ type Engine struct {
 	// feat performs feature codes (features.go).
 	feat       Features
 	featSounds FeatureSounds
+	// sip places click-to-calls over SIP when set (sipcall.go).
+	sip sipConf
 
 	mu      sync.Mutex
 	calls   map[string]*session // call id
@@ -98,6 +100,8 @@ type session struct {
 	park *parking
 	// grp is set on a call group's offer (group.go).
 	grp *groupLeg
+	// sip is set on a click-to-call placed over SIP (sipcall.go).
+	sip *sipCall
 }
 
 // Option configures the engine.
@@ -143,7 +147,8 @@ func WithFallbackLabel(l string) Option { return func(e *Engine) { e.fallback = 
 
 // New returns the engine of application app on cli (which must register
 // app). It subscribes to events at once: create it before the client
-// connects so the first reconciliation is seen.
+// connects so the first reconciliation is seen. cli may be nil with
+// WithSIP: the engine then places click-to-calls over SIP only.
 func New(cli ari.Client, app string, opts ...Option) *Engine {
 	e := &Engine{cli: cli, app: app, dial: DefaultDial, userRing: 30 * time.Second, farRing: 60 * time.Second,
 		autoInfo: true, pub: NopPublisher{}, log: slog.Default(), clk: clock.Real{}, fallback: "fallback", keepEnded: 100,
@@ -153,7 +158,9 @@ func New(cli ari.Client, app string, opts ...Option) *Engine {
 		o(e)
 	}
 	e.work = newLanes(e.nLanes)
-	e.sub = cli.Events().Subscribe(ari.Filter{})
+	if cli != nil {
+		e.sub = cli.Events().Subscribe(ari.Filter{})
+	}
 	return e
 }
 
@@ -162,12 +169,19 @@ func New(cli ari.Client, app string, opts ...Option) *Engine {
 // handled in the order Asterisk sent them, different calls' in parallel,
 // so that a call waiting on a REST request never delays another's. Events
 // of transfers and the reconciliation run alone (laneBarrier). Run stops
-// its workers before it returns.
+// its workers before it returns. Without an ARI client it runs the calls
+// over SIP until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
-	defer e.sub.Cancel()
+	if e.sub != nil {
+		defer e.sub.Cancel()
+	}
 	defer e.dp.wg.Wait()
 	e.groupsStart(ctx)
 	defer e.groupsStop()
+	if e.sub == nil {
+		<-ctx.Done()
+		return nil
+	}
 	wctx, stop := context.WithCancel(ctx)
 	e.work.start(wctx)
 	defer e.work.wait()
@@ -526,12 +540,15 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 	}
 	rec := e.endRecordingLocked(s)
 	c := snapshot(s)
-	g := s.grp
+	g, sc := s.grp, s.sip
 	e.mu.Unlock()
 	e.endRecording(ctx, rec, c)
 	// call_ended goes out before the hang-ups and the bridge's
 	// destruction: the call is over for its owner already.
 	e.publish(ctx, EventEnded, c)
+	if sc != nil {
+		sc.stop() // its goroutine hangs the SIP legs up (sipcall.go)
+	}
 	if g != nil {
 		e.groupEnded(ctx, g, c)
 	}

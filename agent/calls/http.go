@@ -91,7 +91,8 @@ func (h *Handler) Routes() []platform.Route {
 			Description: "Rings the user's device (or all their devices at once), asking desk phones to answer by themselves " +
 				"(the SIP header the phone's vendor honours, Call-Info answer-after=0 or Alert-Info info=alert-autoanswer, " +
 				"both for an endpoint on no registered phone); when one answers, the destination is dialled " +
-				"through `ari.calls_dial` and both are bridged. Answers at once with the call, state dialing; follow it " +
+				"through `ari.calls_dial` and both are bridged (with `calls.backend: sip`, both are dialled over SIP, the destination " +
+				"through `sip_ua.trunk`). Answers at once with the call, state dialing; follow it " +
 				"with GET /api/v1/calls/{id} or the call events.",
 			Request:   body("destination and device", PlaceInput{}),
 			Responses: map[int]platform.Body{202: resp("the call, placed", Call{}), 400: errBody, 403: errBody, 409: errBody, 415: errBody, 502: errBody}}},
@@ -134,12 +135,16 @@ func writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		platform.WriteError(w, r, http.StatusNotFound, platform.CodeNotFound, "no such call", nil)
+	case errors.Is(err, ErrNotOnSIP):
+		platform.WriteError(w, r, http.StatusNotImplemented, "not_implemented", err.Error(), nil)
 	case errors.Is(err, ErrState):
 		platform.WriteError(w, r, http.StatusConflict, platform.CodeConflict, err.Error(), nil)
 	case errors.Is(err, ErrBadDigits):
 		platform.WriteErr(w, r, platform.Invalid("invalid digits", platform.FieldError{Field: "digits", Message: err.Error()}))
 	case errors.Is(err, ErrBadDestination):
 		platform.WriteErr(w, r, platform.Invalid("invalid destination", platform.FieldError{Field: "to", Message: err.Error()}))
+	case errors.As(err, new(*SIPDialError)):
+		platform.WriteErr(w, r, &platform.APIError{Status: http.StatusBadGateway, Code: "bad_gateway", Message: "the SIP peer refused the request", Err: err})
 	case errors.As(err, &ae), errors.Is(err, ari.ErrNoResponse):
 		platform.WriteErr(w, r, &platform.APIError{Status: http.StatusBadGateway, Code: "bad_gateway", Message: "Asterisk refused the request", Err: err})
 	default:

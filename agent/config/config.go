@@ -117,6 +117,10 @@ type Calls struct {
 	// HistoryRetention is how long the call history keeps a call, counted
 	// from its start; 0 keeps it forever. Default 8760h (365 days).
 	HistoryRetention time.Duration `yaml:"history_retention"`
+	// Backend places the Console's click-to-calls: "ari" (default,
+	// through ari.calls_app) or "sip" (pbxagent's own SIP user agent,
+	// sip_ua.*; no Asterisk needed). See calls_backend.go.
+	Backend string `yaml:"backend"`
 	// Config is how the calls the dialplan sends to the calls engine ring
 	// (calls.Config: ring_strategy, ring_timeout, …); validated by it.
 	calls.Config `yaml:",inline"`
@@ -257,7 +261,7 @@ func Default() Config {
 		Hotel:      DefaultHotel(),
 		LDAP:       DefaultLDAP(),
 		Audit:      Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
-		Calls:      Calls{HistoryRetention: 365 * 24 * time.Hour, Config: calls.DefaultConfig()},
+		Calls:      Calls{HistoryRetention: 365 * 24 * time.Hour, Backend: CallsBackendARI, Config: calls.DefaultConfig()},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
 			MaxConns: 10000, MaxConnsPerPeer: 512, WriteTimeout: 30 * time.Second, WriteMinRate: 4096},
 		Numbers: Numbers{ExtensionMaxLen: 6},
@@ -344,8 +348,11 @@ func (c *Config) Validate() error {
 	if c.Calls.HistoryRetention < 0 {
 		return fmt.Errorf("config calls.history_retention (%s): must not be negative (0 keeps the history forever)", c.Calls.HistoryRetention)
 	}
+	if err := c.Calls.validateBackend(c.SIPUA); err != nil {
+		return fmt.Errorf("config %w", err)
+	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups, c.Hotel, c.LDAP} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups, c.Hotel, c.SIPUA, c.LDAP} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}

@@ -20,6 +20,11 @@ func (d *Dialer) Login(agentID, campaignID, endpoint string) error {
 			rerr = err
 			return
 		}
+		if b := EndpointBackend(endpoint); b != c.cfg.Backend {
+			rerr = fmt.Errorf("%w: endpoint %q is for the %s backend, campaign %q is on %s (ari: an Asterisk dial string like PJSIP/101; sip: a SIP URI or the name of a phone registered to pbxagent)",
+				ErrInvalid, endpoint, b, c.cfg.ID, c.cfg.Backend)
+			return
+		}
 		a := d.agents[agentID]
 		if a != nil && a.state != AgentLoggedOut {
 			rerr = fmt.Errorf("agent %q already logged in to %q: %w", agentID, a.c.cfg.ID, ErrConflict)

@@ -102,7 +102,7 @@ func (d *Dialer) place(c *campaign, l *Lead, a *agent, now time.Time) *call {
 		a.call = cl
 		a.setState(AgentReserved, now)
 	}
-	req := OriginateRequest{CallID: cl.id, Campaign: c.cfg.ID, Number: l.Number, Endpoint: endpointFor(c, l.Number),
+	req := OriginateRequest{CallID: cl.id, Campaign: c.cfg.ID, Backend: c.cfg.Backend, Number: l.Number, Endpoint: endpointFor(c, l.Number),
 		CallerID: c.cfg.CallerID, Timeout: time.Duration(c.cfg.DialTimeout), AMD: c.cfg.AMD.Enabled}
 	d.queue("originate", func(ctx context.Context) error { return d.tel.Originate(ctx, req) },
 		func(now time.Time, err error) {

@@ -122,9 +122,14 @@ type CampaignConfig struct {
 	DialTimeout Duration `json:"dial_timeout" doc:"How long an unanswered call rings (at least 15 s; default 25 s)" example:"25s"`
 	// CallerID presented to customers (must be callable back).
 	CallerID string `json:"caller_id" doc:"The number presented to customers (must be callable back)" example:"+38733123456"`
+	// Backend is the telephone system the campaign's calls go through:
+	// "ari" (Asterisk) or "sip" (pbxagent's own SIP user agent, sip_ua);
+	// default: ari when the daemon has ARI, else sip.
+	Backend string `json:"backend,omitempty" openapi:"enum=ari|sip" doc:"The telephone system the calls go through: ari (Asterisk's REST interface) or sip (pbxagent's own SIP user agent, sip_ua in the configuration). Default: ari when ARI is configured, else sip" example:"ari"`
 	// DialString turns a number into an endpoint; "{number}" is replaced,
-	// e.g. "PJSIP/{number}@trunk".
-	DialString string `json:"dial_string" doc:"Turns a number into an Asterisk endpoint; {number} is replaced" example:"PJSIP/{number}@trunk"`
+	// e.g. "PJSIP/{number}@trunk" (ari) or "sip:{number}@trunk.example.com"
+	// (sip; default: the daemon's sip_ua.trunk).
+	DialString string `json:"dial_string" doc:"Turns a number into an endpoint; {number} is replaced. On ari an Asterisk dial string (default PJSIP/{number}@trunk); on sip a SIP URI (default: sip_ua.trunk of the configuration)" example:"PJSIP/{number}@trunk"`
 	// DefaultRegion is the ISO country for numbers without a "+" (e.g. "GB").
 	DefaultRegion string `json:"default_region" doc:"The ISO country of numbers without a +" example:"BA"`
 	// SpareCalls is the number of extra calls in ModeSpare.
@@ -158,6 +163,28 @@ type CampaignConfig struct {
 	Predictor string `json:"predictor,omitempty" doc:"The predictive algorithm: risk (default) or margin (a fixed safety margin)" example:"risk"`
 	// Margin is the safety margin in agents of the "margin" predictor.
 	Margin float64 `json:"margin,omitempty" doc:"The safety margin, in agents, of the margin predictor" example:"0.5"`
+}
+
+// Backends a campaign can run on.
+const (
+	BackendARI = "ari"
+	BackendSIP = "sip"
+)
+
+// EndpointBackend tells the backend an endpoint (a dial string or an
+// agent's endpoint) is for by its form: a SIP URI ("sip:…", "sips:…") or
+// a bare name (a phone registered to pbxagent's SIP user agent, "101")
+// is for sip; an Asterisk dial string ("PJSIP/101", "Local/101@agents":
+// always technology/resource) is for ari.
+func EndpointBackend(endpoint string) string {
+	l := strings.ToLower(endpoint)
+	switch {
+	case strings.HasPrefix(l, "sip:"), strings.HasPrefix(l, "sips:"):
+		return BackendSIP
+	case strings.Contains(endpoint, "/"):
+		return BackendARI
+	}
+	return BackendSIP
 }
 
 // Predictors.
@@ -209,7 +236,10 @@ func (c CampaignConfig) withDefaults() CampaignConfig {
 	if c.HoldWith == "" {
 		c.HoldWith = HoldMOH
 	}
-	if c.DialString == "" {
+	if c.Backend == "" {
+		c.Backend = BackendARI
+	}
+	if c.DialString == "" && c.Backend == BackendARI {
 		c.DialString = "PJSIP/{number}@trunk"
 	}
 	if c.AMD.Enabled && c.AMD.Action == "" {
@@ -286,8 +316,20 @@ func (c CampaignConfig) Validate() error {
 	if c.InfoMessage == "" {
 		bad("info_message", "required (played within 2 s to any answered customer no agent can take)")
 	}
-	if !strings.Contains(c.DialString, "{number}") {
+	switch c.Backend {
+	case BackendARI, BackendSIP:
+	default:
+		bad("backend", "%q is not ari or sip", c.Backend)
+	}
+	switch {
+	case c.DialString == "" && c.Backend == BackendSIP:
+		bad("dial_string", "required on the sip backend when sip_ua.trunk is not set (a SIP URI holding {number}, e.g. sip:{number}@trunk.example.com)")
+	case !strings.Contains(c.DialString, "{number}"):
 		bad("dial_string", "%q has no {number}", c.DialString)
+	case c.Backend == BackendSIP && !strings.HasPrefix(strings.ToLower(c.DialString), "sip:") && !strings.HasPrefix(strings.ToLower(c.DialString), "sips:"):
+		bad("dial_string", "%q is not a SIP URI (the sip backend wants sip:{number}@host)", c.DialString)
+	case c.Backend == BackendARI && EndpointBackend(c.DialString) != BackendARI:
+		bad("dial_string", "%q is not an Asterisk dial string (technology/resource, e.g. PJSIP/{number}@trunk); a SIP URI wants backend sip", c.DialString)
 	}
 	if c.AMD.Enabled {
 		switch c.AMD.Action {

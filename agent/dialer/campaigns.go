@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,8 +45,11 @@ type campaign struct {
 // CreateCampaign adds a stopped campaign and returns its configuration with
 // defaults filled in.
 func (d *Dialer) CreateCampaign(cfg CampaignConfig) (CampaignConfig, error) {
-	cfg = cfg.withDefaults()
+	cfg = d.backendDefaults(cfg).withDefaults()
 	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if err := d.checkBackend(cfg.Backend); err != nil {
 		return cfg, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	win, err := parseWindow(cfg.Window)
@@ -71,8 +75,11 @@ func (d *Dialer) CreateCampaign(cfg CampaignConfig) (CampaignConfig, error) {
 // UpdateCampaign replaces a campaign's configuration (its id stays). The
 // abandonment window and counters are kept.
 func (d *Dialer) UpdateCampaign(cfg CampaignConfig) (CampaignConfig, error) {
-	cfg = cfg.withDefaults()
+	cfg = d.backendDefaults(cfg).withDefaults()
 	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if err := d.checkBackend(cfg.Backend); err != nil {
 		return cfg, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	win, err := parseWindow(cfg.Window)
@@ -139,6 +146,12 @@ func (d *Dialer) setCampaignState(id string, s CampaignState) error {
 		if err != nil {
 			rerr = err
 			return
+		}
+		if s == CampaignRunning {
+			if err := d.checkBackend(c.cfg.Backend); err != nil {
+				rerr = fmt.Errorf("%w: %w", ErrInvalid, err)
+				return
+			}
 		}
 		c.state = s
 		if err := d.store.SaveCampaign(c.cfg, s); err != nil {
@@ -321,6 +334,32 @@ func (d *Dialer) saveLead(c *campaign, l *Lead) {
 	if err := d.store.SaveLead(c.cfg.ID, *l); err != nil {
 		d.log.Error("dialer: store lead", "campaign", c.cfg.ID, "lead", l.ID, "err", err)
 	}
+}
+
+// backendDefaults fills the backend (the daemon's default) and a sip
+// campaign's dial string (the daemon's trunk template).
+func (d *Dialer) backendDefaults(cfg CampaignConfig) CampaignConfig {
+	if cfg.Backend == "" {
+		cfg.Backend = d.backends[0]
+	}
+	if cfg.Backend == BackendSIP && cfg.DialString == "" {
+		cfg.DialString = d.sipTrunk
+	}
+	return cfg
+}
+
+// checkBackend refuses a backend the daemon does not run.
+func (d *Dialer) checkBackend(b string) error {
+	if slices.Contains(d.backends, b) {
+		return nil
+	}
+	switch b {
+	case BackendSIP:
+		return fmt.Errorf("campaign backend: sip: pbxagent's SIP user agent is off (set sip_ua.addr in the configuration)")
+	case BackendARI:
+		return fmt.Errorf("campaign backend: ari: no Asterisk connection is configured (set ari.url, or use backend sip)")
+	}
+	return fmt.Errorf("campaign backend: %q is not ari or sip", b)
 }
 
 // endpointFor fills the campaign's dial string.

@@ -33,7 +33,11 @@ type Dialer struct {
 	zones  *zoneCache
 	tick   time.Duration
 	idPfx  string
-	ctx    context.Context
+	// backends are the backends campaigns may use, the default first
+	// (WithBackends); sipTrunk is the sip campaigns' default dial string.
+	backends []string
+	sipTrunk string
+	ctx      context.Context
 
 	campaigns map[string]*campaign
 	corder    []*campaign
@@ -90,6 +94,15 @@ func WithTick(t time.Duration) Option { return func(d *Dialer) { d.tick = t } }
 // from the start time so ids never repeat across restarts.
 func WithCallIDPrefix(p string) Option { return func(d *Dialer) { d.idPfx = p } }
 
+// WithBackends sets the backends ("ari", "sip") campaigns may use, the
+// default first (default: ari only). A campaign on another backend is
+// refused (field backend).
+func WithBackends(b ...string) Option { return func(d *Dialer) { d.backends = b } }
+
+// WithSIPTrunk sets the default dial string of sip campaigns (the
+// daemon's sip_ua.trunk, "sip:{number}@trunk.example.com").
+func WithSIPTrunk(tpl string) Option { return func(d *Dialer) { d.sipTrunk = tpl } }
+
 // New returns a Dialer that places calls through tel.
 func New(tel Telephony, opts ...Option) *Dialer {
 	d := &Dialer{
@@ -105,6 +118,9 @@ func New(tel Telephony, opts ...Option) *Dialer {
 	}
 	if d.dnc == nil {
 		d.dnc = NewDNCList()
+	}
+	if len(d.backends) == 0 {
+		d.backends = []string{BackendARI}
 	}
 	if d.idPfx == "" {
 		d.idPfx = "dl" + strconv.FormatInt(d.clk.Now().UnixMilli(), 36) + "-"

@@ -13,7 +13,7 @@ type (
 	}
 	loginInput struct {
 		Campaign string `json:"campaign" openapi:"required" doc:"The campaign the agent works on" example:"spring-renewals"`
-		Endpoint string `json:"endpoint" openapi:"required" doc:"The agent's Asterisk endpoint, which pbxagent calls and keeps bridged" example:"PJSIP/101"`
+		Endpoint string `json:"endpoint" openapi:"required" doc:"The agent's phone, which pbxagent calls and keeps up between calls: on an ari campaign an Asterisk endpoint (PJSIP/101); on a sip campaign a SIP URI (sip:101@10.0.0.5) or the user name of a phone registered to pbxagent (101)" example:"PJSIP/101"`
 	}
 	pauseInput struct {
 		Reason string `json:"reason" doc:"Why the agent pauses" example:"break"`

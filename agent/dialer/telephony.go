@@ -45,9 +45,13 @@ type OriginateRequest struct {
 	CallID string
 	// Campaign is the campaign id, for labelling.
 	Campaign string
+	// Backend is the campaign's backend ("ari" or "sip"), for a Telephony
+	// that routes between them.
+	Backend string
 	// Number is the customer's number in canonical form.
 	Number string
-	// Endpoint is the dial string, e.g. "PJSIP/+441234567890@trunk".
+	// Endpoint is the dial string, e.g. "PJSIP/+441234567890@trunk" (ari)
+	// or "sip:+441234567890@trunk.example.com" (sip).
 	Endpoint string
 	// CallerID is the presented caller id.
 	CallerID string

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -67,8 +68,45 @@ type UAC struct {
 	Numbers []string
 	// Timeout is SIPp's global timeout (-timeout); default: enough for the calls at the rate + 30 s.
 	Timeout time.Duration
-	// Dir holds SIPp's files (stat, rtt, error logs); default a temporary directory removed after.
+	// Dir holds SIPp's files (stat, rtt, error logs) and is SIPp's working directory, where
+	// scenarios find the pcaps they play (audio.pcap); default a temporary directory removed
+	// after.
 	Dir string
+	// MediaPort is SIPp's media port (-mp, written into its SDP as [media_port]); 0 leaves
+	// SIPp's default (6000). The media address (-mi) is 127.0.0.1.
+	MediaPort int
+	// Pause is the length of a scenario's <pause/> (-d); 0 leaves SIPp's default.
+	Pause time.Duration
+	// RTPEcho turns on -rtp_echo: RTP arriving on MediaPort goes back to its sender.
+	RTPEcho bool
+	// CPUs, when set, pins SIPp to these CPUs (a taskset list, "1"), away from the process
+	// measured.
+	CPUs string
+}
+
+// command is SIPp's command, under taskset when cpus is set.
+func command(ctx context.Context, bin, cpus string, args []string) *exec.Cmd {
+	if cpus != "" {
+		if ts, err := exec.LookPath("taskset"); err == nil {
+			return exec.CommandContext(ctx, ts, append([]string{"-c", cpus, bin}, args...)...)
+		}
+	}
+	return exec.CommandContext(ctx, bin, args...)
+}
+
+// mediaArgs are the media options shared by clients and servers.
+func mediaArgs(mediaPort int, pause time.Duration, echo bool) []string {
+	args := []string{"-mi", "127.0.0.1"}
+	if mediaPort > 0 {
+		args = append(args, "-mp", strconv.Itoa(mediaPort))
+	}
+	if pause > 0 {
+		args = append(args, "-d", strconv.Itoa(int(pause.Milliseconds())))
+	}
+	if echo {
+		args = append(args, "-rtp_echo")
+	}
+	return args
 }
 
 // Result holds a run's figures.
@@ -152,6 +190,7 @@ func Run(ctx context.Context, u UAC) (Result, error) {
 		"-trace_err", "-nostdin", "-timeout", strconv.Itoa(int(u.Timeout.Seconds())) + "s", "-timeout_error",
 		"-max_recv_loops", "10000", "-max_sched_loops", "10000",
 	}
+	args = append(args, mediaArgs(u.MediaPort, u.Pause, u.RTPEcho)...)
 	if len(u.Numbers) > 0 {
 		var b strings.Builder
 		b.WriteString("SEQUENTIAL\n")
@@ -163,7 +202,7 @@ func Run(ctx context.Context, u UAC) (Result, error) {
 		}
 		args = append(args, "-inf", "numbers.csv")
 	}
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := command(ctx, bin, u.CPUs, args)
 	cmd.Dir = u.Dir
 	var out tailBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -296,32 +335,115 @@ func (r *Result) readRTT(path string) error {
 type UAS struct {
 	// Addr is where it listens (127.0.0.1:port, UDP).
 	Addr string
-	cmd  *exec.Cmd
-	done chan error
-	out  *tailBuffer
+	// MediaAddr is its media address (-mi/-mp), 127.0.0.1:port.
+	MediaAddr string
+	cmd       *exec.Cmd
+	done      chan error
+	out       *tailBuffer
+	dir       string
+	scenario  string
+	exitErr   error
+	exited    bool
+}
+
+// Server describes a SIPp server run.
+type Server struct {
+	// Scenario is the XML file (see Scenario).
+	Scenario string
+	// Port is the SIP port on 127.0.0.1; 0 picks a free one.
+	Port int
+	// MediaPort is the media port (-mp); 0 picks a free even port.
+	MediaPort int
+	// Dir is SIPp's working directory (where scenarios find audio.pcap) and holds its files
+	// (stat.csv, error log); empty uses the system's temporary directory and writes no
+	// statistics.
+	Dir string
+	// Calls, when positive, makes SIPp exit after that many calls (-m); Wait then returns
+	// their figures.
+	Calls int
+	// Pause is the length of a scenario's <pause/> (-d).
+	Pause time.Duration
+	// RTPEcho turns on -rtp_echo (RTP to MediaPort goes back to its sender).
+	RTPEcho bool
+	// Args are extra SIPp options.
+	Args []string
+	// CPUs, when set, pins SIPp to these CPUs (a taskset list).
+	CPUs string
 }
 
 // StartUAS starts SIPp with a server scenario on 127.0.0.1:port (0 picks a free port) and
 // returns once it has bound the port (checked by trying to bind it, with a deadline).
 func StartUAS(ctx context.Context, scenario string, port int) (*UAS, error) {
+	return StartServer(ctx, Server{Scenario: scenario, Port: port})
+}
+
+// FreeMediaPort returns an even loopback UDP port whose next port was free too a moment ago
+// (SIPp's -rtp_echo also binds the media port + 2; RTCP conventionally takes + 1).
+func FreeMediaPort() (int, error) {
+	for range 50 {
+		p, err := FreeUDPPort()
+		if err != nil {
+			return 0, err
+		}
+		p &^= 1
+		ok := true
+		for _, q := range []int{p, p + 1, p + 2, p + 3} {
+			c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", q))
+			if err != nil {
+				ok = false
+				break
+			}
+			c.Close()
+		}
+		if ok && p > 1024 && p < 65530 {
+			return p, nil
+		}
+	}
+	return 0, errors.New("sipp: no free media port pair found")
+}
+
+// StartServer starts SIPp with s and returns once it has bound its SIP port.
+func StartServer(ctx context.Context, s Server) (*UAS, error) {
 	bin, err := Binary()
 	if err != nil {
 		return nil, err
 	}
+	port := s.Port
 	if port == 0 {
 		if port, err = FreeUDPPort(); err != nil {
 			return nil, err
 		}
 	}
-	cmd := exec.CommandContext(ctx, bin, "-sf", scenario, "-i", "127.0.0.1", "-p", strconv.Itoa(port),
-		"-nostdin", "-max_recv_loops", "10000", "-max_sched_loops", "10000")
-	cmd.Dir = os.TempDir()
+	if s.MediaPort == 0 {
+		if s.MediaPort, err = FreeMediaPort(); err != nil {
+			return nil, err
+		}
+	}
+	args := []string{"-sf", s.Scenario, "-i", "127.0.0.1", "-p", strconv.Itoa(port),
+		"-nostdin", "-max_recv_loops", "10000", "-max_sched_loops", "10000"}
+	args = append(args, mediaArgs(s.MediaPort, s.Pause, s.RTPEcho)...)
+	dir := s.Dir
+	if dir == "" {
+		dir = os.TempDir()
+	} else {
+		args = append(args, "-trace_stat", "-stf", "stat.csv", "-fd", "1", "-trace_err")
+	}
+	if s.Calls > 0 {
+		args = append(args, "-m", strconv.Itoa(s.Calls))
+	}
+	args = append(args, s.Args...)
+	cmd := command(ctx, bin, s.CPUs, args)
+	cmd.Dir = dir
 	out := &tailBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("sipp uas: %w", err)
 	}
-	u := &UAS{Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, done: make(chan error, 1), out: out}
+	u := &UAS{Addr: fmt.Sprintf("127.0.0.1:%d", port), MediaAddr: fmt.Sprintf("127.0.0.1:%d", s.MediaPort),
+		cmd: cmd, done: make(chan error, 1), out: out, scenario: s.Scenario}
+	if s.Dir != "" {
+		u.dir = s.Dir
+	}
 	go func() { u.done <- cmd.Wait() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -342,8 +464,59 @@ func StartUAS(ctx context.Context, scenario string, port int) (*UAS, error) {
 	}
 }
 
+// Wait waits for a server started with Calls to exit (or ctx to end: it is then stopped) and
+// returns its figures (Server.Dir must be set for them).
+func (u *UAS) Wait(ctx context.Context) (Result, error) {
+	select {
+	case err := <-u.done:
+		u.exited, u.exitErr = true, err
+	case <-ctx.Done():
+		u.Stop()
+		return Result{Output: u.out.String()}, fmt.Errorf("sipp uas: %w (output: %s)", ctx.Err(), u.out.String())
+	}
+	return u.result()
+}
+
+// StopResult stops a server (SIGTERM) and returns its figures as far as its statistics file
+// has them (SIPp rewrites it every second; Server.Dir must be set for them).
+func (u *UAS) StopResult() (Result, error) {
+	u.Stop()
+	return u.result()
+}
+
+// result reads the figures of an exited server.
+func (u *UAS) result() (Result, error) {
+	res := Result{Output: u.out.String()}
+	var ee *exec.ExitError
+	if errors.As(u.exitErr, &ee) {
+		res.ExitCode = ee.ExitCode()
+	} else if u.exitErr != nil {
+		return res, fmt.Errorf("sipp uas: %w", u.exitErr)
+	}
+	if u.dir == "" {
+		return res, nil
+	}
+	if err := res.readStats(filepath.Join(u.dir, "stat.csv")); err != nil {
+		return res, fmt.Errorf("sipp uas stats: %w (output: %s)", err, res.Output)
+	}
+	base := strings.TrimSuffix(filepath.Base(u.scenario), ".xml")
+	if files, _ := filepath.Glob(filepath.Join(u.dir, base+"_*_errors.log")); len(files) > 0 {
+		if b, err := os.ReadFile(files[0]); err == nil {
+			res.Errors = string(b[:min(len(b), 2000)])
+		}
+	}
+	return res, nil
+}
+
+// Output is the tail of SIPp's screen output so far.
+func (u *UAS) Output() string { return u.out.String() }
+
 // Stop ends the UAS (SIGTERM to its own process) and waits for it.
 func (u *UAS) Stop() {
+	if u.exited {
+		return
+	}
+	u.exited = true
 	_ = u.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-u.done:
@@ -351,13 +524,20 @@ func (u *UAS) Stop() {
 		_ = u.cmd.Process.Kill()
 		<-u.done
 	}
+	u.exitErr = nil // ended by us: its exit status says nothing about the calls
 }
 
-// tailBuffer keeps the last 8–16 KiB written to it.
-type tailBuffer struct{ b bytes.Buffer }
+// tailBuffer keeps the last 8–16 KiB written to it; safe for concurrent use (SIPp's output
+// is copied in by exec's goroutine while a test may read it).
+type tailBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
 
 // Write keeps p, dropping the oldest bytes beyond 16 KiB.
 func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.b.Write(p)
 	if t.b.Len() > 16<<10 {
 		keep := t.b.Bytes()[t.b.Len()-8<<10:]
@@ -369,4 +549,8 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 }
 
 // String returns what is kept.
-func (t *tailBuffer) String() string { return t.b.String() }
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.b.String()
+}

@@ -2288,11 +2288,13 @@ export interface CampaignConfig {
   abandon_window: string;
   /** Answering-machine detection */
   amd: AMDConfig;
+  /** The telephone system the calls go through: ari (Asterisk's REST interface) or sip (pbxagent's own SIP user agent, sip_ua in the configuration). Default: ari when ARI is configured, else sip */
+  backend?: "ari" | "sip";
   /** The number presented to customers (must be callable back) */
   caller_id: string;
   /** The ISO country of numbers without a + */
   default_region: string;
-  /** Turns a number into an Asterisk endpoint; {number} is replaced */
+  /** Turns a number into an endpoint; {number} is replaced. On ari an Asterisk dial string (default PJSIP/{number}@trunk); on sip a SIP URI (default: sip_ua.trunk of the configuration) */
   dial_string: string;
   /** How long an unanswered call rings (at least 15 s; default 25 s) */
   dial_timeout: string;
@@ -2337,11 +2339,13 @@ export interface CampaignConfigInput {
   abandon_window?: string;
   /** Answering-machine detection */
   amd?: AMDConfigInput;
+  /** The telephone system the calls go through: ari (Asterisk's REST interface) or sip (pbxagent's own SIP user agent, sip_ua in the configuration). Default: ari when ARI is configured, else sip */
+  backend?: "ari" | "sip";
   /** The number presented to customers (must be callable back) */
   caller_id?: string;
   /** The ISO country of numbers without a + */
   default_region?: string;
-  /** Turns a number into an Asterisk endpoint; {number} is replaced */
+  /** Turns a number into an endpoint; {number} is replaced. On ari an Asterisk dial string (default PJSIP/{number}@trunk); on sip a SIP URI (default: sip_ua.trunk of the configuration) */
   dial_string?: string;
   /** How long an unanswered call rings (at least 15 s; default 25 s) */
   dial_timeout?: string;
@@ -4479,7 +4483,7 @@ export interface LocalFields {
 export interface LoginInputInput {
   /** The campaign the agent works on */
   campaign: string;
-  /** The agent's Asterisk endpoint, which pbxagent calls and keeps bridged */
+  /** The agent's phone, which pbxagent calls and keeps up between calls: on an ari campaign an Asterisk endpoint (PJSIP/101); on a sip campaign a SIP URI (sip:101@10.0.0.5) or the user name of a phone registered to pbxagent (101) */
   endpoint: string;
 }
 

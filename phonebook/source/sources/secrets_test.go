@@ -1,6 +1,7 @@
 package sources_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -31,6 +32,8 @@ type typeCase struct {
 	harmless map[string]any
 	// urls are the settings holding a URL.
 	urls []string
+	// newSecret is a valid new value of the secret (default "new-secret").
+	newSecret string
 }
 
 func typeCases() []typeCase {
@@ -57,6 +60,7 @@ func typeCases() []typeCase {
 			moves:    map[string]any{"url": "https://attacker.example/book.csv"},
 			harmless: map[string]any{"format": "google"},
 			urls:     []string{"url"}},
+		googleCase(),
 		// ldap: start_tls false is refused for a remote host unless allow_plaintext (a destination).
 		{typ: "ldap",
 			settings: map[string]any{"url": "ldap://dc1.example.com", "start_tls": true, "bind_dn": "cn=pbx,dc=example,dc=com",
@@ -133,7 +137,8 @@ func TestChangingWhereSecretsGoNeedsThemAgain(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range typeCases() {
 		secret := map[string]string{"custom": "client_secret", "m365": "client_secret", "sql": "password", "csv-url": "password",
-			"ldap": "password"}[tc.typ]
+			"google": "service_account_key", "ldap": "password"}[tc.typ]
+		newSecret := cmp.Or(tc.newSecret, "new-secret")
 		for key, val := range tc.moves {
 			t.Run(tc.typ+"/"+key, func(t *testing.T) {
 				eng := newEngine(t)
@@ -156,7 +161,7 @@ func TestChangingWhereSecretsGoNeedsThemAgain(t *testing.T) {
 				if got, _ := eng.Get(v.ID); len(got.SecretsSet) != 1 {
 					t.Fatalf("a harmless PATCH dropped the secret: %v", got.SecretsSet)
 				}
-				if _, err := eng.Update(ctx, v.ID, dirsync.Input{Settings: raw(t, map[string]any{key: val, secret: "new-secret"})}); err != nil {
+				if _, err := eng.Update(ctx, v.ID, dirsync.Input{Settings: raw(t, map[string]any{key: val, secret: newSecret})}); err != nil {
 					t.Fatalf("PATCH %s with %s: %v", key, secret, err)
 				}
 				if tc.typ == "csv-url" { // a secret can be dropped with the move

@@ -8,14 +8,16 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 	"github.com/pbxagent/pbxagent/phonebook/source/csvurl"
 	"github.com/pbxagent/pbxagent/phonebook/source/custom"
+	"github.com/pbxagent/pbxagent/phonebook/source/google"
 	"github.com/pbxagent/pbxagent/phonebook/source/ldapsrc"
 	"github.com/pbxagent/pbxagent/phonebook/source/m365"
 	"github.com/pbxagent/pbxagent/phonebook/source/sqlsrc"
 )
 
-// All returns the source types: m365, custom, sql, csv-url and ldap.
+// All returns the source types: m365, custom, sql, csv-url, google and ldap.
 func All() []dirsync.Type {
 	return []dirsync.Type{m365.Type, custom.Type, sqlsrc.Type, csvurl.Type,
+		google.Type,
 		ldapsrc.Type,
 	}
 }

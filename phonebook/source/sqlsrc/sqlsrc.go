@@ -121,6 +121,9 @@ func (s *Source) init() error {
 	if strings.ContainsAny(set.Host, "@/?#") {
 		return dirsync.Invalid("host", "a host name or address (optionally host\\instance), without credentials or a path")
 	}
+	if err := checkInstance(set); err != nil {
+		return err
+	}
 	if err := dirsync.CheckParams("params", set.Params); err != nil {
 		return err
 	}
@@ -495,6 +498,12 @@ func (s *Source) wrap(ctx context.Context, what string, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || strings.Contains(msg, "max_statement_time") ||
 		strings.Contains(msg, "max_execution_time") || strings.Contains(msg, "statement timeout") {
 		return fmt.Errorf("sql: %s: query timeout (%d s) exceeded: %w", what, s.set.TimeoutSeconds, err)
+	}
+	if host, inst := splitInstance(&s.set); s.set.Driver == SQLServer && inst != "" && s.set.Port == 0 &&
+		strings.Contains(msg, "no instance matching") {
+		return fmt.Errorf("sql: %s: the SQL Server Browser on %s (UDP 1434) named no instance %q with a TCP port: "+
+			"check that the SQL Server Browser service runs, that UDP 1434 is open, and that TCP/IP is enabled for the instance, "+
+			"or set settings.port to the instance's static port: %w", what, host, inst, err)
 	}
 	return fmt.Errorf("sql: %s: %w", what, err)
 }

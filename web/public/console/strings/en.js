@@ -317,6 +317,22 @@ export default {
           max_entries: { label: 'Maximum entries', hint: 'A sync reading more entries fails (default 1000000).' },
         },
       },
+      google: {
+        label: 'Google',
+        intro: 'People from Google through the People API. Directory: a Google Workspace domain\'s directory, read by a service account with domain-wide delegation for https://www.googleapis.com/auth/directory.readonly, impersonating an administrator. Contacts: one user\'s contacts, read with an OAuth client and the refresh token the user granted for https://www.googleapis.com/auth/contacts.readonly. After the first full sync only changes are read.',
+        fields: {
+          mode: { label: 'Mode', options: { directory: 'Workspace directory (service account)', contacts: 'A user\'s contacts (refresh token)' } },
+          service_account_key: { label: 'Service account key (JSON)' },
+          subject: { label: 'Administrator to impersonate', hint: 'Directory: the e-mail address of a Workspace administrator (the service account acts as this user).' },
+          domain_contacts: { label: 'Include domain shared contacts', hint: 'Directory: also sync the domain\'s shared contacts, not only its people.' },
+          client_id: { label: 'OAuth client ID', hint: 'Contacts: the OAuth client the refresh token was granted to.' },
+          client_secret: { label: 'OAuth client secret' },
+          refresh_token: { label: 'Refresh token' },
+          page_size: { label: 'Page size', hint: 'People per request, 1 to 1000 (default 1000).' },
+          api_url: { label: 'People API URL', hint: 'Only for a proxy. Default: https://people.googleapis.com.' },
+          token_url: { label: 'Token URL', hint: 'Only for a proxy. Default: https://oauth2.googleapis.com/token.' },
+        },
+      },
     },
   },
   phones: {

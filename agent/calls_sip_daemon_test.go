@@ -1,0 +1,405 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/pbxagent/pbxagent/agent/callhistory"
+	"github.com/pbxagent/pbxagent/agent/config"
+	"github.com/pbxagent/pbxagent/sip/media"
+	"github.com/pbxagent/pbxagent/sip/ua"
+)
+
+// The click-to-call over SIP through the whole daemon: calls.backend sip,
+// no ari.url; the user's desk phone and the trunk's far end are SIP user
+// agents (sip/ua) on loopback.
+
+// c2cWait bounds every wait of these tests.
+const c2cWait = 15 * time.Second
+
+// c2cCall is a call a c2cPeer took: the INVITE's From display name and
+// Request-URI user, and the call once answered.
+type c2cCall struct {
+	fromName, to string
+	c            *ua.Call
+}
+
+// c2cPeer is a SIP user agent on loopback standing in for a desk phone
+// or a trunk: it rings on every INVITE and answers it (answer), once gate
+// is closed when there is one, or rings until the caller cancels (the
+// cancelled channel then gets the call).
+type c2cPeer struct {
+	a         *ua.Agent
+	gate      chan struct{}
+	reject    int // a final status to answer instead (486)
+	calls     chan c2cCall
+	cancelled chan c2cCall
+	errs      chan error
+}
+
+func startC2CPeer(t *testing.T, ports string, answer bool) *c2cPeer {
+	t.Helper()
+	p := &c2cPeer{calls: make(chan c2cCall, 8), cancelled: make(chan c2cCall, 8), errs: make(chan error, 8)}
+	min, max, err := config.ParseRTPPorts(ports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := media.NewPortRange(min, max)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := ua.New(ua.Config{ListenAddr: "127.0.0.1:0", Transports: []string{"udp"}, Ports: pr,
+		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, RingTimeout: c2cWait,
+		Logger: peerLogger(t),
+		OnInvite: func(in *ua.Incoming) {
+			_, name := in.From()
+			pc := c2cCall{fromName: name, to: in.To()}
+			go func() {
+				if err := in.Ringing(); err != nil {
+					p.errs <- err
+					return
+				}
+				if p.reject != 0 {
+					if err := in.Reject(p.reject, "Busy Here"); err != nil {
+						p.errs <- err
+					}
+					return
+				}
+				if !answer {
+					select {
+					case <-in.Cancelled():
+						p.cancelled <- pc
+					case <-ctx.Done():
+					}
+					return
+				}
+				if p.gate != nil {
+					select {
+					case <-p.gate:
+					case <-ctx.Done():
+						return
+					}
+				}
+				c, err := in.Answer(ctx)
+				if err != nil {
+					p.errs <- err
+					return
+				}
+				pc.c = c
+				p.calls <- pc
+			}()
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.a = a
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	select {
+	case <-a.Ready():
+	case err := <-done:
+		cancel()
+		t.Fatalf("peer: %v", err)
+	case <-time.After(c2cWait):
+		cancel()
+		t.Fatal("peer not ready")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("peer: %v", err)
+			}
+		case <-time.After(40 * time.Second):
+			t.Error("peer did not stop")
+		}
+	})
+	return p
+}
+
+// peerLogger discards, or writes debug lines to the test's output when
+// UA_TEST_LOG is set.
+func peerLogger(t *testing.T) *slog.Logger {
+	if os.Getenv("UA_TEST_LOG") == "" {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// addr is the peer's SIP address (host:port, UDP).
+func (p *c2cPeer) addr() string { return p.a.Addr("udp").String() }
+
+// next is the next call the peer answered.
+func (p *c2cPeer) next(t *testing.T) c2cCall {
+	t.Helper()
+	select {
+	case pc := <-p.calls:
+		return pc
+	case err := <-p.errs:
+		t.Fatalf("peer: %v", err)
+	case <-time.After(c2cWait):
+		t.Fatal("the peer got no call")
+	}
+	return c2cCall{}
+}
+
+// waitEnded waits for a peer's call to end and answers how.
+func waitEnded(t *testing.T, c *ua.Call) ua.End {
+	t.Helper()
+	select {
+	case <-c.Done():
+		return c.End()
+	case <-time.After(c2cWait):
+		t.Fatalf("call %s did not end", c.ID())
+	}
+	return ua.End{}
+}
+
+// sipCallsDaemon is a daemon without Asterisk whose click-to-calls go
+// over SIP to trunk.
+func sipCallsDaemon(t *testing.T, trunk *c2cPeer) (*Daemon, string) {
+	t.Helper()
+	return testDaemon(t, func(c *config.Config) {
+		c.ARI.URL = ""
+		c.Calls.Backend = config.CallsBackendSIP
+		c.SIPUA = config.SIPUA{Addr: "127.0.0.1:0", Transports: []string{"udp"}, RTPPorts: "41000-41999",
+			Trunk: "sip:{number}@" + trunk.addr(), Allow: []string{"127.0.0.1"}}
+	})
+}
+
+// awaitCallEvent reads call id's events until one of type typ; it fails
+// on call_ended first (unless typ is call_ended). It answers the types
+// read, typ last, and the call of the last.
+func awaitCallEvent(ctx context.Context, t *testing.T, ws *websocket.Conn, id, typ string) ([]string, map[string]any) {
+	t.Helper()
+	var types []string
+	for {
+		got, call := nextCallEvent(ctx, t, ws)
+		if call["id"] != id {
+			t.Fatalf("an event of another call: %s %v", got, call)
+		}
+		types = append(types, got)
+		if got == typ {
+			return types, call
+		}
+		if got == "call_ended" {
+			t.Fatalf("call ended before %s: %v (%v)", typ, types, call)
+		}
+	}
+}
+
+// TestClickToCallOverSIPThroughDaemon: POST /api/v1/calls rings the
+// user's desk phone (a SIP UA; its display shows the destination), then
+// dials the destination through the trunk; the trunk's audio reaches the
+// phone through pbxagent's bridge; the call is listed while up; the
+// trunk's BYE ends it (call_ended, ended_by destination), the phone gets
+// a BYE, and the call is in the user's history.
+func TestClickToCallOverSIPThroughDaemon(t *testing.T) {
+	phone := startC2CPeer(t, "42000-42199", true)
+	trunk := startC2CPeer(t, "42200-42399", true)
+	trunk.gate = make(chan struct{}) // the destination rings until the test lets it answer
+	d, base := sipCallsDaemon(t, trunk)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
+	ws := cleo.events(ctx, "calls")
+
+	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
+	id, _ := placed["id"].(string)
+	if code != http.StatusAccepted || id == "" || placed["state"] != "dialing" {
+		t.Fatalf("place: %d %v", code, placed)
+	}
+	desk := phone.next(t)
+	if desk.fromName != "200" || desk.to != "101" {
+		t.Errorf("the desk phone got a call from %q to %q, want the destination 200 shown, to 101", desk.fromName, desk.to)
+	}
+	if types, ringing := awaitCallEvent(ctx, t, ws, id, "call_updated"); strings.Join(types, ",") != "call_created,call_updated" || ringing["state"] != "ringing" {
+		t.Errorf("events %v, then %v, want ringing", types, ringing)
+	}
+	// While the destination rings the desk phone hears ringback: its
+	// detector hears the 1 s tone as a "greeting" longer than 800 ms
+	// (pbxagent sends silence when nothing plays).
+	amdCfg := media.AMDConfig{InitialSilence: 3 * time.Second, MaxGreeting: 800 * time.Millisecond, AfterGreeting: 400 * time.Millisecond}
+	if amd := desk.c.Media().DetectMachine(ctx, amdCfg); amd != media.AMDMachine {
+		t.Errorf("the desk phone heard %v while the destination rang, want the ringback tone (machine)", amd)
+	}
+	close(trunk.gate)
+	far := trunk.next(t)
+	if far.to != "200" {
+		t.Errorf("the trunk was asked for %q, want 200", far.to)
+	}
+	// The far end talks (a steady 1 kHz tone) as soon as it answers.
+	talk, stopTalk := context.WithCancel(ctx)
+	talked := make(chan struct{})
+	go func() {
+		defer close(talked)
+		tone := media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio()
+		_ = far.c.Media().Play(talk, tone, true)
+	}()
+	defer func() { stopTalk(); <-talked }()
+
+	types, up := awaitCallEvent(ctx, t, ws, id, "call_answered")
+	if len(types) != 1 || up["state"] != "up" || up["device"] != "SIP/101@"+phone.addr() || up["answered_at"] == nil {
+		t.Errorf("events %v, answered %v", types, up)
+	}
+	if typ, call := nextCallEvent(ctx, t, ws); typ != "call_updated" || call["state"] != "up" {
+		t.Errorf("after call_answered: %s %v", typ, call)
+	}
+	// The far end's audio reaches the desk phone: its detector hears a
+	// long "greeting" (speech longer than MaxGreeting), where pbxagent
+	// sends silence when nothing is bridged.
+	if amd := desk.c.Media().DetectMachine(ctx, amdCfg); amd != media.AMDMachine {
+		t.Errorf("the desk phone heard %v, want the far end's steady tone (machine)", amd)
+	}
+	if code, list := cleo.do("GET", "/api/v1/calls", ""); code != 200 || !strings.Contains(func() string { b, _ := json.Marshal(list); return string(b) }(), id) {
+		t.Errorf("list while up: %d %v", code, list)
+	}
+
+	if err := far.c.Hangup(ctx, 16); err != nil {
+		t.Fatalf("the trunk hangs up: %v", err)
+	}
+	_, ended := awaitCallEvent(ctx, t, ws, id, "call_ended")
+	if ended["ended_by"] != "destination" || ended["cause"] != float64(16) || ended["state"] != "ended" {
+		t.Errorf("ended %v", ended)
+	}
+	if e := waitEnded(t, desk.c); !e.ByRemote {
+		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE", e)
+	}
+	if code, got := cleo.do("GET", "/api/v1/calls", ""); code != 200 || len(got["calls"].([]any)) != 0 {
+		t.Errorf("list after the end: %d %v", code, got)
+	}
+	code, b := cleo.raw("GET", "/api/v1/calls/history")
+	var page callhistory.Page
+	if err := json.Unmarshal(b, &page); code != 200 || err != nil || len(page.Calls) != 1 {
+		t.Fatalf("history: %d %s", code, b)
+	}
+	if r := page.Calls[0]; r.ID != id || r.Direction != "outbound" || r.From != "101" || r.To != "200" ||
+		r.EndedBy != "destination" || r.AnsweredAt == nil {
+		t.Errorf("history record %+v", r)
+	}
+	eventually(t, "the daemon's SIP calls end", func() bool { return d.sipUA.Calls() == 0 })
+}
+
+// TestClickToCallOverSIPControls: of two devices the answering one wins
+// and the other is cancelled; hold and resume re-INVITE the trunk; mute
+// is 501 on a SIP call; the API's hang-up sends BYE to both sides.
+func TestClickToCallOverSIPControls(t *testing.T) {
+	phone := startC2CPeer(t, "42400-42599", true)
+	mobile := startC2CPeer(t, "42600-42799", false)
+	trunk := startC2CPeer(t, "42800-42999", true)
+	d, base := sipCallsDaemon(t, trunk)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr(), "SIP/102@" + mobile.addr()})
+	ws := cleo.events(ctx, "calls")
+
+	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"+41441234567"}`)
+	id, _ := placed["id"].(string)
+	if code != http.StatusAccepted {
+		t.Fatalf("place: %d %v", code, placed)
+	}
+	desk := phone.next(t)
+	select {
+	case pc := <-mobile.cancelled:
+		if pc.fromName != "+41441234567" {
+			t.Errorf("the other device showed %q", pc.fromName)
+		}
+	case <-time.After(c2cWait):
+		t.Fatal("the other device was not cancelled")
+	}
+	far := trunk.next(t)
+	if far.to != "+41441234567" {
+		t.Errorf("the trunk was asked for %q", far.to)
+	}
+	awaitCallEvent(ctx, t, ws, id, "call_answered")
+	// The user talks (a steady tone) all along.
+	talk, stopTalk := context.WithCancel(ctx)
+	talked := make(chan struct{})
+	go func() {
+		defer close(talked)
+		tone := media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio()
+		_ = desk.c.Media().Play(talk, tone, true)
+	}()
+	defer func() { stopTalk(); <-talked }()
+	hears := func() media.AMDResult {
+		t.Helper()
+		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		return far.c.Media().DetectMachine(actx, media.AMDConfig{InitialSilence: time.Second, MaxGreeting: 800 * time.Millisecond,
+			AfterGreeting: 400 * time.Millisecond})
+	}
+	if got := hears(); got != media.AMDMachine {
+		t.Errorf("the trunk heard %v while up, want the user's tone (machine)", got)
+	}
+
+	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/hold", ""); code != 200 || got["state"] != "held" {
+		t.Fatalf("hold: %d %v", code, got)
+	}
+	eventually(t, "the trunk's call is held", far.c.Held)
+	if got := hears(); got == media.AMDMachine {
+		t.Error("the trunk hears the user while held")
+	}
+	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/resume", ""); code != 200 || got["state"] != "up" {
+		t.Fatalf("resume: %d %v", code, got)
+	}
+	eventually(t, "the trunk's call is resumed", func() bool { return !far.c.Held() })
+	if got := hears(); got != media.AMDMachine {
+		t.Errorf("the trunk heard %v after resume, want the user's tone (machine)", got)
+	}
+	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/mute", ""); code != http.StatusNotImplemented {
+		t.Errorf("mute on a SIP call: %d %v", code, got)
+	}
+	if code, got := cleo.do("DELETE", "/api/v1/calls/"+id, ""); code != 200 || got["state"] != "ended" || got["ended_by"] != "api" {
+		t.Fatalf("hang up: %d %v", code, got)
+	}
+	for name, c := range map[string]*ua.Call{"desk": desk.c, "trunk": far.c} {
+		if e := waitEnded(t, c); !e.ByRemote {
+			t.Errorf("the %s's call ended %+v, want pbxagent's BYE", name, e)
+		}
+	}
+	types, _ := awaitCallEvent(ctx, t, ws, id, "call_ended")
+	want := []string{"call_held", "call_updated", "call_resumed", "call_updated", "call_ended"}
+	if len(types) < len(want) || strings.Join(types[len(types)-len(want):], ",") != strings.Join(want, ",") {
+		t.Errorf("events after the answer %v, want %v", types, want)
+	}
+	eventually(t, "the daemon's SIP calls end", func() bool { return d.sipUA.Calls() == 0 })
+}
+
+// TestClickToCallOverSIPBusy: a busy destination (486 from the trunk)
+// ends the call with cause 17, ended_by destination, and the desk phone
+// gets a BYE carrying that cause.
+func TestClickToCallOverSIPBusy(t *testing.T) {
+	phone := startC2CPeer(t, "43000-43199", true)
+	trunk := startC2CPeer(t, "43200-43399", true)
+	trunk.reject = 486
+	_, base := sipCallsDaemon(t, trunk)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
+	ws := cleo.events(ctx, "calls")
+	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
+	id, _ := placed["id"].(string)
+	if code != http.StatusAccepted {
+		t.Fatalf("place: %d %v", code, placed)
+	}
+	desk := phone.next(t)
+	_, ended := awaitCallEvent(ctx, t, ws, id, "call_ended")
+	if ended["ended_by"] != "destination" || ended["cause"] != float64(17) || ended["answered_at"] != nil {
+		t.Errorf("ended %v, want by the destination, cause 17, unanswered", ended)
+	}
+	if e := waitEnded(t, desk.c); !e.ByRemote || e.Cause != 17 {
+		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE with cause 17", e)
+	}
+}

@@ -1,0 +1,71 @@
+// sources-google.mjs: Contacts → Settings → Google as an admin does its
+// work: a Workspace directory source with a pasted service account key,
+// a test refused naming the setting to fix (the administrator the
+// account may not impersonate), then a test preview, create and a sync
+// through the confirmation; axe-core in every state.
+//
+// Environment: SRC_GOOGLE_URL (testlab/googlefake: its People API and
+// token endpoint), SRC_GOOGLE_KEY (the service account's JSON key file),
+// SRC_GOOGLE_SUBJECT (the administrator it may impersonate).
+import { run, login, openPage, checkA11y, step, fail, env, S, fmt, expectStatus, expectNoError } from './lib.mjs';
+
+const P = S.sources;
+const G = P.types.google;
+const apiURL = process.env.SRC_GOOGLE_URL;
+const keyJSON = process.env.SRC_GOOGLE_KEY;
+const subject = process.env.SRC_GOOGLE_SUBJECT;
+if (!apiURL || !keyJSON || !subject) {
+  process.stderr.write('console test: SRC_GOOGLE_URL, SRC_GOOGLE_KEY and SRC_GOOGLE_SUBJECT must be set\n');
+  process.exit(2);
+}
+
+run(async ({ page, result }) => {
+  await login(page, env.adminUser, env.adminPassword);
+  await openPage(page, 'sources');
+  const panel = () => page.locator('[role=tabpanel]:not([hidden])');
+  const top = () => page.locator('dialog[open]').last();
+  const card = (name) => panel().locator(`section[data-source-name="${name}"]`);
+  const newCard = () => panel().locator('section.source-card:not([data-source-id])');
+  const statusMsg = (name) => card(name).locator('[id$=-status-msg]');
+  const statusCounts = (synced, deleted) => fmt(P.statusLast, { time: '', synced, deleted }).split('. ')[1];
+  const field = (scope, label) => scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( ${S.common.required.replace(/[()]/g, '\\$&')})?$`));
+
+  step('the Google tab and its form');
+  await page.getByRole('tab', { name: G.label }).click();
+  await checkA11y(page, 'Google tab');
+  await panel().getByRole('button', { name: fmt(P.add, { type: G.label }) }).click();
+  result.google_fields = await newCard().locator('label').allInnerTexts();
+  await checkA11y(page, 'new Google source form');
+
+  step('a directory source: the administrator it may not impersonate is named');
+  await field(newCard(), P.name).fill('workspace');
+  await field(newCard(), P.enabled).uncheck();
+  await field(newCard(), G.fields.mode.label).selectOption('directory');
+  await field(newCard(), G.fields.service_account_key.label).fill(keyJSON);
+  await field(newCard(), G.fields.subject.label).fill('nobody@example.com');
+  await newCard().locator('summary', { hasText: P.advanced }).click();
+  await field(newCard(), G.fields.api_url.label).fill(apiURL);
+  await field(newCard(), G.fields.token_url.label).fill(apiURL + '/token');
+  await newCard().getByRole('button', { name: P.test, exact: true }).click();
+  await newCard().locator('[id$=-test] .error-box').waitFor();
+  result.google_test_error = (await newCard().locator('[id$=-test]').innerText()).trim();
+  await checkA11y(page, 'Google source test refused');
+
+  step('the right administrator: test, create, sync');
+  await field(newCard(), G.fields.subject.label).fill(subject);
+  await newCard().getByRole('button', { name: P.test, exact: true }).click();
+  await newCard().locator('[id$=-test] table').waitFor();
+  result.google_preview = await newCard().locator('[id$=-test] tbody th').allInnerTexts();
+  await checkA11y(page, 'Google source test preview');
+  await newCard().getByRole('button', { name: P.create }).click();
+  await expectStatus(page, fmt(P.created, { name: 'workspace' }));
+  await card('workspace').locator('[id$=-service_account_key-state]').waitFor();
+  result.google_key_state = await card('workspace').locator('[id$=-service_account_key-state]').innerText();
+  await card('workspace').getByRole('button', { name: P.trigger }).click();
+  await top().getByRole('button', { name: P.triggerYes }).click();
+  await statusMsg('workspace').filter({ hasText: statusCounts(3, 0) }).waitFor();
+  result.google_status = await statusMsg('workspace').innerText();
+  await checkA11y(page, 'Google source synced');
+  await expectNoError(page);
+  if (await card('workspace').locator('input[id$=-service_account_key]:visible').count()) fail('the saved key shows an input');
+});

@@ -1,0 +1,403 @@
+package sipua
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pbxagent/pbxagent/sip/media"
+	"github.com/pbxagent/pbxagent/sip/ua"
+	"github.com/pbxagent/pbxagent/testlab/rtpstat"
+	"github.com/pbxagent/pbxagent/testlab/sipp"
+)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// peerCPUs is where SIPp and tshark run during the figures (PBXAGENT_SIP_BENCH_PEER_CPUS, a
+// taskset list); testlab/sipua/bench.sh pins this process to CPU 0 and them to CPU 1.
+func peerCPUs() string { return os.Getenv("PBXAGENT_SIP_BENCH_PEER_CPUS") }
+
+// runDelay is how long this process's threads have waited on a run queue so far (runnable
+// but not running: the CPU was busy with other work), from /proc/self/task/*/schedstat (the
+// second field); 0 where it cannot be read. Threads that ended are not counted.
+func runDelay() time.Duration {
+	dirs, _ := filepath.Glob("/proc/self/task/*/schedstat")
+	var sum time.Duration
+	for _, f := range dirs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var run, wait int64
+		if _, err := fmt.Sscan(string(b), &run, &wait); err == nil {
+			sum += time.Duration(wait)
+		}
+	}
+	return sum
+}
+
+// cpuTime is this process's user + system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkRTP200 is issue #23's media figure: an Agent holds N calls (200) to a SIPp UAS that
+// echoes RTP (-rtp_echo), each playing a looped prompt for S seconds (20), so RTP flows both
+// ways; tshark captures our packets on loopback and rtpstat computes the send-interval jitter
+// |interval − 20 ms| over every stream (goal p99 ≤ 2 ms), while getrusage gives this process's
+// CPU share over the window. Run it with testlab/sipua/bench.sh (this process on CPU 0, SIPp and
+// tshark on CPU 1). Environment: PBXAGENT_SIP_BENCH_CALLS (200), PBXAGENT_SIP_BENCH_SECONDS (20).
+func BenchmarkRTP200(b *testing.B) {
+	sipp.Require(b)
+	requireTshark(b)
+	n := envInt("PBXAGENT_SIP_BENCH_CALLS", 200)
+	secs := envInt("PBXAGENT_SIP_BENCH_SECONDS", 20)
+	for range b.N {
+		runRTPFigure(b, n, time.Duration(secs)*time.Second)
+	}
+}
+
+func runRTPFigure(b *testing.B, n int, window time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), window+5*time.Minute)
+	defer cancel()
+	dir := b.TempDir()
+	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), Dir: dir, Calls: n, RTPEcho: true, CPUs: peerCPUs()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	const lo, hi = 34000, 35999
+	ports, err := media.NewPortRange(lo, hi)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := StartAgent(b, ports, func(c *ua.Config) { c.RingTimeout = 30 * time.Second })
+	prompt := &media.Audio{Samples: Prompt(0, 2*time.Second)}
+	playCtx, stopPlay := context.WithCancel(ctx)
+	defer stopPlay()
+	var calls []*ua.Call
+	var players sync.WaitGroup
+	for i := range n {
+		c, err := a.Dial(ctx, ua.DialRequest{To: fmt.Sprintf("sip:%d@%s", 1000+i, srv.Addr), From: "100"})
+		if err != nil {
+			b.Fatalf("call %d: %v\nSIPp: %s", i, err, srv.Output())
+		}
+		calls = append(calls, c)
+		players.Add(1)
+		go func() {
+			defer players.Done()
+			_ = c.Media().Play(playCtx, prompt, true)
+		}()
+	}
+	mediaPort := strings.TrimPrefix(srv.MediaAddr, "127.0.0.1:")
+	file := filepath.Join(dir, "rtp200.pcap")
+	capt, err := rtpstat.StartCapture(ctx, rtpstat.CaptureOptions{
+		Filter: fmt.Sprintf("udp dst port %s and udp src portrange %d-%d", mediaPort, lo, hi), File: file,
+		Duration: window + time.Minute, CPUs: peerCPUs()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpu0, wait0, t0 := cpuTime(), runDelay(), time.Now()
+	select { // the measuring window: a fixed duration, not a wait for an event
+	case <-time.After(window):
+	case <-ctx.Done():
+		b.Fatal(ctx.Err())
+	}
+	cpu, waited, wall := cpuTime()-cpu0, runDelay()-wait0, time.Since(t0)
+	if err := capt.Stop(); err != nil {
+		b.Fatal(err)
+	}
+	var recv uint64
+	for _, c := range calls {
+		recv += c.Media().Stats().Received.Received
+	}
+	stopPlay()
+	players.Wait()
+	for _, c := range calls {
+		if err := c.Hangup(ctx, 0); err != nil {
+			b.Errorf("Hangup: %v", err)
+		}
+	}
+	res, err := srv.Wait(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pkts, err := rtpstat.Read(ctx, file, rtpstat.ReadOptions{Ports: []string{mediaPort}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fig := rtpstat.Compute(pkts, 20*time.Millisecond, func(p rtpstat.Packet) bool {
+		return int(p.SrcPort) >= lo && int(p.SrcPort) <= hi && p.SrcPort%2 == 0 && p.PayloadType == 0
+	})
+	share := 100 * cpu.Seconds() / wall.Seconds()
+	b.ReportMetric(float64(fig.P50.Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(fig.P99.Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(fig.Max.Microseconds())/1000, "max-ms")
+	b.ReportMetric(share, "cpu-%")
+	b.Logf("SIPp UAS: %s", res)
+	b.Logf("capture: %s", fig)
+	b.Logf("received back (echo) during the window: %d packets over %d calls", recv, n)
+	fmt.Printf("\n| sender | window | streams | packets | \\|interval − 20 ms\\| p50 | p99 | p99.9 | max | > 2 ms | skipped slots | lost | drift | CPU (one core) |\n"+
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"+
+		"| %d calls of the Agent | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% |\n",
+		n, wall.Round(time.Second), fig.Streams, fig.Packets, fig.P50.Round(time.Microsecond), fig.P99.Round(time.Microsecond),
+		fig.P999.Round(time.Microsecond), fig.Max.Round(time.Microsecond), fig.Over2ms, fig.Skipped, fig.Gaps, fig.MaxDrift.Round(time.Microsecond), share)
+	var load [3]float64
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		_, _ = fmt.Sscan(string(b), &load[0], &load[1], &load[2])
+	}
+	b.Logf("load average at the end: %.2f %.2f %.2f (2 cores shared with other work); this process's threads waited %v on a run queue during the %v window (runnable, CPU busy elsewhere)",
+		load[0], load[1], load[2], waited.Round(time.Millisecond), wall.Round(time.Second))
+	b.ReportMetric(waited.Seconds(), "runqueue-wait-s")
+	if res.Successful != n {
+		b.Errorf("SIPp counted %d successful calls, want %d", res.Successful, n)
+	}
+	if fig.Streams != n {
+		b.Errorf("%d streams in the capture, want %d", fig.Streams, n)
+	}
+	if os.Getenv("PBXAGENT_SIP_BENCH_BASELINE") != "0" {
+		baselineFigure(ctx, b, n, window, mediaPort, dir)
+	}
+}
+
+// baselineFigure measures the machine rather than pbxagent: in the same process and the same
+// run, one goroutine sends n RTP streams on an absolute 20 ms schedule (sleep until start +
+// k × 20 ms, then one packet per stream), captured and computed like the Agent's. What this
+// shows beyond 0 is the jitter the machine's scheduling adds to any sender.
+func baselineFigure(ctx context.Context, b *testing.B, n int, window time.Duration, mediaPort, dir string) {
+	const lo = 36000
+	dst, err := net.ResolveUDPAddr("udp", "127.0.0.1:"+mediaPort)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var conns []net.PacketConn
+	for i := 0; len(conns) < n && i < 4*n; i++ {
+		c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", lo+2*i))
+		if err != nil {
+			continue // taken by another process
+		}
+		conns = append(conns, c)
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	file := filepath.Join(dir, "baseline.pcap")
+	capt, err := rtpstat.StartCapture(ctx, rtpstat.CaptureOptions{
+		Filter: fmt.Sprintf("udp dst port %s and udp src portrange %d-%d", mediaPort, lo, lo+8*n), File: file,
+		Duration: window + time.Minute, CPUs: peerCPUs()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pkt := make([]byte, 12+160)
+	pkt[0] = 0x80
+	cpu0, wait0, t0 := cpuTime(), runDelay(), time.Now()
+	for k := 0; time.Since(t0) < window; k++ {
+		if d := time.Until(t0.Add(time.Duration(k) * 20 * time.Millisecond)); d > 0 {
+			time.Sleep(d) // the sender under test: an absolute schedule
+		}
+		for i, c := range conns {
+			binary.BigEndian.PutUint16(pkt[2:], uint16(k))
+			binary.BigEndian.PutUint32(pkt[4:], uint32(k*160))
+			binary.BigEndian.PutUint32(pkt[8:], uint32(i+1))
+			_, _ = c.WriteTo(pkt, dst)
+		}
+	}
+	cpu, waited, wall := cpuTime()-cpu0, runDelay()-wait0, time.Since(t0)
+	if err := capt.Stop(); err != nil {
+		b.Fatal(err)
+	}
+	pkts, err := rtpstat.Read(ctx, file, rtpstat.ReadOptions{Ports: []string{mediaPort}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fig := rtpstat.Compute(pkts, 20*time.Millisecond, func(p rtpstat.Packet) bool { return int(p.SrcPort) >= lo })
+	b.Logf("baseline capture: %s", fig)
+	fmt.Printf("| baseline: %d streams from one goroutine, absolute schedule | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% |\n\n",
+		len(conns), wall.Round(time.Second), fig.Streams, fig.Packets, fig.P50.Round(time.Microsecond), fig.P99.Round(time.Microsecond),
+		fig.P999.Round(time.Microsecond), fig.Max.Round(time.Microsecond), fig.Over2ms, fig.Skipped, fig.Gaps, fig.MaxDrift.Round(time.Microsecond),
+		100*cpu.Seconds()/wall.Seconds())
+	b.Logf("baseline: this process's threads waited %v on a run queue during the window", waited.Round(time.Millisecond))
+	b.ReportMetric(float64(fig.P99.Microseconds())/1000, "baseline-p99-ms")
+}
+
+// BenchmarkCPS is issue #23's call-rate figure: against one SIPp UAS (uas_cps.xml: 200 with
+// SDP, then BYE), SIPp's own UAC (uac_cps.xml) and an Agent as UAC (Dial, Hangup at once, no
+// prompt) each place M calls (2000) at increasing rates; the highest rate each sustains (no
+// failed call, achieved ≥ 90 % of the target) is reported, with their ratio. Environment:
+// PBXAGENT_SIP_CPS_CALLS (2000), PBXAGENT_SIP_CPS_RATES ("100,200,400,600,800,1000,1200,1600").
+func BenchmarkCPS(b *testing.B) {
+	sipp.Require(b)
+	m := envInt("PBXAGENT_SIP_CPS_CALLS", 2000)
+	var rates []int
+	for _, f := range strings.Split(cmpOr(os.Getenv("PBXAGENT_SIP_CPS_RATES"), "100,200,400,600,800,1000,1200,1600"), ",") {
+		r, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || r <= 0 {
+			b.Fatalf("PBXAGENT_SIP_CPS_RATES: %q is not a positive rate", f)
+		}
+		rates = append(rates, r)
+	}
+	for range b.N {
+		runCPSFigure(b, m, rates)
+	}
+}
+
+// callIDs matches the Call-IDs in error messages, so errors are counted by kind.
+var callIDs = regexp.MustCompile(`[0-9a-f]{16,}@[0-9.]+`)
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// cpsStep is one rate step of one UAC.
+type cpsStep struct {
+	target   int
+	ok, fail int
+	achieved float64
+	cpu      float64 // % of one core, this process (Agent rows only)
+	errs     []string
+}
+
+func (s cpsStep) sustained() bool { return s.fail == 0 && s.achieved >= 0.9*float64(s.target) }
+
+func runCPSFigure(b *testing.B, m int, rates []int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), Dir: b.TempDir(), CPUs: peerCPUs()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	ports, err := media.NewPortRange(36000, 39999)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := StartAgent(b, ports, func(c *ua.Config) { c.RingTimeout = 30 * time.Second })
+	var sippSteps, ourSteps []cpsStep
+	for _, r := range rates {
+		res, err := sipp.Run(ctx, sipp.UAC{Scenario: sipp.Scenario("uac_cps.xml"), Remote: srv.Addr, Rate: r, Calls: m,
+			Limit: 5000, CPUs: peerCPUs()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st := cpsStep{target: r, ok: res.Successful, fail: res.Failed + (m - res.Successful - res.Failed), achieved: res.Rate}
+		sippSteps = append(sippSteps, st)
+		b.Logf("SIPp UAC at %d/s: %s", r, res)
+
+		ours := agentCPS(ctx, a, srv.Addr, r, m)
+		ourSteps = append(ourSteps, ours)
+		b.Logf("Agent UAC at %d/s: ok %d failed %d achieved %.1f/s cpu %.0f%% errors %v", r, ours.ok, ours.fail, ours.achieved, ours.cpu, ours.errs)
+		if !ours.sustained() && !st.sustained() {
+			break
+		}
+	}
+	best := func(steps []cpsStep) float64 {
+		v := 0.0
+		for _, s := range steps {
+			if s.sustained() {
+				v = max(v, s.achieved)
+			}
+		}
+		return v
+	}
+	sb, ob := best(sippSteps), best(ourSteps)
+	fmt.Printf("\n| target calls/s | SIPp UAC ok/failed | SIPp achieved | Agent ok/failed | Agent achieved | Agent CPU (one core) |\n|---|---|---|---|---|---|\n")
+	for i := range ourSteps {
+		s, o := sippSteps[i], ourSteps[i]
+		fmt.Printf("| %d | %d/%d | %.0f/s | %d/%d | %.0f/s | %.0f %% |\n", s.target, s.ok, s.fail, s.achieved, o.ok, o.fail, o.achieved, o.cpu)
+	}
+	ratio := 0.0
+	if sb > 0 {
+		ratio = ob / sb
+	}
+	fmt.Printf("\nmax sustained (no failure, ≥ 90 %% of target): SIPp UAC %.0f calls/s, Agent %.0f calls/s, ratio %.2f\n\n", sb, ob, ratio)
+	if res, err := srv.StopResult(); err == nil {
+		b.Logf("SIPp UAS over the whole run: %s\nits errors: %.1500s", res, res.Errors)
+	}
+	b.ReportMetric(sb, "sipp-calls/s")
+	b.ReportMetric(ob, "agent-calls/s")
+	b.ReportMetric(ratio, "ratio")
+	if a.Calls() != 0 {
+		b.Errorf("Agent still has %d calls", a.Calls())
+	}
+}
+
+// agentCPS places m calls at rate r/s from a (Dial, then Hangup at once), at most 2000 at a
+// time, and measures the achieved rate from the first INVITE to the last call's end.
+func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
+	var ok, fail atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	seen := map[string]int{}
+	record := func(err error) {
+		fail.Add(1)
+		mu.Lock()
+		seen[callIDs.ReplaceAllString(err.Error(), "<call-id>")]++
+		mu.Unlock()
+	}
+	sem := make(chan struct{}, 2000)
+	cpu0, t0 := cpuTime(), time.Now()
+	interval := time.Second / time.Duration(r)
+	for i := range m {
+		due := t0.Add(time.Duration(i) * interval)
+		if d := time.Until(due); d > 0 {
+			select { // pacing the load, not waiting for an event
+			case <-time.After(d):
+			case <-ctx.Done():
+				return cpsStep{target: r, fail: m}
+			}
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			c, err := a.Dial(cctx, ua.DialRequest{To: fmt.Sprintf("sip:%d@%s", 2000+i%1000, addr), From: "100"})
+			if err != nil {
+				record(fmt.Errorf("dial: %w", err))
+				return
+			}
+			if err := c.Hangup(cctx, 0); err != nil && !errors.Is(err, context.Canceled) {
+				record(fmt.Errorf("hangup: %w", err))
+				return
+			}
+			ok.Add(1)
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(t0)
+	cpu := cpuTime() - cpu0
+	var errs []string
+	for e, n := range seen {
+		if len(errs) < 5 {
+			errs = append(errs, fmt.Sprintf("%d× %s", n, e))
+		}
+	}
+	return cpsStep{target: r, ok: int(ok.Load()), fail: int(fail.Load()), achieved: float64(ok.Load()) / wall.Seconds(),
+		cpu: 100 * cpu.Seconds() / wall.Seconds(), errs: errs}
+}

@@ -1,0 +1,236 @@
+package sipua
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pbxagent/pbxagent/sip/media"
+	"github.com/pbxagent/pbxagent/sip/ua"
+	"github.com/pbxagent/pbxagent/testlab/rtppcap"
+)
+
+// Prompt returns a deterministic test prompt of d: lead of silence, then a speech-like signal
+// (three partials with a syllable envelope) loud enough to find its start.
+func Prompt(lead, d time.Duration) []int16 {
+	n := int(lead / (time.Second / 8000))
+	m := int(d / (time.Second / 8000))
+	pcm := make([]int16, n+m)
+	for i := range m {
+		t := float64(i) / 8000
+		env := 0.55 + 0.45*math.Sin(2*math.Pi*3*t) // 3 "syllables" a second, never silent
+		v := 0.5*math.Sin(2*math.Pi*220*t) + 0.3*math.Sin(2*math.Pi*517*t+1) + 0.2*math.Sin(2*math.Pi*1312*t+2)
+		pcm[n+i] = int16(12000 * env * v)
+	}
+	// The first sample of the signal proper is 0 (sin 0 terms): start on a clearly loud one.
+	pcm[n] = 9000
+	return pcm
+}
+
+// WritePromptFiles writes dir/prompt.wav (16-bit linear) from pcm, reads it back as a prompt
+// would be read, and writes dir/audio.pcap (PCMU, 20 ms packets) from it followed by digits
+// (100 ms events). It returns the WAV's samples and the pcap's duration.
+func WritePromptFiles(dir string, pcm []int16, digits string) ([]int16, time.Duration, error) {
+	wavPath := filepath.Join(dir, "prompt.wav")
+	wf, err := os.Create(wavPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := media.WriteWAV(wf, pcm); err != nil {
+		wf.Close()
+		return nil, 0, fmt.Errorf("prompt.wav: %w", err)
+	}
+	if err := wf.Close(); err != nil {
+		return nil, 0, err
+	}
+	rf, err := os.Open(wavPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rf.Close()
+	a, err := media.ReadWAV(rf)
+	if err != nil {
+		return nil, 0, fmt.Errorf("prompt.wav: %w", err)
+	}
+	pf, err := os.Create(filepath.Join(dir, "audio.pcap"))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer pf.Close()
+	sw, err := rtppcap.NewStreamWriter(pf, rtppcap.Stream{Codec: media.PCMU, SSRC: 0x51bb0001, Seq: 20000, Timestamp: 160000,
+		Src: netip.MustParseAddrPort("127.0.0.1:6000"), Dst: netip.MustParseAddrPort("127.0.0.1:6002")})
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := sw.Audio(a.Samples); err != nil {
+		return nil, 0, err
+	}
+	for _, d := range digits {
+		if err := sw.Silence(60 * time.Millisecond); err != nil {
+			return nil, 0, err
+		}
+		if err := sw.DTMF(d, 100*time.Millisecond, 10); err != nil {
+			return nil, 0, err
+		}
+	}
+	if err := sw.Silence(100 * time.Millisecond); err != nil {
+		return nil, 0, err
+	}
+	return a.Samples, sw.Duration(), pf.Close()
+}
+
+// Comparison is the outcome of comparing a received prompt with the one sent.
+type Comparison struct {
+	// Offset is where the prompt starts in what was received (first loud sample), -1 if never.
+	Offset int
+	// Frames compared (160 samples each) and Mismatched frames (any sample differing from the
+	// sent one after one G.711 round trip).
+	Frames, Mismatched int
+	// Missing is how many samples of the prompt were not received at all.
+	Missing int
+}
+
+// String summarises the comparison.
+func (c Comparison) String() string {
+	return fmt.Sprintf("offset %d, %d frames compared, %d mismatched, %d samples missing", c.Offset, c.Frames, c.Mismatched, c.Missing)
+}
+
+// loud is the level a sample must pass to start a prompt.
+const loud = 1000
+
+// Compare aligns got on the first loud sample of sent (after a G.711 µ-law round trip) and
+// compares them frame by frame.
+func Compare(sent, got []int16, codec media.Codec) Comparison {
+	want := codec.Decode(nil, codec.Encode(nil, sent))
+	first := func(s []int16) int {
+		for i, v := range s {
+			if v > loud || v < -loud {
+				return i
+			}
+		}
+		return -1
+	}
+	ws, gs := first(want), first(got)
+	c := Comparison{Offset: gs}
+	if ws < 0 || gs < 0 {
+		c.Missing = len(want)
+		return c
+	}
+	want, got = want[ws:], got[gs:]
+	if len(got) < len(want) {
+		c.Missing = len(want) - len(got)
+	}
+	for i := 0; i < min(len(want), len(got)); i += 160 {
+		end := min(i+160, len(want), len(got))
+		c.Frames++
+		for j := i; j < end; j++ {
+			if want[j] != got[j] {
+				c.Mismatched++
+				break
+			}
+		}
+	}
+	return c
+}
+
+// Recorder collects what each call's media session hears, by Call-ID (install Hook as
+// ua.Config.OnMedia).
+type Recorder struct {
+	mu    sync.Mutex
+	audio map[string][]int16
+	dtmf  map[string][]rune
+	// digit is signalled (non-blocking) on every digit.
+	digit chan struct{}
+}
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{audio: map[string][]int16{}, dtmf: map[string][]rune{}, digit: make(chan struct{}, 1)}
+}
+
+// Hook records the call's audio and digits.
+func (r *Recorder) Hook(callID string, cfg *media.SessionConfig) {
+	cfg.OnAudio = func(pcm []int16) {
+		r.mu.Lock()
+		r.audio[callID] = append(r.audio[callID], pcm...)
+		r.mu.Unlock()
+	}
+	cfg.OnDTMF = func(d rune) {
+		r.mu.Lock()
+		r.dtmf[callID] = append(r.dtmf[callID], d)
+		r.mu.Unlock()
+		select {
+		case r.digit <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Audio is what call callID heard so far.
+func (r *Recorder) Audio(callID string) []int16 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int16(nil), r.audio[callID]...)
+}
+
+// Digits are the digits call callID heard so far.
+func (r *Recorder) Digits(callID string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return string(r.dtmf[callID])
+}
+
+// StartAgent runs an Agent on 127.0.0.1 until tb ends (then it checks that Run returned).
+func StartAgent(tb testing.TB, ports *media.PortRange, mutate func(*ua.Config)) *ua.Agent {
+	tb.Helper()
+	cfg := ua.Config{
+		ListenAddr:  "127.0.0.1:0",
+		Transports:  []string{"udp"},
+		Ports:       ports,
+		Allow:       []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		RingTimeout: 10 * time.Second,
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if os.Getenv("SIPUA_TEST_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	a, err := ua.New(cfg)
+	if err != nil {
+		tb.Fatalf("ua.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	select {
+	case <-a.Ready():
+	case err := <-done:
+		cancel()
+		tb.Fatalf("Run: %v", err)
+	case <-time.After(10 * time.Second):
+		cancel()
+		tb.Fatal("agent not ready within 10 s")
+	}
+	tb.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				tb.Errorf("Run: %v", err)
+			}
+		case <-time.After(40 * time.Second):
+			tb.Errorf("Run did not return within 40 s")
+		}
+	})
+	return a
+}
