@@ -246,7 +246,7 @@ func (ss *session) contacts(ctx context.Context, m *Message, v phones.Viewer, p 
 	var found []*phonebook.Contact
 	var err error
 	if p != nil && offset < limit {
-		found, err = collect(ctx, ss.s.dir, v, req.Filter, p, end+1, ss.s.cfg.ScanBudget)
+		found, err = ss.s.matches(ctx, v, req.Filter, p, end+1)
 		if err != nil && !errors.Is(err, errBudget) {
 			return ss.failed(m, err)
 		}
@@ -313,4 +313,28 @@ func readCookie(b []byte, key uint64) (int, bool) {
 		return 0, false
 	}
 	return int(off), true
+}
+
+// matches returns the first want contacts v sees that f matches, from the
+// result cache when the same search ran at the directory's current
+// generation.
+func (s *Server) matches(ctx context.Context, v phones.Viewer, f *Filter, p []driver, want int) ([]*phonebook.Contact, error) {
+	owner, err := s.dir.Owner(v)
+	if err != nil {
+		return nil, err
+	}
+	gen := s.dir.Generation()
+	k := cacheKey{owner: owner, anonymous: v.User() == "", filter: f.String(), want: want}
+	if c, ok := s.cache.get(gen, k); ok {
+		if c.spent {
+			return c.found, errBudget
+		}
+		return c.found, nil
+	}
+	found, err := collect(ctx, s.dir, v, f, p, want, s.cfg.ScanBudget)
+	if err != nil && !errors.Is(err, errBudget) {
+		return nil, err
+	}
+	s.cache.put(gen, k, cached{found: found, spent: err != nil})
+	return found, err
 }

@@ -25,6 +25,10 @@ type Directory interface {
 	ViewerLookup(ctx context.Context, v phones.Viewer, number string) (*phonebook.Contact, error)
 	// ViewerGet is one contact by id, if v sees it.
 	ViewerGet(ctx context.Context, v phones.Viewer, id string) (*phonebook.Contact, error)
+	// Owner is the user whose personal contacts v sees.
+	Owner(v phones.Viewer) (string, error)
+	// Generation changes whenever any contact changes.
+	Generation() uint64
 }
 
 // driverKind is how a driver finds candidate contacts.

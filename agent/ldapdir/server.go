@@ -38,6 +38,9 @@ type Config struct {
 	// department) walks the directory this far and answers
 	// adminLimitExceeded with what it found. Default 20000.
 	ScanBudget int
+	// CacheEntries bounds the result cache (cache.go); negative turns it
+	// off. Default 4096.
+	CacheEntries int
 	// Logger receives connection and protocol errors. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -57,6 +60,7 @@ func (c Config) withDefaults() (Config, []rdn, error) {
 	def(&c.MaxConns, 1024)
 	def(&c.MaxMessage, 64<<10)
 	def(&c.ScanBudget, 20000)
+	def(&c.CacheEntries, 4096)
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = 2 * time.Minute
 	}
@@ -81,10 +85,11 @@ type Stats struct {
 // Server is the LDAP directory. Serve runs it on a listener; Stop ends
 // Serve and closes every connection.
 type Server struct {
-	cfg  Config
-	base []rdn
-	dir  Directory
-	log  *slog.Logger
+	cfg   Config
+	base  []rdn
+	dir   Directory
+	log   *slog.Logger
+	cache *resultCache // nil when off
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -104,7 +109,11 @@ func New(cfg Config, dir Directory) (*Server, error) {
 	if dir == nil {
 		return nil, errors.New("ldap: no directory")
 	}
-	return &Server{cfg: cfg, base: base, dir: dir, log: cfg.Logger, conns: map[net.Conn]struct{}{}}, nil
+	s := &Server{cfg: cfg, base: base, dir: dir, log: cfg.Logger, conns: map[net.Conn]struct{}{}}
+	if cfg.CacheEntries > 0 {
+		s.cache = newResultCache(cfg.CacheEntries)
+	}
+	return s, nil
 }
 
 // Stats returns the counters.

@@ -7,6 +7,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/pbxagent/pbxagent/agent/ldapdir"
+	"github.com/pbxagent/pbxagent/phonebook"
 )
 
 func search(t *testing.T, c *ldap.Conn, filter string, attrs []string, sizeLimit int) (*ldap.SearchResult, error) {
@@ -284,5 +285,25 @@ func TestReadOnlyAndUnsupported(t *testing.T) {
 	c2 := dial(t, addr)
 	if err := c2.StartTLS(nil); err == nil {
 		t.Fatal("StartTLS succeeded")
+	}
+}
+
+// TestResultsFollowChanges: a search repeated after a contact is added
+// (the result cache's generation) finds it.
+func TestResultsFollowChanges(t *testing.T) {
+	e := newEnv(t)
+	_, addr := e.serve(ldapdir.Config{Allow: allowLoopback})
+	c := dial(t, addr)
+	res, err := search(t, c, "(|(cn=newco*)(sn=newco*))", []string{"cn"}, 0)
+	if err != nil || len(res.Entries) != 0 {
+		t.Fatalf("before: %q %v", names(res), err)
+	}
+	if _, err := e.store.Create(t.Context(), &phonebook.Contact{Scope: phonebook.ScopeGlobal, Source: phonebook.SourceLocal,
+		FirstName: "Nora", LastName: "Newcomer"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = search(t, c, "(|(cn=newco*)(sn=newco*))", []string{"cn"}, 0)
+	if err != nil || !slices.Equal(names(res), []string{"Nora Newcomer"}) {
+		t.Fatalf("after: %q %v", names(res), err)
 	}
 }

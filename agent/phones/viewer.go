@@ -60,6 +60,10 @@ func (s *Service) identityOf(v Viewer) (identity, error) {
 	return identity{phone: rec, version: version}, nil
 }
 
+// Generation is the directory's generation: it changes whenever any
+// contact changes.
+func (s *Service) Generation() uint64 { return s.dir.Generation() }
+
 // Owner is the user whose personal contacts v sees ("" for none).
 func (s *Service) Owner(v Viewer) (string, error) {
 	id, err := s.identityOf(v)
