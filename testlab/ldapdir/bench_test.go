@@ -76,9 +76,10 @@ type target struct {
 }
 
 // ours loads n generated contacts (the CSV import, as POST
-// /api/v1/contacts/import does) into a store and serves it; a data
-// directory in LDAPBENCH_DATA that holds a store already is reused.
-func ours(b *testing.B, n int) target {
+// /api/v1/contacts/import does) into a store and serves it twice: with the
+// result cache and without it (cacheEntries -1). A data directory in
+// LDAPBENCH_DATA that holds a store already is reused.
+func ours(b *testing.B, n int) (target, target) {
 	ctx := context.Background()
 	norm, err := number.New(number.Config{DefaultRegion: "BA"})
 	if err != nil {
@@ -121,20 +122,23 @@ func ours(b *testing.B, n int) target {
 	if rec.Code != http.StatusCreated && rec.Code != http.StatusConflict {
 		b.Fatalf("register phone: %d %s", rec.Code, rec.Body)
 	}
-	srv, err := ldapdir.New(ldapdir.Config{BaseDN: base, MaxConns: 4096, SizeLimit: 200,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, svc)
-	if err != nil {
-		b.Fatal(err)
+	serve := func(name string, cacheEntries int) target {
+		srv, err := ldapdir.New(ldapdir.Config{BaseDN: base, MaxConns: 4096, SizeLimit: 200, CacheEntries: cacheEntries,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, svc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(sctx, ln) }()
+		b.Cleanup(func() { cancel(); <-done })
+		return target{name: name, addr: ln.Addr().String(), base: base, user: "bench-phone", pass: "bench-secret"}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(sctx, ln) }()
-	b.Cleanup(func() { cancel(); <-done })
-	return target{name: "pbxagent", addr: ln.Addr().String(), base: base, user: "bench-phone", pass: "bench-secret"}
+	return serve("pbxagent", 0), serve("pbxagent-nocache", -1)
 }
 
 // theirs starts slapd with the same generated people as LDIF (slapadd),
@@ -261,14 +265,20 @@ func BenchmarkPhoneSearch(b *testing.B) {
 	nPhones := envInt("LDAPBENCH_PHONES", 1000)
 	per := envInt("LDAPBENCH_PER", 10)
 	qs := queries(4000, n)
-	us := ours(b, n)
+	us, uncached := ours(b, n)
 	them := theirs(b, n)
 	b.ResetTimer()
 	for range b.N {
+		np50, np99, _ := sequential(b, uncached, qs[:2000])
+		nRate, nCP99 := concurrent(b, uncached, nPhones, per, qs)
 		p50, p99, hits := sequential(b, us, qs[:2000])
 		sp50, sp99, shits := sequential(b, them, qs[:2000])
 		ourRate, ourCP99 := concurrent(b, us, nPhones, per, qs)
 		theirRate, theirCP99 := concurrent(b, them, nPhones, per, qs)
+		b.Logf("without the result cache: one phone p50 %s p99 %s; %d phones at once %.0f searches/s (p99 %s): ratio %.2f× slapd",
+			np50, np99, nPhones, nRate, nCP99, nRate/theirRate)
+		b.ReportMetric(float64(np99.Microseconds())/1000, "pbx_nocache_p99_ms")
+		b.ReportMetric(nRate/theirRate, "nocache_ratio")
 		b.ReportMetric(float64(p99.Microseconds())/1000, "pbx_p99_ms")
 		b.ReportMetric(float64(sp99.Microseconds())/1000, "slapd_p99_ms")
 		b.ReportMetric(ourRate, "pbx_searches/s")
