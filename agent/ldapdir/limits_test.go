@@ -118,3 +118,27 @@ func TestMaxConnsAndIdleTimeout(t *testing.T) {
 		time.Sleep(5 * time.Millisecond) // polling with a deadline
 	}
 }
+
+// TestStopClosesConnections: Stop closes a connection in use, and Serve
+// returns (checked by serve's cleanup) with no connection left.
+func TestStopClosesConnections(t *testing.T) {
+	e := newEnv(t)
+	srv, addr := e.serve(ldapdir.Config{Allow: allowLoopback})
+	c := rawDial(t, addr)
+	bind := []byte{0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00, 0x80, 0x00}
+	if _, err := c.Write(bind); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(make([]byte, 64)); err != nil {
+		t.Fatalf("bind answer: %v", err)
+	}
+	if n := srv.Stats().Conns; n != 1 {
+		t.Fatalf("%d connections, want 1", n)
+	}
+	srv.Stop()
+	readToEOF(t, c)
+	if _, err := net.DialTimeout("tcp", addr, 2*time.Second); err == nil {
+		t.Fatal("the listener still accepts after Stop")
+	}
+}
