@@ -116,5 +116,9 @@ func ParseGeneralizedTime(s string) (time.Time, error) {
 	if t.Day() != day {
 		return bad("no such day in that month")
 	}
-	return t.Add(frac).UTC(), nil
+	t = t.Add(frac).UTC()
+	if t.Year() < 1 || t.Year() > 9999 {
+		return bad("outside the years 0001 to 9999 in UTC")
+	}
+	return t, nil
 }

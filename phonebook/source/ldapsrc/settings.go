@@ -101,10 +101,12 @@ type Settings struct {
 	MaxEntries int `json:"max_entries"`
 }
 
-// mapping is one contact field and the attributes it is read from, in order.
-type mapping struct {
-	field string
-	attrs []string
+// Mapping is one contact field and the LDAP attributes it is read from, in order.
+type Mapping struct {
+	// Field is the canonical contact field (dirsync.CanonicalField).
+	Field string
+	// Attrs are the attribute names as configured.
+	Attrs []string
 }
 
 // attrRE is an RFC 4512 §1.4 attribute description's type: a descr (keystring) or a numericoid,
@@ -114,7 +116,7 @@ var attrRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]{0,127}|[0-9]+(\.[0-9]+)+
 // ParseAttributes merges overrides into DefaultAttributes and validates them: known contact
 // fields (dirsync.CanonicalField), attribute names as RFC 4512 defines them. The result is sorted
 // by field, and at least one name field (display_name, first_name, last_name or company) remains.
-func ParseAttributes(overrides map[string]json.RawMessage) ([]mapping, error) {
+func ParseAttributes(overrides map[string]json.RawMessage) ([]Mapping, error) {
 	m := map[string][]string{}
 	for f, a := range DefaultAttributes {
 		m[f] = a
@@ -145,10 +147,10 @@ func ParseAttributes(overrides map[string]json.RawMessage) ([]mapping, error) {
 			delete(m, cf)
 		}
 	}
-	out := make([]mapping, 0, len(m))
+	out := make([]Mapping, 0, len(m))
 	named := false
 	for f, a := range m {
-		out = append(out, mapping{field: f, attrs: a})
+		out = append(out, Mapping{Field: f, Attrs: a})
 		if f == "display_name" || f == "first_name" || f == "last_name" || f == "company" {
 			named = true
 		}
@@ -156,7 +158,7 @@ func ParseAttributes(overrides map[string]json.RawMessage) ([]mapping, error) {
 	if !named {
 		return nil, dirsync.Invalid("attributes", "a name is required: map display_name, first_name, last_name or company")
 	}
-	slices.SortFunc(out, func(a, b mapping) int { return strings.Compare(a.field, b.field) })
+	slices.SortFunc(out, func(a, b Mapping) int { return strings.Compare(a.Field, b.Field) })
 	return out, nil
 }
 
@@ -167,7 +169,7 @@ type config struct {
 	host     string // host:port
 	scope    int
 	filter   string
-	maps     []mapping
+	maps     []Mapping
 	attrs    []string // the attributes a search asks for (mapped + ids + change markers)
 	roots    *x509.CertPool
 	timeout  time.Duration
@@ -215,8 +217,13 @@ func validate(raw json.RawMessage) (*config, error) {
 		return nil, dirsync.Invalid("password", "required with bind_dn (an empty password would be an unauthenticated bind, RFC 4513 §5.1.2)")
 	}
 	if s.BindDN != "" {
-		if _, err := ldap.ParseDN(s.BindDN); err != nil {
-			return nil, dirsync.Invalid("bind_dn", "not a DN: "+err.Error())
+		// A DN; Active Directory also takes user@domain and DOMAIN\user as the bind name.
+		if strings.Contains(s.BindDN, "=") {
+			if _, err := ldap.ParseDN(s.BindDN); err != nil {
+				return nil, dirsync.Invalid("bind_dn", "not a DN: "+err.Error())
+			}
+		} else if !strings.ContainsAny(s.BindDN, `@\`) || strings.ContainsFunc(s.BindDN, func(r rune) bool { return r < ' ' }) {
+			return nil, dirsync.Invalid("bind_dn", "a DN (cn=pbx,ou=services,dc=example,dc=com), or on Active Directory user@domain or DOMAIN\\user")
 		}
 	}
 	if s.Password != "" && u.Scheme == "ldap" && !s.StartTLS && !s.AllowPlaintext && !loopback(u.Hostname()) {
@@ -286,7 +293,7 @@ func validate(raw json.RawMessage) (*config, error) {
 	}
 	seen := map[string]bool{}
 	for _, m := range c.maps {
-		for _, a := range m.attrs {
+		for _, a := range m.Attrs {
 			if !seen[strings.ToLower(a)] {
 				seen[strings.ToLower(a)] = true
 				c.attrs = append(c.attrs, a)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ const readerLDIF = "dn: cn=reader," + suffix + "\nobjectClass: organizationalRol
 
 // startSlapd runs a slapd holding n people (and the reader account), unpaged searches capped at
 // sizeLimit entries (0: unlimited).
-func startSlapd(t *testing.T, n, sizeLimit int, tlsCert, tlsKey []byte) *slapd.Server {
+func startSlapd(t *testing.T, n, sizeLimit int, tlsCert, tlsKey []byte, extra ...string) *slapd.Server {
 	t.Helper()
 	slapd.Require(t)
 	ldif, err := slapd.FixtureAt(suffix, n, 42, fixtureTime)
@@ -38,7 +39,7 @@ func startSlapd(t *testing.T, n, sizeLimit int, tlsCert, tlsKey []byte) *slapd.S
 		t.Fatal(err)
 	}
 	ldif = append(ldif, readerLDIF...)
-	return slapd.Start(t, slapd.Config{Suffix: suffix, LDIF: ldif, SizeLimit: sizeLimit, TLSCertPEM: tlsCert, TLSKeyPEM: tlsKey})
+	return slapd.Start(t, slapd.Config{Suffix: suffix, LDIF: ldif, SizeLimit: sizeLimit, TLSCertPEM: tlsCert, TLSKeyPEM: tlsKey, Extra: extra})
 }
 
 func settings(url string, mod func(m map[string]any)) map[string]json.RawMessage {
@@ -61,7 +62,7 @@ func engine(t *testing.T) (*dirsync.Engine, *syncfake.MemStore) {
 	t.Helper()
 	store := syncfake.NewMemStore()
 	eng, err := dirsync.NewEngine(store, dirsync.WithDataDir(t.TempDir()), dirsync.WithTypes(ldapsrc.Type),
-		dirsync.WithLogger(slog.New(slog.DiscardHandler)))
+		dirsync.WithLogger(quietLog()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +217,13 @@ func TestPagingReadsPastTheSizeLimit(t *testing.T) {
 	if !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
 		t.Fatalf("unpaged search: err = %v, want sizeLimitExceeded (the fixture must need paging)", err)
 	}
+	t.Run("max_entries", func(t *testing.T) {
+		src := newSource(t, s.URL, func(m map[string]any) { m["page_size"] = 20; m["max_entries"] = 100 })
+		_, err := src.Sync(context.Background(), dirsync.Request{Full: true}, &recordSink{})
+		if err == nil || !strings.Contains(err.Error(), "more than max_entries (100) entries") {
+			t.Fatalf("130 entries with max_entries 100: err = %v", err)
+		}
+	})
 	for _, pageSize := range []int{1, 20, 49} {
 		t.Run(fmt.Sprint("page_size=", pageSize), func(t *testing.T) {
 			src := newSource(t, s.URL, func(m map[string]any) { m["page_size"] = pageSize })
@@ -318,3 +326,55 @@ func (c *cancelSink) Upsert(ctx context.Context, _ *phonebook.Contact) error {
 }
 
 func (c *cancelSink) Delete(context.Context, string) error { return nil }
+
+// recordSink keeps the upserts in order.
+type recordSink struct {
+	ids  []string
+	byID map[string]*phonebook.Contact
+}
+
+func (r *recordSink) Upsert(_ context.Context, c *phonebook.Contact) error {
+	if r.byID == nil {
+		r.byID = map[string]*phonebook.Contact{}
+	}
+	r.ids = append(r.ids, c.ExternalID)
+	r.byID[c.ExternalID] = c
+	return nil
+}
+
+func (r *recordSink) Delete(context.Context, string) error { return nil }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestNoGoroutineLeft: runs that succeed, fail on the bind, are cancelled, or stop early (a
+// test's preview) leave no goroutine behind (go-ldap's reader and the context watch end with
+// the connection).
+func TestNoGoroutineLeft(t *testing.T) {
+	s := startSlapd(t, 60, 0, nil, nil)
+	before := runtime.NumGoroutine()
+	ok := newSource(t, s.URL, func(m map[string]any) { m["page_size"] = 7 })
+	bad := newSource(t, s.URL, func(m map[string]any) { m["password"] = "nope" })
+	for range 3 {
+		if _, err := ok.Sync(context.Background(), dirsync.Request{Full: true}, &recordSink{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ok.(dirsync.Tester).Test(context.Background(), 5); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bad.Sync(context.Background(), dirsync.Request{Full: true}, &recordSink{}); err == nil {
+			t.Fatal("wrong password accepted")
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		ok.Sync(ctx, dirsync.Request{Full: true}, &cancelSink{after: 10, cancel: cancel})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond) // polling with a deadline for goroutines to end
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strconv"
 	"strings"
 
@@ -24,7 +23,7 @@ const (
 )
 
 // Active Directory's rootDSE capability OIDs
-// (https://learn.microsoft.com/openspecs/windows_protocols/ms-adts/3ed61e6b-233a-4713-999f-d5a1e2a7a8cd).
+// (https://learn.microsoft.com/openspecs/windows_protocols/ms-adts/3ed61e6c-cfdc-487d-9f02-5a3397be3772).
 const (
 	capActiveDirectory    = "1.2.840.113556.1.4.800"  // LDAP_CAP_ACTIVE_DIRECTORY_OID
 	capActiveDirectoryLDS = "1.2.840.113556.1.4.1851" // LDAP_CAP_ACTIVE_DIRECTORY_ADAM_OID
@@ -95,19 +94,15 @@ func (s *Source) connect(ctx context.Context) (*conn, error) {
 	cfg := s.cfg
 	tc := &tls.Config{ServerName: cfg.u.Hostname(), RootCAs: cfg.roots,
 		InsecureSkipVerify: cfg.set.InsecureSkipVerify, MinVersion: tls.VersionTLS12}
-	d := &net.Dialer{Timeout: cfg.timeout}
-	l, err := ldap.DialURL(cfg.u.Scheme+"://"+cfg.host, ldap.DialWithDialer(d), ldap.DialWithTLSConfig(tc))
+	l, err := dial(ctx, cfg, tc)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("ldap: connect %s: %w", cfg.host, ctx.Err())
+		}
 		return nil, fmt.Errorf("ldap: connect %s: %w", cfg.host, err)
 	}
 	c := &conn{l: l, stop: context.AfterFunc(ctx, func() { l.Close() })}
 	l.SetTimeout(cfg.timeout)
-	if cfg.set.StartTLS {
-		if err := l.StartTLS(tc); err != nil {
-			c.close()
-			return nil, fmt.Errorf("ldap: StartTLS with %s: %w", cfg.host, err)
-		}
-	}
 	if cfg.set.BindDN != "" {
 		if err := l.Bind(cfg.set.BindDN, cfg.set.Password); err != nil {
 			c.close()
@@ -192,9 +187,9 @@ func DetectFlavor(rootDSE *ldap.Entry) string {
 	return FlavorOpenLDAP
 }
 
-// DeltaFilter is the filter of a delta run: the configured filter and-ed with the change marker
+// deltaFilter is the filter of a delta run: the configured filter and-ed with the change marker
 // of the flavor, modifyTimestamp >= since (OpenLDAP) or uSNChanged >= usn+1 (AD).
-func DeltaFilter(filter string, prev syncState) string {
+func deltaFilter(filter string, prev syncState) string {
 	if prev.Flavor == FlavorAD {
 		return "(&" + filter + "(uSNChanged>=" + strconv.FormatInt(prev.USN+1, 10) + "))"
 	}
@@ -230,15 +225,15 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 		if err != nil {
 			return dirsync.Result{}, err
 		}
-		filter, mode = DeltaFilter(filter, prev), "delta"
+		filter, mode = deltaFilter(filter, prev), "delta"
 	}
 	n := 0
 	err = s.search(ctx, c, filter, s.cfg.pageSize, func(e *ldap.Entry) error {
 		n++
 		if n > s.cfg.set.MaxEntries {
-			return fmt.Errorf("more than max_entries (%d) entries", s.cfg.set.MaxEntries)
+			return fmt.Errorf("ldap: more than max_entries (%d) entries", s.cfg.set.MaxEntries)
 		}
-		ct, err := s.contact(e)
+		ct, err := s.contact(e, dse.flavor)
 		if err != nil {
 			return err
 		}
@@ -317,18 +312,21 @@ func (s *Source) search(ctx context.Context, c *conn, filter string, pageSize ui
 // MaxIDLen bounds an external id (a DN used as the id may be long).
 const MaxIDLen = 1024
 
-// contact maps one entry.
-func (s *Source) contact(e *ldap.Entry) (*phonebook.Contact, error) {
+// contact maps one entry. Its id is objectGUID on Active Directory and entryUUID elsewhere,
+// either one when the other is absent, else the DN.
+func (s *Source) contact(e *ldap.Entry, flavor string) (*phonebook.Contact, error) {
 	c := &phonebook.Contact{}
+	uuid := strings.ToLower(e.GetEqualFoldAttributeValue(attrEntryUUID))
+	guid := e.GetEqualFoldRawAttributeValue(attrObjectGUID)
 	switch {
-	case e.GetEqualFoldAttributeValue(attrEntryUUID) != "":
-		c.ExternalID = strings.ToLower(e.GetEqualFoldAttributeValue(attrEntryUUID))
-	case len(e.GetEqualFoldRawAttributeValue(attrObjectGUID)) > 0:
-		id, err := FormatGUID(e.GetEqualFoldRawAttributeValue(attrObjectGUID))
+	case len(guid) > 0 && (flavor == FlavorAD || uuid == ""):
+		id, err := FormatGUID(guid)
 		if err != nil {
 			return nil, fmt.Errorf("ldap: entry %q: objectGUID: %w", e.DN, err)
 		}
 		c.ExternalID = id
+	case uuid != "":
+		c.ExternalID = uuid
 	default:
 		c.ExternalID = e.DN
 	}
@@ -336,17 +334,17 @@ func (s *Source) contact(e *ldap.Entry) (*phonebook.Contact, error) {
 		return nil, fmt.Errorf("ldap: entry %q: no usable id (entryUUID, objectGUID, or a DN of at most %d bytes)", e.DN, MaxIDLen)
 	}
 	for _, m := range s.cfg.maps {
-		multi := m.field == "email" || m.field == "work" || m.field == "mobile" || m.field == "home" || m.field == "fax" || m.field == "other"
-		for _, a := range m.attrs {
+		multi := m.Field == "email" || m.Field == "work" || m.Field == "mobile" || m.Field == "home" || m.Field == "fax" || m.Field == "other"
+		for _, a := range m.Attrs {
 			vals := e.GetEqualFoldAttributeValues(a)
 			if multi {
 				for _, v := range vals {
-					dirsync.SetField(c, m.field, v)
+					dirsync.SetField(c, m.Field, v)
 				}
 				continue
 			}
 			if v := firstNonEmpty(vals); v != "" {
-				dirsync.SetField(c, m.field, v)
+				dirsync.SetField(c, m.Field, v)
 				break
 			}
 		}
@@ -371,13 +369,17 @@ func (s *Source) Test(ctx context.Context, n int) ([]*phonebook.Contact, error) 
 		return nil, err
 	}
 	defer c.close()
+	dse, err := s.readRootDSE(c)
+	if err != nil {
+		return nil, s.ctxErr(ctx, err)
+	}
 	col := &dirsync.Collector{N: n}
 	ps := s.cfg.pageSize
 	if n > 0 && uint32(n) < ps {
 		ps = uint32(n)
 	}
 	err = s.search(ctx, c, s.cfg.filter, ps, func(e *ldap.Entry) error {
-		ct, err := s.contact(e)
+		ct, err := s.contact(e, dse.flavor)
 		if err != nil {
 			return err
 		}
@@ -393,3 +395,13 @@ var (
 	_ dirsync.Tester   = (*Source)(nil)
 	_ dirsync.Targeter = (*Source)(nil)
 )
+
+// DeltaFilterForState is the delta filter for a stored state (for tests and the docs' examples);
+// an unreadable state gives the filter unchanged.
+func DeltaFilterForState(filter string, state []byte) string {
+	var st syncState
+	if json.Unmarshal(state, &st) != nil {
+		return filter
+	}
+	return deltaFilter(filter, st)
+}

@@ -60,6 +60,11 @@ func typeCases() []typeCase {
 			moves:    map[string]any{"url": "https://attacker.example/book.csv"},
 			harmless: map[string]any{"format": "google"},
 			urls:     []string{"url"}},
+		{typ: "carddav",
+			settings: map[string]any{"url": "https://dav.example.com/", "username": "u", "password": "s3cr3t-xyz"},
+			moves:    map[string]any{"url": "https://attacker.example/", "insecure_skip_verify": true},
+			harmless: map[string]any{"address_book": "Company"},
+			urls:     []string{"url"}},
 		googleCase(),
 		// ldap: start_tls false is refused for a remote host unless allow_plaintext (a destination).
 		{typ: "ldap",
@@ -137,7 +142,7 @@ func TestChangingWhereSecretsGoNeedsThemAgain(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range typeCases() {
 		secret := map[string]string{"custom": "client_secret", "m365": "client_secret", "sql": "password", "csv-url": "password",
-			"google": "service_account_key", "ldap": "password"}[tc.typ]
+			"google": "service_account_key", "ldap": "password", "carddav": "password"}[tc.typ]
 		newSecret := cmp.Or(tc.newSecret, "new-secret")
 		for key, val := range tc.moves {
 			t.Run(tc.typ+"/"+key, func(t *testing.T) {

@@ -6,6 +6,7 @@ package sources
 
 import (
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/source/carddav"
 	"github.com/pbxagent/pbxagent/phonebook/source/csvurl"
 	"github.com/pbxagent/pbxagent/phonebook/source/custom"
 	"github.com/pbxagent/pbxagent/phonebook/source/google"
@@ -14,10 +15,11 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook/source/sqlsrc"
 )
 
-// All returns the source types: m365, custom, sql, csv-url, google and ldap.
+// All returns the source types: m365, custom, sql, csv-url, google, ldap and carddav.
 func All() []dirsync.Type {
 	return []dirsync.Type{m365.Type, custom.Type, sqlsrc.Type, csvurl.Type,
 		google.Type,
 		ldapsrc.Type,
+		carddav.Type,
 	}
 }

@@ -61,6 +61,20 @@ const TYPES = [
     { key: 'bearer_token', kind: 'secret' },
     { key: 'max_bytes', kind: 'number', advanced: true },
   ] },
+  // Google (People API): the fields of both modes; the API names what the
+  // chosen mode lacks.
+  { type: 'google', fields: [
+    { key: 'mode', kind: 'select', required: true, choices: ['directory', 'contacts'] },
+    { key: 'service_account_key', kind: 'secret' },
+    { key: 'subject' },
+    { key: 'domain_contacts', kind: 'checkbox', def: true },
+    { key: 'client_id' },
+    { key: 'client_secret', kind: 'secret' },
+    { key: 'refresh_token', kind: 'secret' },
+    { key: 'page_size', kind: 'number', advanced: true },
+    { key: 'api_url', kind: 'url', advanced: true },
+    { key: 'token_url', kind: 'url', advanced: true },
+  ] },
   // LDAP / Active Directory (phonebook/source/ldapsrc, docs/sources-ldap.md).
   { type: 'ldap', fields: [
     { key: 'url', required: true },
@@ -80,19 +94,12 @@ const TYPES = [
     { key: 'timeout_seconds', kind: 'number', advanced: true },
     { key: 'max_entries', kind: 'number', advanced: true },
   ] },
-  // Google (People API): the fields of both modes; the API names what the
-  // chosen mode lacks.
-  { type: 'google', fields: [
-    { key: 'mode', kind: 'select', required: true, choices: ['directory', 'contacts'] },
-    { key: 'service_account_key', kind: 'secret' },
-    { key: 'subject' },
-    { key: 'domain_contacts', kind: 'checkbox', def: true },
-    { key: 'client_id' },
-    { key: 'client_secret', kind: 'secret' },
-    { key: 'refresh_token', kind: 'secret' },
-    { key: 'page_size', kind: 'number', advanced: true },
-    { key: 'api_url', kind: 'url', advanced: true },
-    { key: 'token_url', kind: 'url', advanced: true },
+  { type: 'carddav', fields: [
+    { key: 'url', kind: 'url', required: true },
+    { key: 'username' },
+    { key: 'password', kind: 'secret' },
+    { key: 'address_book' },
+    { key: 'insecure_skip_verify', kind: 'checkbox', advanced: true },
   ] },
 ];
 
