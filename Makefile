@@ -34,6 +34,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PKGS)
 	testlab/bench/import.sh
 	testlab/sipp/bench.sh
+	testlab/bench/ldap.sh
 
 ## bench-sip: the SIP user agent's figures against SIPp (issue #23; docs/sip-testing.md):
 ## 200 calls with RTP both ways on one core (jitter from a tshark capture), calls per second.

@@ -43,6 +43,7 @@ var features = []feature{
 	newContacts,
 	newSources,
 	newPhones,
+	newLDAP, // after phones: phones bind with their phone-book credentials
 	newARI,
 	newCallerID,
 	newCallerIDApp,

@@ -259,6 +259,7 @@ func Default() Config {
 		Chat:       chat.DefaultConfig(),
 		CallGroups: CallGroups{Config: stats.DefaultConfig()},
 		Hotel:      DefaultHotel(),
+		LDAP:       DefaultLDAP(),
 		Audit:      Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
 		Calls:      Calls{HistoryRetention: 365 * 24 * time.Hour, Backend: CallsBackendARI, Config: calls.DefaultConfig()},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
@@ -351,7 +352,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config %w", err)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups, c.Hotel, c.SIPUA} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups, c.Hotel, c.SIPUA, c.LDAP} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}

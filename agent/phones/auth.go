@@ -233,13 +233,20 @@ func (s *Service) checkBasic(b64 string) (*record, string, bool) {
 	if !ok {
 		return nil, "", false
 	}
+	rec, ok := s.checkUserPass(user, pass)
+	return rec, user, ok
+}
+
+// checkUserPass checks a phone's username and password (HTTP Basic, LDAP
+// simple bind), spending the same work on an unknown user as on a known one.
+func (s *Service) checkUserPass(user, pass string) (*record, bool) {
 	rec, ok := s.reg.byUsername(user)
 	if !ok || !rec.hasPassword() {
 		// Spend the same work as a real check.
 		checkPass(make([]byte, 16), make([]byte, 32), pass)
-		return nil, user, false
+		return nil, false
 	}
-	return rec, user, checkPass(rec.PassSalt, rec.PassHash, pass)
+	return rec, checkPass(rec.PassSalt, rec.PassHash, pass)
 }
 
 // parseAuthParams splits a Digest credentials list: k=v or k="v", commas.
