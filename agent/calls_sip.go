@@ -12,17 +12,24 @@ import (
 
 // sipDialer is the calls engine's SIPDialer on pbxagent's own SIP user
 // agent (calls.backend sip): each leg is a ua.Call, the ringback a
-// generated tone played into the user's leg, the bridge
-// media.BridgeSessions between both legs' RTP sessions.
+// generated tone played into the user's leg, the hold music played into
+// the held destination's, the bridge media.BridgeSessions between both
+// legs' RTP sessions.
 type sipDialer struct {
 	ua       *ua.Agent
 	ringback *media.Audio
+	hold     *media.Audio
 }
 
 // newSIPDialer wraps a; the user hears the CEPT ringing tone (425 Hz,
-// 1 s on, 4 s off) while the destination rings.
-func newSIPDialer(a *ua.Agent) sipDialer {
-	return sipDialer{ua: a, ringback: media.RingbackCEPT().Audio()}
+// 1 s on, 4 s off) while the destination rings, a held destination hears
+// hold (media.HoldAudio: sip_ua.hold_music, else that tone).
+func newSIPDialer(a *ua.Agent, hold *media.Audio) sipDialer {
+	rb := media.RingbackCEPT().Audio()
+	if hold == nil {
+		hold = rb
+	}
+	return sipDialer{ua: a, ringback: rb, hold: hold}
 }
 
 // Dial implements calls.SIPDialer.
@@ -40,7 +47,7 @@ func (d sipDialer) Dial(ctx context.Context, req calls.SIPDialRequest) (calls.SI
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", req.To, sipErr(err))
 	}
-	return sipLeg{c: c, ringback: d.ringback}, nil
+	return sipLeg{c: c, ringback: d.ringback, hold: d.hold}, nil
 }
 
 // sipErr turns the user agent's *ua.DialError (a final status) into the
@@ -57,6 +64,7 @@ func sipErr(err error) error {
 type sipLeg struct {
 	c        *ua.Call
 	ringback *media.Audio
+	hold     *media.Audio
 }
 
 // errForeignLeg: a bridge to a leg of another SIPDialer.
@@ -65,6 +73,16 @@ var errForeignLeg = errors.New("calls over SIP: bridge to a leg of another diale
 // Ringback implements calls.SIPLeg: the tone in a loop until ctx ends.
 func (l sipLeg) Ringback(ctx context.Context) error {
 	err := l.c.Media().Play(ctx, l.ringback, true)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// HoldMusic implements calls.SIPLeg: the hold audio in a loop until ctx
+// ends.
+func (l sipLeg) HoldMusic(ctx context.Context) error {
+	err := l.c.Media().Play(ctx, l.hold, true)
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -80,8 +98,9 @@ func (l sipLeg) Bridge(ctx context.Context, other calls.SIPLeg) error {
 	return media.BridgeSessions(ctx, l.c.Media(), o.c.Media())
 }
 
-// Hold implements calls.SIPLeg.
-func (l sipLeg) Hold(ctx context.Context) error { return sipErr(l.c.Hold(ctx)) }
+// Hold implements calls.SIPLeg: a=sendonly, and the leg keeps sending so
+// that the held destination hears the hold music (HoldMusic).
+func (l sipLeg) Hold(ctx context.Context) error { return sipErr(l.c.HoldWithMedia(ctx)) }
 
 // Resume implements calls.SIPLeg.
 func (l sipLeg) Resume(ctx context.Context) error { return sipErr(l.c.Resume(ctx)) }

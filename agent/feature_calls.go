@@ -15,6 +15,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/users"
 	"github.com/pbxagent/pbxagent/ari"
 	"github.com/pbxagent/pbxagent/provisioning/cti"
+	"github.com/pbxagent/pbxagent/sip/media"
 )
 
 // callsFeature is the calls engine on the ARI connection: click-to-call
@@ -74,7 +75,11 @@ func newCalls(b *build) (platform.Component, error) {
 		cli = b.d.ari
 	}
 	if sipOn {
-		copts = append(copts, calls.WithSIP(newSIPDialer(b.d.sipUA), b.cfg.SIPUA.Trunk))
+		hold, err := media.HoldAudio(b.cfg.SIPUA.SoundsDir, b.cfg.SIPUA.HoldMusic)
+		if err != nil {
+			b.logger("calls").Warn("sip_ua.hold_music unreadable; held calls hear the ringing tone", "hold_music", b.cfg.SIPUA.HoldMusic, "err", err)
+		}
+		copts = append(copts, calls.WithSIP(newSIPDialer(b.d.sipUA, hold), b.cfg.SIPUA.Trunk))
 	}
 	eng := calls.New(cli, b.cfg.ARI.CallsApp, copts...)
 	if ariOn {

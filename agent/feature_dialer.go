@@ -38,7 +38,8 @@ func newDialer(b *build) (platform.Component, error) {
 	}
 	if b.d.sipUA != nil {
 		backends[dialer.BackendSIP] = siptel.New(siptel.FromAgent(b.d.sipUA), siptel.Config{
-			SoundsDir: b.cfg.SIPUA.SoundsDir, HoldMusic: b.cfg.SIPUA.HoldMusic, Logger: b.logger("dialer-sip")})
+			SoundsDir: b.cfg.SIPUA.SoundsDir, HoldMusic: b.cfg.SIPUA.HoldMusic,
+			RecordingsDir: b.cfg.SIPUA.RecordingsDir, Logger: b.logger("dialer-sip")})
 		names = append(names, dialer.BackendSIP)
 	}
 	if len(names) == 0 {

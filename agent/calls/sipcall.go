@@ -55,11 +55,14 @@ type SIPDialRequest struct {
 type SIPLeg interface {
 	// Ringback plays a ringback tone into the leg until ctx ends.
 	Ringback(ctx context.Context) error
+	// HoldMusic plays the hold music into the leg, looped, until ctx
+	// ends (the leg is held).
+	HoldMusic(ctx context.Context) error
 	// Bridge relays media between this leg and other (of the same
 	// SIPDialer) until ctx ends or one of them ends.
 	Bridge(ctx context.Context, other SIPLeg) error
-	// Hold puts the peer on hold (re-INVITE, a=sendonly); Resume takes it
-	// off.
+	// Hold puts the peer on hold (re-INVITE, a=sendonly), the leg still
+	// sending (HoldMusic plays into it); Resume takes it off.
 	Hold(ctx context.Context) error
 	Resume(ctx context.Context) error
 	// SendDTMF sends digits (RFC 4733).
@@ -120,24 +123,37 @@ type sipCall struct {
 	// and returns. ended is that context's Done.
 	stop  context.CancelFunc
 	ended <-chan struct{}
-	// bridge asks the call's goroutine, once both legs are up, to stop
-	// (hold) or restart (resume) relaying media between them.
+	// bridge asks the call's goroutine, once both legs are up, to switch
+	// the media between relaying, nothing and hold music (hold, resume).
 	bridge chan bridgeReq
 	// far is the destination's leg once it answered.
 	far SIPLeg
 }
 
-// bridgeReq turns a SIP call's bridge off (held) or on; done is closed
-// once it is.
+// mediaMode is what the media of an answered SIP call do.
+type mediaMode int
+
+const (
+	// mediaBridged relays media between the user and the destination.
+	mediaBridged mediaMode = iota
+	// mediaStopped relays nothing (a hold's re-INVITE is under way: the
+	// destination must not hear the user any more).
+	mediaStopped
+	// mediaHeld plays the hold music to the destination, held.
+	mediaHeld
+)
+
+// bridgeReq switches a SIP call's media to mode; done is closed once it
+// has.
 type bridgeReq struct {
-	held bool
+	mode mediaMode
 	done chan struct{}
 }
 
-// setBridge has the call's goroutine stop or restart the bridge, and
-// waits until it has.
-func (sc *sipCall) setBridge(ctx context.Context, held bool) error {
-	r := bridgeReq{held: held, done: make(chan struct{})}
+// setBridge has the call's goroutine switch the media to mode, and waits
+// until it has.
+func (sc *sipCall) setBridge(ctx context.Context, mode mediaMode) error {
+	r := bridgeReq{mode: mode, done: make(chan struct{})}
 	select {
 	case sc.bridge <- r:
 	case <-sc.ended:
@@ -292,26 +308,10 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 	e.publish(ctx, EventAnswered, c)
 	e.publish(ctx, EventUpdated, c)
 
-	// The bridge runs while the call is up; it stops while the
-	// destination is held, so that it does not hear the user (sipHold).
-	var stopBridge func()
-	startBridge := func() {
-		bctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			if err := user.Bridge(bctx, far); err != nil && bctx.Err() == nil {
-				e.log.Warn("calls: bridge over SIP", "call", id, "err", err)
-			}
-		}()
-		stopBridge = func() { cancel(); <-done }
-	}
-	startBridge()
-	defer func() {
-		if stopBridge != nil {
-			stopBridge()
-		}
-	}()
+	// The bridge runs while the call is up; while the destination is
+	// held it hears the hold music instead, and not the user (sipHold).
+	mode, stopMedia := mediaBridged, e.sipMedia(ctx, id, mediaBridged, user, far)
+	defer func() { stopMedia() }()
 	for {
 		select {
 		case <-user.Done():
@@ -326,16 +326,38 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 			e.sipEnd(ctx, id, ari.CauseNormalClearing, "system") // a no-op after an API hang-up
 			return
 		case r := <-s.sip.bridge:
-			switch {
-			case r.held && stopBridge != nil:
-				stopBridge()
-				stopBridge = nil
-			case !r.held && stopBridge == nil:
-				startBridge()
+			if r.mode != mode {
+				stopMedia()
+				mode, stopMedia = r.mode, e.sipMedia(ctx, id, r.mode, user, far)
 			}
 			close(r.done)
 		}
 	}
+}
+
+// sipMedia starts what mode says on an answered call — the bridge, or
+// the hold music to the destination — on a goroutine, and returns the
+// func that stops it and waits for it.
+func (e *Engine) sipMedia(ctx context.Context, id string, mode mediaMode, user, far SIPLeg) func() {
+	var run func(context.Context) error
+	what := ""
+	switch mode {
+	case mediaBridged:
+		run, what = func(ctx context.Context) error { return user.Bridge(ctx, far) }, "bridge"
+	case mediaHeld:
+		run, what = far.HoldMusic, "hold music"
+	default:
+		return func() {}
+	}
+	mctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := run(mctx); err != nil && mctx.Err() == nil {
+			e.log.Warn("calls: media over SIP", "call", id, "media", what, "err", err)
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // sipEnd ends the call (once; a no-op when it has ended already).
@@ -501,28 +523,33 @@ func (e *Engine) sipRinging(ctx context.Context, id string) {
 
 // sipHold puts the destination of a SIP call on hold or takes it off:
 // the bridge stops before the re-INVITE with a=sendonly (the destination
-// no longer hears the user; the user hears nothing either, as on the ARI
-// path), and starts again once the re-INVITE with a=sendrecv succeeded.
+// no longer hears the user; the user hears nothing, as on the ARI path),
+// then the destination hears the hold music (calls.md "Click-to-call over
+// SIP") until the re-INVITE with a=sendrecv succeeded and the bridge
+// starts again.
 func sipHold(ctx context.Context, sc *sipCall, far SIPLeg, id string, on bool) error {
 	if far == nil {
 		return fmt.Errorf("%w: the destination has not answered", ErrState)
 	}
 	if on {
-		if err := sc.setBridge(ctx, true); err != nil {
+		if err := sc.setBridge(ctx, mediaStopped); err != nil {
 			return fmt.Errorf("calls: hold %s over SIP: %w", id, err)
 		}
 		if err := far.Hold(ctx); err != nil {
-			if berr := sc.setBridge(context.WithoutCancel(ctx), false); berr != nil {
+			if berr := sc.setBridge(context.WithoutCancel(ctx), mediaBridged); berr != nil {
 				err = errors.Join(err, berr)
 			}
 			return fmt.Errorf("calls: hold %s over SIP: %w", id, err)
+		}
+		if err := sc.setBridge(context.WithoutCancel(ctx), mediaHeld); err != nil {
+			return fmt.Errorf("calls: hold %s over SIP: hold music: %w", id, err)
 		}
 		return nil
 	}
 	if err := far.Resume(ctx); err != nil {
 		return fmt.Errorf("calls: resume %s over SIP: %w", id, err)
 	}
-	if err := sc.setBridge(ctx, false); err != nil {
+	if err := sc.setBridge(ctx, mediaBridged); err != nil {
 		return fmt.Errorf("calls: resume %s over SIP: %w", id, err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -136,6 +137,29 @@ func (l *fakeLeg) Ringback(ctx context.Context) error {
 	}
 	l.events <- "ringback-end"
 	return nil
+}
+
+func (l *fakeLeg) HoldMusic(ctx context.Context) error {
+	l.events <- "music"
+	select {
+	case <-ctx.Done():
+	case <-l.done:
+	}
+	l.events <- "music-end"
+	return nil
+}
+
+// pending returns the events queued now, without waiting.
+func (l *fakeLeg) pending() []string {
+	var out []string
+	for {
+		select {
+		case ev := <-l.events:
+			out = append(out, ev)
+		default:
+			return out
+		}
+	}
 }
 
 func (l *fakeLeg) Bridge(ctx context.Context, other SIPLeg) error {
@@ -561,6 +585,9 @@ func TestSIPControls(t *testing.T) {
 	user.await(t, "bridge-end")
 	far.await(t, "hold")
 	user.await(t, "bridge far")
+	if evs := far.pending(); slices.Contains(evs, "music") {
+		t.Errorf("a refused hold played the hold music (%q)", evs)
+	}
 	if got, _ := e.eng.Get(v, c.ID); got.State != StateUp {
 		t.Errorf("state %s after a refused hold", got.State)
 	}
@@ -576,7 +603,12 @@ func TestSIPControls(t *testing.T) {
 	// hear the user while held.
 	user.await(t, "bridge-end")
 	far.await(t, "hold")
+	// Held, the destination hears the hold music, and nothing else plays.
+	far.await(t, "music")
 	e.pub.expect(t, EventHeld+":held", EventUpdated+":held")
+	if evs := append(user.pending(), far.pending()...); len(evs) != 0 {
+		t.Errorf("while held: %q", evs)
+	}
 	if _, err := e.eng.Hold(ctx, v, c.ID); !errors.Is(err, ErrState) {
 		t.Errorf("hold a held call: %v", err)
 	}
@@ -584,6 +616,7 @@ func TestSIPControls(t *testing.T) {
 		t.Fatalf("resume: %+v %v", up, err)
 	}
 	far.await(t, "resume")
+	far.await(t, "music-end") // stopped before the bridge restarts
 	user.await(t, "bridge far")
 	e.pub.expect(t, EventResumed+":up", EventUpdated+":up")
 	if err := e.eng.DTMF(ctx, v, c.ID, "12#a"); err != nil {

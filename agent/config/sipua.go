@@ -56,6 +56,10 @@ type SIPUA struct {
 	// HoldMusic is the WAV (a name in SoundsDir) played to waiting
 	// customers; empty: a built-in tone.
 	HoldMusic string `yaml:"hold_music"`
+	// RecordingsDir is where campaigns on the sip backend with record on
+	// write their recordings (dialer-<call id>.wav, stereo: customer left,
+	// agent right); empty: such calls are not recorded.
+	RecordingsDir string `yaml:"recordings_dir"`
 	// Phones are the agents' phones that may register when PhonesRealm
 	// is set, as "user:password" entries (pbxagent keeps no SIP
 	// credentials of its own users; digest needs the password itself).

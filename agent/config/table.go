@@ -172,6 +172,7 @@ var table = map[string]keyDoc{
 	"sip_ua.phones_realm":                  {meaning: "turns on the registrar for agents' phones with this digest realm; phones register with their users' SIP credentials"},
 	"sip_ua.sounds_dir":                    {meaning: "the folder of WAV prompts (8 kHz mono, 16-bit or G.711) that `sound:NAME` refers to on SIP calls"},
 	"sip_ua.hold_music":                    {meaning: "the prompt (a name in `sounds_dir`) waiting customers hear", unset: "a built-in tone"},
+	"sip_ua.recordings_dir":                {meaning: "the folder where campaigns on the `sip` backend with `record` write `dialer-<call id>.wav` (8 kHz 16-bit stereo, the customer left, the agent right; [dialer-sip.md](dialer-sip.md#recording))", unset: "SIP calls are not recorded (counted in `recording_failures`)"},
 	"sip_ua.phones":                        {meaning: "the agents' phones that may register to pbxagent (with `phones_realm`), as `user:password` entries (comma-separated in env): pbxagent keeps no SIP credentials of its users ([dialer-sip.md](dialer-sip.md))", secret: true},
 	"ldap.addr":                            {meaning: "address (host:port) of the read-only LDAP directory desk phones search ([phones.md](phones.md#ldap-directory)); empty turns it off", unset: "disabled"},
 	"ldap.base_dn":                         {meaning: "the DN the contacts are served under, as inetOrgPerson entries"},

@@ -1,6 +1,10 @@
 package media
 
-import "github.com/pion/rtp"
+import (
+	"slices"
+
+	"github.com/pion/rtp"
+)
 
 // Conceal selects what the jitter buffer plays for a lost frame.
 type Conceal int
@@ -22,6 +26,13 @@ type JitterConfig struct {
 	// MaxPackets bounds the packets held ahead of playout; a packet further
 	// ahead makes the buffer drop the oldest slots to catch up. 0 means 50.
 	MaxPackets int
+	// CatchUp bounds the backlog: when more than Depth+CatchUp received
+	// frames wait ahead of playout (a stall of the playout side, or a
+	// burst after a network stall), Pop drops the oldest of them down to
+	// Depth, so the added delay returns to the target at once instead of
+	// being played out at 1×. 0 means 3 (60 ms above Depth); negative
+	// turns catch-up off.
+	CatchUp int
 	// Conceal chooses the loss concealment.
 	Conceal Conceal
 	// Silence is the codec's silence byte used to fill concealed frames.
@@ -54,7 +65,14 @@ type JitterStats struct {
 	Concealed uint64
 	// Played counts frames played from real packets.
 	Played uint64
+	// CaughtUp counts received frames dropped unplayed to bring a backlog
+	// back to the target depth (JitterConfig.CatchUp).
+	CaughtUp uint64
 }
+
+// DefaultCatchUp is JitterConfig.CatchUp's default: a backlog of more than
+// Depth+3 frames is cut back to Depth.
+const DefaultCatchUp = 3
 
 // resyncAfter is how many consecutive empty slots make the buffer stop
 // playout and buffer again (1 s: the far end went quiet or restarted).
@@ -88,6 +106,9 @@ func NewJitterBuffer(cfg JitterConfig) *JitterBuffer {
 	}
 	if cfg.FrameBytes <= 0 {
 		cfg.FrameBytes = FrameSamples
+	}
+	if cfg.CatchUp == 0 {
+		cfg.CatchUp = DefaultCatchUp
 	}
 	return &JitterBuffer{cfg: cfg, held: make(map[uint64]*rtp.Packet)}
 }
@@ -166,6 +187,7 @@ func (j *JitterBuffer) Pop() (Frame, bool) {
 	if !j.playing {
 		return Frame{}, false
 	}
+	j.catchUp()
 	for {
 		p, ok := j.held[j.next]
 		if !ok || p != nil {
@@ -200,6 +222,33 @@ func (j *JitterBuffer) Pop() (Frame, bool) {
 		f.Payload[i] = j.cfg.Silence
 	}
 	return f, true
+}
+
+// catchUp drops the oldest held frames while more than Depth+CatchUp wait
+// ahead of playout, down to Depth, and moves playout to the oldest one
+// kept: sequence order is kept, only the start of the backlog is skipped.
+func (j *JitterBuffer) catchUp() {
+	if j.cfg.CatchUp < 0 {
+		return
+	}
+	n := j.audioHeld()
+	if n <= j.cfg.Depth+j.cfg.CatchUp {
+		return
+	}
+	seqs := make([]uint64, 0, len(j.held))
+	for s := range j.held {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	i := 0
+	for ; n > j.cfg.Depth; i++ {
+		if j.held[seqs[i]] != nil {
+			n--
+			j.stats.CaughtUp++
+		}
+		delete(j.held, seqs[i])
+	}
+	j.next = seqs[i]
 }
 
 // Stats returns the drop and concealment counters.

@@ -240,6 +240,7 @@ func addJitterStats(a, b JitterStats) JitterStats {
 		Overflow:   a.Overflow + b.Overflow,
 		Concealed:  a.Concealed + b.Concealed,
 		Played:     a.Played + b.Played,
+		CaughtUp:   a.CaughtUp + b.CaughtUp,
 	}
 }
 

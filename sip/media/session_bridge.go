@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/pion/rtp"
 )
@@ -26,14 +27,46 @@ type bridgeHook struct {
 // leg closed (or was closed already), another error when a leg is already
 // bridged.
 func BridgeSessions(ctx context.Context, a, b *Session) error {
+	return BridgeSessionsWith(ctx, a, b, BridgeOptions{})
+}
+
+// BridgeOptions tunes BridgeSessionsWith.
+type BridgeOptions struct {
+	// Record, when set, receives the bridged conversation as a WAV file:
+	// 8 kHz, 16-bit, stereo, what leg a sends on the left channel and what
+	// leg b sends on the right, each relayed packet decoded with its leg's
+	// codec and placed by its RTP timestamp (gaps are silence; the file
+	// starts when the bridge does). The header's sizes are written when
+	// the bridge ends, so Record must be seekable (an *os.File); it is not
+	// closed. Telephone-events are not recorded.
+	Record io.WriteSeeker
+}
+
+// BridgeSessionsWith is BridgeSessions with options: with opts.Record the
+// conversation is recorded as it is relayed. A recording that fails
+// (a write error) stops while the bridge goes on; the error is returned
+// when the bridge ends, joined to the bridge's own.
+func BridgeSessionsWith(ctx context.Context, a, b *Session, opts BridgeOptions) (err error) {
 	if a == nil || b == nil || a == b {
 		return errors.New("media: bridge sessions: need two distinct sessions")
 	}
-	br, err := NewBridge(a.bridgeLeg(), b.bridgeLeg())
+	la, lb := a.bridgeLeg(), b.bridgeLeg()
+	br, err := NewBridge(la, lb)
 	if err != nil {
 		return fmt.Errorf("media: bridge sessions: %w", err)
 	}
-	ha, hb := &bridgeHook{relay: br.FromA}, &bridgeHook{relay: br.FromB}
+	fromA, fromB := br.FromA, br.FromB
+	if opts.Record != nil {
+		tap, err := newRecordTap(opts.Record, a.clk, la.Codec, lb.Codec)
+		if err != nil {
+			return err
+		}
+		// Deferred first, so it runs after both legs let go of the tap.
+		defer func() { err = errors.Join(err, tap.close()) }()
+		fromA = func(p *rtp.Packet) error { tap.add(0, p); return br.FromA(p) }
+		fromB = func(p *rtp.Packet) error { tap.add(1, p); return br.FromB(p) }
+	}
+	ha, hb := &bridgeHook{relay: fromA}, &bridgeHook{relay: fromB}
 	if err := a.attach(ha); err != nil {
 		return err
 	}

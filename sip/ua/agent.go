@@ -55,9 +55,12 @@ type Agent struct {
 	mu       sync.Mutex
 	addrs    map[string]net.Addr
 	udpLaddr sip.Addr
-	duas     map[string]*sipgo.DialogUA // by transport
-	calls    map[string]*Call           // by dialogKey
-	alive    int                        // calls alive, ringing ones included
+	// udpRcvBuf is the SIP UDP socket's receive buffer as the kernel
+	// reports it (SO_RCVBUF), 0 when unknown.
+	udpRcvBuf int
+	duas      map[string]*sipgo.DialogUA // by transport
+	calls     map[string]*Call           // by dialogKey
+	alive     int                        // calls alive, ringing ones included
 }
 
 // Defaults of Config.
@@ -147,8 +150,11 @@ func New(cfg Config) (*Agent, error) {
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog),
 			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
-				// Retransmitted 2xx of an INVITE whose ACK crossed them.
-				sipLog.Debug("sip ua: response matching no transaction", "status", r.StatusCode, "call_id", callIDOf(r))
+				// Retransmitted 2xx of an INVITE whose transaction ended
+				// (our BYE ends it): ACK it all the same.
+				if !a.ackStray2xx(r) {
+					sipLog.Debug("sip ua: response matching no transaction", "status", r.StatusCode, "call_id", callIDOf(r))
+				}
 			})),
 	)
 	if err != nil {
@@ -351,6 +357,9 @@ func (a *Agent) listen(ctx context.Context) (net.PacketConn, net.Listener, error
 			return nil, nil, fmt.Errorf("ua: listen tcp %s: %w", addr, err)
 		}
 	}
+	if pc != nil {
+		a.sizeUDPBuffers(pc)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var port int
@@ -378,6 +387,38 @@ func (a *Agent) listen(ctx context.Context) (net.PacketConn, net.Listener, error
 		a.duas[t] = &sipgo.DialogUA{Client: a.client, ContactHDR: ch, RewriteContact: true}
 	}
 	return pc, ln, nil
+}
+
+// udpSocketBuffer is the receive and send buffer asked for the SIP UDP
+// socket. Linux's default (net.core.rmem_default, 208 KiB) holds about a
+// hundred datagrams of a few hundred bytes (each costs its payload plus
+// some 1–2 KiB of kernel bookkeeping): at 1 000 calls/s (a 200 and a BYE's
+// 200 per call) a process that is not scheduled for 50 ms overflows it and
+// the kernel drops what comes next — a lost 200 to our BYE then costs the
+// whole transaction timeout (Timer F, 64*T1 = 32 s) when the peer has
+// forgotten the call by the time the BYE is retransmitted. The kernel caps
+// the value at net.core.rmem_max / wmem_max.
+const udpSocketBuffer = 4 << 20
+
+// sizeUDPBuffers asks for udpSocketBuffer on pc and logs what the kernel
+// granted (getsockopt reports twice the usable size on Linux).
+func (a *Agent) sizeUDPBuffers(pc net.PacketConn) {
+	uc, ok := pc.(*net.UDPConn)
+	if !ok {
+		return
+	}
+	if err := uc.SetReadBuffer(udpSocketBuffer); err != nil {
+		a.log.Warn("sip ua: UDP receive buffer not enlarged", "want", udpSocketBuffer, "error", err)
+	}
+	if err := uc.SetWriteBuffer(udpSocketBuffer); err != nil {
+		a.log.Warn("sip ua: UDP send buffer not enlarged", "want", udpSocketBuffer, "error", err)
+	}
+	if n, err := udpRecvBuffer(uc); err == nil {
+		a.mu.Lock()
+		a.udpRcvBuf = n
+		a.mu.Unlock()
+		a.log.Debug("sip ua: UDP receive buffer", "bytes", n)
+	}
 }
 
 // Ready is closed once Run listens on every transport.

@@ -103,6 +103,7 @@ type Call struct {
 	mu         sync.Mutex
 	local      sdp.Local // our current description (o= id and version, direction)
 	heldByUs   bool
+	holdQuiet  bool // we hold with Hold: send nothing (HoldWithMedia sends)
 	heldByPeer bool
 	// remoteCSeq is the last CSeq the peer of an outgoing call sent.
 	remoteCSeq    uint32

@@ -13,15 +13,20 @@ import (
 
 // Hold puts the peer on hold by re-INVITE with a=sendonly (RFC 3264
 // section 8.4) and stops sending media.
-func (c *Call) Hold(ctx context.Context) error { return c.reoffer(ctx, true) }
+func (c *Call) Hold(ctx context.Context) error { return c.reoffer(ctx, true, false) }
+
+// HoldWithMedia is Hold that keeps sending: a=sendonly means the holder
+// still sends (RFC 3264 section 8.4), so the held peer hears what the
+// media play — music on hold — instead of nothing.
+func (c *Call) HoldWithMedia(ctx context.Context) error { return c.reoffer(ctx, true, true) }
 
 // Resume takes the peer off hold by re-INVITE with a=sendrecv.
-func (c *Call) Resume(ctx context.Context) error { return c.reoffer(ctx, false) }
+func (c *Call) Resume(ctx context.Context) error { return c.reoffer(ctx, false, false) }
 
 // reoffer sends a re-INVITE with a new offer (RFC 3264 section 8: same
 // o= session id, version + 1): sendonly to hold, sendrecv to resume. The
 // peer's answer sets the media's remote address, codec and direction.
-func (c *Call) reoffer(ctx context.Context, hold bool) error {
+func (c *Call) reoffer(ctx context.Context, hold, sends bool) error {
 	verb := "resume"
 	if hold {
 		verb = "hold"
@@ -68,22 +73,23 @@ func (c *Call) reoffer(ctx context.Context, hold bool) error {
 	local.Direction = neg.Direction
 	c.local = local
 	c.heldByUs = hold
+	c.holdQuiet = hold && !sends
 	c.mu.Unlock()
-	c.applyMedia(neg, hold)
+	c.applyMedia(neg, hold && !sends)
 	c.log.Debug("sip ua: re-INVITE done", "hold", hold, "direction", neg.Direction)
 	return nil
 }
 
 // applyMedia points the media at the negotiated remote and codec and
-// turns sending on or off.
-func (c *Call) applyMedia(neg sdp.Negotiated, heldByUs bool) {
+// turns sending on or off (off while quiet: we hold with Hold).
+func (c *Call) applyMedia(neg sdp.Negotiated, quiet bool) {
 	if c.media == nil {
 		return
 	}
 	if codec, err := media.CodecForPayloadType(neg.PayloadType); err == nil {
 		c.media.Update(neg.Remote, neg.RemoteRTCP, codec, neg.EventPayloadType)
 	}
-	c.media.SetSending(neg.Direction.Sends() && !heldByUs)
+	c.media.SetSending(neg.Direction.Sends() && !quiet)
 }
 
 // onReinvite answers the peer's re-INVITE (RFC 3261 section 14.2): its
@@ -97,7 +103,7 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c.mu.Lock()
 	local := c.local
-	heldByUs := c.heldByUs
+	heldByUs, quiet := c.heldByUs, c.holdQuiet
 	c.mu.Unlock()
 	local.Version++
 	local.Direction = sdp.SendRecv
@@ -130,7 +136,7 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	c.heldByPeer = !neg.Direction.Sends()
 	c.mu.Unlock()
 	c.respondSDP(req, tx, ans.Marshal())
-	c.applyMedia(neg, heldByUs)
+	c.applyMedia(neg, quiet)
 	c.log.Debug("sip ua: re-INVITE answered", "direction", neg.Direction)
 }
 

@@ -99,7 +99,7 @@ func TestConsoleSources(t *testing.T) {
 		name string
 		ok   bool
 	}{
-		{name: "a tab per source type", ok: slices.Equal(res.Tabs, []string{"Microsoft 365", "Custom", "SQL", "CSV by URL", "Google"})},
+		{name: "a tab per source type", ok: slices.Equal(res.Tabs, []string{"Microsoft 365", "Custom", "SQL", "CSV by URL", "Google", "LDAP / Active Directory", "CardDAV"})},
 		{name: "Microsoft 365 fields", ok: containsAll(strings.Join(res.M365Fields, "|"), "Enable Sync", "Sync Interval (hours)", "Tenant ID", "Client ID", "Client Secret")},
 		{name: "CSV test preview rows", ok: slices.Equal(res.CSVPreview, []string{"Ana Izvor", "Bora Izvor", "Cana Izvor", "Dino Izvor"}) && strings.Contains(res.CSVPreviewText, "first 4 contacts")},
 		{name: "never synced", ok: res.CSVNever == "Never synced successfully."},

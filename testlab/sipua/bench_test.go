@@ -278,6 +278,7 @@ type cpsStep struct {
 	ok, fail int
 	achieved float64
 	cpu      float64 // % of one core, this process (Agent rows only)
+	drops    int64   // datagrams the kernel dropped on the Agent's SIP socket (Agent rows only; -1 unknown)
 	errs     []string
 }
 
@@ -286,7 +287,9 @@ func (s cpsStep) sustained() bool { return s.fail == 0 && s.achieved >= 0.9*floa
 func runCPSFigure(b *testing.B, m int, rates []int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), Dir: b.TempDir(), CPUs: peerCPUs()})
+	// PBXAGENT_SIP_CPS_PORT fixes the UAS's SIP port, for a capture filter (tshark -f "udp port N").
+	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), Dir: b.TempDir(), CPUs: peerCPUs(),
+		Port: envInt("PBXAGENT_SIP_CPS_PORT", 0)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -307,9 +310,15 @@ func runCPSFigure(b *testing.B, m int, rates []int) {
 		sippSteps = append(sippSteps, st)
 		b.Logf("SIPp UAC at %d/s: %s", r, res)
 
+		sipPort := a.Addr("udp").(*net.UDPAddr).Port
+		d0 := udpDrops(sipPort)
 		ours := agentCPS(ctx, a, srv.Addr, r, m)
+		ours.drops = -1
+		if d0 >= 0 {
+			ours.drops = udpDrops(sipPort) - d0
+		}
 		ourSteps = append(ourSteps, ours)
-		b.Logf("Agent UAC at %d/s: ok %d failed %d achieved %.1f/s cpu %.0f%% errors %v", r, ours.ok, ours.fail, ours.achieved, ours.cpu, ours.errs)
+		b.Logf("Agent UAC at %d/s: ok %d failed %d achieved %.1f/s cpu %.0f%% SIP socket drops %d errors %v", r, ours.ok, ours.fail, ours.achieved, ours.cpu, ours.drops, ours.errs)
 		if !ours.sustained() && !st.sustained() {
 			break
 		}
@@ -324,10 +333,10 @@ func runCPSFigure(b *testing.B, m int, rates []int) {
 		return v
 	}
 	sb, ob := best(sippSteps), best(ourSteps)
-	fmt.Printf("\n| target calls/s | SIPp UAC ok/failed | SIPp achieved | Agent ok/failed | Agent achieved | Agent CPU (one core) |\n|---|---|---|---|---|---|\n")
+	fmt.Printf("\n| target calls/s | SIPp UAC ok/failed | SIPp achieved | Agent ok/failed | Agent achieved | Agent CPU (one core) | Agent SIP socket drops |\n|---|---|---|---|---|---|---|\n")
 	for i := range ourSteps {
 		s, o := sippSteps[i], ourSteps[i]
-		fmt.Printf("| %d | %d/%d | %.0f/s | %d/%d | %.0f/s | %.0f %% |\n", s.target, s.ok, s.fail, s.achieved, o.ok, o.fail, o.achieved, o.cpu)
+		fmt.Printf("| %d | %d/%d | %.0f/s | %d/%d | %.0f/s | %.0f %% | %d |\n", s.target, s.ok, s.fail, s.achieved, o.ok, o.fail, o.achieved, o.cpu, o.drops)
 	}
 	ratio := 0.0
 	if sb > 0 {
@@ -345,6 +354,29 @@ func runCPSFigure(b *testing.B, m int, rates []int) {
 	}
 }
 
+// udpDrops is the kernel's count of datagrams dropped on the IPv4 UDP socket bound to port
+// (the last column of /proc/net/udp, https://docs.kernel.org/networking/proc_net_tcp.html
+// describes the table), -1 when it cannot be read.
+func udpDrops(port int) int64 {
+	b, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		return -1
+	}
+	want := fmt.Sprintf(":%04X", port)
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 13 || !strings.HasSuffix(f[1], want) {
+			continue
+		}
+		n, err := strconv.ParseInt(f[len(f)-1], 10, 64)
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	return -1
+}
+
 // agentCPS places m calls at rate r/s from a (Dial, then Hangup at once), at most 2000 at a
 // time, and measures the achieved rate from the first INVITE to the last call's end.
 func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
@@ -352,9 +384,13 @@ func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	seen := map[string]int{}
+	var failedIDs []string // the first few, to find them in a capture
 	record := func(err error) {
 		fail.Add(1)
 		mu.Lock()
+		if id := callIDs.FindString(err.Error()); id != "" && len(failedIDs) < 5 {
+			failedIDs = append(failedIDs, id)
+		}
 		seen[callIDs.ReplaceAllString(err.Error(), "<call-id>")]++
 		mu.Unlock()
 	}
@@ -397,6 +433,9 @@ func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
 		if len(errs) < 5 {
 			errs = append(errs, fmt.Sprintf("%d× %s", n, e))
 		}
+	}
+	if len(failedIDs) > 0 {
+		errs = append(errs, "first failed Call-IDs: "+strings.Join(failedIDs, " "))
 	}
 	return cpsStep{target: r, ok: int(ok.Load()), fail: int(fail.Load()), achieved: float64(ok.Load()) / wall.Seconds(),
 		cpu: 100 * cpu.Seconds() / wall.Seconds(), errs: errs}

@@ -16,6 +16,11 @@ type Config struct {
 	// looped to customers held with music; empty or unreadable: the
 	// ringback tone instead (logged once).
 	HoldMusic string
+	// RecordingsDir is where Join(record) writes its recordings,
+	// dialer-<call id>.wav (the name aritel gives Asterisk's): 8 kHz 16-bit
+	// stereo WAV, the customer left, the agent right. Empty: the SIP
+	// backend does not record (Join reports dialer.ErrRecordingFailed).
+	RecordingsDir string
 	// AgentFrom is the caller (From user part) shown on agents' phones
 	// when their leg is called; default "dialer".
 	AgentFrom string

@@ -2,6 +2,7 @@ package siptel
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -152,7 +154,8 @@ func TestEndToEnd(t *testing.T) {
 
 	dir := t.TempDir()
 	writeWAV(t, dir, "info.wav", tone(300*time.Millisecond).Samples)
-	tel := New(FromAgent(dialerUA), Config{SoundsDir: dir, Logger: quietLogger()})
+	recDir := t.TempDir()
+	tel := New(FromAgent(dialerUA), Config{SoundsDir: dir, RecordingsDir: recDir, Logger: quietLogger()})
 	events := make(chan dialer.Event, 32)
 	ctx, cancel := context.WithCancel(context.Background())
 	runDone := make(chan error, 1)
@@ -225,7 +228,7 @@ func TestEndToEnd(t *testing.T) {
 		close(heard)
 	}()
 	start := time.Now()
-	if err := tel.Join(ctx, "c1", "a1", false); err != nil {
+	if err := tel.Join(ctx, "c1", "a1", true); err != nil {
 		t.Fatal(err)
 	}
 	at, ok := <-heard
@@ -233,6 +236,12 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal("the customer's voice did not reach the agent")
 	}
 	t.Logf("customer bridged to the agent: %v from Join to the agent's phone detecting the customer's voice", at.Sub(start))
+	// The agent answers with half a second of voice over the customer's.
+	actx, acancel := context.WithTimeout(ctx, e2eWait)
+	if err := ag.call.Media().Play(actx, tone(500*time.Millisecond), false); err != nil {
+		t.Fatal(err)
+	}
+	acancel()
 
 	// The customer hangs up: ended, cause 16; the agent's leg stays.
 	hang, hangCancel := context.WithTimeout(ctx, e2eWait)
@@ -247,6 +256,13 @@ func TestEndToEnd(t *testing.T) {
 	case <-ag.call.Done():
 		t.Fatal("the agent's leg ended with the customer")
 	default:
+	}
+	// The recording: the customer's voice on the left, the agent's on the right.
+	left, right := readRecording(t, filepath.Join(recDir, "dialer-c1.wav"))
+	l, r := loudMillis(left), loudMillis(right)
+	t.Logf("recording: %d ms, customer's voice %d ms, agent's %d ms", len(left)/8, l, r)
+	if l < 500 || r < 300 || r > 900 {
+		t.Errorf("recording: customer's voice %d ms (want ≥ 500), agent's %d ms (want about 500)", l, r)
 	}
 
 	// A second customer gets the information message and a BYE.
@@ -413,4 +429,47 @@ func udpFree(addr string) bool {
 	}
 	c.Close()
 	return true
+}
+
+// readRecording waits (with a deadline) for the recording at path to be
+// closed — its WAV header's sizes match the file — and returns its
+// channels; it fails on anything but 8 kHz 16-bit stereo PCM.
+func readRecording(t testing.TB, path string) (left, right []int16) {
+	t.Helper()
+	deadline := time.Now().Add(e2eWait)
+	for {
+		b, err := os.ReadFile(path)
+		le := binary.LittleEndian
+		if err == nil && len(b) > 44 && int(le.Uint32(b[40:])) == len(b)-44 && int(le.Uint32(b[4:])) == len(b)-8 {
+			if string(b[0:4]) != "RIFF" || string(b[8:16]) != "WAVEfmt " || le.Uint16(b[20:]) != 1 ||
+				le.Uint16(b[22:]) != 2 || le.Uint32(b[24:]) != media.ClockRate || le.Uint16(b[34:]) != 16 {
+				t.Fatalf("recording %s: not 8 kHz 16-bit stereo PCM: % x", path, b[:44])
+			}
+			for i := 44; i+4 <= len(b); i += 4 {
+				left = append(left, int16(le.Uint16(b[i:])))
+				right = append(right, int16(le.Uint16(b[i+2:])))
+			}
+			return left, right
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("recording %s not complete within %v (err %v, %d bytes)", path, e2eWait, err, len(b))
+		}
+		time.Sleep(20 * time.Millisecond) // poll with a deadline
+	}
+}
+
+// loudMillis is how many milliseconds of pcm are in 20 ms windows louder
+// than -30 dBFS RMS.
+func loudMillis(pcm []int16) int {
+	ms := 0
+	for i := 0; i+media.FrameSamples <= len(pcm); i += media.FrameSamples {
+		var e float64
+		for _, v := range pcm[i : i+media.FrameSamples] {
+			e += float64(v) * float64(v)
+		}
+		if math.Sqrt(e/media.FrameSamples) > 1036 {
+			ms += 20
+		}
+	}
+	return ms
 }

@@ -3,6 +3,7 @@ package siptel
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -134,9 +135,10 @@ type playRec struct {
 }
 
 type bridgeRec struct {
-	other Media
-	at    time.Time
-	ctx   context.Context
+	recorded bool
+	other    Media
+	at       time.Time
+	ctx      context.Context
 }
 
 func newFakeMedia() *fakeMedia {
@@ -159,7 +161,7 @@ func (m *fakeMedia) DetectMachine(ctx context.Context, cfg media.AMDConfig) medi
 	return m.amd
 }
 
-func (m *fakeMedia) Bridge(ctx context.Context, other Media) error {
+func (m *fakeMedia) Bridge(ctx context.Context, other Media, rec io.WriteSeeker) error {
 	o := other.(*fakeMedia)
 	for _, x := range []*fakeMedia{m, o} {
 		if x.active.Add(1) > 1 {
@@ -167,7 +169,18 @@ func (m *fakeMedia) Bridge(ctx context.Context, other Media) error {
 		}
 		defer x.active.Add(-1)
 	}
-	m.bridges <- bridgeRec{other: other, at: time.Now(), ctx: ctx}
+	if rec != nil {
+		// A recording: a stereo WAV holding one 20 ms frame of each side.
+		w, err := media.NewWAVWriter(rec, 2)
+		if err != nil {
+			return err
+		}
+		if err := w.Write(make([]int16, 2*media.FrameSamples)); err != nil {
+			return err
+		}
+		defer w.Close()
+	}
+	m.bridges <- bridgeRec{other: other, at: time.Now(), ctx: ctx, recorded: rec != nil}
 	<-ctx.Done()
 	if m.linger != nil {
 		<-m.linger

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/sip/media"
@@ -11,9 +13,11 @@ import (
 
 // Join implements dialer.Telephony: the hold media stop and the two
 // calls' RTP is relayed between them (media.BridgeSessions) by an owned
-// goroutine until either call ends or is hung up. The SIP backend does
-// not record: with record the call is joined all the same and the error
-// wraps dialer.ErrRecordingFailed (see errNoRecording).
+// goroutine until either call ends or is hung up. With record the
+// conversation is recorded into Config.RecordingsDir (see createRecording;
+// the customer left, the agent right); a recording that cannot start
+// leaves the call joined unrecorded and the error wraps
+// dialer.ErrRecordingFailed, as on ARI.
 func (t *Telephony) Join(ctx context.Context, callID, agentID string, record bool) error {
 	t.mu.Lock()
 	c := t.calls[callID]
@@ -33,6 +37,11 @@ func (t *Telephony) Join(ctx context.Context, callID, agentID string, record boo
 		t.mu.Unlock()
 		return fmt.Errorf("siptel: join %s to agent %s: %w", callID, agentID, err)
 	}
+	var rec *os.File
+	var recErr error
+	if record {
+		rec, recErr = createRecording(t.cfg.RecordingsDir, callID)
+	}
 	t.stopPlayLocked(c)
 	bctx, cancel := context.WithCancel(c.ctx)
 	c.bridgeSeq++
@@ -47,6 +56,9 @@ func (t *Telephony) Join(ctx context.Context, callID, agentID string, record boo
 		defer close(done)
 		defer stopAgent()
 		defer cancel()
+		if rec != nil {
+			defer t.closeRecording(rec, callID)
+		}
 		if prev != nil {
 			select {
 			case <-prev: // the agent's previous bridge has let go of its media
@@ -54,8 +66,15 @@ func (t *Telephony) Join(ctx context.Context, callID, agentID string, record boo
 				return
 			}
 		}
-		err := cm.Bridge(bctx, am)
-		if err != nil && bctx.Err() == nil && !errors.Is(err, media.ErrSessionClosed) {
+		var w io.WriteSeeker
+		if rec != nil {
+			w = rec
+		}
+		err := cm.Bridge(bctx, am, w)
+		switch {
+		case errors.Is(err, media.ErrRecording):
+			t.log.Error("siptel: recording failed; the call went on", "call", callID, "agent", agentID, "err", err)
+		case err != nil && bctx.Err() == nil && !errors.Is(err, media.ErrSessionClosed):
 			t.log.Warn("siptel: bridge", "call", callID, "agent", agentID, "err", err)
 		}
 		t.mu.Lock()
@@ -71,10 +90,31 @@ func (t *Telephony) Join(ctx context.Context, callID, agentID string, record boo
 		close(done)
 		stopAgent()
 		cancel()
+		if rec != nil {
+			t.closeRecording(rec, callID)
+		}
 		return fmt.Errorf("siptel: join %s: %w", callID, ErrClosed)
 	}
-	if record {
-		return fmt.Errorf("siptel: record %s: %w: %w", callID, dialer.ErrRecordingFailed, errNoRecording)
+	if recErr != nil {
+		return fmt.Errorf("siptel: record %s: %w: %w", callID, dialer.ErrRecordingFailed, recErr)
+	}
+	if rec != nil {
+		t.log.Info("siptel: recording", "call", callID, "agent", agentID, "file", rec.Name())
 	}
 	return nil
+}
+
+// closeRecording closes a recording's file once its bridge let go of it;
+// a file the bridge never wrote to (it did not start) is removed.
+func (t *Telephony) closeRecording(f *os.File, callID string) {
+	st, statErr := f.Stat()
+	if err := f.Close(); err != nil {
+		t.log.Error("siptel: recording not saved", "call", callID, "file", f.Name(), "err", err)
+		return
+	}
+	if statErr == nil && st.Size() == 0 {
+		if err := os.Remove(f.Name()); err != nil {
+			t.log.Warn("siptel: empty recording not removed", "call", callID, "file", f.Name(), "err", err)
+		}
+	}
 }

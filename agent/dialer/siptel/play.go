@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/pbxagent/pbxagent/agent/dialer"
@@ -99,16 +96,14 @@ func soundPath(dir, m string) (string, error) {
 }
 
 func soundFile(dir, name string) (string, error) {
-	if name == "" || !filepath.IsLocal(name) || strings.ContainsRune(name, 0) {
-		return "", fmt.Errorf("sound %q: want a file name inside sip_ua.sounds_dir", name)
-	}
 	if dir == "" {
 		return "", errors.New("sip_ua.sounds_dir is not set")
 	}
-	if !strings.HasSuffix(strings.ToLower(name), ".wav") {
-		name += ".wav"
+	p, err := media.SoundFile(dir, name)
+	if err != nil {
+		return "", fmt.Errorf("sip_ua.sounds_dir: %w", err)
 	}
-	return filepath.Join(dir, name), nil
+	return p, nil
 }
 
 func (t *Telephony) loadMedia(m string) (*media.Audio, error) {
@@ -116,47 +111,5 @@ func (t *Telephony) loadMedia(m string) (*media.Audio, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readWAV(p)
-}
-
-func (t *Telephony) loadSound(name string) (*media.Audio, error) {
-	p, err := soundFile(t.cfg.SoundsDir, name)
-	if err != nil {
-		return nil, err
-	}
-	return readWAV(p)
-}
-
-func readWAV(p string) (*media.Audio, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("sound: %w", err)
-	}
-	defer f.Close()
-	a, err := media.ReadWAV(f)
-	if err != nil {
-		return nil, fmt.Errorf("sound %s: %w", p, err)
-	}
-	return a, nil
-}
-
-// Ringback cadence: 425 Hz, 1 s on and 4 s off, the European ringing
-// tone (ETSI ES 201 970 / CEPT T/CS 20-15; ITU-T E.180 Supplement 2
-// lists it per country).
-const (
-	ringbackHz    = 425
-	ringbackOn    = 1 * media.ClockRate
-	ringbackOff   = 4 * media.ClockRate
-	ringbackLevel = 0.25 // of full scale, about -15 dBFS RMS
-)
-
-// RingbackTone returns one cadence of the ringback tone (1 s of 425 Hz
-// then 4 s of silence) as 8 kHz PCM, to be looped.
-func RingbackTone() *media.Audio {
-	s := make([]int16, ringbackOn+ringbackOff)
-	for i := range ringbackOn {
-		v := ringbackLevel * math.MaxInt16 * math.Sin(2*math.Pi*ringbackHz*float64(i)/media.ClockRate)
-		s[i] = int16(v)
-	}
-	return &media.Audio{Samples: s}
+	return media.ReadWAVFile(p)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/pbxagent/pbxagent/sip/media"
 	"github.com/pbxagent/pbxagent/sip/ua"
@@ -38,8 +39,9 @@ type Media interface {
 	// or ctx ends.
 	DetectMachine(ctx context.Context, cfg media.AMDConfig) media.AMDResult
 	// Bridge relays RTP between this call and other until ctx ends or one
-	// of them closes.
-	Bridge(ctx context.Context, other Media) error
+	// of them closes; a non-nil rec receives the conversation as a stereo
+	// WAV (this call left, other right; see media.BridgeOptions).
+	Bridge(ctx context.Context, other Media, rec io.WriteSeeker) error
 }
 
 // FromAgent adapts a SIP user agent to UA.
@@ -78,12 +80,12 @@ func (m sessionMedia) DetectMachine(ctx context.Context, cfg media.AMDConfig) me
 	return m.s.DetectMachine(ctx, cfg)
 }
 
-func (m sessionMedia) Bridge(ctx context.Context, other Media) error {
+func (m sessionMedia) Bridge(ctx context.Context, other Media, rec io.WriteSeeker) error {
 	o, ok := other.(sessionMedia)
 	if !ok || m.s == nil || o.s == nil {
 		return fmt.Errorf("siptel: bridge: %w", errNotSession)
 	}
-	return media.BridgeSessions(ctx, m.s, o.s)
+	return media.BridgeSessionsWith(ctx, m.s, o.s, media.BridgeOptions{Record: rec})
 }
 
 var errNotSession = errors.New("both legs must be SIP user agent calls with media")

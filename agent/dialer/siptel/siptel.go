@@ -41,12 +41,13 @@ type Telephony struct {
 func New(u UA, cfg Config) *Telephony {
 	cfg = cfg.withDefaults()
 	base, stop := context.WithCancel(context.Background())
-	t := &Telephony{ua: u, cfg: cfg, log: cfg.Logger, ringback: RingbackTone(),
+	t := &Telephony{ua: u, cfg: cfg, log: cfg.Logger, ringback: media.RingbackCEPT().Audio(),
 		base: base, stop: stop,
 		calls: map[string]*custCall{}, agents: map[string]*agentLeg{}, kick: make(chan struct{}, 1)}
 	if cfg.HoldMusic != "" {
-		a, err := t.loadSound(cfg.HoldMusic)
-		if err != nil {
+		if cfg.SoundsDir == "" {
+			t.log.Warn("siptel: hold music without sip_ua.sounds_dir; waiting customers hear the ringback tone", "hold_music", cfg.HoldMusic)
+		} else if a, err := media.HoldAudio(cfg.SoundsDir, cfg.HoldMusic); err != nil {
 			t.log.Warn("siptel: hold music unreadable; waiting customers hear the ringback tone", "hold_music", cfg.HoldMusic, "err", err)
 		} else {
 			t.moh = a

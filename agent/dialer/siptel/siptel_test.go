@@ -2,11 +2,13 @@ package siptel
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -205,8 +207,8 @@ func TestHold(t *testing.T) {
 		samples []int16
 	}{
 		{name: "music", cfg: Config{SoundsDir: dir, HoldMusic: "moh"}, hold: dialer.HoldMOH, samples: music},
-		{name: "ringback", cfg: Config{SoundsDir: dir, HoldMusic: "moh"}, hold: dialer.HoldRingback, samples: RingbackTone().Samples},
-		{name: "music missing: ringback", cfg: Config{SoundsDir: dir, HoldMusic: "gone.wav"}, hold: dialer.HoldMOH, samples: RingbackTone().Samples},
+		{name: "ringback", cfg: Config{SoundsDir: dir, HoldMusic: "moh"}, hold: dialer.HoldRingback, samples: media.RingbackCEPT().Audio().Samples},
+		{name: "music missing: ringback", cfg: Config{SoundsDir: dir, HoldMusic: "gone.wav"}, hold: dialer.HoldMOH, samples: media.RingbackCEPT().Audio().Samples},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,28 +236,6 @@ func TestHold(t *testing.T) {
 			t.Error("no error")
 		}
 	})
-}
-
-func TestRingbackTone(t *testing.T) {
-	a := RingbackTone()
-	if len(a.Samples) != 5*media.ClockRate {
-		t.Fatalf("%d samples, want one 5 s cadence", len(a.Samples))
-	}
-	on := media.FrameLevelDBFS(a.Samples[:media.FrameSamples])
-	off := media.FrameLevelDBFS(a.Samples[2*media.ClockRate : 2*media.ClockRate+media.FrameSamples])
-	if on < -20 || on > -10 || off > -90 {
-		t.Errorf("levels on %.1f dBFS, off %.1f dBFS", on, off)
-	}
-	// 425 Hz: 425 cycles per second, two zero crossings each.
-	cross := 0
-	for i := 1; i < media.ClockRate; i++ {
-		if (a.Samples[i-1] < 0) != (a.Samples[i] < 0) {
-			cross++
-		}
-	}
-	if cross < 845 || cross > 855 {
-		t.Errorf("%d zero crossings in the first second, want 850 (425 Hz)", cross)
-	}
 }
 
 func TestAgentLeg(t *testing.T) {
@@ -350,17 +330,60 @@ func TestJoin(t *testing.T) {
 }
 
 func TestJoinRecord(t *testing.T) {
-	h := newHarness(t, Config{})
-	h.agentUp("a1")
-	cust := h.answered("c1", false)
-	err := h.tel.Join(context.Background(), "c1", "a1", true)
-	if !errors.Is(err, dialer.ErrRecordingFailed) {
-		t.Fatalf("err %v, want ErrRecordingFailed", err)
+	exists := t.TempDir()
+	if err := os.WriteFile(filepath.Join(exists, "dialer-c1.wav"), []byte("earlier"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	select {
-	case <-cust.m.bridges: // joined all the same
-	case <-time.After(5 * time.Second):
-		t.Fatal("not bridged")
+	tests := []struct {
+		name     string
+		dir      string
+		wantErr  string // substring of the ErrRecordingFailed error; "" for none
+		wantFile string // the recording's name in dir
+	}{
+		{name: "no recordings_dir", wantErr: "sip_ua.recordings_dir is not set"},
+		{name: "recordings_dir missing", dir: filepath.Join(t.TempDir(), "absent"), wantErr: "no such file"},
+		{name: "recorded", dir: t.TempDir(), wantFile: "dialer-c1.wav"},
+		{name: "joined again", dir: exists, wantFile: "dialer-c1-2.wav"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Config{RecordingsDir: tc.dir})
+			h.agentUp("a1")
+			cust := h.answered("c1", false)
+			err := h.tel.Join(context.Background(), "c1", "a1", true)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("join: %v", err)
+			case tc.wantErr != "" && (!errors.Is(err, dialer.ErrRecordingFailed) || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("err %v, want ErrRecordingFailed with %q", err, tc.wantErr)
+			}
+			var br bridgeRec
+			select {
+			case br = <-cust.m.bridges: // joined all the same
+			case <-time.After(5 * time.Second):
+				t.Fatal("not bridged")
+			}
+			if br.recorded != (tc.wantFile != "") {
+				t.Fatalf("bridge recorded %v, want %v", br.recorded, tc.wantFile != "")
+			}
+			if tc.wantFile == "" {
+				return
+			}
+			// The call ends: the bridge lets go and the file is closed, complete.
+			cust.remoteBye(16)
+			p := filepath.Join(tc.dir, tc.wantFile)
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				b, err := os.ReadFile(p)
+				if err == nil && len(b) == 44+4*media.FrameSamples && binary.LittleEndian.Uint32(b[40:]) == 4*media.FrameSamples {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: %d bytes, err %v; want a closed WAV of one stereo frame", p, len(b), err)
+				}
+				time.Sleep(10 * time.Millisecond) // poll with a deadline
+			}
+		})
 	}
 }
 
@@ -491,5 +514,44 @@ func TestJoinBackToBack(t *testing.T) {
 	}
 	if agent.m.overlap.Load() {
 		t.Error("two bridges held the agent's media at once")
+	}
+}
+
+// TestJoinRecordNeverBridged: a call that ends while its Join still waits
+// for the agent's previous bridge leaves no empty recording behind.
+func TestJoinRecordNeverBridged(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, Config{RecordingsDir: dir})
+	h.agentUp("a1")
+	slow := h.answered("slow", false)
+	slow.m.linger = make(chan struct{})
+	var letGo sync.Once
+	release := func() { letGo.Do(func() { close(slow.m.linger) }) }
+	defer release() // before the harness stops Run
+	if err := h.tel.Join(context.Background(), "slow", "a1", false); err != nil {
+		t.Fatal(err)
+	}
+	<-slow.m.bridges
+	slow.remoteBye(16)
+	h.expect(dialer.Event{Kind: dialer.EventEnded, CallID: "slow", Cause: 16})
+	next := h.answered("next", false)
+	if err := h.tel.Join(context.Background(), "next", "a1", true); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "dialer-next.wav")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("the recording is not created at Join: %v", err)
+	}
+	next.remoteBye(16)
+	h.expect(dialer.Event{Kind: dialer.EventEnded, CallID: "next", Cause: 16})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the empty recording of a call never bridged is left behind")
+		}
+		time.Sleep(10 * time.Millisecond) // poll with a deadline
 	}
 }

@@ -3,10 +3,18 @@ package sources_test
 import (
 	"cmp"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
@@ -52,8 +60,29 @@ func typeCases() []typeCase {
 			moves:    map[string]any{"url": "https://attacker.example/book.csv"},
 			harmless: map[string]any{"format": "google"},
 			urls:     []string{"url"}},
+		{typ: "carddav",
+			settings: map[string]any{"url": "https://dav.example.com/", "username": "u", "password": "s3cr3t-xyz"},
+			moves:    map[string]any{"url": "https://attacker.example/", "insecure_skip_verify": true},
+			harmless: map[string]any{"address_book": "Company"},
+			urls:     []string{"url"}},
 		googleCase(),
+		// ldap: start_tls false is refused for a remote host unless allow_plaintext (a destination).
+		{typ: "ldap",
+			settings: map[string]any{"url": "ldap://dc1.example.com", "start_tls": true, "bind_dn": "cn=pbx,dc=example,dc=com",
+				"password": "s3cr3t-xyz", "base_dn": "dc=example,dc=com"},
+			moves: map[string]any{"url": "ldap://attacker.example", "insecure_skip_verify": true, "allow_plaintext": true,
+				"ca_pem": testCAPEM()},
+			harmless: map[string]any{"page_size": 200}},
 	}
+}
+
+// testCAPEM is a throwaway self-signed certificate in PEM.
+func testCAPEM() string {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
 func raw(t testing.TB, m map[string]any) map[string]json.RawMessage {
@@ -113,7 +142,7 @@ func TestChangingWhereSecretsGoNeedsThemAgain(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range typeCases() {
 		secret := map[string]string{"custom": "client_secret", "m365": "client_secret", "sql": "password", "csv-url": "password",
-			"google": "service_account_key"}[tc.typ]
+			"google": "service_account_key", "ldap": "password", "carddav": "password"}[tc.typ]
 		newSecret := cmp.Or(tc.newSecret, "new-secret")
 		for key, val := range tc.moves {
 			t.Run(tc.typ+"/"+key, func(t *testing.T) {
@@ -183,6 +212,11 @@ func TestSourceURLsCarryNoCredentials(t *testing.T) {
 				bad{name: "params with password", field: "params", value: map[string]string{"password": "x"}},
 				bad{name: "params with sslpassword", field: "params", value: map[string]string{"sslpassword": "x"}},
 				bad{name: "host with credentials", field: "host", value: "user:pw@db.example.com"})
+		}
+		if tc.typ == "ldap" {
+			bads = append(bads,
+				bad{name: "url with user:password", field: "url", value: "ldap://user:pw@dc1.example.com"},
+				bad{name: "url with a query", field: "url", value: "ldap://dc1.example.com/?pw=x"})
 		}
 		if len(bads) == 0 {
 			t.Fatalf("type %s: no case", tc.typ)

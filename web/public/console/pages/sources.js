@@ -75,6 +75,32 @@ const TYPES = [
     { key: 'api_url', kind: 'url', advanced: true },
     { key: 'token_url', kind: 'url', advanced: true },
   ] },
+  // LDAP / Active Directory (phonebook/source/ldapsrc, docs/sources-ldap.md).
+  { type: 'ldap', fields: [
+    { key: 'url', required: true },
+    { key: 'start_tls', kind: 'checkbox' },
+    { key: 'bind_dn' },
+    { key: 'password', kind: 'secret' },
+    { key: 'base_dn', required: true },
+    { key: 'filter' },
+    { key: 'flavor', kind: 'select', choices: ['', 'openldap', 'ad'] },
+    { key: 'attributes', kind: 'columns', advanced: true },
+    { key: 'scope', kind: 'select', choices: ['', 'sub', 'one', 'base'], advanced: true },
+    { key: 'page_size', kind: 'number', advanced: true },
+    { key: 'ca_pem', kind: 'textarea', advanced: true },
+    { key: 'insecure_skip_verify', kind: 'checkbox', advanced: true },
+    { key: 'allow_plaintext', kind: 'checkbox', advanced: true },
+    { key: 'overlap_seconds', kind: 'number', advanced: true },
+    { key: 'timeout_seconds', kind: 'number', advanced: true },
+    { key: 'max_entries', kind: 'number', advanced: true },
+  ] },
+  { type: 'carddav', fields: [
+    { key: 'url', kind: 'url', required: true },
+    { key: 'username' },
+    { key: 'password', kind: 'secret' },
+    { key: 'address_book' },
+    { key: 'insecure_skip_verify', kind: 'checkbox', advanced: true },
+  ] },
 ];
 
 const PREVIEW = 10;

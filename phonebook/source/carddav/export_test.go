@@ -1,0 +1,4 @@
+package carddav
+
+// CanonHref exposes canonHref to the tests.
+var CanonHref = canonHref
