@@ -58,6 +58,11 @@ func startLeg(t testing.TB, cfg SessionConfig) *leg {
 		// 200 ms: loopback on a loaded 2-core machine can stall a reader.
 		cfg.Jitter.Depth = 10
 	}
+	if cfg.Jitter.CatchUp == 0 {
+		// These tests compare every frame of a prompt: a stalled reader
+		// must add delay, not drop the backlog (catch-up has its own tests).
+		cfg.Jitter.CatchUp = -1
+	}
 	cfg.OnAudio = func(pcm []int16) {
 		l.mu.Lock()
 		l.frames = append(l.frames, pcm)

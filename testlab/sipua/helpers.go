@@ -156,8 +156,12 @@ func NewRecorder() *Recorder {
 	return &Recorder{audio: map[string][]int16{}, dtmf: map[string][]rune{}, digit: make(chan struct{}, 1)}
 }
 
-// Hook records the call's audio and digits.
+// Hook records the call's audio and digits, with the jitter buffer keeping every frame.
 func (r *Recorder) Hook(callID string, cfg *media.SessionConfig) {
+	// The prompt is compared frame by frame: on a loaded machine a stalled
+	// reader must add delay, not drop its backlog (the jitter buffer's
+	// catch-up is for live calls and has its own tests in sip/media).
+	cfg.Jitter.CatchUp = -1
 	cfg.OnAudio = func(pcm []int16) {
 		r.mu.Lock()
 		r.audio[callID] = append(r.audio[callID], pcm...)
