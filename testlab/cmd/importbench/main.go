@@ -39,24 +39,27 @@ import (
 type result struct {
 	Rows          int     `json:"rows"`
 	ImportSeconds float64 `json:"import_seconds"`
-	ContactsPerS  float64 `json:"contacts_per_s"`
-	PeakRSSMB     float64 `json:"peak_rss_mb"`
-	PeakAnonMB    float64 `json:"peak_rss_anon_mb"`
-	PeakFileMB    float64 `json:"peak_rss_file_mb"`
-	GoHeapSysMB   float64 `json:"go_heap_sys_mb"`
-	StoreMB       float64 `json:"store_mb"`
-	OpenSeconds   float64 `json:"open_seconds"`         // Open (after a load, the load's end)
-	CallerSeconds float64 `json:"caller_index_seconds"` // from then until the caller index is built
-	CallerKeys    int     `json:"caller_index_keys"`
-	CallerMB      float64 `json:"caller_index_mb"`
-	Lookups       int     `json:"lookups"`
-	LookupP50us   float64 `json:"lookup_p50_us"`
-	LookupP99us   float64 `json:"lookup_p99_us"`
-	LookupHits    int     `json:"lookup_hits"`
-	Searches      int     `json:"searches"`
-	SearchP50us   float64 `json:"search_p50_us"`
-	SearchP99us   float64 `json:"search_p99_us"`
-	SearchAvgHits float64 `json:"search_avg_total"`
+	// ValidateSeconds is the daemon's validation pass before the import
+	// (-validate; included in ImportSeconds).
+	ValidateSeconds float64 `json:"validate_seconds,omitempty"`
+	ContactsPerS    float64 `json:"contacts_per_s"`
+	PeakRSSMB       float64 `json:"peak_rss_mb"`
+	PeakAnonMB      float64 `json:"peak_rss_anon_mb"`
+	PeakFileMB      float64 `json:"peak_rss_file_mb"`
+	GoHeapSysMB     float64 `json:"go_heap_sys_mb"`
+	StoreMB         float64 `json:"store_mb"`
+	OpenSeconds     float64 `json:"open_seconds"`         // Open (after a load, the load's end)
+	CallerSeconds   float64 `json:"caller_index_seconds"` // from then until the caller index is built
+	CallerKeys      int     `json:"caller_index_keys"`
+	CallerMB        float64 `json:"caller_index_mb"`
+	Lookups         int     `json:"lookups"`
+	LookupP50us     float64 `json:"lookup_p50_us"`
+	LookupP99us     float64 `json:"lookup_p99_us"`
+	LookupHits      int     `json:"lookup_hits"`
+	Searches        int     `json:"searches"`
+	SearchP50us     float64 `json:"search_p50_us"`
+	SearchP99us     float64 `json:"search_p99_us"`
+	SearchAvgHits   float64 `json:"search_avg_total"`
 	// SearchClasses splits the search figures by query class.
 	SearchClasses map[string]classFigures `json:"search_classes,omitempty"`
 	// Settled figures: after Badger's compaction has caught up (-settle).
@@ -78,6 +81,7 @@ func main() {
 	settle := flag.Bool("settle", true, "after the first measurement, wait for compaction to settle and measure again")
 	reuse := flag.Bool("reuse", false, "measure an existing store in -data (imported by an earlier run with the same -csv) instead of importing")
 	slowest := flag.Int("slowest", 0, "print this many slowest search queries (by median) to stderr")
+	validate := flag.Bool("validate", false, "read the file once more before importing it, checking every row, as the daemon's POST /api/v1/contacts/import does (timed within the import)")
 	floorOnly := flag.Bool("floor", false, "measure only the floor of any import of the file: parse it, and normalise its numbers on every core, writing nothing; -data is not used")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -98,14 +102,14 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*csvPath, *data, *region, *lookups, *searches, *heapProfile, *reuse, *settle, *slowest); err != nil {
+	if err := run(*csvPath, *data, *region, *lookups, *searches, *heapProfile, *reuse, *settle, *validate, *slowest); err != nil {
 		fmt.Fprintln(os.Stderr, "importbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(csvPath, data, region string, nLookups, nSearches int, heapProfile string, reuse, settle bool, slowest int) error {
+func run(csvPath, data, region string, nLookups, nSearches int, heapProfile string, reuse, settle, validate bool, slowest int) error {
 	ctx := context.Background()
 	// The daemon's default soft memory limit (config memory_limit_mb).
 	if lim := config.Default().MemoryLimitMB; lim > 0 && os.Getenv("GOMEMLIMIT") == "" {
@@ -157,6 +161,15 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 		res.Rows = n
 	} else {
 		start := time.Now()
+		if validate {
+			if err := validateFile(f); err != nil {
+				return err
+			}
+			res.ValidateSeconds = time.Since(start).Seconds()
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return err
+			}
+		}
 		imp, err := api.ImportCSV(ctx, store, bufio.NewReaderSize(f, 1<<20), true)
 		if err != nil {
 			return err

@@ -1,0 +1,67 @@
+package phonebook
+
+import "testing"
+
+// TestFoldASCII: an all-ASCII text is folded by lower-casing A–Z only,
+// exactly as the general (NFD) path folds it; anything else goes the
+// general way.
+func TestFoldASCII(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "lower ASCII kept", in: "walsh group", want: "walsh group"},
+		{name: "capitals lowered", in: "Walsh Group", want: "walsh group"},
+		{name: "punctuation and digits kept", in: "O'Brien-Smith 2ND, Ltd.", want: "o'brien-smith 2nd, ltd."},
+		{name: "e-mail", in: "Dzenan.Basic1@Example.COM", want: "dzenan.basic1@example.com"},
+		{name: "control bytes kept", in: "A\x00B\tC", want: "a\x00b\tc"},
+		{name: "empty", in: "", want: ""},
+		{name: "accents removed", in: "Renée Anić", want: "renee anic"},
+		{name: "special letters", in: "Đurić Straße", want: "djuric strasse"},
+		{name: "ASCII capitals beside a non-ASCII letter", in: "ANIĆ", want: "anic"},
+		{name: "non-Latin lower-cased", in: "ΑΘΗΝΑ", want: "αθηνα"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Fold(tc.in); got != tc.want {
+				t.Errorf("Fold(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if got, ref := Fold(tc.in), foldUnicode(tc.in); got != ref {
+				t.Errorf("Fold(%q) = %q, the general path gives %q", tc.in, got, ref)
+			}
+		})
+	}
+}
+
+// FuzzFold: Fold (with its ASCII path) gives what the general path gives,
+// for any input.
+func FuzzFold(f *testing.F) {
+	for _, s := range []string{"", "Walsh Group", "walsh", "Renée Anić", "ĐURIĆ", "A\x00Z", "\xff\xfeA", "O'Brien"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, ref := Fold(s), foldUnicode(s); got != ref {
+			t.Errorf("Fold(%q) = %q, the general path gives %q", s, got, ref)
+		}
+	})
+}
+
+// foldNames is a mix of what an import folds: capitalised ASCII names,
+// names with accents, companies and e-mail addresses.
+var foldNames = []string{"Emir", "Walsh Group", "Renée", "Anić", "dzenan.basic1@example.com", "Weiß", "Smith", "\"Quoted\" Ltd", "Dženan", "Bašić"}
+
+// BenchmarkFold: Fold over foldNames (the ASCII path against the general
+// one: BenchmarkFoldUnicode).
+func BenchmarkFold(b *testing.B) {
+	for i := 0; b.Loop(); i++ {
+		_ = Fold(foldNames[i%len(foldNames)])
+	}
+}
+
+// BenchmarkFoldUnicode: the general path over the same names.
+func BenchmarkFoldUnicode(b *testing.B) {
+	for i := 0; b.Loop(); i++ {
+		_ = foldUnicode(foldNames[i%len(foldNames)])
+	}
+}
