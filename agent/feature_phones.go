@@ -2,6 +2,8 @@ package agent
 
 import (
 	"fmt"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/phones"
@@ -30,6 +32,9 @@ func newPhones(b *build) (platform.Component, error) {
 		// may be 0.0.0.0 or loopback).
 		opts = append(opts, phones.WithBaseURL(cfg.HTTP.PublicURL))
 	}
+	if link, ok := ldapLink(b); ok {
+		opts = append(opts, phones.WithLDAP(link)) // the provisioning files offer the LDAP directory too
+	}
 	if b.d.users != nil {
 		opts = append(opts, phones.WithOwners(b.d.users)) // owners are users; their devices list their phones
 	}
@@ -46,4 +51,21 @@ func newPhones(b *build) (platform.Component, error) {
 	}
 	b.d.phones = svc // the HTTP fast lane serves its repeated requests
 	return svc, nil
+}
+
+// ldapLink is the LDAP directory as the provisioning files name it, when
+// ldap.addr is set with a fixed port (an ephemeral port, ":0", is not known
+// before the listener binds, so it is not written).
+func ldapLink(b *build) (phones.LDAPLink, bool) {
+	l := b.cfg.LDAP
+	if l.Addr == "" {
+		return phones.LDAPLink{}, false
+	}
+	_, p, err := net.SplitHostPort(l.Addr)
+	port, perr := strconv.Atoi(p)
+	if err != nil || perr != nil || port < 1 || port > 65535 {
+		b.logger("phones").Warn("provisioning files do not name the LDAP directory: no fixed port in ldap.addr", "addr", l.Addr)
+		return phones.LDAPLink{}, false
+	}
+	return phones.LDAPLink{Port: port, BaseDN: l.BaseDN, SizeLimit: l.SizeLimit}, true
 }

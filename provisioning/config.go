@@ -37,6 +37,9 @@ type PhoneConfig struct {
 	// features.action_uri_limit_ip). Empty: no remote-control keys are
 	// written.
 	CTIAllow string
+	// LDAP is the LDAP directory offered beside the XML book; nil: none.
+	// Each vendor's writer adds its LDAP keys when it is set.
+	LDAP *LDAP
 }
 
 // RefreshInterval spreads the refresh of a fleet over base..base+spread-1
@@ -82,6 +85,9 @@ func YealinkConfig(c PhoneConfig) []byte {
 		kv("features.action_uri_limit_ip", c.CTIAllow)
 		kv("features.show_action_uri_option", "0")
 	}
+	if c.LDAP != nil {
+		yealinkLDAP(kv, c.LDAP)
+	}
 	return b.Bytes()
 }
 
@@ -122,6 +128,9 @@ func CiscoMPPConfig(c PhoneConfig) *etree.Document {
 		// administration guides, "XML Applications",
 		// https://manualshive.com/en/manual/cisco/6800-series/19535?page=156).
 		fp.CreateElement("CISCO_XML_EXE_Auth_Mode").SetText("Remote Credential")
+	}
+	if c.LDAP != nil {
+		ciscoMPPLDAP(fp, Clean(c.BookName), c.LDAP)
 	}
 	return doc
 }
@@ -166,6 +175,9 @@ func PolycomConfig(c PhoneConfig) *etree.Document {
 	sk.CreateAttr("softkey.1.use.idle", "1")
 	dir := root.CreateElement("dir")
 	dir.CreateAttr("dir.local.readonly", "1")
+	if c.LDAP != nil {
+		polycomLDAP(root, dir, c.LDAP)
+	}
 	return doc
 }
 
@@ -196,6 +208,9 @@ func GrandstreamConfig(c PhoneConfig) *etree.Document {
 	cfg.CreateElement("P333").SetText("1")
 	cfg.CreateElement("P6713").SetText(c.Username)
 	cfg.CreateElement("P6714").SetText(c.Password)
+	if c.LDAP != nil {
+		grandstreamLDAP(cfg, c.LDAP)
+	}
 	return doc
 }
 
@@ -232,6 +247,9 @@ func SnomConfig(c PhoneConfig) *etree.Document {
 		f := sf.CreateElement("file")
 		f.CreateAttr("url", c.DownloadURL)
 	}
+	if c.LDAP != nil {
+		snomLDAP(ps, c.LDAP)
+	}
 	return doc
 }
 
@@ -261,5 +279,8 @@ func FanvilConfig(c PhoneConfig) *etree.Document {
 	soft.CreateElement("Type").SetText("21")
 	soft.CreateElement("Value").SetText(c.BookURL)
 	soft.CreateElement("Title").SetText(Clean(c.BookName))
+	if c.LDAP != nil {
+		fanvilLDAP(root, Clean(c.BookName), c.LDAP)
+	}
 	return doc
 }

@@ -130,6 +130,7 @@ func (s *Service) phoneConfig(q *request, rec *record, credsKeys bool) (provisio
 		MAC: rec.MAC, Model: rec.Model, BookName: s.cfg.bookName,
 		RefreshSeconds: provisioning.RefreshInterval(rec.MAC, int(s.cfg.refresh.Seconds()), int(s.cfg.spread.Seconds())),
 		CTIAllow:       localIP(q.r),
+		LDAP:           s.ldapFor(q.r, rec),
 	}
 	token := ""
 	pass := s.reg.password(rec)

@@ -90,6 +90,7 @@ type config struct {
 	bookMax     BookLimits
 	owners      Owners
 	cti         CTIConfig
+	ldap        *LDAPLink
 }
 
 // Option configures a Service.
@@ -213,6 +214,9 @@ func New(ctx context.Context, dir Directory, kv KV, opts ...Option) (*Service, e
 		return nil, err
 	}
 	if err := cfg.cti.Validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.ldap.validate(); err != nil {
 		return nil, err
 	}
 	if cfg.searchLimit < 1 || cfg.searchLimit > 10000 {
