@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -160,46 +159,21 @@ func (e *apiError) expired() bool {
 // dirsync.Retry); a 401 fetches a new access token once. In a delta
 // listing an expired sync token is dirsync.ErrResync.
 func (s *Source) get(ctx context.Context, link string, delta bool) ([]byte, error) {
-	for attempt := 0; ; attempt++ {
-		tok, err := s.token(ctx, attempt > 0)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := s.retry.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-			r, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
-			if err == nil {
-				r.Header.Set("Authorization", "Bearer "+tok)
-				r.Header.Set("Accept", "application/json")
-			}
-			return r, err
-		})
-		if err != nil {
-			return nil, err
-		}
-		body, rerr := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-		resp.Body.Close()
-		if rerr != nil {
-			return nil, rerr
-		}
-		if resp.StatusCode == http.StatusOK {
-			return body, nil
-		}
+	return s.retry.GetBearer(ctx, link, s.token, func(status int, body []byte) error {
 		var env struct {
 			Error apiError `json:"error"`
 		}
 		_ = json.Unmarshal(body, &env)
 		ae := &env.Error
-		ae.http = resp.StatusCode
+		ae.http = status
 		switch {
-		case resp.StatusCode == http.StatusUnauthorized && attempt == 0:
-			continue
 		case delta && ae.expired():
-			return nil, fmt.Errorf("%w: %v", dirsync.ErrResync, ae)
-		case resp.StatusCode == http.StatusForbidden:
-			return nil, dirsync.Refused(s.credentialKey(), fmt.Sprintf("the People API refused the request (%v): %s", ae, s.hint()))
+			return fmt.Errorf("%w: %v", dirsync.ErrResync, ae)
+		case status == http.StatusForbidden:
+			return dirsync.Refused(s.credentialKey(), fmt.Sprintf("the People API refused the request (%v): %s", ae, s.hint()))
 		}
-		return nil, ae
-	}
+		return ae
+	})
 }
 
 // credentialKey is the setting holding the main credential of the mode.

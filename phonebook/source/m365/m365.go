@@ -23,7 +23,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -416,31 +415,8 @@ var resyncCodes = []string{"syncStateNotFound", "syncStateInvalid", "resyncRequi
 // get sends an authenticated GET with back-off; on 401 it fetches a new
 // token once. In a delta round a 410 or a resync error code is ErrResync.
 func (s *Source) get(ctx context.Context, link string, delta bool) ([]byte, error) {
-	for attempt := 0; ; attempt++ {
-		tok, err := s.token(ctx, attempt > 0)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := s.retry.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-			r, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
-			if err == nil {
-				r.Header.Set("Authorization", "Bearer "+tok)
-				r.Header.Set("Accept", "application/json")
-			}
-			return r, err
-		})
-		if err != nil {
-			return nil, err
-		}
-		body, rerr := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-		resp.Body.Close()
-		if rerr != nil {
-			return nil, rerr
-		}
-		if resp.StatusCode == http.StatusOK {
-			return body, nil
-		}
-		he := &httpError{code: resp.StatusCode}
+	return s.retry.GetBearer(ctx, link, s.token, func(status int, body []byte) error {
+		he := &httpError{code: status}
 		var ge struct {
 			Error struct {
 				Code    string `json:"code"`
@@ -454,16 +430,14 @@ func (s *Source) get(ctx context.Context, link string, delta bool) ([]byte, erro
 			}
 		}
 		switch {
-		case resp.StatusCode == http.StatusUnauthorized && attempt == 0:
-			continue
-		case delta && (resp.StatusCode == http.StatusGone || slices.Contains(resyncCodes, he.gc)):
-			return nil, fmt.Errorf("%w: %v", dirsync.ErrResync, he)
-		case resp.StatusCode == http.StatusForbidden:
-			return nil, dirsync.Refused("client_id", fmt.Sprintf("Graph refused the application (%v): grant it the application permissions "+
+		case delta && (status == http.StatusGone || slices.Contains(resyncCodes, he.gc)):
+			return fmt.Errorf("%w: %v", dirsync.ErrResync, he)
+		case status == http.StatusForbidden:
+			return dirsync.Refused("client_id", fmt.Sprintf("Graph refused the application (%v): grant it the application permissions "+
 				"User.Read.All and OrgContact.Read.All (or Directory.Read.All), with admin consent", he))
 		}
-		return nil, he
-	}
+		return he
+	})
 }
 
 // token returns a cached access token, renewed 5 minutes before expiry or
