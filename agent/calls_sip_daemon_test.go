@@ -19,6 +19,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/config"
 	"github.com/pbxagent/pbxagent/sip/media"
 	"github.com/pbxagent/pbxagent/sip/ua"
+	"github.com/pbxagent/pbxagent/testlab/sipua"
 )
 
 // The click-to-call over SIP through the whole daemon: calls.backend sip,
@@ -105,28 +106,8 @@ func startC2CPeer(t *testing.T, ports string, answer bool) *c2cPeer {
 		t.Fatal(err)
 	}
 	p.a = a
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	select {
-	case <-a.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("peer: %v", err)
-	case <-time.After(c2cWait):
-		cancel()
-		t.Fatal("peer not ready")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("peer: %v", err)
-			}
-		case <-time.After(40 * time.Second):
-			t.Error("peer did not stop")
-		}
-	})
+	sipua.RunAgent(t, a, c2cWait)
+	t.Cleanup(cancel) // runs first: ends the answering goroutines, then RunAgent stops a
 	return p
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/pbxagent/pbxagent/sip/media"
 	"github.com/pbxagent/pbxagent/sip/ua"
 	"github.com/pbxagent/pbxagent/testlab/ari/fakeari"
+	"github.com/pbxagent/pbxagent/testlab/sipua"
 )
 
 // sipPeer is a SIP user agent on loopback that answers every call and
@@ -45,26 +46,7 @@ func startSIPPeer(t *testing.T, ports *media.PortRange) *sipPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	select {
-	case <-a.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("peer: %v", err)
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("peer not ready")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(40 * time.Second):
-			t.Error("peer did not stop")
-		}
-	})
+	sipua.RunAgent(t, a, 10*time.Second)
 	p.a = a
 	return p
 }

@@ -213,6 +213,14 @@ func StartAgent(tb testing.TB, ports *media.PortRange, mutate func(*ua.Config)) 
 	if err != nil {
 		tb.Fatalf("ua.New: %v", err)
 	}
+	RunAgent(tb, a, 10*time.Second)
+	return a
+}
+
+// RunAgent runs a until tb ends: it fails tb if a is not ready within
+// wait, and on cleanup stops a and checks that Run returned nil within 40 s.
+func RunAgent(tb testing.TB, a *ua.Agent, wait time.Duration) {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -220,21 +228,20 @@ func StartAgent(tb testing.TB, ports *media.PortRange, mutate func(*ua.Config)) 
 	case <-a.Ready():
 	case err := <-done:
 		cancel()
-		tb.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
+		tb.Fatalf("user agent Run: %v", err)
+	case <-time.After(wait):
 		cancel()
-		tb.Fatal("agent not ready within 10 s")
+		tb.Fatalf("user agent not ready within %v", wait)
 	}
 	tb.Cleanup(func() {
 		cancel()
 		select {
 		case err := <-done:
 			if err != nil {
-				tb.Errorf("Run: %v", err)
+				tb.Errorf("user agent Run: %v", err)
 			}
 		case <-time.After(40 * time.Second):
-			tb.Errorf("Run did not return within 40 s")
+			tb.Errorf("user agent Run did not return within 40 s")
 		}
 	})
-	return a
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/pbxagent/pbxagent/agent/dialer"
 	"github.com/pbxagent/pbxagent/sip/media"
 	"github.com/pbxagent/pbxagent/sip/ua"
+	"github.com/pbxagent/pbxagent/testlab/sipua"
 )
 
 // e2eWait bounds every wait of the end-to-end tests.
@@ -31,29 +32,7 @@ func startUA(t testing.TB, ports *media.PortRange, onInvite func(*ua.Incoming)) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	select {
-	case <-a.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("Run: %v", err)
-	case <-time.After(e2eWait):
-		cancel()
-		t.Fatal("user agent not ready")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("user agent Run: %v", err)
-			}
-		case <-time.After(40 * time.Second):
-			t.Error("user agent Run did not return")
-		}
-	})
+	sipua.RunAgent(t, a, e2eWait)
 	return a
 }
 
