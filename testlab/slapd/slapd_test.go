@@ -3,13 +3,6 @@ package slapd
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -104,7 +97,7 @@ func TestStartLoadsFixtureAndCleansUp(t *testing.T) {
 
 func TestStartTLS(t *testing.T) {
 	Require(t)
-	certPEM, keyPEM := selfSigned(t)
+	certPEM, keyPEM := SelfSigned(t)
 	s := Start(t, Config{TLSCertPEM: certPEM, TLSKeyPEM: keyPEM})
 	if s.TLSURL == "" {
 		t.Fatal("no ldaps URL")
@@ -124,30 +117,6 @@ func TestStartTLS(t *testing.T) {
 			t.Fatalf("ldapsearch %v: %v\n%s", args, err, out)
 		}
 	}
-}
-
-// selfSigned returns a certificate for 127.0.0.1 and its key, PEM-encoded.
-func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
 }
 
 func TestWriteBaseRejectsOddSuffix(t *testing.T) {
