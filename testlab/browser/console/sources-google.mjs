@@ -8,6 +8,7 @@
 // token endpoint), SRC_GOOGLE_KEY (the service account's JSON key file),
 // SRC_GOOGLE_SUBJECT (the administrator it may impersonate).
 import { run, login, openPage, checkA11y, step, fail, env, S, fmt, expectStatus, expectNoError } from './lib.mjs';
+import { sourcesPage, addSource, testRefused, testPreview, syncNow } from './sources-lib.mjs';
 
 const P = S.sources;
 const G = P.types.google;
@@ -22,18 +23,10 @@ if (!apiURL || !keyJSON || !subject) {
 run(async ({ page, result }) => {
   await login(page, env.adminUser, env.adminPassword);
   await openPage(page, 'sources');
-  const panel = () => page.locator('[role=tabpanel]:not([hidden])');
-  const top = () => page.locator('dialog[open]').last();
-  const card = (name) => panel().locator(`section[data-source-name="${name}"]`);
-  const newCard = () => panel().locator('section.source-card:not([data-source-id])');
-  const statusMsg = (name) => card(name).locator('[id$=-status-msg]');
-  const statusCounts = (synced, deleted) => fmt(P.statusLast, { time: '', synced, deleted }).split('. ')[1];
-  const field = (scope, label) => scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( ${S.common.required.replace(/[()]/g, '\\$&')})?$`));
+  const { card, newCard, field } = sourcesPage(page);
 
   step('the Google tab and its form');
-  await page.getByRole('tab', { name: G.label }).click();
-  await checkA11y(page, 'Google tab');
-  await panel().getByRole('button', { name: fmt(P.add, { type: G.label }) }).click();
+  await addSource(page, G, 'Google tab');
   result.google_fields = await newCard().locator('label').allInnerTexts();
   await checkA11y(page, 'new Google source form');
 
@@ -46,25 +39,18 @@ run(async ({ page, result }) => {
   await newCard().locator('summary', { hasText: P.advanced }).click();
   await field(newCard(), G.fields.api_url.label).fill(apiURL);
   await field(newCard(), G.fields.token_url.label).fill(apiURL + '/token');
-  await newCard().getByRole('button', { name: P.test, exact: true }).click();
-  await newCard().locator('[id$=-test] .error-box').waitFor();
-  result.google_test_error = (await newCard().locator('[id$=-test]').innerText()).trim();
+  result.google_test_error = await testRefused(page);
   await checkA11y(page, 'Google source test refused');
 
   step('the right administrator: test, create, sync');
   await field(newCard(), G.fields.subject.label).fill(subject);
-  await newCard().getByRole('button', { name: P.test, exact: true }).click();
-  await newCard().locator('[id$=-test] table').waitFor();
-  result.google_preview = await newCard().locator('[id$=-test] tbody th').allInnerTexts();
+  result.google_preview = await testPreview(page);
   await checkA11y(page, 'Google source test preview');
   await newCard().getByRole('button', { name: P.create }).click();
   await expectStatus(page, fmt(P.created, { name: 'workspace' }));
   await card('workspace').locator('[id$=-service_account_key-state]').waitFor();
   result.google_key_state = await card('workspace').locator('[id$=-service_account_key-state]').innerText();
-  await card('workspace').getByRole('button', { name: P.trigger }).click();
-  await top().getByRole('button', { name: P.triggerYes }).click();
-  await statusMsg('workspace').filter({ hasText: statusCounts(3, 0) }).waitFor();
-  result.google_status = await statusMsg('workspace').innerText();
+  result.google_status = await syncNow(page, 'workspace', 3, 0);
   await checkA11y(page, 'Google source synced');
   await expectNoError(page);
   if (await card('workspace').locator('input[id$=-service_account_key]:visible').count()) fail('the saved key shows an input');

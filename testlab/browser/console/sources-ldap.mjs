@@ -6,6 +6,7 @@
 // Environment: LDAP_URL (a throwaway slapd on loopback), LDAP_BIND_DN,
 // LDAP_PASSWORD, LDAP_BASE_DN.
 import { run, login, openPage, checkA11y, step, env, S, fmt, expectStatus, expectNoError } from './lib.mjs';
+import { sourcesPage, addSource, testRefused, testPreview, syncNow } from './sources-lib.mjs';
 
 const P = S.sources;
 const L = P.types.ldap;
@@ -18,18 +19,10 @@ if (!url || !bindDN || !password || !baseDN) {
 run(async ({ page, result }) => {
   await login(page, env.adminUser, env.adminPassword);
   await openPage(page, 'sources');
-  const panel = () => page.locator('[role=tabpanel]:not([hidden])');
-  const top = () => page.locator('dialog[open]').last();
-  const card = (name) => panel().locator(`section[data-source-name="${name}"]`);
-  const newCard = () => panel().locator('section.source-card:not([data-source-id])');
-  const statusMsg = (name) => card(name).locator('[id$=-status-msg]');
-  const statusCounts = (synced, deleted) => fmt(P.statusLast, { time: '', synced, deleted }).split('. ')[1];
-  const field = (scope, label) => scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( ${S.common.required.replace(/[()]/g, '\\$&')})?$`));
+  const { newCard, field } = sourcesPage(page);
 
   step('the LDAP tab and its form');
-  await page.getByRole('tab', { name: L.label }).click();
-  await checkA11y(page, 'LDAP tab');
-  await panel().getByRole('button', { name: fmt(P.add, { type: L.label }) }).click();
+  await addSource(page, L, 'LDAP tab');
   result.fields = await newCard().locator('label').allInnerTexts();
   await checkA11y(page, 'new LDAP source form');
 
@@ -40,23 +33,16 @@ run(async ({ page, result }) => {
   await field(newCard(), L.fields.bind_dn.label).fill(bindDN);
   await field(newCard(), L.fields.password.label).fill('not-the-password');
   await field(newCard(), L.fields.base_dn.label).fill(baseDN);
-  await newCard().getByRole('button', { name: P.test, exact: true }).click();
-  await newCard().locator('[id$=-test] .error-box').waitFor();
-  result.test_error = (await newCard().locator('[id$=-test]').innerText()).trim();
+  result.test_error = await testRefused(page);
   await checkA11y(page, 'LDAP source test refused');
 
   step('the right password: preview, create, sync');
   await field(newCard(), L.fields.password.label).fill(password);
-  await newCard().getByRole('button', { name: P.test, exact: true }).click();
-  await newCard().locator('[id$=-test] table').waitFor();
-  result.preview = (await newCard().locator('[id$=-test] tbody th').allInnerTexts()).sort();
+  result.preview = (await testPreview(page)).sort();
   await checkA11y(page, 'LDAP source test preview');
   await newCard().getByRole('button', { name: P.create }).click();
   await expectStatus(page, fmt(P.created, { name: 'corp' }));
-  await card('corp').getByRole('button', { name: P.trigger }).click();
-  await top().getByRole('button', { name: P.triggerYes }).click();
-  await statusMsg('corp').filter({ hasText: statusCounts(3, 0) }).waitFor();
-  result.status = await statusMsg('corp').innerText();
+  result.status = await syncNow(page, 'corp', 3, 0);
   await checkA11y(page, 'LDAP source synced');
   await expectNoError(page);
 });

@@ -11,6 +11,7 @@
 // SRC_CUSTOM_URL, the contacts service, with SRC_CUSTOM_ID and
 // SRC_CUSTOM_SECRET, its credentials).
 import { run, login, openPage, checkA11y, step, fail, env, S, fmt, expectStatus, expectNoError } from './lib.mjs';
+import { sourcesPage, addSource, testRefused, testPreview, syncNow } from './sources-lib.mjs';
 
 const P = S.sources;
 const csvURL = process.env.SRC_CSV_URL;
@@ -25,16 +26,7 @@ if (part === 'csv' ? !csvURL || !shrinkURL : part !== 'custom' || !customURL) {
 run(async ({ page, result }) => {
   await login(page, env.adminUser, env.adminPassword);
   await openPage(page, 'sources');
-  const panel = () => page.locator('[role=tabpanel]:not([hidden])');
-  const top = () => page.locator('dialog[open]').last();
-  const card = (name) => panel().locator(`section[data-source-name="${name}"]`);
-  const newCard = () => panel().locator('section.source-card:not([data-source-id])');
-  const statusMsg = (name) => card(name).locator('[id$=-status-msg]');
-  // statusCounts is the end of the status message with these counts.
-  const statusCounts = (synced, deleted) => fmt(P.statusLast, { time: '', synced, deleted }).split('. ')[1];
-  // field finds a control by its label as a person reads it (a required
-  // one says so after the label).
-  const field = (scope, label) => scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( ${S.common.required.replace(/[()]/g, '\\$&')})?$`));
+  const { panel, top, card, newCard, statusMsg, statusCounts, field } = sourcesPage(page);
 
   if (part === 'csv') {
     step('a CSV-by-URL source: test, then create');
@@ -132,24 +124,18 @@ run(async ({ page, result }) => {
 
     step('a custom source: a failing test shows the error');
     const C = P.types.custom;
-    await page.getByRole('tab', { name: C.label }).click();
-    await checkA11y(page, 'Custom tab');
-    await panel().getByRole('button', { name: fmt(P.add, { type: C.label }) }).click();
+    await addSource(page, C, 'Custom tab');
     await field(newCard(), P.name).fill('crm');
     await field(newCard(), P.enabled).uncheck();
     await field(newCard(), C.fields.url.label).fill(customURL);
     await field(newCard(), C.fields.client_id.label).fill(process.env.SRC_CUSTOM_ID);
     await field(newCard(), C.fields.client_secret.label).fill('wrong-secret');
-    await newCard().getByRole('button', { name: P.test, exact: true }).click();
-    await newCard().locator('[id$=-test] .error-box').waitFor();
-    result.custom_test_error = (await newCard().locator('[id$=-test]').innerText()).trim();
+    result.custom_test_error = await testRefused(page);
     await checkA11y(page, 'custom source test failed');
 
     step('the custom source: test, create, sync');
     await field(newCard(), C.fields.client_secret.label).fill(process.env.SRC_CUSTOM_SECRET);
-    await newCard().getByRole('button', { name: P.test, exact: true }).click();
-    await newCard().locator('[id$=-test] table').waitFor();
-    result.custom_preview = await newCard().locator('[id$=-test] tbody th').allInnerTexts();
+    result.custom_preview = await testPreview(page);
     await newCard().getByRole('button', { name: P.create }).click();
     await expectStatus(page, fmt(P.created, { name: 'crm' }));
     await card('crm').locator('[id$=-client_secret-state]').waitFor();
@@ -171,10 +157,7 @@ run(async ({ page, result }) => {
     await card('crm').getByRole('button', { name: P.save, exact: true }).click();
     await expectStatus(page, fmt(P.saved, { name: 'crm' }));
     if ((await card('crm').locator('[id$=-form-error]').innerText()).trim()) fail('the form error stayed after a successful save');
-    await card('crm').getByRole('button', { name: P.trigger }).click();
-    await top().getByRole('button', { name: P.triggerYes }).click();
-    await statusMsg('crm').filter({ hasText: statusCounts(3, 0) }).waitFor();
-    result.custom_status = await statusMsg('crm').innerText();
+    result.custom_status = await syncNow(page, 'crm', 3, 0);
     await expectNoError(page);
 
   }

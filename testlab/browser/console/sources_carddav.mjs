@@ -4,6 +4,7 @@
 // in each state. SRC_DAV_URL is a Radicale's root, SRC_DAV_USER and
 // SRC_DAV_PASSWORD its account.
 import { run, login, openPage, checkA11y, step, fail, env, S, fmt, expectStatus, expectNoError } from './lib.mjs';
+import { sourcesPage, addSource, testRefused, testPreview, syncNow } from './sources-lib.mjs';
 
 const P = S.sources;
 const D = P.types.carddav;
@@ -16,40 +17,26 @@ if (!url) {
 run(async ({ page, result }) => {
   await login(page, env.adminUser, env.adminPassword);
   await openPage(page, 'sources');
-  const panel = () => page.locator('[role=tabpanel]:not([hidden])');
-  const top = () => page.locator('dialog[open]').last();
-  const card = (name) => panel().locator(`section[data-source-name="${name}"]`);
-  const newCard = () => panel().locator('section.source-card:not([data-source-id])');
-  const field = (scope, label) => scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( ${S.common.required.replace(/[()]/g, '\\$&')})?$`));
+  const { newCard, field } = sourcesPage(page);
 
   step('the CardDAV tab: a test with a wrong password');
-  await page.getByRole('tab', { name: D.label }).click();
-  await checkA11y(page, 'CardDAV tab');
-  await panel().getByRole('button', { name: fmt(P.add, { type: D.label }) }).click();
+  await addSource(page, D, 'CardDAV tab');
   result.fields = await newCard().locator('label').allInnerTexts();
   await field(newCard(), P.name).fill('dav');
   await field(newCard(), P.enabled).uncheck();
   await field(newCard(), D.fields.url.label).fill(url);
   await field(newCard(), D.fields.username.label).fill(process.env.SRC_DAV_USER);
   await field(newCard(), D.fields.password.label).fill('wrong-password');
-  await newCard().getByRole('button', { name: P.test, exact: true }).click();
-  await newCard().locator('[id$=-test] .error-box').waitFor();
-  result.test_error = (await newCard().locator('[id$=-test]').innerText()).trim();
+  result.test_error = await testRefused(page);
   await checkA11y(page, 'CardDAV test failed');
 
   step('the test with the right password, create, sync');
   await field(newCard(), D.fields.password.label).fill(process.env.SRC_DAV_PASSWORD);
-  await newCard().getByRole('button', { name: P.test, exact: true }).click();
-  await newCard().locator('[id$=-test] table').waitFor();
-  result.preview = (await newCard().locator('[id$=-test] tbody th').allInnerTexts()).sort();
+  result.preview = (await testPreview(page)).sort();
   await checkA11y(page, 'CardDAV test preview');
   await newCard().getByRole('button', { name: P.create }).click();
   await expectStatus(page, fmt(P.created, { name: 'dav' }));
-  await card('dav').getByRole('button', { name: P.trigger }).click();
-  await top().getByRole('button', { name: P.triggerYes }).click();
-  const counts = fmt(P.statusLast, { time: '', synced: 3, deleted: 0 }).split('. ')[1];
-  await card('dav').locator('[id$=-status-msg]').filter({ hasText: counts }).waitFor();
-  result.status = await card('dav').locator('[id$=-status-msg]').innerText();
+  result.status = await syncNow(page, 'dav', 3, 0);
   await expectNoError(page);
   if (!result.status) fail('no status');
 });
