@@ -1,11 +1,8 @@
 package carddav_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"testing"
-	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
@@ -21,22 +18,7 @@ func jraw(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
 func TestEngineFullThenDelta(t *testing.T) {
 	l := newLab(t, 10, nil)
 	store := syncfake.NewMemStore()
-	eng, err := dirsync.NewEngine(store, dirsync.WithDataDir(t.TempDir()), dirsync.WithTypes(carddav.Type),
-		dirsync.WithClock(syncfake.NewClock(time.Unix(1e9, 0))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	deadline := time.Now().Add(10 * time.Second)
-	for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
-		if time.Now().After(deadline) {
-			t.Fatal("engine did not start")
-		}
-		time.Sleep(time.Millisecond) // polling with a deadline
-	}
+	eng, ctx := syncfake.RunEngine(t, store, dirsync.WithTypes(carddav.Type))
 	v, err := eng.Create(ctx, dirsync.Input{Type: ptr("carddav"), Name: ptr("dav"), Enabled: ptr(false),
 		Settings: map[string]json.RawMessage{"url": jraw(l.srv.URL), "username": jraw("alice"), "password": jraw("secret")}})
 	if err != nil {

@@ -1,11 +1,8 @@
 package google_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"testing"
-	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
@@ -19,22 +16,7 @@ func ptr[T any](v T) *T { return &v }
 func TestEngineResyncOnExpiredToken(t *testing.T) {
 	f := newFixture(t, google.ModeDirectory, 10, nil)
 	store := syncfake.NewMemStore()
-	eng, err := dirsync.NewEngine(store, dirsync.WithDataDir(t.TempDir()), dirsync.WithTypes(google.Type),
-		dirsync.WithHTTPClient(f.srv.Client()), dirsync.WithClock(syncfake.NewClock(time.Unix(1e9, 0))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	deadline := time.Now().Add(5 * time.Second)
-	for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
-		if time.Now().After(deadline) {
-			t.Fatal("engine not running")
-		}
-		time.Sleep(time.Millisecond) // poll with a deadline
-	}
+	eng, ctx := syncfake.RunEngine(t, store, dirsync.WithTypes(google.Type), dirsync.WithHTTPClient(f.srv.Client()))
 	var set map[string]json.RawMessage
 	if err := json.Unmarshal(settings(google.ModeDirectory, f.srv.URL, nil), &set); err != nil {
 		t.Fatal(err)

@@ -1,11 +1,8 @@
 package m365_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"testing"
-	"time"
 
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
@@ -21,18 +18,7 @@ func raw(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
 func TestEngineResyncOnGone(t *testing.T) {
 	f := newFixture(t, 10, 2, nil)
 	store := syncfake.NewMemStore()
-	eng, err := dirsync.NewEngine(store, dirsync.WithDataDir(t.TempDir()), dirsync.WithTypes(m365.Type),
-		dirsync.WithHTTPClient(f.srv.Client()), dirsync.WithClock(syncfake.NewClock(time.Unix(1e9, 0))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
-		time.Sleep(time.Millisecond)
-	}
+	eng, ctx := syncfake.RunEngine(t, store, dirsync.WithTypes(m365.Type), dirsync.WithHTTPClient(f.srv.Client()))
 	v, err := eng.Create(ctx, dirsync.Input{Type: ptr("m365"), Name: ptr("o365"), Enabled: ptr(false),
 		Settings: map[string]json.RawMessage{"tenant_id": raw("contoso"), "client_id": raw("app-id"),
 			"client_secret": raw("app-secret"), "graph_url": raw(f.srv.URL + "/v1.0"), "token_url": raw(f.srv.URL + f.g.TokenPath())}})
