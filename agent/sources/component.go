@@ -79,7 +79,7 @@ func (c *Component) Routes() []platform.Route {
 	id := []platform.Param{{Name: "id", In: "path", Required: true, Description: "The source's id", Example: "01JEQ8A1B2C3D4E5F6G7H8J9K0"}}
 	return []platform.Route{
 		r("GET", p, h.list, platform.Operation{Summary: "List sync sources with status", Responses: res(200, sourceList{})}),
-		r("POST", p, h.create, platform.Operation{Summary: "Create a sync source (m365, custom, sql, csv-url)", Request: js(dirsync.Input{}), Responses: errs(res(201, dirsync.View{}), 409)}),
+		r("POST", p, h.create, platform.Operation{Summary: "Create a sync source (m365, custom, sql, csv-url, google, ldap, carddav)", Request: js(dirsync.Input{}), Responses: errs(res(201, dirsync.View{}), 409)}),
 		r("GET", p+"/{id}", h.get, platform.Operation{Summary: "Get a source with its status and last runs", Params: id, Responses: res(200, dirsync.View{})}),
 		r("PATCH", p+"/{id}", h.update, platform.Operation{Summary: "Change a source", Params: id,
 			Description: "Absent fields keep their value; a secret sent as \"\" is removed. A change of where secrets are sent (a URL, the tenant) must send every secret again.", Request: js(dirsync.Input{}), Responses: errs(res(200, dirsync.View{}), 409)}),

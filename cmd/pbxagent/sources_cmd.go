@@ -17,7 +17,8 @@ commands:
   list                  list sync sources with their last sync
   show ID|NAME          show a source's settings (secrets never), status and warnings
   add --type TYPE --name NAME --set settings.KEY=VALUE…
-                        create a source (m365, custom, sql, csv-url); --from FILE reads
+                        create a source (m365, custom, sql, csv-url, google, ldap,
+                        carddav); --from FILE reads
                         the JSON body
   edit ID|NAME          change a source (--name, --enabled, --interval-hours, --set…)
   test [ID|NAME]        show the first rows a source gives, importing nothing; without
@@ -96,7 +97,7 @@ func (c *cli) sourcesShow(ctx context.Context, args []string) int {
 func sourceFlags(fs *flagSet, withType bool) (*bodyFlags, map[string]func() any) {
 	m := map[string]func() any{}
 	if withType {
-		typ := fs.String("type", "", "m365, custom, sql or csv-url")
+		typ := fs.String("type", "", "m365, custom, sql, csv-url, google, ldap or carddav")
 		m["type"] = func() any { return *typ }
 	}
 	name := fs.String("name", "", "the source's name (unique)")

@@ -94,13 +94,13 @@ func Invalid(field, msg string) error { return &FieldError{Field: "settings." + 
 // of the secrets that are set, and the status.
 type View struct {
 	ID               string                     `json:"id" doc:"The source's id, server-generated" example:"01JEQ8A1B2C3D4E5F6G7H8J9K0"`
-	Type             string                     `json:"type" doc:"The source type: m365, custom, sql or csv-url" example:"m365"`
+	Type             string                     `json:"type" doc:"The source type: m365, custom, sql, csv-url, google, ldap or carddav" example:"m365"`
 	Name             string                     `json:"name" doc:"A name for people" example:"Microsoft 365 (Ankunding)"`
 	Enabled          bool                       `json:"enabled" doc:"Scheduled syncs run" example:"true"`
 	IntervalHours    float64                    `json:"interval_hours" doc:"Hours between scheduled syncs (delta where the type can)" example:"24"`
 	FullSyncHours    float64                    `json:"full_sync_hours" doc:"Hours between full syncs (mark-and-sweep); 0: only when a delta is impossible" example:"168"`
 	MaxDeletePercent int                        `json:"max_delete_percent" doc:"A full sync that would delete more than this share of the source's contacts waits for confirmation" example:"20"`
-	Settings         map[string]json.RawMessage `json:"settings" doc:"The type's settings without its secrets (m365: tenant_id, client_id, include_disabled, include_guests, org_contacts, field_map; custom: url, client_id; sql: driver, host, port, database, user, query, map; csv-url: url, username, format)" example:"{\"tenant_id\":\"ankunding.onmicrosoft.com\",\"client_id\":\"8a1f0c2e-4b6d-4e8f-9a0b-1c2d3e4f5a6b\"}"`
+	Settings         map[string]json.RawMessage `json:"settings" doc:"The type's settings without its secrets (m365: tenant_id, client_id, include_disabled, include_guests, org_contacts, field_map; custom: url, client_id; sql: driver, host, port, database, user, query, map; csv-url: url, username, format; google: mode, subject, client_id, page_size, domain_contacts; ldap: url, start_tls, bind_dn, base_dn, filter, flavor, attributes, scope, page_size; carddav: url, username, address_book)" example:"{\"tenant_id\":\"ankunding.onmicrosoft.com\",\"client_id\":\"8a1f0c2e-4b6d-4e8f-9a0b-1c2d3e4f5a6b\"}"`
 	SecretsSet       []string                   `json:"secrets_set" doc:"The names of the secret settings stored (their values are never returned)" example:"[\"client_secret\"]"`
 	CreatedAt        time.Time                  `json:"created_at" doc:"When the source was created" example:"2026-11-30T09:12:00Z"`
 	UpdatedAt        time.Time                  `json:"updated_at" doc:"When the source's settings last changed" example:"2026-12-01T10:00:00Z"`
@@ -129,13 +129,13 @@ func (c *Config) view(st *Status) View {
 // kept — except that a PATCH changing one of the type's Destinations must
 // send every stored secret again.
 type Input struct {
-	Type             *string                    `json:"type" doc:"The source type: m365, custom, sql or csv-url (create only)" example:"m365"`
+	Type             *string                    `json:"type" doc:"The source type: m365, custom, sql, csv-url, google, ldap or carddav (create only)" example:"m365"`
 	Name             *string                    `json:"name" doc:"A name for people" example:"Microsoft 365 (Ankunding)"`
 	Enabled          *bool                      `json:"enabled" doc:"Run scheduled syncs" example:"true"`
 	IntervalHours    *float64                   `json:"interval_hours" doc:"Hours between scheduled syncs (default 24)" example:"24"`
 	FullSyncHours    *float64                   `json:"full_sync_hours" doc:"Hours between full syncs; 0: only when a delta is impossible" example:"168"`
 	MaxDeletePercent *int                       `json:"max_delete_percent" doc:"Deletion guard: a full sync deleting more than this share waits for confirmation (default 20)" example:"20"`
-	Settings         map[string]json.RawMessage `json:"settings" doc:"The type's settings, secrets included (m365: tenant_id, client_id, client_secret, …; custom: url, client_id, client_secret; sql: driver, host, port, database, user, password, query, map; csv-url: url, username, password or bearer_token, format); a secret sent as \"\" is removed, an absent one kept" example:"{\"tenant_id\":\"ankunding.onmicrosoft.com\",\"client_id\":\"8a1f0c2e-4b6d-4e8f-9a0b-1c2d3e4f5a6b\",\"client_secret\":\"Xy7~Q2w.Secret\"}"`
+	Settings         map[string]json.RawMessage `json:"settings" doc:"The type's settings, secrets included (m365: tenant_id, client_id, client_secret, …; custom: url, client_id, client_secret; sql: driver, host, port, database, user, password, query, map; csv-url: url, username, password or bearer_token, format; google: mode, subject, service_account_key or client_id, client_secret, refresh_token, …; ldap: url, bind_dn, password, base_dn, …; carddav: url, username, password, address_book); a secret sent as \"\" is removed, an absent one kept" example:"{\"tenant_id\":\"ankunding.onmicrosoft.com\",\"client_id\":\"8a1f0c2e-4b6d-4e8f-9a0b-1c2d3e4f5a6b\",\"client_secret\":\"Xy7~Q2w.Secret\"}"`
 }
 
 // splitSecrets moves the type's secret keys out of settings. Values must be

@@ -1532,7 +1532,7 @@ export declare class PbxAgent {
   getSources(params?: Record<string, never>, body?: undefined, init?: RequestInit): Promise<SourceList>;
 
   /**
-   * Create a sync source (m365, custom, sql, csv-url)
+   * Create a sync source (m365, custom, sql, csv-url, google, ldap, carddav)
    * POST /api/v1/sources
    */
   postSources(params: Record<string, never>, body: DirsyncInputInput, init?: RequestInit): Promise<View>;
@@ -2691,9 +2691,9 @@ export interface DirsyncInputInput {
   max_delete_percent?: number | null;
   /** A name for people */
   name?: string | null;
-  /** The type's settings, secrets included (m365: tenant_id, client_id, client_secret, …; custom: url, client_id, client_secret; sql: driver, host, port, database, user, password, query, map; csv-url: url, username, password or bearer_token, format); a secret sent as "" is removed, an absent one kept */
+  /** The type's settings, secrets included (m365: tenant_id, client_id, client_secret, …; custom: url, client_id, client_secret; sql: driver, host, port, database, user, password, query, map; csv-url: url, username, password or bearer_token, format; google: mode, subject, service_account_key or client_id, client_secret, refresh_token, …; ldap: url, bind_dn, password, base_dn, …; carddav: url, username, password, address_book); a secret sent as "" is removed, an absent one kept */
   settings?: Record<string, unknown>;
-  /** The source type: m365, custom, sql or csv-url (create only) */
+  /** The source type: m365, custom, sql, csv-url, google, ldap or carddav (create only) */
   type?: string | null;
 }
 
@@ -4164,11 +4164,11 @@ export interface View {
   name: string;
   /** The names of the secret settings stored (their values are never returned) */
   secrets_set: string[];
-  /** The type's settings without its secrets (m365: tenant_id, client_id, include_disabled, include_guests, org_contacts, field_map; custom: url, client_id; sql: driver, host, port, database, user, query, map; csv-url: url, username, format) */
+  /** The type's settings without its secrets (m365: tenant_id, client_id, include_disabled, include_guests, org_contacts, field_map; custom: url, client_id; sql: driver, host, port, database, user, query, map; csv-url: url, username, format; google: mode, subject, client_id, page_size, domain_contacts; ldap: url, start_tls, bind_dn, base_dn, filter, flavor, attributes, scope, page_size; carddav: url, username, address_book) */
   settings: Record<string, unknown>;
   /** Sync status: last runs, counts, next run */
   status?: Status;
-  /** The source type: m365, custom, sql or csv-url */
+  /** The source type: m365, custom, sql, csv-url, google, ldap or carddav */
   type: string;
   /** When the source's settings last changed */
   updated_at: string;

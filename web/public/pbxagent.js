@@ -3090,7 +3090,7 @@ export class PbxAgent {
   }
 
   /**
-   * Create a sync source (m365, custom, sql, csv-url)
+   * Create a sync source (m365, custom, sql, csv-url, google, ldap, carddav)
    * POST /api/v1/sources
    */
   postSources(params = {}, body = undefined, init = undefined) {
