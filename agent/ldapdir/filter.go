@@ -146,7 +146,7 @@ func decodeFilter(b []byte, depth int, count *int) (*Filter, []byte, error) {
 			}
 			parts = prest
 			switch {
-			case ptag == classContext|0 && n == 0:
+			case ptag == classContext && n == 0: // [0] initial
 				f.Initial = string(pv)
 			case ptag == classContext|1:
 				if *count++; *count > maxFilterElements {

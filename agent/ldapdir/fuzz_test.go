@@ -106,7 +106,7 @@ func searchMessage(id int64, f []byte) []byte {
 	e.str(tagOctetString, "cn")
 	e.close()
 	e.close()
-	e.open(classContext | constructed | 0)
+	e.open(classContext | constructed) // [0] Controls
 	e.open(tagSequence)
 	e.str(tagOctetString, oidPaged)
 	e.open(tagOctetString)

@@ -132,7 +132,7 @@ func DecodeMessage(b []byte) (*Message, error) {
 		if !isCons {
 			return nil, fmt.Errorf("%w: primitive extended request", errProtocol)
 		}
-		name, _, err := expect(body, classContext|0, "requestName")
+		name, _, err := expect(body, classContext, "requestName") // [0] requestName
 		if err != nil {
 			return nil, err
 		}
@@ -141,7 +141,7 @@ func DecodeMessage(b []byte) (*Message, error) {
 		// Primitive; their contents are not needed.
 	}
 	if len(rest) > 0 {
-		ctl, more, err := expect(rest, classContext|constructed|0, "controls")
+		ctl, more, err := expect(rest, classContext|constructed, "controls") // [0] Controls
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +170,7 @@ func decodeBind(b []byte) (*BindRequest, error) {
 	}
 	r := &BindRequest{Version: v, Name: string(name)}
 	switch tag {
-	case classContext | 0:
+	case classContext: // [0] simple
 		r.Simple = string(cred)
 	case classContext | constructed | 3:
 		r.SASL = true

@@ -50,7 +50,7 @@ func appendResult(b []byte, id int64, app int, code int, matched, diag string, c
 // message: the paged results control with the next cookie (RFC 2696 §3).
 func pagedControl(cookie []byte) []byte {
 	e := encoder{}
-	e.open(classContext | constructed | 0)
+	e.open(classContext | constructed) // [0] Controls (tag number 0)
 	e.open(tagSequence)
 	e.str(tagOctetString, oidPaged)
 	e.open(tagOctetString)
