@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -94,20 +95,31 @@ type Comparison struct {
 	// Frames compared (160 samples each) and Mismatched frames (any sample differing from the
 	// sent one after one G.711 round trip).
 	Frames, Mismatched int
+	// Inserted counts received frames passed over between two frames of the prompt: frames the
+	// receiver played while the sender was late (concealment or silence). They delay the prompt
+	// without changing it.
+	Inserted int
 	// Missing is how many samples of the prompt were not received at all.
 	Missing int
 }
 
 // String summarises the comparison.
 func (c Comparison) String() string {
-	return fmt.Sprintf("offset %d, %d frames compared, %d mismatched, %d samples missing", c.Offset, c.Frames, c.Mismatched, c.Missing)
+	return fmt.Sprintf("offset %d, %d frames compared, %d mismatched, %d inserted, %d samples missing",
+		c.Offset, c.Frames, c.Mismatched, c.Inserted, c.Missing)
 }
 
 // loud is the level a sample must pass to start a prompt.
 const loud = 1000
 
+// maxInserted bounds how many received frames in a row may be passed over while looking for
+// the prompt's next frame (a sender stalled by a loaded machine, 200 ms).
+const maxInserted = 10
+
 // Compare aligns got on the first loud sample of sent (after a G.711 µ-law round trip) and
-// compares them frame by frame.
+// compares them frame by frame. A frame the receiver inserted while the sender was late
+// (whole 20 ms frames of concealment or silence) is passed over and counted as Inserted when
+// the prompt's frame follows within maxInserted frames; any other difference is a mismatch.
 func Compare(sent, got []int16, codec media.Codec) Comparison {
 	want := codec.Decode(nil, codec.Encode(nil, sent))
 	first := func(s []int16) int {
@@ -125,17 +137,29 @@ func Compare(sent, got []int16, codec media.Codec) Comparison {
 		return c
 	}
 	want, got = want[ws:], got[gs:]
-	if len(got) < len(want) {
-		c.Missing = len(want) - len(got)
+	same := func(w []int16, at int) bool {
+		return at+len(w) <= len(got) && slices.Equal(w, got[at:at+len(w)])
 	}
-	for i := 0; i < min(len(want), len(got)); i += 160 {
-		end := min(i+160, len(want), len(got))
+	g := 0
+	for i := 0; i < len(want); i += 160 {
+		if g >= len(got) {
+			c.Missing = len(want) - i
+			break
+		}
+		w := want[i:min(i+160, len(want))]
 		c.Frames++
-		for j := i; j < end; j++ {
-			if want[j] != got[j] {
-				c.Mismatched++
+		matched := false
+		for k := 0; k <= maxInserted; k++ {
+			if same(w, g+k*160) {
+				c.Inserted += k
+				g += k*160 + len(w)
+				matched = true
 				break
 			}
+		}
+		if !matched {
+			c.Mismatched++
+			g += len(w)
 		}
 	}
 	return c
