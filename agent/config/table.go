@@ -169,7 +169,7 @@ var table = map[string]keyDoc{
 	"sip_ua.expires":                       {meaning: "the registration's requested lifetime; refreshed at half of what the registrar grants"},
 	"sip_ua.allow":                         {meaning: "the trunk's signalling addresses (IPs or CIDRs) whose INVITEs are taken; everyone else but registered phones gets 403"},
 	"sip_ua.keepalive":                     {meaning: "interval of OPTIONS pings to the trunk; 0 turns them off"},
-	"sip_ua.phones_realm":                  {meaning: "turns on the registrar for agents' phones with this digest realm; phones register with their users' SIP credentials"},
+	"sip_ua.phones_realm":                  {meaning: "turns on the registrar for agents' phones with this digest realm; phones register with the credentials listed in `phones`"},
 	"sip_ua.sounds_dir":                    {meaning: "the folder of WAV prompts (8 kHz mono, 16-bit or G.711) that `sound:NAME` refers to on SIP calls"},
 	"sip_ua.hold_music":                    {meaning: "the prompt (a name in `sounds_dir`) waiting customers hear", unset: "a built-in tone"},
 	"sip_ua.recordings_dir":                {meaning: "the folder where campaigns on the `sip` backend with `record` write `dialer-<call id>.wav` (8 kHz 16-bit stereo, the customer left, the agent right; [dialer-sip.md](dialer-sip.md#recording))", unset: "SIP calls are not recorded (counted in `recording_failures`)"},
