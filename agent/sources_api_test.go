@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/pbxagent/pbxagent/agent/config"
 )
@@ -49,7 +50,23 @@ func TestDaemonSourcesManualSyncAndSourceFilter(t *testing.T) {
 		Trigger string `json:"trigger"`
 		Synced  int    `json:"synced"`
 	}
-	jsonDo("POST", "/api/v1/sources/"+src.ID+"/sync?wait=1", nil, http.StatusOK, &run)
+	// The sync engine runs in the sources feature's goroutine, which may
+	// not have started yet when the daemon's start returns: until it
+	// does a sync answers 503 "sync engine not running".
+	var code int
+	var body []byte
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		code, body = c.do("POST", "/api/v1/sources/"+src.ID+"/sync?wait=1", "application/json", nil)
+		if code != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			break
+		}
+	}
+	if code != http.StatusOK {
+		t.Fatalf("POST /api/v1/sources/%s/sync?wait=1: %d %s, want 200", src.ID, code, body)
+	}
+	if err := json.Unmarshal(body, &run); err != nil {
+		t.Fatalf("sync: %v: %s", err, body)
+	}
 	if run.Result != "ok" || run.Trigger != "manual" || run.Synced != 2 {
 		t.Fatalf("manual sync with sync.disabled: %+v", run)
 	}

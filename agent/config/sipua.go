@@ -48,7 +48,7 @@ type SIPUA struct {
 	// KeepAlive is the OPTIONS interval towards the trunk; 0 turns it off.
 	KeepAlive time.Duration `yaml:"keepalive"`
 	// PhonesRealm, when set, turns on the registrar for agents' phones
-	// (digest realm); phones register with their users' SIP credentials.
+	// (digest realm); phones register with the credentials in Phones.
 	PhonesRealm string `yaml:"phones_realm"`
 	// SoundsDir holds the WAV prompts (8 kHz mono, 16-bit or G.711) that
 	// media names refer to: "sound:name" plays <sounds_dir>/name.wav.
