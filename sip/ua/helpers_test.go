@@ -194,3 +194,18 @@ func ctxWait(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// connected places a call between two new Agents over UDP and returns both
+// ends; done checks, at the test's end, that both Agents went idle.
+func connected(t testing.TB) (out, in *Call, done func()) {
+	t.Helper()
+	ports := testPorts(t)
+	h := newAnswering()
+	callee := startAgent(t, ports, func(c *Config) { c.OnInvite = h.onInvite })
+	caller := startAgent(t, ports, nil)
+	out, err := caller.Dial(ctxWait(t), DialRequest{To: target(callee, "100", "udp")})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	return out, h.next(t), func() { idle(t, ports, caller, callee) }
+}

@@ -9,15 +9,7 @@ import (
 // held side, recvonly, sends nothing; a re-INVITE of the held side (a
 // session refresh) keeps it so; Resume brings both back to sendrecv.
 func TestHoldWithMedia(t *testing.T) {
-	ports := testPorts(t)
-	h := newAnswering()
-	callee := startAgent(t, ports, func(c *Config) { c.OnInvite = h.onInvite })
-	caller := startAgent(t, ports, nil)
-	out, err := caller.Dial(ctxWait(t), DialRequest{To: target(callee, "100", "udp")})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	in := h.next(t)
+	out, in, done := connected(t)
 	eventually(t, testWait, "RTP both ways", func() bool {
 		return out.Media().Stats().Received.Received > 0 && in.Media().Stats().Received.Received > 0
 	})
@@ -51,5 +43,5 @@ func TestHoldWithMedia(t *testing.T) {
 		t.Fatalf("Hangup: %v", err)
 	}
 	waitDone(t, in)
-	idle(t, ports, caller, callee)
+	done()
 }

@@ -186,15 +186,7 @@ func TestReferTargetBusy(t *testing.T) {
 }
 
 func TestInDialogRequests(t *testing.T) {
-	ports := testPorts(t)
-	h := newAnswering()
-	callee := startAgent(t, ports, func(c *Config) { c.OnInvite = h.onInvite })
-	caller := startAgent(t, ports, nil)
-	out, err := caller.Dial(ctxWait(t), DialRequest{To: target(callee, "100", "udp")})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	in := h.next(t)
+	out, in, done := connected(t)
 	for _, c := range []*Call{out, in} {
 		for _, m := range []string{"INFO", "OPTIONS"} {
 			res, err := c.request(ctxWait(t), m)
@@ -210,7 +202,7 @@ func TestInDialogRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitDone(t, out)
-	idle(t, ports, caller, callee)
+	done()
 }
 
 // TestStopHangsUp stops an Agent with a call up and one ringing each way:
@@ -297,15 +289,7 @@ func TestStopHangsUp(t *testing.T) {
 // offer is answered inactive by the side already holding (RFC 3264
 // section 8.4), and each side stays held until both resumed.
 func TestHoldBothSides(t *testing.T) {
-	ports := testPorts(t)
-	h := newAnswering()
-	callee := startAgent(t, ports, func(c *Config) { c.OnInvite = h.onInvite })
-	caller := startAgent(t, ports, nil)
-	out, err := caller.Dial(ctxWait(t), DialRequest{To: target(callee, "100", "udp")})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	in := h.next(t)
+	out, in, done := connected(t)
 	if err := out.Hold(ctxWait(t)); err != nil {
 		t.Fatalf("caller Hold: %v", err)
 	}
@@ -336,5 +320,5 @@ func TestHoldBothSides(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitDone(t, in)
-	idle(t, ports, caller, callee)
+	done()
 }

@@ -486,17 +486,8 @@ func TestJoinBackToBack(t *testing.T) {
 	}
 
 	// A bridge slow to let go: the next one waits for it.
-	slow := h.answered("slow", false)
-	slow.m.linger = make(chan struct{})
-	var letGo sync.Once
-	release := func() { letGo.Do(func() { close(slow.m.linger) }) }
+	release := h.slowBridge(t, "a1")
 	defer release() // before the harness stops Run
-	if err := h.tel.Join(context.Background(), "slow", "a1", false); err != nil {
-		t.Fatal(err)
-	}
-	<-slow.m.bridges
-	slow.remoteBye(16)
-	h.expect(dialer.Event{Kind: dialer.EventEnded, CallID: "slow", Cause: 16})
 	next := h.answered("next", false)
 	if err := h.tel.Join(context.Background(), "next", "a1", false); err != nil {
 		t.Fatalf("join after a slow bridge: %v", err)
@@ -523,17 +514,8 @@ func TestJoinRecordNeverBridged(t *testing.T) {
 	dir := t.TempDir()
 	h := newHarness(t, Config{RecordingsDir: dir})
 	h.agentUp("a1")
-	slow := h.answered("slow", false)
-	slow.m.linger = make(chan struct{})
-	var letGo sync.Once
-	release := func() { letGo.Do(func() { close(slow.m.linger) }) }
+	release := h.slowBridge(t, "a1")
 	defer release() // before the harness stops Run
-	if err := h.tel.Join(context.Background(), "slow", "a1", false); err != nil {
-		t.Fatal(err)
-	}
-	<-slow.m.bridges
-	slow.remoteBye(16)
-	h.expect(dialer.Event{Kind: dialer.EventEnded, CallID: "slow", Cause: 16})
 	next := h.answered("next", false)
 	if err := h.tel.Join(context.Background(), "next", "a1", true); err != nil {
 		t.Fatal(err)
@@ -554,4 +536,23 @@ func TestJoinRecordNeverBridged(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond) // poll with a deadline
 	}
+}
+
+// slowBridge joins a customer "slow" to agentID whose bridge lingers after
+// the customer hangs up, until the returned release is called (safe to
+// call more than once); it returns once that customer's end is reported.
+func (h *harness) slowBridge(t *testing.T, agentID string) (release func()) {
+	t.Helper()
+	slow := h.answered("slow", false)
+	slow.m.linger = make(chan struct{})
+	var letGo sync.Once
+	release = func() { letGo.Do(func() { close(slow.m.linger) }) }
+	if err := h.tel.Join(context.Background(), "slow", agentID, false); err != nil {
+		release()
+		t.Fatal(err)
+	}
+	<-slow.m.bridges
+	slow.remoteBye(16)
+	h.expect(dialer.Event{Kind: dialer.EventEnded, CallID: "slow", Cause: 16})
+	return release
 }
