@@ -62,8 +62,9 @@ func (l *tcpListener) Accept() (net.Conn, error) {
 		delay = 0
 		ip := peerIP(c.RemoteAddr())
 		if limit := l.admit(ip); limit != "" {
-			_ = c.Close()
+			// Counted before the close, so a peer that sees the close also sees the count.
 			l.ctr.tcpRefused.Add(1)
+			_ = c.Close()
 			l.log.Warn("sip tcp connection refused", "limit", limit, "peer", ip.String())
 			continue
 		}
