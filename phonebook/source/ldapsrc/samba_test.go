@@ -323,6 +323,7 @@ func TestSambaAD(t *testing.T) {
 				if !errors.As(err, &ce) || ce.Field != "settings.password" || !strings.Contains(err.Error(), tc.wantText) {
 					t.Fatalf("err = %v, want a refusal naming settings.password with %q", err, tc.wantText)
 				}
+				t.Logf("refusal: %v", err)
 				if strings.Contains(err.Error(), tc.password) {
 					t.Fatalf("the error shows the password: %v", err)
 				}
