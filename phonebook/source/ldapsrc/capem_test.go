@@ -40,3 +40,18 @@ func TestCAPEMProblemNamed(t *testing.T) {
 		t.Fatalf("a good CA refused: %v", err)
 	}
 }
+
+// FuzzCAPEM: any ca_pem is either accepted or refused with an error naming settings.ca_pem.
+func FuzzCAPEM(f *testing.F) {
+	good, _ := slapd.SelfSigned(f)
+	f.Add(string(good))
+	f.Add("hello")
+	f.Add("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+	f.Add(string(good) + "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+	f.Fuzz(func(t *testing.T, caPEM string) {
+		raw, _ := json.Marshal(map[string]any{"url": "ldaps://dc1.example.com", "base_dn": "dc=example,dc=com", "ca_pem": caPEM})
+		if _, err := ldapsrc.New(raw, dirsync.Env{}); err != nil && !strings.Contains(err.Error(), "settings.ca_pem") {
+			t.Fatalf("ca_pem %q: %v", caPEM, err)
+		}
+	})
+}
