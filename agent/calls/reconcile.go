@@ -123,3 +123,11 @@ func (e *Engine) reconcile(ctx context.Context, r *ari.ReconciledEvent) {
 		}
 	}
 }
+
+// listedLate reports whether a channel missing from a reconnection's lists
+// exists now: it was created while the client was listing (a caller who
+// entered a group, a transfer's leg), so it must not be taken for gone.
+func (e *Engine) listedLate(ctx context.Context, id string) bool {
+	_, err := e.cli.Channels().Get(ctx, id)
+	return err == nil
+}

@@ -58,3 +58,25 @@ func TestReconcileKeepsSIPCalls(t *testing.T) {
 		t.Errorf("calls after an ARI reconnection: %+v, want %s up", live, c.ID)
 	}
 }
+
+// TestReconcileKeepsGroupCallerListedLate: a group caller missing from a
+// reconnection's lists but alive in Asterisk (it entered while the client
+// was listing) keeps waiting; the sink hears no CallerGone for it.
+func TestReconcileKeepsGroupCallerListedLate(t *testing.T) {
+	g := newGroupEnv(t)
+	caller := g.enter("+41445551234", "")
+	g.wait(caller)
+	g.eng.reconcile(context.Background(), &ari.ReconciledEvent{Reconnect: true, ListedAt: time.Now(),
+		Applications: []ari.Application{{Name: testApp}}})
+	for _, ev := range g.sink.all() {
+		if ev.kind == "gone" {
+			t.Fatalf("CallerGone for a caller still in Asterisk: %+v", ev)
+		}
+	}
+	g.eng.mu.Lock()
+	_, tracked := g.eng.grp.callers[caller]
+	g.eng.mu.Unlock()
+	if !tracked {
+		t.Error("the caller is no longer tracked")
+	}
+}
