@@ -336,8 +336,8 @@ func equalMaps(a, b map[string]string) bool {
 }
 
 const (
-	crashReplaceOld  = 5_000
-	crashReplaceRows = 20_000
+	crashReplaceOld  = 3_000
+	crashReplaceRows = 12_000
 )
 
 // TestCrashHelperReplace is the child process of TestCrashMidReplace: it
@@ -348,7 +348,7 @@ func TestCrashHelperReplace(t *testing.T) {
 	in := bufio.NewReader(os.Stdin)
 	halfway := false
 	s.ingestHook = func(keys int) {
-		if !halfway && keys >= crashReplaceRows*12 {
+		if !halfway && keys >= crashReplaceRows*20 {
 			halfway = true
 			fmt.Println("halfway")
 			_, _ = in.ReadString('\n')
