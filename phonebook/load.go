@@ -95,6 +95,7 @@ func (s *Store) load(ctx context.Context, source string, replace bool, fn func(l
 	so.need = s.disk.checkNeed
 	l := &Loader{s: s, ctx: ctx, src: source, sort: so}
 	if replace {
+		defer l.closeReplace()
 		if err := l.startReplace(pub); err != nil {
 			return BulkStats{}, fmt.Errorf("replace %s: %w", source, s.disk.note(err))
 		}
@@ -105,7 +106,9 @@ func (s *Store) load(ctx context.Context, source string, replace bool, fn func(l
 	if err := ctx.Err(); err != nil {
 		return BulkStats{}, err
 	}
-	l.finishReplace()
+	if err := l.finishReplace(); err != nil {
+		return BulkStats{}, fmt.Errorf("replace %s: %w", source, s.disk.note(err))
+	}
 	if l.stats.Created+l.stats.Updated+l.stats.Deleted == 0 && l.metas == 0 {
 		return l.stats, nil
 	}

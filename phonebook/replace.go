@@ -1,14 +1,16 @@
 package phonebook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
 )
 
 // badgerBitDelete is the meta bit Badger marks a deleted key's version with
@@ -17,48 +19,44 @@ import (
 const badgerBitDelete byte = 1 << 0
 
 // Replace makes the contacts fn adds through l the whole of source, in one
-// bulk load: the source's contacts before it are deleted in the same
-// published step, and what fn adds is written once, sorted, through
-// Badger's stream writer (see Load), instead of contact by contact.
+// bulk load: what changed is written once, sorted, through Badger's stream
+// writer (see Load), with the deletions of the keys the source's contacts
+// no longer have (tombstones at the load's timestamp), and all of it
+// becomes visible in one published step.
 //
 // It keeps what UpsertFromSource and DeleteFromSource keep: a contact
 // added with an external id the source had keeps that contact's id and
-// creation time (and its update time when nothing differs), so references
-// to it survive; a contact edited locally keeps its local edits on top of
-// the new source version, and one deleted locally stays deleted; the
-// source's contacts fn does not add are deleted with their local edits.
-// Contacts are added to the global scope. The stats count what changed as
-// Bulk would; when nothing did, nothing is written. A Replace that fails
-// or dies leaves the source as it was (see Bulk).
+// creation time, and is not written again when nothing differs; a contact
+// edited locally keeps its local edits on top of the new source version,
+// and one deleted locally stays deleted; the source's contacts fn does not
+// add are deleted with their local edits. Contacts are added to the global
+// scope; two with one external id fail the Replace. The stats count what
+// changed as Bulk would; when nothing did, nothing is written. A Replace
+// that fails or dies leaves the source as it was (see Bulk).
 //
-// Every index entry of the old contacts is deleted and the new set's
-// written, also for contacts that did not change: a Replace costs about a
-// Load of the new set plus a read of the old one, whatever the share of
-// rows changed. A few changes in a large source are cheaper through Bulk.
+// A contact fn adds again costs a read of its record, and a changed one
+// the keys that differ: index entries whose key and value are unchanged
+// are neither deleted nor written.
 func (s *Store) Replace(ctx context.Context, source string, fn func(l *Loader) error) (BulkStats, error) {
 	return s.load(ctx, source, true, fn)
 }
 
 // replacement is what a Replace knows of the source's contacts before it.
 type replacement struct {
+	read *badger.Txn            // at the published timestamp the Replace started from
 	old  map[string]*oldContact // by external id (sourceExtID)
-	seed maphash.Seed
 }
 
-// oldContact is one contact of the source before a Replace. Its keys are
-// deleted when the Replace starts; a contact added with its external id
-// takes its id.
+// oldContact is one contact of the source before a Replace (about 100
+// bytes of memory with its external id).
 type oldContact struct {
-	id               string
-	created, updated time.Time
-	sum              uint64 // the record less its update time, hashed (see sameContent)
-	hasRecord        bool   // c/<id> exists (not deleted locally)
-	matched          bool   // added again by this Replace
-	ov               *oldEdits
+	id      string
+	matched bool      // added again by this Replace
+	ov      *oldEdits // local edits, nil when none
 }
 
 // oldEdits is a contact of the source with local edits (ov/<id>): kept
-// whole, they are few.
+// whole (they are few), and all its keys deleted when the Replace starts.
 type oldEdits struct {
 	ov      *overlay
 	ovRaw   []byte
@@ -68,50 +66,29 @@ type oldEdits struct {
 	effKeys []string
 }
 
-// sum hashes a contact's record without its update time: two contacts with
-// one sum have the same content (sameContent), but for odds of 2⁻⁶⁴.
-func (r *replacement) sum(c *Contact) (uint64, error) {
-	x := *c
-	x.UpdatedAt = time.Time{}
-	b, err := encodeRecord(&x, nil)
-	if err != nil {
-		return 0, err
-	}
-	return maphash.Bytes(r.seed, b), nil
-}
-
-// startReplace reads the source's contacts as published at pub and adds
-// the deletion of every key they have to the load; their ids, times and
-// content sums stay in memory (about 200 bytes a contact), their local
-// edits too.
+// startReplace reads the source's (external id → id) pairs as published
+// at pub, and its contacts with local edits.
 func (l *Loader) startReplace(pub uint64) error {
-	rep := &replacement{old: map[string]*oldContact{}, seed: maphash.MakeSeed()}
+	rep := &replacement{read: l.s.db.NewTransactionAt(pub, false), old: map[string]*oldContact{}}
 	l.rep = rep
-	txn := l.s.db.NewTransactionAt(pub, false)
-	defer txn.Discard()
-	type pair struct{ ext, id string }
-	var pairs []pair
+	byID := map[string]*oldContact{}
 	prefix := kSource(l.src, "")
-	err := txnScan(txn, prefix, func(k []byte, val func() ([]byte, error)) error {
+	err := txnScan(rep.read, prefix, func(k []byte, val func() ([]byte, error)) error {
 		v, err := val()
 		if err != nil {
 			return err
 		}
-		pairs = append(pairs, pair{string(k[len(prefix):]), string(v)})
+		oc := &oldContact{id: string(v)}
+		rep.old[string(k[len(prefix):])] = oc
+		byID[oc.id] = oc
 		return nil
 	})
-	if err != nil || len(pairs) == 0 {
+	if err != nil || len(byID) == 0 {
 		return err
-	}
-	byID := make(map[string]*oldContact, len(pairs))
-	for _, p := range pairs {
-		oc := &oldContact{id: p.id}
-		rep.old[p.ext] = oc
-		byID[p.id] = oc
 	}
 	// Local edits are few: read them all.
 	edits := map[string][]byte{}
-	err = txnScan(txn, []byte(pfxOverlay), func(k []byte, val func() ([]byte, error)) error {
+	err = txnScan(rep.read, []byte(pfxOverlay), func(k []byte, val func() ([]byte, error)) error {
 		id := string(k[len(pfxOverlay):])
 		if _, ok := byID[id]; !ok {
 			return nil
@@ -123,74 +100,80 @@ func (l *Loader) startReplace(pub uint64) error {
 	if err != nil {
 		return err
 	}
-	// Records in id order: ids of one import are close in the store.
-	slices.SortFunc(pairs, func(a, b pair) int { return strings.Compare(a.id, b.id) })
-	for i, p := range pairs {
-		if i%1024 == 0 {
-			if err := l.ctx.Err(); err != nil {
-				return err
-			}
-		}
-		oc := byID[p.id]
-		if err := l.sort.add(recDel, kSource(l.src, p.ext), nil); err != nil {
-			return err
-		}
-		var old *Contact
-		var oldKeys []string
-		rec, err := txnGet(txn, kContact(p.id))
-		switch {
-		case errors.Is(err, ErrNotFound): // deleted locally
-		case err != nil:
-			return err
-		default:
-			if old, oldKeys, err = decodeRecord(rec); err != nil {
-				return fmt.Errorf("contact %s: %w", p.id, err)
-			}
-			oc.hasRecord = true
-			if err := l.deleteOld(old, oldKeys); err != nil {
-				return err
-			}
-		}
-		raw, edited := edits[p.id]
-		if !edited {
-			if old != nil {
-				oc.created, oc.updated = old.CreatedAt, old.UpdatedAt
-				if oc.sum, err = rep.sum(old); err != nil {
-					return err
-				}
-			}
+	for ext, oc := range rep.old {
+		raw, ok := edits[oc.id]
+		if !ok {
 			continue
 		}
-		o := &oldEdits{ov: &overlay{}, ovRaw: raw, prevSrc: old, eff: old, effKeys: oldKeys}
-		if err := json.Unmarshal(raw, o.ov); err != nil {
-			return fmt.Errorf("decode overlay %s: %w", p.id, err)
-		}
-		sv, err := txnGet(txn, kSrcVer(p.id))
-		switch {
-		case errors.Is(err, ErrNotFound):
-		case err != nil:
-			return err
-		default:
-			o.svRaw = sv
-			if o.prevSrc, _, err = decodeRecord(sv); err != nil {
-				return fmt.Errorf("source version %s: %w", p.id, err)
-			}
-		}
-		oc.ov = o
-		if err := l.sort.add(recDel, kOverlay(p.id), nil); err != nil {
-			return err
-		}
-		if err := l.sort.add(recDel, kSrcVer(p.id), nil); err != nil {
+		if err := l.startEdited(ext, oc, raw); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// startEdited reads a contact with local edits and deletes all its keys
+// (replaceEdited writes them again).
+func (l *Loader) startEdited(ext string, oc *oldContact, raw []byte) error {
+	read := l.rep.read
+	o := &oldEdits{ov: &overlay{}, ovRaw: raw}
+	if err := json.Unmarshal(raw, o.ov); err != nil {
+		return fmt.Errorf("decode overlay %s: %w", oc.id, err)
+	}
+	old, oldKeys, err := l.readOld(oc.id)
+	if err != nil {
+		return err
+	}
+	o.prevSrc, o.eff, o.effKeys = old, old, oldKeys
+	sv, err := txnGet(read, kSrcVer(oc.id))
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		o.svRaw = sv
+		if o.prevSrc, _, err = decodeRecord(sv); err != nil {
+			return fmt.Errorf("source version %s: %w", oc.id, err)
+		}
+	}
+	oc.ov = o
+	if err := l.deleteOld(ext, oc.id, old, oldKeys); err != nil {
+		return err
+	}
+	if err := l.sort.add(recDel, kOverlay(oc.id), nil); err != nil {
+		return err
+	}
+	return l.sort.add(recDel, kSrcVer(oc.id), nil)
+}
+
+// readOld reads a contact of the source as the Replace started; nil when
+// there is none (deleted locally).
+func (l *Loader) readOld(id string) (*Contact, []string, error) {
+	rec, err := txnGet(l.rep.read, kContact(id))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, keys, err := decodeRecord(rec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("contact %s: %w", id, err)
+	}
+	return c, keys, nil
+}
+
 // deleteOld adds the deletion of a stored contact's keys to the load: its
-// record, its index entries, its entries of the number lists.
-func (l *Loader) deleteOld(old *Contact, oldKeys []string) error {
-	if err := l.sort.add(recDel, kContact(old.ID), nil); err != nil {
+// source mapping, and when it has a record (old not nil), the record, its
+// index entries and its entries of the number lists.
+func (l *Loader) deleteOld(ext, id string, old *Contact, oldKeys []string) error {
+	if err := l.sort.add(recDel, kSource(l.src, ext), nil); err != nil {
+		return err
+	}
+	if old == nil {
+		return nil
+	}
+	if err := l.sort.add(recDel, kContact(id), nil); err != nil {
 		return err
 	}
 	for _, k := range indexEntries(old, oldKeys).keys {
@@ -199,7 +182,7 @@ func (l *Loader) deleteOld(old *Contact, oldKeys []string) error {
 		}
 	}
 	for _, k := range oldKeys {
-		if err := l.sort.add(recNumDel, kNum(k), []byte(old.ID)); err != nil {
+		if err := l.sort.add(recNumDel, kNum(k), []byte(id)); err != nil {
 			return err
 		}
 	}
@@ -207,13 +190,16 @@ func (l *Loader) deleteOld(old *Contact, oldKeys []string) error {
 }
 
 // replaceOld adds c (a clone, of the load's source) in place of the old
-// contact with its external id, if there is one not added yet (ok false:
-// c is a new contact).
+// contact with its external id, if there is one (ok false: c is a new
+// contact).
 func (l *Loader) replaceOld(c *Contact) (id string, ok bool, err error) {
 	c.Scope, c.Owner = ScopeGlobal, ""
 	oc := l.rep.old[c.ExternalID]
-	if c.ExternalID == "" || oc == nil || oc.matched {
-		return "", false, nil // a second row with one external id fails at the merge
+	if c.ExternalID == "" || oc == nil {
+		return "", false, nil // two new contacts with one external id fail at the merge
+	}
+	if oc.matched {
+		return "", true, &ValidationError{Fields: []FieldError{{Field: "external_id", Message: fmt.Sprintf("two contacts with the external id %q", c.ExternalID)}}}
 	}
 	oc.matched = true
 	c.ID = oc.id
@@ -221,30 +207,93 @@ func (l *Loader) replaceOld(c *Contact) (id string, ok bool, err error) {
 	if oc.ov != nil {
 		return c.ID, true, l.replaceEdited(c, oc.ov, now)
 	}
-	c.CreatedAt = oc.created
-	if !oc.hasRecord { // a source entry without a contact (should not happen): afresh
-		c.CreatedAt = now
+	old, oldKeys, err := l.readOld(oc.id)
+	if err != nil {
+		return "", true, err
+	}
+	c.CreatedAt, c.UpdatedAt = now, now
+	if old != nil {
+		c.CreatedAt = old.CreatedAt
 	}
 	keys, err := l.s.prepareWith(c, l.pre)
 	if err != nil {
 		return "", true, err
 	}
-	sum, err := l.rep.sum(c)
-	if err != nil {
-		return "", true, err
-	}
 	switch {
-	case !oc.hasRecord:
-		c.UpdatedAt = now
+	case old == nil: // a source entry without a contact (should not happen): afresh
 		l.stats.Created++
-	case sum == oc.sum:
-		c.UpdatedAt = oc.updated // unchanged: the same record again
+		return c.ID, true, l.emit(c, keys)
+	case sameContent(old, c):
 		l.stats.Unchanged++
-	default:
-		c.UpdatedAt = now
-		l.stats.Updated++
+		return c.ID, true, nil
 	}
-	return c.ID, true, l.emit(c, keys)
+	l.stats.Updated++
+	return c.ID, true, l.emitChange(old, oldKeys, c, keys)
+}
+
+// emitChange adds what turns the stored contact old into c (same id): its
+// record, the index entries that are new or hold another value, the
+// deletion of those c no longer has, and the number-list changes.
+func (l *Loader) emitChange(old *Contact, oldKeys []string, c *Contact, keys []string) error {
+	rec, err := encodeRecord(c, keys)
+	if err != nil {
+		return err
+	}
+	if err := l.sort.add(recSet, kContact(c.ID), rec); err != nil {
+		return err
+	}
+	oe, ne := indexEntries(old, oldKeys), indexEntries(c, keys)
+	was := make(map[string][]byte, len(oe.keys))
+	for i, k := range oe.keys {
+		was[string(k)] = oe.vals[i]
+	}
+	for i, k := range ne.keys {
+		v, ok := was[string(k)]
+		if ok {
+			delete(was, string(k))
+			if bytes.Equal(v, ne.vals[i]) {
+				continue
+			}
+		}
+		if err := l.sort.add(recSet, k, ne.vals[i]); err != nil {
+			return err
+		}
+	}
+	for _, k := range oe.keys { // in order: the sorter is cheaper so
+		if _, gone := was[string(k)]; gone {
+			if err := l.sort.add(recDel, k, nil); err != nil {
+				return err
+			}
+		}
+	}
+	nv, ov := numValue(c), numValue(old)
+	same := bytes.Equal(nv, ov)
+	var op []byte
+	for _, k := range keys {
+		kept := slices.Contains(oldKeys, k)
+		if kept && same {
+			continue
+		}
+		if kept {
+			if err := l.sort.add(recNumDel, kNum(k), []byte(c.ID)); err != nil {
+				return err
+			}
+		}
+		if op == nil {
+			op = encodeNumList([]numEntry{{id: c.ID, val: nv}})
+		}
+		if err := l.sort.add(recNum, kNum(k), op); err != nil {
+			return err
+		}
+	}
+	for _, k := range oldKeys {
+		if !slices.Contains(keys, k) {
+			if err := l.sort.add(recNumDel, kNum(k), []byte(c.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // replaceEdited adds src, the new source version of a contact with local
@@ -308,18 +357,54 @@ func (l *Loader) replaceEdited(src *Contact, o *oldEdits, now time.Time) error {
 	return l.emit(eff, keys)
 }
 
-// finishReplace counts the old contacts fn did not add again: deleted (their
-// keys already are).
-func (l *Loader) finishReplace() {
+// finishReplace deletes the old contacts fn did not add again (those with
+// local edits already are).
+func (l *Loader) finishReplace() error {
 	if l.rep == nil {
-		return
+		return nil
 	}
-	for _, oc := range l.rep.old {
-		if !oc.matched && oc.hasRecord {
-			l.stats.Deleted++
+	type gone struct{ ext, id string }
+	var stale []gone
+	for ext, oc := range l.rep.old {
+		if !oc.matched {
+			if oc.ov != nil {
+				if oc.ov.eff != nil {
+					l.stats.Deleted++
+				}
+				continue
+			}
+			stale = append(stale, gone{ext, oc.id})
 		}
 	}
-	l.rep.old = nil // not needed while the tables are written
+	l.rep.old = nil // not needed any more
+	// In id order: the records of one import are close in the store.
+	slices.SortFunc(stale, func(a, b gone) int { return strings.Compare(a.id, b.id) })
+	for i, g := range stale {
+		if i%1024 == 0 {
+			if err := l.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		old, oldKeys, err := l.readOld(g.id)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			l.stats.Deleted++
+		}
+		if err := l.deleteOld(g.ext, g.id, old, oldKeys); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// closeReplace ends the Replace's read of the old contacts.
+func (l *Loader) closeReplace() {
+	if l.rep != nil && l.rep.read != nil {
+		l.rep.read.Discard()
+		l.rep.read = nil
+	}
 }
 
 // dropNumEntries removes from a stored number list the contacts that
