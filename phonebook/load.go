@@ -304,6 +304,8 @@ func (s *Store) ingest(ctx context.Context, so *sorter, pub, ts uint64) error {
 // value (see resolve), checking ctx and calling the test hook as it goes.
 func (s *Store) mergeResolved(ctx context.Context, read *badger.Txn, so *sorter, emit func(key, val []byte, del bool) error) error {
 	n := 0
+	lists := newNumCursor(read)
+	defer lists.close()
 	return so.merge(func(key []byte, recs []sortedRec) error {
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -313,7 +315,7 @@ func (s *Store) mergeResolved(ctx context.Context, read *badger.Txn, so *sorter,
 				s.ingestHook(n)
 			}
 		}
-		val, del, err := s.resolve(read, key, recs)
+		val, del, err := s.resolve(lists, key, recs)
 		if err != nil {
 			return err
 		}
@@ -422,7 +424,7 @@ type tableStream interface {
 // (a key with deletes only is deleted: del), or the merged ix/num list
 // (the list already stored, less the contacts removed, plus those added;
 // deleted when it ends empty).
-func (s *Store) resolve(read *badger.Txn, key []byte, recs []sortedRec) (val []byte, del bool, err error) {
+func (s *Store) resolve(lists *numCursor, key []byte, recs []sortedRec) (val []byte, del bool, err error) {
 	if !isNumRec(recs[0].kind) {
 		sets := 0
 		for _, r := range recs {
@@ -437,7 +439,7 @@ func (s *Store) resolve(read *badger.Txn, key []byte, recs []sortedRec) (val []b
 	}
 	var es []numEntry
 	if s.numf == nil || s.numf.may(key) {
-		b, err := txnGet(read, key)
+		b, err := lists.get(key)
 		switch {
 		case errors.Is(err, ErrNotFound):
 		case err != nil:

@@ -424,3 +424,44 @@ func dropNumEntries(es []numEntry, recs []sortedRec) []numEntry {
 	}
 	return slices.DeleteFunc(es, func(e numEntry) bool { return drop[e.id] })
 }
+
+// numCursor reads the stored number lists for the merge of a load. The
+// merge asks for keys in increasing order, so one iterator stepping
+// forward (seeking past long gaps) replaces a point read per key, which
+// looks the key up in every level: a Replace reads most of the lists.
+type numCursor struct {
+	it      *badger.Iterator
+	started bool
+}
+
+// numCursorSteps is how many keys the cursor steps over before it seeks.
+const numCursorSteps = 8
+
+func newNumCursor(read *badger.Txn) *numCursor {
+	return &numCursor{it: read.NewIterator(badger.IteratorOptions{Prefix: []byte(pfxNum)})}
+}
+
+// get returns the stored list under key (an ix/num key not below the
+// previous one asked for), or ErrNotFound.
+func (c *numCursor) get(key []byte) ([]byte, error) {
+	it := c.it
+	prefix := []byte(pfxNum)
+	if !c.started {
+		c.started = true
+		it.Seek(key)
+	} else {
+		for n := 0; it.ValidForPrefix(prefix) && bytes.Compare(it.Item().Key(), key) < 0; n++ {
+			if n == numCursorSteps {
+				it.Seek(key)
+				break
+			}
+			it.Next()
+		}
+	}
+	if !it.ValidForPrefix(prefix) || !bytes.Equal(it.Item().Key(), key) {
+		return nil, ErrNotFound
+	}
+	return it.Item().ValueCopy(nil)
+}
+
+func (c *numCursor) close() { c.it.Close() }
