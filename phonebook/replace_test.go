@@ -341,7 +341,7 @@ const (
 )
 
 // TestCrashHelperReplace is the child process of TestCrashMidReplace: it
-// replaces the csv source with crashReplaceRows contacts and, half-way
+// replaces the csv source with crashReplaceRows contacts and, part-way
 // through writing tables, waits for a line on stdin.
 func TestCrashHelperReplace(t *testing.T) {
 	s := openCrashChild(t, "PBX_CRASH_REPLACE_DIR", "TestCrashMidReplace")
