@@ -24,6 +24,7 @@ import (
 	"github.com/pbxagent/pbxagent/phonebook/source/carddav"
 	"github.com/pbxagent/pbxagent/testlab/davstandin"
 	"github.com/pbxagent/pbxagent/testlab/radicale"
+	"github.com/pbxagent/pbxagent/testlab/xandikos"
 )
 
 // benchServer is a CardDAV server the benchmark syncs from.
@@ -39,9 +40,10 @@ type benchServer struct {
 // BenchmarkCardDAVSync: the first (full) sync of an address book of
 // PBXAGENT_CARDDAV_BENCH_CARDS vCards (default 10 000; half vCard 3.0,
 // half 4.0) through the sync engine into a phone book on disk, then a
-// round after 1 % of them changed. Against Radicale (Debian radicale, the
-// server users run) and against testlab/davstandin, OUR STAND-IN: go-webdav's
-// carddav.Handler with a sync-collection answered from a change log.
+// round after 1 % of them changed. Against Radicale (Debian radicale),
+// Xandikos (Debian xandikos: git-backed, sync-collection from a tree diff)
+// and testlab/davstandin, OUR STAND-IN: go-webdav's carddav.Handler with a
+// sync-collection answered from a change log.
 //
 // Reported per server: full_s, contacts/s, delta_s and delta/full (the
 // ratio the target bounds, ≤ 0.05); the delta round split into the time to
@@ -87,6 +89,12 @@ func BenchmarkCardDAVSync(b *testing.B) {
 		bs.token(b)
 		b.Logf("radicale: first listing (cache build) %.1f s", time.Since(t0).Seconds())
 		benchSync(b, n, bs)
+	})
+	b.Run("server=xandikos", func(b *testing.B) {
+		srv := xandikos.Start(b)
+		srv.Seed(b, cards)
+		benchSync(b, n, benchServer{url: srv.URL, book: xandikos.Book, user: "alice", pass: "secret",
+			put: func(b *testing.B, href, c string) { srv.Put(b, href, c) }})
 	})
 	b.Run("server=standin", func(b *testing.B) {
 		srv := davstandin.Start(b, davstandin.Options{})
