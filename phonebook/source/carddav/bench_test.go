@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +56,8 @@ type benchServer struct {
 // in the same run, asks sync-collection from the token before the changes
 // (curl_sync_100_s) and from the current one (curl_sync_0_s: nothing
 // changed), and PROPFIND Depth 1 for the ETags (curl_propfind_s).
+// PBXAGENT_CARDDAV_BENCH_PROFILE=<dir> writes a CPU profile of each delta
+// round there.
 func BenchmarkCardDAVSync(b *testing.B) {
 	n := 10_000
 	if v, err := strconv.Atoi(os.Getenv("PBXAGENT_CARDDAV_BENCH_CARDS")); err == nil && v > 0 {
@@ -154,11 +158,13 @@ func benchSync(b *testing.B, n int, bs benchServer) {
 			waitLogged(b, bs, float64(changes+1)) // the PUTs, out of the round's figures
 		}
 		rt.reset()
+		stopProfile := profileRound(b)
 		b.StartTimer()
 		t0 = time.Now()
 		r, err = eng.SyncNow(context.Background(), v.ID, dirsync.SyncOptions{})
 		delta += time.Since(t0)
 		b.StopTimer()
+		stopProfile()
 		if err != nil || r.Mode != "delta" || r.Synced != changes || r.Changed != changes {
 			b.Fatalf("delta round: %+v %v (want %d read and changed)", r, err, changes)
 		}
@@ -193,6 +199,25 @@ func benchSync(b *testing.B, n int, bs benchServer) {
 	b.ReportMetric(bs.curl(b, "REPORT", "0", syncBody(tokBefore)), "curl_sync_100_s")
 	b.ReportMetric(bs.curl(b, "REPORT", "0", syncBody(tokNow)), "curl_sync_0_s")
 	b.ReportMetric(bs.curl(b, "PROPFIND", "1", `<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>`), "curl_propfind_s")
+}
+
+// profileRound writes a CPU profile of the delta round into
+// $PBXAGENT_CARDDAV_BENCH_PROFILE/<benchmark>.pprof when that is set (our
+// side of the round: the client, the engine, the store; with the stand-in
+// also the in-process server).
+func profileRound(b *testing.B) func() {
+	dir := os.Getenv("PBXAGENT_CARDDAV_BENCH_PROFILE")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, strings.NewReplacer("/", "_", "=", "-").Replace(b.Name())+".pprof"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // waitLogged waits until the server logged want more requests (its log
