@@ -62,7 +62,7 @@ type benchServer struct {
 func BenchmarkCardDAVSync(b *testing.B) {
 	n := envInt("PBXAGENT_CARDDAV_BENCH_CARDS", 10_000)
 	// Xandikos finds each card of a multiget by walking the whole book
-	// (xandikos/store: get_member iterates iter_with_etag), so a full sync
+	// (xandikos/web.py: get_member iterates the store), so a full sync
 	// costs it O(n²): its book is smaller.
 	nx := envInt("PBXAGENT_CARDDAV_BENCH_XANDIKOS_CARDS", min(n, 2_000))
 	cardsOf := func(n int) func(yield func(name, card string) bool) {
