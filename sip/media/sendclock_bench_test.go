@@ -18,7 +18,7 @@ func (w *stampWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// BenchmarkSendClock200 sends 200 streams of one second (50 frames each) on
+// BenchmarkSendClock200 sends 200 streams of three seconds (150 frames each) on
 // the wall clock twice in the same run: each stream on a Pacer of its own
 // (the design before the SendClock, "pacers"), then all of them on one
 // SendClock ("shared"). It reports, for each, the p99 of |interval − 20 ms|
@@ -27,7 +27,7 @@ func (w *stampWriter) Write(b []byte) (int, error) {
 // shared clock is steadier). Run with -benchtime=1x (or more for an
 // average); the CPU figures include everything the process did meanwhile.
 func BenchmarkSendClock200(b *testing.B) {
-	const streams, frames = 200, 50
+	const streams, frames = 200, 150
 	payloads := silentFrames(frames, PCMU)
 	run := func(shared bool) (p99 time.Duration, cpuPerPacket time.Duration, skipped int64) {
 		writers := make([]*stampWriter, streams)
