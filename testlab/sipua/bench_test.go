@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -156,17 +157,6 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	b.Logf("SIPp UAS: %s", res)
 	b.Logf("capture: %s", fig)
 	b.Logf("received back (echo) during the window: %d packets over %d calls", recv, n)
-	fmt.Printf("\n| sender | window | streams | packets | \\|interval − 20 ms\\| p50 | p99 | p99.9 | max | > 2 ms | skipped slots | lost | drift | CPU (one core) |\n"+
-		"|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"+
-		"| %d calls of the Agent | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% |\n",
-		n, wall.Round(time.Second), fig.Streams, fig.Packets, fig.P50.Round(time.Microsecond), fig.P99.Round(time.Microsecond),
-		fig.P999.Round(time.Microsecond), fig.Max.Round(time.Microsecond), fig.Over2ms, fig.Skipped, fig.Gaps, fig.MaxDrift.Round(time.Microsecond), share)
-	var load [3]float64
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		_, _ = fmt.Sscan(string(b), &load[0], &load[1], &load[2])
-	}
-	b.Logf("load average at the end: %.2f %.2f %.2f (2 cores shared with other work); this process's threads waited %v on a run queue during the %v window (runnable, CPU busy elsewhere)",
-		load[0], load[1], load[2], waited.Round(time.Millisecond), wall.Round(time.Second))
 	b.ReportMetric(waited.Seconds(), "runqueue-wait-s")
 	if res.Successful != n {
 		b.Errorf("SIPp counted %d successful calls, want %d", res.Successful, n)
@@ -174,16 +164,49 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	if fig.Streams != n {
 		b.Errorf("%d streams in the capture, want %d", fig.Streams, n)
 	}
+	ours := figureRow{name: fmt.Sprintf("%d calls of the Agent", n), wall: wall, fig: fig, cpu: share, waited: waited}
+	rows := []figureRow{ours}
 	if os.Getenv("PBXAGENT_SIP_BENCH_BASELINE") != "0" {
-		baselineFigure(ctx, b, n, window, mediaPort, dir)
+		rows = append(rows, baselineFigure(ctx, b, n, window, mediaPort, dir))
 	}
+	// The table last, in one piece, after every log line.
+	fmt.Printf("\n| sender | window | streams | packets | \\|interval − 20 ms\\| p50 | p99 | p99.9 | max | > 2 ms | skipped slots | lost | drift | CPU (one core) | run-queue wait |\n" +
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		f := r.fig
+		fmt.Printf("| %s | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% | %v |\n",
+			r.name, r.wall.Round(time.Second), f.Streams, f.Packets, f.P50.Round(time.Microsecond), f.P99.Round(time.Microsecond),
+			f.P999.Round(time.Microsecond), f.Max.Round(time.Microsecond), f.Over2ms, f.Skipped, f.Gaps, f.MaxDrift.Round(time.Microsecond),
+			r.cpu, r.waited.Round(time.Millisecond))
+	}
+	var load [3]float64
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		_, _ = fmt.Sscan(string(b), &load[0], &load[1], &load[2])
+	}
+	fmt.Printf("\nload average at the end: %.2f %.2f %.2f (%d cores)\n", load[0], load[1], load[2], runtime.NumCPU())
+	if len(rows) == 2 && rows[1].fig.P99 > 0 {
+		base := rows[1].fig
+		ratio := func(a, b time.Duration) float64 { return float64(a) / float64(max(b, time.Microsecond)) }
+		fmt.Printf("Agent / baseline: p50 %.2f, p99 %.2f, p99.9 %.2f (the figure to compare across runs: p99 %.2f)\n\n",
+			ratio(fig.P50, base.P50), ratio(fig.P99, base.P99), ratio(fig.P999, base.P999), ratio(fig.P99, base.P99))
+		b.ReportMetric(ratio(fig.P99, base.P99), "p99-ratio-to-baseline")
+	}
+}
+
+// figureRow is one sender's line of the RTP figure's table.
+type figureRow struct {
+	name   string
+	wall   time.Duration
+	fig    rtpstat.Figures
+	cpu    float64 // % of one core
+	waited time.Duration
 }
 
 // baselineFigure measures the machine rather than pbxagent: in the same process and the same
 // run, one goroutine sends n RTP streams on an absolute 20 ms schedule (sleep until start +
 // k × 20 ms, then one packet per stream), captured and computed like the Agent's. What this
 // shows beyond 0 is the jitter the machine's scheduling adds to any sender.
-func baselineFigure(ctx context.Context, b *testing.B, n int, window time.Duration, mediaPort, dir string) {
+func baselineFigure(ctx context.Context, b *testing.B, n int, window time.Duration, mediaPort, dir string) figureRow {
 	const lo = 36000
 	dst, err := net.ResolveUDPAddr("udp", "127.0.0.1:"+mediaPort)
 	if err != nil {
@@ -233,12 +256,10 @@ func baselineFigure(ctx context.Context, b *testing.B, n int, window time.Durati
 	}
 	fig := rtpstat.Compute(pkts, 20*time.Millisecond, func(p rtpstat.Packet) bool { return int(p.SrcPort) >= lo })
 	b.Logf("baseline capture: %s", fig)
-	fmt.Printf("| baseline: %d streams from one goroutine, absolute schedule | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% |\n\n",
-		len(conns), wall.Round(time.Second), fig.Streams, fig.Packets, fig.P50.Round(time.Microsecond), fig.P99.Round(time.Microsecond),
-		fig.P999.Round(time.Microsecond), fig.Max.Round(time.Microsecond), fig.Over2ms, fig.Skipped, fig.Gaps, fig.MaxDrift.Round(time.Microsecond),
-		100*cpu.Seconds()/wall.Seconds())
 	b.Logf("baseline: this process's threads waited %v on a run queue during the window", waited.Round(time.Millisecond))
 	b.ReportMetric(float64(fig.P99.Microseconds())/1000, "baseline-p99-ms")
+	return figureRow{name: fmt.Sprintf("baseline: %d streams from one goroutine, absolute schedule", len(conns)), wall: wall, fig: fig,
+		cpu: 100 * cpu.Seconds() / wall.Seconds(), waited: waited}
 }
 
 // BenchmarkCPS is issue #23's call-rate figure: against one SIPp UAS (uas_cps.xml: 200 with
