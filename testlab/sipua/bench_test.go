@@ -66,7 +66,10 @@ func cpuTime() time.Duration {
 // ways; tshark captures our packets on loopback and rtpstat computes the send-interval jitter
 // |interval − 20 ms| over every stream (goal p99 ≤ 2 ms), while getrusage gives this process's
 // CPU share over the window. Run it with testlab/sipua/bench.sh (this process on CPU 0, SIPp and
-// tshark on CPU 1). Environment: PBXAGENT_SIP_BENCH_CALLS (200), PBXAGENT_SIP_BENCH_SECONDS (20).
+// tshark on CPU 1). Environment: PBXAGENT_SIP_BENCH_CALLS (200), PBXAGENT_SIP_BENCH_SECONDS (20);
+// PBXAGENT_SIP_BENCH_PACERS=1 adds, in the same run, the same calls with a pacer per session
+// instead of the Agent's one SendClock; PBXAGENT_SIP_BENCH_BASELINE=0 leaves out the
+// one-goroutine baseline. The table compares each row with the Agent's first one.
 func BenchmarkRTP200(b *testing.B) {
 	sipp.Require(b)
 	requireTshark(b)
@@ -78,8 +81,47 @@ func BenchmarkRTP200(b *testing.B) {
 }
 
 func runRTPFigure(b *testing.B, n int, window time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), window+5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*window+10*time.Minute)
 	defer cancel()
+	ours, mediaPort := agentFigure(ctx, b, n, window, false)
+	rows := []figureRow{ours}
+	if os.Getenv("PBXAGENT_SIP_BENCH_PACERS") == "1" {
+		r, _ := agentFigure(ctx, b, n, window, true)
+		rows = append(rows, r)
+	}
+	if os.Getenv("PBXAGENT_SIP_BENCH_BASELINE") != "0" {
+		rows = append(rows, baselineFigure(ctx, b, n, window, mediaPort, b.TempDir()))
+	}
+	// The table last, in one piece, after every log line.
+	fmt.Printf("\n| sender | window | streams | packets | \\|interval − 20 ms\\| p50 | p99 | p99.9 | max | > 2 ms | skipped slots | lost | drift | CPU (one core) | run-queue wait |\n" +
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		f := r.fig
+		fmt.Printf("| %s | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% | %v |\n",
+			r.name, r.wall.Round(time.Second), f.Streams, f.Packets, f.P50.Round(time.Microsecond), f.P99.Round(time.Microsecond),
+			f.P999.Round(time.Microsecond), f.Max.Round(time.Microsecond), f.Over2ms, f.Skipped, f.Gaps, f.MaxDrift.Round(time.Microsecond),
+			r.cpu, r.waited.Round(time.Millisecond))
+	}
+	var load [3]float64
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		_, _ = fmt.Sscan(string(b), &load[0], &load[1], &load[2])
+	}
+	fmt.Printf("\nload average at the end: %.2f %.2f %.2f (machine-wide; this process may run on %d CPU)\n", load[0], load[1], load[2], runtime.NumCPU())
+	ratio := func(a, b time.Duration) float64 { return float64(a) / float64(max(b, time.Microsecond)) }
+	for _, r := range rows[1:] {
+		fmt.Printf("ratio %s / %s: p50 %.2f, p99 %.2f, p99.9 %.2f\n", ours.short, r.short,
+			ratio(ours.fig.P50, r.fig.P50), ratio(ours.fig.P99, r.fig.P99), ratio(ours.fig.P999, r.fig.P999))
+	}
+	fmt.Println()
+	if base := rows[len(rows)-1]; len(rows) > 1 && base.short == "baseline" {
+		b.ReportMetric(ratio(ours.fig.P99, base.fig.P99), "p99-ratio-to-baseline")
+	}
+}
+
+// agentFigure runs one Agent's n calls for window against a new SIPp UAS and returns its row
+// and SIPp's media port. With perSession, each call's media sends on a pacer of its own (no
+// SendClock: the design before issue #23's shared send clock), for a comparison in one run.
+func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration, perSession bool) (figureRow, string) {
 	dir := b.TempDir()
 	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), Dir: dir, Calls: n, RTPEcho: true, CPUs: peerCPUs()})
 	if err != nil {
@@ -91,7 +133,12 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a := StartAgent(b, ports, func(c *ua.Config) { c.RingTimeout = 30 * time.Second })
+	a := StartAgent(b, ports, func(c *ua.Config) {
+		c.RingTimeout = 30 * time.Second
+		if perSession {
+			c.OnMedia = func(_ string, sc *media.SessionConfig) { sc.SendClock = nil }
+		}
+	})
 	prompt := &media.Audio{Samples: Prompt(0, 2*time.Second)}
 	playCtx, stopPlay := context.WithCancel(ctx)
 	defer stopPlay()
@@ -150,52 +197,33 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 		return int(p.SrcPort) >= lo && int(p.SrcPort) <= hi && p.SrcPort%2 == 0 && p.PayloadType == 0
 	})
 	share := 100 * cpu.Seconds() / wall.Seconds()
-	b.ReportMetric(float64(fig.P50.Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(fig.P99.Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(fig.Max.Microseconds())/1000, "max-ms")
-	b.ReportMetric(share, "cpu-%")
+	if !perSession {
+		b.ReportMetric(float64(fig.P50.Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(fig.P99.Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(fig.Max.Microseconds())/1000, "max-ms")
+		b.ReportMetric(share, "cpu-%")
+		b.ReportMetric(waited.Seconds(), "runqueue-wait-s")
+	}
 	b.Logf("SIPp UAS: %s", res)
 	b.Logf("capture: %s", fig)
 	b.Logf("received back (echo) during the window: %d packets over %d calls", recv, n)
-	b.ReportMetric(waited.Seconds(), "runqueue-wait-s")
 	if res.Successful != n {
 		b.Errorf("SIPp counted %d successful calls, want %d", res.Successful, n)
 	}
 	if fig.Streams != n {
 		b.Errorf("%d streams in the capture, want %d", fig.Streams, n)
 	}
-	ours := figureRow{name: fmt.Sprintf("%d calls of the Agent", n), wall: wall, fig: fig, cpu: share, waited: waited}
-	rows := []figureRow{ours}
-	if os.Getenv("PBXAGENT_SIP_BENCH_BASELINE") != "0" {
-		rows = append(rows, baselineFigure(ctx, b, n, window, mediaPort, dir))
+	name, short := fmt.Sprintf("the Agent, %d calls, one SendClock", n), "SendClock"
+	if perSession {
+		name, short = fmt.Sprintf("the Agent, %d calls, a pacer per session", n), "pacers"
 	}
-	// The table last, in one piece, after every log line.
-	fmt.Printf("\n| sender | window | streams | packets | \\|interval − 20 ms\\| p50 | p99 | p99.9 | max | > 2 ms | skipped slots | lost | drift | CPU (one core) | run-queue wait |\n" +
-		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, r := range rows {
-		f := r.fig
-		fmt.Printf("| %s | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% | %v |\n",
-			r.name, r.wall.Round(time.Second), f.Streams, f.Packets, f.P50.Round(time.Microsecond), f.P99.Round(time.Microsecond),
-			f.P999.Round(time.Microsecond), f.Max.Round(time.Microsecond), f.Over2ms, f.Skipped, f.Gaps, f.MaxDrift.Round(time.Microsecond),
-			r.cpu, r.waited.Round(time.Millisecond))
-	}
-	var load [3]float64
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		_, _ = fmt.Sscan(string(b), &load[0], &load[1], &load[2])
-	}
-	fmt.Printf("\nload average at the end: %.2f %.2f %.2f (%d cores)\n", load[0], load[1], load[2], runtime.NumCPU())
-	if len(rows) == 2 && rows[1].fig.P99 > 0 {
-		base := rows[1].fig
-		ratio := func(a, b time.Duration) float64 { return float64(a) / float64(max(b, time.Microsecond)) }
-		fmt.Printf("Agent / baseline: p50 %.2f, p99 %.2f, p99.9 %.2f (the figure to compare across runs: p99 %.2f)\n\n",
-			ratio(fig.P50, base.P50), ratio(fig.P99, base.P99), ratio(fig.P999, base.P999), ratio(fig.P99, base.P99))
-		b.ReportMetric(ratio(fig.P99, base.P99), "p99-ratio-to-baseline")
-	}
+	return figureRow{name: name, short: short, wall: wall, fig: fig, cpu: share, waited: waited}, mediaPort
 }
 
 // figureRow is one sender's line of the RTP figure's table.
 type figureRow struct {
 	name   string
+	short  string // for the ratio lines
 	wall   time.Duration
 	fig    rtpstat.Figures
 	cpu    float64 // % of one core
@@ -258,7 +286,7 @@ func baselineFigure(ctx context.Context, b *testing.B, n int, window time.Durati
 	b.Logf("baseline capture: %s", fig)
 	b.Logf("baseline: this process's threads waited %v on a run queue during the window", waited.Round(time.Millisecond))
 	b.ReportMetric(float64(fig.P99.Microseconds())/1000, "baseline-p99-ms")
-	return figureRow{name: fmt.Sprintf("baseline: %d streams from one goroutine, absolute schedule", len(conns)), wall: wall, fig: fig,
+	return figureRow{name: fmt.Sprintf("baseline: %d streams from one goroutine, absolute schedule", len(conns)), short: "baseline", wall: wall, fig: fig,
 		cpu: 100 * cpu.Seconds() / wall.Seconds(), waited: waited}
 }
 
