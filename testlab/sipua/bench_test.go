@@ -174,6 +174,7 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 	if err := capt.Stop(); err != nil {
 		b.Fatal(err)
 	}
+	b.Logf("tshark: %s", capt.Messages())
 	var recv uint64
 	for _, c := range calls {
 		recv += c.Media().Stats().Received.Received
