@@ -359,3 +359,72 @@ func TestSendClockNoLeaks(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "goroutines back to the start", func() bool { return runtime.NumGoroutine() <= before })
 }
+
+// On one clock each session sends what its own state says, pass by pass:
+// one on hold sends nothing while its timestamp keeps pace, one sends a
+// DTMF key (event packets in place of its audio, on the same slots), one
+// plays a prompt; the others' streams are not disturbed, and the held one
+// resumes on the slots' grid with the marker bit.
+func TestSendClockMixedStates(t *testing.T) {
+	v := clock.NewVirtual(epoch)
+	sessions, _, log := sharedSessions(t, 3, v, v)
+	held, dialer, player := sessions[0], sessions[1], sessions[2]
+	v.Advance(0)
+	first := map[int]rtp.Packet{}
+	for _, p := range log.take() {
+		first[p.session] = p.pkt
+	}
+	held.SetSending(false)
+	dtmfErr := make(chan error, 1)
+	go func() { dtmfErr <- dialer.SendDTMF(context.Background(), "5") }()
+	playErr := make(chan error, 1)
+	go func() { playErr <- player.Play(context.Background(), testPrompt(t), false) }()
+	eventually(t, 5*time.Second, "DTMF and prompt queued", func() bool {
+		dialer.mu.Lock()
+		queued := len(dialer.dtmfQ) == 1
+		dialer.mu.Unlock()
+		player.mu.Lock()
+		defer player.mu.Unlock()
+		return queued && player.play != nil
+	})
+	const passes = 20
+	events := 0
+	for k := 1; k <= passes; k++ {
+		v.Advance(FramePeriod)
+		got := log.take()
+		per := map[int]int{}
+		for _, p := range got {
+			per[p.session]++
+			if !p.at.Equal(epoch.Add(time.Duration(k) * FramePeriod)) {
+				t.Fatalf("pass %d: session %d sent at %v", k, p.session, p.at.Sub(epoch))
+			}
+			if p.session == 1 && p.pkt.PayloadType == 101 {
+				events++
+			}
+		}
+		if per[0] != 0 || per[1] != 1 || per[2] != 1 {
+			t.Fatalf("pass %d: packets per session %v, want none from the held one and one each from the others", k, per)
+		}
+	}
+	if err := <-dtmfErr; err != nil {
+		t.Fatalf("SendDTMF: %v", err)
+	}
+	if want := sessionDTMFTicks + DTMFEndPackets - 1; events != want {
+		t.Fatalf("%d event packets, want %d", events, want)
+	}
+	held.SetSending(true)
+	v.Advance(FramePeriod)
+	var resumed *rtp.Packet
+	for _, p := range log.take() {
+		if p.session == 0 {
+			resumed = &p.pkt
+		}
+	}
+	if resumed == nil || !resumed.Marker || resumed.SequenceNumber != first[0].SequenceNumber+1 ||
+		resumed.Timestamp != first[0].Timestamp+uint32(passes+1)*FrameSamples {
+		t.Fatalf("after hold: %+v, want seq %d, ts %d, marker", resumed, first[0].SequenceNumber+1, first[0].Timestamp+uint32(passes+1)*FrameSamples)
+	}
+	if st := player.Stats(); st.Sent.Packets != passes+2 || st.Skipped != 0 {
+		t.Fatalf("player sent %d (skipped %d), want %d", st.Sent.Packets, st.Skipped, passes+2)
+	}
+}
