@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pbxagent/pbxagent/internal/clock"
 )
@@ -38,6 +39,25 @@ type SendClock struct {
 	// snapshot without holding mu while it sends.
 	members []*sendMember
 	pacer   *Pacer // nil while no member is registered
+	stats   SendClockStats
+}
+
+// SendClockStats are a SendClock's figures since it was made: how late its
+// passes started against their absolute slot times and how long they took,
+// which tells scheduling delay (a pass that starts late) from send work (a
+// pass that takes long) when the jitter on the wire is analysed.
+type SendClockStats struct {
+	// Passes counts the passes run; Ticks the member ticks they called.
+	Passes, Ticks uint64
+	// Skipped counts slots passed over because a pass ran a period or
+	// more late (each skipped slot once, whatever the number of members).
+	Skipped uint64
+	// Late1ms and Late2ms count passes that started more than 1 ms and
+	// 2 ms after their slot time; MaxLate is the latest start.
+	Late1ms, Late2ms uint64
+	MaxLate          time.Duration
+	// MaxPass is the longest pass, from its start to its last tick's end.
+	MaxPass time.Duration
 }
 
 // sendMember is one registration on a SendClock.
@@ -72,12 +92,19 @@ func (c *SendClock) Add(tick TickFunc) (remove func()) {
 	if c.pacer == nil {
 		c.pacer = NewPacer(c.clk, FramePeriod, nil)
 		p := c.pacer
-		p.tick = func(slot, missed int64) bool { return c.pass(p, slot) }
+		p.tick = func(slot, missed int64) bool { return c.pass(p, slot, missed) }
 		p.Start(context.Background())
 	}
 	c.mu.Unlock()
 	var once sync.Once
 	return func() { once.Do(func() { c.remove(m) }) }
+}
+
+// Stats returns the clock's figures.
+func (c *SendClock) Stats() SendClockStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
 }
 
 // Len returns how many registrations the clock drives.
@@ -108,7 +135,9 @@ func (c *SendClock) remove(m *sendMember) {
 // pass is the schedule's TickFunc: one frame for every registered member.
 // It reports false (the pacer stops) when p is no longer the clock's
 // schedule.
-func (c *SendClock) pass(p *Pacer, slot int64) bool {
+func (c *SendClock) pass(p *Pacer, slot, missed int64) bool {
+	begin := c.clk.Now()
+	late := begin.Sub(p.slotTime(slot))
 	c.mu.Lock()
 	if c.pacer != p {
 		c.mu.Unlock()
@@ -116,18 +145,35 @@ func (c *SendClock) pass(p *Pacer, slot int64) bool {
 	}
 	ms := c.members
 	c.mu.Unlock()
+	ticks := uint64(0)
 	for _, m := range ms {
 		if m.gone.Load() {
 			continue
 		}
-		var missed int64
+		var own int64 // slots this member missed
 		if m.pacer == p && m.last >= 0 {
-			missed = slot - m.last - 1
+			own = slot - m.last - 1
 		}
 		m.pacer, m.last = p, slot
-		if !m.tick(slot, missed) {
+		ticks++
+		if !m.tick(slot, own) {
 			c.remove(m)
 		}
 	}
+	took := c.clk.Now().Sub(begin)
+	c.mu.Lock()
+	st := &c.stats
+	st.Passes++
+	st.Ticks += ticks
+	st.Skipped += uint64(missed)
+	if late > time.Millisecond {
+		st.Late1ms++
+	}
+	if late > 2*time.Millisecond {
+		st.Late2ms++
+	}
+	st.MaxLate = max(st.MaxLate, late)
+	st.MaxPass = max(st.MaxPass, took)
+	c.mu.Unlock()
 	return true
 }

@@ -181,17 +181,18 @@ func TestSendClockLatePass(t *testing.T) {
 		late        time.Duration // of the timer of slot 5
 		wantAt      time.Duration // the late pass, from the start
 		wantSkipped uint64
-		wantTSStep  uint32 // timestamp step from slot 4's packet to the late pass's
+		wantTSStep  uint32        // timestamp step from slot 4's packet to the late pass's
+		wantLate    time.Duration // the late pass's start after its slot's time
 	}{
-		{name: "half a period late: sent late, not skipped", late: 10 * time.Millisecond, wantAt: 110 * time.Millisecond, wantSkipped: 0, wantTSStep: 160},
-		{name: "one and a half periods late: one slot skipped", late: 30 * time.Millisecond, wantAt: 130 * time.Millisecond, wantSkipped: 1, wantTSStep: 320},
-		{name: "three periods late: three slots skipped", late: 60 * time.Millisecond, wantAt: 160 * time.Millisecond, wantSkipped: 3, wantTSStep: 640},
+		{name: "half a period late: sent late, not skipped", late: 10 * time.Millisecond, wantAt: 110 * time.Millisecond, wantSkipped: 0, wantTSStep: 160, wantLate: 10 * time.Millisecond},
+		{name: "one and a half periods late: one slot skipped", late: 30 * time.Millisecond, wantAt: 130 * time.Millisecond, wantSkipped: 1, wantTSStep: 320, wantLate: 10 * time.Millisecond},
+		{name: "three periods late: three slots skipped", late: 60 * time.Millisecond, wantAt: 160 * time.Millisecond, wantSkipped: 3, wantTSStep: 640, wantLate: 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			v := clock.NewVirtual(epoch)
 			lc := &lateClock{Virtual: v}
-			sessions, _, log := sharedSessions(t, n, v, lc)
+			sessions, sc, log := sharedSessions(t, n, v, lc)
 			v.Advance(0)
 			var order []int
 			for k := 1; k <= 4; k++ {
@@ -241,6 +242,15 @@ func TestSendClockLatePass(t *testing.T) {
 				if got := s.Stats().Skipped; got != tc.wantSkipped {
 					t.Fatalf("session %d: Skipped %d, want %d", i, got, tc.wantSkipped)
 				}
+			}
+			wantLate2 := uint64(0)
+			if tc.wantLate > 2*time.Millisecond {
+				wantLate2 = 1
+			}
+			// Slots 0-4, the late pass and 3 after it.
+			want := SendClockStats{Passes: 9, Ticks: 9 * n, Skipped: tc.wantSkipped, Late1ms: wantLate2, Late2ms: wantLate2, MaxLate: tc.wantLate}
+			if got := sc.Stats(); got != want {
+				t.Fatalf("clock stats %+v, want %+v", got, want)
 			}
 		})
 	}

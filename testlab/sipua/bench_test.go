@@ -110,7 +110,13 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		_, _ = fmt.Sscan(string(b), &load[0], &load[1], &load[2])
 	}
-	fmt.Printf("\nload average at the end: %.2f %.2f %.2f (machine-wide; this process may run on %d CPU)\n", load[0], load[1], load[2], runtime.NumCPU())
+	fmt.Println()
+	for _, r := range rows {
+		if r.note != "" {
+			fmt.Println(r.note)
+		}
+	}
+	fmt.Printf("load average at the end: %.2f %.2f %.2f (machine-wide; this process may run on %d CPU)\n", load[0], load[1], load[2], runtime.NumCPU())
 	ratio := func(a, b time.Duration) float64 { return float64(a) / float64(max(b, time.Microsecond)) }
 	for _, r := range rows[1:] {
 		fmt.Printf("ratio %s / %s: p50 %.2f, p99 %.2f, p99.9 %.2f\n", ours.short, r.short,
@@ -137,11 +143,15 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The calls' one SendClock is made here to read its figures; it is the Agent's own design
+	// (one per Agent, every call on it). nil: a pacer per session.
+	var clk *media.SendClock
+	if !perSession {
+		clk = media.NewSendClock(nil)
+	}
 	a := StartAgent(b, ports, func(c *ua.Config) {
 		c.RingTimeout = 30 * time.Second
-		if perSession {
-			c.OnMedia = func(_ string, sc *media.SessionConfig) { sc.SendClock = nil }
-		}
+		c.OnMedia = func(_ string, sc *media.SessionConfig) { sc.SendClock = clk }
 	})
 	prompt := &media.Audio{Samples: Prompt(0, 2*time.Second)}
 	playCtx, stopPlay := context.WithCancel(ctx)
@@ -168,6 +178,10 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 	if err != nil {
 		b.Fatal(err)
 	}
+	var clk0 media.SendClockStats
+	if clk != nil {
+		clk0 = clk.Stats()
+	}
 	cpu0, wait0, t0 := cpuTime(), runDelay(), time.Now()
 	select { // the measuring window: a fixed duration, not a wait for an event
 	case <-time.After(window):
@@ -175,6 +189,15 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 		b.Fatal(ctx.Err())
 	}
 	cpu, waited, wall := cpuTime()-cpu0, runDelay()-wait0, time.Since(t0)
+	clockLine := ""
+	if clk != nil {
+		st := clk.Stats()
+		clockLine = fmt.Sprintf("SendClock during the window: %d passes, %d started more than 1 ms after their slot time, %d more than 2 ms, %d slots skipped; "+
+			"since the first call: latest start %v after its slot, longest pass %v",
+			st.Passes-clk0.Passes, st.Late1ms-clk0.Late1ms, st.Late2ms-clk0.Late2ms, st.Skipped-clk0.Skipped,
+			st.MaxLate.Round(10*time.Microsecond), st.MaxPass.Round(10*time.Microsecond))
+		b.Log(clockLine)
+	}
 	if err := capt.Stop(); err != nil {
 		b.Fatal(err)
 	}
@@ -222,7 +245,7 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 	if perSession {
 		name, short = fmt.Sprintf("the Agent, %d calls, a pacer per session", n), "pacers"
 	}
-	return figureRow{name: name, short: short, wall: wall, fig: fig, cpu: share, cpuTime: cpu, waited: waited}, mediaPort
+	return figureRow{name: name, short: short, wall: wall, fig: fig, cpu: share, cpuTime: cpu, waited: waited, note: clockLine}, mediaPort
 }
 
 // figureRow is one sender's line of the RTP figure's table.
@@ -236,6 +259,8 @@ type figureRow struct {
 	// on how much CPU a loaded machine left to the run.
 	cpuTime time.Duration
 	waited  time.Duration
+	note    string // printed under the table when set
+
 }
 
 // baselineFigure measures the machine rather than pbxagent: in the same process and the same
