@@ -53,7 +53,8 @@ type SendClockStats struct {
 	// more late (each skipped slot once, whatever the number of members).
 	Skipped uint64
 	// Late1ms and Late2ms count passes that started more than 1 ms and
-	// 2 ms after their slot time; MaxLate is the latest start.
+	// 2 ms after their slot time (a pass that skipped slots: after the
+	// first of them); MaxLate is the latest start.
 	Late1ms, Late2ms uint64
 	MaxLate          time.Duration
 	// MaxPass is the longest pass, from its start to its last tick's end.
@@ -137,7 +138,9 @@ func (c *SendClock) remove(m *sendMember) {
 // schedule.
 func (c *SendClock) pass(p *Pacer, slot, missed int64) bool {
 	begin := c.clk.Now()
-	late := begin.Sub(p.slotTime(slot))
+	// Late against the first slot due and not served (the pass serves the
+	// latest one after skipping the others).
+	late := begin.Sub(p.slotTime(slot - missed))
 	c.mu.Lock()
 	if c.pacer != p {
 		c.mu.Unlock()

@@ -182,11 +182,11 @@ func TestSendClockLatePass(t *testing.T) {
 		wantAt      time.Duration // the late pass, from the start
 		wantSkipped uint64
 		wantTSStep  uint32        // timestamp step from slot 4's packet to the late pass's
-		wantLate    time.Duration // the late pass's start after its slot's time
+		wantLate    time.Duration // the late pass's start after slot 5's time
 	}{
 		{name: "half a period late: sent late, not skipped", late: 10 * time.Millisecond, wantAt: 110 * time.Millisecond, wantSkipped: 0, wantTSStep: 160, wantLate: 10 * time.Millisecond},
-		{name: "one and a half periods late: one slot skipped", late: 30 * time.Millisecond, wantAt: 130 * time.Millisecond, wantSkipped: 1, wantTSStep: 320, wantLate: 10 * time.Millisecond},
-		{name: "three periods late: three slots skipped", late: 60 * time.Millisecond, wantAt: 160 * time.Millisecond, wantSkipped: 3, wantTSStep: 640, wantLate: 0},
+		{name: "one and a half periods late: one slot skipped", late: 30 * time.Millisecond, wantAt: 130 * time.Millisecond, wantSkipped: 1, wantTSStep: 320, wantLate: 30 * time.Millisecond},
+		{name: "three periods late: three slots skipped", late: 60 * time.Millisecond, wantAt: 160 * time.Millisecond, wantSkipped: 3, wantTSStep: 640, wantLate: 60 * time.Millisecond},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
