@@ -84,8 +84,9 @@ func NewSendClock(clk clock.Clock) *SendClock {
 // (at once when the clock was idle), with the slot's number and the slots
 // this registration missed since its previous call because a pass ran a
 // period or more late (0 on the first call). It returns the function that
-// unregisters it; after that returns no new call starts (one already
-// running finishes). A tick that returns false is unregistered too.
+// unregisters it (idempotent): no later pass calls the tick, though a pass
+// under way when it returns may still call it once. A tick that returns
+// false is unregistered too.
 func (c *SendClock) Add(tick TickFunc) (remove func()) {
 	m := &sendMember{tick: tick, last: -1}
 	c.mu.Lock()
