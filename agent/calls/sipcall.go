@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -58,9 +59,9 @@ type SIPLeg interface {
 	// HoldMusic plays the hold music into the leg, looped, until ctx
 	// ends (the leg is held).
 	HoldMusic(ctx context.Context) error
-	// Bridge relays media between this leg and other (of the same
-	// SIPDialer) until ctx ends or one of them ends.
-	Bridge(ctx context.Context, other SIPLeg) error
+	// Bridge returns the media bridge between this leg (its first leg)
+	// and other (of the same SIPDialer; its second), not yet relaying.
+	Bridge(other SIPLeg) (SIPBridge, error)
 	// Hold puts the peer on hold (re-INVITE, a=sendonly), the leg still
 	// sending (HoldMusic plays into it); Resume takes it off.
 	Hold(ctx context.Context) error
@@ -74,6 +75,27 @@ type SIPLeg interface {
 	// End says, once Done is closed, whether the peer hung up and with
 	// which Q.850 cause.
 	End() (byRemote bool, cause int)
+}
+
+// SIPBridge relays the media between a SIP call's two legs (pbxagent as
+// a B2BUA) and is steered while it runs; its settings hold whether it
+// runs or not.
+type SIPBridge interface {
+	// Run relays until ctx ends or one of the legs ends.
+	Run(ctx context.Context) error
+	// HoldSecond leaves the second leg (the destination) to its own
+	// media while on: it hears what its leg plays (HoldMusic) and nothing
+	// is relayed to or from it. Off, the relay resumes.
+	HoldSecond(on bool) error
+	// MuteFirst stops relaying what the first leg (the user) sends while
+	// on; the other direction goes on.
+	MuteFirst(on bool) error
+	// StartRecording records the conversation into w (8 kHz 16-bit
+	// stereo WAV: the first leg left, the second right) until
+	// StopRecording; PauseRecording pauses it (the paused time left out).
+	StartRecording(w io.WriteSeeker) error
+	PauseRecording(on bool) error
+	StopRecording() error
 }
 
 // SIPDialError is a leg that got a final non-2xx answer, or none.
@@ -106,6 +128,8 @@ const sipHangupTimeout = 5 * time.Second
 type sipConf struct {
 	d     SIPDialer
 	trunk string
+	// recDir is where calls over SIP are recorded (WithSIPRecordings).
+	recDir string
 }
 
 // WithSIP places click-to-calls over SIP with d: the user's devices are
@@ -114,7 +138,7 @@ type sipConf struct {
 // The engine may then be made without an ARI client (New(nil, "", …)):
 // it serves click-to-call and the call list only.
 func WithSIP(d SIPDialer, trunk string) Option {
-	return func(e *Engine) { e.sip = sipConf{d: d, trunk: trunk} }
+	return func(e *Engine) { e.sip.d, e.sip.trunk = d, trunk }
 }
 
 // sipCall is the SIP part of a session. Guarded by Engine.mu.
@@ -123,52 +147,15 @@ type sipCall struct {
 	// and returns. ended is that context's Done.
 	stop  context.CancelFunc
 	ended <-chan struct{}
-	// bridge asks the call's goroutine, once both legs are up, to switch
-	// the media between relaying, nothing and hold music (hold, resume).
-	bridge chan bridgeReq
-	// far is the destination's leg once it answered.
+	// ctx is the call's context (ended is its Done).
+	ctx context.Context
+	// far is the destination's leg once it answered; br the bridge
+	// between the user's leg and it, made before the call is up.
 	far SIPLeg
-}
-
-// mediaMode is what the media of an answered SIP call do.
-type mediaMode int
-
-const (
-	// mediaBridged relays media between the user and the destination.
-	mediaBridged mediaMode = iota
-	// mediaStopped relays nothing (a hold's re-INVITE is under way: the
-	// destination must not hear the user any more).
-	mediaStopped
-	// mediaHeld plays the hold music to the destination, held.
-	mediaHeld
-)
-
-// bridgeReq switches a SIP call's media to mode; done is closed once it
-// has.
-type bridgeReq struct {
-	mode mediaMode
-	done chan struct{}
-}
-
-// setBridge has the call's goroutine switch the media to mode, and waits
-// until it has.
-func (sc *sipCall) setBridge(ctx context.Context, mode mediaMode) error {
-	r := bridgeReq{mode: mode, done: make(chan struct{})}
-	select {
-	case sc.bridge <- r:
-	case <-sc.ended:
-		return fmt.Errorf("%w: the call has ended", ErrState)
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case <-r.done:
-		return nil
-	case <-sc.ended:
-		return fmt.Errorf("%w: the call has ended", ErrState)
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	br  SIPBridge
+	// music stops the hold music playing to the held destination and
+	// waits for it; nil while none plays.
+	music func()
 }
 
 // SIPDeviceTarget is where a user's device is dialled over SIP: a device
@@ -238,7 +225,7 @@ func (e *Engine) placeSIP(ctx context.Context, req PlaceRequest, to string) (Cal
 	}
 	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &session{call: Call{ID: id, UserID: req.UserID, Direction: Outbound, From: from, To: to, Devices: slices.Clone(req.Devices),
-		State: StateDialing, CreatedAt: e.clk.Now()}, sip: &sipCall{stop: stop, ended: cctx.Done(), bridge: make(chan bridgeReq)}}
+		State: StateDialing, CreatedAt: e.clk.Now()}, sip: &sipCall{stop: stop, ended: cctx.Done(), ctx: cctx}}
 	e.mu.Lock()
 	e.calls[id] = s
 	c := snapshot(s)
@@ -295,69 +282,82 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 		return
 	}
 	defer e.sipHangup(ctx, id, far)
+	br, err := user.Bridge(far)
+	if err != nil {
+		e.log.Warn("calls: bridge over SIP", "call", id, "err", err)
+		e.sipEnd(ctx, id, ari.CauseFailure, "system")
+		return
+	}
+	// The bridge runs while the call lives; a hold leaves the
+	// destination to its hold music meanwhile (sipHold).
+	bctx, stopBridge := context.WithCancel(ctx)
+	bridged := make(chan struct{})
+	go func() {
+		defer close(bridged)
+		if err := br.Run(bctx); err != nil && bctx.Err() == nil {
+			e.log.Warn("calls: media over SIP", "call", id, "err", err)
+		}
+	}()
+	defer func() { stopBridge(); <-bridged }()
+	defer e.stopMusic(s.sip)
 	e.mu.Lock()
 	if s.call.State == StateEnded {
 		e.mu.Unlock()
 		return
 	}
 	now := e.clk.Now()
-	s.sip.far = far
+	s.sip.far, s.sip.br = far, br
 	s.call.State, s.call.AnsweredAt = StateUp, &now
 	c := snapshot(s)
 	e.mu.Unlock()
 	e.publish(ctx, EventAnswered, c)
 	e.publish(ctx, EventUpdated, c)
+	e.autoRecord(ctx, id)
 
-	// The bridge runs while the call is up; while the destination is
-	// held it hears the hold music instead, and not the user (sipHold).
-	mode, stopMedia := mediaBridged, e.sipMedia(ctx, id, mediaBridged, user, far)
-	defer func() { stopMedia() }()
-	for {
-		select {
-		case <-user.Done():
-			_, cause := user.End()
-			e.sipEnd(ctx, id, cause, "user")
-			return
-		case <-far.Done():
-			_, cause := far.End()
-			e.sipEnd(ctx, id, cause, "destination")
-			return
-		case <-ctx.Done():
-			e.sipEnd(ctx, id, ari.CauseNormalClearing, "system") // a no-op after an API hang-up
-			return
-		case r := <-s.sip.bridge:
-			if r.mode != mode {
-				stopMedia()
-				mode, stopMedia = r.mode, e.sipMedia(ctx, id, r.mode, user, far)
-			}
-			close(r.done)
-		}
+	select {
+	case <-user.Done():
+		_, cause := user.End()
+		e.sipEnd(ctx, id, cause, "user")
+	case <-far.Done():
+		_, cause := far.End()
+		e.sipEnd(ctx, id, cause, "destination")
+	case <-ctx.Done():
+		e.sipEnd(ctx, id, ari.CauseNormalClearing, "system") // a no-op after an API hang-up
 	}
 }
 
-// sipMedia starts what mode says on an answered call — the bridge, or
-// the hold music to the destination — on a goroutine, and returns the
-// func that stops it and waits for it.
-func (e *Engine) sipMedia(ctx context.Context, id string, mode mediaMode, user, far SIPLeg) func() {
-	var run func(context.Context) error
-	what := ""
-	switch mode {
-	case mediaBridged:
-		run, what = func(ctx context.Context) error { return user.Bridge(ctx, far) }, "bridge"
-	case mediaHeld:
-		run, what = far.HoldMusic, "hold music"
-	default:
-		return func() {}
+// startMusic plays the hold music to the held destination on a
+// goroutine stopMusic (or the call's end) stops.
+func (e *Engine) startMusic(ctx context.Context, sc *sipCall, id string, far SIPLeg) {
+	if ctx.Err() != nil {
+		return // the call has ended
 	}
 	mctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := run(mctx); err != nil && mctx.Err() == nil {
-			e.log.Warn("calls: media over SIP", "call", id, "media", what, "err", err)
+		if err := far.HoldMusic(mctx); err != nil && mctx.Err() == nil {
+			e.log.Warn("calls: hold music over SIP", "call", id, "err", err)
 		}
 	}()
-	return func() { cancel(); <-done }
+	e.mu.Lock()
+	prev := sc.music
+	sc.music = func() { cancel(); <-done }
+	e.mu.Unlock()
+	if prev != nil {
+		prev()
+	}
+}
+
+// stopMusic stops the hold music, if it plays, and waits for it.
+func (e *Engine) stopMusic(sc *sipCall) {
+	e.mu.Lock()
+	stop := sc.music
+	sc.music = nil
+	e.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // sipEnd ends the call (once; a no-op when it has ended already).
@@ -521,35 +521,38 @@ func (e *Engine) sipRinging(ctx context.Context, id string) {
 	e.publish(ctx, EventUpdated, c)
 }
 
-// sipHold puts the destination of a SIP call on hold or takes it off:
-// the bridge stops before the re-INVITE with a=sendonly (the destination
-// no longer hears the user; the user hears nothing, as on the ARI path),
-// then the destination hears the hold music (calls.md "Click-to-call over
-// SIP") until the re-INVITE with a=sendrecv succeeded and the bridge
-// starts again.
-func sipHold(ctx context.Context, sc *sipCall, far SIPLeg, id string, on bool) error {
-	if far == nil {
+// sipHold puts the destination of a SIP call on hold or takes it off.
+// On: the bridge leaves the destination to its own media first (it no
+// longer hears the user, the user no longer hears it, as on the ARI
+// path), the re-INVITE with a=sendonly goes out (RFC 3264 section 8.4:
+// the holder still sends), then the destination hears the hold music.
+// Off: the re-INVITE with a=sendrecv, then the music stops and the relay
+// resumes. A refused re-INVITE leaves the call as it was.
+func (e *Engine) sipHold(ctx context.Context, sc *sipCall, id string, on bool) error {
+	e.mu.Lock()
+	far, br := sc.far, sc.br
+	e.mu.Unlock()
+	if far == nil || br == nil {
 		return fmt.Errorf("%w: the destination has not answered", ErrState)
 	}
 	if on {
-		if err := sc.setBridge(ctx, mediaStopped); err != nil {
+		if err := br.HoldSecond(true); err != nil {
 			return fmt.Errorf("calls: hold %s over SIP: %w", id, err)
 		}
 		if err := far.Hold(ctx); err != nil {
-			if berr := sc.setBridge(context.WithoutCancel(ctx), mediaBridged); berr != nil {
+			if berr := br.HoldSecond(false); berr != nil {
 				err = errors.Join(err, berr)
 			}
 			return fmt.Errorf("calls: hold %s over SIP: %w", id, err)
 		}
-		if err := sc.setBridge(context.WithoutCancel(ctx), mediaHeld); err != nil {
-			return fmt.Errorf("calls: hold %s over SIP: hold music: %w", id, err)
-		}
+		e.startMusic(sc.ctx, sc, id, far)
 		return nil
 	}
 	if err := far.Resume(ctx); err != nil {
 		return fmt.Errorf("calls: resume %s over SIP: %w", id, err)
 	}
-	if err := sc.setBridge(ctx, mediaBridged); err != nil {
+	e.stopMusic(sc)
+	if err := br.HoldSecond(false); err != nil {
 		return fmt.Errorf("calls: resume %s over SIP: %w", id, err)
 	}
 	return nil
