@@ -209,7 +209,10 @@ func (b *fakeBridge) StartRecording(w io.WriteSeeker) error {
 	return nil
 }
 
-func (b *fakeBridge) PauseRecording(on bool) error { b.l.events <- "rec pause " + onOff(on); return nil }
+func (b *fakeBridge) PauseRecording(on bool) error {
+	b.l.events <- "rec pause " + onOff(on)
+	return nil
+}
 
 func (b *fakeBridge) StopRecording() error { b.l.events <- "rec stop"; return nil }
 
