@@ -278,8 +278,11 @@ func TestClickToCallOverSIPThroughDaemon(t *testing.T) {
 }
 
 // TestClickToCallOverSIPControls: of two devices the answering one wins
-// and the other is cancelled; hold and resume re-INVITE the trunk; mute
-// is 501 on a SIP call; the API's hang-up sends BYE to both sides.
+// and the other is cancelled; hold and resume re-INVITE the trunk (the
+// bridge runs on, the trunk hearing the hold music meanwhile); mute stops
+// the user's audio towards the trunk; a recording is written, listed and
+// downloaded like one through ARI; the API's hang-up sends BYE to both
+// sides.
 func TestClickToCallOverSIPControls(t *testing.T) {
 	phone := startC2CPeer(t, "42400-42599", true)
 	mobile := startC2CPeer(t, "42600-42799", false)
@@ -299,7 +302,8 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	d, base := sipCallsDaemon(t, trunk, func(c *config.SIPUA) { c.SoundsDir, c.HoldMusic = sounds, "moh" })
+	recDir := t.TempDir()
+	d, base := sipCallsDaemon(t, trunk, func(c *config.SIPUA) { c.SoundsDir, c.HoldMusic, c.RecordingsDir = sounds, "moh", recDir })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr(), "SIP/102@" + mobile.addr()})
@@ -367,8 +371,47 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 	if got := hears(); got != media.AMDMachine {
 		t.Errorf("the trunk heard %v after resume, want the user's tone (machine)", got)
 	}
-	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/mute", ""); code != http.StatusNotImplemented {
-		t.Errorf("mute on a SIP call: %d %v", code, got)
+	// Muted, the trunk receives nothing more of the user (pbxagent's
+	// bridged leg sends only what it relays); unmuted, it does again.
+	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/mute", ""); code != 200 || got["muted"] != true {
+		t.Fatalf("mute: %d %v", code, got)
+	}
+	deskSent := func() uint32 { return desk.c.Media().Stats().Sent.Packets }
+	trunkGot := func() uint64 { return far.c.Media().Stats().Received.Received }
+	waitDesk := func(n uint32) {
+		t.Helper()
+		base := deskSent()
+		eventually(t, "the desk phone sends", func() bool { return deskSent() >= base+n })
+	}
+	waitDesk(10) // what was on its way when the mute took effect
+	before := trunkGot()
+	waitDesk(25)
+	if got := trunkGot(); got != before {
+		t.Errorf("the trunk got %d packets of the muted user", got-before)
+	}
+	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/unmute", ""); code != 200 || got["muted"] != false {
+		t.Fatalf("unmute: %d %v", code, got)
+	}
+	eventually(t, "the trunk hears the user again", func() bool { return trunkGot() > before+10 })
+
+	// A recording, written by the bridge, listed and served as one
+	// through ARI.
+	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/record", `{"action":"start"}`); code != 200 || got["recording"] != "recording" {
+		t.Fatalf("record: %d %v", code, got)
+	}
+	waitDesk(25)
+	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/record", `{"action":"stop"}`); code != 200 || got["recording"] != "off" {
+		t.Fatalf("stop recording: %d %v", code, got)
+	}
+	recName := id + "-1"
+	code, list := cleo.do("GET", "/api/v1/recordings", "")
+	if recs, _ := list["recordings"].([]any); code != 200 || len(recs) != 1 || recs[0].(map[string]any)["name"] != recName ||
+		recs[0].(map[string]any)["state"] != "done" {
+		t.Fatalf("recordings: %d %v", code, list)
+	}
+	code, file := cleo.raw("GET", "/api/v1/recordings/"+recName+"/file")
+	if code != 200 || len(file) <= 44 || string(file[:4]) != "RIFF" || file[22] != 2 {
+		t.Fatalf("download: %d, %d bytes %q", code, len(file), file[:min(len(file), 24)])
 	}
 	if code, got := cleo.do("DELETE", "/api/v1/calls/"+id, ""); code != 200 || got["state"] != "ended" || got["ended_by"] != "api" {
 		t.Fatalf("hang up: %d %v", code, got)
@@ -379,7 +422,8 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 		}
 	}
 	types, _ := awaitCallEvent(ctx, t, ws, id, "call_ended")
-	want := []string{"call_held", "call_updated", "call_resumed", "call_updated", "call_ended"}
+	want := []string{"call_held", "call_updated", "call_resumed", "call_updated", "call_updated", "call_updated",
+		"recording_started", "call_updated", "recording_stopped", "call_updated", "call_ended"}
 	if len(types) < len(want) || strings.Join(types[len(types)-len(want):], ",") != strings.Join(want, ",") {
 		t.Errorf("events after the answer %v, want %v", types, want)
 	}
