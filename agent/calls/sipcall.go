@@ -156,6 +156,11 @@ type sipCall struct {
 	// music stops the hold music playing to the held destination and
 	// waits for it; nil while none plays.
 	music func()
+	// handedOver is set when a blind transfer took the destination's leg
+	// over (sipcall_transfer.go): the call's goroutine leaves it up.
+	handedOver bool
+	// finished is closed when the call's goroutine has returned.
+	finished chan struct{}
 }
 
 // SIPDeviceTarget is where a user's device is dialled over SIP: a device
@@ -225,13 +230,14 @@ func (e *Engine) placeSIP(ctx context.Context, req PlaceRequest, to string) (Cal
 	}
 	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &session{call: Call{ID: id, UserID: req.UserID, Direction: Outbound, From: from, To: to, Devices: slices.Clone(req.Devices),
-		State: StateDialing, CreatedAt: e.clk.Now()}, sip: &sipCall{stop: stop, ended: cctx.Done(), ctx: cctx}}
+		State: StateDialing, CreatedAt: e.clk.Now()}, sip: &sipCall{stop: stop, ended: cctx.Done(), ctx: cctx, finished: make(chan struct{})}}
 	e.mu.Lock()
 	e.calls[id] = s
 	c := snapshot(s)
 	e.mu.Unlock()
 	e.publish(ctx, EventCreated, c)
 	err := e.spawn(func(run context.Context) {
+		defer close(s.sip.finished)
 		defer context.AfterFunc(run, stop)()
 		defer stop()
 		e.runSIP(cctx, s)
@@ -281,7 +287,14 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 		e.sipEnd(ctx, id, cause, by)
 		return
 	}
-	defer e.sipHangup(ctx, id, far)
+	defer func() {
+		e.mu.Lock()
+		kept := s.sip.handedOver
+		e.mu.Unlock()
+		if !kept {
+			e.sipHangup(ctx, id, far)
+		}
+	}()
 	br, err := user.Bridge(far)
 	if err != nil {
 		e.log.Warn("calls: bridge over SIP", "call", id, "err", err)

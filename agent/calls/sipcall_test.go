@@ -265,14 +265,18 @@ func (l *fakeLeg) await(t *testing.T, want string) {
 type pubEvent struct {
 	typ  string
 	call Call
+	xfer *Transfer // a transfer's event
 }
 
 // chanPub records the engine's events in order.
 type chanPub struct{ ch chan pubEvent }
 
 func (p chanPub) Publish(_ context.Context, _, typ string, _ []string, data any) {
-	if c, ok := data.(Call); ok {
-		p.ch <- pubEvent{typ: typ, call: c}
+	switch d := data.(type) {
+	case Call:
+		p.ch <- pubEvent{typ: typ, call: d}
+	case Transfer:
+		p.ch <- pubEvent{typ: typ, xfer: &d}
 	}
 }
 
@@ -294,8 +298,12 @@ func (p chanPub) expect(t *testing.T, want ...string) Call {
 	for _, w := range want {
 		typ, state, _ := strings.Cut(w, ":")
 		ev := p.next(t)
-		if ev.typ != typ || (state != "" && string(ev.call.State) != state) {
-			t.Fatalf("event %s (state %s), want %s", ev.typ, ev.call.State, w)
+		got := string(ev.call.State)
+		if ev.xfer != nil {
+			got = string(ev.xfer.State)
+		}
+		if ev.typ != typ || (state != "" && got != state) {
+			t.Fatalf("event %s (state %s), want %s", ev.typ, got, w)
 		}
 		last = ev.call
 	}
@@ -684,8 +692,8 @@ func TestSIPControls(t *testing.T) {
 	notOnSIP := map[string]func() error{
 		"record": func() error { _, err := e.eng.Record(ctx, v, c.ID, "start"); return err }, // no folder
 		"park":   func() error { _, err := e.eng.Park(ctx, v, c.ID); return err },
-		"transfer": func() error {
-			_, err := e.eng.StartTransfer(ctx, v, c.ID, TransferRequest{To: "300", Mode: Blind})
+		"attended transfer": func() error {
+			_, err := e.eng.StartTransfer(ctx, v, c.ID, TransferRequest{To: "300", Mode: Attended})
 			return err
 		},
 		"answer": func() error { _, err := e.eng.UserRinging(v, c.ID); return err },
