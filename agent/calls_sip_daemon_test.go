@@ -456,3 +456,59 @@ func TestClickToCallOverSIPBusy(t *testing.T) {
 		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE with cause 17", e)
 	}
 }
+
+// TestClickToCallOverSIPBlindTransfer: POST …/transfer (blind) on a call
+// over SIP ends it for the user (the desk phone gets a BYE, call_ended by
+// transfer), dials the recipient through the trunk with the transferee's
+// number, and bridges the transferee to it on answer: what the recipient
+// sends reaches the transferee; the transferee's BYE reaches the
+// recipient.
+func TestClickToCallOverSIPBlindTransfer(t *testing.T) {
+	phone := startC2CPeer(t, "43400-43599", true)
+	trunk := startC2CPeer(t, "43600-43799", true)
+	d, base := sipCallsDaemon(t, trunk)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
+	ws := cleo.events(ctx, "calls")
+	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
+	id, _ := placed["id"].(string)
+	if code != http.StatusAccepted {
+		t.Fatalf("place: %d %v", code, placed)
+	}
+	desk := phone.next(t)
+	far := trunk.next(t)
+	awaitCallEvent(ctx, t, ws, id, "call_answered")
+
+	code, tr := cleo.do("POST", "/api/v1/calls/"+id+"/transfer", `{"to":"300","mode":"blind"}`)
+	tid, _ := tr["id"].(string)
+	if code != http.StatusAccepted || tid == "" || tr["mode"] != "blind" {
+		t.Fatalf("transfer: %d %v", code, tr)
+	}
+	if e := waitEnded(t, desk.c); !e.ByRemote {
+		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE", e)
+	}
+	rec := trunk.next(t)
+	if rec.to != "300" || rec.fromName != "" && rec.fromName != "200" {
+		t.Errorf("the recipient was called as %q from %q", rec.to, rec.fromName)
+	}
+	// The recipient's stream reaches the transferee through pbxagent.
+	got := func() uint64 { return far.c.Media().Stats().Received.Received }
+	sent := func() uint32 { return rec.c.Media().Stats().Sent.Packets }
+	base0, sent0 := got(), sent()
+	eventually(t, "the recipient sends", func() bool { return sent() > sent0+25 })
+	eventually(t, "the transferee hears the recipient", func() bool { return got() > base0+25 })
+	if code, x := cleo.do("GET", "/api/v1/transfers/"+tid, ""); code != 200 || x["state"] != "completed" || x["reason"] != "answered" {
+		t.Errorf("the transfer: %d %v", code, x)
+	}
+	if err := far.c.Hangup(ctx, 16); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitEnded(t, rec.c); !e.ByRemote {
+		t.Errorf("the recipient's call ended %+v, want pbxagent's BYE", e)
+	}
+	if code, ended := cleo.do("GET", "/api/v1/calls/"+id, ""); code != 200 || ended["state"] != "ended" || ended["ended_by"] != "transfer" || ended["transfer"] != tid {
+		t.Errorf("the call after the transfer: %d %v", code, ended)
+	}
+	eventually(t, "the daemon's SIP calls end", func() bool { return d.sipUA.Calls() == 0 })
+}
