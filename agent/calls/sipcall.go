@@ -161,6 +161,18 @@ type sipCall struct {
 	handedOver bool
 	// finished is closed when the call's goroutine has returned.
 	finished chan struct{}
+	// ctl asks the call's goroutine to park the call or to bridge a
+	// pickup's leg (sipcall_park.go).
+	ctl chan sipCtl
+}
+
+// sipCtl is a request to the goroutine of an answered SIP call: leg nil
+// parks the call (the user's leg is hung up, the destination hears the
+// music), a leg is a pickup's to bridge with the destination. done is
+// closed once it is done.
+type sipCtl struct {
+	leg  SIPLeg
+	done chan struct{}
 }
 
 // SIPDeviceTarget is where a user's device is dialled over SIP: a device
@@ -230,7 +242,7 @@ func (e *Engine) placeSIP(ctx context.Context, req PlaceRequest, to string) (Cal
 	}
 	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &session{call: Call{ID: id, UserID: req.UserID, Direction: Outbound, From: from, To: to, Devices: slices.Clone(req.Devices),
-		State: StateDialing, CreatedAt: e.clk.Now()}, sip: &sipCall{stop: stop, ended: cctx.Done(), ctx: cctx, finished: make(chan struct{})}}
+		State: StateDialing, CreatedAt: e.clk.Now()}, sip: &sipCall{stop: stop, ended: cctx.Done(), ctx: cctx, finished: make(chan struct{}), ctl: make(chan sipCtl)}}
 	e.mu.Lock()
 	e.calls[id] = s
 	c := snapshot(s)
@@ -257,12 +269,18 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 	e.mu.Unlock()
 	var reap sync.WaitGroup // the losers of the devices' race
 	defer reap.Wait()
-	user, dev, cause := e.ringUser(ctx, &reap, id, to, devices)
+	user, dev, cause := e.ringUser(ctx, &reap, id, to, to, devices)
 	if user == nil {
 		e.sipEnd(ctx, id, cause, "user")
 		return
 	}
-	defer e.sipHangup(ctx, id, user)
+	// user is the user's leg: nil while the call is parked, the picker's
+	// after a pickup (sipcall_park.go).
+	defer func() {
+		if user != nil {
+			e.sipHangup(ctx, id, user)
+		}
+	}()
 	e.mu.Lock()
 	if s.call.State == StateEnded {
 		e.mu.Unlock()
@@ -302,16 +320,10 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 		return
 	}
 	// The bridge runs while the call lives; a hold leaves the
-	// destination to its hold music meanwhile (sipHold).
-	bctx, stopBridge := context.WithCancel(ctx)
-	bridged := make(chan struct{})
-	go func() {
-		defer close(bridged)
-		if err := br.Run(bctx); err != nil && bctx.Err() == nil {
-			e.log.Warn("calls: media over SIP", "call", id, "err", err)
-		}
-	}()
-	defer func() { stopBridge(); <-bridged }()
+	// destination to its hold music meanwhile (sipHold). A park stops it
+	// and a pickup starts another.
+	stopBridge := e.runBridge(ctx, id, br)
+	defer func() { stopBridge() }()
 	defer e.stopMusic(s.sip)
 	e.mu.Lock()
 	if s.call.State == StateEnded {
@@ -327,16 +339,66 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 	e.publish(ctx, EventUpdated, c)
 	e.autoRecord(ctx, id)
 
-	select {
-	case <-user.Done():
-		_, cause := user.End()
-		e.sipEnd(ctx, id, cause, "user")
-	case <-far.Done():
-		_, cause := far.End()
-		e.sipEnd(ctx, id, cause, "destination")
-	case <-ctx.Done():
-		e.sipEnd(ctx, id, ari.CauseNormalClearing, "system") // a no-op after an API hang-up
+	for {
+		var userDone <-chan struct{} // nil while parked
+		if user != nil {
+			userDone = user.Done()
+		}
+		select {
+		case <-userDone:
+			_, cause := user.End()
+			e.sipEnd(ctx, id, cause, "user")
+			return
+		case <-far.Done():
+			_, cause := far.End()
+			e.sipEnd(ctx, id, cause, "destination")
+			return
+		case <-ctx.Done():
+			e.sipEnd(ctx, id, ari.CauseNormalClearing, "system") // a no-op after an API hang-up
+			return
+		case r := <-s.sip.ctl:
+			switch {
+			case r.leg == nil: // park: the user's leg leaves, the destination hears the music
+				stopBridge()
+				stopBridge = func() {}
+				e.sipHangup(ctx, id, user)
+				user = nil
+				e.startMusic(ctx, s.sip, id, far)
+			default: // pickup: the picker's leg is bridged with the destination
+				e.stopMusic(s.sip)
+				if user != nil {
+					e.sipHangup(ctx, id, user)
+				}
+				user = r.leg
+				nb, err := user.Bridge(far)
+				if err != nil {
+					e.log.Warn("calls: bridge a pickup over SIP", "call", id, "err", err)
+					e.sipEnd(ctx, id, ari.CauseFailure, "system")
+					close(r.done)
+					return
+				}
+				stopBridge = e.runBridge(ctx, id, nb)
+				e.mu.Lock()
+				s.sip.br = nb
+				e.mu.Unlock()
+			}
+			close(r.done)
+		}
 	}
+}
+
+// runBridge runs br on a goroutine until the func it returns is called
+// (it waits for the goroutine) or ctx ends.
+func (e *Engine) runBridge(ctx context.Context, id string, br SIPBridge) func() {
+	bctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := br.Run(bctx); err != nil && bctx.Err() == nil {
+			e.log.Warn("calls: media over SIP", "call", id, "err", err)
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // startMusic plays the hold music to the held destination on a
@@ -401,11 +463,12 @@ func (e *Engine) sipHangup(ctx context.Context, id string, leg SIPLeg) {
 	}
 }
 
-// ringUser rings every device at once and answers the first to answer,
+// ringUser rings every device at once (showing the caller to, named
+// toName) and answers the first to answer,
 // with its device; the others are cancelled, and one that answered too
 // late is hung up (cause 26, answered elsewhere) by a goroutine reap
 // counts. With no leg it answers the cause of the last failure.
-func (e *Engine) ringUser(ctx context.Context, reap *sync.WaitGroup, id, to string, devices []string) (SIPLeg, string, int) {
+func (e *Engine) ringUser(ctx context.Context, reap *sync.WaitGroup, id, to, toName string, devices []string) (SIPLeg, string, int) {
 	type result struct {
 		i   int
 		leg SIPLeg
@@ -416,7 +479,7 @@ func (e *Engine) ringUser(ctx context.Context, reap *sync.WaitGroup, id, to stri
 	for i, dev := range devices {
 		dctx, cancel := context.WithCancel(ctx)
 		cancels[i] = cancel
-		req := SIPDialRequest{To: SIPDeviceTarget(dev), From: to, FromName: to, Headers: e.sipAutoAnswerHeaders(dev),
+		req := SIPDialRequest{To: SIPDeviceTarget(dev), From: to, FromName: toName, Headers: e.sipAutoAnswerHeaders(dev),
 			Timeout: e.userRing, OnRinging: func() { e.sipRinging(ctx, id) }}
 		go func() {
 			leg, err := e.sip.d.Dial(dctx, req)
