@@ -512,3 +512,80 @@ func TestClickToCallOverSIPBlindTransfer(t *testing.T) {
 	}
 	eventually(t, "the daemon's SIP calls end", func() bool { return d.sipUA.Calls() == 0 })
 }
+
+// TestClickToCallOverSIPParkAndPickup: POST …/park on a call over SIP
+// hangs the desk phone up while the trunk's leg stays up, hearing the
+// hold music; a supervisor's POST …/pickup rings their phone, which is
+// then bridged with the trunk (call_picked_up); the trunk's BYE ends the
+// call.
+func TestClickToCallOverSIPParkAndPickup(t *testing.T) {
+	phone := startC2CPeer(t, "43800-43999", true)
+	other := startC2CPeer(t, "44000-44199", true)
+	trunk := startC2CPeer(t, "44200-44399", true)
+	d, base := sipCallsDaemon(t, trunk)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
+	sam := signIn(t, base, "sam", []string{"manage_callcenter"}, []string{"SIP/102@" + other.addr()})
+	ws := cleo.events(ctx, "calls")
+	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
+	id, _ := placed["id"].(string)
+	if code != http.StatusAccepted {
+		t.Fatalf("place: %d %v", code, placed)
+	}
+	desk := phone.next(t)
+	far := trunk.next(t)
+	awaitCallEvent(ctx, t, ws, id, "call_answered")
+
+	code, parked := cleo.do("POST", "/api/v1/calls/"+id+"/park", "")
+	if code != 200 || parked["state"] != "parked" || parked["parked_slot"] == nil {
+		t.Fatalf("park: %d %v", code, parked)
+	}
+	if e := waitEnded(t, desk.c); !e.ByRemote {
+		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE", e)
+	}
+	// The trunk's leg stays up and hears the music (pbxagent sends it
+	// packets of its own again).
+	rx := far.c.Media().Stats().Received.Received
+	eventually(t, "the parked party hears pbxagent", func() bool { return far.c.Media().Stats().Received.Received > rx+25 })
+	select {
+	case <-far.c.Done():
+		t.Fatal("the parked party was hung up")
+	default:
+	}
+
+	if code, got := sam.do("POST", "/api/v1/calls/"+id+"/pickup", ""); code != http.StatusAccepted {
+		t.Fatalf("pickup: %d %v", code, got)
+	}
+	picker := other.next(t)
+	if !strings.HasPrefix(picker.fromName, "Parked ") {
+		t.Errorf("the picker's display %q", picker.fromName)
+	}
+	eventually(t, "picked up", func() bool {
+		_, got := sam.do("GET", "/api/v1/calls/"+id, "")
+		return got["state"] == "up"
+	})
+	// The picker talks (a steady tone): the trunk hears it through
+	// pbxagent's bridge — a long "greeting" to its answering-machine
+	// heuristic, where the parked music (1 s on, 4 s off) or silence
+	// would not be.
+	talk, stopTalk := context.WithCancel(ctx)
+	talked := make(chan struct{})
+	go func() {
+		defer close(talked)
+		tone := media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio()
+		_ = picker.c.Media().Play(talk, tone, true)
+	}()
+	defer func() { stopTalk(); <-talked }()
+	amdCfg := media.AMDConfig{InitialSilence: 3 * time.Second, MaxGreeting: 1500 * time.Millisecond, AfterGreeting: 400 * time.Millisecond}
+	if amd := far.c.Media().DetectMachine(ctx, amdCfg); amd != media.AMDMachine {
+		t.Errorf("the trunk heard %v after the pickup, want the picker's steady tone (machine)", amd)
+	}
+	if err := far.c.Hangup(ctx, 16); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitEnded(t, picker.c); !e.ByRemote {
+		t.Errorf("the picker's call ended %+v, want pbxagent's BYE", e)
+	}
+	eventually(t, "the daemon's SIP calls end", func() bool { return d.sipUA.Calls() == 0 })
+}
