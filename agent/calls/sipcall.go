@@ -166,14 +166,32 @@ type sipCall struct {
 	ctl chan sipCtl
 }
 
-// sipCtl is a request to the goroutine of an answered SIP call: leg nil
-// parks the call (the user's leg is hung up, the destination hears the
-// music), a leg is a pickup's to bridge with the destination. done is
-// closed once it is done.
+// sipCtl is a request to the goroutine of an answered SIP call (op
+// says which); done is closed once it is done.
 type sipCtl struct {
+	op   sipOp
 	leg  SIPLeg
 	done chan struct{}
 }
+
+// sipOp is what a sipCtl asks.
+type sipOp int
+
+const (
+	// sipOpPark: the user's leg is hung up, the destination hears the
+	// music.
+	sipOpPark sipOp = iota
+	// sipOpPickup: leg (a pickup's) replaces the user's, bridged with the
+	// destination.
+	sipOpPickup
+	// sipOpConsult: the user's leg leaves the destination's bridge and
+	// hears ringback (an attended transfer's recipient rings).
+	sipOpConsult
+	// sipOpJoin: the user's leg is bridged with leg (the recipient).
+	sipOpJoin
+	// sipOpBack: the user's leg is bridged with the destination again.
+	sipOpBack
+)
 
 // SIPDeviceTarget is where a user's device is dialled over SIP: a device
 // "TECH/user" (PJSIP/101, SIP/101) is the phone registered to pbxagent's
@@ -339,6 +357,12 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 	e.publish(ctx, EventUpdated, c)
 	e.autoRecord(ctx, id)
 
+	var stopRing func() // the ringback of a transfer's consultation
+	defer func() {
+		if stopRing != nil {
+			stopRing()
+		}
+	}()
 	for {
 		var userDone <-chan struct{} // nil while parked
 		if user != nil {
@@ -357,22 +381,42 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 			e.sipEnd(ctx, id, ari.CauseNormalClearing, "system") // a no-op after an API hang-up
 			return
 		case r := <-s.sip.ctl:
-			switch {
-			case r.leg == nil: // park: the user's leg leaves, the destination hears the music
+			if stopRing != nil {
+				stopRing()
+				stopRing = nil
+			}
+			switch r.op {
+			case sipOpPark: // the user's leg leaves, the destination hears the music
 				stopBridge()
 				stopBridge = func() {}
 				e.sipHangup(ctx, id, user)
 				user = nil
 				e.startMusic(ctx, s.sip, id, far)
-			default: // pickup: the picker's leg is bridged with the destination
-				e.stopMusic(s.sip)
-				if user != nil {
-					e.sipHangup(ctx, id, user)
+			case sipOpConsult: // the user hears ringback while a transfer's recipient rings
+				stopBridge()
+				stopBridge = func() {}
+				stopRing = e.playRingback(ctx, id, user)
+			case sipOpJoin: // the user talks to the transfer's recipient
+				stopBridge()
+				stopBridge = func() {}
+				if nb, err := user.Bridge(r.leg); err != nil {
+					e.log.Warn("calls: bridge a transfer's recipient over SIP", "call", id, "err", err)
+				} else {
+					stopBridge = e.runBridge(ctx, id, nb)
 				}
-				user = r.leg
+			case sipOpPickup, sipOpBack: // a pickup's leg, or the user back, bridged with the destination
+				stopBridge()
+				stopBridge = func() {}
+				if r.op == sipOpPickup {
+					e.stopMusic(s.sip)
+					if user != nil {
+						e.sipHangup(ctx, id, user)
+					}
+					user = r.leg
+				}
 				nb, err := user.Bridge(far)
 				if err != nil {
-					e.log.Warn("calls: bridge a pickup over SIP", "call", id, "err", err)
+					e.log.Warn("calls: bridge over SIP", "call", id, "err", err)
 					e.sipEnd(ctx, id, ari.CauseFailure, "system")
 					close(r.done)
 					return
@@ -385,6 +429,20 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 			close(r.done)
 		}
 	}
+}
+
+// playRingback plays ringback to leg on a goroutine until the func it
+// returns is called (it waits for the goroutine) or ctx ends.
+func (e *Engine) playRingback(ctx context.Context, id string, leg SIPLeg) func() {
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := leg.Ringback(rctx); err != nil && rctx.Err() == nil {
+			e.log.Warn("calls: ringback over SIP", "call", id, "err", err)
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // runBridge runs br on a goroutine until the func it returns is called

@@ -78,7 +78,7 @@ func (e *Engine) sipPark(ctx context.Context, v Viewer, id string) (Call, error)
 			e.log.Warn("calls: park over SIP: resume the held party", "call", id, "err", err)
 		}
 	}
-	if err := sc.send(ctx, sipCtl{done: make(chan struct{})}); err != nil {
+	if err := sc.send(ctx, sipCtl{op: sipOpPark, done: make(chan struct{})}); err != nil {
 		return Call{}, fmt.Errorf("calls: park %s over SIP: %w", id, err)
 	}
 	e.mu.Lock()
@@ -157,7 +157,7 @@ func (e *Engine) runSIPPickup(ctx context.Context, s *session, p *parking, other
 		return
 	}
 	e.mu.Unlock()
-	if err := s.sip.send(ctx, sipCtl{leg: leg, done: make(chan struct{})}); err != nil {
+	if err := s.sip.send(ctx, sipCtl{op: sipOpPickup, leg: leg, done: make(chan struct{})}); err != nil {
 		e.sipHangup(ctx, id, leg)
 		return
 	}
