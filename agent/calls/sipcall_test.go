@@ -691,10 +691,6 @@ func TestSIPControls(t *testing.T) {
 
 	notOnSIP := map[string]func() error{
 		"record": func() error { _, err := e.eng.Record(ctx, v, c.ID, "start"); return err }, // no folder
-		"attended transfer": func() error {
-			_, err := e.eng.StartTransfer(ctx, v, c.ID, TransferRequest{To: "300", Mode: Attended})
-			return err
-		},
 		"answer": func() error { _, err := e.eng.UserRinging(v, c.ID); return err },
 	}
 	for name, f := range notOnSIP {

@@ -19,13 +19,9 @@ import (
 // path's blind transfer (transfer.go). Why not a REFER: docs/calls.md
 // "Click-to-call over SIP".
 //
-// An attended transfer over SIP is not implemented (ErrNotOnSIP).
-
-// sipTransfer starts the blind transfer of the SIP call callID to to.
+// sipTransfer starts the transfer of the SIP call callID to to: blind
+// here, attended in sipcall_attended.go.
 func (e *Engine) sipTransfer(ctx context.Context, v Viewer, callID, to string, mode TransferMode) (Transfer, error) {
-	if mode != Blind {
-		return Transfer{}, fmt.Errorf("%w: an attended transfer", ErrNotOnSIP)
-	}
 	e.mu.Lock()
 	s, err := e.liveCall(v, callID)
 	if err != nil {
@@ -44,6 +40,8 @@ func (e *Engine) sipTransfer(ctx context.Context, v Viewer, callID, to string, m
 	case sc.far == nil:
 		e.mu.Unlock()
 		return Transfer{}, fmt.Errorf("%w: the destination has not answered", ErrState)
+	case mode == Attended:
+		return e.sipAttended(ctx, s, to) // sipcall_attended.go; unlocks mu
 	}
 	tid := ari.NewID(idPrefix + "xfer-")[:len(idPrefix)+5+16]
 	x := &xfer{t: Transfer{ID: tid, CallID: callID, UserID: s.call.UserID, Mode: Blind, Source: SourceAPI, To: to,
