@@ -589,3 +589,75 @@ func TestClickToCallOverSIPParkAndPickup(t *testing.T) {
 	}
 	eventually(t, "the daemon's SIP calls end", func() bool { return d.sipUA.Calls() == 0 })
 }
+
+// TestClickToCallOverSIPAttendedTransfer: POST …/transfer (attended) on a
+// call over SIP holds the trunk's leg, dials the recipient through the
+// trunk and bridges the desk phone with it (the recipient hears the
+// user); POST /api/v1/transfers/{id}/complete ends the call for the user
+// and bridges the transferee with the recipient (the transferee hears
+// the recipient).
+func TestClickToCallOverSIPAttendedTransfer(t *testing.T) {
+	phone := startC2CPeer(t, "44400-44599", true)
+	trunk := startC2CPeer(t, "44600-44799", true)
+	d, base := sipCallsDaemon(t, trunk)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
+	ws := cleo.events(ctx, "calls")
+	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
+	id, _ := placed["id"].(string)
+	if code != http.StatusAccepted {
+		t.Fatalf("place: %d %v", code, placed)
+	}
+	desk := phone.next(t)
+	far := trunk.next(t)
+	awaitCallEvent(ctx, t, ws, id, "call_answered")
+
+	code, tr := cleo.do("POST", "/api/v1/calls/"+id+"/transfer", `{"to":"300","mode":"attended"}`)
+	tid, _ := tr["id"].(string)
+	if code != http.StatusAccepted || tid == "" {
+		t.Fatalf("transfer: %d %v", code, tr)
+	}
+	eventually(t, "the trunk's call is held", far.c.Held)
+	rec := trunk.next(t)
+	if rec.to != "300" {
+		t.Errorf("the recipient was called as %q", rec.to)
+	}
+	eventually(t, "answered", func() bool {
+		_, x := cleo.do("GET", "/api/v1/transfers/"+tid, "")
+		return x["state"] == "answered"
+	})
+	// tone plays a steady tone from leg until the test ends.
+	tone := func(leg *ua.Call) {
+		talk, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = leg.Media().Play(talk, media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio(), true)
+		}()
+		t.Cleanup(func() { stop(); <-done })
+	}
+	amdCfg := media.AMDConfig{InitialSilence: 3 * time.Second, MaxGreeting: 1500 * time.Millisecond, AfterGreeting: 400 * time.Millisecond}
+	tone(desk.c) // the user talks to the recipient
+	if amd := rec.c.Media().DetectMachine(ctx, amdCfg); amd != media.AMDMachine {
+		t.Errorf("the recipient heard %v during the consultation, want the user's tone (machine)", amd)
+	}
+	if code, x := cleo.do("POST", "/api/v1/transfers/"+tid+"/complete", ""); code != 200 || x["state"] != "completed" {
+		t.Fatalf("complete: %d %v", code, x)
+	}
+	if e := waitEnded(t, desk.c); !e.ByRemote {
+		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE", e)
+	}
+	eventually(t, "the transferee is resumed", func() bool { return !far.c.Held() })
+	tone(rec.c) // the recipient talks to the transferee
+	if amd := far.c.Media().DetectMachine(ctx, amdCfg); amd != media.AMDMachine {
+		t.Errorf("the transferee heard %v after the transfer, want the recipient's tone (machine)", amd)
+	}
+	if err := rec.c.Hangup(ctx, 16); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitEnded(t, far.c); !e.ByRemote {
+		t.Errorf("the transferee's call ended %+v, want pbxagent's BYE", e)
+	}
+	eventually(t, "the daemon's SIP calls end", func() bool { return d.sipUA.Calls() == 0 })
+}
