@@ -114,7 +114,9 @@ func (e *SIPDialError) Error() string {
 }
 
 // ErrNotOnSIP: the action is not implemented on a call placed over SIP
-// (the API answers 501).
+// (the API answers 501): answering through the desk phone's remote
+// control, a transfer's swap, and recording without a recordings folder
+// (docs/calls.md "Click-to-call over SIP").
 var ErrNotOnSIP = errors.New("not available on a call placed over SIP (calls.backend sip)")
 
 // TrunkNumber is the placeholder of the destination in the trunk
