@@ -115,7 +115,7 @@ func (e *SIPDialError) Error() string {
 
 // ErrNotOnSIP: the action is not implemented on a call placed over SIP
 // (the API answers 501): answering through the desk phone's remote
-// control, a transfer's swap, and recording without a recordings folder
+// control, and recording without a recordings folder
 // (docs/calls.md "Click-to-call over SIP").
 var ErrNotOnSIP = errors.New("not available on a call placed over SIP (calls.backend sip)")
 

@@ -15,8 +15,9 @@ import (
 // transferee with the recipient and ends the call for the user
 // (ended_by transfer); cancel hangs the recipient up and puts the user
 // back with the transferee (resumed); a recipient that fails or hangs up
-// does the same (abandoned). Differences from the ARI path, documented in
-// calls.md: swap is not available (501); complete while the recipient
+// does the same (abandoned); swap alternates whom the user talks to, the
+// other party held with the music. Differences from the ARI path,
+// documented in calls.md: complete while the recipient
 // still rings answers 409 (cancel, or wait for the answer); the user or
 // the transferee hanging up during the consultation ends the call and
 // cancels the transfer (call_ended).
@@ -31,6 +32,10 @@ type sipConsult struct {
 	// transferee with the recipient.
 	complete chan struct{}
 	sc       *sipCall
+	// rec is the recipient's leg once it answered; recMusic stops the
+	// music it hears while held after a swap (nil otherwise).
+	rec      SIPLeg
+	recMusic func()
 }
 
 // sipAttended starts an attended transfer of the SIP call s (checked
@@ -115,8 +120,10 @@ func (e *Engine) runSIPConsult(xctx, run context.Context, s *session, x *xfer, f
 		return
 	}
 	x.t.State, x.t.Talking, x.t.AnsweredAt = TransferAnswered, TalkingRecipient, &now
+	x.sip.rec = rec
 	t := x.t
 	e.mu.Unlock()
+	defer e.stopRecMusic(x)
 	if err := sc.send(xctx, sipCtl{op: sipOpJoin, leg: rec, done: make(chan struct{})}); err != nil {
 		return // the call ended: transferCallEnded cancelled the transfer
 	}
@@ -136,7 +143,14 @@ func (e *Engine) runSIPConsult(xctx, run context.Context, s *session, x *xfer, f
 	completed = true
 	e.mu.Lock()
 	far := sc.far
+	recHeld := x.sip.recMusic != nil
 	e.mu.Unlock()
+	if recHeld { // completed after a swap: the recipient was held
+		e.stopRecMusic(x)
+		if err := rec.Resume(run); err != nil {
+			e.log.Warn("calls: transfer over SIP: resume the recipient", "transfer", tid, "err", err)
+		}
+	}
 	defer e.sipHangup(run, tid, far)
 	defer e.sipHangup(run, tid, rec)
 	select {
@@ -265,4 +279,95 @@ func (e *Engine) sipConsultCallEnded(ctx context.Context, x *xfer) {
 		cancel()
 	}
 	e.publishTransfer(ctx, EventTransferCancelled, t)
+}
+
+// sipSwap alternates, during an answered attended transfer over SIP,
+// whom the user talks to; the other party is held (re-INVITE
+// a=sendonly) and hears the music.
+func (e *Engine) sipSwap(ctx context.Context, x *xfer) (Transfer, error) {
+	e.mu.Lock()
+	if x.t.State != TransferAnswered {
+		st := x.t.State
+		e.mu.Unlock()
+		return Transfer{}, fmt.Errorf("%w: the transfer is %s, not answered", ErrState, st)
+	}
+	s := e.calls[x.t.CallID]
+	if s == nil || s.call.State == StateEnded {
+		e.mu.Unlock()
+		return Transfer{}, fmt.Errorf("%w: the call has ended", ErrState)
+	}
+	toTransferee := x.t.Talking != TalkingTransferee
+	sc, rec, id, tid := x.sip.sc, x.sip.rec, x.t.CallID, x.t.ID
+	e.mu.Unlock()
+	if toTransferee {
+		if err := sc.send(ctx, sipCtl{op: sipOpBack, done: make(chan struct{})}); err != nil {
+			return Transfer{}, fmt.Errorf("calls: transfer %s over SIP: swap: %w", tid, err)
+		}
+		if err := rec.Hold(ctx); err != nil {
+			e.log.Warn("calls: transfer over SIP: hold the recipient", "transfer", tid, "err", err)
+		}
+		e.startRecMusic(sc.ctx, x, rec)
+		if err := e.sipHold(ctx, sc, id, false); err != nil {
+			e.log.Warn("calls: transfer over SIP: resume the transferee", "transfer", tid, "err", err)
+		}
+	} else {
+		e.stopRecMusic(x)
+		if err := rec.Resume(ctx); err != nil {
+			e.log.Warn("calls: transfer over SIP: resume the recipient", "transfer", tid, "err", err)
+		}
+		if err := e.sipHold(ctx, sc, id, true); err != nil {
+			e.log.Warn("calls: transfer over SIP: hold the transferee", "transfer", tid, "err", err)
+		}
+		if err := sc.send(ctx, sipCtl{op: sipOpJoin, leg: rec, done: make(chan struct{})}); err != nil {
+			return Transfer{}, fmt.Errorf("calls: transfer %s over SIP: swap: %w", tid, err)
+		}
+	}
+	e.mu.Lock()
+	var c Call
+	if !x.t.State.final() {
+		x.t.Talking = TalkingRecipient
+		s.call.State = StateHeld
+		if toTransferee {
+			x.t.Talking, s.call.State = TalkingTransferee, StateUp
+		}
+		c = snapshot(s)
+	}
+	t := x.t
+	e.mu.Unlock()
+	if c.ID != "" {
+		e.publishTransfer(ctx, EventTransferUpdated, t)
+		e.publish(ctx, EventUpdated, c)
+	}
+	return t, nil
+}
+
+// startRecMusic plays the hold music to the held recipient until
+// stopRecMusic or ctx's end.
+func (e *Engine) startRecMusic(ctx context.Context, x *xfer, rec SIPLeg) {
+	mctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := rec.HoldMusic(mctx); err != nil && mctx.Err() == nil {
+			e.log.Warn("calls: transfer over SIP: music to the recipient", "transfer", x.t.ID, "err", err)
+		}
+	}()
+	e.mu.Lock()
+	prev := x.sip.recMusic
+	x.sip.recMusic = func() { cancel(); <-done }
+	e.mu.Unlock()
+	if prev != nil {
+		prev()
+	}
+}
+
+// stopRecMusic stops the recipient's music, if it plays, and waits.
+func (e *Engine) stopRecMusic(x *xfer) {
+	e.mu.Lock()
+	stop := x.sip.recMusic
+	x.sip.recMusic = nil
+	e.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }

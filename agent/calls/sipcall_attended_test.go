@@ -60,9 +60,6 @@ func TestSIPAttendedTransfer(t *testing.T) {
 				user.await(t, "ringback-end")
 				user.await(t, "bridge recipient")
 				e.pub.expect(t, EventTransferAnswered+":answered")
-				if _, err := e.eng.SwapTransfer(ctx, v, tr.ID); !errors.Is(err, ErrNotOnSIP) {
-					t.Errorf("swap: %v", err)
-				}
 				switch tc.end {
 				case "complete":
 					if _, err := e.eng.CompleteTransfer(ctx, v, tr.ID); err != nil {
@@ -133,4 +130,60 @@ func TestSIPAttendedTransferUserHangsUp(t *testing.T) {
 	}
 	e.pub.expect(t, EventEnded)
 	rec.await(t, "hangup 16")
+}
+
+// Swap alternates whom the user talks to, the other party held with the
+// music; completed after a swap, the recipient is resumed and bridged
+// with the transferee.
+func TestSIPAttendedTransferSwap(t *testing.T) {
+	e := newSIPEnv(t)
+	v := Viewer{UserID: "u1"}
+	ctx := context.Background()
+	c, user, far := e.up()
+	tr, err := e.eng.StartTransfer(ctx, v, c.ID, TransferRequest{To: "300", Mode: Attended})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pub.expect(t, EventTransferCreated, EventUpdated+":held")
+	far.await(t, "music")
+	rec := e.d.next(t).answer(t, "recipient")
+	user.await(t, "bridge recipient")
+	e.pub.expect(t, EventTransferAnswered)
+
+	sw, err := e.eng.SwapTransfer(ctx, v, tr.ID)
+	if err != nil || sw.Talking != TalkingTransferee {
+		t.Fatalf("swap: %+v %v", sw, err)
+	}
+	user.await(t, "bridge far")
+	rec.await(t, "hold")
+	rec.await(t, "music")
+	far.await(t, "resume")
+	far.await(t, "music-end")
+	e.pub.expect(t, EventTransferUpdated+":answered", EventUpdated+":up")
+
+	sw, err = e.eng.SwapTransfer(ctx, v, tr.ID)
+	if err != nil || sw.Talking != TalkingRecipient {
+		t.Fatalf("swap back: %+v %v", sw, err)
+	}
+	rec.await(t, "music-end")
+	rec.await(t, "resume")
+	far.await(t, "hold")
+	far.await(t, "music")
+	user.await(t, "bridge recipient")
+	e.pub.expect(t, EventTransferUpdated+":answered", EventUpdated+":held")
+
+	if _, err := e.eng.SwapTransfer(ctx, v, tr.ID); err != nil { // to the transferee again
+		t.Fatal(err)
+	}
+	rec.await(t, "music")
+	e.pub.expect(t, EventTransferUpdated, EventUpdated+":up")
+	if _, err := e.eng.CompleteTransfer(ctx, v, tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.pub.expect(t, EventTransferCompleted+":completed", EventEnded)
+	rec.await(t, "music-end")
+	rec.await(t, "resume")
+	far.await(t, "bridge recipient")
+	rec.bye(16)
+	far.await(t, "hangup 16")
 }

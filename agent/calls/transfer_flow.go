@@ -53,7 +53,7 @@ func (e *Engine) SwapTransfer(ctx context.Context, v Viewer, id string) (Transfe
 		return Transfer{}, err
 	}
 	if x.sip != nil {
-		return Transfer{}, fmt.Errorf("%w: swap", ErrNotOnSIP)
+		return e.sipSwap(ctx, x) // sipcall_attended.go
 	}
 	e.mu.Lock()
 	if x.t.State != TransferAnswered || x.userGone {
