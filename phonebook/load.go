@@ -45,6 +45,11 @@ type Loader struct {
 // that fails or dies leaves nothing visible (see Bulk). It returns
 // ErrSourceNotEmpty, having called nothing, when the source has contacts.
 func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) error) (BulkStats, error) {
+	return s.load(ctx, source, fn, nil)
+}
+
+// load is Load; rp is set when it applies a replicated unit.
+func (s *Store) load(ctx context.Context, source string, fn func(l *Loader) error, rp *replay) (BulkStats, error) {
 	if source == "" || strings.ContainsRune(source, 0) {
 		return BulkStats{}, fmt.Errorf("load: invalid source name %q", source)
 	}
@@ -52,12 +57,16 @@ func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) erro
 		return BulkStats{}, err
 	}
 	defer s.wmu.Unlock()
+	r, err := s.replicaStep(rp)
+	if err != nil {
+		return BulkStats{}, err
+	}
 	if err := s.disk.check(); err != nil {
 		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
 	}
 	empty := true
 	stop := errors.New("stop")
-	err := s.view(func(txn *badger.Txn) error {
+	err = s.view(func(txn *badger.Txn) error {
 		return txnScan(txn, kSource(source, ""), func([]byte, func() ([]byte, error)) error {
 			empty = false
 			return stop
@@ -81,6 +90,9 @@ func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) erro
 	}
 	defer func() { _ = so.cleanup() }()
 	so.need = s.disk.checkNeed
+	if r != nil {
+		so.rec = &unitRecorder{}
+	}
 	l := &Loader{s: s, ctx: ctx, src: source, sort: so}
 	if err := fn(l); err != nil {
 		return BulkStats{}, s.disk.note(err) // spilling may fill the disk
@@ -90,6 +102,10 @@ func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) erro
 	}
 	if l.stats.Created == 0 && l.metas == 0 {
 		return l.stats, nil
+	}
+	setSeq := func(k, v []byte) error { return so.add(recSet, k, v) }
+	if err := s.commitUnit(ctx, r, rp, UnitLoad, source, so.rec, setSeq); err != nil {
+		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
 	}
 	if s.numf == nil {
 		// Merging number lists reads only the keys the filter cannot rule out.
@@ -188,29 +204,38 @@ func (l *Loader) Add(c *Contact) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rec, err := encodeRecord(c, keys)
-	if err != nil {
+	if err := l.addPrepared(c, keys); err != nil {
 		return "", err
 	}
+	return c.ID, nil
+}
+
+// addPrepared adds the prepared contact c (id, times and normalised
+// numbers set) with its number keys.
+func (l *Loader) addPrepared(c *Contact, keys []string) error {
+	rec, err := encodeRecord(c, keys)
+	if err != nil {
+		return err
+	}
 	if err := l.sort.add(recSet, kContact(c.ID), rec); err != nil {
-		return "", err
+		return err
 	}
 	e := indexEntries(c, keys)
 	for i, k := range e.keys {
 		if err := l.sort.add(recSet, k, e.vals[i]); err != nil {
-			return "", err
+			return err
 		}
 	}
 	if len(keys) > 0 {
 		op := encodeNumList([]numEntry{{id: c.ID, val: numValue(c)}})
 		for _, k := range keys {
 			if err := l.sort.add(recNum, kNum(k), op); err != nil {
-				return "", err
+				return err
 			}
 		}
 	}
 	l.stats.Created++
-	return c.ID, nil
+	return nil
 }
 
 // ingest writes the sorted records at ts and publishes ts: through

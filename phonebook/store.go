@@ -84,6 +84,8 @@ type Store struct {
 
 	disk *diskGuard // refuses writes while the disk is full
 
+	repl replicators // receives every change unit (replunit.go)
+
 	renum renumber // the background re-index of numbers after a numbering change
 
 	closed atomic.Bool
@@ -405,8 +407,24 @@ func (s *Store) update(ctx context.Context, fn func(w updateRW) error) error {
 	txn := s.db.NewTransactionAt(pub, true)
 	defer txn.Discard()
 	d := newNumDelta(s.deltaCap)
-	if err := fn(updateRW{txnRW{txn}, d}); err != nil {
+	r := s.replicator()
+	var rec *unitRecorder
+	if r != nil {
+		rec = &unitRecorder{}
+	}
+	if err := fn(updateRW{txnRW{txn}, d, rec}); err != nil {
 		return err
+	}
+	if r != nil {
+		seq, err := s.publishUnit(ctx, r, UnitBulk, "", rec)
+		if err != nil {
+			return err
+		}
+		if seq != nil {
+			if err := txn.Set([]byte(keyReplSeq), seq); err != nil {
+				return err
+			}
+		}
 	}
 	if err := txn.Set([]byte(keyPublished), u64(next)); err != nil {
 		return err
