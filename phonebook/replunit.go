@@ -2,6 +2,7 @@ package phonebook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -162,10 +163,20 @@ func (s *Store) ApplyUnit(ctx context.Context, seq uint64, u *Unit) (applied boo
 		return false, errors.New("apply unit: log position 0")
 	}
 	rp := &replay{seq: seq}
-	switch u.Kind {
-	case UnitBulk:
+	switch {
+	case u.Kind == UnitBulk && len(u.Ops) <= smallUnit:
+		err = s.updateAs(ctx, func(w updateRW) error {
+			if applied, err := getAppliedRW(w); err != nil || applied >= seq {
+				return cmp.Or(err, errApplied)
+			}
+			if err := replayOps(w, func() *numFilter { return s.numf }, u.Ops, ctx.Err); err != nil {
+				return err
+			}
+			return w.set([]byte(keyReplSeq), u64(seq))
+		}, true)
+	case u.Kind == UnitBulk:
 		_, err = s.bulk(ctx, func(b *Batch) error { return b.replay(u.Ops) }, rp)
-	case UnitLoad:
+	case u.Kind == UnitLoad:
 		_, err = s.load(ctx, u.Source, func(l *Loader) error { return l.replay(u.Ops) }, rp)
 	default:
 		return false, fmt.Errorf("apply unit %d: unknown kind %d", seq, u.Kind)
@@ -183,16 +194,41 @@ func (s *Store) ApplyUnit(ctx context.Context, seq uint64, u *Unit) (applied boo
 // writeContact and removeContact (so every index follows), the other
 // records as they are.
 func (b *Batch) replay(ops []UnitOp) error {
+	return replayOps(b.w, b.filter, ops, b.tick)
+}
+
+// smallUnit is the most ops a unit applied in one transaction has (a
+// single write has a few); larger ones are applied as a Bulk.
+const smallUnit = 16
+
+// getAppliedRW reads keyReplSeq through w.
+func getAppliedRW(w rw) (uint64, error) {
+	v, err := w.get([]byte(keyReplSeq))
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("%s: bad length %d", keyReplSeq, len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// replayOps applies ops through w with the number-key filter flt returns;
+// tick is called before each op.
+func replayOps(w rw, flt func() *numFilter, ops []UnitOp, tick func() error) error {
 	for i, op := range ops {
-		if err := b.tick(); err != nil {
+		if err := tick(); err != nil {
 			return err
 		}
 		if !bytes.HasPrefix(op.Key, []byte(pfxContact)) {
 			var err error
 			if op.Del {
-				err = b.w.del(op.Key)
+				err = w.del(op.Key)
 			} else {
-				err = b.w.set(op.Key, op.Val)
+				err = w.set(op.Key, op.Val)
 			}
 			if err != nil {
 				return fmt.Errorf("op %d: %w", i, err)
@@ -200,20 +236,20 @@ func (b *Batch) replay(ops []UnitOp) error {
 			continue
 		}
 		id := string(op.Key[len(pfxContact):])
-		old, oldKeys, err := loadRecord(b.w, id)
+		old, oldKeys, err := loadRecord(w, id)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("op %d: %w", i, err)
 		}
 		if op.Del {
 			if old != nil {
 				// The source mapping, when dropped, is an op of its own.
-				err = removeContact(b.w, b.filter(), old, oldKeys, true)
+				err = removeContact(w, flt(), old, oldKeys, true)
 			}
 		} else {
 			var c *Contact
 			var keys []string
 			if c, keys, err = decodeRecord(op.Val); err == nil {
-				err = writeContact(b.w, b.filter(), c, keys, old, oldKeys)
+				err = writeContact(w, flt(), c, keys, old, oldKeys)
 			}
 		}
 		if err != nil {

@@ -395,6 +395,12 @@ func (s *Store) view(fn func(txn *badger.Txn) error) error {
 
 // update runs fn in one write transaction and publishes it.
 func (s *Store) update(ctx context.Context, fn func(w updateRW) error) error {
+	return s.updateAs(ctx, fn, false)
+}
+
+// updateAs is update; replayed is set when fn applies a replicated unit
+// (which is not handed to the Replicator again).
+func (s *Store) updateAs(ctx context.Context, fn func(w updateRW) error, replayed bool) error {
 	if err := s.lockWriter(ctx); err != nil {
 		return err
 	}
@@ -408,6 +414,9 @@ func (s *Store) update(ctx context.Context, fn func(w updateRW) error) error {
 	defer txn.Discard()
 	d := newNumDelta(s.deltaCap)
 	r := s.replicator()
+	if replayed {
+		r = nil
+	}
 	var rec *unitRecorder
 	if r != nil {
 		rec = &unitRecorder{}
