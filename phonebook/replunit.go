@@ -456,3 +456,8 @@ func (s *Store) commitUnit(ctx context.Context, r Replicator, rp *replay, kind U
 	}
 	return set([]byte(keyReplSeq), seq)
 }
+
+// ErrNotWriter is what a Replicator's refusal wraps when this node is not
+// the one that may write (another node holds the writer lease); its
+// message names the writer.
+var ErrNotWriter = errors.New("not the directory's writer")

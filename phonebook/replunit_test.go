@@ -244,3 +244,50 @@ func FuzzDecodeUnit(f *testing.F) {
 		}
 	})
 }
+
+// TestSnapshotRestore: a store restored from a writer's snapshot has its
+// digest and applied position, and applies the later units.
+func TestSnapshotRestore(t *testing.T) {
+	ctx := context.Background()
+	w := openTest(t, t.TempDir())
+	log := &logReplicator{}
+	w.SetReplicator(log)
+	_, err := w.Load(ctx, "crm", func(l *Loader) error {
+		for i := range 5000 {
+			if _, err := l.Add(&Contact{FirstName: fmt.Sprintf("N%04d", i), ExternalID: fmt.Sprint(i), Numbers: []Number{{Value: fmt.Sprintf("033 %06d", i)}}}); err != nil {
+				return err
+			}
+		}
+		return l.SetMeta("sync-crm", "token", []byte("t"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Create(ctx, &Contact{FirstName: "Local"}); err != nil {
+		t.Fatal(err)
+	}
+	var snap bytes.Buffer
+	seq, err := w.Snapshot(ctx, &snap)
+	if err != nil || seq != 2 {
+		t.Fatalf("snapshot at %d, %v; want 2", seq, err)
+	}
+	if _, err := w.Create(ctx, &Contact{FirstName: "After"}); err != nil {
+		t.Fatal(err)
+	}
+	f := openTest(t, t.TempDir())
+	got, err := f.Restore(ctx, bytes.NewReader(snap.Bytes()))
+	if err != nil || got != 2 {
+		t.Fatalf("restore: %d, %v", got, err)
+	}
+	log.applyAll(t, f, 3)
+	if digest(t, f) != digest(t, w) {
+		t.Fatal("restored store differs")
+	}
+	mustVerify(t, f)
+	if _, err := f.Restore(ctx, bytes.NewReader(snap.Bytes())); !errors.Is(err, ErrNotEmpty) {
+		t.Fatalf("restore on a full store: %v", err)
+	}
+	if _, err := openTest(t, "").Restore(ctx, bytes.NewReader(snap.Bytes()[:snap.Len()/2])); err == nil {
+		t.Fatal("a truncated snapshot restored")
+	}
+}

@@ -16,6 +16,7 @@ const (
 	DefaultLeaseTTL    = 10 * time.Second
 	DefaultMaxLag      = 5 * time.Second
 	DefaultChunkSize   = 512 << 10
+	DefaultSnapshots   = "pbxagent-snapshots"
 )
 
 // leaseKey is the lease's key in its bucket.
@@ -38,6 +39,12 @@ type Config struct {
 	// Stream, Subject and LeaseBucket name the JetStream objects
 	// (defaults above).
 	Stream, Subject, LeaseBucket string
+	// SnapshotBucket names the object store of snapshots
+	// (DefaultSnapshots).
+	SnapshotBucket string
+	// SnapshotInterval is how often the writer stores a snapshot (0:
+	// only when Snapshot is called).
+	SnapshotInterval time.Duration
 	// ChunkSize is the largest message payload a unit is cut into
 	// (0: DefaultChunkSize; JetStream's default limit is 1 MiB).
 	ChunkSize int
@@ -69,6 +76,9 @@ func (c *Config) defaults() error {
 	}
 	if c.LeaseBucket == "" {
 		c.LeaseBucket = DefaultLeaseBucket
+	}
+	if c.SnapshotBucket == "" {
+		c.SnapshotBucket = DefaultSnapshots
 	}
 	if c.ChunkSize <= 0 {
 		c.ChunkSize = DefaultChunkSize

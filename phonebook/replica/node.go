@@ -26,6 +26,7 @@ type Node struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	kv     jetstream.KeyValue
+	obs    jetstream.ObjectStore
 	stream jetstream.Stream
 	store  *phonebook.Store
 	value  []byte // the lease's value: this node's id and address
@@ -42,7 +43,7 @@ type Node struct {
 	progress  chan struct{} // closed when processed advances (under pmu)
 
 	smu       sync.Mutex    // guards the staleness state below
-	obs       []observation // the stream's last position seen over time
+	seen      []observation // the stream's last position seen over time
 	cutSince  time.Time     // first failed look at the stream since the last good one
 	applyErr  error         // the apply loop's failure, while it retries
 	published time.Time     // the last applied unit's publish time
@@ -89,31 +90,45 @@ func Start(ctx context.Context, nc *nats.Conn, store *phonebook.Store, cfg Confi
 	if err != nil {
 		return nil, fmt.Errorf("replica: lease bucket %s: %w", cfg.LeaseBucket, err)
 	}
-	applied, err := store.AppliedSeq(ctx)
+	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: cfg.SnapshotBucket, Storage: jetstream.FileStorage})
 	if err != nil {
-		return nil, fmt.Errorf("replica: %w", err)
-	}
-	info, err := stream.Info(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("replica: stream %s: %w", cfg.Stream, err)
-	}
-	if first := info.State.FirstSeq; info.State.Msgs > 0 && first > applied+1 {
-		return nil, fmt.Errorf("replica: the stream starts at %d, this store has applied up to %d: the units between are gone; start from an empty store restored from a snapshot", first, applied)
+		return nil, fmt.Errorf("replica: snapshot bucket %s: %w", cfg.SnapshotBucket, err)
 	}
 	val, err := json.Marshal(leaseValue{Node: cfg.NodeID, Addr: cfg.Addr})
 	if err != nil {
 		return nil, err
 	}
 	n := &Node{
-		cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID), nc: nc, js: js, kv: kv, stream: stream,
+		cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID), nc: nc, js: js, kv: kv, obs: obs, stream: stream,
 		store: store, value: val, progress: make(chan struct{}),
+	}
+	applied, err := store.AppliedSeq(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("replica: %w", err)
+	}
+	if applied == 0 {
+		// A new node starts from the latest snapshot, then the tail.
+		if applied, err = n.restore(ctx); err != nil {
+			return nil, err
+		}
+		if applied > 0 {
+			n.log.Info("directory restored from the snapshot", "stream_position", applied)
+		}
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("replica: stream %s: %w", cfg.Stream, err)
+	}
+	if first := info.State.FirstSeq; info.State.Msgs > 0 && first > applied+1 {
+		return nil, fmt.Errorf("replica: the stream starts at %d, this store has applied up to %d: the units between are gone; start this node from an empty store (it restores the latest snapshot)", first, applied)
 	}
 	n.processed.Store(applied)
 	n.metrics = newMetrics(n, cfg.Registerer)
 	store.SetReplicator(n)
 	rctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	n.wg.Add(3)
+	n.wg.Add(4)
+	go func() { defer n.wg.Done(); n.snapshotLoop(rctx) }()
 	go func() { defer n.wg.Done(); n.applyLoop(rctx) }()
 	go func() { defer n.wg.Done(); n.leaseLoop(rctx) }()
 	go func() { defer n.wg.Done(); n.watchLoop(rctx) }()
@@ -181,6 +196,9 @@ func (e *NotWriterError) Error() string {
 	}
 	return fmt.Sprintf("this node is not the directory's writer: write to node %s at %s", e.WriterID, e.WriterAddr)
 }
+
+// Unwrap makes the error match phonebook.ErrNotWriter.
+func (e *NotWriterError) Unwrap() error { return phonebook.ErrNotWriter }
 
 // notWriter builds the NotWriterError for this moment.
 func (n *Node) notWriter(ctx context.Context) error {

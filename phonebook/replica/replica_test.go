@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/pbxagent/pbxagent/phonebook"
 )
@@ -228,4 +229,47 @@ func TestThreeNodes(t *testing.T) {
 		converge(t, a, b, c)
 		eventually(t, 10*time.Second, "c ready", c.node.Ready)
 	})
+}
+
+// TestNewNodeFromSnapshot: with the stream's head purged, a new node
+// restores the latest snapshot and applies the tail; a node behind the
+// purge refuses to start.
+func TestNewNodeFromSnapshot(t *testing.T) {
+	ctx := context.Background()
+	ns := startNATS(t, t.TempDir())
+	a := startNode(t, "a", t.TempDir(), ns.ClientURL(), Config{})
+	writerOf(t, a)
+	if err := loadRows(ctx, a.store, "crm", 0, 2000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.store.Create(ctx, contact(1)); err != nil {
+		t.Fatal(err)
+	}
+	seq, err := a.node.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.store.Create(ctx, contact(2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.node.stream.Purge(ctx, jetstream.WithPurgeSequence(seq+1)); err != nil {
+		t.Fatal(err)
+	}
+	b := startNode(t, "b", t.TempDir(), ns.ClientURL(), Config{})
+	converge(t, a, b)
+	if n, err := b.store.CountSource(ctx, "crm"); err != nil || n != 2000 {
+		t.Fatalf("b: %d contacts of crm, %v", n, err)
+	}
+	// A node with a store that stopped before the purge cannot catch up.
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	if _, err := s.ApplyUnit(ctx, 1, &phonebook.Unit{Kind: phonebook.UnitBulk, Ops: []phonebook.UnitOp{{Key: []byte("x/t/k"), Val: []byte("v")}}}); err != nil {
+		t.Fatal(err)
+	}
+	nc := connect(t, ns.ClientURL())
+	defer nc.Close()
+	if _, err := Start(ctx, nc, s, Config{NodeID: "c", Logger: quiet}); err == nil || !strings.Contains(err.Error(), "gone") {
+		t.Fatalf("start behind the purge: %v", err)
+	}
+	_ = s.Close()
 }

@@ -61,12 +61,12 @@ func (n *Node) observe(ctx context.Context, timeout time.Duration) {
 	// Keep the positions not yet applied (the oldest says how far behind
 	// the node is), else only the newest.
 	i := 0
-	for i < len(n.obs) && n.obs[i].seq <= p {
+	for i < len(n.seen) && n.seen[i].seq <= p {
 		i++
 	}
-	n.obs = append(n.obs[i:], observation{at: now, seq: last})
-	if len(n.obs) > maxObservations {
-		n.obs = n.obs[len(n.obs)-maxObservations:]
+	n.seen = append(n.seen[i:], observation{at: now, seq: last})
+	if len(n.seen) > maxObservations {
+		n.seen = n.seen[len(n.seen)-maxObservations:]
 	}
 }
 
@@ -74,7 +74,7 @@ func (n *Node) observe(ctx context.Context, timeout time.Duration) {
 // saw: 0 when it has applied all it saw. Under smu.
 func (n *Node) lagLocked(now time.Time) time.Duration {
 	p := n.processed.Load()
-	for _, o := range n.obs {
+	for _, o := range n.seen {
 		if o.seq > p {
 			return now.Sub(o.at)
 		}
