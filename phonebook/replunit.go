@@ -461,3 +461,13 @@ func (s *Store) commitUnit(ctx context.Context, r Replicator, rp *replay, kind U
 // the one that may write (another node holds the writer lease); its
 // message names the writer.
 var ErrNotWriter = errors.New("not the directory's writer")
+
+// Writable returns nil when the store's writes may succeed now as far as
+// its Replicator knows, else why not (an error matching ErrNotWriter on a
+// cluster follower). Schedulers of bulk writes ask it before starting.
+func (s *Store) Writable() error {
+	if w, ok := s.replicator().(interface{ Writable() error }); ok {
+		return w.Writable()
+	}
+	return nil
+}

@@ -162,6 +162,16 @@ func (n *Node) IsWriter() bool {
 	return n.canWrite(time.Now())
 }
 
+// Writable returns nil while this node may write, else a NotWriterError
+// (without the writer's name: it asks nothing of NATS). The store's
+// Writable calls it.
+func (n *Node) Writable() error {
+	if n.IsWriter() {
+		return nil
+	}
+	return &NotWriterError{}
+}
+
 // canWrite is IsWriter under n.mu.
 func (n *Node) canWrite(now time.Time) bool {
 	return n.writer && !n.dirty && now.Before(n.leaseUntil)
