@@ -77,7 +77,7 @@ func (n *Node) leaseStep(ctx context.Context) {
 	}
 	n.mu.Lock()
 	if n.leaseRev == rev {
-		n.writer, n.dirty, n.last = true, false, last
+		n.writer, n.dirty, n.last, n.lastUnit = true, false, last, 0
 	}
 	n.mu.Unlock()
 	n.log.Info("this node is the directory's writer", "stream_position", last)

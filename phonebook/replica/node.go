@@ -36,6 +36,7 @@ type Node struct {
 	leaseUntil time.Time  // writes stop at this time unless renewed
 	writer     bool       // held and caught up: PublishUnit may publish
 	last       uint64     // the stream's last position as the writer knows it (fencing)
+	lastUnit   uint64     // the commit marker of this term's last unit (0: none yet)
 	dirty      bool       // a publish failed: catch up again before the next
 
 	processed atomic.Uint64 // the last stream position the apply loop handled

@@ -25,6 +25,16 @@ func (n *Node) PublishUnit(ctx context.Context, u *phonebook.Unit) (uint64, erro
 	if !n.canWrite(time.Now()) {
 		return 0, n.notWriter(ctx)
 	}
+	if n.lastUnit > 0 {
+		// The last unit published must be in this store: if its local
+		// commit failed, the apply loop applies it from the stream, and
+		// a later unit must not pass it.
+		applied, err := n.store.AppliedSeq(ctx)
+		if err != nil || applied < n.lastUnit {
+			n.dirty = true
+			return 0, fmt.Errorf("replica: the unit at stream position %d is not in this store yet (its local commit failed); catching up first", n.lastUnit)
+		}
+	}
 	data := u.Encode()
 	id := nuid.Next()
 	parts := chunks(data, n.cfg.ChunkSize)
@@ -54,5 +64,6 @@ func (n *Node) PublishUnit(ctx context.Context, u *phonebook.Unit) (uint64, erro
 		n.last = ack.Sequence
 	}
 	n.metrics.published.Add(float64(len(data)))
+	n.lastUnit = n.last
 	return n.last, nil
 }

@@ -273,3 +273,29 @@ func TestNewNodeFromSnapshot(t *testing.T) {
 	}
 	_ = s.Close()
 }
+
+// TestWriterAppliesItsUncommittedUnit: a unit in the stream that the
+// writer's store did not commit (its local commit failed after the
+// publish) is applied by the writer's own apply loop before later writes.
+func TestWriterAppliesItsUncommittedUnit(t *testing.T) {
+	ctx := context.Background()
+	ns := startNATS(t, t.TempDir())
+	a := startNode(t, "a", t.TempDir(), ns.ClientURL(), Config{})
+	writerOf(t, a)
+	b := startNode(t, "b", t.TempDir(), ns.ClientURL(), Config{})
+	// Published as the store would, but never committed locally.
+	seq, err := a.node.PublishUnit(ctx, &phonebook.Unit{Kind: phonebook.UnitBulk, Ops: []phonebook.UnitOp{{Key: []byte("x/t/k"), Val: []byte("v")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "a write after the uncommitted unit", func() error {
+		_, err := a.store.Create(ctx, contact(1))
+		return err
+	})
+	converge(t, a, b)
+	for _, n := range []*testNode{a, b} {
+		if v, err := n.store.Meta("t").Get(ctx, "k"); err != nil || string(v) != "v" {
+			t.Fatalf("node %s: the unit at %d: %q %v", n.id, seq, v, err)
+		}
+	}
+}
