@@ -15,7 +15,12 @@ const (
 	hdrTime  = "Pbx-Time"  // on the commit marker: when it was published (Unix ns)
 	hdrNode  = "Pbx-Node"  // the writer's node id
 	hdrLease = "Pbx-Lease" // the writer's lease revision
+	hdrSize  = "Pbx-Size"  // on the first chunk: the unit's size in bytes
 )
+
+// maxPrealloc bounds what a follower reserves for a unit from its first
+// chunk's size header.
+const maxPrealloc = 1 << 30
 
 // chunks cuts data into pieces of at most size bytes (at least one piece).
 func chunks(data []byte, size int) [][]byte {
@@ -33,6 +38,7 @@ type chunkInfo struct {
 	index int
 	final bool
 	time  int64
+	size  int // the unit's size, from the first chunk (0: unknown)
 }
 
 // parseChunk reads a chunk's headers.
@@ -46,6 +52,9 @@ func parseChunk(h nats.Header) (chunkInfo, error) {
 		return ci, fmt.Errorf("header %s: %q is not a chunk index", hdrChunk, h.Get(hdrChunk))
 	}
 	ci.index = i
+	if s, err := strconv.Atoi(h.Get(hdrSize)); err == nil && s > 0 && s <= maxPrealloc {
+		ci.size = s
+	}
 	if ci.final {
 		if ci.time, err = strconv.ParseInt(h.Get(hdrTime), 10, 64); err != nil {
 			return ci, fmt.Errorf("header %s: %q is not a time", hdrTime, h.Get(hdrTime))
@@ -68,6 +77,9 @@ type assembler struct {
 func (a *assembler) add(ci chunkInfo, data []byte) []byte {
 	if ci.index == 0 {
 		a.unit, a.next, a.buf = ci.unit, 0, a.buf[:0]
+		if ci.size > cap(a.buf) {
+			a.buf = make([]byte, 0, ci.size) // one allocation for a large unit
+		}
 	} else if ci.unit != a.unit || ci.index != a.next {
 		a.unit, a.next, a.buf = "", 0, a.buf[:0] // an orphan: ignore until a unit starts
 		return nil

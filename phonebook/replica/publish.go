@@ -50,6 +50,9 @@ func (n *Node) PublishUnit(ctx context.Context, u *phonebook.Unit) (uint64, erro
 		m.Header.Set(hdrChunk, strconv.Itoa(i))
 		m.Header.Set(hdrNode, n.cfg.NodeID)
 		m.Header.Set(hdrLease, rev)
+		if i == 0 {
+			m.Header.Set(hdrSize, strconv.Itoa(len(data)))
+		}
 		if i == len(parts)-1 {
 			m.Header.Set(hdrFinal, "1")
 			m.Header.Set(hdrTime, strconv.FormatInt(time.Now().UnixNano(), 10))
