@@ -204,18 +204,21 @@ func (l *Loader) Add(c *Contact) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := l.addPrepared(c, keys); err != nil {
+	if err := l.addPrepared(c, keys, nil); err != nil {
 		return "", err
 	}
 	return c.ID, nil
 }
 
 // addPrepared adds the prepared contact c (id, times and normalised
-// numbers set) with its number keys.
-func (l *Loader) addPrepared(c *Contact, keys []string) error {
-	rec, err := encodeRecord(c, keys)
-	if err != nil {
-		return err
+// numbers set) with its number keys; rec is its encoded record (nil:
+// encode it).
+func (l *Loader) addPrepared(c *Contact, keys []string, rec []byte) error {
+	if rec == nil {
+		var err error
+		if rec, err = encodeRecord(c, keys); err != nil {
+			return err
+		}
 	}
 	if err := l.sort.add(recSet, kContact(c.ID), rec); err != nil {
 		return err

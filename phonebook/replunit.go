@@ -277,7 +277,7 @@ func (l *Loader) replay(ops []UnitOp) error {
 			if err != nil {
 				return fmt.Errorf("op %d: %w", i, err)
 			}
-			if err := l.addPrepared(c, keys); err != nil {
+			if err := l.addPrepared(c, keys, op.Val); err != nil {
 				return fmt.Errorf("op %d (contact %s): %w", i, c.ID, err)
 			}
 		default:

@@ -79,6 +79,9 @@ func (n *Node) handle(ctx context.Context, asm *assembler, seq uint64, msg jetst
 	if data == nil {
 		return nil
 	}
+	if applied, err := n.store.AppliedSeq(ctx); err == nil && applied >= seq {
+		return nil // this node's own unit, committed locally: nothing to decode
+	}
 	u, err := phonebook.DecodeUnit(data)
 	if err != nil {
 		// Written by a writer of another version? Skipping it would
