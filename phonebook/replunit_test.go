@@ -291,3 +291,22 @@ func TestSnapshotRestore(t *testing.T) {
 		t.Fatal("a truncated snapshot restored")
 	}
 }
+
+func FuzzRestore(f *testing.F) {
+	var snap bytes.Buffer
+	w := openTest(f, "")
+	if _, err := w.Create(context.Background(), &Contact{FirstName: "Seed", Numbers: []Number{{Value: "061 111-111"}}}); err != nil {
+		f.Fatal(err)
+	}
+	if _, err := w.Snapshot(context.Background(), &snap); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(snap.Bytes())
+	f.Add([]byte("PBS1\x00\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := openTest(t, "")
+		if _, err := s.Restore(context.Background(), bytes.NewReader(b)); err == nil {
+			mustVerify(t, s)
+		}
+	})
+}
