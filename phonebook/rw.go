@@ -30,8 +30,12 @@ func (txnRW) noteNum(string, []numEntry) {}
 // lists written, for the caller index.
 type updateRW struct {
 	txnRW
-	d *numDelta
+	d   *numDelta
+	rec *unitRecorder // the change unit, when the store has a Replicator
 }
+
+func (u updateRW) set(k, v []byte) error { u.rec.set(k, v); return u.txnRW.set(k, v) }
+func (u updateRW) del(k []byte) error    { u.rec.del(k); return u.txnRW.del(k) }
 
 func (u updateRW) noteNum(k string, es []numEntry) { u.d.note(k, es) }
 
@@ -79,6 +83,7 @@ type chunkWriter struct {
 	d       *numDelta         // the number lists written, for the caller index
 	guard   func() error      // if set, called before each chunk is committed (the disk guard)
 	err     error             // the first commit error seen
+	rec     *unitRecorder     // the change unit, when recorded
 }
 
 type flight struct {
@@ -151,6 +156,9 @@ func (w *chunkWriter) set(k, v []byte) error {
 	if err == nil && tracked(k) {
 		w.cur[string(k)] = v
 	}
+	if err == nil {
+		w.rec.set(k, v)
+	}
 	return err
 }
 
@@ -164,6 +172,9 @@ func (w *chunkWriter) del(k []byte) error {
 	}
 	if err == nil && tracked(k) {
 		w.cur[string(k)] = nil
+	}
+	if err == nil {
+		w.rec.del(k)
 	}
 	return err
 }
