@@ -164,6 +164,60 @@ func sipCallsDaemon(t *testing.T, trunk *c2cPeer, edit ...func(*config.SIPUA)) (
 	})
 }
 
+// sipC2C is a click-to-call over SIP placed through the API by cleo,
+// whose desk phone (SIP/101 on the phone peer) rang: the daemon, its
+// base URL, the test's context, cleo and her calls event socket, the
+// call's id, what the POST answered, and the desk phone's leg.
+type sipC2C struct {
+	d      *Daemon
+	base   string
+	ctx    context.Context
+	cleo   person
+	ws     *websocket.Conn
+	id     string
+	placed map[string]any
+	desk   c2cCall
+}
+
+// placeOverSIP starts a daemon whose calls go over SIP to trunk, signs
+// cleo in with her desk phone (and the devices more), opens her calls
+// events and places a call to to; it waits for the desk phone's leg.
+func placeOverSIP(t *testing.T, phone, trunk *c2cPeer, to string, more []string, edit ...func(*config.SIPUA)) *sipC2C {
+	t.Helper()
+	d, base := sipCallsDaemon(t, trunk, edit...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	cleo := signIn(t, base, "cleo", nil, append([]string{"SIP/101@" + phone.addr()}, more...))
+	ws := cleo.events(ctx, "calls")
+	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"`+to+`"}`)
+	id, _ := placed["id"].(string)
+	if code != http.StatusAccepted || id == "" {
+		t.Fatalf("place: %d %v", code, placed)
+	}
+	return &sipC2C{d: d, base: base, ctx: ctx, cleo: cleo, ws: ws, id: id, placed: placed, desk: phone.next(t)}
+}
+
+// farUp waits for the trunk's leg and the call's call_answered, and
+// answers the trunk's leg.
+func (s *sipC2C) farUp(t *testing.T, trunk *c2cPeer) c2cCall {
+	t.Helper()
+	far := trunk.next(t)
+	awaitCallEvent(s.ctx, t, s.ws, s.id, "call_answered")
+	return far
+}
+
+// playSteady plays a steady 1 kHz tone from leg until the test ends (or
+// ctx does).
+func playSteady(ctx context.Context, t *testing.T, leg *ua.Call) {
+	talk, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = leg.Media().Play(talk, media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio(), true)
+	}()
+	t.Cleanup(func() { stop(); <-done })
+}
+
 // awaitCallEvent reads call id's events until one of type typ; it fails
 // on call_ended first (unless typ is call_ended). It answers the types
 // read, typ last, and the call of the last.
@@ -195,18 +249,11 @@ func TestClickToCallOverSIPThroughDaemon(t *testing.T) {
 	phone := startC2CPeer(t, "42000-42199", true)
 	trunk := startC2CPeer(t, "42200-42399", true)
 	trunk.gate = make(chan struct{}) // the destination rings until the test lets it answer
-	d, base := sipCallsDaemon(t, trunk)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
-	ws := cleo.events(ctx, "calls")
-
-	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
-	id, _ := placed["id"].(string)
-	if code != http.StatusAccepted || id == "" || placed["state"] != "dialing" {
-		t.Fatalf("place: %d %v", code, placed)
+	s := placeOverSIP(t, phone, trunk, "200", nil)
+	d, ctx, cleo, ws, id, desk := s.d, s.ctx, s.cleo, s.ws, s.id, s.desk
+	if s.placed["state"] != "dialing" {
+		t.Fatalf("place: %v", s.placed)
 	}
-	desk := phone.next(t)
 	if desk.fromName != "200" || desk.to != "101" {
 		t.Errorf("the desk phone got a call from %q to %q, want the destination 200 shown, to 101", desk.fromName, desk.to)
 	}
@@ -226,14 +273,7 @@ func TestClickToCallOverSIPThroughDaemon(t *testing.T) {
 		t.Errorf("the trunk was asked for %q, want 200", far.to)
 	}
 	// The far end talks (a steady 1 kHz tone) as soon as it answers.
-	talk, stopTalk := context.WithCancel(ctx)
-	talked := make(chan struct{})
-	go func() {
-		defer close(talked)
-		tone := media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio()
-		_ = far.c.Media().Play(talk, tone, true)
-	}()
-	defer func() { stopTalk(); <-talked }()
+	playSteady(ctx, t, far.c)
 
 	types, up := awaitCallEvent(ctx, t, ws, id, "call_answered")
 	if len(types) != 1 || up["state"] != "up" || up["device"] != "SIP/101@"+phone.addr() || up["answered_at"] == nil {
@@ -303,18 +343,9 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 	}
 	f.Close()
 	recDir := t.TempDir()
-	d, base := sipCallsDaemon(t, trunk, func(c *config.SIPUA) { c.SoundsDir, c.HoldMusic, c.RecordingsDir = sounds, "moh", recDir })
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr(), "SIP/102@" + mobile.addr()})
-	ws := cleo.events(ctx, "calls")
-
-	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"+41441234567"}`)
-	id, _ := placed["id"].(string)
-	if code != http.StatusAccepted {
-		t.Fatalf("place: %d %v", code, placed)
-	}
-	desk := phone.next(t)
+	s := placeOverSIP(t, phone, trunk, "+41441234567", []string{"SIP/102@" + mobile.addr()},
+		func(c *config.SIPUA) { c.SoundsDir, c.HoldMusic, c.RecordingsDir = sounds, "moh", recDir })
+	d, ctx, cleo, ws, id, desk := s.d, s.ctx, s.cleo, s.ws, s.id, s.desk
 	select {
 	case pc := <-mobile.cancelled:
 		if pc.fromName != "+41441234567" {
@@ -329,14 +360,7 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 	}
 	awaitCallEvent(ctx, t, ws, id, "call_answered")
 	// The user talks (a steady tone) all along.
-	talk, stopTalk := context.WithCancel(ctx)
-	talked := make(chan struct{})
-	go func() {
-		defer close(talked)
-		tone := media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio()
-		_ = desk.c.Media().Play(talk, tone, true)
-	}()
-	defer func() { stopTalk(); <-talked }()
+	playSteady(ctx, t, desk.c)
 	// hearsWithin runs the heuristic on what the trunk hears; silence
 	// longer than initial is AMDSilence.
 	hearsWithin := func(initial time.Duration) media.AMDResult {
@@ -437,18 +461,9 @@ func TestClickToCallOverSIPBusy(t *testing.T) {
 	phone := startC2CPeer(t, "43000-43199", true)
 	trunk := startC2CPeer(t, "43200-43399", true)
 	trunk.reject = 486
-	_, base := sipCallsDaemon(t, trunk)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
-	ws := cleo.events(ctx, "calls")
-	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
-	id, _ := placed["id"].(string)
-	if code != http.StatusAccepted {
-		t.Fatalf("place: %d %v", code, placed)
-	}
-	desk := phone.next(t)
-	_, ended := awaitCallEvent(ctx, t, ws, id, "call_ended")
+	s := placeOverSIP(t, phone, trunk, "200", nil)
+	desk := s.desk
+	_, ended := awaitCallEvent(s.ctx, t, s.ws, s.id, "call_ended")
 	if ended["ended_by"] != "destination" || ended["cause"] != float64(17) || ended["answered_at"] != nil {
 		t.Errorf("ended %v, want by the destination, cause 17, unanswered", ended)
 	}
@@ -466,19 +481,9 @@ func TestClickToCallOverSIPBusy(t *testing.T) {
 func TestClickToCallOverSIPBlindTransfer(t *testing.T) {
 	phone := startC2CPeer(t, "43400-43599", true)
 	trunk := startC2CPeer(t, "43600-43799", true)
-	d, base := sipCallsDaemon(t, trunk)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
-	ws := cleo.events(ctx, "calls")
-	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
-	id, _ := placed["id"].(string)
-	if code != http.StatusAccepted {
-		t.Fatalf("place: %d %v", code, placed)
-	}
-	desk := phone.next(t)
-	far := trunk.next(t)
-	awaitCallEvent(ctx, t, ws, id, "call_answered")
+	s := placeOverSIP(t, phone, trunk, "200", nil)
+	far := s.farUp(t, trunk)
+	d, ctx, cleo, id, desk := s.d, s.ctx, s.cleo, s.id, s.desk
 
 	code, tr := cleo.do("POST", "/api/v1/calls/"+id+"/transfer", `{"to":"300","mode":"blind"}`)
 	tid, _ := tr["id"].(string)
@@ -522,20 +527,10 @@ func TestClickToCallOverSIPParkAndPickup(t *testing.T) {
 	phone := startC2CPeer(t, "43800-43999", true)
 	other := startC2CPeer(t, "44000-44199", true)
 	trunk := startC2CPeer(t, "44200-44399", true)
-	d, base := sipCallsDaemon(t, trunk)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
-	sam := signIn(t, base, "sam", []string{"manage_callcenter"}, []string{"SIP/102@" + other.addr()})
-	ws := cleo.events(ctx, "calls")
-	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
-	id, _ := placed["id"].(string)
-	if code != http.StatusAccepted {
-		t.Fatalf("place: %d %v", code, placed)
-	}
-	desk := phone.next(t)
-	far := trunk.next(t)
-	awaitCallEvent(ctx, t, ws, id, "call_answered")
+	s := placeOverSIP(t, phone, trunk, "200", nil)
+	far := s.farUp(t, trunk)
+	d, ctx, cleo, id, desk := s.d, s.ctx, s.cleo, s.id, s.desk
+	sam := signIn(t, s.base, "sam", []string{"manage_callcenter"}, []string{"SIP/102@" + other.addr()})
 
 	code, parked := cleo.do("POST", "/api/v1/calls/"+id+"/park", "")
 	if code != 200 || parked["state"] != "parked" || parked["parked_slot"] == nil {
@@ -569,14 +564,7 @@ func TestClickToCallOverSIPParkAndPickup(t *testing.T) {
 	// pbxagent's bridge — a long "greeting" to its answering-machine
 	// heuristic, where the parked music (1 s on, 4 s off) or silence
 	// would not be.
-	talk, stopTalk := context.WithCancel(ctx)
-	talked := make(chan struct{})
-	go func() {
-		defer close(talked)
-		tone := media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio()
-		_ = picker.c.Media().Play(talk, tone, true)
-	}()
-	defer func() { stopTalk(); <-talked }()
+	playSteady(ctx, t, picker.c)
 	// The first verdict may be the tail of the music then the switch's
 	// gap (a loaded machine); the second is what plays now.
 	if first, amd := hearsSteady(ctx, far.c); amd != media.AMDMachine {
@@ -600,19 +588,9 @@ func TestClickToCallOverSIPParkAndPickup(t *testing.T) {
 func TestClickToCallOverSIPAttendedTransfer(t *testing.T) {
 	phone := startC2CPeer(t, "44400-44599", true)
 	trunk := startC2CPeer(t, "44600-44799", true)
-	d, base := sipCallsDaemon(t, trunk)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
-	ws := cleo.events(ctx, "calls")
-	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
-	id, _ := placed["id"].(string)
-	if code != http.StatusAccepted {
-		t.Fatalf("place: %d %v", code, placed)
-	}
-	desk := phone.next(t)
-	far := trunk.next(t)
-	awaitCallEvent(ctx, t, ws, id, "call_answered")
+	s := placeOverSIP(t, phone, trunk, "200", nil)
+	far := s.farUp(t, trunk)
+	d, ctx, cleo, id, desk := s.d, s.ctx, s.cleo, s.id, s.desk
 
 	code, tr := cleo.do("POST", "/api/v1/calls/"+id+"/transfer", `{"to":"300","mode":"attended"}`)
 	tid, _ := tr["id"].(string)
@@ -628,17 +606,7 @@ func TestClickToCallOverSIPAttendedTransfer(t *testing.T) {
 		_, x := cleo.do("GET", "/api/v1/transfers/"+tid, "")
 		return x["state"] == "answered"
 	})
-	// tone plays a steady tone from leg until the test ends.
-	tone := func(leg *ua.Call) {
-		talk, stop := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_ = leg.Media().Play(talk, media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio(), true)
-		}()
-		t.Cleanup(func() { stop(); <-done })
-	}
-	tone(desk.c) // the user talks to the recipient
+	playSteady(ctx, t, desk.c) // the user talks to the recipient
 	if first, amd := hearsSteady(ctx, rec.c); amd != media.AMDMachine {
 		t.Errorf("the recipient heard %v then %v during the consultation, want the user's tone (machine)", first, amd)
 	}
@@ -649,7 +617,7 @@ func TestClickToCallOverSIPAttendedTransfer(t *testing.T) {
 		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE", e)
 	}
 	eventually(t, "the transferee is resumed", func() bool { return !far.c.Held() })
-	tone(rec.c) // the recipient talks to the transferee
+	playSteady(ctx, t, rec.c) // the recipient talks to the transferee
 	if first, amd := hearsSteady(ctx, far.c); amd != media.AMDMachine {
 		t.Errorf("the transferee heard %v then %v after the transfer, want the recipient's tone (machine)", first, amd)
 	}
