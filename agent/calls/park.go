@@ -235,6 +235,26 @@ func (e *Engine) Pickup(ctx context.Context, v Viewer, id, picker string, device
 	return e.pickup(ctx, v, id, picker, devices, false)
 }
 
+// claimPickup makes s's parking ring picker's devices (a new round, the
+// parking's timeout stopped), for the pickups through ARI and over SIP;
+// it fails when s is not parked or a pickup already rings. e.mu is held.
+func claimPickup(s *session, picker string, devices []string, ringBack bool) (*parking, error) {
+	if s.call.State != StateParked || s.park == nil {
+		return nil, fmt.Errorf("%w: the call is %s, not parked", ErrState, s.call.State)
+	}
+	p := s.park
+	if p.picker != "" {
+		return nil, fmt.Errorf("%w: a pickup of this call is already ringing", ErrState)
+	}
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
+	p.round++
+	p.picker, p.devices, p.ringBack = picker, slices.Clone(devices), ringBack
+	return p, nil
+}
+
 func (e *Engine) pickup(ctx context.Context, v Viewer, id, picker string, devices []string, ringBack bool) (Call, error) {
 	if len(devices) == 0 {
 		return Call{}, ErrNoDevice
@@ -249,22 +269,12 @@ func (e *Engine) pickup(ctx context.Context, v Viewer, id, picker string, device
 		e.mu.Unlock()
 		return Call{}, err
 	}
-	if s.call.State != StateParked || s.park == nil {
-		st := s.call.State
+	p, err := claimPickup(s, picker, devices, ringBack)
+	if err != nil {
 		e.mu.Unlock()
-		return Call{}, fmt.Errorf("%w: the call is %s, not parked", ErrState, st)
+		return Call{}, err
 	}
-	p := s.park
-	if p.picker != "" {
-		e.mu.Unlock()
-		return Call{}, fmt.Errorf("%w: a pickup of this call is already ringing", ErrState)
-	}
-	if p.timer != nil {
-		p.timer.Stop()
-		p.timer = nil
-	}
-	p.round++
-	p.picker, p.devices, p.ringBack, p.legs = picker, slices.Clone(devices), ringBack, map[string]string{}
+	p.legs = map[string]string{}
 	legs := make([]string, len(devices))
 	for i, dev := range devices {
 		legs[i] = id + "-p" + strconv.Itoa(p.round) + "-" + strconv.Itoa(i+1)

@@ -3,7 +3,6 @@ package calls
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -103,22 +102,11 @@ func (e *Engine) sipPickup(ctx context.Context, v Viewer, id, picker string, dev
 		e.mu.Unlock()
 		return Call{}, err
 	}
-	if s.call.State != StateParked || s.park == nil {
-		st := s.call.State
+	p, err := claimPickup(s, picker, devices, ringBack)
+	if err != nil {
 		e.mu.Unlock()
-		return Call{}, fmt.Errorf("%w: the call is %s, not parked", ErrState, st)
+		return Call{}, err
 	}
-	p := s.park
-	if p.picker != "" {
-		e.mu.Unlock()
-		return Call{}, fmt.Errorf("%w: a pickup of this call is already ringing", ErrState)
-	}
-	if p.timer != nil {
-		p.timer.Stop()
-		p.timer = nil
-	}
-	p.round++
-	p.picker, p.devices, p.ringBack = picker, slices.Clone(devices), ringBack
 	other := s.call.To
 	if s.call.Direction == Inbound {
 		other = s.call.From
