@@ -21,9 +21,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/pbxagent/pbxagent/testlab/proc"
 )
 
 // Server is a running Radicale.
@@ -33,28 +33,7 @@ type Server struct {
 	// Dir is the storage folder (filesystem_folder).
 	Dir   string
 	users map[string]string
-	cmd   *exec.Cmd
-	done  chan struct{}
-	log   *lockedBuffer
-}
-
-// lockedBuffer is Radicale's output, written by exec's copying goroutine
-// and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	proc  *proc.Proc
 }
 
 // Options configure a server.
@@ -126,32 +105,15 @@ type = none
 level = %s
 `, addr, filepath.Join(dir, "users"), filepath.Join(dir, "col"), level)
 	must(t, os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o600))
-	s := &Server{URL: "http://" + addr, Dir: filepath.Join(dir, "col"), users: o.Users, done: make(chan struct{}), log: &lockedBuffer{}}
-	s.cmd = exec.Command(bin, "--config", filepath.Join(dir, "config"))
-	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	must(t, s.cmd.Start())
-	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() {
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		select {
-		case <-s.done:
-			t.Fatalf("radicale exited at start: %s", s.log.String())
-		default:
-		}
+	s := &Server{URL: "http://" + addr, Dir: filepath.Join(dir, "col"), users: o.Users}
+	cmd := exec.Command(bin, "--config", filepath.Join(dir, "config"))
+	s.proc = proc.Start(t, "radicale", cmd, func() error {
 		resp, err := http.Get(s.URL + "/.well-known/carddav")
 		if err == nil {
 			resp.Body.Close()
-			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("radicale did not answer on %s within 20s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond) // polling with a deadline
-	}
+		return err
+	})
 	return s
 }
 
@@ -250,7 +212,7 @@ func (s *Server) Seed(t testing.TB, user, book, displayName string, cards func(y
 }
 
 // Log returns what Radicale printed.
-func (s *Server) Log() string { return s.log.String() }
+func (s *Server) Log() string { return s.proc.Log() }
 
 func xmlEscape(v string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(v)
@@ -289,4 +251,4 @@ func ParseRequests(log string) []Request {
 
 // Requests returns the requests Radicale answered so far, in order (empty
 // unless Options.LogRequests).
-func (s *Server) Requests() []Request { return ParseRequests(s.log.String()) }
+func (s *Server) Requests() []Request { return ParseRequests(s.proc.Log()) }

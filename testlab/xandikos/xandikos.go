@@ -23,9 +23,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/pbxagent/pbxagent/testlab/proc"
 )
 
 // Book is the address book --defaults creates.
@@ -37,26 +37,7 @@ type Server struct {
 	URL string
 	// Dir is the store's root directory.
 	Dir  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	proc *proc.Proc
 }
 
 // Require returns the xandikos and git commands, or skips tb saying what
@@ -89,33 +70,16 @@ func Start(tb testing.TB) *Server {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	s := &Server{URL: "http://127.0.0.1:" + strconv.Itoa(port), Dir: dir, done: make(chan struct{}), log: &lockedBuffer{}}
-	s.cmd = exec.Command(bin, "-d", dir, "--defaults", "-l", "127.0.0.1", "-p", strconv.Itoa(port))
-	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	if err := s.cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	tb.Cleanup(func() {
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		select {
-		case <-s.done:
-			tb.Fatalf("xandikos exited at start: %s", s.log.String())
-		default:
-		}
+	s := &Server{URL: "http://127.0.0.1:" + strconv.Itoa(port), Dir: dir}
+	cmd := exec.Command(bin, "-d", dir, "--defaults", "-l", "127.0.0.1", "-p", strconv.Itoa(port))
+	s.proc = proc.Start(tb, "xandikos", cmd, func() error {
 		code, err := s.Do(context.Background(), "PROPFIND", Book, "", nil)
-		if err == nil && code == http.StatusMultiStatus {
-			return s
+		if err == nil && code != http.StatusMultiStatus {
+			err = fmt.Errorf("PROPFIND %s: HTTP %d", Book, code)
 		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("xandikos did not serve %s within 20s: %v (HTTP %d): %s", Book, err, code, s.log.String())
-		}
-		time.Sleep(50 * time.Millisecond) // polling with a deadline
-	}
+		return err
+	})
+	return s
 }
 
 // Do sends a request (Depth 0 for PROPFIND) and returns the status.
@@ -173,7 +137,7 @@ func (s *Server) Seed(tb testing.TB, cards func(yield func(name, card string) bo
 }
 
 // Log returns what Xandikos printed.
-func (s *Server) Log() string { return s.log.String() }
+func (s *Server) Log() string { return s.proc.Log() }
 
 // Delete removes the resource at path over HTTP.
 func (s *Server) Delete(tb testing.TB, path string) {
