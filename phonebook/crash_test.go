@@ -38,16 +38,10 @@ func TestCrashHelperImport(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(2)
+	if err == nil {
+		err = s.Close()
 	}
-	if err := s.Close(); err != nil {
-		fmt.Println("error", err)
-		os.Exit(2)
-	}
-	fmt.Println("done")
-	os.Exit(0)
+	exitCrashChild(err)
 }
 
 // openCrashChild opens the store of a crash test's child process (its
@@ -65,6 +59,48 @@ func openCrashChild(t *testing.T, env, parent string) *Store {
 		os.Exit(2)
 	}
 	return s
+}
+
+// pauseHalfway makes the next load or replace of s (in a crash test's
+// child process) stop once it has ingested keys keys: it prints
+// "halfway" and waits for a line on stdin, while the parent kills it.
+func pauseHalfway(s *Store, keys int) {
+	in := bufio.NewReader(os.Stdin)
+	halfway := false
+	s.ingestHook = func(n int) {
+		if !halfway && n >= keys {
+			halfway = true
+			fmt.Println("halfway")
+			_, _ = in.ReadString('\n')
+		}
+	}
+}
+
+// exitCrashChild ends a crash test's child process: with "error …" on
+// stdout and status 2 on err, else with "done" and status 0.
+func exitCrashChild(err error) {
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(2)
+	}
+	fmt.Println("done")
+	os.Exit(0)
+}
+
+// killChildHalfway closes s, runs test as a child process on dir (its
+// directory in the environment variable env) until it prints "halfway",
+// ends it with SIGKILL and reopens the store. It answers s's generation
+// before and the reopened store.
+func killChildHalfway(t *testing.T, s *Store, dir, test, env string) (uint64, *Store) {
+	t.Helper()
+	oldGen := s.Generation()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	child := startCrashChild(t, test, env, dir)
+	child.waitFor("halfway")
+	child.kill()
+	return oldGen, openTest(t, dir)
 }
 
 // crashChild is a crash test's child process (the test named in
@@ -150,27 +186,7 @@ func TestCrashMidImport(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	oldGen := s.Generation()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	run := func(kill bool) {
-		child := startCrashChild(t, "TestCrashHelperImport", "PBX_CRASH_DIR", dir)
-		child.waitFor("halfway")
-		if kill {
-			child.kill()
-			return
-		}
-		fmt.Fprintln(child.stdin, "go")
-		child.waitFor("done")
-		if err := child.cmd.Wait(); err != nil {
-			t.Fatalf("child: %v", err)
-		}
-	}
-
-	run(true)
-	s = openTest(t, dir)
+	oldGen, s := killChildHalfway(t, s, dir, "TestCrashHelperImport", "PBX_CRASH_DIR")
 	if s.Generation() <= oldGen+1 {
 		t.Fatalf("no rollback happened (generation %d → %d): the kill came before any chunk was committed", oldGen, s.Generation())
 	}
@@ -194,7 +210,13 @@ func TestCrashMidImport(t *testing.T) {
 	}
 
 	start := time.Now()
-	run(false)
+	child := startCrashChild(t, "TestCrashHelperImport", "PBX_CRASH_DIR", dir)
+	child.waitFor("halfway")
+	fmt.Fprintln(child.stdin, "go")
+	child.waitFor("done")
+	if err := child.cmd.Wait(); err != nil {
+		t.Fatalf("child: %v", err)
+	}
 	t.Logf("200k-row import took %v", time.Since(start))
 	s = openTest(t, dir)
 	r = mustVerify(t, s)

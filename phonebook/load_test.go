@@ -1,7 +1,6 @@
 package phonebook
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -156,15 +155,7 @@ func TestLoadFailureLeavesNothing(t *testing.T) {
 // line on stdin.
 func TestCrashHelperLoad(t *testing.T) {
 	s := openCrashChild(t, "PBX_CRASH_LOAD_DIR", "TestCrashMidLoad")
-	in := bufio.NewReader(os.Stdin)
-	halfway := false
-	s.ingestHook = func(keys int) {
-		if !halfway && keys >= crashRows*10/2 {
-			halfway = true
-			fmt.Println("halfway")
-			_, _ = in.ReadString('\n')
-		}
-	}
+	pauseHalfway(s, crashRows*10/2)
 	_, err := s.Load(context.Background(), SourceCSV, func(l *Loader) error {
 		for i := range crashRows {
 			if _, err := l.Add(crashContact("New", i)); err != nil {
@@ -173,12 +164,7 @@ func TestCrashHelperLoad(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(2)
-	}
-	fmt.Println("done")
-	os.Exit(0)
+	exitCrashChild(err)
 }
 
 // TestCrashMidLoad kills a process with SIGKILL while a load writes its
@@ -198,13 +184,7 @@ func TestCrashMidLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	child := startCrashChild(t, "TestCrashHelperLoad", "PBX_CRASH_LOAD_DIR", dir)
-	child.waitFor("halfway")
-	child.kill()
-	s = openTest(t, dir)
+	_, s = killChildHalfway(t, s, dir, "TestCrashHelperLoad", "PBX_CRASH_LOAD_DIR")
 	if r := mustVerify(t, s); r.Contacts != 100 {
 		t.Fatalf("after SIGKILL: %d contacts, want the old 100", r.Contacts)
 	}

@@ -1,12 +1,10 @@
 package phonebook
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -345,31 +343,22 @@ const (
 // through writing tables, waits for a line on stdin.
 func TestCrashHelperReplace(t *testing.T) {
 	s := openCrashChild(t, "PBX_CRASH_REPLACE_DIR", "TestCrashMidReplace")
-	in := bufio.NewReader(os.Stdin)
-	halfway := false
-	s.ingestHook = func(keys int) {
-		if !halfway && keys >= crashReplaceRows*20 {
-			halfway = true
-			fmt.Println("halfway")
-			_, _ = in.ReadString('\n')
+	pauseHalfway(s, crashReplaceRows*20)
+	_, err := s.Replace(context.Background(), SourceCSV, addNewBook)
+	exitCrashChild(err)
+}
+
+// addNewBook adds the new book of TestCrashMidReplace: crashReplaceRows
+// "New" contacts, row i with the external id "row<i>".
+func addNewBook(l *Loader) error {
+	for i := range crashReplaceRows {
+		c := crashContact("New", i)
+		c.ExternalID = fmt.Sprintf("row%d", i)
+		if _, err := l.Add(c); err != nil {
+			return err
 		}
 	}
-	_, err := s.Replace(context.Background(), SourceCSV, func(l *Loader) error {
-		for i := range crashReplaceRows {
-			c := crashContact("New", i)
-			c.ExternalID = fmt.Sprintf("row%d", i)
-			if _, err := l.Add(c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(2)
-	}
-	fmt.Println("done")
-	os.Exit(0)
+	return nil
 }
 
 // TestCrashMidReplace kills a process with SIGKILL while a Replace writes
@@ -399,14 +388,7 @@ func TestCrashMidReplace(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	oldGen := s.Generation()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	child := startCrashChild(t, "TestCrashHelperReplace", "PBX_CRASH_REPLACE_DIR", dir)
-	child.waitFor("halfway")
-	child.kill()
-	s = openTest(t, dir)
+	oldGen, s := killChildHalfway(t, s, dir, "TestCrashHelperReplace", "PBX_CRASH_REPLACE_DIR")
 	if s.Generation() <= oldGen {
 		t.Fatalf("no rollback happened (generation %d → %d): nothing of the replace reached the disk", oldGen, s.Generation())
 	}
@@ -419,16 +401,7 @@ func TestCrashMidReplace(t *testing.T) {
 	if res, err := s.Lookup(ctx, "+38760000000"); err != nil || res.Name != "Old000000 Crash" {
 		t.Fatalf("number of the old book after SIGKILL: %+v, %v", res, err)
 	}
-	st, err := s.Replace(ctx, SourceCSV, func(l *Loader) error {
-		for i := range crashReplaceRows {
-			c := crashContact("New", i)
-			c.ExternalID = fmt.Sprintf("row%d", i)
-			if _, err := l.Add(c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	st, err := s.Replace(ctx, SourceCSV, addNewBook)
 	if err != nil {
 		t.Fatal(err)
 	}
