@@ -47,6 +47,33 @@ func digest(t *testing.T, s *Store) [32]byte {
 	return d
 }
 
+// sameAsWriter checks that follower i, f, has reached the writer w's
+// state: the writer's digest want, consistent indexes, the same totals
+// and page sizes for the searches queries, and the same contacts and
+// names for the caller-ID lookups of numbers.
+func sameAsWriter(t *testing.T, i int, w, f *Store, want [32]byte, queries, numbers []string) {
+	t.Helper()
+	ctx := context.Background()
+	if got := digest(t, f); got != want {
+		t.Fatalf("follower %d: digest %x, writer %x", i, got, want)
+	}
+	mustVerify(t, f)
+	for _, q := range queries {
+		wp, err1 := w.Search(ctx, Query{Q: q, Limit: 500})
+		fp, err2 := f.Search(ctx, Query{Q: q, Limit: 500})
+		if err1 != nil || err2 != nil || wp.Total != fp.Total || len(wp.Contacts) != len(fp.Contacts) {
+			t.Fatalf("follower %d: search %q: writer %d (%v), follower %d (%v)", i, q, wp.Total, err1, fp.Total, err2)
+		}
+	}
+	for _, n := range numbers {
+		wl, _ := w.Lookup(ctx, n)
+		fl, _ := f.Lookup(ctx, n)
+		if wl.ContactID != fl.ContactID || wl.Name != fl.Name {
+			t.Fatalf("follower %d: lookup %s: writer %+v, follower %+v", i, n, wl, fl)
+		}
+	}
+}
+
 // TestApplyUnitsReachesWritersState drives every kind of write on a writer
 // store, applies its units on a follower (one on disk, taking the load's
 // table path, one in memory), and compares content, digests, searches and
@@ -139,24 +166,8 @@ func TestApplyUnitsReachesWritersState(t *testing.T) {
 	want := digest(t, w)
 	for i, f := range followers {
 		log.applyAll(t, f, 1)
-		if got := digest(t, f); got != want {
-			t.Fatalf("follower %d: digest %x, writer %x", i, got, want)
-		}
-		mustVerify(t, f)
-		for _, q := range []string{"", "Renamed", "Load", "Ankunding", "+387 33"} {
-			wp, err1 := w.Search(ctx, Query{Q: q, Limit: 500})
-			fp, err2 := f.Search(ctx, Query{Q: q, Limit: 500})
-			if err1 != nil || err2 != nil || wp.Total != fp.Total || len(wp.Contacts) != len(fp.Contacts) {
-				t.Fatalf("follower %d: search %q: writer %d (%v), follower %d (%v)", i, q, wp.Total, err1, fp.Total, err2)
-			}
-		}
-		for _, n := range []string{"+38761111111", "033000001", "033000002", "062222222", "1805"} {
-			wl, _ := w.Lookup(ctx, n)
-			fl, _ := f.Lookup(ctx, n)
-			if wl.ContactID != fl.ContactID || wl.Name != fl.Name {
-				t.Fatalf("follower %d: lookup %s: writer %+v, follower %+v", i, n, wl, fl)
-			}
-		}
+		sameAsWriter(t, i, w, f, want, []string{"", "Renamed", "Load", "Ankunding", "+387 33"},
+			[]string{"+38761111111", "033000001", "033000002", "062222222", "1805"})
 		// Applying again changes nothing.
 		u, _ := DecodeUnit(log.units[4])
 		if ok, err := f.ApplyUnit(ctx, 5, u); ok || err != nil {
@@ -375,23 +386,7 @@ func TestReplaceReplicates(t *testing.T) {
 	want := digest(t, w)
 	for i, f := range followers {
 		log.applyAll(t, f, 1)
-		if got := digest(t, f); got != want {
-			t.Fatalf("follower %d: digest %x, writer %x", i, got, want)
-		}
-		mustVerify(t, f)
-		for _, q := range []string{"", "Second", "First", "Row005", "Row006", "Row150", "Row249", "Edited"} {
-			wp, err1 := w.Search(ctx, Query{Q: q, Limit: 500})
-			fp, err2 := f.Search(ctx, Query{Q: q, Limit: 500})
-			if err1 != nil || err2 != nil || wp.Total != fp.Total {
-				t.Fatalf("follower %d: search %q: writer %d (%v), follower %d (%v)", i, q, wp.Total, err1, fp.Total, err2)
-			}
-		}
-		for _, n := range []string{"033000001", "033000120", "033000160", "033000240", "033000005"} {
-			wl, _ := w.Lookup(ctx, n)
-			fl, _ := f.Lookup(ctx, n)
-			if wl.ContactID != fl.ContactID || wl.Name != fl.Name {
-				t.Fatalf("follower %d: lookup %s: writer %+v, follower %+v", i, n, wl, fl)
-			}
-		}
+		sameAsWriter(t, i, w, f, want, []string{"", "Second", "First", "Row005", "Row006", "Row150", "Row249", "Edited"},
+			[]string{"033000001", "033000120", "033000160", "033000240", "033000005"})
 	}
 }
