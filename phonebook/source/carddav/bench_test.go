@@ -3,7 +3,6 @@ package carddav_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 	"github.com/pbxagent/pbxagent/phonebook/number"
 	"github.com/pbxagent/pbxagent/phonebook/source/carddav"
 	"github.com/pbxagent/pbxagent/testlab/davstandin"
@@ -365,20 +365,7 @@ func benchEngine(b *testing.B, hc *http.Client) (*dirsync.Engine, func()) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng, err := dirsync.NewEngine(dirsync.PhonebookStore(st), dirsync.WithDataDir(dir), dirsync.WithTypes(carddav.Type),
+	eng, stop := syncfake.StartEngine(b, dirsync.PhonebookStore(st), dirsync.WithDataDir(dir), dirsync.WithTypes(carddav.Type),
 		dirsync.WithHTTPClient(hc), dirsync.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(ctx) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
-		if time.Now().After(deadline) {
-			b.Fatal("engine did not start")
-		}
-		time.Sleep(time.Millisecond) // polling with a deadline
-	}
-	return eng, func() { cancel(); <-done; st.Close() }
+	return eng, func() { stop(); st.Close() }
 }

@@ -3,7 +3,6 @@ package ldapsrc_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/phonebook/dirsync"
+	"github.com/pbxagent/pbxagent/phonebook/dirsync/syncfake"
 	"github.com/pbxagent/pbxagent/phonebook/number"
 	"github.com/pbxagent/pbxagent/phonebook/source/ldapsrc"
 	"github.com/pbxagent/pbxagent/testlab/slapd"
@@ -117,19 +117,6 @@ func benchEngine(b *testing.B) (*dirsync.Engine, func()) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng, err := dirsync.NewEngine(dirsync.PhonebookStore(st), dirsync.WithDataDir(dir), dirsync.WithTypes(ldapsrc.Type), dirsync.WithLogger(quietLog()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(ctx) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for errors.Is(eng.Trigger("x", dirsync.SyncOptions{}), dirsync.ErrNotRunning) {
-		if time.Now().After(deadline) {
-			b.Fatal("engine did not start")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return eng, func() { cancel(); <-done; st.Close() }
+	eng, stop := syncfake.StartEngine(b, dirsync.PhonebookStore(st), dirsync.WithDataDir(dir), dirsync.WithTypes(ldapsrc.Type), dirsync.WithLogger(quietLog()))
+	return eng, func() { stop(); st.Close() }
 }
