@@ -102,28 +102,18 @@ func (e *Engine) Park(ctx context.Context, v Viewer, id string) (Call, error) {
 		e.mu.Unlock()
 		return Call{}, err
 	}
-	if s.call.State != StateUp && s.call.State != StateHeld {
-		st := s.call.State
-		e.mu.Unlock()
-		return Call{}, fmt.Errorf("%w: the call is %s; only a call that is up or held can be parked", ErrState, st)
-	}
+	transfer := ""
 	if s.xfer != "" {
-		e.mu.Unlock()
-		return Call{}, fmt.Errorf("%w: a transfer is in progress (complete, cancel or swap it)", ErrState)
-	}
-	slot := e.takeSlot(id)
-	if slot == 0 {
-		e.mu.Unlock()
-		return Call{}, fmt.Errorf("%w: every park slot is taken", ErrState)
+		transfer = "a transfer is in progress (complete, cancel or swap it)"
 	}
 	held := s.call.State == StateHeld
-	userLeg, far, mixing := s.userLeg, s.farLeg, s.bridge
-	round := 1
-	if s.park != nil {
-		round = s.park.round + 1
+	slot, round, err := e.claimParkSlot(s, id, transfer)
+	if err != nil {
+		e.mu.Unlock()
+		return Call{}, err
 	}
+	userLeg, far, mixing := s.userLeg, s.farLeg, s.bridge
 	hold := id + "-park" + strconv.Itoa(round)
-	s.park = &parking{slot: slot, round: round}
 	// The user's leg leaves the call before it is hung up: its end must
 	// not end the call.
 	delete(e.legs, userLeg)
@@ -233,6 +223,29 @@ func (e *Engine) parkTimedOut(id string, round int) {
 // starts again).
 func (e *Engine) Pickup(ctx context.Context, v Viewer, id, picker string, devices []string) (Call, error) {
 	return e.pickup(ctx, v, id, picker, devices, false)
+}
+
+// claimParkSlot parks s (call id), which must be up or held, in a free
+// slot: a new round of its parking, the slot and round answered. transfer
+// is why a transfer in progress forbids it ("" when none is). It leaves
+// the call's state to the caller, for the parks through ARI and over
+// SIP. e.mu is held.
+func (e *Engine) claimParkSlot(s *session, id, transfer string) (slot, round int, err error) {
+	if s.call.State != StateUp && s.call.State != StateHeld {
+		return 0, 0, fmt.Errorf("%w: the call is %s; only a call that is up or held can be parked", ErrState, s.call.State)
+	}
+	if transfer != "" {
+		return 0, 0, fmt.Errorf("%w: %s", ErrState, transfer)
+	}
+	if slot = e.takeSlot(id); slot == 0 {
+		return 0, 0, fmt.Errorf("%w: every park slot is taken", ErrState)
+	}
+	round = 1
+	if s.park != nil {
+		round = s.park.round + 1
+	}
+	s.park = &parking{slot: slot, round: round}
+	return slot, round, nil
 }
 
 // claimPickup makes s's parking ring picker's devices (a new round, the

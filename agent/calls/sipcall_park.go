@@ -44,27 +44,17 @@ func (e *Engine) sipPark(ctx context.Context, v Viewer, id string) (Call, error)
 		return Call{}, err
 	}
 	sc := s.sip
-	switch {
-	case s.call.State != StateUp && s.call.State != StateHeld:
-		st := s.call.State
-		e.mu.Unlock()
-		return Call{}, fmt.Errorf("%w: the call is %s; only a call that is up or held can be parked", ErrState, st)
-	case s.xfer != "" || sc.handedOver:
-		e.mu.Unlock()
-		return Call{}, fmt.Errorf("%w: a transfer is in progress", ErrState)
-	}
-	slot := e.takeSlot(id)
-	if slot == 0 {
-		e.mu.Unlock()
-		return Call{}, fmt.Errorf("%w: every park slot is taken", ErrState)
+	transfer := ""
+	if s.xfer != "" || sc.handedOver {
+		transfer = "a transfer is in progress"
 	}
 	held := s.call.State == StateHeld
-	far := sc.far
-	round := 1
-	if s.park != nil {
-		round = s.park.round + 1
+	slot, round, err := e.claimParkSlot(s, id, transfer)
+	if err != nil {
+		e.mu.Unlock()
+		return Call{}, err
 	}
-	s.park = &parking{slot: slot, round: round}
+	far := sc.far
 	s.call.State, s.call.ParkedSlot, s.call.Muted = StateParked, slot, false
 	rec, recCall := e.endRecordingLocked(s), snapshot(s) // the recording stops with the call's bridge
 	e.mu.Unlock()
