@@ -50,6 +50,7 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Batch) error) (BulkStats, e
 	ts := pub + 1
 	w := newChunkWriter(s.db, ts)
 	w.d = newNumDelta(s.deltaCap)
+	w.nd = newNameDelta(maxNameDelta)
 	w.guard = s.disk.check
 	b := &Batch{s: s, w: w, ctx: ctx}
 	err := w.set([]byte(keyBulk), u64(ts))
@@ -66,6 +67,7 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Batch) error) (BulkStats, e
 		if err == nil {
 			s.pub.Store(last)
 			s.refreshCallers(w.d)
+			s.refreshNames(w.nd)
 			return b.stats, nil
 		}
 	}

@@ -115,6 +115,7 @@ func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) erro
 		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
 	}
 	s.refreshCallers(nil) // a load is too large to track key by key
+	s.refreshNames(nil)
 	return l.stats, nil
 }
 

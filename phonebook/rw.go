@@ -30,10 +30,30 @@ func (txnRW) noteNum(string, []numEntry) {}
 // lists written, for the caller index.
 type updateRW struct {
 	txnRW
-	d *numDelta
+	d  *numDelta
+	nd *nameDelta // the ix/sort entries written, for the name index
 }
 
 func (u updateRW) noteNum(k string, es []numEntry) { u.d.note(k, es) }
+
+func (u updateRW) set(k, v []byte) error {
+	if err := u.txnRW.set(k, v); err != nil {
+		return err
+	}
+	if v == nil {
+		v = []byte{}
+	}
+	u.nd.note(k, v)
+	return nil
+}
+
+func (u updateRW) del(k []byte) error {
+	if err := u.txnRW.del(k); err != nil {
+		return err
+	}
+	u.nd.note(k, nil)
+	return nil
+}
 
 func (t txnRW) get(k []byte) ([]byte, error) { return txnGet(t.txn, k) }
 func (t txnRW) set(k, v []byte) error        { return t.txn.Set(k, v) }
@@ -77,6 +97,7 @@ type chunkWriter struct {
 	cur     map[string][]byte // writes of the current chunk (nil = delete)
 	flights []*flight         // chunks committed but not yet acknowledged, oldest first
 	d       *numDelta         // the number lists written, for the caller index
+	nd      *nameDelta        // the ix/sort entries written, for the name index
 	guard   func() error      // if set, called before each chunk is committed (the disk guard)
 	err     error             // the first commit error seen
 }
@@ -151,6 +172,9 @@ func (w *chunkWriter) set(k, v []byte) error {
 	if err == nil && tracked(k) {
 		w.cur[string(k)] = v
 	}
+	if err == nil {
+		w.nd.note(k, v)
+	}
 	return err
 }
 
@@ -164,6 +188,9 @@ func (w *chunkWriter) del(k []byte) error {
 	}
 	if err == nil && tracked(k) {
 		w.cur[string(k)] = nil
+	}
+	if err == nil {
+		w.nd.note(k, nil)
 	}
 	return err
 }

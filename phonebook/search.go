@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"slices"
@@ -106,16 +107,59 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 		}
 		after = &h
 	}
+	mem, handled, err := s.searchMemory(ctx, &q, after, q.Limit, true)
+	if err != nil {
+		return Page{}, fmt.Errorf("search: %w", err)
+	}
+	page, err := s.searchPage(ctx, &q, after, mem, handled)
+	if errors.Is(err, errIndexBehind) {
+		// A write published after the name index answered removed a
+		// contact of the page: answer from the store.
+		page, err = s.searchPage(ctx, &q, after, result{}, false)
+	}
+	if err != nil {
+		return Page{}, fmt.Errorf("search: %w", err)
+	}
+	return page, nil
+}
+
+// errIndexBehind says that a hit of the name index is no longer stored.
+var errIndexBehind = errors.New("name index behind the store")
+
+// searchMemory answers q from the name index when it is a name query and
+// the index is built (handled is false otherwise).
+func (s *Store) searchMemory(ctx context.Context, q *Query, after *hit, limit int, count bool) (r result, handled bool, err error) {
+	x := s.names.Load()
+	text := strings.TrimSpace(q.Q)
+	if x == nil || text == "" || IsNumberQuery(text) {
+		return result{}, false, nil
+	}
+	words, ok := searchWords(text)
+	if !ok {
+		return result{}, true, nil
+	}
+	r, err = x.searchNames(ctx, q, words, after, limit, count)
+	return r, true, err
+}
+
+// searchPage reads the records of a page: the hits of r when handled,
+// else of a search of the store.
+func (s *Store) searchPage(ctx context.Context, q *Query, after *hit, r result, handled bool) (Page, error) {
 	var page Page
 	err := s.view(func(txn *badger.Txn) error {
-		r, err := searchTxn(ctx, txn, &q, after, q.Limit, true)
-		if err != nil {
-			return err
+		if !handled {
+			var err error
+			if r, err = searchTxn(ctx, txn, q, after, q.Limit, true); err != nil {
+				return err
+			}
 		}
 		page.Total, page.TotalCapped = r.total, r.capped
 		page.Contacts = make([]*Contact, 0, len(r.hits))
 		for _, h := range r.hits {
 			c, _, err := loadRecord(txnRW{txn}, h.id)
+			if handled && errors.Is(err, ErrNotFound) {
+				return errIndexBehind
+			}
 			if err != nil {
 				return fmt.Errorf("load %s: %w", h.id, err)
 			}
@@ -126,10 +170,7 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return Page{}, fmt.Errorf("search: %w", err)
-	}
-	return page, nil
+	return page, err
 }
 
 // Iterate calls fn for every contact matching q in display-name order

@@ -73,6 +73,8 @@ type Store struct {
 
 	callers  atomic.Pointer[callerIndex] // caller-ID lookups from memory (nil: read the store)
 	cbuild   callerBuild                 // its background builder
+	names    atomic.Pointer[nameIndex]   // name searches from memory (nil: read the store)
+	nbuild   nameBuild                   // its background builder
 	deltaCap int                         // keys a write tracks for the caller index before it rebuilds it
 
 	rmu     sync.Mutex
@@ -146,8 +148,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		stop: make(chan struct{}), done: make(chan struct{}), disk: disk,
 	}
 	s.cbuild.ctx, s.cbuild.cancel = context.WithCancel(context.Background())
+	s.nbuild.ctx, s.nbuild.cancel = context.WithCancel(context.Background())
 	if err := s.recover(ctx); err != nil {
 		s.stopCallers()
+		s.stopNames()
 		_ = db.Close()
 		return nil, err
 	}
@@ -156,8 +160,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.startCallerBuild() // lookups read the store until it is built
 	}
 	s.cbuild.mu.Unlock()
+	s.nbuild.mu.Lock()
+	if !s.nbuild.running {
+		s.startNameBuild() // searches read the store until it is built
+	}
+	s.nbuild.mu.Unlock()
 	if err := s.startRenumber(); err != nil {
 		s.stopCallers()
+		s.stopNames()
 		_ = db.Close()
 		return nil, err
 	}
@@ -303,6 +313,7 @@ func (s *Store) Close() error {
 		<-s.done
 		s.stopRenumber() // its bulk operation is rolled back
 		s.stopCallers()
+		s.stopNames()
 		s.wmu.Lock() // wait for a writer in flight
 		defer s.wmu.Unlock()
 		closed <- s.closeDB()
@@ -405,7 +416,8 @@ func (s *Store) update(ctx context.Context, fn func(w updateRW) error) error {
 	txn := s.db.NewTransactionAt(pub, true)
 	defer txn.Discard()
 	d := newNumDelta(s.deltaCap)
-	if err := fn(updateRW{txnRW{txn}, d}); err != nil {
+	nd := newNameDelta(maxNameDelta)
+	if err := fn(updateRW{txnRW{txn}, d, nd}); err != nil {
 		return err
 	}
 	if err := txn.Set([]byte(keyPublished), u64(next)); err != nil {
@@ -416,6 +428,7 @@ func (s *Store) update(ctx context.Context, fn func(w updateRW) error) error {
 	}
 	s.pub.Store(next)
 	s.refreshCallers(d)
+	s.refreshNames(nd)
 	return nil
 }
 

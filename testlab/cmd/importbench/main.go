@@ -52,6 +52,8 @@ type result struct {
 	CallerSeconds   float64 `json:"caller_index_seconds"` // from then until the caller index is built
 	CallerKeys      int     `json:"caller_index_keys"`
 	CallerMB        float64 `json:"caller_index_mb"`
+	NameSeconds     float64 `json:"name_index_seconds"` // from then until the name index is built
+	NameMB          float64 `json:"name_index_mb"`
 	Lookups         int     `json:"lookups"`
 	LookupP50us     float64 `json:"lookup_p50_us"`
 	LookupP99us     float64 `json:"lookup_p99_us"`
@@ -203,6 +205,13 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	fmt.Fprintf(os.Stderr, "importbench: caller index built in %.1fs more\n", res.CallerSeconds)
 	keys, size := store.CallerIndexSize()
 	res.CallerKeys, res.CallerMB = keys, float64(size)/(1<<20)
+	if err := store.WaitNameIndex(ctx); err != nil {
+		return err
+	}
+	res.NameSeconds = time.Since(tIdx).Seconds()
+	_, nsize := store.NameIndexSize()
+	res.NameMB = float64(nsize) / (1 << 20)
+	fmt.Fprintf(os.Stderr, "importbench: name index built in %.1fs (%.0f MB)\n", res.NameSeconds, res.NameMB)
 
 	// Lookups: numbers the generator wrote (hits, in their written form and
 	// E.164) mixed with numbers it did not write (misses).
