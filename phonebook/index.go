@@ -55,7 +55,6 @@ func indexEntries(c *Contact, numKeys []string) entries {
 	return e
 }
 
-
 // contactTokens returns the distinct search tokens of a contact: its name
 // parts, display name, company and e-mail addresses (whole and split).
 func contactTokens(c *Contact) []string {

@@ -20,12 +20,12 @@ import "bytes"
 //	ix/sort/<sort>\x00<id>         every contact in display-name order; value: visibility,
 //	                               every token (name, company, e-mail) and the x:/e164:/ext:
 //	                               number keys; the in-memory name index is built from these
+//	ix/src/<source>\x00<extid>     (source, external id) → id
+//	x/<ns>/<key>                   small named key-value namespaces (phones, sources, sync state)
 //
 // Up to schema 5 the store also held ix/tok/<token>\x00<sort>\x00<id> (one per
 // token) and name buckets ix/pfx/<3 or 4 bytes of a token>\x00<sort>\x00<id>
 // (valued with every token); schema 6 drops them (migrate.go).
-//	ix/src/<source>\x00<extid>     (source, external id) → id
-//	x/<ns>/<key>                   small named key-value namespaces (phones, sources, sync state)
 const (
 	pfxContact = "c/"
 	pfxSrcVer  = "sv/"
@@ -48,10 +48,10 @@ const SchemaVersion = 6
 
 const sep = "\x00"
 
-func kContact(id string) []byte { return []byte(pfxContact + id) }
-func kSrcVer(id string) []byte  { return []byte(pfxSrcVer + id) }
-func kOverlay(id string) []byte { return []byte(pfxOverlay + id) }
-func kNum(numKey string) []byte { return []byte(pfxNum + numKey) }
+func kContact(id string) []byte       { return []byte(pfxContact + id) }
+func kSrcVer(id string) []byte        { return []byte(pfxSrcVer + id) }
+func kOverlay(id string) []byte       { return []byte(pfxOverlay + id) }
+func kNum(numKey string) []byte       { return []byte(pfxNum + numKey) }
 func kSort(sortKey, id string) []byte { return []byte(pfxSort + sortKey + sep + id) }
 func kBucket(bucket, sortKey, id string) []byte {
 	return []byte(pfxBucket + bucket + sep + sortKey + sep + id)

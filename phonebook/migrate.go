@@ -143,7 +143,6 @@ func searchFields(c *Contact) []string {
 	return fields
 }
 
-
 // rebuildNumbers rewrites ix/num from the contact records.
 func (b *Batch) rebuildNumbers() error {
 	var old [][]byte

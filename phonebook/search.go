@@ -399,8 +399,6 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 	return r, err
 }
 
-
-
 // resumeWalk continues a walk that stopped at its budget (r holds its hits
 // so far) to the end of the page, and counts.
 //
@@ -427,8 +425,6 @@ func resumeWalk(ctx context.Context, txn *badger.Txn, driver []byte, m *matcher,
 	return r, nil
 }
 
-
-
 // pageOf pages a complete, sorted, deduplicated set of hits.
 func pageOf(set []hit, after *hit, limit int) result {
 	start := 0
@@ -448,9 +444,6 @@ func sortUnique(hs []hit) []hit {
 	slices.SortFunc(hs, cmpHit)
 	return slices.CompactFunc(hs, func(a, b hit) bool { return a.id == b.id && a.sort == b.sort })
 }
-
-
-
 
 // probeNumbers reads the ix/num ranges of a number query's prefixes; when
 // they list at most limit contacts together it returns the visible hits,
