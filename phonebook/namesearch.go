@@ -21,7 +21,39 @@ type nameQuery struct {
 	base    []uint32 // the driving bucket's base slots
 	delta   []uint32 // and its delta slots
 	checkNo bool     // every slot of the bucket matches the words (one word that is its bucket)
+	// The base lists of the other words' buckets, and how far a walk has
+	// got in each: a base slot missing from one of them cannot match, which
+	// comparing numbers tells before any token is read (slots only grow
+	// along a walk, so each position only moves forward).
+	others [][]uint32
+	opos   []int
 }
+
+// inOthers reports whether base slot s is in every other word's bucket.
+func (n *nameQuery) inOthers(s uint32) bool {
+	for i, l := range n.others {
+		p := n.opos[i]
+		if p < len(l) && l[p] < s {
+			// Gallop, then search the last step.
+			step := 1
+			for p+step < len(l) && l[p+step] < s {
+				p += step
+				step *= 2
+			}
+			hi := min(p+step, len(l))
+			j, _ := slices.BinarySearch(l[p:hi], s)
+			p += j
+			n.opos[i] = p
+		}
+		if p >= len(l) || l[p] != s {
+			return false
+		}
+	}
+	return true
+}
+
+// rewind sends the walk's positions in the other lists back to the start.
+func (n *nameQuery) rewind() { clear(n.opos) }
 
 // match reports whether slot s is live, visible to the query and has a
 // token starting with each word.
@@ -29,6 +61,9 @@ func (n *nameQuery) match(s uint32) bool {
 	x := n.x
 	v := x.vis[s]
 	if v == slotDead {
+		return false
+	}
+	if s < x.base && len(n.others) > 0 && !n.inOthers(s) {
 		return false
 	}
 	if !n.anyVis {
@@ -135,7 +170,11 @@ func (x *nameIndex) searchNames(ctx context.Context, q *Query, words []string, a
 		if i != driver || len(w) > nameBucketLen {
 			n.check = append(n.check, []byte(w))
 		}
+		if c := wordBucket(w); i != driver && c != wordBucket(words[driver]) {
+			n.others = append(n.others, x.baseList(c))
+		}
 	}
+	n.opos = make([]int, len(n.others))
 	n.checkNo = len(n.check) == 0
 	var r result
 	bi, di := 0, 0
@@ -179,6 +218,7 @@ func (x *nameIndex) searchNames(ctx context.Context, q *Query, words []string, a
 	}
 	if !fromStart {
 		counted, read, exhausted = 0, 0, false
+		n.rewind()
 		n.walk(0, 0, func(s uint32) bool {
 			if read++; read > nameCountScan {
 				exhausted = true
