@@ -151,6 +151,11 @@ type ReconciledEvent struct {
 	// (destroyed, or alive but out of its applications); a ChannelGoneEvent
 	// was raised for each.
 	Gone []string
+	// ListedAt is when the client began listing (this process's clock, with
+	// its monotonic reading): a channel created after it may be missing from
+	// Channels though it lives, so a subscriber must not take its absence
+	// for a hang-up.
+	ListedAt time.Time
 }
 
 // Keys returns nil: it goes to every subscriber without a key filter.

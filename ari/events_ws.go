@@ -394,6 +394,7 @@ func (c *Conn) track(ev Event) {
 // reconcile lists what exists now, raises ChannelGone for channels that
 // vanished while disconnected, renews subscriptions and raises Reconciled.
 func (c *Conn) reconcile(ctx context.Context, before map[string]struct{}, reconnect bool) error {
+	listedAt := time.Now()
 	info, err := c.Asterisk().Info(ctx)
 	if err != nil {
 		return err
@@ -490,6 +491,7 @@ func (c *Conn) reconcile(ctx context.Context, before map[string]struct{}, reconn
 		Bridges:      bridges,
 		Applications: apps,
 		Gone:         goneIDs,
+		ListedAt:     listedAt,
 	})
 	return nil
 }

@@ -56,7 +56,7 @@ func (e *Engine) Place(ctx context.Context, req PlaceRequest) (Call, error) {
 		userLegs: map[string]string{}}
 	legs := make([]string, len(req.Devices))
 	e.mu.Lock()
-	e.calls[id] = s
+	e.addCall(id, s)
 	for i, dev := range req.Devices {
 		legs[i] = id + "-u" + strconv.Itoa(i+1)
 		s.userLegs[legs[i]] = dev

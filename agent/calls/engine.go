@@ -102,6 +102,16 @@ type session struct {
 	grp *groupLeg
 	// sip is set on a click-to-call placed over SIP (sipcall.go).
 	sip *sipCall
+	// born is when the engine took the call on (this process's clock), to
+	// tell a call placed after the ARI client listed the channels on a
+	// reconnection from one whose legs vanished (reconcile.go).
+	born time.Time
+}
+
+// addCall tracks a new call session. Called with mu.
+func (e *Engine) addCall(id string, s *session) {
+	s.born = time.Now()
+	e.calls[id] = s
 }
 
 // Option configures the engine.

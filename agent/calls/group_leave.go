@@ -118,6 +118,9 @@ func (e *Engine) groupReconcile(ctx context.Context, live map[string]ari.Channel
 	e.mu.Unlock()
 	slices.Sort(lost)
 	for _, id := range lost {
+		if e.listedLate(ctx, id) {
+			continue
+		}
 		e.log.Warn("calls: a group caller vanished while disconnected", "channel", id)
 		e.groupGone(ctx, id, 0)
 	}

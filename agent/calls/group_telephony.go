@@ -334,7 +334,7 @@ func (e *Engine) offer(ctx context.Context, gc *groupCaller, o GroupOffer) {
 	if s.call.To == "" {
 		s.call.To = o.GroupID
 	}
-	e.calls[id] = s
+	e.addCall(id, s)
 	gc.offers[o.ID] = id
 	e.grp.offers[o.ID] = id
 	c := snapshot(s)

@@ -282,7 +282,7 @@ func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string
 		in: &dialplanCall{kind: kind, caller: ch.ID, callerID: callerIDString(fromName, ch.Caller.Number),
 			pending: slices.Clone(devices), deadline: now.Add(cfg.RingTimeout), placing: true}}
 	e.mu.Lock()
-	e.calls[id] = s
+	e.addCall(id, s)
 	e.legs[ch.ID] = id
 	c := snapshot(s)
 	e.mu.Unlock()

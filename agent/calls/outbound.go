@@ -25,7 +25,7 @@ func (e *Engine) startOutbound(ctx context.Context, ch ari.Channel, to string, w
 		userLegs: map[string]string{}, userLeg: ch.ID, farLeg: id + "-far",
 		in: &dialplanCall{kind: KindOutbound, caller: ch.ID}}
 	e.mu.Lock()
-	e.calls[id] = s
+	e.addCall(id, s)
 	e.legs[ch.ID] = id
 	e.legs[s.farLeg] = id
 	c := snapshot(s)

@@ -52,12 +52,14 @@ func (e *Engine) reconcile(ctx context.Context, r *ari.ReconciledEvent) {
 		}
 	}
 	// Calls whose legs are gone while the WebSocket was down. Not on the
-	// first connection: a call placed before its snapshot reached the
-	// engine would look lost.
+	// first connection, nor a call taken on after the client began listing
+	// (its legs may be missing from the lists though they live), nor one
+	// placed over SIP (no ARI legs). A snapshot without ListedAt (made by
+	// hand) counts every call.
 	e.mu.Lock()
 	var lost []string
 	for id, s := range e.calls {
-		if !r.Reconnect || s.call.State == StateEnded {
+		if !r.Reconnect || s.call.State == StateEnded || s.sip != nil || (!r.ListedAt.IsZero() && !s.born.Before(r.ListedAt)) {
 			continue
 		}
 		alive := false
@@ -120,4 +122,12 @@ func (e *Engine) reconcile(ctx context.Context, r *ari.ReconciledEvent) {
 			e.log.Warn("calls: destroy a stray bridge", "bridge", id, "err", err)
 		}
 	}
+}
+
+// listedLate reports whether a channel missing from a reconnection's lists
+// exists now: it was created while the client was listing (a caller who
+// entered a group, a transfer's leg), so it must not be taken for gone.
+func (e *Engine) listedLate(ctx context.Context, id string) bool {
+	_, err := e.cli.Channels().Get(ctx, id)
+	return err == nil
 }

@@ -40,6 +40,9 @@ func (e *Engine) reconcileTransfers(ctx context.Context, r *ari.ReconciledEvent)
 		e.mu.Unlock()
 		slices.Sort(gone)
 		for _, ch := range gone {
+			if e.listedLate(ctx, ch) {
+				continue
+			}
 			e.xferGone(ctx, ch, 0)
 		}
 	}

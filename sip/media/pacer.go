@@ -56,6 +56,13 @@ func (p *Pacer) Start(ctx context.Context) {
 	p.timer = p.clk.AfterFunc(0, p.fire)
 }
 
+// slotTime is when slot is due: start + slot×period.
+func (p *Pacer) slotTime(slot int64) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.start.Add(time.Duration(slot) * p.period)
+}
+
 // Done is closed when the pacer has stopped.
 func (p *Pacer) Done() <-chan struct{} { return p.done }
 

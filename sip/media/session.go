@@ -31,8 +31,14 @@ type SessionConfig struct {
 	// from once the first one arrives (symmetric RTP, RFC 4961: the peer
 	// behind NAT announced an address it cannot be reached on).
 	Symmetric bool
-	// Clock paces sending (20 ms) and RTCP; nil is the wall clock.
+	// Clock paces playout (20 ms) and RTCP, and sending unless SendClock
+	// is set; nil is the wall clock.
 	Clock clock.Clock
+	// SendClock, when set, drives this session's 20 ms send together with
+	// the other sessions registered on it (one pass per slot for all of a
+	// user agent's calls); it should run on the same clock as Clock. Nil:
+	// the session sends on a SendClock of its own, on Clock.
+	SendClock *SendClock
 	// Jitter configures the receive jitter buffer.
 	Jitter JitterConfig
 	// VAD configures the voice-activity detector run on received audio.
@@ -87,9 +93,10 @@ type SessionStats struct {
 // The callbacks (OnDTMF, OnSpeech, OnAudio) run on the session's loops and
 // must not block; hand work to another goroutine.
 //
-// Run starts three clock-driven loops (send, playout, RTCP reports: Pacer
-// timers, no goroutine of their own) and two socket readers (RTP, RTCP);
-// Close or the end of Run's context stops them all and releases the ports.
+// Run starts three clock-driven loops (send: a registration on a
+// SendClock; playout and RTCP reports: Pacer timers; none has a goroutine
+// of its own) and two socket readers (RTP, RTCP); Close or the end of
+// Run's context stops them all and releases the ports.
 type Session struct {
 	cfg    SessionConfig
 	clk    clock.Clock
@@ -228,9 +235,13 @@ func (s *Session) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	send := NewPacer(s.clk, FramePeriod, s.sendTick)
+	sendClock := s.cfg.SendClock
+	if sendClock == nil {
+		sendClock = NewSendClock(s.clk)
+	}
+	stopSend := sendClock.Add(s.sendTick)
+	defer stopSend() // idempotent; also on the early returns
 	playout := NewPacer(s.clk, FramePeriod, s.playoutTick)
-	send.Start(ctx)
 	playout.Start(ctx)
 	s.rtcp.Start(ctx)
 	errc := make(chan error, 2)
@@ -245,11 +256,11 @@ func (s *Session) Run(ctx context.Context) error {
 		pending--
 	}
 	cancel()
+	stopSend()
 	closeErr := s.Close()
 	for range pending {
 		err = errors.Join(err, <-errc)
 	}
-	<-send.Done()
 	<-playout.Done()
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/pbxagent/pbxagent/internal/clock"
+	"github.com/pbxagent/pbxagent/sip/media"
 )
 
 // Agent is one SIP user agent: a sipgo UA, client and server on the
@@ -31,6 +32,9 @@ type Agent struct {
 	contact sip.ContactHeader
 	clk     clock.Clock
 	log     *slog.Logger
+	// sendClock sends the RTP of every call of this Agent in one pass per
+	// 20 ms slot (docs/sip-media.md); idle while there is no call.
+	sendClock *media.SendClock
 
 	listenHost string
 	listenPort int        // configured port, 0: picked by Run
@@ -133,6 +137,7 @@ func New(cfg Config) (*Agent, error) {
 	if a.clk == nil {
 		a.clk = clock.Real{}
 	}
+	a.sendClock = media.NewSendClock(a.clk)
 	a.log = cfg.Logger
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -282,6 +282,7 @@ func (c *Call) startMedia(pp *media.PortPair, neg sdp.Negotiated) error {
 		EventPayloadType: neg.EventPayloadType,
 		Symmetric:        !c.a.cfg.NoSymmetric,
 		Clock:            c.a.clk,
+		SendClock:        c.a.sendClock,
 		CNAME:            "pbxagent@" + c.a.sdpAddr.String(),
 		Logger:           c.log,
 	}

@@ -162,6 +162,10 @@ func (c *Capture) Stop() error {
 	return nil
 }
 
+// Messages returns the last lines tshark wrote to stderr (after Stop: its packet counts, and
+// the packets the capture dropped when it could not keep up, if any).
+func (c *Capture) Messages() string { return c.log.String() }
+
 // Wait waits for the capture to end (its duration or Stop).
 func (c *Capture) Wait() error {
 	select {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,7 +66,10 @@ func cpuTime() time.Duration {
 // ways; tshark captures our packets on loopback and rtpstat computes the send-interval jitter
 // |interval − 20 ms| over every stream (goal p99 ≤ 2 ms), while getrusage gives this process's
 // CPU share over the window. Run it with testlab/sipua/bench.sh (this process on CPU 0, SIPp and
-// tshark on CPU 1). Environment: PBXAGENT_SIP_BENCH_CALLS (200), PBXAGENT_SIP_BENCH_SECONDS (20).
+// tshark on CPU 1). Environment: PBXAGENT_SIP_BENCH_CALLS (200), PBXAGENT_SIP_BENCH_SECONDS (20);
+// PBXAGENT_SIP_BENCH_PACERS=1 adds, in the same run, the same calls with a pacer per session
+// instead of the Agent's one SendClock; PBXAGENT_SIP_BENCH_BASELINE=0 leaves out the
+// one-goroutine baseline. The table compares each row with the Agent's first one.
 func BenchmarkRTP200(b *testing.B) {
 	sipp.Require(b)
 	requireTshark(b)
@@ -77,8 +81,57 @@ func BenchmarkRTP200(b *testing.B) {
 }
 
 func runRTPFigure(b *testing.B, n int, window time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), window+5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*window+10*time.Minute)
 	defer cancel()
+	ours, mediaPort := agentFigure(ctx, b, n, window, false)
+	rows := []figureRow{ours}
+	if os.Getenv("PBXAGENT_SIP_BENCH_PACERS") == "1" {
+		r, _ := agentFigure(ctx, b, n, window, true)
+		rows = append(rows, r)
+	}
+	if os.Getenv("PBXAGENT_SIP_BENCH_BASELINE") != "0" {
+		rows = append(rows, baselineFigure(ctx, b, n, window, mediaPort, b.TempDir()))
+	}
+	// The table last, in one piece, after every log line.
+	fmt.Printf("\n| sender | window | streams | packets | \\|interval − 20 ms\\| p50 | p99 | p99.9 | max | > 2 ms | skipped slots | lost | drift | CPU (one core) | CPU per packet | run-queue wait |\n" +
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		f := r.fig
+		perPacket := time.Duration(0)
+		if f.Packets > 0 {
+			perPacket = r.cpuTime / time.Duration(f.Packets)
+		}
+		fmt.Printf("| %s | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% | %v | %v |\n",
+			r.name, r.wall.Round(time.Second), f.Streams, f.Packets, f.P50.Round(time.Microsecond), f.P99.Round(time.Microsecond),
+			f.P999.Round(time.Microsecond), f.Max.Round(time.Microsecond), f.Over2ms, f.Skipped, f.Gaps, f.MaxDrift.Round(time.Microsecond),
+			r.cpu, perPacket.Round(100*time.Nanosecond), r.waited.Round(time.Millisecond))
+	}
+	var load [3]float64
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		_, _ = fmt.Sscan(string(b), &load[0], &load[1], &load[2])
+	}
+	fmt.Println()
+	for _, r := range rows {
+		if r.note != "" {
+			fmt.Println(r.note)
+		}
+	}
+	fmt.Printf("load average at the end: %.2f %.2f %.2f (machine-wide; this process may run on %d CPU)\n", load[0], load[1], load[2], runtime.NumCPU())
+	ratio := func(a, b time.Duration) float64 { return float64(a) / float64(max(b, time.Microsecond)) }
+	for _, r := range rows[1:] {
+		fmt.Printf("ratio %s / %s: p50 %.2f, p99 %.2f, p99.9 %.2f\n", ours.short, r.short,
+			ratio(ours.fig.P50, r.fig.P50), ratio(ours.fig.P99, r.fig.P99), ratio(ours.fig.P999, r.fig.P999))
+	}
+	fmt.Println()
+	if base := rows[len(rows)-1]; len(rows) > 1 && base.short == "baseline" {
+		b.ReportMetric(ratio(ours.fig.P99, base.fig.P99), "p99-ratio-to-baseline")
+	}
+}
+
+// agentFigure runs one Agent's n calls for window against a new SIPp UAS and returns its row
+// and SIPp's media port. With perSession, each call's media sends on a pacer of its own (no
+// SendClock: the design before issue #23's shared send clock), for a comparison in one run.
+func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration, perSession bool) (figureRow, string) {
 	dir := b.TempDir()
 	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), Dir: dir, Calls: n, RTPEcho: true, CPUs: peerCPUs()})
 	if err != nil {
@@ -90,7 +143,16 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a := StartAgent(b, ports, func(c *ua.Config) { c.RingTimeout = 30 * time.Second })
+	// The calls' one SendClock is made here to read its figures; it is the Agent's own design
+	// (one per Agent, every call on it). nil: a pacer per session.
+	var clk *media.SendClock
+	if !perSession {
+		clk = media.NewSendClock(nil)
+	}
+	a := StartAgent(b, ports, func(c *ua.Config) {
+		c.RingTimeout = 30 * time.Second
+		c.OnMedia = func(_ string, sc *media.SessionConfig) { sc.SendClock = clk }
+	})
 	prompt := &media.Audio{Samples: Prompt(0, 2*time.Second)}
 	playCtx, stopPlay := context.WithCancel(ctx)
 	defer stopPlay()
@@ -116,6 +178,10 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var clk0 media.SendClockStats
+	if clk != nil {
+		clk0 = clk.Stats()
+	}
 	cpu0, wait0, t0 := cpuTime(), runDelay(), time.Now()
 	select { // the measuring window: a fixed duration, not a wait for an event
 	case <-time.After(window):
@@ -123,9 +189,19 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 		b.Fatal(ctx.Err())
 	}
 	cpu, waited, wall := cpuTime()-cpu0, runDelay()-wait0, time.Since(t0)
+	clockLine := ""
+	if clk != nil {
+		st := clk.Stats()
+		clockLine = fmt.Sprintf("SendClock during the window: %d passes, %d started more than 1 ms after their slot time, %d more than 2 ms, %d slots skipped; "+
+			"since the first call: latest start %v after its slot, longest pass %v",
+			st.Passes-clk0.Passes, st.Late1ms-clk0.Late1ms, st.Late2ms-clk0.Late2ms, st.Skipped-clk0.Skipped,
+			st.MaxLate.Round(10*time.Microsecond), st.MaxPass.Round(10*time.Microsecond))
+		b.Log(clockLine)
+	}
 	if err := capt.Stop(); err != nil {
 		b.Fatal(err)
 	}
+	b.Logf("tshark: %s", capt.Messages())
 	var recv uint64
 	for _, c := range calls {
 		recv += c.Media().Stats().Received.Received
@@ -149,41 +225,49 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 		return int(p.SrcPort) >= lo && int(p.SrcPort) <= hi && p.SrcPort%2 == 0 && p.PayloadType == 0
 	})
 	share := 100 * cpu.Seconds() / wall.Seconds()
-	b.ReportMetric(float64(fig.P50.Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(fig.P99.Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(fig.Max.Microseconds())/1000, "max-ms")
-	b.ReportMetric(share, "cpu-%")
+	if !perSession {
+		b.ReportMetric(float64(fig.P50.Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(fig.P99.Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(fig.Max.Microseconds())/1000, "max-ms")
+		b.ReportMetric(share, "cpu-%")
+		b.ReportMetric(waited.Seconds(), "runqueue-wait-s")
+	}
 	b.Logf("SIPp UAS: %s", res)
 	b.Logf("capture: %s", fig)
 	b.Logf("received back (echo) during the window: %d packets over %d calls", recv, n)
-	fmt.Printf("\n| sender | window | streams | packets | \\|interval − 20 ms\\| p50 | p99 | p99.9 | max | > 2 ms | skipped slots | lost | drift | CPU (one core) |\n"+
-		"|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"+
-		"| %d calls of the Agent | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% |\n",
-		n, wall.Round(time.Second), fig.Streams, fig.Packets, fig.P50.Round(time.Microsecond), fig.P99.Round(time.Microsecond),
-		fig.P999.Round(time.Microsecond), fig.Max.Round(time.Microsecond), fig.Over2ms, fig.Skipped, fig.Gaps, fig.MaxDrift.Round(time.Microsecond), share)
-	var load [3]float64
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		_, _ = fmt.Sscan(string(b), &load[0], &load[1], &load[2])
-	}
-	b.Logf("load average at the end: %.2f %.2f %.2f (2 cores shared with other work); this process's threads waited %v on a run queue during the %v window (runnable, CPU busy elsewhere)",
-		load[0], load[1], load[2], waited.Round(time.Millisecond), wall.Round(time.Second))
-	b.ReportMetric(waited.Seconds(), "runqueue-wait-s")
 	if res.Successful != n {
 		b.Errorf("SIPp counted %d successful calls, want %d", res.Successful, n)
 	}
 	if fig.Streams != n {
 		b.Errorf("%d streams in the capture, want %d", fig.Streams, n)
 	}
-	if os.Getenv("PBXAGENT_SIP_BENCH_BASELINE") != "0" {
-		baselineFigure(ctx, b, n, window, mediaPort, dir)
+	name, short := fmt.Sprintf("the Agent, %d calls, one SendClock", n), "SendClock"
+	if perSession {
+		name, short = fmt.Sprintf("the Agent, %d calls, a pacer per session", n), "pacers"
 	}
+	return figureRow{name: name, short: short, wall: wall, fig: fig, cpu: share, cpuTime: cpu, waited: waited, note: clockLine}, mediaPort
+}
+
+// figureRow is one sender's line of the RTP figure's table.
+type figureRow struct {
+	name  string
+	short string // for the ratio lines
+	wall  time.Duration
+	fig   rtpstat.Figures
+	cpu   float64 // % of one core
+	// cpuTime is the process's CPU time over the window; per packet sent it does not depend
+	// on how much CPU a loaded machine left to the run.
+	cpuTime time.Duration
+	waited  time.Duration
+	note    string // printed under the table when set
+
 }
 
 // baselineFigure measures the machine rather than pbxagent: in the same process and the same
 // run, one goroutine sends n RTP streams on an absolute 20 ms schedule (sleep until start +
 // k × 20 ms, then one packet per stream), captured and computed like the Agent's. What this
 // shows beyond 0 is the jitter the machine's scheduling adds to any sender.
-func baselineFigure(ctx context.Context, b *testing.B, n int, window time.Duration, mediaPort, dir string) {
+func baselineFigure(ctx context.Context, b *testing.B, n int, window time.Duration, mediaPort, dir string) figureRow {
 	const lo = 36000
 	dst, err := net.ResolveUDPAddr("udp", "127.0.0.1:"+mediaPort)
 	if err != nil {
@@ -233,12 +317,10 @@ func baselineFigure(ctx context.Context, b *testing.B, n int, window time.Durati
 	}
 	fig := rtpstat.Compute(pkts, 20*time.Millisecond, func(p rtpstat.Packet) bool { return int(p.SrcPort) >= lo })
 	b.Logf("baseline capture: %s", fig)
-	fmt.Printf("| baseline: %d streams from one goroutine, absolute schedule | %v | %d | %d | %v | %v | %v | %v | %d | %d | %d | %v | %.1f %% |\n\n",
-		len(conns), wall.Round(time.Second), fig.Streams, fig.Packets, fig.P50.Round(time.Microsecond), fig.P99.Round(time.Microsecond),
-		fig.P999.Round(time.Microsecond), fig.Max.Round(time.Microsecond), fig.Over2ms, fig.Skipped, fig.Gaps, fig.MaxDrift.Round(time.Microsecond),
-		100*cpu.Seconds()/wall.Seconds())
 	b.Logf("baseline: this process's threads waited %v on a run queue during the window", waited.Round(time.Millisecond))
 	b.ReportMetric(float64(fig.P99.Microseconds())/1000, "baseline-p99-ms")
+	return figureRow{name: fmt.Sprintf("baseline: %d streams from one goroutine, absolute schedule", len(conns)), short: "baseline", wall: wall, fig: fig,
+		cpu: 100 * cpu.Seconds() / wall.Seconds(), cpuTime: cpu, waited: waited}
 }
 
 // BenchmarkCPS is issue #23's call-rate figure: against one SIPp UAS (uas_cps.xml: 200 with

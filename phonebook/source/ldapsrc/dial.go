@@ -38,7 +38,7 @@ func dial(ctx context.Context, cfg *config, tc *tls.Config) (*ldap.Conn, error) 
 		tconn := tls.Client(raw, tc)
 		if err := tconn.HandshakeContext(ctx); err != nil {
 			raw.Close()
-			return nil, fmt.Errorf("TLS handshake: %w", err)
+			return nil, fmt.Errorf("TLS handshake: %w%s", err, negativeSerialHint(err))
 		}
 		c = tconn
 	}

@@ -3,6 +3,7 @@ package ldapsrc
 import (
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"net/url"
@@ -207,7 +208,7 @@ func validate(raw json.RawMessage) (*config, error) {
 			c.roots = x509.NewCertPool()
 		}
 		if !c.roots.AppendCertsFromPEM([]byte(s.CAPEM)) {
-			return nil, dirsync.Invalid("ca_pem", "no PEM certificate found")
+			return nil, dirsync.Invalid("ca_pem", caPEMProblem([]byte(s.CAPEM)))
 		}
 	}
 	if (s.BindDN == "") != (s.Password == "") {
@@ -312,4 +313,31 @@ func loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// caPEMProblem says why no certificate of a CA bundle could be used: the first certificate's
+// parse error (e.g. Samba's self-generated CA with a negative serial number, which Go refuses),
+// or that there is no PEM certificate at all.
+func caPEMProblem(b []byte) string {
+	for n := 1; ; n++ {
+		var block *pem.Block
+		block, b = pem.Decode(b)
+		if block == nil {
+			return "no PEM certificate found"
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			return fmt.Sprintf("certificate %d: %v%s", n, err, negativeSerialHint(err))
+		}
+	}
+}
+
+// negativeSerialHint explains Go's refusal of a certificate with a negative serial number.
+func negativeSerialHint(err error) string {
+	if err == nil || !strings.Contains(err.Error(), "negative serial number") {
+		return ""
+	}
+	return " (RFC 5280 §4.1.2.2 wants a positive serial, and Go refuses others; Samba's self-generated certificate has a negative one when it was made in the second half of a 256-second span: give the server a certificate from a CA)"
 }

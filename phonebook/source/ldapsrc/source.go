@@ -242,7 +242,7 @@ func (s *Source) Sync(ctx context.Context, req dirsync.Request, sink dirsync.Sin
 	if err != nil {
 		return dirsync.Result{}, s.ctxErr(ctx, err)
 	}
-	s.log.Debug("ldap: read", "mode", mode, "flavor", dse.flavor, "entries", n)
+	s.log.Debug("ldap: read", "mode", mode, "flavor", dse.flavor, "filter", filter, "entries", n)
 	st, _ := json.Marshal(next)
 	return dirsync.Result{State: st}, nil
 }
