@@ -1,6 +1,7 @@
 package phonebook
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -240,4 +241,45 @@ func TestBucketCode(t *testing.T) {
 	if wordBucket("smithson") != bucketCode("smi") {
 		t.Error("a long word walks the bucket of its first three bytes")
 	}
+}
+
+// FuzzNameIndexEntry: any ix/sort key and value (as a damaged store might
+// hold) is either refused with an error or indexed without panicking, and
+// an indexed entry's tokens are the value's non-empty items.
+func FuzzNameIndexEntry(f *testing.F) {
+	c := &Contact{ID: "01ABC", FirstName: "Ana", LastName: "O'Brien", Emails: []Email{{Address: "ana@example.com"}}}
+	e := indexEntries(c, []string{"x:+38761111", "e164:+38761111"})
+	for i, k := range e.keys {
+		if len(k) > len(pfxSort) && string(k[:len(pfxSort)]) == pfxSort {
+			f.Add(k[len(pfxSort):], e.vals[i])
+		}
+	}
+	f.Add([]byte("a\x00b"), []byte("g\x00"))
+	f.Add([]byte("ab"), []byte(""))
+	f.Fuzz(func(t *testing.T, key, val []byte) {
+		x := newNameIndex()
+		s, err := x.addSlot(key, val)
+		if err != nil {
+			return
+		}
+		x.finishBase()
+		_, list, _ := splitSortValue(val)
+		var want []string
+		for _, it := range bytes.Split(list, []byte{0}) {
+			if len(it) > 0 {
+				want = append(want, string(it))
+			}
+		}
+		var got []string
+		for _, id := range x.tokensOf(s) {
+			got = append(got, string(x.token(id)))
+		}
+		if len(want) <= 1<<16-1 && !slices.Equal(got, want) {
+			t.Fatalf("tokens %q, want %q", got, want)
+		}
+		q := &Query{}
+		if _, err := x.searchNames(context.Background(), q, []string{"a"}, nil, 10, true); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
