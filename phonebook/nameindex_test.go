@@ -283,3 +283,60 @@ func FuzzNameIndexEntry(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkNameSearchPhone: a phone's LDAP-style search (one to four
+// letters, 50 a page, CountLimit 1, VisibleTo its owner) on 20 000 random
+// contacts: "walk" is the name index alone, "page" the whole Search with
+// the page's records read from Badger, "store" the store's ix/sort walk.
+func BenchmarkNameSearchPhone(b *testing.B) {
+	ctx := context.Background()
+	s := openTest(b, "")
+	r := rand.New(rand.NewPCG(7, 8))
+	if _, err := s.Bulk(ctx, func(bt *Batch) error {
+		for i := range 20000 {
+			if _, err := bt.Put(randomContact(r, i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.WaitNameIndex(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var qs []Query
+	for _, n := range nameParts {
+		f := Fold(n)
+		for l := 1; l <= min(4, len(f)); l++ {
+			qs = append(qs, Query{Q: f[:l], Limit: 50, CountLimit: 1, VisibleTo: "u1"})
+		}
+	}
+	b.Run("walk", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			q := qs[i%len(qs)]
+			words, _ := searchWords(q.Q)
+			if _, err := s.names.Load().searchNames(ctx, &q, words, nil, q.Limit, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("page", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := s.Search(ctx, qs[i%len(qs)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("store", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			q := qs[i%len(qs)]
+			if err := s.view(func(txn *badger.Txn) error {
+				_, err := searchTxn(ctx, txn, &q, nil, q.Limit, true)
+				return err
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
