@@ -2,6 +2,7 @@ package phonebook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -120,7 +121,7 @@ func (s *Store) buildNames(done chan struct{}) {
 		}
 		b.running, b.pending = false, nil
 		if err != nil {
-			if b.ctx.Err() == nil {
+			if b.ctx.Err() == nil && !errors.Is(err, ErrClosed) {
 				s.log.Warn("name index not built; searches read the store", "err", err)
 			}
 			b.mu.Unlock()

@@ -91,14 +91,19 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 		}
 		after = &h
 	}
-	mem, handled, err := s.searchMemory(ctx, &q, after, q.Limit, true)
-	if err != nil {
-		return Page{}, fmt.Errorf("search: %w", err)
+	var page Page
+	err := errIndexBehind
+	// A write published after the name index answered may have removed a
+	// contact of the page (the index follows each write right after it is
+	// published): ask the index again, then the store.
+	for try := 0; try < 2 && errors.Is(err, errIndexBehind); try++ {
+		mem, handled, merr := s.searchMemory(ctx, &q, after, q.Limit, true)
+		if merr != nil {
+			return Page{}, fmt.Errorf("search: %w", merr)
+		}
+		page, err = s.searchPage(ctx, &q, after, mem, handled)
 	}
-	page, err := s.searchPage(ctx, &q, after, mem, handled)
 	if errors.Is(err, errIndexBehind) {
-		// A write published after the name index answered removed a
-		// contact of the page: answer from the store.
 		page, err = s.searchPage(ctx, &q, after, result{}, false)
 	}
 	if err != nil {
