@@ -14,7 +14,6 @@ const nameCountScan = 1 << 16
 type nameQuery struct {
 	x       *nameIndex
 	q       *Query
-	words   [][]byte
 	check   [][]byte // the words a slot of the driving bucket must still be checked for
 	visOK   []int8   // per visibility id: 0 unknown, 1 visible, -1 not
 	anyVis  bool
