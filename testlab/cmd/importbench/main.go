@@ -54,14 +54,17 @@ type result struct {
 	CallerMB        float64 `json:"caller_index_mb"`
 	NameSeconds     float64 `json:"name_index_seconds"` // from then until the name index is built
 	NameMB          float64 `json:"name_index_mb"`
-	Lookups         int     `json:"lookups"`
-	LookupP50us     float64 `json:"lookup_p50_us"`
-	LookupP99us     float64 `json:"lookup_p99_us"`
-	LookupHits      int     `json:"lookup_hits"`
-	Searches        int     `json:"searches"`
-	SearchP50us     float64 `json:"search_p50_us"`
-	SearchP99us     float64 `json:"search_p99_us"`
-	SearchAvgHits   float64 `json:"search_avg_total"`
+	// AnonIndexedMB is RssAnon once both indexes are built (after a
+	// collection): what the directory holds between imports.
+	AnonIndexedMB float64 `json:"rss_anon_indexed_mb"`
+	Lookups       int     `json:"lookups"`
+	LookupP50us   float64 `json:"lookup_p50_us"`
+	LookupP99us   float64 `json:"lookup_p99_us"`
+	LookupHits    int     `json:"lookup_hits"`
+	Searches      int     `json:"searches"`
+	SearchP50us   float64 `json:"search_p50_us"`
+	SearchP99us   float64 `json:"search_p99_us"`
+	SearchAvgHits float64 `json:"search_avg_total"`
 	// SearchClasses splits the search figures by query class.
 	SearchClasses map[string]classFigures `json:"search_classes,omitempty"`
 	// Settled figures: after Badger's compaction has caught up (-settle).
@@ -211,7 +214,9 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	res.NameSeconds = time.Since(tIdx).Seconds()
 	_, nsize := store.NameIndexSize()
 	res.NameMB = float64(nsize) / (1 << 20)
-	fmt.Fprintf(os.Stderr, "importbench: name index built in %.1fs (%.0f MB)\n", res.NameSeconds, res.NameMB)
+	runtime.GC()
+	res.AnonIndexedMB, _ = rssParts()
+	fmt.Fprintf(os.Stderr, "importbench: name index built in %.1fs (%.0f MB); RssAnon %.0f MB\n", res.NameSeconds, res.NameMB, res.AnonIndexedMB)
 
 	// Lookups: numbers the generator wrote (hits, in their written form and
 	// E.164) mixed with numbers it did not write (misses).
