@@ -1,6 +1,7 @@
 package phonebook
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,7 @@ type nameBuild struct {
 // published timestamp (they come in key order: the base).
 func (s *Store) buildNameIndex(ctx context.Context) (*nameIndex, error) {
 	x := newNameIndex()
+	x.presize(s.estimateKeys(pfxSort))
 	err := s.view(func(txn *badger.Txn) error {
 		return scanKV(ctx, txn, []byte(pfxSort), func(k, v []byte) error {
 			_, err := x.addSlot(k[len(pfxSort):], v)
@@ -168,4 +170,21 @@ func (s *Store) NameIndexSize() (contacts int, bytes int64) {
 		return 0, 0
 	}
 	return x.size()
+}
+
+// estimateKeys estimates the keys under prefix p from the key counts of
+// Badger's tables, as estimateNumKeys does for ix/num.
+func (s *Store) estimateKeys(p string) int {
+	n := 0
+	pb := []byte(p)
+	for _, t := range s.db.Tables() {
+		l, r := bytes.HasPrefix(t.Left, pb), bytes.HasPrefix(t.Right, pb)
+		switch {
+		case l && r:
+			n += int(t.KeyCount)
+		case l || r || (bytes.Compare(t.Left, pb) < 0 && bytes.Compare(t.Right, pb) > 0):
+			n += int(t.KeyCount) / 2
+		}
+	}
+	return n
 }

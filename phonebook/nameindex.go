@@ -89,6 +89,24 @@ func newNameIndex() *nameIndex {
 	}
 }
 
+// presize reserves room for about n contacts (an estimate from the
+// store's tables), so that building does not grow every array by copying
+// (which, at 1 M contacts, would hold about twice the index's size at
+// the peak).
+func (x *nameIndex) presize(n int) {
+	if n <= 0 {
+		return
+	}
+	n += n / 32
+	x.keyOff, x.keyLen, x.vis = make([]uint32, 0, n), make([]uint16, 0, n), make([]uint32, 0, n)
+	x.tokAt, x.tokN = make([]uint32, 0, n), make([]uint16, 0, n)
+	x.keyData = make([]byte, 0, n*48)
+	x.toks = make([]uint32, 0, n*10)
+	x.tokTab, x.ids = newKeyTable(n*2), newKeyTable(n)
+	x.tokOff, x.tokLen = make([]uint32, 0, n*2), make([]uint8, 0, n*2)
+	x.tokData = make([]byte, 0, n*24)
+}
+
 // bucketCode packs a prefix of 1 to 3 bytes (its length in the top byte).
 func bucketCode(p string) uint32 {
 	c := uint32(len(p)) << 24
