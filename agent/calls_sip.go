@@ -13,8 +13,8 @@ import (
 // sipDialer is the calls engine's SIPDialer on pbxagent's own SIP user
 // agent (calls.backend sip): each leg is a ua.Call, the ringback a
 // generated tone played into the user's leg, the hold music played into
-// the held destination's, the bridge media.BridgeSessions between both
-// legs' RTP sessions.
+// the held destination's, the bridge a media.SessionBridge between both
+// legs' RTP sessions (hold, mute and recording steer it).
 type sipDialer struct {
 	ua       *ua.Agent
 	ringback *media.Audio
@@ -89,14 +89,29 @@ func (l sipLeg) HoldMusic(ctx context.Context) error {
 	return err
 }
 
-// Bridge implements calls.SIPLeg.
-func (l sipLeg) Bridge(ctx context.Context, other calls.SIPLeg) error {
+// Bridge implements calls.SIPLeg: a media.SessionBridge between both
+// legs' RTP sessions.
+func (l sipLeg) Bridge(other calls.SIPLeg) (calls.SIPBridge, error) {
 	o, ok := other.(sipLeg)
 	if !ok {
-		return errForeignLeg
+		return nil, errForeignLeg
 	}
-	return media.BridgeSessions(ctx, l.c.Media(), o.c.Media())
+	sb, err := media.NewSessionBridge(l.c.Media(), o.c.Media())
+	if err != nil {
+		return nil, err
+	}
+	return sipBridge{sb}, nil
 }
+
+// sipBridge is calls.SIPBridge on a media.SessionBridge: the first leg
+// is its leg a, the second its leg b.
+type sipBridge struct{ *media.SessionBridge }
+
+// HoldSecond implements calls.SIPBridge.
+func (b sipBridge) HoldSecond(on bool) error { return b.Hold(media.LegB, on) }
+
+// MuteFirst implements calls.SIPBridge.
+func (b sipBridge) MuteFirst(on bool) error { return b.Mute(media.LegA, on) }
 
 // Hold implements calls.SIPLeg: a=sendonly, and the leg keeps sending so
 // that the held destination hears the hold music (HoldMusic).

@@ -278,8 +278,11 @@ func TestClickToCallOverSIPThroughDaemon(t *testing.T) {
 }
 
 // TestClickToCallOverSIPControls: of two devices the answering one wins
-// and the other is cancelled; hold and resume re-INVITE the trunk; mute
-// is 501 on a SIP call; the API's hang-up sends BYE to both sides.
+// and the other is cancelled; hold and resume re-INVITE the trunk (the
+// bridge runs on, the trunk hearing the hold music meanwhile); mute stops
+// the user's audio towards the trunk; a recording is written, listed and
+// downloaded like one through ARI; the API's hang-up sends BYE to both
+// sides.
 func TestClickToCallOverSIPControls(t *testing.T) {
 	phone := startC2CPeer(t, "42400-42599", true)
 	mobile := startC2CPeer(t, "42600-42799", false)
@@ -299,7 +302,8 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	d, base := sipCallsDaemon(t, trunk, func(c *config.SIPUA) { c.SoundsDir, c.HoldMusic = sounds, "moh" })
+	recDir := t.TempDir()
+	d, base := sipCallsDaemon(t, trunk, func(c *config.SIPUA) { c.SoundsDir, c.HoldMusic, c.RecordingsDir = sounds, "moh", recDir })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr(), "SIP/102@" + mobile.addr()})
@@ -367,8 +371,47 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 	if got := hears(); got != media.AMDMachine {
 		t.Errorf("the trunk heard %v after resume, want the user's tone (machine)", got)
 	}
-	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/mute", ""); code != http.StatusNotImplemented {
-		t.Errorf("mute on a SIP call: %d %v", code, got)
+	// Muted, the trunk receives nothing more of the user (pbxagent's
+	// bridged leg sends only what it relays); unmuted, it does again.
+	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/mute", ""); code != 200 || got["muted"] != true {
+		t.Fatalf("mute: %d %v", code, got)
+	}
+	deskSent := func() uint32 { return desk.c.Media().Stats().Sent.Packets }
+	trunkGot := func() uint64 { return far.c.Media().Stats().Received.Received }
+	waitDesk := func(n uint32) {
+		t.Helper()
+		base := deskSent()
+		eventually(t, "the desk phone sends", func() bool { return deskSent() >= base+n })
+	}
+	waitDesk(10) // what was on its way when the mute took effect
+	before := trunkGot()
+	waitDesk(25)
+	if got := trunkGot(); got != before {
+		t.Errorf("the trunk got %d packets of the muted user", got-before)
+	}
+	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/unmute", ""); code != 200 || got["muted"] != false {
+		t.Fatalf("unmute: %d %v", code, got)
+	}
+	eventually(t, "the trunk hears the user again", func() bool { return trunkGot() > before+10 })
+
+	// A recording, written by the bridge, listed and served as one
+	// through ARI.
+	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/record", `{"action":"start"}`); code != 200 || got["recording"] != "recording" {
+		t.Fatalf("record: %d %v", code, got)
+	}
+	waitDesk(25)
+	if code, got := cleo.do("POST", "/api/v1/calls/"+id+"/record", `{"action":"stop"}`); code != 200 || got["recording"] != "off" {
+		t.Fatalf("stop recording: %d %v", code, got)
+	}
+	recName := id + "-1"
+	code, list := cleo.do("GET", "/api/v1/recordings", "")
+	if recs, _ := list["recordings"].([]any); code != 200 || len(recs) != 1 || recs[0].(map[string]any)["name"] != recName ||
+		recs[0].(map[string]any)["state"] != "done" {
+		t.Fatalf("recordings: %d %v", code, list)
+	}
+	code, file := cleo.raw("GET", "/api/v1/recordings/"+recName+"/file")
+	if code != 200 || len(file) <= 44 || string(file[:4]) != "RIFF" || file[22] != 2 {
+		t.Fatalf("download: %d, %d bytes %q", code, len(file), file[:min(len(file), 24)])
 	}
 	if code, got := cleo.do("DELETE", "/api/v1/calls/"+id, ""); code != 200 || got["state"] != "ended" || got["ended_by"] != "api" {
 		t.Fatalf("hang up: %d %v", code, got)
@@ -379,7 +422,8 @@ func TestClickToCallOverSIPControls(t *testing.T) {
 		}
 	}
 	types, _ := awaitCallEvent(ctx, t, ws, id, "call_ended")
-	want := []string{"call_held", "call_updated", "call_resumed", "call_updated", "call_ended"}
+	want := []string{"call_held", "call_updated", "call_resumed", "call_updated", "call_updated", "call_updated",
+		"recording_started", "call_updated", "recording_stopped", "call_updated", "call_ended"}
 	if len(types) < len(want) || strings.Join(types[len(types)-len(want):], ",") != strings.Join(want, ",") {
 		t.Errorf("events after the answer %v, want %v", types, want)
 	}
@@ -411,4 +455,222 @@ func TestClickToCallOverSIPBusy(t *testing.T) {
 	if e := waitEnded(t, desk.c); !e.ByRemote || e.Cause != 17 {
 		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE with cause 17", e)
 	}
+}
+
+// TestClickToCallOverSIPBlindTransfer: POST …/transfer (blind) on a call
+// over SIP ends it for the user (the desk phone gets a BYE, call_ended by
+// transfer), dials the recipient through the trunk with the transferee's
+// number, and bridges the transferee to it on answer: what the recipient
+// sends reaches the transferee; the transferee's BYE reaches the
+// recipient.
+func TestClickToCallOverSIPBlindTransfer(t *testing.T) {
+	phone := startC2CPeer(t, "43400-43599", true)
+	trunk := startC2CPeer(t, "43600-43799", true)
+	d, base := sipCallsDaemon(t, trunk)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
+	ws := cleo.events(ctx, "calls")
+	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
+	id, _ := placed["id"].(string)
+	if code != http.StatusAccepted {
+		t.Fatalf("place: %d %v", code, placed)
+	}
+	desk := phone.next(t)
+	far := trunk.next(t)
+	awaitCallEvent(ctx, t, ws, id, "call_answered")
+
+	code, tr := cleo.do("POST", "/api/v1/calls/"+id+"/transfer", `{"to":"300","mode":"blind"}`)
+	tid, _ := tr["id"].(string)
+	if code != http.StatusAccepted || tid == "" || tr["mode"] != "blind" {
+		t.Fatalf("transfer: %d %v", code, tr)
+	}
+	if e := waitEnded(t, desk.c); !e.ByRemote {
+		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE", e)
+	}
+	rec := trunk.next(t)
+	if rec.to != "300" || rec.fromName != "" && rec.fromName != "200" {
+		t.Errorf("the recipient was called as %q from %q", rec.to, rec.fromName)
+	}
+	// The recipient's stream reaches the transferee through pbxagent.
+	got := func() uint64 { return far.c.Media().Stats().Received.Received }
+	sent := func() uint32 { return rec.c.Media().Stats().Sent.Packets }
+	base0, sent0 := got(), sent()
+	eventually(t, "the recipient sends", func() bool { return sent() > sent0+25 })
+	eventually(t, "the transferee hears the recipient", func() bool { return got() > base0+25 })
+	if code, x := cleo.do("GET", "/api/v1/transfers/"+tid, ""); code != 200 || x["state"] != "completed" || x["reason"] != "answered" {
+		t.Errorf("the transfer: %d %v", code, x)
+	}
+	if err := far.c.Hangup(ctx, 16); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitEnded(t, rec.c); !e.ByRemote {
+		t.Errorf("the recipient's call ended %+v, want pbxagent's BYE", e)
+	}
+	if code, ended := cleo.do("GET", "/api/v1/calls/"+id, ""); code != 200 || ended["state"] != "ended" || ended["ended_by"] != "transfer" || ended["transfer"] != tid {
+		t.Errorf("the call after the transfer: %d %v", code, ended)
+	}
+	eventually(t, "the daemon's SIP calls end", func() bool { return d.sipUA.Calls() == 0 })
+}
+
+// TestClickToCallOverSIPParkAndPickup: POST …/park on a call over SIP
+// hangs the desk phone up while the trunk's leg stays up, hearing the
+// hold music; a supervisor's POST …/pickup rings their phone, which is
+// then bridged with the trunk (call_picked_up); the trunk's BYE ends the
+// call.
+func TestClickToCallOverSIPParkAndPickup(t *testing.T) {
+	phone := startC2CPeer(t, "43800-43999", true)
+	other := startC2CPeer(t, "44000-44199", true)
+	trunk := startC2CPeer(t, "44200-44399", true)
+	d, base := sipCallsDaemon(t, trunk)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
+	sam := signIn(t, base, "sam", []string{"manage_callcenter"}, []string{"SIP/102@" + other.addr()})
+	ws := cleo.events(ctx, "calls")
+	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
+	id, _ := placed["id"].(string)
+	if code != http.StatusAccepted {
+		t.Fatalf("place: %d %v", code, placed)
+	}
+	desk := phone.next(t)
+	far := trunk.next(t)
+	awaitCallEvent(ctx, t, ws, id, "call_answered")
+
+	code, parked := cleo.do("POST", "/api/v1/calls/"+id+"/park", "")
+	if code != 200 || parked["state"] != "parked" || parked["parked_slot"] == nil {
+		t.Fatalf("park: %d %v", code, parked)
+	}
+	if e := waitEnded(t, desk.c); !e.ByRemote {
+		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE", e)
+	}
+	// The trunk's leg stays up and hears the music (pbxagent sends it
+	// packets of its own again).
+	rx := far.c.Media().Stats().Received.Received
+	eventually(t, "the parked party hears pbxagent", func() bool { return far.c.Media().Stats().Received.Received > rx+25 })
+	select {
+	case <-far.c.Done():
+		t.Fatal("the parked party was hung up")
+	default:
+	}
+
+	if code, got := sam.do("POST", "/api/v1/calls/"+id+"/pickup", ""); code != http.StatusAccepted {
+		t.Fatalf("pickup: %d %v", code, got)
+	}
+	picker := other.next(t)
+	if !strings.HasPrefix(picker.fromName, "Parked ") {
+		t.Errorf("the picker's display %q", picker.fromName)
+	}
+	eventually(t, "picked up", func() bool {
+		_, got := sam.do("GET", "/api/v1/calls/"+id, "")
+		return got["state"] == "up"
+	})
+	// The picker talks (a steady tone): the trunk hears it through
+	// pbxagent's bridge — a long "greeting" to its answering-machine
+	// heuristic, where the parked music (1 s on, 4 s off) or silence
+	// would not be.
+	talk, stopTalk := context.WithCancel(ctx)
+	talked := make(chan struct{})
+	go func() {
+		defer close(talked)
+		tone := media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio()
+		_ = picker.c.Media().Play(talk, tone, true)
+	}()
+	defer func() { stopTalk(); <-talked }()
+	// The first verdict may be the tail of the music then the switch's
+	// gap (a loaded machine); the second is what plays now.
+	if first, amd := hearsSteady(ctx, far.c); amd != media.AMDMachine {
+		t.Errorf("the trunk heard %v then %v after the pickup, want the picker's steady tone (machine)", first, amd)
+	}
+	if err := far.c.Hangup(ctx, 16); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitEnded(t, picker.c); !e.ByRemote {
+		t.Errorf("the picker's call ended %+v, want pbxagent's BYE", e)
+	}
+	eventually(t, "the daemon's SIP calls end", func() bool { return d.sipUA.Calls() == 0 })
+}
+
+// TestClickToCallOverSIPAttendedTransfer: POST …/transfer (attended) on a
+// call over SIP holds the trunk's leg, dials the recipient through the
+// trunk and bridges the desk phone with it (the recipient hears the
+// user); POST /api/v1/transfers/{id}/complete ends the call for the user
+// and bridges the transferee with the recipient (the transferee hears
+// the recipient).
+func TestClickToCallOverSIPAttendedTransfer(t *testing.T) {
+	phone := startC2CPeer(t, "44400-44599", true)
+	trunk := startC2CPeer(t, "44600-44799", true)
+	d, base := sipCallsDaemon(t, trunk)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cleo := signIn(t, base, "cleo", nil, []string{"SIP/101@" + phone.addr()})
+	ws := cleo.events(ctx, "calls")
+	code, placed := cleo.do("POST", "/api/v1/calls", `{"to":"200"}`)
+	id, _ := placed["id"].(string)
+	if code != http.StatusAccepted {
+		t.Fatalf("place: %d %v", code, placed)
+	}
+	desk := phone.next(t)
+	far := trunk.next(t)
+	awaitCallEvent(ctx, t, ws, id, "call_answered")
+
+	code, tr := cleo.do("POST", "/api/v1/calls/"+id+"/transfer", `{"to":"300","mode":"attended"}`)
+	tid, _ := tr["id"].(string)
+	if code != http.StatusAccepted || tid == "" {
+		t.Fatalf("transfer: %d %v", code, tr)
+	}
+	eventually(t, "the trunk's call is held", far.c.Held)
+	rec := trunk.next(t)
+	if rec.to != "300" {
+		t.Errorf("the recipient was called as %q", rec.to)
+	}
+	eventually(t, "answered", func() bool {
+		_, x := cleo.do("GET", "/api/v1/transfers/"+tid, "")
+		return x["state"] == "answered"
+	})
+	// tone plays a steady tone from leg until the test ends.
+	tone := func(leg *ua.Call) {
+		talk, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = leg.Media().Play(talk, media.RingbackTone{Freqs: []float64{1000}, On: 10 * time.Second, Level: -10}.Audio(), true)
+		}()
+		t.Cleanup(func() { stop(); <-done })
+	}
+	tone(desk.c) // the user talks to the recipient
+	if first, amd := hearsSteady(ctx, rec.c); amd != media.AMDMachine {
+		t.Errorf("the recipient heard %v then %v during the consultation, want the user's tone (machine)", first, amd)
+	}
+	if code, x := cleo.do("POST", "/api/v1/transfers/"+tid+"/complete", ""); code != 200 || x["state"] != "completed" {
+		t.Fatalf("complete: %d %v", code, x)
+	}
+	if e := waitEnded(t, desk.c); !e.ByRemote {
+		t.Errorf("the desk phone's call ended %+v, want pbxagent's BYE", e)
+	}
+	eventually(t, "the transferee is resumed", func() bool { return !far.c.Held() })
+	tone(rec.c) // the recipient talks to the transferee
+	if first, amd := hearsSteady(ctx, far.c); amd != media.AMDMachine {
+		t.Errorf("the transferee heard %v then %v after the transfer, want the recipient's tone (machine)", first, amd)
+	}
+	if err := rec.c.Hangup(ctx, 16); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitEnded(t, far.c); !e.ByRemote {
+		t.Errorf("the transferee's call ended %+v, want pbxagent's BYE", e)
+	}
+	eventually(t, "the daemon's SIP calls end", func() bool { return d.sipUA.Calls() == 0 })
+}
+
+// hearsSteady runs the answering-machine heuristic on what c receives: a
+// steady tone is a "greeting" longer than 1.5 s (machine), the hold music
+// (1 s on) or silence is not. A first verdict that is not machine may be
+// what was on its way when the media switched; the second is what plays
+// now. It answers both (the first is machine when it sufficed).
+func hearsSteady(ctx context.Context, c *ua.Call) (first, second media.AMDResult) {
+	cfg := media.AMDConfig{InitialSilence: 3 * time.Second, MaxGreeting: 1500 * time.Millisecond, AfterGreeting: 400 * time.Millisecond}
+	if first = c.Media().DetectMachine(ctx, cfg); first == media.AMDMachine {
+		return first, first
+	}
+	return first, c.Media().DetectMachine(ctx, cfg)
 }

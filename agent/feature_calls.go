@@ -79,7 +79,8 @@ func newCalls(b *build) (platform.Component, error) {
 		if err != nil {
 			b.logger("calls").Warn("sip_ua.hold_music unreadable; held calls hear the ringing tone", "hold_music", b.cfg.SIPUA.HoldMusic, "err", err)
 		}
-		copts = append(copts, calls.WithSIP(newSIPDialer(b.d.sipUA, hold), b.cfg.SIPUA.Trunk))
+		copts = append(copts, calls.WithSIP(newSIPDialer(b.d.sipUA, hold), b.cfg.SIPUA.Trunk),
+			calls.WithSIPRecordings(b.cfg.SIPUA.RecordingsDir))
 	}
 	eng := calls.New(cli, b.cfg.ARI.CallsApp, copts...)
 	if ariOn {

@@ -32,7 +32,8 @@ type Loader struct {
 	pre   NumberIndex
 	stats BulkStats
 	n     int
-	metas int // SetMeta calls
+	metas int          // SetMeta calls
+	rep   *replacement // the source's contacts before a Replace (nil: a Load)
 }
 
 // Load is the fast path for filling an empty source (a first CSV import,
@@ -45,50 +46,70 @@ type Loader struct {
 // that fails or dies leaves nothing visible (see Bulk). It returns
 // ErrSourceNotEmpty, having called nothing, when the source has contacts.
 func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) error) (BulkStats, error) {
+	return s.load(ctx, source, false, fn)
+}
+
+// load is Load, or Replace when replace is set.
+func (s *Store) load(ctx context.Context, source string, replace bool, fn func(l *Loader) error) (BulkStats, error) {
+	verb := "load"
+	if replace {
+		verb = "replace"
+	}
 	if source == "" || strings.ContainsRune(source, 0) {
-		return BulkStats{}, fmt.Errorf("load: invalid source name %q", source)
+		return BulkStats{}, fmt.Errorf("%s: invalid source name %q", verb, source)
 	}
 	if err := s.lockWriter(ctx); err != nil {
 		return BulkStats{}, err
 	}
 	defer s.wmu.Unlock()
 	if err := s.disk.check(); err != nil {
-		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+		return BulkStats{}, fmt.Errorf("%s %s: %w", verb, source, err)
 	}
-	empty := true
-	stop := errors.New("stop")
-	err := s.view(func(txn *badger.Txn) error {
-		return txnScan(txn, kSource(source, ""), func([]byte, func() ([]byte, error)) error {
-			empty = false
-			return stop
+	if !replace {
+		empty := true
+		stop := errors.New("stop")
+		err := s.view(func(txn *badger.Txn) error {
+			return txnScan(txn, kSource(source, ""), func([]byte, func() ([]byte, error)) error {
+				empty = false
+				return stop
+			})
 		})
-	})
-	if err != nil && !errors.Is(err, stop) {
-		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
-	}
-	if !empty {
-		return BulkStats{}, fmt.Errorf("load %s: %w", source, ErrSourceNotEmpty)
+		if err != nil && !errors.Is(err, stop) {
+			return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+		}
+		if !empty {
+			return BulkStats{}, fmt.Errorf("load %s: %w", source, ErrSourceNotEmpty)
+		}
 	}
 	pub := s.pub.Load()
 	ts := pub + 1
 	dir, err := s.spillDir(ts)
 	if err != nil {
-		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+		return BulkStats{}, fmt.Errorf("%s %s: %w", verb, source, err)
 	}
 	so, err := newSorter(dir, loadSpillBytes)
 	if err != nil {
-		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+		return BulkStats{}, fmt.Errorf("%s %s: %w", verb, source, err)
 	}
 	defer func() { _ = so.cleanup() }()
 	so.need = s.disk.checkNeed
 	l := &Loader{s: s, ctx: ctx, src: source, sort: so}
+	if replace {
+		defer l.closeReplace()
+		if err := l.startReplace(pub); err != nil {
+			return BulkStats{}, fmt.Errorf("replace %s: %w", source, s.disk.note(err))
+		}
+	}
 	if err := fn(l); err != nil {
 		return BulkStats{}, s.disk.note(err) // spilling may fill the disk
 	}
 	if err := ctx.Err(); err != nil {
 		return BulkStats{}, err
 	}
-	if l.stats.Created == 0 && l.metas == 0 {
+	if err := l.finishReplace(); err != nil {
+		return BulkStats{}, fmt.Errorf("replace %s: %w", source, s.disk.note(err))
+	}
+	if l.stats.Created+l.stats.Updated+l.stats.Deleted == 0 && l.metas == 0 {
 		return l.stats, nil
 	}
 	if s.numf == nil {
@@ -103,16 +124,16 @@ func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) erro
 		}
 	}
 	if err := s.disk.checkNeed(so.spilled()); err != nil {
-		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+		return BulkStats{}, fmt.Errorf("%s %s: %w", verb, source, err)
 	}
 	if err := s.ingest(ctx, so, pub, ts); err != nil {
 		err = s.disk.note(err)
 		if maxV := s.db.MaxVersion(); maxV > pub {
 			if rerr := s.rollback(context.Background(), pub, maxV); rerr != nil {
-				return BulkStats{}, fmt.Errorf("load %s: %w (and rolling back failed: %v)", source, err, rerr)
+				return BulkStats{}, fmt.Errorf("%s %s: %w (and rolling back failed: %v)", verb, source, err, rerr)
 			}
 		}
-		return BulkStats{}, fmt.Errorf("load %s: %w", source, err)
+		return BulkStats{}, fmt.Errorf("%s %s: %w", verb, source, err)
 	}
 	s.refreshCallers(nil) // a load is too large to track key by key
 	s.refreshNames(nil)
@@ -170,7 +191,9 @@ func (l *Loader) Stats() BulkStats { return l.stats }
 
 // Add adds c as a new contact of the load's source and returns its id.
 // c.Source must be empty or the load's source; c.ID is ignored. Two
-// contacts with one external id fail the load when it is written.
+// contacts with one external id fail the load when it is written. In a
+// Replace, a contact with an external id the source had takes the place
+// (and the id) of that contact.
 func (l *Loader) Add(c *Contact) (string, error) {
 	if l.n++; l.n%1024 == 0 {
 		if err := l.ctx.Err(); err != nil {
@@ -182,6 +205,11 @@ func (l *Loader) Add(c *Contact) (string, error) {
 	}
 	c = c.Clone()
 	c.Source = l.src
+	if l.rep != nil {
+		if id, ok, err := l.replaceOld(c); ok || err != nil {
+			return id, err
+		}
+	}
 	c.ID = l.s.newID()
 	c.CreatedAt = l.s.now().UTC()
 	c.UpdatedAt = c.CreatedAt
@@ -189,29 +217,38 @@ func (l *Loader) Add(c *Contact) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rec, err := encodeRecord(c, keys)
-	if err != nil {
+	if err := l.emit(c, keys); err != nil {
 		return "", err
 	}
+	l.stats.Created++
+	return c.ID, nil
+}
+
+// emit adds the records of contact c (prepared, with its number keys):
+// the record, its index entries and its entries of the number lists.
+func (l *Loader) emit(c *Contact, keys []string) error {
+	rec, err := encodeRecord(c, keys)
+	if err != nil {
+		return err
+	}
 	if err := l.sort.add(recSet, kContact(c.ID), rec); err != nil {
-		return "", err
+		return err
 	}
 	e := indexEntries(c, keys)
 	for i, k := range e.keys {
 		if err := l.sort.add(recSet, k, e.vals[i]); err != nil {
-			return "", err
+			return err
 		}
 	}
 	if len(keys) > 0 {
 		op := encodeNumList([]numEntry{{id: c.ID, val: numValue(c)}})
 		for _, k := range keys {
 			if err := l.sort.add(recNum, kNum(k), op); err != nil {
-				return "", err
+				return err
 			}
 		}
 	}
-	l.stats.Created++
-	return c.ID, nil
+	return nil
 }
 
 // ingest writes the sorted records at ts and publishes ts: through
@@ -266,8 +303,10 @@ func (s *Store) ingest(ctx context.Context, so *sorter, pub, ts uint64) error {
 
 // mergeResolved merges the sorted records and calls emit with each key's
 // value (see resolve), checking ctx and calling the test hook as it goes.
-func (s *Store) mergeResolved(ctx context.Context, read *badger.Txn, so *sorter, emit func(key, val []byte) error) error {
+func (s *Store) mergeResolved(ctx context.Context, read *badger.Txn, so *sorter, emit func(key, val []byte, del bool) error) error {
 	n := 0
+	lists := newNumCursor(read)
+	defer lists.close()
 	return so.merge(func(key []byte, recs []sortedRec) error {
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -277,14 +316,14 @@ func (s *Store) mergeResolved(ctx context.Context, read *badger.Txn, so *sorter,
 				s.ingestHook(n)
 			}
 		}
-		val, err := s.resolve(read, key, recs)
+		val, del, err := s.resolve(lists, key, recs)
 		if err != nil {
 			return err
 		}
-		if s.numf != nil && recs[0].kind == recNum {
+		if s.numf != nil && !del && isNumRec(recs[0].kind) {
 			s.numf.add(key)
 		}
-		return emit(key, val)
+		return emit(key, val, del)
 	})
 }
 
@@ -292,8 +331,11 @@ func (s *Store) mergeResolved(ctx context.Context, read *badger.Txn, so *sorter,
 // publishes them.
 func (s *Store) ingestCommits(ctx context.Context, read *badger.Txn, so *sorter, ts uint64) error {
 	w := newChunkWriter(s.db, ts)
-	err := s.mergeResolved(ctx, read, so, func(key, val []byte) error {
+	err := s.mergeResolved(ctx, read, so, func(key, val []byte, del bool) error {
 		// The merge reuses its buffers; a transaction keeps what it is given.
+		if del {
+			return w.del(append([]byte(nil), key...))
+		}
 		return w.set(append([]byte(nil), key...), append([]byte(nil), val...))
 	})
 	var last uint64
@@ -338,9 +380,13 @@ func (s *Store) ingestStream(ctx context.Context, read *badger.Txn, sw tableStre
 	}()
 	cur := <-free
 	kv := &pb.KV{Version: ts, StreamId: 1} // marshalled at once: one for every key
-	err := s.mergeResolved(ctx, read, so, func(key, val []byte) error {
+	tomb := []byte{badgerBitDelete}
+	err := s.mergeResolved(ctx, read, so, func(key, val []byte, del bool) error {
 		// Keys arrive sorted and unique: the stream writer's order.
-		kv.Key, kv.Value = key, val
+		kv.Key, kv.Value, kv.Meta = key, val, nil
+		if del {
+			kv.Meta = tomb // a tombstone at ts: the key is deleted (Replace)
+		}
 		badger.KVToBuffer(kv, cur)
 		if cur.LenNoPadding() >= bufSize {
 			full <- cur
@@ -375,37 +421,52 @@ type tableStream interface {
 	Flush() error
 }
 
-// resolve turns the records of one key into its value: the last value set,
-// or the merged ix/num list (with the list already stored, if any).
-func (s *Store) resolve(read *badger.Txn, key []byte, recs []sortedRec) ([]byte, error) {
-	if recs[0].kind != recNum {
-		if len(recs) > 1 && strings.HasPrefix(string(key), pfxSource) {
-			return nil, fmt.Errorf("two contacts with the external id %q", key[len(pfxSource):])
+// resolve turns the records of one key into its value: the last value set
+// (a key with deletes only is deleted: del), or the merged ix/num list
+// (the list already stored, less the contacts removed, plus those added;
+// deleted when it ends empty).
+func (s *Store) resolve(lists *numCursor, key []byte, recs []sortedRec) (val []byte, del bool, err error) {
+	if !isNumRec(recs[0].kind) {
+		sets := 0
+		for _, r := range recs {
+			if r.kind == recSet {
+				val, sets = r.val, sets+1
+			}
 		}
-		return recs[len(recs)-1].val, nil
+		if sets > 1 && strings.HasPrefix(string(key), pfxSource) {
+			return nil, false, fmt.Errorf("two contacts with the external id %q", key[len(pfxSource):])
+		}
+		return val, sets == 0, nil
 	}
 	var es []numEntry
 	if s.numf == nil || s.numf.may(key) {
-		b, err := txnGet(read, key)
+		b, err := lists.get(key)
 		switch {
 		case errors.Is(err, ErrNotFound):
 		case err != nil:
-			return nil, err
+			return nil, false, err
 		default:
 			if es, err = decodeNumList(b); err != nil {
-				return nil, fmt.Errorf("number index %q: %w", key, err)
+				return nil, false, fmt.Errorf("number index %q: %w", key, err)
 			}
 		}
 	}
+	es = dropNumEntries(es, recs)
 	for _, r := range recs {
+		if r.kind != recNum {
+			continue
+		}
 		add, err := decodeNumList(r.val)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		es = append(es, add...)
 	}
+	if len(es) == 0 {
+		return nil, true, nil
+	}
 	slices.SortFunc(es, func(a, b numEntry) int { return strings.Compare(a.id, b.id) })
-	return encodeNumList(es), nil
+	return encodeNumList(es), false, nil
 }
 
 // streamWriter prepares Badger's stream writer to add tables above the

@@ -57,9 +57,14 @@ type bufRecord struct {
 
 // Record kinds.
 const (
-	recSet byte = iota // the key's value (the last one wins)
-	recNum             // one contact of an ix/num list (an encoded one-entry list)
+	recSet    byte = iota // the key's value (the last one wins)
+	recNum                // one contact of an ix/num list (an encoded one-entry list)
+	recDel                // the key is deleted, unless a recSet sets it (Replace)
+	recNumDel             // the contact whose id is the value leaves an ix/num list (Replace)
 )
+
+// isNumRec reports whether a record kind edits an ix/num list.
+func isNumRec(kind byte) bool { return kind == recNum || kind == recNumDel }
 
 // families are the key prefixes a load writes, in byte order; none is a
 // prefix of another, so ordering by family and then by the rest of the

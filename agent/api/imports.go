@@ -322,8 +322,10 @@ func readChunks(store *phonebook.Store, rd *csvbook.Reader, out chan<- importChu
 // repeats), so importing the same file again keeps ids and rewrites
 // nothing; replace also deletes the CSV contacts the file no longer has.
 // Into an empty CSV source (a first import) the rows are loaded with
-// Store.Load, which writes every key once, already sorted; otherwise they
-// go through Store.Bulk.
+// Store.Load, which writes every key once, already sorted, and a replace
+// with Store.Replace, the same load deleting the old book's keys in the
+// same step; a merge into a CSV source that has contacts goes through
+// Store.Bulk.
 func ImportCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace bool) (ImportResult, error) {
 	return importCSV(ctx, store, r, replace, nil)
 }
@@ -333,7 +335,11 @@ func importCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace
 	rd := csvbook.NewReader(r)
 	var res ImportResult
 	run.setPublishShare(publishShareLoad)
-	st, err := store.Load(ctx, phonebook.SourceCSV, func(l *phonebook.Loader) error {
+	load := store.Load
+	if replace {
+		load = store.Replace
+	}
+	st, err := load(ctx, phonebook.SourceCSV, func(l *phonebook.Loader) error {
 		err := importRows(store, rd, run, l.UseNumbers, func(c *phonebook.Contact) error {
 			_, err := l.Add(c)
 			return err
@@ -345,7 +351,7 @@ func importCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace
 	})
 	if errors.Is(err, phonebook.ErrSourceNotEmpty) {
 		run.setPublishShare(publishShareBulk)
-		st, err = importBulk(ctx, store, rd, replace, run)
+		st, err = importBulk(ctx, store, rd, run)
 	}
 	if err != nil {
 		return res, fmt.Errorf("import csv: %w", err)
@@ -358,47 +364,20 @@ func importCSV(ctx context.Context, store *phonebook.Store, r io.Reader, replace
 	return res, nil
 }
 
-// importBulk applies the rows to a CSV source that has contacts.
-func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader, replace bool, run *importRun) (phonebook.BulkStats, error) {
-	// Keyed by a 64-bit hash instead of the external id: a million rows
-	// then cost 20 bytes each instead of a hundred; a collision (odds
-	// about 3·10⁻⁸ for a million rows) keeps one stale row.
-	seen := map[uint64]struct{}{}
+// importBulk merges the rows into a CSV source that has contacts.
+func importBulk(ctx context.Context, store *phonebook.Store, rd *csvbook.Reader, run *importRun) (phonebook.BulkStats, error) {
 	return store.Bulk(ctx, func(b *phonebook.Batch) error {
 		if err := b.LoadSource(phonebook.SourceCSV); err != nil {
 			return err
 		}
 		err := importRows(store, rd, run, b.UseNumbers, func(c *phonebook.Contact) error {
-			if _, _, err := b.UpsertFromSource(c); err != nil {
-				return err
-			}
-			if replace {
-				seen[hash64(c.ExternalID)] = struct{}{}
-			}
-			return nil
+			_, _, err := b.UpsertFromSource(c)
+			return err
 		})
-		if err != nil || !replace {
-			if err == nil {
-				run.setPhase(PhasePublishing)
-			}
-			return err
+		if err == nil {
+			run.setPhase(PhasePublishing)
 		}
-		var stale []string
-		if err := b.SourceIDs(phonebook.SourceCSV, func(ext, id string) error {
-			if _, ok := seen[hash64(ext)]; !ok {
-				stale = append(stale, ext)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		for _, ext := range stale {
-			if _, err := b.DeleteFromSource(phonebook.SourceCSV, ext); err != nil {
-				return err
-			}
-		}
-		run.setPhase(PhasePublishing)
-		return nil
+		return err
 	})
 }
 

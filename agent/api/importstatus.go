@@ -90,9 +90,10 @@ const keptWarnings = 100
 
 // The publishing phase's length as a share of the applying phase's, by
 // the way the import is applied (measured with 100 000 rows): a first
-// import into an empty CSV book is loaded, and the store then sorts and
-// writes its tables and indexes (about 0.8 of the applying time); other
-// imports write as they go and publish in a commit.
+// import into an empty CSV book, or a replace, is loaded, and the store
+// then sorts and writes its tables and indexes (about 0.8 of the applying
+// time); a merge into a book that has contacts writes as it goes and
+// publishes in a commit.
 const (
 	publishShareLoad = 0.8
 	publishShareBulk = 0.05

@@ -163,7 +163,8 @@ func (e *Engine) Hangup(ctx context.Context, v Viewer, id string) (Call, error) 
 // Hold puts the destination on hold with music on hold (ARI hold, then
 // MOH). Asterisk publishes no ChannelHold for an ARI hold, so the engine
 // moves the call to held and publishes call_held itself. On a call over
-// SIP the destination gets a re-INVITE with a=sendonly, no music.
+// SIP the destination gets a re-INVITE with a=sendonly and hears the
+// hold music (sipHold).
 func (e *Engine) Hold(ctx context.Context, v Viewer, id string) (Call, error) {
 	return e.setHold(ctx, v, id, true)
 }
@@ -195,13 +196,9 @@ func (e *Engine) setHold(ctx context.Context, v Viewer, id string, on bool) (Cal
 	}
 	far := s.farLeg
 	sc := s.sip
-	var sipFar SIPLeg
-	if sc != nil {
-		sipFar = sc.far
-	}
 	e.mu.Unlock()
 	if sc != nil {
-		err = sipHold(ctx, sc, sipFar, id, on)
+		err = e.sipHold(ctx, sc, id, on)
 	} else {
 		err = e.ariHold(ctx, far, id, on)
 	}

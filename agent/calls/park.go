@@ -93,6 +93,10 @@ func (e *Engine) takeSlot(id string) int {
 // owner's devices again.
 func (e *Engine) Park(ctx context.Context, v Viewer, id string) (Call, error) {
 	e.mu.Lock()
+	if s := e.calls[id]; s != nil && s.sip != nil {
+		e.mu.Unlock()
+		return e.sipPark(ctx, v, id) // sipcall_park.go
+	}
 	s, err := e.live(v, id)
 	if err != nil {
 		e.mu.Unlock()
@@ -236,6 +240,10 @@ func (e *Engine) pickup(ctx context.Context, v Viewer, id, picker string, device
 		return Call{}, ErrNoDevice
 	}
 	e.mu.Lock()
+	if s := e.calls[id]; s != nil && s.sip != nil {
+		e.mu.Unlock()
+		return e.sipPickup(ctx, v, id, picker, devices, ringBack) // sipcall_park.go
+	}
 	s, err := e.live(v, id)
 	if err != nil {
 		e.mu.Unlock()

@@ -129,7 +129,9 @@ type callRec struct {
 
 // liveRec is a recording in progress.
 type liveRec struct {
-	name      string
+	name string
+	// sip is the bridge's recording of a call over SIP; nil through ARI.
+	sip       *sipRec
 	started   time.Time
 	pausedAt  time.Time // zero while recording
 	pausedFor time.Duration
@@ -182,7 +184,7 @@ func (e *Engine) autoRecord(ctx context.Context, id string) {
 
 func (e *Engine) startRecording(ctx context.Context, v Viewer, id string) (Call, error) {
 	e.mu.Lock()
-	s, err := e.live(v, id)
+	s, err := e.liveCall(v, id)
 	if err != nil {
 		e.mu.Unlock()
 		return Call{}, err
@@ -200,9 +202,16 @@ func (e *Engine) startRecording(ctx context.Context, v Viewer, id string) (Call,
 		// the call's bridge holds the transferee with music on hold.
 		e.mu.Unlock()
 		return Call{}, fmt.Errorf("%w: a transfer is in progress (complete or cancel it first)", ErrState)
-	case s.bridge == "":
+	case s.sip != nil && e.sip.recDir == "":
+		e.mu.Unlock()
+		return Call{}, fmt.Errorf("%w: no folder for the recordings (sip_ua.recordings_dir)", ErrNotOnSIP)
+	case s.sip != nil && s.sip.br == nil, s.sip == nil && s.bridge == "":
 		e.mu.Unlock()
 		return Call{}, fmt.Errorf("%w: the call has no bridge to record", ErrState)
+	}
+	var sipBr SIPBridge
+	if s.sip != nil {
+		sipBr = s.sip.br
 	}
 	s.rec.seq++
 	s.rec.starting = true
@@ -222,7 +231,12 @@ func (e *Engine) startRecording(ctx context.Context, v Viewer, id string) (Call,
 			return fail(fmt.Errorf("calls: record %s: %w", id, err))
 		}
 	}
-	_, err = e.cli.Bridges().Record(ctx, bridge, ari.RecordRequest{Name: name, Format: RecordingFormat, IfExists: "fail", Beep: e.rec.beep})
+	var sr *sipRec
+	if sipBr != nil {
+		sr, err = e.startSIPRecording(sipBr, name)
+	} else {
+		_, err = e.cli.Bridges().Record(ctx, bridge, ari.RecordRequest{Name: name, Format: RecordingFormat, IfExists: "fail", Beep: e.rec.beep})
+	}
 	if err != nil {
 		if e.rec.sink != nil {
 			e.rec.sink.RecordingEnded(context.WithoutCancel(ctx), RecordingEnd{Name: name, Failed: true, Cause: err.Error(), Final: true, EndedAt: e.clk.Now()})
@@ -242,14 +256,14 @@ func (e *Engine) startRecording(ctx context.Context, v Viewer, id string) (Call,
 		}
 		e.rec.names[name] = id
 		e.mu.Unlock()
-		e.endRecording(ctx, &endedRec{name: name, at: e.clk.Now()}, Call{})
+		e.endRecording(ctx, &endedRec{name: name, at: e.clk.Now(), sip: sr}, Call{})
 		return Call{}, fmt.Errorf("%w: the call has ended", ErrState)
 	}
 	if e.rec.names == nil {
 		e.rec.names = map[string]string{}
 	}
 	e.rec.names[name] = id
-	s.rec.live = &liveRec{name: name, started: info.StartedAt}
+	s.rec.live = &liveRec{name: name, started: info.StartedAt, sip: sr}
 	s.call.Recording = RecordingOn
 	s.call.Recordings = append(slices.Clip(s.call.Recordings), name)
 	c := snapshot(s)
@@ -261,7 +275,7 @@ func (e *Engine) startRecording(ctx context.Context, v Viewer, id string) (Call,
 
 func (e *Engine) pauseRecording(ctx context.Context, v Viewer, id string, pause bool) (Call, error) {
 	e.mu.Lock()
-	s, err := e.live(v, id)
+	s, err := e.liveCall(v, id)
 	if err != nil {
 		e.mu.Unlock()
 		return Call{}, err
@@ -276,12 +290,7 @@ func (e *Engine) pauseRecording(ctx context.Context, v Viewer, id string, pause 
 	}
 	lr := s.rec.live
 	e.mu.Unlock()
-	recs := e.cli.Recordings()
-	op := recs.Pause
-	if !pause {
-		op = recs.Unpause
-	}
-	if err := op(ctx, lr.name); err != nil {
+	if err := e.pauseOp(ctx, lr, pause); err != nil {
 		switch {
 		case ari.IsConflict(err): // "Recording not in session": queued
 			return Call{}, fmt.Errorf("%w: the recording has not started yet; try again", ErrState)
@@ -313,6 +322,20 @@ func (e *Engine) pauseRecording(ctx context.Context, v Viewer, id string, pause 
 	return c, nil
 }
 
+// pauseOp pauses or resumes a recording in Asterisk, or the bridge's of
+// a call over SIP.
+func (e *Engine) pauseOp(ctx context.Context, lr *liveRec, pause bool) error {
+	if lr.sip != nil {
+		return lr.sip.br.PauseRecording(pause)
+	}
+	recs := e.cli.Recordings()
+	op := recs.Pause
+	if !pause {
+		op = recs.Unpause
+	}
+	return op(ctx, lr.name)
+}
+
 // recStateErr is the 409 of a pause (or resume) in recording state st.
 func recStateErr(st RecordingState, pause bool) error {
 	switch {
@@ -328,12 +351,21 @@ func recStateErr(st RecordingState, pause bool) error {
 
 func (e *Engine) stopRecording(ctx context.Context, v Viewer, id string) (Call, error) {
 	e.mu.Lock()
-	s, err := e.live(v, id)
+	s, err := e.liveCall(v, id)
 	if err != nil {
 		e.mu.Unlock()
 		return Call{}, err
 	}
 	lr := s.rec.live
+	if lr != nil && lr.sip != nil {
+		// The bridge's recording ends with its call's: no report from
+		// elsewhere to wait for.
+		ended := e.clearRecordingLocked(s)
+		c := snapshot(s)
+		e.mu.Unlock()
+		e.recordingStopped(ctx, ended, c)
+		return c, nil
+	}
 	e.mu.Unlock()
 	if lr == nil {
 		return Call{}, fmt.Errorf("%w: the call is not being recorded", ErrState)
@@ -370,6 +402,8 @@ type endedRec struct {
 	name     string
 	duration time.Duration
 	at       time.Time
+	// sip is the bridge's recording of a call over SIP, still to stop.
+	sip *sipRec
 }
 
 // clearRecordingLocked takes the live recording off its call. Called
@@ -379,19 +413,35 @@ func (e *Engine) clearRecordingLocked(s *session) *endedRec {
 	now := e.clk.Now()
 	s.rec.live = nil
 	s.call.Recording = RecordingOff
-	return &endedRec{name: lr.name, duration: lr.length(now), at: now}
+	return &endedRec{name: lr.name, duration: lr.length(now), at: now, sip: lr.sip}
 }
 
 // recordingStopped tells the sink and publishes recording_stopped (and
 // call_updated while the call lives).
 func (e *Engine) recordingStopped(ctx context.Context, r *endedRec, c Call) {
+	end := e.stopEnded(r)
 	if e.rec.sink != nil {
-		e.rec.sink.RecordingEnded(context.WithoutCancel(ctx), RecordingEnd{Name: r.name, Duration: r.duration, EndedAt: r.at})
+		e.rec.sink.RecordingEnded(context.WithoutCancel(ctx), end)
 	}
 	e.publish(ctx, EventRecordingStopped, c)
 	if c.State != StateEnded {
 		e.publish(ctx, EventUpdated, c)
 	}
+}
+
+// stopEnded stops the bridge's recording of a call over SIP (its file is
+// then complete: the end is final) and says how the recording ended.
+func (e *Engine) stopEnded(r *endedRec) RecordingEnd {
+	end := RecordingEnd{Name: r.name, Duration: r.duration, EndedAt: r.at}
+	if r.sip == nil {
+		return end
+	}
+	end.Final = true
+	if err := r.sip.stop(); err != nil {
+		e.log.Warn("calls: the recording of a call over SIP failed", "recording", r.name, "err", err)
+		end.Failed, end.Cause = true, err.Error()
+	}
+	return end
 }
 
 // endRecordingLocked, from end(), takes the call's recording off it: nil
@@ -412,12 +462,15 @@ func (e *Engine) endRecording(ctx context.Context, r *endedRec, c Call) {
 	if r == nil {
 		return
 	}
-	if err := e.cli.Recordings().Stop(context.WithoutCancel(ctx), r.name); err != nil && !ari.IsNotFound(err) {
-		e.log.Warn("calls: stop the recording of an ended call", "recording", r.name, "err", err)
+	if r.sip == nil {
+		if err := e.cli.Recordings().Stop(context.WithoutCancel(ctx), r.name); err != nil && !ari.IsNotFound(err) {
+			e.log.Warn("calls: stop the recording of an ended call", "recording", r.name, "err", err)
+		}
 	}
 	if c.ID == "" {
+		end := e.stopEnded(r)
 		if e.rec.sink != nil {
-			e.rec.sink.RecordingEnded(context.WithoutCancel(ctx), RecordingEnd{Name: r.name, Duration: r.duration, EndedAt: r.at})
+			e.rec.sink.RecordingEnded(context.WithoutCancel(ctx), end)
 		}
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -58,9 +59,9 @@ type SIPLeg interface {
 	// HoldMusic plays the hold music into the leg, looped, until ctx
 	// ends (the leg is held).
 	HoldMusic(ctx context.Context) error
-	// Bridge relays media between this leg and other (of the same
-	// SIPDialer) until ctx ends or one of them ends.
-	Bridge(ctx context.Context, other SIPLeg) error
+	// Bridge returns the media bridge between this leg (its first leg)
+	// and other (of the same SIPDialer; its second), not yet relaying.
+	Bridge(other SIPLeg) (SIPBridge, error)
 	// Hold puts the peer on hold (re-INVITE, a=sendonly), the leg still
 	// sending (HoldMusic plays into it); Resume takes it off.
 	Hold(ctx context.Context) error
@@ -74,6 +75,27 @@ type SIPLeg interface {
 	// End says, once Done is closed, whether the peer hung up and with
 	// which Q.850 cause.
 	End() (byRemote bool, cause int)
+}
+
+// SIPBridge relays the media between a SIP call's two legs (pbxagent as
+// a B2BUA) and is steered while it runs; its settings hold whether it
+// runs or not.
+type SIPBridge interface {
+	// Run relays until ctx ends or one of the legs ends.
+	Run(ctx context.Context) error
+	// HoldSecond leaves the second leg (the destination) to its own
+	// media while on: it hears what its leg plays (HoldMusic) and nothing
+	// is relayed to or from it. Off, the relay resumes.
+	HoldSecond(on bool) error
+	// MuteFirst stops relaying what the first leg (the user) sends while
+	// on; the other direction goes on.
+	MuteFirst(on bool) error
+	// StartRecording records the conversation into w (8 kHz 16-bit
+	// stereo WAV: the first leg left, the second right) until
+	// StopRecording; PauseRecording pauses it (the paused time left out).
+	StartRecording(w io.WriteSeeker) error
+	PauseRecording(on bool) error
+	StopRecording() error
 }
 
 // SIPDialError is a leg that got a final non-2xx answer, or none.
@@ -92,7 +114,9 @@ func (e *SIPDialError) Error() string {
 }
 
 // ErrNotOnSIP: the action is not implemented on a call placed over SIP
-// (the API answers 501).
+// (the API answers 501): answering through the desk phone's remote
+// control, and recording without a recordings folder
+// (docs/calls.md "Click-to-call over SIP").
 var ErrNotOnSIP = errors.New("not available on a call placed over SIP (calls.backend sip)")
 
 // TrunkNumber is the placeholder of the destination in the trunk
@@ -106,6 +130,8 @@ const sipHangupTimeout = 5 * time.Second
 type sipConf struct {
 	d     SIPDialer
 	trunk string
+	// recDir is where calls over SIP are recorded (WithSIPRecordings).
+	recDir string
 }
 
 // WithSIP places click-to-calls over SIP with d: the user's devices are
@@ -114,7 +140,7 @@ type sipConf struct {
 // The engine may then be made without an ARI client (New(nil, "", …)):
 // it serves click-to-call and the call list only.
 func WithSIP(d SIPDialer, trunk string) Option {
-	return func(e *Engine) { e.sip = sipConf{d: d, trunk: trunk} }
+	return func(e *Engine) { e.sip.d, e.sip.trunk = d, trunk }
 }
 
 // sipCall is the SIP part of a session. Guarded by Engine.mu.
@@ -123,53 +149,51 @@ type sipCall struct {
 	// and returns. ended is that context's Done.
 	stop  context.CancelFunc
 	ended <-chan struct{}
-	// bridge asks the call's goroutine, once both legs are up, to switch
-	// the media between relaying, nothing and hold music (hold, resume).
-	bridge chan bridgeReq
-	// far is the destination's leg once it answered.
+	// ctx is the call's context (ended is its Done).
+	ctx context.Context
+	// far is the destination's leg once it answered; br the bridge
+	// between the user's leg and it, made before the call is up.
 	far SIPLeg
+	br  SIPBridge
+	// music stops the hold music playing to the held destination and
+	// waits for it; nil while none plays.
+	music func()
+	// handedOver is set when a blind transfer took the destination's leg
+	// over (sipcall_transfer.go): the call's goroutine leaves it up.
+	handedOver bool
+	// finished is closed when the call's goroutine has returned.
+	finished chan struct{}
+	// ctl asks the call's goroutine to park the call or to bridge a
+	// pickup's leg (sipcall_park.go).
+	ctl chan sipCtl
 }
 
-// mediaMode is what the media of an answered SIP call do.
-type mediaMode int
-
-const (
-	// mediaBridged relays media between the user and the destination.
-	mediaBridged mediaMode = iota
-	// mediaStopped relays nothing (a hold's re-INVITE is under way: the
-	// destination must not hear the user any more).
-	mediaStopped
-	// mediaHeld plays the hold music to the destination, held.
-	mediaHeld
-)
-
-// bridgeReq switches a SIP call's media to mode; done is closed once it
-// has.
-type bridgeReq struct {
-	mode mediaMode
+// sipCtl is a request to the goroutine of an answered SIP call (op
+// says which); done is closed once it is done.
+type sipCtl struct {
+	op   sipOp
+	leg  SIPLeg
 	done chan struct{}
 }
 
-// setBridge has the call's goroutine switch the media to mode, and waits
-// until it has.
-func (sc *sipCall) setBridge(ctx context.Context, mode mediaMode) error {
-	r := bridgeReq{mode: mode, done: make(chan struct{})}
-	select {
-	case sc.bridge <- r:
-	case <-sc.ended:
-		return fmt.Errorf("%w: the call has ended", ErrState)
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case <-r.done:
-		return nil
-	case <-sc.ended:
-		return fmt.Errorf("%w: the call has ended", ErrState)
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// sipOp is what a sipCtl asks.
+type sipOp int
+
+const (
+	// sipOpPark: the user's leg is hung up, the destination hears the
+	// music.
+	sipOpPark sipOp = iota
+	// sipOpPickup: leg (a pickup's) replaces the user's, bridged with the
+	// destination.
+	sipOpPickup
+	// sipOpConsult: the user's leg leaves the destination's bridge and
+	// hears ringback (an attended transfer's recipient rings).
+	sipOpConsult
+	// sipOpJoin: the user's leg is bridged with leg (the recipient).
+	sipOpJoin
+	// sipOpBack: the user's leg is bridged with the destination again.
+	sipOpBack
+)
 
 // SIPDeviceTarget is where a user's device is dialled over SIP: a device
 // "TECH/user" (PJSIP/101, SIP/101) is the phone registered to pbxagent's
@@ -238,13 +262,14 @@ func (e *Engine) placeSIP(ctx context.Context, req PlaceRequest, to string) (Cal
 	}
 	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &session{call: Call{ID: id, UserID: req.UserID, Direction: Outbound, From: from, To: to, Devices: slices.Clone(req.Devices),
-		State: StateDialing, CreatedAt: e.clk.Now()}, sip: &sipCall{stop: stop, ended: cctx.Done(), bridge: make(chan bridgeReq)}}
+		State: StateDialing, CreatedAt: e.clk.Now()}, sip: &sipCall{stop: stop, ended: cctx.Done(), ctx: cctx, finished: make(chan struct{}), ctl: make(chan sipCtl)}}
 	e.mu.Lock()
 	e.calls[id] = s
 	c := snapshot(s)
 	e.mu.Unlock()
 	e.publish(ctx, EventCreated, c)
 	err := e.spawn(func(run context.Context) {
+		defer close(s.sip.finished)
 		defer context.AfterFunc(run, stop)()
 		defer stop()
 		e.runSIP(cctx, s)
@@ -264,12 +289,18 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 	e.mu.Unlock()
 	var reap sync.WaitGroup // the losers of the devices' race
 	defer reap.Wait()
-	user, dev, cause := e.ringUser(ctx, &reap, id, to, devices)
+	user, dev, cause := e.ringUser(ctx, &reap, id, to, to, devices)
 	if user == nil {
 		e.sipEnd(ctx, id, cause, "user")
 		return
 	}
-	defer e.sipHangup(ctx, id, user)
+	// user is the user's leg: nil while the call is parked, the picker's
+	// after a pickup (sipcall_park.go).
+	defer func() {
+		if user != nil {
+			e.sipHangup(ctx, id, user)
+		}
+	}()
 	e.mu.Lock()
 	if s.call.State == StateEnded {
 		e.mu.Unlock()
@@ -294,27 +325,53 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 		e.sipEnd(ctx, id, cause, by)
 		return
 	}
-	defer e.sipHangup(ctx, id, far)
+	defer func() {
+		e.mu.Lock()
+		kept := s.sip.handedOver
+		e.mu.Unlock()
+		if !kept {
+			e.sipHangup(ctx, id, far)
+		}
+	}()
+	br, err := user.Bridge(far)
+	if err != nil {
+		e.log.Warn("calls: bridge over SIP", "call", id, "err", err)
+		e.sipEnd(ctx, id, ari.CauseFailure, "system")
+		return
+	}
+	// The bridge runs while the call lives; a hold leaves the
+	// destination to its hold music meanwhile (sipHold). A park stops it
+	// and a pickup starts another.
+	stopBridge := e.runBridge(ctx, id, br)
+	defer func() { stopBridge() }()
+	defer e.stopMusic(s.sip)
 	e.mu.Lock()
 	if s.call.State == StateEnded {
 		e.mu.Unlock()
 		return
 	}
 	now := e.clk.Now()
-	s.sip.far = far
+	s.sip.far, s.sip.br = far, br
 	s.call.State, s.call.AnsweredAt = StateUp, &now
 	c := snapshot(s)
 	e.mu.Unlock()
 	e.publish(ctx, EventAnswered, c)
 	e.publish(ctx, EventUpdated, c)
+	e.autoRecord(ctx, id)
 
-	// The bridge runs while the call is up; while the destination is
-	// held it hears the hold music instead, and not the user (sipHold).
-	mode, stopMedia := mediaBridged, e.sipMedia(ctx, id, mediaBridged, user, far)
-	defer func() { stopMedia() }()
+	var stopRing func() // the ringback of a transfer's consultation
+	defer func() {
+		if stopRing != nil {
+			stopRing()
+		}
+	}()
 	for {
+		var userDone <-chan struct{} // nil while parked
+		if user != nil {
+			userDone = user.Done()
+		}
 		select {
-		case <-user.Done():
+		case <-userDone:
 			_, cause := user.End()
 			e.sipEnd(ctx, id, cause, "user")
 			return
@@ -325,39 +382,117 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 		case <-ctx.Done():
 			e.sipEnd(ctx, id, ari.CauseNormalClearing, "system") // a no-op after an API hang-up
 			return
-		case r := <-s.sip.bridge:
-			if r.mode != mode {
-				stopMedia()
-				mode, stopMedia = r.mode, e.sipMedia(ctx, id, r.mode, user, far)
+		case r := <-s.sip.ctl:
+			if stopRing != nil {
+				stopRing()
+				stopRing = nil
+			}
+			switch r.op {
+			case sipOpPark: // the user's leg leaves, the destination hears the music
+				stopBridge()
+				stopBridge = func() {}
+				e.sipHangup(ctx, id, user)
+				user = nil
+				e.startMusic(ctx, s.sip, id, far)
+			case sipOpConsult: // the user hears ringback while a transfer's recipient rings
+				stopBridge()
+				stopBridge = func() {}
+				stopRing = e.playRingback(ctx, id, user)
+			case sipOpJoin: // the user talks to the transfer's recipient
+				stopBridge()
+				stopBridge = func() {}
+				if nb, err := user.Bridge(r.leg); err != nil {
+					e.log.Warn("calls: bridge a transfer's recipient over SIP", "call", id, "err", err)
+				} else {
+					stopBridge = e.runBridge(ctx, id, nb)
+				}
+			case sipOpPickup, sipOpBack: // a pickup's leg, or the user back, bridged with the destination
+				stopBridge()
+				stopBridge = func() {}
+				if r.op == sipOpPickup {
+					e.stopMusic(s.sip)
+					if user != nil {
+						e.sipHangup(ctx, id, user)
+					}
+					user = r.leg
+				}
+				nb, err := user.Bridge(far)
+				if err != nil {
+					e.log.Warn("calls: bridge over SIP", "call", id, "err", err)
+					e.sipEnd(ctx, id, ari.CauseFailure, "system")
+					close(r.done)
+					return
+				}
+				stopBridge = e.runBridge(ctx, id, nb)
+				e.mu.Lock()
+				s.sip.br = nb
+				e.mu.Unlock()
 			}
 			close(r.done)
 		}
 	}
 }
 
-// sipMedia starts what mode says on an answered call — the bridge, or
-// the hold music to the destination — on a goroutine, and returns the
-// func that stops it and waits for it.
-func (e *Engine) sipMedia(ctx context.Context, id string, mode mediaMode, user, far SIPLeg) func() {
-	var run func(context.Context) error
-	what := ""
-	switch mode {
-	case mediaBridged:
-		run, what = func(ctx context.Context) error { return user.Bridge(ctx, far) }, "bridge"
-	case mediaHeld:
-		run, what = far.HoldMusic, "hold music"
-	default:
-		return func() {}
+// playRingback plays ringback to leg on a goroutine until the func it
+// returns is called (it waits for the goroutine) or ctx ends.
+func (e *Engine) playRingback(ctx context.Context, id string, leg SIPLeg) func() {
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := leg.Ringback(rctx); err != nil && rctx.Err() == nil {
+			e.log.Warn("calls: ringback over SIP", "call", id, "err", err)
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// runBridge runs br on a goroutine until the func it returns is called
+// (it waits for the goroutine) or ctx ends.
+func (e *Engine) runBridge(ctx context.Context, id string, br SIPBridge) func() {
+	bctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := br.Run(bctx); err != nil && bctx.Err() == nil {
+			e.log.Warn("calls: media over SIP", "call", id, "err", err)
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// startMusic plays the hold music to the held destination on a
+// goroutine stopMusic (or the call's end) stops.
+func (e *Engine) startMusic(ctx context.Context, sc *sipCall, id string, far SIPLeg) {
+	if ctx.Err() != nil {
+		return // the call has ended
 	}
 	mctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := run(mctx); err != nil && mctx.Err() == nil {
-			e.log.Warn("calls: media over SIP", "call", id, "media", what, "err", err)
+		if err := far.HoldMusic(mctx); err != nil && mctx.Err() == nil {
+			e.log.Warn("calls: hold music over SIP", "call", id, "err", err)
 		}
 	}()
-	return func() { cancel(); <-done }
+	e.mu.Lock()
+	prev := sc.music
+	sc.music = func() { cancel(); <-done }
+	e.mu.Unlock()
+	if prev != nil {
+		prev()
+	}
+}
+
+// stopMusic stops the hold music, if it plays, and waits for it.
+func (e *Engine) stopMusic(sc *sipCall) {
+	e.mu.Lock()
+	stop := sc.music
+	sc.music = nil
+	e.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // sipEnd ends the call (once; a no-op when it has ended already).
@@ -388,11 +523,12 @@ func (e *Engine) sipHangup(ctx context.Context, id string, leg SIPLeg) {
 	}
 }
 
-// ringUser rings every device at once and answers the first to answer,
+// ringUser rings every device at once (showing the caller to, named
+// toName) and answers the first to answer,
 // with its device; the others are cancelled, and one that answered too
 // late is hung up (cause 26, answered elsewhere) by a goroutine reap
 // counts. With no leg it answers the cause of the last failure.
-func (e *Engine) ringUser(ctx context.Context, reap *sync.WaitGroup, id, to string, devices []string) (SIPLeg, string, int) {
+func (e *Engine) ringUser(ctx context.Context, reap *sync.WaitGroup, id, to, toName string, devices []string) (SIPLeg, string, int) {
 	type result struct {
 		i   int
 		leg SIPLeg
@@ -403,7 +539,7 @@ func (e *Engine) ringUser(ctx context.Context, reap *sync.WaitGroup, id, to stri
 	for i, dev := range devices {
 		dctx, cancel := context.WithCancel(ctx)
 		cancels[i] = cancel
-		req := SIPDialRequest{To: SIPDeviceTarget(dev), From: to, FromName: to, Headers: e.sipAutoAnswerHeaders(dev),
+		req := SIPDialRequest{To: SIPDeviceTarget(dev), From: to, FromName: toName, Headers: e.sipAutoAnswerHeaders(dev),
 			Timeout: e.userRing, OnRinging: func() { e.sipRinging(ctx, id) }}
 		go func() {
 			leg, err := e.sip.d.Dial(dctx, req)
@@ -521,35 +657,38 @@ func (e *Engine) sipRinging(ctx context.Context, id string) {
 	e.publish(ctx, EventUpdated, c)
 }
 
-// sipHold puts the destination of a SIP call on hold or takes it off:
-// the bridge stops before the re-INVITE with a=sendonly (the destination
-// no longer hears the user; the user hears nothing, as on the ARI path),
-// then the destination hears the hold music (calls.md "Click-to-call over
-// SIP") until the re-INVITE with a=sendrecv succeeded and the bridge
-// starts again.
-func sipHold(ctx context.Context, sc *sipCall, far SIPLeg, id string, on bool) error {
-	if far == nil {
+// sipHold puts the destination of a SIP call on hold or takes it off.
+// On: the bridge leaves the destination to its own media first (it no
+// longer hears the user, the user no longer hears it, as on the ARI
+// path), the re-INVITE with a=sendonly goes out (RFC 3264 section 8.4:
+// the holder still sends), then the destination hears the hold music.
+// Off: the re-INVITE with a=sendrecv, then the music stops and the relay
+// resumes. A refused re-INVITE leaves the call as it was.
+func (e *Engine) sipHold(ctx context.Context, sc *sipCall, id string, on bool) error {
+	e.mu.Lock()
+	far, br := sc.far, sc.br
+	e.mu.Unlock()
+	if far == nil || br == nil {
 		return fmt.Errorf("%w: the destination has not answered", ErrState)
 	}
 	if on {
-		if err := sc.setBridge(ctx, mediaStopped); err != nil {
+		if err := br.HoldSecond(true); err != nil {
 			return fmt.Errorf("calls: hold %s over SIP: %w", id, err)
 		}
 		if err := far.Hold(ctx); err != nil {
-			if berr := sc.setBridge(context.WithoutCancel(ctx), mediaBridged); berr != nil {
+			if berr := br.HoldSecond(false); berr != nil {
 				err = errors.Join(err, berr)
 			}
 			return fmt.Errorf("calls: hold %s over SIP: %w", id, err)
 		}
-		if err := sc.setBridge(context.WithoutCancel(ctx), mediaHeld); err != nil {
-			return fmt.Errorf("calls: hold %s over SIP: hold music: %w", id, err)
-		}
+		e.startMusic(sc.ctx, sc, id, far)
 		return nil
 	}
 	if err := far.Resume(ctx); err != nil {
 		return fmt.Errorf("calls: resume %s over SIP: %w", id, err)
 	}
-	if err := sc.setBridge(ctx, mediaBridged); err != nil {
+	e.stopMusic(sc)
+	if err := br.HoldSecond(false); err != nil {
 		return fmt.Errorf("calls: resume %s over SIP: %w", id, err)
 	}
 	return nil

@@ -162,20 +162,59 @@ func (l *fakeLeg) pending() []string {
 	}
 }
 
-func (l *fakeLeg) Bridge(ctx context.Context, other SIPLeg) error {
+func (l *fakeLeg) Bridge(other SIPLeg) (SIPBridge, error) {
 	o, ok := other.(*fakeLeg)
 	if !ok {
-		return errors.New("not a fake leg")
+		return nil, errors.New("not a fake leg")
 	}
-	l.events <- "bridge " + o.name
+	return &fakeBridge{l: l, o: o}, nil
+}
+
+// fakeBridge reports on its first leg's events what is done to it
+// ("bridge far", "bridge-end", "hold-far on", "mute on", "rec start",
+// "rec pause on", "rec stop"); a recording writes "RIFF" into its file.
+type fakeBridge struct {
+	l, o *fakeLeg
+	w    io.WriteSeeker
+}
+
+func (b *fakeBridge) Run(ctx context.Context) error {
+	b.l.events <- "bridge " + b.o.name
 	select {
 	case <-ctx.Done():
-	case <-l.done:
-	case <-o.done:
+	case <-b.l.done:
+	case <-b.o.done:
 	}
-	l.events <- "bridge-end"
+	b.l.events <- "bridge-end"
 	return nil
 }
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+func (b *fakeBridge) HoldSecond(on bool) error { b.l.events <- "hold-far " + onOff(on); return nil }
+
+func (b *fakeBridge) MuteFirst(on bool) error { b.l.events <- "mute " + onOff(on); return nil }
+
+func (b *fakeBridge) StartRecording(w io.WriteSeeker) error {
+	if _, err := io.WriteString(w, "RIFF"); err != nil {
+		return err
+	}
+	b.w = w
+	b.l.events <- "rec start"
+	return nil
+}
+
+func (b *fakeBridge) PauseRecording(on bool) error {
+	b.l.events <- "rec pause " + onOff(on)
+	return nil
+}
+
+func (b *fakeBridge) StopRecording() error { b.l.events <- "rec stop"; return nil }
 
 func (l *fakeLeg) Hold(context.Context) error {
 	l.events <- "hold"
@@ -226,14 +265,18 @@ func (l *fakeLeg) await(t *testing.T, want string) {
 type pubEvent struct {
 	typ  string
 	call Call
+	xfer *Transfer // a transfer's event
 }
 
 // chanPub records the engine's events in order.
 type chanPub struct{ ch chan pubEvent }
 
 func (p chanPub) Publish(_ context.Context, _, typ string, _ []string, data any) {
-	if c, ok := data.(Call); ok {
-		p.ch <- pubEvent{typ: typ, call: c}
+	switch d := data.(type) {
+	case Call:
+		p.ch <- pubEvent{typ: typ, call: d}
+	case Transfer:
+		p.ch <- pubEvent{typ: typ, xfer: &d}
 	}
 }
 
@@ -255,8 +298,12 @@ func (p chanPub) expect(t *testing.T, want ...string) Call {
 	for _, w := range want {
 		typ, state, _ := strings.Cut(w, ":")
 		ev := p.next(t)
-		if ev.typ != typ || (state != "" && string(ev.call.State) != state) {
-			t.Fatalf("event %s (state %s), want %s", ev.typ, ev.call.State, w)
+		got := string(ev.call.State)
+		if ev.xfer != nil {
+			got = string(ev.xfer.State)
+		}
+		if ev.typ != typ || (state != "" && got != state) {
+			t.Fatalf("event %s (state %s), want %s", ev.typ, got, w)
 		}
 		last = ev.call
 	}
@@ -582,9 +629,9 @@ func TestSIPControls(t *testing.T) {
 	if _, err := e.eng.Hold(ctx, v, c.ID); err == nil {
 		t.Fatal("hold refused by the destination: no error")
 	}
-	user.await(t, "bridge-end")
+	user.await(t, "hold-far on")
 	far.await(t, "hold")
-	user.await(t, "bridge far")
+	user.await(t, "hold-far off")
 	if evs := far.pending(); slices.Contains(evs, "music") {
 		t.Errorf("a refused hold played the hold music (%q)", evs)
 	}
@@ -599,9 +646,10 @@ func TestSIPControls(t *testing.T) {
 	if err != nil || held.State != StateHeld {
 		t.Fatalf("hold: %+v %v", held, err)
 	}
-	// The bridge stops before the re-INVITE: the destination does not
-	// hear the user while held.
-	user.await(t, "bridge-end")
+	// The bridge leaves the destination to its own media before the
+	// re-INVITE (it does not hear the user while held), and keeps
+	// running.
+	user.await(t, "hold-far on")
 	far.await(t, "hold")
 	// Held, the destination hears the hold music, and nothing else plays.
 	far.await(t, "music")
@@ -616,22 +664,33 @@ func TestSIPControls(t *testing.T) {
 		t.Fatalf("resume: %+v %v", up, err)
 	}
 	far.await(t, "resume")
-	far.await(t, "music-end") // stopped before the bridge restarts
-	user.await(t, "bridge far")
+	far.await(t, "music-end") // stopped before the relay resumes
+	user.await(t, "hold-far off")
 	e.pub.expect(t, EventResumed+":up", EventUpdated+":up")
+	if evs := user.pending(); slices.Contains(evs, "bridge-end") {
+		t.Errorf("the bridge stopped for a hold (%q)", evs)
+	}
 	if err := e.eng.DTMF(ctx, v, c.ID, "12#a"); err != nil {
 		t.Fatal(err)
 	}
 	far.await(t, "dtmf 12#A")
 
+	// Mute: the bridge stops relaying the user's audio.
+	for _, on := range []bool{true, false} {
+		f := e.eng.Mute
+		if !on {
+			f = e.eng.Unmute
+		}
+		mc, err := f(ctx, v, c.ID)
+		if err != nil || mc.Muted != on {
+			t.Fatalf("mute %v: %+v %v", on, mc, err)
+		}
+		user.await(t, "mute "+onOff(on))
+		e.pub.expect(t, EventUpdated)
+	}
+
 	notOnSIP := map[string]func() error{
-		"mute":   func() error { _, err := e.eng.Mute(ctx, v, c.ID); return err },
-		"record": func() error { _, err := e.eng.Record(ctx, v, c.ID, "start"); return err },
-		"park":   func() error { _, err := e.eng.Park(ctx, v, c.ID); return err },
-		"transfer": func() error {
-			_, err := e.eng.StartTransfer(ctx, v, c.ID, TransferRequest{To: "300", Mode: Blind})
-			return err
-		},
+		"record": func() error { _, err := e.eng.Record(ctx, v, c.ID, "start"); return err }, // no folder
 		"answer": func() error { _, err := e.eng.UserRinging(v, c.ID); return err },
 	}
 	for name, f := range notOnSIP {

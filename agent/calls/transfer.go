@@ -123,6 +123,8 @@ type xfer struct {
 	paired     bool   // the transferee and the recipient share the call's bridge
 	dialStatus string // the recipient's last final Dial status
 	reason     string // the reason the transfer completes with (set when the user left before the answer)
+	// sip is an attended transfer of a call over SIP (sipcall_attended.go).
+	sip *sipConsult
 }
 
 // txState is the engine's transfers. Guarded by Engine.mu.

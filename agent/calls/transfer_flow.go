@@ -36,6 +36,10 @@ func (e *Engine) CancelTransfer(ctx context.Context, v Viewer, id string) (Trans
 		return Transfer{}, fmt.Errorf("%w: a blind transfer cannot be cancelled", ErrState)
 	}
 	e.mu.Unlock()
+	if x.sip != nil {
+		e.sipConsultCancel(ctx, x) // sipcall_attended.go
+		return e.transferNow(x), nil
+	}
 	e.endTransfer(ctx, x, TransferCancelled, ReasonAPI, 0)
 	return e.transferNow(x), nil
 }
@@ -47,6 +51,9 @@ func (e *Engine) SwapTransfer(ctx context.Context, v Viewer, id string) (Transfe
 	x, err := e.liveTransfer(v, id)
 	if err != nil {
 		return Transfer{}, err
+	}
+	if x.sip != nil {
+		return e.sipSwap(ctx, x) // sipcall_attended.go
 	}
 	e.mu.Lock()
 	if x.t.State != TransferAnswered || x.userGone {
@@ -110,6 +117,9 @@ func (e *Engine) liveTransfer(v Viewer, id string) (*xfer, error) {
 // Stasis bridge it is in before adding it to another
 // (control_swap_channel_in_bridge in res/stasis/control.c).
 func (e *Engine) complete(ctx context.Context, x *xfer, reason string) error {
+	if x.sip != nil {
+		return e.sipComplete(ctx, x, reason) // sipcall_attended.go
+	}
 	e.mu.Lock()
 	if x.t.State.final() || x.userGone {
 		st := x.t.State
@@ -418,6 +428,10 @@ func (e *Engine) transferCallEnded(ctx context.Context, callID string) {
 		return
 	}
 	x := e.txs().byID[s.xfer]
+	if x != nil && x.sip != nil {
+		e.sipConsultCallEnded(ctx, x) // sipcall_attended.go; unlocks mu
+		return
+	}
 	if x == nil || x.detached || !e.finishLocked(x, TransferCancelled, ReasonCallEnded, 0) {
 		e.mu.Unlock()
 		return

@@ -44,6 +44,10 @@ func (e *Engine) StartTransfer(ctx context.Context, v Viewer, callID string, req
 // asked for it (a blind REFER), "" for the API.
 func (e *Engine) startTransfer(ctx context.Context, v Viewer, callID, to string, mode TransferMode, refer string) (Transfer, error) {
 	e.mu.Lock()
+	if s := e.calls[callID]; s != nil && s.sip != nil {
+		e.mu.Unlock()
+		return e.sipTransfer(ctx, v, callID, to, mode) // sipcall_transfer.go
+	}
 	s, err := e.live(v, callID)
 	if err != nil {
 		e.mu.Unlock()

@@ -58,7 +58,8 @@ type SIPUA struct {
 	HoldMusic string `yaml:"hold_music"`
 	// RecordingsDir is where campaigns on the sip backend with record on
 	// write their recordings (dialer-<call id>.wav, stereo: customer left,
-	// agent right); empty: such calls are not recorded.
+	// agent right), and click-to-calls over SIP theirs (<call id>-<n>.wav,
+	// user left, destination right); empty: such calls are not recorded.
 	RecordingsDir string `yaml:"recordings_dir"`
 	// Phones are the agents' phones that may register when PhonesRealm
 	// is set, as "user:password" entries (pbxagent keeps no SIP

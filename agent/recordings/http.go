@@ -210,9 +210,9 @@ func (s *Service) serveFile(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(ctx, "recordings: download cut short", "recording", rec.Name, "bytes", n, "err", err)
 		s.auditDownload(r, rec.Name, http.StatusOK, "aborted", n)
 		panic(http.ErrAbortHandler)
-	case ari.IsNotFound(err):
+	case fileGone(err):
 		status = http.StatusNotFound
-		platform.WriteError(w, r, status, platform.CodeNotFound, "the recording's file is gone from Asterisk", nil)
+		platform.WriteError(w, r, status, platform.CodeNotFound, "the recording's file is gone", nil)
 	case err != nil:
 		status = http.StatusBadGateway
 		writeErr(w, r, err)

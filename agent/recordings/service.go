@@ -12,7 +12,6 @@ import (
 
 	"github.com/pbxagent/pbxagent/agent/audit"
 	"github.com/pbxagent/pbxagent/agent/calls"
-	"github.com/pbxagent/pbxagent/ari"
 	"github.com/pbxagent/pbxagent/internal/clock"
 	"github.com/pbxagent/pbxagent/phonebook"
 )
@@ -22,12 +21,13 @@ type Auditor interface {
 	Record(ctx context.Context, e audit.Entry) error
 }
 
-// Service keeps the recordings: metadata in kv, files in Asterisk. It is
+// Service keeps the recordings: metadata in kv, files in Asterisk (or in
+// a folder for the calls over SIP: Dir). It is
 // the calls engine's calls.RecordingSink, the /api/v1/recordings API
 // (Routes) and, with Run, the retention.
 type Service struct {
 	kv    KV
-	ari   ari.Recordings
+	ari   Files
 	cfg   Config
 	log   *slog.Logger
 	clk   clock.Clock
@@ -59,8 +59,8 @@ func WithClock(c clock.Clock) Option { return func(s *Service) { s.clk = c } }
 func WithAuditor(a Auditor) Option { return func(s *Service) { s.audit = a } }
 
 // New returns the recordings kept in kv (the store's namespace
-// "recordings"), their files in Asterisk's rec.
-func New(kv KV, rec ari.Recordings, cfg Config, opts ...Option) (*Service, error) {
+// "recordings"), their files in rec (Asterisk's ari.Recordings, a Dir).
+func New(kv KV, rec Files, cfg Config, opts ...Option) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -163,8 +163,8 @@ func (s *Service) Delete(ctx context.Context, v Viewer, name string) error {
 }
 
 func (s *Service) delete(ctx context.Context, r Recording) error {
-	if err := s.ari.DeleteStored(ctx, r.Name); err != nil && !ari.IsNotFound(err) {
-		return fmt.Errorf("delete recording %s in Asterisk: %w", r.Name, err)
+	if err := s.ari.DeleteStored(ctx, r.Name); err != nil && !fileGone(err) {
+		return fmt.Errorf("delete recording %s's file: %w", r.Name, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

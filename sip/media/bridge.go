@@ -21,13 +21,20 @@ type BridgeLeg struct {
 	EventPayloadType uint8
 	// Sender writes RTP towards the leg (its own SSRC and sequence).
 	Sender *Sender
+	// Takes, when set, says whether the leg takes media now: false while
+	// the offer/answer made it recvonly or inactive from our side (RFC 3264
+	// section 6.1: we must not send to it), and nothing is relayed to it
+	// then. Nil: always.
+	Takes func() bool
 }
 
 // BridgeStats counts what a Bridge relayed.
 type BridgeStats struct {
 	// Relayed counts packets forwarded, Transcoded those whose payload was
-	// converted, Dropped those with a payload type the leg did not negotiate.
-	Relayed, Transcoded, Dropped uint64
+	// converted, Dropped those with a payload type the leg did not negotiate,
+	// Paused those held back by a hold, a mute (SetHeld, SetMuted) or a leg
+	// that takes no media (BridgeLeg.Takes).
+	Relayed, Transcoded, Dropped, Paused uint64
 }
 
 // Bridge relays RTP between two call legs as a B2BUA: each packet from one
@@ -43,6 +50,11 @@ type Bridge struct {
 	mu    sync.Mutex
 	dirs  [2]bridgeDir
 	stats BridgeStats
+	held  [2]bool // leg i is held: nothing is relayed to or from it
+	muted [2]bool // nothing is relayed from leg i
+	// tap, when set, sees each packet about to be relayed (the
+	// recording), with the leg it came from.
+	tap func(from int, p *rtp.Packet)
 }
 
 // bridgeDir is the timestamp mapping of one direction.
@@ -70,6 +82,14 @@ func (br *Bridge) FromB(p *rtp.Packet) error { return br.relay(1, p) }
 func (br *Bridge) relay(from int, p *rtp.Packet) error {
 	in, out := br.legs[from], br.legs[1-from]
 	br.mu.Lock()
+	if br.held[from] || br.held[1-from] || br.muted[from] || (out.Takes != nil && !out.Takes()) {
+		br.stats.Paused++
+		br.mu.Unlock()
+		return nil
+	}
+	if br.tap != nil {
+		br.tap(from, p)
+	}
 	d := &br.dirs[from]
 	marker := p.Marker
 	if !d.started || d.ssrc != p.SSRC {
@@ -110,6 +130,32 @@ func (br *Bridge) relay(from int, p *rtp.Packet) error {
 		return fmt.Errorf("media: bridge relay: %w", err)
 	}
 	return nil
+}
+
+// SetHeld holds leg (0: a, 1: b) or takes it off hold: while held,
+// nothing is relayed to it or from it (the leg's own media go to it
+// instead, see SessionBridge.Hold). Off hold, both directions start
+// afresh: the first packet each way carries the marker bit and the
+// timestamps continue from where each Sender is now.
+func (br *Bridge) SetHeld(leg int, on bool) {
+	br.mu.Lock()
+	defer br.mu.Unlock()
+	if br.held[leg] && !on {
+		br.dirs[0].started, br.dirs[1].started = false, false
+	}
+	br.held[leg] = on
+}
+
+// SetMuted stops (on) or resumes relaying what leg (0: a, 1: b) sends;
+// the other direction goes on. Unmuted, that direction starts afresh
+// (marker bit, timestamps continued).
+func (br *Bridge) SetMuted(from int, on bool) {
+	br.mu.Lock()
+	defer br.mu.Unlock()
+	if br.muted[from] && !on {
+		br.dirs[from].started = false
+	}
+	br.muted[from] = on
 }
 
 // Stats returns the relay counters.

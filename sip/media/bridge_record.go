@@ -51,6 +51,11 @@ type recordTap struct {
 	late   uint64
 	closed bool
 	err    error
+	// While paused nothing is recorded, and the paused time is left out
+	// of the file (pausedFor shifts the clock back).
+	paused    bool
+	pausedAt  time.Time
+	pausedFor time.Duration
 }
 
 // recordLeg maps one leg's RTP timestamps onto the recording's timeline.
@@ -79,11 +84,11 @@ func (r *recordTap) add(leg int, p *rtp.Packet) {
 	now := r.clk.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.err != nil || r.closed {
+	if r.err != nil || r.closed || r.paused {
 		// A relay in flight when the bridge ended may still come here.
 		return
 	}
-	clockPos := int64(now.Sub(r.start) * ClockRate / time.Second)
+	clockPos := int64((now.Sub(r.start) - r.pausedFor) * ClockRate / time.Second)
 	l := &r.legs[leg]
 	if !l.started || l.ssrc != p.SSRC {
 		l.started, l.ssrc, l.lastTS, l.ext = true, p.SSRC, p.Timestamp, 0
@@ -141,11 +146,34 @@ func (r *recordTap) flushLocked(to int64) error {
 	return nil
 }
 
+// pause stops (on) or resumes recording. The paused time is left out: on
+// resume the recording goes on from where it paused, each leg re-anchored
+// on the clock at its next packet.
+func (r *recordTap) pause(on bool) {
+	now := r.clk.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case on && !r.paused:
+		r.paused, r.pausedAt = true, now
+	case !on && r.paused:
+		r.paused = false
+		r.pausedFor += now.Sub(r.pausedAt)
+		r.legs[0].started, r.legs[1].started = false, false
+	}
+}
+
 // close writes out the rest and fixes the WAV header; it returns the first
-// write error.
+// write error. Closing again returns the same.
 func (r *recordTap) close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		if r.err != nil {
+			return fmt.Errorf("%w: %w", ErrRecording, r.err)
+		}
+		return nil
+	}
 	r.closed = true
 	if r.err == nil {
 		_ = r.flushLocked(r.end)

@@ -47,42 +47,18 @@ type BridgeOptions struct {
 // (a write error) stops while the bridge goes on; the error is returned
 // when the bridge ends, joined to the bridge's own.
 func BridgeSessionsWith(ctx context.Context, a, b *Session, opts BridgeOptions) (err error) {
-	if a == nil || b == nil || a == b {
-		return errors.New("media: bridge sessions: need two distinct sessions")
-	}
-	la, lb := a.bridgeLeg(), b.bridgeLeg()
-	br, err := NewBridge(la, lb)
+	sb, err := NewSessionBridge(a, b)
 	if err != nil {
-		return fmt.Errorf("media: bridge sessions: %w", err)
+		return err
 	}
-	fromA, fromB := br.FromA, br.FromB
 	if opts.Record != nil {
-		tap, err := newRecordTap(opts.Record, a.clk, la.Codec, lb.Codec)
-		if err != nil {
+		if err := sb.StartRecording(opts.Record); err != nil {
 			return err
 		}
 		// Deferred first, so it runs after both legs let go of the tap.
-		defer func() { err = errors.Join(err, tap.close()) }()
-		fromA = func(p *rtp.Packet) error { tap.add(0, p); return br.FromA(p) }
-		fromB = func(p *rtp.Packet) error { tap.add(1, p); return br.FromB(p) }
+		defer func() { err = errors.Join(err, sb.StopRecording()) }()
 	}
-	ha, hb := &bridgeHook{relay: fromA}, &bridgeHook{relay: fromB}
-	if err := a.attach(ha); err != nil {
-		return err
-	}
-	defer a.detach(ha)
-	if err := b.attach(hb); err != nil {
-		return err
-	}
-	defer b.detach(hb)
-	select {
-	case <-ctx.Done():
-		return nil
-	case <-a.closed:
-		return fmt.Errorf("media: bridge ended, port %d: %w", a.LocalPort(), ErrSessionClosed)
-	case <-b.closed:
-		return fmt.Errorf("media: bridge ended, port %d: %w", b.LocalPort(), ErrSessionClosed)
-	}
+	return sb.Run(ctx)
 }
 
 func (s *Session) bridgeLeg() BridgeLeg {

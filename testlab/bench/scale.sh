@@ -25,7 +25,9 @@
 #
 # Needs PostgreSQL on 127.0.0.1:5432 with trust auth (user postgres or
 # root) and its database `test`; it creates its own database and drops it.
-# SKIP_SYNC=1 skips figure 3 (about two minutes).
+# SKIP_SYNC=1 skips figure 3 (about two minutes). REPLACE_SETTLE (seconds,
+# default 30) is the wait between filling the book to replace and replacing
+# it, the counterpart of PostgreSQL's VACUUM ANALYZE before its replace.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=${1:-1000000}
@@ -163,6 +165,9 @@ data=$work/rep
 daemon_start "$data"
 readyz_wait
 cli import --yes "$work/r1.csv" >&2
+# The book has been there a while, as PostgreSQL's table is vacuumed: let
+# the first import's compaction and caller index finish first.
+sleep "${REPLACE_SETTLE:-30}"
 echo 0 >"$work/rss_replace"
 sample_start "$work/rss_replace"
 t0=$(now)

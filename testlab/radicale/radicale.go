@@ -18,7 +18,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -32,7 +35,26 @@ type Server struct {
 	users map[string]string
 	cmd   *exec.Cmd
 	done  chan struct{}
-	log   *bytes.Buffer
+	log   *lockedBuffer
+}
+
+// lockedBuffer is Radicale's output, written by exec's copying goroutine
+// and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // Options configure a server.
@@ -40,6 +62,9 @@ type Options struct {
 	// Users maps user names to passwords (htpasswd, plain). Empty: one user
 	// "alice" with the password "secret".
 	Users map[string]string
+	// LogRequests sets Radicale's log level to info, which logs each
+	// request with the time Radicale took to answer it (see Requests).
+	LogRequests bool
 }
 
 // Binary returns the radicale command, or an error saying it is missing.
@@ -80,6 +105,10 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	must(t, os.WriteFile(filepath.Join(dir, "users"), []byte(pw.String()), 0o600))
 	addr := freePort(t)
+	level := "warning"
+	if o.LogRequests {
+		level = "info"
+	}
 	conf := fmt.Sprintf(`[server]
 hosts = %s
 [auth]
@@ -94,10 +123,10 @@ type = owner_only
 [web]
 type = none
 [logging]
-level = warning
-`, addr, filepath.Join(dir, "users"), filepath.Join(dir, "col"))
+level = %s
+`, addr, filepath.Join(dir, "users"), filepath.Join(dir, "col"), level)
 	must(t, os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o600))
-	s := &Server{URL: "http://" + addr, Dir: filepath.Join(dir, "col"), users: o.Users, done: make(chan struct{}), log: &bytes.Buffer{}}
+	s := &Server{URL: "http://" + addr, Dir: filepath.Join(dir, "col"), users: o.Users, done: make(chan struct{}), log: &lockedBuffer{}}
 	s.cmd = exec.Command(bin, "--config", filepath.Join(dir, "config"))
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	must(t, s.cmd.Start())
@@ -226,3 +255,38 @@ func (s *Server) Log() string { return s.log.String() }
 func xmlEscape(v string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(v)
 }
+
+// Request is one answered request as Radicale logged it (Options.LogRequests).
+type Request struct {
+	Method, Path, Depth string
+	// Seconds is the time Radicale took from the request to its answer.
+	Seconds float64
+	// Status is the answer's status line ("207 Multi-Status").
+	Status string
+}
+
+// requestRE matches Radicale 3's line "<METHOD> response status for
+// '<path>' [with depth '<d>'] in <s> seconds: <status>"
+// (radicale/app/__init__.py).
+var requestRE = regexp.MustCompile(`(\w+) response status for '([^']*)'(?: with depth '([^']*)')? in ([0-9.]+) seconds: (.+)`)
+
+// ParseRequests returns the answered requests found in Radicale's log.
+func ParseRequests(log string) []Request {
+	var out []Request
+	for _, line := range strings.Split(log, "\n") {
+		m := requestRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		sec, err := strconv.ParseFloat(m[4], 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, Request{Method: m[1], Path: m[2], Depth: m[3], Seconds: sec, Status: strings.TrimSpace(m[5])})
+	}
+	return out
+}
+
+// Requests returns the requests Radicale answered so far, in order (empty
+// unless Options.LogRequests).
+func (s *Server) Requests() []Request { return ParseRequests(s.log.String()) }

@@ -1,0 +1,467 @@
+package phonebook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// badgerBitDelete is the meta bit Badger marks a deleted key's version with
+// (bitDelete in badger/v4's value.go, not exported). A key handed to the
+// stream writer with it is a tombstone at the load's timestamp.
+const badgerBitDelete byte = 1 << 0
+
+// Replace makes the contacts fn adds through l the whole of source, in one
+// bulk load: what changed is written once, sorted, through Badger's stream
+// writer (see Load), with the deletions of the keys the source's contacts
+// no longer have (tombstones at the load's timestamp), and all of it
+// becomes visible in one published step.
+//
+// It keeps what UpsertFromSource and DeleteFromSource keep: a contact
+// added with an external id the source had keeps that contact's id and
+// creation time, and is not written again when nothing differs; a contact
+// edited locally keeps its local edits on top of the new source version,
+// and one deleted locally stays deleted; the source's contacts fn does not
+// add are deleted with their local edits. Contacts are added to the global
+// scope; two with one external id fail the Replace. The stats count what
+// changed as Bulk would; when nothing did, nothing is written. A Replace
+// that fails or dies leaves the source as it was (see Bulk).
+//
+// A contact fn adds again costs a read of its record, and a changed one
+// the keys that differ: index entries whose key and value are unchanged
+// are neither deleted nor written.
+func (s *Store) Replace(ctx context.Context, source string, fn func(l *Loader) error) (BulkStats, error) {
+	return s.load(ctx, source, true, fn)
+}
+
+// replacement is what a Replace knows of the source's contacts before it.
+type replacement struct {
+	read *badger.Txn            // at the published timestamp the Replace started from
+	old  map[string]*oldContact // by external id (sourceExtID)
+}
+
+// oldContact is one contact of the source before a Replace (about 100
+// bytes of memory with its external id).
+type oldContact struct {
+	id      string
+	matched bool      // added again by this Replace
+	ov      *oldEdits // local edits, nil when none
+}
+
+// oldEdits is a contact of the source with local edits (ov/<id>): kept
+// whole (they are few), and all its keys deleted when the Replace starts.
+type oldEdits struct {
+	ov      *overlay
+	ovRaw   []byte
+	svRaw   []byte   // sv/<id>, nil when absent
+	prevSrc *Contact // the source's version (sv/<id>, else the record)
+	eff     *Contact // the effective contact, nil when deleted locally
+	effKeys []string
+}
+
+// startReplace reads the source's (external id → id) pairs as published
+// at pub, and its contacts with local edits.
+func (l *Loader) startReplace(pub uint64) error {
+	rep := &replacement{read: l.s.db.NewTransactionAt(pub, false), old: map[string]*oldContact{}}
+	l.rep = rep
+	byID := map[string]*oldContact{}
+	prefix := kSource(l.src, "")
+	err := txnScan(rep.read, prefix, func(k []byte, val func() ([]byte, error)) error {
+		v, err := val()
+		if err != nil {
+			return err
+		}
+		oc := &oldContact{id: string(v)}
+		rep.old[string(k[len(prefix):])] = oc
+		byID[oc.id] = oc
+		return nil
+	})
+	if err != nil || len(byID) == 0 {
+		return err
+	}
+	// Local edits are few: read them all.
+	edits := map[string][]byte{}
+	err = txnScan(rep.read, []byte(pfxOverlay), func(k []byte, val func() ([]byte, error)) error {
+		id := string(k[len(pfxOverlay):])
+		if _, ok := byID[id]; !ok {
+			return nil
+		}
+		v, err := val()
+		edits[id] = v
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for ext, oc := range rep.old {
+		raw, ok := edits[oc.id]
+		if !ok {
+			continue
+		}
+		if err := l.startEdited(ext, oc, raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startEdited reads a contact with local edits and deletes all its keys
+// (replaceEdited writes them again).
+func (l *Loader) startEdited(ext string, oc *oldContact, raw []byte) error {
+	read := l.rep.read
+	o := &oldEdits{ov: &overlay{}, ovRaw: raw}
+	if err := json.Unmarshal(raw, o.ov); err != nil {
+		return fmt.Errorf("decode overlay %s: %w", oc.id, err)
+	}
+	old, oldKeys, err := l.readOld(oc.id)
+	if err != nil {
+		return err
+	}
+	o.prevSrc, o.eff, o.effKeys = old, old, oldKeys
+	sv, err := txnGet(read, kSrcVer(oc.id))
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		o.svRaw = sv
+		if o.prevSrc, _, err = decodeRecord(sv); err != nil {
+			return fmt.Errorf("source version %s: %w", oc.id, err)
+		}
+	}
+	oc.ov = o
+	if err := l.deleteOld(ext, oc.id, old, oldKeys); err != nil {
+		return err
+	}
+	if err := l.sort.add(recDel, kOverlay(oc.id), nil); err != nil {
+		return err
+	}
+	return l.sort.add(recDel, kSrcVer(oc.id), nil)
+}
+
+// readOld reads a contact of the source as the Replace started; nil when
+// there is none (deleted locally).
+func (l *Loader) readOld(id string) (*Contact, []string, error) {
+	rec, err := txnGet(l.rep.read, kContact(id))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, keys, err := decodeRecord(rec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("contact %s: %w", id, err)
+	}
+	return c, keys, nil
+}
+
+// deleteOld adds the deletion of a stored contact's keys to the load: its
+// source mapping, and when it has a record (old not nil), the record, its
+// index entries and its entries of the number lists.
+func (l *Loader) deleteOld(ext, id string, old *Contact, oldKeys []string) error {
+	if err := l.sort.add(recDel, kSource(l.src, ext), nil); err != nil {
+		return err
+	}
+	if old == nil {
+		return nil
+	}
+	if err := l.sort.add(recDel, kContact(id), nil); err != nil {
+		return err
+	}
+	for _, k := range indexEntries(old, oldKeys).keys {
+		if err := l.sort.add(recDel, k, nil); err != nil {
+			return err
+		}
+	}
+	for _, k := range oldKeys {
+		if err := l.sort.add(recNumDel, kNum(k), []byte(id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaceOld adds c (a clone, of the load's source) in place of the old
+// contact with its external id, if there is one (ok false: c is a new
+// contact).
+func (l *Loader) replaceOld(c *Contact) (id string, ok bool, err error) {
+	c.Scope, c.Owner = ScopeGlobal, ""
+	oc := l.rep.old[c.ExternalID]
+	if c.ExternalID == "" || oc == nil {
+		return "", false, nil // two new contacts with one external id fail at the merge
+	}
+	if oc.matched {
+		return "", true, &ValidationError{Fields: []FieldError{{Field: "external_id", Message: fmt.Sprintf("two contacts with the external id %q", c.ExternalID)}}}
+	}
+	oc.matched = true
+	c.ID = oc.id
+	now := l.s.now().UTC()
+	if oc.ov != nil {
+		return c.ID, true, l.replaceEdited(c, oc.ov, now)
+	}
+	old, oldKeys, err := l.readOld(oc.id)
+	if err != nil {
+		return "", true, err
+	}
+	c.CreatedAt, c.UpdatedAt = now, now
+	if old != nil {
+		c.CreatedAt = old.CreatedAt
+	}
+	keys, err := l.s.prepareWith(c, l.pre)
+	if err != nil {
+		return "", true, err
+	}
+	switch {
+	case old == nil: // a source entry without a contact (should not happen): afresh
+		l.stats.Created++
+		return c.ID, true, l.emit(c, keys)
+	case sameContent(old, c):
+		l.stats.Unchanged++
+		return c.ID, true, nil
+	}
+	l.stats.Updated++
+	return c.ID, true, l.emitChange(old, oldKeys, c, keys)
+}
+
+// emitChange adds what turns the stored contact old into c (same id): its
+// record, the index entries that are new or hold another value, the
+// deletion of those c no longer has, and the number-list changes.
+func (l *Loader) emitChange(old *Contact, oldKeys []string, c *Contact, keys []string) error {
+	rec, err := encodeRecord(c, keys)
+	if err != nil {
+		return err
+	}
+	if err := l.sort.add(recSet, kContact(c.ID), rec); err != nil {
+		return err
+	}
+	oe, ne := indexEntries(old, oldKeys), indexEntries(c, keys)
+	was := make(map[string][]byte, len(oe.keys))
+	for i, k := range oe.keys {
+		was[string(k)] = oe.vals[i]
+	}
+	for i, k := range ne.keys {
+		v, ok := was[string(k)]
+		if ok {
+			delete(was, string(k))
+			if bytes.Equal(v, ne.vals[i]) {
+				continue
+			}
+		}
+		if err := l.sort.add(recSet, k, ne.vals[i]); err != nil {
+			return err
+		}
+	}
+	for _, k := range oe.keys { // in order: the sorter is cheaper so
+		if _, gone := was[string(k)]; gone {
+			if err := l.sort.add(recDel, k, nil); err != nil {
+				return err
+			}
+		}
+	}
+	nv, ov := numValue(c), numValue(old)
+	same := bytes.Equal(nv, ov)
+	var op []byte
+	for _, k := range keys {
+		kept := slices.Contains(oldKeys, k)
+		if kept && same {
+			continue
+		}
+		if kept {
+			if err := l.sort.add(recNumDel, kNum(k), []byte(c.ID)); err != nil {
+				return err
+			}
+		}
+		if op == nil {
+			op = encodeNumList([]numEntry{{id: c.ID, val: nv}})
+		}
+		if err := l.sort.add(recNum, kNum(k), op); err != nil {
+			return err
+		}
+	}
+	for _, k := range oldKeys {
+		if !slices.Contains(keys, k) {
+			if err := l.sort.add(recNumDel, kNum(k), []byte(c.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// replaceEdited adds src, the new source version of a contact with local
+// edits, as UpsertFromSource would: the edits stay on top of it, a local
+// delete stays.
+func (l *Loader) replaceEdited(src *Contact, o *oldEdits, now time.Time) error {
+	id := src.ID
+	if o.prevSrc != nil {
+		src.CreatedAt = o.prevSrc.CreatedAt
+	}
+	src.UpdatedAt = now
+	if _, err := l.s.prepareWith(src, l.pre); err != nil {
+		return err
+	}
+	srcKey := kSource(l.src, src.ExternalID)
+	if o.prevSrc != nil && sameContent(o.prevSrc, src) {
+		// Unchanged: everything as it was.
+		l.stats.Unchanged++
+		if err := l.sort.add(recSet, kOverlay(id), o.ovRaw); err != nil {
+			return err
+		}
+		if o.svRaw != nil {
+			if err := l.sort.add(recSet, kSrcVer(id), o.svRaw); err != nil {
+				return err
+			}
+		}
+		if o.eff == nil {
+			return l.sort.add(recSet, srcKey, []byte(id))
+		}
+		return l.emit(o.eff, o.effKeys)
+	}
+	l.stats.Updated++
+	if o.ov.Deleted || len(o.ov.Fields) > 0 { // else saveOverlay keeps none
+		ob, err := json.Marshal(o.ov)
+		if err != nil {
+			return err
+		}
+		sb, err := encodeRecord(src, nil)
+		if err != nil {
+			return err
+		}
+		if err := l.sort.add(recSet, kOverlay(id), ob); err != nil {
+			return err
+		}
+		if err := l.sort.add(recSet, kSrcVer(id), sb); err != nil {
+			return err
+		}
+	}
+	if o.ov.Deleted {
+		return l.sort.add(recSet, srcKey, []byte(id))
+	}
+	eff, err := applyOverlay(src, o.ov)
+	if err != nil {
+		return err
+	}
+	eff.ID, eff.Source, eff.ExternalID, eff.CreatedAt, eff.UpdatedAt = id, src.Source, src.ExternalID, src.CreatedAt, now
+	keys, err := l.s.prepareWith(eff, l.pre)
+	if err != nil {
+		return err
+	}
+	return l.emit(eff, keys)
+}
+
+// finishReplace deletes the old contacts fn did not add again (those with
+// local edits already are).
+func (l *Loader) finishReplace() error {
+	if l.rep == nil {
+		return nil
+	}
+	type gone struct{ ext, id string }
+	var stale []gone
+	for ext, oc := range l.rep.old {
+		if !oc.matched {
+			if oc.ov != nil {
+				if oc.ov.eff != nil {
+					l.stats.Deleted++
+				}
+				continue
+			}
+			stale = append(stale, gone{ext, oc.id})
+		}
+	}
+	l.rep.old = nil // not needed any more
+	// In id order: the records of one import are close in the store.
+	slices.SortFunc(stale, func(a, b gone) int { return strings.Compare(a.id, b.id) })
+	for i, g := range stale {
+		if i%1024 == 0 {
+			if err := l.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		old, oldKeys, err := l.readOld(g.id)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			l.stats.Deleted++
+		}
+		if err := l.deleteOld(g.ext, g.id, old, oldKeys); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// closeReplace ends the Replace's read of the old contacts.
+func (l *Loader) closeReplace() {
+	if l.rep != nil && l.rep.read != nil {
+		l.rep.read.Discard()
+		l.rep.read = nil
+	}
+}
+
+// dropNumEntries removes from a stored number list the contacts that
+// recNumDel records take out of it.
+func dropNumEntries(es []numEntry, recs []sortedRec) []numEntry {
+	var drop map[string]bool
+	for _, r := range recs {
+		if r.kind == recNumDel {
+			if drop == nil {
+				drop = map[string]bool{}
+			}
+			drop[string(r.val)] = true
+		}
+	}
+	if drop == nil {
+		return es
+	}
+	return slices.DeleteFunc(es, func(e numEntry) bool { return drop[e.id] })
+}
+
+// numCursor reads the stored number lists for the merge of a load. The
+// merge asks for keys in increasing order, so one iterator stepping
+// forward (seeking past long gaps) replaces a point read per key, which
+// looks the key up in every level: a Replace reads most of the lists.
+type numCursor struct {
+	it      *badger.Iterator
+	started bool
+}
+
+// numCursorSteps is how many keys the cursor steps over before it seeks.
+const numCursorSteps = 8
+
+func newNumCursor(read *badger.Txn) *numCursor {
+	return &numCursor{it: read.NewIterator(badger.IteratorOptions{Prefix: []byte(pfxNum)})}
+}
+
+// get returns the stored list under key (an ix/num key not below the
+// previous one asked for), or ErrNotFound.
+func (c *numCursor) get(key []byte) ([]byte, error) {
+	it := c.it
+	prefix := []byte(pfxNum)
+	if !c.started {
+		c.started = true
+		it.Seek(key)
+	} else {
+		for n := 0; it.ValidForPrefix(prefix) && bytes.Compare(it.Item().Key(), key) < 0; n++ {
+			if n == numCursorSteps {
+				it.Seek(key)
+				break
+			}
+			it.Next()
+		}
+	}
+	if !it.ValidForPrefix(prefix) || !bytes.Equal(it.Item().Key(), key) {
+		return nil, ErrNotFound
+	}
+	return it.Item().ValueCopy(nil)
+}
+
+func (c *numCursor) close() { c.it.Close() }
