@@ -337,7 +337,7 @@ func equalMaps(a, b map[string]string) bool {
 
 const (
 	crashReplaceOld  = 3_000
-	crashReplaceRows = 12_000
+	crashReplaceRows = 24_000
 )
 
 // TestCrashHelperReplace is the child process of TestCrashMidReplace: it
@@ -348,7 +348,7 @@ func TestCrashHelperReplace(t *testing.T) {
 	in := bufio.NewReader(os.Stdin)
 	halfway := false
 	s.ingestHook = func(keys int) {
-		if !halfway && keys >= crashReplaceRows*20 {
+		if !halfway && keys >= crashReplaceRows*5 { // of about 7.5 distinct keys a row (schema 6)
 			halfway = true
 			fmt.Println("halfway")
 			_, _ = in.ReadString('\n')
