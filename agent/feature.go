@@ -40,6 +40,7 @@ var features = []feature{
 	newUsers,
 	newOAuth,
 	newCORS,
+	newCluster, // before every feature that writes to the store: a follower refuses writes
 	newContacts,
 	newSources,
 	newPhones,

@@ -9,7 +9,8 @@ import (
 
 func newSources(b *build) (platform.Component, error) {
 	e, err := dirsync.NewEngine(dirsync.PhonebookStore(b.store), dirsync.WithDataDir(b.cfg.DataDir),
-		dirsync.WithTypes(srctypes.All()...), dirsync.WithLogger(b.logger("sync")))
+		dirsync.WithTypes(srctypes.All()...), dirsync.WithLogger(b.logger("sync")),
+		dirsync.WithGate(b.store.Writable)) // on a cluster follower, scheduled syncs wait for the lease
 	if err != nil {
 		return nil, err
 	}

@@ -39,10 +39,19 @@ type Batch struct {
 // next Open). Bulk holds the store's writer lock while fn runs, so other
 // writes wait.
 func (s *Store) Bulk(ctx context.Context, fn func(b *Batch) error) (BulkStats, error) {
+	return s.bulk(ctx, fn, nil)
+}
+
+// bulk is Bulk; rp is set when it applies a replicated unit.
+func (s *Store) bulk(ctx context.Context, fn func(b *Batch) error, rp *replay) (BulkStats, error) {
 	if err := s.lockWriter(ctx); err != nil {
 		return BulkStats{}, err
 	}
 	defer s.wmu.Unlock()
+	r, err := s.replicaStep(rp)
+	if err != nil {
+		return BulkStats{}, err
+	}
 	if err := s.disk.check(); err != nil {
 		return BulkStats{}, err
 	}
@@ -53,9 +62,15 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Batch) error) (BulkStats, e
 	w.nd = newNameDelta(maxNameDelta)
 	w.guard = s.disk.check
 	b := &Batch{s: s, w: w, ctx: ctx}
-	err := w.set([]byte(keyBulk), u64(ts))
+	if r != nil {
+		w.rec = &unitRecorder{}
+	}
+	err = w.set([]byte(keyBulk), u64(ts))
 	if err == nil {
 		err = fn(b)
+	}
+	if err == nil {
+		err = s.commitUnit(ctx, r, rp, UnitBulk, "", w.rec, w.set)
 	}
 	if err == nil {
 		err = ctx.Err()

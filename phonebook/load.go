@@ -46,11 +46,12 @@ type Loader struct {
 // that fails or dies leaves nothing visible (see Bulk). It returns
 // ErrSourceNotEmpty, having called nothing, when the source has contacts.
 func (s *Store) Load(ctx context.Context, source string, fn func(l *Loader) error) (BulkStats, error) {
-	return s.load(ctx, source, false, fn)
+	return s.load(ctx, source, false, fn, nil)
 }
 
-// load is Load, or Replace when replace is set.
-func (s *Store) load(ctx context.Context, source string, replace bool, fn func(l *Loader) error) (BulkStats, error) {
+// load is Load, or Replace when replace is set; rp is set when it applies
+// a replicated unit.
+func (s *Store) load(ctx context.Context, source string, replace bool, fn func(l *Loader) error, rp *replay) (BulkStats, error) {
 	verb := "load"
 	if replace {
 		verb = "replace"
@@ -62,6 +63,10 @@ func (s *Store) load(ctx context.Context, source string, replace bool, fn func(l
 		return BulkStats{}, err
 	}
 	defer s.wmu.Unlock()
+	r, err := s.replicaStep(rp)
+	if err != nil {
+		return BulkStats{}, err
+	}
 	if err := s.disk.check(); err != nil {
 		return BulkStats{}, fmt.Errorf("%s %s: %w", verb, source, err)
 	}
@@ -93,6 +98,9 @@ func (s *Store) load(ctx context.Context, source string, replace bool, fn func(l
 	}
 	defer func() { _ = so.cleanup() }()
 	so.need = s.disk.checkNeed
+	if r != nil {
+		so.rec = &unitRecorder{}
+	}
 	l := &Loader{s: s, ctx: ctx, src: source, sort: so}
 	if replace {
 		defer l.closeReplace()
@@ -111,6 +119,17 @@ func (s *Store) load(ctx context.Context, source string, replace bool, fn func(l
 	}
 	if l.stats.Created+l.stats.Updated+l.stats.Deleted == 0 && l.metas == 0 {
 		return l.stats, nil
+	}
+	setSeq := func(k, v []byte) error { return so.add(recSet, k, v) }
+	// A replace is replicated as a bulk unit: its followers apply the
+	// records it set and the ones it deleted through the per-contact path
+	// (a load unit only adds to an empty source).
+	kind := UnitLoad
+	if replace {
+		kind = UnitBulk
+	}
+	if err := s.commitUnit(ctx, r, rp, kind, source, so.rec, setSeq); err != nil {
+		return BulkStats{}, fmt.Errorf("%s %s: %w", verb, source, err)
 	}
 	if s.numf == nil {
 		// Merging number lists reads only the keys the filter cannot rule out.
@@ -217,19 +236,34 @@ func (l *Loader) Add(c *Contact) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := l.emit(c, keys); err != nil {
+	if err := l.addPrepared(c, keys, nil); err != nil {
 		return "", err
 	}
-	l.stats.Created++
 	return c.ID, nil
+}
+
+// addPrepared adds the prepared new contact c (id, times and normalised
+// numbers set) with its number keys and counts it created; rec is its
+// encoded record (nil: encode it).
+func (l *Loader) addPrepared(c *Contact, keys []string, rec []byte) error {
+	if err := l.emitRecord(c, keys, rec); err != nil {
+		return err
+	}
+	l.stats.Created++
+	return nil
 }
 
 // emit adds the records of contact c (prepared, with its number keys):
 // the record, its index entries and its entries of the number lists.
-func (l *Loader) emit(c *Contact, keys []string) error {
-	rec, err := encodeRecord(c, keys)
-	if err != nil {
-		return err
+func (l *Loader) emit(c *Contact, keys []string) error { return l.emitRecord(c, keys, nil) }
+
+// emitRecord is emit with c's encoded record (nil: encode it).
+func (l *Loader) emitRecord(c *Contact, keys []string, rec []byte) error {
+	if rec == nil {
+		var err error
+		if rec, err = encodeRecord(c, keys); err != nil {
+			return err
+		}
 	}
 	if err := l.sort.add(recSet, kContact(c.ID), rec); err != nil {
 		return err

@@ -38,7 +38,7 @@ const badgerBitDelete byte = 1 << 0
 // the keys that differ: index entries whose key and value are unchanged
 // are neither deleted nor written.
 func (s *Store) Replace(ctx context.Context, source string, fn func(l *Loader) error) (BulkStats, error) {
-	return s.load(ctx, source, true, fn)
+	return s.load(ctx, source, true, fn, nil)
 }
 
 // replacement is what a Replace knows of the source's contacts before it.

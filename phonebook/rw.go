@@ -30,13 +30,15 @@ func (txnRW) noteNum(string, []numEntry) {}
 // lists written, for the caller index.
 type updateRW struct {
 	txnRW
-	d  *numDelta
-	nd *nameDelta // the ix/sort entries written, for the name index
+	d   *numDelta
+	nd  *nameDelta    // the ix/sort entries written, for the name index
+	rec *unitRecorder // the change unit, when the store has a Replicator
 }
 
 func (u updateRW) noteNum(k string, es []numEntry) { u.d.note(k, es) }
 
 func (u updateRW) set(k, v []byte) error {
+	u.rec.set(k, v)
 	if err := u.txnRW.set(k, v); err != nil {
 		return err
 	}
@@ -48,6 +50,7 @@ func (u updateRW) set(k, v []byte) error {
 }
 
 func (u updateRW) del(k []byte) error {
+	u.rec.del(k)
 	if err := u.txnRW.del(k); err != nil {
 		return err
 	}
@@ -100,6 +103,7 @@ type chunkWriter struct {
 	nd      *nameDelta        // the ix/sort entries written, for the name index
 	guard   func() error      // if set, called before each chunk is committed (the disk guard)
 	err     error             // the first commit error seen
+	rec     *unitRecorder     // the change unit, when recorded
 }
 
 type flight struct {
@@ -174,6 +178,7 @@ func (w *chunkWriter) set(k, v []byte) error {
 	}
 	if err == nil {
 		w.nd.note(k, v)
+		w.rec.set(k, v)
 	}
 	return err
 }
@@ -191,6 +196,7 @@ func (w *chunkWriter) del(k []byte) error {
 	}
 	if err == nil {
 		w.nd.note(k, nil)
+		w.rec.del(k)
 	}
 	return err
 }

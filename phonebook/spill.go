@@ -32,6 +32,9 @@ type sorter struct {
 	// written (the store's disk guard).
 	need func(n int64) error
 
+	// rec, if set, records the change unit (replunit.go).
+	rec *unitRecorder
+
 	// One spill runs in the background while the next buffer fills; its
 	// buffers come back for reuse.
 	inflight  chan spillDone
@@ -82,6 +85,12 @@ func newSorter(dir string, limit int) (*sorter, error) {
 
 // add buffers a record, spilling when the buffer is full.
 func (s *sorter) add(kind byte, key, val []byte) error {
+	switch kind {
+	case recSet:
+		s.rec.set(key, val)
+	case recDel: // a Replace's; in the unit's order, a later set wins as in the sort
+		s.rec.del(key)
+	}
 	r := bufRecord{off: uint32(len(s.buf)), klen: uint32(len(key)), vlen: uint32(len(val)), fam: famOther}
 	rest := key
 	for i, f := range families {

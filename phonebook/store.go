@@ -86,6 +86,8 @@ type Store struct {
 
 	disk *diskGuard // refuses writes while the disk is full
 
+	repl replicators // receives every change unit (replunit.go)
+
 	renum renumber // the background re-index of numbers after a numbering change
 
 	closed atomic.Bool
@@ -404,6 +406,12 @@ func (s *Store) view(fn func(txn *badger.Txn) error) error {
 
 // update runs fn in one write transaction and publishes it.
 func (s *Store) update(ctx context.Context, fn func(w updateRW) error) error {
+	return s.updateAs(ctx, fn, false)
+}
+
+// updateAs is update; replayed is set when fn applies a replicated unit
+// (which is not handed to the Replicator again).
+func (s *Store) updateAs(ctx context.Context, fn func(w updateRW) error, replayed bool) error {
 	if err := s.lockWriter(ctx); err != nil {
 		return err
 	}
@@ -417,8 +425,27 @@ func (s *Store) update(ctx context.Context, fn func(w updateRW) error) error {
 	defer txn.Discard()
 	d := newNumDelta(s.deltaCap)
 	nd := newNameDelta(maxNameDelta)
-	if err := fn(updateRW{txnRW{txn}, d, nd}); err != nil {
+	r := s.replicator()
+	if replayed {
+		r = nil
+	}
+	var rec *unitRecorder
+	if r != nil {
+		rec = &unitRecorder{}
+	}
+	if err := fn(updateRW{txnRW{txn}, d, nd, rec}); err != nil {
 		return err
+	}
+	if r != nil {
+		seq, err := s.publishUnit(ctx, r, UnitBulk, "", rec)
+		if err != nil {
+			return err
+		}
+		if seq != nil {
+			if err := txn.Set([]byte(keyReplSeq), seq); err != nil {
+				return err
+			}
+		}
 	}
 	if err := txn.Set([]byte(keyPublished), u64(next)); err != nil {
 		return err

@@ -90,6 +90,9 @@ type Config struct {
 	SIPUA SIPUA `yaml:"sip_ua"`
 	// LDAP is the LDAP directory served to desk phones (docs/phones.md).
 	LDAP LDAP `yaml:"ldap"`
+	// Cluster shares the directory with other nodes through NATS
+	// JetStream (phonebook/replica, docs/cluster.md).
+	Cluster Cluster `yaml:"cluster"`
 }
 
 // CallGroups configures the call groups: their day, their statistics and
@@ -260,6 +263,7 @@ func Default() Config {
 		CallGroups: CallGroups{Config: stats.DefaultConfig()},
 		Hotel:      DefaultHotel(),
 		LDAP:       DefaultLDAP(),
+		Cluster:    DefaultCluster(),
 		Audit:      Audit{Retention: 90 * 24 * time.Hour, PruneEvery: time.Hour},
 		Calls:      Calls{HistoryRetention: 365 * 24 * time.Hour, Backend: CallsBackendARI, Config: calls.DefaultConfig()},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 256 << 20, ShutdownTimeout: 10 * time.Second,
@@ -352,7 +356,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config %w", err)
 	}
 	// Every feature's section is validated by the feature's own package.
-	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups, c.Hotel, c.SIPUA, c.LDAP} {
+	for _, v := range []interface{ Validate() error }{c.CallerID, c.AGI, c.SIP, c.ARI, c.Phones, c.Sync, c.Users, c.OAuth, c.CORS, c.Events, c.Calls, c.Recordings, c.Chat, c.CallGroups, c.Hotel, c.SIPUA, c.LDAP, c.Cluster} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("config %w", err)
 		}

@@ -93,7 +93,8 @@ func WriteError(w http.ResponseWriter, r *http.Request, status int, code, msg st
 // 413, anything else as a 500 that names only the request id (the cause
 // goes to the log line of the request, through LogError).
 func WriteErr(w http.ResponseWriter, r *http.Request, err error) {
-	err = DiskFull(err) // a write refused for a full disk is a 507 wherever it comes from
+	err = DiskFull(err)  // a write refused for a full disk is a 507 wherever it comes from
+	err = NotWriter(err) // a write on a cluster's follower is a 421 naming the writer
 	var ae *APIError
 	var mbe *http.MaxBytesError
 	switch {

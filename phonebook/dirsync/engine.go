@@ -61,6 +61,14 @@ func WithDataDir(dir string) Option { return func(e *Engine) { e.dataDir = dir }
 // from 1 per round). For tests (crash tests kill the process from it).
 func WithApplyHook(fn func(n int)) Option { return func(e *Engine) { e.applyHook = fn } }
 
+// WithGate makes the scheduler start no run while gate returns an error
+// (a cluster node that is not the directory's writer), looking again
+// every gateRecheck; manual triggers still run.
+func WithGate(gate func() error) Option { return func(e *Engine) { e.gate = gate } }
+
+// gateRecheck is how often a gated scheduler asks its gate again.
+const gateRecheck = 10 * time.Second
+
 // Engine owns the sources, their schedule and their runs.
 type Engine struct {
 	store   Store
@@ -72,6 +80,7 @@ type Engine struct {
 	seal    *sealer
 
 	applyHook   func(n int)
+	gate        func() error // scheduled runs start only while it returns nil (WithGate)
 	runTimeout  time.Duration
 	testTimeout time.Duration
 
@@ -179,6 +188,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	for {
 		now := e.clock.Now()
 		next := now.Add(time.Hour)
+		gated := e.gate != nil && e.gate() != nil
 		e.mu.Lock()
 		for _, en := range e.sources {
 			if !en.cfg.Enabled || en.running || en.erasing {
@@ -186,6 +196,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 			due := e.due(en)
 			en.status.NextRun = due
+			if gated {
+				continue
+			}
 			if !due.After(now) {
 				e.startLocked(en, trigger, SyncOptions{})
 				continue
@@ -195,6 +208,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 		}
 		e.mu.Unlock()
+		if gated {
+			next = now.Add(gateRecheck)
+		}
 		trigger = "schedule"
 		var timer <-chan time.Time
 		if ac, ok := e.clock.(AtClock); ok {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/pbxagent/pbxagent/agent/dialer"
@@ -35,12 +36,13 @@ func RunARI(cfg Config) (res Result, err error) {
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
 	end := start.Add(cfg.Duration)
 	pop := makeLeads(cfg, rng)
-	prob := answerProb(cfg)
-	customers := fakeari.PeerFunc(func(ep string, r *rand.Rand) fakeari.Plan {
-		c := fakeari.Customers{AnswerProb: prob(clk.Now()), RingMin: 5 * time.Second, RingMax: 25 * time.Second, TalkMean: cfg.Talk}
-		return c.Plan(ep, r)
+	dr := newDraws(cfg.Seed, answerProb(cfg), cfg.Talk)
+	dr.keep = cfg.record != nil
+	customers := fakeari.PeerFunc(func(ep string, _ *rand.Rand) fakeari.Plan {
+		return ariPlan(dr.draw(endpointNumber(ep), clk.Now()))
 	})
 	srv := fakeari.New(fakeari.WithClock(clk), fakeari.WithSeed(cfg.Seed), fakeari.WithLogger(discard()),
+		fakeari.WithMediaDuration(ariMedia),
 		fakeari.WithPeer("PJSIP/+", customers), fakeari.WithPeer("PJSIP/agent", fakeari.Agent{AnswerAfter: time.Second}))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -65,6 +67,7 @@ func RunARI(cfg Config) (res Result, err error) {
 		return res, fmt.Errorf("sim ari: %w", err)
 	}
 	chk := NewChecker(tel, clk, pop.zones, pop.dnc, end)
+	chk.Trace = cfg.Trace
 	d := dialer.New(chk, dialer.WithClock(clk), dialer.WithCallIDPrefix("sim-"), dialer.WithLogger(discard()))
 	runDone := make(chan error, 1)
 	go func() { runDone <- tel.Run(ctx, chk.Sink(d.HandleEvent)) }()
@@ -95,6 +98,7 @@ func RunARI(cfg Config) (res Result, err error) {
 		return res, ls.err
 	}
 	finish(&res, cfg, &chk.Checks, d, chk.Active()+len(srv.Channels()), end)
+	cfg.record.setDraws(dr.drawn())
 	res.AsteriskOriginates = srv.Stats().Originates - cfg.Agents
 	res.Reconnects = int(tel.Reconnects())
 	if p := srv.Problems(); len(p) > 0 {
@@ -225,4 +229,36 @@ func (l *lockstep) outage() error {
 		return err
 	}
 	return nil
+}
+
+// ariPlan is the stand-in's script for a drawn customer: answer after the
+// ring time and hang up after the talk time, or ring until the dial
+// timeout.
+func ariPlan(d dialDraw) fakeari.Plan {
+	if !d.Answer {
+		return fakeari.Plan{Outcome: fakeari.NoAnswer}
+	}
+	return fakeari.Plan{Outcome: fakeari.Answer, Ring: d.Ring, Talk: d.Talk}
+}
+
+// endpointNumber returns the number an ARI endpoint dials
+// ("PJSIP/+442070000001@trunk" → "+442070000001").
+func endpointNumber(ep string) string {
+	if i := strings.IndexByte(ep, '/'); i >= 0 {
+		ep = ep[i+1:]
+	}
+	if i := strings.IndexByte(ep, '@'); i >= 0 {
+		ep = ep[:i]
+	}
+	return ep
+}
+
+// ariMedia is how long the stand-in plays a sound: the information
+// message lasts infoLength, as the model (and the SIP path's WAV) says;
+// anything else as fakeari's default.
+func ariMedia(uri string) (time.Duration, bool) {
+	if uri == "sound:"+infoSound {
+		return infoLength, true
+	}
+	return fakeari.DefaultMediaDuration(uri)
 }

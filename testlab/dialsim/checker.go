@@ -2,6 +2,8 @@ package dialsim
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -26,6 +28,49 @@ type Checker struct {
 	active    int
 	// Checks are the figures so far.
 	Checks Checks
+	// Trace, when set before the run, receives the dialer's timeline
+	// (see tracef).
+	Trace io.Writer
+}
+
+// eventName names an event in a trace.
+func eventName(k dialer.EventKind) string {
+	switch k {
+	case dialer.EventRinging:
+		return "ringing"
+	case dialer.EventAnswered:
+		return "answered"
+	case dialer.EventEnded:
+		return "ended"
+	case dialer.EventAgentUp:
+		return "agent-up"
+	case dialer.EventAgentDown:
+		return "agent-down"
+	case dialer.EventLinkDown:
+		return "link-down"
+	case dialer.EventLinkUp:
+		return "link-up"
+	case dialer.EventStray:
+		return "stray"
+	}
+	return fmt.Sprintf("event-%d", k)
+}
+
+// tracefLocked writes one timeline line: the simulated time, then what
+// happened ("originate sim-12 +442070000001", "ended sim-12 cause=19").
+// Commands are written as the dialer gives them, events before the dialer
+// handles them, so the commands an event causes follow it.
+func (c *Checker) tracefLocked(format string, args ...any) {
+	if c.Trace == nil {
+		return
+	}
+	_, _ = fmt.Fprintf(c.Trace, "%s "+format+"\n", append([]any{c.clk.Now().Format("15:04:05.000")}, args...)...)
+}
+
+func (c *Checker) tracef(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tracefLocked(format, args...)
 }
 
 type chkCall struct {
@@ -59,6 +104,14 @@ func (c *Checker) record(ev dialer.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.clk.Now()
+	switch {
+	case ev.Kind == dialer.EventEnded:
+		c.tracefLocked("%s %s cause=%d", eventName(ev.Kind), ev.CallID, ev.Cause)
+	case ev.CallID != "":
+		c.tracefLocked("%s %s", eventName(ev.Kind), ev.CallID)
+	default:
+		c.tracefLocked("%s %s", eventName(ev.Kind), ev.AgentID)
+	}
 	if cl := c.calls[ev.CallID]; cl != nil {
 		switch ev.Kind {
 		case dialer.EventAnswered:
@@ -126,6 +179,7 @@ func (c *Checker) Originate(ctx context.Context, req dialer.OriginateRequest) er
 	if at, ok := c.abandoned[req.Number]; ok && now.Sub(at) < 72*time.Hour {
 		c.Checks.Redials72h++
 	}
+	c.tracefLocked("originate %s %s", req.CallID, req.Number)
 	c.calls[req.CallID] = &chkCall{number: req.Number, originated: now}
 	c.active++
 	c.Checks.MaxChannels = max(c.Checks.MaxChannels, c.active)
@@ -146,6 +200,7 @@ func (c *Checker) Originate(ctx context.Context, req dialer.OriginateRequest) er
 func (c *Checker) Join(ctx context.Context, callID, agentID string, record bool) error {
 	c.mu.Lock()
 	now := c.clk.Now()
+	c.tracefLocked("join %s %s", callID, agentID)
 	if cl := c.calls[callID]; cl != nil && cl.answered {
 		if now.Before(c.end) {
 			c.Checks.Connected++
@@ -162,6 +217,7 @@ func (c *Checker) Join(ctx context.Context, callID, agentID string, record bool)
 func (c *Checker) PlayMessage(ctx context.Context, callID, media string) error {
 	c.mu.Lock()
 	now := c.clk.Now()
+	c.tracefLocked("message %s", callID)
 	if cl := c.calls[callID]; cl != nil && cl.answered {
 		c.Checks.Messaged++
 		c.Checks.AbandonTimes = append(c.Checks.AbandonTimes, now)
@@ -175,6 +231,7 @@ func (c *Checker) PlayMessage(ctx context.Context, callID, media string) error {
 // Hangup implements dialer.Telephony.
 func (c *Checker) Hangup(ctx context.Context, callID string) error {
 	c.mu.Lock()
+	c.tracefLocked("hangup %s", callID)
 	if cl := c.calls[callID]; cl != nil && !cl.answered && c.clk.Now().Sub(cl.originated) < dialer.MinRing {
 		c.Checks.RingViolations++
 	}
@@ -184,15 +241,18 @@ func (c *Checker) Hangup(ctx context.Context, callID string) error {
 
 // Hold implements dialer.Telephony.
 func (c *Checker) Hold(ctx context.Context, callID string, m dialer.HoldMedia) error {
+	c.tracef("hold %s", callID)
 	return c.inner.Hold(ctx, callID, m)
 }
 
 // ConnectAgent implements dialer.Telephony.
 func (c *Checker) ConnectAgent(ctx context.Context, agentID, endpoint string) error {
+	c.tracef("connect %s", agentID)
 	return c.inner.ConnectAgent(ctx, agentID, endpoint)
 }
 
 // DisconnectAgent implements dialer.Telephony.
 func (c *Checker) DisconnectAgent(ctx context.Context, agentID string) error {
+	c.tracef("disconnect %s", agentID)
 	return c.inner.DisconnectAgent(ctx, agentID)
 }

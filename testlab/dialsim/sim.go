@@ -42,6 +42,24 @@ type Config struct {
 	// DropAt, when > 0 (ARI runs only), drops the ARI WebSocket at that
 	// time for DropFor of simulated time.
 	DropAt, DropFor time.Duration
+	// Trace, when set (ARI and SIP runs), receives the dialer's timeline:
+	// one line per command it gives and per event it handles, with the
+	// simulated time (Checker.Trace). Give each run its own writer.
+	Trace io.Writer
+	// record, when set (tests), keeps the customers drawn.
+	record *runRecord
+}
+
+// runRecord keeps what a test wants to see of a run beyond its Result.
+type runRecord struct {
+	draws []dialDraw
+}
+
+// setDraws keeps the run's customer draws (nil receiver: nothing kept).
+func (r *runRecord) setDraws(d []dialDraw) {
+	if r != nil {
+		r.draws = d
+	}
 }
 
 // Result is one run's figures.

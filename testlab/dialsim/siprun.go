@@ -115,7 +115,9 @@ func RunSIP(cfg Config) (res Result, err error) {
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
 	end := start.Add(cfg.Duration)
 	pop := makeLeads(cfg, rng)
-	tr := newSIPTracker(vclk, rand.New(rand.NewPCG(cfg.Seed, 0x5349502d63757374)), answerProb(cfg), cfg.Talk)
+	dr := newDraws(cfg.Seed, answerProb(cfg), cfg.Talk)
+	dr.keep = cfg.record != nil
+	tr := newSIPTracker(vclk, dr)
 	clk := sipClock{vclk, tr}
 
 	sounds, err := os.MkdirTemp("", "dialsim-sounds-")
@@ -161,6 +163,7 @@ func RunSIP(cfg Config) (res Result, err error) {
 	tel := siptel.New(probeUA{inner: siptel.FromAgent(dial.agent), tr: tr}, siptel.Config{SoundsDir: sounds, Logger: discard()})
 	probe := &sipProbe{inner: tel, tr: tr, msgLen: infoLength + media.FramePeriod}
 	chk := NewChecker(probe, clk, pop.zones, pop.dnc, end)
+	chk.Trace = cfg.Trace
 	d := dialer.New(chk, dialer.WithClock(clk), dialer.WithCallIDPrefix("sim-"), dialer.WithLogger(discard()),
 		dialer.WithBackends(dialer.BackendSIP))
 	telCtx, telStop := context.WithCancel(ctx)
@@ -199,6 +202,7 @@ func RunSIP(cfg Config) (res Result, err error) {
 		return res, err
 	}
 	finish(&res, cfg, &chk.Checks, d, chk.Active(), end)
+	cfg.record.setDraws(dr.drawn())
 	invites, unknown, late, legs := tr.counts()
 	res.TrunkInvites, res.UnexpectedInvites, res.LateDeadlines = invites, unknown, late
 	res.SIPDialogsLeft, res.RTPPortsLeft = sipLeft(sides)

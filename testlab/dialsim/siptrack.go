@@ -2,7 +2,6 @@ package dialsim
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -33,9 +32,9 @@ const (
 	legAgent
 )
 
-// custPlan is what a simulated customer will do, drawn at originate in
-// the dialer's command order (so a run is repeatable by seed however the
-// INVITEs race on the wire).
+// custPlan is what a simulated customer will do, drawn at originate (from
+// the dial's own stream, draws.go), so a run is repeatable by seed however
+// the INVITEs race on the wire.
 type custPlan struct {
 	answer bool
 	ring   time.Duration
@@ -109,9 +108,7 @@ type sipTracker struct {
 	due       []*sipLeg // legs with a deadline, not yet over
 	kick      chan struct{}
 	err       error // first lockstep failure inside a timer callback
-	rng       *rand.Rand
-	prob      func(time.Time) float64
-	talk      time.Duration
+	draws     *draws
 	invites   int // customer INVITEs that reached the far end
 	unknown   int // INVITEs for a user no leg expects
 	grace     time.Duration
@@ -120,9 +117,9 @@ type sipTracker struct {
 	dialing   *sipLeg // the leg whose Originate is under way (one at a time)
 }
 
-func newSIPTracker(clk *clock.Virtual, rng *rand.Rand, prob func(time.Time) float64, talk time.Duration) *sipTracker {
+func newSIPTracker(clk *clock.Virtual, dr *draws) *sipTracker {
 	return &sipTracker{clk: clk, legs: map[string]*sipLeg{}, byUser: map[string]*sipLeg{}, kick: make(chan struct{}, 1),
-		rng: rng, prob: prob, talk: talk, grace: 200 * time.Millisecond, quietWait: quietTimeout}
+		draws: dr, grace: 200 * time.Millisecond, quietWait: quietTimeout}
 }
 
 func legKey(kind legKind, id string) string {
@@ -179,10 +176,8 @@ func (t *sipTracker) placed(id, user string, timeout time.Duration) {
 	defer t.mu.Unlock()
 	now := t.clk.Now()
 	l := &sipLeg{kind: legCustomer, id: id, user: user, placed: now}
-	if t.rng.Float64() < t.prob(now) {
-		l.plan.ring = 5*time.Second + time.Duration(t.rng.Float64()*float64(20*time.Second))
-		l.plan.talk = time.Duration(t.rng.ExpFloat64() * float64(t.talk))
-		l.plan.answer = l.plan.ring < timeout
+	if d := t.draws.draw(user, now); d.Answer {
+		l.plan = custPlan{answer: d.Ring < timeout, ring: d.Ring, talk: d.Talk}
 	}
 	if !l.plan.answer {
 		l.deadline = now.Add(timeout) // the user agent's ring timeout cancels it

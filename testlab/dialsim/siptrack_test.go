@@ -1,7 +1,6 @@
 package dialsim
 
 import (
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -40,7 +39,7 @@ func TestSIPLegSettled(t *testing.T) {
 // newTestTracker returns a tracker whose customers never answer.
 func newTestTracker() (*sipTracker, sipClock) {
 	v := clock.NewVirtual(start)
-	tr := newSIPTracker(v, rand.New(rand.NewPCG(1, 1)), func(time.Time) float64 { return 0 }, time.Minute)
+	tr := newSIPTracker(v, newDraws(1, func(time.Time) float64 { return 0 }, time.Minute))
 	tr.quietWait, tr.grace = 2*time.Second, 20*time.Millisecond
 	return tr, sipClock{v, tr}
 }

@@ -7,7 +7,8 @@
 // stand-in on a shared virtual clock (-via ari); -via model uses the
 // in-process customer model, which is faster; -via sip runs it through
 // the SIP telephony (siptel, sip/ua, RTP on loopback; see FIGURES.md,
-// "Through SIP").
+// "Through SIP"). -trace FILE runs one seed through ari or sip and writes
+// the dialer's timeline, to compare the two paths line by line.
 package main
 
 import (
@@ -42,6 +43,8 @@ func main() {
 		via       = flag.String("via", "ari", "ari: through the ari client, the aritel adapter and the Asterisk stand-in (testlab/ari/fakeari); model: in-process customers (faster); sip: through siptel and a SIP user agent on loopback, against simulated customers as a SIP UAS with RTP (slowest: media on the virtual clock)")
 		dropAt    = flag.Duration("drop-at", 0, "ari: drop the ARI WebSocket at this time (0: never)")
 		dropFor   = flag.Duration("drop-for", 5*time.Second, "ari: simulated time the WebSocket stays down")
+		trace     = flag.String("trace", "", "ari, sip: run one seed (-trace-seed) and write the dialer's timeline (its commands and events, by simulated time) to this file")
+		traceSeed = flag.Uint64("trace-seed", 1, "the seed -trace runs")
 	)
 	flag.StringVar(via, "path", *via, "the same as -via")
 	flag.Parse()
@@ -61,6 +64,31 @@ func main() {
 	default:
 		fmt.Fprintln(os.Stderr, "dialsim: -via must be model, ari or sip")
 		os.Exit(2)
+	}
+	if *trace != "" {
+		one := dialsim.RunARI
+		switch *via {
+		case "sip":
+			one = dialsim.RunSIP
+		case "model":
+			fmt.Fprintln(os.Stderr, "dialsim: -trace needs -via ari or sip")
+			os.Exit(2)
+		}
+		run = func(cfg dialsim.Config, _ int) (dialsim.Summary, error) {
+			f, err := os.Create(*trace)
+			if err != nil {
+				return dialsim.Summary{}, err
+			}
+			cfg.Seed, cfg.Trace = *traceSeed, f
+			r, err := one(cfg)
+			if cerr := f.Close(); err == nil && cerr != nil {
+				err = cerr
+			}
+			if err != nil {
+				return dialsim.Summary{}, err
+			}
+			return dialsim.Summarize(cfg, []dialsim.Result{r}), nil
+		}
 	}
 	s, err := run(cfg, *seeds)
 	s.Via = *via
