@@ -184,6 +184,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Name: "pbxagent_caller_index_keys", Help: "Number keys in the in-memory caller-ID index.",
 	}, func() float64 { k, _ := d.store.CallerIndexSize(); return float64(k) }))
 	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pbxagent_name_index_bytes", Help: "Memory held by the in-memory name-search index (0 while it is being built and name searches read the store).",
+	}, func() float64 { _, b := d.store.NameIndexSize(); return float64(b) }))
+	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pbxagent_name_index_contacts", Help: "Contacts in the in-memory name-search index.",
+	}, func() float64 { n, _ := d.store.NameIndexSize(); return float64(n) }))
+	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "pbxagent_directory_generation", Help: "Published generation of the directory.",
 	}, func() float64 { return float64(d.store.Generation()) }))
 

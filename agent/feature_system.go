@@ -58,12 +58,15 @@ func (s *system) Routes() []platform.Route {
 	}
 }
 
-// Run returns memory to the OS once the caller index is built: Open's
+// Run returns memory to the OS once the caller and name indexes are built: Open's
 // work (rolling back a bulk operation a dead process left, upgrading the
 // schema) and the index build allocate hundreds of MB that are garbage
 // then, and an idle daemon would run no collection to return them.
 func (s *system) Run(ctx context.Context) error {
 	if err := s.d.store.WaitCallerIndex(ctx); err != nil {
+		return nil // stopping
+	}
+	if err := s.d.store.WaitNameIndex(ctx); err != nil {
 		return nil // stopping
 	}
 	debug.FreeOSMemory()

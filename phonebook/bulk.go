@@ -59,6 +59,7 @@ func (s *Store) bulk(ctx context.Context, fn func(b *Batch) error, rp *replay) (
 	ts := pub + 1
 	w := newChunkWriter(s.db, ts)
 	w.d = newNumDelta(s.deltaCap)
+	w.nd = newNameDelta(maxNameDelta)
 	w.guard = s.disk.check
 	b := &Batch{s: s, w: w, ctx: ctx}
 	if r != nil {
@@ -81,6 +82,7 @@ func (s *Store) bulk(ctx context.Context, fn func(b *Batch) error, rp *replay) (
 		if err == nil {
 			s.pub.Store(last)
 			s.refreshCallers(w.d)
+			s.refreshNames(w.nd)
 			return b.stats, nil
 		}
 	}

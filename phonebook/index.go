@@ -8,7 +8,7 @@ import (
 
 // entries is everything a contact contributes to the indexes.
 type entries struct {
-	keys [][]byte // index keys (ix/tok, ix/pfx, ix/sort, ix/src; ix/num is a list, see numindex.go)
+	keys [][]byte // index keys (number buckets of ix/pfx, ix/sort, ix/src; ix/num is a list, see numindex.go)
 	vals [][]byte // values for keys
 }
 
@@ -18,21 +18,11 @@ func indexEntries(c *Contact, numKeys []string) entries {
 	var e entries
 	sk := sortKey(c)
 	vis := visibility(c)
-	toks := contactTokens(c)
-	for _, t := range toks {
-		e.keys = append(e.keys, kToken(t, sk, c.ID))
-		e.vals = append(e.vals, vis)
-	}
-	// ix/pfx: one entry per distinct bucket, valued with every token so a
-	// scan of one bucket checks all query words without reading contacts.
-	// Whole e-mail addresses get no bucket (a query word with '@' inside is
-	// matched through ix/tok or ix/sort), nor do tokens shorter than a
-	// bucket (a query word that short walks ix/sort).
-	tv := appendList(vis, toks)
-	for _, b := range tokenBuckets(toks) {
-		e.keys = append(e.keys, kBucket(b, sk, c.ID))
-		e.vals = append(e.vals, tv)
-	}
+	// Since schema 6 the tokens are in the ix/sort value only: name
+	// searches are answered by the in-memory name index (nameindex.go),
+	// built from those values; ix/tok and the name buckets of ix/pfx are
+	// no longer written.
+	tv := appendList(vis, contactTokens(c))
 	sv := tv
 	for _, k := range numKeys {
 		if searchableNumKey(k) {
@@ -63,32 +53,6 @@ func indexEntries(c *Contact, numKeys []string) entries {
 	e.keys = append(e.keys, kSource(c.Source, sourceExtID(c)))
 	e.vals = append(e.vals, []byte(c.ID))
 	return e
-}
-
-// tokenBuckets returns the distinct ix/pfx buckets of a contact's sorted
-// tokens (see bucketOf): whole e-mail addresses get none (a query word
-// with '@' inside is matched through ix/tok or ix/sort), nor do tokens
-// shorter than bucketLen (a query word that short walks ix/sort).
-func tokenBuckets(toks []string) []string {
-	var out []string
-	last, lastLong := "", ""
-	for _, t := range toks {
-		if i := strings.IndexByte(t, '@'); i > 0 || len(t) < bucketLen {
-			continue
-		}
-		// toks are sorted: equal buckets are adjacent.
-		if b := t[:bucketLen]; b != last {
-			out = append(out, b)
-			last = b
-		}
-		if len(t) >= bucketLongLen {
-			if b := t[:bucketLongLen]; b != lastLong {
-				out = append(out, b)
-				lastLong = b
-			}
-		}
-	}
-	return out
 }
 
 // contactTokens returns the distinct search tokens of a contact: its name

@@ -14,17 +14,18 @@ import "bytes"
 //	ov/<id>                        the local overlay of a synced contact (JSON)
 //	ix/num/<numkey>                a number key (x:, ext:, e164:, nsn:); value: the contacts that have
 //	                               it, each with its visibility and display name (see numindex.go)
-//	ix/tok/<token>\x00<sort>\x00<id>   name/company/e-mail tokens; value: visibility
-//	ix/pfx/<bucket>\x00<sort>\x00<id>  in display-name order, one per distinct bucket: the
-//	                               first 3 and the first 4 bytes of a token (of 3 or 4 bytes or
-//	                               more, not a whole e-mail address; value: visibility and every
-//	                               token; 4-byte buckets since schema 4) or '#'
-//	                               and the first 6 digits of an x:/e164:/ext: number key (value:
+//	ix/pfx/#<digits>\x00<sort>\x00<id>  number buckets in display-name order: '#' and the
+//	                               first 6 digits of an x:/e164:/ext: number key (value:
 //	                               visibility, an empty token list, \x01, the number keys)
 //	ix/sort/<sort>\x00<id>         every contact in display-name order; value: visibility,
-//	                               every token and the x:/e164:/ext: number keys
+//	                               every token (name, company, e-mail) and the x:/e164:/ext:
+//	                               number keys; the in-memory name index is built from these
 //	ix/src/<source>\x00<extid>     (source, external id) → id
 //	x/<ns>/<key>                   small named key-value namespaces (phones, sources, sync state)
+//
+// Up to schema 5 the store also held ix/tok/<token>\x00<sort>\x00<id> (one per
+// token) and name buckets ix/pfx/<3 or 4 bytes of a token>\x00<sort>\x00<id>
+// (valued with every token); schema 6 drops them (migrate.go).
 const (
 	pfxContact = "c/"
 	pfxSrcVer  = "sv/"
@@ -43,45 +44,24 @@ const (
 )
 
 // SchemaVersion is the on-disk layout version this build writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 const sep = "\x00"
 
-func kContact(id string) []byte { return []byte(pfxContact + id) }
-func kSrcVer(id string) []byte  { return []byte(pfxSrcVer + id) }
-func kOverlay(id string) []byte { return []byte(pfxOverlay + id) }
-func kNum(numKey string) []byte { return []byte(pfxNum + numKey) }
-func kToken(tok, sortKey, id string) []byte {
-	return []byte(pfxToken + tok + sep + sortKey + sep + id)
-}
+func kContact(id string) []byte       { return []byte(pfxContact + id) }
+func kSrcVer(id string) []byte        { return []byte(pfxSrcVer + id) }
+func kOverlay(id string) []byte       { return []byte(pfxOverlay + id) }
+func kNum(numKey string) []byte       { return []byte(pfxNum + numKey) }
 func kSort(sortKey, id string) []byte { return []byte(pfxSort + sortKey + sep + id) }
 func kBucket(bucket, sortKey, id string) []byte {
 	return []byte(pfxBucket + bucket + sep + sortKey + sep + id)
 }
 
-// Token-prefix buckets (ix/pfx) come in two lengths: every token of at
-// least bucketLen bytes is in the bucket of its first bucketLen bytes and,
-// when it has bucketLongLen bytes or more, also in the bucket of its first
-// bucketLongLen. A query word walks the longest bucket it fills: a 4-letter
-// prefix is dense in its own bucket where it may be one match in twenty of
-// a 3-byte one.
-const (
-	bucketLen     = 3
-	bucketLongLen = 4
-)
+// bucketLen is the shortest joined form of a query word with an
+// apostrophe that the search asks for ("o'br" asks for "obr"; "o'b" not
+// for "ob"), as when such forms had ix/pfx buckets of 3 bytes.
+const bucketLen = 3
 
-// bucketOf returns the ix/pfx bucket a query word walks: its first
-// bucketLongLen bytes, or its first bucketLen (the whole word when
-// shorter).
-func bucketOf(w string) string {
-	switch {
-	case len(w) >= bucketLongLen:
-		return w[:bucketLongLen]
-	case len(w) > bucketLen:
-		return w[:bucketLen]
-	}
-	return w
-}
 func kSource(source, extID string) []byte {
 	return []byte(pfxSource + source + sep + extID)
 }

@@ -155,6 +155,7 @@ func (s *Store) load(ctx context.Context, source string, replace bool, fn func(l
 		return BulkStats{}, fmt.Errorf("%s %s: %w", verb, source, err)
 	}
 	s.refreshCallers(nil) // a load is too large to track key by key
+	s.refreshNames(nil)
 	return l.stats, nil
 }
 

@@ -31,8 +31,20 @@ import (
 // are in ix/sort values and number buckets), and names with Đ/đ are also
 // indexed under their "d" spelling (AltTokens). The search entries of the
 // contacts concerned are rewritten.
+//
+// Schema 5 → 6: name searches are answered by the in-memory name index,
+// built from the ix/sort values; ix/tok and the name buckets of ix/pfx
+// (every bucket but the number buckets, '#') are no longer written nor
+// read. They are dropped (Badger's DropPrefix, all versions at once)
+// before the schema is set: a crash in between drops them again at the
+// next Open.
 func (s *Store) migrate(ctx context.Context, from uint64) error {
 	s.log.Info("upgrading the store's schema", "from", from, "to", SchemaVersion)
+	if from < 6 && !s.opts.InMemory {
+		if err := s.dropNameFamilies(); err != nil {
+			return err
+		}
+	}
 	_, err := s.Bulk(ctx, func(b *Batch) error {
 		if from < 2 {
 			if err := b.rebuildNumbers(); err != nil {
@@ -52,9 +64,9 @@ func (s *Store) migrate(ctx context.Context, from uint64) error {
 
 // reindexSearch writes, from every contact's record (read at the published
 // timestamp while the batch writes), the search entries that the schemas
-// after from add or change: from schema 3, its 4-byte buckets and every
-// search entry of a contact whose tokens gain a joined form; from schema
-// 3 or 4, every search entry of a contact with an extension or an Đ/đ.
+// after from add or change: from schema 3, every search entry of a
+// contact whose tokens gain a joined form; from schema 3 or 4, every
+// search entry of a contact with an extension or an Đ/đ.
 // Entries are only added or rewritten: what the older schema wrote stays
 // valid.
 func (b *Batch) reindexSearch(from uint64) error {
@@ -74,14 +86,16 @@ func (b *Batch) reindexSearch(from uint64) error {
 			return fmt.Errorf("%s: %w", k, err)
 		}
 		// Without an apostrophe, an extension or an Đ the contact's tokens
-		// and number keys are unchanged: only its 4-byte buckets (before
-		// schema 4) are new. With one, every search entry may be.
+		// and number keys are unchanged (its 4-byte buckets, new in schema
+		// 4, are gone since schema 6). With one, every search entry may be.
 		all := (from < 4 && hasApostrophe(c)) || hasExtension(nk) || hasDj(c)
-		long := from < 4
+		if !all {
+			n++
+			return nil
+		}
 		e := indexEntries(c, nk)
 		for i, key := range e.keys {
-			search := bytes.HasPrefix(key, []byte(pfxToken)) || bytes.HasPrefix(key, []byte(pfxBucket)) || bytes.HasPrefix(key, []byte(pfxSort))
-			if (all && search) || (long && isLongBucket(key)) {
+			if bytes.HasPrefix(key, []byte(pfxBucket)) || bytes.HasPrefix(key, []byte(pfxSort)) {
 				if err := b.w.set(key, e.vals[i]); err != nil {
 					return err
 				}
@@ -127,17 +141,6 @@ func searchFields(c *Contact) []string {
 		fields = append(fields, e.Address)
 	}
 	return fields
-}
-
-// isLongBucket reports whether key is an ix/pfx entry of a 4-byte token
-// bucket.
-func isLongBucket(key []byte) bool {
-	if !bytes.HasPrefix(key, []byte(pfxBucket)) {
-		return false
-	}
-	rest := key[len(pfxBucket):]
-	i := bytes.IndexByte(rest, 0)
-	return i == bucketLongLen && rest[0] != '#'
 }
 
 // rebuildNumbers rewrites ix/num from the contact records.
@@ -187,6 +190,21 @@ func (b *Batch) rebuildNumbers() error {
 		if err := writeNumbers(b.w, f, r.id, r.val, nil, r.nk); err != nil {
 			return fmt.Errorf("contact %s: %w", r.id, err)
 		}
+	}
+	return nil
+}
+
+// dropNameFamilies drops ix/tok and the name buckets of ix/pfx (schema 5
+// and older), keeping the number buckets.
+func (s *Store) dropNameFamilies() error {
+	prefixes := [][]byte{[]byte(pfxToken)}
+	for b := 0; b < 256; b++ {
+		if b != '#' {
+			prefixes = append(prefixes, append([]byte(pfxBucket), byte(b)))
+		}
+	}
+	if err := s.db.DropPrefix(prefixes...); err != nil {
+		return fmt.Errorf("drop the name search keys: %w", err)
 	}
 	return nil
 }

@@ -172,55 +172,108 @@ func TestMigrateSchema1(t *testing.T) {
 	}
 }
 
-// TestMigrateSchema3 opens a store as schema 3 wrote it (no 4-byte search
-// buckets, no joined apostrophe tokens): the upgrade adds them, the
-// indexes verify, and 4-letter prefixes and "o'br" are found.
-func TestMigrateSchema3(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	s := openTest(t, dir)
-	names := []string{"Müller", "Mueller", "Mülheim", "Schmidt", "O'Brien", "Ab"}
-	for i, n := range names {
-		c := &Contact{FirstName: fmt.Sprint("First", i), LastName: n, Company: "Kaufland Sarajevo",
-			Emails: []Email{{Address: fmt.Sprintf("user%d@example.com", i)}}}
-		if i%2 == 0 {
-			c.Scope, c.Owner = ScopePersonal, "u1"
+// legacyNameKeys returns the ix/tok and name ix/pfx entries schema 5
+// wrote for c (3- and 4-byte buckets when fourByte), valued as it valued
+// them.
+func legacyNameKeys(c *Contact, fourByte bool) (keys, vals [][]byte) {
+	sk, vis, toks := sortKey(c), visibility(c), contactTokens(c)
+	tv := appendList(vis, toks)
+	seen := map[string]bool{}
+	for _, t := range toks {
+		keys = append(keys, []byte(pfxToken+t+sep+sk+sep+c.ID))
+		vals = append(vals, vis)
+		if strings.IndexByte(t, '@') > 0 {
+			continue
 		}
-		if _, err := s.Create(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pub := s.pub.Load()
-	txn := s.db.NewTransactionAt(pub, true)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pfxBucket)})
-	var long [][]byte
-	for it.Seek([]byte(pfxBucket)); it.ValidForPrefix([]byte(pfxBucket)); it.Next() {
-		k := it.Item().KeyCopy(nil)
-		if b, _, _ := strings.Cut(string(k[len(pfxBucket):]), sep); len(b) == bucketLongLen && b[0] != '#' {
-			long = append(long, k)
+		for _, l := range []int{3, 4} {
+			if len(t) < l || (l == 4 && !fourByte) || seen[t[:l]] {
+				continue
+			}
+			seen[t[:l]] = true
+			keys = append(keys, []byte(pfxBucket+t[:l]+sep+sk+sep+c.ID))
+			vals = append(vals, tv)
 		}
 	}
-	it.Close()
-	it = txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pfxToken + "obrien")})
-	for it.Seek([]byte(pfxToken + "obrien")); it.ValidForPrefix([]byte(pfxToken + "obrien")); it.Next() {
-		long = append(long, it.Item().KeyCopy(nil))
-	}
-	it.Close()
-	if len(long) == 0 {
-		t.Fatal("no 4-byte buckets written")
-	}
-	for _, k := range long {
-		if err := txn.Delete(k); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s2 := reopenAsSchema(t, s, dir, txn, pub, 3)
-	mustVerify(t, s2)
-	for q, want := range map[string]int{"mull": 1, "muel": 1, "mülh": 1, "schm": 1, "kauf": 6, "sara": 6, "user": 6, "mül": 2, "o'br": 1, "obrien": 1, "o'brien": 1} {
-		p, err := s2.Search(ctx, Query{Q: q})
-		if err != nil || p.Total != want {
-			t.Errorf("search %q after upgrade: %d contacts, %v; want %d", q, p.Total, err, want)
-		}
+	return keys, vals
+}
+
+// TestMigrateNameFamilies opens stores as schemas 3 and 5 wrote them:
+// ix/tok and the name buckets of ix/pfx (no 4-byte buckets and no joined
+// apostrophe tokens in schema 3). The upgrade drops those families, keeps
+// the number buckets, and the name index finds what the old keys found.
+func TestMigrateNameFamilies(t *testing.T) {
+	for _, schema := range []uint64{3, 5} {
+		t.Run(fmt.Sprint("schema", schema), func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			s := openTest(t, dir)
+			names := []string{"Müller", "Mueller", "Mülheim", "Schmidt", "O'Brien", "Ab"}
+			var cs []*Contact
+			for i, n := range names {
+				c := &Contact{FirstName: fmt.Sprint("First", i), LastName: n, Company: "Kaufland Sarajevo",
+					Emails:  []Email{{Address: fmt.Sprintf("user%d@example.com", i)}},
+					Numbers: []Number{{Type: NumberWork, Value: fmt.Sprintf("+3876100000%d", i)}}}
+				if i%2 == 0 {
+					c.Scope, c.Owner = ScopePersonal, "u1"
+				}
+				out, err := s.Create(ctx, c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cs = append(cs, out)
+			}
+			pub := s.pub.Load()
+			txn := s.db.NewTransactionAt(pub, true)
+			for _, c := range cs {
+				keys, vals := legacyNameKeys(c, schema >= 4)
+				for i, k := range keys {
+					if schema < 4 && strings.HasPrefix(string(k), pfxToken+"obrien") {
+						continue // schema 3 did not join apostrophes
+					}
+					if err := txn.Set(k, vals[i]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if schema < 4 && c.LastName == "O'Brien" {
+					// Its ix/sort value without the joined token.
+					_, nk, err := loadRecord(txnRW{txn}, c.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					e := indexEntries(c, nk)
+					for i, k := range e.keys {
+						if strings.HasPrefix(string(k), pfxSort) {
+							v := strings.Replace(string(e.vals[i]), "\x00obrien", "", 1)
+							if err := txn.Set(k, []byte(v)); err != nil {
+								t.Fatal(err)
+							}
+						}
+					}
+				}
+			}
+			s2 := reopenAsSchema(t, s, dir, txn, pub, schema)
+			mustVerify(t, s2) // stale ix/tok or name buckets would be reported
+			rt := s2.db.NewTransactionAt(s2.pub.Load(), false)
+			defer rt.Discard()
+			counts := map[string]int{}
+			for _, p := range []string{pfxToken, pfxBucket, pfxBucket + "#"} {
+				_ = txnScan(rt, []byte(p), func([]byte, func() ([]byte, error)) error { counts[p]++; return nil })
+			}
+			if counts[pfxToken] != 0 || counts[pfxBucket] != counts[pfxBucket+"#"] || counts[pfxBucket+"#"] == 0 {
+				t.Errorf("after upgrade: %d ix/tok keys, %d ix/pfx keys of which %d number buckets; want 0 and only number buckets",
+					counts[pfxToken], counts[pfxBucket], counts[pfxBucket+"#"])
+			}
+			if got, err := getUvarint(rt, keySchema); err != nil || got != SchemaVersion {
+				t.Fatalf("schema after upgrade = %d, %v", got, err)
+			}
+			for q, want := range map[string]int{"mull": 1, "muel": 1, "mülh": 1, "schm": 1, "kauf": 6, "sara": 6, "user": 6,
+				"mül": 2, "o'br": 1, "obrien": 1, "o'brien": 1, "+387610": 6, "+38761000003": 1} {
+				p, err := s2.Search(ctx, Query{Q: q})
+				if err != nil || p.Total != want {
+					t.Errorf("search %q after upgrade: %d contacts, %v; want %d", q, p.Total, err, want)
+				}
+			}
+		})
 	}
 }
 

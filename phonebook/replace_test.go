@@ -335,7 +335,7 @@ func equalMaps(a, b map[string]string) bool {
 
 const (
 	crashReplaceOld  = 3_000
-	crashReplaceRows = 12_000
+	crashReplaceRows = 24_000
 )
 
 // TestCrashHelperReplace is the child process of TestCrashMidReplace: it
@@ -343,7 +343,7 @@ const (
 // through writing tables, waits for a line on stdin.
 func TestCrashHelperReplace(t *testing.T) {
 	s := openCrashChild(t, "PBX_CRASH_REPLACE_DIR", "TestCrashMidReplace")
-	pauseHalfway(s, crashReplaceRows*20)
+	pauseHalfway(s, crashReplaceRows*5) // of about 7.5 distinct keys a row (schema 6)
 	_, err := s.Replace(context.Background(), SourceCSV, addNewBook)
 	exitCrashChild(err)
 }

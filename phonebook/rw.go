@@ -31,13 +31,32 @@ func (txnRW) noteNum(string, []numEntry) {}
 type updateRW struct {
 	txnRW
 	d   *numDelta
+	nd  *nameDelta    // the ix/sort entries written, for the name index
 	rec *unitRecorder // the change unit, when the store has a Replicator
 }
 
-func (u updateRW) set(k, v []byte) error { u.rec.set(k, v); return u.txnRW.set(k, v) }
-func (u updateRW) del(k []byte) error    { u.rec.del(k); return u.txnRW.del(k) }
-
 func (u updateRW) noteNum(k string, es []numEntry) { u.d.note(k, es) }
+
+func (u updateRW) set(k, v []byte) error {
+	u.rec.set(k, v)
+	if err := u.txnRW.set(k, v); err != nil {
+		return err
+	}
+	if v == nil {
+		v = []byte{}
+	}
+	u.nd.note(k, v)
+	return nil
+}
+
+func (u updateRW) del(k []byte) error {
+	u.rec.del(k)
+	if err := u.txnRW.del(k); err != nil {
+		return err
+	}
+	u.nd.note(k, nil)
+	return nil
+}
 
 func (t txnRW) get(k []byte) ([]byte, error) { return txnGet(t.txn, k) }
 func (t txnRW) set(k, v []byte) error        { return t.txn.Set(k, v) }
@@ -81,6 +100,7 @@ type chunkWriter struct {
 	cur     map[string][]byte // writes of the current chunk (nil = delete)
 	flights []*flight         // chunks committed but not yet acknowledged, oldest first
 	d       *numDelta         // the number lists written, for the caller index
+	nd      *nameDelta        // the ix/sort entries written, for the name index
 	guard   func() error      // if set, called before each chunk is committed (the disk guard)
 	err     error             // the first commit error seen
 	rec     *unitRecorder     // the change unit, when recorded
@@ -157,6 +177,7 @@ func (w *chunkWriter) set(k, v []byte) error {
 		w.cur[string(k)] = v
 	}
 	if err == nil {
+		w.nd.note(k, v)
 		w.rec.set(k, v)
 	}
 	return err
@@ -174,6 +195,7 @@ func (w *chunkWriter) del(k []byte) error {
 		w.cur[string(k)] = nil
 	}
 	if err == nil {
+		w.nd.note(k, nil)
 		w.rec.del(k)
 	}
 	return err

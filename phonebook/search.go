@@ -4,48 +4,33 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"strings"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
 
-// Search plans. Name queries first walk a sorted index from the cursor:
-// the ix/pfx bucket of the longest word (ix/sort when every word is
-// shorter than a bucket), each entry's value (its contact's tokens) checked
-// against every word. Common words fill a page after a few entries. When
-// scanBudget entries do not fill the page the query is selective: some
-// word's ix/tok range (at most probeLimit entries) is collected, the other
-// words checked, and the set sorted and paged, with an exact total. Only
-// when no word is selective does the walk go on to the end. Number
-// queries collect their ix/num ranges when small, else walk ix/sort.
+// Search plans. Name queries are answered by the in-memory name index
+// (nameindex.go, namesearch.go); without it (it failed to build) they walk
+// ix/sort from the cursor, each entry's value (its contact's tokens)
+// checked against every word. Number queries walk the ix/pfx bucket of
+// their first digits (ix/sort when shorter) and, when scanBudget entries
+// do not fill the page, collect their ix/num ranges when small
+// (numberProbeLimit entries), else walk on to the end.
 //
 // Totals of walks count matches from the start of the range up to
-// TotalCap, reading at most countBudget entries (Page.TotalCapped); a
-// one-word query counts in its ix/tok range instead, where every entry is
-// a match (countToken).
+// TotalCap, reading at most countBudget entries (Page.TotalCapped).
 const (
 	// scanBudget is how many entries a walk reads to fill a page before
 	// trying the selective plan.
 	scanBudget = 1024
-	// probeLimit is how many ix/tok (or ix/num) entries are read to decide
-	// whether a word is selective; a selective word's matches are collected.
-	probeLimit = 1024
 	// countBudget caps the index entries read to count matches beyond a page.
 	countBudget = 1024
-	// joinCountBudget is countBudget for joins, whose steps may seek.
-	joinCountBudget = 512
-	// numberProbeLimit is probeLimit for number queries, whose entries are
-	// cheap to collect and whose walks are slow (numbers are not bucketed).
+	// numberProbeLimit is how many ix/num entries are read to decide
+	// whether a number query is selective; its matches are then collected.
 	numberProbeLimit = 4096
-	// joinNexts is how many Next calls a join step makes on an iterator
-	// before it seeks: a Seek costs about as much as ten to twenty Nexts.
-	joinNexts = 8
-	// checkByGet is the candidate count up to which other words are checked
-	// by reading each candidate's ix/sort entry rather than probing them.
-	checkByGet = 64
 )
 
 // TotalCap is the count up to which Page.Total is exact for queries that
@@ -107,15 +92,73 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 		after = &h
 	}
 	var page Page
+	err := errIndexBehind
+	// A write published after the name index answered may have removed a
+	// contact of the page (the index follows each write right after it is
+	// published): ask the index again, then the store.
+	for try := 0; try < 2 && errors.Is(err, errIndexBehind); try++ {
+		mem, handled, merr := s.searchMemory(ctx, &q, after, q.Limit, true)
+		if merr != nil {
+			return Page{}, fmt.Errorf("search: %w", merr)
+		}
+		page, err = s.searchPage(ctx, &q, after, mem, handled)
+	}
+	if errors.Is(err, errIndexBehind) {
+		page, err = s.searchPage(ctx, &q, after, result{}, false)
+	}
+	if err != nil {
+		return Page{}, fmt.Errorf("search: %w", err)
+	}
+	return page, nil
+}
+
+// errIndexBehind says that a hit of the name index is no longer stored.
+var errIndexBehind = errors.New("name index behind the store")
+
+// searchMemory answers q from the name index when it is a name query
+// (handled is false otherwise). While the index is being built (after a
+// start or a load) it waits for it: without the index the store can only
+// walk every contact. Only when no index could be built is handled false.
+func (s *Store) searchMemory(ctx context.Context, q *Query, after *hit, limit int, count bool) (r result, handled bool, err error) {
+	text := strings.TrimSpace(q.Q)
+	if text == "" || IsNumberQuery(text) {
+		return result{}, false, nil
+	}
+	x := s.names.Load()
+	if x == nil {
+		if err := s.WaitNameIndex(ctx); err != nil {
+			return result{}, false, err
+		}
+		if x = s.names.Load(); x == nil {
+			return result{}, false, nil
+		}
+	}
+	words, ok := searchWords(text)
+	if !ok {
+		return result{}, true, nil
+	}
+	r, err = x.searchNames(ctx, q, words, after, limit, count)
+	return r, true, err
+}
+
+// searchPage reads the records of a page: the hits of r when handled,
+// else of a search of the store.
+func (s *Store) searchPage(ctx context.Context, q *Query, after *hit, r result, handled bool) (Page, error) {
+	var page Page
 	err := s.view(func(txn *badger.Txn) error {
-		r, err := searchTxn(ctx, txn, &q, after, q.Limit, true)
-		if err != nil {
-			return err
+		if !handled {
+			var err error
+			if r, err = searchTxn(ctx, txn, q, after, q.Limit, true); err != nil {
+				return err
+			}
 		}
 		page.Total, page.TotalCapped = r.total, r.capped
 		page.Contacts = make([]*Contact, 0, len(r.hits))
 		for _, h := range r.hits {
 			c, _, err := loadRecord(txnRW{txn}, h.id)
+			if handled && errors.Is(err, ErrNotFound) {
+				return errIndexBehind
+			}
 			if err != nil {
 				return fmt.Errorf("load %s: %w", h.id, err)
 			}
@@ -126,10 +169,7 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return Page{}, fmt.Errorf("search: %w", err)
-	}
-	return page, nil
+	return page, err
 }
 
 // Iterate calls fn for every contact matching q in display-name order
@@ -152,12 +192,18 @@ func (s *Store) Iterate(ctx context.Context, q Query, fn func(*Contact) error) e
 		}
 		var after *hit
 		for {
-			r, err := searchTxn(ctx, txn, &q, after, MaxLimit, false)
+			r, handled, err := s.searchMemory(ctx, &q, after, MaxLimit, false)
+			if err == nil && !handled {
+				r, err = searchTxn(ctx, txn, &q, after, MaxLimit, false)
+			}
 			if err != nil {
 				return err
 			}
 			for _, h := range r.hits {
 				c, _, err := loadRecord(txnRW{txn}, h.id)
+				if handled && errors.Is(err, ErrNotFound) {
+					continue // deleted after the name index answered
+				}
 				if err != nil {
 					return err
 				}
@@ -352,144 +398,10 @@ func searchTxn(ctx context.Context, txn *badger.Txn, q *Query, after *hit, limit
 		return result{}, nil
 	}
 	m = newMatcher(q, words, nil)
-	// Walk the bucket of each word that has one, longest first, until one
-	// fills the page: matches cluster in display-name order (a first name
-	// starts the display name), so one bucket may be dense where another
-	// is sparse.
-	var drivers [][]byte
-	for _, w := range words {
-		if len(w) >= bucketLen && strings.IndexByte(w, '@') <= 0 {
-			d := []byte(pfxBucket + bucketOf(w) + sep)
-			if !slices.ContainsFunc(drivers, func(o []byte) bool { return bytes.Equal(o, d) }) {
-				drivers = append(drivers, d)
-			}
-		}
-	}
-	if len(drivers) == 0 {
-		drivers = [][]byte{[]byte(pfxSort)}
-	}
-	if len(drivers) > 1 {
-		return joinPage(ctx, txn, drivers, m, after, limit, count)
-	}
-	// One word: its ix/tok range holds exactly its matches, where the
-	// bucket holds them among others, so the total is counted there.
-	walkCount := count && len(words) > 1
-	counted := func(r result, err error) (result, error) {
-		if err != nil || !count || walkCount {
-			return r, err
-		}
-		return tokenTotal(ctx, txn, m, words[0], after, r)
-	}
-	var r result
-	var stop *hit
-	var driver []byte
-	for _, d := range drivers {
-		dr, dstop, err := scanPage(ctx, txn, d, m, after, limit, walkCount, scanBudget, -1)
-		if err != nil || dstop == nil {
-			return counted(dr, err)
-		}
-		if driver == nil || len(dr.hits) > len(r.hits) {
-			r, stop, driver = dr, dstop, d // the densest walk, to resume
-		}
-	}
-	// The walk is slow to fill the page: find a selective word, longest
-	// (likely rarest) first.
-	probed := make([]bool, len(words))
-	sel := -1
-	var cands []hit
-	for i, w := range words {
-		set, complete, err := probeToken(ctx, txn, q, w)
-		if err != nil {
-			return result{}, err
-		}
-		probed[i] = true
-		if complete {
-			cands, sel = set, i
-			break
-		}
-	}
-	if sel >= 0 {
-		// Intersect with other words that are selective too (cheap to
-		// probe when there are many candidates), then check the rest on
-		// each candidate's ix/sort entry.
-		var rest []string
-		for i, w := range words {
-			if i == sel || len(cands) == 0 {
-				continue
-			}
-			if !probed[i] && len(cands) > checkByGet {
-				set, complete, err := probeToken(ctx, txn, q, w)
-				if err != nil {
-					return result{}, err
-				}
-				if complete {
-					cands = intersect(cands, set)
-					continue
-				}
-			}
-			rest = append(rest, w)
-		}
-		if len(rest) > 0 && len(cands) > 0 {
-			var err error
-			if cands, err = checkWords(txn, cands, newMatcher(q, rest, nil)); err != nil {
-				return result{}, err
-			}
-		}
-		return pageOf(cands, after, limit), nil
-	}
-	// No word is selective: walk on to the end of the range.
-	return counted(resumeWalk(ctx, txn, driver, m, after, r, stop, limit, walkCount))
-}
-
-// tokenTotal sets the total of r, a page of the one-word query w: the
-// page itself when it is the first and the last, else w's count from its
-// ix/tok range.
-func tokenTotal(ctx context.Context, txn *badger.Txn, m *matcher, w string, after *hit, r result) (result, error) {
-	if after == nil && !r.more {
-		r.total, r.capped = len(r.hits), false
-		return r, nil
-	}
-	n, capped, err := countToken(ctx, txn, m, w)
-	if err != nil {
-		return result{}, err
-	}
-	r.total, r.capped = n, capped
-	return r, nil
-}
-
-// countToken counts the contacts m lets through that have a token
-// starting with w, from w's ix/tok range (keys <token>\0<sort>\0<id>;
-// a contact is there once per such token), up to the query's count cap or
-// countBudget entries read (capped = true then).
-func countToken(ctx context.Context, txn *badger.Txn, m *matcher, w string) (int, bool, error) {
-	prefix := []byte(pfxToken + w)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
-	defer it.Close()
-	limit := m.q.countCap()
-	// Ids are told apart by a 64-bit hash: no allocation per id; two of
-	// at most TotalCap ids collide with a probability below 10⁻¹³.
-	seed := maphash.MakeSeed()
-	seen := make(map[uint64]struct{}, min(limit, 128))
-	vis := false
-	check := func(v []byte) error { vis = m.visible(v); return nil }
-	read := 0
-	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-		if read++; read > countBudget || len(seen) >= limit {
-			return len(seen), true, nil
-		}
-		item := it.Item()
-		if !m.any {
-			if err := item.Value(check); err != nil {
-				return 0, false, err
-			}
-			if !vis {
-				continue
-			}
-		}
-		k := item.Key()
-		seen[maphash.Bytes(seed, k[bytes.LastIndexByte(k, 0)+1:])] = struct{}{}
-	}
-	return len(seen), false, ctx.Err()
+	// Since schema 6 the name index answers name queries (Store.Search);
+	// without it the store walks ix/sort, whose values hold every token.
+	r, _, err := scanPage(ctx, txn, []byte(pfxSort), m, after, limit, count, 0, -1)
+	return r, err
 }
 
 // resumeWalk continues a walk that stopped at its budget (r holds its hits
@@ -518,143 +430,6 @@ func resumeWalk(ctx context.Context, txn *badger.Txn, driver []byte, m *matcher,
 	return r, nil
 }
 
-// joinPage pages the contacts found in every bucket of prefixes (one per
-// query word) that m matches: a leapfrog join of sorted ranges, which
-// skips the regions where the words' matches do not meet (matches
-// cluster in display-name order, so walking one bucket and filtering can
-// read a long way before the first match).
-func joinPage(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matcher, after *hit, limit int, count bool) (result, error) {
-	var r result
-	full := 0 // the step at which the page was full and one more found
-	n := 0    // matches from the start, when the walk started there
-	counting := count && after == nil
-	exhausted, err := joinWalk(ctx, txn, prefixes, m, after, func(steps int) bool {
-		return full > 0 && steps-full > joinCountBudget
-	}, func(s []byte, steps int) bool {
-		if len(r.hits) < limit {
-			i := bytes.LastIndexByte(s, 0)
-			r.hits = append(r.hits, hit{string(s[:i]), string(s[i+1:])})
-			n++
-			return true
-		}
-		r.more = true
-		if full == 0 {
-			full = steps
-		}
-		n++
-		return counting && n <= m.q.countCap()
-	})
-	if err != nil || !count {
-		return r, err
-	}
-	if counting {
-		r.total, r.capped = min(n, m.q.countCap()), exhausted || n > m.q.countCap()
-		return r, nil
-	}
-	n = 0
-	exhausted, err = joinWalk(ctx, txn, prefixes, m, nil, func(steps int) bool {
-		return steps > joinCountBudget
-	}, func([]byte, int) bool {
-		n++
-		return n <= m.q.countCap()
-	})
-	if err != nil {
-		return result{}, err
-	}
-	r.total, r.capped = min(n, m.q.countCap()), exhausted || n > m.q.countCap()
-	return r, nil
-}
-
-// joinWalk calls emit, in display-name order after the cursor, for each
-// contact present in every range of prefixes (keys prefix+<sort>\0<id>)
-// whose value m matches, until emit returns false or over reports that
-// the steps taken are enough (exhausted is true then). Each step checks
-// the entry of the furthest iterator and, when it does not match, moves
-// the others past it: a few Next calls, then a Seek.
-func joinWalk(ctx context.Context, txn *badger.Txn, prefixes [][]byte, m *matcher, after *hit, over func(steps int) bool, emit func(suffix []byte, steps int) bool) (exhausted bool, err error) {
-	its := make([]*badger.Iterator, len(prefixes))
-	for i, p := range prefixes {
-		its[i] = txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: false})
-		defer its[i].Close()
-	}
-	var buf []byte
-	seek := func(i int, target []byte) bool {
-		buf = append(append(buf[:0], prefixes[i]...), target...)
-		its[i].Seek(buf)
-		return its[i].ValidForPrefix(prefixes[i])
-	}
-	valid := func(i int) bool { return its[i].ValidForPrefix(prefixes[i]) }
-	suffix := func(i int) []byte { return its[i].Item().Key()[len(prefixes[i]):] }
-	var target []byte
-	if after != nil {
-		target = append(append([]byte(after.sort), 0), after.id...)
-	}
-	for i := range its {
-		if !seek(i, target) {
-			return false, nil
-		}
-		if after != nil && bytes.Equal(suffix(i), target) {
-			if its[i].Next(); !valid(i) {
-				return false, nil
-			}
-		}
-	}
-	ok := false
-	check := func(v []byte) error { ok = m.match(v); return nil }
-	for steps := 1; ; steps++ {
-		if over(steps) {
-			return true, nil
-		}
-		if steps%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return false, err
-			}
-		}
-		// No match lies below the furthest iterator (the others are
-		// behind it only where their buckets hold no match), so its entry
-		// is the next candidate: its value holds every token of its
-		// contact, so m decides on it alone. Where one bucket is dense
-		// (a first name's contacts cluster in display-name order) the
-		// walk so steps through the other's entries without moving the
-		// dense one.
-		hi := 0
-		for i := 1; i < len(its); i++ {
-			if bytes.Compare(suffix(i), suffix(hi)) > 0 {
-				hi = i
-			}
-		}
-		if err := its[hi].Item().Value(check); err != nil {
-			return false, err
-		}
-		if ok {
-			if !emit(suffix(hi), steps) {
-				return false, nil
-			}
-			if its[hi].Next(); !valid(hi) {
-				return false, nil
-			}
-			continue
-		}
-		// Not a match: move the others past it.
-		target = append(target[:0], suffix(hi)...)
-		for i := range its {
-			if i == hi {
-				continue
-			}
-			for g := 0; bytes.Compare(suffix(i), target) <= 0; g++ {
-				if g < joinNexts {
-					its[i].Next()
-				} else if seek(i, target) && bytes.Equal(suffix(i), target) {
-					its[i].Next()
-				}
-				if !valid(i) {
-					return false, nil
-				}
-			}
-		}
-	}
-}
-
 // pageOf pages a complete, sorted, deduplicated set of hits.
 func pageOf(set []hit, after *hit, limit int) result {
 	start := 0
@@ -673,76 +448,6 @@ func pageOf(set []hit, after *hit, limit int) result {
 func sortUnique(hs []hit) []hit {
 	slices.SortFunc(hs, cmpHit)
 	return slices.CompactFunc(hs, func(a, b hit) bool { return a.id == b.id && a.sort == b.sort })
-}
-
-// intersect keeps the hits of a (sorted) that are also in b (sorted).
-func intersect(a, b []hit) []hit {
-	out := a[:0]
-	j := 0
-	for _, h := range a {
-		for j < len(b) && cmpHit(b[j], h) < 0 {
-			j++
-		}
-		if j < len(b) && cmpHit(b[j], h) == 0 {
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
-// checkWords keeps the candidates whose ix/sort entry matches m.
-func checkWords(txn *badger.Txn, cands []hit, m *matcher) ([]hit, error) {
-	out := cands[:0]
-	for _, h := range cands {
-		item, err := txn.Get(kSort(h.sort, h.id))
-		if err != nil {
-			return nil, fmt.Errorf("check %s: %w", h.id, err)
-		}
-		ok := false
-		if err := item.Value(func(v []byte) error { ok = m.match(v); return nil }); err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, h)
-		}
-	}
-	return out, nil
-}
-
-// probeToken reads the ix/tok range of word w. When it holds at most
-// probeLimit entries it returns the visible hits, sorted and unique, and
-// complete = true.
-func probeToken(ctx context.Context, txn *badger.Txn, q *Query, w string) ([]hit, bool, error) {
-	prefix := []byte(pfxToken + w)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
-	defer it.Close()
-	var hs []hit
-	n := 0
-	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-		if n++; n > probeLimit {
-			return nil, false, nil
-		}
-		item := it.Item()
-		vis := false
-		if err := item.Value(func(v []byte) error { vis = q.visible(v); return nil }); err != nil {
-			return nil, false, err
-		}
-		if !vis {
-			continue
-		}
-		// <token>\0<sort>\0<id>; tokens and ids hold no NUL.
-		rest := item.Key()[len(pfxToken):]
-		i := bytes.IndexByte(rest, 0)
-		j := bytes.LastIndexByte(rest, 0)
-		if i < 0 || j <= i {
-			continue
-		}
-		hs = append(hs, hit{string(rest[i+1 : j]), string(rest[j+1:])})
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, false, err
-	}
-	return sortUnique(hs), true, nil
 }
 
 // probeNumbers reads the ix/num ranges of a number query's prefixes; when

@@ -516,7 +516,7 @@ func TestSearchResumedWalkCounts(t *testing.T) {
 	ctx := context.Background()
 	f := newSearchFixture(t, 0)
 	// Sorted first, matching "o" only; then matching "b" only; then both.
-	n := scanBudget + probeLimit/2
+	n := scanBudget + 512
 	bulkPut(t, f.s, 2*n+100, func(i int) *Contact {
 		switch {
 		case i < 2*n && i%2 == 0:
@@ -591,8 +591,8 @@ func bulkPut(t *testing.T, s *Store, n int, mk func(i int) *Contact) {
 	}
 }
 
-// TestSearchTokenCount: a one-word query counts its total in the word's
-// ix/tok range: a contact with several tokens of that prefix counts once,
+// TestSearchTokenCount: a one-word query counts its total exactly:
+// a contact with several tokens of that prefix counts once,
 // contacts the query may not see not at all, and the count stops at the
 // query's CountLimit.
 func TestSearchTokenCount(t *testing.T) {

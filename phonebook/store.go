@@ -73,6 +73,8 @@ type Store struct {
 
 	callers  atomic.Pointer[callerIndex] // caller-ID lookups from memory (nil: read the store)
 	cbuild   callerBuild                 // its background builder
+	names    atomic.Pointer[nameIndex]   // name searches from memory (nil: read the store)
+	nbuild   nameBuild                   // its background builder
 	deltaCap int                         // keys a write tracks for the caller index before it rebuilds it
 
 	rmu     sync.Mutex
@@ -148,8 +150,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		stop: make(chan struct{}), done: make(chan struct{}), disk: disk,
 	}
 	s.cbuild.ctx, s.cbuild.cancel = context.WithCancel(context.Background())
+	s.nbuild.ctx, s.nbuild.cancel = context.WithCancel(context.Background())
 	if err := s.recover(ctx); err != nil {
 		s.stopCallers()
+		s.stopNames()
 		_ = db.Close()
 		return nil, err
 	}
@@ -158,8 +162,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.startCallerBuild() // lookups read the store until it is built
 	}
 	s.cbuild.mu.Unlock()
+	s.nbuild.mu.Lock()
+	if !s.nbuild.running {
+		s.startNameBuild() // searches read the store until it is built
+	}
+	s.nbuild.mu.Unlock()
 	if err := s.startRenumber(); err != nil {
 		s.stopCallers()
+		s.stopNames()
 		_ = db.Close()
 		return nil, err
 	}
@@ -305,6 +315,7 @@ func (s *Store) Close() error {
 		<-s.done
 		s.stopRenumber() // its bulk operation is rolled back
 		s.stopCallers()
+		s.stopNames()
 		s.wmu.Lock() // wait for a writer in flight
 		defer s.wmu.Unlock()
 		closed <- s.closeDB()
@@ -413,6 +424,7 @@ func (s *Store) updateAs(ctx context.Context, fn func(w updateRW) error, replaye
 	txn := s.db.NewTransactionAt(pub, true)
 	defer txn.Discard()
 	d := newNumDelta(s.deltaCap)
+	nd := newNameDelta(maxNameDelta)
 	r := s.replicator()
 	if replayed {
 		r = nil
@@ -421,7 +433,7 @@ func (s *Store) updateAs(ctx context.Context, fn func(w updateRW) error, replaye
 	if r != nil {
 		rec = &unitRecorder{}
 	}
-	if err := fn(updateRW{txnRW{txn}, d, rec}); err != nil {
+	if err := fn(updateRW{txnRW{txn}, d, nd, rec}); err != nil {
 		return err
 	}
 	if r != nil {
@@ -443,6 +455,7 @@ func (s *Store) updateAs(ctx context.Context, fn func(w updateRW) error, replaye
 	}
 	s.pub.Store(next)
 	s.refreshCallers(d)
+	s.refreshNames(nd)
 	return nil
 }
 

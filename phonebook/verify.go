@@ -109,7 +109,34 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	if err == nil {
 		err = s.verifyCallers(ctx, problem)
 	}
+	if err == nil {
+		err = s.verifyNames(ctx, problem)
+	}
 	return r, err
+}
+
+// verifyNames checks that the name index holds what a fresh build from
+// the published ix/sort entries holds.
+func (s *Store) verifyNames(ctx context.Context, problem func(string, ...any)) error {
+	if err := s.lockWriter(ctx); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	defer s.wmu.Unlock()
+	if err := s.WaitNameIndex(ctx); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	x := s.names.Load()
+	if x == nil {
+		return nil // searches read the store
+	}
+	fresh, err := s.buildNameIndex(ctx)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	for _, d := range diffNames(x.entries(), fresh.entries()) {
+		problem("name index: %s", d)
+	}
+	return nil
 }
 
 // verifyCallers checks that the caller index holds what a fresh build

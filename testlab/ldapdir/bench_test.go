@@ -111,6 +111,9 @@ func ours(b *testing.B, n int) (target, target) {
 	if err := st.WaitCallerIndex(ctx); err != nil {
 		b.Fatal(err)
 	}
+	if err := st.WaitNameIndex(ctx); err != nil { // name searches from memory
+		b.Fatal(err)
+	}
 	svc, err := phones.New(ctx, st, st.Meta("phones"), phones.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		b.Fatal(err)

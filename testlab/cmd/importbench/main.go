@@ -52,14 +52,22 @@ type result struct {
 	CallerSeconds   float64 `json:"caller_index_seconds"` // from then until the caller index is built
 	CallerKeys      int     `json:"caller_index_keys"`
 	CallerMB        float64 `json:"caller_index_mb"`
-	Lookups         int     `json:"lookups"`
-	LookupP50us     float64 `json:"lookup_p50_us"`
-	LookupP99us     float64 `json:"lookup_p99_us"`
-	LookupHits      int     `json:"lookup_hits"`
-	Searches        int     `json:"searches"`
-	SearchP50us     float64 `json:"search_p50_us"`
-	SearchP99us     float64 `json:"search_p99_us"`
-	SearchAvgHits   float64 `json:"search_avg_total"`
+	NameSeconds     float64 `json:"name_index_seconds"` // from then until the name index is built
+	NameMB          float64 `json:"name_index_mb"`
+	// AnonIndexedMB is RssAnon once both indexes are built (after a
+	// collection): what the directory holds between imports.
+	AnonIndexedMB float64 `json:"rss_anon_indexed_mb"`
+	// PeakAnonIndexedMB is the peak of RssAnon from the start until both
+	// indexes are built.
+	PeakAnonIndexedMB float64 `json:"peak_rss_anon_indexed_mb"`
+	Lookups           int     `json:"lookups"`
+	LookupP50us       float64 `json:"lookup_p50_us"`
+	LookupP99us       float64 `json:"lookup_p99_us"`
+	LookupHits        int     `json:"lookup_hits"`
+	Searches          int     `json:"searches"`
+	SearchP50us       float64 `json:"search_p50_us"`
+	SearchP99us       float64 `json:"search_p99_us"`
+	SearchAvgHits     float64 `json:"search_avg_total"`
 	// SearchClasses splits the search figures by query class.
 	SearchClasses map[string]classFigures `json:"search_classes,omitempty"`
 	// Settled figures: after Badger's compaction has caught up (-settle).
@@ -133,6 +141,25 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	}
 	defer f.Close()
 	var res result
+	// The peak of RssAnon until both indexes are built (after the import,
+	// or after the start with -reuse).
+	stopIndexed := make(chan struct{})
+	indexedPeak := make(chan float64, 1)
+	go func() {
+		peak := 0.0
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			a, _ := rssParts()
+			peak = max(peak, a)
+			select {
+			case <-stopIndexed:
+				indexedPeak <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	// Sample the anonymous (heap) and file-backed (Badger's memory-mapped
 	// tables, which the kernel may drop) parts of the resident set.
 	stopSampling := make(chan struct{})
@@ -203,6 +230,18 @@ func run(csvPath, data, region string, nLookups, nSearches int, heapProfile stri
 	fmt.Fprintf(os.Stderr, "importbench: caller index built in %.1fs more\n", res.CallerSeconds)
 	keys, size := store.CallerIndexSize()
 	res.CallerKeys, res.CallerMB = keys, float64(size)/(1<<20)
+	if err := store.WaitNameIndex(ctx); err != nil {
+		return err
+	}
+	res.NameSeconds = time.Since(tIdx).Seconds()
+	_, nsize := store.NameIndexSize()
+	res.NameMB = float64(nsize) / (1 << 20)
+	close(stopIndexed)
+	res.PeakAnonIndexedMB = <-indexedPeak
+	debug.FreeOSMemory() // as the daemon does once its indexes are built
+	res.AnonIndexedMB, _ = rssParts()
+	fmt.Fprintf(os.Stderr, "importbench: name index built in %.1fs (%.0f MB); RssAnon peak %.0f MB, then %.0f MB\n",
+		res.NameSeconds, res.NameMB, res.PeakAnonIndexedMB, res.AnonIndexedMB)
 
 	// Lookups: numbers the generator wrote (hits, in their written form and
 	// E.164) mixed with numbers it did not write (misses).
