@@ -201,6 +201,7 @@ type NotWriterError struct {
 	WriterID, WriterAddr string
 }
 
+// Error says that the node is not the writer and which node is.
 func (e *NotWriterError) Error() string {
 	if e.WriterID == "" {
 		return "this node is not the directory's writer, and no node holds the writer lease now: retry shortly"
