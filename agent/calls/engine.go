@@ -102,6 +102,10 @@ type session struct {
 	grp *groupLeg
 	// sip is set on a click-to-call placed over SIP (sipcall.go).
 	sip *sipCall
+	// answering counts the call_answered publications under way (added
+	// with the state change, under mu): call_ended waits for them, so a
+	// hang-up right after the answer cannot overtake its events.
+	answering sync.WaitGroup
 	// born is when the engine took the call on (this process's clock), to
 	// tell a call placed after the ARI client listed the channels on a
 	// reconnection from one whose legs vanished (reconcile.go).
@@ -471,10 +475,18 @@ func (e *Engine) farAnswered(ctx context.Context, s *session, chanID string) {
 	now := e.clk.Now()
 	s.call.State, s.call.AnsweredAt = StateUp, &now
 	c := snapshot(s)
+	s.answering.Add(1)
 	e.mu.Unlock()
+	e.publishAnswered(ctx, s, c)
+	e.autoRecord(ctx, c.ID)
+}
+
+// publishAnswered publishes call_answered and call_updated for c, whose
+// answer added to s.answering under mu.
+func (e *Engine) publishAnswered(ctx context.Context, s *session, c Call) {
+	defer s.answering.Done()
 	e.publish(ctx, EventAnswered, c)
 	e.publish(ctx, EventUpdated, c)
-	e.autoRecord(ctx, c.ID)
 }
 
 // legGone follows a leg's end: a user's leg still ringing beside others
@@ -553,6 +565,7 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 	g, sc := s.grp, s.sip
 	e.mu.Unlock()
 	e.endRecording(ctx, rec, c)
+	s.answering.Wait() // call_ended after the answer's events
 	// call_ended goes out before the hang-ups and the bridge's
 	// destruction: the call is over for its owner already.
 	e.publish(ctx, EventEnded, c)

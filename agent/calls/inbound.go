@@ -582,9 +582,9 @@ func (e *Engine) connect(ctx context.Context, id, caller, leg string) {
 	now := e.clk.Now()
 	s.call.State, s.call.AnsweredAt = StateUp, &now
 	c := snapshot(s)
+	s.answering.Add(1)
 	e.mu.Unlock()
-	e.publish(ctx, EventAnswered, c)
-	e.publish(ctx, EventUpdated, c)
+	e.publishAnswered(ctx, s, c)
 	e.autoRecord(ctx, c.ID)
 }
 

@@ -354,9 +354,9 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 	s.sip.far, s.sip.br = far, br
 	s.call.State, s.call.AnsweredAt = StateUp, &now
 	c := snapshot(s)
+	s.answering.Add(1)
 	e.mu.Unlock()
-	e.publish(ctx, EventAnswered, c)
-	e.publish(ctx, EventUpdated, c)
+	e.publishAnswered(ctx, s, c)
 	e.autoRecord(ctx, id)
 
 	var stopRing func() // the ringback of a transfer's consultation
