@@ -392,7 +392,14 @@ func (e *Engine) pickupAnswered(ctx context.Context, s *session, chanID string) 
 		e.mu.Unlock() // ended meanwhile
 		return
 	}
-	if e.lot.used[p.slot] == id {
+	e.pickedUp(ctx, s, p, before)
+}
+
+// pickedUp ends a pickup on either backend: the parking slot freed, the
+// call up again, call_picked_up to its new owner and to before (the owner
+// it had when parked), then call_updated. Called with mu held; unlocks it.
+func (e *Engine) pickedUp(ctx context.Context, s *session, p *parking, before string) {
+	if e.lot.used[p.slot] == s.call.ID {
 		delete(e.lot.used, p.slot)
 	}
 	s.park = nil

@@ -145,20 +145,8 @@ func (e *Engine) runSIPPickup(ctx context.Context, s *session, p *parking, other
 		return
 	}
 	before := s.call.UserID
-	if e.lot.used[p.slot] == id {
-		delete(e.lot.used, p.slot)
-	}
-	s.park = nil
 	s.call.UserID, s.call.Devices, s.call.Device = p.picker, p.devices, dev
-	s.call.State, s.call.ParkedSlot = StateUp, 0
-	c := snapshot(s)
-	e.mu.Unlock()
-	audience := []string{c.UserID}
-	if before != c.UserID {
-		audience = append(audience, before)
-	}
-	e.pub.Publish(ctx, TopicCalls, EventPickedUp, audience, c)
-	e.publish(ctx, EventUpdated, c)
+	e.pickedUp(ctx, s, p, before)
 }
 
 // sipPickupFailed: no pickup device answered. The call stays parked and
