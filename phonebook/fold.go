@@ -22,7 +22,7 @@ func Fold(s string) string {
 	upper := false
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
-			return foldUnicode(s)
+			return foldLatin(s)
 		}
 		if s[i] >= 'A' && s[i] <= 'Z' {
 			upper = true
@@ -42,6 +42,46 @@ func Fold(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// latinFold holds the fold of each rune below U+0250 (Latin-1 and the
+// Latin Extended-A and -B blocks), as foldUnicode folds it alone.
+var latinFold = func() (t [0x250]string) {
+	for r := range rune(len(t)) {
+		t[r] = foldUnicode(string(r))
+	}
+	return t
+}()
+
+// foldLatin is Fold for text that is not all ASCII: rune by rune from
+// latinFold while the runes are below U+0250, else foldUnicode. The two
+// agree: such runes are starters (canonical combining class 0), so NFD
+// decomposes each alone and reorders nothing across them, and the marks
+// their decompositions hold are dropped; anything else (a combining mark,
+// another script, invalid UTF-8) takes the general path for the whole
+// text. The general path cost 6 % of an import's CPU (Bosnian names with
+// č, ć, š, ž, đ), docs/scale.md.
+func foldLatin(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r >= rune(len(latinFold)) { // RuneError (invalid UTF-8) too
+			return foldUnicode(s)
+		}
+		b.WriteString(latinFold[r])
+		i += size
+	}
+	return b.String()
 }
 
 // foldUnicode is Fold for text that is not all ASCII: decompose (NFD),

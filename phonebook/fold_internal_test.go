@@ -65,3 +65,33 @@ func BenchmarkFoldUnicode(b *testing.B) {
 		_ = foldUnicode(foldNames[i%len(foldNames)])
 	}
 }
+
+// TestFoldLatin: the rune-by-rune path for text below U+0250 gives what
+// the general path gives for every such rune, alone and beside ASCII,
+// another Latin rune, a combining mark and another script (the last two
+// take the general path).
+func TestFoldLatin(t *testing.T) {
+	for r := rune(0x80); r < 0x250; r++ {
+		for _, s := range []string{
+			string(r),
+			"Ab" + string(r) + "Cd",
+			string(r) + "ž" + string(r),
+			string(r) + "\u0301",
+			"\u0323" + string(r),
+			string(r) + "Ω",
+		} {
+			if got, ref := Fold(s), foldUnicode(s); got != ref {
+				t.Errorf("Fold(%q) = %q, the general path gives %q", s, got, ref)
+			}
+		}
+	}
+	for _, tc := range []struct{ in, want string }{
+		{in: "Dženan Bašić", want: "dzenan basic"},
+		{in: "Đorđe Čolić", want: "djordje colic"},
+		{in: "Weiß Ærø", want: "weiss aero"},
+	} {
+		if got := Fold(tc.in); got != tc.want {
+			t.Errorf("Fold(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
