@@ -2,8 +2,9 @@ package phonebook
 
 import (
 	"slices"
-	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // entries is everything a contact contributes to the indexes.
@@ -16,13 +17,14 @@ type entries struct {
 // of its numbers (from Numbering.Index).
 func indexEntries(c *Contact, numKeys []string) entries {
 	var e entries
-	sk := sortKey(c)
+	fd := Fold(c.DisplayName)
+	sk := sortKeyFolded(fd)
 	vis := visibility(c)
 	// Since schema 6 the tokens are in the ix/sort value only: name
 	// searches are answered by the in-memory name index (nameindex.go),
 	// built from those values; ix/tok and the name buckets of ix/pfx are
 	// no longer written.
-	tv := appendList(vis, contactTokens(c))
+	tv := appendList(vis, contactTokensFolded(c, fd))
 	sv := tv
 	for _, k := range numKeys {
 		if searchableNumKey(k) {
@@ -57,43 +59,106 @@ func indexEntries(c *Contact, numKeys []string) entries {
 
 // contactTokens returns the distinct search tokens of a contact: its name
 // parts, display name, company and e-mail addresses (whole and split).
-func contactTokens(c *Contact) []string {
-	set := map[string]struct{}{}
-	add := func(s string) {
-		for _, t := range append(append(Tokens(s), JoinedTokens(s)...), AltTokens(s)...) {
-			if len(t) > 64 {
-				t = t[:64]
-			}
-			set[t] = struct{}{}
+func contactTokens(c *Contact) []string { return contactTokensFolded(c, Fold(c.DisplayName)) }
+
+// contactTokensFolded is contactTokens given Fold(c.DisplayName) (the
+// sort key is cut from it too). Each field is folded once; a display name
+// that is the name parts joined (the usual case) adds no token of its own.
+func contactTokensFolded(c *Contact, display string) []string {
+	out := make([]string, 0, 16)
+	add := func(s, folded string) {
+		out = appendTokens(out, folded)
+		if strings.ContainsAny(s, "'’") {
+			out = append(out, JoinedTokens(s)...)
 		}
+		out = append(out, AltTokens(s)...)
 	}
-	add(c.FirstName)
-	add(c.MiddleName)
-	add(c.LastName)
-	add(c.DisplayName)
-	add(c.Company)
+	for _, p := range [...]string{c.FirstName, c.MiddleName, c.LastName} {
+		add(p, Fold(p))
+	}
+	if !joinsNameParts(c) {
+		add(c.DisplayName, display)
+	}
+	add(c.Company, Fold(c.Company))
 	for _, e := range c.Emails {
 		a := strings.ToLower(strings.TrimSpace(e.Address))
 		if a == "" || strings.ContainsFunc(a, func(r rune) bool { return r < 0x20 }) {
 			continue // never a token with NUL: keys and values split on it
 		}
 		if len(a) <= 64 {
-			set[a] = struct{}{}
+			out = append(out, a)
 		}
 		// The local part's words and "@domain"; not the domain's words,
 		// which nearly every contact would share ("com").
 		local, domain, _ := strings.Cut(a, "@")
-		add(local)
+		add(local, Fold(local))
 		if d := "@" + domain; len(d) > 1 && len(d) <= 64 {
-			set[d] = struct{}{}
+			out = append(out, d)
 		}
 	}
-	out := make([]string, 0, len(set))
-	for t := range set {
-		out = append(out, t)
+	for i, t := range out {
+		if len(t) > 64 {
+			out[i] = t[:64]
+		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// appendTokens appends the tokens of folded text (see Tokens) to out.
+func appendTokens(out []string, folded string) []string {
+	start := -1
+	for i := 0; i < len(folded); {
+		c := folded[i]
+		word, size := false, 1
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			word = true
+		case c < utf8.RuneSelf:
+			word = c >= 'A' && c <= 'Z'
+		default:
+			var r rune
+			r, size = utf8.DecodeRuneInString(folded[i:])
+			word = unicode.IsLetter(r) || unicode.IsDigit(r)
+		}
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			out = append(out, folded[start:i])
+			start = -1
+		}
+		i += size
+	}
+	if start >= 0 {
+		out = append(out, folded[start:])
+	}
 	return out
+}
+
+// joinsNameParts reports whether c's display name is its name parts
+// trimmed and joined with spaces (DeriveDisplayName's form): its tokens
+// are then the parts' tokens, as folding and splitting at a space work
+// part by part.
+func joinsNameParts(c *Contact) bool {
+	d := c.DisplayName
+	n := 0
+	for _, p := range [...]string{c.FirstName, c.MiddleName, c.LastName} {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if n > 0 {
+			if !strings.HasPrefix(d, " ") {
+				return false
+			}
+			d = d[1:]
+		}
+		if !strings.HasPrefix(d, p) {
+			return false
+		}
+		d, n = d[len(p):], n+1
+	}
+	return n > 0 && d == ""
 }
 
 // appendList returns a copy of vis followed by the items, each after a NUL:

@@ -68,8 +68,10 @@ func kSource(source, extID string) []byte {
 func kKV(ns, key string) []byte { return []byte(pfxKV + ns + "/" + key) }
 
 // sortKey orders contacts by folded display name; cut so keys stay small.
-func sortKey(c *Contact) string {
-	s := Fold(c.DisplayName)
+func sortKey(c *Contact) string { return sortKeyFolded(Fold(c.DisplayName)) }
+
+// sortKeyFolded is sortKey given the folded display name.
+func sortKeyFolded(s string) string {
 	if len(s) > 48 {
 		s = s[:48]
 	}
