@@ -485,6 +485,11 @@ func (s *Store) resolve(lists *numCursor, key []byte, recs []sortedRec) (val []b
 			}
 		}
 	}
+	if len(es) == 0 && len(recs) == 1 && recs[0].kind == recNum {
+		// A new list of one contact (most of a first import's): the
+		// record is that list, encoded as encodeNumList encodes it.
+		return recs[0].val, false, nil
+	}
 	es = dropNumEntries(es, recs)
 	for _, r := range recs {
 		if r.kind != recNum {

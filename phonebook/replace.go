@@ -410,17 +410,25 @@ func (l *Loader) closeReplace() {
 // dropNumEntries removes from a stored number list the contacts that
 // recNumDel records take out of it.
 func dropNumEntries(es []numEntry, recs []sortedRec) []numEntry {
-	var drop map[string]bool
+	dels := 0
 	for _, r := range recs {
 		if r.kind == recNumDel {
-			if drop == nil {
-				drop = map[string]bool{}
-			}
-			drop[string(r.val)] = true
+			dels++
 		}
 	}
-	if drop == nil {
+	if dels == 0 || len(es) == 0 {
 		return es
+	}
+	if dels*len(es) <= 64 { // a few of each (a replace's usual list): no map
+		return slices.DeleteFunc(es, func(e numEntry) bool {
+			return slices.ContainsFunc(recs, func(r sortedRec) bool { return r.kind == recNumDel && string(r.val) == e.id })
+		})
+	}
+	drop := make(map[string]bool, dels)
+	for _, r := range recs {
+		if r.kind == recNumDel {
+			drop[string(r.val)] = true
+		}
 	}
 	return slices.DeleteFunc(es, func(e numEntry) bool { return drop[e.id] })
 }
