@@ -187,17 +187,29 @@ func (s *sorter) wait() error {
 func writeRun(name string, buf []byte, recs []bufRecord) error {
 	key := func(r bufRecord) []byte { return buf[r.off : r.off+r.klen] }
 	slices.SortFunc(recs, func(a, b bufRecord) int {
+		ka, kb := key(a), key(b)
 		if a.fam == b.fam {
-			if c := cmp.Compare(a.p1, b.p1); c != 0 {
-				return c
+			if a.p1 != b.p1 {
+				return cmp.Compare(a.p1, b.p1)
 			}
-			if c := cmp.Compare(a.p2, b.p2); c != 0 {
-				return c
+			if a.p2 != b.p2 {
+				return cmp.Compare(a.p2, b.p2)
+			}
+			// Equal family and 16 bytes after it: compare what follows
+			// (keys of one family share long prefixes: bytes.Compare
+			// of whole keys was a third of the sort). A key shorter
+			// than that was zero-padded: compare it whole.
+			skip := 16
+			if a.fam != famOther {
+				skip += len(families[a.fam])
+			}
+			if len(ka) >= skip && len(kb) >= skip {
+				ka, kb = ka[skip:], kb[skip:]
 			}
 		} else if a.fam != famOther && b.fam != famOther {
 			return cmp.Compare(a.fam, b.fam)
 		}
-		if c := bytes.Compare(key(a), key(b)); c != 0 {
+		if c := bytes.Compare(ka, kb); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.off, b.off)
