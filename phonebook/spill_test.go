@@ -2,6 +2,7 @@ package phonebook
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -62,6 +63,109 @@ func TestSorter(t *testing.T) {
 			}
 			if limit == 100 && len(so.runs) < 10 {
 				t.Fatalf("only %d runs spilled", len(so.runs))
+			}
+		})
+	}
+}
+
+// sortRunRef is sortRun as it was before it compared keys past what the
+// integer prefixes hold: the benchmark's reference.
+func sortRunRef(buf []byte, recs []bufRecord) {
+	key := func(r bufRecord) []byte { return buf[r.off : r.off+r.klen] }
+	slices.SortFunc(recs, func(a, b bufRecord) int {
+		if a.fam == b.fam {
+			if c := cmp.Compare(a.p1, b.p1); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.p2, b.p2); c != 0 {
+				return c
+			}
+		} else if a.fam != famOther && b.fam != famOther {
+			return cmp.Compare(a.fam, b.fam)
+		}
+		if c := bytes.Compare(key(a), key(b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.off, b.off)
+	})
+}
+
+// BenchmarkSortRun: sorting one run of the records a load of generated
+// contacts buffers (the families, prefixes and lengths of an import's
+// keys).
+func BenchmarkSortRun(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	names := []string{"hodzic", "basic", "kovacevic", "begic", "hadzic", "mehic", "delic", "smith", "walsh"}
+	so := &sorter{limit: 1 << 30}
+	for i := range 30000 {
+		id := fmt.Sprintf("01JEXAMPLE%06d%010d", i/5000, rng.IntN(1e9))
+		name := fmt.Sprintf("%s %s%d", names[rng.IntN(len(names))], names[rng.IntN(len(names))], rng.IntN(100))
+		num := fmt.Sprintf("3876%d%07d", rng.IntN(3), rng.IntN(1e7))
+		for _, k := range []string{
+			"c/" + id,
+			"ix/num/x:+" + num, "ix/num/e164:+" + num, "ix/num/nsn:" + num[3:],
+			"ix/pfx/#" + num[:6] + "\x00" + name + "\x00" + id,
+			"ix/sort/" + name + "\x00" + id,
+			"ix/src/csv\x00" + strings.ReplaceAll(name, " ", "||") + "|#1",
+		} {
+			_ = so.add(recSet, []byte(k), []byte("value of about sixty bytes, like an index entry's"))
+		}
+	}
+	recs := make([]bufRecord, len(so.recs))
+	for _, bc := range []struct {
+		name string
+		sort func([]byte, []bufRecord)
+	}{
+		{name: "radix", sort: func(buf []byte, recs []bufRecord) { _ = sortRun(buf, recs, nil) }},
+		{name: "compare", sort: sortCmp},
+		{name: "before", sort: sortRunRef},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				copy(recs, so.recs)
+				bc.sort(so.buf, recs)
+			}
+		})
+	}
+}
+
+// TestSortRun: the radix sort orders a run of family keys (sharing long
+// prefixes, some shorter than the integer prefixes, with NULs and
+// duplicates) as a stable sort by key does, and so does the comparison
+// sort it falls back to with a key of no family.
+func TestSortRun(t *testing.T) {
+	for _, other := range []bool{false, true} {
+		t.Run(fmt.Sprint("other=", other), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			so := &sorter{limit: 1 << 30}
+			var keys []string
+			for i := range 20000 {
+				fam := families[rng.IntN(len(families))]
+				if other && i == 777 {
+					fam = "meta/"
+				}
+				k := fmt.Sprintf("%s%s%0*d%s", fam, []string{"", "#387", "e164:+3876", "hodzic\x00"}[rng.IntN(4)],
+					1+rng.IntN(14), rng.IntN(300), strings.Repeat("\x00", rng.IntN(3)))
+				keys = append(keys, k)
+				if err := so.add(recSet, []byte(k), []byte(fmt.Sprint(i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := make([]int, len(keys))
+			for i := range want {
+				want[i] = i
+			}
+			slices.SortStableFunc(want, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+			recs := slices.Clone(so.recs)
+			tmp := sortRun(so.buf, recs, nil)
+			if !other && len(tmp) != len(recs) {
+				t.Fatalf("the radix sort was not used (scratch %d)", len(tmp))
+			}
+			for i, r := range recs {
+				v := so.buf[r.off+r.klen+1 : r.off+r.klen+1+r.vlen]
+				if got := string(v); got != fmt.Sprint(want[i]) {
+					t.Fatalf("record %d: value %s (key %q), want %d (key %q)", i, got, so.buf[r.off:r.off+r.klen], want[i], keys[want[i]])
+				}
 			}
 		})
 	}
