@@ -243,15 +243,12 @@ func (l *Loader) emitChange(old *Contact, oldKeys []string, c *Contact, keys []s
 		return err
 	}
 	oe, ne := indexEntries(old, oldKeys), indexEntries(c, keys)
-	was := make(map[string][]byte, len(oe.keys))
-	for i, k := range oe.keys {
-		was[string(k)] = oe.vals[i]
-	}
+	// A contact has a handful of entries: linear searches, no map.
+	kept := make([]bool, len(oe.keys))
 	for i, k := range ne.keys {
-		v, ok := was[string(k)]
-		if ok {
-			delete(was, string(k))
-			if bytes.Equal(v, ne.vals[i]) {
+		if j := slices.IndexFunc(oe.keys, func(o []byte) bool { return bytes.Equal(o, k) }); j >= 0 {
+			kept[j] = true
+			if bytes.Equal(oe.vals[j], ne.vals[i]) {
 				continue
 			}
 		}
@@ -259,8 +256,8 @@ func (l *Loader) emitChange(old *Contact, oldKeys []string, c *Contact, keys []s
 			return err
 		}
 	}
-	for _, k := range oe.keys { // in order: the sorter is cheaper so
-		if _, gone := was[string(k)]; gone {
+	for j, k := range oe.keys { // in order: the sorter is cheaper so
+		if !kept[j] {
 			if err := l.sort.add(recDel, k, nil); err != nil {
 				return err
 			}
