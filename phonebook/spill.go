@@ -133,7 +133,9 @@ func growRun[T any](b []T, n, limit int) []T {
 	if c > limit/4 {
 		c = limit + limit/8
 	}
-	c = max(c, len(b)+n)
+	if c < len(b)+n { // past a run's size (smaller records than expected): by a quarter
+		c = max(len(b)+n, cap(b)+cap(b)/4)
+	}
 	return append(make([]T, 0, c), b...)
 }
 

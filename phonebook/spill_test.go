@@ -170,3 +170,32 @@ func TestSortRun(t *testing.T) {
 		})
 	}
 }
+
+// TestGrowRun: a run's buffer grows 4× while small, then at once to a
+// run's size, then (records smaller than expected) by a quarter at least:
+// never by the few bytes asked for, which would copy it at every add.
+func TestGrowRun(t *testing.T) {
+	tests := []struct {
+		name        string
+		len, cap, n int
+		limit       int
+		wantAtLeast int
+		wantAtMost  int
+	}{
+		{name: "empty", len: 0, cap: 0, n: 10, limit: 1 << 20, wantAtLeast: 4096, wantAtMost: 4096},
+		{name: "small, 4×", len: 4096, cap: 4096, n: 1, limit: 1 << 20, wantAtLeast: 16384, wantAtMost: 16384},
+		{name: "to a run's size", len: 1 << 18, cap: 1 << 18, n: 1, limit: 1 << 20, wantAtLeast: 1<<20 + 1<<17, wantAtMost: 1<<20 + 1<<17},
+		{name: "past it, by a quarter", len: 1<<20 + 1<<17, cap: 1<<20 + 1<<17, n: 1, limit: 1 << 20, wantAtLeast: (1<<20 + 1<<17) * 5 / 4, wantAtMost: (1<<20+1<<17)*5/4 + 1},
+		{name: "a large item", len: 100, cap: 100, n: 1 << 22, limit: 1 << 20, wantAtLeast: 100 + 1<<22, wantAtMost: 100 + 1<<22},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := make([]byte, tc.len, tc.cap)
+			g := growRun(b, tc.n, tc.limit)
+			if len(g) != tc.len || cap(g) < tc.wantAtLeast || cap(g) > tc.wantAtMost {
+				t.Errorf("growRun(len %d, cap %d, %d, %d): len %d cap %d, want len %d and cap in [%d, %d]",
+					tc.len, tc.cap, tc.n, tc.limit, len(g), cap(g), tc.len, tc.wantAtLeast, tc.wantAtMost)
+			}
+		})
+	}
+}
