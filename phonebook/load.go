@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	badger "github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/pb"
 	"github.com/dgraph-io/ristretto/v2/z"
 )
 
@@ -413,15 +412,15 @@ func (s *Store) ingestStream(ctx context.Context, read *badger.Txn, sw tableStre
 		written <- err
 	}()
 	cur := <-free
-	kv := &pb.KV{Version: ts, StreamId: 1} // marshalled at once: one for every key
 	tomb := []byte{badgerBitDelete}
 	err := s.mergeResolved(ctx, read, so, func(key, val []byte, del bool) error {
 		// Keys arrive sorted and unique: the stream writer's order.
-		kv.Key, kv.Value, kv.Meta = key, val, nil
+		var meta []byte
 		if del {
-			kv.Meta = tomb // a tombstone at ts: the key is deleted (Replace)
+			meta = tomb // a tombstone at ts: the key is deleted (Replace)
 		}
-		badger.KVToBuffer(kv, cur)
+		kv := streamKV{key: key, val: val, version: ts, meta: meta, stream: 1}
+		kv.marshal(cur.SliceAllocate(kv.size()))
 		if cur.LenNoPadding() >= bufSize {
 			full <- cur
 			cur = <-free
