@@ -128,24 +128,42 @@ func (n *Normalizer) fastNormalize(c cleaned, s string) (Normalized, bool) {
 	if !ok || d[ccLen] == '0' {
 		return Normalized{}, false
 	}
-	var nn uint64
-	for _, ch := range d[ccLen:] {
-		nn = nn*10 + uint64(ch-'0')
-	}
-	cc := int32(0)
-	for _, ch := range d[:ccLen] {
-		cc = cc*10 + int32(ch-'0')
-	}
-	pn := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nn}
-	if national {
-		if !phonenumbers.IsValidNumberForRegion(pn, n.region) {
-			return Normalized{}, false
-		}
-	} else if !phonenumbers.IsValidNumber(pn) {
+	if !n.validDerived(d, ccLen, national) {
 		return Normalized{}, false
 	}
 	e164 := "+" + string(d)
 	return Normalized{Clean: s, E164: e164, NSNKey: e164[1:1+ccLen] + ":" + e164[1+ccLen:], Kind: KindValid}, true
+}
+
+// validDerived reports whether the derived E.164 digits d (country code
+// of ccLen digits, national number without a leading zero) are a valid
+// number: for the national form valid for the default region
+// (IsValidNumberForRegion), else valid for its country code
+// (IsValidNumber). It uses the compiled metadata automata (validate.go)
+// and asks the library only for codes they do not cover.
+func (n *Normalizer) validDerived(d []byte, ccLen int, national bool) bool {
+	cc := int32(0)
+	for _, ch := range d[:ccLen] {
+		cc = cc*10 + int32(ch-'0')
+	}
+	nsn := d[ccLen:]
+	if !n.libraryOnly {
+		if national && n.regionValid != nil {
+			return n.regionValid.valid(nsn)
+		}
+		if v := validatorFor(int(cc)); !national && v != nil {
+			return v.valid(nsn)
+		}
+	}
+	var nn uint64
+	for _, ch := range nsn {
+		nn = nn*10 + uint64(ch-'0')
+	}
+	pn := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nn}
+	if national {
+		return phonenumbers.IsValidNumberForRegion(pn, n.region)
+	}
+	return phonenumbers.IsValidNumber(pn)
 }
 
 // parsed is the outcome of parsing a cleaned long number.
