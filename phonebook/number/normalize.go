@@ -271,7 +271,7 @@ func (n *Normalizer) parseOnce(s string) parsed {
 	}
 	var p parsed
 	switch {
-	case phonenumbers.IsValidNumber(pn):
+	case n.validParsed(pn):
 		p.kind = KindValid
 	case phonenumbers.IsPossibleNumber(pn):
 		p.kind = KindPossible
@@ -284,4 +284,15 @@ func (n *Normalizer) parseOnce(s string) parsed {
 		p.e164 = "+" + strconv.Itoa(p.cc) + p.nsn
 	}
 	return p
+}
+
+// validParsed is phonenumbers.IsValidNumber(pn), from the compiled
+// automata when the code has them and the number no Italian leading zero
+// (its national significant number is then the digits of NationalNumber).
+func (n *Normalizer) validParsed(pn *phonenumbers.PhoneNumber) bool {
+	if v := validatorFor(int(pn.GetCountryCode())); v != nil && !n.libraryOnly && !pn.GetItalianLeadingZero() {
+		var buf [24]byte
+		return v.valid(strconv.AppendUint(buf[:0], pn.GetNationalNumber(), 10))
+	}
+	return phonenumbers.IsValidNumber(pn)
 }
