@@ -257,3 +257,39 @@ func TestCompileAll(t *testing.T) {
 	}
 	t.Logf("all codes compiled in %v, %d states (%d KiB of tables)", time.Since(start), states, states*41/1024)
 }
+
+// TestValidatorConcurrent: first uses of a country code from several
+// goroutines get one validator, and the same answers (run with -race).
+func TestValidatorConcurrent(t *testing.T) {
+	codes := []int{387, 49, 1, 44, 385, 7, 39, 800}
+	type result struct {
+		v     *ccValidator
+		valid bool
+	}
+	const workers = 4
+	out := make(chan []result, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			var rs []result
+			for _, cc := range codes {
+				v := validatorFor(cc)
+				rs = append(rs, result{v: v, valid: v != nil && v.valid([]byte("61111111"))})
+			}
+			out <- rs
+		}()
+	}
+	first := <-out
+	for w := 1; w < workers; w++ {
+		if got := <-out; !slices.Equal(got, first) {
+			t.Errorf("worker results differ: %v vs %v", got, first)
+		}
+	}
+	for i, r := range first {
+		if r.v == nil {
+			t.Errorf("country code %d: no validator", codes[i])
+		}
+		if want := libValid(codes[i], "61111111", ""); r.valid != want {
+			t.Errorf("+%d 61111111: %v, library %v", codes[i], r.valid, want)
+		}
+	}
+}
