@@ -176,9 +176,18 @@ func FuzzValidator(f *testing.F) {
 	f.Add(49, "302123456")
 	f.Add(800, "12345678")
 	f.Add(7, "7012345678")
+	var codes []int
+	for cc := range phonenumbers.GetSupportedCallingCodes() {
+		codes = append(codes, cc)
+	}
+	slices.Sort(codes)
 	f.Fuzz(func(t *testing.T, cc int, nsn string) {
 		if len(nsn) == 0 || len(nsn) > 14 || nsn[0] == '0' {
 			return
+		}
+		if !slices.Contains(codes, cc) {
+			// Most fuzzed integers are no country code: map them onto one.
+			cc = codes[(cc%len(codes)+len(codes))%len(codes)]
 		}
 		for i := 0; i < len(nsn); i++ {
 			if nsn[i] < '0' || nsn[i] > '9' {
