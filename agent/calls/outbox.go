@@ -127,8 +127,9 @@ func (o *outbox) drain() {
 	}()
 	for len(o.q) > 0 && o.q[0].ready {
 		t := o.q[0]
-		o.q[0] = nil
-		o.q = o.q[1:]
+		n := copy(o.q, o.q[1:]) // keeps the queue's array: a call has few tickets at once
+		o.q[n] = nil
+		o.q = o.q[:n]
 		o.mu.Unlock()
 		t.deliver()
 		o.mu.Lock()
