@@ -11,14 +11,37 @@ import (
 // wait for another goroutine's delivery.
 func withPubQueued(f func()) Option { return func(e *Engine) { e.pubQueued = f } }
 
-// match tells an event of interest by its type and its call.
-type match func(typ string, c Call) bool
+// match tells an event of interest by its type and what it carries (a
+// Call or a Transfer).
+type match func(typ string, data any) bool
 
-func isType(typ string) match { return func(t string, _ Call) bool { return t == typ } }
+func isType(typ string) match { return func(t string, _ any) bool { return t == typ } }
 
 // isUpdatedMuted matches call_updated with the call muted (or not).
 func isUpdatedMuted(muted bool) match {
-	return func(t string, c Call) bool { return t == EventUpdated && c.Muted == muted }
+	return func(t string, data any) bool {
+		c, ok := data.(Call)
+		return ok && t == EventUpdated && c.Muted == muted
+	}
+}
+
+// isTalking matches transfer_updated with the user talking to who.
+func isTalking(who string) match {
+	return func(t string, data any) bool {
+		tr, ok := data.(Transfer)
+		return ok && t == EventTransferUpdated && tr.Talking == who
+	}
+}
+
+// callOf is the id of the call an event is about.
+func callOf(data any) string {
+	switch d := data.(type) {
+	case Call:
+		return d.ID
+	case Transfer:
+		return d.CallID
+	}
+	return ""
 }
 
 // holdingPublisher holds the first event that first matches inside
@@ -42,8 +65,7 @@ func newHoldingPublisher(next *recorder, first, late match) *holdingPublisher {
 
 // Publish implements Publisher.
 func (g *holdingPublisher) Publish(ctx context.Context, topic, typ string, audience []string, data any) {
-	c, _ := data.(Call)
-	if g.first(typ, c) {
+	if g.first(typ, data) {
 		holding := false
 		g.once.Do(func() { holding = true })
 		if holding {
@@ -51,7 +73,7 @@ func (g *holdingPublisher) Publish(ctx context.Context, topic, typ string, audie
 			<-g.release
 		}
 	}
-	if g.late(typ, c) {
+	if g.late(typ, data) {
 		select {
 		case <-g.held:
 			select {
@@ -74,22 +96,30 @@ func (g *holdingPublisher) Publish(ctx context.Context, topic, typ string, audie
 // out on its own after the unlock, and the second overtook the first.
 func TestPublicationOrder(t *testing.T) {
 	ctx, v := context.Background(), Viewer{UserID: "u1"}
-	act := func(f func(*Engine, context.Context, Viewer, string) (Call, error)) func(*env, string) error {
-		return func(e *env, id string) error {
-			_, err := f(e.eng, ctx, v, id)
+	// A step acts on call c (and tr, its attended transfer, answered,
+	// when the case has one).
+	type step func(e *env, c Call, tr Transfer) error
+	act := func(f func(*Engine, context.Context, Viewer, string) (Call, error)) step {
+		return func(e *env, c Call, _ Transfer) error {
+			_, err := f(e.eng, ctx, v, c.ID)
 			return err
 		}
 	}
-	record := func(action string) func(*env, string) error {
-		return func(e *env, id string) error {
-			_, err := e.eng.Record(ctx, v, id, action)
+	record := func(action string) step {
+		return func(e *env, c Call, _ Transfer) error {
+			_, err := e.eng.Record(ctx, v, c.ID, action)
 			return err
 		}
+	}
+	swap := func(e *env, _ Call, tr Transfer) error {
+		_, err := e.eng.SwapTransfer(ctx, v, tr.ID)
+		return err
 	}
 	tests := []struct {
 		name          string
-		setup         func(*env, string) error // before the first change, nil for none
-		first, second func(*env, string) error
+		consult       bool // an answered attended transfer first
+		setup         step // before the first change, nil for none
+		first, second step
 		firstEv       match // the first change's event, held
 		secondEv      match // the second change's event
 	}{
@@ -110,13 +140,18 @@ func TestPublicationOrder(t *testing.T) {
 		},
 		{
 			name: "recording paused then resumed",
-			setup: func(e *env, id string) error {
-				err := record(RecordStart)(e, id)
+			setup: func(e *env, c Call, tr Transfer) error {
+				err := record(RecordStart)(e, c, tr)
 				e.clk.Advance(time.Second) // the recording begins
 				return err
 			},
 			first: record(RecordPause), firstEv: isType(EventRecordingPaused),
 			second: record(RecordResume), secondEv: isType(EventRecordingResumed),
+		},
+		{
+			name: "transfer swapped then swapped back", consult: true,
+			first: swap, firstEv: isTalking(TalkingTransferee),
+			second: swap, secondEv: isTalking(TalkingRecipient),
 		},
 	}
 	for _, tt := range tests {
@@ -130,14 +165,20 @@ func TestPublicationOrder(t *testing.T) {
 			var relOnce sync.Once
 			open := func() { relOnce.Do(func() { close(g.release) }) }
 			t.Cleanup(open) // before the engine stops: a failed test must not leave an event held
-			c := e.up()
+			var c Call
+			var tr Transfer
+			if tt.consult {
+				c, tr = e.consulting()
+			} else {
+				c = e.up()
+			}
 			if tt.setup != nil {
-				if err := tt.setup(e, c.ID); err != nil {
+				if err := tt.setup(e, c, tr); err != nil {
 					t.Fatal(err)
 				}
 			}
 			firstDone, secondDone := make(chan error, 1), make(chan error, 1)
-			go func() { firstDone <- tt.first(e, c.ID) }()
+			go func() { firstDone <- tt.first(e, c, tr) }()
 			select {
 			case <-g.held:
 			case err := <-firstDone:
@@ -145,7 +186,7 @@ func TestPublicationOrder(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("the first change's event never came")
 			}
-			go func() { secondDone <- tt.second(e, c.ID) }()
+			go func() { secondDone <- tt.second(e, c, tr) }()
 			select {
 			case <-queued: // the second change's events wait for the first's
 			case <-g.overtook:
@@ -165,10 +206,24 @@ func TestPublicationOrder(t *testing.T) {
 			// Both changes have returned: their events are out.
 			i, j := inner.indexOf(c.ID, tt.firstEv, false), inner.indexOf(c.ID, tt.secondEv, true)
 			if i < 0 || j < 0 || i > j {
-				t.Errorf("events %v: want the first change's (at %d) before the second's (at %d)", inner.types(c.ID), i, j)
+				t.Errorf("events %v: want the first change's (at %d) before the second's (at %d)", inner.allTypes(c.ID), i, j)
 			}
 		})
 	}
+}
+
+// allTypes lists the event types published about a call (its transfers'
+// included), in order.
+func (r *recorder) allTypes(callID string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, ev := range r.evs {
+		if callOf(ev.data) == callID {
+			out = append(out, ev.typ)
+		}
+	}
+	return out
 }
 
 // indexOf is the position, among the events of callID, of the first
@@ -178,10 +233,10 @@ func (r *recorder) indexOf(callID string, m match, last bool) int {
 	defer r.mu.Unlock()
 	at, n := -1, 0
 	for _, ev := range r.evs {
-		if ev.call.ID != callID {
+		if callOf(ev.data) != callID {
 			continue
 		}
-		if m(ev.typ, ev.call) {
+		if m(ev.typ, ev.data) {
 			at = n
 			if !last {
 				return at
