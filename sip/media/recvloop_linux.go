@@ -19,8 +19,10 @@ import (
 // small batch drains it in one call; a full batch is followed by another.
 const recvBatchLen = 8
 
-// recvEvents is how many ready sockets one epoll_wait returns at most.
-const recvEvents = 128
+// recvEvents is how many ready sockets one epoll_wait returns at most: the
+// loop yields the P after each such batch, so it bounds how long a send pass
+// that came due waits behind receive work on one core.
+const recvEvents = 32
 
 // recvPoll is one running generation of the loop: an epoll instance and the
 // goroutine that waits on it. It lives from the first registration to the
