@@ -258,7 +258,9 @@ func (s *Session) Run(ctx context.Context) error {
 	defer stopSend() // idempotent; also on the early returns
 	var playout *Pacer
 	if s.cfg.ClockedPlayout {
-		s.rtcpDue = rtcpSlots(s.rtcp.cfg.Interval)
+		// +1: the first tick (slot 0) is Run's start, not an elapsed slot,
+		// so the first report goes out one interval after it.
+		s.rtcpDue = rtcpSlots(s.rtcp.cfg.Interval) + 1
 		stopPlayout := sendClock.AddAfter(s.mediaTick)
 		defer stopPlayout()
 	} else {

@@ -396,3 +396,41 @@ func TestSessionRelatchAfterUpdate(t *testing.T) {
 		}
 	}
 }
+
+// With ClockedPlayout the RTCP reports follow the send clock's slots: one
+// every RTCPInterval (rounded to slots), the first one interval after Run,
+// and slots a late pass skipped count towards the next one.
+func TestSessionClockedRTCP(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		interval time.Duration
+		advance  []time.Duration // clock steps after slot 0
+		want     int             // reports sent
+	}{
+		{name: "every 5 slots", interval: 100 * time.Millisecond, advance: repeatStep(FramePeriod, 10), want: 2},
+		{name: "not before the interval", interval: 100 * time.Millisecond, advance: repeatStep(FramePeriod, 4), want: 0},
+		{name: "rounded to slots", interval: 90 * time.Millisecond, advance: repeatStep(FramePeriod, 10), want: 2},
+		{name: "skipped slots count", interval: 100 * time.Millisecond, advance: []time.Duration{60 * time.Millisecond, FramePeriod, FramePeriod}, want: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vs := newVirtualSession(t, func(c *SessionConfig) {
+				c.ClockedPlayout = true
+				c.RTCPInterval = tc.interval
+			})
+			for _, d := range tc.advance {
+				vs.v.Advance(d)
+			}
+			if got := len(vs.s.ports.RTCP.(*memConn).packets()); got != tc.want {
+				t.Fatalf("%d RTCP reports, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func repeatStep(d time.Duration, n int) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = d
+	}
+	return out
+}
