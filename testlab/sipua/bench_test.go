@@ -85,11 +85,21 @@ func BenchmarkRTP200(b *testing.B) {
 func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*window+10*time.Minute)
 	defer cancel()
+	// PBXAGENT_SIP_BENCH_READERS_FIRST=1 runs the readers design before the Agent's (the rows
+	// keep their order), to see whether running first or second matters on a loaded machine.
+	withReaders := os.Getenv("PBXAGENT_SIP_BENCH_READERS") != "0"
+	readersFirst := withReaders && os.Getenv("PBXAGENT_SIP_BENCH_READERS_FIRST") == "1"
+	var readers figureRow
+	if readersFirst {
+		readers, _ = agentFigure(ctx, b, n, window, designReaders)
+	}
 	ours, mediaPort := agentFigure(ctx, b, n, window, designRecvLoop)
 	rows := []figureRow{ours}
-	if os.Getenv("PBXAGENT_SIP_BENCH_READERS") != "0" {
-		r, _ := agentFigure(ctx, b, n, window, designReaders)
-		rows = append(rows, r)
+	if withReaders && !readersFirst {
+		readers, _ = agentFigure(ctx, b, n, window, designReaders)
+	}
+	if withReaders {
+		rows = append(rows, readers)
 	}
 	if os.Getenv("PBXAGENT_SIP_BENCH_PACERS") == "1" {
 		r, _ := agentFigure(ctx, b, n, window, designPacers)
