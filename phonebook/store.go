@@ -75,6 +75,7 @@ type Store struct {
 	cbuild   callerBuild                 // its background builder
 	names    atomic.Pointer[nameIndex]   // name searches from memory (nil: read the store)
 	nbuild   nameBuild                   // its background builder
+	recs     *recordCache                // records name searches read, by name-index slot (nil: none)
 	deltaCap int                         // keys a write tracks for the caller index before it rebuilds it
 
 	rmu     sync.Mutex
@@ -148,6 +149,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db: db, opts: opts, log: opts.Logger, now: opts.Now, num: opts.Numbering,
 		readers: map[uint64]int{}, deltaCap: maxNumDelta, wmu: newWriterLock(),
 		stop: make(chan struct{}), done: make(chan struct{}), disk: disk,
+		recs: newRecordCache(recordCacheSize(budget)),
 	}
 	s.cbuild.ctx, s.cbuild.cancel = context.WithCancel(context.Background())
 	s.nbuild.ctx, s.nbuild.cancel = context.WithCancel(context.Background())
