@@ -25,7 +25,8 @@ func cpuTime() time.Duration {
 // the other without the result cache, then with it, each reported as p50,
 // p99, process CPU per search (the go-ldap client in the same process
 // included) and the GC cycles it took. LDAPBENCH_DATA keeps the store
-// between runs; LDAPBENCH_CPUPROFILE=file profiles the searches of each
+// between runs; LDAPBENCH_PHONES (and LDAPBENCH_PER, default 3) adds that
+// many phones searching at once on each; LDAPBENCH_CPUPROFILE=file profiles the searches of each
 // (file.pbxagent-nocache, file.pbxagent).
 func BenchmarkOnePhone(b *testing.B) {
 	n := envInt("LDAPBENCH_N", 100_000)
@@ -59,6 +60,15 @@ func BenchmarkOnePhone(b *testing.B) {
 			progress("%d contacts, one phone, %s: p50 %s p99 %s (%.1f entries/search), CPU %s/search, %d GCs, %.0f KB allocated/search",
 				n, t.name, p50, p99, hits, cpu, ms1.NumGC-ms0.NumGC, float64(ms1.TotalAlloc-ms0.TotalAlloc)/2000/1024)
 			b.ReportMetric(float64(p99.Microseconds())/1000, t.name+"_p99_ms")
+		}
+		if nPhones := envInt("LDAPBENCH_PHONES", 0); os.Getenv("LDAPBENCH_PHONES") != "" {
+			per := envInt("LDAPBENCH_PER", 3)
+			for _, t := range []target{uncached, us} {
+				c0 := cpuTime()
+				rate, p99, failed := concurrent(b, t, nPhones, per, qs)
+				progress("%d phones × %d searches, %s: %.0f searches/s, p99 %s, %d failed, CPU %s/search",
+					nPhones, per, t.name, rate, p99, failed, (cpuTime()-c0)/time.Duration(nPhones*per))
+			}
 		}
 	}
 }
