@@ -38,8 +38,8 @@ import (
 type recordCache struct {
 	half int // bytes of one generation's arena
 
-	mu       sync.Mutex
-	x        *nameIndex // the index whose slots key the entries
+	mu       sync.RWMutex // searches of all phones look records up at once: get reads under RLock
+	x        *nameIndex   // the index whose slots key the entries
 	cur, old recordGen
 
 	hits, misses atomic.Uint64
@@ -68,24 +68,33 @@ func (c *recordCache) get(x *nameIndex, s uint32) ([]byte, bool) {
 	if c == nil || x == nil {
 		return nil, false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.x != x {
+	b, old, ok := c.lookup(x, s)
+	if !ok {
 		c.misses.Add(1)
 		return nil, false
 	}
+	c.hits.Add(1)
+	if old {
+		c.put(x, s, b) // into the current generation
+	}
+	return b, true
+}
+
+// lookup finds slot s of index x in either generation (old: the
+// previous one).
+func (c *recordCache) lookup(x *nameIndex, s uint32) (b []byte, old, ok bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.x != x {
+		return nil, false, false
+	}
 	if r, ok := c.cur.at[s]; ok {
-		c.hits.Add(1)
-		return c.cur.data[r.off : r.off+r.n : r.off+r.n], true
+		return c.cur.data[r.off : r.off+r.n : r.off+r.n], false, true
 	}
 	if r, ok := c.old.at[s]; ok {
-		c.hits.Add(1)
-		b := c.old.data[r.off : r.off+r.n : r.off+r.n]
-		c.putLocked(s, b)
-		return b, true
+		return c.old.data[r.off : r.off+r.n : r.off+r.n], true, true
 	}
-	c.misses.Add(1)
-	return nil, false
+	return nil, false, false
 }
 
 // put caches rec as the record of slot s of index x.
@@ -93,23 +102,27 @@ func (c *recordCache) put(x *nameIndex, s uint32, rec []byte) {
 	if c == nil || x == nil || len(rec) == 0 || len(rec) > c.half/64 {
 		return
 	}
+	var arena []byte // a new generation's, allocated (and zeroed) outside the lock
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.x != x {
-		c.x, c.cur, c.old = x, recordGen{}, recordGen{}
-	}
-	if _, ok := c.cur.at[s]; ok {
-		return
-	}
-	c.putLocked(s, rec)
-}
-
-// putLocked appends rec to the current generation, starting a new one
-// when it is full.
-func (c *recordCache) putLocked(s uint32, rec []byte) {
-	if c.cur.at == nil || len(c.cur.data)+len(rec) > cap(c.cur.data) {
-		c.old = c.cur
-		c.cur = recordGen{at: map[uint32]recordRef{}, data: make([]byte, 0, c.half)}
+	for {
+		if c.x != x {
+			c.x, c.cur, c.old = x, recordGen{}, recordGen{}
+		}
+		if _, ok := c.cur.at[s]; ok {
+			return
+		}
+		if c.cur.at != nil && len(c.cur.data)+len(rec) <= cap(c.cur.data) {
+			break
+		}
+		if arena != nil {
+			c.old = c.cur
+			c.cur = recordGen{at: map[uint32]recordRef{}, data: arena}
+			break
+		}
+		c.mu.Unlock()
+		arena = make([]byte, 0, c.half)
+		c.mu.Lock()
 	}
 	off := len(c.cur.data)
 	c.cur.data = append(c.cur.data, rec...)

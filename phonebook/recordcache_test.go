@@ -271,3 +271,45 @@ func recordCacheFollowsStore(t *testing.T, s *Store) {
 		t.Fatal("no search was answered from the record cache")
 	}
 }
+
+// TestRecordCacheConcurrent: searches looking records up and adding them
+// at once, across generation changes and an index change, always get a
+// slot's own record (run with -race).
+func TestRecordCacheConcurrent(t *testing.T) {
+	x1, x2 := newNameIndex(), newNameIndex()
+	c := newRecordCache(64 << 10)
+	rec := func(x *nameIndex, s uint32) []byte {
+		b := fmt.Appendf(nil, "slot %d of %p ", s, x)
+		return append(b, bytes.Repeat([]byte{'.'}, int(s%50))...)
+	}
+	done := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			r := rand.New(rand.NewPCG(uint64(g), 1))
+			for i := range 20000 {
+				x := x1
+				if i > 15000 && g%2 == 0 {
+					x = x2
+				}
+				s := uint32(r.IntN(2000))
+				if b, ok := c.get(x, s); ok {
+					if !bytes.Equal(b, rec(x, s)) {
+						done <- fmt.Errorf("slot %d: got %q", s, b)
+						return
+					}
+					continue
+				}
+				c.put(x, s, rec(x, s))
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if hits, misses := c.stats(); hits == 0 || misses == 0 {
+		t.Fatalf("%d hits, %d misses: want both", hits, misses)
+	}
+}
