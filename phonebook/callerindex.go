@@ -246,19 +246,6 @@ func (x *callerIndex) diff(want *callerIndex) []string {
 	return out
 }
 
-// callerBuild is the state of the caller index's builder; under its mu.
-type callerBuild struct {
-	mu      sync.Mutex
-	running bool          // a build is under way
-	done    chan struct{} // closed when the build under way ends
-	pending []*numDelta   // writes published during the build, in commit order
-	again   bool          // a write during the build needs a whole rebuild
-	wg      sync.WaitGroup
-	ctx     context.Context // cancelled (under mu) when the store closes
-	cancel  context.CancelFunc
-	built   func() // tests: called when a build has read the store, before it installs
-}
-
 // refreshCallers brings the caller index up to date after a published
 // write whose ix/num changes d holds; a nil d (a load) or one that
 // overflowed, or an arena mostly dead, starts a rebuild in the background.
@@ -272,9 +259,9 @@ func (s *Store) refreshCallers(d *numDelta) {
 	}
 	if b.running {
 		if d == nil || d.overflow {
-			b.again = true
+			b.rebuild()
 		} else {
-			b.pending = append(b.pending, d)
+			b.queue(d)
 		}
 		return
 	}
@@ -287,93 +274,44 @@ func (s *Store) refreshCallers(d *numDelta) {
 			s.log.Warn("caller index: rebuilding", "err", err)
 		}
 	}
-	s.startCallerBuild()
+	s.startCallerBuild(nil)
+}
+
+// initCallerBuild sets up the caller index's background builder.
+func (s *Store) initCallerBuild() {
+	s.cbuild.init(s.log, "caller index", "lookups read the store",
+		func(ctx context.Context) (*callerIndex, error) {
+			// A build follows a load or a large bulk operation, whose
+			// garbage the collector may not have reclaimed yet: collect it
+			// first, so the index (about 140 MB at 1 M contacts) reuses
+			// that memory instead of adding to the peak.
+			runtime.GC()
+			return s.buildCallerIndex(ctx)
+		},
+		(*callerIndex).apply,
+		func(x *callerIndex, took time.Duration) {
+			s.callers.Store(x)
+			keys, size := x.size()
+			s.log.Debug("caller index built", "keys", keys, "bytes", size, "took", took)
+		})
 }
 
 // startCallerBuild drops the index (lookups read the store meanwhile) and
-// builds a new one in the background. The caller holds cbuild.mu.
-func (s *Store) startCallerBuild() {
-	b := &s.cbuild
-	if b.ctx.Err() != nil {
+// builds a new one in the background, with first when not nil (see
+// bgBuilder.start). The caller holds cbuild.mu.
+func (s *Store) startCallerBuild(first func(context.Context) (*callerIndex, error)) {
+	if s.cbuild.ctx.Err() != nil {
 		return
 	}
 	s.callers.Store(nil)
-	b.running, b.again, b.pending = true, false, nil
-	b.done = make(chan struct{})
-	b.wg.Add(1)
-	go s.buildCallers(b.done)
-}
-
-// buildCallers builds the caller index at the published timestamp, then
-// applies the writes published since (pending), and installs it.
-func (s *Store) buildCallers(done chan struct{}) {
-	b := &s.cbuild
-	defer b.wg.Done()
-	defer close(done)
-	// A build follows a load or a large bulk operation, whose garbage the
-	// collector may not have reclaimed yet: collect it first, so the index
-	// (about 140 MB at 1 M contacts) reuses that memory instead of adding
-	// to the peak.
-	runtime.GC()
-	for {
-		t0 := time.Now()
-		x, err := s.buildCallerIndex(b.ctx)
-		if b.built != nil {
-			b.built()
-		}
-		b.mu.Lock()
-		if err == nil && !b.again {
-			for _, d := range b.pending {
-				if err = x.apply(d); err != nil {
-					break
-				}
-			}
-		}
-		if err == nil && b.again {
-			b.again, b.pending = false, nil
-			b.mu.Unlock()
-			continue
-		}
-		b.running, b.pending = false, nil
-		if err != nil {
-			if b.ctx.Err() == nil {
-				s.log.Warn("caller index not built; lookups read the store", "err", err)
-			}
-			b.mu.Unlock()
-			return
-		}
-		s.callers.Store(x)
-		keys, size := x.size()
-		s.log.Debug("caller index built", "keys", keys, "bytes", size, "took", time.Since(t0))
-		b.mu.Unlock()
-		return
-	}
+	s.cbuild.start(first)
 }
 
 // stopCallers stops a build under way and keeps any other from starting.
-func (s *Store) stopCallers() {
-	s.cbuild.mu.Lock()
-	s.cbuild.cancel()
-	s.cbuild.mu.Unlock()
-	s.cbuild.wg.Wait()
-}
+func (s *Store) stopCallers() { s.cbuild.stop() }
 
 // waitCallers waits until no caller-index build is under way.
-func (s *Store) waitCallers(ctx context.Context) error {
-	s.cbuild.mu.Lock()
-	done := s.cbuild.done
-	running := s.cbuild.running
-	s.cbuild.mu.Unlock()
-	if !running {
-		return nil
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (s *Store) waitCallers(ctx context.Context) error { return s.cbuild.wait(ctx) }
 
 // numDelta collects, during one write, the ix/num lists it leaves, as
 // caller-index entries; nil entries mark keys with no global contact. Past

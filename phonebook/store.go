@@ -71,11 +71,11 @@ type Store struct {
 	gcmu sync.Mutex    // held by value-log garbage collection and by a load's table writing
 	pub  atomic.Uint64 // published commit timestamp
 
-	callers  atomic.Pointer[callerIndex] // caller-ID lookups from memory (nil: read the store)
-	cbuild   callerBuild                 // its background builder
-	names    atomic.Pointer[nameIndex]   // name searches from memory (nil: read the store)
-	nbuild   nameBuild                   // its background builder
-	deltaCap int                         // keys a write tracks for the caller index before it rebuilds it
+	callers  atomic.Pointer[callerIndex]        // caller-ID lookups from memory (nil: read the store)
+	cbuild   bgBuilder[*callerIndex, *numDelta] // its background builder
+	names    atomic.Pointer[nameIndex]          // name searches from memory (nil: read the store)
+	nbuild   bgBuilder[*nameIndex, *nameDelta]  // its background builder
+	deltaCap int                                // keys a write tracks for the caller index before it rebuilds it
 
 	rmu     sync.Mutex
 	readers map[uint64]int // active read timestamps, for SetDiscardTs
@@ -149,8 +149,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		readers: map[uint64]int{}, deltaCap: maxNumDelta, wmu: newWriterLock(),
 		stop: make(chan struct{}), done: make(chan struct{}), disk: disk,
 	}
-	s.cbuild.ctx, s.cbuild.cancel = context.WithCancel(context.Background())
-	s.nbuild.ctx, s.nbuild.cancel = context.WithCancel(context.Background())
+	s.initCallerBuild()
+	s.initNameBuild()
 	if err := s.recover(ctx); err != nil {
 		s.stopCallers()
 		s.stopNames()
@@ -159,12 +159,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s.cbuild.mu.Lock()
 	if !s.cbuild.running { // a migration may have started one
-		s.startCallerBuild() // lookups read the store until it is built
+		s.startCallerBuild(nil) // lookups read the store until it is built
 	}
 	s.cbuild.mu.Unlock()
 	s.nbuild.mu.Lock()
 	if !s.nbuild.running {
-		s.startNameBuild() // searches read the store until it is built
+		s.startNameBuild(nil) // searches read the store until it is built
 	}
 	s.nbuild.mu.Unlock()
 	if err := s.startRenumber(); err != nil {
