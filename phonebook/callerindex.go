@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"hash/maphash"
 	"math/bits"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	badger "github.com/dgraph-io/badger/v4"
 )
 
@@ -31,8 +32,10 @@ import (
 // and one byte arena), so the garbage collector never scans it; at 1 M
 // contacts with 1.5 numbers each it takes about 120 MB.
 //
-// Keys are kept as 64-bit seeded hashes: two keys of one store share a
-// hash with a probability of about n²/2⁶⁵ (2·10⁻⁷ for 4.5 M keys).
+// Keys are kept as 64-bit seeded hashes (xxhash64 with a random seed
+// drawn at every build and saved with the index, see indexfile.go): two
+// keys of one store share a hash with a probability of about n²/2⁶⁵
+// (2·10⁻⁷ for 4.5 M keys).
 
 // callerRef points into the arena: refEmpty marks a free slot, refAmbiguous
 // a key with several global contacts, anything else an arena offset + 2.
@@ -47,15 +50,15 @@ const (
 // callerIndex is the in-memory caller-ID index.
 type callerIndex struct {
 	mu    sync.RWMutex
-	seed  maphash.Seed
-	hash  func(seed maphash.Seed, key string) uint64 // maphash.String; tests force collisions
+	seed  uint64                               // random per build, kept in the saved file
+	hash  func(seed uint64, key string) uint64 // seededHash; tests force collisions
 	tab   keyTable
 	arena []byte // records: uvarint len + id, source, name
 	dead  int    // arena bytes no longer referenced (approximate)
 }
 
 func newCallerIndex(keys int) *callerIndex {
-	return &callerIndex{seed: maphash.MakeSeed(), hash: maphash.String, tab: newKeyTable(keys)}
+	return &callerIndex{seed: rand.Uint64(), hash: seededHash, tab: newKeyTable(keys)}
 }
 
 // callerHit is what the index knows about one number key.
@@ -177,11 +180,11 @@ func (x *callerIndex) addContact(c *Contact, numKeys []string) error {
 // buildCallerIndex builds the index from the contact records at the
 // published timestamp.
 func (s *Store) buildCallerIndex(ctx context.Context) (*callerIndex, error) {
-	return s.buildCallerIndexSeeded(ctx, maphash.MakeSeed(), maphash.String)
+	return s.buildCallerIndexSeeded(ctx, rand.Uint64(), seededHash)
 }
 
 // buildCallerIndexSeeded is buildCallerIndex with a given hash.
-func (s *Store) buildCallerIndexSeeded(ctx context.Context, seed maphash.Seed, hash func(maphash.Seed, string) uint64) (*callerIndex, error) {
+func (s *Store) buildCallerIndexSeeded(ctx context.Context, seed uint64, hash func(uint64, string) uint64) (*callerIndex, error) {
 	est := s.estimateNumKeys()
 	x := newCallerIndex(est + est/16)
 	x.seed, x.hash = seed, hash
@@ -292,7 +295,7 @@ func (s *Store) initCallerBuild() {
 		func(x *callerIndex, took time.Duration) {
 			s.callers.Store(x)
 			keys, size := x.size()
-			s.log.Debug("caller index built", "keys", keys, "bytes", size, "took", took)
+			s.log.Debug("caller index ready", "keys", keys, "bytes", size, "took", took)
 		})
 }
 
@@ -349,6 +352,23 @@ func (d *numDelta) note(k string, es []numEntry) {
 		hit = &callerHit{id: e.id, source: source, name: name}
 	}
 	d.keys[k] = hit
+}
+
+// seededHash is xxhash64 of k with seed: a hash whose seed can be saved
+// (maphash's cannot), so a saved index's table stays valid.
+func seededHash(seed uint64, k string) uint64 {
+	var d xxhash.Digest
+	d.ResetWithSeed(seed)
+	_, _ = d.WriteString(k)
+	return d.Sum64()
+}
+
+// seededHashBytes is seededHash of b.
+func seededHashBytes(seed uint64, b []byte) uint64 {
+	var d xxhash.Digest
+	d.ResetWithSeed(seed)
+	_, _ = d.Write(b)
+	return d.Sum64()
 }
 
 // keyTable is an open-addressing hash table (linear probing, backward-shift

@@ -75,7 +75,7 @@ func (s *Store) initNameBuild() {
 		func(x *nameIndex, took time.Duration) {
 			s.names.Store(x)
 			n, size := x.size()
-			s.log.Debug("name index built", "contacts", n, "bytes", size, "took", took)
+			s.log.Debug("name index ready", "contacts", n, "bytes", size, "took", took)
 		})
 }
 

@@ -137,6 +137,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := removeSpills(bo.Dir); err != nil {
 		return nil, fmt.Errorf("open store %s: remove a dead load's files: %w", opts.Dir, err)
 	}
+	if err := removeIndexTemps(bo.Dir); err != nil {
+		return nil, fmt.Errorf("open store %s: remove an unfinished saved index: %w", opts.Dir, err)
+	}
 	if err := removeEmptyLogs(bo.Dir, opts.Logger); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
 	}
@@ -157,14 +160,20 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	// The indexes saved at the last clean Close are loaded when they
+	// describe the state the store opened at (indexsave.go); writes from
+	// now on are queued by the builders and applied once they are loaded.
+	pub := s.pub.Load()
 	s.cbuild.mu.Lock()
 	if !s.cbuild.running { // a migration may have started one
-		s.startCallerBuild(nil) // lookups read the store until it is built
+		// lookups read the store until it is loaded or built
+		s.startCallerBuild(loadOrBuild(s, "caller index", callersFile, kindCallers, pub, decodeCallers, s.cbuild.build))
 	}
 	s.cbuild.mu.Unlock()
 	s.nbuild.mu.Lock()
 	if !s.nbuild.running {
-		s.startNameBuild(nil) // searches read the store until it is built
+		// searches read the store until it is loaded or built
+		s.startNameBuild(loadOrBuild(s, "name index", namesFile, kindNames, pub, decodeNames, s.nbuild.build))
 	}
 	s.nbuild.mu.Unlock()
 	if err := s.startRenumber(); err != nil {
@@ -318,6 +327,7 @@ func (s *Store) Close() error {
 		s.stopNames()
 		s.wmu.Lock() // wait for a writer in flight
 		defer s.wmu.Unlock()
+		s.saveIndexes() // they mirror the published state now
 		closed <- s.closeDB()
 	}()
 	t := time.NewTimer(limit)
