@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -47,33 +48,44 @@ func decodeCallers(r *flatReader) *callerIndex {
 		return nil
 	}
 	x.dead = int(dead)
+	// The arena is a sequence of records (appendRecord): walk it once,
+	// marking where each starts, then check that every reference is one of
+	// those starts (sequential reads, no random access into the arena).
+	starts := make([]uint64, len(x.arena)/64+1)
+	for off := 0; off < len(x.arena); {
+		n, ok := recordLen(x.arena[off:])
+		if !ok {
+			r.err = fmt.Errorf("bad caller record at %d", off)
+			return nil
+		}
+		starts[off/64] |= 1 << (off % 64)
+		off += n
+	}
 	for _, ref := range x.tab.refs {
 		if ref < refBase {
 			continue
 		}
-		if !validRecord(x.arena, uint64(ref-refBase)) {
-			r.err = fmt.Errorf("bad caller record at %d", ref-refBase)
+		off := uint64(ref - refBase)
+		if off >= uint64(len(x.arena)) || starts[off/64]&(1<<(off%64)) == 0 {
+			r.err = fmt.Errorf("caller reference %d is not a record", off)
 			return nil
 		}
 	}
 	return x
 }
 
-// validRecord reports whether arena holds a whole record (three uvarint
-// length-prefixed strings) at off.
-func validRecord(arena []byte, off uint64) bool {
-	if off >= uint64(len(arena)) {
-		return false
-	}
-	b := arena[off:]
+// recordLen is the length of the whole record (three uvarint
+// length-prefixed strings) at the start of b (ok false: none).
+func recordLen(b []byte) (int, bool) {
+	n := 0
 	for range 3 {
-		l, k := binary.Uvarint(b)
-		if k <= 0 || l > uint64(len(b)-k) {
-			return false
+		l, k := binary.Uvarint(b[n:])
+		if k <= 0 || l > uint64(len(b)-n-k) {
+			return 0, false
 		}
-		b = b[k+int(l):]
+		n += k + int(l)
 	}
-	return true
+	return n, true
 }
 
 // checkKeyTable checks a loaded key table: arrays of one length, n used
@@ -93,12 +105,20 @@ func checkKeyTable(t *keyTable, n uint64) error {
 		return fmt.Errorf("key table: %d keys in %d slots, the header says %d", used, len(t.hs), n)
 	}
 	t.n = int(n)
-	for i, r := range t.refs {
-		if r == refEmpty {
+	// With linear probing, a used slot is reachable when its home lies in
+	// the run of used slots that holds it. Walk the slots once from a free
+	// one, keeping where the current run started.
+	size := len(t.hs)
+	free := slices.Index(t.refs, refEmpty)
+	run := 1 // distance from free of the current run's first slot
+	for d := 1; d <= size; d++ {
+		i := (free + d) % size
+		if t.refs[i] == refEmpty {
+			run = d + 1
 			continue
 		}
-		if j, found := t.find(t.hs[i]); !found || j != i {
-			return fmt.Errorf("key table: slot %d not reachable", i)
+		if hd := (t.home(t.hs[i]) - free + size) % size; hd < run || hd > d {
+			return fmt.Errorf("key table: slot %d not reachable from its home", i)
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -386,6 +387,60 @@ func TestSavedIndexEncodingEqual(t *testing.T) {
 	}
 	if len(n.delta) == 0 || n.dead == 0 {
 		t.Fatal("the index has no delta or dead slots: the test checks less than it should")
+	}
+}
+
+// TestSavedCallersChecked: a caller index file with a right checksum but
+// wrong content (a reference into the middle of a record, a key out of
+// its probe run, a wrong key count) is refused by the decoder's checks.
+func TestSavedCallersChecked(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(x *callerIndex)
+		why    string
+	}{
+		{name: "intact", damage: func(*callerIndex) {}},
+		{name: "reference mid-record", damage: func(x *callerIndex) {
+			for i, r := range x.tab.refs {
+				if r >= refBase {
+					x.tab.refs[i] = r + 1
+					return
+				}
+			}
+		}, why: "is not a record"},
+		{name: "key out of its run", damage: func(x *callerIndex) {
+			for i, r := range x.tab.refs {
+				if r != refEmpty && x.tab.refs[x.tab.next(i)] == refEmpty {
+					j := x.tab.next(x.tab.next(i))
+					for x.tab.refs[j] != refEmpty {
+						j = x.tab.next(j)
+					}
+					x.tab.hs[j], x.tab.refs[j] = x.tab.hs[i], r // beyond a free slot
+					x.tab.hs[i], x.tab.refs[i] = 0, refEmpty
+					return
+				}
+			}
+		}, why: "not reachable"},
+		{name: "key count", damage: func(x *callerIndex) { x.tab.n++ }, why: "the header says"},
+		{name: "arena record cut", damage: func(x *callerIndex) { x.arena = x.arena[:len(x.arena)-1] }, why: "bad caller record"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t, "")
+			fillSaved(t, s, 30)
+			waitIndexes(t, s)
+			x := s.callers.Load()
+			c := &callerIndex{seed: x.seed, hash: x.hash, tab: keyTable{hs: slices.Clone(x.tab.hs), refs: slices.Clone(x.tab.refs), n: x.tab.n},
+				arena: slices.Clone(x.arena), dead: x.dead}
+			tc.damage(c)
+			file := encodeIndexBytes(kindCallers, c.encode)
+			_, err := readIndex(bytes.NewReader(file), int64(len(file)), kindCallers, SchemaVersion, 7, decodeCallers)
+			switch {
+			case tc.why == "" && err != nil:
+				t.Fatal(err)
+			case tc.why != "" && (err == nil || !strings.Contains(err.Error(), tc.why)):
+				t.Fatalf("decoded with %v, want an error saying %q", err, tc.why)
+			}
+		})
 	}
 }
 
