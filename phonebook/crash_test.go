@@ -70,6 +70,14 @@ func pauseHalfway(s *Store, keys int) {
 	s.ingestHook = func(n int) {
 		if !halfway && n >= keys {
 			halfway = true
+			// Badger builds the stream's tables on its own goroutines and
+			// adds each to its level when built: wait (a bounded while)
+			// for one at the load's timestamp, so that the kill finds
+			// part of the load on disk however fast the merge got here.
+			pub := s.pub.Load()
+			for deadline := time.Now().Add(30 * time.Second); s.db.MaxVersion() <= pub && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+			}
 			fmt.Println("halfway")
 			_, _ = in.ReadString('\n')
 		}
