@@ -2,6 +2,7 @@ package replica
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"testing"
@@ -152,4 +153,62 @@ func TestAbandonedUnitLeavesNoTrace(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// streamedPart encodes ops as a part of a streamed unit (format 2, see
+// docs/cluster.md), with the unit's header when head is set.
+func streamedPart(head bool, kv ...string) []byte {
+	var b []byte
+	if head {
+		b = append(b, "PBU2"...)
+		b = append(b, byte(phonebook.UnitLoad))
+		b = binary.AppendUvarint(b, uint64(len("crm")))
+		b = append(b, "crm"...)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		b = append(b, 0)
+		b = binary.AppendUvarint(b, uint64(len(kv[i])))
+		b = append(b, kv[i]...)
+		b = binary.AppendUvarint(b, uint64(len(kv[i+1])))
+		b = append(b, kv[i+1]...)
+	}
+	return b
+}
+
+// TestWriterAppliesItsUncommittedStreamedUnit: a streamed unit in the
+// stream that the writer's store did not commit is applied by the
+// writer's apply loop from the stream (and staged by the follower).
+func TestWriterAppliesItsUncommittedStreamedUnit(t *testing.T) {
+	ctx := context.Background()
+	ns := startNATS(t, t.TempDir())
+	a := startNode(t, "a", t.TempDir(), ns.ClientURL(), Config{})
+	writerOf(t, a)
+	b := startNode(t, "b", t.TempDir(), ns.ClientURL(), Config{})
+	// Published as the store would, but never committed locally.
+	st, err := a.node.BeginUnit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(ctx, streamedPart(true, "x/t/k1", "v1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(ctx, streamedPart(false, "x/t/k2", "v2")); err != nil {
+		t.Fatal(err)
+	}
+	seq, err := st.Commit(ctx, streamedPart(false, "x/t/k3", "v3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "a write after the uncommitted unit", func() error {
+		_, err := a.store.Create(ctx, contact(1))
+		return err
+	})
+	converge(t, a, b)
+	for _, n := range []*testNode{a, b} {
+		for _, k := range []string{"k1", "k2", "k3"} {
+			if v, err := n.store.Meta("t").Get(ctx, k); err != nil || string(v) != "v"+k[1:] {
+				t.Fatalf("node %s: %s of the unit at %d: %q %v", n.id, k, seq, v, err)
+			}
+		}
+	}
 }
