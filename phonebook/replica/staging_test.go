@@ -92,6 +92,30 @@ func TestFollowerRestartedMidUnit(t *testing.T) {
 	}
 }
 
+// TestFollowerCutOffMidUnit: a follower whose link to NATS is cut while
+// it stages a streamed import goes on with the unit's next chunk when the
+// link returns, and reaches the writer's digest.
+func TestFollowerCutOffMidUnit(t *testing.T) {
+	ctx := context.Background()
+	ns := startNATS(t, t.TempDir())
+	px := newProxy(t, ns.Addr().String())
+	w := startNode(t, "w", t.TempDir(), ns.ClientURL(), Config{ChunkSize: 8 << 10})
+	writerOf(t, w)
+	f := startNode(t, "f", t.TempDir(), px.url(), Config{})
+	half, resume, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go gatedLoad(ctx, w.store, 3000, half, resume, nil, done)
+	<-half
+	staging(t, f)
+	px.setCut(true)
+	close(resume)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	px.setCut(false)
+	converge(t, w, f)
+	countIs(t, 6000, w, f)
+}
+
 // TestAbandonedUnitLeavesNoTrace: a streamed import whose chunks stop
 // before the commit marker is on no node, whether its load failed (the
 // writer's next unit drops it) or its writer left (the next writer's
