@@ -36,11 +36,15 @@ func (g *gatedPublisher) Publish(ctx context.Context, topic, typ string, audienc
 // API call, on its own goroutine) publishes call_ended only after the
 // answer's call_answered and call_updated, however late those go out.
 // Before the fix call_ended overtook them (agent's
-// TestCallEventsThroughDaemon saw created, updated, ended).
+// TestCallEventsThroughDaemon saw created, updated, ended); a WaitGroup
+// for this case is now the per-call order of every publication
+// (outbox.go).
 func TestEndedAfterAnswered(t *testing.T) {
 	inner := newRecorder()
 	g := &gatedPublisher{next: inner, held: make(chan struct{}), release: make(chan struct{}), overtook: make(chan struct{})}
-	e := newEnv(t, WithPublisher(g))
+	queued := make(chan struct{})
+	var qOnce sync.Once
+	e := newEnv(t, WithPublisher(g), withPubQueued(func() { qOnce.Do(func() { close(queued) }) }))
 	var once sync.Once
 	open := func() { once.Do(func() { close(g.release) }) }
 	t.Cleanup(open) // before the engine stops (cleanups run last first): a failed test must not leave the answer held
@@ -59,24 +63,19 @@ func TestEndedAfterAnswered(t *testing.T) {
 		_, err := e.eng.Hangup(context.Background(), Viewer{All: true}, c.ID)
 		hung <- err
 	}()
-	// Wait until the hang-up has ended the call in the engine; call_ended
-	// must then still wait for the held answer.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		e.eng.mu.Lock()
-		ended := e.eng.calls[c.ID].call.State == StateEnded
-		e.eng.mu.Unlock()
-		if ended {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the hang-up did not end the call")
-		}
-	}
+	// The hang-up ends the call in the engine; its call_ended must then
+	// wait for the held answer's events (the engine reports it queued).
 	select {
+	case <-queued:
 	case <-g.overtook:
 		t.Fatal("call_ended published while call_answered was still held")
-	case <-time.After(200 * time.Millisecond): // a bounded look for the wrong order
+	case err := <-hung:
+		t.Fatalf("the hang-up returned (%v) while call_answered was held", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("call_ended neither waited nor came")
+	}
+	if got, err := e.eng.Get(Viewer{All: true}, c.ID); err != nil || got.State != StateEnded {
+		t.Fatalf("call %+v %v while its call_ended waits, want ended", got, err)
 	}
 	open()
 	if err := <-hung; err != nil {

@@ -63,8 +63,7 @@ func (e *Engine) Place(ctx context.Context, req PlaceRequest) (Call, error) {
 		e.legs[legs[i]] = id
 	}
 	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, EventCreated, c)
+	e.publishLocked(ctx, s, callEvent(EventCreated, c))
 	placed := 0
 	var firstErr error
 	for i, dev := range req.Devices {
@@ -213,13 +212,11 @@ func (e *Engine) setHold(ctx context.Context, v Viewer, id string, on bool) (Cal
 	}
 	s.call.State = to
 	c := snapshot(s)
-	e.mu.Unlock()
 	typ := EventHeld
 	if !on {
 		typ = EventResumed
 	}
-	e.publish(ctx, typ, c)
-	e.publish(ctx, EventUpdated, c)
+	e.publishLocked(ctx, s, callEvent(typ, c), callEvent(EventUpdated, c))
 	return c, nil
 }
 

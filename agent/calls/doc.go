@@ -21,7 +21,10 @@
 // transfers (which tie channels of two calls together) and the
 // reconciliation after a (re)connection run alone, once every worker is
 // idle. A call's state changes are published before the slow clean-up
-// (call_ended before the hang-ups and the bridge's destruction).
+// (call_ended before the hang-ups and the bridge's destruction), and in
+// the order they were made whichever goroutines made them (outbox.go: a
+// ticket taken with the change, under the engine's lock; one call's
+// events delivered in ticket order).
 //
 // Transfers (transfer*.go): blind and attended transfers of a call's
 // destination, started through the API or by the user's phone (SIP REFER

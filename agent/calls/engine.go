@@ -46,7 +46,11 @@ type Engine struct {
 	keepEnded int
 	// reconciled, when set, is called after each reconciliation (tests).
 	reconciled func()
-	rec        recConfig
+	// pubQueued, when set, is called when a call's events wait for
+	// another goroutine to deliver them or the events before them
+	// (outbox.go; tests).
+	pubQueued func()
+	rec       recConfig
 	// dp is the part for calls the dialplan sends (inbound.go).
 	dp dialplanConf
 	// phoneMap knows the desk phone behind an endpoint (WithPhoneMap).
@@ -102,10 +106,8 @@ type session struct {
 	grp *groupLeg
 	// sip is set on a click-to-call placed over SIP (sipcall.go).
 	sip *sipCall
-	// answering counts the call_answered publications under way (added
-	// with the state change, under mu): call_ended waits for them, so a
-	// hang-up right after the answer cannot overtake its events.
-	answering sync.WaitGroup
+	// out orders the call's publications (outbox.go).
+	out outbox
 	// born is when the engine took the call on (this process's clock), to
 	// tell a call placed after the ARI client listed the channels on a
 	// reconnection from one whose legs vanished (reconcile.go).
@@ -276,9 +278,12 @@ func (e *Engine) sessionOf(chanID string) *session {
 	return s
 }
 
-// publish sends a copy of the call to its owner.
-func (e *Engine) publish(ctx context.Context, typ string, c Call) {
-	e.pub.Publish(ctx, TopicCalls, typ, []string{c.UserID}, c)
+// publishLocked publishes events of s (taken with the change, under mu),
+// unlocks mu and delivers them in the call's order (outbox.go).
+func (e *Engine) publishLocked(ctx context.Context, s *session, evs ...publication) {
+	t := e.ticket(s)
+	e.mu.Unlock()
+	t.publish(ctx, evs...)
 }
 
 // snapshot copies a call for the outside. Called with mu.
@@ -300,9 +305,7 @@ func (e *Engine) ringing(ctx context.Context, chanID string) {
 		return
 	}
 	s.call.State = StateRinging
-	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, EventUpdated, c)
+	e.publishLocked(ctx, s, callEvent(EventUpdated, snapshot(s)))
 }
 
 // inStasis handles a channel entering the application: a user's leg that
@@ -474,19 +477,15 @@ func (e *Engine) farAnswered(ctx context.Context, s *session, chanID string) {
 	}
 	now := e.clk.Now()
 	s.call.State, s.call.AnsweredAt = StateUp, &now
-	c := snapshot(s)
-	s.answering.Add(1)
-	e.mu.Unlock()
-	e.publishAnswered(ctx, s, c)
-	e.autoRecord(ctx, c.ID)
+	e.publishAnswered(ctx, s)
+	e.autoRecord(ctx, id)
 }
 
-// publishAnswered publishes call_answered and call_updated for c, whose
-// answer added to s.answering under mu.
-func (e *Engine) publishAnswered(ctx context.Context, s *session, c Call) {
-	defer s.answering.Done()
-	e.publish(ctx, EventAnswered, c)
-	e.publish(ctx, EventUpdated, c)
+// publishAnswered publishes call_answered and call_updated for s, just
+// answered. Called with mu; unlocks it.
+func (e *Engine) publishAnswered(ctx context.Context, s *session) {
+	c := snapshot(s)
+	e.publishLocked(ctx, s, callEvent(EventAnswered, c), callEvent(EventUpdated, c))
 }
 
 // legGone follows a leg's end: a user's leg still ringing beside others
@@ -563,12 +562,12 @@ func (e *Engine) end(ctx context.Context, id string, cause int, by string) {
 	rec := e.endRecordingLocked(s)
 	c := snapshot(s)
 	g, sc := s.grp, s.sip
+	t := e.ticket(s) // after every change before the end (an answer's events)
 	e.mu.Unlock()
-	e.endRecording(ctx, rec, c)
-	s.answering.Wait() // call_ended after the answer's events
+	evs := e.endRecording(ctx, rec, c)
 	// call_ended goes out before the hang-ups and the bridge's
 	// destruction: the call is over for its owner already.
-	e.publish(ctx, EventEnded, c)
+	t.publish(ctx, append(evs, callEvent(EventEnded, c))...)
 	if sc != nil {
 		sc.stop() // its goroutine hangs the SIP legs up (sipcall.go)
 	}

@@ -134,7 +134,7 @@ func (e *env) attach(opts ...Option) {
 		t.Fatal(err)
 	}
 	var once sync.Once
-	kill := func() { once.Do(func() { cancel(); <-done; conn.Close() }) }
+	kill := func() { once.Do(func() { cancel(); <-done; conn.Close(); undelivered(t, eng) }) }
 	t.Cleanup(kill)
 	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer wcancel()
@@ -142,6 +142,22 @@ func (e *env) attach(opts ...Option) {
 		t.Fatal(err)
 	}
 	e.eng, e.pub, e.kill = eng, pub, kill
+}
+
+// undelivered fails t when a call of eng has events still waiting in its
+// outbox once the engine stopped: a ticket never filled holds back every
+// later event of its call.
+func undelivered(t testing.TB, eng *Engine) {
+	eng.mu.Lock()
+	defer eng.mu.Unlock()
+	for id, s := range eng.calls {
+		s.out.mu.Lock()
+		n := len(s.out.q)
+		s.out.mu.Unlock()
+		if n > 0 {
+			t.Errorf("call %s: %d tickets of events never delivered", id, n)
+		}
+	}
 }
 
 // place places a click-to-call for user u1.

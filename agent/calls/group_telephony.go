@@ -338,8 +338,7 @@ func (e *Engine) offer(ctx context.Context, gc *groupCaller, o GroupOffer) {
 	gc.offers[o.ID] = id
 	e.grp.offers[o.ID] = id
 	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, EventCreated, c)
+	e.publishLocked(ctx, s, callEvent(EventCreated, c))
 	e.ringNext(ctx, id)
 }
 

@@ -285,8 +285,7 @@ func (e *Engine) fromDialplan(ctx context.Context, ch ari.Channel, args []string
 	e.addCall(id, s)
 	e.legs[ch.ID] = id
 	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, EventCreated, c)
+	e.publishLocked(ctx, s, callEvent(EventCreated, c))
 	e.dp.wg.Add(1)
 	go func() {
 		defer e.dp.wg.Done()
@@ -307,15 +306,12 @@ func (e *Engine) startRinging(ctx context.Context, id string, kind Kind, ch ari.
 			e.mu.Lock()
 			s := e.calls[id]
 			changed := s != nil && s.call.State != StateEnded && s.call.FromName != name
-			var c Call
 			if changed {
 				s.call.FromName = name
 				s.in.callerID = callerIDString(name, ch.Caller.Number)
-				c = snapshot(s)
-			}
-			e.mu.Unlock()
-			if changed {
-				e.publish(ctx, EventUpdated, c)
+				e.publishLocked(ctx, s, callEvent(EventUpdated, snapshot(s)))
+			} else {
+				e.mu.Unlock()
 			}
 		}
 	}
@@ -581,11 +577,8 @@ func (e *Engine) connect(ctx context.Context, id, caller, leg string) {
 	}
 	now := e.clk.Now()
 	s.call.State, s.call.AnsweredAt = StateUp, &now
-	c := snapshot(s)
-	s.answering.Add(1)
-	e.mu.Unlock()
-	e.publishAnswered(ctx, s, c)
-	e.autoRecord(ctx, c.ID)
+	e.publishAnswered(ctx, s)
+	e.autoRecord(ctx, id)
 }
 
 // dialplanLegGone follows the end of a leg of a dialplan call. Called

@@ -61,8 +61,7 @@ func (e *Engine) setMute(ctx context.Context, v Viewer, id string, on bool) (Cal
 	}
 	s.call.Muted = on
 	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, EventUpdated, c)
+	e.publishLocked(ctx, s, callEvent(EventUpdated, c))
 	return c, nil
 }
 

@@ -29,8 +29,7 @@ func (e *Engine) startOutbound(ctx context.Context, ch ari.Channel, to string, w
 	e.legs[ch.ID] = id
 	e.legs[s.farLeg] = id
 	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, EventCreated, c)
+	e.publishLocked(ctx, s, callEvent(EventCreated, c))
 	e.dp.wg.Add(1)
 	go func() {
 		defer e.dp.wg.Done()
@@ -44,15 +43,11 @@ func (e *Engine) dialOut(ctx context.Context, id string, ch ari.Channel, to, nam
 	if name := e.lookupName(ctx, to); name != "" {
 		e.mu.Lock()
 		s := e.calls[id]
-		ok := s != nil && s.call.State != StateEnded
-		var c Call
-		if ok {
+		if s != nil && s.call.State != StateEnded {
 			s.call.ToName = name
-			c = snapshot(s)
-		}
-		e.mu.Unlock()
-		if ok {
-			e.publish(ctx, EventUpdated, c)
+			e.publishLocked(ctx, s, callEvent(EventUpdated, snapshot(s)))
+		} else {
+			e.mu.Unlock()
 		}
 	}
 	if e.isEnded(id) {

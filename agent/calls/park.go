@@ -123,8 +123,9 @@ func (e *Engine) Park(ctx context.Context, v Viewer, id string) (Call, error) {
 	e.bridges[hold] = true
 	s.call.State, s.call.ParkedSlot, s.call.Muted = StateParked, slot, false
 	rec, recCall := e.endRecordingLocked(s), snapshot(s) // the recording stops with the call's bridge
+	t := e.ticket(s)
 	e.mu.Unlock()
-	e.endRecording(ctx, rec, recCall)
+	t.publish(ctx, e.endRecording(ctx, rec, recCall)...)
 
 	chans, bridges := e.cli.Channels(), e.cli.Bridges()
 	if held {
@@ -167,9 +168,7 @@ func (e *Engine) Park(ctx context.Context, v Viewer, id string) (Call, error) {
 		e.armParkTimer(s)
 	}
 	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, EventParked, c)
-	e.publish(ctx, EventUpdated, c)
+	e.publishLocked(ctx, s, callEvent(EventParked, c), callEvent(EventUpdated, c))
 	return c, nil
 }
 
@@ -405,13 +404,11 @@ func (e *Engine) pickedUp(ctx context.Context, s *session, p *parking, before st
 	s.park = nil
 	s.call.State, s.call.ParkedSlot = StateUp, 0
 	c := snapshot(s)
-	e.mu.Unlock()
 	audience := []string{c.UserID}
 	if before != c.UserID {
 		audience = append(audience, before)
 	}
-	e.pub.Publish(ctx, TopicCalls, EventPickedUp, audience, c)
-	e.publish(ctx, EventUpdated, c)
+	e.publishLocked(ctx, s, publication{typ: EventPickedUp, audience: audience, data: c}, callEvent(EventUpdated, c))
 }
 
 // pickupLegGone follows a pickup leg that ended while ringing: when none

@@ -15,9 +15,11 @@ const (
 )
 
 // Publisher delivers an event to the users allowed to see it (the events
-// hub). data is a Call. Publish must not block for long and must be safe
-// for concurrent use: the engine calls it from its event loop and from API
-// requests.
+// hub). data is a Call or a Transfer. Publish must not block for long and
+// must be safe for concurrent use: the engine calls it from its event loop
+// and from API requests. One call's events come one at a time, in the
+// order of the call's changes (outbox.go): a later event of the call waits
+// until Publish returns, so Publish must not call back into the engine.
 type Publisher interface {
 	Publish(ctx context.Context, topic, typ string, audienceUserIDs []string, data any)
 }

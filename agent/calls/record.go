@@ -267,9 +267,7 @@ func (e *Engine) startRecording(ctx context.Context, v Viewer, id string) (Call,
 	s.call.Recording = RecordingOn
 	s.call.Recordings = append(slices.Clip(s.call.Recordings), name)
 	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, EventRecordingStarted, c)
-	e.publish(ctx, EventUpdated, c)
+	e.publishLocked(ctx, s, callEvent(EventRecordingStarted, c), callEvent(EventUpdated, c))
 	return c, nil
 }
 
@@ -316,9 +314,7 @@ func (e *Engine) pauseRecording(ctx context.Context, v Viewer, id string, pause 
 	}
 	s.call.Recording = recState(s)
 	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, typ, c)
-	e.publish(ctx, EventUpdated, c)
+	e.publishLocked(ctx, s, callEvent(typ, c), callEvent(EventUpdated, c))
 	return c, nil
 }
 
@@ -362,8 +358,9 @@ func (e *Engine) stopRecording(ctx context.Context, v Viewer, id string) (Call, 
 		// elsewhere to wait for.
 		ended := e.clearRecordingLocked(s)
 		c := snapshot(s)
+		t := e.ticket(s)
 		e.mu.Unlock()
-		e.recordingStopped(ctx, ended, c)
+		e.recordingStopped(ctx, t, ended, c)
 		return c, nil
 	}
 	e.mu.Unlock()
@@ -392,8 +389,9 @@ func (e *Engine) stopRecording(ctx context.Context, v Viewer, id string) (Call, 
 	}
 	ended := e.clearRecordingLocked(s)
 	c := snapshot(s)
+	t := e.ticket(s)
 	e.mu.Unlock()
-	e.recordingStopped(ctx, ended, c)
+	e.recordingStopped(ctx, t, ended, c)
 	return c, nil
 }
 
@@ -416,17 +414,31 @@ func (e *Engine) clearRecordingLocked(s *session) *endedRec {
 	return &endedRec{name: lr.name, duration: lr.length(now), at: now, sip: lr.sip}
 }
 
-// recordingStopped tells the sink and publishes recording_stopped (and
-// call_updated while the call lives).
-func (e *Engine) recordingStopped(ctx context.Context, r *endedRec, c Call) {
+// recordingStopped tells the sink, then publishes recording_stopped (and
+// call_updated while the call lives) on t, taken when the recording was
+// taken off the call.
+func (e *Engine) recordingStopped(ctx context.Context, t *ticket, r *endedRec, c Call) {
+	e.tellStopped(ctx, r)
+	t.publish(ctx, recordingEvents(EventRecordingStopped, c)...)
+}
+
+// tellStopped stops the recording of a call over SIP and tells the sink
+// how r ended.
+func (e *Engine) tellStopped(ctx context.Context, r *endedRec) {
 	end := e.stopEnded(r)
 	if e.rec.sink != nil {
 		e.rec.sink.RecordingEnded(context.WithoutCancel(ctx), end)
 	}
-	e.publish(ctx, EventRecordingStopped, c)
+}
+
+// recordingEvents are the events of a recording's end (typ): typ, and
+// call_updated while the call lives.
+func recordingEvents(typ string, c Call) []publication {
+	evs := []publication{callEvent(typ, c)}
 	if c.State != StateEnded {
-		e.publish(ctx, EventUpdated, c)
+		evs = append(evs, callEvent(EventUpdated, c))
 	}
+	return evs
 }
 
 // stopEnded stops the bridge's recording of a call over SIP (its file is
@@ -456,25 +468,22 @@ func (e *Engine) endRecordingLocked(s *session) *endedRec {
 // endRecording, from end() before the legs are hung up, stops a
 // recording of an ending call while its bridge still stands (so that
 // Asterisk reports RecordingFinished to the bridge's subscribers) and
-// publishes recording_stopped with the ended call (no event when c has no
-// id: the start lost the race with the end).
-func (e *Engine) endRecording(ctx context.Context, r *endedRec, c Call) {
+// answers the events to publish, recording_stopped with the ended call
+// (none when c has no id: the start lost the race with the end).
+func (e *Engine) endRecording(ctx context.Context, r *endedRec, c Call) []publication {
 	if r == nil {
-		return
+		return nil
 	}
 	if r.sip == nil {
 		if err := e.cli.Recordings().Stop(context.WithoutCancel(ctx), r.name); err != nil && !ari.IsNotFound(err) {
 			e.log.Warn("calls: stop the recording of an ended call", "recording", r.name, "err", err)
 		}
 	}
+	e.tellStopped(ctx, r)
 	if c.ID == "" {
-		end := e.stopEnded(r)
-		if e.rec.sink != nil {
-			e.rec.sink.RecordingEnded(context.WithoutCancel(ctx), end)
-		}
-		return
+		return nil
 	}
-	e.recordingStopped(ctx, r, c)
+	return recordingEvents(EventRecordingStopped, c)
 }
 
 // recordingEvent follows Asterisk's report of a recording's end: a
@@ -496,6 +505,7 @@ func (e *Engine) recordingEvent(ctx context.Context, lr ari.LiveRecording, faile
 	s := e.calls[id]
 	var ended *endedRec
 	var c Call
+	var t *ticket
 	if s != nil {
 		if s.rec.live != nil && s.rec.live.name == lr.Name {
 			ended = e.clearRecordingLocked(s)
@@ -504,6 +514,7 @@ func (e *Engine) recordingEvent(ctx context.Context, lr ari.LiveRecording, faile
 			s.call.Recordings = slices.DeleteFunc(slices.Clone(s.call.Recordings), func(n string) bool { return n == lr.Name })
 		}
 		c = snapshot(s)
+		t = e.ticket(s)
 	}
 	e.mu.Unlock()
 	if e.rec.sink != nil {
@@ -513,21 +524,17 @@ func (e *Engine) recordingEvent(ctx context.Context, lr ari.LiveRecording, faile
 	if s == nil {
 		return
 	}
+	var evs []publication
 	switch {
 	case failed:
 		e.log.Warn("calls: recording failed", "call", id, "recording", lr.Name, "cause", lr.Cause)
-		e.publish(ctx, EventRecordingFailed, c)
-		if c.State != StateEnded {
-			e.publish(ctx, EventUpdated, c)
-		}
+		evs = recordingEvents(EventRecordingFailed, c)
 	case ended != nil:
-		e.publish(ctx, EventRecordingStopped, c)
-		if c.State != StateEnded {
-			e.publish(ctx, EventUpdated, c)
-		}
+		evs = recordingEvents(EventRecordingStopped, c)
 	case noFile && c.State != StateEnded:
-		e.publish(ctx, EventUpdated, c) // its name left the recordings
+		evs = []publication{callEvent(EventUpdated, c)} // its name left the recordings
 	}
+	t.publish(ctx, evs...)
 }
 
 // RecordInput is the body of POST /api/v1/calls/{id}/record.

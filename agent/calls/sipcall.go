@@ -266,8 +266,7 @@ func (e *Engine) placeSIP(ctx context.Context, req PlaceRequest, to string) (Cal
 	e.mu.Lock()
 	e.calls[id] = s
 	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, EventCreated, c)
+	e.publishLocked(ctx, s, callEvent(EventCreated, c))
 	err := e.spawn(func(run context.Context) {
 		defer close(s.sip.finished)
 		defer context.AfterFunc(run, stop)()
@@ -353,10 +352,7 @@ func (e *Engine) runSIP(ctx context.Context, s *session) {
 	now := e.clk.Now()
 	s.sip.far, s.sip.br = far, br
 	s.call.State, s.call.AnsweredAt = StateUp, &now
-	c := snapshot(s)
-	s.answering.Add(1)
-	e.mu.Unlock()
-	e.publishAnswered(ctx, s, c)
+	e.publishAnswered(ctx, s)
 	e.autoRecord(ctx, id)
 
 	var stopRing func() // the ringback of a transfer's consultation
@@ -653,8 +649,7 @@ func (e *Engine) sipRinging(ctx context.Context, id string) {
 	}
 	s.call.State = StateRinging
 	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, EventUpdated, c)
+	e.publishLocked(ctx, s, callEvent(EventUpdated, c))
 }
 
 // sipHold puts the destination of a SIP call on hold or takes it off.

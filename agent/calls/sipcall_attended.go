@@ -52,8 +52,7 @@ func (e *Engine) sipAttended(ctx context.Context, s *session, to string) (Transf
 	wasHeld := s.call.State == StateHeld
 	s.xfer, s.call.Transfer = tid, tid
 	from := s.call.From
-	e.mu.Unlock()
-	e.publishTransfer(ctx, EventTransferCreated, x.t)
+	e.publishLocked(ctx, s, transferEvent(EventTransferCreated, x.t))
 	if !wasHeld {
 		if err := e.sipHold(ctx, sc, callID, true); err != nil {
 			e.sipConsultEnd(ctx, s, x, TransferAbandoned, ReasonRecipientFailed, ari.CauseFailure, false)
@@ -64,10 +63,10 @@ func (e *Engine) sipAttended(ctx context.Context, s *session, to string) (Transf
 	if s.call.State != StateEnded {
 		s.call.State = StateHeld
 	}
-	c := snapshot(s)
-	e.mu.Unlock()
-	if !wasHeld {
-		e.publish(ctx, EventUpdated, c)
+	if wasHeld {
+		e.mu.Unlock()
+	} else {
+		e.publishLocked(ctx, s, callEvent(EventUpdated, snapshot(s)))
 	}
 	if err := sc.send(ctx, sipCtl{op: sipOpConsult, done: make(chan struct{})}); err != nil {
 		e.sipConsultEnd(ctx, s, x, TransferCancelled, ReasonCallEnded, 0, false)
@@ -122,12 +121,14 @@ func (e *Engine) runSIPConsult(xctx, run context.Context, s *session, x *xfer, f
 	x.t.State, x.t.Talking, x.t.AnsweredAt = TransferAnswered, TalkingRecipient, &now
 	x.sip.rec = rec
 	t := x.t
+	tk := e.ticket(s)
 	e.mu.Unlock()
 	defer e.stopRecMusic(x)
 	if err := sc.send(xctx, sipCtl{op: sipOpJoin, leg: rec, done: make(chan struct{})}); err != nil {
+		tk.publish(run)
 		return // the call ended: transferCallEnded cancelled the transfer
 	}
-	e.publishTransfer(run, EventTransferAnswered, t)
+	tk.publish(run, transferEvent(EventTransferAnswered, t))
 	select {
 	case <-rec.Done():
 		_, cause := rec.End()
@@ -180,9 +181,7 @@ func (e *Engine) sipConsultRinging(ctx context.Context, x *xfer) {
 		return
 	}
 	x.t.State = TransferRingback
-	t := x.t
-	e.mu.Unlock()
-	e.publishTransfer(ctx, EventTransferUpdated, t)
+	e.publishLocked(ctx, e.calls[x.t.CallID], transferEvent(EventTransferUpdated, x.t))
 }
 
 // sipConsultEnd cancels or abandons an attended transfer over SIP (once):
@@ -199,11 +198,13 @@ func (e *Engine) sipConsultEnd(ctx context.Context, s *session, x *xfer, st Tran
 	cancel, sc := x.sip.cancel, x.sip.sc
 	callLive := s.call.State != StateEnded
 	t := x.t
+	tk := e.ticket(s)
 	e.mu.Unlock()
 	if cancel != nil {
 		cancel()
 	}
 	var c Call
+	var tkUp *ticket // the call up again
 	if callLive {
 		if back {
 			if err := sc.send(ctx, sipCtl{op: sipOpBack, done: make(chan struct{})}); err != nil {
@@ -219,13 +220,14 @@ func (e *Engine) sipConsultEnd(ctx context.Context, s *session, x *xfer, st Tran
 			if callLive = s.call.State != StateEnded; callLive {
 				s.call.State = StateUp
 				c = snapshot(s)
+				tkUp = e.ticket(s)
 			}
 			e.mu.Unlock()
 		}
 	}
-	e.publishTransfer(ctx, finishEvent(st), t)
-	if callLive {
-		e.publish(ctx, EventUpdated, c)
+	tk.publish(ctx, transferEvent(finishEvent(st), t))
+	if tkUp != nil {
+		tkUp.publish(ctx, callEvent(EventUpdated, c))
 	}
 }
 
@@ -246,8 +248,7 @@ func (e *Engine) sipComplete(ctx context.Context, x *xfer, reason string) error 
 	}
 	t := x.t
 	close(x.sip.complete)
-	e.mu.Unlock()
-	e.publishTransfer(ctx, EventTransferCompleted, t)
+	e.publishLocked(ctx, s, transferEvent(EventTransferCompleted, t))
 	e.end(ctx, t.CallID, ari.CauseNormalClearing, "transfer")
 	return nil
 }
@@ -274,11 +275,12 @@ func (e *Engine) sipConsultCallEnded(ctx context.Context, x *xfer) {
 	e.forgetLocked(x)
 	cancel := x.sip.cancel
 	t := x.t
+	tk := e.ticket(e.calls[t.CallID])
 	e.mu.Unlock()
 	if cancel != nil {
 		cancel()
 	}
-	e.publishTransfer(ctx, EventTransferCancelled, t)
+	tk.publish(ctx, transferEvent(EventTransferCancelled, t))
 }
 
 // sipSwap alternates, during an answered attended transfer over SIP,
@@ -333,10 +335,10 @@ func (e *Engine) sipSwap(ctx context.Context, x *xfer) (Transfer, error) {
 		c = snapshot(s)
 	}
 	t := x.t
-	e.mu.Unlock()
 	if c.ID != "" {
-		e.publishTransfer(ctx, EventTransferUpdated, t)
-		e.publish(ctx, EventUpdated, c)
+		e.publishLocked(ctx, s, transferEvent(EventTransferUpdated, t), callEvent(EventUpdated, c))
+	} else {
+		e.mu.Unlock()
 	}
 	return t, nil
 }

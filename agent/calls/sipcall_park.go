@@ -57,8 +57,9 @@ func (e *Engine) sipPark(ctx context.Context, v Viewer, id string) (Call, error)
 	far := sc.far
 	s.call.State, s.call.ParkedSlot, s.call.Muted = StateParked, slot, false
 	rec, recCall := e.endRecordingLocked(s), snapshot(s) // the recording stops with the call's bridge
+	t := e.ticket(s)
 	e.mu.Unlock()
-	e.endRecording(ctx, rec, recCall)
+	t.publish(ctx, e.endRecording(ctx, rec, recCall)...)
 	if held {
 		// Parked, the destination hears the music on a plain stream (as
 		// in Asterisk's holding bridge after an unhold).
@@ -77,9 +78,7 @@ func (e *Engine) sipPark(ctx context.Context, v Viewer, id string) (Call, error)
 	}
 	e.armParkTimer(s)
 	c := snapshot(s)
-	e.mu.Unlock()
-	e.publish(ctx, EventParked, c)
-	e.publish(ctx, EventUpdated, c)
+	e.publishLocked(ctx, s, callEvent(EventParked, c), callEvent(EventUpdated, c))
 	return c, nil
 }
 

@@ -53,8 +53,7 @@ func (e *Engine) sipTransfer(ctx context.Context, v Viewer, callID, to string, m
 	// goroutine does not hang it up when the call ends.
 	sc.handedOver = true
 	far, wasHeld, from := sc.far, s.call.State == StateHeld, s.call.To
-	e.mu.Unlock()
-	e.publishTransfer(ctx, EventTransferCreated, x.t)
+	e.publishLocked(ctx, s, transferEvent(EventTransferCreated, x.t))
 
 	err = e.spawn(func(run context.Context) { e.runSIPTransfer(run, x, sc, far, from, wasHeld) })
 	if err != nil {
@@ -100,9 +99,10 @@ func (e *Engine) runSIPTransfer(ctx context.Context, x *xfer, sc *sipCall, far S
 		x.t.State = TransferRingback
 	}
 	t := x.t
-	e.mu.Unlock()
 	if moved {
-		e.publishTransfer(ctx, EventTransferUpdated, t)
+		e.publishLocked(ctx, e.calls[t.CallID], transferEvent(EventTransferUpdated, t))
+	} else {
+		e.mu.Unlock()
 	}
 	rec, by, cause := e.dialFar(ctx, tid, from, t.To, far)
 	stopRB()
@@ -147,8 +147,7 @@ func (e *Engine) sipFinishTransfer(ctx context.Context, x *xfer, st TransferStat
 	}
 	e.forgetLocked(x)
 	t := x.t
-	e.mu.Unlock()
-	e.publishTransfer(context.WithoutCancel(ctx), finishEvent(st), t)
+	e.publishLocked(context.WithoutCancel(ctx), e.calls[t.CallID], transferEvent(finishEvent(st), t))
 }
 
 // sipHangupCause hangs a leg up with cause (a failed recipient's, for

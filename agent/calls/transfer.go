@@ -1,7 +1,6 @@
 package calls
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -197,11 +196,6 @@ func (e *Engine) GetTransfer(v Viewer, id string) (Transfer, error) {
 		return Transfer{}, ErrTransferNotFound
 	}
 	return x.t, nil
-}
-
-// publishTransfer sends a copy of the transfer to the call's owner.
-func (e *Engine) publishTransfer(ctx context.Context, typ string, t Transfer) {
-	e.pub.Publish(ctx, TopicCalls, typ, []string{t.UserID}, t)
 }
 
 // finishLocked moves x to a final state. Called with mu; returns false

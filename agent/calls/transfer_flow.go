@@ -77,6 +77,7 @@ func (e *Engine) SwapTransfer(ctx context.Context, v Viewer, id string) (Transfe
 		c = snapshot(s)
 	}
 	t := x.t
+	tk := e.ticket(s)
 	e.mu.Unlock()
 	bridge, talk, hold := x.consult, x.recipient, x.transferee
 	if toTransferee {
@@ -84,14 +85,16 @@ func (e *Engine) SwapTransfer(ctx context.Context, v Viewer, id string) (Transfe
 	}
 	e.holdParty(ctx, hold, t.ID)
 	if err := e.cli.Bridges().AddChannel(ctx, bridge, ari.AddChannelRequest{Channels: []string{x.userLeg}}); err != nil {
+		tk.publish(ctx)
 		return Transfer{}, fmt.Errorf("calls: transfer %s: swap: %w", t.ID, err)
 	}
 	e.unholdParty(ctx, talk, t.ID)
 	e.save(ctx, x)
-	e.publishTransfer(ctx, EventTransferUpdated, t)
+	evs := []publication{transferEvent(EventTransferUpdated, t)}
 	if s != nil {
-		e.publish(ctx, EventUpdated, c)
+		evs = append(evs, callEvent(EventUpdated, c))
 	}
+	tk.publish(ctx, evs...)
 	return t, nil
 }
 
@@ -137,6 +140,7 @@ func (e *Engine) complete(ctx context.Context, x *xfer, reason string) error {
 	}
 	delete(e.bridges, x.consult)
 	t := x.t
+	tk := e.ticket(e.calls[t.CallID])
 	e.mu.Unlock()
 	bridges := e.cli.Bridges()
 	if answered {
@@ -155,9 +159,9 @@ func (e *Engine) complete(ctx context.Context, x *xfer, reason string) error {
 	}
 	e.destroyBridge(ctx, t.ID, x.consult)
 	if answered {
-		e.publishTransfer(ctx, EventTransferCompleted, t)
+		tk.publish(ctx, transferEvent(EventTransferCompleted, t))
 	} else {
-		e.publishTransfer(ctx, EventTransferUpdated, e.transferNow(x))
+		tk.publish(ctx, transferEvent(EventTransferUpdated, e.transferNow(x)))
 	}
 	e.detach(ctx, x) // call_ended after the transfer's event
 	e.save(ctx, x)
@@ -197,6 +201,7 @@ func (e *Engine) endTransfer(ctx context.Context, x *xfer, st TransferState, rea
 	}
 	e.forgetLocked(x)
 	t := x.t
+	tk := e.ticket(s)
 	e.mu.Unlock()
 	e.stopRingback(ctx, x)
 	e.hangup(ctx, x.recipient, ari.ReasonNormal)
@@ -222,10 +227,11 @@ func (e *Engine) endTransfer(ctx context.Context, x *xfer, st TransferState, rea
 		e.progress(ctx, refer, state)
 	}
 	e.drop(ctx, t.ID)
-	e.publishTransfer(ctx, finishEvent(st), t)
+	evs := []publication{transferEvent(finishEvent(st), t)}
 	if callLive {
-		e.publish(ctx, EventUpdated, c)
+		evs = append(evs, callEvent(EventUpdated, c))
 	}
+	tk.publish(ctx, evs...)
 }
 
 // recipientAnswered bridges the recipient's leg when it enters the
@@ -253,9 +259,15 @@ func (e *Engine) recipientAnswered(ctx context.Context, tid, ch string) bool {
 		x.t.State, x.t.Talking = TransferAnswered, TalkingRecipient
 	}
 	refer, t := x.refer, x.t
+	// Two tickets: call_answered goes out before the REFER's progress,
+	// transfer_completed after it.
+	s := e.calls[t.CallID]
+	tkAnswered, tkCompleted := e.ticket(s), e.ticket(s)
 	e.mu.Unlock()
 	e.stopRingback(ctx, x)
 	if err := e.cli.Bridges().AddChannel(ctx, target, ari.AddChannelRequest{Channels: []string{ch}}); err != nil {
+		tkAnswered.publish(ctx)
+		tkCompleted.publish(ctx)
 		e.log.Warn("calls: transfer: bridge the recipient", "transfer", tid, "err", err)
 		e.mu.Lock()
 		x.paired = false
@@ -264,16 +276,17 @@ func (e *Engine) recipientAnswered(ctx context.Context, tid, ch string) bool {
 		e.abandon(ctx, x, ari.CauseFailure)
 		return true
 	}
-	e.publishTransfer(ctx, EventTransferAnswered, t)
+	tkAnswered.publish(ctx, transferEvent(EventTransferAnswered, t))
 	if paired {
 		if refer != "" {
 			e.progress(ctx, refer, ari.TransferAnswered)
 		}
-		e.publishTransfer(ctx, EventTransferCompleted, t)
+		tkCompleted.publish(ctx, transferEvent(EventTransferCompleted, t))
 		e.detach(ctx, x)
 		e.save(ctx, x)
 		return true
 	}
+	tkCompleted.publish(ctx)
 	e.save(ctx, x)
 	return true
 }
@@ -315,12 +328,15 @@ func (e *Engine) xferGone(ctx context.Context, ch string, cause int) bool {
 		x.paired = false
 		e.forgetLocked(x)
 		t := x.t
+		tk := e.ticket(e.calls[t.CallID])
 		e.mu.Unlock()
 		e.drop(ctx, tid)
 		e.hangup(ctx, other, hangupReason(cause))
 		e.destroyBridge(ctx, tid, x.callBridge)
 		if changed {
-			e.publishTransfer(ctx, finishEvent(t.State), t)
+			tk.publish(ctx, transferEvent(finishEvent(t.State), t))
+		} else {
+			tk.publish(ctx)
 		}
 		return true
 	}
@@ -384,6 +400,7 @@ func (e *Engine) transfereeGone(ctx context.Context, x *xfer, cause int) {
 	}
 	delete(e.bridges, x.callBridge)
 	t := x.t
+	tk := e.ticket(s)
 	e.mu.Unlock()
 	e.stopRingback(ctx, x)
 	switch {
@@ -408,11 +425,12 @@ func (e *Engine) transfereeGone(ctx context.Context, x *xfer, cause int) {
 		e.progress(ctx, x.refer, ari.TransferUnavailable)
 	}
 	e.drop(ctx, t.ID)
-	e.publishTransfer(ctx, EventTransferCancelled, t)
-	switch {
-	case keep:
-		e.publish(ctx, EventUpdated, c)
-	case callLive:
+	evs := []publication{transferEvent(EventTransferCancelled, t)}
+	if keep {
+		evs = append(evs, callEvent(EventUpdated, c))
+	}
+	tk.publish(ctx, evs...)
+	if callLive && !keep {
 		e.end(ctx, t.CallID, cause, "destination")
 	}
 }
@@ -438,6 +456,7 @@ func (e *Engine) transferCallEnded(ctx context.Context, callID string) {
 	}
 	e.forgetLocked(x)
 	t := x.t
+	tk := e.ticket(s)
 	e.mu.Unlock()
 	e.stopRingback(ctx, x)
 	e.hangup(ctx, x.recipient, ari.ReasonNormal)
@@ -448,5 +467,5 @@ func (e *Engine) transferCallEnded(ctx context.Context, callID string) {
 		e.progress(ctx, x.refer, ari.TransferUnavailable)
 	}
 	e.drop(ctx, t.ID)
-	e.publishTransfer(ctx, EventTransferCancelled, t)
+	tk.publish(ctx, transferEvent(EventTransferCancelled, t))
 }

@@ -87,8 +87,7 @@ func (e *Engine) coreBlind(ctx context.Context, userLeg string, local ari.Channe
 		s.farLeg, s.dialStatus = local.ID, ""
 		s.call.To, s.call.ToName = exten, ""
 		c := snapshot(s)
-		e.mu.Unlock()
-		e.publish(ctx, EventUpdated, c)
+		e.publishLocked(ctx, s, callEvent(EventUpdated, c))
 		return true
 	}
 	if s == nil || s.userLeg != userLeg || s.xfer != "" || s.farLeg == "" {
@@ -110,12 +109,11 @@ func (e *Engine) coreBlind(ctx context.Context, userLeg string, local ari.Channe
 	e.legs[x.recipient] = s.call.ID
 	s.xfer, s.call.Transfer = tid, tid
 	t := x.t
-	e.mu.Unlock()
-	e.publishTransfer(ctx, EventTransferCreated, t)
+	evs := []publication{transferEvent(EventTransferCreated, t)}
 	if answered {
-		e.publishTransfer(ctx, EventTransferAnswered, t)
-		e.publishTransfer(ctx, EventTransferCompleted, t)
+		evs = append(evs, transferEvent(EventTransferAnswered, t), transferEvent(EventTransferCompleted, t))
 	}
+	e.publishLocked(ctx, s, evs...)
 	e.detach(ctx, x)
 	return true
 }
@@ -144,10 +142,10 @@ func (e *Engine) localAnswered(ctx context.Context, ch string) {
 	x.t.AnsweredAt = &now
 	e.finishLocked(x, TransferCompleted, ReasonAnswered, 0)
 	t := x.t
+	tk := e.ticket(e.calls[t.CallID])
 	e.mu.Unlock()
 	e.save(ctx, x)
-	e.publishTransfer(ctx, EventTransferAnswered, t)
-	e.publishTransfer(ctx, EventTransferCompleted, t)
+	tk.publish(ctx, transferEvent(EventTransferAnswered, t), transferEvent(EventTransferCompleted, t))
 }
 
 // phoneTransfer runs a transfer the user's phone asked for with REFER
@@ -223,8 +221,11 @@ func (e *Engine) phoneAttended(ctx context.Context, userLeg, replaced string) {
 	s1.call.Transfer, s2.call.Transfer = tid, tid
 	call2 := s2.call.ID
 	t := x.t
+	// Two tickets: transfer_created at once, the outcome after the
+	// parties are bridged and the phone is told.
+	tkCreated, tkDone := e.ticket(s1), e.ticket(s1)
 	e.mu.Unlock()
-	e.publishTransfer(ctx, EventTransferCreated, t)
+	tkCreated.publish(ctx, transferEvent(EventTransferCreated, t))
 	if held1 {
 		e.unholdParty(ctx, x.transferee, tid)
 	}
@@ -235,8 +236,7 @@ func (e *Engine) phoneAttended(ctx context.Context, userLeg, replaced string) {
 		e.log.Warn("calls: attended REFER: bridge the parties", "transfer", tid, "err", err)
 	}
 	e.progress(ctx, userLeg, ari.TransferAnswered)
-	e.publishTransfer(ctx, EventTransferAnswered, t)
-	e.publishTransfer(ctx, EventTransferCompleted, t)
+	tkDone.publish(ctx, transferEvent(EventTransferAnswered, t), transferEvent(EventTransferCompleted, t))
 	e.detach(ctx, x)
 	e.end(ctx, call2, ari.CauseNormalClearing, "transfer")
 	e.save(ctx, x)

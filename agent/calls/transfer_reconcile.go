@@ -105,6 +105,7 @@ func (e *Engine) resumeTransfer(ctx context.Context, rec xferRecord, live map[st
 		e.legs[x.transferee], e.legs[x.recipient] = tid, tid
 		e.bridges[x.callBridge] = true
 		t := x.t
+		tk := e.ticket(e.calls[t.CallID])
 		e.mu.Unlock()
 		e.log.Info("calls: a transfer of an earlier run: transferee and recipient bridged", "transfer", tid)
 		if x.userLeg != "" {
@@ -131,7 +132,9 @@ func (e *Engine) resumeTransfer(ctx context.Context, rec xferRecord, live map[st
 		}
 		e.save(ctx, x)
 		if changed {
-			e.publishTransfer(ctx, EventTransferCompleted, t)
+			tk.publish(ctx, transferEvent(EventTransferCompleted, t))
+		} else {
+			tk.publish(ctx)
 		}
 		return
 	}
@@ -142,6 +145,7 @@ func (e *Engine) resumeTransfer(ctx context.Context, rec xferRecord, live map[st
 	tx.byID[tid] = x
 	e.forgetLocked(x)
 	t := x.t
+	tk := e.ticket(e.calls[t.CallID])
 	e.mu.Unlock()
 	e.log.Info("calls: a transfer of an earlier run could not go on; cleaned up", "transfer", tid)
 	e.drop(ctx, tid)
@@ -156,6 +160,8 @@ func (e *Engine) resumeTransfer(ctx context.Context, rec xferRecord, live map[st
 		}
 	}
 	if changed {
-		e.publishTransfer(ctx, EventTransferAbandoned, t)
+		tk.publish(ctx, transferEvent(EventTransferAbandoned, t))
+	} else {
+		tk.publish(ctx)
 	}
 }

@@ -86,15 +86,19 @@ func (e *Engine) startTransfer(ctx context.Context, v Viewer, callID, to string,
 		x.userGone = true
 	}
 	c, t := snapshot(s), x.t
+	tk := e.ticket(s)
 	e.mu.Unlock()
 	e.save(ctx, x)
-	e.publishTransfer(ctx, EventTransferCreated, t)
+	evs := []publication{transferEvent(EventTransferCreated, t)}
+	if mode == Attended && !wasHeld {
+		evs = append(evs, callEvent(EventUpdated, c)) // held for the consultation
+	}
+	tk.publish(ctx, evs...)
 
 	chans, bridges := e.cli.Channels(), e.cli.Bridges()
 	switch {
 	case mode == Attended:
 		if !wasHeld {
-			e.publish(ctx, EventUpdated, c)
 			e.holdParty(ctx, x.transferee, tid)
 		}
 		if _, err := bridges.Create(ctx, ari.BridgeRequest{ID: x.consult, Type: []string{"mixing"}, Name: "transfer " + tid}); err != nil {
@@ -137,15 +141,19 @@ func (e *Engine) startTransfer(ctx context.Context, v Viewer, callID, to string,
 		x.t.State = TransferRingback
 	}
 	t = x.t
+	tk = e.ticket(e.calls[callID])
 	e.mu.Unlock()
 	if over {
+		tk.publish(ctx)
 		// Ended while the originate was on its way.
 		e.hangup(ctx, x.recipient, ari.ReasonNormal)
 		return t, nil
 	}
 	if moved {
 		e.save(ctx, x)
-		e.publishTransfer(ctx, EventTransferUpdated, t)
+		tk.publish(ctx, transferEvent(EventTransferUpdated, t))
+	} else {
+		tk.publish(ctx)
 	}
 	if refer != "" {
 		e.progress(ctx, refer, ari.TransferProgressing)
