@@ -28,7 +28,8 @@ type Options struct {
 	// Now returns the time stamped on contacts; time.Now when nil.
 	Now func() time.Time
 	// MemoryBudget sizes Badger's memtables (1/32 each, three of them),
-	// block cache (1/4) and index cache (1/8), in bytes (0: 256 MiB).
+	// block cache (1/4) and index cache (1/8), and the record cache of
+	// name searches (1/8, recordcache.go), in bytes (0: 256 MiB).
 	// Table building during flushes and compactions needs more.
 	MemoryBudget int64
 	// DiskReserve is the free space, in bytes, below which the store
@@ -75,6 +76,7 @@ type Store struct {
 	cbuild   callerBuild                 // its background builder
 	names    atomic.Pointer[nameIndex]   // name searches from memory (nil: read the store)
 	nbuild   nameBuild                   // its background builder
+	recs     *recordCache                // records name searches read, by name-index slot (nil: none)
 	deltaCap int                         // keys a write tracks for the caller index before it rebuilds it
 
 	rmu     sync.Mutex
@@ -148,6 +150,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db: db, opts: opts, log: opts.Logger, now: opts.Now, num: opts.Numbering,
 		readers: map[uint64]int{}, deltaCap: maxNumDelta, wmu: newWriterLock(),
 		stop: make(chan struct{}), done: make(chan struct{}), disk: disk,
+		recs: newRecordCache(recordCacheSize(budget)),
 	}
 	s.cbuild.ctx, s.cbuild.cancel = context.WithCancel(context.Background())
 	s.nbuild.ctx, s.nbuild.cancel = context.WithCancel(context.Background())
