@@ -67,39 +67,10 @@ type Normalized struct {
 }
 
 // newNormalized builds a Normalized with all its strings in one
-// allocation; e164, cc and nsn may be empty (no NSN key without nsn).
+// allocation (keyLayout); e164, cc and nsn may be empty (no NSN key without nsn).
 func newNormalized(kind Kind, clean, e164, cc, nsn []byte) Normalized {
-	size := len(PrefixExact) + len(clean)
-	if len(e164) > 0 {
-		size += len(PrefixE164) + len(e164)
-	}
-	if len(nsn) > 0 {
-		size += len(PrefixNational) + len(cc) + 1 + len(nsn)
-	}
-	var stack [128]byte
-	buf := stack[:0]
-	if size > len(stack) {
-		buf = make([]byte, 0, size)
-	}
-	buf = append(append(buf, PrefixExact...), clean...)
-	if len(e164) > 0 {
-		buf = append(append(buf, PrefixE164...), e164...)
-	}
-	if len(nsn) > 0 {
-		buf = append(append(append(buf, PrefixNational...), cc...), ':')
-		buf = append(buf, nsn...)
-	}
-	all := string(buf)
-	off := len(PrefixExact) + len(clean)
-	out := Normalized{Kind: kind, Clean: all[len(PrefixExact):off], keys: all}
-	if len(e164) > 0 {
-		out.E164 = all[off+len(PrefixE164) : off+len(PrefixE164)+len(e164)]
-		off += len(PrefixE164) + len(e164)
-	}
-	if len(nsn) > 0 {
-		out.NSNKey = all[off+len(PrefixNational):]
-	}
-	return out
+	k := layoutKeys(clean, e164, cc, nsn)
+	return Normalized{Kind: kind, Clean: k.clean(), E164: k.e164Value(), NSNKey: k.nsnValue(), keys: k.all}
 }
 
 // Value is what the store keeps in phonebook.Number.Normalized: the E.164

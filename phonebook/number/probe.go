@@ -194,44 +194,19 @@ func buildProbe(cleanB []byte, e164, cc, nsn string) Probe {
 // buildProbeBytes is buildProbe on byte slices: one allocation for all key
 // strings and one for the levels and key slices.
 func buildProbeBytes(cleanB, e164, cc, nsn []byte) Probe {
-	size := len(PrefixExact) + len(cleanB)
-	if len(e164) > 0 {
-		size += len(PrefixE164) + len(e164)
-	}
-	if len(nsn) > 0 {
-		size += len(PrefixNational) + len(cc) + 1 + len(nsn)
-	}
-	var stack [128]byte
-	buf := stack[:0]
-	if size > len(stack) {
-		buf = make([]byte, 0, size)
-	}
-	buf = append(append(buf, PrefixExact...), cleanB...)
-	if len(e164) > 0 {
-		buf = append(append(buf, PrefixE164...), e164...)
-	}
-	if len(nsn) > 0 {
-		buf = append(append(buf, PrefixNational...), cc...)
-		buf = append(append(buf, ':'), nsn...)
-	}
-	all := string(buf)
-
+	k := layoutKeys(cleanB, e164, cc, nsn)
 	l := &probeLevels{}
-	off := len(PrefixExact) + len(cleanB)
-	l.keys[0] = all[:off]
+	l.keys[0] = k.exactKey()
 	l.levels[0] = Level{Kind: phonebook.MatchExact, Keys: l.keys[0:1:1]}
 	i := 1
-	p := Probe{Clean: all[len(PrefixExact):off]}
-	if len(e164) > 0 {
-		end := off + len(PrefixE164) + len(e164)
-		l.keys[i] = all[off:end]
-		p.E164 = all[off+len(PrefixE164) : end]
+	p := Probe{Clean: k.clean(), E164: k.e164Value()}
+	if k.hasE164 {
+		l.keys[i] = k.e164Key()
 		l.levels[i] = Level{Kind: phonebook.MatchE164, Keys: l.keys[i : i+1 : i+1]}
-		off = end
 		i++
 	}
-	if len(nsn) > 0 {
-		l.keys[i] = all[off:]
+	if k.hasNSN {
+		l.keys[i] = k.nsnKey()
 		l.levels[i] = Level{Kind: phonebook.MatchNational, Keys: l.keys[i : i+1 : i+1]}
 		i++
 	}
