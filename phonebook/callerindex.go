@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"hash/maphash"
 	"math/bits"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	badger "github.com/dgraph-io/badger/v4"
 )
 
@@ -31,8 +32,10 @@ import (
 // and one byte arena), so the garbage collector never scans it; at 1 M
 // contacts with 1.5 numbers each it takes about 120 MB.
 //
-// Keys are kept as 64-bit seeded hashes: two keys of one store share a
-// hash with a probability of about n²/2⁶⁵ (2·10⁻⁷ for 4.5 M keys).
+// Keys are kept as 64-bit seeded hashes (xxhash64 with a random seed
+// drawn at every build and saved with the index, see indexfile.go): two
+// keys of one store share a hash with a probability of about n²/2⁶⁵
+// (2·10⁻⁷ for 4.5 M keys).
 
 // callerRef points into the arena: refEmpty marks a free slot, refAmbiguous
 // a key with several global contacts, anything else an arena offset + 2.
@@ -47,15 +50,15 @@ const (
 // callerIndex is the in-memory caller-ID index.
 type callerIndex struct {
 	mu    sync.RWMutex
-	seed  maphash.Seed
-	hash  func(seed maphash.Seed, key string) uint64 // maphash.String; tests force collisions
+	seed  uint64                               // random per build, kept in the saved file
+	hash  func(seed uint64, key string) uint64 // seededHash; tests force collisions
 	tab   keyTable
 	arena []byte // records: uvarint len + id, source, name
 	dead  int    // arena bytes no longer referenced (approximate)
 }
 
 func newCallerIndex(keys int) *callerIndex {
-	return &callerIndex{seed: maphash.MakeSeed(), hash: maphash.String, tab: newKeyTable(keys)}
+	return &callerIndex{seed: rand.Uint64(), hash: seededHash, tab: newKeyTable(keys)}
 }
 
 // callerHit is what the index knows about one number key.
@@ -177,11 +180,11 @@ func (x *callerIndex) addContact(c *Contact, numKeys []string) error {
 // buildCallerIndex builds the index from the contact records at the
 // published timestamp.
 func (s *Store) buildCallerIndex(ctx context.Context) (*callerIndex, error) {
-	return s.buildCallerIndexSeeded(ctx, maphash.MakeSeed(), maphash.String)
+	return s.buildCallerIndexSeeded(ctx, rand.Uint64(), seededHash)
 }
 
 // buildCallerIndexSeeded is buildCallerIndex with a given hash.
-func (s *Store) buildCallerIndexSeeded(ctx context.Context, seed maphash.Seed, hash func(maphash.Seed, string) uint64) (*callerIndex, error) {
+func (s *Store) buildCallerIndexSeeded(ctx context.Context, seed uint64, hash func(uint64, string) uint64) (*callerIndex, error) {
 	est := s.estimateNumKeys()
 	x := newCallerIndex(est + est/16)
 	x.seed, x.hash = seed, hash
@@ -246,19 +249,6 @@ func (x *callerIndex) diff(want *callerIndex) []string {
 	return out
 }
 
-// callerBuild is the state of the caller index's builder; under its mu.
-type callerBuild struct {
-	mu      sync.Mutex
-	running bool          // a build is under way
-	done    chan struct{} // closed when the build under way ends
-	pending []*numDelta   // writes published during the build, in commit order
-	again   bool          // a write during the build needs a whole rebuild
-	wg      sync.WaitGroup
-	ctx     context.Context // cancelled (under mu) when the store closes
-	cancel  context.CancelFunc
-	built   func() // tests: called when a build has read the store, before it installs
-}
-
 // refreshCallers brings the caller index up to date after a published
 // write whose ix/num changes d holds; a nil d (a load) or one that
 // overflowed, or an arena mostly dead, starts a rebuild in the background.
@@ -272,9 +262,9 @@ func (s *Store) refreshCallers(d *numDelta) {
 	}
 	if b.running {
 		if d == nil || d.overflow {
-			b.again = true
+			b.rebuild()
 		} else {
-			b.pending = append(b.pending, d)
+			b.queue(d)
 		}
 		return
 	}
@@ -287,93 +277,44 @@ func (s *Store) refreshCallers(d *numDelta) {
 			s.log.Warn("caller index: rebuilding", "err", err)
 		}
 	}
-	s.startCallerBuild()
+	s.startCallerBuild(nil)
+}
+
+// initCallerBuild sets up the caller index's background builder.
+func (s *Store) initCallerBuild() {
+	s.cbuild.init(s.log, "caller index", "lookups read the store",
+		func(ctx context.Context) (*callerIndex, error) {
+			// A build follows a load or a large bulk operation, whose
+			// garbage the collector may not have reclaimed yet: collect it
+			// first, so the index (about 140 MB at 1 M contacts) reuses
+			// that memory instead of adding to the peak.
+			runtime.GC()
+			return s.buildCallerIndex(ctx)
+		},
+		(*callerIndex).apply,
+		func(x *callerIndex, took time.Duration) {
+			s.callers.Store(x)
+			keys, size := x.size()
+			s.log.Debug("caller index ready", "keys", keys, "bytes", size, "took", took)
+		})
 }
 
 // startCallerBuild drops the index (lookups read the store meanwhile) and
-// builds a new one in the background. The caller holds cbuild.mu.
-func (s *Store) startCallerBuild() {
-	b := &s.cbuild
-	if b.ctx.Err() != nil {
+// builds a new one in the background, with first when not nil (see
+// bgBuilder.start). The caller holds cbuild.mu.
+func (s *Store) startCallerBuild(first func(context.Context) (*callerIndex, error)) {
+	if s.cbuild.ctx.Err() != nil {
 		return
 	}
 	s.callers.Store(nil)
-	b.running, b.again, b.pending = true, false, nil
-	b.done = make(chan struct{})
-	b.wg.Add(1)
-	go s.buildCallers(b.done)
-}
-
-// buildCallers builds the caller index at the published timestamp, then
-// applies the writes published since (pending), and installs it.
-func (s *Store) buildCallers(done chan struct{}) {
-	b := &s.cbuild
-	defer b.wg.Done()
-	defer close(done)
-	// A build follows a load or a large bulk operation, whose garbage the
-	// collector may not have reclaimed yet: collect it first, so the index
-	// (about 140 MB at 1 M contacts) reuses that memory instead of adding
-	// to the peak.
-	runtime.GC()
-	for {
-		t0 := time.Now()
-		x, err := s.buildCallerIndex(b.ctx)
-		if b.built != nil {
-			b.built()
-		}
-		b.mu.Lock()
-		if err == nil && !b.again {
-			for _, d := range b.pending {
-				if err = x.apply(d); err != nil {
-					break
-				}
-			}
-		}
-		if err == nil && b.again {
-			b.again, b.pending = false, nil
-			b.mu.Unlock()
-			continue
-		}
-		b.running, b.pending = false, nil
-		if err != nil {
-			if b.ctx.Err() == nil {
-				s.log.Warn("caller index not built; lookups read the store", "err", err)
-			}
-			b.mu.Unlock()
-			return
-		}
-		s.callers.Store(x)
-		keys, size := x.size()
-		s.log.Debug("caller index built", "keys", keys, "bytes", size, "took", time.Since(t0))
-		b.mu.Unlock()
-		return
-	}
+	s.cbuild.start(first)
 }
 
 // stopCallers stops a build under way and keeps any other from starting.
-func (s *Store) stopCallers() {
-	s.cbuild.mu.Lock()
-	s.cbuild.cancel()
-	s.cbuild.mu.Unlock()
-	s.cbuild.wg.Wait()
-}
+func (s *Store) stopCallers() { s.cbuild.stop() }
 
 // waitCallers waits until no caller-index build is under way.
-func (s *Store) waitCallers(ctx context.Context) error {
-	s.cbuild.mu.Lock()
-	done := s.cbuild.done
-	running := s.cbuild.running
-	s.cbuild.mu.Unlock()
-	if !running {
-		return nil
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (s *Store) waitCallers(ctx context.Context) error { return s.cbuild.wait(ctx) }
 
 // numDelta collects, during one write, the ix/num lists it leaves, as
 // caller-index entries; nil entries mark keys with no global contact. Past
@@ -411,6 +352,23 @@ func (d *numDelta) note(k string, es []numEntry) {
 		hit = &callerHit{id: e.id, source: source, name: name}
 	}
 	d.keys[k] = hit
+}
+
+// seededHash is xxhash64 of k with seed: a hash whose seed can be saved
+// (maphash's cannot), so a saved index's table stays valid.
+func seededHash(seed uint64, k string) uint64 {
+	var d xxhash.Digest
+	d.ResetWithSeed(seed)
+	_, _ = d.WriteString(k)
+	return d.Sum64()
+}
+
+// seededHashBytes is seededHash of b.
+func seededHashBytes(seed uint64, b []byte) uint64 {
+	var d xxhash.Digest
+	d.ResetWithSeed(seed)
+	_, _ = d.Write(b)
+	return d.Sum64()
 }
 
 // keyTable is an open-addressing hash table (linear probing, backward-shift

@@ -22,7 +22,7 @@ func Fold(s string) string {
 	upper := false
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
-			return foldUnicode(s)
+			return foldLatin(s)
 		}
 		if s[i] >= 'A' && s[i] <= 'Z' {
 			upper = true
@@ -40,6 +40,39 @@ func Fold(s string) string {
 		if c >= 'A' && c <= 'Z' {
 			b[i] = c + ('a' - 'A')
 		}
+	}
+	return string(b)
+}
+
+// latinEnd bounds the letters foldLatin folds from its table: Latin-1,
+// Latin Extended-A and B. None of them is a combining mark, and each one's
+// canonical decomposition is its base letter and marks, so folding a text
+// of them is folding each letter on its own.
+const latinEnd = 0x250
+
+// latinFold is Fold of each rune below latinEnd, from the general path.
+var latinFold = func() (t [latinEnd]string) {
+	for r := range rune(latinEnd) {
+		t[r] = foldUnicode(string(r))
+	}
+	return t
+}()
+
+// foldLatin is Fold for text that is not all ASCII: from latinFold when
+// every rune is below latinEnd (names in Latin script: "Anić", "Müller"),
+// without the general path's decomposition of the whole text; the general
+// path otherwise.
+func foldLatin(s string) string {
+	var b []byte
+	for _, r := range s {
+		if r >= latinEnd { // utf8.RuneError (an invalid byte) too
+
+			return foldUnicode(s)
+		}
+		if b == nil {
+			b = make([]byte, 0, len(s))
+		}
+		b = append(b, latinFold[r]...)
 	}
 	return string(b)
 }

@@ -65,3 +65,59 @@ func BenchmarkFoldUnicode(b *testing.B) {
 		_ = foldUnicode(foldNames[i%len(foldNames)])
 	}
 }
+
+// TestFoldLatin: a text of Latin-script letters (all below latinEnd) is
+// folded from the per-letter table exactly as the general path folds the
+// whole text, each letter alone and beside others; a text with a letter
+// beyond it, a combining mark or an invalid byte goes the general way.
+func TestFoldLatin(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "Bosnian name", in: "Amra Ali Anić", want: "amra ali anic"},
+		{name: "German", in: "Jürgen Weiß-Müller", want: "jurgen weiss-muller"},
+		{name: "capitals with accents", in: "ÉMILE ÇELIK", want: "emile celik"},
+		{name: "special letters", in: "Łukasz Øster Þór", want: "lukasz oster thor"},
+		{name: "Latin Extended-B (no canonical decomposition)", in: "Ǆenan", want: "ǆenan"},
+		{name: "a combining mark (beyond the table)", in: "Rene\u0301e", want: "renee"},
+		{name: "a letter beyond the table", in: "Ánh Nguyễn", want: "anh nguyen"},
+		{name: "an invalid byte", in: "Anić\xff", want: "anic\ufffd"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Fold(tc.in); got != tc.want {
+				t.Errorf("Fold(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if got, ref := Fold(tc.in), foldUnicode(tc.in); got != ref {
+				t.Errorf("Fold(%q) = %q, the general path gives %q", tc.in, got, ref)
+			}
+		})
+	}
+	for r := rune(0x80); r < latinEnd; r++ {
+		for _, s := range []string{string(r), "Ab" + string(r) + "Ć z", string(r) + string(r) + "é"} {
+			if got, ref := Fold(s), foldUnicode(s); got != ref {
+				t.Fatalf("Fold(%q) = %q, the general path gives %q", s, got, ref)
+			}
+		}
+	}
+}
+
+// BenchmarkFoldLatin: folding a Latin-script name with accents.
+func BenchmarkFoldLatin(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		fold func(string) string
+	}{
+		{name: "Fold", fold: Fold},
+		{name: "general", fold: foldUnicode},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				bc.fold("Amra Ali Anić")
+			}
+		})
+	}
+}

@@ -3,7 +3,7 @@ package phonebook
 import (
 	"bytes"
 	"fmt"
-	"hash/maphash"
+	"math/rand/v2"
 	"slices"
 	"sync"
 )
@@ -47,7 +47,7 @@ const slotDead = ^uint32(0)
 // nameIndex is the in-memory name-search index; see above.
 type nameIndex struct {
 	mu   sync.RWMutex
-	seed maphash.Seed
+	seed uint64 // of tokHash and hashID; random per build, kept in the saved file
 
 	// Tokens, interned: id → bytes.
 	tokTab  keyTable // hash of a token → id + refBase
@@ -77,12 +77,12 @@ type nameIndex struct {
 	delta   map[uint32][]uint32 // bucket code → slots ≥ base with a token in it, in key order
 	dSlots  int                 // slots ≥ base (live or dead)
 	dead    int                 // dead slots
-	tokHash func(maphash.Seed, string) uint64
+	tokHash func(uint64, string) uint64
 }
 
 func newNameIndex() *nameIndex {
 	return &nameIndex{
-		seed: maphash.MakeSeed(), tokHash: maphash.String,
+		seed: rand.Uint64(), tokHash: seededHash,
 		tokTab: newKeyTable(1024), ids: newKeyTable(1024),
 		visIDs: map[string]uint32{}, bucket: map[uint32]uint32{}, delta: map[uint32][]uint32{},
 		bStart: []uint32{0},
@@ -233,7 +233,7 @@ func (x *nameIndex) addSlot(key, v []byte) (uint32, error) {
 	return s, nil
 }
 
-func (x *nameIndex) hashID(id []byte) uint64 { return maphash.Bytes(x.seed, id) ^ 0x5bd1e995 }
+func (x *nameIndex) hashID(id []byte) uint64 { return seededHashBytes(x.seed, id) ^ 0x5bd1e995 }
 
 // slotOf returns the live slot of contact id.
 func (x *nameIndex) slotOf(id []byte) (uint32, bool) {

@@ -145,6 +145,15 @@ func (s *Store) searchMemory(ctx context.Context, q *Query, after *hit, limit in
 // else of a search of the store.
 func (s *Store) searchPage(ctx context.Context, q *Query, after *hit, r result, handled bool) (Page, error) {
 	var page Page
+	// The hits' slots, looked up before the read transaction opens (see
+	// recordcache.go): the cache's key for each record.
+	var x *nameIndex
+	var slots []uint32
+	if handled && s.recs != nil {
+		if x = s.names.Load(); x != nil {
+			slots = x.liveSlots(r.hits)
+		}
+	}
 	err := s.view(func(txn *badger.Txn) error {
 		if !handled {
 			var err error
@@ -154,8 +163,14 @@ func (s *Store) searchPage(ctx context.Context, q *Query, after *hit, r result, 
 		}
 		page.Total, page.TotalCapped = r.total, r.capped
 		page.Contacts = make([]*Contact, 0, len(r.hits))
-		for _, h := range r.hits {
-			c, _, err := loadRecord(txnRW{txn}, h.id)
+		for i, h := range r.hits {
+			var c *Contact
+			var err error
+			if slots != nil {
+				c, err = s.cachedRecord(txn, x, slots[i], h.id)
+			} else {
+				c, _, err = loadRecord(txnRW{txn}, h.id)
+			}
 			if handled && errors.Is(err, ErrNotFound) {
 				return errIndexBehind
 			}

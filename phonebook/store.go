@@ -28,7 +28,8 @@ type Options struct {
 	// Now returns the time stamped on contacts; time.Now when nil.
 	Now func() time.Time
 	// MemoryBudget sizes Badger's memtables (1/32 each, three of them),
-	// block cache (1/4) and index cache (1/8), in bytes (0: 256 MiB).
+	// block cache (1/4) and index cache (1/8), and the record cache of
+	// name searches (1/8, recordcache.go), in bytes (0: 256 MiB).
 	// Table building during flushes and compactions needs more.
 	MemoryBudget int64
 	// DiskReserve is the free space, in bytes, below which the store
@@ -71,11 +72,12 @@ type Store struct {
 	gcmu sync.Mutex    // held by value-log garbage collection and by a load's table writing
 	pub  atomic.Uint64 // published commit timestamp
 
-	callers  atomic.Pointer[callerIndex] // caller-ID lookups from memory (nil: read the store)
-	cbuild   callerBuild                 // its background builder
-	names    atomic.Pointer[nameIndex]   // name searches from memory (nil: read the store)
-	nbuild   nameBuild                   // its background builder
-	deltaCap int                         // keys a write tracks for the caller index before it rebuilds it
+	callers  atomic.Pointer[callerIndex]        // caller-ID lookups from memory (nil: read the store)
+	cbuild   bgBuilder[*callerIndex, *numDelta] // its background builder
+	names    atomic.Pointer[nameIndex]          // name searches from memory (nil: read the store)
+	nbuild   bgBuilder[*nameIndex, *nameDelta]  // its background builder
+	recs     *recordCache                       // records name searches read, by name-index slot (nil: none)
+	deltaCap int                                // keys a write tracks for the caller index before it rebuilds it
 
 	rmu     sync.Mutex
 	readers map[uint64]int // active read timestamps, for SetDiscardTs
@@ -137,6 +139,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := removeSpills(bo.Dir); err != nil {
 		return nil, fmt.Errorf("open store %s: remove a dead load's files: %w", opts.Dir, err)
 	}
+	if err := removeIndexTemps(bo.Dir); err != nil {
+		return nil, fmt.Errorf("open store %s: remove an unfinished saved index: %w", opts.Dir, err)
+	}
 	if err := removeEmptyLogs(bo.Dir, opts.Logger); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
 	}
@@ -148,23 +153,30 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db: db, opts: opts, log: opts.Logger, now: opts.Now, num: opts.Numbering,
 		readers: map[uint64]int{}, deltaCap: maxNumDelta, wmu: newWriterLock(),
 		stop: make(chan struct{}), done: make(chan struct{}), disk: disk,
+		recs: newRecordCache(recordCacheSize(budget)),
 	}
-	s.cbuild.ctx, s.cbuild.cancel = context.WithCancel(context.Background())
-	s.nbuild.ctx, s.nbuild.cancel = context.WithCancel(context.Background())
+	s.initCallerBuild()
+	s.initNameBuild()
 	if err := s.recover(ctx); err != nil {
 		s.stopCallers()
 		s.stopNames()
 		_ = db.Close()
 		return nil, err
 	}
+	// The indexes saved at the last clean Close are loaded when they
+	// describe the state the store opened at (indexsave.go); writes from
+	// now on are queued by the builders and applied once they are loaded.
+	pub := s.pub.Load()
 	s.cbuild.mu.Lock()
 	if !s.cbuild.running { // a migration may have started one
-		s.startCallerBuild() // lookups read the store until it is built
+		// lookups read the store until it is loaded or built
+		s.startCallerBuild(loadOrBuild(s, "caller index", callersFile, kindCallers, pub, decodeCallers, s.cbuild.build))
 	}
 	s.cbuild.mu.Unlock()
 	s.nbuild.mu.Lock()
 	if !s.nbuild.running {
-		s.startNameBuild() // searches read the store until it is built
+		// searches read the store until it is loaded or built
+		s.startNameBuild(loadOrBuild(s, "name index", namesFile, kindNames, pub, decodeNames, s.nbuild.build))
 	}
 	s.nbuild.mu.Unlock()
 	if err := s.startRenumber(); err != nil {
@@ -318,6 +330,7 @@ func (s *Store) Close() error {
 		s.stopNames()
 		s.wmu.Lock() // wait for a writer in flight
 		defer s.wmu.Unlock()
+		s.saveIndexes() // they mirror the published state now
 		closed <- s.closeDB()
 	}()
 	t := time.NewTimer(limit)

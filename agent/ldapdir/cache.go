@@ -14,7 +14,7 @@ import (
 // filter and how many matches were wanted. A change of the directory
 // (its generation) empties it.
 type resultCache struct {
-	mu    sync.Mutex
+	mu    sync.RWMutex // every phone's search looks up: get reads under RLock
 	gen   uint64
 	max   int
 	items map[cacheKey]cached
@@ -41,8 +41,8 @@ func (c *resultCache) get(gen uint64, k cacheKey) (cached, bool) {
 	if c == nil {
 		return cached{}, false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	if gen != c.gen {
 		return cached{}, false
 	}

@@ -2,8 +2,12 @@ package number
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"github.com/nyaruka/phonenumbers"
+	"github.com/pbxagent/pbxagent/phonebook"
 	"github.com/pbxagent/pbxagent/testlab/gen"
 )
 
@@ -121,5 +125,79 @@ func BenchmarkProbeImportMiss(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		n.Probe(inputs[i&4095])
+	}
+}
+
+// gencsvNumbers returns the numbers of `gencsv -n n -seed 1` as written in
+// the file (gencsv writes gen.Contacts).
+func gencsvNumbers(b *testing.B, n int) []string {
+	b.Helper()
+	var out []string
+	err := gen.Contacts(n, 1, func(c *phonebook.Contact) error {
+		for _, num := range c.Numbers {
+			out = append(out, num.Value)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+// regionMixNumbers returns E.164 numbers of every region: each example
+// number with its last four digits replaced at random (valid and invalid
+// numbers, many country codes).
+func regionMixNumbers() []string {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var out []string
+	for region := range phonenumbers.GetSupportedRegions() {
+		for _, t := range exampleTypes {
+			ex := phonenumbers.GetExampleNumberForType(region, t)
+			if ex == nil {
+				continue
+			}
+			e := []byte(phonenumbers.Format(ex, phonenumbers.E164))
+			for i := 0; i < 8; i++ {
+				for j := max(len(e)-4, 3); j < len(e); j++ {
+					e[j] = byte('0' + rng.IntN(10))
+				}
+				out = append(out, string(e))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// BenchmarkNormalizeNumbers: Normalize plus IndexKeys (the store's
+// Numbering.Index) over the numbers of a 100 000-row gencsv file and over
+// a mix of all regions, with validity from the compiled automata and from
+// the library's regexps (the code before them).
+func BenchmarkNormalizeNumbers(b *testing.B) {
+	sets := []struct {
+		name string
+		nums []string
+	}{
+		{name: "gencsv100k", nums: gencsvNumbers(b, 100_000)},
+		{name: "regions", nums: regionMixNumbers()},
+	}
+	for _, set := range sets {
+		for _, lib := range []bool{true, false} {
+			name := set.name + "/automata"
+			if lib {
+				name = set.name + "/library"
+			}
+			b.Run(name, func(b *testing.B) {
+				n := benchNormalizer(b, -1)
+				n.libraryOnly = lib
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					v := n.Normalize(set.nums[i%len(set.nums)])
+					_ = v.IndexKeys()
+				}
+			})
+		}
 	}
 }

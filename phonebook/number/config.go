@@ -56,6 +56,12 @@ type Normalizer struct {
 	regionCC string // the region's country code digits
 	ndd      string // national (trunk) prefix, e.g. "0"
 	idd      string // international prefix, e.g. "00"
+	// regionValid is the compiled validity test of the default region
+	// (validate.go); nil when there is none or it did not compile.
+	regionValid *regionValidator
+	// libraryOnly makes validDerived ask phonenumbers instead of the
+	// compiled automata (tests compare the two).
+	libraryOnly bool
 }
 
 type ccInfo struct {
@@ -154,6 +160,9 @@ func New(cfg Config) (*Normalizer, error) {
 	}
 	if n.region != "" {
 		n.regionFastPaths()
+		if v := validatorFor(phonenumbers.GetCountryCodeForRegion(n.region)); v != nil {
+			n.regionValid = v.region(n.region)
+		}
 	}
 	return n, nil
 }

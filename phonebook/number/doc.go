@@ -37,7 +37,9 @@
 // parsed. Results are kept in a bounded, sharded LRU keyed by the raw
 // input.
 //
-// Normalize uses the same derivation and then only IsValidNumber (a third
-// of a parse); anything not valid that way is parsed in full, so stored
+// Normalize uses the same derivation and then only the validity test,
+// which runs on the phone-number metadata compiled into digit automata
+// (validate.go: exact, no regexp per number, the library's answer for
+// every number); anything not valid that way is parsed in full, so stored
 // keys are what the parser would give.
 package number

@@ -59,6 +59,47 @@ type Normalized struct {
 	NSNKey string
 	// Kind classifies the number.
 	Kind Kind
+	// keys, when set, holds the index keys back to back in level order
+	// ("x:<clean>e164:<+…>nsn:<cc>:<nsn>", or "ext:<digits>"); Clean, E164,
+	// NSNKey and Extension are substrings of it, so Normalize allocates one
+	// string for all of them and IndexKeys only the slice.
+	keys string
+}
+
+// newNormalized builds a Normalized with all its strings in one
+// allocation; e164, cc and nsn may be empty (no NSN key without nsn).
+func newNormalized(kind Kind, clean, e164, cc, nsn []byte) Normalized {
+	size := len(PrefixExact) + len(clean)
+	if len(e164) > 0 {
+		size += len(PrefixE164) + len(e164)
+	}
+	if len(nsn) > 0 {
+		size += len(PrefixNational) + len(cc) + 1 + len(nsn)
+	}
+	var stack [128]byte
+	buf := stack[:0]
+	if size > len(stack) {
+		buf = make([]byte, 0, size)
+	}
+	buf = append(append(buf, PrefixExact...), clean...)
+	if len(e164) > 0 {
+		buf = append(append(buf, PrefixE164...), e164...)
+	}
+	if len(nsn) > 0 {
+		buf = append(append(append(buf, PrefixNational...), cc...), ':')
+		buf = append(buf, nsn...)
+	}
+	all := string(buf)
+	off := len(PrefixExact) + len(clean)
+	out := Normalized{Kind: kind, Clean: all[len(PrefixExact):off], keys: all}
+	if len(e164) > 0 {
+		out.E164 = all[off+len(PrefixE164) : off+len(PrefixE164)+len(e164)]
+		off += len(PrefixE164) + len(e164)
+	}
+	if len(nsn) > 0 {
+		out.NSNKey = all[off+len(PrefixNational):]
+	}
+	return out
 }
 
 // Value is what the store keeps in phonebook.Number.Normalized: the E.164
@@ -79,7 +120,24 @@ func (n Normalized) IndexKeys() []string {
 	case KindRejected:
 		return nil
 	case KindExtension:
+		if n.keys != "" {
+			return []string{n.keys}
+		}
 		return []string{PrefixExtension + n.Extension}
+	}
+	if n.keys != "" {
+		keys := make([]string, 0, 3)
+		off := len(PrefixExact) + len(n.Clean)
+		keys = append(keys, n.keys[:off])
+		if n.E164 != "" {
+			end := off + len(PrefixE164) + len(n.E164)
+			keys = append(keys, n.keys[off:end])
+			off = end
+		}
+		if n.NSNKey != "" {
+			keys = append(keys, n.keys[off:])
+		}
+		return keys
 	}
 	keys := make([]string, 0, 3)
 	keys = append(keys, PrefixExact+n.Clean)
@@ -100,19 +158,20 @@ func (n *Normalizer) Normalize(raw string) Normalized {
 	if !ok {
 		return Normalized{}
 	}
-	s := string(c.b)
-	if !c.plus && len(s) <= n.extMax {
-		return Normalized{Clean: s, Extension: s, Kind: KindExtension}
+	if !c.plus && len(c.b) <= n.extMax {
+		k := string(append(append(make([]byte, 0, len(PrefixExtension)+len(c.b)), PrefixExtension...), c.b...))
+		d := k[len(PrefixExtension):]
+		return Normalized{Clean: d, Extension: d, Kind: KindExtension, keys: k}
 	}
-	if v, ok := n.fastNormalize(c, s); ok {
+	if v, ok := n.fastNormalize(c); ok {
 		return v
 	}
-	p := n.parse(s, c.plus)
-	out := Normalized{Clean: s, Kind: p.kind, E164: p.e164}
-	if p.nsn != "" {
-		out.NSNKey = strconv.Itoa(p.cc) + ":" + p.nsn
+	p := n.parse(string(c.b), c.plus)
+	if p.nsn == "" {
+		return newNormalized(p.kind, c.b, []byte(p.e164), nil, nil)
 	}
-	return out
+	var ccBuf [8]byte
+	return newNormalized(p.kind, c.b, []byte(p.e164), strconv.AppendInt(ccBuf[:0], int64(p.cc), 10), []byte(p.nsn))
 }
 
 // fastNormalize skips phonenumbers.Parse for the forms Probe derives
@@ -122,30 +181,49 @@ func (n *Normalizer) Normalize(raw string) Normalized {
 // form: only then does the parser strip the national prefix), or a
 // national number with a leading zero (Italian style, which needs the
 // parser's leading-zero fields), goes to the parser.
-func (n *Normalizer) fastNormalize(c cleaned, s string) (Normalized, bool) {
+func (n *Normalizer) fastNormalize(c cleaned) (Normalized, bool) {
 	var e e164Buf
 	d, ccLen, national, ok := n.derive(c, &e)
 	if !ok || d[ccLen] == '0' {
 		return Normalized{}, false
 	}
-	var nn uint64
-	for _, ch := range d[ccLen:] {
-		nn = nn*10 + uint64(ch-'0')
+	if !n.validDerived(d, ccLen, national) {
+		return Normalized{}, false
 	}
+	var f e164Buf
+	plus := append(append(f[:0], '+'), d...)
+	return newNormalized(KindValid, c.b, plus, d[:ccLen], d[ccLen:]), true
+}
+
+// validDerived reports whether the derived E.164 digits d (country code
+// of ccLen digits, national number without a leading zero) are a valid
+// number: for the national form valid for the default region
+// (IsValidNumberForRegion), else valid for its country code
+// (IsValidNumber). It uses the compiled metadata automata (validate.go)
+// and asks the library only for codes they do not cover.
+func (n *Normalizer) validDerived(d []byte, ccLen int, national bool) bool {
 	cc := int32(0)
 	for _, ch := range d[:ccLen] {
 		cc = cc*10 + int32(ch-'0')
 	}
+	nsn := d[ccLen:]
+	if !n.libraryOnly {
+		if national && n.regionValid != nil {
+			return n.regionValid.valid(nsn)
+		}
+		if v := validatorFor(int(cc)); !national && v != nil {
+			return v.valid(nsn)
+		}
+	}
+	var nn uint64
+	for _, ch := range nsn {
+		nn = nn*10 + uint64(ch-'0')
+	}
 	pn := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nn}
 	if national {
-		if !phonenumbers.IsValidNumberForRegion(pn, n.region) {
-			return Normalized{}, false
-		}
-	} else if !phonenumbers.IsValidNumber(pn) {
-		return Normalized{}, false
+		return phonenumbers.IsValidNumberForRegion(pn, n.region)
 	}
-	e164 := "+" + string(d)
-	return Normalized{Clean: s, E164: e164, NSNKey: e164[1:1+ccLen] + ":" + e164[1+ccLen:], Kind: KindValid}, true
+	return phonenumbers.IsValidNumber(pn)
 }
 
 // parsed is the outcome of parsing a cleaned long number.
@@ -193,7 +271,7 @@ func (n *Normalizer) parseOnce(s string) parsed {
 	}
 	var p parsed
 	switch {
-	case phonenumbers.IsValidNumber(pn):
+	case n.validParsed(pn):
 		p.kind = KindValid
 	case phonenumbers.IsPossibleNumber(pn):
 		p.kind = KindPossible
@@ -206,4 +284,15 @@ func (n *Normalizer) parseOnce(s string) parsed {
 		p.e164 = "+" + strconv.Itoa(p.cc) + p.nsn
 	}
 	return p
+}
+
+// validParsed is phonenumbers.IsValidNumber(pn), from the compiled
+// automata when the code has them and the number no Italian leading zero
+// (its national significant number is then the digits of NationalNumber).
+func (n *Normalizer) validParsed(pn *phonenumbers.PhoneNumber) bool {
+	if v := validatorFor(int(pn.GetCountryCode())); v != nil && !n.libraryOnly && !pn.GetItalianLeadingZero() {
+		var buf [24]byte
+		return v.valid(strconv.AppendUint(buf[:0], pn.GetNationalNumber(), 10))
+	}
+	return phonenumbers.IsValidNumber(pn)
 }

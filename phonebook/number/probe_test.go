@@ -3,6 +3,7 @@ package number
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 
@@ -253,6 +254,13 @@ func slowNormalize(n *Normalizer, raw string) Normalized {
 	return out
 }
 
+// sameNormalized reports whether a and b have the same fields and index
+// keys (however their strings are laid out).
+func sameNormalized(a, b Normalized) bool {
+	return a.Clean == b.Clean && a.E164 == b.E164 && a.Extension == b.Extension &&
+		a.NSNKey == b.NSNKey && a.Kind == b.Kind && slices.Equal(a.IndexKeys(), b.IndexKeys())
+}
+
 // TestFastNormalizeAgreesWithParser: with every region as default region,
 // Normalize's parser-free path gives what parsing gives, for the E.164,
 // national and IDD forms of every example number and for numbers next to
@@ -281,10 +289,10 @@ func TestFastNormalizeAgreesWithParser(t *testing.T) {
 			for _, in := range forms {
 				var buf cleanBuf
 				c, _ := clean(in, &buf)
-				if _, ok := n.fastNormalize(c, string(c.b)); ok {
+				if _, ok := n.fastNormalize(c); ok {
 					fastHits++
 				}
-				if got, want := n.Normalize(in), slowNormalize(n, in); got != want {
+				if got, want := n.Normalize(in), slowNormalize(n, in); !sameNormalized(got, want) {
 					t.Errorf("region %s %v %q: fast %+v, parser %+v", region, typ, in, got, want)
 				}
 			}

@@ -249,72 +249,74 @@ func TestWAVWriterRejectsChannels(t *testing.T) {
 // the recording, each on its own channel, one after the other, and as long
 // as the prompt.
 func TestBridgeSessionsRecords(t *testing.T) {
-	pr := testPortRange(t)
-	pa, p1 := listenLoopback(t, pr), listenLoopback(t, pr)
-	p2, pb := listenLoopback(t, pr), listenLoopback(t, pr)
-	ca, c1 := pairConfig(pa, p1, PCMU)
-	c2, cb := pairConfig(p2, pb, PCMA)
-	a, s1, s2, b := startLeg(t, ca), startLeg(t, c1), startLeg(t, c2), startLeg(t, cb)
-	f, err := os.Create(filepath.Join(t.TempDir(), "rec.wav"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	bridged := make(chan error, 1)
-	go func() { bridged <- BridgeSessionsWith(ctx, s1.s, s2.s, BridgeOptions{Record: f}) }()
-	eventually(t, 5*time.Second, "bridge attached", func() bool {
-		s2.s.mu.Lock()
-		defer s2.s.mu.Unlock()
-		return s2.s.bridge != nil
-	})
-	prompt := testPrompt(t)
-	if err := a.s.Play(context.Background(), prompt, false); err != nil {
-		t.Fatal(err)
-	}
-	waitPlayedOut(t, b)
-	if err := b.s.Play(context.Background(), prompt, false); err != nil {
-		t.Fatal(err)
-	}
-	waitPlayedOut(t, a)
-	cancel()
-	if err := <-bridged; err != nil {
-		t.Fatalf("bridge: %v", err)
-	}
-	b2, err := os.ReadFile(f.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	left, right := readStereoWAV(t, b2)
-	span := func(pcm []int16) (first, last int) {
-		first, last = -1, -1
-		for w, loud := range loudWindows(pcm) {
-			if loud {
-				if first < 0 {
-					first = w
-				}
-				last = w
-			}
+	forEachIO(t, func(t *testing.T, io ioMode) {
+		pr := testPortRange(t)
+		pa, p1 := listenLoopback(t, pr), listenLoopback(t, pr)
+		p2, pb := listenLoopback(t, pr), listenLoopback(t, pr)
+		ca, c1 := pairConfig(pa, p1, PCMU)
+		c2, cb := pairConfig(p2, pb, PCMA)
+		a, s1, s2, b := startLeg(t, io.apply(ca)), startLeg(t, io.apply(c1)), startLeg(t, io.apply(c2)), startLeg(t, io.apply(cb))
+		f, err := os.Create(filepath.Join(t.TempDir(), "rec.wav"))
+		if err != nil {
+			t.Fatal(err)
 		}
-		return first, last
-	}
-	lf, ll := span(left)
-	rf, rl := span(right)
-	pf, pl := span(prompt.Samples)
-	skipped := int(a.s.Stats().Skipped + b.s.Stats().Skipped)
-	if lf < 0 || rf < 0 {
-		t.Fatalf("left loud from window %d, right from %d: a leg is missing", lf, rf)
-	}
-	// Each channel's speech lasts as long as the prompt's (±2 windows for
-	// the placement by timestamp, plus what a loaded sender skipped).
-	if d := (ll - lf) - (pl - pf); d < -2-skipped || d > 2 {
-		t.Fatalf("left speech %d windows, prompt %d", ll-lf+1, pl-pf+1)
-	}
-	if d := (rl - rf) - (pl - pf); d < -2-skipped || d > 2 {
-		t.Fatalf("right speech %d windows, prompt %d", rl-rf+1, pl-pf+1)
-	}
-	if rf <= ll {
-		t.Fatalf("B's prompt (right, from window %d) overlaps A's (left, to window %d)", rf, ll)
-	}
+		defer f.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		bridged := make(chan error, 1)
+		go func() { bridged <- BridgeSessionsWith(ctx, s1.s, s2.s, BridgeOptions{Record: f}) }()
+		eventually(t, 5*time.Second, "bridge attached", func() bool {
+			s2.s.mu.Lock()
+			defer s2.s.mu.Unlock()
+			return s2.s.bridge != nil
+		})
+		prompt := testPrompt(t)
+		if err := a.s.Play(context.Background(), prompt, false); err != nil {
+			t.Fatal(err)
+		}
+		waitPlayedOut(t, b)
+		if err := b.s.Play(context.Background(), prompt, false); err != nil {
+			t.Fatal(err)
+		}
+		waitPlayedOut(t, a)
+		cancel()
+		if err := <-bridged; err != nil {
+			t.Fatalf("bridge: %v", err)
+		}
+		b2, err := os.ReadFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		left, right := readStereoWAV(t, b2)
+		span := func(pcm []int16) (first, last int) {
+			first, last = -1, -1
+			for w, loud := range loudWindows(pcm) {
+				if loud {
+					if first < 0 {
+						first = w
+					}
+					last = w
+				}
+			}
+			return first, last
+		}
+		lf, ll := span(left)
+		rf, rl := span(right)
+		pf, pl := span(prompt.Samples)
+		skipped := int(a.s.Stats().Skipped + b.s.Stats().Skipped)
+		if lf < 0 || rf < 0 {
+			t.Fatalf("left loud from window %d, right from %d: a leg is missing", lf, rf)
+		}
+		// Each channel's speech lasts as long as the prompt's (±2 windows for
+		// the placement by timestamp, plus what a loaded sender skipped).
+		if d := (ll - lf) - (pl - pf); d < -2-skipped || d > 2 {
+			t.Fatalf("left speech %d windows, prompt %d", ll-lf+1, pl-pf+1)
+		}
+		if d := (rl - rf) - (pl - pf); d < -2-skipped || d > 2 {
+			t.Fatalf("right speech %d windows, prompt %d", rl-rf+1, pl-pf+1)
+		}
+		if rf <= ll {
+			t.Fatalf("B's prompt (right, from window %d) overlaps A's (left, to window %d)", rf, ll)
+		}
+	})
 }

@@ -192,41 +192,43 @@ func TestSessionBridgeHold(t *testing.T) {
 // A held leg stays held across runs: a bridge run again does not attach
 // it; one whose Run ended leaves both sessions to their own media.
 func TestSessionBridgeHoldAcrossRuns(t *testing.T) {
-	pr := testPortRange(t)
-	p1, p2 := listenLoopback(t, pr), listenLoopback(t, pr)
-	c1, c2 := pairConfig(p1, p2, PCMU)
-	s1, s2 := startLeg(t, c1), startLeg(t, c2)
-	sb, err := NewSessionBridge(s1.s, s2.s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sb.Hold(LegA, true); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- sb.Run(ctx) }()
-	eventually(t, 5*time.Second, "b attached", func() bool { return bridged(s2.s) })
-	if bridged(s1.s) {
-		t.Error("a held leg was attached by Run")
-	}
-	if err := sb.Run(ctx); err == nil {
-		t.Error("a second Run at once: no error")
-	}
-	cancel()
-	if err := <-ran; err != nil {
-		t.Fatal(err)
-	}
-	if bridged(s2.s) {
-		t.Error("b still attached after Run")
-	}
-	// Resumed while not running: nothing to attach until the next Run.
-	if err := sb.Hold(LegA, false); err != nil {
-		t.Fatal(err)
-	}
-	if bridged(s1.s) {
-		t.Error("a resumed leg was attached without a Run")
-	}
+	forEachIO(t, func(t *testing.T, io ioMode) {
+		pr := testPortRange(t)
+		p1, p2 := listenLoopback(t, pr), listenLoopback(t, pr)
+		c1, c2 := pairConfig(p1, p2, PCMU)
+		s1, s2 := startLeg(t, io.apply(c1)), startLeg(t, io.apply(c2))
+		sb, err := NewSessionBridge(s1.s, s2.s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sb.Hold(LegA, true); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan error, 1)
+		go func() { ran <- sb.Run(ctx) }()
+		eventually(t, 5*time.Second, "b attached", func() bool { return bridged(s2.s) })
+		if bridged(s1.s) {
+			t.Error("a held leg was attached by Run")
+		}
+		if err := sb.Run(ctx); err == nil {
+			t.Error("a second Run at once: no error")
+		}
+		cancel()
+		if err := <-ran; err != nil {
+			t.Fatal(err)
+		}
+		if bridged(s2.s) {
+			t.Error("b still attached after Run")
+		}
+		// Resumed while not running: nothing to attach until the next Run.
+		if err := sb.Hold(LegA, false); err != nil {
+			t.Fatal(err)
+		}
+		if bridged(s1.s) {
+			t.Error("a resumed leg was attached without a Run")
+		}
+	})
 }
 
 // A recording paused leaves the paused time out; stopped, the WAV is

@@ -57,8 +57,11 @@ type SendClockStats struct {
 	// first of them); MaxLate is the latest start.
 	Late1ms, Late2ms uint64
 	MaxLate          time.Duration
-	// MaxPass is the longest pass, from its start to its last tick's end.
+	// MaxPass is the longest pass, from its start to its last send tick's
+	// end (the AddAfter ticks that follow are not counted).
 	MaxPass time.Duration
+	// MaxAfter is the longest run of the AddAfter ticks of one pass.
+	MaxAfter time.Duration
 }
 
 // sendMember is one registration on a SendClock.
@@ -69,6 +72,7 @@ type sendMember struct {
 	last  int64
 	pacer *Pacer // the schedule it was served by
 	gone  atomic.Bool
+	after bool // registered by AddAfter
 }
 
 // NewSendClock returns an idle SendClock whose timers come from clk (nil is
@@ -88,7 +92,18 @@ func NewSendClock(clk clock.Clock) *SendClock {
 // under way when it returns may still call it once. A tick that returns
 // false is unregistered too.
 func (c *SendClock) Add(tick TickFunc) (remove func()) {
-	m := &sendMember{tick: tick, last: -1}
+	return c.add(&sendMember{tick: tick, last: -1})
+}
+
+// AddAfter is Add for work that must not delay any send: each pass calls
+// the AddAfter ticks after every Add tick, in the order they registered
+// (a session's playout and RTCP timing ride on the send clock this way
+// instead of timers of their own).
+func (c *SendClock) AddAfter(tick TickFunc) (remove func()) {
+	return c.add(&sendMember{tick: tick, last: -1, after: true})
+}
+
+func (c *SendClock) add(m *sendMember) (remove func()) {
 	c.mu.Lock()
 	c.members = append(c.members[:len(c.members):len(c.members)], m)
 	if c.pacer == nil {
@@ -149,22 +164,13 @@ func (c *SendClock) pass(p *Pacer, slot, missed int64) bool {
 	}
 	ms := c.members
 	c.mu.Unlock()
-	ticks := uint64(0)
-	for _, m := range ms {
-		if m.gone.Load() {
-			continue
-		}
-		var own int64 // slots this member missed
-		if m.pacer == p && m.last >= 0 {
-			own = slot - m.last - 1
-		}
-		m.pacer, m.last = p, slot
-		ticks++
-		if !m.tick(slot, own) {
-			c.remove(m)
-		}
-	}
+	ticks := c.passPhase(p, ms, slot, false)
 	took := c.clk.Now().Sub(begin)
+	var afterTook time.Duration
+	if hasAfter(ms) {
+		ticks += c.passPhase(p, ms, slot, true)
+		afterTook = c.clk.Now().Sub(begin) - took
+	}
 	c.mu.Lock()
 	st := &c.stats
 	st.Passes++
@@ -178,6 +184,37 @@ func (c *SendClock) pass(p *Pacer, slot, missed int64) bool {
 	}
 	st.MaxLate = max(st.MaxLate, late)
 	st.MaxPass = max(st.MaxPass, took)
+	st.MaxAfter = max(st.MaxAfter, afterTook)
 	c.mu.Unlock()
 	return true
+}
+
+// passPhase calls the ticks of the members of one phase (Add or AddAfter)
+// and returns how many it called.
+func (c *SendClock) passPhase(p *Pacer, ms []*sendMember, slot int64, after bool) uint64 {
+	ticks := uint64(0)
+	for _, m := range ms {
+		if m.after != after || m.gone.Load() {
+			continue
+		}
+		var own int64 // slots this member missed
+		if m.pacer == p && m.last >= 0 {
+			own = slot - m.last - 1
+		}
+		m.pacer, m.last = p, slot
+		ticks++
+		if !m.tick(slot, own) {
+			c.remove(m)
+		}
+	}
+	return ticks
+}
+
+func hasAfter(ms []*sendMember) bool {
+	for _, m := range ms {
+		if m.after {
+			return true
+		}
+	}
+	return false
 }

@@ -39,6 +39,17 @@ type SessionConfig struct {
 	// user agent's calls); it should run on the same clock as Clock. Nil:
 	// the session sends on a SendClock of its own, on Clock.
 	SendClock *SendClock
+	// RecvLoop, when set, reads this session's RTP and RTCP sockets
+	// together with the other sessions registered on it (on Linux one
+	// goroutine and one epoll instance for all of them); nil: the session
+	// reads them with two goroutines of its own.
+	RecvLoop *RecvLoop
+	// ClockedPlayout runs the session's playout (jitter buffer, VAD,
+	// OnAudio, AMD) and the timing of its RTCP reports on the send
+	// clock's pass, after every session's send (SendClock.AddAfter),
+	// instead of two Pacer timers of the session's own. RTCPInterval is
+	// then rounded to whole 20 ms slots.
+	ClockedPlayout bool
 	// Jitter configures the receive jitter buffer.
 	Jitter JitterConfig
 	// VAD configures the voice-activity detector run on received audio.
@@ -94,9 +105,11 @@ type SessionStats struct {
 // must not block; hand work to another goroutine.
 //
 // Run starts three clock-driven loops (send: a registration on a
-// SendClock; playout and RTCP reports: Pacer timers; none has a goroutine
-// of its own) and two socket readers (RTP, RTCP); Close or the end of
-// Run's context stops them all and releases the ports.
+// SendClock; playout and RTCP reports: Pacer timers, or with
+// ClockedPlayout a second registration on the SendClock; none has a
+// goroutine of its own) and two socket readers (RTP, RTCP: goroutines, or
+// registrations on a RecvLoop); Close or the end of Run's context stops
+// them all and releases the ports.
 type Session struct {
 	cfg    SessionConfig
 	clk    clock.Clock
@@ -129,6 +142,8 @@ type Session struct {
 	// Owned by the playout loop.
 	vad      *VAD
 	speaking bool
+	// rtcpDue counts the slots to the next RTCP report (ClockedPlayout).
+	rtcpDue int64
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -241,27 +256,56 @@ func (s *Session) Run(ctx context.Context) error {
 	}
 	stopSend := sendClock.Add(s.sendTick)
 	defer stopSend() // idempotent; also on the early returns
-	playout := NewPacer(s.clk, FramePeriod, s.playoutTick)
-	playout.Start(ctx)
-	s.rtcp.Start(ctx)
+	var playout *Pacer
+	if s.cfg.ClockedPlayout {
+		// +1: the first tick (slot 0) is Run's start, not an elapsed slot,
+		// so the first report goes out one interval after it.
+		s.rtcpDue = rtcpSlots(s.rtcp.cfg.Interval) + 1
+		stopPlayout := sendClock.AddAfter(s.mediaTick)
+		defer stopPlayout()
+	} else {
+		playout = NewPacer(s.clk, FramePeriod, s.playoutTick)
+		playout.Start(ctx)
+		s.rtcp.Start(ctx)
+	}
 	errc := make(chan error, 2)
-	go func() { errc <- s.readRTP() }()
-	go func() { errc <- s.readRTCP() }()
+	pending := 0       // reader goroutines still to report
+	unreg := func() {} // off the RecvLoop
+	if loop := s.cfg.RecvLoop; loop != nil {
+		var err error
+		if unreg, err = s.addToLoop(loop, errc); err != nil {
+			cancel()
+			stopSend()
+			return errors.Join(err, s.Close())
+		}
+	} else {
+		pending = 2
+		go func() { errc <- s.readRTP() }()
+		go func() { errc <- s.readRTCP() }()
+	}
 	var err error
-	pending := 2
 	select {
 	case <-ctx.Done():
 	case <-s.closed:
 	case err = <-errc:
-		pending--
+		if pending > 0 {
+			pending--
+		}
 	}
 	cancel()
 	stopSend()
 	closeErr := s.Close()
+	// Off the loop after the sockets closed (a closed socket leaves the
+	// epoll set by itself, and wakes a reader goroutine of the portable
+	// path even on a PacketConn without read deadlines); once unreg
+	// returned, no handler of this session runs any more.
+	unreg()
 	for range pending {
 		err = errors.Join(err, <-errc)
 	}
-	<-playout.Done()
+	if playout != nil {
+		<-playout.Done()
+	}
 	if err != nil {
 		return err
 	}

@@ -283,3 +283,36 @@ func checkPrompt(t testing.TB, got [][]int16, prompt *Audio, silence int16, skip
 		t.Fatalf("%d prompt frames missing, the sender skipped %d slots", missing, skipped)
 	}
 }
+
+// ioMode is one of the two receive designs a socket test runs with: reader
+// goroutines and playout timers per session (the zero SessionConfig), or
+// one RecvLoop for the test's sessions with playout on the send clock.
+type ioMode struct {
+	name string
+	loop *RecvLoop // nil: goroutines and timers
+}
+
+// apply sets cfg up for the mode.
+func (m ioMode) apply(cfg SessionConfig) SessionConfig {
+	if m.loop != nil {
+		cfg.RecvLoop = m.loop
+		cfg.ClockedPlayout = true
+	}
+	return cfg
+}
+
+// forEachIO runs test once per receive design, as subtests; the RecvLoop
+// must be idle (no socket, no goroutine) when a subtest has cleaned up.
+func forEachIO(t *testing.T, test func(t *testing.T, io ioMode)) {
+	t.Helper()
+	t.Run("goroutines", func(t *testing.T) { test(t, ioMode{name: "goroutines"}) })
+	t.Run("recvloop", func(t *testing.T) {
+		loop := NewRecvLoop(nil)
+		t.Cleanup(func() {
+			if n := loop.Len(); n != 0 {
+				t.Errorf("%d sockets still on the RecvLoop", n)
+			}
+		})
+		test(t, ioMode{name: "recvloop", loop: loop})
+	})
+}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/pion/rtp"
 )
@@ -16,32 +18,64 @@ type amdJob struct {
 	done chan AMDResult // buffered 1
 }
 
-// readRTP reads the RTP socket until it is closed.
+// readRTP reads the RTP socket until it is closed (without a RecvLoop).
 func (s *Session) readRTP() error {
 	buf := make([]byte, 1500)
 	for {
-		n, addr, err := s.ports.RTP.ReadFrom(buf)
+		n, from, err := readFromAddrPort(s.ports.RTP, buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || s.isClosed() {
 				return nil
 			}
 			return fmt.Errorf("media: session port %d: read RTP: %w", s.ports.Port, err)
 		}
-		p := &rtp.Packet{}
-		if err := p.Unmarshal(append([]byte(nil), buf[:n]...)); err != nil || p.Version != 2 {
-			s.mu.Lock()
-			s.dropped++
-			s.mu.Unlock()
-			s.log.Debug("dropped datagram: not RTP", "from", addr.String(), "len", n)
-			continue
-		}
-		s.receive(p, addr)
+		s.rtpDatagram(buf[:n], from)
 	}
+}
+
+// addToLoop registers the RTP and RTCP sockets on loop, their read errors
+// to errc, and returns the function that takes both off it.
+func (s *Session) addToLoop(loop *RecvLoop, errc chan<- error) (remove func(), err error) {
+	report := func(what string, port int) func(error) {
+		return func(err error) {
+			if s.isClosed() {
+				return
+			}
+			select {
+			case errc <- fmt.Errorf("media: session port %d: read %s: %w", port, what, err):
+			default:
+			}
+		}
+	}
+	rmRTP, err := loop.Add(s.ports.RTP, RecvHandler{Datagram: s.rtpDatagram, Error: report("RTP", s.ports.Port)})
+	if err != nil {
+		return func() {}, fmt.Errorf("media: session port %d: %w", s.ports.Port, err)
+	}
+	rmRTCP, err := loop.Add(s.ports.RTCP, RecvHandler{Datagram: s.rtcpDatagram, Error: report("RTCP", s.ports.Port+1)})
+	if err != nil {
+		rmRTP()
+		return func() {}, fmt.Errorf("media: session port %d: %w", s.ports.Port+1, err)
+	}
+	return func() { rmRTP(); rmRTCP() }, nil
+}
+
+// rtpDatagram takes one datagram of the RTP socket (b is the reader's
+// buffer: the packet keeps a copy).
+func (s *Session) rtpDatagram(b []byte, from netip.AddrPort) {
+	p := &rtp.Packet{}
+	if err := p.Unmarshal(append([]byte(nil), b...)); err != nil || p.Version != 2 {
+		s.mu.Lock()
+		s.dropped++
+		s.mu.Unlock()
+		s.log.Debug("dropped datagram: not RTP", "from", from.String(), "len", len(b))
+		return
+	}
+	s.receive(p, from)
 }
 
 // receive takes one RTP packet: payload type filter, symmetric latch, then
 // the jitter buffer, or the bridge while bridged.
-func (s *Session) receive(p *rtp.Packet, from net.Addr) {
+func (s *Session) receive(p *rtp.Packet, from netip.AddrPort) {
 	now := s.clk.Now()
 	s.mu.Lock()
 	isEvent := s.eventPT != 0 && p.PayloadType == s.eventPT
@@ -70,11 +104,11 @@ func (s *Session) receive(p *rtp.Packet, from net.Addr) {
 
 // latchLocked points RTP (and RTCP, unless RTCP latched on its own) at the
 // peer's real source: symmetric RTP, RFC 4961.
-func (s *Session) latchLocked(from net.Addr) {
-	ua, ok := from.(*net.UDPAddr)
-	if !ok {
+func (s *Session) latchLocked(from netip.AddrPort) {
+	if !from.IsValid() {
 		return
 	}
+	ua := net.UDPAddrFromAddrPort(from)
 	s.latched = true
 	s.rtpW.SetAddr(ua)
 	if !s.rtcpLatched {
@@ -98,28 +132,55 @@ func (s *Session) onEvent(p *rtp.Packet) {
 	}
 }
 
-// readRTCP reads the RTCP socket until it is closed.
+// readRTCP reads the RTCP socket until it is closed (without a RecvLoop).
 func (s *Session) readRTCP() error {
 	buf := make([]byte, 1500)
 	for {
-		n, addr, err := s.ports.RTCP.ReadFrom(buf)
+		n, from, err := readFromAddrPort(s.ports.RTCP, buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || s.isClosed() {
 				return nil
 			}
 			return fmt.Errorf("media: session port %d: read RTCP: %w", s.ports.Port+1, err)
 		}
-		if err := s.rtcp.Handle(buf[:n]); err != nil {
-			s.log.Debug("dropped RTCP", "from", addr.String(), "err", err)
-			continue
-		}
-		s.mu.Lock()
-		if s.cfg.Symmetric && !s.rtcpLatched {
-			s.rtcpLatched = true
-			s.rtcpW.SetAddr(addr)
-		}
-		s.mu.Unlock()
+		s.rtcpDatagram(buf[:n], from)
 	}
+}
+
+// rtcpDatagram takes one datagram of the RTCP socket.
+func (s *Session) rtcpDatagram(b []byte, from netip.AddrPort) {
+	if err := s.rtcp.Handle(b); err != nil {
+		s.log.Debug("dropped RTCP", "from", from.String(), "err", err)
+		return
+	}
+	s.mu.Lock()
+	if s.cfg.Symmetric && !s.rtcpLatched && from.IsValid() {
+		s.rtcpLatched = true
+		s.rtcpW.SetAddr(net.UDPAddrFromAddrPort(from))
+	}
+	s.mu.Unlock()
+}
+
+// rtcpSlots is an RTCP report interval in 20 ms slots (at least one).
+func rtcpSlots(interval time.Duration) int64 {
+	return max(1, int64((interval+FramePeriod/2)/FramePeriod))
+}
+
+// mediaTick is the ClockedPlayout registration's TickFunc: this slot's
+// playout, then an RTCP report when one is due.
+func (s *Session) mediaTick(slot, missed int64) bool {
+	if s.isClosed() {
+		return false
+	}
+	s.playoutTick(slot, missed)
+	s.rtcpDue -= 1 + missed
+	if s.rtcpDue <= 0 {
+		s.rtcpDue = rtcpSlots(s.rtcp.cfg.Interval)
+		if err := s.rtcp.SendReport(); err != nil {
+			s.log.Debug("RTCP report not sent", "err", err)
+		}
+	}
+	return true
 }
 
 // playoutTick is the playout loop's TickFunc: one frame from the jitter

@@ -3,8 +3,8 @@ package media
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
-	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -41,13 +41,21 @@ func newVirtualSession(t *testing.T, edit func(*SessionConfig)) *virtualSession 
 	if edit != nil {
 		edit(&cfg)
 	}
+	if cfg.ClockedPlayout && cfg.SendClock == nil {
+		cfg.SendClock = NewSendClock(vs.v)
+	}
 	vs.s, err = NewSession(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	go func() { vs.run <- vs.s.Run(context.Background()) }()
-	// Send, playout and RTCP timers are pending once Run has started.
-	eventually(t, 5*time.Second, "Run started its loops", func() bool { return vs.v.Pending() >= 3 })
+	if cfg.ClockedPlayout {
+		// Send and playout (with RTCP) are both on the send clock.
+		eventually(t, 5*time.Second, "Run registered on the send clock", func() bool { return cfg.SendClock.Len() >= 2 })
+	} else {
+		// Send, playout and RTCP timers are pending once Run has started.
+		eventually(t, 5*time.Second, "Run started its loops", func() bool { return vs.v.Pending() >= 3 })
+	}
 	vs.v.Advance(0) // slot 0: the first silent frame
 	t.Cleanup(func() {
 		_ = vs.s.Close()
@@ -281,12 +289,24 @@ func TestSessionSendDTMFWithoutEvents(t *testing.T) {
 // long greeting is a machine. Packets are fed to the receive path directly,
 // one per virtual 20 ms.
 func TestSessionSpeechAndMachine(t *testing.T) {
+	for _, clocked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("clocked=%v", clocked), func(t *testing.T) { testSessionSpeechAndMachine(t, clocked) })
+	}
+}
+
+func testSessionSpeechAndMachine(t *testing.T, clocked bool) {
 	var speech []bool
 	vs := newVirtualSession(t, func(c *SessionConfig) {
 		c.Jitter.Depth = 2
 		c.OnSpeech = func(on bool) { speech = append(speech, on) }
+		c.ClockedPlayout = clocked
+		if clocked {
+			// The in-memory sockets are not pollable: the loop reads them
+			// with goroutines (the portable path).
+			c.RecvLoop = NewRecvLoop(nil)
+		}
 	})
-	from := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+	from := netip.MustParseAddrPort("127.0.0.1:40000")
 	result := make(chan AMDResult, 1)
 	go func() { result <- vs.s.DetectMachine(context.Background(), AMDConfig{}) }()
 	eventually(t, 5*time.Second, "AMD running", func() bool {
@@ -349,12 +369,12 @@ func TestSessionRelatchAfterUpdate(t *testing.T) {
 	pkt := func(seq uint16) *rtp.Packet {
 		return &rtp.Packet{Header: rtp.Header{Version: 2, SSRC: 5, SequenceNumber: seq}, Payload: make([]byte, FrameSamples)}
 	}
-	first := &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 5000}
-	second := &net.UDPAddr{IP: net.IPv4(192, 0, 2, 2), Port: 6000}
+	first := netip.MustParseAddrPort("192.0.2.1:5000")
+	second := netip.MustParseAddrPort("192.0.2.2:6000")
 	steps := []struct {
 		name   string
 		update bool
-		from   *net.UDPAddr
+		from   netip.AddrPort
 		want   string
 		rtcp   string
 	}{
@@ -375,4 +395,42 @@ func TestSessionRelatchAfterUpdate(t *testing.T) {
 			t.Fatalf("%s: RTP to %v (latched %v), RTCP to %v", st.name, got.RemoteRTP, got.Latched, vs.s.rtcpW.Addr())
 		}
 	}
+}
+
+// With ClockedPlayout the RTCP reports follow the send clock's slots: one
+// every RTCPInterval (rounded to slots), the first one interval after Run,
+// and slots a late pass skipped count towards the next one.
+func TestSessionClockedRTCP(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		interval time.Duration
+		advance  []time.Duration // clock steps after slot 0
+		want     int             // reports sent
+	}{
+		{name: "every 5 slots", interval: 100 * time.Millisecond, advance: repeatStep(FramePeriod, 10), want: 2},
+		{name: "not before the interval", interval: 100 * time.Millisecond, advance: repeatStep(FramePeriod, 4), want: 0},
+		{name: "rounded to slots", interval: 90 * time.Millisecond, advance: repeatStep(FramePeriod, 10), want: 2},
+		{name: "skipped slots count", interval: 100 * time.Millisecond, advance: []time.Duration{60 * time.Millisecond, FramePeriod, FramePeriod}, want: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vs := newVirtualSession(t, func(c *SessionConfig) {
+				c.ClockedPlayout = true
+				c.RTCPInterval = tc.interval
+			})
+			for _, d := range tc.advance {
+				vs.v.Advance(d)
+			}
+			if got := len(vs.s.ports.RTCP.(*memConn).packets()); got != tc.want {
+				t.Fatalf("%d RTCP reports, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func repeatStep(d time.Duration, n int) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = d
+	}
+	return out
 }

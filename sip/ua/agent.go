@@ -35,6 +35,10 @@ type Agent struct {
 	// sendClock sends the RTP of every call of this Agent in one pass per
 	// 20 ms slot (docs/sip-media.md); idle while there is no call.
 	sendClock *media.SendClock
+	// recvLoop reads the RTP and RTCP sockets of every call of this Agent
+	// (one goroutine on Linux, docs/sip-media.md); idle while there is no
+	// call.
+	recvLoop *media.RecvLoop
 
 	listenHost string
 	listenPort int        // configured port, 0: picked by Run
@@ -148,6 +152,7 @@ func New(cfg Config) (*Agent, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	a.recvLoop = media.NewRecvLoop(a.log)
 	contactHost := cfg.ContactHost
 	if contactHost == "" {
 		contactHost = host

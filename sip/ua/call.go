@@ -283,6 +283,8 @@ func (c *Call) startMedia(pp *media.PortPair, neg sdp.Negotiated) error {
 		Symmetric:        !c.a.cfg.NoSymmetric,
 		Clock:            c.a.clk,
 		SendClock:        c.a.sendClock,
+		RecvLoop:         c.a.recvLoop,
+		ClockedPlayout:   true,
 		CNAME:            "pbxagent@" + c.a.sdpAddr.String(),
 		Logger:           c.log,
 	}

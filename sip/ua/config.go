@@ -58,7 +58,8 @@ type Config struct {
 	// OnMedia, when set, is called with each call's media configuration
 	// (its Call-ID, from the dialog's goroutine) just before the call's
 	// media.Session is created; it may set the callbacks OnDTMF, OnSpeech
-	// and OnAudio, which the Agent leaves nil.
+	// and OnAudio, which the Agent leaves nil, or replace SendClock, RecvLoop
+	// and ClockedPlayout (the benchmarks compare designs this way).
 	OnMedia func(callID string, cfg *media.SessionConfig)
 	// Clock paces media and timers; nil is the wall clock.
 	Clock clock.Clock

@@ -6,7 +6,9 @@
 # The test binary (pbxagent's Agent) runs on CPU 0 only (taskset -c 0, GOMAXPROCS=1: "one core");
 # SIPp and tshark run on CPU 1. Prints markdown tables.
 # Usage: testlab/sipua/bench.sh [CALLS] [SECONDS]   (defaults 200 20)
-# Environment: PBXAGENT_SIP_BENCH_PACERS=1 (BenchmarkRTP200 also runs the calls with a pacer per
+# Environment: PBXAGENT_SIP_BENCH_READERS=0 (BenchmarkRTP200 leaves out the calls with reader
+# goroutines and playout timers per session, the design before the RecvLoop; with
+# PBXAGENT_SIP_BENCH_READERS_FIRST=1 it runs before the Agent's design), PBXAGENT_SIP_BENCH_PACERS=1 (BenchmarkRTP200 also runs the calls with a pacer per
 # session, the design before the shared send clock, in the same run), PBXAGENT_SIP_BENCH_BASELINE=0
 # (no one-goroutine baseline), PBXAGENT_SIP_CPS_CALLS (2000), PBXAGENT_SIP_CPS_RATES (100,200,400,600,800,1000,1200,1600).
 set -euo pipefail

@@ -67,8 +67,10 @@ func cpuTime() time.Duration {
 // |interval − 20 ms| over every stream (goal p99 ≤ 2 ms), while getrusage gives this process's
 // CPU share over the window. Run it with testlab/sipua/bench.sh (this process on CPU 0, SIPp and
 // tshark on CPU 1). Environment: PBXAGENT_SIP_BENCH_CALLS (200), PBXAGENT_SIP_BENCH_SECONDS (20);
-// PBXAGENT_SIP_BENCH_PACERS=1 adds, in the same run, the same calls with a pacer per session
-// instead of the Agent's one SendClock; PBXAGENT_SIP_BENCH_BASELINE=0 leaves out the
+// after the Agent's design (one SendClock, one RecvLoop) the same calls run with reader
+// goroutines and playout timers per session (the design before the RecvLoop;
+// PBXAGENT_SIP_BENCH_READERS=0 leaves it out); PBXAGENT_SIP_BENCH_PACERS=1 adds, in the same
+// run, the same calls with a pacer per session; PBXAGENT_SIP_BENCH_BASELINE=0 leaves out the
 // one-goroutine baseline. The table compares each row with the Agent's first one.
 func BenchmarkRTP200(b *testing.B) {
 	sipp.Require(b)
@@ -83,10 +85,24 @@ func BenchmarkRTP200(b *testing.B) {
 func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*window+10*time.Minute)
 	defer cancel()
-	ours, mediaPort := agentFigure(ctx, b, n, window, false)
+	// PBXAGENT_SIP_BENCH_READERS_FIRST=1 runs the readers design before the Agent's (the rows
+	// keep their order), to see whether running first or second matters on a loaded machine.
+	withReaders := os.Getenv("PBXAGENT_SIP_BENCH_READERS") != "0"
+	readersFirst := withReaders && os.Getenv("PBXAGENT_SIP_BENCH_READERS_FIRST") == "1"
+	var readers figureRow
+	if readersFirst {
+		readers, _ = agentFigure(ctx, b, n, window, designReaders)
+	}
+	ours, mediaPort := agentFigure(ctx, b, n, window, designRecvLoop)
 	rows := []figureRow{ours}
+	if withReaders && !readersFirst {
+		readers, _ = agentFigure(ctx, b, n, window, designReaders)
+	}
+	if withReaders {
+		rows = append(rows, readers)
+	}
 	if os.Getenv("PBXAGENT_SIP_BENCH_PACERS") == "1" {
-		r, _ := agentFigure(ctx, b, n, window, true)
+		r, _ := agentFigure(ctx, b, n, window, designPacers)
 		rows = append(rows, r)
 	}
 	if os.Getenv("PBXAGENT_SIP_BENCH_BASELINE") != "0" {
@@ -118,9 +134,10 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	}
 	fmt.Printf("load average at the end: %.2f %.2f %.2f (machine-wide; this process may run on %d CPU)\n", load[0], load[1], load[2], runtime.NumCPU())
 	ratio := func(a, b time.Duration) float64 { return float64(a) / float64(max(b, time.Microsecond)) }
+	perPacket := func(r figureRow) time.Duration { return r.cpuTime / time.Duration(max(r.fig.Packets, 1)) }
 	for _, r := range rows[1:] {
-		fmt.Printf("ratio %s / %s: p50 %.2f, p99 %.2f, p99.9 %.2f\n", ours.short, r.short,
-			ratio(ours.fig.P50, r.fig.P50), ratio(ours.fig.P99, r.fig.P99), ratio(ours.fig.P999, r.fig.P999))
+		fmt.Printf("ratio %s / %s: p50 %.2f, p99 %.2f, p99.9 %.2f, CPU per packet %.2f\n", ours.short, r.short,
+			ratio(ours.fig.P50, r.fig.P50), ratio(ours.fig.P99, r.fig.P99), ratio(ours.fig.P999, r.fig.P999), ratio(perPacket(ours), perPacket(r)))
 	}
 	fmt.Println()
 	if base := rows[len(rows)-1]; len(rows) > 1 && base.short == "baseline" {
@@ -128,10 +145,26 @@ func runRTPFigure(b *testing.B, n int, window time.Duration) {
 	}
 }
 
+// mediaDesign is how the calls of agentFigure run their media.
+type mediaDesign int
+
+const (
+	// designRecvLoop is the Agent's own: one SendClock for the sends, the playout and the RTCP
+	// timing of every call, one RecvLoop reading every socket.
+	designRecvLoop mediaDesign = iota
+	// designReaders is the design before the RecvLoop: one SendClock for the sends; per call two
+	// reader goroutines and playout and RTCP timers.
+	designReaders
+	// designPacers is the design before the SendClock: per call a send pacer, two reader
+	// goroutines, playout and RTCP timers.
+	designPacers
+)
+
 // agentFigure runs one Agent's n calls for window against a new SIPp UAS and returns its row
-// and SIPp's media port. With perSession, each call's media sends on a pacer of its own (no
-// SendClock: the design before issue #23's shared send clock), for a comparison in one run.
-func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration, perSession bool) (figureRow, string) {
+// and SIPp's media port; design chooses the calls' media design (ua.Config.OnMedia), for a
+// comparison of designs in one run.
+func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration, design mediaDesign) (figureRow, string) {
+	perSession := design == designPacers
 	dir := b.TempDir()
 	srv, err := sipp.StartServer(ctx, sipp.Server{Scenario: sipp.Scenario("uas_cps.xml"), Dir: dir, Calls: n, RTPEcho: true, CPUs: peerCPUs()})
 	if err != nil {
@@ -149,9 +182,15 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 	if !perSession {
 		clk = media.NewSendClock(nil)
 	}
+	var loop *media.RecvLoop // likewise
+	if design == designRecvLoop {
+		loop = media.NewRecvLoop(nil)
+	}
 	a := StartAgent(b, ports, func(c *ua.Config) {
 		c.RingTimeout = 30 * time.Second
-		c.OnMedia = func(_ string, sc *media.SessionConfig) { sc.SendClock = clk }
+		c.OnMedia = func(_ string, sc *media.SessionConfig) {
+			sc.SendClock, sc.RecvLoop, sc.ClockedPlayout = clk, loop, design == designRecvLoop
+		}
 	})
 	prompt := &media.Audio{Samples: Prompt(0, 2*time.Second)}
 	playCtx, stopPlay := context.WithCancel(ctx)
@@ -182,6 +221,11 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 	if clk != nil {
 		clk0 = clk.Stats()
 	}
+	var loop0 media.RecvLoopStats
+	if loop != nil {
+		loop0 = loop.Stats()
+	}
+	goroutines := runtime.NumGoroutine()
 	cpu0, wait0, t0 := cpuTime(), runDelay(), time.Now()
 	select { // the measuring window: a fixed duration, not a wait for an event
 	case <-time.After(window):
@@ -192,12 +236,23 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 	clockLine := ""
 	if clk != nil {
 		st := clk.Stats()
-		clockLine = fmt.Sprintf("SendClock during the window: %d passes, %d started more than 1 ms after their slot time, %d more than 2 ms, %d slots skipped; "+
-			"since the first call: latest start %v after its slot, longest pass %v",
-			st.Passes-clk0.Passes, st.Late1ms-clk0.Late1ms, st.Late2ms-clk0.Late2ms, st.Skipped-clk0.Skipped,
-			st.MaxLate.Round(10*time.Microsecond), st.MaxPass.Round(10*time.Microsecond))
+		clockLine = fmt.Sprintf("%s: SendClock during the window: %d passes, %d started more than 1 ms after their slot time, %d more than 2 ms, %d slots skipped; "+
+			"since the first call: latest start %v after its slot, longest pass %v, longest playout phase %v",
+			design, st.Passes-clk0.Passes, st.Late1ms-clk0.Late1ms, st.Late2ms-clk0.Late2ms, st.Skipped-clk0.Skipped,
+			st.MaxLate.Round(10*time.Microsecond), st.MaxPass.Round(10*time.Microsecond), st.MaxAfter.Round(10*time.Microsecond))
 		b.Log(clockLine)
 	}
+	if loop != nil {
+		st := loop.Stats()
+		wk, rd, dg := st.Wakeups-loop0.Wakeups, st.Reads-loop0.Reads, st.Datagrams-loop0.Datagrams
+		line := fmt.Sprintf("%s: RecvLoop during the window: %d sockets, %d wake-ups, %d recvmmsg, %d datagrams (%.1f per wake-up, %.2f per recvmmsg)",
+			design, st.Sockets, wk, rd, dg, float64(dg)/float64(max(wk, 1)), float64(dg)/float64(max(rd, 1)))
+		b.Log(line)
+		clockLine = strings.TrimPrefix(clockLine+"\n"+line, "\n")
+	}
+	gline := fmt.Sprintf("%s: %d goroutines in the process at the start of the window", design, goroutines)
+	b.Log(gline)
+	clockLine = strings.TrimPrefix(clockLine+"\n"+gline, "\n")
 	if err := capt.Stop(); err != nil {
 		b.Fatal(err)
 	}
@@ -225,7 +280,7 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 		return int(p.SrcPort) >= lo && int(p.SrcPort) <= hi && p.SrcPort%2 == 0 && p.PayloadType == 0
 	})
 	share := 100 * cpu.Seconds() / wall.Seconds()
-	if !perSession {
+	if design == designRecvLoop {
 		b.ReportMetric(float64(fig.P50.Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(fig.P99.Microseconds())/1000, "p99-ms")
 		b.ReportMetric(float64(fig.Max.Microseconds())/1000, "max-ms")
@@ -241,8 +296,11 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 	if fig.Streams != n {
 		b.Errorf("%d streams in the capture, want %d", fig.Streams, n)
 	}
-	name, short := fmt.Sprintf("the Agent, %d calls, one SendClock", n), "SendClock"
-	if perSession {
+	name, short := fmt.Sprintf("the Agent, %d calls, one SendClock and one RecvLoop", n), "RecvLoop"
+	switch design {
+	case designReaders:
+		name, short = fmt.Sprintf("the Agent, %d calls, one SendClock, readers and timers per session", n), "readers"
+	case designPacers:
 		name, short = fmt.Sprintf("the Agent, %d calls, a pacer per session", n), "pacers"
 	}
 	return figureRow{name: name, short: short, wall: wall, fig: fig, cpu: share, cpuTime: cpu, waited: waited, note: clockLine}, mediaPort
@@ -521,4 +579,16 @@ func agentCPS(ctx context.Context, a *ua.Agent, addr string, r, m int) cpsStep {
 	}
 	return cpsStep{target: r, ok: int(ok.Load()), fail: int(fail.Load()), achieved: float64(ok.Load()) / wall.Seconds(),
 		cpu: 100 * cpu.Seconds() / wall.Seconds(), errs: errs}
+}
+
+func (d mediaDesign) String() string {
+	switch d {
+	case designRecvLoop:
+		return "RecvLoop"
+	case designReaders:
+		return "readers"
+	case designPacers:
+		return "pacers"
+	}
+	return fmt.Sprintf("design(%d)", int(d))
 }

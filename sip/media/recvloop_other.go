@@ -1,0 +1,10 @@
+//go:build !linux
+
+package media
+
+// recvPoll is unused off Linux: every socket gets a reader goroutine.
+type recvPoll struct{}
+
+func (l *RecvLoop) addPolled(*recvReg) error { return errNotPollable }
+
+func (l *RecvLoop) removePolled(*recvReg) {}
