@@ -98,9 +98,7 @@ func (s *Store) load(ctx context.Context, source string, replace bool, fn func(l
 	}
 	defer func() { _ = so.cleanup() }()
 	so.need = s.disk.checkNeed
-	if r != nil {
-		so.rec = &unitRecorder{}
-	}
+	so.rec = s.newRecorder(ctx, r, replace, source)
 	l := &Loader{s: s, ctx: ctx, src: source, sort: so}
 	if replace {
 		defer l.closeReplace()

@@ -79,9 +79,13 @@ func (s *Store) replicator() Replicator {
 	return nil
 }
 
-// unitRecorder collects the primary records a write sets and deletes.
-// Its methods do nothing on a nil recorder.
-type unitRecorder struct{ ops []UnitOp }
+// unitRecorder collects the primary records a write sets and deletes, or
+// streams them (out set, see unitstream.go). Its methods do nothing on a
+// nil recorder.
+type unitRecorder struct {
+	ops []UnitOp
+	streamRec
+}
 
 // primary reports whether k is a record a unit carries.
 func primary(k []byte) bool {
@@ -94,15 +98,25 @@ func primary(k []byte) bool {
 }
 
 func (r *unitRecorder) set(k, v []byte) {
-	if r != nil && primary(k) {
-		r.ops = append(r.ops, UnitOp{Key: bytes.Clone(k), Val: append([]byte{}, v...)})
+	if r == nil || !primary(k) {
+		return
 	}
+	if r.out != nil {
+		r.stream(UnitOp{Key: k, Val: v})
+		return
+	}
+	r.ops = append(r.ops, UnitOp{Key: bytes.Clone(k), Val: append([]byte{}, v...)})
 }
 
 func (r *unitRecorder) del(k []byte) {
-	if r != nil && primary(k) {
-		r.ops = append(r.ops, UnitOp{Del: true, Key: bytes.Clone(k)})
+	if r == nil || !primary(k) {
+		return
 	}
+	if r.out != nil {
+		r.stream(UnitOp{Del: true, Key: k})
+		return
+	}
+	r.ops = append(r.ops, UnitOp{Del: true, Key: bytes.Clone(k)})
 }
 
 // publishUnit hands the recorded unit to r and returns the value of
@@ -308,17 +322,24 @@ func (u *Unit) Encode() []byte {
 	b = append(b, u.Source...)
 	b = binary.AppendUvarint(b, uint64(len(u.Ops)))
 	for _, op := range u.Ops {
-		var f byte
-		if op.Del {
-			f = 1
-		}
-		b = append(b, f)
-		b = binary.AppendUvarint(b, uint64(len(op.Key)))
-		b = append(b, op.Key...)
-		if !op.Del {
-			b = binary.AppendUvarint(b, uint64(len(op.Val)))
-			b = append(b, op.Val...)
-		}
+		b = appendOp(b, op)
+	}
+	return b
+}
+
+// appendOp appends op as Encode writes it: a flag byte, the
+// length-prefixed key and, for a set, the length-prefixed value.
+func appendOp(b []byte, op UnitOp) []byte {
+	var f byte
+	if op.Del {
+		f = 1
+	}
+	b = append(b, f)
+	b = binary.AppendUvarint(b, uint64(len(op.Key)))
+	b = append(b, op.Key...)
+	if !op.Del {
+		b = binary.AppendUvarint(b, uint64(len(op.Val)))
+		b = append(b, op.Val...)
 	}
 	return b
 }
@@ -445,6 +466,11 @@ func (s *Store) commitUnit(ctx context.Context, r Replicator, rp *replay, kind U
 	switch {
 	case rp != nil:
 		seq = u64(rp.seq)
+	case r != nil && rec.out != nil:
+		var err error
+		if seq, err = rec.commit(ctx); err != nil {
+			return fmt.Errorf("replicate: %w", err)
+		}
 	case r != nil:
 		var err error
 		if seq, err = s.publishUnit(ctx, r, kind, source, rec); err != nil {

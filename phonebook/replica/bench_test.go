@@ -2,6 +2,7 @@ package replica
 
 import (
 	"context"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"syscall"
@@ -71,57 +72,94 @@ func BenchmarkReplicaLag(b *testing.B) {
 
 // BenchmarkImportVisible imports 100 k rows on one node without
 // replication, then on the writer of three nodes until all three have
-// applied it, and reports the second time as a ratio of the first (same
-// run, same machine; the three nodes share its cores). It also reports
-// the process CPU time of each as a ratio (cpu-ratio: the three nodes'
-// work against one import, which other jobs on the machine do not skew).
+// applied it, twice: with the unit published whole at the import's commit
+// (Config.WholeUnits, as before streamed units: whole-*) and streamed
+// while the writer imports (the default). It reports each cluster time as
+// a ratio of the single-node one (same run, same machine; the three nodes
+// share its cores), and the process CPU time of each as a ratio
+// (cpu-ratio: the three nodes' work against one import, which other jobs
+// on the machine do not skew). Each node's goroutines carry the pprof
+// label node (single, w, f1, f2; whole-w, ...), for CPU seconds per node:
+// go tool pprof -tags.
 // Figures: go test ./phonebook/replica -run XXX -bench ImportVisible -benchtime 1x
 func BenchmarkImportVisible(b *testing.B) {
 	const rows = 100_000
 	ctx := context.Background()
-	var single, cluster, singleCPU, clusterCPU time.Duration
+	var single, singleCPU time.Duration
+	var cluster, clusterCPU [2]time.Duration // whole, streamed
 	for range b.N {
 		b.StopTimer()
 		s := openStore(b, b.TempDir())
 		b.StartTimer()
 		t0, c0 := time.Now(), cpuTime(b)
-		if err := loadRows(ctx, s, "crm", 0, rows); err != nil {
+		var err error
+		labelled("single", func() { err = loadRows(ctx, s, "crm", 0, rows) })
+		if err != nil {
 			b.Fatal(err)
 		}
+		b.Logf("single: %s", time.Since(t0).Round(time.Millisecond))
 		single += time.Since(t0)
 		singleCPU += cpuTime(b) - c0
 		b.StopTimer()
 		_ = s.Close()
-
-		ns := startNATS(b, b.TempDir())
-		w := startNode(b, "w", b.TempDir(), ns.ClientURL(), Config{})
-		writerOf(b, w)
-		f1 := startNode(b, "f1", b.TempDir(), ns.ClientURL(), Config{})
-		f2 := startNode(b, "f2", b.TempDir(), ns.ClientURL(), Config{})
-		b.StartTimer()
-		t0, c0 = time.Now(), cpuTime(b)
-		if err := loadRows(ctx, w.store, "crm", 0, rows); err != nil {
-			b.Fatal(err)
+		for i, prefix := range []string{"whole-", ""} {
+			// A long lease: a machine this loaded can starve renewals.
+			wall, cpu := clusterImport(b, rows, prefix, Config{WholeUnits: prefix != "", LeaseTTL: 15 * time.Second})
+			cluster[i] += wall
+			clusterCPU[i] += cpu
 		}
-		last, err := w.node.LastSeq(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, n := range []*testNode{w, f1, f2} {
-			if err := n.node.WaitApplied(ctx, last); err != nil {
-				b.Fatal(err)
-			}
-		}
-		cluster += time.Since(t0)
-		clusterCPU += cpuTime(b) - c0
-		b.StopTimer()
-		converge(b, w, f1, f2) // digests equal (not timed)
-		w.stop()
-		f1.stop()
-		f2.stop()
 	}
 	b.ReportMetric(single.Seconds()/float64(b.N), "single-s")
-	b.ReportMetric(cluster.Seconds()/float64(b.N), "three-nodes-s")
-	b.ReportMetric(cluster.Seconds()/single.Seconds(), "ratio")
-	b.ReportMetric(clusterCPU.Seconds()/singleCPU.Seconds(), "cpu-ratio")
+	b.ReportMetric(cluster[0].Seconds()/float64(b.N), "whole-three-nodes-s")
+	b.ReportMetric(cluster[0].Seconds()/single.Seconds(), "whole-ratio")
+	b.ReportMetric(clusterCPU[0].Seconds()/singleCPU.Seconds(), "whole-cpu-ratio")
+	b.ReportMetric(cluster[1].Seconds()/float64(b.N), "three-nodes-s")
+	b.ReportMetric(cluster[1].Seconds()/single.Seconds(), "ratio")
+	b.ReportMetric(clusterCPU[1].Seconds()/singleCPU.Seconds(), "cpu-ratio")
+}
+
+// clusterImport starts three nodes with cfg, imports rows on the writer,
+// and returns the time and the process CPU time until every node applied
+// it (the timer runs only then); the nodes' labels start with prefix.
+func clusterImport(b *testing.B, rows int, prefix string, cfg Config) (wall, cpu time.Duration) {
+	ctx := context.Background()
+	ns := startNATS(b, b.TempDir())
+	var w, f1, f2 *testNode
+	labelled(prefix+"w", func() { w = startNode(b, "w", b.TempDir(), ns.ClientURL(), cfg) })
+	writerOf(b, w)
+	labelled(prefix+"f1", func() { f1 = startNode(b, "f1", b.TempDir(), ns.ClientURL(), cfg) })
+	labelled(prefix+"f2", func() { f2 = startNode(b, "f2", b.TempDir(), ns.ClientURL(), cfg) })
+	b.StartTimer()
+	t0, c0 := time.Now(), cpuTime(b)
+	var err error
+	labelled(prefix+"w", func() { err = loadRows(ctx, w.store, "crm", 0, rows) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	imported := time.Since(t0)
+	last, err := w.node.LastSeq(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []*testNode{w, f1, f2} {
+		if err := n.node.WaitApplied(ctx, last); err != nil {
+			b.Fatal(err)
+		}
+	}
+	wall, cpu = time.Since(t0), cpuTime(b)-c0
+	// The tail: how long the followers take after the writer's import.
+	b.Logf("%scluster: writer's import %s, on all three nodes %s (tail %s)", prefix,
+		imported.Round(time.Millisecond), wall.Round(time.Millisecond), (wall - imported).Round(time.Millisecond))
+	b.StopTimer()
+	converge(b, w, f1, f2) // digests equal (not timed)
+	w.stop()
+	f1.stop()
+	f2.stop()
+	return wall, cpu
+}
+
+// labelled runs fn with the pprof label node=id, which the goroutines it
+// starts inherit.
+func labelled(id string, fn func()) {
+	pprof.Do(context.Background(), pprof.Labels("node", id), func(context.Context) { fn() })
 }

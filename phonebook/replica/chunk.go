@@ -16,6 +16,11 @@ const (
 	hdrNode  = "Pbx-Node"  // the writer's node id
 	hdrLease = "Pbx-Lease" // the writer's lease revision
 	hdrSize  = "Pbx-Size"  // on the first chunk: the unit's size in bytes
+	// hdrAbandon, "1", marks a message that is no unit's chunk: a new
+	// writer publishes it when the stream ends in the middle of a unit,
+	// which every node then drops (see Node.abandonTail). To a node of
+	// an earlier version it is the first chunk of a unit that never ends.
+	hdrAbandon = "Pbx-Abandon"
 )
 
 // maxPrealloc bounds what a follower reserves for a unit from its first
@@ -34,16 +39,18 @@ func chunks(data []byte, size int) [][]byte {
 
 // chunkInfo is what a message's headers say of its place in a unit.
 type chunkInfo struct {
-	unit  string
-	index int
-	final bool
-	time  int64
-	size  int // the unit's size, from the first chunk (0: unknown)
+	unit    string
+	index   int
+	final   bool
+	time    int64
+	size    int    // the unit's size, from the first chunk (0: unknown)
+	node    string // the writer's node id
+	abandon bool   // an abandon marker, not a chunk
 }
 
 // parseChunk reads a chunk's headers.
 func parseChunk(h nats.Header) (chunkInfo, error) {
-	ci := chunkInfo{unit: h.Get(hdrUnit), final: h.Get(hdrFinal) == "1"}
+	ci := chunkInfo{unit: h.Get(hdrUnit), final: h.Get(hdrFinal) == "1", node: h.Get(hdrNode), abandon: h.Get(hdrAbandon) == "1"}
 	if ci.unit == "" {
 		return ci, fmt.Errorf("header %s missing", hdrUnit)
 	}

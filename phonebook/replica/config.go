@@ -48,6 +48,12 @@ type Config struct {
 	// ChunkSize is the largest message payload a unit is cut into
 	// (0: DefaultChunkSize; JetStream's default limit is 1 MiB).
 	ChunkSize int
+	// WholeUnits makes the writer publish every unit whole at its
+	// commit, in format 1, as before streamed units: its followers then
+	// start applying a large load only when it has been published whole
+	// (comparisons; a cluster with nodes of an earlier version, which do
+	// not read streamed units).
+	WholeUnits bool
 	// Logger receives the node's events (slog.Default() when nil).
 	Logger *slog.Logger
 	// Registerer, if set, gets the node's metrics.

@@ -71,6 +71,14 @@ func (n *Node) leaseStep(ctx context.Context) {
 	if err == nil {
 		err = n.WaitApplied(rctx, last)
 	}
+	if err == nil && n.openTail.Load() && n.processed.Load() == last {
+		// The stream ends in the middle of a unit, which no writer will
+		// finish: have every node drop it before this one writes (a
+		// staged unit holds its store's writer lock).
+		if last, err = n.abandonTail(rctx, last, rev); err == nil {
+			err = n.WaitApplied(rctx, last)
+		}
+	}
 	if err != nil {
 		n.log.Warn("writer lease held, stream tail not applied yet", "err", err)
 		return
@@ -78,6 +86,7 @@ func (n *Node) leaseStep(ctx context.Context) {
 	n.mu.Lock()
 	if n.leaseRev == rev {
 		n.writer, n.dirty, n.last, n.lastUnit = true, false, last, 0
+		n.term++
 	}
 	n.mu.Unlock()
 	n.log.Info("this node is the directory's writer", "stream_position", last)

@@ -35,11 +35,13 @@ type Node struct {
 	leaseRev   uint64     // the lease's revision while held (0: not held)
 	leaseUntil time.Time  // writes stop at this time unless renewed
 	writer     bool       // held and caught up: PublishUnit may publish
+	term       uint64     // counts the times this node became the writer (a streamed unit stays in one)
 	last       uint64     // the stream's last position as the writer knows it (fencing)
 	lastUnit   uint64     // the commit marker of this term's last unit (0: none yet)
 	dirty      bool       // a publish failed: catch up again before the next
 
 	processed atomic.Uint64 // the last stream position the apply loop handled
+	openTail  atomic.Bool   // a unit's chunks have started but not ended at processed
 	pmu       sync.Mutex
 	progress  chan struct{} // closed when processed advances (under pmu)
 
