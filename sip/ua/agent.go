@@ -69,6 +69,11 @@ type Agent struct {
 	duas      map[string]*sipgo.DialogUA // by transport
 	calls     map[string]*Call           // by dialogKey
 	alive     int                        // calls alive, ringing ones included
+	// invites are the dialog-creating INVITEs taken within inviteMemory,
+	// by identity; invitesSeen holds them in the order taken, to forget
+	// them (takeInvite).
+	invites     map[string]seenInvite
+	invitesSeen []seenInvite
 }
 
 // Defaults of Config.
@@ -94,7 +99,8 @@ func New(cfg Config) (*Agent, error) {
 		return nil, fmt.Errorf("ua: ListenAddr %q: port %q is not 0-65535", cfg.ListenAddr, portStr)
 	}
 	a := &Agent{cfg: cfg, listenHost: host, listenPort: port, ready: make(chan struct{}),
-		duas: make(map[string]*sipgo.DialogUA), calls: make(map[string]*Call), addrs: make(map[string]net.Addr)}
+		duas: make(map[string]*sipgo.DialogUA), calls: make(map[string]*Call), addrs: make(map[string]net.Addr),
+		invites: make(map[string]seenInvite)}
 	if len(cfg.Transports) == 0 {
 		a.transports = []string{"udp", "tcp"}
 	}

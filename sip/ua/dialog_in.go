@@ -23,6 +23,15 @@ func (a *Agent) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	log := a.log.With("call_id", callIDOf(req))
+	switch a.takeInvite(req) {
+	case inviteRetransmission:
+		log.Debug("sip ua: INVITE retransmission absorbed (its transaction has ended)")
+		return
+	case inviteMerged:
+		log.Info("sip ua: INVITE refused: merged request", "source", req.Source())
+		a.respond(req, tx, sip.StatusLoopDetected, "Loop Detected")
+		return
+	}
 	switch {
 	case a.stopping.Err() != nil:
 		a.respond(req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
