@@ -158,6 +158,20 @@ func recordCacheFollowsStore(t *testing.T, s *Store) {
 		}
 	}
 	number := func(i int) []Number { return []Number{{Type: NumberWork, Value: fmt.Sprintf("+3876100%04d", i)}} }
+	// rows fills a load or a replace with 300 global contacts from base on.
+	rows := func(base int) func(*Loader) error {
+		return func(l *Loader) error {
+			for i := range 300 {
+				c := randomContact(r, base+i)
+				c.Source, c.Scope, c.Owner = "", ScopeGlobal, ""
+				c.ExternalID = fmt.Sprintf("row%d", i)
+				if _, err := l.Add(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
 	steps := []struct {
 		name string
 		run  func(t *testing.T)
@@ -230,32 +244,12 @@ func recordCacheFollowsStore(t *testing.T, s *Store) {
 			}
 		}},
 		{name: "load", run: func(t *testing.T) {
-			if _, err := s.Load(ctx, "ldap-import", func(l *Loader) error {
-				for i := range 300 {
-					c := randomContact(r, 2000+i)
-					c.Source, c.Scope, c.Owner = "", ScopeGlobal, ""
-					c.ExternalID = fmt.Sprintf("row%d", i)
-					if _, err := l.Add(c); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
+			if _, err := s.Load(ctx, "ldap-import", rows(2000)); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		{name: "replace", run: func(t *testing.T) {
-			if _, err := s.Replace(ctx, "ldap-import", func(l *Loader) error {
-				for i := range 300 {
-					c := randomContact(r, 3000+i)
-					c.Source, c.Scope, c.Owner = "", ScopeGlobal, ""
-					c.ExternalID = fmt.Sprintf("row%d", i)
-					if _, err := l.Add(c); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
+			if _, err := s.Replace(ctx, "ldap-import", rows(3000)); err != nil {
 				t.Fatal(err)
 			}
 		}},
