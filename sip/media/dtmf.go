@@ -74,14 +74,17 @@ func ParseTelephoneEvent(b []byte) (TelephoneEvent, error) {
 
 // Marshal returns the 4-byte payload; the reserved bit is zero.
 func (e TelephoneEvent) Marshal() []byte {
-	b := make([]byte, 4)
-	b[0] = e.Event
-	b[1] = e.Volume & 0x3F
+	return e.AppendTo(make([]byte, 0, 4))
+}
+
+// AppendTo appends the 4-byte payload to b (Marshal without allocating
+// when b has room).
+func (e TelephoneEvent) AppendTo(b []byte) []byte {
+	b1 := e.Volume & 0x3F
 	if e.End {
-		b[1] |= 0x80
+		b1 |= 0x80
 	}
-	binary.BigEndian.PutUint16(b[2:], e.Duration)
-	return b
+	return binary.BigEndian.AppendUint16(append(b, e.Event, b1), e.Duration)
 }
 
 // SendDTMF sends one key as an RFC 4733 event on the sender's stream with
@@ -140,13 +143,16 @@ type DTMFDecoder struct {
 	active   bool
 	event    TelephoneEvent
 	reported map[uint32]bool
+	out      []DetectedDigit // Push's result, reused
 }
 
 // NewDTMFDecoder returns a decoder.
 func NewDTMFDecoder() *DTMFDecoder { return &DTMFDecoder{reported: make(map[uint32]bool)} }
 
 // Push accounts one telephone-event packet and returns the keys it completes
-// (zero, one, or two when it also closes an event whose end was lost).
+// (zero, one, or two when it also closes an event whose end was lost). The
+// slice is the decoder's, valid until the next Push: a packet costs no
+// allocation.
 func (d *DTMFDecoder) Push(p *rtp.Packet) ([]DetectedDigit, error) {
 	ev, err := ParseTelephoneEvent(p.Payload)
 	if err != nil {
@@ -157,7 +163,7 @@ func (d *DTMFDecoder) Push(p *rtp.Packet) ([]DetectedDigit, error) {
 	if d.reported[p.Timestamp] {
 		return nil, nil // repeated end packet, or a late update of a finished event
 	}
-	var out []DetectedDigit
+	out := d.out[:0]
 	if d.active && p.Timestamp != d.current {
 		out = d.finishLocked(out)
 	}
@@ -170,6 +176,7 @@ func (d *DTMFDecoder) Push(p *rtp.Packet) ([]DetectedDigit, error) {
 	if ev.End {
 		out = d.finishLocked(out)
 	}
+	d.out = out
 	return out, nil
 }
 

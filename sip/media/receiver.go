@@ -120,7 +120,8 @@ type ReceiverConfig struct {
 	// EventPayloadType is the negotiated telephone-event payload type
 	// (RFC 4733); its packets bypass the jitter buffer. 0 means none.
 	EventPayloadType uint8
-	// OnEvent receives each telephone-event packet, in arrival order.
+	// OnEvent receives each telephone-event packet, in arrival order; p is
+	// only valid during the call.
 	OnEvent func(p *rtp.Packet)
 	// Logger logs malformed packets at debug level; nil discards.
 	Logger *slog.Logger
@@ -149,7 +150,9 @@ func NewReceiver(cfg ReceiverConfig) *Receiver {
 	return &Receiver{cfg: cfg, log: log, jb: NewJitterBuffer(cfg.Jitter), stats: rxStats{clockRate: ClockRate}}
 }
 
-// Receive accounts one parsed packet that arrived at arrival.
+// Receive accounts one parsed packet that arrived at arrival. p is only
+// read during the call (the jitter buffer copies the payload): the caller
+// may reuse it and the buffer it points into once Receive returns.
 //
 // A packet from a new SSRC (the far end restarted its stream, e.g. after a
 // re-INVITE or a transfer) starts fresh statistics and a fresh jitter
@@ -174,7 +177,7 @@ func (r *Receiver) Receive(p *rtp.Packet, arrival time.Time) {
 func (r *Receiver) accountLocked(p *rtp.Packet, arrival time.Time) {
 	if r.stats.received > 0 && p.SSRC != r.stats.ssrc {
 		r.jbPrior = addJitterStats(r.jbPrior, r.jb.Stats())
-		r.jb = NewJitterBuffer(r.cfg.Jitter)
+		r.jb.reset(r.cfg.Jitter.Silence)
 		r.stats = rxStats{clockRate: ClockRate}
 	}
 	r.stats.update(p, arrival)
@@ -212,7 +215,8 @@ func (r *Receiver) ReceiveBytes(b []byte, arrival time.Time) error {
 	return nil
 }
 
-// Pop returns the next 20 ms frame from the jitter buffer; see JitterBuffer.Pop.
+// Pop returns the next 20 ms frame from the jitter buffer; see
+// JitterBuffer.Pop (the payload is valid until the next Pop).
 func (r *Receiver) Pop() (Frame, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -253,7 +257,8 @@ func (r *Receiver) fractionLost() uint8 {
 
 // Playout pops one frame from r every 20 ms on clk and hands it to sink
 // until ctx is done or the returned Pacer is stopped; nothing is handed over
-// while the jitter buffer is buffering.
+// while the jitter buffer is buffering. The frame's payload is valid during
+// the sink call only.
 func Playout(ctx context.Context, clk clock.Clock, r *Receiver, sink func(Frame)) *Pacer {
 	p := NewPacer(clk, FramePeriod, func(_, _ int64) bool {
 		if f, ok := r.Pop(); ok {
@@ -289,7 +294,7 @@ func (r *Receiver) ReadLoop(ctx context.Context, conn net.PacketConn, now func()
 			}
 			return fmt.Errorf("media: read RTP: %w", err)
 		}
-		if err := r.ReceiveBytes(append([]byte(nil), buf[:n]...), now()); err != nil {
+		if err := r.ReceiveBytes(buf[:n], now()); err != nil {
 			r.log.Debug("dropped RTP datagram", "from", addr.String(), "err", err)
 			continue
 		}

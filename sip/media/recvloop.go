@@ -76,6 +76,8 @@ type recvReg struct {
 	// done is closed when the reader goroutine (goroutine readers only)
 	// has returned.
 	done chan struct{}
+	// polled is the state of an epoll registration's reads (Linux).
+	polled polledReader
 }
 
 // NewRecvLoop returns an idle RecvLoop; log (nil discards) gets a debug line

@@ -34,6 +34,44 @@ type recvPoll struct {
 	done chan struct{}
 }
 
+// polledReader is what the loop needs to read a registered socket without
+// allocating: the socket's RawConn, fetched once (SyscallConn allocates),
+// and the read callback, bound once (a closure made per read would be
+// allocated per read), with its results. Only the loop goroutine uses it,
+// under the registration's mu.
+type polledReader struct {
+	rc    syscall.RawConn
+	batch *recvBatch
+	n     int
+	err   error
+	read  func(fd uintptr) bool
+}
+
+// recvOnce is polledReader.read: one recvmmsg into the batch.
+func (r *polledReader) recvOnce(fd uintptr) bool {
+	r.n, r.err = r.batch.recv(int(fd))
+	return true
+}
+
+// epollWaiter is the loop's epoll_wait callback with its results, bound
+// once for the same reason.
+type epollWaiter struct {
+	events []unix.EpollEvent
+	n      int
+	err    error
+}
+
+// wait is one non-blocking epoll_wait; false parks the loop until epfd is
+// readable.
+func (w *epollWaiter) wait(fd uintptr) bool {
+	w.n, w.err = unix.EpollWait(int(fd), w.events, 0)
+	if w.err == unix.EINTR {
+		w.n, w.err = 0, nil
+		return true
+	}
+	return w.n > 0 || w.err != nil
+}
+
 // addPolled registers reg's socket on the epoll instance, starting the loop
 // when it is idle. errNotPollable: reg's conn is not a socket.
 func (l *RecvLoop) addPolled(reg *recvReg) error {
@@ -45,6 +83,8 @@ func (l *RecvLoop) addPolled(reg *recvReg) error {
 	if err != nil {
 		return errNotPollable
 	}
+	reg.polled.rc = rc
+	reg.polled.read = reg.polled.recvOnce
 	l.mu.Lock()
 	stopped, err := l.addPolledLocked(reg, rc)
 	l.mu.Unlock()
@@ -143,32 +183,25 @@ func newRecvPoll() (*recvPoll, error) {
 // of them dry, yield, again; it returns when p's file is closed.
 func (l *RecvLoop) run(p *recvPoll) {
 	defer close(p.done)
-	events := make([]unix.EpollEvent, recvEvents)
+	w := &epollWaiter{events: make([]unix.EpollEvent, recvEvents)}
+	wait := w.wait
 	batch := newRecvBatch(recvBatchLen)
 	for {
-		var n int
-		var werr error
-		err := p.rc.Read(func(fd uintptr) bool {
-			n, werr = unix.EpollWait(int(fd), events, 0)
-			if werr == unix.EINTR {
-				n, werr = 0, nil
-				return true
-			}
-			return n > 0 || werr != nil // false: park until epfd is readable
-		})
+		err := p.rc.Read(wait)
 		if err != nil {
 			return // closed: the last socket left
 		}
-		if werr != nil {
-			l.log.Error("media: recv loop: epoll_wait failed; the loop stops", "err", werr)
+		if w.err != nil {
+			l.log.Error("media: recv loop: epoll_wait failed; the loop stops", "err", w.err)
 			return
 		}
+		n := w.n
 		if n == 0 {
 			continue
 		}
 		l.wakeups.Add(1)
 		for i := range n {
-			l.serve(events[i].Fd, batch)
+			l.serve(w.events[i].Fd, batch)
 		}
 		// Let the send clock's pass and the timers have the P between two
 		// batches: on one core a long receive batch would delay them.
@@ -184,25 +217,16 @@ func (l *RecvLoop) serve(id int32, b *recvBatch) {
 	if reg == nil {
 		return // removed after the event was reported
 	}
-	sc, ok := reg.conn.(syscall.Conn)
-	if !ok {
-		return
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return
-	}
+	pr := &reg.polled
+	rc := pr.rc
 	var failed error
 	reg.mu.Lock()
+	pr.batch = b
 	for !reg.gone {
-		var n int
-		var rerr error
 		// Read holds a reference on the descriptor, so a concurrent Close
 		// cannot hand its number to another socket while we read it.
-		err := rc.Read(func(fd uintptr) bool {
-			n, rerr = b.recv(int(fd))
-			return true
-		})
+		err := rc.Read(pr.read)
+		n, rerr := pr.n, pr.err
 		l.reads.Add(1)
 		if err != nil { // closed
 			reg.gone = true

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/rtp"
+
 	"github.com/pbxagent/pbxagent/internal/clock"
 )
 
@@ -134,14 +136,21 @@ type Session struct {
 	skipped     uint64
 	play        *playJob
 	dtmfQ       []*dtmfJob
-	dtmfGap     int // audio frames still due between two events
+	dtmfGap     int    // audio frames still due between two events
+	evBuf       []byte // the telephone-event payload being sent
 	bridge      *bridgeHook
 	amds        []*amdJob
 	running     bool
 
+	// rxPkt is the packet each received datagram is decoded into; owned
+	// by the RTP socket's reader.
+	rxPkt rtp.Packet
+
 	// Owned by the playout loop.
 	vad      *VAD
 	speaking bool
+	pcm      []int16   // the frame decoded for the VAD and AMDs
+	amdTick  []*amdJob // the AMDs fed this tick
 	// rtcpDue counts the slots to the next RTCP report (ClockedPlayout).
 	rtcpDue int64
 
@@ -199,6 +208,7 @@ func newSession(cfg SessionConfig) (*Session, error) {
 		eventPT: cfg.EventPayloadType,
 		silence: bytes.Repeat([]byte{codec.Silence()}, FrameSamples),
 		sending: true,
+		evBuf:   make([]byte, 0, 4),
 		vad:     NewVAD(cfg.VAD),
 		closed:  make(chan struct{}),
 	}

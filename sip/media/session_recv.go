@@ -59,11 +59,15 @@ func (s *Session) addToLoop(loop *RecvLoop, errc chan<- error) (remove func(), e
 	return func() { rmRTP(); rmRTCP() }, nil
 }
 
-// rtpDatagram takes one datagram of the RTP socket (b is the reader's
-// buffer: the packet keeps a copy).
+// rtpDatagram takes one datagram of the RTP socket. b is the reader's
+// buffer and is decoded in place into the session's one packet (the RTP
+// socket has one reader, so calls never overlap): the payload points into
+// b, valid during this call only. Everything downstream (jitter buffer,
+// DTMF decoder, bridge relay, recording) copies what it keeps, so a packet
+// costs no allocation.
 func (s *Session) rtpDatagram(b []byte, from netip.AddrPort) {
-	p := &rtp.Packet{}
-	if err := p.Unmarshal(append([]byte(nil), b...)); err != nil || p.Version != 2 {
+	p := &s.rxPkt
+	if err := p.Unmarshal(b); err != nil || p.Version != 2 {
 		s.mu.Lock()
 		s.dropped++
 		s.mu.Unlock()
@@ -190,7 +194,10 @@ func (s *Session) playoutTick(_, _ int64) bool {
 	s.mu.Lock()
 	bridged := s.bridge != nil
 	codec := s.codec
-	amds := slices.Clone(s.amds)
+	// A copy (into a slice kept for the purpose): a finished AMD leaves
+	// s.amds under s.mu while this loop walks its own list.
+	s.amdTick = append(s.amdTick[:0], s.amds...)
+	amds := s.amdTick
 	s.mu.Unlock()
 	if bridged {
 		return true
@@ -200,7 +207,8 @@ func (s *Session) playoutTick(_, _ int64) bool {
 		if c, err := CodecForPayloadType(f.PayloadType); err == nil && !f.Concealed {
 			codec = c
 		}
-		pcm = codec.Decode(nil, f.Payload)
+		s.pcm = codec.Decode(s.pcm[:0], f.Payload)
+		pcm = s.pcm
 		if sp := s.vad.Process(pcm); sp != s.speaking {
 			s.speaking = sp
 			if s.cfg.OnSpeech != nil {
@@ -212,7 +220,11 @@ func (s *Session) playoutTick(_, _ int64) bool {
 		}
 	} else if len(amds) > 0 {
 		// Nothing received yet: time passes in silence for the detector.
-		pcm = make([]int16, FrameSamples)
+		s.pcm = s.pcm[:0]
+		for range FrameSamples {
+			s.pcm = append(s.pcm, 0)
+		}
+		pcm = s.pcm
 	}
 	for _, j := range amds {
 		if r := j.amd.Feed(pcm); r != AMDUndecided {
@@ -220,6 +232,7 @@ func (s *Session) playoutTick(_, _ int64) bool {
 			s.removeAMD(j)
 		}
 	}
+	clear(s.amdTick) // no reference kept to a finished AMD
 	return true
 }
 

@@ -160,7 +160,8 @@ func (s *Session) dtmfTickLocked() bool {
 			Duration: uint16(min((j.tick+1)*FrameSamples, total)),
 			End:      j.tick >= sessionDTMFTicks-1,
 		}
-		if err := s.sender.WriteAt(s.eventPT, ev.Marshal(), j.ts, j.tick == 0); err != nil {
+		s.evBuf = ev.AppendTo(s.evBuf[:0])
+		if err := s.sender.WriteAt(s.eventPT, s.evBuf, j.ts, j.tick == 0); err != nil {
 			s.log.Debug("DTMF packet not sent", "err", err)
 		}
 		s.sender.Skip(FrameSamples)
