@@ -226,6 +226,8 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 		loop0 = loop.Stats()
 	}
 	goroutines := runtime.NumGoroutine()
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 	cpu0, wait0, t0 := cpuTime(), runDelay(), time.Now()
 	select { // the measuring window: a fixed duration, not a wait for an event
 	case <-time.After(window):
@@ -233,6 +235,9 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 		b.Fatal(ctx.Err())
 	}
 	cpu, waited, wall := cpuTime()-cpu0, runDelay()-wait0, time.Since(t0)
+	runtime.ReadMemStats(&ms1)
+	gcl := gcLine(design, &ms0, &ms1)
+	b.Log(gcl)
 	clockLine := ""
 	if clk != nil {
 		st := clk.Stats()
@@ -252,7 +257,7 @@ func agentFigure(ctx context.Context, b *testing.B, n int, window time.Duration,
 	}
 	gline := fmt.Sprintf("%s: %d goroutines in the process at the start of the window", design, goroutines)
 	b.Log(gline)
-	clockLine = strings.TrimPrefix(clockLine+"\n"+gline, "\n")
+	clockLine = strings.TrimPrefix(clockLine+"\n"+gcl+"\n"+gline, "\n")
 	if err := capt.Stop(); err != nil {
 		b.Fatal(err)
 	}
@@ -591,4 +596,18 @@ func (d mediaDesign) String() string {
 		return "pacers"
 	}
 	return fmt.Sprintf("design(%d)", int(d))
+}
+
+// gcLine tells the garbage collection during the measuring window, between the two MemStats:
+// cycles, their stop-the-world pauses, and what was allocated (issue #23: on one P a GC cycle
+// stalls every stream for milliseconds; the per-packet paths allocate nothing).
+func gcLine(design mediaDesign, a, b *runtime.MemStats) string {
+	n := b.NumGC - a.NumGC
+	var maxPause time.Duration
+	for i := a.NumGC; i < b.NumGC && i < a.NumGC+uint32(len(b.PauseNs)); i++ {
+		maxPause = max(maxPause, time.Duration(b.PauseNs[i%uint32(len(b.PauseNs))]))
+	}
+	return fmt.Sprintf("%s: GC during the window: %d cycles, stop-the-world %v in all (longest %v), %d allocations, %d MB allocated, heap %d MB at the end",
+		design, n, time.Duration(b.PauseTotalNs-a.PauseTotalNs).Round(time.Microsecond), maxPause.Round(time.Microsecond),
+		b.Mallocs-a.Mallocs, (b.TotalAlloc-a.TotalAlloc)>>20, b.HeapAlloc>>20)
 }
