@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,6 +97,11 @@ func runPhones(b *testing.B, t target, phones, per int, filters []string) phoneR
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestLDAPClientHelper$", "-test.count=1")
 	cmd.Env = append(os.Environ(), clientJobEnv+"="+string(job))
+	if phones == 1 {
+		// One phone searches one search at a time: one P, no runtime
+		// threads spinning for work on the other core the server needs.
+		cmd.Env = append(cmd.Env, "GOMAXPROCS=1")
+	}
 	cmd.Stdin = bytes.NewReader(in)
 	var out bytes.Buffer
 	cmd.Stdout = &out
@@ -141,6 +147,10 @@ func TestLDAPClientHelper(t *testing.T) {
 	if job.Phones < 1 || job.Per < 1 || len(filters) == 0 {
 		t.Fatalf("job needs phones, searches per phone and filters: %+v, %d filters", job, len(filters))
 	}
+	// A phone is its own device: the clients' garbage collector runs at
+	// most every 256 MiB of heap, not every few searches of a small heap.
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(256 << 20)
 	r, err := job.run(filters)
 	if err != nil {
 		t.Fatal(err)
@@ -258,4 +268,23 @@ func pct(d []time.Duration, p int) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+// TestPidCPU: /proc's figure for this process follows getrusage's, to
+// within a few clock ticks, after some CPU was spent.
+func TestPidCPU(t *testing.T) {
+	c0 := cpuTime()
+	x := uint64(1)
+	for cpuTime()-c0 < 100*time.Millisecond {
+		for i := range 100_000 {
+			x = x*6364136223846793005 + uint64(i)
+		}
+	}
+	got, want := pidCPU(os.Getpid()), cpuTime()
+	if d := (got - want).Abs(); d > 50*time.Millisecond || got < 100*time.Millisecond {
+		t.Fatalf("pidCPU %s, getrusage %s (x %d)", got, want, x)
+	}
+	if pidCPU(-1) != 0 {
+		t.Fatal("pidCPU of no process is not 0")
+	}
 }
