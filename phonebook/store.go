@@ -79,6 +79,8 @@ type Store struct {
 	recs     *recordCache                       // records name searches read, by name-index slot (nil: none)
 	deltaCap int                                // keys a write tracks for the caller index before it rebuilds it
 
+	readAhead int // bytes of old records a Replace reads ahead (replace.go)
+
 	rmu     sync.Mutex
 	readers map[uint64]int // active read timestamps, for SetDiscardTs
 
@@ -153,7 +155,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db: db, opts: opts, log: opts.Logger, now: opts.Now, num: opts.Numbering,
 		readers: map[uint64]int{}, deltaCap: maxNumDelta, wmu: newWriterLock(),
 		stop: make(chan struct{}), done: make(chan struct{}), disk: disk,
-		recs: newRecordCache(recordCacheSize(budget)),
+		recs: newRecordCache(recordCacheSize(budget)), readAhead: readAheadSize(budget),
 	}
 	s.initCallerBuild()
 	s.initNameBuild()
