@@ -18,10 +18,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
+	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -70,9 +69,11 @@ func queries(n, people int) []string {
 	return out
 }
 
-// target is a server under test and how a phone binds to it.
+// target is a server under test and how a phone binds to it; cpu is the
+// server process's CPU time so far.
 type target struct {
 	name, addr, base, user, pass string
+	cpu                          func() time.Duration
 }
 
 // ours loads n generated contacts (the CSV import, as POST
@@ -139,7 +140,7 @@ func ours(b *testing.B, n int) (target, target) {
 		done := make(chan error, 1)
 		go func() { done <- srv.Serve(sctx, ln) }()
 		b.Cleanup(func() { cancel(); <-done })
-		return target{name: name, addr: ln.Addr().String(), base: base, user: "bench-phone", pass: "bench-secret"}
+		return target{name: name, addr: ln.Addr().String(), base: base, user: "bench-phone", pass: "bench-secret", cpu: cpuTime}
 	}
 	return serve("pbxagent", 0), serve("pbxagent-nocache", -1)
 }
@@ -159,109 +160,37 @@ func theirs(b *testing.B, n int) target {
 	s := slapd.Start(b, slapd.Config{Suffix: suffix, LDIF: ldif.Bytes(), MaxSize: 8 << 30,
 		Indexes: []string{"objectClass eq", "cn,sn,givenName eq,sub", "telephoneNumber,mobile eq,sub"}})
 	progress("slapd: loaded %d people (slapadd with indexes) and started in %s", n, time.Since(t0).Round(time.Millisecond))
-	return target{name: "slapd", addr: s.Addr, base: "ou=people," + suffix, user: s.AdminDN, pass: s.AdminPassword}
-}
-
-// conn dials and binds one phone's connection.
-func (t target) conn(b *testing.B) *ldap.Conn {
-	c, err := ldap.DialURL("ldap://" + t.addr)
+	pid, err := os.ReadFile(filepath.Join(s.Dir, "slapd.pid"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	c.SetTimeout(120 * time.Second)
-	if err := c.Bind(t.user, t.pass); err != nil {
-		b.Fatalf("%s bind: %v", t.name, err)
+	slapdPID, err := strconv.Atoi(strings.TrimSpace(string(pid)))
+	if err != nil {
+		b.Fatalf("slapd.pid: %v", err)
 	}
-	return c
+	return target{name: "slapd", addr: s.Addr, base: "ou=people," + suffix, user: s.AdminDN, pass: s.AdminPassword,
+		cpu: func() time.Duration { return pidCPU(slapdPID) }}
 }
 
-// search runs one phone search; a size limit reached is an answer.
-func (t target) search(c *ldap.Conn, filter string) (int, error) {
-	res, err := c.Search(ldap.NewSearchRequest(t.base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, phoneMax, 0, false,
-		filter, []string{"cn", "sn", "telephoneNumber", "mobile"}, nil))
-	if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
-		return 0, err
+// sequential is one phone's searches, one after the other; a failed one
+// fails the benchmark.
+func sequential(b *testing.B, t target, qs []string) phoneResult {
+	r := runPhones(b, t, 1, len(qs), qs)
+	if r.Failed > 0 {
+		b.Fatalf("%s: %s", t.name, r.FirstFailure)
 	}
-	return len(res.Entries), nil
+	return r
 }
 
-func pct(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[min(len(s)-1, len(s)*p/100)]
+// concurrent is phones connections, each searching per times, all at
+// once (a phone's timeout is 120 s).
+func concurrent(b *testing.B, t target, phones, per int, qs []string) phoneResult {
+	return runPhones(b, t, phones, per, qs)
 }
 
-// sequential times one phone's searches, one after the other.
-func sequential(b *testing.B, t target, qs []string) (p50, p99 time.Duration, hits float64) {
-	c := t.conn(b)
-	defer c.Close()
-	lat := make([]time.Duration, 0, len(qs))
-	total := 0
-	for _, q := range qs {
-		t0 := time.Now()
-		n, err := t.search(c, q)
-		if err != nil {
-			b.Fatalf("%s %s: %v", t.name, q, err)
-		}
-		lat = append(lat, time.Since(t0))
-		total += n
-	}
-	return pct(lat, 50), pct(lat, 99), float64(total) / float64(len(qs))
-}
-
-// concurrent runs phones connections, each searching per times, all at
-// once; it returns the searches per second answered, the latencies' p99
-// and how many searches failed (a phone's timeout is 120 s).
-func concurrent(b *testing.B, t target, phones, per int, qs []string) (float64, time.Duration, int) {
-	conns := make([]*ldap.Conn, phones)
-	for i := range conns {
-		conns[i] = t.conn(b)
-	}
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	lats := make([][]time.Duration, phones)
-	errs := make(chan error, phones*per)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			for k := range per {
-				q := qs[(i*per+k)%len(qs)]
-				t0 := time.Now()
-				if _, err := t.search(c, q); err != nil {
-					errs <- fmt.Errorf("%s %s: %w", t.name, q, err)
-					continue
-				}
-				lats[i] = append(lats[i], time.Since(t0))
-			}
-		}()
-	}
-	t0 := time.Now()
-	close(start)
-	wg.Wait()
-	wall := time.Since(t0)
-	close(errs)
-	failed := 0
-	for err := range errs {
-		if failed == 0 {
-			fmt.Fprintf(os.Stderr, "first failure: %v\n", err)
-		}
-		failed++
-	}
-	var all []time.Duration
-	for _, l := range lats {
-		all = append(all, l...)
-	}
-	return float64(len(all)) / wall.Seconds(), pct(all, 99), failed
+// cpuNote is the server's and the phones' CPU per search, as a line's end.
+func cpuNote(r phoneResult) string {
+	return fmt.Sprintf(", server CPU %s/search, client CPU %s/search", r.serverCPU(), r.clientCPU())
 }
 
 // progress prints a figure as soon as it is measured (a benchmark's log
@@ -273,7 +202,10 @@ func progress(format string, args ...any) {
 // BenchmarkPhoneSearch: LDAPBENCH_N contacts (default 100 000;
 // testlab/bench/ldap.sh sets 1 000 000), LDAPBENCH_PHONES concurrent phones
 // (default 1 000) doing LDAPBENCH_PER searches each (default 10). Run with
-// -benchtime=1x: each iteration is one whole round on both servers.
+// -benchtime=1x: each iteration is one whole round on both servers. The
+// phones (go-ldap clients) run in a child process (phoneclient_test.go),
+// as slapd runs in its own; each line ends with the server's and the
+// phones' CPU per search.
 func BenchmarkPhoneSearch(b *testing.B) {
 	n := envInt("LDAPBENCH_N", 100_000)
 	nPhones := envInt("LDAPBENCH_PHONES", 1000)
@@ -283,18 +215,24 @@ func BenchmarkPhoneSearch(b *testing.B) {
 	them := theirs(b, n)
 	b.ResetTimer()
 	for range b.N {
-		np50, np99, _ := sequential(b, uncached, qs[:2000])
-		progress("%d contacts, one phone, no result cache: p50 %s p99 %s", n, np50, np99)
-		p50, p99, hits := sequential(b, us, qs[:2000])
-		progress("one phone, pbxagent: p50 %s p99 %s (%.1f entries/search)", p50, p99, hits)
-		sp50, sp99, shits := sequential(b, them, qs[:2000])
-		progress("one phone, slapd: p50 %s p99 %s (%.1f entries/search)", sp50, sp99, shits)
-		nRate, nCP99, nFail := concurrent(b, uncached, nPhones, per, qs)
-		progress("%d phones × %d searches, pbxagent without cache: %.0f searches/s, p99 %s, %d failed", nPhones, per, nRate, nCP99, nFail)
-		ourRate, ourCP99, ourFail := concurrent(b, us, nPhones, per, qs)
-		progress("%d phones × %d searches, pbxagent: %.0f searches/s, p99 %s, %d failed", nPhones, per, ourRate, ourCP99, ourFail)
-		theirRate, theirCP99, theirFail := concurrent(b, them, nPhones, per, qs)
-		progress("%d phones × %d searches, slapd: %.0f searches/s, p99 %s, %d failed", nPhones, per, theirRate, theirCP99, theirFail)
+		nseq := sequential(b, uncached, qs[:2000])
+		np99 := pct(nseq.Latencies, 99)
+		progress("%d contacts, one phone, no result cache: p50 %s p99 %s%s", n, pct(nseq.Latencies, 50), np99, cpuNote(nseq))
+		seq := sequential(b, us, qs[:2000])
+		p99 := pct(seq.Latencies, 99)
+		progress("one phone, pbxagent: p50 %s p99 %s (%.1f entries/search)%s", pct(seq.Latencies, 50), p99, seq.hits(), cpuNote(seq))
+		sseq := sequential(b, them, qs[:2000])
+		sp99 := pct(sseq.Latencies, 99)
+		progress("one phone, slapd: p50 %s p99 %s (%.1f entries/search)%s", pct(sseq.Latencies, 50), sp99, sseq.hits(), cpuNote(sseq))
+		nc := concurrent(b, uncached, nPhones, per, qs)
+		nRate := nc.rate()
+		progress("%d phones × %d searches, pbxagent without cache: %.0f searches/s, p99 %s, %d failed%s", nPhones, per, nRate, pct(nc.Latencies, 99), nc.Failed, cpuNote(nc))
+		oc := concurrent(b, us, nPhones, per, qs)
+		ourRate := oc.rate()
+		progress("%d phones × %d searches, pbxagent: %.0f searches/s, p99 %s, %d failed%s", nPhones, per, ourRate, pct(oc.Latencies, 99), oc.Failed, cpuNote(oc))
+		tc := concurrent(b, them, nPhones, per, qs)
+		theirRate := tc.rate()
+		progress("%d phones × %d searches, slapd: %.0f searches/s, p99 %s, %d failed%s", nPhones, per, theirRate, pct(tc.Latencies, 99), tc.Failed, cpuNote(tc))
 		progress("ratio pbxagent/slapd: %.2f× (without the cache %.2f×)", ourRate/theirRate, nRate/theirRate)
 		b.ReportMetric(float64(np99.Microseconds())/1000, "pbx_nocache_p99_ms")
 		b.ReportMetric(nRate/theirRate, "nocache_ratio")
