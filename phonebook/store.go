@@ -28,8 +28,9 @@ type Options struct {
 	// Now returns the time stamped on contacts; time.Now when nil.
 	Now func() time.Time
 	// MemoryBudget sizes Badger's memtables (1/32 each, three of them),
-	// block cache (1/4) and index cache (1/8), and the record cache of
-	// name searches (1/8, recordcache.go), in bytes (0: 256 MiB).
+	// block cache (1/4) and index cache (1/8), the record cache of name
+	// searches (1/8, recordcache.go), and the old records a Replace reads
+	// ahead while it runs (1/4, replace.go), in bytes (0: 256 MiB).
 	// Table building during flushes and compactions needs more.
 	MemoryBudget int64
 	// DiskReserve is the free space, in bytes, below which the store
