@@ -53,6 +53,10 @@ type oldContact struct {
 	id      string
 	matched bool      // added again by this Replace
 	ov      *oldEdits // local edits, nil when none
+	// readAhead is set when the Replace read the contact's record at its
+	// start (readAhead): rec holds it, nil when there is none.
+	readAhead bool
+	rec       []byte
 }
 
 // oldEdits is a contact of the source with local edits (ov/<id>): kept
@@ -84,6 +88,9 @@ func (l *Loader) startReplace(pub uint64) error {
 		return nil
 	})
 	if err != nil || len(byID) == 0 {
+		return err
+	}
+	if err := l.readAhead(byID); err != nil {
 		return err
 	}
 	// Local edits are few: read them all.
@@ -120,7 +127,7 @@ func (l *Loader) startEdited(ext string, oc *oldContact, raw []byte) error {
 	if err := json.Unmarshal(raw, o.ov); err != nil {
 		return fmt.Errorf("decode overlay %s: %w", oc.id, err)
 	}
-	old, oldKeys, err := l.readOld(oc.id)
+	old, oldKeys, err := l.readOld(oc)
 	if err != nil {
 		return err
 	}
@@ -148,19 +155,90 @@ func (l *Loader) startEdited(ext string, oc *oldContact, raw []byte) error {
 
 // readOld reads a contact of the source as the Replace started; nil when
 // there is none (deleted locally).
-func (l *Loader) readOld(id string) (*Contact, []string, error) {
-	rec, err := txnGet(l.rep.read, kContact(id))
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil, nil
+func (l *Loader) readOld(oc *oldContact) (*Contact, []string, error) {
+	rec := oc.rec
+	if !oc.readAhead {
+		var err error
+		rec, err = txnGet(l.rep.read, kContact(oc.id))
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
 	}
-	if err != nil {
-		return nil, nil, err
+	if rec == nil {
+		return nil, nil, nil
 	}
 	c, keys, err := decodeRecord(rec)
 	if err != nil {
-		return nil, nil, fmt.Errorf("contact %s: %w", id, err)
+		return nil, nil, fmt.Errorf("contact %s: %w", oc.id, err)
 	}
 	return c, keys, nil
+}
+
+// readAheadChunk is the size of the arenas the records read ahead are
+// copied into.
+const readAheadChunk = 1 << 20
+
+// readAheadSize is how many bytes of old records a Replace reads ahead:
+// a quarter of the store's memory budget (64 MiB by default, about
+// 200 000 records of the test books).
+func readAheadSize(budget int64) int { return int(min(budget/4, 1<<30)) }
+
+// readAhead reads the records of the source's contacts (byID) in id order
+// with one iterator over c/, as many as readAheadSize allows; readOld reads
+// the others with a point read each. A point read looks the key up in
+// every level of the store and decompresses a block for each record, in
+// the order of the file; the records of one source are mostly next to each
+// other in c/, so walking them in order reads each block once.
+func (l *Loader) readAhead(byID map[string]*oldContact) error {
+	ocs := make([]*oldContact, 0, len(byID))
+	for _, oc := range byID {
+		ocs = append(ocs, oc)
+	}
+	slices.SortFunc(ocs, func(a, b *oldContact) int { return strings.Compare(a.id, b.id) })
+	cur := newKeyCursor(l.rep.read, []byte(pfxContact))
+	defer cur.close()
+	left := l.s.readAhead
+	var arena []byte
+	for i, oc := range ocs {
+		if i%1024 == 0 {
+			if err := l.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		item, err := cur.seek(kContact(oc.id))
+		if errors.Is(err, ErrNotFound) {
+			oc.readAhead = true // no record: deleted locally
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		n := int(item.ValueSize())
+		if n > left {
+			return nil // the rest with point reads
+		}
+		left -= n
+		if n > cap(arena)-len(arena) {
+			arena = make([]byte, 0, max(readAheadChunk, n))
+		}
+		err = item.Value(func(v []byte) error {
+			start := len(arena)
+			arena = append(arena, v...)
+			oc.rec = arena[start:len(arena):len(arena)]
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("contact %s: %w", oc.id, err)
+		}
+		if oc.rec == nil {
+			oc.rec = []byte{} // an empty record is not "none"
+		}
+		oc.readAhead = true
+	}
+	return nil
 }
 
 // deleteOld adds the deletion of a stored contact's keys to the load: its
@@ -207,7 +285,7 @@ func (l *Loader) replaceOld(c *Contact) (id string, ok bool, err error) {
 	if oc.ov != nil {
 		return c.ID, true, l.replaceEdited(c, oc.ov, now)
 	}
-	old, oldKeys, err := l.readOld(oc.id)
+	old, oldKeys, err := l.readOld(oc)
 	if err != nil {
 		return "", true, err
 	}
@@ -360,7 +438,10 @@ func (l *Loader) finishReplace() error {
 	if l.rep == nil {
 		return nil
 	}
-	type gone struct{ ext, id string }
+	type gone struct {
+		ext string
+		oc  *oldContact
+	}
 	var stale []gone
 	for ext, oc := range l.rep.old {
 		if !oc.matched {
@@ -370,26 +451,29 @@ func (l *Loader) finishReplace() error {
 				}
 				continue
 			}
-			stale = append(stale, gone{ext, oc.id})
+			stale = append(stale, gone{ext, oc})
+			continue
 		}
+		oc.rec = nil // read ahead and no longer needed
 	}
 	l.rep.old = nil // not needed any more
 	// In id order: the records of one import are close in the store.
-	slices.SortFunc(stale, func(a, b gone) int { return strings.Compare(a.id, b.id) })
+	slices.SortFunc(stale, func(a, b gone) int { return strings.Compare(a.oc.id, b.oc.id) })
 	for i, g := range stale {
 		if i%1024 == 0 {
 			if err := l.ctx.Err(); err != nil {
 				return err
 			}
 		}
-		old, oldKeys, err := l.readOld(g.id)
+		old, oldKeys, err := l.readOld(g.oc)
+		g.oc.rec = nil
 		if err != nil {
 			return err
 		}
 		if old != nil {
 			l.stats.Deleted++
 		}
-		if err := l.deleteOld(g.ext, g.id, old, oldKeys); err != nil {
+		if err := l.deleteOld(g.ext, g.oc.id, old, oldKeys); err != nil {
 			return err
 		}
 	}
@@ -434,39 +518,57 @@ func dropNumEntries(es []numEntry, recs []sortedRec) []numEntry {
 // merge asks for keys in increasing order, so one iterator stepping
 // forward (seeking past long gaps) replaces a point read per key, which
 // looks the key up in every level: a Replace reads most of the lists.
-type numCursor struct {
-	it      *badger.Iterator
-	started bool
-}
-
-// numCursorSteps is how many keys the cursor steps over before it seeks.
-const numCursorSteps = 8
+type numCursor struct{ keyCursor }
 
 func newNumCursor(read *badger.Txn) *numCursor {
-	return &numCursor{it: read.NewIterator(badger.IteratorOptions{Prefix: []byte(pfxNum)})}
+	return &numCursor{*newKeyCursor(read, []byte(pfxNum))}
 }
 
 // get returns the stored list under key (an ix/num key not below the
 // previous one asked for), or ErrNotFound.
 func (c *numCursor) get(key []byte) ([]byte, error) {
+	item, err := c.seek(key)
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
+// keyCursor reads keys under one prefix asked for in increasing order
+// with one iterator stepping forward, seeking past long gaps.
+type keyCursor struct {
+	it      *badger.Iterator
+	prefix  []byte
+	started bool
+}
+
+// keyCursorSteps is how many keys the cursor steps over before it seeks.
+const keyCursorSteps = 8
+
+func newKeyCursor(read *badger.Txn, prefix []byte) *keyCursor {
+	return &keyCursor{it: read.NewIterator(badger.IteratorOptions{Prefix: prefix}), prefix: prefix}
+}
+
+// seek returns the item of key (under the cursor's prefix, not below the
+// previous key asked for), valid until the next call, or ErrNotFound.
+func (c *keyCursor) seek(key []byte) (*badger.Item, error) {
 	it := c.it
-	prefix := []byte(pfxNum)
 	if !c.started {
 		c.started = true
 		it.Seek(key)
 	} else {
-		for n := 0; it.ValidForPrefix(prefix) && bytes.Compare(it.Item().Key(), key) < 0; n++ {
-			if n == numCursorSteps {
+		for n := 0; it.ValidForPrefix(c.prefix) && bytes.Compare(it.Item().Key(), key) < 0; n++ {
+			if n == keyCursorSteps {
 				it.Seek(key)
 				break
 			}
 			it.Next()
 		}
 	}
-	if !it.ValidForPrefix(prefix) || !bytes.Equal(it.Item().Key(), key) {
+	if !it.ValidForPrefix(c.prefix) || !bytes.Equal(it.Item().Key(), key) {
 		return nil, ErrNotFound
 	}
-	return it.Item().ValueCopy(nil)
+	return it.Item(), nil
 }
 
-func (c *numCursor) close() { c.it.Close() }
+func (c *keyCursor) close() { c.it.Close() }

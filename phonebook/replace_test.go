@@ -184,13 +184,16 @@ func TestReplaceMatchesBulk(t *testing.T) {
 	ctx := context.Background()
 	sc := newReplaceScenario()
 	for _, tc := range []struct {
-		name  string
-		disk  bool
-		again bool // replace twice: the second changes nothing
+		name      string
+		disk      bool
+		again     bool // replace twice: the second changes nothing
+		readAhead int  // bytes of old records read ahead; 0: the store's default
 	}{
 		{name: "in memory"},
 		{name: "on disk", disk: true},
 		{name: "on disk, again", disk: true, again: true},
+		{name: "no read-ahead, point reads", disk: true, readAhead: -1},
+		{name: "a few records read ahead, the rest point reads", disk: true, readAhead: 300},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := func() string {
@@ -206,6 +209,9 @@ func TestReplaceMatchesBulk(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := openTest(t, dir())
+			if tc.readAhead != 0 {
+				s.readAhead = max(tc.readAhead, 0)
+			}
 			ids := sc.setUp(t, s)
 			before := map[string]*Contact{}
 			for ext, id := range ids {

@@ -28,8 +28,9 @@ type Options struct {
 	// Now returns the time stamped on contacts; time.Now when nil.
 	Now func() time.Time
 	// MemoryBudget sizes Badger's memtables (1/32 each, three of them),
-	// block cache (1/4) and index cache (1/8), and the record cache of
-	// name searches (1/8, recordcache.go), in bytes (0: 256 MiB).
+	// block cache (1/4) and index cache (1/8), the record cache of name
+	// searches (1/8, recordcache.go), and the old records a Replace reads
+	// ahead while it runs (1/4, replace.go), in bytes (0: 256 MiB).
 	// Table building during flushes and compactions needs more.
 	MemoryBudget int64
 	// DiskReserve is the free space, in bytes, below which the store
@@ -78,6 +79,8 @@ type Store struct {
 	nbuild   bgBuilder[*nameIndex, *nameDelta]  // its background builder
 	recs     *recordCache                       // records name searches read, by name-index slot (nil: none)
 	deltaCap int                                // keys a write tracks for the caller index before it rebuilds it
+
+	readAhead int // bytes of old records a Replace reads ahead (replace.go)
 
 	rmu     sync.Mutex
 	readers map[uint64]int // active read timestamps, for SetDiscardTs
@@ -153,7 +156,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db: db, opts: opts, log: opts.Logger, now: opts.Now, num: opts.Numbering,
 		readers: map[uint64]int{}, deltaCap: maxNumDelta, wmu: newWriterLock(),
 		stop: make(chan struct{}), done: make(chan struct{}), disk: disk,
-		recs: newRecordCache(recordCacheSize(budget)),
+		recs: newRecordCache(recordCacheSize(budget)), readAhead: readAheadSize(budget),
 	}
 	s.initCallerBuild()
 	s.initNameBuild()
