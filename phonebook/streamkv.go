@@ -17,13 +17,19 @@ type streamKV struct {
 	stream   uint32
 }
 
-// Wire tags: field number << 3 | wire type (2: length-delimited, 0: varint).
+// Wire types of the protobuf encoding.
 const (
-	tagKVKey     = 1<<3 | 2
-	tagKVValue   = 2<<3 | 2
-	tagKVVersion = 4<<3 | 0
-	tagKVMeta    = 6<<3 | 2
-	tagKVStream  = 10<<3 | 0
+	wireVarint = 0
+	wireBytes  = 2
+)
+
+// Wire tags: field number << 3 | wire type.
+const (
+	tagKVKey     = 1<<3 | wireBytes
+	tagKVValue   = 2<<3 | wireBytes
+	tagKVVersion = 4<<3 | wireVarint
+	tagKVMeta    = 6<<3 | wireBytes
+	tagKVStream  = 10<<3 | wireVarint
 )
 
 // size returns the length of kv's encoding.
