@@ -84,7 +84,10 @@ func TestNoLeaks(t *testing.T) {
 			start := time.Now()
 			got := callLoad(t, caller, callee, tr, n, 8, 8*time.Second)
 			elapsed := time.Since(start)
-			if got < n/4 {
+			// The figure is what is left after the calls, not their rate:
+			// a starved CI machine may finish few calls in the window,
+			// and a hundred still exercise every path that could leak.
+			if got < n/20 {
 				t.Fatalf("only %d of %d calls in %v", got, n, elapsed)
 			}
 			t.Logf("%d calls over %s in %v (%.0f calls/s)", got, tr, elapsed.Round(time.Millisecond), float64(got)/elapsed.Seconds())
