@@ -110,14 +110,23 @@ func (x *callerIndex) appendRecord(id, source, name string) (callerRef, error) {
 
 // recordLen is the arena size of the record at ref.
 func (x *callerIndex) recordLen(ref callerRef) int {
-	b := x.arena[ref-refBase:]
+	n, _ := recordLen(x.arena[ref-refBase:])
+	return n
+}
+
+// recordLen is the length of the whole record (three uvarint
+// length-prefixed strings, appendRecord) at the start of b (ok false:
+// none, or one cut short).
+func recordLen(b []byte) (int, bool) {
 	n := 0
 	for range 3 {
-		l, k := binary.Uvarint(b)
+		l, k := binary.Uvarint(b[n:])
+		if k <= 0 || l > uint64(len(b)-n-k) {
+			return 0, false
+		}
 		n += k + int(l)
-		b = b[k+int(l):]
 	}
-	return n
+	return n, true
 }
 
 // apply sets the keys of d (the lists a published write left).

@@ -2,7 +2,6 @@ package phonebook
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -72,20 +71,6 @@ func decodeCallers(r *flatReader) *callerIndex {
 		}
 	}
 	return x
-}
-
-// recordLen is the length of the whole record (three uvarint
-// length-prefixed strings) at the start of b (ok false: none).
-func recordLen(b []byte) (int, bool) {
-	n := 0
-	for range 3 {
-		l, k := binary.Uvarint(b[n:])
-		if k <= 0 || l > uint64(len(b)-n-k) {
-			return 0, false
-		}
-		n += k + int(l)
-	}
-	return n, true
 }
 
 // checkKeyTable checks a loaded key table: arrays of one length, n used
