@@ -344,36 +344,71 @@ func appendOp(b []byte, op UnitOp) []byte {
 	return b
 }
 
-// DecodeUnit reads a unit written by Unit.Encode. The unit's slices
-// share b's memory.
-func DecodeUnit(b []byte) (*Unit, error) {
-	if !bytes.HasPrefix(b, []byte(unitMagic)) {
-		return nil, errors.New("decode unit: bad magic (not a change unit)")
-	}
-	p := len(unitMagic)
+// decodeHead reads a unit's kind and source, which follow its magic (at
+// b[p:]), and returns the position after them.
+func decodeHead(b []byte, p int) (UnitKind, string, int, error) {
 	if p >= len(b) {
-		return nil, errors.New("decode unit: truncated at the kind")
+		return 0, "", p, errors.New("truncated at the kind")
 	}
-	u := &Unit{Kind: UnitKind(b[p])}
+	kind := UnitKind(b[p])
 	p++
-	if u.Kind != UnitBulk && u.Kind != UnitLoad {
-		return nil, fmt.Errorf("decode unit: unknown kind %d", u.Kind)
+	if kind != UnitBulk && kind != UnitLoad {
+		return 0, "", p, fmt.Errorf("unknown kind %d", kind)
 	}
-	bytesAt := func(what string) ([]byte, error) {
+	n, k := binary.Uvarint(b[p:])
+	if k <= 0 || n > uint64(len(b)-p-k) {
+		return 0, "", p, fmt.Errorf("bad length of the source at byte %d", p)
+	}
+	p += k
+	return kind, string(b[p : p+int(n)]), p + int(n), nil
+}
+
+// decodeOp reads the op appendOp wrote at b[p:]; it returns the op (its
+// slices share b's memory) and the position after it, or an error that
+// says what is wrong and where (the caller adds which op it is).
+func decodeOp(b []byte, p int) (UnitOp, int, error) {
+	if p >= len(b) {
+		return UnitOp{}, p, errors.New("truncated")
+	}
+	f := b[p]
+	p++
+	if f > 1 {
+		return UnitOp{}, p, fmt.Errorf("bad flag %d", f)
+	}
+	op := UnitOp{Del: f == 1}
+	field := func(what string) ([]byte, error) {
 		n, k := binary.Uvarint(b[p:])
 		if k <= 0 || n > uint64(len(b)-p-k) {
-			return nil, fmt.Errorf("decode unit: bad length of %s at byte %d", what, p)
+			return nil, fmt.Errorf("bad length of its %s at byte %d", what, p)
 		}
 		p += k
 		v := b[p : p+int(n) : p+int(n)]
 		p += int(n)
 		return v, nil
 	}
-	src, err := bytesAt("the source")
-	if err != nil {
-		return nil, err
+	var err error
+	if op.Key, err = field("key"); err != nil {
+		return UnitOp{}, p, err
 	}
-	u.Source = string(src)
+	if !op.Del {
+		if op.Val, err = field("value"); err != nil {
+			return UnitOp{}, p, err
+		}
+	}
+	return op, p, nil
+}
+
+// DecodeUnit reads a unit written by Unit.Encode. The unit's slices
+// share b's memory.
+func DecodeUnit(b []byte) (*Unit, error) {
+	if !bytes.HasPrefix(b, []byte(unitMagic)) {
+		return nil, errors.New("decode unit: bad magic (not a change unit)")
+	}
+	kind, source, p, err := decodeHead(b, len(unitMagic))
+	if err != nil {
+		return nil, fmt.Errorf("decode unit: %w", err)
+	}
+	u := &Unit{Kind: kind, Source: source}
 	count, k := binary.Uvarint(b[p:])
 	if k <= 0 || count > uint64(len(b)-p) {
 		return nil, fmt.Errorf("decode unit: bad op count at byte %d", p)
@@ -381,23 +416,11 @@ func DecodeUnit(b []byte) (*Unit, error) {
 	p += k
 	u.Ops = make([]UnitOp, 0, count)
 	for i := range count {
-		if p >= len(b) {
-			return nil, fmt.Errorf("decode unit: op %d: truncated", i)
+		op, next, err := decodeOp(b, p)
+		if err != nil {
+			return nil, fmt.Errorf("decode unit: op %d: %w", i, err)
 		}
-		f := b[p]
-		p++
-		if f > 1 {
-			return nil, fmt.Errorf("decode unit: op %d: bad flag %d", i, f)
-		}
-		op := UnitOp{Del: f == 1}
-		if op.Key, err = bytesAt(fmt.Sprintf("op %d's key", i)); err != nil {
-			return nil, err
-		}
-		if !op.Del {
-			if op.Val, err = bytesAt(fmt.Sprintf("op %d's value", i)); err != nil {
-				return nil, err
-			}
-		}
+		p = next
 		u.Ops = append(u.Ops, op)
 	}
 	if p != len(b) {

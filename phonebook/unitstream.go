@@ -152,53 +152,22 @@ func decodeStreamHead(b []byte) (kind UnitKind, source string, rest []byte, err 
 	if !IsStreamedUnit(b) {
 		return 0, "", nil, fmt.Errorf("%w: not a streamed unit (bad magic)", ErrBadUnit)
 	}
-	p := len(streamMagic)
-	if p >= len(b) {
-		return 0, "", nil, fmt.Errorf("%w: truncated at the kind", ErrBadUnit)
+	kind, source, p, err := decodeHead(b, len(streamMagic))
+	if err != nil {
+		return 0, "", nil, fmt.Errorf("%w: %w", ErrBadUnit, err)
 	}
-	kind = UnitKind(b[p])
-	p++
-	if kind != UnitBulk && kind != UnitLoad {
-		return 0, "", nil, fmt.Errorf("%w: unknown kind %d", ErrBadUnit, kind)
-	}
-	n, k := binary.Uvarint(b[p:])
-	if k <= 0 || n > uint64(len(b)-p-k) {
-		return 0, "", nil, fmt.Errorf("%w: bad length of the source", ErrBadUnit)
-	}
-	p += k
-	return kind, string(b[p : p+int(n)]), b[p+int(n):], nil
+	return kind, source, b[p:], nil
 }
 
 // decodeOps reads the whole ops of a streamed unit's part; the ops share
 // b's memory.
 func decodeOps(b []byte, ops []UnitOp) ([]UnitOp, error) {
-	p := 0
-	bytesAt := func(i int, what string) ([]byte, error) {
-		n, k := binary.Uvarint(b[p:])
-		if k <= 0 || n > uint64(len(b)-p-k) {
-			return nil, fmt.Errorf("%w: op %d: bad length of its %s at byte %d", ErrBadUnit, i, what, p)
+	for p, i := 0, 0; p < len(b); i++ {
+		op, next, err := decodeOp(b, p)
+		if err != nil {
+			return ops, fmt.Errorf("%w: op %d: %w", ErrBadUnit, i, err)
 		}
-		p += k
-		v := b[p : p+int(n) : p+int(n)]
-		p += int(n)
-		return v, nil
-	}
-	for i := 0; p < len(b); i++ {
-		f := b[p]
-		p++
-		if f > 1 {
-			return ops, fmt.Errorf("%w: op %d: bad flag %d", ErrBadUnit, i, f)
-		}
-		op := UnitOp{Del: f == 1}
-		var err error
-		if op.Key, err = bytesAt(i, "key"); err != nil {
-			return ops, err
-		}
-		if !op.Del {
-			if op.Val, err = bytesAt(i, "value"); err != nil {
-				return ops, err
-			}
-		}
+		p = next
 		ops = append(ops, op)
 	}
 	return ops, nil
