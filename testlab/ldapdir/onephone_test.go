@@ -6,19 +6,14 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pbxagent/pbxagent/testlab/proc"
 )
 
 // cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func cpuTime() time.Duration { return proc.SelfCPU() }
 
 // BenchmarkOnePhone is one phone's prefix searches on pbxagent alone (no
 // slapd): LDAPBENCH_N contacts (default 100 000), 2 000 searches one after

@@ -14,16 +14,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+	"github.com/pbxagent/pbxagent/testlab/proc"
 )
 
 const (
@@ -236,28 +235,13 @@ func search(c *ldap.Conn, base, filter string) (int, error) {
 	return len(res.Entries), nil
 }
 
-// pidCPU is process pid's user+system CPU time from /proc/pid/stat (fields
-// 14 and 15, in clock ticks of 1/100 s: Linux's USER_HZ), or 0.
+// pidCPU is process pid's user+system CPU time (proc.StatCPU), or 0.
 func pidCPU(pid int) time.Duration {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	cpu, _, err := proc.StatCPU(pid)
 	if err != nil {
 		return 0
 	}
-	// The command name (field 2) is in parentheses and may hold spaces.
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(stat[i+1:])) // f[0] is field 3
-	if len(f) < 13 {
-		return 0
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	return time.Duration(ut+st) * 10 * time.Millisecond
+	return cpu
 }
 
 // pct is the p-th percentile of d.

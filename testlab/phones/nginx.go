@@ -10,9 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pbxagent/pbxagent/testlab/proc"
 )
 
 // Nginx is a Debian nginx serving one directory on loopback, as the
@@ -129,42 +130,20 @@ func (n *Nginx) CPUTime() (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	var ticks int64
+	var total time.Duration
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
+		cpu, ppid, err := proc.StatCPU(pid)
+		if err != nil || (pid != master && ppid != master) {
 			continue
 		}
-		// Fields after the ")" closing the command name: state ppid … utime(14) stime(15).
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) < 13 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		if pid != master && ppid != master {
-			continue
-		}
-		ut, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		ticks += ut + st
+		total += cpu
 	}
-	return time.Duration(ticks) * 10 * time.Millisecond, nil
+	return total, nil
 }
 
 // SelfCPUTime returns the CPU time used so far by this process.
-func SelfCPUTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func SelfCPUTime() time.Duration { return proc.SelfCPU() }

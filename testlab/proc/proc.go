@@ -1,6 +1,7 @@
 // Package proc runs a throwaway server process (Radicale, Xandikos) for a
 // test or benchmark: its output kept for failure messages, killed on the
-// test's cleanup, and returned once it answers.
+// test's cleanup, and returned once it answers; and the CPU time of a
+// process, for benchmarks that measure a peer beside their own process.
 package proc
 
 import (
